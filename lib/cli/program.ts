@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands';
+import { CliContext } from './context';
+import { ExitCode, UsageError } from './errors';
+import { CliIo, processIo } from './io';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+export function buildProgram(context: CliContext): Command {
+  const { io } = context;
+  const program = new Command('rxdr')
+    .description('Disaster recovery as code for pharmacy systems: restore drills, data validation, failover runbooks.')
+    .version(version, '-V, --version', 'print the rxdr version')
+    .showHelpAfterError('(run `rxdr --help` or `rxdr <command> --help` for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+  for (const register of commands) register(program, context);
+  // Subcommands inherit the output and exit behaviour, so their usage errors exit 2 too.
+  for (const command of program.commands) applyToTree(command, io);
+  return program;
+}
+
+function applyToTree(command: Command, io: CliIo): void {
+  command
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError(`(run \`rxdr ${command.name()} --help\` for usage)`)
+    .exitOverride();
+  for (const sub of command.commands) applyToTree(sub, io);
+}
+
+/** Run the CLI in-process and return its exit code (never calls process.exit, so tests can use it). */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const context: CliContext = { io, exitCode: ExitCode.Ok };
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      return benign.includes(error.code) ? ExitCode.Ok : ExitCode.Usage;
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof UsageError ? error.exitCode : ExitCode.Usage;
+  }
+}

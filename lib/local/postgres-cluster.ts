@@ -1,0 +1,200 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { findFreePort } from './free-port';
+import { PostgresBinaries, resolvePostgresBinaries } from './postgres-binaries';
+import { serverUser, ServerUser } from './server-user';
+
+const execFileAsync = promisify(execFile);
+
+/** Values written to the cluster's `rxdr.conf` (included from postgresql.conf) before each start. */
+export type PostgresSettings = Record<string, string | number | boolean>;
+
+export interface CreateClusterOptions {
+  /** Parent directory for the cluster's temporary directory. @default os.tmpdir() */
+  readonly baseDir?: string;
+  /** Settings applied on every start. @default fast, non-durable test settings (fsync off) */
+  readonly settings?: PostgresSettings;
+  /** WAL segment size in MB: small segments keep WAL archives small. @default 16 */
+  readonly walSegmentSizeMb?: number;
+  readonly binaries?: PostgresBinaries;
+}
+
+const DEFAULT_SETTINGS: PostgresSettings = {
+  listen_addresses: '127.0.0.1',
+  unix_socket_directories: '',
+  fsync: false,
+  synchronous_commit: false,
+  full_page_writes: true,
+  max_connections: 100,
+  shared_buffers: '128MB',
+};
+
+/**
+ * A throwaway PostgreSQL cluster driven through initdb/pg_ctl. Used by the test fixture, the local drill
+ * (primary, restored copies, standbys) and the benchmarks. When running as root the server runs as an
+ * unprivileged user, since PostgreSQL refuses to run as root.
+ */
+export class PostgresCluster {
+  /** initdb a new cluster in a fresh temporary directory (not started). */
+  static async create(options: CreateClusterOptions = {}): Promise<PostgresCluster> {
+    const binaries = options.binaries ?? resolvePostgresBinaries();
+    const user = await serverUser();
+    const rootDir = await mkdtemp(path.join(options.baseDir ?? tmpdir(), 'rxdr-pg-'));
+    await user.own(rootDir);
+    const cluster = new PostgresCluster(rootDir, path.join(rootDir, 'data'), binaries, user, { ...DEFAULT_SETTINGS, ...options.settings });
+    const args = ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'];
+    if (options.walSegmentSizeMb) args.push(`--wal-segsize=${options.walSegmentSizeMb}`);
+    await cluster.run(binaries.initdb, args);
+    await appendFile(path.join(cluster.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'rxdr.conf'\n");
+    return cluster;
+  }
+
+  /**
+   * A cluster over an existing data directory (a restored base backup or a standby copy). The caller owns
+   * `rootDir`; `destroy()` removes it.
+   */
+  static async fromDataDir(rootDir: string, dataDir: string, settings: PostgresSettings = {}, binaries = resolvePostgresBinaries()): Promise<PostgresCluster> {
+    const user = await serverUser();
+    await user.own(rootDir, { recursive: true });
+    const conf = path.join(dataDir, 'postgresql.conf');
+    const text = await readFile(conf, 'utf8');
+    if (!text.includes("include_if_exists = 'rxdr.conf'")) await appendFile(conf, "\ninclude_if_exists = 'rxdr.conf'\n");
+    return new PostgresCluster(rootDir, dataDir, binaries, user, { ...DEFAULT_SETTINGS, ...settings });
+  }
+
+  private portNumber: number | undefined;
+
+  private constructor(
+    /** Directory that holds everything of this cluster (data, log, archives the caller puts there). */
+    readonly rootDir: string,
+    readonly dataDir: string,
+    readonly binaries: PostgresBinaries,
+    readonly user: ServerUser,
+    private settings: PostgresSettings,
+  ) {}
+
+  get port(): number {
+    if (this.portNumber === undefined) throw new Error('cluster not started: no port yet');
+    return this.portNumber;
+  }
+
+  get logFile(): string {
+    return path.join(this.rootDir, 'postgres.log');
+  }
+
+  /** Connection URL for a database on this cluster (superuser `postgres`, trust auth on loopback). */
+  url(database = 'postgres'): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+  }
+
+  /** Add or change settings for the next start. */
+  configure(settings: PostgresSettings): void {
+    this.settings = { ...this.settings, ...settings };
+  }
+
+  /** Start and wait until the server accepts connections (`pg_ctl -w`; a standby accepts read-only ones). */
+  async start(options: { port?: number; timeoutSeconds?: number } = {}): Promise<void> {
+    this.portNumber = options.port ?? this.portNumber ?? (await findFreePort());
+    const conf = Object.entries({ ...this.settings, port: this.portNumber })
+      .map(([key, value]) => `${key} = ${formatSetting(value)}`)
+      .join('\n');
+    await writeFile(path.join(this.dataDir, 'rxdr.conf'), conf + '\n');
+    await this.user.own(path.join(this.dataDir, 'rxdr.conf'));
+    try {
+      await this.run(this.binaries.pgCtl, ['start', '-w', '-t', String(options.timeoutSeconds ?? 120), '-D', this.dataDir, '-l', this.logFile]);
+    } catch (error) {
+      throw new Error(`PostgreSQL did not start (data ${this.dataDir}): ${(error as Error).message}\n--- last log lines ---\n${await this.tailLog()}`);
+    }
+  }
+
+  /** Stop the server. `immediate` skips the shutdown checkpoint (like a crash, but clean for the OS). */
+  async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
+    if (!this.isRunning()) return;
+    await this.run(this.binaries.pgCtl, ['stop', '-w', '-m', mode, '-D', this.dataDir]);
+  }
+
+  /** Kill the postmaster with SIGKILL: the disaster. Backends exit on their own once they notice. */
+  async kill(): Promise<void> {
+    const pid = await this.postmasterPid();
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    await waitUntil(() => !isProcessAlive(pid), 10_000);
+  }
+
+  /** Promote a standby to primary and wait until it accepts writes. */
+  async promote(): Promise<void> {
+    await this.run(this.binaries.pgCtl, ['promote', '-w', '-D', this.dataDir]);
+  }
+
+  isRunning(): boolean {
+    return existsSync(path.join(this.dataDir, 'postmaster.pid'));
+  }
+
+  /** The postmaster's process id, read from postmaster.pid. */
+  async postmasterPid(): Promise<number | undefined> {
+    try {
+      const first = (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
+      const pid = Number(first);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stop (immediately) and delete every file of the cluster. Safe to call more than once. */
+  async destroy(): Promise<void> {
+    if (this.isRunning()) {
+      await this.stop('immediate').catch(() => this.kill());
+    }
+    await rm(this.rootDir, { recursive: true, force: true });
+  }
+
+  /** Create a directory inside the cluster's root that the server can write (e.g. a WAL archive). */
+  async makeServerDir(name: string): Promise<string> {
+    const dir = path.join(this.rootDir, name);
+    await mkdir(dir, { recursive: true });
+    await this.user.own(dir);
+    return dir;
+  }
+
+  async tailLog(lines = 20): Promise<string> {
+    try {
+      return (await readFile(this.logFile, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  private async run(file: string, args: string[]): Promise<void> {
+    await execFileAsync(file, args, { ...this.user.spawnOptions(), timeout: 180_000 });
+  }
+}
+
+function formatSetting(value: string | number | boolean): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') return String(value);
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+

@@ -1,0 +1,5 @@
+import { stopTestPostgres } from '../helpers/postgres-server';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopTestPostgres();
+}
