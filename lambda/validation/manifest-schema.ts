@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The manifest JSON: a description of the source database at a cut-off time. Produced by `buildManifest`
+ * (scheduled Lambda in AWS, `rxdr manifest` locally) and compared by `validateDatabase`.
+ * Big integers (sums of 64-bit hashes) are decimal strings so JSON keeps them exact.
+ */
+const decimal = z.string().regex(/^-?\d+$/, 'a decimal integer string');
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier');
+
+export const tableManifestSchema = z.object({
+  schema: identifier,
+  table: identifier,
+  keyColumn: identifier,
+  cutoffColumn: identifier,
+  /** Column names and types (`format_type`), in ordinal order: the whole-row hash depends on them. */
+  columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
+  /** Rows with `cutoffColumn <= cutoff`. */
+  rowCount: z.number().int().nonnegative(),
+  /** `sum(hash_record_extended(row, 0))` over those rows (exact decimal). */
+  checksum: decimal,
+  /**
+   * The same count and checksum per key range (`floor((key - start) / width)`), so a mismatch can be
+   * narrowed to key ranges without sending row data anywhere.
+   */
+  buckets: z.object({
+    start: z.number().int(),
+    width: z.number().int().positive(),
+    entries: z.array(z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal })),
+  }),
+});
+
+export const pharmacyManifestSchema = z.object({
+  /** The newest audit event at the cut-off: sequence and hash (hex) of the chain head. */
+  auditHead: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]*$/) }),
+  /** Claims at the cut-off per transaction code and status: count and total amount (decimal string). */
+  claimTotals: z.array(z.object({ code: z.enum(['B1', 'B2', 'B3']), status: z.enum(['paid', 'rejected']), count: z.number().int(), amount: z.string() })),
+  /** EPCS prescriptions at the cut-off: count and `sum(hash(prescription_id, signature hash))`. */
+  epcs: z.object({
+    count: z.number().int().nonnegative(),
+    checksum: decimal,
+    buckets: z.object({
+      start: z.number().int(),
+      width: z.number().int().positive(),
+      entries: z.array(z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal })),
+    }),
+  }),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal('rxdr.validation-manifest'),
+  version: z.literal(1),
+  createdAt: z.iso.datetime({ offset: true }),
+  cutoff: z.iso.datetime({ offset: true }),
+  source: z.object({
+    database: z.string(),
+    /** `server_version_num`: per-type hash functions are only guaranteed equal within one major version. */
+    serverVersionNum: z.number().int(),
+  }),
+  /** Schemas that must exist in the restored copy. */
+  schemas: z.array(identifier).min(1),
+  tables: z.array(tableManifestSchema).min(1),
+  freshness: z.array(z.object({ schema: identifier, table: identifier, column: identifier })),
+  /** Present when the manifest describes the rxdr reference pharmacy schema. */
+  pharmacy: pharmacyManifestSchema.optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type TableManifest = z.infer<typeof tableManifestSchema>;
+export type PharmacyManifest = z.infer<typeof pharmacyManifestSchema>;
+export type BucketManifest = TableManifest['buckets'];
+
+/** Parse manifest JSON (text or object); throws a readable error naming the first bad fields. */
+export function parseManifest(input: unknown): Manifest {
+  const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
+  const result = manifestSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`not a valid rxdr manifest: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
