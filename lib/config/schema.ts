@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { KNOWN_REGIONS, isKnownRegion } from './regions';
+import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
+import { scheduleExpressionProblem } from './schedule-expression';
+import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().refine(isKnownRegion, { message: `must be a known AWS region (${KNOWN_REGIONS.slice(0, 4).join(', ')}, …)` });
+const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters)');
+const positiveInt = z.number().int().positive();
+
+export const tierPresetSchema = z.strictObject({
+  description: z.string().default(''),
+  rtoMinutes: positiveInt,
+  rpoMinutes: positiveInt,
+  drPattern: z.enum(['warm-standby', 'pilot-light', 'backup-restore']),
+  continuousBackup: z.boolean(),
+  snapshotFrequency: z.enum(['hourly', 'daily']),
+  crossRegionReadReplica: z.boolean(),
+  failoverStrategy: z.enum(['promote-replica', 'point-in-time', 'latest-backup']),
+});
+
+const createdDatabase = z.strictObject({
+  name: resourceName,
+  tier: z.string(),
+  mode: z.literal('create'),
+  /** PostgreSQL major or major.minor version for the reference instance. */
+  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"').default('17'),
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"').default('db.t4g.medium'),
+  allocatedStorageGb: z.number().int().min(20).max(65536).default(50),
+  /** @default the environment's `production` flag */
+  multiAz: z.boolean().optional(),
+});
+
+const adoptedDatabase = z.strictObject({
+  name: resourceName,
+  tier: z.string(),
+  mode: z.literal('adopt'),
+  /** The existing RDS instance identifier in the environment's primary region. */
+  instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
+  /** The Secrets Manager secret (ARN) holding the database credentials, replicated to the recovery region. */
+  credentialsSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
+});
+
+export const databaseSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'mode must be "create" (a reference instance) or "adopt" (an existing instance)' : undefined),
+});
+
+const retentionWaiver = z.strictObject({
+  recoveryPointClass: z.enum(RETENTION_CLASSES),
+  /** The lowest retention this waiver allows, in days. */
+  minimumDays: positiveInt,
+  /** Why the shorter retention is acceptable (who decided, on what grounds). */
+  reason: z.string().min(20, 'a waiver needs a reason of at least 20 characters'),
+});
+
+export const environmentSchema = z
+  .strictObject({
+    account: accountId,
+    primaryRegion: region,
+    recoveryRegion: region,
+    /** Production environments get Multi-AZ reference instances and compliance-mode locks by default. */
+    production: z.boolean().default(false),
+    /** Data classification tag applied to every resource. */
+    dataClassification: z.enum(['phi', 'confidential', 'internal']).default('phi'),
+    /** Copies to an account outside the workload's blast radius. */
+    isolatedBackup: z
+      .strictObject({
+        account: accountId,
+        /** Name of the vault in the isolated account, in the recovery region. */
+        vaultName: z.string().regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be a backup vault name'),
+      })
+      .optional(),
+    /** Tier presets, merged over the defaults (critical, important, deferrable) key by key. */
+    tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names use a-z, 0-9 and "-"'), tierPresetSchema.partial()).default({}),
+    databases: z.array(databaseSchema).min(1, 'at least one protected database is required'),
+    retention: z
+      .strictObject({
+        continuousDays: positiveInt.max(CONTINUOUS_BACKUP_MAX_DAYS, `AWS Backup keeps continuous backups at most ${CONTINUOUS_BACKUP_MAX_DAYS} days`).default(35),
+        dailyDays: positiveInt.default(35),
+        monthlyDays: positiveInt.default(3650),
+        evidenceDays: positiveInt.default(2190),
+      })
+      .prefault({}),
+    retentionWaivers: z.array(retentionWaiver).default([]),
+    vaultLock: z
+      .strictObject({
+        /** @default "compliance" in production, otherwise "governance" */
+        mode: z.enum(['governance', 'compliance']).optional(),
+        /** Days before a compliance-mode lock becomes immutable (the cooling-off). */
+        changeableForDays: positiveInt.default(3),
+      })
+      .prefault({}),
+    drill: z
+      .strictObject({
+        /** EventBridge Scheduler expression. @default monthly, 06:00 UTC on the 1st */
+        schedule: z.string().default('cron(0 6 1 * ? *)'),
+        timezone: z.string().default('UTC'),
+        /** Databases restored at the same time (RDS and AWS Backup quotas). */
+        maxConcurrency: positiveInt.max(40, 'at most 40 (Step Functions inline Map)').default(5),
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"').default('db.t4g.medium'),
+        timeoutMinutes: positiveInt.default(360),
+      })
+      .prefault({}),
+    notifications: z.strictObject({
+      emails: z.array(z.email('must be an email address')).min(1, 'at least one address is required'),
+    }),
+    /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
+    hipaaNprm: z.boolean().default(false),
+  })
+  .superRefine(checkEnvironmentConsistency, { when: () => true });
+
+export const configSchema = z.strictObject({
+  environments: z.record(
+    z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'environment names use a-z and 0-9 (at most 16 characters), e.g. "prod"'),
+    environmentSchema,
+  ),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type ParsedEnvironment = z.output<typeof environmentSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Rules across fields. Runs even when other fields are invalid (`when`), so one run lists every problem;
+ * hence the defensive reads.
+ */
+function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
+  const env = asRecord(raw);
+  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  if (typeof env.primaryRegion === 'string' && env.primaryRegion === env.recoveryRegion) {
+    problem(['recoveryRegion'], `must differ from primaryRegion "${env.primaryRegion}"`);
+  }
+  const isolated = asRecord(env.isolatedBackup);
+  if (typeof isolated.account === 'string' && isolated.account === env.account) {
+    problem(['isolatedBackup', 'account'], 'must be a different account from the workload account');
+  }
+
+  const tierOverrides = asRecord(env.tiers);
+  const tierNames = new Set([...Object.keys(DEFAULT_TIERS), ...Object.keys(tierOverrides)]);
+  for (const [name, override] of Object.entries(tierOverrides)) {
+    const tier = { ...DEFAULT_TIERS[name], ...asRecord(override) } as Record<string, unknown>;
+    const missing = ['rtoMinutes', 'rpoMinutes', 'drPattern', 'continuousBackup', 'snapshotFrequency', 'crossRegionReadReplica', 'failoverStrategy'].filter((key) => tier[key] === undefined);
+    if (missing.length > 0) {
+      problem(['tiers', name], `a new tier must set ${missing.join(', ')}`);
+      continue;
+    }
+    const rpo = tier.rpoMinutes;
+    if (typeof rpo === 'number' && typeof tier.continuousBackup === 'boolean' && typeof tier.crossRegionReadReplica === 'boolean' && (tier.snapshotFrequency === 'hourly' || tier.snapshotFrequency === 'daily')) {
+      const best = deliverableRpoMinutes({ continuousBackup: tier.continuousBackup, crossRegionReadReplica: tier.crossRegionReadReplica, snapshotFrequency: tier.snapshotFrequency });
+      if (rpo < best) {
+        problem(['tiers', name, 'rpoMinutes'], `an RPO of ${rpo} min cannot be met: ${describeProtection(tier)} deliver at best ${best} min; enable continuous backup or a read replica, or raise the RPO`);
+      }
+    }
+    if (tier.failoverStrategy === 'promote-replica' && tier.crossRegionReadReplica === false) {
+      problem(['tiers', name, 'failoverStrategy'], 'promote-replica needs crossRegionReadReplica: true');
+    }
+    if (tier.failoverStrategy === 'point-in-time' && tier.continuousBackup === false) {
+      problem(['tiers', name, 'failoverStrategy'], 'point-in-time needs continuousBackup: true (replicated automated backups)');
+    }
+  }
+
+  const seen = new Map<string, number>();
+  asArray(env.databases).forEach((db, index) => {
+    const { name, tier } = asRecord(db);
+    if (typeof name === 'string') {
+      const first = seen.get(name);
+      if (first !== undefined) problem(['databases', index, 'name'], `duplicate database name (also databases[${first}])`);
+      else seen.set(name, index);
+    }
+    if (typeof tier === 'string' && !tierNames.has(tier)) {
+      problem(['databases', index, 'tier'], `unknown tier; known tiers: ${[...tierNames].join(', ')}`);
+    }
+  });
+
+  const retention = asRecord(env.retention);
+  const waivers = asArray(env.retentionWaivers).map(asRecord);
+  for (const recoveryPointClass of RETENTION_CLASSES) {
+    const key = `${recoveryPointClass}Days`;
+    const days = retention[key];
+    if (typeof days !== 'number') continue;
+    const minimum = RETENTION_MINIMUMS[recoveryPointClass as RetentionClass];
+    const waiver = waivers.find((w) => w.recoveryPointClass === recoveryPointClass && typeof w.reason === 'string');
+    const allowed = typeof waiver?.minimumDays === 'number' ? waiver.minimumDays : minimum.days;
+    if (days < allowed) {
+      problem(
+        ['retention', key],
+        waiver
+          ? `${days} days is below the waiver's minimumDays ${allowed}`
+          : `${days} days is below the ${minimum.days}-day minimum (${minimum.source}); raise it or add a retentionWaivers entry with a reason`,
+      );
+    }
+  }
+
+  const lock = asRecord(env.vaultLock);
+  const lockMode = lock.mode ?? (env.production === true ? 'compliance' : 'governance');
+  if (lockMode === 'compliance' && typeof lock.changeableForDays === 'number' && lock.changeableForDays < 3) {
+    problem(['vaultLock', 'changeableForDays'], `compliance mode needs a cooling-off of at least 72 hours (3 days); ${lock.changeableForDays} days is ${lock.changeableForDays * 24} hours`);
+  }
+
+  const schedule = asRecord(env.drill).schedule;
+  if (typeof schedule === 'string') {
+    const scheduleProblem = scheduleExpressionProblem(schedule);
+    if (scheduleProblem) problem(['drill', 'schedule'], `invalid schedule expression: ${scheduleProblem}`);
+  }
+}
+
+function describeProtection(tier: Record<string, unknown>): string {
+  const parts = [`${tier.snapshotFrequency} snapshots`];
+  if (tier.continuousBackup) parts.push('continuous backup');
+  return parts.join(' and ');
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}

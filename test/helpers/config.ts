@@ -1,0 +1,32 @@
+import { EnvironmentConfig, RxdrConfig } from '../../lib/config/environment-config';
+import { EnvironmentInput } from '../../lib/config/schema';
+import { loadConfigFile, parseConfig } from '../../lib/config/load';
+
+/** The configuration shipped in config/rxdr.config.json (dev, staging, prod with example accounts). */
+export function shippedConfig(): RxdrConfig {
+  return loadConfigFile();
+}
+
+export function shippedEnvironment(name: string): EnvironmentConfig {
+  const env = shippedConfig().environments.find((e) => e.name === name);
+  if (!env) throw new Error(`no environment ${name} in the shipped config`);
+  return env;
+}
+
+/** A minimal valid environment; tests override the fields they are about. */
+export function environmentInput(overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {}): Record<string, unknown> {
+  return {
+    account: '111111111111',
+    primaryRegion: 'us-east-1',
+    recoveryRegion: 'us-west-2',
+    databases: [{ name: 'dispensing', tier: 'critical', mode: 'create' }],
+    notifications: { emails: ['dr@example.com'] },
+    ...overrides,
+  };
+}
+
+/** Parse a one-environment configuration named `name`. */
+export function environment(overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {}, name = 'test'): EnvironmentConfig {
+  const config = parseConfig({ environments: { [name]: environmentInput(overrides) } });
+  return config.environments[0]!;
+}
