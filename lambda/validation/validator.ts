@@ -1,32 +1,174 @@
+import type { Client } from 'pg';
+import { CheckContext, CheckDefinition, PassContribution, PassRow } from './checks/check';
+import { customCheckDefinition } from './checks/custom';
+import { GENERIC_CHECKS } from './checks/generic';
+import { PHARMACY_CHECKS } from './checks/pharmacy';
+import { tableRef } from './checksum';
 import type { DatabaseTarget } from './db';
+import { sessionOptions } from './manifest';
 import type { Manifest } from './manifest-schema';
-import type { Clock, CustomCheck, EngineLogger, ProgressEvent, ValidationReport } from './types';
+import { ConnectionPool } from './pool';
+import { CheckResult, CheckSuite, Clock, CustomCheck, EngineLogger, ProgressEvent, silentLogger, systemClock, ValidationReport } from './types';
 
 /** Every built-in check, by suite. Custom checks are named `custom:<name>`. */
 export const CHECK_NAMES = {
-  generic: ['schema', 'row-counts', 'checksums', 'freshness'],
-  pharmacy: ['foreign-keys', 'fill-numbering', 'rx-uniqueness', 'cs-ledger', 'audit-chain', 'claim-reversals', 'epcs-signatures'],
+  generic: GENERIC_CHECKS.map((c) => c.name),
+  pharmacy: PHARMACY_CHECKS.map((c) => c.name),
 } as const;
 
 export interface ValidateOptions {
   readonly url: DatabaseTarget;
   readonly manifest: Manifest;
-  /** The time the copy was restored to. @default the manifest cut-off */
+  /** The time the copy was restored to. @default clock.now() (then the achieved RPO is the age of the newest data) */
   readonly recoveryPointTime?: Date;
-  /** Maximum acceptable achieved RPO for the freshness check. @default 86400 (24 h) */
+  /** Maximum acceptable achieved RPO for the freshness check, in seconds. @default 86400 (24 h, daily-backup states) */
   readonly rpoTargetSeconds?: number;
-  /** Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`. @default all */
+  /** Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`. @default all that apply */
   readonly checks?: readonly string[];
   readonly customChecks?: readonly CustomCheck[];
   /** Connections used concurrently. @default 2 */
   readonly concurrency?: number;
   /** @default 300000 (5 minutes) */
   readonly statementTimeoutMs?: number;
+  /** `work_mem` of the validator's sessions (hash joins over the big tables). @default '128MB' */
+  readonly workMem?: string;
   readonly clock?: Clock;
   readonly logger?: EngineLogger;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
 
-export async function validateDatabase(_options: ValidateOptions): Promise<ValidationReport> {
-  throw new Error('validateDatabase: in progress');
+/** Thrown before connecting when `checks` names something that does not exist. */
+export class UnknownCheckError extends Error {
+  constructor(readonly unknown: string[], readonly known: string[]) {
+    super(`unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
+    this.name = 'UnknownCheckError';
+  }
+}
+
+/**
+ * The checks a selection means. Accepts check names, suite names and `custom:<name>`; throws
+ * `UnknownCheckError` for anything else (call it before connecting to fail fast).
+ */
+export function resolveChecks(selection: readonly string[] | undefined, customChecks: readonly CustomCheck[] = []): CheckDefinition[] {
+  const all = [...GENERIC_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
+  if (!selection || selection.length === 0) return all;
+  const suites: CheckSuite[] = ['generic', 'pharmacy', 'custom'];
+  const chosen = new Set<CheckDefinition>();
+  const unknown: string[] = [];
+  for (const raw of selection) {
+    const name = raw.trim();
+    if (!name) continue;
+    const bySuite = suites.includes(name as CheckSuite) ? all.filter((c) => c.suite === name) : [];
+    const byName = all.filter((c) => c.name === name || c.name === `custom:${name}`);
+    if (bySuite.length + byName.length === 0 && !suites.includes(name as CheckSuite)) unknown.push(name);
+    for (const c of [...bySuite, ...byName]) chosen.add(c);
+  }
+  if (unknown.length) throw new UnknownCheckError(unknown, [...suites, ...all.map((c) => c.name)]);
+  return all.filter((c) => chosen.has(c));
+}
+
+/** Merge the pass contributions of the chosen checks into one SELECT per table. */
+function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, { schema: string; table: string; select: Map<string, string> }> {
+  const byTable = new Map<string, { schema: string; table: string; select: Map<string, string> }>();
+  const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest) ?? []);
+  for (const c of contributions) {
+    const key = `${c.schema}.${c.table}`;
+    let entry = byTable.get(key);
+    if (!entry) byTable.set(key, (entry = { schema: c.schema, table: c.table, select: new Map() }));
+    for (const [alias, sql] of Object.entries(c.select)) {
+      const existing = entry.select.get(alias);
+      if (existing !== undefined && existing !== sql) throw new Error(`two checks define the pass column ${key}.${alias} differently`);
+      entry.select.set(alias, sql);
+    }
+  }
+  return byTable;
+}
+
+async function runQuery<R extends Record<string, unknown>>(client: Client, sql: string, params: unknown[], mode?: 'isolated'): Promise<R[]> {
+  if (mode !== 'isolated') return (await client.query<R>(sql, params)).rows;
+  await client.query('BEGIN READ ONLY');
+  try {
+    return (await client.query<R>({ text: sql, values: params, queryMode: 'extended' } as { text: string; values: unknown[] })).rows;
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
+/**
+ * Validate a (restored) database against a manifest: runs the chosen checks concurrently over a small
+ * pool of read-only connections with a statement timeout. Each table the checks need is scanned once by a
+ * shared pass that computes every aggregate they ask for (counts, checksums, newest timestamps, audit
+ * chain, EPCS hashes); checks that need joins run their own queries. A check that errors fails with
+ * `error` set; the report passes only when every check passes. Connection errors reject (nothing checked).
+ */
+export async function validateDatabase(options: ValidateOptions): Promise<ValidationReport> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const checks = resolveChecks(options.checks, options.customChecks).filter((c) => !c.applies || c.applies(options.manifest));
+  const started = clock.now();
+  const cutoff = new Date(options.manifest.cutoff);
+  const recoveryPointTime = options.recoveryPointTime ?? started;
+  const pool = new ConnectionPool(options.url, Math.max(1, options.concurrency ?? 2), {
+    options: sessionOptions(options.statementTimeoutMs ?? 300_000, options.workMem),
+  });
+  try {
+    await pool.warmUp();
+    const passSql = passQueries(checks, options.manifest);
+    const passes = new Map<string, Promise<PassRow>>();
+    // Start every table pass now (they are the big scans), biggest tables first so the pool stays busy.
+    const order = [...passSql.entries()].sort(
+      ([a], [b]) => (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === b)?.rowCount ?? 0) - (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
+    );
+    for (const [key, q] of order) {
+      const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
+      const sql = `SELECT ${select}\nFROM ${tableRef(q.schema, q.table)}`;
+      const params = sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
+      const promise = pool.use(async (client) => (await client.query(sql, params)).rows[0] ?? {});
+      promise.catch(() => undefined); // observed by the checks that await it
+      passes.set(key, promise);
+    }
+    const context: CheckContext = {
+      manifest: options.manifest,
+      cutoff,
+      recoveryPointTime,
+      rpoTargetSeconds: options.rpoTargetSeconds ?? 86_400,
+      pass: (schema, table) => passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
+      query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),
+      table: (schema, table) => options.manifest.tables.find((t) => t.schema === schema && t.table === table),
+    };
+    const results = await Promise.all(
+      checks.map(async (check): Promise<CheckResult> => {
+        const t0 = clock.now().getTime();
+        options.onProgress?.({ kind: 'check-started', name: check.name });
+        let result: CheckResult;
+        try {
+          const outcome = await check.run(context);
+          result = { name: check.name, suite: check.suite, ...outcome, durationMs: clock.now().getTime() - t0 };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          logger.warn('check could not run', { check: check.name, error: message });
+          result = { name: check.name, suite: check.suite, passed: false, measured: {}, offendingKeys: [], durationMs: clock.now().getTime() - t0, error: message };
+        }
+        options.onProgress?.({ kind: 'check-finished', name: check.name, passed: result.passed, durationMs: result.durationMs });
+        return result;
+      }),
+    );
+    const finished = clock.now();
+    const freshness = results.find((r) => r.name === 'freshness');
+    const rpo = freshness?.measured.achievedRpoSeconds;
+    const report: ValidationReport = {
+      passed: results.length > 0 && results.every((r) => r.passed),
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      recoveryPointTime: recoveryPointTime.toISOString(),
+      manifestCutoff: cutoff.toISOString(),
+      achievedRpoSeconds: typeof rpo === 'number' ? rpo : null,
+      checks: results,
+    };
+    logger.info('validation finished', { passed: report.passed, failed: results.filter((r) => !r.passed).map((r) => r.name), durationMs: report.durationMs });
+    return report;
+  } finally {
+    await pool.end();
+  }
 }

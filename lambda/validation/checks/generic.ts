@@ -1,0 +1,144 @@
+import { bucketSql, differingRanges, rowHash } from '../checksum';
+import { ident } from '../db';
+import type { TableManifest } from '../manifest-schema';
+import { CheckContext, CheckDefinition, CheckOutcome, MAX_KEYS, num, PassContribution } from './check';
+
+const label = (t: { schema: string; table: string }): string => `${t.schema}.${t.table}`;
+
+function countAndChecksum(tables: TableManifest[]): PassContribution[] {
+  return tables.map((t) => ({
+    schema: t.schema,
+    table: t.table,
+    select: {
+      rows: `count(*) FILTER (WHERE t.${ident(t.cutoffColumn)} <= $1)`,
+      checksum: `coalesce(sum(${rowHash('t')}) FILTER (WHERE t.${ident(t.cutoffColumn)} <= $1), 0)::text`,
+    },
+  }));
+}
+
+/** On a mismatch, the key ranges that differ (one more grouped pass over that table). */
+async function diffRanges(context: CheckContext, t: TableManifest): Promise<string[]> {
+  const rows = await context.query<{ index: string; rows: string; checksum: string }>(bucketSql(t.schema, t.table, t.keyColumn, t.cutoffColumn), [
+    context.cutoff,
+    t.buckets.start,
+    t.buckets.width,
+  ]);
+  return differingRanges(label(t), t.keyColumn, t.buckets, rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })));
+}
+
+async function compareTables(context: CheckContext, field: 'rows' | 'checksum'): Promise<CheckOutcome> {
+  const mismatched: Record<string, { expected: string | number; actual: string | number | null; error?: string }> = {};
+  const offendingKeys: string[] = [];
+  for (const t of context.manifest.tables) {
+    const expected = field === 'rows' ? t.rowCount : t.checksum;
+    try {
+      const pass = await context.pass(t.schema, t.table);
+      const actual = field === 'rows' ? num(pass.rows) : String(pass.checksum);
+      if (actual !== expected) {
+        mismatched[label(t)] = { expected, actual };
+        if (offendingKeys.length < MAX_KEYS) offendingKeys.push(...(await diffRanges(context, t)).slice(0, MAX_KEYS - offendingKeys.length));
+      }
+    } catch (error) {
+      mismatched[label(t)] = { expected, actual: null, error: error instanceof Error ? error.message : String(error) };
+      if (offendingKeys.length < MAX_KEYS) offendingKeys.push(label(t));
+    }
+  }
+  return { passed: Object.keys(mismatched).length === 0, measured: { tables: context.manifest.tables.length, mismatched }, offendingKeys };
+}
+
+export const schemaCheck: CheckDefinition = {
+  name: 'schema',
+  suite: 'generic',
+  description: 'expected schemas, tables and columns (names, types, order) are present',
+  async run(context) {
+    const schemas = await context.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [context.manifest.schemas]);
+    const present = new Set(schemas.map((s) => s.nspname));
+    const missingSchemas = context.manifest.schemas.filter((s) => !present.has(s));
+    const columns = await context.query<{ schema: string; table: string; name: string; type: string }>(
+      `SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') ORDER BY n.nspname, c.relname, a.attnum`,
+      [context.manifest.schemas],
+    );
+    const byTable = new Map<string, string[]>();
+    for (const c of columns) {
+      const key = `${c.schema}.${c.table}`;
+      byTable.set(key, [...(byTable.get(key) ?? []), `${c.name} ${c.type}`]);
+    }
+    const missingTables: string[] = [];
+    const changedTables: string[] = [];
+    for (const t of context.manifest.tables) {
+      const actual = byTable.get(label(t));
+      if (!actual) missingTables.push(label(t));
+      else if (actual.join(',') !== t.columns.map((c) => `${c.name} ${c.type}`).join(',')) changedTables.push(label(t));
+    }
+    const offendingKeys = [...missingSchemas.map((s) => `schema ${s}`), ...missingTables, ...changedTables].slice(0, MAX_KEYS);
+    return {
+      passed: missingSchemas.length + missingTables.length + changedTables.length === 0,
+      measured: { schemas: context.manifest.schemas.length, tables: context.manifest.tables.length, missingSchemas, missingTables, changedTables },
+      offendingKeys,
+    };
+  },
+};
+
+export const rowCountsCheck: CheckDefinition = {
+  name: 'row-counts',
+  suite: 'generic',
+  description: 'row counts of rows at or before the cut-off equal the manifest',
+  passes: (m) => countAndChecksum(m.tables),
+  run: (context) => compareTables(context, 'rows'),
+};
+
+export const checksumsCheck: CheckDefinition = {
+  name: 'checksums',
+  suite: 'generic',
+  description: 'order-independent whole-row checksums of rows at or before the cut-off equal the manifest',
+  passes: (m) => countAndChecksum(m.tables),
+  run: (context) => compareTables(context, 'checksum'),
+};
+
+export const freshnessCheck: CheckDefinition = {
+  name: 'freshness',
+  suite: 'generic',
+  description: 'newest timestamp versus the recovery point time (the achieved RPO) is within the RPO target',
+  passes: (m) =>
+    m.freshness.map((f) => ({ schema: f.schema, table: f.table, select: { [`newest_${f.column}`]: `max(t.${ident(f.column)})` } })),
+  async run(context) {
+    const columns: Record<string, string | null> = {};
+    const unreadable: string[] = [];
+    let newest: Date | undefined;
+    for (const f of context.manifest.freshness) {
+      const name = `${f.schema}.${f.table}.${f.column}`;
+      try {
+        const value = (await context.pass(f.schema, f.table))[`newest_${f.column}`];
+        const date = value instanceof Date ? value : value ? new Date(String(value)) : undefined;
+        columns[name] = date ? date.toISOString() : null;
+        if (date && (!newest || date > newest)) newest = date;
+      } catch {
+        unreadable.push(name);
+      }
+    }
+    const rpt = context.recoveryPointTime;
+    const achievedRpoSeconds = newest ? (rpt.getTime() - newest.getTime()) / 1000 : null;
+    const newerThanRecoveryPoint = Object.entries(columns).filter(([, v]) => v !== null && new Date(v) > rpt).map(([k]) => k);
+    const tooOld = achievedRpoSeconds !== null && achievedRpoSeconds > context.rpoTargetSeconds;
+    const passed = context.manifest.freshness.length > 0 && newest !== undefined && !tooOld && newerThanRecoveryPoint.length === 0 && unreadable.length === 0;
+    const stale = tooOld ? Object.keys(columns) : [];
+    return {
+      passed,
+      measured: {
+        recoveryPointTime: rpt.toISOString(),
+        newest: newest?.toISOString() ?? null,
+        achievedRpoSeconds,
+        rpoTargetSeconds: context.rpoTargetSeconds,
+        columns,
+        newerThanRecoveryPoint,
+        unreadable,
+      },
+      offendingKeys: [...unreadable, ...newerThanRecoveryPoint, ...stale].slice(0, MAX_KEYS),
+    };
+  },
+};
+
+export const GENERIC_CHECKS: CheckDefinition[] = [schemaCheck, rowCountsCheck, checksumsCheck, freshnessCheck];
