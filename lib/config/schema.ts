@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { KNOWN_REGIONS, isKnownRegion } from './regions';
 import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
 import { scheduleExpressionProblem } from './schedule-expression';
+import { backupWindowProblem, cidrProblem, DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, LOG_RETENTION_DAYS, maintenanceWindowProblem, overlappingCidrs, windowsOverlap } from './database-protection';
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().refine(isKnownRegion, { message: `must be a known AWS region (${KNOWN_REGIONS.slice(0, 4).join(', ')}, …)` });
 const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters)');
 const positiveInt = z.number().int().positive();
+const instanceClass = z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"');
 
 export const tierPresetSchema = z.strictObject({
   description: z.string().default(''),
@@ -26,10 +28,16 @@ const createdDatabase = z.strictObject({
   mode: z.literal('create'),
   /** PostgreSQL major or major.minor version for the reference instance. */
   engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"').default('17'),
-  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"').default('db.t4g.medium'),
+  instanceClass: instanceClass.default('db.t4g.medium'),
   allocatedStorageGb: z.number().int().min(20).max(65536).default(50),
   /** @default the environment's `production` flag */
   multiAz: z.boolean().optional(),
+  /** Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm`, at least 30 minutes, not overlapping the backup window. */
+  preferredMaintenanceWindow: z.string().default(DEFAULT_MAINTENANCE_WINDOW),
+  /** Daily automated-backup window (UTC), `hh:mm-hh:mm`, at least 30 minutes. */
+  preferredBackupWindow: z.string().default(DEFAULT_BACKUP_WINDOW),
+  /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default instanceClass */
+  replicaInstanceClass: instanceClass.optional(),
 });
 
 const adoptedDatabase = z.strictObject({
@@ -40,6 +48,8 @@ const adoptedDatabase = z.strictObject({
   instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
   /** The Secrets Manager secret (ARN) holding the database credentials, replicated to the recovery region. */
   credentialsSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
+  /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default the source instance's class */
+  replicaInstanceClass: instanceClass.optional(),
 });
 
 export const databaseSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
@@ -105,6 +115,17 @@ export const environmentSchema = z
     notifications: z.strictObject({
       emails: z.array(z.email('must be an email address')).min(1, 'at least one address is required'),
     }),
+    /** Networks and logs of the protected databases (reference instances, read replicas). */
+    databaseProtection: z
+      .strictObject({
+        /** CIDR of the primary-region database VPC (private, /16 to /24). */
+        primaryVpcCidr: z.string().default('10.80.0.0/16'),
+        /** CIDR of the recovery-region database VPC; must not overlap the primary's (peering, failback). */
+        recoveryVpcCidr: z.string().default('10.81.0.0/16'),
+        /** Retention of database logs, VPC flow logs and the replication function's logs, in days (a CloudWatch Logs value). */
+        logRetentionDays: z.number().int().default(365),
+      })
+      .prefault({}),
     /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
     hipaaNprm: z.boolean().default(false),
   })
@@ -200,11 +221,50 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
     problem(['vaultLock', 'changeableForDays'], `compliance mode needs a cooling-off of at least 72 hours (3 days); ${lock.changeableForDays} days is ${lock.changeableForDays * 24} hours`);
   }
 
+  checkDatabaseProtection(env, problem);
+
   const schedule = asRecord(env.drill).schedule;
   if (typeof schedule === 'string') {
     const scheduleProblem = scheduleExpressionProblem(schedule);
     if (scheduleProblem) problem(['drill', 'schedule'], `invalid schedule expression: ${scheduleProblem}`);
   }
+}
+
+/** Networks, log retention and per-database windows (RDS protection). */
+function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (string | number)[], message: string) => void): void {
+  const protection = asRecord(env.databaseProtection);
+  const cidrs: { key: string; value: string }[] = [];
+  for (const key of ['primaryVpcCidr', 'recoveryVpcCidr']) {
+    const value = protection[key];
+    if (typeof value !== 'string') continue;
+    const cidrIssue = cidrProblem(value);
+    if (cidrIssue) problem(['databaseProtection', key], `${cidrIssue}, got "${value}"`);
+    else cidrs.push({ key, value });
+  }
+  const [first, second] = cidrs;
+  if (first && second && overlappingCidrs(first.value, second.value)) {
+    problem(['databaseProtection', 'recoveryVpcCidr'], `must not overlap primaryVpcCidr "${first.value}", got "${second.value}"`);
+  }
+  const retention = protection.logRetentionDays;
+  if (typeof retention === 'number' && !(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+    problem(['databaseProtection', 'logRetentionDays'], `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${retention}`);
+  }
+
+  asArray(env.databases).forEach((raw, index) => {
+    const db = asRecord(raw);
+    if (db.mode !== 'create') return;
+    const maintenance = typeof db.preferredMaintenanceWindow === 'string' ? db.preferredMaintenanceWindow : undefined;
+    const backup = typeof db.preferredBackupWindow === 'string' ? db.preferredBackupWindow : undefined;
+    const maintenanceIssue = maintenance === undefined ? undefined : maintenanceWindowProblem(maintenance);
+    const backupIssue = backup === undefined ? undefined : backupWindowProblem(backup);
+    if (maintenanceIssue) problem(['databases', index, 'preferredMaintenanceWindow'], `${maintenanceIssue}, got "${maintenance}"`);
+    if (backupIssue) problem(['databases', index, 'preferredBackupWindow'], `${backupIssue}, got "${backup}"`);
+    const maintenanceWindow = maintenance ?? DEFAULT_MAINTENANCE_WINDOW;
+    const backupWindow = backup ?? DEFAULT_BACKUP_WINDOW;
+    if (!maintenanceIssue && !backupIssue && windowsOverlap(maintenanceWindow, backupWindow)) {
+      problem(['databases', index, 'preferredMaintenanceWindow'], `must not overlap the backup window "${backupWindow}", got "${maintenanceWindow}"`);
+    }
+  });
 }
 
 function describeProtection(tier: Record<string, unknown>): string {
