@@ -1,4 +1,4 @@
-import type { EvidenceTarget } from '../evidence/schema';
+import type { EvidenceCheck, EvidenceTarget } from '../evidence/schema';
 
 /**
  * Where to restore from. Step Functions passes it as drill input:
@@ -31,7 +31,16 @@ export interface RestoreHandle {
 
 export type RestoreStatus =
   | { readonly state: 'pending'; readonly detail?: string }
-  | { readonly state: 'available'; readonly target: EvidenceTarget }
+  | {
+      readonly state: 'available';
+      readonly target: EvidenceTarget;
+      /**
+       * The provider's own checks of the restored instance (category `restore`): AWS — encrypted with the
+       * expected key, not public, in the drill network (invariant 9); local — WAL replayed without a gap.
+       * A failed one fails the drill like a failed data check.
+       */
+      readonly checks?: readonly EvidenceCheck[];
+    }
   | { readonly state: 'failed'; readonly reason: string };
 
 export type DeletionStatus =

@@ -60,7 +60,7 @@ export interface DrillState {
     readonly status: 'pending' | 'available';
     readonly detail?: string;
   };
-  readonly available?: { readonly at: string; readonly target: EvidenceTarget };
+  readonly available?: { readonly at: string; readonly target: EvidenceTarget; readonly checks: EvidenceCheck[] };
   readonly validation?: {
     readonly at: string;
     readonly passed: boolean;
@@ -123,7 +123,7 @@ export async function checkRestore(state: DrillState, deps: Pick<DrillDeps, 'pro
     status = { state: 'pending' as const, detail: `describe failed (will retry): ${messageOf(error)}` };
   }
   if (status.state === 'available') {
-    return { ...state, restore: { ...restore, status: 'available', polls: restore.polls + 1 }, available: { at: now.toISOString(), target: status.target } };
+    return { ...state, restore: { ...restore, status: 'available', polls: restore.polls + 1 }, available: { at: now.toISOString(), target: status.target, checks: [...(status.checks ?? [])] } };
   }
   if (status.state === 'failed') {
     return fail({ ...state, restore: { ...restore, polls: restore.polls + 1 } }, 'wait-available', `restore ${restore.handle.id} failed: ${status.reason}`);
@@ -146,13 +146,15 @@ export async function validateRestore(state: DrillState, deps: DrillDeps): Promi
   try {
     const connection = await deps.provider.connection(state.restore.handle);
     const result = await deps.validator.validate({ connection, recoveryPointTime: new Date(state.source.recoveryPointTime), database: state.input.database });
+    const restoreChecks = state.available.checks;
+    const restoreFailed = restoreChecks.some((check) => check.status === 'failed' || check.status === 'error');
     return {
       ...state,
       validation: {
         at: deps.clock.now().toISOString(),
-        passed: result.passed,
+        passed: result.passed && !restoreFailed,
         achievedRpoSeconds: result.achievedRpoSeconds,
-        checks: result.checks,
+        checks: [...restoreChecks, ...result.checks],
         endpoint: connection.display,
       },
     };

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port';
 import { PostgresBinaries, resolvePostgresBinaries } from './postgres-binaries';
+import { childPids, isProcessAlive, waitUntil } from './processes';
 import { serverUser, ServerUser } from './server-user';
 
 const execFileAsync = promisify(execFile);
@@ -117,16 +118,31 @@ export class PostgresCluster {
     await this.run(this.binaries.pgCtl, ['stop', '-w', '-m', mode, '-D', this.dataDir]);
   }
 
-  /** Kill the postmaster with SIGKILL: the disaster. Backends exit on their own once they notice. */
-  async kill(): Promise<void> {
+  /**
+   * The disaster: SIGKILL the postmaster and every server process at once, as if the machine died. (Killing
+   * only the postmaster would let a backend that has not yet noticed still commit a transaction.)
+   * Returns the pids it killed.
+   */
+  async kill(): Promise<number[]> {
     const pid = await this.postmasterPid();
-    if (pid === undefined) return;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      return;
+    if (pid === undefined || !isProcessAlive(pid)) return [];
+    const pids = [pid, ...(await childPids(pid))];
+    for (const target of pids) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
-    await waitUntil(() => !isProcessAlive(pid), 10_000);
+    await waitUntil(() => pids.every((target) => !isProcessAlive(target)), 10_000);
+    return pids;
+  }
+
+  /** The postmaster and its children (backends, archiver, walsender…), for tracking and leak checks. */
+  async serverPids(): Promise<number[]> {
+    const pid = await this.postmasterPid();
+    if (pid === undefined || !isProcessAlive(pid)) return [];
+    return [pid, ...(await childPids(pid))];
   }
 
   /** Promote a standby to primary and wait until it accepts writes. */
@@ -134,8 +150,16 @@ export class PostgresCluster {
     await this.run(this.binaries.pgCtl, ['promote', '-w', '-D', this.dataDir]);
   }
 
+  /** A postmaster.pid exists and its process is alive (after `kill()` the stale file stays behind). */
   isRunning(): boolean {
-    return existsSync(path.join(this.dataDir, 'postmaster.pid'));
+    const file = path.join(this.dataDir, 'postmaster.pid');
+    if (!existsSync(file)) return false;
+    try {
+      const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+      return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid);
+    } catch {
+      return false;
+    }
   }
 
   /** The postmaster's process id, read from postmaster.pid. */
@@ -184,17 +208,4 @@ function formatSetting(value: string | number | boolean): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
-
+export { isProcessAlive } from './processes';

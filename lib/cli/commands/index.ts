@@ -1,7 +1,8 @@
 import { CommandRegistrar } from '../context';
+import { registerDrill } from './drill';
 
 /**
  * Every `rxdr` command, in the order `rxdr --help` lists them. Each lives in its own file in this folder
  * and exports a `CommandRegistrar`.
  */
-export const commands: CommandRegistrar[] = [];
+export const commands: CommandRegistrar[] = [registerDrill];

@@ -1,0 +1,58 @@
+import { InvalidArgumentError } from 'commander';
+import type { EvidenceDocument } from '../../../lambda/evidence/schema';
+import type { CliIo } from '../io';
+import type { LocalRunProgress } from '../../local/local-drill';
+
+/** Parse a positive integer flag value, naming the flag and the value received when it is not one. */
+export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1 || parsed > max) {
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
+    }
+    return parsed;
+  };
+}
+
+/** Progress lines on stderr: `  phase   1.23 s  detail`. */
+export function progressPrinter(io: CliIo): (progress: LocalRunProgress) => void {
+  return ({ phase, durationMs, detail }) => io.err(`  ${phase.padEnd(22)} ${(durationMs / 1000).toFixed(2).padStart(7)} s  ${detail ?? ''}`.trimEnd());
+}
+
+/** The human summary of a drill or failover, on stdout. */
+export function summary(evidence: EvidenceDocument, location?: string): string {
+  const lines = [
+    `${evidence.result === 'passed' ? 'PASSED' : 'FAILED'}  ${evidence.provider} ${evidence.kind} of '${evidence.database}' (tier ${evidence.tier}, run ${evidence.runId})`,
+    `  achieved RTO ${fmt(evidence.achievedRtoSeconds)} (target ${evidence.targets.rtoSeconds} s)   achieved RPO ${fmt(evidence.achievedRpoSeconds)} (target ${evidence.targets.rpoSeconds} s)`,
+    `  checks: ${evidence.checks.filter((c) => c.status === 'passed').length}/${evidence.checks.length} passed`,
+  ];
+  for (const check of evidence.checks.filter((c) => c.status === 'failed' || c.status === 'error')) lines.push(`    ✗ ${check.id}: ${check.message}`);
+  if (evidence.failureReason) lines.push(`  reason: ${evidence.failureReason}`);
+  lines.push(`  cleanup: ${evidence.cleanup.status}${evidence.cleanup.message ? ` (${evidence.cleanup.message})` : ''}`);
+  if (location) lines.push(`  evidence: ${location}`);
+  return lines.join('\n');
+}
+
+function fmt(seconds: number | undefined): string {
+  return seconds === undefined ? 'n/a' : `${seconds.toFixed(2)} s`;
+}
+
+/**
+ * Abort on SIGINT/SIGTERM so the run cleans up; a second signal leaves at once (the watchdog then removes
+ * servers and directories). Returns a function that removes the handlers.
+ */
+export function abortOnSignals(controller: AbortController, io: CliIo): () => void {
+  let received = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    received += 1;
+    if (received > 1) process.exit(130);
+    io.err(`received ${signal}: stopping and cleaning up (send it again to leave at once)`);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

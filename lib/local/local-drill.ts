@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { runDrill, DrillPhase } from '../../lambda/drill/run';
+import type { DrillState } from '../../lambda/drill/steps';
+import { systemClock } from '../../lambda/drill/clock';
+import type { DrillValidator } from '../../lambda/drill/validator';
+import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import { FileEvidenceStore } from '../../lambda/evidence/store';
+import { buildManifest, createRng, insertPharmacyActivity, Manifest, seedDatabase } from '../../lambda/validation';
+import { takeBaseBackup } from './base-backup';
+import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
+import { serverVersion, startArchivingPrimary } from './local-primary';
+import { ProcessGuard } from './process-guard';
+import type { PostgresCluster } from './postgres-cluster';
+import { serverUser } from './server-user';
+import { engineValidator } from './validation-adapter';
+import { UnitWriter, WriteLoad } from './write-load';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
+
+/** Where local evidence goes unless `--evidence-dir` says otherwise (gitignored). */
+export const DEFAULT_EVIDENCE_DIR = path.join('.rxdr', 'evidence');
+export const LOCAL_DATABASE = 'pharmacy';
+
+export interface LocalRunProgress {
+  readonly phase: string;
+  readonly durationMs: number;
+  readonly detail?: string;
+}
+
+export interface LocalDrillOptions {
+  /** Prescriptions to seed (about 7 rows each). @default 5000 */
+  readonly prescriptions?: number;
+  /** Seeder PRNG seed. @default 1 */
+  readonly seed?: number;
+  /** Leave the restored cluster running and every directory in place. @default false */
+  readonly keep?: boolean;
+  /** Evidence directory; `null` writes none. @default `.rxdr/evidence` */
+  readonly evidenceDir?: string | null;
+  /** `archive_timeout`: the longest a committed write waits to be archived. @default 1 */
+  readonly archiveTimeoutSeconds?: number;
+  /** How long the load keeps writing after the base backup before the disaster. @default 3 */
+  readonly loadSecondsAfterBackup?: number;
+  /** RTO target of the local drill. @default 300 */
+  readonly rtoTargetSeconds?: number;
+  /** RPO target. @default archiveTimeoutSeconds + 1 */
+  readonly rpoTargetSeconds?: number;
+  /** Parent of the run's workspace directory. @default os.tmpdir() */
+  readonly baseDir?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: LocalRunProgress) => void;
+  /** Test and fault-injection hooks. */
+  readonly hooks?: LocalDrillHooks;
+}
+
+export interface LocalDrillHooks {
+  /** After the disaster, before the restore: e.g. remove an archived segment to make a WAL gap. */
+  beforeRestore?(context: { archiveDir: string; backup: BaseBackupMeta }): Promise<void>;
+  /** Replace the validator (e.g. one that throws, to simulate a crash mid-drill). */
+  validator?(manifest: Manifest): DrillValidator;
+  /** Replace the unit of write load. */
+  unitWriter?: UnitWriter;
+}
+
+export interface LocalRunResult {
+  readonly evidence: EvidenceDocument;
+  readonly evidenceLocation?: string;
+  /** The run's directory (gone unless kept). */
+  readonly workspace: string;
+  /** Every process id the run started: servers (postmaster and children seen) and the watchdog. */
+  readonly pids: number[];
+  /** With `--keep`: how to reach what was kept. */
+  readonly kept?: { readonly url: string; readonly dataDir: string; readonly stop: string };
+}
+
+/**
+ * The local restore drill: primary with WAL archiving → seed → write load → base backup → manifest →
+ * disaster (SIGKILL the server mid-load) → the shared drill steps over `LocalRestoreProvider` (restore the
+ * base backup, replay the archive to its end, validate with the engine and manifest, delete) → evidence.
+ */
+export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<LocalRunResult> {
+  const archiveTimeoutSeconds = options.archiveTimeoutSeconds ?? 1;
+  const progress = phaseTimer(options.onProgress);
+  const workspace = await makeWorkspace(options.baseDir);
+  const guard = ProcessGuard.start(workspace);
+  guard.watchDir(workspace);
+  const pids = new Set<number>(guard.pid ? [guard.pid] : []);
+  let primary: PostgresCluster | undefined;
+  let load: WriteLoad | undefined;
+  let keptResult: LocalRunResult['kept'];
+  try {
+    const archiveDir = await makeServerDir(workspace, 'wal-archive');
+    const backupsDir = await makeServerDir(workspace, 'base-backups');
+    const restoresDir = await makeServerDir(workspace, 'restores');
+
+    primary = await progress('primary', async () => {
+      const cluster = await startArchivingPrimary({ baseDir: workspace, archiveDir, archiveTimeoutSeconds, guard, database: LOCAL_DATABASE });
+      const serverPids = await cluster.serverPids();
+      serverPids.forEach((pid) => pids.add(pid));
+      const version = await serverVersion(cluster.url());
+      return [cluster, `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${workspace}, archive_timeout ${archiveTimeoutSeconds} s`];
+    });
+    const url = primary.url(LOCAL_DATABASE);
+    const primaryUrl = primary.url();
+    const primaryDataDir = primary.dataDir;
+    const primaryCluster = primary;
+    checkAborted(options.signal);
+
+    const prescriptions = options.prescriptions ?? 5000;
+    await progress('seed', async () => {
+      const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
+      const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
+      return [result, `${prescriptions} prescriptions, ${rows} rows`];
+    });
+    checkAborted(options.signal);
+
+    const writeLoad = await progress('write-load', async () => {
+      const started = await WriteLoad.start(url, options.hooks?.unitWriter ?? pharmacyUnitWriter(options.seed ?? 1));
+      await started.waitForCommits(5);
+      return [started, 'one connection committing units of dispensing activity back to back'];
+    });
+    load = writeLoad;
+
+    const backup = await progress('base-backup', async () => {
+      const dir = path.join(backupsDir, 'backup-1');
+      const taken = await takeBaseBackup({ url: primaryUrl, sourceDataDir: primaryDataDir, targetDataDir: path.join(dir, 'data'), label: `rxdr-local-${Date.now()}` });
+      await recordBaseBackup(dir, taken);
+      return [taken, `${(taken.bytes / 1e6).toFixed(1)} MB, WAL ${taken.startLsn} → ${taken.stopLsn}`];
+    });
+    checkAborted(options.signal);
+
+    const manifest = await progress('manifest', async () => {
+      // Cut-off a little in the past: every row stamped before it has committed (the load's units take ms).
+      const built = await buildManifest({ url, cutoff: new Date(Date.now() - 1000) });
+      return [built, `${built.tables.length} tables, cut-off ${built.cutoff}`];
+    });
+
+    await progress('load-after-backup', async () => {
+      const before = writeLoad.stats.commits;
+      await sleep((options.loadSecondsAfterBackup ?? 3) * 1000, options.signal);
+      return [undefined, `${writeLoad.stats.commits - before} more units committed while WAL was archived`];
+    });
+    checkAborted(options.signal);
+
+    const disaster = await progress('disaster', async () => {
+      const killed = await primaryCluster.kill();
+      const at = new Date();
+      killed.forEach((pid) => pids.add(pid));
+      const stats = await writeLoad.stop();
+      const newestWrite = stats.lastCommittedAt;
+      if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
+      return [{ at, stats, newestWrite }, `SIGKILL to ${killed.length} server processes; ${stats.commits} units committed, newest at ${stats.lastCommittedAt.toISOString()}`];
+    });
+
+    await options.hooks?.beforeRestore?.({ archiveDir, backup: backupMeta(backup) });
+
+    const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
+    const provider = new LocalRestoreProvider({
+      backupsDir,
+      archiveDir,
+      restoresDir,
+      sourceDatabase: `local-primary:${primary.port}`,
+      database: LOCAL_DATABASE,
+      latestRestorableTime: () => disaster.newestWrite,
+      guard,
+    });
+    const drillId = `local-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const restoreProvider = provider;
+    const run = await runDrill(
+      {
+        drillId,
+        environment: 'local',
+        database: LOCAL_DATABASE,
+        tier: 1,
+        targets: { rtoSeconds: options.rtoTargetSeconds ?? 300, rpoSeconds: rpoTarget },
+        selector: { kind: 'latest' },
+        startedBy: `local:${safeUser()}`,
+        toolVersion: TOOL_VERSION,
+        disasterAt: disaster.at.toISOString(),
+        restoreTimeoutSeconds: 600,
+        // Local calls are cheap: look often (AWS uses seconds to minutes).
+        poll: { initialSeconds: 0.05, factor: 1.5, maxSeconds: 0.5 },
+        keep: options.keep,
+      },
+      {
+        provider,
+        validator: options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget }),
+        clock: systemClock,
+        signal: options.signal,
+        evidence: options.evidenceDir === null ? undefined : new FileEvidenceStore(options.evidenceDir ?? DEFAULT_EVIDENCE_DIR),
+        metrics: () => ({ prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations(), ...restoreProvider.restoreMetrics() }),
+        onPhase: (phase, durationMs, state) => options.onProgress?.({ phase: `drill:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
+      },
+    );
+    provider.startedPids().forEach((pid) => pids.add(pid));
+    const target = run.state.available?.target;
+    if (options.keep && target?.endpoint) {
+      const dataDir = target.details?.dataDir ?? '';
+      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: `${primary.binaries.pgCtl} stop -D ${dataDir}` };
+    }
+    if (run.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: run.evidenceError });
+    return { evidence: run.evidence, evidenceLocation: run.evidenceLocation, workspace, pids: [...pids], kept: keptResult };
+  } finally {
+    await progress('cleanup', async () => {
+      await load?.stop().catch(() => undefined);
+      await primary?.destroy().catch(() => undefined);
+      if (!options.keep) {
+        await rm(workspace, { recursive: true, force: true });
+        guard.release();
+        return [undefined, `removed ${workspace}`];
+      }
+      guard.release();
+      return [undefined, `kept ${workspace}`];
+    }).catch(() => undefined);
+  }
+}
+
+/** Runs named phases, reports each with its duration, and remembers the durations for evidence metrics. */
+export function phaseTimer(onProgress?: (progress: LocalRunProgress) => void) {
+  const durations: Record<string, number> = {};
+  const timer = async <T>(phase: string, body: () => Promise<[T, string?]>): Promise<T> => {
+    const began = Date.now();
+    try {
+      const [value, detail] = await body();
+      durations[`${phase}Ms`] = Date.now() - began;
+      onProgress?.({ phase, durationMs: Date.now() - began, detail });
+      return value;
+    } catch (error) {
+      onProgress?.({ phase, durationMs: Date.now() - began, detail: `FAILED: ${(error as Error).message}` });
+      throw error;
+    }
+  };
+  return Object.assign(timer, { durations: () => ({ ...durations }) });
+}
+
+export async function makeWorkspace(baseDir?: string): Promise<string> {
+  const workspace = await mkdtemp(path.join(baseDir ?? tmpdir(), 'rxdr-local-'));
+  await (await serverUser()).own(workspace);
+  return workspace;
+}
+
+export async function makeServerDir(workspace: string, name: string): Promise<string> {
+  const dir = path.join(workspace, name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await (await serverUser()).own(dir);
+  return dir;
+}
+
+export function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Error(`aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? '')}`);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return systemClock.sleep(ms, signal);
+}
+
+/** One unit of dispensing activity per transaction, from the validation engine's activity helper. */
+export function pharmacyUnitWriter(seed: number): UnitWriter {
+  const rng = createRng(seed + 7919);
+  return async (client: Client, at: Date) => {
+    await client.query('BEGIN');
+    try {
+      await insertPharmacyActivity(client, rng, { now: at });
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
+function backupMeta(backup: { label: string; startLsn: string; stopLsn: string; stopWalFile: string; startedAt: Date; finishedAt: Date; bytes: number }): BaseBackupMeta {
+  return { ...backup, startedAt: backup.startedAt.toISOString(), finishedAt: backup.finishedAt.toISOString() };
+}
+
+export function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function phaseDetail(phase: DrillPhase, state: DrillState): string | undefined {
+  switch (phase) {
+    case 'pick-source':
+      return state.source ? `base backup ${state.source.id}, recovery point ${state.source.recoveryPointTime}` : state.failure?.reason;
+    case 'start-restore':
+      return state.restore ? `restoring into ${state.restore.handle.id}` : state.failure?.reason;
+    case 'wait-available':
+      return state.available ? `accepting connections at ${state.available.target.endpoint} after ${state.restore?.polls} polls` : state.failure?.reason;
+    case 'validate':
+      return state.validation
+        ? `${state.validation.checks.filter((c) => c.status === 'passed').length}/${state.validation.checks.length} checks passed, achieved RPO ${state.validation.achievedRpoSeconds ?? '?'} s`
+        : state.failure?.reason;
+    case 'cleanup':
+      return state.cleanup ? `${state.cleanup.status}${state.cleanup.message ? `: ${state.cleanup.message}` : ''}` : undefined;
+    default:
+      return undefined;
+  }
+}
