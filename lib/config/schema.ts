@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KNOWN_REGIONS, isKnownRegion } from './regions';
 import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
 import { scheduleExpressionProblem } from './schedule-expression';
+import { auditTrailSchema, contingencySchema } from './contingency';
 import { backupWindowProblem, cidrProblem, DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, LOG_RETENTION_DAYS, maintenanceWindowProblem, overlappingCidrs, windowsOverlap } from './database-protection';
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 
@@ -126,6 +127,10 @@ export const environmentSchema = z
         logRetentionDays: z.number().int().default(365),
       })
       .prefault({}),
+    /** People and communication for the contingency plan (escalation, stakeholders, messages, emergency mode); `rxdr plan` needs them all. */
+    contingency: contingencySchema.prefault({}),
+    /** The audit trail rxdr creates, or the organization trail it relies on. */
+    auditTrail: auditTrailSchema.prefault({}),
     /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
     hipaaNprm: z.boolean().default(false),
   })
