@@ -2,16 +2,25 @@ import { ident } from './db';
 import type { BucketManifest } from './manifest-schema';
 
 /**
- * Checksums: `sum(hash_record_extended(row, 0))` over the rows at or before the cut-off. PostgreSQL hashes
- * each column with its type's own hash function (no text conversion), so this is about as cheap as reading
- * every column at all. The sum is exact (numeric), independent of row order, and changes when a row is
- * inserted, deleted, duplicated (its hash is added once more) or changed; a value swapped between two
- * rows changes both rows' hashes. A false match needs two different multisets of 64-bit hashes with equal
- * sums, which chance alone makes negligible. Hash functions are only stable within a PostgreSQL major
- * version, so the manifest records the server version.
+ * Checksums: `sum(hashint8extended(hash_record_extended(row, 0), 0))` over the rows at or before the
+ * cut-off. PostgreSQL hashes each column with its type's own hash function (no text conversion), so this
+ * is about as cheap as reading every column at all. The sum is exact (numeric), independent of row order,
+ * and changes when a row is inserted, deleted, duplicated (its hash is added once more) or changed.
+ *
+ * The outer `hashint8extended` matters: `hash_record_extended` combines column hashes linearly
+ * (`h = 31 * h + column hash`), so a plain sum of it is a sum of per-column terms and does not notice a
+ * value swapped between two rows. Mixing each row hash non-linearly binds the values of a row together
+ * (the corruption tests swap a value between rows to prove it). A false match needs two different
+ * multisets of 64-bit hashes with equal sums, which chance alone makes negligible. Hash functions are only
+ * stable within a PostgreSQL major version, so the manifest records the server version.
  */
 export function rowHash(alias: string): string {
-  return `hash_record_extended(${alias}, 0)`;
+  return `hashint8extended(hash_record_extended(${alias}, 0), 0)`;
+}
+
+/** The same mixing for a tuple of expressions (e.g. `t.seq, t.hash`). */
+export function tupleHash(...expressions: string[]): string {
+  return `hashint8extended(hash_record_extended((${expressions.join(', ')}), 0), 0)`;
 }
 
 /** The FROM item of a table, aliased `t`. */

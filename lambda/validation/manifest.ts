@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { bucketGeometry, BucketRow, bucketSql } from './checksum';
+import { bucketGeometry, BucketRow, bucketSql, tupleHash } from './checksum';
 import { connect, DatabaseTarget, ident } from './db';
 import type { Manifest, PharmacyManifest, TableManifest } from './manifest-schema';
 import { runPool } from './pool';
@@ -71,7 +71,7 @@ function numberOrNull(value: string | null | undefined): number | null {
 }
 
 /** The EPCS aggregate: per prescription, a hash of (id, signed-payload SHA-256). */
-export const EPCS_HASH = 'hash_record_extended((t.prescription_id, t.epcs_payload_sha256), 0)';
+export const EPCS_HASH = tupleHash('t.prescription_id', 't.epcs_payload_sha256');
 export const EPCS_WHERE = 't.epcs_signed_payload IS NOT NULL OR t.epcs_payload_sha256 IS NOT NULL';
 
 async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyManifest> {

@@ -1,4 +1,4 @@
-import { bucketSql, differingRanges } from '../checksum';
+import { bucketSql, differingRanges, tupleHash } from '../checksum';
 import { EPCS_HASH, EPCS_WHERE } from '../manifest';
 import type { Manifest } from '../manifest-schema';
 import { CheckContext, CheckDefinition, keysOf, MAX_KEYS, num } from './check';
@@ -134,15 +134,15 @@ export const csLedgerCheck: CheckDefinition = {
       WITH g AS (
         SELECT pharmacy_id, product_id, count(*) AS n, min(entry_no) AS min_no, max(entry_no) AS max_no,
                sum(quantity_change)::bigint AS total, min(balance_after) AS min_balance,
-               sum(hash_record_extended((entry_no, balance_after::bigint), 0)) AS after_sum,
-               sum(hash_record_extended((entry_no - 1, (balance_after - quantity_change)::bigint), 0)) AS before_sum
+               sum(${tupleHash('entry_no', 'balance_after::bigint')}) AS after_sum,
+               sum(${tupleHash('entry_no - 1', '(balance_after - quantity_change)::bigint')}) AS before_sum
           FROM pharmacy.cs_ledger GROUP BY 1, 2)
       SELECT g.pharmacy_id, g.product_id, g.min_balance < 0 AS negative,
              count(*) OVER () AS bad_groups
         FROM g LEFT JOIN pharmacy.cs_opening_inventory o USING (pharmacy_id, product_id)
        WHERE o.pharmacy_id IS NULL OR g.min_no <> 0 OR g.max_no <> g.n - 1 OR g.min_balance < 0
-          OR g.after_sum + hash_record_extended((-1, o.opening_balance::bigint), 0)
-             <> g.before_sum + hash_record_extended((g.max_no, (o.opening_balance + g.total)::bigint), 0)
+          OR g.after_sum + ${tupleHash('-1', 'o.opening_balance::bigint')}
+             <> g.before_sum + ${tupleHash('g.max_no', '(o.opening_balance + g.total)::bigint')}
        ORDER BY 1, 2 LIMIT ${MAX_KEYS}`;
     const movementsSql = `
       SELECT (SELECT array_agg(l.entry_id) FROM pharmacy.cs_ledger l LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
@@ -213,8 +213,8 @@ export const auditChainCheck: CheckDefinition = {
         audit_newest: 'max(t.occurred_at)',
         audit_bad_hash: `array_agg(t.seq) FILTER (WHERE t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL})`,
         audit_bad_genesis: `count(*) FILTER (WHERE t.seq = 1 AND t.prev_hash <> decode(repeat('00', 32), 'hex'))`,
-        audit_after: 'coalesce(sum(hash_record_extended((t.seq, t.hash), 0)), 0)::text',
-        audit_before: 'coalesce(sum(hash_record_extended((t.seq - 1, t.prev_hash), 0)) FILTER (WHERE t.seq > 1), 0)::text',
+        audit_after: `coalesce(sum(${tupleHash('t.seq', 't.hash')}), 0)::text`,
+        audit_before: `coalesce(sum(${tupleHash('t.seq - 1', 't.prev_hash')}) FILTER (WHERE t.seq > 1), 0)::text`,
       },
     },
   ],
@@ -222,7 +222,7 @@ export const auditChainCheck: CheckDefinition = {
     const head = context.manifest.pharmacy?.auditHead;
     const [pass, last, manifestHead] = await Promise.all([
       context.pass('pharmacy', 'audit_event'),
-      context.query<{ h: string }>('SELECT hash_record_extended((seq, hash), 0)::text AS h FROM pharmacy.audit_event ORDER BY seq DESC LIMIT 1'),
+      context.query<{ h: string }>(`SELECT ${tupleHash('t.seq', 't.hash')}::text AS h FROM pharmacy.audit_event t ORDER BY t.seq DESC LIMIT 1`),
       head && head.seq > 0
         ? context.query<{ hash: string }>("SELECT encode(hash, 'hex') AS hash FROM pharmacy.audit_event WHERE seq = $1", [head.seq])
         : Promise.resolve([]),

@@ -1,0 +1,40 @@
+import { Client } from 'pg';
+import { createDatabase, dropDatabase, TestDatabase, withDatabase } from '../helpers/postgres';
+
+/** A copy of a (seeded) database on the same server: `CREATE DATABASE … TEMPLATE`, fast and exact. */
+export async function copyDatabase(source: TestDatabase, prefix = 'copy'): Promise<TestDatabase> {
+  const target = await createDatabase(prefix);
+  await dropDatabase(target.name);
+  const admin = new Client({ connectionString: source.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${target.name} TEMPLATE ${source.name}`);
+  } finally {
+    await admin.end();
+  }
+  return { ...target, url: withDatabase(source.adminUrl, target.name) };
+}
+
+/** Run SQL on a database as superuser with foreign-key triggers off (how a damaged restore can look). */
+export async function corrupt(db: TestDatabase, sql: string): Promise<void> {
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query("SET session_replication_role = 'replica'");
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function queryOne<T extends Record<string, unknown>>(db: TestDatabase, sql: string, params: unknown[] = []): Promise<T> {
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const row = (await client.query<T>(sql, params)).rows[0];
+    if (!row) throw new Error(`no row from: ${sql}`);
+    return row;
+  } finally {
+    await client.end();
+  }
+}

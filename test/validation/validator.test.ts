@@ -1,0 +1,309 @@
+import { Client } from 'pg';
+import { buildManifest, createRng, insertPharmacyActivity, Manifest, seedDatabase, validateDatabase, ValidationReport } from '../../lambda/validation';
+import { dropDatabase, TestDatabase, useTestDatabase } from '../helpers/postgres';
+import { copyDatabase, corrupt, queryOne } from './fixture';
+
+/**
+ * One seeded database per file; the manifest is taken at a cut-off two days before the newest data, so
+ * rows after the cut-off exist (as during a drill). Each corruption is applied to a fresh copy.
+ */
+const END = new Date('2026-11-01T00:00:00Z');
+const CUTOFF = new Date(END.getTime() - 2 * 86_400_000);
+const db = useTestDatabase('seeded');
+let manifest: Manifest;
+const copies: TestDatabase[] = [];
+
+beforeAll(async () => {
+  await seedDatabase({ url: db().url, prescriptions: 1500, seed: 42, endTime: END, historyDays: 60 });
+  manifest = await buildManifest({ url: db().url, cutoff: CUTOFF });
+});
+
+afterAll(async () => {
+  for (const copy of copies) await dropDatabase(copy.name);
+});
+
+async function copyWith(sql: string): Promise<TestDatabase> {
+  const copy = await copyDatabase(db());
+  copies.push(copy);
+  if (sql) await corrupt(copy, sql);
+  return copy;
+}
+
+async function validate(target: TestDatabase, extra: Partial<Parameters<typeof validateDatabase>[0]> = {}): Promise<ValidationReport> {
+  return validateDatabase({ url: target.url, manifest, recoveryPointTime: END, rpoTargetSeconds: 6 * 3600, ...extra });
+}
+
+const failing = (report: ValidationReport): string[] => report.checks.filter((c) => !c.passed).map((c) => c.name).sort();
+const check = (report: ValidationReport, name: string) => {
+  const found = report.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no check ${name} in the report`);
+  return found;
+};
+
+describe('validateDatabase on a clean copy', () => {
+  test('every check passes, the achieved RPO is measured, and nothing is reported as offending', async () => {
+    const report = await validate(await copyWith(''));
+    expect(failing(report)).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'schema',
+      'row-counts',
+      'checksums',
+      'freshness',
+      'foreign-keys',
+      'fill-numbering',
+      'rx-uniqueness',
+      'cs-ledger',
+      'audit-chain',
+      'claim-reversals',
+      'epcs-signatures',
+    ]);
+    expect(report.achievedRpoSeconds).toBe(0);
+    for (const c of report.checks) expect(c.offendingKeys).toEqual([]);
+    expect(check(report, 'audit-chain').measured.events).toBeGreaterThan(3000);
+  });
+
+  test('the manifest holds counts and checksums only of rows at or before the cut-off', async () => {
+    const fills = manifest.tables.find((t) => t.table === 'fill');
+    const { before, total } = await queryOne<{ before: string; total: string }>(
+      db(),
+      'SELECT count(*) FILTER (WHERE filled_at <= $1) AS before, count(*) AS total FROM pharmacy.fill',
+      [CUTOFF],
+    );
+    expect(fills?.rowCount).toBe(Number(before));
+    expect(Number(total)).toBeGreaterThan(Number(before));
+    expect(manifest.pharmacy?.auditHead.seq).toBeGreaterThan(0);
+  });
+
+  test('rows written after the manifest (a drill keeps writing) change no count, checksum or invariant', async () => {
+    const copy = await copyWith('');
+    const client = new Client({ connectionString: copy.url });
+    await client.connect();
+    const rng = createRng(7);
+    let at = END.getTime();
+    try {
+      for (let i = 0; i < 40; i++) await insertPharmacyActivity(client, rng, { now: new Date((at += 60_000)) });
+    } finally {
+      await client.end();
+    }
+    const report = await validate(copy, { recoveryPointTime: new Date(at) });
+    expect(failing(report)).toEqual([]);
+    expect(report.achievedRpoSeconds).toBe(0);
+  });
+});
+
+describe('each check catches its corruption', () => {
+  test('deleted row: row-counts and checksums fail and name the key range', async () => {
+    const { fill_id } = await queryOne<{ fill_id: string }>(db(), 'SELECT fill_id FROM pharmacy.fill WHERE filled_at < $1 AND fill_number = 0 ORDER BY fill_id LIMIT 1 OFFSET 700', [CUTOFF]);
+    const report = await validate(await copyWith(`DELETE FROM pharmacy.pdmp_report WHERE report_id = (SELECT min(report_id) FROM pharmacy.pdmp_report WHERE fill_id = ${fill_id})`));
+    expect(failing(report)).toEqual(['checksums', 'row-counts']);
+    expect(check(report, 'row-counts').offendingKeys[0]).toMatch(/^pharmacy\.pdmp_report report_id \d+\.\.\d+$/);
+  });
+
+  test('changed value: only checksums fail (counts are equal)', async () => {
+    const report = await validate(await copyWith("UPDATE pharmacy.patient SET last_name = 'Changed' WHERE patient_id = 17"));
+    expect(failing(report)).toEqual(['checksums']);
+    const [range] = check(report, 'checksums').offendingKeys;
+    const [low, high] = (range ?? '').replace(/^.* /, '').split('..').map(Number);
+    expect(range).toMatch(/^pharmacy\.patient patient_id/);
+    expect(low).toBeLessThanOrEqual(17);
+    expect(high ?? low).toBeGreaterThanOrEqual(17);
+    expect(JSON.stringify(report)).not.toContain('Changed');
+  });
+
+  test('values swapped between two rows: checksums fail', async () => {
+    const report = await validate(
+      await copyWith(`
+        WITH a AS (SELECT fill_id, quantity FROM pharmacy.fill WHERE fill_id = 10),
+             b AS (SELECT fill_id, quantity FROM pharmacy.fill WHERE quantity <> (SELECT quantity FROM a) ORDER BY fill_id LIMIT 1)
+        UPDATE pharmacy.fill f SET quantity = CASE WHEN f.fill_id = (SELECT fill_id FROM a) THEN (SELECT quantity FROM b) ELSE (SELECT quantity FROM a) END
+         WHERE f.fill_id IN ((SELECT fill_id FROM a), (SELECT fill_id FROM b))`),
+    );
+    expect(failing(report)).toEqual(['checksums']);
+  });
+
+  test('duplicated row: row-counts and checksums fail', async () => {
+    const report = await validate(await copyWith('ALTER TABLE pharmacy.prescriber DROP CONSTRAINT prescriber_pkey CASCADE; INSERT INTO pharmacy.prescriber SELECT * FROM pharmacy.prescriber WHERE prescriber_id = 5'));
+    expect(failing(report)).toEqual(['checksums', 'row-counts']);
+    expect(check(report, 'row-counts').measured.mismatched).toEqual({ 'pharmacy.prescriber': { expected: 30, actual: 31 } });
+    expect(check(report, 'row-counts').offendingKeys).toEqual(['pharmacy.prescriber prescriber_id=5']);
+  });
+
+  test('broken foreign key: foreign-keys names the orphan', async () => {
+    const report = await validate(await copyWith('UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = 1234'));
+    expect(check(report, 'foreign-keys').passed).toBe(false);
+    expect(check(report, 'foreign-keys').offendingKeys).toEqual(['claim:claim_id=1234']);
+    expect(check(report, 'foreign-keys').measured.orphans).toEqual({ 'claim.fill_id -> fill': 1 });
+  });
+
+  test('gap in fill numbers: fill-numbering names the prescription', async () => {
+    const { prescription_id } = await queryOne<{ prescription_id: string }>(
+      db(),
+      'SELECT prescription_id FROM pharmacy.fill GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 1',
+    );
+    const report = await validate(await copyWith(`UPDATE pharmacy.fill SET fill_number = 3 WHERE prescription_id = ${prescription_id} AND fill_number = 2`));
+    expect(check(report, 'fill-numbering').passed).toBe(false);
+    expect(check(report, 'fill-numbering').offendingKeys).toEqual([`prescription:${prescription_id}`]);
+    expect(check(report, 'fill-numbering').measured).toMatchObject({ gaps: 1 });
+  });
+
+  test('more fills than refills authorised, and a refillable Schedule II prescription: fill-numbering fails', async () => {
+    const { prescription_id } = await queryOne<{ prescription_id: string }>(db(), 'SELECT prescription_id FROM pharmacy.fill GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 1');
+    const { cii } = await queryOne<{ cii: string }>(db(), 'SELECT min(prescription_id) AS cii FROM pharmacy.prescription JOIN pharmacy.product USING (product_id) WHERE dea_schedule = 2');
+    const report = await validate(
+      await copyWith(`UPDATE pharmacy.prescription SET refills_authorized = 1 WHERE prescription_id = ${prescription_id};
+                      UPDATE pharmacy.prescription SET refills_authorized = 2 WHERE prescription_id = ${cii}`),
+    );
+    expect(check(report, 'fill-numbering').measured).toMatchObject({ tooMany: 1, scheduleIIRefills: 1, gaps: 0 });
+    expect(check(report, 'fill-numbering').offendingKeys.sort()).toEqual([`prescription:${prescription_id}`, `prescription:${cii}`].sort());
+  });
+
+  test('duplicate Rx number in a pharmacy: rx-uniqueness names both prescriptions', async () => {
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.prescription DROP CONSTRAINT prescription_rx_number_key;
+        UPDATE pharmacy.prescription SET rx_number = (SELECT rx_number FROM pharmacy.prescription WHERE prescription_id = 100)
+         WHERE prescription_id = (SELECT min(prescription_id) FROM pharmacy.prescription WHERE prescription_id > 100
+                                    AND pharmacy_id = (SELECT pharmacy_id FROM pharmacy.prescription WHERE prescription_id = 100))`),
+    );
+    expect(check(report, 'rx-uniqueness').passed).toBe(false);
+    expect(check(report, 'rx-uniqueness').offendingKeys[0]).toBe('prescription:100');
+    expect(check(report, 'rx-uniqueness').offendingKeys).toHaveLength(2);
+  });
+
+  test('ledger imbalance: cs-ledger names the entry whose running balance breaks', async () => {
+    const { entry_id } = await queryOne<{ entry_id: string }>(db(), 'SELECT entry_id FROM pharmacy.cs_ledger WHERE entry_no = 3 ORDER BY entry_id LIMIT 1');
+    const report = await validate(await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`));
+    expect(check(report, 'cs-ledger').passed).toBe(false);
+    expect(check(report, 'cs-ledger').offendingKeys).toContain(`cs_ledger:entry_id=${entry_id}`);
+    expect(check(report, 'cs-ledger').measured).toMatchObject({ unbalancedLedgers: 1 });
+  });
+
+  test('ledger movement that differs from its inventory transaction, and a negative balance: cs-ledger fails', async () => {
+    const { txn_id, entry_id } = await queryOne<{ txn_id: string; entry_id: string }>(db(), "SELECT txn_id, entry_id FROM pharmacy.cs_ledger WHERE quantity_change < 0 ORDER BY entry_id LIMIT 1");
+    const report = await validate(await copyWith(`UPDATE pharmacy.inventory_transaction SET quantity_change = quantity_change - 1 WHERE txn_id = ${txn_id}`));
+    expect(check(report, 'cs-ledger').measured).toMatchObject({ entriesNotMatchingTransactions: 1, unbalancedLedgers: 0 });
+    expect(check(report, 'cs-ledger').offendingKeys).toEqual([`cs_ledger:entry_id=${entry_id}`]);
+
+    // A whole ledger shifted down consistently (opening balance too) so it goes negative: still caught.
+    const { pharmacy_id, product_id } = await queryOne<{ pharmacy_id: number; product_id: number }>(
+      db(),
+      'SELECT pharmacy_id, product_id FROM pharmacy.cs_ledger GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1',
+    );
+    const negative = await validate(
+      await copyWith(`ALTER TABLE pharmacy.cs_opening_inventory DROP CONSTRAINT cs_opening_inventory_opening_balance_check;
+                      UPDATE pharmacy.cs_ledger SET balance_after = balance_after - 100000 WHERE pharmacy_id = ${pharmacy_id} AND product_id = ${product_id};
+                      UPDATE pharmacy.cs_opening_inventory SET opening_balance = opening_balance - 100000 WHERE pharmacy_id = ${pharmacy_id} AND product_id = ${product_id}`),
+    );
+    expect(check(negative, 'cs-ledger').measured).toMatchObject({ negativeLedgers: 1 });
+  });
+
+  test('broken hash chain: altered event, deleted event, and a re-hashed event each fail audit-chain', async () => {
+    const altered = await validate(await copyWith("UPDATE pharmacy.audit_event SET actor = 'rph:0' WHERE seq = 200"));
+    expect(check(altered, 'audit-chain').passed).toBe(false);
+    expect(check(altered, 'audit-chain').offendingKeys).toEqual(['audit_event:seq=200']);
+
+    const deleted = await validate(await copyWith('DELETE FROM pharmacy.audit_event WHERE seq = 300'));
+    expect(check(deleted, 'audit-chain').measured).toMatchObject({ sequenceWithoutGaps: false });
+    expect(check(deleted, 'audit-chain').offendingKeys).toContain('audit_event:seq=301');
+
+    // An attacker who recomputes the altered event's own hash still breaks the link to the next event.
+    const rehashed = await validate(
+      await copyWith(`UPDATE pharmacy.audit_event t SET actor = 'rph:0',
+          hash = sha256(t.prev_hash || int8send(t.seq) || timestamptz_send(t.occurred_at) || convert_to('rph:0|' || t.action || '|' || t.entity, 'UTF8') || int8send(t.entity_id))
+        WHERE seq = 400`),
+    );
+    expect(check(rehashed, 'audit-chain').measured).toMatchObject({ hashMismatches: 0, linksVerify: false });
+    expect(check(rehashed, 'audit-chain').offendingKeys).toEqual(['audit_event:seq=401']);
+  });
+
+  test('second reversal of a paid claim, and changed claim totals: claim-reversals fails', async () => {
+    const { claim_id } = await queryOne<{ claim_id: string }>(db(), "SELECT reverses_claim_id AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' ORDER BY 1 LIMIT 1");
+    const report = await validate(
+      await copyWith(`INSERT INTO pharmacy.claim SELECT (SELECT max(claim_id) + 1 FROM pharmacy.claim), fill_id, 'B2', 'paid', amount, claim_id, submitted_at
+                        FROM pharmacy.claim WHERE claim_id = ${claim_id}`),
+    );
+    expect(check(report, 'claim-reversals').passed).toBe(false);
+    expect(check(report, 'claim-reversals').measured).toMatchObject({ multiplyReversed: 1 });
+    expect(check(report, 'claim-reversals').offendingKeys).toContain(`claim:${claim_id}`);
+
+    const totals = await validate(await copyWith("UPDATE pharmacy.claim SET amount = amount + 1 WHERE claim_id = 50 AND transaction_code = 'B1'"));
+    expect(check(totals, 'claim-reversals').passed).toBe(false);
+    expect(Object.keys(check(totals, 'claim-reversals').measured.totalMismatches as object)).toHaveLength(1);
+  });
+
+  test('altered EPCS payload: epcs-signatures names the prescription; payload and hash both replaced: manifest mismatch', async () => {
+    const { id } = await queryOne<{ id: string }>(db(), 'SELECT min(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL');
+    const altered = await validate(await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`));
+    expect(check(altered, 'epcs-signatures').passed).toBe(false);
+    expect(check(altered, 'epcs-signatures').offendingKeys[0]).toBe(`prescription:${id}`);
+
+    const resigned = await validate(
+      await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea,
+                                                       epcs_payload_sha256 = sha256(epcs_signed_payload || '\\x20'::bytea) WHERE prescription_id = ${id}`),
+    );
+    expect(check(resigned, 'epcs-signatures').measured).toMatchObject({ payloadHashMismatches: 0, matchesManifest: false });
+    expect(check(resigned, 'epcs-signatures').offendingKeys[0]).toMatch(/^pharmacy\.prescription prescription_id/);
+  });
+
+  test('data older than the RPO: a copy that ends 12 h early fails only freshness', async () => {
+    const since = new Date(END.getTime() - 12 * 3600_000).toISOString();
+    const report = await validate(
+      await copyWith(`
+        DELETE FROM pharmacy.audit_event WHERE occurred_at > '${since}';
+        DELETE FROM pharmacy.pdmp_report WHERE reported_at > '${since}';
+        DELETE FROM pharmacy.cs_ledger WHERE recorded_at > '${since}';
+        DELETE FROM pharmacy.inventory_transaction WHERE occurred_at > '${since}';
+        DELETE FROM pharmacy.claim WHERE submitted_at > '${since}';
+        DELETE FROM pharmacy.fill WHERE filled_at > '${since}';
+        DELETE FROM pharmacy.prescription WHERE created_at > '${since}';`),
+    );
+    expect(failing(report)).toEqual(['freshness']);
+    expect(report.achievedRpoSeconds).toBeGreaterThan(12 * 3600);
+    expect(check(report, 'freshness').offendingKeys).toContain('pharmacy.audit_event.occurred_at');
+  });
+
+  test('data newer than the recovery point fails freshness and the audit head check', async () => {
+    const report = await validate(await copyWith(''), { recoveryPointTime: new Date(END.getTime() - 3600_000) });
+    expect(failing(report)).toEqual(['audit-chain', 'freshness']);
+    expect(check(report, 'audit-chain').measured).toMatchObject({ newestAfterRecoveryPoint: true });
+  });
+
+  test('missing table: schema fails and names it; the checks that need it report an error instead of crashing', async () => {
+    const report = await validate(await copyWith('DROP TABLE pharmacy.pdmp_report'));
+    expect(check(report, 'schema').passed).toBe(false);
+    expect(check(report, 'schema').offendingKeys).toEqual(['pharmacy.pdmp_report']);
+    expect(check(report, 'row-counts').offendingKeys).toContain('pharmacy.pdmp_report');
+    expect(check(report, 'foreign-keys').error).toMatch(/pdmp_report/);
+    expect(report.passed).toBe(false);
+  });
+
+  test('changed column type: schema fails', async () => {
+    const report = await validate(await copyWith('ALTER TABLE pharmacy.fill ALTER COLUMN quantity TYPE bigint'), { checks: ['schema'] });
+    expect(failing(report)).toEqual(['schema']);
+    expect(check(report, 'schema').measured.changedTables).toEqual(['pharmacy.fill']);
+  });
+});
+
+describe('check selection and limits', () => {
+  test('--checks style selection by name and suite runs only those', async () => {
+    const copy = await copyWith('');
+    const report = await validate(copy, { checks: ['generic', 'audit-chain'] });
+    expect(report.checks.map((c) => c.name)).toEqual(['schema', 'row-counts', 'checksums', 'freshness', 'audit-chain']);
+    await expect(validate(copy, { checks: ['no-such-check'] })).rejects.toThrow(/unknown check "no-such-check"/);
+  });
+
+  test('a statement timeout makes the check fail with an error, not hang', async () => {
+    const copy = await copyWith('');
+    const report = await validate(copy, {
+      checks: ['custom'],
+      customChecks: [{ name: 'slow', sql: 'SELECT pg_sleep(2) AS k', expect: 'no-rows' }],
+      statementTimeoutMs: 200,
+    });
+    expect(report.passed).toBe(false);
+    expect(report.checks[0]?.error).toMatch(/statement timeout/);
+  });
+
+  test('an unreachable database rejects with a connection error', async () => {
+    await expect(validateDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', manifest })).rejects.toThrow(/cannot connect to 127\.0\.0\.1:1\/nowhere/);
+  });
+});
