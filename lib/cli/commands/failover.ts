@@ -1,0 +1,50 @@
+import { CommandRegistrar } from '../context';
+import { ExitCode, UsageError } from '../errors';
+import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
+import { runLocalFailover } from '../../local/local-failover';
+import { abortOnSignals, positiveInt, progressPrinter, summary } from './local-options';
+
+interface FailoverFlags {
+  local?: boolean;
+  prescriptions: number;
+  json?: boolean;
+  keep?: boolean;
+  evidenceDir: string;
+  archiveTimeout: number;
+}
+
+/** `rxdr failover --local`: primary + streaming standby under load, primary killed, standby promoted and validated. */
+export const registerFailover: CommandRegistrar = (program, context) => {
+  program
+    .command('failover')
+    .description('Rehearse a failover. --local: primary with a streaming standby under write load; the primary is killed, the standby promoted and validated.')
+    .option('--local', 'run the failover on this machine with embedded PostgreSQL')
+    .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInt('--prescriptions', 10_000_000), 5000)
+    .option('--archive-timeout <seconds>', 'WAL archive_timeout of the primary; the RPO target is this plus 1 s', positiveInt('--archive-timeout', 60), 1)
+    .option('--evidence-dir <dir>', 'where to write the evidence JSON', DEFAULT_EVIDENCE_DIR)
+    .option('--json', 'print the evidence document on stdout instead of a summary')
+    .option('--keep', 'keep the promoted standby running and its directories')
+    .action(async (flags: FailoverFlags) => {
+      if (!flags.local) throw new UsageError('rxdr failover needs --local: AWS failovers run from the failover runbook state machine.');
+      const { io } = context;
+      const controller = new AbortController();
+      const removeHandlers = abortOnSignals(controller, io);
+      io.err(`rxdr failover --local: ${flags.prescriptions} prescriptions`);
+      try {
+        const result = await runLocalFailover({
+          prescriptions: flags.prescriptions,
+          keep: flags.keep,
+          evidenceDir: flags.evidenceDir,
+          archiveTimeoutSeconds: flags.archiveTimeout,
+          signal: controller.signal,
+          onProgress: progressPrinter(io),
+        });
+        io.out(flags.json ? JSON.stringify(result.evidence, null, 2) : summary(result.evidence, result.evidenceLocation));
+        if (flags.json && result.evidenceLocation) io.err(`evidence: ${result.evidenceLocation}`);
+        if (result.kept) io.err(`kept: ${result.kept.url} (data ${result.kept.dataDir}); stop it with: ${result.kept.stop}`);
+        context.exitCode = result.evidence.result === 'passed' ? ExitCode.Ok : ExitCode.Failed;
+      } finally {
+        removeHandlers();
+      }
+    });
+};

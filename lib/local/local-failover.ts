@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { decideOutcome } from '../../lambda/evidence/outcome';
+import { EVIDENCE_SCHEMA_VERSION, EvidenceCheck, EvidenceCleanup, parseEvidence } from '../../lambda/evidence/schema';
+import { FileEvidenceStore } from '../../lambda/evidence/store';
+import { secondsBetween } from '../../lambda/drill/clock';
+import { buildManifest, seedDatabase } from '../../lambda/validation';
+import { takeBaseBackup } from './base-backup';
+import {
+  checkAborted,
+  DEFAULT_EVIDENCE_DIR,
+  LocalDrillOptions,
+  LocalRunResult,
+  LOCAL_DATABASE,
+  makeServerDir,
+  makeWorkspace,
+  pharmacyUnitWriter,
+  phaseTimer,
+  safeUser,
+  sleep,
+} from './local-drill';
+import { serverVersion, startArchivingPrimary } from './local-primary';
+import { ProcessGuard } from './process-guard';
+import { PostgresCluster } from './postgres-cluster';
+import { waitUntil } from './processes';
+import { engineValidator } from './validation-adapter';
+import { WriteLoad } from './write-load';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
+
+export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & { hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'> };
+
+/**
+ * The local failover: a primary and a streaming standby (made from a base backup, `standby.signal` +
+ * `primary_conninfo`) under write load; the primary is killed; the standby is promoted, validated with the
+ * engine and manifest, and the achieved RTO (disaster → validated) and RPO recorded as failover evidence.
+ */
+export async function runLocalFailover(options: LocalFailoverOptions = {}): Promise<LocalRunResult> {
+  const archiveTimeoutSeconds = options.archiveTimeoutSeconds ?? 1;
+  const progress = phaseTimer(options.onProgress);
+  const workspace = await makeWorkspace(options.baseDir);
+  const guard = ProcessGuard.start(workspace);
+  guard.watchDir(workspace);
+  const pids = new Set<number>(guard.pid ? [guard.pid] : []);
+  const startedAt = new Date();
+  let primary: PostgresCluster | undefined;
+  let standby: PostgresCluster | undefined;
+  let load: WriteLoad | undefined;
+  let kept: LocalRunResult['kept'];
+  try {
+    const archiveDir = await makeServerDir(workspace, 'wal-archive');
+    const primaryCluster = await progress('primary', async () => {
+      const cluster = await startArchivingPrimary({ baseDir: workspace, archiveDir, archiveTimeoutSeconds, guard, database: LOCAL_DATABASE });
+      const serverPids = await cluster.serverPids();
+      serverPids.forEach((pid) => pids.add(pid));
+      return [cluster, `PostgreSQL ${await serverVersion(cluster.url())} (${cluster.binaries.source}) pid ${serverPids[0]} in ${workspace}`];
+    });
+    primary = primaryCluster;
+    const url = primaryCluster.url(LOCAL_DATABASE);
+    const prescriptions = options.prescriptions ?? 5000;
+    await progress('seed', async () => {
+      const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
+      return [result, `${prescriptions} prescriptions, ${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows`];
+    });
+    checkAborted(options.signal);
+
+    const standbyCluster = await progress('standby', async () => {
+      const rootDir = await makeServerDir(workspace, 'standby');
+      const dataDir = path.join(rootDir, 'data');
+      guard.watchDataDir(dataDir);
+      await takeBaseBackup({ url: primaryCluster.url(), sourceDataDir: primaryCluster.dataDir, targetDataDir: dataDir, label: 'rxdr-standby' });
+      await writeFile(path.join(dataDir, 'standby.signal'), '');
+      const cluster = await PostgresCluster.fromDataDir(rootDir, dataDir, {
+        primary_conninfo: `host=127.0.0.1 port=${primaryCluster.port} user=postgres application_name=rxdr_standby`,
+        restore_command: `cp '${archiveDir}/%f' '%p'`,
+        archive_mode: false,
+        hot_standby: true,
+        recovery_target_timeline: 'latest',
+      });
+      await cluster.start();
+      const streaming = await waitUntil(() => isStreaming(primaryCluster.url()), 30_000, 100);
+      if (!streaming) throw new Error(`the standby did not start streaming from the primary within 30 s:\n${await cluster.tailLog()}`);
+      const serverPids = await cluster.serverPids();
+      serverPids.forEach((pid) => pids.add(pid));
+      return [cluster, `streaming from the primary, pid ${serverPids[0]}`];
+    });
+    standby = standbyCluster;
+
+    const manifest = await progress('manifest', async () => {
+      const built = await buildManifest({ url, cutoff: new Date(Date.now() - 1000) });
+      return [built, `${built.tables.length} tables, cut-off ${built.cutoff}`];
+    });
+
+    const writeLoad = await progress('write-load', async () => {
+      const started = await WriteLoad.start(url, options.hooks?.unitWriter ?? pharmacyUnitWriter(options.seed ?? 1));
+      await sleep((options.loadSecondsAfterBackup ?? 3) * 1000, options.signal);
+      return [started, `${started.stats.commits} units committed while the standby streamed`];
+    });
+    load = writeLoad;
+    checkAborted(options.signal);
+
+    const disaster = await progress('disaster', async () => {
+      const killed = await primaryCluster.kill();
+      const at = new Date();
+      killed.forEach((pid) => pids.add(pid));
+      const stats = await writeLoad.stop();
+      const newestWrite = stats.lastCommittedAt;
+      if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
+      return [{ at, stats, newestWrite }, `SIGKILL to ${killed.length} primary processes; newest acknowledged write ${newestWrite.toISOString()}`];
+    });
+
+    const available = await progress('promote', async () => {
+      await standbyCluster.promote();
+      const writable = await waitUntil(() => isWritable(standbyCluster.url(LOCAL_DATABASE)), 60_000, 50);
+      if (!writable) throw new Error(`the promoted standby did not accept writes within 60 s:\n${await standbyCluster.tailLog()}`);
+      return [new Date(), `standby promoted, accepting writes at 127.0.0.1:${standbyCluster.port}`];
+    });
+
+    const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
+    const validator = options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget });
+    const validation = await progress<ValidationOutcome>('validate', async () => {
+      try {
+        const result = await validator.validate({
+          connection: { url: standbyCluster.url(LOCAL_DATABASE), display: `127.0.0.1:${standbyCluster.port}/${LOCAL_DATABASE}` },
+          recoveryPointTime: disaster.newestWrite,
+          database: LOCAL_DATABASE,
+        });
+        return [{ passed: result.passed, checks: result.checks, achievedRpoSeconds: result.achievedRpoSeconds, at: new Date() }, `${result.checks.filter((c) => c.status === 'passed').length}/${result.checks.length} checks passed, achieved RPO ${result.achievedRpoSeconds ?? '?'} s`];
+      } catch (error) {
+        return [{ passed: false, checks: [], achievedRpoSeconds: undefined, at: new Date(), error: (error as Error).message }, `FAILED: ${(error as Error).message}`];
+      }
+    });
+
+    const version = await serverVersion(standbyCluster.url()).catch(() => undefined);
+    const cleanup = await progress<EvidenceCleanup>('cleanup', async () => {
+      const resources = [primaryCluster.rootDir, standbyCluster.rootDir];
+      if (options.keep) {
+        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: `${standbyCluster.binaries.pgCtl} stop -D ${standbyCluster.dataDir}` };
+        guard.forgetDir(workspace);
+        return [{ status: 'kept', resources, message: `kept ${workspace}` }, `kept ${workspace}`];
+      }
+      await standbyCluster.destroy();
+      await primaryCluster.destroy();
+      return [{ status: 'deleted', resources }, 'stopped the promoted standby and removed both clusters'];
+    });
+    const cleanedUp = new Date();
+
+    const achievedRtoSeconds = validation.error ? undefined : secondsBetween(disaster.at, validation.at);
+    const outcome = decideOutcome({
+      targets: { rtoSeconds: options.rtoTargetSeconds ?? 300, rpoSeconds: rpoTarget },
+      achievedRtoSeconds,
+      achievedRpoSeconds: validation.achievedRpoSeconds,
+      validation: validation.error ? undefined : validation,
+      failure: validation.error ? { step: 'validate', reason: `validation could not run: ${validation.error}` } : undefined,
+    });
+    const evidence = parseEvidence({
+      schemaVersion: EVIDENCE_SCHEMA_VERSION,
+      runId: `local-failover-${startedAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`,
+      kind: 'failover',
+      environment: 'local',
+      provider: 'local',
+      database: LOCAL_DATABASE,
+      tier: 1,
+      targets: { rtoSeconds: options.rtoTargetSeconds ?? 300, rpoSeconds: rpoTarget },
+      source: { id: 'rxdr_standby', kind: 'replica', recoveryPointTime: disaster.newestWrite.toISOString(), sourceDatabase: `local-primary:${primaryCluster.port}` },
+      target: { identifier: 'rxdr_standby', engine: 'postgres', engineVersion: version, endpoint: `127.0.0.1:${standbyCluster.port}`, encrypted: false, publiclyAccessible: false, network: 'loopback' },
+      timestamps: {
+        started: startedAt.toISOString(),
+        disaster: disaster.at.toISOString(),
+        available: available.toISOString(),
+        validated: validation.error ? undefined : validation.at.toISOString(),
+        cleanedUp: cleanedUp.toISOString(),
+        recorded: new Date().toISOString(),
+      },
+      achievedRtoSeconds,
+      achievedRpoSeconds: validation.achievedRpoSeconds,
+      result: outcome.result,
+      failureReason: outcome.failureReason,
+      failedStep: outcome.failedStep,
+      checks: outcome.checks,
+      cleanup,
+      startedBy: `local:${safeUser()}`,
+      toolVersion: TOOL_VERSION,
+      metrics: { prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations() },
+    });
+    let evidenceLocation: string | undefined;
+    if (options.evidenceDir !== null) evidenceLocation = await new FileEvidenceStore(options.evidenceDir ?? DEFAULT_EVIDENCE_DIR).put(evidence);
+    return { evidence, evidenceLocation, workspace, pids: [...pids], kept };
+  } finally {
+    await load?.stop().catch(() => undefined);
+    if (!options.keep) {
+      await standby?.destroy().catch(() => undefined);
+      await primary?.destroy().catch(() => undefined);
+      await rm(workspace, { recursive: true, force: true });
+    } else {
+      await primary?.destroy().catch(() => undefined);
+    }
+    guard.release();
+  }
+}
+
+interface ValidationOutcome {
+  readonly passed: boolean;
+  readonly checks: EvidenceCheck[];
+  readonly achievedRpoSeconds?: number;
+  readonly at: Date;
+  /** Set when the validator could not run at all. */
+  readonly error?: string;
+}
+
+async function isStreaming(adminUrl: string): Promise<boolean> {
+  const client = new Client({ connectionString: adminUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT 1 FROM pg_stat_replication WHERE application_name = 'rxdr_standby' AND state = 'streaming'");
+    return rows.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function isWritable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+    return rows[0]?.r === false;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
