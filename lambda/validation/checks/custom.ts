@@ -11,7 +11,7 @@ export const customCheckSchema = z.object({
   expect: z.enum(['no-rows', 'true']),
 });
 
-const fileSchema = z.union([z.array(customCheckSchema), z.object({ checks: z.array(customCheckSchema) })]);
+const listSchema = z.array(customCheckSchema);
 
 /**
  * Parse custom checks from config (an array, or `{ "checks": [...] }`, as JSON text or a value).
@@ -26,12 +26,13 @@ export function loadCustomChecks(input: unknown): CustomCheck[] {
       throw new Error(`custom checks are not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const result = fileSchema.safeParse(value);
+  const list = value !== null && typeof value === 'object' && !Array.isArray(value) && 'checks' in value ? (value as { checks: unknown }).checks : value;
+  const result = listSchema.safeParse(list);
   if (!result.success) {
     const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`invalid custom checks: ${problems.join('; ')}`);
   }
-  const checks = Array.isArray(result.data) ? result.data : result.data.checks;
+  const checks = result.data;
   const seen = new Set<string>();
   for (const c of checks) {
     if (seen.has(c.name)) throw new Error(`invalid custom checks: the name "${c.name}" is used twice`);
