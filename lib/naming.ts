@@ -10,6 +10,15 @@ export const names = {
   primaryVault: (env: EnvironmentConfig) => `rxdr-${env.name}-primary`,
   recoveryVault: (env: EnvironmentConfig) => `rxdr-${env.name}-recovery`,
   keyAlias: (env: EnvironmentConfig, role: 'primary' | 'recovery') => `alias/rxdr-${env.name}-${role}`,
+  /** Logically air-gapped vault in the recovery region (isolatedBackup mode "air-gapped"). */
+  airGappedVault: (env: EnvironmentConfig) => `rxdr-${env.name}-air-gapped`,
+  /** The only role the vault access policies let delete recovery points or change the policies. */
+  breakGlassRole: (env: EnvironmentConfig) => env.breakGlassRoleName ?? `rxdr-${env.name}-break-glass`,
+  /** Evidence bucket in the recovery region: the audit report plan delivers to it by name. */
+  evidenceBucket: (env: EnvironmentConfig) => `rxdr-${env.name}-evidence-${env.account}-${env.recoveryRegion}`,
+  /** AWS Backup Audit Manager framework and report plan (letters, digits and underscores only). */
+  auditFramework: (env: EnvironmentConfig) => `rxdr_${env.name}_backup_controls`,
+  reportPlan: (env: EnvironmentConfig) => `rxdr_${env.name}_backup_compliance`,
 };
 
 function title(env: EnvironmentConfig): string {

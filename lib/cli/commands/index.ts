@@ -1,9 +1,12 @@
 import { CommandRegistrar } from '../context';
 import { registerDrill } from './drill';
 import { registerFailover } from './failover';
+import { registerManifest } from './manifest';
+import { registerSeed } from './seed';
+import { registerValidate } from './validate';
 
 /**
  * Every `rxdr` command, in the order `rxdr --help` lists them. Each lives in its own file in this folder
  * and exports a `CommandRegistrar`.
  */
-export const commands: CommandRegistrar[] = [registerDrill, registerFailover];
+export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerSeed, registerManifest, registerValidate];
