@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { breakGlassRoleNameSchema, checkBackupConfig, coldStorageSchema, isolatedBackupSchema } from './backup-config';
 import { KNOWN_REGIONS, isKnownRegion } from './regions';
 import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
 import { scheduleExpressionProblem } from './schedule-expression';
@@ -75,13 +76,11 @@ export const environmentSchema = z
     /** Data classification tag applied to every resource. */
     dataClassification: z.enum(['phi', 'confidential', 'internal']).default('phi'),
     /** Copies to an account outside the workload's blast radius. */
-    isolatedBackup: z
-      .strictObject({
-        account: accountId,
-        /** Name of the vault in the isolated account, in the recovery region. */
-        vaultName: z.string().regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be a backup vault name'),
-      })
-      .optional(),
+    isolatedBackup: isolatedBackupSchema,
+    /** Cold-storage transitions (rejected for resource types AWS Backup cannot tier, such as RDS). */
+    coldStorage: coldStorageSchema,
+    /** The role allowed to delete recovery points and change vault policies. @default rxdr-<env>-break-glass */
+    breakGlassRoleName: breakGlassRoleNameSchema,
     /** Tier presets, merged over the defaults (critical, important, deferrable) key by key. */
     tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names use a-z, 0-9 and "-"'), tierPresetSchema.partial()).default({}),
     databases: z.array(databaseSchema).min(1, 'at least one protected database is required'),
@@ -227,6 +226,8 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   }
 
   checkDatabaseProtection(env, problem);
+
+  checkBackupConfig(env, problem);
 
   const schedule = asRecord(env.drill).schedule;
   if (typeof schedule === 'string') {

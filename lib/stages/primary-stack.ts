@@ -1,9 +1,12 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AlertsTopic } from '../constructs/alerts-topic';
+import { retentionBoundsDays, TierBackupPlans } from '../constructs/backup-plans';
+import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { names } from '../naming';
 
@@ -18,6 +21,12 @@ export class PrimaryStack extends Stack {
   readonly key: kms.Key;
   /** Alerts in the primary region (encrypted with `key`, e-mails from the config). */
   readonly alertsTopic: sns.Topic;
+  /** The primary vault (deterministic name `names.primaryVault`) the plans back up into. */
+  readonly vault: backup.BackupVault;
+  /** The recovery vault, imported by its deterministic ARN (copy destination of every rule). */
+  readonly recoveryVault: backup.IBackupVault;
+  /** One backup plan per protected tier, with selections by tag and by ARN. */
+  readonly backupPlans: TierBackupPlans;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -26,5 +35,26 @@ export class PrimaryStack extends Stack {
 
     this.key = new EncryptionKey(this, 'Key', { alias: names.keyAlias(config, 'primary'), description: `rxdr ${config.name} primary-region data key` }).key;
     this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
+    const retention = retentionBoundsDays(config);
+    this.vault = new RxdrBackupVault(this, 'Vault', {
+      vaultName: names.primaryVault(config),
+      key: this.key,
+      lock: { ...config.vaultLock, minRetentionDays: retention.min, maxRetentionDays: retention.max },
+      breakGlassRoleName: names.breakGlassRole(config),
+      notificationTopic: this.alertsTopic,
+    }).vault;
+    this.recoveryVault = backup.BackupVault.fromBackupVaultArn(this, 'RecoveryVault', RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion));
+    this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
   }
+}
+
+/** The isolated vault every rule also copies to, if the environment has one. */
+function isolatedVaults(scope: Construct, config: EnvironmentConfig): backup.IBackupVault[] {
+  const isolated = config.isolatedBackup;
+  if (!isolated) return [];
+  const arn =
+    isolated.mode === 'air-gapped'
+      ? RxdrBackupVault.arnInRegion(scope, names.airGappedVault(config), config.recoveryRegion)
+      : RxdrBackupVault.arnInRegion(scope, isolated.vaultName ?? '', config.recoveryRegion, isolated.account);
+  return [backup.BackupVault.fromBackupVaultArn(scope, 'IsolatedVault', arn)];
 }

@@ -1,9 +1,13 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
+import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertsTopic } from '../constructs/alerts-topic';
+import { retentionBoundsDays } from '../constructs/backup-plans';
+import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { names } from '../naming';
 
@@ -18,6 +22,10 @@ export class RecoveryStack extends Stack {
   readonly key: kms.Key;
   /** Alerts in the recovery region (encrypted with `key`, e-mails from the config). */
   readonly alertsTopic: sns.Topic;
+  /** The recovery vault (deterministic name `names.recoveryVault`): every plan rule copies here. */
+  readonly vault: backup.BackupVault;
+  /** The logically air-gapped vault, when `isolatedBackup.mode` is "air-gapped". */
+  readonly airGappedVault?: AirGappedVault;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -26,5 +34,15 @@ export class RecoveryStack extends Stack {
 
     this.key = new EncryptionKey(this, 'Key', { alias: names.keyAlias(config, 'recovery'), description: `rxdr ${config.name} recovery-region data key` }).key;
     this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
+    const retention = retentionBoundsDays(config);
+    const vaultProps = { key: this.key, breakGlassRoleName: names.breakGlassRole(config), notificationTopic: this.alertsTopic };
+    this.vault = new RxdrBackupVault(this, 'Vault', {
+      ...vaultProps,
+      vaultName: names.recoveryVault(config),
+      lock: { ...config.vaultLock, minRetentionDays: retention.min, maxRetentionDays: retention.max },
+    }).vault;
+    if (config.isolatedBackup?.mode === 'air-gapped') {
+      this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
+    }
   }
 }

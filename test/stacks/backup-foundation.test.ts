@@ -1,0 +1,104 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { names } from '../../lib/naming';
+import { environment, shippedConfig } from '../helpers/config';
+import { synthStage } from '../helpers/synth';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+/** Every IAM policy statement in a template: IAM policies, roles' inline policies, key/topic/bucket/vault policies. */
+function allStatements(template: Template): { resource: string; statement: Record<string, unknown> }[] {
+  const found: { resource: string; statement: Record<string, unknown> }[] = [];
+  const walk = (node: unknown, resource: string) => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, resource));
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (Array.isArray(record.Statement)) for (const s of record.Statement) found.push({ resource, statement: s as Record<string, unknown> });
+    for (const value of Object.values(record)) walk(value, resource);
+  };
+  for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, Resource>)) walk(resource.Properties, id);
+  return found;
+}
+
+/** Resolve `Fn::Join` with `AWS::Partition` (tests synthesize without the partition-literal flag). */
+function text(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (record.Ref === 'AWS::Partition') return 'aws';
+  const join = record['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join) return join[1].map(text).join(join[0]);
+  return value;
+}
+
+const environments = shippedConfig().environments;
+
+describe.each(environments.map((env) => [env.name, env] as const))('backup foundation of %s', (_name, config) => {
+  const { primary, recovery } = synthStage(config);
+
+  test('a rotating, retained CMK in both regions', () => {
+    for (const template of [primary, recovery]) {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    }
+  });
+
+  test('both vaults are on the CMKs, with deterministic names', () => {
+    primary.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: names.primaryVault(config), EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    recovery.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: names.recoveryVault(config), EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+  });
+
+  test(`vault lock in ${config.vaultLock.mode} mode`, () => {
+    for (const template of [primary, recovery]) {
+      template.hasResourceProperties('AWS::Backup::BackupVault', {
+        LockConfiguration: config.vaultLock.mode === 'compliance' ? { ChangeableForDays: Match.anyValue(), MinRetentionDays: Match.anyValue() } : { ChangeableForDays: Match.absent(), MinRetentionDays: Match.anyValue() },
+      });
+    }
+    if (config.production) primary.hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { ChangeableForDays: 3 } });
+  });
+
+  test('every rule of every plan copies to the recovery vault’s ARN with the same lifecycle', () => {
+    const recoveryArn = `arn:aws:backup:${config.recoveryRegion}:${config.account}:backup-vault:${names.recoveryVault(config)}`;
+    const plans = Object.values(primary.findResources('AWS::Backup::BackupPlan'));
+    expect(plans.length).toBeGreaterThan(0);
+    for (const plan of plans) {
+      for (const rule of plan.Properties.BackupPlan.BackupPlanRule as { Lifecycle: unknown; CopyActions: { DestinationBackupVaultArn: unknown; Lifecycle: unknown }[] }[]) {
+        const copy = rule.CopyActions.find((c) => text(c.DestinationBackupVaultArn) === recoveryArn);
+        expect(copy).toBeDefined();
+        expect(copy?.Lifecycle).toEqual(rule.Lifecycle);
+      }
+    }
+  });
+
+  test('selections cover every configured database (tag for created, ARN for adopted)', () => {
+    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection as { ListOfTags: { ConditionKey: string; ConditionValue: string }[]; Resources?: unknown[] });
+    for (const db of config.databases) {
+      const covered = selections.some((s) =>
+        db.mode === 'adopt'
+          ? (s.Resources ?? []).map(text).includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.instanceIdentifier}`)
+          : s.ListOfTags.some((t) => t.ConditionKey === 'rxdr:tier' && t.ConditionValue === db.tier),
+      );
+      expect({ db: db.name, covered }).toEqual({ db: db.name, covered: true });
+    }
+  });
+
+  test('no IAM statement anywhere has a wildcard action', () => {
+    for (const template of [primary, recovery]) {
+      const wildcards = allStatements(template).filter(({ statement }) => [statement.Action, statement.NotAction].flat().some((a) => typeof a === 'string' && a.includes('*')));
+      expect(wildcards).toEqual([]);
+    }
+  });
+});
+
+describe('isolated backup', () => {
+  test('cross-account: every rule also copies to the isolated account’s vault', () => {
+    const { primary } = synthStage(environment({ isolatedBackup: { account: '444444444444', vaultName: 'iso-vault' } }));
+    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(':backup:us-west-2:444444444444:backup-vault:iso-vault');
+  });
+
+  test('air-gapped: a logically air-gapped vault on the recovery CMK, and copies to it', () => {
+    const config = environment({ isolatedBackup: { mode: 'air-gapped' } });
+    const { primary, recovery } = synthStage(config);
+    recovery.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { BackupVaultName: names.airGappedVault(config), MinRetentionDays: 35, MaxRetentionDays: 3650 });
+    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(`backup-vault:${names.airGappedVault(config)}`);
+  });
+});
