@@ -10,6 +10,16 @@ export const names = {
   primaryVault: (env: EnvironmentConfig) => `rxdr-${env.name}-primary`,
   recoveryVault: (env: EnvironmentConfig) => `rxdr-${env.name}-recovery`,
   keyAlias: (env: EnvironmentConfig, role: 'primary' | 'recovery') => `alias/rxdr-${env.name}-${role}`,
+  /** The audit trail's own key (recovery region), apart from the data keys. */
+  auditKeyAlias: (env: EnvironmentConfig) => `alias/rxdr-${env.name}-audit`,
+  /**
+   * State machines and the drill schedule's role, in the recovery region: the operator roles, the security
+   * alarms ("drill started outside the schedule", "failover started") and the runbooks refer to them by name.
+   */
+  drillStateMachine: (env: EnvironmentConfig) => `rxdr-${env.name}-drill`,
+  failoverStateMachine: (env: EnvironmentConfig) => `rxdr-${env.name}-failover`,
+  failbackStateMachine: (env: EnvironmentConfig) => `rxdr-${env.name}-failback`,
+  drillSchedulerRole: (env: EnvironmentConfig) => `rxdr-${env.name}-drill-scheduler`,
   /** Logically air-gapped vault in the recovery region (isolatedBackup mode "air-gapped"). */
   airGappedVault: (env: EnvironmentConfig) => `rxdr-${env.name}-air-gapped`,
   /** The only role the vault access policies let delete recovery points or change the policies. */

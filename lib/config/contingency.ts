@@ -30,8 +30,8 @@ export const TEMPLATE_VARIABLES = {
   primaryRegion: 'the primary AWS region',
   recoveryRegion: 'the recovery AWS region',
   systems: 'the protected systems and their tiers',
-  time: 'when the event happened (UTC, ISO 8601)',
-  startedBy: 'who started the failover or failback (IAM principal)',
+  time: 'when the event happened, UTC, ISO 8601',
+  startedBy: 'the IAM principal who started the failover or failback',
   executionId: 'the failover or failback run id',
 } as const;
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
@@ -66,7 +66,6 @@ const templateText = (what: 'subject' | 'body') =>
 
 export const messageTemplateSchema = z.strictObject({
   subject: templateText('subject').superRefine((subject, ctx) => {
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(subject)) ctx.addIssue({ code: 'custom', message: 'an SNS subject must not contain line breaks or control characters' });
     if (subject.length > SNS_SUBJECT_MAX) ctx.addIssue({ code: 'custom', message: `an SNS subject has at most ${SNS_SUBJECT_MAX} characters, got ${subject.length}` });
   }),

@@ -1,6 +1,7 @@
 import { CommandRegistrar } from '../context';
 import { registerDrill } from './drill';
 import { registerFailover } from './failover';
+import { registerReport } from './report';
 import { registerManifest } from './manifest';
 import { registerSeed } from './seed';
 import { registerValidate } from './validate';
