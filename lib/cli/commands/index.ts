@@ -10,4 +10,4 @@ import { registerValidate } from './validate';
  * Every `rxdr` command, in the order `rxdr --help` lists them. Each lives in its own file in this folder
  * and exports a `CommandRegistrar`.
  */
-export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerSeed, registerManifest, registerValidate];
+export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerSeed, registerManifest, registerValidate];
