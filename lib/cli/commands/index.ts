@@ -1,6 +1,7 @@
 import { CommandRegistrar } from '../context';
 import { registerDrill } from './drill';
 import { registerFailover } from './failover';
+import { registerPlan } from './plan';
 import { registerReport } from './report';
 import { registerManifest } from './manifest';
 import { registerSeed } from './seed';
@@ -10,4 +11,4 @@ import { registerValidate } from './validate';
  * Every `rxdr` command, in the order `rxdr --help` lists them. Each lives in its own file in this folder
  * and exports a `CommandRegistrar`.
  */
-export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerSeed, registerManifest, registerValidate];
+export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate];
