@@ -97,6 +97,40 @@ export const EvidenceCleanup = z.object({
 });
 export type EvidenceCleanup = z.infer<typeof EvidenceCleanup>;
 
+/** One step of a failover or failback runbook, as the evidence records it. */
+export const RunbookStep = z.object({
+  name: z.string().min(1),
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
+  durationSeconds: seconds.optional(),
+  /** `done`: performed now; `already-done`: found done by an earlier run (resume) and not repeated. */
+  outcome: z.enum(['done', 'already-done', 'skipped', 'failed']),
+  detail: z.string().optional(),
+});
+export type RunbookStep = z.infer<typeof RunbookStep>;
+
+/** What a failover or failback runbook adds to the evidence: the decision trail (H5, N3). */
+export const RunbookRecord = z.object({
+  operation: z.enum(['failover', 'failback']),
+  strategy: z.string().min(1),
+  /** Why the operator ran it. */
+  reason: z.string().min(1),
+  /** Present when the primary looked healthy and the operator forced the run. */
+  forcedReason: z.string().optional(),
+  dryRun: z.boolean().default(false),
+  executionArn: z.string().min(1),
+  approvedBy: z.string().optional(),
+  approvedAt: isoTime.optional(),
+  /** N3 (HIPAA NPRM): the moment the contingency plan was declared activated and the notice sent. */
+  contingencyPlanActivatedAt: isoTime.optional(),
+  /** `aborted` when an operator aborted or the approval timed out. */
+  status: z.enum(['completed', 'failed', 'aborted']),
+  steps: z.array(RunbookStep),
+  /** What now points at the recovered database: record, parameter and secret, with their new value. */
+  repointed: z.array(z.object({ kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze']), name: z.string(), value: z.string() })).default([]),
+});
+export type RunbookRecord = z.infer<typeof RunbookRecord>;
+
 export const EvidenceDocument = z.object({
   schemaVersion: z.literal(EVIDENCE_SCHEMA_VERSION),
   /** Unique per run: the Step Functions execution name, or `local-<time>-<random>`. */
@@ -109,6 +143,8 @@ export const EvidenceDocument = z.object({
   /** The protected database's logical name from config. */
   database: z.string().min(1),
   tier: z.number().int().min(1).max(3),
+  /** The configured tier's name (`critical`, `important`, `deferrable` or a custom tier); `tier` is its 1-3 rank. */
+  tierName: z.string().min(1).optional(),
   targets: EvidenceTargets,
   source: EvidenceSource.optional(),
   target: EvidenceTarget.optional(),
@@ -130,6 +166,8 @@ export const EvidenceDocument = z.object({
   toolVersion: z.string().min(1),
   /** Free-form figures the run measured (phase durations, rows seeded, WAL segments replayed). */
   metrics: z.record(z.string(), z.number()).optional(),
+  /** Failover and failback runs: steps, approvals, contingency-plan activation. */
+  runbook: RunbookRecord.optional(),
 });
 export type EvidenceDocument = z.infer<typeof EvidenceDocument>;
 /** The document as producers build it (defaults not yet applied). */

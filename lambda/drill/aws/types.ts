@@ -45,7 +45,7 @@ export const fleetDatabaseSchema = z.strictObject({
   /** ARN of the protected DB instance in the primary region (recovery points and replicated backups name it). */
   sourceArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/, 'must be an RDS DB instance ARN'),
   /** Replicated Secrets Manager secret in the recovery region with `username`/`password` (and optionally `dbname`). */
-  secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
+  secretId: z.string().min(1),
   /** PostgreSQL database the validator connects to. */
   databaseName: z.string().min(1).default('postgres'),
 });

@@ -1,0 +1,345 @@
+import { createHash } from 'node:crypto';
+import {
+  BackupClient,
+  DescribeRecoveryPointCommand,
+  DescribeRestoreJobCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  RecoveryPointByBackupVault,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
+import {
+  AddTagsToResourceCommand,
+  DBInstance,
+  DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+  RestoreDBInstanceToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
+import type { DatabaseConnection, DeletionStatus, RecoverySource, RestoreHandle, RestoreProvider, RestoreStatus, SourceSelector } from '../provider';
+import { isNotFound, RefusedError } from './errors';
+import { DRILL_INSTANCE_PREFIX, DRILL_TAG, FleetDatabase } from './types';
+
+/** Where and how drills restore (Lambda environment, set by the construct). */
+export interface AwsDrillSettings {
+  /** The recovery vault (recovery region). */
+  readonly vaultName: string;
+  /** Role AWS Backup assumes for the restore job (may create only `rxdr-drill-*` instances). */
+  readonly restoreRoleArn: string;
+  /** DB subnet group of the drill network (isolated subnets). */
+  readonly subnetGroupName: string;
+  /** Security group(s) of restored instances: ingress only from the validator. */
+  readonly securityGroupIds: readonly string[];
+  /** The recovery CMK: restored instances must be encrypted with it (checked, invariant 9). */
+  readonly kmsKeyArn: string;
+  readonly instanceClass: string;
+}
+
+export interface AwsClients {
+  readonly rds: RDSClient;
+  readonly backup: BackupClient;
+  readonly secrets: SecretsManagerClient;
+}
+
+/** RDS states from which an instance never becomes available by itself. */
+const FAILED_STATES = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network', 'incompatible-option-group', 'inaccessible-encryption-credentials', 'storage-full', 'restore-error']);
+
+/** The DB instance identifier of a drill: deterministic per drill id (idempotent restores), ≤ 63 characters. */
+export function drillInstanceId(database: string, drillId: string): string {
+  const hash = createHash('sha256').update(drillId).digest('hex').slice(0, 10);
+  return `${DRILL_INSTANCE_PREFIX}${database}-${hash}`.replace(/-+/g, '-');
+}
+
+/**
+ * `RestoreProvider` over AWS Backup and RDS (recovery region). Every restored instance is named
+ * `rxdr-drill-…`, tagged `rxdr:drill=<execution ARN>`, placed in the drill network, single-AZ, private and
+ * without deletion protection; nothing is deleted unless it carries that tag.
+ */
+export class AwsRestoreProvider implements RestoreProvider {
+  readonly name = 'aws';
+
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly settings: AwsDrillSettings,
+    private readonly database: FleetDatabase,
+    /** The execution ARN: the drill tag's value. */
+    private readonly tagValue: string,
+  ) {}
+
+  async findSource(database: string, selector: SourceSelector): Promise<RecoverySource> {
+    if (selector.kind === 'point-in-time' || (selector.kind === 'latest' && this.database.source === 'point-in-time')) {
+      return this.findAutomatedBackup(database, selector);
+    }
+    const vault = this.settings.vaultName;
+    if (selector.kind === 'recovery-point') {
+      const point = await this.clients.backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }));
+      if (point.ResourceArn !== this.database.sourceArn) {
+        throw new RefusedError(`recovery point ${selector.id} belongs to ${point.ResourceArn ?? 'an unknown resource'}, not to ${database} (${this.database.sourceArn})`);
+      }
+      if (point.Status !== 'COMPLETED' || !point.CreationDate) throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
+      return this.backupSource(selector.id, point.CreationDate, point.CompletionDate);
+    }
+    const points: RecoveryPointByBackupVault[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.clients.backup.send(
+        new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: this.database.sourceArn, ByResourceType: 'RDS', NextToken: token }),
+      );
+      points.push(...(page.RecoveryPoints ?? []));
+      token = page.NextToken;
+    } while (token);
+    const newest = points
+      .filter((p) => p.Status === 'COMPLETED' && p.RecoveryPointArn && p.CreationDate && p.ResourceArn === this.database.sourceArn)
+      .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))[0];
+    if (!newest?.RecoveryPointArn || !newest.CreationDate) {
+      throw new Error(`the recovery vault ${vault} holds no completed recovery point of ${this.database.sourceArn} (${points.length} listed)`);
+    }
+    return this.backupSource(newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
+  }
+
+  private backupSource(id: string, created: Date, completed: Date | undefined): RecoverySource {
+    return {
+      id,
+      kind: 'snapshot',
+      recoveryPointTime: created.toISOString(),
+      sourceDatabase: this.database.sourceArn,
+      details: { via: 'aws-backup', vault: this.settings.vaultName, ...(completed ? { completed: completed.toISOString() } : {}) },
+    };
+  }
+
+  private async findAutomatedBackup(database: string, selector: SourceSelector): Promise<RecoverySource> {
+    let marker: string | undefined;
+    const found = [];
+    do {
+      const page = await this.clients.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ Marker: marker }));
+      found.push(...(page.DBInstanceAutomatedBackups ?? []).filter((b) => b.DBInstanceArn === this.database.sourceArn));
+      marker = page.Marker;
+    } while (marker);
+    const backup = found.find((b) => b.DBInstanceAutomatedBackupsArn && b.RestoreWindow?.LatestTime);
+    if (!backup?.DBInstanceAutomatedBackupsArn || !backup.RestoreWindow?.LatestTime) {
+      throw new Error(`no replicated automated backups of ${this.database.sourceArn} in this region (is backup replication on for ${database}?)`);
+    }
+    const { EarliestTime: earliest, LatestTime: latest } = backup.RestoreWindow;
+    let time = latest;
+    if (selector.kind === 'point-in-time') {
+      time = new Date(selector.time);
+      if (time > latest || (earliest && time < earliest)) {
+        throw new Error(`${selector.time} is outside the restorable window ${earliest?.toISOString() ?? '?'} – ${latest.toISOString()} of ${database}`);
+      }
+    }
+    return {
+      id: backup.DBInstanceAutomatedBackupsArn,
+      kind: 'point-in-time',
+      recoveryPointTime: time.toISOString(),
+      sourceDatabase: this.database.sourceArn,
+      details: { via: 'replicated-automated-backups', restoreTo: selector.kind === 'point-in-time' ? selector.time : 'latest-restorable-time' },
+    };
+  }
+
+  async startRestore(source: RecoverySource, drillId: string): Promise<RestoreHandle> {
+    const id = drillInstanceId(this.database.name, drillId);
+    const existing = await this.describe(id);
+    if (existing && !this.isOurs(existing) && source.kind === 'point-in-time') {
+      throw new RefusedError(`${id} already exists without the drill tag ${DRILL_TAG}=${this.tagValue}; refusing to use it`);
+    }
+    const base = { kind: source.kind, tag: this.tagValue };
+    if (source.kind === 'point-in-time') {
+      if (!existing) {
+        const latest = source.details?.restoreTo === 'latest-restorable-time';
+        try {
+          await this.clients.rds.send(
+            new RestoreDBInstanceToPointInTimeCommand({
+              SourceDBInstanceAutomatedBackupsArn: source.id,
+              TargetDBInstanceIdentifier: id,
+              ...(latest ? { UseLatestRestorableTime: true } : { RestoreTime: new Date(source.recoveryPointTime) }),
+              DBInstanceClass: this.settings.instanceClass,
+              DBSubnetGroupName: this.settings.subnetGroupName,
+              VpcSecurityGroupIds: [...this.settings.securityGroupIds],
+              MultiAZ: false,
+              PubliclyAccessible: false,
+              DeletionProtection: false,
+              CopyTagsToSnapshot: false,
+              AutoMinorVersionUpgrade: false,
+              BackupRetentionPeriod: 0,
+              Tags: [{ Key: DRILL_TAG, Value: this.tagValue }],
+            }),
+          );
+        } catch (error) {
+          // A retried task after a lost response: the instance exists now; describeRestore checks its tag.
+          if (!isNotFound(error, 'DBInstanceAlreadyExists')) throw error;
+        }
+      }
+      return { id, details: base };
+    }
+    const job = await this.clients.backup.send(
+      new StartRestoreJobCommand({
+        RecoveryPointArn: source.id,
+        IamRoleArn: this.settings.restoreRoleArn,
+        IdempotencyToken: drillId,
+        ResourceType: 'RDS',
+        Metadata: {
+          DBInstanceIdentifier: id,
+          DBInstanceClass: this.settings.instanceClass,
+          DBSubnetGroupName: this.settings.subnetGroupName,
+          VpcSecurityGroupIds: JSON.stringify(this.settings.securityGroupIds),
+          MultiAZ: 'false',
+          PubliclyAccessible: 'false',
+          DeletionProtection: 'false',
+          CopyTagsToSnapshot: 'false',
+          AutoMinorVersionUpgrade: 'false',
+        },
+      }),
+    );
+    if (!job.RestoreJobId) throw new Error(`AWS Backup started no restore job for ${source.id}`);
+    return { id, details: { ...base, restoreJobId: job.RestoreJobId } };
+  }
+
+  async describeRestore(handle: RestoreHandle): Promise<RestoreStatus> {
+    let instance = await this.describe(handle.id);
+    if (!instance) {
+      if (!handle.details.restoreJobId) return { state: 'pending', detail: 'instance not visible yet' };
+      const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }));
+      if (job.Status === 'FAILED' || job.Status === 'ABORTED') return { state: 'failed', reason: `AWS Backup restore job ${handle.details.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}` };
+      return { state: 'pending', detail: `restore job ${job.Status ?? 'unknown'}${job.PercentDone ? ` ${job.PercentDone}` : ''}` };
+    }
+    if (!this.isOurs(instance)) instance = await this.claim(handle, instance);
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    if (FAILED_STATES.has(status)) return { state: 'failed', reason: `${handle.id} is ${status}` };
+    if (status !== 'available') return { state: 'pending', detail: status };
+    return { state: 'available', target: this.target(instance), checks: this.isolationChecks(instance) };
+  }
+
+  async connection(handle: RestoreHandle): Promise<DatabaseConnection> {
+    const instance = await this.describe(handle.id);
+    const host = instance?.Endpoint?.Address;
+    if (!instance || !host) throw new Error(`${handle.id} has no endpoint`);
+    const port = instance.Endpoint?.Port ?? 5432;
+    const secret = await this.clients.secrets.send(new GetSecretValueCommand({ SecretId: this.database.secretId }));
+    let credentials: { username?: unknown; password?: unknown; dbname?: unknown };
+    try {
+      credentials = JSON.parse(secret.SecretString ?? '') as typeof credentials;
+    } catch {
+      throw new Error(`secret ${this.database.secretId} is not JSON with username and password`);
+    }
+    if (typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
+      throw new Error(`secret ${this.database.secretId} lacks username or password`);
+    }
+    const dbname = typeof credentials.dbname === 'string' ? credentials.dbname : this.database.databaseName;
+    const url = `postgres://${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${host}:${port}/${encodeURIComponent(dbname)}?sslmode=require`;
+    return { url, display: `${host}:${port}/${dbname}` };
+  }
+
+  async deleteRestored(handle: RestoreHandle): Promise<void> {
+    let instance = await this.describe(handle.id);
+    if (!instance || instance.DBInstanceStatus === 'deleting') return;
+    if (!this.isOurs(instance)) instance = await this.claim(handle, instance);
+    await this.delete(instance);
+  }
+
+  async describeDeletion(handle: RestoreHandle): Promise<DeletionStatus> {
+    const instance = await this.describe(handle.id);
+    if (!instance) {
+      if (!handle.details.restoreJobId) return { state: 'deleted' };
+      // A Backup restore job that has not created the instance yet would create it after "deletion".
+      const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }));
+      return job.Status === 'PENDING' || job.Status === 'RUNNING' ? { state: 'deleting', detail: `restore job still ${job.Status}: waiting to delete what it creates` } : { state: 'deleted' };
+    }
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    if (status === 'deleting') return { state: 'deleting', detail: 'deleting' };
+    // Deletion was deferred (the instance was busy) or the job finished after cleanup began: ask again.
+    const ours = this.isOurs(instance) ? instance : await this.claim(handle, instance);
+    const requested = await this.delete(ours);
+    return { state: 'deleting', detail: requested ? `deletion requested (was ${status})` : `waiting: ${status}` };
+  }
+
+  /**
+   * Delete without a final snapshot, only an instance with our tag. Returns false when RDS refuses for now
+   * (InvalidDBInstanceState: still creating, backing up, modifying): `describeDeletion` asks again.
+   */
+  private async delete(instance: DBInstance): Promise<boolean> {
+    if (!this.isOurs(instance)) throw new RefusedError(`${instance.DBInstanceIdentifier} does not carry ${DRILL_TAG}=${this.tagValue}; refusing to delete it`);
+    try {
+      await this.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.DBInstanceIdentifier, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error, 'DBInstanceNotFound')) return true;
+      if (isNotFound(error, 'InvalidDBInstanceState')) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * AWS Backup cannot tag what it restores: tag the instance the drill's own restore job created, and
+   * nothing else (the job's CreatedResourceArn must be this instance).
+   */
+  private async claim(handle: RestoreHandle, instance: DBInstance): Promise<DBInstance> {
+    const jobId = handle.details.restoreJobId;
+    const refuse = (why: string) => new RefusedError(`${handle.id} does not carry ${DRILL_TAG}=${this.tagValue} and ${why}; refusing to touch it`);
+    if (!jobId || !instance.DBInstanceArn) throw refuse('was not created by an AWS Backup restore job of this drill');
+    const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: jobId }));
+    if (job.CreatedResourceArn !== instance.DBInstanceArn) throw refuse(`restore job ${jobId} created ${job.CreatedResourceArn ?? 'nothing yet'}`);
+    await this.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: instance.DBInstanceArn, Tags: [{ Key: DRILL_TAG, Value: this.tagValue }] }));
+    return { ...instance, TagList: [...(instance.TagList ?? []), { Key: DRILL_TAG, Value: this.tagValue }] };
+  }
+
+  private isOurs(instance: DBInstance): boolean {
+    return (instance.TagList ?? []).some((tag) => tag.Key === DRILL_TAG && tag.Value === this.tagValue);
+  }
+
+  private async describe(id: string): Promise<DBInstance | undefined> {
+    try {
+      const result = await this.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+      return result.DBInstances?.[0];
+    } catch (error) {
+      if (isNotFound(error, 'DBInstanceNotFound')) return undefined;
+      throw error;
+    }
+  }
+
+  private target(instance: DBInstance): EvidenceTarget {
+    return {
+      identifier: instance.DBInstanceIdentifier ?? 'unknown',
+      engine: instance.Engine ?? 'unknown',
+      engineVersion: instance.EngineVersion,
+      endpoint: instance.Endpoint?.Address ? `${instance.Endpoint.Address}:${instance.Endpoint.Port ?? 5432}` : undefined,
+      instanceClass: instance.DBInstanceClass,
+      encrypted: instance.StorageEncrypted,
+      kmsKeyId: instance.KmsKeyId,
+      publiclyAccessible: instance.PubliclyAccessible,
+      network: [instance.DBSubnetGroup?.DBSubnetGroupName, instance.DBSubnetGroup?.VpcId].filter(Boolean).join(' / ') || undefined,
+      details: { multiAz: String(instance.MultiAZ ?? false), deletionProtection: String(instance.DeletionProtection ?? false), arn: instance.DBInstanceArn ?? '' },
+    };
+  }
+
+  /** Invariant 9: encrypted with the recovery CMK, private, in the drill network; plus single-AZ and deletable. */
+  private isolationChecks(instance: DBInstance): EvidenceCheck[] {
+    const groups = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '');
+    const expectedGroups = [...this.settings.securityGroupIds].sort();
+    const check = (id: string, ok: boolean, passed: string, failed: string): EvidenceCheck => ({ id, category: 'restore', status: ok ? 'passed' : 'failed', message: ok ? passed : failed });
+    return [
+      check(
+        'restore.encrypted-with-recovery-key',
+        instance.StorageEncrypted === true && sameKey(instance.KmsKeyId, this.settings.kmsKeyArn),
+        `encrypted with the recovery key ${this.settings.kmsKeyArn}`,
+        `expected encryption with ${this.settings.kmsKeyArn}, got encrypted=${String(instance.StorageEncrypted)} key=${instance.KmsKeyId ?? 'none'}`,
+      ),
+      check('restore.not-public', instance.PubliclyAccessible === false, 'not publicly accessible', 'the restored instance is publicly accessible'),
+      check(
+        'restore.drill-network',
+        instance.DBSubnetGroup?.DBSubnetGroupName === this.settings.subnetGroupName && JSON.stringify([...groups].sort()) === JSON.stringify(expectedGroups),
+        `in subnet group ${this.settings.subnetGroupName} with security group(s) ${expectedGroups.join(', ')}`,
+        `expected subnet group ${this.settings.subnetGroupName} and ${expectedGroups.join(', ')}, got ${instance.DBSubnetGroup?.DBSubnetGroupName ?? 'none'} and ${groups.join(', ') || 'none'}`,
+      ),
+      check('restore.single-az-deletable', instance.MultiAZ !== true && instance.DeletionProtection !== true, 'single-AZ, no deletion protection', `MultiAZ=${String(instance.MultiAZ)} DeletionProtection=${String(instance.DeletionProtection)}`),
+    ];
+  }
+}
+
+/** A key ARN and a key id (or two ARNs) name the same key. */
+function sameKey(actual: string | undefined, expected: string): boolean {
+  if (!actual) return false;
+  const id = (value: string) => value.split('/').pop();
+  return actual === expected || id(actual) === id(expected);
+}

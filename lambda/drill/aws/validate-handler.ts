@@ -1,0 +1,15 @@
+import type { Context } from 'aws-lambda';
+import { systemClock } from '../clock';
+import { clients, env, ENV, logger, settingsFromEnv } from './commons';
+import { validateTask } from './tasks';
+import { engineValidator } from './validator';
+
+/**
+ * Validate: a VPC Lambda in the drill network (the restored instance admits only this function's security
+ * group), credentials from the replicated secret, manifest from the evidence bucket.
+ */
+export const handler = async (event: unknown, context?: Context) => {
+  if (context) logger.addContext(context);
+  const validator = engineValidator({ s3: clients.s3, bucket: env(ENV.evidenceBucket) });
+  return validateTask(event, { clients, settings: settingsFromEnv(), clock: systemClock, validator });
+};

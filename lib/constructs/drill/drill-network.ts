@@ -1,0 +1,90 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+
+export interface DrillNetworkProps {
+  /** CIDR of the drill VPC (must not overlap the database VPCs). */
+  readonly cidr: string;
+  /** Encrypts the flow logs. */
+  readonly key: kms.IKey;
+  /** Flow log retention. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Availability zones of the isolated subnets. Named explicitly so synth needs no AZ lookup.
+   * @default - `<region>a` and `<region>b`
+   */
+  readonly availabilityZones?: string[];
+}
+
+/**
+ * Where restore drills put restored instances: a VPC with only isolated subnets (no internet or NAT
+ * gateway, no route out), a DB subnet group, a security group for restored instances that admits nothing
+ * but PostgreSQL from the validator's security group, and the VPC endpoints the validator Lambda calls
+ * (RDS, Secrets Manager, S3 for the manifest). Flow logs are on.
+ */
+export class DrillNetwork extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly subnetGroup: rds.SubnetGroup;
+  /** On restored instances: ingress 5432 from `validatorSecurityGroup` only, no egress. */
+  readonly instanceSecurityGroup: ec2.SecurityGroup;
+  /** On the validator Lambda: egress to the instances (5432) and the endpoints (443) only. */
+  readonly validatorSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DrillNetworkProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    const azs = props.availabilityZones ?? [`${region}a`, `${region}b`];
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr),
+      availabilityZones: azs,
+      natGateways: 0,
+      createInternetGateway: false,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [{ name: 'drill', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 26 }],
+    });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      encryptionKey: props.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
+
+    this.subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      description: 'rxdr restore drills: isolated subnets only',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSg', {
+      vpc: this.vpc,
+      description: 'rxdr restored drill instances: PostgreSQL from the drill validator only',
+      allowAllOutbound: false,
+    });
+    this.validatorSecurityGroup = new ec2.SecurityGroup(this, 'ValidatorSg', {
+      vpc: this.vpc,
+      description: 'rxdr drill validator Lambda',
+      allowAllOutbound: false,
+    });
+    this.instanceSecurityGroup.addIngressRule(this.validatorSecurityGroup, ec2.Port.tcp(5432), 'validator to restored PostgreSQL');
+    this.validatorSecurityGroup.addEgressRule(this.instanceSecurityGroup, ec2.Port.tcp(5432), 'to restored PostgreSQL');
+
+    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', { vpc: this.vpc, description: 'rxdr drill VPC endpoints: HTTPS from the validator', allowAllOutbound: false });
+    endpointSg.addIngressRule(this.validatorSecurityGroup, ec2.Port.tcp(443), 'validator to AWS APIs');
+    this.validatorSecurityGroup.addEgressRule(endpointSg, ec2.Port.tcp(443), 'to AWS API endpoints');
+    const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    for (const [name, service] of [
+      ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
+      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+    ] as const) {
+      this.vpc.addInterfaceEndpoint(name, { service, subnets: isolated, securityGroups: [endpointSg], open: false, privateDnsEnabled: true });
+    }
+    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
+    // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the VPC has no
+    // internet or NAT gateway, so HTTPS can reach nothing but the endpoints anyway.
+    this.validatorSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint (no other route exists)');
+  }
+}

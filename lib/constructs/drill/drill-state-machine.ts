@@ -1,0 +1,125 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface DrillStateMachineProps {
+  readonly stateMachineName: string;
+  /** Plan, PickSource, StartRestore, CheckRestore, Validate, RequestCleanup, CheckCleanup, RecordEvidence, Notify. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The fleet, embedded in the definition (Plan's payload): no size limit of Lambda environment variables. */
+  readonly fleet: Record<string, unknown>;
+  readonly maxConcurrency: number;
+  readonly timeout: Duration;
+  readonly key: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Errors a task may be retried for: our transient AWS errors and the Lambda service's own. */
+const TRANSIENT = ['Rxdr.AwsTransient', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+/**
+ * The drill workflow (Standard, JSONPath):
+ *
+ * Plan → Map(databases, maxConcurrency) { PickSource → StartRestore → [WaitForRestore → CheckRestore → Available?]
+ * → Validate → RequestCleanup → [Deleting? → WaitForCleanup → CheckCleanup] → RecordEvidence } → Notify → AllPassed?
+ *
+ * Waits use `SecondsPath: $.wait.seconds`, which the steps set with backoff (first wait ≈ the previous drill's
+ * duration). Every task before cleanup catches into RequestCleanup; cleanup tasks catch into RecordEvidence,
+ * so cleanup and evidence run on every path inside the execution. A timeout or abort of the whole execution
+ * is cleaned up by the orphan sweeper, triggered by the execution's status change.
+ */
+export class DrillStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: DrillStateMachineProps) {
+    super(scope, id);
+    const fn = (name: string) => {
+      const f = props.functions[name];
+      if (!f) throw new Error(`DrillStateMachine: no function for ${name}`);
+      return f;
+    };
+    const task = (name: string, payload?: sfn.TaskInput, resultPath?: string) =>
+      new tasks.LambdaInvoke(this, name, { lambdaFunction: fn(name), payloadResponseOnly: true, retryOnServiceExceptions: false, ...(payload ? { payload } : {}), ...(resultPath ? { resultPath } : {}) }).addRetry({
+        errors: TRANSIENT,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+      });
+
+    const plan = task(
+      'Plan',
+      sfn.TaskInput.fromObject({
+        request: sfn.JsonPath.objectAt('$$.Execution.Input'),
+        execution: { id: sfn.JsonPath.executionId, name: sfn.JsonPath.executionName, startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+        fleet: props.fleet,
+      }),
+    );
+    const rejected = new sfn.Fail(this, 'InputRejected', { error: 'Rxdr.InvalidInput', causePath: '$.error.Cause' });
+    plan.addCatch(rejected, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    // One database.
+    const pickSource = task('PickSource');
+    const startRestore = task('StartRestore');
+    const waitForRestore = new sfn.Wait(this, 'WaitForRestore', { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
+    const checkRestore = task('CheckRestore');
+    const validate = task('Validate');
+    const requestCleanup = task('RequestCleanup');
+    const waitForCleanup = new sfn.Wait(this, 'WaitForCleanup', { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
+    const checkCleanup = task('CheckCleanup');
+    const recordEvidence = task('RecordEvidence');
+    const evidenceNotRecorded = new sfn.Pass(this, 'EvidenceNotRecorded', {
+      parameters: {
+        'database.$': '$.database.name',
+        'tierName.$': '$.database.tierName',
+        result: 'failed',
+        'failureReason.$': '$.crash.Cause',
+        'targets.$': '$.database.targets',
+        cleanup: 'unknown',
+      },
+    });
+    for (const t of [pickSource, startRestore, checkRestore, validate]) t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
+    for (const t of [requestCleanup, checkCleanup]) t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
+    recordEvidence.addCatch(evidenceNotRecorded, { errors: ['States.ALL'], resultPath: '$.crash' });
+
+    const deleting = new sfn.Choice(this, 'Deleting?')
+      .when(sfn.Condition.stringEquals('$.drill.cleanup.status', 'deleting'), waitForCleanup.next(checkCleanup))
+      .otherwise(recordEvidence);
+    checkCleanup.next(deleting);
+    requestCleanup.next(deleting);
+    const available = new sfn.Choice(this, 'Available?')
+      .when(sfn.Condition.isPresent('$.drill.failure'), requestCleanup)
+      .when(sfn.Condition.isPresent('$.drill.available'), validate.next(requestCleanup))
+      .otherwise(waitForRestore);
+    const perDatabase = pickSource.next(startRestore).next(waitForRestore).next(checkRestore).next(available);
+
+    const map = new sfn.Map(this, 'DrillEachDatabase', { itemsPath: '$.drills', maxConcurrency: props.maxConcurrency, resultPath: '$.outcomes' });
+    map.itemProcessor(perDatabase);
+
+    const notify = task(
+      'Notify',
+      sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), environment: sfn.JsonPath.stringAt('$.environment'), startedBy: sfn.JsonPath.stringAt('$.startedBy'), outcomes: sfn.JsonPath.objectAt('$.outcomes') }),
+      '$.summary',
+    );
+    const allPassed = new sfn.Choice(this, 'AllPassed?')
+      .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), new sfn.Fail(this, 'DrillFailed', { error: 'Rxdr.DrillFailed', causePath: '$.summary.reason' }))
+      .otherwise(new sfn.Succeed(this, 'DrillPassed'));
+    notify.addCatch(new sfn.Fail(this, 'NotificationFailed', { error: 'Rxdr.NotificationFailed', causePath: '$.notifyError.Cause' }), { errors: ['States.ALL'], resultPath: '$.notifyError' });
+
+    const definition = plan.next(map).next(notify).next(allPassed);
+    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.key),
+      comment: 'rxdr restore drill: restore into isolation, validate, record evidence, always clean up',
+    });
+  }
+}

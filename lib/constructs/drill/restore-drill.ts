@@ -1,0 +1,329 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DrillFunction, drillEntry } from './drill-function';
+import { DrillNetwork } from './drill-network';
+import { DrillPermissions } from './drill-permissions';
+import { DrillStateMachine } from './drill-state-machine';
+
+/** One Lambda per Task state of the drill state machine. */
+export interface DrillFunctions {
+  readonly Plan: DrillFunction;
+  readonly PickSource: DrillFunction;
+  readonly StartRestore: DrillFunction;
+  readonly CheckRestore: DrillFunction;
+  readonly Validate: DrillFunction;
+  readonly RequestCleanup: DrillFunction;
+  readonly CheckCleanup: DrillFunction;
+  readonly RecordEvidence: DrillFunction;
+  readonly Notify: DrillFunction;
+}
+
+/** One protected database as the drill sees it (see `drillFleet` for how config becomes this). */
+export interface DrillDatabaseSpec {
+  readonly name: string;
+  readonly tierName: string;
+  readonly tier: 1 | 2 | 3;
+  readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
+  readonly source: 'backup' | 'point-in-time';
+  /** ARN of the protected instance in the primary region. */
+  readonly sourceArn: string;
+  /** Replicated credentials secret in the recovery region (ARN or name). */
+  readonly secretId: string;
+  readonly databaseName: string;
+}
+
+export interface RestoreDrillProps {
+  readonly environmentName: string;
+  readonly toolVersion: string;
+  readonly key: kms.IKey;
+  readonly vault: backup.IBackupVault;
+  readonly evidenceBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+  readonly databases: readonly DrillDatabaseSpec[];
+  /** EventBridge Scheduler expressions: one schedule for all databases, or one per tier. */
+  readonly schedules: readonly { readonly name: string; readonly expression: string; readonly tiers?: readonly string[] }[];
+  readonly timezone: string;
+  readonly maxConcurrency: number;
+  readonly instanceClass: string;
+  /** The whole run (state machine timeout). */
+  readonly timeout: Duration;
+  /** One restore's wait for "available". */
+  readonly restoreTimeout: Duration;
+  /** One deletion's wait for "gone". @default Duration.hours(1) */
+  readonly deletionTimeout?: Duration;
+  readonly networkCidr: string;
+  /** Days without a drill run before the missed-schedule alarm fires. */
+  readonly maxDaysBetweenDrills: number;
+  /** @default - CloudFormation names it */
+  readonly stateMachineName?: string;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Scheduled restore drills in the recovery region: the drill network, the Lambdas (one per Task state),
+ * the Standard state machine, its schedule(s), the orphan sweeper and the alarms.
+ */
+export class RestoreDrill extends Construct {
+  readonly network: DrillNetwork;
+  readonly stateMachine: sfn.StateMachine;
+  readonly restoreRole: iam.Role;
+  readonly functions: DrillFunctions;
+  readonly sweeper: DrillFunction;
+  readonly alarms: { readonly drillFailed: cloudwatch.Alarm; readonly missedSchedule: cloudwatch.Alarm; readonly rto: cloudwatch.Alarm[]; readonly rpo: cloudwatch.Alarm[] };
+
+  constructor(scope: Construct, id: string, props: RestoreDrillProps) {
+    super(scope, id);
+    validateProps(props);
+    const stack = Stack.of(this);
+    const stateMachineName = props.stateMachineName ?? `rxdr-${props.environmentName}-drill`;
+    const executionArnPattern = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const guard = new DrillPermissions(this, executionArnPattern);
+
+    this.network = new DrillNetwork(this, 'Network', { cidr: props.networkCidr, key: props.key, logRetention: props.logRetention });
+
+    // AWS Backup restores with this role: it may create drill-named instances only, in the drill network.
+    this.restoreRole = new iam.Role(this, 'BackupRestoreRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: 'AWS Backup restores drill instances (rxdr-drill-*) into the drill network',
+    });
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RestoreDrillInstancesOnly',
+        actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:CreateDBInstance'],
+        resources: [guard.drillInstances, guard.rdsArn('snapshot', '*'), guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName), guard.rdsArn('og', '*'), guard.rdsArn('pg', '*')],
+      }),
+    );
+    this.restoreRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadSnapshots', actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstances'], resources: [guard.rdsArn('snapshot', '*'), guard.rdsArn('db', '*')] }));
+    for (const statement of guard.denyUntagged()) this.restoreRole.addToPolicy(statement);
+    props.key.grant(this.restoreRole, 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+
+    const settings = {
+      RXDR_VAULT_NAME: props.vault.backupVaultName,
+      RXDR_RESTORE_ROLE_ARN: this.restoreRole.roleArn,
+      RXDR_DRILL_SUBNET_GROUP: this.network.subnetGroup.subnetGroupName,
+      RXDR_DRILL_SECURITY_GROUP_IDS: this.network.instanceSecurityGroup.securityGroupId,
+      RXDR_RECOVERY_KEY_ARN: props.key.keyArn,
+      RXDR_DRILL_INSTANCE_CLASS: props.instanceClass,
+      RXDR_EVIDENCE_BUCKET: props.evidenceBucket.bucketName,
+      RXDR_ALERTS_TOPIC_ARN: props.alertsTopic.topicArn,
+      RXDR_ENVIRONMENT: props.environmentName,
+    };
+    const entry = drillEntry('handlers.ts');
+    const reserved = props.maxConcurrency + 2;
+    const make = (name: string, handler: string, description: string, extra: Partial<ConstructorParameters<typeof DrillFunction>[2]> = {}) =>
+      new DrillFunction(this, name, { entry, handler, description, key: props.key, environment: settings, reservedConcurrency: reserved, logRetention: props.logRetention, ...extra });
+    this.functions = {
+      Plan: make('PlanFn', 'plan', 'rxdr drill: check the execution input and plan one drill per database', { reservedConcurrency: 2 }),
+      PickSource: make('PickSourceFn', 'pickSource', 'rxdr drill: newest recovery point or replicated automated backups'),
+      StartRestore: make('StartRestoreFn', 'startRestore', 'rxdr drill: start the restore into the drill network (drill-tagged)'),
+      CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
+      Validate: make('ValidateFn', 'handler', 'rxdr drill: validate the restored database (VPC, drill network)', {
+        entry: drillEntry('validate-handler.ts'),
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
+      }),
+      RequestCleanup: make('RequestCleanupFn', 'requestCleanup', 'rxdr drill: delete the restored instance (drill tag only)'),
+      CheckCleanup: make('CheckCleanupFn', 'checkCleanup', 'rxdr drill: is the restored instance gone?'),
+      RecordEvidence: make('RecordEvidenceFn', 'recordEvidence', 'rxdr drill: evidence to S3, metrics, AWS Backup validation result'),
+      Notify: make('NotifyFn', 'notify', 'rxdr drill: one SNS summary per run', { reservedConcurrency: 2 }),
+    };
+    this.grant(props, guard);
+
+    this.stateMachine = new DrillStateMachine(this, 'StateMachine', {
+      stateMachineName,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.fn])),
+      fleet: {
+        environment: props.environmentName,
+        toolVersion: props.toolVersion,
+        restoreTimeoutSeconds: props.restoreTimeout.toSeconds(),
+        deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
+        poll: { initialSeconds: 30, factor: 2, maxSeconds: 120 },
+        databases: props.databases.map((d) => ({ ...d })),
+      },
+      maxConcurrency: props.maxConcurrency,
+      timeout: props.timeout,
+      key: props.key,
+      logRetention: props.logRetention,
+    }).stateMachine;
+
+    // Schedules: EventBridge Scheduler starts the state machine with a role that may do only that.
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: 'EventBridge Scheduler starts rxdr restore drills',
+    });
+    this.stateMachine.grantStartExecution(schedulerRole);
+    for (const schedule of props.schedules) {
+      new scheduler.CfnSchedule(this, `Schedule${pascal(schedule.name)}`, {
+        description: `rxdr ${props.environmentName} restore drill (${schedule.tiers ? `tiers ${schedule.tiers.join(', ')}` : 'all databases'})`,
+        scheduleExpression: schedule.expression,
+        scheduleExpressionTimezone: props.timezone,
+        flexibleTimeWindow: { mode: 'OFF' },
+        state: 'ENABLED',
+        kmsKeyArn: props.key.keyArn,
+        target: {
+          arn: this.stateMachine.stateMachineArn,
+          roleArn: schedulerRole.roleArn,
+          input: JSON.stringify({ databases: 'all', ...(schedule.tiers ? { tiers: schedule.tiers } : {}), selector: { kind: 'latest' }, startedBy: `schedule:${schedule.name}` }),
+          retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
+        },
+      });
+    }
+    props.key.grant(schedulerRole, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    // Orphan sweeper: daily, and as soon as an execution ends without finishing its own cleanup.
+    const maxAge = props.timeout.toSeconds() + 3600;
+    this.sweeper = new DrillFunction(this, 'SweeperFn', {
+      entry: drillEntry('sweeper-handler.ts'),
+      handler: 'handler',
+      description: 'rxdr drill: delete drill-tagged instances older than the longest drill; report each',
+      key: props.key,
+      reservedConcurrency: 2,
+      timeout: Duration.minutes(5),
+      logRetention: props.logRetention,
+      environment: { ...settings, RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn, RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge) },
+    });
+    const sweeperRole = this.sweeper.fn.role as iam.Role;
+    sweeperRole.addToPrincipalPolicy(guard.describeInstances());
+    sweeperRole.addToPrincipalPolicy(guard.deleteTagged());
+    for (const statement of guard.denyUntagged()) sweeperRole.addToPrincipalPolicy(statement);
+    sweeperRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'LastDrillRun', actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
+    props.alertsTopic.grantPublish(sweeperRole);
+    const sweepRole = new iam.Role(this, 'SweepScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: 'EventBridge Scheduler runs the rxdr drill orphan sweeper',
+    });
+    this.sweeper.fn.grantInvoke(sweepRole);
+    props.key.grant(sweepRole, 'kms:Decrypt', 'kms:GenerateDataKey');
+    new scheduler.CfnSchedule(this, 'SweepSchedule', {
+      description: `rxdr ${props.environmentName} drill orphan sweep`,
+      scheduleExpression: 'rate(1 day)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      kmsKeyArn: props.key.keyArn,
+      target: { arn: this.sweeper.fn.functionArn, roleArn: sweepRole.roleArn, input: JSON.stringify({ mode: 'sweep' }), retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 } },
+    });
+    new events.Rule(this, 'ExecutionEndedRule', {
+      description: 'rxdr drill execution ended FAILED, TIMED_OUT or ABORTED: sweep its instances',
+      eventPattern: { source: ['aws.states'], detailType: ['Step Functions Execution Status Change'], detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] } },
+      targets: [new eventTargets.LambdaFunction(this.sweeper.fn, { retryAttempts: 5 })],
+    });
+
+    this.alarms = this.createAlarms(props);
+  }
+
+  private grant(props: RestoreDrillProps, guard: DrillPermissions): void {
+    const f = this.functions;
+    const add = (fn: DrillFunction, ...statements: iam.PolicyStatement[]) => {
+      for (const statement of statements) (fn.fn.role as iam.Role).addToPrincipalPolicy(statement);
+    };
+    const all = Object.values(f);
+    for (const fn of all) add(fn, ...guard.denyUntagged());
+    const stack = Stack.of(this);
+    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const sourceArns = [...new Set(props.databases.map((d) => d.sourceArn))];
+
+    add(
+      f.PickSource,
+      new iam.PolicyStatement({ sid: 'ListRecoveryPoints', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.vault.backupVaultArn] }),
+      new iam.PolicyStatement({ sid: 'DescribeRecoveryPoint', actions: ['backup:DescribeRecoveryPoint'], resources: [recoveryPoints] }),
+      new iam.PolicyStatement({ sid: 'ReplicatedAutomatedBackups', actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns] }),
+    );
+    add(
+      f.StartRestore,
+      guard.describeInstances(),
+      ...guard.createTagged(['rds:RestoreDBInstanceToPointInTime'], [guard.rdsArn('auto-backup', '*'), guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName), guard.rdsArn('og', '*'), guard.rdsArn('pg', '*'), ...sourceArns]),
+      new iam.PolicyStatement({ sid: 'StartBackupRestoreJob', actions: ['backup:StartRestoreJob'], resources: [recoveryPoints] }),
+      new iam.PolicyStatement({ sid: 'PassRestoreRoleToBackup', actions: ['iam:PassRole'], resources: [this.restoreRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
+    );
+    // Describe/claim on the way; DescribeRestoreJob has no resource-level permissions.
+    const describeJob = new iam.PolicyStatement({ sid: 'DescribeRestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['*'] });
+    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.describeInstances(), describeJob);
+    for (const fn of [f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.tagOnCreateOrClaim());
+    for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTagged());
+    const secrets = props.databases.map((d) =>
+      d.secretId.startsWith('arn:') ? d.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${d.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    add(f.Validate, new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: [...new Set(secrets)] }));
+    props.evidenceBucket.grantRead(f.Validate.fn, 'manifests/*');
+    props.key.grant(f.Validate.fn, 'kms:Decrypt');
+    props.evidenceBucket.grantRead(f.Plan.fn);
+    props.evidenceBucket.grantPut(f.RecordEvidence.fn);
+    props.key.grant(f.RecordEvidence.fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    props.key.grant(f.Plan.fn, 'kms:Decrypt');
+    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'ReportRestoreValidation', actions: ['backup:PutRestoreValidationResult'], resources: ['*'] }));
+    props.alertsTopic.grantPublish(f.Notify.fn);
+  }
+
+  private createAlarms(props: RestoreDrillProps) {
+    const topic = new actions.SnsAction(props.alertsTopic);
+    const sm = this.stateMachine;
+    const drillFailed = new cloudwatch.Alarm(this, 'DrillFailedAlarm', {
+      alarmDescription: `rxdr ${props.environmentName}: a restore drill failed, timed out or was aborted (runbook: docs/runbooks/restore-drill.md)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: { failed: sm.metricFailed({ statistic: 'Sum' }), timedOut: sm.metricTimedOut({ statistic: 'Sum' }), aborted: sm.metricAborted({ statistic: 'Sum' }) },
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const metric = (name: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: 'Rxdr/Drill', metricName: name, dimensionsMap: { service: 'rxdr-drill', Environment: props.environmentName, ...dimensions }, statistic, period });
+    const missedSchedule = new cloudwatch.Alarm(this, 'MissedScheduleAlarm', {
+      alarmDescription: `rxdr ${props.environmentName}: no restore drill has run for more than ${props.maxDaysBetweenDrills} days (or the sweeper that measures it stopped)`,
+      metric: metric('HoursSinceLastDrill', {}, 'Maximum', Duration.days(1)),
+      threshold: props.maxDaysBetweenDrills * 24,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    const target = (what: 'Rto' | 'Rpo', db: DrillDatabaseSpec) =>
+      new cloudwatch.Alarm(this, `${what}Alarm${pascal(db.name)}`, {
+        alarmDescription: `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ${db.tierName} target of ${what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds} s`,
+        metric: metric(`Achieved${what}Seconds`, { Database: db.name }, 'Maximum', Duration.hours(1)),
+        threshold: what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const rto = props.databases.map((db) => target('Rto', db));
+    const rpo = props.databases.map((db) => target('Rpo', db));
+    for (const alarm of [drillFailed, missedSchedule, ...rto, ...rpo]) alarm.addAlarmAction(topic);
+    return { drillFailed, missedSchedule, rto, rpo };
+  }
+}
+
+function validateProps(props: RestoreDrillProps): void {
+  const problems: string[] = [];
+  if (props.databases.length === 0) problems.push('databases: at least one database, got none');
+  if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 1 || props.maxConcurrency > 40) problems.push(`maxConcurrency must be 1-40 (inline Map), got ${props.maxConcurrency}`);
+  if (props.schedules.length === 0) problems.push('schedules: at least one schedule, got none');
+  if (props.restoreTimeout.toSeconds() >= props.timeout.toSeconds()) {
+    problems.push(`restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`);
+  }
+  const names = props.databases.map((d) => d.name);
+  const dupes = names.filter((n, i) => names.indexOf(n) !== i);
+  if (dupes.length > 0) problems.push(`databases: duplicate names ${[...new Set(dupes)].join(', ')}`);
+  if (problems.length > 0) throw new Error(`RestoreDrill: ${problems.join('; ')}`);
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|[^a-zA-Z0-9])([a-zA-Z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,48 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DrillDatabaseSpec, RestoreDrill, RestoreDrillProps } from '../../../lib/constructs/drill/restore-drill';
+
+export const ACCOUNT = '111111111111';
+
+export function databaseSpec(name: string, overrides: Partial<DrillDatabaseSpec> = {}): DrillDatabaseSpec {
+  return {
+    name,
+    tierName: 'important',
+    tier: 2,
+    targets: { rtoSeconds: 4 * 3600, rpoSeconds: 3600 },
+    source: 'backup',
+    sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:pharmacy-${name}`,
+    secretId: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:rxdr/test/${name}-AbCdEf`,
+    databaseName: 'pharmacy',
+    ...overrides,
+  };
+}
+
+/** A stack with only the drill and the stateful things it is given (bundling skipped). */
+export function drillStack(overrides: Partial<RestoreDrillProps> = {}): { stack: Stack; drill: RestoreDrill } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'DrillTest', { env: { account: ACCOUNT, region: 'us-west-2' } });
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const drill = new RestoreDrill(stack, 'Drill', {
+    environmentName: 'test',
+    toolVersion: '0.1.0',
+    key,
+    vault: new backup.BackupVault(stack, 'Vault', { backupVaultName: 'rxdr-test-recovery', encryptionKey: key }),
+    evidenceBucket: new s3.Bucket(stack, 'Evidence', { encryptionKey: key }),
+    alertsTopic: new sns.Topic(stack, 'Alerts', { masterKey: key }),
+    databases: [databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } })],
+    schedules: [{ name: 'monthly', expression: 'cron(0 6 1 * ? *)' }],
+    timezone: 'UTC',
+    maxConcurrency: 5,
+    instanceClass: 'db.t4g.medium',
+    timeout: Duration.hours(6),
+    restoreTimeout: Duration.hours(3),
+    networkCidr: '10.82.0.0/22',
+    maxDaysBetweenDrills: 32,
+    ...overrides,
+  });
+  return { stack, drill };
+}
