@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AlertsTopic } from '../constructs/alerts-topic';
+import { BackupAudit } from '../constructs/backup-audit';
 import { retentionBoundsDays, TierBackupPlans } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -27,6 +28,8 @@ export class PrimaryStack extends Stack {
   readonly recoveryVault: backup.IBackupVault;
   /** One backup plan per protected tier, with selections by tag and by ARN. */
   readonly backupPlans: TierBackupPlans;
+  /** Backup Audit Manager framework (ten controls) and its report plan to the evidence bucket. */
+  readonly audit: BackupAudit;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -45,6 +48,7 @@ export class PrimaryStack extends Stack {
     }).vault;
     this.recoveryVault = backup.BackupVault.fromBackupVaultArn(this, 'RecoveryVault', RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion));
     this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
+    this.audit = new BackupAudit(this, 'BackupAudit', { config, frameworkName: names.auditFramework(config), reportPlanName: names.reportPlan(config), evidenceBucketName: names.evidenceBucket(config) });
   }
 }
 

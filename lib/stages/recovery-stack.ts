@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
@@ -8,6 +9,7 @@ import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertsTopic } from '../constructs/alerts-topic';
 import { retentionBoundsDays } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
+import { EvidenceBucket } from '../constructs/evidence-bucket';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { names } from '../naming';
 
@@ -26,6 +28,8 @@ export class RecoveryStack extends Stack {
   readonly vault: backup.BackupVault;
   /** The logically air-gapped vault, when `isolatedBackup.mode` is "air-gapped". */
   readonly airGappedVault?: AirGappedVault;
+  /** WORM evidence store (Object Lock, CMK): drill and failover evidence, audit reports. */
+  readonly evidenceBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -41,6 +45,12 @@ export class RecoveryStack extends Stack {
       vaultName: names.recoveryVault(config),
       lock: { ...config.vaultLock, minRetentionDays: retention.min, maxRetentionDays: retention.max },
     }).vault;
+    this.evidenceBucket = new EvidenceBucket(this, 'Evidence', {
+      bucketName: names.evidenceBucket(config),
+      key: this.key,
+      lockMode: config.production ? 'compliance' : 'governance',
+      retentionDays: config.retention.evidenceDays,
+    }).bucket;
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
     }

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
+import { AUDIT_CONTROLS } from '../../lib/constructs/backup-audit';
 import { names } from '../../lib/naming';
 import { environment, shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
@@ -81,10 +82,12 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
     }
   });
 
-  test('no IAM statement anywhere has a wildcard action', () => {
+  test('no IAM statement anywhere has a wildcard action (only the TLS-only denies cover every action)', () => {
     for (const template of [primary, recovery]) {
       const wildcards = allStatements(template).filter(({ statement }) => [statement.Action, statement.NotAction].flat().some((a) => typeof a === 'string' && a.includes('*')));
-      expect(wildcards).toEqual([]);
+      // A deny of every action over plain HTTP is what "TLS only" means; it grants nothing.
+      const tlsOnlyDeny = (statement: Record<string, unknown>) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } });
+      expect(wildcards.filter(({ statement }) => !tlsOnlyDeny(statement))).toEqual([]);
     }
   });
 });
@@ -100,5 +103,37 @@ describe('isolated backup', () => {
     const { primary, recovery } = synthStage(config);
     recovery.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { BackupVaultName: names.airGappedVault(config), MinRetentionDays: 35, MaxRetentionDays: 3650 });
     expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(`backup-vault:${names.airGappedVault(config)}`);
+  });
+});
+
+describe.each(environments.map((env) => [env.name, env] as const))('audit and evidence of %s', (_name, config) => {
+  const { primary, recovery } = synthStage(config);
+
+  test('the audit framework has the ten controls, maxRestoreTime = the strictest protected tier RTO', () => {
+    const framework = Object.values(primary.findResources('AWS::Backup::Framework'))[0]!;
+    const controls = framework.Properties.FrameworkControls as { ControlName: string; ControlInputParameters: { ParameterName: string; ParameterValue: string }[] }[];
+    expect(controls.map((c) => c.ControlName)).toEqual([...AUDIT_CONTROLS]);
+    const restore = controls.find((c) => c.ControlName === 'RESTORE_TIME_FOR_RESOURCES_MEET_TARGET')!;
+    const rto = Math.min(...config.databases.map((db) => db.tierPreset.rtoMinutes));
+    expect(restore.ControlInputParameters).toEqual([{ ParameterName: 'maxRestoreTime', ParameterValue: String(rto) }]);
+    primary.hasResourceProperties('AWS::Backup::ReportPlan', { ReportDeliveryChannel: { S3BucketName: names.evidenceBucket(config) } });
+  });
+
+  test(`the evidence bucket is locked (${config.production ? 'COMPLIANCE' : 'GOVERNANCE'}) for ${config.retention.evidenceDays} days, CMK, versioned, private, logged`, () => {
+    recovery.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketName: names.evidenceBucket(config),
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: config.production ? 'COMPLIANCE' : 'GOVERNANCE', Days: config.retention.evidenceDays } } },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+      },
+    });
+    recovery.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
   });
 });
