@@ -1,0 +1,80 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildManifest, seedDatabase, silentLogger } from '../../lambda/validation';
+import { createValidationHandler } from '../../lambda/validation/handler';
+import { createManifestHandler } from '../../lambda/validation/manifest-handler';
+import { useTestDatabase } from '../helpers/postgres';
+
+const END = new Date('2026-11-01T00:00:00Z');
+const db = useTestDatabase('handler');
+const s3 = mockClient(S3Client);
+const secrets = mockClient(SecretsManagerClient);
+const SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rxdr-db';
+let manifestJson: string;
+
+beforeAll(async () => {
+  await seedDatabase({ url: db().url, prescriptions: 200, seed: 5, endTime: END, historyDays: 10 });
+  manifestJson = JSON.stringify(await buildManifest({ url: db().url, cutoff: END }));
+});
+
+beforeEach(() => {
+  s3.reset();
+  secrets.reset();
+  const url = new URL(db().url);
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET }).resolves({
+    SecretString: JSON.stringify({ username: url.username, password: url.password, host: url.hostname, port: Number(url.port), dbname: db().name }),
+  });
+});
+
+// The local test server has no TLS; production handlers are built with verifiedTls().
+const deps = () => ({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), ssl: false as const, clock: { now: () => new Date('2026-11-01T00:01:00Z') }, logger: silentLogger });
+const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
+
+describe('validator Lambda handler', () => {
+  test('reads the manifest from S3 and credentials from Secrets Manager, validates, and writes the report', async () => {
+    s3.on(GetObjectCommand, { Bucket: 'evidence', Key: 'manifests/pharmacy.json' }).resolves(body(manifestJson));
+    const report = await createValidationHandler(deps())({
+      database: { secretArn: SECRET },
+      manifest: { bucket: 'evidence', key: 'manifests/pharmacy.json' },
+      recoveryPointTime: END.toISOString(),
+      report: { bucket: 'evidence', key: 'reports/drill-1.json' },
+    });
+    expect(report.passed).toBe(true);
+    expect(report.achievedRpoSeconds).toBe(0);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({ Bucket: 'evidence', Key: 'reports/drill-1.json', ContentType: 'application/json' });
+    expect(JSON.parse(String(put?.Body)).passed).toBe(true);
+  });
+
+  test('rejects invalid input before touching AWS or the database', async () => {
+    await expect(createValidationHandler(deps())({ database: {}, manifest: { bucket: 'b' }, recoveryPointTime: 'yesterday' })).rejects.toThrow(
+      /invalid input: database\.secretArn: .*manifest\.key: .*recoveryPointTime/,
+    );
+    expect(s3.calls()).toHaveLength(0);
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  test('a malformed manifest or a secret without credentials fails with a clear message', async () => {
+    s3.on(GetObjectCommand).resolves(body('{"format":"other"}'));
+    await expect(createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } })).rejects.toThrow(/not a valid rxdr manifest/);
+    s3.on(GetObjectCommand).resolves(body(manifestJson));
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"user":"x"}' });
+    await expect(createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } })).rejects.toThrow(/not an RDS-format JSON secret/);
+  });
+});
+
+describe('manifest Lambda handler', () => {
+  test('builds the manifest and writes it where drills read it (manifests/<name>.json)', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const result = await createManifestHandler({ ...deps(), bucket: 'evidence' })({ name: 'pharmacy', database: { secretArn: SECRET }, cutoff: END.toISOString() });
+    expect(result).toMatchObject({ bucket: 'evidence', key: 'manifests/pharmacy.json', cutoff: END.toISOString(), tables: 12 });
+    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body));
+    expect(written.tables).toEqual(JSON.parse(manifestJson).tables);
+  });
+
+  test('needs a bucket and a valid name', async () => {
+    await expect(createManifestHandler(deps())({ name: 'pharmacy', database: { secretArn: SECRET } })).rejects.toThrow(/no evidence bucket/);
+    await expect(createManifestHandler({ ...deps(), bucket: 'b' })({ name: '../x', database: { secretArn: SECRET } })).rejects.toThrow(/invalid input: name/);
+  });
+});
