@@ -1,0 +1,249 @@
+import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, StartRestoreJobCommand, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
+import { AddTagsToResourceCommand, DBInstance, DeleteDBInstanceCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
+import { PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Clock } from '../../../lambda/drill/clock';
+import { DRILL_TAG } from '../../../lambda/drill/aws/types';
+
+export type Fault = 'throttle' | '5xx' | 'denied' | 'notfound' | 'invalid';
+
+export const SETTINGS = {
+  vaultName: 'rxdr-test-recovery',
+  restoreRoleArn: 'arn:aws:iam::111111111111:role/restore',
+  subnetGroupName: 'drill-subnets',
+  securityGroupIds: ['sg-drill'],
+  kmsKeyArn: 'arn:aws:kms:us-west-2:111111111111:key/recovery',
+  instanceClass: 'db.t4g.medium',
+};
+
+/** A virtual clock per database (each drill has its own timeline in the Map). */
+export class VirtualClock implements Clock {
+  constructor(public ms: number) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  async sleep(ms: number): Promise<void> {
+    this.ms += ms;
+  }
+}
+
+interface Instance {
+  id: string;
+  arn: string;
+  db: string;
+  tags: { Key: string; Value: string }[];
+  createdAt: number;
+  availableAt: number;
+  deleteRequestedAt?: number;
+  createdByJob?: string;
+  request: Record<string, unknown>;
+}
+
+function awsError(name: string, status: number, message = name): Error {
+  const error = new Error(message) as Error & { $metadata: { httpStatusCode: number } };
+  error.name = name;
+  error.$metadata = { httpStatusCode: status };
+  return error;
+}
+
+const NOT_FOUND: Record<string, string> = {
+  ListRecoveryPointsByBackupVault: 'ResourceNotFoundException',
+  StartRestoreJob: 'ResourceNotFoundException',
+  DescribeRestoreJob: 'ResourceNotFoundException',
+  DescribeDBInstances: 'DBInstanceNotFoundFault',
+  DeleteDBInstance: 'DBInstanceNotFoundFault',
+  AddTagsToResource: 'DBInstanceNotFoundFault',
+  GetSecretValue: 'ResourceNotFoundException',
+  PutObject: 'NoSuchBucket',
+  PutRestoreValidationResult: 'ResourceNotFoundException',
+  Publish: 'NotFoundException',
+  DescribeDBInstanceAutomatedBackups: 'DBInstanceAutomatedBackupNotFoundFault',
+  RestoreDBInstanceToPointInTime: 'DBInstanceAutomatedBackupNotFoundFault',
+};
+const INVALID: Record<string, string> = {
+  StartRestoreJob: 'InvalidRequestException',
+  DeleteDBInstance: 'InvalidDBInstanceStateFault',
+  RestoreDBInstanceToPointInTime: 'InvalidDBInstanceAutomatedBackupStateFault',
+};
+
+function fault(command: string, kind: Fault): Error {
+  switch (kind) {
+    case 'throttle':
+      return awsError('ThrottlingException', 400, 'Rate exceeded');
+    case '5xx':
+      return awsError('InternalFailure', 500, 'We encountered an internal error');
+    case 'denied':
+      return awsError('AccessDeniedException', 403, `User is not authorized to perform ${command}`);
+    case 'notfound':
+      return awsError(NOT_FOUND[command] ?? 'ResourceNotFoundException', 404, `${command}: not found`);
+    case 'invalid':
+      return awsError(INVALID[command] ?? 'InvalidParameterValueException', 400, `${command}: invalid state`);
+  }
+}
+
+/**
+ * AWS as the drill sees it: a recovery vault with one recovery point per database, restore jobs that
+ * create an (untagged) instance, RDS instances that become available after `restoreSeconds` and vanish
+ * `deletionSeconds` after deletion, all on the database's virtual clock. Records every mutating call with
+ * whether its target carried the drill tag at the time.
+ */
+export class FakeAws {
+  readonly instances = new Map<string, Instance>();
+  readonly jobs = new Map<string, { id: string; instanceId: string; db: string; token?: string }>();
+  readonly mutations: { command: string; target: string; tagged: boolean; drillNamed: boolean }[] = [];
+  readonly created: string[] = [];
+  readonly deleted: string[] = [];
+  readonly evidence: Record<string, unknown>[] = [];
+  readonly published: { Subject?: string; Message?: string }[] = [];
+  readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
+  readonly calls: string[] = [];
+  private readonly faults: { command: string; kind: Fault; remaining: number }[] = [];
+  readonly mocks;
+
+  constructor(
+    readonly clockFor: (db: string) => VirtualClock,
+    readonly options: { restoreSeconds: number; deletionSeconds: number; neverAvailable?: boolean } = { restoreSeconds: 2700, deletionSeconds: 600 },
+  ) {
+    this.mocks = {
+      rds: mockClient(RDSClient),
+      backup: mockClient(BackupClient),
+      s3: mockClient(S3Client),
+      secrets: mockClient(SecretsManagerClient),
+      sns: mockClient(SNSClient),
+    };
+    const on = <I, O>(mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } }, command: unknown, name: string, body: (input: I) => O) =>
+      mock.on(command as never).callsFake((input: I) => {
+        this.calls.push(name);
+        const pending = this.faults.find((f) => f.command === name && f.remaining > 0);
+        if (pending) {
+          pending.remaining -= 1;
+          throw fault(name, pending.kind);
+        }
+        return body(input);
+      });
+    const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<string, { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }>;
+    on(backup!, ListRecoveryPointsByBackupVaultCommand, 'ListRecoveryPointsByBackupVault', (input: { ByResourceArn: string }) => ({
+      RecoveryPoints: [
+        { RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`, ResourceArn: input.ByResourceArn, Status: 'COMPLETED', CreationDate: new Date('2026-10-01T05:00:00Z') },
+        { RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.ByResourceArn.split(':').pop()}`, ResourceArn: input.ByResourceArn, Status: 'COMPLETED', CreationDate: new Date('2026-10-31T05:00:00Z') },
+      ],
+    }));
+    on(backup!, DescribeRecoveryPointCommand, 'DescribeRecoveryPoint', () => {
+      throw awsError('ResourceNotFoundException', 404);
+    });
+    on(backup!, StartRestoreJobCommand, 'StartRestoreJob', (input: { IdempotencyToken?: string; Metadata: Record<string, string> }) => {
+      const existing = [...this.jobs.values()].find((j) => j.token && j.token === input.IdempotencyToken);
+      if (existing) return { RestoreJobId: existing.id };
+      const id = input.Metadata.DBInstanceIdentifier ?? '';
+      const db = dbOf(id);
+      const job = { id: `job-${this.jobs.size + 1}`, instanceId: id, db, token: input.IdempotencyToken };
+      this.jobs.set(job.id, job);
+      this.record('StartRestoreJob', id);
+      this.create(id, db, [], job.id, input.Metadata);
+      return { RestoreJobId: job.id };
+    });
+    on(backup!, DescribeRestoreJobCommand, 'DescribeRestoreJob', (input: { RestoreJobId: string }) => {
+      const job = this.jobs.get(input.RestoreJobId);
+      if (!job) throw awsError('ResourceNotFoundException', 404);
+      const instance = this.instances.get(job.instanceId);
+      return { RestoreJobId: job.id, Status: instance || this.deleted.includes(job.instanceId) ? 'COMPLETED' : 'RUNNING', CreatedResourceArn: `arn:aws:rds:us-west-2:111111111111:db:${job.instanceId}` };
+    });
+    on(backup!, PutRestoreValidationResultCommand, 'PutRestoreValidationResult', (input: { RestoreJobId?: string; ValidationStatus?: string }) => {
+      this.validationResults.push(input);
+      return {};
+    });
+    on(rds!, DescribeDBInstancesCommand, 'DescribeDBInstances', (input: { DBInstanceIdentifier?: string }) => {
+      const found = input.DBInstanceIdentifier ? [this.view(input.DBInstanceIdentifier)].filter((x): x is DBInstance => x !== undefined) : [...this.instances.keys()].map((id) => this.view(id)).filter((x): x is DBInstance => x !== undefined);
+      if (input.DBInstanceIdentifier && found.length === 0) throw awsError('DBInstanceNotFoundFault', 404, `DBInstance ${input.DBInstanceIdentifier} not found`);
+      return { DBInstances: found };
+    });
+    on(rds!, AddTagsToResourceCommand, 'AddTagsToResource', (input: { ResourceName: string; Tags: { Key: string; Value: string }[] }) => {
+      const id = input.ResourceName.split(':').pop() ?? '';
+      const instance = this.instances.get(id);
+      this.record('AddTagsToResource', id);
+      if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
+      if (input.Tags.some((t) => t.Key !== DRILL_TAG)) throw new Error(`test: AddTagsToResource with a tag other than ${DRILL_TAG}`);
+      instance.tags.push(...input.Tags);
+      return {};
+    });
+    on(rds!, DeleteDBInstanceCommand, 'DeleteDBInstance', (input: { DBInstanceIdentifier: string; SkipFinalSnapshot?: boolean }) => {
+      const instance = this.instances.get(input.DBInstanceIdentifier);
+      this.record('DeleteDBInstance', input.DBInstanceIdentifier);
+      if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
+      if (input.SkipFinalSnapshot !== true) throw new Error('test: drills delete without a final snapshot');
+      if (instance.deleteRequestedAt === undefined) {
+        instance.deleteRequestedAt = this.clockFor(instance.db).ms;
+        this.deleted.push(instance.id);
+      }
+      return {};
+    });
+    on(rds!, DescribeDBInstanceAutomatedBackupsCommand, 'DescribeDBInstanceAutomatedBackups', () => ({ DBInstanceAutomatedBackups: [] }));
+    on(rds!, RestoreDBInstanceToPointInTimeCommand, 'RestoreDBInstanceToPointInTime', () => {
+      throw new Error('test: not used');
+    });
+    on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify({ username: 'drill', password: 's3cret' }) }));
+    on(s3!, PutObjectCommand, 'PutObject', (input: { Body: string }) => {
+      this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
+      return {};
+    });
+    on(s3!, ListObjectsV2Command, 'ListObjectsV2', () => ({ Contents: [] }));
+    on(sns!, PublishCommand, 'Publish', (input: { Subject?: string; Message?: string }) => {
+      this.published.push(input);
+      return {};
+    });
+  }
+
+  inject(command: string, kind: Fault, times: number): void {
+    this.faults.push({ command, kind, remaining: times });
+  }
+
+  restore(): void {
+    for (const mock of Object.values(this.mocks)) mock.restore();
+  }
+
+  private record(command: string, target: string): void {
+    const instance = this.instances.get(target);
+    this.mutations.push({ command, target, tagged: instance?.tags.some((t) => t.Key === DRILL_TAG) ?? false, drillNamed: target.startsWith('rxdr-drill-') });
+  }
+
+  private create(id: string, db: string, tags: Instance['tags'], job: string | undefined, request: Record<string, unknown>): void {
+    const now = this.clockFor(db).ms;
+    this.created.push(id);
+    this.instances.set(id, { id, arn: `arn:aws:rds:us-west-2:111111111111:db:${id}`, db, tags, createdAt: now, availableAt: now + this.options.restoreSeconds * 1000, createdByJob: job, request });
+  }
+
+  private view(id: string): DBInstance | undefined {
+    const i = this.instances.get(id);
+    if (!i) return undefined;
+    const now = this.clockFor(i.db).ms;
+    if (i.deleteRequestedAt !== undefined && now >= i.deleteRequestedAt + this.options.deletionSeconds * 1000) {
+      this.instances.delete(id);
+      return undefined;
+    }
+    const status = i.deleteRequestedAt !== undefined ? 'deleting' : !this.options.neverAvailable && now >= i.availableAt ? 'available' : 'creating';
+    return {
+      DBInstanceIdentifier: id,
+      DBInstanceArn: i.arn,
+      DBInstanceStatus: status,
+      Engine: 'postgres',
+      EngineVersion: '17.6',
+      DBInstanceClass: SETTINGS.instanceClass,
+      Endpoint: { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
+      StorageEncrypted: true,
+      KmsKeyId: SETTINGS.kmsKeyArn,
+      PubliclyAccessible: false,
+      MultiAZ: false,
+      DeletionProtection: false,
+      DBSubnetGroup: { DBSubnetGroupName: SETTINGS.subnetGroupName, VpcId: 'vpc-drill' },
+      VpcSecurityGroups: SETTINGS.securityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      InstanceCreateTime: new Date(i.createdAt),
+      TagList: [...i.tags],
+    };
+  }
+}
+
+export function dbOf(instanceId: string): string {
+  return instanceId.slice('rxdr-drill-'.length, instanceId.lastIndexOf('-'));
+}

@@ -1,0 +1,108 @@
+import { BackupClient } from '@aws-sdk/client-backup';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { S3EvidenceStore } from '../../../lambda/evidence/store';
+import { notifyTask } from '../../../lambda/drill/aws/notify';
+import { planTask } from '../../../lambda/drill/aws/plan';
+import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
+import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
+import type { DrillValidator } from '../../../lambda/drill/validator';
+import type { Json, LocalHandler } from '../../helpers/local-state-machine';
+import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
+
+export const START = Date.parse('2026-11-01T06:00:00Z');
+
+/**
+ * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
+ * runs on its own virtual clock; a Map slot hands its free time to the next database (so fleet time is
+ * simulated as the Map's concurrency limit schedules it).
+ */
+export class DrillWorld {
+  readonly clocks = new Map<string, VirtualClock>();
+  readonly aws: FakeAws;
+  readonly metrics: { dimensions: Record<string, string>; values: Record<string, { value: number }> }[] = [];
+  private readonly slots: number[];
+  active = 0;
+  maxActive = 0;
+  finishedAt = START;
+  validationSeconds: number;
+  validatorResult: { passed: boolean; rpo?: number } = { passed: true, rpo: 120 };
+
+  constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number } }) {
+    this.slots = Array.from({ length: options.concurrency }, () => START);
+    this.validationSeconds = options.validationSeconds ?? 180;
+    this.history = options.history;
+    this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable });
+  }
+
+  private readonly history?: { restoreSeconds?: number; deletionSeconds?: number };
+
+  clock(db: string): VirtualClock {
+    let clock = this.clocks.get(db);
+    if (!clock) this.clocks.set(db, (clock = new VirtualClock(START)));
+    return clock;
+  }
+
+  private deps(event: Json): TaskDeps {
+    const db = ((event as { database: { name: string } }).database.name);
+    return { clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) }, settings: SETTINGS, clock: this.clock(db) };
+  }
+
+  private validator(db: string): DrillValidator {
+    return {
+      validate: async ({ connection }) => {
+        if (connection.url.includes('s3cret') === false) throw new Error('test: no credentials from the secret');
+        this.clock(db).ms += this.validationSeconds * 1000;
+        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validatorResult.passed ? 'passed' : 'failed', message: 'rows match' }] };
+      },
+    };
+  }
+
+  tasks(): Record<string, LocalHandler> {
+    const db = (event: Json) => (event as { database: { name: string } }).database.name;
+    const advance = (event: Json) => (this.clock(db(event)).ms += ((event as { wait: { seconds: number } }).wait.seconds ?? 0) * 1000);
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    return {
+      Plan: (event) => planTask(event, { history: async () => this.history ?? {} }),
+      PickSource: async (event) => {
+        const clock = this.clock(db(event));
+        if (!(event as { drill: { startedAt?: string } }).drill.startedAt) {
+          this.slots.sort((a, b) => a - b);
+          clock.ms = this.slots.shift() ?? START;
+          this.active += 1;
+          this.maxActive = Math.max(this.maxActive, this.active);
+        }
+        return pickSourceTask(event, this.deps(event));
+      },
+      StartRestore: (event) => startRestoreTask(event, this.deps(event)),
+      CheckRestore: async (event) => {
+        advance(event);
+        await tick();
+        return checkRestoreTask(event, this.deps(event));
+      },
+      Validate: (event) => validateTask(event, { ...this.deps(event), validator: this.validator(db(event)) }),
+      RequestCleanup: (event) => requestCleanupTask(event, this.deps(event)),
+      CheckCleanup: async (event) => {
+        advance(event);
+        await tick();
+        return checkCleanupTask(event, this.deps(event));
+      },
+      RecordEvidence: async (event) => {
+        const clock = this.clock(db(event));
+        const outcome = await recordEvidenceTask(event, {
+          backup: new BackupClient({}),
+          store: new S3EvidenceStore(new S3Client({}), 'evidence-bucket'),
+          metrics: { publish: (dimensions, values) => this.metrics.push({ dimensions: { ...dimensions }, values: { ...values } }) },
+          clock,
+        });
+        this.active -= 1;
+        this.slots.push(clock.ms);
+        this.finishedAt = Math.max(this.finishedAt, clock.ms);
+        return outcome;
+      },
+      Notify: (event) => notifyTask(event, { sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-west-2:111111111111:alerts' }),
+    };
+  }
+}
