@@ -29,6 +29,15 @@ export const names = {
   /** AWS Backup Audit Manager framework and report plan (letters, digits and underscores only). */
   auditFramework: (env: EnvironmentConfig) => `rxdr_${env.name}_backup_controls`,
   reportPlan: (env: EnvironmentConfig) => `rxdr_${env.name}_backup_compliance`,
+  /** SSM Automation documents wrapping the failover/failback state machines (console users). */
+  failoverDocument: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-Failover`,
+  failbackDocument: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-Failback`,
+  /** SSM parameter (recovery region) describing the runbooks' resources for the CLI: instance ids, evidence bucket. */
+  runbookCatalogParameter: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/runbooks`,
+  /** Approval task tokens wait under this path, one SecureString per execution. */
+  approvalParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/approvals`,
+  /** Write-freeze flags applications honour during a failback switchover, one per database. */
+  writeFreezeParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/write-freeze`,
 };
 
 function title(env: EnvironmentConfig): string {

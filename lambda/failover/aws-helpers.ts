@@ -1,0 +1,161 @@
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, StopReplicationToReplicaCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { Errors, StepError, type RepointTargets } from './catalog';
+
+/** Error names AWS SDKs use for throttling (service and client side). */
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'SlowDown']);
+
+export function isThrottling(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const retryable = (error as { $retryable?: { throttling?: boolean } }).$retryable;
+  return THROTTLING.has(error.name) || retryable?.throttling === true;
+}
+
+/** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
+export function asStepError(error: unknown): Error {
+  if (isThrottling(error)) return new StepError(Errors.throttled, `AWS throttled the call: ${(error as Error).message}`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The instance, or undefined when it does not exist. */
+export async function findInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    return out.DBInstances?.[0];
+  } catch (error) {
+    if (error instanceof Error && error.name === 'DBInstanceNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
+/** Newest value of an RDS metric over the last 10 minutes (e.g. `ReplicaLag`, seconds). */
+export async function latestMetric(cloudwatch: CloudWatchClient, metric: string, instance: string, now: Date): Promise<number | undefined> {
+  const out = await cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now.getTime() - 10 * 60_000),
+      EndTime: now,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }] }, Period: 60, Stat: 'Maximum' } }],
+    }),
+  );
+  return out.MetricDataResults?.[0]?.Values?.[0];
+}
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RepointChange {
+  readonly kind: 'route53-record' | 'ssm-parameter' | 'secret-host';
+  readonly name: string;
+  readonly value: string;
+  /** `done`: changed now; `already-done`: it already held the value (a resumed run). */
+  readonly outcome: 'done' | 'already-done';
+  readonly previous?: string;
+  readonly changeId?: string;
+}
+
+/**
+ * Point clients at `endpoint`: the CNAME, the parameter and the secret's `host` (and nothing else in the
+ * secret). Each target is read first and left alone when it already holds the value, so a resumed run
+ * changes nothing twice. A replica secret is promoted to a standalone one first (replicas are read-only).
+ */
+export async function repointTargets(
+  clients: { route53: Route53Client; ssm: SSMClient; secrets: SecretsManagerClient },
+  targets: RepointTargets,
+  endpoint: Endpoint,
+  comment: string,
+  region: string,
+): Promise<RepointChange[]> {
+  const jobs: Promise<RepointChange>[] = [];
+  const { route53 } = targets;
+  if (route53) {
+    jobs.push(
+      (async () => {
+        const name = route53.recordName.endsWith('.') ? route53.recordName : `${route53.recordName}.`;
+        const current = await route53Value(clients.route53, route53.hostedZoneId, name);
+        if (current === endpoint.host) return { kind: 'route53-record', name, value: endpoint.host, outcome: 'already-done', previous: current };
+        const out = await clients.route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: route53.hostedZoneId,
+            ChangeBatch: { Comment: comment, Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: 'CNAME', TTL: route53.ttl, ResourceRecords: [{ Value: endpoint.host }] } }] },
+          }),
+        );
+        return { kind: 'route53-record', name, value: endpoint.host, outcome: 'done', ...(current ? { previous: current } : {}), ...(out.ChangeInfo?.Id ? { changeId: out.ChangeInfo.Id } : {}) };
+      })(),
+    );
+  }
+  const { parameterName } = targets;
+  if (parameterName) {
+    jobs.push(
+      (async () => {
+        const current = await parameterValue(clients.ssm, parameterName);
+        if (current === endpoint.host) return { kind: 'ssm-parameter', name: parameterName, value: endpoint.host, outcome: 'already-done', previous: current };
+        await clients.ssm.send(new PutParameterCommand({ Name: parameterName, Value: endpoint.host, Type: 'String', Overwrite: true }));
+        return { kind: 'ssm-parameter', name: parameterName, value: endpoint.host, outcome: 'done', ...(current ? { previous: current } : {}) };
+      })(),
+    );
+  }
+  jobs.push(
+    (async () => {
+      const secretId = targets.secretArn;
+      const described = await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+      const current = await secretJson(clients.secrets, secretId);
+      if (current.host === endpoint.host) return { kind: 'secret-host', name: secretId, value: endpoint.host, outcome: 'already-done', previous: String(current.host) };
+      if (described.PrimaryRegion && described.PrimaryRegion !== region) {
+        await clients.secrets.send(new StopReplicationToReplicaCommand({ SecretId: secretId }));
+      }
+      await clients.secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...current, host: endpoint.host }) }));
+      return { kind: 'secret-host', name: secretId, value: endpoint.host, outcome: 'done', ...(typeof current.host === 'string' ? { previous: current.host } : {}) };
+    })(),
+  );
+  return Promise.all(jobs);
+}
+
+export async function route53Value(route53: Route53Client, zoneId: string, name: string): Promise<string | undefined> {
+  const fqdn = name.endsWith('.') ? name : `${name}.`;
+  const out = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: fqdn, StartRecordType: 'CNAME', MaxItems: 1 }));
+  const record = out.ResourceRecordSets?.find((r) => r.Name === fqdn && r.Type === 'CNAME');
+  return record?.ResourceRecords?.[0]?.Value;
+}
+
+export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
+  try {
+    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
+    throw error;
+  }
+}
+
+export async function secretJson(secrets: SecretsManagerClient, secretId: string): Promise<Record<string, unknown>> {
+  const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  try {
+    const parsed: unknown = JSON.parse(out.SecretString ?? '');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new StepError(Errors.stepFailed, `secret ${secretId} does not hold a JSON object (an RDS credentials secret has host, port, username, password)`);
+}
+
+/** Whether a Route 53 change has propagated to every authoritative server. */
+export async function changeInSync(route53: Route53Client, changeId: string): Promise<boolean> {
+  const out = await route53.send(new GetChangeCommand({ Id: changeId }));
+  return out.ChangeInfo?.Status === 'INSYNC';
+}
+
+/** Poll intervals: 5 s, ×1.5, at most 15 s, so completion is noticed within 15 s at a few transitions a minute. */
+export const POLL = { initialSeconds: 5, factor: 1.5, maxSeconds: 15 } as const;
+
+export function nextWaitSeconds(polls: number): number {
+  return Math.min(POLL.maxSeconds, Math.round(POLL.initialSeconds * POLL.factor ** polls));
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { asStepError } from './aws-helpers';
+import { Errors, StepError } from './catalog';
+import type { StepDeps } from './clients';
+import * as failback from './failback-steps';
+import * as failover from './failover-steps';
+
+/** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
+const Event = z.discriminatedUnion('action', [
+  z.object({ action: z.enum(['preflight', 'activate', 'start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify', 'evidence', 'evidence-failed', 'evidence-aborted']), state: z.unknown() }),
+  z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
+]);
+
+const FailbackEvent = z.discriminatedUnion('action', [
+  z.object({ action: z.enum(['preflight', 'create-replica', 'check-replica', 'freeze', 'check-caught-up', 'promote', 'check-promoted', 'repoint', 'check-repoint', 'verify', 'unfreeze', 'evidence', 'evidence-failed', 'evidence-aborted']), state: z.unknown() }),
+  z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
+]);
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new StepError(Errors.invalidInput, `invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** Route one failover task to its step; throttling surfaces as `Rxdr.Throttled` for the state machine's retrier. */
+export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<unknown> {
+  const event = parse(Event, raw, 'failover task event');
+  const state = parse(failover.FailoverState, event.state, 'failover state');
+  try {
+    switch (event.action) {
+      case 'preflight':
+        return await failover.preflight(state, deps);
+      case 'request-approval': {
+        const plan = failover.required(state.plan, 'plan');
+        const summary = `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${state.input.force ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}` : ''}`;
+        return await failover.requestApproval('failover', event.taskToken, state.execution, summary, deps);
+      }
+      case 'activate':
+        return await failover.activateContingencyPlan(state, deps);
+      case 'start-recovery':
+        return await failover.startRecovery(state, deps);
+      case 'check-recovery':
+        return await failover.checkRecovery(state, deps);
+      case 'validate':
+        return await failover.validateRecovered(state, deps);
+      case 'repoint':
+        return await failover.repoint(state, deps);
+      case 'check-repoint':
+        return await failover.checkRepoint(state, deps);
+      case 'verify':
+        return await failover.verify(state, deps);
+      case 'notify':
+        return await failover.notifyResult(state, deps);
+      case 'evidence':
+        return await failover.recordFailoverEvidence(state, 'completed', deps);
+      case 'evidence-failed':
+        return await failover.recordFailoverEvidence(state, 'failed', deps);
+      case 'evidence-aborted':
+        return await failover.recordFailoverEvidence(state, 'aborted', deps);
+    }
+  } catch (error) {
+    throw asStepError(error);
+  }
+}
+
+/** Route one failback task to its step. */
+export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<unknown> {
+  const event = parse(FailbackEvent, raw, 'failback task event');
+  const state = parse(failback.FailbackState, event.state, 'failback state');
+  try {
+    switch (event.action) {
+      case 'preflight':
+        return await failback.preflight(state, deps);
+      case 'request-approval': {
+        const plan = failover.required(state.plan, 'plan');
+        const summary = `Failback of ${plan.database} to ${deps.catalog.primaryRegion} waits for approval: a replica ${plan.replicaIdentifier} is built from ${plan.currentPrimary.identifier}, then a write freeze of about ${plan.expectedFreezeSeconds} s.\nReason: ${state.input.reason}`;
+        return await failover.requestApproval('failback', event.taskToken, state.execution, summary, deps);
+      }
+      case 'create-replica':
+        return await failback.createReplica(state, deps);
+      case 'check-replica':
+        return await failback.checkReplica(state, deps);
+      case 'freeze':
+        return await failback.freezeWrites(state, deps);
+      case 'check-caught-up':
+        return await failback.checkCaughtUp(state, deps);
+      case 'promote':
+        return await failback.promote(state, deps);
+      case 'check-promoted':
+        return await failback.checkPromoted(state, deps);
+      case 'repoint':
+        return await failback.repointBack(state, deps);
+      case 'check-repoint':
+        return await failback.checkRepoint(state, deps);
+      case 'verify':
+        return await failback.verifyBack(state, deps);
+      case 'unfreeze':
+        return await failback.unfreeze(state, deps);
+      case 'evidence':
+        return await failback.recordFailbackEvidence(state, 'completed', deps);
+      case 'evidence-failed':
+        return await failback.recordFailbackEvidence(state, 'failed', deps);
+      case 'evidence-aborted':
+        return await failback.recordFailbackEvidence(state, 'aborted', deps);
+    }
+  } catch (error) {
+    throw asStepError(error);
+  }
+}

@@ -1,0 +1,166 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** Errors worth retrying: Lambda service hiccups and AWS throttling (the handler turns it into `Rxdr.Throttled`). */
+export const RETRYABLE_ERRORS = ['Rxdr.Throttled', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+interface Builder {
+  /** A Lambda step: `{ action, state: $ }` in, result at `resultPath`, retried on throttling, failures caught into `onFailure`. */
+  step(id: string, action: string, resultPath: string, onFailure?: sfn.IChainable): tasks.LambdaInvoke;
+  /** Wait `secondsPath`, run `check`, loop until `done` matches. */
+  poll(id: string, secondsPath: string, check: tasks.LambdaInvoke, done: sfn.Condition, next: sfn.IChainable): sfn.Wait;
+  approval(id: string, timeout: Duration, onAbort: sfn.IChainable): tasks.LambdaInvoke;
+}
+
+function builder(scope: Construct, fn: lambda.IFunction, recordFailure: sfn.IChainable, stepNames: Map<string, sfn.Pass>): Builder {
+  const failedAt = (id: string, step: string): sfn.Pass => {
+    let pass = stepNames.get(step);
+    if (!pass) {
+      pass = new sfn.Pass(scope, `${id}Failed`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
+      pass.next(recordFailure);
+      stepNames.set(step, pass);
+    }
+    return pass;
+  };
+  const step: Builder['step'] = (id, action, resultPath, onFailure) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ action, state: sfn.JsonPath.entirePayload }),
+      resultPath,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(3)),
+    });
+    task.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+    task.addCatch(onFailure ?? failedAt(id, action), { errors: ['States.ALL'], resultPath: '$.failure' });
+    return task;
+  };
+  const poll: Builder['poll'] = (id, secondsPath, check, done, next) => {
+    const wait = new sfn.Wait(scope, `Wait${id}`, { time: sfn.WaitTime.secondsPath(secondsPath) });
+    wait.next(check).next(new sfn.Choice(scope, `${id}Done`).when(done, next).otherwise(wait));
+    return wait;
+  };
+  const approval: Builder['approval'] = (id, timeout, onAbort) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ action: 'request-approval', taskToken: sfn.JsonPath.taskToken, state: sfn.JsonPath.entirePayload }),
+      resultPath: '$.approval',
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(timeout),
+    });
+    task.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    task.addCatch(onAbort, { errors: ['Rxdr.Aborted', 'States.Timeout'], resultPath: '$.failure' });
+    task.addCatch(failedAt(id, 'approval'), { errors: ['States.ALL'], resultPath: '$.failure' });
+    return task;
+  };
+  return { step, poll, approval };
+}
+
+function begin(scope: Construct): sfn.Pass {
+  return new sfn.Pass(scope, 'Begin', {
+    parameters: {
+      'input.$': '$',
+      execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+    },
+  });
+}
+
+/**
+ * Preflight → (blocked | dry-run | refused) → approval gate → contingency notice → strategy → wait →
+ * validate → repoint → wait for DNS → verify → notify → evidence. Every step retries throttling and, on
+ * failure, writes failed evidence and notifies; a new execution resumes from what it finds.
+ */
+export function failoverDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
+  const failed = new sfn.Fail(scope, 'FailoverFailed', { error: 'Rxdr.FailoverFailed', cause: 'a step failed: see the evidence document and the notice; start the failover again to resume' });
+  const recordFailure = new tasks.LambdaInvoke(scope, 'RecordFailure', { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+  recordFailure.next(failed);
+  const b = builder(scope, fn, recordFailure, new Map());
+
+  const aborted = new sfn.Pass(scope, 'ApprovalNotGiven', { result: sfn.Result.fromString('approval'), resultPath: '$.failedStep' });
+  const recordAbort = new tasks.LambdaInvoke(scope, 'RecordAbort', { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+  aborted.next(recordAbort).next(new sfn.Fail(scope, 'FailoverAborted', { error: 'Rxdr.Aborted', cause: 'aborted by an operator or the approval timed out; nothing was changed' }));
+
+  const preflight = b.step('Preflight', 'preflight', '$.plan');
+  const approve = b.approval('RequestApproval', approvalTimeout, aborted);
+  const activate = b.step('ActivateContingencyPlan', 'activate', '$.activation');
+  const start = b.step('StartRecovery', 'start-recovery', '$.recovery');
+  const checkRecovery = b.step('CheckRecovery', 'check-recovery', '$.recovery');
+  const validate = b.step('Validate', 'validate', '$.validation');
+  const repoint = b.step('Repoint', 'repoint', '$.repoint');
+  const checkRepoint = b.step('CheckRepoint', 'check-repoint', '$.repoint');
+  const verify = b.step('Verify', 'verify', '$.verify');
+  const notify = b.step('Notify', 'notify', '$.notify');
+  const evidence = b.step('RecordEvidence', 'evidence', '$.evidence');
+
+  const validationFailed = new sfn.Pass(scope, 'ValidationFailed', { result: sfn.Result.fromString('validate'), resultPath: '$.failedStep' });
+  validationFailed.next(recordFailure);
+  const verifyChain = verify.next(notify).next(evidence).next(new sfn.Succeed(scope, 'FailedOver'));
+  const repointWait = b.poll('Repoint', '$.repoint.waitSeconds', checkRepoint, sfn.Condition.booleanEquals('$.repoint.inSync', true), verifyChain);
+  const afterRepoint = new sfn.Choice(scope, 'RecordInSync').when(sfn.Condition.booleanEquals('$.repoint.inSync', true), verifyChain).otherwise(repointWait);
+  const validated = new sfn.Choice(scope, 'ValidationPassed').when(sfn.Condition.booleanEquals('$.validation.passed', true), repoint.next(afterRepoint)).otherwise(validationFailed);
+  const recoveryWait = b.poll('Recovery', '$.recovery.waitSeconds', checkRecovery, sfn.Condition.stringEquals('$.recovery.status', 'available'), validate.next(validated));
+
+  const decide = new sfn.Choice(scope, 'Decide')
+    .when(sfn.Condition.stringEquals('$.plan.decision', 'blocked'), new sfn.Fail(scope, 'PreflightBlocked', { error: 'Rxdr.PreflightBlocked', cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed' }))
+    .when(sfn.Condition.stringEquals('$.plan.decision', 'dry-run'), new sfn.Succeed(scope, 'DryRunPlan', { outputPath: '$.plan' }))
+    .when(sfn.Condition.stringEquals('$.plan.decision', 'refused'), new sfn.Fail(scope, 'PrimaryHealthy', { error: 'Rxdr.PrimaryHealthy', cause: 'the primary looks healthy: refusing to fail over; to fail over anyway pass force.reason (rxdr failover start --force "<why>")' }))
+    .otherwise(approve.next(activate).next(start).next(recoveryWait));
+  return begin(scope).next(preflight).next(decide);
+}
+
+/**
+ * Preflight → approval → replica in the primary region → wait → write freeze → catch up (zero lag) →
+ * promote → repoint back → verify → lift the freeze → evidence.
+ */
+export function failbackDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
+  const id = (name: string) => `Failback${name}`;
+  const failed = new sfn.Fail(scope, id('Failed'), { error: 'Rxdr.FailbackFailed', cause: 'a step failed: see the evidence document and the notice (the write freeze stays set if it was set); start the failback again to resume' });
+  const recordFailure = new tasks.LambdaInvoke(scope, id('RecordFailure'), { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+  recordFailure.next(failed);
+  const b = builder(scope, fn, recordFailure, new Map());
+  const aborted = new sfn.Pass(scope, id('ApprovalNotGiven'), { result: sfn.Result.fromString('approval'), resultPath: '$.failedStep' });
+  const recordAbort = new tasks.LambdaInvoke(scope, id('RecordAbort'), { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  aborted.next(recordAbort).next(new sfn.Fail(scope, id('Aborted'), { error: 'Rxdr.Aborted', cause: 'aborted by an operator or the approval timed out; nothing was changed' }));
+
+  const preflight = b.step(id('Preflight'), 'preflight', '$.plan');
+  const approve = b.approval(id('RequestApproval'), approvalTimeout, aborted);
+  const create = b.step(id('CreateReplica'), 'create-replica', '$.replica');
+  const checkReplica = b.step(id('CheckReplica'), 'check-replica', '$.replica');
+  const freeze = b.step(id('FreezeWrites'), 'freeze', '$.freeze');
+  const checkCaughtUp = b.step(id('CheckCaughtUp'), 'check-caught-up', '$.catchUp');
+  const promote = b.step(id('Promote'), 'promote', '$.promotion');
+  const checkPromoted = b.step(id('CheckPromoted'), 'check-promoted', '$.promotion');
+  const repoint = b.step(id('Repoint'), 'repoint', '$.repoint');
+  const checkRepoint = b.step(id('CheckRepoint'), 'check-repoint', '$.repoint');
+  const verify = b.step(id('Verify'), 'verify', '$.verify');
+  const unfreeze = b.step(id('Unfreeze'), 'unfreeze', '$.unfreeze');
+  const evidence = b.step(id('RecordEvidence'), 'evidence', '$.evidence');
+
+  const tail = verify.next(unfreeze).next(evidence).next(new sfn.Succeed(scope, id('Done')));
+  const repointWait = b.poll(id('Repoint'), '$.repoint.waitSeconds', checkRepoint, sfn.Condition.booleanEquals('$.repoint.inSync', true), tail);
+  const afterRepoint = new sfn.Choice(scope, id('RecordInSync')).when(sfn.Condition.booleanEquals('$.repoint.inSync', true), tail).otherwise(repointWait);
+  const promotedWait = b.poll(id('Promotion'), '$.promotion.waitSeconds', checkPromoted, sfn.Condition.stringEquals('$.promotion.status', 'available'), repoint.next(afterRepoint));
+  const caughtUp = new sfn.Choice(scope, id('CaughtUp')).when(sfn.Condition.booleanEquals('$.catchUp.caughtUp', true), promote.next(promotedWait));
+  const catchUpWait = new sfn.Wait(scope, id('WaitCatchUp'), { time: sfn.WaitTime.secondsPath('$.catchUp.waitSeconds') });
+  caughtUp.otherwise(catchUpWait);
+  catchUpWait.next(checkCaughtUp);
+  checkCaughtUp.next(caughtUp);
+  const replicaWait = b.poll(id('Replica'), '$.replica.waitSeconds', checkReplica, sfn.Condition.stringEquals('$.replica.status', 'available'), freeze.next(checkCaughtUp));
+
+  const decide = new sfn.Choice(scope, id('Decide'))
+    .when(sfn.Condition.stringEquals('$.plan.decision', 'blocked'), new sfn.Fail(scope, id('PreflightBlocked'), { error: 'Rxdr.PreflightBlocked', cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed' }))
+    .when(sfn.Condition.stringEquals('$.plan.decision', 'dry-run'), new sfn.Succeed(scope, id('DryRunPlan'), { outputPath: '$.plan' }))
+    .otherwise(approve.next(create).next(replicaWait));
+  return new sfn.Pass(scope, id('Begin'), {
+    parameters: { 'input.$': '$', execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+  })
+    .next(preflight)
+    .next(decide);
+}

@@ -1,0 +1,268 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
+import { failbackDefinition, failoverDefinition } from './definitions';
+import { RunbookFunction } from './runbook-function';
+
+/** One protected database as the runbooks see it. */
+export interface RunbookDatabase {
+  readonly name: string;
+  /** 1 critical, 2 important, 3 deferrable. */
+  readonly tier: 1 | 2 | 3;
+  readonly rtoMinutes: number;
+  readonly rpoMinutes: number;
+  readonly defaultStrategy: Strategy;
+  readonly primaryInstanceIdentifier: string;
+  /** The cross-region read replica (tier 1). @default - promote-replica is unavailable */
+  readonly replicaInstanceIdentifier?: string;
+  /** @default `<primaryInstanceIdentifier>-restored` (`-dr` is the read replica) */
+  readonly recoveredInstanceIdentifier?: string;
+  /** @default `<primaryInstanceIdentifier>-fb` */
+  readonly failbackInstanceIdentifier?: string;
+  /** @default - the source's class */
+  readonly instanceClass?: string;
+  /** Recovery-region subnet group / security groups for restored instances. @default - the default VPC's */
+  readonly subnetGroupName?: string;
+  readonly securityGroupIds?: string[];
+  /** Primary-region subnet group / security groups for the failback replica. */
+  readonly primarySubnetGroupName?: string;
+  readonly primarySecurityGroupIds?: string[];
+  /** The replicated credentials secret in the recovery region (its `host` is repointed). */
+  readonly secretArn: string;
+  /** A CNAME in a private hosted zone that clients resolve. @default - none */
+  readonly route53?: { readonly hostedZoneId: string; readonly recordName: string; readonly ttl?: number };
+  /** An SSM parameter holding the endpoint host. @default - none */
+  readonly endpointParameterName?: string;
+}
+
+export interface FailoverRunbooksProps {
+  readonly environmentName: string;
+  readonly primaryRegion: string;
+  readonly recoveryKey: kms.IKey;
+  /** ARN of the primary region's CMK (the failback replica is encrypted with it). */
+  readonly primaryKeyArn: string;
+  readonly recoveryVaultName: string;
+  readonly evidenceBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+  /** The validation engine's function. */
+  readonly validator: lambda.IFunction;
+  readonly databases: readonly RunbookDatabase[];
+  /** Unapproved runs abort after this long. @default Duration.hours(1) */
+  readonly approvalTimeout?: Duration;
+  /** @default logs.RetentionDays.SIX_YEARS (H5/H6: who started and approved a failover) */
+  readonly logRetention?: logs.RetentionDays;
+  readonly toolVersion: string;
+  /** Names of the state machines. @default - generated */
+  readonly failoverStateMachineName?: string;
+  readonly failbackStateMachineName?: string;
+  readonly approvalParameterPrefix: string;
+  readonly writeFreezeParameterPrefix: string;
+  /** SSM parameter the CLI reads to find instance ids and the evidence bucket. @default - none */
+  readonly catalogParameterName?: string;
+}
+
+/**
+ * The failover and failback runbooks of one environment, in the recovery region: one Lambda function per
+ * runbook (the step logic), a Standard state machine each, and the IAM that lets them touch only the
+ * configured instances, records, parameters and secrets.
+ */
+export class FailoverRunbooks extends Construct {
+  readonly failover: sfn.StateMachine;
+  readonly failback: sfn.StateMachine;
+  readonly failoverFunction: lambda.IFunction;
+  readonly failbackFunction: lambda.IFunction;
+  readonly backupRestoreRole: iam.Role;
+  readonly catalog: CatalogInput;
+
+  constructor(scope: Construct, id: string, props: FailoverRunbooksProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const problems: string[] = [];
+    if (props.databases.length === 0) problems.push('databases: at least one database is required');
+    const approvalTimeout = props.approvalTimeout ?? Duration.hours(1);
+    if (!approvalTimeout.isUnresolved() && (approvalTimeout.toSeconds() < 1 || approvalTimeout.toSeconds() > 7 * 24 * 3600)) {
+      problems.push(`approvalTimeout must be between 1 second and 7 days, got ${approvalTimeout.toHumanString()}`);
+    }
+    for (const db of props.databases) {
+      if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier) problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
+    }
+    if (problems.length > 0) throw new Error(`FailoverRunbooks ${this.node.path}: ${problems.join('; ')}`);
+    const retention = props.logRetention ?? logs.RetentionDays.SIX_YEARS;
+    const recoveryRegion = stack.region;
+
+    this.backupRestoreRole = new iam.Role(this, 'BackupRestoreRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: 'AWS Backup restores the newest recovery point during a latest-backup failover',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
+    });
+    acknowledge(this.backupRestoreRole, [{ id: 'AwsSolutions-IAM4', reason: 'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs' }]);
+
+    const databases = props.databases.map((db) => ({
+      name: db.name,
+      tier: db.tier,
+      rtoSeconds: db.rtoMinutes * 60,
+      rpoSeconds: db.rpoMinutes * 60,
+      defaultStrategy: db.defaultStrategy,
+      primaryInstanceIdentifier: db.primaryInstanceIdentifier,
+      ...(db.replicaInstanceIdentifier ? { replicaInstanceIdentifier: db.replicaInstanceIdentifier } : {}),
+      recoveredInstanceIdentifier: db.recoveredInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-restored`,
+      failbackInstanceIdentifier: db.failbackInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-fb`,
+      ...(db.instanceClass ? { instanceClass: db.instanceClass } : {}),
+      ...(db.subnetGroupName ? { subnetGroupName: db.subnetGroupName } : {}),
+      securityGroupIds: db.securityGroupIds ?? [],
+      ...(db.primarySubnetGroupName ? { primarySubnetGroupName: db.primarySubnetGroupName } : {}),
+      primarySecurityGroupIds: db.primarySecurityGroupIds ?? [],
+      port: 5432,
+      repoint: {
+        secretArn: db.secretArn,
+        ...(db.route53 ? { route53: { hostedZoneId: db.route53.hostedZoneId, recordName: db.route53.recordName, ttl: db.route53.ttl ?? 30 } } : {}),
+        ...(db.endpointParameterName ? { parameterName: db.endpointParameterName } : {}),
+      },
+    }));
+    this.catalog = {
+      environment: props.environmentName,
+      account: stack.account,
+      primaryRegion: props.primaryRegion,
+      recoveryRegion,
+      recoveryKeyArn: props.recoveryKey.keyArn,
+      primaryKeyArn: props.primaryKeyArn,
+      recoveryVaultName: props.recoveryVaultName,
+      backupRestoreRoleArn: this.backupRestoreRole.roleArn,
+      evidenceBucket: props.evidenceBucket.bucketName,
+      topicArn: props.alertsTopic.topicArn,
+      validatorFunctionName: props.validator.functionName,
+      approvalParameterPrefix: props.approvalParameterPrefix,
+      probeConnectivity: false,
+      writeFreezeParameterPrefix: props.writeFreezeParameterPrefix,
+      toolVersion: props.toolVersion,
+      databases,
+    };
+
+    const failoverFn = new RunbookFunction(this, 'FailoverSteps', { operation: 'failover', catalog: this.catalog, key: props.recoveryKey, logRetention: retention }).function;
+    const failbackFn = new RunbookFunction(this, 'FailbackSteps', { operation: 'failback', catalog: this.catalog, key: props.recoveryKey, logRetention: retention }).function;
+    this.failoverFunction = failoverFn;
+    this.failbackFunction = failbackFn;
+
+    // ---- permissions, scoped to the configured resources ----
+    const rdsArn = (region: string, resource: string, name: string) => stack.formatArn({ service: 'rds', region, resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const primaryIds = databases.map((d) => d.primaryInstanceIdentifier);
+    const replicaIds = databases.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
+    const recoveredIds = databases.map((d) => d.recoveredInstanceIdentifier);
+    const failbackIds = databases.map((d) => d.failbackInstanceIdentifier);
+    const recoveryDbArns = [...replicaIds, ...recoveredIds].map((i) => rdsArn(recoveryRegion, 'db', i));
+    const primaryDbArns = [...primaryIds, ...failbackIds].map((i) => rdsArn(props.primaryRegion, 'db', i));
+    const subnetGroups = (region: string, names: (string | undefined)[]) => names.filter((n): n is string => n !== undefined).map((n) => rdsArn(region, 'subgrp', n));
+    const secretArns = databases.map((d) => d.repoint.secretArn);
+    const endpointParameters = databases.flatMap((d) => (d.repoint.parameterName ? [d.repoint.parameterName] : []));
+    const parameterArn = (name: string) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
+    const zones = [...new Set(databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.hostedZoneId] : [])))];
+    const recordNames = databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.recordName.replace(/\.$/, '').toLowerCase()] : []));
+
+    for (const fn of [failoverFn, failbackFn]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeProtectedInstances', actions: ['rds:DescribeDBInstances'], resources: [...recoveryDbArns, ...primaryDbArns] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadAndRepointClientPointers', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'], resources: secretArns }));
+      const parameterResources = [...endpointParameters.map(parameterArn), parameterArn(`${props.approvalParameterPrefix}/*`), parameterArn(`${props.writeFreezeParameterPrefix}/*`)];
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'EndpointApprovalAndFreezeParameters', actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], resources: parameterResources }));
+      if (zones.length > 0) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadRecords', actions: ['route53:ListResourceRecordSets'], resources: zones.map((z) => `arn:${stack.partition}:route53:::hostedzone/${z}`) }));
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'ChangeOnlyTheConfiguredRecords',
+            actions: ['route53:ChangeResourceRecordSets'],
+            resources: zones.map((z) => `arn:${stack.partition}:route53:::hostedzone/${z}`),
+            conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames, 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'] } },
+          }),
+        );
+        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRecordChanges', actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
+      }
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReplicaLag', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+      props.recoveryKey.grantEncryptDecrypt(fn);
+      props.recoveryKey.grant(fn, 'kms:DescribeKey');
+      props.alertsTopic.grantPublish(fn);
+      props.evidenceBucket.grantPut(fn, `${fn === failoverFn ? 'failover' : 'failback'}/*`);
+    }
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteReplica', actions: ['rds:PromoteReadReplica'], resources: replicaIds.map((i) => rdsArn(recoveryRegion, 'db', i)).concat(replicaIds.length === 0 ? [rdsArn(recoveryRegion, 'db', 'rxdr-no-replica')] : []) }));
+    failoverFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RestoreIntoTheRecoveredIdentifiers',
+        actions: ['rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:CreateTenantDatabase'],
+        resources: [...recoveredIds.map((i) => rdsArn(recoveryRegion, 'db', i)), rdsArn(recoveryRegion, 'auto-backup', '*'), ...subnetGroups(recoveryRegion, databases.map((d) => d.subnetGroupName)), rdsArn(recoveryRegion, 'og', '*'), rdsArn(recoveryRegion, 'pg', '*'), rdsArn(recoveryRegion, 'secgrp', '*')],
+      }),
+    );
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReplicatedAutomatedBackups', actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: [rdsArn(recoveryRegion, 'auto-backup', '*'), ...primaryIds.map((i) => rdsArn(recoveryRegion, 'db', i))] }));
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'QuotaHeadroom', actions: ['rds:DescribeAccountAttributes'], resources: ['*'] }));
+    const vaultArn = stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.recoveryVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'NewestRecoveryPoint', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [vaultArn] }));
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RestoreRecoveryPoint', actions: ['backup:StartRestoreJob'], resources: [stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
+    this.backupRestoreRole.grantPassRole(failoverFn.grantPrincipal);
+    props.validator.grantInvoke(failoverFn);
+
+    failbackFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReplicaInThePrimaryRegion',
+        actions: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource'],
+        resources: [...failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)), ...recoveryDbArns, ...subnetGroups(props.primaryRegion, databases.map((d) => d.primarySubnetGroupName)), rdsArn(props.primaryRegion, 'og', '*'), rdsArn(props.primaryRegion, 'pg', '*'), rdsArn(props.primaryRegion, 'secgrp', '*')],
+      }),
+    );
+    failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteFailbackReplica', actions: ['rds:PromoteReadReplica'], resources: failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)) }));
+    failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'EncryptFailbackReplica', actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'], resources: [props.primaryKeyArn] }));
+
+    for (const fn of [failoverFn, failbackFn]) {
+      acknowledge(
+        fn,
+        [
+          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs' },
+          { id: 'AwsSolutions-IAM5', reason: 'cloudwatch:GetMetricData, rds:DescribeAccountAttributes and backup:DescribeRestoreJob support no resource-level permissions; recovery points, automated backups, option/parameter/security groups and parameter paths are named by AWS at run time (a restore needs the default ones), all limited to this account and region; KMS grants come from grantEncryptDecrypt on our own key' },
+          { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
+          { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
+          { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
+          { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
+        ],
+      );
+    }
+
+    const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention, encryptionKey: props.recoveryKey, removalPolicy: RemovalPolicy.RETAIN });
+      const sm = new sfn.StateMachine(this, name, {
+        definitionBody: sfn.DefinitionBody.fromChainable(definition),
+        ...(stateMachineName ? { stateMachineName } : {}),
+        stateMachineType: sfn.StateMachineType.STANDARD,
+        timeout: Duration.hours(24),
+        tracingEnabled: true,
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+        encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.recoveryKey),
+      });
+      acknowledge(sm, [{ id: 'AwsSolutions-IAM5', reason: 'Step Functions invokes the runbook function by ARN and its versions (`:*`), and X-Ray/log delivery support no resource-level permissions' }]);
+      return sm;
+    };
+    this.failover = machine('Failover', failoverDefinition(this, failoverFn, approvalTimeout), props.failoverStateMachineName);
+    this.failback = machine('Failback', failbackDefinition(this, failbackFn, approvalTimeout), props.failbackStateMachineName);
+
+    if (props.catalogParameterName) {
+      new ssm.StringParameter(this, 'CatalogParameter', {
+        parameterName: props.catalogParameterName,
+        description: `rxdr ${props.environmentName}: what the CLI needs to find the runbooks and their resources`,
+        stringValue: stack.toJsonString({
+          failoverStateMachineArn: this.failover.stateMachineArn,
+          failbackStateMachineArn: this.failback.stateMachineArn,
+          evidenceBucket: props.evidenceBucket.bucketName,
+          approvalParameterPrefix: props.approvalParameterPrefix,
+          databases: databases.map((d) => ({ name: d.name, primary: d.primaryInstanceIdentifier, replica: d.replicaInstanceIdentifier ?? null, recovered: d.recoveredInstanceIdentifier, rpoSeconds: d.rpoSeconds, rtoSeconds: d.rtoSeconds })),
+        }),
+      });
+    }
+  }
+}
+
+function acknowledge(scope: Construct, findings: { id: string; reason: string }[]): void {
+  for (const finding of findings) Validations.of(scope).acknowledge(finding);
+}

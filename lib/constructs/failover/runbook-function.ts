@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { CatalogInput } from '../../../lambda/failover/catalog';
+
+export interface RunbookFunctionProps {
+  readonly operation: 'failover' | 'failback';
+  /** What the function knows about the environment (serialised into `RUNBOOK_CATALOG`). */
+  readonly catalog: CatalogInput;
+  readonly key: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The Lambda entry of the runbook steps, from `lib/` (ts-node) and from a compiled `dist/lib/`. */
+export function runbookEntry(): string {
+  const base = path.join(__dirname, '..', '..', '..', 'lambda', 'failover', 'handler');
+  return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+}
+
+/**
+ * Hash of what goes into the bundle (the runbook, evidence and clock sources and the lock file), so the asset
+ * changes exactly when the code does, without fingerprinting the whole project directory (node_modules
+ * included) when bundling is skipped in tests.
+ */
+export function runbookSourceHash(): string {
+  const root = path.resolve(path.dirname(runbookEntry()), '..', '..');
+  const hash = createHash('sha256');
+  const files = [...['failover', 'evidence'].flatMap((dir) => readdirSync(path.join(root, 'lambda', dir)).sort().map((f) => path.join(root, 'lambda', dir, f))), path.join(root, 'lambda', 'drill', 'clock.ts'), path.join(root, 'package-lock.json')];
+  for (const file of files) if (existsSync(file) && /\.(ts|js|json)$/.test(file)) hash.update(file.slice(root.length)).update(readFileSync(file));
+  return hash.digest('hex');
+}
+
+/**
+ * The function behind every task of one runbook state machine: thin handler, logic in
+ * `lambda/failover/*-steps.ts`, catalog checked at cold start. Its permissions are granted by the runbook
+ * construct, scoped to the configured resources.
+ */
+export class RunbookFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: runbookEntry(),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      description: `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,
+      environment: {
+        RUNBOOK_OPERATION: props.operation,
+        RUNBOOK_CATALOG: JSON.stringify(props.catalog),
+        POWERTOOLS_SERVICE_NAME: `rxdr-${props.operation}`,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      environmentEncryption: props.key,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      // A failover runs one step at a time; a few in flight at most (one per database).
+      reservedConcurrentExecutions: 10,
+      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [], assetHash: runbookSourceHash() },
+    });
+  }
+}

@@ -1,0 +1,333 @@
+import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateDBInstanceReadReplicaCommand,
+  DescribeAccountAttributesCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  PromoteReadReplicaCommand,
+  RDSClient,
+  RestoreDBInstanceToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { RunbookClients, StepDeps } from '../../lambda/failover/clients';
+import type { Catalog, CatalogInput } from '../../lambda/failover/catalog';
+import { Catalog as CatalogSchema } from '../../lambda/failover/catalog';
+
+export const PRIMARY = 'us-east-1';
+export const RECOVERY = 'us-west-2';
+export const ACCOUNT = '111111111111';
+
+/** Simulated AWS durations (the issue's figures). */
+export interface Durations {
+  promoteSeconds: number;
+  pointInTimeSeconds: number;
+  backupRestoreSeconds: number;
+  validationSeconds: number;
+  recordChangeSeconds: number;
+  replicaCreateSeconds: number;
+}
+export const ISSUE_DURATIONS: Durations = { promoteSeconds: 300, pointInTimeSeconds: 2400, backupRestoreSeconds: 2700, validationSeconds: 120, recordChangeSeconds: 60, replicaCreateSeconds: 1800 };
+
+interface Instance {
+  id: string;
+  region: string;
+  status: string;
+  replicaSource?: string;
+  readyAt?: number;
+  /** Status once `readyAt` is reached. */
+  becomes?: { status: string; replicaSource?: string };
+  retention: number;
+}
+
+export class VirtualClock {
+  constructor(public ms = Date.parse('2026-03-03T03:00:00.000Z')) {}
+  now = (): Date => new Date(this.ms);
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+function awsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyStub = AwsStub<any, any, any>;
+
+/**
+ * A small, stateful stand-in for the AWS account behind aws-sdk-client-mock: instances that take
+ * (virtual) time to promote or restore, records whose changes propagate, parameters, a replicated secret,
+ * recovery points. Every call is recorded, so tests assert what was (and was not) called.
+ */
+export class FakeAws {
+  readonly clock = new VirtualClock();
+  readonly instances = new Map<string, Instance>();
+  readonly records = new Map<string, string>();
+  readonly otherRecords = new Map<string, string>([['reporting.db.rx.internal.', 'reporting.old.example']]);
+  readonly changes = new Map<string, number>();
+  readonly parameters = new Map<string, string>();
+  secret: { json: Record<string, unknown>; primaryRegion?: string } = { json: {}, primaryRegion: PRIMARY };
+  readonly published: { subject: string; message: string }[] = [];
+  readonly objects = new Map<string, string>();
+  replicaLag: number | undefined = 2;
+  failbackLag: number[] = [5, 0, 0];
+  primaryStatus: string | 'unreachable' = 'unreachable';
+  validator: { passed: boolean; achievedRpoSeconds?: number } = { passed: true, achievedRpoSeconds: 3 };
+  recoveryPoints = [{ arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' }];
+  readonly restoreJobs = new Map<string, { id: string; token: string }>();
+  private readonly injected: { command: string; error: Error; times: number }[] = [];
+  readonly stubs: { client: string; stub: AnyStub }[] = [];
+  readonly clients: RunbookClients;
+  durations: Durations = { ...ISSUE_DURATIONS };
+
+  constructor(readonly catalog: Catalog) {
+    const regional = <C>(make: (region: string) => C, region: string, name: string): C => {
+      const client = make(region);
+      this.stubs.push({ client: name, stub: mockClient(client as never) as unknown as AnyStub });
+      return client;
+    };
+    this.clients = {
+      rdsRecovery: regional((region) => new RDSClient({ region }), RECOVERY, 'rds:recovery'),
+      rdsPrimary: regional((region) => new RDSClient({ region }), PRIMARY, 'rds:primary'),
+      backup: regional((region) => new BackupClient({ region }), RECOVERY, 'backup'),
+      route53: regional((region) => new Route53Client({ region }), RECOVERY, 'route53'),
+      ssm: regional((region) => new SSMClient({ region }), RECOVERY, 'ssm'),
+      secrets: regional((region) => new SecretsManagerClient({ region }), RECOVERY, 'secrets'),
+      kms: regional((region) => new KMSClient({ region }), RECOVERY, 'kms'),
+      sns: regional((region) => new SNSClient({ region }), RECOVERY, 'sns'),
+      s3: regional((region) => new S3Client({ region }), RECOVERY, 's3'),
+      lambda: regional((region) => new LambdaClient({ region }), RECOVERY, 'lambda'),
+      cloudwatch: regional((region) => new CloudWatchClient({ region }), RECOVERY, 'cloudwatch:recovery'),
+      cloudwatchPrimary: regional((region) => new CloudWatchClient({ region }), PRIMARY, 'cloudwatch:primary'),
+    };
+    this.wire();
+  }
+
+  deps(): StepDeps {
+    return { catalog: this.catalog, clients: this.clients, clock: { now: this.clock.now }, probe: async (host, port) => ({ ok: true, detail: `${host}:${port} accepted a connection` }) };
+  }
+
+  /** The next `times` calls of `command` fail with `error` (e.g. throttling). */
+  inject(command: string, error: Error, times = 1): void {
+    this.injected.push({ command, error, times });
+  }
+
+  /** Every call made so far: `client`, command name and input. */
+  calls(): { client: string; command: string; input: Record<string, unknown> }[] {
+    return this.stubs.flatMap(({ client, stub }) => stub.calls().map((call) => ({ client, command: (call.args[0] as object).constructor.name.replace(/Command$/, ''), input: (call.args[0] as { input: Record<string, unknown> }).input })));
+  }
+
+  count(command: string, where: (input: Record<string, unknown>) => boolean = () => true): number {
+    return this.calls().filter((c) => c.command === command && where(c.input)).length;
+  }
+
+  restore(): void {
+    for (const { stub } of this.stubs) stub.restore();
+  }
+
+  addInstance(region: string, id: string, status: string, replicaSource?: string): void {
+    this.instances.set(`${region}/${id}`, { id, region, status, ...(replicaSource ? { replicaSource } : {}), retention: 7 });
+  }
+
+  endpointOf(id: string, region = RECOVERY): string {
+    return `${id}.c0ffee.${region}.rds.amazonaws.com`;
+  }
+
+  private describe(region: string, id: string) {
+    const instance = this.instances.get(`${region}/${id}`);
+    if (!instance) throw awsError('DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
+    if (instance.readyAt !== undefined && this.clock.ms >= instance.readyAt && instance.becomes) {
+      instance.status = instance.becomes.status;
+      if (instance.becomes.replicaSource) instance.replicaSource = instance.becomes.replicaSource;
+      else delete instance.replicaSource;
+      delete instance.readyAt;
+      delete instance.becomes;
+    }
+    return {
+      DBInstanceIdentifier: id,
+      DBInstanceArn: `arn:aws:rds:${region}:${ACCOUNT}:db:${id}`,
+      DBInstanceStatus: instance.status,
+      BackupRetentionPeriod: instance.retention,
+      ...(instance.replicaSource ? { ReadReplicaSourceDBInstanceIdentifier: instance.replicaSource } : {}),
+      Endpoint: { Address: this.endpointOf(id, region), Port: 5432 },
+    };
+  }
+
+  private transition(region: string, id: string, status: string, seconds: number, becomes: Instance['becomes'], replicaSource?: string): void {
+    const existing = this.instances.get(`${region}/${id}`);
+    const instance: Instance = existing ?? { id, region, status, retention: 7 };
+    instance.status = status;
+    if (replicaSource) instance.replicaSource = replicaSource;
+    instance.readyAt = this.clock.ms + seconds * 1000;
+    instance.becomes = becomes;
+    this.instances.set(`${region}/${id}`, instance);
+  }
+
+  private wire(): void {
+    const on = (name: string, command: new (input: never) => object, fn: (input: Record<string, unknown>) => unknown) => {
+      const entry = this.stubs.find((s) => s.client === name);
+      if (!entry) throw new Error(name);
+      entry.stub.on(command as never).callsFake((input: Record<string, unknown>) => {
+        const injected = this.injected.find((i) => i.command === command.name.replace(/Command$/, '') && i.times > 0);
+        if (injected) {
+          injected.times -= 1;
+          throw injected.error;
+        }
+        return fn(input);
+      });
+    };
+    for (const { stub } of this.stubs) stub.onAnyCommand().rejects(awsError('UnexpectedCall', 'the fake AWS does not implement this call'));
+    for (const [name, region] of [['rds:recovery', RECOVERY], ['rds:primary', PRIMARY]] as const) {
+      on(name, DescribeDBInstancesCommand, (input) => {
+        if (region === PRIMARY && input.DBInstanceIdentifier === this.catalog.databases[0]?.primaryInstanceIdentifier || (region === PRIMARY && this.catalog.databases.some((d) => d.primaryInstanceIdentifier === input.DBInstanceIdentifier))) {
+          if (this.primaryStatus === 'unreachable') throw awsError('TimeoutError', 'connect ETIMEDOUT');
+          return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: this.primaryStatus }] };
+        }
+        return { DBInstances: [this.describe(region, String(input.DBInstanceIdentifier))] };
+      });
+      on(name, PromoteReadReplicaCommand, (input) => {
+        const id = String(input.DBInstanceIdentifier);
+        const instance = this.instances.get(`${region}/${id}`);
+        if (!instance?.replicaSource || instance.status !== 'available') throw awsError('InvalidDBInstanceStateFault', `${id} is not a read replica in state available`);
+        this.transition(region, id, 'modifying', this.durations.promoteSeconds, { status: 'available' }, instance.replicaSource);
+        return {};
+      });
+    }
+    on('rds:recovery', RestoreDBInstanceToPointInTimeCommand, (input) => {
+      const id = String(input.TargetDBInstanceIdentifier);
+      if (this.instances.has(`${RECOVERY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
+      this.transition(RECOVERY, id, 'creating', this.durations.pointInTimeSeconds, { status: 'available' });
+      return {};
+    });
+    on('rds:recovery', DescribeDBInstanceAutomatedBackupsCommand, (input) => ({
+      DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, Status: 'replicating', DBInstanceAutomatedBackupsArn: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-${String(input.DBInstanceIdentifier)}`, RestoreWindow: { EarliestTime: new Date(this.clock.ms - 7 * 86400_000), LatestTime: new Date(this.clock.ms - 240_000) } }],
+    }));
+    on('rds:recovery', DescribeAccountAttributesCommand, () => ({ AccountQuotas: [{ AccountQuotaName: 'DBInstances', Used: 12, Max: 40 }] }));
+    on('rds:primary', CreateDBInstanceReadReplicaCommand, (input) => {
+      const id = String(input.DBInstanceIdentifier);
+      if (this.instances.has(`${PRIMARY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
+      this.transition(PRIMARY, id, 'creating', this.durations.replicaCreateSeconds, { status: 'available', replicaSource: String(input.SourceDBInstanceIdentifier) }, String(input.SourceDBInstanceIdentifier));
+      return {};
+    });
+    on('backup', ListRecoveryPointsByBackupVaultCommand, () => ({
+      RecoveryPoints: [
+        ...this.recoveryPoints.map((p) => ({ RecoveryPointArn: p.arn, CreationDate: new Date(p.created), Status: 'COMPLETED', ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${this.catalog.databases[2]?.primaryInstanceIdentifier ?? 'x'}` })),
+        { RecoveryPointArn: 'arn:aws:backup:other', CreationDate: new Date(this.clock.ms), Status: 'COMPLETED', ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:someone-else` },
+      ],
+    }));
+    on('backup', StartRestoreJobCommand, (input) => {
+      const token = String(input.IdempotencyToken);
+      const existing = this.restoreJobs.get(token);
+      if (existing) return { RestoreJobId: existing.id };
+      const id = `job-${this.restoreJobs.size + 1}`;
+      this.restoreJobs.set(token, { id, token });
+      const metadata = input.Metadata as Record<string, string>;
+      this.transition(RECOVERY, String(metadata.DBInstanceIdentifier), 'creating', this.durations.backupRestoreSeconds, { status: 'available' });
+      return { RestoreJobId: id };
+    });
+    on('backup', DescribeRestoreJobCommand, () => ({ Status: 'RUNNING' }));
+    on('cloudwatch:recovery', GetMetricDataCommand, () => ({ MetricDataResults: [{ Id: 'm', Values: this.replicaLag === undefined ? [] : [this.replicaLag] }] }));
+    on('cloudwatch:primary', GetMetricDataCommand, () => ({ MetricDataResults: [{ Id: 'm', Values: [this.failbackLag.length > 1 ? this.failbackLag.shift() : this.failbackLag[0]] }] }));
+    on('kms', DescribeKeyCommand, () => ({ KeyMetadata: { KeyId: 'k', Enabled: true, KeyState: 'Enabled' } }));
+    on('secrets', DescribeSecretCommand, () => ({ ARN: 'secret', ...(this.secret.primaryRegion ? { PrimaryRegion: this.secret.primaryRegion } : {}) }));
+    on('secrets', GetSecretValueCommand, () => ({ SecretString: JSON.stringify(this.secret.json) }));
+    on('secrets', StopReplicationToReplicaCommand, () => {
+      delete this.secret.primaryRegion;
+      return {};
+    });
+    on('secrets', PutSecretValueCommand, (input) => {
+      if (this.secret.primaryRegion && this.secret.primaryRegion !== RECOVERY) throw awsError('InvalidRequestException', 'Operation not permitted on a replica secret. Call must be made in primary secret\'s region.');
+      this.secret.json = JSON.parse(String(input.SecretString)) as Record<string, unknown>;
+      return {};
+    });
+    on('route53', ListResourceRecordSetsCommand, (input) => {
+      const name = String(input.StartRecordName);
+      const value = this.records.get(name);
+      return { ResourceRecordSets: value ? [{ Name: name, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: value }] }] : [] };
+    });
+    on('route53', ChangeResourceRecordSetsCommand, (input) => {
+      const batch = input.ChangeBatch as { Changes: { ResourceRecordSet: { Name: string; ResourceRecords: { Value: string }[] } }[] };
+      for (const change of batch.Changes) this.records.set(change.ResourceRecordSet.Name, change.ResourceRecordSet.ResourceRecords[0]!.Value);
+      const id = `/change/C${this.changes.size + 1}`;
+      this.changes.set(id, this.clock.ms + this.durations.recordChangeSeconds * 1000);
+      return { ChangeInfo: { Id: id, Status: 'PENDING' } };
+    });
+    on('route53', GetChangeCommand, (input) => ({ ChangeInfo: { Id: input.Id, Status: this.clock.ms >= (this.changes.get(String(input.Id)) ?? 0) ? 'INSYNC' : 'PENDING' } }));
+    on('ssm', GetParameterCommand, (input) => {
+      const value = this.parameters.get(String(input.Name));
+      if (value === undefined) throw awsError('ParameterNotFound');
+      return { Parameter: { Name: input.Name, Value: value } };
+    });
+    on('ssm', PutParameterCommand, (input) => {
+      this.parameters.set(String(input.Name), String(input.Value));
+      return { Version: 1 };
+    });
+    on('ssm', DeleteParameterCommand, (input) => {
+      if (!this.parameters.delete(String(input.Name))) throw awsError('ParameterNotFound');
+      return {};
+    });
+    on('sns', PublishCommand, (input) => {
+      this.published.push({ subject: String(input.Subject), message: String(input.Message) });
+      return { MessageId: `m-${this.published.length}` };
+    });
+    on('s3', PutObjectCommand, (input) => {
+      const key = String(input.Key);
+      if (this.objects.has(key)) throw awsError('PreconditionFailed');
+      this.objects.set(key, String(input.Body));
+      return {};
+    });
+    on('lambda', InvokeCommand, () => {
+      this.clock.advance(this.durations.validationSeconds);
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify({ ...this.validator, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validator.passed ? 'passed' : 'failed', message: 'row counts match the manifest' }] })) };
+    });
+  }
+}
+
+export const TEST_CATALOG: CatalogInput = {
+  environment: 'test',
+  account: ACCOUNT,
+  primaryRegion: PRIMARY,
+  recoveryRegion: RECOVERY,
+  recoveryKeyArn: `arn:aws:kms:${RECOVERY}:${ACCOUNT}:key/recovery`,
+  primaryKeyArn: `arn:aws:kms:${PRIMARY}:${ACCOUNT}:key/primary`,
+  recoveryVaultName: 'rxdr-test-recovery',
+  backupRestoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/restore`,
+  evidenceBucket: 'evidence',
+  topicArn: `arn:aws:sns:${RECOVERY}:${ACCOUNT}:alerts`,
+  validatorFunctionName: 'validator',
+  approvalParameterPrefix: '/rxdr/test/approvals',
+  writeFreezeParameterPrefix: '/rxdr/test/write-freeze',
+  probeConnectivity: true,
+  toolVersion: '0.1.0',
+  databases: [
+    { name: 'dispensing', tier: 1, rtoSeconds: 3600, rpoSeconds: 300, defaultStrategy: 'promote-replica', primaryInstanceIdentifier: 'dispensing-prod', replicaInstanceIdentifier: 'dispensing-prod-replica', recoveredInstanceIdentifier: 'dispensing-prod-dr', failbackInstanceIdentifier: 'dispensing-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:dispensing', route53: { hostedZoneId: 'Z1', recordName: 'dispensing.db.rx.internal', ttl: 30 }, parameterName: '/rx/dispensing/endpoint' } },
+    { name: 'inventory', tier: 2, rtoSeconds: 14400, rpoSeconds: 3600, defaultStrategy: 'point-in-time', primaryInstanceIdentifier: 'inventory-prod', recoveredInstanceIdentifier: 'inventory-prod-dr', failbackInstanceIdentifier: 'inventory-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:inventory', route53: { hostedZoneId: 'Z1', recordName: 'inventory.db.rx.internal', ttl: 30 }, parameterName: '/rx/inventory/endpoint' } },
+    { name: 'analytics', tier: 3, rtoSeconds: 86400, rpoSeconds: 86400, defaultStrategy: 'latest-backup', primaryInstanceIdentifier: 'analytics-prod', recoveredInstanceIdentifier: 'analytics-prod-dr', failbackInstanceIdentifier: 'analytics-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:analytics', route53: { hostedZoneId: 'Z1', recordName: 'analytics.db.rx.internal', ttl: 30 }, parameterName: '/rx/analytics/endpoint' } },
+  ],
+};
+
+/** A fresh fake account: primary unreachable, replica available, clients pointing at the old primary. */
+export function newWorld(database = 'dispensing'): FakeAws {
+  const catalog = CatalogSchema.parse(TEST_CATALOG);
+  const world = new FakeAws(catalog);
+  const db = catalog.databases.find((d) => d.name === database)!;
+  if (db.replicaInstanceIdentifier) world.addInstance(RECOVERY, db.replicaInstanceIdentifier, 'available', `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${db.primaryInstanceIdentifier}`);
+  const old = `${db.primaryInstanceIdentifier}.c0ffee.${PRIMARY}.rds.amazonaws.com`;
+  world.records.set(`${db.repoint.route53!.recordName}.`, old);
+  world.parameters.set(db.repoint.parameterName!, old);
+  world.parameters.set('/rx/unrelated', 'keep-me');
+  world.secret = { json: { engine: 'postgres', username: 'rx_app', password: 's3cret', host: old, port: 5432, dbname: 'rx' }, primaryRegion: PRIMARY };
+  return world;
+}
+
+export const MUTATING = /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add)/;
