@@ -11,4 +11,17 @@ export interface RxdrRule {
 }
 
 /** Every rule the Rxdr pack runs. Add a rule by adding its file and listing it here. */
-export const RXDR_RULES: readonly RxdrRule[] = [];
+export const RXDR_RULES: readonly RxdrRule[] = [
+  vaultCmkEncrypted,
+  prodVaultComplianceLock,
+  copyOutsideSourceRegion,
+  planRetentionMinimums,
+  databasesSelectedWithCrossRegionCopy,
+];
+
+// Imported at the end: each rule file imports the RxdrRule type from here.
+import { copyOutsideSourceRegion } from './copy-outside-source-region';
+import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
+import { planRetentionMinimums } from './plan-retention-minimums';
+import { prodVaultComplianceLock } from './prod-vault-compliance-lock';
+import { vaultCmkEncrypted } from './vault-cmk-encrypted';
