@@ -11,6 +11,7 @@ import { retentionBoundsDays } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EvidenceBucket } from '../constructs/evidence-bucket';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { Governance } from '../constructs/governance/governance';
 import { names } from '../naming';
 
 export interface RecoveryStackProps extends StackProps {
@@ -30,6 +31,8 @@ export class RecoveryStack extends Stack {
   readonly airGappedVault?: AirGappedVault;
   /** WORM evidence store (Object Lock, CMK): drill and failover evidence, audit reports. */
   readonly evidenceBucket: s3.Bucket;
+  /** Audit trail, security alarms and the Operator/Approver/Auditor/BreakGlass roles. */
+  readonly governance: Governance;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -51,6 +54,8 @@ export class RecoveryStack extends Stack {
       lockMode: config.production ? 'compliance' : 'governance',
       retentionDays: config.retention.evidenceDays,
     }).bucket;
+    // Audit trail (or the organization-trail choice), security alarms and the four operator roles (issue 8).
+    this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
     }

@@ -1,0 +1,120 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EncryptionKey } from '../encryption-key';
+
+export interface AuditTrailProps {
+  /** Alias of the trail's own key, e.g. `alias/rxdr-prod-audit` (`names.auditKeyAlias`). */
+  readonly keyAlias: string;
+  /** Retention of the CloudWatch Logs copy the metric filters read, in days (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** Object Lock retention of the log files, in days. */
+  readonly objectLockDays: number;
+  /** Object Lock mode of the log bucket: compliance in production. */
+  readonly lockMode: 'governance' | 'compliance';
+}
+
+/**
+ * The audit trail (HIPAA 164.312(b)): a multi-region CloudTrail trail with log-file validation, encrypted
+ * with its own customer-managed key, delivering to an S3 Object Lock bucket (server access logs on) and
+ * to a CMK-encrypted CloudWatch Logs group with explicit retention, where `SecurityAlarms` reads it.
+ * It lives in the recovery region so it survives the disaster it records.
+ */
+export class AuditTrail extends Construct {
+  readonly trail: cloudtrail.Trail;
+  readonly key: kms.Key;
+  readonly bucket: s3.Bucket;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AuditTrailProps) {
+    super(scope, id);
+    if (props.objectLockDays < 365) throw new Error(`audit logs must be kept at least 365 days (PCI DSS 10.5.1), got ${props.objectLockDays}`);
+    const stack = Stack.of(this);
+    this.key = new EncryptionKey(this, 'Key', { alias: props.keyAlias, description: 'rxdr audit trail key (log files and their CloudWatch Logs copy)' }).key;
+    const trailArnPattern = stack.formatArn({ service: 'cloudtrail', region: '*', resource: 'trail', resourceName: '*' });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailEncryptsThisAccountsLogs',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnPattern } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailDescribesKey',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging delivers only to buckets with SSE-S3 default encryption.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(props.objectLockDays), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    const selfLogging = 'This is the access-log bucket of the audit-trail bucket; logging it to itself or to another log bucket would only move the problem one bucket further.';
+    const sseS3 = 'S3 server access logging can only deliver to a target bucket encrypted with SSE-S3 (SSE-KMS is not supported); the logs hold request metadata, not patient data.';
+    Validations.of(accessLogs).acknowledge(
+      { id: 'AwsSolutions-S1', reason: selfLogging },
+      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: selfLogging },
+      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: selfLogging },
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
+    );
+
+    const retention = Duration.days(props.objectLockDays);
+    this.bucket = new s3.Bucket(this, 'Logs', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: props.lockMode === 'compliance' ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'trail/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const noReplication =
+      'The trail is multi-region and its bucket sits in the recovery region, outside the blast radius of the primary region it records, under Object Lock; a replica back in the primary region would add no protection.';
+    for (const bucket of [this.bucket, accessLogs]) {
+      Validations.of(bucket).acknowledge({ id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: noReplication }, { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: noReplication });
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: this.key,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.trail = new cloudtrail.Trail(this, 'Trail', {
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableFileValidation: true,
+      encryptionKey: this.key,
+      bucket: this.bucket,
+      sendToCloudWatchLogs: true,
+      cloudWatchLogGroup: this.logGroup,
+      managementEvents: cloudtrail.ReadWriteType.ALL,
+    });
+    const deliveryPolicy = this.trail.node.tryFindChild('LogsRole')?.node.tryFindChild('DefaultPolicy');
+    if (deliveryPolicy) {
+      const reason = 'CloudTrail creates this delivery role itself; its one inline statement lets CloudTrail write log streams and events to this trail\'s log group only.';
+      Validations.of(deliveryPolicy).acknowledge({ id: 'HIPAA.Security-IAMNoInlinePolicy', reason }, { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason });
+    }
+  }
+}

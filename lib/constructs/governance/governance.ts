@@ -1,0 +1,83 @@
+import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../../config/environment-config';
+import { names } from '../../naming';
+import { AuditTrail } from './audit-trail';
+import { OperatorRoles } from './operator-roles';
+import { SecurityAlarms } from './security-alarms';
+
+export interface GovernanceProps {
+  readonly config: EnvironmentConfig;
+  /** The recovery region's data key (evidence bucket, approval parameters). */
+  readonly key: kms.IKey;
+  readonly alertsTopic: sns.ITopic;
+  readonly evidenceBucket: s3.IBucket;
+}
+
+/**
+ * The recovery region's share of the contingency plan (issue 8): the audit trail (or the recorded reliance
+ * on an organization trail), the security alarms, and the four operator roles. Records the trail choice
+ * in the template metadata (`rxdr:auditTrail`) and as an output.
+ */
+export class Governance extends Construct {
+  readonly roles: OperatorRoles;
+  readonly alarms: SecurityAlarms;
+  readonly trail?: AuditTrail;
+
+  constructor(scope: Construct, id: string, props: GovernanceProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+
+    if (config.auditTrail.mode === 'create') {
+      this.trail = new AuditTrail(this, 'AuditTrail', {
+        keyAlias: names.auditKeyAlias(config),
+        logRetentionDays: config.auditTrail.logRetentionDays,
+        objectLockDays: config.auditTrail.objectLockDays,
+        lockMode: config.production ? 'compliance' : 'governance',
+      });
+    }
+    stack.addMetadata('rxdr:auditTrail', config.auditTrail.mode === 'create' ? { mode: 'create' } : { mode: 'organization', organizationTrailArn: config.auditTrail.organizationTrailArn });
+    new CfnOutput(this, 'AuditTrailChoice', {
+      description: 'How this environment is audited: the trail rxdr created, or the organization trail it relies on',
+      value: this.trail ? this.trail.trail.trailArn : `organization:${config.auditTrail.organizationTrailArn}`,
+    });
+
+    this.alarms = new SecurityAlarms(this, 'SecurityAlarms', { topic: props.alertsTopic, trailLogGroup: this.trail?.logGroup, targets: securityTargets(stack, config) });
+
+    this.roles = new OperatorRoles(this, 'Roles', {
+      environmentName: config.name,
+      primaryRegion: config.primaryRegion,
+      recoveryRegion: config.recoveryRegion,
+      breakGlassRoleName: names.breakGlassRole(config),
+      vaults: [
+        { name: names.primaryVault(config), region: config.primaryRegion },
+        { name: names.recoveryVault(config), region: config.recoveryRegion },
+        ...(config.isolatedBackup?.mode === 'air-gapped' ? [{ name: names.airGappedVault(config), region: config.recoveryRegion }] : []),
+      ],
+      stateMachines: { drill: names.drillStateMachine(config), failover: names.failoverStateMachine(config), failback: names.failbackStateMachine(config) },
+      approvalParameterPrefix: names.approvalParameterPrefix(config),
+      evidenceBucket: props.evidenceBucket,
+      recoveryKey: props.key,
+      auditLogs: this.trail ? { bucket: this.trail.bucket, key: this.trail.key } : undefined,
+    });
+    for (const [kind, role] of Object.entries({ Operator: this.roles.operator, Approver: this.roles.approver, Auditor: this.roles.auditor, BreakGlass: this.roles.breakGlass })) {
+      new CfnOutput(this, `${kind}RoleArn`, { description: `rxdr ${config.name} ${kind} role`, value: role.roleArn });
+    }
+  }
+}
+
+/** The ARNs the security detections compare against, for an environment (any region's stack). */
+export function securityTargets(stack: Stack, config: EnvironmentConfig) {
+  const sm = (name: string) => stack.formatArn({ service: 'states', region: config.recoveryRegion, resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const role = (name: string) => stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+  return {
+    breakGlassRoleArn: role(names.breakGlassRole(config)),
+    drillStateMachineArn: sm(names.drillStateMachine(config)),
+    drillSchedulerRoleArn: role(names.drillSchedulerRole(config)),
+    failoverStateMachineArns: [sm(names.failoverStateMachine(config)), sm(names.failbackStateMachine(config))],
+  };
+}
