@@ -38,7 +38,23 @@ export const names = {
   approvalParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/approvals`,
   /** Write-freeze flags applications honour during a failback switchover, one per database. */
   writeFreezeParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/write-freeze`,
+  /** The stack in the recovery region that holds the read replicas (deployed after the primary). */
+  standbyStack: (env: EnvironmentConfig) => `Rxdr-${title(env)}-Standby`,
+  /** RDS identifier of a reference (create-mode) instance; the standby stack builds its ARN from it. */
+  databaseInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => rdsIdentifier(`rxdr-${env.name}-${db.name}`),
+  /** RDS identifier of a database's cross-region read replica in the recovery region. */
+  replicaInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),
+  /** Secrets Manager name of a reference instance's credentials; its replica in the recovery region has the same name. */
+  databaseSecret: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => `rxdr/${env.name}/${db.name}/credentials`,
 };
+
+/** RDS DB instance identifiers: 1-63 characters. */
+function rdsIdentifier(identifier: string): string {
+  if (identifier.length > 63) {
+    throw new Error(`RDS identifier "${identifier}" is ${identifier.length} characters; RDS allows 63: shorten the environment or database name`);
+  }
+  return identifier;
+}
 
 function title(env: EnvironmentConfig): string {
   return env.name.charAt(0).toUpperCase() + env.name.slice(1);

@@ -256,8 +256,13 @@ function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (
     problem(['databaseProtection', 'logRetentionDays'], `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${retention}`);
   }
 
+  const tierOverrides = asRecord(env.tiers);
   asArray(env.databases).forEach((raw, index) => {
     const db = asRecord(raw);
+    const tier = typeof db.tier === 'string' ? { ...DEFAULT_TIERS[db.tier], ...asRecord(tierOverrides[db.tier]) } : {};
+    if (db.mode === 'adopt' && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.replicaInstanceClass === undefined) {
+      problem(['databases', index, 'replicaInstanceClass'], `tier "${String(db.tier)}" keeps a cross-region read replica: name its instance class (usually the adopted instance's), got none`);
+    }
     if (db.mode !== 'create') return;
     const maintenance = typeof db.preferredMaintenanceWindow === 'string' ? db.preferredMaintenanceWindow : undefined;
     const backup = typeof db.preferredBackupWindow === 'string' ? db.preferredBackupWindow : undefined;

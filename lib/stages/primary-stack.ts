@@ -8,6 +8,7 @@ import { AlertsTopic } from '../constructs/alerts-topic';
 import { BackupAudit } from '../constructs/backup-audit';
 import { retentionBoundsDays, TierBackupPlans } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
+import { PrimaryDatabases } from '../constructs/database/primary-databases';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { names } from '../naming';
 
@@ -30,6 +31,8 @@ export class PrimaryStack extends Stack {
   readonly backupPlans: TierBackupPlans;
   /** Backup Audit Manager framework (ten controls) and its report plan to the evidence bucket. */
   readonly audit: BackupAudit;
+  /** RDS protection: database network, reference instances, automated-backup replication to the recovery region. */
+  readonly databases: PrimaryDatabases;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -49,6 +52,7 @@ export class PrimaryStack extends Stack {
     this.recoveryVault = backup.BackupVault.fromBackupVaultArn(this, 'RecoveryVault', RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion));
     this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
     this.audit = new BackupAudit(this, 'BackupAudit', { config, frameworkName: names.auditFramework(config), reportPlanName: names.reportPlan(config), evidenceBucketName: names.evidenceBucket(config) });
+    this.databases = new PrimaryDatabases(this, 'Databases', { config, key: this.key });
   }
 }
 

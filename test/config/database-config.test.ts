@@ -88,3 +88,18 @@ describe('RDS protection config helpers', () => {
     expect(windowsOverlap('mon:03:00-mon:04:01', '04:00-04:30')).toBe(true);
   });
 });
+
+describe('RDS protection config: read replicas of adopted databases', () => {
+  test('an adopted database in a tier with a read replica must name the replica instance class', () => {
+    expect(parse({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] })).toThrow(
+      /databases\[0\]\.replicaInstanceClass: tier "critical" keeps a cross-region read replica: name its instance class.*got none/,
+    );
+  });
+
+  test('a tier override that turns the replica on applies the same rule; tiers without a replica need nothing', () => {
+    expect(parse({ tiers: { important: { crossRegionReadReplica: true, failoverStrategy: 'promote-replica' } }, databases: [{ name: 'inventory', tier: 'important', mode: 'adopt', instanceIdentifier: 'inv' }] })).toThrow(
+      /databases\[0\]\.replicaInstanceClass: tier "important" keeps a cross-region read replica/,
+    );
+    expect(parse({ databases: [{ name: 'inventory', tier: 'important', mode: 'adopt', instanceIdentifier: 'inv' }] })).not.toThrow();
+  });
+});

@@ -7,12 +7,12 @@ import { environment, shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
 
 describe('app structure', () => {
-  test('one stage per environment, each with a primary and a recovery stack in the right account and region', () => {
+  test('one stage per environment, each with a primary, a recovery and a standby stack in the right account and region', () => {
     const { app } = buildApp(shippedConfig().environments, { compliance: false, context: { 'aws:cdk:bundling-stacks': [] } });
     const assembly = app.synth();
     const stacks = assembly.nestedAssemblies.flatMap((nested) => nested.nestedAssembly.stacks);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
-      'Rxdr-Dev-Primary', 'Rxdr-Dev-Recovery', 'Rxdr-Prod-Primary', 'Rxdr-Prod-Recovery', 'Rxdr-Staging-Primary', 'Rxdr-Staging-Recovery',
+      'Rxdr-Dev-Primary', 'Rxdr-Dev-Recovery', 'Rxdr-Dev-Standby', 'Rxdr-Prod-Primary', 'Rxdr-Prod-Recovery', 'Rxdr-Prod-Standby', 'Rxdr-Staging-Primary', 'Rxdr-Staging-Recovery', 'Rxdr-Staging-Standby',
     ]);
     const prodPrimary = stacks.find((s) => s.stackName === 'Rxdr-Prod-Primary')!;
     expect(prodPrimary.environment).toMatchObject({ account: '333333333333', region: 'us-east-1' });
@@ -20,6 +20,10 @@ describe('app structure', () => {
     expect(prodRecovery.environment).toMatchObject({ account: '333333333333', region: 'us-west-2' });
     // The recovery stack deploys first: the primary copies to its vault by ARN.
     expect(prodPrimary.dependencies.map((d) => d.id)).toContain(prodRecovery.id);
+    // The standby (read replicas, in the recovery region) deploys last: a replica needs its source.
+    const prodStandby = stacks.find((s) => s.stackName === 'Rxdr-Prod-Standby')!;
+    expect(prodStandby.environment).toMatchObject({ account: '333333333333', region: 'us-west-2' });
+    expect(prodStandby.dependencies.map((d) => d.id)).toEqual(expect.arrayContaining([prodPrimary.id, prodRecovery.id]));
   });
 
   test('common tags are applied at the stage to both stacks', () => {
@@ -58,7 +62,7 @@ describe('cdk synth from the command line, offline and without credentials', () 
 
   test('-c env=prod synthesizes only prod, with the compliance packs passing', () => {
     const templates = synth('-c', 'env=prod');
-    expect(templates).toHaveLength(2);
+    expect(templates).toHaveLength(3);
     expect(templates.every((t) => t.startsWith('assembly-Prod/'))).toBe(true);
   });
 

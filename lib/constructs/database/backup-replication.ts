@@ -1,0 +1,182 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IDependable } from 'constructs';
+import { keyAliasArn, keysInRegion } from './arns';
+
+/** `lambda/backup-replication/index.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
+export function backupReplicationEntry(): string {
+  for (const up of ['../../..', '../../../..']) {
+    const candidate = path.resolve(__dirname, up, 'lambda', 'backup-replication', 'index.ts');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`Lambda entry lambda/backup-replication/index.ts not found from ${__dirname}`);
+}
+
+/** A database whose automated backups are replicated. */
+export interface ReplicatedDatabase {
+  /** Unique among the databases (the custom resource's construct id). */
+  readonly name: string;
+  /** ARN of the source DB instance in this stack's region. */
+  readonly instanceArn: string;
+  /** Something to create the replication after, e.g. the instance this stack creates. */
+  readonly dependsOn?: IDependable;
+}
+
+export interface AutomatedBackupReplicationProps {
+  readonly databases: readonly ReplicatedDatabase[];
+  /** Region the backups are replicated to. */
+  readonly destinationRegion: string;
+  /** Alias of the destination region's customer-managed key, e.g. `alias/rxdr-prod-recovery`. */
+  readonly destinationKeyAlias: string;
+  /** Days replicated backups are kept in the destination region (its point-in-time window), 1-35. */
+  readonly retentionDays: number;
+  /** Encrypts the function's log group and environment. */
+  readonly key: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Keys of the source instances in this region that the function may describe and create grants on.
+   * @default - none (adopted instances' keys must allow the function's role themselves)
+   */
+  readonly sourceKeys?: readonly kms.IKey[];
+}
+
+/**
+ * Cross-region replication of RDS automated backups (point-in-time restore in the recovery region), one
+ * custom resource per database: CloudFormation has no resource for
+ * StartDBInstanceAutomatedBackupsReplication. The function calls RDS in the destination region with the
+ * source ARN and the destination key; deleting the resource stops the replication (replicated backups are
+ * kept until their retention ends). The function runs outside any VPC: it calls RDS and KMS APIs in two
+ * regions, which isolated subnets cannot reach without a NAT gateway, and it never touches patient data.
+ */
+export class AutomatedBackupReplication extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  /** The custom resource per database name; `getAttString('DBInstanceAutomatedBackupsArn')` is the replicated backups' ARN. */
+  readonly replications: Readonly<Record<string, CustomResource>>;
+  /** The destination key's alias ARN, as passed to the function. */
+  readonly destinationKeyAliasArn: string;
+  /** Everything the function may do. */
+  readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: AutomatedBackupReplicationProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (props.databases.length === 0) problems.push('databases must list at least one database, got none');
+    const duplicates = props.databases.map((db) => db.name).filter((name, index, all) => all.indexOf(name) !== index);
+    if (duplicates.length > 0) problems.push(`database names must be unique, got ${duplicates.map((n) => `"${n}"`).join(', ')} more than once`);
+    if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1 || props.retentionDays > 35) {
+      problems.push(`retentionDays must be a whole number of days from 1 to 35 (the RDS maximum), got ${props.retentionDays}`);
+    }
+    if (problems.length > 0) throw new Error(`Invalid AutomatedBackupReplication ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
+    this.destinationKeyAliasArn = keyAliasArn(this, props.destinationRegion, props.destinationKeyAlias);
+    const instanceArns = props.databases.map((db) => db.instanceArn);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'rxdr: start and stop cross-region replication of RDS automated backups',
+    });
+    // IAM evaluates KMS permissions against key ARNs, which the primary stack cannot know without a
+    // cross-region reference: allow keys of the destination region that carry the recovery alias only.
+    const destinationKeyCondition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.destinationKeyAlias] } };
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteItsOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReplicateTheProtectedInstancesOnly',
+        actions: ['rds:DescribeDBInstances', 'rds:StartDBInstanceAutomatedBackupsReplication', 'rds:StopDBInstanceAutomatedBackupsReplication'],
+        resources: instanceArns,
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeTheRecoveryKey',
+        actions: ['kms:DescribeKey'],
+        resources: [keysInRegion(this, props.destinationRegion)],
+        conditions: destinationKeyCondition,
+      }),
+      new iam.PolicyStatement({
+        sid: 'RdsEncryptsReplicatedBackupsWithTheRecoveryKey',
+        actions: ['kms:CreateGrant'],
+        resources: [keysInRegion(this, props.destinationRegion)],
+        conditions: { ...destinationKeyCondition, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+      ...(props.sourceKeys ?? []).map(
+        (sourceKey) =>
+          new iam.PolicyStatement({
+            actions: ['kms:DescribeKey', 'kms:CreateGrant'],
+            resources: [sourceKey.keyArn],
+            conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+          }),
+      ),
+    ];
+    // A managed policy of our own, not an inline one (HIPAA/NIST IAMNoInlinePolicy).
+    this.policy = new iam.ManagedPolicy(this, 'Policy', { description: 'rxdr: cross-region replication of the protected instances\' automated backups', roles: [role], statements });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: backupReplicationEntry(),
+      handler: 'handler',
+      description: 'rxdr: Custom::RdsAutomatedBackupReplication (start/stop cross-region automated-backup replication)',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // An update that changes the key restarts the replication and waits for the stop (up to ~5 min).
+      timeout: Duration.minutes(10),
+      role: role.withoutPolicyUpdates(),
+      logGroup,
+      environmentEncryption: props.key,
+      reservedConcurrentExecutions: 2,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true },
+    });
+
+    const replications: Record<string, CustomResource> = {};
+    for (const db of props.databases) {
+      const resource = new CustomResource(this, db.name, {
+        serviceToken: this.function.functionArn,
+        resourceType: 'Custom::RdsAutomatedBackupReplication',
+        properties: {
+          SourceDBInstanceArn: db.instanceArn,
+          DestinationRegion: props.destinationRegion,
+          KmsKeyId: this.destinationKeyAliasArn,
+          BackupRetentionPeriod: props.retentionDays,
+        },
+      });
+      if (db.dependsOn) resource.node.addDependency(db.dependsOn);
+      // CloudFormation must not call the function before its permissions exist (delete: before they go).
+      resource.node.addDependency(this.policy);
+      replications[db.name] = resource;
+    }
+    this.replications = replications;
+
+    this.acknowledgeFindings(props);
+  }
+
+  private acknowledgeFindings(props: AutomatedBackupReplicationProps): void {
+    const stack = Stack.of(this);
+    Validations.of(this.policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.destinationRegion}:${stack.account}:key/*]`,
+      reason: `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
+    });
+    const fn = Validations.of(this.function);
+    fn.acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
+    });
+    const outsideVpc =
+      'the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region\'s endpoints without a NAT gateway, which would add an internet path to the database network';
+    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
+    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    const noDlq =
+      'CloudFormation invokes this custom-resource handler and waits for its answer; the handler answers FAILED on every error, so a failure rolls the stack back visibly and a dead-letter queue would hold nothing actionable';
+    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
+    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+  }
+}

@@ -1,0 +1,90 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../../config/environment-config';
+import { names } from '../../naming';
+import { dbInstanceArn, keyAliasArn } from './arns';
+import { AutomatedBackupReplication } from './backup-replication';
+import { DatabaseNetwork } from './network';
+import { ReferenceDatabase } from './reference-instance';
+
+export interface PrimaryDatabasesProps {
+  readonly config: EnvironmentConfig;
+  /** The primary region's customer-managed key. */
+  readonly key: kms.IKey;
+}
+
+/**
+ * RDS protection in the primary region: the database network, a reference instance per create-mode
+ * database, and automated-backup replication to the recovery region (recovery CMK) for every protected
+ * database, created and adopted.
+ */
+export class PrimaryDatabases extends Construct {
+  /** The VPC the reference instances live in (isolated subnets only). */
+  readonly network: DatabaseNetwork;
+  /** Reference instances by database name (create mode only). */
+  readonly references: Readonly<Record<string, ReferenceDatabase>>;
+  /** Source instance ARN of every protected database by name, created and adopted. */
+  readonly instanceArns: Readonly<Record<string, string>>;
+  /** RDS instance identifier of every protected database by name. */
+  readonly instanceIdentifiers: Readonly<Record<string, string>>;
+  readonly backupReplication: AutomatedBackupReplication;
+
+  constructor(scope: Construct, id: string, props: PrimaryDatabasesProps) {
+    super(scope, id);
+    const { config, key } = props;
+    const logRetention = config.databaseProtection.logRetentionDays as logs.RetentionDays;
+    const created = config.databases.filter((db) => db.mode === 'create');
+
+    this.network = new DatabaseNetwork(this, 'Network', {
+      cidr: config.databaseProtection.primaryVpcCidr,
+      key,
+      logRetention,
+      // Secrets Manager's rotation function runs in the isolated subnets.
+      interfaceEndpoints: created.length > 0 ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {},
+    });
+
+    const recoveryKeyArn = keyAliasArn(this, config.recoveryRegion, names.keyAlias(config, 'recovery'));
+    const references: Record<string, ReferenceDatabase> = {};
+    for (const db of created) {
+      references[db.name] = new ReferenceDatabase(this, `Reference-${db.name}`, {
+        instanceIdentifier: names.databaseInstance(config, db),
+        engineVersion: db.engineVersion,
+        instanceClass: db.instanceClass,
+        allocatedStorageGb: db.allocatedStorageGb,
+        multiAz: db.multiAz ?? config.production,
+        tier: db.tier,
+        network: this.network,
+        key,
+        recoveryRegion: config.recoveryRegion,
+        recoveryKeyArn,
+        secretName: names.databaseSecret(config, db),
+        logRetention,
+        preferredMaintenanceWindow: db.preferredMaintenanceWindow,
+        preferredBackupWindow: db.preferredBackupWindow,
+      });
+    }
+    this.references = references;
+
+    const identifiers: Record<string, string> = {};
+    const arns: Record<string, string> = {};
+    for (const db of config.databases) {
+      const reference = references[db.name];
+      identifiers[db.name] = reference ? reference.instanceIdentifier : db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
+      arns[db.name] = reference ? reference.instanceArn : dbInstanceArn(this, config.primaryRegion, identifiers[db.name] ?? '');
+    }
+    this.instanceIdentifiers = identifiers;
+    this.instanceArns = arns;
+
+    this.backupReplication = new AutomatedBackupReplication(this, 'BackupReplication', {
+      databases: config.databases.map((db) => ({ name: db.name, instanceArn: arns[db.name] ?? '', dependsOn: references[db.name]?.instance })),
+      destinationRegion: config.recoveryRegion,
+      destinationKeyAlias: names.keyAlias(config, 'recovery'),
+      retentionDays: config.retention.continuousDays,
+      key,
+      logRetention,
+      sourceKeys: created.length > 0 ? [key] : [],
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
+import { names } from '../../naming';
+import { dbInstanceArn } from './arns';
+import { DatabaseNetwork } from './network';
+import { CrossRegionReadReplica } from './read-replica';
+import { ReplicaLagAlarm } from './replica-lag-alarm';
+
+export interface StandbyDatabasesProps {
+  readonly config: EnvironmentConfig;
+  /** The recovery region's customer-managed key. */
+  readonly key: kms.IKey;
+  /** The recovery-region database network. */
+  readonly network: DatabaseNetwork;
+  /** Recovery-region alerts (replica lag). */
+  readonly alertsTopic: sns.ITopic;
+}
+
+/** The databases of tiers with `crossRegionReadReplica` (warm standby). */
+export function standbyDatabases(config: EnvironmentConfig): ProtectedDatabase[] {
+  return config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+}
+
+/**
+ * Warm standby in the recovery region: a cross-region read replica of every database whose tier asks for
+ * one, created or adopted, each with a replica-lag alarm at the tier's RPO. Lives in a stack deployed after
+ * the primary (the replica needs its source to exist).
+ */
+export class StandbyDatabases extends Construct {
+  /** Replicas by database name. */
+  readonly replicas: Readonly<Record<string, CrossRegionReadReplica>>;
+  readonly lagAlarms: Readonly<Record<string, ReplicaLagAlarm>>;
+
+  constructor(scope: Construct, id: string, props: StandbyDatabasesProps) {
+    super(scope, id);
+    const { config } = props;
+    const replicas: Record<string, CrossRegionReadReplica> = {};
+    const alarms: Record<string, ReplicaLagAlarm> = {};
+    for (const db of standbyDatabases(config)) {
+      const sourceIdentifier = db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
+      const instanceClass = db.replicaInstanceClass ?? (db.mode === 'create' ? db.instanceClass : undefined);
+      if (!instanceClass) throw new Error(`database "${db.name}" (adopted, tier ${db.tier}) needs replicaInstanceClass for its read replica`);
+      const replica = new CrossRegionReadReplica(this, `Replica-${db.name}`, {
+        replicaIdentifier: names.replicaInstance(config, db),
+        sourceInstanceArn: dbInstanceArn(this, config.primaryRegion, sourceIdentifier),
+        instanceClass,
+        multiAz: db.mode === 'create' ? (db.multiAz ?? config.production) : config.production,
+        key: props.key,
+        network: props.network,
+        logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+        engineMajorVersion: db.mode === 'create' ? db.engineVersion.split('.')[0] : undefined,
+        sourceDescription: `${sourceIdentifier} in ${config.primaryRegion} (tier ${db.tier})`,
+      });
+      replicas[db.name] = replica;
+      alarms[db.name] = new ReplicaLagAlarm(this, `LagAlarm-${db.name}`, {
+        replicaIdentifier: replica.replicaIdentifier,
+        rpoMinutes: db.tierPreset.rpoMinutes,
+        topic: props.alertsTopic,
+      });
+    }
+    this.replicas = replicas;
+    this.lagAlarms = alarms;
+  }
+}

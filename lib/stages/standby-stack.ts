@@ -1,0 +1,41 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../config/environment-config';
+import { DatabaseNetwork } from '../constructs/database/network';
+import { StandbyDatabases } from '../constructs/database/standby-databases';
+
+export interface StandbyStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  /** The recovery region's customer-managed key (from the recovery stack). */
+  readonly key: kms.IKey;
+  /** Recovery-region alerts (from the recovery stack). */
+  readonly alertsTopic: sns.ITopic;
+}
+
+/**
+ * The recovery region's databases: the recovery database network and the warm-standby read replicas of
+ * tier-1 databases. A stack of its own because a replica needs its source, so it deploys after the primary,
+ * while the recovery stack (vaults, keys) must deploy before it.
+ */
+export class StandbyStack extends Stack {
+  readonly config: EnvironmentConfig;
+  /** Isolated-subnet VPC for replicas, promoted replicas and point-in-time restores in the recovery region. */
+  readonly network: DatabaseNetwork;
+  /** Read replicas and their lag alarms, by database name (tiers with `crossRegionReadReplica`). */
+  readonly standbys: StandbyDatabases;
+
+  constructor(scope: Construct, id: string, props: StandbyStackProps) {
+    super(scope, id, props);
+    this.config = props.config;
+    const { config } = props;
+    this.network = new DatabaseNetwork(this, 'DatabaseNetwork', {
+      cidr: config.databaseProtection.recoveryVpcCidr,
+      key: props.key,
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+    });
+    this.standbys = new StandbyDatabases(this, 'Standbys', { config, key: props.key, network: this.network, alertsTopic: props.alertsTopic });
+  }
+}
