@@ -268,40 +268,54 @@ export const auditChainCheck: CheckDefinition = {
   },
 };
 
+const CLAIM_KINDS: ReadonlyArray<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected' }> = (['B1', 'B2', 'B3'] as const).flatMap((code) =>
+  (['paid', 'rejected'] as const).map((status) => ({ code, status })),
+);
+
 export const claimReversalsCheck: CheckDefinition = {
   name: 'claim-reversals',
   suite: 'pharmacy',
   description: 'each paid B1 claim has at most one B2 reversal, reversals point at a paid B1 of the same fill, totals match the manifest',
   applies,
+  // Totals per code and status ride on the shared claim pass (no extra scan).
+  passes: () => [
+    {
+      schema: 'pharmacy',
+      table: 'claim',
+      select: {
+        ...Object.fromEntries(
+          CLAIM_KINDS.flatMap(({ code, status }) => {
+            const where = `t.submitted_at <= $1 AND t.transaction_code = '${code}' AND t.status = '${status}'`;
+            return [
+              [`claims_${code}_${status}_count`, `count(*) FILTER (WHERE ${where})`],
+              [`claims_${code}_${status}_amount`, `coalesce(sum(t.amount) FILTER (WHERE ${where}), 0)::text`],
+            ];
+          }),
+        ),
+        claims_unlinked: `array_agg(t.claim_id) FILTER (WHERE t.transaction_code = 'B2' AND t.reverses_claim_id IS NULL)`,
+      },
+    },
+  ],
   async run(context) {
-    const [reversals, totals] = await Promise.all([
+    const [reversals, pass] = await Promise.all([
       context.query(`
         SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE reverses_claim_id IS NOT NULL AND transaction_code = 'B2'
                   GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
                (SELECT array_agg(r.claim_id) FROM pharmacy.claim r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
                  WHERE r.reverses_claim_id IS NOT NULL
                    AND (r.transaction_code <> 'B2' OR o.claim_id IS NULL OR o.transaction_code <> 'B1' OR o.status <> 'paid' OR o.fill_id <> r.fill_id)) AS bad_target`),
-      context.query<{ code: string; status: string; count: string; amount: string; unlinked: unknown }>(
-        `SELECT transaction_code AS code, status, count(*) FILTER (WHERE submitted_at <= $1) AS count,
-                coalesce(sum(amount) FILTER (WHERE submitted_at <= $1), 0)::text AS amount,
-                array_agg(claim_id) FILTER (WHERE transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked
-           FROM pharmacy.claim GROUP BY 1, 2`,
-        [context.cutoff],
-      ),
+      context.pass('pharmacy', 'claim'),
     ]);
     const r = reversals[0] ?? {};
     const expected = context.manifest.pharmacy?.claimTotals ?? [];
-    const actual = new Map(totals.map((t) => [`${t.code}/${t.status}`, t]));
     const totalMismatches: Record<string, { expected: { count: number; amount: string }; actual: { count: number; amount: string } }> = {};
-    const keys = new Set([...expected.map((e) => `${e.code}/${e.status}`), ...totals.filter((t) => num(t.count) > 0).map((t) => `${t.code}/${t.status}`)]);
-    for (const key of keys) {
-      const e = expected.find((x) => `${x.code}/${x.status}` === key);
-      const a = actual.get(key);
+    for (const { code, status } of CLAIM_KINDS) {
+      const e = expected.find((x) => x.code === code && x.status === status);
       const ec = { count: e?.count ?? 0, amount: Number(e?.amount ?? 0).toFixed(2) };
-      const ac = { count: num(a?.count), amount: Number(a?.amount ?? 0).toFixed(2) };
-      if (ec.count !== ac.count || ec.amount !== ac.amount) totalMismatches[key] = { expected: ec, actual: ac };
+      const ac = { count: num(pass[`claims_${code}_${status}_count`]), amount: Number(pass[`claims_${code}_${status}_amount`] ?? 0).toFixed(2) };
+      if (ec.count !== ac.count || ec.amount !== ac.amount) totalMismatches[`${code}/${status}`] = { expected: ec, actual: ac };
     }
-    const unlinked = totals.flatMap((t) => (Array.isArray(t.unlinked) ? (t.unlinked as unknown[]) : []));
+    const unlinked = Array.isArray(pass.claims_unlinked) ? (pass.claims_unlinked as unknown[]) : [];
     const offendingKeys = [...keysOf(r.multiple, 'claim:'), ...keysOf(r.bad_target, 'claim:'), ...keysOf(unlinked, 'claim:'), ...Object.keys(totalMismatches).map((k) => `claims ${k}`)];
     return {
       passed: len(r.multiple) === 0 && len(r.bad_target) === 0 && unlinked.length === 0 && Object.keys(totalMismatches).length === 0,
