@@ -17,11 +17,13 @@ export const RXDR_RULES: readonly RxdrRule[] = [
   copyOutsideSourceRegion,
   planRetentionMinimums,
   databasesSelectedWithCrossRegionCopy,
+  engineEndOfStandardSupport,
 ];
 
 // Imported at the end: each rule file imports the RxdrRule type from here.
 import { copyOutsideSourceRegion } from './copy-outside-source-region';
 import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
+import { engineEndOfStandardSupport } from './engine-end-of-support';
 import { planRetentionMinimums } from './plan-retention-minimums';
 import { prodVaultComplianceLock } from './prod-vault-compliance-lock';
 import { vaultCmkEncrypted } from './vault-cmk-encrypted';

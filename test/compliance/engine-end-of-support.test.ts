@@ -1,0 +1,31 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { buildApp } from '../../lib/app';
+import { postgresMajor, postgresSupport } from '../../lib/compliance/engine-support';
+import { environment } from '../helpers/config';
+import { complianceFindings } from '../helpers/compliance';
+
+describe('RDS PostgreSQL end of standard support', () => {
+  test('the table decides by major version and day (UTC)', () => {
+    expect(postgresSupport('13.18', '2026-02-28')).toEqual({ major: '13', endOfStandardSupport: '2026-02-28', pastEndOfSupport: false });
+    expect(postgresSupport('13', '2026-03-01')).toEqual({ major: '13', endOfStandardSupport: '2026-02-28', pastEndOfSupport: true });
+    expect(postgresSupport('17.6', '2026-11-28').pastEndOfSupport).toBe(false);
+    expect(postgresSupport('10', '2020-01-01').pastEndOfSupport).toBe(true);
+    expect(postgresSupport('18', '2026-11-28')).toEqual({ major: '18', endOfStandardSupport: undefined, pastEndOfSupport: false });
+    expect(postgresMajor('9.6.24')).toBe('9.6');
+  });
+
+  test('a configured engine version past end of standard support fails synth, naming the version and the date', () => {
+    const config = environment({ databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', engineVersion: '13' }] }, 'legacy');
+    const { app } = buildApp([config], { context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => app.synth()).toThrow(/Rxdr-EngineEndOfStandardSupport\[PostgreSQL-13-\(major-13\)-reached-end-of-standard-support-on-2026-02-28\]/);
+  });
+
+  test('only the instance past its end of support is reported (17.6 passes, 12.22 fails)', () => {
+    const stack = new Stack(new App(), 'Db', { env: { account: '111111111111', region: 'us-east-1' } });
+    new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', engineVersion: '17.6', dbInstanceClass: 'db.t4g.medium' });
+    new rds.CfnDBInstance(stack, 'Old', { engine: 'postgres', engineVersion: '12.22', dbInstanceClass: 'db.t4g.medium' });
+    const rules = complianceFindings(stack).filter((f) => f.pack === 'Rxdr').map((f) => `${f.rule} ${f.path}`);
+    expect(rules).toEqual([expect.stringMatching(/^Rxdr-EngineEndOfStandardSupport\[PostgreSQL.12\.22.\(major.12\).reached.end.of.standard.support.on.2025-02-28\] Db\/Old/)]);
+  });
+});
