@@ -3,12 +3,14 @@ import { registerDrill } from './drill';
 import { registerFailover } from './failover';
 import { registerPlan } from './plan';
 import { registerReport } from './report';
+import { registerRunbooks } from './runbooks';
 import { registerManifest } from './manifest';
 import { registerSeed } from './seed';
 import { registerValidate } from './validate';
 
 /**
  * Every `rxdr` command, in the order `rxdr --help` lists them. Each lives in its own file in this folder
- * and exports a `CommandRegistrar`.
+ * and exports a `CommandRegistrar`. `registerRunbooks` adds AWS subcommands to `drill` and `failover`, so it
+ * comes after them.
  */
-export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate];
+export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate, registerRunbooks];
