@@ -50,6 +50,7 @@ describe('cdk synth from the command line, offline and without credentials', () 
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_DISABLE_VERSION_CHECK: 'true',
+    CDK_VALIDATION: 'true',
   };
   const synth = (...args: string[]) => {
     const out = mkdtempSync(path.join(tmpdir(), 'rxdr-synth-'));
