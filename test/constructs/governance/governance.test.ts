@@ -169,3 +169,17 @@ describe('security alarms', () => {
     expect(patternOf('RecoveryPointDeletion')).toMatch(/backup\.amazonaws\.com.*\|\|.*rds\.amazonaws\.com/);
   });
 });
+
+describe('database audit and patching of the reference instance', () => {
+  test('pgaudit through the parameter group, logs exported, automatic minor upgrades in the configured window', () => {
+    const { primary } = synthStage(environment({ databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', preferredMaintenanceWindow: 'tue:07:00-tue:07:30' }] }, 'qa'));
+    primary.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Parameters: { 'rds.force_ssl': '1', shared_preload_libraries: Match.stringLikeRegexp('(^|,)pgaudit(,|$)'), 'pgaudit.log': 'ddl,role', 'pgaudit.role': 'rds_pgaudit', 'pgaudit.log_parameter': '0' },
+    });
+    primary.hasResourceProperties('AWS::RDS::DBInstance', {
+      AutoMinorVersionUpgrade: true,
+      PreferredMaintenanceWindow: 'tue:07:00-tue:07:30',
+      EnableCloudwatchLogsExports: Match.arrayWith(['postgresql']),
+    });
+  });
+});
