@@ -13,6 +13,8 @@ export interface CrossRegionReadReplicaProps {
   readonly replicaIdentifier: string;
   /** ARN of the source instance in the primary region (created or adopted). */
   readonly sourceInstanceArn: string;
+  /** Region of the source instance (the ARN usually holds a partition token, so it is not parsed from it). */
+  readonly sourceRegion: string;
   /** RDS instance class of the replica; a warm standby should match the source. */
   readonly instanceClass: string;
   readonly multiAz: boolean;
@@ -49,13 +51,12 @@ export class CrossRegionReadReplica extends Construct {
   constructor(scope: Construct, id: string, props: CrossRegionReadReplicaProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const sourceRegion = Token.isUnresolved(props.sourceInstanceArn) ? undefined : props.sourceInstanceArn.split(':')[3];
+    const { sourceRegion } = props;
     const problems: string[] = [];
-    if (sourceRegion === undefined && !Token.isUnresolved(props.sourceInstanceArn)) problems.push(`sourceInstanceArn must be an RDS instance ARN, got "${props.sourceInstanceArn}"`);
-    if (sourceRegion !== undefined && !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/.test(props.sourceInstanceArn)) {
+    if (!Token.isUnresolved(props.sourceInstanceArn) && !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/.test(props.sourceInstanceArn)) {
       problems.push(`sourceInstanceArn must be an RDS DB instance ARN (arn:<partition>:rds:<region>:<account>:db:<identifier>), got "${props.sourceInstanceArn}"`);
     }
-    if (sourceRegion !== undefined && !Token.isUnresolved(stack.region) && sourceRegion === stack.region) {
+    if (!Token.isUnresolved(stack.region) && sourceRegion === stack.region) {
       problems.push(`a cross-region replica must live in another region than its source, got ${sourceRegion} for both`);
     }
     if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceClass)) problems.push(`instanceClass must be an RDS instance class such as "db.m7g.large", got "${props.instanceClass}"`);

@@ -46,6 +46,7 @@ export class StandbyDatabases extends Construct {
       const replica = new CrossRegionReadReplica(this, `Replica-${db.name}`, {
         replicaIdentifier: names.replicaInstance(config, db),
         sourceInstanceArn: dbInstanceArn(this, config.primaryRegion, sourceIdentifier),
+        sourceRegion: config.primaryRegion,
         instanceClass,
         multiAz: db.mode === 'create' ? (db.multiAz ?? config.production) : config.production,
         key: props.key,
