@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * The scheduled rule's input (the construct writes it with `RuleTargetInput.fromObject`): what to check and
+ * where to publish. Validated before any AWS call; the IAM policy limits what a hand-made event could reach
+ * to the stack's own vault and metric namespace.
+ */
+export const freshnessEventSchema = z.strictObject({
+  /** rxdr environment name: the `Environment` dimension. */
+  environment: z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be an rxdr environment name'),
+  /** CloudWatch namespace of the age metric (the function may publish only there). */
+  namespace: z.string().regex(/^[A-Za-z0-9/_.#:-]{1,255}$/, 'must be a CloudWatch namespace').refine((ns) => !ns.startsWith('AWS/'), 'must not be an AWS/ namespace'),
+  metricName: z.string().min(1).max(255),
+  vaults: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be a backup vault name'),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'),
+      }),
+    )
+    .min(1, 'at least one vault'),
+  databases: z
+    .array(
+      z.strictObject({
+        /** The database's name in the config: the `Database` dimension. */
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an rxdr database name'),
+        /** The protected RDS instance; copies in other vaults keep the source ARN. */
+        resourceArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
+      }),
+    )
+    .min(1, 'at least one database'),
+});
+
+export type FreshnessEvent = z.infer<typeof freshnessEventSchema>;
+
+/** A malformed event: the message names the fields; no AWS API was called. */
+export class InvalidFreshnessEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidFreshnessEventError';
+  }
+}
+
+export function parseFreshnessEvent(event: unknown): FreshnessEvent {
+  const result = freshnessEventSchema.safeParse(event);
+  if (!result.success) {
+    const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidFreshnessEventError(`invalid freshness event: ${issues.join('; ')}`);
+  }
+  return result.data;
+}
