@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
 
 /** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function drillEntry(file: string): string {
@@ -30,16 +33,41 @@ export interface DrillFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Reserved concurrency (a drill never needs more than the Map's maxConcurrency at once). */
   readonly reservedConcurrency: number;
+  /**
+   * Dead-letter queue for asynchronous invocations (EventBridge, Scheduler).
+   * @default - none: the function is only invoked synchronously by the drill state machine, whose Catch
+   * handles every failure (acknowledged as such)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
+
+/** Why the drill functions outside the drill VPC may stay there (acknowledged for HIPAA/NIST LambdaInsideVPC). */
+export const CONTROL_PLANE_ONLY =
+  'calls AWS control-plane APIs only (RDS, AWS Backup, S3 evidence, SNS, Step Functions) and never connects to a database or reads patient data; the drill VPC has isolated subnets without a route out, and only the Validate function, which does connect to the restored copy, runs in it';
 
 /** A drill Lambda: esbuild bundle (AWS SDK v3 bundled: the runtime's copy may lack newer APIs), nodejs22.x, arm64, CMK-encrypted logs. */
 export class DrillFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
+  /** The execution role: every grant lands in its customer-managed policy. */
+  readonly role: ManagedPolicyRole;
 
   constructor(scope: Construct, id: string, props: DrillFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    // Its own log group only (instead of AWSLambdaBasicExecutionRole's logs:* on every group).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    if (props.vpc) {
+      const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess));
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${vpcAccess}]`,
+        reason: 'the AWS-maintained policy Lambda needs to attach its network interfaces in the drill subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
+      });
+    }
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
+      role: this.role,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       entry: props.entry,
       handler: props.handler,
       description: props.description,
@@ -54,5 +82,19 @@ export class DrillFunction extends Construct {
       bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
       ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } : {}),
     });
+    const fn = Validations.of(this.fn);
+    fn.acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
+    });
+    if (!props.vpc) {
+      fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
+      fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
+    }
+    if (!props.deadLetterQueue) {
+      const noDlq = 'invoked only synchronously by the drill state machine (a dead-letter queue applies to asynchronous invocations only); every failure returns to the state machine, whose Catch cleans up, records evidence and fails the run visibly';
+      fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
+      fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,16 +6,20 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DrillFunction, drillEntry } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
+import { ManagedPolicyRole } from './managed-policy-role';
+import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -96,7 +100,7 @@ export class RestoreDrill extends Construct {
     this.network = new DrillNetwork(this, 'Network', { cidr: props.networkCidr, key: props.key, logRetention: props.logRetention });
 
     // AWS Backup restores with this role: it may create drill-named instances only, in the drill network.
-    this.restoreRole = new iam.Role(this, 'BackupRestoreRole', {
+    this.restoreRole = new ManagedPolicyRole(this, 'BackupRestoreRole', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
       description: 'AWS Backup restores drill instances (rxdr-drill-*) into the drill network',
     });
@@ -144,7 +148,7 @@ export class RestoreDrill extends Construct {
     };
     this.grant(props, guard);
 
-    this.stateMachine = new DrillStateMachine(this, 'StateMachine', {
+    const drillStateMachine = new DrillStateMachine(this, 'StateMachine', {
       stateMachineName,
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.fn])),
       fleet: {
@@ -159,14 +163,20 @@ export class RestoreDrill extends Construct {
       timeout: props.timeout,
       key: props.key,
       logRetention: props.logRetention,
-    }).stateMachine;
+    });
+    this.stateMachine = drillStateMachine.stateMachine;
+    const smRole = Validations.of(drillStateMachine.role);
+    smRole.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions; the statements name these actions only' });
+    for (const fn of Object.values(this.functions)) {
+      smRole.acknowledge({ id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`, reason: 'Step Functions may invoke the drill function\'s versions and aliases (`:*`) besides its unqualified ARN; the function is named' });
+    }
 
     // Schedules: EventBridge Scheduler starts the state machine with a role that may do only that.
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+    const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
       description: 'EventBridge Scheduler starts rxdr restore drills',
     });
-    this.stateMachine.grantStartExecution(schedulerRole);
+    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartDrills', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
     for (const schedule of props.schedules) {
       new scheduler.CfnSchedule(this, `Schedule${pascal(schedule.name)}`, {
         description: `rxdr ${props.environmentName} restore drill (${schedule.tiers ? `tiers ${schedule.tiers.join(', ')}` : 'all databases'})`,
@@ -184,6 +194,16 @@ export class RestoreDrill extends Construct {
       });
     }
     props.key.grant(schedulerRole, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // Asynchronous invocations of the sweeper (Scheduler, EventBridge) that fail every retry land here.
+    const sweeperDlq = new sqs.Queue(this, 'SweeperDeadLetters', {
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(sweeperDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'this queue is itself the dead-letter queue of the orphan sweeper Lambda (asynchronous invocations that failed every retry); a dead-letter queue of a dead-letter queue would hold nothing',
+    });
 
     // Orphan sweeper: daily, and as soon as an execution ends without finishing its own cleanup.
     const maxAge = props.timeout.toSeconds() + 3600;
@@ -196,18 +216,19 @@ export class RestoreDrill extends Construct {
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
       environment: { ...settings, RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn, RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge) },
+      deadLetterQueue: sweeperDlq,
     });
-    const sweeperRole = this.sweeper.fn.role as iam.Role;
+    const sweeperRole = this.sweeper.role;
     sweeperRole.addToPrincipalPolicy(guard.describeInstances());
     sweeperRole.addToPrincipalPolicy(guard.deleteTagged());
     for (const statement of guard.denyUntagged()) sweeperRole.addToPrincipalPolicy(statement);
     sweeperRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'LastDrillRun', actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
-    props.alertsTopic.grantPublish(sweeperRole);
-    const sweepRole = new iam.Role(this, 'SweepScheduleRole', {
+    publish(sweeperRole, props);
+    const sweepRole = new ManagedPolicyRole(this, 'SweepScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
       description: 'EventBridge Scheduler runs the rxdr drill orphan sweeper',
     });
-    this.sweeper.fn.grantInvoke(sweepRole);
+    sweepRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunTheSweeper', actions: ['lambda:InvokeFunction'], resources: [this.sweeper.fn.functionArn] }));
     props.key.grant(sweepRole, 'kms:Decrypt', 'kms:GenerateDataKey');
     new scheduler.CfnSchedule(this, 'SweepSchedule', {
       description: `rxdr ${props.environmentName} drill orphan sweep`,
@@ -224,12 +245,13 @@ export class RestoreDrill extends Construct {
     });
 
     this.alarms = this.createAlarms(props);
+    this.acknowledgeWildcards(props);
   }
 
   private grant(props: RestoreDrillProps, guard: DrillPermissions): void {
     const f = this.functions;
     const add = (fn: DrillFunction, ...statements: iam.PolicyStatement[]) => {
-      for (const statement of statements) (fn.fn.role as iam.Role).addToPrincipalPolicy(statement);
+      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
     };
     const all = Object.values(f);
     for (const fn of all) add(fn, ...guard.denyUntagged());
@@ -259,14 +281,66 @@ export class RestoreDrill extends Construct {
       d.secretId.startsWith('arn:') ? d.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${d.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
     add(f.Validate, new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: [...new Set(secrets)] }));
-    props.evidenceBucket.grantRead(f.Validate.fn, 'manifests/*');
-    props.key.grant(f.Validate.fn, 'kms:Decrypt');
-    props.evidenceBucket.grantRead(f.Plan.fn);
-    props.evidenceBucket.grantPut(f.RecordEvidence.fn);
-    props.key.grant(f.RecordEvidence.fn, 'kms:GenerateDataKey', 'kms:Decrypt');
-    props.key.grant(f.Plan.fn, 'kms:Decrypt');
+    // Manifests: every version of manifests/<database>.json (the drill picks the newest taken before the recovery point).
+    const bucket = props.evidenceBucket;
+    add(
+      f.Validate,
+      new iam.PolicyStatement({ sid: 'ListManifestVersions', actions: ['s3:ListBucketVersions'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } } }),
+      new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)] }),
+    );
+    // Evidence of this environment: the previous drills' durations (Plan) and the new documents (RecordEvidence).
+    const evidencePrefix = `${props.environmentName}/`;
+    add(
+      f.Plan,
+      new iam.PolicyStatement({ sid: 'ListEvidence', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } } }),
+      new iam.PolicyStatement({ sid: 'ReadEvidence', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }),
+    );
+    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }));
+    for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
+    props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'ReportRestoreValidation', actions: ['backup:PutRestoreValidationResult'], resources: ['*'] }));
-    props.alertsTopic.grantPublish(f.Notify.fn);
+    publish(f.Notify.role, props);
+  }
+
+  /**
+   * The wildcard resources left after scoping, each acknowledged on the one role that needs it, with why.
+   * (No wildcard actions: every statement names its actions.)
+   */
+  private acknowledgeWildcards(props: RestoreDrillProps): void {
+    const stack = Stack.of(this);
+    const f = this.functions;
+    const region = stack.region;
+    const account = stack.account;
+    const rds = (resource: string, name: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${region}:${account}:${resource}:${name}]`;
+    const ack = (role: iam.IRole, id: string, reason: string) => Validations.of(role).acknowledge({ id, reason });
+    const noResourceLevel = (actions: string) => `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
+    const drillInstances = 'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the create statements also require the rxdr:drill request tag (an execution of this state machine), and delete/modify are denied on anything without it';
+    const anyDb = 'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
+    ack(this.restoreRole, rds('db', 'rxdr-drill-*'), drillInstances);
+    ack(this.restoreRole, rds('db', '*'), anyDb);
+    ack(this.restoreRole, rds('snapshot', '*'), 'AWS Backup restores from the recovery point\'s snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time');
+    for (const role of [this.restoreRole, f.StartRestore.role]) {
+      ack(role, rds('og', '*'), 'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point');
+      ack(role, rds('pg', '*'), 'RestoreDBInstance* authorizes the parameter group the source used (the reference instance\'s group or an adopter\'s), which the drill does not know at synth');
+    }
+    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, rds('db', 'rxdr-drill-*'), drillInstances);
+    for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, this.sweeper]) ack(fn.role, rds('db', '*'), anyDb);
+    for (const fn of [f.PickSource, f.StartRestore]) {
+      ack(fn.role, rds('auto-backup', '*'), 'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs');
+      ack(fn.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:${account}:recovery-point:*]`, 'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource');
+    }
+    const describeJob = noResourceLevel('backup:DescribeRestoreJob');
+    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', describeJob);
+    ack(f.RecordEvidence.role, 'AwsSolutions-IAM5[Resource::*]', noResourceLevel('backup:PutRestoreValidationResult'));
+    const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
+    ack(f.Validate.role, `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(props.evidenceBucket)}.Arn>/${MANIFEST_PREFIX}*]`, manifests);
+    const evidence = `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new object per drill (Object Lock: never overwritten); access is limited to this environment's prefix`;
+    for (const fn of [f.Plan, f.RecordEvidence]) ack(fn.role, `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(props.evidenceBucket)}.Arn>/${props.environmentName}/*]`, evidence);
+  }
+
+  private logicalIdOf(bucket: s3.IBucket): string {
+    const cfn = bucket.node.defaultChild;
+    return cfn ? Stack.of(this).getLogicalId(cfn as s3.CfnBucket) : bucket.node.id;
   }
 
   private createAlarms(props: RestoreDrillProps) {
@@ -308,6 +382,12 @@ export class RestoreDrill extends Construct {
     for (const alarm of [drillFailed, missedSchedule, ...rto, ...rpo]) alarm.addAlarmAction(topic);
     return { drillFailed, missedSchedule, rto, rpo };
   }
+}
+
+/** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
+function publish(role: iam.IRole, props: RestoreDrillProps): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }));
+  props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
 
 function validateProps(props: RestoreDrillProps): void {

@@ -4,7 +4,7 @@ import { databaseSpec, drillStack } from './drill-stack';
 describe('RestoreDrill template', () => {
   const { stack } = drillStack({ schedules: [{ name: 'critical', expression: 'rate(7 days)', tiers: ['critical'] }, { name: 'monthly', expression: 'cron(0 6 1 * ? *)' }] });
   const template = Template.fromStack(stack);
-  const policies = () => Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
+  const policies = () => [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))].flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
 
   test('one Standard state machine with a timeout, logging, tracing and a CMK', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -41,7 +41,7 @@ describe('RestoreDrill template', () => {
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['rxdr:drill'] },
     });
     expect(JSON.stringify((create[0]!.Condition as { StringLike: unknown }).StringLike)).toContain(':execution:rxdr-test-drill:*');
-    const restoreRole = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('rds:RestoreDBInstanceFromDBSnapshot'));
+    const restoreRole = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes('rds:RestoreDBInstanceFromDBSnapshot'));
     expect(restoreRole).toHaveLength(1);
     expect(JSON.stringify(restoreRole[0])).toContain(':db:rxdr-drill-*');
     expect(JSON.stringify(restoreRole[0])).not.toMatch(/:db:\*"[^}]*RestoreDBInstanceFromDBSnapshot/);

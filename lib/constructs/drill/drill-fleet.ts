@@ -1,0 +1,94 @@
+import { Duration } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { IConstruct } from 'constructs';
+import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
+import { names } from '../../naming';
+import { dbInstanceArn } from '../database/arns';
+import packageJson from '../../../package.json';
+import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
+
+/** The stateful resources of the recovery stack a drill uses. */
+export interface DrillResources {
+  readonly key: kms.IKey;
+  readonly vault: backup.IBackupVault;
+  readonly evidenceBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+}
+
+const TIER_NUMBERS: Readonly<Record<string, 1 | 2 | 3>> = { 'warm-standby': 1, 'pilot-light': 2, 'backup-restore': 3 };
+
+/**
+ * RDS identifier of a protected database's instance in the primary region: the reference instance's
+ * `names.databaseInstance` for created databases (as `PrimaryDatabases` names it), the configured
+ * `instanceIdentifier` for adopted ones.
+ */
+export function sourceInstanceIdentifier(config: EnvironmentConfig, db: ProtectedDatabase): string {
+  return db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
+}
+
+/**
+ * The credentials secret the drill's validator reads in the recovery region. Created databases: the
+ * reference instance's secret `names.databaseSecret`, replicated under the same name (`ReferenceDatabase`).
+ * Adopted databases: `credentialsSecretArn` with its region swapped for the recovery region (a replica secret
+ * keeps the name and suffix of its primary); without one, the same conventional name, which the adopter
+ * replicates there (docs/runbooks/restore-drill.md).
+ */
+export function drillSecretId(config: EnvironmentConfig, db: ProtectedDatabase): string {
+  if (db.mode === 'adopt' && db.credentialsSecretArn) {
+    const parts = db.credentialsSecretArn.split(':');
+    parts[3] = config.recoveryRegion;
+    return parts.join(':');
+  }
+  return names.databaseSecret(config, db);
+}
+
+/** Every configured database as the drill sees it (tier targets, source kind from `drill.source`/`tierSources`). */
+export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillDatabaseSpec[] {
+  return config.databases.map((db) => ({
+    name: db.name,
+    tierName: db.tier,
+    tier: TIER_NUMBERS[db.tierPreset.drPattern] ?? 3,
+    targets: { rtoSeconds: db.tierPreset.rtoMinutes * 60, rpoSeconds: db.tierPreset.rpoMinutes * 60 },
+    source: config.drill.tierSources[db.tier] ?? config.drill.source,
+    sourceArn: dbInstanceArn(scope, config.primaryRegion, sourceInstanceIdentifier(config, db)),
+    secretId: drillSecretId(config, db),
+    databaseName: 'postgres',
+  }));
+}
+
+/**
+ * One schedule per tier named in `drill.tierSchedules` (if it has databases), and one at `drill.schedule` for
+ * the remaining tiers (for every database when no tier has its own).
+ */
+export function drillSchedules(config: EnvironmentConfig): RestoreDrillProps['schedules'] {
+  const tiersInUse = [...new Set(config.databases.map((db) => db.tier))];
+  const own = tiersInUse.filter((tier) => config.drill.tierSchedules[tier] !== undefined);
+  const rest = tiersInUse.filter((tier) => !own.includes(tier));
+  const schedules: { name: string; expression: string; tiers?: string[] }[] = own.map((tier) => ({ name: tier, expression: config.drill.tierSchedules[tier] ?? config.drill.schedule, tiers: [tier] }));
+  if (rest.length > 0) schedules.push({ name: 'default', expression: config.drill.schedule, ...(own.length > 0 ? { tiers: rest } : {}) });
+  return schedules;
+}
+
+/** `RestoreDrill` props for an environment: the fleet, schedules, network and limits from its config. */
+export function restoreDrillProps(scope: IConstruct, config: EnvironmentConfig, resources: DrillResources): RestoreDrillProps {
+  return {
+    ...resources,
+    environmentName: config.name,
+    toolVersion: packageJson.version,
+    databases: drillFleet(scope, config),
+    schedules: drillSchedules(config),
+    timezone: config.drill.timezone,
+    maxConcurrency: config.drill.maxConcurrency,
+    instanceClass: config.drill.instanceClass,
+    timeout: Duration.minutes(config.drill.timeoutMinutes),
+    restoreTimeout: Duration.minutes(config.drill.restoreTimeoutMinutes),
+    networkCidr: config.drill.vpcCidr,
+    maxDaysBetweenDrills: config.drill.maxDaysBetweenDrills,
+    stateMachineName: names.drillStateMachine(config),
+    logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+  };
+}
