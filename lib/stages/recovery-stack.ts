@@ -7,12 +7,11 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertsTopic } from '../constructs/alerts-topic';
-import { restoreDrillProps } from '../constructs/drill/drill-fleet';
-import { RestoreDrill } from '../constructs/drill/restore-drill';
 import { retentionBoundsDays } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EvidenceBucket } from '../constructs/evidence-bucket';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { Governance } from '../constructs/governance/governance';
 import { names } from '../naming';
 
@@ -35,8 +34,6 @@ export class RecoveryStack extends Stack {
   readonly evidenceBucket: s3.Bucket;
   /** Audit trail, security alarms and the Operator/Approver/Auditor/BreakGlass roles. */
   readonly governance: Governance;
-  /** Scheduled restore drills (state machine `names.drillStateMachine`, schedules, orphan sweeper, alarms). */
-  readonly drill: RestoreDrill;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -60,7 +57,7 @@ export class RecoveryStack extends Stack {
     }).bucket;
     // Audit trail (or the organization-trail choice), security alarms and the four operator roles (issue 8).
     this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
-    this.drill = new RestoreDrill(this, 'Drill', restoreDrillProps(this, config, { key: this.key, vault: this.vault, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic }));
+    new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.recoveryVault(config), vaultRole: 'copy', topic: this.alertsTopic, key: this.key });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
     }

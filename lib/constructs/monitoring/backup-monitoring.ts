@@ -1,0 +1,70 @@
+import { Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
+import { names } from '../../naming';
+import { DatabaseBackupSelection } from '../backup-selection';
+import { RxdrBackupVault } from '../backup-vault';
+import { BackupJobAlerts } from './backup-job-alerts';
+import { FreshnessAlarms, RECOVERY_POINT_AGE_METRIC, VaultRole } from './freshness-alarms';
+import { RecoveryPointFreshness } from './freshness-function';
+
+export interface BackupMonitoringProps {
+  readonly config: EnvironmentConfig;
+  /** This region's rxdr vault (the freshness check is created after it). */
+  readonly vault: backup.IBackupVault;
+  /** The vault's deterministic name (`names.primaryVault` / `names.recoveryVault`): the `Vault` dimension. */
+  readonly vaultName: string;
+  /** "source" for the primary vault, "copy" for the recovery vault (copies arrive later: see the thresholds). */
+  readonly vaultRole: VaultRole;
+  /** This region's encrypted alerts topic. */
+  readonly topic: sns.ITopic;
+  /** This region's customer-managed key (function logs and environment). */
+  readonly key: kms.IKey;
+}
+
+/**
+ * Backup monitoring for one region: job alerts (EventBridge → alerts topic), the scheduled freshness check of
+ * this region's vault, and the age alarms. Each region watches its own vault, so losing the primary region
+ * does not blind the recovery region (the vault a failover restores from), and no call crosses regions.
+ */
+export class BackupMonitoring extends Construct {
+  readonly jobAlerts: BackupJobAlerts;
+  readonly freshness: RecoveryPointFreshness;
+  readonly alarms: FreshnessAlarms;
+
+  constructor(scope: Construct, id: string, props: BackupMonitoringProps) {
+    super(scope, id);
+    const { config } = props;
+    const region = Stack.of(this).region;
+
+    this.jobAlerts = new BackupJobAlerts(this, 'JobAlerts', { environmentName: config.name, topic: props.topic });
+    this.freshness = new RecoveryPointFreshness(this, 'Freshness', {
+      check: {
+        environment: config.name,
+        namespace: RECOVERY_POINT_AGE_METRIC.namespace,
+        metricName: RECOVERY_POINT_AGE_METRIC.metricName,
+        vaults: [{ name: props.vaultName, region }],
+        databases: config.databases.map((db) => ({ name: db.name, resourceArn: protectedDatabaseArn(this, config, db) })),
+      },
+      vaultArns: [RxdrBackupVault.arnInRegion(this, props.vaultName, region)],
+      key: props.key,
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+    });
+    this.freshness.node.addDependency(props.vault);
+    this.alarms = new FreshnessAlarms(this, 'Alarms', { config, vaultName: props.vaultName, vaultRole: props.vaultRole, topic: props.topic });
+  }
+}
+
+/**
+ * The RDS instance a protected database is backed up from, in the primary region: reference instances by
+ * the identifier rxdr gives them (`names.databaseInstance`), adopted ones by their `instanceIdentifier`.
+ * Copies in the recovery vault keep this source ARN, so the same ARN finds them there.
+ */
+export function protectedDatabaseArn(scope: Construct, config: EnvironmentConfig, db: ProtectedDatabase): string {
+  const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
+  return DatabaseBackupSelection.instanceArn(scope, config.primaryRegion, identifier);
+}
