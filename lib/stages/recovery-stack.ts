@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertsTopic } from '../constructs/alerts-topic';
+import { restoreDrillProps } from '../constructs/drill/drill-fleet';
+import { RestoreDrill } from '../constructs/drill/restore-drill';
 import { retentionBoundsDays } from '../constructs/backup-plans';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EvidenceBucket } from '../constructs/evidence-bucket';
@@ -34,6 +36,8 @@ export class RecoveryStack extends Stack {
   readonly evidenceBucket: s3.Bucket;
   /** Audit trail, security alarms and the Operator/Approver/Auditor/BreakGlass roles. */
   readonly governance: Governance;
+  /** Scheduled restore drills (state machine `names.drillStateMachine`, schedules, orphan sweeper, alarms). */
+  readonly drill: RestoreDrill;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps) {
     super(scope, id, props);
@@ -58,6 +62,7 @@ export class RecoveryStack extends Stack {
     // Audit trail (or the organization-trail choice), security alarms and the four operator roles (issue 8).
     this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
     new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.recoveryVault(config), vaultRole: 'copy', topic: this.alertsTopic, key: this.key });
+    this.drill = new RestoreDrill(this, 'Drill', restoreDrillProps(this, config, { key: this.key, vault: this.vault, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic }));
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
     }
