@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { DatabaseNetwork } from '../constructs/database/network';
 import { StandbyDatabases } from '../constructs/database/standby-databases';
+import { ManifestJob, replicaManifestTargets } from '../constructs/validation/manifest-job';
+import { names } from '../naming';
 
 export interface StandbyStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -26,6 +28,8 @@ export class StandbyStack extends Stack {
   readonly network: DatabaseNetwork;
   /** Read replicas and their lag alarms, by database name (tiers with `crossRegionReadReplica`). */
   readonly standbys: StandbyDatabases;
+  /** The scheduled manifest job reading the replicas (issue 4), when there are any. */
+  readonly manifestJob?: ManifestJob;
 
   constructor(scope: Construct, id: string, props: StandbyStackProps) {
     super(scope, id, props);
@@ -37,5 +41,18 @@ export class StandbyStack extends Stack {
       logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
     this.standbys = new StandbyDatabases(this, 'Standbys', { config, key: props.key, network: this.network, alertsTopic: props.alertsTopic });
+    const manifestTargets = replicaManifestTargets(config, this.standbys.replicas);
+    if (manifestTargets.length > 0) {
+      this.manifestJob = new ManifestJob(this, 'ManifestJob', {
+        vpc: this.network.vpc,
+        targets: manifestTargets,
+        evidenceBucketName: names.evidenceBucket(config),
+        key: props.key,
+        alertsTopic: props.alertsTopic,
+        schedule: config.drill.manifestSchedule,
+        statementTimeout: Duration.seconds(config.drill.manifestStatementTimeoutSeconds),
+        logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      });
+    }
   }
 }

@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../../config/environment-config';
+import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
+import { POSTGRES_PORT } from '../database/reference-instance';
+import { CrossRegionReadReplica } from '../database/read-replica';
+import { drillSecretId } from '../drill/drill-fleet';
+import { ManagedPolicyRole } from '../drill/managed-policy-role';
+
+/** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
+export function manifestHandlerEntry(): string {
+  for (const up of ['../../..', '../../../..']) {
+    for (const ext of ['ts', 'js']) {
+      const candidate = path.resolve(__dirname, up, 'lambda', 'validation', `manifest-handler.${ext}`);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  throw new Error(`Lambda entry lambda/validation/manifest-handler.ts not found from ${__dirname}`);
+}
+
+/** One database the job describes. */
+export interface ManifestTarget {
+  /** The database's name in rxdr config: the manifest goes to `manifestKey(name)`. */
+  readonly name: string;
+  /** RDS-format credentials secret in this region (name or ARN); its host is overridden by `host`. */
+  readonly secretId: string;
+  /** The endpoint to read (the read replica's address). */
+  readonly host: string;
+  /** The instance's security group: PostgreSQL is opened to the job's security group only. */
+  readonly securityGroup: ec2.ISecurityGroup;
+}
+
+export interface ManifestJobProps {
+  /** The VPC the targets live in (isolated subnets); the job adds the endpoints it needs. */
+  readonly vpc: ec2.IVpc;
+  readonly targets: readonly ManifestTarget[];
+  /** The evidence bucket (this region), by name. */
+  readonly evidenceBucketName: string;
+  /** The evidence bucket's and the replicated secrets' CMK; also encrypts the job's logs, environment and DLQ. */
+  readonly key: kms.IKey;
+  readonly alertsTopic: sns.ITopic;
+  /** EventBridge Scheduler expression (UTC). */
+  readonly schedule: string;
+  readonly statementTimeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The scheduled manifest job (issue 4, item 2): `lambda/validation/manifest-handler.ts` run per database on a
+ * schedule, writing `manifests/<name>.json` (see `lambda/shared/manifest-key.ts`) to the evidence bucket, where
+ * the drill's Validate function reads it (every version is kept: the drill takes the newest one older than its
+ * recovery point).
+ *
+ * **Placement: the recovery region, next to the warm-standby read replicas, reading the replica.** The evidence
+ * bucket, the replicated credentials secret and the replica are all in the recovery region, so the job needs
+ * no cross-region network path (the database VPCs have isolated subnets only, and a gateway endpoint cannot
+ * reach another region's bucket), no cross-region reference, and puts no read load on the primary. The price:
+ * rows younger than the replica lag may be missing at the cut-off (the handler takes now − 60 s; the lag
+ * alarm fires at the tier RPO), and a long scan on a hot standby can be cancelled by a recovery conflict —
+ * both show up as a failed job (alarm), never as a false pass. Databases without a replica have no copy in
+ * this region: their manifests come from `rxdr manifest` (docs/runbooks/restore-drill.md).
+ *
+ * The function runs in the replicas' isolated subnets with a security group that reaches PostgreSQL on the
+ * targets and HTTPS to the Secrets Manager and S3 endpoints only; TLS verifies the server against the
+ * Amazon CA bundle of the Lambda runtime.
+ */
+export class ManifestJob extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly schedules: scheduler.CfnSchedule[] = [];
+  readonly failedAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ManifestJobProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (props.targets.length === 0) problems.push('targets: at least one database, got none');
+    const names = props.targets.map((t) => t.name);
+    const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
+    if (duplicates.length > 0) problems.push(`targets: duplicate names ${[...new Set(duplicates)].join(', ')}`);
+    const timeoutSeconds = props.statementTimeout.toSeconds();
+    if (timeoutSeconds < 1 || timeoutSeconds > 900) problems.push(`statementTimeout must be 1-900 s (the Lambda timeout), got ${timeoutSeconds} s`);
+    if (problems.length > 0) throw new Error(`Invalid ManifestJob ${this.node.path}: ${problems.join('; ')}`);
+
+    const stack = Stack.of(this);
+    const bucket = s3.Bucket.fromBucketName(this, 'Evidence', props.evidenceBucketName);
+    const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'rxdr manifest job: PostgreSQL to the replicas, HTTPS to the endpoints', allowAllOutbound: false });
+    for (const target of props.targets) {
+      target.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `rxdr manifest job reads ${target.name}`);
+      this.securityGroup.addEgressRule(target.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${target.name}`);
+    }
+    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', { vpc: props.vpc, description: 'rxdr manifest job endpoints: HTTPS from the job', allowAllOutbound: false });
+    endpointSg.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'manifest job to Secrets Manager');
+    this.securityGroup.addEgressRule(endpointSg, ec2.Port.tcp(443), 'to Secrets Manager');
+    new ec2.InterfaceVpcEndpoint(this, 'SecretsManager', { vpc: props.vpc, service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, subnets: isolated, securityGroups: [endpointSg], open: false, privateDnsEnabled: true });
+    new ec2.GatewayVpcEndpoint(this, 'S3', { vpc: props.vpc, service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
+    // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the subnets have no
+    // route to anything else, so HTTPS can reach nothing but the endpoints.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint (no other route exists)');
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'rxdr manifest job: read replica credentials, write manifests' });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const secretArns = [...new Set(props.targets.map((t) => (t.secretId.startsWith('arn:') ? t.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${t.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))))];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SecretAndEvidenceKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn] }));
+    const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess));
+
+    const deadLetters = new sqs.Queue(this, 'DeadLetters', { encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: manifestHandlerEntry(),
+      handler: 'handler',
+      description: 'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      role,
+      logGroup,
+      environmentEncryption: props.key,
+      // One job per database at a time is plenty; a schedule never needs more.
+      reservedConcurrentExecutions: props.targets.length + 1,
+      deadLetterQueue: deadLetters,
+      vpc: props.vpc,
+      vpcSubnets: isolated,
+      securityGroups: [this.securityGroup],
+      // The Lambda runtime's Amazon CA bundle includes the RDS CAs (verified TLS, `verifiedTls()`).
+      environment: { EVIDENCE_BUCKET: props.evidenceBucketName, RDS_CA_BUNDLE: '/var/runtime/ca-cert.pem', POWERTOOLS_SERVICE_NAME: 'rxdr-manifest', NODE_OPTIONS: '--enable-source-maps' },
+      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
+    });
+
+    const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      description: 'EventBridge Scheduler runs the rxdr manifest job',
+    });
+    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunTheManifestJob', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }));
+    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ScheduleKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn] }));
+    for (const target of props.targets) {
+      this.schedules.push(
+        new scheduler.CfnSchedule(this, `Schedule-${target.name}`, {
+          description: `rxdr manifest of ${target.name} (read replica) to the evidence bucket`,
+          scheduleExpression: props.schedule,
+          flexibleTimeWindow: { mode: 'OFF' },
+          state: 'ENABLED',
+          kmsKeyArn: props.key.keyArn,
+          target: {
+            arn: this.function.functionArn,
+            roleArn: schedulerRole.roleArn,
+            input: stack.toJsonString({ name: target.name, database: { secretArn: target.secretId, host: target.host, port: POSTGRES_PORT }, statementTimeoutMs: timeoutSeconds * 1000 }),
+            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+          },
+        }),
+      );
+    }
+
+    this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
+      alarmDescription: 'rxdr manifest job failed: the next drill of the database validates against an older manifest or none (docs/runbooks/restore-drill.md)',
+      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
+
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${vpcAccess}]`,
+      reason: 'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.evidenceBucketName}/${MANIFEST_PREFIX}*]`,
+      reason: `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`,
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
+    });
+    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)' });
+  }
+}
+
+/**
+ * The manifest targets of an environment: every database with a warm-standby read replica, read through the
+ * replica with the credentials secret the drill uses (`drillSecretId`).
+ */
+export function replicaManifestTargets(config: EnvironmentConfig, replicas: Readonly<Record<string, CrossRegionReadReplica>>): ManifestTarget[] {
+  return config.databases.flatMap((db) => {
+    const replica = replicas[db.name];
+    return replica ? [{ name: db.name, secretId: drillSecretId(config, db), host: replica.replica.attrEndpointAddress, securityGroup: replica.securityGroup }] : [];
+  });
+}
