@@ -99,12 +99,14 @@ export class FakeAws {
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
+  /** Every RestoreDBInstanceToPointInTime request that created an instance. */
+  readonly pointInTimeRequests: Record<string, unknown>[] = [];
   private readonly faults: { command: string; kind: Fault; remaining: number }[] = [];
   readonly mocks;
 
   constructor(
     readonly clockFor: (db: string) => VirtualClock,
-    readonly options: { restoreSeconds: number; deletionSeconds: number; neverAvailable?: boolean } = { restoreSeconds: 2700, deletionSeconds: 600 },
+    readonly options: { restoreSeconds: number; deletionSeconds: number; neverAvailable?: boolean; pointInTime?: readonly string[] } = { restoreSeconds: 2700, deletionSeconds: 600 },
   ) {
     this.mocks = {
       rds: mockClient(RDSClient),
@@ -179,9 +181,22 @@ export class FakeAws {
       }
       return {};
     });
-    on(rds!, DescribeDBInstanceAutomatedBackupsCommand, 'DescribeDBInstanceAutomatedBackups', () => ({ DBInstanceAutomatedBackups: [] }));
-    on(rds!, RestoreDBInstanceToPointInTimeCommand, 'RestoreDBInstanceToPointInTime', () => {
-      throw new Error('test: not used');
+    // Replicated automated backups of the databases named in `pointInTime` (source ARN as `databaseSpec` builds it).
+    on(rds!, DescribeDBInstanceAutomatedBackupsCommand, 'DescribeDBInstanceAutomatedBackups', () => ({
+      DBInstanceAutomatedBackups: (this.options.pointInTime ?? []).map((db) => ({
+        DBInstanceArn: `arn:aws:rds:us-east-1:111111111111:db:pharmacy-${db}`,
+        DBInstanceAutomatedBackupsArn: `arn:aws:rds:us-west-2:111111111111:auto-backup:ab-${db}`,
+        Status: 'replicating',
+        RestoreWindow: { EarliestTime: new Date('2026-10-01T00:00:00Z'), LatestTime: new Date('2026-11-01T05:55:00Z') },
+      })),
+    }));
+    on(rds!, RestoreDBInstanceToPointInTimeCommand, 'RestoreDBInstanceToPointInTime', (input: { TargetDBInstanceIdentifier: string; Tags?: { Key: string; Value: string }[] } & Record<string, unknown>) => {
+      const id = input.TargetDBInstanceIdentifier;
+      if (this.instances.has(id)) throw awsError('DBInstanceAlreadyExistsFault', 400, `DB instance ${id} already exists`);
+      this.pointInTimeRequests.push(input);
+      this.create(id, dbOf(id), [...(input.Tags ?? [])], undefined, input);
+      this.record('RestoreDBInstanceToPointInTime', id);
+      return { DBInstance: { DBInstanceIdentifier: id } };
     });
     on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify({ username: 'drill', password: 's3cret' }) }));
     on(s3!, PutObjectCommand, 'PutObject', (input: { Body: string }) => {

@@ -30,11 +30,11 @@ export class DrillWorld {
   validationSeconds: number;
   validatorResult: { passed: boolean; rpo?: number } = { passed: true, rpo: 120 };
 
-  constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number } }) {
+  constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number }; pointInTime?: readonly string[] }) {
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
     this.history = options.history;
-    this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable });
+    this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable, pointInTime: options.pointInTime });
   }
 
   private readonly history?: { restoreSeconds?: number; deletionSeconds?: number };

@@ -1,0 +1,28 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { DrillFunction, drillEntry } from '../../../lib/constructs/drill/drill-function';
+
+/** The one test that really bundles (slow): the Validate function, the drill's largest (validation engine, pg, AWS SDK v3). */
+describe('drill Lambda bundling (esbuild, no Docker)', () => {
+  const outdir = path.join(tmpdir(), `rxdr-drill-bundle-${process.pid}`);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test('the Validate handler bundles into one minified file with the AWS SDK and the shared manifest key inside', () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-west-2' } });
+    new DrillFunction(stack, 'Validate', { entry: drillEntry('validate-handler.ts'), handler: 'handler', description: 'rxdr drill: bundling test', key: new kms.Key(stack, 'Key'), reservedConcurrency: 1 });
+    const assembly = app.synth();
+    const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.') && existsSync(path.join(assembly.directory, d, 'index.js')));
+    expect(assets).toHaveLength(1);
+    const code = readFileSync(path.join(assembly.directory, assets[0]!, 'index.js'), 'utf8');
+    expect(code.length).toBeGreaterThan(200_000);
+    expect(code).toContain('manifests/'); // lambda/shared/manifest-key.ts
+    expect(code).toContain('ListObjectVersions'); // AWS SDK v3 bundled, not taken from the runtime
+    expect(code).toContain('RXDR_EVIDENCE_BUCKET');
+    // Handler code never pulls in the CDK (STYLE.md dependency directions); booleans keep a failure readable.
+    expect(/require\("aws-cdk-lib/.test(code)).toBe(false);
+  });
+});
