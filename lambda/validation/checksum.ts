@@ -23,6 +23,10 @@ export function tupleHash(...expressions: string[]): string {
   return `hashint8extended(hash_record_extended((${expressions.join(', ')}), 0), 0)`;
 }
 
+/** The EPCS aggregate: per prescription, a hash of (id, signed-payload SHA-256). */
+export const EPCS_HASH = tupleHash('t.prescription_id', 't.epcs_payload_sha256');
+export const EPCS_WHERE = 't.epcs_signed_payload IS NOT NULL OR t.epcs_payload_sha256 IS NOT NULL';
+
 /** The FROM item of a table, aliased `t`. */
 export function tableRef(schema: string, table: string): string {
   return `${ident(schema)}.${ident(table)} t`;

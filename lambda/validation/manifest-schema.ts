@@ -45,6 +45,12 @@ export const pharmacyManifestSchema = z.object({
       entries: z.array(z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal })),
     }),
   }),
+  /**
+   * Per pharmacy check: whether its invariant held on the source over the rows at or before the cut-off
+   * (in the form the validator's incremental proof needs, e.g. old children resolve to old parents), with
+   * the violation counts. Absent in older manifests: the validator then checks every row on the copy.
+   */
+  invariants: z.record(z.string(), z.object({ holds: z.boolean(), measured: z.record(z.string(), z.number()) })).optional(),
 });
 
 export const manifestSchema = z.object({

@@ -1,5 +1,6 @@
-import type { Client } from 'pg';
-import { bucketGeometry, BucketRow, bucketSql, tupleHash } from './checksum';
+import type { Client, ClientConfig } from 'pg';
+import { InvariantFact, PHARMACY_INVARIANT_FACTS } from './checks/pharmacy';
+import { bucketGeometry, BucketRow, bucketSql, EPCS_HASH, EPCS_WHERE } from './checksum';
 import { connect, DatabaseTarget, ident } from './db';
 import type { Manifest, PharmacyManifest, TableManifest } from './manifest-schema';
 import { runPool } from './pool';
@@ -70,13 +71,25 @@ function numberOrNull(value: string | null | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** The EPCS aggregate: per prescription, a hash of (id, signed-payload SHA-256). */
-export const EPCS_HASH = tupleHash('t.prescription_id', 't.epcs_payload_sha256');
-export const EPCS_WHERE = 't.epcs_signed_payload IS NOT NULL OR t.epcs_payload_sha256 IS NOT NULL';
+export { EPCS_HASH, EPCS_WHERE } from './checksum';
+
+/**
+ * Verify on the source, over the rows at or before the cut-off, each invariant in the form the validator's
+ * incremental proof needs (`PHARMACY_INVARIANT_FACTS`), concurrently over `concurrency` connections.
+ */
+async function verifyInvariants(target: DatabaseTarget, cutoff: Date, concurrency: number, extra: Partial<ClientConfig>): Promise<Record<string, InvariantFact>> {
+  const entries = Object.entries(PHARMACY_INVARIANT_FACTS);
+  const facts = await runPool(
+    entries.map(([, fact]) => (client: Client) => fact(async (sql, params) => (await client.query(sql, params)).rows, cutoff)),
+    { target, concurrency, extra },
+  );
+  return Object.fromEntries(entries.map(([name], i) => [name, facts[i] ?? { holds: false, measured: {} }]));
+}
 
 async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyManifest> {
   const head = await client.query<{ seq: string; hash: string }>(
-    `SELECT seq::text, encode(hash, 'hex') AS hash FROM pharmacy.audit_event WHERE occurred_at <= $1 ORDER BY seq DESC LIMIT 1`,
+    // ORDER BY the bigint column, not the text output column of the same name (which sorts "99" after "606").
+    `SELECT t.seq::text AS seq, encode(t.hash, 'hex') AS hash FROM pharmacy.audit_event t WHERE t.occurred_at <= $1 ORDER BY t.seq DESC LIMIT 1`,
     [cutoff],
   );
   const claims = await client.query<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected'; count: string; amount: string }>(
@@ -137,6 +150,9 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
     } finally {
       await client.end();
     }
+    const invariants = await verifyInvariants(options.url, cutoff, options.concurrency ?? 2, extra);
+    for (const [name, fact] of Object.entries(invariants)) if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });
+    pharmacy = { ...pharmacy, invariants };
   }
   return {
     format: 'rxdr.validation-manifest',

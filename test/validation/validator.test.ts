@@ -307,3 +307,147 @@ describe('check selection and limits', () => {
     await expect(validateDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', manifest })).rejects.toThrow(/cannot connect to 127\.0\.0\.1:1\/nowhere/);
   });
 });
+
+/**
+ * The incremental proof: the manifest job verified each invariant over the source's rows at or before the
+ * cut-off; on a copy whose old rows match the manifest, each pharmacy check verifies only the rows after
+ * the cut-off. These corruptions touch only rows after the cut-off, so counts and checksums still pass:
+ * each pharmacy check must catch its corruption on its own, in incremental mode.
+ */
+describe('incremental proof (old rows proven by the manifest, rows after the cut-off checked on the copy)', () => {
+  const PHARMACY = ['foreign-keys', 'fill-numbering', 'rx-uniqueness', 'cs-ledger', 'audit-chain', 'claim-reversals', 'epcs-signatures'];
+  const caught = (report: ValidationReport, name: string) => {
+    expect(failing(report)).toEqual([name]);
+    expect(check(report, name).measured.mode).toBe('incremental');
+    return check(report, name);
+  };
+
+  test('the manifest records that every invariant held on the source, and a clean copy is proven incrementally', async () => {
+    for (const name of PHARMACY) expect(manifest.pharmacy?.invariants?.[name]).toMatchObject({ holds: true });
+    const report = await validate(await copyWith(''));
+    expect(failing(report)).toEqual([]);
+    for (const name of PHARMACY) expect(check(report, name).measured.mode).toBe('incremental');
+  });
+
+  test('a corruption of old rows sends the check to the full path, which names the offender', async () => {
+    const report = await validate(await copyWith('UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = 1234'));
+    expect(check(report, 'foreign-keys').measured).toMatchObject({ mode: 'mixed', orphans: { 'claim.fill_id -> fill': 1 } });
+    expect(check(report, 'rx-uniqueness').measured.mode).toBe('incremental');
+  });
+
+  test('a manifest without source verification (older format), or where an invariant did not hold, is checked in full', async () => {
+    const copy = await copyWith('');
+    const { invariants, ...pharmacy } = manifest.pharmacy ?? ({} as NonNullable<Manifest['pharmacy']>);
+    const older = await validate(copy, { manifest: { ...manifest, pharmacy } });
+    expect(failing(older)).toEqual([]);
+    for (const name of PHARMACY) expect(check(older, name).measured.mode).toBe('full');
+    const violated = await validate(copy, {
+      manifest: { ...manifest, pharmacy: { ...pharmacy, invariants: { ...invariants, 'fill-numbering': { holds: false, measured: { gaps: 1 } } } } },
+    });
+    expect(check(violated, 'fill-numbering').measured.mode).toBe('full');
+  });
+
+  test('orphan foreign key in a new claim', async () => {
+    const { claim_id } = await queryOne<{ claim_id: string }>(db(), 'SELECT max(claim_id) AS claim_id FROM pharmacy.claim');
+    const c = caught(await validate(await copyWith(`UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = ${claim_id}`)), 'foreign-keys');
+    expect(c.offendingKeys).toEqual([`claim:claim_id=${claim_id}`]);
+  });
+
+  test('gap in the fill numbers of a new fill, and a new refillable Schedule II prescription', async () => {
+    const { fill_id, prescription_id } = await queryOne<{ fill_id: string; prescription_id: string }>(
+      db(),
+      'SELECT fill_id, prescription_id FROM pharmacy.fill WHERE filled_at > $1 AND fill_number > 0 ORDER BY fill_id LIMIT 1',
+      [CUTOFF],
+    );
+    const gap = caught(await validate(await copyWith(`UPDATE pharmacy.fill SET fill_number = fill_number + 5 WHERE fill_id = ${fill_id}`)), 'fill-numbering');
+    expect(gap.offendingKeys).toEqual([`prescription:${prescription_id}`]);
+    const { cii } = await queryOne<{ cii: string }>(
+      db(),
+      'SELECT max(prescription_id) AS cii FROM pharmacy.prescription JOIN pharmacy.product USING (product_id) WHERE dea_schedule = 2 AND pharmacy.prescription.created_at > $1',
+      [CUTOFF],
+    );
+    const refill = caught(await validate(await copyWith(`UPDATE pharmacy.prescription SET refills_authorized = 3 WHERE prescription_id = ${cii}`)), 'fill-numbering');
+    expect(refill.measured).toMatchObject({ scheduleIIRefills: 1 });
+  });
+
+  test('a new prescription reusing an old Rx number of its pharmacy', async () => {
+    const { id } = await queryOne<{ id: string }>(db(), 'SELECT max(prescription_id) AS id FROM pharmacy.prescription');
+    const c = caught(
+      await validate(
+        await copyWith(`ALTER TABLE pharmacy.prescription DROP CONSTRAINT prescription_rx_number_key;
+          UPDATE pharmacy.prescription p SET rx_number = (SELECT min(rx_number) FROM pharmacy.prescription o WHERE o.pharmacy_id = p.pharmacy_id) WHERE prescription_id = ${id}`),
+      ),
+      'rx-uniqueness',
+    );
+    expect(c.offendingKeys).toContain(`prescription:${id}`);
+  });
+
+  test('ledger imbalance in a new entry, and a new inventory transaction without an entry', async () => {
+    const { entry_id } = await queryOne<{ entry_id: string }>(db(), 'SELECT max(entry_id) AS entry_id FROM pharmacy.cs_ledger');
+    const imbalance = caught(await validate(await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`)), 'cs-ledger');
+    expect(imbalance.offendingKeys).toContain(`cs_ledger:entry_id=${entry_id}`);
+    const unledgered = caught(
+      await validate(
+        await copyWith(`INSERT INTO pharmacy.inventory_transaction SELECT txn_id + 1000000, pharmacy_id, product_id, 'loss', -1, NULL, occurred_at
+                          FROM pharmacy.inventory_transaction WHERE txn_id = (SELECT max(txn_id) FROM pharmacy.inventory_transaction)`),
+      ),
+      'cs-ledger',
+    );
+    expect(unledgered.measured).toMatchObject({ transactionsWithoutEntry: 1 });
+  });
+
+  test('altered, re-hashed and deleted new audit events', async () => {
+    const { seq } = await queryOne<{ seq: string }>(db(), 'SELECT max(seq) - 3 AS seq FROM pharmacy.audit_event');
+    expect(Number(seq)).toBeGreaterThan(manifest.pharmacy?.auditHead.seq ?? Infinity);
+    const altered = caught(await validate(await copyWith(`UPDATE pharmacy.audit_event SET actor = 'rph:0' WHERE seq = ${seq}`)), 'audit-chain');
+    expect(altered.offendingKeys).toEqual([`audit_event:seq=${seq}`]);
+    const rehashed = caught(
+      await validate(
+        await copyWith(`UPDATE pharmacy.audit_event t SET actor = 'rph:0',
+            hash = sha256(t.prev_hash || int8send(t.seq) || timestamptz_send(t.occurred_at) || convert_to('rph:0|' || t.action || '|' || t.entity, 'UTF8') || int8send(t.entity_id))
+          WHERE seq = ${seq}`),
+      ),
+      'audit-chain',
+    );
+    expect(rehashed.measured).toMatchObject({ hashMismatches: 0, linksVerify: false });
+    expect(rehashed.offendingKeys).toEqual([`audit_event:seq=${Number(seq) + 1}`]);
+    const deleted = caught(await validate(await copyWith(`DELETE FROM pharmacy.audit_event WHERE seq = ${seq}`)), 'audit-chain');
+    expect(deleted.measured).toMatchObject({ sequenceWithoutGaps: false });
+    // The first new event must link to the manifest head.
+    const head = manifest.pharmacy?.auditHead.seq ?? 0;
+    const relinked = caught(await validate(await copyWith(`UPDATE pharmacy.audit_event SET prev_hash = sha256('x'::bytea) WHERE seq = ${head + 1}`)), 'audit-chain');
+    expect(relinked.offendingKeys).toContain(`audit_event:seq=${head + 1}`);
+  });
+
+  test('a new second reversal of an old paid claim', async () => {
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      "SELECT reverses_claim_id AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' AND submitted_at <= $1 ORDER BY 1 LIMIT 1",
+      [CUTOFF],
+    );
+    const c = caught(
+      await validate(
+        await copyWith(`INSERT INTO pharmacy.claim SELECT (SELECT max(claim_id) + 1 FROM pharmacy.claim), fill_id, 'B2', 'paid', amount, claim_id, '${new Date(END.getTime() - 60_000).toISOString()}'
+                          FROM pharmacy.claim WHERE claim_id = ${claim_id}`),
+      ),
+      'claim-reversals',
+    );
+    expect(c.measured).toMatchObject({ multiplyReversed: 1 });
+    expect(c.offendingKeys).toContain(`claim:${claim_id}`);
+  });
+
+  test('altered payload of a new EPCS prescription', async () => {
+    const { id } = await queryOne<{ id: string }>(db(), 'SELECT max(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL AND created_at > $1', [CUTOFF]);
+    const c = caught(await validate(await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`)), 'epcs-signatures');
+    expect(c.offendingKeys).toEqual([`prescription:${id}`]);
+  });
+
+  test('a new row that reuses an old key cannot stand in for the old one: the check falls back to the full path', async () => {
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.claim DROP CONSTRAINT claim_pkey CASCADE;
+        INSERT INTO pharmacy.claim SELECT claim_id, fill_id, transaction_code, 'rejected', amount, reverses_claim_id, '${new Date(END.getTime() - 60_000).toISOString()}'
+          FROM pharmacy.claim WHERE claim_id = (SELECT min(reverses_claim_id) FROM pharmacy.claim)`),
+    );
+    expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', reversalsWithBadTarget: 1 });
+  });
+});

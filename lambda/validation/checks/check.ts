@@ -57,3 +57,82 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
     .slice(0, limit)
     .map((k) => `${prefix}${k}`);
 }
+
+/**
+ * The aggregates every table pass computes for the generic checks and for the manifest gate of the
+ * pharmacy checks (identical SQL, so the shared pass computes them once): the count and checksum of the
+ * rows at or before the cut-off (`$1`), and the keys of every other row ("new" rows: after the cut-off,
+ * or with no cut-off value at all), which the pharmacy checks verify one by one.
+ */
+export function tableAggregates(t: { keyColumn: string; cutoffColumn: string }): Record<string, string> {
+  const cut = `t."${t.cutoffColumn.replace(/"/g, '""')}"`;
+  const key = `t."${t.keyColumn.replace(/"/g, '""')}"`;
+  return {
+    rows: `count(*) FILTER (WHERE ${cut} <= $1)`,
+    checksum: `coalesce(sum(hashint8extended(hash_record_extended(t, 0), 0)) FILTER (WHERE ${cut} <= $1), 0)::text`,
+    new_keys: `array_agg(${key}) FILTER (WHERE (${cut} <= $1) IS NOT TRUE)`,
+  };
+}
+
+/**
+ * Whether a table's rows at or before the cut-off are those the manifest describes (same count and
+ * checksum: the same multiset of whole rows) and its other ("new") rows have keys that are present,
+ * and unique in the whole table (so a new row cannot stand in for an old parent, target or ledger).
+ */
+export interface TableGate {
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly oldRows: number;
+  /** Keys of the rows after the cut-off (decimal strings). */
+  readonly newKeys: string[];
+}
+
+const gateMemo = new WeakMap<CheckContext, Map<string, Promise<TableGate>>>();
+
+export function tableGate(context: CheckContext, schema: string, table: string): Promise<TableGate> {
+  let memo = gateMemo.get(context);
+  if (!memo) gateMemo.set(context, (memo = new Map()));
+  const label = `${schema}.${table}`;
+  let gate = memo.get(label);
+  if (!gate) {
+    gate = computeGate(context, schema, table);
+    gate.catch(() => undefined);
+    memo.set(label, gate);
+  }
+  return gate;
+}
+
+async function computeGate(context: CheckContext, schema: string, table: string): Promise<TableGate> {
+  const pass = await context.pass(schema, table);
+  const t = context.table(schema, table);
+  const raw = Array.isArray(pass.new_keys) ? (pass.new_keys as unknown[]) : [];
+  const newKeys = raw.filter((k) => k !== null && k !== undefined).map(String);
+  const oldRows = num(pass.rows);
+  if (!t) return { ok: false, reason: 'table not in the manifest', oldRows, newKeys };
+  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return { ok: false, reason: 'rows before the cut-off differ from the manifest', oldRows, newKeys };
+  if (newKeys.length !== raw.length) return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
+  if (newKeys.length > 0) {
+    const key = `"${t.keyColumn.replace(/"/g, '""')}"`;
+    const dup = await context.query(
+      `SELECT 1 AS dup FROM "${schema}"."${table}" WHERE ${key} = ANY($1::bigint[]) GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
+      [newKeys],
+    );
+    if (dup.length > 0) return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };
+  }
+  return { ok: true, oldRows, newKeys };
+}
+
+/** All the gates of `tables` pass and the manifest recorded that `check`'s invariant held on the source. */
+export async function manifestProves(context: CheckContext, check: string, tables: string[]): Promise<{ ok: boolean; reason?: string; gates: Map<string, TableGate> }> {
+  const gates = new Map<string, TableGate>();
+  for (const [table, gate] of await Promise.all(tables.map(async (t) => [t, await tableGate(context, 'pharmacy', t)] as const))) gates.set(table, gate);
+  const fact = context.manifest.pharmacy?.invariants?.[check];
+  if (!fact) return { ok: false, reason: 'the manifest records no source verification of this invariant', gates };
+  if (!fact.holds) return { ok: false, reason: 'the invariant did not hold on the source at the cut-off', gates };
+  for (const [table, gate] of gates) if (!gate.ok) return { ok: false, reason: `pharmacy.${table}: ${gate.reason ?? 'differs'}`, gates };
+  return { ok: true, gates };
+}
+
+export function newKeysOf(gates: Map<string, TableGate>, table: string): string[] {
+  return gates.get(table)?.newKeys ?? [];
+}
