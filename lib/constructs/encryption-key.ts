@@ -133,7 +133,7 @@ export class EncryptionKey extends Construct {
       ],
     });
 
-    this.key = new kms.Key(this, 'Key', {
+    this.key = new ExplicitActionsKey(this, 'Key', {
       description: props.description,
       enableKeyRotation: true,
       alias: props.alias,
@@ -141,5 +141,25 @@ export class EncryptionKey extends Construct {
       pendingWindow: Duration.days(pendingWindowDays),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+  }
+}
+
+/**
+ * KMS action families that CDK's grant helpers write as wildcards (`Secret` with a CMK grants
+ * `kms:ReEncrypt*` and `kms:GenerateDataKey*` to Secrets Manager; log delivery gets `kms:Decrypt*`), spelled out so no key policy ever
+ * carries a wildcard action.
+ */
+const KMS_ACTION_FAMILIES: Readonly<Record<string, readonly string[]>> = {
+  'kms:Decrypt*': ['kms:Decrypt'],
+  'kms:ReEncrypt*': ['kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+  'kms:GenerateDataKey*': ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'],
+};
+
+/** A key whose resource policy rewrites wildcard action families into the explicit actions they cover. */
+class ExplicitActionsKey extends kms.Key {
+  addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    const actions = statement.actions.flatMap((action) => KMS_ACTION_FAMILIES[action] ?? [action]);
+    const explicit = actions.length === statement.actions.length && actions.every((a, i) => a === statement.actions[i]) ? statement : statement.copy({ actions });
+    return super.addToResourcePolicy(explicit, allowNoOp);
   }
 }

@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
 
 function newStack(): Stack {
@@ -19,6 +20,20 @@ describe('EncryptionKey', () => {
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as { Properties: { KeyPolicy: { Statement: { Action: string | string[] }[] } } };
     const actions = key.Properties.KeyPolicy.Statement.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  test('grants that CDK writes with wildcard action families land in the key policy as explicit actions', () => {
+    // GIVEN a secret encrypted with the key (CDK grants Secrets Manager kms:ReEncrypt* and kms:GenerateDataKey*)
+    const stack = newStack();
+    const { key } = new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-test-primary', description: 'test key' });
+    // WHEN
+    new secretsmanager.Secret(stack, 'Secret', { encryptionKey: key });
+    // THEN
+    const template = Template.fromStack(stack);
+    const policy = (Object.values(template.findResources('AWS::KMS::Key'))[0] as { Properties: { KeyPolicy: { Statement: { Action: string | string[]; Condition?: unknown }[] } } }).Properties.KeyPolicy;
+    const viaSecretsManager = policy.Statement.find((s) => JSON.stringify(s.Condition ?? {}).includes('secretsmanager'));
+    expect(viaSecretsManager?.Action).toEqual(expect.arrayContaining(['kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext']));
+    expect(policy.Statement.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
   });
 
   test('SNS publishers, CloudWatch Logs and the Backup Audit Manager role may use the key, scoped to the account', () => {
