@@ -10,6 +10,8 @@ import { retentionBoundsDays, TierBackupPlans } from '../constructs/backup-plans
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { PrimaryDatabases } from '../constructs/database/primary-databases';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { regionalSecurityAlarms } from '../constructs/governance/governance';
+import { SecurityAlarms } from '../constructs/governance/security-alarms';
 import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { names } from '../naming';
 
@@ -34,6 +36,13 @@ export class PrimaryStack extends Stack {
   readonly audit: BackupAudit;
   /** RDS protection: database network, reference instances, automated-backup replication to the recovery region. */
   readonly databases: PrimaryDatabases;
+  /**
+   * Security alarms of this region, with an organization trail only (issue 8): EventBridge rules see their
+   * own region's events, so the recovery stack's cannot catch a primary-vault deletion attempt. rxdr's own
+   * trail is multi-region and its metric filters in the recovery region already see this region's events:
+   * then there is nothing here (see `regionalSecurityAlarms`).
+   */
+  readonly securityAlarms?: SecurityAlarms;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -54,6 +63,7 @@ export class PrimaryStack extends Stack {
     this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
     this.audit = new BackupAudit(this, 'BackupAudit', { config, frameworkName: names.auditFramework(config), reportPlanName: names.reportPlan(config), evidenceBucketName: names.evidenceBucket(config) });
     this.databases = new PrimaryDatabases(this, 'Databases', { config, key: this.key });
+    this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
     new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.primaryVault(config), vaultRole: 'source', topic: this.alertsTopic, key: this.key });
   }
 }

@@ -8,6 +8,7 @@ import { names } from '../../naming';
 import { AuditTrail } from './audit-trail';
 import { OperatorRoles } from './operator-roles';
 import { SecurityAlarms } from './security-alarms';
+import { ANY_REGION_DETECTIONS } from './security-detections';
 
 export interface GovernanceProps {
   readonly config: EnvironmentConfig;
@@ -21,6 +22,11 @@ export interface GovernanceProps {
  * The recovery region's share of the contingency plan (issue 8): the audit trail (or the recorded reliance
  * on an organization trail), the security alarms, and the four operator roles. Records the trail choice
  * in the template metadata (`rxdr:auditTrail`) and as an output.
+ *
+ * Audit trail and regions: the trail rxdr creates is multi-region and delivers every region's events to
+ * one CloudWatch Logs group here, so its metric filters already see the primary region and the primary
+ * stack needs nothing. An organization trail delivers elsewhere; the alarms then are EventBridge rules,
+ * which see only their own region's events, so the primary stack adds its own (`PrimaryStack`).
  */
 export class Governance extends Construct {
   readonly roles: OperatorRoles;
@@ -68,6 +74,23 @@ export class Governance extends Construct {
       new CfnOutput(this, `${kind}RoleArn`, { description: `rxdr ${config.name} ${kind} role`, value: role.roleArn });
     }
   }
+}
+
+/**
+ * The security alarms a region other than the recovery region needs, if any (the primary stack's share).
+ *
+ * - Trail mode "create": none. The trail is multi-region and delivers every region's events to one log
+ *   group in the recovery region; its metric filters there already match calls made in the primary region.
+ *   A second set here would only page twice.
+ * - Trail mode "organization": EventBridge rules, because an EventBridge rule sees only the events of its
+ *   own region. Without these, deleting a primary-vault recovery point, changing its policy or lock, or
+ *   disabling the primary key would go unnoticed. The drill and failover detections stay in the recovery
+ *   region, where those state machines live (`ANY_REGION_DETECTIONS`). Break-glass assumptions through the
+ *   global STS endpoint are recorded in us-east-1 only: caught here when us-east-1 is one of the two regions.
+ */
+export function regionalSecurityAlarms(scope: Construct, config: EnvironmentConfig, topic: sns.ITopic): SecurityAlarms | undefined {
+  if (config.auditTrail.mode !== 'organization') return undefined;
+  return new SecurityAlarms(scope, 'SecurityAlarms', { topic, targets: securityTargets(Stack.of(scope), config), detections: ANY_REGION_DETECTIONS });
 }
 
 /** The ARNs the security detections compare against, for an environment (any region's stack). */

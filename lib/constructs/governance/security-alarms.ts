@@ -2,14 +2,16 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ApiCallMatch, SECURITY_DETECTIONS, SecurityDetection } from './security-detections';
 
 export interface SecurityAlarmsProps {
-  /** Where alarms go (the environment's alert topic). */
+  /**
+   * Where alarms go (the environment's alert topic). It must let `events.amazonaws.com` publish and use its
+   * key for this account, as `AlertsTopic` on an `EncryptionKey` does: the rules add no grants of their own.
+   */
   readonly topic: sns.ITopic;
   /** ARNs the detections compare against. */
   readonly targets: {
@@ -27,6 +29,11 @@ export interface SecurityAlarmsProps {
   readonly trailLogGroup?: logs.ILogGroup;
   /** @default "rxdr/Security" */
   readonly metricNamespace?: string;
+  /**
+   * The detections to raise.
+   * @default SECURITY_DETECTIONS (all of them)
+   */
+  readonly detections?: readonly SecurityDetection[];
 }
 
 /**
@@ -43,7 +50,7 @@ export class SecurityAlarms extends Construct {
   constructor(scope: Construct, id: string, props: SecurityAlarmsProps) {
     super(scope, id);
     const namespace = props.metricNamespace ?? 'rxdr/Security';
-    for (const detection of SECURITY_DETECTIONS) {
+    for (const detection of props.detections ?? SECURITY_DETECTIONS) {
       if (props.trailLogGroup) {
         new logs.MetricFilter(this, `${detection.id}Filter`, {
           logGroup: props.trailLogGroup,
@@ -68,7 +75,7 @@ export class SecurityAlarms extends Construct {
             new events.Rule(this, `${detection.id}Rule${index}`, {
               description: `rxdr security alarm: ${detection.title}`,
               eventPattern: eventPattern(detection, call, props.targets),
-              targets: [new targets.SnsTopic(props.topic)],
+              targets: [new AlertTopicTarget(props.topic)],
             }),
         );
       }
@@ -115,4 +122,17 @@ function eventPattern(detection: SecurityDetection, call: ApiCallMatch, t: Targe
       break;
   }
   return { source: [`aws.${call.eventSource.replace('.amazonaws.com', '')}`], detailType: ['AWS API Call via CloudTrail'], detail };
+}
+
+/**
+ * EventBridge → the alert topic, with no grants of its own. `targets.SnsTopic` would add a key-policy
+ * statement granting `events.amazonaws.com` the wildcard action `kms:GenerateDataKey*`; `AlertsTopic` and
+ * `EncryptionKey` already let EventBridge publish and use the key for this account, with explicit actions.
+ */
+class AlertTopicTarget implements events.IRuleTarget {
+  constructor(private readonly topic: sns.ITopic) {}
+
+  bind(): events.RuleTargetConfig {
+    return { arn: this.topic.topicArn };
+  }
 }

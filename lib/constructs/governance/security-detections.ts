@@ -82,3 +82,12 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
     target: 'failoverStateMachines',
   },
 ];
+
+/**
+ * The detections that can fire outside the recovery region: everything except the drill and failover
+ * state machines, which exist only in the recovery region, so their `StartExecution` calls are recorded
+ * there and nowhere else. An EventBridge rule for them in another region could never match.
+ */
+export const ANY_REGION_DETECTIONS: readonly SecurityDetection[] = SECURITY_DETECTIONS.filter(
+  (detection) => detection.target !== 'drillStateMachine' && detection.target !== 'failoverStateMachines',
+);

@@ -1,9 +1,36 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SECURITY_DETECTIONS } from '../../../lib/constructs/governance/security-detections';
+import { AlertsTopic } from '../../../lib/constructs/alerts-topic';
+import { EncryptionKey } from '../../../lib/constructs/encryption-key';
+import { securityTargets } from '../../../lib/constructs/governance/governance';
+import { SecurityAlarms } from '../../../lib/constructs/governance/security-alarms';
+import { ANY_REGION_DETECTIONS, SECURITY_DETECTIONS } from '../../../lib/constructs/governance/security-detections';
 import { environment, shippedEnvironment } from '../../helpers/config';
-import { synthStage } from '../../helpers/synth';
+import { complianceFindings } from '../../helpers/compliance';
+import { SynthesizedStage, synthStage } from '../../helpers/synth';
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+/** Synthesize on first use and share within this file: each stage costs seconds, tests only read it. */
+function once(build: () => SynthesizedStage): () => SynthesizedStage {
+  let stage: SynthesizedStage | undefined;
+  return () => (stage ??= build());
+}
+const ORG_TRAIL_ARN = 'arn:aws:cloudtrail:us-east-1:999999999999:trail/org-trail';
+/** prod as shipped: rxdr's own trail, complete contingency config. */
+const prodStage = once(() => synthStage(shippedEnvironment('prod')));
+/** An organization trail, a reference instance with its own maintenance window, no contingency config. */
+const qaStage = once(() =>
+  synthStage(
+    environment(
+      {
+        auditTrail: { mode: 'organization', organizationTrailArn: ORG_TRAIL_ARN },
+        databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', preferredMaintenanceWindow: 'tue:07:00-tue:07:30' }],
+      },
+      'qa',
+    ),
+  ),
+);
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown>; Principal?: unknown };
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 function policyOf(template: Template, kind: string): Statement[] {
@@ -20,7 +47,8 @@ function roleOf(template: Template, kind: string): { AssumeRolePolicyDocument: {
 }
 
 describe('operator roles (prod)', () => {
-  const { recovery } = synthStage(shippedEnvironment('prod'));
+  let recovery: Template;
+  beforeAll(() => ({ recovery } = prodStage()));
 
   test('four roles, each with its own customer-managed policy, no wildcard actions anywhere', () => {
     for (const kind of ['Operator', 'Approver', 'Auditor', 'BreakGlass']) {
@@ -94,7 +122,7 @@ describe('operator roles (prod)', () => {
 
 describe('audit trail', () => {
   test('rxdr creates a multi-region trail with log-file validation, its own CMK, an Object Lock bucket and explicit log retention', () => {
-    const { recovery } = synthStage(shippedEnvironment('prod'));
+    const { recovery } = prodStage();
     recovery.hasResourceProperties('AWS::CloudTrail::Trail', {
       IsMultiRegionTrail: true,
       IncludeGlobalServiceEvents: true,
@@ -116,8 +144,8 @@ describe('audit trail', () => {
   });
 
   test('relying on an organization trail creates no trail and records the choice in metadata and an output', () => {
-    const arn = 'arn:aws:cloudtrail:us-east-1:999999999999:trail/org-trail';
-    const { recovery } = synthStage(environment({ auditTrail: { mode: 'organization', organizationTrailArn: arn } }, 'qa'));
+    const arn = ORG_TRAIL_ARN;
+    const { recovery } = qaStage();
     recovery.resourceCountIs('AWS::CloudTrail::Trail', 0);
     expect(recovery.toJSON().Metadata?.['rxdr:auditTrail']).toEqual({ mode: 'organization', organizationTrailArn: arn });
     recovery.hasOutput('*', { Value: `organization:${arn}` });
@@ -133,10 +161,10 @@ describe('audit trail', () => {
 });
 
 describe('security alarms', () => {
-  const { recovery } = synthStage(shippedEnvironment('dev'));
-  const filters = recovery.findResources('AWS::Logs::MetricFilter');
+  let recovery: Template;
+  beforeAll(() => ({ recovery } = prodStage()));
   const patternOf = (metricName: string): string => {
-    const entry = Object.values(filters).find((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]?.MetricName === metricName);
+    const entry = Object.values(recovery.findResources('AWS::Logs::MetricFilter')).find((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]?.MetricName === metricName);
     if (!entry) throw new Error(`no metric filter for ${metricName}`);
     const pattern = (entry as { Properties: { FilterPattern: unknown } }).Properties.FilterPattern;
     if (typeof pattern === 'string') return pattern;
@@ -163,16 +191,16 @@ describe('security alarms', () => {
   });
 
   test('the filters target this environment: break-glass role, drill not started by its schedule, failover and failback', () => {
-    expect(patternOf('BreakGlassAssumed')).toMatch(/\$\.requestParameters\.roleArn = "arn:<token>:iam::111111111111:role\/rxdr-dev-break-glass"/);
-    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(/stateMachine:rxdr-dev-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:<token>:iam::111111111111:role\/rxdr-dev-drill-scheduler"/);
-    expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-dev-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:<token>:states:us-west-2:111111111111:stateMachine:rxdr-dev-failback"/);
+    expect(patternOf('BreakGlassAssumed')).toMatch(/\$\.requestParameters\.roleArn = "arn:<token>:iam::333333333333:role\/rxdr-prod-break-glass"/);
+    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(/stateMachine:rxdr-prod-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:<token>:iam::333333333333:role\/rxdr-prod-drill-scheduler"/);
+    expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:<token>:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/);
     expect(patternOf('RecoveryPointDeletion')).toMatch(/backup\.amazonaws\.com.*\|\|.*rds\.amazonaws\.com/);
   });
 });
 
 describe('database audit and patching of the reference instance', () => {
   test('pgaudit through the parameter group, logs exported, automatic minor upgrades in the configured window', () => {
-    const { primary } = synthStage(environment({ databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', preferredMaintenanceWindow: 'tue:07:00-tue:07:30' }] }, 'qa'));
+    const { primary } = qaStage();
     primary.hasResourceProperties('AWS::RDS::DBParameterGroup', {
       Parameters: { 'rds.force_ssl': '1', shared_preload_libraries: Match.stringLikeRegexp('(^|,)pgaudit(,|$)'), 'pgaudit.log': 'ddl,role', 'pgaudit.role': 'rds_pgaudit', 'pgaudit.log_parameter': '0' },
     });
@@ -181,5 +209,59 @@ describe('database audit and patching of the reference instance', () => {
       PreferredMaintenanceWindow: 'tue:07:00-tue:07:30',
       EnableCloudwatchLogsExports: Match.arrayWith(['postgresql']),
     });
+  });
+});
+
+describe('security alarms in the primary region', () => {
+  const securityRules = (template: Template) => template.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('^rxdr security alarm: ') } });
+
+  test('with an organization trail the primary stack adds EventBridge rules for every detection that can happen there', () => {
+    const { primary } = qaStage();
+    const rules = Object.values(securityRules(primary)) as { Properties: { Description: string; EventPattern: { source: string[]; detail: { eventName: string[] } } } }[];
+    expect(rules).toHaveLength(ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0));
+    expect(new Set(rules.map((r) => r.Properties.Description))).toEqual(new Set(ANY_REGION_DETECTIONS.map((d) => `rxdr security alarm: ${d.title}`)));
+    expect(ANY_REGION_DETECTIONS.map((d) => d.id)).toEqual(['RecoveryPointDeletion', 'VaultPolicyOrLockChange', 'KeyDisabledOrDeletionScheduled', 'BreakGlassAssumed']);
+    // The drill and failover state machines live in the recovery region only: no rule here could match them.
+    expect(rules.flatMap((r) => r.Properties.EventPattern.detail.eventName)).not.toContain('StartExecution');
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      Description: 'rxdr security alarm: Recovery point deletion attempted',
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertsTopic') } })],
+      EventPattern: { source: ['aws.backup'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['backup.amazonaws.com'], eventName: ['DeleteRecoveryPoint', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'] } },
+    });
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      Description: 'rxdr security alarm: Break-glass role assumed',
+      EventPattern: { detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [{ 'Fn::Join': ['', Match.arrayWith([':iam::111111111111:role/rxdr-qa-break-glass'])] }] } } },
+    });
+  });
+
+  test('with its own multi-region trail the primary stack has none: the metric filters in the recovery region see every region', () => {
+    const { primary, recovery } = prodStage();
+    expect(securityRules(primary)).toEqual({});
+    primary.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    expect(Object.keys(recovery.findResources('AWS::Logs::MetricFilter'))).toHaveLength(SECURITY_DETECTIONS.length);
+  });
+
+  test('EventBridge publishes to the encrypted alert topic with no wildcard key grant (AlertsTopic and EncryptionKey allow it)', () => {
+    // GIVEN a key and alert topic as every stack has them; WHEN the alarms are EventBridge rules (no trail log group)
+    const stack = new Stack(new App(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
+    const key = new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-qa-primary', description: 'test' }).key;
+    const topic = new AlertsTopic(stack, 'Alerts', { key, emails: ['dr@example.com'] }).topic;
+    new SecurityAlarms(stack, 'SecurityAlarms', { topic, targets: securityTargets(stack, qaStage().stage.primary.config), detections: ANY_REGION_DETECTIONS });
+    // THEN no key or topic statement grants a wildcard action (targets.SnsTopic would add kms:GenerateDataKey*) ...
+    const template = Template.fromStack(stack);
+    const [keyResource] = Object.values(template.findResources('AWS::KMS::Key')) as { Properties: { KeyPolicy: { Statement: Statement[] } } }[];
+    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+    const statements = [...keyResource!.Properties.KeyPolicy.Statement, ...topicPolicy!.Properties.PolicyDocument.Statement];
+    expect(statements.filter((st) => st.Effect === 'Allow').flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    // ... and EventBridge of this account may publish and use the key
+    const allowsEvents = (action: string) => statements.some((st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('events.amazonaws.com') && actionsOf(st).includes(action));
+    expect(['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'].filter((action) => !allowsEvents(action))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::Events::Rule', { Properties: { Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Alerts') } })] } }))).toHaveLength(
+      ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0),
+    );
+  });
+
+  test('the organization-trail stage passes the compliance packs too (rules, topics, no trail)', () => {
+    expect(complianceFindings(qaStage().stage)).toEqual([]);
   });
 });
