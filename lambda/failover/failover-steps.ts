@@ -469,11 +469,29 @@ function endpointOf(instance: DBInstance): Endpoint {
 // Validate, repoint, verify
 // ---------------------------------------------------------------------------------------------
 
-const ValidatorResponse = z.object({ passed: z.boolean(), achievedRpoSeconds: z.number().optional(), checks: z.array(EvidenceCheck).default([]) });
+/**
+ * What the validation engine's function (`lambda/validation/handler.ts`) answers: a `ValidationReport`.
+ * Only the fields the runbook needs are read; each check becomes an evidence check.
+ */
+const ValidatorReport = z.object({
+  passed: z.boolean(),
+  achievedRpoSeconds: z.number().nullable().optional(),
+  checks: z
+    .array(z.object({ name: z.string(), suite: z.string(), passed: z.boolean(), durationMs: z.number().nonnegative().optional(), error: z.string().optional(), measured: z.record(z.string(), z.unknown()).optional() }))
+    .default([]),
+});
+
+/** The manifest of a database in the evidence bucket (the scheme of `lambda/shared/manifest-key.ts`). */
+export function manifestObjectKey(database: string): string {
+  return `manifests/${database}.json`;
+}
 
 /**
- * Ask the validation engine's function to check the recovered database. The request names the instance,
- * its endpoint, the secret with the credentials and the recovery point time (the RPO reference).
+ * Ask the validation engine's function to check the recovered database. The request follows the engine's
+ * input (`validationInputSchema`): the replicated secret for credentials with the recovered endpoint as
+ * host/port override (clients still point at the old primary), the database's manifest, the recovery point
+ * time (the RPO reference) and the tier's RPO; the full report goes to the evidence bucket next to the
+ * failover evidence.
  */
 export async function validateRecovered(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Validation>> {
   const startedAt = deps.clock.now().toISOString();
@@ -481,20 +499,34 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
   const recovery = required(state.recovery, 'recovery');
   const endpoint = required(recovery.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
+  const recoveryPointTime = plan.source?.recoveryPointTime ?? recovery.availableAt;
+  const bucket = deps.catalog.evidenceBucket;
   const request = {
-    database: db.name,
-    environment: deps.catalog.environment,
-    purpose: 'failover',
-    runId: state.execution.name,
-    target: { instanceIdentifier: recovery.instanceIdentifier, host: endpoint.host, port: endpoint.port, secretArn: db.repoint.secretArn },
-    recoveryPointTime: plan.source?.recoveryPointTime ?? recovery.availableAt,
+    database: { secretArn: db.repoint.secretArn, host: endpoint.host, port: endpoint.port },
+    manifest: { bucket, key: manifestObjectKey(db.name) },
+    ...(recoveryPointTime ? { recoveryPointTime } : {}),
+    ...(db.rpoSeconds > 0 ? { rpoTargetSeconds: db.rpoSeconds } : {}),
+    report: { bucket, key: `failover/${db.name}/${state.execution.name}/validation.json` },
   };
   const out = await deps.clients.lambda.send(new InvokeCommand({ FunctionName: deps.catalog.validatorFunctionName, Payload: Buffer.from(JSON.stringify(request)) }));
   const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
   if (out.FunctionError) throw new StepError(Errors.stepFailed, `the validator failed (${out.FunctionError}): ${text.slice(0, 500)}`);
-  const parsed = ValidatorResponse.safeParse(JSON.parse(text || 'null'));
-  if (!parsed.success) throw new StepError(Errors.stepFailed, `the validator answered something that is not a validation result: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return { startedAt, endedAt: deps.clock.now().toISOString(), ...parsed.data };
+  const parsed = ValidatorReport.safeParse(JSON.parse(text || 'null'));
+  if (!parsed.success) throw new StepError(Errors.stepFailed, `the validator answered something that is not a validation report: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const report = parsed.data;
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    passed: report.passed,
+    ...(typeof report.achievedRpoSeconds === 'number' ? { achievedRpoSeconds: report.achievedRpoSeconds } : {}),
+    checks: report.checks.map((c) => ({
+      id: `${c.suite}.${c.name}`,
+      category: c.suite,
+      status: c.error ? 'error' : c.passed ? 'passed' : 'failed',
+      message: c.error ?? `${c.name} ${c.passed ? 'passed' : 'failed'}${c.measured ? `: ${JSON.stringify(c.measured).slice(0, 200)}` : ''}`,
+      ...(c.durationMs !== undefined ? { durationMs: c.durationMs } : {}),
+    })),
+  };
 }
 
 export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {

@@ -15,6 +15,7 @@ import { EvidenceBucket } from '../constructs/evidence-bucket';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { Governance } from '../constructs/governance/governance';
+import { RecoveryRunbooks } from '../constructs/failover/recovery-runbooks';
 import { names } from '../naming';
 
 export interface RecoveryStackProps extends StackProps {
@@ -36,6 +37,8 @@ export class RecoveryStack extends Stack {
   readonly evidenceBucket: s3.Bucket;
   /** Audit trail, security alarms and the Operator/Approver/Auditor/BreakGlass roles. */
   readonly governance: Governance;
+  /** Failover and failback runbooks: validator, state machines (`names.failoverStateMachine`/`failbackStateMachine`), SSM documents. */
+  readonly runbooks: RecoveryRunbooks;
   /** Scheduled restore drills (state machine `names.drillStateMachine`, schedules, orphan sweeper, alarms). */
   readonly drill: RestoreDrill;
 
@@ -63,6 +66,7 @@ export class RecoveryStack extends Stack {
     this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
     new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.recoveryVault(config), vaultRole: 'copy', topic: this.alertsTopic, key: this.key });
     this.drill = new RestoreDrill(this, 'Drill', restoreDrillProps(this, config, { key: this.key, vault: this.vault, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic }));
+    this.runbooks = new RecoveryRunbooks(this, 'Runbooks', { config, key: this.key, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
     }

@@ -20,6 +20,8 @@ import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { RunbookClients, StepDeps } from '../../lambda/failover/clients';
 import type { Catalog, CatalogInput } from '../../lambda/failover/catalog';
 import { Catalog as CatalogSchema } from '../../lambda/failover/catalog';
+import { validationInputSchema, type ValidationInput } from '../../lambda/validation/handler';
+import type { ValidationReport } from '../../lambda/validation/types';
 
 export const PRIMARY = 'us-east-1';
 export const RECOVERY = 'us-west-2';
@@ -85,6 +87,8 @@ export class FakeAws {
   validator: { passed: boolean; achievedRpoSeconds?: number } = { passed: true, achievedRpoSeconds: 3 };
   recoveryPoints = [{ arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' }];
   readonly restoreJobs = new Map<string, { id: string; token: string }>();
+  /** Every validator request, parsed with the validation engine's input schema. */
+  readonly validatorRequests: ValidationInput[] = [];
   private readonly injected: { command: string; error: Error; times: number }[] = [];
   readonly stubs: { client: string; stub: AnyStub }[] = [];
   readonly clients: RunbookClients;
@@ -286,9 +290,22 @@ export class FakeAws {
       this.objects.set(key, String(input.Body));
       return {};
     });
-    on('lambda', InvokeCommand, () => {
+    on('lambda', InvokeCommand, (input) => {
+      // The request must be what the validation engine accepts (lambda/validation/handler.ts).
+      this.validatorRequests.push(validationInputSchema.parse(JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'))));
+      const startedAt = this.clock.now().toISOString();
       this.clock.advance(this.durations.validationSeconds);
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify({ ...this.validator, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validator.passed ? 'passed' : 'failed', message: 'row counts match the manifest' }] })) };
+      const report: ValidationReport = {
+        passed: this.validator.passed,
+        startedAt,
+        finishedAt: this.clock.now().toISOString(),
+        durationMs: this.durations.validationSeconds * 1000,
+        recoveryPointTime: startedAt,
+        manifestCutoff: startedAt,
+        achievedRpoSeconds: this.validator.achievedRpoSeconds ?? null,
+        checks: [{ name: 'row-counts', suite: 'generic', passed: this.validator.passed, measured: { tables: 12 }, offendingKeys: [], durationMs: 900 }],
+      };
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(report)) };
     });
   }
 }

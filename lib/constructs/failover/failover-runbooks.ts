@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
 import { failbackDefinition, failoverDefinition } from './definitions';
+import { secretResourceArn } from './failover-validator';
+import { RunbookRole } from './managed-policy-role';
 import { RunbookFunction } from './runbook-function';
 
 /** One protected database as the runbooks see it. */
@@ -103,7 +105,6 @@ export class FailoverRunbooks extends Construct {
       description: 'AWS Backup restores the newest recovery point during a latest-backup failover',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
     });
-    acknowledge(this.backupRestoreRole, [{ id: 'AwsSolutions-IAM4', reason: 'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs' }]);
 
     const databases = props.databases.map((db) => ({
       name: db.name,
@@ -160,7 +161,7 @@ export class FailoverRunbooks extends Construct {
     const recoveryDbArns = [...replicaIds, ...recoveredIds].map((i) => rdsArn(recoveryRegion, 'db', i));
     const primaryDbArns = [...primaryIds, ...failbackIds].map((i) => rdsArn(props.primaryRegion, 'db', i));
     const subnetGroups = (region: string, names: (string | undefined)[]) => names.filter((n): n is string => n !== undefined).map((n) => rdsArn(region, 'subgrp', n));
-    const secretArns = databases.map((d) => d.repoint.secretArn);
+    const secretArns = databases.map((d) => secretResourceArn(stack, d.repoint.secretArn));
     const endpointParameters = databases.flatMap((d) => (d.repoint.parameterName ? [d.repoint.parameterName] : []));
     const parameterArn = (name: string) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
     const zones = [...new Set(databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.hostedZoneId] : [])))];
@@ -184,10 +185,10 @@ export class FailoverRunbooks extends Construct {
         fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRecordChanges', actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
       }
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReplicaLag', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-      props.recoveryKey.grantEncryptDecrypt(fn);
-      props.recoveryKey.grant(fn, 'kms:DescribeKey');
-      props.alertsTopic.grantPublish(fn);
-      props.evidenceBucket.grantPut(fn, `${fn === failoverFn ? 'failover' : 'failback'}/*`);
+      // Approval tokens (SecureString), the encrypted topic and evidence objects all use the recovery key.
+      props.recoveryKey.grant(fn, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject'], resources: [props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`)] }));
     }
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteReplica', actions: ['rds:PromoteReadReplica'], resources: replicaIds.map((i) => rdsArn(recoveryRegion, 'db', i)).concat(replicaIds.length === 0 ? [rdsArn(recoveryRegion, 'db', 'rxdr-no-replica')] : []) }));
     failoverFn.addToRolePolicy(
@@ -214,25 +215,64 @@ export class FailoverRunbooks extends Construct {
       }),
     );
     failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteFailbackReplica', actions: ['rds:PromoteReadReplica'], resources: failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)) }));
-    failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'EncryptFailbackReplica', actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'], resources: [props.primaryKeyArn] }));
+    // IAM matches KMS permissions on key ARNs: an alias ARN becomes "the primary region's key carrying that alias".
+    const aliasMatch = /:alias\/(.+)$/.exec(props.primaryKeyArn);
+    failbackFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptFailbackReplica',
+        actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+        resources: [aliasMatch ? stack.formatArn({ service: 'kms', region: props.primaryRegion, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) : props.primaryKeyArn],
+        ...(aliasMatch ? { conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${aliasMatch[1]}` } } } : {}),
+      }),
+    );
 
-    for (const fn of [failoverFn, failbackFn]) {
-      acknowledge(
-        fn,
-        [
-          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs' },
-          { id: 'AwsSolutions-IAM5', reason: 'cloudwatch:GetMetricData, rds:DescribeAccountAttributes and backup:DescribeRestoreJob support no resource-level permissions; recovery points, automated backups, option/parameter/security groups and parameter paths are named by AWS at run time (a restore needs the default ones), all limited to this account and region; KMS grants come from grantEncryptDecrypt on our own key' },
-          { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
-          { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
-          { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
-          { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
-        ],
-      );
-    }
+    // Imported resources (tests) have no CloudFormation element: their findings never carry a logical id.
+    const logicalId = (c: Construct) => (c.node.defaultChild ? stack.getLogicalId(c.node.defaultChild as CfnElement) : c.node.id);
+    const bucketId = logicalId(props.evidenceBucket);
+    const region = (r: string) => `arn:<AWS::Partition>:rds:${r}:${stack.account}`;
+    const shared = [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:GetMetricData (replica lag), rds:DescribeAccountAttributes (quota headroom), backup:DescribeRestoreJob and X-Ray tracing support no resource-level permissions' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.approvalParameterPrefix}/*]`, reason: 'one approval token per execution, named after the execution, under the runbooks\' own prefix' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.writeFreezeParameterPrefix}/*]`, reason: 'one write-freeze flag per database under the runbooks\' own prefix' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status' },
+      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22)' },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
+    ];
+    const logStreams = (fn: lambda.IFunction) => {
+      const logGroup = (fn.node.scope as Construct).node.findChild('Logs') as logs.LogGroup;
+      return [{ id: `AwsSolutions-IAM5[Resource::<${logicalId(logGroup)}.Arn>:log-stream:*]`, reason: 'Lambda creates one log stream per execution environment in the function\'s own log group' }];
+    };
+    const restoreGroups = 'a restore or replica needs the default option/parameter groups and the security groups RDS picks, named by AWS at run time; limited to this account and region';
+    acknowledge(failoverFn.node.scope as Construct, [
+      ...shared,
+      ...logStreams(failoverFn),
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/failover/*]`, reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
+      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:auto-backup:*]`, reason: 'replicated automated backups get ids AWS assigns (ab-…); only this account and the recovery region' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${recoveryRegion}:${stack.account}:recovery-point:*]`, reason: 'recovery point ids are assigned by AWS Backup; the function lists only the recovery vault and restores its newest point' },
+      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:og:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:pg:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:secgrp:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::<${logicalId(props.validator as unknown as Construct)}.Arn>:*]`, reason: 'the validator may be invoked by version or alias (`:*`) besides its unqualified ARN; the function is named' },
+    ]);
+    acknowledge(failbackFn.node.scope as Construct, [
+      ...shared,
+      ...logStreams(failbackFn),
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/failback/*]`, reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
+      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:og:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:pg:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:secgrp:*]`, reason: restoreGroups },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.primaryRegion}:${stack.account}:key/*]`, reason: 'IAM matches KMS permissions on key ARNs, never aliases: the statement is limited by a kms:ResourceAliases condition to the primary region key carrying the rxdr primary alias' },
+    ]);
+    acknowledge(this.backupRestoreRole, [{ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]', reason: 'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs' }]);
 
     const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention, encryptionKey: props.recoveryKey, removalPolicy: RemovalPolicy.RETAIN });
+      const role = new RunbookRole(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: `rxdr ${props.environmentName} ${name.toLowerCase()} state machine` });
       const sm = new sfn.StateMachine(this, name, {
+        role,
         definitionBody: sfn.DefinitionBody.fromChainable(definition),
         ...(stateMachineName ? { stateMachineName } : {}),
         stateMachineType: sfn.StateMachineType.STANDARD,
@@ -241,7 +281,11 @@ export class FailoverRunbooks extends Construct {
         logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
         encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.recoveryKey),
       });
-      acknowledge(sm, [{ id: 'AwsSolutions-IAM5', reason: 'Step Functions invokes the runbook function by ARN and its versions (`:*`), and X-Ray/log delivery support no resource-level permissions' }]);
+      const fn = name === 'Failover' ? failoverFn : failbackFn;
+      acknowledge(role, [
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions' },
+        { id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`, reason: 'Step Functions may invoke the runbook function\'s versions and aliases (`:*`) besides its unqualified ARN; the function is named' },
+      ]);
       return sm;
     };
     this.failover = machine('Failover', failoverDefinition(this, failoverFn, approvalTimeout), props.failoverStateMachineName);

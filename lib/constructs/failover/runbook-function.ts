@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaRole } from './managed-policy-role';
 import type { CatalogInput } from '../../../lambda/failover/catalog';
 
 export interface RunbookFunctionProps {
@@ -47,7 +48,9 @@ export class RunbookFunction extends Construct {
   constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
+    const role = lambdaRole(this, 'Role', logGroup.logGroupArn, `rxdr ${props.catalog.environment} ${props.operation} runbook steps`);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      role,
       entry: runbookEntry(),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
