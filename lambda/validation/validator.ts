@@ -67,6 +67,23 @@ export function resolveChecks(selection: readonly string[] | undefined, customCh
   return all.filter((c) => chosen.has(c));
 }
 
+/** At most `size` tasks at once, in submission order. */
+class Slots {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
 function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, { schema: string; table: string; select: Map<string, string> }> {
   const byTable = new Map<string, { schema: string; table: string; select: Map<string, string> }>();
@@ -108,13 +125,17 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
   const started = clock.now();
   const cutoff = new Date(options.manifest.cutoff);
   const recoveryPointTime = options.recoveryPointTime ?? started;
-  const pool = new ConnectionPool(options.url, Math.max(1, options.concurrency ?? 2), {
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  // One connection more than the table passes may hold: the checks' small follow-up queries (schema, key
+  // lookups of rows after the cut-off) then run while the passes scan, instead of queuing behind them.
+  const pool = new ConnectionPool(options.url, concurrency + 1, {
     options: sessionOptions(options.statementTimeoutMs ?? 300_000, options.workMem),
   });
   try {
     await pool.warmUp();
     const passSql = passQueries(checks, options.manifest);
     const passes = new Map<string, Promise<PassRow>>();
+    const passSlots = new Slots(concurrency);
     // Start every table pass now (they are the big scans), biggest tables first so the pool stays busy.
     const order = [...passSql.entries()].sort(
       ([a], [b]) => (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === b)?.rowCount ?? 0) - (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
@@ -123,7 +144,7 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
       const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
       const sql = `SELECT ${select}\nFROM ${tableRef(q.schema, q.table)}`;
       const params = sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
-      const promise = pool.use(async (client) => (await client.query(sql, params)).rows[0] ?? {});
+      const promise = passSlots.run(() => pool.use(async (client) => (await client.query(sql, params)).rows[0] ?? {}));
       promise.catch(() => undefined); // observed by the checks that await it
       passes.set(key, promise);
     }
