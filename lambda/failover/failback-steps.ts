@@ -299,6 +299,8 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
       ],
     },
   });
+  // A step can die after setting the freeze but before its result reached the state: ask SSM, not the state.
+  const stillFrozen = !state.unfreeze && (state.freeze !== undefined || (status !== 'completed' && isFrozen(await parameterValue(deps.clients.ssm, freezeParameter(state, deps)))));
   const key = `failback/${evidenceKey(doc)}`;
   await deps.clients.s3.send(new PutObjectCommand({ Bucket: deps.catalog.evidenceBucket, Key: key, Body: JSON.stringify(doc, null, 2), ContentType: 'application/json', IfNoneMatch: '*' }));
   await clearApproval(state.execution.name, deps);
@@ -306,10 +308,18 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
-      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${state.freeze && !state.unfreeze ? `\nThe write freeze ${state.freeze.parameterName} is STILL SET: lift it once clients point at a writable primary.` : ''}\nExecution: ${state.execution.id}\nEvidence: s3://${deps.catalog.evidenceBucket}/${key}`,
+      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: s3://${deps.catalog.evidenceBucket}/${key}`,
     }),
   );
   return { location: `s3://${deps.catalog.evidenceBucket}/${key}`, result: doc.result };
+}
+
+function isFrozen(value: string | undefined): boolean {
+  try {
+    return value !== undefined && (JSON.parse(value) as { frozen?: unknown }).frozen === true;
+  } catch {
+    return false;
+  }
 }
 
 function secondsBetween(from: string, to: string): number {

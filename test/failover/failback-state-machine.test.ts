@@ -1,0 +1,110 @@
+import { makeHandler } from '../../lambda/failover/handler';
+import { EvidenceDocument } from '../../lambda/evidence/schema';
+import { LocalStateMachine, stepFunctionsError, type Json, type LocalExecutionResult } from '../helpers/local-state-machine';
+import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
+import { runbookStack } from './runbook-stack';
+
+let machine: LocalStateMachine;
+beforeAll(() => {
+  machine = LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailback' });
+});
+
+const input = { database: 'dispensing', reason: 'us-east-1 healthy for 48 h; planned return', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' };
+const REPLICA = 'dispensing-prod-replica';
+const FAILBACK = 'dispensing-prod-fb';
+const FREEZE = '/rxdr/test/write-freeze/dispensing';
+
+/** The account after a promote-replica failover: the promoted replica serves every client pointer. */
+function failedOverWorld(): FakeAws {
+  const world = newWorld();
+  world.addInstance(RECOVERY, REPLICA, 'available');
+  world.primaryStatus = 'stopped';
+  const host = world.endpointOf(REPLICA);
+  world.records.set('dispensing.db.rx.internal.', host);
+  world.parameters.set('/rx/dispensing/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  world.failbackLag = [5, 0, 0, 0, 0, 0];
+  return world;
+}
+
+async function failback(world: FakeAws, options: { crashAfter?: string } = {}): Promise<LocalExecutionResult> {
+  const handler = makeHandler('failback', world.deps());
+  let crashed = false;
+  const fn = async (event: Json) => {
+    const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
+    const waits: Record<string, string> = { 'check-replica': 'replica', 'check-caught-up': 'catchUp', 'check-promoted': 'promotion', 'check-repoint': 'repoint' };
+    const key = waits[e.action];
+    if (key) world.clock.advance(e.state[key]?.waitSeconds ?? 5);
+    const result = await handler(event);
+    if (options.crashAfter === e.action && !crashed) {
+      crashed = true;
+      throw stepFunctionsError('Rxdr.StepFailed', `injected: the function died after ${e.action} did its work`);
+    }
+    return result;
+  };
+  const name = `fb-${Math.random().toString(36).slice(2, 8)}`;
+  return machine.run(input as Json, {
+    context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failback:${name}`, Name: name, StartTime: world.clock.now().toISOString() } },
+    functions: { RunbooksFailbackStepsFunction: fn },
+    tasks: {
+      FailbackRequestApproval: async (taskInput) => {
+        await handler((taskInput as { Payload: Json }).Payload);
+        world.clock.advance(60);
+        return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob', approvedAt: world.clock.now().toISOString() };
+      },
+    },
+  });
+}
+
+const evidence = (world: FakeAws) => [...world.objects.values()].map((b) => JSON.parse(b) as EvidenceDocument);
+const freezeValues = (world: FakeAws) => world.calls().filter((c) => c.command === 'PutParameter' && c.input.Name === FREEZE).map((c) => (JSON.parse(String(c.input.Value)) as { frozen: boolean }).frozen);
+
+describe('failback state machine (synthesized, run locally with the real handler)', () => {
+  let world: FakeAws;
+  afterEach(() => world.restore());
+
+  test('happy path: replica in the primary region, write freeze set, zero lag, promoted once, repointed back, freeze lifted, evidence', async () => {
+    world = failedOverWorld();
+    const run = await failback(world);
+    expect(run.status).toBe('SUCCEEDED');
+    const created = world.calls().filter((c) => c.command === 'CreateDBInstanceReadReplica');
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ client: 'rds:primary', input: { DBInstanceIdentifier: FAILBACK, SourceDBInstanceIdentifier: expect.stringContaining(`:db:${REPLICA}`), PubliclyAccessible: false } });
+    expect(world.count('PromoteReadReplica', (i) => i.DBInstanceIdentifier === FAILBACK)).toBe(1);
+    // write freeze set before the switchover and lifted after verification
+    expect(freezeValues(world)).toEqual([true, false]);
+    expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: false });
+    // repoint back: record, parameter and secret host on the new primary-region primary; nothing else
+    const host = world.endpointOf(FAILBACK, PRIMARY);
+    expect(world.records.get('dispensing.db.rx.internal.')).toBe(host);
+    expect(world.parameters.get('/rx/dispensing/endpoint')).toBe(host);
+    expect(world.secret.json).toEqual({ engine: 'postgres', username: 'rx_app', password: 's3cret', host, port: 5432, dbname: 'rx' });
+    expect(world.parameters.get('/rx/unrelated')).toBe('keep-me');
+    // the switchover waited for zero lag: the promotion came after two zero readings
+    const [doc] = evidence(world);
+    expect(doc).toMatchObject({ kind: 'failover', result: 'passed', achievedRpoSeconds: 0, startedBy: input.startedBy, runbook: { operation: 'failback', status: 'completed', approvedBy: expect.stringContaining('bob') } });
+    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual(['preflight', 'approval', 'create-replica', 'wait-replica', 'freeze-writes', 'catch-up', 'promote', 'repoint', 'verify', 'unfreeze']);
+    expect(doc!.runbook!.repointed).toContainEqual({ kind: 'write-freeze', name: FREEZE, value: 'lifted' });
+    expect(doc!.metrics).toMatchObject({ writeFreezeSeconds: expect.any(Number) });
+  });
+
+  describe.each(['create-replica', 'check-replica', 'freeze', 'promote', 'check-promoted'])('resume after the function died right after %s', (step) => {
+    test('a new execution finishes: one replica, one promotion, freeze lifted, repointed back', async () => {
+      world = failedOverWorld();
+      const first = await failback(world, { crashAfter: step });
+      expect(first.status).toBe('FAILED');
+      // a failure after the freeze leaves it set and says so
+      if (['freeze', 'promote', 'check-promoted'].includes(step)) {
+        expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: true });
+        expect(world.published.some((p) => /STILL SET/.test(p.message))).toBe(true);
+      }
+      const second = await failback(world);
+      expect(second.status).toBe('SUCCEEDED');
+      expect(world.count('CreateDBInstanceReadReplica')).toBe(1);
+      expect(world.count('PromoteReadReplica', (i) => i.DBInstanceIdentifier === FAILBACK)).toBe(1);
+      expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: false });
+      expect(world.records.get('dispensing.db.rx.internal.')).toBe(world.endpointOf(FAILBACK, PRIMARY));
+      expect(evidence(world).map((d) => d.result).sort()).toEqual(['failed', 'passed']);
+    });
+  });
+});
