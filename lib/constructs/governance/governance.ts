@@ -1,12 +1,15 @@
-import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
+import { deployedPlan } from '../../plan/deployed-plan';
 import { AuditTrail } from './audit-trail';
 import { OperatorRoles } from './operator-roles';
+import { PlanArchive } from './plan-archive';
 import { SecurityAlarms } from './security-alarms';
 import { ANY_REGION_DETECTIONS } from './security-detections';
 
@@ -14,6 +17,11 @@ export interface GovernanceProps {
   readonly config: EnvironmentConfig;
   /** The recovery region's data key (evidence bucket, approval parameters). */
   readonly key: kms.IKey;
+  /**
+   * Toolkit version written into the stored plan.
+   * @default - rxdr's package.json version
+   */
+  readonly toolVersion?: string;
   readonly alertsTopic: sns.ITopic;
   readonly evidenceBucket: s3.IBucket;
 }
@@ -22,6 +30,11 @@ export interface GovernanceProps {
  * The recovery region's share of the contingency plan (issue 8): the audit trail (or the recorded reliance
  * on an organization trail), the security alarms, and the four operator roles. Records the trail choice
  * in the template metadata (`rxdr:auditTrail`) and as an output.
+ *
+ * Each deploy also stores the environment's contingency plan, generated from the configuration
+ * (`deployedPlan`), in the evidence bucket as `plans/<env>/<version>.md` (`PlanArchive`), recorded in the
+ * template metadata (`rxdr:contingencyPlan`). When the people-and-communication configuration is incomplete
+ * there is no plan to store: synth warns, naming the missing fields, and deploys the rest.
  *
  * Audit trail and regions: the trail rxdr creates is multi-region and delivers every region's events to
  * one CloudWatch Logs group here, so its metric filters already see the primary region and the primary
@@ -32,6 +45,8 @@ export class Governance extends Construct {
   readonly roles: OperatorRoles;
   readonly alarms: SecurityAlarms;
   readonly trail?: AuditTrail;
+  /** The stored plan version; absent when the contingency config is incomplete. */
+  readonly planArchive?: PlanArchive;
 
   constructor(scope: Construct, id: string, props: GovernanceProps) {
     super(scope, id);
@@ -72,6 +87,31 @@ export class Governance extends Construct {
     });
     for (const [kind, role] of Object.entries({ Operator: this.roles.operator, Approver: this.roles.approver, Auditor: this.roles.auditor, BreakGlass: this.roles.breakGlass })) {
       new CfnOutput(this, `${kind}RoleArn`, { description: `rxdr ${config.name} ${kind} role`, value: role.roleArn });
+    }
+
+    const plan = deployedPlan(config, props.toolVersion);
+    if (plan.complete) {
+      this.planArchive = new PlanArchive(this, 'PlanArchive', {
+        bucket: props.evidenceBucket,
+        key: props.key,
+        objectKey: plan.key,
+        version: plan.version,
+        markdown: plan.markdown,
+        contentMd5: plan.contentMd5,
+        sha256: plan.sha256,
+        logRetention: config.auditTrail.logRetentionDays as logs.RetentionDays,
+      });
+      stack.addMetadata('rxdr:contingencyPlan', { version: plan.version, key: plan.key, sha256: plan.sha256 });
+      new CfnOutput(this, 'ContingencyPlanObject', {
+        description: 'The contingency plan this deployment stored in the evidence bucket (key and S3 version)',
+        value: `s3://${names.evidenceBucket(config)}/${plan.key}#${this.planArchive.resource.getResponseField('VersionId')}`,
+      });
+    } else {
+      stack.addMetadata('rxdr:contingencyPlan', { missing: plan.gaps.map((gap) => gap.field) });
+      Annotations.of(this).addWarningV2(
+        'rxdr:contingencyPlanIncomplete',
+        `no contingency plan is stored for "${config.name}": the configuration lacks ${plan.gaps.map((gap) => `${gap.field} (${gap.what})`).join('; ')}`,
+      );
     }
   }
 }

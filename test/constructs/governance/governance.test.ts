@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertsTopic } from '../../../lib/constructs/alerts-topic';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
 import { securityTargets } from '../../../lib/constructs/governance/governance';
 import { SecurityAlarms } from '../../../lib/constructs/governance/security-alarms';
 import { ANY_REGION_DETECTIONS, SECURITY_DETECTIONS } from '../../../lib/constructs/governance/security-detections';
+import { buildContingencyPlan, planVersion } from '../../../lib/plan/contingency-plan';
+import { deployedPlan } from '../../../lib/plan/deployed-plan';
+import { renderMarkdown } from '../../../lib/plan/render';
 import { environment, shippedEnvironment } from '../../helpers/config';
 import { complianceFindings } from '../../helpers/compliance';
 import { SynthesizedStage, synthStage } from '../../helpers/synth';
@@ -263,5 +267,92 @@ describe('security alarms in the primary region', () => {
 
   test('the organization-trail stage passes the compliance packs too (rules, topics, no trail)', () => {
     expect(complianceFindings(qaStage().stage)).toEqual([]);
+  });
+});
+
+describe('each deploy stores the contingency plan version in the evidence bucket', () => {
+  type SdkCall = { service: string; action: string; parameters: Record<string, unknown>; physicalResourceId: { id: string } };
+  /** A custom resource's JSON call with CloudFormation references replaced by `<Ref:LogicalId>`. */
+  const sdkCall = (value: unknown): SdkCall => {
+    if (typeof value === 'string') return JSON.parse(value) as SdkCall;
+    const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<Ref:${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`)).join('')) as SdkCall;
+  };
+  // The plan as `rxdr plan` would write it from the configuration alone, computed here independently.
+  const config = shippedEnvironment('prod');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const toolVersion = (require('../../../package.json') as { version: string }).version;
+  const document = buildContingencyPlan({ config, toolVersion });
+  const version = planVersion(document.sections);
+  const markdown = renderMarkdown(document);
+
+  test('one PutObject of plans/<env>/<version>.md with the plan, its MD5 (Object Lock) and its version; nothing on delete', () => {
+    const { recovery } = prodStage();
+    const resources = Object.values(recovery.findResources('Custom::RxdrPlanVersion')) as { Properties: { Create: unknown; Update: unknown; Delete?: unknown } }[];
+    expect(resources).toHaveLength(1);
+    const [resource] = resources;
+    const create = sdkCall(resource!.Properties.Create);
+    const [bucketId] = Object.keys(recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' } }));
+    expect(create).toEqual({
+      service: 'S3',
+      action: 'putObject',
+      parameters: {
+        Bucket: `<Ref:${bucketId}>`,
+        Key: `plans/prod/${version}.md`,
+        Body: markdown,
+        ContentType: 'text/markdown; charset=utf-8',
+        ContentMD5: createHash('md5').update(markdown).digest('base64'),
+        Metadata: { 'plan-version': version, 'content-sha256': createHash('sha256').update(markdown).digest('hex') },
+      },
+      physicalResourceId: { id: `plans/prod/${version}.md` },
+      outputPaths: ['VersionId', 'ETag'],
+      logApiResponseData: false,
+    });
+    expect(markdown).toContain(`Plan version: \`${version}\``);
+    expect(sdkCall(resource!.Properties.Update)).toEqual(create);
+    expect(resource!.Properties.Delete).toBeUndefined();
+    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({ version, key: `plans/prod/${version}.md`, sha256: createHash('sha256').update(markdown).digest('hex') });
+  });
+
+  test('the evidence bucket keeps it: Object Lock compliance mode, six years, CMK', () => {
+    prodStage().recovery.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'rxdr-prod-evidence-333333333333-us-west-2',
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2190 } } },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
+    });
+  });
+
+  test('the function may put exactly that object, encrypt through S3 with the bucket key and write its own logs', () => {
+    const { recovery } = prodStage();
+    const [policy] = Object.values(recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('contingency plan') } })) as {
+      Properties: { PolicyDocument: { Statement: Statement[] } };
+    }[];
+    const statements = policy!.Properties.PolicyDocument.Statement;
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:PutObject']);
+    const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
+    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^EvidenceBucket/), 'Arn'] }, `/plans/prod/${version}.md`]] });
+    const kms = statements.find((s) => actionsOf(s).includes('kms:GenerateDataKey'))!;
+    expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' } });
+    const [bucket] = Object.values(recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' } })) as {
+      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: unknown } }[] } };
+    }[];
+    expect(kms.Resource).toEqual(bucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault.KMSMasterKeyID);
+    recovery.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('GovernancePlanArchiveRole'), 'Arn'] } });
+  });
+
+  test('the version depends on the plan content only: same config, same id; a changed RTO, a new id', () => {
+    const first = deployedPlan(config, toolVersion);
+    expect(deployedPlan(config, toolVersion)).toEqual(first);
+    expect(first).toMatchObject({ complete: true, version, key: `plans/prod/${version}.md`, markdown });
+    const [db] = config.databases;
+    const changed = deployedPlan({ ...config, databases: [{ ...db!, tierPreset: { ...db!.tierPreset, rtoMinutes: db!.tierPreset.rtoMinutes + 30 } }, ...config.databases.slice(1)] }, toolVersion);
+    expect(changed.complete && changed.version).not.toBe(version);
+  });
+
+  test('an incomplete contingency config stores nothing and warns at synth, naming the missing fields', () => {
+    const { recovery, stage } = qaStage();
+    recovery.resourceCountIs('Custom::RxdrPlanVersion', 0);
+    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({ missing: expect.arrayContaining(['contingency.escalation', 'contingency.messages.planActivated', 'contingency.emergencyMode']) });
+    Annotations.fromStack(stage.recovery).hasWarning('*', Match.stringLikeRegexp('no contingency plan is stored for "qa".*contingency\\.escalation.*contingency\\.emergencyMode'));
   });
 });
