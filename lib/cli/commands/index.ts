@@ -6,6 +6,7 @@ import { registerReport } from './report';
 import { registerRunbooks } from './runbooks';
 import { registerManifest } from './manifest';
 import { registerSeed } from './seed';
+import { registerStatus } from './status';
 import { registerValidate } from './validate';
 
 /**
@@ -13,4 +14,4 @@ import { registerValidate } from './validate';
  * and exports a `CommandRegistrar`. `registerRunbooks` adds AWS subcommands to `drill` and `failover`, so it
  * comes after them.
  */
-export const commands: CommandRegistrar[] = [registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate, registerRunbooks];
+export const commands: CommandRegistrar[] = [registerStatus, registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate, registerRunbooks];

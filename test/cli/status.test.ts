@@ -1,0 +1,187 @@
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../lambda/evidence/schema';
+import type { StatusReport } from '../../lib/cli/commands/status';
+import { rxdr } from '../helpers/cli';
+
+const backup = mockClient(BackupClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const s3 = mockClient(S3Client);
+const sts = mockClient(STSClient);
+
+const DB_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
+const ago = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
+
+function drillEvidence(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const started = ago(7 * 86_400).toISOString();
+  return {
+    schemaVersion: EVIDENCE_SCHEMA_VERSION,
+    runId: 'drill-dispensing-1',
+    kind: 'drill',
+    environment: 'dev',
+    provider: 'aws',
+    database: 'dispensing',
+    tier: 1,
+    targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+    timestamps: { started, recorded: started },
+    achievedRtoSeconds: 1500,
+    achievedRpoSeconds: 120,
+    result: 'passed',
+    checks: [],
+    cleanup: { status: 'deleted', resources: [] },
+    startedBy: 'schedule:monthly-drill',
+    toolVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+/** The evidence bucket holds these documents under <env>/<db>/. */
+function evidence(...docs: Record<string, unknown>[]): void {
+  const keyed = docs.map((doc) => ({ key: evidenceKey(doc as never), doc }));
+  s3.on(ListObjectsV2Command).resolves({ Contents: keyed.map(({ key }) => ({ Key: key })) });
+  for (const { key, doc } of keyed) s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToString: async () => JSON.stringify(doc) } } as never);
+}
+
+function vaults(primaryAgeSeconds: number, recoveryAgeSeconds: number): void {
+  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' }).resolves({ RecoveryPoints: [{ ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds) }, { ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds + 86_400) }] });
+  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).resolves({ RecoveryPoints: [{ ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(recoveryAgeSeconds) }, { ResourceArn: DB_ARN, Status: 'PARTIAL', CreationDate: ago(60) }] });
+}
+
+function replicaLag(seconds: number): void {
+  cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Timestamp: ago(180), Maximum: 900 }, { Timestamp: ago(60), Maximum: seconds }] });
+}
+
+/** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
+function healthy(): void {
+  vaults(3 * 3600, 4 * 3600);
+  replicaLag(2);
+  evidence(drillEvidence());
+  cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+}
+
+beforeEach(() => {
+  backup.reset();
+  cloudwatch.reset();
+  s3.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' });
+});
+
+describe('rxdr status', () => {
+  test('--help names every flag', async () => {
+    const result = await rxdr('status', '--help');
+    expect(result.code).toBe(0);
+    for (const flag of ['--env <name>', '--database <name>', '--region <region>', '--profile <name>', '--json']) expect(result.stdout).toContain(flag);
+  });
+
+  test('a healthy environment: every line ✓, exit 0, the right vaults, replica and bucket asked', async () => {
+    healthy();
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ dispensing\s+tier critical\s+RPO 5 min\s+RTO 60 min/);
+    expect(result.stdout).toMatch(/✓ primary vault\s+newest .*, age 3\.0 h \(max 24\.0 h; rxdr-dev-primary, us-east-1\)/);
+    expect(result.stdout).toMatch(/✓ recovery vault\s+newest .*, age 4\.0 h \(max 24\.0 h; rxdr-dev-recovery, us-west-2\)/);
+    expect(result.stdout).toMatch(/✓ replica lag\s+2 s \(RPO 5 min; rxdr-dev-dispensing-dr\)/);
+    expect(result.stdout).toMatch(/✓ last drill\s+passed .* \(drill-dispensing-1\)/);
+    expect(result.stdout).toMatch(/✓ {3}drill RTO\s+25 min \(target 60 min\)/);
+    expect(result.stdout).toContain('✓ no open alarms');
+    expect(result.stdout).not.toContain('✗');
+    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input.ByResourceArn)).toEqual([DB_ARN, DB_ARN]);
+    const lag = cloudwatch.commandCalls(GetMetricStatisticsCommand)[0]!.args[0].input;
+    expect(lag).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'rxdr-dev-dispensing-dr' }] });
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ Bucket: 'rxdr-dev-evidence-111111111111-us-west-2', Prefix: 'dev/dispensing/' });
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+      { StateValue: 'ALARM', AlarmNamePrefix: 'Rxdr-Dev-' },
+      { StateValue: 'ALARM', AlarmNamePrefix: 'Rxdr-Dev-' },
+    ]);
+  });
+
+  test('a stale recovery point in the recovery vault is flagged and exits 1', async () => {
+    healthy();
+    vaults(3 * 3600, 30 * 3600);
+    const result = await rxdr('status', '--env', 'dev', '--database', 'dispensing');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ recovery vault\s+newest .*, age 30\.0 h \(max 24\.0 h/);
+    expect(result.stdout).toMatch(/✓ primary vault/);
+    expect(result.stdout).toMatch(/✗ dispensing/);
+  });
+
+  test('replica lag over the RPO is flagged', async () => {
+    healthy();
+    replicaLag(420);
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ replica lag\s+7 min \(RPO 5 min; rxdr-dev-dispensing-dr\)/);
+  });
+
+  test('no drills yet: flagged with the command to run one; failovers in the bucket do not count', async () => {
+    healthy();
+    evidence(drillEvidence({ kind: 'failover', runId: 'failover-1' }));
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ last drill\s+no drill yet: run `rxdr drill start --env dev --database dispensing`/);
+  });
+
+  test('open alarms are listed and flagged', async () => {
+    healthy();
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'Rxdr-Dev-Standby-ReplicaLag-1', StateReason: 'Threshold crossed', StateUpdatedTimestamp: new Date('2026-03-03T03:00:00Z') }] });
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ alarm Rxdr-Dev-Standby-ReplicaLag-1 (us-east-1) since 2026-03-03T03:00:00.000Z: Threshold crossed');
+  });
+
+  test('missing credentials exit 2 and say how to configure them, before anything else is read', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await rxdr('status', '--env', 'dev', '--profile', 'rx-dev');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no AWS credentials found for profile "rx-dev": run `aws sso login --profile rx-dev`, set AWS_PROFILE, or pass --profile <name>/);
+    expect(backup.calls()).toHaveLength(0);
+  });
+
+  test('an unknown environment exits 2 listing the known ones, before any AWS call', async () => {
+    const result = await rxdr('status', '--env', 'prdo');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown environment "prdo"; configured environments: dev, staging, prod/);
+    expect(sts.calls()).toHaveLength(0);
+  });
+
+  test('a region that cannot be read is reported against its check, not as a crash', async () => {
+    healthy();
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' }).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND backup.us-east-1.amazonaws.com'), { name: 'Error' }));
+    const result = await rxdr('status', '--env', 'dev', '--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.databases[0]!.vaults[0]).toMatchObject({ role: 'primary', ok: false, newest: null, error: expect.stringMatching(/cannot reach AWS in us-east-1/) });
+    expect(report.databases[0]!.vaults[1]).toMatchObject({ role: 'recovery', ok: true });
+  });
+
+  test('--json prints the documented shape', async () => {
+    healthy();
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing' }).resolves({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: ago(3600) }] });
+    const result = await rxdr('status', '--env', 'staging', '--json');
+    expect(result.code).toBe(1); // staging's inventory has no recovery points in these mocks
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(Object.keys(report).sort()).toEqual(['alarmErrors', 'alarms', 'databases', 'environment', 'generatedAt', 'ok', 'primaryRegion', 'recoveryRegion']);
+    expect(report).toMatchObject({ environment: 'staging', primaryRegion: 'us-east-1', recoveryRegion: 'us-west-2', ok: false, alarms: [], alarmErrors: [] });
+    const [dispensing, inventory] = report.databases;
+    expect(dispensing).toMatchObject({
+      name: 'dispensing',
+      tier: 'critical',
+      rtoSeconds: 3600,
+      rpoSeconds: 300,
+      vaults: [
+        { role: 'primary', vault: 'rxdr-staging-primary', region: 'us-east-1', ageSeconds: 3600, maxAgeSeconds: 86_400, ok: true },
+        { role: 'recovery', vault: 'rxdr-staging-recovery', region: 'us-west-2', ageSeconds: 3600, maxAgeSeconds: 86_400, ok: true },
+      ],
+      replica: { instance: 'rxdr-staging-dispensing-dr', region: 'us-west-2', lagSeconds: 2, targetSeconds: 300, ok: true },
+      lastDrill: { runId: 'drill-dispensing-1', result: 'passed', achievedRtoSeconds: 1500, achievedRpoSeconds: 120, rtoOk: true, rpoOk: true },
+      ok: true,
+    });
+    expect(inventory).toMatchObject({ name: 'inventory', tier: 'important', rpoSeconds: 3600, replica: null, ok: false });
+    expect(inventory!.vaults[0]).toMatchObject({ newest: null, ageSeconds: null, ok: false, error: expect.stringMatching(/no completed recovery point of arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging/) });
+  });
+});
