@@ -1,0 +1,125 @@
+/**
+ * `npm run bench:failover [-- --json]`: how much of a failover is the runbook's own time?
+ *
+ * Runs the **synthesized** failover state machine locally (aws-local-stepfunctions, `test/helpers/
+ * local-state-machine.ts`) with the real step handler (`lambda/failover/handler.ts`) over the stateful fake
+ * AWS of the failover tests (`test/failover/fake-aws.ts`), once per strategy, with the issue's simulated AWS
+ * durations: promotion 5 min, point-in-time restore 40 min, latest-backup restore 45 min, validation 2 min,
+ * Route 53 change 60 s.
+ *
+ * Time is virtual. The fake AWS and the handlers read a `VirtualClock`; nothing sleeps. Three things move
+ * it: (1) every polling Wait state (`WaitRecovery`, `WaitRepoint`) advances the clock by the seconds the
+ * state machine asked for (`$.recovery.waitSeconds` / `$.repoint.waitSeconds`) just before the check after
+ * it runs — exactly what Step Functions would have waited; (2) the validator's invocation advances it by the
+ * validation duration; (3) the approval gate advances it by 90 s (a human reading the plan; before the
+ * measured interval). An instance becomes available, and a record change INSYNC, when the clock passes the
+ * moment its duration ends, so a poll that comes late shows up as overhead.
+ *
+ * Overhead = (verify step ended − approval) − (strategy duration + validation + record change), i.e. the time
+ * from approval to clients repointed and verified, minus the simulated AWS work on the critical path. Lambda
+ * invocation and state-transition latency are not simulated (they are counted instead: each is ~0.05–0.2 s
+ * in AWS).
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import '../test/setup/polyfills';
+import type { EvidenceDocument } from '../lambda/evidence/schema';
+import { makeHandler } from '../lambda/failover/handler';
+import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
+import { runbookStack } from '../test/failover/runbook-stack';
+import { LocalStateMachine, type Json } from '../test/helpers/local-state-machine';
+
+const TARGET_SECONDS = 30;
+const APPROVAL_SECONDS = 90;
+
+type Key = 'promoteReplica' | 'pointInTime' | 'latestBackup';
+const CASES: { key: Key; database: string; strategy: string; awsSeconds: number }[] = [
+  { key: 'promoteReplica', database: 'dispensing', strategy: 'promote-replica', awsSeconds: ISSUE_DURATIONS.promoteSeconds },
+  { key: 'pointInTime', database: 'inventory', strategy: 'point-in-time', awsSeconds: ISSUE_DURATIONS.pointInTimeSeconds },
+  { key: 'latestBackup', database: 'analytics', strategy: 'latest-backup', awsSeconds: ISSUE_DURATIONS.backupRestoreSeconds },
+];
+
+interface CaseResult {
+  strategy: string;
+  overheadSeconds: number;
+  approvalToVerifiedSeconds: number;
+  criticalPathAwsSeconds: number;
+  recoveryPolls: number;
+  repointPolls: number;
+  lambdaInvocations: number;
+  stateTransitions: number;
+  wallMs: number;
+}
+
+async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number]): Promise<CaseResult> {
+  const world: FakeAws = newWorld(c.database);
+  world.records.set(`${c.database}.db.rx.internal.`, 'old');
+  const handler = makeHandler('failover', world.deps());
+  const name = `bench-${c.key}`;
+  const began = Date.now();
+  try {
+    const run = await machine.run({ database: c.database, strategy: c.strategy, reason: 'bench', startedBy: 'arn:aws:sts::111111111111:assumed-role/bench/bench' } as Json, {
+      context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`, Name: name, StartTime: world.clock.now().toISOString() } },
+      functions: {
+        RunbooksFailoverStepsFunction: async (event: Json) => {
+          const e = event as { action: string; state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } } };
+          // The Wait state before this check lasted waitSeconds.
+          if (e.action === 'check-recovery') world.clock.advance(e.state.recovery?.waitSeconds ?? 0);
+          if (e.action === 'check-repoint') world.clock.advance(e.state.repoint?.waitSeconds ?? 0);
+          return handler(event);
+        },
+      },
+      tasks: {
+        RequestApproval: async (taskInput: Json) => {
+          await handler((taskInput as { Payload: Json }).Payload);
+          world.clock.advance(APPROVAL_SECONDS);
+          return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/bench/approver', approvedAt: world.clock.now().toISOString() };
+        },
+      },
+    });
+    if (run.status !== 'SUCCEEDED') throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);
+    const doc = [...world.objects.values()].map((body) => JSON.parse(body) as EvidenceDocument).find((d) => d.kind === 'failover');
+    const approvedAt = doc?.runbook?.approvedAt;
+    const verified = doc?.runbook?.steps.find((s) => s.name === 'verify')?.endedAt;
+    if (!approvedAt || !verified) throw new Error(`bench ${c.strategy}: the evidence lacks approvedAt or the verify step`);
+    const approvalToVerifiedSeconds = (Date.parse(verified) - Date.parse(approvedAt)) / 1000;
+    const criticalPathAwsSeconds = c.awsSeconds + ISSUE_DURATIONS.validationSeconds + ISSUE_DURATIONS.recordChangeSeconds;
+    return {
+      strategy: c.strategy,
+      overheadSeconds: approvalToVerifiedSeconds - criticalPathAwsSeconds,
+      approvalToVerifiedSeconds,
+      criticalPathAwsSeconds,
+      recoveryPolls: run.taskInvocations.CheckRecovery ?? 0,
+      repointPolls: run.taskInvocations.CheckRepoint ?? 0,
+      lambdaInvocations: Object.values(run.taskInvocations).reduce((a, b) => a + b, 0),
+      stateTransitions: run.stateTransitions,
+      wallMs: Date.now() - began,
+    };
+  } finally {
+    world.restore();
+  }
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const machine = LocalStateMachine.fromTemplate(runbookStack().template as Template, { stateMachine: 'RunbooksFailover' });
+  const results = {} as Record<Key, CaseResult>;
+  for (const c of CASES) results[c.key] = await runCase(machine, c);
+  const overheadSeconds = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].overheadSeconds])) as Record<Key, number>;
+  const withinTarget = Object.values(overheadSeconds).every((s) => s <= TARGET_SECONDS);
+  if (json) {
+    process.stdout.write(JSON.stringify({ overheadSeconds, targetSeconds: TARGET_SECONDS, withinTarget, durations: ISSUE_DURATIONS, strategies: results }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`failover overhead (simulated seconds from approval to clients repointed and verified, minus AWS work; target ≤ ${TARGET_SECONDS} s)\n`);
+    for (const c of CASES) {
+      const r = results[c.key];
+      process.stdout.write(`  ${r.strategy.padEnd(16)} overhead ${String(r.overheadSeconds).padStart(4)} s   approval→verified ${r.approvalToVerifiedSeconds} s (AWS ${r.criticalPathAwsSeconds} s)   polls ${r.recoveryPolls}+${r.repointPolls}   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`);
+    }
+    process.stdout.write(withinTarget ? 'within target\n' : 'OVER TARGET\n');
+  }
+  if (!withinTarget) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+});
