@@ -89,6 +89,7 @@ export function restoreDrillProps(scope: IConstruct, config: EnvironmentConfig, 
     networkCidr: config.drill.vpcCidr,
     maxDaysBetweenDrills: config.drill.maxDaysBetweenDrills,
     stateMachineName: names.drillStateMachine(config),
+    schedulerRoleName: names.drillSchedulerRole(config),
     logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
   };
 }

@@ -72,6 +72,12 @@ export interface RestoreDrillProps {
   readonly maxDaysBetweenDrills: number;
   /** @default - CloudFormation names it */
   readonly stateMachineName?: string;
+  /**
+   * Name of the role EventBridge Scheduler starts drills with. The "drill started outside its schedule"
+   * alarm (governance) recognises scheduled runs by this name.
+   * @default - CloudFormation names it
+   */
+  readonly schedulerRoleName?: string;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -175,6 +181,7 @@ export class RestoreDrill extends Construct {
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
       description: 'EventBridge Scheduler starts rxdr restore drills',
+      ...(props.schedulerRoleName ? { roleName: props.schedulerRoleName } : {}),
     });
     schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartDrills', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
     for (const schedule of props.schedules) {

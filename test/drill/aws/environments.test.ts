@@ -40,6 +40,16 @@ describe.each(shippedConfig().environments.map((config) => [config.name, config]
     });
   });
 
+  test('scheduled drills run as the named scheduler role that the out-of-schedule alarm exempts', () => {
+    const roles = Object.values(recovery.findResources('AWS::IAM::Role', { Properties: { RoleName: names.drillSchedulerRole(config) } }));
+    expect(roles).toHaveLength(1);
+    expect(JSON.stringify(roles[0])).toContain('scheduler.amazonaws.com');
+    const scheduleRoles = Object.values(recovery.findResources('AWS::Scheduler::Schedule')).map((s) => JSON.stringify((s as { Properties: { Target: { RoleArn: unknown } } }).Properties.Target.RoleArn));
+    const schedulerRoleId = Object.keys(recovery.findResources('AWS::IAM::Role', { Properties: { RoleName: names.drillSchedulerRole(config) } }))[0]!;
+    expect(scheduleRoles.filter((arn) => arn.includes(schedulerRoleId)).length).toBeGreaterThan(0);
+    expect(JSON.stringify(recovery.toJSON())).toContain(`:role/${names.drillSchedulerRole(config)}`);
+  });
+
   test('IAM: create only with the drill tag of this state machine’s executions, delete only what carries it, deny on untagged', () => {
     const all = statements(recovery);
     const create = all.filter((s) => s.Sid === 'CreateDrillInstancesOnlyWithDrillTag');
