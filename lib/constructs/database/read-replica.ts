@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT } from './reference-instance';
+import { POSTGRES_PARAMETERS } from './postgres-parameters';
 
 export interface CrossRegionReadReplicaProps {
   /** DB instance identifier of the replica (see `names.replicaInstance`). */
@@ -24,7 +25,7 @@ export interface CrossRegionReadReplicaProps {
   readonly network: DatabaseNetwork;
   readonly logRetention: logs.RetentionDays;
   /**
-   * PostgreSQL major version of the source, for a parameter group with `rds.force_ssl=1`.
+   * PostgreSQL major version of the source, for a parameter group with the reference instance's parameters (TLS only, pgaudit).
    * @default - the engine's default parameter group (PostgreSQL 15 and later default to `rds.force_ssl=1`)
    */
   readonly engineMajorVersion?: string;
@@ -73,8 +74,8 @@ export class CrossRegionReadReplica extends Construct {
     if (props.engineMajorVersion) {
       this.parameterGroup = new rds.CfnDBParameterGroup(this, 'Parameters', {
         family: `postgres${props.engineMajorVersion}`,
-        description: `rxdr ${props.replicaIdentifier}: TLS only`,
-        parameters: { 'rds.force_ssl': '1' },
+        description: `rxdr ${props.replicaIdentifier}: TLS only, pgaudit`,
+        parameters: { ...POSTGRES_PARAMETERS },
       });
     }
 

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
+import { POSTGRES_PARAMETERS } from './postgres-parameters';
 
 /** Log types a PostgreSQL instance exports to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
@@ -84,17 +85,7 @@ export class ReferenceDatabase extends Construct {
     this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
       description: `rxdr ${props.instanceIdentifier}: TLS only, pgaudit`,
-      // Database-level audit (issue 8, HIPAA 164.312(b)): pgaudit logs DDL and role/privilege changes for the
-      // whole instance and, for tables granted to rds_pgaudit, reads and writes; statement parameters are
-      // not logged (they may hold patient data). The log export's retention is explicit (databaseProtection).
-      parameters: {
-        'rds.force_ssl': '1',
-        shared_preload_libraries: 'pg_stat_statements,pgaudit',
-        'pgaudit.log': 'ddl,role',
-        'pgaudit.role': 'rds_pgaudit',
-        'pgaudit.log_parameter': '0',
-        'pgaudit.log_catalog': '0',
-      },
+      parameters: { ...POSTGRES_PARAMETERS },
     });
 
     this.secret = new rds.DatabaseSecret(this, 'Credentials', {

@@ -144,6 +144,11 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         EnableIAMDatabaseAuthentication: true,
         MultiAZ: config.production,
       });
+      if (db.mode === 'create') {
+        // A promoted replica keeps TLS-only connections and pgaudit.
+        const group = Object.entries(resourcesOf(standby, 'AWS::RDS::DBParameterGroup')).find(([id]) => JSON.stringify(replica.Properties!.DBParameterGroupName).includes(id));
+        expect(group?.[1].Properties?.Parameters).toMatchObject({ 'rds.force_ssl': '1', shared_preload_libraries: expect.stringMatching(/(^|,)pgaudit(,|$)/), 'pgaudit.log': 'ddl,role' });
+      }
       standby.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ReplicaLag',
         Namespace: 'AWS/RDS',
