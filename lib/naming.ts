@@ -40,6 +40,10 @@ export const names = {
   writeFreezeParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/write-freeze`,
   /** The stack in the recovery region that holds the read replicas (deployed after the primary). */
   standbyStack: (env: EnvironmentConfig) => `Rxdr-${title(env)}-Standby`,
+  /** RDS subnet group (recovery region, standby stack) that point-in-time and backup restores of a failover land in. */
+  recoveredSubnetGroup: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-recovered`,
+  /** SSM parameter (recovery region) where the standby stack publishes that subnet group and the restored instances' security group. */
+  recoveryNetworkParameter: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/recovery-network`,
   /** RDS identifier of a reference (create-mode) instance; the standby stack builds its ARN from it. */
   databaseInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => rdsIdentifier(`rxdr-${env.name}-${db.name}`),
   /** RDS identifier of a database's cross-region read replica in the recovery region. */

@@ -67,6 +67,12 @@ export const Catalog = z.strictObject({
   /** SSM parameter that applications honour as a write freeze during a failback switchover. */
   writeFreezeParameterPrefix: z.string().startsWith('/'),
   toolVersion: z.string().min(1),
+  /**
+   * SSM parameter (recovery region) the standby stack writes: `{ "subnetGroupName", "securityGroupIds" }` of the
+   * recovery database network, where point-in-time and backup restores must land. The standby stack deploys
+   * after the runbooks, so they read it at run time. When set, preflight blocks a restore without it.
+   */
+  recoveryNetworkParameterName: z.string().min(1).optional(),
   databases: z.array(CatalogDatabase).min(1),
 });
 export type Catalog = z.infer<typeof Catalog>;

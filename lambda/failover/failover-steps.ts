@@ -122,6 +122,24 @@ export const EXPECTED_SECONDS: Readonly<Record<Strategy, number>> = { 'promote-r
 const VALIDATION_SECONDS = 120;
 const REPOINT_SECONDS = 60;
 
+const RecoveryNetwork = z.object({ subnetGroupName: z.string().min(1), securityGroupIds: z.array(z.string().min(1)).min(1) });
+type RecoveryNetwork = z.infer<typeof RecoveryNetwork>;
+
+/**
+ * Where a restored instance lands: the recovery database network the standby stack publishes
+ * (`catalog.recoveryNetworkParameterName`), else the catalog's static subnet group/security groups.
+ * Throws when the parameter is configured but missing or malformed.
+ */
+export async function recoveryNetwork(deps: StepDeps, db: CatalogDatabase): Promise<RecoveryNetwork | undefined> {
+  const name = deps.catalog.recoveryNetworkParameterName;
+  if (!name) return db.subnetGroupName ? { subnetGroupName: db.subnetGroupName, securityGroupIds: db.securityGroupIds } : undefined;
+  const text = await parameterValue(deps.clients.ssm, name);
+  if (text === undefined) throw new StepError(Errors.stepFailed, `the recovery database network is not published at ${name}: deploy the standby stack first`);
+  const parsed = RecoveryNetwork.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new StepError(Errors.stepFailed, `${name} is not a recovery network description: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 const STATUSES_HEALTHY = new Set(['available', 'backing-up', 'modifying', 'configuring-log-exports', 'storage-optimization']);
 
 /**
@@ -211,6 +229,12 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
       }
     }
     if (!existing) {
+      try {
+        const network = await recoveryNetwork(deps, db);
+        check('network', network !== undefined || !catalog.recoveryNetworkParameterName, network ? `restores land in subnet group ${network.subnetGroupName} with ${network.securityGroupIds.join(', ')}` : 'no recovery network configured: the restore lands in the default VPC');
+      } catch (error) {
+        check('network', false, messageOf(error));
+      }
       const attributes = await clients.rdsRecovery.send(new DescribeAccountAttributesCommand({}));
       const quota = attributes.AccountQuotas?.find((q) => q.AccountQuotaName === 'DBInstances');
       const headroom = quota?.Max !== undefined && quota.Used !== undefined ? quota.Max - quota.Used : undefined;
@@ -399,6 +423,7 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
     detail = `${identifier} already exists (${existing.DBInstanceStatus}): not restoring again`;
   } else if (plan.strategy === 'point-in-time') {
     const source = required(plan.source, 'plan.source');
+    const network = await recoveryNetwork(deps, db);
     const restoreToLatest = state.input.targetTime === undefined;
     await rds.send(
       new RestoreDBInstanceToPointInTimeCommand({
@@ -406,8 +431,8 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
         TargetDBInstanceIdentifier: identifier,
         ...(restoreToLatest ? { UseLatestRestorableTime: true } : { RestoreTime: new Date(source.recoveryPointTime) }),
         ...(db.instanceClass ? { DBInstanceClass: db.instanceClass } : {}),
-        ...(db.subnetGroupName ? { DBSubnetGroupName: db.subnetGroupName } : {}),
-        ...(db.securityGroupIds.length > 0 ? { VpcSecurityGroupIds: db.securityGroupIds } : {}),
+        ...(network ? { DBSubnetGroupName: network.subnetGroupName } : {}),
+        ...(network && network.securityGroupIds.length > 0 ? { VpcSecurityGroupIds: network.securityGroupIds } : {}),
         PubliclyAccessible: false,
         DeletionProtection: true,
         CopyTagsToSnapshot: true,
@@ -417,10 +442,11 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
     detail = `point-in-time restore of ${identifier} to ${restoreToLatest ? 'the latest restorable time' : source.recoveryPointTime} started`;
   } else {
     const source = required(plan.source, 'plan.source');
+    const network = await recoveryNetwork(deps, db);
     const metadata: Record<string, string> = { DBInstanceIdentifier: identifier, PubliclyAccessible: 'false', DeletionProtection: 'true', CopyTagsToSnapshot: 'true' };
     if (db.instanceClass) metadata.DBInstanceClass = db.instanceClass;
-    if (db.subnetGroupName) metadata.DBSubnetGroupName = db.subnetGroupName;
-    if (db.securityGroupIds.length > 0) metadata.VpcSecurityGroupIds = JSON.stringify(db.securityGroupIds);
+    if (network) metadata.DBSubnetGroupName = network.subnetGroupName;
+    if (network && network.securityGroupIds.length > 0) metadata.VpcSecurityGroupIds = JSON.stringify(network.securityGroupIds);
     const out = await deps.clients.backup.send(
       new StartRestoreJobCommand({
         RecoveryPointArn: source.id,

@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { DatabaseNetwork } from '../constructs/database/network';
+import { RecoveredPlacement } from '../constructs/database/recovered-placement';
 import { StandbyDatabases } from '../constructs/database/standby-databases';
 import { ManifestJob, replicaManifestTargets } from '../constructs/validation/manifest-job';
 import { names } from '../naming';
@@ -30,6 +31,8 @@ export class StandbyStack extends Stack {
   readonly standbys: StandbyDatabases;
   /** The scheduled manifest job reading the replicas (issue 4), when there are any. */
   readonly manifestJob?: ManifestJob;
+  /** Subnet group and security group failover restores land in, published for the runbooks (issue 6). */
+  readonly recoveredPlacement: RecoveredPlacement;
 
   constructor(scope: Construct, id: string, props: StandbyStackProps) {
     super(scope, id, props);
@@ -41,6 +44,12 @@ export class StandbyStack extends Stack {
       logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
     this.standbys = new StandbyDatabases(this, 'Standbys', { config, key: props.key, network: this.network, alertsTopic: props.alertsTopic });
+    this.recoveredPlacement = new RecoveredPlacement(this, 'RecoveredPlacement', {
+      network: this.network,
+      subnetGroupName: names.recoveredSubnetGroup(config),
+      parameterName: names.recoveryNetworkParameter(config),
+      environmentName: config.name,
+    });
     const manifestTargets = replicaManifestTargets(config, this.standbys.replicas);
     if (manifestTargets.length > 0) {
       this.manifestJob = new ManifestJob(this, 'ManifestJob', {

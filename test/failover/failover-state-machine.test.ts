@@ -108,6 +108,36 @@ describe('failover state machine (synthesized, run locally with the real handler
     expect(evidence(world)[0]).toMatchObject({ result: 'passed', source: { kind: 'snapshot' } });
   });
 
+  describe('restores land in the recovery database network the standby stack publishes', () => {
+    const NETWORK = '/rxdr/test/recovery-network';
+    const published = JSON.stringify({ subnetGroupName: 'rxdr-test-recovered', securityGroupIds: ['sg-0recovered'] });
+
+    test.each([
+      ['inventory', 'RestoreDBInstanceToPointInTime', (i: Record<string, unknown>) => ({ DBSubnetGroupName: i.DBSubnetGroupName, VpcSecurityGroupIds: i.VpcSecurityGroupIds })],
+      ['analytics', 'StartRestoreJob', (i: Record<string, unknown>) => { const m = i.Metadata as Record<string, string>; return { DBSubnetGroupName: m.DBSubnetGroupName, VpcSecurityGroupIds: JSON.parse(m.VpcSecurityGroupIds!) as unknown }; }],
+    ] as const)('%s: %s names its subnet group and security group', async (database, command, placement) => {
+      world = newWorld(database);
+      world.records.set(`${database}.db.rx.internal.`, 'old');
+      world.catalog.recoveryNetworkParameterName = NETWORK;
+      world.parameters.set(NETWORK, published);
+      const run = await failover(world, input({ database }), { approval: 'approve' });
+      expect(run.status).toBe('SUCCEEDED');
+      const calls = world.calls().filter((c) => c.command === command);
+      expect(calls).toHaveLength(1);
+      expect(placement(calls[0]!.input)).toEqual({ DBSubnetGroupName: 'rxdr-test-recovered', VpcSecurityGroupIds: ['sg-0recovered'] });
+    });
+
+    test('without the published network, preflight blocks the restore and nothing is changed', async () => {
+      world = newWorld('inventory');
+      world.catalog.recoveryNetworkParameterName = NETWORK;
+      const run = await failover(world, input({ database: 'inventory' }), { approval: 'approve' });
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('Rxdr.PreflightBlocked');
+      expect(run.stateEntries.RequestApproval).toBeUndefined();
+      expect(world.calls().filter((c) => MUTATING.test(c.command))).toEqual([]);
+    });
+  });
+
   test('a healthy primary is refused before the approval gate, with no mutating call', async () => {
     world = newWorld();
     world.primaryStatus = 'available';

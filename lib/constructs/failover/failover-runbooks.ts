@@ -69,6 +69,12 @@ export interface FailoverRunbooksProps {
   readonly writeFreezeParameterPrefix: string;
   /** SSM parameter the CLI reads to find instance ids and the evidence bucket. @default - none */
   readonly catalogParameterName?: string;
+  /**
+   * Where restores land, published by the stack that owns the recovery database network (it deploys after the
+   * runbooks): the SSM parameter the failover reads at run time and the subnet group it names, for IAM.
+   * @default - each database's `subnetGroupName`/`securityGroupIds`
+   */
+  readonly recoveryNetwork?: { readonly parameterName: string; readonly subnetGroupName: string };
 }
 
 /**
@@ -144,6 +150,7 @@ export class FailoverRunbooks extends Construct {
       probeConnectivity: false,
       writeFreezeParameterPrefix: props.writeFreezeParameterPrefix,
       toolVersion: props.toolVersion,
+      ...(props.recoveryNetwork ? { recoveryNetworkParameterName: props.recoveryNetwork.parameterName } : {}),
       databases,
     };
 
@@ -195,10 +202,13 @@ export class FailoverRunbooks extends Construct {
       new iam.PolicyStatement({
         sid: 'RestoreIntoTheRecoveredIdentifiers',
         actions: ['rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:CreateTenantDatabase'],
-        resources: [...recoveredIds.map((i) => rdsArn(recoveryRegion, 'db', i)), rdsArn(recoveryRegion, 'auto-backup', '*'), ...subnetGroups(recoveryRegion, databases.map((d) => d.subnetGroupName)), rdsArn(recoveryRegion, 'og', '*'), rdsArn(recoveryRegion, 'pg', '*'), rdsArn(recoveryRegion, 'secgrp', '*')],
+        resources: [...recoveredIds.map((i) => rdsArn(recoveryRegion, 'db', i)), rdsArn(recoveryRegion, 'auto-backup', '*'), ...subnetGroups(recoveryRegion, [...databases.map((d) => d.subnetGroupName), props.recoveryNetwork?.subnetGroupName]), rdsArn(recoveryRegion, 'og', '*'), rdsArn(recoveryRegion, 'pg', '*'), rdsArn(recoveryRegion, 'secgrp', '*')],
       }),
     );
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReplicatedAutomatedBackups', actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: [rdsArn(recoveryRegion, 'auto-backup', '*'), ...primaryIds.map((i) => rdsArn(recoveryRegion, 'db', i))] }));
+    if (props.recoveryNetwork) {
+      failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RecoveryNetwork', actions: ['ssm:GetParameter'], resources: [parameterArn(props.recoveryNetwork.parameterName)] }));
+    }
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'QuotaHeadroom', actions: ['rds:DescribeAccountAttributes'], resources: ['*'] }));
     const vaultArn = stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.recoveryVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'NewestRecoveryPoint', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [vaultArn] }));

@@ -92,5 +92,7 @@ export function failoverRunbooksProps(scope: IConstruct, config: EnvironmentConf
     approvalParameterPrefix: names.approvalParameterPrefix(config),
     writeFreezeParameterPrefix: names.writeFreezeParameterPrefix(config),
     catalogParameterName: names.runbookCatalogParameter(config),
+    // The standby stack (deployed after this one) publishes the recovery database network here.
+    recoveryNetwork: { parameterName: names.recoveryNetworkParameter(config), subnetGroupName: names.recoveredSubnetGroup(config) },
   };
 }
