@@ -1,15 +1,4 @@
-import { ConfigError, parseConfig } from '../../lib/config/load';
-import { environment, environmentInput } from '../helpers/config';
-
-function problemsOf(overrides: Record<string, unknown>): string {
-  try {
-    parseConfig({ environments: { prod: environmentInput(overrides) } });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { environment, parsing, problemsOf } from '../helpers/config';
 
 describe('backup settings in the environment config', () => {
   test('isolatedBackup defaults to cross-account mode; the shipped shape stays valid', () => {
@@ -24,13 +13,13 @@ describe('backup settings in the environment config', () => {
   });
 
   test('air-gapped mode rejects an account and a vault name, with the values received', () => {
-    expect(() => parseConfig({ environments: { prod: environmentInput({ isolatedBackup: { mode: 'air-gapped', account: '444444444444', vaultName: 'x1' } }) } })).toThrow(
+    expect(parsing({ isolatedBackup: { mode: 'air-gapped', account: '444444444444', vaultName: 'x1' } })).toThrow(
       /isolatedBackup\.account: not allowed in air-gapped mode .*got "444444444444"[\s\S]*isolatedBackup\.vaultName: not allowed in air-gapped mode .*got "x1"/,
     );
   });
 
   test('cold storage is rejected for RDS databases, naming them and the value', () => {
-    expect(() => parseConfig({ environments: { prod: environmentInput({ coldStorage: { monthlyAfterDays: 180 } }) } })).toThrow(
+    expect(parsing({ coldStorage: { monthlyAfterDays: 180 } })).toThrow(
       /coldStorage\.monthlyAfterDays: AWS Backup cannot move RDS recovery points to cold storage .*protected databases dispensing are RDS, got 180 days/,
     );
   });
@@ -43,7 +32,7 @@ describe('backup settings in the environment config', () => {
   });
 
   test('retention above the vault lock maximum is rejected', () => {
-    expect(() => parseConfig({ environments: { prod: environmentInput({ retention: { monthlyDays: 40000 } }) } })).toThrow(/retention\.monthlyDays: vault lock allows at most 36500 days, got 40000/);
+    expect(parsing({ retention: { monthlyDays: 40000 } })).toThrow(/retention\.monthlyDays: vault lock allows at most 36500 days, got 40000/);
   });
 
   test('the break-glass role name is optional (the vault policies default to rxdr-<env>-break-glass)', () => {

@@ -1,18 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfigFile, parseConfig, selectEnvironments } from '../../lib/config/load';
-import { environment, environmentInput, shippedConfig } from '../helpers/config';
-
-function problemsOf(overrides: Record<string, unknown>, name = 'prod'): string {
-  try {
-    parseConfig({ environments: { [name]: environmentInput(overrides) } });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { loadConfigFile, parseConfig, selectEnvironments } from '../../lib/config/load';
+import { environment, environmentInput, problemsOf, shippedConfig } from '../helpers/config';
 
 describe('shipped configuration', () => {
   test('dev, staging and prod are valid and resolve their tiers', () => {

@@ -1,7 +1,6 @@
-import { parseConfig } from '../../lib/config/load';
-import { environment, environmentInput } from '../helpers/config';
+import { environment, parsing } from '../helpers/config';
 
-const parse = (drill: Record<string, unknown>, extra: Record<string, unknown> = {}) => () => parseConfig({ environments: { prod: environmentInput({ drill, ...extra }) } });
+const parse = (drill: Record<string, unknown>, extra: Record<string, unknown> = {}) => parsing({ drill, ...extra });
 
 describe('drill config: defaults', () => {
   test('monthly, from the recovery vault, a /22 drill VPC, the missed-schedule alarm after 35 days, a daily manifest job', () => {

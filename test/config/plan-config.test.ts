@@ -1,16 +1,5 @@
-import { ConfigError, parseConfig } from '../../lib/config/load';
 import { contingencyGaps, templateVariables } from '../../lib/config/contingency';
-import { environment, environmentInput, shippedConfig } from '../helpers/config';
-
-function problemsOf(overrides: Record<string, unknown>): string {
-  try {
-    parseConfig({ environments: { prod: environmentInput(overrides) } });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { environment, problemsOf, shippedConfig } from '../helpers/config';
 
 const template = (subject: string, body = 'Body for {{environment}}') => ({ subject, body });
 const level = (role: string, escalateAfterMinutes: number) => ({ role, name: 'A person', email: `${role.replace(/\W/g, '')}@example.com`, escalateAfterMinutes });

@@ -1,6 +1,6 @@
 import { EnvironmentConfig, RxdrConfig } from '../../lib/config/environment-config';
 import { EnvironmentInput } from '../../lib/config/schema';
-import { loadConfigFile, parseConfig } from '../../lib/config/load';
+import { ConfigError, loadConfigFile, parseConfig } from '../../lib/config/load';
 
 /** The configuration shipped in config/rxdr.config.json (dev, staging, prod with example accounts). */
 export function shippedConfig(): RxdrConfig {
@@ -29,4 +29,23 @@ export function environmentInput(overrides: Partial<Record<keyof EnvironmentInpu
 export function environment(overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {}, name = 'test'): EnvironmentConfig {
   const config = parseConfig({ environments: { [name]: environmentInput(overrides) } });
   return config.environments[0]!;
+}
+
+/**
+ * Parse a one-environment configuration named `name`, deferred: the thunk `expect(...).toThrow(/problem/)` wants.
+ * Overrides are loosely typed so that tests can pass fields the schema rejects.
+ */
+export function parsing(overrides: Record<string, unknown>, name = 'prod'): () => RxdrConfig {
+  return () => parseConfig({ environments: { [name]: environmentInput(overrides) } });
+}
+
+/** The message of the `ConfigError` a one-environment configuration is rejected with; fails the test if it parses or throws anything else. */
+export function problemsOf(overrides: Record<string, unknown>, name = 'prod'): string {
+  try {
+    parsing(overrides, name)();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected the configuration to be rejected');
 }
