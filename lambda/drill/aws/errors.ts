@@ -3,38 +3,25 @@
  * `Rxdr.AwsTransient`, which the state machine retries with backoff (the steps are idempotent); everything
  * else is a verdict the step records in the drill state.
  */
+import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../shared/aws-errors';
 
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
+const TRANSIENT = new Set([
+  ...THROTTLING_ERROR_NAMES,
   'SlowDown',
   'LimitExceededException',
   'ProvisionedThroughputExceededException',
+  ...TRANSIENT_ERROR_NAMES,
+  'InternalError',
+  'ServiceException',
 ]);
-const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ServiceUnavailable', 'InternalFailure', 'InternalError', 'ServiceException', 'ServiceUnavailableException']);
-
-interface AwsLikeError {
-  readonly name?: string;
-  readonly code?: string;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly $retryable?: unknown;
-}
 
 export function isTransient(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as AwsLikeError;
-  const name = e.name ?? e.code ?? '';
-  const status = e.$metadata?.httpStatusCode;
-  return THROTTLING.has(name) || NETWORK.has(name) || e.$retryable !== undefined || (status !== undefined && status >= 500) || status === 429;
+  return isTransientAwsError(error, TRANSIENT);
 }
 
 export function errorName(error: unknown): string {
-  return typeof error === 'object' && error !== null && typeof (error as AwsLikeError).name === 'string' ? ((error as AwsLikeError).name as string) : 'Error';
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : 'Error';
 }
 
 /** `DBInstanceNotFound`/`DBInstanceNotFoundFault` and friends. */
