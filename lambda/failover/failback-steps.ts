@@ -76,10 +76,17 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
     if (!ok) blockers.push(`${name}: ${detail}`);
   };
   const secret = await secretJson(clients.secrets, db.repoint.secretArn);
+  // The current primary is a recovery-region instance (after a failover), or, when an earlier failback got as
+  // far as repointing before it died, the promoted failback instance in the primary region: look in both, so
+  // that run can resume. An unreachable primary region just means "not there" here (checked below).
   const candidates = [db.replicaInstanceIdentifier, db.recoveredInstanceIdentifier].filter((id): id is string => id !== undefined);
-  const found = await Promise.all(candidates.map((id) => findInstance(clients.rdsRecovery, id)));
+  const found = [
+    ...(await Promise.all(candidates.map((id) => findInstance(clients.rdsRecovery, id)))),
+    await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier).catch(() => undefined),
+  ];
   const current = found.find((instance) => instance?.Endpoint?.Address === secret.host && !instance?.ReadReplicaSourceDBInstanceIdentifier);
-  check('current-primary', current !== undefined, current ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}` : `no standalone instance among ${candidates.join(', ')} serves the secret's host ${String(secret.host)}: was there a failover?`);
+  const searched = `${candidates.join(', ')} in ${catalog.recoveryRegion} and ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion}`;
+  check('current-primary', current !== undefined, current ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}` : `no standalone instance among ${searched} serves the secret's host ${String(secret.host)}: was there a failover?`);
   if (current) check('current-primary-backups', (current.BackupRetentionPeriod ?? 0) > 0, `backup retention ${current.BackupRetentionPeriod ?? 0} days (a cross-region replica needs automated backups)`);
 
   let originalPrimary = { identifier: db.primaryInstanceIdentifier, status: 'unreachable' };
@@ -182,6 +189,9 @@ export async function freezeWrites(state: FailbackState, deps: StepDeps): Promis
 export async function checkCaughtUp(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['catchUp']>> {
   const plan = required(state.plan, 'plan');
   const previous = state.catchUp ?? { polls: 0, waitSeconds: nextWaitSeconds(0), lagSeconds: null, zeroLagPolls: 0, caughtUp: false };
+  // Resumed after the repoint: the failback instance is already the primary clients use. It has no replica
+  // lag any more (CloudWatch stops reporting ReplicaLag), and nothing is left to catch up.
+  if (plan.currentPrimary.identifier === plan.replicaIdentifier) return { polls: previous.polls, waitSeconds: previous.waitSeconds, lagSeconds: 0, zeroLagPolls: ZERO_LAG_READINGS, caughtUp: true, caughtUpAt: deps.clock.now().toISOString() };
   const lag = (await latestMetric(deps.clients.cloudwatchPrimary, 'ReplicaLag', plan.replicaIdentifier, deps.clock.now())) ?? null;
   const zeroLagPolls = lag === 0 ? previous.zeroLagPolls + 1 : 0;
   const polls = previous.polls + 1;

@@ -88,16 +88,18 @@ describe('failback state machine (synthesized, run locally with the real handler
     expect(doc!.metrics).toMatchObject({ writeFreezeSeconds: expect.any(Number) });
   });
 
-  describe.each(['create-replica', 'check-replica', 'freeze', 'promote', 'check-promoted'])('resume after the function died right after %s', (step) => {
+  describe.each(['create-replica', 'check-replica', 'freeze', 'promote', 'check-promoted', 'repoint', 'check-repoint', 'verify'])('resume after the function died right after %s', (step) => {
     test('a new execution finishes: one replica, one promotion, freeze lifted, repointed back', async () => {
       world = failedOverWorld();
       const first = await failback(world, { crashAfter: step });
       expect(first.status).toBe('FAILED');
       // a failure after the freeze leaves it set and says so
-      if (['freeze', 'promote', 'check-promoted'].includes(step)) {
+      if (['freeze', 'promote', 'check-promoted', 'repoint', 'check-repoint', 'verify'].includes(step)) {
         expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: true });
         expect(world.published.some((p) => /STILL SET/.test(p.message))).toBe(true);
       }
+      // once promoted, the failback instance reports no ReplicaLag any more
+      if (['repoint', 'check-repoint', 'verify'].includes(step)) world.failbackLag = [];
       const second = await failback(world);
       expect(second.status).toBe('SUCCEEDED');
       expect(world.count('CreateDBInstanceReadReplica')).toBe(1);
