@@ -1,36 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { runDrill, DrillPhase } from '../../lambda/drill/run';
 import type { DrillState } from '../../lambda/drill/steps';
 import { systemClock } from '../../lambda/drill/clock';
 import type { DrillValidator } from '../../lambda/drill/validator';
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
-import { FileEvidenceStore } from '../../lambda/evidence/store';
-import { buildManifest, createRng, insertPharmacyActivity, Manifest, seedDatabase } from '../../lambda/validation';
+import { buildManifest, Manifest } from '../../lambda/validation';
 import { takeBaseBackup } from './base-backup';
 import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
-import { serverVersion, startArchivingPrimary } from './local-primary';
-import { ProcessGuard } from './process-guard';
+import {
+  checkAborted,
+  evidenceStore,
+  killPrimary,
+  LocalRunProgress,
+  LocalRunResult,
+  LOCAL_DATABASE,
+  makeServerDir,
+  openWorkspace,
+  pharmacyUnitWriter,
+  phaseTimer,
+  safeUser,
+  seedPhase,
+  sleep,
+  startPrimary,
+  TOOL_VERSION,
+} from './local-run';
 import type { PostgresCluster } from './postgres-cluster';
-import { serverUser } from './server-user';
 import { engineValidator } from './validation-adapter';
 import { UnitWriter, WriteLoad } from './write-load';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
-
-/** Where local evidence goes unless `--evidence-dir` says otherwise (gitignored). */
-export const DEFAULT_EVIDENCE_DIR = path.join('.rxdr', 'evidence');
-export const LOCAL_DATABASE = 'pharmacy';
-
-export interface LocalRunProgress {
-  readonly phase: string;
-  readonly durationMs: number;
-  readonly detail?: string;
-}
+export { DEFAULT_EVIDENCE_DIR, LOCAL_DATABASE } from './local-run';
+export type { LocalRunProgress, LocalRunResult } from './local-run';
 
 export interface LocalDrillOptions {
   /** Prescriptions to seed (about 7 rows each). @default 5000 */
@@ -66,17 +66,6 @@ export interface LocalDrillHooks {
   unitWriter?: UnitWriter;
 }
 
-export interface LocalRunResult {
-  readonly evidence: EvidenceDocument;
-  readonly evidenceLocation?: string;
-  /** The run's directory (gone unless kept). */
-  readonly workspace: string;
-  /** Every process id the run started: servers (postmaster and children seen) and the watchdog. */
-  readonly pids: number[];
-  /** With `--keep`: how to reach what was kept. */
-  readonly kept?: { readonly url: string; readonly dataDir: string; readonly stop: string };
-}
-
 /**
  * The local restore drill: primary with WAL archiving → seed → write load → base backup → manifest →
  * disaster (SIGKILL the server mid-load) → the shared drill steps over `LocalRestoreProvider` (restore the
@@ -85,10 +74,8 @@ export interface LocalRunResult {
 export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<LocalRunResult> {
   const archiveTimeoutSeconds = options.archiveTimeoutSeconds ?? 1;
   const progress = phaseTimer(options.onProgress);
-  const workspace = await makeWorkspace(options.baseDir);
-  const guard = ProcessGuard.start(workspace);
-  guard.watchDir(workspace);
-  const pids = new Set<number>(guard.pid ? [guard.pid] : []);
+  const run = await openWorkspace(options.baseDir);
+  const { workspace, guard, pids } = run;
   let primary: PostgresCluster | undefined;
   let load: WriteLoad | undefined;
   let keptResult: LocalRunResult['kept'];
@@ -98,11 +85,8 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const restoresDir = await makeServerDir(workspace, 'restores');
 
     primary = await progress('primary', async () => {
-      const cluster = await startArchivingPrimary({ baseDir: workspace, archiveDir, archiveTimeoutSeconds, guard, database: LOCAL_DATABASE });
-      const serverPids = await cluster.serverPids();
-      serverPids.forEach((pid) => pids.add(pid));
-      const version = await serverVersion(cluster.url());
-      return [cluster, `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${workspace}, archive_timeout ${archiveTimeoutSeconds} s`];
+      const { cluster, detail } = await startPrimary(run, archiveDir, archiveTimeoutSeconds);
+      return [cluster, `${detail}, archive_timeout ${archiveTimeoutSeconds} s`];
     });
     const url = primary.url(LOCAL_DATABASE);
     const primaryUrl = primary.url();
@@ -110,12 +94,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const primaryCluster = primary;
     checkAborted(options.signal);
 
-    const prescriptions = options.prescriptions ?? 5000;
-    await progress('seed', async () => {
-      const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
-      const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
-      return [result, `${prescriptions} prescriptions, ${rows} rows`];
-    });
+    const prescriptions = await seedPhase(progress, url, options);
     checkAborted(options.signal);
 
     const writeLoad = await progress('write-load', async () => {
@@ -147,13 +126,8 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     checkAborted(options.signal);
 
     const disaster = await progress('disaster', async () => {
-      const killed = await primaryCluster.kill();
-      const at = new Date();
-      killed.forEach((pid) => pids.add(pid));
-      const stats = await writeLoad.stop();
-      const newestWrite = stats.lastCommittedAt;
-      if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
-      return [{ at, stats, newestWrite }, `SIGKILL to ${killed.length} server processes; ${stats.commits} units committed, newest at ${stats.lastCommittedAt.toISOString()}`];
+      const killed = await killPrimary(primaryCluster, writeLoad, pids);
+      return [killed, `SIGKILL to ${killed.killed} server processes; ${killed.stats.commits} units committed, newest at ${killed.newestWrite.toISOString()}`];
     });
 
     await options.hooks?.beforeRestore?.({ archiveDir, backup: backupMeta(backup) });
@@ -170,7 +144,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     });
     const drillId = `local-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const restoreProvider = provider;
-    const run = await runDrill(
+    const drill = await runDrill(
       {
         drillId,
         environment: 'local',
@@ -191,19 +165,19 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
         validator: options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget }),
         clock: systemClock,
         signal: options.signal,
-        evidence: options.evidenceDir === null ? undefined : new FileEvidenceStore(options.evidenceDir ?? DEFAULT_EVIDENCE_DIR),
+        evidence: evidenceStore(options.evidenceDir),
         metrics: () => ({ prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations(), ...restoreProvider.restoreMetrics() }),
         onPhase: (phase, durationMs, state) => options.onProgress?.({ phase: `drill:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
       },
     );
     provider.startedPids().forEach((pid) => pids.add(pid));
-    const target = run.state.available?.target;
+    const target = drill.state.available?.target;
     if (options.keep && target?.endpoint) {
       const dataDir = target.details?.dataDir ?? '';
       keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: `${primary.binaries.pgCtl} stop -D ${dataDir}` };
     }
-    if (run.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: run.evidenceError });
-    return { evidence: run.evidence, evidenceLocation: run.evidenceLocation, workspace, pids: [...pids], kept: keptResult };
+    if (drill.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: drill.evidenceError });
+    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, workspace, pids: [...pids], kept: keptResult };
   } finally {
     await progress('cleanup', async () => {
       await load?.stop().catch(() => undefined);
@@ -219,70 +193,8 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
   }
 }
 
-/** Runs named phases, reports each with its duration, and remembers the durations for evidence metrics. */
-export function phaseTimer(onProgress?: (progress: LocalRunProgress) => void) {
-  const durations: Record<string, number> = {};
-  const timer = async <T>(phase: string, body: () => Promise<[T, string?]>): Promise<T> => {
-    const began = Date.now();
-    try {
-      const [value, detail] = await body();
-      durations[`${phase}Ms`] = Date.now() - began;
-      onProgress?.({ phase, durationMs: Date.now() - began, detail });
-      return value;
-    } catch (error) {
-      onProgress?.({ phase, durationMs: Date.now() - began, detail: `FAILED: ${(error as Error).message}` });
-      throw error;
-    }
-  };
-  return Object.assign(timer, { durations: () => ({ ...durations }) });
-}
-
-export async function makeWorkspace(baseDir?: string): Promise<string> {
-  const workspace = await mkdtemp(path.join(baseDir ?? tmpdir(), 'rxdr-local-'));
-  await (await serverUser()).own(workspace);
-  return workspace;
-}
-
-export async function makeServerDir(workspace: string, name: string): Promise<string> {
-  const dir = path.join(workspace, name);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await (await serverUser()).own(dir);
-  return dir;
-}
-
-export function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new Error(`aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? '')}`);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return systemClock.sleep(ms, signal);
-}
-
-/** One unit of dispensing activity per transaction, from the validation engine's activity helper. */
-export function pharmacyUnitWriter(seed: number): UnitWriter {
-  const rng = createRng(seed + 7919);
-  return async (client: Client, at: Date) => {
-    await client.query('BEGIN');
-    try {
-      await insertPharmacyActivity(client, rng, { now: at });
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  };
-}
-
 function backupMeta(backup: { label: string; startLsn: string; stopLsn: string; stopWalFile: string; startedAt: Date; finishedAt: Date; bytes: number }): BaseBackupMeta {
   return { ...backup, startedAt: backup.startedAt.toISOString(), finishedAt: backup.finishedAt.toISOString() };
-}
-
-export function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function phaseDetail(phase: DrillPhase, state: DrillState): string | undefined {

@@ -4,32 +4,31 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { decideOutcome } from '../../lambda/evidence/outcome';
 import { EVIDENCE_SCHEMA_VERSION, EvidenceCheck, EvidenceCleanup, parseEvidence } from '../../lambda/evidence/schema';
-import { FileEvidenceStore } from '../../lambda/evidence/store';
 import { secondsBetween } from '../../lambda/drill/clock';
-import { buildManifest, seedDatabase } from '../../lambda/validation';
+import { buildManifest } from '../../lambda/validation';
 import { takeBaseBackup } from './base-backup';
+import type { LocalDrillOptions } from './local-drill';
+import { serverVersion } from './local-primary';
 import {
   checkAborted,
-  DEFAULT_EVIDENCE_DIR,
-  LocalDrillOptions,
+  evidenceStore,
+  killPrimary,
   LocalRunResult,
   LOCAL_DATABASE,
   makeServerDir,
-  makeWorkspace,
+  openWorkspace,
   pharmacyUnitWriter,
   phaseTimer,
   safeUser,
+  seedPhase,
   sleep,
-} from './local-drill';
-import { serverVersion, startArchivingPrimary } from './local-primary';
-import { ProcessGuard } from './process-guard';
+  startPrimary,
+  TOOL_VERSION,
+} from './local-run';
 import { PostgresCluster } from './postgres-cluster';
 import { waitUntil } from './processes';
 import { engineValidator } from './validation-adapter';
 import { WriteLoad } from './write-load';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
 
 export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & { hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'> };
 
@@ -41,10 +40,8 @@ export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & { hooks?: 
 export async function runLocalFailover(options: LocalFailoverOptions = {}): Promise<LocalRunResult> {
   const archiveTimeoutSeconds = options.archiveTimeoutSeconds ?? 1;
   const progress = phaseTimer(options.onProgress);
-  const workspace = await makeWorkspace(options.baseDir);
-  const guard = ProcessGuard.start(workspace);
-  guard.watchDir(workspace);
-  const pids = new Set<number>(guard.pid ? [guard.pid] : []);
+  const run = await openWorkspace(options.baseDir);
+  const { workspace, guard, pids } = run;
   const startedAt = new Date();
   let primary: PostgresCluster | undefined;
   let standby: PostgresCluster | undefined;
@@ -53,18 +50,12 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
   try {
     const archiveDir = await makeServerDir(workspace, 'wal-archive');
     const primaryCluster = await progress('primary', async () => {
-      const cluster = await startArchivingPrimary({ baseDir: workspace, archiveDir, archiveTimeoutSeconds, guard, database: LOCAL_DATABASE });
-      const serverPids = await cluster.serverPids();
-      serverPids.forEach((pid) => pids.add(pid));
-      return [cluster, `PostgreSQL ${await serverVersion(cluster.url())} (${cluster.binaries.source}) pid ${serverPids[0]} in ${workspace}`];
+      const { cluster, detail } = await startPrimary(run, archiveDir, archiveTimeoutSeconds);
+      return [cluster, detail];
     });
     primary = primaryCluster;
     const url = primaryCluster.url(LOCAL_DATABASE);
-    const prescriptions = options.prescriptions ?? 5000;
-    await progress('seed', async () => {
-      const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
-      return [result, `${prescriptions} prescriptions, ${Object.values(result.rows).reduce((a, b) => a + b, 0)} rows`];
-    });
+    const prescriptions = await seedPhase(progress, url, options);
     checkAborted(options.signal);
 
     const standbyCluster = await progress('standby', async () => {
@@ -103,13 +94,8 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     checkAborted(options.signal);
 
     const disaster = await progress('disaster', async () => {
-      const killed = await primaryCluster.kill();
-      const at = new Date();
-      killed.forEach((pid) => pids.add(pid));
-      const stats = await writeLoad.stop();
-      const newestWrite = stats.lastCommittedAt;
-      if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
-      return [{ at, stats, newestWrite }, `SIGKILL to ${killed.length} primary processes; newest acknowledged write ${newestWrite.toISOString()}`];
+      const killed = await killPrimary(primaryCluster, writeLoad, pids);
+      return [killed, `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`];
     });
 
     const available = await progress('promote', async () => {
@@ -187,7 +173,8 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       metrics: { prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations() },
     });
     let evidenceLocation: string | undefined;
-    if (options.evidenceDir !== null) evidenceLocation = await new FileEvidenceStore(options.evidenceDir ?? DEFAULT_EVIDENCE_DIR).put(evidence);
+    const store = evidenceStore(options.evidenceDir);
+    if (store) evidenceLocation = await store.put(evidence);
     return { evidence, evidenceLocation, workspace, pids: [...pids], kept };
   } finally {
     await load?.stop().catch(() => undefined);

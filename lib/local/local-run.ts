@@ -1,0 +1,166 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { systemClock } from '../../lambda/drill/clock';
+import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import { FileEvidenceStore } from '../../lambda/evidence/store';
+import { createRng, insertPharmacyActivity, seedDatabase } from '../../lambda/validation';
+import { serverVersion, startArchivingPrimary } from './local-primary';
+import type { PostgresCluster } from './postgres-cluster';
+import { ProcessGuard } from './process-guard';
+import { serverUser } from './server-user';
+import type { UnitWriter, WriteLoad, WriteLoadStats } from './write-load';
+
+/**
+ * What the local drill and the local failover have in common: the run's workspace and process guard, the
+ * archiving primary, the seed, the write load's unit, the disaster (SIGKILL the primary), evidence and timing.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
+
+/** Where local evidence goes unless `--evidence-dir` says otherwise (gitignored). */
+export const DEFAULT_EVIDENCE_DIR = path.join('.rxdr', 'evidence');
+export const LOCAL_DATABASE = 'pharmacy';
+
+export interface LocalRunProgress {
+  readonly phase: string;
+  readonly durationMs: number;
+  readonly detail?: string;
+}
+
+export interface LocalRunResult {
+  readonly evidence: EvidenceDocument;
+  readonly evidenceLocation?: string;
+  /** The run's directory (gone unless kept). */
+  readonly workspace: string;
+  /** Every process id the run started: servers (postmaster and children seen) and the watchdog. */
+  readonly pids: number[];
+  /** With `--keep`: how to reach what was kept. */
+  readonly kept?: { readonly url: string; readonly dataDir: string; readonly stop: string };
+}
+
+export type PhaseTimer = ReturnType<typeof phaseTimer>;
+
+/** A run's directory, the guard that kills its servers if the run dies, and the process ids seen so far. */
+export interface LocalWorkspace {
+  readonly workspace: string;
+  readonly guard: ProcessGuard;
+  readonly pids: Set<number>;
+}
+
+/** Runs named phases, reports each with its duration, and remembers the durations for evidence metrics. */
+export function phaseTimer(onProgress?: (progress: LocalRunProgress) => void) {
+  const durations: Record<string, number> = {};
+  const timer = async <T>(phase: string, body: () => Promise<[T, string?]>): Promise<T> => {
+    const began = Date.now();
+    try {
+      const [value, detail] = await body();
+      durations[`${phase}Ms`] = Date.now() - began;
+      onProgress?.({ phase, durationMs: Date.now() - began, detail });
+      return value;
+    } catch (error) {
+      onProgress?.({ phase, durationMs: Date.now() - began, detail: `FAILED: ${(error as Error).message}` });
+      throw error;
+    }
+  };
+  return Object.assign(timer, { durations: () => ({ ...durations }) });
+}
+
+export async function makeWorkspace(baseDir?: string): Promise<string> {
+  const workspace = await mkdtemp(path.join(baseDir ?? tmpdir(), 'rxdr-local-'));
+  await (await serverUser()).own(workspace);
+  return workspace;
+}
+
+/** A fresh workspace under `baseDir`, watched by a process guard; `pids` starts with the guard's own. */
+export async function openWorkspace(baseDir?: string): Promise<LocalWorkspace> {
+  const workspace = await makeWorkspace(baseDir);
+  const guard = ProcessGuard.start(workspace);
+  guard.watchDir(workspace);
+  const pids = new Set<number>(guard.pid ? [guard.pid] : []);
+  return { workspace, guard, pids };
+}
+
+export async function makeServerDir(workspace: string, name: string): Promise<string> {
+  const dir = path.join(workspace, name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await (await serverUser()).own(dir);
+  return dir;
+}
+
+/** Start the primary that archives its WAL to `archiveDir`; its server pids join `run.pids`. The detail names version, source, pid and workspace. */
+export async function startPrimary(run: LocalWorkspace, archiveDir: string, archiveTimeoutSeconds: number): Promise<{ cluster: PostgresCluster; detail: string }> {
+  const cluster = await startArchivingPrimary({ baseDir: run.workspace, archiveDir, archiveTimeoutSeconds, guard: run.guard, database: LOCAL_DATABASE });
+  const serverPids = await cluster.serverPids();
+  serverPids.forEach((pid) => run.pids.add(pid));
+  const version = await serverVersion(cluster.url());
+  return { cluster, detail: `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${run.workspace}` };
+}
+
+/** The `seed` phase; returns the number of prescriptions seeded. */
+export async function seedPhase(progress: PhaseTimer, url: string, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
+  const prescriptions = options.prescriptions ?? 5000;
+  await progress('seed', async () => {
+    const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
+    const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
+    return [result, `${prescriptions} prescriptions, ${rows} rows`];
+  });
+  return prescriptions;
+}
+
+export interface Disaster {
+  readonly at: Date;
+  readonly stats: WriteLoadStats;
+  readonly newestWrite: Date;
+  /** How many server processes were killed. */
+  readonly killed: number;
+}
+
+/** The disaster: SIGKILL the primary mid-load, then stop the load; the newest acknowledged write is the RPO reference. */
+export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pids: Set<number>): Promise<Disaster> {
+  const killed = await primary.kill();
+  const at = new Date();
+  killed.forEach((pid) => pids.add(pid));
+  const stats = await load.stop();
+  const newestWrite = stats.lastCommittedAt;
+  if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
+  return { at, stats, newestWrite, killed: killed.length };
+}
+
+/** Where evidence goes: `null` writes none. */
+export function evidenceStore(evidenceDir: string | null | undefined): FileEvidenceStore | undefined {
+  return evidenceDir === null ? undefined : new FileEvidenceStore(evidenceDir ?? DEFAULT_EVIDENCE_DIR);
+}
+
+export function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Error(`aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? '')}`);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return systemClock.sleep(ms, signal);
+}
+
+/** One unit of dispensing activity per transaction, from the validation engine's activity helper. */
+export function pharmacyUnitWriter(seed: number): UnitWriter {
+  const rng = createRng(seed + 7919);
+  return async (client: Client, at: Date) => {
+    await client.query('BEGIN');
+    try {
+      await insertPharmacyActivity(client, rng, { now: at });
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
+export function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
