@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption-key';
+import { lockedBucket } from '../locked-bucket';
 
 export interface AuditTrailProps {
   /** Alias of the trail's own key, e.g. `alias/rxdr-prod-audit` (`names.auditKeyAlias`). */
@@ -55,45 +56,16 @@ export class AuditTrail extends Construct {
       }),
     );
 
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging delivers only to buckets with SSE-S3 default encryption.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(props.objectLockDays), noncurrentVersionExpiration: Duration.days(30) }],
-    });
-    const selfLogging = 'This is the access-log bucket of the audit-trail bucket; logging it to itself or to another log bucket would only move the problem one bucket further.';
-    const sseS3 = 'S3 server access logging can only deliver to a target bucket encrypted with SSE-S3 (SSE-KMS is not supported); the logs hold request metadata, not patient data.';
-    Validations.of(accessLogs).acknowledge(
-      { id: 'AwsSolutions-S1', reason: selfLogging },
-      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: selfLogging },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: selfLogging },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
-    );
-
-    const retention = Duration.days(props.objectLockDays);
-    this.bucket = new s3.Bucket(this, 'Logs', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      objectLockEnabled: true,
-      objectLockDefaultRetention: props.lockMode === 'compliance' ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'trail/',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const noReplication =
-      'The trail is multi-region and its bucket sits in the recovery region, outside the blast radius of the primary region it records, under Object Lock; a replica back in the primary region would add no protection.';
-    for (const bucket of [this.bucket, accessLogs]) {
-      Validations.of(bucket).acknowledge({ id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: noReplication }, { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: noReplication });
-    }
+    this.bucket = lockedBucket(this, {
+      id: 'Logs',
+      key: this.key,
+      lockMode: props.lockMode,
+      retentionDays: props.objectLockDays,
+      accessLogsPrefix: 'trail/',
+      description: 'audit-trail bucket',
+      noReplicationReason:
+        'The trail is multi-region and its bucket sits in the recovery region, outside the blast radius of the primary region it records, under Object Lock; a replica back in the primary region would add no protection.',
+    }).bucket;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: this.key,
