@@ -113,6 +113,12 @@ export async function seedPhase(progress: PhaseTimer, url: string, options: { re
 export interface Disaster {
   readonly at: Date;
   readonly stats: WriteLoadStats;
+  /**
+   * The RPO reference: the newest write that may have been committed. That is the newest acknowledged one,
+   * or the unit in flight when the server died if it is newer (its COMMIT may have landed without the
+   * acknowledgement reaching the client, and then the restore holds it). Measured against this, the
+   * achieved RPO is an upper bound, never negative.
+   */
   readonly newestWrite: Date;
   /** How many server processes were killed. */
   readonly killed: number;
@@ -124,8 +130,9 @@ export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pid
   const at = new Date();
   killed.forEach((pid) => pids.add(pid));
   const stats = await load.stop();
-  const newestWrite = stats.lastCommittedAt;
-  if (!newestWrite) throw new Error('the write load committed nothing before the disaster');
+  const acknowledged = stats.lastCommittedAt;
+  if (!acknowledged) throw new Error('the write load committed nothing before the disaster');
+  const newestWrite = stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
   return { at, stats, newestWrite, killed: killed.length };
 }
 

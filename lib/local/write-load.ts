@@ -7,6 +7,11 @@ export interface WriteLoadStats {
   readonly commits: number;
   /** Timestamp written by the newest unit whose COMMIT was acknowledged: what a restore should reach. */
   readonly lastCommittedAt?: Date;
+  /**
+   * Timestamp of the unit in flight when the load ended with an error (the disaster). Its COMMIT may have
+   * reached the server without the acknowledgement reaching us, so a restore may legitimately hold it.
+   */
+  readonly unacknowledgedAt?: Date;
   /** The error that ended the load (expected after the disaster: the connection dies). */
   readonly stoppedBy?: string;
 }
@@ -27,6 +32,7 @@ export class WriteLoad {
 
   private commits = 0;
   private lastCommittedAt: Date | undefined;
+  private unacknowledgedAt: Date | undefined;
   private stoppedBy: string | undefined;
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
@@ -39,7 +45,7 @@ export class WriteLoad {
   ) {}
 
   get stats(): WriteLoadStats {
-    return { commits: this.commits, lastCommittedAt: this.lastCommittedAt, stoppedBy: this.stoppedBy };
+    return { commits: this.commits, lastCommittedAt: this.lastCommittedAt, unacknowledgedAt: this.unacknowledgedAt, stoppedBy: this.stoppedBy };
   }
 
   /** Resolves after `count` more commits (or when the load stops). */
@@ -67,6 +73,7 @@ export class WriteLoad {
       try {
         await this.writeUnit(this.client, at);
       } catch (error) {
+        this.unacknowledgedAt = at;
         if (!this.stopping) this.stoppedBy = (error as Error).message;
         return;
       }
