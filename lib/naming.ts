@@ -20,6 +20,11 @@ export const names = {
   failoverStateMachine: (env: EnvironmentConfig) => `rxdr-${env.name}-failover`,
   failbackStateMachine: (env: EnvironmentConfig) => `rxdr-${env.name}-failback`,
   drillSchedulerRole: (env: EnvironmentConfig) => `rxdr-${env.name}-drill-scheduler`,
+  /**
+   * The failover validator (standby stack, in the recovery database network): the failover runbook (recovery
+   * stack, deployed before it) invokes it by this name's ARN.
+   */
+  failoverValidatorFunction: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-failover-validator`,
   /** Logically air-gapped vault in the recovery region (isolatedBackup mode "air-gapped"). */
   airGappedVault: (env: EnvironmentConfig) => `rxdr-${env.name}-air-gapped`,
   /** The only role the vault access policies let delete recovery points or change the policies. */

@@ -1,12 +1,17 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { DatabaseNetwork } from '../constructs/database/network';
 import { RecoveredPlacement } from '../constructs/database/recovered-placement';
+import { ServiceEndpoints } from '../constructs/database/service-endpoints';
 import { StandbyDatabases } from '../constructs/database/standby-databases';
+import { FailoverValidator } from '../constructs/failover/failover-validator';
+import { runbookDatabases } from '../constructs/failover/runbook-config';
 import { ManifestJob, replicaManifestTargets } from '../constructs/validation/manifest-job';
 import { names } from '../naming';
 
@@ -20,8 +25,9 @@ export interface StandbyStackProps extends StackProps {
 
 /**
  * The recovery region's databases: the recovery database network and the warm-standby read replicas of
- * tier-1 databases. A stack of its own because a replica needs its source, so it deploys after the primary,
- * while the recovery stack (vaults, keys) must deploy before it.
+ * tier-1 databases, and the functions that connect to them (manifest job, failover validator). A stack of its
+ * own because a replica needs its source, so it deploys after the primary, while the recovery stack (vaults,
+ * keys, runbooks) must deploy before it.
  */
 export class StandbyStack extends Stack {
   readonly config: EnvironmentConfig;
@@ -33,6 +39,14 @@ export class StandbyStack extends Stack {
   readonly manifestJob?: ManifestJob;
   /** Subnet group and security group failover restores land in, published for the runbooks (issue 6). */
   readonly recoveredPlacement: RecoveredPlacement;
+  /** The network's Secrets Manager and S3 endpoints, shared by the manifest job and the validator. */
+  readonly endpoints: ServiceEndpoints;
+  /**
+   * The validation engine the failover runbook (recovery stack) calls before it repoints clients, named
+   * `names.failoverValidatorFunction`, in the network's isolated subnets: PostgreSQL to the replicas and the
+   * restored instances' security group, HTTPS to the endpoints.
+   */
+  readonly validator: FailoverValidator;
 
   constructor(scope: Construct, id: string, props: StandbyStackProps) {
     super(scope, id, props);
@@ -50,12 +64,36 @@ export class StandbyStack extends Stack {
       parameterName: names.recoveryNetworkParameter(config),
       environmentName: config.name,
     });
+    this.endpoints = new ServiceEndpoints(this, 'Endpoints', { vpc: this.network.vpc, subnets: this.network.subnets });
+    // The manifest job created these endpoints before they were shared: keep their logical ids, or an update
+    // would create a second private-DNS Secrets Manager endpoint (and a second S3 route) in the VPC before
+    // deleting the first, which EC2 refuses.
+    (this.endpoints.secretsManager.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId('ManifestJobSecretsManager02EFCEF3');
+    (this.endpoints.s3.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId('ManifestJobS3140A14AD');
+    const evidenceBucketName = names.evidenceBucket(config);
+    this.validator = new FailoverValidator(this, 'FailoverValidator', {
+      functionName: names.failoverValidatorFunction(config),
+      key: props.key,
+      evidenceBucket: s3.Bucket.fromBucketName(this, 'Evidence', evidenceBucketName),
+      secretIds: runbookDatabases(config).map((d) => d.secretArn),
+      logRetention: logs.RetentionDays.SIX_YEARS,
+      network: {
+        vpc: this.network.vpc,
+        subnets: this.network.subnets,
+        databaseSecurityGroups: [
+          ...Object.entries(this.standbys.replicas).map(([name, replica]) => ({ name: `${name} (read replica)`, securityGroup: replica.securityGroup })),
+          { name: 'restored instances', securityGroup: this.recoveredPlacement.securityGroup },
+        ],
+        endpoints: this.endpoints,
+      },
+    });
     const manifestTargets = replicaManifestTargets(config, this.standbys.replicas);
     if (manifestTargets.length > 0) {
       this.manifestJob = new ManifestJob(this, 'ManifestJob', {
         vpc: this.network.vpc,
+        endpoints: this.endpoints,
         targets: manifestTargets,
-        evidenceBucketName: names.evidenceBucket(config),
+        evidenceBucketName,
         key: props.key,
         alertsTopic: props.alertsTopic,
         schedule: config.drill.manifestSchedule,

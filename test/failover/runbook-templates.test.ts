@@ -1,4 +1,6 @@
+import { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { buildApp } from '../../lib/app';
 import { names } from '../../lib/naming';
 import { runbookDatabases } from '../../lib/constructs/failover/runbook-config';
@@ -81,10 +83,52 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(text(start[0]!.Resource)).toMatch(/RunbooksFailover.*RunbooksFailback|RunbooksFailback.*RunbooksFailover/);
   });
 
-  test('the validator is the validation engine, reading only the configured secrets and the manifests', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('validate the recovered database') });
-    const read = text(statements(template, 'ReadCredentials'));
+  test('the validator is the validation engine in the standby stack, named, reading only the configured secrets and the manifests', () => {
+    const standby = Template.fromStack(stages[index]!.standby);
+    standby.hasResourceProperties('AWS::Lambda::Function', { FunctionName: names.failoverValidatorFunction(config), Description: Match.stringLikeRegexp('validate the recovered database') });
+    expect(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('validate the recovered database') } })).toEqual({});
+    const read = text(statements(standby, 'ReadCredentials'));
     for (const db of databases) expect(read).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
-    expect(text(statements(template, 'ReadManifests'))).toContain('/manifests/*');
+    expect(text(statements(standby, 'ReadManifests'))).toContain(`${names.evidenceBucket(config)}/manifests/*`);
+    expect(text(statements(standby, 'WriteReports'))).toContain(`${names.evidenceBucket(config)}/failover/*`);
+  });
+
+  test('the failover runbook invokes the validator by its deterministic ARN', () => {
+    const invoke = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Action === 'lambda:InvokeFunction'));
+    const arn = `:lambda:${config.recoveryRegion}:${config.account}:function:${names.failoverValidatorFunction(config)}`;
+    const validator = invoke.filter((s) => text(s.Resource).includes(names.failoverValidatorFunction(config)));
+    expect(validator).toHaveLength(1);
+    expect(text(validator[0]!.Resource)).toContain(`${arn}"`);
+    expect(text(validator[0]!.Resource)).toContain(`${arn}:*"`);
+  });
+
+  test('the validator runs in the recovery database network: PostgreSQL to the replicas and restored instances, HTTPS to the endpoints only', () => {
+    const stage = stages[index]!;
+    const standby = Template.fromStack(stage.standby);
+    const fn = Object.values(standby.findResources('AWS::Lambda::Function', { Properties: { FunctionName: names.failoverValidatorFunction(config) } }))[0]!;
+    const sgId = stage.standby.getLogicalId(stage.standby.validator.securityGroup!.node.defaultChild as CfnElement);
+    expect(fn.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
+    const isolated = stage.standby.network.vpc.isolatedSubnets.map((s) => stage.standby.resolve(s.subnetId));
+    expect(fn.Properties.VpcConfig.SubnetIds).toEqual(isolated);
+    // Lambda checks the network-interface permissions when it creates the function: the policy comes first.
+    const policyId = stage.standby.getLogicalId(stage.standby.validator.node.findChild('Role').node.findChild('Policy').node.defaultChild as CfnElement);
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([policyId]));
+    expect(text(statements(standby, 'NetworkInterfaces'))).toContain('ec2:CreateNetworkInterface');
+
+    const logical = (sg: { node: { defaultChild?: unknown } }) => stage.standby.getLogicalId(sg.node.defaultChild as CfnElement);
+    const databaseSgs = [...Object.values(stage.standby.standbys.replicas).map((r) => logical(r.securityGroup as unknown as Construct)), logical(stage.standby.recoveredPlacement.securityGroup)];
+    const endpointSg = logical(stage.standby.endpoints.securityGroup);
+    const egress = Object.values(standby.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties).filter((p) => text(p.GroupId).includes(sgId));
+    const allowed = (p: Record<string, unknown>) => {
+      const to = text(p.DestinationSecurityGroupId);
+      return (p.FromPort === 5432 && p.ToPort === 5432 && databaseSgs.some((id) => to.includes(`"${id}"`))) || (p.FromPort === 443 && p.ToPort === 443 && to.includes(`"${endpointSg}"`));
+    };
+    expect(egress.filter((p) => !allowed(p))).toEqual([]);
+    expect(egress.filter((p) => p.FromPort === 5432)).toHaveLength(databaseSgs.length);
+    // Inline rules: HTTPS out for the S3 gateway endpoint (the isolated subnets route nowhere else), nothing more.
+    const group = standby.findResources('AWS::EC2::SecurityGroup')[sgId]!;
+    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+    // One Secrets Manager endpoint per VPC (private DNS), shared with the manifest job.
+    standby.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
   });
 });

@@ -9,7 +9,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from './managed-policy-role';
+
+const POSTGRES_PORT = 5432;
 
 export interface FailoverValidatorProps {
   readonly key: kms.IKey;
@@ -18,11 +21,20 @@ export interface FailoverValidatorProps {
   readonly secretIds: readonly string[];
   /** @default logs.RetentionDays.SIX_YEARS */
   readonly logRetention?: logs.RetentionDays;
+  /** Physical name: the runbooks (another stack, deployed earlier) invoke it by its deterministic ARN. @default - generated */
+  readonly functionName?: string;
   /**
-   * The network of the recovered databases. @default - outside a VPC (see docs/runbooks/failover.md,
-   * "Known limits": the recovery database network has no Secrets Manager/S3 endpoints yet)
+   * The network of the recovered databases: the function runs in its isolated subnets with a security group of
+   * its own that reaches PostgreSQL on `databaseSecurityGroups` and HTTPS to the endpoints only.
+   * @default - outside a VPC (tests; such a validator cannot reach a database in isolated subnets)
    */
-  readonly vpc?: { readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection; readonly securityGroups: ec2.ISecurityGroup[] };
+  readonly network?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    /** The security groups of every instance the validator may be pointed at (replicas, restored instances). */
+    readonly databaseSecurityGroups: readonly { readonly name: string; readonly securityGroup: ec2.ISecurityGroup }[];
+    readonly endpoints: ServiceEndpoints;
+  };
 }
 
 /** `lambda/validation/handler.ts` from `lib/` (ts-node) and from a compiled `dist/lib/`. */
@@ -35,18 +47,40 @@ function validatorEntry(): string {
  * The validation engine (`lambda/validation/handler.ts`, input `{ database, manifest, recoveryPointTime,
  * rpoTargetSeconds, report }`, output a `ValidationReport`) as the failover runbook's validator: reads the
  * manifests (`manifests/*`) and writes its report under `failover/*` in the evidence bucket, reads the
- * configured credentials secrets, nothing else.
+ * configured credentials secrets, nothing else. The standby stack builds it in the recovery database network
+ * (`network`), where the promoted replica or restored instance it checks lives.
  */
 export class FailoverValidator extends Construct {
   readonly function: nodejs.NodejsFunction;
+  /** The function's security group, when it runs in `network`. */
+  readonly securityGroup?: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: FailoverValidatorProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.SIX_YEARS, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
     const role = lambdaRole(this, 'Role', logGroup.logGroupArn, 'rxdr failover validator');
+    const network = props.network;
+    if (network) {
+      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: network.vpc, description: 'rxdr failover validator: PostgreSQL to the recovered databases, HTTPS to the endpoints', allowAllOutbound: false });
+      for (const db of network.databaseSecurityGroups) {
+        db.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `rxdr failover validator reads ${db.name}`);
+        this.securityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${db.name}`);
+      }
+      network.endpoints.allowFrom(this.securityGroup, 'failover validator');
+      // What AWSLambdaVPCAccessExecutionRole grants, as a statement of the function's own policy; Lambda checks
+      // it when the function is created, hence the dependency below.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'NetworkInterfaces',
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+    }
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       entry: validatorEntry(),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -54,31 +88,35 @@ export class FailoverValidator extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       description: 'rxdr failover: validate the recovered database against its manifest before clients are repointed',
-      environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator', NODE_OPTIONS: '--enable-source-maps' },
+      // The Lambda runtime's Amazon CA bundle includes the RDS CAs (verified TLS, `verifiedTls()`), as for the manifest job.
+      environment: { RDS_CA_BUNDLE: '/var/runtime/ca-cert.pem', POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator', NODE_OPTIONS: '--enable-source-maps' },
       environmentEncryption: props.key,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: 5,
-      ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: props.vpc.securityGroups } : {}),
+      ...(network && this.securityGroup ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: [this.securityGroup] } : {}),
       bundling: { minify: true, sourceMap: true, target: 'node22' },
     });
+    this.function.node.addDependency(role.policy);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [props.evidenceBucket.arnForObjects('manifests/*')] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteReports', actions: ['s3:PutObject'], resources: [props.evidenceBucket.arnForObjects('failover/*')] }));
     this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadCredentials', actions: ['secretsmanager:GetSecretValue'], resources: props.secretIds.map((id) => secretResourceArn(stack, id)) }));
     props.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
+    // A bucket of this stack appears as `<Logical.Arn>` in findings; one imported by name as its literal ARN.
     const bucketElement = props.evidenceBucket.node.defaultChild;
-    const bucket = bucketElement ? stack.getLogicalId(bucketElement as s3.CfnBucket) : props.evidenceBucket.node.id;
+    const bucket = bucketElement ? `<${stack.getLogicalId(bucketElement as s3.CfnBucket)}.Arn>` : `arn:<AWS::Partition>:s3:::${props.evidenceBucket.bucketName}`;
     const ack = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
-    ack('AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions');
-    ack(`AwsSolutions-IAM5[Resource::<${bucket}.Arn>/manifests/*]`, 'manifests are one object per database under manifests/ (read-only)');
-    ack(`AwsSolutions-IAM5[Resource::<${bucket}.Arn>/failover/*]`, 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
+    ack(
+      'AwsSolutions-IAM5[Resource::*]',
+      network
+        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network-interface actions Lambda needs to attach the function to its subnets (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) support no resource-level permissions'
+        : 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
+    );
+    ack(`AwsSolutions-IAM5[Resource::${bucket}/manifests/*]`, 'manifests are one object per database under manifests/ (read-only)');
+    ack(`AwsSolutions-IAM5[Resource::${bucket}/failover/*]`, 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
     ack('AwsSolutions-IAM5[Resource::<LogsD2B8C5B0.Arn>:log-stream:*]'.replace('LogsD2B8C5B0', stack.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)), 'Lambda creates one log stream per execution environment in the function\'s own log group');
     ack('AwsSolutions-L1', 'nodejs22.x is the newest runtime the toolchain bundles for (TOOLCHAIN.md); nodejs24.x needs the AWS SDK warnings resolved first');
-    if (!props.vpc) {
-      ack('HIPAA.Security-LambdaInsideVPC', 'the recovery database network (standby stack, deployed after this one) has no Secrets Manager/S3 endpoints yet; until it does the validator runs outside it and a run that cannot reach the recovered instance stops before repointing (docs/runbooks/failover.md, Known limits)');
-      ack('NIST.800.53.R5-LambdaInsideVPC', 'the recovery database network (standby stack, deployed after this one) has no Secrets Manager/S3 endpoints yet; until it does the validator runs outside it and a run that cannot reach the recovered instance stops before repointing (docs/runbooks/failover.md, Known limits)');
-    }
     ack('HIPAA.Security-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
     ack('NIST.800.53.R5-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
   }

@@ -1,14 +1,14 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
-import { Duration } from 'aws-cdk-lib';
 import { names } from '../../naming';
 import { AutomationDocuments } from './automation-documents';
 import { FailoverRunbooks } from './failover-runbooks';
-import { FailoverValidator } from './failover-validator';
-import { failoverRunbooksProps, runbookDatabases } from './runbook-config';
+import { failoverRunbooksProps } from './runbook-config';
 
 export interface RecoveryRunbooksProps {
   readonly config: EnvironmentConfig;
@@ -19,24 +19,24 @@ export interface RecoveryRunbooksProps {
 }
 
 /**
- * Everything issue 6 adds to an environment's recovery region: the validator the failover calls before it
- * repoints clients, the failover and failback runbooks (functions, state machines, catalog parameter) and the
- * SSM Automation documents that wrap them with an approval step.
+ * Everything issue 6 adds to an environment's recovery stack: the failover and failback runbooks (functions,
+ * state machines, catalog parameter) and the SSM Automation documents that wrap them with an approval step.
+ * The validator the failover calls before it repoints clients lives in the standby stack, inside the recovery
+ * database network (`StandbyStack.validator`); that stack deploys after this one, so the runbooks invoke it by
+ * its deterministic ARN (`names.failoverValidatorFunction`).
  */
 export class RecoveryRunbooks extends Construct {
-  readonly validator: FailoverValidator;
+  /** The standby stack's validator, imported by name. */
+  readonly validator: lambda.IFunction;
   readonly runbooks: FailoverRunbooks;
   readonly documents: AutomationDocuments;
 
   constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
     super(scope, id);
     const { config } = props;
-    this.validator = new FailoverValidator(this, 'Validator', {
-      key: props.key,
-      evidenceBucket: props.evidenceBucket,
-      secretIds: runbookDatabases(config).map((d) => d.secretArn),
-    });
-    this.runbooks = new FailoverRunbooks(this, 'Runbooks', failoverRunbooksProps(this, config, { key: props.key, evidenceBucket: props.evidenceBucket, alertsTopic: props.alertsTopic, validator: this.validator.function }));
+    const validatorArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: names.failoverValidatorFunction(config), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.validator = lambda.Function.fromFunctionAttributes(this, 'Validator', { functionArn: validatorArn, sameEnvironment: true });
+    this.runbooks = new FailoverRunbooks(this, 'Runbooks', failoverRunbooksProps(this, config, { key: props.key, evidenceBucket: props.evidenceBucket, alertsTopic: props.alertsTopic, validator: this.validator }));
     this.documents = new AutomationDocuments(this, 'Documents', {
       environmentName: config.name,
       failover: this.runbooks.failover,

@@ -18,6 +18,7 @@ import { EnvironmentConfig } from '../../config/environment-config';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
+import { ServiceEndpoints } from '../database/service-endpoints';
 import { drillSecretId } from '../drill/drill-fleet';
 import { ManagedPolicyRole } from '../drill/managed-policy-role';
 
@@ -45,8 +46,10 @@ export interface ManifestTarget {
 }
 
 export interface ManifestJobProps {
-  /** The VPC the targets live in (isolated subnets); the job adds the endpoints it needs. */
+  /** The VPC the targets live in (isolated subnets). */
   readonly vpc: ec2.IVpc;
+  /** The VPC's Secrets Manager and S3 endpoints (shared with the failover validator); the job lets itself in. */
+  readonly endpoints: ServiceEndpoints;
   readonly targets: readonly ManifestTarget[];
   /** The evidence bucket (this region), by name. */
   readonly evidenceBucketName: string;
@@ -104,14 +107,7 @@ export class ManifestJob extends Construct {
       target.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `rxdr manifest job reads ${target.name}`);
       this.securityGroup.addEgressRule(target.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${target.name}`);
     }
-    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', { vpc: props.vpc, description: 'rxdr manifest job endpoints: HTTPS from the job', allowAllOutbound: false });
-    endpointSg.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'manifest job to Secrets Manager');
-    this.securityGroup.addEgressRule(endpointSg, ec2.Port.tcp(443), 'to Secrets Manager');
-    new ec2.InterfaceVpcEndpoint(this, 'SecretsManager', { vpc: props.vpc, service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, subnets: isolated, securityGroups: [endpointSg], open: false, privateDnsEnabled: true });
-    new ec2.GatewayVpcEndpoint(this, 'S3', { vpc: props.vpc, service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
-    // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the subnets have no
-    // route to anything else, so HTTPS can reach nothing but the endpoints.
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint (no other route exists)');
+    props.endpoints.allowFrom(this.securityGroup, 'manifest job');
 
     const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'rxdr manifest job: read replica credentials, write manifests' });
