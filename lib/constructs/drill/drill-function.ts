@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from './managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 
 /** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function drillEntry(file: string): string {

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from './managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 
 export interface DrillStateMachineProps {
   readonly stateMachineName: string;

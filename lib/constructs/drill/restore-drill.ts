@@ -18,7 +18,7 @@ import { DrillFunction, drillEntry } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
-import { ManagedPolicyRole } from './managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 
 /** One Lambda per Task state of the drill state machine. */

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { RunbookRole } from './managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 
 export interface AutomationDocumentsProps {
   readonly environmentName: string;
@@ -67,13 +67,13 @@ def handler(events, context):
 export class AutomationDocuments extends Construct {
   readonly failoverDocument: ssm.CfnDocument;
   readonly failbackDocument: ssm.CfnDocument;
-  readonly role: RunbookRole;
+  readonly role: ManagedPolicyRole;
 
   constructor(scope: Construct, id: string, props: AutomationDocumentsProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const approvalSeconds = (props.approvalTimeout ?? Duration.hours(1)).toSeconds();
-    this.role = new RunbookRole(this, 'Role', {
+    this.role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
       description: `rxdr ${props.environmentName}: SSM Automation starts, approves and follows the failover/failback runbooks`,
     });

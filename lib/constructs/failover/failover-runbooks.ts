@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
 import { failbackDefinition, failoverDefinition } from './definitions';
 import { secretResourceArn } from './failover-validator';
-import { RunbookRole } from './managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 import { RunbookFunction } from './runbook-function';
 
 /** One protected database as the runbooks see it. */
@@ -280,7 +280,7 @@ export class FailoverRunbooks extends Construct {
 
     const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention, encryptionKey: props.recoveryKey, removalPolicy: RemovalPolicy.RETAIN });
-      const role = new RunbookRole(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: `rxdr ${props.environmentName} ${name.toLowerCase()} state machine` });
+      const role = new ManagedPolicyRole(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: `rxdr ${props.environmentName} ${name.toLowerCase()} state machine` });
       const sm = new sfn.StateMachine(this, name, {
         role,
         definitionBody: sfn.DefinitionBody.fromChainable(definition),

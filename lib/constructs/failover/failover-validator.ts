@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ServiceEndpoints } from '../database/service-endpoints';
-import { lambdaRole } from './managed-policy-role';
+import { lambdaRole } from '../managed-policy-role';
 
 const POSTGRES_PORT = 5432;
 

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { lambdaRole } from './managed-policy-role';
+import { lambdaRole } from '../managed-policy-role';
 import type { CatalogInput } from '../../../lambda/failover/catalog';
 
 export interface RunbookFunctionProps {

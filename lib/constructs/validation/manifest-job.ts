@@ -20,7 +20,7 @@ import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { drillSecretId } from '../drill/drill-fleet';
-import { ManagedPolicyRole } from '../drill/managed-policy-role';
+import { ManagedPolicyRole } from '../managed-policy-role';
 
 /** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function manifestHandlerEntry(): string {

@@ -2,12 +2,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /**
- * A role whose statements (including those `grant…()` helpers and the Step Functions/Lambda L2s add) go into
- * one customer-managed policy of its own instead of an inline default policy (HIPAA.Security /
- * NIST.800.53.R5 `IAMNoInlinePolicy`). The drill has the same helper; this copy keeps the runbooks free of
- * a dependency on the drill's construct library.
+ * An IAM role whose statements, including those `grant…()` helpers and the Step Functions/Lambda L2s add, go
+ * into one customer-managed policy of its own instead of an inline default policy (HIPAA.Security /
+ * NIST.800.53.R5 `IAMNoInlinePolicy`).
  */
-export class RunbookRole extends iam.Role {
+export class ManagedPolicyRole extends iam.Role {
   readonly policy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
@@ -22,8 +21,8 @@ export class RunbookRole extends iam.Role {
 }
 
 /** A Lambda execution role (managed policy) that may write to its own log group only. */
-export function lambdaRole(scope: Construct, id: string, logGroupArn: string, description: string): RunbookRole {
-  const role = new RunbookRole(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+export function lambdaRole(scope: Construct, id: string, logGroupArn: string, description: string): ManagedPolicyRole {
+  const role = new ManagedPolicyRole(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroupArn, `${logGroupArn}:log-stream:*`] }));
   return role;
 }
