@@ -1,5 +1,5 @@
 import type { Client, ClientConfig } from 'pg';
-import { InvariantFact, PHARMACY_INVARIANT_FACTS } from './checks/pharmacy';
+import { InvariantFact, PHARMACY_INVARIANT_FACTS, SourceQuery } from './checks/pharmacy';
 import { bucketGeometry, BucketRow, bucketSql, EPCS_HASH, EPCS_WHERE } from './checksum';
 import { connect, DatabaseTarget, ident } from './db';
 import type { Manifest, PharmacyManifest, TableManifest } from './manifest-schema';
@@ -80,10 +80,23 @@ export { EPCS_HASH, EPCS_WHERE } from './checksum';
 async function verifyInvariants(target: DatabaseTarget, cutoff: Date, concurrency: number, extra: Partial<ClientConfig>): Promise<Record<string, InvariantFact>> {
   const entries = Object.entries(PHARMACY_INVARIANT_FACTS);
   const facts = await runPool(
-    entries.map(([, fact]) => (client: Client) => fact(async (sql, params) => (await client.query(sql, params)).rows, cutoff)),
+    entries.map(([, fact]) => (client: Client) => fact(serializedQuery(client), cutoff)),
     { target, concurrency, extra },
   );
   return Object.fromEntries(entries.map(([name], i) => [name, facts[i] ?? { holds: false, measured: {} }]));
+}
+
+/**
+ * A fact may issue several queries at once; one connection runs one statement at a time, so queue them here
+ * rather than rely on pg's implicit queueing (deprecated, removed in pg 9).
+ */
+function serializedQuery(client: Client): SourceQuery {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <R extends Record<string, unknown>>(sql: string, params: unknown[]) => {
+    const run = tail.then(async () => (await client.query<R>(sql, params)).rows);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyManifest> {
