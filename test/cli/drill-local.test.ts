@@ -82,12 +82,12 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
 
 describe('rxdr drill / failover flags', () => {
   test.each([
-    [['drill'], /rxdr drill needs --local/],
+    [['drill'], /rxdr drill --local. runs one on this machine; .rxdr drill start\|list\|show --env <name>./],
     [['drill', '--local', '--prescriptions', 'many'], /--prescriptions must be a whole number from 1 to 10000000, got 'many'/],
     [['drill', '--local', '--prescriptions', '0'], /--prescriptions must be a whole number/],
     [['drill', '--local', '--archive-timeout', '0'], /--archive-timeout must be a whole number from 1 to 60, got '0'/],
     [['drill', '--local', '--no-such-flag'], /unknown option '--no-such-flag'/],
-    [['failover'], /rxdr failover needs --local/],
+    [['failover'], /rxdr failover --local. rehearses on this machine; .rxdr failover plan\|start\|approve\|abort\|status --env <name>./],
     [['failover', '--local', '--prescriptions', '-3'], /--prescriptions must be a whole number/],
     [['report', '--bogus'], /unknown option '--bogus'/],
   ])('rxdr %j exits 2 with a clear message', async (args, message) => {

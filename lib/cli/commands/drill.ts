@@ -25,7 +25,7 @@ export const registerDrill: CommandRegistrar = (program, context) => {
     .option('--keep', 'keep the restored cluster running and its directories (prints how to reach and stop it)')
     .action(async (flags: DrillFlags) => {
       if (!flags.local) {
-        throw new UsageError('rxdr drill needs --local: AWS drills run as the drill state machine in the recovery region (see docs/runbooks/restore-drill.md).');
+        throw new UsageError('say where to drill: `rxdr drill --local` runs one on this machine; `rxdr drill start|list|show --env <name>` runs and follows the AWS drill (docs/runbooks/restore-drill.md).');
       }
       const { io } = context;
       const controller = new AbortController();

@@ -25,7 +25,7 @@ export const registerFailover: CommandRegistrar = (program, context) => {
     .option('--json', 'print the evidence document on stdout instead of a summary')
     .option('--keep', 'keep the promoted standby running and its directories')
     .action(async (flags: FailoverFlags) => {
-      if (!flags.local) throw new UsageError('rxdr failover needs --local: AWS failovers run from the failover runbook state machine.');
+      if (!flags.local) throw new UsageError('say where to fail over: `rxdr failover --local` rehearses on this machine; `rxdr failover plan|start|approve|abort|status --env <name>` runs the AWS runbook (docs/runbooks/failover.md).');
       const { io } = context;
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);
