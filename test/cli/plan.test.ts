@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EvidenceDocument } from '../../lambda/evidence/schema';
 import { FileEvidenceStore } from '../../lambda/evidence/store';
@@ -7,6 +6,7 @@ import { MESSAGE_IDS } from '../../lib/config/contingency';
 import { fillTemplate } from '../../lib/plan/contingency-plan';
 import { rxdr } from '../helpers/cli';
 import { environmentInput, shippedConfig } from '../helpers/config';
+import { tempDir } from '../helpers/temp-dir';
 
 const SECTIONS = [
   'Scope',
@@ -24,13 +24,13 @@ const SECTIONS = [
 /** Text a generator leaves behind when a value is missing. */
 const LEFTOVERS = [/\{\{/, /\}\}/, /\bTODO\b/i, /\bTBD\b/, /\bundefined\b/, /\bnull\b/, /\bNaN\b/, /\[object Object\]/, /\?\?\?/];
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'rxdr-plan-'));
+const planDir = () => tempDir('rxdr-plan');
 
 describe('rxdr plan for every shipped environment', () => {
   const environments = shippedConfig().environments;
 
   test.each(environments.map((env) => [env.name, env] as const))('%s: every section, values from config, nothing left unfilled', async (_name, env) => {
-    const { code, stdout, stderr } = await rxdr('plan', '--env', env.name, '--evidence', tempDir());
+    const { code, stdout, stderr } = await rxdr('plan', '--env', env.name, '--evidence', planDir());
     expect({ code, stderr: stderr.replace(/^warning: .*example domain.*\n/m, '') }).toEqual({ code: 0, stderr: '' });
 
     SECTIONS.forEach((title, i) => expect(stdout).toContain(`## ${i + 1}. ${title}\n`));
@@ -51,7 +51,7 @@ describe('rxdr plan for every shipped environment', () => {
   });
 
   test('values from config reach the plan (a changed RTO and contact show up)', async () => {
-    const dir = tempDir();
+    const dir = planDir();
     const input = environmentInput({
       tiers: { critical: { rtoMinutes: 45 } },
       contingency: { ...shippedConfig().environments[0]!.contingency, escalation: [{ role: 'Night pharmacist lead', name: 'R. Rivera', email: 'rivera@pharmacy.test', escalateAfterMinutes: 0 }] },
@@ -71,7 +71,7 @@ describe('rxdr plan for every shipped environment', () => {
 
 describe('rxdr plan output options', () => {
   test('--format html writes one self-contained page with every section', async () => {
-    const out = path.join(tempDir(), 'nested', 'plan.html');
+    const out = path.join(planDir(), 'nested', 'plan.html');
     const { code, stdout, stderr } = await rxdr('plan', '--env', 'staging', '--format', 'html', '--out', out, '--no-synth');
     expect(code).toBe(0);
     expect(stdout).toBe('');
@@ -100,7 +100,7 @@ describe('rxdr plan output options', () => {
 
 describe('rxdr plan with incomplete people and communication config', () => {
   test('fails with exit 2, naming every missing field', async () => {
-    const dir = tempDir();
+    const dir = planDir();
     const input = environmentInput({
       contingency: {
         escalation: [{ role: 'On-call engineer', name: 'Team', email: 'oncall@pharmacy.test', escalateAfterMinutes: 0 }],
@@ -145,7 +145,7 @@ describe('latest drill results', () => {
   });
 
   test('the newest run per system, with achieved against target, when evidence is reachable', async () => {
-    const dir = tempDir();
+    const dir = planDir();
     const store = new FileEvidenceStore(dir);
     await store.put(doc('dispensing', '2026-10-01T06:00:00Z', 'failed', { failureReason: 'achieved RPO 400 s exceeds the target 300 s', achievedRpoSeconds: 400 }));
     await store.put(doc('dispensing', '2026-11-01T06:00:00Z', 'passed'));
@@ -162,7 +162,7 @@ describe('latest drill results', () => {
   });
 
   test('an unreachable evidence location is reported in the plan, not fatal', async () => {
-    const missing = path.join(tempDir(), 'nope');
+    const missing = path.join(planDir(), 'nope');
     const { code, stdout } = await rxdr('plan', '--env', 'prod', '--evidence', missing, '--no-synth');
     expect(code).toBe(0);
     expect(stdout).toContain(`Evidence at \`${missing}\` could not be read: no such directory`);

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfigFile, parseConfig, selectEnvironments } from '../../lib/config/load';
 import { environment, environmentInput, problemsOf, shippedConfig } from '../helpers/config';
+import { tempDir } from '../helpers/temp-dir';
 
 describe('shipped configuration', () => {
   test('dev, staging and prod are valid and resolve their tiers', () => {
@@ -176,7 +176,7 @@ test('a configuration with several problems lists every one of them in one error
 });
 
 describe('loading and selecting', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rxdr-config-'));
+  const dir = tempDir('rxdr-config');
 
   test('a file that is not JSON is reported with its path', () => {
     const file = path.join(dir, 'broken.json');

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from '../../lib/app';
 import { environment, shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
+import { tempDir } from '../helpers/temp-dir';
 
 describe('app structure', () => {
   test('one stage per environment, each with a primary, a recovery and a standby stack in the right account and region', () => {
@@ -53,7 +53,7 @@ describe('cdk synth from the command line, offline and without credentials', () 
     CDK_VALIDATION: 'true',
   };
   const synth = (...args: string[]) => {
-    const out = mkdtempSync(path.join(tmpdir(), 'rxdr-synth-'));
+    const out = tempDir('rxdr-synth');
     execFileSync(path.join(root, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-o', out, ...args], { cwd: root, env: offlineEnv, stdio: 'pipe' });
     return readdirSync(out)
       .filter((entry) => entry.startsWith('assembly-'))
@@ -68,7 +68,7 @@ describe('cdk synth from the command line, offline and without credentials', () 
   });
 
   test('an invalid configuration fails synth and lists the problems', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rxdr-badconfig-'));
+    const dir = tempDir('rxdr-badconfig');
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ environments: { prod: { account: '1', primaryRegion: 'us-east-1', recoveryRegion: 'us-east-1' } } }));
     let stderr = '';
