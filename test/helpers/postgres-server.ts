@@ -1,8 +1,10 @@
 import { PostgresCluster } from '../../lib/local/postgres-cluster';
+import { ProcessGuard } from '../../lib/local/process-guard';
 
 export const ADMIN_URL_VARIABLE = 'RXDR_TEST_PG_ADMIN_URL';
 
 let cluster: PostgresCluster | undefined;
+let guard: ProcessGuard | undefined;
 
 /**
  * Start the run's PostgreSQL server: the server at DATABASE_URL when set (its database is used as the
@@ -14,6 +16,10 @@ export async function startTestPostgres(): Promise<string> {
     return process.env.DATABASE_URL;
   }
   cluster = await PostgresCluster.create({ settings: { max_connections: 200 } });
+  // If jest itself is killed (a CI timeout, SIGKILL), the watchdog stops the server and removes its files.
+  guard = ProcessGuard.start(cluster.rootDir);
+  guard.watchDataDir(cluster.dataDir);
+  guard.watchDir(cluster.rootDir);
   await cluster.start();
   const stop = () => {
     void cluster?.destroy();
@@ -26,5 +32,7 @@ export async function startTestPostgres(): Promise<string> {
 
 export async function stopTestPostgres(): Promise<void> {
   await cluster?.destroy();
+  guard?.release();
   cluster = undefined;
+  guard = undefined;
 }
