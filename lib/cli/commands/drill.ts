@@ -1,7 +1,8 @@
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR, runLocalDrill } from '../../local/local-drill';
-import { abortOnSignals, positiveInt, progressPrinter, summary } from './local-options';
+import { positiveInteger } from './flag-parsers';
+import { abortOnSignals, progressPrinter, summary } from './local-options';
 
 interface DrillFlags {
   local?: boolean;
@@ -18,8 +19,8 @@ export const registerDrill: CommandRegistrar = (program, context) => {
     .command('drill')
     .description('Run a restore drill. --local: primary with WAL archiving, write load, base backup, disaster, point-in-time restore, validation, evidence — all on this machine.')
     .option('--local', 'run the drill on this machine with embedded PostgreSQL (no AWS account needed)')
-    .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInt('--prescriptions', 10_000_000), 5000)
-    .option('--archive-timeout <seconds>', 'WAL archive_timeout; the RPO target is this plus 1 s', positiveInt('--archive-timeout', 60), 1)
+    .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInteger('--prescriptions', 10_000_000), 5000)
+    .option('--archive-timeout <seconds>', 'WAL archive_timeout; the RPO target is this plus 1 s', positiveInteger('--archive-timeout', 60), 1)
     .option('--evidence-dir <dir>', 'where to write the evidence JSON', DEFAULT_EVIDENCE_DIR)
     .option('--json', 'print the evidence document on stdout instead of a summary')
     .option('--keep', 'keep the restored cluster running and its directories (prints how to reach and stop it)')

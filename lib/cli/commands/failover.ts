@@ -2,7 +2,8 @@ import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
 import { runLocalFailover } from '../../local/local-failover';
-import { abortOnSignals, positiveInt, progressPrinter, summary } from './local-options';
+import { positiveInteger } from './flag-parsers';
+import { abortOnSignals, progressPrinter, summary } from './local-options';
 
 interface FailoverFlags {
   local?: boolean;
@@ -19,8 +20,8 @@ export const registerFailover: CommandRegistrar = (program, context) => {
     .command('failover')
     .description('Rehearse a failover. --local: primary with a streaming standby under write load; the primary is killed, the standby promoted and validated.')
     .option('--local', 'run the failover on this machine with embedded PostgreSQL')
-    .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInt('--prescriptions', 10_000_000), 5000)
-    .option('--archive-timeout <seconds>', 'WAL archive_timeout of the primary; the RPO target is this plus 1 s', positiveInt('--archive-timeout', 60), 1)
+    .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInteger('--prescriptions', 10_000_000), 5000)
+    .option('--archive-timeout <seconds>', 'WAL archive_timeout of the primary; the RPO target is this plus 1 s', positiveInteger('--archive-timeout', 60), 1)
     .option('--evidence-dir <dir>', 'where to write the evidence JSON', DEFAULT_EVIDENCE_DIR)
     .option('--json', 'print the evidence document on stdout instead of a summary')
     .option('--keep', 'keep the promoted standby running and its directories')

@@ -1,18 +1,6 @@
-import { InvalidArgumentError } from 'commander';
 import type { EvidenceDocument } from '../../../lambda/evidence/schema';
 import type { CliIo } from '../io';
 import type { LocalRunProgress } from '../../local/local-drill';
-
-/** Parse a positive integer flag value, naming the flag and the value received when it is not one. */
-export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1 || parsed > max) {
-      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
-    }
-    return parsed;
-  };
-}
 
 /** Progress lines on stderr: `  phase   1.23 s  detail`. */
 export function progressPrinter(io: CliIo): (progress: LocalRunProgress) => void {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { buildManifest } from '../../../lambda/validation';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
-import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './validation-options';
+import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 
 interface ManifestFlags {
   url: string;

@@ -1,7 +1,7 @@
 import { seedDatabase } from '../../../lambda/validation';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
-import { positiveInteger, postgresUrl, withConnectionHelp } from './validation-options';
+import { positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 
 interface SeedFlags {
   url: string;

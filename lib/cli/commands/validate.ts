@@ -4,7 +4,7 @@ import { resolveChecks, UnknownCheckError } from '../../../lambda/validation/val
 import type { CustomCheck } from '../../../lambda/validation';
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
-import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './validation-options';
+import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 
 interface ValidateFlags {
   url: string;

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { ConnectionError } from '../../../lambda/validation/db';
 import { UsageError } from '../errors';
 
-/** Shared flag parsing for `rxdr seed|manifest|validate`. */
+/** Flag parsing shared by rxdr commands: each error names the flag and the value received. */
 
 export function postgresUrl(value: string): string {
   let url: URL;
@@ -18,7 +18,7 @@ export function postgresUrl(value: string): string {
 export function positiveInteger(flag: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
     return n;
   };
 }
