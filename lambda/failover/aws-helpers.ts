@@ -3,16 +3,11 @@ import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aw
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, StopReplicationToReplicaCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { isThrottlingError } from '../shared/aws-errors';
 import { Errors, StepError, type RepointTargets } from './catalog';
 
-/** Error names AWS SDKs use for throttling (service and client side). */
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'SlowDown']);
-
-export function isThrottling(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const retryable = (error as { $retryable?: { throttling?: boolean } }).$retryable;
-  return THROTTLING.has(error.name) || retryable?.throttling === true;
-}
+/** AWS throttling (the names every rxdr Lambda recognises, or the SDK's `$retryable.throttling`). */
+export const isThrottling = isThrottlingError;
 
 /** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
 export function asStepError(error: unknown): Error {

@@ -12,6 +12,11 @@ export const THROTTLING_ERROR_NAMES: readonly string[] = [
   'RequestLimitExceeded',
   'RequestThrottled',
   'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  // Route 53: a change for this record is still being applied.
+  'PriorRequestNotComplete',
+  // S3
+  'SlowDown',
 ];
 
 /** Timeouts, network resets and service-side faults: the request may well succeed next time. */
