@@ -1,5 +1,5 @@
 /**
- * Benchmark of restore validation (issue 4). Seeds a fresh embedded PostgreSQL cluster (or a database on
+ * Benchmark of restore validation. Seeds a fresh embedded PostgreSQL cluster (or a database on
  * --url's server), then measures over the tables the validator reads:
  *   scan floor     one count(*) per table (reads pages, no column values)
  *   content floor  one sum(hash_record_extended(t, 0)) per table (reads and hashes every column)
@@ -7,7 +7,7 @@
  *   naive          COPY every row to the client and hash it there
  * Floors and validation spread tables over as many connections as there are cores. Each timed step runs
  * `--repeat` times after a warm-up pass and reports the best (data cached: the disk here is fast, so
- * hashing CPU dominates, see TOOLCHAIN.md).
+ * hashing CPU dominates, see docs/performance.md).
  *
  *   npm run bench:validate -- --prescriptions 1000000 [--json] [--repeat 3] [--url postgres://…/postgres]
  */

@@ -92,7 +92,7 @@ export type EscalationLevel = z.output<typeof escalationLevelSchema>;
 /** Who is informed (not paged) when the plan is activated. */
 export const STAKEHOLDER_GROUPS = ['pharmacy-operations', 'compliance-officer', 'business-associate', 'executive', 'it-security', 'other'] as const;
 export type StakeholderGroup = (typeof STAKEHOLDER_GROUPS)[number];
-/** The groups every contingency plan must inform (issue 8; HIPAA business-associate notification). */
+/** The groups every contingency plan must inform (HIPAA business-associate notification). */
 export const REQUIRED_STAKEHOLDER_GROUPS: readonly StakeholderGroup[] = ['pharmacy-operations', 'compliance-officer', 'business-associate'];
 
 export const stakeholderSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Failover-specific parts of the environment schema (issue 6): where each database's clients look for
+ * Failover-specific parts of the environment schema: where each database's clients look for
  * their endpoint (repoint targets) and how long an unapproved failover waits. The default strategy comes
  * from the tier (`failoverStrategy`). `schema.ts` composes these; `checkFailoverConfig` runs inside
  * `checkEnvironmentConsistency`, so its problems are listed together with every other one.

@@ -8,7 +8,7 @@ export interface RetentionMinimum {
 }
 
 /**
- * Minimum retention per class (DOMAIN.md "Defaults that follow"). A shorter value needs an explicit
+ * Minimum retention per class (docs/domain.md, "Defaults that follow"). A shorter value needs an explicit
  * waiver with a reason in the environment's `retentionWaivers`.
  */
 export const RETENTION_MINIMUMS: Readonly<Record<RetentionClass, RetentionMinimum>> = {

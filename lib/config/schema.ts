@@ -41,7 +41,7 @@ const createdDatabase = z.strictObject({
   preferredBackupWindow: z.string().default(DEFAULT_BACKUP_WINDOW),
   /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default instanceClass */
   replicaInstanceClass: instanceClass.optional(),
-  /** What a failover repoints besides the replicated secret's host (issue 6). @default - the secret only */
+  /** What a failover repoints besides the replicated secret's host. @default - the secret only */
   failover: failoverTargetsSchema.optional(),
 });
 
@@ -55,7 +55,7 @@ const adoptedDatabase = z.strictObject({
   credentialsSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
   /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default the source instance's class */
   replicaInstanceClass: instanceClass.optional(),
-  /** What a failover repoints besides the replicated secret's host (issue 6). @default - the secret only */
+  /** What a failover repoints besides the replicated secret's host. @default - the secret only */
   failover: failoverTargetsSchema.optional(),
 });
 
@@ -127,7 +127,7 @@ export const environmentSchema = z
         vpcCidr: z.string().default('10.82.0.0/22'),
         /** Days without a drill run before the missed-schedule alarm fires. */
         maxDaysBetweenDrills: positiveInt.max(400, 'at most 400 days (H3 asks for restores tested on a schedule)').default(35),
-        /** The scheduled manifest job (issue 4): when it runs and how long one statement may take. */
+        /** The scheduled manifest job : when it runs and how long one statement may take. */
         manifestSchedule: z.string().default('cron(30 3 * * ? *)'),
         manifestStatementTimeoutSeconds: positiveInt.max(900, 'at most 900 s (the Lambda timeout)').default(600),
       })
@@ -150,7 +150,7 @@ export const environmentSchema = z
     contingency: contingencySchema.prefault({}),
     /** The audit trail rxdr creates, or the organization trail it relies on. */
     auditTrail: auditTrailSchema.prefault({}),
-    /** Failover/failback runbooks: the approval timeout (issue 6). */
+    /** Failover/failback runbooks: the approval timeout. */
     failover: failoverSettingsSchema.prefault({}),
     /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
     hipaaNprm: z.boolean().default(false),
@@ -260,7 +260,7 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   checkFailoverConfig(env, problem);
 }
 
-/** Drill schedules per tier, sources, the drill network and the timeouts (restore drills, issue 5). */
+/** Drill schedules per tier, sources, the drill network and the timeouts (restore drills). */
 function checkDrill(env: Record<string, unknown>, tierNames: Set<string>, problem: (path: (string | number)[], message: string) => void): void {
   const drill = asRecord(env.drill);
   const known = [...tierNames].join(', ');

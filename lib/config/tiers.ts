@@ -1,4 +1,4 @@
-/** How a tier recovers in the recovery region (DOMAIN.md tier table). */
+/** How a tier recovers in the recovery region (the tier table in docs/domain.md). */
 export type DrPattern = 'warm-standby' | 'pilot-light' | 'backup-restore';
 /** The failover strategies the runbook implements. */
 export type FailoverStrategy = 'promote-replica' | 'point-in-time' | 'latest-backup';
@@ -21,7 +21,7 @@ export interface TierPreset {
   readonly failoverStrategy: FailoverStrategy;
 }
 
-/** The three tiers from DOMAIN.md; an environment may override any value or add tiers of its own. */
+/** The three tiers of docs/domain.md; an environment may override any value or add tiers of its own. */
 export const DEFAULT_TIERS: Readonly<Record<string, TierPreset>> = {
   critical: {
     description: 'Tier 1: dispensing, claims adjudication',

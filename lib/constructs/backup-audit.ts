@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { protectedTiers, retentionBoundsDays } from './backup-plans';
 
-/** The ten AWS Backup Audit Manager controls DOMAIN.md lists, in its order. */
+/** The ten AWS Backup Audit Manager controls docs/domain.md lists, in its order. */
 export const AUDIT_CONTROLS = [
   'BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN',
   'BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK',
@@ -56,7 +56,7 @@ export interface BackupAuditProps {
 }
 
 /**
- * AWS Backup Audit Manager: a framework with the ten DOMAIN.md controls scoped to RDS, and a report plan
+ * AWS Backup Audit Manager: a framework with the ten controls of docs/domain.md scoped to RDS, and a report plan
  * delivering the control compliance report to the evidence bucket (HIPAA 164.316: kept with the evidence).
  */
 export class BackupAudit extends Construct {

@@ -30,7 +30,7 @@ export const TierRule = {
 };
 
 /**
- * The rules of a tier's plan (DOMAIN.md defaults): continuous backup where the tier asks for PITR, daily
+ * The rules of a tier's plan (docs/domain.md defaults): continuous backup where the tier asks for PITR, daily
  * (or hourly) snapshots, monthly long-term points. Retention comes from the environment's config.
  */
 export function tierRules(config: Pick<EnvironmentConfig, 'retention' | 'coldStorage'>, tier: Pick<TierPreset, 'continuousBackup' | 'snapshotFrequency'>): TierRuleSpec[] {

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 
 /**
  * Key administration actions the account may delegate to IAM. Listed one by one: no wildcard actions,
- * not even in the key policy (STYLE.md), so a later grant cannot widen them by accident.
+ * not even in the key policy, so a later grant cannot widen them by accident.
  */
 export const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',

@@ -37,7 +37,7 @@ export class PrimaryStack extends Stack {
   /** RDS protection: database network, reference instances, automated-backup replication to the recovery region. */
   readonly databases: PrimaryDatabases;
   /**
-   * Security alarms of this region, with an organization trail only (issue 8): EventBridge rules see their
+   * Security alarms of this region, with an organization trail only: EventBridge rules see their
    * own region's events, so the recovery stack's cannot catch a primary-vault deletion attempt. rxdr's own
    * trail is multi-region and its metric filters in the recovery region already see this region's events:
    * then there is nothing here (see `regionalSecurityAlarms`).

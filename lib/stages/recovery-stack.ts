@@ -62,7 +62,7 @@ export class RecoveryStack extends Stack {
       lockMode: config.production ? 'compliance' : 'governance',
       retentionDays: config.retention.evidenceDays,
     }).bucket;
-    // Audit trail (or the organization-trail choice), security alarms and the four operator roles (issue 8).
+    // Audit trail (or the organization-trail choice), security alarms and the four operator roles.
     this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
     new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.recoveryVault(config), vaultRole: 'copy', topic: this.alertsTopic, key: this.key });
     this.drill = new RestoreDrill(this, 'Drill', restoreDrillProps(this, config, { key: this.key, vault: this.vault, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic }));

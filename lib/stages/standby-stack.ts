@@ -35,9 +35,9 @@ export class StandbyStack extends Stack {
   readonly network: DatabaseNetwork;
   /** Read replicas and their lag alarms, by database name (tiers with `crossRegionReadReplica`). */
   readonly standbys: StandbyDatabases;
-  /** The scheduled manifest job reading the replicas (issue 4), when there are any. */
+  /** The scheduled manifest job reading the replicas, when there are any. */
   readonly manifestJob?: ManifestJob;
-  /** Subnet group and security group failover restores land in, published for the runbooks (issue 6). */
+  /** Subnet group and security group failover restores land in, published for the runbooks. */
   readonly recoveredPlacement: RecoveredPlacement;
   /** The network's Secrets Manager and S3 endpoints, shared by the manifest job and the validator. */
   readonly endpoints: ServiceEndpoints;

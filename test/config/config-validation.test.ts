@@ -25,7 +25,7 @@ describe('shipped configuration', () => {
 });
 
 describe('defaults', () => {
-  test('an environment gets the DOMAIN.md retention, a monthly drill and the default tiers', () => {
+  test('an environment gets the docs/domain.md retention, a monthly drill and the default tiers', () => {
     const env = environment();
     expect(env.retention).toEqual({ continuousDays: 35, dailyDays: 35, monthlyDays: 3650, evidenceDays: 2190 });
     expect(env.drill.schedule).toBe('cron(0 6 1 * ? *)');

@@ -4,7 +4,7 @@ import { PHARMACY_TABLES } from '../schema';
 import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num, PassContribution, tableAggregates } from './check';
 
 /**
- * The integrity invariants of the reference pharmacy schema (DOMAIN.md). Each check reports keys, never
+ * The integrity invariants of the reference pharmacy schema (docs/domain.md). Each check reports keys, never
  * values, and proves its invariant over every row of the copy in one of two ways:
  *
  * - **incremental** (the normal case): the manifest job verified the invariant on the source over the rows

@@ -11,7 +11,7 @@ import { resolvedProperties } from './template-values';
 export const engineEndOfStandardSupport: RxdrRule = {
   id: 'EngineEndOfStandardSupport',
   info: 'A PostgreSQL instance runs an engine version past its end of RDS standard support.',
-  explanation: `Patching policy (issue 8, HIPAA 164.308(a)(1)): past end of standard support RDS moves the instance to paid Extended Support with critical fixes only. Upgrade the major version. End dates: ${Object.entries(POSTGRES_END_OF_STANDARD_SUPPORT)
+  explanation: `Patching policy (HIPAA 164.308(a)(1)): past end of standard support RDS moves the instance to paid Extended Support with critical fixes only. Upgrade the major version. End dates: ${Object.entries(POSTGRES_END_OF_STANDARD_SUPPORT)
     .map(([major, date]) => `${major} → ${date}`)
     .join(', ')}.`,
   check(node: CfnResource): NagRuleResult {

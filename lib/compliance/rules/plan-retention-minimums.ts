@@ -9,7 +9,7 @@ const CLASS_TO_RETENTION = { continuous: 'continuousDays', daily: 'dailyDays', h
 export const planRetentionMinimums: RxdrRule = {
   id: 'PlanRetentionMinimums',
   info: 'A backup plan rule or copy keeps recovery points shorter than the environment’s configured retention (or has no recovery-point class tag).',
-  explanation: 'DOMAIN.md retention (P1-P4, H6): 35 days daily/continuous, 10 years monthly unless waived with a reason in the config.',
+  explanation: 'Retention minimums (docs/domain.md P1-P4, H6): 35 days daily/continuous, 10 years monthly unless waived with a reason in the config.',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupPlan') return NagRuleCompliance.NOT_APPLICABLE;
     const config = environmentOf(node);

@@ -35,7 +35,7 @@ export interface CrossRegionReadReplicaProps {
 
 /**
  * An encrypted cross-region read replica in the recovery region: the warm standby of a tier-1 database
- * (DOMAIN.md tier table). Storage and Performance Insights on the recovery CMK, isolated subnets, no public
+ * (the tier table in docs/domain.md). Storage and Performance Insights on the recovery CMK, isolated subnets, no public
  * access, deletion protection and `RETAIN` (after a promotion it is the database), IAM authentication, log
  * exports to CMK-encrypted groups with explicit retention and enhanced monitoring. Built on
  * `CfnDBInstance` because the L2 read replica resolves its source's ARN in the replica's own region.

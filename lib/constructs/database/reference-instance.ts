@@ -53,7 +53,7 @@ export interface ReferenceDatabaseProps {
 }
 
 /**
- * A reference RDS for PostgreSQL instance, protected the way DOMAIN.md asks (H4, H5 and the tier table):
+ * A reference RDS for PostgreSQL instance, protected the way docs/domain.md asks (H4, H5 and the tier table):
  * CMK storage encryption, Multi-AZ when configured, deletion protection and `RETAIN`, 35-day automated
  * backups (PITR), IAM database authentication, `rds.force_ssl=1`, log exports to CMK-encrypted log groups
  * with explicit retention, enhanced monitoring, Performance Insights on the CMK, credentials in Secrets

@@ -19,7 +19,7 @@ export interface RecoveryRunbooksProps {
 }
 
 /**
- * Everything issue 6 adds to an environment's recovery stack: the failover and failback runbooks (functions,
+ * Everything the failover and failback runbooks add to an environment's recovery stack: the failover and failback runbooks (functions,
  * state machines, catalog parameter) and the SSM Automation documents that wrap them with an approval step.
  * The validator the failover calls before it repoints clients lives in the standby stack, inside the recovery
  * database network (`StandbyStack.validator`); that stack deploys after this one, so the runbooks invoke it by

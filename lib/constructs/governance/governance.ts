@@ -27,7 +27,7 @@ export interface GovernanceProps {
 }
 
 /**
- * The recovery region's share of the contingency plan (issue 8): the audit trail (or the recorded reliance
+ * The recovery region's share of the contingency plan: the audit trail (or the recorded reliance
  * on an organization trail), the security alarms, and the four operator roles. Records the trail choice
  * in the template metadata (`rxdr:auditTrail`) and as an output.
  *

@@ -53,7 +53,7 @@ export const PATIENT_DATA_ACTIONS = [
 const APPROVAL_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
 
 /**
- * The four people-facing IAM roles of an environment (issue 8), least privilege, no wildcard actions:
+ * The four people-facing IAM roles of an environment, least privilege, no wildcard actions:
  * Operator, Approver, Auditor and BreakGlass (see `role-definitions.ts`). All are assumable by principals
  * of this account that IAM allows to; BreakGlass only with MFA, and assuming it raises an alarm
  * (`SecurityAlarms`). Statements on actions without resource-level permissions are narrowed to the

@@ -27,8 +27,8 @@ export interface PlanArchiveProps {
 }
 
 /**
- * Stores one contingency-plan version in the evidence bucket on every deploy that changes it (issue 8,
- * HIPAA 164.316(b)(2)): one S3 `PutObject` made by an `AwsCustomResource` on create and update, nothing on
+ * Stores one contingency-plan version in the evidence bucket on every deploy that changes it
+ * (HIPAA 164.316(b)(2)): one S3 `PutObject` made by an `AwsCustomResource` on create and update, nothing on
  * delete (the object stays under Object Lock; a new version is a new key, the old one is kept).
  *
  * Why not `BucketDeployment`: it adds a Python Lambda with the AWS CLI layer, an asset to stage, and grants

@@ -9,7 +9,7 @@ import { TierPreset } from '../../config/tiers';
 /** The metric the freshness function publishes (it receives both names in its scheduled event). */
 export const RECOVERY_POINT_AGE_METRIC = { namespace: 'Rxdr/Backup', metricName: 'RecoveryPointAge' } as const;
 
-/** DOMAIN.md N1 (HIPAA Security Rule NPRM, proposed): the newest recovery point is at most 48 hours old. */
+/** docs/domain.md N1 (HIPAA Security Rule NPRM, proposed): the newest recovery point is at most 48 hours old. */
 export const HIPAA_NPRM_MAX_AGE_HOURS = 48;
 
 /**

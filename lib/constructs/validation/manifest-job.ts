@@ -63,7 +63,7 @@ export interface ManifestJobProps {
 }
 
 /**
- * The scheduled manifest job (issue 4, item 2): `lambda/validation/manifest-handler.ts` run per database on a
+ * The scheduled manifest job: `lambda/validation/manifest-handler.ts` run per database on a
  * schedule, writing `manifests/<name>.json` (see `lambda/shared/manifest-key.ts`) to the evidence bucket, where
  * the drill's Validate function reads it (every version is kept: the drill takes the newest one older than its
  * recovery point).

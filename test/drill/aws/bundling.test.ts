@@ -22,7 +22,7 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     expect(code).toContain('manifests/'); // lambda/shared/manifest-key.ts
     expect(code).toContain('ListObjectVersions'); // AWS SDK v3 bundled, not taken from the runtime
     expect(code).toContain('RXDR_EVIDENCE_BUCKET');
-    // Handler code never pulls in the CDK (STYLE.md dependency directions); booleans keep a failure readable.
+    // Handler code never pulls in the CDK (handler code stays free of construct code); booleans keep a failure readable.
     expect(/require\("aws-cdk-lib/.test(code)).toBe(false);
   });
 });
