@@ -58,12 +58,14 @@ export function settingsFromEnv(): AwsDrillSettings {
 
 export const env = required;
 
-/** Powertools metrics as the record step's sink: one EMF document per database. */
+/** Powertools metrics as the record step's sink: one EMF document per metric, each with every dimension. */
 export const powertoolsSink: MetricsSink = {
   publish(dimensions, values) {
-    const single = metrics.singleMetric();
-    for (const [name, value] of Object.entries(dimensions)) single.addDimension(name, value);
-    for (const [name, { value, unit }] of Object.entries(values)) single.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value);
-    single.publishStoredMetrics();
+    // A single-metric instance publishes at addMetric and then forgets its dimensions: one per metric.
+    for (const [name, { value, unit }] of Object.entries(values)) {
+      const single = metrics.singleMetric();
+      single.addDimensions({ ...dimensions });
+      single.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value);
+    }
   },
 };
