@@ -1,7 +1,8 @@
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RetryOptions, withRetry } from './retry';
-import { FreshnessEvent, parseFreshnessEvent } from './schema';
+import { FreshnessEvent, InvalidFreshnessEventError, parseFreshnessEvent } from './schema';
+import { recoveryPointAgeDimensions, toCloudWatchDimensions } from '../shared/metrics-contract';
 
 /** What the check needs from outside: clients, clock, logger. The handler builds the real ones once. */
 export interface FreshnessDeps {
@@ -65,6 +66,7 @@ export function isContinuousRecoveryPoint(recoveryPointArn: string): boolean {
  */
 export async function runFreshnessCheck(event: unknown, deps: FreshnessDeps): Promise<FreshnessReport> {
   const request = parseFreshnessEvent(event);
+  if ('check' in request) throw new InvalidFreshnessEventError('a restorable-time event goes to runRestorableTimeCheck, not to the recovery point check');
   const now = deps.now();
   const readings: FreshnessReading[] = [];
   const failures: FreshnessFailure[] = [];
@@ -95,11 +97,7 @@ export async function runFreshnessCheck(event: unknown, deps: FreshnessDeps): Pr
       ? [
           {
             MetricName: request.metricName,
-            Dimensions: [
-              { Name: 'Environment', Value: request.environment },
-              { Name: 'Database', Value: reading.database },
-              { Name: 'Vault', Value: reading.vault },
-            ],
+            Dimensions: toCloudWatchDimensions(recoveryPointAgeDimensions(request.environment, reading.database, reading.vault)),
             Timestamp: now,
             Unit: 'Seconds',
             Value: reading.newest.ageSeconds,

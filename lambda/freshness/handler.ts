@@ -2,7 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { FRESHNESS_METRICS } from '../shared/metrics-contract';
 import { runFreshnessCheck } from './freshness';
+import { runRestorableTimeCheck } from './restorable-time';
+import { parseFreshnessEvent } from './schema';
 
 /*
  * Thin adapter: clients, logger and metrics are created once per container; the logic is `runFreshnessCheck`.
@@ -19,6 +23,15 @@ const backup = (region: string): BackupClient => {
   }
   return client;
 };
+const rdsClients = new Map<string, RDSClient>();
+const rds = (region: string): RDSClient => {
+  let client = rdsClients.get(region);
+  if (!client) {
+    client = new RDSClient({ ...clientConfig, region });
+    rdsClients.set(region, client);
+  }
+  return client;
+};
 const cloudwatch = new CloudWatchClient(clientConfig);
 const powertools = new Logger({ serviceName: 'rxdr-freshness' });
 const logger = {
@@ -27,18 +40,28 @@ const logger = {
   error: (message: string, extra: Record<string, unknown> = {}) => powertools.error(message, extra),
 };
 /** The function's own health (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE); the ages go through PutMetricData. */
-const metrics = new Metrics({ serviceName: 'rxdr-freshness' });
+const metrics = new Metrics({ serviceName: FRESHNESS_METRICS.service });
 
 export async function handler(event: unknown): Promise<{ published: number; missing: number }> {
-  const report = await runFreshnessCheck(event, { backup, cloudwatch, now: () => new Date(), logger });
-  const missing = report.readings.filter((reading) => !reading.newest).length;
-  metrics.addMetric('MissingRecoveryPoints', MetricUnit.Count, missing);
-  metrics.addMetric('FreshnessCheckFailures', MetricUnit.Count, report.failures.length);
-  metrics.publishStoredMetrics();
-  if (report.failures.length > 0) {
-    // Fail the invocation so the function's Errors metric shows it; the pairs that failed published nothing,
-    // which their alarms treat as breaching.
-    throw new Error(`freshness check incomplete: ${report.failures.map((f) => `${f.database}@${f.vault} (${f.error})`).join('; ')}`);
+  const request = parseFreshnessEvent(event);
+  const now = () => new Date();
+  if ('check' in request) {
+    const report = await runRestorableTimeCheck(request, { rds, cloudwatch, now, logger });
+    return finish(report.published, 0, report.failures.map((f) => `${f.database} (${f.error})`));
   }
-  return { published: report.published, missing };
+  const report = await runFreshnessCheck(request, { backup, cloudwatch, now, logger });
+  const missing = report.readings.filter((reading) => !reading.newest).length;
+  return finish(report.published, missing, report.failures.map((f) => `${f.database}@${f.vault} (${f.error})`));
+}
+
+function finish(published: number, missing: number, failures: string[]): { published: number; missing: number } {
+  metrics.addMetric(FRESHNESS_METRICS.missingRecoveryPoints, MetricUnit.Count, missing);
+  metrics.addMetric(FRESHNESS_METRICS.checkFailures, MetricUnit.Count, failures.length);
+  metrics.publishStoredMetrics();
+  if (failures.length > 0) {
+    // Fail the invocation so the function's Errors metric shows it; what failed published nothing, which
+    // the alarms treat as breaching.
+    throw new Error(`freshness check incomplete: ${failures.join('; ')}`);
+  }
+  return { published, missing };
 }

@@ -89,6 +89,22 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       });
     });
 
+    test('the restorable-time check: every minute in the primary region, for the continuously backed-up databases only', () => {
+      const schedule = ofType(template, 'AWS::Events::Rule').find((r) => String(r.Properties.Description).includes('latest restorable time'));
+      const continuous = config.databases.filter((db) => db.tierPreset.continuousBackup);
+      if (vaultRole === 'copy' || continuous.length === 0) {
+        expect(schedule).toBeUndefined();
+        return;
+      }
+      expect(schedule!.Properties.ScheduleExpression).toBe('rate(1 minute)');
+      const input = JSON.parse(plain(schedule!.Properties.Targets[0].Input));
+      expect(input).toMatchObject({ check: 'restorable-time', environment: config.name, namespace: 'Rxdr/Backup' });
+      expect(input.databases.map((db: { name: string }) => db.name)).toEqual(continuous.map((db) => db.name));
+      const policy = ofType(template, 'AWS::IAM::ManagedPolicy').find((p) => String(p.Properties.Description).includes('freshness function'));
+      const statement = (plain(policy!.Properties.PolicyDocument.Statement) as Record<string, Json>[]).find((st) => st.Sid === 'ReadRestorableTime');
+      expect(statement).toMatchObject({ Action: 'rds:DescribeDBInstances', Resource: input.databases.length === 1 ? input.databases[0].resourceArn : input.databases.map((db: { resourceArn: string }) => db.resourceArn) });
+    });
+
     test('least privilege: list recovery points of this vault only, PutMetricData only into Rxdr/Backup, no wildcard action', () => {
       const policy = ofType(template, 'AWS::IAM::ManagedPolicy').find((p) => String(p.Properties.Description).includes('freshness function'));
       const statements = plain(policy!.Properties.PolicyDocument.Statement) as Record<string, Json>[];
@@ -102,7 +118,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     });
 
     test('an age alarm per database at its tier threshold, plus the 48 h alarm only with hipaaNprm, all to the alerts topic and breaching on missing data', () => {
-      const alarms = ofType(template, 'AWS::CloudWatch::Alarm').filter((a) => a.Properties.Namespace === 'Rxdr/Backup');
+      const alarms = ofType(template, 'AWS::CloudWatch::Alarm').filter((a) => a.Properties.MetricName === 'RecoveryPointAge');
       expect(alarms).toHaveLength(config.databases.length * (config.hipaaNprm ? 2 : 1));
       for (const db of config.databases) {
         const mine = alarms.filter((a) => a.Properties.Dimensions.some((d: Json) => d.Name === 'Database' && d.Value === db.name));
@@ -112,7 +128,9 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         for (const alarm of mine) {
           expect(alarm.Properties).toMatchObject({
             MetricName: 'RecoveryPointAge',
-            Statistic: 'Minimum',
+            Statistic: 'Maximum',
+            Period: 900,
+            EvaluationPeriods: 2,
             ComparisonOperator: 'GreaterThanThreshold',
             TreatMissingData: 'breaching',
             AlarmActions: [topicRef],

@@ -9,7 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type { AwsDrillSettings } from './provider';
 import type { MetricsSink } from './record';
-import { DRILL_METRICS_NAMESPACE } from './record';
+import { DRILL_METRICS } from '../../shared/metrics-contract';
 
 /** Clients, logger and metrics, created once per Lambda container (Powertools pattern). */
 export const clients = {
@@ -22,7 +22,7 @@ export const clients = {
 };
 
 export const logger = new Logger({ serviceName: 'rxdr-drill' });
-export const metrics = new Metrics({ namespace: DRILL_METRICS_NAMESPACE, serviceName: 'rxdr-drill' });
+export const metrics = new Metrics({ namespace: DRILL_METRICS.namespace, serviceName: DRILL_METRICS.service });
 
 /** Environment variables the drill constructs set (names shared with `lib/constructs/drill`). */
 export const ENV = {
@@ -36,6 +36,7 @@ export const ENV = {
   topicArn: 'RXDR_ALERTS_TOPIC_ARN',
   stateMachineArn: 'RXDR_DRILL_STATE_MACHINE_ARN',
   maxAgeSeconds: 'RXDR_DRILL_MAX_AGE_SECONDS',
+  environment: 'RXDR_ENVIRONMENT',
 } as const;
 
 const required = (key: string) => {
@@ -57,12 +58,14 @@ export function settingsFromEnv(): AwsDrillSettings {
 
 export const env = required;
 
-/** Powertools metrics as the record step's sink: one EMF document per database. */
+/** Powertools metrics as the record step's sink: one EMF document per metric, each with every dimension. */
 export const powertoolsSink: MetricsSink = {
   publish(dimensions, values) {
-    const single = metrics.singleMetric();
-    for (const [name, value] of Object.entries(dimensions)) single.addDimension(name, value);
-    for (const [name, { value, unit }] of Object.entries(values)) single.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value);
-    single.publishStoredMetrics();
+    // A single-metric instance publishes at addMetric and then forgets its dimensions: one per metric.
+    for (const [name, { value, unit }] of Object.entries(values)) {
+      const single = metrics.singleMetric();
+      single.addDimensions({ ...dimensions });
+      single.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value);
+    }
   },
 };

@@ -9,6 +9,7 @@ import type { DrillState } from '../steps';
 import { errorName, isTransient, TransientAwsError } from './errors';
 import { describeCrash, parseItem } from './tasks';
 import type { DrillOutcome } from './types';
+import { DRILL_METRICS, drillDatabaseDimensions } from '../../shared/metrics-contract';
 
 /** Where per-database figures go (Powertools Metrics in Lambda, an array in tests). */
 export interface MetricsSink {
@@ -21,9 +22,6 @@ export interface RecordDeps {
   readonly metrics: MetricsSink;
   readonly clock: Clock;
 }
-
-/** CloudWatch namespace of the drill metrics (alarms read them). */
-export const DRILL_METRICS_NAMESPACE = 'Rxdr/Drill';
 
 /** Evidence is written but not kept: the task fails with this (not retried) and the run fails. */
 export class EvidenceNotRecordedError extends Error {
@@ -66,12 +64,12 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
   }
 
   deps.metrics.publish(
-    { Environment: doc.environment, Database: doc.database },
+    drillDatabaseDimensions(doc.environment, doc.database),
     {
-      DrillPassed: { value: doc.result === 'passed' ? 1 : 0, unit: 'Count' },
-      DrillFailed: { value: doc.result === 'failed' ? 1 : 0, unit: 'Count' },
-      ...(doc.achievedRtoSeconds !== undefined ? { AchievedRtoSeconds: { value: doc.achievedRtoSeconds, unit: 'Seconds' as const } } : {}),
-      ...(doc.achievedRpoSeconds !== undefined ? { AchievedRpoSeconds: { value: doc.achievedRpoSeconds, unit: 'Seconds' as const } } : {}),
+      [DRILL_METRICS.drillPassed]: { value: doc.result === 'passed' ? 1 : 0, unit: 'Count' },
+      [DRILL_METRICS.drillFailed]: { value: doc.result === 'failed' ? 1 : 0, unit: 'Count' },
+      ...(doc.achievedRtoSeconds !== undefined ? { [DRILL_METRICS.achievedRtoSeconds]: { value: doc.achievedRtoSeconds, unit: 'Seconds' as const } } : {}),
+      ...(doc.achievedRpoSeconds !== undefined ? { [DRILL_METRICS.achievedRpoSeconds]: { value: doc.achievedRpoSeconds, unit: 'Seconds' as const } } : {}),
     },
   );
 

@@ -3,11 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock';
 import { clients, env, ENV, logger, metrics } from './commons';
+import { drillEnvironmentDimensions } from '../../shared/metrics-contract';
 import { sweepTask } from './sweeper';
 
 /** The orphan sweeper (daily schedule, and drill executions that ended FAILED/TIMED_OUT/ABORTED). */
 export const handler = async (event: unknown, context?: Context) => {
   if (context) logger.addContext(context);
+  // The missed-drill alarm reads these per environment: publish with the same dimensions it names.
+  metrics.addDimensions(drillEnvironmentDimensions(env(ENV.environment)));
   const result = await sweepTask(event, {
     rds: clients.rds,
     sfn: clients.sfn,

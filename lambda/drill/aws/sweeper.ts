@@ -1,6 +1,7 @@
 import { DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { DRILL_METRICS } from '../../shared/metrics-contract';
 import type { Clock } from '../clock';
 import { errorName, isNotFound } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, parseEvent } from './types';
@@ -77,10 +78,10 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
     const started = last.executions?.[0]?.startDate;
     // Never run: count from the epoch, so the missed-schedule alarm fires rather than stays silent.
     hoursSinceLastDrill = Math.round(((now.getTime() - (started?.getTime() ?? 0)) / 3_600_000) * 10) / 10;
-    deps.metric('HoursSinceLastDrill', hoursSinceLastDrill, 'Hours');
+    deps.metric(DRILL_METRICS.hoursSinceLastDrill, hoursSinceLastDrill, 'Hours');
   }
-  deps.metric('OrphansDeleted', deleted.length, 'Count');
-  deps.metric('OrphanDeletionsFailed', failed.length, 'Count');
+  deps.metric(DRILL_METRICS.orphansDeleted, deleted.length, 'Count');
+  deps.metric(DRILL_METRICS.orphanDeletionsFailed, failed.length, 'Count');
 
   if (deleted.length + failed.length + untagged.length > 0) {
     const lines = [

@@ -20,6 +20,7 @@ import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
+import { DRILL_METRICS, drillAlarmDimensions, drillDatabaseDimensions, drillEnvironmentDimensions } from '../../../lambda/shared/metrics-contract';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -365,11 +366,12 @@ export class RestoreDrill extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // Dimensions exactly as the sweeper (per environment) and the recorder (per database) publish them.
     const metric = (name: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: 'Rxdr/Drill', metricName: name, dimensionsMap: { service: 'rxdr-drill', Environment: props.environmentName, ...dimensions }, statistic, period });
+      new cloudwatch.Metric({ namespace: DRILL_METRICS.namespace, metricName: name, dimensionsMap: drillAlarmDimensions(dimensions), statistic, period });
     const missedSchedule = new cloudwatch.Alarm(this, 'MissedScheduleAlarm', {
       alarmDescription: `rxdr ${props.environmentName}: no restore drill has run for more than ${props.maxDaysBetweenDrills} days (or the sweeper that measures it stopped)`,
-      metric: metric('HoursSinceLastDrill', {}, 'Maximum', Duration.days(1)),
+      metric: metric(DRILL_METRICS.hoursSinceLastDrill, drillEnvironmentDimensions(props.environmentName), 'Maximum', Duration.days(1)),
       threshold: props.maxDaysBetweenDrills * 24,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -378,7 +380,7 @@ export class RestoreDrill extends Construct {
     const target = (what: 'Rto' | 'Rpo', db: DrillDatabaseSpec) =>
       new cloudwatch.Alarm(this, `${what}Alarm${pascal(db.name)}`, {
         alarmDescription: `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ${db.tierName} target of ${what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds} s`,
-        metric: metric(`Achieved${what}Seconds`, { Database: db.name }, 'Maximum', Duration.hours(1)),
+        metric: metric(what === 'Rto' ? DRILL_METRICS.achievedRtoSeconds : DRILL_METRICS.achievedRpoSeconds, drillDatabaseDimensions(props.environmentName, db.name), 'Maximum', Duration.hours(1)),
         threshold: what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

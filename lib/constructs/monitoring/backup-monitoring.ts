@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,7 @@ import { names } from '../../naming';
 import { DatabaseBackupSelection } from '../backup-selection';
 import { RxdrBackupVault } from '../backup-vault';
 import { BackupJobAlerts } from './backup-job-alerts';
-import { FreshnessAlarms, RECOVERY_POINT_AGE_METRIC, VaultRole } from './freshness-alarms';
+import { FreshnessAlarms, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINT_CHECK_MINUTES, RESTORABLE_TIME_CHECK_MINUTES, VaultRole } from './freshness-alarms';
 import { RecoveryPointFreshness } from './freshness-function';
 
 export interface BackupMonitoringProps {
@@ -42,20 +42,27 @@ export class BackupMonitoring extends Construct {
     const region = Stack.of(this).region;
 
     this.jobAlerts = new BackupJobAlerts(this, 'JobAlerts', { environmentName: config.name, topic: props.topic });
+    const databases = config.databases.map((db) => ({ name: db.name, resourceArn: protectedDatabaseArn(this, config, db) }));
+    // The primary region watches its databases' latest restorable time (continuous backup): the RPO alarm.
+    const restorableTime = props.vaultRole === 'source';
+    const continuous = new Set(config.databases.filter((db) => db.tierPreset.continuousBackup).map((db) => db.name));
     this.freshness = new RecoveryPointFreshness(this, 'Freshness', {
       check: {
         environment: config.name,
         namespace: RECOVERY_POINT_AGE_METRIC.namespace,
         metricName: RECOVERY_POINT_AGE_METRIC.metricName,
         vaults: [{ name: props.vaultName, region }],
-        databases: config.databases.map((db) => ({ name: db.name, resourceArn: protectedDatabaseArn(this, config, db) })),
+        databases,
       },
+      restorableTimeOf: restorableTime ? databases.filter((db) => continuous.has(db.name)) : undefined,
+      restorableTimeInterval: Duration.minutes(RESTORABLE_TIME_CHECK_MINUTES),
+      interval: Duration.minutes(RECOVERY_POINT_CHECK_MINUTES),
       vaultArns: [RxdrBackupVault.arnInRegion(this, props.vaultName, region)],
       key: props.key,
       logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
     this.freshness.node.addDependency(props.vault);
-    this.alarms = new FreshnessAlarms(this, 'Alarms', { config, vaultName: props.vaultName, vaultRole: props.vaultRole, topic: props.topic });
+    this.alarms = new FreshnessAlarms(this, 'Alarms', { config, vaultName: props.vaultName, vaultRole: props.vaultRole, topic: props.topic, restorableTime });
   }
 }
 

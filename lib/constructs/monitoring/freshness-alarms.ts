@@ -5,9 +5,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { TierPreset } from '../../config/tiers';
+import { FRESHNESS_METRICS, recoveryPointAgeDimensions, restorableTimeDimensions } from '../../../lambda/shared/metrics-contract';
 
 /** The metric the freshness function publishes (it receives both names in its scheduled event). */
-export const RECOVERY_POINT_AGE_METRIC = { namespace: 'Rxdr/Backup', metricName: 'RecoveryPointAge' } as const;
+export const RECOVERY_POINT_AGE_METRIC = { namespace: FRESHNESS_METRICS.namespace, metricName: FRESHNESS_METRICS.recoveryPointAge } as const;
+
+/** How often the recovery point check runs, and the age alarms' period. */
+export const RECOVERY_POINT_CHECK_MINUTES = 15;
+/** How often the restorable-time check runs, and the restorable-time alarms' period. */
+export const RESTORABLE_TIME_CHECK_MINUTES = 1;
+/** RDS uploads transaction logs about every 5 minutes: the latest restorable time normally trails by up to this. */
+export const TRANSACTION_LOG_UPLOAD_MINUTES = 5;
+/** Most consecutive late minutes a restorable-time alarm waits for (it rides out a slow log upload). */
+const MAX_RESTORABLE_TIME_PERIODS = 5;
 
 /** docs/domain.md N1 (HIPAA Security Rule NPRM, proposed): the newest recovery point is at most 48 hours old. */
 export const HIPAA_NPRM_MAX_AGE_HOURS = 48;
@@ -48,64 +58,124 @@ export function recoveryPointAgeThresholdMinutes(tier: Pick<TierPreset, 'rpoMinu
   return Math.max(tier.rpoMinutes, interval) + SNAPSHOT_WINDOWS_MINUTES.start + completion + copy;
 }
 
+/** Threshold and evaluation of an alarm on the seconds since a database's latest restorable time. */
+export interface RestorableTimeAlarmSpec {
+  readonly thresholdMinutes: number;
+  readonly periodMinutes: number;
+  readonly evaluationPeriods: number;
+}
+
+/**
+ * The restorable-time alarm of a tier with continuous backup, chosen so that it can fire within the RPO:
+ * the worst case from the last restorable moment to the alarm is the threshold plus the evaluation periods,
+ * which must not exceed the RPO plus one check interval (the time a datapoint may wait to be sampled). Up to
+ * five one-minute periods ride out a slow log upload, and the threshold never drops below the
+ * transaction-log upload interval, below which the alarm would fire in normal operation. A tier whose RPO
+ * is under that interval (possible only with a read replica) is watched within its RPO by the replica lag
+ * alarm; `detectionMinutes` then exceeds its RPO, which the tests report.
+ */
+export function restorableTimeAlarmSpec(rpoMinutes: number): RestorableTimeAlarmSpec {
+  const period = RESTORABLE_TIME_CHECK_MINUTES;
+  const budget = rpoMinutes + RESTORABLE_TIME_CHECK_MINUTES - TRANSACTION_LOG_UPLOAD_MINUTES;
+  const evaluationPeriods = Math.max(1, Math.min(MAX_RESTORABLE_TIME_PERIODS, Math.floor(budget / period)));
+  const thresholdMinutes = Math.max(TRANSACTION_LOG_UPLOAD_MINUTES, rpoMinutes + RESTORABLE_TIME_CHECK_MINUTES - period * evaluationPeriods);
+  return { thresholdMinutes, periodMinutes: period, evaluationPeriods };
+}
+
 export interface FreshnessAlarmsProps {
   readonly config: EnvironmentConfig;
   /** The vault whose ages the alarms watch (the `Vault` dimension). */
   readonly vaultName: string;
   readonly vaultRole: VaultRole;
   readonly topic: sns.ITopic;
+  /**
+   * Also alarm on the seconds since the latest restorable time of each database with continuous backup
+   * (the region whose function runs the restorable-time check: the primary).
+   * @default false
+   */
+  readonly restorableTime?: boolean;
 }
 
 /**
  * Per protected database: an alarm when the newest snapshot recovery point in the vault is older than its
- * tier allows (`recoveryPointAgeThresholdMinutes`) and, with `hipaaNprm`, one at 48 hours (N1). Both treat
- * missing data as breaching: a database never backed up, or a check that could not run, alarms too (a new
- * environment's alarms therefore stay in ALARM until the first recovery point exists, which is the truth).
+ * tier allows (`recoveryPointAgeThresholdMinutes`), with `hipaaNprm` one at 48 hours (N1), and with
+ * `restorableTime`, for each database with continuous backup, one when its latest restorable time is older
+ * than `restorableTimeAlarmSpec` allows: the alarm that fires within the RPO. All treat missing data as
+ * breaching: a database never backed up, or a check that could not run, alarms too (a new environment's
+ * alarms therefore stay in ALARM until the first recovery point exists, which is the truth).
  *
- * The function publishes every 15 minutes; the alarms take the minimum over an hour and need two late hours
- * in a row, so one failed run or a datapoint that lands late does not page anyone.
+ * The recovery point check runs every 15 minutes; its alarms need two late 15-minute periods in a row, so one
+ * failed run does not page anyone. Worst case from the newest snapshot to the alarm: threshold + 30 minutes.
  */
 export class FreshnessAlarms extends Construct {
-  /** Alarms by database name: `rpo` always, `hipaaNprm` when the flag is on. */
-  readonly alarms: Readonly<Record<string, { readonly rpo: cloudwatch.Alarm; readonly hipaaNprm?: cloudwatch.Alarm }>>;
+  /** Alarms by database name: `rpo` always, `hipaaNprm` with the flag, `restorableTime` for continuous backup. */
+  readonly alarms: Readonly<
+    Record<string, { readonly rpo: cloudwatch.Alarm; readonly hipaaNprm?: cloudwatch.Alarm; readonly restorableTime?: cloudwatch.Alarm }>
+  >;
 
   constructor(scope: Construct, id: string, props: FreshnessAlarmsProps) {
     super(scope, id);
     const { config } = props;
     const action = new actions.SnsAction(props.topic);
-    const alarms: Record<string, { rpo: cloudwatch.Alarm; hipaaNprm?: cloudwatch.Alarm }> = {};
+    const alarms: Record<string, { rpo: cloudwatch.Alarm; hipaaNprm?: cloudwatch.Alarm; restorableTime?: cloudwatch.Alarm }> = {};
+    const notify = (alarm: cloudwatch.Alarm) => {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      return alarm;
+    };
 
     for (const db of config.databases) {
       const metric = new cloudwatch.Metric({
-        namespace: RECOVERY_POINT_AGE_METRIC.namespace,
-        metricName: RECOVERY_POINT_AGE_METRIC.metricName,
-        dimensionsMap: { Environment: config.name, Database: db.name, Vault: props.vaultName },
-        statistic: cloudwatch.Stats.MINIMUM,
-        period: Duration.hours(1),
+        namespace: FRESHNESS_METRICS.namespace,
+        metricName: FRESHNESS_METRICS.recoveryPointAge,
+        dimensionsMap: recoveryPointAgeDimensions(config.name, db.name, props.vaultName),
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(RECOVERY_POINT_CHECK_MINUTES),
         unit: cloudwatch.Unit.SECONDS,
       });
-      const alarm = (alarmId: string, thresholdMinutes: number, why: string) => {
-        const created = metric.createAlarm(this, `${alarmId}-${db.name}`, {
-          threshold: thresholdMinutes * 60,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 2,
-          datapointsToAlarm: 2,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-          alarmDescription:
-            `rxdr ${config.name}: the newest completed recovery point of ${db.name} (tier ${db.tier}) in vault ${props.vaultName} is older than ${formatMinutes(thresholdMinutes)} (${why}), ` +
-            'or there is none, or the freshness function could not read the vault (see its logs).',
-        });
-        created.addAlarmAction(action);
-        created.addOkAction(action);
-        return created;
-      };
+      const alarm = (alarmId: string, thresholdMinutes: number, why: string) =>
+        notify(
+          metric.createAlarm(this, `${alarmId}-${db.name}`, {
+            threshold: thresholdMinutes * 60,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 2,
+            datapointsToAlarm: 2,
+            treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+            alarmDescription:
+              `rxdr ${config.name}: the newest completed recovery point of ${db.name} (tier ${db.tier}) in vault ${props.vaultName} is older than ${formatMinutes(thresholdMinutes)} (${why}), ` +
+              'or there is none, or the freshness function could not read the vault (see its logs).',
+          }),
+        );
       const thresholdMinutes = recoveryPointAgeThresholdMinutes(db.tierPreset, props.vaultRole);
       alarms[db.name] = {
         rpo: alarm('RecoveryPointAge', thresholdMinutes, `RPO ${formatMinutes(db.tierPreset.rpoMinutes)}, ${db.tierPreset.snapshotFrequency} snapshots`),
         hipaaNprm: config.hipaaNprm ? alarm('RecoveryPointAge48h', HIPAA_NPRM_MAX_AGE_HOURS * 60, 'HIPAA Security Rule NPRM, proposed') : undefined,
+        restorableTime: props.restorableTime && db.tierPreset.continuousBackup ? notify(this.restorableTimeAlarm(config.name, db.name, db.tier, db.tierPreset.rpoMinutes)) : undefined,
       };
     }
     this.alarms = alarms;
+  }
+
+  private restorableTimeAlarm(environment: string, database: string, tier: string, rpoMinutes: number): cloudwatch.Alarm {
+    const spec = restorableTimeAlarmSpec(rpoMinutes);
+    const metric = new cloudwatch.Metric({
+      namespace: FRESHNESS_METRICS.namespace,
+      metricName: FRESHNESS_METRICS.secondsSinceLatestRestorableTime,
+      dimensionsMap: restorableTimeDimensions(environment, database),
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(spec.periodMinutes),
+      unit: cloudwatch.Unit.SECONDS,
+    });
+    return metric.createAlarm(this, `RestorableTime-${database}`, {
+      threshold: spec.thresholdMinutes * 60,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.evaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription:
+        `rxdr ${environment}: ${database} (tier ${tier}, RPO ${formatMinutes(rpoMinutes)}) cannot be restored to any moment in the last ${formatMinutes(spec.thresholdMinutes)} ` +
+        `for ${spec.evaluationPeriods} minute(s) in a row (RDS LatestRestorableTime), or the restorable-time check could not run (see the freshness function's logs).`,
+    });
   }
 }
 

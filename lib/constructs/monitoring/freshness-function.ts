@@ -28,6 +28,14 @@ export interface FreshnessCheckInput {
   readonly databases: readonly { readonly name: string; readonly resourceArn: string }[];
 }
 
+/** The restorable-time schedule's event (validated again by the function's zod schema). */
+export interface RestorableTimeCheckInput {
+  readonly check: 'restorable-time';
+  readonly environment: string;
+  readonly namespace: string;
+  readonly databases: FreshnessCheckInput['databases'];
+}
+
 export interface RecoveryPointFreshnessProps {
   /** What the scheduled run checks and where it publishes. */
   readonly check: FreshnessCheckInput;
@@ -38,6 +46,14 @@ export interface RecoveryPointFreshnessProps {
   readonly logRetention: logs.RetentionDays;
   /** @default Duration.minutes(15) */
   readonly interval?: Duration;
+  /**
+   * Databases with continuous backup whose latest restorable time the function also publishes, on its own
+   * schedule (`restorableTimeInterval`). The function may describe these instances and no others.
+   * @default - no restorable-time check
+   */
+  readonly restorableTimeOf?: FreshnessCheckInput['databases'];
+  /** @default Duration.minutes(1) */
+  readonly restorableTimeInterval?: Duration;
 }
 
 /**
@@ -50,12 +66,15 @@ export class RecoveryPointFreshness extends Construct {
   readonly role: iam.Role;
   readonly policy: iam.ManagedPolicy;
   readonly schedule: events.Rule;
+  /** The restorable-time check's schedule, when `restorableTimeOf` names databases. */
+  readonly restorableTimeSchedule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: RecoveryPointFreshnessProps) {
     super(scope, id);
     if (props.vaultArns.length !== props.check.vaults.length) {
       throw new Error(`RecoveryPointFreshness needs one vault ARN per vault to check, got ${props.vaultArns.length} ARNs for ${props.check.vaults.length} vaults`);
     }
+    const restorable = props.restorableTimeOf ?? [];
     const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     // A managed policy of our own rather than the role's inline default policy (HIPAA/NIST IAMNoInlinePolicy).
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
@@ -64,6 +83,9 @@ export class RecoveryPointFreshness extends Construct {
         // The log group's ARN attribute ends in ":*" and so covers its streams.
         new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
         new iam.PolicyStatement({ sid: 'ListRecoveryPoints', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [...props.vaultArns] }),
+        ...(restorable.length > 0
+          ? [new iam.PolicyStatement({ sid: 'ReadRestorableTime', actions: ['rds:DescribeDBInstances'], resources: restorable.map((db) => db.resourceArn) })]
+          : []),
         new iam.PolicyStatement({
           sid: 'PublishAges',
           actions: ['cloudwatch:PutMetricData'],
@@ -88,7 +110,7 @@ export class RecoveryPointFreshness extends Construct {
       timeout: Duration.minutes(2),
       role: this.role,
       logGroup,
-      // One run at a time is all a 15-minute schedule needs; a missed run is caught by the alarms (missing data).
+      // One run at a time; a run that is throttled or missed publishes nothing, which the alarms treat as breaching.
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
       environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-freshness', POWERTOOLS_METRICS_NAMESPACE: props.check.namespace, NODE_OPTIONS: '--enable-source-maps' },
@@ -100,6 +122,15 @@ export class RecoveryPointFreshness extends Construct {
       schedule: events.Schedule.rate(props.interval ?? Duration.minutes(15)),
       targets: [new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(props.check), retryAttempts: 0 })],
     });
+
+    if (restorable.length > 0) {
+      const input: RestorableTimeCheckInput = { check: 'restorable-time', environment: props.check.environment, namespace: props.check.namespace, databases: restorable };
+      this.restorableTimeSchedule = new events.Rule(this, 'RestorableTimeSchedule', {
+        description: `rxdr ${props.check.environment}: publish the seconds since each continuously backed-up database's latest restorable time`,
+        schedule: events.Schedule.rate(props.restorableTimeInterval ?? Duration.minutes(1)),
+        targets: [new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 0 })],
+      });
+    }
 
     this.acknowledgeFindings(props.check.namespace);
   }
