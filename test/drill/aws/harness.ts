@@ -9,7 +9,9 @@ import { planTask } from '../../../lambda/drill/aws/plan';
 import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../../lambda/shared/database-tls';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
+import { throwawayCaBundle } from '../../helpers/tls-postgres';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
@@ -33,6 +35,8 @@ export class DrillWorld {
   constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number }; pointInTime?: readonly string[] }) {
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
+    // The Validate function's environment as the construct sets it: the drill's connection trusts this bundle.
+    process.env[RDS_CA_BUNDLE_VARIABLE] ??= throwawayCaBundle();
     this.history = options.history;
     this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable, pointInTime: options.pointInTime });
   }
@@ -53,7 +57,7 @@ export class DrillWorld {
   private validator(db: string): DrillValidator {
     return {
       validate: async ({ connection }) => {
-        if (connection.url.includes('s3cret') === false) throw new Error('test: no credentials from the secret');
+        if (typeof connection.url === 'string' || connection.url.password !== 's3cret') throw new Error('test: no credentials from the secret');
         this.clock(db).ms += this.validationSeconds * 1000;
         return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validatorResult.passed ? 'passed' : 'failed', message: 'rows match' }] };
       },
