@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import forge from 'node-forge';
 import { Client, ClientConfig } from 'pg';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/shared/database-tls';
 import { PostgresCluster } from '../../lib/local/postgres-cluster';
 import { ProcessGuard } from '../../lib/local/process-guard';
 
@@ -173,17 +174,21 @@ export async function certificateDir(): Promise<{ dir: string; remove: () => Pro
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-let throwaway: string | undefined;
-
 /**
- * A CA bundle file for tests that run the real drill code over a fake AWS and never reach a database, yet
- * need `RDS_CA_BUNDLE` set as the construct sets it. One per process, removed when the process exits.
+ * Set `RDS_CA_BUNDLE` to a throwaway CA for the calling test file (restored and removed after it), for tests
+ * that run the real drill code over a fake AWS and never reach a database, yet need the variable set as the
+ * construct sets it.
  */
-export function throwawayCaBundle(): string {
-  if (!throwaway) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rxdr-ca-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    throwaway = certificateAuthoritySync(dir, 'rxdr-throwaway-ca').certFile;
-  }
-  return throwaway;
+export function useThrowawayCaBundle(): void {
+  const saved = process.env[RDS_CA_BUNDLE_VARIABLE];
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rxdr-ca-'));
+    process.env[RDS_CA_BUNDLE_VARIABLE] = certificateAuthoritySync(dir, 'rxdr-throwaway-ca').certFile;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env[RDS_CA_BUNDLE_VARIABLE];
+    else process.env[RDS_CA_BUNDLE_VARIABLE] = saved;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 }

@@ -9,12 +9,15 @@ import { planTask } from '../../../lambda/drill/aws/plan';
 import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../../lambda/shared/database-tls';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
-import { throwawayCaBundle } from '../../helpers/tls-postgres';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
+
+// The Validate function's environment as the construct sets it (RDS_CA_BUNDLE): the drill builds its verified
+// connection config before the fake validator sees it. Registered for every test file that uses this harness.
+useThrowawayCaBundle();
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
@@ -35,8 +38,6 @@ export class DrillWorld {
   constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number }; pointInTime?: readonly string[] }) {
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
-    // The Validate function's environment as the construct sets it: the drill's connection trusts this bundle.
-    process.env[RDS_CA_BUNDLE_VARIABLE] ??= throwawayCaBundle();
     this.history = options.history;
     this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable, pointInTime: options.pointInTime });
   }
