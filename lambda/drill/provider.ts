@@ -1,4 +1,5 @@
 import type { EvidenceCheck, EvidenceTarget } from '../evidence/schema';
+import type { DatabaseTarget } from '../validation/db';
 
 /**
  * Where to restore from. Step Functions passes it as drill input:
@@ -50,7 +51,8 @@ export type DeletionStatus =
 
 /** How the validator reaches the restored database. `url` may hold a password: never log or record it. */
 export interface DatabaseConnection {
-  readonly url: string;
+  /** A URL (local mode) or a client config that verifies the server (AWS: `rdsConnectionConfig`). */
+  readonly url: DatabaseTarget;
   /** `host:port/database`, safe to print and to put in evidence. */
   readonly display: string;
 }

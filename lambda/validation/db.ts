@@ -1,23 +1,62 @@
 import { Client, ClientConfig } from 'pg';
 
-/** Where a database is: a connection URL, or a full `pg` client config (TLS, credentials from a secret). */
-export type DatabaseTarget = string | ClientConfig;
-
-export function clientConfig(target: DatabaseTarget, extra: Partial<ClientConfig> = {}): ClientConfig {
-  const base: ClientConfig = typeof target === 'string' ? { connectionString: target } : { ...target };
-  return { ...base, ...extra };
+/**
+ * A `pg` client config and, when it verifies the server, where the CAs it trusts come from (named in the
+ * error when the server's certificate is refused).
+ */
+export interface DatabaseConfig extends ClientConfig {
+  readonly trustSource?: string;
 }
 
-/** Connect a client; the error says where it tried to connect (never the password). */
+/** Where a database is: a connection URL, or a full client config (TLS, credentials from a secret). */
+export type DatabaseTarget = string | DatabaseConfig;
+
+export function clientConfig(target: DatabaseTarget, extra: Partial<ClientConfig> = {}): ClientConfig {
+  if (typeof target === 'string') return { connectionString: target, ...extra };
+  const { trustSource: _trustSource, ...config } = target;
+  return { ...config, ...extra };
+}
+
+/** Connect a client; the error says where it tried to connect and why it failed (never the password). */
 export async function connect(target: DatabaseTarget, extra: Partial<ClientConfig> = {}): Promise<Client> {
   const client = new Client(clientConfig(target, extra));
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new ConnectionError(`cannot connect to ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConnectionError(`cannot connect to ${describeTarget(target)}: ${describeConnectError(error, target)}`);
   }
   return client;
+}
+
+/** Node's codes for a certificate chain that does not lead to a trusted CA. */
+const UNTRUSTED_CHAIN = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** A TLS verification failure named as such (the raw OpenSSL text alone does not say what to check). */
+function describeConnectError(error: unknown, target: DatabaseTarget): string {
+  // pg repeats the socket error's name in its message ("Error [ERR_…]: …"): keep the reason only.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^Error(?: \[[A-Z_]+\])?: /, '');
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const trustSource = typeof target === 'string' ? undefined : target.trustSource;
+  const trust = trustSource ? `; the connection trusts only ${trustSource}` : '';
+  if (typeof code === 'string' && UNTRUSTED_CHAIN.has(code)) {
+    return `server certificate not trusted (${message})${trust}`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `server certificate does not name the host connected to (${message})`;
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `server certificate not valid now (${message})`;
+  }
+  return message;
 }
 
 /** The database could not be reached: nothing was checked. */

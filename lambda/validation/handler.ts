@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { databaseConfig, databaseInputSchema, verifiedTls } from './aws';
+import { databaseConfig, databaseInputSchema } from './aws';
 import { customCheckSchema } from './checks/custom';
 import { parseManifest } from './manifest-schema';
 import { parseInput, powertoolsLogger, ValidationHandlerDeps } from './lambda-commons';
@@ -26,13 +26,13 @@ export const validationInputSchema = z.object({
 export type ValidationInput = z.infer<typeof validationInputSchema>;
 
 
-/** The handler logic with its clients injected (tests pass mocks and a plain-TCP local database). */
+/** The handler logic with its clients injected; the database connection always verifies the server (`rdsConnectionConfig`). */
 export function createValidationHandler(deps: ValidationHandlerDeps) {
   return async (event: unknown): Promise<ValidationReport> => {
     const input = parseInput(validationInputSchema, event);
     const object = await deps.s3.send(new GetObjectCommand({ Bucket: input.manifest.bucket, Key: input.manifest.key }));
     const manifest = parseManifest((await object.Body?.transformToString()) ?? '');
-    const connection = await databaseConfig(deps.secrets, input.database, deps.ssl);
+    const connection = await databaseConfig(deps.secrets, input.database);
     deps.logger.info('validating', { host: connection.host, database: connection.database, manifest: input.manifest, checks: input.checks ?? 'all' });
     const report = await validateDatabase({
       url: connection,
@@ -57,5 +57,5 @@ export function createValidationHandler(deps: ValidationHandlerDeps) {
 
 const logger = powertoolsLogger('rxdr-validator');
 
-/** Validator Lambda: TLS-verified connection, credentials from Secrets Manager, manifest from S3. */
-export const handler = createValidationHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), ssl: verifiedTls(), clock: systemClock, logger });
+/** Validator Lambda: TLS verified against `RDS_CA_BUNDLE`, credentials from Secrets Manager, manifest from S3. */
+export const handler = createValidationHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: systemClock, logger });

@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ClientConfig } from 'pg';
 import type { z } from 'zod';
 import type { Clock, EngineLogger } from './types';
 
@@ -10,7 +9,6 @@ import type { Clock, EngineLogger } from './types';
 export interface ValidationHandlerDeps {
   readonly s3: S3Client;
   readonly secrets: SecretsManagerClient;
-  readonly ssl: ClientConfig['ssl'];
   readonly clock: Clock;
   readonly logger: EngineLogger;
 }

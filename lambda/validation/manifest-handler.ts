@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { databaseConfig, databaseInputSchema, verifiedTls } from './aws';
+import { databaseConfig, databaseInputSchema } from './aws';
 import { parseInput, powertoolsLogger, ValidationHandlerDeps } from './lambda-commons';
 import { buildManifest } from './manifest';
 import { systemClock } from './types';
@@ -32,7 +32,7 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
     const input = parseInput(manifestInputSchema, event);
     const bucket = input.bucket ?? deps.bucket;
     if (!bucket) throw new Error('no evidence bucket: set EVIDENCE_BUCKET or pass bucket');
-    const connection = await databaseConfig(deps.secrets, input.database, deps.ssl);
+    const connection = await databaseConfig(deps.secrets, input.database);
     const manifest = await buildManifest({
       url: connection,
       cutoff: input.cutoff ? new Date(input.cutoff) : undefined,
@@ -50,7 +50,6 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
 export const handler = createManifestHandler({
   s3: new S3Client({}),
   secrets: new SecretsManagerClient({}),
-  ssl: verifiedTls(),
   clock: systemClock,
   logger: powertoolsLogger('rxdr-manifest'),
   bucket: process.env.EVIDENCE_BUCKET,

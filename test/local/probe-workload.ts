@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { DrillValidator } from '../../lambda/drill/validator';
+import { clientConfig } from '../../lambda/validation/db';
 import type { UnitWriter } from '../../lib/local/write-load';
 
 /**
@@ -21,7 +22,7 @@ export function probeWriter(): UnitWriter {
 export function probeValidator(): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime }) => {
-      const client = new Client({ connectionString: connection.url });
+      const client = new Client(clientConfig(connection.url));
       await client.connect();
       try {
         const { rows } = await client.query<{ newest: Date; n: string }>('SELECT max(at) AS newest, count(*) AS n FROM rxdr_probe');

@@ -4,31 +4,44 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildManifest, seedDatabase, silentLogger } from '../../lambda/validation';
 import { createValidationHandler } from '../../lambda/validation/handler';
 import { createManifestHandler } from '../../lambda/validation/manifest-handler';
-import { useTestDatabase } from '../helpers/postgres';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/shared/database-tls';
+import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';
 
 const END = new Date('2026-11-01T00:00:00Z');
-const db = useTestDatabase('handler');
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rxdr-db';
 let manifestJson: string;
+// The handlers connect only over verified TLS: a server with a private-CA certificate, trusted via RDS_CA_BUNDLE.
+let certificates: Awaited<ReturnType<typeof certificateDir>>;
+let server: TlsPostgres;
+let database: string;
 
 beforeAll(async () => {
-  await seedDatabase({ url: db().url, prescriptions: 200, seed: 5, endTime: END, historyDays: 10 });
-  manifestJson = JSON.stringify(await buildManifest({ url: db().url, cutoff: END }));
+  certificates = await certificateDir();
+  const ca = await createCertificateAuthority(certificates.dir, 'rxdr-test-ca');
+  process.env[RDS_CA_BUNDLE_VARIABLE] = ca.certFile;
+  server = await startTlsPostgres(ca, { ip: ['127.0.0.1'] });
+  database = await server.createDatabase('handler');
+  await seedDatabase({ url: server.setupConfig(database), prescriptions: 200, seed: 5, endTime: END, historyDays: 10 });
+  manifestJson = JSON.stringify(await buildManifest({ url: server.setupConfig(database), cutoff: END }));
+});
+
+afterAll(async () => {
+  delete process.env[RDS_CA_BUNDLE_VARIABLE];
+  await server?.stop();
+  await certificates?.remove();
 });
 
 beforeEach(() => {
   s3.reset();
   secrets.reset();
-  const url = new URL(db().url);
   secrets.on(GetSecretValueCommand, { SecretId: SECRET }).resolves({
-    SecretString: JSON.stringify({ username: url.username, password: url.password, host: url.hostname, port: Number(url.port), dbname: db().name }),
+    SecretString: JSON.stringify({ username: server.user, password: server.password, host: server.host, port: server.port, dbname: database }),
   });
 });
 
-// The local test server has no TLS; production handlers are built with verifiedTls().
-const deps = () => ({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), ssl: false as const, clock: { now: () => new Date('2026-11-01T00:01:00Z') }, logger: silentLogger });
+const deps = () => ({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: { now: () => new Date('2026-11-01T00:01:00Z') }, logger: silentLogger });
 const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
 describe('validator Lambda handler', () => {

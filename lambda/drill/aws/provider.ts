@@ -16,8 +16,9 @@ import {
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
+import { rdsConnectionConfig, readDatabaseSecret } from '../../validation/aws';
 import type { DatabaseConnection, DeletionStatus, RecoverySource, RestoreHandle, RestoreProvider, RestoreStatus, SourceSelector } from '../provider';
 import { isNotFound, RefusedError } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, FleetDatabase } from './types';
@@ -216,19 +217,10 @@ export class AwsRestoreProvider implements RestoreProvider {
     const host = instance?.Endpoint?.Address;
     if (!instance || !host) throw new Error(`${handle.id} has no endpoint`);
     const port = instance.Endpoint?.Port ?? 5432;
-    const secret = await this.clients.secrets.send(new GetSecretValueCommand({ SecretId: this.database.secretId }));
-    let credentials: { username?: unknown; password?: unknown; dbname?: unknown };
-    try {
-      credentials = JSON.parse(secret.SecretString ?? '') as typeof credentials;
-    } catch {
-      throw new Error(`secret ${this.database.secretId} is not JSON with username and password`);
-    }
-    if (typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
-      throw new Error(`secret ${this.database.secretId} lacks username or password`);
-    }
-    const dbname = typeof credentials.dbname === 'string' ? credentials.dbname : this.database.databaseName;
-    const url = `postgres://${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${host}:${port}/${encodeURIComponent(dbname)}?sslmode=require`;
-    return { url, display: `${host}:${port}/${dbname}` };
+    const secret = await readDatabaseSecret(this.clients.secrets, this.database.secretId);
+    const database = secret.dbname ?? this.database.databaseName;
+    const url = rdsConnectionConfig({ host, port, database, user: secret.username, password: secret.password });
+    return { url, display: `${host}:${port}/${database}` };
   }
 
   async deleteRestored(handle: RestoreHandle): Promise<void> {

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
+import { trustRdsCertificates } from '../validation/database-tls';
 
 /** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function drillEntry(file: string): string {
@@ -28,6 +29,11 @@ export interface DrillFunctionProps {
   readonly environment?: Record<string, string>;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /**
+   * The drill network, for the one function that connects to the restored database; it also gets the CA
+   * bundle its connection verifies the database server with (`trustRdsCertificates`).
+   * @default - outside any VPC (control-plane APIs only)
+   */
   readonly vpc?: { readonly vpc: ec2.IVpc; readonly securityGroups: ec2.ISecurityGroup[] };
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
@@ -82,6 +88,7 @@ export class DrillFunction extends Construct {
       bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
       ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } : {}),
     });
+    if (props.vpc) trustRdsCertificates(this.fn);
     const fn = Validations.of(this.fn);
     fn.acknowledge({
       id: 'AwsSolutions-L1',

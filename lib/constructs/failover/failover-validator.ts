@@ -11,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from '../managed-policy-role';
+import { trustRdsCertificates } from '../validation/database-tls';
 
 const POSTGRES_PORT = 5432;
 
@@ -88,8 +89,7 @@ export class FailoverValidator extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       description: 'rxdr failover: validate the recovered database against its manifest before clients are repointed',
-      // The Lambda runtime's Amazon CA bundle includes the RDS CAs (verified TLS, `verifiedTls()`), as for the manifest job.
-      environment: { RDS_CA_BUNDLE: '/var/runtime/ca-cert.pem', POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator', NODE_OPTIONS: '--enable-source-maps' },
+      environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator', NODE_OPTIONS: '--enable-source-maps' },
       environmentEncryption: props.key,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
@@ -98,6 +98,7 @@ export class FailoverValidator extends Construct {
       bundling: { minify: true, sourceMap: true, target: 'node22' },
     });
     this.function.node.addDependency(role.policy);
+    trustRdsCertificates(this.function);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [props.evidenceBucket.arnForObjects('manifests/*')] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteReports', actions: ['s3:PutObject'], resources: [props.evidenceBucket.arnForObjects('failover/*')] }));
     this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadCredentials', actions: ['secretsmanager:GetSecretValue'], resources: props.secretIds.map((id) => secretResourceArn(stack, id)) }));

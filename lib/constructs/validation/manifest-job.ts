@@ -21,6 +21,7 @@ import { CrossRegionReadReplica } from '../database/read-replica';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { drillSecretId } from '../drill/drill-fleet';
 import { ManagedPolicyRole } from '../managed-policy-role';
+import { trustRdsCertificates } from './database-tls';
 
 /** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function manifestHandlerEntry(): string {
@@ -137,10 +138,10 @@ export class ManifestJob extends Construct {
       vpc: props.vpc,
       vpcSubnets: isolated,
       securityGroups: [this.securityGroup],
-      // The Lambda runtime's Amazon CA bundle includes the RDS CAs (verified TLS, `verifiedTls()`).
-      environment: { EVIDENCE_BUCKET: props.evidenceBucketName, RDS_CA_BUNDLE: '/var/runtime/ca-cert.pem', POWERTOOLS_SERVICE_NAME: 'rxdr-manifest', NODE_OPTIONS: '--enable-source-maps' },
+      environment: { EVIDENCE_BUCKET: props.evidenceBucketName, POWERTOOLS_SERVICE_NAME: 'rxdr-manifest', NODE_OPTIONS: '--enable-source-maps' },
       bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
     });
+    trustRdsCertificates(this.function);
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),

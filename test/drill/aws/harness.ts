@@ -10,9 +10,14 @@ import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
+
+// The Validate function's environment as the construct sets it (RDS_CA_BUNDLE): the drill builds its verified
+// connection config before the fake validator sees it. Registered for every test file that uses this harness.
+useThrowawayCaBundle();
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
@@ -53,7 +58,7 @@ export class DrillWorld {
   private validator(db: string): DrillValidator {
     return {
       validate: async ({ connection }) => {
-        if (connection.url.includes('s3cret') === false) throw new Error('test: no credentials from the secret');
+        if (typeof connection.url === 'string' || connection.url.password !== 's3cret') throw new Error('test: no credentials from the secret');
         this.clock(db).ms += this.validationSeconds * 1000;
         return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validatorResult.passed ? 'passed' : 'failed', message: 'rows match' }] };
       },
