@@ -3,7 +3,6 @@ import {
   CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBSnapshotsCommand,
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
@@ -15,7 +14,7 @@ import { drillInstanceId, type AwsDrillSettings } from '../../lambda/drill/aws/p
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, type TaskDeps } from '../../lambda/drill/aws/tasks';
 import { DRILL_TAG, type DrillItemInput, type FleetDatabase } from '../../lambda/drill/aws/types';
 import type { DrillState } from '../../lambda/drill/steps';
-import { ACCOUNT, createKey, createNetwork, expectNotImplemented, instances, PRIMARY, recordCalls, RECOVERY, resetMoto, snapshotOf, tagsOf, type Network } from './moto';
+import { ACCOUNT, createKey, createNetwork, expectNotImplemented, instances, manualSnapshots, PRIMARY, recordCalls, RECOVERY, resetMoto, snapshotOf, tagsOf, type Network } from './moto';
 
 /**
  * The drill's RDS path (lambda/drill/aws) against moto: the Lambda's own clients (`commons.ts`, region and
@@ -137,7 +136,7 @@ describe('drill, RDS point-in-time path, against moto', () => {
     const deletes = calls.filter((c) => c.command === 'DeleteDBInstance');
     expect(deletes.map((c) => c.input)).toEqual([{ DBInstanceIdentifier: target, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
     expect([...(await instances(west)).keys()]).toEqual(['dispensing-replica']);
-    expect((await west.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? []).toEqual([]);
+    expect(await manualSnapshots(west)).toEqual([]);
     expect(await snapshotOf(east, 'dispensing')).toEqual(primaryBefore);
     expect(await snapshotOf(west, 'dispensing-replica')).toEqual(replicaBefore);
 

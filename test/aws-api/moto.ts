@@ -1,5 +1,5 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { ACCOUNT } from './setup/moto-server';
 
 export { ACCOUNT };
@@ -79,6 +79,12 @@ export async function snapshotOf(rds: RDSClient, identifier: string): Promise<un
   const instance: Record<string, unknown> = { ...out.DBInstances?.[0] };
   delete instance.LatestRestorableTime;
   return instance;
+}
+
+/** Manual snapshots (a final snapshot is one): automated ones come and go with the instances. */
+export async function manualSnapshots(rds: RDSClient): Promise<string[]> {
+  const out = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }));
+  return (out.DBSnapshots ?? []).map((s) => `${s.DBSnapshotIdentifier} of ${s.DBInstanceIdentifier}`);
 }
 
 export const tagsOf = (instance: DBInstance | undefined) => Object.fromEntries((instance?.TagList ?? []).map((t) => [t.Key, t.Value]));
