@@ -90,6 +90,8 @@ export async function manualSnapshots(rds: RDSClient): Promise<string[]> {
 export const tagsOf = (instance: DBInstance | undefined) => Object.fromEntries((instance?.TagList ?? []).map((t) => [t.Key, t.Value]));
 
 export interface RecordedCall {
+  /** The client's name in the map given to `recordCalls` (e.g. `rdsPrimary`). */
+  readonly client: string;
   readonly region: string;
   readonly command: string;
   readonly input: Record<string, unknown>;
@@ -104,13 +106,13 @@ export const MUTATING = /^(Add|Associate|Attach|Cancel|Change|Copy|Create|Delete
  */
 export function recordCalls(clients: Record<string, { middlewareStack: unknown; config: { region: unknown } }>): RecordedCall[] {
   const calls: RecordedCall[] = [];
-  for (const client of Object.values(clients)) {
+  for (const [name, client] of Object.entries(clients)) {
     const stack = client.middlewareStack as { add: (mw: unknown, options: { step: string; name: string }) => void };
     stack.add(
       (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
         async (args: { input: Record<string, unknown> }) => {
           const region = typeof client.config.region === 'function' ? await (client.config.region as () => Promise<string>)() : String(client.config.region);
-          calls.push({ region, command: (context.commandName ?? '?').replace(/Command$/, ''), input: args.input });
+          calls.push({ client: name, region, command: (context.commandName ?? '?').replace(/Command$/, ''), input: args.input });
           return next(args);
         },
       { step: 'initialize', name: 'rxdrRecordCalls' },
