@@ -1,31 +1,16 @@
 import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { makeHandler } from '../../lambda/failover/handler';
 import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
 import { expectNotImplemented, MUTATING, instances, manualSnapshots, PRIMARY, RECOVERY, resetMoto, snapshotOf, tagsOf } from './moto';
-import { BUCKET, east, evidenceAt, losePrimary, pointers, runbookWorld, west, type RunbookWorld } from './runbook-world';
+import { approval, BUCKET, east, evidenceAt, losePrimary, pointers, pointInTimePlan, runbookTask, runbookWorld, start, west, type RunbookWorld, type State } from './runbook-world';
 
 /**
  * The failover runbook's Lambda (its dispatcher, its clients) against moto, one task at a time in the order
  * the state machine runs them, each result stored where the state machine stores it.
  */
 
-type State = Record<string, unknown> & { input: FailoverState['input']; execution: FailoverState['execution'] };
-
-function start(strategy: 'promote-replica' | 'point-in-time', dryRun = false): State {
-  return {
-    input: { database: 'dispensing', strategy, dryRun, reason: 'us-east-1 outage, RDS unreachable', startedBy: `arn:aws:iam::111111111111:role/oncall` },
-    execution: { id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-failover:run-1`, name: 'run-1', startTime: new Date().toISOString() },
-  };
-}
-
-async function task(w: RunbookWorld, action: string, state: State, extra: Record<string, unknown> = {}): Promise<unknown> {
-  return makeHandler('failover', w.deps)({ action, state, ...extra });
-}
-
-/** Approval as `rxdr failover approve` hands it to the state machine (SendTaskSuccess). */
-const approval = () => ({ approvedBy: 'arn:aws:iam::111111111111:user/pharmacist-on-call', approvedAt: new Date().toISOString() });
+const task = (w: RunbookWorld, action: string, state: State, extra: Record<string, unknown> = {}) => runbookTask('failover', w, action, state, extra);
 
 const mutatingRdsCalls = (w: RunbookWorld) => w.calls.filter((c) => c.client.startsWith('rds') && MUTATING.test(c.command));
 
@@ -87,28 +72,7 @@ test('point-in-time: the restore lands in the recovery network, private, tagged,
   let state = start('point-in-time');
   // Preflight needs DescribeAccountAttributes (quota headroom) and replicated automated backups, which moto
   // lacks (named notes below): the plan is the one preflight makes in AWS for this strategy.
-  const now = new Date().toISOString();
-  const plan: Plan = {
-    startedAt: now,
-    endedAt: now,
-    database: 'dispensing',
-    strategy: 'point-in-time',
-    tier: 1,
-    rtoSeconds: 3600,
-    rpoSeconds: 300,
-    primary: { identifier: 'dispensing', status: 'stopped', healthy: false, detail: 'primary dispensing is stopped in us-east-1' },
-    source: { kind: 'point-in-time', id: `arn:aws:rds:${RECOVERY}:111111111111:auto-backup:ab-dispensing`, recoveryPointTime: now },
-    targetInstanceIdentifier: 'dispensing-recovered',
-    recoveryAlreadyStarted: false,
-    expectedDataLossSeconds: 0,
-    expectedDurationSeconds: 2580,
-    checks: [],
-    blockers: [],
-    warnings: [],
-    refused: false,
-    decision: 'proceed',
-    steps: [],
-  };
+  const plan = pointInTimePlan();
   state = { ...state, plan, approval: approval() };
 
   const recovery = (await task(w, 'start-recovery', state)) as NonNullable<FailoverState['recovery']>;

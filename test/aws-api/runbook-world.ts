@@ -7,7 +7,8 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { route53Value } from '../../lambda/failover/aws-helpers';
 import { Catalog as CatalogSchema, type Catalog } from '../../lambda/failover/catalog';
 import type { StepDeps } from '../../lambda/failover/clients';
-import { awsClients, tcpProbe } from '../../lambda/failover/handler';
+import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
+import { awsClients, makeHandler, tcpProbe } from '../../lambda/failover/handler';
 import { ACCOUNT, createKey, createNetwork, PRIMARY, recordCalls, RECOVERY, type Network, type RecordedCall } from './moto';
 
 /**
@@ -134,6 +135,83 @@ export async function evidenceAt(location: string): Promise<Record<string, unkno
   const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(location) ?? [];
   const out = await new S3Client({ region: RECOVERY }).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return JSON.parse((await out.Body?.transformToString()) ?? '{}') as Record<string, unknown>;
+}
+
+export type State = Record<string, unknown> & { input: Record<string, unknown>; execution: FailoverState['execution'] };
+
+/** A failover execution's input, as `rxdr failover start|plan` sends it. */
+export function start(strategy: 'promote-replica' | 'point-in-time', dryRun = false): State {
+  return {
+    input: { database: 'dispensing', strategy, dryRun, reason: 'us-east-1 outage, RDS unreachable', startedBy: `arn:aws:iam::${ACCOUNT}:role/oncall` },
+    execution: { id: `arn:aws:states:${RECOVERY}:${ACCOUNT}:execution:rxdr-failover:run-1`, name: 'run-1', startTime: new Date().toISOString() },
+  };
+}
+
+/** One Task of a runbook state machine: the Lambda's dispatcher over the world's clients. */
+export function runbookTask(operation: 'failover' | 'failback', w: RunbookWorld, action: string, state: State, extra: Record<string, unknown> = {}): Promise<unknown> {
+  return makeHandler(operation, w.deps)({ action, state, ...extra });
+}
+
+/** Approval as `rxdr failover|failback approve` hands it to the state machine (SendTaskSuccess). */
+export const approval = () => ({ approvedBy: `arn:aws:iam::${ACCOUNT}:user/pharmacist-on-call`, approvedAt: new Date().toISOString() });
+
+/** The plan preflight makes in AWS for a point-in-time failover to the latest restorable time. */
+export function pointInTimePlan(): Plan {
+  const now = new Date().toISOString();
+  return {
+    startedAt: now,
+    endedAt: now,
+    database: 'dispensing',
+    strategy: 'point-in-time',
+    tier: 1,
+    rtoSeconds: 3600,
+    rpoSeconds: 300,
+    primary: { identifier: 'dispensing', status: 'stopped', healthy: false, detail: 'primary dispensing is stopped in us-east-1' },
+    source: { kind: 'point-in-time', id: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-dispensing`, recoveryPointTime: now },
+    targetInstanceIdentifier: 'dispensing-recovered',
+    recoveryAlreadyStarted: false,
+    expectedDataLossSeconds: 0,
+    expectedDurationSeconds: 2580,
+    checks: [],
+    blockers: [],
+    warnings: [],
+    refused: false,
+    decision: 'proceed',
+    steps: [],
+  };
+}
+
+/**
+ * After a failover: `dispensing-recovered`, a standalone instance in the recovery network of us-west-2, is the
+ * primary, and the failover's own repoint task has pointed clients at it. The instance is created directly:
+ * moto's point-in-time restore copies whichever instance the region holds, replica fields included, and its
+ * PromoteReadReplica leaves them set, so neither yields a standalone primary there.
+ */
+export async function failedOver(w: RunbookWorld): Promise<string> {
+  await losePrimary();
+  const created = await west.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'dispensing-recovered',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.r6g.large',
+      MasterUsername: 'rx',
+      MasterUserPassword: 'not-a-real-password',
+      AllocatedStorage: 20,
+      BackupRetentionPeriod: 7,
+      StorageEncrypted: true,
+      KmsKeyId: w.catalog.recoveryKeyArn,
+      DBSubnetGroupName: w.network.subnetGroupName,
+      VpcSecurityGroupIds: [w.network.securityGroupId],
+      Tags: [{ Key: 'rxdr:failover-execution', Value: 'run-1' }, { Key: 'rxdr:database', Value: 'dispensing' }],
+    }),
+  );
+  const endpoint = { host: created.DBInstance?.Endpoint?.Address ?? '', port: 5432 };
+  const now = new Date().toISOString();
+  const recovery = { startedAt: now, endedAt: now, instanceIdentifier: 'dispensing-recovered', outcome: 'done', polls: 1, waitSeconds: 5, status: 'available', availableAt: now, endpoint };
+  const validation = { startedAt: now, endedAt: now, passed: true, checks: [] };
+  await runbookTask('failover', w, 'repoint', { ...start('point-in-time'), plan: pointInTimePlan(), approval: approval(), recovery, validation });
+  w.calls.length = 0;
+  return endpoint.host;
 }
 
 export { east, west };
