@@ -12,6 +12,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/aws-api/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/aws-api/setup/global-teardown.ts',
   testTimeout: 60_000,
+  // Every test name is printed, the "not implemented by moto: …" ones included.
+  verbose: true,
   // One moto server holds the whole account: test files reset it, so they run one after another.
   maxWorkers: 1,
 };
