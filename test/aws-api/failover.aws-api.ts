@@ -1,8 +1,9 @@
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
-import { expectNotImplemented, MUTATING, instances, manualSnapshots, PRIMARY, RECOVERY, resetMoto, snapshotOf, tagsOf } from './moto';
+import { ACCOUNT, expectNotImplemented, MUTATING, query, instances, manualSnapshots, PRIMARY, RECOVERY, resetMoto, snapshotOf, tagsOf } from './moto';
 import { approval, BUCKET, east, evidenceAt, losePrimary, pointers, pointInTimePlan, runbookTask, runbookWorld, start, west, type RunbookWorld, type State } from './runbook-world';
 
 /**
@@ -115,5 +116,19 @@ describe('what moto lacks on the failover path (each note disappears when moto i
   test('not implemented by moto: Secrets Manager StopReplicationToReplica (repointing a replica secret)', async () => {
     const w = await runbookWorld();
     await expectNotImplemented('Secrets Manager StopReplicationToReplica', () => w.deps.clients.secrets.send(new StopReplicationToReplicaCommand({ SecretId: 'rxdr/dispensing' })));
+  });
+
+  test('not implemented by moto: Lambda Invoke of the validator (moto runs Node.js functions only in Docker)', async () => {
+    const w = await runbookWorld();
+    const role = `arn:aws:iam::${ACCOUNT}:role/rxdr-validator`;
+    await query('iam', PRIMARY, { Action: 'CreateRole', RoleName: 'rxdr-validator', AssumeRolePolicyDocument: '{}' });
+    const emptyZip = Buffer.from('UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', 'base64');
+    await w.deps.clients.lambda.send(new CreateFunctionCommand({ FunctionName: 'rxdr-validator', Runtime: 'nodejs22.x', Role: role, Handler: 'index.handler', Code: { ZipFile: emptyZip } }));
+    const now = new Date().toISOString();
+    const endpoint = { host: 'dispensing-recovered.example', port: 5432 };
+    const recovery = { startedAt: now, endedAt: now, instanceIdentifier: 'dispensing-recovered', outcome: 'done', polls: 1, waitSeconds: 5, status: 'available', availableAt: now, endpoint };
+    // The real validate task invokes the function; moto answers with its Docker failure instead of running it.
+    await expect(task(w, 'validate', { ...start('point-in-time'), plan: pointInTimePlan(), recovery })).rejects.toThrow(/the validator failed \(Handled\): .*docker/i);
+    console.log('not implemented by moto: Lambda Invoke of the validator (without Docker)');
   });
 });

@@ -19,20 +19,22 @@ export async function resetMoto(): Promise<void> {
   if (!response.ok) throw new Error(`moto reset answered ${response.status}`);
 }
 
-/** One EC2 Query API call (the project has no EC2 SDK client; moto does not check signatures). */
-async function ec2(region: string, params: Record<string, string>): Promise<string> {
+/** One Query API call of a service the project has no SDK client for (EC2, IAM); moto checks no signature. */
+export async function query(service: 'ec2' | 'iam', region: string, params: Record<string, string>): Promise<string> {
   const response = await fetch(motoUrl(), {
     method: 'POST',
-    body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
+    body: new URLSearchParams({ Version: service === 'ec2' ? '2016-11-15' : '2010-05-08', ...params }).toString(),
     headers: {
       'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`EC2 ${params.Action} failed: ${text.slice(0, 500)}`);
+  if (!response.ok) throw new Error(`${service} ${params.Action} failed: ${text.slice(0, 500)}`);
   return text;
 }
+
+const ec2 = (region: string, params: Record<string, string>) => query('ec2', region, params);
 
 const field = (xml: string, name: string) => {
   const value = new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
