@@ -5,7 +5,18 @@ import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import type { FailbackPlan } from '../../lambda/failover/failback-steps';
 import type { Plan } from '../../lambda/failover/failover-steps';
 import { instances, isNotImplemented, MUTATING, PRIMARY, RECOVERY, resetMoto, snapshotOf } from './moto';
-import { BUCKET, east, failedOver, losePrimary, runbookTask, runbookWorld, SECRET, start, west, type RunbookWorld } from './runbook-world';
+import {
+  BUCKET,
+  east,
+  failedOver,
+  losePrimary,
+  runbookTask,
+  runbookWorld,
+  SECRET,
+  start,
+  west,
+  type RunbookWorld,
+} from './runbook-world';
 
 /**
  * `rxdr failover plan` and `rxdr failback plan` start the state machine with `dryRun: true`: it runs preflight
@@ -16,13 +27,17 @@ import { BUCKET, east, failedOver, losePrimary, runbookTask, runbookWorld, SECRE
 /** Everything the runbooks could change, as moto describes it. */
 async function account(w: RunbookWorld): Promise<unknown> {
   const { clients } = w.deps;
-  const describe = async (rds: typeof east) => Promise.all([...(await instances(rds)).keys()].sort().map((id) => snapshotOf(rds, id)));
+  const describe = async (rds: typeof east) =>
+    Promise.all([...(await instances(rds)).keys()].sort().map((id) => snapshotOf(rds, id)));
   return {
     primary: await describe(east),
     recovery: await describe(west),
-    parameters: (await clients.ssm.send(new GetParametersByPathCommand({ Path: '/', Recursive: true }))).Parameters?.map((p) => [p.Name, p.Value, p.Version]),
+    parameters: (
+      await clients.ssm.send(new GetParametersByPathCommand({ Path: '/', Recursive: true }))
+    ).Parameters?.map((p) => [p.Name, p.Value, p.Version]),
     secret: (await clients.secrets.send(new GetSecretValueCommand({ SecretId: SECRET }))).SecretString,
-    records: (await clients.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.zoneId }))).ResourceRecordSets,
+    records: (await clients.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: w.zoneId })))
+      .ResourceRecordSets,
     evidence: (await clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).KeyCount,
   };
 }
@@ -37,7 +52,12 @@ test('failover plan (promote-replica): a plan, zero mutating calls, the account 
 
   const plan = (await runbookTask('failover', w, 'preflight', start('promote-replica', true))) as Plan;
 
-  expect(plan).toMatchObject({ decision: 'dry-run', strategy: 'promote-replica', blockers: [], source: { kind: 'replica', id: 'dispensing-replica' } });
+  expect(plan).toMatchObject({
+    decision: 'dry-run',
+    strategy: 'promote-replica',
+    blockers: [],
+    source: { kind: 'replica', id: 'dispensing-replica' },
+  });
   expect(w.calls.length).toBeGreaterThan(0);
   expect(w.calls.filter((c) => MUTATING.test(c.command))).toEqual([]);
   expect(new Set(w.calls.map((c) => c.region))).toEqual(new Set([PRIMARY, RECOVERY]));
@@ -50,7 +70,10 @@ test('failover plan (point-in-time): zero mutating calls; preflight stops at Des
   const before = await account(w);
   w.calls.length = 0;
 
-  const error = await runbookTask('failover', w, 'preflight', start('point-in-time', true)).then(() => undefined, (e: unknown) => e);
+  const error = await runbookTask('failover', w, 'preflight', start('point-in-time', true)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   // Once moto answers DescribeAccountAttributes this fails: then assert the plan as in the promote-replica case.
   expect(isNotImplemented(error)).toBe(true);
   console.log('not implemented by moto: DescribeAccountAttributes (point-in-time preflight ends there)');
@@ -65,9 +88,21 @@ test('failback plan: a plan, zero mutating calls, the account unchanged', async 
   const before = await account(w);
   w.calls.length = 0;
 
-  const plan = (await runbookTask('failback', w, 'preflight', { input: { database: 'dispensing', dryRun: true, reason: 'plan (dry run)', startedBy: 'arn:aws:iam::111111111111:role/oncall' }, execution: { id: 'arn:aws:states:us-west-2:111111111111:execution:rxdr-failback:plan-1', name: 'plan-1' } })) as FailbackPlan;
+  const plan = (await runbookTask('failback', w, 'preflight', {
+    input: {
+      database: 'dispensing',
+      dryRun: true,
+      reason: 'plan (dry run)',
+      startedBy: 'arn:aws:iam::111111111111:role/oncall',
+    },
+    execution: { id: 'arn:aws:states:us-west-2:111111111111:execution:rxdr-failback:plan-1', name: 'plan-1' },
+  })) as FailbackPlan;
 
-  expect(plan).toMatchObject({ decision: 'dry-run', currentPrimary: { identifier: 'dispensing-recovered' }, blockers: [] });
+  expect(plan).toMatchObject({
+    decision: 'dry-run',
+    currentPrimary: { identifier: 'dispensing-recovered' },
+    blockers: [],
+  });
   expect(w.calls.length).toBeGreaterThan(0);
   expect(w.calls.filter((c) => MUTATING.test(c.command))).toEqual([]);
   expect(await account(w)).toEqual(before);

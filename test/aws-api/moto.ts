@@ -1,5 +1,11 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateDBSubnetGroupCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBSubnetGroupCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { ACCOUNT } from './setup/moto-server';
 
 export { ACCOUNT };
@@ -9,7 +15,8 @@ export const RECOVERY = 'us-west-2';
 /** The moto server the global setup started. */
 export function motoUrl(): string {
   const url = process.env.RXDR_MOTO_URL;
-  if (!url) throw new Error('RXDR_MOTO_URL is not set: run this suite with `npm run test:aws-api` (it starts moto_server)');
+  if (!url)
+    throw new Error('RXDR_MOTO_URL is not set: run this suite with `npm run test:aws-api` (it starts moto_server)');
   return url;
 }
 
@@ -26,7 +33,9 @@ export async function query(service: 'ec2' | 'iam', region: string, params: Reco
     body: new URLSearchParams({ Version: service === 'ec2' ? '2016-11-15' : '2010-05-08', ...params }).toString(),
     headers: {
       'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      Authorization:
+        `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, ` +
+        'SignedHeaders=host, Signature=0',
     },
   });
   const text = await response.text();
@@ -53,11 +62,21 @@ export async function createNetwork(rds: RDSClient, region: string, name: string
   const vpcId = field(await ec2(region, { Action: 'CreateVpc', CidrBlock: `${cidr}.0.0/16` }), 'vpcId');
   const subnets = [];
   for (const [index, zone] of ['a', 'b'].entries()) {
-    const xml = await ec2(region, { Action: 'CreateSubnet', VpcId: vpcId, CidrBlock: `${cidr}.${index}.0/24`, AvailabilityZone: `${region}${zone}` });
+    const xml = await ec2(region, {
+      Action: 'CreateSubnet',
+      VpcId: vpcId,
+      CidrBlock: `${cidr}.${index}.0/24`,
+      AvailabilityZone: `${region}${zone}`,
+    });
     subnets.push(field(xml, 'subnetId'));
   }
-  const securityGroupId = field(await ec2(region, { Action: 'CreateSecurityGroup', GroupName: name, GroupDescription: name, VpcId: vpcId }), 'groupId');
-  await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: name, SubnetIds: subnets }));
+  const securityGroupId = field(
+    await ec2(region, { Action: 'CreateSecurityGroup', GroupName: name, GroupDescription: name, VpcId: vpcId }),
+    'groupId',
+  );
+  await rds.send(
+    new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: name, SubnetIds: subnets }),
+  );
   return { vpcId, subnetGroupName: name, securityGroupId };
 }
 
@@ -89,7 +108,8 @@ export async function manualSnapshots(rds: RDSClient): Promise<string[]> {
   return (out.DBSnapshots ?? []).map((s) => `${s.DBSnapshotIdentifier} of ${s.DBInstanceIdentifier}`);
 }
 
-export const tagsOf = (instance: DBInstance | undefined) => Object.fromEntries((instance?.TagList ?? []).map((t) => [t.Key, t.Value]));
+export const tagsOf = (instance: DBInstance | undefined) =>
+  Object.fromEntries((instance?.TagList ?? []).map((t) => [t.Key, t.Value]));
 
 export interface RecordedCall {
   /** The client's name in the map given to `recordCalls` (e.g. `rdsPrimary`). */
@@ -100,21 +120,32 @@ export interface RecordedCall {
 }
 
 /** Calls that change AWS state (every AWS mutating API starts with one of these verbs). */
-export const MUTATING = /^(Add|Associate|Attach|Cancel|Change|Copy|Create|Delete|Disable|Enable|Invoke|Modify|Promote|Publish|Put|Reboot|Remove|Restore|Send|Start|Stop|Tag|Untag|Update)/;
+export const MUTATING =
+  /^(Add|Associate|Attach|Cancel|Change|Copy|Create|Delete|Disable|Enable|Invoke|Modify|Promote|Publish|Put|Reboot|Remove|Restore|Send|Start|Stop|Tag|Untag|Update)/;
 
 /**
  * Record every command the given SDK clients send (name, region, input) with a middleware on each client, the
  * way the clients are built by the code under test. What a dry run may and may not call is asserted on this.
  */
-export function recordCalls(clients: Record<string, { middlewareStack: unknown; config: { region: unknown } }>): RecordedCall[] {
+export function recordCalls(
+  clients: Record<string, { middlewareStack: unknown; config: { region: unknown } }>,
+): RecordedCall[] {
   const calls: RecordedCall[] = [];
   for (const [name, client] of Object.entries(clients)) {
     const stack = client.middlewareStack as { add: (mw: unknown, options: { step: string; name: string }) => void };
     stack.add(
       (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
         async (args: { input: Record<string, unknown> }) => {
-          const region = typeof client.config.region === 'function' ? await (client.config.region as () => Promise<string>)() : String(client.config.region);
-          calls.push({ client: name, region, command: (context.commandName ?? '?').replace(/Command$/, ''), input: args.input });
+          const region =
+            typeof client.config.region === 'function'
+              ? await (client.config.region as () => Promise<string>)()
+              : String(client.config.region);
+          calls.push({
+            client: name,
+            region,
+            command: (context.commandName ?? '?').replace(/Command$/, ''),
+            input: args.input,
+          });
           return next(args);
         },
       { step: 'initialize', name: 'rxdrRecordCalls' },
@@ -129,7 +160,10 @@ export function recordCalls(clients: Record<string, { middlewareStack: unknown; 
  */
 export function isNotImplemented(error: unknown): boolean {
   const e = error as { $metadata?: { httpStatusCode?: number }; message?: string; name?: string };
-  return e.$metadata?.httpStatusCode === 500 || /Deserialization error|not been implemented|NotImplemented/i.test(`${e.name ?? ''} ${e.message ?? ''}`);
+  return (
+    e.$metadata?.httpStatusCode === 500 ||
+    /Deserialization error|not been implemented|NotImplemented/i.test(`${e.name ?? ''} ${e.message ?? ''}`)
+  );
 }
 
 /** Call an API moto lacks; fails (telling to update this suite) once moto implements it. */
@@ -140,7 +174,9 @@ export async function expectNotImplemented(api: string, call: () => Promise<unkn
   } catch (caught) {
     error = caught;
   }
-  if (error === undefined) throw new Error(`moto now implements ${api}: run the real step through it and remove this note`);
-  if (!isNotImplemented(error)) throw new Error(`${api} failed in moto, but not as "not implemented": ${String(error)}`);
+  if (error === undefined)
+    throw new Error(`moto now implements ${api}: run the real step through it and remove this note`);
+  if (!isNotImplemented(error))
+    throw new Error(`${api} failed in moto, but not as "not implemented": ${String(error)}`);
   console.log(`not implemented by moto: ${api}`);
 }

@@ -1,4 +1,9 @@
-import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  RDSClient,
+  StopDBInstanceCommand,
+} from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -9,7 +14,16 @@ import { Catalog as CatalogSchema, type Catalog } from '../../lambda/failover/ca
 import type { StepDeps } from '../../lambda/failover/clients';
 import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
 import { awsClients, makeHandler, tcpProbe } from '../../lambda/failover/handler';
-import { ACCOUNT, createKey, createNetwork, PRIMARY, recordCalls, RECOVERY, type Network, type RecordedCall } from './moto';
+import {
+  ACCOUNT,
+  createKey,
+  createNetwork,
+  PRIMARY,
+  recordCalls,
+  RECOVERY,
+  type Network,
+  type RecordedCall,
+} from './moto';
 
 /**
  * A tier-1 database's account in moto, as the failover and failback runbooks find it: the primary in us-east-1,
@@ -67,17 +81,52 @@ export async function runbookWorld(): Promise<RunbookWorld> {
   const primaryHost = primary.DBInstance?.Endpoint?.Address ?? '';
   const ssm = new SSMClient({ region: RECOVERY });
   await ssm.send(new PutParameterCommand({ Name: PARAMETER, Type: 'String', Value: primaryHost }));
-  await ssm.send(new PutParameterCommand({ Name: NETWORK_PARAMETER, Type: 'String', Value: JSON.stringify({ subnetGroupName: network.subnetGroupName, securityGroupIds: [network.securityGroupId] }) }));
+  await ssm.send(
+    new PutParameterCommand({
+      Name: NETWORK_PARAMETER,
+      Type: 'String',
+      Value: JSON.stringify({ subnetGroupName: network.subnetGroupName, securityGroupIds: [network.securityGroupId] }),
+    }),
+  );
   const secret = await new SecretsManagerClient({ region: RECOVERY }).send(
-    new CreateSecretCommand({ Name: SECRET, SecretString: JSON.stringify({ engine: 'postgres', username: 'rx_app', password: 'not-a-real-password', host: primaryHost, port: 5432, dbname: 'pharmacy' }) }),
+    new CreateSecretCommand({
+      Name: SECRET,
+      SecretString: JSON.stringify({
+        engine: 'postgres',
+        username: 'rx_app',
+        password: 'not-a-real-password',
+        host: primaryHost,
+        port: 5432,
+        dbname: 'pharmacy',
+      }),
+    }),
   );
   const route53 = new Route53Client({ region: RECOVERY });
-  const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'db.rx.internal', CallerReference: 'rxdr-test' }));
+  const zone = await route53.send(
+    new CreateHostedZoneCommand({ Name: 'db.rx.internal', CallerReference: 'rxdr-test' }),
+  );
   const zoneId = (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '');
   await route53.send(
-    new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `${RECORD}.`, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: primaryHost }] } }] } }),
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'CREATE',
+            ResourceRecordSet: {
+              Name: `${RECORD}.`,
+              Type: 'CNAME',
+              TTL: 30,
+              ResourceRecords: [{ Value: primaryHost }],
+            },
+          },
+        ],
+      },
+    }),
   );
-  await new S3Client({ region: RECOVERY }).send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: RECOVERY } }));
+  await new S3Client({ region: RECOVERY }).send(
+    new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: RECOVERY } }),
+  );
   const topic = await new SNSClient({ region: RECOVERY }).send(new CreateTopicCommand({ Name: 'rxdr-alerts' }));
 
   const catalog = CatalogSchema.parse({
@@ -109,13 +158,25 @@ export async function runbookWorld(): Promise<RunbookWorld> {
         failbackInstanceIdentifier: 'dispensing-failback',
         primarySubnetGroupName: primaryNetwork.subnetGroupName,
         primarySecurityGroupIds: [primaryNetwork.securityGroupId],
-        repoint: { secretArn: secret.ARN, route53: { hostedZoneId: zoneId, recordName: RECORD, ttl: 30 }, parameterName: PARAMETER },
+        repoint: {
+          secretArn: secret.ARN,
+          route53: { hostedZoneId: zoneId, recordName: RECORD, ttl: 30 },
+          parameterName: PARAMETER,
+        },
       },
     ],
   });
   const clients = awsClients(catalog);
   const calls = recordCalls(clients as unknown as Parameters<typeof recordCalls>[0]);
-  return { catalog, deps: { catalog, clients, clock: { now: () => new Date() }, probe: tcpProbe }, calls, network, primaryNetwork, primaryHost, zoneId };
+  return {
+    catalog,
+    deps: { catalog, clients, clock: { now: () => new Date() }, probe: tcpProbe },
+    calls,
+    network,
+    primaryNetwork,
+    primaryHost,
+    zoneId,
+  };
 }
 
 /** The disaster: the primary stops answering (moto: a stopped instance). */
@@ -124,10 +185,14 @@ export async function losePrimary(): Promise<void> {
 }
 
 /** Where clients are pointed now: CNAME, parameter, secret host (read from moto). */
-export async function pointers(w: RunbookWorld): Promise<{ record?: string; parameter?: string; secret: Record<string, unknown> }> {
+export async function pointers(
+  w: RunbookWorld,
+): Promise<{ record?: string; parameter?: string; secret: Record<string, unknown> }> {
   const { clients } = w.deps;
   const parameter = (await clients.ssm.send(new GetParameterCommand({ Name: PARAMETER }))).Parameter?.Value;
-  const secret = JSON.parse((await clients.secrets.send(new GetSecretValueCommand({ SecretId: SECRET }))).SecretString ?? '{}') as Record<string, unknown>;
+  const secret = JSON.parse(
+    (await clients.secrets.send(new GetSecretValueCommand({ SecretId: SECRET }))).SecretString ?? '{}',
+  ) as Record<string, unknown>;
   return { record: await route53Value(clients.route53, w.zoneId, RECORD), parameter, secret };
 }
 
@@ -142,18 +207,37 @@ export type State = Record<string, unknown> & { input: Record<string, unknown>; 
 /** A failover execution's input, as `rxdr failover start|plan` sends it. */
 export function start(strategy: 'promote-replica' | 'point-in-time', dryRun = false): State {
   return {
-    input: { database: 'dispensing', strategy, dryRun, reason: 'us-east-1 outage, RDS unreachable', startedBy: `arn:aws:iam::${ACCOUNT}:role/oncall` },
-    execution: { id: `arn:aws:states:${RECOVERY}:${ACCOUNT}:execution:rxdr-failover:run-1`, name: 'run-1', startTime: new Date().toISOString() },
+    input: {
+      database: 'dispensing',
+      strategy,
+      dryRun,
+      reason: 'us-east-1 outage, RDS unreachable',
+      startedBy: `arn:aws:iam::${ACCOUNT}:role/oncall`,
+    },
+    execution: {
+      id: `arn:aws:states:${RECOVERY}:${ACCOUNT}:execution:rxdr-failover:run-1`,
+      name: 'run-1',
+      startTime: new Date().toISOString(),
+    },
   };
 }
 
 /** One Task of a runbook state machine: the Lambda's dispatcher over the world's clients. */
-export function runbookTask(operation: 'failover' | 'failback', w: RunbookWorld, action: string, state: State, extra: Record<string, unknown> = {}): Promise<unknown> {
+export function runbookTask(
+  operation: 'failover' | 'failback',
+  w: RunbookWorld,
+  action: string,
+  state: State,
+  extra: Record<string, unknown> = {},
+): Promise<unknown> {
   return makeHandler(operation, w.deps)({ action, state, ...extra });
 }
 
 /** Approval as `rxdr failover|failback approve` hands it to the state machine (SendTaskSuccess). */
-export const approval = () => ({ approvedBy: `arn:aws:iam::${ACCOUNT}:user/pharmacist-on-call`, approvedAt: new Date().toISOString() });
+export const approval = () => ({
+  approvedBy: `arn:aws:iam::${ACCOUNT}:user/pharmacist-on-call`,
+  approvedAt: new Date().toISOString(),
+});
 
 /** The plan preflight makes in AWS for a point-in-time failover to the latest restorable time. */
 export function pointInTimePlan(): Plan {
@@ -166,8 +250,17 @@ export function pointInTimePlan(): Plan {
     tier: 1,
     rtoSeconds: 3600,
     rpoSeconds: 300,
-    primary: { identifier: 'dispensing', status: 'stopped', healthy: false, detail: 'primary dispensing is stopped in us-east-1' },
-    source: { kind: 'point-in-time', id: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-dispensing`, recoveryPointTime: now },
+    primary: {
+      identifier: 'dispensing',
+      status: 'stopped',
+      healthy: false,
+      detail: 'primary dispensing is stopped in us-east-1',
+    },
+    source: {
+      kind: 'point-in-time',
+      id: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-dispensing`,
+      recoveryPointTime: now,
+    },
     targetInstanceIdentifier: 'dispensing-recovered',
     recoveryAlreadyStarted: false,
     expectedDataLossSeconds: 0,
@@ -202,14 +295,33 @@ export async function failedOver(w: RunbookWorld): Promise<string> {
       KmsKeyId: w.catalog.recoveryKeyArn,
       DBSubnetGroupName: w.network.subnetGroupName,
       VpcSecurityGroupIds: [w.network.securityGroupId],
-      Tags: [{ Key: 'rxdr:failover-execution', Value: 'run-1' }, { Key: 'rxdr:database', Value: 'dispensing' }],
+      Tags: [
+        { Key: 'rxdr:failover-execution', Value: 'run-1' },
+        { Key: 'rxdr:database', Value: 'dispensing' },
+      ],
     }),
   );
   const endpoint = { host: created.DBInstance?.Endpoint?.Address ?? '', port: 5432 };
   const now = new Date().toISOString();
-  const recovery = { startedAt: now, endedAt: now, instanceIdentifier: 'dispensing-recovered', outcome: 'done', polls: 1, waitSeconds: 5, status: 'available', availableAt: now, endpoint };
+  const recovery = {
+    startedAt: now,
+    endedAt: now,
+    instanceIdentifier: 'dispensing-recovered',
+    outcome: 'done',
+    polls: 1,
+    waitSeconds: 5,
+    status: 'available',
+    availableAt: now,
+    endpoint,
+  };
   const validation = { startedAt: now, endedAt: now, passed: true, checks: [] };
-  await runbookTask('failover', w, 'repoint', { ...start('point-in-time'), plan: pointInTimePlan(), approval: approval(), recovery, validation });
+  await runbookTask('failover', w, 'repoint', {
+    ...start('point-in-time'),
+    plan: pointInTimePlan(),
+    approval: approval(),
+    recovery,
+    validation,
+  });
   w.calls.length = 0;
   return endpoint.host;
 }

@@ -15,7 +15,9 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -39,7 +41,10 @@ async function answers(url: string, deadline: number): Promise<boolean> {
 export async function startMoto(): Promise<string> {
   const found = spawnSync('moto_server', ['--help'], { encoding: 'utf8' });
   if (found.error || found.status !== 0) {
-    throw new Error(`moto_server is not installed or does not run (${found.error?.message ?? found.stderr.trim()}). ` + `The AWS API suite needs it: ${INSTALL_HINT} (Python 3).`);
+    throw new Error(
+      `moto_server is not installed or does not run (${found.error?.message ?? found.stderr.trim()}). ` +
+        `The AWS API suite needs it: ${INSTALL_HINT} (Python 3).`,
+    );
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
