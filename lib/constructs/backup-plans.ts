@@ -66,7 +66,7 @@ export interface TierBackupPlansProps {
 
 /**
  * One AWS Backup plan per protected tier, each rule copying to every destination vault, and a selection
- * per plan covering the tier's databases by tag (`rxdr:tier`) and by ARN (adopted databases).
+ * per plan listing the instance ARNs of the tier's databases in this environment (and nothing else).
  */
 export class TierBackupPlans extends Construct {
   /** Plans by tier name (only tiers that protect at least one database). */
@@ -101,6 +101,7 @@ export class TierBackupPlans extends Construct {
       new DatabaseBackupSelection(this, `Selection-${tierName}`, {
         plan,
         role: this.role,
+        environment: config.name,
         tier: tierName,
         databases: config.databases.filter((db) => db.tier === tierName),
         primaryRegion: config.primaryRegion,
