@@ -71,6 +71,8 @@ export interface TierBackupPlansProps {
 export class TierBackupPlans extends Construct {
   /** Plans by tier name (only tiers that protect at least one database). */
   readonly plans: Readonly<Record<string, backup.BackupPlan>>;
+  /** Each plan's selection, by tier name. */
+  readonly selections: Readonly<Record<string, DatabaseBackupSelection>>;
   /** The role AWS Backup assumes to take the backups. */
   readonly role: iam.Role;
 
@@ -91,6 +93,7 @@ export class TierBackupPlans extends Construct {
     });
 
     const plans: Record<string, backup.BackupPlan> = {};
+    const selections: Record<string, DatabaseBackupSelection> = {};
     for (const tierName of protectedTiers(config)) {
       const tier = config.tiers[tierName] ?? fail(tierName);
       const plan = new backup.BackupPlan(this, `Plan-${tierName}`, {
@@ -98,7 +101,7 @@ export class TierBackupPlans extends Construct {
         backupVault: props.vault,
         backupPlanRules: tierRules(config, tier).map((rule) => this.toCdkRule(rule, tierName, props.copyDestinations)),
       });
-      new DatabaseBackupSelection(this, `Selection-${tierName}`, {
+      selections[tierName] = new DatabaseBackupSelection(this, `Selection-${tierName}`, {
         plan,
         role: this.role,
         environment: config.name,
@@ -109,6 +112,7 @@ export class TierBackupPlans extends Construct {
       plans[tierName] = plan;
     }
     this.plans = plans;
+    this.selections = selections;
   }
 
   private toCdkRule(rule: TierRuleSpec, tierName: string, destinations: readonly backup.IBackupVault[]): backup.BackupPlanRule {

@@ -33,6 +33,14 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     expect((selection.Resources as unknown[]).map(text)).toEqual(expected);
     expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
   });
+
+  test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
+    const instances = primary.findResources('AWS::RDS::DBInstance');
+    const created = config.databases.filter((db) => db.mode === 'create').map((db) => names.databaseInstance(config, db));
+    const logicalIds = Object.entries(instances).filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string)).map(([id]) => id);
+    expect(logicalIds).toHaveLength(created.length);
+    for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection'))) expect(selection.DependsOn).toEqual(expect.arrayContaining(logicalIds));
+  });
 });
 
 describe('DatabaseBackupSelection', () => {
