@@ -101,7 +101,7 @@ const LAG_WINDOW_SECONDS = 600;
 export const registerStatus: CommandRegistrar = (program: Command, context: CliContext) => {
   program
     .command('status')
-    .description('per database: newest recovery point in each vault vs RPO, replica lag, last drill, open alarms (AWS, read-only)')
+    .description('per database: newest recovery point in each vault vs RPO, replica lag, last drill; other resources\' recovery points in the vaults; open alarms (AWS, read-only)')
     .addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory())
     .option('--database <name>', 'limit to one protected database')
     .option('--region <region>', "the recovery region to read (default: the environment's)")
