@@ -153,6 +153,13 @@ describe('Rxdr-DatabasesSelectedWithCrossRegionCopy reads every form of selectio
     expect(adopted).toBe(NagRuleCompliance.COMPLIANT);
   });
 
+  test('NotResources takes a database out of a selection that would cover it', () => {
+    const claims = 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims';
+    const own = ['arn:aws:rds:us-east-1:111111111111:db:rxdr-prod-dispensing', claims];
+    expect(vaultCheck((stack) => l1Selection(stack, 'Own', { resources: own }))).toBe(NagRuleCompliance.COMPLIANT);
+    expect(vaultCheck((stack) => l1Selection(stack, 'Own', { resources: own, notResources: [claims] }))).toBe(NagRuleCompliance.NON_COMPLIANT);
+  });
+
   test('Conditions on another environment cover nothing of this one', () => {
     const result = vaultCheck((stack) => {
       l1Selection(stack, 'Staging', { resources: ['arn:aws:rds:*:*:db:*'], conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'staging' }) });

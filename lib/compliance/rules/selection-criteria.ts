@@ -15,13 +15,15 @@ const OPERATORS: readonly ConditionOperator[] = ['StringEquals', 'StringNotEqual
 /**
  * What an `AWS::Backup::BackupSelection` selects, as synthesized. AWS Backup: entries of `Resources` are ORed,
  * entries of `Conditions` are ANDed (and ANDed with `Resources`), entries of `ListOfTags` are ORed with each
- * other and with `Resources`; no criterion at all selects every supported resource.
+ * other and with `Resources`; `NotResources` excludes; no criterion at all selects every supported resource.
  */
 export interface SelectionCriteria {
   /** `SelectionName`, or the construct path when it is not a literal. */
   readonly name: string;
   /** ARN patterns (`*` matches anything); undefined where an entry is not readable at synth (a reference). */
   readonly resources: readonly (string | undefined)[];
+  /** Excluded ARN patterns, read like `resources`. */
+  readonly notResources: readonly (string | undefined)[];
   readonly listOfTags: readonly TagCondition[];
   /** Tag conditions by operator; keys are `aws:ResourceTag/<tag key>`. */
   readonly conditions: Readonly<Record<ConditionOperator, readonly TagCondition[]>>;
@@ -36,6 +38,7 @@ export function selectionCriteria(node: CfnResource): SelectionCriteria {
   return {
     name,
     resources: asArray<unknown>(selection.Resources).map(arnText),
+    notResources: asArray<unknown>(selection.NotResources).map(arnText),
     listOfTags: asArray<TagCondition>(selection.ListOfTags),
     conditions: {
       StringEquals: asArray<TagCondition>(conditions.StringEquals),
@@ -63,6 +66,7 @@ export interface KnownResource {
 
 /** Whether the selection takes in the resource, by AWS Backup's rules above. */
 export function selects(criteria: SelectionCriteria, resource: KnownResource): boolean {
+  if (criteria.notResources.some((p) => p !== undefined && arnMatches(p, resource.arn))) return false;
   if (criteria.listOfTags.some((t) => resource.tags[t.ConditionKey] === t.ConditionValue)) return true;
   if (criteria.resources.length === 0 && criteria.listOfTags.length > 0) return false;
   const inResources = criteria.resources.length === 0 || criteria.resources.some((p) => p !== undefined && arnMatches(p, resource.arn));
