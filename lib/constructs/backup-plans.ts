@@ -66,11 +66,13 @@ export interface TierBackupPlansProps {
 
 /**
  * One AWS Backup plan per protected tier, each rule copying to every destination vault, and a selection
- * per plan covering the tier's databases by tag (`rxdr:tier`) and by ARN (adopted databases).
+ * per plan listing the instance ARNs of the tier's databases in this environment (and nothing else).
  */
 export class TierBackupPlans extends Construct {
   /** Plans by tier name (only tiers that protect at least one database). */
   readonly plans: Readonly<Record<string, backup.BackupPlan>>;
+  /** Each plan's selection, by tier name. */
+  readonly selections: Readonly<Record<string, DatabaseBackupSelection>>;
   /** The role AWS Backup assumes to take the backups. */
   readonly role: iam.Role;
 
@@ -91,6 +93,7 @@ export class TierBackupPlans extends Construct {
     });
 
     const plans: Record<string, backup.BackupPlan> = {};
+    const selections: Record<string, DatabaseBackupSelection> = {};
     for (const tierName of protectedTiers(config)) {
       const tier = config.tiers[tierName] ?? fail(tierName);
       const plan = new backup.BackupPlan(this, `Plan-${tierName}`, {
@@ -98,9 +101,10 @@ export class TierBackupPlans extends Construct {
         backupVault: props.vault,
         backupPlanRules: tierRules(config, tier).map((rule) => this.toCdkRule(rule, tierName, props.copyDestinations)),
       });
-      new DatabaseBackupSelection(this, `Selection-${tierName}`, {
+      selections[tierName] = new DatabaseBackupSelection(this, `Selection-${tierName}`, {
         plan,
         role: this.role,
+        environment: config.name,
         tier: tierName,
         databases: config.databases.filter((db) => db.tier === tierName),
         primaryRegion: config.primaryRegion,
@@ -108,6 +112,7 @@ export class TierBackupPlans extends Construct {
       plans[tierName] = plan;
     }
     this.plans = plans;
+    this.selections = selections;
   }
 
   private toCdkRule(rule: TierRuleSpec, tierName: string, destinations: readonly backup.IBackupVault[]): backup.BackupPlanRule {

@@ -3,40 +3,54 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ProtectedDatabase } from '../config/environment-config';
-import { TagKeys } from '../tags';
+import { names } from '../naming';
 
 export interface DatabaseBackupSelectionProps {
   readonly plan: backup.IBackupPlan;
   readonly role: iam.IRole;
+  /** The environment the databases belong to (created instances are named after it). */
+  readonly environment: string;
   /** The tier whose databases this selection covers. */
   readonly tier: string;
-  /** The tier's databases: created ones are found by tag, adopted ones by ARN. */
+  /** The tier's databases in this environment: each is selected by its instance ARN, nothing else is. */
   readonly databases: readonly ProtectedDatabase[];
-  /** Where adopted instances live. */
+  /** Where the instances live. */
   readonly primaryRegion: string;
 }
 
 /**
- * Selects a tier's databases for its plan: every resource tagged `rxdr:tier=<tier>` (the reference
- * instances rxdr creates carry the tag) and every adopted instance by its ARN, so an adopted database is
- * protected even before anyone tags it.
+ * Selects exactly one environment's databases of one tier for the tier's plan: the ARN of every created
+ * instance (`names.databaseInstance`) and of every adopted one (`instanceIdentifier`), and no tag criterion.
+ * AWS Backup ORs `ListOfTags` with `Resources`, so a tag selection would also take in any database of another
+ * environment (or a scratch copy) that carries the tag, into this environment's locked vault. Why ARNs and
+ * not `Conditions`: docs/database-protection.md, "Which databases a plan selects".
  */
 export class DatabaseBackupSelection extends Construct {
-  /** The ARNs of adopted databases this selection lists explicitly. */
-  readonly adoptedArns: readonly string[];
+  /** The instance ARNs this selection lists, one per database, in config order. */
+  readonly instanceArns: readonly string[];
   readonly selection: backup.BackupSelection;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupSelectionProps) {
     super(scope, id);
     const wrongTier = props.databases.filter((db) => db.tier !== props.tier).map((db) => `${db.name} (${db.tier})`);
     if (wrongTier.length > 0) throw new Error(`selection for tier "${props.tier}" got databases of other tiers: ${wrongTier.join(', ')}`);
-    this.adoptedArns = props.databases.flatMap((db) => (db.mode === 'adopt' ? [DatabaseBackupSelection.instanceArn(this, props.primaryRegion, db.instanceIdentifier)] : []));
+    if (props.databases.length === 0) {
+      throw new Error(`selection for tier "${props.tier}" got no databases: a selection without resources selects every resource`);
+    }
+    this.instanceArns = props.databases.map((db) =>
+      DatabaseBackupSelection.instanceArn(this, props.primaryRegion, DatabaseBackupSelection.instanceIdentifier(props.environment, db)),
+    );
     this.selection = new backup.BackupSelection(this, 'Selection', {
       backupPlan: props.plan,
       role: props.role,
-      backupSelectionName: `rxdr-${props.tier}`,
-      resources: [backup.BackupResource.fromTag(TagKeys.tier, props.tier), ...this.adoptedArns.map((arn) => backup.BackupResource.fromArn(arn))],
+      backupSelectionName: `rxdr-${props.environment}-${props.tier}`,
+      resources: this.instanceArns.map((arn) => backup.BackupResource.fromArn(arn)),
     });
+  }
+
+  /** The RDS identifier a database is selected by: `names.databaseInstance` if rxdr creates it, else the configured one. */
+  static instanceIdentifier(environment: string, db: ProtectedDatabase): string {
+    return db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance({ name: environment }, db);
   }
 
   /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`, via formatArn. */

@@ -63,6 +63,9 @@ export class PrimaryStack extends Stack {
     this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
     this.audit = new BackupAudit(this, 'BackupAudit', { config, frameworkName: names.auditFramework(config), reportPlanName: names.reportPlan(config), evidenceBucketName: names.evidenceBucket(config) });
     this.databases = new PrimaryDatabases(this, 'Databases', { config, key: this.key });
+    // The selections name the created instances by ARN: create the instances first.
+    const instances = Object.values(this.databases.references).map((reference) => reference.instance);
+    for (const selection of Object.values(this.backupPlans.selections)) selection.node.addDependency(...instances);
     this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
     new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.primaryVault(config), vaultRole: 'source', topic: this.alertsTopic, key: this.key });
   }

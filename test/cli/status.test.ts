@@ -1,4 +1,4 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type ListRecoveryPointsByBackupVaultCommandInput, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -89,7 +89,13 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✓ {3}drill RTO\s+25 min \(target 60 min\)/);
     expect(result.stdout).toContain('✓ no open alarms');
     expect(result.stdout).not.toContain('✗');
-    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input.ByResourceArn)).toEqual([DB_ARN, DB_ARN]);
+    const listings = backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input);
+    expect(listings.filter((l) => l.ByResourceArn).map((l) => [l.BackupVaultName, l.ByResourceArn])).toEqual([
+      ['rxdr-dev-primary', DB_ARN],
+      ['rxdr-dev-recovery', DB_ARN],
+    ]);
+    expect(listings.filter((l) => !l.ByResourceArn).map((l) => l.BackupVaultName)).toEqual(['rxdr-dev-primary', 'rxdr-dev-recovery']);
+    expect(result.stdout).toContain("✓ no recovery points of resources outside dev's configured databases");
     const lag = cloudwatch.commandCalls(GetMetricStatisticsCommand)[0]!.args[0].input;
     expect(lag).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'rxdr-dev-dispensing-dr' }] });
     expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ Bucket: 'rxdr-dev-evidence-111111111111-us-west-2', Prefix: 'dev/dispensing/' });
@@ -165,8 +171,20 @@ describe('rxdr status', () => {
     const result = await rxdr('status', '--env', 'staging', '--json');
     expect(result.code).toBe(1); // staging's inventory has no recovery points in these mocks
     const report = JSON.parse(result.stdout) as StatusReport;
-    expect(Object.keys(report).sort()).toEqual(['alarmErrors', 'alarms', 'databases', 'environment', 'generatedAt', 'ok', 'primaryRegion', 'recoveryRegion']);
+    expect(Object.keys(report).sort()).toEqual([
+      'alarmErrors',
+      'alarms',
+      'databases',
+      'environment',
+      'foreignRecoveryPointErrors',
+      'foreignRecoveryPoints',
+      'generatedAt',
+      'ok',
+      'primaryRegion',
+      'recoveryRegion',
+    ]);
     expect(report).toMatchObject({ environment: 'staging', primaryRegion: 'us-east-1', recoveryRegion: 'us-west-2', ok: false, alarms: [], alarmErrors: [] });
+    expect(report).toMatchObject({ foreignRecoveryPoints: [], foreignRecoveryPointErrors: [] });
     const [dispensing, inventory] = report.databases;
     expect(dispensing).toMatchObject({
       name: 'dispensing',
@@ -183,5 +201,96 @@ describe('rxdr status', () => {
     });
     expect(inventory).toMatchObject({ name: 'inventory', tier: 'important', rpoSeconds: 3600, replica: null, ok: false });
     expect(inventory!.vaults[0]).toMatchObject({ newest: null, ageSeconds: null, ok: false, error: expect.stringMatching(/no completed recovery point of arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging/) });
+  });
+});
+
+describe('rxdr status: recovery points of resources that are not the environment\'s databases', () => {
+  const STAGING_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-staging-dispensing';
+  const SCRATCH_ARN = 'arn:aws:rds:us-east-1:111111111111:db:scratch-copy-of-prod';
+  const point = (resourceArn: string, created: Date, id: string): RecoveryPointByBackupVault => ({
+    RecoveryPointArn: `arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-${id}`,
+    ResourceArn: resourceArn,
+    ResourceType: 'RDS',
+    Status: 'COMPLETED',
+    CreationDate: created,
+  });
+  const at = (time: string): Date => new Date(`2026-03-01T${time}Z`);
+
+  /**
+   * Vaults as AWS Backup serves them: `ByResourceArn` filters, and the listing comes in pages of two
+   * (NextToken), so a point of another resource on a later page is found too.
+   */
+  function vaultContents(contents: Record<string, RecoveryPointByBackupVault[]>): void {
+    backup.on(ListRecoveryPointsByBackupVaultCommand).callsFake((input: ListRecoveryPointsByBackupVaultCommandInput) => {
+      const all = (contents[input.BackupVaultName ?? ''] ?? []).filter((p) => !input.ByResourceArn || p.ResourceArn === input.ByResourceArn);
+      const start = Number(input.NextToken ?? 0);
+      const next = start + 2 < all.length ? String(start + 2) : undefined;
+      return { RecoveryPoints: all.slice(start, start + 2), NextToken: next };
+    });
+  }
+
+  test('each foreign source is flagged per vault with its count and newest point, and the command exits 1', async () => {
+    // GIVEN dev's vaults hold fresh points of dev's database, and also staging's database and a scratch copy
+    healthy();
+    vaultContents({
+      'rxdr-dev-primary': [point(DB_ARN, ago(3 * 3600), 'a'), point(DB_ARN, ago(27 * 3600), 'b'), point(STAGING_ARN, at('05:00:00'), 'c'), point(STAGING_ARN, at('07:00:00'), 'd')],
+      'rxdr-dev-recovery': [point(DB_ARN, ago(4 * 3600), 'e'), point(SCRATCH_ARN, at('01:00:00'), 'f')],
+    });
+    // WHEN status runs for one database (the check is environment-wide)
+    const result = await rxdr('status', '--env', 'dev', '--database', 'dispensing');
+    // THEN every database line is ✓, the foreign points are ✗, and the exit code says something is flagged
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✓ dispensing/);
+    expect(result.stdout).toContain(`✗ 2 recovery points of ${STAGING_ARN}, not a dev database, in rxdr-dev-primary (us-east-1), newest 2026-03-01T07:00:00.000Z`);
+    expect(result.stdout).toContain(`✗ 1 recovery point of ${SCRATCH_ARN}, not a dev database, in rxdr-dev-recovery (us-west-2), newest 2026-03-01T01:00:00.000Z`);
+    expect(result.stdout).not.toContain('✓ no recovery points of resources outside');
+  });
+
+  test('--json lists them with every recovery point ARN', async () => {
+    healthy();
+    vaultContents({
+      'rxdr-dev-primary': [point(DB_ARN, ago(3 * 3600), 'a'), point(STAGING_ARN, at('05:00:00'), 'c'), point(STAGING_ARN, at('07:00:00'), 'd')],
+      'rxdr-dev-recovery': [point(DB_ARN, ago(4 * 3600), 'e')],
+    });
+    const result = await rxdr('status', '--env', 'dev', '--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.ok).toBe(false);
+    expect(report.databases[0]!.ok).toBe(true);
+    expect(report.foreignRecoveryPoints).toEqual([
+      {
+        role: 'primary',
+        vault: 'rxdr-dev-primary',
+        region: 'us-east-1',
+        resourceArn: STAGING_ARN,
+        resourceType: 'RDS',
+        count: 2,
+        newest: '2026-03-01T07:00:00.000Z',
+        recoveryPointArns: ['arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-c', 'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-d'],
+      },
+    ]);
+    expect(report.foreignRecoveryPointErrors).toEqual([]);
+  });
+
+  test('copies of the environment\'s own databases are not flagged (created and adopted)', async () => {
+    const inventory = 'arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging';
+    const dispensing = 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing';
+    healthy();
+    vaultContents({
+      'rxdr-staging-primary': [point(dispensing, ago(3600), 'a'), point(inventory, ago(3600), 'b')],
+      'rxdr-staging-recovery': [point(dispensing, ago(3600), 'c'), point(inventory, ago(3600), 'd')],
+    });
+    const result = await rxdr('status', '--env', 'staging', '--json');
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.foreignRecoveryPoints).toEqual([]);
+    expect(report.foreignRecoveryPointErrors).toEqual([]);
+  });
+
+  test('a vault that cannot be listed is a ✗ for this check, not a crash', async () => {
+    healthy();
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).rejects(Object.assign(new Error('User is not authorized to perform: backup:ListRecoveryPointsByBackupVault'), { name: 'AccessDeniedException' }));
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ recovery points in rxdr-dev-recovery \(us-west-2\) unreadable: .*not authorized/);
   });
 });

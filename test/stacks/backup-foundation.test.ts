@@ -59,14 +59,11 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
     }
   });
 
-  test('selections cover every configured database (tag for created, ARN for adopted)', () => {
-    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection as { ListOfTags: { ConditionKey: string; ConditionValue: string }[]; Resources?: unknown[] });
+  test('selections cover every configured database by its instance ARN', () => {
+    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection as { Resources?: unknown[] });
     for (const db of config.databases) {
-      const covered = selections.some((s) =>
-        db.mode === 'adopt'
-          ? (s.Resources ?? []).map(text).includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.instanceIdentifier}`)
-          : s.ListOfTags.some((t) => t.ConditionKey === 'rxdr:tier' && t.ConditionValue === db.tier),
-      );
+      const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
+      const covered = selections.some((s) => (s.Resources ?? []).map(text).includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`));
       expect({ db: db.name, covered }).toEqual({ db: db.name, covered: true });
     }
   });

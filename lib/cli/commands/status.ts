@@ -7,11 +7,14 @@ import { names } from '../../naming';
 import { awsUsageError, callerIdentity, cliRuntime, resolveTarget, type AwsFlags, type AwsTarget, type CliClients } from '../aws';
 import type { CliContext, CommandRegistrar } from '../context';
 import { ExitCode } from '../errors';
+import { foreignRecoveryPoints, renderForeignRecoveryPoints } from './foreign-recovery-points';
+import type { ForeignRecoveryPoints } from './foreign-recovery-points';
 
 /**
  * `rxdr status`: is every protected database recoverable right now? Per database: the newest recovery point
  * in each vault against the age the tier allows, the read replica's lag against the RPO, the last drill and
- * its achieved RTO/RPO, and the environment's open alarms. Read-only. Exit 0 when everything is within its
+ * its achieved RTO/RPO; then recovery points in the environment's vaults of resources that are not its
+ * configured databases, and the environment's open alarms. Read-only. Exit 0 when everything is within its
  * target, 1 when something is flagged (✗), 2 for usage, credential and connection problems.
  *
  * `--json` prints one `StatusReport` (below); `docs/runbooks/failover.md` documents the shape.
@@ -21,9 +24,13 @@ export interface StatusReport {
   readonly primaryRegion: string;
   readonly recoveryRegion: string;
   readonly generatedAt: string;
-  /** Every database ok and no open alarm. */
+  /** Every database ok, no recovery point of another resource in the vaults, no open alarm. */
   readonly ok: boolean;
   readonly databases: DatabaseStatus[];
+  /** Recovery points in the environment's vaults of other resources (flagged); every vault, whatever `--database`. */
+  readonly foreignRecoveryPoints: ForeignRecoveryPoints[];
+  /** Vaults whose recovery points could not be listed for that check. */
+  readonly foreignRecoveryPointErrors: { vault: string; region: string; error: string }[];
   readonly alarms: OpenAlarm[];
   /** Regions whose alarms could not be read (the primary region may be the one that is down). */
   readonly alarmErrors: { region: string; error: string }[];
@@ -94,7 +101,7 @@ const LAG_WINDOW_SECONDS = 600;
 export const registerStatus: CommandRegistrar = (program: Command, context: CliContext) => {
   program
     .command('status')
-    .description('per database: newest recovery point in each vault vs RPO, replica lag, last drill, open alarms (AWS, read-only)')
+    .description('per database: newest recovery point in each vault vs RPO, replica lag, last drill; other resources\' recovery points in the vaults; open alarms (AWS, read-only)')
     .addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory())
     .option('--database <name>', 'limit to one protected database')
     .option('--region <region>', "the recovery region to read (default: the environment's)")
@@ -116,7 +123,15 @@ export async function collectStatus(recovery: AwsTarget, primary: AwsTarget, fla
   const env = recovery.env;
   const selected = env.databases.filter((db) => !flags.database || db.name === flags.database);
   const databases = await Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now)));
-  const alarmResults = await Promise.all([primary, recovery].map((t) => openAlarms(env, t, flags.profile)));
+  const [foreign, alarmResults] = await Promise.all([
+    Promise.all([
+      vaultForeignPoints(env, 'primary', names.primaryVault(env), primary, flags.profile),
+      vaultForeignPoints(env, 'recovery', names.recoveryVault(env), recovery, flags.profile),
+    ]),
+    Promise.all([primary, recovery].map((t) => openAlarms(env, t, flags.profile))),
+  ]);
+  const foreignFound = foreign.flatMap((f) => f.found);
+  const foreignErrors = foreign.flatMap((f) => f.errors);
   const alarms = alarmResults.flatMap((r) => r.alarms);
   const alarmErrors = alarmResults.flatMap((r) => (r.error ? [{ region: r.region, error: r.error }] : []));
   return {
@@ -124,8 +139,10 @@ export async function collectStatus(recovery: AwsTarget, primary: AwsTarget, fla
     primaryRegion: env.primaryRegion,
     recoveryRegion: recovery.region,
     generatedAt: now.toISOString(),
-    ok: databases.every((db) => db.ok) && alarms.length === 0 && alarmErrors.length === 0,
+    ok: databases.every((db) => db.ok) && ![foreignFound, foreignErrors, alarms, alarmErrors].some((l) => l.length > 0),
     databases,
+    foreignRecoveryPoints: foreignFound,
+    foreignRecoveryPointErrors: foreignErrors,
     alarms,
     alarmErrors,
   };
@@ -136,8 +153,7 @@ async function databaseStatus(env: EnvironmentConfig, db: ProtectedDatabase, rec
   const rpoSeconds = tier.rpoMinutes * 60;
   const rtoSeconds = tier.rtoMinutes * 60;
   const maxAgeSeconds = Math.max(rpoSeconds, SNAPSHOT_INTERVAL_SECONDS[tier.snapshotFrequency]);
-  const instance = db.mode === 'create' ? names.databaseInstance(env, db) : db.instanceIdentifier;
-  const resourceArn = `arn:aws:rds:${env.primaryRegion}:${env.account}:db:${instance}`;
+  const resourceArn = databaseArn(env, db);
   const [vaults, replica, drill] = await Promise.all([
     Promise.all([
       vaultStatus('primary', names.primaryVault(env), primary, resourceArn, maxAgeSeconds, now, flags.profile),
@@ -184,7 +200,33 @@ async function vaultStatus(role: 'primary' | 'recovery', vault: string, target: 
   return { ...base, newest: newest.toISOString(), ageSeconds, ok: ageSeconds <= maxAgeSeconds };
 }
 
-async function listRecoveryPoints(clients: CliClients, vault: string, resourceArn: string): Promise<RecoveryPointByBackupVault[]> {
+/** The instance a configured database is backed up from; copies in the recovery vault keep this source ARN. */
+function databaseArn(env: EnvironmentConfig, db: ProtectedDatabase): string {
+  const instance = db.mode === 'create' ? names.databaseInstance(env, db) : db.instanceIdentifier;
+  return `arn:aws:rds:${env.primaryRegion}:${env.account}:db:${instance}`;
+}
+
+type VaultRole = ForeignRecoveryPoints['role'];
+
+/** One vault's recovery points of other resources (`foreign-recovery-points.ts`), or why they could not be listed. */
+async function vaultForeignPoints(
+  env: EnvironmentConfig,
+  role: VaultRole,
+  vault: string,
+  target: AwsTarget,
+  profile?: string,
+) {
+  try {
+    const points = await listRecoveryPoints(target.clients, vault);
+    const configured = new Set(env.databases.map((db) => databaseArn(env, db)));
+    return { found: foreignRecoveryPoints({ role, vault, region: target.region, points }, configured), errors: [] };
+  } catch (error) {
+    return { found: [], errors: [{ vault, region: target.region, error: checkError(error, target, profile) }] };
+  }
+}
+
+/** Every recovery point in a vault, or only those of `resourceArn`. */
+async function listRecoveryPoints(clients: CliClients, vault: string, resourceArn?: string) {
   const points: RecoveryPointByBackupVault[] = [];
   let token: string | undefined;
   do {
@@ -303,7 +345,8 @@ export function renderStatus(report: StatusReport): string {
       lines.push(`  ${mark(d.rpoOk)} ${'  drill RPO'.padEnd(16)} ${duration(d.achievedRpoSeconds)} (target ${duration(db.rpoSeconds)})`);
     }
   }
-  lines.push('');
+  const { foreignRecoveryPoints: foreign, foreignRecoveryPointErrors: foreignErrors } = report;
+  lines.push('', ...renderForeignRecoveryPoints(report.environment, foreign, foreignErrors));
   if (report.alarms.length === 0 && report.alarmErrors.length === 0) lines.push('✓ no open alarms');
   for (const a of report.alarms) lines.push(`✗ alarm ${a.name} (${a.region}) since ${a.since ?? '?'}: ${a.reason}`);
   for (const e of report.alarmErrors) lines.push(`✗ alarms in ${e.region} unreadable: ${e.error}`);

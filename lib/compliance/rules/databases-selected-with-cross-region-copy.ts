@@ -3,18 +3,20 @@ import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { vaultRegion } from './copy-outside-source-region';
 import { RxdrRule } from './index';
-import { arnText, asArray, environmentOf, resolvedProperties } from './template-values';
+import { configuredInstance, selectionCriteria, selects } from './selection-criteria';
+import { asArray, environmentOf, resolvedProperties } from './template-values';
 
 /**
  * HIPAA H1, checked on the primary-region vault (one resource per primary stack): every configured
- * database is selected (by `rxdr:tier` tag or by its instance ARN) by a plan in this stack whose every rule
- * copies to another region. cdk-nag's RDSInBackupPlan sees only same-stack logical ids; this sees tags
- * and adopted ARNs.
+ * database is selected by a plan in this stack whose every rule copies to another region. A selection counts
+ * when AWS Backup would take the instance in: by its ARN (or a pattern matching it), by `Conditions` the
+ * tags rxdr puts on created instances satisfy, or by a `ListOfTags` entry they carry. cdk-nag's
+ * RDSInBackupPlan sees only same-stack logical ids.
  */
 export const databasesSelectedWithCrossRegionCopy: RxdrRule = {
   id: 'DatabasesSelectedWithCrossRegionCopy',
   info: 'A configured database is not selected by a backup plan that copies every recovery point to another region.',
-  explanation: 'HIPAA 164.308(a)(7)(ii)(A): every data store with patient data needs retrievable exact copies outside the primary region. Select it by the rxdr:tier tag or by ARN (adopted databases).',
+  explanation: 'HIPAA 164.308(a)(7)(ii)(A): every data store with patient data needs retrievable exact copies outside the primary region. Select it by its instance ARN (DatabaseBackupSelection does).',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupVault') return NagRuleCompliance.NOT_APPLICABLE;
     const config = environmentOf(node);
@@ -31,18 +33,9 @@ export const databasesSelectedWithCrossRegionCopy: RxdrRule = {
       return rules.length > 0 && rules.every((rule) => asArray(rule.CopyActions).some((c) => { const region = vaultRegion(c.DestinationBackupVaultArn); return region !== undefined && region !== stack.region; }));
     };
     const selections = resources
-      .filter((r) => r.cfnResourceType === 'AWS::Backup::BackupSelection')
-      .map((r) => resolvedProperties(r))
-      .filter((p) => copiesAway(p.BackupPlanId))
-      .map((p) => p.BackupSelection as { ListOfTags?: { ConditionKey: string; ConditionValue: string }[]; Resources?: unknown[] });
-
-    const covered = config.databases.every((db) =>
-      selections.some((s) => {
-        const byTag = asArray<{ ConditionKey: string; ConditionValue: string }>(s.ListOfTags).some((t) => t.ConditionKey === 'rxdr:tier' && t.ConditionValue === db.tier);
-        const byArn = db.mode === 'adopt' && asArray<unknown>(s.Resources).map(arnText).some((arn) => arn?.endsWith(`:rds:${config.primaryRegion}:${config.account}:db:${db.instanceIdentifier}`));
-        return db.mode === 'adopt' ? byArn || byTag : byTag;
-      }),
-    );
+      .filter((r) => r.cfnResourceType === 'AWS::Backup::BackupSelection' && copiesAway(resolvedProperties(r).BackupPlanId))
+      .map(selectionCriteria);
+    const covered = config.databases.every((db) => selections.some((s) => selects(s, configuredInstance(config, db))));
     return covered ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -18,9 +18,11 @@ export const RXDR_RULES: readonly RxdrRule[] = [
   planRetentionMinimums,
   databasesSelectedWithCrossRegionCopy,
   engineEndOfStandardSupport,
+  backupSelectionWithinEnvironment,
 ];
 
 // Imported at the end: each rule file imports the RxdrRule type from here.
+import { backupSelectionWithinEnvironment } from './backup-selection-within-environment';
 import { copyOutsideSourceRegion } from './copy-outside-source-region';
 import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
 import { engineEndOfStandardSupport } from './engine-end-of-support';

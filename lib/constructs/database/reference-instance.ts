@@ -24,7 +24,7 @@ export interface ReferenceDatabaseProps {
   readonly instanceClass: string;
   readonly allocatedStorageGb: number;
   readonly multiAz: boolean;
-  /** The tier name, tagged as `rxdr:tier` so the tier's tag-based backup selection covers the instance. */
+  /** The tier name, tagged as `rxdr:tier` (the tier's backup plan selects the instance by ARN, not by this tag). */
   readonly tier: string;
   readonly network: DatabaseNetwork;
   /** Customer-managed key for storage, Performance Insights, logs and the credentials secret. */
@@ -178,7 +178,7 @@ export class ReferenceDatabase extends Construct {
 
   private acknowledgeFindings(props: ReferenceDatabaseProps): void {
     const instance = Validations.of(this.instance);
-    const inBackupPlan = `selected by the "rxdr:tier=${props.tier}" tag of the tier's backup plan (continuous, daily and monthly rules copying to the recovery vault); cdk-nag only recognises selections listing the instance's logical ID, so the stack test asserts the tag and the tag selection instead`;
+    const inBackupPlan = `selected by its instance ARN in the "${props.tier}" tier's backup plan (continuous, daily and monthly rules copying to the recovery vault); cdk-nag only recognises selections listing the instance's logical ID, so the Rxdr-DatabasesSelectedWithCrossRegionCopy rule and the stack tests check the ARN selection instead`;
     instance.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
     instance.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
     instance.acknowledge({

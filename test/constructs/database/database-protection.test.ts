@@ -161,11 +161,12 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     }
   });
 
-  test('the created instances are covered by their tier plan\'s tag selection (what cdk-nag RDSInBackupPlan cannot see)', () => {
+  test('the created instances are selected by their tier plan by ARN (what cdk-nag RDSInBackupPlan cannot see)', () => {
+    const selections = Object.values(resourcesOf(primary, 'AWS::Backup::BackupSelection')).map((r) => r.Properties?.BackupSelection as { SelectionName: string; Resources: unknown[] });
     for (const db of created) {
-      primary.hasResourceProperties('AWS::Backup::BackupSelection', {
-        BackupSelection: Match.objectLike({ ListOfTags: Match.arrayWith([Match.objectLike({ ConditionKey: 'rxdr:tier', ConditionValue: db.tier })]) }),
-      });
+      const arn = `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${names.databaseInstance(config, db)}`;
+      const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${db.tier}`);
+      expect(selection?.Resources.map(joined)).toContain(arn);
     }
   });
 

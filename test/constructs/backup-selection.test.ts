@@ -1,0 +1,82 @@
+import { Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DatabaseBackupSelection } from '../../lib/constructs/backup-selection';
+import { names } from '../../lib/naming';
+import { environment, shippedConfig } from '../helpers/config';
+import { synthStage } from '../helpers/synth';
+
+/** Resolve `Fn::Join` with `AWS::Partition` (tests synthesize without the partition-literal flag). */
+function text(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (record.Ref === 'AWS::Partition') return 'aws';
+  const join = record['Fn::Join'] as [string, unknown[]] | undefined;
+  return join ? join[1].map(text).join(join[0]) : value;
+}
+
+describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))('backup selections of %s', (_name, config) => {
+  const { primary } = synthStage(config);
+  const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((r) => r.Properties.BackupSelection as Record<string, unknown>);
+  const tiers = [...new Set(config.databases.map((db) => db.tier))];
+
+  test('one selection per protected tier, named after the environment and the tier', () => {
+    expect(selections.map((s) => s.SelectionName).sort()).toEqual(tiers.map((tier) => `rxdr-${config.name}-${tier}`).sort());
+  });
+
+  test.each(tiers)('tier %s lists exactly the instance ARNs of its databases in this environment, and no tag criterion', (tier) => {
+    const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${tier}`)!;
+    const expected = config.databases
+      .filter((db) => db.tier === tier)
+      .map((db) => `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`);
+    expect((selection.Resources as unknown[]).map(text)).toEqual(expected);
+    expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
+  });
+
+  test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
+    const instances = primary.findResources('AWS::RDS::DBInstance');
+    const created = config.databases.filter((db) => db.mode === 'create').map((db) => names.databaseInstance(config, db));
+    const logicalIds = Object.entries(instances).filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string)).map(([id]) => id);
+    expect(logicalIds).toHaveLength(created.length);
+    for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection'))) expect(selection.DependsOn).toEqual(expect.arrayContaining(logicalIds));
+  });
+});
+
+describe('DatabaseBackupSelection', () => {
+  function setup() {
+    const stack = new Stack(undefined, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
+    const plan = backup.BackupPlan.daily35DayRetention(stack, 'Plan');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('backup.amazonaws.com') });
+    return { stack, plan, role };
+  }
+
+  test('refuses databases of another tier, naming them', () => {
+    const { stack, plan, role } = setup();
+    const config = environment({ databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] });
+    expect(() => new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' })).toThrow(
+      /selection for tier "critical" got databases of other tiers: claims \(important\)/,
+    );
+  });
+
+  test('refuses an empty tier: a selection without criteria would select every resource', () => {
+    const { stack, plan, role } = setup();
+    expect(() => new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: [], primaryRegion: 'us-east-1' })).toThrow(/got no databases/);
+  });
+
+  test('a created instance is selected by the identifier rxdr gives it, an adopted one by its own', () => {
+    const { stack, plan, role } = setup();
+    const config = environment({
+      databases: [
+        { name: 'dispensing', tier: 'critical', mode: 'create' },
+        { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', replicaInstanceClass: 'db.t4g.medium' },
+      ],
+    });
+    new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' });
+    const [selection] = Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupSelection'));
+    expect((selection!.Properties.BackupSelection.Resources as unknown[]).map(text)).toEqual([
+      'arn:aws:rds:us-east-1:111111111111:db:rxdr-test-dispensing',
+      'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims',
+    ]);
+  });
+});
