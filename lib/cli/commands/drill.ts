@@ -17,7 +17,7 @@ interface DrillFlags {
 export const registerDrill: CommandRegistrar = (program, context) => {
   program
     .command('drill')
-    .description('Run a restore drill. --local: primary with WAL archiving, write load, base backup, disaster, point-in-time restore, validation, evidence — all on this machine.')
+    .description('Restore drills: `drill start|list|show --env <name>` runs the AWS drill; `drill --local` runs one on this machine (WAL-archiving primary under load, disaster, point-in-time restore, validation, evidence).')
     .option('--local', 'run the drill on this machine with embedded PostgreSQL (no AWS account needed)')
     .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInteger('--prescriptions', 10_000_000), 5000)
     .option('--archive-timeout <seconds>', 'WAL archive_timeout; the RPO target is this plus 1 s', positiveInteger('--archive-timeout', 60), 1)

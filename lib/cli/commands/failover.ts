@@ -18,7 +18,7 @@ interface FailoverFlags {
 export const registerFailover: CommandRegistrar = (program, context) => {
   program
     .command('failover')
-    .description('Rehearse a failover. --local: primary with a streaming standby under write load; the primary is killed, the standby promoted and validated.')
+    .description('Fail over a database: `failover plan|start|approve|abort|status --env <name>` runs the AWS runbook; `failover --local` rehearses on this machine (streaming standby under load, primary killed, standby promoted and validated).')
     .option('--local', 'run the failover on this machine with embedded PostgreSQL')
     .option('--prescriptions <n>', 'prescriptions to seed (about 7 rows each)', positiveInteger('--prescriptions', 10_000_000), 5000)
     .option('--archive-timeout <seconds>', 'WAL archive_timeout of the primary; the RPO target is this plus 1 s', positiveInteger('--archive-timeout', 60), 1)
