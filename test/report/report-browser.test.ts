@@ -64,6 +64,9 @@ describe('rxdr report in a real browser', () => {
     const background = await failing.evaluate((row) => getComputedStyle(row).backgroundColor);
     expect(background).toBe('rgb(252, 232, 230)');
     await expect(page.locator('#invalid').innerText()).resolves.toContain('broken.json');
+    // Unreadable evidence is shown above the summary, where a reader starts.
+    const invalidBox = await page.locator('#invalid').boundingBox();
+    expect(invalidBox!.y).toBeLessThan((await summary.boundingBox())!.y);
     await expect(page.locator('#configuration table').isVisible()).resolves.toBe(true);
 
     expect(requests).toEqual([]);
