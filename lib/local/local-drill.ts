@@ -23,6 +23,7 @@ import {
   seedPhase,
   sleep,
   startPrimary,
+  stopCommand,
   TOOL_VERSION,
 } from './local-run';
 import type { PostgresCluster } from './postgres-cluster';
@@ -174,10 +175,10 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const target = drill.state.available?.target;
     if (options.keep && target?.endpoint) {
       const dataDir = target.details?.dataDir ?? '';
-      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: `${primary.binaries.pgCtl} stop -D ${dataDir}` };
+      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: await stopCommand(primary.binaries.pgCtl, dataDir) };
     }
     if (drill.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: drill.evidenceError });
-    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, workspace, pids: [...pids], kept: keptResult };
+    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, evidenceError: drill.evidenceError, workspace, pids: [...pids], kept: keptResult };
   } finally {
     await progress('cleanup', async () => {
       await load?.stop().catch(() => undefined);

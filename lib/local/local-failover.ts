@@ -23,6 +23,7 @@ import {
   seedPhase,
   sleep,
   startPrimary,
+  stopCommand,
   TOOL_VERSION,
 } from './local-run';
 import { PostgresCluster } from './postgres-cluster';
@@ -124,7 +125,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     const cleanup = await progress<EvidenceCleanup>('cleanup', async () => {
       const resources = [primaryCluster.rootDir, standbyCluster.rootDir];
       if (options.keep) {
-        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: `${standbyCluster.binaries.pgCtl} stop -D ${standbyCluster.dataDir}` };
+        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: await stopCommand(standbyCluster.binaries.pgCtl, standbyCluster.dataDir) };
         guard.forgetDir(workspace);
         return [{ status: 'kept', resources, message: `kept ${workspace}` }, `kept ${workspace}`];
       }
@@ -173,9 +174,14 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       metrics: { prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations() },
     });
     let evidenceLocation: string | undefined;
+    let evidenceError: string | undefined;
     const store = evidenceStore(options.evidenceDir);
-    if (store) evidenceLocation = await store.put(evidence);
-    return { evidence, evidenceLocation, workspace, pids: [...pids], kept };
+    try {
+      if (store) evidenceLocation = await store.put(evidence);
+    } catch (error) {
+      evidenceError = `evidence could not be written: ${(error as Error).message}`;
+    }
+    return { evidence, evidenceLocation, evidenceError, workspace, pids: [...pids], kept };
   } finally {
     await load?.stop().catch(() => undefined);
     if (!options.keep) {

@@ -33,6 +33,8 @@ export interface LocalRunProgress {
 export interface LocalRunResult {
   readonly evidence: EvidenceDocument;
   readonly evidenceLocation?: string;
+  /** Why the evidence could not be written: the run then counts as failed, whatever it found. */
+  readonly evidenceError?: string;
   /** The run's directory (gone unless kept). */
   readonly workspace: string;
   /** Every process id the run started: servers (postmaster and children seen) and the watchdog. */
@@ -134,6 +136,11 @@ export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pid
   if (!acknowledged) throw new Error('the write load committed nothing before the disaster');
   const newestWrite = stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
   return { at, stats, newestWrite, killed: killed.length };
+}
+
+/** The command a user runs to stop a kept server: as the server user, which is not root. */
+export async function stopCommand(pgCtl: string, dataDir: string): Promise<string> {
+  return (await serverUser()).shellCommand(`${pgCtl} stop -D ${dataDir}`);
 }
 
 /** Where evidence goes: `null` writes none. */

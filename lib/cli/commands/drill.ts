@@ -2,7 +2,7 @@ import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR, runLocalDrill } from '../../local/local-drill';
 import { positiveInteger } from './flag-parsers';
-import { abortOnSignals, progressPrinter, summary } from './local-options';
+import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, summary } from './local-options';
 
 interface DrillFlags {
   local?: boolean;
@@ -29,6 +29,7 @@ export const registerDrill: CommandRegistrar = (program, context) => {
         throw new UsageError('say where to drill: `rxdr drill --local` runs one on this machine; `rxdr drill start|list|show --env <name>` runs and follows the AWS drill (docs/runbooks/restore-drill.md).');
       }
       const { io } = context;
+      await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);
       io.err(`rxdr drill --local: ${flags.prescriptions} prescriptions, archive_timeout ${flags.archiveTimeout} s`);
@@ -42,10 +43,11 @@ export const registerDrill: CommandRegistrar = (program, context) => {
           onProgress: progressPrinter(io),
         });
         if (flags.json) io.out(JSON.stringify(result.evidence, null, 2));
-        else io.out(summary(result.evidence, result.evidenceLocation));
+        else io.out(summary(result.evidence, result.evidenceLocation, result.evidenceError));
         if (flags.json && result.evidenceLocation) io.err(`evidence: ${result.evidenceLocation}`);
         if (result.kept) io.err(`kept: ${result.kept.url} (data ${result.kept.dataDir}); stop it with: ${result.kept.stop}`);
-        context.exitCode = result.evidence.result === 'passed' ? ExitCode.Ok : ExitCode.Failed;
+        if (flags.json && result.evidenceError) io.err(`FAILED: ${result.evidenceError}`);
+        context.exitCode = runPassed(result) ? ExitCode.Ok : ExitCode.Failed;
       } finally {
         removeHandlers();
       }

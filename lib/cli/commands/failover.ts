@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
 import { runLocalFailover } from '../../local/local-failover';
 import { positiveInteger } from './flag-parsers';
-import { abortOnSignals, progressPrinter, summary } from './local-options';
+import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, summary } from './local-options';
 
 interface FailoverFlags {
   local?: boolean;
@@ -28,6 +28,7 @@ export const registerFailover: CommandRegistrar = (program, context) => {
     .action(async (flags: FailoverFlags) => {
       if (!flags.local) throw new UsageError('say where to fail over: `rxdr failover --local` rehearses on this machine; `rxdr failover plan|start|approve|abort|status --env <name>` runs the AWS runbook (docs/runbooks/failover.md).');
       const { io } = context;
+      await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);
       io.err(`rxdr failover --local: ${flags.prescriptions} prescriptions`);
@@ -40,10 +41,11 @@ export const registerFailover: CommandRegistrar = (program, context) => {
           signal: controller.signal,
           onProgress: progressPrinter(io),
         });
-        io.out(flags.json ? JSON.stringify(result.evidence, null, 2) : summary(result.evidence, result.evidenceLocation));
+        io.out(flags.json ? JSON.stringify(result.evidence, null, 2) : summary(result.evidence, result.evidenceLocation, result.evidenceError));
         if (flags.json && result.evidenceLocation) io.err(`evidence: ${result.evidenceLocation}`);
         if (result.kept) io.err(`kept: ${result.kept.url} (data ${result.kept.dataDir}); stop it with: ${result.kept.stop}`);
-        context.exitCode = result.evidence.result === 'passed' ? ExitCode.Ok : ExitCode.Failed;
+        if (flags.json && result.evidenceError) io.err(`FAILED: ${result.evidenceError}`);
+        context.exitCode = runPassed(result) ? ExitCode.Ok : ExitCode.Failed;
       } finally {
         removeHandlers();
       }
