@@ -95,7 +95,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const primaryCluster = primary;
     checkAborted(options.signal);
 
-    const prescriptions = await seedPhase(progress, url, options);
+    const prescriptions = await seedPhase(progress, primary, options);
     checkAborted(options.signal);
 
     const writeLoad = await progress('write-load', async () => {

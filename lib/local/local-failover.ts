@@ -56,7 +56,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     });
     primary = primaryCluster;
     const url = primaryCluster.url(LOCAL_DATABASE);
-    const prescriptions = await seedPhase(progress, url, options);
+    const prescriptions = await seedPhase(progress, primaryCluster, options);
     checkAborted(options.signal);
 
     const standbyCluster = await progress('standby', async () => {
@@ -99,16 +99,18 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       return [killed, `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`];
     });
 
-    const available = await progress('promote', async () => {
-      await standbyCluster.promote();
-      const writable = await waitUntil(() => isWritable(standbyCluster.url(LOCAL_DATABASE)), 60_000, 50);
-      if (!writable) throw new Error(`the promoted standby did not accept writes within 60 s:\n${await standbyCluster.tailLog()}`);
-      return [new Date(), `standby promoted, accepting writes at 127.0.0.1:${standbyCluster.port}`];
+    // From the disaster on, a failure is the failover's result: it goes into the evidence, not an exception.
+    const promotion = await progress<{ at?: Date; error?: string }>('promote', async () => {
+      const error = await promoteStandby(standbyCluster);
+      if (error) return [{ error }, `FAILED: ${error}`];
+      return [{ at: new Date() }, `standby promoted, accepting writes at 127.0.0.1:${standbyCluster.port}`];
     });
+    const available = promotion.at;
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
     const validator = options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget });
     const validation = await progress<ValidationOutcome>('validate', async () => {
+      if (promotion.error) return [{ passed: false, checks: [], at: new Date(), error: 'skipped: the standby was not promoted' }, 'skipped: the standby was not promoted'];
       try {
         const result = await validator.validate({
           connection: { url: standbyCluster.url(LOCAL_DATABASE), display: `127.0.0.1:${standbyCluster.port}/${LOCAL_DATABASE}` },
@@ -131,7 +133,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       }
       await standbyCluster.destroy();
       await primaryCluster.destroy();
-      return [{ status: 'deleted', resources }, 'stopped the promoted standby and removed both clusters'];
+      return [{ status: 'deleted', resources }, 'stopped the standby and removed both clusters'];
     });
     const cleanedUp = new Date();
 
@@ -141,7 +143,11 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       achievedRtoSeconds,
       achievedRpoSeconds: validation.achievedRpoSeconds,
       validation: validation.error ? undefined : validation,
-      failure: validation.error ? { step: 'validate', reason: `validation could not run: ${validation.error}` } : undefined,
+      failure: promotion.error
+        ? { step: 'promote', reason: promotion.error }
+        : validation.error
+          ? { step: 'validate', reason: `validation could not run: ${validation.error}` }
+          : undefined,
     });
     const evidence = parseEvidence({
       schemaVersion: EVIDENCE_SCHEMA_VERSION,
@@ -157,7 +163,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       timestamps: {
         started: startedAt.toISOString(),
         disaster: disaster.at.toISOString(),
-        available: available.toISOString(),
+        available: available?.toISOString(),
         validated: validation.error ? undefined : validation.at.toISOString(),
         cleanedUp: cleanedUp.toISOString(),
         recorded: new Date().toISOString(),
@@ -193,6 +199,22 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     }
     guard.release();
   }
+}
+
+/** Promote the standby and wait for it to accept writes; returns why that failed, or undefined. */
+async function promoteStandby(standby: PostgresCluster): Promise<string | undefined> {
+  const died = 'the standby PostgreSQL server is not running: it exited before it could be promoted';
+  try {
+    await standby.promote();
+  } catch (error) {
+    if (!standby.isRunning()) return died;
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    return `pg_ctl promote failed: ${stderr || (error as Error).message}`;
+  }
+  const writable = await waitUntil(() => isWritable(standby.url(LOCAL_DATABASE)), 60_000, 50);
+  if (writable) return undefined;
+  if (!standby.isRunning()) return 'the standby PostgreSQL server exited while it was being promoted';
+  return `the promoted standby did not accept writes within 60 s; its log ends: ${await standby.tailLog(5)}`;
 }
 
 interface ValidationOutcome {

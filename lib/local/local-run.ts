@@ -101,13 +101,25 @@ export async function startPrimary(run: LocalWorkspace, archiveDir: string, arch
   return { cluster, detail: `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${run.workspace}` };
 }
 
-/** The `seed` phase; returns the number of prescriptions seeded. */
-export async function seedPhase(progress: PhaseTimer, url: string, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
+/**
+ * The `seed` phase; returns the number of prescriptions seeded. If the primary dies meanwhile, the phase
+ * fails with a message saying so (the connection's own error event would otherwise crash the process).
+ */
+export async function seedPhase(progress: PhaseTimer, primary: PostgresCluster, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
   const prescriptions = options.prescriptions ?? 5000;
   await progress('seed', async () => {
-    const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
-    const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
-    return [result, `${prescriptions} prescriptions, ${rows} rows`];
+    const client = new Client({ connectionString: primary.url(LOCAL_DATABASE) });
+    client.on('error', () => undefined); // the failing query reports it
+    try {
+      await client.connect();
+      const result = await seedDatabase({ client, prescriptions, seed: options.seed ?? 1 });
+      const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
+      return [result, `${prescriptions} prescriptions, ${rows} rows`];
+    } catch (error) {
+      throw primary.isRunning() ? error : new Error(`the primary PostgreSQL server stopped while seeding (${(error as Error).message})`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   });
   return prescriptions;
 }

@@ -2,7 +2,7 @@ import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR, runLocalDrill } from '../../local/local-drill';
 import { positiveInteger } from './flag-parsers';
-import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, summary } from './local-options';
+import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, setupErrorsAsUsage, summary } from './local-options';
 
 interface DrillFlags {
   local?: boolean;
@@ -34,14 +34,14 @@ export const registerDrill: CommandRegistrar = (program, context) => {
       const removeHandlers = abortOnSignals(controller, io);
       io.err(`rxdr drill --local: ${flags.prescriptions} prescriptions, archive_timeout ${flags.archiveTimeout} s`);
       try {
-        const result = await runLocalDrill({
+        const result = await setupErrorsAsUsage('drill', () => runLocalDrill({
           prescriptions: flags.prescriptions,
           keep: flags.keep,
           evidenceDir: flags.evidenceDir,
           archiveTimeoutSeconds: flags.archiveTimeout,
           signal: controller.signal,
           onProgress: progressPrinter(io),
-        });
+        }));
         if (flags.json) io.out(JSON.stringify(result.evidence, null, 2));
         else io.out(summary(result.evidence, result.evidenceLocation, result.evidenceError));
         if (flags.json && result.evidenceLocation) io.err(`evidence: ${result.evidenceLocation}`);

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
 import { runLocalFailover } from '../../local/local-failover';
 import { positiveInteger } from './flag-parsers';
-import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, summary } from './local-options';
+import { abortOnSignals, progressPrinter, requireWritableEvidenceDir, runPassed, setupErrorsAsUsage, summary } from './local-options';
 
 interface FailoverFlags {
   local?: boolean;
@@ -33,14 +33,14 @@ export const registerFailover: CommandRegistrar = (program, context) => {
       const removeHandlers = abortOnSignals(controller, io);
       io.err(`rxdr failover --local: ${flags.prescriptions} prescriptions`);
       try {
-        const result = await runLocalFailover({
+        const result = await setupErrorsAsUsage('failover', () => runLocalFailover({
           prescriptions: flags.prescriptions,
           keep: flags.keep,
           evidenceDir: flags.evidenceDir,
           archiveTimeoutSeconds: flags.archiveTimeout,
           signal: controller.signal,
           onProgress: progressPrinter(io),
-        });
+        }));
         io.out(flags.json ? JSON.stringify(result.evidence, null, 2) : summary(result.evidence, result.evidenceLocation, result.evidenceError));
         if (flags.json && result.evidenceLocation) io.err(`evidence: ${result.evidenceLocation}`);
         if (result.kept) io.err(`kept: ${result.kept.url} (data ${result.kept.dataDir}); stop it with: ${result.kept.stop}`);

@@ -25,6 +25,21 @@ export async function requireWritableEvidenceDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A local run records every failure of the drill or failover itself in its evidence; what it throws comes
+ * from setting up (the primary, the seed, the load, the backup, the standby) before there was anything to
+ * record. Say so and exit 2; the run has removed what it started.
+ */
+export async function setupErrorsAsUsage<T>(command: 'drill' | 'failover', run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (/^aborted/.test((error as Error).message)) throw new UsageError(`the local ${command} was ${(error as Error).message}; everything it started was removed.`);
+    throw new UsageError(`the local ${command} could not be set up: ${(error as Error).message}. Nothing was ${command === 'drill' ? 'drilled' : 'failed over'}; everything it started was removed.`);
+  }
+}
+
 /** The outcome of a local run: failed when the run failed or its evidence could not be written. */
 export function runPassed(result: LocalRunResult): boolean {
   return result.evidence.result === 'passed' && !result.evidenceError;
