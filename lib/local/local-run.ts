@@ -9,6 +9,7 @@ import { createRng, insertPharmacyActivity, seedDatabase } from '../../lambda/va
 import { serverVersion, startArchivingPrimary } from './local-primary';
 import type { PostgresCluster } from './postgres-cluster';
 import { ProcessGuard } from './process-guard';
+import { waitUntil } from './processes';
 import { serverUser } from './server-user';
 import type { UnitWriter, WriteLoad, WriteLoadStats } from './write-load';
 
@@ -116,7 +117,9 @@ export async function seedPhase(progress: PhaseTimer, primary: PostgresCluster, 
       const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
       return [result, `${prescriptions} prescriptions, ${rows} rows`];
     } catch (error) {
-      throw primary.isRunning() ? error : new Error(`the primary PostgreSQL server stopped while seeding (${(error as Error).message})`);
+      // The connection can break a moment before the killed server's process is gone: give it a second.
+      const stopped = await waitUntil(() => !primary.isRunning(), 1000);
+      throw stopped ? new Error(`the primary PostgreSQL server stopped while seeding (${(error as Error).message})`) : error;
     } finally {
       await client.end().catch(() => undefined);
     }
