@@ -11,6 +11,7 @@ import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-
 import {
   checkAborted,
   evidenceStore,
+  explainSetupFailure,
   killPrimary,
   LocalRunProgress,
   LocalRunResult,
@@ -80,6 +81,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
   let primary: PostgresCluster | undefined;
   let load: WriteLoad | undefined;
   let keptResult: LocalRunResult['kept'];
+  let disasterStruck = false; // before it, a dead primary is a setup failure
   try {
     const archiveDir = await makeServerDir(workspace, 'wal-archive');
     const backupsDir = await makeServerDir(workspace, 'base-backups');
@@ -126,6 +128,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     });
     checkAborted(options.signal);
 
+    disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
       return [killed, `SIGKILL to ${killed.killed} server processes; ${killed.stats.commits} units committed, newest at ${killed.newestWrite.toISOString()}`];
@@ -179,6 +182,8 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     }
     if (drill.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: drill.evidenceError });
     return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, evidenceError: drill.evidenceError, workspace, pids: [...pids], kept: keptResult };
+  } catch (error) {
+    throw disasterStruck ? error : await explainSetupFailure(primary, error, 'during setup');
   } finally {
     await progress('cleanup', async () => {
       await load?.stop().catch(() => undefined);

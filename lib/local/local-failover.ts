@@ -12,6 +12,7 @@ import { serverVersion } from './local-primary';
 import {
   checkAborted,
   evidenceStore,
+  explainSetupFailure,
   killPrimary,
   LocalRunResult,
   LOCAL_DATABASE,
@@ -48,6 +49,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
   let standby: PostgresCluster | undefined;
   let load: WriteLoad | undefined;
   let kept: LocalRunResult['kept'];
+  let disasterStruck = false; // before it, a dead primary is a setup failure
   try {
     const archiveDir = await makeServerDir(workspace, 'wal-archive');
     const primaryCluster = await progress('primary', async () => {
@@ -94,6 +96,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     load = writeLoad;
     checkAborted(options.signal);
 
+    disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
       return [killed, `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`];
@@ -188,6 +191,8 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       evidenceError = `evidence could not be written: ${(error as Error).message}`;
     }
     return { evidence, evidenceLocation, evidenceError, workspace, pids: [...pids], kept };
+  } catch (error) {
+    throw disasterStruck ? error : await explainSetupFailure(primary, error, 'during setup');
   } finally {
     await load?.stop().catch(() => undefined);
     if (!options.keep) {

@@ -117,9 +117,7 @@ export async function seedPhase(progress: PhaseTimer, primary: PostgresCluster, 
       const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
       return [result, `${prescriptions} prescriptions, ${rows} rows`];
     } catch (error) {
-      // The connection can break a moment before the killed server's process is gone: give it a second.
-      const stopped = await waitUntil(() => !primary.isRunning(), 1000);
-      throw stopped ? new Error(`the primary PostgreSQL server stopped while seeding (${(error as Error).message})`) : error;
+      throw await explainSetupFailure(primary, error, 'while seeding');
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -140,6 +138,19 @@ export interface Disaster {
   /** How many server processes were killed. */
   readonly killed: number;
 }
+
+/**
+ * A setup step failed: when the primary is gone, say that rather than the client error it caused. (The
+ * connection can break a moment before the killed server's process is gone: give it a second.)
+ */
+export async function explainSetupFailure(primary: PostgresCluster | undefined, error: unknown, during: string): Promise<Error> {
+  const original = error instanceof Error ? error : new Error(String(error));
+  if (!primary || original.message.startsWith(PRIMARY_STOPPED)) return original;
+  const stopped = await waitUntil(() => !primary.isRunning(), 1000);
+  return stopped ? new Error(`${PRIMARY_STOPPED} ${during} (${original.message})`) : original;
+}
+
+const PRIMARY_STOPPED = 'the primary PostgreSQL server stopped';
 
 /** The disaster: SIGKILL the primary mid-load, then stop the load; the newest acknowledged write is the RPO reference. */
 export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pids: Set<number>): Promise<Disaster> {

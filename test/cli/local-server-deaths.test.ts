@@ -52,6 +52,19 @@ describe('rxdr --local when a server it started is killed', () => {
     expect(workspace && existsSync(workspace)).toBe(false);
   });
 
+  test('GIVEN the primary is SIGKILLed during the base backup THEN `rxdr drill --local` exits 2 saying the primary stopped during setup, with no stack trace', async () => {
+    const result = await runKilling(
+      ['drill', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir],
+      /^ {2}write-load /m,
+      (stderr) => Number(/^ {2}primary .* pid (\d+) in /m.exec(stderr)?.[1]),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: the local drill could not be set up: the primary PostgreSQL server stopped during setup \(/m);
+    expect(result.stderr).not.toMatch(/pg-protocol|^\s+at /m);
+    const workspace = /in (\/\S+rxdr-local-\w+)/.exec(result.stderr)?.[1];
+    expect(workspace && existsSync(workspace)).toBe(false);
+  });
+
   test('GIVEN the standby is SIGKILLed before promotion THEN `rxdr failover --local` reports it once, exits 1 and writes the failed failover as evidence', async () => {
     const result = await runKilling(
       ['failover', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir],
