@@ -21,12 +21,21 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
-function applyToTree(command: Command, io: CliIo): void {
+function applyToTree(command: Command, io: CliIo, parentPath = 'rxdr'): void {
+  const commandPath = `${parentPath} ${command.name()}`;
   command
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError(`(run \`rxdr ${command.name()} --help\` for usage)`)
+    .showHelpAfterError(`(run \`${commandPath} --help\` for usage)`)
     .exitOverride();
-  for (const sub of command.commands) applyToTree(sub, io);
+  markRequiredOptions(command);
+  for (const sub of command.commands) applyToTree(sub, io, commandPath);
+}
+
+/** Commander's help does not say which options are mandatory: say it in each one's description. */
+function markRequiredOptions(command: Command): void {
+  for (const option of command.options) {
+    if (option.mandatory && !option.description.endsWith('(required)')) option.description = `${option.description} (required)`;
+  }
 }
 
 /** Run the CLI in-process and return its exit code (never calls process.exit, so tests can use it). */

@@ -30,6 +30,7 @@ export interface BaseBackup {
 export async function takeBaseBackup(options: { url: string; sourceDataDir: string; targetDataDir: string; label: string; now?: () => Date }): Promise<BaseBackup> {
   const now = options.now ?? (() => new Date());
   const client = new Client({ connectionString: options.url });
+  client.on('error', () => undefined); // idle while the files are copied; pg_backup_stop then reports it
   await client.connect();
   try {
     const startedAt = now();

@@ -11,6 +11,7 @@ import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-
 import {
   checkAborted,
   evidenceStore,
+  explainSetupFailure,
   killPrimary,
   LocalRunProgress,
   LocalRunResult,
@@ -23,6 +24,7 @@ import {
   seedPhase,
   sleep,
   startPrimary,
+  stopCommand,
   TOOL_VERSION,
 } from './local-run';
 import type { PostgresCluster } from './postgres-cluster';
@@ -79,6 +81,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
   let primary: PostgresCluster | undefined;
   let load: WriteLoad | undefined;
   let keptResult: LocalRunResult['kept'];
+  let disasterStruck = false; // before it, a dead primary is a setup failure
   try {
     const archiveDir = await makeServerDir(workspace, 'wal-archive');
     const backupsDir = await makeServerDir(workspace, 'base-backups');
@@ -94,7 +97,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const primaryCluster = primary;
     checkAborted(options.signal);
 
-    const prescriptions = await seedPhase(progress, url, options);
+    const prescriptions = await seedPhase(progress, primary, options);
     checkAborted(options.signal);
 
     const writeLoad = await progress('write-load', async () => {
@@ -125,6 +128,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     });
     checkAborted(options.signal);
 
+    disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
       return [killed, `SIGKILL to ${killed.killed} server processes; ${killed.stats.commits} units committed, newest at ${killed.newestWrite.toISOString()}`];
@@ -174,10 +178,12 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     const target = drill.state.available?.target;
     if (options.keep && target?.endpoint) {
       const dataDir = target.details?.dataDir ?? '';
-      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: `${primary.binaries.pgCtl} stop -D ${dataDir}` };
+      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: await stopCommand(primary.binaries.pgCtl, dataDir) };
     }
     if (drill.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: drill.evidenceError });
-    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, workspace, pids: [...pids], kept: keptResult };
+    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, evidenceError: drill.evidenceError, workspace, pids: [...pids], kept: keptResult };
+  } catch (error) {
+    throw disasterStruck ? error : await explainSetupFailure(primary, error, 'during setup');
   } finally {
     await progress('cleanup', async () => {
       await load?.stop().catch(() => undefined);

@@ -12,6 +12,7 @@ import { serverVersion } from './local-primary';
 import {
   checkAborted,
   evidenceStore,
+  explainSetupFailure,
   killPrimary,
   LocalRunResult,
   LOCAL_DATABASE,
@@ -23,6 +24,7 @@ import {
   seedPhase,
   sleep,
   startPrimary,
+  stopCommand,
   TOOL_VERSION,
 } from './local-run';
 import { PostgresCluster } from './postgres-cluster';
@@ -47,6 +49,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
   let standby: PostgresCluster | undefined;
   let load: WriteLoad | undefined;
   let kept: LocalRunResult['kept'];
+  let disasterStruck = false; // before it, a dead primary is a setup failure
   try {
     const archiveDir = await makeServerDir(workspace, 'wal-archive');
     const primaryCluster = await progress('primary', async () => {
@@ -55,7 +58,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     });
     primary = primaryCluster;
     const url = primaryCluster.url(LOCAL_DATABASE);
-    const prescriptions = await seedPhase(progress, url, options);
+    const prescriptions = await seedPhase(progress, primaryCluster, options);
     checkAborted(options.signal);
 
     const standbyCluster = await progress('standby', async () => {
@@ -93,21 +96,24 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     load = writeLoad;
     checkAborted(options.signal);
 
+    disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
       return [killed, `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`];
     });
 
-    const available = await progress('promote', async () => {
-      await standbyCluster.promote();
-      const writable = await waitUntil(() => isWritable(standbyCluster.url(LOCAL_DATABASE)), 60_000, 50);
-      if (!writable) throw new Error(`the promoted standby did not accept writes within 60 s:\n${await standbyCluster.tailLog()}`);
-      return [new Date(), `standby promoted, accepting writes at 127.0.0.1:${standbyCluster.port}`];
+    // From the disaster on, a failure is the failover's result: it goes into the evidence, not an exception.
+    const promotion = await progress<{ at?: Date; error?: string }>('promote', async () => {
+      const error = await promoteStandby(standbyCluster);
+      if (error) return [{ error }, `FAILED: ${error}`];
+      return [{ at: new Date() }, `standby promoted, accepting writes at 127.0.0.1:${standbyCluster.port}`];
     });
+    const available = promotion.at;
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
     const validator = options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget });
     const validation = await progress<ValidationOutcome>('validate', async () => {
+      if (promotion.error) return [{ passed: false, checks: [], at: new Date(), error: 'skipped: the standby was not promoted' }, 'skipped: the standby was not promoted'];
       try {
         const result = await validator.validate({
           connection: { url: standbyCluster.url(LOCAL_DATABASE), display: `127.0.0.1:${standbyCluster.port}/${LOCAL_DATABASE}` },
@@ -124,13 +130,13 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     const cleanup = await progress<EvidenceCleanup>('cleanup', async () => {
       const resources = [primaryCluster.rootDir, standbyCluster.rootDir];
       if (options.keep) {
-        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: `${standbyCluster.binaries.pgCtl} stop -D ${standbyCluster.dataDir}` };
+        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: await stopCommand(standbyCluster.binaries.pgCtl, standbyCluster.dataDir) };
         guard.forgetDir(workspace);
         return [{ status: 'kept', resources, message: `kept ${workspace}` }, `kept ${workspace}`];
       }
       await standbyCluster.destroy();
       await primaryCluster.destroy();
-      return [{ status: 'deleted', resources }, 'stopped the promoted standby and removed both clusters'];
+      return [{ status: 'deleted', resources }, 'stopped the standby and removed both clusters'];
     });
     const cleanedUp = new Date();
 
@@ -140,7 +146,11 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       achievedRtoSeconds,
       achievedRpoSeconds: validation.achievedRpoSeconds,
       validation: validation.error ? undefined : validation,
-      failure: validation.error ? { step: 'validate', reason: `validation could not run: ${validation.error}` } : undefined,
+      failure: promotion.error
+        ? { step: 'promote', reason: promotion.error }
+        : validation.error
+          ? { step: 'validate', reason: `validation could not run: ${validation.error}` }
+          : undefined,
     });
     const evidence = parseEvidence({
       schemaVersion: EVIDENCE_SCHEMA_VERSION,
@@ -156,7 +166,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       timestamps: {
         started: startedAt.toISOString(),
         disaster: disaster.at.toISOString(),
-        available: available.toISOString(),
+        available: available?.toISOString(),
         validated: validation.error ? undefined : validation.at.toISOString(),
         cleanedUp: cleanedUp.toISOString(),
         recorded: new Date().toISOString(),
@@ -173,9 +183,16 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       metrics: { prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations() },
     });
     let evidenceLocation: string | undefined;
+    let evidenceError: string | undefined;
     const store = evidenceStore(options.evidenceDir);
-    if (store) evidenceLocation = await store.put(evidence);
-    return { evidence, evidenceLocation, workspace, pids: [...pids], kept };
+    try {
+      if (store) evidenceLocation = await store.put(evidence);
+    } catch (error) {
+      evidenceError = `evidence could not be written: ${(error as Error).message}`;
+    }
+    return { evidence, evidenceLocation, evidenceError, workspace, pids: [...pids], kept };
+  } catch (error) {
+    throw disasterStruck ? error : await explainSetupFailure(primary, error, 'during setup');
   } finally {
     await load?.stop().catch(() => undefined);
     if (!options.keep) {
@@ -187,6 +204,22 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     }
     guard.release();
   }
+}
+
+/** Promote the standby and wait for it to accept writes; returns why that failed, or undefined. */
+async function promoteStandby(standby: PostgresCluster): Promise<string | undefined> {
+  const died = 'the standby PostgreSQL server is not running: it exited before it could be promoted';
+  try {
+    await standby.promote();
+  } catch (error) {
+    if (!standby.isRunning()) return died;
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    return `pg_ctl promote failed: ${stderr || (error as Error).message}`;
+  }
+  const writable = await waitUntil(() => isWritable(standby.url(LOCAL_DATABASE)), 60_000, 50);
+  if (writable) return undefined;
+  if (!standby.isRunning()) return 'the standby PostgreSQL server exited while it was being promoted';
+  return `the promoted standby did not accept writes within 60 s; its log ends: ${await standby.tailLog(5)}`;
 }
 
 interface ValidationOutcome {

@@ -160,6 +160,12 @@ export class LocalRestoreProvider implements RestoreProvider {
     if (entry.state === 'copying') return { state: 'pending', detail: 'copying the base backup' };
     if (entry.state === 'recovering' || !entry.started) return { state: 'pending', detail: 'replaying archived WAL' };
     const cluster = entry.started;
+    // A dead server never becomes available: say so now rather than polling until the restore timeout.
+    if (!cluster.isRunning()) {
+      entry.state = 'failed';
+      entry.error = `the restored PostgreSQL server (pid ${entry.pids[0] ?? '?'}) exited before it became available; its log ends:\n${await cluster.tailLog(5)}`;
+      return { state: 'failed', reason: entry.error };
+    }
     const client = new Client({ connectionString: cluster.url(this.options.database) });
     try {
       await client.connect();

@@ -9,6 +9,7 @@ import { createRng, insertPharmacyActivity, seedDatabase } from '../../lambda/va
 import { serverVersion, startArchivingPrimary } from './local-primary';
 import type { PostgresCluster } from './postgres-cluster';
 import { ProcessGuard } from './process-guard';
+import { waitUntil } from './processes';
 import { serverUser } from './server-user';
 import type { UnitWriter, WriteLoad, WriteLoadStats } from './write-load';
 
@@ -33,6 +34,8 @@ export interface LocalRunProgress {
 export interface LocalRunResult {
   readonly evidence: EvidenceDocument;
   readonly evidenceLocation?: string;
+  /** Why the evidence could not be written: the run then counts as failed, whatever it found. */
+  readonly evidenceError?: string;
   /** The run's directory (gone unless kept). */
   readonly workspace: string;
   /** Every process id the run started: servers (postmaster and children seen) and the watchdog. */
@@ -99,13 +102,25 @@ export async function startPrimary(run: LocalWorkspace, archiveDir: string, arch
   return { cluster, detail: `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${run.workspace}` };
 }
 
-/** The `seed` phase; returns the number of prescriptions seeded. */
-export async function seedPhase(progress: PhaseTimer, url: string, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
+/**
+ * The `seed` phase; returns the number of prescriptions seeded. If the primary dies meanwhile, the phase
+ * fails with a message saying so (the connection's own error event would otherwise crash the process).
+ */
+export async function seedPhase(progress: PhaseTimer, primary: PostgresCluster, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
   const prescriptions = options.prescriptions ?? 5000;
   await progress('seed', async () => {
-    const result = await seedDatabase({ url, prescriptions, seed: options.seed ?? 1 });
-    const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
-    return [result, `${prescriptions} prescriptions, ${rows} rows`];
+    const client = new Client({ connectionString: primary.url(LOCAL_DATABASE) });
+    client.on('error', () => undefined); // the failing query reports it
+    try {
+      await client.connect();
+      const result = await seedDatabase({ client, prescriptions, seed: options.seed ?? 1 });
+      const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
+      return [result, `${prescriptions} prescriptions, ${rows} rows`];
+    } catch (error) {
+      throw await explainSetupFailure(primary, error, 'while seeding');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   });
   return prescriptions;
 }
@@ -124,6 +139,19 @@ export interface Disaster {
   readonly killed: number;
 }
 
+/**
+ * A setup step failed: when the primary is gone, say that rather than the client error it caused. (The
+ * connection can break a moment before the killed server's process is gone: give it a second.)
+ */
+export async function explainSetupFailure(primary: PostgresCluster | undefined, error: unknown, during: string): Promise<Error> {
+  const original = error instanceof Error ? error : new Error(String(error));
+  if (!primary || original.message.startsWith(PRIMARY_STOPPED)) return original;
+  const stopped = await waitUntil(() => !primary.isRunning(), 1000);
+  return stopped ? new Error(`${PRIMARY_STOPPED} ${during} (${original.message})`) : original;
+}
+
+const PRIMARY_STOPPED = 'the primary PostgreSQL server stopped';
+
 /** The disaster: SIGKILL the primary mid-load, then stop the load; the newest acknowledged write is the RPO reference. */
 export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pids: Set<number>): Promise<Disaster> {
   const killed = await primary.kill();
@@ -134,6 +162,11 @@ export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pid
   if (!acknowledged) throw new Error('the write load committed nothing before the disaster');
   const newestWrite = stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
   return { at, stats, newestWrite, killed: killed.length };
+}
+
+/** The command a user runs to stop a kept server: as the server user, which is not root. */
+export async function stopCommand(pgCtl: string, dataDir: string): Promise<string> {
+  return (await serverUser()).shellCommand(`${pgCtl} stop -D ${dataDir}`);
 }
 
 /** Where evidence goes: `null` writes none. */

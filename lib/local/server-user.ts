@@ -13,6 +13,8 @@ export interface ServerUser {
   spawnOptions(): { uid?: number; gid?: number; env: NodeJS.ProcessEnv; cwd: string };
   /** Give the server user ownership of a path (a no-op when not running as root). */
   own(target: string, options?: { recursive?: boolean }): Promise<void>;
+  /** A shell command that runs `command` as the server user from this user's shell (`pg_ctl` refuses root). */
+  shellCommand(command: string): string;
 }
 
 const UNPRIVILEGED_USER = 'postgres';
@@ -30,13 +32,14 @@ export function serverUser(): Promise<ServerUser> {
 async function resolveServerUser(): Promise<ServerUser> {
   const me = userInfo();
   if (me.uid !== 0) {
-    return { name: me.username, spawnOptions: () => ({ env: process.env, cwd: '/' }), own: async () => undefined };
+    return { name: me.username, spawnOptions: () => ({ env: process.env, cwd: '/' }), own: async () => undefined, shellCommand: (command) => command };
   }
   const { uid, gid } = await lookupOrCreateUser(UNPRIVILEGED_USER);
   const env = { ...process.env, HOME: '/tmp', USER: UNPRIVILEGED_USER, LOGNAME: UNPRIVILEGED_USER };
   return {
     name: UNPRIVILEGED_USER,
     spawnOptions: () => ({ uid, gid, env, cwd: '/' }),
+    shellCommand: (command) => `runuser -u ${UNPRIVILEGED_USER} -- ${command}`,
     own: async (target, options) => {
       if (options?.recursive) await chownTree(target, uid, gid);
       else await chown(target, uid, gid);

@@ -32,6 +32,7 @@ export function renderReport(input: ReportInput): string {
   const documents = [...input.documents].sort((a, b) => a.timestamps.started.localeCompare(b.timestamps.started));
   const groups = groupBy(documents, (d) => `${d.environment} / ${d.database}`);
   const failedRuns = documents.filter((d) => d.result === 'failed').length;
+  const unreadable = input.invalid ?? [];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -44,8 +45,9 @@ export function renderReport(input: ReportInput): string {
 <header>
   <h1>Recovery evidence report</h1>
   <p class="meta">Generated ${esc(input.generatedAt.toISOString())} by rxdr ${esc(input.toolVersion)} from <code>${esc(input.source)}</code> ·
-  ${documents.length} run(s), <span class="${failedRuns ? 'bad' : 'good'}">${failedRuns} failed</span> · HIPAA 164.308(a)(7)(ii)(D) restore testing evidence</p>
+  ${documents.length} run(s), <span class="${failedRuns || unreadable.length ? 'bad' : 'good'}">${failedRuns} failed</span>${unreadable.length ? `, <span class="bad">${unreadable.length} unreadable evidence file(s)</span>` : ''} · HIPAA 164.308(a)(7)(ii)(D) restore testing evidence</p>
 </header>
+${unreadable.length > 0 ? unreadableSection(unreadable) : ''}
 <section id="summary" aria-labelledby="summary-h">
   <h2 id="summary-h">Summary per database</h2>
   ${documents.length === 0 ? '<p class="empty">No evidence found. Run <code>rxdr drill --local</code> or a drill in AWS first.</p>' : summaryTable(groups)}
@@ -62,10 +64,16 @@ export function renderReport(input: ReportInput): string {
   <h2 id="config-h">Configuration summary</h2>
   ${configurationTable(input.configuration, documents)}
 </section>
-${input.invalid && input.invalid.length > 0 ? `<section id="invalid"><h2>Unreadable evidence files</h2><ul>${input.invalid.map((i) => `<li class="bad"><code>${esc(i.location)}</code>: ${esc(truncate(i.error, 300))}</li>`).join('')}</ul></section>` : ''}
 </body>
 </html>
 `;
+}
+
+/** First after the header: evidence that cannot be read may hide a failed run, so it is not left for the bottom. */
+function unreadableSection(unreadable: readonly { location: string; error: string }[]): string {
+  const items = unreadable.map((i) => `<li class="bad"><code>${esc(i.location)}</code>: ${esc(truncate(i.error, 300))}</li>`).join('');
+  return `<section id="invalid" class="problems" aria-labelledby="invalid-h"><h2 id="invalid-h">Unreadable evidence files</h2>
+  <p class="bad">These files could not be read as evidence; the runs they record are missing from this report.</p><ul>${items}</ul></section>`;
 }
 
 function summaryTable(groups: Map<string, EvidenceDocument[]>): string {
@@ -241,6 +249,7 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e8eaed; v
 th { background: #f1f3f4; font-weight: 600; }
 caption { text-align: left; color: var(--muted); padding: 4px 0; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.problems { background: var(--bad-bg); padding: 4px 16px; border-radius: 6px; }
 .good { color: var(--good); } .bad { color: var(--bad); font-weight: 600; } .unknown { color: var(--muted); }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 700; }
 .badge.passed { background: var(--good-bg); color: var(--good); } .badge.failed { background: var(--bad-bg); color: var(--bad); }

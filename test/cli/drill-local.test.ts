@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseEvidence } from '../../lambda/evidence';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
-import { rxdr } from '../helpers/cli';
-
-const BIN = path.join(__dirname, '..', '..', 'bin', 'rxdr');
+import { rxdr, spawnRxdr } from '../helpers/cli';
 
 /** Processes whose command line mentions `text` (e.g. a workspace directory): what a leak looks like. */
 function processesMentioning(text: string): number[] {
@@ -53,7 +50,7 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
   });
 
   test('GIVEN the rxdr process is SIGKILLed mid-drill THEN the watchdog stops every server it started and removes its directory', async () => {
-    const child = spawn(BIN, ['drill', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnRxdr(['drill', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir]);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

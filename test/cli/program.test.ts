@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
 
@@ -25,10 +25,25 @@ describe('rxdr CLI entry point', () => {
     expect(result.stderr).toContain('--help');
   });
 
+  const bin = path.join(__dirname, '..', '..', 'bin', 'rxdr');
+  const preload = path.join(__dirname, '..', 'helpers', 'report-node-version.js');
+  /** Run the bin script under this Node.js, reporting `nodeVersion` to it (the real one when it is 22+). */
+  function runBin(args: string[], nodeVersion: string) {
+    return spawnSync(process.execPath, ['--require', preload, bin, ...args], { encoding: 'utf8', env: { ...process.env, RXDR_TEST_NODE_VERSION: nodeVersion } });
+  }
+  const supportedVersion = Number(process.versions.node.split('.')[0]) >= 22 ? process.versions.node : '22.12.0';
+
   test('the installed bin script runs the TypeScript CLI', () => {
-    const bin = path.join(__dirname, '..', '..', 'bin', 'rxdr');
-    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(version);
-    const bad = spawnSync(bin, ['--no-such-flag'], { encoding: 'utf8' });
-    expect(bad.status).toBe(2);
+    const ok = runBin(['--version'], supportedVersion);
+    expect(ok.stdout.trim()).toBe(version);
+    expect(ok.status).toBe(0);
+    expect(runBin(['--no-such-flag'], supportedVersion).status).toBe(2);
+  });
+
+  test('on Node.js older than 22 the CLI refuses with one line and exit 2, before the AWS SDK can warn', () => {
+    const result = runBin(['status', '--env', 'dev'], '20.19.0');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual(['error: rxdr needs Node.js 22 or newer; this is Node.js 20.19.0. Install Node.js 22+ and run it again.']);
   });
 });

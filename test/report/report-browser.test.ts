@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { FileEvidenceStore } from '../../lambda/evidence';
+import { launchChromium } from '../helpers/chromium';
 import { rxdr } from '../helpers/cli';
 import { sampleEvidence } from './fixtures';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
 describe('rxdr report in a real browser', () => {
@@ -19,10 +19,7 @@ describe('rxdr report in a real browser', () => {
     const store = new FileEvidenceStore(path.join(dir, 'evidence'));
     for (const doc of sampleEvidence()) await store.put(doc);
     await writeFile(path.join(dir, 'evidence', 'broken.json'), '{"schemaVersion": 99}');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -67,6 +64,9 @@ describe('rxdr report in a real browser', () => {
     const background = await failing.evaluate((row) => getComputedStyle(row).backgroundColor);
     expect(background).toBe('rgb(252, 232, 230)');
     await expect(page.locator('#invalid').innerText()).resolves.toContain('broken.json');
+    // Unreadable evidence is shown above the summary, where a reader starts.
+    const invalidBox = await page.locator('#invalid').boundingBox();
+    expect(invalidBox!.y).toBeLessThan((await summary.boundingBox())!.y);
     await expect(page.locator('#configuration table').isVisible()).resolves.toBe(true);
 
     expect(requests).toEqual([]);

@@ -1,4 +1,5 @@
-// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks (Node 22 has it).
+// aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+). The CLI requires Node 22, but the suite is
+// also run under Node 20 on machines that have not moved yet; there this fills the gap.
 if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
@@ -36,6 +36,7 @@ export const registerReport: CommandRegistrar = (program, context) => {
           throw new UsageError(`--evidence: ${(error as Error).message}`);
         }
       } else {
+        await requireDirectory(flags.evidence);
         store = new FileEvidenceStore(flags.evidence);
       }
       const configuration = flags.config ? configuredDatabases(flags.config) : undefined;
@@ -49,6 +50,13 @@ export const registerReport: CommandRegistrar = (program, context) => {
       context.exitCode = ExitCode.Ok;
     });
 };
+
+/** A mistyped --evidence must not become an empty, all-green report. */
+async function requireDirectory(dir: string): Promise<void> {
+  const found = await stat(dir).catch(() => undefined);
+  if (!found) throw new UsageError(`--evidence ${dir}: no such directory. Pass the directory the drills wrote (default ${DEFAULT_EVIDENCE_DIR}) or an s3:// URL.`);
+  if (!found.isDirectory()) throw new UsageError(`--evidence ${dir}: not a directory. Pass the directory that holds the evidence JSON files.`);
+}
 
 function configuredDatabases(file: string): ConfiguredDatabase[] {
   let config;

@@ -86,31 +86,36 @@ function printPlan(context: CliContext, plan: Record<string, unknown>): void {
   context.io.out(lines.join('\n'));
 }
 
+/** Checked by commander while parsing, before any AWS client exists. */
+function strategyOption(): Option {
+  return new Option('--strategy <strategy>', "how to recover (default: the tier's)").choices(['promote-replica', 'point-in-time', 'latest-backup']);
+}
+
 function registerRunbook(program: Command, context: CliContext, operation: 'failover' | 'failback'): void {
   const group = program.commands.find((c) => c.name() === operation) ?? program.command(operation).description(`${operation} runbook (AWS): plan, start, approve, abort, status`);
   const { io } = context;
 
-  common(group.command('plan').description(`dry run in AWS: preflight (read-only) and the plan, no change`), 'required')
-    .option('--strategy <strategy>', operation === 'failover' ? "promote-replica | point-in-time | latest-backup (default: the tier's)" : 'not used by failback')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      const startedBy = await callerIdentity(target, flags.profile);
-      const arn = await start(target, operation, executionName('plan', flags.database), { database: flags.database, dryRun: true, reason: 'plan (dry run)', startedBy, ...(operation === 'failover' && flags.strategy ? { strategy: flags.strategy } : {}) }, flags.profile);
-      const result = await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: operation });
-      if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object') {
-        if (flags.json) io.out(JSON.stringify(result.output, null, 2));
-        else printPlan(context, result.output as Record<string, unknown>);
-        context.exitCode = ExitCode.Ok;
-      } else report(context, result, arn, operation, target, flags.json);
-    });
+  const planCommand = common(group.command('plan').description(`dry run in AWS: preflight (read-only) and the plan, no change`), 'required');
+  if (operation === 'failover') planCommand.addOption(strategyOption());
+  planCommand.action(async (_options: unknown, command: Command) => {
+    const flags = flagsOf(command);
+    const target = resolveTarget(flags);
+    const startedBy = await callerIdentity(target, flags.profile);
+    const arn = await start(target, operation, executionName('plan', flags.database), { database: flags.database, dryRun: true, reason: 'plan (dry run)', startedBy, ...(operation === 'failover' && flags.strategy ? { strategy: flags.strategy } : {}) }, flags.profile);
+    const result = await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: operation });
+    if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object') {
+      if (flags.json) io.out(JSON.stringify(result.output, null, 2));
+      else printPlan(context, result.output as Record<string, unknown>);
+      context.exitCode = ExitCode.Ok;
+    } else report(context, result, arn, operation, target, flags.json);
+  });
 
   const startCommand = common(group.command('start').description(`start the ${operation}: preflight, then it waits for approval`), 'required')
     .addOption(new Option('--reason <text>', `why you ${operation} (recorded)`).makeOptionMandatory())
     .option('--no-follow', 'return once started instead of following it to the approval gate');
   if (operation === 'failover') {
     startCommand
-      .addOption(new Option('--strategy <strategy>', 'default: the tier\'s').choices(['promote-replica', 'point-in-time', 'latest-backup']))
+      .addOption(strategyOption())
       .option('--target-time <iso>', 'point-in-time: restore to this moment (default: the latest restorable time)')
       .option('--force <reason>', 'fail over even though the primary looks healthy; the reason is recorded');
   }
