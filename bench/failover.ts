@@ -22,7 +22,6 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
-import type { EvidenceDocument } from '../lambda/evidence/schema';
 import { makeHandler } from '../lambda/failover/handler';
 import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
 import { runbookStack } from '../test/failover/runbook-stack';
