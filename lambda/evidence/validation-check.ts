@@ -22,3 +22,11 @@ export function evidenceCheckOf(check: CheckResult): EvidenceCheck {
     details: { measured: check.measured, offendingKeys: check.offendingKeys },
   };
 }
+
+/**
+ * The achieved RPO evidence records from a report's: data newer than the recovery point (a negative
+ * measurement, which the engine's checks fail on their own) lost nothing, so it counts as 0.
+ */
+export function achievedRpoOf(report: { readonly achievedRpoSeconds?: number | null }): number | undefined {
+  return typeof report.achievedRpoSeconds === 'number' ? Math.max(0, report.achievedRpoSeconds) : undefined;
+}

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { EvidenceCheck, parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
 import { decideOutcome } from '../evidence/outcome';
 import { S3EvidenceStore } from '../evidence/store';
-import { evidenceCheckOf } from '../evidence/validation-check';
+import { achievedRpoOf, evidenceCheckOf } from '../evidence/validation-check';
 import { manifestVersionBefore, type ManifestVersion } from '../shared/manifest-before';
 import { changeInSync, findInstance, isThrottling, latestMetric, messageOf, nextWaitSeconds, parameterValue, repointTargets, route53Value, secretJson, type Endpoint } from './aws-helpers';
 import { databaseOf, Errors, StepError, Strategy, type Catalog, type CatalogDatabase } from './catalog';
@@ -558,7 +558,7 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
     startedAt,
     endedAt: deps.clock.now().toISOString(),
     passed: report.passed,
-    ...(typeof report.achievedRpoSeconds === 'number' ? { achievedRpoSeconds: report.achievedRpoSeconds } : {}),
+    ...(achievedRpoOf(report) !== undefined ? { achievedRpoSeconds: achievedRpoOf(report) } : {}),
     checks: report.checks.map(evidenceCheckOf),
   };
 }

@@ -1,5 +1,5 @@
 import type { DrillValidator } from '../../lambda/drill/validator';
-import { evidenceCheckOf } from '../../lambda/evidence/validation-check';
+import { achievedRpoOf, evidenceCheckOf } from '../../lambda/evidence/validation-check';
 import { Manifest, validateDatabase } from '../../lambda/validation';
 
 /** The validation engine as the drill's `DrillValidator`: the same engine and manifest in AWS and locally. */
@@ -15,7 +15,7 @@ export function engineValidator(manifest: Manifest, options: { rpoTargetSeconds?
       });
       return {
         passed: report.passed,
-        achievedRpoSeconds: report.achievedRpoSeconds ?? undefined,
+        achievedRpoSeconds: achievedRpoOf(report),
         checks: report.checks.map(evidenceCheckOf),
       };
     },

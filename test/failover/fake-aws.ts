@@ -154,7 +154,7 @@ export class FakeAws {
   /** The failover and failback evidence documents written (the latest version of each). */
   evidence(): EvidenceDocument[] {
     return [...this.objects.entries()]
-      .filter(([key]) => /^(failover|failback)\/[^/]+\/[^/]+\/[^/]+\.json$/.test(key))
+      .filter(([key]) => /^(failover|failback)\/.*\.json$/.test(key) && !key.endsWith('/validation.json'))
       .map(([, versions]) => JSON.parse(versions.at(-1)!.body) as EvidenceDocument);
   }
 

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { evidenceCheckOf } from '../../evidence/validation-check';
+import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
 import { manifestBefore } from '../../shared/manifest-before';
 import { validateDatabase } from '../../validation';
 import type { DrillValidator } from '../validator';
@@ -21,7 +21,7 @@ export function engineValidator(options: { s3: S3Client; bucket: string; rpoTarg
         rpoTargetSeconds: options.rpoTargetSeconds?.(database),
         statementTimeoutMs: options.statementTimeoutMs,
       });
-      return { passed: report.passed, achievedRpoSeconds: report.achievedRpoSeconds ?? undefined, checks: report.checks.map(evidenceCheckOf) };
+      return { passed: report.passed, achievedRpoSeconds: achievedRpoOf(report), checks: report.checks.map(evidenceCheckOf) };
     },
   };
 }
