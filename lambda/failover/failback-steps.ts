@@ -177,13 +177,14 @@ export async function freezeWrites(state: FailbackState, deps: StepDeps): Promis
   const name = freezeParameter(state, deps);
   const current = await parameterValue(deps.clients.ssm, name);
   const frozen = current ? (JSON.parse(current) as { frozen?: boolean; since?: string; execution?: string }) : undefined;
-  if (frozen?.frozen && frozen.execution === state.execution.name && frozen.since) {
-    return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt: frozen.since, outcome: 'already-done' };
+  const alreadyFrozen = frozen?.frozen === true && frozen.execution === state.execution.name && frozen.since !== undefined;
+  const frozenAt = alreadyFrozen ? frozen.since! : deps.clock.now().toISOString();
+  if (!alreadyFrozen) {
+    await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
   }
-  const frozenAt = deps.clock.now().toISOString();
-  await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
+  // Announced again when this execution's earlier attempt set the freeze: it may have died before announcing it.
   await deps.clients.sns.send(new PublishCommand({ TopicArn: deps.catalog.topicArn, Subject: `rxdr ${deps.catalog.environment}: write freeze on ${state.input.database}`, Message: `Writes to ${state.input.database} are frozen since ${frozenAt} for the failback switchover (${state.execution.id}).` }));
-  return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt, outcome: 'done' };
+  return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt, outcome: alreadyFrozen ? 'already-done' : 'done' };
 }
 
 export async function checkCaughtUp(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['catchUp']>> {

@@ -95,6 +95,7 @@ export class FakeAws {
   /** Mutating calls made so far (see `MUTATING`). */
   mutations = 0;
   private crash?: { after: number; seen: number };
+  private dead = false;
   recoveryPoints = [{ arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' }];
   readonly restoreJobs = new Map<string, { id: string; token: string }>();
   /** Every validator request, parsed with the validation engine's input schema. */
@@ -133,10 +134,19 @@ export class FakeAws {
 
   /**
    * The function dies right after its `after`-th mutating call from now took effect: that call's answer is
-   * lost (an error named `Rxdr.InjectedCrash` is thrown instead).
+   * lost, and every later call fails (`Rxdr.InjectedCrash`) without effect until `died()` is asked.
    */
   crashAfterMutations(after: number): void {
     this.crash = { after, seen: 0 };
+    this.dead = false;
+  }
+
+  /** Whether the armed crash happened; clears it (the next attempt runs normally). */
+  died(): boolean {
+    const died = this.dead;
+    this.dead = false;
+    this.crash = undefined;
+    return died;
   }
 
   /** Write an object version (as the manifest job or a step would). */
@@ -229,6 +239,7 @@ export class FakeAws {
       if (!entry) throw new Error(name);
       const commandName = command.name.replace(/Command$/, '');
       entry.stub.on(command as never).callsFake(async (input: Record<string, unknown>) => {
+        if (this.dead) throw awsError('Rxdr.InjectedCrash', `injected: the function is dead (${commandName} not sent)`);
         const injected = this.injected.find((i) => i.command === commandName && i.times > 0);
         if (injected) {
           injected.times -= 1;
@@ -238,7 +249,7 @@ export class FakeAws {
         if (MUTATING.test(commandName)) {
           this.mutations += 1;
           if (this.crash && ++this.crash.seen === this.crash.after) {
-            this.crash = undefined;
+            this.dead = true;
             throw awsError('Rxdr.InjectedCrash', `injected: the function died right after ${commandName} took effect`);
           }
         }

@@ -1,6 +1,6 @@
 import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, StartRestoreJobCommand, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
 import { AddTagsToResourceCommand, DBInstance, DeleteDBInstanceCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
-import { PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -96,6 +96,8 @@ export class FakeAws {
   readonly created: string[] = [];
   readonly deleted: string[] = [];
   readonly evidence: Record<string, unknown>[] = [];
+  /** The evidence bucket's objects by key. */
+  readonly objects = new Map<string, string>();
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
@@ -199,9 +201,16 @@ export class FakeAws {
       return { DBInstance: { DBInstanceIdentifier: id } };
     });
     on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify({ username: 'drill', password: 's3cret' }) }));
-    on(s3!, PutObjectCommand, 'PutObject', (input: { Body: string }) => {
+    on(s3!, PutObjectCommand, 'PutObject', (input: { Key: string; Body: string; IfNoneMatch?: string }) => {
+      if (input.IfNoneMatch === '*' && this.objects.has(input.Key)) throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+      this.objects.set(input.Key, input.Body);
       this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
       return {};
+    });
+    on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string }) => {
+      const body = this.objects.get(input.Key);
+      if (body === undefined) throw awsError('NoSuchKey', 404);
+      return { Body: { transformToString: async () => body } };
     });
     on(s3!, ListObjectsV2Command, 'ListObjectsV2', () => ({ Contents: [] }));
     on(sns!, PublishCommand, 'Publish', (input: { Subject?: string; Message?: string }) => {

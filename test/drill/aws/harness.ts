@@ -9,6 +9,7 @@ import { planTask } from '../../../lambda/drill/aws/plan';
 import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
+import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
 
@@ -55,7 +56,8 @@ export class DrillWorld {
       validate: async ({ connection }) => {
         if (connection.url.includes('s3cret') === false) throw new Error('test: no credentials from the secret');
         this.clock(db).ms += this.validationSeconds * 1000;
-        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validatorResult.passed ? 'passed' : 'failed', message: 'rows match' }] };
+        // What the engine would answer: its checks, through the real mapping (see engine-checks.ts).
+        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: engineEvidenceChecks({ passed: this.validatorResult.passed }) };
       },
     };
   }
