@@ -136,6 +136,11 @@ describe.each(['failover', 'failback'] as const)('%s: every Task with a Retry re
     });
   });
 
+  test('every Task of the runbook retries throttling and lost answers (the abort evidence step included)', () => {
+    const retried = new Set(machine.retriedTasks.map((t) => t.stateName));
+    expect(machine.taskStates.map((t) => t.stateName).filter((name) => !retried.has(name))).toEqual([]);
+  });
+
   test('the scenarios enter every Task with a Retry in the definition', () => {
     expect(machine.retriedTasks.length).toBeGreaterThan(5);
     expect(machine.retriedTasks.map((t) => t.stateName).filter((name) => !covered.has(name))).toEqual([]);
