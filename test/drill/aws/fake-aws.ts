@@ -7,6 +7,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../lambda/drill/clock';
 import { DRILL_TAG } from '../../../lambda/drill/aws/types';
 
+/** Calls that change something (AWS resources, evidence, notices). */
+export const MUTATING = /^(Start|Restore|AddTags|Delete|Put|Publish)/;
+
 export type Fault = 'throttle' | '5xx' | 'denied' | 'notfound' | 'invalid';
 
 export const SETTINGS = {
@@ -120,12 +123,21 @@ export class FakeAws {
     const on = <I, O>(mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } }, command: unknown, name: string, body: (input: I) => O) =>
       mock.on(command as never).callsFake((input: I) => {
         this.calls.push(name);
+        if (this.dead) throw awsError('Rxdr.InjectedCrash', 500, `injected: the function is dead (${name} not sent)`);
         const pending = this.faults.find((f) => f.command === name && f.remaining > 0);
         if (pending) {
           pending.remaining -= 1;
           throw fault(name, pending.kind);
         }
-        return body(input);
+        const result = body(input);
+        if (MUTATING.test(name)) {
+          this.mutatingCalls += 1;
+          if (this.crash && ++this.crash.seen === this.crash.after) {
+            this.dead = true;
+            throw awsError('Rxdr.InjectedCrash', 500, `injected: the function died right after ${name} took effect`);
+          }
+        }
+        return result;
       });
     const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<string, { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }>;
     on(backup!, ListRecoveryPointsByBackupVaultCommand, 'ListRecoveryPointsByBackupVault', (input: { ByResourceArn: string }) => ({
@@ -217,6 +229,25 @@ export class FakeAws {
       this.published.push(input);
       return {};
     });
+  }
+
+  /** Mutating calls that took effect so far. */
+  mutatingCalls = 0;
+  private crash?: { after: number; seen: number };
+  private dead = false;
+
+  /** The function dies right after its `after`-th mutating call from now took effect; later calls fail without effect. */
+  crashAfterMutations(after: number): void {
+    this.crash = { after, seen: 0 };
+    this.dead = false;
+  }
+
+  /** Whether the armed crash happened; clears it (the next attempt runs normally). */
+  died(): boolean {
+    const died = this.dead;
+    this.dead = false;
+    this.crash = undefined;
+    return died;
   }
 
   inject(command: string, kind: Fault, times: number): void {
