@@ -5,7 +5,7 @@ import { createValidationHandler } from '../../lambda/validation/handler';
 import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { copyDatabase } from '../validation/fixture';
-import { isEngineCheckId } from '../drill/engine-checks';
+import { engineEvidenceChecks, isEngineCheckId } from '../drill/engine-checks';
 import { FakeAws, newWorld, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 
@@ -112,8 +112,9 @@ describe('failover with the real validation engine on real PostgreSQL', () => {
     expect(world.validatorRequests[0]!.manifest).toMatchObject({ key: `manifests/${database}.json`, versionId: version });
     // Every check the engine ran is in the evidence, under the id the engine gave it.
     const ids = doc!.checks.filter((c) => c.category === 'generic' || c.category === 'pharmacy').map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(['row-counts', 'checksums', 'freshness', 'audit-chain', 'epcs-signatures']));
     expect(ids.every(isEngineCheckId)).toBe(true);
+    // The stand-in validator of the other failover tests answers exactly these ids.
+    expect(ids.sort()).toEqual(engineEvidenceChecks({ passed: true }).map((c) => c.id).sort());
     expect(world.records.get(`${database}.db.rx.internal.`)).toBe(world.endpointOf(instance));
   });
 

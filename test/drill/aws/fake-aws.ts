@@ -1,6 +1,6 @@
 import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, StartRestoreJobCommand, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
 import { AddTagsToResourceCommand, DBInstance, DeleteDBInstanceCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
-import { GetObjectCommand, PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -101,6 +101,12 @@ export class FakeAws {
   readonly evidence: Record<string, unknown>[] = [];
   /** The evidence bucket's objects by key. */
   readonly objects = new Map<string, string>();
+  /** Manifest versions by key (the manifest job overwrites one key; the bucket keeps every version). */
+  readonly manifests = new Map<string, { id: string; body: string; written: Date }[]>();
+  /** Restored instances are served by this PostgreSQL server (default: a fake endpoint nothing listens on). */
+  server?: { host: string; port: number };
+  /** The database secret's JSON (default: a user with a fake password). */
+  secret: Record<string, unknown> = { username: 'drill', password: 's3cret' };
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
@@ -212,15 +218,19 @@ export class FakeAws {
       this.record('RestoreDBInstanceToPointInTime', id);
       return { DBInstance: { DBInstanceIdentifier: id } };
     });
-    on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify({ username: 'drill', password: 's3cret' }) }));
+    on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify(this.secret) }));
+    on(s3!, ListObjectVersionsCommand, 'ListObjectVersions', (input: { Prefix: string }) => ({
+      IsTruncated: false,
+      Versions: [...this.manifests.entries()].filter(([key]) => key.startsWith(input.Prefix)).flatMap(([key, versions]) => versions.map((v) => ({ Key: key, VersionId: v.id, LastModified: v.written }))),
+    }));
     on(s3!, PutObjectCommand, 'PutObject', (input: { Key: string; Body: string; IfNoneMatch?: string }) => {
       if (input.IfNoneMatch === '*' && this.objects.has(input.Key)) throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
       this.objects.set(input.Key, input.Body);
       this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
       return {};
     });
-    on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string }) => {
-      const body = this.objects.get(input.Key);
+    on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string; VersionId?: string }) => {
+      const body = input.VersionId ? this.manifests.get(input.Key)?.find((v) => v.id === input.VersionId)?.body : this.objects.get(input.Key);
       if (body === undefined) throw awsError('NoSuchKey', 404);
       return { Body: { transformToString: async () => body } };
     });
@@ -285,7 +295,7 @@ export class FakeAws {
       Engine: 'postgres',
       EngineVersion: '17.6',
       DBInstanceClass: SETTINGS.instanceClass,
-      Endpoint: { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
+      Endpoint: this.server ? { Address: this.server.host, Port: this.server.port } : { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
       StorageEncrypted: true,
       KmsKeyId: SETTINGS.kmsKeyArn,
       PubliclyAccessible: false,

@@ -51,7 +51,11 @@ export class DrillWorld {
     return { clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) }, settings: SETTINGS, clock: this.clock(db) };
   }
 
+  /** The validator the Validate task runs; default: a stand-in that answers what the engine would. */
+  engine?: DrillValidator;
+
   private validator(db: string): DrillValidator {
+    if (this.engine) return this.engine;
     return {
       validate: async ({ connection }) => {
         if (connection.url.includes('s3cret') === false) throw new Error('test: no credentials from the secret');
