@@ -177,8 +177,9 @@ export async function freezeWrites(state: FailbackState, deps: StepDeps): Promis
   const name = freezeParameter(state, deps);
   const current = await parameterValue(deps.clients.ssm, name);
   const frozen = current ? (JSON.parse(current) as { frozen?: boolean; since?: string; execution?: string }) : undefined;
-  const alreadyFrozen = frozen?.frozen === true && frozen.execution === state.execution.name && frozen.since !== undefined;
-  const frozenAt = alreadyFrozen ? frozen.since! : deps.clock.now().toISOString();
+  const since = frozen?.frozen === true && frozen.execution === state.execution.name ? frozen.since : undefined;
+  const alreadyFrozen = since !== undefined;
+  const frozenAt = since ?? deps.clock.now().toISOString();
   if (!alreadyFrozen) {
     await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
   }
