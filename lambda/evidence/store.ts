@@ -77,7 +77,8 @@ export class S3EvidenceStore implements EvidenceStore {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const existing = parseEvidence(JSON.parse((await object.Body?.transformToString()) ?? ''));
       if (!sameRun(existing, doc)) {
-        throw new EvidenceConflictError(`${location} already holds evidence of another run (${existing.kind} ${existing.runId} of ${existing.database}): not overwritten`);
+        const other = `${existing.kind} ${existing.runId} of ${existing.database}`;
+        throw new EvidenceConflictError(`${location} holds evidence of another run (${other}): not overwritten`);
       }
     }
     return location;
@@ -120,7 +121,13 @@ function isPreconditionFailed(error: unknown): boolean {
 }
 
 function sameRun(a: EvidenceDocument, b: EvidenceDocument): boolean {
-  return a.runId === b.runId && a.kind === b.kind && a.environment === b.environment && a.database === b.database && a.runbook?.operation === b.runbook?.operation;
+  return (
+    a.runId === b.runId &&
+    a.kind === b.kind &&
+    a.environment === b.environment &&
+    a.database === b.database &&
+    a.runbook?.operation === b.runbook?.operation
+  );
 }
 
 async function jsonFilesUnder(dir: string): Promise<string[]> {
