@@ -22,7 +22,6 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
-import type { EvidenceDocument } from '../lambda/evidence/schema';
 import { makeHandler } from '../lambda/failover/handler';
 import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
 import { runbookStack } from '../test/failover/runbook-stack';
@@ -77,7 +76,7 @@ async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number]): P
       },
     });
     if (run.status !== 'SUCCEEDED') throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);
-    const doc = [...world.objects.values()].map((body) => JSON.parse(body) as EvidenceDocument).find((d) => d.kind === 'failover');
+    const doc = world.evidence().find((d) => d.kind === 'failover');
     const approvedAt = doc?.runbook?.approvedAt;
     const verified = doc?.runbook?.steps.find((s) => s.name === 'verify')?.endedAt;
     if (!approvedAt || !verified) throw new Error(`bench ${c.strategy}: the evidence lacks approvedAt or the verify step`);

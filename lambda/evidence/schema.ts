@@ -21,7 +21,7 @@ export type CheckStatus = z.infer<typeof CheckStatus>;
 
 /** One validation check as the validation engine reported it, kept verbatim enough to audit. */
 export const EvidenceCheck = z.object({
-  /** Stable id, e.g. `pharmacy.fill-numbers` or `generic.row-counts`. */
+  /** Stable id: the engine's check name (`row-counts`, `audit-chain`, `custom:<name>`) or a check the run adds itself (`drill.rto-target`). */
   id: z.string().min(1),
   /** `generic`, `pharmacy`, `custom`, or `drill` for checks the drill adds itself (RTO/RPO against targets). */
   category: z.string().min(1),

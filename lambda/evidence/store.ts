@@ -5,7 +5,10 @@ import { EvidenceDocument, evidenceKey, parseEvidence } from './schema';
 
 /** Where evidence documents are kept. Writes never overwrite: each run has its own key. */
 export interface EvidenceStore {
-  /** Write one document; returns where it went (a file path or an `s3://` URL). */
+  /**
+   * Write one document; returns where it went (a file path or an `s3://` URL). Safe to retry: when the
+   * key already holds the same run's evidence (an earlier attempt wrote it), that counts as written.
+   */
   put(doc: EvidenceDocument): Promise<string>;
   /** Every document under the store's root, oldest first. Unparseable files are reported, not skipped silently. */
   list(): Promise<{ documents: EvidenceDocument[]; invalid: { location: string; error: string }[] }>;
@@ -57,16 +60,28 @@ export class S3EvidenceStore implements EvidenceStore {
 
   async put(doc: EvidenceDocument): Promise<string> {
     const key = this.key(evidenceKey(doc));
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: JSON.stringify(parseEvidence(doc), null, 2),
-        ContentType: 'application/json',
-        IfNoneMatch: '*',
-      }),
-    );
-    return `s3://${this.bucket}/${key}`;
+    const location = `s3://${this.bucket}/${key}`;
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: JSON.stringify(parseEvidence(doc), null, 2),
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      // A retried step finds what its earlier attempt wrote: done, if it is this run's evidence.
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const existing = parseEvidence(JSON.parse((await object.Body?.transformToString()) ?? ''));
+      if (!sameRun(existing, doc)) {
+        const other = `${existing.kind} ${existing.runId} of ${existing.database}`;
+        throw new EvidenceConflictError(`${location} holds evidence of another run (${other}): not overwritten`);
+      }
+    }
+    return location;
   }
 
   async list(): Promise<{ documents: EvidenceDocument[]; invalid: { location: string; error: string }[] }> {
@@ -89,6 +104,30 @@ export class S3EvidenceStore implements EvidenceStore {
     } while (token);
     return { documents: sortByStart(documents), invalid };
   }
+}
+
+/** The key holds a different run's evidence: nothing is overwritten, and this run's evidence is not written. */
+export class EvidenceConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Rxdr.EvidenceConflict';
+  }
+}
+
+/** S3 answered `412 Precondition Failed` to a conditional write (`If-None-Match: *`): the key exists. */
+function isPreconditionFailed(error: unknown): boolean {
+  const { name, $metadata } = (error ?? {}) as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412;
+}
+
+function sameRun(a: EvidenceDocument, b: EvidenceDocument): boolean {
+  return (
+    a.runId === b.runId &&
+    a.kind === b.kind &&
+    a.environment === b.environment &&
+    a.database === b.database &&
+    a.runbook?.operation === b.runbook?.operation
+  );
 }
 
 async function jsonFilesUnder(dir: string): Promise<string[]> {

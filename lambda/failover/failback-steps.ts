@@ -1,9 +1,9 @@
 import { CreateDBInstanceReadReplicaCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
-import { evidenceKey, parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
+import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
+import { S3EvidenceStore } from '../evidence/store';
 import { changeInSync, findInstance, latestMetric, messageOf, nextWaitSeconds, parameterValue, repointTargets, secretJson } from './aws-helpers';
 import { databaseOf, Errors, StepError } from './catalog';
 import type { StepDeps } from './clients';
@@ -177,13 +177,15 @@ export async function freezeWrites(state: FailbackState, deps: StepDeps): Promis
   const name = freezeParameter(state, deps);
   const current = await parameterValue(deps.clients.ssm, name);
   const frozen = current ? (JSON.parse(current) as { frozen?: boolean; since?: string; execution?: string }) : undefined;
-  if (frozen?.frozen && frozen.execution === state.execution.name && frozen.since) {
-    return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt: frozen.since, outcome: 'already-done' };
+  const since = frozen?.frozen === true && frozen.execution === state.execution.name ? frozen.since : undefined;
+  const alreadyFrozen = since !== undefined;
+  const frozenAt = since ?? deps.clock.now().toISOString();
+  if (!alreadyFrozen) {
+    await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
   }
-  const frozenAt = deps.clock.now().toISOString();
-  await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
+  // Announced again when this execution's earlier attempt set the freeze: it may have died before announcing it.
   await deps.clients.sns.send(new PublishCommand({ TopicArn: deps.catalog.topicArn, Subject: `rxdr ${deps.catalog.environment}: write freeze on ${state.input.database}`, Message: `Writes to ${state.input.database} are frozen since ${frozenAt} for the failback switchover (${state.execution.id}).` }));
-  return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt, outcome: 'done' };
+  return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt, outcome: alreadyFrozen ? 'already-done' : 'done' };
 }
 
 export async function checkCaughtUp(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['catchUp']>> {
@@ -311,17 +313,17 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
   });
   // A step can die after setting the freeze but before its result reached the state: ask SSM, not the state.
   const stillFrozen = !state.unfreeze && (state.freeze !== undefined || (status !== 'completed' && isFrozen(await parameterValue(deps.clients.ssm, freezeParameter(state, deps)))));
-  const key = `failback/${evidenceKey(doc)}`;
-  await deps.clients.s3.send(new PutObjectCommand({ Bucket: deps.catalog.evidenceBucket, Key: key, Body: JSON.stringify(doc, null, 2), ContentType: 'application/json', IfNoneMatch: '*' }));
+  // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
+  const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failback').put(doc);
   await clearApproval(state.execution.name, deps);
   await deps.clients.sns.send(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
-      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: s3://${deps.catalog.evidenceBucket}/${key}`,
+      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: ${location}`,
     }),
   );
-  return { location: `s3://${deps.catalog.evidenceBucket}/${key}`, result: doc.result };
+  return { location, result: doc.result };
 }
 
 function isFrozen(value: string | undefined): boolean {

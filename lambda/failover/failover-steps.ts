@@ -11,11 +11,13 @@ import {
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { evidenceKey, EvidenceCheck, parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
+import { EvidenceCheck, parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
 import { decideOutcome } from '../evidence/outcome';
-import { changeInSync, findInstance, latestMetric, messageOf, nextWaitSeconds, parameterValue, repointTargets, route53Value, secretJson, type Endpoint } from './aws-helpers';
+import { S3EvidenceStore } from '../evidence/store';
+import { achievedRpoOf, evidenceCheckOf } from '../evidence/validation-check';
+import { manifestVersionBefore, type ManifestVersion } from '../shared/manifest-before';
+import { changeInSync, findInstance, isThrottling, latestMetric, messageOf, nextWaitSeconds, parameterValue, repointTargets, route53Value, secretJson, type Endpoint } from './aws-helpers';
 import { databaseOf, Errors, StepError, Strategy, type Catalog, type CatalogDatabase } from './catalog';
 import type { StepDeps } from './clients';
 
@@ -503,21 +505,26 @@ const ValidatorReport = z.object({
   passed: z.boolean(),
   achievedRpoSeconds: z.number().nullable().optional(),
   checks: z
-    .array(z.object({ name: z.string(), suite: z.string(), passed: z.boolean(), durationMs: z.number().nonnegative().optional(), error: z.string().optional(), measured: z.record(z.string(), z.unknown()).optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        suite: z.enum(['generic', 'pharmacy', 'custom']),
+        passed: z.boolean(),
+        durationMs: z.number().nonnegative().default(0),
+        error: z.string().optional(),
+        measured: z.record(z.string(), z.unknown()).default({}),
+        offendingKeys: z.array(z.string()).default([]),
+      }),
+    )
     .default([]),
 });
-
-/** The manifest of a database in the evidence bucket (the scheme of `lambda/shared/manifest-key.ts`). */
-export function manifestObjectKey(database: string): string {
-  return `manifests/${database}.json`;
-}
 
 /**
  * Ask the validation engine's function to check the recovered database. The request follows the engine's
  * input (`validationInputSchema`): the replicated secret for credentials with the recovered endpoint as
- * host/port override (clients still point at the old primary), the database's manifest, the recovery point
- * time (the RPO reference) and the tier's RPO; the full report goes to the evidence bucket next to the
- * failover evidence.
+ * host/port override (clients still point at the old primary), the manifest version taken before the
+ * recovery point (chosen as the drill chooses it), the recovery point time (the RPO reference) and the
+ * tier's RPO; the full report goes to the evidence bucket next to the failover evidence.
  */
 export async function validateRecovered(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Validation>> {
   const startedAt = deps.clock.now().toISOString();
@@ -525,12 +532,19 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
   const recovery = required(state.recovery, 'recovery');
   const endpoint = required(recovery.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const recoveryPointTime = plan.source?.recoveryPointTime ?? recovery.availableAt;
+  const recoveryPointTime = plan.source?.recoveryPointTime ?? recovery.availableAt ?? startedAt;
   const bucket = deps.catalog.evidenceBucket;
+  let manifest: ManifestVersion;
+  try {
+    manifest = await manifestVersionBefore(deps.clients.s3, bucket, db.name, new Date(recoveryPointTime));
+  } catch (error) {
+    if (isThrottling(error)) throw error;
+    throw new StepError(Errors.stepFailed, messageOf(error));
+  }
   const request = {
     database: { secretArn: db.repoint.secretArn, host: endpoint.host, port: endpoint.port },
-    manifest: { bucket, key: manifestObjectKey(db.name) },
-    ...(recoveryPointTime ? { recoveryPointTime } : {}),
+    manifest: { bucket, key: manifest.key, versionId: manifest.versionId },
+    recoveryPointTime,
     ...(db.rpoSeconds > 0 ? { rpoTargetSeconds: db.rpoSeconds } : {}),
     report: { bucket, key: `failover/${db.name}/${state.execution.name}/validation.json` },
   };
@@ -544,14 +558,8 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
     startedAt,
     endedAt: deps.clock.now().toISOString(),
     passed: report.passed,
-    ...(typeof report.achievedRpoSeconds === 'number' ? { achievedRpoSeconds: report.achievedRpoSeconds } : {}),
-    checks: report.checks.map((c) => ({
-      id: `${c.suite}.${c.name}`,
-      category: c.suite,
-      status: c.error ? 'error' : c.passed ? 'passed' : 'failed',
-      message: c.error ?? `${c.name} ${c.passed ? 'passed' : 'failed'}${c.measured ? `: ${JSON.stringify(c.measured).slice(0, 200)}` : ''}`,
-      ...(c.durationMs !== undefined ? { durationMs: c.durationMs } : {}),
-    })),
+    ...(achievedRpoOf(report) !== undefined ? { achievedRpoSeconds: achievedRpoOf(report) } : {}),
+    checks: report.checks.map(evidenceCheckOf),
   };
 }
 
@@ -688,19 +696,19 @@ export async function recordFailoverEvidence(state: FailoverState, status: 'comp
       repointed: (state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
     },
   });
-  const key = `failover/${evidenceKey(doc)}`;
-  await deps.clients.s3.send(new PutObjectCommand({ Bucket: deps.catalog.evidenceBucket, Key: key, Body: JSON.stringify(doc, null, 2), ContentType: 'application/json', IfNoneMatch: '*' }));
+  // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
+  const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failover').put(doc);
   if (status !== 'completed') {
     await clearApproval(state.execution.name, deps);
     await deps.clients.sns.send(
       new PublishCommand({
         TopicArn: deps.catalog.topicArn,
         Subject: `rxdr ${deps.catalog.environment}: failover of ${db.name} ${status}`,
-        Message: `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not repeated.\nExecution: ${state.execution.id}\nEvidence: s3://${deps.catalog.evidenceBucket}/${key}`,
+        Message: `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
       }),
     );
   }
-  return { location: `s3://${deps.catalog.evidenceBucket}/${key}`, result: doc.result, ...(doc.failureReason ? { failureReason: doc.failureReason } : {}) };
+  return { location, result: doc.result, ...(doc.failureReason ? { failureReason: doc.failureReason } : {}) };
 }
 
 function failureReason(state: FailoverState, status: 'failed' | 'aborted'): string {

@@ -13,8 +13,8 @@ const s3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) 
 /** The validator Lambda's input (what the drill and failover workflows send). */
 export const validationInputSchema = z.object({
   database: databaseInputSchema,
-  /** The manifest JSON in the evidence bucket. */
-  manifest: s3Location,
+  /** The manifest JSON in the evidence bucket (a given version of it: the one taken before the recovery point). */
+  manifest: s3Location.extend({ versionId: z.string().min(1).optional() }),
   recoveryPointTime: z.iso.datetime({ offset: true }).optional(),
   rpoTargetSeconds: z.number().positive().optional(),
   checks: z.array(z.string().min(1)).optional(),
@@ -30,7 +30,7 @@ export type ValidationInput = z.infer<typeof validationInputSchema>;
 export function createValidationHandler(deps: ValidationHandlerDeps) {
   return async (event: unknown): Promise<ValidationReport> => {
     const input = parseInput(validationInputSchema, event);
-    const object = await deps.s3.send(new GetObjectCommand({ Bucket: input.manifest.bucket, Key: input.manifest.key }));
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: input.manifest.bucket, Key: input.manifest.key, VersionId: input.manifest.versionId }));
     const manifest = parseManifest((await object.Body?.transformToString()) ?? '');
     const connection = await databaseConfig(deps.secrets, input.database);
     deps.logger.info('validating', { host: connection.host, database: connection.database, manifest: input.manifest, checks: input.checks ?? 'all' });

@@ -1,3 +1,4 @@
+import { engineEvidenceChecks, type EngineCheckName } from './engine-checks';
 import { FileEvidenceStore, parseEvidence } from '../../lambda/evidence';
 import { Clock, DrillInput, DrillValidator, RestoreHandle, RestoreProvider, RestoreStatus, runDrill } from '../../lambda/drill';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -56,18 +57,12 @@ function fakeProvider(clock: ReturnType<typeof fakeClock>, behaviour: { availabl
   return { provider, calls };
 }
 
-function validator(result: { passed: boolean; rpo?: number; failing?: string }, clock?: ReturnType<typeof fakeClock>): DrillValidator {
+/** A stand-in for the validation engine that answers what the engine would: its checks, through the real mapping. */
+function validator(result: { passed: boolean; rpo?: number; failing?: EngineCheckName }, clock?: ReturnType<typeof fakeClock>): DrillValidator {
   return {
     validate: async () => {
       clock?.advance(30_000);
-      return {
-        passed: result.passed,
-        achievedRpoSeconds: result.rpo,
-        checks: [
-          { id: 'generic.row-counts', category: 'generic', status: 'passed', message: 'ok' },
-          ...(result.failing ? [{ id: result.failing, category: 'pharmacy', status: 'failed' as const, message: 'gap in fill numbers' }] : []),
-        ],
-      };
+      return { passed: result.passed, achievedRpoSeconds: result.rpo, checks: engineEvidenceChecks(result) };
     },
   };
 }
@@ -99,7 +94,7 @@ describe('runDrill (shared step logic)', () => {
     expect(calls.filter((c) => c.startsWith('startRestore'))).toEqual(['startRestore rp-1 d1']);
     expect(calls.filter((c) => c.startsWith('deleteRestored'))).toEqual(['deleteRestored drill-d1']);
     expect(run.evidence.cleanup).toEqual({ status: 'deleted', resources: ['drill-d1'] });
-    expect(run.evidence.checks.map((c) => c.id)).toEqual(['generic.row-counts', 'drill.rto-target', 'drill.rpo-target']);
+    expect(run.evidence.checks.map((c) => c.id)).toEqual([...engineEvidenceChecks({ passed: true }).map((c) => c.id), 'drill.rto-target', 'drill.rpo-target']);
     expect(() => parseEvidence(JSON.parse(JSON.stringify(run.evidence)))).not.toThrow();
   });
 
@@ -138,8 +133,8 @@ describe('runDrill (shared step logic)', () => {
   test('a failing validation check fails the drill and names the check', async () => {
     const clock = fakeClock();
     const { provider } = fakeProvider(clock);
-    const run = await runDrill(input, { provider, validator: validator({ passed: false, rpo: 1, failing: 'pharmacy.fill-numbers' }), clock });
-    expect(run.evidence.failureReason).toMatch(/validation failed: pharmacy.fill-numbers \(gap in fill numbers\)/);
+    const run = await runDrill(input, { provider, validator: validator({ passed: false, rpo: 1, failing: 'fill-numbering' }), clock });
+    expect(run.evidence.failureReason).toMatch(/validation failed: fill-numbering \(matched=false; offending: fill:1-10\)/);
   });
 
   test('a validator that throws is a failed drill, not a crash, and cleanup runs', async () => {

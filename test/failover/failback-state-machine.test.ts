@@ -1,5 +1,4 @@
 import { makeHandler } from '../../lambda/failover/handler';
-import { EvidenceDocument } from '../../lambda/evidence/schema';
 import { LocalStateMachine, stepFunctionsError, type Json, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
@@ -56,7 +55,7 @@ async function failback(world: FakeAws, options: { crashAfter?: string } = {}): 
   });
 }
 
-const evidence = (world: FakeAws) => [...world.objects.values()].map((b) => JSON.parse(b) as EvidenceDocument);
+const evidence = (world: FakeAws) => world.evidence();
 const freezeValues = (world: FakeAws) => world.calls().filter((c) => c.command === 'PutParameter' && c.input.Name === FREEZE).map((c) => (JSON.parse(String(c.input.Value)) as { frozen: boolean }).frozen);
 
 describe('failback state machine (synthesized, run locally with the real handler)', () => {

@@ -51,7 +51,7 @@ async function failover(world: FakeAws, execInput: Record<string, unknown>, opti
 }
 
 function evidence(world: FakeAws): EvidenceDocument[] {
-  return [...world.objects.values()].map((body) => JSON.parse(body) as EvidenceDocument);
+  return world.evidence();
 }
 
 function expectRepointedTo(world: FakeAws, host: string): void {

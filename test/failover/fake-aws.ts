@@ -12,16 +12,19 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { EvidenceDocument } from '../../lambda/evidence/schema';
 import type { RunbookClients, StepDeps } from '../../lambda/failover/clients';
 import type { Catalog, CatalogInput } from '../../lambda/failover/catalog';
 import { Catalog as CatalogSchema } from '../../lambda/failover/catalog';
 import { validationInputSchema, type ValidationInput } from '../../lambda/validation/handler';
-import type { ValidationReport } from '../../lambda/validation/types';
+import type { Manifest } from '../../lambda/validation';
+import { manifestKey } from '../../lambda/shared/manifest-key';
+import { engineReport, type EngineCheckName } from '../drill/engine-checks';
 
 export const PRIMARY = 'us-east-1';
 export const RECOVERY = 'us-west-2';
@@ -80,11 +83,19 @@ export class FakeAws {
   readonly parameters = new Map<string, string>();
   secret: { json: Record<string, unknown>; primaryRegion?: string } = { json: {}, primaryRegion: PRIMARY };
   readonly published: { subject: string; message: string }[] = [];
-  readonly objects = new Map<string, string>();
+  /** The evidence bucket: every version of every object, oldest first (the bucket is versioned). */
+  readonly objects = new Map<string, { id: string; body: string; modified: Date }[]>();
   replicaLag: number | undefined = 2;
   failbackLag: number[] = [5, 0, 0];
   primaryStatus: string | 'unreachable' = 'unreachable';
-  validator: { passed: boolean; achievedRpoSeconds?: number } = { passed: true, achievedRpoSeconds: 3 };
+  /** What the stand-in validator answers (built like the engine's report); see `validatorFunction` for the real one. */
+  validator: { passed: boolean; achievedRpoSeconds?: number; failing?: EngineCheckName } = { passed: true, achievedRpoSeconds: 3 };
+  /** The validator Lambda's code, when a test runs the real validation engine behind it. */
+  validatorFunction?: (event: unknown) => Promise<unknown>;
+  /** Mutating calls made so far (see `MUTATING`). */
+  mutations = 0;
+  private crash?: { after: number; seen: number };
+  private dead = false;
   recoveryPoints = [{ arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' }];
   readonly restoreJobs = new Map<string, { id: string; token: string }>();
   /** Every validator request, parsed with the validation engine's input schema. */
@@ -121,6 +132,42 @@ export class FakeAws {
     return { catalog: this.catalog, clients: this.clients, clock: { now: this.clock.now }, probe: async (host, port) => ({ ok: true, detail: `${host}:${port} accepted a connection` }) };
   }
 
+  /**
+   * The function dies right after its `after`-th mutating call from now took effect: that call's answer is
+   * lost, and every later call fails (`Rxdr.InjectedCrash`) without effect until `died()` is asked.
+   */
+  crashAfterMutations(after: number): void {
+    this.crash = { after, seen: 0 };
+    this.dead = false;
+  }
+
+  /** Whether the armed crash happened; clears it (the next attempt runs normally). */
+  died(): boolean {
+    const died = this.dead;
+    this.dead = false;
+    this.crash = undefined;
+    return died;
+  }
+
+  /** Write an object version (as the manifest job or a step would). */
+  putObject(key: string, body: string, modified = this.clock.now()): void {
+    const versions = this.objects.get(key) ?? [];
+    versions.push({ id: `v${versions.length + 1}`, body, modified });
+    this.objects.set(key, versions);
+  }
+
+  /** A manifest version of `database`, written at `written`. */
+  putManifest(database: string, manifest: Manifest, written: Date): void {
+    this.putObject(manifestKey(database), JSON.stringify(manifest), written);
+  }
+
+  /** The failover and failback evidence documents written (the latest version of each). */
+  evidence(): EvidenceDocument[] {
+    return [...this.objects.entries()]
+      .filter(([key]) => /^(failover|failback)\/.*\.json$/.test(key) && !key.endsWith('/validation.json'))
+      .map(([, versions]) => JSON.parse(versions.at(-1)!.body) as EvidenceDocument);
+  }
+
   /** The next `times` calls of `command` fail with `error` (e.g. throttling). */
   inject(command: string, error: Error, times = 1): void {
     this.injected.push({ command, error, times });
@@ -143,8 +190,17 @@ export class FakeAws {
     this.instances.set(`${region}/${id}`, { id, region, status, ...(replicaSource ? { replicaSource } : {}), retention: 7 });
   }
 
+  /** Instances whose endpoint is a real server (a test database standing in for the recovered instance). */
+  readonly servers = new Map<string, { host: string; port: number }>();
+
   endpointOf(id: string, region = RECOVERY): string {
-    return `${id}.c0ffee.${region}.rds.amazonaws.com`;
+    return this.servers.get(`${region}/${id}`)?.host ?? `${id}.c0ffee.${region}.rds.amazonaws.com`;
+  }
+
+  /** The instance `id`, once it exists, is served by the PostgreSQL server at `url`. */
+  serveFrom(id: string, url: string, region = RECOVERY): void {
+    const parsed = new URL(url);
+    this.servers.set(`${region}/${id}`, { host: parsed.hostname, port: Number(parsed.port || 5432) });
   }
 
   private describe(region: string, id: string) {
@@ -163,7 +219,7 @@ export class FakeAws {
       DBInstanceStatus: instance.status,
       BackupRetentionPeriod: instance.retention,
       ...(instance.replicaSource ? { ReadReplicaSourceDBInstanceIdentifier: instance.replicaSource } : {}),
-      Endpoint: { Address: this.endpointOf(id, region), Port: 5432 },
+      Endpoint: { Address: this.endpointOf(id, region), Port: this.servers.get(`${region}/${id}`)?.port ?? 5432 },
     };
   }
 
@@ -181,13 +237,23 @@ export class FakeAws {
     const on = (name: string, command: new (input: never) => object, fn: (input: Record<string, unknown>) => unknown) => {
       const entry = this.stubs.find((s) => s.client === name);
       if (!entry) throw new Error(name);
-      entry.stub.on(command as never).callsFake((input: Record<string, unknown>) => {
-        const injected = this.injected.find((i) => i.command === command.name.replace(/Command$/, '') && i.times > 0);
+      const commandName = command.name.replace(/Command$/, '');
+      entry.stub.on(command as never).callsFake(async (input: Record<string, unknown>) => {
+        if (this.dead) throw awsError('Rxdr.InjectedCrash', `injected: the function is dead (${commandName} not sent)`);
+        const injected = this.injected.find((i) => i.command === commandName && i.times > 0);
         if (injected) {
           injected.times -= 1;
           throw injected.error;
         }
-        return fn(input);
+        const result = await fn(input);
+        if (MUTATING.test(commandName)) {
+          this.mutations += 1;
+          if (this.crash && ++this.crash.seen === this.crash.after) {
+            this.dead = true;
+            throw awsError('Rxdr.InjectedCrash', `injected: the function died right after ${commandName} took effect`);
+          }
+        }
+        return result;
       });
     };
     for (const { stub } of this.stubs) stub.onAnyCommand().rejects(awsError('UnexpectedCall', 'the fake AWS does not implement this call'));
@@ -286,25 +352,30 @@ export class FakeAws {
     });
     on('s3', PutObjectCommand, (input) => {
       const key = String(input.Key);
-      if (this.objects.has(key)) throw awsError('PreconditionFailed');
-      this.objects.set(key, String(input.Body));
+      if (input.IfNoneMatch === '*' && this.objects.has(key)) throw Object.assign(awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'), { $metadata: { httpStatusCode: 412 } });
+      this.putObject(key, String(input.Body));
       return {};
     });
-    on('lambda', InvokeCommand, (input) => {
+    on('s3', GetObjectCommand, (input) => {
+      const versions = this.objects.get(String(input.Key)) ?? [];
+      const version = input.VersionId ? versions.find((v) => v.id === input.VersionId) : versions.at(-1);
+      if (!version) throw awsError('NoSuchKey', 'The specified key does not exist.');
+      return { VersionId: version.id, Body: { transformToString: async () => version.body } };
+    });
+    on('s3', ListObjectVersionsCommand, (input) => ({
+      IsTruncated: false,
+      Versions: [...this.objects.entries()]
+        .filter(([key]) => key.startsWith(String(input.Prefix ?? '')))
+        .flatMap(([key, versions]) => versions.map((v, i) => ({ Key: key, VersionId: v.id, LastModified: v.modified, IsLatest: i === versions.length - 1 }))),
+    }));
+    on('lambda', InvokeCommand, async (input) => {
       // The request must be what the validation engine accepts (lambda/validation/handler.ts).
-      this.validatorRequests.push(validationInputSchema.parse(JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'))));
-      const startedAt = this.clock.now().toISOString();
+      const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as unknown;
+      this.validatorRequests.push(validationInputSchema.parse(event));
+      if (this.validatorFunction) return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await this.validatorFunction(event))) };
+      const startedAt = this.clock.now();
       this.clock.advance(this.durations.validationSeconds);
-      const report: ValidationReport = {
-        passed: this.validator.passed,
-        startedAt,
-        finishedAt: this.clock.now().toISOString(),
-        durationMs: this.durations.validationSeconds * 1000,
-        recoveryPointTime: startedAt,
-        manifestCutoff: startedAt,
-        achievedRpoSeconds: this.validator.achievedRpoSeconds ?? null,
-        checks: [{ name: 'row-counts', suite: 'generic', passed: this.validator.passed, measured: { tables: 12 }, offendingKeys: [], durationMs: 900 }],
-      };
+      const report = engineReport({ ...this.validator, startedAt, finishedAt: this.clock.now() });
       return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(report)) };
     });
   }
@@ -333,6 +404,20 @@ export const TEST_CATALOG: CatalogInput = {
   ],
 };
 
+/** A manifest (of one small table) taken at `cutoff`: what the stand-in validator is "checked against". */
+export function manifestAt(database: string, cutoff: string): Manifest {
+  return {
+    format: 'rxdr.validation-manifest',
+    version: 1,
+    createdAt: cutoff,
+    cutoff,
+    source: { database, serverVersionNum: 170006 },
+    schemas: ['public'],
+    tables: [{ schema: 'public', table: 'fill', keyColumn: 'id', cutoffColumn: 'filled_at', columns: [{ name: 'id', type: 'bigint' }], rowCount: 1, checksum: '1', buckets: { start: 0, width: 1, entries: [] } }],
+    freshness: [],
+  };
+}
+
 /** A fresh fake account: primary unreachable, replica available, clients pointing at the old primary. */
 export function newWorld(database = 'dispensing'): FakeAws {
   const catalog = CatalogSchema.parse(TEST_CATALOG);
@@ -343,6 +428,8 @@ export function newWorld(database = 'dispensing'): FakeAws {
   world.records.set(`${db.repoint.route53!.recordName}.`, old);
   world.parameters.set(db.repoint.parameterName!, old);
   world.parameters.set('/rx/unrelated', 'keep-me');
+  // The manifest job's last run before every recovery point the tests use.
+  for (const d of catalog.databases) world.putManifest(d.name, manifestAt(d.name, '2026-03-02T23:00:00.000Z'), new Date('2026-03-02T23:01:00.000Z'));
   world.secret = { json: { engine: 'postgres', username: 'rx_app', password: 's3cret', host: old, port: 5432, dbname: 'rx' }, primaryRegion: PRIMARY };
   return world;
 }

@@ -174,6 +174,53 @@ export interface LocalRunOptions {
   readonly retryIntervals?: Readonly<Record<string, number | number[]>>;
   /** Extra context object fields (`$$…`), merged over the defaults. */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Wraps every Task handler call: `proceed()` runs the handler (from `tasks` or `functions`). Lets a test
+   * disturb a step after it did its work (see {@link failAfterWork}) or measure what each call did.
+   */
+  readonly aroundTask?: (invocation: TaskInvocation, proceed: () => Promise<unknown>) => Promise<unknown>;
+}
+
+/** A Task state with a `Retry`, and an error name its first retrier matches (what a throttled or lost call raises). */
+export interface RetriedTask {
+  readonly stateName: string;
+  readonly retryableError: string;
+}
+
+/**
+ * An `aroundTask` that lets the first call of `stateName` do its work and then fails it with `error` (one
+ * its Retry matches), so Step Functions runs the step again after it already took effect, as after a lost
+ * Lambda answer or a throttled last call. With `crash`, the call instead dies right after its `afterSideEffects`-th
+ * side effect: `crash.arm(n)` tells the fake AWS to let n mutating calls take effect and fail everything
+ * after them; `crash.died()` says whether that point was reached (and resets it). A call that fails on its
+ * own is not disturbed.
+ */
+export function failAfterWork(
+  stateName: string,
+  error: string,
+  crash?: { readonly afterSideEffects: number; arm(afterSideEffects: number): void; died(): boolean },
+): NonNullable<LocalRunOptions['aroundTask']> {
+  let disturbed = false;
+  return async (invocation, proceed) => {
+    if (disturbed || invocation.stateName !== stateName) return proceed();
+    disturbed = true;
+    crash?.arm(crash.afterSideEffects);
+    let result: unknown;
+    let failure: unknown;
+    let failed = false;
+    try {
+      result = await proceed();
+    } catch (thrown) {
+      failure = thrown;
+      failed = true;
+    }
+    const died = crash ? crash.died() : !failed;
+    if (!died) {
+      if (failed) throw failure;
+      return result;
+    }
+    throw stepFunctionsError(error, `injected: ${stateName} ${crash ? `died after ${crash.afterSideEffects} side effect(s)` : 'did its work'}, and its answer was lost`);
+  };
 }
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -787,6 +834,8 @@ export class LocalStateMachine {
   readonly waitStates: readonly string[];
   /** Names of every state that has a `Retry` (at any depth). */
   readonly retryStates: readonly string[];
+  /** Every Task state with a `Retry` (at any depth), with an error name its first retrier matches. */
+  readonly retriedTasks: readonly RetriedTask[];
   private readonly machine: StateMachine;
   private readonly aliases: ReadonlyMap<string, string | null>;
   private readonly arn: string;
@@ -809,6 +858,12 @@ export class LocalStateMachine {
     const states = allStates(this.definition);
     this.waitStates = states.filter(({ state }) => state.Type === 'Wait').map(({ name }) => name);
     this.retryStates = states.filter(({ state }) => Array.isArray(state.Retry)).map(({ name }) => name);
+    this.retriedTasks = states
+      .filter(({ state }) => state.Type === 'Task' && Array.isArray(state.Retry) && state.Retry.length > 0)
+      .map(({ name, state }) => {
+        const errors = ((state.Retry as { ErrorEquals?: string[] }[])[0]?.ErrorEquals ?? []).filter((e) => e !== 'States.ALL');
+        return { stateName: name, retryableError: errors[0] ?? 'States.TaskFailed' };
+      });
     this.taskStates = states
       .filter(({ state }) => state.Type === 'Task')
       .map(({ name, state }): TaskStateInfo => {
@@ -999,9 +1054,9 @@ export class LocalStateMachine {
       taskInput: toJson(taskInput),
       signal,
     };
-    let result: unknown;
+    let call: () => Promise<unknown>;
     if (stateHandler) {
-      result = await stateHandler(toJson(taskInput), context);
+      call = async () => stateHandler(toJson(taskInput), context);
     } else {
       const handler = this.handlerFor(task, functionName, functions);
       if (!handler) {
@@ -1011,8 +1066,9 @@ export class LocalStateMachine {
         );
       }
       const event = task.kind === 'lambda-invoke' && isObject(taskInput) ? (taskInput.Payload ?? null) : taskInput;
-      result = await handler(toJson(event), context);
+      call = async () => handler(toJson(event), context);
     }
+    const result = options.aroundTask ? await options.aroundTask(context, call) : await call();
     if (task.kind !== 'lambda-invoke') return toJson(result);
     const asynchronous = isObject(taskInput) && taskInput.InvocationType === 'Event';
     return asynchronous ? { Payload: '', StatusCode: 202 } : { ExecutedVersion: '$LATEST', Payload: toJson(result), StatusCode: 200 };

@@ -34,7 +34,8 @@ export class EvidenceNotRecordedError extends Error {
 /**
  * RecordEvidence: the evidence document (S3, Object Lock bucket), CloudWatch metrics for RTO, RPO and
  * pass/fail, and `PutRestoreValidationResult` when an AWS Backup restore job did the restore. Idempotent:
- * a retried task finds its document already written (S3 `If-None-Match`) and reports the same outcome.
+ * a retried task finds its document already written (the store's `put` treats this run's own earlier write as
+ * done) and reports the same outcome.
  */
 export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Promise<DrillOutcome> {
   const item = parseItem(event);
@@ -56,11 +57,7 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
     location = await deps.store.put(parseEvidence(doc));
   } catch (error) {
     if (isTransient(error)) throw new TransientAwsError('RecordEvidence', error);
-    if (errorName(error) === 'PreconditionFailed' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
-      location = 'already recorded by an earlier attempt of this step';
-    } else {
-      throw new EvidenceNotRecordedError(`evidence for ${doc.database} could not be written: ${errorName(error)}: ${(error as Error).message}`);
-    }
+    throw new EvidenceNotRecordedError(`evidence for ${doc.database} could not be written: ${errorName(error)}: ${(error as Error).message}`);
   }
 
   deps.metrics.publish(

@@ -303,7 +303,8 @@ export class RestoreDrill extends Construct {
       new iam.PolicyStatement({ sid: 'ListEvidence', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } } }),
       new iam.PolicyStatement({ sid: 'ReadEvidence', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }),
     );
-    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }));
+    // GetObject: a retried RecordEvidence reads back what its earlier attempt wrote (S3 answered 412).
+    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }));
     for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
     props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'ReportRestoreValidation', actions: ['backup:PutRestoreValidationResult'], resources: ['*'] }));

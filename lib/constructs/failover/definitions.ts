@@ -127,6 +127,7 @@ export function failbackDefinition(scope: Construct, fn: lambda.IFunction, appro
   const b = builder(scope, fn, recordFailure, new Map());
   const aborted = new sfn.Pass(scope, id('ApprovalNotGiven'), { result: sfn.Result.fromString('approval'), resultPath: '$.failedStep' });
   const recordAbort = new tasks.LambdaInvoke(scope, id('RecordAbort'), { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
   aborted.next(recordAbort).next(new sfn.Fail(scope, id('Aborted'), { error: 'Rxdr.Aborted', cause: 'aborted by an operator or the approval timed out; nothing was changed' }));
 
   const preflight = b.step(id('Preflight'), 'preflight', '$.plan');

@@ -9,6 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
+import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 import { failbackDefinition, failoverDefinition } from './definitions';
 import { secretResourceArn } from './failover-validator';
 import { ManagedPolicyRole } from '../managed-policy-role';
@@ -195,8 +196,12 @@ export class FailoverRunbooks extends Construct {
       // Approval tokens (SecureString), the encrypted topic and evidence objects all use the recovery key.
       props.recoveryKey.grant(fn, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }));
-      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject'], resources: [props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`)] }));
+      // GetObject: a retried evidence step reads back what its earlier attempt wrote (S3 answered 412).
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject', 's3:GetObject'], resources: [props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`)] }));
     }
+    // The validate step picks the manifest version taken before the recovery point, as the drill does.
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListManifestVersions', actions: ['s3:ListBucketVersions'], resources: [props.evidenceBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } } }));
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`)] }));
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteReplica', actions: ['rds:PromoteReadReplica'], resources: replicaIds.map((i) => rdsArn(recoveryRegion, 'db', i)).concat(replicaIds.length === 0 ? [rdsArn(recoveryRegion, 'db', 'rxdr-no-replica')] : []) }));
     failoverFn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -260,6 +265,7 @@ export class FailoverRunbooks extends Construct {
       ...shared,
       ...logStreams(failoverFn),
       { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/failover/*]`, reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${MANIFEST_PREFIX}*]`, reason: `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)` },
       { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:auto-backup:*]`, reason: 'replicated automated backups get ids AWS assigns (ab-…); only this account and the recovery region' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${recoveryRegion}:${stack.account}:recovery-point:*]`, reason: 'recovery point ids are assigned by AWS Backup; the function lists only the recovery vault and restores its newest point' },
       { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:og:*]`, reason: restoreGroups },

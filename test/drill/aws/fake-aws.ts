@@ -1,11 +1,14 @@
 import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, StartRestoreJobCommand, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
 import { AddTagsToResourceCommand, DBInstance, DeleteDBInstanceCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
-import { PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../lambda/drill/clock';
 import { DRILL_TAG } from '../../../lambda/drill/aws/types';
+
+/** Calls that change something (AWS resources, evidence, notices). */
+export const MUTATING = /^(Start|Restore|AddTags|Delete|Put|Publish)/;
 
 export type Fault = 'throttle' | '5xx' | 'denied' | 'notfound' | 'invalid';
 
@@ -96,6 +99,14 @@ export class FakeAws {
   readonly created: string[] = [];
   readonly deleted: string[] = [];
   readonly evidence: Record<string, unknown>[] = [];
+  /** The evidence bucket's objects by key. */
+  readonly objects = new Map<string, string>();
+  /** Manifest versions by key (the manifest job overwrites one key; the bucket keeps every version). */
+  readonly manifests = new Map<string, { id: string; body: string; written: Date }[]>();
+  /** Restored instances are served by this PostgreSQL server (default: a fake endpoint nothing listens on). */
+  server?: { host: string; port: number };
+  /** The database secret's JSON (default: a user with a fake password). */
+  secret: Record<string, unknown> = { username: 'drill', password: 's3cret' };
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
@@ -118,12 +129,21 @@ export class FakeAws {
     const on = <I, O>(mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } }, command: unknown, name: string, body: (input: I) => O) =>
       mock.on(command as never).callsFake((input: I) => {
         this.calls.push(name);
+        if (this.dead) throw awsError('Rxdr.InjectedCrash', 500, `injected: the function is dead (${name} not sent)`);
         const pending = this.faults.find((f) => f.command === name && f.remaining > 0);
         if (pending) {
           pending.remaining -= 1;
           throw fault(name, pending.kind);
         }
-        return body(input);
+        const result = body(input);
+        if (MUTATING.test(name)) {
+          this.mutatingCalls += 1;
+          if (this.crash && ++this.crash.seen === this.crash.after) {
+            this.dead = true;
+            throw awsError('Rxdr.InjectedCrash', 500, `injected: the function died right after ${name} took effect`);
+          }
+        }
+        return result;
       });
     const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<string, { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }>;
     on(backup!, ListRecoveryPointsByBackupVaultCommand, 'ListRecoveryPointsByBackupVault', (input: { ByResourceArn: string }) => ({
@@ -198,16 +218,46 @@ export class FakeAws {
       this.record('RestoreDBInstanceToPointInTime', id);
       return { DBInstance: { DBInstanceIdentifier: id } };
     });
-    on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify({ username: 'drill', password: 's3cret' }) }));
-    on(s3!, PutObjectCommand, 'PutObject', (input: { Body: string }) => {
+    on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify(this.secret) }));
+    on(s3!, ListObjectVersionsCommand, 'ListObjectVersions', (input: { Prefix: string }) => ({
+      IsTruncated: false,
+      Versions: [...this.manifests.entries()].filter(([key]) => key.startsWith(input.Prefix)).flatMap(([key, versions]) => versions.map((v) => ({ Key: key, VersionId: v.id, LastModified: v.written }))),
+    }));
+    on(s3!, PutObjectCommand, 'PutObject', (input: { Key: string; Body: string; IfNoneMatch?: string }) => {
+      if (input.IfNoneMatch === '*' && this.objects.has(input.Key)) throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+      this.objects.set(input.Key, input.Body);
       this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
       return {};
+    });
+    on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string; VersionId?: string }) => {
+      const body = input.VersionId ? this.manifests.get(input.Key)?.find((v) => v.id === input.VersionId)?.body : this.objects.get(input.Key);
+      if (body === undefined) throw awsError('NoSuchKey', 404);
+      return { Body: { transformToString: async () => body } };
     });
     on(s3!, ListObjectsV2Command, 'ListObjectsV2', () => ({ Contents: [] }));
     on(sns!, PublishCommand, 'Publish', (input: { Subject?: string; Message?: string }) => {
       this.published.push(input);
       return {};
     });
+  }
+
+  /** Mutating calls that took effect so far. */
+  mutatingCalls = 0;
+  private crash?: { after: number; seen: number };
+  private dead = false;
+
+  /** The function dies right after its `after`-th mutating call from now took effect; later calls fail without effect. */
+  crashAfterMutations(after: number): void {
+    this.crash = { after, seen: 0 };
+    this.dead = false;
+  }
+
+  /** Whether the armed crash happened; clears it (the next attempt runs normally). */
+  died(): boolean {
+    const died = this.dead;
+    this.dead = false;
+    this.crash = undefined;
+    return died;
   }
 
   inject(command: string, kind: Fault, times: number): void {
@@ -245,7 +295,7 @@ export class FakeAws {
       Engine: 'postgres',
       EngineVersion: '17.6',
       DBInstanceClass: SETTINGS.instanceClass,
-      Endpoint: { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
+      Endpoint: this.server ? { Address: this.server.host, Port: this.server.port } : { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
       StorageEncrypted: true,
       KmsKeyId: SETTINGS.kmsKeyArn,
       PubliclyAccessible: false,

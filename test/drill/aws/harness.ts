@@ -9,6 +9,7 @@ import { planTask } from '../../../lambda/drill/aws/plan';
 import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
 import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
+import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
@@ -55,12 +56,17 @@ export class DrillWorld {
     return { clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) }, settings: SETTINGS, clock: this.clock(db) };
   }
 
+  /** The validator the Validate task runs; default: a stand-in that answers what the engine would. */
+  engine?: DrillValidator;
+
   private validator(db: string): DrillValidator {
+    if (this.engine) return this.engine;
     return {
       validate: async ({ connection }) => {
         if (typeof connection.url === 'string' || connection.url.password !== 's3cret') throw new Error('test: no credentials from the secret');
         this.clock(db).ms += this.validationSeconds * 1000;
-        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: [{ id: 'generic.row-counts', category: 'generic', status: this.validatorResult.passed ? 'passed' : 'failed', message: 'rows match' }] };
+        // What the engine would answer: its checks, through the real mapping (see engine-checks.ts).
+        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: engineEvidenceChecks({ passed: this.validatorResult.passed }) };
       },
     };
   }

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { manifestBefore } from '../../../lambda/drill/aws/validator';
+import { manifestBefore } from '../../../lambda/shared/manifest-before';
 import { manifestKey } from '../../../lambda/shared/manifest-key';
 import { createManifestHandler } from '../../../lambda/validation/manifest-handler';
 import type { Manifest } from '../../../lambda/validation';

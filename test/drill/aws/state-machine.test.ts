@@ -34,7 +34,7 @@ describe('drill state machine (synthesized), real handlers, fake AWS', () => {
       expect(world.aws.deleted).toEqual(world.aws.created);
       const [doc] = evidenceOf(world);
       expect(doc).toMatchObject({ result: 'passed', tierName: 'critical', cleanup: { status: 'deleted', resources: world.aws.created } });
-      expect(doc!.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['restore.encrypted-with-recovery-key', 'restore.not-public', 'restore.drill-network', 'generic.row-counts', 'drill.rto-target', 'drill.backup-validation-reported']));
+      expect(doc!.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['restore.encrypted-with-recovery-key', 'restore.not-public', 'restore.drill-network', 'row-counts', 'audit-chain', 'drill.rto-target', 'drill.backup-validation-reported']));
       expect(world.aws.validationResults).toEqual([expect.objectContaining({ RestoreJobId: 'job-1', ValidationStatus: 'SUCCESSFUL' })]);
       expect(world.aws.published).toHaveLength(1);
       expect(world.aws.published[0]!.Subject).toMatch(/PASSED: 1\/1/);

@@ -1,0 +1,109 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { failAfterWork, LocalStateMachine, type LocalExecutionResult, type LocalRunOptions, type RetriedTask } from '../../helpers/local-state-machine';
+import { databaseSpec, drillStack } from './drill-stack';
+import { DrillWorld } from './harness';
+
+/**
+ * Retries are idempotent: every Task with a Retry in the synthesized drill state machine (taken from the
+ * definition) is run again after it already succeeded, and after each of its side effects alone (the
+ * function dies right after its k-th mutating AWS call took effect). Each run must reach the outcome of the
+ * undisturbed run.
+ */
+const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
+const pitrMachine = LocalStateMachine.fromTemplate(
+  Template.fromStack(drillStack({ databases: [databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 }, source: 'point-in-time' })] }).stack),
+);
+
+interface Scenario {
+  readonly name: string;
+  readonly machine: LocalStateMachine;
+  readonly world: () => DrillWorld;
+}
+
+const scenarios: Scenario[] = [
+  { name: 'passes (snapshot restore)', machine: snapshotMachine, world: () => new DrillWorld({ concurrency: 5 }) },
+  { name: 'passes (point-in-time restore)', machine: pitrMachine, world: () => new DrillWorld({ concurrency: 5, pointInTime: ['dispensing'] }) },
+  {
+    name: 'fails validation',
+    machine: snapshotMachine,
+    world: () => Object.assign(new DrillWorld({ concurrency: 5 }), { validatorResult: { passed: false, rpo: 120 } }),
+  },
+];
+
+const timeless = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-]\d\d([.-]\d+)?Z/g, '<time>');
+
+/** What must not change when a step runs again. */
+function outcome(world: DrillWorld, run: LocalExecutionResult) {
+  const evidence = [...world.aws.objects.values()].map((body) => JSON.parse(body) as { database: string; result: string; failureReason?: string; cleanup: { status: string } });
+  return JSON.parse(
+    timeless(
+      JSON.stringify({
+        status: run.status,
+        error: run.error,
+        evidence: evidence.map((d) => ({ database: d.database, result: d.result, failureReason: d.failureReason, cleanup: d.cleanup.status })),
+        created: world.aws.created.length,
+        leftBehind: world.aws.created.filter((id) => !world.aws.deleted.includes(id)),
+        reportedToBackup: [...new Set(world.aws.validationResults.map((r) => r.ValidationStatus))],
+        notices: [...new Set(world.aws.published.map((p) => p.Subject))],
+      }),
+    ),
+  ) as Record<string, unknown>;
+}
+
+describe('drill: every Task with a Retry reaches the same outcome when it runs again', () => {
+  const covered = new Set<string>();
+  afterEach(() => jest.restoreAllMocks());
+
+  describe.each(scenarios)('a drill that $name', (scenario) => {
+    let baseline: Record<string, unknown>;
+    const sideEffects = new Map<string, number>();
+    const execute = async (world: DrillWorld, aroundTask?: LocalRunOptions['aroundTask']) => {
+      try {
+        const run = await scenario.machine.run({ databases: ['dispensing'] }, { tasks: world.tasks(), ...(aroundTask ? { aroundTask } : {}) });
+        return outcome(world, run);
+      } finally {
+        world.aws.restore();
+      }
+    };
+
+    beforeAll(async () => {
+      baseline = await execute(scenario.world());
+      const world = scenario.world();
+      await execute(world, async (invocation, proceed) => {
+        const before = world.aws.mutatingCalls;
+        try {
+          return await proceed();
+        } finally {
+          if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.aws.mutatingCalls - before);
+        }
+      });
+      for (const task of scenario.machine.retriedTasks) if (sideEffects.has(task.stateName)) covered.add(task.stateName);
+    });
+
+    const entered = (): RetriedTask[] => scenario.machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
+
+    test('every retried task it enters, run again after it succeeded', async () => {
+      expect(entered().length).toBeGreaterThan(5);
+      for (const task of entered()) {
+        const result = await execute(scenario.world(), failAfterWork(task.stateName, task.retryableError));
+        expect({ task: task.stateName, ...result }).toEqual({ task: task.stateName, ...baseline });
+      }
+    });
+
+    test('every retried task it enters, dying after each of its side effects in turn', async () => {
+      for (const task of entered()) {
+        for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
+          const world = scenario.world();
+          const crash = { afterSideEffects: k, arm: (n: number) => world.aws.crashAfterMutations(n), died: () => world.aws.died() };
+          const result = await execute(world, failAfterWork(task.stateName, task.retryableError, crash));
+          expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({ task: task.stateName, afterSideEffects: k, ...baseline });
+        }
+      }
+    });
+  });
+
+  test('the scenarios enter every Task with a Retry in the definition', () => {
+    const all = new Set([...snapshotMachine.retriedTasks, ...pitrMachine.retriedTasks].map((t) => t.stateName));
+    expect([...all].filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
