@@ -3,7 +3,8 @@ import { makeHandler } from '../../lambda/failover/handler';
 import { buildManifest, createRng, insertPharmacyActivity, seedDatabase, silentLogger } from '../../lambda/validation';
 import { createValidationHandler } from '../../lambda/validation/handler';
 import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
-import { dropDatabase, type TestDatabase, useTestDatabase } from '../helpers/postgres';
+import { dropDatabase, type TestDatabase } from '../helpers/postgres';
+import { useTlsTestDatabase } from '../helpers/tls-postgres';
 import { copyDatabase } from '../validation/fixture';
 import { engineEvidenceChecks, isEngineCheckId } from '../drill/engine-checks';
 import { FakeAws, newWorld, RECOVERY } from './fake-aws';
@@ -14,7 +15,7 @@ import { runbookStack } from './runbook-stack';
  * instance's endpoint in the fake account is a seeded local PostgreSQL database, its manifests were built
  * by the real manifest code and written as versions of `manifests/<db>.json` (the manifest job's key), and
  * the validator is `createValidationHandler` reading them and the credentials through the fake account.
- * (The local server has no TLS: the verified-TLS path is proven by its own tests.)
+ * The database server requires TLS with a certificate from the CA that `RDS_CA_BUNDLE` names, as RDS does.
  *
  * Timeline (the fake account's clock starts at 03:00): the primary is seeded up to 00:40, the manifest job
  * runs at 00:45; the nightly recovery point is taken at 01:00 (a copy of the database then); the primary
@@ -22,7 +23,7 @@ import { runbookStack } from './runbook-stack';
  * and the manifest job runs at 02:59.
  */
 const at = (time: string) => new Date(`2026-03-03T${time}:00.000Z`);
-const primary = useTestDatabase('fo_primary');
+const primary = useTlsTestDatabase('fo_primary');
 let snapshot: TestDatabase; // the recovery point of 01:00
 let replica: TestDatabase; // the replica, up to 02:58
 const manifests: Record<string, { cutoff: string; written: string; body: string }[]> = {};
@@ -71,7 +72,7 @@ function worldServing(database: string, instance: string, served: TestDatabase):
   world.serveFrom(instance, served.url);
   const url = new URL(served.url);
   world.secret = { ...world.secret, json: { ...world.secret.json, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: served.name } };
-  world.validatorFunction = createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, ssl: false, clock: { now: world.clock.now }, logger: silentLogger });
+  world.validatorFunction = createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, clock: { now: world.clock.now }, logger: silentLogger });
   return world;
 }
 
@@ -124,7 +125,7 @@ describe('failover with the real validation engine on real PostgreSQL', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(world.validatorRequests[0]!.manifest.versionId).toBe('v2');
     // The same copy against the newest manifest fails: the choice is what makes it pass.
-    const newest = await createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, ssl: false, clock: { now: world.clock.now }, logger: silentLogger })({
+    const newest = await createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, clock: { now: world.clock.now }, logger: silentLogger })({
       ...world.validatorRequests[0]!,
       manifest: { bucket: 'evidence', key: 'manifests/analytics.json', versionId: 'v3' },
       report: undefined,

@@ -8,6 +8,7 @@ import { Client, ClientConfig } from 'pg';
 import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/shared/database-tls';
 import { PostgresCluster } from '../../lib/local/postgres-cluster';
 import { ProcessGuard } from '../../lib/local/process-guard';
+import type { TestDatabase } from './postgres';
 
 /**
  * PostgreSQL the way RDS serves it to rxdr's Lambda functions: TLS required (`hostssl` only), a server
@@ -191,4 +192,38 @@ export function useThrowawayCaBundle(): void {
     else process.env[RDS_CA_BUNDLE_VARIABLE] = saved;
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/**
+ * Give the calling test file a database on its own TLS-only server, the way RDS serves the validators: a
+ * private CA that `RDS_CA_BUNDLE` points at (as the constructs configure the Lambda functions), a certificate
+ * naming 127.0.0.1, password login. The returned URLs verify the server too (`sslmode=verify-full` with the
+ * CA), so the usual fixtures (seeding, manifests, `copyDatabase`) work on it unchanged.
+ */
+export function useTlsTestDatabase(prefix = 't'): () => TestDatabase {
+  const saved = process.env[RDS_CA_BUNDLE_VARIABLE];
+  let certificates: { dir: string; remove: () => Promise<void> } | undefined;
+  let server: TlsPostgres | undefined;
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    certificates = await certificateDir();
+    const ca = await createCertificateAuthority(certificates.dir, 'rxdr-test-rds-ca');
+    server = await startTlsPostgres(ca, { ip: ['127.0.0.1'] });
+    process.env[RDS_CA_BUNDLE_VARIABLE] = ca.certFile;
+    const url = (name: string) =>
+      `postgres://${server!.user}:${server!.password}@${server!.host}:${server!.port}/${name}` +
+      `?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca.certFile)}`;
+    const name = await server.createDatabase(prefix);
+    database = { name, url: url(name), adminUrl: url('postgres') };
+  }, 60_000);
+  afterAll(async () => {
+    if (saved === undefined) delete process.env[RDS_CA_BUNDLE_VARIABLE];
+    else process.env[RDS_CA_BUNDLE_VARIABLE] = saved;
+    await server?.stop();
+    await certificates?.remove();
+  });
+  return () => {
+    if (!database) throw new Error('useTlsTestDatabase(): the database is only available inside tests');
+    return database;
+  };
 }

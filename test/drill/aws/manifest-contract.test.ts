@@ -5,6 +5,7 @@ import { manifestBefore } from '../../../lambda/shared/manifest-before';
 import { manifestKey } from '../../../lambda/shared/manifest-key';
 import { createManifestHandler } from '../../../lambda/validation/manifest-handler';
 import type { Manifest } from '../../../lambda/validation';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
 jest.mock('../../../lambda/validation/manifest', () => ({ buildManifest: jest.fn(async () => manifestAt('2026-10-31T03:29:00Z')) }));
 
@@ -20,6 +21,9 @@ function manifestAt(cutoff: string): Manifest {
     freshness: [],
   };
 }
+
+// The manifest job's environment as the construct sets it: the handler builds its verified TLS config first.
+useThrowawayCaBundle();
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
@@ -38,7 +42,7 @@ describe('manifest key contract: the job writes where the drill reads', () => {
   test('the scheduled manifest handler writes manifestKey(name) to the evidence bucket', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'p', host: 'primary.example' }) });
     s3.on(PutObjectCommand).resolves({});
-    const handler = createManifestHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), ssl: false, clock: { now: () => new Date('2026-10-31T03:30:00Z') }, logger: { info: () => {}, warn: () => {}, error: () => {} }, bucket: 'evidence' } as never);
+    const handler = createManifestHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: { now: () => new Date('2026-10-31T03:30:00Z') }, logger: { info: () => {}, warn: () => {}, error: () => {} }, bucket: 'evidence' } as never);
     const result = await handler({ name: 'dispensing', database: { secretArn: 'rxdr/dev/dispensing/credentials', host: 'replica.example', port: 5432 }, statementTimeoutMs: 600_000 });
     expect(result.key).toBe(manifestKey('dispensing'));
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'evidence', Key: manifestKey('dispensing') });

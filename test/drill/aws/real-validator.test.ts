@@ -5,7 +5,8 @@ import { engineValidator } from '../../../lambda/drill/aws/validator';
 import { manifestKey } from '../../../lambda/shared/manifest-key';
 import { buildManifest, createRng, insertPharmacyActivity, seedDatabase } from '../../../lambda/validation';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
-import { dropDatabase, type TestDatabase, useTestDatabase } from '../../helpers/postgres';
+import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
+import { useTlsTestDatabase } from '../../helpers/tls-postgres';
 import { copyDatabase } from '../../validation/fixture';
 import { engineEvidenceChecks } from '../engine-checks';
 import { databaseSpec, drillStack } from './drill-stack';
@@ -15,14 +16,14 @@ import { DrillWorld } from './harness';
  * The drill state machine with the REAL validation engine in its Validate task: the restored instance's
  * endpoint in the fake account is a seeded local PostgreSQL database, its manifests are built by the real
  * manifest code and kept as versions of `manifests/<db>.json`, and the Validate task runs the drill's own
- * `engineValidator` (manifest choice included) with the connection the real provider builds. The local
- * server has no TLS, so the connection's TLS mode is dropped here: verified TLS has its own tests.
+ * `engineValidator` (manifest choice included) with the connection the real provider builds: verified TLS to
+ * a TLS-only server whose certificate comes from the CA that `RDS_CA_BUNDLE` names, as in the Lambda.
  *
  * Timeline: the primary is written until 31 Oct 04:58 (manifest at 04:59); the snapshot recovery point is
  * 31 Oct 05:00 (a copy of the database then); writes go on until 1 Nov 05:53 (manifest at 05:54); the
  * latest restorable time is 1 Nov 05:55.
  */
-const primary = useTestDatabase('drill_primary');
+const primary = useTlsTestDatabase('drill_primary');
 let snapshot: TestDatabase;
 const versions: { id: string; body: string; written: Date }[] = [];
 
@@ -62,13 +63,7 @@ function worldServing(served: TestDatabase, options: { pointInTime?: readonly st
   world.aws.secret = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: served.name };
   world.aws.manifests.set(manifestKey('dispensing'), versions);
   const engine = engineValidator({ s3: new S3Client({}), bucket: 'evidence-bucket' });
-  world.engine = {
-    validate: (request) => {
-      const withoutTls = new URL(request.connection.url);
-      withoutTls.searchParams.delete('sslmode');
-      return engine.validate({ ...request, connection: { url: withoutTls.toString(), display: request.connection.display } });
-    },
-  };
+  world.engine = engine;
   return world;
 }
 
