@@ -245,7 +245,6 @@ export class FailoverRunbooks extends Construct {
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.approvalParameterPrefix}/*]`, reason: 'one approval token per execution, named after the execution, under the runbooks\' own prefix' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.writeFreezeParameterPrefix}/*]`, reason: 'one write-freeze flag per database under the runbooks\' own prefix' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status' },
-      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22)' },
       { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
