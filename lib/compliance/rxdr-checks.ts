@@ -18,7 +18,7 @@ export class RxdrChecks extends NagPack {
 
   protected checkResource(node: CfnResource): void {
     for (const rule of RXDR_RULES) {
-      this.applyRule({ ruleSuffixOverride: rule.id, info: rule.info, explanation: rule.explanation, level: NagMessageLevel.ERROR, rule: rule.check, node });
+      this.applyRule({ ruleSuffixOverride: rule.id, info: rule.info, explanation: rule.explanation, level: rule.level ?? NagMessageLevel.ERROR, rule: rule.check, node });
     }
   }
 }

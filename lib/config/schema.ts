@@ -53,6 +53,11 @@ const adoptedDatabase = z.strictObject({
   instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
   /** The Secrets Manager secret (ARN) holding the database credentials, replicated to the recovery region. */
   credentialsSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
+  /**
+   * PostgreSQL major (or major.minor) version the existing instance runs. Required for tiers with
+   * `crossRegionReadReplica`: the replica's parameter group (TLS only, pgaudit) must be of the source's family.
+   */
+  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"').optional(),
   /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default the source instance's class */
   replicaInstanceClass: instanceClass.optional(),
   /** What a failover repoints besides the replicated secret's host. @default - the secret only */
@@ -320,6 +325,12 @@ function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (
     const tier = typeof db.tier === 'string' ? { ...DEFAULT_TIERS[db.tier], ...asRecord(tierOverrides[db.tier]) } : {};
     if (db.mode === 'adopt' && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.replicaInstanceClass === undefined) {
       problem(['databases', index, 'replicaInstanceClass'], `tier "${String(db.tier)}" keeps a cross-region read replica: name its instance class (usually the adopted instance's), got none`);
+    }
+    if (db.mode === 'adopt' && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.engineVersion === undefined) {
+      problem(
+        ['databases', index, 'engineVersion'],
+        `tier "${String(db.tier)}" keeps a cross-region read replica, which becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
+      );
     }
     if (db.mode !== 'create') return;
     const maintenance = typeof db.preferredMaintenanceWindow === 'string' ? db.preferredMaintenanceWindow : undefined;

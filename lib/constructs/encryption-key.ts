@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { scopedToAccount } from './service-principal-scope';
 
 /**
  * Key administration actions the account may delegate to IAM. Listed one by one: no wildcard actions,
@@ -67,7 +68,8 @@ export interface EncryptionKeyProps {
  *
  * Key policy, statement by statement:
  * - the account may administer the key and delegate its use to IAM principals (our roles get it through
- *   `key.grantEncryptDecrypt(role)` and friends): explicit actions, no `kms:*`;
+ *   `key.grantEncryptDecrypt(role)` and friends): explicit actions, no `kms:*`; grants only for AWS resources
+ *   (RDS, AWS Backup, Secrets Manager create them for the caller), never for an arbitrary grantee;
  * - SNS publishers that are AWS services (CloudWatch alarms, EventBridge rules, AWS Backup vault
  *   notifications) may generate data keys and decrypt, only for this account's resources;
  * - CloudWatch Logs in this region may use the key for this account's log groups only;
@@ -94,8 +96,15 @@ export class EncryptionKey extends Construct {
         new iam.PolicyStatement({
           sid: 'AccountAdministersAndDelegatesToIam',
           principals: [new iam.AccountRootPrincipal()],
-          actions: [...new Set<string>([...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS])],
+          actions: [...new Set<string>([...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS])].filter((action) => action !== 'kms:CreateGrant'),
           resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'AccountGrantsToAwsServicesOnly',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
         }),
         new iam.PolicyStatement({
           sid: 'AwsServicesPublishToEncryptedTopics',
@@ -155,11 +164,28 @@ const KMS_ACTION_FAMILIES: Readonly<Record<string, readonly string[]>> = {
   'kms:GenerateDataKey*': ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'],
 };
 
-/** A key whose resource policy rewrites wildcard action families into the explicit actions they cover. */
+/**
+ * A key whose resource policy holds every statement to the rules of this file, including those CDK's grant helpers
+ * add (a state machine's log delivery, a topic's publishers, a secret's Secrets Manager grant):
+ * - wildcard action families are rewritten into the explicit actions they cover;
+ * - a statement for an AWS service principal without `aws:SourceAccount`/`aws:SourceArn` gets
+ *   `aws:SourceAccount` = this account, so no other account's resource can make the service use the key;
+ * - `kms:CreateGrant` is split into its own statement limited to grants for AWS resources (`kms:GrantIsForAWSResource`).
+ */
 class ExplicitActionsKey extends kms.Key {
   addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
     const actions = statement.actions.flatMap((action) => KMS_ACTION_FAMILIES[action] ?? [action]);
-    const explicit = actions.length === statement.actions.length && actions.every((a, i) => a === statement.actions[i]) ? statement : statement.copy({ actions });
-    return super.addToResourcePolicy(explicit, allowNoOp);
+    const scoped = scopedToAccount(statement, Stack.of(this).account);
+    const conditions = scoped.toStatementJson().Condition as Record<string, Record<string, unknown>> | undefined;
+    const unlimitedGrant = actions.includes('kms:CreateGrant') && conditions?.Bool?.['kms:GrantIsForAWSResource'] === undefined;
+    const rest = unlimitedGrant ? actions.filter((a) => a !== 'kms:CreateGrant') : actions;
+    let result: iam.AddToResourcePolicyResult = { statementAdded: false };
+    if (rest.length > 0) result = super.addToResourcePolicy(scoped.copy({ actions: rest }), allowNoOp);
+    if (unlimitedGrant) {
+      const grant = scoped.copy({ sid: statement.sid ? `${statement.sid}Grants` : undefined, actions: ['kms:CreateGrant'] });
+      grant.addCondition('Bool', { 'kms:GrantIsForAWSResource': 'true' });
+      result = super.addToResourcePolicy(grant, allowNoOp);
+    }
+    return result;
   }
 }

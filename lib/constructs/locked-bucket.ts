@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { AccountScopedBucket } from './service-principal-scope';
 
 export interface LockedBucketProps {
   /** Construct id of the locked bucket in `scope` (kept as it was, so the logical id does not change). */
@@ -38,7 +39,7 @@ export interface LockedBucket {
  */
 export function lockedBucket(scope: Construct, props: LockedBucketProps): LockedBucket {
   const retention = Duration.days(props.retentionDays);
-  const accessLogs = new s3.Bucket(scope, props.accessLogsId ?? 'AccessLogs', {
+  const accessLogs = new AccountScopedBucket(scope, props.accessLogsId ?? 'AccessLogs', {
     // S3 server access logging delivers only to buckets with SSE-S3 default encryption.
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
@@ -57,7 +58,7 @@ export function lockedBucket(scope: Construct, props: LockedBucketProps): Locked
     { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
   );
 
-  const bucket = new s3.Bucket(scope, props.id, {
+  const bucket = new AccountScopedBucket(scope, props.id, {
     bucketName: props.bucketName,
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: props.key,

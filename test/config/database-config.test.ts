@@ -12,7 +12,7 @@ describe('RDS protection config: defaults', () => {
   });
 
   test('an adopted database may name its replica instance class', () => {
-    const env = environment({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'claims', replicaInstanceClass: 'db.r7g.large' }] });
+    const env = environment({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'claims', engineVersion: '16', replicaInstanceClass: 'db.r7g.large' }] });
     expect(env.databases[0]).toMatchObject({ replicaInstanceClass: 'db.r7g.large' });
   });
 });
@@ -92,6 +92,16 @@ describe('RDS protection config: read replicas of adopted databases', () => {
     expect(parsing({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] })).toThrow(
       /databases\[0\]\.replicaInstanceClass: tier "critical" keeps a cross-region read replica: name its instance class.*got none/,
     );
+  });
+
+  test('an adopted database in a tier with a read replica must name its engine version (the replica parameter group family)', () => {
+    expect(parsing({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', replicaInstanceClass: 'db.r7g.large' }] })).toThrow(
+      /databases\[0\]\.engineVersion: tier "critical" keeps a cross-region read replica.*rds\.force_ssl=1, pgaudit.*name the adopted instance's PostgreSQL major version \(e\.g\. "16"\), got none/,
+    );
+    expect(parsing({ databases: [{ name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'c', engineVersion: 'sixteen', replicaInstanceClass: 'db.r7g.large' }] })).toThrow(
+      /databases\[0\]\.engineVersion: must be a PostgreSQL version such as "17" or "17\.6"/,
+    );
+    expect(environment({ databases: [{ name: 'inventory', tier: 'important', mode: 'adopt', instanceIdentifier: 'inv' }] }).databases[0]).not.toHaveProperty('engineVersion');
   });
 
   test('a tier override that turns the replica on applies the same rule; tiers without a replica need nothing', () => {

@@ -51,6 +51,19 @@ describe('RxdrBackupVault', () => {
     });
   });
 
+  test('the access policy also denies deleting a continuous recovery point by disassociating it', () => {
+    vaultStack().hasResourceProperties('AWS::Backup::BackupVault', {
+      AccessPolicy: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: Match.arrayWith(['backup:DeleteRecoveryPoint', 'backup:DisassociateRecoveryPoint', 'backup:DisassociateRecoveryPointFromParent', 'backup:UpdateRecoveryPointLifecycle']),
+          }),
+        ],
+      },
+    });
+  });
+
   test('failed backup, copy and restore jobs notify the topic', () => {
     vaultStack().hasResourceProperties('AWS::Backup::BackupVault', {
       Notifications: { BackupVaultEvents: Match.arrayWith(['BACKUP_JOB_FAILED', 'COPY_JOB_FAILED', 'RESTORE_JOB_FAILED']) },

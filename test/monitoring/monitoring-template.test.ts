@@ -68,9 +68,9 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect([...notified, ...viaRules].sort()).toEqual(expect.arrayContaining(all.sort()));
     });
 
-    test('the freshness function: nodejs22.x on arm64, CMK log group with explicit retention, runs every 15 minutes on this vault', () => {
+    test('the freshness function: nodejs24.x on arm64, CMK log group with explicit retention, runs every 15 minutes on this vault', () => {
       const fn = ofType(template, 'AWS::Lambda::Function').find((f) => String(f.Properties.Description).includes('age of the newest recovery point'));
-      expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
+      expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
       const logGroupId = fn!.Properties.LoggingConfig.LogGroup.Ref;
       const logGroup = template.toJSON().Resources[logGroupId];
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: config.databaseProtection.logRetentionDays, KmsKeyId: stack.resolve(stack.key.keyArn) } });

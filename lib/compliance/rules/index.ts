@@ -1,5 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleResult } from 'cdk-nag';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 
 /** One of our compliance rules: a pure check over a synthesized resource (and its stack). */
 export interface RxdrRule {
@@ -8,6 +8,8 @@ export interface RxdrRule {
   readonly info: string;
   readonly explanation: string;
   readonly check: (node: CfnResource) => NagRuleResult;
+  /** Default ERROR (fails synth); WARN reports without failing. */
+  readonly level?: NagMessageLevel;
 }
 
 /** Every rule the Rxdr pack runs. Add a rule by adding its file and listing it here. */
@@ -19,6 +21,8 @@ export const RXDR_RULES: readonly RxdrRule[] = [
   databasesSelectedWithCrossRegionCopy,
   engineEndOfStandardSupport,
   backupSelectionWithinEnvironment,
+  lambdaRuntimeDeprecation,
+  lambdaRuntimeDeprecationAhead,
 ];
 
 // Imported at the end: each rule file imports the RxdrRule type from here.
@@ -26,6 +30,7 @@ import { backupSelectionWithinEnvironment } from './backup-selection-within-envi
 import { copyOutsideSourceRegion } from './copy-outside-source-region';
 import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
 import { engineEndOfStandardSupport } from './engine-end-of-support';
+import { lambdaRuntimeDeprecation, lambdaRuntimeDeprecationAhead } from './lambda-runtime-deprecation';
 import { planRetentionMinimums } from './plan-retention-minimums';
 import { prodVaultComplianceLock } from './prod-vault-compliance-lock';
 import { vaultCmkEncrypted } from './vault-cmk-encrypted';

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
 import { keyAliasArn, keysInRegion } from './arns';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** `lambda/backup-replication/index.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function backupReplicationEntry(): string {
@@ -124,7 +125,7 @@ export class AutomatedBackupReplication extends Construct {
       entry: backupReplicationEntry(),
       handler: 'handler',
       description: 'rxdr: Custom::RdsAutomatedBackupReplication (start/stop cross-region automated-backup replication)',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // An update that changes the key restarts the replication and waits for the stop (up to ~5 min).
@@ -134,7 +135,7 @@ export class AutomatedBackupReplication extends Construct {
       environmentEncryption: props.key,
       reservedConcurrentExecutions: 2,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
     });
 
     const replications: Record<string, CustomResource> = {};
@@ -166,10 +167,6 @@ export class AutomatedBackupReplication extends Construct {
       reason: `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
     });
     const fn = Validations.of(this.function);
-    fn.acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
-    });
     const outsideVpc =
       'the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region\'s endpoints without a NAT gateway, which would add an internet path to the database network';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });

@@ -25,10 +25,10 @@ export interface CrossRegionReadReplicaProps {
   readonly network: DatabaseNetwork;
   readonly logRetention: logs.RetentionDays;
   /**
-   * PostgreSQL major version of the source, for a parameter group with the reference instance's parameters (TLS only, pgaudit).
-   * @default - the engine's default parameter group (PostgreSQL 15 and later default to `rds.force_ssl=1`)
+   * PostgreSQL major version of the source: the replica's parameter group (the reference instance's parameters:
+   * TLS only, pgaudit) must be of the source's family. Always set: the replica becomes production on promotion.
    */
-  readonly engineMajorVersion?: string;
+  readonly engineMajorVersion: string;
   /** Where the replica's source lives and what protects it, for the backup-plan acknowledgement. */
   readonly sourceDescription: string;
 }
@@ -47,7 +47,7 @@ export class CrossRegionReadReplica extends Construct {
   readonly replica: rds.CfnDBInstance;
   readonly securityGroup: ec2.SecurityGroup;
   readonly replicaIdentifier: string;
-  readonly parameterGroup?: rds.CfnDBParameterGroup;
+  readonly parameterGroup: rds.CfnDBParameterGroup;
 
   constructor(scope: Construct, id: string, props: CrossRegionReadReplicaProps) {
     super(scope, id);
@@ -60,6 +60,7 @@ export class CrossRegionReadReplica extends Construct {
     if (!Token.isUnresolved(stack.region) && sourceRegion === stack.region) {
       problems.push(`a cross-region replica must live in another region than its source, got ${sourceRegion} for both`);
     }
+    if (!/^\d+$/.test(props.engineMajorVersion)) problems.push(`engineMajorVersion must be a PostgreSQL major version such as "17", got "${props.engineMajorVersion}"`);
     if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceClass)) problems.push(`instanceClass must be an RDS instance class such as "db.m7g.large", got "${props.instanceClass}"`);
     if (props.replicaIdentifier.length > 63) problems.push(`replicaIdentifier must be at most 63 characters, got ${props.replicaIdentifier.length}`);
     if (problems.length > 0) throw new Error(`Invalid CrossRegionReadReplica ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -71,13 +72,11 @@ export class CrossRegionReadReplica extends Construct {
       allowAllOutbound: false,
     });
 
-    if (props.engineMajorVersion) {
-      this.parameterGroup = new rds.CfnDBParameterGroup(this, 'Parameters', {
-        family: `postgres${props.engineMajorVersion}`,
-        description: `rxdr ${props.replicaIdentifier}: TLS only, pgaudit`,
-        parameters: { ...POSTGRES_PARAMETERS },
-      });
-    }
+    this.parameterGroup = new rds.CfnDBParameterGroup(this, 'Parameters', {
+      family: `postgres${props.engineMajorVersion}`,
+      description: `rxdr ${props.replicaIdentifier}: TLS only, pgaudit`,
+      parameters: { ...POSTGRES_PARAMETERS },
+    });
 
     const logGroups = POSTGRES_LOG_EXPORTS.map(
       (logType) =>
@@ -109,7 +108,7 @@ export class CrossRegionReadReplica extends Construct {
       multiAz: props.multiAz,
       deletionProtection: true,
       enableIamDatabaseAuthentication: true,
-      dbParameterGroupName: this.parameterGroup?.ref,
+      dbParameterGroupName: this.parameterGroup.ref,
       enableCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
       monitoringInterval: Duration.seconds(60).toSeconds(),
       monitoringRoleArn: monitoringRole.roleArn,

@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
+import { postgresMajor } from '../../compliance/engine-support';
 import { dbInstanceArn } from './arns';
 import { DatabaseNetwork } from './network';
 import { CrossRegionReadReplica } from './read-replica';
@@ -43,6 +44,8 @@ export class StandbyDatabases extends Construct {
       const sourceIdentifier = db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
       const instanceClass = db.replicaInstanceClass ?? (db.mode === 'create' ? db.instanceClass : undefined);
       if (!instanceClass) throw new Error(`database "${db.name}" (adopted, tier ${db.tier}) needs replicaInstanceClass for its read replica`);
+      // The config requires engineVersion for an adopted database with a replica; created ones default it.
+      if (!db.engineVersion) throw new Error(`database "${db.name}" (adopted, tier ${db.tier}) needs engineVersion for its read replica's parameter group`);
       const replica = new CrossRegionReadReplica(this, `Replica-${db.name}`, {
         replicaIdentifier: names.replicaInstance(config, db),
         sourceInstanceArn: dbInstanceArn(this, config.primaryRegion, sourceIdentifier),
@@ -52,7 +55,7 @@ export class StandbyDatabases extends Construct {
         key: props.key,
         network: props.network,
         logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
-        engineMajorVersion: db.mode === 'create' ? db.engineVersion.split('.')[0] : undefined,
+        engineMajorVersion: postgresMajor(db.engineVersion),
         sourceDescription: `${sourceIdentifier} in ${config.primaryRegion} (tier ${db.tier})`,
       });
       replicas[db.name] = replica;

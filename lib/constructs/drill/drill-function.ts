@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function drillEntry(file: string): string {
@@ -51,7 +52,7 @@ export interface DrillFunctionProps {
 export const CONTROL_PLANE_ONLY =
   'calls AWS control-plane APIs only (RDS, AWS Backup, S3 evidence, SNS, Step Functions) and never connects to a database or reads patient data; the drill VPC has isolated subnets without a route out, and only the Validate function, which does connect to the restored copy, runs in it';
 
-/** A drill Lambda: esbuild bundle (AWS SDK v3 bundled: the runtime's copy may lack newer APIs), nodejs22.x, arm64, CMK-encrypted logs. */
+/** A drill Lambda: esbuild bundle (AWS SDK v3 bundled: the runtime's copy may lack newer APIs), the shared runtime, arm64, CMK-encrypted logs. */
 export class DrillFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
   /** The execution role: every grant lands in its customer-managed policy. */
@@ -77,7 +78,7 @@ export class DrillFunction extends Construct {
       entry: props.entry,
       handler: props.handler,
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
@@ -85,15 +86,11 @@ export class DrillFunction extends Construct {
       environmentEncryption: props.key,
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-drill', NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true, externalModules: ['pg-native'] },
       ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } : {}),
     });
     if (props.vpc) trustRdsCertificates(this.fn);
     const fn = Validations.of(this.fn);
-    fn.acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
-    });
     if (!props.vpc) {
       fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
       fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });

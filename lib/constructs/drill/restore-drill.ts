@@ -120,7 +120,9 @@ export class RestoreDrill extends Construct {
     );
     this.restoreRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadSnapshots', actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstances'], resources: [guard.rdsArn('snapshot', '*'), guard.rdsArn('db', '*')] }));
     for (const statement of guard.denyUntagged()) this.restoreRole.addToPolicy(statement);
-    props.key.grant(this.restoreRole, 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    props.key.grant(this.restoreRole, 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    // AWS Backup and RDS create the grant for the instance they restore: only grants for AWS resources.
+    this.restoreRole.addToPolicy(new iam.PolicyStatement({ sid: 'GrantsForRestoredInstances', actions: ['kms:CreateGrant'], resources: [props.key.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }));
 
     const settings = {
       RXDR_VAULT_NAME: props.vault.backupVaultName,

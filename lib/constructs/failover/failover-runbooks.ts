@@ -108,7 +108,7 @@ export class FailoverRunbooks extends Construct {
     const recoveryRegion = stack.region;
 
     this.backupRestoreRole = new iam.Role(this, 'BackupRestoreRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
       description: 'AWS Backup restores the newest recovery point during a latest-backup failover',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
     });
@@ -219,7 +219,9 @@ export class FailoverRunbooks extends Construct {
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'NewestRecoveryPoint', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [vaultArn] }));
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RestoreRecoveryPoint', actions: ['backup:StartRestoreJob'], resources: [stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
-    this.backupRestoreRole.grantPassRole(failoverFn.grantPrincipal);
+    failoverFn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'PassRestoreRoleToBackup', actions: ['iam:PassRole'], resources: [this.backupRestoreRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
+    );
     props.validator.grantInvoke(failoverFn);
 
     failbackFn.addToRolePolicy(
@@ -232,12 +234,22 @@ export class FailoverRunbooks extends Construct {
     failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteFailbackReplica', actions: ['rds:PromoteReadReplica'], resources: failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)) }));
     // IAM matches KMS permissions on key ARNs: an alias ARN becomes "the primary region's key carrying that alias".
     const aliasMatch = /:alias\/(.+)$/.exec(props.primaryKeyArn);
+    const primaryKey = aliasMatch ? stack.formatArn({ service: 'kms', region: props.primaryRegion, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) : props.primaryKeyArn;
     failbackFn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'EncryptFailbackReplica',
-        actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-        resources: [aliasMatch ? stack.formatArn({ service: 'kms', region: props.primaryRegion, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) : props.primaryKeyArn],
+        actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+        resources: [primaryKey],
         ...(aliasMatch ? { conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${aliasMatch[1]}` } } } : {}),
+      }),
+    );
+    // RDS creates the grant for the replica it builds: only grants for AWS resources.
+    failbackFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RdsGrantsOnFailbackKey',
+        actions: ['kms:CreateGrant'],
+        resources: [primaryKey],
+        conditions: { ...(aliasMatch ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${aliasMatch[1]}` } } : {}), Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
     );
 
@@ -250,7 +262,6 @@ export class FailoverRunbooks extends Construct {
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.approvalParameterPrefix}/*]`, reason: 'one approval token per execution, named after the execution, under the runbooks\' own prefix' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.writeFreezeParameterPrefix}/*]`, reason: 'one write-freeze flag per database under the runbooks\' own prefix' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status' },
-      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22)' },
       { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 const POSTGRES_PORT = 5432;
 
@@ -84,7 +85,7 @@ export class FailoverValidator extends Construct {
       ...(props.functionName ? { functionName: props.functionName } : {}),
       entry: validatorEntry(),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.minutes(15),
@@ -95,7 +96,7 @@ export class FailoverValidator extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: 5,
       ...(network && this.securityGroup ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: [this.securityGroup] } : {}),
-      bundling: { minify: true, sourceMap: true, target: 'node22' },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET },
     });
     this.function.node.addDependency(role.policy);
     trustRdsCertificates(this.function);
@@ -117,7 +118,6 @@ export class FailoverValidator extends Construct {
     ack(`AwsSolutions-IAM5[Resource::${bucket}/manifests/*]`, 'manifests are one object per database under manifests/ (read-only)');
     ack(`AwsSolutions-IAM5[Resource::${bucket}/failover/*]`, 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
     ack('AwsSolutions-IAM5[Resource::<LogsD2B8C5B0.Arn>:log-stream:*]'.replace('LogsD2B8C5B0', stack.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)), 'Lambda creates one log stream per execution environment in the function\'s own log group');
-    ack('AwsSolutions-L1', 'nodejs22.x is the newest runtime the toolchain bundles for (TOOLCHAIN.md); nodejs24.x needs the AWS SDK warnings resolved first');
     ack('HIPAA.Security-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
     ack('NIST.800.53.R5-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
   }

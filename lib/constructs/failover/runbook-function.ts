@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { lambdaRole } from '../managed-policy-role';
 import type { CatalogInput } from '../../../lambda/failover/catalog';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 export interface RunbookFunctionProps {
   readonly operation: 'failover' | 'failback';
@@ -53,7 +54,7 @@ export class RunbookFunction extends Construct {
       role,
       entry: runbookEntry(),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(2),
@@ -69,7 +70,7 @@ export class RunbookFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       // A failover runs one step at a time; a few in flight at most (one per database).
       reservedConcurrentExecutions: 10,
-      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: [], assetHash: runbookSourceHash() },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, externalModules: [], assetHash: runbookSourceHash() },
     });
   }
 }

@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlertTopicTarget } from '../alert-topic-target';
 import { ApiCallMatch, SECURITY_DETECTIONS, SecurityDetection } from './security-detections';
 
 export interface SecurityAlarmsProps {
@@ -124,15 +125,3 @@ function eventPattern(detection: SecurityDetection, call: ApiCallMatch, t: Targe
   return { source: [`aws.${call.eventSource.replace('.amazonaws.com', '')}`], detailType: ['AWS API Call via CloudTrail'], detail };
 }
 
-/**
- * EventBridge → the alert topic, with no grants of its own. `targets.SnsTopic` would add a key-policy
- * statement granting `events.amazonaws.com` the wildcard action `kms:GenerateDataKey*`; `AlertsTopic` and
- * `EncryptionKey` already let EventBridge publish and use the key for this account, with explicit actions.
- */
-class AlertTopicTarget implements events.IRuleTarget {
-  constructor(private readonly topic: sns.ITopic) {}
-
-  bind(): events.RuleTargetConfig {
-    return { arn: this.topic.topicArn };
-  }
-}

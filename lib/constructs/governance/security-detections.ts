@@ -37,9 +37,12 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
   {
     id: 'RecoveryPointDeletion',
     title: 'Recovery point deletion attempted',
-    response: 'Someone tried to delete a recovery point, shorten its lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned break-glass action, treat it as an incident (ransomware often starts with the backups).',
+    response: 'Someone tried to delete a recovery point (a continuous one by disassociating it), shorten its lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned break-glass action, treat it as an incident (ransomware often starts with the backups).',
     calls: [
-      { eventSource: 'backup.amazonaws.com', eventNames: ['DeleteRecoveryPoint', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'] },
+      {
+        eventSource: 'backup.amazonaws.com',
+        eventNames: ['DeleteRecoveryPoint', 'DisassociateRecoveryPoint', 'DisassociateRecoveryPointFromParent', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'],
+      },
       { eventSource: 'rds.amazonaws.com', eventNames: ['DeleteDBSnapshot', 'DeleteDBClusterSnapshot', 'DeleteDBInstanceAutomatedBackup'] },
     ],
   },
@@ -59,6 +62,12 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
     title: 'KMS key disabled or scheduled for deletion',
     response: 'A KMS key was disabled or scheduled for deletion: recovery points and evidence encrypted with it become unreadable. Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key within the waiting period, then investigate.',
     calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'ScheduleKeyDeletion'] }],
+  },
+  {
+    id: 'KeyPolicyChanged',
+    title: 'KMS key policy changed',
+    response: 'A KMS key policy was replaced (kms:PutKeyPolicy). A key policy decides who can decrypt recovery points and evidence, or lock everyone out. Compare it with the stack (drift detection); if no deployment or change request explains it, restore it from the stack and investigate the caller.',
+    calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['PutKeyPolicy'] }],
   },
   {
     id: 'BreakGlassAssumed',

@@ -1,7 +1,7 @@
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlertTopicTarget } from '../alert-topic-target';
 import { VAULT_NOTIFICATION_EVENTS } from '../backup-vault';
 
 export type BackupJobKind = 'backup' | 'copy' | 'restore';
@@ -67,7 +67,7 @@ export class BackupJobAlerts extends Construct {
         `rxdr ${props.environmentName}: AWS Backup ${kind} job ${field(`$.detail.${spec.idField}`)} is ${field(`$.detail.${spec.stateField}`)} ` +
           `in ${field('$.region')} at ${field('$.time')}. Resource: ${field(spec.resourcePath)}. Status message: ${field('$.detail.statusMessage')}`,
       );
-      rule.addTarget(new targets.SnsTopic(props.topic, { message }));
+      rule.addTarget(new AlertTopicTarget(props.topic, message));
       rules[kind] = rule;
     }
     this.rules = rules;

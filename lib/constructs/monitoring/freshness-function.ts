@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** `lambda/freshness/handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function freshnessEntry(): string {
@@ -104,7 +105,7 @@ export class RecoveryPointFreshness extends Construct {
       entry: freshnessEntry(),
       handler: 'handler',
       description: `rxdr ${props.check.environment}: age of the newest recovery point per protected database and vault`,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(2),
@@ -114,7 +115,7 @@ export class RecoveryPointFreshness extends Construct {
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
       environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-freshness', POWERTOOLS_METRICS_NAMESPACE: props.check.namespace, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
     });
 
     this.schedule = new events.Rule(this, 'Schedule', {
@@ -142,10 +143,6 @@ export class RecoveryPointFreshness extends Construct {
       reason: `cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the ${namespace} namespace by a cloudwatch:namespace condition`,
     });
     const fn = Validations.of(this.fn);
-    fn.acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
-    });
     const outsideVpc = 'the function calls only the AWS Backup and CloudWatch control-plane APIs and never reads patient data; a VPC would add endpoints and nothing to protect';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });

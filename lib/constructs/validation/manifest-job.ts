@@ -22,6 +22,7 @@ import { ServiceEndpoints } from '../database/service-endpoints';
 import { drillSecretId } from '../drill/drill-fleet';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
+import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function manifestHandlerEntry(): string {
@@ -125,7 +126,7 @@ export class ManifestJob extends Construct {
       entry: manifestHandlerEntry(),
       handler: 'handler',
       description: 'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),
@@ -139,7 +140,7 @@ export class ManifestJob extends Construct {
       vpcSubnets: isolated,
       securityGroups: [this.securityGroup],
       environment: { EVIDENCE_BUCKET: props.evidenceBucketName, POWERTOOLS_SERVICE_NAME: 'rxdr-manifest', NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: 'node22', bundleAwsSDK: true, externalModules: ['pg-native'] },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true, externalModules: ['pg-native'] },
     });
     trustRdsCertificates(this.function);
 
@@ -184,10 +185,6 @@ export class ManifestJob extends Construct {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.evidenceBucketName}/${MANIFEST_PREFIX}*]`,
       reason: `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`,
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime every rxdr function is pinned to (TOOLCHAIN.md; esbuild targets node22); runtimes move together, deliberately, not per function',
     });
     Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)' });
   }

@@ -213,7 +213,7 @@ describe('construct validation', () => {
     expect(() => new ReferenceDatabase(stack, 'Db', props)).toThrow(/needs an interface endpoint named "secretsManager"/);
   });
 
-  test('a cross-region replica must be in another region than its source and have a valid class', () => {
+  test('a cross-region replica must be in another region than its source and have a valid class and engine major version', () => {
     const stack = stackIn('us-west-2');
     expect(
       () =>
@@ -222,13 +222,14 @@ describe('construct validation', () => {
           sourceInstanceArn: 'arn:aws:rds:us-west-2:111111111111:db:src',
           sourceRegion: 'us-west-2',
           instanceClass: 'm7g.large',
+          engineMajorVersion: 'latest',
           multiAz: false,
           key: new kms.Key(stack, 'K2'),
           network: network(stack),
           logRetention: logs.RetentionDays.ONE_YEAR,
           sourceDescription: 'src',
         }),
-    ).toThrow(/must live in another region than its source, got us-west-2 for both[\s\S]*instanceClass must be an RDS instance class.*got "m7g\.large"/);
+    ).toThrow(/must live in another region than its source, got us-west-2 for both[\s\S]*engineMajorVersion must be a PostgreSQL major version such as "17", got "latest"[\s\S]*instanceClass must be an RDS instance class.*got "m7g\.large"/);
   });
 
   test('backup replication: retention within the RDS limit, unique names, at least one database', () => {

@@ -9,6 +9,7 @@ import { ANY_REGION_DETECTIONS, SECURITY_DETECTIONS } from '../../../lib/constru
 import { buildContingencyPlan, planVersion } from '../../../lib/plan/contingency-plan';
 import { deployedPlan } from '../../../lib/plan/deployed-plan';
 import { renderMarkdown } from '../../../lib/plan/render';
+import { PROTECTED_VAULT_ACTIONS } from '../../../lib/constructs/vault-access-policy';
 import { environment, shippedEnvironment } from '../../helpers/config';
 import { complianceFindings } from '../../helpers/compliance';
 import { SynthesizedStage, synthStage } from '../../helpers/synth';
@@ -200,6 +201,17 @@ describe('security alarms', () => {
     expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:<token>:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/);
     expect(patternOf('RecoveryPointDeletion')).toMatch(/backup\.amazonaws\.com.*\|\|.*rds\.amazonaws\.com/);
   });
+
+  test('disassociating a continuous recovery point counts as its deletion; key policy changes, disabling and deletion are detected', () => {
+    expect(patternOf('RecoveryPointDeletion')).toContain('($.eventName = "DisassociateRecoveryPoint")');
+    expect(patternOf('KeyPolicyChanged')).toContain('(($.eventSource = "kms.amazonaws.com") && (($.eventName = "PutKeyPolicy")))');
+    expect(patternOf('KeyDisabledOrDeletionScheduled')).toContain('($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")');
+  });
+
+  test('every action the vault access policy denies is detected when attempted', () => {
+    const detected = SECURITY_DETECTIONS.flatMap((d) => d.calls.filter((c) => c.eventSource === 'backup.amazonaws.com').flatMap((c) => c.eventNames.map((n) => `backup:${n}`)));
+    expect(detected).toEqual(expect.arrayContaining([...PROTECTED_VAULT_ACTIONS]));
+  });
 });
 
 describe('database audit and patching of the reference instance', () => {
@@ -224,13 +236,13 @@ describe('security alarms in the primary region', () => {
     const rules = Object.values(securityRules(primary)) as { Properties: { Description: string; EventPattern: { source: string[]; detail: { eventName: string[] } } } }[];
     expect(rules).toHaveLength(ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0));
     expect(new Set(rules.map((r) => r.Properties.Description))).toEqual(new Set(ANY_REGION_DETECTIONS.map((d) => `rxdr security alarm: ${d.title}`)));
-    expect(ANY_REGION_DETECTIONS.map((d) => d.id)).toEqual(['RecoveryPointDeletion', 'VaultPolicyOrLockChange', 'KeyDisabledOrDeletionScheduled', 'BreakGlassAssumed']);
+    expect(ANY_REGION_DETECTIONS.map((d) => d.id)).toEqual(['RecoveryPointDeletion', 'VaultPolicyOrLockChange', 'KeyDisabledOrDeletionScheduled', 'KeyPolicyChanged', 'BreakGlassAssumed']);
     // The drill and failover state machines live in the recovery region only: no rule here could match them.
     expect(rules.flatMap((r) => r.Properties.EventPattern.detail.eventName)).not.toContain('StartExecution');
     primary.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Recovery point deletion attempted',
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertsTopic') } })],
-      EventPattern: { source: ['aws.backup'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['backup.amazonaws.com'], eventName: ['DeleteRecoveryPoint', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'] } },
+      EventPattern: { source: ['aws.backup'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['backup.amazonaws.com'], eventName: ['DeleteRecoveryPoint', 'DisassociateRecoveryPoint', 'DisassociateRecoveryPointFromParent', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'] } },
     });
     primary.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Break-glass role assumed',

@@ -78,12 +78,12 @@ describe('RestoreDrill template', () => {
     template.resourceCountIs('AWS::EC2::FlowLog', 1);
   });
 
-  test('Lambdas: nodejs22.x on arm64, validator in the drill VPC', () => {
+  test('Lambdas: nodejs24.x on arm64, validator in the drill VPC', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => (f as { Properties: Record<string, unknown> }).Properties);
     const drillFns = functions.filter((f) => String(f.Description ?? '').startsWith('rxdr drill'));
     expect(drillFns).toHaveLength(10);
     for (const f of drillFns) {
-      expect(f.Runtime).toBe('nodejs22.x');
+      expect(f.Runtime).toBe('nodejs24.x');
       expect(f.Architectures).toEqual(['arm64']);
     }
     expect(drillFns.filter((f) => f.VpcConfig)).toHaveLength(1);
