@@ -12,22 +12,32 @@ import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } 
  *   are a function of the old claims, which equal the manifest's (equal checksum).
  */
 
-const CLAIM_KINDS: ReadonlyArray<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected' }> = (['B1', 'B2', 'B3'] as const).flatMap((code) =>
-  (['paid', 'rejected'] as const).map((status) => ({ code, status })),
-);
+const CLAIM_KINDS: ReadonlyArray<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected' }> = (
+  ['B1', 'B2', 'B3'] as const
+).flatMap((code) => (['paid', 'rejected'] as const).map((status) => ({ code, status })));
 
-const BAD_TARGET = "r.transaction_code <> 'B2' OR o.claim_id IS NULL OR o.transaction_code <> 'B1' OR o.status <> 'paid' OR o.fill_id <> r.fill_id";
+/** A reversal `r` whose target `o` is missing, or not a paid B1 of the same fill. */
+const BAD_TARGET =
+  "r.transaction_code <> 'B2' OR o.claim_id IS NULL OR o.transaction_code <> 'B1' OR o.status <> 'paid' " +
+  'OR o.fill_id <> r.fill_id';
+
+/** A B2 claim that names the claim it reverses. */
+const LINKED_REVERSAL = "reverses_claim_id IS NOT NULL AND transaction_code = 'B2'";
 
 /** Reversal problems among all claims, or (restricted) those involving the claims in `$1`. */
 function reversalsSql(restricted: boolean): string {
   const mine = restricted ? 'claim_id = ANY($1::bigint[]) AND ' : '';
+  const targetsOfMine = `SELECT reverses_claim_id FROM pharmacy.claim WHERE ${mine}${LINKED_REVERSAL}`;
   return `
-        SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE reverses_claim_id IS NOT NULL AND transaction_code = 'B2'
-                  ${restricted ? `AND reverses_claim_id IN (SELECT reverses_claim_id FROM pharmacy.claim WHERE ${mine}reverses_claim_id IS NOT NULL AND transaction_code = 'B2')` : ''}
+        SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE ${LINKED_REVERSAL}
+                  ${restricted ? `AND reverses_claim_id IN (${targetsOfMine})` : ''}
                   GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
-               (SELECT array_agg(r.claim_id) FROM pharmacy.claim r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
-                 WHERE ${restricted ? 'r.claim_id = ANY($1::bigint[]) AND ' : ''}r.reverses_claim_id IS NOT NULL AND (${BAD_TARGET})) AS bad_target,
-               (SELECT array_agg(claim_id) FROM pharmacy.claim WHERE ${mine}transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked`;
+               (SELECT array_agg(r.claim_id)
+                  FROM pharmacy.claim r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
+                 WHERE ${restricted ? 'r.claim_id = ANY($1::bigint[]) AND ' : ''}r.reverses_claim_id IS NOT NULL
+                   AND (${BAD_TARGET})) AS bad_target,
+               (SELECT array_agg(claim_id) FROM pharmacy.claim
+                 WHERE ${mine}transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked`;
 }
 
 /**
@@ -37,34 +47,49 @@ function reversalsSql(restricted: boolean): string {
  */
 export async function claimReversalsFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
   const [row] = await query(
-    `SELECT (SELECT count(*) FROM (SELECT 1 FROM pharmacy.claim WHERE submitted_at <= $1 AND reverses_claim_id IS NOT NULL AND transaction_code = 'B2'
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM pharmacy.claim WHERE submitted_at <= $1 AND ${LINKED_REVERSAL}
                                     GROUP BY reverses_claim_id HAVING count(*) > 1) x) AS multiple,
-            (SELECT count(*) FROM pharmacy.claim r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id AND o.submitted_at <= $1
+            (SELECT count(*)
+               FROM pharmacy.claim r
+               LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id AND o.submitted_at <= $1
               WHERE r.submitted_at <= $1 AND r.reverses_claim_id IS NOT NULL AND (${BAD_TARGET})) AS bad_target,
-            (SELECT count(*) FROM pharmacy.claim WHERE submitted_at <= $1 AND transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked`,
+            (SELECT count(*) FROM pharmacy.claim
+              WHERE submitted_at <= $1 AND transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked`,
     [cutoff],
   );
-  return factOf({ multiplyReversed: num(row?.multiple), reversalsWithBadTarget: num(row?.bad_target), reversalsWithoutTarget: num(row?.unlinked) });
+  return factOf({
+    multiplyReversed: num(row?.multiple),
+    reversalsWithBadTarget: num(row?.bad_target),
+    reversalsWithoutTarget: num(row?.unlinked),
+  });
+}
+
+interface ClaimTotal {
+  count: number;
+  amount: string;
 }
 
 export const claimReversalsCheck: CheckDefinition = {
   name: 'claim-reversals',
   suite: 'pharmacy',
-  description: 'each paid B1 claim has at most one B2 reversal, reversals point at a paid B1 of the same fill, totals match the manifest',
+  description:
+    'each paid B1 claim has at most one B2 reversal, reversals point at a paid B1 of the same fill, ' +
+    'totals match the manifest',
   applies,
   passes: gatePasses('claim'),
   async run(context) {
     const proof = await manifestProves(context, 'claim-reversals', ['claim']);
     const fresh = newKeysOf(proof.gates, 'claim');
     let r: Record<string, unknown> = {};
-    const totalMismatches: Record<string, { expected: { count: number; amount: string }; actual: { count: number; amount: string } }> = {};
+    const totalMismatches: Record<string, { expected: ClaimTotal; actual: ClaimTotal }> = {};
     if (proof.ok) {
       if (fresh.length) r = (await context.query(reversalsSql(true), [fresh]))[0] ?? {};
     } else {
       const [reversals, totals] = await Promise.all([
         context.query(reversalsSql(false)),
         context.query<{ code: string; status: string; count: string; amount: string }>(
-          'SELECT transaction_code AS code, status, count(*) AS count, sum(amount)::text AS amount FROM pharmacy.claim WHERE submitted_at <= $1 GROUP BY 1, 2',
+          'SELECT transaction_code AS code, status, count(*) AS count, sum(amount)::text AS amount ' +
+            'FROM pharmacy.claim WHERE submitted_at <= $1 GROUP BY 1, 2',
           [context.cutoff],
         ),
       ]);
@@ -75,13 +100,23 @@ export const claimReversalsCheck: CheckDefinition = {
         const a = totals.find((x) => x.code === code && x.status === status);
         const ec = { count: e?.count ?? 0, amount: Number(e?.amount ?? 0).toFixed(2) };
         const ac = { count: num(a?.count), amount: Number(a?.amount ?? 0).toFixed(2) };
-        if (ec.count !== ac.count || ec.amount !== ac.amount) totalMismatches[`${code}/${status}`] = { expected: ec, actual: ac };
+        if (ec.count !== ac.count || ec.amount !== ac.amount) {
+          totalMismatches[`${code}/${status}`] = { expected: ec, actual: ac };
+        }
       }
     }
-    const offendingKeys = [...keysOf(r.multiple, 'claim:'), ...keysOf(r.bad_target, 'claim:'), ...keysOf(r.unlinked, 'claim:'), ...Object.keys(totalMismatches).map((k) => `claims ${k}`)];
+    const offendingKeys = [
+      ...[r.multiple, r.bad_target, r.unlinked].flatMap((ids) => keysOf(ids, 'claim:')),
+      ...Object.keys(totalMismatches).map((k) => `claims ${k}`),
+    ];
+    const problems = {
+      multiplyReversed: len(r.multiple),
+      reversalsWithBadTarget: len(r.bad_target),
+      reversalsWithoutTarget: len(r.unlinked),
+    };
     return {
-      passed: len(r.multiple) === 0 && len(r.bad_target) === 0 && len(r.unlinked) === 0 && Object.keys(totalMismatches).length === 0,
-      measured: { multiplyReversed: len(r.multiple), reversalsWithBadTarget: len(r.bad_target), reversalsWithoutTarget: len(r.unlinked), totalMismatches, ...modeOf(proof) },
+      passed: Object.values(problems).every((n) => n === 0) && Object.keys(totalMismatches).length === 0,
+      measured: { ...problems, totalMismatches, ...modeOf(proof) },
       offendingKeys: offendingKeys.slice(0, MAX_KEYS),
     };
   },

@@ -12,10 +12,17 @@ import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } 
  * - incremental: SHA-256 of the payloads after the cut-off; the old pairs are the manifest's (equal checksum).
  */
 
-/** Source: every old EPCS payload hashes to its recorded SHA-256 (the manifest's EPCS aggregate fixes the pairs). */
+/** A prescription `t` whose signed payload no longer hashes to its recorded SHA-256. */
+const PAYLOAD_MISMATCH = 'sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256';
+
+/**
+ * Source: every old EPCS payload hashes to its recorded SHA-256 (the manifest's EPCS aggregate fixes the
+ * pairs).
+ */
 export async function epcsFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
   const [row] = await query(
-    `SELECT count(*) AS bad FROM pharmacy.prescription t WHERE t.created_at <= $1 AND (${EPCS_WHERE}) AND sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256`,
+    `SELECT count(*) AS bad FROM pharmacy.prescription t
+      WHERE t.created_at <= $1 AND (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH}`,
     [cutoff],
   );
   return factOf({ payloadHashMismatches: num(row?.bad) });
@@ -24,7 +31,8 @@ export async function epcsFact(query: SourceQuery, cutoff: Date): Promise<Invari
 export const epcsSignaturesCheck: CheckDefinition = {
   name: 'epcs-signatures',
   suite: 'pharmacy',
-  description: 'every EPCS signed payload still hashes to its recorded SHA-256, and (id, hash) pairs equal the manifest',
+  description:
+    'every EPCS signed payload still hashes to its recorded SHA-256, and (id, hash) pairs equal the manifest',
   applies,
   passes: gatePasses('prescription'),
   async run(context) {
@@ -40,7 +48,7 @@ export const epcsSignaturesCheck: CheckDefinition = {
       const fresh = newKeysOf(proof.gates, 'prescription');
       const [row] = fresh.length
         ? await context.query(
-            `SELECT array_agg(t.prescription_id) FILTER (WHERE sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256) AS bad
+            `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad
                FROM pharmacy.prescription t WHERE t.prescription_id = ANY($1::bigint[]) AND (${EPCS_WHERE})`,
             [fresh],
           )
@@ -50,7 +58,7 @@ export const epcsSignaturesCheck: CheckDefinition = {
       matchesManifest = true;
     } else {
       const [row] = await context.query(
-        `SELECT array_agg(t.prescription_id) FILTER (WHERE sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256) AS bad,
+        `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad,
                 count(*) FILTER (WHERE t.created_at <= $1) AS rows,
                 coalesce(sum(${EPCS_HASH}) FILTER (WHERE t.created_at <= $1), 0)::text AS checksum
            FROM pharmacy.prescription t WHERE ${EPCS_WHERE}`,
@@ -64,15 +72,20 @@ export const epcsSignaturesCheck: CheckDefinition = {
           bucketSql('pharmacy', 'prescription', 'prescription_id', 'created_at', EPCS_WHERE, EPCS_HASH),
           [context.cutoff, expected.buckets.start, expected.buckets.width],
         );
-        offendingKeys.push(
-          ...differingRanges('pharmacy.prescription', 'prescription_id', expected.buckets, diff.map((d) => ({ index: Number(d.index), rows: Number(d.rows), checksum: d.checksum }))),
-        );
+        const buckets = diff.map((d) => ({ index: Number(d.index), rows: Number(d.rows), checksum: d.checksum }));
+        offendingKeys.push(...differingRanges('pharmacy.prescription', 'prescription_id', expected.buckets, buckets));
       }
     }
     offendingKeys.unshift(...keysOf(bad, 'prescription:'));
     return {
       passed: len(bad) === 0 && matchesManifest,
-      measured: { epcsPrescriptions: rows, expected: expected?.count ?? null, payloadHashMismatches: len(bad), matchesManifest, ...modeOf(proof) },
+      measured: {
+        epcsPrescriptions: rows,
+        expected: expected?.count ?? null,
+        payloadHashMismatches: len(bad),
+        matchesManifest,
+        ...modeOf(proof),
+      },
       offendingKeys: offendingKeys.slice(0, MAX_KEYS),
     };
   },

@@ -53,19 +53,28 @@ const FOREIGN_KEYS: ReadonlyArray<ForeignKey> = [
     parent: 'fill', parentColumns: ['fill_id'] },
 ];
 
+/** How a foreign key is named in `measured`: `child.column(+column) -> parent`. */
+const labelOf = (f: ForeignKey): string => `${f.child}.${f.columns.join('+')} -> ${f.parent}`;
+
 const cutoffOf = (table: string): string => spec(table).cutoffColumn;
 
-/** One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys; `where` restricts the children. */
+/** `p<i>.<parent column> = c.<column>` for each column of foreign key `i`. */
+const joinCondition = (f: ForeignKey, i: number): string =>
+  f.columns.map((c, j) => `p${i}.${f.parentColumns[j]} = c.${c}`).join(' AND ');
+
+/** The child rows whose foreign key `i` is set but found no parent row. */
+const orphanFilter = (f: ForeignKey, i: number): string =>
+  `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL`;
+
+/**
+ * One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys; `where` restricts the
+ * children.
+ */
 function orphanSql(child: string, where?: string): string {
   const fks = FOREIGN_KEYS.filter((f) => f.child === child);
   const key = fks[0]?.key ?? 'id';
-  const joins = fks.map(
-    (f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + f.columns.map((c, j) => `p${i}.${f.parentColumns[j]} = c.${c}`).join(' AND '),
-  );
-  const selects = fks.map(
-    (f, i) =>
-      `array_agg(c.${key}) FILTER (WHERE ${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL) AS o${i}`,
-  );
+  const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
+  const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
   return `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')}${where ? ` WHERE ${where}` : ''}`;
 }
 
@@ -80,16 +89,14 @@ export async function foreignKeysFact(query: SourceQuery, cutoff: Date): Promise
       const fks = FOREIGN_KEYS.filter((f) => f.child === child);
       const joins = fks.map(
         (f, i) =>
-          `LEFT JOIN pharmacy.${f.parent} p${i} ON ${f.columns.map((c, j) => `p${i}.${f.parentColumns[j]} = c.${c}`).join(' AND ')} AND p${i}.${cutoffOf(f.parent)} <= $1`,
+          `LEFT JOIN pharmacy.${f.parent} p${i} ON ${joinCondition(f, i)} AND p${i}.${cutoffOf(f.parent)} <= $1`,
       );
-      const selects = fks.map(
-        (f, i) => `count(*) FILTER (WHERE ${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL) AS o${i}`,
-      );
+      const selects = fks.map((f, i) => `count(*) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
       const [row] = await query(
         `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')} WHERE c.${cutoffOf(child)} <= $1`,
         [cutoff],
       );
-      fks.forEach((f, i) => (measured[`${child}.${f.columns.join('+')} -> ${f.parent}`] = num(row?.[`o${i}`])));
+      fks.forEach((f, i) => (measured[labelOf(f)] = num(row?.[`o${i}`])));
     }),
   );
   return factOf(measured);
@@ -127,17 +134,14 @@ export const foreignKeysCheck: CheckDefinition = {
           const keys = rows[0]?.[`o${i}`];
           const count = Array.isArray(keys) ? keys.length : 0;
           if (count > 0) {
-            orphans[`${child}.${f.columns.join('+')} -> ${f.parent}`] = count;
+            orphans[labelOf(f)] = count;
             offendingKeys.push(...keysOf(keys, `${child}:${key}=`, MAX_KEYS));
           }
         });
       }),
     );
-    const mode = Object.values(modes).every((m) => m === 'incremental')
-      ? 'incremental'
-      : Object.values(modes).every((m) => m === 'full')
-        ? 'full'
-        : 'mixed';
+    const all = (mode: string): boolean => Object.values(modes).every((m) => m === mode);
+    const mode = all('incremental') ? 'incremental' : all('full') ? 'full' : 'mixed';
     return {
       passed: Object.keys(orphans).length === 0,
       measured: {

@@ -9,19 +9,29 @@ import { applies, factOf, gatePasses, InvariantFact, modeOf, SourceQuery } from 
  * - incremental: the same, over the (pharmacy, Rx number) groups of the prescriptions after the cut-off.
  */
 
+/** The (pharmacy, Rx number) of the prescriptions in `$1`. */
+const NEW_RX_NUMBERS =
+  'SELECT pharmacy_id, rx_number FROM pharmacy.prescription WHERE prescription_id = ANY($1::bigint[])';
+
+/** Up to MAX_KEYS groups of prescriptions sharing a (pharmacy, Rx number), with the number of such groups. */
 function rxDuplicatesSql(restricted: boolean): string {
   return `
       SELECT count(*) OVER () AS groups, ids FROM (
         SELECT array_agg(prescription_id ORDER BY prescription_id) AS ids FROM pharmacy.prescription
-         ${restricted ? 'WHERE (pharmacy_id, rx_number) IN (SELECT pharmacy_id, rx_number FROM pharmacy.prescription WHERE prescription_id = ANY($1::bigint[]))' : ''}
+         ${restricted ? `WHERE (pharmacy_id, rx_number) IN (${NEW_RX_NUMBERS})` : ''}
          GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d
       LIMIT ${MAX_KEYS}`;
 }
 
-/** Source: Rx numbers are unique per pharmacy among the old prescriptions; a duplicate on the copy then involves a new one. */
+/**
+ * Source: Rx numbers are unique per pharmacy among the old prescriptions; a duplicate on the copy then
+ * involves a new one.
+ */
 export async function rxUniquenessFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
   const [row] = await query(
-    `SELECT count(*) AS groups FROM (SELECT 1 FROM pharmacy.prescription WHERE created_at <= $1 GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d`,
+    `SELECT count(*) AS groups FROM (
+       SELECT 1 FROM pharmacy.prescription WHERE created_at <= $1
+        GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d`,
     [cutoff],
   );
   return factOf({ duplicateRxNumbers: num(row?.groups) });
