@@ -1,0 +1,166 @@
+import { tupleHash } from '../../checksum';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num, tableAggregates } from '../check';
+import { applies, factOf, InvariantFact, len, SourceQuery, spec } from './invariant';
+
+/**
+ * Invariant 5: the audit log's sequence has no gaps, every hash verifies and links to its predecessor, the
+ * head matches the manifest, and the newest event is not after the recovery point time.
+ *
+ * - source (manifest job): the old events are exactly seq 1..h (h = the manifest head), every hash and link
+ *   verifies, the genesis link is zero.
+ * - full: `sha256(prev_hash || fields) = hash` per event, `min = 1`, `max = count`, and
+ *   sum h(seq, hash) - h(last) = sum h(seq-1, prev_hash); breaks localised with `lag()`.
+ * - incremental (needs the manifest head on the copy): the new events are exactly h+1..n, SHA-256 of each,
+ *   sum h(seq, hash) - h(last) + h(head) = sum h(seq-1, prev_hash) over them (the first links to the head).
+ */
+
+/** SQL for the bytes an audit hash covers; must match `auditHashInput` in seed/model.ts. */
+export const AUDIT_HASH_SQL =
+  'sha256(t.prev_hash || int8send(t.seq) || timestamptz_send(t.occurred_at) || ' +
+  "convert_to(t.actor || '|' || t.action || '|' || t.entity, 'UTF8') || int8send(t.entity_id))";
+
+const ZERO_HASH = "decode(repeat('00', 32), 'hex')";
+
+/** Aggregates that verify a set of audit events (`where`): sequence bounds, SHA-256 of each, link sums. */
+function auditAggregatesSql(where: string): string {
+  return `SELECT count(*) AS n, min(t.seq) AS min, max(t.seq) AS max,
+                 array_agg(t.seq) FILTER (WHERE t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL}) AS bad_hash,
+                 count(*) FILTER (WHERE t.seq = 1 AND t.prev_hash <> ${ZERO_HASH}) AS bad_genesis,
+                 coalesce(sum(${tupleHash('t.seq', 't.hash')}), 0)::text AS after,
+                 coalesce(sum(${tupleHash('t.seq - 1', 't.prev_hash')}) FILTER (WHERE t.seq > 1), 0)::text AS before
+            FROM pharmacy.audit_event t WHERE ${where}`;
+}
+
+/** The last audit event (`where` restricts the events): its seq and h(seq, hash). */
+function lastEventSql(where: string): string {
+  return `SELECT t.seq, ${tupleHash('t.seq', 't.hash')}::text AS h FROM pharmacy.audit_event t ${where}
+           ORDER BY t.seq DESC LIMIT 1`;
+}
+
+/** {(seq, hash)} minus the last event (plus, incrementally, the manifest head) equals {(seq - 1, prev_hash)}. */
+function linksBalance(row: Record<string, unknown> | undefined, last: unknown, head: bigint = 0n): boolean {
+  return BigInt(String(row?.after ?? 0)) - BigInt(String(last ?? 0)) + head === BigInt(String(row?.before ?? 0));
+}
+
+/**
+ * Source: the old events are exactly seq 1..h (h = the manifest head), each hash verifies, the genesis
+ * link is zero and every link verifies. On the copy, the new events must then be exactly h+1..n, each
+ * verifying, linked to the manifest head and to each other: SHA-256 is recomputed only for them.
+ */
+export async function auditChainFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const [[row], [head]] = await Promise.all([
+    query(auditAggregatesSql('t.occurred_at <= $1'), [cutoff]),
+    query(lastEventSql('WHERE t.occurred_at <= $1'), [cutoff]),
+  ]);
+  const n = num(row?.n);
+  const sequenceOk = n === 0 || (num(row?.min) === 1 && num(row?.max) === n && num(head?.seq) === n);
+  const linksOk = n === 0 || linksBalance(row, head?.h);
+  return factOf({
+    sequenceGaps: sequenceOk ? 0 : 1,
+    brokenLinks: linksOk ? 0 : 1,
+    hashMismatches: len(row?.bad_hash),
+    badGenesis: num(row?.bad_genesis),
+    emptyChain: n === 0 ? 1 : 0,
+  });
+}
+
+export const auditChainCheck: CheckDefinition = {
+  name: 'audit-chain',
+  suite: 'pharmacy',
+  description:
+    'audit sequence has no gaps, every hash verifies and links to its predecessor, the head matches the manifest ' +
+    'and is not after the recovery point',
+  applies,
+  passes: () => [
+    {
+      schema: 'pharmacy',
+      table: 'audit_event',
+      select: { ...tableAggregates(spec('audit_event')), audit_newest: 'max(t.occurred_at)' },
+    },
+  ],
+  async run(context) {
+    const head = context.manifest.pharmacy?.auditHead;
+    const [proof, pass, last, manifestHead] = await Promise.all([
+      manifestProves(context, 'audit-chain', ['audit_event']),
+      context.pass('pharmacy', 'audit_event'),
+      context.query<{ seq: string; h: string }>(lastEventSql('')),
+      head && head.seq > 0
+        ? context.query<{ hash: string; h: string }>(
+            `SELECT encode(t.hash, 'hex') AS hash, ${tupleHash('t.seq', 't.hash')}::text AS h
+               FROM pharmacy.audit_event t WHERE t.seq = $1`,
+            [head.seq],
+          )
+        : Promise.resolve([]),
+    ]);
+    const headOk = !head || head.seq === 0 || manifestHead.map((r) => r.hash).includes(head.hash);
+    const incremental = proof.ok && head !== undefined && head.seq > 0 && headOk;
+    let n: number;
+    let min: number;
+    let max: number;
+    let sequenceOk: boolean;
+    let linksOk: boolean;
+    let genesisOk: boolean;
+    let badHash: unknown;
+    if (incremental) {
+      // Old events 1..h are the source's (proven there); verify the new ones: h+1..n, each hash, each link,
+      // the first linked to the manifest head: {(seq, hash)} - last + (h, head hash) = {(seq - 1, prev_hash)}.
+      const fresh = newKeysOf(proof.gates, 'audit_event');
+      const [row] = fresh.length
+        ? await context.query(auditAggregatesSql('t.seq = ANY($1::bigint[])'), [fresh])
+        : [];
+      const k = num(row?.n);
+      n = head.seq + k;
+      min = 1;
+      max = k > 0 ? num(row?.max) : head.seq;
+      sequenceOk = k === 0 || (num(row?.min) === head.seq + 1 && num(row?.max) === head.seq + k);
+      const headTerm = BigInt(manifestHead[0]?.h ?? '0');
+      linksOk = linksBalance(row, last[0]?.h, headTerm);
+      genesisOk = num(row?.bad_genesis) === 0;
+      badHash = row?.bad_hash;
+    } else {
+      const [row] = await context.query(auditAggregatesSql('true'));
+      n = num(row?.n);
+      min = num(row?.min);
+      max = num(row?.max);
+      sequenceOk = n === 0 || (min === 1 && max === n);
+      // Every link: {(seq, hash)} minus the head equals {(seq - 1, prev_hash)} for seq > 1.
+      linksOk = n === 0 || linksBalance(row, last[0]?.h);
+      genesisOk = num(row?.bad_genesis) === 0;
+      badHash = row?.bad_hash;
+    }
+    const badHashes = len(badHash);
+    const newest = pass.audit_newest instanceof Date ? pass.audit_newest : null;
+    const afterRecoveryPoint = newest !== null && newest > context.recoveryPointTime;
+    const offendingKeys = keysOf(badHash, 'audit_event:seq=');
+    if (!sequenceOk || !linksOk || !genesisOk) {
+      const broken = await context.query<{ seq: string }>(`
+        SELECT seq FROM (
+          SELECT seq, prev_hash, lag(hash) OVER w AS prev, lag(seq) OVER w AS prev_seq
+            FROM pharmacy.audit_event WINDOW w AS (ORDER BY seq)) x
+         WHERE (prev_seq IS NULL AND (seq <> 1 OR prev_hash <> ${ZERO_HASH}))
+            OR (prev_seq IS NOT NULL AND (seq <> prev_seq + 1 OR prev_hash IS DISTINCT FROM prev))
+         ORDER BY seq LIMIT ${MAX_KEYS}`);
+      offendingKeys.push(...broken.map((r) => `audit_event:seq=${r.seq}`));
+    }
+    if (!headOk && head) offendingKeys.push(`audit_event:seq=${head.seq}`);
+    return {
+      passed: sequenceOk && linksOk && badHashes === 0 && genesisOk && !afterRecoveryPoint && headOk,
+      measured: {
+        events: n,
+        firstSeq: min,
+        lastSeq: max,
+        sequenceWithoutGaps: sequenceOk,
+        linksVerify: linksOk,
+        hashMismatches: badHashes,
+        newest: newest?.toISOString() ?? null,
+        newestAfterRecoveryPoint: afterRecoveryPoint,
+        manifestHeadSeq: head?.seq ?? null,
+        manifestHeadPresent: headOk,
+        ...(incremental
+          ? { mode: 'incremental' }
+          : { mode: 'full', fullReason: proof.ok ? 'no manifest head' : (proof.reason ?? '') }),
+      },
+      offendingKeys: [...new Set(offendingKeys)].slice(0, MAX_KEYS),
+    };
+  },
+};

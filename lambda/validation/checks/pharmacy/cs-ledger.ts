@@ -1,0 +1,189 @@
+import { tupleHash } from '../../checksum';
+import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+
+/**
+ * Invariant 4: controlled-substance ledger: opening balance + movements = on hand at every entry, never
+ * negative, and the entries match the inventory transactions.
+ *
+ * - source (manifest job): each ledger's old entries are a balanced, non-negative chain 0..m-1 from an old
+ *   opening count; every old entry matches an old inventory transaction; every old transaction has an old entry.
+ * - full: per (pharmacy, product), entries numbered 0..n-1 and the multiset {(no, after)} + {(-1, opening)}
+ *   equals {(no-1, after-change)} + {(last, opening+sum)} (sums of mixed hashes, no sort); every entry against
+ *   its transaction and every transaction against the entries; failing ledgers localised with a window query.
+ * - incremental: whole ledgers with an entry or opening count after the cut-off; the new entries against their
+ *   transactions; every new transaction referenced by a new entry.
+ */
+
+/**
+ * Per (pharmacy, product): entries numbered 0..n-1 and each entry's balance before the movement equals the
+ * previous entry's balance after (the opening balance for entry 0). Compared order-independently:
+ * {(no, after)} + {(-1, opening)} must equal {(no - 1, after - change)} + {(last no, opening + sum)}.
+ * `entries` restricts the ledger rows, `opening` the opening-inventory join (SQL conditions).
+ */
+function ledgerGroupsSql(entries: string, opening: string, tail: string): string {
+  return `
+      WITH g AS (
+        SELECT pharmacy_id, product_id, count(*) AS n, min(entry_no) AS min_no, max(entry_no) AS max_no,
+               sum(quantity_change)::bigint AS total, min(balance_after) AS min_balance,
+               sum(${tupleHash('entry_no', 'balance_after::bigint')}) AS after_sum,
+               sum(${tupleHash('entry_no - 1', '(balance_after - quantity_change)::bigint')}) AS before_sum
+          FROM pharmacy.cs_ledger WHERE ${entries} GROUP BY 1, 2)
+      SELECT g.pharmacy_id, g.product_id, g.min_balance < 0 AS negative,
+             count(*) OVER () AS bad_groups
+        FROM g LEFT JOIN pharmacy.cs_opening_inventory o
+          ON o.pharmacy_id = g.pharmacy_id AND o.product_id = g.product_id AND ${opening}
+       WHERE o.pharmacy_id IS NULL OR g.min_no <> 0 OR g.max_no <> g.n - 1 OR g.min_balance < 0
+          OR g.after_sum + ${tupleHash('-1', 'o.opening_balance::bigint')}
+             <> g.before_sum + ${tupleHash('g.max_no', '(o.opening_balance + g.total)::bigint')}
+       ${tail}`;
+}
+
+/** An unbalanced ledger as `ledgerGroupsSql` reports it (the first MAX_KEYS, with the count of all). */
+type LedgerGroup = { pharmacy_id: number; product_id: number; negative: boolean; bad_groups: string };
+const FIRST_GROUPS = `ORDER BY 1, 2 LIMIT ${MAX_KEYS}`;
+
+/** A ledger entry `l` whose inventory transaction `t` is missing or records another movement. */
+const MISMATCH =
+  't.txn_id IS NULL OR t.quantity_change <> l.quantity_change OR t.pharmacy_id <> l.pharmacy_id ' +
+  'OR t.product_id <> l.product_id';
+
+/**
+ * Source: every ledger's old entries form a balanced, non-negative chain 0..m-1 from an old opening count;
+ * every old entry matches an old inventory transaction, and every old transaction has an old entry. A ledger
+ * with no entry (or opening count) after the cut-off then keeps its invariant on the copy; the others are
+ * checked whole.
+ */
+export async function csLedgerFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const oldLedgers = ledgerGroupsSql('recorded_at <= $1', 'o.counted_at <= $1', '');
+  const [groups, movements] = await Promise.all([
+    query(`SELECT count(*) AS bad FROM (${oldLedgers}) x`, [cutoff]),
+    query(
+      `SELECT (SELECT count(*) FROM pharmacy.cs_ledger l
+                 LEFT JOIN pharmacy.inventory_transaction t ON t.txn_id = l.txn_id AND t.occurred_at <= $1
+                WHERE l.recorded_at <= $1 AND (${MISMATCH})) AS mismatched,
+              (SELECT count(*) FROM pharmacy.inventory_transaction t
+                WHERE t.occurred_at <= $1
+                  AND NOT EXISTS (SELECT 1 FROM pharmacy.cs_ledger l WHERE l.txn_id = t.txn_id AND l.recorded_at <= $1))
+                AS unledgered`,
+      [cutoff],
+    ),
+  ]);
+  return factOf({
+    unbalancedLedgers: num(groups[0]?.bad),
+    entriesNotMatchingTransactions: num(movements[0]?.mismatched),
+    transactionsWithoutEntry: num(movements[0]?.unledgered),
+  });
+}
+
+const LEDGER_TABLES = ['cs_ledger', 'cs_opening_inventory', 'inventory_transaction'];
+
+export const csLedgerCheck: CheckDefinition = {
+  name: 'cs-ledger',
+  suite: 'pharmacy',
+  description:
+    'controlled-substance ledger: opening + movements = on hand at every entry, never negative, ' +
+    'entries match inventory transactions',
+  applies,
+  passes: gatePasses(...LEDGER_TABLES),
+  async run(context) {
+    const proof = await manifestProves(context, 'cs-ledger', LEDGER_TABLES);
+    let groups: LedgerGroup[];
+    let m: Record<string, unknown>;
+    let entries: number;
+    if (proof.ok) {
+      // Only ledgers with an entry or opening count after the cut-off, and the new entries and
+      // transactions themselves, can break it: check those ledgers whole, through the ledger key index.
+      const newEntries = newKeysOf(proof.gates, 'cs_ledger');
+      const newOpenings = newKeysOf(proof.gates, 'cs_opening_inventory');
+      const newTxns = newKeysOf(proof.gates, 'inventory_transaction');
+      const touched = `(pharmacy_id, product_id) IN (
+                         SELECT pharmacy_id, product_id FROM pharmacy.cs_ledger WHERE entry_id = ANY($1::bigint[])
+                         UNION SELECT pharmacy_id, product_id FROM pharmacy.cs_opening_inventory
+                                WHERE inventory_id = ANY($2::bigint[]))`;
+      const [g, mv] = await Promise.all([
+        newEntries.length + newOpenings.length
+          ? context.query<LedgerGroup>(ledgerGroupsSql(touched, 'true', FIRST_GROUPS), [newEntries, newOpenings])
+          : Promise.resolve([]),
+        newEntries.length
+          ? context.query(
+              `SELECT (SELECT array_agg(l.entry_id)
+                         FROM pharmacy.cs_ledger l LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
+                        WHERE l.entry_id = ANY($1::bigint[]) AND (${MISMATCH})) AS mismatched,
+                      (SELECT array_agg(DISTINCT l.txn_id) FROM pharmacy.cs_ledger l
+                        WHERE l.entry_id = ANY($1::bigint[])) AS entry_txns`,
+              [newEntries],
+            )
+          : Promise.resolve([]),
+      ]);
+      groups = g;
+      // Old entries reference old transactions only (source), and new keys are unique: a transaction after
+      // the cut-off is ledgered exactly when an entry after the cut-off references it.
+      const entryTxns = mv[0]?.entry_txns;
+      const referenced = new Set((Array.isArray(entryTxns) ? (entryTxns as unknown[]) : []).map(String));
+      m = { mismatched: mv[0]?.mismatched, unledgered: newTxns.filter((k) => !referenced.has(k)) };
+      entries = (proof.gates.get('cs_ledger')?.oldRows ?? 0) + newEntries.length;
+    } else {
+      const movementsSql = `
+        SELECT (SELECT array_agg(l.entry_id) FROM pharmacy.cs_ledger l
+                  LEFT JOIN pharmacy.inventory_transaction t USING (txn_id) WHERE ${MISMATCH}) AS mismatched,
+               (SELECT array_agg(t.txn_id) FROM pharmacy.inventory_transaction t
+                 WHERE NOT EXISTS (SELECT 1 FROM pharmacy.cs_ledger l WHERE l.txn_id = t.txn_id)) AS unledgered,
+               (SELECT count(*) FROM pharmacy.cs_ledger) AS entries`;
+      const [g, mv] = await Promise.all([
+        context.query<LedgerGroup>(ledgerGroupsSql('true', 'true', FIRST_GROUPS)),
+        context.query(movementsSql),
+      ]);
+      groups = g;
+      m = mv[0] ?? {};
+      entries = num(m.entries);
+    }
+    const offendingKeys: string[] = [];
+    if (groups.length > 0) offendingKeys.push(...(await localizeLedger(context, groups)));
+    offendingKeys.push(
+      ...keysOf(m.mismatched, 'cs_ledger:entry_id='),
+      ...keysOf(m.unledgered, 'inventory_transaction:txn_id='),
+    );
+    const badGroups = num(groups[0]?.bad_groups);
+    return {
+      passed: badGroups === 0 && len(m.mismatched) === 0 && len(m.unledgered) === 0,
+      measured: {
+        entries,
+        unbalancedLedgers: badGroups,
+        negativeLedgers: groups.filter((g) => g.negative).length,
+        entriesNotMatchingTransactions: len(m.mismatched),
+        transactionsWithoutEntry: len(m.unledgered),
+        ...modeOf(proof),
+      },
+      offendingKeys: [...new Set(offendingKeys)].slice(0, MAX_KEYS),
+    };
+  },
+};
+
+/**
+ * For unbalanced ledgers, the first entries whose running balance does not follow (window query, failures
+ * only).
+ */
+async function localizeLedger(context: CheckContext, groups: LedgerGroup[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const g of groups) {
+    const rows = await context.query<{ entry_id: string }>(
+      `SELECT entry_id FROM (
+         SELECT l.entry_id, l.entry_no, l.balance_after, l.quantity_change,
+                coalesce(lag(l.balance_after) OVER (ORDER BY l.entry_no, l.entry_id), o.opening_balance) AS before,
+                lag(l.entry_no) OVER (ORDER BY l.entry_no, l.entry_id) AS prev_no
+           FROM pharmacy.cs_ledger l LEFT JOIN pharmacy.cs_opening_inventory o USING (pharmacy_id, product_id)
+          WHERE l.pharmacy_id = $1 AND l.product_id = $2) x
+        WHERE balance_after - quantity_change IS DISTINCT FROM before OR balance_after < 0
+           OR entry_no <> coalesce(prev_no + 1, 0)
+        ORDER BY entry_no LIMIT 2`,
+      [g.pharmacy_id, g.product_id],
+    );
+    keys.push(
+      ...(rows.length
+        ? rows.map((r) => `cs_ledger:entry_id=${r.entry_id}`)
+        : [`cs_ledger:pharmacy_id=${g.pharmacy_id},product_id=${g.product_id}`]),
+    );
+  }
+  return keys;
+}

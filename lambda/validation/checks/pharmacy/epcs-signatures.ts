@@ -1,0 +1,92 @@
+import { bucketSql, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+
+/**
+ * Invariant 7: every EPCS signed payload still hashes to its recorded SHA-256, and the (id, hash) pairs
+ * equal the manifest's.
+ *
+ * - source (manifest job): every old payload hashes to its recorded SHA-256.
+ * - full: SHA-256 of every payload and the (id, hash) aggregate of the old ones against the manifest,
+ *   narrowed to key ranges on a mismatch.
+ * - incremental: SHA-256 of the payloads after the cut-off; the old pairs are the manifest's (equal checksum).
+ */
+
+/** A prescription `t` whose signed payload no longer hashes to its recorded SHA-256. */
+const PAYLOAD_MISMATCH = 'sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256';
+
+/**
+ * Source: every old EPCS payload hashes to its recorded SHA-256 (the manifest's EPCS aggregate fixes the
+ * pairs).
+ */
+export async function epcsFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const [row] = await query(
+    `SELECT count(*) AS bad FROM pharmacy.prescription t
+      WHERE t.created_at <= $1 AND (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH}`,
+    [cutoff],
+  );
+  return factOf({ payloadHashMismatches: num(row?.bad) });
+}
+
+export const epcsSignaturesCheck: CheckDefinition = {
+  name: 'epcs-signatures',
+  suite: 'pharmacy',
+  description:
+    'every EPCS signed payload still hashes to its recorded SHA-256, and (id, hash) pairs equal the manifest',
+  applies,
+  passes: gatePasses('prescription'),
+  async run(context) {
+    const proof = await manifestProves(context, 'epcs-signatures', ['prescription']);
+    const expected = context.manifest.pharmacy?.epcs;
+    let bad: unknown;
+    let rows: number;
+    let matchesManifest: boolean;
+    const offendingKeys: string[] = [];
+    if (proof.ok) {
+      // Old prescriptions are the source's (verified there; their (id, hash) pairs are the manifest's):
+      // SHA-256 only for the prescriptions after the cut-off.
+      const fresh = newKeysOf(proof.gates, 'prescription');
+      const [row] = fresh.length
+        ? await context.query(
+            `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad
+               FROM pharmacy.prescription t WHERE t.prescription_id = ANY($1::bigint[]) AND (${EPCS_WHERE})`,
+            [fresh],
+          )
+        : [];
+      bad = row?.bad;
+      rows = expected?.count ?? 0;
+      matchesManifest = true;
+    } else {
+      const [row] = await context.query(
+        `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad,
+                count(*) FILTER (WHERE t.created_at <= $1) AS rows,
+                coalesce(sum(${EPCS_HASH}) FILTER (WHERE t.created_at <= $1), 0)::text AS checksum
+           FROM pharmacy.prescription t WHERE ${EPCS_WHERE}`,
+        [context.cutoff],
+      );
+      bad = row?.bad;
+      rows = num(row?.rows);
+      matchesManifest = !expected || (expected.count === rows && expected.checksum === String(row?.checksum));
+      if (!matchesManifest && expected) {
+        const diff = await context.query<{ index: string; rows: string; checksum: string }>(
+          bucketSql('pharmacy', 'prescription', 'prescription_id', 'created_at', EPCS_WHERE, EPCS_HASH),
+          [context.cutoff, expected.buckets.start, expected.buckets.width],
+        );
+        const buckets = diff.map((d) => ({ index: Number(d.index), rows: Number(d.rows), checksum: d.checksum }));
+        offendingKeys.push(...differingRanges('pharmacy.prescription', 'prescription_id', expected.buckets, buckets));
+      }
+    }
+    offendingKeys.unshift(...keysOf(bad, 'prescription:'));
+    return {
+      passed: len(bad) === 0 && matchesManifest,
+      measured: {
+        epcsPrescriptions: rows,
+        expected: expected?.count ?? null,
+        payloadHashMismatches: len(bad),
+        matchesManifest,
+        ...modeOf(proof),
+      },
+      offendingKeys: offendingKeys.slice(0, MAX_KEYS),
+    };
+  },
+};

@@ -1,0 +1,114 @@
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+
+/**
+ * Invariant 2: fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised,
+ * and Schedule II prescriptions have no refills.
+ *
+ * - source (manifest job): every old fill belongs to an old prescription whose product is old; per old
+ *   prescription the old fills are 0..m-1, m-1 <= refills authorised, no refillable Schedule II.
+ * - full: per prescription `bit_or(1 << fill_number) = 2^n - 1` (exact), joined to the prescription and
+ *   product.
+ * - incremental: the same, for the prescriptions after the cut-off and those with a fill after it.
+ */
+
+/** Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers. */
+function fillGroupsSql(where: string): string {
+  // bit_or of 1 << fill_number equals 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
+  return `WITH g AS (
+        SELECT prescription_id, count(*) AS n,
+               bit_or(CASE WHEN fill_number BETWEEN 0 AND 62 THEN 1::bigint << fill_number ELSE 0 END) AS mask,
+               bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range
+          FROM pharmacy.fill ${where} GROUP BY prescription_id)`;
+}
+
+/** Conditions on a prescription `p`, its fill group `g` and its product `pr`. */
+const GAPS = 'g.n > 62 OR g.out_of_range OR g.mask <> (1::bigint << g.n::int) - 1';
+const TOO_MANY = 'g.n - 1 > p.refills_authorized';
+const SCHEDULE_II_REFILLS = 'pr.dea_schedule = 2 AND p.refills_authorized > 0';
+
+/** Fill numbering over all prescriptions, or only those in `$1` (bigint[]) when `restricted`. */
+function fillNumberingSql(restricted: boolean): string {
+  return `
+      ${fillGroupsSql(restricted ? 'WHERE prescription_id = ANY($1::bigint[])' : '')}
+      SELECT array_agg(p.prescription_id) FILTER (WHERE ${GAPS}) AS gaps,
+             array_agg(p.prescription_id) FILTER (WHERE ${TOO_MANY}) AS too_many,
+             array_agg(p.prescription_id) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
+             count(*) AS prescriptions
+        FROM pharmacy.prescription p
+        LEFT JOIN g USING (prescription_id)
+        LEFT JOIN pharmacy.product pr ON pr.product_id = p.product_id
+       ${restricted ? 'WHERE p.prescription_id = ANY($1::bigint[])' : ''}`;
+}
+
+/**
+ * Source: the old fills of each old prescription are numbered 0..m-1 with m-1 <= refills authorised, no old
+ * Schedule II prescription is refillable, every old fill belongs to an old prescription and every old
+ * prescription's product is old. A prescription with no fill after the cut-off then keeps its invariant on
+ * the copy; the others are checked whole.
+ */
+export async function fillNumberingFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const [row] = await query(
+    `${fillGroupsSql('WHERE filled_at <= $1')}
+     SELECT (SELECT count(*) FROM g WHERE NOT EXISTS (SELECT 1 FROM pharmacy.prescription p
+                                                       WHERE p.prescription_id = g.prescription_id
+                                                         AND p.created_at <= $1)) AS orphan_fills,
+            count(*) FILTER (WHERE ${GAPS}) AS gaps,
+            count(*) FILTER (WHERE ${TOO_MANY}) AS too_many,
+            count(*) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
+            count(*) FILTER (WHERE pr.product_id IS NULL OR pr.created_at > $1) AS product_not_old
+       FROM pharmacy.prescription p
+       LEFT JOIN g USING (prescription_id)
+       LEFT JOIN pharmacy.product pr ON pr.product_id = p.product_id
+      WHERE p.created_at <= $1`,
+    [cutoff],
+  );
+  return factOf({
+    orphanFills: num(row?.orphan_fills),
+    gaps: num(row?.gaps),
+    tooMany: num(row?.too_many),
+    scheduleIIRefills: num(row?.cii_refills),
+    productNotOld: num(row?.product_not_old),
+  });
+}
+
+export const fillNumberingCheck: CheckDefinition = {
+  name: 'fill-numbering',
+  suite: 'pharmacy',
+  description:
+    'fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised, ' +
+    'Schedule II has no refills',
+  applies,
+  passes: gatePasses('prescription', 'fill', 'product'),
+  async run(context) {
+    const proof = await manifestProves(context, 'fill-numbering', ['prescription', 'fill', 'product']);
+    let row: Record<string, unknown> = {};
+    let prescriptions: number;
+    if (proof.ok) {
+      // Only prescriptions written after the cut-off, or with a fill after it, can break the invariant.
+      const newFills = newKeysOf(proof.gates, 'fill');
+      const touched = newFills.length
+        ? ((
+            await context.query<{ ids: string[] | null }>(
+              'SELECT array_agg(DISTINCT prescription_id) AS ids FROM pharmacy.fill WHERE fill_id = ANY($1::bigint[])',
+              [newFills],
+            )
+          )[0]?.ids ?? [])
+        : [];
+      const newPrescriptions = newKeysOf(proof.gates, 'prescription');
+      const affected = [...new Set([...newPrescriptions, ...touched.map(String)])];
+      if (affected.length) row = (await context.query(fillNumberingSql(true), [affected]))[0] ?? {};
+      prescriptions = (proof.gates.get('prescription')?.oldRows ?? 0) + newPrescriptions.length;
+    } else {
+      row = (await context.query(fillNumberingSql(false)))[0] ?? {};
+      prescriptions = num(row.prescriptions);
+    }
+    const lengths = { gaps: len(row.gaps), tooMany: len(row.too_many), scheduleIIRefills: len(row.cii_refills) };
+    const keys = [row.gaps, row.too_many, row.cii_refills].flatMap((ids) => keysOf(ids, 'prescription:'));
+    return {
+      passed: lengths.gaps + lengths.tooMany + lengths.scheduleIIRefills === 0,
+      measured: { prescriptions, ...lengths, ...modeOf(proof) },
+      offendingKeys: [...new Set(keys)].slice(0, MAX_KEYS),
+    };
+  },
+};

@@ -1,0 +1,156 @@
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { applies, factOf, gatePasses, InvariantFact, SourceQuery, spec } from './invariant';
+
+/**
+ * Invariant 1: every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or
+ * PDMP rows).
+ *
+ * - source (manifest job): every old child's foreign key resolves to an old parent.
+ * - full: one scan per child table, anti-joined (LEFT JOIN ... IS NULL) to each parent.
+ * - incremental: decided per child table; the new children, anti-joined through the parents' keys. The
+ *   result's mode is `mixed` when some child tables took one path and some the other.
+ */
+
+interface ForeignKey {
+  child: string;
+  key: string;
+  columns: string[];
+  parent: string;
+  parentColumns: string[];
+}
+
+/** child table, its key, FK column(s), parent table, parent column(s). */
+const FOREIGN_KEYS: ReadonlyArray<ForeignKey> = [
+  { child: 'prescription', key: 'prescription_id', columns: ['pharmacy_id'],
+    parent: 'pharmacy', parentColumns: ['pharmacy_id'] },
+  { child: 'prescription', key: 'prescription_id', columns: ['patient_id'],
+    parent: 'patient', parentColumns: ['patient_id'] },
+  { child: 'prescription', key: 'prescription_id', columns: ['prescriber_id'],
+    parent: 'prescriber', parentColumns: ['prescriber_id'] },
+  { child: 'prescription', key: 'prescription_id', columns: ['product_id'],
+    parent: 'product', parentColumns: ['product_id'] },
+  { child: 'fill', key: 'fill_id', columns: ['prescription_id'],
+    parent: 'prescription', parentColumns: ['prescription_id'] },
+  { child: 'claim', key: 'claim_id', columns: ['fill_id'],
+    parent: 'fill', parentColumns: ['fill_id'] },
+  { child: 'claim', key: 'claim_id', columns: ['reverses_claim_id'],
+    parent: 'claim', parentColumns: ['claim_id'] },
+  { child: 'inventory_transaction', key: 'txn_id', columns: ['pharmacy_id'],
+    parent: 'pharmacy', parentColumns: ['pharmacy_id'] },
+  { child: 'inventory_transaction', key: 'txn_id', columns: ['product_id'],
+    parent: 'product', parentColumns: ['product_id'] },
+  { child: 'inventory_transaction', key: 'txn_id', columns: ['fill_id'],
+    parent: 'fill', parentColumns: ['fill_id'] },
+  { child: 'cs_opening_inventory', key: 'inventory_id', columns: ['pharmacy_id'],
+    parent: 'pharmacy', parentColumns: ['pharmacy_id'] },
+  { child: 'cs_opening_inventory', key: 'inventory_id', columns: ['product_id'],
+    parent: 'product', parentColumns: ['product_id'] },
+  { child: 'cs_ledger', key: 'entry_id', columns: ['txn_id'],
+    parent: 'inventory_transaction', parentColumns: ['txn_id'] },
+  { child: 'cs_ledger', key: 'entry_id', columns: ['pharmacy_id', 'product_id'],
+    parent: 'cs_opening_inventory', parentColumns: ['pharmacy_id', 'product_id'] },
+  { child: 'pdmp_report', key: 'report_id', columns: ['fill_id'],
+    parent: 'fill', parentColumns: ['fill_id'] },
+];
+
+/** How a foreign key is named in `measured`: `child.column(+column) -> parent`. */
+const labelOf = (f: ForeignKey): string => `${f.child}.${f.columns.join('+')} -> ${f.parent}`;
+
+const cutoffOf = (table: string): string => spec(table).cutoffColumn;
+
+/** `p<i>.<parent column> = c.<column>` for each column of foreign key `i`. */
+const joinCondition = (f: ForeignKey, i: number): string =>
+  f.columns.map((c, j) => `p${i}.${f.parentColumns[j]} = c.${c}`).join(' AND ');
+
+/** The child rows whose foreign key `i` is set but found no parent row. */
+const orphanFilter = (f: ForeignKey, i: number): string =>
+  `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL`;
+
+/**
+ * One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys; `where` restricts the
+ * children.
+ */
+function orphanSql(child: string, where?: string): string {
+  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
+  const key = fks[0]?.key ?? 'id';
+  const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
+  const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
+  return `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')}${where ? ` WHERE ${where}` : ''}`;
+}
+
+const FK_CHILDREN = [...new Set(FOREIGN_KEYS.map((f) => f.child))];
+const FK_TABLES = [...new Set(FOREIGN_KEYS.flatMap((f) => [f.child, f.parent]))];
+
+/** Source: every old child's foreign key resolves to an old parent (so the copy's old rows alone keep it true). */
+export async function foreignKeysFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const measured: Record<string, number> = {};
+  await Promise.all(
+    FK_CHILDREN.map(async (child) => {
+      const fks = FOREIGN_KEYS.filter((f) => f.child === child);
+      const joins = fks.map(
+        (f, i) =>
+          `LEFT JOIN pharmacy.${f.parent} p${i} ON ${joinCondition(f, i)} AND p${i}.${cutoffOf(f.parent)} <= $1`,
+      );
+      const selects = fks.map((f, i) => `count(*) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
+      const [row] = await query(
+        `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')} WHERE c.${cutoffOf(child)} <= $1`,
+        [cutoff],
+      );
+      fks.forEach((f, i) => (measured[labelOf(f)] = num(row?.[`o${i}`])));
+    }),
+  );
+  return factOf(measured);
+}
+
+export const foreignKeysCheck: CheckDefinition = {
+  name: 'foreign-keys',
+  suite: 'pharmacy',
+  description: 'every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or PDMP rows)',
+  applies,
+  passes: gatePasses(...FK_TABLES),
+  async run(context) {
+    const orphans: Record<string, number> = {};
+    const offendingKeys: string[] = [];
+    const modes: Record<string, string> = {};
+    const fullReasons: string[] = [];
+    await Promise.all(
+      FK_CHILDREN.map(async (child) => {
+        const fks = FOREIGN_KEYS.filter((f) => f.child === child);
+        const key = fks[0]?.key ?? 'id';
+        // Incremental when the child and every parent it references are proven old-identical: only the
+        // children after the cut-off can be orphans (old children resolve to old parents, which are there).
+        const proof = await manifestProves(context, 'foreign-keys', [child, ...fks.map((f) => f.parent)]);
+        let rows: Record<string, unknown>[] = [];
+        if (proof.ok) {
+          modes[child] = 'incremental';
+          const fresh = newKeysOf(proof.gates, child);
+          if (fresh.length) rows = await context.query(orphanSql(child, `c.${key} = ANY($1::bigint[])`), [fresh]);
+        } else {
+          modes[child] = 'full';
+          fullReasons.push(`${child}: ${proof.reason ?? ''}`);
+          rows = await context.query(orphanSql(child));
+        }
+        fks.forEach((f, i) => {
+          const keys = rows[0]?.[`o${i}`];
+          const count = Array.isArray(keys) ? keys.length : 0;
+          if (count > 0) {
+            orphans[labelOf(f)] = count;
+            offendingKeys.push(...keysOf(keys, `${child}:${key}=`, MAX_KEYS));
+          }
+        });
+      }),
+    );
+    const all = (mode: string): boolean => Object.values(modes).every((m) => m === mode);
+    const mode = all('incremental') ? 'incremental' : all('full') ? 'full' : 'mixed';
+    return {
+      passed: Object.keys(orphans).length === 0,
+      measured: {
+        foreignKeys: FOREIGN_KEYS.length,
+        orphans,
+        mode,
+        ...(fullReasons.length ? { fullReason: fullReasons.slice(0, 3).join('; ') } : {}),
+      },
+      offendingKeys: offendingKeys.slice(0, MAX_KEYS),
+    };
+  },
+};

@@ -1,0 +1,61 @@
+import { CheckDefinition, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { applies, factOf, gatePasses, InvariantFact, modeOf, SourceQuery } from './invariant';
+
+/**
+ * Invariant 3: Rx numbers are unique per pharmacy.
+ *
+ * - source (manifest job): Rx numbers are unique among the old prescriptions.
+ * - full: `GROUP BY pharmacy_id, rx_number HAVING count(*) > 1` over every prescription.
+ * - incremental: the same, over the (pharmacy, Rx number) groups of the prescriptions after the cut-off.
+ */
+
+/** The (pharmacy, Rx number) of the prescriptions in `$1`. */
+const NEW_RX_NUMBERS =
+  'SELECT pharmacy_id, rx_number FROM pharmacy.prescription WHERE prescription_id = ANY($1::bigint[])';
+
+/** Up to MAX_KEYS groups of prescriptions sharing a (pharmacy, Rx number), with the number of such groups. */
+function rxDuplicatesSql(restricted: boolean): string {
+  return `
+      SELECT count(*) OVER () AS groups, ids FROM (
+        SELECT array_agg(prescription_id ORDER BY prescription_id) AS ids FROM pharmacy.prescription
+         ${restricted ? `WHERE (pharmacy_id, rx_number) IN (${NEW_RX_NUMBERS})` : ''}
+         GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d
+      LIMIT ${MAX_KEYS}`;
+}
+
+/**
+ * Source: Rx numbers are unique per pharmacy among the old prescriptions; a duplicate on the copy then
+ * involves a new one.
+ */
+export async function rxUniquenessFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  const [row] = await query(
+    `SELECT count(*) AS groups FROM (
+       SELECT 1 FROM pharmacy.prescription WHERE created_at <= $1
+        GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d`,
+    [cutoff],
+  );
+  return factOf({ duplicateRxNumbers: num(row?.groups) });
+}
+
+export const rxUniquenessCheck: CheckDefinition = {
+  name: 'rx-uniqueness',
+  suite: 'pharmacy',
+  description: 'Rx numbers are unique per pharmacy',
+  applies,
+  passes: gatePasses('prescription'),
+  async run(context) {
+    const proof = await manifestProves(context, 'rx-uniqueness', ['prescription']);
+    const fresh = newKeysOf(proof.gates, 'prescription');
+    const rows = proof.ok
+      ? fresh.length
+        ? await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql(true), [fresh])
+        : []
+      : await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql(false));
+    const groups = num(rows[0]?.groups);
+    return {
+      passed: groups === 0,
+      measured: { duplicateRxNumbers: groups, ...modeOf(proof) },
+      offendingKeys: rows.flatMap((r) => r.ids.map((id) => `prescription:${id}`)).slice(0, MAX_KEYS),
+    };
+  },
+};
