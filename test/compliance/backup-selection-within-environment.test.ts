@@ -26,7 +26,7 @@ const config = environment(
   {
     databases: [
       { name: 'dispensing', tier: 'critical', mode: 'create' },
-      { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', replicaInstanceClass: 'db.t4g.medium' },
+      { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', engineVersion: '16', replicaInstanceClass: 'db.t4g.medium' },
     ],
   },
   'prod',
