@@ -1,10 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { buildApp } from '../../lib/app';
 import { postgresMajor, postgresSupport } from '../../lib/compliance/engine-support';
 import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
 import { environment } from '../helpers/config';
 import { complianceFindings } from '../helpers/compliance';
+import { testApp, testAppProps } from '../helpers/synth';
 
 describe('RDS PostgreSQL end of standard support', () => {
   test('the table decides by major version and day (UTC)', () => {
@@ -21,14 +22,14 @@ describe('RDS PostgreSQL end of standard support', () => {
     // The cdk-nag packs would double the synth time and cannot change this outcome: they are covered on every
     // shipped environment by compliance-packs.test.ts. A tier-3 system keeps the app small (no replica stack).
     const config = environment({ databases: [{ name: 'dispensing', tier: 'deferrable', mode: 'create', engineVersion: '13' }] }, 'legacy');
-    const { app } = buildApp([config], { compliance: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app } = buildApp([config], { compliance: false, ...testAppProps() });
     Validations.of(app).addPlugins(new RxdrChecks(app));
     // WHEN synthesized THEN it fails, naming the version and its end-of-support date
     expect(() => app.synth()).toThrow(/Rxdr-EngineEndOfStandardSupport\[PostgreSQL-13-\(major-13\)-reached-end-of-standard-support-on-2026-02-28\]/);
   });
 
   test('only the instance past its end of support is reported (17.6 passes, 12.22 fails)', () => {
-    const stack = new Stack(new App(), 'Db', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(testApp(), 'Db', { env: { account: '111111111111', region: 'us-east-1' } });
     new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', engineVersion: '17.6', dbInstanceClass: 'db.t4g.medium' });
     new rds.CfnDBInstance(stack, 'Old', { engine: 'postgres', engineVersion: '12.22', dbInstanceClass: 'db.t4g.medium' });
     const rules = complianceFindings(stack).filter((f) => f.pack === 'Rxdr').map((f) => `${f.rule} ${f.path}`);

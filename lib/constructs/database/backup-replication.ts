@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
 
 /** `lambda/backup-replication/index.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
@@ -160,11 +161,11 @@ export class AutomatedBackupReplication extends Construct {
   }
 
   private acknowledgeFindings(props: AutomatedBackupReplicationProps): void {
-    const stack = Stack.of(this);
-    Validations.of(this.policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.destinationRegion}:${stack.account}:key/*]`,
-      reason: `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
-    });
+    acknowledgeWildcardResources(
+      this.policy,
+      [keysInRegion(this, props.destinationRegion)],
+      `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
+    );
     const fn = Validations.of(this.function);
     fn.acknowledge({
       id: 'AwsSolutions-L1',

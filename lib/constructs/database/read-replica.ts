@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT } from './reference-instance';
 import { POSTGRES_PARAMETERS } from './postgres-parameters';
@@ -89,9 +90,10 @@ export class CrossRegionReadReplica extends Construct {
         }),
     );
 
+    const monitoringPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole');
     const monitoringRole = new iam.Role(this, 'MonitoringRole', {
       assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+      managedPolicies: [monitoringPolicy],
       description: `rxdr ${props.replicaIdentifier}: RDS enhanced monitoring`,
     });
 
@@ -125,10 +127,10 @@ export class CrossRegionReadReplica extends Construct {
     this.replica.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
     for (const group of logGroups) this.replica.node.addDependency(group);
 
-    this.acknowledgeFindings(props, monitoringRole);
+    this.acknowledgeFindings(props, monitoringRole, monitoringPolicy);
   }
 
-  private acknowledgeFindings(props: CrossRegionReadReplicaProps, monitoringRole: iam.Role): void {
+  private acknowledgeFindings(props: CrossRegionReadReplicaProps, monitoringRole: iam.Role, monitoringPolicy: iam.IManagedPolicy): void {
     const replica = Validations.of(this.replica);
     const inBackupPlan = `a read replica of ${props.sourceDescription}: the source's automated backups (replicated to this region), its tier's backup plan and copies to the recovery vault protect the data; RDS for PostgreSQL replicas take no backups of their own, and the failover runbook enables them on promotion`;
     replica.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
@@ -143,9 +145,10 @@ export class CrossRegionReadReplica extends Construct {
       replica.acknowledge({ id: 'HIPAA.Security-RDSMultiAZSupport', reason });
       replica.acknowledge({ id: 'NIST.800.53.R5-RDSMultiAZSupport', reason });
     }
-    Validations.of(monitoringRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      reason: 'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-    });
+    acknowledgeManagedPolicy(
+      monitoringRole,
+      monitoringPolicy,
+      'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
+    );
   }
 }

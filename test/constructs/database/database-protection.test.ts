@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,7 +13,7 @@ import { ReplicaLagAlarm } from '../../../lib/constructs/database/replica-lag-al
 import { names } from '../../../lib/naming';
 import { shippedConfig } from '../../helpers/config';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
-import { synthStage } from '../../helpers/synth';
+import { synthStage, testApp } from '../../helpers/synth';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
 
@@ -186,7 +186,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
 });
 
 describe('construct validation', () => {
-  const stackIn = (region: string) => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), `S${region.replace(/-/g, '')}`, { env: { account: '111111111111', region } });
+  const stackIn = (region: string) => new Stack(testApp(), `S${region.replace(/-/g, '')}`, { env: { account: '111111111111', region } });
   const network = (stack: Stack, endpoints = true) =>
     new DatabaseNetwork(stack, 'Net', { cidr: '10.80.0.0/16', key: new kms.Key(stack, 'K'), logRetention: logs.RetentionDays.ONE_YEAR, interfaceEndpoints: endpoints ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {} });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertsTopic } from '../../../lib/constructs/alerts-topic';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
@@ -11,7 +11,7 @@ import { deployedPlan } from '../../../lib/plan/deployed-plan';
 import { renderMarkdown } from '../../../lib/plan/render';
 import { environment, shippedEnvironment } from '../../helpers/config';
 import { complianceFindings } from '../../helpers/compliance';
-import { SynthesizedStage, synthStage } from '../../helpers/synth';
+import { SynthesizedStage, synthStage, testApp } from '../../helpers/synth';
 
 /** Synthesize on first use and share within this file: each stage costs seconds, tests only read it. */
 function once(build: () => SynthesizedStage): () => SynthesizedStage {
@@ -247,7 +247,7 @@ describe('security alarms in the primary region', () => {
 
   test('EventBridge publishes to the encrypted alert topic with no wildcard key grant (AlertsTopic and EncryptionKey allow it)', () => {
     // GIVEN a key and alert topic as every stack has them; WHEN the alarms are EventBridge rules (no trail log group)
-    const stack = new Stack(new App(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(testApp(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
     const key = new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-qa-primary', description: 'test' }).key;
     const topic = new AlertsTopic(stack, 'Alerts', { key, emails: ['dr@example.com'] }).topic;
     new SecurityAlarms(stack, 'SecurityAlarms', { topic, targets: securityTargets(stack, qaStage().stage.primary.config), detections: ANY_REGION_DETECTIONS });
