@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
+import { postgresVersionProblem } from '../../compliance/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PARAMETERS } from './postgres-parameters';
@@ -223,9 +224,8 @@ function validate(props: ReferenceDatabaseProps, region: string): string[] {
   if (!Token.isUnresolved(props.instanceIdentifier) && !/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/.test(props.instanceIdentifier)) {
     problems.push(`instanceIdentifier must be 1-63 letters, digits or "-" starting with a letter, got "${props.instanceIdentifier}"`);
   }
-  if (!/^\d+(\.\d+)?$/.test(props.engineVersion) || Number(props.engineVersion.split('.')[0]) < 13) {
-    problems.push(`engineVersion must be a supported PostgreSQL version (13 or later), got "${props.engineVersion}"`);
-  }
+  const versionProblem = postgresVersionProblem(props.engineVersion);
+  if (versionProblem) problems.push(`engineVersion ${versionProblem}, got "${props.engineVersion}"`);
   if (props.rotationDays !== undefined && (props.rotationDays < 1 || props.rotationDays > 365)) {
     problems.push(`rotationDays must be 1-365, got ${props.rotationDays}`);
   }
