@@ -53,7 +53,7 @@ export function postgresMajor(version: string): string {
 }
 
 /** Support status of a PostgreSQL version on a given day (`today` as YYYY-MM-DD, UTC). */
-export function postgresSupport(version: string, today: string = new Date().toISOString().slice(0, 10)): EngineSupport {
+export function postgresSupport(version: string, today: string): EngineSupport {
   const major = postgresMajor(version);
   const end = POSTGRES_END_OF_STANDARD_SUPPORT[major];
   // Versions older than the table's oldest (9.6, 10) ended before it starts.

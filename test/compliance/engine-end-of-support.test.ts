@@ -1,9 +1,10 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { buildApp } from '../../lib/app';
+import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
 import { postgresMajor, postgresSupport } from '../../lib/compliance/engine-support';
 import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
-import { environment } from '../helpers/config';
+import { environment, shippedEnvironment } from '../helpers/config';
 import { complianceFindings } from '../helpers/compliance';
 import { testApp, testAppProps } from '../helpers/synth';
 
@@ -34,5 +35,33 @@ describe('RDS PostgreSQL end of standard support', () => {
     new rds.CfnDBInstance(stack, 'Old', { engine: 'postgres', engineVersion: '12.22', dbInstanceClass: 'db.t4g.medium' });
     const rules = complianceFindings(stack).filter((f) => f.pack === 'Rxdr').map((f) => `${f.rule} ${f.path}`);
     expect(rules).toEqual([expect.stringMatching(/^Rxdr-EngineEndOfStandardSupport\[PostgreSQL.12\.22.\(major.12\).reached.end.of.standard.support.on.2025-02-28\] Db\/Old/)]);
+  });
+
+  describe('the day is injected, never read from the system clock in a test', () => {
+    const instanceFindings = (today: string) => {
+      const stack = new Stack(testApp({ context: { [COMPLIANCE_DAY_CONTEXT]: today } }), 'Db', { env: { account: '111111111111', region: 'us-east-1' } });
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', engineVersion: '17.6', dbInstanceClass: 'db.t4g.medium' });
+      return complianceFindings(stack).filter((f) => f.pack === 'Rxdr').map((f) => f.rule);
+    };
+
+    test('PostgreSQL 17 passes on 2030-02-28 and fails on 2030-03-01 (context rxdr:today)', () => {
+      expect(instanceFindings('2030-02-28')).toEqual([]);
+      expect(instanceFindings('2030-03-01')).toEqual([expect.stringMatching(/end.of.standard.support.on.2030-02-28/)]);
+    });
+
+    test('with the system clock at 2030-03-01, the shipped prod environment is judged by the pinned test day', () => {
+      jest.useFakeTimers({ now: new Date('2030-03-01T12:00:00Z'), doNotFake: ['setTimeout', 'setInterval', 'setImmediate', 'nextTick'] });
+      try {
+        const { stages } = buildApp([shippedEnvironment('prod')], { compliance: false, ...testAppProps() });
+        const findings = stages.flatMap((stage) => complianceFindings(stage)).filter((f) => f.pack === 'Rxdr');
+        expect(findings).toEqual([]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    test('an unreadable pinned day is an error naming the context key', () => {
+      expect(() => instanceFindings('1 March 2030')).toThrow(/context rxdr:today must be a date as YYYY-MM-DD, got "1 March 2030"/);
+    });
   });
 });

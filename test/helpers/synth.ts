@@ -3,10 +3,14 @@ import * as path from 'node:path';
 import { App, AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
+import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { RxdrStage } from '../../lib/stages/rxdr-stage';
 
 export const PROJECT_ROOT = path.join(__dirname, '..', '..');
+
+/** The day every test app's date-dependent compliance rules judge by, so that no test depends on the real date. */
+export const TEST_DAY = '2026-12-01';
 
 /**
  * The `context` of the project's cdk.json: the feature flags `cdk synth` and `cdk deploy` run with. Every app a
@@ -19,12 +23,12 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * Props for an in-process test app: cdk.json's context, Lambda bundling skipped (`aws:cdk:bundling-stacks`)
- * unless `bundle` is set, then the caller's props and context on top.
+ * Props for an in-process test app: cdk.json's context, the compliance day pinned to TEST_DAY, Lambda bundling
+ * skipped (`aws:cdk:bundling-stacks`) unless `bundle` is set, then the caller's props and context on top.
  */
 export function testAppProps(props: AppProps = {}, options: { bundle?: boolean } = {}): AppProps {
   const bundling = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
-  return { ...props, context: { ...cdkJsonContext(), ...bundling, ...props.context } };
+  return { ...props, context: { ...cdkJsonContext(), [COMPLIANCE_DAY_CONTEXT]: TEST_DAY, ...bundling, ...props.context } };
 }
 
 /** An in-process app with cdk.json's context (see `testAppProps`). */

@@ -4,7 +4,8 @@ import { buildApp, stageId } from '../../lib/app';
 import { validationFailures } from '../../lib/compliance/validation-report';
 import { CdkSynthResult, cdkSynth, templatesOf } from '../helpers/cdk-cli';
 import { environment, shippedConfig } from '../helpers/config';
-import { synthStage, testAppProps } from '../helpers/synth';
+import { synthStage, TEST_DAY, testAppProps } from '../helpers/synth';
+import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
 import { tempDir } from '../helpers/temp-dir';
 
 describe('app structure', () => {
@@ -46,7 +47,7 @@ describe('cdk synth from the command line, the way the README deploys (cdk.json,
   // One CLI synth per environment, all at once: `cdk synth '<Stage>/*' -c env=<env>` is what `cdk deploy` runs first.
   const synths = new Map<string, Promise<CdkSynthResult>>();
   const synthOf = (env: { name: string; stage: string }) => {
-    if (!synths.has(env.name)) synths.set(env.name, cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`));
+    if (!synths.has(env.name)) synths.set(env.name, cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`));
     return synths.get(env.name)!;
   };
   beforeAll(() => {
