@@ -225,7 +225,7 @@ function validate(props: ReferenceDatabaseProps, region: string): string[] {
     problems.push(`instanceIdentifier must be 1-63 letters, digits or "-" starting with a letter, got "${props.instanceIdentifier}"`);
   }
   const versionProblem = postgresVersionProblem(props.engineVersion);
-  if (versionProblem) problems.push(`engineVersion ${versionProblem}, got "${props.engineVersion}"`);
+  if (versionProblem) problems.push(`engineVersion: ${versionProblem} (got "${props.engineVersion}")`);
   if (props.rotationDays !== undefined && (props.rotationDays < 1 || props.rotationDays > 365)) {
     problems.push(`rotationDays must be 1-365, got ${props.rotationDays}`);
   }

@@ -137,13 +137,14 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect(joined(replica.Properties!.SourceDBInstanceIdentifier)).toBe(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${source}`);
       expect(replica.Properties).toMatchObject({
         SourceRegion: config.primaryRegion,
-        StorageEncrypted: true,
         KmsKeyId: { 'Fn::ImportValue': expect.stringMatching(new RegExp(`^${names.recoveryStack(config)}:.*Key`)) },
         DeletionProtection: true,
         PubliclyAccessible: false,
         EnableIAMDatabaseAuthentication: true,
         MultiAZ: config.production,
       });
+      // Encrypted by KmsKeyId; CloudFormation rejects StorageEncrypted with SourceDBInstanceIdentifier.
+      expect(replica.Properties).not.toHaveProperty('StorageEncrypted');
       if (db.mode === 'create') {
         // A promoted replica keeps TLS-only connections and pgaudit.
         const group = Object.entries(resourcesOf(standby, 'AWS::RDS::DBParameterGroup')).find(([id]) => JSON.stringify(replica.Properties!.DBParameterGroupName).includes(id));
@@ -202,7 +203,7 @@ describe('construct validation', () => {
     const net = network(stack);
     const props = { instanceIdentifier: '1bad', engineVersion: '12', instanceClass: 'db.t4g.medium', allocatedStorageGb: 20, multiAz: false, tier: 'critical', network: net, key: new kms.Key(stack, 'K2'), recoveryRegion: 'us-east-1', recoveryKeyArn: 'arn:aws:kms:us-west-2:111111111111:alias/x', secretName: 's', logRetention: logs.RetentionDays.ONE_YEAR, rotationDays: 400 };
     expect(() => new ReferenceDatabase(stack, 'Db', props)).toThrow(
-      /instanceIdentifier must be 1-63.*got "1bad"[\s\S]*engineVersion must be a supported PostgreSQL version \(13 or later\), got "12"[\s\S]*rotationDays must be 1-365, got 400[\s\S]*recoveryRegion must differ.*got "us-east-1" for both/,
+      /instanceIdentifier must be 1-63.*got "1bad"[\s\S]*engineVersion: PostgreSQL 12 is not supported; supported major versions: 13, 14, 15, 16, 17 \(got "12"\)[\s\S]*rotationDays must be 1-365, got 400[\s\S]*recoveryRegion must differ.*got "us-east-1" for both/,
     );
   });
 
