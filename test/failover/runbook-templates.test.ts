@@ -80,7 +80,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     }
     const start = statements(template, 'StartAndApproveRunbooks');
     expect(start).toHaveLength(1);
-    expect(start[0]!.Action).toEqual(['states:StartExecution', 'states:SendTaskSuccess']);
+    expect([...(start[0]!.Action as string[])].sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
     expect(text(start[0]!.Resource)).toMatch(/RunbooksFailover.*RunbooksFailback|RunbooksFailback.*RunbooksFailover/);
   });
 
