@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
+import { exitOnValidationFailure } from '../lib/compliance/validation-report';
 import { ConfigError, loadConfigFile, selectEnvironments } from '../lib/config/load';
 
 /**
@@ -14,7 +15,7 @@ function main(): void {
   try {
     const config = loadConfigFile(file ?? undefined);
     buildApp(selectEnvironments(config, envNames), { app });
-    app.synth();
+    exitOnValidationFailure(app.synth());
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

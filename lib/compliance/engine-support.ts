@@ -18,6 +18,26 @@ export const POSTGRES_END_OF_STANDARD_SUPPORT: Readonly<Record<string, string>> 
   '17': '2030-02-28',
 };
 
+/**
+ * Oldest major version rxdr creates reference instances with: RDS no longer creates instances of older majors
+ * in standard support, and the validation engine's catalog queries need 13 or later.
+ */
+const OLDEST_SUPPORTED_MAJOR = 13;
+
+/** Major versions a reference instance may run: the support table's, from the oldest supported one on. */
+export function supportedPostgresMajors(): string[] {
+  return Object.keys(POSTGRES_END_OF_STANDARD_SUPPORT).filter((major) => Number(major) >= OLDEST_SUPPORTED_MAJOR);
+}
+
+/** Why `version` cannot be a reference instance's engine version, or undefined when it can. */
+export function postgresVersionProblem(version: string): string | undefined {
+  const supported = supportedPostgresMajors();
+  if (!/^\d+(\.\d+)?$/.test(version)) return `must be a PostgreSQL version such as "17" or "17.6"; supported major versions: ${supported.join(', ')}`;
+  const major = postgresMajor(version);
+  if (!supported.includes(major)) return `PostgreSQL ${major} is not supported; supported major versions: ${supported.join(', ')}`;
+  return undefined;
+}
+
 export interface EngineSupport {
   readonly major: string;
   /** `YYYY-MM-DD`, undefined when the table does not list the major version. */
@@ -33,7 +53,7 @@ export function postgresMajor(version: string): string {
 }
 
 /** Support status of a PostgreSQL version on a given day (`today` as YYYY-MM-DD, UTC). */
-export function postgresSupport(version: string, today: string = new Date().toISOString().slice(0, 10)): EngineSupport {
+export function postgresSupport(version: string, today: string): EngineSupport {
   const major = postgresMajor(version);
   const end = POSTGRES_END_OF_STANDARD_SUPPORT[major];
   // Versions older than the table's oldest (9.6, 10) ended before it starts.

@@ -1,4 +1,3 @@
-import { IConstruct } from 'constructs';
 
 /**
  * Deprecation date per Lambda runtime: from this day Lambda no longer patches the runtime, blocks creating
@@ -20,11 +19,6 @@ export const FAIL_WITHIN_DAYS = 180;
 /** A runtime deprecated within this many days warns at synth: plan the move. */
 export const WARN_WITHIN_DAYS = 365;
 
-/**
- * CDK context key that sets the day the runtime rules judge by (`YYYY-MM-DD`, UTC), e.g.
- * `cdk synth -c rxdr:today=2027-01-01` to see what a deploy on that day will say. Default: today.
- */
-export const TODAY_CONTEXT_KEY = 'rxdr:today';
 
 export interface RuntimeDeprecation {
   readonly runtime: string;
@@ -42,12 +36,3 @@ export function runtimeDeprecation(runtime: string, today: string): RuntimeDepre
   return { runtime, deprecation, daysLeft };
 }
 
-/** The day rules judge by: the `rxdr:today` context of the construct's app, or today (UTC). */
-export function judgementDay(scope: IConstruct): string {
-  const configured: unknown = scope.node.tryGetContext(TODAY_CONTEXT_KEY);
-  if (configured === undefined) return new Date().toISOString().slice(0, 10);
-  if (typeof configured !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(configured) || Number.isNaN(Date.parse(configured))) {
-    throw new Error(`context ${TODAY_CONTEXT_KEY} must be a date as YYYY-MM-DD, got ${JSON.stringify(configured)}`);
-  }
-  return configured;
-}

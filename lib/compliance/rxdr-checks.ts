@@ -1,7 +1,13 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { RXDR_RULES } from './rules';
+import { complianceDay } from './compliance-day';
+import { RXDR_RULES, RxdrRuleContext } from './rules';
+
+export interface RxdrChecksProps extends NagPackProps {
+  /** The day date-dependent rules judge by (YYYY-MM-DD, UTC). @default - complianceDay(): context rxdr:today, else today */
+  readonly today?: string;
+}
 
 /**
  * Our own rules for what cdk-nag does not cover (backup plans, vaults, locks, cross-region copies). Each
@@ -11,14 +17,19 @@ import { RXDR_RULES } from './rules';
 export class RxdrChecks extends NagPack {
   readonly name = 'Rxdr';
 
-  constructor(scope?: IConstruct, props?: NagPackProps) {
+  private readonly today?: string;
+
+  constructor(scope?: IConstruct, props?: RxdrChecksProps) {
     super(scope, props);
     this.packName = 'Rxdr';
+    this.today = props?.today;
   }
 
   protected checkResource(node: CfnResource): void {
+    const context: RxdrRuleContext = { today: this.today ?? complianceDay(node) };
     for (const rule of RXDR_RULES) {
-      this.applyRule({ ruleSuffixOverride: rule.id, info: rule.info, explanation: rule.explanation, level: rule.level ?? NagMessageLevel.ERROR, rule: rule.check, node });
+      const check = (resource: CfnResource) => rule.check(resource, context);
+      this.applyRule({ ruleSuffixOverride: rule.id, info: rule.info, explanation: rule.explanation, level: rule.level ?? NagMessageLevel.ERROR, rule: check, node });
     }
   }
 }

@@ -31,7 +31,7 @@ export function loadConfigFile(file: string = process.env.RXDR_CONFIG ?? DEFAULT
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+    throw new ConfigError(file, [`not valid JSON: ${jsonErrorWithLineAndColumn(text, (error as Error).message)}`]);
   }
   return parseConfig(raw, file);
 }
@@ -97,4 +97,19 @@ function valueAt(raw: unknown, pathParts: readonly PropertyKey[]): { found: bool
 function preview(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * JSON.parse's message with the place as line and column: V8 reports a character offset ("at position 13",
+ * Node 22 adds "(line 3 column 3)"), or nothing when the input ends early.
+ */
+function jsonErrorWithLineAndColumn(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message);
+  const offset = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
+  if (offset === undefined) return message;
+  const before = text.slice(0, offset).split('\n');
+  const line = before.length;
+  const column = (before.at(-1) ?? '').length + 1;
+  const reason = message.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '').replace(/ at position \d+( \(line \d+ column \d+\))?/, '');
+  return `line ${line}, column ${column}: ${reason}`;
 }

@@ -7,12 +7,21 @@ import { auditTrailSchema, contingencySchema } from './contingency';
 import { backupWindowProblem, cidrProblem, DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, LOG_RETENTION_DAYS, maintenanceWindowProblem, overlappingCidrs, windowsOverlap } from './database-protection';
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
+import { instanceClassProblem } from './rds-instance-classes';
+import { postgresVersionProblem } from '../compliance/engine-support';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().refine(isKnownRegion, { message: `must be a known AWS region (${KNOWN_REGIONS.slice(0, 4).join(', ')}, …)` });
 const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters)');
 const positiveInt = z.number().int().positive();
-const instanceClass = z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"');
+const instanceClass = z.string().superRefine((value, ctx) => {
+  const problem = instanceClassProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const engineVersion = z.string().superRefine((value, ctx) => {
+  const problem = postgresVersionProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const tierPresetSchema = z.strictObject({
   description: z.string().default(''),
@@ -30,7 +39,7 @@ const createdDatabase = z.strictObject({
   tier: z.string(),
   mode: z.literal('create'),
   /** PostgreSQL major or major.minor version for the reference instance. */
-  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"').default('17'),
+  engineVersion: engineVersion.default('17'),
   instanceClass: instanceClass.default('db.t4g.medium'),
   allocatedStorageGb: z.number().int().min(20).max(65536).default(50),
   /** @default the environment's `production` flag */
@@ -118,7 +127,7 @@ export const environmentSchema = z
         timezone: z.string().default('UTC'),
         /** Databases restored at the same time (RDS and AWS Backup quotas). */
         maxConcurrency: positiveInt.max(40, 'at most 40 (Step Functions inline Map)').default(5),
-        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as "db.t4g.medium"').default('db.t4g.medium'),
+        instanceClass: instanceClass.default('db.t4g.medium'),
         timeoutMinutes: positiveInt.default(360),
         /** One restore's wait for "available"; shorter than `timeoutMinutes` so cleanup runs inside the execution. */
         restoreTimeoutMinutes: positiveInt.default(180),
@@ -248,6 +257,9 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
 
   const lock = asRecord(env.vaultLock);
   const lockMode = lock.mode ?? (env.production === true ? 'compliance' : 'governance');
+  if (env.production === true && lock.mode === 'governance') {
+    problem(['vaultLock', 'mode'], 'a production environment needs a compliance-mode vault lock: a governance-mode lock can be removed by anyone with the right IAM permissions, so backups would not be immutable');
+  }
   if (lockMode === 'compliance' && typeof lock.changeableForDays === 'number' && lock.changeableForDays < 3) {
     problem(['vaultLock', 'changeableForDays'], `compliance mode needs a cooling-off of at least 72 hours (3 days); ${lock.changeableForDays} days is ${lock.changeableForDays * 24} hours`);
   }

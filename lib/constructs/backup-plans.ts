@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import { EnvironmentConfig } from '../config/environment-config';
 import { TierPreset } from '../config/tiers';
 import { TagKeys } from '../tags';
 import { DatabaseBackupSelection } from './backup-selection';
+import { acknowledgeManagedPolicy } from '../compliance/acknowledgements';
 
 export type RecoveryPointClass = 'continuous' | 'daily' | 'hourly' | 'monthly';
 
@@ -81,16 +82,17 @@ export class TierBackupPlans extends Construct {
     const { config } = props;
     if (props.copyDestinations.length === 0) throw new Error('TierBackupPlans needs at least one copy destination (the recovery vault), got none');
 
+    const backupPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup');
     this.role = new iam.Role(this, 'BackupRole', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
       description: `AWS Backup takes rxdr ${config.name} backups`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup')],
+      managedPolicies: [backupPolicy],
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      reason:
-        'AWS Backup documents this service-role policy as the permissions its backup role needs; AWS keeps it current per resource type (RDS snapshots, continuous backup, KMS grants via the service). A hand-written copy would silently break backups when AWS Backup adds a required action.',
-    });
+    acknowledgeManagedPolicy(
+      this.role,
+      backupPolicy,
+      'AWS Backup documents this service-role policy as the permissions its backup role needs; AWS keeps it current per resource type (RDS snapshots, continuous backup, KMS grants via the service). A hand-written copy would silently break backups when AWS Backup adds a required action.',
+    );
 
     const plans: Record<string, backup.BackupPlan> = {};
     const selections: Record<string, DatabaseBackupSelection> = {};

@@ -10,7 +10,9 @@ import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { DatabaseBackupSelection } from '../../lib/constructs/backup-selection';
 import { environment, shippedEnvironment } from '../helpers/config';
-import { synthStage } from '../helpers/synth';
+import { synthStage, TEST_DAY, testApp } from '../helpers/synth';
+
+const RULE_CONTEXT = { today: TEST_DAY };
 
 /** A stack that carries an rxdr config the way PrimaryStack does. */
 class ConfiguredStack extends Stack {
@@ -57,12 +59,12 @@ function l1Selection(stack: Stack, name: string, selection: Omit<backup.CfnBacku
 
 /** `Conditions` is untyped in the L1: it goes to the template as written, so it is spelt as CloudFormation spells it. */
 const equals = (tags: Record<string, string>) => ({ StringEquals: Object.entries(tags).map(([key, value]) => ({ ConditionKey: `aws:ResourceTag/${key}`, ConditionValue: value })) });
-const check = (node: IConstruct): NagRuleResult => backupSelectionWithinEnvironment.check(node as CfnResource);
+const check = (node: IConstruct): NagRuleResult => backupSelectionWithinEnvironment.check(node as CfnResource, RULE_CONTEXT);
 
 describe('Rxdr-BackupSelectionWithinEnvironment', () => {
   test('a selection built with BackupResource.fromTag alone fails synth, and the message names the selection', () => {
     // GIVEN an rxdr-configured stack whose plan selects by the tier tag only, with our pack as a synth plugin
-    const app = new App();
+    const app = testApp();
     const stack = new ConfiguredStack(config, app);
     plan(stack).addSelection('ByTag', { backupSelectionName: 'prod-critical-by-tag', resources: [backup.BackupResource.fromTag('rxdr:tier', 'critical')] });
     Validations.of(app).addPlugins(new RxdrChecks(app));
@@ -130,7 +132,7 @@ describe('Rxdr-DatabasesSelectedWithCrossRegionCopy reads every form of selectio
     const stack = new ConfiguredStack(config);
     const vault = new backup.BackupVault(stack, 'Vault', { encryptionKey: new kms.Key(stack, 'K') });
     build(stack);
-    return databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource);
+    return databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource, RULE_CONTEXT);
   }
 
   test('DatabaseBackupSelection (instance ARNs only) covers created and adopted databases', () => {

@@ -1,9 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildApp } from '../../lib/app';
-import { TODAY_CONTEXT_KEY } from '../../lib/compliance/lambda-runtime-support';
+import { COMPLIANCE_DAY_CONTEXT as TODAY_CONTEXT_KEY } from '../../lib/compliance/compliance-day';
 import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
 import { shippedConfig } from '../helpers/config';
+import { testApp, testAppProps } from '../helpers/synth';
 
 /** `severity rule path` of every runtime finding of the Rxdr pack under `scope`. */
 function runtimeFindings(scope: App | Stack): string[] {
@@ -15,7 +16,7 @@ function runtimeFindings(scope: App | Stack): string[] {
 
 /** A stack with one function per runtime, judged on `today`. */
 function functionsOn(today: string, runtimes: readonly string[]): Stack {
-  const stack = new Stack(new App({ context: { [TODAY_CONTEXT_KEY]: today } }), 'Fns', { env: { account: '111111111111', region: 'us-east-1' } });
+  const stack = new Stack(testApp({ context: { [TODAY_CONTEXT_KEY]: today } }), 'Fns', { env: { account: '111111111111', region: 'us-east-1' } });
   for (const runtime of runtimes) {
     new lambda.CfnFunction(stack, runtime.replace('.', '-'), { runtime, handler: 'index.handler', role: 'arn:aws:iam::111111111111:role/r', code: { zipFile: 'x' } });
   }
@@ -51,8 +52,7 @@ describe('Lambda runtime lifecycle rule (injected day)', () => {
   });
 
   test('every function of every shipped environment, CDK providers included, passes on 2026-12-06', () => {
-    const context = { 'aws:cdk:bundling-stacks': [], [TODAY_CONTEXT_KEY]: '2026-12-06' };
-    const { app } = buildApp(shippedConfig().environments, { compliance: false, context });
+    const { app } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps({ context: { [TODAY_CONTEXT_KEY]: '2026-12-06' } }) });
     expect(runtimeFindings(app)).toEqual([]);
   });
 });

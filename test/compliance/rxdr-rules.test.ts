@@ -11,7 +11,7 @@ import { prodVaultComplianceLock } from '../../lib/compliance/rules/prod-vault-c
 import { vaultCmkEncrypted } from '../../lib/compliance/rules/vault-cmk-encrypted';
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { environment, shippedEnvironment } from '../helpers/config';
-import { synthStage } from '../helpers/synth';
+import { synthStage, TEST_DAY } from '../helpers/synth';
 
 /** A stack that carries an rxdr config the way PrimaryStack/RecoveryStack do. */
 class ConfiguredStack extends Stack {
@@ -21,7 +21,7 @@ class ConfiguredStack extends Stack {
 }
 
 function results(rule: RxdrRule, scope: IConstruct, type: string) {
-  return scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === type).map((r) => rule.check(r));
+  return scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === type).map((r) => rule.check(r, { today: TEST_DAY }));
 }
 
 function plan(stack: Stack, destinationRegion: string, deleteAfterDays = 35, pointClass = 'daily') {
@@ -84,7 +84,7 @@ describe('Rxdr rules: non-compliant stacks are caught', () => {
     const config = environment({ databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] });
     const stack = new ConfiguredStack(config);
     const vault = new backup.BackupVault(stack, 'Vault', { encryptionKey: new kms.Key(stack, 'K') });
-    const check = () => databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource);
+    const check = () => databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource, { today: TEST_DAY });
     const local = plan(stack, 'us-east-1');
     local.addSelection('ByArn', { resources: [backup.BackupResource.fromArn(stack.formatArn({ service: 'rds', resource: 'db', resourceName: 'pharmacy-claims', arnFormat: ArnFormat.COLON_RESOURCE_NAME }))] });
     expect(check()).toBe(NagRuleCompliance.NON_COMPLIANT);

@@ -4,9 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RxdrBackupVault } from '../../lib/constructs/backup-vault';
 import { vaultLockConfiguration } from '../../lib/constructs/vault-lock';
+import { testApp } from '../helpers/synth';
 
 function vaultStack(lock: Partial<Parameters<typeof vaultLockConfiguration>[0]> = {}) {
-  const stack = new Stack(undefined, 'VaultStack', { env: { account: '111111111111', region: 'us-west-2' } });
+  const stack = new Stack(testApp(), 'VaultStack', { env: { account: '111111111111', region: 'us-west-2' } });
   new RxdrBackupVault(stack, 'Vault', {
     vaultName: 'rxdr-test-recovery',
     key: new kms.Key(stack, 'Key'),

@@ -2,9 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
+import { testApp } from '../helpers/synth';
 
 function newStack(): Stack {
-  return new Stack(undefined, 'KeyStack', { env: { account: '111111111111', region: 'us-east-1' } });
+  return new Stack(testApp(), 'KeyStack', { env: { account: '111111111111', region: 'us-east-1' } });
 }
 
 describe('EncryptionKey', () => {

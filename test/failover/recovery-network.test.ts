@@ -2,11 +2,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { names } from '../../lib/naming';
 import { shippedConfig } from '../helpers/config';
+import { testAppProps } from '../helpers/synth';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
 
 const environments = shippedConfig().environments;
-const { stages } = buildApp(environments, { compliance: false, context: { 'aws:cdk:bundling-stacks': [] } });
+const { stages } = buildApp(environments, { compliance: false, ...testAppProps() });
 
 function statements(template: Template, sid: string): Statement[] {
   return Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Sid === sid));

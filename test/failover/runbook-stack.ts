@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FailoverRunbooks, type RunbookDatabase } from '../../lib/constructs/failover/failover-runbooks';
 import { TEST_CATALOG } from './fake-aws';
+import { testApp } from '../helpers/synth';
 
 export const TEST_DATABASES: RunbookDatabase[] = TEST_CATALOG.databases.map((d) => ({
   name: d.name,
@@ -22,7 +23,7 @@ export const TEST_DATABASES: RunbookDatabase[] = TEST_CATALOG.databases.map((d) 
 
 /** A recovery-region stack holding only the runbooks (bundling skipped), and its template. */
 export function runbookStack(options: { approvalTimeout?: Duration; databases?: RunbookDatabase[] } = {}): { stack: Stack; runbooks: FailoverRunbooks; template: Template } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:validateAgainstDefaultRules': false } });
+  const app = testApp({ context: { '@aws-cdk/core:validateAgainstDefaultRules': false } });
   const stack = new Stack(app, 'Runbooks', { env: { account: '111111111111', region: 'us-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const runbooks = new FailoverRunbooks(stack, 'Runbooks', {

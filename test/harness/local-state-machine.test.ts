@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,7 @@ import {
   logicalIdOf,
   stepFunctionsError,
 } from '../helpers/local-state-machine';
+import { testApp } from '../helpers/synth';
 
 const ACCOUNT = '111111111111';
 const REGION = 'us-west-2';
@@ -33,7 +34,7 @@ function inlineFunction(stack: Stack, id: string): lambda.Function {
  *   yes → VerifyDatabases (Map, MaxConcurrency 2, VerifyDatabase) → TagVault (aws-sdk) → DrillSucceeded
  */
 function drillStack() {
-  const app = new App();
+  const app = testApp();
   const stack = new Stack(app, 'DrillHarness');
   const startFn = inlineFunction(stack, 'StartRestoreFn');
   const statusFn = inlineFunction(stack, 'CheckStatusFn');
@@ -364,7 +365,7 @@ describe('a lambda:invoke task with a dynamic FunctionName.$', () => {
 
 describe('definitions the interpreter would run wrongly are rejected', () => {
   test("an explicit resultPath: '$' (written under a key named $ by the interpreter)", () => {
-    const stack = new Stack(new App(), 'ResultPathDollar');
+    const stack = new Stack(testApp(), 'ResultPathDollar');
     new sfn.StateMachine(stack, 'Machine', {
       definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Compute', { result: sfn.Result.fromObject({ a: 1 }), resultPath: '$' })),
     });
@@ -372,7 +373,7 @@ describe('definitions the interpreter would run wrongly are rejected', () => {
   });
 
   test('a Distributed Map', () => {
-    const stack = new Stack(new App(), 'Distributed');
+    const stack = new Stack(testApp(), 'Distributed');
     const map = new sfn.DistributedMap(stack, 'Fleet', { itemsPath: '$.items' });
     map.itemProcessor(new sfn.Pass(stack, 'Item'));
     new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(map) });
@@ -382,7 +383,7 @@ describe('definitions the interpreter would run wrongly are rejected', () => {
 
 describe('picking the state machine and resolving its definition', () => {
   function twoMachines() {
-    const stack = new Stack(new App(), 'TwoMachines');
+    const stack = new Stack(testApp(), 'TwoMachines');
     const fn = inlineFunction(stack, 'Worker');
     new sfn.StateMachine(stack, 'FromString', {
       definitionBody: sfn.DefinitionBody.fromString(

@@ -1,15 +1,16 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RecoveryPointFreshness } from '../../lib/constructs/monitoring/freshness-function';
+import { testApp } from '../helpers/synth';
 
 /** The one test that really bundles the freshness function with esbuild (every other construct test skips bundling). */
 test('the freshness function is bundled by esbuild into a self-contained handler', () => {
   // GIVEN an app without the bundling-skip context
-  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = testApp({ context: { 'aws:cdk:enable-asset-metadata': true } }, { bundle: true });
   const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-east-1' } });
 
   // WHEN

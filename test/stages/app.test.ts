@@ -1,14 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildApp } from '../../lib/app';
+import { buildApp, stageId } from '../../lib/app';
+import { validationFailures } from '../../lib/compliance/validation-report';
+import { CdkSynthResult, cdkSynth, templatesOf } from '../helpers/cdk-cli';
 import { environment, shippedConfig } from '../helpers/config';
-import { synthStage } from '../helpers/synth';
+import { synthStage, TEST_DAY, testAppProps } from '../helpers/synth';
+import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
 import { tempDir } from '../helpers/temp-dir';
 
 describe('app structure', () => {
   test('one stage per environment, each with a primary, a recovery and a standby stack in the right account and region', () => {
-    const { app } = buildApp(shippedConfig().environments, { compliance: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps() });
     const assembly = app.synth();
     const stacks = assembly.nestedAssemblies.flatMap((nested) => nested.nestedAssembly.stacks);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
@@ -39,47 +41,70 @@ describe('app structure', () => {
   });
 });
 
-describe('cdk synth from the command line, offline and without credentials', () => {
-  const root = path.join(__dirname, '..', '..');
-  const offlineEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '',
-    AWS_SECRET_ACCESS_KEY: '',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_VERSION_CHECK: 'true',
-    CDK_VALIDATION: 'true',
+describe('cdk synth from the command line, the way the README deploys (cdk.json, stage selection)', () => {
+  jest.setTimeout(600_000);
+  const environments = shippedConfig().environments.map((env) => ({ name: env.name, stage: stageId(env) }));
+  // One CLI synth per environment, all at once: `cdk synth '<Stage>/*' -c env=<env>` is what `cdk deploy` runs first.
+  const synths = new Map<string, Promise<CdkSynthResult>>();
+  const synthOf = (env: { name: string; stage: string }) => {
+    if (!synths.has(env.name)) synths.set(env.name, cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`));
+    return synths.get(env.name)!;
   };
-  const synth = (...args: string[]) => {
-    const out = tempDir('rxdr-synth');
-    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-o', out, ...args], { cwd: root, env: offlineEnv, stdio: 'pipe' });
-    return readdirSync(out)
-      .filter((entry) => entry.startsWith('assembly-'))
-      .flatMap((entry) => readdirSync(path.join(out, entry)).filter((f) => f.endsWith('.template.json')).map((f) => `${entry}/${f}`))
-      .sort();
-  };
-
-  test('-c env=prod synthesizes only prod, with the compliance packs passing', () => {
-    const templates = synth('-c', 'env=prod');
-    expect(templates).toHaveLength(3);
-    expect(templates.every((t) => t.startsWith('assembly-Prod/'))).toBe(true);
+  beforeAll(() => {
+    for (const env of environments) void synthOf(env);
   });
 
-  test('an invalid configuration fails synth and lists the problems', () => {
+  test.each(environments)("cdk synth '$stage/*' -c env=$name exits 0 with every validation plugin passing", async (env) => {
+    const result = await synthOf(env);
+    expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
+    const report = JSON.parse(readFileSync(path.join(result.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; conclusion: string }[] };
+    expect(report.pluginReports.filter((p) => p.conclusion !== 'success')).toEqual([]);
+    const templates = templatesOf(result.outdir);
+    expect(templates).toHaveLength(3);
+    expect(templates.every((t) => t.startsWith(`assembly-${env.stage}/`))).toBe(true);
+  });
+
+  test('an invalid configuration fails synth and lists the problems', async () => {
     const dir = tempDir('rxdr-badconfig');
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ environments: { prod: { account: '1', primaryRegion: 'us-east-1', recoveryRegion: 'us-east-1' } } }));
-    let stderr = '';
-    try {
-      synth('-c', `config=${file}`);
-    } catch (error) {
-      stderr = String((error as { stderr: Buffer }).stderr);
-    }
+    const { code, stderr } = await cdkSynth('-c', `config=${file}`);
+    expect(code).not.toBe(0);
     expect(stderr).toContain(`Invalid rxdr configuration in ${file}`);
     expect(stderr).toContain('environments.prod.account: must be a 12-digit AWS account id (got "1")');
     expect(stderr).toContain('environments.prod.recoveryRegion: must differ from primaryRegion');
     expect(readFileSync(file, 'utf8')).toContain('prod');
+  });
+});
+
+describe('a broken cdk-nag acknowledgement fails the CLI synth (test/fixtures/acknowledgement-app.ts, same cdk.json)', () => {
+  jest.setTimeout(600_000);
+  const fixture = (...args: string[]) => cdkSynth('--app', 'node -r ts-node/register test/fixtures/acknowledgement-app.ts', ...args);
+  let runs: Record<'handwrittenSelected' | 'handwrittenUnselected' | 'helperSelected', Promise<CdkSynthResult>>;
+  beforeAll(() => {
+    runs = {
+      handwrittenSelected: fixture('Fixture/*', '-c', 'ack=handwritten'),
+      handwrittenUnselected: fixture('-c', 'ack=handwritten'),
+      helperSelected: fixture('Fixture/*', '-c', 'ack=helper'),
+    };
+  });
+  // The hand-written id says arn:<AWS::Partition>:…; cdk.json's partition-literal flag makes the finding arn:aws:….
+  const finding = 'AwsSolutions-IAM5[Resource::arn:aws:ssm:us-east-1:111111111111:parameter/rxdr/fixture/*]';
+
+  test("cdk synth 'Fixture/*' exits non-zero and names the unacknowledged finding", async () => {
+    const result = await runs.handwrittenSelected;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(finding);
+  });
+
+  test('cdk synth without a stack selection exits non-zero too (the app checks its validation report)', async () => {
+    const result = await runs.handwrittenUnselected;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(finding);
+  });
+
+  test('the same acknowledgement built by acknowledgeWildcardResources from the policy\'s own ARN passes', async () => {
+    const result = await runs.helperSelected;
+    expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../lambda/evidence/store';
 import { buildApp } from '../../app';
+import { cdkJsonContext } from '../../cdk-json-context';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, selectEnvironments } from '../../config/load';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
@@ -87,7 +88,7 @@ function loadEnvironment(flags: PlanFlags): EnvironmentConfig {
 }
 
 function synthesize(env: EnvironmentConfig) {
-  const { stages } = buildApp([env], { compliance: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const { stages } = buildApp([env], { compliance: false, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const stage = stages[0];
   if (!stage) throw new Error('internal: buildApp returned no stage');
   return synthFacts(stage);

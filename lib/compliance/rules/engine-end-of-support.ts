@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { postgresSupport, POSTGRES_END_OF_STANDARD_SUPPORT } from '../engine-support';
-import { RxdrRule } from './index';
+import { RxdrRule, RxdrRuleContext } from './index';
 import { resolvedProperties } from './template-values';
 
 /**
@@ -14,13 +14,13 @@ export const engineEndOfStandardSupport: RxdrRule = {
   explanation: `Patching policy (HIPAA 164.308(a)(1)): past end of standard support RDS moves the instance to paid Extended Support with critical fixes only. Upgrade the major version. End dates: ${Object.entries(POSTGRES_END_OF_STANDARD_SUPPORT)
     .map(([major, date]) => `${major} → ${date}`)
     .join(', ')}.`,
-  check(node: CfnResource): NagRuleResult {
+  check(node: CfnResource, context: RxdrRuleContext): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::RDS::DBInstance') return NagRuleCompliance.NOT_APPLICABLE;
     const props = resolvedProperties(node);
     const engine = props.Engine;
     const version = props.EngineVersion;
     if (typeof engine !== 'string' || !engine.startsWith('postgres') || typeof version !== 'string') return NagRuleCompliance.NOT_APPLICABLE;
-    const support = postgresSupport(version);
+    const support = postgresSupport(version, context.today);
     if (!support.pastEndOfSupport) return NagRuleCompliance.COMPLIANT;
     return [`PostgreSQL ${version} (major ${support.major}) reached end of standard support on ${support.endOfStandardSupport ?? 'a date before 2024-02-29'}`];
   },

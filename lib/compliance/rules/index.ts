@@ -1,13 +1,18 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
 
+/** What a rule may know besides the resource: the day it judges by (YYYY-MM-DD, UTC; see compliance-day.ts). */
+export interface RxdrRuleContext {
+  readonly today: string;
+}
+
 /** One of our compliance rules: a pure check over a synthesized resource (and its stack). */
 export interface RxdrRule {
   /** Rule id suffix: findings read `Rxdr-<id>`. */
   readonly id: string;
   readonly info: string;
   readonly explanation: string;
-  readonly check: (node: CfnResource) => NagRuleResult;
+  readonly check: (node: CfnResource, context: RxdrRuleContext) => NagRuleResult;
   /** Default ERROR (fails synth); WARN reports without failing. */
   readonly level?: NagMessageLevel;
 }

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
@@ -161,11 +162,11 @@ export class AutomatedBackupReplication extends Construct {
   }
 
   private acknowledgeFindings(props: AutomatedBackupReplicationProps): void {
-    const stack = Stack.of(this);
-    Validations.of(this.policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.destinationRegion}:${stack.account}:key/*]`,
-      reason: `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
-    });
+    acknowledgeWildcardResources(
+      this.policy,
+      [keysInRegion(this, props.destinationRegion)],
+      `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
+    );
     const fn = Validations.of(this.function);
     const outsideVpc =
       'the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region\'s endpoints without a NAT gateway, which would add an internet path to the database network';

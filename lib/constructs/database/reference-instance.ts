@@ -1,10 +1,13 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
+import { postgresVersionProblem } from '../../compliance/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PARAMETERS } from './postgres-parameters';
@@ -194,10 +197,11 @@ export class ReferenceDatabase extends Construct {
     // RDS creates the enhanced-monitoring role with the AWS managed policy made for exactly this purpose.
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
-      Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason: 'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-      });
+      acknowledgeManagedPolicy(
+        monitoringRole,
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
+        'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
+      );
     }
   }
 }
@@ -220,9 +224,8 @@ function validate(props: ReferenceDatabaseProps, region: string): string[] {
   if (!Token.isUnresolved(props.instanceIdentifier) && !/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/.test(props.instanceIdentifier)) {
     problems.push(`instanceIdentifier must be 1-63 letters, digits or "-" starting with a letter, got "${props.instanceIdentifier}"`);
   }
-  if (!/^\d+(\.\d+)?$/.test(props.engineVersion) || Number(props.engineVersion.split('.')[0]) < 13) {
-    problems.push(`engineVersion must be a supported PostgreSQL version (13 or later), got "${props.engineVersion}"`);
-  }
+  const versionProblem = postgresVersionProblem(props.engineVersion);
+  if (versionProblem) problems.push(`engineVersion: ${versionProblem} (got "${props.engineVersion}")`);
   if (props.rotationDays !== undefined && (props.rotationDays < 1 || props.rotationDays > 365)) {
     problems.push(`rotationDays must be 1-365, got ${props.rotationDays}`);
   }

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 
 /** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function drillEntry(file: string): string {
@@ -66,11 +67,13 @@ export class DrillFunction extends Construct {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     if (props.vpc) {
       const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
-      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess));
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${vpcAccess}]`,
-        reason: 'the AWS-maintained policy Lambda needs to attach its network interfaces in the drill subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
-      });
+      const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess);
+      this.role.addManagedPolicy(vpcAccessPolicy);
+      acknowledgeManagedPolicy(
+        this.role,
+        vpcAccessPolicy,
+        'the AWS-maintained policy Lambda needs to attach its network interfaces in the drill subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
+      );
     }
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
       role: this.role,

@@ -18,6 +18,7 @@ import { DrillFunction, drillEntry } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 import { DRILL_METRICS, drillAlarmDimensions, drillDatabaseDimensions, drillEnvironmentDimensions } from '../../../lambda/shared/metrics-contract';
@@ -255,7 +256,7 @@ export class RestoreDrill extends Construct {
     });
 
     this.alarms = this.createAlarms(props);
-    this.acknowledgeWildcards(props);
+    this.acknowledgeWildcards(props, guard);
   }
 
   private grant(props: RestoreDrillProps, guard: DrillPermissions): void {
@@ -266,7 +267,7 @@ export class RestoreDrill extends Construct {
     const all = Object.values(f);
     for (const fn of all) add(fn, ...guard.denyUntagged());
     const stack = Stack.of(this);
-    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const recoveryPoints = recoveryPointsOf(stack);
     const sourceArns = [...new Set(props.databases.map((d) => d.sourceArn))];
 
     add(
@@ -317,42 +318,36 @@ export class RestoreDrill extends Construct {
    * The wildcard resources left after scoping, each acknowledged on the one role that needs it, with why.
    * (No wildcard actions: every statement names its actions.)
    */
-  private acknowledgeWildcards(props: RestoreDrillProps): void {
-    const stack = Stack.of(this);
+  private acknowledgeWildcards(props: RestoreDrillProps, guard: DrillPermissions): void {
     const f = this.functions;
-    const region = stack.region;
-    const account = stack.account;
-    const rds = (resource: string, name: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${region}:${account}:${resource}:${name}]`;
-    const ack = (role: iam.IRole, id: string, reason: string) => Validations.of(role).acknowledge({ id, reason });
+    // Built from the expressions the statements use, so that they match however the stack renders ARNs.
+    const ack = (role: iam.IRole, resource: string, reason: string) => acknowledgeWildcardResources(role, [resource], reason);
+    const rds = (resource: string, name: string) => guard.rdsArn(resource, name);
     const noResourceLevel = (actions: string) => `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
     const drillInstances = 'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the create statements also require the rxdr:drill request tag (an execution of this state machine), and delete/modify are denied on anything without it';
     const anyDb = 'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
-    ack(this.restoreRole, rds('db', 'rxdr-drill-*'), drillInstances);
+    ack(this.restoreRole, guard.drillInstances, drillInstances);
     ack(this.restoreRole, rds('db', '*'), anyDb);
     ack(this.restoreRole, rds('snapshot', '*'), 'AWS Backup restores from the recovery point\'s snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time');
     for (const role of [this.restoreRole, f.StartRestore.role]) {
       ack(role, rds('og', '*'), 'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point');
       ack(role, rds('pg', '*'), 'RestoreDBInstance* authorizes the parameter group the source used (the reference instance\'s group or an adopter\'s), which the drill does not know at synth');
     }
-    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, rds('db', 'rxdr-drill-*'), drillInstances);
+    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, guard.drillInstances, drillInstances);
     for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, this.sweeper]) ack(fn.role, rds('db', '*'), anyDb);
     for (const fn of [f.PickSource, f.StartRestore]) {
       ack(fn.role, rds('auto-backup', '*'), 'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs');
-      ack(fn.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:${account}:recovery-point:*]`, 'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource');
+      ack(fn.role, recoveryPointsOf(Stack.of(this)), 'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource');
     }
     const describeJob = noResourceLevel('backup:DescribeRestoreJob');
-    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', describeJob);
-    ack(f.RecordEvidence.role, 'AwsSolutions-IAM5[Resource::*]', noResourceLevel('backup:PutRestoreValidationResult'));
+    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, '*', describeJob);
+    ack(f.RecordEvidence.role, '*', noResourceLevel('backup:PutRestoreValidationResult'));
     const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
-    ack(f.Validate.role, `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(props.evidenceBucket)}.Arn>/${MANIFEST_PREFIX}*]`, manifests);
+    ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
     const evidence = `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new object per drill (Object Lock: never overwritten); access is limited to this environment's prefix`;
-    for (const fn of [f.Plan, f.RecordEvidence]) ack(fn.role, `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(props.evidenceBucket)}.Arn>/${props.environmentName}/*]`, evidence);
+    for (const fn of [f.Plan, f.RecordEvidence]) ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
   }
 
-  private logicalIdOf(bucket: s3.IBucket): string {
-    const cfn = bucket.node.defaultChild;
-    return cfn ? Stack.of(this).getLogicalId(cfn as s3.CfnBucket) : bucket.node.id;
-  }
 
   private createAlarms(props: RestoreDrillProps) {
     const topic = new actions.SnsAction(props.alertsTopic);
@@ -418,4 +413,9 @@ function validateProps(props: RestoreDrillProps): void {
 
 function pascal(name: string): string {
   return name.replace(/(^|[^a-zA-Z0-9])([a-zA-Z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+}
+
+/** Every recovery point of the stack's account and region (ids are assigned by AWS Backup). */
+function recoveryPointsOf(stack: Stack): string {
+  return stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }

@@ -1,9 +1,10 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 
 export interface AutomationDocumentsProps {
@@ -81,14 +82,11 @@ export class AutomationDocuments extends Construct {
     const executions = [props.failoverStateMachineName, props.failbackStateMachineName].map((n) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${n}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartAndApproveRunbooks', actions: ['states:StartExecution', 'states:SendTaskSuccess'], resources: machines.map((m) => m.stateMachineArn) }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FollowRunbooks', actions: ['states:DescribeExecution'], resources: executions }));
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ReadApprovalTokens', actions: ['ssm:GetParameter'], resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/ssm-*` })] }),
-    );
+    const approvalTokens = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/ssm-*` });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadApprovalTokens', actions: ['ssm:GetParameter'], resources: [approvalTokens] }));
     props.key.grant(this.role, 'kms:Decrypt');
-    for (const n of [props.failoverStateMachineName, props.failbackStateMachineName]) {
-      Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${n}:*]`, reason: 'executions are named per automation run (ssm-<automation execution id>); only the runbook state machines\' executions' });
-    }
-    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${stack.region}:${stack.account}:parameter${props.approvalParameterPrefix}/ssm-*]`, reason: 'one approval token per automation run under the runbooks\' approval prefix' });
+    acknowledgeWildcardResources(this.role, executions, 'executions are named per automation run (ssm-<automation execution id>); only the runbook state machines\' executions');
+    acknowledgeWildcardResources(this.role, [approvalTokens], 'one approval token per automation run under the runbooks\' approval prefix');
 
     const document = (kind: 'failover' | 'failback', name: string, machine: sfn.IStateMachine): ssm.CfnDocument => {
       const input: Record<string, string> =

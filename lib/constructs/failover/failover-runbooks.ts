@@ -1,4 +1,4 @@
-import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
 import { failbackDefinition, failoverDefinition } from './definitions';
 import { secretResourceArn } from './failover-validator';
+import { acknowledgeManagedPolicy, wildcardResourceFinding } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { RunbookFunction } from './runbook-function';
 
@@ -107,10 +108,11 @@ export class FailoverRunbooks extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.SIX_YEARS;
     const recoveryRegion = stack.region;
 
+    const restorePolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores');
     this.backupRestoreRole = new iam.Role(this, 'BackupRestoreRole', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
       description: 'AWS Backup restores the newest recovery point during a latest-backup failover',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
+      managedPolicies: [restorePolicy],
     });
 
     const databases = props.databases.map((db) => ({
@@ -175,10 +177,14 @@ export class FailoverRunbooks extends Construct {
     const zones = [...new Set(databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.hostedZoneId] : [])))];
     const recordNames = databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.recordName.replace(/\.$/, '').toLowerCase()] : []));
 
+    const approvalTokens = parameterArn(`${props.approvalParameterPrefix}/*`);
+    const writeFreezeFlags = parameterArn(`${props.writeFreezeParameterPrefix}/*`);
+    const recordChanges = `arn:${stack.partition}:route53:::change/*`;
+    const evidenceObjects = (fn: lambda.IFunction) => props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`);
     for (const fn of [failoverFn, failbackFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeProtectedInstances', actions: ['rds:DescribeDBInstances'], resources: [...recoveryDbArns, ...primaryDbArns] }));
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadAndRepointClientPointers', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'], resources: secretArns }));
-      const parameterResources = [...endpointParameters.map(parameterArn), parameterArn(`${props.approvalParameterPrefix}/*`), parameterArn(`${props.writeFreezeParameterPrefix}/*`)];
+      const parameterResources = [...endpointParameters.map(parameterArn), approvalTokens, writeFreezeFlags];
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'EndpointApprovalAndFreezeParameters', actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], resources: parameterResources }));
       if (zones.length > 0) {
         fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadRecords', actions: ['route53:ListResourceRecordSets'], resources: zones.map((z) => `arn:${stack.partition}:route53:::hostedzone/${z}`) }));
@@ -190,14 +196,14 @@ export class FailoverRunbooks extends Construct {
             conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames, 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'] } },
           }),
         );
-        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRecordChanges', actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
+        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRecordChanges', actions: ['route53:GetChange'], resources: [recordChanges] }));
       }
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReplicaLag', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       // Approval tokens (SecureString), the encrypted topic and evidence objects all use the recovery key.
       props.recoveryKey.grant(fn, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }));
       // GetObject: a retried evidence step reads back what its earlier attempt wrote (S3 answered 412).
-      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject', 's3:GetObject'], resources: [props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`)] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject', 's3:GetObject'], resources: [evidenceObjects(fn)] }));
     }
     // The validate step picks the manifest version taken before the recovery point, as the drill does.
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListManifestVersions', actions: ['s3:ListBucketVersions'], resources: [props.evidenceBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } } }));
@@ -217,7 +223,8 @@ export class FailoverRunbooks extends Construct {
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'QuotaHeadroom', actions: ['rds:DescribeAccountAttributes'], resources: ['*'] }));
     const vaultArn = stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.recoveryVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'NewestRecoveryPoint', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [vaultArn] }));
-    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RestoreRecoveryPoint', actions: ['backup:StartRestoreJob'], resources: [stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RestoreRecoveryPoint', actions: ['backup:StartRestoreJob'], resources: [recoveryPoints] }));
     failoverFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FollowRestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
     failoverFn.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'PassRestoreRoleToBackup', actions: ['iam:PassRole'], resources: [this.backupRestoreRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
@@ -234,7 +241,8 @@ export class FailoverRunbooks extends Construct {
     failbackFn.addToRolePolicy(new iam.PolicyStatement({ sid: 'PromoteFailbackReplica', actions: ['rds:PromoteReadReplica'], resources: failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)) }));
     // IAM matches KMS permissions on key ARNs: an alias ARN becomes "the primary region's key carrying that alias".
     const aliasMatch = /:alias\/(.+)$/.exec(props.primaryKeyArn);
-    const primaryKey = aliasMatch ? stack.formatArn({ service: 'kms', region: props.primaryRegion, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) : props.primaryKeyArn;
+    const primaryRegionKeys = stack.formatArn({ service: 'kms', region: props.primaryRegion, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const primaryKey = aliasMatch ? primaryRegionKeys : props.primaryKeyArn;
     failbackFn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'EncryptFailbackReplica',
@@ -253,15 +261,13 @@ export class FailoverRunbooks extends Construct {
       }),
     );
 
-    // Imported resources (tests) have no CloudFormation element: their findings never carry a logical id.
-    const logicalId = (c: Construct) => (c.node.defaultChild ? stack.getLogicalId(c.node.defaultChild as CfnElement) : c.node.id);
-    const bucketId = logicalId(props.evidenceBucket);
-    const region = (r: string) => `arn:<AWS::Partition>:rds:${r}:${stack.account}`;
+    // Each finding id is built from the expression its statement uses (see nagName).
+    const finding = (resource: string) => wildcardResourceFinding(stack, resource);
     const shared = [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:GetMetricData (replica lag), rds:DescribeAccountAttributes (quota headroom), backup:DescribeRestoreJob and X-Ray tracing support no resource-level permissions' },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.approvalParameterPrefix}/*]`, reason: 'one approval token per execution, named after the execution, under the runbooks\' own prefix' },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${recoveryRegion}:${stack.account}:parameter${props.writeFreezeParameterPrefix}/*]`, reason: 'one write-freeze flag per database under the runbooks\' own prefix' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status' },
+      { id: finding(approvalTokens), reason: 'one approval token per execution, named after the execution, under the runbooks\' own prefix' },
+      { id: finding(writeFreezeFlags), reason: 'one write-freeze flag per database under the runbooks\' own prefix' },
+      { id: finding(recordChanges), reason: 'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status' },
       { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: 'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint' },
       { id: 'HIPAA.Security-LambdaDLQ', reason: 'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything' },
@@ -269,31 +275,28 @@ export class FailoverRunbooks extends Construct {
     ];
     const logStreams = (fn: lambda.IFunction) => {
       const logGroup = (fn.node.scope as Construct).node.findChild('Logs') as logs.LogGroup;
-      return [{ id: `AwsSolutions-IAM5[Resource::<${logicalId(logGroup)}.Arn>:log-stream:*]`, reason: 'Lambda creates one log stream per execution environment in the function\'s own log group' }];
+      return [{ id: finding(`${logGroup.logGroupArn}:log-stream:*`), reason: 'Lambda creates one log stream per execution environment in the function\'s own log group' }];
     };
     const restoreGroups = 'a restore or replica needs the default option/parameter groups and the security groups RDS picks, named by AWS at run time; limited to this account and region';
+    const groupsIn = (region: string) => ['og', 'pg', 'secgrp'].map((kind) => ({ id: finding(rdsArn(region, kind, '*')), reason: restoreGroups }));
     acknowledge(failoverFn.node.scope as Construct, [
       ...shared,
       ...logStreams(failoverFn),
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/failover/*]`, reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${MANIFEST_PREFIX}*]`, reason: `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)` },
-      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:auto-backup:*]`, reason: 'replicated automated backups get ids AWS assigns (ab-…); only this account and the recovery region' },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${recoveryRegion}:${stack.account}:recovery-point:*]`, reason: 'recovery point ids are assigned by AWS Backup; the function lists only the recovery vault and restores its newest point' },
-      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:og:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:pg:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::${region(recoveryRegion)}:secgrp:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::${nagResource(stack, `${props.validator.functionArn}:*`)}]`, reason: 'the validator may be invoked by version or alias (`:*`) besides its unqualified ARN; the function is named' },
+      { id: finding(evidenceObjects(failoverFn)), reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
+      { id: finding(rdsArn(recoveryRegion, 'auto-backup', '*')), reason: 'replicated automated backups get ids AWS assigns (ab-…); only this account and the recovery region' },
+      { id: finding(recoveryPoints), reason: 'recovery point ids are assigned by AWS Backup; the function lists only the recovery vault and restores its newest point' },
+      { id: finding(props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`)), reason: `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)` },
+      ...groupsIn(recoveryRegion),
+      { id: finding(`${props.validator.functionArn}:*`), reason: 'the validator may be invoked by version or alias (`:*`) besides its unqualified ARN; the function is named' },
     ]);
     acknowledge(failbackFn.node.scope as Construct, [
       ...shared,
       ...logStreams(failbackFn),
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/failback/*]`, reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
-      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:og:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:pg:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::${region(props.primaryRegion)}:secgrp:*]`, reason: restoreGroups },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${props.primaryRegion}:${stack.account}:key/*]`, reason: 'IAM matches KMS permissions on key ARNs, never aliases: the statement is limited by a kms:ResourceAliases condition to the primary region key carrying the rxdr primary alias' },
+      { id: finding(evidenceObjects(failbackFn)), reason: 'one evidence object per database and execution (Object Lock keeps every version)' },
+      ...groupsIn(props.primaryRegion),
+      { id: finding(primaryRegionKeys), reason: 'IAM matches KMS permissions on key ARNs, never aliases: the statement is limited by a kms:ResourceAliases condition to the primary region key carrying the rxdr primary alias' },
     ]);
-    acknowledge(this.backupRestoreRole, [{ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]', reason: 'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs' }]);
+    acknowledgeManagedPolicy(this.backupRestoreRole, restorePolicy, 'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs');
 
     const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention, encryptionKey: props.recoveryKey, removalPolicy: RemovalPolicy.RETAIN });
@@ -311,7 +314,7 @@ export class FailoverRunbooks extends Construct {
       const fn = name === 'Failover' ? failoverFn : failbackFn;
       acknowledge(role, [
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions' },
-        { id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`, reason: 'Step Functions may invoke the runbook function\'s versions and aliases (`:*`) besides its unqualified ARN; the function is named' },
+        { id: finding(`${fn.functionArn}:*`), reason: 'Step Functions may invoke the runbook function\'s versions and aliases (`:*`) besides its unqualified ARN; the function is named' },
       ]);
       return sm;
     };
@@ -332,28 +335,6 @@ export class FailoverRunbooks extends Construct {
       });
     }
   }
-}
-
-/**
- * A resource as cdk-nag names it in a finding: `<Logical.Attr>` for `Fn::GetAtt`, `<Name>` for `Ref`, literals
- * as they are (a function of this stack is `<Fn.Arn>`, one imported by ARN is that ARN).
- */
-function nagResource(stack: Stack, value: string): string {
-  const visit = (node: unknown): string => {
-    if (typeof node === 'string') return node;
-    const n = node as Record<string, unknown>;
-    if (Array.isArray(n['Fn::Join'])) {
-      const [delimiter, items] = n['Fn::Join'] as [string, unknown[]];
-      return items.map(visit).join(delimiter);
-    }
-    if (Array.isArray(n['Fn::GetAtt'])) {
-      const [resource, attribute] = n['Fn::GetAtt'] as [unknown, unknown];
-      return `<${visit(resource)}.${visit(attribute)}>`;
-    }
-    if (n.Ref !== undefined) return `<${visit(n.Ref)}>`;
-    return JSON.stringify(node);
-  };
-  return visit(stack.resolve(value));
 }
 
 function acknowledge(scope: Construct, findings: { id: string; reason: string }[]): void {

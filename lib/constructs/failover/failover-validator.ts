@@ -9,6 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
@@ -105,9 +106,6 @@ export class FailoverValidator extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadCredentials', actions: ['secretsmanager:GetSecretValue'], resources: props.secretIds.map((id) => secretResourceArn(stack, id)) }));
     props.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
-    // A bucket of this stack appears as `<Logical.Arn>` in findings; one imported by name as its literal ARN.
-    const bucketElement = props.evidenceBucket.node.defaultChild;
-    const bucket = bucketElement ? `<${stack.getLogicalId(bucketElement as s3.CfnBucket)}.Arn>` : `arn:<AWS::Partition>:s3:::${props.evidenceBucket.bucketName}`;
     const ack = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
     ack(
       'AwsSolutions-IAM5[Resource::*]',
@@ -115,9 +113,9 @@ export class FailoverValidator extends Construct {
         ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network-interface actions Lambda needs to attach the function to its subnets (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) support no resource-level permissions'
         : 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     );
-    ack(`AwsSolutions-IAM5[Resource::${bucket}/manifests/*]`, 'manifests are one object per database under manifests/ (read-only)');
-    ack(`AwsSolutions-IAM5[Resource::${bucket}/failover/*]`, 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
-    ack('AwsSolutions-IAM5[Resource::<LogsD2B8C5B0.Arn>:log-stream:*]'.replace('LogsD2B8C5B0', stack.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)), 'Lambda creates one log stream per execution environment in the function\'s own log group');
+    acknowledgeWildcardResources(this, [props.evidenceBucket.arnForObjects('manifests/*')], 'manifests are one object per database under manifests/ (read-only)');
+    acknowledgeWildcardResources(this, [props.evidenceBucket.arnForObjects('failover/*')], 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
+    acknowledgeWildcardResources(this, [`${logGroup.logGroupArn}:log-stream:*`], 'Lambda creates one log stream per execution environment in the function\'s own log group');
     ack('HIPAA.Security-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
     ack('NIST.800.53.R5-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
   }

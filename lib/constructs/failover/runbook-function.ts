@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleInputsHash } from '../bundle-inputs-hash';
 import { lambdaRole } from '../managed-policy-role';
 import type { CatalogInput } from '../../../lambda/failover/catalog';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
@@ -23,19 +23,6 @@ export interface RunbookFunctionProps {
 export function runbookEntry(): string {
   const base = path.join(__dirname, '..', '..', '..', 'lambda', 'failover', 'handler');
   return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
-}
-
-/**
- * Hash of what goes into the bundle (the runbook, evidence and clock sources and the lock file), so the asset
- * changes exactly when the code does, without fingerprinting the whole project directory (node_modules
- * included) when bundling is skipped in tests.
- */
-export function runbookSourceHash(): string {
-  const root = path.resolve(path.dirname(runbookEntry()), '..', '..');
-  const hash = createHash('sha256');
-  const files = [...['failover', 'evidence'].flatMap((dir) => readdirSync(path.join(root, 'lambda', dir)).sort().map((f) => path.join(root, 'lambda', dir, f))), path.join(root, 'lambda', 'drill', 'clock.ts'), path.join(root, 'package-lock.json')];
-  for (const file of files) if (existsSync(file) && /\.(ts|js|json)$/.test(file)) hash.update(file.slice(root.length)).update(readFileSync(file));
-  return hash.digest('hex');
 }
 
 /**
@@ -70,7 +57,7 @@ export class RunbookFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       // A failover runs one step at a time; a few in flight at most (one per database).
       reservedConcurrentExecutions: 10,
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, externalModules: [], assetHash: runbookSourceHash() },
+      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, externalModules: [], assetHash: bundleInputsHash(runbookEntry()) },
     });
   }
 }

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PROTECTED_VAULT_ACTIONS } from '../vault-access-policy';
 import { ROLE_DEFINITIONS, RoleKind } from './role-definitions';
+import { nagName } from '../../compliance/acknowledgements';
 
 export interface OperatorRolesProps {
   /** Environment name, for role descriptions. */
@@ -232,7 +233,7 @@ function acknowledgeResourceFamilies(policy: iam.ManagedPolicy, document: iam.Po
   for (const statement of resolved.Statement ?? []) {
     if (statement.Effect !== 'Allow') continue;
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-    for (const resource of resources.map(flatten)) if (resource.includes('*')) wildcards.add(resource);
+    for (const resource of resources.map((r) => nagName(policy, r))) if (resource.includes('*')) wildcards.add(resource);
   }
   for (const resource of wildcards) {
     Validations.of(policy).acknowledge({
@@ -244,19 +245,3 @@ function acknowledgeResourceFamilies(policy: iam.ManagedPolicy, document: iam.Po
   }
 }
 
-/** The string cdk-nag shows for a CloudFormation value (its finding ids use it). */
-function flatten(node: unknown): string {
-  if (node === undefined) return '';
-  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  const value = node as Record<string, unknown>;
-  if (Array.isArray(value['Fn::Join'])) {
-    const [delimiter, items] = value['Fn::Join'] as [string, unknown[]];
-    return items.map(flatten).join(delimiter);
-  }
-  if (Array.isArray(value['Fn::GetAtt'])) {
-    const [resource, attribute] = value['Fn::GetAtt'] as [unknown, unknown];
-    return `<${flatten(resource)}.${flatten(attribute)}>`;
-  }
-  if (value.Ref !== undefined) return `<${flatten(value.Ref)}>`;
-  return JSON.stringify(node);
-}

@@ -23,6 +23,7 @@ import { drillSecretId } from '../drill/drill-fleet';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 
 /** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
 export function manifestHandlerEntry(): string {
@@ -116,10 +117,12 @@ export class ManifestJob extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     const secretArns = [...new Set(props.targets.map((t) => (t.secretId.startsWith('arn:') ? t.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${t.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))))];
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)] }));
+    const manifestObjects = bucket.arnForObjects(`${MANIFEST_PREFIX}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [manifestObjects] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SecretAndEvidenceKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn] }));
     const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
-    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess));
+    const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess);
+    role.addManagedPolicy(vpcAccessPolicy);
 
     const deadLetters = new sqs.Queue(this, 'DeadLetters', { encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -178,14 +181,12 @@ export class ManifestJob extends Construct {
     });
     this.failedAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
 
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${vpcAccess}]`,
-      reason: 'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.evidenceBucketName}/${MANIFEST_PREFIX}*]`,
-      reason: `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`,
-    });
+    acknowledgeManagedPolicy(
+      role,
+      vpcAccessPolicy,
+      'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
+    );
+    acknowledgeWildcardResources(role, [manifestObjects], `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`);
     Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)' });
   }
 }

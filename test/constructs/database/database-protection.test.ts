@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,7 +13,7 @@ import { ReplicaLagAlarm } from '../../../lib/constructs/database/replica-lag-al
 import { names } from '../../../lib/naming';
 import { shippedConfig } from '../../helpers/config';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
-import { synthStage } from '../../helpers/synth';
+import { synthStage, testApp } from '../../helpers/synth';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
 
@@ -137,13 +137,14 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect(joined(replica.Properties!.SourceDBInstanceIdentifier)).toBe(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${source}`);
       expect(replica.Properties).toMatchObject({
         SourceRegion: config.primaryRegion,
-        StorageEncrypted: true,
         KmsKeyId: { 'Fn::ImportValue': expect.stringMatching(new RegExp(`^${names.recoveryStack(config)}:.*Key`)) },
         DeletionProtection: true,
         PubliclyAccessible: false,
         EnableIAMDatabaseAuthentication: true,
         MultiAZ: config.production,
       });
+      // Encrypted by KmsKeyId; CloudFormation rejects StorageEncrypted with SourceDBInstanceIdentifier.
+      expect(replica.Properties).not.toHaveProperty('StorageEncrypted');
       if (db.mode === 'create') {
         // A promoted replica keeps TLS-only connections and pgaudit.
         const group = Object.entries(resourcesOf(standby, 'AWS::RDS::DBParameterGroup')).find(([id]) => JSON.stringify(replica.Properties!.DBParameterGroupName).includes(id));
@@ -187,7 +188,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
 });
 
 describe('construct validation', () => {
-  const stackIn = (region: string) => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), `S${region.replace(/-/g, '')}`, { env: { account: '111111111111', region } });
+  const stackIn = (region: string) => new Stack(testApp(), `S${region.replace(/-/g, '')}`, { env: { account: '111111111111', region } });
   const network = (stack: Stack, endpoints = true) =>
     new DatabaseNetwork(stack, 'Net', { cidr: '10.80.0.0/16', key: new kms.Key(stack, 'K'), logRetention: logs.RetentionDays.ONE_YEAR, interfaceEndpoints: endpoints ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {} });
 
@@ -203,7 +204,7 @@ describe('construct validation', () => {
     const net = network(stack);
     const props = { instanceIdentifier: '1bad', engineVersion: '12', instanceClass: 'db.t4g.medium', allocatedStorageGb: 20, multiAz: false, tier: 'critical', network: net, key: new kms.Key(stack, 'K2'), recoveryRegion: 'us-east-1', recoveryKeyArn: 'arn:aws:kms:us-west-2:111111111111:alias/x', secretName: 's', logRetention: logs.RetentionDays.ONE_YEAR, rotationDays: 400 };
     expect(() => new ReferenceDatabase(stack, 'Db', props)).toThrow(
-      /instanceIdentifier must be 1-63.*got "1bad"[\s\S]*engineVersion must be a supported PostgreSQL version \(13 or later\), got "12"[\s\S]*rotationDays must be 1-365, got 400[\s\S]*recoveryRegion must differ.*got "us-east-1" for both/,
+      /instanceIdentifier must be 1-63.*got "1bad"[\s\S]*engineVersion: PostgreSQL 12 is not supported; supported major versions: 13, 14, 15, 16, 17 \(got "12"\)[\s\S]*rotationDays must be 1-365, got 400[\s\S]*recoveryRegion must differ.*got "us-east-1" for both/,
     );
   });
 

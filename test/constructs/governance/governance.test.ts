@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertsTopic } from '../../../lib/constructs/alerts-topic';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
@@ -12,7 +12,7 @@ import { renderMarkdown } from '../../../lib/plan/render';
 import { PROTECTED_VAULT_ACTIONS } from '../../../lib/constructs/vault-access-policy';
 import { environment, shippedEnvironment } from '../../helpers/config';
 import { complianceFindings } from '../../helpers/compliance';
-import { SynthesizedStage, synthStage } from '../../helpers/synth';
+import { SynthesizedStage, synthStage, testApp } from '../../helpers/synth';
 
 /** Synthesize on first use and share within this file: each stage costs seconds, tests only read it. */
 function once(build: () => SynthesizedStage): () => SynthesizedStage {
@@ -89,7 +89,9 @@ describe('operator roles (prod)', () => {
   test('Operator starts drills, failovers and failbacks but is denied approving', () => {
     const statements = policyOf(recovery, 'Operator');
     const start = statements.find((s) => actionsOf(s).includes('states:StartExecution'))!;
-    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-drill".*stateMachine:rxdr-prod-failover".*stateMachine:rxdr-prod-failback"/);
+    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-drill"/);
+    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failover"/);
+    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failback"/);
     const deny = statements.find((s) => s.Effect === 'Deny')!;
     expect(actionsOf(deny)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'ssm:GetParameter']));
     expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
@@ -98,7 +100,7 @@ describe('operator roles (prod)', () => {
   test('Approver approves or aborts only failover and failback runs, and cannot start any', () => {
     const statements = policyOf(recovery, 'Approver');
     const approve = statements.find((s) => actionsOf(s).includes('states:SendTaskSuccess'))!;
-    expect(actionsOf(approve)).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure']);
+    expect([...actionsOf(approve)].sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
     const resources = JSON.stringify(approve.Resource);
     expect(resources).toMatch(/stateMachine:rxdr-prod-failover"/);
     expect(resources).toMatch(/stateMachine:rxdr-prod-failback"/);
@@ -160,7 +162,7 @@ describe('audit trail', () => {
     recovery.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Break-glass role assumed',
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertsTopic') } })],
-      EventPattern: { source: ['aws.sts'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [{ 'Fn::Join': ['', Match.arrayWith([':iam::111111111111:role/rxdr-qa-break-glass'])] }] } } },
+      EventPattern: { source: ['aws.sts'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] } } },
     });
   });
 });
@@ -196,9 +198,9 @@ describe('security alarms', () => {
   });
 
   test('the filters target this environment: break-glass role, drill not started by its schedule, failover and failback', () => {
-    expect(patternOf('BreakGlassAssumed')).toMatch(/\$\.requestParameters\.roleArn = "arn:<token>:iam::333333333333:role\/rxdr-prod-break-glass"/);
-    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(/stateMachine:rxdr-prod-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:<token>:iam::333333333333:role\/rxdr-prod-drill-scheduler"/);
-    expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:<token>:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/);
+    expect(patternOf('BreakGlassAssumed')).toMatch(/\$\.requestParameters\.roleArn = "arn:aws:iam::333333333333:role\/rxdr-prod-break-glass"/);
+    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(/stateMachine:rxdr-prod-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:aws:iam::333333333333:role\/rxdr-prod-drill-scheduler"/);
+    expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:aws:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/);
     expect(patternOf('RecoveryPointDeletion')).toMatch(/backup\.amazonaws\.com.*\|\|.*rds\.amazonaws\.com/);
   });
 
@@ -246,7 +248,7 @@ describe('security alarms in the primary region', () => {
     });
     primary.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Break-glass role assumed',
-      EventPattern: { detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [{ 'Fn::Join': ['', Match.arrayWith([':iam::111111111111:role/rxdr-qa-break-glass'])] }] } } },
+      EventPattern: { detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] } } },
     });
   });
 
@@ -259,7 +261,7 @@ describe('security alarms in the primary region', () => {
 
   test('EventBridge publishes to the encrypted alert topic with no wildcard key grant (AlertsTopic and EncryptionKey allow it)', () => {
     // GIVEN a key and alert topic as every stack has them; WHEN the alarms are EventBridge rules (no trail log group)
-    const stack = new Stack(new App(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(testApp(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
     const key = new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-qa-primary', description: 'test' }).key;
     const topic = new AlertsTopic(stack, 'Alerts', { key, emails: ['dr@example.com'] }).topic;
     new SecurityAlarms(stack, 'SecurityAlarms', { topic, targets: securityTargets(stack, qaStage().stage.primary.config), detections: ANY_REGION_DETECTIONS });

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DrillFunction, drillEntry } from '../../../lib/constructs/drill/drill-function';
+import { testApp } from '../../helpers/synth';
 
 /** The one test that really bundles (slow): the Validate function, the drill's largest (validation engine, pg, AWS SDK v3). */
 describe('drill Lambda bundling (esbuild, no Docker)', () => {
@@ -11,7 +12,7 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   test('the Validate handler bundles into one minified file with the AWS SDK and the shared manifest key inside', () => {
-    const app = new App({ outdir });
+    const app = testApp({ outdir }, { bundle: true });
     const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-west-2' } });
     new DrillFunction(stack, 'Validate', { entry: drillEntry('validate-handler.ts'), handler: 'handler', description: 'rxdr drill: bundling test', key: new kms.Key(stack, 'Key'), reservedConcurrency: 1 });
     const assembly = app.synth();

@@ -1,9 +1,10 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrillDatabaseSpec, RestoreDrill, RestoreDrillProps } from '../../../lib/constructs/drill/restore-drill';
+import { testApp } from '../../helpers/synth';
 
 export const ACCOUNT = '111111111111';
 
@@ -23,7 +24,7 @@ export function databaseSpec(name: string, overrides: Partial<DrillDatabaseSpec>
 
 /** A stack with only the drill and the stateful things it is given (bundling skipped). */
 export function drillStack(overrides: Partial<RestoreDrillProps> = {}): { stack: Stack; drill: RestoreDrill } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'DrillTest', { env: { account: ACCOUNT, region: 'us-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const drill = new RestoreDrill(stack, 'Drill', {

@@ -37,7 +37,7 @@ describe('RestoreDrill template', () => {
     expect(create).toHaveLength(1);
     expect(JSON.stringify(create[0]!.Resource)).toContain(':db:rxdr-drill-*');
     expect(create[0]!.Condition).toEqual({
-      StringLike: { 'aws:RequestTag/rxdr:drill': expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+      StringLike: { 'aws:RequestTag/rxdr:drill': 'arn:aws:states:us-west-2:111111111111:execution:rxdr-test-drill:*' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['rxdr:drill'] },
     });
     expect(JSON.stringify((create[0]!.Condition as { StringLike: unknown }).StringLike)).toContain(':execution:rxdr-test-drill:*');
