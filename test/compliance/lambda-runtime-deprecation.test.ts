@@ -46,9 +46,10 @@ describe('Lambda runtime lifecycle rule (injected day)', () => {
     ]);
   });
 
-  test('a day that is not YYYY-MM-DD is a finding naming the context key, not a pass', () => {
-    const findings = new RxdrChecks().validateScope(functionsOn('1 Jan 2027', ['nodejs24.x'])).violations;
-    expect(findings.map((v) => v.ruleName)).toEqual(expect.arrayContaining(['Rxdr-LambdaRuntimeDeprecation']));
+  test('a day that is not YYYY-MM-DD stops the check with a message naming the context key, never a pass', () => {
+    expect(() => new RxdrChecks().validateScope(functionsOn('1 Jan 2027', ['nodejs24.x']))).toThrow(
+      /context rxdr:today must be a date as YYYY-MM-DD, got "1 Jan 2027"/,
+    );
   });
 
   test('every function of every shipped environment, CDK providers included, passes on 2026-12-06', () => {

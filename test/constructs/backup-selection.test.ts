@@ -69,7 +69,7 @@ describe('DatabaseBackupSelection', () => {
     const config = environment({
       databases: [
         { name: 'dispensing', tier: 'critical', mode: 'create' },
-        { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', replicaInstanceClass: 'db.t4g.medium' },
+        { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', engineVersion: '16', replicaInstanceClass: 'db.t4g.medium' },
       ],
     });
     new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' });

@@ -102,7 +102,9 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect(input.databases.map((db: { name: string }) => db.name)).toEqual(continuous.map((db) => db.name));
       const policy = ofType(template, 'AWS::IAM::ManagedPolicy').find((p) => String(p.Properties.Description).includes('freshness function'));
       const statement = (plain(policy!.Properties.PolicyDocument.Statement) as Record<string, Json>[]).find((st) => st.Sid === 'ReadRestorableTime');
-      expect(statement).toMatchObject({ Action: 'rds:DescribeDBInstances', Resource: input.databases.length === 1 ? input.databases[0].resourceArn : input.databases.map((db: { resourceArn: string }) => db.resourceArn) });
+      // cdk.json's minimizePolicies sorts the resources of a statement.
+      const arns = input.databases.map((db: { resourceArn: string }) => db.resourceArn).sort();
+      expect(statement).toMatchObject({ Action: 'rds:DescribeDBInstances', Resource: arns.length === 1 ? arns[0] : arns });
     });
 
     test('least privilege: list recovery points of this vault only, PutMetricData only into Rxdr/Backup, no wildcard action', () => {
