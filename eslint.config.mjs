@@ -2,7 +2,19 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'test-artifacts/', '.rxdr/', '**/*.js', '**/*.mjs', 'bin/rxdr'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'dist/',
+      'coverage/',
+      'test-artifacts/',
+      '.rxdr/',
+      '**/*.js',
+      '**/*.mjs',
+      'bin/rxdr',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

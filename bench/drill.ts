@@ -17,7 +17,13 @@ const DELETION = 600;
 
 async function oneDrill(history: boolean) {
   const machine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-  const world = new DrillWorld({ concurrency: 1, restoreSeconds: RESTORE, deletionSeconds: DELETION, validationSeconds: VALIDATION, ...(history ? { history: { restoreSeconds: RESTORE, deletionSeconds: DELETION } } : {}) });
+  const world = new DrillWorld({
+    concurrency: 1,
+    restoreSeconds: RESTORE,
+    deletionSeconds: DELETION,
+    validationSeconds: VALIDATION,
+    ...(history ? { history: { restoreSeconds: RESTORE, deletionSeconds: DELETION } } : {}),
+  });
   try {
     const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
     if (run.status !== 'SUCCEEDED') throw new Error(`bench drill ${run.status}: ${run.cause ?? ''}`);
@@ -25,7 +31,13 @@ async function oneDrill(history: boolean) {
     const lifetime = (Date.parse(doc.timestamps.cleanedUp) - Date.parse(doc.timestamps.restoreStarted)) / 1000;
     const drillSeconds = (Date.parse(doc.timestamps.cleanedUp) - Date.parse(doc.timestamps.started)) / 1000;
     const invocations = Object.values(run.taskInvocations).reduce((a, b) => a + b, 0);
-    return { transitions: run.stateTransitions, invocations, lifetime, drillSeconds, billedOverhead: lifetime / (RESTORE + VALIDATION + DELETION) };
+    return {
+      transitions: run.stateTransitions,
+      invocations,
+      lifetime,
+      drillSeconds,
+      billedOverhead: lifetime / (RESTORE + VALIDATION + DELETION),
+    };
   } finally {
     world.aws.restore();
   }
@@ -33,15 +45,30 @@ async function oneDrill(history: boolean) {
 
 async function fleet(concurrency: number, count: number, drillSeconds: number) {
   const databases = Array.from({ length: count }, (_, i) => databaseSpec(`db${String(i).padStart(3, '0')}`));
-  const machine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases, maxConcurrency: concurrency }).stack));
-  const world = new DrillWorld({ concurrency, restoreSeconds: RESTORE, deletionSeconds: DELETION, validationSeconds: VALIDATION, history: { restoreSeconds: RESTORE, deletionSeconds: DELETION } });
+  const machine = LocalStateMachine.fromTemplate(
+    Template.fromStack(drillStack({ databases, maxConcurrency: concurrency }).stack),
+  );
+  const world = new DrillWorld({
+    concurrency,
+    restoreSeconds: RESTORE,
+    deletionSeconds: DELETION,
+    validationSeconds: VALIDATION,
+    history: { restoreSeconds: RESTORE, deletionSeconds: DELETION },
+  });
   const began = Date.now();
   try {
     const run = await machine.run({}, { tasks: world.tasks() });
     if (run.status !== 'SUCCEEDED') throw new Error(`bench fleet ${run.status}: ${run.cause ?? ''}`);
     const total = (world.finishedAt - START) / 1000;
     const lowerBound = Math.ceil(count / concurrency) * drillSeconds;
-    return { total, lowerBound, ratio: total / lowerBound, maxActive: world.maxActive, wallMs: Date.now() - began, transitions: run.stateTransitions };
+    return {
+      total,
+      lowerBound,
+      ratio: total / lowerBound,
+      maxActive: world.maxActive,
+      wallMs: Date.now() - began,
+      transitions: run.stateTransitions,
+    };
   } finally {
     world.aws.restore();
   }
@@ -59,9 +86,27 @@ async function main(): Promise<void> {
     lambdaInvocationsPerDrill: steady.invocations,
     billedOverhead: Number(steady.billedOverhead.toFixed(3)),
     fleetOverLowerBound: Number(f.ratio.toFixed(3)),
-    firstDrillWithoutHistory: { transitions: first.transitions, lambdaInvocations: first.invocations, billedOverhead: Number(first.billedOverhead.toFixed(3)) },
-    simulated: { restoreSeconds: RESTORE, validationSeconds: VALIDATION, deletionSeconds: DELETION, instanceLifetimeSeconds: steady.lifetime, drillSeconds: steady.drillSeconds },
-    fleet: { databases: 200, concurrency, simulatedSeconds: f.total, lowerBoundSeconds: f.lowerBound, maxConcurrentObserved: f.maxActive, stateTransitions: f.transitions, wallMs: f.wallMs },
+    firstDrillWithoutHistory: {
+      transitions: first.transitions,
+      lambdaInvocations: first.invocations,
+      billedOverhead: Number(first.billedOverhead.toFixed(3)),
+    },
+    simulated: {
+      restoreSeconds: RESTORE,
+      validationSeconds: VALIDATION,
+      deletionSeconds: DELETION,
+      instanceLifetimeSeconds: steady.lifetime,
+      drillSeconds: steady.drillSeconds,
+    },
+    fleet: {
+      databases: 200,
+      concurrency,
+      simulatedSeconds: f.total,
+      lowerBoundSeconds: f.lowerBound,
+      maxConcurrentObserved: f.maxActive,
+      stateTransitions: f.transitions,
+      wallMs: f.wallMs,
+    },
   };
   if (json) {
     console.log(JSON.stringify(result));
@@ -71,8 +116,12 @@ async function main(): Promise<void> {
   console.log(`  state transitions per drill   ${result.transitionsPerDrill} (target ≤ 40)`);
   console.log(`  Lambda invocations per drill  ${result.lambdaInvocationsPerDrill}`);
   console.log(`  billed overhead               ${result.billedOverhead} (target ≤ 1.1)`);
-  console.log(`first drill of a database (no history): ${first.transitions} transitions, overhead ${result.firstDrillWithoutHistory.billedOverhead}`);
-  console.log(`fleet of 200 at concurrency ${concurrency}: ${f.total} s simulated vs lower bound ${f.lowerBound} s → ${result.fleetOverLowerBound} (target ≤ 1.1); max concurrent ${f.maxActive}`);
+  console.log(
+    `first drill of a database (no history): ${first.transitions} transitions, overhead ${result.firstDrillWithoutHistory.billedOverhead}`,
+  );
+  console.log(
+    `fleet of 200 at concurrency ${concurrency}: ${f.total} s simulated vs lower bound ${f.lowerBound} s → ${result.fleetOverLowerBound} (target ≤ 1.1); max concurrent ${f.maxActive}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -32,9 +32,24 @@ const APPROVAL_SECONDS = 90;
 
 type Key = 'promoteReplica' | 'pointInTime' | 'latestBackup';
 const CASES: { key: Key; database: string; strategy: string; awsSeconds: number }[] = [
-  { key: 'promoteReplica', database: 'dispensing', strategy: 'promote-replica', awsSeconds: ISSUE_DURATIONS.promoteSeconds },
-  { key: 'pointInTime', database: 'inventory', strategy: 'point-in-time', awsSeconds: ISSUE_DURATIONS.pointInTimeSeconds },
-  { key: 'latestBackup', database: 'analytics', strategy: 'latest-backup', awsSeconds: ISSUE_DURATIONS.backupRestoreSeconds },
+  {
+    key: 'promoteReplica',
+    database: 'dispensing',
+    strategy: 'promote-replica',
+    awsSeconds: ISSUE_DURATIONS.promoteSeconds,
+  },
+  {
+    key: 'pointInTime',
+    database: 'inventory',
+    strategy: 'point-in-time',
+    awsSeconds: ISSUE_DURATIONS.pointInTimeSeconds,
+  },
+  {
+    key: 'latestBackup',
+    database: 'analytics',
+    strategy: 'latest-backup',
+    awsSeconds: ISSUE_DURATIONS.backupRestoreSeconds,
+  },
 ];
 
 interface CaseResult {
@@ -56,32 +71,55 @@ async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number]): P
   const name = `bench-${c.key}`;
   const began = Date.now();
   try {
-    const run = await machine.run({ database: c.database, strategy: c.strategy, reason: 'bench', startedBy: 'arn:aws:sts::111111111111:assumed-role/bench/bench' } as Json, {
-      context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`, Name: name, StartTime: world.clock.now().toISOString() } },
-      functions: {
-        RunbooksFailoverStepsFunction: async (event: Json) => {
-          const e = event as { action: string; state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } } };
-          // The Wait state before this check lasted waitSeconds.
-          if (e.action === 'check-recovery') world.clock.advance(e.state.recovery?.waitSeconds ?? 0);
-          if (e.action === 'check-repoint') world.clock.advance(e.state.repoint?.waitSeconds ?? 0);
-          return handler(event);
+    const run = await machine.run(
+      {
+        database: c.database,
+        strategy: c.strategy,
+        reason: 'bench',
+        startedBy: 'arn:aws:sts::111111111111:assumed-role/bench/bench',
+      } as Json,
+      {
+        context: {
+          Execution: {
+            Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`,
+            Name: name,
+            StartTime: world.clock.now().toISOString(),
+          },
+        },
+        functions: {
+          RunbooksFailoverStepsFunction: async (event: Json) => {
+            const e = event as {
+              action: string;
+              state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
+            };
+            // The Wait state before this check lasted waitSeconds.
+            if (e.action === 'check-recovery') world.clock.advance(e.state.recovery?.waitSeconds ?? 0);
+            if (e.action === 'check-repoint') world.clock.advance(e.state.repoint?.waitSeconds ?? 0);
+            return handler(event);
+          },
+        },
+        tasks: {
+          RequestApproval: async (taskInput: Json) => {
+            await handler((taskInput as { Payload: Json }).Payload);
+            world.clock.advance(APPROVAL_SECONDS);
+            return {
+              approvedBy: 'arn:aws:sts::111111111111:assumed-role/bench/approver',
+              approvedAt: world.clock.now().toISOString(),
+            };
+          },
         },
       },
-      tasks: {
-        RequestApproval: async (taskInput: Json) => {
-          await handler((taskInput as { Payload: Json }).Payload);
-          world.clock.advance(APPROVAL_SECONDS);
-          return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/bench/approver', approvedAt: world.clock.now().toISOString() };
-        },
-      },
-    });
-    if (run.status !== 'SUCCEEDED') throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);
+    );
+    if (run.status !== 'SUCCEEDED')
+      throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);
     const doc = world.evidence().find((d) => d.kind === 'failover');
     const approvedAt = doc?.runbook?.approvedAt;
     const verified = doc?.runbook?.steps.find((s) => s.name === 'verify')?.endedAt;
-    if (!approvedAt || !verified) throw new Error(`bench ${c.strategy}: the evidence lacks approvedAt or the verify step`);
+    if (!approvedAt || !verified)
+      throw new Error(`bench ${c.strategy}: the evidence lacks approvedAt or the verify step`);
     const approvalToVerifiedSeconds = (Date.parse(verified) - Date.parse(approvedAt)) / 1000;
-    const criticalPathAwsSeconds = c.awsSeconds + ISSUE_DURATIONS.validationSeconds + ISSUE_DURATIONS.recordChangeSeconds;
+    const criticalPathAwsSeconds =
+      c.awsSeconds + ISSUE_DURATIONS.validationSeconds + ISSUE_DURATIONS.recordChangeSeconds;
     return {
       strategy: c.strategy,
       overheadSeconds: approvalToVerifiedSeconds - criticalPathAwsSeconds,
@@ -100,18 +138,39 @@ async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number]): P
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const machine = LocalStateMachine.fromTemplate(runbookStack().template as Template, { stateMachine: 'RunbooksFailover' });
+  const machine = LocalStateMachine.fromTemplate(runbookStack().template as Template, {
+    stateMachine: 'RunbooksFailover',
+  });
   const results = {} as Record<Key, CaseResult>;
   for (const c of CASES) results[c.key] = await runCase(machine, c);
-  const overheadSeconds = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].overheadSeconds])) as Record<Key, number>;
+  const overheadSeconds = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].overheadSeconds])) as Record<
+    Key,
+    number
+  >;
   const withinTarget = Object.values(overheadSeconds).every((s) => s <= TARGET_SECONDS);
   if (json) {
-    process.stdout.write(JSON.stringify({ overheadSeconds, targetSeconds: TARGET_SECONDS, withinTarget, durations: ISSUE_DURATIONS, strategies: results }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          overheadSeconds,
+          targetSeconds: TARGET_SECONDS,
+          withinTarget,
+          durations: ISSUE_DURATIONS,
+          strategies: results,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
-    process.stdout.write(`failover overhead (simulated seconds from approval to clients repointed and verified, minus AWS work; target ≤ ${TARGET_SECONDS} s)\n`);
+    process.stdout.write(
+      `failover overhead (simulated seconds from approval to clients repointed and verified, minus AWS work; target ≤ ${TARGET_SECONDS} s)\n`,
+    );
     for (const c of CASES) {
       const r = results[c.key];
-      process.stdout.write(`  ${r.strategy.padEnd(16)} overhead ${String(r.overheadSeconds).padStart(4)} s   approval→verified ${r.approvalToVerifiedSeconds} s (AWS ${r.criticalPathAwsSeconds} s)   polls ${r.recoveryPolls}+${r.repointPolls}   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`);
+      process.stdout.write(
+        `  ${r.strategy.padEnd(16)} overhead ${String(r.overheadSeconds).padStart(4)} s   approval→verified ${r.approvalToVerifiedSeconds} s (AWS ${r.criticalPathAwsSeconds} s)   polls ${r.recoveryPolls}+${r.repointPolls}   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`,
+      );
     }
     process.stdout.write(withinTarget ? 'within target\n' : 'OVER TARGET\n');
   }

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     prescriptions,
     keep: true,
     evidenceDir: null,
-    onProgress: (p) => log(`  ${p.phase.padEnd(22)} ${(p.durationMs / 1000).toFixed(2).padStart(7)} s  ${p.detail ?? ''}`),
+    onProgress: (p) =>
+      log(`  ${p.phase.padEnd(22)} ${(p.durationMs / 1000).toFixed(2).padStart(7)} s  ${p.detail ?? ''}`),
   });
   const workspace = drill.workspace;
   try {
@@ -73,14 +74,22 @@ async function main(): Promise<void> {
     else {
       log('');
       log(`data directory            ${(bytes / 1e6).toFixed(1)} MB`);
-      log(`restore to available      ${result.restoreSeconds.toFixed(2)} s (copy ${result.restoreCopySeconds.toFixed(2)} s, replay + start the rest)`);
-      log(`floor (copy + start)      ${result.floorSeconds.toFixed(2)} s (copy ${result.floorCopySeconds.toFixed(2)} s)`);
+      log(
+        `restore to available      ${result.restoreSeconds.toFixed(2)} s (copy ${result.restoreCopySeconds.toFixed(2)} s, replay + start the rest)`,
+      );
+      log(
+        `floor (copy + start)      ${result.floorSeconds.toFixed(2)} s (copy ${result.floorCopySeconds.toFixed(2)} s)`,
+      );
       log(`restore / floor           ${result.restoreOverFloor} (target ≤ 1.3)`);
       log(`achieved RTO / RPO        ${result.rtoSeconds} s / ${result.rpoSeconds} s`);
     }
   } finally {
     const dataDir = drill.kept?.dataDir;
-    if (dataDir) await PostgresCluster.fromDataDir(path.dirname(dataDir), dataDir).then((c) => c.destroy(), () => undefined);
+    if (dataDir)
+      await PostgresCluster.fromDataDir(path.dirname(dataDir), dataDir).then(
+        (c) => c.destroy(),
+        () => undefined,
+      );
     await rm(workspace, { recursive: true, force: true });
   }
 }

@@ -48,9 +48,13 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--url' && value) {
       args.url = value;
       i++;
-    } else throw new Error(`unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--cutoff-lag-hours <h>] [--url <admin-url>]`);
+    } else
+      throw new Error(
+        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--cutoff-lag-hours <h>] [--url <admin-url>]`,
+      );
   }
-  if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1) throw new Error('--prescriptions must be a positive integer');
+  if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1)
+    throw new Error('--prescriptions must be a positive integer');
   return args;
 }
 
@@ -107,7 +111,9 @@ async function main(): Promise<void> {
   let adminUrl = args.url;
   if (!adminUrl) {
     log('starting an embedded PostgreSQL cluster…');
-    cluster = await PostgresCluster.create({ settings: { shared_buffers: '1GB', max_connections: 50, max_wal_size: '4GB', checkpoint_timeout: '30min' } });
+    cluster = await PostgresCluster.create({
+      settings: { shared_buffers: '1GB', max_connections: 50, max_wal_size: '4GB', checkpoint_timeout: '30min' },
+    });
     await cluster.start();
     adminUrl = cluster.url();
   }
@@ -120,11 +126,24 @@ async function main(): Promise<void> {
   const dbUrl = url.toString();
   try {
     log(`seeding ${args.prescriptions.toLocaleString('en-US')} prescriptions…`);
-    const [seedMs, seeded] = await timed(() => seedDatabase({ url: dbUrl, prescriptions: args.prescriptions, seed: 1, onProgress: (e) => e.kind === 'seed' && log(`  ${e.rows.toLocaleString('en-US')}`) }));
+    const [seedMs, seeded] = await timed(() =>
+      seedDatabase({
+        url: dbUrl,
+        prescriptions: args.prescriptions,
+        seed: 1,
+        onProgress: (e) => e.kind === 'seed' && log(`  ${e.rows.toLocaleString('en-US')}`),
+      }),
+    );
     const rows = Object.values(seeded.rows).reduce((a, b) => a + b, 0);
     const sizeRow = await admin.query<{ size: string }>(`SELECT pg_database_size($1)::text AS size`, [database]);
     log('building the manifest…');
-    const [manifestMs, manifest] = await timed(() => buildManifest({ url: dbUrl, concurrency: cores, cutoff: new Date(new Date(seeded.endTime).getTime() - args.cutoffLagHours * 3_600_000) }));
+    const [manifestMs, manifest] = await timed(() =>
+      buildManifest({
+        url: dbUrl,
+        concurrency: cores,
+        cutoff: new Date(new Date(seeded.endTime).getTime() - args.cutoffLagHours * 3_600_000),
+      }),
+    );
     const recoveryPointTime = new Date(seeded.endTime);
 
     log('warm-up pass…');
@@ -132,7 +151,9 @@ async function main(): Promise<void> {
     log('scan floor…');
     const scanMs = await best(args.repeat, () => perTable(dbUrl, cores, (t) => `SELECT count(*) FROM ${t}`));
     log('content floor…');
-    const contentMs = await best(args.repeat, () => perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`));
+    const contentMs = await best(args.repeat, () =>
+      perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`),
+    );
     log('full validation…');
     let passed = true;
     const checkTimes: Record<string, number> = {};
@@ -188,8 +209,14 @@ async function main(): Promise<void> {
           `  validation / content floor  ${result.ratios.validationOverContentFloor}  (target <= 1.5)`,
           `  validation / scan floor     ${result.ratios.validationOverScanFloor}`,
           `  naive / validation          ${result.ratios.naiveOverValidation}  (target >= 5)`,
-          `  per check (ms, overlapping): ${Object.entries(checkTimes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-          `  pharmacy check modes (cut-off ${args.cutoffLagHours} h before the newest data): ${Object.entries(checkModes).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`,
+          `  per check (ms, overlapping): ${Object.entries(checkTimes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+          `  pharmacy check modes (cut-off ${args.cutoffLagHours} h before the newest data): ${Object.entries(
+            checkModes,
+          )
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(', ')}`,
         ].join('\n') + '\n',
       );
     }

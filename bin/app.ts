@@ -11,7 +11,10 @@ function main(): void {
   // One App only: a second one would auto-synthesize an empty assembly over ours when the process exits.
   const app = new App();
   const file = app.node.tryGetContext('config') as string | undefined;
-  const envNames = (app.node.tryGetContext('env') as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const envNames = (app.node.tryGetContext('env') as string | undefined)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     const config = loadConfigFile(file ?? undefined);
     buildApp(selectEnvironments(config, envNames), { app });

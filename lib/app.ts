@@ -11,7 +11,10 @@ export interface RxdrAppOptions extends AppProps {
 }
 
 /** The CDK app: one stage per environment, compliance packs on every synth. */
-export function buildApp(environments: readonly EnvironmentConfig[], options: RxdrAppOptions = {}): { app: App; stages: RxdrStage[] } {
+export function buildApp(
+  environments: readonly EnvironmentConfig[],
+  options: RxdrAppOptions = {},
+): { app: App; stages: RxdrStage[] } {
   const app = options.app ?? new App(options);
   const stages = environments.map((config) => new RxdrStage(app, stageId(config), { config }));
   if (options.compliance ?? true) addCompliancePacks(app);

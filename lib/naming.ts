@@ -50,17 +50,22 @@ export const names = {
   /** SSM parameter (recovery region) where the standby stack publishes that subnet group and the restored instances' security group. */
   recoveryNetworkParameter: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/recovery-network`,
   /** RDS identifier of a reference (create-mode) instance; the standby stack builds its ARN from it. */
-  databaseInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => rdsIdentifier(`rxdr-${env.name}-${db.name}`),
+  databaseInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
+    rdsIdentifier(`rxdr-${env.name}-${db.name}`),
   /** RDS identifier of a database's cross-region read replica in the recovery region. */
-  replicaInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),
+  replicaInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
+    rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),
   /** Secrets Manager name of a reference instance's credentials; its replica in the recovery region has the same name. */
-  databaseSecret: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) => `rxdr/${env.name}/${db.name}/credentials`,
+  databaseSecret: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
+    `rxdr/${env.name}/${db.name}/credentials`,
 };
 
 /** RDS DB instance identifiers: 1-63 characters. */
 function rdsIdentifier(identifier: string): string {
   if (identifier.length > 63) {
-    throw new Error(`RDS identifier "${identifier}" is ${identifier.length} characters; RDS allows 63: shorten the environment or database name`);
+    throw new Error(
+      `RDS identifier "${identifier}" is ${identifier.length} characters; RDS allows 63: shorten the environment or database name`,
+    );
   }
   return identifier;
 }

@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { ReplicationTarget } from './replication';
 
 const properties = z.object({
-  SourceDBInstanceArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
+  SourceDBInstanceArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
   DestinationRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'),
-  KmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z0-9/_-]+$/, 'must be a KMS key or alias ARN'),
+  KmsKeyId: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z0-9/_-]+$/, 'must be a KMS key or alias ARN'),
   // CloudFormation passes every property as a string.
   BackupRetentionPeriod: z.coerce.number().int().min(1).max(35),
 });
@@ -20,7 +24,12 @@ const common = {
 
 export const eventSchema = z.discriminatedUnion('RequestType', [
   z.object({ ...common, RequestType: z.literal('Create') }),
-  z.object({ ...common, RequestType: z.literal('Update'), PhysicalResourceId: z.string(), OldResourceProperties: properties }),
+  z.object({
+    ...common,
+    RequestType: z.literal('Update'),
+    PhysicalResourceId: z.string(),
+    OldResourceProperties: properties,
+  }),
   z.object({ ...common, RequestType: z.literal('Delete'), PhysicalResourceId: z.string() }),
 ]);
 

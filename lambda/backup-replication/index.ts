@@ -32,7 +32,9 @@ function clientsFor(sourceRegion: string, destinationRegion: string): Replicatio
 export async function handler(raw: unknown, context: Context): Promise<void> {
   const replyTo = replyToSchema.safeParse(raw);
   if (!replyTo.success) {
-    logger.error('not a CloudFormation custom-resource event; nothing to answer', { issues: replyTo.error.issues.map((i) => i.message) });
+    logger.error('not a CloudFormation custom-resource event; nothing to answer', {
+      issues: replyTo.error.issues.map((i) => i.message),
+    });
     return;
   }
   const event = eventSchema.safeParse(raw);

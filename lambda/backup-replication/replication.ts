@@ -55,8 +55,15 @@ export function regionOfArn(arn: string): string {
  * The ARN of the source instance's replicated automated backups in the destination region, or undefined
  * when it does not replicate there. Throws DBInstanceNotFoundFault when the instance does not exist.
  */
-export async function replicationTo(clients: ReplicationClients, target: ReplicationTarget, options: ReplicationOptions = {}): Promise<string | undefined> {
-  const described = await withThrottlingRetry(() => clients.source.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.sourceDbInstanceArn })), options.retry);
+export async function replicationTo(
+  clients: ReplicationClients,
+  target: ReplicationTarget,
+  options: ReplicationOptions = {},
+): Promise<string | undefined> {
+  const described = await withThrottlingRetry(
+    () => clients.source.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.sourceDbInstanceArn })),
+    options.retry,
+  );
   const instance = described.DBInstances?.[0];
   if (!instance) throw new Error(`RDS did not describe ${target.sourceDbInstanceArn}`);
   return (instance.DBInstanceAutomatedBackupsReplications ?? [])
@@ -79,9 +86,15 @@ export async function resolveKeyArn(kms: KMSClient, keyId: string, options: Repl
  * Start replicating the instance's automated backups to the destination region, encrypted with the
  * destination key. Idempotent: an instance that already replicates there is left as it is.
  */
-export async function startReplication(clients: ReplicationClients, target: ReplicationTarget, options: ReplicationOptions = {}): Promise<StartResult> {
+export async function startReplication(
+  clients: ReplicationClients,
+  target: ReplicationTarget,
+  options: ReplicationOptions = {},
+): Promise<StartResult> {
   if (regionOfArn(target.sourceDbInstanceArn) === target.destinationRegion) {
-    throw new Error(`the destination region must differ from the source instance's region (${target.destinationRegion})`);
+    throw new Error(
+      `the destination region must differ from the source instance's region (${target.destinationRegion})`,
+    );
   }
   const existing = await replicationTo(clients, target, options);
   if (existing) return { replicatedBackupsArn: existing, started: false };
@@ -104,7 +117,11 @@ export async function startReplication(clients: ReplicationClients, target: Repl
  * Stop replicating to the destination region. The backups already replicated stay until their retention
  * ends. Idempotent: a source that no longer exists or does not replicate there is a no-op.
  */
-export async function stopReplication(clients: ReplicationClients, target: ReplicationTarget, options: ReplicationOptions = {}): Promise<{ readonly stopped: boolean }> {
+export async function stopReplication(
+  clients: ReplicationClients,
+  target: ReplicationTarget,
+  options: ReplicationOptions = {},
+): Promise<{ readonly stopped: boolean }> {
   let existing: string | undefined;
   try {
     existing = await replicationTo(clients, target, options);
@@ -114,7 +131,10 @@ export async function stopReplication(clients: ReplicationClients, target: Repli
   }
   if (!existing) return { stopped: false };
   await withThrottlingRetry(
-    () => clients.destination.send(new StopDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: target.sourceDbInstanceArn })),
+    () =>
+      clients.destination.send(
+        new StopDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: target.sourceDbInstanceArn }),
+      ),
     options.retry,
   );
   return { stopped: true };
@@ -125,8 +145,14 @@ export async function stopReplication(clients: ReplicationClients, target: Repli
  * deletes the old one, which stops it); a different key or retention needs the replication restarted,
  * because RDS cannot change either on a running replication.
  */
-export async function updateReplication(clients: ReplicationClients, previous: ReplicationTarget, next: ReplicationTarget, options: ReplicationOptions = {}): Promise<StartResult> {
-  const sameReplication = previous.sourceDbInstanceArn === next.sourceDbInstanceArn && previous.destinationRegion === next.destinationRegion;
+export async function updateReplication(
+  clients: ReplicationClients,
+  previous: ReplicationTarget,
+  next: ReplicationTarget,
+  options: ReplicationOptions = {},
+): Promise<StartResult> {
+  const sameReplication =
+    previous.sourceDbInstanceArn === next.sourceDbInstanceArn && previous.destinationRegion === next.destinationRegion;
   const sameSettings = previous.kmsKeyId === next.kmsKeyId && previous.retentionDays === next.retentionDays;
   if (!sameReplication || sameSettings) return startReplication(clients, next, options);
 
@@ -139,7 +165,10 @@ export async function updateReplication(clients: ReplicationClients, previous: R
       await wait(options.stopPollIntervalMs ?? 10_000);
       gone = (await replicationTo(clients, previous, options)) === undefined;
     }
-    if (!gone) throw new Error(`replication of ${previous.sourceDbInstanceArn} to ${previous.destinationRegion} did not stop within ${polls} polls; retry the deployment`);
+    if (!gone)
+      throw new Error(
+        `replication of ${previous.sourceDbInstanceArn} to ${previous.destinationRegion} did not stop within ${polls} polls; retry the deployment`,
+      );
   }
   return startReplication(clients, next, options);
 }

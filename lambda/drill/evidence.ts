@@ -7,19 +7,32 @@ import type { DrillState } from './steps';
  * The evidence document of a finished drill (after cleanup, so it records whether cleanup worked).
  * Achieved RTO runs from the disaster (local) or restore start (AWS) to validated.
  */
-export function drillEvidence(state: DrillState, provider: string, recordedAt: Date, metrics?: Record<string, number>): EvidenceDocument {
+export function drillEvidence(
+  state: DrillState,
+  provider: string,
+  recordedAt: Date,
+  metrics?: Record<string, number>,
+): EvidenceDocument {
   const { input } = state;
   const rtoFrom = input.disasterAt ?? state.restore?.startedAt;
   const achievedRtoSeconds = rtoFrom && state.validation ? secondsBetween(rtoFrom, state.validation.at) : undefined;
   const achievedRpoSeconds = state.validation?.achievedRpoSeconds;
-  const outcome = decideOutcome({ targets: input.targets, achievedRtoSeconds, achievedRpoSeconds, validation: state.validation, failure: state.failure });
+  const outcome = decideOutcome({
+    targets: input.targets,
+    achievedRtoSeconds,
+    achievedRpoSeconds,
+    validation: state.validation,
+    failure: state.failure,
+  });
   let result = outcome.result;
   let failureReason = outcome.failureReason;
   let failedStep = outcome.failedStep;
   if (state.cleanup?.status === 'failed') {
     // A drill that leaves a restored copy of patient data behind has failed, whatever validation said.
     result = 'failed';
-    failureReason = [failureReason, `cleanup failed: ${state.cleanup.message ?? 'unknown reason'}`].filter(Boolean).join(' | ');
+    failureReason = [failureReason, `cleanup failed: ${state.cleanup.message ?? 'unknown reason'}`]
+      .filter(Boolean)
+      .join(' | ');
     failedStep ??= 'cleanup';
   }
   return parseEvidence({

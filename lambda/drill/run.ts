@@ -17,7 +17,8 @@ import {
 } from './steps';
 
 /** The phases `runDrill` reports; the AWS state machine has one state (or Wait loop) per phase. */
-export type DrillPhase = 'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'cleanup' | 'record-evidence';
+export type DrillPhase =
+  'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'cleanup' | 'record-evidence';
 
 export interface RunDrillDeps extends DrillDeps {
   /** Where the evidence goes; without one the document is only returned. */
@@ -66,7 +67,8 @@ export async function runDrill(input: DrillInput, deps: RunDrillDeps): Promise<D
   await phase('start-restore', () => startRestore(state, deps));
   await phase('wait-available', async () => {
     while (state.restore && !state.available && !state.failure) {
-      if (signal?.aborted) return abortDrill(state, `drill aborted while waiting for the restore: ${abortReason(signal)}`);
+      if (signal?.aborted)
+        return abortDrill(state, `drill aborted while waiting for the restore: ${abortReason(signal)}`);
       await clock.sleep(state.restore.nextPollSeconds * 1000, signal);
       state = await checkRestore(state, deps);
     }

@@ -10,7 +10,8 @@ import type { DrillValidator } from './validator';
  * they record it in `state.failure` so cleanup and evidence still run.
  */
 
-export type DrillStep = 'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'targets' | 'cleanup' | 'aborted';
+export type DrillStep =
+  'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'targets' | 'cleanup' | 'aborted';
 
 export interface PollPolicy {
   /** First wait after starting. @default 5 */
@@ -99,20 +100,35 @@ export async function pickSource(state: DrillState, deps: Pick<DrillDeps, 'provi
 }
 
 /** Step 2: start the restore (idempotent per drill id). */
-export async function startRestore(state: DrillState, deps: Pick<DrillDeps, 'provider' | 'clock'>): Promise<DrillState> {
+export async function startRestore(
+  state: DrillState,
+  deps: Pick<DrillDeps, 'provider' | 'clock'>,
+): Promise<DrillState> {
   if (state.failure || state.restore) return state;
   if (!state.source) return fail(state, 'start-restore', 'internal: startRestore called before pickSource');
   try {
     const handle = await deps.provider.startRestore(state.source, state.input.drillId);
     const poll = state.input.poll ?? DEFAULT_POLL;
-    return { ...state, restore: { handle, startedAt: deps.clock.now().toISOString(), status: 'pending', polls: 0, nextPollSeconds: poll.initialSeconds } };
+    return {
+      ...state,
+      restore: {
+        handle,
+        startedAt: deps.clock.now().toISOString(),
+        status: 'pending',
+        polls: 0,
+        nextPollSeconds: poll.initialSeconds,
+      },
+    };
   } catch (error) {
     return fail(state, 'start-restore', `restore of ${state.source.id} could not start: ${messageOf(error)}`);
   }
 }
 
 /** Step 3 (looped): one look at the restore; sets `available`, a failure, or the next wait. */
-export async function checkRestore(state: DrillState, deps: Pick<DrillDeps, 'provider' | 'clock'>): Promise<DrillState> {
+export async function checkRestore(
+  state: DrillState,
+  deps: Pick<DrillDeps, 'provider' | 'clock'>,
+): Promise<DrillState> {
   if (state.failure || !state.restore || state.available) return state;
   const restore = state.restore;
   const now = deps.clock.now();
@@ -123,10 +139,18 @@ export async function checkRestore(state: DrillState, deps: Pick<DrillDeps, 'pro
     status = { state: 'pending' as const, detail: `describe failed (will retry): ${messageOf(error)}` };
   }
   if (status.state === 'available') {
-    return { ...state, restore: { ...restore, status: 'available', polls: restore.polls + 1 }, available: { at: now.toISOString(), target: status.target, checks: [...(status.checks ?? [])] } };
+    return {
+      ...state,
+      restore: { ...restore, status: 'available', polls: restore.polls + 1 },
+      available: { at: now.toISOString(), target: status.target, checks: [...(status.checks ?? [])] },
+    };
   }
   if (status.state === 'failed') {
-    return fail({ ...state, restore: { ...restore, polls: restore.polls + 1 } }, 'wait-available', `restore ${restore.handle.id} failed: ${status.reason}`);
+    return fail(
+      { ...state, restore: { ...restore, polls: restore.polls + 1 } },
+      'wait-available',
+      `restore ${restore.handle.id} failed: ${status.reason}`,
+    );
   }
   const waited = secondsBetween(restore.startedAt, now);
   if (waited >= state.input.restoreTimeoutSeconds) {
@@ -145,7 +169,11 @@ export async function validateRestore(state: DrillState, deps: DrillDeps): Promi
   if (state.failure || !state.restore || !state.available || !state.source) return state;
   try {
     const connection = await deps.provider.connection(state.restore.handle);
-    const result = await deps.validator.validate({ connection, recoveryPointTime: new Date(state.source.recoveryPointTime), database: state.input.database });
+    const result = await deps.validator.validate({
+      connection,
+      recoveryPointTime: new Date(state.source.recoveryPointTime),
+      database: state.input.database,
+    });
     const restoreChecks = state.available.checks;
     const restoreFailed = restoreChecks.some((check) => check.status === 'failed' || check.status === 'error');
     return {
@@ -164,24 +192,57 @@ export async function validateRestore(state: DrillState, deps: DrillDeps): Promi
 }
 
 /** Step 5: ask for deletion of whatever the drill created (on every path). */
-export async function requestCleanup(state: DrillState, deps: Pick<DrillDeps, 'provider' | 'clock'>): Promise<DrillState> {
+export async function requestCleanup(
+  state: DrillState,
+  deps: Pick<DrillDeps, 'provider' | 'clock'>,
+): Promise<DrillState> {
   if (state.cleanup) return state;
   const now = deps.clock.now().toISOString();
   const poll = state.input.poll ?? DEFAULT_POLL;
-  if (!state.restore) return { ...state, cleanup: { status: 'not-needed', requestedAt: now, finishedAt: now, polls: 0, nextPollSeconds: 0 } };
+  if (!state.restore)
+    return {
+      ...state,
+      cleanup: { status: 'not-needed', requestedAt: now, finishedAt: now, polls: 0, nextPollSeconds: 0 },
+    };
   if (state.input.keep) {
-    return { ...state, cleanup: { status: 'kept', requestedAt: now, finishedAt: now, polls: 0, nextPollSeconds: 0, message: `kept on request: ${state.restore.handle.id}` } };
+    return {
+      ...state,
+      cleanup: {
+        status: 'kept',
+        requestedAt: now,
+        finishedAt: now,
+        polls: 0,
+        nextPollSeconds: 0,
+        message: `kept on request: ${state.restore.handle.id}`,
+      },
+    };
   }
   try {
     await deps.provider.deleteRestored(state.restore.handle);
-    return { ...state, cleanup: { status: 'deleting', requestedAt: now, polls: 0, nextPollSeconds: poll.initialSeconds } };
+    return {
+      ...state,
+      cleanup: { status: 'deleting', requestedAt: now, polls: 0, nextPollSeconds: poll.initialSeconds },
+    };
   } catch (error) {
-    return { ...state, cleanup: { status: 'failed', requestedAt: now, finishedAt: now, polls: 0, nextPollSeconds: 0, message: `delete of ${state.restore.handle.id} failed: ${messageOf(error)}` } };
+    return {
+      ...state,
+      cleanup: {
+        status: 'failed',
+        requestedAt: now,
+        finishedAt: now,
+        polls: 0,
+        nextPollSeconds: 0,
+        message: `delete of ${state.restore.handle.id} failed: ${messageOf(error)}`,
+      },
+    };
   }
 }
 
 /** Step 6 (looped): confirm the restored instance is gone. */
-export async function checkCleanup(state: DrillState, deps: Pick<DrillDeps, 'provider' | 'clock'>): Promise<DrillState> {
+export async function checkCleanup(
+  state: DrillState,
+  deps: Pick<DrillDeps, 'provider' | 'clock'>,
+): Promise<DrillState> {
   const cleanup = state.cleanup;
   if (!cleanup || cleanup.status !== 'deleting' || !state.restore) return state;
   const now = deps.clock.now();
@@ -192,17 +253,35 @@ export async function checkCleanup(state: DrillState, deps: Pick<DrillDeps, 'pro
     status = { state: 'deleting' as const, detail: `describe failed (will retry): ${messageOf(error)}` };
   }
   const polls = cleanup.polls + 1;
-  if (status.state === 'deleted') return { ...state, cleanup: { ...cleanup, status: 'deleted', polls, finishedAt: now.toISOString() } };
-  if (status.state === 'failed') return { ...state, cleanup: { ...cleanup, status: 'failed', polls, finishedAt: now.toISOString(), message: status.reason } };
+  if (status.state === 'deleted')
+    return { ...state, cleanup: { ...cleanup, status: 'deleted', polls, finishedAt: now.toISOString() } };
+  if (status.state === 'failed')
+    return {
+      ...state,
+      cleanup: { ...cleanup, status: 'failed', polls, finishedAt: now.toISOString(), message: status.reason },
+    };
   const timeout = state.input.deletionTimeoutSeconds ?? state.input.restoreTimeoutSeconds;
   const waited = secondsBetween(cleanup.requestedAt, now);
   if (waited >= timeout) {
     return {
       ...state,
-      cleanup: { ...cleanup, status: 'failed', polls, finishedAt: now.toISOString(), message: `${state.restore.handle.id} still not deleted after ${waited} s (timeout ${timeout} s)` },
+      cleanup: {
+        ...cleanup,
+        status: 'failed',
+        polls,
+        finishedAt: now.toISOString(),
+        message: `${state.restore.handle.id} still not deleted after ${waited} s (timeout ${timeout} s)`,
+      },
     };
   }
-  return { ...state, cleanup: { ...cleanup, polls, nextPollSeconds: nextWait(cleanup, state.input.poll ?? DEFAULT_POLL, timeout - waited) } };
+  return {
+    ...state,
+    cleanup: {
+      ...cleanup,
+      polls,
+      nextPollSeconds: nextWait(cleanup, state.input.poll ?? DEFAULT_POLL, timeout - waited),
+    },
+  };
 }
 
 /** Mark the drill aborted (SIGINT, Step Functions abort handler): later steps skip to cleanup. */

@@ -50,12 +50,20 @@ export function decideOutcome(input: OutcomeInput): Outcome {
     problems.push('the run ended without validating the recovered database');
     failedStep ??= 'validate';
   }
-  return problems.length === 0 ? { result: 'passed', checks } : { result: 'failed', failureReason: problems.join(' | '), failedStep, checks };
+  return problems.length === 0
+    ? { result: 'passed', checks }
+    : { result: 'failed', failureReason: problems.join(' | '), failedStep, checks };
 }
 
 function targetCheck(id: string, what: 'RTO' | 'RPO', achieved: number | undefined, target: number): EvidenceCheck {
   if (achieved === undefined) {
-    return { id, category: 'drill', status: 'error', message: `achieved ${what} unknown: the validator did not report it (target ${target} s)`, details: { target } };
+    return {
+      id,
+      category: 'drill',
+      status: 'error',
+      message: `achieved ${what} unknown: the validator did not report it (target ${target} s)`,
+      details: { target },
+    };
   }
   const ok = achieved <= target;
   const hint =
@@ -66,7 +74,9 @@ function targetCheck(id: string, what: 'RTO' | 'RPO', achieved: number | undefin
     id,
     category: 'drill',
     status: ok ? 'passed' : 'failed',
-    message: ok ? `achieved ${what} ${fmt(achieved)} s within the target ${fmt(target)} s` : `achieved ${what} ${fmt(achieved)} s exceeds the target ${fmt(target)} s${hint}`,
+    message: ok
+      ? `achieved ${what} ${fmt(achieved)} s within the target ${fmt(target)} s`
+      : `achieved ${what} ${fmt(achieved)} s exceeds the target ${fmt(target)} s${hint}`,
     details: { achieved, target },
   };
 }

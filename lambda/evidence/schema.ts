@@ -127,7 +127,15 @@ export const RunbookRecord = z.object({
   status: z.enum(['completed', 'failed', 'aborted']),
   steps: z.array(RunbookStep),
   /** What now points at the recovered database: record, parameter and secret, with their new value. */
-  repointed: z.array(z.object({ kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze']), name: z.string(), value: z.string() })).default([]),
+  repointed: z
+    .array(
+      z.object({
+        kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze']),
+        name: z.string(),
+        value: z.string(),
+      }),
+    )
+    .default([]),
 });
 export type RunbookRecord = z.infer<typeof RunbookRecord>;
 
@@ -178,13 +186,17 @@ export function parseEvidence(value: unknown): EvidenceDocument {
   const parsed = EvidenceDocument.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new Error(`not a valid rxdr evidence document (schemaVersion ${EVIDENCE_SCHEMA_VERSION}): ${issues.join('; ')}`);
+    throw new Error(
+      `not a valid rxdr evidence document (schemaVersion ${EVIDENCE_SCHEMA_VERSION}): ${issues.join('; ')}`,
+    );
   }
   return parsed.data;
 }
 
 /** Object key / file name of a document: sortable by time, grouped by environment and database. */
-export function evidenceKey(doc: Pick<EvidenceDocument, 'environment' | 'database' | 'kind' | 'runId' | 'timestamps'>): string {
+export function evidenceKey(
+  doc: Pick<EvidenceDocument, 'environment' | 'database' | 'kind' | 'runId' | 'timestamps'>,
+): string {
   const stamp = doc.timestamps.started.replace(/[:.]/g, '-');
   return `${safe(doc.environment)}/${safe(doc.database)}/${stamp}-${doc.kind}-${safe(doc.runId)}.json`;
 }

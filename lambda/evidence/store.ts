@@ -89,7 +89,9 @@ export class S3EvidenceStore implements EvidenceStore {
     const invalid: { location: string; error: string }[] = [];
     let token: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }));
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }),
+      );
       for (const object of page.Contents ?? []) {
         if (!object.Key?.endsWith('.json')) continue;
         const location = `s3://${this.bucket}/${object.Key}`;
@@ -148,5 +150,7 @@ async function jsonFilesUnder(dir: string): Promise<string[]> {
 }
 
 function sortByStart(documents: EvidenceDocument[]): EvidenceDocument[] {
-  return documents.sort((a, b) => a.timestamps.started.localeCompare(b.timestamps.started) || a.runId.localeCompare(b.runId));
+  return documents.sort(
+    (a, b) => a.timestamps.started.localeCompare(b.timestamps.started) || a.runId.localeCompare(b.runId),
+  );
 }

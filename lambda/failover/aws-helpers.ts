@@ -1,7 +1,18 @@
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, StopReplicationToReplicaCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  StopReplicationToReplicaCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { isThrottlingError } from '../shared/aws-errors';
 import { Errors, StepError, type RepointTargets } from './catalog';
@@ -11,7 +22,8 @@ export const isThrottling = isThrottlingError;
 
 /** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
 export function asStepError(error: unknown): Error {
-  if (isThrottling(error)) return new StepError(Errors.throttled, `AWS throttled the call: ${(error as Error).message}`);
+  if (isThrottling(error))
+    return new StepError(Errors.throttled, `AWS throttled the call: ${(error as Error).message}`);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -31,13 +43,31 @@ export async function findInstance(rds: RDSClient, identifier: string): Promise<
 }
 
 /** Newest value of an RDS metric over the last 10 minutes (e.g. `ReplicaLag`, seconds). */
-export async function latestMetric(cloudwatch: CloudWatchClient, metric: string, instance: string, now: Date): Promise<number | undefined> {
+export async function latestMetric(
+  cloudwatch: CloudWatchClient,
+  metric: string,
+  instance: string,
+  now: Date,
+): Promise<number | undefined> {
   const out = await cloudwatch.send(
     new GetMetricDataCommand({
       StartTime: new Date(now.getTime() - 10 * 60_000),
       EndTime: now,
       ScanBy: 'TimestampDescending',
-      MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }] }, Period: 60, Stat: 'Maximum' } }],
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/RDS',
+              MetricName: metric,
+              Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
     }),
   );
   return out.MetricDataResults?.[0]?.Values?.[0];
@@ -77,14 +107,35 @@ export async function repointTargets(
       (async () => {
         const name = route53.recordName.endsWith('.') ? route53.recordName : `${route53.recordName}.`;
         const current = await route53Value(clients.route53, route53.hostedZoneId, name);
-        if (current === endpoint.host) return { kind: 'route53-record', name, value: endpoint.host, outcome: 'already-done', previous: current };
+        if (current === endpoint.host)
+          return { kind: 'route53-record', name, value: endpoint.host, outcome: 'already-done', previous: current };
         const out = await clients.route53.send(
           new ChangeResourceRecordSetsCommand({
             HostedZoneId: route53.hostedZoneId,
-            ChangeBatch: { Comment: comment, Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: 'CNAME', TTL: route53.ttl, ResourceRecords: [{ Value: endpoint.host }] } }] },
+            ChangeBatch: {
+              Comment: comment,
+              Changes: [
+                {
+                  Action: 'UPSERT',
+                  ResourceRecordSet: {
+                    Name: name,
+                    Type: 'CNAME',
+                    TTL: route53.ttl,
+                    ResourceRecords: [{ Value: endpoint.host }],
+                  },
+                },
+              ],
+            },
           }),
         );
-        return { kind: 'route53-record', name, value: endpoint.host, outcome: 'done', ...(current ? { previous: current } : {}), ...(out.ChangeInfo?.Id ? { changeId: out.ChangeInfo.Id } : {}) };
+        return {
+          kind: 'route53-record',
+          name,
+          value: endpoint.host,
+          outcome: 'done',
+          ...(current ? { previous: current } : {}),
+          ...(out.ChangeInfo?.Id ? { changeId: out.ChangeInfo.Id } : {}),
+        };
       })(),
     );
   }
@@ -93,9 +144,24 @@ export async function repointTargets(
     jobs.push(
       (async () => {
         const current = await parameterValue(clients.ssm, parameterName);
-        if (current === endpoint.host) return { kind: 'ssm-parameter', name: parameterName, value: endpoint.host, outcome: 'already-done', previous: current };
-        await clients.ssm.send(new PutParameterCommand({ Name: parameterName, Value: endpoint.host, Type: 'String', Overwrite: true }));
-        return { kind: 'ssm-parameter', name: parameterName, value: endpoint.host, outcome: 'done', ...(current ? { previous: current } : {}) };
+        if (current === endpoint.host)
+          return {
+            kind: 'ssm-parameter',
+            name: parameterName,
+            value: endpoint.host,
+            outcome: 'already-done',
+            previous: current,
+          };
+        await clients.ssm.send(
+          new PutParameterCommand({ Name: parameterName, Value: endpoint.host, Type: 'String', Overwrite: true }),
+        );
+        return {
+          kind: 'ssm-parameter',
+          name: parameterName,
+          value: endpoint.host,
+          outcome: 'done',
+          ...(current ? { previous: current } : {}),
+        };
       })(),
     );
   }
@@ -104,12 +170,30 @@ export async function repointTargets(
       const secretId = targets.secretArn;
       const described = await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
       const current = await secretJson(clients.secrets, secretId);
-      if (current.host === endpoint.host) return { kind: 'secret-host', name: secretId, value: endpoint.host, outcome: 'already-done', previous: String(current.host) };
+      if (current.host === endpoint.host)
+        return {
+          kind: 'secret-host',
+          name: secretId,
+          value: endpoint.host,
+          outcome: 'already-done',
+          previous: String(current.host),
+        };
       if (described.PrimaryRegion && described.PrimaryRegion !== region) {
         await clients.secrets.send(new StopReplicationToReplicaCommand({ SecretId: secretId }));
       }
-      await clients.secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...current, host: endpoint.host }) }));
-      return { kind: 'secret-host', name: secretId, value: endpoint.host, outcome: 'done', ...(typeof current.host === 'string' ? { previous: current.host } : {}) };
+      await clients.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: JSON.stringify({ ...current, host: endpoint.host }),
+        }),
+      );
+      return {
+        kind: 'secret-host',
+        name: secretId,
+        value: endpoint.host,
+        outcome: 'done',
+        ...(typeof current.host === 'string' ? { previous: current.host } : {}),
+      };
     })(),
   );
   return Promise.all(jobs);
@@ -117,7 +201,14 @@ export async function repointTargets(
 
 export async function route53Value(route53: Route53Client, zoneId: string, name: string): Promise<string | undefined> {
   const fqdn = name.endsWith('.') ? name : `${name}.`;
-  const out = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: fqdn, StartRecordType: 'CNAME', MaxItems: 1 }));
+  const out = await route53.send(
+    new ListResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      StartRecordName: fqdn,
+      StartRecordType: 'CNAME',
+      MaxItems: 1,
+    }),
+  );
   const record = out.ResourceRecordSets?.find((r) => r.Name === fqdn && r.Type === 'CNAME');
   return record?.ResourceRecords?.[0]?.Value;
 }
@@ -139,7 +230,10 @@ export async function secretJson(secrets: SecretsManagerClient, secretId: string
   } catch {
     // fall through
   }
-  throw new StepError(Errors.stepFailed, `secret ${secretId} does not hold a JSON object (an RDS credentials secret has host, port, username, password)`);
+  throw new StepError(
+    Errors.stepFailed,
+    `secret ${secretId} does not hold a JSON object (an RDS credentials secret has host, port, username, password)`,
+  );
 }
 
 /** Whether a Route 53 change has propagated to every authoritative server. */

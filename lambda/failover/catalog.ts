@@ -10,7 +10,9 @@ export type Strategy = z.infer<typeof Strategy>;
 
 export const RepointTargets = z.strictObject({
   /** A CNAME in a private hosted zone that clients resolve. */
-  route53: z.strictObject({ hostedZoneId: z.string().min(1), recordName: z.string().min(1), ttl: z.number().int().positive() }).optional(),
+  route53: z
+    .strictObject({ hostedZoneId: z.string().min(1), recordName: z.string().min(1), ttl: z.number().int().positive() })
+    .optional(),
   /** An SSM parameter (String) holding the endpoint host name. */
   parameterName: z.string().min(1).optional(),
   /** The replicated Secrets Manager secret whose `host` field moves with the primary. */
@@ -81,13 +83,20 @@ export type CatalogInput = z.input<typeof Catalog>;
 export function parseCatalog(text: string | undefined): Catalog {
   if (!text) throw new Error('RUNBOOK_CATALOG is not set');
   const parsed = Catalog.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`RUNBOOK_CATALOG is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `RUNBOOK_CATALOG is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
 export function databaseOf(catalog: Catalog, name: string): CatalogDatabase {
   const db = catalog.databases.find((d) => d.name === name);
-  if (!db) throw new StepError('Rxdr.UnknownDatabase', `unknown database "${name}"; this environment protects: ${catalog.databases.map((d) => d.name).join(', ')}`);
+  if (!db)
+    throw new StepError(
+      'Rxdr.UnknownDatabase',
+      `unknown database "${name}"; this environment protects: ${catalog.databases.map((d) => d.name).join(', ')}`,
+    );
   return db;
 }
 

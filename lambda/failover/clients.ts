@@ -33,7 +33,10 @@ export interface RunbookClients {
 }
 
 /** Opens a TCP connection to prove the endpoint accepts connections (no credentials, no query). */
-export type ConnectivityProbe = (host: string, port: number) => Promise<{ readonly ok: boolean; readonly detail: string }>;
+export type ConnectivityProbe = (
+  host: string,
+  port: number,
+) => Promise<{ readonly ok: boolean; readonly detail: string }>;
 
 export interface StepDeps {
   readonly catalog: Catalog;

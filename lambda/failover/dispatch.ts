@@ -7,18 +7,56 @@ import * as failover from './failover-steps';
 
 /** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
 const Event = z.discriminatedUnion('action', [
-  z.object({ action: z.enum(['preflight', 'activate', 'start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify', 'evidence', 'evidence-failed', 'evidence-aborted']), state: z.unknown() }),
+  z.object({
+    action: z.enum([
+      'preflight',
+      'activate',
+      'start-recovery',
+      'check-recovery',
+      'validate',
+      'repoint',
+      'check-repoint',
+      'verify',
+      'notify',
+      'evidence',
+      'evidence-failed',
+      'evidence-aborted',
+    ]),
+    state: z.unknown(),
+  }),
   z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
 ]);
 
 const FailbackEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.enum(['preflight', 'create-replica', 'check-replica', 'freeze', 'check-caught-up', 'promote', 'check-promoted', 'repoint', 'check-repoint', 'verify', 'unfreeze', 'evidence', 'evidence-failed', 'evidence-aborted']), state: z.unknown() }),
+  z.object({
+    action: z.enum([
+      'preflight',
+      'create-replica',
+      'check-replica',
+      'freeze',
+      'check-caught-up',
+      'promote',
+      'check-promoted',
+      'repoint',
+      'check-repoint',
+      'verify',
+      'unfreeze',
+      'evidence',
+      'evidence-failed',
+      'evidence-aborted',
+    ]),
+    state: z.unknown(),
+  }),
   z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
 ]);
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new StepError(Errors.invalidInput, `invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new StepError(
+      Errors.invalidInput,
+      `invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 

@@ -4,7 +4,16 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../evidence/schema';
 import { S3EvidenceStore } from '../evidence/store';
-import { changeInSync, findInstance, latestMetric, messageOf, nextWaitSeconds, parameterValue, repointTargets, secretJson } from './aws-helpers';
+import {
+  changeInSync,
+  findInstance,
+  latestMetric,
+  messageOf,
+  nextWaitSeconds,
+  parameterValue,
+  repointTargets,
+  secretJson,
+} from './aws-helpers';
 import { databaseOf, Errors, StepError } from './catalog';
 import type { StepDeps } from './clients';
 import { clearApproval, required, verifyPointers } from './failover-steps';
@@ -45,15 +54,49 @@ export const FailbackState = z.object({
   execution: z.object({ id: z.string(), name: z.string(), startTime: z.string().nullish() }),
   plan: FailbackPlan.optional(),
   approval: z.object({ approvedBy: z.string().min(1), approvedAt: isoTime, comment: z.string().optional() }).optional(),
-  replica: Timed.merge(Poll).extend({ outcome: z.enum(['done', 'already-done']), status: z.enum(['pending', 'available']), detail: z.string().optional(), availableAt: isoTime.optional() }).optional(),
-  freeze: Timed.extend({ parameterName: z.string(), frozenAt: isoTime, outcome: z.enum(['done', 'already-done']) }).optional(),
-  catchUp: Poll.extend({ lagSeconds: z.number().nullable(), zeroLagPolls: z.number().int().nonnegative(), caughtUp: z.boolean(), caughtUpAt: isoTime.optional() }).optional(),
-  promotion: Timed.merge(Poll).extend({ outcome: z.enum(['done', 'already-done']), status: z.enum(['pending', 'available']), availableAt: isoTime.optional(), endpoint: Endpoint.optional() }).optional(),
-  repoint: Timed.merge(Poll).extend({
-    changes: z.array(z.object({ kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']), name: z.string(), value: z.string(), outcome: z.enum(['done', 'already-done']), previous: z.string().optional(), changeId: z.string().optional() })),
-    inSync: z.boolean(),
-    inSyncAt: isoTime.optional(),
+  replica: Timed.merge(Poll)
+    .extend({
+      outcome: z.enum(['done', 'already-done']),
+      status: z.enum(['pending', 'available']),
+      detail: z.string().optional(),
+      availableAt: isoTime.optional(),
+    })
+    .optional(),
+  freeze: Timed.extend({
+    parameterName: z.string(),
+    frozenAt: isoTime,
+    outcome: z.enum(['done', 'already-done']),
   }).optional(),
+  catchUp: Poll.extend({
+    lagSeconds: z.number().nullable(),
+    zeroLagPolls: z.number().int().nonnegative(),
+    caughtUp: z.boolean(),
+    caughtUpAt: isoTime.optional(),
+  }).optional(),
+  promotion: Timed.merge(Poll)
+    .extend({
+      outcome: z.enum(['done', 'already-done']),
+      status: z.enum(['pending', 'available']),
+      availableAt: isoTime.optional(),
+      endpoint: Endpoint.optional(),
+    })
+    .optional(),
+  repoint: Timed.merge(Poll)
+    .extend({
+      changes: z.array(
+        z.object({
+          kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
+          name: z.string(),
+          value: z.string(),
+          outcome: z.enum(['done', 'already-done']),
+          previous: z.string().optional(),
+          changeId: z.string().optional(),
+        }),
+      ),
+      inSync: z.boolean(),
+      inSyncAt: isoTime.optional(),
+    })
+    .optional(),
   verify: Timed.extend({ checks: z.array(Check) }).optional(),
   unfreeze: Timed.optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().nullish() }).optional(),
@@ -79,15 +122,30 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
   // The current primary is a recovery-region instance (after a failover), or, when an earlier failback got as
   // far as repointing before it died, the promoted failback instance in the primary region: look in both, so
   // that run can resume. An unreachable primary region just means "not there" here (checked below).
-  const candidates = [db.replicaInstanceIdentifier, db.recoveredInstanceIdentifier].filter((id): id is string => id !== undefined);
+  const candidates = [db.replicaInstanceIdentifier, db.recoveredInstanceIdentifier].filter(
+    (id): id is string => id !== undefined,
+  );
   const found = [
     ...(await Promise.all(candidates.map((id) => findInstance(clients.rdsRecovery, id)))),
     await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier).catch(() => undefined),
   ];
-  const current = found.find((instance) => instance?.Endpoint?.Address === secret.host && !instance?.ReadReplicaSourceDBInstanceIdentifier);
+  const current = found.find(
+    (instance) => instance?.Endpoint?.Address === secret.host && !instance?.ReadReplicaSourceDBInstanceIdentifier,
+  );
   const searched = `${candidates.join(', ')} in ${catalog.recoveryRegion} and ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion}`;
-  check('current-primary', current !== undefined, current ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}` : `no standalone instance among ${searched} serves the secret's host ${String(secret.host)}: was there a failover?`);
-  if (current) check('current-primary-backups', (current.BackupRetentionPeriod ?? 0) > 0, `backup retention ${current.BackupRetentionPeriod ?? 0} days (a cross-region replica needs automated backups)`);
+  check(
+    'current-primary',
+    current !== undefined,
+    current
+      ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}`
+      : `no standalone instance among ${searched} serves the secret's host ${String(secret.host)}: was there a failover?`,
+  );
+  if (current)
+    check(
+      'current-primary-backups',
+      (current.BackupRetentionPeriod ?? 0) > 0,
+      `backup retention ${current.BackupRetentionPeriod ?? 0} days (a cross-region replica needs automated backups)`,
+    );
 
   let originalPrimary = { identifier: db.primaryInstanceIdentifier, status: 'unreachable' };
   let replicaExists = false;
@@ -96,17 +154,35 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
     originalPrimary = { identifier: db.primaryInstanceIdentifier, status: original?.DBInstanceStatus ?? 'not-found' };
     const replica = await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier);
     replicaExists = replica !== undefined;
-    checks.push({ name: 'primary-region', ok: true, detail: `RDS in ${catalog.primaryRegion} answers; old primary ${db.primaryInstanceIdentifier} is ${originalPrimary.status} (it is not reused: its data diverged)` });
-    if (replica) checks.push({ name: 'failback-replica', ok: true, detail: `${db.failbackInstanceIdentifier} already exists (${replica.DBInstanceStatus}): a resumed run continues from there` });
+    checks.push({
+      name: 'primary-region',
+      ok: true,
+      detail: `RDS in ${catalog.primaryRegion} answers; old primary ${db.primaryInstanceIdentifier} is ${originalPrimary.status} (it is not reused: its data diverged)`,
+    });
+    if (replica)
+      checks.push({
+        name: 'failback-replica',
+        ok: true,
+        detail: `${db.failbackInstanceIdentifier} already exists (${replica.DBInstanceStatus}): a resumed run continues from there`,
+      });
   } catch (error) {
-    check('primary-region', false, `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)}): fail back once the region has recovered`);
+    check(
+      'primary-region',
+      false,
+      `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)}): fail back once the region has recovered`,
+    );
   }
-  const decision: FailbackPlan['decision'] = blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
+  const decision: FailbackPlan['decision'] =
+    blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
   return {
     startedAt,
     endedAt: deps.clock.now().toISOString(),
     database: db.name,
-    currentPrimary: { identifier: current?.DBInstanceIdentifier ?? '(none)', arn: current?.DBInstanceArn ?? '(none)', status: current?.DBInstanceStatus ?? 'missing' },
+    currentPrimary: {
+      identifier: current?.DBInstanceIdentifier ?? '(none)',
+      arn: current?.DBInstanceArn ?? '(none)',
+      status: current?.DBInstanceStatus ?? 'missing',
+    },
     replicaIdentifier: db.failbackInstanceIdentifier,
     replicaExists,
     originalPrimary,
@@ -117,9 +193,15 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
     decision,
     steps: [
       { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
-      { name: 'create-replica', description: `create read replica ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion} from ${current?.DBInstanceIdentifier ?? 'the current primary'}` },
+      {
+        name: 'create-replica',
+        description: `create read replica ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion} from ${current?.DBInstanceIdentifier ?? 'the current primary'}`,
+      },
       { name: 'wait-replica', description: 'wait until it is available' },
-      { name: 'freeze-writes', description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing` },
+      {
+        name: 'freeze-writes',
+        description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
+      },
       { name: 'catch-up', description: `wait for ${ZERO_LAG_READINGS} zero replica-lag readings (zero data loss)` },
       { name: 'promote', description: `promote ${db.failbackInstanceIdentifier} to the primary` },
       { name: 'repoint', description: 'point the record, parameter and secret back at the primary region' },
@@ -130,7 +212,10 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
   };
 }
 
-export async function createReplica(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['replica']>> {
+export async function createReplica(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['replica']>> {
   const startedAt = deps.clock.now().toISOString();
   const plan = required(state.plan, 'plan');
   const db = databaseOf(deps.catalog, plan.database);
@@ -154,17 +239,43 @@ export async function createReplica(state: FailbackState, deps: StepDeps): Promi
       }),
     );
   }
-  return { startedAt, endedAt: deps.clock.now().toISOString(), outcome: existing ? 'already-done' : 'done', polls: 0, waitSeconds: nextWaitSeconds(0), status: 'pending', detail: existing ? `${plan.replicaIdentifier} exists (${existing.DBInstanceStatus})` : `creating ${plan.replicaIdentifier}` };
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    outcome: existing ? 'already-done' : 'done',
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+    detail: existing
+      ? `${plan.replicaIdentifier} exists (${existing.DBInstanceStatus})`
+      : `creating ${plan.replicaIdentifier}`,
+  };
 }
 
-export async function checkReplica(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['replica']>> {
+export async function checkReplica(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['replica']>> {
   const replica = required(state.replica, 'replica');
   const plan = required(state.plan, 'plan');
   const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
   const polls = replica.polls + 1;
-  if (instance?.DBInstanceStatus === 'failed' || instance?.DBInstanceStatus?.startsWith('incompatible')) throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} is ${instance.DBInstanceStatus}`);
-  if (instance?.DBInstanceStatus !== 'available') return { ...replica, polls, waitSeconds: nextWaitSeconds(polls), detail: `${plan.replicaIdentifier} is ${instance?.DBInstanceStatus ?? 'not visible yet'}` };
-  return { ...replica, polls, status: 'available', availableAt: deps.clock.now().toISOString(), detail: `${plan.replicaIdentifier} is available` };
+  if (instance?.DBInstanceStatus === 'failed' || instance?.DBInstanceStatus?.startsWith('incompatible'))
+    throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} is ${instance.DBInstanceStatus}`);
+  if (instance?.DBInstanceStatus !== 'available')
+    return {
+      ...replica,
+      polls,
+      waitSeconds: nextWaitSeconds(polls),
+      detail: `${plan.replicaIdentifier} is ${instance?.DBInstanceStatus ?? 'not visible yet'}`,
+    };
+  return {
+    ...replica,
+    polls,
+    status: 'available',
+    availableAt: deps.clock.now().toISOString(),
+    detail: `${plan.replicaIdentifier} is available`,
+  };
 }
 
 function freezeParameter(state: FailbackState, deps: StepDeps): string {
@@ -172,33 +283,88 @@ function freezeParameter(state: FailbackState, deps: StepDeps): string {
 }
 
 /** The documented write freeze: a parameter applications honour (and read-only mode in the app tier). */
-export async function freezeWrites(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['freeze']>> {
+export async function freezeWrites(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['freeze']>> {
   const startedAt = deps.clock.now().toISOString();
   const name = freezeParameter(state, deps);
   const current = await parameterValue(deps.clients.ssm, name);
-  const frozen = current ? (JSON.parse(current) as { frozen?: boolean; since?: string; execution?: string }) : undefined;
+  const frozen = current
+    ? (JSON.parse(current) as { frozen?: boolean; since?: string; execution?: string })
+    : undefined;
   const since = frozen?.frozen === true && frozen.execution === state.execution.name ? frozen.since : undefined;
   const alreadyFrozen = since !== undefined;
   const frozenAt = since ?? deps.clock.now().toISOString();
   if (!alreadyFrozen) {
-    await deps.clients.ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: true, since: frozenAt, execution: state.execution.name, reason: `failback of ${state.input.database}` }) }));
+    await deps.clients.ssm.send(
+      new PutParameterCommand({
+        Name: name,
+        Type: 'String',
+        Overwrite: true,
+        Value: JSON.stringify({
+          frozen: true,
+          since: frozenAt,
+          execution: state.execution.name,
+          reason: `failback of ${state.input.database}`,
+        }),
+      }),
+    );
   }
   // Announced again when this execution's earlier attempt set the freeze: it may have died before announcing it.
-  await deps.clients.sns.send(new PublishCommand({ TopicArn: deps.catalog.topicArn, Subject: `rxdr ${deps.catalog.environment}: write freeze on ${state.input.database}`, Message: `Writes to ${state.input.database} are frozen since ${frozenAt} for the failback switchover (${state.execution.id}).` }));
-  return { startedAt, endedAt: deps.clock.now().toISOString(), parameterName: name, frozenAt, outcome: alreadyFrozen ? 'already-done' : 'done' };
+  await deps.clients.sns.send(
+    new PublishCommand({
+      TopicArn: deps.catalog.topicArn,
+      Subject: `rxdr ${deps.catalog.environment}: write freeze on ${state.input.database}`,
+      Message: `Writes to ${state.input.database} are frozen since ${frozenAt} for the failback switchover (${state.execution.id}).`,
+    }),
+  );
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    parameterName: name,
+    frozenAt,
+    outcome: alreadyFrozen ? 'already-done' : 'done',
+  };
 }
 
-export async function checkCaughtUp(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['catchUp']>> {
+export async function checkCaughtUp(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['catchUp']>> {
   const plan = required(state.plan, 'plan');
-  const previous = state.catchUp ?? { polls: 0, waitSeconds: nextWaitSeconds(0), lagSeconds: null, zeroLagPolls: 0, caughtUp: false };
+  const previous = state.catchUp ?? {
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    lagSeconds: null,
+    zeroLagPolls: 0,
+    caughtUp: false,
+  };
   // Resumed after the repoint: the failback instance is already the primary clients use. It has no replica
   // lag any more (CloudWatch stops reporting ReplicaLag), and nothing is left to catch up.
-  if (plan.currentPrimary.identifier === plan.replicaIdentifier) return { polls: previous.polls, waitSeconds: previous.waitSeconds, lagSeconds: 0, zeroLagPolls: ZERO_LAG_READINGS, caughtUp: true, caughtUpAt: deps.clock.now().toISOString() };
-  const lag = (await latestMetric(deps.clients.cloudwatchPrimary, 'ReplicaLag', plan.replicaIdentifier, deps.clock.now())) ?? null;
+  if (plan.currentPrimary.identifier === plan.replicaIdentifier)
+    return {
+      polls: previous.polls,
+      waitSeconds: previous.waitSeconds,
+      lagSeconds: 0,
+      zeroLagPolls: ZERO_LAG_READINGS,
+      caughtUp: true,
+      caughtUpAt: deps.clock.now().toISOString(),
+    };
+  const lag =
+    (await latestMetric(deps.clients.cloudwatchPrimary, 'ReplicaLag', plan.replicaIdentifier, deps.clock.now())) ??
+    null;
   const zeroLagPolls = lag === 0 ? previous.zeroLagPolls + 1 : 0;
   const polls = previous.polls + 1;
   const caughtUp = zeroLagPolls >= ZERO_LAG_READINGS;
-  return { polls, waitSeconds: nextWaitSeconds(polls), lagSeconds: lag, zeroLagPolls, caughtUp, ...(caughtUp ? { caughtUpAt: deps.clock.now().toISOString() } : {}) };
+  return {
+    polls,
+    waitSeconds: nextWaitSeconds(polls),
+    lagSeconds: lag,
+    zeroLagPolls,
+    caughtUp,
+    ...(caughtUp ? { caughtUpAt: deps.clock.now().toISOString() } : {}),
+  };
 }
 
 export async function promote(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['promotion']>> {
@@ -207,34 +373,84 @@ export async function promote(state: FailbackState, deps: StepDeps): Promise<Non
   const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
   if (!instance) throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} disappeared`);
   const alreadyDone = !instance.ReadReplicaSourceDBInstanceIdentifier || instance.DBInstanceStatus !== 'available';
-  if (!alreadyDone) await deps.clients.rdsPrimary.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: plan.replicaIdentifier, BackupRetentionPeriod: 7 }));
-  return { startedAt, endedAt: deps.clock.now().toISOString(), outcome: alreadyDone ? 'already-done' : 'done', polls: 0, waitSeconds: nextWaitSeconds(0), status: 'pending' };
+  if (!alreadyDone)
+    await deps.clients.rdsPrimary.send(
+      new PromoteReadReplicaCommand({ DBInstanceIdentifier: plan.replicaIdentifier, BackupRetentionPeriod: 7 }),
+    );
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    outcome: alreadyDone ? 'already-done' : 'done',
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+  };
 }
 
-export async function checkPromoted(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['promotion']>> {
+export async function checkPromoted(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['promotion']>> {
   const promotion = required(state.promotion, 'promotion');
   const plan = required(state.plan, 'plan');
   const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
   const polls = promotion.polls + 1;
-  if (instance?.DBInstanceStatus !== 'available' || instance.ReadReplicaSourceDBInstanceIdentifier || !instance.Endpoint?.Address) return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
-  return { ...promotion, polls, status: 'available', availableAt: deps.clock.now().toISOString(), endpoint: { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } };
+  if (
+    instance?.DBInstanceStatus !== 'available' ||
+    instance.ReadReplicaSourceDBInstanceIdentifier ||
+    !instance.Endpoint?.Address
+  )
+    return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+  return {
+    ...promotion,
+    polls,
+    status: 'available',
+    availableAt: deps.clock.now().toISOString(),
+    endpoint: { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 },
+  };
 }
 
-export async function repointBack(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['repoint']>> {
+export async function repointBack(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['repoint']>> {
   const startedAt = deps.clock.now().toISOString();
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, state.input.database);
-  const changes = await repointTargets(deps.clients, db.repoint, endpoint, `rxdr failback ${state.execution.name}`, deps.catalog.recoveryRegion);
+  const changes = await repointTargets(
+    deps.clients,
+    db.repoint,
+    endpoint,
+    `rxdr failback ${state.execution.name}`,
+    deps.catalog.recoveryRegion,
+  );
   const pending = changes.some((c) => c.changeId);
-  return { startedAt, endedAt: deps.clock.now().toISOString(), changes, polls: 0, waitSeconds: nextWaitSeconds(0), inSync: !pending, ...(pending ? {} : { inSyncAt: deps.clock.now().toISOString() }) };
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    changes,
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    inSync: !pending,
+    ...(pending ? {} : { inSyncAt: deps.clock.now().toISOString() }),
+  };
 }
 
-export async function checkRepoint(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['repoint']>> {
+export async function checkRepoint(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['repoint']>> {
   const current = required(state.repoint, 'repoint');
   const ids = current.changes.map((c) => c.changeId).filter((id): id is string => id !== undefined);
   const synced = (await Promise.all(ids.map((id) => changeInSync(deps.clients.route53, id)))).every(Boolean);
   const polls = current.polls + 1;
-  return { ...current, polls, waitSeconds: nextWaitSeconds(polls), inSync: synced, ...(synced ? { inSyncAt: deps.clock.now().toISOString() } : {}) };
+  return {
+    ...current,
+    polls,
+    waitSeconds: nextWaitSeconds(polls),
+    inSync: synced,
+    ...(synced ? { inSyncAt: deps.clock.now().toISOString() } : {}),
+  };
 }
 
 export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['verify']>> {
@@ -244,23 +460,49 @@ export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<
   const db = databaseOf(deps.catalog, plan.database);
   const checks = await verifyPointers(deps, db, plan.replicaIdentifier, endpoint, deps.clients.rdsPrimary);
   const failed = checks.filter((c) => !c.ok);
-  if (failed.length > 0) throw new StepError(Errors.stepFailed, `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+  if (failed.length > 0)
+    throw new StepError(
+      Errors.stepFailed,
+      `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+    );
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }
 
 export async function unfreeze(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['unfreeze']>> {
   const startedAt = deps.clock.now().toISOString();
-  await deps.clients.ssm.send(new PutParameterCommand({ Name: freezeParameter(state, deps), Type: 'String', Overwrite: true, Value: JSON.stringify({ frozen: false, since: deps.clock.now().toISOString(), execution: state.execution.name }) }));
+  await deps.clients.ssm.send(
+    new PutParameterCommand({
+      Name: freezeParameter(state, deps),
+      Type: 'String',
+      Overwrite: true,
+      Value: JSON.stringify({ frozen: false, since: deps.clock.now().toISOString(), execution: state.execution.name }),
+    }),
+  );
   return { startedAt, endedAt: deps.clock.now().toISOString() };
 }
 
-export async function recordFailbackEvidence(state: FailbackState, status: 'completed' | 'failed' | 'aborted', deps: StepDeps): Promise<{ location: string; result: 'passed' | 'failed' }> {
+export async function recordFailbackEvidence(
+  state: FailbackState,
+  status: 'completed' | 'failed' | 'aborted',
+  deps: StepDeps,
+): Promise<{ location: string; result: 'passed' | 'failed' }> {
   const now = deps.clock.now().toISOString();
   const db = databaseOf(deps.catalog, state.input.database);
   const started = state.execution.startTime ?? state.plan?.startedAt ?? now;
   const steps: RunbookStep[] = [];
-  const add = (name: string, from: string | undefined, to: string | undefined, outcome: RunbookStep['outcome'] = 'done') => {
-    if (from) steps.push({ name, startedAt: from, ...(to ? { endedAt: to, durationSeconds: secondsBetween(from, to) } : {}), outcome });
+  const add = (
+    name: string,
+    from: string | undefined,
+    to: string | undefined,
+    outcome: RunbookStep['outcome'] = 'done',
+  ) => {
+    if (from)
+      steps.push({
+        name,
+        startedAt: from,
+        ...(to ? { endedAt: to, durationSeconds: secondsBetween(from, to) } : {}),
+        outcome,
+      });
   };
   add('preflight', state.plan?.startedAt, state.plan?.endedAt);
   if (state.approval) add('approval', state.plan?.endedAt, state.approval.approvedAt);
@@ -272,9 +514,14 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
   add('repoint', state.repoint?.startedAt, state.repoint?.inSyncAt);
   add('verify', state.verify?.startedAt, state.verify?.endedAt);
   add('unfreeze', state.unfreeze?.startedAt, state.unfreeze?.endedAt);
-  const freezeSeconds = state.freeze && state.unfreeze ? secondsBetween(state.freeze.frozenAt, state.unfreeze.endedAt) : undefined;
+  const freezeSeconds =
+    state.freeze && state.unfreeze ? secondsBetween(state.freeze.frozenAt, state.unfreeze.endedAt) : undefined;
   const passed = status === 'completed';
-  const reason = passed ? undefined : status === 'aborted' ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}` : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
+  const reason = passed
+    ? undefined
+    : status === 'aborted'
+      ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
+      : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
   const doc: EvidenceDocument = parseEvidence({
     schemaVersion: 1,
     runId: state.execution.name,
@@ -284,15 +531,47 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
     database: db.name,
     tier: db.tier,
     targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: 0 },
-    ...(state.plan ? { source: { id: state.plan.currentPrimary.arn, kind: 'replica', recoveryPointTime: state.catchUp?.caughtUpAt ?? now, sourceDatabase: state.plan.currentPrimary.identifier } } : {}),
-    ...(state.promotion?.endpoint ? { target: { identifier: state.plan?.replicaIdentifier ?? db.failbackInstanceIdentifier, engine: 'postgres', endpoint: `${state.promotion.endpoint.host}:${state.promotion.endpoint.port}` } } : {}),
-    timestamps: { started, ...(state.freeze ? { disaster: state.freeze.frozenAt } : {}), ...(state.promotion?.availableAt ? { available: state.promotion.availableAt } : {}), recorded: now },
+    ...(state.plan
+      ? {
+          source: {
+            id: state.plan.currentPrimary.arn,
+            kind: 'replica',
+            recoveryPointTime: state.catchUp?.caughtUpAt ?? now,
+            sourceDatabase: state.plan.currentPrimary.identifier,
+          },
+        }
+      : {}),
+    ...(state.promotion?.endpoint
+      ? {
+          target: {
+            identifier: state.plan?.replicaIdentifier ?? db.failbackInstanceIdentifier,
+            engine: 'postgres',
+            endpoint: `${state.promotion.endpoint.host}:${state.promotion.endpoint.port}`,
+          },
+        }
+      : {}),
+    timestamps: {
+      started,
+      ...(state.freeze ? { disaster: state.freeze.frozenAt } : {}),
+      ...(state.promotion?.availableAt ? { available: state.promotion.availableAt } : {}),
+      recorded: now,
+    },
     ...(freezeSeconds !== undefined ? { achievedRtoSeconds: freezeSeconds } : {}),
     ...(state.catchUp?.caughtUp ? { achievedRpoSeconds: 0 } : {}),
     result: passed ? 'passed' : 'failed',
     ...(reason ? { failureReason: reason, failedStep: state.failedStep ?? 'unknown' } : {}),
-    checks: (state.verify?.checks ?? []).map((c) => ({ id: `failback.${c.name}`, category: 'failback', status: c.ok ? 'passed' : 'failed', message: c.detail })),
-    cleanup: { status: 'not-needed', message: 'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)', resources: [] },
+    checks: (state.verify?.checks ?? []).map((c) => ({
+      id: `failback.${c.name}`,
+      category: 'failback',
+      status: c.ok ? 'passed' : 'failed',
+      message: c.detail,
+    })),
+    cleanup: {
+      status: 'not-needed',
+      message:
+        'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)',
+      resources: [],
+    },
     startedBy: state.input.startedBy,
     toolVersion: deps.catalog.toolVersion,
     metrics: freezeSeconds !== undefined ? { writeFreezeSeconds: freezeSeconds } : {},
@@ -307,12 +586,23 @@ export async function recordFailbackEvidence(state: FailbackState, status: 'comp
       steps,
       repointed: [
         ...(state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
-        ...(state.freeze ? [{ kind: 'write-freeze' as const, name: state.freeze.parameterName, value: state.unfreeze ? 'lifted' : 'frozen' }] : []),
+        ...(state.freeze
+          ? [
+              {
+                kind: 'write-freeze' as const,
+                name: state.freeze.parameterName,
+                value: state.unfreeze ? 'lifted' : 'frozen',
+              },
+            ]
+          : []),
       ],
     },
   });
   // A step can die after setting the freeze but before its result reached the state: ask SSM, not the state.
-  const stillFrozen = !state.unfreeze && (state.freeze !== undefined || (status !== 'completed' && isFrozen(await parameterValue(deps.clients.ssm, freezeParameter(state, deps)))));
+  const stillFrozen =
+    !state.unfreeze &&
+    (state.freeze !== undefined ||
+      (status !== 'completed' && isFrozen(await parameterValue(deps.clients.ssm, freezeParameter(state, deps)))));
   // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
   const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failback').put(doc);
   await clearApproval(state.execution.name, deps);

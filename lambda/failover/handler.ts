@@ -58,7 +58,11 @@ export function makeHandler(operation: 'failover' | 'failback', deps: StepDeps, 
     try {
       return await run(event, deps);
     } catch (error) {
-      logger?.error('step failed', { operation, action, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      logger?.error('step failed', {
+        operation,
+        action,
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
       throw error;
     }
   };

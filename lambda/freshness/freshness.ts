@@ -1,4 +1,8 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  ListRecoveryPointsByBackupVaultCommand,
+  RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RetryOptions, withRetry } from './retry';
 import { FreshnessEvent, InvalidFreshnessEventError, parseFreshnessEvent } from './schema';
@@ -66,7 +70,10 @@ export function isContinuousRecoveryPoint(recoveryPointArn: string): boolean {
  */
 export async function runFreshnessCheck(event: unknown, deps: FreshnessDeps): Promise<FreshnessReport> {
   const request = parseFreshnessEvent(event);
-  if ('check' in request) throw new InvalidFreshnessEventError('a restorable-time event goes to runRestorableTimeCheck, not to the recovery point check');
+  if ('check' in request)
+    throw new InvalidFreshnessEventError(
+      'a restorable-time event goes to runRestorableTimeCheck, not to the recovery point check',
+    );
   const now = deps.now();
   const readings: FreshnessReading[] = [];
   const failures: FreshnessFailure[] = [];
@@ -78,7 +85,10 @@ export async function runFreshnessCheck(event: unknown, deps: FreshnessDeps): Pr
       try {
         const newest = await newestCompletedRecoveryPoint(client, vault.name, db.resourceArn, deps.retry);
         if (!newest) {
-          deps.logger.warn('no completed snapshot recovery point: the freshness alarm will fire (missing data is breaching)', where);
+          deps.logger.warn(
+            'no completed snapshot recovery point: the freshness alarm will fire (missing data is breaching)',
+            where,
+          );
           readings.push(where);
           continue;
         }
@@ -97,7 +107,9 @@ export async function runFreshnessCheck(event: unknown, deps: FreshnessDeps): Pr
       ? [
           {
             MetricName: request.metricName,
-            Dimensions: toCloudWatchDimensions(recoveryPointAgeDimensions(request.environment, reading.database, reading.vault)),
+            Dimensions: toCloudWatchDimensions(
+              recoveryPointAgeDimensions(request.environment, reading.database, reading.vault),
+            ),
             Timestamp: now,
             Unit: 'Seconds',
             Value: reading.newest.ageSeconds,
@@ -126,7 +138,14 @@ async function newestCompletedRecoveryPoint(
   do {
     const token = nextToken;
     const page = await withRetry(
-      () => client.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vaultName, ByResourceArn: resourceArn, NextToken: token })),
+      () =>
+        client.send(
+          new ListRecoveryPointsByBackupVaultCommand({
+            BackupVaultName: vaultName,
+            ByResourceArn: resourceArn,
+            NextToken: token,
+          }),
+        ),
       retry,
     );
     for (const point of page.RecoveryPoints ?? []) {
@@ -144,10 +163,18 @@ function usable(point: RecoveryPointByBackupVault): { recoveryPointArn: string; 
   return { recoveryPointArn: point.RecoveryPointArn, creationDate: point.CreationDate };
 }
 
-async function publish(cloudwatch: CloudWatchClient, request: FreshnessEvent, data: MetricDatum[], retry: RetryOptions | undefined): Promise<void> {
+async function publish(
+  cloudwatch: CloudWatchClient,
+  request: FreshnessEvent,
+  data: MetricDatum[],
+  retry: RetryOptions | undefined,
+): Promise<void> {
   for (let start = 0; start < data.length; start += PUT_METRIC_BATCH) {
     const batch = data.slice(start, start + PUT_METRIC_BATCH);
-    await withRetry(() => cloudwatch.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: batch })), retry);
+    await withRetry(
+      () => cloudwatch.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: batch })),
+      retry,
+    );
   }
 }
 

@@ -47,11 +47,19 @@ export async function handler(event: unknown): Promise<{ published: number; miss
   const now = () => new Date();
   if ('check' in request) {
     const report = await runRestorableTimeCheck(request, { rds, cloudwatch, now, logger });
-    return finish(report.published, 0, report.failures.map((f) => `${f.database} (${f.error})`));
+    return finish(
+      report.published,
+      0,
+      report.failures.map((f) => `${f.database} (${f.error})`),
+    );
   }
   const report = await runFreshnessCheck(request, { backup, cloudwatch, now, logger });
   const missing = report.readings.filter((reading) => !reading.newest).length;
-  return finish(report.published, missing, report.failures.map((f) => `${f.database}@${f.vault} (${f.error})`));
+  return finish(
+    report.published,
+    missing,
+    report.failures.map((f) => `${f.database}@${f.vault} (${f.error})`),
+  );
 }
 
 function finish(published: number, missing: number, failures: string[]): { published: number; missing: number } {

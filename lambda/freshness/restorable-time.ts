@@ -9,7 +9,10 @@ export interface RestorableTimeDeps {
   readonly rds: (region: string) => RDSClient;
   readonly cloudwatch: CloudWatchClient;
   readonly now: () => Date;
-  readonly logger: { warn(message: string, extra?: Record<string, unknown>): void; error(message: string, extra?: Record<string, unknown>): void };
+  readonly logger: {
+    warn(message: string, extra?: Record<string, unknown>): void;
+    error(message: string, extra?: Record<string, unknown>): void;
+  };
   readonly retry?: RetryOptions;
 }
 
@@ -35,14 +38,21 @@ export interface RestorableTimeReport {
  * published as the seconds since the epoch, so its alarm fires instead of going quiet. Other errors (after
  * the retries) publish nothing for that database and are returned as failures.
  */
-export async function runRestorableTimeCheck(request: RestorableTimeEvent, deps: RestorableTimeDeps): Promise<RestorableTimeReport> {
+export async function runRestorableTimeCheck(
+  request: RestorableTimeEvent,
+  deps: RestorableTimeDeps,
+): Promise<RestorableTimeReport> {
   const now = deps.now();
   const readings: RestorableTimeReading[] = [];
   const failures: { database: string; error: string }[] = [];
   for (const db of request.databases) {
     try {
       const latest = await latestRestorableTime(deps.rds(regionOf(db.resourceArn)), db.resourceArn, deps.retry);
-      if (!latest) deps.logger.warn('no latest restorable time: point-in-time restore is not possible; publishing the age since the epoch', { database: db.name });
+      if (!latest)
+        deps.logger.warn(
+          'no latest restorable time: point-in-time restore is not possible; publishing the age since the epoch',
+          { database: db.name },
+        );
       const secondsSince = Math.max(0, Math.floor((now.getTime() - (latest?.getTime() ?? 0)) / 1000));
       readings.push({ database: db.name, latestRestorableTime: latest, secondsSince });
     } catch (error) {
@@ -51,28 +61,40 @@ export async function runRestorableTimeCheck(request: RestorableTimeEvent, deps:
       failures.push({ database: db.name, error: message });
     }
   }
-  const data = readings.map(
-    (reading): MetricDatum => ({
-      MetricName: FRESHNESS_METRICS.secondsSinceLatestRestorableTime,
-      Dimensions: toCloudWatchDimensions(restorableTimeDimensions(request.environment, reading.database)),
-      Timestamp: now,
-      Unit: 'Seconds',
-      Value: reading.secondsSince,
-    }),
-  );
+  const data = readings.map((reading): MetricDatum => ({
+    MetricName: FRESHNESS_METRICS.secondsSinceLatestRestorableTime,
+    Dimensions: toCloudWatchDimensions(restorableTimeDimensions(request.environment, reading.database)),
+    Timestamp: now,
+    Unit: 'Seconds',
+    Value: reading.secondsSince,
+  }));
   if (data.length > 0) {
-    await withRetry(() => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: data })), deps.retry);
+    await withRetry(
+      () => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: data })),
+      deps.retry,
+    );
   }
   return { readings, failures, published: data.length };
 }
 
-async function latestRestorableTime(rds: RDSClient, resourceArn: string, retry: RetryOptions | undefined): Promise<Date | undefined> {
+async function latestRestorableTime(
+  rds: RDSClient,
+  resourceArn: string,
+  retry: RetryOptions | undefined,
+): Promise<Date | undefined> {
   try {
     // DescribeDBInstances accepts the instance ARN as its identifier.
-    const page = await withRetry(() => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: resourceArn })), retry);
+    const page = await withRetry(
+      () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: resourceArn })),
+      retry,
+    );
     return page.DBInstances?.[0]?.LatestRestorableTime;
   } catch (error) {
-    if ((error as { name?: string }).name === 'DBInstanceNotFoundFault' || (error as { name?: string }).name === 'DBInstanceNotFound') return undefined;
+    if (
+      (error as { name?: string }).name === 'DBInstanceNotFoundFault' ||
+      (error as { name?: string }).name === 'DBInstanceNotFound'
+    )
+      return undefined;
     throw error;
   }
 }

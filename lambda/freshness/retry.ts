@@ -8,7 +8,12 @@ import { RetryOptions, withRetry as retry } from '../shared/retry';
 
 export type { RetryOptions } from '../shared/retry';
 
-const RETRYABLE = new Set([...THROTTLING_ERROR_NAMES, ...TRANSIENT_ERROR_NAMES, 'InternalServerError', 'InternalServerException']);
+const RETRYABLE = new Set([
+  ...THROTTLING_ERROR_NAMES,
+  ...TRANSIENT_ERROR_NAMES,
+  'InternalServerError',
+  'InternalServerException',
+]);
 
 /** Throttling, 5xx faults and timeouts/network resets: worth another attempt. Anything else is an answer. */
 export function isRetryable(error: unknown): boolean {

@@ -9,7 +9,9 @@ const database = z.strictObject({
   /** The database's name in the config: the `Database` dimension. */
   name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an rxdr database name'),
   /** The protected RDS instance; copies in other vaults keep the source ARN. */
-  resourceArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
+  resourceArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
 });
 
 /**
@@ -58,10 +60,15 @@ export class InvalidFreshnessEventError extends Error {
 
 export function parseFreshnessEvent(event: unknown): FreshnessEvent | RestorableTimeEvent {
   // The `check` field picks the schema, so the messages name the fields of the check that was meant.
-  const meant = typeof event === 'object' && event !== null && 'check' in event ? restorableTimeEventSchema : recoveryPointEventSchema;
+  const meant =
+    typeof event === 'object' && event !== null && 'check' in event
+      ? restorableTimeEventSchema
+      : recoveryPointEventSchema;
   const result = meant.safeParse(event);
   if (!result.success) {
-    const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new InvalidFreshnessEventError(`invalid freshness event: ${issues.join('; ')}`);
   }
   return result.data;

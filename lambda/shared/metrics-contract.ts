@@ -51,7 +51,11 @@ export const FRESHNESS_METRICS = {
   checkFailures: 'FreshnessCheckFailures',
 } as const;
 
-export function recoveryPointAgeDimensions(environment: string, database: string, vault: string): Record<string, string> {
+export function recoveryPointAgeDimensions(
+  environment: string,
+  database: string,
+  vault: string,
+): Record<string, string> {
   return { Environment: environment, Database: database, Vault: vault };
 }
 

@@ -26,7 +26,11 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Run `call`; when it throws an error the policy calls retryable and attempts remain, wait a random time in
  * [0, base × 2^(attempt-1)] (rounded) and try again. The last error is thrown as it is.
  */
-export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? policy.attempts;
   const base = options.baseDelayMs ?? policy.baseDelayMs;
   const wait = options.sleep ?? sleep;

@@ -33,7 +33,11 @@ export function tableRef(schema: string, table: string): string {
 }
 
 /** Bucket geometry: about 256 key ranges between the smallest and largest key. */
-export function bucketGeometry(minKey: number | null, maxKey: number | null, target = 256): { start: number; width: number } {
+export function bucketGeometry(
+  minKey: number | null,
+  maxKey: number | null,
+  target = 256,
+): { start: number; width: number } {
   if (minKey === null || maxKey === null) return { start: 0, width: 1 };
   return { start: minKey, width: Math.max(1, Math.ceil((maxKey - minKey + 1) / target)) };
 }
@@ -45,7 +49,14 @@ export interface BucketRow {
 }
 
 /** SQL that counts and hashes rows at or before $1 per key bucket (params: $1 cut-off, $2 start, $3 width). */
-export function bucketSql(schema: string, table: string, keyColumn: string, cutoffColumn: string, where = 'true', hashExpr = rowHash('t')): string {
+export function bucketSql(
+  schema: string,
+  table: string,
+  keyColumn: string,
+  cutoffColumn: string,
+  where = 'true',
+  hashExpr = rowHash('t'),
+): string {
   return (
     `SELECT div(t.${ident(keyColumn)} - $2::bigint, $3::bigint)::bigint AS index, count(*)::bigint AS rows, coalesce(sum(${hashExpr}), 0)::text AS checksum ` +
     `FROM ${tableRef(schema, table)} WHERE t.${ident(cutoffColumn)} <= $1 AND (${where}) GROUP BY 1 ORDER BY 1`
@@ -53,7 +64,13 @@ export function bucketSql(schema: string, table: string, keyColumn: string, cuto
 }
 
 /** Key ranges whose count or checksum differ between a manifest and a copy (up to `limit`). */
-export function differingRanges(label: string, keyColumn: string, expected: BucketManifest, actual: BucketRow[], limit = 5): string[] {
+export function differingRanges(
+  label: string,
+  keyColumn: string,
+  expected: BucketManifest,
+  actual: BucketRow[],
+  limit = 5,
+): string[] {
   const wanted = new Map(expected.entries.map((e) => [e.index, e]));
   const found = new Map(actual.map((a) => [a.index, a]));
   const indexes = [...new Set([...wanted.keys(), ...found.keys()])].sort((a, b) => a - b);

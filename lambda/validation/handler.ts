@@ -25,15 +25,25 @@ export const validationInputSchema = z.object({
 });
 export type ValidationInput = z.infer<typeof validationInputSchema>;
 
-
 /** The handler logic with its clients injected; the database connection always verifies the server (`rdsConnectionConfig`). */
 export function createValidationHandler(deps: ValidationHandlerDeps) {
   return async (event: unknown): Promise<ValidationReport> => {
     const input = parseInput(validationInputSchema, event);
-    const object = await deps.s3.send(new GetObjectCommand({ Bucket: input.manifest.bucket, Key: input.manifest.key, VersionId: input.manifest.versionId }));
+    const object = await deps.s3.send(
+      new GetObjectCommand({
+        Bucket: input.manifest.bucket,
+        Key: input.manifest.key,
+        VersionId: input.manifest.versionId,
+      }),
+    );
     const manifest = parseManifest((await object.Body?.transformToString()) ?? '');
     const connection = await databaseConfig(deps.secrets, input.database);
-    deps.logger.info('validating', { host: connection.host, database: connection.database, manifest: input.manifest, checks: input.checks ?? 'all' });
+    deps.logger.info('validating', {
+      host: connection.host,
+      database: connection.database,
+      manifest: input.manifest,
+      checks: input.checks ?? 'all',
+    });
     const report = await validateDatabase({
       url: connection,
       manifest,
@@ -47,10 +57,19 @@ export function createValidationHandler(deps: ValidationHandlerDeps) {
     });
     if (input.report) {
       await deps.s3.send(
-        new PutObjectCommand({ Bucket: input.report.bucket, Key: input.report.key, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }),
+        new PutObjectCommand({
+          Bucket: input.report.bucket,
+          Key: input.report.key,
+          Body: JSON.stringify(report, null, 2),
+          ContentType: 'application/json',
+        }),
       );
     }
-    deps.logger.info('validation report', { passed: report.passed, achievedRpoSeconds: report.achievedRpoSeconds, failed: report.checks.filter((c) => !c.passed).map((c) => c.name) });
+    deps.logger.info('validation report', {
+      passed: report.passed,
+      achievedRpoSeconds: report.achievedRpoSeconds,
+      failed: report.checks.filter((c) => !c.passed).map((c) => c.name),
+    });
     return report;
   };
 }
@@ -58,4 +77,9 @@ export function createValidationHandler(deps: ValidationHandlerDeps) {
 const logger = powertoolsLogger('rxdr-validator');
 
 /** Validator Lambda: TLS verified against `RDS_CA_BUNDLE`, credentials from Secrets Manager, manifest from S3. */
-export const handler = createValidationHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: systemClock, logger });
+export const handler = createValidationHandler({
+  s3: new S3Client({}),
+  secrets: new SecretsManagerClient({}),
+  clock: systemClock,
+  logger,
+});

@@ -24,7 +24,12 @@ export class InvalidInputError extends Error {
 export function parseInput<T>(schema: z.ZodType<T>, event: unknown): T {
   const result = schema.safeParse(event);
   if (!result.success) {
-    throw new InvalidInputError(`invalid input: ${result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(
+      `invalid input: ${result.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    );
   }
   return result.data;
 }
@@ -38,4 +43,3 @@ export function powertoolsLogger(serviceName: string): EngineLogger {
     error: (message, extra) => logger.error(message, { ...extra }),
   };
 }
-

@@ -40,8 +40,21 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
       clock: deps.clock,
     });
     const key = `manifests/${input.name}.json`;
-    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
-    const result = { bucket, key, cutoff: manifest.cutoff, tables: manifest.tables.length, rows: manifest.tables.reduce((n, t) => n + t.rowCount, 0) };
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(manifest),
+        ContentType: 'application/json',
+      }),
+    );
+    const result = {
+      bucket,
+      key,
+      cutoff: manifest.cutoff,
+      tables: manifest.tables.length,
+      rows: manifest.tables.reduce((n, t) => n + t.rowCount, 0),
+    };
     deps.logger.info('manifest written', { ...result });
     return result;
   };

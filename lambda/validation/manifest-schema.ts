@@ -26,7 +26,9 @@ export const tableManifestSchema = z.object({
   buckets: z.object({
     start: z.number().int(),
     width: z.number().int().positive(),
-    entries: z.array(z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal })),
+    entries: z.array(
+      z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal }),
+    ),
   }),
 });
 
@@ -34,7 +36,14 @@ export const pharmacyManifestSchema = z.object({
   /** The newest audit event at the cut-off: sequence and hash (hex) of the chain head. */
   auditHead: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]*$/) }),
   /** Claims at the cut-off per transaction code and status: count and total amount (decimal string). */
-  claimTotals: z.array(z.object({ code: z.enum(['B1', 'B2', 'B3']), status: z.enum(['paid', 'rejected']), count: z.number().int(), amount: z.string() })),
+  claimTotals: z.array(
+    z.object({
+      code: z.enum(['B1', 'B2', 'B3']),
+      status: z.enum(['paid', 'rejected']),
+      count: z.number().int(),
+      amount: z.string(),
+    }),
+  ),
   /** EPCS prescriptions at the cut-off: count and `sum(hash(prescription_id, signature hash))`. */
   epcs: z.object({
     count: z.number().int().nonnegative(),
@@ -42,7 +51,9 @@ export const pharmacyManifestSchema = z.object({
     buckets: z.object({
       start: z.number().int(),
       width: z.number().int().positive(),
-      entries: z.array(z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal })),
+      entries: z.array(
+        z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal }),
+      ),
     }),
   }),
   /**
@@ -50,7 +61,9 @@ export const pharmacyManifestSchema = z.object({
    * (in the form the validator's incremental proof needs, e.g. old children resolve to old parents), with
    * the violation counts. Absent in older manifests: the validator then checks every row on the copy.
    */
-  invariants: z.record(z.string(), z.object({ holds: z.boolean(), measured: z.record(z.string(), z.number()) })).optional(),
+  invariants: z
+    .record(z.string(), z.object({ holds: z.boolean(), measured: z.record(z.string(), z.number()) }))
+    .optional(),
 });
 
 export const manifestSchema = z.object({

@@ -34,7 +34,15 @@ export function sessionOptions(statementTimeoutMs: number, workMem = '128MB'): s
   return `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.round(statementTimeoutMs))} -c work_mem=${workMem}`;
 }
 
-async function bucketRows(client: Client, spec: TableSpec, cutoff: Date, start: number, width: number, where?: string, hashExpr?: string): Promise<BucketRow[]> {
+async function bucketRows(
+  client: Client,
+  spec: TableSpec,
+  cutoff: Date,
+  start: number,
+  width: number,
+  where?: string,
+  hashExpr?: string,
+): Promise<BucketRow[]> {
   const result = await client.query<{ index: string; rows: string; checksum: string }>(
     bucketSql(spec.schema, spec.table, spec.keyColumn, spec.cutoffColumn, where, hashExpr),
     [cutoff, start, width],
@@ -77,10 +85,19 @@ export { EPCS_HASH, EPCS_WHERE } from './checksum';
  * Verify on the source, over the rows at or before the cut-off, each invariant in the form the validator's
  * incremental proof needs (`PHARMACY_INVARIANT_FACTS`), concurrently over `concurrency` connections.
  */
-async function verifyInvariants(target: DatabaseTarget, cutoff: Date, concurrency: number, extra: Partial<ClientConfig>): Promise<Record<string, InvariantFact>> {
+async function verifyInvariants(
+  target: DatabaseTarget,
+  cutoff: Date,
+  concurrency: number,
+  extra: Partial<ClientConfig>,
+): Promise<Record<string, InvariantFact>> {
   const entries = Object.entries(PHARMACY_INVARIANT_FACTS);
   const facts = await runPool(
-    entries.map(([, fact]) => (client: Client) => fact(serializedQuery(client), cutoff)),
+    entries.map(
+      ([, fact]) =>
+        (client: Client) =>
+          fact(serializedQuery(client), cutoff),
+    ),
     { target, concurrency, extra },
   );
   return Object.fromEntries(entries.map(([name], i) => [name, facts[i] ?? { holds: false, measured: {} }]));
@@ -105,12 +122,19 @@ async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyM
     `SELECT t.seq::text AS seq, encode(t.hash, 'hex') AS hash FROM pharmacy.audit_event t WHERE t.occurred_at <= $1 ORDER BY t.seq DESC LIMIT 1`,
     [cutoff],
   );
-  const claims = await client.query<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected'; count: string; amount: string }>(
+  const claims = await client.query<{
+    code: 'B1' | 'B2' | 'B3';
+    status: 'paid' | 'rejected';
+    count: string;
+    amount: string;
+  }>(
     `SELECT transaction_code AS code, status, count(*)::text AS count, sum(amount)::text AS amount FROM pharmacy.claim
        WHERE submitted_at <= $1 GROUP BY 1, 2 ORDER BY 1, 2`,
     [cutoff],
   );
-  const range = await client.query<{ min: string | null; max: string | null }>('SELECT min(prescription_id)::text AS min, max(prescription_id)::text AS max FROM pharmacy.prescription');
+  const range = await client.query<{ min: string | null; max: string | null }>(
+    'SELECT min(prescription_id)::text AS min, max(prescription_id)::text AS max FROM pharmacy.prescription',
+  );
   const { start, width } = bucketGeometry(numberOrNull(range.rows[0]?.min), numberOrNull(range.rows[0]?.max));
   const spec = PHARMACY_TABLES.find((t) => t.table === 'prescription');
   if (!spec) throw new Error('reference schema has no prescription table');
@@ -142,7 +166,12 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
   const first = await connect(options.url, extra);
   let version: { server_version_num: string; db: string } | undefined;
   try {
-    version = (await first.query<{ server_version_num: string; db: string }>('SELECT current_setting($1) AS server_version_num, current_database() AS db', ['server_version_num'])).rows[0];
+    version = (
+      await first.query<{ server_version_num: string; db: string }>(
+        'SELECT current_setting($1) AS server_version_num, current_database() AS db',
+        ['server_version_num'],
+      )
+    ).rows[0];
   } finally {
     await first.end();
   }
@@ -164,7 +193,8 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
       await client.end();
     }
     const invariants = await verifyInvariants(options.url, cutoff, options.concurrency ?? 2, extra);
-    for (const [name, fact] of Object.entries(invariants)) if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });
+    for (const [name, fact] of Object.entries(invariants))
+      if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });
     pharmacy = { ...pharmacy, invariants };
   }
   return {

@@ -7,7 +7,10 @@ export type Task<T> = (client: Client) => Promise<T>;
  * Run tasks over at most `concurrency` connections, in submission order; results in task order.
  * Connections are opened lazily and all closed at the end. The first connection failure rejects.
  */
-export async function runPool<T>(tasks: Task<T>[], options: { target: DatabaseTarget; concurrency: number; extra?: Partial<ClientConfig> }): Promise<T[]> {
+export async function runPool<T>(
+  tasks: Task<T>[],
+  options: { target: DatabaseTarget; concurrency: number; extra?: Partial<ClientConfig> },
+): Promise<T[]> {
   const results = new Array<T>(tasks.length);
   let next = 0;
   const clients: Client[] = [];

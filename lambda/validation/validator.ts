@@ -8,7 +8,17 @@ import type { DatabaseTarget } from './db';
 import { sessionOptions } from './manifest';
 import type { Manifest } from './manifest-schema';
 import { ConnectionPool } from './pool';
-import { CheckResult, CheckSuite, Clock, CustomCheck, EngineLogger, ProgressEvent, silentLogger, systemClock, ValidationReport } from './types';
+import {
+  CheckResult,
+  CheckSuite,
+  Clock,
+  CustomCheck,
+  EngineLogger,
+  ProgressEvent,
+  silentLogger,
+  systemClock,
+  ValidationReport,
+} from './types';
 
 /** Every built-in check, by suite. Custom checks are named `custom:<name>`. */
 export const CHECK_NAMES = {
@@ -39,8 +49,13 @@ export interface ValidateOptions {
 
 /** Thrown before connecting when `checks` names something that does not exist. */
 export class UnknownCheckError extends Error {
-  constructor(readonly unknown: string[], readonly known: string[]) {
-    super(`unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
+  constructor(
+    readonly unknown: string[],
+    readonly known: string[],
+  ) {
+    super(
+      `unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`,
+    );
     this.name = 'UnknownCheckError';
   }
 }
@@ -49,7 +64,10 @@ export class UnknownCheckError extends Error {
  * The checks a selection means. Accepts check names, suite names and `custom:<name>`; throws
  * `UnknownCheckError` for anything else (call it before connecting to fail fast).
  */
-export function resolveChecks(selection: readonly string[] | undefined, customChecks: readonly CustomCheck[] = []): CheckDefinition[] {
+export function resolveChecks(
+  selection: readonly string[] | undefined,
+  customChecks: readonly CustomCheck[] = [],
+): CheckDefinition[] {
   const all = [...GENERIC_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
   if (!selection || selection.length === 0) return all;
   const suites: CheckSuite[] = ['generic', 'pharmacy', 'custom'];
@@ -85,7 +103,10 @@ class Slots {
 }
 
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
-function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, { schema: string; table: string; select: Map<string, string> }> {
+function passQueries(
+  checks: CheckDefinition[],
+  manifest: Manifest,
+): Map<string, { schema: string; table: string; select: Map<string, string> }> {
   const byTable = new Map<string, { schema: string; table: string; select: Map<string, string> }>();
   const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest) ?? []);
   for (const c of contributions) {
@@ -94,18 +115,26 @@ function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string,
     if (!entry) byTable.set(key, (entry = { schema: c.schema, table: c.table, select: new Map() }));
     for (const [alias, sql] of Object.entries(c.select)) {
       const existing = entry.select.get(alias);
-      if (existing !== undefined && existing !== sql) throw new Error(`two checks define the pass column ${key}.${alias} differently`);
+      if (existing !== undefined && existing !== sql)
+        throw new Error(`two checks define the pass column ${key}.${alias} differently`);
       entry.select.set(alias, sql);
     }
   }
   return byTable;
 }
 
-async function runQuery<R extends Record<string, unknown>>(client: Client, sql: string, params: unknown[], mode?: 'isolated'): Promise<R[]> {
+async function runQuery<R extends Record<string, unknown>>(
+  client: Client,
+  sql: string,
+  params: unknown[],
+  mode?: 'isolated',
+): Promise<R[]> {
   if (mode !== 'isolated') return (await client.query<R>(sql, params)).rows;
   await client.query('BEGIN READ ONLY');
   try {
-    return (await client.query<R>({ text: sql, values: params, queryMode: 'extended' } as { text: string; values: unknown[] })).rows;
+    return (
+      await client.query<R>({ text: sql, values: params, queryMode: 'extended' } as { text: string; values: unknown[] })
+    ).rows;
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
   }
@@ -121,7 +150,9 @@ async function runQuery<R extends Record<string, unknown>>(client: Client, sql: 
 export async function validateDatabase(options: ValidateOptions): Promise<ValidationReport> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const checks = resolveChecks(options.checks, options.customChecks).filter((c) => !c.applies || c.applies(options.manifest));
+  const checks = resolveChecks(options.checks, options.customChecks).filter(
+    (c) => !c.applies || c.applies(options.manifest),
+  );
   const started = clock.now();
   const cutoff = new Date(options.manifest.cutoff);
   const recoveryPointTime = options.recoveryPointTime ?? started;
@@ -138,7 +169,9 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
     const passSlots = new Slots(concurrency);
     // Start every table pass now (they are the big scans), biggest tables first so the pool stays busy.
     const order = [...passSql.entries()].sort(
-      ([a], [b]) => (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === b)?.rowCount ?? 0) - (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
+      ([a], [b]) =>
+        (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === b)?.rowCount ?? 0) -
+        (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
     );
     for (const [key, q] of order) {
       const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
@@ -153,7 +186,8 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
       cutoff,
       recoveryPointTime,
       rpoTargetSeconds: options.rpoTargetSeconds ?? 86_400,
-      pass: (schema, table) => passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
+      pass: (schema, table) =>
+        passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
       query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),
       table: (schema, table) => options.manifest.tables.find((t) => t.schema === schema && t.table === table),
     };
@@ -168,9 +202,22 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           logger.warn('check could not run', { check: check.name, error: message });
-          result = { name: check.name, suite: check.suite, passed: false, measured: {}, offendingKeys: [], durationMs: clock.now().getTime() - t0, error: message };
+          result = {
+            name: check.name,
+            suite: check.suite,
+            passed: false,
+            measured: {},
+            offendingKeys: [],
+            durationMs: clock.now().getTime() - t0,
+            error: message,
+          };
         }
-        options.onProgress?.({ kind: 'check-finished', name: check.name, passed: result.passed, durationMs: result.durationMs });
+        options.onProgress?.({
+          kind: 'check-finished',
+          name: check.name,
+          passed: result.passed,
+          durationMs: result.durationMs,
+        });
         return result;
       }),
     );
@@ -187,7 +234,11 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
       achievedRpoSeconds: typeof rpo === 'number' ? rpo : null,
       checks: results,
     };
-    logger.info('validation finished', { passed: report.passed, failed: results.filter((r) => !r.passed).map((r) => r.name), durationMs: report.durationMs });
+    logger.info('validation finished', {
+      passed: report.passed,
+      failed: results.filter((r) => !r.passed).map((r) => r.name),
+      durationMs: report.durationMs,
+    });
     return report;
   } finally {
     await pool.end();

@@ -31,7 +31,14 @@ export type CliClientFactory = (options: { readonly region: string; readonly pro
 /** Real clients; `--profile` reads that named profile, otherwise the default credential chain. */
 export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
   const config = { region, ...(profile ? { credentials: fromIni({ profile }) } : {}) };
-  return { sfn: new SFNClient(config), ssm: new SSMClient(config), sts: new STSClient(config), s3: new S3Client(config), backup: new BackupClient(config), cloudwatch: new CloudWatchClient(config) };
+  return {
+    sfn: new SFNClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
+    s3: new S3Client(config),
+    backup: new BackupClient(config),
+    cloudwatch: new CloudWatchClient(config),
+  };
 };
 
 /** Swapped by tests (aws-sdk-client-mock also works on the default clients). */
@@ -57,7 +64,8 @@ export interface AwsTarget {
 
 /** `--env` → the environment (an unknown name lists the known ones), clients in the recovery region (or `--region`). */
 export function resolveTarget(flags: AwsFlags): AwsTarget {
-  if (!flags.env) throw new UsageError('--env <name> is required (the environment from config/rxdr.config.json, e.g. --env prod)');
+  if (!flags.env)
+    throw new UsageError('--env <name> is required (the environment from config/rxdr.config.json, e.g. --env prod)');
   let env: EnvironmentConfig;
   try {
     const [selected] = selectEnvironments(loadConfigFile(), [flags.env]);
@@ -68,7 +76,9 @@ export function resolveTarget(flags: AwsFlags): AwsTarget {
     throw error;
   }
   if (flags.database !== undefined && !env.databases.some((db) => db.name === flags.database)) {
-    throw new UsageError(`unknown database "${flags.database}" in environment ${env.name}; configured databases: ${env.databases.map((db) => db.name).join(', ')}`);
+    throw new UsageError(
+      `unknown database "${flags.database}" in environment ${env.name}; configured databases: ${env.databases.map((db) => db.name).join(', ')}`,
+    );
   }
   const region = flags.region ?? env.recoveryRegion;
   return { env, region, clients: cliRuntime.clients({ region, ...(flags.profile ? { profile: flags.profile } : {}) }) };
@@ -87,13 +97,26 @@ export async function callerIdentity(target: AwsTarget, profile?: string): Promi
 export function awsUsageError(error: unknown, target: Pick<AwsTarget, 'region'>, profile?: string): Error {
   if (!(error instanceof Error)) return new UsageError(String(error));
   if (error.name === 'CredentialsProviderError' || /credential/i.test(error.message)) {
-    return new UsageError(`no AWS credentials found${profile ? ` for profile "${profile}"` : ''}: run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, set AWS_PROFILE, or pass --profile <name> (${error.message})`);
+    return new UsageError(
+      `no AWS credentials found${profile ? ` for profile "${profile}"` : ''}: run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, set AWS_PROFILE, or pass --profile <name> (${error.message})`,
+    );
   }
-  if (['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException'].includes(error.name)) {
-    return new UsageError(`the AWS credentials were rejected (${error.name}): log in again (\`aws sso login\`) and retry`);
+  if (
+    ['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException'].includes(
+      error.name,
+    )
+  ) {
+    return new UsageError(
+      `the AWS credentials were rejected (${error.name}): log in again (\`aws sso login\`) and retry`,
+    );
   }
-  if (['TimeoutError', 'ENOTFOUND', 'ECONNREFUSED', 'NetworkingError'].includes(error.name) || /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|getaddrinfo/.test(error.message)) {
-    return new UsageError(`cannot reach AWS in ${target.region} (${error.message}): check the network/proxy, or pass --region`);
+  if (
+    ['TimeoutError', 'ENOTFOUND', 'ECONNREFUSED', 'NetworkingError'].includes(error.name) ||
+    /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|getaddrinfo/.test(error.message)
+  ) {
+    return new UsageError(
+      `cannot reach AWS in ${target.region} (${error.message}): check the network/proxy, or pass --region`,
+    );
   }
   if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
     return new UsageError(`access denied (${error.message}): assume the rxdr operator role for this environment`);
@@ -106,15 +129,23 @@ export function stateMachineArn(target: AwsTarget, name: string): string {
 }
 
 export function executionArn(target: AwsTarget, machineName: string, execution: string): string {
-  return execution.startsWith('arn:') ? execution : `arn:aws:states:${target.region}:${target.env.account}:execution:${machineName}:${execution}`;
+  return execution.startsWith('arn:')
+    ? execution
+    : `arn:aws:states:${target.region}:${target.env.account}:execution:${machineName}:${execution}`;
 }
 
-export async function describeExecution(target: AwsTarget, arn: string, command: string): Promise<DescribeExecutionCommandOutput> {
+export async function describeExecution(
+  target: AwsTarget,
+  arn: string,
+  command: string,
+): Promise<DescribeExecutionCommandOutput> {
   try {
     return await target.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
   } catch (error) {
     if (error instanceof Error && error.name === 'ExecutionDoesNotExist') {
-      throw new UsageError(`execution not found: ${arn}; list recent executions with \`rxdr ${command} status --env ${target.env.name}\``);
+      throw new UsageError(
+        `execution not found: ${arn}; list recent executions with \`rxdr ${command} status --env ${target.env.name}\``,
+      );
     }
     throw awsUsageError(error, target);
   }
@@ -140,17 +171,35 @@ export function stepsFromHistory(events: readonly HistoryEvent[]): StepTiming[] 
     if (entered && event.timestamp) {
       open.set(entered, { startedAt: event.timestamp });
       const last = steps.at(-1);
-      if (!(last && last.name === entered)) steps.push({ name: entered, startedAt: event.timestamp.toISOString(), status: 'running', runs: 0 });
+      if (!(last && last.name === entered))
+        steps.push({ name: entered, startedAt: event.timestamp.toISOString(), status: 'running', runs: 0 });
     }
     if (exited && event.timestamp) {
       const index = steps.map((s) => s.name).lastIndexOf(exited);
       const step = steps[index];
-      if (step) steps[index] = { ...step, endedAt: event.timestamp.toISOString(), durationSeconds: (event.timestamp.getTime() - new Date(step.startedAt).getTime()) / 1000, status: 'succeeded', runs: step.runs + 1 };
+      if (step)
+        steps[index] = {
+          ...step,
+          endedAt: event.timestamp.toISOString(),
+          durationSeconds: (event.timestamp.getTime() - new Date(step.startedAt).getTime()) / 1000,
+          status: 'succeeded',
+          runs: step.runs + 1,
+        };
     }
-    if ((event.type === 'TaskFailed' || event.type === 'TaskTimedOut' || event.type === 'LambdaFunctionFailed') && steps.length > 0) {
+    if (
+      (event.type === 'TaskFailed' || event.type === 'TaskTimedOut' || event.type === 'LambdaFunctionFailed') &&
+      steps.length > 0
+    ) {
       const index = steps.length - 1;
       const step = steps[index];
-      if (step && !step.endedAt && event.timestamp) steps[index] = { ...step, status: 'failed', endedAt: event.timestamp.toISOString(), durationSeconds: (event.timestamp.getTime() - new Date(step.startedAt).getTime()) / 1000, runs: step.runs + 1 };
+      if (step && !step.endedAt && event.timestamp)
+        steps[index] = {
+          ...step,
+          status: 'failed',
+          endedAt: event.timestamp.toISOString(),
+          durationSeconds: (event.timestamp.getTime() - new Date(step.startedAt).getTime()) / 1000,
+          runs: step.runs + 1,
+        };
     }
   }
   return steps;
@@ -160,7 +209,9 @@ export async function executionHistory(target: AwsTarget, arn: string): Promise<
   const events: HistoryEvent[] = [];
   let token: string | undefined;
   do {
-    const page = await target.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, nextToken: token, maxResults: 1000 }));
+    const page = await target.clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: arn, nextToken: token, maxResults: 1000 }),
+    );
     events.push(...(page.events ?? []));
     token = page.nextToken;
   } while (token);
@@ -181,7 +232,12 @@ export interface FollowResult {
  * Follow an execution: print each step as it starts and ends, with durations, until it ends or waits for
  * approval (unless `untilEnd`).
  */
-export async function follow(target: AwsTarget, arn: string, io: CliIo, options: { quiet?: boolean; untilEnd?: boolean; command: string }): Promise<FollowResult> {
+export async function follow(
+  target: AwsTarget,
+  arn: string,
+  io: CliIo,
+  options: { quiet?: boolean; untilEnd?: boolean; command: string },
+): Promise<FollowResult> {
   const printed = new Map<string, string>();
   for (;;) {
     const execution = await describeExecution(target, arn, options.command);
@@ -199,7 +255,11 @@ export async function follow(target: AwsTarget, arn: string, io: CliIo, options:
       }
     }
     const running = steps.at(-1);
-    const waitingForApproval = execution.status === 'RUNNING' && running !== undefined && !running.endedAt && /RequestApproval$/.test(running.name);
+    const waitingForApproval =
+      execution.status === 'RUNNING' &&
+      running !== undefined &&
+      !running.endedAt &&
+      /RequestApproval$/.test(running.name);
     if (execution.status !== 'RUNNING' || (waitingForApproval && !options.untilEnd)) {
       return {
         status: execution.status ?? 'UNKNOWN',

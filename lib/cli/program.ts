@@ -34,7 +34,8 @@ function applyToTree(command: Command, io: CliIo, parentPath = 'rxdr'): void {
 /** Commander's help does not say which options are mandatory: say it in each one's description. */
 function markRequiredOptions(command: Command): void {
   for (const option of command.options) {
-    if (option.mandatory && !option.description.endsWith('(required)')) option.description = `${option.description} (required)`;
+    if (option.mandatory && !option.description.endsWith('(required)'))
+      option.description = `${option.description} (required)`;
   }
 }
 

@@ -42,10 +42,14 @@ export function wildcardResourceFinding(scope: IConstruct, resource: unknown): s
  * Pass each resource exactly as the policy statement does (`stack.formatArn(…)`, `bucket.arnForObjects(…)`).
  */
 export function acknowledgeWildcardResources(scope: IConstruct, resources: readonly string[], reason: string): void {
-  for (const resource of resources) Validations.of(scope).acknowledge({ id: wildcardResourceFinding(scope, resource), reason });
+  for (const resource of resources)
+    Validations.of(scope).acknowledge({ id: wildcardResourceFinding(scope, resource), reason });
 }
 
 /** Acknowledge AwsSolutions-IAM4 for an AWS managed policy, given as the object the role is granted. */
 export function acknowledgeManagedPolicy(scope: IConstruct, policy: iam.IManagedPolicy, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM4[Policy::${nagName(scope, policy.managedPolicyArn)}]`, reason });
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM4[Policy::${nagName(scope, policy.managedPolicyArn)}]`,
+    reason,
+  });
 }

@@ -32,9 +32,11 @@ export function supportedPostgresMajors(): string[] {
 /** Why `version` cannot be a reference instance's engine version, or undefined when it can. */
 export function postgresVersionProblem(version: string): string | undefined {
   const supported = supportedPostgresMajors();
-  if (!/^\d+(\.\d+)?$/.test(version)) return `must be a PostgreSQL version such as "17" or "17.6"; supported major versions: ${supported.join(', ')}`;
+  if (!/^\d+(\.\d+)?$/.test(version))
+    return `must be a PostgreSQL version such as "17" or "17.6"; supported major versions: ${supported.join(', ')}`;
   const major = postgresMajor(version);
-  if (!supported.includes(major)) return `PostgreSQL ${major} is not supported; supported major versions: ${supported.join(', ')}`;
+  if (!supported.includes(major))
+    return `PostgreSQL ${major} is not supported; supported major versions: ${supported.join(', ')}`;
   return undefined;
 }
 

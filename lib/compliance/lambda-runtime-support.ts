@@ -1,4 +1,3 @@
-
 /**
  * Deprecation date per Lambda runtime: from this day Lambda no longer patches the runtime, blocks creating
  * functions on it about a month later and updating them (every deploy) about two months later. Maintained by hand.
@@ -19,7 +18,6 @@ export const FAIL_WITHIN_DAYS = 180;
 /** A runtime deprecated within this many days warns at synth: plan the move. */
 export const WARN_WITHIN_DAYS = 365;
 
-
 export interface RuntimeDeprecation {
   readonly runtime: string;
   /** `YYYY-MM-DD`, undefined when the table does not list the runtime. */
@@ -35,4 +33,3 @@ export function runtimeDeprecation(runtime: string, today: string): RuntimeDepre
   const daysLeft = Math.round((Date.parse(`${deprecation}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
   return { runtime, deprecation, daysLeft };
 }
-

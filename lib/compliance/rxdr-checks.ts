@@ -29,7 +29,14 @@ export class RxdrChecks extends NagPack {
     const context: RxdrRuleContext = { today: this.today ?? complianceDay(node) };
     for (const rule of RXDR_RULES) {
       const check = (resource: CfnResource) => rule.check(resource, context);
-      this.applyRule({ ruleSuffixOverride: rule.id, info: rule.info, explanation: rule.explanation, level: rule.level ?? NagMessageLevel.ERROR, rule: check, node });
+      this.applyRule({
+        ruleSuffixOverride: rule.id,
+        info: rule.info,
+        explanation: rule.explanation,
+        level: rule.level ?? NagMessageLevel.ERROR,
+        rule: check,
+        node,
+      });
     }
   }
 }

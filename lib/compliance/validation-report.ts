@@ -34,7 +34,8 @@ export function validationFailures(assemblyDirectory: string): string[] {
         .filter((violation) => violation.severity !== 'warning')
         .flatMap((violation) =>
           (violation.violatingConstructs ?? [{}]).map(
-            (construct) => `${plugin.pluginName} ${violation.ruleName}: ${violation.description} (${construct.constructPath ?? 'unknown construct'})`,
+            (construct) =>
+              `${plugin.pluginName} ${violation.ruleName}: ${violation.description} (${construct.constructPath ?? 'unknown construct'})`,
           ),
         ),
     );
@@ -47,6 +48,8 @@ export function validationFailures(assemblyDirectory: string): string[] {
 export function exitOnValidationFailure(assembly: CloudAssembly): void {
   const failures = validationFailures(assembly.directory);
   if (failures.length === 0) return;
-  console.error(`Validation failed: ${failures.length} unacknowledged finding(s)\n${failures.map((f) => `  ${f}`).join('\n')}`);
+  console.error(
+    `Validation failed: ${failures.length} unacknowledged finding(s)\n${failures.map((f) => `  ${f}`).join('\n')}`,
+  );
   process.exit(1);
 }

@@ -18,7 +18,14 @@ export const COLD_STORAGE_MIN_DAYS = 90;
  * Resource types whose recovery points AWS Backup can move to cold storage (AWS Backup "Feature
  * availability by resource"). RDS is not one of them: every rxdr database is RDS.
  */
-export const COLD_STORAGE_RESOURCE_TYPES = ['EFS', 'DynamoDB', 'Timestream', 'SAP HANA on EC2', 'VMware', 'EBS (archive tier)'] as const;
+export const COLD_STORAGE_RESOURCE_TYPES = [
+  'EFS',
+  'DynamoDB',
+  'Timestream',
+  'SAP HANA on EC2',
+  'VMware',
+  'EBS (archive tier)',
+] as const;
 /** The AWS Backup resource type of every database rxdr protects. */
 export const DATABASE_RESOURCE_TYPE = 'RDS';
 
@@ -33,7 +40,10 @@ export const isolatedBackupSchema = z
     /** The isolated account (cross-account mode). */
     account: accountId.optional(),
     /** Name of the vault in the isolated account, in the recovery region (cross-account mode). */
-    vaultName: z.string().regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be a backup vault name').optional(),
+    vaultName: z
+      .string()
+      .regex(/^[a-zA-Z0-9\-_]{2,50}$/, 'must be a backup vault name')
+      .optional(),
   })
   .optional();
 
@@ -60,11 +70,19 @@ export function checkBackupConfig(env: Record<string, unknown>, problem: Problem
     const mode = isolated.mode ?? 'cross-account';
     if (mode === 'cross-account') {
       for (const key of ['account', 'vaultName']) {
-        if (isolated[key] === undefined) problem(['isolatedBackup', key], 'required in cross-account mode (the vault to copy to, in the recovery region)');
+        if (isolated[key] === undefined)
+          problem(
+            ['isolatedBackup', key],
+            'required in cross-account mode (the vault to copy to, in the recovery region)',
+          );
       }
     } else if (mode === 'air-gapped') {
       for (const key of ['account', 'vaultName']) {
-        if (isolated[key] !== undefined) problem(['isolatedBackup', key], `not allowed in air-gapped mode (the logically air-gapped vault is created in this account), got ${JSON.stringify(isolated[key])}`);
+        if (isolated[key] !== undefined)
+          problem(
+            ['isolatedBackup', key],
+            `not allowed in air-gapped mode (the logically air-gapped vault is created in this account), got ${JSON.stringify(isolated[key])}`,
+          );
       }
     }
   }
@@ -72,7 +90,10 @@ export function checkBackupConfig(env: Record<string, unknown>, problem: Problem
   const cold = asRecord(env.coldStorage);
   const retention = asRecord(env.retention);
   const databases = asArray(env.databases).map(asRecord);
-  for (const [key, retentionKey] of [['dailyAfterDays', 'dailyDays'], ['monthlyAfterDays', 'monthlyDays']] as const) {
+  for (const [key, retentionKey] of [
+    ['dailyAfterDays', 'dailyDays'],
+    ['monthlyAfterDays', 'monthlyDays'],
+  ] as const) {
     const after = cold[key];
     if (typeof after !== 'number') continue;
     if (databases.length > 0) {
@@ -84,7 +105,10 @@ export function checkBackupConfig(env: Record<string, unknown>, problem: Problem
     }
     const keep = typeof retention[retentionKey] === 'number' ? retention[retentionKey] : undefined;
     if (keep !== undefined && keep < after + COLD_STORAGE_MIN_DAYS) {
-      problem(['coldStorage', key], `recovery points must stay ${COLD_STORAGE_MIN_DAYS} days in cold storage: retention.${retentionKey} ${keep} must be at least ${after} + ${COLD_STORAGE_MIN_DAYS}`);
+      problem(
+        ['coldStorage', key],
+        `recovery points must stay ${COLD_STORAGE_MIN_DAYS} days in cold storage: retention.${retentionKey} ${keep} must be at least ${after} + ${COLD_STORAGE_MIN_DAYS}`,
+      );
     }
   }
 

@@ -57,7 +57,9 @@ const templateText = (what: 'subject' | 'body') =>
       if (unknown.length > 0) {
         ctx.addIssue({
           code: 'custom',
-          message: `unknown template variable${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${Object.keys(TEMPLATE_VARIABLES)
+          message: `unknown template variable${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${Object.keys(
+            TEMPLATE_VARIABLES,
+          )
             .map((n) => `{{${n}}}`)
             .join(', ')}`,
         });
@@ -66,8 +68,13 @@ const templateText = (what: 'subject' | 'body') =>
 
 export const messageTemplateSchema = z.strictObject({
   subject: templateText('subject').superRefine((subject, ctx) => {
-    if (/[\u0000-\u001f\u007f]/.test(subject)) ctx.addIssue({ code: 'custom', message: 'an SNS subject must not contain line breaks or control characters' });
-    if (subject.length > SNS_SUBJECT_MAX) ctx.addIssue({ code: 'custom', message: `an SNS subject has at most ${SNS_SUBJECT_MAX} characters, got ${subject.length}` });
+    if (/[\u0000-\u001f\u007f]/.test(subject))
+      ctx.addIssue({ code: 'custom', message: 'an SNS subject must not contain line breaks or control characters' });
+    if (subject.length > SNS_SUBJECT_MAX)
+      ctx.addIssue({
+        code: 'custom',
+        message: `an SNS subject has at most ${SNS_SUBJECT_MAX} characters, got ${subject.length}`,
+      });
   }),
   body: templateText('body'),
 });
@@ -81,7 +88,10 @@ export const escalationLevelSchema = z.strictObject({
   name: z.string().min(1),
   email: z.email('must be an email address'),
   /** E.164, e.g. "+15555550100". */
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as "+15555550100"').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as "+15555550100"')
+    .optional(),
   /** Minutes after the incident starts without acknowledgement before this level is paged. The first level is paged at once (0). */
   escalateAfterMinutes: z.number().int().nonnegative(),
   /** What this role decides or does during an incident. */
@@ -90,10 +100,21 @@ export const escalationLevelSchema = z.strictObject({
 export type EscalationLevel = z.output<typeof escalationLevelSchema>;
 
 /** Who is informed (not paged) when the plan is activated. */
-export const STAKEHOLDER_GROUPS = ['pharmacy-operations', 'compliance-officer', 'business-associate', 'executive', 'it-security', 'other'] as const;
+export const STAKEHOLDER_GROUPS = [
+  'pharmacy-operations',
+  'compliance-officer',
+  'business-associate',
+  'executive',
+  'it-security',
+  'other',
+] as const;
 export type StakeholderGroup = (typeof STAKEHOLDER_GROUPS)[number];
 /** The groups every contingency plan must inform (HIPAA business-associate notification). */
-export const REQUIRED_STAKEHOLDER_GROUPS: readonly StakeholderGroup[] = ['pharmacy-operations', 'compliance-officer', 'business-associate'];
+export const REQUIRED_STAKEHOLDER_GROUPS: readonly StakeholderGroup[] = [
+  'pharmacy-operations',
+  'compliance-officer',
+  'business-associate',
+];
 
 export const stakeholderSchema = z.strictObject({
   group: z.enum(STAKEHOLDER_GROUPS),
@@ -127,7 +148,12 @@ export const contingencySchema = z
     chain.forEach((level, index) => {
       const key = level.role.trim().toLowerCase();
       const first = seen.get(key);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['escalation', index, 'role'], message: `duplicate role "${level.role}" (also escalation[${first}])` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation', index, 'role'],
+          message: `duplicate role "${level.role}" (also escalation[${first}])`,
+        });
       else seen.set(key, index);
       const previous = chain[index - 1];
       if (previous && level.escalateAfterMinutes <= previous.escalateAfterMinutes) {
@@ -140,7 +166,11 @@ export const contingencySchema = z
     });
     const first = chain[0];
     if (first && first.escalateAfterMinutes !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['escalation', 0, 'escalateAfterMinutes'], message: `the first level is paged at once: must be 0, got ${first.escalateAfterMinutes}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalation', 0, 'escalateAfterMinutes'],
+        message: `the first level is paged at once: must be 0, got ${first.escalateAfterMinutes}`,
+      });
     }
   });
 export type ContingencyConfig = z.output<typeof contingencySchema>;
@@ -164,13 +194,25 @@ export const auditTrailSchema = z
   })
   .superRefine((trail, ctx) => {
     if (trail.mode === 'organization' && trail.organizationTrailArn === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['organizationTrailArn'], message: 'mode "organization" needs the organization trail\'s ARN (organizationTrailArn)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organizationTrailArn'],
+        message: 'mode "organization" needs the organization trail\'s ARN (organizationTrailArn)',
+      });
     }
     if (trail.mode === 'create' && trail.organizationTrailArn !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['organizationTrailArn'], message: `only used with mode "organization"; mode is "create", got "${trail.organizationTrailArn}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organizationTrailArn'],
+        message: `only used with mode "organization"; mode is "create", got "${trail.organizationTrailArn}"`,
+      });
     }
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(trail.logRetentionDays)) {
-      ctx.addIssue({ code: 'custom', path: ['logRetentionDays'], message: `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${trail.logRetentionDays}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['logRetentionDays'],
+        message: `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${trail.logRetentionDays}`,
+      });
     }
   });
 export type AuditTrailConfig = z.output<typeof auditTrailSchema>;
@@ -185,14 +227,27 @@ export interface ContingencyGap {
 /** Every missing piece of the people-and-communication config, for `rxdr plan`. Empty when complete. */
 export function contingencyGaps(contingency: ContingencyConfig | undefined): ContingencyGap[] {
   const gaps: ContingencyGap[] = [];
-  if (!contingency?.escalation?.length) gaps.push({ field: 'contingency.escalation', what: 'the on-call escalation chain (at least one level: role, name, email, escalateAfterMinutes)' });
+  if (!contingency?.escalation?.length)
+    gaps.push({
+      field: 'contingency.escalation',
+      what: 'the on-call escalation chain (at least one level: role, name, email, escalateAfterMinutes)',
+    });
   const groups = new Set((contingency?.stakeholders ?? []).map((s) => s.group));
   for (const group of REQUIRED_STAKEHOLDER_GROUPS) {
-    if (!groups.has(group)) gaps.push({ field: 'contingency.stakeholders', what: `a stakeholder with group "${group}"` });
+    if (!groups.has(group))
+      gaps.push({ field: 'contingency.stakeholders', what: `a stakeholder with group "${group}"` });
   }
   for (const id of MESSAGE_IDS) {
-    if (!contingency?.messages?.[id]) gaps.push({ field: `contingency.messages.${id}`, what: `the "${MESSAGE_TITLES[id]}" message (subject and body)` });
+    if (!contingency?.messages?.[id])
+      gaps.push({
+        field: `contingency.messages.${id}`,
+        what: `the "${MESSAGE_TITLES[id]}" message (subject and body)`,
+      });
   }
-  if (!contingency?.emergencyMode?.length) gaps.push({ field: 'contingency.emergencyMode', what: 'the emergency-mode operation steps (how pharmacies work while systems are down)' });
+  if (!contingency?.emergencyMode?.length)
+    gaps.push({
+      field: 'contingency.emergencyMode',
+      what: 'the emergency-mode operation steps (how pharmacies work while systems are down)',
+    });
   return gaps;
 }

@@ -5,7 +5,9 @@
  */
 
 /** Retention values CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export const DEFAULT_MAINTENANCE_WINDOW = 'sun:06:00-sun:06:30';
 export const DEFAULT_BACKUP_WINDOW = '04:00-04:30';
@@ -20,8 +22,10 @@ const PRIVATE_RANGES: readonly [string, number][] = [
 export function cidrProblem(cidr: string): string | undefined {
   const parsed = parseCidr(cidr);
   if (!parsed) return 'must be an IPv4 CIDR block such as "10.80.0.0/16"';
-  if (parsed.prefix < 16 || parsed.prefix > 24) return `the prefix must be /16 to /24 (room for a subnet per availability zone), found /${parsed.prefix}`;
-  if ((parsed.address & ~maskOf(parsed.prefix)) >>> 0 !== 0) return `host bits are set; the block starts at ${formatAddress((parsed.address & maskOf(parsed.prefix)) >>> 0)}/${parsed.prefix}`;
+  if (parsed.prefix < 16 || parsed.prefix > 24)
+    return `the prefix must be /16 to /24 (room for a subnet per availability zone), found /${parsed.prefix}`;
+  if ((parsed.address & ~maskOf(parsed.prefix)) >>> 0 !== 0)
+    return `host bits are set; the block starts at ${formatAddress((parsed.address & maskOf(parsed.prefix)) >>> 0)}/${parsed.prefix}`;
   const isPrivate = PRIVATE_RANGES.some(([base, prefix]) => inBlock(parsed.address, toAddress(base) ?? 0, prefix));
   if (!isPrivate) return 'must be a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16';
   return undefined;
@@ -62,7 +66,16 @@ export function windowsOverlap(maintenanceWindow: string, backupWindow: string):
   const backup = parseBackupWindow(backupWindow);
   if (!maintenance || !backup) return false;
   for (let day = 0; day < 7; day += 1) {
-    if (intersects(maintenance.start, maintenance.length, day * MINUTES_PER_DAY + backup.start, backup.length, MINUTES_PER_WEEK)) return true;
+    if (
+      intersects(
+        maintenance.start,
+        maintenance.length,
+        day * MINUTES_PER_DAY + backup.start,
+        backup.length,
+        MINUTES_PER_WEEK,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -74,7 +87,9 @@ interface Interval {
 }
 
 function parseMaintenanceWindow(window: string): Interval | undefined {
-  const match = /^(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})-(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})$/.exec(window);
+  const match = /^(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})-(mon|tue|wed|thu|fri|sat|sun):(\d{2}):(\d{2})$/.exec(
+    window,
+  );
   if (!match) return undefined;
   const [, startDay, startHour, startMinute, endDay, endHour, endMinute] = match;
   const start = minuteOfWeek(startDay, startHour, startMinute);
@@ -92,7 +107,11 @@ function parseBackupWindow(window: string): Interval | undefined {
   return { start, length: (end - start + MINUTES_PER_DAY) % MINUTES_PER_DAY };
 }
 
-function minuteOfWeek(day: string | undefined, hour: string | undefined, minute: string | undefined): number | undefined {
+function minuteOfWeek(
+  day: string | undefined,
+  hour: string | undefined,
+  minute: string | undefined,
+): number | undefined {
   const dayIndex = DAYS.indexOf((day ?? '') as (typeof DAYS)[number]);
   const ofDay = minuteOfDay(hour, minute);
   return dayIndex < 0 || ofDay === undefined ? undefined : dayIndex * MINUTES_PER_DAY + ofDay;
@@ -137,5 +156,5 @@ function maskOf(prefix: number): number {
 
 function inBlock(address: number, base: number, prefix: number): boolean {
   const mask = maskOf(prefix);
-  return ((address & mask) >>> 0) === ((base & mask) >>> 0);
+  return (address & mask) >>> 0 === (base & mask) >>> 0;
 }

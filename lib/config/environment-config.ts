@@ -23,4 +23,3 @@ export interface RxdrConfig {
   /** The file the configuration came from, for messages. */
   readonly source: string;
 }
-

@@ -43,11 +43,20 @@ export const failoverSettingsSchema = z.strictObject({
  * Zone ids, record and parameter names, at least one target per `failover` block, no two databases on the
  * same record or parameter, and the approval timeout's bounds; the loader appends the received value to every message.
  */
-export function checkFailoverConfig(env: Record<string, unknown>, problem: (path: (string | number)[], message: string) => void): void {
+export function checkFailoverConfig(
+  env: Record<string, unknown>,
+  problem: (path: (string | number)[], message: string) => void,
+): void {
   const settings = asRecord(env.failover);
   const timeout = settings.approvalTimeoutMinutes;
-  if (typeof timeout === 'number' && (timeout < APPROVAL_TIMEOUT_MIN_MINUTES || timeout > APPROVAL_TIMEOUT_MAX_MINUTES)) {
-    problem(['failover', 'approvalTimeoutMinutes'], `must be ${APPROVAL_TIMEOUT_MIN_MINUTES} to ${APPROVAL_TIMEOUT_MAX_MINUTES} minutes (the runbook runs at most 24 h and needs time after approval)`);
+  if (
+    typeof timeout === 'number' &&
+    (timeout < APPROVAL_TIMEOUT_MIN_MINUTES || timeout > APPROVAL_TIMEOUT_MAX_MINUTES)
+  ) {
+    problem(
+      ['failover', 'approvalTimeoutMinutes'],
+      `must be ${APPROVAL_TIMEOUT_MIN_MINUTES} to ${APPROVAL_TIMEOUT_MAX_MINUTES} minutes (the runbook runs at most 24 h and needs time after approval)`,
+    );
   }
   const records = new Map<string, number>();
   const parameters = new Map<string, number>();
@@ -61,15 +70,25 @@ export function checkFailoverConfig(env: Record<string, unknown>, problem: (path
     }
     const route53 = asRecord(targets.route53);
     if (typeof route53.hostedZoneId === 'string' && !HOSTED_ZONE_ID.test(route53.hostedZoneId)) {
-      problem([...path, 'route53', 'hostedZoneId'], `must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"`);
+      problem(
+        [...path, 'route53', 'hostedZoneId'],
+        `must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"`,
+      );
     }
     if (typeof route53.recordName === 'string') {
       if (!DNS_NAME.test(route53.recordName)) {
-        problem([...path, 'route53', 'recordName'], `must be a DNS name of at least two labels such as "dispensing.db.rx.internal"`);
+        problem(
+          [...path, 'route53', 'recordName'],
+          `must be a DNS name of at least two labels such as "dispensing.db.rx.internal"`,
+        );
       } else {
         const key = `${String(route53.hostedZoneId)}/${route53.recordName.replace(/\.$/, '').toLowerCase()}`;
         const first = records.get(key);
-        if (first !== undefined) problem([...path, 'route53', 'recordName'], `databases[${first}] already repoints this record; each database needs its own`);
+        if (first !== undefined)
+          problem(
+            [...path, 'route53', 'recordName'],
+            `databases[${first}] already repoints this record; each database needs its own`,
+          );
         else records.set(key, index);
       }
     }
@@ -78,10 +97,17 @@ export function checkFailoverConfig(env: Record<string, unknown>, problem: (path
       if (!PARAMETER_NAME.test(parameter)) {
         problem([...path, 'endpointParameterName'], `must be an SSM parameter path such as "/rx/dispensing/endpoint"`);
       } else if (/^\/(aws|ssm)\//i.test(parameter) || /^\/rxdr\//.test(parameter)) {
-        problem([...path, 'endpointParameterName'], `must not be under /aws, /ssm (reserved) or /rxdr (the runbooks' own approval and write-freeze parameters)`);
+        problem(
+          [...path, 'endpointParameterName'],
+          `must not be under /aws, /ssm (reserved) or /rxdr (the runbooks' own approval and write-freeze parameters)`,
+        );
       } else {
         const first = parameters.get(parameter);
-        if (first !== undefined) problem([...path, 'endpointParameterName'], `databases[${first}] already uses this parameter; each database needs its own`);
+        if (first !== undefined)
+          problem(
+            [...path, 'endpointParameterName'],
+            `databases[${first}] already uses this parameter; each database needs its own`,
+          );
         else parameters.set(parameter, index);
       }
     }

@@ -14,7 +14,9 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid rxdr configuration in ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Invalid rxdr configuration in ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -39,7 +41,11 @@ export function loadConfigFile(file: string = process.env.RXDR_CONFIG ?? DEFAULT
 /** Validate a configuration object; throws a ConfigError listing every problem at once. */
 export function parseConfig(raw: unknown, source = '(inline configuration)'): RxdrConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, raw)));
+  if (!result.success)
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => describeIssue(issue, raw)),
+    );
   return {
     source,
     environments: Object.entries(result.data.environments).map(([name, env]) => resolveEnvironment(name, env)),
@@ -52,7 +58,10 @@ export function selectEnvironments(config: RxdrConfig, names: readonly string[] 
   const known = config.environments.map((env) => env.name);
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    throw new ConfigError(config.source, unknown.map((name) => `unknown environment "${name}"; configured environments: ${known.join(', ')}`));
+    throw new ConfigError(
+      config.source,
+      unknown.map((name) => `unknown environment "${name}"; configured environments: ${known.join(', ')}`),
+    );
   }
   return config.environments.filter((env) => names.includes(env.name));
 }
@@ -66,7 +75,10 @@ function resolveEnvironment(name: string, env: ParsedEnvironment): EnvironmentCo
     ...env,
     name,
     tiers,
-    vaultLock: { mode: env.vaultLock.mode ?? (env.production ? 'compliance' : 'governance'), changeableForDays: env.vaultLock.changeableForDays },
+    vaultLock: {
+      mode: env.vaultLock.mode ?? (env.production ? 'compliance' : 'governance'),
+      changeableForDays: env.vaultLock.changeableForDays,
+    },
     databases: env.databases.map((db) => {
       const tierPreset = tiers[db.tier];
       if (!tierPreset) throw new Error(`internal: tier ${db.tier} passed validation but is not resolvable`);
@@ -77,11 +89,15 @@ function resolveEnvironment(name: string, env: ParsedEnvironment): EnvironmentCo
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const where = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+  const where = issue.path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
   const received = valueAt(raw, issue.path);
   const got = received.found ? `got ${preview(received.value)}` : 'missing';
-  if (issue.code === 'invalid_key') return `${where}: invalid name "${String(issue.path.at(-1))}" (${issue.issues.map((i) => i.message).join('; ')})`;
-  if (issue.code === 'unrecognized_keys') return `${where || '(top level)'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_key')
+    return `${where}: invalid name "${String(issue.path.at(-1))}" (${issue.issues.map((i) => i.message).join('; ')})`;
+  if (issue.code === 'unrecognized_keys')
+    return `${where || '(top level)'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return `${where || '(top level)'}: ${issue.message} (${got})`;
 }
 
@@ -105,11 +121,17 @@ function preview(value: unknown): string {
  */
 function jsonErrorWithLineAndColumn(text: string, message: string): string {
   const position = /at position (\d+)/.exec(message);
-  const offset = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
+  const offset = position
+    ? Number(position[1])
+    : /Unexpected end of JSON input/.test(message)
+      ? text.length
+      : undefined;
   if (offset === undefined) return message;
   const before = text.slice(0, offset).split('\n');
   const line = before.length;
   const column = (before.at(-1) ?? '').length + 1;
-  const reason = message.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '').replace(/ at position \d+( \(line \d+ column \d+\))?/, '');
+  const reason = message
+    .replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '')
+    .replace(/ at position \d+( \(line \d+ column \d+\))?/, '');
   return `line ${line}, column ${column}: ${reason}`;
 }

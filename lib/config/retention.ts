@@ -14,7 +14,10 @@ export interface RetentionMinimum {
 export const RETENTION_MINIMUMS: Readonly<Record<RetentionClass, RetentionMinimum>> = {
   continuous: { days: 35, source: 'AWS Backup/Config default; PITR maximum is 35 days' },
   daily: { days: 35, source: 'AWS Backup/Config default for daily recovery points' },
-  monthly: { days: 3650, source: 'Medicare Part D 42 CFR 423.505 (10 years), covering DEA 21 CFR 1304.04 and state rules' },
+  monthly: {
+    days: 3650,
+    source: 'Medicare Part D 42 CFR 423.505 (10 years), covering DEA 21 CFR 1304.04 and state rules',
+  },
   evidence: { days: 2190, source: 'HIPAA 45 CFR 164.316(b)(2) (6 years)' },
 };
 

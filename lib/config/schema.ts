@@ -4,15 +4,31 @@ import { KNOWN_REGIONS, isKnownRegion } from './regions';
 import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
 import { scheduleExpressionProblem } from './schedule-expression';
 import { auditTrailSchema, contingencySchema } from './contingency';
-import { backupWindowProblem, cidrProblem, DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, LOG_RETENTION_DAYS, maintenanceWindowProblem, overlappingCidrs, windowsOverlap } from './database-protection';
+import {
+  backupWindowProblem,
+  cidrProblem,
+  DEFAULT_BACKUP_WINDOW,
+  DEFAULT_MAINTENANCE_WINDOW,
+  LOG_RETENTION_DAYS,
+  maintenanceWindowProblem,
+  overlappingCidrs,
+  windowsOverlap,
+} from './database-protection';
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
 import { instanceClassProblem } from './rds-instance-classes';
 import { postgresVersionProblem } from '../compliance/engine-support';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const region = z.string().refine(isKnownRegion, { message: `must be a known AWS region (${KNOWN_REGIONS.slice(0, 4).join(', ')}, …)` });
-const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters)');
+const region = z
+  .string()
+  .refine(isKnownRegion, { message: `must be a known AWS region (${KNOWN_REGIONS.slice(0, 4).join(', ')}, …)` });
+const resourceName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,39}$/,
+    'must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters)',
+  );
 const positiveInt = z.number().int().positive();
 const instanceClass = z.string().superRefine((value, ctx) => {
   const problem = instanceClassProblem(value);
@@ -61,12 +77,18 @@ const adoptedDatabase = z.strictObject({
   /** The existing RDS instance identifier in the environment's primary region. */
   instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
   /** The Secrets Manager secret (ARN) holding the database credentials, replicated to the recovery region. */
-  credentialsSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
+  credentialsSecretArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN')
+    .optional(),
   /**
    * PostgreSQL major (or major.minor) version the existing instance runs. Required for tiers with
    * `crossRegionReadReplica`: the replica's parameter group (TLS only, pgaudit) must be of the source's family.
    */
-  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"').optional(),
+  engineVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a PostgreSQL version such as "17" or "17.6"')
+    .optional(),
   /** Instance class of the cross-region read replica (tiers with `crossRegionReadReplica`). @default the source instance's class */
   replicaInstanceClass: instanceClass.optional(),
   /** What a failover repoints besides the replicated secret's host. @default - the secret only */
@@ -74,7 +96,10 @@ const adoptedDatabase = z.strictObject({
 });
 
 export const databaseSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'mode must be "create" (a reference instance) or "adopt" (an existing instance)' : undefined),
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? 'mode must be "create" (a reference instance) or "adopt" (an existing instance)'
+      : undefined,
 });
 
 const retentionWaiver = z.strictObject({
@@ -101,11 +126,18 @@ export const environmentSchema = z
     /** The role allowed to delete recovery points and change vault policies. @default rxdr-<env>-break-glass */
     breakGlassRoleName: breakGlassRoleNameSchema,
     /** Tier presets, merged over the defaults (critical, important, deferrable) key by key. */
-    tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names use a-z, 0-9 and "-"'), tierPresetSchema.partial()).default({}),
+    tiers: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names use a-z, 0-9 and "-"'), tierPresetSchema.partial())
+      .default({}),
     databases: z.array(databaseSchema).min(1, 'at least one protected database is required'),
     retention: z
       .strictObject({
-        continuousDays: positiveInt.max(CONTINUOUS_BACKUP_MAX_DAYS, `AWS Backup keeps continuous backups at most ${CONTINUOUS_BACKUP_MAX_DAYS} days`).default(35),
+        continuousDays: positiveInt
+          .max(
+            CONTINUOUS_BACKUP_MAX_DAYS,
+            `AWS Backup keeps continuous backups at most ${CONTINUOUS_BACKUP_MAX_DAYS} days`,
+          )
+          .default(35),
         dailyDays: positiveInt.default(35),
         monthlyDays: positiveInt.default(3650),
         evidenceDays: positiveInt.default(2190),
@@ -140,7 +172,9 @@ export const environmentSchema = z
         /** CIDR of the isolated drill VPC (recovery region); must not overlap the database VPCs. */
         vpcCidr: z.string().default('10.82.0.0/22'),
         /** Days without a drill run before the missed-schedule alarm fires. */
-        maxDaysBetweenDrills: positiveInt.max(400, 'at most 400 days (H3 asks for restores tested on a schedule)').default(35),
+        maxDaysBetweenDrills: positiveInt
+          .max(400, 'at most 400 days (H3 asks for restores tested on a schedule)')
+          .default(35),
         /** The scheduled manifest job : when it runs and how long one statement may take. */
         manifestSchedule: z.string().default('cron(30 3 * * ? *)'),
         manifestStatementTimeoutSeconds: positiveInt.max(900, 'at most 900 s (the Lambda timeout)').default(600),
@@ -203,23 +237,46 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   const tierNames = new Set([...Object.keys(DEFAULT_TIERS), ...Object.keys(tierOverrides)]);
   for (const [name, override] of Object.entries(tierOverrides)) {
     const tier = { ...DEFAULT_TIERS[name], ...asRecord(override) } as Record<string, unknown>;
-    const missing = ['rtoMinutes', 'rpoMinutes', 'drPattern', 'continuousBackup', 'snapshotFrequency', 'crossRegionReadReplica', 'failoverStrategy'].filter((key) => tier[key] === undefined);
+    const missing = [
+      'rtoMinutes',
+      'rpoMinutes',
+      'drPattern',
+      'continuousBackup',
+      'snapshotFrequency',
+      'crossRegionReadReplica',
+      'failoverStrategy',
+    ].filter((key) => tier[key] === undefined);
     if (missing.length > 0) {
       problem(['tiers', name], `a new tier must set ${missing.join(', ')}`);
       continue;
     }
     const rpo = tier.rpoMinutes;
-    if (typeof rpo === 'number' && typeof tier.continuousBackup === 'boolean' && typeof tier.crossRegionReadReplica === 'boolean' && (tier.snapshotFrequency === 'hourly' || tier.snapshotFrequency === 'daily')) {
-      const best = deliverableRpoMinutes({ continuousBackup: tier.continuousBackup, crossRegionReadReplica: tier.crossRegionReadReplica, snapshotFrequency: tier.snapshotFrequency });
+    if (
+      typeof rpo === 'number' &&
+      typeof tier.continuousBackup === 'boolean' &&
+      typeof tier.crossRegionReadReplica === 'boolean' &&
+      (tier.snapshotFrequency === 'hourly' || tier.snapshotFrequency === 'daily')
+    ) {
+      const best = deliverableRpoMinutes({
+        continuousBackup: tier.continuousBackup,
+        crossRegionReadReplica: tier.crossRegionReadReplica,
+        snapshotFrequency: tier.snapshotFrequency,
+      });
       if (rpo < best) {
-        problem(['tiers', name, 'rpoMinutes'], `an RPO of ${rpo} min cannot be met: ${describeProtection(tier)} deliver at best ${best} min; enable continuous backup or a read replica, or raise the RPO`);
+        problem(
+          ['tiers', name, 'rpoMinutes'],
+          `an RPO of ${rpo} min cannot be met: ${describeProtection(tier)} deliver at best ${best} min; enable continuous backup or a read replica, or raise the RPO`,
+        );
       }
     }
     if (tier.failoverStrategy === 'promote-replica' && tier.crossRegionReadReplica === false) {
       problem(['tiers', name, 'failoverStrategy'], 'promote-replica needs crossRegionReadReplica: true');
     }
     if (tier.failoverStrategy === 'point-in-time' && tier.continuousBackup === false) {
-      problem(['tiers', name, 'failoverStrategy'], 'point-in-time needs continuousBackup: true (replicated automated backups)');
+      problem(
+        ['tiers', name, 'failoverStrategy'],
+        'point-in-time needs continuousBackup: true (replicated automated backups)',
+      );
     }
   }
 
@@ -228,7 +285,8 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
     const { name, tier } = asRecord(db);
     if (typeof name === 'string') {
       const first = seen.get(name);
-      if (first !== undefined) problem(['databases', index, 'name'], `duplicate database name (also databases[${first}])`);
+      if (first !== undefined)
+        problem(['databases', index, 'name'], `duplicate database name (also databases[${first}])`);
       else seen.set(name, index);
     }
     if (typeof tier === 'string' && !tierNames.has(tier)) {
@@ -258,10 +316,16 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   const lock = asRecord(env.vaultLock);
   const lockMode = lock.mode ?? (env.production === true ? 'compliance' : 'governance');
   if (env.production === true && lock.mode === 'governance') {
-    problem(['vaultLock', 'mode'], 'a production environment needs a compliance-mode vault lock: a governance-mode lock can be removed by anyone with the right IAM permissions, so backups would not be immutable');
+    problem(
+      ['vaultLock', 'mode'],
+      'a production environment needs a compliance-mode vault lock: a governance-mode lock can be removed by anyone with the right IAM permissions, so backups would not be immutable',
+    );
   }
   if (lockMode === 'compliance' && typeof lock.changeableForDays === 'number' && lock.changeableForDays < 3) {
-    problem(['vaultLock', 'changeableForDays'], `compliance mode needs a cooling-off of at least 72 hours (3 days); ${lock.changeableForDays} days is ${lock.changeableForDays * 24} hours`);
+    problem(
+      ['vaultLock', 'changeableForDays'],
+      `compliance mode needs a cooling-off of at least 72 hours (3 days); ${lock.changeableForDays} days is ${lock.changeableForDays * 24} hours`,
+    );
   }
 
   checkDatabaseProtection(env, problem);
@@ -278,25 +342,34 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
 }
 
 /** Drill schedules per tier, sources, the drill network and the timeouts (restore drills). */
-function checkDrill(env: Record<string, unknown>, tierNames: Set<string>, problem: (path: (string | number)[], message: string) => void): void {
+function checkDrill(
+  env: Record<string, unknown>,
+  tierNames: Set<string>,
+  problem: (path: (string | number)[], message: string) => void,
+): void {
   const drill = asRecord(env.drill);
   const known = [...tierNames].join(', ');
   for (const [tier, expression] of Object.entries(asRecord(drill.tierSchedules))) {
     if (!tierNames.has(tier)) problem(['drill', 'tierSchedules', tier], `unknown tier; known tiers: ${known}`);
     const issue = typeof expression === 'string' ? scheduleExpressionProblem(expression) : undefined;
-    if (issue) problem(['drill', 'tierSchedules', tier], `invalid schedule expression: ${issue}, got "${String(expression)}"`);
+    if (issue)
+      problem(['drill', 'tierSchedules', tier], `invalid schedule expression: ${issue}, got "${String(expression)}"`);
   }
   for (const tier of Object.keys(asRecord(drill.tierSources))) {
     if (!tierNames.has(tier)) problem(['drill', 'tierSources', tier], `unknown tier; known tiers: ${known}`);
   }
   if (typeof drill.manifestSchedule === 'string') {
     const issue = scheduleExpressionProblem(drill.manifestSchedule);
-    if (issue) problem(['drill', 'manifestSchedule'], `invalid schedule expression: ${issue}, got "${drill.manifestSchedule}"`);
+    if (issue)
+      problem(['drill', 'manifestSchedule'], `invalid schedule expression: ${issue}, got "${drill.manifestSchedule}"`);
   }
   const restore = drill.restoreTimeoutMinutes ?? 180;
   const timeout = drill.timeoutMinutes ?? 360;
   if (typeof restore === 'number' && typeof timeout === 'number' && restore >= timeout) {
-    problem(['drill', 'restoreTimeoutMinutes'], `must be shorter than timeoutMinutes (${timeout}) so cleanup runs inside the execution, got ${restore}`);
+    problem(
+      ['drill', 'restoreTimeoutMinutes'],
+      `must be shorter than timeoutMinutes (${timeout}) so cleanup runs inside the execution, got ${restore}`,
+    );
   }
   if (typeof drill.vpcCidr === 'string') {
     const issue = cidrProblem(drill.vpcCidr);
@@ -312,7 +385,10 @@ function checkDrill(env: Record<string, unknown>, tierNames: Set<string>, proble
 }
 
 /** Networks, log retention and per-database windows (RDS protection). */
-function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (string | number)[], message: string) => void): void {
+function checkDatabaseProtection(
+  env: Record<string, unknown>,
+  problem: (path: (string | number)[], message: string) => void,
+): void {
   const protection = asRecord(env.databaseProtection);
   const cidrs: { key: string; value: string }[] = [];
   for (const key of ['primaryVpcCidr', 'recoveryVpcCidr']) {
@@ -324,21 +400,38 @@ function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (
   }
   const [first, second] = cidrs;
   if (first && second && overlappingCidrs(first.value, second.value)) {
-    problem(['databaseProtection', 'recoveryVpcCidr'], `must not overlap primaryVpcCidr "${first.value}", got "${second.value}"`);
+    problem(
+      ['databaseProtection', 'recoveryVpcCidr'],
+      `must not overlap primaryVpcCidr "${first.value}", got "${second.value}"`,
+    );
   }
   const retention = protection.logRetentionDays;
   if (typeof retention === 'number' && !(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
-    problem(['databaseProtection', 'logRetentionDays'], `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${retention}`);
+    problem(
+      ['databaseProtection', 'logRetentionDays'],
+      `must be a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')}), got ${retention}`,
+    );
   }
 
   const tierOverrides = asRecord(env.tiers);
   asArray(env.databases).forEach((raw, index) => {
     const db = asRecord(raw);
     const tier = typeof db.tier === 'string' ? { ...DEFAULT_TIERS[db.tier], ...asRecord(tierOverrides[db.tier]) } : {};
-    if (db.mode === 'adopt' && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.replicaInstanceClass === undefined) {
-      problem(['databases', index, 'replicaInstanceClass'], `tier "${String(db.tier)}" keeps a cross-region read replica: name its instance class (usually the adopted instance's), got none`);
+    if (
+      db.mode === 'adopt' &&
+      (tier as Record<string, unknown>).crossRegionReadReplica === true &&
+      db.replicaInstanceClass === undefined
+    ) {
+      problem(
+        ['databases', index, 'replicaInstanceClass'],
+        `tier "${String(db.tier)}" keeps a cross-region read replica: name its instance class (usually the adopted instance's), got none`,
+      );
     }
-    if (db.mode === 'adopt' && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.engineVersion === undefined) {
+    if (
+      db.mode === 'adopt' &&
+      (tier as Record<string, unknown>).crossRegionReadReplica === true &&
+      db.engineVersion === undefined
+    ) {
       problem(
         ['databases', index, 'engineVersion'],
         `tier "${String(db.tier)}" keeps a cross-region read replica, which becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
@@ -349,12 +442,16 @@ function checkDatabaseProtection(env: Record<string, unknown>, problem: (path: (
     const backup = typeof db.preferredBackupWindow === 'string' ? db.preferredBackupWindow : undefined;
     const maintenanceIssue = maintenance === undefined ? undefined : maintenanceWindowProblem(maintenance);
     const backupIssue = backup === undefined ? undefined : backupWindowProblem(backup);
-    if (maintenanceIssue) problem(['databases', index, 'preferredMaintenanceWindow'], `${maintenanceIssue}, got "${maintenance}"`);
+    if (maintenanceIssue)
+      problem(['databases', index, 'preferredMaintenanceWindow'], `${maintenanceIssue}, got "${maintenance}"`);
     if (backupIssue) problem(['databases', index, 'preferredBackupWindow'], `${backupIssue}, got "${backup}"`);
     const maintenanceWindow = maintenance ?? DEFAULT_MAINTENANCE_WINDOW;
     const backupWindow = backup ?? DEFAULT_BACKUP_WINDOW;
     if (!maintenanceIssue && !backupIssue && windowsOverlap(maintenanceWindow, backupWindow)) {
-      problem(['databases', index, 'preferredMaintenanceWindow'], `must not overlap the backup window "${backupWindow}", got "${maintenanceWindow}"`);
+      problem(
+        ['databases', index, 'preferredMaintenanceWindow'],
+        `must not overlap the backup window "${backupWindow}", got "${maintenanceWindow}"`,
+      );
     }
   });
 }

@@ -60,7 +60,9 @@ export const DEFAULT_TIERS: Readonly<Record<string, TierPreset>> = {
  * continuous backup restores to within 5 minutes (RDS uploads transaction logs every 5 minutes), otherwise
  * the snapshot interval.
  */
-export function deliverableRpoMinutes(tier: Pick<TierPreset, 'continuousBackup' | 'crossRegionReadReplica' | 'snapshotFrequency'>): number {
+export function deliverableRpoMinutes(
+  tier: Pick<TierPreset, 'continuousBackup' | 'crossRegionReadReplica' | 'snapshotFrequency'>,
+): number {
   if (tier.crossRegionReadReplica) return 1;
   if (tier.continuousBackup) return 5;
   return tier.snapshotFrequency === 'hourly' ? 60 : 1440;

@@ -26,15 +26,26 @@ export class AirGappedVault extends Construct {
 
   constructor(scope: Construct, id: string, props: AirGappedVaultProps) {
     super(scope, id);
-    if (props.maxRetentionDays < props.minRetentionDays) throw new Error(`maxRetentionDays (${props.maxRetentionDays}) must not be below minRetentionDays (${props.minRetentionDays})`);
-    const breakGlassRoleArn = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName });
+    if (props.maxRetentionDays < props.minRetentionDays)
+      throw new Error(
+        `maxRetentionDays (${props.maxRetentionDays}) must not be below minRetentionDays (${props.minRetentionDays})`,
+      );
+    const breakGlassRoleArn = Stack.of(this).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: props.breakGlassRoleName,
+    });
     this.vault = new backup.CfnLogicallyAirGappedBackupVault(this, 'Vault', {
       backupVaultName: props.vaultName,
       encryptionKeyArn: props.key.keyArn,
       minRetentionDays: props.minRetentionDays,
       maxRetentionDays: props.maxRetentionDays,
       accessPolicy: vaultAccessPolicy(breakGlassRoleArn),
-      notifications: { snsTopicArn: props.notificationTopic.topicArn, backupVaultEvents: [...VAULT_NOTIFICATION_EVENTS] },
+      notifications: {
+        snsTopicArn: props.notificationTopic.topicArn,
+        backupVaultEvents: [...VAULT_NOTIFICATION_EVENTS],
+      },
     });
     this.vault.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.vaultArn = this.vault.attrBackupVaultArn;

@@ -37,7 +37,9 @@ export class AlertsTopic extends Construct {
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AwsServicesOfThisAccountPublish',
-        principals: ['backup.amazonaws.com', 'events.amazonaws.com', 'cloudwatch.amazonaws.com'].map((service) => new iam.ServicePrincipal(service)),
+        principals: ['backup.amazonaws.com', 'events.amazonaws.com', 'cloudwatch.amazonaws.com'].map(
+          (service) => new iam.ServicePrincipal(service),
+        ),
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },

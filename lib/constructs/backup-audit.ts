@@ -28,13 +28,19 @@ export interface AuditControl {
  * `maxRestoreTime` is the strictest RTO of the protected tiers (a tier-1 restore must meet tier 1's RTO).
  */
 export function auditControls(config: EnvironmentConfig): AuditControl[] {
-  const tiers = protectedTiers(config).map((name) => config.tiers[name]).filter((t) => t !== undefined);
+  const tiers = protectedTiers(config)
+    .map((name) => config.tiers[name])
+    .filter((t) => t !== undefined);
   const strictestRtoMinutes = Math.min(...tiers.map((t) => t.rtoMinutes));
   const { min } = retentionBoundsDays(config);
   const isolatedAccount = config.isolatedBackup?.mode === 'cross-account' ? config.isolatedBackup.account : undefined;
   const parameters: Record<AuditControlName, Record<string, string>> = {
     BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN: {},
-    BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK: { requiredFrequencyUnit: 'hours', requiredFrequencyValue: '24', requiredRetentionDays: String(config.retention.dailyDays) },
+    BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK: {
+      requiredFrequencyUnit: 'hours',
+      requiredFrequencyValue: '24',
+      requiredRetentionDays: String(config.retention.dailyDays),
+    },
     BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK: { requiredRetentionDays: String(min) },
     BACKUP_RECOVERY_POINT_ENCRYPTED: {},
     BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED: {},
@@ -70,14 +76,21 @@ export class BackupAudit extends Construct {
       frameworkDescription: `rxdr ${props.config.name}: HIPAA contingency-plan controls for the protected databases`,
       frameworkControls: auditControls(props.config).map((control) => ({
         controlName: control.name,
-        controlInputParameters: Object.entries(control.parameters).map(([parameterName, parameterValue]) => ({ parameterName, parameterValue })),
+        controlInputParameters: Object.entries(control.parameters).map(([parameterName, parameterValue]) => ({
+          parameterName,
+          parameterValue,
+        })),
         controlScope: { ComplianceResourceTypes: ['RDS'] }, // untyped in CloudFormation: keys as CloudFormation spells them
       })),
     });
     this.reportPlan = new backup.CfnReportPlan(this, 'ReportPlan', {
       reportPlanName: props.reportPlanName,
       reportPlanDescription: `rxdr ${props.config.name}: daily control compliance report`,
-      reportDeliveryChannel: { S3BucketName: props.evidenceBucketName, S3KeyPrefix: 'backup-audit', Formats: ['CSV', 'JSON'] },
+      reportDeliveryChannel: {
+        S3BucketName: props.evidenceBucketName,
+        S3KeyPrefix: 'backup-audit',
+        Formats: ['CSV', 'JSON'],
+      },
       reportSetting: { ReportTemplate: 'CONTROL_COMPLIANCE_REPORT', FrameworkArns: [this.framework.attrFrameworkArn] },
     });
   }

@@ -24,20 +24,53 @@ export interface TierRuleSpec {
 /** Named rule presets, like `BackupPlanRule.daily()` in aws-backup, with rxdr's schedules (UTC). */
 export const TierRule = {
   /** Continuous backup (point-in-time restore, at most 35 days). */
-  continuous: (days: number): TierRuleSpec => ({ name: 'Continuous', recoveryPointClass: 'continuous', schedule: 'cron(0 5 * * ? *)', deleteAfterDays: days, continuous: true }),
-  hourly: (days: number): TierRuleSpec => ({ name: 'Hourly', recoveryPointClass: 'hourly', schedule: 'cron(0 * * * ? *)', deleteAfterDays: days, continuous: false }),
-  daily: (days: number, coldAfterDays?: number): TierRuleSpec => ({ name: 'Daily', recoveryPointClass: 'daily', schedule: 'cron(0 5 * * ? *)', deleteAfterDays: days, continuous: false, moveToColdStorageAfterDays: coldAfterDays }),
-  monthly: (days: number, coldAfterDays?: number): TierRuleSpec => ({ name: 'Monthly', recoveryPointClass: 'monthly', schedule: 'cron(0 5 1 * ? *)', deleteAfterDays: days, continuous: false, moveToColdStorageAfterDays: coldAfterDays }),
+  continuous: (days: number): TierRuleSpec => ({
+    name: 'Continuous',
+    recoveryPointClass: 'continuous',
+    schedule: 'cron(0 5 * * ? *)',
+    deleteAfterDays: days,
+    continuous: true,
+  }),
+  hourly: (days: number): TierRuleSpec => ({
+    name: 'Hourly',
+    recoveryPointClass: 'hourly',
+    schedule: 'cron(0 * * * ? *)',
+    deleteAfterDays: days,
+    continuous: false,
+  }),
+  daily: (days: number, coldAfterDays?: number): TierRuleSpec => ({
+    name: 'Daily',
+    recoveryPointClass: 'daily',
+    schedule: 'cron(0 5 * * ? *)',
+    deleteAfterDays: days,
+    continuous: false,
+    moveToColdStorageAfterDays: coldAfterDays,
+  }),
+  monthly: (days: number, coldAfterDays?: number): TierRuleSpec => ({
+    name: 'Monthly',
+    recoveryPointClass: 'monthly',
+    schedule: 'cron(0 5 1 * ? *)',
+    deleteAfterDays: days,
+    continuous: false,
+    moveToColdStorageAfterDays: coldAfterDays,
+  }),
 };
 
 /**
  * The rules of a tier's plan (docs/domain.md defaults): continuous backup where the tier asks for PITR, daily
  * (or hourly) snapshots, monthly long-term points. Retention comes from the environment's config.
  */
-export function tierRules(config: Pick<EnvironmentConfig, 'retention' | 'coldStorage'>, tier: Pick<TierPreset, 'continuousBackup' | 'snapshotFrequency'>): TierRuleSpec[] {
+export function tierRules(
+  config: Pick<EnvironmentConfig, 'retention' | 'coldStorage'>,
+  tier: Pick<TierPreset, 'continuousBackup' | 'snapshotFrequency'>,
+): TierRuleSpec[] {
   const rules: TierRuleSpec[] = [];
   if (tier.continuousBackup) rules.push(TierRule.continuous(config.retention.continuousDays));
-  rules.push(tier.snapshotFrequency === 'hourly' ? TierRule.hourly(config.retention.dailyDays) : TierRule.daily(config.retention.dailyDays, config.coldStorage?.dailyAfterDays));
+  rules.push(
+    tier.snapshotFrequency === 'hourly'
+      ? TierRule.hourly(config.retention.dailyDays)
+      : TierRule.daily(config.retention.dailyDays, config.coldStorage?.dailyAfterDays),
+  );
   rules.push(TierRule.monthly(config.retention.monthlyDays, config.coldStorage?.monthlyAfterDays));
   return rules;
 }
@@ -49,7 +82,9 @@ export function protectedTiers(config: Pick<EnvironmentConfig, 'databases'>): st
 
 /** Shortest and longest recovery-point retention of all plans: the vault lock's min/max retention. */
 export function retentionBoundsDays(config: EnvironmentConfig): { min: number; max: number } {
-  const days = protectedTiers(config).flatMap((tier) => tierRules(config, config.tiers[tier] ?? fail(tier)).map((rule) => rule.deleteAfterDays));
+  const days = protectedTiers(config).flatMap((tier) =>
+    tierRules(config, config.tiers[tier] ?? fail(tier)).map((rule) => rule.deleteAfterDays),
+  );
   return { min: Math.min(...days), max: Math.max(...days) };
 }
 
@@ -80,11 +115,14 @@ export class TierBackupPlans extends Construct {
   constructor(scope: Construct, id: string, props: TierBackupPlansProps) {
     super(scope, id);
     const { config } = props;
-    if (props.copyDestinations.length === 0) throw new Error('TierBackupPlans needs at least one copy destination (the recovery vault), got none');
+    if (props.copyDestinations.length === 0)
+      throw new Error('TierBackupPlans needs at least one copy destination (the recovery vault), got none');
 
     const backupPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup');
     this.role = new iam.Role(this, 'BackupRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      }),
       description: `AWS Backup takes rxdr ${config.name} backups`,
       managedPolicies: [backupPolicy],
     });
@@ -117,10 +155,15 @@ export class TierBackupPlans extends Construct {
     this.selections = selections;
   }
 
-  private toCdkRule(rule: TierRuleSpec, tierName: string, destinations: readonly backup.IBackupVault[]): backup.BackupPlanRule {
+  private toCdkRule(
+    rule: TierRuleSpec,
+    tierName: string,
+    destinations: readonly backup.IBackupVault[],
+  ): backup.BackupPlanRule {
     const lifecycle = {
       deleteAfter: Duration.days(rule.deleteAfterDays),
-      moveToColdStorageAfter: rule.moveToColdStorageAfterDays === undefined ? undefined : Duration.days(rule.moveToColdStorageAfterDays),
+      moveToColdStorageAfter:
+        rule.moveToColdStorageAfterDays === undefined ? undefined : Duration.days(rule.moveToColdStorageAfterDays),
     };
     return new backup.BackupPlanRule({
       ruleName: rule.name,

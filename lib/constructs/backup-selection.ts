@@ -33,12 +33,19 @@ export class DatabaseBackupSelection extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseBackupSelectionProps) {
     super(scope, id);
     const wrongTier = props.databases.filter((db) => db.tier !== props.tier).map((db) => `${db.name} (${db.tier})`);
-    if (wrongTier.length > 0) throw new Error(`selection for tier "${props.tier}" got databases of other tiers: ${wrongTier.join(', ')}`);
+    if (wrongTier.length > 0)
+      throw new Error(`selection for tier "${props.tier}" got databases of other tiers: ${wrongTier.join(', ')}`);
     if (props.databases.length === 0) {
-      throw new Error(`selection for tier "${props.tier}" got no databases: a selection without resources selects every resource`);
+      throw new Error(
+        `selection for tier "${props.tier}" got no databases: a selection without resources selects every resource`,
+      );
     }
     this.instanceArns = props.databases.map((db) =>
-      DatabaseBackupSelection.instanceArn(this, props.primaryRegion, DatabaseBackupSelection.instanceIdentifier(props.environment, db)),
+      DatabaseBackupSelection.instanceArn(
+        this,
+        props.primaryRegion,
+        DatabaseBackupSelection.instanceIdentifier(props.environment, db),
+      ),
     );
     this.selection = new backup.BackupSelection(this, 'Selection', {
       backupPlan: props.plan,
@@ -55,6 +62,12 @@ export class DatabaseBackupSelection extends Construct {
 
   /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`, via formatArn. */
   static instanceArn(scope: Construct, region: string, instanceIdentifier: string): string {
-    return Stack.of(scope).formatArn({ service: 'rds', region, resource: 'db', resourceName: instanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return Stack.of(scope).formatArn({
+      service: 'rds',
+      region,
+      resource: 'db',
+      resourceName: instanceIdentifier,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }

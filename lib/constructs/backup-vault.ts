@@ -32,15 +32,28 @@ export interface RxdrBackupVaultProps {
 export class RxdrBackupVault extends Construct {
   /** The ARN of a vault with a known name in another region of this account, built with `formatArn`. */
   static arnInRegion(scope: Construct, vaultName: string, region: string, account?: string): string {
-    return Stack.of(scope).formatArn({ service: 'backup', region, account, resource: 'backup-vault', resourceName: vaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return Stack.of(scope).formatArn({
+      service: 'backup',
+      region,
+      account,
+      resource: 'backup-vault',
+      resourceName: vaultName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   readonly vault: backup.BackupVault;
 
   constructor(scope: Construct, id: string, props: RxdrBackupVaultProps) {
     super(scope, id);
-    if (!/^[a-zA-Z0-9\-_]{2,50}$/.test(props.vaultName)) throw new Error(`vaultName must be 2-50 letters, digits, "-" or "_", got "${props.vaultName}"`);
-    const breakGlassRoleArn = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName });
+    if (!/^[a-zA-Z0-9\-_]{2,50}$/.test(props.vaultName))
+      throw new Error(`vaultName must be 2-50 letters, digits, "-" or "_", got "${props.vaultName}"`);
+    const breakGlassRoleArn = Stack.of(this).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: props.breakGlassRoleName,
+    });
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: props.vaultName,
       encryptionKey: props.key,
@@ -51,6 +64,9 @@ export class RxdrBackupVault extends Construct {
     // Set on the L1: the L2's notificationTopic also grants backup.amazonaws.com `kms:GenerateDataKey*` on the
     // topic's key, a wildcard action. The key policy (EncryptionKey) and the topic policy (AlertsTopic)
     // already let AWS Backup of this account publish.
-    (this.vault.node.defaultChild as backup.CfnBackupVault).notifications = { snsTopicArn: props.notificationTopic.topicArn, backupVaultEvents: [...VAULT_NOTIFICATION_EVENTS] };
+    (this.vault.node.defaultChild as backup.CfnBackupVault).notifications = {
+      snsTopicArn: props.notificationTopic.topicArn,
+      backupVaultEvents: [...VAULT_NOTIFICATION_EVENTS],
+    };
   }
 }

@@ -10,10 +10,23 @@ import { buildSync } from 'esbuild';
  * skips bundling, and no hand-kept folder list can miss an import.
  */
 export function bundleInputsHash(entry: string, root: string = projectRoot(entry)): string {
-  const result = buildSync({ entryPoints: [entry], absWorkingDir: root, bundle: true, write: false, metafile: true, platform: 'node', target: 'node22', logLevel: 'silent' });
+  const result = buildSync({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    target: 'node22',
+    logLevel: 'silent',
+  });
   const hash = createHash('sha256');
   for (const input of Object.keys(result.metafile.inputs).sort()) {
-    hash.update(input).update('\0').update(readFileSync(path.resolve(root, input))).update('\0');
+    hash
+      .update(input)
+      .update('\0')
+      .update(readFileSync(path.resolve(root, input)))
+      .update('\0');
   }
   return hash.digest('hex');
 }

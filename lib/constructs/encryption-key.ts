@@ -87,7 +87,9 @@ export class EncryptionKey extends Construct {
       throw new Error(`pendingWindowDays must be a whole number of days between 7 and 30, got ${pendingWindowDays}`);
     }
     if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(props.alias) || props.alias.startsWith('alias/aws/')) {
-      throw new Error(`alias must look like "alias/<name>" and not use the reserved "alias/aws/" prefix, got "${props.alias}"`);
+      throw new Error(
+        `alias must look like "alias/<name>" and not use the reserved "alias/aws/" prefix, got "${props.alias}"`,
+      );
     }
 
     const stack = Stack.of(this);
@@ -96,7 +98,9 @@ export class EncryptionKey extends Construct {
         new iam.PolicyStatement({
           sid: 'AccountAdministersAndDelegatesToIam',
           principals: [new iam.AccountRootPrincipal()],
-          actions: [...new Set<string>([...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS])].filter((action) => action !== 'kms:CreateGrant'),
+          actions: [...new Set<string>([...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS])].filter(
+            (action) => action !== 'kms:CreateGrant',
+          ),
           resources: ['*'],
         }),
         new iam.PolicyStatement({
@@ -108,7 +112,9 @@ export class EncryptionKey extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'AwsServicesPublishToEncryptedTopics',
-          principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'backup.amazonaws.com'].map((service) => new iam.ServicePrincipal(service)),
+          principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'backup.amazonaws.com'].map(
+            (service) => new iam.ServicePrincipal(service),
+          ),
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: ['*'],
           conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
@@ -116,10 +122,24 @@ export class EncryptionKey extends Construct {
         new iam.PolicyStatement({
           sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
           principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          actions: [
+            'kms:Encrypt',
+            'kms:Decrypt',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:GenerateDataKey',
+            'kms:DescribeKey',
+          ],
           resources: ['*'],
           conditions: {
-            ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+                service: 'logs',
+                resource: 'log-group',
+                resourceName: '*',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
           },
         }),
         new iam.PolicyStatement({
@@ -161,7 +181,12 @@ export class EncryptionKey extends Construct {
 const KMS_ACTION_FAMILIES: Readonly<Record<string, readonly string[]>> = {
   'kms:Decrypt*': ['kms:Decrypt'],
   'kms:ReEncrypt*': ['kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-  'kms:GenerateDataKey*': ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'],
+  'kms:GenerateDataKey*': [
+    'kms:GenerateDataKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:GenerateDataKeyPair',
+    'kms:GenerateDataKeyPairWithoutPlaintext',
+  ],
 };
 
 /**
@@ -177,12 +202,16 @@ class ExplicitActionsKey extends kms.Key {
     const actions = statement.actions.flatMap((action) => KMS_ACTION_FAMILIES[action] ?? [action]);
     const scoped = scopedToAccount(statement, Stack.of(this).account);
     const conditions = scoped.toStatementJson().Condition as Record<string, Record<string, unknown>> | undefined;
-    const unlimitedGrant = actions.includes('kms:CreateGrant') && conditions?.Bool?.['kms:GrantIsForAWSResource'] === undefined;
+    const unlimitedGrant =
+      actions.includes('kms:CreateGrant') && conditions?.Bool?.['kms:GrantIsForAWSResource'] === undefined;
     const rest = unlimitedGrant ? actions.filter((a) => a !== 'kms:CreateGrant') : actions;
     let result: iam.AddToResourcePolicyResult = { statementAdded: false };
     if (rest.length > 0) result = super.addToResourcePolicy(scoped.copy({ actions: rest }), allowNoOp);
     if (unlimitedGrant) {
-      const grant = scoped.copy({ sid: statement.sid ? `${statement.sid}Grants` : undefined, actions: ['kms:CreateGrant'] });
+      const grant = scoped.copy({
+        sid: statement.sid ? `${statement.sid}Grants` : undefined,
+        actions: ['kms:CreateGrant'],
+      });
       grant.addCondition('Bool', { 'kms:GrantIsForAWSResource': 'true' });
       result = super.addToResourcePolicy(grant, allowNoOp);
     }

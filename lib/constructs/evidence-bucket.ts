@@ -27,7 +27,10 @@ export class EvidenceBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: EvidenceBucketProps) {
     super(scope, id);
-    if (props.retentionDays < MIN_EVIDENCE_DAYS) throw new Error(`evidence must be kept at least ${MIN_EVIDENCE_DAYS} days (HIPAA 45 CFR 164.316(b)(2)), got ${props.retentionDays}`);
+    if (props.retentionDays < MIN_EVIDENCE_DAYS)
+      throw new Error(
+        `evidence must be kept at least ${MIN_EVIDENCE_DAYS} days (HIPAA 45 CFR 164.316(b)(2)), got ${props.retentionDays}`,
+      );
 
     const { bucket, accessLogs } = lockedBucket(this, {
       id: 'Bucket',

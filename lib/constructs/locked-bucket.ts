@@ -49,7 +49,8 @@ export function lockedBucket(scope: Construct, props: LockedBucketProps): Locked
     lifecycleRules: [{ expiration: retention, noncurrentVersionExpiration: Duration.days(30) }],
   });
   const selfLogging = `This is the access-log bucket of the ${props.description}; logging it to itself or to another log bucket would only move the problem one bucket further.`;
-  const sseS3 = 'S3 server access logging can only deliver to a target bucket encrypted with SSE-S3 (SSE-KMS is not supported); the logs hold request metadata, not patient data.';
+  const sseS3 =
+    'S3 server access logging can only deliver to a target bucket encrypted with SSE-S3 (SSE-KMS is not supported); the logs hold request metadata, not patient data.';
   Validations.of(accessLogs).acknowledge(
     { id: 'AwsSolutions-S1', reason: selfLogging },
     { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: selfLogging },
@@ -68,14 +69,20 @@ export function lockedBucket(scope: Construct, props: LockedBucketProps): Locked
     versioned: true,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     objectLockEnabled: true,
-    objectLockDefaultRetention: props.lockMode === 'compliance' ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),
+    objectLockDefaultRetention:
+      props.lockMode === 'compliance'
+        ? s3.ObjectLockRetention.compliance(retention)
+        : s3.ObjectLockRetention.governance(retention),
     serverAccessLogsBucket: accessLogs,
     serverAccessLogsPrefix: props.accessLogsPrefix,
     removalPolicy: RemovalPolicy.RETAIN,
   });
 
   for (const b of [bucket, accessLogs]) {
-    Validations.of(b).acknowledge({ id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: props.noReplicationReason }, { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: props.noReplicationReason });
+    Validations.of(b).acknowledge(
+      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: props.noReplicationReason },
+      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: props.noReplicationReason },
+    );
   }
   return { bucket, accessLogs };
 }

@@ -11,7 +11,10 @@ export class ManagedPolicyRole extends iam.Role {
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
-    this.policy = new iam.ManagedPolicy(this, 'Policy', { roles: [this], ...(props.description ? { description: props.description } : {}) });
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      roles: [this],
+      ...(props.description ? { description: props.description } : {}),
+    });
   }
 
   override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
@@ -22,7 +25,16 @@ export class ManagedPolicyRole extends iam.Role {
 
 /** A Lambda execution role (managed policy) that may write to its own log group only. */
 export function lambdaRole(scope: Construct, id: string, logGroupArn: string, description: string): ManagedPolicyRole {
-  const role = new ManagedPolicyRole(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroupArn, `${logGroupArn}:log-stream:*`] }));
+  const role = new ManagedPolicyRole(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'OwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroupArn, `${logGroupArn}:log-stream:*`],
+    }),
+  );
   return role;
 }

@@ -9,11 +9,21 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
  * context naming this account's resources (CloudWatch Logs), are returned as they are; so are non-service ones.
  */
 export function scopedToAccount(statement: iam.PolicyStatement, account: string): iam.PolicyStatement {
-  const json = statement.toStatementJson() as { Principal?: { Service?: unknown }; Condition?: Record<string, Record<string, unknown>> };
+  const json = statement.toStatementJson() as {
+    Principal?: { Service?: unknown };
+    Condition?: Record<string, Record<string, unknown>>;
+  };
   if (json.Principal?.Service === undefined) return statement;
   const keys = Object.values(json.Condition ?? {}).flatMap((condition) => Object.keys(condition));
-  if (keys.some((key) => key === 'aws:SourceAccount' || key === 'aws:SourceArn' || key.startsWith('kms:EncryptionContext:'))) return statement;
-  return statement.copy({ conditions: { ...json.Condition, StringEquals: { ...json.Condition?.StringEquals, 'aws:SourceAccount': account } } });
+  if (
+    keys.some(
+      (key) => key === 'aws:SourceAccount' || key === 'aws:SourceArn' || key.startsWith('kms:EncryptionContext:'),
+    )
+  )
+    return statement;
+  return statement.copy({
+    conditions: { ...json.Condition, StringEquals: { ...json.Condition?.StringEquals, 'aws:SourceAccount': account } },
+  });
 }
 
 /** A bucket whose policy holds every service-principal statement to this account (CloudTrail's included). */

@@ -26,11 +26,16 @@ export function vaultLockConfiguration(settings: VaultLockSettings): backup.Lock
   const problems: string[] = [];
   const { mode, changeableForDays, minRetentionDays, maxRetentionDays } = settings;
   if (mode === 'compliance' && changeableForDays < MIN_COOLING_OFF_DAYS) {
-    problems.push(`a compliance-mode lock needs a 72-hour cooling-off (changeableForDays >= ${MIN_COOLING_OFF_DAYS}), got ${changeableForDays * 24} hours`);
+    problems.push(
+      `a compliance-mode lock needs a 72-hour cooling-off (changeableForDays >= ${MIN_COOLING_OFF_DAYS}), got ${changeableForDays * 24} hours`,
+    );
   }
-  if (!Number.isInteger(minRetentionDays) || minRetentionDays < 1) problems.push(`minRetentionDays must be a whole number >= 1, got ${minRetentionDays}`);
-  if (maxRetentionDays > VAULT_LOCK_MAX_RETENTION_DAYS) problems.push(`maxRetentionDays must be at most ${VAULT_LOCK_MAX_RETENTION_DAYS}, got ${maxRetentionDays}`);
-  if (maxRetentionDays < minRetentionDays) problems.push(`maxRetentionDays (${maxRetentionDays}) must not be below minRetentionDays (${minRetentionDays})`);
+  if (!Number.isInteger(minRetentionDays) || minRetentionDays < 1)
+    problems.push(`minRetentionDays must be a whole number >= 1, got ${minRetentionDays}`);
+  if (maxRetentionDays > VAULT_LOCK_MAX_RETENTION_DAYS)
+    problems.push(`maxRetentionDays must be at most ${VAULT_LOCK_MAX_RETENTION_DAYS}, got ${maxRetentionDays}`);
+  if (maxRetentionDays < minRetentionDays)
+    problems.push(`maxRetentionDays (${maxRetentionDays}) must not be below minRetentionDays (${minRetentionDays})`);
   if (problems.length > 0) throw new Error(`Invalid vault lock: ${problems.join('; ')}`);
   return {
     minRetention: Duration.days(minRetentionDays),

@@ -3,8 +3,25 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 
 /** Files and directory contents a base backup leaves out (as pg_basebackup does). */
-const EXCLUDED_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map', 'recovery.signal', 'standby.signal', 'backup_manifest']);
-const EMPTIED_DIRS = new Set(['pg_wal', 'pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans']);
+const EXCLUDED_FILES = new Set([
+  'postmaster.pid',
+  'postmaster.opts',
+  'backup_label',
+  'tablespace_map',
+  'recovery.signal',
+  'standby.signal',
+  'backup_manifest',
+]);
+const EMPTIED_DIRS = new Set([
+  'pg_wal',
+  'pg_replslot',
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat_tmp',
+  'pg_subtrans',
+]);
 
 export interface BaseBackup {
   /** The copy: a data directory with `backup_label`, ready for recovery. */
@@ -27,7 +44,13 @@ export interface BaseBackup {
  * `pg_backup_stop` in the same session, whose label becomes `backup_label` in the copy. `pg_backup_stop`
  * waits until the WAL needed for consistency is archived, so the copy plus the archive restores.
  */
-export async function takeBaseBackup(options: { url: string; sourceDataDir: string; targetDataDir: string; label: string; now?: () => Date }): Promise<BaseBackup> {
+export async function takeBaseBackup(options: {
+  url: string;
+  sourceDataDir: string;
+  targetDataDir: string;
+  label: string;
+  now?: () => Date;
+}): Promise<BaseBackup> {
   const now = options.now ?? (() => new Date());
   const client = new Client({ connectionString: options.url });
   client.on('error', () => undefined); // idle while the files are copied; pg_backup_stop then reports it

@@ -109,7 +109,12 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
 
     const backup = await progress('base-backup', async () => {
       const dir = path.join(backupsDir, 'backup-1');
-      const taken = await takeBaseBackup({ url: primaryUrl, sourceDataDir: primaryDataDir, targetDataDir: path.join(dir, 'data'), label: `rxdr-local-${Date.now()}` });
+      const taken = await takeBaseBackup({
+        url: primaryUrl,
+        sourceDataDir: primaryDataDir,
+        targetDataDir: path.join(dir, 'data'),
+        label: `rxdr-local-${Date.now()}`,
+      });
       await recordBaseBackup(dir, taken);
       return [taken, `${(taken.bytes / 1e6).toFixed(1)} MB, WAL ${taken.startLsn} → ${taken.stopLsn}`];
     });
@@ -131,7 +136,10 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
     disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
-      return [killed, `SIGKILL to ${killed.killed} server processes; ${killed.stats.commits} units committed, newest at ${killed.newestWrite.toISOString()}`];
+      return [
+        killed,
+        `SIGKILL to ${killed.killed} server processes; ${killed.stats.commits} units committed, newest at ${killed.newestWrite.toISOString()}`,
+      ];
     });
 
     await options.hooks?.beforeRestore?.({ archiveDir, backup: backupMeta(backup) });
@@ -146,7 +154,10 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
       latestRestorableTime: () => disaster.newestWrite,
       guard,
     });
-    const drillId = `local-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const drillId = `local-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const restoreProvider = provider;
     const drill = await runDrill(
       {
@@ -170,18 +181,35 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
         clock: systemClock,
         signal: options.signal,
         evidence: evidenceStore(options.evidenceDir),
-        metrics: () => ({ prescriptions, unitsCommitted: disaster.stats.commits, ...progress.durations(), ...restoreProvider.restoreMetrics() }),
-        onPhase: (phase, durationMs, state) => options.onProgress?.({ phase: `drill:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
+        metrics: () => ({
+          prescriptions,
+          unitsCommitted: disaster.stats.commits,
+          ...progress.durations(),
+          ...restoreProvider.restoreMetrics(),
+        }),
+        onPhase: (phase, durationMs, state) =>
+          options.onProgress?.({ phase: `drill:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
       },
     );
     provider.startedPids().forEach((pid) => pids.add(pid));
     const target = drill.state.available?.target;
     if (options.keep && target?.endpoint) {
       const dataDir = target.details?.dataDir ?? '';
-      keptResult = { url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`, dataDir, stop: await stopCommand(primary.binaries.pgCtl, dataDir) };
+      keptResult = {
+        url: `postgres://postgres@${target.endpoint}/${LOCAL_DATABASE}`,
+        dataDir,
+        stop: await stopCommand(primary.binaries.pgCtl, dataDir),
+      };
     }
     if (drill.evidenceError) options.onProgress?.({ phase: 'evidence', durationMs: 0, detail: drill.evidenceError });
-    return { evidence: drill.evidence, evidenceLocation: drill.evidenceLocation, evidenceError: drill.evidenceError, workspace, pids: [...pids], kept: keptResult };
+    return {
+      evidence: drill.evidence,
+      evidenceLocation: drill.evidenceLocation,
+      evidenceError: drill.evidenceError,
+      workspace,
+      pids: [...pids],
+      kept: keptResult,
+    };
   } catch (error) {
     throw disasterStruck ? error : await explainSetupFailure(primary, error, 'during setup');
   } finally {
@@ -199,24 +227,38 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
   }
 }
 
-function backupMeta(backup: { label: string; startLsn: string; stopLsn: string; stopWalFile: string; startedAt: Date; finishedAt: Date; bytes: number }): BaseBackupMeta {
+function backupMeta(backup: {
+  label: string;
+  startLsn: string;
+  stopLsn: string;
+  stopWalFile: string;
+  startedAt: Date;
+  finishedAt: Date;
+  bytes: number;
+}): BaseBackupMeta {
   return { ...backup, startedAt: backup.startedAt.toISOString(), finishedAt: backup.finishedAt.toISOString() };
 }
 
 function phaseDetail(phase: DrillPhase, state: DrillState): string | undefined {
   switch (phase) {
     case 'pick-source':
-      return state.source ? `base backup ${state.source.id}, recovery point ${state.source.recoveryPointTime}` : state.failure?.reason;
+      return state.source
+        ? `base backup ${state.source.id}, recovery point ${state.source.recoveryPointTime}`
+        : state.failure?.reason;
     case 'start-restore':
       return state.restore ? `restoring into ${state.restore.handle.id}` : state.failure?.reason;
     case 'wait-available':
-      return state.available ? `accepting connections at ${state.available.target.endpoint} after ${state.restore?.polls} polls` : state.failure?.reason;
+      return state.available
+        ? `accepting connections at ${state.available.target.endpoint} after ${state.restore?.polls} polls`
+        : state.failure?.reason;
     case 'validate':
       return state.validation
         ? `${state.validation.checks.filter((c) => c.status === 'passed').length}/${state.validation.checks.length} checks passed, achieved RPO ${state.validation.achievedRpoSeconds ?? '?'} s`
         : state.failure?.reason;
     case 'cleanup':
-      return state.cleanup ? `${state.cleanup.status}${state.cleanup.message ? `: ${state.cleanup.message}` : ''}` : undefined;
+      return state.cleanup
+        ? `${state.cleanup.status}${state.cleanup.message ? `: ${state.cleanup.message}` : ''}`
+        : undefined;
     default:
       return undefined;
   }

@@ -32,7 +32,9 @@ import { waitUntil } from './processes';
 import { engineValidator } from './validation-adapter';
 import { WriteLoad } from './write-load';
 
-export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & { hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'> };
+export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
+  hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'>;
+};
 
 /**
  * The local failover: a primary and a streaming standby (made from a base backup, `standby.signal` +
@@ -65,7 +67,12 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       const rootDir = await makeServerDir(workspace, 'standby');
       const dataDir = path.join(rootDir, 'data');
       guard.watchDataDir(dataDir);
-      await takeBaseBackup({ url: primaryCluster.url(), sourceDataDir: primaryCluster.dataDir, targetDataDir: dataDir, label: 'rxdr-standby' });
+      await takeBaseBackup({
+        url: primaryCluster.url(),
+        sourceDataDir: primaryCluster.dataDir,
+        targetDataDir: dataDir,
+        label: 'rxdr-standby',
+      });
       await writeFile(path.join(dataDir, 'standby.signal'), '');
       const cluster = await PostgresCluster.fromDataDir(rootDir, dataDir, {
         primary_conninfo: `host=127.0.0.1 port=${primaryCluster.port} user=postgres application_name=rxdr_standby`,
@@ -76,7 +83,10 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       });
       await cluster.start();
       const streaming = await waitUntil(() => isStreaming(primaryCluster.url()), 30_000, 100);
-      if (!streaming) throw new Error(`the standby did not start streaming from the primary within 30 s:\n${await cluster.tailLog()}`);
+      if (!streaming)
+        throw new Error(
+          `the standby did not start streaming from the primary within 30 s:\n${await cluster.tailLog()}`,
+        );
       const serverPids = await cluster.serverPids();
       serverPids.forEach((pid) => pids.add(pid));
       return [cluster, `streaming from the primary, pid ${serverPids[0]}`];
@@ -99,7 +109,10 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     disasterStruck = true;
     const disaster = await progress('disaster', async () => {
       const killed = await killPrimary(primaryCluster, writeLoad, pids);
-      return [killed, `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`];
+      return [
+        killed,
+        `SIGKILL to ${killed.killed} primary processes; newest acknowledged write ${killed.newestWrite.toISOString()}`,
+      ];
     });
 
     // From the disaster on, a failure is the failover's result: it goes into the evidence, not an exception.
@@ -111,18 +124,37 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     const available = promotion.at;
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
-    const validator = options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget });
+    const validator =
+      options.hooks?.validator?.(manifest) ?? engineValidator(manifest, { rpoTargetSeconds: rpoTarget });
     const validation = await progress<ValidationOutcome>('validate', async () => {
-      if (promotion.error) return [{ passed: false, checks: [], at: new Date(), error: 'skipped: the standby was not promoted' }, 'skipped: the standby was not promoted'];
+      if (promotion.error)
+        return [
+          { passed: false, checks: [], at: new Date(), error: 'skipped: the standby was not promoted' },
+          'skipped: the standby was not promoted',
+        ];
       try {
         const result = await validator.validate({
-          connection: { url: standbyCluster.url(LOCAL_DATABASE), display: `127.0.0.1:${standbyCluster.port}/${LOCAL_DATABASE}` },
+          connection: {
+            url: standbyCluster.url(LOCAL_DATABASE),
+            display: `127.0.0.1:${standbyCluster.port}/${LOCAL_DATABASE}`,
+          },
           recoveryPointTime: disaster.newestWrite,
           database: LOCAL_DATABASE,
         });
-        return [{ passed: result.passed, checks: result.checks, achievedRpoSeconds: result.achievedRpoSeconds, at: new Date() }, `${result.checks.filter((c) => c.status === 'passed').length}/${result.checks.length} checks passed, achieved RPO ${result.achievedRpoSeconds ?? '?'} s`];
+        return [
+          {
+            passed: result.passed,
+            checks: result.checks,
+            achievedRpoSeconds: result.achievedRpoSeconds,
+            at: new Date(),
+          },
+          `${result.checks.filter((c) => c.status === 'passed').length}/${result.checks.length} checks passed, achieved RPO ${result.achievedRpoSeconds ?? '?'} s`,
+        ];
       } catch (error) {
-        return [{ passed: false, checks: [], achievedRpoSeconds: undefined, at: new Date(), error: (error as Error).message }, `FAILED: ${(error as Error).message}`];
+        return [
+          { passed: false, checks: [], achievedRpoSeconds: undefined, at: new Date(), error: (error as Error).message },
+          `FAILED: ${(error as Error).message}`,
+        ];
       }
     });
 
@@ -130,7 +162,11 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     const cleanup = await progress<EvidenceCleanup>('cleanup', async () => {
       const resources = [primaryCluster.rootDir, standbyCluster.rootDir];
       if (options.keep) {
-        kept = { url: standbyCluster.url(LOCAL_DATABASE), dataDir: standbyCluster.dataDir, stop: await stopCommand(standbyCluster.binaries.pgCtl, standbyCluster.dataDir) };
+        kept = {
+          url: standbyCluster.url(LOCAL_DATABASE),
+          dataDir: standbyCluster.dataDir,
+          stop: await stopCommand(standbyCluster.binaries.pgCtl, standbyCluster.dataDir),
+        };
         guard.forgetDir(workspace);
         return [{ status: 'kept', resources, message: `kept ${workspace}` }, `kept ${workspace}`];
       }
@@ -154,15 +190,31 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     });
     const evidence = parseEvidence({
       schemaVersion: EVIDENCE_SCHEMA_VERSION,
-      runId: `local-failover-${startedAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`,
+      runId: `local-failover-${startedAt
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')
+        .slice(0, 14)}-${randomBytes(3).toString('hex')}`,
       kind: 'failover',
       environment: 'local',
       provider: 'local',
       database: LOCAL_DATABASE,
       tier: 1,
       targets: { rtoSeconds: options.rtoTargetSeconds ?? 300, rpoSeconds: rpoTarget },
-      source: { id: 'rxdr_standby', kind: 'replica', recoveryPointTime: disaster.newestWrite.toISOString(), sourceDatabase: `local-primary:${primaryCluster.port}` },
-      target: { identifier: 'rxdr_standby', engine: 'postgres', engineVersion: version, endpoint: `127.0.0.1:${standbyCluster.port}`, encrypted: false, publiclyAccessible: false, network: 'loopback' },
+      source: {
+        id: 'rxdr_standby',
+        kind: 'replica',
+        recoveryPointTime: disaster.newestWrite.toISOString(),
+        sourceDatabase: `local-primary:${primaryCluster.port}`,
+      },
+      target: {
+        identifier: 'rxdr_standby',
+        engine: 'postgres',
+        engineVersion: version,
+        endpoint: `127.0.0.1:${standbyCluster.port}`,
+        encrypted: false,
+        publiclyAccessible: false,
+        network: 'loopback',
+      },
       timestamps: {
         started: startedAt.toISOString(),
         disaster: disaster.at.toISOString(),
@@ -235,7 +287,9 @@ async function isStreaming(adminUrl: string): Promise<boolean> {
   const client = new Client({ connectionString: adminUrl });
   try {
     await client.connect();
-    const { rows } = await client.query("SELECT 1 FROM pg_stat_replication WHERE application_name = 'rxdr_standby' AND state = 'streaming'");
+    const { rows } = await client.query(
+      "SELECT 1 FROM pg_stat_replication WHERE application_name = 'rxdr_standby' AND state = 'streaming'",
+    );
     return rows.length > 0;
   } catch {
     return false;

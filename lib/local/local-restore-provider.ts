@@ -3,7 +3,15 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { EvidenceCheck } from '../../lambda/evidence/schema';
-import type { DatabaseConnection, DeletionStatus, RecoverySource, RestoreHandle, RestoreProvider, RestoreStatus, SourceSelector } from '../../lambda/drill/provider';
+import type {
+  DatabaseConnection,
+  DeletionStatus,
+  RecoverySource,
+  RestoreHandle,
+  RestoreProvider,
+  RestoreStatus,
+  SourceSelector,
+} from '../../lambda/drill/provider';
 import { BaseBackup, copyTree } from './base-backup';
 import type { ProcessGuard } from './process-guard';
 import { PostgresCluster, PostgresSettings } from './postgres-cluster';
@@ -93,15 +101,29 @@ export class LocalRestoreProvider implements RestoreProvider {
     });
     if (selector.kind === 'recovery-point') {
       const backup = backups.find((b) => b.label === selector.id);
-      if (!backup) throw new Error(`no base backup labelled ${selector.id} (have: ${backups.map((b) => b.label).join(', ')})`);
-      return { id: backup.label, kind: 'snapshot', recoveryPointTime: backup.finishedAt, sourceDatabase: this.options.sourceDatabase, details: { ...details(backup), recoveryTarget: 'immediate' } };
+      if (!backup)
+        throw new Error(`no base backup labelled ${selector.id} (have: ${backups.map((b) => b.label).join(', ')})`);
+      return {
+        id: backup.label,
+        kind: 'snapshot',
+        recoveryPointTime: backup.finishedAt,
+        sourceDatabase: this.options.sourceDatabase,
+        details: { ...details(backup), recoveryTarget: 'immediate' },
+      };
     }
     if (selector.kind === 'point-in-time') {
       const target = new Date(selector.time);
       const usable = backups.filter((b) => new Date(b.finishedAt) <= target);
       const backup = usable[usable.length - 1];
-      if (!backup) throw new Error(`no base backup finished before ${selector.time} (oldest finished ${backups[0]?.finishedAt})`);
-      return { id: backup.label, kind: 'point-in-time', recoveryPointTime: target.toISOString(), sourceDatabase: this.options.sourceDatabase, details: { ...details(backup), recoveryTarget: target.toISOString() } };
+      if (!backup)
+        throw new Error(`no base backup finished before ${selector.time} (oldest finished ${backups[0]?.finishedAt})`);
+      return {
+        id: backup.label,
+        kind: 'point-in-time',
+        recoveryPointTime: target.toISOString(),
+        sourceDatabase: this.options.sourceDatabase,
+        details: { ...details(backup), recoveryTarget: target.toISOString() },
+      };
     }
     const newest = backups[backups.length - 1];
     if (!newest) throw new Error('no base backup');
@@ -122,29 +144,37 @@ export class LocalRestoreProvider implements RestoreProvider {
     const backup = (await this.listBackups()).find((b) => b.label === source.id);
     if (!backup) throw new Error(`base backup ${source.id} not found in ${this.options.backupsDir}`);
     const rootDir = path.join(this.options.restoresDir, id);
-    if (existsSync(rootDir)) throw new Error(`${rootDir} already exists: a previous restore with this drill id was not cleaned up`);
+    if (existsSync(rootDir))
+      throw new Error(`${rootDir} already exists: a previous restore with this drill id was not cleaned up`);
     await mkdir(rootDir, { recursive: true });
     this.options.guard?.watchDir(rootDir);
     const dataDir = path.join(rootDir, 'data');
     this.options.guard?.watchDataDir(dataDir);
     const target = source.details?.recoveryTarget ?? 'latest';
-    const entry: RestoreEntry = { rootDir, backup, state: 'copying', timings: { began: Date.now() }, pids: [], cluster: Promise.resolve(undefined as never) };
+    const entry: RestoreEntry = {
+      rootDir,
+      backup,
+      state: 'copying',
+      timings: { began: Date.now() },
+      pids: [],
+      cluster: Promise.resolve(undefined as never),
+    };
     entry.cluster = (async () => {
-        await copyTree(path.join(backup.dir, 'data'), dataDir);
-        entry.timings.copied = Date.now();
-        await writeFile(path.join(dataDir, 'recovery.signal'), '');
-        const cluster = await PostgresCluster.fromDataDir(rootDir, dataDir, {
-          ...this.options.settings,
-          ...recoverySettings(this.options.archiveDir, target),
-        });
-        entry.state = 'recovering';
-        await cluster.start({ timeoutSeconds: this.options.startTimeoutSeconds ?? 600 });
-        entry.timings.accepting = Date.now();
-        entry.pids = await cluster.serverPids();
-        entry.started = cluster;
-        entry.state = 'started';
-        return cluster;
-      })();
+      await copyTree(path.join(backup.dir, 'data'), dataDir);
+      entry.timings.copied = Date.now();
+      await writeFile(path.join(dataDir, 'recovery.signal'), '');
+      const cluster = await PostgresCluster.fromDataDir(rootDir, dataDir, {
+        ...this.options.settings,
+        ...recoverySettings(this.options.archiveDir, target),
+      });
+      entry.state = 'recovering';
+      await cluster.start({ timeoutSeconds: this.options.startTimeoutSeconds ?? 600 });
+      entry.timings.accepting = Date.now();
+      entry.pids = await cluster.serverPids();
+      entry.started = cluster;
+      entry.state = 'started';
+      return cluster;
+    })();
     entry.cluster.catch((error: unknown) => {
       entry.state = 'failed';
       entry.error = (error as Error).message;
@@ -169,7 +199,9 @@ export class LocalRestoreProvider implements RestoreProvider {
     const client = new Client({ connectionString: cluster.url(this.options.database) });
     try {
       await client.connect();
-      const { rows } = await client.query<{ recovering: boolean; version: string }>("SELECT pg_is_in_recovery() AS recovering, current_setting('server_version') AS version");
+      const { rows } = await client.query<{ recovering: boolean; version: string }>(
+        "SELECT pg_is_in_recovery() AS recovering, current_setting('server_version') AS version",
+      );
       const row = rows[0];
       if (!row || row.recovering) return { state: 'pending', detail: 'still in recovery' };
       return {
@@ -205,7 +237,11 @@ export class LocalRestoreProvider implements RestoreProvider {
     // A restore still copying or replaying is waited for (pg_ctl start returns or fails), then removed.
     const cluster = await entry.cluster.catch(() => undefined);
     if (cluster) await cluster.destroy();
-    else await PostgresCluster.fromDataDir(entry.rootDir, path.join(entry.rootDir, 'data')).then((c) => c.destroy(), () => undefined);
+    else
+      await PostgresCluster.fromDataDir(entry.rootDir, path.join(entry.rootDir, 'data')).then(
+        (c) => c.destroy(),
+        () => undefined,
+      );
     await rm(entry.rootDir, { recursive: true, force: true });
     entry.state = 'deleted';
   }
@@ -214,7 +250,8 @@ export class LocalRestoreProvider implements RestoreProvider {
     const entry = this.restores.get(handle.id);
     if (!entry) return { state: 'deleted' };
     const pid = await entry.started?.postmasterPid();
-    if (pid !== undefined && isProcessAlive(pid)) return { state: 'deleting', detail: `postmaster ${pid} still running` };
+    if (pid !== undefined && isProcessAlive(pid))
+      return { state: 'deleting', detail: `postmaster ${pid} still running` };
     if (existsSync(entry.rootDir)) return { state: 'deleting', detail: `${entry.rootDir} still exists` };
     return { state: 'deleted' };
   }
@@ -266,14 +303,32 @@ export class LocalRestoreProvider implements RestoreProvider {
   private async walContinuity(cluster: PostgresCluster, backup: BaseBackupMeta): Promise<EvidenceCheck> {
     const started = Date.now();
     const log = await readFile(cluster.logFile, 'utf8').catch(() => '');
-    const restored = [...log.matchAll(/restored log file "([0-9A-F]{24})" from archive/g)].map((m) => m[1] ?? '').sort();
+    const restored = [...log.matchAll(/restored log file "([0-9A-F]{24})" from archive/g)]
+      .map((m) => m[1] ?? '')
+      .sort();
     const lastRestored = restored[restored.length - 1];
     const timeline = (lastRestored ?? backup.stopWalFile).slice(0, 8);
-    const archived = (await readdir(this.options.archiveDir).catch(() => [] as string[])).filter((f) => /^[0-9A-F]{24}$/.test(f) && f.startsWith(timeline)).sort();
-    const newer = lastRestored ? archived.filter((f) => f > lastRestored) : archived.filter((f) => f >= backup.stopWalFile);
-    const details = { restoredSegments: restored.length, lastRestored: lastRestored ?? null, archivedSegments: archived.length, newerInArchive: newer.length };
+    const archived = (await readdir(this.options.archiveDir).catch(() => [] as string[]))
+      .filter((f) => /^[0-9A-F]{24}$/.test(f) && f.startsWith(timeline))
+      .sort();
+    const newer = lastRestored
+      ? archived.filter((f) => f > lastRestored)
+      : archived.filter((f) => f >= backup.stopWalFile);
+    const details = {
+      restoredSegments: restored.length,
+      lastRestored: lastRestored ?? null,
+      archivedSegments: archived.length,
+      newerInArchive: newer.length,
+    };
     if (newer.length === 0) {
-      return { id: 'restore.wal-continuity', category: 'restore', status: 'passed', message: `replayed ${restored.length} archived WAL segments up to ${lastRestored ?? backup.stopWalFile}, the newest in the archive`, durationMs: Date.now() - started, details };
+      return {
+        id: 'restore.wal-continuity',
+        category: 'restore',
+        status: 'passed',
+        message: `replayed ${restored.length} archived WAL segments up to ${lastRestored ?? backup.stopWalFile}, the newest in the archive`,
+        durationMs: Date.now() - started,
+        details,
+      };
     }
     const missing = nextSegment(lastRestored ?? backup.stopWalFile);
     return {

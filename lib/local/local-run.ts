@@ -94,19 +94,36 @@ export async function makeServerDir(workspace: string, name: string): Promise<st
 }
 
 /** Start the primary that archives its WAL to `archiveDir`; its server pids join `run.pids`. The detail names version, source, pid and workspace. */
-export async function startPrimary(run: LocalWorkspace, archiveDir: string, archiveTimeoutSeconds: number): Promise<{ cluster: PostgresCluster; detail: string }> {
-  const cluster = await startArchivingPrimary({ baseDir: run.workspace, archiveDir, archiveTimeoutSeconds, guard: run.guard, database: LOCAL_DATABASE });
+export async function startPrimary(
+  run: LocalWorkspace,
+  archiveDir: string,
+  archiveTimeoutSeconds: number,
+): Promise<{ cluster: PostgresCluster; detail: string }> {
+  const cluster = await startArchivingPrimary({
+    baseDir: run.workspace,
+    archiveDir,
+    archiveTimeoutSeconds,
+    guard: run.guard,
+    database: LOCAL_DATABASE,
+  });
   const serverPids = await cluster.serverPids();
   serverPids.forEach((pid) => run.pids.add(pid));
   const version = await serverVersion(cluster.url());
-  return { cluster, detail: `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${run.workspace}` };
+  return {
+    cluster,
+    detail: `PostgreSQL ${version} (${cluster.binaries.source}) pid ${serverPids[0]} in ${run.workspace}`,
+  };
 }
 
 /**
  * The `seed` phase; returns the number of prescriptions seeded. If the primary dies meanwhile, the phase
  * fails with a message saying so (the connection's own error event would otherwise crash the process).
  */
-export async function seedPhase(progress: PhaseTimer, primary: PostgresCluster, options: { readonly prescriptions?: number; readonly seed?: number }): Promise<number> {
+export async function seedPhase(
+  progress: PhaseTimer,
+  primary: PostgresCluster,
+  options: { readonly prescriptions?: number; readonly seed?: number },
+): Promise<number> {
   const prescriptions = options.prescriptions ?? 5000;
   await progress('seed', async () => {
     const client = new Client({ connectionString: primary.url(LOCAL_DATABASE) });
@@ -143,7 +160,11 @@ export interface Disaster {
  * A setup step failed: when the primary is gone, say that rather than the client error it caused. (The
  * connection can break a moment before the killed server's process is gone: give it a second.)
  */
-export async function explainSetupFailure(primary: PostgresCluster | undefined, error: unknown, during: string): Promise<Error> {
+export async function explainSetupFailure(
+  primary: PostgresCluster | undefined,
+  error: unknown,
+  during: string,
+): Promise<Error> {
   const original = error instanceof Error ? error : new Error(String(error));
   if (!primary || original.message.startsWith(PRIMARY_STOPPED)) return original;
   const stopped = await waitUntil(() => !primary.isRunning(), 1000);
@@ -160,7 +181,8 @@ export async function killPrimary(primary: PostgresCluster, load: WriteLoad, pid
   const stats = await load.stop();
   const acknowledged = stats.lastCommittedAt;
   if (!acknowledged) throw new Error('the write load committed nothing before the disaster');
-  const newestWrite = stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
+  const newestWrite =
+    stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
   return { at, stats, newestWrite, killed: killed.length };
 }
 
@@ -175,7 +197,8 @@ export function evidenceStore(evidenceDir: string | null | undefined): FileEvide
 }
 
 export function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new Error(`aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? '')}`);
+  if (signal?.aborted)
+    throw new Error(`aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? '')}`);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -39,7 +39,9 @@ function binariesIn(binDir: string, source: PostgresBinaries['source']): Postgre
   };
   const missing = [binaries.initdb, binaries.pgCtl, binaries.postgres].filter((file) => !existsSync(file));
   if (missing.length > 0) {
-    throw new Error(`PostgreSQL binaries missing (source ${source}): ${missing.join(', ')}. Set PG_BIN to a directory that holds initdb, pg_ctl and postgres.`);
+    throw new Error(
+      `PostgreSQL binaries missing (source ${source}): ${missing.join(', ')}. Set PG_BIN to a directory that holds initdb, pg_ctl and postgres.`,
+    );
   }
   return binaries;
 }

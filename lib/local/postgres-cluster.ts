@@ -46,7 +46,10 @@ export class PostgresCluster {
     const user = await serverUser();
     const rootDir = await mkdtemp(path.join(options.baseDir ?? tmpdir(), 'rxdr-pg-'));
     await user.own(rootDir);
-    const cluster = new PostgresCluster(rootDir, path.join(rootDir, 'data'), binaries, user, { ...DEFAULT_SETTINGS, ...options.settings });
+    const cluster = new PostgresCluster(rootDir, path.join(rootDir, 'data'), binaries, user, {
+      ...DEFAULT_SETTINGS,
+      ...options.settings,
+    });
     const args = ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'];
     if (options.walSegmentSizeMb) args.push(`--wal-segsize=${options.walSegmentSizeMb}`);
     await cluster.run(binaries.initdb, args);
@@ -58,12 +61,18 @@ export class PostgresCluster {
    * A cluster over an existing data directory (a restored base backup or a standby copy). The caller owns
    * `rootDir`; `destroy()` removes it.
    */
-  static async fromDataDir(rootDir: string, dataDir: string, settings: PostgresSettings = {}, binaries = resolvePostgresBinaries()): Promise<PostgresCluster> {
+  static async fromDataDir(
+    rootDir: string,
+    dataDir: string,
+    settings: PostgresSettings = {},
+    binaries = resolvePostgresBinaries(),
+  ): Promise<PostgresCluster> {
     const user = await serverUser();
     await user.own(rootDir, { recursive: true });
     const conf = path.join(dataDir, 'postgresql.conf');
     const text = await readFile(conf, 'utf8');
-    if (!text.includes("include_if_exists = 'rxdr.conf'")) await appendFile(conf, "\ninclude_if_exists = 'rxdr.conf'\n");
+    if (!text.includes("include_if_exists = 'rxdr.conf'"))
+      await appendFile(conf, "\ninclude_if_exists = 'rxdr.conf'\n");
     return new PostgresCluster(rootDir, dataDir, binaries, user, { ...DEFAULT_SETTINGS, ...settings });
   }
 
@@ -106,9 +115,20 @@ export class PostgresCluster {
     await writeFile(path.join(this.dataDir, 'rxdr.conf'), conf + '\n');
     await this.user.own(path.join(this.dataDir, 'rxdr.conf'));
     try {
-      await this.run(this.binaries.pgCtl, ['start', '-w', '-t', String(options.timeoutSeconds ?? 120), '-D', this.dataDir, '-l', this.logFile]);
+      await this.run(this.binaries.pgCtl, [
+        'start',
+        '-w',
+        '-t',
+        String(options.timeoutSeconds ?? 120),
+        '-D',
+        this.dataDir,
+        '-l',
+        this.logFile,
+      ]);
     } catch (error) {
-      throw new Error(`PostgreSQL did not start (data ${this.dataDir}): ${(error as Error).message}\n--- last log lines ---\n${await this.tailLog()}`);
+      throw new Error(
+        `PostgreSQL did not start (data ${this.dataDir}): ${(error as Error).message}\n--- last log lines ---\n${await this.tailLog()}`,
+      );
     }
   }
 

@@ -17,7 +17,10 @@ export class ProcessGuard {
     const registry = path.join(registryDir, 'guard.json');
     const guard = new ProcessGuard(registry);
     guard.write();
-    const child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(process.pid), registry], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(process.pid), registry], {
+      detached: true,
+      stdio: 'ignore',
+    });
     child.unref();
     if (child.pid === undefined) throw new Error('could not start the cleanup watchdog process');
     guard.watchdogPid = child.pid;

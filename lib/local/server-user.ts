@@ -32,7 +32,12 @@ export function serverUser(): Promise<ServerUser> {
 async function resolveServerUser(): Promise<ServerUser> {
   const me = userInfo();
   if (me.uid !== 0) {
-    return { name: me.username, spawnOptions: () => ({ env: process.env, cwd: '/' }), own: async () => undefined, shellCommand: (command) => command };
+    return {
+      name: me.username,
+      spawnOptions: () => ({ env: process.env, cwd: '/' }),
+      own: async () => undefined,
+      shellCommand: (command) => command,
+    };
   }
   const { uid, gid } = await lookupOrCreateUser(UNPRIVILEGED_USER);
   const env = { ...process.env, HOME: '/tmp', USER: UNPRIVILEGED_USER, LOGNAME: UNPRIVILEGED_USER };

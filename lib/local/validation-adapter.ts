@@ -3,7 +3,10 @@ import { achievedRpoOf, evidenceCheckOf } from '../../lambda/evidence/validation
 import { Manifest, validateDatabase } from '../../lambda/validation';
 
 /** The validation engine as the drill's `DrillValidator`: the same engine and manifest in AWS and locally. */
-export function engineValidator(manifest: Manifest, options: { rpoTargetSeconds?: number; statementTimeoutMs?: number } = {}): DrillValidator {
+export function engineValidator(
+  manifest: Manifest,
+  options: { rpoTargetSeconds?: number; statementTimeoutMs?: number } = {},
+): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime }) => {
       const report = await validateDatabase({

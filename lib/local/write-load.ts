@@ -21,7 +21,11 @@ export interface WriteLoadStats {
  * pause), like a dispensing system. It records the newest acknowledged write, the ground truth for the RPO.
  */
 export class WriteLoad {
-  static async start(url: string, writeUnit: UnitWriter, options: { pauseMs?: number; now?: () => Date } = {}): Promise<WriteLoad> {
+  static async start(
+    url: string,
+    writeUnit: UnitWriter,
+    options: { pauseMs?: number; now?: () => Date } = {},
+  ): Promise<WriteLoad> {
     const client = new Client({ connectionString: url });
     client.on('error', () => undefined); // the disaster kills the server under us
     await client.connect();
@@ -45,7 +49,12 @@ export class WriteLoad {
   ) {}
 
   get stats(): WriteLoadStats {
-    return { commits: this.commits, lastCommittedAt: this.lastCommittedAt, unacknowledgedAt: this.unacknowledgedAt, stoppedBy: this.stoppedBy };
+    return {
+      commits: this.commits,
+      lastCommittedAt: this.lastCommittedAt,
+      unacknowledgedAt: this.unacknowledgedAt,
+      stoppedBy: this.stoppedBy,
+    };
   }
 
   /** Resolves after `count` more commits (or when the load stops). */

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceDocument } from '../../lambda/evidence/schema';
 import { postgresSupport } from '../compliance/engine-support';
-import { contingencyGaps, ContingencyGap, MESSAGE_IDS, MESSAGE_TITLES, MessageTemplate, RUNTIME_TEMPLATE_VARIABLES, TEMPLATE_VARIABLES, TemplateVariable } from '../config/contingency';
+import {
+  contingencyGaps,
+  ContingencyGap,
+  MESSAGE_IDS,
+  MESSAGE_TITLES,
+  MessageTemplate,
+  RUNTIME_TEMPLATE_VARIABLES,
+  TEMPLATE_VARIABLES,
+  TemplateVariable,
+} from '../config/contingency';
 import { EnvironmentConfig, ProtectedDatabase } from '../config/environment-config';
 import { FailoverStrategy, TierPreset } from '../config/tiers';
 import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-definitions';
@@ -100,7 +109,12 @@ function scopeSection({ config, facts }: PlanInputs): Section {
         ['Recovery region', config.recoveryRegion],
         ['Data classification', config.dataClassification],
         ['Protected systems', String(config.databases.length)],
-        ['Stacks', facts ? `${facts.stacks.recovery} (deployed first), ${facts.stacks.primary}` : `${names.recoveryStack(config)} (deployed first), ${names.primaryStack(config)}`],
+        [
+          'Stacks',
+          facts
+            ? `${facts.stacks.recovery} (deployed first), ${facts.stacks.primary}`
+            : `${names.recoveryStack(config)} (deployed first), ${names.primaryStack(config)}`,
+        ],
       ],
     ),
   ];
@@ -115,13 +129,17 @@ function systemsSection(config: EnvironmentConfig): Section {
     minutes(db.tierPreset.rpoMinutes),
     db.tierPreset.drPattern,
     db.tierPreset.failoverStrategy,
-    db.mode === 'create' ? `reference instance, PostgreSQL ${db.engineVersion}` : `existing instance \`${db.instanceIdentifier}\``,
+    db.mode === 'create'
+      ? `reference instance, PostgreSQL ${db.engineVersion}`
+      : `existing instance \`${db.instanceIdentifier}\``,
   ]);
   return {
     id: 'systems',
     title: 'Systems, criticality tiers and recovery objectives',
     blocks: [
-      paragraph('Each system has a criticality tier (HIPAA 164.308(a)(7)(ii)(E)); the tier sets its recovery time objective (RTO), recovery point objective (RPO) and recovery pattern.'),
+      paragraph(
+        'Each system has a criticality tier (HIPAA 164.308(a)(7)(ii)(E)); the tier sets its recovery time objective (RTO), recovery point objective (RPO) and recovery pattern.',
+      ),
       table(['System', 'Tier', 'RTO', 'RPO', 'DR pattern', 'Failover strategy', 'Database'], rows),
     ],
   };
@@ -131,8 +149,12 @@ function backupSection({ config, facts }: PlanInputs): Section {
   const tiersInUse = usedTiers(config);
   const isolated = config.isolatedBackup as { mode?: string; account?: string; vaultName?: string } | undefined;
   const copies = [`vault \`${names.recoveryVault(config)}\` in ${config.recoveryRegion}`];
-  if (isolated?.mode === 'air-gapped') copies.push(`logically air-gapped vault \`${names.airGappedVault(config)}\` in ${config.recoveryRegion}`);
-  else if (isolated?.account) copies.push(`vault \`${isolated.vaultName ?? '(named by the isolated account)'}\` in the isolated account ${isolated.account}`);
+  if (isolated?.mode === 'air-gapped')
+    copies.push(`logically air-gapped vault \`${names.airGappedVault(config)}\` in ${config.recoveryRegion}`);
+  else if (isolated?.account)
+    copies.push(
+      `vault \`${isolated.vaultName ?? '(named by the isolated account)'}\` in the isolated account ${isolated.account}`,
+    );
 
   const rows = tiersInUse.map(([tierName, tier, systems]) => [
     tierName,
@@ -142,7 +164,9 @@ function backupSection({ config, facts }: PlanInputs): Section {
     `daily ${days(config.retention.dailyDays)}; monthly ${days(config.retention.monthlyDays)}${tier.continuousBackup ? `; continuous ${days(config.retention.continuousDays)}` : ''}`,
   ]);
   const blocks: Block[] = [
-    paragraph('What is backed up, how often, where and for how long (data backup plan, HIPAA 164.308(a)(7)(ii)(A)). Every system is selected by an AWS Backup plan that makes retrievable exact copies.'),
+    paragraph(
+      'What is backed up, how often, where and for how long (data backup plan, HIPAA 164.308(a)(7)(ii)(A)). Every system is selected by an AWS Backup plan that makes retrievable exact copies.',
+    ),
     table(['Tier', 'Systems', 'How often', 'Where', 'Kept'], rows),
     subheading('How backups are protected'),
     list([
@@ -154,14 +178,26 @@ function backupSection({ config, facts }: PlanInputs): Section {
     ]),
   ];
   if (config.retentionWaivers.length > 0) {
-    blocks.push(subheading('Retention waivers'), table(['Class', 'Minimum', 'Reason'], config.retentionWaivers.map((w) => [w.recoveryPointClass, days(w.minimumDays), w.reason])));
+    blocks.push(
+      subheading('Retention waivers'),
+      table(
+        ['Class', 'Minimum', 'Reason'],
+        config.retentionWaivers.map((w) => [w.recoveryPointClass, days(w.minimumDays), w.reason]),
+      ),
+    );
   }
   if (facts && facts.backupRules.length > 0) {
     blocks.push(
       subheading('Backup rules as synthesized'),
       table(
         ['Plan', 'Rule', 'Schedule', 'Deleted after', 'Copied to'],
-        facts.backupRules.map((rule) => [rule.plan, rule.rule, rule.schedule ?? (rule.continuous ? 'continuous' : 'on demand'), rule.deleteAfterDays === undefined ? 'never' : days(rule.deleteAfterDays), rule.copyTo.join(', ') || 'no copy']),
+        facts.backupRules.map((rule) => [
+          rule.plan,
+          rule.rule,
+          rule.schedule ?? (rule.continuous ? 'continuous' : 'on demand'),
+          rule.deleteAfterDays === undefined ? 'never' : days(rule.deleteAfterDays),
+          rule.copyTo.join(', ') || 'no copy',
+        ]),
       ),
     );
   }
@@ -184,7 +220,8 @@ const STRATEGY_STEPS: Readonly<Record<FailoverStrategy, (config: EnvironmentConf
 };
 
 function recoverySection({ config, runbooks }: PlanInputs): Section {
-  const link = (key: keyof typeof RUNBOOKS, label: string) => (runbooks?.includes(RUNBOOKS[key]) ? `[${label}](${RUNBOOKS[key]})` : `\`${RUNBOOKS[key]}\``);
+  const link = (key: keyof typeof RUNBOOKS, label: string) =>
+    runbooks?.includes(RUNBOOKS[key]) ? `[${label}](${RUNBOOKS[key]})` : `\`${RUNBOOKS[key]}\``;
   const blocks: Block[] = [
     paragraph(
       `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as the Step Functions state machines \`${names.failoverStateMachine(config)}\` and \`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records evidence and who started it. Runbooks: ${link('failover', 'failover')}, ${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
@@ -198,7 +235,9 @@ function recoverySection({ config, runbooks }: PlanInputs): Section {
   }
   for (const [strategy, { tier, systems }] of strategies) {
     blocks.push(
-      subheading(`${strategy} (${systems.join(', ')}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`),
+      subheading(
+        `${strategy} (${systems.join(', ')}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,
+      ),
       list(
         [
           'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation chain, activates the contingency plan: the "Contingency plan activated" message goes out and pharmacies switch to emergency mode.',
@@ -226,15 +265,22 @@ function recoverySection({ config, runbooks }: PlanInputs): Section {
 }
 
 function emergencySection(config: EnvironmentConfig): Section {
-  const byTier = usedTiers(config).map(([tierName, tier, systems]) => `${systems.join(', ')} (${tierName}): unavailable for up to ${minutes(tier.rtoMinutes)} (the RTO); at most ${minutes(tier.rpoMinutes)} of the latest changes may need re-entry (the RPO).`);
+  const byTier = usedTiers(config).map(
+    ([tierName, tier, systems]) =>
+      `${systems.join(', ')} (${tierName}): unavailable for up to ${minutes(tier.rtoMinutes)} (the RTO); at most ${minutes(tier.rpoMinutes)} of the latest changes may need re-entry (the RPO).`,
+  );
   return {
     id: 'emergency-mode',
     title: 'Emergency-mode operation',
     blocks: [
-      paragraph('How pharmacies keep serving patients while systems are being recovered (HIPAA 164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the "Failover complete" message.'),
+      paragraph(
+        'How pharmacies keep serving patients while systems are being recovered (HIPAA 164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the "Failover complete" message.',
+      ),
       subheading('What is affected'),
       list(byTier),
-      paragraph(`Backups, their copies in ${config.recoveryRegion} and the audit trail keep working during a primary-region outage: they live in the recovery region.`),
+      paragraph(
+        `Backups, their copies in ${config.recoveryRegion} and the audit trail keep working during a primary-region outage: they live in the recovery region.`,
+      ),
       subheading('How pharmacies operate'),
       list(config.contingency.emergencyMode ?? [], true),
     ],
@@ -251,16 +297,30 @@ function rolesSection(config: EnvironmentConfig): Section {
       paragraph('Paged in order; each level is paged when the incident is not acknowledged within its time.'),
       table(
         ['Level', 'Role', 'Who', 'Contact', 'Paged after', 'Responsibilities'],
-        chain.map((level, i) => [String(i + 1), level.role, level.name, [level.email, level.phone].filter(Boolean).join(', '), level.escalateAfterMinutes === 0 ? 'at once' : minutes(level.escalateAfterMinutes), level.responsibilities ?? '—']),
+        chain.map((level, i) => [
+          String(i + 1),
+          level.role,
+          level.name,
+          [level.email, level.phone].filter(Boolean).join(', '),
+          level.escalateAfterMinutes === 0 ? 'at once' : minutes(level.escalateAfterMinutes),
+          level.responsibilities ?? '—',
+        ]),
       ),
       subheading('AWS roles'),
-      paragraph(`One IAM role per duty in account ${config.account}. Nobody approves their own failover: the Operator role is denied approval actions.`),
+      paragraph(
+        `One IAM role per duty in account ${config.account}. Nobody approves their own failover: the Operator role is denied approval actions.`,
+      ),
       table(
         ['Role', 'May', 'May not', 'Session'],
         ROLE_KINDS.map((kind) => {
           const role = ROLE_DEFINITIONS[kind];
           const label = kind === 'BreakGlass' ? `BreakGlass (\`${names.breakGlassRole(config)}\`)` : kind;
-          return [label, role.may.join('; '), role.mayNot.join('; '), `${role.maxSessionHours} h${kind === 'BreakGlass' ? ', MFA required' : ''}`];
+          return [
+            label,
+            role.may.join('; '),
+            role.mayNot.join('; '),
+            `${role.maxSessionHours} h${kind === 'BreakGlass' ? ', MFA required' : ''}`,
+          ];
         }),
       ),
     ],
@@ -273,9 +333,16 @@ function communicationSection(config: EnvironmentConfig): Section {
     subheading('Who is informed'),
     table(
       ['Group', 'Who', 'Contact', 'Informed within'],
-      stakeholders.map((s) => [s.group, s.name, s.email, s.notifyWithinHours === undefined ? 'with the activation message' : `${s.notifyWithinHours} h of activation`]),
+      stakeholders.map((s) => [
+        s.group,
+        s.name,
+        s.email,
+        s.notifyWithinHours === undefined ? 'with the activation message' : `${s.notifyWithinHours} h of activation`,
+      ]),
     ),
-    paragraph(`Alarms and workflow messages go to the environment's alert topics (SNS, encrypted), subscribed by: ${config.notifications.emails.join(', ')}.`),
+    paragraph(
+      `Alarms and workflow messages go to the environment's alert topics (SNS, encrypted), subscribed by: ${config.notifications.emails.join(', ')}.`,
+    ),
     subheading('Message templates'),
     paragraph(
       `Values known now are filled in below; the workflow fills in the rest when it sends the message: ${RUNTIME_TEMPLATE_VARIABLES.map((v) => `«${v}» (${TEMPLATE_VARIABLES[v]})`).join(', ')}.`,
@@ -283,7 +350,10 @@ function communicationSection(config: EnvironmentConfig): Section {
   ];
   for (const id of MESSAGE_IDS) {
     const template = config.contingency.messages?.[id] as MessageTemplate;
-    blocks.push(subheading(MESSAGE_TITLES[id]), table(['Subject', 'Body'], [[fillTemplate(template.subject, config), fillTemplate(template.body, config)]]));
+    blocks.push(
+      subheading(MESSAGE_TITLES[id]),
+      table(['Subject', 'Body'], [[fillTemplate(template.subject, config), fillTemplate(template.body, config)]]),
+    );
   }
   return { id: 'communication', title: 'Communication', blocks };
 }
@@ -318,10 +388,18 @@ function drillSection({ config, now, runbooks }: PlanInputs): Section {
         ],
       ),
     );
-    if (now && calendar.next.length > 0) blocks.push(subheading(`Next drills after ${now.toISOString().slice(0, 10)}`), list(calendar.next.map((date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`)));
+    if (now && calendar.next.length > 0)
+      blocks.push(
+        subheading(`Next drills after ${now.toISOString().slice(0, 10)}`),
+        list(calendar.next.map((date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`)),
+      );
     else if (!now) blocks.push(paragraph('Run `rxdr plan` for the next drill dates.'));
   } catch (error) {
-    blocks.push(paragraph(`Schedule \`${config.drill.schedule}\`: the calendar could not be computed (${(error as Error).message}).`));
+    blocks.push(
+      paragraph(
+        `Schedule \`${config.drill.schedule}\`: the calendar could not be computed (${(error as Error).message}).`,
+      ),
+    );
   }
   return { id: 'drills', title: 'Drill calendar', blocks };
 }
@@ -331,11 +409,19 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
     return {
       id: 'results',
       title: 'Latest drill results',
-      blocks: [paragraph(`Drill and failover evidence is kept in \`${names.evidenceBucket(config)}\`; \`rxdr plan --evidence <dir or s3 URL>\` lists the latest results here.`)],
+      blocks: [
+        paragraph(
+          `Drill and failover evidence is kept in \`${names.evidenceBucket(config)}\`; \`rxdr plan --evidence <dir or s3 URL>\` lists the latest results here.`,
+        ),
+      ],
     };
   }
   if ('error' in evidence) {
-    return { id: 'results', title: 'Latest drill results', blocks: [paragraph(`Evidence at \`${evidence.source}\` could not be read: ${evidence.error}`)] };
+    return {
+      id: 'results',
+      title: 'Latest drill results',
+      blocks: [paragraph(`Evidence at \`${evidence.source}\` could not be read: ${evidence.error}`)],
+    };
   }
   const mine = evidence.documents.filter((doc) => doc.environment === config.name);
   const rows = config.databases.map((db) => {
@@ -354,7 +440,9 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
     id: 'results',
     title: 'Latest drill results',
     blocks: [
-      paragraph(`From \`${evidence.source}\` (${mine.length} document${mine.length === 1 ? '' : 's'} for ${config.name}).`),
+      paragraph(
+        `From \`${evidence.source}\` (${mine.length} document${mine.length === 1 ? '' : 's'} for ${config.name}).`,
+      ),
       table(['System', 'Latest run', 'Result', 'RTO achieved / target', 'RPO achieved / target', 'Started by'], rows),
     ],
   };
@@ -366,14 +454,21 @@ function monitoringSection({ config, facts, now }: PlanInputs): Section {
       ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this account; rxdr creates no trail of its own and raises the alarms below from EventBridge rules in both regions.`
       : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, encrypted with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket (log files kept ${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs (${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
   const today = (now ?? new Date()).toISOString().slice(0, 10);
-  const created = config.databases.filter((db): db is Extract<ProtectedDatabase, { mode: 'create' }> => db.mode === 'create');
+  const created = config.databases.filter(
+    (db): db is Extract<ProtectedDatabase, { mode: 'create' }> => db.mode === 'create',
+  );
   const blocks: Block[] = [
     subheading('Audit trail'),
     paragraph(trail + (facts ? ` Synthesized: ${facts.auditTrail}.` : '')),
     subheading('Security alarms'),
-    table(['Alarm', 'What to do'], SECURITY_DETECTIONS.map((d) => [d.title, d.response])),
+    table(
+      ['Alarm', 'What to do'],
+      SECURITY_DETECTIONS.map((d) => [d.title, d.response]),
+    ),
     subheading('Patching'),
-    paragraph('Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners.'),
+    paragraph(
+      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners.',
+    ),
   ];
   if (created.length > 0) {
     blocks.push(
@@ -381,7 +476,14 @@ function monitoringSection({ config, facts, now }: PlanInputs): Section {
         ['System', 'Engine', 'Maintenance window (UTC)', 'End of standard support'],
         created.map((db) => {
           const support = postgresSupport(db.engineVersion, today);
-          return [db.name, `PostgreSQL ${db.engineVersion}`, db.preferredMaintenanceWindow, support.endOfStandardSupport ? `${support.endOfStandardSupport}${now && support.pastEndOfSupport ? ' (passed: upgrade now)' : ''}` : 'not in the support table'];
+          return [
+            db.name,
+            `PostgreSQL ${db.engineVersion}`,
+            db.preferredMaintenanceWindow,
+            support.endOfStandardSupport
+              ? `${support.endOfStandardSupport}${now && support.pastEndOfSupport ? ' (passed: upgrade now)' : ''}`
+              : 'not in the support table',
+          ];
         }),
       ),
     );
@@ -403,8 +505,19 @@ function maintenanceSection({ config, facts }: PlanInputs): Section {
       table(
         ['Resource', 'Value'],
         [
-          ['Vaults', facts.vaults.map((v) => `${v.name}${v.lock ? ` (${v.lock})` : ''}`).join(', ') || 'none synthesized'],
-          ['Reference instances', facts.databaseInstances.map((db) => `${db.id}: PostgreSQL ${db.engineVersion ?? 'default'}, minor upgrades ${db.autoMinorVersionUpgrade === false ? 'off' : 'on'}${db.maintenanceWindow ? `, window ${db.maintenanceWindow}` : ''}`).join('; ') || 'none synthesized'],
+          [
+            'Vaults',
+            facts.vaults.map((v) => `${v.name}${v.lock ? ` (${v.lock})` : ''}`).join(', ') || 'none synthesized',
+          ],
+          [
+            'Reference instances',
+            facts.databaseInstances
+              .map(
+                (db) =>
+                  `${db.id}: PostgreSQL ${db.engineVersion ?? 'default'}, minor upgrades ${db.autoMinorVersionUpgrade === false ? 'off' : 'on'}${db.maintenanceWindow ? `, window ${db.maintenanceWindow}` : ''}`,
+              )
+              .join('; ') || 'none synthesized',
+          ],
           ['IAM roles', facts.roles.join(', ') || 'none synthesized'],
           ['Security alarms', String(facts.alarms)],
         ],

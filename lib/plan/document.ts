@@ -24,5 +24,9 @@ export interface PlanDocument {
 
 export const paragraph = (text: string): Block => ({ kind: 'paragraph', text });
 export const list = (items: readonly string[], ordered = false): Block => ({ kind: 'list', items, ordered });
-export const table = (header: readonly string[], rows: readonly (readonly string[])[]): Block => ({ kind: 'table', header, rows });
+export const table = (header: readonly string[], rows: readonly (readonly string[])[]): Block => ({
+  kind: 'table',
+  header,
+  rows,
+});
 export const subheading = (text: string): Block => ({ kind: 'subheading', text });

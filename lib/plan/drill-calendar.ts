@@ -26,13 +26,23 @@ export function drillCalendar(expression: string, timeZone: string, from: Date, 
   if (at) {
     const [y, mo, d, h, mi] = at.slice(1, 6).map(Number) as [number, number, number, number, number];
     const when = zonedToUtc(y, mo, d, h, mi, timeZone);
-    return { description: `once, at ${at[1]}-${at[2]}-${at[3]} ${at[4]}:${at[5]} (${timeZone})`, next: when > from ? [when] : [] };
+    return {
+      description: `once, at ${at[1]}-${at[2]}-${at[3]} ${at[4]}:${at[5]} (${timeZone})`,
+      next: when > from ? [when] : [],
+    };
   }
 
   const cron = /^cron\((.*)\)$/.exec(expression);
   const fields = (cron?.[1] ?? '').trim().split(/\s+/);
   if (!cron || fields.length !== 6) throw new Error(`not a schedule expression rxdr can read: "${expression}"`);
-  const [minuteField, hourField, domField, monthField, dowField, yearField] = fields as [string, string, string, string, string, string];
+  const [minuteField, hourField, domField, monthField, dowField, yearField] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const minutes = expand(minuteField, 0, 59);
   const hours = expand(hourField, 0, 23);
   const months = expand(monthField, 1, 12, MONTH_NAMES);
@@ -59,7 +69,10 @@ export function drillCalendar(expression: string, timeZone: string, from: Date, 
 }
 
 function describeCron(minute: string, hour: string, dom: string, month: string, dow: string, timeZone: string): string {
-  const time = /^\d+$/.test(minute) && /^\d+$/.test(hour) ? `at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')} ${timeZone}` : `at minute ${minute} of hour ${hour} (${timeZone})`;
+  const time =
+    /^\d+$/.test(minute) && /^\d+$/.test(hour)
+      ? `at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')} ${timeZone}`
+      : `at minute ${minute} of hour ${hour} (${timeZone})`;
   const months = month === '*' ? '' : ` in month ${month}`;
   if (dow === '?' && /^\d+$/.test(dom)) return `monthly on day ${dom}${months}, ${time}`;
   if (dow === '?' && dom === 'L') return `on the last day of the month${months}, ${time}`;

@@ -8,7 +8,12 @@ export function renderMarkdown(doc: PlanDocument): string {
     out.push(`<a id="${section.id}"></a>`, '', `## ${index + 1}. ${section.title}`, '');
     for (const block of section.blocks) out.push(...markdownBlock(block), '');
   });
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }
 
 function markdownBlock(block: Block): string[] {
@@ -21,15 +26,26 @@ function markdownBlock(block: Block): string[] {
       return block.items.map((item, i) => `${block.ordered ? `${i + 1}.` : '-'} ${item.replace(/\n/g, ' ')}`);
     case 'table': {
       const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
-      return [`| ${block.header.map(cell).join(' | ')} |`, `| ${block.header.map(() => '---').join(' | ')} |`, ...block.rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+      return [
+        `| ${block.header.map(cell).join(' | ')} |`,
+        `| ${block.header.map(() => '---').join(' | ')} |`,
+        ...block.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+      ];
     }
   }
 }
 
 /** The plan as one self-contained HTML page (no scripts, no external resources; prints cleanly). */
 export function renderHtml(doc: PlanDocument): string {
-  const body: string[] = [`<h1>${inline(doc.title)}</h1>`, `<p class="preamble">${doc.preamble.map(inline).join('<br>')}</p>`];
-  body.push('<nav><h2>Contents</h2><ol>', ...doc.sections.map((s) => `<li><a href="#${s.id}">${inline(s.title)}</a></li>`), '</ol></nav>');
+  const body: string[] = [
+    `<h1>${inline(doc.title)}</h1>`,
+    `<p class="preamble">${doc.preamble.map(inline).join('<br>')}</p>`,
+  ];
+  body.push(
+    '<nav><h2>Contents</h2><ol>',
+    ...doc.sections.map((s) => `<li><a href="#${s.id}">${inline(s.title)}</a></li>`),
+    '</ol></nav>',
+  );
   doc.sections.forEach((section, index) => {
     body.push(`<section id="${section.id}">`, `<h2>${index + 1}. ${inline(section.title)}</h2>`);
     for (const block of section.blocks) body.push(htmlBlock(block));
@@ -87,5 +103,10 @@ function inline(text: string): string {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

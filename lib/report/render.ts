@@ -71,7 +71,9 @@ ${unreadable.length > 0 ? unreadableSection(unreadable) : ''}
 
 /** First after the header: evidence that cannot be read may hide a failed run, so it is not left for the bottom. */
 function unreadableSection(unreadable: readonly { location: string; error: string }[]): string {
-  const items = unreadable.map((i) => `<li class="bad"><code>${esc(i.location)}</code>: ${esc(truncate(i.error, 300))}</li>`).join('');
+  const items = unreadable
+    .map((i) => `<li class="bad"><code>${esc(i.location)}</code>: ${esc(truncate(i.error, 300))}</li>`)
+    .join('');
   return `<section id="invalid" class="problems" aria-labelledby="invalid-h"><h2 id="invalid-h">Unreadable evidence files</h2>
   <p class="bad">These files could not be read as evidence; the runs they record are missing from this report.</p><ul>${items}</ul></section>`;
 }
@@ -98,7 +100,9 @@ function trendChart(key: string, runs: EvidenceDocument[]): string {
   const height = 220;
   const pad = { left: 56, right: 16, top: 16, bottom: 36 };
   const last = runs[runs.length - 1] as EvidenceDocument;
-  const values = runs.flatMap((r) => [r.achievedRtoSeconds, r.achievedRpoSeconds]).filter((v): v is number => v !== undefined);
+  const values = runs
+    .flatMap((r) => [r.achievedRtoSeconds, r.achievedRpoSeconds])
+    .filter((v): v is number => v !== undefined);
   const maxValue = Math.max(last.targets.rtoSeconds, last.targets.rpoSeconds, ...values, 1) * 1.15;
   const minValue = Math.max(Math.min(last.targets.rpoSeconds, ...values.filter((v) => v > 0), 1) / 2, 0.01);
   const log = maxValue / minValue > 100;
@@ -107,23 +111,35 @@ function trendChart(key: string, runs: EvidenceDocument[]): string {
     if (log) return pad.top + h - (Math.log10(Math.max(v, minValue) / minValue) / Math.log10(maxValue / minValue)) * h;
     return pad.top + h - (v / maxValue) * h;
   };
-  const x = (i: number): number => (runs.length === 1 ? pad.left + (width - pad.left - pad.right) / 2 : pad.left + (i / (runs.length - 1)) * (width - pad.left - pad.right));
+  const x = (i: number): number =>
+    runs.length === 1
+      ? pad.left + (width - pad.left - pad.right) / 2
+      : pad.left + (i / (runs.length - 1)) * (width - pad.left - pad.right);
   const series = (pick: (r: EvidenceDocument) => number | undefined, css: string, label: string): string => {
-    const points = runs.map((r, i) => ({ i, v: pick(r), r })).filter((p): p is { i: number; v: number; r: EvidenceDocument } => p.v !== undefined);
+    const points = runs
+      .map((r, i) => ({ i, v: pick(r), r }))
+      .filter((p): p is { i: number; v: number; r: EvidenceDocument } => p.v !== undefined);
     const path = points.map((p, n) => `${n === 0 ? 'M' : 'L'}${x(p.i).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
     return `<path class="line ${css}" d="${path}"/>${points
-      .map((p) => `<circle class="dot ${css} ${p.r.result}" cx="${x(p.i).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="4"><title>${esc(label)} ${secs(p.v)} — ${esc(p.r.kind)} ${esc(p.r.timestamps.started)} (${p.r.result})</title></circle>`)
+      .map(
+        (p) =>
+          `<circle class="dot ${css} ${p.r.result}" cx="${x(p.i).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="4"><title>${esc(label)} ${secs(p.v)} — ${esc(p.r.kind)} ${esc(p.r.timestamps.started)} (${p.r.result})</title></circle>`,
+      )
       .join('')}`;
   };
   const target = (v: number, css: string, label: string): string =>
     `<line class="target ${css}" x1="${pad.left}" x2="${width - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="target-label ${css}" x="${width - pad.right - 4}" y="${(y(v) - 4).toFixed(1)}" text-anchor="end">${esc(label)} ${secs(v)}</text>`;
   const ticks = (log ? logTicks(minValue, maxValue) : linearTicks(maxValue)).map(
-    (t) => `<line class="grid" x1="${pad.left}" x2="${width - pad.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"/><text class="axis" x="${pad.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${secs(t)}</text>`,
+    (t) =>
+      `<line class="grid" x1="${pad.left}" x2="${width - pad.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"/><text class="axis" x="${pad.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${secs(t)}</text>`,
   );
   const xLabels = runs
     .map((r, i) => ({ r, i }))
     .filter(({ i }) => runs.length <= 8 || i % Math.ceil(runs.length / 8) === 0 || i === runs.length - 1)
-    .map(({ r, i }) => `<text class="axis" x="${x(i).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="${runs.length > 1 && i === 0 ? 'start' : runs.length > 1 && i === runs.length - 1 ? 'end' : 'middle'}">${esc(shortTime(r.timestamps.started))}</text>`);
+    .map(
+      ({ r, i }) =>
+        `<text class="axis" x="${x(i).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="${runs.length > 1 && i === 0 ? 'start' : runs.length > 1 && i === runs.length - 1 ? 'end' : 'middle'}">${esc(shortTime(r.timestamps.started))}</text>`,
+    );
   return `<figure class="chart">
   <figcaption>${esc(key)} — achieved RTO <span class="key rto">■</span> and RPO <span class="key rpo">■</span> per run (${log ? 'log' : 'linear'} scale), targets dashed</figcaption>
   <svg role="img" aria-label="Achieved RTO and RPO over time for ${esc(key)}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMidYMid meet">
@@ -165,7 +181,10 @@ function checkRow(check: EvidenceCheck): string {
   return `<tr class="check ${check.status}"><td><code>${esc(check.id)}</code></td><td>${esc(check.category)}</td><td><span class="status ${check.status}">${check.status === 'failed' || check.status === 'error' ? '✗ ' : check.status === 'passed' ? '✓ ' : ''}${esc(check.status)}</span></td><td>${esc(truncate(check.message, 400))}</td></tr>`;
 }
 
-function configurationTable(configuration: readonly ConfiguredDatabase[] | undefined, documents: readonly EvidenceDocument[]): string {
+function configurationTable(
+  configuration: readonly ConfiguredDatabase[] | undefined,
+  documents: readonly EvidenceDocument[],
+): string {
   if (configuration && configuration.length > 0) {
     const tested = new Set(documents.map((d) => `${d.environment}/${d.database}`));
     return `<table class="config"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>RTO target</th><th>RPO target</th><th>DR pattern</th><th>Regions</th><th>Drill schedule</th><th>Evidence</th></tr></thead><tbody>${configuration
@@ -178,8 +197,13 @@ function configurationTable(configuration: readonly ConfiguredDatabase[] | undef
   const latest = new Map<string, EvidenceDocument>();
   for (const doc of documents) latest.set(`${doc.environment}/${doc.database}`, doc);
   if (latest.size === 0) return '<p class="empty">No configuration given (<code>--config</code>) and no evidence.</p>';
-  return `<p>From the newest evidence of each database (pass <code>--config</code> to list the configured environments):</p><table class="config"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>RTO target</th><th>RPO target</th><th>Provider</th><th>Tool</th></tr></thead><tbody>${[...latest.values()]
-    .map((d) => `<tr><td>${esc(d.environment)}</td><td>${esc(d.database)}</td><td>${d.tier}</td><td>${secs(d.targets.rtoSeconds)}</td><td>${secs(d.targets.rpoSeconds)}</td><td>${esc(d.provider)}</td><td>rxdr ${esc(d.toolVersion)}</td></tr>`)
+  return `<p>From the newest evidence of each database (pass <code>--config</code> to list the configured environments):</p><table class="config"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>RTO target</th><th>RPO target</th><th>Provider</th><th>Tool</th></tr></thead><tbody>${[
+    ...latest.values(),
+  ]
+    .map(
+      (d) =>
+        `<tr><td>${esc(d.environment)}</td><td>${esc(d.database)}</td><td>${d.tier}</td><td>${secs(d.targets.rtoSeconds)}</td><td>${secs(d.targets.rpoSeconds)}</td><td>${esc(d.provider)}</td><td>rxdr ${esc(d.toolVersion)}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 
@@ -235,7 +259,12 @@ function truncate(text: string, max: number): string {
 }
 
 export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const CSS = `

@@ -49,7 +49,10 @@ export class PrimaryStack extends Stack {
     this.config = props.config;
     const { config } = props;
 
-    this.key = new EncryptionKey(this, 'Key', { alias: names.keyAlias(config, 'primary'), description: `rxdr ${config.name} primary-region data key` }).key;
+    this.key = new EncryptionKey(this, 'Key', {
+      alias: names.keyAlias(config, 'primary'),
+      description: `rxdr ${config.name} primary-region data key`,
+    }).key;
     this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
     const retention = retentionBoundsDays(config);
     this.vault = new RxdrBackupVault(this, 'Vault', {
@@ -59,15 +62,35 @@ export class PrimaryStack extends Stack {
       breakGlassRoleName: names.breakGlassRole(config),
       notificationTopic: this.alertsTopic,
     }).vault;
-    this.recoveryVault = backup.BackupVault.fromBackupVaultArn(this, 'RecoveryVault', RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion));
-    this.backupPlans = new TierBackupPlans(this, 'BackupPlans', { config, vault: this.vault, copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)] });
-    this.audit = new BackupAudit(this, 'BackupAudit', { config, frameworkName: names.auditFramework(config), reportPlanName: names.reportPlan(config), evidenceBucketName: names.evidenceBucket(config) });
+    this.recoveryVault = backup.BackupVault.fromBackupVaultArn(
+      this,
+      'RecoveryVault',
+      RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion),
+    );
+    this.backupPlans = new TierBackupPlans(this, 'BackupPlans', {
+      config,
+      vault: this.vault,
+      copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)],
+    });
+    this.audit = new BackupAudit(this, 'BackupAudit', {
+      config,
+      frameworkName: names.auditFramework(config),
+      reportPlanName: names.reportPlan(config),
+      evidenceBucketName: names.evidenceBucket(config),
+    });
     this.databases = new PrimaryDatabases(this, 'Databases', { config, key: this.key });
     // The selections name the created instances by ARN: create the instances first.
     const instances = Object.values(this.databases.references).map((reference) => reference.instance);
     for (const selection of Object.values(this.backupPlans.selections)) selection.node.addDependency(...instances);
     this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
-    new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.primaryVault(config), vaultRole: 'source', topic: this.alertsTopic, key: this.key });
+    new BackupMonitoring(this, 'Monitoring', {
+      config,
+      vault: this.vault,
+      vaultName: names.primaryVault(config),
+      vaultRole: 'source',
+      topic: this.alertsTopic,
+      key: this.key,
+    });
   }
 }
 

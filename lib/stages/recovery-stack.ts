@@ -47,10 +47,17 @@ export class RecoveryStack extends Stack {
     this.config = props.config;
     const { config } = props;
 
-    this.key = new EncryptionKey(this, 'Key', { alias: names.keyAlias(config, 'recovery'), description: `rxdr ${config.name} recovery-region data key` }).key;
+    this.key = new EncryptionKey(this, 'Key', {
+      alias: names.keyAlias(config, 'recovery'),
+      description: `rxdr ${config.name} recovery-region data key`,
+    }).key;
     this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
     const retention = retentionBoundsDays(config);
-    const vaultProps = { key: this.key, breakGlassRoleName: names.breakGlassRole(config), notificationTopic: this.alertsTopic };
+    const vaultProps = {
+      key: this.key,
+      breakGlassRoleName: names.breakGlassRole(config),
+      notificationTopic: this.alertsTopic,
+    };
     this.vault = new RxdrBackupVault(this, 'Vault', {
       ...vaultProps,
       vaultName: names.recoveryVault(config),
@@ -63,12 +70,43 @@ export class RecoveryStack extends Stack {
       retentionDays: config.retention.evidenceDays,
     }).bucket;
     // Audit trail (or the organization-trail choice), security alarms and the four operator roles.
-    this.governance = new Governance(this, 'Governance', { config, key: this.key, alertsTopic: this.alertsTopic, evidenceBucket: this.evidenceBucket });
-    new BackupMonitoring(this, 'Monitoring', { config, vault: this.vault, vaultName: names.recoveryVault(config), vaultRole: 'copy', topic: this.alertsTopic, key: this.key });
-    this.drill = new RestoreDrill(this, 'Drill', restoreDrillProps(this, config, { key: this.key, vault: this.vault, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic }));
-    this.runbooks = new RecoveryRunbooks(this, 'Runbooks', { config, key: this.key, evidenceBucket: this.evidenceBucket, alertsTopic: this.alertsTopic });
+    this.governance = new Governance(this, 'Governance', {
+      config,
+      key: this.key,
+      alertsTopic: this.alertsTopic,
+      evidenceBucket: this.evidenceBucket,
+    });
+    new BackupMonitoring(this, 'Monitoring', {
+      config,
+      vault: this.vault,
+      vaultName: names.recoveryVault(config),
+      vaultRole: 'copy',
+      topic: this.alertsTopic,
+      key: this.key,
+    });
+    this.drill = new RestoreDrill(
+      this,
+      'Drill',
+      restoreDrillProps(this, config, {
+        key: this.key,
+        vault: this.vault,
+        evidenceBucket: this.evidenceBucket,
+        alertsTopic: this.alertsTopic,
+      }),
+    );
+    this.runbooks = new RecoveryRunbooks(this, 'Runbooks', {
+      config,
+      key: this.key,
+      evidenceBucket: this.evidenceBucket,
+      alertsTopic: this.alertsTopic,
+    });
     if (config.isolatedBackup?.mode === 'air-gapped') {
-      this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', { ...vaultProps, vaultName: names.airGappedVault(config), minRetentionDays: retention.min, maxRetentionDays: retention.max });
+      this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', {
+        ...vaultProps,
+        vaultName: names.airGappedVault(config),
+        minRetentionDays: retention.min,
+        maxRetentionDays: retention.max,
+      });
     }
   }
 }

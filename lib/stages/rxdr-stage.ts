@@ -24,7 +24,8 @@ export class RxdrStage extends Stage {
   constructor(scope: Construct, id: string, props: RxdrStageProps) {
     super(scope, id, props);
     const { config } = props;
-    const description = (role: string) => `rxdr ${config.name} ${role} (${config.databases.length} protected database${config.databases.length === 1 ? '' : 's'})`;
+    const description = (role: string) =>
+      `rxdr ${config.name} ${role} (${config.databases.length} protected database${config.databases.length === 1 ? '' : 's'})`;
 
     this.recovery = new RecoveryStack(this, 'Recovery', {
       stackName: names.recoveryStack(config),

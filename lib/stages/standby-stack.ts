@@ -57,7 +57,12 @@ export class StandbyStack extends Stack {
       key: props.key,
       logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
-    this.standbys = new StandbyDatabases(this, 'Standbys', { config, key: props.key, network: this.network, alertsTopic: props.alertsTopic });
+    this.standbys = new StandbyDatabases(this, 'Standbys', {
+      config,
+      key: props.key,
+      network: this.network,
+      alertsTopic: props.alertsTopic,
+    });
     this.recoveredPlacement = new RecoveredPlacement(this, 'RecoveredPlacement', {
       network: this.network,
       subnetGroupName: names.recoveredSubnetGroup(config),
@@ -68,7 +73,9 @@ export class StandbyStack extends Stack {
     // The manifest job created these endpoints before they were shared: keep their logical ids, or an update
     // would create a second private-DNS Secrets Manager endpoint (and a second S3 route) in the VPC before
     // deleting the first, which EC2 refuses.
-    (this.endpoints.secretsManager.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId('ManifestJobSecretsManager02EFCEF3');
+    (this.endpoints.secretsManager.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId(
+      'ManifestJobSecretsManager02EFCEF3',
+    );
     (this.endpoints.s3.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId('ManifestJobS3140A14AD');
     const evidenceBucketName = names.evidenceBucket(config);
     this.validator = new FailoverValidator(this, 'FailoverValidator', {
@@ -81,7 +88,10 @@ export class StandbyStack extends Stack {
         vpc: this.network.vpc,
         subnets: this.network.subnets,
         databaseSecurityGroups: [
-          ...Object.entries(this.standbys.replicas).map(([name, replica]) => ({ name: `${name} (read replica)`, securityGroup: replica.securityGroup })),
+          ...Object.entries(this.standbys.replicas).map(([name, replica]) => ({
+            name: `${name} (read replica)`,
+            securityGroup: replica.securityGroup,
+          })),
           { name: 'restored instances', securityGroup: this.recoveredPlacement.securityGroup },
         ],
         endpoints: this.endpoints,

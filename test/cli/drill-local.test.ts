@@ -34,15 +34,41 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
     expect(result.stderr).toMatch(/drill:validate/);
     expect(result.code).toBe(0);
     const evidence = parseEvidence(JSON.parse(result.stdout));
-    expect(evidence).toMatchObject({ kind: 'drill', environment: 'local', provider: 'local', database: 'pharmacy', result: 'passed', cleanup: { status: 'deleted' } });
+    expect(evidence).toMatchObject({
+      kind: 'drill',
+      environment: 'local',
+      provider: 'local',
+      database: 'pharmacy',
+      result: 'passed',
+      cleanup: { status: 'deleted' },
+    });
     expect(evidence.achievedRtoSeconds).toBeGreaterThan(0);
     expect(evidence.achievedRpoSeconds).toBeLessThanOrEqual(2);
     expect(evidence.targets.rpoSeconds).toBe(2);
     expect(evidence.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     const ids = evidence.checks.map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(['restore.wal-continuity', 'row-counts', 'checksums', 'audit-chain', 'epcs-signatures', 'drill.rto-target', 'drill.rpo-target']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'restore.wal-continuity',
+        'row-counts',
+        'checksums',
+        'audit-chain',
+        'epcs-signatures',
+        'drill.rto-target',
+        'drill.rpo-target',
+      ]),
+    );
     // Progress on stderr names each phase with its duration.
-    for (const phase of ['primary', 'seed', 'base-backup', 'manifest', 'disaster', 'drill:wait-available', 'drill:validate', 'cleanup']) {
+    for (const phase of [
+      'primary',
+      'seed',
+      'base-backup',
+      'manifest',
+      'disaster',
+      'drill:wait-available',
+      'drill:validate',
+      'cleanup',
+    ]) {
       expect(result.stderr).toMatch(new RegExp(`^  ${phase} +\\d+\\.\\d\\d s`, 'm'));
     }
     const written = result.stderr.match(/^evidence: (.+)$/m)?.[1];
@@ -80,11 +106,17 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
 describe('rxdr drill / failover flags', () => {
   test.each([
     [['drill'], /rxdr drill --local. runs one on this machine; .rxdr drill start\|list\|show --env <name>./],
-    [['drill', '--local', '--prescriptions', 'many'], /--prescriptions must be a whole number from 1 to 10000000, got 'many'/],
+    [
+      ['drill', '--local', '--prescriptions', 'many'],
+      /--prescriptions must be a whole number from 1 to 10000000, got 'many'/,
+    ],
     [['drill', '--local', '--prescriptions', '0'], /--prescriptions must be a whole number/],
     [['drill', '--local', '--archive-timeout', '0'], /--archive-timeout must be a whole number from 1 to 60, got '0'/],
     [['drill', '--local', '--no-such-flag'], /unknown option '--no-such-flag'/],
-    [['failover'], /rxdr failover --local. rehearses on this machine; .rxdr failover plan\|start\|approve\|abort\|status --env <name>./],
+    [
+      ['failover'],
+      /rxdr failover --local. rehearses on this machine; .rxdr failover plan\|start\|approve\|abort\|status --env <name>./,
+    ],
     [['failover', '--local', '--prescriptions', '-3'], /--prescriptions must be a whole number/],
     [['report', '--bogus'], /unknown option '--bogus'/],
   ])('rxdr %j exits 2 with a clear message', async (args, message) => {

@@ -45,7 +45,9 @@ describe('rxdr --local when a server it started is killed', () => {
       (stderr) => Number(/^ {2}primary .* pid (\d+) in /m.exec(stderr)?.[1]),
     );
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: the local drill could not be set up: the primary PostgreSQL server stopped while seeding .*Nothing was drilled; everything it started was removed\.$/m);
+    expect(result.stderr).toMatch(
+      /^error: the local drill could not be set up: the primary PostgreSQL server stopped while seeding .*Nothing was drilled; everything it started was removed\.$/m,
+    );
     expect(result.stderr).not.toMatch(/pg-protocol|^\s+at /m);
     expect(result.stdout).toBe('');
     const workspace = /in (\/\S+rxdr-local-\w+)/.exec(result.stderr)?.[1];
@@ -59,7 +61,9 @@ describe('rxdr --local when a server it started is killed', () => {
       (stderr) => Number(/^ {2}primary .* pid (\d+) in /m.exec(stderr)?.[1]),
     );
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: the local drill could not be set up: the primary PostgreSQL server stopped during setup \(/m);
+    expect(result.stderr).toMatch(
+      /^error: the local drill could not be set up: the primary PostgreSQL server stopped during setup \(/m,
+    );
     expect(result.stderr).not.toMatch(/pg-protocol|^\s+at /m);
     const workspace = /in (\/\S+rxdr-local-\w+)/.exec(result.stderr)?.[1];
     expect(workspace && existsSync(workspace)).toBe(false);
@@ -77,7 +81,12 @@ describe('rxdr --local when a server it started is killed', () => {
     expect(result.stderr).not.toMatch(/pg_ctl|^error:|^\s+at /m);
     const written = /evidence: (\S+\.json)/.exec(result.stdout)?.[1];
     const evidence = parseEvidence(JSON.parse(readFileSync(written!, 'utf8')));
-    expect(evidence).toMatchObject({ kind: 'failover', result: 'failed', failedStep: 'promote', cleanup: { status: 'deleted' } });
+    expect(evidence).toMatchObject({
+      kind: 'failover',
+      result: 'failed',
+      failedStep: 'promote',
+      cleanup: { status: 'deleted' },
+    });
     expect(evidence.failureReason).toMatch(/standby PostgreSQL server is not running/);
     expect(await waitUntil(() => !isProcessAlive(result.pid), 5_000)).toBe(true);
   });

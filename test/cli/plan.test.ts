@@ -22,39 +22,63 @@ const SECTIONS = [
   'Keeping this plan current',
 ];
 /** Text a generator leaves behind when a value is missing. */
-const LEFTOVERS = [/\{\{/, /\}\}/, /\bTODO\b/i, /\bTBD\b/, /\bundefined\b/, /\bnull\b/, /\bNaN\b/, /\[object Object\]/, /\?\?\?/];
+const LEFTOVERS = [
+  /\{\{/,
+  /\}\}/,
+  /\bTODO\b/i,
+  /\bTBD\b/,
+  /\bundefined\b/,
+  /\bnull\b/,
+  /\bNaN\b/,
+  /\[object Object\]/,
+  /\?\?\?/,
+];
 
 const planDir = () => tempDir('rxdr-plan');
 
 describe('rxdr plan for every shipped environment', () => {
   const environments = shippedConfig().environments;
 
-  test.each(environments.map((env) => [env.name, env] as const))('%s: every section, values from config, nothing left unfilled', async (_name, env) => {
-    const { code, stdout, stderr } = await rxdr('plan', '--env', env.name, '--evidence', planDir());
-    expect({ code, stderr: stderr.replace(/^warning: .*example domain.*\n/m, '') }).toEqual({ code: 0, stderr: '' });
+  test.each(environments.map((env) => [env.name, env] as const))(
+    '%s: every section, values from config, nothing left unfilled',
+    async (_name, env) => {
+      const { code, stdout, stderr } = await rxdr('plan', '--env', env.name, '--evidence', planDir());
+      expect({ code, stderr: stderr.replace(/^warning: .*example domain.*\n/m, '') }).toEqual({ code: 0, stderr: '' });
 
-    SECTIONS.forEach((title, i) => expect(stdout).toContain(`## ${i + 1}. ${title}\n`));
-    expect(stdout).toContain(`# Contingency plan: ${env.name}`);
-    expect(stdout).toContain(`| AWS account | ${env.account} |`);
-    for (const db of env.databases) {
-      expect(stdout).toMatch(new RegExp(`\\| ${db.name} \\| ${db.tier} .*\\| ${db.tierPreset.drPattern} \\| ${db.tierPreset.failoverStrategy} \\|`));
-    }
-    for (const level of env.contingency.escalation ?? []) expect(stdout).toContain(`| ${level.role} | ${level.name} | ${level.email}`);
-    for (const stakeholder of env.contingency.stakeholders ?? []) expect(stdout).toContain(`| ${stakeholder.group} | ${stakeholder.name} | ${stakeholder.email} |`);
-    for (const id of MESSAGE_IDS) expect(stdout).toContain(fillTemplate(env.contingency.messages![id]!.subject, env));
-    for (const step of env.contingency.emergencyMode ?? []) expect(stdout).toContain(step);
-    expect(stdout).toContain(`\`${env.drill.schedule}\``);
-    expect(stdout).toMatch(/### Next drills after \d{4}-\d{2}-\d{2}\n\n(- \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\n){6}/);
-    expect(stdout).toContain(`rxdr-${env.name}-break-glass`);
-    expect(stdout).toContain('### Deployed resources (from the synthesized app)');
-    for (const leftover of LEFTOVERS) expect(stdout).not.toMatch(leftover);
-  });
+      SECTIONS.forEach((title, i) => expect(stdout).toContain(`## ${i + 1}. ${title}\n`));
+      expect(stdout).toContain(`# Contingency plan: ${env.name}`);
+      expect(stdout).toContain(`| AWS account | ${env.account} |`);
+      for (const db of env.databases) {
+        expect(stdout).toMatch(
+          new RegExp(
+            `\\| ${db.name} \\| ${db.tier} .*\\| ${db.tierPreset.drPattern} \\| ${db.tierPreset.failoverStrategy} \\|`,
+          ),
+        );
+      }
+      for (const level of env.contingency.escalation ?? [])
+        expect(stdout).toContain(`| ${level.role} | ${level.name} | ${level.email}`);
+      for (const stakeholder of env.contingency.stakeholders ?? [])
+        expect(stdout).toContain(`| ${stakeholder.group} | ${stakeholder.name} | ${stakeholder.email} |`);
+      for (const id of MESSAGE_IDS) expect(stdout).toContain(fillTemplate(env.contingency.messages![id]!.subject, env));
+      for (const step of env.contingency.emergencyMode ?? []) expect(stdout).toContain(step);
+      expect(stdout).toContain(`\`${env.drill.schedule}\``);
+      expect(stdout).toMatch(/### Next drills after \d{4}-\d{2}-\d{2}\n\n(- \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\n){6}/);
+      expect(stdout).toContain(`rxdr-${env.name}-break-glass`);
+      expect(stdout).toContain('### Deployed resources (from the synthesized app)');
+      for (const leftover of LEFTOVERS) expect(stdout).not.toMatch(leftover);
+    },
+  );
 
   test('values from config reach the plan (a changed RTO and contact show up)', async () => {
     const dir = planDir();
     const input = environmentInput({
       tiers: { critical: { rtoMinutes: 45 } },
-      contingency: { ...shippedConfig().environments[0]!.contingency, escalation: [{ role: 'Night pharmacist lead', name: 'R. Rivera', email: 'rivera@pharmacy.test', escalateAfterMinutes: 0 }] },
+      contingency: {
+        ...shippedConfig().environments[0]!.contingency,
+        escalation: [
+          { role: 'Night pharmacist lead', name: 'R. Rivera', email: 'rivera@pharmacy.test', escalateAfterMinutes: 0 },
+        ],
+      },
     });
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ environments: { qa: input } }));
     const { code, stdout } = await rxdr('plan', '--env', 'qa', '--config', path.join(dir, 'config.json'), '--no-synth');
@@ -72,13 +96,34 @@ describe('rxdr plan for every shipped environment', () => {
 describe('rxdr plan output options', () => {
   test('--format html writes one self-contained page with every section', async () => {
     const out = path.join(planDir(), 'nested', 'plan.html');
-    const { code, stdout, stderr } = await rxdr('plan', '--env', 'staging', '--format', 'html', '--out', out, '--no-synth');
+    const { code, stdout, stderr } = await rxdr(
+      'plan',
+      '--env',
+      'staging',
+      '--format',
+      'html',
+      '--out',
+      out,
+      '--no-synth',
+    );
     expect(code).toBe(0);
     expect(stdout).toBe('');
     expect(stderr).toContain(`written to ${out}`);
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    for (const id of ['scope', 'systems', 'backups', 'recovery', 'emergency-mode', 'roles', 'communication', 'drills', 'results', 'monitoring', 'plan-maintenance']) {
+    for (const id of [
+      'scope',
+      'systems',
+      'backups',
+      'recovery',
+      'emergency-mode',
+      'roles',
+      'communication',
+      'drills',
+      'results',
+      'monitoring',
+      'plan-maintenance',
+    ]) {
       expect(html).toContain(`<section id="${id}">`);
     }
     expect(html).toContain('<code>rxdr-staging-failover</code>');
@@ -103,16 +148,27 @@ describe('rxdr plan with incomplete people and communication config', () => {
     const dir = planDir();
     const input = environmentInput({
       contingency: {
-        escalation: [{ role: 'On-call engineer', name: 'Team', email: 'oncall@pharmacy.test', escalateAfterMinutes: 0 }],
+        escalation: [
+          { role: 'On-call engineer', name: 'Team', email: 'oncall@pharmacy.test', escalateAfterMinutes: 0 },
+        ],
         stakeholders: [{ group: 'pharmacy-operations', name: 'Ops', email: 'ops@pharmacy.test' }],
         messages: { planActivated: { subject: 'Plan activated', body: 'Activated for {{environment}}' } },
       },
     });
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ environments: { qa: input } }));
-    const { code, stdout, stderr } = await rxdr('plan', '--env', 'qa', '--config', path.join(dir, 'config.json'), '--no-synth');
+    const { code, stdout, stderr } = await rxdr(
+      'plan',
+      '--env',
+      'qa',
+      '--config',
+      path.join(dir, 'config.json'),
+      '--no-synth',
+    );
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain('the contingency plan for "qa" is incomplete; add to environments.qa in the configuration:');
+    expect(stderr).toContain(
+      'the contingency plan for "qa" is incomplete; add to environments.qa in the configuration:',
+    );
     expect(stderr).toContain('contingency.stakeholders: a stakeholder with group "compliance-officer"');
     expect(stderr).toContain('contingency.stakeholders: a stakeholder with group "business-associate"');
     expect(stderr).toContain('contingency.messages.failoverComplete');
@@ -124,7 +180,12 @@ describe('rxdr plan with incomplete people and communication config', () => {
 });
 
 describe('latest drill results', () => {
-  const doc = (database: string, started: string, result: 'passed' | 'failed', extra: Partial<EvidenceDocument> = {}): EvidenceDocument => ({
+  const doc = (
+    database: string,
+    started: string,
+    result: 'passed' | 'failed',
+    extra: Partial<EvidenceDocument> = {},
+  ): EvidenceDocument => ({
     schemaVersion: 1,
     runId: `run-${database}-${started}`,
     kind: 'drill',
@@ -147,16 +208,29 @@ describe('latest drill results', () => {
   test('the newest run per system, with achieved against target, when evidence is reachable', async () => {
     const dir = planDir();
     const store = new FileEvidenceStore(dir);
-    await store.put(doc('dispensing', '2026-10-01T06:00:00Z', 'failed', { failureReason: 'achieved RPO 400 s exceeds the target 300 s', achievedRpoSeconds: 400 }));
+    await store.put(
+      doc('dispensing', '2026-10-01T06:00:00Z', 'failed', {
+        failureReason: 'achieved RPO 400 s exceeds the target 300 s',
+        achievedRpoSeconds: 400,
+      }),
+    );
     await store.put(doc('dispensing', '2026-11-01T06:00:00Z', 'passed'));
-    await store.put(doc('claims', '2026-11-01T06:05:00Z', 'failed', { failureReason: 'validation failed: pharmacy.fill-numbers (gap)' }));
+    await store.put(
+      doc('claims', '2026-11-01T06:05:00Z', 'failed', {
+        failureReason: 'validation failed: pharmacy.fill-numbers (gap)',
+      }),
+    );
     await store.put({ ...doc('inventory', '2026-11-01T06:10:00Z', 'passed'), environment: 'staging' });
 
     const { code, stdout } = await rxdr('plan', '--env', 'prod', '--evidence', dir, '--no-synth');
     expect(code).toBe(0);
     expect(stdout).toContain(`From \`${dir}\` (3 documents for prod).`);
-    expect(stdout).toContain('| dispensing | drill 2026-11-01 06:00 (aws) | passed | 1800 s / 3600 s | 120 s / 300 s | schedule:rxdr-prod-drill |');
-    expect(stdout).toContain('| claims | drill 2026-11-01 06:05 (aws) | **failed**: validation failed: pharmacy.fill-numbers (gap) |');
+    expect(stdout).toContain(
+      '| dispensing | drill 2026-11-01 06:00 (aws) | passed | 1800 s / 3600 s | 120 s / 300 s | schedule:rxdr-prod-drill |',
+    );
+    expect(stdout).toContain(
+      '| claims | drill 2026-11-01 06:05 (aws) | **failed**: validation failed: pharmacy.fill-numbers (gap) |',
+    );
     // Evidence of another environment does not count.
     expect(stdout).toContain('| inventory | no evidence yet |');
   });

@@ -29,7 +29,10 @@ describe('rxdr CLI entry point', () => {
   const preload = path.join(__dirname, '..', 'helpers', 'report-node-version.js');
   /** Run the bin script under this Node.js, reporting `nodeVersion` to it (the real one when it is 22+). */
   function runBin(args: string[], nodeVersion: string) {
-    return spawnSync(process.execPath, ['--require', preload, bin, ...args], { encoding: 'utf8', env: { ...process.env, RXDR_TEST_NODE_VERSION: nodeVersion } });
+    return spawnSync(process.execPath, ['--require', preload, bin, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, RXDR_TEST_NODE_VERSION: nodeVersion },
+    });
   }
   const supportedVersion = Number(process.versions.node.split('.')[0]) >= 22 ? process.versions.node : '22.12.0';
 
@@ -44,6 +47,8 @@ describe('rxdr CLI entry point', () => {
     const result = runBin(['status', '--env', 'dev'], '20.19.0');
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual(['error: rxdr needs Node.js 22 or newer; this is Node.js 20.19.0. Install Node.js 22+ and run it again.']);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'error: rxdr needs Node.js 22 or newer; this is Node.js 20.19.0. Install Node.js 22+ and run it again.',
+    ]);
   });
 });

@@ -1,4 +1,13 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,7 +25,16 @@ function history(...steps: [name: string, enteredSecond: number, exitedSecond?: 
   let id = 1;
   return steps.flatMap(([name, enter, exit]) => [
     { id: id++, type: 'TaskStateEntered', timestamp: new Date(t0 + enter * 1000), stateEnteredEventDetails: { name } },
-    ...(exit === undefined ? [] : [{ id: id++, type: 'TaskStateExited', timestamp: new Date(t0 + exit * 1000), stateExitedEventDetails: { name } }]),
+    ...(exit === undefined
+      ? []
+      : [
+          {
+            id: id++,
+            type: 'TaskStateExited',
+            timestamp: new Date(t0 + exit * 1000),
+            stateExitedEventDetails: { name },
+          },
+        ]),
   ]) as HistoryEvent[];
 }
 
@@ -45,7 +63,18 @@ describe('rxdr failover / failback / drill (AWS) argument and environment errors
   });
 
   test('an invalid strategy exits 2 listing the choices', async () => {
-    const result = await rxdr('failover', 'start', '--env', 'dev', '--database', 'dispensing', '--reason', 'outage', '--strategy', 'pray');
+    const result = await rxdr(
+      'failover',
+      'start',
+      '--env',
+      'dev',
+      '--database',
+      'dispensing',
+      '--reason',
+      'outage',
+      '--strategy',
+      'pray',
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/promote-replica, point-in-time, latest-backup/);
   });
@@ -64,18 +93,28 @@ describe('rxdr failover / failback / drill (AWS) argument and environment errors
   });
 
   test('missing credentials exit 2 and say how to log in', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      );
     const result = await rxdr('failover', 'status', '--env', 'dev', '--profile', 'rx-dev');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no AWS credentials found for profile "rx-dev": run `aws sso login --profile rx-dev`/);
+    expect(result.stderr).toMatch(
+      /no AWS credentials found for profile "rx-dev": run `aws sso login --profile rx-dev`/,
+    );
     expect(sfn.calls()).toHaveLength(0);
   });
 
   test('an execution that does not exist exits 2 and says how to list them', async () => {
-    sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
     const result = await rxdr('failover', 'status', '--env', 'dev', '--execution', 'nope');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/execution not found: arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failover:nope; list recent executions with `rxdr failover status --env dev`/);
+    expect(result.stderr).toMatch(
+      /execution not found: arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failover:nope; list recent executions with `rxdr failover status --env dev`/,
+    );
   });
 
   test('approve on an execution not at the gate exits 2', async () => {
@@ -83,7 +122,9 @@ describe('rxdr failover / failback / drill (AWS) argument and environment errors
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }));
     const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/is not waiting for approval \(no token at \/rxdr\/dev\/approvals\/failover-dispensing-1\)/);
+    expect(result.stderr).toMatch(
+      /is not waiting for approval \(no token at \/rxdr\/dev\/approvals\/failover-dispensing-1\)/,
+    );
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 });
@@ -92,24 +133,71 @@ describe('following executions', () => {
   test('start: records who started it, follows each step with durations and stops at the approval gate', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-    sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: history(['Preflight', 0]) }).resolves({ events: history(['Preflight', 0, 3.2], ['RequestApproval', 3.3]) });
-    const result = await rxdr('failover', 'start', '--env', 'dev', '--database', 'dispensing', '--reason', 'us-east-1 outage', '--force', 'primary answers but writes fail');
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolvesOnce({ events: history(['Preflight', 0]) })
+      .resolves({ events: history(['Preflight', 0, 3.2], ['RequestApproval', 3.3]) });
+    const result = await rxdr(
+      'failover',
+      'start',
+      '--env',
+      'dev',
+      '--database',
+      'dispensing',
+      '--reason',
+      'us-east-1 outage',
+      '--force',
+      'primary answers but writes fail',
+    );
     expect(result.code).toBe(0);
-    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as Record<string, unknown>;
-    expect(input).toEqual({ database: 'dispensing', reason: 'us-east-1 outage', startedBy: ALICE, force: { reason: 'primary answers but writes fail' } });
-    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.stateMachineArn).toBe('arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failover');
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as Record<
+      string,
+      unknown
+    >;
+    expect(input).toEqual({
+      database: 'dispensing',
+      reason: 'us-east-1 outage',
+      startedBy: ALICE,
+      force: { reason: 'primary answers but writes fail' },
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.stateMachineArn).toBe(
+      'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failover',
+    );
     expect(result.stderr).toContain('  ▶ Preflight\n');
     expect(result.stderr).toMatch(/✓ Preflight\s+3\.2 s/);
     expect(result.stderr).toContain('  ▶ RequestApproval\n');
-    expect(result.stdout).toMatch(/waiting for approval: rxdr failover approve --env dev --execution failover-dispensing-1/);
+    expect(result.stdout).toMatch(
+      /waiting for approval: rxdr failover approve --env dev --execution failover-dispensing-1/,
+    );
   });
 
   test('approve: sends the token with the approver, follows to the end; a failed run exits 1 with its error', async () => {
-    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'FAILED', error: 'Rxdr.FailoverFailed', cause: 'a step failed' });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING' })
+      .resolvesOnce({ status: 'RUNNING' })
+      .resolves({ status: 'FAILED', error: 'Rxdr.FailoverFailed', cause: 'a step failed' });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'token-123' } });
     sfn.on(SendTaskSuccessCommand).resolves({});
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: history(['Preflight', 0, 3], ['RequestApproval', 3, 100], ['StartRecovery', 100, 101], ['CheckRecovery', 106, 107], ['CheckRecovery', 114, 115]) });
-    const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1', '--comment', 'go');
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: history(
+        ['Preflight', 0, 3],
+        ['RequestApproval', 3, 100],
+        ['StartRecovery', 100, 101],
+        ['CheckRecovery', 106, 107],
+        ['CheckRecovery', 114, 115],
+      ),
+    });
+    const result = await rxdr(
+      'failover',
+      'approve',
+      '--env',
+      'dev',
+      '--execution',
+      'failover-dispensing-1',
+      '--comment',
+      'go',
+    );
     expect(result.code).toBe(1);
     const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
     expect(sent.taskToken).toBe('token-123');
@@ -122,28 +210,70 @@ describe('following executions', () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'token-123' } });
     sfn.on(SendTaskFailureCommand).resolves({});
-    const result = await rxdr('failback', 'abort', '--env', 'dev', '--execution', 'x', '--reason', 'not tonight', '--json');
+    const result = await rxdr(
+      'failback',
+      'abort',
+      '--env',
+      'dev',
+      '--execution',
+      'x',
+      '--reason',
+      'not tonight',
+      '--json',
+    );
     expect(result.code).toBe(0);
-    expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toEqual({ taskToken: 'token-123', error: 'Rxdr.Aborted', cause: `${ALICE}: not tonight` });
-    expect(JSON.parse(result.stdout)).toEqual({ executionArn: 'arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failback:x', aborted: true, atApprovalGate: true });
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toEqual({
+      taskToken: 'token-123',
+      error: 'Rxdr.Aborted',
+      cause: `${ALICE}: not tonight`,
+    });
+    expect(JSON.parse(result.stdout)).toEqual({
+      executionArn: 'arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failback:x',
+      aborted: true,
+      atApprovalGate: true,
+    });
   });
 
   test('plan --json prints the plan of a dry-run execution', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC });
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ decision: 'dry-run', database: 'dispensing', strategy: 'promote-replica', steps: [] }) });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ decision: 'dry-run', database: 'dispensing', strategy: 'promote-replica', steps: [] }),
+    });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: history(['Preflight', 0, 2]) });
     const result = await rxdr('failover', 'plan', '--env', 'dev', '--database', 'dispensing', '--json');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ decision: 'dry-run', database: 'dispensing', strategy: 'promote-replica', steps: [] });
-    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).toMatchObject({ dryRun: true });
+    expect(JSON.parse(result.stdout)).toEqual({
+      decision: 'dry-run',
+      database: 'dispensing',
+      strategy: 'promote-replica',
+      steps: [],
+    });
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).toMatchObject({
+      dryRun: true,
+    });
   });
 
   test('drill list --json and drill show', async () => {
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ name: 'drill-dispensing-1', status: 'SUCCEEDED', startDate: new Date('2026-03-01T06:00:00Z'), executionArn: 'a', stateMachineArn: 'b' }] });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: 'drill-dispensing-1',
+          status: 'SUCCEEDED',
+          startDate: new Date('2026-03-01T06:00:00Z'),
+          executionArn: 'a',
+          stateMachineArn: 'b',
+        },
+      ],
+    });
     const list = await rxdr('drill', 'list', '--env', 'dev', '--json');
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([{ name: 'drill-dispensing-1', status: 'SUCCEEDED', startDate: '2026-03-01T06:00:00.000Z' }]);
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'Rxdr.DrillFailed', cause: 'validation failed' });
+    expect(JSON.parse(list.stdout)).toEqual([
+      { name: 'drill-dispensing-1', status: 'SUCCEEDED', startDate: '2026-03-01T06:00:00.000Z' },
+    ]);
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'FAILED', error: 'Rxdr.DrillFailed', cause: 'validation failed' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: history(['PickSource', 0, 1], ['StartRestore', 1, 2]) });
     const show = await rxdr('drill', 'show', 'drill-dispensing-1', '--env', 'dev');
     expect(show.code).toBe(1);

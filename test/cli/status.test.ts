@@ -1,4 +1,9 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand, type ListRecoveryPointsByBackupVaultCommandInput, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  ListRecoveryPointsByBackupVaultCommand,
+  type ListRecoveryPointsByBackupVaultCommandInput,
+  type RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -42,16 +47,34 @@ function drillEvidence(overrides: Record<string, unknown> = {}): Record<string, 
 function evidence(...docs: Record<string, unknown>[]): void {
   const keyed = docs.map((doc) => ({ key: evidenceKey(doc as never), doc }));
   s3.on(ListObjectsV2Command).resolves({ Contents: keyed.map(({ key }) => ({ Key: key })) });
-  for (const { key, doc } of keyed) s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToString: async () => JSON.stringify(doc) } } as never);
+  for (const { key, doc } of keyed)
+    s3.on(GetObjectCommand, { Key: key }).resolves({
+      Body: { transformToString: async () => JSON.stringify(doc) },
+    } as never);
 }
 
 function vaults(primaryAgeSeconds: number, recoveryAgeSeconds: number): void {
-  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' }).resolves({ RecoveryPoints: [{ ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds) }, { ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds + 86_400) }] });
-  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).resolves({ RecoveryPoints: [{ ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(recoveryAgeSeconds) }, { ResourceArn: DB_ARN, Status: 'PARTIAL', CreationDate: ago(60) }] });
+  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' }).resolves({
+    RecoveryPoints: [
+      { ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds) },
+      { ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(primaryAgeSeconds + 86_400) },
+    ],
+  });
+  backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).resolves({
+    RecoveryPoints: [
+      { ResourceArn: DB_ARN, Status: 'COMPLETED', CreationDate: ago(recoveryAgeSeconds) },
+      { ResourceArn: DB_ARN, Status: 'PARTIAL', CreationDate: ago(60) },
+    ],
+  });
 }
 
 function replicaLag(seconds: number): void {
-  cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Timestamp: ago(180), Maximum: 900 }, { Timestamp: ago(60), Maximum: seconds }] });
+  cloudwatch.on(GetMetricStatisticsCommand).resolves({
+    Datapoints: [
+      { Timestamp: ago(180), Maximum: 900 },
+      { Timestamp: ago(60), Maximum: seconds },
+    ],
+  });
 }
 
 /** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
@@ -74,7 +97,8 @@ describe('rxdr status', () => {
   test('--help names every flag', async () => {
     const result = await rxdr('status', '--help');
     expect(result.code).toBe(0);
-    for (const flag of ['--env <name>', '--database <name>', '--region <region>', '--profile <name>', '--json']) expect(result.stdout).toContain(flag);
+    for (const flag of ['--env <name>', '--database <name>', '--region <region>', '--profile <name>', '--json'])
+      expect(result.stdout).toContain(flag);
   });
 
   test('a healthy environment: every line ✓, exit 0, the right vaults, replica and bucket asked', async () => {
@@ -82,8 +106,12 @@ describe('rxdr status', () => {
     const result = await rxdr('status', '--env', 'dev');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/✓ dispensing\s+tier critical\s+RPO 5 min\s+RTO 60 min/);
-    expect(result.stdout).toMatch(/✓ primary vault\s+newest .*, age 3\.0 h \(max 24\.0 h; rxdr-dev-primary, us-east-1\)/);
-    expect(result.stdout).toMatch(/✓ recovery vault\s+newest .*, age 4\.0 h \(max 24\.0 h; rxdr-dev-recovery, us-west-2\)/);
+    expect(result.stdout).toMatch(
+      /✓ primary vault\s+newest .*, age 3\.0 h \(max 24\.0 h; rxdr-dev-primary, us-east-1\)/,
+    );
+    expect(result.stdout).toMatch(
+      /✓ recovery vault\s+newest .*, age 4\.0 h \(max 24\.0 h; rxdr-dev-recovery, us-west-2\)/,
+    );
     expect(result.stdout).toMatch(/✓ replica lag\s+2 s \(RPO 5 min; rxdr-dev-dispensing-dr\)/);
     expect(result.stdout).toMatch(/✓ last drill\s+passed .* \(drill-dispensing-1\)/);
     expect(result.stdout).toMatch(/✓ {3}drill RTO\s+25 min \(target 60 min\)/);
@@ -94,11 +122,21 @@ describe('rxdr status', () => {
       ['rxdr-dev-primary', DB_ARN],
       ['rxdr-dev-recovery', DB_ARN],
     ]);
-    expect(listings.filter((l) => !l.ByResourceArn).map((l) => l.BackupVaultName)).toEqual(['rxdr-dev-primary', 'rxdr-dev-recovery']);
+    expect(listings.filter((l) => !l.ByResourceArn).map((l) => l.BackupVaultName)).toEqual([
+      'rxdr-dev-primary',
+      'rxdr-dev-recovery',
+    ]);
     expect(result.stdout).toContain("✓ no recovery points of resources outside dev's configured databases");
     const lag = cloudwatch.commandCalls(GetMetricStatisticsCommand)[0]!.args[0].input;
-    expect(lag).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'rxdr-dev-dispensing-dr' }] });
-    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ Bucket: 'rxdr-dev-evidence-111111111111-us-west-2', Prefix: 'dev/dispensing/' });
+    expect(lag).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'rxdr-dev-dispensing-dr' }],
+    });
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({
+      Bucket: 'rxdr-dev-evidence-111111111111-us-west-2',
+      Prefix: 'dev/dispensing/',
+    });
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
       { StateValue: 'ALARM', AlarmNamePrefix: 'Rxdr-Dev-' },
       { StateValue: 'ALARM', AlarmNamePrefix: 'Rxdr-Dev-' },
@@ -128,22 +166,40 @@ describe('rxdr status', () => {
     evidence(drillEvidence({ kind: 'failover', runId: 'failover-1' }));
     const result = await rxdr('status', '--env', 'dev');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/✗ last drill\s+no drill yet: run `rxdr drill start --env dev --database dispensing`/);
+    expect(result.stdout).toMatch(
+      /✗ last drill\s+no drill yet: run `rxdr drill start --env dev --database dispensing`/,
+    );
   });
 
   test('open alarms are listed and flagged', async () => {
     healthy();
-    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'Rxdr-Dev-Standby-ReplicaLag-1', StateReason: 'Threshold crossed', StateUpdatedTimestamp: new Date('2026-03-03T03:00:00Z') }] });
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: 'Rxdr-Dev-Standby-ReplicaLag-1',
+          StateReason: 'Threshold crossed',
+          StateUpdatedTimestamp: new Date('2026-03-03T03:00:00Z'),
+        },
+      ],
+    });
     const result = await rxdr('status', '--env', 'dev');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✗ alarm Rxdr-Dev-Standby-ReplicaLag-1 (us-east-1) since 2026-03-03T03:00:00.000Z: Threshold crossed');
+    expect(result.stdout).toContain(
+      '✗ alarm Rxdr-Dev-Standby-ReplicaLag-1 (us-east-1) since 2026-03-03T03:00:00.000Z: Threshold crossed',
+    );
   });
 
   test('missing credentials exit 2 and say how to configure them, before anything else is read', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      );
     const result = await rxdr('status', '--env', 'dev', '--profile', 'rx-dev');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no AWS credentials found for profile "rx-dev": run `aws sso login --profile rx-dev`, set AWS_PROFILE, or pass --profile <name>/);
+    expect(result.stderr).toMatch(
+      /no AWS credentials found for profile "rx-dev": run `aws sso login --profile rx-dev`, set AWS_PROFILE, or pass --profile <name>/,
+    );
     expect(backup.calls()).toHaveLength(0);
   });
 
@@ -156,18 +212,29 @@ describe('rxdr status', () => {
 
   test('a region that cannot be read is reported against its check, not as a crash', async () => {
     healthy();
-    backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' }).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND backup.us-east-1.amazonaws.com'), { name: 'Error' }));
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-primary' })
+      .rejects(Object.assign(new Error('getaddrinfo ENOTFOUND backup.us-east-1.amazonaws.com'), { name: 'Error' }));
     const result = await rxdr('status', '--env', 'dev', '--json');
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as StatusReport;
-    expect(report.databases[0]!.vaults[0]).toMatchObject({ role: 'primary', ok: false, newest: null, error: expect.stringMatching(/cannot reach AWS in us-east-1/) });
+    expect(report.databases[0]!.vaults[0]).toMatchObject({
+      role: 'primary',
+      ok: false,
+      newest: null,
+      error: expect.stringMatching(/cannot reach AWS in us-east-1/),
+    });
     expect(report.databases[0]!.vaults[1]).toMatchObject({ role: 'recovery', ok: true });
   });
 
   test('--json prints the documented shape', async () => {
     healthy();
     backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
-    backup.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing' }).resolves({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: ago(3600) }] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, {
+        ByResourceArn: 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing',
+      })
+      .resolves({ RecoveryPoints: [{ Status: 'COMPLETED', CreationDate: ago(3600) }] });
     const result = await rxdr('status', '--env', 'staging', '--json');
     expect(result.code).toBe(1); // staging's inventory has no recovery points in these mocks
     const report = JSON.parse(result.stdout) as StatusReport;
@@ -183,7 +250,14 @@ describe('rxdr status', () => {
       'primaryRegion',
       'recoveryRegion',
     ]);
-    expect(report).toMatchObject({ environment: 'staging', primaryRegion: 'us-east-1', recoveryRegion: 'us-west-2', ok: false, alarms: [], alarmErrors: [] });
+    expect(report).toMatchObject({
+      environment: 'staging',
+      primaryRegion: 'us-east-1',
+      recoveryRegion: 'us-west-2',
+      ok: false,
+      alarms: [],
+      alarmErrors: [],
+    });
     expect(report).toMatchObject({ foreignRecoveryPoints: [], foreignRecoveryPointErrors: [] });
     const [dispensing, inventory] = report.databases;
     expect(dispensing).toMatchObject({
@@ -192,19 +266,59 @@ describe('rxdr status', () => {
       rtoSeconds: 3600,
       rpoSeconds: 300,
       vaults: [
-        { role: 'primary', vault: 'rxdr-staging-primary', region: 'us-east-1', ageSeconds: 3600, maxAgeSeconds: 86_400, ok: true },
-        { role: 'recovery', vault: 'rxdr-staging-recovery', region: 'us-west-2', ageSeconds: 3600, maxAgeSeconds: 86_400, ok: true },
+        {
+          role: 'primary',
+          vault: 'rxdr-staging-primary',
+          region: 'us-east-1',
+          ageSeconds: 3600,
+          maxAgeSeconds: 86_400,
+          ok: true,
+        },
+        {
+          role: 'recovery',
+          vault: 'rxdr-staging-recovery',
+          region: 'us-west-2',
+          ageSeconds: 3600,
+          maxAgeSeconds: 86_400,
+          ok: true,
+        },
       ],
-      replica: { instance: 'rxdr-staging-dispensing-dr', region: 'us-west-2', lagSeconds: 2, targetSeconds: 300, ok: true },
-      lastDrill: { runId: 'drill-dispensing-1', result: 'passed', achievedRtoSeconds: 1500, achievedRpoSeconds: 120, rtoOk: true, rpoOk: true },
+      replica: {
+        instance: 'rxdr-staging-dispensing-dr',
+        region: 'us-west-2',
+        lagSeconds: 2,
+        targetSeconds: 300,
+        ok: true,
+      },
+      lastDrill: {
+        runId: 'drill-dispensing-1',
+        result: 'passed',
+        achievedRtoSeconds: 1500,
+        achievedRpoSeconds: 120,
+        rtoOk: true,
+        rpoOk: true,
+      },
       ok: true,
     });
-    expect(inventory).toMatchObject({ name: 'inventory', tier: 'important', rpoSeconds: 3600, replica: null, ok: false });
-    expect(inventory!.vaults[0]).toMatchObject({ newest: null, ageSeconds: null, ok: false, error: expect.stringMatching(/no completed recovery point of arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging/) });
+    expect(inventory).toMatchObject({
+      name: 'inventory',
+      tier: 'important',
+      rpoSeconds: 3600,
+      replica: null,
+      ok: false,
+    });
+    expect(inventory!.vaults[0]).toMatchObject({
+      newest: null,
+      ageSeconds: null,
+      ok: false,
+      error: expect.stringMatching(
+        /no completed recovery point of arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging/,
+      ),
+    });
   });
 });
 
-describe('rxdr status: recovery points of resources that are not the environment\'s databases', () => {
+describe("rxdr status: recovery points of resources that are not the environment's databases", () => {
   const STAGING_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-staging-dispensing';
   const SCRATCH_ARN = 'arn:aws:rds:us-east-1:111111111111:db:scratch-copy-of-prod';
   const point = (resourceArn: string, created: Date, id: string): RecoveryPointByBackupVault => ({
@@ -221,19 +335,28 @@ describe('rxdr status: recovery points of resources that are not the environment
    * (NextToken), so a point of another resource on a later page is found too.
    */
   function vaultContents(contents: Record<string, RecoveryPointByBackupVault[]>): void {
-    backup.on(ListRecoveryPointsByBackupVaultCommand).callsFake((input: ListRecoveryPointsByBackupVaultCommandInput) => {
-      const all = (contents[input.BackupVaultName ?? ''] ?? []).filter((p) => !input.ByResourceArn || p.ResourceArn === input.ByResourceArn);
-      const start = Number(input.NextToken ?? 0);
-      const next = start + 2 < all.length ? String(start + 2) : undefined;
-      return { RecoveryPoints: all.slice(start, start + 2), NextToken: next };
-    });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand)
+      .callsFake((input: ListRecoveryPointsByBackupVaultCommandInput) => {
+        const all = (contents[input.BackupVaultName ?? ''] ?? []).filter(
+          (p) => !input.ByResourceArn || p.ResourceArn === input.ByResourceArn,
+        );
+        const start = Number(input.NextToken ?? 0);
+        const next = start + 2 < all.length ? String(start + 2) : undefined;
+        return { RecoveryPoints: all.slice(start, start + 2), NextToken: next };
+      });
   }
 
   test('each foreign source is flagged per vault with its count and newest point, and the command exits 1', async () => {
     // GIVEN dev's vaults hold fresh points of dev's database, and also staging's database and a scratch copy
     healthy();
     vaultContents({
-      'rxdr-dev-primary': [point(DB_ARN, ago(3 * 3600), 'a'), point(DB_ARN, ago(27 * 3600), 'b'), point(STAGING_ARN, at('05:00:00'), 'c'), point(STAGING_ARN, at('07:00:00'), 'd')],
+      'rxdr-dev-primary': [
+        point(DB_ARN, ago(3 * 3600), 'a'),
+        point(DB_ARN, ago(27 * 3600), 'b'),
+        point(STAGING_ARN, at('05:00:00'), 'c'),
+        point(STAGING_ARN, at('07:00:00'), 'd'),
+      ],
       'rxdr-dev-recovery': [point(DB_ARN, ago(4 * 3600), 'e'), point(SCRATCH_ARN, at('01:00:00'), 'f')],
     });
     // WHEN status runs for one database (the check is environment-wide)
@@ -241,15 +364,23 @@ describe('rxdr status: recovery points of resources that are not the environment
     // THEN every database line is ✓, the foreign points are ✗, and the exit code says something is flagged
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✓ dispensing/);
-    expect(result.stdout).toContain(`✗ 2 recovery points of ${STAGING_ARN}, not a dev database, in rxdr-dev-primary (us-east-1), newest 2026-03-01T07:00:00.000Z`);
-    expect(result.stdout).toContain(`✗ 1 recovery point of ${SCRATCH_ARN}, not a dev database, in rxdr-dev-recovery (us-west-2), newest 2026-03-01T01:00:00.000Z`);
+    expect(result.stdout).toContain(
+      `✗ 2 recovery points of ${STAGING_ARN}, not a dev database, in rxdr-dev-primary (us-east-1), newest 2026-03-01T07:00:00.000Z`,
+    );
+    expect(result.stdout).toContain(
+      `✗ 1 recovery point of ${SCRATCH_ARN}, not a dev database, in rxdr-dev-recovery (us-west-2), newest 2026-03-01T01:00:00.000Z`,
+    );
     expect(result.stdout).not.toContain('✓ no recovery points of resources outside');
   });
 
   test('--json lists them with every recovery point ARN', async () => {
     healthy();
     vaultContents({
-      'rxdr-dev-primary': [point(DB_ARN, ago(3 * 3600), 'a'), point(STAGING_ARN, at('05:00:00'), 'c'), point(STAGING_ARN, at('07:00:00'), 'd')],
+      'rxdr-dev-primary': [
+        point(DB_ARN, ago(3 * 3600), 'a'),
+        point(STAGING_ARN, at('05:00:00'), 'c'),
+        point(STAGING_ARN, at('07:00:00'), 'd'),
+      ],
       'rxdr-dev-recovery': [point(DB_ARN, ago(4 * 3600), 'e')],
     });
     const result = await rxdr('status', '--env', 'dev', '--json');
@@ -266,13 +397,16 @@ describe('rxdr status: recovery points of resources that are not the environment
         resourceType: 'RDS',
         count: 2,
         newest: '2026-03-01T07:00:00.000Z',
-        recoveryPointArns: ['arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-c', 'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-d'],
+        recoveryPointArns: [
+          'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-c',
+          'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-d',
+        ],
       },
     ]);
     expect(report.foreignRecoveryPointErrors).toEqual([]);
   });
 
-  test('copies of the environment\'s own databases are not flagged (created and adopted)', async () => {
+  test("copies of the environment's own databases are not flagged (created and adopted)", async () => {
     const inventory = 'arn:aws:rds:us-east-1:222222222222:db:pharmacy-inventory-staging';
     const dispensing = 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing';
     healthy();
@@ -288,7 +422,11 @@ describe('rxdr status: recovery points of resources that are not the environment
 
   test('a vault that cannot be listed is a ✗ for this check, not a crash', async () => {
     healthy();
-    backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).rejects(Object.assign(new Error('User is not authorized to perform: backup:ListRecoveryPointsByBackupVault'), { name: 'AccessDeniedException' }));
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'rxdr-dev-recovery' }).rejects(
+      Object.assign(new Error('User is not authorized to perform: backup:ListRecoveryPointsByBackupVault'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const result = await rxdr('status', '--env', 'dev');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ recovery points in rxdr-dev-recovery \(us-west-2\) unreadable: .*not authorized/);

@@ -27,7 +27,7 @@ describe('rxdr usage hints and help', () => {
     expect(result.stderr).toContain(`(run \`${hint}\` for usage)`);
   });
 
-  test('the hinted help of a nested subcommand is that subcommand\'s help, not the top-level one', async () => {
+  test("the hinted help of a nested subcommand is that subcommand's help, not the top-level one", async () => {
     const result = await rxdr('failover', 'start', '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: rxdr failover start');
@@ -45,7 +45,16 @@ describe('rxdr usage hints and help', () => {
 
   test('failback plan does not offer --strategy', async () => {
     expect((await rxdr('failback', 'plan', '--help')).stdout).not.toContain('--strategy');
-    const result = await rxdr('failback', 'plan', '--env', 'dev', '--database', 'dispensing', '--strategy', 'promote-replica');
+    const result = await rxdr(
+      'failback',
+      'plan',
+      '--env',
+      'dev',
+      '--database',
+      'dispensing',
+      '--strategy',
+      'promote-replica',
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/unknown option '--strategy'/);
     expect(sts.calls()).toHaveLength(0);
@@ -61,8 +70,14 @@ describe('rxdr usage hints and help', () => {
   });
 
   test.each([
-    [['failover', 'start'], ['--env <name>', '--database <name>', '--reason <text>']],
-    [['failback', 'abort'], ['--env <name>', '--execution <name>', '--reason <text>']],
+    [
+      ['failover', 'start'],
+      ['--env <name>', '--database <name>', '--reason <text>'],
+    ],
+    [
+      ['failback', 'abort'],
+      ['--env <name>', '--execution <name>', '--reason <text>'],
+    ],
     [['plan'], ['--env <name>']],
   ])('`rxdr %j --help` marks its required options', async (command, required) => {
     const help = (await rxdr(...command, '--help')).stdout.replace(/\s+/g, ' ');

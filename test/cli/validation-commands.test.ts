@@ -16,7 +16,15 @@ beforeAll(async () => {
   const seeded = await rxdr('seed', '--url', db().url, '--prescriptions', '400', '--seed', '9');
   expect(seeded.code).toBe(0);
   expect(seeded.stdout).toMatch(/seeded [\d,]+ rows \(400 prescriptions/);
-  const manifest = await rxdr('manifest', '--url', db().url, '--out', manifestFile, '--cutoff', new Date(Date.now() - 3600_000).toISOString());
+  const manifest = await rxdr(
+    'manifest',
+    '--url',
+    db().url,
+    '--out',
+    manifestFile,
+    '--cutoff',
+    new Date(Date.now() - 3600_000).toISOString(),
+  );
   expect(manifest.code).toBe(0);
   expect(manifest.stdout).toMatch(/wrote .*manifest\.json: 12 tables/);
 });
@@ -36,13 +44,26 @@ describe('rxdr seed | manifest | validate', () => {
   test('--json prints one report object; a failing check exits 1', async () => {
     const client = new Client({ connectionString: db().url });
     await client.connect();
-    const original = (await client.query<{ action: string }>('SELECT action FROM pharmacy.audit_event WHERE seq = 5')).rows[0]?.action;
+    const original = (await client.query<{ action: string }>('SELECT action FROM pharmacy.audit_event WHERE seq = 5'))
+      .rows[0]?.action;
     await client.query("UPDATE pharmacy.audit_event SET action = 'tampered' WHERE seq = 5");
     await client.end();
     try {
-      const result = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--json', '--checks', 'audit-chain,checksums');
+      const result = await rxdr(
+        'validate',
+        '--url',
+        db().url,
+        '--manifest',
+        manifestFile,
+        '--json',
+        '--checks',
+        'audit-chain,checksums',
+      );
       expect(result.code).toBe(1);
-      const report = JSON.parse(result.stdout) as { passed: boolean; checks: Array<{ name: string; passed: boolean; offendingKeys: string[] }> };
+      const report = JSON.parse(result.stdout) as {
+        passed: boolean;
+        checks: Array<{ name: string; passed: boolean; offendingKeys: string[] }>;
+      };
       expect(report.passed).toBe(false);
       expect(report.checks.map((c) => [c.name, c.passed])).toEqual([
         ['checksums', false],
@@ -63,8 +84,24 @@ describe('rxdr seed | manifest | validate', () => {
 
   test('custom checks from a file run with the rest', async () => {
     const file = path.join(dir, 'custom.json');
-    writeFileSync(file, JSON.stringify([{ name: 'no-zero-quantity', sql: 'SELECT fill_id FROM pharmacy.fill WHERE quantity = 0', expect: 'no-rows' }]));
-    const result = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--custom-checks', file, '--checks', 'custom', '--json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { name: 'no-zero-quantity', sql: 'SELECT fill_id FROM pharmacy.fill WHERE quantity = 0', expect: 'no-rows' },
+      ]),
+    );
+    const result = await rxdr(
+      'validate',
+      '--url',
+      db().url,
+      '--manifest',
+      manifestFile,
+      '--custom-checks',
+      file,
+      '--checks',
+      'custom',
+      '--json',
+    );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).checks).toMatchObject([{ name: 'custom:no-zero-quantity', passed: true }]);
   });
@@ -106,17 +143,35 @@ describe('bad input exits 2 with a message that says what to do, and writes noth
   });
 
   test('unknown check name is refused before connecting', async () => {
-    const result = await rxdr('validate', '--url', UNREACHABLE, '--manifest', manifestFile, '--checks', 'schema,checksum');
+    const result = await rxdr(
+      'validate',
+      '--url',
+      UNREACHABLE,
+      '--manifest',
+      manifestFile,
+      '--checks',
+      'schema,checksum',
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/unknown check "checksum"; known: .*checksums/);
   });
 
   test('bad flag values', async () => {
-    expect((await rxdr('seed', '--url', 'mysql://x/y', '--prescriptions', '10')).stderr).toMatch(/expected a postgres:\/\/ URL/);
+    expect((await rxdr('seed', '--url', 'mysql://x/y', '--prescriptions', '10')).stderr).toMatch(
+      /expected a postgres:\/\/ URL/,
+    );
     const n = await rxdr('seed', '--url', db().url, '--prescriptions', 'lots');
     expect(n.code).toBe(2);
     expect(n.stderr).toMatch(/--prescriptions must be a whole number/);
-    const time = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--recovery-point-time', 'yesterday');
+    const time = await rxdr(
+      'validate',
+      '--url',
+      db().url,
+      '--manifest',
+      manifestFile,
+      '--recovery-point-time',
+      'yesterday',
+    );
     expect(time.code).toBe(2);
     expect(time.stderr).toMatch(/ISO time/);
     const again = await rxdr('seed', '--url', db().url, '--prescriptions', '10');

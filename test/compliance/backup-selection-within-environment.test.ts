@@ -28,7 +28,14 @@ const config = environment(
   {
     databases: [
       { name: 'dispensing', tier: 'critical', mode: 'create' },
-      { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', engineVersion: '16', replicaInstanceClass: 'db.t4g.medium' },
+      {
+        name: 'claims',
+        tier: 'critical',
+        mode: 'adopt',
+        instanceIdentifier: 'pharmacy-claims',
+        engineVersion: '16',
+        replicaInstanceClass: 'db.t4g.medium',
+      },
     ],
   },
   'prod',
@@ -42,15 +49,31 @@ function plan(stack: Stack): backup.BackupPlan {
   const destination = backup.BackupVault.fromBackupVaultArn(
     stack,
     `${id}Dest`,
-    stack.formatArn({ service: 'backup', region: 'us-west-2', resource: 'backup-vault', resourceName: 'dest', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    stack.formatArn({
+      service: 'backup',
+      region: 'us-west-2',
+      resource: 'backup-vault',
+      resourceName: 'dest',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
   );
   return new backup.BackupPlan(stack, id, {
-    backupPlanRules: [new backup.BackupPlanRule({ ruleName: 'R', deleteAfter: Duration.days(35), copyActions: [{ destinationBackupVault: destination, deleteAfter: Duration.days(35) }] })],
+    backupPlanRules: [
+      new backup.BackupPlanRule({
+        ruleName: 'R',
+        deleteAfter: Duration.days(35),
+        copyActions: [{ destinationBackupVault: destination, deleteAfter: Duration.days(35) }],
+      }),
+    ],
   });
 }
 
 /** An L1 selection: aws-cdk's BackupSelection cannot emit `Conditions`. */
-function l1Selection(stack: Stack, name: string, selection: Omit<backup.CfnBackupSelection.BackupSelectionResourceTypeProperty, 'iamRoleArn' | 'selectionName'>): backup.CfnBackupSelection {
+function l1Selection(
+  stack: Stack,
+  name: string,
+  selection: Omit<backup.CfnBackupSelection.BackupSelectionResourceTypeProperty, 'iamRoleArn' | 'selectionName'>,
+): backup.CfnBackupSelection {
   return new backup.CfnBackupSelection(stack, name, {
     backupPlanId: plan(stack).backupPlanId,
     backupSelection: { iamRoleArn: 'arn:aws:iam::111111111111:role/backup', selectionName: name, ...selection },
@@ -58,33 +81,53 @@ function l1Selection(stack: Stack, name: string, selection: Omit<backup.CfnBacku
 }
 
 /** `Conditions` is untyped in the L1: it goes to the template as written, so it is spelt as CloudFormation spells it. */
-const equals = (tags: Record<string, string>) => ({ StringEquals: Object.entries(tags).map(([key, value]) => ({ ConditionKey: `aws:ResourceTag/${key}`, ConditionValue: value })) });
-const check = (node: IConstruct): NagRuleResult => backupSelectionWithinEnvironment.check(node as CfnResource, RULE_CONTEXT);
+const equals = (tags: Record<string, string>) => ({
+  StringEquals: Object.entries(tags).map(([key, value]) => ({
+    ConditionKey: `aws:ResourceTag/${key}`,
+    ConditionValue: value,
+  })),
+});
+const check = (node: IConstruct): NagRuleResult =>
+  backupSelectionWithinEnvironment.check(node as CfnResource, RULE_CONTEXT);
 
 describe('Rxdr-BackupSelectionWithinEnvironment', () => {
   test('a selection built with BackupResource.fromTag alone fails synth, and the message names the selection', () => {
     // GIVEN an rxdr-configured stack whose plan selects by the tier tag only, with our pack as a synth plugin
     const app = testApp();
     const stack = new ConfiguredStack(config, app);
-    plan(stack).addSelection('ByTag', { backupSelectionName: 'prod-critical-by-tag', resources: [backup.BackupResource.fromTag('rxdr:tier', 'critical')] });
+    plan(stack).addSelection('ByTag', {
+      backupSelectionName: 'prod-critical-by-tag',
+      resources: [backup.BackupResource.fromTag('rxdr:tier', 'critical')],
+    });
     Validations.of(app).addPlugins(new RxdrChecks(app));
     // WHEN synthesized THEN it fails, naming the selection and the tag
-    expect(() => app.synth()).toThrow(/Rxdr-BackupSelectionWithinEnvironment\[prod-critical-by-tag:.ListOfTags.rxdr:tier=critical.selects.any.resource.with.that.tag\]/);
+    expect(() => app.synth()).toThrow(
+      /Rxdr-BackupSelectionWithinEnvironment\[prod-critical-by-tag:.ListOfTags.rxdr:tier=critical.selects.any.resource.with.that.tag\]/,
+    );
   });
 
   test('the ListOfTags that rxdr shipped before is flagged next to the ARNs it was ORed with', () => {
     const stack = new ConfiguredStack(config);
     const selection = plan(stack).addSelection('Old', {
       backupSelectionName: 'rxdr-critical',
-      resources: [backup.BackupResource.fromTag('rxdr:tier', 'critical'), backup.BackupResource.fromArn(DatabaseBackupSelection.instanceArn(stack, 'us-east-1', 'pharmacy-claims'))],
+      resources: [
+        backup.BackupResource.fromTag('rxdr:tier', 'critical'),
+        backup.BackupResource.fromArn(DatabaseBackupSelection.instanceArn(stack, 'us-east-1', 'pharmacy-claims')),
+      ],
     });
-    expect(check(selection.node.defaultChild!)).toEqual(['rxdr-critical: ListOfTags rxdr:tier=critical selects any resource with that tag']);
+    expect(check(selection.node.defaultChild!)).toEqual([
+      'rxdr-critical: ListOfTags rxdr:tier=critical selects any resource with that tag',
+    ]);
   });
 
   test('the DatabaseBackupSelection of every shipped environment is compliant', () => {
     for (const name of ['dev', 'staging', 'prod']) {
       const { stage } = synthStage(shippedEnvironment(name));
-      const selections = stage.primary.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Backup::BackupSelection');
+      const selections = stage.primary.node
+        .findAll()
+        .filter(
+          (c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Backup::BackupSelection',
+        );
       expect(selections.length).toBeGreaterThan(0);
       expect(selections.map((s) => check(s))).toEqual(selections.map(() => NagRuleCompliance.COMPLIANT));
     }
@@ -92,38 +135,70 @@ describe('Rxdr-BackupSelectionWithinEnvironment', () => {
 
   test('Conditions without the environment tag are flagged, whatever else they require', () => {
     const stack = new ConfiguredStack(config);
-    const tierOnly = l1Selection(stack, 'TierOnly', { resources: ['arn:aws:rds:*:*:db:*'], conditions: equals({ 'rxdr:tier': 'critical' }) });
-    expect(check(tierOnly)).toEqual(['TierOnly: Conditions do not require rxdr:env=prod', 'TierOnly: Resources arn:aws:rds:*:*:db:* matches resources of any environment']);
+    const tierOnly = l1Selection(stack, 'TierOnly', {
+      resources: ['arn:aws:rds:*:*:db:*'],
+      conditions: equals({ 'rxdr:tier': 'critical' }),
+    });
+    expect(check(tierOnly)).toEqual([
+      'TierOnly: Conditions do not require rxdr:env=prod',
+      'TierOnly: Resources arn:aws:rds:*:*:db:* matches resources of any environment',
+    ]);
   });
 
   test('Conditions that require another environment are flagged', () => {
     const stack = new ConfiguredStack(config);
-    const staging = l1Selection(stack, 'Staging', { resources: ['arn:aws:rds:*:*:db:*'], conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'staging' }) });
+    const staging = l1Selection(stack, 'Staging', {
+      resources: ['arn:aws:rds:*:*:db:*'],
+      conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'staging' }),
+    });
     expect(check(staging)).toEqual(expect.arrayContaining(['Staging: Conditions do not require rxdr:env=prod']));
   });
 
   test('Conditions on both the tier and this environment are compliant, even over a wildcard Resources', () => {
     const stack = new ConfiguredStack(config);
-    const pinned = l1Selection(stack, 'Pinned', { resources: ['arn:aws:rds:*:*:db:*'], conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'prod' }) });
+    const pinned = l1Selection(stack, 'Pinned', {
+      resources: ['arn:aws:rds:*:*:db:*'],
+      conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'prod' }),
+    });
     expect(check(pinned)).toBe(NagRuleCompliance.COMPLIANT);
   });
 
   test('without an environment condition: wildcard, empty, or another database’s ARN in Resources are flagged', () => {
     const stack = new ConfiguredStack(config);
-    expect(check(l1Selection(stack, 'All', { resources: ['*'] }))).toEqual(['All: Resources * matches resources of any environment']);
-    expect(check(l1Selection(stack, 'Nothing', {}))).toEqual(['Nothing: no Resources: selects every supported resource']);
-    expect(check(l1Selection(stack, 'Other', { resources: ['arn:aws:rds:us-east-1:111111111111:db:rxdr-staging-dispensing'] }))).toEqual([
+    expect(check(l1Selection(stack, 'All', { resources: ['*'] }))).toEqual([
+      'All: Resources * matches resources of any environment',
+    ]);
+    expect(check(l1Selection(stack, 'Nothing', {}))).toEqual([
+      'Nothing: no Resources: selects every supported resource',
+    ]);
+    expect(
+      check(
+        l1Selection(stack, 'Other', { resources: ['arn:aws:rds:us-east-1:111111111111:db:rxdr-staging-dispensing'] }),
+      ),
+    ).toEqual([
       'Other: Resources arn:aws:rds:us-east-1:111111111111:db:rxdr-staging-dispensing is not one of the prod databases',
     ]);
-    expect(check(l1Selection(stack, 'Own', { resources: ['arn:aws:rds:us-east-1:111111111111:db:rxdr-prod-dispensing', 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims'] }))).toBe(
-      NagRuleCompliance.COMPLIANT,
-    );
+    expect(
+      check(
+        l1Selection(stack, 'Own', {
+          resources: [
+            'arn:aws:rds:us-east-1:111111111111:db:rxdr-prod-dispensing',
+            'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims',
+          ],
+        }),
+      ),
+    ).toBe(NagRuleCompliance.COMPLIANT);
   });
 
   test('outside an rxdr stack a tag selection is still flagged (no environment to belong to)', () => {
     const stack = new Stack(undefined, 'Plain', { env: { account: '111111111111', region: 'us-east-1' } });
-    const selection = plan(stack).addSelection('ByTag', { backupSelectionName: 'by-tag', resources: [backup.BackupResource.fromTag('stage', 'prod')] });
-    expect(check(selection.node.defaultChild!)).toEqual(['by-tag: ListOfTags stage=prod selects any resource with that tag']);
+    const selection = plan(stack).addSelection('ByTag', {
+      backupSelectionName: 'by-tag',
+      resources: [backup.BackupResource.fromTag('stage', 'prod')],
+    });
+    expect(check(selection.node.defaultChild!)).toEqual([
+      'by-tag: ListOfTags stage=prod selects any resource with that tag',
+    ]);
   });
 });
 
@@ -138,15 +213,29 @@ describe('Rxdr-DatabasesSelectedWithCrossRegionCopy reads every form of selectio
   test('DatabaseBackupSelection (instance ARNs only) covers created and adopted databases', () => {
     const result = vaultCheck((stack) => {
       const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('backup.amazonaws.com') });
-      new DatabaseBackupSelection(stack, 'Sel', { plan: plan(stack), role, environment: 'prod', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' });
+      new DatabaseBackupSelection(stack, 'Sel', {
+        plan: plan(stack),
+        role,
+        environment: 'prod',
+        tier: 'critical',
+        databases: config.databases,
+        primaryRegion: 'us-east-1',
+      });
     });
     expect(result).toBe(NagRuleCompliance.COMPLIANT);
   });
 
   test('Conditions on this environment and tier cover the created database, not the adopted one (rxdr does not tag it)', () => {
     const conditions = equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'prod' });
-    expect(vaultCheck((stack) => l1Selection(stack, 'Pinned', { resources: ['arn:aws:rds:*:*:db:*'], conditions }))).toBe(NagRuleCompliance.NON_COMPLIANT);
-    const both = vaultCheck((stack) => l1Selection(stack, 'Pinned', { resources: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims'], conditions }));
+    expect(
+      vaultCheck((stack) => l1Selection(stack, 'Pinned', { resources: ['arn:aws:rds:*:*:db:*'], conditions })),
+    ).toBe(NagRuleCompliance.NON_COMPLIANT);
+    const both = vaultCheck((stack) =>
+      l1Selection(stack, 'Pinned', {
+        resources: ['arn:aws:rds:*:*:db:*', 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims'],
+        conditions,
+      }),
+    );
     expect(both).toBe(NagRuleCompliance.NON_COMPLIANT); // Resources AND Conditions: the adopted ARN still needs the tags
     const adopted = vaultCheck((stack) => {
       l1Selection(stack, 'Pinned', { resources: ['arn:aws:rds:*:*:db:*'], conditions });
@@ -159,12 +248,17 @@ describe('Rxdr-DatabasesSelectedWithCrossRegionCopy reads every form of selectio
     const claims = 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims';
     const own = ['arn:aws:rds:us-east-1:111111111111:db:rxdr-prod-dispensing', claims];
     expect(vaultCheck((stack) => l1Selection(stack, 'Own', { resources: own }))).toBe(NagRuleCompliance.COMPLIANT);
-    expect(vaultCheck((stack) => l1Selection(stack, 'Own', { resources: own, notResources: [claims] }))).toBe(NagRuleCompliance.NON_COMPLIANT);
+    expect(vaultCheck((stack) => l1Selection(stack, 'Own', { resources: own, notResources: [claims] }))).toBe(
+      NagRuleCompliance.NON_COMPLIANT,
+    );
   });
 
   test('Conditions on another environment cover nothing of this one', () => {
     const result = vaultCheck((stack) => {
-      l1Selection(stack, 'Staging', { resources: ['arn:aws:rds:*:*:db:*'], conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'staging' }) });
+      l1Selection(stack, 'Staging', {
+        resources: ['arn:aws:rds:*:*:db:*'],
+        conditions: equals({ 'rxdr:tier': 'critical', 'rxdr:env': 'staging' }),
+      });
       l1Selection(stack, 'Adopted', { resources: ['arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims'] });
     });
     expect(result).toBe(NagRuleCompliance.NON_COMPLIANT);

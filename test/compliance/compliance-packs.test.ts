@@ -8,10 +8,13 @@ import { testApp, testAppProps } from '../helpers/synth';
 describe('compliance packs on every environment', () => {
   const { app } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps() });
 
-  test.each(shippedConfig().environments.map((env) => env.name))('%s has zero unacknowledged findings (HIPAA, NIST 800-53 R5, AwsSolutions, Rxdr)', (name) => {
-    const stage = app.node.findChild(name.charAt(0).toUpperCase() + name.slice(1));
-    expect(complianceFindings(stage)).toEqual([]);
-  });
+  test.each(shippedConfig().environments.map((env) => env.name))(
+    '%s has zero unacknowledged findings (HIPAA, NIST 800-53 R5, AwsSolutions, Rxdr)',
+    (name) => {
+      const stage = app.node.findChild(name.charAt(0).toUpperCase() + name.slice(1));
+      expect(complianceFindings(stage)).toEqual([]);
+    },
+  );
 
   test('the packs do report findings (a non-compliant resource is caught)', () => {
     const stack = new Stack(testApp(), 'NonCompliant', { env: { account: '111111111111', region: 'us-east-1' } });

@@ -16,9 +16,16 @@ function runtimeFindings(scope: App | Stack): string[] {
 
 /** A stack with one function per runtime, judged on `today`. */
 function functionsOn(today: string, runtimes: readonly string[]): Stack {
-  const stack = new Stack(testApp({ context: { [TODAY_CONTEXT_KEY]: today } }), 'Fns', { env: { account: '111111111111', region: 'us-east-1' } });
+  const stack = new Stack(testApp({ context: { [TODAY_CONTEXT_KEY]: today } }), 'Fns', {
+    env: { account: '111111111111', region: 'us-east-1' },
+  });
   for (const runtime of runtimes) {
-    new lambda.CfnFunction(stack, runtime.replace('.', '-'), { runtime, handler: 'index.handler', role: 'arn:aws:iam::111111111111:role/r', code: { zipFile: 'x' } });
+    new lambda.CfnFunction(stack, runtime.replace('.', '-'), {
+      runtime,
+      handler: 'index.handler',
+      role: 'arn:aws:iam::111111111111:role/r',
+      code: { zipFile: 'x' },
+    });
   }
   return stack;
 }
@@ -53,7 +60,10 @@ describe('Lambda runtime lifecycle rule (injected day)', () => {
   });
 
   test('every function of every shipped environment, CDK providers included, passes on 2026-12-06', () => {
-    const { app } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps({ context: { [TODAY_CONTEXT_KEY]: '2026-12-06' } }) });
+    const { app } = buildApp(shippedConfig().environments, {
+      compliance: false,
+      ...testAppProps({ context: { [TODAY_CONTEXT_KEY]: '2026-12-06' } }),
+    });
     expect(runtimeFindings(app)).toEqual([]);
   });
 });

@@ -15,19 +15,42 @@ import { synthStage, TEST_DAY } from '../helpers/synth';
 
 /** A stack that carries an rxdr config the way PrimaryStack/RecoveryStack do. */
 class ConfiguredStack extends Stack {
-  constructor(readonly config: EnvironmentConfig, region = config.primaryRegion) {
+  constructor(
+    readonly config: EnvironmentConfig,
+    region = config.primaryRegion,
+  ) {
     super(undefined, 'RuleStack', { env: { account: config.account, region } });
   }
 }
 
 function results(rule: RxdrRule, scope: IConstruct, type: string) {
-  return scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === type).map((r) => rule.check(r, { today: TEST_DAY }));
+  return scope.node
+    .findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === type)
+    .map((r) => rule.check(r, { today: TEST_DAY }));
 }
 
 function plan(stack: Stack, destinationRegion: string, deleteAfterDays = 35, pointClass = 'daily') {
-  const destination = backup.BackupVault.fromBackupVaultArn(stack, `Dest${destinationRegion}${deleteAfterDays}${pointClass}`, stack.formatArn({ service: 'backup', region: destinationRegion, resource: 'backup-vault', resourceName: 'dest', arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+  const destination = backup.BackupVault.fromBackupVaultArn(
+    stack,
+    `Dest${destinationRegion}${deleteAfterDays}${pointClass}`,
+    stack.formatArn({
+      service: 'backup',
+      region: destinationRegion,
+      resource: 'backup-vault',
+      resourceName: 'dest',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  );
   return new backup.BackupPlan(stack, `Plan${destinationRegion}${deleteAfterDays}${pointClass}`, {
-    backupPlanRules: [new backup.BackupPlanRule({ ruleName: 'R', deleteAfter: Duration.days(deleteAfterDays), copyActions: [{ destinationBackupVault: destination, deleteAfter: Duration.days(deleteAfterDays) }], recoveryPointTags: { 'rxdr:recovery-point-class': pointClass } })],
+    backupPlanRules: [
+      new backup.BackupPlanRule({
+        ruleName: 'R',
+        deleteAfter: Duration.days(deleteAfterDays),
+        copyActions: [{ destinationBackupVault: destination, deleteAfter: Duration.days(deleteAfterDays) }],
+        recoveryPointTags: { 'rxdr:recovery-point-class': pointClass },
+      }),
+    ],
   });
 }
 
@@ -52,24 +75,37 @@ describe('Rxdr rules: non-compliant stacks are caught', () => {
     new backup.BackupVault(stack, 'Plain');
     expect(results(vaultCmkEncrypted, stack, 'AWS::Backup::BackupVault')).toEqual([NagRuleCompliance.NON_COMPLIANT]);
     new backup.BackupVault(stack, 'Cmk', { encryptionKey: new kms.Key(stack, 'K') });
-    expect(results(vaultCmkEncrypted, stack, 'AWS::Backup::BackupVault')).toEqual([NagRuleCompliance.NON_COMPLIANT, NagRuleCompliance.COMPLIANT]);
+    expect(results(vaultCmkEncrypted, stack, 'AWS::Backup::BackupVault')).toEqual([
+      NagRuleCompliance.NON_COMPLIANT,
+      NagRuleCompliance.COMPLIANT,
+    ]);
   });
 
   test('ProdVaultComplianceLock: a production vault with a governance lock; not applicable outside prod', () => {
     const prod = new ConfiguredStack(environment({ production: true }, 'prod'));
     new backup.BackupVault(prod, 'Governance', { lockConfiguration: { minRetention: Duration.days(35) } });
-    new backup.BackupVault(prod, 'Compliance', { lockConfiguration: { minRetention: Duration.days(35), changeableFor: Duration.days(3) } });
-    expect(results(prodVaultComplianceLock, prod, 'AWS::Backup::BackupVault')).toEqual([NagRuleCompliance.NON_COMPLIANT, NagRuleCompliance.COMPLIANT]);
+    new backup.BackupVault(prod, 'Compliance', {
+      lockConfiguration: { minRetention: Duration.days(35), changeableFor: Duration.days(3) },
+    });
+    expect(results(prodVaultComplianceLock, prod, 'AWS::Backup::BackupVault')).toEqual([
+      NagRuleCompliance.NON_COMPLIANT,
+      NagRuleCompliance.COMPLIANT,
+    ]);
     const dev = new ConfiguredStack(environment({}, 'dev'));
     new backup.BackupVault(dev, 'Governance', { lockConfiguration: { minRetention: Duration.days(35) } });
-    expect(results(prodVaultComplianceLock, dev, 'AWS::Backup::BackupVault')).toEqual([NagRuleCompliance.NOT_APPLICABLE]);
+    expect(results(prodVaultComplianceLock, dev, 'AWS::Backup::BackupVault')).toEqual([
+      NagRuleCompliance.NOT_APPLICABLE,
+    ]);
   });
 
   test('CopyOutsideSourceRegion: a copy into the source region', () => {
     const stack = new Stack(undefined, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
     plan(stack, 'us-east-1');
     plan(stack, 'us-west-2');
-    expect(results(copyOutsideSourceRegion, stack, 'AWS::Backup::BackupPlan')).toEqual([NagRuleCompliance.NON_COMPLIANT, NagRuleCompliance.COMPLIANT]);
+    expect(results(copyOutsideSourceRegion, stack, 'AWS::Backup::BackupPlan')).toEqual([
+      NagRuleCompliance.NON_COMPLIANT,
+      NagRuleCompliance.COMPLIANT,
+    ]);
   });
 
   test('PlanRetentionMinimums: a daily rule kept shorter than the configured 35 days, or without a class', () => {
@@ -77,20 +113,49 @@ describe('Rxdr rules: non-compliant stacks are caught', () => {
     plan(stack, 'us-west-2', 7);
     plan(stack, 'us-west-2', 35);
     plan(stack, 'us-west-2', 35, 'unknown');
-    expect(results(planRetentionMinimums, stack, 'AWS::Backup::BackupPlan')).toEqual([NagRuleCompliance.NON_COMPLIANT, NagRuleCompliance.COMPLIANT, NagRuleCompliance.NON_COMPLIANT]);
+    expect(results(planRetentionMinimums, stack, 'AWS::Backup::BackupPlan')).toEqual([
+      NagRuleCompliance.NON_COMPLIANT,
+      NagRuleCompliance.COMPLIANT,
+      NagRuleCompliance.NON_COMPLIANT,
+    ]);
   });
 
   test('DatabasesSelectedWithCrossRegionCopy: an adopted database nobody selects, or a selection whose plan stays in-region', () => {
-    const config = environment({ databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] });
+    const config = environment({
+      databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }],
+    });
     const stack = new ConfiguredStack(config);
     const vault = new backup.BackupVault(stack, 'Vault', { encryptionKey: new kms.Key(stack, 'K') });
-    const check = () => databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource, { today: TEST_DAY });
+    const check = () =>
+      databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource, { today: TEST_DAY });
     const local = plan(stack, 'us-east-1');
-    local.addSelection('ByArn', { resources: [backup.BackupResource.fromArn(stack.formatArn({ service: 'rds', resource: 'db', resourceName: 'pharmacy-claims', arnFormat: ArnFormat.COLON_RESOURCE_NAME }))] });
+    local.addSelection('ByArn', {
+      resources: [
+        backup.BackupResource.fromArn(
+          stack.formatArn({
+            service: 'rds',
+            resource: 'db',
+            resourceName: 'pharmacy-claims',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      ],
+    });
     expect(check()).toBe(NagRuleCompliance.NON_COMPLIANT);
 
     const away = plan(stack, 'us-west-2');
-    away.addSelection('ByArnAway', { resources: [backup.BackupResource.fromArn(stack.formatArn({ service: 'rds', resource: 'db', resourceName: 'pharmacy-claims', arnFormat: ArnFormat.COLON_RESOURCE_NAME }))] });
+    away.addSelection('ByArnAway', {
+      resources: [
+        backup.BackupResource.fromArn(
+          stack.formatArn({
+            service: 'rds',
+            resource: 'db',
+            resourceName: 'pharmacy-claims',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      ],
+    });
     expect(check()).toBe(NagRuleCompliance.COMPLIANT);
   });
 });

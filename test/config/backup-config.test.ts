@@ -2,7 +2,11 @@ import { environment, parsing, problemsOf } from '../helpers/config';
 
 describe('backup settings in the environment config', () => {
   test('isolatedBackup defaults to cross-account mode; the shipped shape stays valid', () => {
-    expect(environment({ isolatedBackup: { account: '444444444444', vaultName: 'iso' } }).isolatedBackup).toEqual({ mode: 'cross-account', account: '444444444444', vaultName: 'iso' });
+    expect(environment({ isolatedBackup: { account: '444444444444', vaultName: 'iso' } }).isolatedBackup).toEqual({
+      mode: 'cross-account',
+      account: '444444444444',
+      vaultName: 'iso',
+    });
     expect(environment({ isolatedBackup: { mode: 'air-gapped' } }).isolatedBackup).toEqual({ mode: 'air-gapped' });
   });
 
@@ -25,14 +29,20 @@ describe('backup settings in the environment config', () => {
   });
 
   test('cold storage also needs 90 days in cold storage before deletion; all problems are listed at once', () => {
-    const message = problemsOf({ coldStorage: { dailyAfterDays: 10 }, retention: { dailyDays: 35 }, breakGlassRoleName: 'no spaces allowed' });
+    const message = problemsOf({
+      coldStorage: { dailyAfterDays: 10 },
+      retention: { dailyDays: 35 },
+      breakGlassRoleName: 'no spaces allowed',
+    });
     expect(message).toContain('coldStorage.dailyAfterDays: AWS Backup cannot move RDS recovery points');
     expect(message).toContain('retention.dailyDays 35 must be at least 10 + 90');
     expect(message).toContain('breakGlassRoleName: must be an IAM role name');
   });
 
   test('retention above the vault lock maximum is rejected', () => {
-    expect(parsing({ retention: { monthlyDays: 40000 } })).toThrow(/retention\.monthlyDays: vault lock allows at most 36500 days, got 40000/);
+    expect(parsing({ retention: { monthlyDays: 40000 } })).toThrow(
+      /retention\.monthlyDays: vault lock allows at most 36500 days, got 40000/,
+    );
   });
 
   test('the break-glass role name is optional (the vault policies default to rxdr-<env>-break-glass)', () => {

@@ -39,7 +39,15 @@ describe('defaults', () => {
     const env = environment({
       tiers: {
         critical: { rtoMinutes: 30 },
-        archive: { rtoMinutes: 2880, rpoMinutes: 1440, drPattern: 'backup-restore', continuousBackup: false, snapshotFrequency: 'daily', crossRegionReadReplica: false, failoverStrategy: 'latest-backup' },
+        archive: {
+          rtoMinutes: 2880,
+          rpoMinutes: 1440,
+          drPattern: 'backup-restore',
+          continuousBackup: false,
+          snapshotFrequency: 'daily',
+          crossRegionReadReplica: false,
+          failoverStrategy: 'latest-backup',
+        },
       },
       databases: [{ name: 'old-claims', tier: 'archive', mode: 'adopt', instanceIdentifier: 'old-claims' }],
     });
@@ -50,15 +58,21 @@ describe('defaults', () => {
 
 describe('each validation rule names the environment, the field and the value', () => {
   test('malformed account id', () => {
-    expect(problemsOf({ account: '12345' })).toMatch(/environments\.prod\.account: must be a 12-digit AWS account id \(got "12345"\)/);
+    expect(problemsOf({ account: '12345' })).toMatch(
+      /environments\.prod\.account: must be a 12-digit AWS account id \(got "12345"\)/,
+    );
   });
 
   test('recovery region equal to the primary region', () => {
-    expect(problemsOf({ recoveryRegion: 'us-east-1' })).toMatch(/environments\.prod\.recoveryRegion: must differ from primaryRegion "us-east-1" \(got "us-east-1"\)/);
+    expect(problemsOf({ recoveryRegion: 'us-east-1' })).toMatch(
+      /environments\.prod\.recoveryRegion: must differ from primaryRegion "us-east-1" \(got "us-east-1"\)/,
+    );
   });
 
   test('unknown region', () => {
-    expect(problemsOf({ primaryRegion: 'us-east1' })).toMatch(/environments\.prod\.primaryRegion: must be a known AWS region .*\(got "us-east1"\)/);
+    expect(problemsOf({ primaryRegion: 'us-east1' })).toMatch(
+      /environments\.prod\.primaryRegion: must be a known AWS region .*\(got "us-east1"\)/,
+    );
   });
 
   test('unknown tier', () => {
@@ -72,59 +86,88 @@ describe('each validation rule names the environment, the field and the value', 
       { name: 'claims', tier: 'critical', mode: 'create' },
       { name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'claims-2' },
     ];
-    expect(problemsOf({ databases })).toMatch(/environments\.prod\.databases\[1\]\.name: duplicate database name \(also databases\[0\]\) \(got "claims"\)/);
+    expect(problemsOf({ databases })).toMatch(
+      /environments\.prod\.databases\[1\]\.name: duplicate database name \(also databases\[0\]\) \(got "claims"\)/,
+    );
   });
 
   test('retention shorter than the minimum without a waiver', () => {
     expect(problemsOf({ retention: { monthlyDays: 365 } })).toMatch(
       /environments\.prod\.retention\.monthlyDays: 365 days is below the 3650-day minimum \(Medicare Part D.*add a retentionWaivers entry with a reason \(got 365\)/,
     );
-    expect(problemsOf({ retention: { evidenceDays: 100 } })).toMatch(/retention\.evidenceDays: 100 days is below the 2190-day minimum \(HIPAA/);
+    expect(problemsOf({ retention: { evidenceDays: 100 } })).toMatch(
+      /retention\.evidenceDays: 100 days is below the 2190-day minimum \(HIPAA/,
+    );
   });
 
   test('a reasoned waiver allows shorter retention, but not below its own minimum', () => {
-    const waiver = { recoveryPointClass: 'monthly', minimumDays: 90, reason: 'synthetic data only, no patient records in this account' };
+    const waiver = {
+      recoveryPointClass: 'monthly',
+      minimumDays: 90,
+      reason: 'synthetic data only, no patient records in this account',
+    };
     expect(environment({ retention: { monthlyDays: 90 }, retentionWaivers: [waiver] }).retention.monthlyDays).toBe(90);
-    expect(problemsOf({ retention: { monthlyDays: 30 }, retentionWaivers: [waiver] })).toMatch(/retention\.monthlyDays: 30 days is below the waiver's minimumDays 90 \(got 30\)/);
+    expect(problemsOf({ retention: { monthlyDays: 30 }, retentionWaivers: [waiver] })).toMatch(
+      /retention\.monthlyDays: 30 days is below the waiver's minimumDays 90 \(got 30\)/,
+    );
   });
 
   test('a waiver without a real reason is rejected', () => {
     const waiver = { recoveryPointClass: 'monthly', minimumDays: 90, reason: 'dev' };
-    expect(problemsOf({ retention: { monthlyDays: 90 }, retentionWaivers: [waiver] })).toMatch(/retentionWaivers\[0\]\.reason: a waiver needs a reason of at least 20 characters \(got "dev"\)/);
+    expect(problemsOf({ retention: { monthlyDays: 90 }, retentionWaivers: [waiver] })).toMatch(
+      /retentionWaivers\[0\]\.reason: a waiver needs a reason of at least 20 characters \(got "dev"\)/,
+    );
   });
 
   test('continuous backup retention above the AWS maximum', () => {
-    expect(problemsOf({ retention: { continuousDays: 60 } })).toMatch(/retention\.continuousDays: AWS Backup keeps continuous backups at most 35 days \(got 60\)/);
+    expect(problemsOf({ retention: { continuousDays: 60 } })).toMatch(
+      /retention\.continuousDays: AWS Backup keeps continuous backups at most 35 days \(got 60\)/,
+    );
   });
 
   test('RPO smaller than the backup frequency can deliver', () => {
     expect(problemsOf({ tiers: { deferrable: { rpoMinutes: 60 } } })).toMatch(
       /environments\.prod\.tiers\.deferrable\.rpoMinutes: an RPO of 60 min cannot be met: daily snapshots deliver at best 1440 min.*\(got 60\)/,
     );
-    expect(problemsOf({ tiers: { important: { rpoMinutes: 2 } } })).toMatch(/tiers\.important\.rpoMinutes: an RPO of 2 min cannot be met: daily snapshots and continuous backup deliver at best 5 min/);
+    expect(problemsOf({ tiers: { important: { rpoMinutes: 2 } } })).toMatch(
+      /tiers\.important\.rpoMinutes: an RPO of 2 min cannot be met: daily snapshots and continuous backup deliver at best 5 min/,
+    );
     // Hourly snapshots can deliver a 60-minute RPO.
-    expect(environment({ tiers: { deferrable: { rpoMinutes: 60, snapshotFrequency: 'hourly' } } }).tiers.deferrable!.rpoMinutes).toBe(60);
+    expect(
+      environment({ tiers: { deferrable: { rpoMinutes: 60, snapshotFrequency: 'hourly' } } }).tiers.deferrable!
+        .rpoMinutes,
+    ).toBe(60);
   });
 
   test('a failover strategy the tier cannot support', () => {
-    expect(problemsOf({ tiers: { important: { failoverStrategy: 'promote-replica' } } })).toMatch(/tiers\.important\.failoverStrategy: promote-replica needs crossRegionReadReplica: true/);
+    expect(problemsOf({ tiers: { important: { failoverStrategy: 'promote-replica' } } })).toMatch(
+      /tiers\.important\.failoverStrategy: promote-replica needs crossRegionReadReplica: true/,
+    );
   });
 
   test('invalid drill schedule expression', () => {
-    expect(problemsOf({ drill: { schedule: 'monthly' } })).toMatch(/environments\.prod\.drill\.schedule: invalid schedule expression: expected cron\(.*\(got "monthly"\)/);
-    expect(problemsOf({ drill: { schedule: 'cron(0 25 1 * ? *)' } })).toMatch(/drill\.schedule: invalid schedule expression: hours must be 0-23, got "25"/);
+    expect(problemsOf({ drill: { schedule: 'monthly' } })).toMatch(
+      /environments\.prod\.drill\.schedule: invalid schedule expression: expected cron\(.*\(got "monthly"\)/,
+    );
+    expect(problemsOf({ drill: { schedule: 'cron(0 25 1 * ? *)' } })).toMatch(
+      /drill\.schedule: invalid schedule expression: hours must be 0-23, got "25"/,
+    );
   });
 
   test('Vault Lock compliance mode with a cooling-off under 72 hours', () => {
     expect(problemsOf({ vaultLock: { mode: 'compliance', changeableForDays: 2 } })).toMatch(
       /environments\.prod\.vaultLock\.changeableForDays: compliance mode needs a cooling-off of at least 72 hours \(3 days\); 2 days is 48 hours \(got 2\)/,
     );
-    expect(problemsOf({ production: true, vaultLock: { changeableForDays: 1 } })).toMatch(/vaultLock\.changeableForDays: compliance mode needs/);
+    expect(problemsOf({ production: true, vaultLock: { changeableForDays: 1 } })).toMatch(
+      /vaultLock\.changeableForDays: compliance mode needs/,
+    );
     expect(environment({ vaultLock: { mode: 'governance', changeableForDays: 1 } }).vaultLock.mode).toBe('governance');
   });
 
   test('isolated backup account equal to the workload account', () => {
-    expect(problemsOf({ isolatedBackup: { account: '111111111111', vaultName: 'iso' } })).toMatch(/isolatedBackup\.account: must be a different account/);
+    expect(problemsOf({ isolatedBackup: { account: '111111111111', vaultName: 'iso' } })).toMatch(
+      /isolatedBackup\.account: must be a different account/,
+    );
   });
 
   test('unknown fields are named instead of ignored', () => {
@@ -132,7 +175,9 @@ describe('each validation rule names the environment, the field and the value', 
   });
 
   test('database mode must be create or adopt', () => {
-    expect(problemsOf({ databases: [{ name: 'a', tier: 'critical', mode: 'import' }] })).toMatch(/databases\[0\]\.mode: mode must be "create".*"adopt"/);
+    expect(problemsOf({ databases: [{ name: 'a', tier: 'critical', mode: 'import' }] })).toMatch(
+      /databases\[0\]\.mode: mode must be "create".*"adopt"/,
+    );
   });
 });
 
@@ -181,7 +226,9 @@ describe('loading and selecting', () => {
   test('a file that is not JSON is reported with its path', () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{ "environments": ');
-    expect(() => loadConfigFile(file)).toThrow(new RegExp(`Invalid rxdr configuration in ${file} \\(1 problem\\):\\n  - not valid JSON`));
+    expect(() => loadConfigFile(file)).toThrow(
+      new RegExp(`Invalid rxdr configuration in ${file} \\(1 problem\\):\\n  - not valid JSON`),
+    );
   });
 
   test('a missing file is reported with its path', () => {
@@ -189,7 +236,9 @@ describe('loading and selecting', () => {
   });
 
   test('selecting an unknown environment lists the configured ones', () => {
-    expect(() => selectEnvironments(shippedConfig(), ['production'])).toThrow(/unknown environment "production"; configured environments: dev, staging, prod/);
+    expect(() => selectEnvironments(shippedConfig(), ['production'])).toThrow(
+      /unknown environment "production"; configured environments: dev, staging, prod/,
+    );
     expect(selectEnvironments(shippedConfig(), ['prod']).map((e) => e.name)).toEqual(['prod']);
     expect(selectEnvironments(shippedConfig(), undefined)).toHaveLength(3);
   });

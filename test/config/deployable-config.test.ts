@@ -8,8 +8,12 @@ import { tempDir } from '../helpers/temp-dir';
 /** Configuration that parses but could never deploy is a config problem at synth, listed with the others. */
 describe('configuration that cannot deploy is rejected at synth', () => {
   test('an RDS instance class that does not exist is rejected, naming the field and the value', () => {
-    const problems = problemsOf({ databases: [{ name: 'rx', tier: 'critical', mode: 'create', instanceClass: 'db.m7g.humongous' }] });
-    expect(problems).toContain('environments.prod.databases[0].instanceClass: db.m7g comes in large, xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, not "humongous" (got "db.m7g.humongous")');
+    const problems = problemsOf({
+      databases: [{ name: 'rx', tier: 'critical', mode: 'create', instanceClass: 'db.m7g.humongous' }],
+    });
+    expect(problems).toContain(
+      'environments.prod.databases[0].instanceClass: db.m7g comes in large, xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, not "humongous" (got "db.m7g.humongous")',
+    );
   });
 
   test('an unknown instance family is rejected for replicas and drills too', () => {
@@ -17,21 +21,33 @@ describe('configuration that cannot deploy is rejected at synth', () => {
       databases: [{ name: 'rx', tier: 'critical', mode: 'create', replicaInstanceClass: 'db.z9.large' }],
       drill: { instanceClass: 'db.t4g.gigantic' },
     });
-    expect(problems).toMatch(/databases\[0\]\.replicaInstanceClass: "db\.z9" is not an instance family RDS for PostgreSQL offers; families: t3, t4g, .* \(got "db\.z9\.large"\)/);
-    expect(problems).toContain('environments.prod.drill.instanceClass: db.t4g comes in micro, small, medium, large, xlarge, 2xlarge, not "gigantic" (got "db.t4g.gigantic")');
+    expect(problems).toMatch(
+      /databases\[0\]\.replicaInstanceClass: "db\.z9" is not an instance family RDS for PostgreSQL offers; families: t3, t4g, .* \(got "db\.z9\.large"\)/,
+    );
+    expect(problems).toContain(
+      'environments.prod.drill.instanceClass: db.t4g comes in micro, small, medium, large, xlarge, 2xlarge, not "gigantic" (got "db.t4g.gigantic")',
+    );
   });
 
   test('every class in the table is accepted', () => {
     for (const [family, sizes] of Object.entries(RDS_POSTGRES_INSTANCE_CLASSES)) {
       for (const size of sizes) {
-        expect(() => environment({ databases: [{ name: 'rx', tier: 'critical', mode: 'create', instanceClass: `db.${family}.${size}` }] })).not.toThrow();
+        expect(() =>
+          environment({
+            databases: [{ name: 'rx', tier: 'critical', mode: 'create', instanceClass: `db.${family}.${size}` }],
+          }),
+        ).not.toThrow();
       }
     }
   });
 
   test('PostgreSQL 9.6 is a config problem naming the value and the supported versions, not a stack trace', () => {
-    const problems = problemsOf({ databases: [{ name: 'rx', tier: 'critical', mode: 'create', engineVersion: '9.6' }] });
-    expect(problems).toContain('environments.prod.databases[0].engineVersion: PostgreSQL 9.6 is not supported; supported major versions: 13, 14, 15, 16, 17 (got "9.6")');
+    const problems = problemsOf({
+      databases: [{ name: 'rx', tier: 'critical', mode: 'create', engineVersion: '9.6' }],
+    });
+    expect(problems).toContain(
+      'environments.prod.databases[0].engineVersion: PostgreSQL 9.6 is not supported; supported major versions: 13, 14, 15, 16, 17 (got "9.6")',
+    );
   });
 
   test('a governance-mode vault lock in a production environment is rejected; elsewhere it is allowed', () => {
@@ -45,14 +61,22 @@ describe('configuration that cannot deploy is rejected at synth', () => {
     const problems = problemsOf({
       production: true,
       vaultLock: { mode: 'governance' },
-      databases: [{ name: 'rx', tier: 'critical', mode: 'create', engineVersion: '9.6', instanceClass: 'db.m7g.humongous' }],
+      databases: [
+        { name: 'rx', tier: 'critical', mode: 'create', engineVersion: '9.6', instanceClass: 'db.m7g.humongous' },
+      ],
     });
     expect(problems).toMatch(/\(3 problems\)/);
   });
 
   test('invalid JSON is reported with line and column', () => {
     const file = path.join(tempDir('rxdr-json'), 'config.json');
-    writeFileSync(file, JSON.stringify({ environments: { prod: environmentInput() } }, null, 2).replace('"primaryRegion"', '"primaryRegion" "x",'));
+    writeFileSync(
+      file,
+      JSON.stringify({ environments: { prod: environmentInput() } }, null, 2).replace(
+        '"primaryRegion"',
+        '"primaryRegion" "x",',
+      ),
+    );
     let message = '';
     try {
       loadConfigFile(file);
@@ -60,7 +84,9 @@ describe('configuration that cannot deploy is rejected at synth', () => {
       expect(error).toBeInstanceOf(ConfigError);
       message = (error as Error).message;
     }
-    expect(message).toContain(`Invalid rxdr configuration in ${file} (1 problem):\n  - not valid JSON: line 5, column 23: `);
+    expect(message).toContain(
+      `Invalid rxdr configuration in ${file} (1 problem):\n  - not valid JSON: line 5, column 23: `,
+    );
     expect(message).not.toMatch(/position/);
   });
 

@@ -1,7 +1,16 @@
 import { scheduleExpressionProblem } from '../../lib/config/schedule-expression';
 
 describe('EventBridge Scheduler expressions', () => {
-  test.each(['cron(0 6 1 * ? *)', 'cron(30 2 ? * MON-FRI *)', 'cron(0 6 ? * 2#1 *)', 'cron(0 */4 * * ? 2027)', 'cron(0 6 L * ? *)', 'rate(30 days)', 'rate(1 day)', 'at(2027-01-01T06:00:00)'])('%s is valid', (expression) => {
+  test.each([
+    'cron(0 6 1 * ? *)',
+    'cron(30 2 ? * MON-FRI *)',
+    'cron(0 6 ? * 2#1 *)',
+    'cron(0 */4 * * ? 2027)',
+    'cron(0 6 L * ? *)',
+    'rate(30 days)',
+    'rate(1 day)',
+    'at(2027-01-01T06:00:00)',
+  ])('%s is valid', (expression) => {
     expect(scheduleExpressionProblem(expression)).toBeUndefined();
   });
 

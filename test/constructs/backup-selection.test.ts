@@ -16,32 +16,50 @@ function text(value: unknown): unknown {
   return join ? join[1].map(text).join(join[0]) : value;
 }
 
-describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))('backup selections of %s', (_name, config) => {
-  const { primary } = synthStage(config);
-  const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((r) => r.Properties.BackupSelection as Record<string, unknown>);
-  const tiers = [...new Set(config.databases.map((db) => db.tier))];
+describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))(
+  'backup selections of %s',
+  (_name, config) => {
+    const { primary } = synthStage(config);
+    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map(
+      (r) => r.Properties.BackupSelection as Record<string, unknown>,
+    );
+    const tiers = [...new Set(config.databases.map((db) => db.tier))];
 
-  test('one selection per protected tier, named after the environment and the tier', () => {
-    expect(selections.map((s) => s.SelectionName).sort()).toEqual(tiers.map((tier) => `rxdr-${config.name}-${tier}`).sort());
-  });
+    test('one selection per protected tier, named after the environment and the tier', () => {
+      expect(selections.map((s) => s.SelectionName).sort()).toEqual(
+        tiers.map((tier) => `rxdr-${config.name}-${tier}`).sort(),
+      );
+    });
 
-  test.each(tiers)('tier %s lists exactly the instance ARNs of its databases in this environment, and no tag criterion', (tier) => {
-    const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${tier}`)!;
-    const expected = config.databases
-      .filter((db) => db.tier === tier)
-      .map((db) => `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`);
-    expect((selection.Resources as unknown[]).map(text)).toEqual(expected);
-    expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
-  });
+    test.each(tiers)(
+      'tier %s lists exactly the instance ARNs of its databases in this environment, and no tag criterion',
+      (tier) => {
+        const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${tier}`)!;
+        const expected = config.databases
+          .filter((db) => db.tier === tier)
+          .map(
+            (db) =>
+              `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`,
+          );
+        expect((selection.Resources as unknown[]).map(text)).toEqual(expected);
+        expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
+      },
+    );
 
-  test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
-    const instances = primary.findResources('AWS::RDS::DBInstance');
-    const created = config.databases.filter((db) => db.mode === 'create').map((db) => names.databaseInstance(config, db));
-    const logicalIds = Object.entries(instances).filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string)).map(([id]) => id);
-    expect(logicalIds).toHaveLength(created.length);
-    for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection'))) expect(selection.DependsOn).toEqual(expect.arrayContaining(logicalIds));
-  });
-});
+    test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
+      const instances = primary.findResources('AWS::RDS::DBInstance');
+      const created = config.databases
+        .filter((db) => db.mode === 'create')
+        .map((db) => names.databaseInstance(config, db));
+      const logicalIds = Object.entries(instances)
+        .filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string))
+        .map(([id]) => id);
+      expect(logicalIds).toHaveLength(created.length);
+      for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection')))
+        expect(selection.DependsOn).toEqual(expect.arrayContaining(logicalIds));
+    });
+  },
+);
 
 describe('DatabaseBackupSelection', () => {
   function setup() {
@@ -53,15 +71,35 @@ describe('DatabaseBackupSelection', () => {
 
   test('refuses databases of another tier, naming them', () => {
     const { stack, plan, role } = setup();
-    const config = environment({ databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }] });
-    expect(() => new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' })).toThrow(
-      /selection for tier "critical" got databases of other tiers: claims \(important\)/,
-    );
+    const config = environment({
+      databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }],
+    });
+    expect(
+      () =>
+        new DatabaseBackupSelection(stack, 'Sel', {
+          plan,
+          role,
+          environment: 'test',
+          tier: 'critical',
+          databases: config.databases,
+          primaryRegion: 'us-east-1',
+        }),
+    ).toThrow(/selection for tier "critical" got databases of other tiers: claims \(important\)/);
   });
 
   test('refuses an empty tier: a selection without criteria would select every resource', () => {
     const { stack, plan, role } = setup();
-    expect(() => new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: [], primaryRegion: 'us-east-1' })).toThrow(/got no databases/);
+    expect(
+      () =>
+        new DatabaseBackupSelection(stack, 'Sel', {
+          plan,
+          role,
+          environment: 'test',
+          tier: 'critical',
+          databases: [],
+          primaryRegion: 'us-east-1',
+        }),
+    ).toThrow(/got no databases/);
   });
 
   test('a created instance is selected by the identifier rxdr gives it, an adopted one by its own', () => {
@@ -69,10 +107,24 @@ describe('DatabaseBackupSelection', () => {
     const config = environment({
       databases: [
         { name: 'dispensing', tier: 'critical', mode: 'create' },
-        { name: 'claims', tier: 'critical', mode: 'adopt', instanceIdentifier: 'pharmacy-claims', engineVersion: '16', replicaInstanceClass: 'db.t4g.medium' },
+        {
+          name: 'claims',
+          tier: 'critical',
+          mode: 'adopt',
+          instanceIdentifier: 'pharmacy-claims',
+          engineVersion: '16',
+          replicaInstanceClass: 'db.t4g.medium',
+        },
       ],
     });
-    new DatabaseBackupSelection(stack, 'Sel', { plan, role, environment: 'test', tier: 'critical', databases: config.databases, primaryRegion: 'us-east-1' });
+    new DatabaseBackupSelection(stack, 'Sel', {
+      plan,
+      role,
+      environment: 'test',
+      tier: 'critical',
+      databases: config.databases,
+      primaryRegion: 'us-east-1',
+    });
     const [selection] = Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupSelection'));
     expect((selection!.Properties.BackupSelection.Resources as unknown[]).map(text)).toEqual([
       'arn:aws:rds:us-east-1:111111111111:db:rxdr-test-dispensing',

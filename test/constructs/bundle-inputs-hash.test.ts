@@ -35,7 +35,7 @@ describe('Lambda asset hashes come from the files the bundler reads', () => {
     const root = tempDir('rxdr-asset-hash-chain');
     writeFileSync(path.join(root, 'package.json'), '{ "name": "chain", "private": true }');
     writeFileSync(path.join(root, 'entry.ts'), "import { a } from './a';\nexport const handler = () => a;\n");
-    writeFileSync(path.join(root, 'a.ts'), "export const a = 1;\n");
+    writeFileSync(path.join(root, 'a.ts'), 'export const a = 1;\n');
     const before = bundleInputsHash(path.join(root, 'entry.ts'));
     mkdirSync(path.join(root, 'deep', 'er'), { recursive: true });
     writeFileSync(path.join(root, 'deep', 'er', 'b.ts'), 'export const b = 2;\n');

@@ -16,9 +16,15 @@ describe('EncryptionKey', () => {
     new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-test-primary', description: 'test key' });
     // THEN
     const template = Template.fromStack(stack);
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { EnableKeyRotation: true, PendingWindowInDays: 30 } });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EnableKeyRotation: true, PendingWindowInDays: 30 },
+    });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/rxdr-test-primary' });
-    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as { Properties: { KeyPolicy: { Statement: { Action: string | string[] }[] } } };
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as {
+      Properties: { KeyPolicy: { Statement: { Action: string | string[] }[] } };
+    };
     const actions = key.Properties.KeyPolicy.Statement.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
@@ -31,9 +37,22 @@ describe('EncryptionKey', () => {
     new secretsmanager.Secret(stack, 'Secret', { encryptionKey: key });
     // THEN
     const template = Template.fromStack(stack);
-    const policy = (Object.values(template.findResources('AWS::KMS::Key'))[0] as { Properties: { KeyPolicy: { Statement: { Action: string | string[]; Condition?: unknown }[] } } }).Properties.KeyPolicy;
-    const viaSecretsManager = policy.Statement.find((s) => JSON.stringify(s.Condition ?? {}).includes('secretsmanager'));
-    expect(viaSecretsManager?.Action).toEqual(expect.arrayContaining(['kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext']));
+    const policy = (
+      Object.values(template.findResources('AWS::KMS::Key'))[0] as {
+        Properties: { KeyPolicy: { Statement: { Action: string | string[]; Condition?: unknown }[] } };
+      }
+    ).Properties.KeyPolicy;
+    const viaSecretsManager = policy.Statement.find((s) =>
+      JSON.stringify(s.Condition ?? {}).includes('secretsmanager'),
+    );
+    expect(viaSecretsManager?.Action).toEqual(
+      expect.arrayContaining([
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+        'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+      ]),
+    );
     expect(policy.Statement.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
   });
 
@@ -43,8 +62,14 @@ describe('EncryptionKey', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'AwsServicesPublishToEncryptedTopics', Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }),
-          Match.objectLike({ Sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups', Principal: { Service: 'logs.us-east-1.amazonaws.com' } }),
+          Match.objectLike({
+            Sid: 'AwsServicesPublishToEncryptedTopics',
+            Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+          }),
+          Match.objectLike({
+            Sid: 'CloudWatchLogsEncryptsThisAccountsLogGroups',
+            Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+          }),
           Match.objectLike({ Sid: 'BackupAuditManagerWritesReports', Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
         ]),
       },
@@ -52,11 +77,15 @@ describe('EncryptionKey', () => {
   });
 
   test('rejects a pending window outside 7-30 days, naming the value', () => {
-    expect(() => new EncryptionKey(newStack(), 'Key', { alias: 'alias/x', description: 'x', pendingWindowDays: 5 })).toThrow(/between 7 and 30, got 5/);
+    expect(
+      () => new EncryptionKey(newStack(), 'Key', { alias: 'alias/x', description: 'x', pendingWindowDays: 5 }),
+    ).toThrow(/between 7 and 30, got 5/);
   });
 
   test('rejects a reserved or malformed alias', () => {
-    expect(() => new EncryptionKey(newStack(), 'Key', { alias: 'alias/aws/backup', description: 'x' })).toThrow(/reserved "alias\/aws\/" prefix, got "alias\/aws\/backup"/);
+    expect(() => new EncryptionKey(newStack(), 'Key', { alias: 'alias/aws/backup', description: 'x' })).toThrow(
+      /reserved "alias\/aws\/" prefix, got "alias\/aws\/backup"/,
+    );
     expect(() => new EncryptionKey(newStack(), 'Key', { alias: 'rxdr', description: 'x' })).toThrow(/got "rxdr"/);
   });
 });

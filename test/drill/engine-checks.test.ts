@@ -11,7 +11,9 @@ describe('stand-in validators answer only what the validation engine can', () =>
     const ids = [
       ...engineEvidenceChecks({ passed: true }),
       ...engineEvidenceChecks({ passed: false, failing: 'fill-numbering' }),
-      ...engineReport({ passed: false, startedAt: new Date(0), finishedAt: new Date(0) }).checks.map((c) => ({ id: c.name })),
+      ...engineReport({ passed: false, startedAt: new Date(0), finishedAt: new Date(0) }).checks.map((c) => ({
+        id: c.name,
+      })),
     ].map((c) => c.id);
     expect(ids.filter((id) => !isEngineCheckId(id))).toEqual([]);
     expect(new Set(ids)).toEqual(new Set([...CHECK_NAMES.generic, ...CHECK_NAMES.pharmacy]));

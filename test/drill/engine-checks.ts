@@ -21,12 +21,26 @@ export function isEngineCheckId(id: string): boolean {
 /** One check result as the engine reports it; throws for a name the engine has no check of. */
 export function engineCheck(name: EngineCheckName, passed: boolean): CheckResult {
   const suite = SUITE_OF.get(name);
-  if (!suite) throw new Error(`the validation engine has no check named ${name} (it has ${[...SUITE_OF.keys()].join(', ')})`);
-  return { name, suite, passed, measured: passed ? { matched: true } : { matched: false }, offendingKeys: passed ? [] : ['fill:1-10'], durationMs: 10 };
+  if (!suite)
+    throw new Error(`the validation engine has no check named ${name} (it has ${[...SUITE_OF.keys()].join(', ')})`);
+  return {
+    name,
+    suite,
+    passed,
+    measured: passed ? { matched: true } : { matched: false },
+    offendingKeys: passed ? [] : ['fill:1-10'],
+    durationMs: 10,
+  };
 }
 
 /** A report as the engine builds it: every generic and pharmacy check, `failing` (default `row-counts`) failed when not passed. */
-export function engineReport(options: { passed: boolean; achievedRpoSeconds?: number; failing?: EngineCheckName; startedAt: Date; finishedAt: Date }): ValidationReport {
+export function engineReport(options: {
+  passed: boolean;
+  achievedRpoSeconds?: number;
+  failing?: EngineCheckName;
+  startedAt: Date;
+  finishedAt: Date;
+}): ValidationReport {
   const failing = options.passed ? undefined : (options.failing ?? 'row-counts');
   return {
     passed: options.passed,

@@ -1,6 +1,14 @@
 import { engineEvidenceChecks, type EngineCheckName } from './engine-checks';
 import { FileEvidenceStore, parseEvidence } from '../../lambda/evidence';
-import { Clock, DrillInput, DrillValidator, RestoreHandle, RestoreProvider, RestoreStatus, runDrill } from '../../lambda/drill';
+import {
+  Clock,
+  DrillInput,
+  DrillValidator,
+  RestoreHandle,
+  RestoreProvider,
+  RestoreStatus,
+  runDrill,
+} from '../../lambda/drill';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +29,15 @@ function fakeClock(start = '2026-11-02T03:00:00.000Z'): Clock & { advance(ms: nu
 }
 
 /** A provider that records every call and becomes available after `availableAfterPolls` describes. */
-function fakeProvider(clock: ReturnType<typeof fakeClock>, behaviour: { availableAfterPolls?: number; restoreFails?: string; deleteThrows?: string; deletedAfterPolls?: number } = {}) {
+function fakeProvider(
+  clock: ReturnType<typeof fakeClock>,
+  behaviour: {
+    availableAfterPolls?: number;
+    restoreFails?: string;
+    deleteThrows?: string;
+    deletedAfterPolls?: number;
+  } = {},
+) {
   const calls: string[] = [];
   let polls = 0;
   let deletionPolls = 0;
@@ -39,7 +55,8 @@ function fakeProvider(clock: ReturnType<typeof fakeClock>, behaviour: { availabl
       calls.push(`describeRestore ${handle.id}`);
       polls += 1;
       if (behaviour.restoreFails) return { state: 'failed', reason: behaviour.restoreFails };
-      if (polls >= (behaviour.availableAfterPolls ?? 1)) return { state: 'available', target: { identifier: handle.id, engine: 'postgres', endpoint: 'h:5432' } };
+      if (polls >= (behaviour.availableAfterPolls ?? 1))
+        return { state: 'available', target: { identifier: handle.id, engine: 'postgres', endpoint: 'h:5432' } };
       return { state: 'pending', detail: 'creating' };
     },
     connection: async (handle) => ({ url: `postgres://x@h/${handle.id}`, display: 'h:5432/app' }),
@@ -58,7 +75,10 @@ function fakeProvider(clock: ReturnType<typeof fakeClock>, behaviour: { availabl
 }
 
 /** A stand-in for the validation engine that answers what the engine would: its checks, through the real mapping. */
-function validator(result: { passed: boolean; rpo?: number; failing?: EngineCheckName }, clock?: ReturnType<typeof fakeClock>): DrillValidator {
+function validator(
+  result: { passed: boolean; rpo?: number; failing?: EngineCheckName },
+  clock?: ReturnType<typeof fakeClock>,
+): DrillValidator {
   return {
     validate: async () => {
       clock?.advance(30_000);
@@ -94,14 +114,21 @@ describe('runDrill (shared step logic)', () => {
     expect(calls.filter((c) => c.startsWith('startRestore'))).toEqual(['startRestore rp-1 d1']);
     expect(calls.filter((c) => c.startsWith('deleteRestored'))).toEqual(['deleteRestored drill-d1']);
     expect(run.evidence.cleanup).toEqual({ status: 'deleted', resources: ['drill-d1'] });
-    expect(run.evidence.checks.map((c) => c.id)).toEqual([...engineEvidenceChecks({ passed: true }).map((c) => c.id), 'drill.rto-target', 'drill.rpo-target']);
+    expect(run.evidence.checks.map((c) => c.id)).toEqual([
+      ...engineEvidenceChecks({ passed: true }).map((c) => c.id),
+      'drill.rto-target',
+      'drill.rpo-target',
+    ]);
     expect(() => parseEvidence(JSON.parse(JSON.stringify(run.evidence)))).not.toThrow();
   });
 
   test('polling backs off up to maxSeconds and never sleeps past the timeout', async () => {
     const clock = fakeClock();
     const { provider, calls } = fakeProvider(clock, { availableAfterPolls: 1_000 });
-    const run = await runDrill({ ...input, restoreTimeoutSeconds: 1000 }, { provider, validator: validator({ passed: true, rpo: 1 }), clock });
+    const run = await runDrill(
+      { ...input, restoreTimeoutSeconds: 1000 },
+      { provider, validator: validator({ passed: true, rpo: 1 }), clock },
+    );
 
     expect(run.evidence.result).toBe('failed');
     expect(run.evidence.failedStep).toBe('wait-available');
@@ -116,7 +143,11 @@ describe('runDrill (shared step logic)', () => {
     const clock = fakeClock();
     const { provider, calls } = fakeProvider(clock, { restoreFails: 'storage-full' });
     const run = await runDrill(input, { provider, validator: validator({ passed: true }), clock });
-    expect(run.evidence).toMatchObject({ result: 'failed', failedStep: 'wait-available', failureReason: 'restore drill-d1 failed: storage-full' });
+    expect(run.evidence).toMatchObject({
+      result: 'failed',
+      failedStep: 'wait-available',
+      failureReason: 'restore drill-d1 failed: storage-full',
+    });
     expect(calls).toContain('deleteRestored drill-d1');
   });
 
@@ -133,15 +164,29 @@ describe('runDrill (shared step logic)', () => {
   test('a failing validation check fails the drill and names the check', async () => {
     const clock = fakeClock();
     const { provider } = fakeProvider(clock);
-    const run = await runDrill(input, { provider, validator: validator({ passed: false, rpo: 1, failing: 'fill-numbering' }), clock });
-    expect(run.evidence.failureReason).toMatch(/validation failed: fill-numbering \(matched=false; offending: fill:1-10\)/);
+    const run = await runDrill(input, {
+      provider,
+      validator: validator({ passed: false, rpo: 1, failing: 'fill-numbering' }),
+      clock,
+    });
+    expect(run.evidence.failureReason).toMatch(
+      /validation failed: fill-numbering \(matched=false; offending: fill:1-10\)/,
+    );
   });
 
   test('a validator that throws is a failed drill, not a crash, and cleanup runs', async () => {
     const clock = fakeClock();
     const { provider, calls } = fakeProvider(clock);
-    const run = await runDrill(input, { provider, validator: { validate: () => Promise.reject(new Error('connection refused')) }, clock });
-    expect(run.evidence).toMatchObject({ result: 'failed', failedStep: 'validate', failureReason: 'validation could not run: connection refused' });
+    const run = await runDrill(input, {
+      provider,
+      validator: { validate: () => Promise.reject(new Error('connection refused')) },
+      clock,
+    });
+    expect(run.evidence).toMatchObject({
+      result: 'failed',
+      failedStep: 'validate',
+      failureReason: 'validation could not run: connection refused',
+    });
     expect(calls).toContain('deleteRestored drill-d1');
   });
 
@@ -149,7 +194,11 @@ describe('runDrill (shared step logic)', () => {
     const clock = fakeClock();
     const { provider } = fakeProvider(clock, { deleteThrows: 'AccessDenied' });
     const run = await runDrill(input, { provider, validator: validator({ passed: true, rpo: 1 }), clock });
-    expect(run.evidence).toMatchObject({ result: 'failed', failedStep: 'cleanup', cleanup: { status: 'failed', message: 'delete of drill-d1 failed: AccessDenied' } });
+    expect(run.evidence).toMatchObject({
+      result: 'failed',
+      failedStep: 'cleanup',
+      cleanup: { status: 'failed', message: 'delete of drill-d1 failed: AccessDenied' },
+    });
   });
 
   test('an abort skips the remaining steps but still deletes the restore', async () => {
@@ -161,7 +210,12 @@ describe('runDrill (shared step logic)', () => {
       await originalSleep(ms);
       if (clock.sleeps.length === 3) controller.abort(new Error('SIGINT'));
     };
-    const run = await runDrill(input, { provider, validator: validator({ passed: true }), clock, signal: controller.signal });
+    const run = await runDrill(input, {
+      provider,
+      validator: validator({ passed: true }),
+      clock,
+      signal: controller.signal,
+    });
     expect(run.evidence).toMatchObject({ result: 'failed', failedStep: 'aborted' });
     expect(run.evidence.failureReason).toMatch(/SIGINT/);
     expect(calls).toContain('deleteRestored drill-d1');
@@ -170,7 +224,10 @@ describe('runDrill (shared step logic)', () => {
   test('--keep leaves the restore and records that it was kept', async () => {
     const clock = fakeClock();
     const { provider, calls } = fakeProvider(clock);
-    const run = await runDrill({ ...input, keep: true }, { provider, validator: validator({ passed: true, rpo: 1 }), clock });
+    const run = await runDrill(
+      { ...input, keep: true },
+      { provider, validator: validator({ passed: true, rpo: 1 }), clock },
+    );
     expect(calls.some((c) => c.startsWith('deleteRestored'))).toBe(false);
     expect(run.evidence.cleanup.status).toBe('kept');
   });
@@ -181,7 +238,10 @@ describe('runDrill (shared step logic)', () => {
       const clock = fakeClock();
       const { provider } = fakeProvider(clock);
       const store = new FileEvidenceStore(dir);
-      const run = await runDrill({ ...input, disasterAt: '2026-11-02T02:59:50.000Z' }, { provider, validator: validator({ passed: true, rpo: 1 }, clock), clock, evidence: store });
+      const run = await runDrill(
+        { ...input, disasterAt: '2026-11-02T02:59:50.000Z' },
+        { provider, validator: validator({ passed: true, rpo: 1 }, clock), clock, evidence: store },
+      );
       expect(run.evidence.achievedRtoSeconds).toBe(10 + 30 + 30);
       expect(run.evidenceLocation).toContain(path.join(dir, 'test', 'dispensing'));
       const listed = await store.list();

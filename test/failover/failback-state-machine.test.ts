@@ -1,5 +1,10 @@
 import { makeHandler } from '../../lambda/failover/handler';
-import { LocalStateMachine, stepFunctionsError, type Json, type LocalExecutionResult } from '../helpers/local-state-machine';
+import {
+  LocalStateMachine,
+  stepFunctionsError,
+  type Json,
+  type LocalExecutionResult,
+} from '../helpers/local-state-machine';
 import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 
@@ -8,7 +13,11 @@ beforeAll(() => {
   machine = LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailback' });
 });
 
-const input = { database: 'dispensing', reason: 'us-east-1 healthy for 48 h; planned return', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' };
+const input = {
+  database: 'dispensing',
+  reason: 'us-east-1 healthy for 48 h; planned return',
+  startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+};
 const REPLICA = 'dispensing-prod-replica';
 const FAILBACK = 'dispensing-prod-fb';
 const FREEZE = '/rxdr/test/write-freeze/dispensing';
@@ -31,7 +40,12 @@ async function failback(world: FakeAws, options: { crashAfter?: string } = {}): 
   let crashed = false;
   const fn = async (event: Json) => {
     const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
-    const waits: Record<string, string> = { 'check-replica': 'replica', 'check-caught-up': 'catchUp', 'check-promoted': 'promotion', 'check-repoint': 'repoint' };
+    const waits: Record<string, string> = {
+      'check-replica': 'replica',
+      'check-caught-up': 'catchUp',
+      'check-promoted': 'promotion',
+      'check-repoint': 'repoint',
+    };
     const key = waits[e.action];
     if (key) world.clock.advance(e.state[key]?.waitSeconds ?? 5);
     const result = await handler(event);
@@ -43,20 +57,33 @@ async function failback(world: FakeAws, options: { crashAfter?: string } = {}): 
   };
   const name = `fb-${Math.random().toString(36).slice(2, 8)}`;
   return machine.run(input as Json, {
-    context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failback:${name}`, Name: name, StartTime: world.clock.now().toISOString() } },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failback:${name}`,
+        Name: name,
+        StartTime: world.clock.now().toISOString(),
+      },
+    },
     functions: { RunbooksFailbackStepsFunction: fn },
     tasks: {
       FailbackRequestApproval: async (taskInput) => {
         await handler((taskInput as { Payload: Json }).Payload);
         world.clock.advance(60);
-        return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob', approvedAt: world.clock.now().toISOString() };
+        return {
+          approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+          approvedAt: world.clock.now().toISOString(),
+        };
       },
     },
   });
 }
 
 const evidence = (world: FakeAws) => world.evidence();
-const freezeValues = (world: FakeAws) => world.calls().filter((c) => c.command === 'PutParameter' && c.input.Name === FREEZE).map((c) => (JSON.parse(String(c.input.Value)) as { frozen: boolean }).frozen);
+const freezeValues = (world: FakeAws) =>
+  world
+    .calls()
+    .filter((c) => c.command === 'PutParameter' && c.input.Name === FREEZE)
+    .map((c) => (JSON.parse(String(c.input.Value)) as { frozen: boolean }).frozen);
 
 describe('failback state machine (synthesized, run locally with the real handler)', () => {
   let world: FakeAws;
@@ -68,7 +95,14 @@ describe('failback state machine (synthesized, run locally with the real handler
     expect(run.status).toBe('SUCCEEDED');
     const created = world.calls().filter((c) => c.command === 'CreateDBInstanceReadReplica');
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ client: 'rds:primary', input: { DBInstanceIdentifier: FAILBACK, SourceDBInstanceIdentifier: expect.stringContaining(`:db:${REPLICA}`), PubliclyAccessible: false } });
+    expect(created[0]).toMatchObject({
+      client: 'rds:primary',
+      input: {
+        DBInstanceIdentifier: FAILBACK,
+        SourceDBInstanceIdentifier: expect.stringContaining(`:db:${REPLICA}`),
+        PubliclyAccessible: false,
+      },
+    });
     expect(world.count('PromoteReadReplica', (i) => i.DBInstanceIdentifier === FAILBACK)).toBe(1);
     // write freeze set before the switchover and lifted after verification
     expect(freezeValues(world)).toEqual([true, false]);
@@ -77,17 +111,50 @@ describe('failback state machine (synthesized, run locally with the real handler
     const host = world.endpointOf(FAILBACK, PRIMARY);
     expect(world.records.get('dispensing.db.rx.internal.')).toBe(host);
     expect(world.parameters.get('/rx/dispensing/endpoint')).toBe(host);
-    expect(world.secret.json).toEqual({ engine: 'postgres', username: 'rx_app', password: 's3cret', host, port: 5432, dbname: 'rx' });
+    expect(world.secret.json).toEqual({
+      engine: 'postgres',
+      username: 'rx_app',
+      password: 's3cret',
+      host,
+      port: 5432,
+      dbname: 'rx',
+    });
     expect(world.parameters.get('/rx/unrelated')).toBe('keep-me');
     // the switchover waited for zero lag: the promotion came after two zero readings
     const [doc] = evidence(world);
-    expect(doc).toMatchObject({ kind: 'failover', result: 'passed', achievedRpoSeconds: 0, startedBy: input.startedBy, runbook: { operation: 'failback', status: 'completed', approvedBy: expect.stringContaining('bob') } });
-    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual(['preflight', 'approval', 'create-replica', 'wait-replica', 'freeze-writes', 'catch-up', 'promote', 'repoint', 'verify', 'unfreeze']);
+    expect(doc).toMatchObject({
+      kind: 'failover',
+      result: 'passed',
+      achievedRpoSeconds: 0,
+      startedBy: input.startedBy,
+      runbook: { operation: 'failback', status: 'completed', approvedBy: expect.stringContaining('bob') },
+    });
+    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual([
+      'preflight',
+      'approval',
+      'create-replica',
+      'wait-replica',
+      'freeze-writes',
+      'catch-up',
+      'promote',
+      'repoint',
+      'verify',
+      'unfreeze',
+    ]);
     expect(doc!.runbook!.repointed).toContainEqual({ kind: 'write-freeze', name: FREEZE, value: 'lifted' });
     expect(doc!.metrics).toMatchObject({ writeFreezeSeconds: expect.any(Number) });
   });
 
-  describe.each(['create-replica', 'check-replica', 'freeze', 'promote', 'check-promoted', 'repoint', 'check-repoint', 'verify'])('resume after the function died right after %s', (step) => {
+  describe.each([
+    'create-replica',
+    'check-replica',
+    'freeze',
+    'promote',
+    'check-promoted',
+    'repoint',
+    'check-repoint',
+    'verify',
+  ])('resume after the function died right after %s', (step) => {
     test('a new execution finishes: one replica, one promotion, freeze lifted, repointed back', async () => {
       world = failedOverWorld();
       const first = await failback(world, { crashAfter: step });
@@ -105,7 +172,11 @@ describe('failback state machine (synthesized, run locally with the real handler
       expect(world.count('PromoteReadReplica', (i) => i.DBInstanceIdentifier === FAILBACK)).toBe(1);
       expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: false });
       expect(world.records.get('dispensing.db.rx.internal.')).toBe(world.endpointOf(FAILBACK, PRIMARY));
-      expect(evidence(world).map((d) => d.result).sort()).toEqual(['failed', 'passed']);
+      expect(
+        evidence(world)
+          .map((d) => d.result)
+          .sort(),
+      ).toEqual(['failed', 'passed']);
     });
   });
 });

@@ -1,7 +1,12 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { makeHandler } from '../../lambda/failover/handler';
 import { EvidenceDocument } from '../../lambda/evidence/schema';
-import { LocalStateMachine, stepFunctionsError, type Json, type LocalExecutionResult } from '../helpers/local-state-machine';
+import {
+  LocalStateMachine,
+  stepFunctionsError,
+  type Json,
+  type LocalExecutionResult,
+} from '../helpers/local-state-machine';
 import { FakeAws, MUTATING, newWorld, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 
@@ -14,17 +19,29 @@ beforeAll(() => {
   machine = LocalStateMachine.fromTemplate(template, { stateMachine: 'RunbooksFailover' });
 });
 
-const input = (overrides: Record<string, unknown> = {}) => ({ database: 'dispensing', reason: 'us-east-1 RDS outage, pharmacies cannot fill', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice', ...overrides });
+const input = (overrides: Record<string, unknown> = {}) => ({
+  database: 'dispensing',
+  reason: 'us-east-1 RDS outage, pharmacies cannot fill',
+  startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+  ...overrides,
+});
 
 /**
  * Run the synthesized failover state machine with the real handler over the fake account. Polling Wait
  * states take no real time: the virtual clock jumps by the wait the state machine asked for.
  */
-async function failover(world: FakeAws, execInput: Record<string, unknown>, options: { approval?: Approval; crashAfter?: string; executionName?: string } = {}): Promise<LocalExecutionResult> {
+async function failover(
+  world: FakeAws,
+  execInput: Record<string, unknown>,
+  options: { approval?: Approval; crashAfter?: string; executionName?: string } = {},
+): Promise<LocalExecutionResult> {
   const handler = makeHandler('failover', world.deps());
   let crashed = false;
   const fn = async (event: Json) => {
-    const e = event as { action: string; state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } } };
+    const e = event as {
+      action: string;
+      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
+    };
     if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
     if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
     const result = await handler(event);
@@ -36,15 +53,25 @@ async function failover(world: FakeAws, execInput: Record<string, unknown>, opti
   };
   const name = options.executionName ?? `exec-${Math.random().toString(36).slice(2, 8)}`;
   return machine.run(execInput as Json, {
-    context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`, Name: name, StartTime: world.clock.now().toISOString() } },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`,
+        Name: name,
+        StartTime: world.clock.now().toISOString(),
+      },
+    },
     functions: { RunbooksFailoverStepsFunction: fn },
     tasks: {
       RequestApproval: async (taskInput, { signal }) => {
         await handler((taskInput as { Payload: Json }).Payload);
         world.clock.advance(90);
         if (options.approval === 'abort') throw stepFunctionsError('Rxdr.Aborted', 'bob: the primary is back');
-        if (options.approval === 'never') return new Promise((resolve) => signal.addEventListener('abort', () => resolve({})));
-        return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob', approvedAt: world.clock.now().toISOString() };
+        if (options.approval === 'never')
+          return new Promise((resolve) => signal.addEventListener('abort', () => resolve({})));
+        return {
+          approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+          approvedAt: world.clock.now().toISOString(),
+        };
       },
     },
   });
@@ -57,7 +84,14 @@ function evidence(world: FakeAws): EvidenceDocument[] {
 function expectRepointedTo(world: FakeAws, host: string): void {
   expect(world.records.get('dispensing.db.rx.internal.')).toBe(host);
   expect(world.parameters.get('/rx/dispensing/endpoint')).toBe(host);
-  expect(world.secret.json).toEqual({ engine: 'postgres', username: 'rx_app', password: 's3cret', host, port: 5432, dbname: 'rx' });
+  expect(world.secret.json).toEqual({
+    engine: 'postgres',
+    username: 'rx_app',
+    password: 's3cret',
+    host,
+    port: 5432,
+    dbname: 'rx',
+  });
 }
 
 describe('failover state machine (synthesized, run locally with the real handler)', () => {
@@ -72,15 +106,41 @@ describe('failover state machine (synthesized, run locally with the real handler
     expectRepointedTo(world, world.endpointOf('dispensing-prod-replica'));
     expect(world.count('StopReplicationToReplica')).toBe(1);
     const [doc] = evidence(world);
-    expect(doc).toMatchObject({ kind: 'failover', result: 'passed', database: 'dispensing', startedBy: input().startedBy, source: { kind: 'replica' } });
-    expect(doc!.runbook).toMatchObject({ operation: 'failover', strategy: 'promote-replica', status: 'completed', approvedBy: expect.stringContaining('bob'), contingencyPlanActivatedAt: expect.any(String) });
-    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual(['preflight', 'approval', 'activate-contingency-plan', 'recover', 'wait-available', 'validate', 'repoint', 'verify', 'notify']);
+    expect(doc).toMatchObject({
+      kind: 'failover',
+      result: 'passed',
+      database: 'dispensing',
+      startedBy: input().startedBy,
+      source: { kind: 'replica' },
+    });
+    expect(doc!.runbook).toMatchObject({
+      operation: 'failover',
+      strategy: 'promote-replica',
+      status: 'completed',
+      approvedBy: expect.stringContaining('bob'),
+      contingencyPlanActivatedAt: expect.any(String),
+    });
+    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual([
+      'preflight',
+      'approval',
+      'activate-contingency-plan',
+      'recover',
+      'wait-available',
+      'validate',
+      'repoint',
+      'verify',
+      'notify',
+    ]);
     for (const step of doc!.runbook!.steps) expect(step.endedAt).toBeDefined();
     // promotion (300 s) was noticed within one poll interval (≤ 15 s)
     const wait = doc!.runbook!.steps.find((s) => s.name === 'wait-available')!;
     expect(wait.durationSeconds).toBeGreaterThanOrEqual(300);
     expect(wait.durationSeconds).toBeLessThanOrEqual(315);
-    expect(world.published.map((p) => p.subject)).toEqual([expect.stringContaining('waits for approval'), expect.stringContaining('contingency plan activated'), expect.stringContaining('failed over')]);
+    expect(world.published.map((p) => p.subject)).toEqual([
+      expect.stringContaining('waits for approval'),
+      expect.stringContaining('contingency plan activated'),
+      expect.stringContaining('failed over'),
+    ]);
     expect(world.published[1]!.message).toMatch(/Contingency plan activated at 2026-/);
     expect(world.parameters.has(`/rxdr/test/approvals/${doc!.runId}`)).toBe(false);
   });
@@ -92,9 +152,18 @@ describe('failover state machine (synthesized, run locally with the real handler
     expect(run.status).toBe('SUCCEEDED');
     const restores = world.calls().filter((c) => c.command === 'RestoreDBInstanceToPointInTime');
     expect(restores).toHaveLength(1);
-    expect(restores[0]!.input).toMatchObject({ SourceDBInstanceAutomatedBackupsArn: expect.stringContaining('auto-backup:ab-inventory-prod'), TargetDBInstanceIdentifier: 'inventory-prod-dr', UseLatestRestorableTime: true, PubliclyAccessible: false });
+    expect(restores[0]!.input).toMatchObject({
+      SourceDBInstanceAutomatedBackupsArn: expect.stringContaining('auto-backup:ab-inventory-prod'),
+      TargetDBInstanceIdentifier: 'inventory-prod-dr',
+      UseLatestRestorableTime: true,
+      PubliclyAccessible: false,
+    });
     expect(world.records.get('inventory.db.rx.internal.')).toBe(world.endpointOf('inventory-prod-dr'));
-    expect(evidence(world)[0]).toMatchObject({ result: 'passed', source: { kind: 'point-in-time' }, runbook: { strategy: 'point-in-time' } });
+    expect(evidence(world)[0]).toMatchObject({
+      result: 'passed',
+      source: { kind: 'point-in-time' },
+      runbook: { strategy: 'point-in-time' },
+    });
   });
 
   test('latest-backup end to end: the newest completed recovery point of this database is restored once', async () => {
@@ -104,7 +173,10 @@ describe('failover state machine (synthesized, run locally with the real handler
     expect(run.status).toBe('SUCCEEDED');
     const jobs = world.calls().filter((c) => c.command === 'StartRestoreJob');
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]!.input).toMatchObject({ RecoveryPointArn: expect.stringContaining('rp-new'), Metadata: expect.objectContaining({ DBInstanceIdentifier: 'analytics-prod-dr', PubliclyAccessible: 'false' }) });
+    expect(jobs[0]!.input).toMatchObject({
+      RecoveryPointArn: expect.stringContaining('rp-new'),
+      Metadata: expect.objectContaining({ DBInstanceIdentifier: 'analytics-prod-dr', PubliclyAccessible: 'false' }),
+    });
     expect(evidence(world)[0]).toMatchObject({ result: 'passed', source: { kind: 'snapshot' } });
   });
 
@@ -113,8 +185,25 @@ describe('failover state machine (synthesized, run locally with the real handler
     const published = JSON.stringify({ subnetGroupName: 'rxdr-test-recovered', securityGroupIds: ['sg-0recovered'] });
 
     test.each([
-      ['inventory', 'RestoreDBInstanceToPointInTime', (i: Record<string, unknown>) => ({ DBSubnetGroupName: i.DBSubnetGroupName, VpcSecurityGroupIds: i.VpcSecurityGroupIds })],
-      ['analytics', 'StartRestoreJob', (i: Record<string, unknown>) => { const m = i.Metadata as Record<string, string>; return { DBSubnetGroupName: m.DBSubnetGroupName, VpcSecurityGroupIds: JSON.parse(m.VpcSecurityGroupIds!) as unknown }; }],
+      [
+        'inventory',
+        'RestoreDBInstanceToPointInTime',
+        (i: Record<string, unknown>) => ({
+          DBSubnetGroupName: i.DBSubnetGroupName,
+          VpcSecurityGroupIds: i.VpcSecurityGroupIds,
+        }),
+      ],
+      [
+        'analytics',
+        'StartRestoreJob',
+        (i: Record<string, unknown>) => {
+          const m = i.Metadata as Record<string, string>;
+          return {
+            DBSubnetGroupName: m.DBSubnetGroupName,
+            VpcSecurityGroupIds: JSON.parse(m.VpcSecurityGroupIds!) as unknown,
+          };
+        },
+      ],
     ] as const)('%s: %s names its subnet group and security group', async (database, command, placement) => {
       world = newWorld(database);
       world.records.set(`${database}.db.rx.internal.`, 'old');
@@ -124,7 +213,10 @@ describe('failover state machine (synthesized, run locally with the real handler
       expect(run.status).toBe('SUCCEEDED');
       const calls = world.calls().filter((c) => c.command === command);
       expect(calls).toHaveLength(1);
-      expect(placement(calls[0]!.input)).toEqual({ DBSubnetGroupName: 'rxdr-test-recovered', VpcSecurityGroupIds: ['sg-0recovered'] });
+      expect(placement(calls[0]!.input)).toEqual({
+        DBSubnetGroupName: 'rxdr-test-recovered',
+        VpcSecurityGroupIds: ['sg-0recovered'],
+      });
     });
 
     test('without the published network, preflight blocks the restore and nothing is changed', async () => {
@@ -152,9 +244,15 @@ describe('failover state machine (synthesized, run locally with the real handler
   test('forced with a reason, a healthy primary is failed over and the reason is recorded', async () => {
     world = newWorld();
     world.primaryStatus = 'available';
-    const run = await failover(world, input({ force: { reason: 'primary answers but corrupts writes (ransomware)' } }), { approval: 'approve' });
+    const run = await failover(
+      world,
+      input({ force: { reason: 'primary answers but corrupts writes (ransomware)' } }),
+      { approval: 'approve' },
+    );
     expect(run.status).toBe('SUCCEEDED');
-    expect(evidence(world)[0]!.runbook).toMatchObject({ forcedReason: 'primary answers but corrupts writes (ransomware)' });
+    expect(evidence(world)[0]!.runbook).toMatchObject({
+      forcedReason: 'primary answers but corrupts writes (ransomware)',
+    });
     expect(world.published[0]!.message).toMatch(/FORCED/);
   });
 
@@ -171,7 +269,9 @@ describe('failover state machine (synthesized, run locally with the real handler
     const run = await failover(world, input(), { approval: 'abort' });
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('Rxdr.Aborted');
-    expect(world.calls().filter((c) => /^(Promote|Restore|StartRestore|Change|PutSecret|Stop)/.test(c.command))).toEqual([]);
+    expect(
+      world.calls().filter((c) => /^(Promote|Restore|StartRestore|Change|PutSecret|Stop)/.test(c.command)),
+    ).toEqual([]);
     const [doc] = evidence(world);
     expect(doc).toMatchObject({ result: 'failed', runbook: { status: 'aborted' } });
     expect(doc!.failureReason).toMatch(/aborted by an operator: bob: the primary is back/);
@@ -191,7 +291,12 @@ describe('failover state machine (synthesized, run locally with the real handler
     world = newWorld();
     const run = await failover(world, input({ dryRun: true }), { approval: 'approve' });
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.output).toMatchObject({ decision: 'dry-run', strategy: 'promote-replica', expectedDataLossSeconds: 2, blockers: [] });
+    expect(run.output).toMatchObject({
+      decision: 'dry-run',
+      strategy: 'promote-replica',
+      expectedDataLossSeconds: 2,
+      blockers: [],
+    });
     const calls = world.calls();
     expect(calls.length).toBeGreaterThan(3);
     expect(calls.filter((c) => MUTATING.test(c.command) || !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
@@ -200,7 +305,10 @@ describe('failover state machine (synthesized, run locally with the real handler
   test('throttling is retried with back-off and the destructive call still happens once', async () => {
     world = newWorld();
     world.inject('PromoteReadReplica', Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    world.inject('ChangeResourceRecordSets', Object.assign(new Error('slow down'), { name: 'PriorRequestNotComplete' }));
+    world.inject(
+      'ChangeResourceRecordSets',
+      Object.assign(new Error('slow down'), { name: 'PriorRequestNotComplete' }),
+    );
     const run = await failover(world, input(), { approval: 'approve' });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.retries.StartRecovery).toBe(1);
@@ -227,31 +335,67 @@ describe('failover state machine (synthesized, run locally with the real handler
     expect(world.otherRecords).toEqual(before.records);
     const changes = world.calls().filter((c) => c.command === 'ChangeResourceRecordSets');
     expect(changes).toHaveLength(1);
-    expect(changes[0]!.input).toMatchObject({ HostedZoneId: 'Z1', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'dispensing.db.rx.internal.', Type: 'CNAME', ResourceRecords: [{ Value: world.endpointOf('dispensing-prod-replica') }] } }] } });
-    expect(world.calls().filter((c) => c.command === 'PutParameter').map((c) => c.input.Name)).toEqual([expect.stringMatching(/^\/rxdr\/test\/approvals\//), '/rx/dispensing/endpoint']);
+    expect(changes[0]!.input).toMatchObject({
+      HostedZoneId: 'Z1',
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: 'dispensing.db.rx.internal.',
+              Type: 'CNAME',
+              ResourceRecords: [{ Value: world.endpointOf('dispensing-prod-replica') }],
+            },
+          },
+        ],
+      },
+    });
+    expect(
+      world
+        .calls()
+        .filter((c) => c.command === 'PutParameter')
+        .map((c) => c.input.Name),
+    ).toEqual([expect.stringMatching(/^\/rxdr\/test\/approvals\//), '/rx/dispensing/endpoint']);
   });
 
-  describe.each(['promote-replica', 'point-in-time'] as const)('resume (%s): the function dies right after a step did its work; a new execution finishes without repeating it', (strategy) => {
-    const steps = ['preflight', 'activate', 'start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify'];
-    test.each(steps)('after %s', async (step) => {
-      world = newWorld();
-      const first = await failover(world, input({ strategy }), { approval: 'approve', crashAfter: step });
-      expect(first.status).toBe('FAILED');
-      const second = await failover(world, input({ strategy }), { approval: 'approve' });
-      expect(second.status).toBe('SUCCEEDED');
-      const target = strategy === 'promote-replica' ? 'dispensing-prod-replica' : 'dispensing-prod-dr';
-      expect(world.count('PromoteReadReplica') + world.count('RestoreDBInstanceToPointInTime')).toBe(1);
-      expect(world.count('ChangeResourceRecordSets')).toBe(1);
-      expect(world.count('PutSecretValue')).toBe(1);
-      expect(world.count('StopReplicationToReplica')).toBe(1);
-      expect(world.count('PutParameter', (i) => i.Name === '/rx/dispensing/endpoint')).toBe(1);
-      expectRepointedTo(world, world.endpointOf(target));
-      const docs = evidence(world);
-      expect(docs.map((d) => d.result).sort()).toEqual(['failed', 'passed']);
-      const resumed = docs.find((d) => d.result === 'passed')!;
-      if (['start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify'].includes(step)) {
-        expect(resumed.runbook!.steps.find((s) => s.name === 'recover')!.outcome).toBe('already-done');
-      }
-    });
-  });
+  describe.each(['promote-replica', 'point-in-time'] as const)(
+    'resume (%s): the function dies right after a step did its work; a new execution finishes without repeating it',
+    (strategy) => {
+      const steps = [
+        'preflight',
+        'activate',
+        'start-recovery',
+        'check-recovery',
+        'validate',
+        'repoint',
+        'check-repoint',
+        'verify',
+        'notify',
+      ];
+      test.each(steps)('after %s', async (step) => {
+        world = newWorld();
+        const first = await failover(world, input({ strategy }), { approval: 'approve', crashAfter: step });
+        expect(first.status).toBe('FAILED');
+        const second = await failover(world, input({ strategy }), { approval: 'approve' });
+        expect(second.status).toBe('SUCCEEDED');
+        const target = strategy === 'promote-replica' ? 'dispensing-prod-replica' : 'dispensing-prod-dr';
+        expect(world.count('PromoteReadReplica') + world.count('RestoreDBInstanceToPointInTime')).toBe(1);
+        expect(world.count('ChangeResourceRecordSets')).toBe(1);
+        expect(world.count('PutSecretValue')).toBe(1);
+        expect(world.count('StopReplicationToReplica')).toBe(1);
+        expect(world.count('PutParameter', (i) => i.Name === '/rx/dispensing/endpoint')).toBe(1);
+        expectRepointedTo(world, world.endpointOf(target));
+        const docs = evidence(world);
+        expect(docs.map((d) => d.result).sort()).toEqual(['failed', 'passed']);
+        const resumed = docs.find((d) => d.result === 'passed')!;
+        if (
+          ['start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify'].includes(
+            step,
+          )
+        ) {
+          expect(resumed.runbook!.steps.find((s) => s.name === 'recover')!.outcome).toBe('already-done');
+        }
+      });
+    },
+  );
 });

@@ -1,4 +1,9 @@
-import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  DescribeRestoreJobCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -11,9 +16,20 @@ import {
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  StopReplicationToReplicaCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
@@ -39,7 +55,14 @@ export interface Durations {
   recordChangeSeconds: number;
   replicaCreateSeconds: number;
 }
-export const ISSUE_DURATIONS: Durations = { promoteSeconds: 300, pointInTimeSeconds: 2400, backupRestoreSeconds: 2700, validationSeconds: 120, recordChangeSeconds: 60, replicaCreateSeconds: 1800 };
+export const ISSUE_DURATIONS: Durations = {
+  promoteSeconds: 300,
+  pointInTimeSeconds: 2400,
+  backupRestoreSeconds: 2700,
+  validationSeconds: 120,
+  recordChangeSeconds: 60,
+  replicaCreateSeconds: 1800,
+};
 
 interface Instance {
   id: string;
@@ -89,14 +112,19 @@ export class FakeAws {
   failbackLag: number[] = [5, 0, 0];
   primaryStatus: string | 'unreachable' = 'unreachable';
   /** What the stand-in validator answers (built like the engine's report); see `validatorFunction` for the real one. */
-  validator: { passed: boolean; achievedRpoSeconds?: number; failing?: EngineCheckName } = { passed: true, achievedRpoSeconds: 3 };
+  validator: { passed: boolean; achievedRpoSeconds?: number; failing?: EngineCheckName } = {
+    passed: true,
+    achievedRpoSeconds: 3,
+  };
   /** The validator Lambda's code, when a test runs the real validation engine behind it. */
   validatorFunction?: (event: unknown) => Promise<unknown>;
   /** Mutating calls made so far (see `MUTATING`). */
   mutations = 0;
   private crash?: { after: number; seen: number };
   private dead = false;
-  recoveryPoints = [{ arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' }];
+  recoveryPoints = [
+    { arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' },
+  ];
   readonly restoreJobs = new Map<string, { id: string; token: string }>();
   /** Every validator request, parsed with the validation engine's input schema. */
   readonly validatorRequests: ValidationInput[] = [];
@@ -129,7 +157,12 @@ export class FakeAws {
   }
 
   deps(): StepDeps {
-    return { catalog: this.catalog, clients: this.clients, clock: { now: this.clock.now }, probe: async (host, port) => ({ ok: true, detail: `${host}:${port} accepted a connection` }) };
+    return {
+      catalog: this.catalog,
+      clients: this.clients,
+      clock: { now: this.clock.now },
+      probe: async (host, port) => ({ ok: true, detail: `${host}:${port} accepted a connection` }),
+    };
   }
 
   /**
@@ -175,7 +208,13 @@ export class FakeAws {
 
   /** Every call made so far: `client`, command name and input. */
   calls(): { client: string; command: string; input: Record<string, unknown> }[] {
-    return this.stubs.flatMap(({ client, stub }) => stub.calls().map((call) => ({ client, command: (call.args[0] as object).constructor.name.replace(/Command$/, ''), input: (call.args[0] as { input: Record<string, unknown> }).input })));
+    return this.stubs.flatMap(({ client, stub }) =>
+      stub.calls().map((call) => ({
+        client,
+        command: (call.args[0] as object).constructor.name.replace(/Command$/, ''),
+        input: (call.args[0] as { input: Record<string, unknown> }).input,
+      })),
+    );
   }
 
   count(command: string, where: (input: Record<string, unknown>) => boolean = () => true): number {
@@ -187,7 +226,13 @@ export class FakeAws {
   }
 
   addInstance(region: string, id: string, status: string, replicaSource?: string): void {
-    this.instances.set(`${region}/${id}`, { id, region, status, ...(replicaSource ? { replicaSource } : {}), retention: 7 });
+    this.instances.set(`${region}/${id}`, {
+      id,
+      region,
+      status,
+      ...(replicaSource ? { replicaSource } : {}),
+      retention: 7,
+    });
   }
 
   /** Instances whose endpoint is a real server (a test database standing in for the recovered instance). */
@@ -223,7 +268,14 @@ export class FakeAws {
     };
   }
 
-  private transition(region: string, id: string, status: string, seconds: number, becomes: Instance['becomes'], replicaSource?: string): void {
+  private transition(
+    region: string,
+    id: string,
+    status: string,
+    seconds: number,
+    becomes: Instance['becomes'],
+    replicaSource?: string,
+  ): void {
     const existing = this.instances.get(`${region}/${id}`);
     const instance: Instance = existing ?? { id, region, status, retention: 7 };
     instance.status = status;
@@ -234,7 +286,11 @@ export class FakeAws {
   }
 
   private wire(): void {
-    const on = (name: string, command: new (input: never) => object, fn: (input: Record<string, unknown>) => unknown) => {
+    const on = (
+      name: string,
+      command: new (input: never) => object,
+      fn: (input: Record<string, unknown>) => unknown,
+    ) => {
       const entry = this.stubs.find((s) => s.client === name);
       if (!entry) throw new Error(name);
       const commandName = command.name.replace(/Command$/, '');
@@ -256,20 +312,38 @@ export class FakeAws {
         return result;
       });
     };
-    for (const { stub } of this.stubs) stub.onAnyCommand().rejects(awsError('UnexpectedCall', 'the fake AWS does not implement this call'));
-    for (const [name, region] of [['rds:recovery', RECOVERY], ['rds:primary', PRIMARY]] as const) {
+    for (const { stub } of this.stubs)
+      stub.onAnyCommand().rejects(awsError('UnexpectedCall', 'the fake AWS does not implement this call'));
+    for (const [name, region] of [
+      ['rds:recovery', RECOVERY],
+      ['rds:primary', PRIMARY],
+    ] as const) {
       on(name, DescribeDBInstancesCommand, (input) => {
-        if (region === PRIMARY && input.DBInstanceIdentifier === this.catalog.databases[0]?.primaryInstanceIdentifier || (region === PRIMARY && this.catalog.databases.some((d) => d.primaryInstanceIdentifier === input.DBInstanceIdentifier))) {
+        if (
+          (region === PRIMARY && input.DBInstanceIdentifier === this.catalog.databases[0]?.primaryInstanceIdentifier) ||
+          (region === PRIMARY &&
+            this.catalog.databases.some((d) => d.primaryInstanceIdentifier === input.DBInstanceIdentifier))
+        ) {
           if (this.primaryStatus === 'unreachable') throw awsError('TimeoutError', 'connect ETIMEDOUT');
-          return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: this.primaryStatus }] };
+          return {
+            DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: this.primaryStatus }],
+          };
         }
         return { DBInstances: [this.describe(region, String(input.DBInstanceIdentifier))] };
       });
       on(name, PromoteReadReplicaCommand, (input) => {
         const id = String(input.DBInstanceIdentifier);
         const instance = this.instances.get(`${region}/${id}`);
-        if (!instance?.replicaSource || instance.status !== 'available') throw awsError('InvalidDBInstanceStateFault', `${id} is not a read replica in state available`);
-        this.transition(region, id, 'modifying', this.durations.promoteSeconds, { status: 'available' }, instance.replicaSource);
+        if (!instance?.replicaSource || instance.status !== 'available')
+          throw awsError('InvalidDBInstanceStateFault', `${id} is not a read replica in state available`);
+        this.transition(
+          region,
+          id,
+          'modifying',
+          this.durations.promoteSeconds,
+          { status: 'available' },
+          instance.replicaSource,
+        );
         return {};
       });
     }
@@ -280,19 +354,48 @@ export class FakeAws {
       return {};
     });
     on('rds:recovery', DescribeDBInstanceAutomatedBackupsCommand, (input) => ({
-      DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, Status: 'replicating', DBInstanceAutomatedBackupsArn: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-${String(input.DBInstanceIdentifier)}`, RestoreWindow: { EarliestTime: new Date(this.clock.ms - 7 * 86400_000), LatestTime: new Date(this.clock.ms - 240_000) } }],
+      DBInstanceAutomatedBackups: [
+        {
+          DBInstanceIdentifier: input.DBInstanceIdentifier,
+          Status: 'replicating',
+          DBInstanceAutomatedBackupsArn: `arn:aws:rds:${RECOVERY}:${ACCOUNT}:auto-backup:ab-${String(input.DBInstanceIdentifier)}`,
+          RestoreWindow: {
+            EarliestTime: new Date(this.clock.ms - 7 * 86400_000),
+            LatestTime: new Date(this.clock.ms - 240_000),
+          },
+        },
+      ],
     }));
-    on('rds:recovery', DescribeAccountAttributesCommand, () => ({ AccountQuotas: [{ AccountQuotaName: 'DBInstances', Used: 12, Max: 40 }] }));
+    on('rds:recovery', DescribeAccountAttributesCommand, () => ({
+      AccountQuotas: [{ AccountQuotaName: 'DBInstances', Used: 12, Max: 40 }],
+    }));
     on('rds:primary', CreateDBInstanceReadReplicaCommand, (input) => {
       const id = String(input.DBInstanceIdentifier);
       if (this.instances.has(`${PRIMARY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
-      this.transition(PRIMARY, id, 'creating', this.durations.replicaCreateSeconds, { status: 'available', replicaSource: String(input.SourceDBInstanceIdentifier) }, String(input.SourceDBInstanceIdentifier));
+      this.transition(
+        PRIMARY,
+        id,
+        'creating',
+        this.durations.replicaCreateSeconds,
+        { status: 'available', replicaSource: String(input.SourceDBInstanceIdentifier) },
+        String(input.SourceDBInstanceIdentifier),
+      );
       return {};
     });
     on('backup', ListRecoveryPointsByBackupVaultCommand, () => ({
       RecoveryPoints: [
-        ...this.recoveryPoints.map((p) => ({ RecoveryPointArn: p.arn, CreationDate: new Date(p.created), Status: 'COMPLETED', ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${this.catalog.databases[2]?.primaryInstanceIdentifier ?? 'x'}` })),
-        { RecoveryPointArn: 'arn:aws:backup:other', CreationDate: new Date(this.clock.ms), Status: 'COMPLETED', ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:someone-else` },
+        ...this.recoveryPoints.map((p) => ({
+          RecoveryPointArn: p.arn,
+          CreationDate: new Date(p.created),
+          Status: 'COMPLETED',
+          ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${this.catalog.databases[2]?.primaryInstanceIdentifier ?? 'x'}`,
+        })),
+        {
+          RecoveryPointArn: 'arn:aws:backup:other',
+          CreationDate: new Date(this.clock.ms),
+          Status: 'COMPLETED',
+          ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:someone-else`,
+        },
       ],
     }));
     on('backup', StartRestoreJobCommand, (input) => {
@@ -302,37 +405,66 @@ export class FakeAws {
       const id = `job-${this.restoreJobs.size + 1}`;
       this.restoreJobs.set(token, { id, token });
       const metadata = input.Metadata as Record<string, string>;
-      this.transition(RECOVERY, String(metadata.DBInstanceIdentifier), 'creating', this.durations.backupRestoreSeconds, { status: 'available' });
+      this.transition(
+        RECOVERY,
+        String(metadata.DBInstanceIdentifier),
+        'creating',
+        this.durations.backupRestoreSeconds,
+        { status: 'available' },
+      );
       return { RestoreJobId: id };
     });
     on('backup', DescribeRestoreJobCommand, () => ({ Status: 'RUNNING' }));
-    on('cloudwatch:recovery', GetMetricDataCommand, () => ({ MetricDataResults: [{ Id: 'm', Values: this.replicaLag === undefined ? [] : [this.replicaLag] }] }));
-    on('cloudwatch:primary', GetMetricDataCommand, () => ({ MetricDataResults: [{ Id: 'm', Values: [this.failbackLag.length > 1 ? this.failbackLag.shift() : this.failbackLag[0]] }] }));
+    on('cloudwatch:recovery', GetMetricDataCommand, () => ({
+      MetricDataResults: [{ Id: 'm', Values: this.replicaLag === undefined ? [] : [this.replicaLag] }],
+    }));
+    on('cloudwatch:primary', GetMetricDataCommand, () => ({
+      MetricDataResults: [
+        { Id: 'm', Values: [this.failbackLag.length > 1 ? this.failbackLag.shift() : this.failbackLag[0]] },
+      ],
+    }));
     on('kms', DescribeKeyCommand, () => ({ KeyMetadata: { KeyId: 'k', Enabled: true, KeyState: 'Enabled' } }));
-    on('secrets', DescribeSecretCommand, () => ({ ARN: 'secret', ...(this.secret.primaryRegion ? { PrimaryRegion: this.secret.primaryRegion } : {}) }));
+    on('secrets', DescribeSecretCommand, () => ({
+      ARN: 'secret',
+      ...(this.secret.primaryRegion ? { PrimaryRegion: this.secret.primaryRegion } : {}),
+    }));
     on('secrets', GetSecretValueCommand, () => ({ SecretString: JSON.stringify(this.secret.json) }));
     on('secrets', StopReplicationToReplicaCommand, () => {
       delete this.secret.primaryRegion;
       return {};
     });
     on('secrets', PutSecretValueCommand, (input) => {
-      if (this.secret.primaryRegion && this.secret.primaryRegion !== RECOVERY) throw awsError('InvalidRequestException', 'Operation not permitted on a replica secret. Call must be made in primary secret\'s region.');
+      if (this.secret.primaryRegion && this.secret.primaryRegion !== RECOVERY)
+        throw awsError(
+          'InvalidRequestException',
+          "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
+        );
       this.secret.json = JSON.parse(String(input.SecretString)) as Record<string, unknown>;
       return {};
     });
     on('route53', ListResourceRecordSetsCommand, (input) => {
       const name = String(input.StartRecordName);
       const value = this.records.get(name);
-      return { ResourceRecordSets: value ? [{ Name: name, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: value }] }] : [] };
+      return {
+        ResourceRecordSets: value ? [{ Name: name, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: value }] }] : [],
+      };
     });
     on('route53', ChangeResourceRecordSetsCommand, (input) => {
-      const batch = input.ChangeBatch as { Changes: { ResourceRecordSet: { Name: string; ResourceRecords: { Value: string }[] } }[] };
-      for (const change of batch.Changes) this.records.set(change.ResourceRecordSet.Name, change.ResourceRecordSet.ResourceRecords[0]!.Value);
+      const batch = input.ChangeBatch as {
+        Changes: { ResourceRecordSet: { Name: string; ResourceRecords: { Value: string }[] } }[];
+      };
+      for (const change of batch.Changes)
+        this.records.set(change.ResourceRecordSet.Name, change.ResourceRecordSet.ResourceRecords[0]!.Value);
       const id = `/change/C${this.changes.size + 1}`;
       this.changes.set(id, this.clock.ms + this.durations.recordChangeSeconds * 1000);
       return { ChangeInfo: { Id: id, Status: 'PENDING' } };
     });
-    on('route53', GetChangeCommand, (input) => ({ ChangeInfo: { Id: input.Id, Status: this.clock.ms >= (this.changes.get(String(input.Id)) ?? 0) ? 'INSYNC' : 'PENDING' } }));
+    on('route53', GetChangeCommand, (input) => ({
+      ChangeInfo: {
+        Id: input.Id,
+        Status: this.clock.ms >= (this.changes.get(String(input.Id)) ?? 0) ? 'INSYNC' : 'PENDING',
+      },
+    }));
     on('ssm', GetParameterCommand, (input) => {
       const value = this.parameters.get(String(input.Name));
       if (value === undefined) throw awsError('ParameterNotFound');
@@ -352,7 +484,11 @@ export class FakeAws {
     });
     on('s3', PutObjectCommand, (input) => {
       const key = String(input.Key);
-      if (input.IfNoneMatch === '*' && this.objects.has(key)) throw Object.assign(awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'), { $metadata: { httpStatusCode: 412 } });
+      if (input.IfNoneMatch === '*' && this.objects.has(key))
+        throw Object.assign(
+          awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'),
+          { $metadata: { httpStatusCode: 412 } },
+        );
       this.putObject(key, String(input.Body));
       return {};
     });
@@ -366,13 +502,21 @@ export class FakeAws {
       IsTruncated: false,
       Versions: [...this.objects.entries()]
         .filter(([key]) => key.startsWith(String(input.Prefix ?? '')))
-        .flatMap(([key, versions]) => versions.map((v, i) => ({ Key: key, VersionId: v.id, LastModified: v.modified, IsLatest: i === versions.length - 1 }))),
+        .flatMap(([key, versions]) =>
+          versions.map((v, i) => ({
+            Key: key,
+            VersionId: v.id,
+            LastModified: v.modified,
+            IsLatest: i === versions.length - 1,
+          })),
+        ),
     }));
     on('lambda', InvokeCommand, async (input) => {
       // The request must be what the validation engine accepts (lambda/validation/handler.ts).
       const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as unknown;
       this.validatorRequests.push(validationInputSchema.parse(event));
-      if (this.validatorFunction) return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await this.validatorFunction(event))) };
+      if (this.validatorFunction)
+        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await this.validatorFunction(event))) };
       const startedAt = this.clock.now();
       this.clock.advance(this.durations.validationSeconds);
       const report = engineReport({ ...this.validator, startedAt, finishedAt: this.clock.now() });
@@ -398,9 +542,52 @@ export const TEST_CATALOG: CatalogInput = {
   probeConnectivity: true,
   toolVersion: '0.1.0',
   databases: [
-    { name: 'dispensing', tier: 1, rtoSeconds: 3600, rpoSeconds: 300, defaultStrategy: 'promote-replica', primaryInstanceIdentifier: 'dispensing-prod', replicaInstanceIdentifier: 'dispensing-prod-replica', recoveredInstanceIdentifier: 'dispensing-prod-dr', failbackInstanceIdentifier: 'dispensing-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:dispensing', route53: { hostedZoneId: 'Z1', recordName: 'dispensing.db.rx.internal', ttl: 30 }, parameterName: '/rx/dispensing/endpoint' } },
-    { name: 'inventory', tier: 2, rtoSeconds: 14400, rpoSeconds: 3600, defaultStrategy: 'point-in-time', primaryInstanceIdentifier: 'inventory-prod', recoveredInstanceIdentifier: 'inventory-prod-dr', failbackInstanceIdentifier: 'inventory-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:inventory', route53: { hostedZoneId: 'Z1', recordName: 'inventory.db.rx.internal', ttl: 30 }, parameterName: '/rx/inventory/endpoint' } },
-    { name: 'analytics', tier: 3, rtoSeconds: 86400, rpoSeconds: 86400, defaultStrategy: 'latest-backup', primaryInstanceIdentifier: 'analytics-prod', recoveredInstanceIdentifier: 'analytics-prod-dr', failbackInstanceIdentifier: 'analytics-prod-fb', repoint: { secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:analytics', route53: { hostedZoneId: 'Z1', recordName: 'analytics.db.rx.internal', ttl: 30 }, parameterName: '/rx/analytics/endpoint' } },
+    {
+      name: 'dispensing',
+      tier: 1,
+      rtoSeconds: 3600,
+      rpoSeconds: 300,
+      defaultStrategy: 'promote-replica',
+      primaryInstanceIdentifier: 'dispensing-prod',
+      replicaInstanceIdentifier: 'dispensing-prod-replica',
+      recoveredInstanceIdentifier: 'dispensing-prod-dr',
+      failbackInstanceIdentifier: 'dispensing-prod-fb',
+      repoint: {
+        secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:dispensing',
+        route53: { hostedZoneId: 'Z1', recordName: 'dispensing.db.rx.internal', ttl: 30 },
+        parameterName: '/rx/dispensing/endpoint',
+      },
+    },
+    {
+      name: 'inventory',
+      tier: 2,
+      rtoSeconds: 14400,
+      rpoSeconds: 3600,
+      defaultStrategy: 'point-in-time',
+      primaryInstanceIdentifier: 'inventory-prod',
+      recoveredInstanceIdentifier: 'inventory-prod-dr',
+      failbackInstanceIdentifier: 'inventory-prod-fb',
+      repoint: {
+        secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:inventory',
+        route53: { hostedZoneId: 'Z1', recordName: 'inventory.db.rx.internal', ttl: 30 },
+        parameterName: '/rx/inventory/endpoint',
+      },
+    },
+    {
+      name: 'analytics',
+      tier: 3,
+      rtoSeconds: 86400,
+      rpoSeconds: 86400,
+      defaultStrategy: 'latest-backup',
+      primaryInstanceIdentifier: 'analytics-prod',
+      recoveredInstanceIdentifier: 'analytics-prod-dr',
+      failbackInstanceIdentifier: 'analytics-prod-fb',
+      repoint: {
+        secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:analytics',
+        route53: { hostedZoneId: 'Z1', recordName: 'analytics.db.rx.internal', ttl: 30 },
+        parameterName: '/rx/analytics/endpoint',
+      },
+    },
   ],
 };
 
@@ -413,7 +600,18 @@ export function manifestAt(database: string, cutoff: string): Manifest {
     cutoff,
     source: { database, serverVersionNum: 170006 },
     schemas: ['public'],
-    tables: [{ schema: 'public', table: 'fill', keyColumn: 'id', cutoffColumn: 'filled_at', columns: [{ name: 'id', type: 'bigint' }], rowCount: 1, checksum: '1', buckets: { start: 0, width: 1, entries: [] } }],
+    tables: [
+      {
+        schema: 'public',
+        table: 'fill',
+        keyColumn: 'id',
+        cutoffColumn: 'filled_at',
+        columns: [{ name: 'id', type: 'bigint' }],
+        rowCount: 1,
+        checksum: '1',
+        buckets: { start: 0, width: 1, entries: [] },
+      },
+    ],
     freshness: [],
   };
 }
@@ -423,15 +621,26 @@ export function newWorld(database = 'dispensing'): FakeAws {
   const catalog = CatalogSchema.parse(TEST_CATALOG);
   const world = new FakeAws(catalog);
   const db = catalog.databases.find((d) => d.name === database)!;
-  if (db.replicaInstanceIdentifier) world.addInstance(RECOVERY, db.replicaInstanceIdentifier, 'available', `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${db.primaryInstanceIdentifier}`);
+  if (db.replicaInstanceIdentifier)
+    world.addInstance(
+      RECOVERY,
+      db.replicaInstanceIdentifier,
+      'available',
+      `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${db.primaryInstanceIdentifier}`,
+    );
   const old = `${db.primaryInstanceIdentifier}.c0ffee.${PRIMARY}.rds.amazonaws.com`;
   world.records.set(`${db.repoint.route53!.recordName}.`, old);
   world.parameters.set(db.repoint.parameterName!, old);
   world.parameters.set('/rx/unrelated', 'keep-me');
   // The manifest job's last run before every recovery point the tests use.
-  for (const d of catalog.databases) world.putManifest(d.name, manifestAt(d.name, '2026-03-02T23:00:00.000Z'), new Date('2026-03-02T23:01:00.000Z'));
-  world.secret = { json: { engine: 'postgres', username: 'rx_app', password: 's3cret', host: old, port: 5432, dbname: 'rx' }, primaryRegion: PRIMARY };
+  for (const d of catalog.databases)
+    world.putManifest(d.name, manifestAt(d.name, '2026-03-02T23:00:00.000Z'), new Date('2026-03-02T23:01:00.000Z'));
+  world.secret = {
+    json: { engine: 'postgres', username: 'rx_app', password: 's3cret', host: old, port: 5432, dbname: 'rx' },
+    primaryRegion: PRIMARY,
+  };
   return world;
 }
 
-export const MUTATING = /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add)/;
+export const MUTATING =
+  /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add)/;

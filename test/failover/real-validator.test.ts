@@ -33,7 +33,8 @@ async function writeActivity(db: TestDatabase, seed: number, from: Date, count: 
   await client.connect();
   try {
     const rng = createRng(seed);
-    for (let i = 0; i < count; i++) await insertPharmacyActivity(client, rng, { now: new Date(from.getTime() + i * 60_000) });
+    for (let i = 0; i < count; i++)
+      await insertPharmacyActivity(client, rng, { now: new Date(from.getTime() + i * 60_000) });
   } finally {
     await client.end();
   }
@@ -71,29 +72,57 @@ function worldServing(database: string, instance: string, served: TestDatabase):
   for (const m of manifests[database]!) world.putObject(`manifests/${database}.json`, m.body, at(m.written));
   world.serveFrom(instance, served.url);
   const url = new URL(served.url);
-  world.secret = { ...world.secret, json: { ...world.secret.json, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: served.name } };
-  world.validatorFunction = createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, clock: { now: world.clock.now }, logger: silentLogger });
+  world.secret = {
+    ...world.secret,
+    json: {
+      ...world.secret.json,
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      dbname: served.name,
+    },
+  };
+  world.validatorFunction = createValidationHandler({
+    s3: world.clients.s3,
+    secrets: world.clients.secrets,
+    clock: { now: world.clock.now },
+    logger: silentLogger,
+  });
   return world;
 }
 
 async function failover(world: FakeAws, database: string) {
   const handler = makeHandler('failover', world.deps());
   const fn = async (event: Json) => {
-    const e = event as { action: string; state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } } };
+    const e = event as {
+      action: string;
+      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
+    };
     if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
     if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
     return handler(event);
   };
-  return machine.run({ database, reason: 'us-east-1 RDS outage', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' }, {
-    context: { Execution: { Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:real-${database}`, Name: `real-${database}`, StartTime: world.clock.now().toISOString() } },
-    functions: { RunbooksFailoverStepsFunction: fn },
-    tasks: {
-      RequestApproval: async (taskInput) => {
-        await handler((taskInput as { Payload: Json }).Payload);
-        return { approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob', approvedAt: world.clock.now().toISOString() };
+  return machine.run(
+    { database, reason: 'us-east-1 RDS outage', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' },
+    {
+      context: {
+        Execution: {
+          Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:real-${database}`,
+          Name: `real-${database}`,
+          StartTime: world.clock.now().toISOString(),
+        },
+      },
+      functions: { RunbooksFailoverStepsFunction: fn },
+      tasks: {
+        RequestApproval: async (taskInput) => {
+          await handler((taskInput as { Payload: Json }).Payload);
+          return {
+            approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+            approvedAt: world.clock.now().toISOString(),
+          };
+        },
       },
     },
-  });
+  );
 }
 
 describe('failover with the real validation engine on real PostgreSQL', () => {
@@ -104,20 +133,30 @@ describe('failover with the real validation engine on real PostgreSQL', () => {
     ['dispensing', 'promote-replica', 'dispensing-prod-replica', () => replica, 'v4'],
     ['inventory', 'point-in-time', 'inventory-prod-dr', () => primary(), 'v3'],
     ['analytics', 'latest-backup', 'analytics-prod-dr', () => snapshot, 'v2'],
-  ] as const)('%s (%s): validated against the manifest taken before the recovery point, then repointed', async (database, strategy, instance, served, version) => {
-    world = worldServing(database, instance, served());
-    const run = await failover(world, database);
-    expect(run.status).toBe('SUCCEEDED');
-    const [doc] = world.evidence();
-    expect(doc).toMatchObject({ result: 'passed', runbook: { strategy, status: 'completed' } });
-    expect(world.validatorRequests[0]!.manifest).toMatchObject({ key: `manifests/${database}.json`, versionId: version });
-    // Every check the engine ran is in the evidence, under the id the engine gave it.
-    const ids = doc!.checks.filter((c) => c.category === 'generic' || c.category === 'pharmacy').map((c) => c.id);
-    expect(ids.every(isEngineCheckId)).toBe(true);
-    // The stand-in validator of the other failover tests answers exactly these ids.
-    expect(ids.sort()).toEqual(engineEvidenceChecks({ passed: true }).map((c) => c.id).sort());
-    expect(world.records.get(`${database}.db.rx.internal.`)).toBe(world.endpointOf(instance));
-  });
+  ] as const)(
+    '%s (%s): validated against the manifest taken before the recovery point, then repointed',
+    async (database, strategy, instance, served, version) => {
+      world = worldServing(database, instance, served());
+      const run = await failover(world, database);
+      expect(run.status).toBe('SUCCEEDED');
+      const [doc] = world.evidence();
+      expect(doc).toMatchObject({ result: 'passed', runbook: { strategy, status: 'completed' } });
+      expect(world.validatorRequests[0]!.manifest).toMatchObject({
+        key: `manifests/${database}.json`,
+        versionId: version,
+      });
+      // Every check the engine ran is in the evidence, under the id the engine gave it.
+      const ids = doc!.checks.filter((c) => c.category === 'generic' || c.category === 'pharmacy').map((c) => c.id);
+      expect(ids.every(isEngineCheckId)).toBe(true);
+      // The stand-in validator of the other failover tests answers exactly these ids.
+      expect(ids.sort()).toEqual(
+        engineEvidenceChecks({ passed: true })
+          .map((c) => c.id)
+          .sort(),
+      );
+      expect(world.records.get(`${database}.db.rx.internal.`)).toBe(world.endpointOf(instance));
+    },
+  );
 
   test('latest-backup: a recovery point older than the newest manifest still validates (the newest manifest would fail it)', async () => {
     world = worldServing('analytics', 'analytics-prod-dr', snapshot);
@@ -125,7 +164,12 @@ describe('failover with the real validation engine on real PostgreSQL', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(world.validatorRequests[0]!.manifest.versionId).toBe('v2');
     // The same copy against the newest manifest fails: the choice is what makes it pass.
-    const newest = await createValidationHandler({ s3: world.clients.s3, secrets: world.clients.secrets, clock: { now: world.clock.now }, logger: silentLogger })({
+    const newest = await createValidationHandler({
+      s3: world.clients.s3,
+      secrets: world.clients.secrets,
+      clock: { now: world.clock.now },
+      logger: silentLogger,
+    })({
       ...world.validatorRequests[0]!,
       manifest: { bucket: 'evidence', key: 'manifests/analytics.json', versionId: 'v3' },
       report: undefined,

@@ -1,4 +1,10 @@
-import { failAfterWork, LocalStateMachine, type LocalExecutionResult, type LocalRunOptions, type RetriedTask } from '../helpers/local-state-machine';
+import {
+  failAfterWork,
+  LocalStateMachine,
+  type LocalExecutionResult,
+  type LocalRunOptions,
+  type RetriedTask,
+} from '../helpers/local-state-machine';
 import { FakeAws, newWorld, RECOVERY } from './fake-aws';
 import { runRunbook, type Approval } from './run-runbook';
 import { runbookStack } from './runbook-stack';
@@ -16,8 +22,16 @@ interface Scenario {
   readonly approval: Approval;
 }
 
-const failoverInput = { database: 'dispensing', reason: 'us-east-1 RDS outage, pharmacies cannot fill', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' };
-const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy for 48 h; planned return', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' };
+const failoverInput = {
+  database: 'dispensing',
+  reason: 'us-east-1 RDS outage, pharmacies cannot fill',
+  startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+};
+const failbackInput = {
+  database: 'dispensing',
+  reason: 'us-east-1 healthy for 48 h; planned return',
+  startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+};
 
 /** The account after a promote-replica failover (the failback's starting point). */
 function failedOverWorld(): FakeAws {
@@ -55,7 +69,11 @@ const scenarios: Record<'failover' | 'failback', Scenario[]> = {
       name: 'fails after the write freeze',
       world: () => {
         const world = failedOverWorld();
-        world.inject('PromoteReadReplica', Object.assign(new Error('not in a promotable state'), { name: 'InvalidDBInstanceStateFault' }), 1);
+        world.inject(
+          'PromoteReadReplica',
+          Object.assign(new Error('not in a promotable state'), { name: 'InvalidDBInstanceStateFault' }),
+          1,
+        );
         return world;
       },
       input: failbackInput,
@@ -70,79 +88,111 @@ const timeless = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-
 
 /** What must not change when a step runs again: the execution's end and the account's end state. */
 function outcome(world: FakeAws, run: LocalExecutionResult) {
-  return JSON.parse(timeless(JSON.stringify({
-    status: run.status,
-    error: run.error,
-    evidence: world.evidence().map((d) => ({ result: d.result, status: d.runbook?.status, failedStep: d.failedStep, failureReason: d.failureReason })),
-    records: Object.fromEntries(world.records),
-    parameters: Object.fromEntries(world.parameters),
-    secret: world.secret,
-    instances: [...world.instances.values()].map((i) => `${i.region}/${i.id}:${i.replicaSource ?? 'standalone'}`).sort(),
-    recoveries: world.count('PromoteReadReplica') + world.count('RestoreDBInstanceToPointInTime') + world.count('CreateDBInstanceReadReplica'),
-    // A notice may go out twice when its step is retried (at-least-once); each notice must go out.
-    notices: [...new Set(world.published.map((p) => timeless(`${p.subject}\n${p.message}`)))].sort(),
-  }))) as Record<string, unknown>;
+  return JSON.parse(
+    timeless(
+      JSON.stringify({
+        status: run.status,
+        error: run.error,
+        evidence: world.evidence().map((d) => ({
+          result: d.result,
+          status: d.runbook?.status,
+          failedStep: d.failedStep,
+          failureReason: d.failureReason,
+        })),
+        records: Object.fromEntries(world.records),
+        parameters: Object.fromEntries(world.parameters),
+        secret: world.secret,
+        instances: [...world.instances.values()]
+          .map((i) => `${i.region}/${i.id}:${i.replicaSource ?? 'standalone'}`)
+          .sort(),
+        recoveries:
+          world.count('PromoteReadReplica') +
+          world.count('RestoreDBInstanceToPointInTime') +
+          world.count('CreateDBInstanceReadReplica'),
+        // A notice may go out twice when its step is retried (at-least-once); each notice must go out.
+        notices: [...new Set(world.published.map((p) => timeless(`${p.subject}\n${p.message}`)))].sort(),
+      }),
+    ),
+  ) as Record<string, unknown>;
 }
 
-describe.each(['failover', 'failback'] as const)('%s: every Task with a Retry reaches the same outcome when it runs again', (operation) => {
-  const machine = machines[operation];
-  const covered = new Set<string>();
+describe.each(['failover', 'failback'] as const)(
+  '%s: every Task with a Retry reaches the same outcome when it runs again',
+  (operation) => {
+    const machine = machines[operation];
+    const covered = new Set<string>();
 
-  describe.each(scenarios[operation])('a run that $name', (scenario) => {
-    let baseline: ReturnType<typeof outcome>;
-    /** Mutating calls the first call of each retried task made in the undisturbed run. */
-    const sideEffects = new Map<string, number>();
-    const execute = async (world: FakeAws, aroundTask?: LocalRunOptions['aroundTask']) => {
-      try {
-        const run = await runRunbook(operation, machine, world, scenario.input, { approval: scenario.approval, executionName: 'exec-retry', aroundTask });
-        return outcome(world, run);
-      } finally {
-        world.restore();
-      }
-    };
-
-    beforeAll(async () => {
-      baseline = await execute(scenario.world(), undefined);
-      const world = scenario.world();
-      await execute(world, async (invocation, proceed) => {
-        const before = world.mutations;
+    describe.each(scenarios[operation])('a run that $name', (scenario) => {
+      let baseline: ReturnType<typeof outcome>;
+      /** Mutating calls the first call of each retried task made in the undisturbed run. */
+      const sideEffects = new Map<string, number>();
+      const execute = async (world: FakeAws, aroundTask?: LocalRunOptions['aroundTask']) => {
         try {
-          return await proceed();
+          const run = await runRunbook(operation, machine, world, scenario.input, {
+            approval: scenario.approval,
+            executionName: 'exec-retry',
+            aroundTask,
+          });
+          return outcome(world, run);
         } finally {
-          if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.mutations - before);
+          world.restore();
+        }
+      };
+
+      beforeAll(async () => {
+        baseline = await execute(scenario.world(), undefined);
+        const world = scenario.world();
+        await execute(world, async (invocation, proceed) => {
+          const before = world.mutations;
+          try {
+            return await proceed();
+          } finally {
+            if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.mutations - before);
+          }
+        });
+        for (const task of machine.retriedTasks) if (sideEffects.has(task.stateName)) covered.add(task.stateName);
+      });
+
+      const entered = (): RetriedTask[] => machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
+
+      test('every retried task it enters, run again after it succeeded', async () => {
+        expect(entered().length).toBeGreaterThan(0);
+        for (const task of entered()) {
+          const result = await execute(scenario.world(), failAfterWork(task.stateName, task.retryableError));
+          expect({ task: task.stateName, ...result }).toEqual({ task: task.stateName, ...baseline });
         }
       });
-      for (const task of machine.retriedTasks) if (sideEffects.has(task.stateName)) covered.add(task.stateName);
-    });
 
-    const entered = (): RetriedTask[] => machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
-
-    test('every retried task it enters, run again after it succeeded', async () => {
-      expect(entered().length).toBeGreaterThan(0);
-      for (const task of entered()) {
-        const result = await execute(scenario.world(), failAfterWork(task.stateName, task.retryableError));
-        expect({ task: task.stateName, ...result }).toEqual({ task: task.stateName, ...baseline });
-      }
-    });
-
-    test('every retried task it enters, dying after each of its side effects in turn', async () => {
-      for (const task of entered()) {
-        for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
-          const world = scenario.world();
-          const result = await execute(world, failAfterWork(task.stateName, task.retryableError, { afterSideEffects: k, arm: (n) => world.crashAfterMutations(n), died: () => world.died() }));
-          expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({ task: task.stateName, afterSideEffects: k, ...baseline });
+      test('every retried task it enters, dying after each of its side effects in turn', async () => {
+        for (const task of entered()) {
+          for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
+            const world = scenario.world();
+            const result = await execute(
+              world,
+              failAfterWork(task.stateName, task.retryableError, {
+                afterSideEffects: k,
+                arm: (n) => world.crashAfterMutations(n),
+                died: () => world.died(),
+              }),
+            );
+            expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({
+              task: task.stateName,
+              afterSideEffects: k,
+              ...baseline,
+            });
+          }
         }
-      }
+      });
     });
-  });
 
-  test('every Task of the runbook retries throttling and lost answers (the abort evidence step included)', () => {
-    const retried = new Set(machine.retriedTasks.map((t) => t.stateName));
-    expect(machine.taskStates.map((t) => t.stateName).filter((name) => !retried.has(name))).toEqual([]);
-  });
+    test('every Task of the runbook retries throttling and lost answers (the abort evidence step included)', () => {
+      const retried = new Set(machine.retriedTasks.map((t) => t.stateName));
+      expect(machine.taskStates.map((t) => t.stateName).filter((name) => !retried.has(name))).toEqual([]);
+    });
 
-  test('the scenarios enter every Task with a Retry in the definition', () => {
-    expect(machine.retriedTasks.length).toBeGreaterThan(5);
-    expect(machine.retriedTasks.map((t) => t.stateName).filter((name) => !covered.has(name))).toEqual([]);
-  });
-});
+    test('the scenarios enter every Task with a Retry in the definition', () => {
+      expect(machine.retriedTasks.length).toBeGreaterThan(5);
+      expect(machine.retriedTasks.map((t) => t.stateName).filter((name) => !covered.has(name))).toEqual([]);
+    });
+  },
+);

@@ -17,12 +17,18 @@ export const TEST_DATABASES: RunbookDatabase[] = TEST_CATALOG.databases.map((d) 
   primaryInstanceIdentifier: d.primaryInstanceIdentifier,
   ...(d.replicaInstanceIdentifier ? { replicaInstanceIdentifier: d.replicaInstanceIdentifier } : {}),
   secretArn: d.repoint.secretArn,
-  ...(d.repoint.route53 ? { route53: { hostedZoneId: d.repoint.route53.hostedZoneId, recordName: d.repoint.route53.recordName } } : {}),
+  ...(d.repoint.route53
+    ? { route53: { hostedZoneId: d.repoint.route53.hostedZoneId, recordName: d.repoint.route53.recordName } }
+    : {}),
   ...(d.repoint.parameterName ? { endpointParameterName: d.repoint.parameterName } : {}),
 }));
 
 /** A recovery-region stack holding only the runbooks (bundling skipped), and its template. */
-export function runbookStack(options: { approvalTimeout?: Duration; databases?: RunbookDatabase[] } = {}): { stack: Stack; runbooks: FailoverRunbooks; template: Template } {
+export function runbookStack(options: { approvalTimeout?: Duration; databases?: RunbookDatabase[] } = {}): {
+  stack: Stack;
+  runbooks: FailoverRunbooks;
+  template: Template;
+} {
   const app = testApp({ context: { '@aws-cdk/core:validateAgainstDefaultRules': false } });
   const stack = new Stack(app, 'Runbooks', { env: { account: '111111111111', region: 'us-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });

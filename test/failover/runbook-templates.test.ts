@@ -15,7 +15,9 @@ const { stages } = buildApp(environments, { compliance: false, ...testAppProps()
 
 function statements(template: Template, sid: string): Statement[] {
   const policies = template.findResources('AWS::IAM::ManagedPolicy');
-  return Object.values(policies).flatMap((p) => (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Sid === sid));
+  return Object.values(policies).flatMap((p) =>
+    (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Sid === sid),
+  );
 }
 const text = (value: unknown) => JSON.stringify(value);
 
@@ -25,9 +27,15 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
 
   test('failover and failback state machines, named, CMK-encrypted, logged, with the approval gate (task token, timeout from config)', () => {
     for (const name of [names.failoverStateMachine(config), names.failbackStateMachine(config)]) {
-      template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: name, EncryptionConfiguration: Match.objectLike({ Type: 'CUSTOMER_MANAGED_KMS_KEY' }), LoggingConfiguration: Match.objectLike({ Level: 'ALL' }) });
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: name,
+        EncryptionConfiguration: Match.objectLike({ Type: 'CUSTOMER_MANAGED_KMS_KEY' }),
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+      });
     }
-    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) => [names.failoverStateMachine(config), names.failbackStateMachine(config)].includes(m.Properties.StateMachineName));
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
+      [names.failoverStateMachine(config), names.failbackStateMachine(config)].includes(m.Properties.StateMachineName),
+    );
     expect(machines).toHaveLength(2);
     for (const machine of machines) {
       const definition = text(machine.Properties.DefinitionString);
@@ -57,26 +65,49 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     const zones = [...new Set(databases.map((d) => d.route53!.hostedZoneId))];
     for (const statement of change) {
       expect(text(statement.Resource)).toContain(`hostedzone/${zones[0]}`);
-      expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': databases.map((d) => d.route53!.recordName.toLowerCase()), 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'] } });
+      expect(statement.Condition).toEqual({
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': databases.map((d) =>
+            d.route53!.recordName.toLowerCase(),
+          ),
+          'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+        },
+      });
     }
     const parameters = text(statements(template, 'EndpointApprovalAndFreezeParameters'));
     for (const db of databases) expect(parameters).toContain(`parameter${db.endpointParameterName}`);
     const secrets = text(statements(template, 'ReadAndRepointClientPointers'));
-    for (const db of databases) expect(secrets).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
+    for (const db of databases)
+      expect(secrets).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
     expect(secrets).not.toMatch(/secret:\*/);
   });
 
   test('SSM Automation documents: aws:approve, then StartExecution of the state machine and SendTaskSuccess', () => {
-    for (const [name, kind] of [[names.failoverDocument(config), 'Failover'], [names.failbackDocument(config), 'Failback']] as const) {
-      const docs = template.findResources('AWS::SSM::Document', { Properties: { Name: name, DocumentType: 'Automation' } });
+    for (const [name, kind] of [
+      [names.failoverDocument(config), 'Failover'],
+      [names.failbackDocument(config), 'Failback'],
+    ] as const) {
+      const docs = template.findResources('AWS::SSM::Document', {
+        Properties: { Name: name, DocumentType: 'Automation' },
+      });
       const doc = Object.values(docs)[0]!;
-      const steps = doc.Properties.Content.mainSteps as { name: string; action: string; inputs: Record<string, unknown> }[];
+      const steps = doc.Properties.Content.mainSteps as {
+        name: string;
+        action: string;
+        inputs: Record<string, unknown>;
+      }[];
       expect(steps.map((s) => s.action)).toEqual(['aws:approve', 'aws:executeAwsApi', 'aws:executeScript']);
       expect(steps[0]!.inputs).toMatchObject({ Approvers: '{{ Approvers }}', MinRequiredApprovals: 1 });
-      expect(steps[1]!.inputs).toMatchObject({ Service: 'stepfunctions', Api: 'StartExecution', name: 'ssm-{{ automation:EXECUTION_ID }}' });
+      expect(steps[1]!.inputs).toMatchObject({
+        Service: 'stepfunctions',
+        Api: 'StartExecution',
+        name: 'ssm-{{ automation:EXECUTION_ID }}',
+      });
       expect(text(steps[1]!.inputs.stateMachineArn)).toContain(`Runbooks${kind}`);
       expect(String(steps[2]!.inputs.Script)).toContain('send_task_success');
-      expect(steps[2]!.inputs.InputPayload).toMatchObject({ ParameterName: `${names.approvalParameterPrefix(config)}/ssm-{{ automation:EXECUTION_ID }}` });
+      expect(steps[2]!.inputs.InputPayload).toMatchObject({
+        ParameterName: `${names.approvalParameterPrefix(config)}/ssm-{{ automation:EXECUTION_ID }}`,
+      });
     }
     const start = statements(template, 'StartAndApproveRunbooks');
     expect(start).toHaveLength(1);
@@ -86,16 +117,26 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
 
   test('the validator is the validation engine in the standby stack, named, reading only the configured secrets and the manifests', () => {
     const standby = Template.fromStack(stages[index]!.standby);
-    standby.hasResourceProperties('AWS::Lambda::Function', { FunctionName: names.failoverValidatorFunction(config), Description: Match.stringLikeRegexp('validate the recovered database') });
-    expect(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('validate the recovered database') } })).toEqual({});
+    standby.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: names.failoverValidatorFunction(config),
+      Description: Match.stringLikeRegexp('validate the recovered database'),
+    });
+    expect(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('validate the recovered database') },
+      }),
+    ).toEqual({});
     const read = text(statements(standby, 'ReadCredentials'));
-    for (const db of databases) expect(read).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
+    for (const db of databases)
+      expect(read).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
     expect(text(statements(standby, 'ReadManifests'))).toContain(`${names.evidenceBucket(config)}/manifests/*`);
     expect(text(statements(standby, 'WriteReports'))).toContain(`${names.evidenceBucket(config)}/failover/*`);
   });
 
   test('the failover runbook invokes the validator by its deterministic ARN', () => {
-    const invoke = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Action === 'lambda:InvokeFunction'));
+    const invoke = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Action === 'lambda:InvokeFunction'),
+    );
     const arn = `:lambda:${config.recoveryRegion}:${config.account}:function:${names.failoverValidatorFunction(config)}`;
     const validator = invoke.filter((s) => text(s.Resource).includes(names.failoverValidatorFunction(config)));
     expect(validator).toHaveLength(1);
@@ -106,29 +147,46 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
   test('the validator runs in the recovery database network: PostgreSQL to the replicas and restored instances, HTTPS to the endpoints only', () => {
     const stage = stages[index]!;
     const standby = Template.fromStack(stage.standby);
-    const fn = Object.values(standby.findResources('AWS::Lambda::Function', { Properties: { FunctionName: names.failoverValidatorFunction(config) } }))[0]!;
+    const fn = Object.values(
+      standby.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: names.failoverValidatorFunction(config) },
+      }),
+    )[0]!;
     const sgId = stage.standby.getLogicalId(stage.standby.validator.securityGroup!.node.defaultChild as CfnElement);
     expect(fn.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
     const isolated = stage.standby.network.vpc.isolatedSubnets.map((s) => stage.standby.resolve(s.subnetId));
     expect(fn.Properties.VpcConfig.SubnetIds).toEqual(isolated);
     // Lambda checks the network-interface permissions when it creates the function: the policy comes first.
-    const policyId = stage.standby.getLogicalId(stage.standby.validator.node.findChild('Role').node.findChild('Policy').node.defaultChild as CfnElement);
+    const policyId = stage.standby.getLogicalId(
+      stage.standby.validator.node.findChild('Role').node.findChild('Policy').node.defaultChild as CfnElement,
+    );
     expect(fn.DependsOn).toEqual(expect.arrayContaining([policyId]));
     expect(text(statements(standby, 'NetworkInterfaces'))).toContain('ec2:CreateNetworkInterface');
 
-    const logical = (sg: { node: { defaultChild?: unknown } }) => stage.standby.getLogicalId(sg.node.defaultChild as CfnElement);
-    const databaseSgs = [...Object.values(stage.standby.standbys.replicas).map((r) => logical(r.securityGroup as unknown as Construct)), logical(stage.standby.recoveredPlacement.securityGroup)];
+    const logical = (sg: { node: { defaultChild?: unknown } }) =>
+      stage.standby.getLogicalId(sg.node.defaultChild as CfnElement);
+    const databaseSgs = [
+      ...Object.values(stage.standby.standbys.replicas).map((r) => logical(r.securityGroup as unknown as Construct)),
+      logical(stage.standby.recoveredPlacement.securityGroup),
+    ];
     const endpointSg = logical(stage.standby.endpoints.securityGroup);
-    const egress = Object.values(standby.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties).filter((p) => text(p.GroupId).includes(sgId));
+    const egress = Object.values(standby.findResources('AWS::EC2::SecurityGroupEgress'))
+      .map((r) => r.Properties)
+      .filter((p) => text(p.GroupId).includes(sgId));
     const allowed = (p: Record<string, unknown>) => {
       const to = text(p.DestinationSecurityGroupId);
-      return (p.FromPort === 5432 && p.ToPort === 5432 && databaseSgs.some((id) => to.includes(`"${id}"`))) || (p.FromPort === 443 && p.ToPort === 443 && to.includes(`"${endpointSg}"`));
+      return (
+        (p.FromPort === 5432 && p.ToPort === 5432 && databaseSgs.some((id) => to.includes(`"${id}"`))) ||
+        (p.FromPort === 443 && p.ToPort === 443 && to.includes(`"${endpointSg}"`))
+      );
     };
     expect(egress.filter((p) => !allowed(p))).toEqual([]);
     expect(egress.filter((p) => p.FromPort === 5432)).toHaveLength(databaseSgs.length);
     // Inline rules: HTTPS out for the S3 gateway endpoint (the isolated subnets route nowhere else), nothing more.
     const group = standby.findResources('AWS::EC2::SecurityGroup')[sgId]!;
-    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
     // One Secrets Manager endpoint per VPC (private DNS), shared with the manifest job.
     standby.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
   });

@@ -42,11 +42,24 @@ function drillStack() {
   const cleanupFn = inlineFunction(stack, 'CleanupFn');
   const vault = new backup.BackupVault(stack, 'DrillVault', { backupVaultName: 'rxdr-drill-vault' });
 
-  const cleanup = new tasks.LambdaInvoke(stack, 'Cleanup', { lambdaFunction: cleanupFn, payloadResponseOnly: true, resultPath: '$.cleanup' });
+  const cleanup = new tasks.LambdaInvoke(stack, 'Cleanup', {
+    lambdaFunction: cleanupFn,
+    payloadResponseOnly: true,
+    resultPath: '$.cleanup',
+  });
   cleanup.next(new sfn.Fail(stack, 'DrillFailed', { error: 'DrillFailed', cause: 'the restore did not complete' }));
 
-  const startRestore = new tasks.LambdaInvoke(stack, 'StartRestore', { lambdaFunction: startFn, payloadResponseOnly: true, resultPath: '$.restore' });
-  startRestore.addRetry({ errors: ['ThrottlingException'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+  const startRestore = new tasks.LambdaInvoke(stack, 'StartRestore', {
+    lambdaFunction: startFn,
+    payloadResponseOnly: true,
+    resultPath: '$.restore',
+  });
+  startRestore.addRetry({
+    errors: ['ThrottlingException'],
+    interval: Duration.seconds(5),
+    maxAttempts: 3,
+    backoffRate: 2,
+  });
   startRestore.addCatch(cleanup, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const waitForRestore = new sfn.Wait(stack, 'WaitForRestore', { time: sfn.WaitTime.duration(Duration.hours(1)) });
@@ -60,10 +73,15 @@ function drillStack() {
   const verify = new sfn.Map(stack, 'VerifyDatabases', {
     itemsPath: '$.databases',
     maxConcurrency: 2,
-    itemSelector: { database: sfn.JsonPath.stringAt('$$.Map.Item.Value'), jobId: sfn.JsonPath.stringAt('$.restore.jobId') },
+    itemSelector: {
+      database: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+      jobId: sfn.JsonPath.stringAt('$.restore.jobId'),
+    },
     resultPath: '$.verified',
   });
-  verify.itemProcessor(new tasks.LambdaInvoke(stack, 'VerifyDatabase', { lambdaFunction: verifyFn, payloadResponseOnly: true }));
+  verify.itemProcessor(
+    new tasks.LambdaInvoke(stack, 'VerifyDatabase', { lambdaFunction: verifyFn, payloadResponseOnly: true }),
+  );
 
   const tagVault = new tasks.CallAwsService(stack, 'TagVault', {
     service: 'backup',
@@ -74,11 +92,16 @@ function drillStack() {
   });
 
   const isAvailable = new sfn.Choice(stack, 'IsAvailable')
-    .when(sfn.Condition.stringEquals('$.check.status', 'available'), verify.next(tagVault).next(new sfn.Succeed(stack, 'DrillSucceeded')))
+    .when(
+      sfn.Condition.stringEquals('$.check.status', 'available'),
+      verify.next(tagVault).next(new sfn.Succeed(stack, 'DrillSucceeded')),
+    )
     .otherwise(waitForRestore);
 
   new sfn.StateMachine(stack, 'DrillMachine', {
-    definitionBody: sfn.DefinitionBody.fromChainable(startRestore.next(waitForRestore).next(checkStatus).next(isAvailable)),
+    definitionBody: sfn.DefinitionBody.fromChainable(
+      startRestore.next(waitForRestore).next(checkStatus).next(isAvailable),
+    ),
     timeout: Duration.hours(6),
   });
   return { stack, template: Template.fromStack(stack), cleanupFn };
@@ -121,9 +144,21 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
 
   test('lists the tasks it found and how each is wired', () => {
     const byName = Object.fromEntries(machine.taskStates.map((t) => [t.stateName, t]));
-    expect(byName.StartRestore).toMatchObject({ kind: 'lambda-arn', resource: expect.stringMatching(new RegExp(`^arn:aws:lambda:${REGION}:${ACCOUNT}:function:StartRestoreFn[0-9A-F]{8}$`)) });
-    expect(byName.CheckStatus).toMatchObject({ kind: 'lambda-invoke', resource: 'arn:aws:states:::lambda:invoke', functionLogicalId: expect.stringMatching(/^CheckStatusFn[0-9A-F]{8}$/) });
-    expect(byName.TagVault).toMatchObject({ kind: 'integration', resource: 'arn:aws:states:::aws-sdk:backup:tagResource' });
+    expect(byName.StartRestore).toMatchObject({
+      kind: 'lambda-arn',
+      resource: expect.stringMatching(
+        new RegExp(`^arn:aws:lambda:${REGION}:${ACCOUNT}:function:StartRestoreFn[0-9A-F]{8}$`),
+      ),
+    });
+    expect(byName.CheckStatus).toMatchObject({
+      kind: 'lambda-invoke',
+      resource: 'arn:aws:states:::lambda:invoke',
+      functionLogicalId: expect.stringMatching(/^CheckStatusFn[0-9A-F]{8}$/),
+    });
+    expect(byName.TagVault).toMatchObject({
+      kind: 'integration',
+      resource: 'arn:aws:states:::aws-sdk:backup:tagResource',
+    });
     expect(machine.waitStates).toEqual(['WaitForRestore']);
   });
 
@@ -141,11 +176,24 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
     // lambda:invoke: the function got the Payload, and its result was wrapped so $.Payload.status worked.
     expect(seen.statusEvents).toEqual([{ jobId: 'job-1' }, { jobId: 'job-1' }, { jobId: 'job-1' }]);
     // Fn::GetAtt [Vault, BackupVaultArn] resolved to a backup-vault ARN built from BackupVaultName.
-    expect(seen.tagInputs).toEqual([{ ResourceArn: `arn:aws:backup:${REGION}:${ACCOUNT}:backup-vault:rxdr-drill-vault`, Tags: { 'rxdr:drill': 'job-1' } }]);
+    expect(seen.tagInputs).toEqual([
+      {
+        ResourceArn: `arn:aws:backup:${REGION}:${ACCOUNT}:backup-vault:rxdr-drill-vault`,
+        Tags: { 'rxdr:drill': 'job-1' },
+      },
+    ]);
     expect(seen.cleanupEvents).toEqual([]);
     expect(run.taskInvocations).toEqual({ StartRestore: 1, CheckStatus: 3, VerifyDatabase: 3, TagVault: 1 });
     expect(run.stateEntries.WaitForRestore).toBe(3);
-    expect(run.path.slice(0, 7)).toEqual(['StartRestore', 'WaitForRestore', 'CheckStatus', 'IsAvailable', 'WaitForRestore', 'CheckStatus', 'IsAvailable']);
+    expect(run.path.slice(0, 7)).toEqual([
+      'StartRestore',
+      'WaitForRestore',
+      'CheckStatus',
+      'IsAvailable',
+      'WaitForRestore',
+      'CheckStatus',
+      'IsAvailable',
+    ]);
   });
 
   test('wait states are shortened: three 1-hour waits and 5 s retry intervals take milliseconds', async () => {
@@ -173,7 +221,11 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
 
   test('a thrown ThrottlingException is retried by the Retry on that error name', async () => {
     let throttles = 2;
-    const { functions, tasks: taskHandlers, seen } = handlers({
+    const {
+      functions,
+      tasks: taskHandlers,
+      seen,
+    } = handlers({
       startRestore: () => {
         if (throttles-- > 0) {
           // An SDK-style error class: what matters is its `name`.
@@ -207,7 +259,11 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
   });
 
   test('when retries are exhausted the Catch runs the cleanup state with the error', async () => {
-    const { functions, tasks: taskHandlers, seen } = handlers({
+    const {
+      functions,
+      tasks: taskHandlers,
+      seen,
+    } = handlers({
       startRestore: () => {
         throw stepFunctionsError('ThrottlingException', 'Rate exceeded');
       },
@@ -219,7 +275,11 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
     const error = (seen.cleanupEvents[0] as { error: { Error: string; Cause: string } }).error;
     expect(error.Error).toBe('ThrottlingException');
     // As in AWS, a Lambda function's error cause is its JSON error response.
-    expect(JSON.parse(error.Cause)).toEqual({ errorType: 'ThrottlingException', errorMessage: 'Rate exceeded', trace: [] });
+    expect(JSON.parse(error.Cause)).toEqual({
+      errorType: 'ThrottlingException',
+      errorMessage: 'Rate exceeded',
+      trace: [],
+    });
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed', cause: 'the restore did not complete' });
     expect(run.path).toEqual(['StartRestore', 'Cleanup', 'DrillFailed']);
   });
@@ -227,7 +287,8 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
   test('an uncaught handler error fails the execution under its name', async () => {
     const { functions, tasks: taskHandlers } = handlers({
       verify: (event) => {
-        if ((event as { database: string }).database === 'claims') throw stepFunctionsError('ChecksumMismatch', 'claims differs');
+        if ((event as { database: string }).database === 'claims')
+          throw stepFunctionsError('ChecksumMismatch', 'claims differs');
         return event;
       },
     });
@@ -280,7 +341,9 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
   test('a Task state without a handler fails before running, naming the state and its resource', async () => {
     const { functions } = handlers();
     await expect(machine.run(input, { functions })).rejects.toThrow(LocalStateMachineError);
-    await expect(machine.run(input, { functions })).rejects.toThrow(/Task state "TagVault" \(arn:aws:states:::aws-sdk:backup:tagResource\) has no local handler/);
+    await expect(machine.run(input, { functions })).rejects.toThrow(
+      /Task state "TagVault" \(arn:aws:states:::aws-sdk:backup:tagResource\) has no local handler/,
+    );
 
     const { functions: all, tasks: taskHandlers } = handlers();
     const { CheckStatusFn: _omitted, ...withoutStatus } = all;
@@ -291,9 +354,15 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
 
   test('misspelt wiring keys are rejected', async () => {
     const { functions, tasks: taskHandlers } = handlers();
-    await expect(machine.run(input, { functions: { ...functions, StartRestorFn: () => ({}) }, tasks: taskHandlers })).rejects.toThrow(/functions key "StartRestorFn" matches no Lambda function/);
-    await expect(machine.run(input, { functions, tasks: { ...taskHandlers, TagVaults: () => ({}) } })).rejects.toThrow(/tasks key "TagVaults" is not a Task state/);
-    await expect(machine.run(input, { functions, tasks: taskHandlers, waits: { Wait: 0 } })).rejects.toThrow(/waits key "Wait" is not a Wait state/);
+    await expect(
+      machine.run(input, { functions: { ...functions, StartRestorFn: () => ({}) }, tasks: taskHandlers }),
+    ).rejects.toThrow(/functions key "StartRestorFn" matches no Lambda function/);
+    await expect(machine.run(input, { functions, tasks: { ...taskHandlers, TagVaults: () => ({}) } })).rejects.toThrow(
+      /tasks key "TagVaults" is not a Task state/,
+    );
+    await expect(machine.run(input, { functions, tasks: taskHandlers, waits: { Wait: 0 } })).rejects.toThrow(
+      /waits key "Wait" is not a Wait state/,
+    );
   });
 
   test('a handler by state name on a lambda:invoke task gets { FunctionName, Payload } and its result is wrapped', async () => {
@@ -311,7 +380,12 @@ describe('LocalStateMachine on a synthesized restore-drill state machine', () =>
     });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.taskInvocations.CheckStatus).toBe(2);
-    expect(received[0]).toEqual({ FunctionName: expect.stringMatching(new RegExp(`^arn:aws:lambda:${REGION}:${ACCOUNT}:function:CheckStatusFn[0-9A-F]{8}$`)), Payload: { jobId: 'job-1' } });
+    expect(received[0]).toEqual({
+      FunctionName: expect.stringMatching(
+        new RegExp(`^arn:aws:lambda:${REGION}:${ACCOUNT}:function:CheckStatusFn[0-9A-F]{8}$`),
+      ),
+      Payload: { jobId: 'job-1' },
+    });
   });
 
   test('an execution can be aborted while a task waits on the test (callback-style)', async () => {
@@ -354,12 +428,17 @@ describe('a lambda:invoke task with a dynamic FunctionName.$', () => {
   });
 
   test('is wired at run time by the function name it resolves to', async () => {
-    const run = await machine.run({ fn: 'arn:aws:lambda:us-west-2:111111111111:function:known:live' }, { functions: { known: (event) => ({ got: event }) } });
+    const run = await machine.run(
+      { fn: 'arn:aws:lambda:us-west-2:111111111111:function:known:live' },
+      { functions: { known: (event) => ({ got: event }) } },
+    );
     expect(run.output).toEqual({ got: { fn: 'arn:aws:lambda:us-west-2:111111111111:function:known:live' } });
   });
 
   test('a function without a handler rejects the run even though a Catch on States.ALL exists', async () => {
-    await expect(machine.run({ fn: 'other' }, { functions: { known: () => ({}) } })).rejects.toThrow(/Task state "Invoke" invoked Lambda function other, which has no local handler/);
+    await expect(machine.run({ fn: 'other' }, { functions: { known: () => ({}) } })).rejects.toThrow(
+      /Task state "Invoke" invoked Lambda function other, which has no local handler/,
+    );
   });
 });
 
@@ -367,9 +446,13 @@ describe('definitions the interpreter would run wrongly are rejected', () => {
   test("an explicit resultPath: '$' (written under a key named $ by the interpreter)", () => {
     const stack = new Stack(testApp(), 'ResultPathDollar');
     new sfn.StateMachine(stack, 'Machine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Compute', { result: sfn.Result.fromObject({ a: 1 }), resultPath: '$' })),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        new sfn.Pass(stack, 'Compute', { result: sfn.Result.fromObject({ a: 1 }), resultPath: '$' }),
+      ),
     });
-    expect(() => LocalStateMachine.fromTemplate(Template.fromStack(stack))).toThrow(/state "Compute" has an explicit ResultPath "\$".*drop `resultPath: '\$'` in CDK/);
+    expect(() => LocalStateMachine.fromTemplate(Template.fromStack(stack))).toThrow(
+      /state "Compute" has an explicit ResultPath "\$".*drop `resultPath: '\$'` in CDK/,
+    );
   });
 
   test('a Distributed Map', () => {
@@ -377,7 +460,9 @@ describe('definitions the interpreter would run wrongly are rejected', () => {
     const map = new sfn.DistributedMap(stack, 'Fleet', { itemsPath: '$.items' });
     map.itemProcessor(new sfn.Pass(stack, 'Item'));
     new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(map) });
-    expect(() => LocalStateMachine.fromTemplate(Template.fromStack(stack))).toThrow(/state "Fleet" is a Distributed Map/);
+    expect(() => LocalStateMachine.fromTemplate(Template.fromStack(stack))).toThrow(
+      /state "Fleet" is a Distributed Map/,
+    );
   });
 });
 
@@ -387,23 +472,36 @@ describe('picking the state machine and resolving its definition', () => {
     const fn = inlineFunction(stack, 'Worker');
     new sfn.StateMachine(stack, 'FromString', {
       definitionBody: sfn.DefinitionBody.fromString(
-        JSON.stringify({ StartAt: 'Work', States: { Work: { Type: 'Task', Resource: '${WorkerArn}', ResultPath: '$.work', Next: 'Where' }, Where: { Type: 'Pass', Parameters: { region: '${Region}' }, ResultPath: '$.where', End: true } } }),
+        JSON.stringify({
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Task', Resource: '${WorkerArn}', ResultPath: '$.work', Next: 'Where' },
+            Where: { Type: 'Pass', Parameters: { region: '${Region}' }, ResultPath: '$.where', End: true },
+          },
+        }),
       ),
       definitionSubstitutions: { WorkerArn: fn.functionArn, Region: Stack.of(stack).region },
     });
-    new sfn.StateMachine(stack, 'Other', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')) });
+    new sfn.StateMachine(stack, 'Other', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')),
+    });
     return Template.fromStack(stack);
   }
 
   test('with several state machines, one must be named', () => {
-    expect(() => LocalStateMachine.fromTemplate(twoMachines())).toThrow(/has 2 state machines \(FromString[0-9A-F]{8}, Other[0-9A-F]{8}\)/);
+    expect(() => LocalStateMachine.fromTemplate(twoMachines())).toThrow(
+      /has 2 state machines \(FromString[0-9A-F]{8}, Other[0-9A-F]{8}\)/,
+    );
   });
 
   test('DefinitionSubstitutions are resolved; the raw template JSON works as well', async () => {
     const template = twoMachines().toJSON();
     const machine = LocalStateMachine.fromTemplate(template, { stateMachine: 'FromString' });
     expect(machine.logicalId).toMatch(/^FromString[0-9A-F]{8}$/);
-    const run = await machine.run({ n: 1 }, { functions: { Worker: (event) => ({ doubled: (event as { n: number }).n * 2 }) } });
+    const run = await machine.run(
+      { n: 1 },
+      { functions: { Worker: (event) => ({ doubled: (event as { n: number }).n * 2 }) } },
+    );
     expect(run.output).toEqual({ n: 1, work: { doubled: 2 }, where: { region: REGION } });
   });
 
@@ -422,15 +520,33 @@ describe('picking the state machine and resolving its definition', () => {
     const tokens = new TemplateTokens(template);
     expect(tokens.resolve({ Ref: 'Fn1' })).toBe('Fn1');
     expect(tokens.resolve({ 'Fn::GetAtt': ['Fn1', 'Arn'] })).toBe(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:Fn1`);
-    expect(tokens.resolve({ 'Fn::GetAtt': 'Named.Arn' })).toBe(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:rxdr-drill-named`);
+    expect(tokens.resolve({ 'Fn::GetAtt': 'Named.Arn' })).toBe(
+      `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rxdr-drill-named`,
+    );
     expect(tokens.resolve({ Ref: 'Topic' })).toBe(`arn:aws:sns:${REGION}:${ACCOUNT}:Topic`);
     expect(tokens.resolve({ Ref: 'Queue' })).toBe(`https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/Queue`);
     expect(tokens.resolve({ 'Fn::GetAtt': ['Role', 'Arn'] })).toBe(`arn:aws:iam::${ACCOUNT}:role/Role`);
-    expect(tokens.resolve({ 'Fn::GetAtt': ['Db', 'DBInstanceArn'] })).toBe(`arn:aws:rds:${REGION}:${ACCOUNT}:db:rx-primary`);
-    expect(tokens.resolve({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::b.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'AWS::AccountId' }]] })).toBe(`arn:aws:s3:::b.amazonaws.com/${ACCOUNT}`);
-    expect(tokens.resolve({ 'Fn::Sub': ['${AWS::Region}/${X}/${Fn1.Arn}/${!Literal}', { X: { Ref: 'Env' } }] })).toBe(`${REGION}/drill/arn:aws:lambda:${REGION}:${ACCOUNT}:function:Fn1/\${Literal}`);
+    expect(tokens.resolve({ 'Fn::GetAtt': ['Db', 'DBInstanceArn'] })).toBe(
+      `arn:aws:rds:${REGION}:${ACCOUNT}:db:rx-primary`,
+    );
+    expect(
+      tokens.resolve({
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':s3:::b.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'AWS::AccountId' }],
+        ],
+      }),
+    ).toBe(`arn:aws:s3:::b.amazonaws.com/${ACCOUNT}`);
+    expect(tokens.resolve({ 'Fn::Sub': ['${AWS::Region}/${X}/${Fn1.Arn}/${!Literal}', { X: { Ref: 'Env' } }] })).toBe(
+      `${REGION}/drill/arn:aws:lambda:${REGION}:${ACCOUNT}:function:Fn1/\${Literal}`,
+    );
     expect(tokens.resolve({ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] })).toBe('b');
-    expect(new TemplateTokens(template, { region: 'eu-central-1', imports: { VaultArn: 'arn:x' } }).resolve([{ Ref: 'AWS::Region' }, { 'Fn::ImportValue': 'VaultArn' }])).toEqual(['eu-central-1', 'arn:x']);
+    expect(
+      new TemplateTokens(template, { region: 'eu-central-1', imports: { VaultArn: 'arn:x' } }).resolve([
+        { Ref: 'AWS::Region' },
+        { 'Fn::ImportValue': 'VaultArn' },
+      ]),
+    ).toEqual(['eu-central-1', 'arn:x']);
     expect(() => tokens.resolve({ Ref: 'Missing' })).toThrow(/no resource with logical id Missing/);
   });
 

@@ -52,6 +52,10 @@ export function cdkSynth(...args: string[]): Promise<CdkSynthResult> {
 export function templatesOf(outdir: string): string[] {
   return readdirSync(outdir)
     .filter((entry) => entry.startsWith('assembly-'))
-    .flatMap((entry) => readdirSync(path.join(outdir, entry)).filter((f) => f.endsWith('.template.json')).map((f) => `${entry}/${f}`))
+    .flatMap((entry) =>
+      readdirSync(path.join(outdir, entry))
+        .filter((f) => f.endsWith('.template.json'))
+        .map((f) => `${entry}/${f}`),
+    )
     .sort();
 }

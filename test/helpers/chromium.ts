@@ -10,13 +10,23 @@ import { Browser, chromium } from 'playwright-core';
 export async function launchChromium(): Promise<Browser> {
   const script =
     "import c from '@sparticuz/chromium'; process.stdout.write(JSON.stringify({ path: await c.executablePath(), args: c.args }));";
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: __dirname });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: __dirname,
+  });
   const packaged = JSON.parse(stdout) as { path: string; args: string[] };
   return chromium.launch({
     executablePath: packaged.path,
     headless: true,
     // --no-sandbox: the tests (and CI) may run as root, where Chromium's sandbox refuses to start.
-    args: [...packaged.args, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      ...packaged.args,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -14,7 +14,9 @@ export function shippedEnvironment(name: string): EnvironmentConfig {
 }
 
 /** A minimal valid environment; tests override the fields they are about. */
-export function environmentInput(overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {}): Record<string, unknown> {
+export function environmentInput(
+  overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {},
+): Record<string, unknown> {
   return {
     account: '111111111111',
     primaryRegion: 'us-east-1',
@@ -26,7 +28,10 @@ export function environmentInput(overrides: Partial<Record<keyof EnvironmentInpu
 }
 
 /** Parse a one-environment configuration named `name`. */
-export function environment(overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {}, name = 'test'): EnvironmentConfig {
+export function environment(
+  overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {},
+  name = 'test',
+): EnvironmentConfig {
   const config = parseConfig({ environments: { [name]: environmentInput(overrides) } });
   return config.environments[0]!;
 }

@@ -219,7 +219,10 @@ export function failAfterWork(
       if (failed) throw failure;
       return result;
     }
-    throw stepFunctionsError(error, `injected: ${stateName} ${crash ? `died after ${crash.afterSideEffects} side effect(s)` : 'did its work'}, and its answer was lost`);
+    throw stepFunctionsError(
+      error,
+      `injected: ${stateName} ${crash ? `died after ${crash.afterSideEffects} side effect(s)` : 'did its work'}, and its answer was lost`,
+    );
   };
 }
 
@@ -448,7 +451,10 @@ export class TemplateTokens {
       case 'AWS::Lambda::Version':
       case 'AWS::Lambda::Alias': {
         const target = this.resolve(props.FunctionName);
-        const functionArn = typeof target === 'string' && target.startsWith('arn:') ? target : `arn:${p}:lambda:${r}:${a}:function:${String(target)}`;
+        const functionArn =
+          typeof target === 'string' && target.startsWith('arn:')
+            ? target
+            : `arn:${p}:lambda:${r}:${a}:function:${String(target)}`;
         const qualifier = type === 'AWS::Lambda::Alias' ? String(this.resolve(props.Name ?? logicalId)) : '1';
         return `${functionArn}:${qualifier}`;
       }
@@ -518,7 +524,10 @@ export class TemplateTokens {
     }
     if (name in this.parameters) {
       const parameter = this.parameters[name];
-      return this.env.parameters?.[name] ?? (isObject(parameter) && parameter.Default !== undefined ? parameter.Default : name);
+      return (
+        this.env.parameters?.[name] ??
+        (isObject(parameter) && parameter.Default !== undefined ? parameter.Default : name)
+      );
     }
     const { Type: type } = this.resource(name);
     if (REF_IS_ARN.has(type)) return this.arn(name);
@@ -530,7 +539,8 @@ export class TemplateTokens {
     const { Type: type } = this.resource(logicalId);
     if (attribute === 'Arn' || attribute.endsWith('Arn')) return this.arn(logicalId);
     if (attribute === 'QueueUrl') return this.queueUrl(logicalId);
-    if (attribute === 'Endpoint.Address') return `${this.physicalName(logicalId).toLowerCase()}.fake.${this.region}.rds.${this.env.urlSuffix ?? 'amazonaws.com'}`;
+    if (attribute === 'Endpoint.Address')
+      return `${this.physicalName(logicalId).toLowerCase()}.fake.${this.region}.rds.${this.env.urlSuffix ?? 'amazonaws.com'}`;
     if (attribute === 'Endpoint.Port') return type.startsWith('AWS::RDS::') ? '5432' : '443';
     if (attribute.endsWith('Name') || attribute.endsWith('Id')) return this.physicalName(logicalId);
     return `${logicalId}.${attribute}`;
@@ -566,20 +576,23 @@ export class TemplateTokens {
 
   private intrinsic(fn: string, args: unknown): unknown {
     const list = (n: number): unknown[] => {
-      if (!Array.isArray(args) || args.length < n) throw new LocalStateMachineError(`${fn} expects ${n} arguments, got ${JSON.stringify(args)}`);
+      if (!Array.isArray(args) || args.length < n)
+        throw new LocalStateMachineError(`${fn} expects ${n} arguments, got ${JSON.stringify(args)}`);
       return args;
     };
     switch (fn) {
       case 'Ref':
         return this.ref(String(args));
       case 'Fn::GetAtt': {
-        const [id, ...attr] = typeof args === 'string' ? args.split('.') : list(2).map((a) => this.resolveString(a, fn));
+        const [id, ...attr] =
+          typeof args === 'string' ? args.split('.') : list(2).map((a) => this.resolveString(a, fn));
         return this.getAtt(String(id), attr.join('.'));
       }
       case 'Fn::Join': {
         const [separator, items] = list(2);
         const values = this.resolve(items);
-        if (!Array.isArray(values)) throw new LocalStateMachineError(`Fn::Join list resolved to ${JSON.stringify(values)}`);
+        if (!Array.isArray(values))
+          throw new LocalStateMachineError(`Fn::Join list resolved to ${JSON.stringify(values)}`);
         return values.map((item, i) => this.resolveString(item, `Fn::Join item ${i}`)).join(String(separator));
       }
       case 'Fn::Sub': {
@@ -589,7 +602,8 @@ export class TemplateTokens {
           if (name.startsWith('!')) return `\${${name.slice(1)}}`;
           if (name in vars) return this.resolveString(vars[name], `Fn::Sub variable ${name}`);
           const dot = name.indexOf('.');
-          if (dot > 0 && !name.startsWith('AWS::')) return this.resolveString(this.getAtt(name.slice(0, dot), name.slice(dot + 1)), `Fn::Sub ${name}`);
+          if (dot > 0 && !name.startsWith('AWS::'))
+            return this.resolveString(this.getAtt(name.slice(0, dot), name.slice(dot + 1)), `Fn::Sub ${name}`);
           return this.resolveString(this.ref(name), `Fn::Sub ${name}`);
         });
       }
@@ -597,7 +611,8 @@ export class TemplateTokens {
         const [index, items] = list(2);
         const values = this.resolve(items);
         const i = Number(this.resolve(index));
-        if (!Array.isArray(values) || !(i in values)) throw new LocalStateMachineError(`Fn::Select index ${i} out of range of ${JSON.stringify(values)}`);
+        if (!Array.isArray(values) || !(i in values))
+          throw new LocalStateMachineError(`Fn::Select index ${i} out of range of ${JSON.stringify(values)}`);
         return values[i];
       }
       case 'Fn::Split': {
@@ -606,8 +621,11 @@ export class TemplateTokens {
       }
       case 'Fn::FindInMap': {
         const [map, top, second] = list(3).map((a) => this.resolveString(a, fn));
-        const found = (this.mappings[map ?? ''] as { [k: string]: { [k: string]: unknown } } | undefined)?.[top ?? '']?.[second ?? ''];
-        if (found === undefined) throw new LocalStateMachineError(`Fn::FindInMap ${map}/${top}/${second} is not in the template's Mappings`);
+        const found = (this.mappings[map ?? ''] as { [k: string]: { [k: string]: unknown } } | undefined)?.[
+          top ?? ''
+        ]?.[second ?? ''];
+        if (found === undefined)
+          throw new LocalStateMachineError(`Fn::FindInMap ${map}/${top}/${second} is not in the template's Mappings`);
         return found;
       }
       case 'Fn::GetAZs':
@@ -619,7 +637,9 @@ export class TemplateTokens {
         return this.env.imports?.[name] ?? `imported:${name}`;
       }
       default:
-        throw new LocalStateMachineError(`${fn} is not supported by the local state machine helper (conditions are not evaluated)`);
+        throw new LocalStateMachineError(
+          `${fn} is not supported by the local state machine helper (conditions are not evaluated)`,
+        );
     }
   }
 }
@@ -663,7 +683,8 @@ const DISTRIBUTED_MAP_FIELDS = [
 /** Reject what aws-local-stepfunctions would silently get wrong. */
 function checkSupported(definition: { [key: string]: unknown }, label: string): void {
   const problems: string[] = [];
-  if (definition.QueryLanguage === 'JSONata') problems.push('the state machine uses QueryLanguage JSONata: write it in JSONPath');
+  if (definition.QueryLanguage === 'JSONata')
+    problems.push('the state machine uses QueryLanguage JSONata: write it in JSONPath');
   for (const { name, state } of allStates(definition)) {
     if (state.ResultPath === '$') {
       problems.push(
@@ -681,20 +702,27 @@ function checkSupported(definition: { [key: string]: unknown }, label: string): 
         }
       });
     }
-    if (state.QueryLanguage === 'JSONata') problems.push(`state "${name}" uses QueryLanguage JSONata: write it in JSONPath`);
-    if ('Assign' in state) problems.push(`state "${name}" assigns variables (Assign), which aws-local-stepfunctions does not support`);
+    if (state.QueryLanguage === 'JSONata')
+      problems.push(`state "${name}" uses QueryLanguage JSONata: write it in JSONPath`);
+    if ('Assign' in state)
+      problems.push(`state "${name}" assigns variables (Assign), which aws-local-stepfunctions does not support`);
     if (state.Type === 'Map') {
       const processor = state.ItemProcessor;
-      const distributed = isObject(processor) && isObject(processor.ProcessorConfig) && processor.ProcessorConfig.Mode === 'DISTRIBUTED';
+      const distributed =
+        isObject(processor) && isObject(processor.ProcessorConfig) && processor.ProcessorConfig.Mode === 'DISTRIBUTED';
       const fields = DISTRIBUTED_MAP_FIELDS.filter((f) => f in state);
       if (distributed || fields.length > 0) {
         const which = fields.length ? ` (${fields.join(', ')})` : '';
-        problems.push(`state "${name}" is a Distributed Map${which}, which aws-local-stepfunctions cannot run: use an inline Map or a child state machine`);
+        problems.push(
+          `state "${name}" is a Distributed Map${which}, which aws-local-stepfunctions cannot run: use an inline Map or a child state machine`,
+        );
       }
     }
   }
   if (problems.length > 0) {
-    throw new LocalStateMachineError(`${label} cannot be run faithfully by aws-local-stepfunctions:\n- ${problems.join('\n- ')}`);
+    throw new LocalStateMachineError(
+      `${label} cannot be run faithfully by aws-local-stepfunctions:\n- ${problems.join('\n- ')}`,
+    );
   }
 }
 
@@ -714,7 +742,10 @@ export interface ExtractedStateMachine {
 }
 
 /** Pick a state machine in a template and return its definition with every token resolved. */
-export function definitionFromTemplate(template: TemplateSource, options: Pick<FromTemplateOptions, 'stateMachine' | 'environment'> = {}): ExtractedStateMachine {
+export function definitionFromTemplate(
+  template: TemplateSource,
+  options: Pick<FromTemplateOptions, 'stateMachine' | 'environment'> = {},
+): ExtractedStateMachine {
   const tokens = new TemplateTokens(template, options.environment);
   const ids = tokens.resourceIds('AWS::StepFunctions::StateMachine');
   let logicalId: string | undefined;
@@ -723,10 +754,15 @@ export function definitionFromTemplate(template: TemplateSource, options: Pick<F
     const exact = ids.find((id) => id === wanted);
     const stripped = ids.filter((id) => stripHash(id) === wanted);
     logicalId = exact ?? (stripped.length === 1 ? stripped[0] : undefined);
-    if (!logicalId) throw new LocalStateMachineError(`no single state machine "${wanted}" in the template; its state machines: ${ids.join(', ') || 'none'}`);
+    if (!logicalId)
+      throw new LocalStateMachineError(
+        `no single state machine "${wanted}" in the template; its state machines: ${ids.join(', ') || 'none'}`,
+      );
   } else {
     if (ids.length !== 1) {
-      throw new LocalStateMachineError(`the template has ${ids.length} state machines (${ids.join(', ') || 'none'}): pass stateMachine: '<logical id>'`);
+      throw new LocalStateMachineError(
+        `the template has ${ids.length} state machines (${ids.join(', ') || 'none'}): pass stateMachine: '<logical id>'`,
+      );
     }
     logicalId = ids[0];
   }
@@ -737,7 +773,9 @@ export function definitionFromTemplate(template: TemplateSource, options: Pick<F
     for (const [key, value] of Object.entries(props.DefinitionSubstitutions)) {
       const resolved = tokens.resolve(value);
       if (typeof resolved !== 'string' && typeof resolved !== 'number' && typeof resolved !== 'boolean') {
-        throw new LocalStateMachineError(`DefinitionSubstitutions.${key} of ${id} resolved to ${JSON.stringify(resolved)}`);
+        throw new LocalStateMachineError(
+          `DefinitionSubstitutions.${key} of ${id} resolved to ${JSON.stringify(resolved)}`,
+        );
       }
       substitutions[key] = resolved;
     }
@@ -748,13 +786,17 @@ export function definitionFromTemplate(template: TemplateSource, options: Pick<F
   } else if (isObject(props.Definition)) {
     text = JSON.stringify(props.Definition);
   } else {
-    throw new LocalStateMachineError(`${id} has neither DefinitionString nor Definition (DefinitionS3Location is not supported)`);
+    throw new LocalStateMachineError(
+      `${id} has neither DefinitionString nor Definition (DefinitionS3Location is not supported)`,
+    );
   }
   let definition: unknown;
   try {
     definition = JSON.parse(substitute(text, substitutions));
   } catch (error) {
-    throw new LocalStateMachineError(`the definition of ${id} is not valid JSON after resolving tokens: ${(error as Error).message}`);
+    throw new LocalStateMachineError(
+      `the definition of ${id} is not valid JSON after resolving tokens: ${(error as Error).message}`,
+    );
   }
   if (!isObject(definition) || typeof definition.StartAt !== 'string' || !isObject(definition.States)) {
     throw new LocalStateMachineError(`the definition of ${id} has no StartAt/States`);
@@ -789,9 +831,13 @@ const SERVICE_ERROR = /^(Lambda|States)\./;
 function toStatesError(thrown: unknown, kind: TaskKind): Error {
   if (thrown instanceof LocalStateMachineError) return thrown;
   const name = thrown instanceof Error ? thrown.name : 'Error';
-  const message = thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : JSON.stringify(thrown);
+  const message =
+    thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : JSON.stringify(thrown);
   const lambdaFunctionError = kind !== 'integration' && !SERVICE_ERROR.test(name);
-  return stepFunctionsError(name, lambdaFunctionError ? JSON.stringify({ errorType: name, errorMessage: message, trace: [] }) : message);
+  return stepFunctionsError(
+    name,
+    lambdaFunctionError ? JSON.stringify({ errorType: name, errorMessage: message, trace: [] }) : message,
+  );
 }
 
 function countBy(names: Iterable<string>): Record<string, number> {
@@ -843,7 +889,9 @@ export class LocalStateMachine {
 
   constructor(definition: StateMachineDefinition | { [key: string]: unknown }, options: LocalStateMachineOptions = {}) {
     if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
-      throw new LocalStateMachineError('aws-local-stepfunctions needs Promise.withResolvers: load test/setup/polyfills.ts (jest setupFiles) on Node 20');
+      throw new LocalStateMachineError(
+        'aws-local-stepfunctions needs Promise.withResolvers: load test/setup/polyfills.ts (jest setupFiles) on Node 20',
+      );
     }
     const label = options.logicalId ? `state machine ${options.logicalId}` : 'the state machine';
     checkSupported(definition as { [key: string]: unknown }, label);
@@ -852,7 +900,9 @@ export class LocalStateMachine {
     this.aliases = options.functionAliases ?? new Map();
     this.env = options.environment ?? {};
     const { partition = 'aws', region = FAKE_REGION, account = FAKE_ACCOUNT } = this.env;
-    this.arn = options.stateMachineArn ?? `arn:${partition}:states:${region}:${account}:stateMachine:${options.logicalId ?? 'LocalStateMachine'}`;
+    this.arn =
+      options.stateMachineArn ??
+      `arn:${partition}:states:${region}:${account}:stateMachine:${options.logicalId ?? 'LocalStateMachine'}`;
     this.machine = new StateMachine(this.definition, { validationOptions: options.validationOptions });
 
     const states = allStates(this.definition);
@@ -861,7 +911,9 @@ export class LocalStateMachine {
     this.retriedTasks = states
       .filter(({ state }) => state.Type === 'Task' && Array.isArray(state.Retry) && state.Retry.length > 0)
       .map(({ name, state }) => {
-        const errors = ((state.Retry as { ErrorEquals?: string[] }[])[0]?.ErrorEquals ?? []).filter((e) => e !== 'States.ALL');
+        const errors = ((state.Retry as { ErrorEquals?: string[] }[])[0]?.ErrorEquals ?? []).filter(
+          (e) => e !== 'States.ALL',
+        );
         return { stateName: name, retryableError: errors[0] ?? 'States.TaskFailed' };
       });
     this.taskStates = states
@@ -871,9 +923,12 @@ export class LocalStateMachine {
         if (LAMBDA_INVOKE.test(resource)) {
           const parameters = isObject(state.Parameters) ? state.Parameters : {};
           const fn = typeof parameters.FunctionName === 'string' ? parameters.FunctionName : undefined;
-          return fn === undefined ? { stateName: name, resource, kind: 'lambda-invoke' } : this.withFunction({ stateName: name, resource, kind: 'lambda-invoke' }, fn);
+          return fn === undefined
+            ? { stateName: name, resource, kind: 'lambda-invoke' }
+            : this.withFunction({ stateName: name, resource, kind: 'lambda-invoke' }, fn);
         }
-        if (LAMBDA_ARN.test(resource)) return this.withFunction({ stateName: name, resource, kind: 'lambda-arn' }, resource);
+        if (LAMBDA_ARN.test(resource))
+          return this.withFunction({ stateName: name, resource, kind: 'lambda-arn' }, resource);
         return { stateName: name, resource, kind: 'integration' };
       });
   }
@@ -948,8 +1003,12 @@ export class LocalStateMachine {
       clearTimeout(timer);
       if (harnessError) throw harnessError;
 
-      const entered = events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
-      const retried = events.filter((e) => e.type === 'StateRetried').map((e) => (e as { state: { name: string } }).state.name);
+      const entered = events
+        .filter((e) => e.type === 'StateEntered')
+        .map((e) => (e as { state: { name: string } }).state.name);
+      const retried = events
+        .filter((e) => e.type === 'StateRetried')
+        .map((e) => (e as { state: { name: string } }).state.name);
       return {
         status,
         ...(status === 'SUCCEEDED' ? { output } : {}),
@@ -975,13 +1034,19 @@ export class LocalStateMachine {
   /** `functions` keys → canonical function identity (logical id when known, else the name). */
   private resolveFunctionKeys(options: LocalRunOptions): Map<string, LocalHandler> {
     const resolved = new Map<string, LocalHandler>();
-    const referenced = new Set(this.taskStates.flatMap((t) => [t.functionName, t.functionLogicalId]).filter((n): n is string => n !== undefined));
+    const referenced = new Set(
+      this.taskStates.flatMap((t) => [t.functionName, t.functionLogicalId]).filter((n): n is string => n !== undefined),
+    );
     const dynamic = this.taskStates.some((t) => t.kind === 'lambda-invoke' && t.functionName === undefined);
     for (const [key, handler] of Object.entries(options.functions ?? {})) {
       const alias = this.aliases.get(key);
       if (alias === null) {
-        const candidates = [...new Set(this.aliases.values())].filter((id): id is string => id !== null && stripHash(id) === key);
-        throw new LocalStateMachineError(`functions key "${key}" is ambiguous: use a full logical id (${candidates.join(', ')})`);
+        const candidates = [...new Set(this.aliases.values())].filter(
+          (id): id is string => id !== null && stripHash(id) === key,
+        );
+        throw new LocalStateMachineError(
+          `functions key "${key}" is ambiguous: use a full logical id (${candidates.join(', ')})`,
+        );
       }
       const identity = alias ?? key;
       if (alias === undefined && !referenced.has(key) && !dynamic) {
@@ -995,7 +1060,11 @@ export class LocalStateMachine {
     return resolved;
   }
 
-  private handlerFor(task: TaskStateInfo, functionName: string | undefined, functions: Map<string, LocalHandler>): LocalHandler | undefined {
+  private handlerFor(
+    task: TaskStateInfo,
+    functionName: string | undefined,
+    functions: Map<string, LocalHandler>,
+  ): LocalHandler | undefined {
     if (functionName === undefined) return undefined;
     const identity = this.aliases.get(functionName) ?? functionName;
     return functions.get(identity) ?? (task.functionLogicalId ? functions.get(task.functionLogicalId) : undefined);
@@ -1006,7 +1075,8 @@ export class LocalStateMachine {
     const taskNames = new Set(this.taskStates.map((t) => t.stateName));
     const unknownKeys = (option: string, keys: object | undefined, valid: readonly string[], what: string): void => {
       for (const key of Object.keys(keys ?? {})) {
-        if (!valid.includes(key)) problems.push(`${option} key "${key}" is not ${what} (${valid.join(', ') || 'none'})`);
+        if (!valid.includes(key))
+          problems.push(`${option} key "${key}" is not ${what} (${valid.join(', ') || 'none'})`);
       }
     };
     unknownKeys('tasks', options.tasks, [...taskNames], 'a Task state');
@@ -1015,11 +1085,15 @@ export class LocalStateMachine {
     for (const task of this.taskStates) {
       if (options.tasks?.[task.stateName]) continue;
       if (task.kind === 'integration') {
-        problems.push(`Task state "${task.stateName}" (${task.resource}) has no local handler: add tasks: { '${task.stateName}': … }`);
+        problems.push(
+          `Task state "${task.stateName}" (${task.resource}) has no local handler: add tasks: { '${task.stateName}': … }`,
+        );
       } else if (task.functionName === undefined) {
         // FunctionName.$ is only known at run time; checked on invocation.
         if (functions.size === 0) {
-          problems.push(`Task state "${task.stateName}" (${task.resource}, dynamic FunctionName) has no local handler: add tasks: { '${task.stateName}': … } or functions`);
+          problems.push(
+            `Task state "${task.stateName}" (${task.resource}, dynamic FunctionName) has no local handler: add tasks: { '${task.stateName}': … } or functions`,
+          );
         }
       } else if (!this.handlerFor(task, task.functionName, functions)) {
         problems.push(
@@ -1028,7 +1102,8 @@ export class LocalStateMachine {
         );
       }
     }
-    if (problems.length > 0) throw new LocalStateMachineError(`${this.logicalId ?? 'state machine'}:\n- ${problems.join('\n- ')}`);
+    if (problems.length > 0)
+      throw new LocalStateMachineError(`${this.logicalId ?? 'state machine'}:\n- ${problems.join('\n- ')}`);
   }
 
   private async invoke(
@@ -1042,7 +1117,8 @@ export class LocalStateMachine {
     const invocation = calls.filter((name) => name === task.stateName).length;
     const stateHandler = options.tasks?.[task.stateName];
     let functionName = task.functionName;
-    if (task.kind === 'lambda-invoke' && isObject(taskInput) && typeof taskInput.FunctionName === 'string') functionName = functionNameOf(taskInput.FunctionName);
+    if (task.kind === 'lambda-invoke' && isObject(taskInput) && typeof taskInput.FunctionName === 'string')
+      functionName = functionNameOf(taskInput.FunctionName);
     const functionLogicalId = functionName === undefined ? undefined : (this.aliases.get(functionName) ?? undefined);
     const context: TaskInvocation = {
       stateName: task.stateName,
@@ -1071,7 +1147,9 @@ export class LocalStateMachine {
     const result = options.aroundTask ? await options.aroundTask(context, call) : await call();
     if (task.kind !== 'lambda-invoke') return toJson(result);
     const asynchronous = isObject(taskInput) && taskInput.InvocationType === 'Event';
-    return asynchronous ? { Payload: '', StatusCode: 202 } : { ExecutedVersion: '$LATEST', Payload: toJson(result), StatusCode: 200 };
+    return asynchronous
+      ? { Payload: '', StatusCode: 202 }
+      : { ExecutedVersion: '$LATEST', Payload: toJson(result), StatusCode: 200 };
   }
 
   private context(extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {

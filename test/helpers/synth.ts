@@ -18,7 +18,10 @@ export const TEST_DAY = '2026-12-01';
  */
 export function testAppProps(props: AppProps = {}, options: { bundle?: boolean } = {}): AppProps {
   const bundling = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
-  return { ...props, context: { ...cdkJsonContext(), [COMPLIANCE_DAY_CONTEXT]: TEST_DAY, ...bundling, ...props.context } };
+  return {
+    ...props,
+    context: { ...cdkJsonContext(), [COMPLIANCE_DAY_CONTEXT]: TEST_DAY, ...bundling, ...props.context },
+  };
 }
 
 /** An in-process app with cdk.json's context (see `testAppProps`). */

@@ -70,7 +70,9 @@ describe('local drill on real PostgreSQL', () => {
         unitWriter: probeWriter(),
         validator: () => probeValidator(),
         beforeRestore: async ({ archiveDir, backup }) => {
-          const after = (await readdir(archiveDir)).filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile).sort();
+          const after = (await readdir(archiveDir))
+            .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile)
+            .sort();
           expect(after.length).toBeGreaterThanOrEqual(3);
           removed = after[0]!;
           await unlink(path.join(archiveDir, removed));
@@ -94,9 +96,16 @@ describe('local drill on real PostgreSQL', () => {
       evidenceDir: null,
       prescriptions: 100,
       loadSecondsAfterBackup: 1,
-      hooks: { unitWriter: probeWriter(), validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }) },
+      hooks: {
+        unitWriter: probeWriter(),
+        validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }),
+      },
     });
-    expect(result.evidence).toMatchObject({ result: 'failed', failedStep: 'validate', failureReason: 'validation could not run: validator crashed' });
+    expect(result.evidence).toMatchObject({
+      result: 'failed',
+      failedStep: 'validate',
+      failureReason: 'validation could not run: validator crashed',
+    });
     await expectNothingLeft(result);
   });
 

@@ -13,7 +13,12 @@ describe('local failover on real PostgreSQL', () => {
     });
     const evidence = result.evidence;
     expect(evidence.failureReason).toBeUndefined();
-    expect(evidence).toMatchObject({ kind: 'failover', result: 'passed', source: { kind: 'replica' }, cleanup: { status: 'deleted' } });
+    expect(evidence).toMatchObject({
+      kind: 'failover',
+      result: 'passed',
+      source: { kind: 'replica' },
+      cleanup: { status: 'deleted' },
+    });
     expect(evidence.achievedRtoSeconds).toBeGreaterThan(0);
     // Streaming replication loses at most what was in flight: well under the archive-based target.
     expect(evidence.achievedRpoSeconds).toBeLessThanOrEqual(1);

@@ -15,7 +15,11 @@ function postmasterUnder(under: string): number | undefined {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (path.basename(cmdline[0] ?? '') === 'postgres' && cmdline.some((arg) => arg.startsWith(under) && arg.endsWith('/data'))) return Number(entry);
+      if (
+        path.basename(cmdline[0] ?? '') === 'postgres' &&
+        cmdline.some((arg) => arg.startsWith(under) && arg.endsWith('/data'))
+      )
+        return Number(entry);
     } catch {
       // exited
     }
@@ -47,7 +51,9 @@ describe('local drill when the restored server dies', () => {
         // Hold recovery at one archived segment after the backup (a slow archive: `cp` waits on a FIFO), so
         // the server is up, accepts read-only connections and is still replaying when it is killed.
         beforeRestore: async ({ archiveDir, backup }) => {
-          const after = (await readdir(archiveDir)).filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile).sort();
+          const after = (await readdir(archiveDir))
+            .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile)
+            .sort();
           expect(after.length).toBeGreaterThanOrEqual(2);
           fifo = path.join(archiveDir, after[1]!);
           await unlink(fifo);
@@ -76,7 +82,9 @@ describe('local drill when the restored server dies', () => {
     expect(evidence.failureReason).toMatch(/restored PostgreSQL server \(pid \d+\) exited before it became available/);
     expect(Date.parse(evidence.timestamps.recorded) - killedAt).toBeLessThan(15_000);
     expect(evidence.cleanup.status).toBe('deleted');
-    expect(result.evidenceLocation && parseEvidence(JSON.parse(readFileSync(result.evidenceLocation, 'utf8')))).toEqual(evidence);
+    expect(result.evidenceLocation && parseEvidence(JSON.parse(readFileSync(result.evidenceLocation, 'utf8')))).toEqual(
+      evidence,
+    );
     expect(await waitUntil(() => result.pids.every((pid) => !isProcessAlive(pid)), 5_000)).toBe(true);
     expect(existsSync(result.workspace)).toBe(false);
   });

@@ -25,13 +25,22 @@ export function probeValidator(): DrillValidator {
       const client = new Client(clientConfig(connection.url));
       await client.connect();
       try {
-        const { rows } = await client.query<{ newest: Date; n: string }>('SELECT max(at) AS newest, count(*) AS n FROM rxdr_probe');
+        const { rows } = await client.query<{ newest: Date; n: string }>(
+          'SELECT max(at) AS newest, count(*) AS n FROM rxdr_probe',
+        );
         const newest = rows[0]!.newest;
         const rpo = (recoveryPointTime.getTime() - newest.getTime()) / 1000;
         return {
           passed: true,
           achievedRpoSeconds: rpo,
-          checks: [{ id: 'probe.rows', category: 'custom', status: 'passed', message: `${rows[0]!.n} probe rows, newest ${newest.toISOString()}` }],
+          checks: [
+            {
+              id: 'probe.rows',
+              category: 'custom',
+              status: 'passed',
+              message: `${rows[0]!.n} probe rows, newest ${newest.toISOString()}`,
+            },
+          ],
         };
       } finally {
         await client.end();

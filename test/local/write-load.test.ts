@@ -24,10 +24,13 @@ describe('local write load on real PostgreSQL', () => {
       );
       await load.waitForCommits(3);
       // WHEN the server side of the connection dies while unit 4 is in flight
-      const sleeping = "FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()";
-      for (let tries = 0; tries < 200 && (await admin.query(`SELECT 1 ${sleeping}`)).rowCount === 0; tries++) await new Promise((r) => setTimeout(r, 50));
+      const sleeping =
+        "FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()";
+      for (let tries = 0; tries < 200 && (await admin.query(`SELECT 1 ${sleeping}`)).rowCount === 0; tries++)
+        await new Promise((r) => setTimeout(r, 50));
       await admin.query(`SELECT pg_terminate_backend(pid) ${sleeping}`);
-      for (let tries = 0; tries < 200 && !load.stats.unacknowledgedAt; tries++) await new Promise((r) => setTimeout(r, 50));
+      for (let tries = 0; tries < 200 && !load.stats.unacknowledgedAt; tries++)
+        await new Promise((r) => setTimeout(r, 50));
       const stats = await load.stop();
       // THEN three units were acknowledged and the fourth is known only as possibly committed
       expect(stats.commits).toBe(3);

@@ -43,9 +43,14 @@ interface Published {
  * - AWS/RDS `ReplicaLag` by `DBInstanceIdentifier`: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
  * Each dimension names the resource type whose template resource its value must reference.
  */
-const AWS_PUBLISHED: Readonly<Record<string, { metrics: readonly string[]; dimensions: Readonly<Record<string, string>> }>> = {
+const AWS_PUBLISHED: Readonly<
+  Record<string, { metrics: readonly string[]; dimensions: Readonly<Record<string, string>> }>
+> = {
   'AWS/Lambda': { metrics: ['Errors'], dimensions: { FunctionName: 'AWS::Lambda::Function' } },
-  'AWS/States': { metrics: ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'], dimensions: { StateMachineArn: 'AWS::StepFunctions::StateMachine' } },
+  'AWS/States': {
+    metrics: ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'],
+    dimensions: { StateMachineArn: 'AWS::StepFunctions::StateMachine' },
+  },
   'AWS/RDS': { metrics: ['ReplicaLag'], dimensions: { DBInstanceIdentifier: 'AWS::RDS::DBInstance' } },
 };
 
@@ -71,7 +76,8 @@ function plain(value: unknown): Json {
   return value;
 }
 
-const resources = (template: Template): Record<string, Resource> => template.toJSON().Resources as Record<string, Resource>;
+const resources = (template: Template): Record<string, Resource> =>
+  template.toJSON().Resources as Record<string, Resource>;
 
 /** Everything the given calls printed as CloudWatch embedded metric format, as published tuples. */
 async function emfOf(run: () => Promise<unknown>): Promise<Published[]> {
@@ -85,18 +91,30 @@ async function emfOf(run: () => Promise<unknown>): Promise<Published[]> {
   } finally {
     write.mockRestore();
   }
-  return lines.flatMap((text) => text.split('\n')).flatMap((line) => {
-    let doc: Json;
-    try {
-      doc = JSON.parse(line);
-    } catch {
-      return [];
-    }
-    const directives = (doc?._aws?.CloudWatchMetrics ?? []) as { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-    return directives.flatMap((d) =>
-      d.Dimensions.flatMap((keys) => d.Metrics.map((m) => ({ namespace: d.Namespace, metric: m.Name, dimensions: Object.fromEntries(keys.map((k) => [k, String(doc[k])])) }))),
-    );
-  });
+  return lines
+    .flatMap((text) => text.split('\n'))
+    .flatMap((line) => {
+      let doc: Json;
+      try {
+        doc = JSON.parse(line);
+      } catch {
+        return [];
+      }
+      const directives = (doc?._aws?.CloudWatchMetrics ?? []) as {
+        Namespace: string;
+        Dimensions: string[][];
+        Metrics: { Name: string }[];
+      }[];
+      return directives.flatMap((d) =>
+        d.Dimensions.flatMap((keys) =>
+          d.Metrics.map((m) => ({
+            namespace: d.Namespace,
+            metric: m.Name,
+            dimensions: Object.fromEntries(keys.map((k) => [k, String(doc[k])])),
+          })),
+        ),
+      );
+    });
 }
 
 function putMetricDataCalls(): Published[] {
@@ -129,12 +147,15 @@ async function freshnessPublishes(template: Template): Promise<Published[]> {
 
 /** Run the sweeper with the environment its function has in the template: what it publishes. */
 async function sweeperPublishes(template: Template): Promise<Published[]> {
-  const fn = Object.values(resources(template)).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.RXDR_DRILL_MAX_AGE_SECONDS);
+  const fn = Object.values(resources(template)).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.RXDR_DRILL_MAX_AGE_SECONDS,
+  );
   expect(fn).toBeDefined();
   const variables = fn!.Properties.Environment.Variables as Record<string, Json>;
   const saved = { ...process.env };
   // Token values (ARNs of other resources) do not reach a metric: any string stands in for them.
-  for (const [name, value] of Object.entries(variables)) process.env[name] = typeof value === 'string' ? value : `resolved-${name}`;
+  for (const [name, value] of Object.entries(variables))
+    process.env[name] = typeof value === 'string' ? value : `resolved-${name}`;
   try {
     return await emfOf(() => sweeperHandler({ mode: 'sweep' }));
   } finally {
@@ -145,7 +166,12 @@ async function sweeperPublishes(template: Template): Promise<Published[]> {
 /** The recorder's sink (the real Powertools path) with the dimensions the recorder passes it. */
 async function recorderPublishes(config: EnvironmentConfig): Promise<Published[]> {
   const values = Object.fromEntries(
-    [DRILL_METRICS.drillPassed, DRILL_METRICS.drillFailed, DRILL_METRICS.achievedRtoSeconds, DRILL_METRICS.achievedRpoSeconds].map((name) => [name, { value: 1, unit: 'Count' as const }]),
+    [
+      DRILL_METRICS.drillPassed,
+      DRILL_METRICS.drillFailed,
+      DRILL_METRICS.achievedRtoSeconds,
+      DRILL_METRICS.achievedRpoSeconds,
+    ].map((name) => [name, { value: 1, unit: 'Count' as const }]),
   );
   return emfOf(async () => {
     for (const db of config.databases) powertoolsSink.publish(drillDatabaseDimensions(config.name, db.name), values);
@@ -158,72 +184,117 @@ function metricsOf(alarm: Resource): { namespace: string; metric: string; dimens
   if (alarm.Properties.Metrics) {
     return (alarm.Properties.Metrics as Json[])
       .filter((m) => m.MetricStat)
-      .map((m) => ({ namespace: m.MetricStat.Metric.Namespace, metric: m.MetricStat.Metric.MetricName, dimensions: dims(m.MetricStat.Metric.Dimensions) }));
+      .map((m) => ({
+        namespace: m.MetricStat.Metric.Namespace,
+        metric: m.MetricStat.Metric.MetricName,
+        dimensions: dims(m.MetricStat.Metric.Dimensions),
+      }));
   }
-  return [{ namespace: alarm.Properties.Namespace, metric: alarm.Properties.MetricName, dimensions: dims(alarm.Properties.Dimensions) }];
+  return [
+    {
+      namespace: alarm.Properties.Namespace,
+      metric: alarm.Properties.MetricName,
+      dimensions: dims(alarm.Properties.Dimensions),
+    },
+  ];
 }
 
 const sameDimensions = (a: Record<string, Json>, b: Dimensions) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => typeof v === 'string' && b[k] === v);
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(a).every(([k, v]) => typeof v === 'string' && b[k] === v);
 
 /** Why an alarm's metric has no publisher, or undefined when it has one. */
-function unmatched(read: { namespace: string; metric: string; dimensions: Record<string, Json> }, template: Template, published: Published[]): string | undefined {
+function unmatched(
+  read: { namespace: string; metric: string; dimensions: Record<string, Json> },
+  template: Template,
+  published: Published[],
+): string | undefined {
   const all = resources(template);
   const vended = AWS_PUBLISHED[read.namespace];
   if (vended) {
-    if (!vended.metrics.includes(read.metric)) return `${read.namespace} ${read.metric} is not in the table of AWS-published metrics`;
+    if (!vended.metrics.includes(read.metric))
+      return `${read.namespace} ${read.metric} is not in the table of AWS-published metrics`;
     const keys = Object.keys(read.dimensions).sort();
-    if (keys.join() !== Object.keys(vended.dimensions).sort().join()) return `${read.namespace} ${read.metric} is published by ${Object.keys(vended.dimensions)}, the alarm reads ${keys}`;
+    if (keys.join() !== Object.keys(vended.dimensions).sort().join())
+      return `${read.namespace} ${read.metric} is published by ${Object.keys(vended.dimensions)}, the alarm reads ${keys}`;
     for (const [key, value] of Object.entries(read.dimensions)) {
       const type = vended.dimensions[key];
       const ref = (value as { Ref?: string })?.Ref;
       const byRef = ref !== undefined && all[ref]?.Type === type;
-      const byName = typeof value === 'string' && Object.values(all).some((r) => r.Type === type && r.Properties.DBInstanceIdentifier === value);
-      if (!byRef && !byName) return `${read.namespace} ${read.metric} dimension ${key}=${JSON.stringify(value)} names no ${type} of this template`;
+      const byName =
+        typeof value === 'string' &&
+        Object.values(all).some((r) => r.Type === type && r.Properties.DBInstanceIdentifier === value);
+      if (!byRef && !byName)
+        return `${read.namespace} ${read.metric} dimension ${key}=${JSON.stringify(value)} names no ${type} of this template`;
     }
     return undefined;
   }
   const filters = Object.values(all).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
   const filtered = filters.some((f) =>
     (f.Properties.MetricTransformations as Json[]).some(
-      (t) => t.MetricNamespace === read.namespace && t.MetricName === read.metric && sameDimensions(read.dimensions, Object.fromEntries((t.Dimensions ?? []).map((d: Json) => [d.Key, d.Value]))),
+      (t) =>
+        t.MetricNamespace === read.namespace &&
+        t.MetricName === read.metric &&
+        sameDimensions(read.dimensions, Object.fromEntries((t.Dimensions ?? []).map((d: Json) => [d.Key, d.Value]))),
     ),
   );
   if (filtered) return undefined;
-  if (published.some((p) => p.namespace === read.namespace && p.metric === read.metric && sameDimensions(read.dimensions, p.dimensions))) return undefined;
-  const near = published.filter((p) => p.namespace === read.namespace && p.metric === read.metric).map((p) => JSON.stringify(p.dimensions));
+  if (
+    published.some(
+      (p) =>
+        p.namespace === read.namespace && p.metric === read.metric && sameDimensions(read.dimensions, p.dimensions),
+    )
+  )
+    return undefined;
+  const near = published
+    .filter((p) => p.namespace === read.namespace && p.metric === read.metric)
+    .map((p) => JSON.stringify(p.dimensions));
   return `nothing publishes ${read.namespace} ${read.metric} with dimensions ${JSON.stringify(read.dimensions)}${near.length ? ` (published with ${[...new Set(near)].join(' or ')})` : ''}`;
 }
 
 beforeEach(() => {
   for (const mock of [backup, rds, cloudwatch, sfn, sns]) mock.reset();
   backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({
-    RecoveryPoints: [{ RecoveryPointArn: 'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-1', Status: 'COMPLETED', CreationDate: new Date(NOW - 3_600_000) }],
+    RecoveryPoints: [
+      {
+        RecoveryPointArn: 'arn:aws:rds:us-east-1:111111111111:snapshot:awsbackup:job-1',
+        Status: 'COMPLETED',
+        CreationDate: new Date(NOW - 3_600_000),
+      },
+    ],
   });
-  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'db', LatestRestorableTime: new Date(NOW - 120_000) }] });
+  rds
+    .on(DescribeDBInstancesCommand)
+    .resolves({ DBInstances: [{ DBInstanceIdentifier: 'db', LatestRestorableTime: new Date(NOW - 120_000) }] });
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
   sns.on(PublishCommand).resolves({});
   cloudwatch.on(PutMetricDataCommand).resolves({});
 });
 
-describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))('every alarm of %s reads a metric something publishes', (_, config) => {
-  const { stage, primary, recovery } = synthStage(config);
-  const templates = { primary, recovery, standby: Template.fromStack(stage.standby) };
+describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))(
+  'every alarm of %s reads a metric something publishes',
+  (_, config) => {
+    const { stage, primary, recovery } = synthStage(config);
+    const templates = { primary, recovery, standby: Template.fromStack(stage.standby) };
 
-  test.each(Object.keys(templates))('%s template', async (name) => {
-    const template = templates[name as keyof typeof templates];
-    const published: Published[] = [];
-    const fns = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Lambda::Function');
-    if (fns.some((f) => String(f.Properties.Description).includes('recovery point'))) published.push(...(await freshnessPublishes(template)));
-    if (fns.some((f) => f.Properties.Environment?.Variables?.RXDR_DRILL_MAX_AGE_SECONDS)) {
-      published.push(...(await sweeperPublishes(template)), ...(await recorderPublishes(config)));
-    }
+    test.each(Object.keys(templates))('%s template', async (name) => {
+      const template = templates[name as keyof typeof templates];
+      const published: Published[] = [];
+      const fns = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Lambda::Function');
+      if (fns.some((f) => String(f.Properties.Description).includes('recovery point')))
+        published.push(...(await freshnessPublishes(template)));
+      if (fns.some((f) => f.Properties.Environment?.Variables?.RXDR_DRILL_MAX_AGE_SECONDS)) {
+        published.push(...(await sweeperPublishes(template)), ...(await recorderPublishes(config)));
+      }
 
-    const alarms = Object.entries(resources(template)).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
-    const problems = alarms.flatMap(([id, alarm]) => metricsOf(alarm).flatMap((read) => {
-      const why = unmatched(read, template, published);
-      return why ? [`${id}: ${why}`] : [];
-    }));
-    expect(problems).toEqual([]);
-  });
-});
+      const alarms = Object.entries(resources(template)).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+      const problems = alarms.flatMap(([id, alarm]) =>
+        metricsOf(alarm).flatMap((read) => {
+          const why = unmatched(read, template, published);
+          return why ? [`${id}: ${why}`] : [];
+        }),
+      );
+      expect(problems).toEqual([]);
+    });
+  },
+);

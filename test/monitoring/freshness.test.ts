@@ -46,12 +46,18 @@ const deps = (): FreshnessDeps => ({
 
 /** The datums of every PutMetricData call, as "database@vault=age". */
 function published(): string[] {
-  return cloudwatchMock.commandCalls(PutMetricDataCommand).flatMap((call) =>
-    (call.args[0].input.MetricData ?? []).map((d) => `${d.Dimensions?.find((x) => x.Name === 'Database')?.Value}@${d.Dimensions?.find((x) => x.Name === 'Vault')?.Value}=${d.Value}`),
-  );
+  return cloudwatchMock
+    .commandCalls(PutMetricDataCommand)
+    .flatMap((call) =>
+      (call.args[0].input.MetricData ?? []).map(
+        (d) =>
+          `${d.Dimensions?.find((x) => x.Name === 'Database')?.Value}@${d.Dimensions?.find((x) => x.Name === 'Vault')?.Value}=${d.Value}`,
+      ),
+    );
 }
 
-const awsError = (name: string, status: number, extra: Record<string, unknown> = {}) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
+const awsError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
 
 beforeEach(() => {
   backupMock.reset();
@@ -69,10 +75,16 @@ describe('runFreshnessCheck', () => {
         point('old', hoursAgo(27)),
         point('new', hoursAgo(3)),
         point('running', hoursAgo(0.5), { Status: 'CREATING' }),
-        { RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:continuous:db-ABC-1234', Status: 'COMPLETED', CreationDate: hoursAgo(0.1) },
+        {
+          RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:continuous:db-ABC-1234',
+          Status: 'COMPLETED',
+          CreationDate: hoursAgo(0.1),
+        },
       ],
     });
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS }).resolves({ RecoveryPoints: [point('c', hoursAgo(30))] });
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS })
+      .resolves({ RecoveryPoints: [point('c', hoursAgo(30))] });
 
     // WHEN
     const report = await runFreshnessCheck(event, deps());
@@ -91,42 +103,69 @@ describe('runFreshnessCheck', () => {
         { Name: 'Vault', Value: 'rxdr-test-primary' },
       ],
     });
-    expect(backupMock.commandCalls(ListRecoveryPointsByBackupVaultCommand)[0]!.args[0].input).toMatchObject({ BackupVaultName: 'rxdr-test-primary', ByResourceArn: DISPENSING });
+    expect(backupMock.commandCalls(ListRecoveryPointsByBackupVaultCommand)[0]!.args[0].input).toMatchObject({
+      BackupVaultName: 'rxdr-test-primary',
+      ByResourceArn: DISPENSING,
+    });
     expect(report.failures).toEqual([]);
   });
 
   test('follows NextToken through every page and keeps the newest point of all pages', async () => {
     const list = backupMock.on(ListRecoveryPointsByBackupVaultCommand);
-    list.resolvesOnce({ RecoveryPoints: [point('a', hoursAgo(50))], NextToken: 'p2' }).resolvesOnce({ RecoveryPoints: [point('b', hoursAgo(2))], NextToken: 'p3' }).resolvesOnce({ RecoveryPoints: [point('c', hoursAgo(9))] });
+    list
+      .resolvesOnce({ RecoveryPoints: [point('a', hoursAgo(50))], NextToken: 'p2' })
+      .resolvesOnce({ RecoveryPoints: [point('b', hoursAgo(2))], NextToken: 'p3' })
+      .resolvesOnce({ RecoveryPoints: [point('c', hoursAgo(9))] });
     list.resolves({ RecoveryPoints: [point('claims', hoursAgo(1))] });
 
     await runFreshnessCheck(event, deps());
 
-    const tokens = backupMock.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input.NextToken);
+    const tokens = backupMock
+      .commandCalls(ListRecoveryPointsByBackupVaultCommand)
+      .map((c) => c.args[0].input.NextToken);
     expect(tokens).toEqual([undefined, 'p2', 'p3', undefined]);
     expect(published()).toEqual([`dispensing@rxdr-test-primary=${2 * 3600}`, `claims@rxdr-test-primary=3600`]);
   });
 
   test('a database without any recovery point publishes nothing for it (missing data is breaching) and is logged', async () => {
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING }).resolves({ RecoveryPoints: [] });
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS }).resolves({ RecoveryPoints: [point('c', hoursAgo(1))] });
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING })
+      .resolves({ RecoveryPoints: [] });
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS })
+      .resolves({ RecoveryPoints: [point('c', hoursAgo(1))] });
 
     const report = await runFreshnessCheck(event, deps());
 
     expect(published()).toEqual(['claims@rxdr-test-primary=3600']);
     expect(report.readings.find((r) => r.database === 'dispensing')?.newest).toBeUndefined();
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', extra: { database: 'dispensing', vault: 'rxdr-test-primary', region: 'us-east-1' } }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        extra: { database: 'dispensing', vault: 'rxdr-test-primary', region: 'us-east-1' },
+      }),
+    );
   });
 
   test('checks every vault with a client for its own region', async () => {
     const regions: string[] = [];
     backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [point('x', hoursAgo(4))] });
-    const twoVaults = { ...event, databases: [event.databases[0]], vaults: [...event.vaults, { name: 'rxdr-test-recovery', region: 'us-west-2' }] };
+    const twoVaults = {
+      ...event,
+      databases: [event.databases[0]],
+      vaults: [...event.vaults, { name: 'rxdr-test-recovery', region: 'us-west-2' }],
+    };
 
-    await runFreshnessCheck(twoVaults, { ...deps(), backup: (region) => (regions.push(region), new BackupClient({ region })) });
+    await runFreshnessCheck(twoVaults, {
+      ...deps(),
+      backup: (region) => (regions.push(region), new BackupClient({ region })),
+    });
 
     expect(regions).toEqual(['us-east-1', 'us-west-2']);
-    expect(published()).toEqual([`dispensing@rxdr-test-primary=${4 * 3600}`, `dispensing@rxdr-test-recovery=${4 * 3600}`]);
+    expect(published()).toEqual([
+      `dispensing@rxdr-test-primary=${4 * 3600}`,
+      `dispensing@rxdr-test-recovery=${4 * 3600}`,
+    ]);
   });
 
   test('throttling is retried with bounded, growing back-off, then succeeds', async () => {
@@ -144,19 +183,37 @@ describe('runFreshnessCheck', () => {
   });
 
   test('a persistent 5xx fault fails only that database after the bounded attempts; the others still publish', async () => {
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING }).rejects(awsError('ServiceUnavailableException', 503));
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS }).resolves({ RecoveryPoints: [point('c', hoursAgo(1))] });
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING })
+      .rejects(awsError('ServiceUnavailableException', 503));
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS })
+      .resolves({ RecoveryPoints: [point('c', hoursAgo(1))] });
 
     const report = await runFreshnessCheck(event, deps());
 
-    expect(backupMock.commandCalls(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING })).toHaveLength(3);
-    expect(report.failures).toEqual([{ database: 'dispensing', vault: 'rxdr-test-primary', region: 'us-east-1', error: 'ServiceUnavailableException: ServiceUnavailableException' }]);
+    expect(backupMock.commandCalls(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING })).toHaveLength(
+      3,
+    );
+    expect(report.failures).toEqual([
+      {
+        database: 'dispensing',
+        vault: 'rxdr-test-primary',
+        region: 'us-east-1',
+        error: 'ServiceUnavailableException: ServiceUnavailableException',
+      },
+    ]);
     expect(published()).toEqual(['claims@rxdr-test-primary=3600']);
   });
 
   test('a request timeout is retried; one that keeps timing out is reported, not thrown', async () => {
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING }).rejectsOnce(awsError('TimeoutError', 0)).resolves({ RecoveryPoints: [point('d', hoursAgo(2))] });
-    backupMock.on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS }).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: DISPENSING })
+      .rejectsOnce(awsError('TimeoutError', 0))
+      .resolves({ RecoveryPoints: [point('d', hoursAgo(2))] });
+    backupMock
+      .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLAIMS })
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
 
     const report = await runFreshnessCheck(event, deps());
 
@@ -191,7 +248,10 @@ describe('runFreshnessCheck', () => {
     ['a non-RDS resource ARN', { ...event, databases: [{ name: 'x', resourceArn: 'arn:aws:s3:::bucket' }] }],
     ['an AWS/ namespace', { ...event, namespace: 'AWS/Backup' }],
     ['an unknown field', { ...event, extra: true }],
-    ['a scheduled-event envelope instead of the input', { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }],
+    [
+      'a scheduled-event envelope instead of the input',
+      { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+    ],
   ])('rejects a malformed event (%s) before any AWS call', async (_, bad) => {
     await expect(runFreshnessCheck(bad, deps())).rejects.toThrow(InvalidFreshnessEventError);
     expect(backupMock.calls()).toHaveLength(0);

@@ -23,38 +23,48 @@ function rateMinutes(expression: string): number {
  * threshold, plus the periods that must all breach (period × datapoints to alarm).
  */
 const detectionMinutes = (alarm: Resource) =>
-  alarm.Properties.Threshold / 60 + (alarm.Properties.Period / 60) * (alarm.Properties.DatapointsToAlarm ?? alarm.Properties.EvaluationPeriods);
+  alarm.Properties.Threshold / 60 +
+  (alarm.Properties.Period / 60) * (alarm.Properties.DatapointsToAlarm ?? alarm.Properties.EvaluationPeriods);
 
-describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))('%s: each database has a freshness alarm that fires within its RPO', (_, config) => {
-  const { primary } = synthStage(config);
-  const resources = Object.values(primary.toJSON().Resources as Record<string, Resource>);
-  const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-  const rule = (text: string) => resources.find((r) => r.Type === 'AWS::Events::Rule' && String(r.Properties.Description).includes(text));
-  const of = (metric: string, db: string) =>
-    alarms.find((a) => a.Properties.MetricName === metric && a.Properties.Dimensions.some((d: Json) => d.Name === 'Database' && d.Value === db));
+describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))(
+  '%s: each database has a freshness alarm that fires within its RPO',
+  (_, config) => {
+    const { primary } = synthStage(config);
+    const resources = Object.values(primary.toJSON().Resources as Record<string, Resource>);
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const rule = (text: string) =>
+      resources.find((r) => r.Type === 'AWS::Events::Rule' && String(r.Properties.Description).includes(text));
+    const of = (metric: string, db: string) =>
+      alarms.find(
+        (a) =>
+          a.Properties.MetricName === metric &&
+          a.Properties.Dimensions.some((d: Json) => d.Name === 'Database' && d.Value === db),
+      );
 
-  test.each(config.databases.map((db) => [db.name, db] as const))('%s', (name, db) => {
-    if (db.tierPreset.continuousBackup) {
-      // Continuous backup: the latest restorable time; threshold + periods <= RPO + the check's interval.
-      const alarm = of('SecondsSinceLatestRestorableTime', name);
+    test.each(config.databases.map((db) => [db.name, db] as const))('%s', (name, db) => {
+      if (db.tierPreset.continuousBackup) {
+        // Continuous backup: the latest restorable time; threshold + periods <= RPO + the check's interval.
+        const alarm = of('SecondsSinceLatestRestorableTime', name);
+        expect(alarm).toBeDefined();
+        const interval = rateMinutes(rule('latest restorable time')!.Properties.ScheduleExpression);
+        expect(alarm!.Properties.TreatMissingData).toBe('breaching');
+        expect(detectionMinutes(alarm!)).toBeLessThanOrEqual(db.tierPreset.rpoMinutes + interval);
+        return;
+      }
+      // Snapshots only: the newest snapshot's age; threshold + periods <= RPO + the snapshot interval. The
+      // RPO is at least the snapshot interval (the config schema enforces it), and a snapshot is usable only
+      // once its job has started and finished: the threshold is the RPO plus those windows.
+      const alarm = of('RecoveryPointAge', name);
       expect(alarm).toBeDefined();
-      const interval = rateMinutes(rule('latest restorable time')!.Properties.ScheduleExpression);
-      expect(alarm!.Properties.TreatMissingData).toBe('breaching');
+      const interval = SNAPSHOT_INTERVAL_MINUTES[db.tierPreset.snapshotFrequency];
+      expect(db.tierPreset.rpoMinutes).toBeGreaterThanOrEqual(interval);
+      const windows =
+        SNAPSHOT_WINDOWS_MINUTES.start + SNAPSHOT_WINDOWS_MINUTES.completion[db.tierPreset.snapshotFrequency];
+      expect(alarm!.Properties.Threshold / 60).toBe(db.tierPreset.rpoMinutes + windows);
       expect(detectionMinutes(alarm!)).toBeLessThanOrEqual(db.tierPreset.rpoMinutes + interval);
-      return;
-    }
-    // Snapshots only: the newest snapshot's age; threshold + periods <= RPO + the snapshot interval. The
-    // RPO is at least the snapshot interval (the config schema enforces it), and a snapshot is usable only
-    // once its job has started and finished: the threshold is the RPO plus those windows.
-    const alarm = of('RecoveryPointAge', name);
-    expect(alarm).toBeDefined();
-    const interval = SNAPSHOT_INTERVAL_MINUTES[db.tierPreset.snapshotFrequency];
-    expect(db.tierPreset.rpoMinutes).toBeGreaterThanOrEqual(interval);
-    const windows = SNAPSHOT_WINDOWS_MINUTES.start + SNAPSHOT_WINDOWS_MINUTES.completion[db.tierPreset.snapshotFrequency];
-    expect(alarm!.Properties.Threshold / 60).toBe(db.tierPreset.rpoMinutes + windows);
-    expect(detectionMinutes(alarm!)).toBeLessThanOrEqual(db.tierPreset.rpoMinutes + interval);
-  });
-});
+    });
+  },
+);
 
 describe('the restorable-time check publishes from what RDS reports', () => {
   const rds = mockClient(RDSClient);
@@ -79,7 +89,13 @@ describe('the restorable-time check publishes from what RDS reports', () => {
   });
   const published = () =>
     cloudwatch.commandCalls(PutMetricDataCommand).flatMap((call) =>
-      (call.args[0].input.MetricData ?? []).map((d) => ({ namespace: call.args[0].input.Namespace, name: d.MetricName, value: d.Value, unit: d.Unit, dimensions: d.Dimensions })),
+      (call.args[0].input.MetricData ?? []).map((d) => ({
+        namespace: call.args[0].input.Namespace,
+        name: d.MetricName,
+        value: d.Value,
+        unit: d.Unit,
+        dimensions: d.Dimensions,
+      })),
     );
 
   beforeEach(() => {
@@ -90,27 +106,60 @@ describe('the restorable-time check publishes from what RDS reports', () => {
   });
 
   test('seconds since LatestRestorableTime per database, with the dimensions the alarms read', async () => {
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn }).resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 240_000) }] });
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn }).resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 3_700_000) }] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn })
+      .resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 240_000) }] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn })
+      .resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 3_700_000) }] });
     const report = await runRestorableTimeCheck(request, deps());
     expect(report.failures).toEqual([]);
     expect(published()).toEqual([
-      { namespace: 'Rxdr/Backup', name: 'SecondsSinceLatestRestorableTime', value: 240, unit: 'Seconds', dimensions: [{ Name: 'Environment', Value: 'test' }, { Name: 'Database', Value: 'dispensing' }] },
-      { namespace: 'Rxdr/Backup', name: 'SecondsSinceLatestRestorableTime', value: 3700, unit: 'Seconds', dimensions: [{ Name: 'Environment', Value: 'test' }, { Name: 'Database', Value: 'inventory' }] },
+      {
+        namespace: 'Rxdr/Backup',
+        name: 'SecondsSinceLatestRestorableTime',
+        value: 240,
+        unit: 'Seconds',
+        dimensions: [
+          { Name: 'Environment', Value: 'test' },
+          { Name: 'Database', Value: 'dispensing' },
+        ],
+      },
+      {
+        namespace: 'Rxdr/Backup',
+        name: 'SecondsSinceLatestRestorableTime',
+        value: 3700,
+        unit: 'Seconds',
+        dimensions: [
+          { Name: 'Environment', Value: 'test' },
+          { Name: 'Database', Value: 'inventory' },
+        ],
+      },
     ]);
   });
 
   test('no restorable time (backups off) or no instance publishes the age since the epoch, so the alarm fires', async () => {
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn }).resolves({ DBInstances: [{}] });
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn }).rejects(Object.assign(new Error('gone'), { name: 'DBInstanceNotFoundFault' }));
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn })
+      .resolves({ DBInstances: [{}] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn })
+      .rejects(Object.assign(new Error('gone'), { name: 'DBInstanceNotFoundFault' }));
     await runRestorableTimeCheck(request, deps());
-    expect(published().map((p) => p.value)).toEqual([Math.floor(NOW.getTime() / 1000), Math.floor(NOW.getTime() / 1000)]);
+    expect(published().map((p) => p.value)).toEqual([
+      Math.floor(NOW.getTime() / 1000),
+      Math.floor(NOW.getTime() / 1000),
+    ]);
     expect(warnings).toHaveLength(2);
   });
 
   test('access denied publishes nothing for that database and is reported as a failure', async () => {
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn }).rejects(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn }).resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 60_000) }] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[0]!.resourceArn })
+      .rejects(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: request.databases[1]!.resourceArn })
+      .resolves({ DBInstances: [{ LatestRestorableTime: new Date(NOW.getTime() - 60_000) }] });
     const report = await runRestorableTimeCheck(request, deps());
     expect(report.failures.map((f) => f.database)).toEqual(['dispensing']);
     expect(published().map((p) => p.value)).toEqual([60]);

@@ -12,20 +12,35 @@ describe('drill calendar', () => {
   });
 
   test('a run later today is included; one earlier today is not', () => {
-    expect(iso(drillCalendar('cron(30 13,15 * * ? *)', 'UTC', from, 2).next)).toEqual(['2026-11-28T15:30', '2026-11-29T13:30']);
+    expect(iso(drillCalendar('cron(30 13,15 * * ? *)', 'UTC', from, 2).next)).toEqual([
+      '2026-11-28T15:30',
+      '2026-11-29T13:30',
+    ]);
   });
 
   test('local time zones follow daylight saving (America/New_York)', () => {
     // 02:00 New York is 07:00 UTC in winter (EST) and 06:00 UTC in summer (EDT).
-    expect(iso(drillCalendar('cron(0 2 15 * ? *)', 'America/New_York', new Date('2027-02-01T00:00:00Z'), 2).next)).toEqual(['2027-02-15T07:00', '2027-03-15T06:00']);
+    expect(
+      iso(drillCalendar('cron(0 2 15 * ? *)', 'America/New_York', new Date('2027-02-01T00:00:00Z'), 2).next),
+    ).toEqual(['2027-02-15T07:00', '2027-03-15T06:00']);
   });
 
   test('last day of the month, nth weekday, last weekday of the month', () => {
-    expect(iso(drillCalendar('cron(0 6 L * ? *)', 'UTC', from, 3).next)).toEqual(['2026-11-30T06:00', '2026-12-31T06:00', '2027-01-31T06:00']);
+    expect(iso(drillCalendar('cron(0 6 L * ? *)', 'UTC', from, 3).next)).toEqual([
+      '2026-11-30T06:00',
+      '2026-12-31T06:00',
+      '2027-01-31T06:00',
+    ]);
     // First Monday (2#1) of each month: 2026-12-07, 2027-01-04.
-    expect(iso(drillCalendar('cron(0 6 ? * 2#1 *)', 'UTC', from, 2).next)).toEqual(['2026-12-07T06:00', '2027-01-04T06:00']);
+    expect(iso(drillCalendar('cron(0 6 ? * 2#1 *)', 'UTC', from, 2).next)).toEqual([
+      '2026-12-07T06:00',
+      '2027-01-04T06:00',
+    ]);
     // Last Friday (6L): 2026-12-25, 2027-01-29.
-    expect(iso(drillCalendar('cron(0 6 ? * FRIL *)', 'UTC', from, 2).next)).toEqual(['2026-12-25T06:00', '2027-01-29T06:00']);
+    expect(iso(drillCalendar('cron(0 6 ? * FRIL *)', 'UTC', from, 2).next)).toEqual([
+      '2026-12-25T06:00',
+      '2027-01-29T06:00',
+    ]);
   });
 
   test('nearest weekday (W) moves a weekend day into the month', () => {

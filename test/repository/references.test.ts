@@ -8,7 +8,10 @@ import * as path from 'node:path';
  */
 const root = path.join(__dirname, '..', '..');
 
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+  cwd: root,
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((file) => file && existsSync(path.join(root, file)))
   .filter((file) => /\.(ts|js|mjs|cjs|json|md|sh|ya?ml)$|^\.ci\/|^bin\//.test(file))

@@ -5,7 +5,6 @@ import { environment, shippedConfig } from '../helpers/config';
 import { wildcardActionStatements } from '../helpers/iam';
 import { synthStage } from '../helpers/synth';
 
-
 /** Every IAM policy statement in a template: IAM policies, roles' inline policies, key/topic/bucket/vault policies. */
 /** Resolve `Fn::Join` with `AWS::Partition` (tests synthesize without the partition-literal flag). */
 function text(value: unknown): unknown {
@@ -26,24 +25,35 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
     for (const template of [primary, recovery]) {
       const keys = Object.values(template.findResources('AWS::KMS::Key'));
       expect(keys.length).toBeGreaterThan(0);
-      for (const key of keys) expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+      for (const key of keys)
+        expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
     }
     primary.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.keyAlias(config, 'primary') });
     recovery.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.keyAlias(config, 'recovery') });
   });
 
   test('both vaults are on the CMKs, with deterministic names', () => {
-    primary.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: names.primaryVault(config), EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
-    recovery.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: names.recoveryVault(config), EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    primary.hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: names.primaryVault(config),
+      EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
+    recovery.hasResourceProperties('AWS::Backup::BackupVault', {
+      BackupVaultName: names.recoveryVault(config),
+      EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
   });
 
   test(`vault lock in ${config.vaultLock.mode} mode`, () => {
     for (const template of [primary, recovery]) {
       template.hasResourceProperties('AWS::Backup::BackupVault', {
-        LockConfiguration: config.vaultLock.mode === 'compliance' ? { ChangeableForDays: Match.anyValue(), MinRetentionDays: Match.anyValue() } : { ChangeableForDays: Match.absent(), MinRetentionDays: Match.anyValue() },
+        LockConfiguration:
+          config.vaultLock.mode === 'compliance'
+            ? { ChangeableForDays: Match.anyValue(), MinRetentionDays: Match.anyValue() }
+            : { ChangeableForDays: Match.absent(), MinRetentionDays: Match.anyValue() },
       });
     }
-    if (config.production) primary.hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { ChangeableForDays: 3 } });
+    if (config.production)
+      primary.hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { ChangeableForDays: 3 } });
   });
 
   test('every rule of every plan copies to the recovery vault’s ARN with the same lifecycle', () => {
@@ -51,7 +61,10 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
     const plans = Object.values(primary.findResources('AWS::Backup::BackupPlan'));
     expect(plans.length).toBeGreaterThan(0);
     for (const plan of plans) {
-      for (const rule of plan.Properties.BackupPlan.BackupPlanRule as { Lifecycle: unknown; CopyActions: { DestinationBackupVaultArn: unknown; Lifecycle: unknown }[] }[]) {
+      for (const rule of plan.Properties.BackupPlan.BackupPlanRule as {
+        Lifecycle: unknown;
+        CopyActions: { DestinationBackupVaultArn: unknown; Lifecycle: unknown }[];
+      }[]) {
         const copy = rule.CopyActions.find((c) => text(c.DestinationBackupVaultArn) === recoveryArn);
         expect(copy).toBeDefined();
         expect(copy?.Lifecycle).toEqual(rule.Lifecycle);
@@ -60,10 +73,16 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
   });
 
   test('selections cover every configured database by its instance ARN', () => {
-    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection as { Resources?: unknown[] });
+    const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map(
+      (s) => s.Properties.BackupSelection as { Resources?: unknown[] },
+    );
     for (const db of config.databases) {
       const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
-      const covered = selections.some((s) => (s.Resources ?? []).map(text).includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`));
+      const covered = selections.some((s) =>
+        (s.Resources ?? [])
+          .map(text)
+          .includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`),
+      );
       expect({ db: db.name, covered }).toEqual({ db: db.name, covered: true });
     }
   });
@@ -75,15 +94,25 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
 
 describe('isolated backup', () => {
   test('cross-account: every rule also copies to the isolated account’s vault', () => {
-    const { primary } = synthStage(environment({ isolatedBackup: { account: '444444444444', vaultName: 'iso-vault' } }));
-    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(':backup:us-west-2:444444444444:backup-vault:iso-vault');
+    const { primary } = synthStage(
+      environment({ isolatedBackup: { account: '444444444444', vaultName: 'iso-vault' } }),
+    );
+    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(
+      ':backup:us-west-2:444444444444:backup-vault:iso-vault',
+    );
   });
 
   test('air-gapped: a logically air-gapped vault on the recovery CMK, and copies to it', () => {
     const config = environment({ isolatedBackup: { mode: 'air-gapped' } });
     const { primary, recovery } = synthStage(config);
-    recovery.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { BackupVaultName: names.airGappedVault(config), MinRetentionDays: 35, MaxRetentionDays: 3650 });
-    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(`backup-vault:${names.airGappedVault(config)}`);
+    recovery.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', {
+      BackupVaultName: names.airGappedVault(config),
+      MinRetentionDays: 35,
+      MaxRetentionDays: 3650,
+    });
+    expect(JSON.stringify(primary.findResources('AWS::Backup::BackupPlan'))).toContain(
+      `backup-vault:${names.airGappedVault(config)}`,
+    );
   });
 });
 
@@ -92,12 +121,17 @@ describe.each(environments.map((env) => [env.name, env] as const))('audit and ev
 
   test('the audit framework has the ten controls, maxRestoreTime = the strictest protected tier RTO', () => {
     const framework = Object.values(primary.findResources('AWS::Backup::Framework'))[0]!;
-    const controls = framework.Properties.FrameworkControls as { ControlName: string; ControlInputParameters: { ParameterName: string; ParameterValue: string }[] }[];
+    const controls = framework.Properties.FrameworkControls as {
+      ControlName: string;
+      ControlInputParameters: { ParameterName: string; ParameterValue: string }[];
+    }[];
     expect(controls.map((c) => c.ControlName)).toEqual([...AUDIT_CONTROLS]);
     const restore = controls.find((c) => c.ControlName === 'RESTORE_TIME_FOR_RESOURCES_MEET_TARGET')!;
     const rto = Math.min(...config.databases.map((db) => db.tierPreset.rtoMinutes));
     expect(restore.ControlInputParameters).toEqual([{ ParameterName: 'maxRestoreTime', ParameterValue: String(rto) }]);
-    primary.hasResourceProperties('AWS::Backup::ReportPlan', { ReportDeliveryChannel: { S3BucketName: names.evidenceBucket(config) } });
+    primary.hasResourceProperties('AWS::Backup::ReportPlan', {
+      ReportDeliveryChannel: { S3BucketName: names.evidenceBucket(config) },
+    });
   });
 
   test(`the evidence bucket is locked (${config.production ? 'COMPLIANCE' : 'GOVERNANCE'}) for ${config.retention.evidenceDays} days, CMK, versioned, private, logged`, () => {
@@ -106,15 +140,38 @@ describe.each(environments.map((env) => [env.name, env] as const))('audit and ev
       Properties: {
         BucketName: names.evidenceBucket(config),
         ObjectLockEnabled: true,
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: config.production ? 'COMPLIANCE' : 'GOVERNANCE', Days: config.retention.evidenceDays } } },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: {
+            DefaultRetention: {
+              Mode: config.production ? 'COMPLIANCE' : 'GOVERNANCE',
+              Days: config.retention.evidenceDays,
+            },
+          },
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+            }),
+          ],
+        },
         VersioningConfiguration: { Status: 'Enabled' },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       },
     });
     recovery.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 });

@@ -14,7 +14,15 @@ describe('app structure', () => {
     const assembly = app.synth();
     const stacks = assembly.nestedAssemblies.flatMap((nested) => nested.nestedAssembly.stacks);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
-      'Rxdr-Dev-Primary', 'Rxdr-Dev-Recovery', 'Rxdr-Dev-Standby', 'Rxdr-Prod-Primary', 'Rxdr-Prod-Recovery', 'Rxdr-Prod-Standby', 'Rxdr-Staging-Primary', 'Rxdr-Staging-Recovery', 'Rxdr-Staging-Standby',
+      'Rxdr-Dev-Primary',
+      'Rxdr-Dev-Recovery',
+      'Rxdr-Dev-Standby',
+      'Rxdr-Prod-Primary',
+      'Rxdr-Prod-Recovery',
+      'Rxdr-Prod-Standby',
+      'Rxdr-Staging-Primary',
+      'Rxdr-Staging-Recovery',
+      'Rxdr-Staging-Standby',
     ]);
     const prodPrimary = stacks.find((s) => s.stackName === 'Rxdr-Prod-Primary')!;
     expect(prodPrimary.environment).toMatchObject({ account: '333333333333', region: 'us-east-1' });
@@ -25,13 +33,19 @@ describe('app structure', () => {
     // The standby (read replicas, in the recovery region) deploys last: a replica needs its source.
     const prodStandby = stacks.find((s) => s.stackName === 'Rxdr-Prod-Standby')!;
     expect(prodStandby.environment).toMatchObject({ account: '333333333333', region: 'us-west-2' });
-    expect(prodStandby.dependencies.map((d) => d.id)).toEqual(expect.arrayContaining([prodPrimary.id, prodRecovery.id]));
+    expect(prodStandby.dependencies.map((d) => d.id)).toEqual(
+      expect.arrayContaining([prodPrimary.id, prodRecovery.id]),
+    );
   });
 
   test('common tags are applied at the stage to both stacks', () => {
     const { stage } = synthStage(environment({ dataClassification: 'phi' }, 'qa'));
     for (const stack of [stage.primary, stage.recovery]) {
-      expect(stack.tags.tagValues()).toMatchObject({ 'rxdr:env': 'qa', 'rxdr:app': 'rxdr', 'rxdr:data-classification': 'phi' });
+      expect(stack.tags.tagValues()).toMatchObject({
+        'rxdr:env': 'qa',
+        'rxdr:app': 'rxdr',
+        'rxdr:data-classification': 'phi',
+      });
     }
   });
 
@@ -47,27 +61,41 @@ describe('cdk synth from the command line, the way the README deploys (cdk.json,
   // One CLI synth per environment, all at once: `cdk synth '<Stage>/*' -c env=<env>` is what `cdk deploy` runs first.
   const synths = new Map<string, Promise<CdkSynthResult>>();
   const synthOf = (env: { name: string; stage: string }) => {
-    if (!synths.has(env.name)) synths.set(env.name, cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`));
+    if (!synths.has(env.name))
+      synths.set(
+        env.name,
+        cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`),
+      );
     return synths.get(env.name)!;
   };
   beforeAll(() => {
     for (const env of environments) void synthOf(env);
   });
 
-  test.each(environments)("cdk synth '$stage/*' -c env=$name exits 0 with every validation plugin passing", async (env) => {
-    const result = await synthOf(env);
-    expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
-    const report = JSON.parse(readFileSync(path.join(result.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; conclusion: string }[] };
-    expect(report.pluginReports.filter((p) => p.conclusion !== 'success')).toEqual([]);
-    const templates = templatesOf(result.outdir);
-    expect(templates).toHaveLength(3);
-    expect(templates.every((t) => t.startsWith(`assembly-${env.stage}/`))).toBe(true);
-  });
+  test.each(environments)(
+    "cdk synth '$stage/*' -c env=$name exits 0 with every validation plugin passing",
+    async (env) => {
+      const result = await synthOf(env);
+      expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
+      const report = JSON.parse(readFileSync(path.join(result.outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { pluginName: string; conclusion: string }[];
+      };
+      expect(report.pluginReports.filter((p) => p.conclusion !== 'success')).toEqual([]);
+      const templates = templatesOf(result.outdir);
+      expect(templates).toHaveLength(3);
+      expect(templates.every((t) => t.startsWith(`assembly-${env.stage}/`))).toBe(true);
+    },
+  );
 
   test('an invalid configuration fails synth and lists the problems', async () => {
     const dir = tempDir('rxdr-badconfig');
     const file = path.join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ environments: { prod: { account: '1', primaryRegion: 'us-east-1', recoveryRegion: 'us-east-1' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        environments: { prod: { account: '1', primaryRegion: 'us-east-1', recoveryRegion: 'us-east-1' } },
+      }),
+    );
     const { code, stderr } = await cdkSynth('-c', `config=${file}`);
     expect(code).not.toBe(0);
     expect(stderr).toContain(`Invalid rxdr configuration in ${file}`);
@@ -79,7 +107,8 @@ describe('cdk synth from the command line, the way the README deploys (cdk.json,
 
 describe('a broken cdk-nag acknowledgement fails the CLI synth (test/fixtures/acknowledgement-app.ts, same cdk.json)', () => {
   jest.setTimeout(600_000);
-  const fixture = (...args: string[]) => cdkSynth('--app', 'node -r ts-node/register test/fixtures/acknowledgement-app.ts', ...args);
+  const fixture = (...args: string[]) =>
+    cdkSynth('--app', 'node -r ts-node/register test/fixtures/acknowledgement-app.ts', ...args);
   let runs: Record<'handwrittenSelected' | 'handwrittenUnselected' | 'helperSelected', Promise<CdkSynthResult>>;
   beforeAll(() => {
     runs = {
@@ -103,7 +132,7 @@ describe('a broken cdk-nag acknowledgement fails the CLI synth (test/fixtures/ac
     expect(result.stderr).toContain(finding);
   });
 
-  test('the same acknowledgement built by acknowledgeWildcardResources from the policy\'s own ARN passes', async () => {
+  test("the same acknowledgement built by acknowledgeWildcardResources from the policy's own ARN passes", async () => {
     const result = await runs.helperSelected;
     expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
   });

@@ -27,7 +27,11 @@ export async function corrupt(db: TestDatabase, sql: string): Promise<void> {
   }
 }
 
-export async function queryOne<T extends Record<string, unknown>>(db: TestDatabase, sql: string, params: unknown[] = []): Promise<T> {
+export async function queryOne<T extends Record<string, unknown>>(
+  db: TestDatabase,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T> {
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {

@@ -37,11 +37,22 @@ beforeEach(() => {
   s3.reset();
   secrets.reset();
   secrets.on(GetSecretValueCommand, { SecretId: SECRET }).resolves({
-    SecretString: JSON.stringify({ username: server.user, password: server.password, host: server.host, port: server.port, dbname: database }),
+    SecretString: JSON.stringify({
+      username: server.user,
+      password: server.password,
+      host: server.host,
+      port: server.port,
+      dbname: database,
+    }),
   });
 });
 
-const deps = () => ({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: { now: () => new Date('2026-11-01T00:01:00Z') }, logger: silentLogger });
+const deps = () => ({
+  s3: new S3Client({}),
+  secrets: new SecretsManagerClient({}),
+  clock: { now: () => new Date('2026-11-01T00:01:00Z') },
+  logger: silentLogger,
+});
 const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
 describe('validator Lambda handler', () => {
@@ -61,33 +72,50 @@ describe('validator Lambda handler', () => {
   });
 
   test('rejects invalid input before touching AWS or the database', async () => {
-    await expect(createValidationHandler(deps())({ database: {}, manifest: { bucket: 'b' }, recoveryPointTime: 'yesterday' })).rejects.toThrow(
-      /invalid input: database\.secretArn: .*manifest\.key: .*recoveryPointTime/,
-    );
+    await expect(
+      createValidationHandler(deps())({ database: {}, manifest: { bucket: 'b' }, recoveryPointTime: 'yesterday' }),
+    ).rejects.toThrow(/invalid input: database\.secretArn: .*manifest\.key: .*recoveryPointTime/);
     expect(s3.calls()).toHaveLength(0);
     expect(secrets.calls()).toHaveLength(0);
   });
 
   test('a malformed manifest or a secret without credentials fails with a clear message', async () => {
     s3.on(GetObjectCommand).resolves(body('{"format":"other"}'));
-    await expect(createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } })).rejects.toThrow(/not a valid rxdr manifest/);
+    await expect(
+      createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } }),
+    ).rejects.toThrow(/not a valid rxdr manifest/);
     s3.on(GetObjectCommand).resolves(body(manifestJson));
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"user":"x"}' });
-    await expect(createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } })).rejects.toThrow(/not an RDS-format JSON secret/);
+    await expect(
+      createValidationHandler(deps())({ database: { secretArn: SECRET }, manifest: { bucket: 'b', key: 'k' } }),
+    ).rejects.toThrow(/not an RDS-format JSON secret/);
   });
 });
 
 describe('manifest Lambda handler', () => {
   test('builds the manifest and writes it where drills read it (manifests/<name>.json)', async () => {
     s3.on(PutObjectCommand).resolves({});
-    const result = await createManifestHandler({ ...deps(), bucket: 'evidence' })({ name: 'pharmacy', database: { secretArn: SECRET }, cutoff: END.toISOString() });
-    expect(result).toMatchObject({ bucket: 'evidence', key: 'manifests/pharmacy.json', cutoff: END.toISOString(), tables: 12 });
+    const result = await createManifestHandler({ ...deps(), bucket: 'evidence' })({
+      name: 'pharmacy',
+      database: { secretArn: SECRET },
+      cutoff: END.toISOString(),
+    });
+    expect(result).toMatchObject({
+      bucket: 'evidence',
+      key: 'manifests/pharmacy.json',
+      cutoff: END.toISOString(),
+      tables: 12,
+    });
     const written = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body));
     expect(written.tables).toEqual(JSON.parse(manifestJson).tables);
   });
 
   test('needs a bucket and a valid name', async () => {
-    await expect(createManifestHandler(deps())({ name: 'pharmacy', database: { secretArn: SECRET } })).rejects.toThrow(/no evidence bucket/);
-    await expect(createManifestHandler({ ...deps(), bucket: 'b' })({ name: '../x', database: { secretArn: SECRET } })).rejects.toThrow(/invalid input: name/);
+    await expect(createManifestHandler(deps())({ name: 'pharmacy', database: { secretArn: SECRET } })).rejects.toThrow(
+      /no evidence bucket/,
+    );
+    await expect(
+      createManifestHandler({ ...deps(), bucket: 'b' })({ name: '../x', database: { secretArn: SECRET } }),
+    ).rejects.toThrow(/invalid input: name/);
   });
 });

@@ -1,5 +1,13 @@
 import { Client } from 'pg';
-import { buildManifest, createRng, insertPharmacyActivity, Manifest, seedDatabase, validateDatabase, ValidationReport } from '../../lambda/validation';
+import {
+  buildManifest,
+  createRng,
+  insertPharmacyActivity,
+  Manifest,
+  seedDatabase,
+  validateDatabase,
+  ValidationReport,
+} from '../../lambda/validation';
 import { dropDatabase, TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { copyDatabase, corrupt, queryOne } from './fixture';
 
@@ -29,11 +37,18 @@ async function copyWith(sql: string): Promise<TestDatabase> {
   return copy;
 }
 
-async function validate(target: TestDatabase, extra: Partial<Parameters<typeof validateDatabase>[0]> = {}): Promise<ValidationReport> {
+async function validate(
+  target: TestDatabase,
+  extra: Partial<Parameters<typeof validateDatabase>[0]> = {},
+): Promise<ValidationReport> {
   return validateDatabase({ url: target.url, manifest, recoveryPointTime: END, rpoTargetSeconds: 6 * 3600, ...extra });
 }
 
-const failing = (report: ValidationReport): string[] => report.checks.filter((c) => !c.passed).map((c) => c.name).sort();
+const failing = (report: ValidationReport): string[] =>
+  report.checks
+    .filter((c) => !c.passed)
+    .map((c) => c.name)
+    .sort();
 const check = (report: ValidationReport, name: string) => {
   const found = report.checks.find((c) => c.name === name);
   if (!found) throw new Error(`no check ${name} in the report`);
@@ -94,14 +109,24 @@ describe('validateDatabase on a clean copy', () => {
 
 describe('each check catches its corruption', () => {
   test('deleted row: row-counts and checksums fail and name the key range', async () => {
-    const { fill_id } = await queryOne<{ fill_id: string }>(db(), 'SELECT fill_id FROM pharmacy.fill WHERE filled_at < $1 AND fill_number = 0 ORDER BY fill_id LIMIT 1 OFFSET 700', [CUTOFF]);
-    const report = await validate(await copyWith(`DELETE FROM pharmacy.pdmp_report WHERE report_id = (SELECT min(report_id) FROM pharmacy.pdmp_report WHERE fill_id = ${fill_id})`));
+    const { fill_id } = await queryOne<{ fill_id: string }>(
+      db(),
+      'SELECT fill_id FROM pharmacy.fill WHERE filled_at < $1 AND fill_number = 0 ORDER BY fill_id LIMIT 1 OFFSET 700',
+      [CUTOFF],
+    );
+    const report = await validate(
+      await copyWith(
+        `DELETE FROM pharmacy.pdmp_report WHERE report_id = (SELECT min(report_id) FROM pharmacy.pdmp_report WHERE fill_id = ${fill_id})`,
+      ),
+    );
     expect(failing(report)).toEqual(['checksums', 'row-counts']);
     expect(check(report, 'row-counts').offendingKeys[0]).toMatch(/^pharmacy\.pdmp_report report_id \d+\.\.\d+$/);
   });
 
   test('changed value: only checksums fail (counts are equal)', async () => {
-    const report = await validate(await copyWith("UPDATE pharmacy.patient SET last_name = 'Changed' WHERE patient_id = 17"));
+    const report = await validate(
+      await copyWith("UPDATE pharmacy.patient SET last_name = 'Changed' WHERE patient_id = 17"),
+    );
     expect(failing(report)).toEqual(['checksums']);
     const [range] = check(report, 'checksums').offendingKeys;
     const [low, high] = (range ?? '').replace(/^.* /, '').split('..').map(Number);
@@ -123,9 +148,15 @@ describe('each check catches its corruption', () => {
   });
 
   test('duplicated row: row-counts and checksums fail', async () => {
-    const report = await validate(await copyWith('ALTER TABLE pharmacy.prescriber DROP CONSTRAINT prescriber_pkey CASCADE; INSERT INTO pharmacy.prescriber SELECT * FROM pharmacy.prescriber WHERE prescriber_id = 5'));
+    const report = await validate(
+      await copyWith(
+        'ALTER TABLE pharmacy.prescriber DROP CONSTRAINT prescriber_pkey CASCADE; INSERT INTO pharmacy.prescriber SELECT * FROM pharmacy.prescriber WHERE prescriber_id = 5',
+      ),
+    );
     expect(failing(report)).toEqual(['checksums', 'row-counts']);
-    expect(check(report, 'row-counts').measured.mismatched).toEqual({ 'pharmacy.prescriber': { expected: 30, actual: 31 } });
+    expect(check(report, 'row-counts').measured.mismatched).toEqual({
+      'pharmacy.prescriber': { expected: 30, actual: 31 },
+    });
     expect(check(report, 'row-counts').offendingKeys).toEqual(['pharmacy.prescriber prescriber_id=5']);
   });
 
@@ -141,21 +172,33 @@ describe('each check catches its corruption', () => {
       db(),
       'SELECT prescription_id FROM pharmacy.fill GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 1',
     );
-    const report = await validate(await copyWith(`UPDATE pharmacy.fill SET fill_number = 3 WHERE prescription_id = ${prescription_id} AND fill_number = 2`));
+    const report = await validate(
+      await copyWith(
+        `UPDATE pharmacy.fill SET fill_number = 3 WHERE prescription_id = ${prescription_id} AND fill_number = 2`,
+      ),
+    );
     expect(check(report, 'fill-numbering').passed).toBe(false);
     expect(check(report, 'fill-numbering').offendingKeys).toEqual([`prescription:${prescription_id}`]);
     expect(check(report, 'fill-numbering').measured).toMatchObject({ gaps: 1 });
   });
 
   test('more fills than refills authorised, and a refillable Schedule II prescription: fill-numbering fails', async () => {
-    const { prescription_id } = await queryOne<{ prescription_id: string }>(db(), 'SELECT prescription_id FROM pharmacy.fill GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 1');
-    const { cii } = await queryOne<{ cii: string }>(db(), 'SELECT min(prescription_id) AS cii FROM pharmacy.prescription JOIN pharmacy.product USING (product_id) WHERE dea_schedule = 2');
+    const { prescription_id } = await queryOne<{ prescription_id: string }>(
+      db(),
+      'SELECT prescription_id FROM pharmacy.fill GROUP BY 1 HAVING count(*) = 3 ORDER BY 1 LIMIT 1',
+    );
+    const { cii } = await queryOne<{ cii: string }>(
+      db(),
+      'SELECT min(prescription_id) AS cii FROM pharmacy.prescription JOIN pharmacy.product USING (product_id) WHERE dea_schedule = 2',
+    );
     const report = await validate(
       await copyWith(`UPDATE pharmacy.prescription SET refills_authorized = 1 WHERE prescription_id = ${prescription_id};
                       UPDATE pharmacy.prescription SET refills_authorized = 2 WHERE prescription_id = ${cii}`),
     );
     expect(check(report, 'fill-numbering').measured).toMatchObject({ tooMany: 1, scheduleIIRefills: 1, gaps: 0 });
-    expect(check(report, 'fill-numbering').offendingKeys.sort()).toEqual([`prescription:${prescription_id}`, `prescription:${cii}`].sort());
+    expect(check(report, 'fill-numbering').offendingKeys.sort()).toEqual(
+      [`prescription:${prescription_id}`, `prescription:${cii}`].sort(),
+    );
   });
 
   test('duplicate Rx number in a pharmacy: rx-uniqueness names both prescriptions', async () => {
@@ -171,17 +214,32 @@ describe('each check catches its corruption', () => {
   });
 
   test('ledger imbalance: cs-ledger names the entry whose running balance breaks', async () => {
-    const { entry_id } = await queryOne<{ entry_id: string }>(db(), 'SELECT entry_id FROM pharmacy.cs_ledger WHERE entry_no = 3 ORDER BY entry_id LIMIT 1');
-    const report = await validate(await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`));
+    const { entry_id } = await queryOne<{ entry_id: string }>(
+      db(),
+      'SELECT entry_id FROM pharmacy.cs_ledger WHERE entry_no = 3 ORDER BY entry_id LIMIT 1',
+    );
+    const report = await validate(
+      await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`),
+    );
     expect(check(report, 'cs-ledger').passed).toBe(false);
     expect(check(report, 'cs-ledger').offendingKeys).toContain(`cs_ledger:entry_id=${entry_id}`);
     expect(check(report, 'cs-ledger').measured).toMatchObject({ unbalancedLedgers: 1 });
   });
 
   test('ledger movement that differs from its inventory transaction, and a negative balance: cs-ledger fails', async () => {
-    const { txn_id, entry_id } = await queryOne<{ txn_id: string; entry_id: string }>(db(), "SELECT txn_id, entry_id FROM pharmacy.cs_ledger WHERE quantity_change < 0 ORDER BY entry_id LIMIT 1");
-    const report = await validate(await copyWith(`UPDATE pharmacy.inventory_transaction SET quantity_change = quantity_change - 1 WHERE txn_id = ${txn_id}`));
-    expect(check(report, 'cs-ledger').measured).toMatchObject({ entriesNotMatchingTransactions: 1, unbalancedLedgers: 0 });
+    const { txn_id, entry_id } = await queryOne<{ txn_id: string; entry_id: string }>(
+      db(),
+      'SELECT txn_id, entry_id FROM pharmacy.cs_ledger WHERE quantity_change < 0 ORDER BY entry_id LIMIT 1',
+    );
+    const report = await validate(
+      await copyWith(
+        `UPDATE pharmacy.inventory_transaction SET quantity_change = quantity_change - 1 WHERE txn_id = ${txn_id}`,
+      ),
+    );
+    expect(check(report, 'cs-ledger').measured).toMatchObject({
+      entriesNotMatchingTransactions: 1,
+      unbalancedLedgers: 0,
+    });
     expect(check(report, 'cs-ledger').offendingKeys).toEqual([`cs_ledger:entry_id=${entry_id}`]);
 
     // A whole ledger shifted down consistently (opening balance too) so it goes negative: still caught.
@@ -217,7 +275,10 @@ describe('each check catches its corruption', () => {
   });
 
   test('second reversal of a paid claim, and changed claim totals: claim-reversals fails', async () => {
-    const { claim_id } = await queryOne<{ claim_id: string }>(db(), "SELECT reverses_claim_id AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' ORDER BY 1 LIMIT 1");
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      "SELECT reverses_claim_id AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' ORDER BY 1 LIMIT 1",
+    );
     const report = await validate(
       await copyWith(`INSERT INTO pharmacy.claim SELECT (SELECT max(claim_id) + 1 FROM pharmacy.claim), fill_id, 'B2', 'paid', amount, claim_id, submitted_at
                         FROM pharmacy.claim WHERE claim_id = ${claim_id}`),
@@ -226,14 +287,23 @@ describe('each check catches its corruption', () => {
     expect(check(report, 'claim-reversals').measured).toMatchObject({ multiplyReversed: 1 });
     expect(check(report, 'claim-reversals').offendingKeys).toContain(`claim:${claim_id}`);
 
-    const totals = await validate(await copyWith("UPDATE pharmacy.claim SET amount = amount + 1 WHERE claim_id = 50 AND transaction_code = 'B1'"));
+    const totals = await validate(
+      await copyWith("UPDATE pharmacy.claim SET amount = amount + 1 WHERE claim_id = 50 AND transaction_code = 'B1'"),
+    );
     expect(check(totals, 'claim-reversals').passed).toBe(false);
     expect(Object.keys(check(totals, 'claim-reversals').measured.totalMismatches as object)).toHaveLength(1);
   });
 
   test('altered EPCS payload: epcs-signatures names the prescription; payload and hash both replaced: manifest mismatch', async () => {
-    const { id } = await queryOne<{ id: string }>(db(), 'SELECT min(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL');
-    const altered = await validate(await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`));
+    const { id } = await queryOne<{ id: string }>(
+      db(),
+      'SELECT min(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL',
+    );
+    const altered = await validate(
+      await copyWith(
+        `UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`,
+      ),
+    );
     expect(check(altered, 'epcs-signatures').passed).toBe(false);
     expect(check(altered, 'epcs-signatures').offendingKeys[0]).toBe(`prescription:${id}`);
 
@@ -241,7 +311,10 @@ describe('each check catches its corruption', () => {
       await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea,
                                                        epcs_payload_sha256 = sha256(epcs_signed_payload || '\\x20'::bytea) WHERE prescription_id = ${id}`),
     );
-    expect(check(resigned, 'epcs-signatures').measured).toMatchObject({ payloadHashMismatches: 0, matchesManifest: false });
+    expect(check(resigned, 'epcs-signatures').measured).toMatchObject({
+      payloadHashMismatches: 0,
+      matchesManifest: false,
+    });
     expect(check(resigned, 'epcs-signatures').offendingKeys[0]).toMatch(/^pharmacy\.prescription prescription_id/);
   });
 
@@ -278,7 +351,9 @@ describe('each check catches its corruption', () => {
   });
 
   test('changed column type: schema fails', async () => {
-    const report = await validate(await copyWith('ALTER TABLE pharmacy.fill ALTER COLUMN quantity TYPE bigint'), { checks: ['schema'] });
+    const report = await validate(await copyWith('ALTER TABLE pharmacy.fill ALTER COLUMN quantity TYPE bigint'), {
+      checks: ['schema'],
+    });
     expect(failing(report)).toEqual(['schema']);
     expect(check(report, 'schema').measured.changedTables).toEqual(['pharmacy.fill']);
   });
@@ -304,7 +379,9 @@ describe('check selection and limits', () => {
   });
 
   test('an unreachable database rejects with a connection error', async () => {
-    await expect(validateDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', manifest })).rejects.toThrow(/cannot connect to 127\.0\.0\.1:1\/nowhere/);
+    await expect(validateDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', manifest })).rejects.toThrow(
+      /cannot connect to 127\.0\.0\.1:1\/nowhere/,
+    );
   });
 });
 
@@ -315,7 +392,15 @@ describe('check selection and limits', () => {
  * each pharmacy check must catch its corruption on its own, in incremental mode.
  */
 describe('incremental proof (old rows proven by the manifest, rows after the cut-off checked on the copy)', () => {
-  const PHARMACY = ['foreign-keys', 'fill-numbering', 'rx-uniqueness', 'cs-ledger', 'audit-chain', 'claim-reversals', 'epcs-signatures'];
+  const PHARMACY = [
+    'foreign-keys',
+    'fill-numbering',
+    'rx-uniqueness',
+    'cs-ledger',
+    'audit-chain',
+    'claim-reversals',
+    'epcs-signatures',
+  ];
   const caught = (report: ValidationReport, name: string) => {
     expect(failing(report)).toEqual([name]);
     expect(check(report, name).measured.mode).toBe('incremental');
@@ -331,7 +416,10 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
 
   test('a corruption of old rows sends the check to the full path, which names the offender', async () => {
     const report = await validate(await copyWith('UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = 1234'));
-    expect(check(report, 'foreign-keys').measured).toMatchObject({ mode: 'mixed', orphans: { 'claim.fill_id -> fill': 1 } });
+    expect(check(report, 'foreign-keys').measured).toMatchObject({
+      mode: 'mixed',
+      orphans: { 'claim.fill_id -> fill': 1 },
+    });
     expect(check(report, 'rx-uniqueness').measured.mode).toBe('incremental');
   });
 
@@ -342,14 +430,26 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(failing(older)).toEqual([]);
     for (const name of PHARMACY) expect(check(older, name).measured.mode).toBe('full');
     const violated = await validate(copy, {
-      manifest: { ...manifest, pharmacy: { ...pharmacy, invariants: { ...invariants, 'fill-numbering': { holds: false, measured: { gaps: 1 } } } } },
+      manifest: {
+        ...manifest,
+        pharmacy: {
+          ...pharmacy,
+          invariants: { ...invariants, 'fill-numbering': { holds: false, measured: { gaps: 1 } } },
+        },
+      },
     });
     expect(check(violated, 'fill-numbering').measured.mode).toBe('full');
   });
 
   test('orphan foreign key in a new claim', async () => {
-    const { claim_id } = await queryOne<{ claim_id: string }>(db(), 'SELECT max(claim_id) AS claim_id FROM pharmacy.claim');
-    const c = caught(await validate(await copyWith(`UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = ${claim_id}`)), 'foreign-keys');
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      'SELECT max(claim_id) AS claim_id FROM pharmacy.claim',
+    );
+    const c = caught(
+      await validate(await copyWith(`UPDATE pharmacy.claim SET fill_id = 999999 WHERE claim_id = ${claim_id}`)),
+      'foreign-keys',
+    );
     expect(c.offendingKeys).toEqual([`claim:claim_id=${claim_id}`]);
   });
 
@@ -359,14 +459,24 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
       'SELECT fill_id, prescription_id FROM pharmacy.fill WHERE filled_at > $1 AND fill_number > 0 ORDER BY fill_id LIMIT 1',
       [CUTOFF],
     );
-    const gap = caught(await validate(await copyWith(`UPDATE pharmacy.fill SET fill_number = fill_number + 5 WHERE fill_id = ${fill_id}`)), 'fill-numbering');
+    const gap = caught(
+      await validate(
+        await copyWith(`UPDATE pharmacy.fill SET fill_number = fill_number + 5 WHERE fill_id = ${fill_id}`),
+      ),
+      'fill-numbering',
+    );
     expect(gap.offendingKeys).toEqual([`prescription:${prescription_id}`]);
     const { cii } = await queryOne<{ cii: string }>(
       db(),
       'SELECT max(prescription_id) AS cii FROM pharmacy.prescription JOIN pharmacy.product USING (product_id) WHERE dea_schedule = 2 AND pharmacy.prescription.created_at > $1',
       [CUTOFF],
     );
-    const refill = caught(await validate(await copyWith(`UPDATE pharmacy.prescription SET refills_authorized = 3 WHERE prescription_id = ${cii}`)), 'fill-numbering');
+    const refill = caught(
+      await validate(
+        await copyWith(`UPDATE pharmacy.prescription SET refills_authorized = 3 WHERE prescription_id = ${cii}`),
+      ),
+      'fill-numbering',
+    );
     expect(refill.measured).toMatchObject({ scheduleIIRefills: 1 });
   });
 
@@ -383,8 +493,16 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
   });
 
   test('ledger imbalance in a new entry, and a new inventory transaction without an entry', async () => {
-    const { entry_id } = await queryOne<{ entry_id: string }>(db(), 'SELECT max(entry_id) AS entry_id FROM pharmacy.cs_ledger');
-    const imbalance = caught(await validate(await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`)), 'cs-ledger');
+    const { entry_id } = await queryOne<{ entry_id: string }>(
+      db(),
+      'SELECT max(entry_id) AS entry_id FROM pharmacy.cs_ledger',
+    );
+    const imbalance = caught(
+      await validate(
+        await copyWith(`UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`),
+      ),
+      'cs-ledger',
+    );
     expect(imbalance.offendingKeys).toContain(`cs_ledger:entry_id=${entry_id}`);
     const unledgered = caught(
       await validate(
@@ -399,7 +517,10 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
   test('altered, re-hashed and deleted new audit events', async () => {
     const { seq } = await queryOne<{ seq: string }>(db(), 'SELECT max(seq) - 3 AS seq FROM pharmacy.audit_event');
     expect(Number(seq)).toBeGreaterThan(manifest.pharmacy?.auditHead.seq ?? Infinity);
-    const altered = caught(await validate(await copyWith(`UPDATE pharmacy.audit_event SET actor = 'rph:0' WHERE seq = ${seq}`)), 'audit-chain');
+    const altered = caught(
+      await validate(await copyWith(`UPDATE pharmacy.audit_event SET actor = 'rph:0' WHERE seq = ${seq}`)),
+      'audit-chain',
+    );
     expect(altered.offendingKeys).toEqual([`audit_event:seq=${seq}`]);
     const rehashed = caught(
       await validate(
@@ -411,11 +532,19 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     );
     expect(rehashed.measured).toMatchObject({ hashMismatches: 0, linksVerify: false });
     expect(rehashed.offendingKeys).toEqual([`audit_event:seq=${Number(seq) + 1}`]);
-    const deleted = caught(await validate(await copyWith(`DELETE FROM pharmacy.audit_event WHERE seq = ${seq}`)), 'audit-chain');
+    const deleted = caught(
+      await validate(await copyWith(`DELETE FROM pharmacy.audit_event WHERE seq = ${seq}`)),
+      'audit-chain',
+    );
     expect(deleted.measured).toMatchObject({ sequenceWithoutGaps: false });
     // The first new event must link to the manifest head.
     const head = manifest.pharmacy?.auditHead.seq ?? 0;
-    const relinked = caught(await validate(await copyWith(`UPDATE pharmacy.audit_event SET prev_hash = sha256('x'::bytea) WHERE seq = ${head + 1}`)), 'audit-chain');
+    const relinked = caught(
+      await validate(
+        await copyWith(`UPDATE pharmacy.audit_event SET prev_hash = sha256('x'::bytea) WHERE seq = ${head + 1}`),
+      ),
+      'audit-chain',
+    );
     expect(relinked.offendingKeys).toContain(`audit_event:seq=${head + 1}`);
   });
 
@@ -437,8 +566,19 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
   });
 
   test('altered payload of a new EPCS prescription', async () => {
-    const { id } = await queryOne<{ id: string }>(db(), 'SELECT max(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL AND created_at > $1', [CUTOFF]);
-    const c = caught(await validate(await copyWith(`UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`)), 'epcs-signatures');
+    const { id } = await queryOne<{ id: string }>(
+      db(),
+      'SELECT max(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL AND created_at > $1',
+      [CUTOFF],
+    );
+    const c = caught(
+      await validate(
+        await copyWith(
+          `UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id}`,
+        ),
+      ),
+      'epcs-signatures',
+    );
     expect(c.offendingKeys).toEqual([`prescription:${id}`]);
   });
 

@@ -33,7 +33,9 @@ export function isNotFound(error: unknown, ...names: string[]): boolean {
 /** Thrown out of a task so that Step Functions retries it (the state is unchanged: retrying is safe). */
 export class TransientAwsError extends Error {
   constructor(step: string, cause: unknown) {
-    super(`${step}: AWS answered with a transient error (${errorName(cause)}: ${cause instanceof Error ? cause.message : String(cause)}); the state machine retries the step`);
+    super(
+      `${step}: AWS answered with a transient error (${errorName(cause)}: ${cause instanceof Error ? cause.message : String(cause)}); the state machine retries the step`,
+    );
     this.name = 'Rxdr.AwsTransient';
   }
 }

@@ -5,7 +5,14 @@ import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from './co
 import { notifyTask } from './notify';
 import { evidenceHistory, planTask } from './plan';
 import { recordEvidenceTask } from './record';
-import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps } from './tasks';
+import {
+  checkCleanupTask,
+  checkRestoreTask,
+  pickSourceTask,
+  requestCleanupTask,
+  startRestoreTask,
+  TaskDeps,
+} from './tasks';
 
 /**
  * Lambda entry points of the drill state machine (one function per Task state; all thin). Errors keep
@@ -22,19 +29,30 @@ function traced<T>(name: string, body: (event: unknown) => Promise<T>) {
       logger.info(`${name} done`, { step: name });
       return result;
     } catch (error) {
-      logger.error(`${name} failed`, { step: name, errorName: (error as Error).name, errorMessage: (error as Error).message });
+      logger.error(`${name} failed`, {
+        step: name,
+        errorName: (error as Error).name,
+        errorMessage: (error as Error).message,
+      });
       throw error;
     }
   };
 }
 
-export const plan = traced('Plan', (event) => planTask(event, { history: evidenceHistory(clients.s3, env(ENV.evidenceBucket)) }));
+export const plan = traced('Plan', (event) =>
+  planTask(event, { history: evidenceHistory(clients.s3, env(ENV.evidenceBucket)) }),
+);
 export const pickSource = traced('PickSource', (event) => pickSourceTask(event, taskDeps()));
 export const startRestore = traced('StartRestore', (event) => startRestoreTask(event, taskDeps()));
 export const checkRestore = traced('CheckRestore', (event) => checkRestoreTask(event, taskDeps()));
 export const requestCleanup = traced('RequestCleanup', (event) => requestCleanupTask(event, taskDeps()));
 export const checkCleanup = traced('CheckCleanup', (event) => checkCleanupTask(event, taskDeps()));
 export const recordEvidence = traced('RecordEvidence', (event) =>
-  recordEvidenceTask(event, { backup: clients.backup, store: new S3EvidenceStore(clients.s3, env(ENV.evidenceBucket)), metrics: powertoolsSink, clock: systemClock }),
+  recordEvidenceTask(event, {
+    backup: clients.backup,
+    store: new S3EvidenceStore(clients.s3, env(ENV.evidenceBucket)),
+    metrics: powertoolsSink,
+    clock: systemClock,
+  }),
 );
 export const notify = traced('Notify', (event) => notifyTask(event, { sns: clients.sns, topicArn: env(ENV.topicArn) }));

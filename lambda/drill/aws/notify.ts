@@ -17,7 +17,10 @@ export async function notifyTask(event: unknown, deps: { sns: SNSClient; topicAr
   const reason =
     failed.length === 0
       ? `all ${outcomes.length} drill(s) passed`
-      : `${failed.length} of ${outcomes.length} drill(s) failed: ${failed.map((o) => `${o.database}: ${o.failureReason ?? 'failed'}`).join(' || ')}`.slice(0, 30000);
+      : `${failed.length} of ${outcomes.length} drill(s) failed: ${failed.map((o) => `${o.database}: ${o.failureReason ?? 'failed'}`).join(' || ')}`.slice(
+          0,
+          30000,
+        );
   const subject = `rxdr ${environment} restore drill ${failed.length === 0 ? 'PASSED' : 'FAILED'}: ${outcomes.length - failed.length}/${outcomes.length} passed`;
   const lines = [
     `Restore drill ${runId} (${environment}), started by ${startedBy}.`,
@@ -27,7 +30,9 @@ export async function notifyTask(event: unknown, deps: { sns: SNSClient; topicAr
     'Evidence: one JSON document per database (locations above). Runbook: docs/runbooks/restore-drill.md',
   ];
   try {
-    await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject.slice(0, 100), Message: lines.join('\n') }));
+    await deps.sns.send(
+      new PublishCommand({ TopicArn: deps.topicArn, Subject: subject.slice(0, 100), Message: lines.join('\n') }),
+    );
   } catch (error) {
     if (isTransient(error)) throw new TransientAwsError('Notify', error);
     throw error;
@@ -36,7 +41,16 @@ export async function notifyTask(event: unknown, deps: { sns: SNSClient; topicAr
 }
 
 function line(o: DrillOutcome): string {
-  const vs = (achieved: number | undefined, target: number) => (achieved === undefined ? `n/a (target ${target} s)` : `${achieved} s (target ${target} s${achieved > target ? ', MISSED' : ''})`);
+  const vs = (achieved: number | undefined, target: number) =>
+    achieved === undefined
+      ? `n/a (target ${target} s)`
+      : `${achieved} s (target ${target} s${achieved > target ? ', MISSED' : ''})`;
   const head = `${o.result === 'passed' ? 'PASS' : 'FAIL'}  ${o.database} [${o.tierName}]  RTO ${vs(o.achievedRtoSeconds, o.targets.rtoSeconds)}  RPO ${vs(o.achievedRpoSeconds, o.targets.rpoSeconds)}  cleanup ${o.cleanup}`;
-  return [head, o.failureReason ? `      reason: ${o.failureReason}` : '', o.evidence ? `      evidence: ${o.evidence}` : ''].filter(Boolean).join('\n');
+  return [
+    head,
+    o.failureReason ? `      reason: ${o.failureReason}` : '',
+    o.evidence ? `      evidence: ${o.evidence}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
 }

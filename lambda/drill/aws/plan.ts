@@ -30,7 +30,9 @@ export async function planTask(event: unknown, deps: PlanDeps = {}): Promise<Pla
   const input = parseEvent(executionInputSchema, request ?? {}, 'drill execution input');
   const selected = select(fleet, input.databases, input.tiers);
   if (input.selector.kind === 'recovery-point' && selected.length !== 1) {
-    throw invalid(`a recovery-point selector names one recovery point: select exactly one database, got ${selected.length}`);
+    throw invalid(
+      `a recovery-point selector names one recovery point: select exactly one database, got ${selected.length}`,
+    );
   }
   const startedBy = input.startedBy ?? `unknown (see CloudTrail StartExecution of ${execution.id})`;
   const drills: DrillItemInput[] = [];
@@ -70,13 +72,19 @@ function select(fleet: Fleet, databases: 'all' | string[], tiers: string[] | und
   const known = fleet.databases.map((d) => d.name);
   if (databases !== 'all') {
     const unknown = databases.filter((name) => !known.includes(name));
-    if (unknown.length > 0) problems.push(`unknown database${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${known.join(', ')}`);
+    if (unknown.length > 0)
+      problems.push(
+        `unknown database${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${known.join(', ')}`,
+      );
   }
   const knownTiers = [...new Set(fleet.databases.map((d) => d.tierName))];
   const unknownTiers = (tiers ?? []).filter((tier) => !knownTiers.includes(tier));
-  if (unknownTiers.length > 0) problems.push(`no database has tier ${unknownTiers.join(', ')}; tiers in use: ${knownTiers.join(', ')}`);
+  if (unknownTiers.length > 0)
+    problems.push(`no database has tier ${unknownTiers.join(', ')}; tiers in use: ${knownTiers.join(', ')}`);
   if (problems.length > 0) throw invalid(problems.join('; '));
-  const selected = fleet.databases.filter((d) => (databases === 'all' || databases.includes(d.name)) && (!tiers || tiers.includes(d.tierName)));
+  const selected = fleet.databases.filter(
+    (d) => (databases === 'all' || databases.includes(d.name)) && (!tiers || tiers.includes(d.tierName)),
+  );
   if (selected.length === 0) throw invalid('the selection matches no database');
   return selected;
 }
@@ -92,7 +100,9 @@ export function evidenceHistory(s3: S3Client, bucket: string): NonNullable<PlanD
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       keys.push(...(page.Contents ?? []).map((o) => o.Key ?? '').filter((k) => k.includes('-drill-')));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -100,8 +110,19 @@ export function evidenceHistory(s3: S3Client, bucket: string): NonNullable<PlanD
       const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const doc = parseEvidence(JSON.parse((await body.Body?.transformToString()) ?? ''));
       const t = doc.timestamps;
-      if (doc.provider !== 'aws' || doc.result !== 'passed' || !t.restoreStarted || !t.available || !t.validated || !t.cleanedUp) continue;
-      return { restoreSeconds: secondsBetween(t.restoreStarted, t.available), deletionSeconds: secondsBetween(t.validated, t.cleanedUp) };
+      if (
+        doc.provider !== 'aws' ||
+        doc.result !== 'passed' ||
+        !t.restoreStarted ||
+        !t.available ||
+        !t.validated ||
+        !t.cleanedUp
+      )
+        continue;
+      return {
+        restoreSeconds: secondsBetween(t.restoreStarted, t.available),
+        deletionSeconds: secondsBetween(t.validated, t.cleanedUp),
+      };
     }
     return {};
   };

@@ -19,7 +19,15 @@ import {
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
 import { rdsConnectionConfig, readDatabaseSecret } from '../../validation/aws';
-import type { DatabaseConnection, DeletionStatus, RecoverySource, RestoreHandle, RestoreProvider, RestoreStatus, SourceSelector } from '../provider';
+import type {
+  DatabaseConnection,
+  DeletionStatus,
+  RecoverySource,
+  RestoreHandle,
+  RestoreProvider,
+  RestoreStatus,
+  SourceSelector,
+} from '../provider';
 import { isNotFound, RefusedError } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, FleetDatabase } from './types';
 
@@ -45,7 +53,16 @@ export interface AwsClients {
 }
 
 /** RDS states from which an instance never becomes available by itself. */
-const FAILED_STATES = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network', 'incompatible-option-group', 'inaccessible-encryption-credentials', 'storage-full', 'restore-error']);
+const FAILED_STATES = new Set([
+  'failed',
+  'incompatible-restore',
+  'incompatible-parameters',
+  'incompatible-network',
+  'incompatible-option-group',
+  'inaccessible-encryption-credentials',
+  'storage-full',
+  'restore-error',
+]);
 
 /** The DB instance identifier of a drill: deterministic per drill id (idempotent restores), ≤ 63 characters. */
 export function drillInstanceId(database: string, drillId: string): string {
@@ -75,27 +92,42 @@ export class AwsRestoreProvider implements RestoreProvider {
     }
     const vault = this.settings.vaultName;
     if (selector.kind === 'recovery-point') {
-      const point = await this.clients.backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }));
+      const point = await this.clients.backup.send(
+        new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }),
+      );
       if (point.ResourceArn !== this.database.sourceArn) {
-        throw new RefusedError(`recovery point ${selector.id} belongs to ${point.ResourceArn ?? 'an unknown resource'}, not to ${database} (${this.database.sourceArn})`);
+        throw new RefusedError(
+          `recovery point ${selector.id} belongs to ${point.ResourceArn ?? 'an unknown resource'}, not to ${database} (${this.database.sourceArn})`,
+        );
       }
-      if (point.Status !== 'COMPLETED' || !point.CreationDate) throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
+      if (point.Status !== 'COMPLETED' || !point.CreationDate)
+        throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
       return this.backupSource(selector.id, point.CreationDate, point.CompletionDate);
     }
     const points: RecoveryPointByBackupVault[] = [];
     let token: string | undefined;
     do {
       const page = await this.clients.backup.send(
-        new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: this.database.sourceArn, ByResourceType: 'RDS', NextToken: token }),
+        new ListRecoveryPointsByBackupVaultCommand({
+          BackupVaultName: vault,
+          ByResourceArn: this.database.sourceArn,
+          ByResourceType: 'RDS',
+          NextToken: token,
+        }),
       );
       points.push(...(page.RecoveryPoints ?? []));
       token = page.NextToken;
     } while (token);
     const newest = points
-      .filter((p) => p.Status === 'COMPLETED' && p.RecoveryPointArn && p.CreationDate && p.ResourceArn === this.database.sourceArn)
+      .filter(
+        (p) =>
+          p.Status === 'COMPLETED' && p.RecoveryPointArn && p.CreationDate && p.ResourceArn === this.database.sourceArn,
+      )
       .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))[0];
     if (!newest?.RecoveryPointArn || !newest.CreationDate) {
-      throw new Error(`the recovery vault ${vault} holds no completed recovery point of ${this.database.sourceArn} (${points.length} listed)`);
+      throw new Error(
+        `the recovery vault ${vault} holds no completed recovery point of ${this.database.sourceArn} (${points.length} listed)`,
+      );
     }
     return this.backupSource(newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
   }
@@ -106,7 +138,11 @@ export class AwsRestoreProvider implements RestoreProvider {
       kind: 'snapshot',
       recoveryPointTime: created.toISOString(),
       sourceDatabase: this.database.sourceArn,
-      details: { via: 'aws-backup', vault: this.settings.vaultName, ...(completed ? { completed: completed.toISOString() } : {}) },
+      details: {
+        via: 'aws-backup',
+        vault: this.settings.vaultName,
+        ...(completed ? { completed: completed.toISOString() } : {}),
+      },
     };
   }
 
@@ -120,14 +156,18 @@ export class AwsRestoreProvider implements RestoreProvider {
     } while (marker);
     const backup = found.find((b) => b.DBInstanceAutomatedBackupsArn && b.RestoreWindow?.LatestTime);
     if (!backup?.DBInstanceAutomatedBackupsArn || !backup.RestoreWindow?.LatestTime) {
-      throw new Error(`no replicated automated backups of ${this.database.sourceArn} in this region (is backup replication on for ${database}?)`);
+      throw new Error(
+        `no replicated automated backups of ${this.database.sourceArn} in this region (is backup replication on for ${database}?)`,
+      );
     }
     const { EarliestTime: earliest, LatestTime: latest } = backup.RestoreWindow;
     let time = latest;
     if (selector.kind === 'point-in-time') {
       time = new Date(selector.time);
       if (time > latest || (earliest && time < earliest)) {
-        throw new Error(`${selector.time} is outside the restorable window ${earliest?.toISOString() ?? '?'} – ${latest.toISOString()} of ${database}`);
+        throw new Error(
+          `${selector.time} is outside the restorable window ${earliest?.toISOString() ?? '?'} – ${latest.toISOString()} of ${database}`,
+        );
       }
     }
     return {
@@ -135,7 +175,10 @@ export class AwsRestoreProvider implements RestoreProvider {
       kind: 'point-in-time',
       recoveryPointTime: time.toISOString(),
       sourceDatabase: this.database.sourceArn,
-      details: { via: 'replicated-automated-backups', restoreTo: selector.kind === 'point-in-time' ? selector.time : 'latest-restorable-time' },
+      details: {
+        via: 'replicated-automated-backups',
+        restoreTo: selector.kind === 'point-in-time' ? selector.time : 'latest-restorable-time',
+      },
     };
   }
 
@@ -143,7 +186,9 @@ export class AwsRestoreProvider implements RestoreProvider {
     const id = drillInstanceId(this.database.name, drillId);
     const existing = await this.describe(id);
     if (existing && !this.isOurs(existing) && source.kind === 'point-in-time') {
-      throw new RefusedError(`${id} already exists without the drill tag ${DRILL_TAG}=${this.tagValue}; refusing to use it`);
+      throw new RefusedError(
+        `${id} already exists without the drill tag ${DRILL_TAG}=${this.tagValue}; refusing to use it`,
+      );
     }
     const base = { kind: source.kind, tag: this.tagValue };
     if (source.kind === 'point-in-time') {
@@ -201,9 +246,18 @@ export class AwsRestoreProvider implements RestoreProvider {
     let instance = await this.describe(handle.id);
     if (!instance) {
       if (!handle.details.restoreJobId) return { state: 'pending', detail: 'instance not visible yet' };
-      const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }));
-      if (job.Status === 'FAILED' || job.Status === 'ABORTED') return { state: 'failed', reason: `AWS Backup restore job ${handle.details.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}` };
-      return { state: 'pending', detail: `restore job ${job.Status ?? 'unknown'}${job.PercentDone ? ` ${job.PercentDone}` : ''}` };
+      const job = await this.clients.backup.send(
+        new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }),
+      );
+      if (job.Status === 'FAILED' || job.Status === 'ABORTED')
+        return {
+          state: 'failed',
+          reason: `AWS Backup restore job ${handle.details.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}`,
+        };
+      return {
+        state: 'pending',
+        detail: `restore job ${job.Status ?? 'unknown'}${job.PercentDone ? ` ${job.PercentDone}` : ''}`,
+      };
     }
     if (!this.isOurs(instance)) instance = await this.claim(handle, instance);
     const status = instance.DBInstanceStatus ?? 'unknown';
@@ -235,8 +289,12 @@ export class AwsRestoreProvider implements RestoreProvider {
     if (!instance) {
       if (!handle.details.restoreJobId) return { state: 'deleted' };
       // A Backup restore job that has not created the instance yet would create it after "deletion".
-      const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }));
-      return job.Status === 'PENDING' || job.Status === 'RUNNING' ? { state: 'deleting', detail: `restore job still ${job.Status}: waiting to delete what it creates` } : { state: 'deleted' };
+      const job = await this.clients.backup.send(
+        new DescribeRestoreJobCommand({ RestoreJobId: handle.details.restoreJobId }),
+      );
+      return job.Status === 'PENDING' || job.Status === 'RUNNING'
+        ? { state: 'deleting', detail: `restore job still ${job.Status}: waiting to delete what it creates` }
+        : { state: 'deleted' };
     }
     const status = instance.DBInstanceStatus ?? 'unknown';
     if (status === 'deleting') return { state: 'deleting', detail: 'deleting' };
@@ -251,9 +309,18 @@ export class AwsRestoreProvider implements RestoreProvider {
    * (InvalidDBInstanceState: still creating, backing up, modifying): `describeDeletion` asks again.
    */
   private async delete(instance: DBInstance): Promise<boolean> {
-    if (!this.isOurs(instance)) throw new RefusedError(`${instance.DBInstanceIdentifier} does not carry ${DRILL_TAG}=${this.tagValue}; refusing to delete it`);
+    if (!this.isOurs(instance))
+      throw new RefusedError(
+        `${instance.DBInstanceIdentifier} does not carry ${DRILL_TAG}=${this.tagValue}; refusing to delete it`,
+      );
     try {
-      await this.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.DBInstanceIdentifier, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      await this.clients.rds.send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: instance.DBInstanceIdentifier,
+          SkipFinalSnapshot: true,
+          DeleteAutomatedBackups: true,
+        }),
+      );
       return true;
     } catch (error) {
       if (isNotFound(error, 'DBInstanceNotFound')) return true;
@@ -268,11 +335,18 @@ export class AwsRestoreProvider implements RestoreProvider {
    */
   private async claim(handle: RestoreHandle, instance: DBInstance): Promise<DBInstance> {
     const jobId = handle.details.restoreJobId;
-    const refuse = (why: string) => new RefusedError(`${handle.id} does not carry ${DRILL_TAG}=${this.tagValue} and ${why}; refusing to touch it`);
+    const refuse = (why: string) =>
+      new RefusedError(`${handle.id} does not carry ${DRILL_TAG}=${this.tagValue} and ${why}; refusing to touch it`);
     if (!jobId || !instance.DBInstanceArn) throw refuse('was not created by an AWS Backup restore job of this drill');
     const job = await this.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: jobId }));
-    if (job.CreatedResourceArn !== instance.DBInstanceArn) throw refuse(`restore job ${jobId} created ${job.CreatedResourceArn ?? 'nothing yet'}`);
-    await this.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: instance.DBInstanceArn, Tags: [{ Key: DRILL_TAG, Value: this.tagValue }] }));
+    if (job.CreatedResourceArn !== instance.DBInstanceArn)
+      throw refuse(`restore job ${jobId} created ${job.CreatedResourceArn ?? 'nothing yet'}`);
+    await this.clients.rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: instance.DBInstanceArn,
+        Tags: [{ Key: DRILL_TAG, Value: this.tagValue }],
+      }),
+    );
     return { ...instance, TagList: [...(instance.TagList ?? []), { Key: DRILL_TAG, Value: this.tagValue }] };
   }
 
@@ -295,13 +369,21 @@ export class AwsRestoreProvider implements RestoreProvider {
       identifier: instance.DBInstanceIdentifier ?? 'unknown',
       engine: instance.Engine ?? 'unknown',
       engineVersion: instance.EngineVersion,
-      endpoint: instance.Endpoint?.Address ? `${instance.Endpoint.Address}:${instance.Endpoint.Port ?? 5432}` : undefined,
+      endpoint: instance.Endpoint?.Address
+        ? `${instance.Endpoint.Address}:${instance.Endpoint.Port ?? 5432}`
+        : undefined,
       instanceClass: instance.DBInstanceClass,
       encrypted: instance.StorageEncrypted,
       kmsKeyId: instance.KmsKeyId,
       publiclyAccessible: instance.PubliclyAccessible,
-      network: [instance.DBSubnetGroup?.DBSubnetGroupName, instance.DBSubnetGroup?.VpcId].filter(Boolean).join(' / ') || undefined,
-      details: { multiAz: String(instance.MultiAZ ?? false), deletionProtection: String(instance.DeletionProtection ?? false), arn: instance.DBInstanceArn ?? '' },
+      network:
+        [instance.DBSubnetGroup?.DBSubnetGroupName, instance.DBSubnetGroup?.VpcId].filter(Boolean).join(' / ') ||
+        undefined,
+      details: {
+        multiAz: String(instance.MultiAZ ?? false),
+        deletionProtection: String(instance.DeletionProtection ?? false),
+        arn: instance.DBInstanceArn ?? '',
+      },
     };
   }
 
@@ -309,7 +391,12 @@ export class AwsRestoreProvider implements RestoreProvider {
   private isolationChecks(instance: DBInstance): EvidenceCheck[] {
     const groups = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '');
     const expectedGroups = [...this.settings.securityGroupIds].sort();
-    const check = (id: string, ok: boolean, passed: string, failed: string): EvidenceCheck => ({ id, category: 'restore', status: ok ? 'passed' : 'failed', message: ok ? passed : failed });
+    const check = (id: string, ok: boolean, passed: string, failed: string): EvidenceCheck => ({
+      id,
+      category: 'restore',
+      status: ok ? 'passed' : 'failed',
+      message: ok ? passed : failed,
+    });
     return [
       check(
         'restore.encrypted-with-recovery-key',
@@ -317,14 +404,25 @@ export class AwsRestoreProvider implements RestoreProvider {
         `encrypted with the recovery key ${this.settings.kmsKeyArn}`,
         `expected encryption with ${this.settings.kmsKeyArn}, got encrypted=${String(instance.StorageEncrypted)} key=${instance.KmsKeyId ?? 'none'}`,
       ),
-      check('restore.not-public', instance.PubliclyAccessible === false, 'not publicly accessible', 'the restored instance is publicly accessible'),
+      check(
+        'restore.not-public',
+        instance.PubliclyAccessible === false,
+        'not publicly accessible',
+        'the restored instance is publicly accessible',
+      ),
       check(
         'restore.drill-network',
-        instance.DBSubnetGroup?.DBSubnetGroupName === this.settings.subnetGroupName && JSON.stringify([...groups].sort()) === JSON.stringify(expectedGroups),
+        instance.DBSubnetGroup?.DBSubnetGroupName === this.settings.subnetGroupName &&
+          JSON.stringify([...groups].sort()) === JSON.stringify(expectedGroups),
         `in subnet group ${this.settings.subnetGroupName} with security group(s) ${expectedGroups.join(', ')}`,
         `expected subnet group ${this.settings.subnetGroupName} and ${expectedGroups.join(', ')}, got ${instance.DBSubnetGroup?.DBSubnetGroupName ?? 'none'} and ${groups.join(', ') || 'none'}`,
       ),
-      check('restore.single-az-deletable', instance.MultiAZ !== true && instance.DeletionProtection !== true, 'single-AZ, no deletion protection', `MultiAZ=${String(instance.MultiAZ)} DeletionProtection=${String(instance.DeletionProtection)}`),
+      check(
+        'restore.single-az-deletable',
+        instance.MultiAZ !== true && instance.DeletionProtection !== true,
+        'single-AZ, no deletion protection',
+        `MultiAZ=${String(instance.MultiAZ)} DeletionProtection=${String(instance.DeletionProtection)}`,
+      ),
     ];
   }
 }

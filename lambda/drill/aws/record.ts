@@ -13,7 +13,10 @@ import { DRILL_METRICS, drillDatabaseDimensions } from '../../shared/metrics-con
 
 /** Where per-database figures go (Powertools Metrics in Lambda, an array in tests). */
 export interface MetricsSink {
-  publish(dimensions: Readonly<Record<string, string>>, values: Readonly<Record<string, { value: number; unit: 'Seconds' | 'Count' }>>): void;
+  publish(
+    dimensions: Readonly<Record<string, string>>,
+    values: Readonly<Record<string, { value: number; unit: 'Seconds' | 'Count' }>>,
+  ): void;
 }
 
 export interface RecordDeps {
@@ -45,7 +48,10 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
     const message = `cleanup step failed: ${describeCrash(item.crash)}`;
     const now = deps.clock.now().toISOString();
     const cleanup = state.cleanup ?? { requestedAt: now, polls: 0, nextPollSeconds: 0, status: 'failed' as const };
-    state = cleanup.status === 'deleted' ? state : { ...state, cleanup: { ...cleanup, status: 'failed', finishedAt: now, message } };
+    state =
+      cleanup.status === 'deleted'
+        ? state
+        : { ...state, cleanup: { ...cleanup, status: 'failed', finishedAt: now, message } };
   }
   let doc: EvidenceDocument = { ...drillEvidence(state, 'aws', deps.clock.now()), tierName: item.database.tierName };
 
@@ -57,18 +63,21 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
     location = await deps.store.put(parseEvidence(doc));
   } catch (error) {
     if (isTransient(error)) throw new TransientAwsError('RecordEvidence', error);
-    throw new EvidenceNotRecordedError(`evidence for ${doc.database} could not be written: ${errorName(error)}: ${(error as Error).message}`);
+    throw new EvidenceNotRecordedError(
+      `evidence for ${doc.database} could not be written: ${errorName(error)}: ${(error as Error).message}`,
+    );
   }
 
-  deps.metrics.publish(
-    drillDatabaseDimensions(doc.environment, doc.database),
-    {
-      [DRILL_METRICS.drillPassed]: { value: doc.result === 'passed' ? 1 : 0, unit: 'Count' },
-      [DRILL_METRICS.drillFailed]: { value: doc.result === 'failed' ? 1 : 0, unit: 'Count' },
-      ...(doc.achievedRtoSeconds !== undefined ? { [DRILL_METRICS.achievedRtoSeconds]: { value: doc.achievedRtoSeconds, unit: 'Seconds' as const } } : {}),
-      ...(doc.achievedRpoSeconds !== undefined ? { [DRILL_METRICS.achievedRpoSeconds]: { value: doc.achievedRpoSeconds, unit: 'Seconds' as const } } : {}),
-    },
-  );
+  deps.metrics.publish(drillDatabaseDimensions(doc.environment, doc.database), {
+    [DRILL_METRICS.drillPassed]: { value: doc.result === 'passed' ? 1 : 0, unit: 'Count' },
+    [DRILL_METRICS.drillFailed]: { value: doc.result === 'failed' ? 1 : 0, unit: 'Count' },
+    ...(doc.achievedRtoSeconds !== undefined
+      ? { [DRILL_METRICS.achievedRtoSeconds]: { value: doc.achievedRtoSeconds, unit: 'Seconds' as const } }
+      : {}),
+    ...(doc.achievedRpoSeconds !== undefined
+      ? { [DRILL_METRICS.achievedRpoSeconds]: { value: doc.achievedRpoSeconds, unit: 'Seconds' as const } }
+      : {}),
+  });
 
   return {
     database: doc.database,
@@ -84,7 +93,11 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
 }
 
 /** Tell AWS Backup how the restore test went; a refusal fails the drill (the evidence says why). */
-async function reportToBackup(doc: EvidenceDocument, restoreJobId: string, backup: BackupClient): Promise<EvidenceDocument> {
+async function reportToBackup(
+  doc: EvidenceDocument,
+  restoreJobId: string,
+  backup: BackupClient,
+): Promise<EvidenceDocument> {
   const passed = doc.result === 'passed';
   let check: EvidenceCheck;
   try {
@@ -92,10 +105,18 @@ async function reportToBackup(doc: EvidenceDocument, restoreJobId: string, backu
       new PutRestoreValidationResultCommand({
         RestoreJobId: restoreJobId,
         ValidationStatus: passed ? 'SUCCESSFUL' : 'FAILED',
-        ValidationStatusMessage: (passed ? `rxdr drill ${doc.runId}: all checks passed` : `rxdr drill ${doc.runId}: ${doc.failureReason ?? 'failed'}`).slice(0, 1000),
+        ValidationStatusMessage: (passed
+          ? `rxdr drill ${doc.runId}: all checks passed`
+          : `rxdr drill ${doc.runId}: ${doc.failureReason ?? 'failed'}`
+        ).slice(0, 1000),
       }),
     );
-    check = { id: 'drill.backup-validation-reported', category: 'drill', status: 'passed', message: `validation result ${passed ? 'SUCCESSFUL' : 'FAILED'} reported on restore job ${restoreJobId}` };
+    check = {
+      id: 'drill.backup-validation-reported',
+      category: 'drill',
+      status: 'passed',
+      message: `validation result ${passed ? 'SUCCESSFUL' : 'FAILED'} reported on restore job ${restoreJobId}`,
+    };
   } catch (error) {
     if (isTransient(error)) throw new TransientAwsError('RecordEvidence', error);
     check = {

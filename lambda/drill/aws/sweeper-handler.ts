@@ -19,7 +19,9 @@ export const handler = async (event: unknown, context?: Context) => {
     maxAgeSeconds: Number(env(ENV.maxAgeSeconds)),
     report: async (subject, message) => {
       logger.warn(subject, { message });
-      await clients.sns.send(new PublishCommand({ TopicArn: env(ENV.topicArn), Subject: subject.slice(0, 100), Message: message }));
+      await clients.sns.send(
+        new PublishCommand({ TopicArn: env(ENV.topicArn), Subject: subject.slice(0, 100), Message: message }),
+      );
     },
     metric: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
   });

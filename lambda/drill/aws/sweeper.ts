@@ -60,11 +60,19 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
       continue;
     }
     if (instance.DBInstanceStatus === 'deleting') continue;
-    const ageSeconds = instance.InstanceCreateTime ? Math.round((now.getTime() - instance.InstanceCreateTime.getTime()) / 1000) : Number.POSITIVE_INFINITY;
+    const ageSeconds = instance.InstanceCreateTime
+      ? Math.round((now.getTime() - instance.InstanceCreateTime.getTime()) / 1000)
+      : Number.POSITIVE_INFINITY;
     const orphan = execution ? drill === execution : ageSeconds > deps.maxAgeSeconds;
     if (!orphan) continue;
     try {
-      await deps.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      await deps.rds.send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          SkipFinalSnapshot: true,
+          DeleteAutomatedBackups: true,
+        }),
+      );
       deleted.push({ identifier: id, drill, ageSeconds: Number.isFinite(ageSeconds) ? ageSeconds : -1 });
     } catch (error) {
       if (isNotFound(error, 'DBInstanceNotFound')) continue;
@@ -74,7 +82,9 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
 
   let hoursSinceLastDrill: number | undefined;
   if (!execution) {
-    const last = await deps.sfn.send(new ListExecutionsCommand({ stateMachineArn: deps.stateMachineArn, maxResults: 1 }));
+    const last = await deps.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: deps.stateMachineArn, maxResults: 1 }),
+    );
     const started = last.executions?.[0]?.startDate;
     // Never run: count from the epoch, so the missed-schedule alarm fires rather than stays silent.
     hoursSinceLastDrill = Math.round(((now.getTime() - (started?.getTime() ?? 0)) / 3_600_000) * 10) / 10;
@@ -85,12 +95,22 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
 
   if (deleted.length + failed.length + untagged.length > 0) {
     const lines = [
-      ...deleted.map((d) => `deleted ${d.identifier} (drill ${d.drill}, ${d.ageSeconds >= 0 ? `${Math.round(d.ageSeconds / 60)} min old` : 'age unknown'})`),
+      ...deleted.map(
+        (d) =>
+          `deleted ${d.identifier} (drill ${d.drill}, ${d.ageSeconds >= 0 ? `${Math.round(d.ageSeconds / 60)} min old` : 'age unknown'})`,
+      ),
       ...failed.map((f) => `COULD NOT DELETE ${f.identifier}: ${f.error}`),
-      ...untagged.map((u) => `left alone: ${u} is named like a drill instance but has no ${DRILL_TAG} tag; check it by hand`),
+      ...untagged.map(
+        (u) => `left alone: ${u} is named like a drill instance but has no ${DRILL_TAG} tag; check it by hand`,
+      ),
     ];
-    const why = execution ? `after drill execution ${execution} ended without cleaning up` : `drill instances older than ${Math.round(deps.maxAgeSeconds / 60)} min`;
-    await deps.report(`rxdr drill sweeper: ${deleted.length} orphan(s) deleted${failed.length ? `, ${failed.length} failed` : ''}`, [`Orphan sweep (${why}):`, ...lines].join('\n'));
+    const why = execution
+      ? `after drill execution ${execution} ended without cleaning up`
+      : `drill instances older than ${Math.round(deps.maxAgeSeconds / 60)} min`;
+    await deps.report(
+      `rxdr drill sweeper: ${deleted.length} orphan(s) deleted${failed.length ? `, ${failed.length} failed` : ''}`,
+      [`Orphan sweep (${why}):`, ...lines].join('\n'),
+    );
   }
   return { deleted, failed, untagged, ...(hoursSinceLastDrill !== undefined ? { hoursSinceLastDrill } : {}) };
 }

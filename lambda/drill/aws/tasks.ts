@@ -1,6 +1,17 @@
 import type { Clock } from '../clock';
 import type { RestoreProvider } from '../provider';
-import { abortDrill, beginDrill, checkCleanup, checkRestore, DrillInput, DrillState, pickSource, requestCleanup, startRestore, validateRestore } from '../steps';
+import {
+  abortDrill,
+  beginDrill,
+  checkCleanup,
+  checkRestore,
+  DrillInput,
+  DrillState,
+  pickSource,
+  requestCleanup,
+  startRestore,
+  validateRestore,
+} from '../steps';
 import type { DrillValidator } from '../validator';
 import { isTransient, TransientAwsError } from './errors';
 import { AwsClients, AwsDrillSettings, AwsRestoreProvider } from './provider';
@@ -55,7 +66,8 @@ async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step
   });
   const before = item.drill;
   const after = await step(before, { provider: watched, clock: deps.clock });
-  const newlyFailed = (after.failure && !before.failure) || (after.cleanup?.status === 'failed' && before.cleanup?.status !== 'failed');
+  const newlyFailed =
+    (after.failure && !before.failure) || (after.cleanup?.status === 'failed' && before.cleanup?.status !== 'failed');
   if (transient !== undefined && newlyFailed) throw new TransientAwsError(name, transient);
   return after;
 }
@@ -79,7 +91,9 @@ export async function pickSourceTask(event: unknown, deps: TaskDeps): Promise<Dr
 export async function startRestoreTask(event: unknown, deps: TaskDeps): Promise<DrillItemInput> {
   const item = parseItem(event);
   const drill = await runStep('StartRestore', item, deps, startRestore);
-  const wait = drill.restore ? firstWait(item.expect.restoreSeconds, drill.restore.nextPollSeconds, drill.input.restoreTimeoutSeconds) : 0;
+  const wait = drill.restore
+    ? firstWait(item.expect.restoreSeconds, drill.restore.nextPollSeconds, drill.input.restoreTimeoutSeconds)
+    : 0;
   return out(item, drill, wait);
 }
 
@@ -91,9 +105,17 @@ export async function checkRestoreTask(event: unknown, deps: TaskDeps): Promise<
 }
 
 /** Validate (VPC Lambda in the drill network): the validation engine against the restored instance. */
-export async function validateTask(event: unknown, deps: TaskDeps & { validator: DrillValidator }): Promise<DrillItemInput> {
+export async function validateTask(
+  event: unknown,
+  deps: TaskDeps & { validator: DrillValidator },
+): Promise<DrillItemInput> {
   const item = parseItem(event);
-  return out(item, await runStep('Validate', item, deps, (state, stepDeps) => validateRestore(state, { ...stepDeps, validator: deps.validator })));
+  return out(
+    item,
+    await runStep('Validate', item, deps, (state, stepDeps) =>
+      validateRestore(state, { ...stepDeps, validator: deps.validator }),
+    ),
+  );
 }
 
 /** RequestCleanup: on every path. A caught task failure arrives as `crash` and aborts the drill first. */
@@ -101,7 +123,14 @@ export async function requestCleanupTask(event: unknown, deps: TaskDeps): Promis
   const item = parseItem(event);
   const drill = item.crash ? abortDrill(item.drill, `step failed: ${describeCrash(item.crash)}`) : item.drill;
   const cleaned = await runStep('RequestCleanup', { ...item, drill, crash: undefined }, deps, requestCleanup);
-  const wait = cleaned.cleanup?.status === 'deleting' ? firstWait(item.expect.deletionSeconds, cleaned.cleanup.nextPollSeconds, cleaned.input.deletionTimeoutSeconds ?? cleaned.input.restoreTimeoutSeconds) : 0;
+  const wait =
+    cleaned.cleanup?.status === 'deleting'
+      ? firstWait(
+          item.expect.deletionSeconds,
+          cleaned.cleanup.nextPollSeconds,
+          cleaned.input.deletionTimeoutSeconds ?? cleaned.input.restoreTimeoutSeconds,
+        )
+      : 0;
   return out(item, cleaned, wait);
 }
 

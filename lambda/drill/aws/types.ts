@@ -19,7 +19,10 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a database name
 
 export const selectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('latest') }),
-  z.strictObject({ kind: z.literal('recovery-point'), id: z.string().regex(/^arn:aws[a-z-]*:(backup|rds):/, 'must be an AWS Backup recovery point or RDS snapshot ARN') }),
+  z.strictObject({
+    kind: z.literal('recovery-point'),
+    id: z.string().regex(/^arn:aws[a-z-]*:(backup|rds):/, 'must be an AWS Backup recovery point or RDS snapshot ARN'),
+  }),
   z.strictObject({ kind: z.literal('point-in-time'), time: isoTime }),
 ]);
 
@@ -43,7 +46,9 @@ export const fleetDatabaseSchema = z.strictObject({
   /** `backup`: newest recovery point in the recovery vault (AWS Backup restore job); `point-in-time`: replicated automated backups. */
   source: z.enum(['backup', 'point-in-time']),
   /** ARN of the protected DB instance in the primary region (recovery points and replicated backups name it). */
-  sourceArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/, 'must be an RDS DB instance ARN'),
+  sourceArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/, 'must be an RDS DB instance ARN'),
   /** Replicated Secrets Manager secret in the recovery region with `username`/`password` (and optionally `dbname`). */
   secretId: z.string().min(1),
   /** PostgreSQL database the validator connects to. */
@@ -56,7 +61,11 @@ export const fleetSchema = z.strictObject({
   toolVersion: z.string().min(1),
   restoreTimeoutSeconds: z.number().int().positive(),
   deletionTimeoutSeconds: z.number().int().positive(),
-  poll: z.strictObject({ initialSeconds: z.number().positive(), factor: z.number().min(1), maxSeconds: z.number().positive() }),
+  poll: z.strictObject({
+    initialSeconds: z.number().positive(),
+    factor: z.number().min(1),
+    maxSeconds: z.number().positive(),
+  }),
   databases: z.array(fleetDatabaseSchema).min(1),
 });
 export type Fleet = z.output<typeof fleetSchema>;
@@ -86,7 +95,10 @@ const drillInputSchema = z.looseObject({
 const drillStateSchema = z.looseObject({ input: drillInputSchema, startedAt: isoTime.optional() });
 
 /** Expected durations learnt from this database's previous drill (first wait ≈ expectation). */
-const expectSchema = z.strictObject({ restoreSeconds: z.number().nonnegative().optional(), deletionSeconds: z.number().nonnegative().optional() });
+const expectSchema = z.strictObject({
+  restoreSeconds: z.number().nonnegative().optional(),
+  deletionSeconds: z.number().nonnegative().optional(),
+});
 
 /** The state of one Map iteration (one database's drill). */
 export const drillItemSchema = z.strictObject({
@@ -125,7 +137,9 @@ export const notifyEventSchema = z.strictObject({
 /** A malformed event: rejected before any AWS call; the state machine does not retry it. */
 export class InvalidEventError extends Error {
   constructor(what: string, issues: readonly z.core.$ZodIssue[]) {
-    super(`invalid ${what}: ${issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    super(
+      `invalid ${what}: ${issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+    );
     this.name = 'Rxdr.InvalidEvent';
   }
 }

@@ -10,7 +10,12 @@ import type { DrillValidator } from '../validator';
  * the newest manifest the primary side published for the database before the recovery point
  * (`s3://<bucket>/manifests/<database>.json`, a version of it).
  */
-export function engineValidator(options: { s3: S3Client; bucket: string; rpoTargetSeconds?: (database: string) => number | undefined; statementTimeoutMs?: number }): DrillValidator {
+export function engineValidator(options: {
+  s3: S3Client;
+  bucket: string;
+  rpoTargetSeconds?: (database: string) => number | undefined;
+  statementTimeoutMs?: number;
+}): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
       const manifest = await manifestBefore(options.s3, options.bucket, database, recoveryPointTime);
@@ -21,7 +26,11 @@ export function engineValidator(options: { s3: S3Client; bucket: string; rpoTarg
         rpoTargetSeconds: options.rpoTargetSeconds?.(database),
         statementTimeoutMs: options.statementTimeoutMs,
       });
-      return { passed: report.passed, achievedRpoSeconds: achievedRpoOf(report), checks: report.checks.map(evidenceCheckOf) };
+      return {
+        passed: report.passed,
+        achievedRpoSeconds: achievedRpoOf(report),
+        checks: report.checks.map(evidenceCheckOf),
+      };
     },
   };
 }

@@ -109,8 +109,10 @@ async function computeGate(context: CheckContext, schema: string, table: string)
   const newKeys = raw.filter((k) => k !== null && k !== undefined).map(String);
   const oldRows = num(pass.rows);
   if (!t) return { ok: false, reason: 'table not in the manifest', oldRows, newKeys };
-  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return { ok: false, reason: 'rows before the cut-off differ from the manifest', oldRows, newKeys };
-  if (newKeys.length !== raw.length) return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
+  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum)
+    return { ok: false, reason: 'rows before the cut-off differ from the manifest', oldRows, newKeys };
+  if (newKeys.length !== raw.length)
+    return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
   if (newKeys.length > 0) {
     const key = `"${t.keyColumn.replace(/"/g, '""')}"`;
     const dup = await context.query(
@@ -123,13 +125,21 @@ async function computeGate(context: CheckContext, schema: string, table: string)
 }
 
 /** All the gates of `tables` pass and the manifest recorded that `check`'s invariant held on the source. */
-export async function manifestProves(context: CheckContext, check: string, tables: string[]): Promise<{ ok: boolean; reason?: string; gates: Map<string, TableGate> }> {
+export async function manifestProves(
+  context: CheckContext,
+  check: string,
+  tables: string[],
+): Promise<{ ok: boolean; reason?: string; gates: Map<string, TableGate> }> {
   const gates = new Map<string, TableGate>();
-  for (const [table, gate] of await Promise.all(tables.map(async (t) => [t, await tableGate(context, 'pharmacy', t)] as const))) gates.set(table, gate);
+  for (const [table, gate] of await Promise.all(
+    tables.map(async (t) => [t, await tableGate(context, 'pharmacy', t)] as const),
+  ))
+    gates.set(table, gate);
   const fact = context.manifest.pharmacy?.invariants?.[check];
   if (!fact) return { ok: false, reason: 'the manifest records no source verification of this invariant', gates };
   if (!fact.holds) return { ok: false, reason: 'the invariant did not hold on the source at the cut-off', gates };
-  for (const [table, gate] of gates) if (!gate.ok) return { ok: false, reason: `pharmacy.${table}: ${gate.reason ?? 'differs'}`, gates };
+  for (const [table, gate] of gates)
+    if (!gate.ok) return { ok: false, reason: `pharmacy.${table}: ${gate.reason ?? 'differs'}`, gates };
   return { ok: true, gates };
 }
 

@@ -26,7 +26,10 @@ export function loadCustomChecks(input: unknown): CustomCheck[] {
       throw new Error(`custom checks are not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const list = value !== null && typeof value === 'object' && !Array.isArray(value) && 'checks' in value ? (value as { checks: unknown }).checks : value;
+  const list =
+    value !== null && typeof value === 'object' && !Array.isArray(value) && 'checks' in value
+      ? (value as { checks: unknown }).checks
+      : value;
   const result = listSchema.safeParse(list);
   if (!result.success) {
     const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -53,7 +56,11 @@ export function customCheckDefinition(check: CustomCheck): CheckDefinition {
     description: check.description ?? check.sql,
     async run(context) {
       const sql = check.sql.trim().replace(/;+\s*$/, '');
-      const rows = await context.query<Record<string, unknown>>(`SELECT * FROM (\n${sql}\n) AS custom_check LIMIT ${ROW_LIMIT + 1}`, [], 'isolated');
+      const rows = await context.query<Record<string, unknown>>(
+        `SELECT * FROM (\n${sql}\n) AS custom_check LIMIT ${ROW_LIMIT + 1}`,
+        [],
+        'isolated',
+      );
       if (check.expect === 'true') {
         const first = rows[0] ? Object.values(rows[0])[0] : undefined;
         return {
@@ -63,7 +70,11 @@ export function customCheckDefinition(check: CustomCheck): CheckDefinition {
         };
       }
       const keys = rows.slice(0, MAX_KEYS).map((r) => String(Object.values(r)[0]));
-      return { passed: rows.length === 0, measured: { expect: 'no-rows', rows: Math.min(rows.length, ROW_LIMIT), moreRows: rows.length > ROW_LIMIT }, offendingKeys: keys };
+      return {
+        passed: rows.length === 0,
+        measured: { expect: 'no-rows', rows: Math.min(rows.length, ROW_LIMIT), moreRows: rows.length > ROW_LIMIT },
+        offendingKeys: keys,
+      };
     },
   };
 }

@@ -16,12 +16,16 @@ function countAndChecksum(tables: TableManifest[]): PassContribution[] {
 
 /** On a mismatch, the key ranges that differ (one more grouped pass over that table). */
 async function diffRanges(context: CheckContext, t: TableManifest): Promise<string[]> {
-  const rows = await context.query<{ index: string; rows: string; checksum: string }>(bucketSql(t.schema, t.table, t.keyColumn, t.cutoffColumn), [
-    context.cutoff,
-    t.buckets.start,
-    t.buckets.width,
-  ]);
-  return differingRanges(label(t), t.keyColumn, t.buckets, rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })));
+  const rows = await context.query<{ index: string; rows: string; checksum: string }>(
+    bucketSql(t.schema, t.table, t.keyColumn, t.cutoffColumn),
+    [context.cutoff, t.buckets.start, t.buckets.width],
+  );
+  return differingRanges(
+    label(t),
+    t.keyColumn,
+    t.buckets,
+    rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })),
+  );
 }
 
 async function compareTables(context: CheckContext, field: 'rows' | 'checksum'): Promise<CheckOutcome> {
@@ -34,14 +38,19 @@ async function compareTables(context: CheckContext, field: 'rows' | 'checksum'):
       const actual = field === 'rows' ? num(pass.rows) : String(pass.checksum);
       if (actual !== expected) {
         mismatched[label(t)] = { expected, actual };
-        if (offendingKeys.length < MAX_KEYS) offendingKeys.push(...(await diffRanges(context, t)).slice(0, MAX_KEYS - offendingKeys.length));
+        if (offendingKeys.length < MAX_KEYS)
+          offendingKeys.push(...(await diffRanges(context, t)).slice(0, MAX_KEYS - offendingKeys.length));
       }
     } catch (error) {
       mismatched[label(t)] = { expected, actual: null, error: error instanceof Error ? error.message : String(error) };
       if (offendingKeys.length < MAX_KEYS) offendingKeys.push(label(t));
     }
   }
-  return { passed: Object.keys(mismatched).length === 0, measured: { tables: context.manifest.tables.length, mismatched }, offendingKeys };
+  return {
+    passed: Object.keys(mismatched).length === 0,
+    measured: { tables: context.manifest.tables.length, mismatched },
+    offendingKeys,
+  };
 }
 
 export const schemaCheck: CheckDefinition = {
@@ -49,7 +58,10 @@ export const schemaCheck: CheckDefinition = {
   suite: 'generic',
   description: 'expected schemas, tables and columns (names, types, order) are present',
   async run(context) {
-    const schemas = await context.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [context.manifest.schemas]);
+    const schemas = await context.query<{ nspname: string }>(
+      'SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])',
+      [context.manifest.schemas],
+    );
     const present = new Set(schemas.map((s) => s.nspname));
     const missingSchemas = context.manifest.schemas.filter((s) => !present.has(s));
     const columns = await context.query<{ schema: string; table: string; name: string; type: string }>(
@@ -71,10 +83,19 @@ export const schemaCheck: CheckDefinition = {
       if (!actual) missingTables.push(label(t));
       else if (actual.join(',') !== t.columns.map((c) => `${c.name} ${c.type}`).join(',')) changedTables.push(label(t));
     }
-    const offendingKeys = [...missingSchemas.map((s) => `schema ${s}`), ...missingTables, ...changedTables].slice(0, MAX_KEYS);
+    const offendingKeys = [...missingSchemas.map((s) => `schema ${s}`), ...missingTables, ...changedTables].slice(
+      0,
+      MAX_KEYS,
+    );
     return {
       passed: missingSchemas.length + missingTables.length + changedTables.length === 0,
-      measured: { schemas: context.manifest.schemas.length, tables: context.manifest.tables.length, missingSchemas, missingTables, changedTables },
+      measured: {
+        schemas: context.manifest.schemas.length,
+        tables: context.manifest.tables.length,
+        missingSchemas,
+        missingTables,
+        changedTables,
+      },
       offendingKeys,
     };
   },
@@ -101,7 +122,11 @@ export const freshnessCheck: CheckDefinition = {
   suite: 'generic',
   description: 'newest timestamp versus the recovery point time (the achieved RPO) is within the RPO target',
   passes: (m) =>
-    m.freshness.map((f) => ({ schema: f.schema, table: f.table, select: { [`newest_${f.column}`]: `max(t.${ident(f.column)})` } })),
+    m.freshness.map((f) => ({
+      schema: f.schema,
+      table: f.table,
+      select: { [`newest_${f.column}`]: `max(t.${ident(f.column)})` },
+    })),
   async run(context) {
     const columns: Record<string, string | null> = {};
     const unreadable: string[] = [];
@@ -119,9 +144,16 @@ export const freshnessCheck: CheckDefinition = {
     }
     const rpt = context.recoveryPointTime;
     const achievedRpoSeconds = newest ? (rpt.getTime() - newest.getTime()) / 1000 : null;
-    const newerThanRecoveryPoint = Object.entries(columns).filter(([, v]) => v !== null && new Date(v) > rpt).map(([k]) => k);
+    const newerThanRecoveryPoint = Object.entries(columns)
+      .filter(([, v]) => v !== null && new Date(v) > rpt)
+      .map(([k]) => k);
     const tooOld = achievedRpoSeconds !== null && achievedRpoSeconds > context.rpoTargetSeconds;
-    const passed = context.manifest.freshness.length > 0 && newest !== undefined && !tooOld && newerThanRecoveryPoint.length === 0 && unreadable.length === 0;
+    const passed =
+      context.manifest.freshness.length > 0 &&
+      newest !== undefined &&
+      !tooOld &&
+      newerThanRecoveryPoint.length === 0 &&
+      unreadable.length === 0;
     const stale = tooOld ? Object.keys(columns) : [];
     return {
       passed,

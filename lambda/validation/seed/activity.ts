@@ -1,5 +1,15 @@
 import type { ClientBase } from 'pg';
-import { choosePrescription, GeneratorState, LedgerHead, newPrescription, PharmacyTable, Population, ProductInfo, RowSink, Value } from './model';
+import {
+  choosePrescription,
+  GeneratorState,
+  LedgerHead,
+  newPrescription,
+  PharmacyTable,
+  Population,
+  ProductInfo,
+  RowSink,
+  Value,
+} from './model';
 import type { Rng } from './rng';
 
 export interface ActivityOptions {
@@ -38,13 +48,30 @@ const COLUMNS: Record<PharmacyTable, string[]> = {
   fill: ['fill_id', 'prescription_id', 'fill_number', 'quantity', 'days_supply', 'pharmacist_id', 'filled_at'],
   claim: ['claim_id', 'fill_id', 'transaction_code', 'status', 'amount', 'reverses_claim_id', 'submitted_at'],
   inventory_transaction: ['txn_id', 'pharmacy_id', 'product_id', 'kind', 'quantity_change', 'fill_id', 'occurred_at'],
-  cs_ledger: ['entry_id', 'pharmacy_id', 'product_id', 'entry_no', 'txn_id', 'quantity_change', 'balance_after', 'recorded_at'],
+  cs_ledger: [
+    'entry_id',
+    'pharmacy_id',
+    'product_id',
+    'entry_no',
+    'txn_id',
+    'quantity_change',
+    'balance_after',
+    'recorded_at',
+  ],
   pdmp_report: ['report_id', 'fill_id', 'state', 'reported_at'],
   audit_event: ['seq', 'occurred_at', 'actor', 'action', 'entity', 'entity_id', 'prev_hash', 'hash'],
 };
 
 /** Parents before children, so foreign keys hold statement by statement. */
-const INSERT_ORDER: PharmacyTable[] = ['prescription', 'fill', 'claim', 'inventory_transaction', 'cs_ledger', 'pdmp_report', 'audit_event'];
+const INSERT_ORDER: PharmacyTable[] = [
+  'prescription',
+  'fill',
+  'claim',
+  'inventory_transaction',
+  'cs_ledger',
+  'pdmp_report',
+  'audit_event',
+];
 
 /**
  * One consistent unit of pharmacy work in its own transaction: a new prescription (EPCS-signed when
@@ -55,7 +82,11 @@ const INSERT_ORDER: PharmacyTable[] = ['prescription', 'fill', 'claim', 'invento
  * the audit sequence must stay gapless and the chain linear. Needs a database seeded by `seedDatabase`
  * (master data with dense ids).
  */
-export async function insertPharmacyActivity(client: ClientBase, rng: Rng, options: ActivityOptions = {}): Promise<PharmacyActivity> {
+export async function insertPharmacyActivity(
+  client: ClientBase,
+  rng: Rng,
+  options: ActivityOptions = {},
+): Promise<PharmacyActivity> {
   const now = options.now ?? new Date();
   await client.query('BEGIN');
   try {
@@ -74,7 +105,11 @@ export async function insertPharmacyActivity(client: ClientBase, rng: Rng, optio
         (SELECT max(seq) FROM pharmacy.audit_event) AS seq,
         (SELECT hash FROM pharmacy.audit_event ORDER BY seq DESC LIMIT 1) AS head`)
     ).rows[0];
-    const products = (await client.query<{ product_id: number; dea_schedule: number }>('SELECT product_id, dea_schedule FROM pharmacy.product ORDER BY product_id')).rows;
+    const products = (
+      await client.query<{ product_id: number; dea_schedule: number }>(
+        'SELECT product_id, dea_schedule FROM pharmacy.product ORDER BY product_id',
+      )
+    ).rows;
     const n = (key: string): number => Number(stats?.[key] ?? 0);
     const population: Population = {
       pharmacies: n('pharmacies'),
@@ -83,7 +118,10 @@ export async function insertPharmacyActivity(client: ClientBase, rng: Rng, optio
       products: products.map((p): ProductInfo => ({ productId: p.product_id, schedule: p.dea_schedule })),
     };
     const choice = choosePrescription(rng, population);
-    const rx = await client.query<{ rx: number | null }>('SELECT max(rx_number) AS rx FROM pharmacy.prescription WHERE pharmacy_id = $1', [choice.pharmacyId]);
+    const rx = await client.query<{ rx: number | null }>(
+      'SELECT max(rx_number) AS rx FROM pharmacy.prescription WHERE pharmacy_id = $1',
+      [choice.pharmacyId],
+    );
     let rxNumber = rx.rows[0]?.rx ?? 100_000;
     let ledger: LedgerHead = { entryNo: 0, balance: 0 };
     if (choice.product.schedule > 0) {
@@ -95,12 +133,24 @@ export async function insertPharmacyActivity(client: ClientBase, rng: Rng, optio
         [choice.pharmacyId, choice.product.productId],
       );
       const row = head.rows[0];
-      if (row?.opening === null || row?.opening === undefined) throw new Error(`no opening inventory for pharmacy ${choice.pharmacyId} product ${choice.product.productId}`);
-      ledger = row.entry_no === null ? { entryNo: 0, balance: row.opening } : { entryNo: row.entry_no + 1, balance: row.balance ?? 0 };
+      if (row?.opening === null || row?.opening === undefined)
+        throw new Error(`no opening inventory for pharmacy ${choice.pharmacyId} product ${choice.product.productId}`);
+      ledger =
+        row.entry_no === null
+          ? { entryNo: 0, balance: row.opening }
+          : { entryNo: row.entry_no + 1, balance: row.balance ?? 0 };
     }
     const head = stats?.head as unknown;
     const state: GeneratorState = {
-      next: { prescription: n('prescription') + 1, fill: n('fill') + 1, claim: n('claim') + 1, txn: n('txn') + 1, entry: n('entry') + 1, report: n('report') + 1, seq: n('seq') + 1 },
+      next: {
+        prescription: n('prescription') + 1,
+        fill: n('fill') + 1,
+        claim: n('claim') + 1,
+        txn: n('txn') + 1,
+        entry: n('entry') + 1,
+        report: n('report') + 1,
+        seq: n('seq') + 1,
+      },
       auditHead: Buffer.isBuffer(head) ? head : Buffer.alloc(32),
       nextRxNumber: () => ++rxNumber,
       ledger: () => ledger,

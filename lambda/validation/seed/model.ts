@@ -40,7 +40,15 @@ export interface LedgerHead {
 
 /** Everything a unit of work reads and advances. Next ids are the values the next row gets. */
 export interface GeneratorState {
-  readonly next: { prescription: number; fill: number; claim: number; txn: number; entry: number; report: number; seq: number };
+  readonly next: {
+    prescription: number;
+    fill: number;
+    claim: number;
+    txn: number;
+    entry: number;
+    report: number;
+    seq: number;
+  };
   auditHead: Buffer;
   nextRxNumber(pharmacyId: number): number;
   ledger(pharmacyId: number, productId: number): LedgerHead;
@@ -53,7 +61,14 @@ const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
  * The bytes an audit event's hash covers after the previous hash. SQL equivalent (what the validator
  * recomputes): `int8send(seq) || timestamptz_send(occurred_at) || convert_to(actor||'|'||action||'|'||entity, 'UTF8') || int8send(entity_id)`.
  */
-export function auditHashInput(seq: number, occurredAt: Date, actor: string, action: string, entity: string, entityId: number): Buffer {
+export function auditHashInput(
+  seq: number,
+  occurredAt: Date,
+  actor: string,
+  action: string,
+  entity: string,
+  entityId: number,
+): Buffer {
   const head = Buffer.alloc(16);
   head.writeBigInt64BE(BigInt(seq), 0);
   head.writeBigInt64BE(BigInt(occurredAt.getTime() - PG_EPOCH_MS) * 1000n, 8);
@@ -62,8 +77,19 @@ export function auditHashInput(seq: number, occurredAt: Date, actor: string, act
   return Buffer.concat([head, Buffer.from(`${actor}|${action}|${entity}`, 'utf8'), tail]);
 }
 
-export function auditHash(prevHash: Buffer, seq: number, occurredAt: Date, actor: string, action: string, entity: string, entityId: number): Buffer {
-  return createHash('sha256').update(prevHash).update(auditHashInput(seq, occurredAt, actor, action, entity, entityId)).digest();
+export function auditHash(
+  prevHash: Buffer,
+  seq: number,
+  occurredAt: Date,
+  actor: string,
+  action: string,
+  entity: string,
+  entityId: number,
+): Buffer {
+  return createHash('sha256')
+    .update(prevHash)
+    .update(auditHashInput(seq, occurredAt, actor, action, entity, entityId))
+    .digest();
 }
 
 export function sha256(data: Buffer): Buffer {
@@ -113,14 +139,31 @@ export interface OpenPrescription {
   nextFill: number;
 }
 
-function audit(state: GeneratorState, sink: RowSink, at: Date, actor: string, action: string, entity: string, entityId: number): void {
+function audit(
+  state: GeneratorState,
+  sink: RowSink,
+  at: Date,
+  actor: string,
+  action: string,
+  entity: string,
+  entityId: number,
+): void {
   const seq = state.next.seq++;
   const hash = auditHash(state.auditHead, seq, at, actor, action, entity, entityId);
   sink.row('audit_event', [seq, at, actor, action, entity, entityId, state.auditHead, hash]);
   state.auditHead = hash;
 }
 
-function ledgerMove(state: GeneratorState, sink: RowSink, at: Date, pharmacyId: number, productId: number, kind: string, change: number, fillId: number | null): number {
+function ledgerMove(
+  state: GeneratorState,
+  sink: RowSink,
+  at: Date,
+  pharmacyId: number,
+  productId: number,
+  kind: string,
+  change: number,
+  fillId: number | null,
+): number {
   const txnId = state.next.txn++;
   sink.row('inventory_transaction', [txnId, pharmacyId, productId, kind, change, fillId, at]);
   const head = state.ledger(pharmacyId, productId);
@@ -136,7 +179,15 @@ export function pharmacyState(pharmacyId: number): string {
 }
 
 /** One dispensing: the fill, its claim(s), and for controlled products inventory, ledger and PDMP rows. */
-export function dispense(state: GeneratorState, sink: RowSink, rng: Rng, at: Date, prescriptionId: number, choice: PrescriptionChoice, fillNumber: number): void {
+export function dispense(
+  state: GeneratorState,
+  sink: RowSink,
+  rng: Rng,
+  at: Date,
+  prescriptionId: number,
+  choice: PrescriptionChoice,
+  fillNumber: number,
+): void {
   const fillId = state.next.fill++;
   const actor = `rph:${choice.pharmacistId}`;
   sink.row('fill', [fillId, prescriptionId, fillNumber, choice.quantity, choice.daysSupply, choice.pharmacistId, at]);
@@ -156,7 +207,16 @@ export function dispense(state: GeneratorState, sink: RowSink, rng: Rng, at: Dat
     ledgerMove(state, sink, at, choice.pharmacyId, productId, 'dispense', -choice.quantity, fillId);
     sink.row('pdmp_report', [state.next.report++, fillId, pharmacyState(choice.pharmacyId), at]);
     if (rng.chance(0.002) && head.balance > 0) {
-      const waste = ledgerMove(state, sink, at, choice.pharmacyId, productId, rng.chance(0.5) ? 'waste' : 'loss', -1, null);
+      const waste = ledgerMove(
+        state,
+        sink,
+        at,
+        choice.pharmacyId,
+        productId,
+        rng.chance(0.5) ? 'waste' : 'loss',
+        -1,
+        null,
+      );
       audit(state, sink, at, actor, 'inventory.wasted', 'inventory_transaction', waste);
     }
   }
@@ -179,7 +239,13 @@ export function epcsPayload(prescriptionId: number, choice: PrescriptionChoice, 
 }
 
 /** A new prescription and its first fill. Returns the prescription id. */
-export function newPrescription(state: GeneratorState, sink: RowSink, rng: Rng, at: Date, choice: PrescriptionChoice): number {
+export function newPrescription(
+  state: GeneratorState,
+  sink: RowSink,
+  rng: Rng,
+  at: Date,
+  choice: PrescriptionChoice,
+): number {
   const prescriptionId = state.next.prescription++;
   const rxNumber = state.nextRxNumber(choice.pharmacyId);
   const writtenDate = new Date(at.getTime() - rng.int(0, 3) * 86_400_000).toISOString().slice(0, 10);

@@ -116,7 +116,12 @@ function digits(rng: ReturnType<typeof createRng>, count: number): string {
 }
 
 /** Master data sizes for a given number of prescriptions. */
-export function populationFor(prescriptions: number): { pharmacies: number; patients: number; prescribers: number; products: number } {
+export function populationFor(prescriptions: number): {
+  pharmacies: number;
+  patients: number;
+  prescribers: number;
+  products: number;
+} {
   return {
     pharmacies: Math.max(3, Math.min(100, Math.ceil(prescriptions / 20_000))),
     patients: Math.max(50, Math.ceil(prescriptions / 5)),
@@ -169,21 +174,45 @@ async function seed(client: Client, options: SeedOptions, clock: Clock, began: n
   if (options.replace) await client.query(`DROP SCHEMA IF EXISTS ${PHARMACY_SCHEMA} CASCADE`);
   else {
     const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [PHARMACY_SCHEMA]);
-    if (exists.rowCount) throw new Error(`schema "${PHARMACY_SCHEMA}" already exists: seed an empty database, or pass replace (--replace) to drop it first`);
+    if (exists.rowCount)
+      throw new Error(
+        `schema "${PHARMACY_SCHEMA}" already exists: seed an empty database, or pass replace (--replace) to drop it first`,
+      );
   }
   await client.query(TABLES_SQL);
 
   const sizes = populationFor(n);
   const buffer = new CopyBuffer();
   for (let id = 1; id <= sizes.pharmacies; id++) {
-    buffer.row('pharmacy', [id, String(1_000_000 + id), digits(rng, 10), `F${String.fromCharCode(65 + (id % 26))}${digits(rng, 7)}`, `Pharmacy ${id}`, pharmacyState(id), masterTime]);
+    buffer.row('pharmacy', [
+      id,
+      String(1_000_000 + id),
+      digits(rng, 10),
+      `F${String.fromCharCode(65 + (id % 26))}${digits(rng, 7)}`,
+      `Pharmacy ${id}`,
+      pharmacyState(id),
+      masterTime,
+    ]);
   }
   for (let id = 1; id <= sizes.patients; id++) {
     const birth = new Date(Date.UTC(1930 + rng.int(0, 75), rng.int(0, 11), rng.int(1, 28))).toISOString().slice(0, 10);
-    buffer.row('patient', [id, FIRST_NAMES[rng.int(0, FIRST_NAMES.length - 1)] ?? 'Avery', LAST_NAMES[rng.int(0, LAST_NAMES.length - 1)] ?? 'Synth', birth, digits(rng, 5), masterTime]);
+    buffer.row('patient', [
+      id,
+      FIRST_NAMES[rng.int(0, FIRST_NAMES.length - 1)] ?? 'Avery',
+      LAST_NAMES[rng.int(0, LAST_NAMES.length - 1)] ?? 'Synth',
+      birth,
+      digits(rng, 5),
+      masterTime,
+    ]);
   }
   for (let id = 1; id <= sizes.prescribers; id++) {
-    buffer.row('prescriber', [id, digits(rng, 10), `A${String.fromCharCode(65 + (id % 26))}${digits(rng, 7)}`, LAST_NAMES[id % LAST_NAMES.length] ?? 'Synth', masterTime]);
+    buffer.row('prescriber', [
+      id,
+      digits(rng, 10),
+      `A${String.fromCharCode(65 + (id % 26))}${digits(rng, 7)}`,
+      LAST_NAMES[id % LAST_NAMES.length] ?? 'Synth',
+      masterTime,
+    ]);
   }
   const products: ProductInfo[] = [];
   for (let id = 1; id <= sizes.products; id++) {
@@ -213,7 +242,12 @@ async function seed(client: Client, options: SeedOptions, clock: Clock, began: n
       return head;
     },
   };
-  const population: Population = { pharmacies: sizes.pharmacies, patients: sizes.patients, prescribers: sizes.prescribers, products };
+  const population: Population = {
+    pharmacies: sizes.pharmacies,
+    patients: sizes.patients,
+    prescribers: sizes.prescribers,
+    products,
+  };
   const open: OpenPrescription[] = [];
   const dt = spanMs / n;
   let copying: Promise<void> = Promise.resolve();

@@ -11,14 +11,16 @@ export function postgresUrl(value: string): string {
   } catch {
     throw new InvalidArgumentError('expected a PostgreSQL URL such as postgres://user@host:5432/database');
   }
-  if (!['postgres:', 'postgresql:'].includes(url.protocol)) throw new InvalidArgumentError(`expected a postgres:// URL, got ${url.protocol}//…`);
+  if (!['postgres:', 'postgresql:'].includes(url.protocol))
+    throw new InvalidArgumentError(`expected a postgres:// URL, got ${url.protocol}//…`);
   return value;
 }
 
 export function positiveInteger(flag: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
     return n;
   };
 }
@@ -27,7 +29,9 @@ export function isoTime(flag: string) {
   return (value: string): Date => {
     const date = new Date(value);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) {
-      throw new InvalidArgumentError(`${flag} must be an ISO time with a zone such as 2026-11-01T00:00:00Z, got "${value}"`);
+      throw new InvalidArgumentError(
+        `${flag} must be an ISO time with a zone such as 2026-11-01T00:00:00Z, got "${value}"`,
+      );
     }
     return date;
   };
@@ -39,7 +43,9 @@ export async function withConnectionHelp<T>(work: () => Promise<T>): Promise<T> 
     return await work();
   } catch (error) {
     if (error instanceof ConnectionError) {
-      throw new UsageError(`${error.message}. Check --url (host, port, database, user) and that the server is running and reachable.`);
+      throw new UsageError(
+        `${error.message}. Check --url (host, port, database, user) and that the server is running and reachable.`,
+      );
     }
     throw error;
   }

@@ -25,7 +25,10 @@ export interface VaultListing {
 }
 
 /** Groups a vault's recovery points whose source is not in `configuredArns` by source, in listing order. */
-export function foreignRecoveryPoints(listing: VaultListing, configuredArns: ReadonlySet<string>): ForeignRecoveryPoints[] {
+export function foreignRecoveryPoints(
+  listing: VaultListing,
+  configuredArns: ReadonlySet<string>,
+): ForeignRecoveryPoints[] {
   const bySource = new Map<string, RecoveryPointByBackupVault[]>();
   for (const point of listing.points) {
     if (!point.ResourceArn || configuredArns.has(point.ResourceArn)) continue;
@@ -52,7 +55,8 @@ export function renderForeignRecoveryPoints(
   found: readonly ForeignRecoveryPoints[],
   errors: readonly { vault: string; region: string; error: string }[],
 ): string[] {
-  if (found.length === 0 && errors.length === 0) return [`✓ no recovery points of resources outside ${environment}'s configured databases`];
+  if (found.length === 0 && errors.length === 0)
+    return [`✓ no recovery points of resources outside ${environment}'s configured databases`];
   return [
     ...found.map((f) => {
       const points = `${f.count} recovery point${f.count === 1 ? '' : 's'}`;

@@ -14,4 +14,14 @@ import { registerValidate } from './validate';
  * and exports a `CommandRegistrar`. `registerRunbooks` adds AWS subcommands to `drill` and `failover`, so it
  * comes after them.
  */
-export const commands: CommandRegistrar[] = [registerStatus, registerDrill, registerFailover, registerReport, registerPlan, registerSeed, registerManifest, registerValidate, registerRunbooks];
+export const commands: CommandRegistrar[] = [
+  registerStatus,
+  registerDrill,
+  registerFailover,
+  registerReport,
+  registerPlan,
+  registerSeed,
+  registerManifest,
+  registerValidate,
+  registerRunbooks,
+];

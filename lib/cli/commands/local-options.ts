@@ -7,7 +7,8 @@ import { UsageError } from '../errors';
 
 /** Progress lines on stderr: `  phase   1.23 s  detail`. */
 export function progressPrinter(io: CliIo): (progress: LocalRunProgress) => void {
-  return ({ phase, durationMs, detail }) => io.err(`  ${phase.padEnd(22)} ${(durationMs / 1000).toFixed(2).padStart(7)} s  ${detail ?? ''}`.trimEnd());
+  return ({ phase, durationMs, detail }) =>
+    io.err(`  ${phase.padEnd(22)} ${(durationMs / 1000).toFixed(2).padStart(7)} s  ${detail ?? ''}`.trimEnd());
 }
 
 /**
@@ -21,7 +22,9 @@ export async function requireWritableEvidenceDir(dir: string): Promise<void> {
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
-    throw new UsageError(`--evidence-dir ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a directory you can write to.`);
+    throw new UsageError(
+      `--evidence-dir ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a directory you can write to.`,
+    );
   }
 }
 
@@ -35,8 +38,11 @@ export async function setupErrorsAsUsage<T>(command: 'drill' | 'failover', run: 
     return await run();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (/^aborted/.test((error as Error).message)) throw new UsageError(`the local ${command} was ${(error as Error).message}; everything it started was removed.`);
-    throw new UsageError(`the local ${command} could not be set up: ${(error as Error).message}. Nothing was ${command === 'drill' ? 'drilled' : 'failed over'}; everything it started was removed.`);
+    if (/^aborted/.test((error as Error).message))
+      throw new UsageError(`the local ${command} was ${(error as Error).message}; everything it started was removed.`);
+    throw new UsageError(
+      `the local ${command} could not be set up: ${(error as Error).message}. Nothing was ${command === 'drill' ? 'drilled' : 'failed over'}; everything it started was removed.`,
+    );
   }
 }
 
@@ -53,9 +59,12 @@ export function summary(evidence: EvidenceDocument, location?: string, evidenceE
     `  achieved RTO ${fmt(evidence.achievedRtoSeconds)} (target ${evidence.targets.rtoSeconds} s)   achieved RPO ${fmt(evidence.achievedRpoSeconds)} (target ${evidence.targets.rpoSeconds} s)`,
     `  checks: ${evidence.checks.filter((c) => c.status === 'passed').length}/${evidence.checks.length} passed`,
   ];
-  for (const check of evidence.checks.filter((c) => c.status === 'failed' || c.status === 'error')) lines.push(`    ✗ ${check.id}: ${check.message}`);
+  for (const check of evidence.checks.filter((c) => c.status === 'failed' || c.status === 'error'))
+    lines.push(`    ✗ ${check.id}: ${check.message}`);
   if (evidence.failureReason) lines.push(`  reason: ${evidence.failureReason}`);
-  lines.push(`  cleanup: ${evidence.cleanup.status}${evidence.cleanup.message ? ` (${evidence.cleanup.message})` : ''}`);
+  lines.push(
+    `  cleanup: ${evidence.cleanup.status}${evidence.cleanup.message ? ` (${evidence.cleanup.message})` : ''}`,
+  );
   if (location) lines.push(`  evidence: ${location}`);
   if (evidenceError) lines.push(`  evidence: NOT WRITTEN — ${evidenceError}`);
   return lines.join('\n');

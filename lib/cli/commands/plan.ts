@@ -30,12 +30,17 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 export const registerPlan: CommandRegistrar = (program, context) => {
   program
     .command('plan')
-    .description('Generate the contingency plan of an environment (systems, backups, DR and emergency-mode procedures, roles, escalation, messages, drill calendar, latest drill results).')
+    .description(
+      'Generate the contingency plan of an environment (systems, backups, DR and emergency-mode procedures, roles, escalation, messages, drill calendar, latest drill results).',
+    )
     .requiredOption('--env <name>', 'environment from the configuration, e.g. prod')
     .option('--format <format>', 'md or html', parseFormat, 'md')
     .option('--out <file>', 'write the plan to this file instead of stdout')
     .option('--config <file>', 'configuration file (default: $RXDR_CONFIG or config/rxdr.config.json)')
-    .option('--evidence <location>', `drill evidence: a directory or an s3:// URL (default: ${DEFAULT_EVIDENCE_DIR} when it exists)`)
+    .option(
+      '--evidence <location>',
+      `drill evidence: a directory or an s3:// URL (default: ${DEFAULT_EVIDENCE_DIR} when it exists)`,
+    )
     .option('--no-synth', 'skip synthesizing the app (the plan then comes from the configuration alone)')
     .action(async (flags: PlanFlags) => {
       const { io } = context;
@@ -59,7 +64,10 @@ export const registerPlan: CommandRegistrar = (program, context) => {
       }
       const text = flags.format === 'html' ? renderHtml(document) : renderMarkdown(document);
       const placeholders = exampleContacts(env);
-      if (placeholders.length > 0) io.err(`warning: ${placeholders.length} contact${placeholders.length === 1 ? ' uses' : 's use'} a reserved example domain (${placeholders.join(', ')}); replace them before relying on this plan`);
+      if (placeholders.length > 0)
+        io.err(
+          `warning: ${placeholders.length} contact${placeholders.length === 1 ? ' uses' : 's use'} a reserved example domain (${placeholders.join(', ')}); replace them before relying on this plan`,
+        );
       if (flags.out) {
         await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
         await writeFile(flags.out, text);
@@ -88,7 +96,10 @@ function loadEnvironment(flags: PlanFlags): EnvironmentConfig {
 }
 
 function synthesize(env: EnvironmentConfig) {
-  const { stages } = buildApp([env], { compliance: false, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const { stages } = buildApp([env], {
+    compliance: false,
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+  });
   const stage = stages[0];
   if (!stage) throw new Error('internal: buildApp returned no stage');
   return synthFacts(stage);
@@ -111,7 +122,13 @@ async function readEvidence(location: string | undefined): Promise<EvidenceSumma
 
 function exampleContacts(env: EnvironmentConfig): string[] {
   const { escalation = [], stakeholders = [] } = env.contingency;
-  return [...new Set([...escalation, ...stakeholders].map((c) => c.email).filter((email) => /@([a-z0-9-]+\.)*example\.(com|org|net)$/i.test(email)))];
+  return [
+    ...new Set(
+      [...escalation, ...stakeholders]
+        .map((c) => c.email)
+        .filter((email) => /@([a-z0-9-]+\.)*example\.(com|org|net)$/i.test(email)),
+    ),
+  ];
 }
 
 function version(): string {

@@ -22,7 +22,9 @@ interface ReportFlags {
 export const registerReport: CommandRegistrar = (program, context) => {
   program
     .command('report')
-    .description('Write a self-contained HTML report (summary, RTO/RPO chart, every check) over drill and failover evidence.')
+    .description(
+      'Write a self-contained HTML report (summary, RTO/RPO chart, every check) over drill and failover evidence.',
+    )
     .option('--evidence <dir|s3://bucket/prefix>', 'where the evidence JSON documents are', DEFAULT_EVIDENCE_DIR)
     .option('--out <file>', 'the HTML file to write', DEFAULT_REPORT_FILE)
     .option('--config <file>', 'rxdr configuration to summarise (environments, databases, tiers, schedules)')
@@ -41,11 +43,20 @@ export const registerReport: CommandRegistrar = (program, context) => {
       }
       const configuration = flags.config ? configuredDatabases(flags.config) : undefined;
       const { documents, invalid } = await store.list();
-      const html = renderReport({ documents, invalid, source: flags.evidence, configuration, generatedAt: new Date(), toolVersion: version });
+      const html = renderReport({
+        documents,
+        invalid,
+        source: flags.evidence,
+        configuration,
+        generatedAt: new Date(),
+        toolVersion: version,
+      });
       await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
       await writeFile(flags.out, html);
       const failed = documents.filter((d) => d.result === 'failed').length;
-      io.out(`wrote ${flags.out}: ${documents.length} run(s) from ${flags.evidence}, ${failed} failed${invalid.length ? `, ${invalid.length} unreadable file(s)` : ''}`);
+      io.out(
+        `wrote ${flags.out}: ${documents.length} run(s) from ${flags.evidence}, ${failed} failed${invalid.length ? `, ${invalid.length} unreadable file(s)` : ''}`,
+      );
       for (const bad of invalid) io.err(`unreadable evidence ${bad.location}: ${bad.error}`);
       context.exitCode = ExitCode.Ok;
     });
@@ -54,8 +65,12 @@ export const registerReport: CommandRegistrar = (program, context) => {
 /** A mistyped --evidence must not become an empty, all-green report. */
 async function requireDirectory(dir: string): Promise<void> {
   const found = await stat(dir).catch(() => undefined);
-  if (!found) throw new UsageError(`--evidence ${dir}: no such directory. Pass the directory the drills wrote (default ${DEFAULT_EVIDENCE_DIR}) or an s3:// URL.`);
-  if (!found.isDirectory()) throw new UsageError(`--evidence ${dir}: not a directory. Pass the directory that holds the evidence JSON files.`);
+  if (!found)
+    throw new UsageError(
+      `--evidence ${dir}: no such directory. Pass the directory the drills wrote (default ${DEFAULT_EVIDENCE_DIR}) or an s3:// URL.`,
+    );
+  if (!found.isDirectory())
+    throw new UsageError(`--evidence ${dir}: not a directory. Pass the directory that holds the evidence JSON files.`);
 }
 
 function configuredDatabases(file: string): ConfiguredDatabase[] {

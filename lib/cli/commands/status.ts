@@ -4,7 +4,15 @@ import { Command, Option } from 'commander';
 import { S3EvidenceStore } from '../../../lambda/evidence/store';
 import type { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
-import { awsUsageError, callerIdentity, cliRuntime, resolveTarget, type AwsFlags, type AwsTarget, type CliClients } from '../aws';
+import {
+  awsUsageError,
+  callerIdentity,
+  cliRuntime,
+  resolveTarget,
+  type AwsFlags,
+  type AwsTarget,
+  type CliClients,
+} from '../aws';
 import type { CliContext, CommandRegistrar } from '../context';
 import { ExitCode } from '../errors';
 import { foreignRecoveryPoints, renderForeignRecoveryPoints } from './foreign-recovery-points';
@@ -101,7 +109,9 @@ const LAG_WINDOW_SECONDS = 600;
 export const registerStatus: CommandRegistrar = (program: Command, context: CliContext) => {
   program
     .command('status')
-    .description('per database: newest recovery point in each vault vs RPO, replica lag, last drill; other resources\' recovery points in the vaults; open alarms (AWS, read-only)')
+    .description(
+      "per database: newest recovery point in each vault vs RPO, replica lag, last drill; other resources' recovery points in the vaults; open alarms (AWS, read-only)",
+    )
     .addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory())
     .option('--database <name>', 'limit to one protected database')
     .option('--region <region>', "the recovery region to read (default: the environment's)")
@@ -111,7 +121,14 @@ export const registerStatus: CommandRegistrar = (program: Command, context: CliC
       const flags = command.optsWithGlobals() as AwsFlags;
       const recovery = resolveTarget(flags);
       await callerIdentity(recovery, flags.profile);
-      const primary: AwsTarget = { env: recovery.env, region: recovery.env.primaryRegion, clients: cliRuntime.clients({ region: recovery.env.primaryRegion, ...(flags.profile ? { profile: flags.profile } : {}) }) };
+      const primary: AwsTarget = {
+        env: recovery.env,
+        region: recovery.env.primaryRegion,
+        clients: cliRuntime.clients({
+          region: recovery.env.primaryRegion,
+          ...(flags.profile ? { profile: flags.profile } : {}),
+        }),
+      };
       const report = await collectStatus(recovery, primary, flags, new Date());
       if (flags.json) context.io.out(JSON.stringify(report, null, 2));
       else context.io.out(renderStatus(report));
@@ -119,7 +136,12 @@ export const registerStatus: CommandRegistrar = (program: Command, context: CliC
     });
 };
 
-export async function collectStatus(recovery: AwsTarget, primary: AwsTarget, flags: AwsFlags, now: Date): Promise<StatusReport> {
+export async function collectStatus(
+  recovery: AwsTarget,
+  primary: AwsTarget,
+  flags: AwsFlags,
+  now: Date,
+): Promise<StatusReport> {
   const env = recovery.env;
   const selected = env.databases.filter((db) => !flags.database || db.name === flags.database);
   const databases = await Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now)));
@@ -148,7 +170,14 @@ export async function collectStatus(recovery: AwsTarget, primary: AwsTarget, fla
   };
 }
 
-async function databaseStatus(env: EnvironmentConfig, db: ProtectedDatabase, recovery: AwsTarget, primary: AwsTarget, flags: AwsFlags, now: Date): Promise<DatabaseStatus> {
+async function databaseStatus(
+  env: EnvironmentConfig,
+  db: ProtectedDatabase,
+  recovery: AwsTarget,
+  primary: AwsTarget,
+  flags: AwsFlags,
+  now: Date,
+): Promise<DatabaseStatus> {
   const tier = db.tierPreset;
   const rpoSeconds = tier.rpoMinutes * 60;
   const rtoSeconds = tier.rtoMinutes * 60;
@@ -159,7 +188,9 @@ async function databaseStatus(env: EnvironmentConfig, db: ProtectedDatabase, rec
       vaultStatus('primary', names.primaryVault(env), primary, resourceArn, maxAgeSeconds, now, flags.profile),
       vaultStatus('recovery', names.recoveryVault(env), recovery, resourceArn, maxAgeSeconds, now, flags.profile),
     ]),
-    tier.crossRegionReadReplica ? replicaStatus(names.replicaInstance(env, db), recovery, rpoSeconds, now, flags.profile) : Promise.resolve(null),
+    tier.crossRegionReadReplica
+      ? replicaStatus(names.replicaInstance(env, db), recovery, rpoSeconds, now, flags.profile)
+      : Promise.resolve(null),
     lastDrill(env, db, recovery, rtoSeconds, rpoSeconds, flags.profile),
   ]);
   const drillOk = drill.status !== null && drill.status.result === 'passed' && drill.status.rtoOk && drill.status.rpoOk;
@@ -183,7 +214,15 @@ function checkError(error: unknown, target: AwsTarget, profile: string | undefin
   return mapped.message;
 }
 
-async function vaultStatus(role: 'primary' | 'recovery', vault: string, target: AwsTarget, resourceArn: string, maxAgeSeconds: number, now: Date, profile?: string): Promise<VaultStatus> {
+async function vaultStatus(
+  role: 'primary' | 'recovery',
+  vault: string,
+  target: AwsTarget,
+  resourceArn: string,
+  maxAgeSeconds: number,
+  now: Date,
+  profile?: string,
+): Promise<VaultStatus> {
   const base = { role, vault, region: target.region, maxAgeSeconds };
   let points: RecoveryPointByBackupVault[] = [];
   try {
@@ -192,10 +231,20 @@ async function vaultStatus(role: 'primary' | 'recovery', vault: string, target: 
     return { ...base, newest: null, ageSeconds: null, ok: false, error: checkError(error, target, profile) };
   }
   const newest = points
-    .filter((p) => p.Status === 'COMPLETED' && p.CreationDate && (p.ResourceArn === undefined || p.ResourceArn === resourceArn))
+    .filter(
+      (p) =>
+        p.Status === 'COMPLETED' && p.CreationDate && (p.ResourceArn === undefined || p.ResourceArn === resourceArn),
+    )
     .map((p) => p.CreationDate as Date)
     .sort((a, b) => b.getTime() - a.getTime())[0];
-  if (!newest) return { ...base, newest: null, ageSeconds: null, ok: false, error: `no completed recovery point of ${resourceArn}` };
+  if (!newest)
+    return {
+      ...base,
+      newest: null,
+      ageSeconds: null,
+      ok: false,
+      error: `no completed recovery point of ${resourceArn}`,
+    };
   const ageSeconds = Math.max(0, Math.round((now.getTime() - newest.getTime()) / 1000));
   return { ...base, newest: newest.toISOString(), ageSeconds, ok: ageSeconds <= maxAgeSeconds };
 }
@@ -230,14 +279,26 @@ async function listRecoveryPoints(clients: CliClients, vault: string, resourceAr
   const points: RecoveryPointByBackupVault[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceArn: resourceArn, NextToken: token }));
+    const page = await clients.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({
+        BackupVaultName: vault,
+        ByResourceArn: resourceArn,
+        NextToken: token,
+      }),
+    );
     points.push(...(page.RecoveryPoints ?? []));
     token = page.NextToken;
   } while (token);
   return points;
 }
 
-async function replicaStatus(instance: string, target: AwsTarget, targetSeconds: number, now: Date, profile?: string): Promise<ReplicaStatus> {
+async function replicaStatus(
+  instance: string,
+  target: AwsTarget,
+  targetSeconds: number,
+  now: Date,
+  profile?: string,
+): Promise<ReplicaStatus> {
   const base = { instance, region: target.region, targetSeconds };
   try {
     const out = await target.clients.cloudwatch.send(
@@ -251,8 +312,17 @@ async function replicaStatus(instance: string, target: AwsTarget, targetSeconds:
         Statistics: ['Maximum'],
       }),
     );
-    const latest = (out.Datapoints ?? []).filter((d) => d.Timestamp && d.Maximum !== undefined).sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime())[0];
-    if (!latest) return { ...base, lagSeconds: null, at: null, ok: false, error: `no ReplicaLag data in the last ${LAG_WINDOW_SECONDS / 60} min: is the replica running?` };
+    const latest = (out.Datapoints ?? [])
+      .filter((d) => d.Timestamp && d.Maximum !== undefined)
+      .sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime())[0];
+    if (!latest)
+      return {
+        ...base,
+        lagSeconds: null,
+        at: null,
+        ok: false,
+        error: `no ReplicaLag data in the last ${LAG_WINDOW_SECONDS / 60} min: is the replica running?`,
+      };
     const lagSeconds = latest.Maximum as number;
     return { ...base, lagSeconds, at: (latest.Timestamp as Date).toISOString(), ok: lagSeconds <= targetSeconds };
   } catch (error) {
@@ -260,7 +330,14 @@ async function replicaStatus(instance: string, target: AwsTarget, targetSeconds:
   }
 }
 
-async function lastDrill(env: EnvironmentConfig, db: ProtectedDatabase, target: AwsTarget, rtoSeconds: number, rpoSeconds: number, profile?: string): Promise<{ status: DrillStatus | null; error?: string }> {
+async function lastDrill(
+  env: EnvironmentConfig,
+  db: ProtectedDatabase,
+  target: AwsTarget,
+  rtoSeconds: number,
+  rpoSeconds: number,
+  profile?: string,
+): Promise<{ status: DrillStatus | null; error?: string }> {
   const store = new S3EvidenceStore(target.clients.s3, names.evidenceBucket(env), `${env.name}/${db.name}/`);
   let documents;
   try {
@@ -291,13 +368,19 @@ async function lastDrill(env: EnvironmentConfig, db: ProtectedDatabase, target: 
  * `Rxdr-<Env>-Recovery-…`, `Rxdr-<Env>-Standby-…`), so the stack-name prefix finds every rxdr alarm of the
  * environment and nothing of another environment.
  */
-async function openAlarms(env: EnvironmentConfig, target: AwsTarget, profile?: string): Promise<{ region: string; alarms: OpenAlarm[]; error?: string }> {
+async function openAlarms(
+  env: EnvironmentConfig,
+  target: AwsTarget,
+  profile?: string,
+): Promise<{ region: string; alarms: OpenAlarm[]; error?: string }> {
   const prefix = alarmPrefix(env);
   const alarms: MetricAlarm[] = [];
   try {
     let token: string | undefined;
     do {
-      const page = await target.clients.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'ALARM', AlarmNamePrefix: prefix, NextToken: token }));
+      const page = await target.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({ StateValue: 'ALARM', AlarmNamePrefix: prefix, NextToken: token }),
+      );
       alarms.push(...(page.MetricAlarms ?? []), ...((page.CompositeAlarms ?? []) as MetricAlarm[]));
       token = page.NextToken;
     } while (token);
@@ -306,7 +389,12 @@ async function openAlarms(env: EnvironmentConfig, target: AwsTarget, profile?: s
   }
   return {
     region: target.region,
-    alarms: alarms.map((a) => ({ name: a.AlarmName ?? '', region: target.region, reason: a.StateReason ?? '', since: a.StateUpdatedTimestamp?.toISOString() ?? null })),
+    alarms: alarms.map((a) => ({
+      name: a.AlarmName ?? '',
+      region: target.region,
+      reason: a.StateReason ?? '',
+      since: a.StateUpdatedTimestamp?.toISOString() ?? null,
+    })),
   };
 }
 
@@ -325,24 +413,42 @@ function duration(seconds: number | null): string {
 const mark = (ok: boolean): string => (ok ? '✓' : '✗');
 
 export function renderStatus(report: StatusReport): string {
-  const lines = [`rxdr status ${report.environment} (primary ${report.primaryRegion}, recovery ${report.recoveryRegion}) at ${report.generatedAt}`];
+  const lines = [
+    `rxdr status ${report.environment} (primary ${report.primaryRegion}, recovery ${report.recoveryRegion}) at ${report.generatedAt}`,
+  ];
   for (const db of report.databases) {
-    lines.push('', `${mark(db.ok)} ${db.name}  tier ${db.tier}  RPO ${duration(db.rpoSeconds)}  RTO ${duration(db.rtoSeconds)}`);
+    lines.push(
+      '',
+      `${mark(db.ok)} ${db.name}  tier ${db.tier}  RPO ${duration(db.rpoSeconds)}  RTO ${duration(db.rtoSeconds)}`,
+    );
     for (const v of db.vaults) {
       const what = v.error ? v.error : `newest ${v.newest ?? '—'}, age ${duration(v.ageSeconds)}`;
-      lines.push(`  ${mark(v.ok)} ${`${v.role} vault`.padEnd(16)} ${what} (max ${duration(v.maxAgeSeconds)}; ${v.vault}, ${v.region})`);
+      lines.push(
+        `  ${mark(v.ok)} ${`${v.role} vault`.padEnd(16)} ${what} (max ${duration(v.maxAgeSeconds)}; ${v.vault}, ${v.region})`,
+      );
     }
     if (db.replica) {
       const r = db.replica;
-      lines.push(`  ${mark(r.ok)} ${'replica lag'.padEnd(16)} ${r.error ?? duration(r.lagSeconds)} (RPO ${duration(r.targetSeconds)}; ${r.instance})`);
+      lines.push(
+        `  ${mark(r.ok)} ${'replica lag'.padEnd(16)} ${r.error ?? duration(r.lagSeconds)} (RPO ${duration(r.targetSeconds)}; ${r.instance})`,
+      );
     }
     const d = db.lastDrill;
     if (db.drillError) lines.push(`  ✗ ${'last drill'.padEnd(16)} cannot read the evidence: ${db.drillError}`);
-    else if (!d) lines.push(`  ✗ ${'last drill'.padEnd(16)} no drill yet: run \`rxdr drill start --env ${report.environment} --database ${db.name}\``);
+    else if (!d)
+      lines.push(
+        `  ✗ ${'last drill'.padEnd(16)} no drill yet: run \`rxdr drill start --env ${report.environment} --database ${db.name}\``,
+      );
     else {
-      lines.push(`  ${mark(d.result === 'passed')} ${'last drill'.padEnd(16)} ${d.result} ${d.started} (${d.runId})${d.failureReason ? `: ${d.failureReason}` : ''}`);
-      lines.push(`  ${mark(d.rtoOk)} ${'  drill RTO'.padEnd(16)} ${duration(d.achievedRtoSeconds)} (target ${duration(db.rtoSeconds)})`);
-      lines.push(`  ${mark(d.rpoOk)} ${'  drill RPO'.padEnd(16)} ${duration(d.achievedRpoSeconds)} (target ${duration(db.rpoSeconds)})`);
+      lines.push(
+        `  ${mark(d.result === 'passed')} ${'last drill'.padEnd(16)} ${d.result} ${d.started} (${d.runId})${d.failureReason ? `: ${d.failureReason}` : ''}`,
+      );
+      lines.push(
+        `  ${mark(d.rtoOk)} ${'  drill RTO'.padEnd(16)} ${duration(d.achievedRtoSeconds)} (target ${duration(db.rtoSeconds)})`,
+      );
+      lines.push(
+        `  ${mark(d.rpoOk)} ${'  drill RPO'.padEnd(16)} ${duration(d.achievedRpoSeconds)} (target ${duration(db.rpoSeconds)})`,
+      );
     }
   }
   const { foreignRecoveryPoints: foreign, foreignRecoveryPointErrors: foreignErrors } = report;

@@ -3,7 +3,14 @@ import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { TagKeys } from '../../tags';
 import { RxdrRule } from './index';
-import { arnMatches, configuredInstance, hasConditions, requiredTagValues, SelectionCriteria, selectionCriteria } from './selection-criteria';
+import {
+  arnMatches,
+  configuredInstance,
+  hasConditions,
+  requiredTagValues,
+  SelectionCriteria,
+  selectionCriteria,
+} from './selection-criteria';
 import { environmentOf } from './template-values';
 
 /**
@@ -21,23 +28,40 @@ export const backupSelectionWithinEnvironment: RxdrRule = {
     if (node.cfnResourceType !== 'AWS::Backup::BackupSelection') return NagRuleCompliance.NOT_APPLICABLE;
     const criteria = selectionCriteria(node);
     const problems = criteriaOutsideEnvironment(criteria, environmentOf(node));
-    return problems.length === 0 ? NagRuleCompliance.COMPLIANT : problems.map((problem) => `${criteria.name}: ${problem}`);
+    return problems.length === 0
+      ? NagRuleCompliance.COMPLIANT
+      : problems.map((problem) => `${criteria.name}: ${problem}`);
   },
 };
 
 /** Why a selection could reach outside the environment (empty when it cannot). Outside an rxdr stack any rxdr:env value counts. */
-export function criteriaOutsideEnvironment(criteria: SelectionCriteria, config: EnvironmentConfig | undefined): string[] {
-  const problems = criteria.listOfTags.map((t) => `ListOfTags ${t.ConditionKey}=${t.ConditionValue} selects any resource with that tag`);
+export function criteriaOutsideEnvironment(
+  criteria: SelectionCriteria,
+  config: EnvironmentConfig | undefined,
+): string[] {
+  const problems = criteria.listOfTags.map(
+    (t) => `ListOfTags ${t.ConditionKey}=${t.ConditionValue} selects any resource with that tag`,
+  );
   const environments = requiredTagValues(criteria, TagKeys.environment);
   const pinned = environments.length > 0 && (!config || environments.every((value) => value === config.name));
   if (hasConditions(criteria) && !pinned) {
-    problems.push(config ? `Conditions do not require ${TagKeys.environment}=${config.name}` : `Conditions do not require an ${TagKeys.environment} value`);
+    problems.push(
+      config
+        ? `Conditions do not require ${TagKeys.environment}=${config.name}`
+        : `Conditions do not require an ${TagKeys.environment} value`,
+    );
   }
   if (pinned) return problems;
-  if (criteria.resources.length === 0 && criteria.listOfTags.length === 0) problems.push('no Resources: selects every supported resource');
+  if (criteria.resources.length === 0 && criteria.listOfTags.length === 0)
+    problems.push('no Resources: selects every supported resource');
   for (const pattern of criteria.resources) {
     if (pattern?.includes('*')) problems.push(`Resources ${pattern} matches resources of any environment`);
-    else if (pattern && config && isRdsInstanceArn(pattern) && !config.databases.some((db) => arnMatches(pattern, configuredInstance(config, db).arn))) {
+    else if (
+      pattern &&
+      config &&
+      isRdsInstanceArn(pattern) &&
+      !config.databases.some((db) => arnMatches(pattern, configuredInstance(config, db).arn))
+    ) {
       problems.push(`Resources ${pattern} is not one of the ${config.name} databases`);
     }
   }

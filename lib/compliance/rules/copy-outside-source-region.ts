@@ -12,7 +12,8 @@ export function vaultRegion(arn: unknown): string | undefined {
 export const copyOutsideSourceRegion: RxdrRule = {
   id: 'CopyOutsideSourceRegion',
   info: 'A backup plan rule copies to a vault in the plan’s own region (or to one whose region cannot be read).',
-  explanation: 'HIPAA 164.308(a)(7)(ii)(A)/(B): copies for disaster recovery must live outside the failure domain; use the recovery vault’s deterministic ARN in the recovery region.',
+  explanation:
+    'HIPAA 164.308(a)(7)(ii)(A)/(B): copies for disaster recovery must live outside the failure domain; use the recovery vault’s deterministic ARN in the recovery region.',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupPlan') return NagRuleCompliance.NOT_APPLICABLE;
     const region = Stack.of(node).region;

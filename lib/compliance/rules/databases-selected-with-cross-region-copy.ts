@@ -16,7 +16,8 @@ import { asArray, environmentOf, resolvedProperties } from './template-values';
 export const databasesSelectedWithCrossRegionCopy: RxdrRule = {
   id: 'DatabasesSelectedWithCrossRegionCopy',
   info: 'A configured database is not selected by a backup plan that copies every recovery point to another region.',
-  explanation: 'HIPAA 164.308(a)(7)(ii)(A): every data store with patient data needs retrievable exact copies outside the primary region. Select it by its instance ARN (DatabaseBackupSelection does).',
+  explanation:
+    'HIPAA 164.308(a)(7)(ii)(A): every data store with patient data needs retrievable exact copies outside the primary region. Select it by its instance ARN (DatabaseBackupSelection does).',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupVault') return NagRuleCompliance.NOT_APPLICABLE;
     const config = environmentOf(node);
@@ -25,15 +26,26 @@ export const databasesSelectedWithCrossRegionCopy: RxdrRule = {
 
     const resources = cfnResources(stack);
     const plans = new Map<string, Record<string, unknown>>();
-    for (const r of resources.filter((r) => r.cfnResourceType === 'AWS::Backup::BackupPlan')) plans.set(stack.resolve(r.logicalId) as string, resolvedProperties(r));
+    for (const r of resources.filter((r) => r.cfnResourceType === 'AWS::Backup::BackupPlan'))
+      plans.set(stack.resolve(r.logicalId) as string, resolvedProperties(r));
     const copiesAway = (planRef: unknown): boolean => {
       const id = (planRef as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
       const plan = id ? (plans.get(id)?.BackupPlan as Record<string, unknown> | undefined) : undefined;
       const rules = asArray(plan?.BackupPlanRule);
-      return rules.length > 0 && rules.every((rule) => asArray(rule.CopyActions).some((c) => { const region = vaultRegion(c.DestinationBackupVaultArn); return region !== undefined && region !== stack.region; }));
+      return (
+        rules.length > 0 &&
+        rules.every((rule) =>
+          asArray(rule.CopyActions).some((c) => {
+            const region = vaultRegion(c.DestinationBackupVaultArn);
+            return region !== undefined && region !== stack.region;
+          }),
+        )
+      );
     };
     const selections = resources
-      .filter((r) => r.cfnResourceType === 'AWS::Backup::BackupSelection' && copiesAway(resolvedProperties(r).BackupPlanId))
+      .filter(
+        (r) => r.cfnResourceType === 'AWS::Backup::BackupSelection' && copiesAway(resolvedProperties(r).BackupPlanId),
+      )
       .map(selectionCriteria);
     const covered = config.databases.every((db) => selections.some((s) => selects(s, configuredInstance(config, db))));
     return covered ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;

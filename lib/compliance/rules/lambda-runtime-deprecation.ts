@@ -1,6 +1,11 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { FAIL_WITHIN_DAYS, LAMBDA_RUNTIME_DEPRECATION, runtimeDeprecation, WARN_WITHIN_DAYS } from '../lambda-runtime-support';
+import {
+  FAIL_WITHIN_DAYS,
+  LAMBDA_RUNTIME_DEPRECATION,
+  runtimeDeprecation,
+  WARN_WITHIN_DAYS,
+} from '../lambda-runtime-support';
 import { RxdrRule } from './index';
 import { resolvedProperties } from './template-values';
 
@@ -15,8 +20,10 @@ function deprecatedWithin(node: CfnResource, today: string, withinDays: number, 
   if (typeof runtime !== 'string') return NagRuleCompliance.NOT_APPLICABLE;
   const { deprecation, daysLeft } = runtimeDeprecation(runtime, today);
   if (deprecation === undefined || daysLeft === undefined) return NagRuleCompliance.NOT_APPLICABLE;
-  if (daysLeft > withinDays || (notWithinDays !== undefined && daysLeft <= notWithinDays)) return NagRuleCompliance.COMPLIANT;
-  const when = daysLeft < 0 ? `was deprecated on ${deprecation}` : `is deprecated on ${deprecation} (in ${daysLeft} days)`;
+  if (daysLeft > withinDays || (notWithinDays !== undefined && daysLeft <= notWithinDays))
+    return NagRuleCompliance.COMPLIANT;
+  const when =
+    daysLeft < 0 ? `was deprecated on ${deprecation}` : `is deprecated on ${deprecation} (in ${daysLeft} days)`;
   return [`${runtime} ${when}`];
 }
 

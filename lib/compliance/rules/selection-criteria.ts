@@ -55,7 +55,9 @@ export function hasConditions(criteria: SelectionCriteria): boolean {
 
 /** Values a `StringEquals` condition requires of a tag (at most one can hold, since conditions are ANDed). */
 export function requiredTagValues(criteria: SelectionCriteria, tagKey: string): string[] {
-  return criteria.conditions.StringEquals.filter((c) => c.ConditionKey === `${RESOURCE_TAG_PREFIX}${tagKey}`).map((c) => c.ConditionValue);
+  return criteria.conditions.StringEquals.filter((c) => c.ConditionKey === `${RESOURCE_TAG_PREFIX}${tagKey}`).map(
+    (c) => c.ConditionValue,
+  );
 }
 
 /** A resource as far as synth can know it: its ARN and the tags rxdr itself puts on it. */
@@ -69,12 +71,14 @@ export function selects(criteria: SelectionCriteria, resource: KnownResource): b
   if (criteria.notResources.some((p) => p !== undefined && arnMatches(p, resource.arn))) return false;
   if (criteria.listOfTags.some((t) => resource.tags[t.ConditionKey] === t.ConditionValue)) return true;
   if (criteria.resources.length === 0 && criteria.listOfTags.length > 0) return false;
-  const inResources = criteria.resources.length === 0 || criteria.resources.some((p) => p !== undefined && arnMatches(p, resource.arn));
+  const inResources =
+    criteria.resources.length === 0 || criteria.resources.some((p) => p !== undefined && arnMatches(p, resource.arn));
   return inResources && conditionsHold(criteria, resource.tags);
 }
 
 function conditionsHold(criteria: SelectionCriteria, tags: Readonly<Record<string, string>>): boolean {
-  const tag = (c: TagCondition) => (c.ConditionKey.startsWith(RESOURCE_TAG_PREFIX) ? tags[c.ConditionKey.slice(RESOURCE_TAG_PREFIX.length)] : undefined);
+  const tag = (c: TagCondition) =>
+    c.ConditionKey.startsWith(RESOURCE_TAG_PREFIX) ? tags[c.ConditionKey.slice(RESOURCE_TAG_PREFIX.length)] : undefined;
   const { StringEquals, StringNotEquals, StringLike, StringNotLike } = criteria.conditions;
   return (
     StringEquals.every((c) => tag(c) === c.ConditionValue) &&
@@ -92,7 +96,10 @@ export function arnMatches(pattern: string, arn: string): boolean {
 
 function globMatches(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const regex = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const regex = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${regex}$`).test(value);
 }
 
@@ -101,7 +108,12 @@ export function configuredInstance(config: EnvironmentConfig, db: ProtectedDatab
   const identifier = DatabaseBackupSelection.instanceIdentifier(config.name, db);
   const tags: Record<string, string> =
     db.mode === 'create'
-      ? { [TagKeys.environment]: config.name, [TagKeys.tier]: db.tier, [TagKeys.app]: APP_TAG_VALUE, [TagKeys.dataClassification]: config.dataClassification }
+      ? {
+          [TagKeys.environment]: config.name,
+          [TagKeys.tier]: db.tier,
+          [TagKeys.app]: APP_TAG_VALUE,
+          [TagKeys.dataClassification]: config.dataClassification,
+        }
       : {};
   return { arn: `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`, tags };
 }

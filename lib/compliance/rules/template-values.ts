@@ -5,7 +5,11 @@ import { EnvironmentConfig } from '../../config/environment-config';
 /** Resolved CloudFormation properties of a resource (tokens resolved as far as CDK can). */
 export function resolvedProperties(node: CfnResource): Record<string, unknown> {
   const stack = Stack.of(node);
-  const props = stack.resolve((node as unknown as { _toCloudFormation(): { Resources: Record<string, { Properties?: unknown }> } })._toCloudFormation());
+  const props = stack.resolve(
+    (
+      node as unknown as { _toCloudFormation(): { Resources: Record<string, { Properties?: unknown }> } }
+    )._toCloudFormation(),
+  );
   const resource = Object.values(props.Resources as Record<string, { Properties?: Record<string, unknown> }>)[0];
   return resource?.Properties ?? {};
 }

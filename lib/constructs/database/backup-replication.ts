@@ -70,23 +70,35 @@ export class AutomatedBackupReplication extends Construct {
     const problems: string[] = [];
     if (props.databases.length === 0) problems.push('databases must list at least one database, got none');
     const duplicates = props.databases.map((db) => db.name).filter((name, index, all) => all.indexOf(name) !== index);
-    if (duplicates.length > 0) problems.push(`database names must be unique, got ${duplicates.map((n) => `"${n}"`).join(', ')} more than once`);
+    if (duplicates.length > 0)
+      problems.push(`database names must be unique, got ${duplicates.map((n) => `"${n}"`).join(', ')} more than once`);
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1 || props.retentionDays > 35) {
-      problems.push(`retentionDays must be a whole number of days from 1 to 35 (the RDS maximum), got ${props.retentionDays}`);
+      problems.push(
+        `retentionDays must be a whole number of days from 1 to 35 (the RDS maximum), got ${props.retentionDays}`,
+      );
     }
-    if (problems.length > 0) throw new Error(`Invalid AutomatedBackupReplication ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (problems.length > 0)
+      throw new Error(
+        `Invalid AutomatedBackupReplication ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
 
     this.destinationKeyAliasArn = keyAliasArn(this, props.destinationRegion, props.destinationKeyAlias);
     const instanceArns = props.databases.map((db) => db.instanceArn);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'rxdr: start and stop cross-region replication of RDS automated backups',
     });
     // IAM evaluates KMS permissions against key ARNs, which the primary stack cannot know without a
     // cross-region reference: allow keys of the destination region that carry the recovery alias only.
-    const destinationKeyCondition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.destinationKeyAlias] } };
+    const destinationKeyCondition = {
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.destinationKeyAlias] },
+    };
     const statements = [
       new iam.PolicyStatement({
         sid: 'WriteItsOwnLogs',
@@ -95,7 +107,11 @@ export class AutomatedBackupReplication extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'ReplicateTheProtectedInstancesOnly',
-        actions: ['rds:DescribeDBInstances', 'rds:StartDBInstanceAutomatedBackupsReplication', 'rds:StopDBInstanceAutomatedBackupsReplication'],
+        actions: [
+          'rds:DescribeDBInstances',
+          'rds:StartDBInstanceAutomatedBackupsReplication',
+          'rds:StopDBInstanceAutomatedBackupsReplication',
+        ],
         resources: instanceArns,
       }),
       new iam.PolicyStatement({
@@ -120,7 +136,11 @@ export class AutomatedBackupReplication extends Construct {
       ),
     ];
     // A managed policy of our own, not an inline one (HIPAA/NIST IAMNoInlinePolicy).
-    this.policy = new iam.ManagedPolicy(this, 'Policy', { description: 'rxdr: cross-region replication of the protected instances\' automated backups', roles: [role], statements });
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: "rxdr: cross-region replication of the protected instances' automated backups",
+      roles: [role],
+      statements,
+    });
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: backupReplicationEntry(),
@@ -169,7 +189,7 @@ export class AutomatedBackupReplication extends Construct {
     );
     const fn = Validations.of(this.function);
     const outsideVpc =
-      'the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region\'s endpoints without a NAT gateway, which would add an internet path to the database network';
+      "the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region's endpoints without a NAT gateway, which would add an internet path to the database network";
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
     const noDlq =

@@ -50,7 +50,9 @@ export class DatabaseNetwork extends Construct {
     const region = Stack.of(this).region;
     const zones = props.availabilityZones ?? [`${region}a`, `${region}b`];
     if (zones.length < 2) {
-      throw new Error(`a database network needs at least two availability zones (RDS subnet groups span two), got ${zones.length}: ${zones.join(', ')}`);
+      throw new Error(
+        `a database network needs at least two availability zones (RDS subnet groups span two), got ${zones.length}: ${zones.join(', ')}`,
+      );
     }
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
@@ -98,7 +100,12 @@ export class DatabaseNetwork extends Construct {
     const endpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
     for (const [name, service] of Object.entries(props.interfaceEndpoints ?? {})) {
       // Closed by default: whoever calls the endpoint opens it for its own security group (`connections`).
-      endpoints[name] = this.vpc.addInterfaceEndpoint(name, { service, subnets: this.subnets, privateDnsEnabled: true, open: false });
+      endpoints[name] = this.vpc.addInterfaceEndpoint(name, {
+        service,
+        subnets: this.subnets,
+        privateDnsEnabled: true,
+        open: false,
+      });
     }
     this.endpoints = endpoints;
   }

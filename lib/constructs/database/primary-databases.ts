@@ -42,7 +42,8 @@ export class PrimaryDatabases extends Construct {
       key,
       logRetention,
       // Secrets Manager's rotation function runs in the isolated subnets.
-      interfaceEndpoints: created.length > 0 ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {},
+      interfaceEndpoints:
+        created.length > 0 ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {},
     });
 
     const recoveryKeyArn = keyAliasArn(this, config.recoveryRegion, names.keyAlias(config, 'recovery'));
@@ -71,14 +72,24 @@ export class PrimaryDatabases extends Construct {
     const arns: Record<string, string> = {};
     for (const db of config.databases) {
       const reference = references[db.name];
-      identifiers[db.name] = reference ? reference.instanceIdentifier : db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
-      arns[db.name] = reference ? reference.instanceArn : dbInstanceArn(this, config.primaryRegion, identifiers[db.name] ?? '');
+      identifiers[db.name] = reference
+        ? reference.instanceIdentifier
+        : db.mode === 'adopt'
+          ? db.instanceIdentifier
+          : names.databaseInstance(config, db);
+      arns[db.name] = reference
+        ? reference.instanceArn
+        : dbInstanceArn(this, config.primaryRegion, identifiers[db.name] ?? '');
     }
     this.instanceIdentifiers = identifiers;
     this.instanceArns = arns;
 
     this.backupReplication = new AutomatedBackupReplication(this, 'BackupReplication', {
-      databases: config.databases.map((db) => ({ name: db.name, instanceArn: arns[db.name] ?? '', dependsOn: references[db.name]?.instance })),
+      databases: config.databases.map((db) => ({
+        name: db.name,
+        instanceArn: arns[db.name] ?? '',
+        dependsOn: references[db.name]?.instance,
+      })),
       destinationRegion: config.recoveryRegion,
       destinationKeyAlias: names.keyAlias(config, 'recovery'),
       retentionDays: config.retention.continuousDays,

@@ -55,16 +55,29 @@ export class CrossRegionReadReplica extends Construct {
     const stack = Stack.of(this);
     const { sourceRegion } = props;
     const problems: string[] = [];
-    if (!Token.isUnresolved(props.sourceInstanceArn) && !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/.test(props.sourceInstanceArn)) {
-      problems.push(`sourceInstanceArn must be an RDS DB instance ARN (arn:<partition>:rds:<region>:<account>:db:<identifier>), got "${props.sourceInstanceArn}"`);
+    if (
+      !Token.isUnresolved(props.sourceInstanceArn) &&
+      !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/.test(props.sourceInstanceArn)
+    ) {
+      problems.push(
+        `sourceInstanceArn must be an RDS DB instance ARN (arn:<partition>:rds:<region>:<account>:db:<identifier>), got "${props.sourceInstanceArn}"`,
+      );
     }
     if (!Token.isUnresolved(stack.region) && sourceRegion === stack.region) {
       problems.push(`a cross-region replica must live in another region than its source, got ${sourceRegion} for both`);
     }
-    if (!/^\d+$/.test(props.engineMajorVersion)) problems.push(`engineMajorVersion must be a PostgreSQL major version such as "17", got "${props.engineMajorVersion}"`);
-    if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceClass)) problems.push(`instanceClass must be an RDS instance class such as "db.m7g.large", got "${props.instanceClass}"`);
-    if (props.replicaIdentifier.length > 63) problems.push(`replicaIdentifier must be at most 63 characters, got ${props.replicaIdentifier.length}`);
-    if (problems.length > 0) throw new Error(`Invalid CrossRegionReadReplica ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (!/^\d+$/.test(props.engineMajorVersion))
+      problems.push(
+        `engineMajorVersion must be a PostgreSQL major version such as "17", got "${props.engineMajorVersion}"`,
+      );
+    if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceClass))
+      problems.push(`instanceClass must be an RDS instance class such as "db.m7g.large", got "${props.instanceClass}"`);
+    if (props.replicaIdentifier.length > 63)
+      problems.push(`replicaIdentifier must be at most 63 characters, got ${props.replicaIdentifier.length}`);
+    if (problems.length > 0)
+      throw new Error(
+        `Invalid CrossRegionReadReplica ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
 
     this.replicaIdentifier = props.replicaIdentifier;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -130,17 +143,24 @@ export class CrossRegionReadReplica extends Construct {
     this.acknowledgeFindings(props, monitoringRole, monitoringPolicy);
   }
 
-  private acknowledgeFindings(props: CrossRegionReadReplicaProps, monitoringRole: iam.Role, monitoringPolicy: iam.IManagedPolicy): void {
+  private acknowledgeFindings(
+    props: CrossRegionReadReplicaProps,
+    monitoringRole: iam.Role,
+    monitoringPolicy: iam.IManagedPolicy,
+  ): void {
     const replica = Validations.of(this.replica);
     const inBackupPlan = `a read replica of ${props.sourceDescription}: the source's automated backups (replicated to this region), its tier's backup plan and copies to the recovery vault protect the data; RDS for PostgreSQL replicas take no backups of their own, and the failover runbook enables them on promotion`;
     replica.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
     replica.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
     replica.acknowledge({
       id: 'AwsSolutions-RDS11',
-      reason: 'PostgreSQL keeps its standard port 5432, like its source: reachable only from its security group inside isolated subnets, a non-standard port adds no protection and breaks failover client defaults',
+      reason:
+        'PostgreSQL keeps its standard port 5432, like its source: reachable only from its security group inside isolated subnets, a non-standard port adds no protection and breaks failover client defaults',
     });
-    const encrypted = 'encrypted with the recovery region\'s customer-managed key (KmsKeyId); CloudFormation does not accept StorageEncrypted on a read replica (SourceDBInstanceIdentifier), which inherits encryption from its encrypted source';
-    for (const id of ['AwsSolutions-RDS2', 'HIPAA.Security-RDSStorageEncrypted', 'NIST.800.53.R5-RDSStorageEncrypted']) replica.acknowledge({ id, reason: encrypted });
+    const encrypted =
+      "encrypted with the recovery region's customer-managed key (KmsKeyId); CloudFormation does not accept StorageEncrypted on a read replica (SourceDBInstanceIdentifier), which inherits encryption from its encrypted source";
+    for (const id of ['AwsSolutions-RDS2', 'HIPAA.Security-RDSStorageEncrypted', 'NIST.800.53.R5-RDSStorageEncrypted'])
+      replica.acknowledge({ id, reason: encrypted });
     if (!props.multiAz) {
       const reason = `multiAz is false for this warm standby (non-production environment, synthetic data); production replicas are Multi-AZ, enforced by the config default and tests`;
       replica.acknowledge({ id: 'AwsSolutions-RDS3', reason });

@@ -48,7 +48,11 @@ export class RecoveredPlacement extends Construct {
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName,
       description: `rxdr ${props.environmentName}: where failover restores land (read by the failover runbook)`,
-      stringValue: Stack.of(this).toJsonString({ subnetGroupName: this.subnetGroup.subnetGroupName, securityGroupIds: [this.securityGroup.securityGroupId], vpcId: props.network.vpc.vpcId }),
+      stringValue: Stack.of(this).toJsonString({
+        subnetGroupName: this.subnetGroup.subnetGroupName,
+        securityGroupIds: [this.securityGroup.securityGroupId],
+        vpcId: props.network.vpc.vpcId,
+      }),
     });
   }
 }

@@ -77,13 +77,21 @@ export class ReferenceDatabase extends Construct {
   constructor(scope: Construct, id: string, props: ReferenceDatabaseProps) {
     super(scope, id);
     const problems = validate(props, Stack.of(this).region);
-    if (problems.length > 0) throw new Error(`Invalid ReferenceDatabase ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (problems.length > 0)
+      throw new Error(`Invalid ReferenceDatabase ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
     const stack = Stack.of(this);
     this.instanceIdentifier = props.instanceIdentifier;
-    this.instanceArn = stack.formatArn({ service: 'rds', resource: 'db', resourceName: props.instanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.instanceArn = stack.formatArn({
+      service: 'rds',
+      resource: 'db',
+      resourceName: props.instanceIdentifier,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const major = props.engineVersion.split('.')[0] ?? props.engineVersion;
-    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(props.engineVersion, major) });
+    const engine = rds.DatabaseInstanceEngine.postgres({
+      version: rds.PostgresEngineVersion.of(props.engineVersion, major),
+    });
 
     this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
@@ -98,7 +106,9 @@ export class ReferenceDatabase extends Construct {
       replicaRegions: [{ region: props.recoveryRegion }],
     });
     // The replica's key is the recovery region's CMK, named by ARN: the L2 only takes an IKey of this stack.
-    (this.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = [{ region: props.recoveryRegion, kmsKeyId: props.recoveryKeyArn }];
+    (this.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = [
+      { region: props.recoveryRegion, kmsKeyId: props.recoveryKeyArn },
+    ];
     this.secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     // Created before the instance so that RDS writes into encrypted groups with a retention, not its own.
@@ -153,15 +163,26 @@ export class ReferenceDatabase extends Construct {
     Tags.of(this.instance).add(TagKeys.tier, props.tier);
 
     const rotationEndpoint = props.network.endpoints.secretsManager;
-    if (!rotationEndpoint) throw new Error(`ReferenceDatabase ${this.node.path} rotates its credentials from isolated subnets: its network needs an interface endpoint named "secretsManager"`);
+    if (!rotationEndpoint)
+      throw new Error(
+        `ReferenceDatabase ${this.node.path} rotates its credentials from isolated subnets: its network needs an interface endpoint named "secretsManager"`,
+      );
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: props.network.vpc,
       description: `rxdr ${props.instanceIdentifier}: credentials rotation function`,
       allowAllOutbound: false,
     });
-    rotationSecurityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'rotation function to PostgreSQL');
+    rotationSecurityGroup.addEgressRule(
+      this.securityGroup,
+      ec2.Port.tcp(POSTGRES_PORT),
+      'rotation function to PostgreSQL',
+    );
     rotationEndpoint.connections.allowDefaultPortFrom(rotationSecurityGroup, 'rotation function to Secrets Manager');
-    rotationSecurityGroup.connections.allowTo(rotationEndpoint, ec2.Port.tcp(443), 'rotation function to Secrets Manager');
+    rotationSecurityGroup.connections.allowTo(
+      rotationEndpoint,
+      ec2.Port.tcp(443),
+      'rotation function to Secrets Manager',
+    );
     this.instance.addRotationSingleUser({
       automaticallyAfter: Duration.days(props.rotationDays ?? 30),
       vpcSubnets: props.network.subnets,
@@ -186,7 +207,8 @@ export class ReferenceDatabase extends Construct {
     instance.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
     instance.acknowledge({
       id: 'AwsSolutions-RDS11',
-      reason: 'PostgreSQL keeps its standard port 5432: the instance is reachable only from its security group inside isolated subnets, so a non-standard port adds no protection and breaks drill and client defaults',
+      reason:
+        'PostgreSQL keeps its standard port 5432: the instance is reachable only from its security group inside isolated subnets, so a non-standard port adds no protection and breaks drill and client defaults',
     });
     if (!props.multiAz) {
       const reason = `multiAz is false in this environment's configuration (non-production, synthetic data); production instances are Multi-AZ, enforced by the config default and tests`;
@@ -212,7 +234,10 @@ export class ReferenceDatabase extends Construct {
  */
 function pinIngressPorts(securityGroup: ec2.SecurityGroup, port: number): void {
   for (const child of securityGroup.node.children) {
-    if (child instanceof ec2.CfnSecurityGroupIngress && (Token.isUnresolved(child.fromPort) || Token.isUnresolved(child.toPort))) {
+    if (
+      child instanceof ec2.CfnSecurityGroupIngress &&
+      (Token.isUnresolved(child.fromPort) || Token.isUnresolved(child.toPort))
+    ) {
       child.fromPort = port;
       child.toPort = port;
     }
@@ -221,8 +246,13 @@ function pinIngressPorts(securityGroup: ec2.SecurityGroup, port: number): void {
 
 function validate(props: ReferenceDatabaseProps, region: string): string[] {
   const problems: string[] = [];
-  if (!Token.isUnresolved(props.instanceIdentifier) && !/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/.test(props.instanceIdentifier)) {
-    problems.push(`instanceIdentifier must be 1-63 letters, digits or "-" starting with a letter, got "${props.instanceIdentifier}"`);
+  if (
+    !Token.isUnresolved(props.instanceIdentifier) &&
+    !/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/.test(props.instanceIdentifier)
+  ) {
+    problems.push(
+      `instanceIdentifier must be 1-63 letters, digits or "-" starting with a letter, got "${props.instanceIdentifier}"`,
+    );
   }
   const versionProblem = postgresVersionProblem(props.engineVersion);
   if (versionProblem) problems.push(`engineVersion: ${versionProblem} (got "${props.engineVersion}")`);

@@ -27,9 +27,11 @@ export class ReplicaLagAlarm extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplicaLagAlarmProps) {
     super(scope, id);
-    if (!Number.isInteger(props.rpoMinutes) || props.rpoMinutes < 1) throw new Error(`rpoMinutes must be a whole number of minutes of at least 1, got ${props.rpoMinutes}`);
+    if (!Number.isInteger(props.rpoMinutes) || props.rpoMinutes < 1)
+      throw new Error(`rpoMinutes must be a whole number of minutes of at least 1, got ${props.rpoMinutes}`);
     const periods = props.periods ?? 3;
-    if (!Number.isInteger(periods) || periods < 1) throw new Error(`periods must be a whole number of at least 1, got ${periods}`);
+    if (!Number.isInteger(periods) || periods < 1)
+      throw new Error(`periods must be a whole number of at least 1, got ${periods}`);
 
     const lag = new cloudwatch.Metric({
       namespace: 'AWS/RDS',

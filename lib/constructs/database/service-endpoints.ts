@@ -22,9 +22,24 @@ export class ServiceEndpoints extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceEndpointsProps) {
     super(scope, id);
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'rxdr database network endpoints: HTTPS from the functions in the network', allowAllOutbound: false });
-    this.secretsManager = new ec2.InterfaceVpcEndpoint(this, 'SecretsManager', { vpc: props.vpc, service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, subnets: props.subnets, securityGroups: [this.securityGroup], open: false, privateDnsEnabled: true });
-    this.s3 = new ec2.GatewayVpcEndpoint(this, 'S3', { vpc: props.vpc, service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [props.subnets] });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'rxdr database network endpoints: HTTPS from the functions in the network',
+      allowAllOutbound: false,
+    });
+    this.secretsManager = new ec2.InterfaceVpcEndpoint(this, 'SecretsManager', {
+      vpc: props.vpc,
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: props.subnets,
+      securityGroups: [this.securityGroup],
+      open: false,
+      privateDnsEnabled: true,
+    });
+    this.s3 = new ec2.GatewayVpcEndpoint(this, 'S3', {
+      vpc: props.vpc,
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [props.subnets],
+    });
   }
 
   /**
@@ -36,6 +51,10 @@ export class ServiceEndpoints extends Construct {
   allowFrom(securityGroup: ec2.ISecurityGroup, who: string): void {
     this.securityGroup.addIngressRule(securityGroup, ec2.Port.tcp(443), `${who} to Secrets Manager`);
     securityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(443), 'to Secrets Manager');
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint (no other route exists)');
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the S3 gateway endpoint (no other route exists)',
+    );
   }
 }

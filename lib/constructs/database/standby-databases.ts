@@ -43,9 +43,15 @@ export class StandbyDatabases extends Construct {
     for (const db of standbyDatabases(config)) {
       const sourceIdentifier = db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
       const instanceClass = db.replicaInstanceClass ?? (db.mode === 'create' ? db.instanceClass : undefined);
-      if (!instanceClass) throw new Error(`database "${db.name}" (adopted, tier ${db.tier}) needs replicaInstanceClass for its read replica`);
+      if (!instanceClass)
+        throw new Error(
+          `database "${db.name}" (adopted, tier ${db.tier}) needs replicaInstanceClass for its read replica`,
+        );
       // The config requires engineVersion for an adopted database with a replica; created ones default it.
-      if (!db.engineVersion) throw new Error(`database "${db.name}" (adopted, tier ${db.tier}) needs engineVersion for its read replica's parameter group`);
+      if (!db.engineVersion)
+        throw new Error(
+          `database "${db.name}" (adopted, tier ${db.tier}) needs engineVersion for its read replica's parameter group`,
+        );
       const replica = new CrossRegionReadReplica(this, `Replica-${db.name}`, {
         replicaIdentifier: names.replicaInstance(config, db),
         sourceInstanceArn: dbInstanceArn(this, config.primaryRegion, sourceIdentifier),

@@ -68,13 +68,22 @@ export function drillSchedules(config: EnvironmentConfig): RestoreDrillProps['sc
   const tiersInUse = [...new Set(config.databases.map((db) => db.tier))];
   const own = tiersInUse.filter((tier) => config.drill.tierSchedules[tier] !== undefined);
   const rest = tiersInUse.filter((tier) => !own.includes(tier));
-  const schedules: { name: string; expression: string; tiers?: string[] }[] = own.map((tier) => ({ name: tier, expression: config.drill.tierSchedules[tier] ?? config.drill.schedule, tiers: [tier] }));
-  if (rest.length > 0) schedules.push({ name: 'default', expression: config.drill.schedule, ...(own.length > 0 ? { tiers: rest } : {}) });
+  const schedules: { name: string; expression: string; tiers?: string[] }[] = own.map((tier) => ({
+    name: tier,
+    expression: config.drill.tierSchedules[tier] ?? config.drill.schedule,
+    tiers: [tier],
+  }));
+  if (rest.length > 0)
+    schedules.push({ name: 'default', expression: config.drill.schedule, ...(own.length > 0 ? { tiers: rest } : {}) });
   return schedules;
 }
 
 /** `RestoreDrill` props for an environment: the fleet, schedules, network and limits from its config. */
-export function restoreDrillProps(scope: IConstruct, config: EnvironmentConfig, resources: DrillResources): RestoreDrillProps {
+export function restoreDrillProps(
+  scope: IConstruct,
+  config: EnvironmentConfig,
+  resources: DrillResources,
+): RestoreDrillProps {
   return {
     ...resources,
     environmentName: config.name,

@@ -61,10 +61,23 @@ export class DrillFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: DrillFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
-    this.role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
     // Its own log group only (instead of AWSLambdaBasicExecutionRole's logs:* on every group).
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteItsOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     if (props.vpc) {
       const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
       const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess);
@@ -88,9 +101,25 @@ export class DrillFunction extends Construct {
       logGroup,
       environmentEncryption: props.key,
       reservedConcurrentExecutions: props.reservedConcurrency,
-      environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-drill', NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true, externalModules: ['pg-native'] },
-      ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } : {}),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'rxdr-drill',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: BUNDLING_TARGET,
+        bundleAwsSDK: true,
+        externalModules: ['pg-native'],
+      },
+      ...(props.vpc
+        ? {
+            vpc: props.vpc.vpc,
+            securityGroups: props.vpc.securityGroups,
+            vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          }
+        : {}),
     });
     if (props.vpc) trustRdsCertificates(this.fn);
     const fn = Validations.of(this.fn);
@@ -99,7 +128,8 @@ export class DrillFunction extends Construct {
       fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
     }
     if (!props.deadLetterQueue) {
-      const noDlq = 'invoked only synchronously by the drill state machine (a dead-letter queue applies to asynchronous invocations only); every failure returns to the state machine, whose Catch cleans up, records evidence and fails the run visibly';
+      const noDlq =
+        'invoked only synchronously by the drill state machine (a dead-letter queue applies to asynchronous invocations only); every failure returns to the state machine, whose Catch cleans up, records evidence and fails the run visibly';
       fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
       fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
     }

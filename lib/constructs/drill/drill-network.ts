@@ -53,13 +53,24 @@ export class DrillNetwork extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // A role whose one customer-managed policy writes to this log group only (no inline policy: IAMNoInlinePolicy).
-    const flowLogRole = new iam.Role(this, 'FlowLogRole', { assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'), description: 'VPC flow logs of the rxdr drill network write to their log group' });
+    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
+      description: 'VPC flow logs of the rxdr drill network write to their log group',
+    });
     new iam.ManagedPolicy(this, 'FlowLogPolicy', {
       description: 'rxdr drill network: VPC flow logs to their log group only',
       roles: [flowLogRole],
-      statements: [new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [flowLogs.logGroupArn] })],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [flowLogs.logGroupArn],
+        }),
+      ],
     });
-    this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole.withoutPolicyUpdates()), trafficType: ec2.FlowLogTrafficType.ALL });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole.withoutPolicyUpdates()),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
 
     this.subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
       vpc: this.vpc,
@@ -77,10 +88,18 @@ export class DrillNetwork extends Construct {
       description: 'rxdr drill validator Lambda',
       allowAllOutbound: false,
     });
-    this.instanceSecurityGroup.addIngressRule(this.validatorSecurityGroup, ec2.Port.tcp(5432), 'validator to restored PostgreSQL');
+    this.instanceSecurityGroup.addIngressRule(
+      this.validatorSecurityGroup,
+      ec2.Port.tcp(5432),
+      'validator to restored PostgreSQL',
+    );
     this.validatorSecurityGroup.addEgressRule(this.instanceSecurityGroup, ec2.Port.tcp(5432), 'to restored PostgreSQL');
 
-    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', { vpc: this.vpc, description: 'rxdr drill VPC endpoints: HTTPS from the validator', allowAllOutbound: false });
+    const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', {
+      vpc: this.vpc,
+      description: 'rxdr drill VPC endpoints: HTTPS from the validator',
+      allowAllOutbound: false,
+    });
     endpointSg.addIngressRule(this.validatorSecurityGroup, ec2.Port.tcp(443), 'validator to AWS APIs');
     this.validatorSecurityGroup.addEgressRule(endpointSg, ec2.Port.tcp(443), 'to AWS API endpoints');
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -88,11 +107,21 @@ export class DrillNetwork extends Construct {
       ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
       ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
     ] as const) {
-      this.vpc.addInterfaceEndpoint(name, { service, subnets: isolated, securityGroups: [endpointSg], open: false, privateDnsEnabled: true });
+      this.vpc.addInterfaceEndpoint(name, {
+        service,
+        subnets: isolated,
+        securityGroups: [endpointSg],
+        open: false,
+        privateDnsEnabled: true,
+      });
     }
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
     // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the VPC has no
     // internet or NAT gateway, so HTTPS can reach nothing but the endpoints anyway.
-    this.validatorSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint (no other route exists)');
+    this.validatorSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the S3 gateway endpoint (no other route exists)',
+    );
   }
 }

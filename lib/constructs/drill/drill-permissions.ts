@@ -24,7 +24,12 @@ export class DrillPermissions {
   }
 
   rdsArn(resource: string, name: string): string {
-    return this.stack.formatArn({ service: 'rds', resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return this.stack.formatArn({
+      service: 'rds',
+      resource,
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   get drillInstances(): string {
@@ -81,7 +86,14 @@ export class DrillPermissions {
       new iam.PolicyStatement({
         sid: 'DenyTouchingInstancesWithoutDrillTag',
         effect: iam.Effect.DENY,
-        actions: ['rds:DeleteDBInstance', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:StopDBInstance', 'rds:PromoteReadReplica', 'rds:RemoveTagsFromResource'],
+        actions: [
+          'rds:DeleteDBInstance',
+          'rds:ModifyDBInstance',
+          'rds:RebootDBInstance',
+          'rds:StopDBInstance',
+          'rds:PromoteReadReplica',
+          'rds:RemoveTagsFromResource',
+        ],
         resources: [this.rdsArn('db', '*')],
         conditions: { Null: { [`rds:db-tag/${TagKeys.drill}`]: 'true' } },
       }),
@@ -96,6 +108,10 @@ export class DrillPermissions {
   }
 
   describeInstances(): iam.PolicyStatement {
-    return new iam.PolicyStatement({ sid: 'DescribeInstances', actions: ['rds:DescribeDBInstances'], resources: [this.rdsArn('db', '*')] });
+    return new iam.PolicyStatement({
+      sid: 'DescribeInstances',
+      actions: ['rds:DescribeDBInstances'],
+      resources: [this.rdsArn('db', '*')],
+    });
   }
 }

@@ -21,7 +21,13 @@ export interface DrillStateMachineProps {
 }
 
 /** Errors a task may be retried for: our transient AWS errors and the Lambda service's own. */
-const TRANSIENT = ['Rxdr.AwsTransient', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+const TRANSIENT = [
+  'Rxdr.AwsTransient',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
 
 /**
  * The drill workflow (Standard, JSONPath):
@@ -46,7 +52,13 @@ export class DrillStateMachine extends Construct {
       return f;
     };
     const task = (name: string, payload?: sfn.TaskInput, resultPath?: string) =>
-      new tasks.LambdaInvoke(this, name, { lambdaFunction: fn(name), payloadResponseOnly: true, retryOnServiceExceptions: false, ...(payload ? { payload } : {}), ...(resultPath ? { resultPath } : {}) }).addRetry({
+      new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: fn(name),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        ...(payload ? { payload } : {}),
+        ...(resultPath ? { resultPath } : {}),
+      }).addRetry({
         errors: TRANSIENT,
         interval: Duration.seconds(2),
         backoffRate: 2,
@@ -57,7 +69,11 @@ export class DrillStateMachine extends Construct {
       'Plan',
       sfn.TaskInput.fromObject({
         request: sfn.JsonPath.objectAt('$$.Execution.Input'),
-        execution: { id: sfn.JsonPath.executionId, name: sfn.JsonPath.executionName, startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+        execution: {
+          id: sfn.JsonPath.executionId,
+          name: sfn.JsonPath.executionName,
+          startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+        },
         fleet: props.fleet,
       }),
     );
@@ -84,8 +100,10 @@ export class DrillStateMachine extends Construct {
         cleanup: 'unknown',
       },
     });
-    for (const t of [pickSource, startRestore, checkRestore, validate]) t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
-    for (const t of [requestCleanup, checkCleanup]) t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
+    for (const t of [pickSource, startRestore, checkRestore, validate])
+      t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
+    for (const t of [requestCleanup, checkCleanup])
+      t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
     recordEvidence.addCatch(evidenceNotRecorded, { errors: ['States.ALL'], resultPath: '$.crash' });
 
     const deleting = new sfn.Choice(this, 'Deleting?')
@@ -99,23 +117,45 @@ export class DrillStateMachine extends Construct {
       .otherwise(waitForRestore);
     const perDatabase = pickSource.next(startRestore).next(waitForRestore).next(checkRestore).next(available);
 
-    const map = new sfn.Map(this, 'DrillEachDatabase', { itemsPath: '$.drills', maxConcurrency: props.maxConcurrency, resultPath: '$.outcomes' });
+    const map = new sfn.Map(this, 'DrillEachDatabase', {
+      itemsPath: '$.drills',
+      maxConcurrency: props.maxConcurrency,
+      resultPath: '$.outcomes',
+    });
     map.itemProcessor(perDatabase);
 
     const notify = task(
       'Notify',
-      sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId'), environment: sfn.JsonPath.stringAt('$.environment'), startedBy: sfn.JsonPath.stringAt('$.startedBy'), outcomes: sfn.JsonPath.objectAt('$.outcomes') }),
+      sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        environment: sfn.JsonPath.stringAt('$.environment'),
+        startedBy: sfn.JsonPath.stringAt('$.startedBy'),
+        outcomes: sfn.JsonPath.objectAt('$.outcomes'),
+      }),
       '$.summary',
     );
     const allPassed = new sfn.Choice(this, 'AllPassed?')
-      .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), new sfn.Fail(this, 'DrillFailed', { error: 'Rxdr.DrillFailed', causePath: '$.summary.reason' }))
+      .when(
+        sfn.Condition.numberGreaterThan('$.summary.failed', 0),
+        new sfn.Fail(this, 'DrillFailed', { error: 'Rxdr.DrillFailed', causePath: '$.summary.reason' }),
+      )
       .otherwise(new sfn.Succeed(this, 'DrillPassed'));
-    notify.addCatch(new sfn.Fail(this, 'NotificationFailed', { error: 'Rxdr.NotificationFailed', causePath: '$.notifyError.Cause' }), { errors: ['States.ALL'], resultPath: '$.notifyError' });
+    notify.addCatch(
+      new sfn.Fail(this, 'NotificationFailed', { error: 'Rxdr.NotificationFailed', causePath: '$.notifyError.Cause' }),
+      { errors: ['States.ALL'], resultPath: '$.notifyError' },
+    );
 
     const definition = plan.next(map).next(notify).next(allPassed);
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     // Its statements go into a customer-managed policy (HIPAA/NIST IAMNoInlinePolicy).
-    const role = (this.role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: `${props.stateMachineName}: invoke the drill functions, write logs and traces` }));
+    const role = (this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `${props.stateMachineName}: invoke the drill functions, write logs and traces`,
+    }));
     this.stateMachine = new sfn.StateMachine(this, 'Resource', {
       role,
       stateMachineName: props.stateMachineName,
@@ -130,16 +170,47 @@ export class DrillStateMachine extends Construct {
     // statement granting log delivery `kms:Decrypt*` (a wildcard action); the same permissions, named.
     const stack = Stack.of(this);
     const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
-    cfn.encryptionConfiguration = { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: props.key.keyArn, kmsDataKeyReusePeriodSeconds: 300 };
-    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: props.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    cfn.encryptionConfiguration = {
+      type: 'CUSTOMER_MANAGED_KMS_KEY',
+      kmsKeyId: props.key.keyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+    };
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: props.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachineArn } } }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachineArn } },
+      }),
     );
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [props.key.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } } }),
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:SourceArn': stack.formatArn({
+              service: 'logs',
+              resource: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
     );
     props.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: 'DrillLogDeliveryDecrypts', actions: ['kms:Decrypt'], resources: ['*'], principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      new iam.PolicyStatement({
+        sid: 'DrillLogDeliveryDecrypts',
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
     );
   }
 }

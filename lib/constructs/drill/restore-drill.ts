@@ -21,7 +21,12 @@ import { DrillStateMachine } from './drill-state-machine';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
-import { DRILL_METRICS, drillAlarmDimensions, drillDatabaseDimensions, drillEnvironmentDimensions } from '../../../lambda/shared/metrics-contract';
+import {
+  DRILL_METRICS,
+  drillAlarmDimensions,
+  drillDatabaseDimensions,
+  drillEnvironmentDimensions,
+} from '../../../lambda/shared/metrics-contract';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -59,7 +64,11 @@ export interface RestoreDrillProps {
   readonly alertsTopic: sns.ITopic;
   readonly databases: readonly DrillDatabaseSpec[];
   /** EventBridge Scheduler expressions: one schedule for all databases, or one per tier. */
-  readonly schedules: readonly { readonly name: string; readonly expression: string; readonly tiers?: readonly string[] }[];
+  readonly schedules: readonly {
+    readonly name: string;
+    readonly expression: string;
+    readonly tiers?: readonly string[];
+  }[];
   readonly timezone: string;
   readonly maxConcurrency: number;
   readonly instanceClass: string;
@@ -94,36 +103,83 @@ export class RestoreDrill extends Construct {
   readonly restoreRole: iam.Role;
   readonly functions: DrillFunctions;
   readonly sweeper: DrillFunction;
-  readonly alarms: { readonly drillFailed: cloudwatch.Alarm; readonly missedSchedule: cloudwatch.Alarm; readonly rto: cloudwatch.Alarm[]; readonly rpo: cloudwatch.Alarm[] };
+  readonly alarms: {
+    readonly drillFailed: cloudwatch.Alarm;
+    readonly missedSchedule: cloudwatch.Alarm;
+    readonly rto: cloudwatch.Alarm[];
+    readonly rpo: cloudwatch.Alarm[];
+  };
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
     validateProps(props);
     const stack = Stack.of(this);
     const stateMachineName = props.stateMachineName ?? `rxdr-${props.environmentName}-drill`;
-    const executionArnPattern = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executionArnPattern = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const guard = new DrillPermissions(this, executionArnPattern);
 
-    this.network = new DrillNetwork(this, 'Network', { cidr: props.networkCidr, key: props.key, logRetention: props.logRetention });
+    this.network = new DrillNetwork(this, 'Network', {
+      cidr: props.networkCidr,
+      key: props.key,
+      logRetention: props.logRetention,
+    });
 
     // AWS Backup restores with this role: it may create drill-named instances only, in the drill network.
     this.restoreRole = new ManagedPolicyRole(this, 'BackupRestoreRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
       description: 'AWS Backup restores drill instances (rxdr-drill-*) into the drill network',
     });
     this.restoreRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RestoreDrillInstancesOnly',
         actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:CreateDBInstance'],
-        resources: [guard.drillInstances, guard.rdsArn('snapshot', '*'), guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName), guard.rdsArn('og', '*'), guard.rdsArn('pg', '*')],
+        resources: [
+          guard.drillInstances,
+          guard.rdsArn('snapshot', '*'),
+          guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName),
+          guard.rdsArn('og', '*'),
+          guard.rdsArn('pg', '*'),
+        ],
       }),
     );
-    this.restoreRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadSnapshots', actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstances'], resources: [guard.rdsArn('snapshot', '*'), guard.rdsArn('db', '*')] }));
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSnapshots',
+        actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstances'],
+        resources: [guard.rdsArn('snapshot', '*'), guard.rdsArn('db', '*')],
+      }),
+    );
     for (const statement of guard.denyUntagged()) this.restoreRole.addToPolicy(statement);
-    props.key.grant(this.restoreRole, 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    props.key.grant(
+      this.restoreRole,
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:GenerateDataKeyWithoutPlaintext',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+    );
     // AWS Backup and RDS create the grant for the instance they restore: only grants for AWS resources.
-    this.restoreRole.addToPolicy(new iam.PolicyStatement({ sid: 'GrantsForRestoredInstances', actions: ['kms:CreateGrant'], resources: [props.key.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }));
+    this.restoreRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsForRestoredInstances',
+        actions: ['kms:CreateGrant'],
+        resources: [props.key.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
 
     const settings = {
       RXDR_VAULT_NAME: props.vault.backupVaultName,
@@ -138,12 +194,36 @@ export class RestoreDrill extends Construct {
     };
     const entry = drillEntry('handlers.ts');
     const reserved = props.maxConcurrency + 2;
-    const make = (name: string, handler: string, description: string, extra: Partial<ConstructorParameters<typeof DrillFunction>[2]> = {}) =>
-      new DrillFunction(this, name, { entry, handler, description, key: props.key, environment: settings, reservedConcurrency: reserved, logRetention: props.logRetention, ...extra });
+    const make = (
+      name: string,
+      handler: string,
+      description: string,
+      extra: Partial<ConstructorParameters<typeof DrillFunction>[2]> = {},
+    ) =>
+      new DrillFunction(this, name, {
+        entry,
+        handler,
+        description,
+        key: props.key,
+        environment: settings,
+        reservedConcurrency: reserved,
+        logRetention: props.logRetention,
+        ...extra,
+      });
     this.functions = {
-      Plan: make('PlanFn', 'plan', 'rxdr drill: check the execution input and plan one drill per database', { reservedConcurrency: 2 }),
-      PickSource: make('PickSourceFn', 'pickSource', 'rxdr drill: newest recovery point or replicated automated backups'),
-      StartRestore: make('StartRestoreFn', 'startRestore', 'rxdr drill: start the restore into the drill network (drill-tagged)'),
+      Plan: make('PlanFn', 'plan', 'rxdr drill: check the execution input and plan one drill per database', {
+        reservedConcurrency: 2,
+      }),
+      PickSource: make(
+        'PickSourceFn',
+        'pickSource',
+        'rxdr drill: newest recovery point or replicated automated backups',
+      ),
+      StartRestore: make(
+        'StartRestoreFn',
+        'startRestore',
+        'rxdr drill: start the restore into the drill network (drill-tagged)',
+      ),
       CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
       Validate: make('ValidateFn', 'handler', 'rxdr drill: validate the restored database (VPC, drill network)', {
         entry: drillEntry('validate-handler.ts'),
@@ -151,9 +231,17 @@ export class RestoreDrill extends Construct {
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
       }),
-      RequestCleanup: make('RequestCleanupFn', 'requestCleanup', 'rxdr drill: delete the restored instance (drill tag only)'),
+      RequestCleanup: make(
+        'RequestCleanupFn',
+        'requestCleanup',
+        'rxdr drill: delete the restored instance (drill tag only)',
+      ),
       CheckCleanup: make('CheckCleanupFn', 'checkCleanup', 'rxdr drill: is the restored instance gone?'),
-      RecordEvidence: make('RecordEvidenceFn', 'recordEvidence', 'rxdr drill: evidence to S3, metrics, AWS Backup validation result'),
+      RecordEvidence: make(
+        'RecordEvidenceFn',
+        'recordEvidence',
+        'rxdr drill: evidence to S3, metrics, AWS Backup validation result',
+      ),
       Notify: make('NotifyFn', 'notify', 'rxdr drill: one SNS summary per run', { reservedConcurrency: 2 }),
     };
     this.grant(props, guard);
@@ -176,18 +264,34 @@ export class RestoreDrill extends Construct {
     });
     this.stateMachine = drillStateMachine.stateMachine;
     const smRole = Validations.of(drillStateMachine.role);
-    smRole.acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions; the statements name these actions only' });
+    smRole.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions; the statements name these actions only',
+    });
     for (const fn of Object.values(this.functions)) {
-      smRole.acknowledge({ id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`, reason: 'Step Functions may invoke the drill function\'s versions and aliases (`:*`) besides its unqualified ARN; the function is named' });
+      smRole.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason:
+          "Step Functions may invoke the drill function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
+      });
     }
 
     // Schedules: EventBridge Scheduler starts the state machine with a role that may do only that.
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
       description: 'EventBridge Scheduler starts rxdr restore drills',
       ...(props.schedulerRoleName ? { roleName: props.schedulerRoleName } : {}),
     });
-    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartDrills', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartDrills',
+        actions: ['states:StartExecution'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
+    );
     for (const schedule of props.schedules) {
       new scheduler.CfnSchedule(this, `Schedule${pascal(schedule.name)}`, {
         description: `rxdr ${props.environmentName} restore drill (${schedule.tiers ? `tiers ${schedule.tiers.join(', ')}` : 'all databases'})`,
@@ -199,7 +303,12 @@ export class RestoreDrill extends Construct {
         target: {
           arn: this.stateMachine.stateMachineArn,
           roleArn: schedulerRole.roleArn,
-          input: JSON.stringify({ databases: 'all', ...(schedule.tiers ? { tiers: schedule.tiers } : {}), selector: { kind: 'latest' }, startedBy: `schedule:${schedule.name}` }),
+          input: JSON.stringify({
+            databases: 'all',
+            ...(schedule.tiers ? { tiers: schedule.tiers } : {}),
+            selector: { kind: 'latest' },
+            startedBy: `schedule:${schedule.name}`,
+          }),
           retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
         },
       });
@@ -213,7 +322,8 @@ export class RestoreDrill extends Construct {
     });
     Validations.of(sweeperDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'this queue is itself the dead-letter queue of the orphan sweeper Lambda (asynchronous invocations that failed every retry); a dead-letter queue of a dead-letter queue would hold nothing',
+      reason:
+        'this queue is itself the dead-letter queue of the orphan sweeper Lambda (asynchronous invocations that failed every retry); a dead-letter queue of a dead-letter queue would hold nothing',
     });
 
     // Orphan sweeper: daily, and as soon as an execution ends without finishing its own cleanup.
@@ -226,20 +336,38 @@ export class RestoreDrill extends Construct {
       reservedConcurrency: 2,
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
-      environment: { ...settings, RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn, RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge) },
+      environment: {
+        ...settings,
+        RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn,
+        RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge),
+      },
       deadLetterQueue: sweeperDlq,
     });
     const sweeperRole = this.sweeper.role;
     sweeperRole.addToPrincipalPolicy(guard.describeInstances());
     sweeperRole.addToPrincipalPolicy(guard.deleteTagged());
     for (const statement of guard.denyUntagged()) sweeperRole.addToPrincipalPolicy(statement);
-    sweeperRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'LastDrillRun', actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
+    sweeperRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LastDrillRun',
+        actions: ['states:ListExecutions'],
+        resources: [stateMachineArn],
+      }),
+    );
     publish(sweeperRole, props);
     const sweepRole = new ManagedPolicyRole(this, 'SweepScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
       description: 'EventBridge Scheduler runs the rxdr drill orphan sweeper',
     });
-    sweepRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunTheSweeper', actions: ['lambda:InvokeFunction'], resources: [this.sweeper.fn.functionArn] }));
+    sweepRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RunTheSweeper',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.sweeper.fn.functionArn],
+      }),
+    );
     props.key.grant(sweepRole, 'kms:Decrypt', 'kms:GenerateDataKey');
     new scheduler.CfnSchedule(this, 'SweepSchedule', {
       description: `rxdr ${props.environmentName} drill orphan sweep`,
@@ -247,11 +375,20 @@ export class RestoreDrill extends Construct {
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       kmsKeyArn: props.key.keyArn,
-      target: { arn: this.sweeper.fn.functionArn, roleArn: sweepRole.roleArn, input: JSON.stringify({ mode: 'sweep' }), retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 } },
+      target: {
+        arn: this.sweeper.fn.functionArn,
+        roleArn: sweepRole.roleArn,
+        input: JSON.stringify({ mode: 'sweep' }),
+        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+      },
     });
     new events.Rule(this, 'ExecutionEndedRule', {
       description: 'rxdr drill execution ended FAILED, TIMED_OUT or ABORTED: sweep its instances',
-      eventPattern: { source: ['aws.states'], detailType: ['Step Functions Execution Status Change'], detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] } },
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
       targets: [new eventTargets.LambdaFunction(this.sweeper.fn, { retryAttempts: 5 })],
     });
 
@@ -272,45 +409,126 @@ export class RestoreDrill extends Construct {
 
     add(
       f.PickSource,
-      new iam.PolicyStatement({ sid: 'ListRecoveryPoints', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.vault.backupVaultArn] }),
-      new iam.PolicyStatement({ sid: 'DescribeRecoveryPoint', actions: ['backup:DescribeRecoveryPoint'], resources: [recoveryPoints] }),
-      new iam.PolicyStatement({ sid: 'ReplicatedAutomatedBackups', actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns] }),
+      new iam.PolicyStatement({
+        sid: 'ListRecoveryPoints',
+        actions: ['backup:ListRecoveryPointsByBackupVault'],
+        resources: [props.vault.backupVaultArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeRecoveryPoint',
+        actions: ['backup:DescribeRecoveryPoint'],
+        resources: [recoveryPoints],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReplicatedAutomatedBackups',
+        actions: ['rds:DescribeDBInstanceAutomatedBackups'],
+        resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns],
+      }),
     );
     add(
       f.StartRestore,
       guard.describeInstances(),
-      ...guard.createTagged(['rds:RestoreDBInstanceToPointInTime'], [guard.rdsArn('auto-backup', '*'), guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName), guard.rdsArn('og', '*'), guard.rdsArn('pg', '*'), ...sourceArns]),
-      new iam.PolicyStatement({ sid: 'StartBackupRestoreJob', actions: ['backup:StartRestoreJob'], resources: [recoveryPoints] }),
-      new iam.PolicyStatement({ sid: 'PassRestoreRoleToBackup', actions: ['iam:PassRole'], resources: [this.restoreRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
+      ...guard.createTagged(
+        ['rds:RestoreDBInstanceToPointInTime'],
+        [
+          guard.rdsArn('auto-backup', '*'),
+          guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName),
+          guard.rdsArn('og', '*'),
+          guard.rdsArn('pg', '*'),
+          ...sourceArns,
+        ],
+      ),
+      new iam.PolicyStatement({
+        sid: 'StartBackupRestoreJob',
+        actions: ['backup:StartRestoreJob'],
+        resources: [recoveryPoints],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PassRestoreRoleToBackup',
+        actions: ['iam:PassRole'],
+        resources: [this.restoreRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      }),
     );
     // Describe/claim on the way; DescribeRestoreJob has no resource-level permissions.
-    const describeJob = new iam.PolicyStatement({ sid: 'DescribeRestoreJob', actions: ['backup:DescribeRestoreJob'], resources: ['*'] });
-    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.describeInstances(), describeJob);
+    const describeJob = new iam.PolicyStatement({
+      sid: 'DescribeRestoreJob',
+      actions: ['backup:DescribeRestoreJob'],
+      resources: ['*'],
+    });
+    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup])
+      add(fn, guard.describeInstances(), describeJob);
     for (const fn of [f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.tagOnCreateOrClaim());
     for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTagged());
     const secrets = props.databases.map((d) =>
-      d.secretId.startsWith('arn:') ? d.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${d.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      d.secretId.startsWith('arn:')
+        ? d.secretId
+        : stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${d.secretId}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
     );
-    add(f.Validate, new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: [...new Set(secrets)] }));
+    add(
+      f.Validate,
+      new iam.PolicyStatement({
+        sid: 'ReadReplicatedCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [...new Set(secrets)],
+      }),
+    );
     // Manifests: every version of manifests/<database>.json (the drill picks the newest taken before the recovery point).
     const bucket = props.evidenceBucket;
     add(
       f.Validate,
-      new iam.PolicyStatement({ sid: 'ListManifestVersions', actions: ['s3:ListBucketVersions'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } } }),
-      new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)] }),
+      new iam.PolicyStatement({
+        sid: 'ListManifestVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadManifests',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+      }),
     );
     // Evidence of this environment: the previous drills' durations (Plan) and the new documents (RecordEvidence).
     const evidencePrefix = `${props.environmentName}/`;
     add(
       f.Plan,
-      new iam.PolicyStatement({ sid: 'ListEvidence', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } } }),
-      new iam.PolicyStatement({ sid: 'ReadEvidence', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }),
+      new iam.PolicyStatement({
+        sid: 'ListEvidence',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadEvidence',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
+      }),
     );
     // GetObject: a retried RecordEvidence reads back what its earlier attempt wrote (S3 answered 412).
-    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${evidencePrefix}*`)] }));
+    add(
+      f.RecordEvidence,
+      new iam.PolicyStatement({
+        sid: 'WriteEvidence',
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
+      }),
+    );
     for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
     props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
-    add(f.RecordEvidence, new iam.PolicyStatement({ sid: 'ReportRestoreValidation', actions: ['backup:PutRestoreValidationResult'], resources: ['*'] }));
+    add(
+      f.RecordEvidence,
+      new iam.PolicyStatement({
+        sid: 'ReportRestoreValidation',
+        actions: ['backup:PutRestoreValidationResult'],
+        resources: ['*'],
+      }),
+    );
     publish(f.Notify.role, props);
   }
 
@@ -321,23 +539,49 @@ export class RestoreDrill extends Construct {
   private acknowledgeWildcards(props: RestoreDrillProps, guard: DrillPermissions): void {
     const f = this.functions;
     // Built from the expressions the statements use, so that they match however the stack renders ARNs.
-    const ack = (role: iam.IRole, resource: string, reason: string) => acknowledgeWildcardResources(role, [resource], reason);
+    const ack = (role: iam.IRole, resource: string, reason: string) =>
+      acknowledgeWildcardResources(role, [resource], reason);
     const rds = (resource: string, name: string) => guard.rdsArn(resource, name);
-    const noResourceLevel = (actions: string) => `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
-    const drillInstances = 'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the create statements also require the rxdr:drill request tag (an execution of this state machine), and delete/modify are denied on anything without it';
-    const anyDb = 'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
+    const noResourceLevel = (actions: string) =>
+      `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
+    const drillInstances =
+      'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the create statements also require the rxdr:drill request tag (an execution of this state machine), and delete/modify are denied on anything without it';
+    const anyDb =
+      'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
     ack(this.restoreRole, guard.drillInstances, drillInstances);
     ack(this.restoreRole, rds('db', '*'), anyDb);
-    ack(this.restoreRole, rds('snapshot', '*'), 'AWS Backup restores from the recovery point\'s snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time');
+    ack(
+      this.restoreRole,
+      rds('snapshot', '*'),
+      "AWS Backup restores from the recovery point's snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time",
+    );
     for (const role of [this.restoreRole, f.StartRestore.role]) {
-      ack(role, rds('og', '*'), 'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point');
-      ack(role, rds('pg', '*'), 'RestoreDBInstance* authorizes the parameter group the source used (the reference instance\'s group or an adopter\'s), which the drill does not know at synth');
+      ack(
+        role,
+        rds('og', '*'),
+        'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point',
+      );
+      ack(
+        role,
+        rds('pg', '*'),
+        "RestoreDBInstance* authorizes the parameter group the source used (the reference instance's group or an adopter's), which the drill does not know at synth",
+      );
     }
-    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, guard.drillInstances, drillInstances);
-    for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, this.sweeper]) ack(fn.role, rds('db', '*'), anyDb);
+    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
+      ack(fn.role, guard.drillInstances, drillInstances);
+    for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, this.sweeper])
+      ack(fn.role, rds('db', '*'), anyDb);
     for (const fn of [f.PickSource, f.StartRestore]) {
-      ack(fn.role, rds('auto-backup', '*'), 'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs');
-      ack(fn.role, recoveryPointsOf(Stack.of(this)), 'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource');
+      ack(
+        fn.role,
+        rds('auto-backup', '*'),
+        'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs',
+      );
+      ack(
+        fn.role,
+        recoveryPointsOf(Stack.of(this)),
+        'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource',
+      );
     }
     const describeJob = noResourceLevel('backup:DescribeRestoreJob');
     for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, '*', describeJob);
@@ -345,9 +589,9 @@ export class RestoreDrill extends Construct {
     const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
     ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
     const evidence = `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new object per drill (Object Lock: never overwritten); access is limited to this environment's prefix`;
-    for (const fn of [f.Plan, f.RecordEvidence]) ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
+    for (const fn of [f.Plan, f.RecordEvidence])
+      ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
   }
-
 
   private createAlarms(props: RestoreDrillProps) {
     const topic = new actions.SnsAction(props.alertsTopic);
@@ -356,7 +600,11 @@ export class RestoreDrill extends Construct {
       alarmDescription: `rxdr ${props.environmentName}: a restore drill failed, timed out or was aborted (runbook: docs/runbooks/restore-drill.md)`,
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut + aborted',
-        usingMetrics: { failed: sm.metricFailed({ statistic: 'Sum' }), timedOut: sm.metricTimedOut({ statistic: 'Sum' }), aborted: sm.metricAborted({ statistic: 'Sum' }) },
+        usingMetrics: {
+          failed: sm.metricFailed({ statistic: 'Sum' }),
+          timedOut: sm.metricTimedOut({ statistic: 'Sum' }),
+          aborted: sm.metricAborted({ statistic: 'Sum' }),
+        },
         period: Duration.hours(1),
       }),
       threshold: 1,
@@ -366,10 +614,21 @@ export class RestoreDrill extends Construct {
     });
     // Dimensions exactly as the sweeper (per environment) and the recorder (per database) publish them.
     const metric = (name: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: DRILL_METRICS.namespace, metricName: name, dimensionsMap: drillAlarmDimensions(dimensions), statistic, period });
+      new cloudwatch.Metric({
+        namespace: DRILL_METRICS.namespace,
+        metricName: name,
+        dimensionsMap: drillAlarmDimensions(dimensions),
+        statistic,
+        period,
+      });
     const missedSchedule = new cloudwatch.Alarm(this, 'MissedScheduleAlarm', {
       alarmDescription: `rxdr ${props.environmentName}: no restore drill has run for more than ${props.maxDaysBetweenDrills} days (or the sweeper that measures it stopped)`,
-      metric: metric(DRILL_METRICS.hoursSinceLastDrill, drillEnvironmentDimensions(props.environmentName), 'Maximum', Duration.days(1)),
+      metric: metric(
+        DRILL_METRICS.hoursSinceLastDrill,
+        drillEnvironmentDimensions(props.environmentName),
+        'Maximum',
+        Duration.days(1),
+      ),
       threshold: props.maxDaysBetweenDrills * 24,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -378,7 +637,12 @@ export class RestoreDrill extends Construct {
     const target = (what: 'Rto' | 'Rpo', db: DrillDatabaseSpec) =>
       new cloudwatch.Alarm(this, `${what}Alarm${pascal(db.name)}`, {
         alarmDescription: `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ${db.tierName} target of ${what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds} s`,
-        metric: metric(what === 'Rto' ? DRILL_METRICS.achievedRtoSeconds : DRILL_METRICS.achievedRpoSeconds, drillDatabaseDimensions(props.environmentName, db.name), 'Maximum', Duration.hours(1)),
+        metric: metric(
+          what === 'Rto' ? DRILL_METRICS.achievedRtoSeconds : DRILL_METRICS.achievedRpoSeconds,
+          drillDatabaseDimensions(props.environmentName, db.name),
+          'Maximum',
+          Duration.hours(1),
+        ),
         threshold: what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -393,17 +657,26 @@ export class RestoreDrill extends Construct {
 
 /** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
 function publish(role: iam.IRole, props: RestoreDrillProps): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'PublishAlerts',
+      actions: ['sns:Publish'],
+      resources: [props.alertsTopic.topicArn],
+    }),
+  );
   props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
 
 function validateProps(props: RestoreDrillProps): void {
   const problems: string[] = [];
   if (props.databases.length === 0) problems.push('databases: at least one database, got none');
-  if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 1 || props.maxConcurrency > 40) problems.push(`maxConcurrency must be 1-40 (inline Map), got ${props.maxConcurrency}`);
+  if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 1 || props.maxConcurrency > 40)
+    problems.push(`maxConcurrency must be 1-40 (inline Map), got ${props.maxConcurrency}`);
   if (props.schedules.length === 0) problems.push('schedules: at least one schedule, got none');
   if (props.restoreTimeout.toSeconds() >= props.timeout.toSeconds()) {
-    problems.push(`restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`);
+    problems.push(
+      `restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`,
+    );
   }
   const names = props.databases.map((d) => d.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
@@ -417,5 +690,10 @@ function pascal(name: string): string {
 
 /** Every recovery point of the stack's account and region (ids are assigned by AWS Backup). */
 function recoveryPointsOf(stack: Stack): string {
-  return stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'backup',
+    resource: 'recovery-point',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

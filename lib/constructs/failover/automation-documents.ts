@@ -75,24 +75,70 @@ export class AutomationDocuments extends Construct {
     const stack = Stack.of(this);
     const approvalSeconds = (props.approvalTimeout ?? Duration.hours(1)).toSeconds();
     this.role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
       description: `rxdr ${props.environmentName}: SSM Automation starts, approves and follows the failover/failback runbooks`,
     });
     const machines = [props.failover, props.failback];
-    const executions = [props.failoverStateMachineName, props.failbackStateMachineName].map((n) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${n}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartAndApproveRunbooks', actions: ['states:StartExecution', 'states:SendTaskSuccess'], resources: machines.map((m) => m.stateMachineArn) }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FollowRunbooks', actions: ['states:DescribeExecution'], resources: executions }));
-    const approvalTokens = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/ssm-*` });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadApprovalTokens', actions: ['ssm:GetParameter'], resources: [approvalTokens] }));
+    const executions = [props.failoverStateMachineName, props.failbackStateMachineName].map((n) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${n}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartAndApproveRunbooks',
+        actions: ['states:StartExecution', 'states:SendTaskSuccess'],
+        resources: machines.map((m) => m.stateMachineArn),
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'FollowRunbooks', actions: ['states:DescribeExecution'], resources: executions }),
+    );
+    const approvalTokens = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/ssm-*`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadApprovalTokens',
+        actions: ['ssm:GetParameter'],
+        resources: [approvalTokens],
+      }),
+    );
     props.key.grant(this.role, 'kms:Decrypt');
-    acknowledgeWildcardResources(this.role, executions, 'executions are named per automation run (ssm-<automation execution id>); only the runbook state machines\' executions');
-    acknowledgeWildcardResources(this.role, [approvalTokens], 'one approval token per automation run under the runbooks\' approval prefix');
+    acknowledgeWildcardResources(
+      this.role,
+      executions,
+      "executions are named per automation run (ssm-<automation execution id>); only the runbook state machines' executions",
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [approvalTokens],
+      "one approval token per automation run under the runbooks' approval prefix",
+    );
 
     const document = (kind: 'failover' | 'failback', name: string, machine: sfn.IStateMachine): ssm.CfnDocument => {
       const input: Record<string, string> =
         kind === 'failover'
-          ? { database: '{{ Database }}', strategy: '{{ Strategy }}', reason: '{{ Reason }}', dryRun: '{{ DryRun }}', startedBy: 'ssm-automation:{{ automation:EXECUTION_ID }}' }
-          : { database: '{{ Database }}', reason: '{{ Reason }}', dryRun: '{{ DryRun }}', startedBy: 'ssm-automation:{{ automation:EXECUTION_ID }}' };
+          ? {
+              database: '{{ Database }}',
+              strategy: '{{ Strategy }}',
+              reason: '{{ Reason }}',
+              dryRun: '{{ DryRun }}',
+              startedBy: 'ssm-automation:{{ automation:EXECUTION_ID }}',
+            }
+          : {
+              database: '{{ Database }}',
+              reason: '{{ Reason }}',
+              dryRun: '{{ DryRun }}',
+              startedBy: 'ssm-automation:{{ automation:EXECUTION_ID }}',
+            };
       // Step Functions input is JSON: booleans must not be quoted, and "default" means "the tier's strategy".
       const json = JSON.stringify(input).replace('"{{ DryRun }}"', '{{ DryRun }}');
       return new ssm.CfnDocument(this, kind === 'failover' ? 'Failover' : 'Failback', {
@@ -106,10 +152,24 @@ export class AutomationDocuments extends Construct {
           assumeRole: this.role.roleArn,
           parameters: {
             Database: { type: 'String', description: 'The database (rxdr config name), e.g. dispensing' },
-            ...(kind === 'failover' ? { Strategy: { type: 'String', allowedValues: ['promote-replica', 'point-in-time', 'latest-backup'], description: 'Recovery strategy (the tier default is shown in rxdr failover plan)' } } : {}),
-            Reason: { type: 'String', description: `Why you ${kind === 'failover' ? 'fail over' : 'fail back'} (recorded in the evidence)` },
+            ...(kind === 'failover'
+              ? {
+                  Strategy: {
+                    type: 'String',
+                    allowedValues: ['promote-replica', 'point-in-time', 'latest-backup'],
+                    description: 'Recovery strategy (the tier default is shown in rxdr failover plan)',
+                  },
+                }
+              : {}),
+            Reason: {
+              type: 'String',
+              description: `Why you ${kind === 'failover' ? 'fail over' : 'fail back'} (recorded in the evidence)`,
+            },
             DryRun: { type: 'Boolean', default: false, description: 'Preflight and plan only; no mutating call' },
-            Approvers: { type: 'StringList', description: 'IAM users/roles who may approve (the Approver role of this environment)' },
+            Approvers: {
+              type: 'StringList',
+              description: 'IAM users/roles who may approve (the Approver role of this environment)',
+            },
           },
           mainSteps: [
             {
@@ -117,13 +177,23 @@ export class AutomationDocuments extends Construct {
               action: 'aws:approve',
               timeoutSeconds: approvalSeconds,
               onFailure: 'Abort',
-              inputs: { Approvers: '{{ Approvers }}', MinRequiredApprovals: 1, Message: `rxdr ${props.environmentName}: approve the ${kind} of {{ Database }}? Reason: {{ Reason }}. Check the plan first: rxdr ${kind} plan --env ${props.environmentName} --database {{ Database }}` },
+              inputs: {
+                Approvers: '{{ Approvers }}',
+                MinRequiredApprovals: 1,
+                Message: `rxdr ${props.environmentName}: approve the ${kind} of {{ Database }}? Reason: {{ Reason }}. Check the plan first: rxdr ${kind} plan --env ${props.environmentName} --database {{ Database }}`,
+              },
             },
             {
               name: 'StartExecution',
               action: 'aws:executeAwsApi',
               onFailure: 'Abort',
-              inputs: { Service: 'stepfunctions', Api: 'StartExecution', stateMachineArn: machine.stateMachineArn, name: 'ssm-{{ automation:EXECUTION_ID }}', input: json },
+              inputs: {
+                Service: 'stepfunctions',
+                Api: 'StartExecution',
+                stateMachineArn: machine.stateMachineArn,
+                name: 'ssm-{{ automation:EXECUTION_ID }}',
+                input: json,
+              },
               outputs: [{ Name: 'ExecutionArn', Selector: '$.executionArn', Type: 'String' }],
             },
             {
@@ -135,7 +205,11 @@ export class AutomationDocuments extends Construct {
                 Runtime: 'python3.11',
                 Handler: 'handler',
                 Script: APPROVE_AND_FOLLOW,
-                InputPayload: { ExecutionArn: '{{ StartExecution.ExecutionArn }}', ParameterName: `${props.approvalParameterPrefix}/ssm-{{ automation:EXECUTION_ID }}`, ApprovedBy: 'ssm-automation:{{ automation:EXECUTION_ID }} (aws:approve)' },
+                InputPayload: {
+                  ExecutionArn: '{{ StartExecution.ExecutionArn }}',
+                  ParameterName: `${props.approvalParameterPrefix}/ssm-{{ automation:EXECUTION_ID }}`,
+                  ApprovedBy: 'ssm-automation:{{ automation:EXECUTION_ID }} (aws:approve)',
+                },
               },
               isEnd: true,
             },

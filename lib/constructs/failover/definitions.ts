@@ -5,7 +5,13 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
 /** Errors worth retrying: Lambda service hiccups and AWS throttling (the handler turns it into `Rxdr.Throttled`). */
-export const RETRYABLE_ERRORS = ['Rxdr.Throttled', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+export const RETRYABLE_ERRORS = [
+  'Rxdr.Throttled',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
 
 interface Builder {
   /** A Lambda step: `{ action, state: $ }` in, result at `resultPath`, retried on throttling, failures caught into `onFailure`. */
@@ -15,7 +21,12 @@ interface Builder {
   approval(id: string, timeout: Duration, onAbort: sfn.IChainable): tasks.LambdaInvoke;
 }
 
-function builder(scope: Construct, fn: lambda.IFunction, recordFailure: sfn.IChainable, stepNames: Map<string, sfn.Pass>): Builder {
+function builder(
+  scope: Construct,
+  fn: lambda.IFunction,
+  recordFailure: sfn.IChainable,
+  stepNames: Map<string, sfn.Pass>,
+): Builder {
   const failedAt = (id: string, step: string): sfn.Pass => {
     let pass = stepNames.get(step);
     if (!pass) {
@@ -34,7 +45,13 @@ function builder(scope: Construct, fn: lambda.IFunction, recordFailure: sfn.ICha
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(Duration.minutes(3)),
     });
-    task.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+    task.addRetry({
+      errors: RETRYABLE_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     task.addCatch(onFailure ?? failedAt(id, action), { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;
   };
@@ -47,7 +64,11 @@ function builder(scope: Construct, fn: lambda.IFunction, recordFailure: sfn.ICha
     const task = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fn,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ action: 'request-approval', taskToken: sfn.JsonPath.taskToken, state: sfn.JsonPath.entirePayload }),
+      payload: sfn.TaskInput.fromObject({
+        action: 'request-approval',
+        taskToken: sfn.JsonPath.taskToken,
+        state: sfn.JsonPath.entirePayload,
+      }),
       resultPath: '$.approval',
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(timeout),
@@ -75,16 +96,39 @@ function begin(scope: Construct): sfn.Pass {
  * failure, writes failed evidence and notifies; a new execution resumes from what it finds.
  */
 export function failoverDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
-  const failed = new sfn.Fail(scope, 'FailoverFailed', { error: 'Rxdr.FailoverFailed', cause: 'a step failed: see the evidence document and the notice; start the failover again to resume' });
-  const recordFailure = new tasks.LambdaInvoke(scope, 'RecordFailure', { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  const failed = new sfn.Fail(scope, 'FailoverFailed', {
+    error: 'Rxdr.FailoverFailed',
+    cause: 'a step failed: see the evidence document and the notice; start the failover again to resume',
+  });
+  const recordFailure = new tasks.LambdaInvoke(scope, 'RecordFailure', {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }),
+    resultPath: '$.evidence',
+    retryOnServiceExceptions: false,
+  });
   recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
   recordFailure.next(failed);
   const b = builder(scope, fn, recordFailure, new Map());
 
-  const aborted = new sfn.Pass(scope, 'ApprovalNotGiven', { result: sfn.Result.fromString('approval'), resultPath: '$.failedStep' });
-  const recordAbort = new tasks.LambdaInvoke(scope, 'RecordAbort', { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  const aborted = new sfn.Pass(scope, 'ApprovalNotGiven', {
+    result: sfn.Result.fromString('approval'),
+    resultPath: '$.failedStep',
+  });
+  const recordAbort = new tasks.LambdaInvoke(scope, 'RecordAbort', {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }),
+    resultPath: '$.evidence',
+    retryOnServiceExceptions: false,
+  });
   recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  aborted.next(recordAbort).next(new sfn.Fail(scope, 'FailoverAborted', { error: 'Rxdr.Aborted', cause: 'aborted by an operator or the approval timed out; nothing was changed' }));
+  aborted.next(recordAbort).next(
+    new sfn.Fail(scope, 'FailoverAborted', {
+      error: 'Rxdr.Aborted',
+      cause: 'aborted by an operator or the approval timed out; nothing was changed',
+    }),
+  );
 
   const preflight = b.step('Preflight', 'preflight', '$.plan');
   const approve = b.approval('RequestApproval', approvalTimeout, aborted);
@@ -98,18 +142,53 @@ export function failoverDefinition(scope: Construct, fn: lambda.IFunction, appro
   const notify = b.step('Notify', 'notify', '$.notify');
   const evidence = b.step('RecordEvidence', 'evidence', '$.evidence');
 
-  const validationFailed = new sfn.Pass(scope, 'ValidationFailed', { result: sfn.Result.fromString('validate'), resultPath: '$.failedStep' });
+  const validationFailed = new sfn.Pass(scope, 'ValidationFailed', {
+    result: sfn.Result.fromString('validate'),
+    resultPath: '$.failedStep',
+  });
   validationFailed.next(recordFailure);
   const verifyChain = verify.next(notify).next(evidence).next(new sfn.Succeed(scope, 'FailedOver'));
-  const repointWait = b.poll('Repoint', '$.repoint.waitSeconds', checkRepoint, sfn.Condition.booleanEquals('$.repoint.inSync', true), verifyChain);
-  const afterRepoint = new sfn.Choice(scope, 'RecordInSync').when(sfn.Condition.booleanEquals('$.repoint.inSync', true), verifyChain).otherwise(repointWait);
-  const validated = new sfn.Choice(scope, 'ValidationPassed').when(sfn.Condition.booleanEquals('$.validation.passed', true), repoint.next(afterRepoint)).otherwise(validationFailed);
-  const recoveryWait = b.poll('Recovery', '$.recovery.waitSeconds', checkRecovery, sfn.Condition.stringEquals('$.recovery.status', 'available'), validate.next(validated));
+  const repointWait = b.poll(
+    'Repoint',
+    '$.repoint.waitSeconds',
+    checkRepoint,
+    sfn.Condition.booleanEquals('$.repoint.inSync', true),
+    verifyChain,
+  );
+  const afterRepoint = new sfn.Choice(scope, 'RecordInSync')
+    .when(sfn.Condition.booleanEquals('$.repoint.inSync', true), verifyChain)
+    .otherwise(repointWait);
+  const validated = new sfn.Choice(scope, 'ValidationPassed')
+    .when(sfn.Condition.booleanEquals('$.validation.passed', true), repoint.next(afterRepoint))
+    .otherwise(validationFailed);
+  const recoveryWait = b.poll(
+    'Recovery',
+    '$.recovery.waitSeconds',
+    checkRecovery,
+    sfn.Condition.stringEquals('$.recovery.status', 'available'),
+    validate.next(validated),
+  );
 
   const decide = new sfn.Choice(scope, 'Decide')
-    .when(sfn.Condition.stringEquals('$.plan.decision', 'blocked'), new sfn.Fail(scope, 'PreflightBlocked', { error: 'Rxdr.PreflightBlocked', cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed' }))
-    .when(sfn.Condition.stringEquals('$.plan.decision', 'dry-run'), new sfn.Succeed(scope, 'DryRunPlan', { outputPath: '$.plan' }))
-    .when(sfn.Condition.stringEquals('$.plan.decision', 'refused'), new sfn.Fail(scope, 'PrimaryHealthy', { error: 'Rxdr.PrimaryHealthy', cause: 'the primary looks healthy: refusing to fail over; to fail over anyway pass force.reason (rxdr failover start --force "<why>")' }))
+    .when(
+      sfn.Condition.stringEquals('$.plan.decision', 'blocked'),
+      new sfn.Fail(scope, 'PreflightBlocked', {
+        error: 'Rxdr.PreflightBlocked',
+        cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed',
+      }),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.plan.decision', 'dry-run'),
+      new sfn.Succeed(scope, 'DryRunPlan', { outputPath: '$.plan' }),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.plan.decision', 'refused'),
+      new sfn.Fail(scope, 'PrimaryHealthy', {
+        error: 'Rxdr.PrimaryHealthy',
+        cause:
+          'the primary looks healthy: refusing to fail over; to fail over anyway pass force.reason (rxdr failover start --force "<why>")',
+      }),
+    )
     .otherwise(approve.next(activate).next(start).next(recoveryWait));
   return begin(scope).next(preflight).next(decide);
 }
@@ -120,15 +199,39 @@ export function failoverDefinition(scope: Construct, fn: lambda.IFunction, appro
  */
 export function failbackDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
   const id = (name: string) => `Failback${name}`;
-  const failed = new sfn.Fail(scope, id('Failed'), { error: 'Rxdr.FailbackFailed', cause: 'a step failed: see the evidence document and the notice (the write freeze stays set if it was set); start the failback again to resume' });
-  const recordFailure = new tasks.LambdaInvoke(scope, id('RecordFailure'), { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  const failed = new sfn.Fail(scope, id('Failed'), {
+    error: 'Rxdr.FailbackFailed',
+    cause:
+      'a step failed: see the evidence document and the notice (the write freeze stays set if it was set); start the failback again to resume',
+  });
+  const recordFailure = new tasks.LambdaInvoke(scope, id('RecordFailure'), {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }),
+    resultPath: '$.evidence',
+    retryOnServiceExceptions: false,
+  });
   recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
   recordFailure.next(failed);
   const b = builder(scope, fn, recordFailure, new Map());
-  const aborted = new sfn.Pass(scope, id('ApprovalNotGiven'), { result: sfn.Result.fromString('approval'), resultPath: '$.failedStep' });
-  const recordAbort = new tasks.LambdaInvoke(scope, id('RecordAbort'), { lambdaFunction: fn, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }), resultPath: '$.evidence', retryOnServiceExceptions: false });
+  const aborted = new sfn.Pass(scope, id('ApprovalNotGiven'), {
+    result: sfn.Result.fromString('approval'),
+    resultPath: '$.failedStep',
+  });
+  const recordAbort = new tasks.LambdaInvoke(scope, id('RecordAbort'), {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }),
+    resultPath: '$.evidence',
+    retryOnServiceExceptions: false,
+  });
   recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  aborted.next(recordAbort).next(new sfn.Fail(scope, id('Aborted'), { error: 'Rxdr.Aborted', cause: 'aborted by an operator or the approval timed out; nothing was changed' }));
+  aborted.next(recordAbort).next(
+    new sfn.Fail(scope, id('Aborted'), {
+      error: 'Rxdr.Aborted',
+      cause: 'aborted by an operator or the approval timed out; nothing was changed',
+    }),
+  );
 
   const preflight = b.step(id('Preflight'), 'preflight', '$.plan');
   const approve = b.approval(id('RequestApproval'), approvalTimeout, aborted);
@@ -144,23 +247,63 @@ export function failbackDefinition(scope: Construct, fn: lambda.IFunction, appro
   const unfreeze = b.step(id('Unfreeze'), 'unfreeze', '$.unfreeze');
   const evidence = b.step(id('RecordEvidence'), 'evidence', '$.evidence');
 
-  const tail = verify.next(unfreeze).next(evidence).next(new sfn.Succeed(scope, id('Done')));
-  const repointWait = b.poll(id('Repoint'), '$.repoint.waitSeconds', checkRepoint, sfn.Condition.booleanEquals('$.repoint.inSync', true), tail);
-  const afterRepoint = new sfn.Choice(scope, id('RecordInSync')).when(sfn.Condition.booleanEquals('$.repoint.inSync', true), tail).otherwise(repointWait);
-  const promotedWait = b.poll(id('Promotion'), '$.promotion.waitSeconds', checkPromoted, sfn.Condition.stringEquals('$.promotion.status', 'available'), repoint.next(afterRepoint));
-  const caughtUp = new sfn.Choice(scope, id('CaughtUp')).when(sfn.Condition.booleanEquals('$.catchUp.caughtUp', true), promote.next(promotedWait));
-  const catchUpWait = new sfn.Wait(scope, id('WaitCatchUp'), { time: sfn.WaitTime.secondsPath('$.catchUp.waitSeconds') });
+  const tail = verify
+    .next(unfreeze)
+    .next(evidence)
+    .next(new sfn.Succeed(scope, id('Done')));
+  const repointWait = b.poll(
+    id('Repoint'),
+    '$.repoint.waitSeconds',
+    checkRepoint,
+    sfn.Condition.booleanEquals('$.repoint.inSync', true),
+    tail,
+  );
+  const afterRepoint = new sfn.Choice(scope, id('RecordInSync'))
+    .when(sfn.Condition.booleanEquals('$.repoint.inSync', true), tail)
+    .otherwise(repointWait);
+  const promotedWait = b.poll(
+    id('Promotion'),
+    '$.promotion.waitSeconds',
+    checkPromoted,
+    sfn.Condition.stringEquals('$.promotion.status', 'available'),
+    repoint.next(afterRepoint),
+  );
+  const caughtUp = new sfn.Choice(scope, id('CaughtUp')).when(
+    sfn.Condition.booleanEquals('$.catchUp.caughtUp', true),
+    promote.next(promotedWait),
+  );
+  const catchUpWait = new sfn.Wait(scope, id('WaitCatchUp'), {
+    time: sfn.WaitTime.secondsPath('$.catchUp.waitSeconds'),
+  });
   caughtUp.otherwise(catchUpWait);
   catchUpWait.next(checkCaughtUp);
   checkCaughtUp.next(caughtUp);
-  const replicaWait = b.poll(id('Replica'), '$.replica.waitSeconds', checkReplica, sfn.Condition.stringEquals('$.replica.status', 'available'), freeze.next(checkCaughtUp));
+  const replicaWait = b.poll(
+    id('Replica'),
+    '$.replica.waitSeconds',
+    checkReplica,
+    sfn.Condition.stringEquals('$.replica.status', 'available'),
+    freeze.next(checkCaughtUp),
+  );
 
   const decide = new sfn.Choice(scope, id('Decide'))
-    .when(sfn.Condition.stringEquals('$.plan.decision', 'blocked'), new sfn.Fail(scope, id('PreflightBlocked'), { error: 'Rxdr.PreflightBlocked', cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed' }))
-    .when(sfn.Condition.stringEquals('$.plan.decision', 'dry-run'), new sfn.Succeed(scope, id('DryRunPlan'), { outputPath: '$.plan' }))
+    .when(
+      sfn.Condition.stringEquals('$.plan.decision', 'blocked'),
+      new sfn.Fail(scope, id('PreflightBlocked'), {
+        error: 'Rxdr.PreflightBlocked',
+        cause: 'preflight found blockers (see the Preflight output: plan.blockers); nothing was changed',
+      }),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.plan.decision', 'dry-run'),
+      new sfn.Succeed(scope, id('DryRunPlan'), { outputPath: '$.plan' }),
+    )
     .otherwise(approve.next(create).next(replicaWait));
   return new sfn.Pass(scope, id('Begin'), {
-    parameters: { 'input.$': '$', execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+    parameters: {
+      'input.$': '$',
+      execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
+    },
   })
     .next(preflight)
     .next(decide);

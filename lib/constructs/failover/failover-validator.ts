@@ -61,13 +61,25 @@ export class FailoverValidator extends Construct {
   constructor(scope: Construct, id: string, props: FailoverValidatorProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.SIX_YEARS, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.SIX_YEARS,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const role = lambdaRole(this, 'Role', logGroup.logGroupArn, 'rxdr failover validator');
     const network = props.network;
     if (network) {
-      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: network.vpc, description: 'rxdr failover validator: PostgreSQL to the recovered databases, HTTPS to the endpoints', allowAllOutbound: false });
+      this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: network.vpc,
+        description: 'rxdr failover validator: PostgreSQL to the recovered databases, HTTPS to the endpoints',
+        allowAllOutbound: false,
+      });
       for (const db of network.databaseSecurityGroups) {
-        db.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `rxdr failover validator reads ${db.name}`);
+        db.securityGroup.addIngressRule(
+          this.securityGroup,
+          ec2.Port.tcp(POSTGRES_PORT),
+          `rxdr failover validator reads ${db.name}`,
+        );
         this.securityGroup.addEgressRule(db.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${db.name}`);
       }
       network.endpoints.allowFrom(this.securityGroup, 'failover validator');
@@ -76,7 +88,14 @@ export class FailoverValidator extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'NetworkInterfaces',
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );
@@ -96,14 +115,34 @@ export class FailoverValidator extends Construct {
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: 5,
-      ...(network && this.securityGroup ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: [this.securityGroup] } : {}),
+      ...(network && this.securityGroup
+        ? { vpc: network.vpc, vpcSubnets: network.subnets, securityGroups: [this.securityGroup] }
+        : {}),
       bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET },
     });
     this.function.node.addDependency(role.policy);
     trustRdsCertificates(this.function);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadManifests', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [props.evidenceBucket.arnForObjects('manifests/*')] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteReports', actions: ['s3:PutObject'], resources: [props.evidenceBucket.arnForObjects('failover/*')] }));
-    this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadCredentials', actions: ['secretsmanager:GetSecretValue'], resources: props.secretIds.map((id) => secretResourceArn(stack, id)) }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadManifests',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [props.evidenceBucket.arnForObjects('manifests/*')],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteReports',
+        actions: ['s3:PutObject'],
+        resources: [props.evidenceBucket.arnForObjects('failover/*')],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: props.secretIds.map((id) => secretResourceArn(stack, id)),
+      }),
+    );
     props.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     const ack = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
@@ -113,15 +152,40 @@ export class FailoverValidator extends Construct {
         ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network-interface actions Lambda needs to attach the function to its subnets (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) support no resource-level permissions'
         : 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     );
-    acknowledgeWildcardResources(this, [props.evidenceBucket.arnForObjects('manifests/*')], 'manifests are one object per database under manifests/ (read-only)');
-    acknowledgeWildcardResources(this, [props.evidenceBucket.arnForObjects('failover/*')], 'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)');
-    acknowledgeWildcardResources(this, [`${logGroup.logGroupArn}:log-stream:*`], 'Lambda creates one log stream per execution environment in the function\'s own log group');
-    ack('HIPAA.Security-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
-    ack('NIST.800.53.R5-LambdaDLQ', 'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything');
+    acknowledgeWildcardResources(
+      this,
+      [props.evidenceBucket.arnForObjects('manifests/*')],
+      'manifests are one object per database under manifests/ (read-only)',
+    );
+    acknowledgeWildcardResources(
+      this,
+      [props.evidenceBucket.arnForObjects('failover/*')],
+      'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)',
+    );
+    acknowledgeWildcardResources(
+      this,
+      [`${logGroup.logGroupArn}:log-stream:*`],
+      "Lambda creates one log stream per execution environment in the function's own log group",
+    );
+    ack(
+      'HIPAA.Security-LambdaDLQ',
+      'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything',
+    );
+    ack(
+      'NIST.800.53.R5-LambdaDLQ',
+      'invoked synchronously by the failover function, which fails the step on an error; a DLQ never receives anything',
+    );
   }
 }
 
 /** IAM resource of a secret given by name (Secrets Manager appends "-" and six characters) or by ARN. */
 export function secretResourceArn(stack: Stack, secretId: string): string {
-  return secretId.startsWith('arn:') ? secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return secretId.startsWith('arn:')
+    ? secretId
+    : stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${secretId}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
 }

@@ -34,9 +34,26 @@ export class RecoveryRunbooks extends Construct {
   constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
     super(scope, id);
     const { config } = props;
-    const validatorArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: names.failoverValidatorFunction(config), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.validator = lambda.Function.fromFunctionAttributes(this, 'Validator', { functionArn: validatorArn, sameEnvironment: true });
-    this.runbooks = new FailoverRunbooks(this, 'Runbooks', failoverRunbooksProps(this, config, { key: props.key, evidenceBucket: props.evidenceBucket, alertsTopic: props.alertsTopic, validator: this.validator }));
+    const validatorArn = Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: names.failoverValidatorFunction(config),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.validator = lambda.Function.fromFunctionAttributes(this, 'Validator', {
+      functionArn: validatorArn,
+      sameEnvironment: true,
+    });
+    this.runbooks = new FailoverRunbooks(
+      this,
+      'Runbooks',
+      failoverRunbooksProps(this, config, {
+        key: props.key,
+        evidenceBucket: props.evidenceBucket,
+        alertsTopic: props.alertsTopic,
+        validator: this.validator,
+      }),
+    );
     this.documents = new AutomationDocuments(this, 'Documents', {
       environmentName: config.name,
       failover: this.runbooks.failover,

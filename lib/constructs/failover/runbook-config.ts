@@ -14,7 +14,9 @@ import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks
 /** The package version recorded in evidence (`toolVersion`). */
 const TOOL_VERSION: string = (() => {
   // From lib/ (ts-node) and from a compiled dist/lib/.
-  const file = ['../../../package.json', '../../../../package.json'].map((p) => path.resolve(__dirname, p)).find((p) => existsSync(p));
+  const file = ['../../../package.json', '../../../../package.json']
+    .map((p) => path.resolve(__dirname, p))
+    .find((p) => existsSync(p));
   return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0';
 })();
 
@@ -56,7 +58,15 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
       primaryInstanceIdentifier: primaryInstanceIdentifier(config, db),
       ...(tier.crossRegionReadReplica ? { replicaInstanceIdentifier: names.replicaInstance(config, db) } : {}),
       secretArn: recoverySecretId(config, db),
-      ...(targets?.route53 ? { route53: { hostedZoneId: targets.route53.hostedZoneId, recordName: targets.route53.recordName, ttl: targets.route53.ttlSeconds } } : {}),
+      ...(targets?.route53
+        ? {
+            route53: {
+              hostedZoneId: targets.route53.hostedZoneId,
+              recordName: targets.route53.recordName,
+              ttl: targets.route53.ttlSeconds,
+            },
+          }
+        : {}),
       ...(targets?.endpointParameterName ? { endpointParameterName: targets.endpointParameterName } : {}),
     };
   });
@@ -73,7 +83,11 @@ export interface RunbookResources {
 }
 
 /** `FailoverRunbooks` props of one environment (names from `lib/naming.ts`, approval timeout from config). */
-export function failoverRunbooksProps(scope: IConstruct, config: EnvironmentConfig, resources: RunbookResources): FailoverRunbooksProps {
+export function failoverRunbooksProps(
+  scope: IConstruct,
+  config: EnvironmentConfig,
+  resources: RunbookResources,
+): FailoverRunbooksProps {
   return {
     environmentName: config.name,
     primaryRegion: config.primaryRegion,
@@ -93,6 +107,9 @@ export function failoverRunbooksProps(scope: IConstruct, config: EnvironmentConf
     writeFreezeParameterPrefix: names.writeFreezeParameterPrefix(config),
     catalogParameterName: names.runbookCatalogParameter(config),
     // The standby stack (deployed after this one) publishes the recovery database network here.
-    recoveryNetwork: { parameterName: names.recoveryNetworkParameter(config), subnetGroupName: names.recoveredSubnetGroup(config) },
+    recoveryNetwork: {
+      parameterName: names.recoveryNetworkParameter(config),
+      subnetGroupName: names.recoveredSubnetGroup(config),
+    },
   };
 }

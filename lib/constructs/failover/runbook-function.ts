@@ -35,8 +35,17 @@ export class RunbookFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
-    const role = lambdaRole(this, 'Role', logGroup.logGroupArn, `rxdr ${props.catalog.environment} ${props.operation} runbook steps`);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = lambdaRole(
+      this,
+      'Role',
+      logGroup.logGroupArn,
+      `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,
+    );
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
       entry: runbookEntry(),
@@ -57,7 +66,13 @@ export class RunbookFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       // A failover runs one step at a time; a few in flight at most (one per database).
       reservedConcurrentExecutions: 10,
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, externalModules: [], assetHash: bundleInputsHash(runbookEntry()) },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: BUNDLING_TARGET,
+        externalModules: [],
+        assetHash: bundleInputsHash(runbookEntry()),
+      },
     });
   }
 }

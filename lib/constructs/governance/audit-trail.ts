@@ -33,17 +33,29 @@ export class AuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
-    if (props.objectLockDays < 365) throw new Error(`audit logs must be kept at least 365 days (PCI DSS 10.5.1), got ${props.objectLockDays}`);
+    if (props.objectLockDays < 365)
+      throw new Error(`audit logs must be kept at least 365 days (PCI DSS 10.5.1), got ${props.objectLockDays}`);
     const stack = Stack.of(this);
-    this.key = new EncryptionKey(this, 'Key', { alias: props.keyAlias, description: 'rxdr audit trail key (log files and their CloudWatch Logs copy)' }).key;
-    const trailArnPattern = stack.formatArn({ service: 'cloudtrail', region: '*', resource: 'trail', resourceName: '*' });
+    this.key = new EncryptionKey(this, 'Key', {
+      alias: props.keyAlias,
+      description: 'rxdr audit trail key (log files and their CloudWatch Logs copy)',
+    }).key;
+    const trailArnPattern = stack.formatArn({
+      service: 'cloudtrail',
+      region: '*',
+      resource: 'trail',
+      resourceName: '*',
+    });
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudTrailEncryptsThisAccountsLogs',
         principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:DescribeKey'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnPattern } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnPattern },
+        },
       }),
     );
     this.key.addToResourcePolicy(
@@ -85,8 +97,12 @@ export class AuditTrail extends Construct {
     });
     const deliveryPolicy = this.trail.node.tryFindChild('LogsRole')?.node.tryFindChild('DefaultPolicy');
     if (deliveryPolicy) {
-      const reason = 'CloudTrail creates this delivery role itself; its one inline statement lets CloudTrail write log streams and events to this trail\'s log group only.';
-      Validations.of(deliveryPolicy).acknowledge({ id: 'HIPAA.Security-IAMNoInlinePolicy', reason }, { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason });
+      const reason =
+        "CloudTrail creates this delivery role itself; its one inline statement lets CloudTrail write log streams and events to this trail's log group only.";
+      Validations.of(deliveryPolicy).acknowledge(
+        { id: 'HIPAA.Security-IAMNoInlinePolicy', reason },
+        { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason },
+      );
     }
   }
 }

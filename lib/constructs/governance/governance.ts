@@ -61,13 +61,22 @@ export class Governance extends Construct {
         lockMode: config.production ? 'compliance' : 'governance',
       });
     }
-    stack.addMetadata('rxdr:auditTrail', config.auditTrail.mode === 'create' ? { mode: 'create' } : { mode: 'organization', organizationTrailArn: config.auditTrail.organizationTrailArn });
+    stack.addMetadata(
+      'rxdr:auditTrail',
+      config.auditTrail.mode === 'create'
+        ? { mode: 'create' }
+        : { mode: 'organization', organizationTrailArn: config.auditTrail.organizationTrailArn },
+    );
     new CfnOutput(this, 'AuditTrailChoice', {
       description: 'How this environment is audited: the trail rxdr created, or the organization trail it relies on',
       value: this.trail ? this.trail.trail.trailArn : `organization:${config.auditTrail.organizationTrailArn}`,
     });
 
-    this.alarms = new SecurityAlarms(this, 'SecurityAlarms', { topic: props.alertsTopic, trailLogGroup: this.trail?.logGroup, targets: securityTargets(stack, config) });
+    this.alarms = new SecurityAlarms(this, 'SecurityAlarms', {
+      topic: props.alertsTopic,
+      trailLogGroup: this.trail?.logGroup,
+      targets: securityTargets(stack, config),
+    });
 
     this.roles = new OperatorRoles(this, 'Roles', {
       environmentName: config.name,
@@ -77,15 +86,26 @@ export class Governance extends Construct {
       vaults: [
         { name: names.primaryVault(config), region: config.primaryRegion },
         { name: names.recoveryVault(config), region: config.recoveryRegion },
-        ...(config.isolatedBackup?.mode === 'air-gapped' ? [{ name: names.airGappedVault(config), region: config.recoveryRegion }] : []),
+        ...(config.isolatedBackup?.mode === 'air-gapped'
+          ? [{ name: names.airGappedVault(config), region: config.recoveryRegion }]
+          : []),
       ],
-      stateMachines: { drill: names.drillStateMachine(config), failover: names.failoverStateMachine(config), failback: names.failbackStateMachine(config) },
+      stateMachines: {
+        drill: names.drillStateMachine(config),
+        failover: names.failoverStateMachine(config),
+        failback: names.failbackStateMachine(config),
+      },
       approvalParameterPrefix: names.approvalParameterPrefix(config),
       evidenceBucket: props.evidenceBucket,
       recoveryKey: props.key,
       auditLogs: this.trail ? { bucket: this.trail.bucket, key: this.trail.key } : undefined,
     });
-    for (const [kind, role] of Object.entries({ Operator: this.roles.operator, Approver: this.roles.approver, Auditor: this.roles.auditor, BreakGlass: this.roles.breakGlass })) {
+    for (const [kind, role] of Object.entries({
+      Operator: this.roles.operator,
+      Approver: this.roles.approver,
+      Auditor: this.roles.auditor,
+      BreakGlass: this.roles.breakGlass,
+    })) {
       new CfnOutput(this, `${kind}RoleArn`, { description: `rxdr ${config.name} ${kind} role`, value: role.roleArn });
     }
 
@@ -128,14 +148,29 @@ export class Governance extends Construct {
  *   region, where those state machines live (`ANY_REGION_DETECTIONS`). Break-glass assumptions through the
  *   global STS endpoint are recorded in us-east-1 only: caught here when us-east-1 is one of the two regions.
  */
-export function regionalSecurityAlarms(scope: Construct, config: EnvironmentConfig, topic: sns.ITopic): SecurityAlarms | undefined {
+export function regionalSecurityAlarms(
+  scope: Construct,
+  config: EnvironmentConfig,
+  topic: sns.ITopic,
+): SecurityAlarms | undefined {
   if (config.auditTrail.mode !== 'organization') return undefined;
-  return new SecurityAlarms(scope, 'SecurityAlarms', { topic, targets: securityTargets(Stack.of(scope), config), detections: ANY_REGION_DETECTIONS });
+  return new SecurityAlarms(scope, 'SecurityAlarms', {
+    topic,
+    targets: securityTargets(Stack.of(scope), config),
+    detections: ANY_REGION_DETECTIONS,
+  });
 }
 
 /** The ARNs the security detections compare against, for an environment (any region's stack). */
 export function securityTargets(stack: Stack, config: EnvironmentConfig) {
-  const sm = (name: string) => stack.formatArn({ service: 'states', region: config.recoveryRegion, resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const sm = (name: string) =>
+    stack.formatArn({
+      service: 'states',
+      region: config.recoveryRegion,
+      resource: 'stateMachine',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   const role = (name: string) => stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
   return {
     breakGlassRoleArn: role(names.breakGlassRole(config)),

@@ -76,24 +76,70 @@ export class OperatorRoles extends Construct {
 
     const regions = [props.primaryRegion, props.recoveryRegion];
     const inRegions = { StringEquals: { 'aws:RequestedRegion': regions } };
-    const sm = (name: string) => stack.formatArn({ service: 'states', region: props.recoveryRegion, resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const executions = (name: string) => stack.formatArn({ service: 'states', region: props.recoveryRegion, resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const sm = (name: string) =>
+      stack.formatArn({
+        service: 'states',
+        region: props.recoveryRegion,
+        resource: 'stateMachine',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const executions = (name: string) =>
+      stack.formatArn({
+        service: 'states',
+        region: props.recoveryRegion,
+        resource: 'execution',
+        resourceName: `${name}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     const { drill, failover, failback } = props.stateMachines;
     const allMachines = [drill, failover, failback];
-    const vaultArns = props.vaults.map((v) => stack.formatArn({ service: 'backup', region: v.region, resource: 'backup-vault', resourceName: v.name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
-    const recoveryPoints = regions.map((region) => stack.formatArn({ service: 'backup', region, resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
-    const approvalParameters = stack.formatArn({ service: 'ssm', region: props.recoveryRegion, resource: 'parameter', resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/*` });
+    const vaultArns = props.vaults.map((v) =>
+      stack.formatArn({
+        service: 'backup',
+        region: v.region,
+        resource: 'backup-vault',
+        resourceName: v.name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const recoveryPoints = regions.map((region) =>
+      stack.formatArn({
+        service: 'backup',
+        region,
+        resource: 'recovery-point',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const approvalParameters = stack.formatArn({
+      service: 'ssm',
+      region: props.recoveryRegion,
+      resource: 'parameter',
+      resourceName: `${props.approvalParameterPrefix.replace(/^\//, '')}/*`,
+    });
 
     const follow = (machines: string[]) =>
       new iam.PolicyStatement({
         sid: 'FollowRuns',
-        actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: [
+          'states:DescribeStateMachine',
+          'states:ListExecutions',
+          'states:DescribeExecution',
+          'states:GetExecutionHistory',
+        ],
         resources: [...machines.map(sm), ...machines.map(executions)],
       });
     const backupMetadata = [
       new iam.PolicyStatement({
         sid: 'ReadVaultsAndRecoveryPoints',
-        actions: ['backup:DescribeBackupVault', 'backup:ListRecoveryPointsByBackupVault', 'backup:GetBackupVaultAccessPolicy', 'backup:GetBackupVaultNotifications', 'backup:DescribeRecoveryPoint'],
+        actions: [
+          'backup:DescribeBackupVault',
+          'backup:ListRecoveryPointsByBackupVault',
+          'backup:GetBackupVaultAccessPolicy',
+          'backup:GetBackupVaultNotifications',
+          'backup:DescribeRecoveryPoint',
+        ],
         resources: [...vaultArns, ...recoveryPoints],
       }),
       new iam.PolicyStatement({
@@ -126,10 +172,22 @@ export class OperatorRoles extends Construct {
         conditions: inRegions,
       }),
     ];
-    const startRuns = new iam.PolicyStatement({ sid: 'StartDrillsFailoversAndFailbacks', actions: ['states:StartExecution'], resources: allMachines.map(sm) });
+    const startRuns = new iam.PolicyStatement({
+      sid: 'StartDrillsFailoversAndFailbacks',
+      actions: ['states:StartExecution'],
+      resources: allMachines.map(sm),
+    });
     const approve = [
-      new iam.PolicyStatement({ sid: 'ApproveOrAbortPausedRuns', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm(failover), sm(failback)] }),
-      new iam.PolicyStatement({ sid: 'ReadApprovalTokens', actions: ['ssm:GetParameter', 'ssm:GetParametersByPath'], resources: [approvalParameters] }),
+      new iam.PolicyStatement({
+        sid: 'ApproveOrAbortPausedRuns',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [sm(failover), sm(failback)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadApprovalTokens',
+        actions: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
+        resources: [approvalParameters],
+      }),
       new iam.PolicyStatement({
         sid: 'DecryptApprovalTokens',
         actions: ['kms:Decrypt'],
@@ -142,13 +200,23 @@ export class OperatorRoles extends Construct {
       follow(allMachines),
       startRuns,
       ...backupMetadata,
-      new iam.PolicyStatement({ sid: 'NeverApprove', effect: iam.Effect.DENY, actions: [...APPROVAL_ACTIONS, 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'NeverApprove',
+        effect: iam.Effect.DENY,
+        actions: [...APPROVAL_ACTIONS, 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+        resources: ['*'],
+      }),
     ]);
 
     this.approver = this.role('Approver', props.environmentName, new iam.AccountRootPrincipal(), [
       follow([failover, failback]),
       ...approve,
-      new iam.PolicyStatement({ sid: 'NeverStartRuns', effect: iam.Effect.DENY, actions: ['states:StartExecution'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'NeverStartRuns',
+        effect: iam.Effect.DENY,
+        actions: ['states:StartExecution'],
+        resources: ['*'],
+      }),
     ]);
 
     const auditorStatements = [
@@ -156,23 +224,51 @@ export class OperatorRoles extends Construct {
       ...backupMetadata,
       new iam.PolicyStatement({
         sid: 'ReadEvidence',
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold', 's3:GetObjectAttributes'],
+        actions: [
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:GetObjectRetention',
+          's3:GetObjectLegalHold',
+          's3:GetObjectAttributes',
+        ],
         resources: [props.evidenceBucket.arnForObjects('*')],
       }),
-      new iam.PolicyStatement({ sid: 'ListEvidence', actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration'], resources: [props.evidenceBucket.bucketArn] }),
+      new iam.PolicyStatement({
+        sid: 'ListEvidence',
+        actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration'],
+        resources: [props.evidenceBucket.bucketArn],
+      }),
       new iam.PolicyStatement({
         sid: 'DecryptEvidenceThroughS3',
         actions: ['kms:Decrypt'],
         resources: [props.recoveryKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `s3.${props.recoveryRegion}.amazonaws.com` } },
       }),
-      new iam.PolicyStatement({ sid: 'ReadTrailEvents', actions: ['cloudtrail:LookupEvents', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'], resources: ['*'], conditions: inRegions }),
-      new iam.PolicyStatement({ sid: 'NoPatientData', effect: iam.Effect.DENY, actions: [...PATIENT_DATA_ACTIONS], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'ReadTrailEvents',
+        actions: ['cloudtrail:LookupEvents', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus'],
+        resources: ['*'],
+        conditions: inRegions,
+      }),
+      new iam.PolicyStatement({
+        sid: 'NoPatientData',
+        effect: iam.Effect.DENY,
+        actions: [...PATIENT_DATA_ACTIONS],
+        resources: ['*'],
+      }),
     ];
     if (props.auditLogs) {
       auditorStatements.push(
-        new iam.PolicyStatement({ sid: 'ReadTrailLogFiles', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [props.auditLogs.bucket.arnForObjects('AWSLogs/*')] }),
-        new iam.PolicyStatement({ sid: 'ListTrailLogFiles', actions: ['s3:ListBucket'], resources: [props.auditLogs.bucket.bucketArn] }),
+        new iam.PolicyStatement({
+          sid: 'ReadTrailLogFiles',
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [props.auditLogs.bucket.arnForObjects('AWSLogs/*')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListTrailLogFiles',
+          actions: ['s3:ListBucket'],
+          resources: [props.auditLogs.bucket.bucketArn],
+        }),
         new iam.PolicyStatement({
           sid: 'DecryptTrailLogFiles',
           actions: ['kms:Decrypt'],
@@ -204,10 +300,15 @@ export class OperatorRoles extends Construct {
       ],
       props.breakGlassRoleName,
     );
-
   }
 
-  private role(kind: RoleKind, environmentName: string, principal: iam.IPrincipal, statements: iam.PolicyStatement[], roleName?: string): iam.Role {
+  private role(
+    kind: RoleKind,
+    environmentName: string,
+    principal: iam.IPrincipal,
+    statements: iam.PolicyStatement[],
+    roleName?: string,
+  ): iam.Role {
     const definition = ROLE_DEFINITIONS[kind];
     const role = new iam.Role(this, kind, {
       roleName,
@@ -217,7 +318,11 @@ export class OperatorRoles extends Construct {
     });
     // A customer-managed policy per role (HIPAA/NIST prefer them to inline policies: reusable, versioned).
     const document = new iam.PolicyDocument({ statements });
-    const policy = new iam.ManagedPolicy(this, `${kind}Policy`, { description: `rxdr ${environmentName} ${kind} permissions`, document, roles: [role] });
+    const policy = new iam.ManagedPolicy(this, `${kind}Policy`, {
+      description: `rxdr ${environmentName} ${kind} permissions`,
+      document,
+      roles: [role],
+    });
     acknowledgeResourceFamilies(policy, document);
     return role;
   }
@@ -228,20 +333,23 @@ export class OperatorRoles extends Construct {
  * finding ids name each resource), never for wildcard actions (there are none, and a new one would fail).
  */
 function acknowledgeResourceFamilies(policy: iam.ManagedPolicy, document: iam.PolicyDocument): void {
-  const resolved = Stack.of(policy).resolve(document.toJSON()) as { Statement?: { Effect: string; Resource?: unknown }[] };
+  const resolved = Stack.of(policy).resolve(document.toJSON()) as {
+    Statement?: { Effect: string; Resource?: unknown }[];
+  };
   const wildcards = new Set<string>();
   for (const statement of resolved.Statement ?? []) {
     if (statement.Effect !== 'Allow') continue;
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-    for (const resource of resources.map((r) => nagName(policy, r))) if (resource.includes('*')) wildcards.add(resource);
+    for (const resource of resources.map((r) => nagName(policy, r)))
+      if (resource.includes('*')) wildcards.add(resource);
   }
   for (const resource of wildcards) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
-      reason: resource === '*'
-        ? 'List/describe actions without resource-level permissions (backup, rds, cloudwatch, cloudtrail), narrowed to the environment\'s two regions by aws:RequestedRegion'
-        : 'A resource family, not a wildcard grant: executions of one named state machine, recovery points of this account in one region, objects of one bucket, or approval parameters under one path',
+      reason:
+        resource === '*'
+          ? "List/describe actions without resource-level permissions (backup, rds, cloudwatch, cloudtrail), narrowed to the environment's two regions by aws:RequestedRegion"
+          : 'A resource family, not a wildcard grant: executions of one named state machine, recovery points of this account in one region, objects of one bucket, or approval parameters under one path',
     });
   }
 }
-

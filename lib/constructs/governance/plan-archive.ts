@@ -49,16 +49,29 @@ export class PlanArchive extends Construct {
   constructor(scope: Construct, id: string, props: PlanArchiveProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    if (!/^[\w./-]+\.md$/.test(props.objectKey)) throw new Error(`objectKey must be a plain relative path ending in .md, got "${props.objectKey}"`);
+    if (!/^[\w./-]+\.md$/.test(props.objectKey))
+      throw new Error(`objectKey must be a plain relative path ending in .md, got "${props.objectKey}"`);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     // A managed policy of our own, not the role's inline default policy (HIPAA/NIST IAMNoInlinePolicy).
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `rxdr: store the contingency plan ${props.objectKey} in the evidence bucket`,
       statements: [
         // The log group's ARN attribute ends in ":*" and so covers its streams.
-        new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-        new iam.PolicyStatement({ sid: 'PutThisPlanVersionOnly', actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(props.objectKey)] }),
+        new iam.PolicyStatement({
+          sid: 'OwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PutThisPlanVersionOnly',
+          actions: ['s3:PutObject'],
+          resources: [props.bucket.arnForObjects(props.objectKey)],
+        }),
         new iam.PolicyStatement({
           sid: 'S3EncryptsItWithTheBucketKey',
           actions: ['kms:GenerateDataKey'],
@@ -111,9 +124,15 @@ export class PlanArchive extends Construct {
     const fn = Validations.of(provider);
     const outsideVpc =
       'the AwsCustomResource provider makes one S3 PutObject of the generated plan (no patient data) at deploy time and reads nothing back; inside a VPC it would need an S3 endpoint to reach the same regional API, adding network paths without protecting any data';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc }, { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    fn.acknowledge(
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
+    );
     const noDlq =
       'CloudFormation invokes this custom-resource provider and waits for its answer; the provider answers FAILED on every error, so a failed store rolls the deployment back visibly and a dead-letter queue would hold nothing actionable';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq }, { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    fn.acknowledge(
+      { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
+    );
   }
 }

@@ -62,7 +62,12 @@ export class SecurityAlarms extends Construct {
         });
         const alarm = new cloudwatch.Alarm(this, `${detection.id}Alarm`, {
           alarmDescription: `${detection.title}. ${detection.response}`,
-          metric: new cloudwatch.Metric({ namespace, metricName: detection.id, statistic: 'Sum', period: Duration.minutes(5) }),
+          metric: new cloudwatch.Metric({
+            namespace,
+            metricName: detection.id,
+            statistic: 'Sum',
+            period: Duration.minutes(5),
+          }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,
@@ -88,17 +93,25 @@ type Targets = SecurityAlarmsProps['targets'];
 
 /** The CloudWatch Logs filter pattern for a detection over CloudTrail JSON records. */
 export function metricFilterPattern(detection: SecurityDetection, t: Targets): string {
-  const calls = detection.calls.map((call) => `(($.eventSource = "${call.eventSource}") && (${call.eventNames.map((name) => `($.eventName = "${name}")`).join(' || ')}))`);
+  const calls = detection.calls.map(
+    (call) =>
+      `(($.eventSource = "${call.eventSource}") && (${call.eventNames.map((name) => `($.eventName = "${name}")`).join(' || ')}))`,
+  );
   const conditions = [calls.length === 1 ? calls[0] : `(${calls.join(' || ')})`];
   switch (detection.target) {
     case 'breakGlassRole':
       conditions.push(`($.requestParameters.roleArn = "${t.breakGlassRoleArn}")`);
       break;
     case 'drillStateMachine':
-      conditions.push(`($.requestParameters.stateMachineArn = "${t.drillStateMachineArn}")`, `($.userIdentity.sessionContext.sessionIssuer.arn != "${t.drillSchedulerRoleArn}")`);
+      conditions.push(
+        `($.requestParameters.stateMachineArn = "${t.drillStateMachineArn}")`,
+        `($.userIdentity.sessionContext.sessionIssuer.arn != "${t.drillSchedulerRoleArn}")`,
+      );
       break;
     case 'failoverStateMachines':
-      conditions.push(`(${t.failoverStateMachineArns.map((arn) => `($.requestParameters.stateMachineArn = "${arn}")`).join(' || ')})`);
+      conditions.push(
+        `(${t.failoverStateMachineArns.map((arn) => `($.requestParameters.stateMachineArn = "${arn}")`).join(' || ')})`,
+      );
       break;
     case undefined:
       break;
@@ -114,7 +127,9 @@ function eventPattern(detection: SecurityDetection, call: ApiCallMatch, t: Targe
       break;
     case 'drillStateMachine':
       detail.requestParameters = { stateMachineArn: [t.drillStateMachineArn] };
-      detail.userIdentity = { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': t.drillSchedulerRoleArn }] } } };
+      detail.userIdentity = {
+        sessionContext: { sessionIssuer: { arn: [{ 'anything-but': t.drillSchedulerRoleArn }] } },
+      };
       break;
     case 'failoverStateMachines':
       detail.requestParameters = { stateMachineArn: [...t.failoverStateMachineArns] };
@@ -122,6 +137,9 @@ function eventPattern(detection: SecurityDetection, call: ApiCallMatch, t: Targe
     case undefined:
       break;
   }
-  return { source: [`aws.${call.eventSource.replace('.amazonaws.com', '')}`], detailType: ['AWS API Call via CloudTrail'], detail };
+  return {
+    source: [`aws.${call.eventSource.replace('.amazonaws.com', '')}`],
+    detailType: ['AWS API Call via CloudTrail'],
+    detail,
+  };
 }
-

@@ -37,56 +37,77 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
   {
     id: 'RecoveryPointDeletion',
     title: 'Recovery point deletion attempted',
-    response: 'Someone tried to delete a recovery point (a continuous one by disassociating it), shorten its lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned break-glass action, treat it as an incident (ransomware often starts with the backups).',
+    response:
+      'Someone tried to delete a recovery point (a continuous one by disassociating it), shorten its lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned break-glass action, treat it as an incident (ransomware often starts with the backups).',
     calls: [
       {
         eventSource: 'backup.amazonaws.com',
-        eventNames: ['DeleteRecoveryPoint', 'DisassociateRecoveryPoint', 'DisassociateRecoveryPointFromParent', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'],
+        eventNames: [
+          'DeleteRecoveryPoint',
+          'DisassociateRecoveryPoint',
+          'DisassociateRecoveryPointFromParent',
+          'UpdateRecoveryPointLifecycle',
+          'DeleteBackupVault',
+        ],
       },
-      { eventSource: 'rds.amazonaws.com', eventNames: ['DeleteDBSnapshot', 'DeleteDBClusterSnapshot', 'DeleteDBInstanceAutomatedBackup'] },
+      {
+        eventSource: 'rds.amazonaws.com',
+        eventNames: ['DeleteDBSnapshot', 'DeleteDBClusterSnapshot', 'DeleteDBInstanceAutomatedBackup'],
+      },
     ],
   },
   {
     id: 'VaultPolicyOrLockChange',
     title: 'Vault access policy or Vault Lock changed',
-    response: 'The vault access policy or Vault Lock was changed or removed. Only the break-glass role may do this; confirm a change request exists, otherwise restore the policy from the stack and rotate the break-glass credentials.',
+    response:
+      'The vault access policy or Vault Lock was changed or removed. Only the break-glass role may do this; confirm a change request exists, otherwise restore the policy from the stack and rotate the break-glass credentials.',
     calls: [
       {
         eventSource: 'backup.amazonaws.com',
-        eventNames: ['PutBackupVaultAccessPolicy', 'DeleteBackupVaultAccessPolicy', 'PutBackupVaultLockConfiguration', 'DeleteBackupVaultLockConfiguration'],
+        eventNames: [
+          'PutBackupVaultAccessPolicy',
+          'DeleteBackupVaultAccessPolicy',
+          'PutBackupVaultLockConfiguration',
+          'DeleteBackupVaultLockConfiguration',
+        ],
       },
     ],
   },
   {
     id: 'KeyDisabledOrDeletionScheduled',
     title: 'KMS key disabled or scheduled for deletion',
-    response: 'A KMS key was disabled or scheduled for deletion: recovery points and evidence encrypted with it become unreadable. Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key within the waiting period, then investigate.',
+    response:
+      'A KMS key was disabled or scheduled for deletion: recovery points and evidence encrypted with it become unreadable. Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key within the waiting period, then investigate.',
     calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'ScheduleKeyDeletion'] }],
   },
   {
     id: 'KeyPolicyChanged',
     title: 'KMS key policy changed',
-    response: 'A KMS key policy was replaced (kms:PutKeyPolicy). A key policy decides who can decrypt recovery points and evidence, or lock everyone out. Compare it with the stack (drift detection); if no deployment or change request explains it, restore it from the stack and investigate the caller.',
+    response:
+      'A KMS key policy was replaced (kms:PutKeyPolicy). A key policy decides who can decrypt recovery points and evidence, or lock everyone out. Compare it with the stack (drift detection); if no deployment or change request explains it, restore it from the stack and investigate the caller.',
     calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['PutKeyPolicy'] }],
   },
   {
     id: 'BreakGlassAssumed',
     title: 'Break-glass role assumed',
-    response: 'Someone assumed the break-glass role (MFA was required). Confirm with the escalation chain that an emergency was declared; record the reason in the incident log.',
+    response:
+      'Someone assumed the break-glass role (MFA was required). Confirm with the escalation chain that an emergency was declared; record the reason in the incident log.',
     calls: [{ eventSource: 'sts.amazonaws.com', eventNames: ['AssumeRole'] }],
     target: 'breakGlassRole',
   },
   {
     id: 'DrillStartedOutsideSchedule',
     title: 'Restore drill started outside the schedule',
-    response: 'A restore drill was started by someone other than the drill schedule. Drills create database instances from backups: confirm the operator meant to run one.',
+    response:
+      'A restore drill was started by someone other than the drill schedule. Drills create database instances from backups: confirm the operator meant to run one.',
     calls: [{ eventSource: 'states.amazonaws.com', eventNames: ['StartExecution'] }],
     target: 'drillStateMachine',
   },
   {
     id: 'FailoverStarted',
     title: 'Failover or failback started',
-    response: 'A failover or failback was started (never scheduled). Confirm the contingency plan was activated through the escalation chain; the approver must still approve the switch.',
+    response:
+      'A failover or failback was started (never scheduled). Confirm the contingency plan was activated through the escalation chain; the approver must still approve the switch.',
     calls: [{ eventSource: 'states.amazonaws.com', eventNames: ['StartExecution'] }],
     target: 'failoverStateMachines',
   },

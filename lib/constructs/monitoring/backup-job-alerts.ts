@@ -19,9 +19,27 @@ interface JobKindSpec {
 
 /** AWS Backup's EventBridge events ("Backup/Copy/Restore Job State Change", source `aws.backup`). */
 export const BACKUP_JOB_EVENTS: Readonly<Record<BackupJobKind, JobKindSpec>> = {
-  backup: { detailType: 'Backup Job State Change', stateField: 'state', idField: 'backupJobId', resourcePath: '$.detail.resourceArn', badStates: ['FAILED', 'ABORTED', 'EXPIRED'] },
-  copy: { detailType: 'Copy Job State Change', stateField: 'state', idField: 'copyJobId', resourcePath: '$.detail.resourceArn', badStates: ['FAILED', 'ABORTED', 'PARTIAL'] },
-  restore: { detailType: 'Restore Job State Change', stateField: 'status', idField: 'restoreJobId', resourcePath: '$.resources[0]', badStates: ['FAILED', 'ABORTED'] },
+  backup: {
+    detailType: 'Backup Job State Change',
+    stateField: 'state',
+    idField: 'backupJobId',
+    resourcePath: '$.detail.resourceArn',
+    badStates: ['FAILED', 'ABORTED', 'EXPIRED'],
+  },
+  copy: {
+    detailType: 'Copy Job State Change',
+    stateField: 'state',
+    idField: 'copyJobId',
+    resourcePath: '$.detail.resourceArn',
+    badStates: ['FAILED', 'ABORTED', 'PARTIAL'],
+  },
+  restore: {
+    detailType: 'Restore Job State Change',
+    stateField: 'status',
+    idField: 'restoreJobId',
+    resourcePath: '$.resources[0]',
+    badStates: ['FAILED', 'ABORTED'],
+  },
 };
 
 /**

@@ -9,7 +9,13 @@ import { names } from '../../naming';
 import { DatabaseBackupSelection } from '../backup-selection';
 import { RxdrBackupVault } from '../backup-vault';
 import { BackupJobAlerts } from './backup-job-alerts';
-import { FreshnessAlarms, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINT_CHECK_MINUTES, RESTORABLE_TIME_CHECK_MINUTES, VaultRole } from './freshness-alarms';
+import {
+  FreshnessAlarms,
+  RECOVERY_POINT_AGE_METRIC,
+  RECOVERY_POINT_CHECK_MINUTES,
+  RESTORABLE_TIME_CHECK_MINUTES,
+  VaultRole,
+} from './freshness-alarms';
 import { RecoveryPointFreshness } from './freshness-function';
 
 export interface BackupMonitoringProps {
@@ -42,7 +48,10 @@ export class BackupMonitoring extends Construct {
     const region = Stack.of(this).region;
 
     this.jobAlerts = new BackupJobAlerts(this, 'JobAlerts', { environmentName: config.name, topic: props.topic });
-    const databases = config.databases.map((db) => ({ name: db.name, resourceArn: protectedDatabaseArn(this, config, db) }));
+    const databases = config.databases.map((db) => ({
+      name: db.name,
+      resourceArn: protectedDatabaseArn(this, config, db),
+    }));
     // The primary region watches its databases' latest restorable time (continuous backup): the RPO alarm.
     const restorableTime = props.vaultRole === 'source';
     const continuous = new Set(config.databases.filter((db) => db.tierPreset.continuousBackup).map((db) => db.name));
@@ -62,7 +71,13 @@ export class BackupMonitoring extends Construct {
       logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
     this.freshness.node.addDependency(props.vault);
-    this.alarms = new FreshnessAlarms(this, 'Alarms', { config, vaultName: props.vaultName, vaultRole: props.vaultRole, topic: props.topic, restorableTime });
+    this.alarms = new FreshnessAlarms(this, 'Alarms', {
+      config,
+      vaultName: props.vaultName,
+      vaultRole: props.vaultRole,
+      topic: props.topic,
+      restorableTime,
+    });
   }
 }
 

@@ -5,10 +5,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { TierPreset } from '../../config/tiers';
-import { FRESHNESS_METRICS, recoveryPointAgeDimensions, restorableTimeDimensions } from '../../../lambda/shared/metrics-contract';
+import {
+  FRESHNESS_METRICS,
+  recoveryPointAgeDimensions,
+  restorableTimeDimensions,
+} from '../../../lambda/shared/metrics-contract';
 
 /** The metric the freshness function publishes (it receives both names in its scheduled event). */
-export const RECOVERY_POINT_AGE_METRIC = { namespace: FRESHNESS_METRICS.namespace, metricName: FRESHNESS_METRICS.recoveryPointAge } as const;
+export const RECOVERY_POINT_AGE_METRIC = {
+  namespace: FRESHNESS_METRICS.namespace,
+  metricName: FRESHNESS_METRICS.recoveryPointAge,
+} as const;
 
 /** How often the recovery point check runs, and the age alarms' period. */
 export const RECOVERY_POINT_CHECK_MINUTES = 15;
@@ -51,7 +58,10 @@ export type VaultRole = 'source' | 'copy';
  * Copies (the recovery vault) get one more completion window: the copy job starts when the backup ends and
  * has no completion window of its own.
  */
-export function recoveryPointAgeThresholdMinutes(tier: Pick<TierPreset, 'rpoMinutes' | 'snapshotFrequency'>, vault: VaultRole): number {
+export function recoveryPointAgeThresholdMinutes(
+  tier: Pick<TierPreset, 'rpoMinutes' | 'snapshotFrequency'>,
+  vault: VaultRole,
+): number {
   const interval = SNAPSHOT_INTERVAL_MINUTES[tier.snapshotFrequency];
   const completion = SNAPSHOT_WINDOWS_MINUTES.completion[tier.snapshotFrequency];
   const copy = vault === 'copy' ? completion : 0;
@@ -78,7 +88,10 @@ export function restorableTimeAlarmSpec(rpoMinutes: number): RestorableTimeAlarm
   const period = RESTORABLE_TIME_CHECK_MINUTES;
   const budget = rpoMinutes + RESTORABLE_TIME_CHECK_MINUTES - TRANSACTION_LOG_UPLOAD_MINUTES;
   const evaluationPeriods = Math.max(1, Math.min(MAX_RESTORABLE_TIME_PERIODS, Math.floor(budget / period)));
-  const thresholdMinutes = Math.max(TRANSACTION_LOG_UPLOAD_MINUTES, rpoMinutes + RESTORABLE_TIME_CHECK_MINUTES - period * evaluationPeriods);
+  const thresholdMinutes = Math.max(
+    TRANSACTION_LOG_UPLOAD_MINUTES,
+    rpoMinutes + RESTORABLE_TIME_CHECK_MINUTES - period * evaluationPeriods,
+  );
   return { thresholdMinutes, periodMinutes: period, evaluationPeriods };
 }
 
@@ -110,14 +123,24 @@ export interface FreshnessAlarmsProps {
 export class FreshnessAlarms extends Construct {
   /** Alarms by database name: `rpo` always, `hipaaNprm` with the flag, `restorableTime` for continuous backup. */
   readonly alarms: Readonly<
-    Record<string, { readonly rpo: cloudwatch.Alarm; readonly hipaaNprm?: cloudwatch.Alarm; readonly restorableTime?: cloudwatch.Alarm }>
+    Record<
+      string,
+      {
+        readonly rpo: cloudwatch.Alarm;
+        readonly hipaaNprm?: cloudwatch.Alarm;
+        readonly restorableTime?: cloudwatch.Alarm;
+      }
+    >
   >;
 
   constructor(scope: Construct, id: string, props: FreshnessAlarmsProps) {
     super(scope, id);
     const { config } = props;
     const action = new actions.SnsAction(props.topic);
-    const alarms: Record<string, { rpo: cloudwatch.Alarm; hipaaNprm?: cloudwatch.Alarm; restorableTime?: cloudwatch.Alarm }> = {};
+    const alarms: Record<
+      string,
+      { rpo: cloudwatch.Alarm; hipaaNprm?: cloudwatch.Alarm; restorableTime?: cloudwatch.Alarm }
+    > = {};
     const notify = (alarm: cloudwatch.Alarm) => {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
@@ -148,15 +171,29 @@ export class FreshnessAlarms extends Construct {
         );
       const thresholdMinutes = recoveryPointAgeThresholdMinutes(db.tierPreset, props.vaultRole);
       alarms[db.name] = {
-        rpo: alarm('RecoveryPointAge', thresholdMinutes, `RPO ${formatMinutes(db.tierPreset.rpoMinutes)}, ${db.tierPreset.snapshotFrequency} snapshots`),
-        hipaaNprm: config.hipaaNprm ? alarm('RecoveryPointAge48h', HIPAA_NPRM_MAX_AGE_HOURS * 60, 'HIPAA Security Rule NPRM, proposed') : undefined,
-        restorableTime: props.restorableTime && db.tierPreset.continuousBackup ? notify(this.restorableTimeAlarm(config.name, db.name, db.tier, db.tierPreset.rpoMinutes)) : undefined,
+        rpo: alarm(
+          'RecoveryPointAge',
+          thresholdMinutes,
+          `RPO ${formatMinutes(db.tierPreset.rpoMinutes)}, ${db.tierPreset.snapshotFrequency} snapshots`,
+        ),
+        hipaaNprm: config.hipaaNprm
+          ? alarm('RecoveryPointAge48h', HIPAA_NPRM_MAX_AGE_HOURS * 60, 'HIPAA Security Rule NPRM, proposed')
+          : undefined,
+        restorableTime:
+          props.restorableTime && db.tierPreset.continuousBackup
+            ? notify(this.restorableTimeAlarm(config.name, db.name, db.tier, db.tierPreset.rpoMinutes))
+            : undefined,
       };
     }
     this.alarms = alarms;
   }
 
-  private restorableTimeAlarm(environment: string, database: string, tier: string, rpoMinutes: number): cloudwatch.Alarm {
+  private restorableTimeAlarm(
+    environment: string,
+    database: string,
+    tier: string,
+    rpoMinutes: number,
+  ): cloudwatch.Alarm {
     const spec = restorableTimeAlarmSpec(rpoMinutes);
     const metric = new cloudwatch.Metric({
       namespace: FRESHNESS_METRICS.namespace,

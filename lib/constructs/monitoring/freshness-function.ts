@@ -73,19 +73,39 @@ export class RecoveryPointFreshness extends Construct {
   constructor(scope: Construct, id: string, props: RecoveryPointFreshnessProps) {
     super(scope, id);
     if (props.vaultArns.length !== props.check.vaults.length) {
-      throw new Error(`RecoveryPointFreshness needs one vault ARN per vault to check, got ${props.vaultArns.length} ARNs for ${props.check.vaults.length} vaults`);
+      throw new Error(
+        `RecoveryPointFreshness needs one vault ARN per vault to check, got ${props.vaultArns.length} ARNs for ${props.check.vaults.length} vaults`,
+      );
     }
     const restorable = props.restorableTimeOf ?? [];
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     // A managed policy of our own rather than the role's inline default policy (HIPAA/NIST IAMNoInlinePolicy).
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `rxdr ${props.check.environment}: freshness function - own logs, list recovery points of the rxdr vault, publish ${props.check.namespace} metrics`,
       statements: [
         // The log group's ARN attribute ends in ":*" and so covers its streams.
-        new iam.PolicyStatement({ sid: 'OwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-        new iam.PolicyStatement({ sid: 'ListRecoveryPoints', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [...props.vaultArns] }),
+        new iam.PolicyStatement({
+          sid: 'OwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListRecoveryPoints',
+          actions: ['backup:ListRecoveryPointsByBackupVault'],
+          resources: [...props.vaultArns],
+        }),
         ...(restorable.length > 0
-          ? [new iam.PolicyStatement({ sid: 'ReadRestorableTime', actions: ['rds:DescribeDBInstances'], resources: restorable.map((db) => db.resourceArn) })]
+          ? [
+              new iam.PolicyStatement({
+                sid: 'ReadRestorableTime',
+                actions: ['rds:DescribeDBInstances'],
+                resources: restorable.map((db) => db.resourceArn),
+              }),
+            ]
           : []),
         new iam.PolicyStatement({
           sid: 'PublishAges',
@@ -114,22 +134,38 @@ export class RecoveryPointFreshness extends Construct {
       // One run at a time; a run that is throttled or missed publishes nothing, which the alarms treat as breaching.
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
-      environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-freshness', POWERTOOLS_METRICS_NAMESPACE: props.check.namespace, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'rxdr-freshness',
+        POWERTOOLS_METRICS_NAMESPACE: props.check.namespace,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
       bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
     });
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `rxdr ${props.check.environment}: run the recovery point freshness check`,
       schedule: events.Schedule.rate(props.interval ?? Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(props.check), retryAttempts: 0 })],
+      targets: [
+        new targets.LambdaFunction(this.fn, {
+          event: events.RuleTargetInput.fromObject(props.check),
+          retryAttempts: 0,
+        }),
+      ],
     });
 
     if (restorable.length > 0) {
-      const input: RestorableTimeCheckInput = { check: 'restorable-time', environment: props.check.environment, namespace: props.check.namespace, databases: restorable };
+      const input: RestorableTimeCheckInput = {
+        check: 'restorable-time',
+        environment: props.check.environment,
+        namespace: props.check.namespace,
+        databases: restorable,
+      };
       this.restorableTimeSchedule = new events.Rule(this, 'RestorableTimeSchedule', {
         description: `rxdr ${props.check.environment}: publish the seconds since each continuously backed-up database's latest restorable time`,
         schedule: events.Schedule.rate(props.restorableTimeInterval ?? Duration.minutes(1)),
-        targets: [new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 0 })],
+        targets: [
+          new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 0 }),
+        ],
       });
     }
 
@@ -143,7 +179,8 @@ export class RecoveryPointFreshness extends Construct {
       reason: `cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the ${namespace} namespace by a cloudwatch:namespace condition`,
     });
     const fn = Validations.of(this.fn);
-    const outsideVpc = 'the function calls only the AWS Backup and CloudWatch control-plane APIs and never reads patient data; a VPC would add endpoints and nothing to protect';
+    const outsideVpc =
+      'the function calls only the AWS Backup and CloudWatch control-plane APIs and never reads patient data; a VPC would add endpoints and nothing to protect';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
     const noDlq =

@@ -98,37 +98,91 @@ export class ManifestJob extends Construct {
     const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
     if (duplicates.length > 0) problems.push(`targets: duplicate names ${[...new Set(duplicates)].join(', ')}`);
     const timeoutSeconds = props.statementTimeout.toSeconds();
-    if (timeoutSeconds < 1 || timeoutSeconds > 900) problems.push(`statementTimeout must be 1-900 s (the Lambda timeout), got ${timeoutSeconds} s`);
+    if (timeoutSeconds < 1 || timeoutSeconds > 900)
+      problems.push(`statementTimeout must be 1-900 s (the Lambda timeout), got ${timeoutSeconds} s`);
     if (problems.length > 0) throw new Error(`Invalid ManifestJob ${this.node.path}: ${problems.join('; ')}`);
 
     const stack = Stack.of(this);
     const bucket = s3.Bucket.fromBucketName(this, 'Evidence', props.evidenceBucketName);
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'rxdr manifest job: PostgreSQL to the replicas, HTTPS to the endpoints', allowAllOutbound: false });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'rxdr manifest job: PostgreSQL to the replicas, HTTPS to the endpoints',
+      allowAllOutbound: false,
+    });
     for (const target of props.targets) {
-      target.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `rxdr manifest job reads ${target.name}`);
+      target.securityGroup.addIngressRule(
+        this.securityGroup,
+        ec2.Port.tcp(POSTGRES_PORT),
+        `rxdr manifest job reads ${target.name}`,
+      );
       this.securityGroup.addEgressRule(target.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${target.name}`);
     }
     props.endpoints.allowFrom(this.securityGroup, 'manifest job');
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.key, retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
-    const role = new ManagedPolicyRole(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'rxdr manifest job: read replica credentials, write manifests' });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteItsOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const secretArns = [...new Set(props.targets.map((t) => (t.secretId.startsWith('arn:') ? t.secretId : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${t.secretId}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))))];
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadReplicatedCredentials', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.key,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'rxdr manifest job: read replica credentials, write manifests',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteItsOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const secretArns = [
+      ...new Set(
+        props.targets.map((t) =>
+          t.secretId.startsWith('arn:')
+            ? t.secretId
+            : stack.formatArn({
+                service: 'secretsmanager',
+                resource: 'secret',
+                resourceName: `${t.secretId}-??????`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+        ),
+      ),
+    ];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadReplicatedCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secretArns,
+      }),
+    );
     const manifestObjects = bucket.arnForObjects(`${MANIFEST_PREFIX}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [manifestObjects] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SecretAndEvidenceKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [manifestObjects] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SecretAndEvidenceKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+      }),
+    );
     const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
     const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess);
     role.addManagedPolicy(vpcAccessPolicy);
 
-    const deadLetters = new sqs.Queue(this, 'DeadLetters', { encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: manifestHandlerEntry(),
       handler: 'handler',
-      description: 'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',
+      description:
+        'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -142,17 +196,41 @@ export class ManifestJob extends Construct {
       vpc: props.vpc,
       vpcSubnets: isolated,
       securityGroups: [this.securityGroup],
-      environment: { EVIDENCE_BUCKET: props.evidenceBucketName, POWERTOOLS_SERVICE_NAME: 'rxdr-manifest', NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true, externalModules: ['pg-native'] },
+      environment: {
+        EVIDENCE_BUCKET: props.evidenceBucketName,
+        POWERTOOLS_SERVICE_NAME: 'rxdr-manifest',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: BUNDLING_TARGET,
+        bundleAwsSDK: true,
+        externalModules: ['pg-native'],
+      },
     });
     trustRdsCertificates(this.function);
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      }),
       description: 'EventBridge Scheduler runs the rxdr manifest job',
     });
-    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunTheManifestJob', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }));
-    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ScheduleKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.key.keyArn] }));
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RunTheManifestJob',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.functionArn],
+      }),
+    );
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ScheduleKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+      }),
+    );
     for (const target of props.targets) {
       this.schedules.push(
         new scheduler.CfnSchedule(this, `Schedule-${target.name}`, {
@@ -164,7 +242,11 @@ export class ManifestJob extends Construct {
           target: {
             arn: this.function.functionArn,
             roleArn: schedulerRole.roleArn,
-            input: stack.toJsonString({ name: target.name, database: { secretArn: target.secretId, host: target.host, port: POSTGRES_PORT }, statementTimeoutMs: timeoutSeconds * 1000 }),
+            input: stack.toJsonString({
+              name: target.name,
+              database: { secretArn: target.secretId, host: target.host, port: POSTGRES_PORT },
+              statementTimeoutMs: timeoutSeconds * 1000,
+            }),
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
           },
         }),
@@ -172,7 +254,8 @@ export class ManifestJob extends Construct {
     }
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription: 'rxdr manifest job failed: the next drill of the database validates against an older manifest or none (docs/runbooks/restore-drill.md)',
+      alarmDescription:
+        'rxdr manifest job failed: the next drill of the database validates against an older manifest or none (docs/runbooks/restore-drill.md)',
       metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -186,8 +269,16 @@ export class ManifestJob extends Construct {
       vpcAccessPolicy,
       'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
     );
-    acknowledgeWildcardResources(role, [manifestObjects], `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`);
-    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)' });
+    acknowledgeWildcardResources(
+      role,
+      [manifestObjects],
+      `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`,
+    );
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)',
+    });
   }
 }
 
@@ -195,9 +286,21 @@ export class ManifestJob extends Construct {
  * The manifest targets of an environment: every database with a warm-standby read replica, read through the
  * replica with the credentials secret the drill uses (`drillSecretId`).
  */
-export function replicaManifestTargets(config: EnvironmentConfig, replicas: Readonly<Record<string, CrossRegionReadReplica>>): ManifestTarget[] {
+export function replicaManifestTargets(
+  config: EnvironmentConfig,
+  replicas: Readonly<Record<string, CrossRegionReadReplica>>,
+): ManifestTarget[] {
   return config.databases.flatMap((db) => {
     const replica = replicas[db.name];
-    return replica ? [{ name: db.name, secretId: drillSecretId(config, db), host: replica.replica.attrEndpointAddress, securityGroup: replica.securityGroup }] : [];
+    return replica
+      ? [
+          {
+            name: db.name,
+            secretId: drillSecretId(config, db),
+            host: replica.replica.attrEndpointAddress,
+            securityGroup: replica.securityGroup,
+          },
+        ]
+      : [];
   });
 }

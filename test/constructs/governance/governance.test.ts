@@ -28,25 +28,39 @@ const qaStage = once(() =>
     environment(
       {
         auditTrail: { mode: 'organization', organizationTrailArn: ORG_TRAIL_ARN },
-        databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', preferredMaintenanceWindow: 'tue:07:00-tue:07:30' }],
+        databases: [
+          { name: 'dispensing', tier: 'critical', mode: 'create', preferredMaintenanceWindow: 'tue:07:00-tue:07:30' },
+        ],
       },
       'qa',
     ),
   ),
 );
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown>; Principal?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+  Principal?: unknown;
+};
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 function policyOf(template: Template, kind: string): Statement[] {
   const all = template.findResources('AWS::IAM::ManagedPolicy');
   const entry = Object.entries(all).find(([id]) => id.includes(`Roles${kind}Policy`));
   if (!entry) throw new Error(`no managed policy for ${kind}; have ${Object.keys(all).join(', ')}`);
-  return (entry[1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
+  return (entry[1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+    .Statement;
 }
 
-function roleOf(template: Template, kind: string): { AssumeRolePolicyDocument: { Statement: Statement[] }; RoleName?: string; MaxSessionDuration?: number } {
-  const entry = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.includes(`GovernanceRoles${kind}`));
+function roleOf(
+  template: Template,
+  kind: string,
+): { AssumeRolePolicyDocument: { Statement: Statement[] }; RoleName?: string; MaxSessionDuration?: number } {
+  const entry = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+    id.includes(`GovernanceRoles${kind}`),
+  );
   if (!entry) throw new Error(`no role ${kind}`);
   return (entry[1] as { Properties: ReturnType<typeof roleOf> }).Properties;
 }
@@ -71,11 +85,23 @@ describe('operator roles (prod)', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
-        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } },
+        Condition: {
+          Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+          NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
+        },
       }),
     ]);
-    const allowed = policyOf(recovery, 'BreakGlass').filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
-    expect(allowed).toEqual(expect.arrayContaining(['backup:DeleteRecoveryPoint', 'backup:PutBackupVaultAccessPolicy', 'states:SendTaskSuccess', 'states:StartExecution']));
+    const allowed = policyOf(recovery, 'BreakGlass')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        'backup:DeleteRecoveryPoint',
+        'backup:PutBackupVaultAccessPolicy',
+        'states:SendTaskSuccess',
+        'states:StartExecution',
+      ]),
+    );
   });
 
   test('the other roles need no MFA condition but only this account may assume them', () => {
@@ -93,7 +119,9 @@ describe('operator roles (prod)', () => {
     expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failover"/);
     expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failback"/);
     const deny = statements.find((s) => s.Effect === 'Deny')!;
-    expect(actionsOf(deny)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'ssm:GetParameter']));
+    expect(actionsOf(deny)).toEqual(
+      expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'ssm:GetParameter']),
+    );
     expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
   });
 
@@ -112,18 +140,40 @@ describe('operator roles (prod)', () => {
     const statements = policyOf(recovery, 'Auditor');
     const allowed = statements.filter((s) => s.Effect === 'Allow');
     const allowedActions = allowed.flatMap(actionsOf);
-    for (const action of ['rds-db:connect', 'secretsmanager:GetSecretValue', 'rds:DownloadDBLogFilePortion', 'backup:StartRestoreJob', 'logs:GetLogEvents']) {
+    for (const action of [
+      'rds-db:connect',
+      'secretsmanager:GetSecretValue',
+      'rds:DownloadDBLogFilePortion',
+      'backup:StartRestoreJob',
+      'logs:GetLogEvents',
+    ]) {
       expect(allowedActions).not.toContain(action);
     }
-    expect(allowedActions.filter((a) => a.startsWith('secretsmanager:') || a.startsWith('rds-db:') || a.startsWith('dynamodb:'))).toEqual([]);
+    expect(
+      allowedActions.filter(
+        (a) => a.startsWith('secretsmanager:') || a.startsWith('rds-db:') || a.startsWith('dynamodb:'),
+      ),
+    ).toEqual([]);
     const deny = statements.find((s) => s.Effect === 'Deny')!;
     expect(deny.Resource).toBe('*');
-    expect(actionsOf(deny)).toEqual(expect.arrayContaining(['rds-db:connect', 'secretsmanager:GetSecretValue', 'rds:DownloadDBLogFilePortion', 'backup:StartRestoreJob', 'rds:RestoreDBInstanceToPointInTime']));
+    expect(actionsOf(deny)).toEqual(
+      expect.arrayContaining([
+        'rds-db:connect',
+        'secretsmanager:GetSecretValue',
+        'rds:DownloadDBLogFilePortion',
+        'backup:StartRestoreJob',
+        'rds:RestoreDBInstanceToPointInTime',
+      ]),
+    );
     // S3 reads are limited to the evidence bucket and the trail's log files.
     const s3Reads = allowed.filter((s) => actionsOf(s).includes('s3:GetObject'));
-    expect(s3Reads.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringMatching(/Evidence.*\/\*/), expect.stringMatching(/AuditTrailLogs.*AWSLogs\/\*/)]);
+    expect(s3Reads.map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringMatching(/Evidence.*\/\*/),
+      expect.stringMatching(/AuditTrailLogs.*AWSLogs\/\*/),
+    ]);
     // KMS decrypt only through S3, never directly.
-    for (const s of allowed.filter((st) => actionsOf(st).includes('kms:Decrypt'))) expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' } });
+    for (const s of allowed.filter((st) => actionsOf(st).includes('kms:Decrypt')))
+      expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' } });
   });
 });
 
@@ -139,10 +189,25 @@ describe('audit trail', () => {
     });
     recovery.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2190 } } },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditTrailKey'), 'Arn'] } } }] },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2190 } },
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditTrailKey'), 'Arn'] },
+            },
+          },
+        ],
+      },
     });
-    recovery.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditTrailKey'), 'Arn'] } });
+    recovery.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditTrailKey'), 'Arn'] },
+    });
     recovery.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/rxdr-prod-audit' });
     expect(recovery.toJSON().Metadata?.['rxdr:auditTrail']).toEqual({ mode: 'create' });
     recovery.hasResourceProperties('AWS::CloudTrail::Trail', Match.anyValue());
@@ -154,15 +219,27 @@ describe('audit trail', () => {
     const arn = ORG_TRAIL_ARN;
     const { recovery } = qaStage();
     recovery.resourceCountIs('AWS::CloudTrail::Trail', 0);
-    expect(recovery.toJSON().Metadata?.['rxdr:auditTrail']).toEqual({ mode: 'organization', organizationTrailArn: arn });
+    expect(recovery.toJSON().Metadata?.['rxdr:auditTrail']).toEqual({
+      mode: 'organization',
+      organizationTrailArn: arn,
+    });
     recovery.hasOutput('*', { Value: `organization:${arn}` });
     // Alarms become EventBridge rules (one per API call family), each publishing to the alert topic.
-    const rules = recovery.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('^rxdr security alarm: ') } });
+    const rules = recovery.findResources('AWS::Events::Rule', {
+      Properties: { Description: Match.stringLikeRegexp('^rxdr security alarm: ') },
+    });
     expect(Object.keys(rules)).toHaveLength(SECURITY_DETECTIONS.reduce((n, d) => n + d.calls.length, 0));
     recovery.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Break-glass role assumed',
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertsTopic') } })],
-      EventPattern: { source: ['aws.sts'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] } } },
+      EventPattern: {
+        source: ['aws.sts'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventName: ['AssumeRole'],
+          requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] },
+        },
+      },
     });
   });
 });
@@ -171,7 +248,11 @@ describe('security alarms', () => {
   let recovery: Template;
   beforeAll(() => ({ recovery } = prodStage()));
   const patternOf = (metricName: string): string => {
-    const entry = Object.values(recovery.findResources('AWS::Logs::MetricFilter')).find((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]?.MetricName === metricName);
+    const entry = Object.values(recovery.findResources('AWS::Logs::MetricFilter')).find(
+      (f) =>
+        (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]
+          ?.MetricName === metricName,
+    );
     if (!entry) throw new Error(`no metric filter for ${metricName}`);
     const pattern = (entry as { Properties: { FilterPattern: unknown } }).Properties.FilterPattern;
     if (typeof pattern === 'string') return pattern;
@@ -179,39 +260,56 @@ describe('security alarms', () => {
     return parts.map((part) => (typeof part === 'string' ? part : '<token>')).join('');
   };
 
-  test.each(SECURITY_DETECTIONS.map((d) => [d.id, d] as const))('%s: a metric filter on the trail log group and an alarm to the alert topic', (id, detection) => {
-    const pattern = patternOf(id);
-    for (const call of detection.calls) {
-      expect(pattern).toContain(`$.eventSource = "${call.eventSource}"`);
-      for (const name of call.eventNames) expect(pattern).toContain(`$.eventName = "${name}"`);
-    }
-    recovery.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: id,
-      Namespace: 'rxdr/Security',
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmDescription: Match.stringLikeRegexp(detection.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
-    });
-  });
+  test.each(SECURITY_DETECTIONS.map((d) => [d.id, d] as const))(
+    '%s: a metric filter on the trail log group and an alarm to the alert topic',
+    (id, detection) => {
+      const pattern = patternOf(id);
+      for (const call of detection.calls) {
+        expect(pattern).toContain(`$.eventSource = "${call.eventSource}"`);
+        for (const name of call.eventNames) expect(pattern).toContain(`$.eventName = "${name}"`);
+      }
+      recovery.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: id,
+        Namespace: 'rxdr/Security',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: Match.stringLikeRegexp(detection.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
+      });
+    },
+  );
 
   test('the filters target this environment: break-glass role, drill not started by its schedule, failover and failback', () => {
-    expect(patternOf('BreakGlassAssumed')).toMatch(/\$\.requestParameters\.roleArn = "arn:aws:iam::333333333333:role\/rxdr-prod-break-glass"/);
-    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(/stateMachine:rxdr-prod-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:aws:iam::333333333333:role\/rxdr-prod-drill-scheduler"/);
-    expect(patternOf('FailoverStarted')).toMatch(/stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:aws:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/);
+    expect(patternOf('BreakGlassAssumed')).toMatch(
+      /\$\.requestParameters\.roleArn = "arn:aws:iam::333333333333:role\/rxdr-prod-break-glass"/,
+    );
+    expect(patternOf('DrillStartedOutsideSchedule')).toMatch(
+      /stateMachine:rxdr-prod-drill"\) && \(\$\.userIdentity\.sessionContext\.sessionIssuer\.arn != "arn:aws:iam::333333333333:role\/rxdr-prod-drill-scheduler"/,
+    );
+    expect(patternOf('FailoverStarted')).toMatch(
+      /stateMachine:rxdr-prod-failover"\) \|\| \(\$\.requestParameters\.stateMachineArn = "arn:aws:states:us-west-2:333333333333:stateMachine:rxdr-prod-failback"/,
+    );
     expect(patternOf('RecoveryPointDeletion')).toMatch(/backup\.amazonaws\.com.*\|\|.*rds\.amazonaws\.com/);
   });
 
   test('disassociating a continuous recovery point counts as its deletion; key policy changes, disabling and deletion are detected', () => {
     expect(patternOf('RecoveryPointDeletion')).toContain('($.eventName = "DisassociateRecoveryPoint")');
-    expect(patternOf('KeyPolicyChanged')).toContain('(($.eventSource = "kms.amazonaws.com") && (($.eventName = "PutKeyPolicy")))');
-    expect(patternOf('KeyDisabledOrDeletionScheduled')).toContain('($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")');
+    expect(patternOf('KeyPolicyChanged')).toContain(
+      '(($.eventSource = "kms.amazonaws.com") && (($.eventName = "PutKeyPolicy")))',
+    );
+    expect(patternOf('KeyDisabledOrDeletionScheduled')).toContain(
+      '($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")',
+    );
   });
 
   test('every action the vault access policy denies is detected when attempted', () => {
-    const detected = SECURITY_DETECTIONS.flatMap((d) => d.calls.filter((c) => c.eventSource === 'backup.amazonaws.com').flatMap((c) => c.eventNames.map((n) => `backup:${n}`)));
+    const detected = SECURITY_DETECTIONS.flatMap((d) =>
+      d.calls
+        .filter((c) => c.eventSource === 'backup.amazonaws.com')
+        .flatMap((c) => c.eventNames.map((n) => `backup:${n}`)),
+    );
     expect(detected).toEqual(expect.arrayContaining([...PROTECTED_VAULT_ACTIONS]));
   });
 });
@@ -220,7 +318,13 @@ describe('database audit and patching of the reference instance', () => {
   test('pgaudit through the parameter group, logs exported, automatic minor upgrades in the configured window', () => {
     const { primary } = qaStage();
     primary.hasResourceProperties('AWS::RDS::DBParameterGroup', {
-      Parameters: { 'rds.force_ssl': '1', shared_preload_libraries: Match.stringLikeRegexp('(^|,)pgaudit(,|$)'), 'pgaudit.log': 'ddl,role', 'pgaudit.role': 'rds_pgaudit', 'pgaudit.log_parameter': '0' },
+      Parameters: {
+        'rds.force_ssl': '1',
+        shared_preload_libraries: Match.stringLikeRegexp('(^|,)pgaudit(,|$)'),
+        'pgaudit.log': 'ddl,role',
+        'pgaudit.role': 'rds_pgaudit',
+        'pgaudit.log_parameter': '0',
+      },
     });
     primary.hasResourceProperties('AWS::RDS::DBInstance', {
       AutoMinorVersionUpgrade: true,
@@ -231,24 +335,55 @@ describe('database audit and patching of the reference instance', () => {
 });
 
 describe('security alarms in the primary region', () => {
-  const securityRules = (template: Template) => template.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('^rxdr security alarm: ') } });
+  const securityRules = (template: Template) =>
+    template.findResources('AWS::Events::Rule', {
+      Properties: { Description: Match.stringLikeRegexp('^rxdr security alarm: ') },
+    });
 
   test('with an organization trail the primary stack adds EventBridge rules for every detection that can happen there', () => {
     const { primary } = qaStage();
-    const rules = Object.values(securityRules(primary)) as { Properties: { Description: string; EventPattern: { source: string[]; detail: { eventName: string[] } } } }[];
+    const rules = Object.values(securityRules(primary)) as {
+      Properties: { Description: string; EventPattern: { source: string[]; detail: { eventName: string[] } } };
+    }[];
     expect(rules).toHaveLength(ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0));
-    expect(new Set(rules.map((r) => r.Properties.Description))).toEqual(new Set(ANY_REGION_DETECTIONS.map((d) => `rxdr security alarm: ${d.title}`)));
-    expect(ANY_REGION_DETECTIONS.map((d) => d.id)).toEqual(['RecoveryPointDeletion', 'VaultPolicyOrLockChange', 'KeyDisabledOrDeletionScheduled', 'KeyPolicyChanged', 'BreakGlassAssumed']);
+    expect(new Set(rules.map((r) => r.Properties.Description))).toEqual(
+      new Set(ANY_REGION_DETECTIONS.map((d) => `rxdr security alarm: ${d.title}`)),
+    );
+    expect(ANY_REGION_DETECTIONS.map((d) => d.id)).toEqual([
+      'RecoveryPointDeletion',
+      'VaultPolicyOrLockChange',
+      'KeyDisabledOrDeletionScheduled',
+      'KeyPolicyChanged',
+      'BreakGlassAssumed',
+    ]);
     // The drill and failover state machines live in the recovery region only: no rule here could match them.
     expect(rules.flatMap((r) => r.Properties.EventPattern.detail.eventName)).not.toContain('StartExecution');
     primary.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Recovery point deletion attempted',
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^AlertsTopic') } })],
-      EventPattern: { source: ['aws.backup'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['backup.amazonaws.com'], eventName: ['DeleteRecoveryPoint', 'DisassociateRecoveryPoint', 'DisassociateRecoveryPointFromParent', 'UpdateRecoveryPointLifecycle', 'DeleteBackupVault'] } },
+      EventPattern: {
+        source: ['aws.backup'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['backup.amazonaws.com'],
+          eventName: [
+            'DeleteRecoveryPoint',
+            'DisassociateRecoveryPoint',
+            'DisassociateRecoveryPointFromParent',
+            'UpdateRecoveryPointLifecycle',
+            'DeleteBackupVault',
+          ],
+        },
+      },
     });
     primary.hasResourceProperties('AWS::Events::Rule', {
       Description: 'rxdr security alarm: Break-glass role assumed',
-      EventPattern: { detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] } } },
+      EventPattern: {
+        detail: {
+          eventName: ['AssumeRole'],
+          requestParameters: { roleArn: ['arn:aws:iam::111111111111:role/rxdr-qa-break-glass'] },
+        },
+      },
     });
   });
 
@@ -264,19 +399,45 @@ describe('security alarms in the primary region', () => {
     const stack = new Stack(testApp(), 'Alarms', { env: { account: '111111111111', region: 'us-east-1' } });
     const key = new EncryptionKey(stack, 'Key', { alias: 'alias/rxdr-qa-primary', description: 'test' }).key;
     const topic = new AlertsTopic(stack, 'Alerts', { key, emails: ['dr@example.com'] }).topic;
-    new SecurityAlarms(stack, 'SecurityAlarms', { topic, targets: securityTargets(stack, qaStage().stage.primary.config), detections: ANY_REGION_DETECTIONS });
+    new SecurityAlarms(stack, 'SecurityAlarms', {
+      topic,
+      targets: securityTargets(stack, qaStage().stage.primary.config),
+      detections: ANY_REGION_DETECTIONS,
+    });
     // THEN no key or topic statement grants a wildcard action (targets.SnsTopic would add kms:GenerateDataKey*) ...
     const template = Template.fromStack(stack);
-    const [keyResource] = Object.values(template.findResources('AWS::KMS::Key')) as { Properties: { KeyPolicy: { Statement: Statement[] } } }[];
-    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
-    const statements = [...keyResource!.Properties.KeyPolicy.Statement, ...topicPolicy!.Properties.PolicyDocument.Statement];
-    expect(statements.filter((st) => st.Effect === 'Allow').flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    const [keyResource] = Object.values(template.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: Statement[] } };
+    }[];
+    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as {
+      Properties: { PolicyDocument: { Statement: Statement[] } };
+    }[];
+    const statements = [
+      ...keyResource!.Properties.KeyPolicy.Statement,
+      ...topicPolicy!.Properties.PolicyDocument.Statement,
+    ];
+    expect(
+      statements
+        .filter((st) => st.Effect === 'Allow')
+        .flatMap(actionsOf)
+        .filter((a) => a.includes('*')),
+    ).toEqual([]);
     // ... and EventBridge of this account may publish and use the key
-    const allowsEvents = (action: string) => statements.some((st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('events.amazonaws.com') && actionsOf(st).includes(action));
+    const allowsEvents = (action: string) =>
+      statements.some(
+        (st) =>
+          st.Effect === 'Allow' &&
+          JSON.stringify(st.Principal).includes('events.amazonaws.com') &&
+          actionsOf(st).includes(action),
+      );
     expect(['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'].filter((action) => !allowsEvents(action))).toEqual([]);
-    expect(Object.keys(template.findResources('AWS::Events::Rule', { Properties: { Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Alerts') } })] } }))).toHaveLength(
-      ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0),
-    );
+    expect(
+      Object.keys(
+        template.findResources('AWS::Events::Rule', {
+          Properties: { Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Alerts') } })] },
+        }),
+      ),
+    ).toHaveLength(ANY_REGION_DETECTIONS.reduce((n, d) => n + d.calls.length, 0));
   });
 
   test('the organization-trail stage passes the compliance packs too (rules, topics, no trail)', () => {
@@ -285,12 +446,23 @@ describe('security alarms in the primary region', () => {
 });
 
 describe('each deploy stores the contingency plan version in the evidence bucket', () => {
-  type SdkCall = { service: string; action: string; parameters: Record<string, unknown>; physicalResourceId: { id: string } };
+  type SdkCall = {
+    service: string;
+    action: string;
+    parameters: Record<string, unknown>;
+    physicalResourceId: { id: string };
+  };
   /** A custom resource's JSON call with CloudFormation references replaced by `<Ref:LogicalId>`. */
   const sdkCall = (value: unknown): SdkCall => {
     if (typeof value === 'string') return JSON.parse(value) as SdkCall;
     const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<Ref:${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`)).join('')) as SdkCall;
+    return JSON.parse(
+      parts
+        .map((part) =>
+          typeof part === 'string' ? part : `<Ref:${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`,
+        )
+        .join(''),
+    ) as SdkCall;
   };
   // The plan as `rxdr plan` would write it from the configuration alone, computed here independently.
   const config = shippedEnvironment('prod');
@@ -302,11 +474,17 @@ describe('each deploy stores the contingency plan version in the evidence bucket
 
   test('one PutObject of plans/<env>/<version>.md with the plan, its MD5 (Object Lock) and its version; nothing on delete', () => {
     const { recovery } = prodStage();
-    const resources = Object.values(recovery.findResources('Custom::RxdrPlanVersion')) as { Properties: { Create: unknown; Update: unknown; Delete?: unknown } }[];
+    const resources = Object.values(recovery.findResources('Custom::RxdrPlanVersion')) as {
+      Properties: { Create: unknown; Update: unknown; Delete?: unknown };
+    }[];
     expect(resources).toHaveLength(1);
     const [resource] = resources;
     const create = sdkCall(resource!.Properties.Create);
-    const [bucketId] = Object.keys(recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' } }));
+    const [bucketId] = Object.keys(
+      recovery.findResources('AWS::S3::Bucket', {
+        Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' },
+      }),
+    );
     expect(create).toEqual({
       service: 'S3',
       action: 'putObject',
@@ -325,33 +503,70 @@ describe('each deploy stores the contingency plan version in the evidence bucket
     expect(markdown).toContain(`Plan version: \`${version}\``);
     expect(sdkCall(resource!.Properties.Update)).toEqual(create);
     expect(resource!.Properties.Delete).toBeUndefined();
-    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({ version, key: `plans/prod/${version}.md`, sha256: createHash('sha256').update(markdown).digest('hex') });
+    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({
+      version,
+      key: `plans/prod/${version}.md`,
+      sha256: createHash('sha256').update(markdown).digest('hex'),
+    });
   });
 
   test('the evidence bucket keeps it: Object Lock compliance mode, six years, CMK', () => {
     prodStage().recovery.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'rxdr-prod-evidence-333333333333-us-west-2',
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2190 } } },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2190 } },
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+      },
     });
   });
 
   test('the function may put exactly that object, encrypt through S3 with the bucket key and write its own logs', () => {
     const { recovery } = prodStage();
-    const [policy] = Object.values(recovery.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('contingency plan') } })) as {
+    const [policy] = Object.values(
+      recovery.findResources('AWS::IAM::ManagedPolicy', {
+        Properties: { Description: Match.stringLikeRegexp('contingency plan') },
+      }),
+    ) as {
       Properties: { PolicyDocument: { Statement: Statement[] } };
     }[];
     const statements = policy!.Properties.PolicyDocument.Statement;
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:PutObject']);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:PutObject',
+    ]);
     const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
-    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^EvidenceBucket/), 'Arn'] }, `/plans/prod/${version}.md`]] });
+    expect(put.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [{ 'Fn::GetAtt': [expect.stringMatching(/^EvidenceBucket/), 'Arn'] }, `/plans/prod/${version}.md`],
+      ],
+    });
     const kms = statements.find((s) => actionsOf(s).includes('kms:GenerateDataKey'))!;
     expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' } });
-    const [bucket] = Object.values(recovery.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' } })) as {
-      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: unknown } }[] } };
+    const [bucket] = Object.values(
+      recovery.findResources('AWS::S3::Bucket', {
+        Properties: { BucketName: 'rxdr-prod-evidence-333333333333-us-west-2' },
+      }),
+    ) as {
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: unknown } }[];
+        };
+      };
     }[];
-    expect(kms.Resource).toEqual(bucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault.KMSMasterKeyID);
-    recovery.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('GovernancePlanArchiveRole'), 'Arn'] } });
+    expect(kms.Resource).toEqual(
+      bucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault
+        .KMSMasterKeyID,
+    );
+    recovery.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('GovernancePlanArchiveRole'), 'Arn'] },
+    });
   });
 
   test('the version depends on the plan content only: same config, same id; a changed RTO, a new id', () => {
@@ -359,14 +574,34 @@ describe('each deploy stores the contingency plan version in the evidence bucket
     expect(deployedPlan(config, toolVersion)).toEqual(first);
     expect(first).toMatchObject({ complete: true, version, key: `plans/prod/${version}.md`, markdown });
     const [db] = config.databases;
-    const changed = deployedPlan({ ...config, databases: [{ ...db!, tierPreset: { ...db!.tierPreset, rtoMinutes: db!.tierPreset.rtoMinutes + 30 } }, ...config.databases.slice(1)] }, toolVersion);
+    const changed = deployedPlan(
+      {
+        ...config,
+        databases: [
+          { ...db!, tierPreset: { ...db!.tierPreset, rtoMinutes: db!.tierPreset.rtoMinutes + 30 } },
+          ...config.databases.slice(1),
+        ],
+      },
+      toolVersion,
+    );
     expect(changed.complete && changed.version).not.toBe(version);
   });
 
   test('an incomplete contingency config stores nothing and warns at synth, naming the missing fields', () => {
     const { recovery, stage } = qaStage();
     recovery.resourceCountIs('Custom::RxdrPlanVersion', 0);
-    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({ missing: expect.arrayContaining(['contingency.escalation', 'contingency.messages.planActivated', 'contingency.emergencyMode']) });
-    Annotations.fromStack(stage.recovery).hasWarning('*', Match.stringLikeRegexp('no contingency plan is stored for "qa".*contingency\\.escalation.*contingency\\.emergencyMode'));
+    expect(recovery.toJSON().Metadata?.['rxdr:contingencyPlan']).toEqual({
+      missing: expect.arrayContaining([
+        'contingency.escalation',
+        'contingency.messages.planActivated',
+        'contingency.emergencyMode',
+      ]),
+    });
+    Annotations.fromStack(stage.recovery).hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'no contingency plan is stored for "qa".*contingency\\.escalation.*contingency\\.emergencyMode',
+      ),
+    );
   });
 });

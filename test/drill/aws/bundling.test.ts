@@ -14,9 +14,17 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
   test('the Validate handler bundles into one minified file with the AWS SDK and the shared manifest key inside', () => {
     const app = testApp({ outdir }, { bundle: true });
     const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-west-2' } });
-    new DrillFunction(stack, 'Validate', { entry: drillEntry('validate-handler.ts'), handler: 'handler', description: 'rxdr drill: bundling test', key: new kms.Key(stack, 'Key'), reservedConcurrency: 1 });
+    new DrillFunction(stack, 'Validate', {
+      entry: drillEntry('validate-handler.ts'),
+      handler: 'handler',
+      description: 'rxdr drill: bundling test',
+      key: new kms.Key(stack, 'Key'),
+      reservedConcurrency: 1,
+    });
     const assembly = app.synth();
-    const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.') && existsSync(path.join(assembly.directory, d, 'index.js')));
+    const assets = readdirSync(assembly.directory).filter(
+      (d) => d.startsWith('asset.') && existsSync(path.join(assembly.directory, d, 'index.js')),
+    );
     expect(assets).toHaveLength(1);
     const code = readFileSync(path.join(assembly.directory, assets[0]!, 'index.js'), 'utf8');
     expect(code.length).toBeGreaterThan(200_000);

@@ -34,7 +34,9 @@ export function drillStack(overrides: Partial<RestoreDrillProps> = {}): { stack:
     vault: new backup.BackupVault(stack, 'Vault', { backupVaultName: 'rxdr-test-recovery', encryptionKey: key }),
     evidenceBucket: new s3.Bucket(stack, 'Evidence', { encryptionKey: key }),
     alertsTopic: new sns.Topic(stack, 'Alerts', { masterKey: key }),
-    databases: [databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } })],
+    databases: [
+      databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } }),
+    ],
     schedules: [{ name: 'monthly', expression: 'cron(0 6 1 * ? *)' }],
     timezone: 'UTC',
     maxConcurrency: 5,

@@ -1,6 +1,27 @@
-import { BackupClient, DescribeRestoreJobCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, StartRestoreJobCommand, DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
-import { AddTagsToResourceCommand, DBInstance, DeleteDBInstanceCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
-import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  BackupClient,
+  DescribeRestoreJobCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  PutRestoreValidationResultCommand,
+  StartRestoreJobCommand,
+  DescribeRecoveryPointCommand,
+} from '@aws-sdk/client-backup';
+import {
+  AddTagsToResourceCommand,
+  DBInstance,
+  DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+  RestoreDBInstanceToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
+import {
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -117,7 +138,12 @@ export class FakeAws {
 
   constructor(
     readonly clockFor: (db: string) => VirtualClock,
-    readonly options: { restoreSeconds: number; deletionSeconds: number; neverAvailable?: boolean; pointInTime?: readonly string[] } = { restoreSeconds: 2700, deletionSeconds: 600 },
+    readonly options: {
+      restoreSeconds: number;
+      deletionSeconds: number;
+      neverAvailable?: boolean;
+      pointInTime?: readonly string[];
+    } = { restoreSeconds: 2700, deletionSeconds: 600 },
   ) {
     this.mocks = {
       rds: mockClient(RDSClient),
@@ -126,7 +152,12 @@ export class FakeAws {
       secrets: mockClient(SecretsManagerClient),
       sns: mockClient(SNSClient),
     };
-    const on = <I, O>(mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } }, command: unknown, name: string, body: (input: I) => O) =>
+    const on = <I, O>(
+      mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } },
+      command: unknown,
+      name: string,
+      body: (input: I) => O,
+    ) =>
       mock.on(command as never).callsFake((input: I) => {
         this.calls.push(name);
         if (this.dead) throw awsError('Rxdr.InjectedCrash', 500, `injected: the function is dead (${name} not sent)`);
@@ -145,62 +176,108 @@ export class FakeAws {
         }
         return result;
       });
-    const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<string, { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }>;
-    on(backup!, ListRecoveryPointsByBackupVaultCommand, 'ListRecoveryPointsByBackupVault', (input: { ByResourceArn: string }) => ({
-      RecoveryPoints: [
-        { RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`, ResourceArn: input.ByResourceArn, Status: 'COMPLETED', CreationDate: new Date('2026-10-01T05:00:00Z') },
-        { RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.ByResourceArn.split(':').pop()}`, ResourceArn: input.ByResourceArn, Status: 'COMPLETED', CreationDate: new Date('2026-10-31T05:00:00Z') },
-      ],
-    }));
+    const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<
+      string,
+      { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }
+    >;
+    on(
+      backup!,
+      ListRecoveryPointsByBackupVaultCommand,
+      'ListRecoveryPointsByBackupVault',
+      (input: { ByResourceArn: string }) => ({
+        RecoveryPoints: [
+          {
+            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`,
+            ResourceArn: input.ByResourceArn,
+            Status: 'COMPLETED',
+            CreationDate: new Date('2026-10-01T05:00:00Z'),
+          },
+          {
+            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.ByResourceArn.split(':').pop()}`,
+            ResourceArn: input.ByResourceArn,
+            Status: 'COMPLETED',
+            CreationDate: new Date('2026-10-31T05:00:00Z'),
+          },
+        ],
+      }),
+    );
     on(backup!, DescribeRecoveryPointCommand, 'DescribeRecoveryPoint', () => {
       throw awsError('ResourceNotFoundException', 404);
     });
-    on(backup!, StartRestoreJobCommand, 'StartRestoreJob', (input: { IdempotencyToken?: string; Metadata: Record<string, string> }) => {
-      const existing = [...this.jobs.values()].find((j) => j.token && j.token === input.IdempotencyToken);
-      if (existing) return { RestoreJobId: existing.id };
-      const id = input.Metadata.DBInstanceIdentifier ?? '';
-      const db = dbOf(id);
-      const job = { id: `job-${this.jobs.size + 1}`, instanceId: id, db, token: input.IdempotencyToken };
-      this.jobs.set(job.id, job);
-      this.record('StartRestoreJob', id);
-      this.create(id, db, [], job.id, input.Metadata);
-      return { RestoreJobId: job.id };
-    });
+    on(
+      backup!,
+      StartRestoreJobCommand,
+      'StartRestoreJob',
+      (input: { IdempotencyToken?: string; Metadata: Record<string, string> }) => {
+        const existing = [...this.jobs.values()].find((j) => j.token && j.token === input.IdempotencyToken);
+        if (existing) return { RestoreJobId: existing.id };
+        const id = input.Metadata.DBInstanceIdentifier ?? '';
+        const db = dbOf(id);
+        const job = { id: `job-${this.jobs.size + 1}`, instanceId: id, db, token: input.IdempotencyToken };
+        this.jobs.set(job.id, job);
+        this.record('StartRestoreJob', id);
+        this.create(id, db, [], job.id, input.Metadata);
+        return { RestoreJobId: job.id };
+      },
+    );
     on(backup!, DescribeRestoreJobCommand, 'DescribeRestoreJob', (input: { RestoreJobId: string }) => {
       const job = this.jobs.get(input.RestoreJobId);
       if (!job) throw awsError('ResourceNotFoundException', 404);
       const instance = this.instances.get(job.instanceId);
-      return { RestoreJobId: job.id, Status: instance || this.deleted.includes(job.instanceId) ? 'COMPLETED' : 'RUNNING', CreatedResourceArn: `arn:aws:rds:us-west-2:111111111111:db:${job.instanceId}` };
+      return {
+        RestoreJobId: job.id,
+        Status: instance || this.deleted.includes(job.instanceId) ? 'COMPLETED' : 'RUNNING',
+        CreatedResourceArn: `arn:aws:rds:us-west-2:111111111111:db:${job.instanceId}`,
+      };
     });
-    on(backup!, PutRestoreValidationResultCommand, 'PutRestoreValidationResult', (input: { RestoreJobId?: string; ValidationStatus?: string }) => {
-      this.validationResults.push(input);
-      return {};
-    });
+    on(
+      backup!,
+      PutRestoreValidationResultCommand,
+      'PutRestoreValidationResult',
+      (input: { RestoreJobId?: string; ValidationStatus?: string }) => {
+        this.validationResults.push(input);
+        return {};
+      },
+    );
     on(rds!, DescribeDBInstancesCommand, 'DescribeDBInstances', (input: { DBInstanceIdentifier?: string }) => {
-      const found = input.DBInstanceIdentifier ? [this.view(input.DBInstanceIdentifier)].filter((x): x is DBInstance => x !== undefined) : [...this.instances.keys()].map((id) => this.view(id)).filter((x): x is DBInstance => x !== undefined);
-      if (input.DBInstanceIdentifier && found.length === 0) throw awsError('DBInstanceNotFoundFault', 404, `DBInstance ${input.DBInstanceIdentifier} not found`);
+      const found = input.DBInstanceIdentifier
+        ? [this.view(input.DBInstanceIdentifier)].filter((x): x is DBInstance => x !== undefined)
+        : [...this.instances.keys()].map((id) => this.view(id)).filter((x): x is DBInstance => x !== undefined);
+      if (input.DBInstanceIdentifier && found.length === 0)
+        throw awsError('DBInstanceNotFoundFault', 404, `DBInstance ${input.DBInstanceIdentifier} not found`);
       return { DBInstances: found };
     });
-    on(rds!, AddTagsToResourceCommand, 'AddTagsToResource', (input: { ResourceName: string; Tags: { Key: string; Value: string }[] }) => {
-      const id = input.ResourceName.split(':').pop() ?? '';
-      const instance = this.instances.get(id);
-      this.record('AddTagsToResource', id);
-      if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
-      if (input.Tags.some((t) => t.Key !== DRILL_TAG)) throw new Error(`test: AddTagsToResource with a tag other than ${DRILL_TAG}`);
-      instance.tags.push(...input.Tags);
-      return {};
-    });
-    on(rds!, DeleteDBInstanceCommand, 'DeleteDBInstance', (input: { DBInstanceIdentifier: string; SkipFinalSnapshot?: boolean }) => {
-      const instance = this.instances.get(input.DBInstanceIdentifier);
-      this.record('DeleteDBInstance', input.DBInstanceIdentifier);
-      if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
-      if (input.SkipFinalSnapshot !== true) throw new Error('test: drills delete without a final snapshot');
-      if (instance.deleteRequestedAt === undefined) {
-        instance.deleteRequestedAt = this.clockFor(instance.db).ms;
-        this.deleted.push(instance.id);
-      }
-      return {};
-    });
+    on(
+      rds!,
+      AddTagsToResourceCommand,
+      'AddTagsToResource',
+      (input: { ResourceName: string; Tags: { Key: string; Value: string }[] }) => {
+        const id = input.ResourceName.split(':').pop() ?? '';
+        const instance = this.instances.get(id);
+        this.record('AddTagsToResource', id);
+        if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
+        if (input.Tags.some((t) => t.Key !== DRILL_TAG))
+          throw new Error(`test: AddTagsToResource with a tag other than ${DRILL_TAG}`);
+        instance.tags.push(...input.Tags);
+        return {};
+      },
+    );
+    on(
+      rds!,
+      DeleteDBInstanceCommand,
+      'DeleteDBInstance',
+      (input: { DBInstanceIdentifier: string; SkipFinalSnapshot?: boolean }) => {
+        const instance = this.instances.get(input.DBInstanceIdentifier);
+        this.record('DeleteDBInstance', input.DBInstanceIdentifier);
+        if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
+        if (input.SkipFinalSnapshot !== true) throw new Error('test: drills delete without a final snapshot');
+        if (instance.deleteRequestedAt === undefined) {
+          instance.deleteRequestedAt = this.clockFor(instance.db).ms;
+          this.deleted.push(instance.id);
+        }
+        return {};
+      },
+    );
     // Replicated automated backups of the databases named in `pointInTime` (source ARN as `databaseSpec` builds it).
     on(rds!, DescribeDBInstanceAutomatedBackupsCommand, 'DescribeDBInstanceAutomatedBackups', () => ({
       DBInstanceAutomatedBackups: (this.options.pointInTime ?? []).map((db) => ({
@@ -210,27 +287,43 @@ export class FakeAws {
         RestoreWindow: { EarliestTime: new Date('2026-10-01T00:00:00Z'), LatestTime: new Date('2026-11-01T05:55:00Z') },
       })),
     }));
-    on(rds!, RestoreDBInstanceToPointInTimeCommand, 'RestoreDBInstanceToPointInTime', (input: { TargetDBInstanceIdentifier: string; Tags?: { Key: string; Value: string }[] } & Record<string, unknown>) => {
-      const id = input.TargetDBInstanceIdentifier;
-      if (this.instances.has(id)) throw awsError('DBInstanceAlreadyExistsFault', 400, `DB instance ${id} already exists`);
-      this.pointInTimeRequests.push(input);
-      this.create(id, dbOf(id), [...(input.Tags ?? [])], undefined, input);
-      this.record('RestoreDBInstanceToPointInTime', id);
-      return { DBInstance: { DBInstanceIdentifier: id } };
-    });
+    on(
+      rds!,
+      RestoreDBInstanceToPointInTimeCommand,
+      'RestoreDBInstanceToPointInTime',
+      (
+        input: { TargetDBInstanceIdentifier: string; Tags?: { Key: string; Value: string }[] } & Record<
+          string,
+          unknown
+        >,
+      ) => {
+        const id = input.TargetDBInstanceIdentifier;
+        if (this.instances.has(id))
+          throw awsError('DBInstanceAlreadyExistsFault', 400, `DB instance ${id} already exists`);
+        this.pointInTimeRequests.push(input);
+        this.create(id, dbOf(id), [...(input.Tags ?? [])], undefined, input);
+        this.record('RestoreDBInstanceToPointInTime', id);
+        return { DBInstance: { DBInstanceIdentifier: id } };
+      },
+    );
     on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify(this.secret) }));
     on(s3!, ListObjectVersionsCommand, 'ListObjectVersions', (input: { Prefix: string }) => ({
       IsTruncated: false,
-      Versions: [...this.manifests.entries()].filter(([key]) => key.startsWith(input.Prefix)).flatMap(([key, versions]) => versions.map((v) => ({ Key: key, VersionId: v.id, LastModified: v.written }))),
+      Versions: [...this.manifests.entries()]
+        .filter(([key]) => key.startsWith(input.Prefix))
+        .flatMap(([key, versions]) => versions.map((v) => ({ Key: key, VersionId: v.id, LastModified: v.written }))),
     }));
     on(s3!, PutObjectCommand, 'PutObject', (input: { Key: string; Body: string; IfNoneMatch?: string }) => {
-      if (input.IfNoneMatch === '*' && this.objects.has(input.Key)) throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+      if (input.IfNoneMatch === '*' && this.objects.has(input.Key))
+        throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
       this.objects.set(input.Key, input.Body);
       this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
       return {};
     });
     on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string; VersionId?: string }) => {
-      const body = input.VersionId ? this.manifests.get(input.Key)?.find((v) => v.id === input.VersionId)?.body : this.objects.get(input.Key);
+      const body = input.VersionId
+        ? this.manifests.get(input.Key)?.find((v) => v.id === input.VersionId)?.body
+        : this.objects.get(input.Key);
       if (body === undefined) throw awsError('NoSuchKey', 404);
       return { Body: { transformToString: async () => body } };
     });
@@ -270,13 +363,33 @@ export class FakeAws {
 
   private record(command: string, target: string): void {
     const instance = this.instances.get(target);
-    this.mutations.push({ command, target, tagged: instance?.tags.some((t) => t.Key === DRILL_TAG) ?? false, drillNamed: target.startsWith('rxdr-drill-') });
+    this.mutations.push({
+      command,
+      target,
+      tagged: instance?.tags.some((t) => t.Key === DRILL_TAG) ?? false,
+      drillNamed: target.startsWith('rxdr-drill-'),
+    });
   }
 
-  private create(id: string, db: string, tags: Instance['tags'], job: string | undefined, request: Record<string, unknown>): void {
+  private create(
+    id: string,
+    db: string,
+    tags: Instance['tags'],
+    job: string | undefined,
+    request: Record<string, unknown>,
+  ): void {
     const now = this.clockFor(db).ms;
     this.created.push(id);
-    this.instances.set(id, { id, arn: `arn:aws:rds:us-west-2:111111111111:db:${id}`, db, tags, createdAt: now, availableAt: now + this.options.restoreSeconds * 1000, createdByJob: job, request });
+    this.instances.set(id, {
+      id,
+      arn: `arn:aws:rds:us-west-2:111111111111:db:${id}`,
+      db,
+      tags,
+      createdAt: now,
+      availableAt: now + this.options.restoreSeconds * 1000,
+      createdByJob: job,
+      request,
+    });
   }
 
   private view(id: string): DBInstance | undefined {
@@ -287,7 +400,12 @@ export class FakeAws {
       this.instances.delete(id);
       return undefined;
     }
-    const status = i.deleteRequestedAt !== undefined ? 'deleting' : !this.options.neverAvailable && now >= i.availableAt ? 'available' : 'creating';
+    const status =
+      i.deleteRequestedAt !== undefined
+        ? 'deleting'
+        : !this.options.neverAvailable && now >= i.availableAt
+          ? 'available'
+          : 'creating';
     return {
       DBInstanceIdentifier: id,
       DBInstanceArn: i.arn,
@@ -295,7 +413,9 @@ export class FakeAws {
       Engine: 'postgres',
       EngineVersion: '17.6',
       DBInstanceClass: SETTINGS.instanceClass,
-      Endpoint: this.server ? { Address: this.server.host, Port: this.server.port } : { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
+      Endpoint: this.server
+        ? { Address: this.server.host, Port: this.server.port }
+        : { Address: `${id}.fake.us-west-2.rds.amazonaws.com`, Port: 5432 },
       StorageEncrypted: true,
       KmsKeyId: SETTINGS.kmsKeyArn,
       PubliclyAccessible: false,

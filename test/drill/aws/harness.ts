@@ -7,7 +7,15 @@ import { S3EvidenceStore } from '../../../lambda/evidence/store';
 import { notifyTask } from '../../../lambda/drill/aws/notify';
 import { planTask } from '../../../lambda/drill/aws/plan';
 import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
-import { checkCleanupTask, checkRestoreTask, pickSourceTask, requestCleanupTask, startRestoreTask, TaskDeps, validateTask } from '../../../lambda/drill/aws/tasks';
+import {
+  checkCleanupTask,
+  checkRestoreTask,
+  pickSourceTask,
+  requestCleanupTask,
+  startRestoreTask,
+  TaskDeps,
+  validateTask,
+} from '../../../lambda/drill/aws/tasks';
 import type { DrillValidator } from '../../../lambda/drill/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
@@ -36,11 +44,24 @@ export class DrillWorld {
   validationSeconds: number;
   validatorResult: { passed: boolean; rpo?: number } = { passed: true, rpo: 120 };
 
-  constructor(options: { concurrency: number; restoreSeconds?: number; deletionSeconds?: number; validationSeconds?: number; neverAvailable?: boolean; history?: { restoreSeconds?: number; deletionSeconds?: number }; pointInTime?: readonly string[] }) {
+  constructor(options: {
+    concurrency: number;
+    restoreSeconds?: number;
+    deletionSeconds?: number;
+    validationSeconds?: number;
+    neverAvailable?: boolean;
+    history?: { restoreSeconds?: number; deletionSeconds?: number };
+    pointInTime?: readonly string[];
+  }) {
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
     this.history = options.history;
-    this.aws = new FakeAws((db) => this.clock(db), { restoreSeconds: options.restoreSeconds ?? 2700, deletionSeconds: options.deletionSeconds ?? 600, neverAvailable: options.neverAvailable, pointInTime: options.pointInTime });
+    this.aws = new FakeAws((db) => this.clock(db), {
+      restoreSeconds: options.restoreSeconds ?? 2700,
+      deletionSeconds: options.deletionSeconds ?? 600,
+      neverAvailable: options.neverAvailable,
+      pointInTime: options.pointInTime,
+    });
   }
 
   private readonly history?: { restoreSeconds?: number; deletionSeconds?: number };
@@ -52,8 +73,12 @@ export class DrillWorld {
   }
 
   private deps(event: Json): TaskDeps {
-    const db = ((event as { database: { name: string } }).database.name);
-    return { clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) }, settings: SETTINGS, clock: this.clock(db) };
+    const db = (event as { database: { name: string } }).database.name;
+    return {
+      clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) },
+      settings: SETTINGS,
+      clock: this.clock(db),
+    };
   }
 
   /** The validator the Validate task runs; default: a stand-in that answers what the engine would. */
@@ -63,17 +88,23 @@ export class DrillWorld {
     if (this.engine) return this.engine;
     return {
       validate: async ({ connection }) => {
-        if (typeof connection.url === 'string' || connection.url.password !== 's3cret') throw new Error('test: no credentials from the secret');
+        if (typeof connection.url === 'string' || connection.url.password !== 's3cret')
+          throw new Error('test: no credentials from the secret');
         this.clock(db).ms += this.validationSeconds * 1000;
         // What the engine would answer: its checks, through the real mapping (see engine-checks.ts).
-        return { passed: this.validatorResult.passed, achievedRpoSeconds: this.validatorResult.rpo, checks: engineEvidenceChecks({ passed: this.validatorResult.passed }) };
+        return {
+          passed: this.validatorResult.passed,
+          achievedRpoSeconds: this.validatorResult.rpo,
+          checks: engineEvidenceChecks({ passed: this.validatorResult.passed }),
+        };
       },
     };
   }
 
   tasks(): Record<string, LocalHandler> {
     const db = (event: Json) => (event as { database: { name: string } }).database.name;
-    const advance = (event: Json) => (this.clock(db(event)).ms += ((event as { wait: { seconds: number } }).wait.seconds ?? 0) * 1000);
+    const advance = (event: Json) =>
+      (this.clock(db(event)).ms += ((event as { wait: { seconds: number } }).wait.seconds ?? 0) * 1000);
     const tick = () => new Promise((resolve) => setImmediate(resolve));
     return {
       Plan: (event) => planTask(event, { history: async () => this.history ?? {} }),
@@ -105,7 +136,10 @@ export class DrillWorld {
         const outcome = await recordEvidenceTask(event, {
           backup: new BackupClient({}),
           store: new S3EvidenceStore(new S3Client({}), 'evidence-bucket'),
-          metrics: { publish: (dimensions, values) => this.metrics.push({ dimensions: { ...dimensions }, values: { ...values } }) },
+          metrics: {
+            publish: (dimensions, values) =>
+              this.metrics.push({ dimensions: { ...dimensions }, values: { ...values } }),
+          },
           clock,
         });
         this.active -= 1;
@@ -113,7 +147,8 @@ export class DrillWorld {
         this.finishedAt = Math.max(this.finishedAt, clock.ms);
         return outcome;
       },
-      Notify: (event) => notifyTask(event, { sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-west-2:111111111111:alerts' }),
+      Notify: (event) =>
+        notifyTask(event, { sns: new SNSClient({}), topicArn: 'arn:aws:sns:us-west-2:111111111111:alerts' }),
     };
   }
 }

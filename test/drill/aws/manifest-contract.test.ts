@@ -7,7 +7,9 @@ import { createManifestHandler } from '../../../lambda/validation/manifest-handl
 import type { Manifest } from '../../../lambda/validation';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
-jest.mock('../../../lambda/validation/manifest', () => ({ buildManifest: jest.fn(async () => manifestAt('2026-10-31T03:29:00Z')) }));
+jest.mock('../../../lambda/validation/manifest', () => ({
+  buildManifest: jest.fn(async () => manifestAt('2026-10-31T03:29:00Z')),
+}));
 
 function manifestAt(cutoff: string): Manifest {
   return {
@@ -17,7 +19,18 @@ function manifestAt(cutoff: string): Manifest {
     cutoff,
     source: { database: 'rx', serverVersionNum: 170006 },
     schemas: ['public'],
-    tables: [{ schema: 'public', table: 'fill', keyColumn: 'id', cutoffColumn: 'filled_at', columns: [{ name: 'id', type: 'bigint' }], rowCount: 1, checksum: '1', buckets: { start: 0, width: 1, entries: [] } }],
+    tables: [
+      {
+        schema: 'public',
+        table: 'fill',
+        keyColumn: 'id',
+        cutoffColumn: 'filled_at',
+        columns: [{ name: 'id', type: 'bigint' }],
+        rowCount: 1,
+        checksum: '1',
+        buckets: { start: 0, width: 1, entries: [] },
+      },
+    ],
     freshness: [],
   };
 }
@@ -40,12 +53,27 @@ const body = (value: unknown) => ({ Body: { transformToString: async () => JSON.
 
 describe('manifest key contract: the job writes where the drill reads', () => {
   test('the scheduled manifest handler writes manifestKey(name) to the evidence bucket', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'u', password: 'p', host: 'primary.example' }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ username: 'u', password: 'p', host: 'primary.example' }) });
     s3.on(PutObjectCommand).resolves({});
-    const handler = createManifestHandler({ s3: new S3Client({}), secrets: new SecretsManagerClient({}), clock: { now: () => new Date('2026-10-31T03:30:00Z') }, logger: { info: () => {}, warn: () => {}, error: () => {} }, bucket: 'evidence' } as never);
-    const result = await handler({ name: 'dispensing', database: { secretArn: 'rxdr/dev/dispensing/credentials', host: 'replica.example', port: 5432 }, statementTimeoutMs: 600_000 });
+    const handler = createManifestHandler({
+      s3: new S3Client({}),
+      secrets: new SecretsManagerClient({}),
+      clock: { now: () => new Date('2026-10-31T03:30:00Z') },
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      bucket: 'evidence',
+    } as never);
+    const result = await handler({
+      name: 'dispensing',
+      database: { secretArn: 'rxdr/dev/dispensing/credentials', host: 'replica.example', port: 5432 },
+      statementTimeoutMs: 600_000,
+    });
     expect(result.key).toBe(manifestKey('dispensing'));
-    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'evidence', Key: manifestKey('dispensing') });
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
+      Bucket: 'evidence',
+      Key: manifestKey('dispensing'),
+    });
   });
 
   describe('the drill picks the newest manifest version taken before its recovery point', () => {
@@ -55,19 +83,35 @@ describe('manifest key contract: the job writes where the drill reads', () => {
       { id: 'v1', written: '2026-10-30T03:31:00Z', cutoff: '2026-10-30T03:29:00Z' },
     ];
     beforeEach(() => {
-      s3.on(ListObjectVersionsCommand).resolves({ Versions: versions.map((v) => ({ Key: manifestKey('dispensing'), VersionId: v.id, LastModified: new Date(v.written) })) });
+      s3.on(ListObjectVersionsCommand).resolves({
+        Versions: versions.map((v) => ({
+          Key: manifestKey('dispensing'),
+          VersionId: v.id,
+          LastModified: new Date(v.written),
+        })),
+      });
       for (const v of versions) s3.on(GetObjectCommand, { VersionId: v.id }).resolves(body(manifestAt(v.cutoff)));
     });
 
     test('a recovery point of 31 Oct 04:00 validates against the 31 Oct manifest, not the newer one', async () => {
-      const manifest = await manifestBefore(new S3Client({}), 'evidence', 'dispensing', new Date('2026-10-31T04:00:00Z'));
+      const manifest = await manifestBefore(
+        new S3Client({}),
+        'evidence',
+        'dispensing',
+        new Date('2026-10-31T04:00:00Z'),
+      );
       expect(manifest.cutoff).toBe('2026-10-31T03:29:00Z');
-      expect(s3.commandCalls(ListObjectVersionsCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'evidence', Prefix: manifestKey('dispensing') });
+      expect(s3.commandCalls(ListObjectVersionsCommand)[0]!.args[0].input).toMatchObject({
+        Bucket: 'evidence',
+        Prefix: manifestKey('dispensing'),
+      });
       expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.VersionId)).toEqual(['v2']);
     });
 
     test('no manifest before the recovery point: a clear error naming the key and what writes it', async () => {
-      await expect(manifestBefore(new S3Client({}), 'evidence', 'dispensing', new Date('2026-10-29T04:00:00Z'))).rejects.toThrow(
+      await expect(
+        manifestBefore(new S3Client({}), 'evidence', 'dispensing', new Date('2026-10-29T04:00:00Z')),
+      ).rejects.toThrow(
         /no manifest of dispensing taken before the recovery point 2026-10-29T04:00:00.000Z in s3:\/\/evidence\/manifests\/dispensing\.json \(3 versions found\).*rxdr manifest/,
       );
     });

@@ -7,7 +7,18 @@ import { DrillWorld } from './harness';
 
 /** The point-in-time path: replicated automated backups → RestoreDBInstanceToPointInTime (tagged at creation). */
 const pitr = LocalStateMachine.fromTemplate(
-  Template.fromStack(drillStack({ databases: [databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 }, source: 'point-in-time' })] }).stack),
+  Template.fromStack(
+    drillStack({
+      databases: [
+        databaseSpec('dispensing', {
+          tierName: 'critical',
+          tier: 1,
+          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+          source: 'point-in-time',
+        }),
+      ],
+    }).stack,
+  ),
 );
 
 function expectOnlyTaggedMutations(world: DrillWorld): void {
@@ -20,10 +31,15 @@ function expectOnlyTaggedMutations(world: DrillWorld): void {
 }
 
 function evidence(world: DrillWorld) {
-  return world.aws.evidence.filter((e) => e.database === 'dispensing') as { result: string; failureReason?: string; cleanup: { status: string; resources: string[] } }[];
+  return world.aws.evidence.filter((e) => e.database === 'dispensing') as {
+    result: string;
+    failureReason?: string;
+    cleanup: { status: string; resources: string[] };
+  }[];
 }
 
-const world = (options: { neverAvailable?: boolean } = {}) => new DrillWorld({ concurrency: 5, pointInTime: ['dispensing'], ...options });
+const world = (options: { neverAvailable?: boolean } = {}) =>
+  new DrillWorld({ concurrency: 5, pointInTime: ['dispensing'], ...options });
 
 describe('drill state machine (synthesized), point-in-time source', () => {
   test('happy path: restores the latest restorable time into the drill network, tagged at creation, no AWS Backup job', async () => {
@@ -44,7 +60,10 @@ describe('drill state machine (synthesized), point-in-time source', () => {
       });
       expect(w.aws.calls).not.toContain('StartRestoreJob');
       expect(w.aws.validationResults).toEqual([]); // PutRestoreValidationResult is for AWS Backup restore jobs only
-      expect(evidence(w)[0]).toMatchObject({ result: 'passed', cleanup: { status: 'deleted', resources: w.aws.created } });
+      expect(evidence(w)[0]).toMatchObject({
+        result: 'passed',
+        cleanup: { status: 'deleted', resources: w.aws.created },
+      });
       expectOnlyTaggedMutations(w);
     } finally {
       w.aws.restore();
@@ -54,7 +73,10 @@ describe('drill state machine (synthesized), point-in-time source', () => {
   test('an explicit point in time inside the window is restored to that time', async () => {
     const w = world();
     try {
-      const run = await pitr.run({ databases: ['dispensing'], selector: { kind: 'point-in-time', time: '2026-10-20T12:00:00Z' } }, { tasks: w.tasks() });
+      const run = await pitr.run(
+        { databases: ['dispensing'], selector: { kind: 'point-in-time', time: '2026-10-20T12:00:00Z' } },
+        { tasks: w.tasks() },
+      );
       expect(run.status).toBe('SUCCEEDED');
       expect(w.aws.pointInTimeRequests[0]).toMatchObject({ RestoreTime: new Date('2026-10-20T12:00:00Z') });
       expect(w.aws.pointInTimeRequests[0]!.UseLatestRestorableTime).toBeUndefined();
@@ -66,7 +88,10 @@ describe('drill state machine (synthesized), point-in-time source', () => {
   test('a point in time outside the restorable window: FAILED before anything is created', async () => {
     const w = world();
     try {
-      const run = await pitr.run({ databases: ['dispensing'], selector: { kind: 'point-in-time', time: '2026-09-01T00:00:00Z' } }, { tasks: w.tasks() });
+      const run = await pitr.run(
+        { databases: ['dispensing'], selector: { kind: 'point-in-time', time: '2026-09-01T00:00:00Z' } },
+        { tasks: w.tasks() },
+      );
       expect(run.status).toBe('FAILED');
       expect(run.cause).toMatch(/outside the restorable window/);
       expect(w.aws.created).toEqual([]);
@@ -78,23 +103,28 @@ describe('drill state machine (synthesized), point-in-time source', () => {
 
   describe('fault matrix', () => {
     const calls = ['DescribeDBInstanceAutomatedBackups', 'RestoreDBInstanceToPointInTime'];
-    const transient: [string, Fault][] = calls.flatMap((c) => (['throttle', '5xx'] as Fault[]).map((f) => [c, f] as [string, Fault]));
+    const transient: [string, Fault][] = calls.flatMap((c) =>
+      (['throttle', '5xx'] as Fault[]).map((f) => [c, f] as [string, Fault]),
+    );
 
-    test.each(transient)('%s answering %s twice: retried, then the drill passes with one instance created and deleted', async (call, kind) => {
-      const w = world();
-      w.aws.inject(call, kind, 2);
-      try {
-        const run = await pitr.run({ databases: ['dispensing'] }, { tasks: w.tasks() });
-        expect(run.status).toBe('SUCCEEDED');
-        expect(w.aws.calls.filter((c) => c === call).length).toBeGreaterThanOrEqual(3);
-        expect(w.aws.created).toHaveLength(1);
-        expect(w.aws.deleted).toEqual(w.aws.created);
-        expect(evidence(w)[0]!.result).toBe('passed');
-        expectOnlyTaggedMutations(w);
-      } finally {
-        w.aws.restore();
-      }
-    });
+    test.each(transient)(
+      '%s answering %s twice: retried, then the drill passes with one instance created and deleted',
+      async (call, kind) => {
+        const w = world();
+        w.aws.inject(call, kind, 2);
+        try {
+          const run = await pitr.run({ databases: ['dispensing'] }, { tasks: w.tasks() });
+          expect(run.status).toBe('SUCCEEDED');
+          expect(w.aws.calls.filter((c) => c === call).length).toBeGreaterThanOrEqual(3);
+          expect(w.aws.created).toHaveLength(1);
+          expect(w.aws.deleted).toEqual(w.aws.created);
+          expect(evidence(w)[0]!.result).toBe('passed');
+          expectOnlyTaggedMutations(w);
+        } finally {
+          w.aws.restore();
+        }
+      },
+    );
 
     const permanent: [string, Fault, RegExp][] = [
       ['DescribeDBInstanceAutomatedBackups', 'denied', /no restorable source.*not authorized/],
@@ -104,22 +134,29 @@ describe('drill state machine (synthesized), point-in-time source', () => {
       ['RestoreDBInstanceToPointInTime', 'invalid', /could not start.*invalid state/],
     ];
 
-    test.each(permanent)('%s answering %s: FAILED with a clear reason, nothing created or left behind, evidence recorded', async (call, kind, reason) => {
-      const w = world();
-      w.aws.inject(call, kind, 100);
-      try {
-        const run = await pitr.run({ databases: ['dispensing'] }, { tasks: w.tasks() });
-        expect(run.status).toBe('FAILED');
-        expect(run.error).toBe('Rxdr.DrillFailed');
-        expect(run.cause).toMatch(reason);
-        expect(w.aws.created).toEqual([]);
-        expect(w.aws.deleted).toEqual([]);
-        expect(evidence(w)[0]).toMatchObject({ result: 'failed', failureReason: expect.stringMatching(reason), cleanup: { status: 'not-needed' } });
-        expectOnlyTaggedMutations(w);
-      } finally {
-        w.aws.restore();
-      }
-    });
+    test.each(permanent)(
+      '%s answering %s: FAILED with a clear reason, nothing created or left behind, evidence recorded',
+      async (call, kind, reason) => {
+        const w = world();
+        w.aws.inject(call, kind, 100);
+        try {
+          const run = await pitr.run({ databases: ['dispensing'] }, { tasks: w.tasks() });
+          expect(run.status).toBe('FAILED');
+          expect(run.error).toBe('Rxdr.DrillFailed');
+          expect(run.cause).toMatch(reason);
+          expect(w.aws.created).toEqual([]);
+          expect(w.aws.deleted).toEqual([]);
+          expect(evidence(w)[0]).toMatchObject({
+            result: 'failed',
+            failureReason: expect.stringMatching(reason),
+            cleanup: { status: 'not-needed' },
+          });
+          expectOnlyTaggedMutations(w);
+        } finally {
+          w.aws.restore();
+        }
+      },
+    );
 
     test('no replicated automated backups of the source in the recovery region: FAILED, says to check replication', async () => {
       const w = new DrillWorld({ concurrency: 5, pointInTime: [] });

@@ -32,19 +32,34 @@ async function writeActivity(db: TestDatabase, seed: number, from: string, count
   await client.connect();
   try {
     const rng = createRng(seed);
-    for (let i = 0; i < count; i++) await insertPharmacyActivity(client, rng, { now: new Date(Date.parse(from) + i * 60_000) });
+    for (let i = 0; i < count; i++)
+      await insertPharmacyActivity(client, rng, { now: new Date(Date.parse(from) + i * 60_000) });
   } finally {
     await client.end();
   }
 }
 
 beforeAll(async () => {
-  await seedDatabase({ url: primary().url, prescriptions: 150, seed: 31, endTime: new Date('2026-10-31T04:00:00Z'), historyDays: 5 });
+  await seedDatabase({
+    url: primary().url,
+    prescriptions: 150,
+    seed: 31,
+    endTime: new Date('2026-10-31T04:00:00Z'),
+    historyDays: 5,
+  });
   await writeActivity(primary(), 32, '2026-10-31T04:55:00Z', 4);
-  versions.push({ id: 'v1', body: JSON.stringify(await buildManifest({ url: primary().url, cutoff: new Date('2026-10-31T04:58:30Z') })), written: new Date('2026-10-31T04:59:00Z') });
+  versions.push({
+    id: 'v1',
+    body: JSON.stringify(await buildManifest({ url: primary().url, cutoff: new Date('2026-10-31T04:58:30Z') })),
+    written: new Date('2026-10-31T04:59:00Z'),
+  });
   snapshot = await copyDatabase(primary(), 'drill_snapshot');
   await writeActivity(primary(), 33, '2026-11-01T05:50:00Z', 4);
-  versions.push({ id: 'v2', body: JSON.stringify(await buildManifest({ url: primary().url, cutoff: new Date('2026-11-01T05:53:30Z') })), written: new Date('2026-11-01T05:54:00Z') });
+  versions.push({
+    id: 'v2',
+    body: JSON.stringify(await buildManifest({ url: primary().url, cutoff: new Date('2026-11-01T05:53:30Z') })),
+    written: new Date('2026-11-01T05:54:00Z'),
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -53,14 +68,22 @@ afterAll(async () => {
 
 const spec = { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } } as const;
 const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-const pitrMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases: [databaseSpec('dispensing', { ...spec, source: 'point-in-time' })] }).stack));
+const pitrMachine = LocalStateMachine.fromTemplate(
+  Template.fromStack(
+    drillStack({ databases: [databaseSpec('dispensing', { ...spec, source: 'point-in-time' })] }).stack,
+  ),
+);
 
 /** A drill world whose restored instance is the local database `served`, validated by the real engine. */
 function worldServing(served: TestDatabase, options: { pointInTime?: readonly string[] } = {}): DrillWorld {
   const world = new DrillWorld({ concurrency: 5, ...options });
   const url = new URL(served.url);
   world.aws.server = { host: url.hostname, port: Number(url.port || 5432) };
-  world.aws.secret = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: served.name };
+  world.aws.secret = {
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    dbname: served.name,
+  };
   world.aws.manifests.set(manifestKey('dispensing'), versions);
   const engine = engineValidator({ s3: new S3Client({}), bucket: 'evidence-bucket' });
   world.engine = engine;
@@ -68,7 +91,12 @@ function worldServing(served: TestDatabase, options: { pointInTime?: readonly st
 }
 
 function evidenceOf(world: DrillWorld) {
-  return world.aws.evidence as { result: string; failureReason?: string; achievedRpoSeconds?: number; checks: { id: string; category: string; status: string }[] }[];
+  return world.aws.evidence as {
+    result: string;
+    failureReason?: string;
+    achievedRpoSeconds?: number;
+    checks: { id: string; category: string; status: string }[];
+  }[];
 }
 
 describe('drill state machine with the real validation engine on real PostgreSQL', () => {
@@ -77,21 +105,30 @@ describe('drill state machine with the real validation engine on real PostgreSQL
   test.each([
     ['snapshot restore', snapshotMachine, () => snapshot, {}],
     ['point-in-time restore', pitrMachine, () => primary(), { pointInTime: ['dispensing'] }],
-  ] as const)('%s: validated against the manifest taken before its recovery point; the evidence holds every engine check', async (_, machine, served, options) => {
-    const world = worldServing(served(), options);
-    try {
-      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
-      expect(run.status).toBe('SUCCEEDED');
-      const [doc] = evidenceOf(world);
-      expect(doc).toMatchObject({ result: 'passed' });
-      expect(doc!.achievedRpoSeconds).toBeLessThanOrEqual(300);
-      // The stand-in validators of the other drill tests answer exactly these ids.
-      const engineIds = doc!.checks.filter((c) => c.category === 'generic' || c.category === 'pharmacy').map((c) => c.id);
-      expect(engineIds.sort()).toEqual(engineEvidenceChecks({ passed: true }).map((c) => c.id).sort());
-    } finally {
-      world.aws.restore();
-    }
-  });
+  ] as const)(
+    '%s: validated against the manifest taken before its recovery point; the evidence holds every engine check',
+    async (_, machine, served, options) => {
+      const world = worldServing(served(), options);
+      try {
+        const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+        expect(run.status).toBe('SUCCEEDED');
+        const [doc] = evidenceOf(world);
+        expect(doc).toMatchObject({ result: 'passed' });
+        expect(doc!.achievedRpoSeconds).toBeLessThanOrEqual(300);
+        // The stand-in validators of the other drill tests answer exactly these ids.
+        const engineIds = doc!.checks
+          .filter((c) => c.category === 'generic' || c.category === 'pharmacy')
+          .map((c) => c.id);
+        expect(engineIds.sort()).toEqual(
+          engineEvidenceChecks({ passed: true })
+            .map((c) => c.id)
+            .sort(),
+        );
+      } finally {
+        world.aws.restore();
+      }
+    },
+  );
 
   test('a restored copy that does not match its manifest fails the drill, names the checks, and is cleaned up', async () => {
     const world = worldServing(primary()); // the snapshot drill served yesterday's manifest with today's data

@@ -1,5 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { failAfterWork, LocalStateMachine, type LocalExecutionResult, type LocalRunOptions, type RetriedTask } from '../../helpers/local-state-machine';
+import {
+  failAfterWork,
+  LocalStateMachine,
+  type LocalExecutionResult,
+  type LocalRunOptions,
+  type RetriedTask,
+} from '../../helpers/local-state-machine';
 import { databaseSpec, drillStack } from './drill-stack';
 import { DrillWorld } from './harness';
 
@@ -11,7 +17,18 @@ import { DrillWorld } from './harness';
  */
 const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
 const pitrMachine = LocalStateMachine.fromTemplate(
-  Template.fromStack(drillStack({ databases: [databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 }, source: 'point-in-time' })] }).stack),
+  Template.fromStack(
+    drillStack({
+      databases: [
+        databaseSpec('dispensing', {
+          tierName: 'critical',
+          tier: 1,
+          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+          source: 'point-in-time',
+        }),
+      ],
+    }).stack,
+  ),
 );
 
 interface Scenario {
@@ -22,7 +39,11 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: 'passes (snapshot restore)', machine: snapshotMachine, world: () => new DrillWorld({ concurrency: 5 }) },
-  { name: 'passes (point-in-time restore)', machine: pitrMachine, world: () => new DrillWorld({ concurrency: 5, pointInTime: ['dispensing'] }) },
+  {
+    name: 'passes (point-in-time restore)',
+    machine: pitrMachine,
+    world: () => new DrillWorld({ concurrency: 5, pointInTime: ['dispensing'] }),
+  },
   {
     name: 'fails validation',
     machine: snapshotMachine,
@@ -34,13 +55,21 @@ const timeless = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-
 
 /** What must not change when a step runs again. */
 function outcome(world: DrillWorld, run: LocalExecutionResult) {
-  const evidence = [...world.aws.objects.values()].map((body) => JSON.parse(body) as { database: string; result: string; failureReason?: string; cleanup: { status: string } });
+  const evidence = [...world.aws.objects.values()].map(
+    (body) =>
+      JSON.parse(body) as { database: string; result: string; failureReason?: string; cleanup: { status: string } },
+  );
   return JSON.parse(
     timeless(
       JSON.stringify({
         status: run.status,
         error: run.error,
-        evidence: evidence.map((d) => ({ database: d.database, result: d.result, failureReason: d.failureReason, cleanup: d.cleanup.status })),
+        evidence: evidence.map((d) => ({
+          database: d.database,
+          result: d.result,
+          failureReason: d.failureReason,
+          cleanup: d.cleanup.status,
+        })),
         created: world.aws.created.length,
         leftBehind: world.aws.created.filter((id) => !world.aws.deleted.includes(id)),
         reportedToBackup: [...new Set(world.aws.validationResults.map((r) => r.ValidationStatus))],
@@ -59,7 +88,10 @@ describe('drill: every Task with a Retry reaches the same outcome when it runs a
     const sideEffects = new Map<string, number>();
     const execute = async (world: DrillWorld, aroundTask?: LocalRunOptions['aroundTask']) => {
       try {
-        const run = await scenario.machine.run({ databases: ['dispensing'] }, { tasks: world.tasks(), ...(aroundTask ? { aroundTask } : {}) });
+        const run = await scenario.machine.run(
+          { databases: ['dispensing'] },
+          { tasks: world.tasks(), ...(aroundTask ? { aroundTask } : {}) },
+        );
         return outcome(world, run);
       } finally {
         world.aws.restore();
@@ -77,7 +109,8 @@ describe('drill: every Task with a Retry reaches the same outcome when it runs a
           if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.aws.mutatingCalls - before);
         }
       });
-      for (const task of scenario.machine.retriedTasks) if (sideEffects.has(task.stateName)) covered.add(task.stateName);
+      for (const task of scenario.machine.retriedTasks)
+        if (sideEffects.has(task.stateName)) covered.add(task.stateName);
     });
 
     const entered = (): RetriedTask[] => scenario.machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
@@ -94,9 +127,17 @@ describe('drill: every Task with a Retry reaches the same outcome when it runs a
       for (const task of entered()) {
         for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
           const world = scenario.world();
-          const crash = { afterSideEffects: k, arm: (n: number) => world.aws.crashAfterMutations(n), died: () => world.aws.died() };
+          const crash = {
+            afterSideEffects: k,
+            arm: (n: number) => world.aws.crashAfterMutations(n),
+            died: () => world.aws.died(),
+          };
           const result = await execute(world, failAfterWork(task.stateName, task.retryableError, crash));
-          expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({ task: task.stateName, afterSideEffects: k, ...baseline });
+          expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({
+            task: task.stateName,
+            afterSideEffects: k,
+            ...baseline,
+          });
         }
       }
     });

@@ -6,7 +6,9 @@ import { DrillWorld } from './harness';
 
 const fleet = Array.from({ length: 50 }, (_, i) => databaseSpec(`db${String(i).padStart(2, '0')}`));
 const single = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-const many = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases: fleet, maxConcurrency: 5 }).stack));
+const many = LocalStateMachine.fromTemplate(
+  Template.fromStack(drillStack({ databases: fleet, maxConcurrency: 5 }).stack),
+);
 
 function expectNoUntaggedMutation(world: DrillWorld): void {
   for (const m of world.aws.mutations) {
@@ -18,7 +20,14 @@ function expectNoUntaggedMutation(world: DrillWorld): void {
 }
 
 function evidenceOf(world: DrillWorld, db = 'dispensing') {
-  return world.aws.evidence.filter((e) => e.database === db) as { result: string; failureReason?: string; cleanup: { status: string; resources: string[] }; achievedRtoSeconds?: number; tierName?: string; checks: { id: string; status: string }[] }[];
+  return world.aws.evidence.filter((e) => e.database === db) as {
+    result: string;
+    failureReason?: string;
+    cleanup: { status: string; resources: string[] };
+    achievedRtoSeconds?: number;
+    tierName?: string;
+    checks: { id: string; status: string }[];
+  }[];
 }
 
 describe('drill state machine (synthesized), real handlers, fake AWS', () => {
@@ -33,9 +42,25 @@ describe('drill state machine (synthesized), real handlers, fake AWS', () => {
       expect(world.aws.created).toHaveLength(1);
       expect(world.aws.deleted).toEqual(world.aws.created);
       const [doc] = evidenceOf(world);
-      expect(doc).toMatchObject({ result: 'passed', tierName: 'critical', cleanup: { status: 'deleted', resources: world.aws.created } });
-      expect(doc!.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['restore.encrypted-with-recovery-key', 'restore.not-public', 'restore.drill-network', 'row-counts', 'audit-chain', 'drill.rto-target', 'drill.backup-validation-reported']));
-      expect(world.aws.validationResults).toEqual([expect.objectContaining({ RestoreJobId: 'job-1', ValidationStatus: 'SUCCESSFUL' })]);
+      expect(doc).toMatchObject({
+        result: 'passed',
+        tierName: 'critical',
+        cleanup: { status: 'deleted', resources: world.aws.created },
+      });
+      expect(doc!.checks.map((c) => c.id)).toEqual(
+        expect.arrayContaining([
+          'restore.encrypted-with-recovery-key',
+          'restore.not-public',
+          'restore.drill-network',
+          'row-counts',
+          'audit-chain',
+          'drill.rto-target',
+          'drill.backup-validation-reported',
+        ]),
+      );
+      expect(world.aws.validationResults).toEqual([
+        expect.objectContaining({ RestoreJobId: 'job-1', ValidationStatus: 'SUCCESSFUL' }),
+      ]);
       expect(world.aws.published).toHaveLength(1);
       expect(world.aws.published[0]!.Subject).toMatch(/PASSED: 1\/1/);
       expect(world.metrics[0]!.values).toMatchObject({ DrillPassed: { value: 1 }, AchievedRpoSeconds: { value: 120 } });
@@ -75,25 +100,41 @@ describe('drill state machine (synthesized), real handlers, fake AWS', () => {
   });
 
   describe('fault matrix', () => {
-    const calls = ['ListRecoveryPointsByBackupVault', 'StartRestoreJob', 'DescribeDBInstances', 'DescribeRestoreJob', 'AddTagsToResource', 'GetSecretValue', 'DeleteDBInstance', 'PutRestoreValidationResult', 'PutObject', 'Publish'];
-    const transient: [string, Fault][] = calls.flatMap((c) => (['throttle', '5xx'] as Fault[]).map((f) => [c, f] as [string, Fault]));
+    const calls = [
+      'ListRecoveryPointsByBackupVault',
+      'StartRestoreJob',
+      'DescribeDBInstances',
+      'DescribeRestoreJob',
+      'AddTagsToResource',
+      'GetSecretValue',
+      'DeleteDBInstance',
+      'PutRestoreValidationResult',
+      'PutObject',
+      'Publish',
+    ];
+    const transient: [string, Fault][] = calls.flatMap((c) =>
+      (['throttle', '5xx'] as Fault[]).map((f) => [c, f] as [string, Fault]),
+    );
 
-    test.each(transient)('%s answering %s twice: retried, then the drill passes with one instance created and deleted', async (call, kind) => {
-      const world = new DrillWorld({ concurrency: 5 });
-      world.aws.inject(call, kind, 2);
-      try {
-        const run = await single.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
-        expect(run.status).toBe('SUCCEEDED');
-        expect(world.aws.calls.filter((c) => c === call).length).toBeGreaterThanOrEqual(3);
-        expect(world.aws.created).toHaveLength(1);
-        expect(world.aws.deleted).toEqual(world.aws.created);
-        expect(evidenceOf(world)).toHaveLength(1);
-        expect(evidenceOf(world)[0]!.result).toBe('passed');
-        expectNoUntaggedMutation(world);
-      } finally {
-        world.aws.restore();
-      }
-    });
+    test.each(transient)(
+      '%s answering %s twice: retried, then the drill passes with one instance created and deleted',
+      async (call, kind) => {
+        const world = new DrillWorld({ concurrency: 5 });
+        world.aws.inject(call, kind, 2);
+        try {
+          const run = await single.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+          expect(run.status).toBe('SUCCEEDED');
+          expect(world.aws.calls.filter((c) => c === call).length).toBeGreaterThanOrEqual(3);
+          expect(world.aws.created).toHaveLength(1);
+          expect(world.aws.deleted).toEqual(world.aws.created);
+          expect(evidenceOf(world)).toHaveLength(1);
+          expect(evidenceOf(world)[0]!.result).toBe('passed');
+          expectNoUntaggedMutation(world);
+        } finally {
+          world.aws.restore();
+        }
+      },
+    );
 
     const permanent: [string, Fault, RegExp, number][] = [
       ['ListRecoveryPointsByBackupVault', 'denied', /no restorable source.*not authorized/, 0],
@@ -109,31 +150,34 @@ describe('drill state machine (synthesized), real handlers, fake AWS', () => {
       ['PutRestoreValidationResult', 'notfound', /PutRestoreValidationResult .* failed/, 1],
     ];
 
-    test.each(permanent)('%s answering %s: FAILED with a clear reason, cleanup exact, evidence recorded', async (call, kind, reason, instances) => {
-      const world = new DrillWorld({ concurrency: 5 });
-      world.aws.inject(call, kind, 100);
-      try {
-        const run = await single.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
-        expect(run.status).toBe('FAILED');
-        expect(run.error).toBe('Rxdr.DrillFailed');
-        expect(run.cause).toMatch(reason);
-        expect(world.aws.created).toHaveLength(instances);
-        const [doc] = evidenceOf(world);
-        expect(doc!.result).toBe('failed');
-        expect(doc!.failureReason).toMatch(reason);
-        if (call === 'DeleteDBInstance' || call === 'AddTagsToResource') {
-          // Untagged (the restore job's instance could not be claimed) or not deletable: never deleted here; the sweeper reports it.
-          expect(world.aws.deleted).toEqual([]);
-          expect(doc!.cleanup.status).toBe('failed');
-        } else {
-          expect(world.aws.deleted).toEqual(world.aws.created);
-          expect(doc!.cleanup.status).toBe(instances ? 'deleted' : 'not-needed');
+    test.each(permanent)(
+      '%s answering %s: FAILED with a clear reason, cleanup exact, evidence recorded',
+      async (call, kind, reason, instances) => {
+        const world = new DrillWorld({ concurrency: 5 });
+        world.aws.inject(call, kind, 100);
+        try {
+          const run = await single.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+          expect(run.status).toBe('FAILED');
+          expect(run.error).toBe('Rxdr.DrillFailed');
+          expect(run.cause).toMatch(reason);
+          expect(world.aws.created).toHaveLength(instances);
+          const [doc] = evidenceOf(world);
+          expect(doc!.result).toBe('failed');
+          expect(doc!.failureReason).toMatch(reason);
+          if (call === 'DeleteDBInstance' || call === 'AddTagsToResource') {
+            // Untagged (the restore job's instance could not be claimed) or not deletable: never deleted here; the sweeper reports it.
+            expect(world.aws.deleted).toEqual([]);
+            expect(doc!.cleanup.status).toBe('failed');
+          } else {
+            expect(world.aws.deleted).toEqual(world.aws.created);
+            expect(doc!.cleanup.status).toBe(instances ? 'deleted' : 'not-needed');
+          }
+          expectNoUntaggedMutation(world);
+        } finally {
+          world.aws.restore();
         }
-        expectNoUntaggedMutation(world);
-      } finally {
-        world.aws.restore();
-      }
-    });
+      },
+    );
 
     test('DeleteDBInstance answering invalid-state (instance busy): deletion is asked again until it succeeds', async () => {
       const world = new DrillWorld({ concurrency: 5 });

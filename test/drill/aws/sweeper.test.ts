@@ -33,22 +33,53 @@ describe('orphan sweeper', () => {
     sfn.reset();
     rds.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
-        { DBInstanceIdentifier: 'rxdr-drill-old-1', DBInstanceStatus: 'available', InstanceCreateTime: hoursAgo(9), TagList: [{ Key: 'rxdr:drill', Value: exec }] },
-        { DBInstanceIdentifier: 'rxdr-drill-young-2', DBInstanceStatus: 'available', InstanceCreateTime: hoursAgo(1), TagList: [{ Key: 'rxdr:drill', Value: 'arn:…:run-2' }] },
-        { DBInstanceIdentifier: 'pharmacy-dispensing', DBInstanceStatus: 'available', InstanceCreateTime: hoursAgo(9000), TagList: [] },
-        { DBInstanceIdentifier: 'rxdr-drill-untagged-3', DBInstanceStatus: 'available', InstanceCreateTime: hoursAgo(50), TagList: [] },
-        { DBInstanceIdentifier: 'rxdr-drill-going-4', DBInstanceStatus: 'deleting', InstanceCreateTime: hoursAgo(50), TagList: [{ Key: 'rxdr:drill', Value: exec }] },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-old-1',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(9),
+          TagList: [{ Key: 'rxdr:drill', Value: exec }],
+        },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-young-2',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(1),
+          TagList: [{ Key: 'rxdr:drill', Value: 'arn:…:run-2' }],
+        },
+        {
+          DBInstanceIdentifier: 'pharmacy-dispensing',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(9000),
+          TagList: [],
+        },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-untagged-3',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(50),
+          TagList: [],
+        },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-going-4',
+          DBInstanceStatus: 'deleting',
+          InstanceCreateTime: hoursAgo(50),
+          TagList: [{ Key: 'rxdr:drill', Value: exec }],
+        },
       ],
     });
     rds.on(DeleteDBInstanceCommand).resolves({});
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: exec, stateMachineArn: 'x', name: 'run-1', status: 'SUCCEEDED', startDate: hoursAgo(48) }] });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: exec, stateMachineArn: 'x', name: 'run-1', status: 'SUCCEEDED', startDate: hoursAgo(48) },
+      ],
+    });
   });
 
   test('scheduled sweep deletes only drill-tagged instances older than the longest drill, and reports each', async () => {
     const { deps: d, reports, metrics } = deps();
     const result = await sweepTask({ mode: 'sweep' }, d);
     const deleted = rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input);
-    expect(deleted).toEqual([{ DBInstanceIdentifier: 'rxdr-drill-old-1', SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
+    expect(deleted).toEqual([
+      { DBInstanceIdentifier: 'rxdr-drill-old-1', SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
+    ]);
     expect(result.untagged).toEqual(['rxdr-drill-untagged-3']);
     expect(reports[0]).toMatch(/deleted rxdr-drill-old-1 \(drill .*run-1, 540 min old\)/);
     expect(reports[0]).toMatch(/left alone: rxdr-drill-untagged-3/);
@@ -59,12 +90,31 @@ describe('orphan sweeper', () => {
     const { deps: d } = deps();
     rds.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
-        { DBInstanceIdentifier: 'rxdr-drill-mine', DBInstanceStatus: 'creating', InstanceCreateTime: hoursAgo(0.1), TagList: [{ Key: 'rxdr:drill', Value: exec }] },
-        { DBInstanceIdentifier: 'rxdr-drill-other', DBInstanceStatus: 'available', InstanceCreateTime: hoursAgo(0.1), TagList: [{ Key: 'rxdr:drill', Value: 'arn:other' }] },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-mine',
+          DBInstanceStatus: 'creating',
+          InstanceCreateTime: hoursAgo(0.1),
+          TagList: [{ Key: 'rxdr:drill', Value: exec }],
+        },
+        {
+          DBInstanceIdentifier: 'rxdr-drill-other',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(0.1),
+          TagList: [{ Key: 'rxdr:drill', Value: 'arn:other' }],
+        },
       ],
     });
-    await sweepTask({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: exec, status: 'ABORTED' } }, d);
-    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual(['rxdr-drill-mine']);
+    await sweepTask(
+      {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn: exec, status: 'ABORTED' },
+      },
+      d,
+    );
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual([
+      'rxdr-drill-mine',
+    ]);
   });
 
   test('a malformed event is rejected before any AWS call', async () => {

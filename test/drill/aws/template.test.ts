@@ -2,9 +2,22 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { databaseSpec, drillStack } from './drill-stack';
 
 describe('RestoreDrill template', () => {
-  const { stack } = drillStack({ schedules: [{ name: 'critical', expression: 'rate(7 days)', tiers: ['critical'] }, { name: 'monthly', expression: 'cron(0 6 1 * ? *)' }] });
+  const { stack } = drillStack({
+    schedules: [
+      { name: 'critical', expression: 'rate(7 days)', tiers: ['critical'] },
+      { name: 'monthly', expression: 'cron(0 6 1 * ? *)' },
+    ],
+  });
   const template = Template.fromStack(stack);
-  const policies = () => [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))].flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
+  const policies = () =>
+    [
+      ...Object.values(template.findResources('AWS::IAM::Policy')),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
+    ].flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
 
   test('one Standard state machine with a timeout, logging, tracing and a CMK', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -26,39 +39,70 @@ describe('RestoreDrill template', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(7 days)',
       ScheduleExpressionTimezone: 'UTC',
-      Target: Match.objectLike({ Input: JSON.stringify({ databases: 'all', tiers: ['critical'], selector: { kind: 'latest' }, startedBy: 'schedule:critical' }) }),
+      Target: Match.objectLike({
+        Input: JSON.stringify({
+          databases: 'all',
+          tiers: ['critical'],
+          selector: { kind: 'latest' },
+          startedBy: 'schedule:critical',
+        }),
+      }),
     });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 6 1 * ? *)', Target: Match.objectLike({ Input: Match.stringLikeRegexp('"databases":"all"') }) });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 day)', Target: Match.objectLike({ Input: '{"mode":"sweep"}' }) });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 1 * ? *)',
+      Target: Match.objectLike({ Input: Match.stringLikeRegexp('"databases":"all"') }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Input: '{"mode":"sweep"}' }),
+    });
   });
 
   test('IAM: instances are created only drill-named and with the drill tag of one of our executions', () => {
-    const create = policies().filter((s) => JSON.stringify(s.Action).includes('rds:RestoreDBInstanceToPointInTime') && s.Sid === 'CreateDrillInstancesOnlyWithDrillTag');
+    const create = policies().filter(
+      (s) =>
+        JSON.stringify(s.Action).includes('rds:RestoreDBInstanceToPointInTime') &&
+        s.Sid === 'CreateDrillInstancesOnlyWithDrillTag',
+    );
     expect(create).toHaveLength(1);
     expect(JSON.stringify(create[0]!.Resource)).toContain(':db:rxdr-drill-*');
     expect(create[0]!.Condition).toEqual({
       StringLike: { 'aws:RequestTag/rxdr:drill': 'arn:aws:states:us-west-2:111111111111:execution:rxdr-test-drill:*' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['rxdr:drill'] },
     });
-    expect(JSON.stringify((create[0]!.Condition as { StringLike: unknown }).StringLike)).toContain(':execution:rxdr-test-drill:*');
-    const restoreRole = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) => JSON.stringify(p).includes('rds:RestoreDBInstanceFromDBSnapshot'));
+    expect(JSON.stringify((create[0]!.Condition as { StringLike: unknown }).StringLike)).toContain(
+      ':execution:rxdr-test-drill:*',
+    );
+    const restoreRole = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
+      JSON.stringify(p).includes('rds:RestoreDBInstanceFromDBSnapshot'),
+    );
     expect(restoreRole).toHaveLength(1);
     expect(JSON.stringify(restoreRole[0])).toContain(':db:rxdr-drill-*');
     expect(JSON.stringify(restoreRole[0])).not.toMatch(/:db:\*"[^}]*RestoreDBInstanceFromDBSnapshot/);
   });
 
   test('IAM: deletion only of tagged instances, an explicit deny for untagged ones on every drill role', () => {
-    const deletes = policies().filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('rds:DeleteDBInstance'));
+    const deletes = policies().filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('rds:DeleteDBInstance'),
+    );
     expect(deletes.length).toBe(3); // RequestCleanup, CheckCleanup, sweeper
-    for (const statement of deletes) expect(Object.keys((statement.Condition as { StringLike: Record<string, unknown> }).StringLike)).toEqual(['rds:db-tag/rxdr:drill']);
+    for (const statement of deletes)
+      expect(Object.keys((statement.Condition as { StringLike: Record<string, unknown> }).StringLike)).toEqual([
+        'rds:db-tag/rxdr:drill',
+      ]);
     const denies = policies().filter((s) => s.Effect === 'Deny' && s.Sid === 'DenyTouchingInstancesWithoutDrillTag');
     expect(denies.length).toBe(11); // 9 step functions + sweeper + the Backup restore role
     for (const deny of denies) {
       expect(deny.Condition).toEqual({ Null: { 'rds:db-tag/rxdr:drill': 'true' } });
       expect(deny.Action).toEqual(expect.arrayContaining(['rds:DeleteDBInstance', 'rds:ModifyDBInstance']));
     }
-    const tagging = policies().filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('rds:AddTagsToResource'));
-    for (const statement of tagging) expect((statement.Condition as Record<string, unknown>)['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': ['rxdr:drill'] });
+    const tagging = policies().filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('rds:AddTagsToResource'),
+    );
+    for (const statement of tagging)
+      expect((statement.Condition as Record<string, unknown>)['ForAllValues:StringEquals']).toEqual({
+        'aws:TagKeys': ['rxdr:drill'],
+      });
     expect(policies().some((s) => s.Effect === 'Allow' && JSON.stringify(s.Action) === '"*"')).toBe(false);
   });
 
@@ -72,14 +116,21 @@ describe('RestoreDrill template', () => {
       expect(props.SourceSecurityGroupId).toBeDefined();
     }
     const groups = template.findResources('AWS::EC2::SecurityGroup');
-    for (const group of Object.values(groups)) expect((group as { Properties: { SecurityGroupIngress?: unknown } }).Properties.SecurityGroupIngress).toBeUndefined();
-    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', { DBSubnetGroupDescription: Match.stringLikeRegexp('isolated') });
+    for (const group of Object.values(groups))
+      expect(
+        (group as { Properties: { SecurityGroupIngress?: unknown } }).Properties.SecurityGroupIngress,
+      ).toBeUndefined();
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      DBSubnetGroupDescription: Match.stringLikeRegexp('isolated'),
+    });
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
     template.resourceCountIs('AWS::EC2::FlowLog', 1);
   });
 
   test('Lambdas: nodejs24.x on arm64, validator in the drill VPC', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => (f as { Properties: Record<string, unknown> }).Properties);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => (f as { Properties: Record<string, unknown> }).Properties,
+    );
     const drillFns = functions.filter((f) => String(f.Description ?? '').startsWith('rxdr drill'));
     expect(drillFns).toHaveLength(10);
     for (const f of drillFns) {
@@ -91,14 +142,29 @@ describe('RestoreDrill template', () => {
   });
 
   test('alarms: drill failed, missed schedule, RTO and RPO per database against the tier target', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('failed, timed out or was aborted'), Threshold: 1 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HoursSinceLastDrill', Threshold: 32 * 24, TreatMissingData: 'breaching' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AchievedRtoSeconds', Threshold: 3600, Dimensions: Match.arrayWith([{ Name: 'Database', Value: 'dispensing' }]) });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('failed, timed out or was aborted'),
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'HoursSinceLastDrill',
+      Threshold: 32 * 24,
+      TreatMissingData: 'breaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AchievedRtoSeconds',
+      Threshold: 3600,
+      Dimensions: Match.arrayWith([{ Name: 'Database', Value: 'dispensing' }]),
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AchievedRpoSeconds', Threshold: 300 });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: Match.objectLike({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }) });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }),
+    });
   });
 
   test('props are validated, every problem in one message', () => {
-    expect(() => drillStack({ maxConcurrency: 41, databases: [databaseSpec('a'), databaseSpec('a')] })).toThrow(/maxConcurrency must be 1-40 .*got 41.*duplicate names a/);
+    expect(() => drillStack({ maxConcurrency: 41, databases: [databaseSpec('a'), databaseSpec('a')] })).toThrow(
+      /maxConcurrency must be 1-40 .*got 41.*duplicate names a/,
+    );
   });
 });

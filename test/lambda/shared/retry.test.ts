@@ -1,4 +1,9 @@
-import { isThrottlingError, isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../../lambda/shared/aws-errors';
+import {
+  isThrottlingError,
+  isTransientAwsError,
+  THROTTLING_ERROR_NAMES,
+  TRANSIENT_ERROR_NAMES,
+} from '../../../lambda/shared/aws-errors';
 import { RetryPolicy, withRetry } from '../../../lambda/shared/retry';
 
 const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error('boom'), { name }, extra);
@@ -35,7 +40,9 @@ describe('isTransientAwsError', () => {
   });
 
   test('client errors and non-objects are answers, not transient', () => {
-    expect(isTransientAwsError(named('AccessDeniedException', { $metadata: { httpStatusCode: 403 } }), names)).toBe(false);
+    expect(isTransientAwsError(named('AccessDeniedException', { $metadata: { httpStatusCode: 403 } }), names)).toBe(
+      false,
+    );
     expect(isTransientAwsError(named('X', { $metadata: { httpStatusCode: 400 } }), names)).toBe(false);
     expect(isTransientAwsError('Throttling', names)).toBe(false);
     expect(isTransientAwsError(undefined, names)).toBe(false);
@@ -43,12 +50,19 @@ describe('isTransientAwsError', () => {
 });
 
 describe('withRetry', () => {
-  const policy: RetryPolicy = { attempts: 3, baseDelayMs: 100, retryable: (error) => (error as Error).name === 'Again' };
+  const policy: RetryPolicy = {
+    attempts: 3,
+    baseDelayMs: 100,
+    retryable: (error) => (error as Error).name === 'Again',
+  };
 
   test('retries retryable errors with doubling back-off scaled by the jitter, then returns the value', async () => {
     const waits: number[] = [];
     let calls = 0;
-    const value = await withRetry(async () => (++calls < 3 ? Promise.reject(named('Again')) : 'ok'), policy, { sleep: async (ms) => void waits.push(ms), random: () => 1 });
+    const value = await withRetry(async () => (++calls < 3 ? Promise.reject(named('Again')) : 'ok'), policy, {
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 1,
+    });
     expect(value).toBe('ok');
     expect(calls).toBe(3);
     expect(waits).toEqual([100, 200]);
@@ -57,28 +71,42 @@ describe('withRetry', () => {
   test('full jitter: the wait is random × base × 2^(attempt-1), rounded', async () => {
     const waits: number[] = [];
     let calls = 0;
-    await withRetry(async () => (++calls < 3 ? Promise.reject(named('Again')) : 'ok'), policy, { sleep: async (ms) => void waits.push(ms), random: () => 0.25 });
+    await withRetry(async () => (++calls < 3 ? Promise.reject(named('Again')) : 'ok'), policy, {
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 0.25,
+    });
     expect(waits).toEqual([25, 50]);
   });
 
   test('gives up after the policy attempts and throws the last error as it is', async () => {
     let calls = 0;
     const error = named('Again');
-    await expect(withRetry(async () => Promise.reject((++calls, error)), policy, { sleep: async () => undefined })).rejects.toBe(error);
+    await expect(
+      withRetry(async () => Promise.reject((++calls, error)), policy, { sleep: async () => undefined }),
+    ).rejects.toBe(error);
     expect(calls).toBe(3);
   });
 
   test('options override the policy attempts and base delay', async () => {
     const waits: number[] = [];
     let calls = 0;
-    await expect(withRetry(async () => Promise.reject((++calls, named('Again'))), policy, { attempts: 2, baseDelayMs: 7, sleep: async (ms) => void waits.push(ms), random: () => 1 })).rejects.toThrow('boom');
+    await expect(
+      withRetry(async () => Promise.reject((++calls, named('Again'))), policy, {
+        attempts: 2,
+        baseDelayMs: 7,
+        sleep: async (ms) => void waits.push(ms),
+        random: () => 1,
+      }),
+    ).rejects.toThrow('boom');
     expect(calls).toBe(2);
     expect(waits).toEqual([7]);
   });
 
   test('other errors are thrown at once', async () => {
     let calls = 0;
-    await expect(withRetry(async () => Promise.reject((++calls, named('Final'))), policy, { sleep: async () => undefined })).rejects.toThrow('boom');
+    await expect(
+      withRetry(async () => Promise.reject((++calls, named('Final'))), policy, { sleep: async () => undefined }),
+    ).rejects.toThrow('boom');
     expect(calls).toBe(1);
   });
 });

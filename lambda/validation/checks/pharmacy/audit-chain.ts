@@ -105,9 +105,7 @@ export const auditChainCheck: CheckDefinition = {
       // Old events 1..h are the source's (proven there); verify the new ones: h+1..n, each hash, each link,
       // the first linked to the manifest head: {(seq, hash)} - last + (h, head hash) = {(seq - 1, prev_hash)}.
       const fresh = newKeysOf(proof.gates, 'audit_event');
-      const [row] = fresh.length
-        ? await context.query(auditAggregatesSql('t.seq = ANY($1::bigint[])'), [fresh])
-        : [];
+      const [row] = fresh.length ? await context.query(auditAggregatesSql('t.seq = ANY($1::bigint[])'), [fresh]) : [];
       const k = num(row?.n);
       n = head.seq + k;
       min = 1;
