@@ -1,8 +1,10 @@
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
+import { manifestKey } from '../../lambda/shared/manifest-key';
 import {
   ACCOUNT,
   expectNotImplemented,
@@ -200,6 +202,34 @@ describe('what moto lacks on the failover path (each note disappears when moto i
         Handler: 'index.handler',
         Code: { ZipFile: emptyZip },
       }),
+    );
+    // The manifest the validator gets: the real choice (newest version taken before the recovery point) reads moto.
+    const s3 = new S3Client({ region: RECOVERY });
+    await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+    const cutoff = new Date(Date.now() - 3_600_000).toISOString();
+    const manifest = {
+      format: 'rxdr.validation-manifest',
+      version: 1,
+      createdAt: cutoff,
+      cutoff,
+      source: { database: 'dispensing', serverVersionNum: 170006 },
+      schemas: ['pharmacy'],
+      tables: [
+        {
+          schema: 'pharmacy',
+          table: 'fill',
+          keyColumn: 'id',
+          cutoffColumn: 'filled_at',
+          columns: [{ name: 'id', type: 'bigint' }],
+          rowCount: 1,
+          checksum: '1',
+          buckets: { start: 0, width: 1, entries: [] },
+        },
+      ],
+      freshness: [],
+    };
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey('dispensing'), Body: JSON.stringify(manifest) }),
     );
     const now = new Date().toISOString();
     const endpoint = { host: 'dispensing-recovered.example', port: 5432 };

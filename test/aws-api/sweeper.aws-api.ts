@@ -38,6 +38,7 @@ beforeEach(async () => {
   process.env[ENV.stateMachineArn] = machine.stateMachineArn;
   process.env[ENV.topicArn] = topic.TopicArn;
   process.env[ENV.maxAgeSeconds] = '0';
+  process.env[ENV.environment] = 'prod';
   await instance('rxdr-drill-dispensing-aaaaaaaaaa', FAILED_RUN);
   await instance('rxdr-drill-inventory-bbbbbbbbbb', OTHER_RUN);
   await instance('rxdr-drill-claims-cccccccccc');
