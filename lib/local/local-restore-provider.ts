@@ -90,7 +90,7 @@ export class LocalRestoreProvider implements RestoreProvider {
 
   constructor(private readonly options: LocalRestoreProviderOptions) {}
 
-  async findSource(database: string, selector: SourceSelector): Promise<RecoverySource> {
+  async findSource(_database: string, selector: SourceSelector): Promise<RecoverySource> {
     const backups = await this.listBackups();
     if (backups.length === 0) throw new Error(`no base backup in ${this.options.backupsDir}`);
     const details = (backup: BaseBackupMeta & { dir: string }): Record<string, string> => ({
@@ -127,7 +127,6 @@ export class LocalRestoreProvider implements RestoreProvider {
     }
     const newest = backups[backups.length - 1];
     if (!newest) throw new Error('no base backup');
-    void database;
     return {
       id: newest.label,
       kind: 'point-in-time',

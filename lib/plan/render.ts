@@ -1,4 +1,5 @@
 import { Block, PlanDocument } from './document';
+import { escapeHtml } from '../html';
 
 /** The plan as GitHub-flavoured Markdown. */
 export function renderMarkdown(doc: PlanDocument): string {
@@ -100,13 +101,4 @@ function inline(text: string): string {
     .replace(/\[([^\]]+)\]\(((?:https?:\/\/|\.{0,2}\/|[A-Za-z0-9_-]+\/|#)[^)\s]*)\)/g, '<a href="$2">$1</a>')
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
     .replace(/\n/g, '<br>');
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

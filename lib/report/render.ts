@@ -1,4 +1,5 @@
 import type { EvidenceCheck, EvidenceDocument } from '../../lambda/evidence/schema';
+import { escapeHtml as esc } from '../html';
 
 /** One protected database as configured, for the report's configuration summary. */
 export interface ConfiguredDatabase {
@@ -256,15 +257,6 @@ function shortTime(iso: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-export function esc(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 const CSS = `
