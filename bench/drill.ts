@@ -10,6 +10,7 @@ import '../test/setup/polyfills';
 import { LocalStateMachine } from '../test/helpers/local-state-machine';
 import { databaseSpec, drillStack } from '../test/drill/aws/drill-stack';
 import { DrillWorld, START } from '../test/drill/aws/harness';
+import { withThrowawayCaBundle } from '../test/helpers/tls-postgres';
 
 const RESTORE = 2700;
 const VALIDATION = 180;
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
+// The drill code builds its verified TLS config (RDS_CA_BUNDLE) before the fake validator sees it.
+withThrowawayCaBundle(main).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

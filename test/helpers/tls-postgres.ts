@@ -227,3 +227,20 @@ export function useTlsTestDatabase(prefix = 't'): () => TestDatabase {
     return database;
   };
 }
+
+/**
+ * `RDS_CA_BUNDLE` set to a throwaway CA while `fn` runs, outside jest (benchmarks that run the drill code over a
+ * fake AWS): restored and removed afterwards.
+ */
+export async function withThrowawayCaBundle<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env[RDS_CA_BUNDLE_VARIABLE];
+  const dir = mkdtempSync(path.join(tmpdir(), 'rxdr-ca-'));
+  process.env[RDS_CA_BUNDLE_VARIABLE] = certificateAuthoritySync(dir, 'rxdr-throwaway-ca').certFile;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env[RDS_CA_BUNDLE_VARIABLE];
+    else process.env[RDS_CA_BUNDLE_VARIABLE] = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

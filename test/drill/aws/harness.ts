@@ -19,14 +19,9 @@ import {
 import type { DrillValidator } from '../../../lambda/drill/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
-import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
-
-// The Validate function's environment as the construct sets it (RDS_CA_BUNDLE): the drill builds its verified
-// connection config before the fake validator sees it. Registered for every test file that uses this harness.
-useThrowawayCaBundle();
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database

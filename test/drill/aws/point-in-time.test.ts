@@ -4,6 +4,10 @@ import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { databaseSpec, drillStack } from './drill-stack';
 import { Fault } from './fake-aws';
 import { DrillWorld } from './harness';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
+
+// The Validate function's environment as the construct sets it: the drill builds its verified TLS config first.
+useThrowawayCaBundle();
 
 /** The point-in-time path: replicated automated backups → RestoreDBInstanceToPointInTime (tagged at creation). */
 const pitr = LocalStateMachine.fromTemplate(

@@ -8,6 +8,10 @@ import {
 } from '../../helpers/local-state-machine';
 import { databaseSpec, drillStack } from './drill-stack';
 import { DrillWorld } from './harness';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
+
+// The Validate function's environment as the construct sets it: the drill builds its verified TLS config first.
+useThrowawayCaBundle();
 
 /**
  * Retries are idempotent: every Task with a Retry in the synthesized drill state machine (taken from the

@@ -3,6 +3,10 @@ import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { databaseSpec, drillStack } from './drill-stack';
 import { Fault } from './fake-aws';
 import { DrillWorld } from './harness';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
+
+// The Validate function's environment as the construct sets it: the drill builds its verified TLS config first.
+useThrowawayCaBundle();
 
 const fleet = Array.from({ length: 50 }, (_, i) => databaseSpec(`db${String(i).padStart(2, '0')}`));
 const single = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
