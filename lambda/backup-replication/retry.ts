@@ -1,8 +1,8 @@
-import { isThrottlingError } from '../shared/aws-errors';
-import { RetryOptions, withRetry } from '../shared/retry';
+import { isThrottlingError } from '../common/aws-errors';
+import { RetryOptions, withRetry } from '../common/retry';
 
-export { sleep } from '../shared/retry';
-export type { RetryOptions } from '../shared/retry';
+export { sleep } from '../common/retry';
+export type { RetryOptions } from '../common/retry';
 /** Only throttling is retried here; see `withThrottlingRetry`. */
 export const isThrottling = isThrottlingError;
 

@@ -14,7 +14,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { isThrottlingError } from '../shared/aws-errors';
+import { isThrottlingError } from '../common/aws-errors';
 import { Errors, StepError, type RepointTargets } from './catalog';
 
 /** AWS throttling (the names every rxdr Lambda recognises, or the SDK's `$retryable.throttling`). */

@@ -20,7 +20,7 @@ import { EvidenceCheck, parseEvidence, type EvidenceDocument, type RunbookStep }
 import { decideOutcome } from '../evidence/outcome';
 import { S3EvidenceStore } from '../evidence/store';
 import { achievedRpoOf, evidenceCheckOf } from '../evidence/validation-check';
-import { manifestVersionBefore, type ManifestVersion } from '../shared/manifest-before';
+import { manifestVersionBefore, type ManifestVersion } from '../common/manifest-before';
 import {
   changeInSync,
   findInstance,

@@ -6,7 +6,7 @@ import {
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RetryOptions, withRetry } from './retry';
 import { FreshnessEvent, InvalidFreshnessEventError, parseFreshnessEvent } from './schema';
-import { recoveryPointAgeDimensions, toCloudWatchDimensions } from '../shared/metrics-contract';
+import { recoveryPointAgeDimensions, toCloudWatchDimensions } from '../common/metrics-contract';
 
 /** What the check needs from outside: clients, clock, logger. The handler builds the real ones once. */
 export interface FreshnessDeps {

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { FRESHNESS_METRICS } from '../shared/metrics-contract';
+import { FRESHNESS_METRICS } from '../common/metrics-contract';
 import { runFreshnessCheck } from './freshness';
 import { runRestorableTimeCheck } from './restorable-time';
 import { parseFreshnessEvent } from './schema';

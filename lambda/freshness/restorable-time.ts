@@ -1,6 +1,6 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { FRESHNESS_METRICS, restorableTimeDimensions, toCloudWatchDimensions } from '../shared/metrics-contract';
+import { FRESHNESS_METRICS, restorableTimeDimensions, toCloudWatchDimensions } from '../common/metrics-contract';
 import { RetryOptions, withRetry } from './retry';
 import type { RestorableTimeEvent } from './schema';
 

@@ -3,10 +3,10 @@
  * is the only retry layer (no 3 × 3 attempts) and the behaviour is visible to tests, which replace the
  * clients' `send` and so never reach the SDK's own retry middleware.
  */
-import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../shared/aws-errors';
-import { RetryOptions, withRetry as retry } from '../shared/retry';
+import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../common/aws-errors';
+import { RetryOptions, withRetry as retry } from '../common/retry';
 
-export type { RetryOptions } from '../shared/retry';
+export type { RetryOptions } from '../common/retry';
 
 const RETRYABLE = new Set([
   ...THROTTLING_ERROR_NAMES,

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../shared/database-tls';
+import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../common/database-tls';
 import { ConnectionError, DatabaseConfig } from './db';
 
 /** Where a Lambda finds its database: the RDS-format secret, optionally overridden (a restored copy's endpoint). */

@@ -4,7 +4,7 @@ import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aw
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
-import { manifestKey } from '../../lambda/shared/manifest-key';
+import { manifestKey } from '../../lambda/common/manifest-key';
 import {
   ACCOUNT,
   expectNotImplemented,

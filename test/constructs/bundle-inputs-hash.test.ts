@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../helpers/synth';
 import { tempDir } from '../helpers/temp-dir';
 
 describe('Lambda asset hashes come from the files the bundler reads', () => {
-  test('the runbook hash changes when any imported file changes, lambda/shared included (temp copy of lambda/)', () => {
+  test('the runbook hash changes when any imported file changes, lambda/common included (temp copy of lambda/)', () => {
     // GIVEN a copy of the project's Lambda sources, resolving packages from the project's node_modules
     const root = tempDir('rxdr-asset-hash');
     cpSync(path.join(PROJECT_ROOT, 'lambda'), path.join(root, 'lambda'), { recursive: true });
@@ -21,8 +21,8 @@ describe('Lambda asset hashes come from the files the bundler reads', () => {
     writeFileSync(path.join(root, 'lambda', 'unused', 'notes.ts'), 'export const unused = 1;\n');
     expect(bundleInputsHash(entry, root)).toBe(before);
 
-    // WHEN a file under lambda/shared that the runbook imports changes THEN the hash changes
-    appendFileSync(path.join(root, 'lambda', 'shared', 'aws-errors.ts'), '\n// changed\n');
+    // WHEN a file under lambda/common that the runbook imports changes THEN the hash changes
+    appendFileSync(path.join(root, 'lambda', 'common', 'aws-errors.ts'), '\n// changed\n');
     const afterShared = bundleInputsHash(entry, root);
     expect(afterShared).not.toBe(before);
 

@@ -39,7 +39,7 @@ import type { Catalog, CatalogInput } from '../../lambda/failover/catalog';
 import { Catalog as CatalogSchema } from '../../lambda/failover/catalog';
 import { validationInputSchema, type ValidationInput } from '../../lambda/validation/handler';
 import type { Manifest } from '../../lambda/validation';
-import { manifestKey } from '../../lambda/shared/manifest-key';
+import { manifestKey } from '../../lambda/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
 
 export const PRIMARY = 'us-east-1';

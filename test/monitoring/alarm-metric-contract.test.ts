@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as freshnessHandler } from '../../lambda/freshness/handler';
 import { powertoolsSink } from '../../lambda/drill/aws/commons';
 import { handler as sweeperHandler } from '../../lambda/drill/aws/sweeper-handler';
-import { drillDatabaseDimensions, DRILL_METRICS } from '../../lambda/shared/metrics-contract';
+import { drillDatabaseDimensions, DRILL_METRICS } from '../../lambda/common/metrics-contract';
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';

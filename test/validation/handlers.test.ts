@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildManifest, seedDatabase, silentLogger } from '../../lambda/validation';
 import { createValidationHandler } from '../../lambda/validation/handler';
 import { createManifestHandler } from '../../lambda/validation/manifest-handler';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/shared/database-tls';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
 import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';
 
 const END = new Date('2026-11-01T00:00:00Z');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { DrillItemInput } from '../../lambda/drill/aws/types';
 import { handler as drillValidate } from '../../lambda/drill/aws/validate-handler';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/shared/database-tls';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
 import { buildManifest, seedDatabase } from '../../lambda/validation';
 import { handler as failoverValidator } from '../../lambda/validation/handler';
 import { handler as manifestJob } from '../../lambda/validation/manifest-handler';

@@ -9,7 +9,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type { AwsDrillSettings } from './provider';
 import type { MetricsSink } from './record';
-import { DRILL_METRICS } from '../../shared/metrics-contract';
+import { DRILL_METRICS } from '../../common/metrics-contract';
 
 /** Clients, logger and metrics, created once per Lambda container (Powertools pattern). */
 export const clients = {

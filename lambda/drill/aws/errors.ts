@@ -3,7 +3,7 @@
  * `Rxdr.AwsTransient`, which the state machine retries with backoff (the steps are idempotent); everything
  * else is a verdict the step records in the drill state.
  */
-import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../shared/aws-errors';
+import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../common/aws-errors';
 
 const TRANSIENT = new Set([
   ...THROTTLING_ERROR_NAMES,

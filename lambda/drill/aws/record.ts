@@ -9,7 +9,7 @@ import type { DrillState } from '../steps';
 import { errorName, isTransient, TransientAwsError } from './errors';
 import { describeCrash, parseItem } from './tasks';
 import type { DrillOutcome } from './types';
-import { DRILL_METRICS, drillDatabaseDimensions } from '../../shared/metrics-contract';
+import { DRILL_METRICS, drillDatabaseDimensions } from '../../common/metrics-contract';
 
 /** Where per-database figures go (Powertools Metrics in Lambda, an array in tests). */
 export interface MetricsSink {

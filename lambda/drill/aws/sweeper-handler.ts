@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock';
 import { clients, env, ENV, logger, metrics } from './commons';
-import { drillEnvironmentDimensions } from '../../shared/metrics-contract';
+import { drillEnvironmentDimensions } from '../../common/metrics-contract';
 import { sweepTask } from './sweeper';
 
 /** The orphan sweeper (daily schedule, and drill executions that ended FAILED/TIMED_OUT/ABORTED). */

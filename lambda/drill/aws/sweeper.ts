@@ -1,7 +1,7 @@
 import { DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { DRILL_METRICS } from '../../shared/metrics-contract';
+import { DRILL_METRICS } from '../../common/metrics-contract';
 import type { Clock } from '../clock';
 import { errorName, isNotFound } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, parseEvent } from './types';

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
-import { manifestBefore } from '../../shared/manifest-before';
+import { manifestBefore } from '../../common/manifest-before';
 import { validateDatabase } from '../../validation';
 import type { DrillValidator } from '../validator';
 

@@ -20,13 +20,13 @@ import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
-import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
+import { MANIFEST_PREFIX } from '../../../lambda/common/manifest-key';
 import {
   DRILL_METRICS,
   drillAlarmDimensions,
   drillDatabaseDimensions,
   drillEnvironmentDimensions,
-} from '../../../lambda/shared/metrics-contract';
+} from '../../../lambda/common/metrics-contract';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {

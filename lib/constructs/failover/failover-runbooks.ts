@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../lambda/failover/catalog';
-import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
+import { MANIFEST_PREFIX } from '../../../lambda/common/manifest-key';
 import { failbackDefinition, failoverDefinition } from './definitions';
 import { secretResourceArn } from './failover-validator';
 import { acknowledgeManagedPolicy, wildcardResourceFinding } from '../../compliance/acknowledgements';

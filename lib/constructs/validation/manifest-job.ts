@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
-import { MANIFEST_PREFIX } from '../../../lambda/shared/manifest-key';
+import { MANIFEST_PREFIX } from '../../../lambda/common/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
 import { ServiceEndpoints } from '../database/service-endpoints';
@@ -67,7 +67,7 @@ export interface ManifestJobProps {
 
 /**
  * The scheduled manifest job: `lambda/validation/manifest-handler.ts` run per database on a
- * schedule, writing `manifests/<name>.json` (see `lambda/shared/manifest-key.ts`) to the evidence bucket, where
+ * schedule, writing `manifests/<name>.json` (see `lambda/common/manifest-key.ts`) to the evidence bucket, where
  * the drill's Validate function reads it (every version is kept: the drill takes the newest one older than its
  * recovery point).
  *

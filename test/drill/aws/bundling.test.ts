@@ -28,7 +28,7 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     expect(assets).toHaveLength(1);
     const code = readFileSync(path.join(assembly.directory, assets[0]!, 'index.js'), 'utf8');
     expect(code.length).toBeGreaterThan(200_000);
-    expect(code).toContain('manifests/'); // lambda/shared/manifest-key.ts
+    expect(code).toContain('manifests/'); // lambda/common/manifest-key.ts
     expect(code).toContain('ListObjectVersions'); // AWS SDK v3 bundled, not taken from the runtime
     expect(code).toContain('RXDR_EVIDENCE_BUCKET');
     // Handler code never pulls in the CDK (handler code stays free of construct code); booleans keep a failure readable.

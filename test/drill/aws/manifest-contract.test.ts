@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { manifestBefore } from '../../../lambda/shared/manifest-before';
-import { manifestKey } from '../../../lambda/shared/manifest-key';
+import { manifestBefore } from '../../../lambda/common/manifest-before';
+import { manifestKey } from '../../../lambda/common/manifest-key';
 import { createManifestHandler } from '../../../lambda/validation/manifest-handler';
 import type { Manifest } from '../../../lambda/validation';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';

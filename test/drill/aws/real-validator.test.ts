@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Client } from 'pg';
 import { engineValidator } from '../../../lambda/drill/aws/validator';
-import { manifestKey } from '../../../lambda/shared/manifest-key';
+import { manifestKey } from '../../../lambda/common/manifest-key';
 import { buildManifest, createRng, insertPharmacyActivity, seedDatabase } from '../../../lambda/validation';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
