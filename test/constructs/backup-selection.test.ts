@@ -6,15 +6,7 @@ import { DatabaseBackupSelection } from '../../lib/constructs/backup-selection';
 import { names } from '../../lib/naming';
 import { environment, shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
-
-/** Resolve `Fn::Join` with `AWS::Partition` (tests synthesize without the partition-literal flag). */
-function text(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  if (record.Ref === 'AWS::Partition') return 'aws';
-  const join = record['Fn::Join'] as [string, unknown[]] | undefined;
-  return join ? join[1].map(text).join(join[0]) : value;
-}
+import { plain } from '../helpers/intrinsics';
 
 describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))(
   'backup selections of %s',
@@ -41,7 +33,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
             (db) =>
               `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`,
           );
-        expect((selection.Resources as unknown[]).map(text)).toEqual(expected);
+        expect((selection.Resources as unknown[]).map(plain)).toEqual(expected);
         expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
       },
     );
@@ -126,7 +118,7 @@ describe('DatabaseBackupSelection', () => {
       primaryRegion: 'us-east-1',
     });
     const [selection] = Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupSelection'));
-    expect((selection!.Properties.BackupSelection.Resources as unknown[]).map(text)).toEqual([
+    expect((selection!.Properties.BackupSelection.Resources as unknown[]).map(plain)).toEqual([
       'arn:aws:rds:us-east-1:111111111111:db:rxdr-test-dispensing',
       'arn:aws:rds:us-east-1:111111111111:db:pharmacy-claims',
     ]);

@@ -12,6 +12,7 @@ import { drillDatabaseDimensions, DRILL_METRICS } from '../../lambda/common/metr
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
+import { plain } from '../helpers/intrinsics';
 
 /*
  * Every alarm of every synthesized template of every shipped environment reads a metric that something
@@ -60,21 +61,6 @@ const cloudwatch = mockClient(CloudWatchClient);
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
 const NOW = Date.now();
-
-/** Resolve the intrinsics of rule inputs (partition, joins) to plain strings. */
-function plain(value: unknown): Json {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    if ('Fn::Join' in obj) {
-      const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
-      return parts.map(plain).join(sep);
-    }
-    if ('Ref' in obj && obj.Ref === 'AWS::Partition') return 'aws';
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
 
 const resources = (template: Template): Record<string, Resource> =>
   template.toJSON().Resources as Record<string, Resource>;

@@ -9,25 +9,11 @@ import {
 import { names } from '../../lib/naming';
 import { shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
+import { plain } from '../helpers/intrinsics';
 
 /** Synthesized template JSON: as loosely typed as JSON.parse's result. */
 type Json = ReturnType<typeof JSON.parse>;
 type Resource = { Type: string; Properties: Record<string, Json> };
-
-/** Resolve the few intrinsics the monitoring templates use, so assertions can read plain strings. */
-function plain(value: unknown): Json {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    if ('Fn::Join' in obj) {
-      const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
-      return parts.map(plain).join(sep);
-    }
-    if ('Ref' in obj && obj.Ref === 'AWS::Partition') return 'aws';
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
 
 const ofType = (template: Template, type: string): Resource[] =>
   Object.values(template.findResources(type)) as Resource[];

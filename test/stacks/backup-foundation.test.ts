@@ -4,17 +4,9 @@ import { names } from '../../lib/naming';
 import { environment, shippedConfig } from '../helpers/config';
 import { wildcardActionStatements } from '../helpers/iam';
 import { synthStage } from '../helpers/synth';
+import { plain } from '../helpers/intrinsics';
 
 /** Every IAM policy statement in a template: IAM policies, roles' inline policies, key/topic/bucket/vault policies. */
-/** Resolve `Fn::Join` with `AWS::Partition` (tests synthesize without the partition-literal flag). */
-function text(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  if (record.Ref === 'AWS::Partition') return 'aws';
-  const join = record['Fn::Join'] as [string, unknown[]] | undefined;
-  if (join) return join[1].map(text).join(join[0]);
-  return value;
-}
 
 const environments = shippedConfig().environments;
 
@@ -65,7 +57,7 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
         Lifecycle: unknown;
         CopyActions: { DestinationBackupVaultArn: unknown; Lifecycle: unknown }[];
       }[]) {
-        const copy = rule.CopyActions.find((c) => text(c.DestinationBackupVaultArn) === recoveryArn);
+        const copy = rule.CopyActions.find((c) => plain(c.DestinationBackupVaultArn) === recoveryArn);
         expect(copy).toBeDefined();
         expect(copy?.Lifecycle).toEqual(rule.Lifecycle);
       }
@@ -80,7 +72,7 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
       const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
       const covered = selections.some((s) =>
         (s.Resources ?? [])
-          .map(text)
+          .map(plain)
           .includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`),
       );
       expect({ db: db.name, covered }).toEqual({ db: db.name, covered: true });
