@@ -26,6 +26,7 @@ import {
   losePrimary,
   pointers,
   pointInTimePlan,
+  recoveredDispensing,
   runbookTask,
   runbookWorld,
   start,
@@ -231,19 +232,7 @@ describe('what moto lacks on the failover path (each note disappears when moto i
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey('dispensing'), Body: JSON.stringify(manifest) }),
     );
-    const now = new Date().toISOString();
-    const endpoint = { host: 'dispensing-recovered.example', port: 5432 };
-    const recovery = {
-      startedAt: now,
-      endedAt: now,
-      instanceIdentifier: 'dispensing-recovered',
-      outcome: 'done',
-      polls: 1,
-      waitSeconds: 5,
-      status: 'available',
-      availableAt: now,
-      endpoint,
-    };
+    const recovery = recoveredDispensing({ host: 'dispensing-recovered.example', port: 5432 });
     // The real validate task invokes the function; moto answers with its Docker failure instead of running it.
     await expect(task(w, 'validate', { ...start('point-in-time'), plan: pointInTimePlan(), recovery })).rejects.toThrow(
       /the validator failed \(Handled\): .*docker/i,

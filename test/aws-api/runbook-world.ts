@@ -303,17 +303,7 @@ export async function failedOver(w: RunbookWorld): Promise<string> {
   );
   const endpoint = { host: created.DBInstance?.Endpoint?.Address ?? '', port: 5432 };
   const now = new Date().toISOString();
-  const recovery = {
-    startedAt: now,
-    endedAt: now,
-    instanceIdentifier: 'dispensing-recovered',
-    outcome: 'done',
-    polls: 1,
-    waitSeconds: 5,
-    status: 'available',
-    availableAt: now,
-    endpoint,
-  };
+  const recovery = recoveredDispensing(endpoint, now);
   const validation = { startedAt: now, endedAt: now, passed: true, checks: [] };
   await runbookTask('failover', w, 'repoint', {
     ...start('point-in-time'),
@@ -327,3 +317,18 @@ export async function failedOver(w: RunbookWorld): Promise<string> {
 }
 
 export { east, west };
+
+/** The recover step's result for an instance `dispensing-recovered` that became available at `now`. */
+export function recoveredDispensing(endpoint: { host: string; port: number }, now = new Date().toISOString()) {
+  return {
+    startedAt: now,
+    endedAt: now,
+    instanceIdentifier: 'dispensing-recovered',
+    outcome: 'done',
+    polls: 1,
+    waitSeconds: 5,
+    status: 'available',
+    availableAt: now,
+    endpoint,
+  };
+}
