@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { S3EvidenceStore } from '../../evidence/store';
-import { systemClock } from '../clock';
-import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from './commons';
-import { notifyTask } from './notify';
-import { evidenceHistory, planTask } from './plan';
-import { recordEvidenceTask } from './record';
+import { S3EvidenceStore } from '../engines/evidence/store';
+import { systemClock } from '../engines/drill/clock';
+import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { notifyTask } from '../engines/drill/aws/notify';
+import { evidenceHistory, planTask } from '../engines/drill/aws/plan';
+import { recordEvidenceTask } from '../engines/drill/aws/record';
 import {
   checkCleanupTask,
   checkRestoreTask,
@@ -12,7 +12,7 @@ import {
   requestCleanupTask,
   startRestoreTask,
   TaskDeps,
-} from './tasks';
+} from '../engines/drill/aws/tasks';
 
 /**
  * Lambda entry points of the drill state machine (one function per Task state; all thin). Errors keep

@@ -10,9 +10,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { parseCatalog, type Catalog } from './catalog';
-import type { ConnectivityProbe, RunbookClients, StepDeps } from './clients';
-import { runFailbackAction, runFailoverAction } from './dispatch';
+import { parseCatalog, type Catalog } from '../engines/failover/catalog';
+import type { ConnectivityProbe, RunbookClients, StepDeps } from '../engines/failover/clients';
+import { runFailbackAction, runFailoverAction } from '../engines/failover/dispatch';
 
 /** The AWS clients for a catalog: recovery region by default, the primary region where named. */
 export function awsClients(catalog: Pick<Catalog, 'primaryRegion' | 'recoveryRegion'>): RunbookClients {

@@ -745,7 +745,7 @@ function endpointOf(instance: DBInstance): Endpoint {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * What the validation engine's function (`lambda/validation/handler.ts`) answers: a `ValidationReport`.
+ * What the validation engine's function (`lambda/validate.ts`) answers: a `ValidationReport`.
  * Only the fields the runbook needs are read; each check becomes an evidence check.
  */
 const ValidatorReport = z.object({

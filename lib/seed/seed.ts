@@ -2,9 +2,9 @@ import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { connect, DatabaseTarget } from '../db';
-import { CONSTRAINTS_SQL, PHARMACY_SCHEMA, TABLES_SQL } from '../schema';
-import { Clock, ProgressEvent, systemClock } from '../types';
+import { connect, DatabaseTarget } from '../../engines/validation/db';
+import { CONSTRAINTS_SQL, PHARMACY_SCHEMA, TABLES_SQL } from '../../engines/validation/schema';
+import { Clock, ProgressEvent, systemClock } from '../../engines/validation/types';
 import { createRng } from './rng';
 import {
   choosePrescription,

@@ -1,10 +1,10 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../clock';
-import { clients, env, ENV, logger, metrics } from './commons';
-import { drillEnvironmentDimensions } from '../../common/metrics-contract';
-import { sweepTask } from './sweeper';
+import { systemClock } from '../engines/drill/clock';
+import { clients, env, ENV, logger, metrics } from '../engines/drill/aws/commons';
+import { drillEnvironmentDimensions } from '../engines/common/metrics-contract';
+import { sweepTask } from '../engines/drill/aws/sweeper';
 
 /** The orphan sweeper (daily schedule, and drill executions that ended FAILED/TIMED_OUT/ABORTED). */
 export const handler = async (event: unknown, context?: Context) => {

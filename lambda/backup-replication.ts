@@ -2,9 +2,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
-import { eventSchema, FAILED_CREATE_PREFIX, reasonOf, replyToSchema, sendResponse } from './cfn';
-import { handleEvent } from './handle';
-import { ReplicationClients } from './replication';
+import {
+  eventSchema,
+  FAILED_CREATE_PREFIX,
+  reasonOf,
+  replyToSchema,
+  sendResponse,
+} from '../engines/backup-replication/cfn';
+import { handleEvent } from '../engines/backup-replication/handle';
+import { ReplicationClients } from '../engines/backup-replication/replication';
 
 const logger = new Logger({ serviceName: 'rxdr-backup-replication' });
 const clients = new Map<string, ReplicationClients>();

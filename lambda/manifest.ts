@@ -1,10 +1,10 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { databaseConfig, databaseInputSchema } from './aws';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from './lambda-commons';
-import { buildManifest } from './manifest';
-import { systemClock } from './types';
+import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
+import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { buildManifest } from '../engines/validation/manifest';
+import { systemClock } from '../engines/validation/types';
 
 /** The scheduled manifest job's input (an EventBridge rule's constant input). */
 export const manifestInputSchema = z.object({

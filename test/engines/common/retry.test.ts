@@ -3,8 +3,8 @@ import {
   isTransientAwsError,
   THROTTLING_ERROR_NAMES,
   TRANSIENT_ERROR_NAMES,
-} from '../../../lambda/common/aws-errors';
-import { RetryPolicy, withRetry } from '../../../lambda/common/retry';
+} from '../../../engines/common/aws-errors';
+import { RetryPolicy, withRetry } from '../../../engines/common/retry';
 
 const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error('boom'), { name }, extra);
 const names = new Set([...THROTTLING_ERROR_NAMES, ...TRANSIENT_ERROR_NAMES]);

@@ -1,12 +1,12 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { databaseConfig, databaseInputSchema } from './aws';
-import { customCheckSchema } from './checks/custom';
-import { parseManifest } from './manifest-schema';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from './lambda-commons';
-import { systemClock, ValidationReport } from './types';
-import { validateDatabase } from './validator';
+import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
+import { customCheckSchema } from '../engines/validation/checks/custom';
+import { parseManifest } from '../engines/validation/manifest-schema';
+import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { systemClock, ValidationReport } from '../engines/validation/types';
+import { validateDatabase } from '../engines/validation/validator';
 
 const s3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
 

@@ -7,15 +7,15 @@ import {
   StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FAILED_CREATE_PREFIX, eventSchema, reasonOf, sendResponse } from '../../lambda/backup-replication/cfn';
-import { handleEvent } from '../../lambda/backup-replication/handle';
+import { FAILED_CREATE_PREFIX, eventSchema, reasonOf, sendResponse } from '../../engines/backup-replication/cfn';
+import { handleEvent } from '../../engines/backup-replication/handle';
 import {
   ReplicationTarget,
   startReplication,
   stopReplication,
   updateReplication,
-} from '../../lambda/backup-replication/replication';
-import { isThrottling, withThrottlingRetry } from '../../lambda/backup-replication/retry';
+} from '../../engines/backup-replication/replication';
+import { isThrottling, withThrottlingRetry } from '../../engines/backup-replication/retry';
 
 const SOURCE_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
 const ALIAS_ARN = 'arn:aws:kms:us-west-2:111111111111:alias/rxdr-dev-recovery';

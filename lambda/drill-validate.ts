@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../clock';
-import { clients, env, ENV, logger, settingsFromEnv } from './commons';
-import { validateTask } from './tasks';
-import { engineValidator } from './validator';
+import { systemClock } from '../engines/drill/clock';
+import { clients, env, ENV, logger, settingsFromEnv } from '../engines/drill/aws/commons';
+import { validateTask } from '../engines/drill/aws/tasks';
+import { engineValidator } from '../engines/drill/aws/validator';
 
 /**
  * Validate: a VPC Lambda in the drill network (the restored instance admits only this function's security

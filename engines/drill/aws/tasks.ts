@@ -19,7 +19,7 @@ import { drillItemSchema, DrillItemInput, parseEvent } from './types';
 
 /**
  * One function per Task state of the drill state machine, each a thin adapter over the shared step logic
- * (`lambda/drill/steps.ts`): parse the item, run the step with the AWS provider, schedule the next wait.
+ * (`engines/drill/steps.ts`): parse the item, run the step with the AWS provider, schedule the next wait.
  * A transient AWS error that made a step record a failure is thrown instead (`Rxdr.AwsTransient`), so Step
  * Functions retries the step with backoff; every step is idempotent, so a retry never creates a second instance.
  */

@@ -3,10 +3,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { FRESHNESS_METRICS } from '../common/metrics-contract';
-import { runFreshnessCheck } from './freshness';
-import { runRestorableTimeCheck } from './restorable-time';
-import { parseFreshnessEvent } from './schema';
+import { FRESHNESS_METRICS } from '../engines/common/metrics-contract';
+import { runFreshnessCheck } from '../engines/freshness/freshness';
+import { runRestorableTimeCheck } from '../engines/freshness/restorable-time';
+import { parseFreshnessEvent } from '../engines/freshness/schema';
 
 /*
  * Thin adapter: clients, logger and metrics are created once per container; the logic is `runFreshnessCheck`.

@@ -1,7 +1,7 @@
 import type { EvidenceCheck } from '../evidence/schema';
 import type { DatabaseConnection } from './provider';
 
-/** What the drill asks of the validation engine (adapters wire `lambda/validation` with its manifest). */
+/** What the drill asks of the validation engine (adapters wire `engines/validation` with its manifest). */
 export interface DrillValidator {
   validate(request: DrillValidationRequest): Promise<DrillValidationResult>;
 }
