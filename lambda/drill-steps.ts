@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { S3EvidenceStore } from '../engines/evidence/store';
-import { systemClock } from '../engines/drill/clock';
+import { systemClock } from '../engines/common/clock';
 import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
 import { notifyTask } from '../engines/drill/aws/notify';
 import { evidenceHistory, planTask } from '../engines/drill/aws/plan';

@@ -1,7 +1,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../engines/drill/clock';
+import { systemClock } from '../engines/common/clock';
 import { clients, env, ENV, logger, metrics } from '../engines/drill/aws/commons';
 import { drillEnvironmentDimensions } from '../engines/common/metrics-contract';
 import { sweepTask } from '../engines/drill/aws/sweeper';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../engines/drill/clock';
+import { systemClock } from '../engines/common/clock';
 import { clients, env, ENV, logger, settingsFromEnv } from '../engines/drill/aws/commons';
 import { validateTask } from '../engines/drill/aws/tasks';
 import { engineValidator } from '../engines/drill/aws/validator';

@@ -1,6 +1,6 @@
 import { decideOutcome } from '../evidence/outcome';
 import { EVIDENCE_SCHEMA_VERSION, EvidenceDocument, parseEvidence } from '../evidence/schema';
-import { secondsBetween } from './clock';
+import { secondsBetween } from '../common/clock';
 import type { DrillState } from './steps';
 
 /**

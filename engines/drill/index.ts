@@ -1,4 +1,4 @@
-export * from './clock';
+export * from '../common/clock';
 export * from './provider';
 export * from './validator';
 export * from './steps';

@@ -1,5 +1,5 @@
 import type { EvidenceCheck, EvidenceTarget, EvidenceTargets } from '../evidence/schema';
-import { Clock, secondsBetween } from './clock';
+import { Clock, secondsBetween } from '../common/clock';
 import type { RecoverySource, RestoreHandle, RestoreProvider, SourceSelector } from './provider';
 import type { DrillValidator } from './validator';
 

@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { Clock } from '../drill/clock';
+import type { Clock } from '../common/clock';
 import type { Catalog } from './catalog';
 
 /** The AWS clients the runbook steps use; the handler builds them once, tests inject mocked ones. */

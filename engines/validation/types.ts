@@ -2,16 +2,14 @@
  * Public types of the restore-validation engine. Other parts of rxdr (local drill, AWS drill/failover
  * workflows) build on these: keep them stable, add fields rather than change them.
  */
+import { systemClock, type Clock as FullClock } from '../common/clock';
 
 /** The three check suites. */
 export type CheckSuite = 'generic' | 'pharmacy' | 'custom';
 
-/** An injectable clock, so tests and drills control "now". */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+/** The engine only reads the time (tests and drills control "now"); the one clock is `engines/common/clock`. */
+export type Clock = Pick<FullClock, 'now'>;
+export { systemClock };
 
 /** The few logger methods the engine uses (Powertools Logger and `console` both fit). */
 export interface EngineLogger {

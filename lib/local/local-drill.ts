@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runDrill, DrillPhase } from '../../engines/drill/run';
 import type { DrillState } from '../../engines/drill/steps';
-import { systemClock } from '../../engines/drill/clock';
+import { systemClock } from '../../engines/common/clock';
 import type { DrillValidator } from '../../engines/drill/validator';
 import { buildManifest, Manifest } from '../../engines/validation';
 import { takeBaseBackup } from './base-backup';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { decideOutcome } from '../../engines/evidence/outcome';
 import { EVIDENCE_SCHEMA_VERSION, EvidenceCheck, EvidenceCleanup, parseEvidence } from '../../engines/evidence/schema';
-import { secondsBetween } from '../../engines/drill/clock';
+import { secondsBetween } from '../../engines/common/clock';
 import { buildManifest } from '../../engines/validation';
 import { takeBaseBackup } from './base-backup';
 import type { LocalDrillOptions } from './local-drill';

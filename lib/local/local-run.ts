@@ -2,7 +2,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { systemClock } from '../../engines/drill/clock';
+import { systemClock } from '../../engines/common/clock';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { FileEvidenceStore } from '../../engines/evidence/store';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../seed';

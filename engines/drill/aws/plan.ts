@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseEvidence } from '../../evidence/schema';
-import { secondsBetween } from '../clock';
+import { secondsBetween } from '../../common/clock';
 import type { DrillInput } from '../steps';
 import { DrillItemInput, executionInputSchema, Fleet, InvalidEventError, parseEvent, planEventSchema } from './types';
 

@@ -3,7 +3,7 @@ import type { BackupClient } from '@aws-sdk/client-backup';
 import type { EvidenceCheck, EvidenceDocument } from '../../evidence/schema';
 import { parseEvidence } from '../../evidence/schema';
 import type { EvidenceStore } from '../../evidence/store';
-import type { Clock } from '../clock';
+import type { Clock } from '../../common/clock';
 import { drillEvidence } from '../evidence';
 import type { DrillState } from '../steps';
 import { errorName, isTransient, TransientAwsError } from './errors';

@@ -2,7 +2,7 @@ import { DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSCli
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { DRILL_METRICS } from '../../common/metrics-contract';
-import type { Clock } from '../clock';
+import type { Clock } from '../../common/clock';
 import { errorName, isNotFound } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, parseEvent } from './types';
 

@@ -20,7 +20,7 @@ export interface RunbookFunctionProps {
 
 /**
  * The function behind every task of one runbook state machine: thin handler, logic in
- * `engines/failover/*-steps.ts`, catalog checked at cold start. Its permissions are granted by the runbook
+ * `engines/failover/failover-steps/` and `failback-steps/`, catalog checked at cold start. Its permissions are granted by the runbook
  * construct, scoped to the configured resources.
  */
 export class RunbookFunction extends Construct {

@@ -25,7 +25,7 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Clock } from '../../../engines/drill/clock';
+import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
 
 /** Calls that change something (AWS resources, evidence, notices). */
