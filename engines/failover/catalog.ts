@@ -114,4 +114,5 @@ export const Errors = {
   invalidInput: 'Rxdr.InvalidInput',
   stepFailed: 'Rxdr.StepFailed',
   aborted: 'Rxdr.Aborted',
+  selfApproval: 'Rxdr.SelfApproval',
 } as const;

@@ -4,6 +4,7 @@ import { Errors, StepError } from './catalog';
 import type { StepDeps } from './clients';
 import * as failback from './failback-steps';
 import * as failover from './failover-steps';
+import { assertSeparateApproval } from './separation';
 
 /** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
 const Event = z.discriminatedUnion('action', [
@@ -74,6 +75,7 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
         return await failover.requestApproval('failover', event.taskToken, state.execution, summary, deps);
       }
       case 'activate':
+        assertSeparateApproval(state.input.startedBy, state.approval);
         return await failover.activateContingencyPlan(state, deps);
       case 'start-recovery':
         return await failover.startRecovery(state, deps);
@@ -115,6 +117,7 @@ export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<u
         return await failover.requestApproval('failback', event.taskToken, state.execution, summary, deps);
       }
       case 'create-replica':
+        assertSeparateApproval(state.input.startedBy, state.approval);
         return await failback.createReplica(state, deps);
       case 'check-replica':
         return await failback.checkReplica(state, deps);

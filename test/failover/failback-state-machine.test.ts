@@ -35,7 +35,10 @@ function failedOverWorld(): FakeAws {
   return world;
 }
 
-async function failback(world: FakeAws, options: { crashAfter?: string } = {}): Promise<LocalExecutionResult> {
+async function failback(
+  world: FakeAws,
+  options: { crashAfter?: string; startedBy?: string; approvedBy?: string } = {},
+): Promise<LocalExecutionResult> {
   const handler = makeHandler('failback', world.deps());
   let crashed = false;
   const fn = async (event: Json) => {
@@ -56,7 +59,8 @@ async function failback(world: FakeAws, options: { crashAfter?: string } = {}): 
     return result;
   };
   const name = `fb-${Math.random().toString(36).slice(2, 8)}`;
-  return machine.run(input as Json, {
+  const execInput = options.startedBy ? { ...input, startedBy: options.startedBy } : input;
+  return machine.run(execInput as Json, {
     context: {
       Execution: {
         Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failback:${name}`,
@@ -70,7 +74,7 @@ async function failback(world: FakeAws, options: { crashAfter?: string } = {}): 
         await handler((taskInput as { Payload: Json }).Payload);
         world.clock.advance(60);
         return {
-          approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+          approvedBy: options.approvedBy ?? 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
           approvedAt: world.clock.now().toISOString(),
         };
       },
@@ -88,6 +92,18 @@ const freezeValues = (world: FakeAws) =>
 describe('failback state machine (synthesized, run locally with the real handler)', () => {
   let world: FakeAws;
   afterEach(() => world.restore());
+
+  test('the person who started the failback cannot approve it: stopped before the replica is created', async () => {
+    world = failedOverWorld();
+    const run = await failback(world, {
+      startedBy: 'arn:aws:sts::111111111111:assumed-role/rxdr-test-Operator/alice',
+      approvedBy: 'arn:aws:sts::111111111111:assumed-role/rxdr-test-Approver/alice',
+    });
+    expect(run.status).toBe('FAILED');
+    expect(world.count('CreateDBInstanceReadReplica')).toBe(0);
+    expect(freezeValues(world)).toEqual([]);
+    expect(evidence(world)[0]!.failureReason).toMatch(/Rxdr.SelfApproval/);
+  });
 
   test('happy path: replica in the primary region, write freeze set, zero lag, promoted once, repointed back, freeze lifted, evidence', async () => {
     world = failedOverWorld();

@@ -33,7 +33,12 @@ const input = (overrides: Record<string, unknown> = {}) => ({
 async function failover(
   world: FakeAws,
   execInput: Record<string, unknown>,
-  options: { approval?: Approval; crashAfter?: string; executionName?: string } = {},
+  options: {
+    approval?: Approval;
+    crashAfter?: string;
+    executionName?: string;
+    approver?: { approvedBy: string; breakGlass?: boolean };
+  } = {},
 ): Promise<LocalExecutionResult> {
   const handler = makeHandler('failover', world.deps());
   let crashed = false;
@@ -70,6 +75,7 @@ async function failover(
           return new Promise((resolve) => signal.addEventListener('abort', () => resolve({})));
         return {
           approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+          ...options.approver,
           approvedAt: world.clock.now().toISOString(),
         };
       },
@@ -143,6 +149,37 @@ describe('failover state machine (synthesized, run locally with the real handler
     ]);
     expect(world.published[1]!.message).toMatch(/Contingency plan activated at 2026-/);
     expect(world.parameters.has(`/rxdr/test/approvals/${doc!.runId}`)).toBe(false);
+  });
+
+  describe('separation of duties: the person who started the run cannot approve it', () => {
+    const alice = (role: string) => `arn:aws:sts::111111111111:assumed-role/${role}/alice`;
+
+    test('alice starts as Operator and approves as Approver: stopped before any change, failed evidence says why', async () => {
+      world = newWorld();
+      const run = await failover(world, input({ startedBy: alice('rxdr-test-Operator') }), {
+        approval: 'approve',
+        approver: { approvedBy: alice('rxdr-test-Approver') },
+      });
+      expect(run.status).toBe('FAILED');
+      for (const change of ['PromoteReadReplica', 'ChangeResourceRecordSets', 'PutSecretValue'])
+        expect(world.count(change)).toBe(0);
+      expect(world.published.map((p) => p.subject)).not.toContainEqual(
+        expect.stringContaining('contingency plan activated'),
+      );
+      const [doc] = evidence(world);
+      expect(doc).toMatchObject({ result: 'failed', failedStep: expect.stringMatching(/activate/) });
+      expect(doc!.failureReason).toMatch(/Rxdr.SelfApproval.*same person may not start and approve/);
+    });
+
+    test('the same person through the break-glass role is let through (its use is alarmed elsewhere)', async () => {
+      world = newWorld();
+      const run = await failover(world, input({ startedBy: alice('rxdr-test-Operator') }), {
+        approval: 'approve',
+        approver: { approvedBy: alice('rxdr-test-break-glass'), breakGlass: true },
+      });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(evidence(world)[0]!.runbook).toMatchObject({ approvedBy: alice('rxdr-test-break-glass') });
+    });
   });
 
   test('point-in-time end to end: one restore from the replicated automated backups, private, to the latest restorable time', async () => {

@@ -33,6 +33,9 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
         LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
       });
     }
+    // The approval gate's input carries the task token: no state machine of the environment logs execution data.
+    for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine')))
+      expect(machine.Properties.LoggingConfiguration.IncludeExecutionData).toBe(false);
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
       [names.failoverStateMachine(config), names.failbackStateMachine(config)].includes(m.Properties.StateMachineName),
     );

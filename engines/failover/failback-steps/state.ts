@@ -1,5 +1,6 @@
 /** The failback's input and the state the state machine carries from step to step. */
 import { z } from 'zod';
+import { Approval } from '../failover-steps/state';
 
 const isoTime = z.iso.datetime({ offset: true });
 const Timed = z.object({ startedAt: isoTime, endedAt: isoTime });
@@ -36,7 +37,7 @@ export const FailbackState = z.object({
   input: FailbackInput,
   execution: z.object({ id: z.string(), name: z.string(), startTime: z.string().nullish() }),
   plan: FailbackPlan.optional(),
-  approval: z.object({ approvedBy: z.string().min(1), approvedAt: isoTime, comment: z.string().optional() }).optional(),
+  approval: Approval.optional(),
   replica: Timed.merge(Poll)
     .extend({
       outcome: z.enum(['done', 'already-done']),

@@ -61,7 +61,13 @@ export const Plan = Timed.extend({
 });
 export type Plan = z.infer<typeof Plan>;
 
-const Approval = z.object({ approvedBy: z.string().min(1), approvedAt: isoTime, comment: z.string().optional() });
+export const Approval = z.object({
+  approvedBy: z.string().min(1),
+  approvedAt: isoTime,
+  comment: z.string().optional(),
+  /** Approved with the break-glass role: separation of duties waived, the role's use alarmed. */
+  breakGlass: z.boolean().optional(),
+});
 export const Recovery = Timed.extend({
   instanceIdentifier: z.string(),
   outcome: z.enum(['done', 'already-done']),

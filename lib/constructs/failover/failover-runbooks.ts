@@ -576,7 +576,8 @@ export class FailoverRunbooks extends Construct {
         stateMachineType: sfn.StateMachineType.STANDARD,
         timeout: Duration.hours(24),
         tracingEnabled: true,
-        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+        // Without execution data: the approval gate's input carries the task token, which must never reach the logs.
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
         encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.recoveryKey),
       });
       const fn = name === 'Failover' ? failoverFn : failbackFn;
