@@ -13,13 +13,13 @@ let deps: GatewayDeps | undefined;
 
 /** Function URL entry (IAM auth). Logs who asked for what and the answer, never the event (no token, no body). */
 export const handler = async (event: FunctionUrlEvent) => {
-  deps ??= {
+  const ready = (deps ??= {
     config: GatewayConfig.parse(JSON.parse(process.env.GATEWAY_CONFIG ?? '{}')),
     sfn: new SFNClient({}),
     ssm: new SSMClient({}),
     clock: { now: () => new Date() },
-  };
-  const response = await handleGatewayRequest(event, deps);
+  });
+  const response = await handleGatewayRequest(event, ready);
   logger.info('request', {
     caller: event.requestContext?.authorizer?.iam?.userArn,
     statusCode: response.statusCode,

@@ -37,8 +37,15 @@ export const names = {
   /** SSM Automation documents wrapping the failover/failback state machines (console users). */
   failoverDocument: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-Failover`,
   failbackDocument: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-Failback`,
+  /** SSM Automation document an Approver runs to approve a waiting failover or failback. */
+  approveDocument: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-ApproveRunbook`,
   /** SSM parameter (recovery region) describing the runbooks' resources for the CLI: instance ids, evidence bucket. */
   runbookCatalogParameter: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/runbooks`,
+  /**
+   * The runbook gateway (recovery region): the IAM-authenticated function URL through which people start, approve
+   * and abort failovers and failbacks. The operator roles and the CLI find it by this name.
+   */
+  runbookGatewayFunction: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-runbook-gateway`,
   /** Approval task tokens wait under this path, one SecureString per execution. */
   approvalParameterPrefix: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/approvals`,
   /** Write-freeze flags applications honour during a failback switchover, one per database. */

@@ -66,7 +66,7 @@ export interface GatewayDeps {
   config: GatewayConfig;
   sfn: SFNClient;
   ssm: SSMClient;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
 }
 
 class Refused extends Error {

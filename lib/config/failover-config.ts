@@ -37,6 +37,15 @@ export type FailoverTargetsConfig = z.output<typeof failoverTargetsSchema>;
 export const failoverSettingsSchema = z.strictObject({
   /** An unapproved failover or failback aborts after this many minutes (nothing changed). */
   approvalTimeoutMinutes: z.number().int().default(60),
+  /** People assume the Operator and Approver roles with MFA; turn off only where CI drives the environment. */
+  requireMfa: z.boolean().default(true),
+  /**
+   * IAM role ARNs of CI identities that may assume the Operator role without MFA (they must still set a
+   * source identity). @default none
+   */
+  automationPrincipals: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'an IAM role ARN'))
+    .default([]),
 });
 
 /**

@@ -9,6 +9,7 @@ export type LambdaEntryName =
   | 'drill-validate'
   | 'freshness'
   | 'manifest'
+  | 'runbook-gateway'
   | 'runbook-steps'
   | 'validate';
 

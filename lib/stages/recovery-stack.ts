@@ -99,6 +99,11 @@ export class RecoveryStack extends Stack {
       key: this.key,
       evidenceBucket: this.evidenceBucket,
       alertsTopic: this.alertsTopic,
+      roles: {
+        operator: this.governance.roles.operator.roleName,
+        approver: this.governance.roles.approver.roleName,
+        breakGlass: names.breakGlassRole(config),
+      },
     });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', {

@@ -85,37 +85,53 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(secrets).not.toMatch(/secret:\*/);
   });
 
-  test('SSM Automation documents: aws:approve, then StartExecution of the state machine and SendTaskSuccess', () => {
-    for (const [name, kind] of [
-      [names.failoverDocument(config), 'Failover'],
-      [names.failbackDocument(config), 'Failback'],
-    ] as const) {
-      const docs = template.findResources('AWS::SSM::Document', {
-        Properties: { Name: name, DocumentType: 'Automation' },
-      });
-      const doc = Object.values(docs)[0]!;
-      const steps = doc.Properties.Content.mainSteps as {
-        name: string;
-        action: string;
-        inputs: Record<string, unknown>;
-      }[];
-      expect(steps.map((s) => s.action)).toEqual(['aws:approve', 'aws:executeAwsApi', 'aws:executeScript']);
-      expect(steps[0]!.inputs).toMatchObject({ Approvers: '{{ Approvers }}', MinRequiredApprovals: 1 });
-      expect(steps[1]!.inputs).toMatchObject({
-        Service: 'stepfunctions',
-        Api: 'StartExecution',
-        name: 'ssm-{{ automation:EXECUTION_ID }}',
-      });
-      expect(text(steps[1]!.inputs.stateMachineArn)).toContain(`Runbooks${kind}`);
-      expect(String(steps[2]!.inputs.Script)).toContain('send_task_success');
-      expect(steps[2]!.inputs.InputPayload).toMatchObject({
-        ParameterName: `${names.approvalParameterPrefix(config)}/ssm-{{ automation:EXECUTION_ID }}`,
-      });
+  test('SSM Automation documents run as the caller, take no approvers, and go through the runbook gateway', () => {
+    const docs = template.findResources('AWS::SSM::Document', { Properties: { DocumentType: 'Automation' } });
+    const byName = new Map(Object.values(docs).map((d) => [d.Properties.Name as string, d.Properties.Content]));
+    expect([...byName.keys()].sort()).toEqual(
+      [names.approveDocument(config), names.failbackDocument(config), names.failoverDocument(config)].sort(),
+    );
+    for (const [name, content] of byName) {
+      // No shared role: Automation runs the script with the credentials of whoever started the automation.
+      expect(content.assumeRole).toBeUndefined();
+      expect(Object.keys(content.parameters)).not.toContain('Approvers');
+      const steps = content.mainSteps as { action: string; inputs: Record<string, unknown> }[];
+      expect(steps.map((step) => step.action)).toEqual(['aws:executeScript']);
+      const script = String(steps[0]!.inputs.Script);
+      expect(script).toContain("SigV4Auth(credentials, 'lambda'");
+      expect(script).not.toMatch(/send_task_success|start_execution/);
+      expect(text(steps[0]!.inputs.InputPayload)).toContain('FunctionUrl');
+      const action = name === names.approveDocument(config) ? "'approve'" : "'start'";
+      expect(script).toContain(`{'action': ${action}`);
     }
-    const start = statements(template, 'StartAndApproveRunbooks');
-    expect(start).toHaveLength(1);
-    expect([...(start[0]!.Action as string[])].sort()).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
-    expect(text(start[0]!.Resource)).toMatch(/RunbooksFailover.*RunbooksFailback|RunbooksFailback.*RunbooksFailover/);
+  });
+
+  test('runbook gateway: IAM-authenticated function URL; its role alone starts runbooks and answers the approval gate', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: names.runbookGatewayFunction(config) });
+    const answer = statements(template, 'StartAndAnswerRunbooks');
+    expect(answer).toHaveLength(1);
+    expect([...(answer[0]!.Action as string[])].sort()).toEqual([
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+      'states:StartExecution',
+    ]);
+    // Nobody else in the stack may send a task result or start a runbook (break-glass excepted).
+    const policies = Object.entries(template.findResources('AWS::IAM::ManagedPolicy'));
+    for (const [id, policy] of policies) {
+      const allows = (policy.Properties.PolicyDocument.Statement as (Statement & { Effect: string })[]).filter(
+        (st) => st.Effect === 'Allow' && st.Sid !== 'StartAndAnswerRunbooks',
+      );
+      const actions = allows.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      if (/BreakGlass/.test(id)) continue;
+      expect({ id, actions: actions.filter((a) => /SendTask(Success|Failure)/.test(a)) }).toEqual({ id, actions: [] });
+      const startsRunbooks = allows.filter(
+        (st) =>
+          (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('states:StartExecution') &&
+          /RunbooksFail(over|back)|failover|failback/.test(text(st.Resource)),
+      );
+      expect({ id, startsRunbooks }).toEqual({ id, startsRunbooks: [] });
+    }
   });
 
   test('the validator is the validation engine in the standby stack, named, reading only the configured secrets and the manifests', () => {

@@ -9,6 +9,9 @@ import { names } from '../../naming';
 import { AutomationDocuments } from './automation-documents';
 import { FailoverRunbooks } from './failover-runbooks';
 import { failoverRunbooksProps } from './runbook-config';
+import { RunbookGateway } from './runbook-gateway';
+import type { GatewayConfig } from '../../../engines/failover/gateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
 
 export interface RecoveryRunbooksProps {
   readonly config: EnvironmentConfig;
@@ -16,6 +19,8 @@ export interface RecoveryRunbooksProps {
   readonly key: kms.IKey;
   readonly evidenceBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
+  /** Role names the runbook gateway accepts: Operator sessions start, Approver sessions approve. */
+  readonly roles: GatewayConfig['roles'];
 }
 
 /**
@@ -30,6 +35,7 @@ export class RecoveryRunbooks extends Construct {
   readonly validator: lambda.IFunction;
   readonly runbooks: FailoverRunbooks;
   readonly documents: AutomationDocuments;
+  readonly gateway: RunbookGateway;
 
   constructor(scope: Construct, id: string, props: RecoveryRunbooksProps) {
     super(scope, id);
@@ -54,16 +60,26 @@ export class RecoveryRunbooks extends Construct {
         validator: this.validator,
       }),
     );
-    this.documents = new AutomationDocuments(this, 'Documents', {
+    this.gateway = new RunbookGateway(this, 'Gateway', {
       environmentName: config.name,
+      functionName: names.runbookGatewayFunction(config),
       failover: this.runbooks.failover,
       failback: this.runbooks.failback,
       failoverStateMachineName: names.failoverStateMachine(config),
       failbackStateMachineName: names.failbackStateMachine(config),
+      approvalParameterPrefix: names.approvalParameterPrefix(config),
+      roles: props.roles,
+      key: props.key,
+      logRetention: logs.RetentionDays.SIX_YEARS,
+    });
+    this.documents = new AutomationDocuments(this, 'Documents', {
+      environmentName: config.name,
+      gatewayUrl: this.gateway.url.url,
+      failoverStateMachineName: names.failoverStateMachine(config),
+      failbackStateMachineName: names.failbackStateMachine(config),
       failoverDocumentName: names.failoverDocument(config),
       failbackDocumentName: names.failbackDocument(config),
-      approvalParameterPrefix: names.approvalParameterPrefix(config),
-      key: props.key,
+      approveDocumentName: names.approveDocument(config),
       approvalTimeout: Duration.minutes(config.failover.approvalTimeoutMinutes),
     });
   }

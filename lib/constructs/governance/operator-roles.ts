@@ -31,6 +31,14 @@ export interface OperatorRolesProps {
    * @default Duration.hours(1)
    */
   readonly breakGlassMfaMaxAge?: Duration;
+  /** The runbook gateway's function name: the only way Operators start and Approvers approve runbooks. */
+  readonly runbookGatewayFunctionName: string;
+  /** SSM Automation documents: Operators run the start documents, Approvers the approve document. */
+  readonly documents: { readonly failover: string; readonly failback: string; readonly approve: string };
+  /** Operator and Approver sessions need MFA. @default true */
+  readonly requireMfa?: boolean;
+  /** CI role ARNs that may assume the Operator role without MFA (still with a source identity). @default none */
+  readonly automationPrincipals?: readonly string[];
 }
 
 /** Actions that reach patient data: never granted to the Auditor, and denied explicitly. */
@@ -177,6 +185,52 @@ export class OperatorRoles extends Construct {
       actions: ['states:StartExecution'],
       resources: allMachines.map(sm),
     });
+    const gatewayArn = stack.formatArn({
+      service: 'lambda',
+      region: props.recoveryRegion,
+      resource: 'function',
+      resourceName: props.runbookGatewayFunctionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const useGateway = new iam.PolicyStatement({
+      sid: 'UseTheRunbookGateway',
+      actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction', 'lambda:GetFunctionUrlConfig'],
+      resources: [gatewayArn],
+    });
+    const runDocuments = (sid: string, documents: string[]) => [
+      new iam.PolicyStatement({
+        sid,
+        actions: ['ssm:StartAutomationExecution'],
+        resources: documents.map((d) =>
+          stack.formatArn({
+            service: 'ssm',
+            region: props.recoveryRegion,
+            resource: 'automation-definition',
+            resourceName: `${d}:*`,
+          }),
+        ),
+      }),
+      new iam.PolicyStatement({
+        sid: `${sid}Follow`,
+        actions: ['ssm:GetAutomationExecution', 'ssm:DescribeAutomationStepExecutions'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            region: props.recoveryRegion,
+            resource: 'automation-execution',
+            resourceName: '*',
+          }),
+        ],
+      }),
+    ];
+    // Only the gateway starts runbooks and answers their approval gate (break-glass excepted, and alarmed).
+    const onlyThroughTheGateway = (sid: string, actions: string[]) =>
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        actions,
+        resources: [sm(failover), sm(failback), approvalParameters],
+      });
     const approve = [
       new iam.PolicyStatement({
         sid: 'ApproveOrAbortPausedRuns',
@@ -196,28 +250,56 @@ export class OperatorRoles extends Construct {
       }),
     ];
 
-    this.operator = this.role('Operator', props.environmentName, new iam.AccountRootPrincipal(), [
-      follow(allMachines),
-      startRuns,
-      ...backupMetadata,
-      new iam.PolicyStatement({
-        sid: 'NeverApprove',
-        effect: iam.Effect.DENY,
-        actions: [...APPROVAL_ACTIONS, 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        resources: ['*'],
-      }),
-    ]);
+    const person = personTrust(props.requireMfa ?? true);
+    this.operator = this.role(
+      'Operator',
+      props.environmentName,
+      new iam.AccountRootPrincipal().withConditions(person),
+      [
+        follow(allMachines),
+        new iam.PolicyStatement({
+          sid: 'StartDrills',
+          actions: ['states:StartExecution'],
+          resources: [sm(drill)],
+        }),
+        useGateway,
+        ...runDocuments('RunStartDocuments', [props.documents.failover, props.documents.failback]),
+        ...backupMetadata,
+        new iam.PolicyStatement({
+          sid: 'NeverApprove',
+          effect: iam.Effect.DENY,
+          actions: [...APPROVAL_ACTIONS, 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+          resources: ['*'],
+        }),
+        onlyThroughTheGateway('RunbooksOnlyThroughTheGateway', ['states:StartExecution']),
+      ],
+    );
+    allowSourceIdentity(this.operator, person);
+    trustAutomation(this.operator, props.automationPrincipals ?? []);
 
-    this.approver = this.role('Approver', props.environmentName, new iam.AccountRootPrincipal(), [
-      follow([failover, failback]),
-      ...approve,
-      new iam.PolicyStatement({
-        sid: 'NeverStartRuns',
-        effect: iam.Effect.DENY,
-        actions: ['states:StartExecution'],
-        resources: ['*'],
-      }),
-    ]);
+    this.approver = this.role(
+      'Approver',
+      props.environmentName,
+      new iam.AccountRootPrincipal().withConditions(person),
+      [
+        follow([failover, failback]),
+        useGateway,
+        ...runDocuments('RunApproveDocument', [props.documents.approve]),
+        new iam.PolicyStatement({
+          sid: 'NeverStartRuns',
+          effect: iam.Effect.DENY,
+          actions: ['states:StartExecution'],
+          resources: ['*'],
+        }),
+        onlyThroughTheGateway('ApproveOnlyThroughTheGateway', [
+          ...APPROVAL_ACTIONS,
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:GetParametersByPath',
+        ]),
+      ],
+    );
+    allowSourceIdentity(this.approver, person);
 
     const auditorStatements = [
       follow(allMachines),
@@ -291,6 +373,7 @@ export class OperatorRoles extends Construct {
         follow(allMachines),
         startRuns,
         ...approve,
+        useGateway,
         ...backupMetadata,
         new iam.PolicyStatement({
           sid: 'AdministerVaultsAndRecoveryPoints',
@@ -325,6 +408,43 @@ export class OperatorRoles extends Construct {
     });
     acknowledgeResourceFamilies(policy, document);
     return role;
+  }
+}
+
+/**
+ * Who may assume the Operator or Approver role: a person of this account (an IAM user, or a session that carries
+ * the source identity its identity provider set), with MFA where required, who sets their user name as the
+ * source identity and the session name. The runbook gateway reads the person from the session name, so a person
+ * is the same person through either role; the source identity follows every chained session into CloudTrail.
+ */
+function personTrust(requireMfa: boolean): Record<string, unknown> {
+  return {
+    ...(requireMfa ? { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } : {}),
+    StringEquals: { 'sts:SourceIdentity': '${aws:username}', 'sts:RoleSessionName': '${aws:username}' },
+  };
+}
+
+/** The trust statement that lets a caller set the source identity, on the same conditions as AssumeRole. */
+function allowSourceIdentity(role: iam.Role, conditions: Record<string, unknown>): void {
+  role.assumeRolePolicy?.addStatements(
+    new iam.PolicyStatement({
+      actions: ['sts:SetSourceIdentity'],
+      principals: [new iam.AccountRootPrincipal()],
+      conditions,
+    }),
+  );
+}
+
+/** CI roles assume the Operator role without MFA, and still set a source identity. */
+function trustAutomation(role: iam.Role, automationPrincipals: readonly string[]): void {
+  for (const arn of automationPrincipals) {
+    role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        principals: [new iam.ArnPrincipal(arn)],
+        conditions: { Null: { 'sts:SourceIdentity': 'false' } },
+      }),
+    );
   }
 }
 

@@ -4,7 +4,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertsTopic } from '../../../lib/constructs/alerts-topic';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
 import { securityTargets } from '../../../lib/constructs/governance/governance';
+import { OperatorRoles } from '../../../lib/constructs/governance/operator-roles';
 import { SecurityAlarms } from '../../../lib/constructs/governance/security-alarms';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ANY_REGION_DETECTIONS, SECURITY_DETECTIONS } from '../../../lib/constructs/governance/security-detections';
 import { buildContingencyPlan, planVersion } from '../../../lib/plan/contingency-plan';
 import { deployedPlan } from '../../../lib/plan/deployed-plan';
@@ -104,36 +107,83 @@ describe('operator roles (prod)', () => {
     );
   });
 
-  test('the other roles need no MFA condition but only this account may assume them', () => {
-    for (const kind of ['Operator', 'Approver', 'Auditor']) {
-      const [trust] = roleOf(recovery, kind).AssumeRolePolicyDocument.Statement;
-      expect(trust?.Condition).toBeUndefined();
-      expect(JSON.stringify(trust)).toContain(':iam::333333333333:root');
+  test('Operator and Approver: people of this account with MFA, their user name as source identity and session name', () => {
+    for (const kind of ['Operator', 'Approver']) {
+      const statements = roleOf(recovery, kind).AssumeRolePolicyDocument.Statement;
+      expect(statements.map((st) => st.Action).sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
+      for (const trust of statements) {
+        expect(JSON.stringify(trust.Principal)).toContain(':iam::333333333333:root');
+        expect(trust.Condition).toEqual({
+          Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+          StringEquals: { 'sts:SourceIdentity': '${aws:username}', 'sts:RoleSessionName': '${aws:username}' },
+        });
+      }
     }
+    const [auditor] = roleOf(recovery, 'Auditor').AssumeRolePolicyDocument.Statement;
+    expect(JSON.stringify(auditor)).toContain(':iam::333333333333:root');
   });
 
-  test('Operator starts drills, failovers and failbacks but is denied approving', () => {
+  test('Operator starts drills; failovers and failbacks only through the runbook gateway; denied approving', () => {
     const statements = policyOf(recovery, 'Operator');
-    const start = statements.find((s) => actionsOf(s).includes('states:StartExecution'))!;
-    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-drill"/);
-    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failover"/);
-    expect(JSON.stringify(start.Resource)).toMatch(/stateMachine:rxdr-prod-failback"/);
-    const deny = statements.find((s) => s.Effect === 'Deny')!;
-    expect(actionsOf(deny)).toEqual(
-      expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'ssm:GetParameter']),
+    const allowed = statements.filter((s) => s.Effect === 'Allow');
+    const start = allowed.filter((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(start).toHaveLength(1);
+    expect(JSON.stringify(start[0]!.Resource)).toMatch(/stateMachine:rxdr-prod-drill"/);
+    expect(JSON.stringify(start[0]!.Resource)).not.toMatch(/rxdr-prod-fail(over|back)/);
+    const gateway = allowed.find((s) => actionsOf(s).includes('lambda:InvokeFunctionUrl'))!;
+    expect(JSON.stringify(gateway.Resource)).toMatch(/function:rxdr-prod-runbook-gateway"/);
+    const denied = statements.filter((s) => s.Effect === 'Deny').flatMap(actionsOf);
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        'states:SendTaskSuccess',
+        'states:SendTaskFailure',
+        'ssm:GetParameter',
+        'states:StartExecution',
+      ]),
     );
-    expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
+    expect(allowed.flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
   });
 
-  test('Approver approves or aborts only failover and failback runs, and cannot start any', () => {
+  test('Approver approves only through the runbook gateway: no task result, no token, no start of its own', () => {
     const statements = policyOf(recovery, 'Approver');
-    const approve = statements.find((s) => actionsOf(s).includes('states:SendTaskSuccess'))!;
-    expect([...actionsOf(approve)].sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    const resources = JSON.stringify(approve.Resource);
-    expect(resources).toMatch(/stateMachine:rxdr-prod-failover"/);
-    expect(resources).toMatch(/stateMachine:rxdr-prod-failback"/);
-    expect(resources).not.toMatch(/rxdr-prod-drill/);
-    expect(statements.find((s) => s.Effect === 'Deny' && actionsOf(s).includes('states:StartExecution'))).toBeDefined();
+    const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'ssm:GetParameter', 'kms:Decrypt'])
+      expect(allowed).not.toContain(action);
+    expect(allowed).toEqual(expect.arrayContaining(['lambda:InvokeFunctionUrl', 'ssm:StartAutomationExecution']));
+    const denied = statements.filter((s) => s.Effect === 'Deny').flatMap(actionsOf);
+    expect(denied).toEqual(
+      expect.arrayContaining(['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure']),
+    );
+  });
+
+  test('an environment driven by CI: MFA off by config, CI roles trusted by ARN with a source identity', () => {
+    const stack = new Stack(testApp(), 'Roles', { env: { account: '111111111111', region: 'us-west-2' } });
+    const roles = new OperatorRoles(stack, 'Roles', {
+      environmentName: 'ci',
+      primaryRegion: 'us-east-1',
+      recoveryRegion: 'us-west-2',
+      breakGlassRoleName: 'rxdr-ci-break-glass',
+      vaults: [],
+      stateMachines: { drill: 'd', failover: 'f', failback: 'b' },
+      approvalParameterPrefix: '/rxdr/ci/approvals',
+      evidenceBucket: s3.Bucket.fromBucketName(stack, 'Evidence', 'evidence'),
+      recoveryKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-west-2:111111111111:key/k'),
+      runbookGatewayFunctionName: 'rxdr-ci-runbook-gateway',
+      documents: { failover: 'F', failback: 'B', approve: 'A' },
+      requireMfa: false,
+      automationPrincipals: ['arn:aws:iam::111111111111:role/github-deploy'],
+    });
+    const trust = stack.resolve(roles.operator.assumeRolePolicy!.toJSON()) as { Statement: Statement[] };
+    expect(JSON.stringify(trust)).not.toContain('MultiFactorAuthPresent');
+    expect(trust.Statement).toContainEqual(
+      expect.objectContaining({
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Principal: { AWS: 'arn:aws:iam::111111111111:role/github-deploy' },
+        Condition: { Null: { 'sts:SourceIdentity': 'false' } },
+      }),
+    );
+    const approver = stack.resolve(roles.approver.assumeRolePolicy!.toJSON()) as { Statement: Statement[] };
+    expect(JSON.stringify(approver)).not.toContain('github-deploy');
   });
 
   test('Auditor cannot read database contents or secrets: nothing allowed, everything denied explicitly', () => {
