@@ -20,10 +20,10 @@ const IAM_USER = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:[^/]+\/)*([^/]+)$/;
 const ANY = /^arn:aws[a-z-]*:(?:sts|iam)::(\d{12}):/;
 
 export function parsePrincipal(arn: string): Principal {
-  const assumed = ASSUMED_ROLE.exec(arn);
-  if (assumed) return { arn, account: assumed[1]!, role: assumed[2]!, person: assumed[3]!.toLowerCase() };
-  const user = IAM_USER.exec(arn);
-  if (user) return { arn, account: user[1]!, person: user[2]!.toLowerCase() };
+  const [, account, role, session] = ASSUMED_ROLE.exec(arn) ?? [];
+  if (account && role && session) return { arn, account, role, person: session.toLowerCase() };
+  const [, userAccount, user] = IAM_USER.exec(arn) ?? [];
+  if (userAccount && user) return { arn, account: userAccount, person: user.toLowerCase() };
   const any = ANY.exec(arn);
   return { arn, account: any?.[1] ?? '', person: arn.toLowerCase() };
 }

@@ -1,5 +1,6 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -24,6 +25,8 @@ export interface CliClients {
   readonly s3: S3Client;
   readonly backup: BackupClient;
   readonly cloudwatch: CloudWatchClient;
+  /** Finds the runbook gateway's function URL; its credentials sign the requests to it. */
+  readonly lambda: LambdaClient;
 }
 
 export type CliClientFactory = (options: { readonly region: string; readonly profile?: string }) => CliClients;
@@ -38,12 +41,19 @@ export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
     s3: new S3Client(config),
     backup: new BackupClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
   };
 };
 
 /** Swapped by tests (aws-sdk-client-mock also works on the default clients). */
-export const cliRuntime: { clients: CliClientFactory; pollMs: number; sleep: (ms: number) => Promise<void> } = {
+export const cliRuntime: {
+  clients: CliClientFactory;
+  pollMs: number;
+  sleep: (ms: number) => Promise<void>;
+  fetch: typeof fetch;
+} = {
   clients: defaultClientFactory,
+  fetch: (input, init) => fetch(input, init),
   pollMs: 3000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

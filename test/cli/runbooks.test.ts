@@ -10,14 +10,55 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cliRuntime } from '../../lib/cli/aws';
 import { rxdr } from '../helpers/cli';
+import { startLocalRunbookGateway } from '../helpers/local-runbook-gateway';
 
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
 const sts = mockClient(STSClient);
-const ALICE = 'arn:aws:sts::111111111111:assumed-role/oncall/alice';
+const lambda = mockClient(LambdaClient);
+const ALICE = 'arn:aws:sts::111111111111:assumed-role/rxdr-dev-Operator/alice';
+const BOB = 'arn:aws:sts::111111111111:assumed-role/rxdr-dev-Approver/bob';
+const ALICE_APPROVING = 'arn:aws:sts::111111111111:assumed-role/rxdr-dev-Approver/alice';
+/** Access keys the local function URL authenticates, as IAM would, by their SigV4 signature. */
+const KEYS = {
+  AKIAALICEOPERATOR: { secret: 'alice-operator-secret', arn: ALICE },
+  AKIABOBAPPROVER: { secret: 'bob-approver-secret', arn: BOB },
+  AKIAALICEAPPROVER: { secret: 'alice-approver-secret', arn: ALICE_APPROVING },
+};
+function signInAs(accessKeyId: keyof typeof KEYS, secret: string = KEYS[accessKeyId].secret): void {
+  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = secret;
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: KEYS[accessKeyId].arn });
+}
+const running = (startedBy: string) => ({ status: 'RUNNING' as const, input: JSON.stringify({ startedBy }) });
+
+let gateway: Awaited<ReturnType<typeof startLocalRunbookGateway>>;
+const savedEnv = { ...process.env };
+beforeAll(async () => {
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
+  gateway = await startLocalRunbookGateway(
+    KEYS,
+    {
+      environment: 'dev',
+      account: '111111111111',
+      stateMachines: {
+        failover: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failover',
+        failback: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failback',
+      },
+      approvalParameterPrefix: '/rxdr/dev/approvals',
+      roles: { operator: 'rxdr-dev-Operator', approver: 'rxdr-dev-Approver', breakGlass: 'rxdr-dev-break-glass' },
+    },
+    'us-west-2',
+  );
+});
+afterAll(async () => {
+  await gateway.close();
+  process.env = savedEnv;
+});
 const EXEC = 'arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failover:failover-dispensing-1';
 
 function history(...steps: [name: string, enteredSecond: number, exitedSecond?: number][]): HistoryEvent[] {
@@ -42,7 +83,9 @@ beforeEach(() => {
   sfn.reset();
   ssm.reset();
   sts.reset();
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: ALICE });
+  lambda.reset();
+  lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: gateway.url });
+  signInAs('AKIAALICEOPERATOR');
   cliRuntime.pollMs = 0;
 });
 
@@ -118,7 +161,8 @@ describe('rxdr failover / failback / drill (AWS) argument and environment errors
   });
 
   test('approve on an execution not at the gate exits 2', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    signInAs('AKIABOBAPPROVER');
+    sfn.on(DescribeExecutionCommand).resolves(running(ALICE));
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }));
     const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1');
     expect(result.code).toBe(2);
@@ -172,10 +216,12 @@ describe('following executions', () => {
   });
 
   test('approve: sends the token with the approver, follows to the end; a failed run exits 1 with its error', async () => {
+    signInAs('AKIABOBAPPROVER');
     sfn
       .on(DescribeExecutionCommand)
-      .resolvesOnce({ status: 'RUNNING' })
-      .resolvesOnce({ status: 'RUNNING' })
+      .resolvesOnce(running(ALICE))
+      .resolvesOnce(running(ALICE))
+      .resolvesOnce(running(ALICE))
       .resolves({ status: 'FAILED', error: 'Rxdr.FailoverFailed', cause: 'a step failed' });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'token-123' } });
     sfn.on(SendTaskSuccessCommand).resolves({});
@@ -201,13 +247,35 @@ describe('following executions', () => {
     expect(result.code).toBe(1);
     const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
     expect(sent.taskToken).toBe('token-123');
-    expect(JSON.parse(sent.output!)).toMatchObject({ approvedBy: ALICE, comment: 'go' });
+    expect(JSON.parse(sent.output!)).toMatchObject({ approvedBy: BOB, comment: 'go' });
+    expect(gateway.requests.at(-1)).toEqual({ principal: BOB, status: 200 });
     expect(result.stderr).toMatch(/✓ CheckRecovery\s+9\.0 s\s+\(2 checks\)/);
     expect(result.stdout).toMatch(/failover failover-dispensing-1 FAILED: Rxdr.FailoverFailed — a step failed/);
   });
 
+  test('the person who started a run cannot approve it from the CLI, whichever role they assume', async () => {
+    signInAs('AKIAALICEAPPROVER');
+    sfn.on(DescribeExecutionCommand).resolves(running(ALICE));
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'token-123' } });
+    const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/started failover-dispensing-1 .*another person must approve it/);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(gateway.requests.at(-1)).toEqual({ principal: ALICE_APPROVING, status: 403 });
+  });
+
+  test('a request the function URL cannot authenticate is refused before the gateway runs', async () => {
+    signInAs('AKIABOBAPPROVER', 'not-the-secret');
+    sfn.on(DescribeExecutionCommand).resolves(running(ALICE));
+    const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/refused the request signature: assume the Operator or Approver role of dev/);
+    expect(gateway.requests.at(-1)).toEqual({ status: 403 });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
   test('abort at the gate sends a task failure with who and why', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    sfn.on(DescribeExecutionCommand).resolves(running(BOB));
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'token-123' } });
     sfn.on(SendTaskFailureCommand).resolves({});
     const result = await rxdr(

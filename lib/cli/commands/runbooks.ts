@@ -1,11 +1,4 @@
-import {
-  ListExecutionsCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Command, Option } from 'commander';
 import { names } from '../../naming';
 import {
@@ -24,6 +17,7 @@ import {
 } from '../aws';
 import type { CliContext, CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
+import { callGateway } from '../runbook-gateway';
 
 type Operation = 'failover' | 'failback' | 'drill';
 
@@ -87,6 +81,18 @@ async function start(
     }
     throw awsUsageError(error, target, profile);
   }
+}
+
+/** Failovers and failbacks start through the runbook gateway, which records the verified caller as `startedBy`. */
+async function startThroughGateway(
+  target: AwsTarget,
+  operation: 'failover' | 'failback',
+  name: string,
+  input: Record<string, unknown>,
+  profile?: string,
+): Promise<string> {
+  const started = await callGateway(target, { action: 'start', operation, name, input }, profile);
+  return String(started.executionArn);
 }
 
 function report(
@@ -177,8 +183,8 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
   planCommand.action(async (_options: unknown, command: Command) => {
     const flags = flagsOf(command);
     const target = resolveTarget(flags);
-    const startedBy = await callerIdentity(target, flags.profile);
-    const arn = await start(
+    await callerIdentity(target, flags.profile);
+    const arn = await startThroughGateway(
       target,
       operation,
       executionName('plan', flags.database),
@@ -186,7 +192,6 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
         database: flags.database,
         dryRun: true,
         reason: 'plan (dry run)',
-        startedBy,
         ...(operation === 'failover' && flags.strategy ? { strategy: flags.strategy } : {}),
       },
       flags.profile,
@@ -218,16 +223,16 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
         `--target-time must be an ISO 8601 time such as 2026-03-03T02:55:00Z, got "${flags.targetTime}"`,
       );
     const target = resolveTarget(flags);
-    const startedBy = await callerIdentity(target, flags.profile);
+    await callerIdentity(target, flags.profile);
     const input = {
       database: flags.database,
       reason: flags.reason,
-      startedBy,
       ...(flags.strategy ? { strategy: flags.strategy } : {}),
       ...(flags.targetTime ? { targetTime: new Date(flags.targetTime).toISOString() } : {}),
       ...(flags.force ? { force: { reason: flags.force } } : {}),
     };
-    const arn = await start(target, operation, executionName(operation, flags.database), input, flags.profile);
+    const name = executionName(operation, flags.database);
+    const arn = await startThroughGateway(target, operation, name, input, flags.profile);
     io.err(`started ${arn}`);
     if (flags.follow === false) {
       if (flags.json) io.out(JSON.stringify({ executionArn: arn }, null, 2));
@@ -253,20 +258,20 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
     .action(async (_options: unknown, command: Command) => {
       const flags = flagsOf(command);
       const target = resolveTarget(flags);
-      const approvedBy = await callerIdentity(target, flags.profile);
+      await callerIdentity(target, flags.profile);
       const arn = executionArn(target, machineName(target, operation), flags.execution ?? '');
       await describeExecution(target, arn, operation);
-      const token = await approvalToken(target, arn, operation);
-      await target.clients.sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: token,
-          output: JSON.stringify({
-            approvedBy,
-            approvedAt: new Date().toISOString(),
-            ...(flags.comment ? { comment: flags.comment } : {}),
-          }),
-        }),
+      const approved = await callGateway(
+        target,
+        {
+          action: 'approve',
+          operation,
+          execution: arn.split(':').pop() ?? '',
+          ...(flags.comment ? { comment: flags.comment } : {}),
+        },
+        flags.profile,
       );
+      const approvedBy = String(approved.approvedBy);
       io.err(`approved by ${approvedBy}`);
       if (flags.follow === false) return;
       report(
@@ -288,25 +293,23 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
     .action(async (_options: unknown, command: Command) => {
       const flags = flagsOf(command);
       const target = resolveTarget(flags);
-      const who = await callerIdentity(target, flags.profile);
+      await callerIdentity(target, flags.profile);
       const arn = executionArn(target, machineName(target, operation), flags.execution ?? '');
       const execution = await describeExecution(target, arn, operation);
       if (execution.status !== 'RUNNING')
         throw new UsageError(`execution ${arn} is already ${execution.status}: nothing to abort`);
-      const token = await approvalToken(target, arn, operation).catch(() => undefined);
-      if (token) {
-        await target.clients.sfn.send(
-          new SendTaskFailureCommand({ taskToken: token, error: 'Rxdr.Aborted', cause: `${who}: ${flags.reason}` }),
-        );
-        io.err('aborted at the approval gate: nothing was changed');
-      } else {
-        await target.clients.sfn.send(
-          new StopExecutionCommand({ executionArn: arn, error: 'Rxdr.Aborted', cause: `${who}: ${flags.reason}` }),
-        );
-        io.err(`stopped mid-run: steps already done stay done; \`rxdr ${operation} start\` resumes from what it finds`);
-      }
-      if (flags.json)
-        io.out(JSON.stringify({ executionArn: arn, aborted: true, atApprovalGate: token !== undefined }, null, 2));
+      const aborted = await callGateway(
+        target,
+        { action: 'abort', operation, execution: arn.split(':').pop() ?? '', reason: flags.reason ?? '' },
+        flags.profile,
+      );
+      const atApprovalGate = aborted.atApprovalGate === true;
+      io.err(
+        atApprovalGate
+          ? 'aborted at the approval gate: nothing was changed'
+          : `stopped mid-run: steps already done stay done; \`rxdr ${operation} start\` resumes from what it finds`,
+      );
+      if (flags.json) io.out(JSON.stringify({ executionArn: arn, aborted: true, atApprovalGate }, null, 2));
     });
 
   common(group.command('status').description("recent executions, or one execution's steps with durations"), 'optional')
@@ -364,22 +367,6 @@ async function listExecutions(
   if (executions.length === 0) context.io.out(`no ${operation} executions in ${target.region}`);
   for (const e of executions)
     context.io.out(`${(e.status ?? '').padEnd(10)} ${e.startDate?.toISOString() ?? ''}  ${e.name ?? ''}`);
-}
-
-async function approvalToken(target: AwsTarget, arn: string, operation: Operation): Promise<string> {
-  const name = `${names.approvalParameterPrefix(target.env)}/${arn.split(':').pop() ?? ''}`;
-  try {
-    const out = await target.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    if (!out.Parameter?.Value) throw new Error('empty');
-    return out.Parameter.Value;
-  } catch (error) {
-    if (error instanceof Error && (error.name === 'ParameterNotFound' || error.message === 'empty')) {
-      throw new UsageError(
-        `execution ${arn} is not waiting for approval (no token at ${name}); see \`rxdr ${operation} status --env ${target.env.name} --execution ${arn.split(':').pop() ?? ''}\``,
-      );
-    }
-    throw awsUsageError(error, target);
-  }
 }
 
 function registerDrillSubcommands(program: Command, context: CliContext): void {
