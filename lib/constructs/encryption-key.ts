@@ -110,6 +110,17 @@ export class EncryptionKey extends Construct {
           resources: ['*'],
           conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
         }),
+        // The same rule as a deny, so that no later allow (here or in IAM) can reopen it.
+        new iam.PolicyStatement({
+          sid: 'NoGrantsExceptForAwsResources',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
         new iam.PolicyStatement({
           sid: 'AwsServicesPublishToEncryptedTopics',
           principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'backup.amazonaws.com'].map(

@@ -108,5 +108,24 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
           .map((f) => `${f.where}: ${actionsOf(f.statement).join(',')}`),
       ).toEqual([]);
     });
+
+    test('every key policy denies grants that are neither for an AWS resource nor by an AWS service (CT.KMS.PR.3)', () => {
+      const keys = new Set(found.filter((f) => f.where.includes('(AWS::KMS::Key)')).map((f) => f.where));
+      expect(keys.size).toBeGreaterThan(0);
+      const denying = new Set(
+        found
+          .filter(
+            (f) =>
+              f.statement.Effect === 'Deny' &&
+              actionsOf(f.statement).join() === 'kms:CreateGrant' &&
+              JSON.stringify(f.statement.Condition) ===
+                JSON.stringify({
+                  BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+                }),
+          )
+          .map((f) => f.where),
+      );
+      expect([...keys].filter((where) => !denying.has(where))).toEqual([]);
+    });
   },
 );
