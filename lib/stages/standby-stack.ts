@@ -69,7 +69,11 @@ export class StandbyStack extends Stack {
       parameterName: names.recoveryNetworkParameter(config),
       environmentName: config.name,
     });
-    this.endpoints = new ServiceEndpoints(this, 'Endpoints', { vpc: this.network.vpc, subnets: this.network.subnets });
+    this.endpoints = new ServiceEndpoints(this, 'Endpoints', {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      evidenceBucketName: names.evidenceBucket(config),
+    });
     // The manifest job created these endpoints before they were shared: keep their logical ids, or an update
     // would create a second private-DNS Secrets Manager endpoint (and a second S3 route) in the VPC before
     // deleting the first, which EC2 refuses.

@@ -134,6 +134,34 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     }
   });
 
+  test('VPC endpoints: S3 reaches only the evidence prefixes the validators and the manifest job use; interface endpoints only this account', () => {
+    const bucket = names.evidenceBucket(config);
+    for (const [stack, allowed] of [
+      [Template.fromStack(stages[index]!.standby), [`${bucket}/manifests/*`, `${bucket}/failover/*`]],
+      [template, ['/manifests/*']],
+    ] as const) {
+      const endpoints = Object.values(stack.findResources('AWS::EC2::VPCEndpoint'));
+      expect(endpoints.length).toBeGreaterThan(0);
+      for (const endpoint of endpoints) {
+        const statements = endpoint.Properties.PolicyDocument?.Statement as Statement[] | undefined;
+        expect(statements?.length).toBeGreaterThan(0);
+        if (endpoint.Properties.VpcEndpointType === 'Interface') {
+          for (const st of statements!)
+            expect(st.Condition).toMatchObject({ StringEquals: { 'aws:PrincipalAccount': config.account } });
+          continue;
+        }
+        const objects = statements!.flatMap((st) => [st.Resource].flat()).map(text);
+        for (const object of objects) {
+          if (object.includes('/')) expect(allowed.some((a) => object.includes(a))).toBe(true);
+          else expect(object).toMatch(/s3:::|EvidenceBucket|Evidence/);
+        }
+        // never the whole bucket, never every bucket
+        expect(objects.join()).not.toContain(`${config.recoveryRegion}/*"`);
+        expect(objects.join()).not.toContain('s3:::*');
+      }
+    }
+  });
+
   test('the validator is the validation engine in the standby stack, named, reading only the configured secrets and the manifests', () => {
     const standby = Template.fromStack(stages[index]!.standby);
     standby.hasResourceProperties('AWS::Lambda::Function', {

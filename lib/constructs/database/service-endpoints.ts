@@ -1,11 +1,18 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { accountPerimeter, evidenceObjectsOnly } from './endpoint-policies';
 
 export interface ServiceEndpointsProps {
   /** The database network (isolated subnets: no NAT, no internet gateway). */
   readonly vpc: ec2.IVpc;
   /** Where the interface endpoints and the gateway endpoint's routes go. */
   readonly subnets: ec2.SubnetSelection;
+  /**
+   * The evidence bucket: the S3 endpoint reaches only its manifests (the manifest job writes them, the validator
+   * reads them) and its failover reports (the validator writes them).
+   */
+  readonly evidenceBucketName: string;
 }
 
 /**
@@ -40,6 +47,12 @@ export class ServiceEndpoints extends Construct {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [props.subnets],
     });
+    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, {
+      read: ['manifests/'],
+      write: ['manifests/', 'failover/'],
+    }))
+      this.s3.addToPolicy(statement);
+    this.secretsManager.addToPolicy(accountPerimeter(Stack.of(this), ['secretsmanager:GetSecretValue']));
   }
 
   /**

@@ -5,6 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
+import { accountPerimeter, evidenceObjectsOnly } from '../database/endpoint-policies';
 
 export interface DrillNetworkProps {
   /** CIDR of the drill VPC (must not overlap the database VPCs). */
@@ -18,6 +20,8 @@ export interface DrillNetworkProps {
    * @default - `<region>a` and `<region>b`
    */
   readonly availabilityZones?: string[];
+  /** The evidence bucket: the S3 endpoint reaches only its manifests, which the drill validator reads. */
+  readonly evidenceBucketName: string;
 }
 
 /**
@@ -103,19 +107,23 @@ export class DrillNetwork extends Construct {
     endpointSg.addIngressRule(this.validatorSecurityGroup, ec2.Port.tcp(443), 'validator to AWS APIs');
     this.validatorSecurityGroup.addEgressRule(endpointSg, ec2.Port.tcp(443), 'to AWS API endpoints');
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
-    for (const [name, service] of [
-      ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
-      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+    for (const [name, service, actions] of [
+      ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS, ['rds:DescribeDBInstances']],
+      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, ['secretsmanager:GetSecretValue']],
     ] as const) {
-      this.vpc.addInterfaceEndpoint(name, {
-        service,
-        subnets: isolated,
-        securityGroups: [endpointSg],
-        open: false,
-        privateDnsEnabled: true,
-      });
+      this.vpc
+        .addInterfaceEndpoint(name, {
+          service,
+          subnets: isolated,
+          securityGroups: [endpointSg],
+          open: false,
+          privateDnsEnabled: true,
+        })
+        .addToPolicy(accountPerimeter(Stack.of(this), actions));
     }
-    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
+    const s3 = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
+    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, { read: [MANIFEST_PREFIX] }))
+      s3.addToPolicy(statement);
     // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the VPC has no
     // internet or NAT gateway, so HTTPS can reach nothing but the endpoints anyway.
     this.validatorSecurityGroup.addEgressRule(

@@ -134,6 +134,7 @@ export class RestoreDrill extends Construct {
       cidr: props.networkCidr,
       key: props.key,
       logRetention: props.logRetention,
+      evidenceBucketName: props.evidenceBucket.bucketName,
     });
 
     // AWS Backup restores with this role: it may create drill-named instances only, in the drill network.
