@@ -42,15 +42,8 @@ export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
 };
 
 /** Swapped by tests (aws-sdk-client-mock also works on the default clients). */
-export const cliRuntime: {
-  clients: CliClientFactory;
-  pollMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** The clock `rxdr status` judges ages and due dates by. */
-  now: () => Date;
-} = {
+export const cliRuntime: { clients: CliClientFactory; pollMs: number; sleep: (ms: number) => Promise<void> } = {
   clients: defaultClientFactory,
-  now: () => new Date(),
   pollMs: 3000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -1,15 +1,17 @@
 import { escapeHtml as esc } from '../html';
 import { scheduledBetween } from '../config/drill-cadence';
 import type { ReportDatabase } from './databases';
-import { day, plural } from './format';
+import { day, monthShort, plural } from './format';
 
 /**
  * The coverage grid: which database was drilled in which of the last 12 months (UTC), against its cadence.
  * `passed` / `failed`: the month's newest drill; `missing`: a scheduled drill's time (plus the drill time limit)
  * passed with no drill that month; `due`: a scheduled drill is still to come this month; `not-scheduled`: the
- * cadence asks for none that month.
+ * cadence asks for none that month; `before-first`: the month ended before the database's first run (rxdr cannot
+ * tell when a database joined, so these months are neither green nor counted as gaps; a database never drilled
+ * at all is overdue).
  */
-export type CoverageState = 'passed' | 'failed' | 'missing' | 'due' | 'not-scheduled';
+export type CoverageState = 'passed' | 'failed' | 'missing' | 'due' | 'not-scheduled' | 'before-first';
 
 export interface CoverageCell {
   /** `2026-10` */
@@ -44,6 +46,8 @@ export function coverageRow(db: ReportDatabase, now: Date): CoverageCell[] {
     };
     const newest = drills.at(-1);
     if (newest) return { ...cell, state: newest.result };
+    const first = db.runs[0];
+    if (first && end.getTime() <= Date.parse(first.timestamps.started)) return { ...cell, state: 'before-first' };
     const grace = db.cadence.graceMinutes * 60_000;
     const scheduled = scheduledBetween(db.cadence, start, end);
     if (scheduled.some((s) => s.getTime() + grace < now.getTime())) return { ...cell, state: 'missing' };
@@ -57,6 +61,7 @@ const MARK: Record<CoverageState, string> = {
   missing: '!',
   due: '…',
   'not-scheduled': '·',
+  'before-first': '–',
 };
 
 const MEANING: Record<CoverageState, string> = {
@@ -65,6 +70,7 @@ const MEANING: Record<CoverageState, string> = {
   missing: 'missing: a scheduled drill did not run',
   due: 'scheduled later this month',
   'not-scheduled': 'no drill scheduled this month',
+  'before-first': "before the database's first run",
 };
 
 /** The grid as a table: a row per database, a column per month, then the cadence and the next drill due. */
@@ -73,8 +79,7 @@ export function renderCoverage(databases: readonly ReportDatabase[], now: Date):
   const months = coverageMonths(now);
   const head = months
     .map((m) => {
-      const label = m.toLocaleDateString('en-GB', { month: 'short', timeZone: 'UTC' });
-      return `<th class="month" scope="col">${label}<br><span class="year">${m.getUTCFullYear()}</span></th>`;
+      return `<th class="month" scope="col">${monthShort(m)}<br><span class="year">${m.getUTCFullYear()}</span></th>`;
     })
     .join('');
   const rows = databases.map((db) => {

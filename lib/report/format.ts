@@ -11,14 +11,22 @@ export function shortTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Oct` (UTC), the same in every locale. */
+export function monthShort(date: Date): string {
+  return MONTHS[date.getUTCMonth()] ?? '';
+}
+
+/** `Oct 2026` (UTC). */
+export function monthYear(date: Date): string {
+  return `${monthShort(date)} ${date.getUTCFullYear()}`;
+}
+
 /** `1 Oct 2026` (UTC). */
 export function day(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  const date = new Date(iso);
+  return `${date.getUTCDate()} ${monthYear(date)}`;
 }
 
 export function truncate(text: string, max: number): string {

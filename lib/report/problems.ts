@@ -2,7 +2,7 @@ import type { EvidenceDocument } from '../../lambda/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import { coverageRow, COVERAGE_MONTHS } from './coverage';
 import type { ReportDatabase } from './databases';
-import { day, plural, shortTime, truncate } from './format';
+import { day, monthYear, plural, shortTime, truncate } from './format';
 
 /** An evidence file that could not be used: the runs it records are missing from the report. */
 export interface UnusableEvidence {
@@ -24,23 +24,28 @@ export function findProblems(
   for (const file of unusable) {
     const what = /not a valid rxdr evidence document/.test(file.error)
       ? 'cannot be verified as evidence'
-      : 'unreadable';
+      : 'is unreadable';
     problems.push(
-      `Evidence file <code>${esc(file.location)}</code> is ${what}: ${esc(truncate(file.error, 300))}. The run it records is missing from this report.`,
+      `Evidence file <code>${esc(file.location)}</code> ${what}: ${esc(truncate(file.error, 300))}. The run it records is missing from this report.`,
     );
   }
   const windowStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (COVERAGE_MONTHS - 1), 1);
+  const failedRuns = databases.flatMap((db) =>
+    db.runs
+      .filter((r) => r.result === 'failed' && Date.parse(r.timestamps.started) >= windowStart)
+      .map((run) => ({ db, run })),
+  );
+  failedRuns.sort((a, b) => b.run.timestamps.started.localeCompare(a.run.timestamps.started));
+  problems.push(...failedRuns.map(({ db, run }) => failedRun(db, run)));
+  for (const db of databases.filter((d) => d.due.overdue))
+    problems.push(
+      db.due.lastDrill
+        ? `<strong>${esc(db.key)}</strong> is overdue for a drill: the next was due ${esc(day(db.due.nextDrillDue ?? ''))} (${esc(db.cadence.description)}); the last ran ${esc(day(db.due.lastDrill))}.`
+        : `<strong>${esc(db.key)}</strong> has never been drilled: restores must be tested (${esc(db.cadence.description)}).`,
+    );
   for (const db of databases) {
-    const failed = db.runs.filter((r) => r.result === 'failed' && Date.parse(r.timestamps.started) >= windowStart);
-    for (const run of [...failed].reverse()) problems.push(failedRun(db, run));
-    if (db.due.overdue)
-      problems.push(
-        db.due.lastDrill
-          ? `<strong>${esc(db.key)}</strong> is overdue for a drill: the next was due ${esc(day(db.due.nextDrillDue ?? ''))} (${esc(db.cadence.description)}); the last ran ${esc(day(db.due.lastDrill))}.`
-          : `<strong>${esc(db.key)}</strong> has never been drilled: restores must be tested (${esc(db.cadence.description)}).`,
-      );
     const missing = coverageRow(db, now).filter((c) => c.state === 'missing');
-    if (missing.length > 0 && db.due.lastDrill)
+    if (missing.length > 0)
       problems.push(
         `<strong>${esc(db.key)}</strong>: no drill in ${plural(missing.length, 'month')} of the last ${COVERAGE_MONTHS} that called for one (${missing.map((c) => monthName(c.month)).join(', ')}).`,
       );
@@ -56,11 +61,7 @@ function failedRun(db: ReportDatabase, run: EvidenceDocument): string {
 }
 
 function monthName(month: string): string {
-  return new Date(`${month}-01T00:00:00Z`).toLocaleDateString('en-GB', {
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  return monthYear(new Date(`${month}-01T00:00:00Z`));
 }
 
 /** The section at the top of the report: every problem, or a plain statement that there is none. */

@@ -31,7 +31,8 @@ export interface ReportInput {
 export function renderReport(input: ReportInput): string {
   const now = input.generatedAt;
   const databases = reportDatabases(input.documents, input.configuration, now);
-  const problems = findProblems(databases, input.invalid ?? [], now);
+  const unusable = input.invalid ?? [];
+  const problems = findProblems(databases, unusable, now);
   const runs = [...input.documents].sort((a, b) => b.timestamps.started.localeCompare(a.timestamps.started));
   const failed = runs.filter((d) => d.result === 'failed').length;
   return `<!DOCTYPE html>
@@ -47,7 +48,7 @@ export function renderReport(input: ReportInput): string {
   <h1>Recovery evidence report</h1>
   <p class="status-line ${problems.length ? 'bad' : 'good'}">${problems.length ? `${problems.length} problem(s) need attention` : 'No problems found'}</p>
   <p class="meta">Generated ${esc(now.toISOString())} by rxdr ${esc(input.toolVersion)} from <code>${esc(input.source)}</code> ·
-  ${runs.length} run(s), ${failed} failed, ${databases.length} database(s) · HIPAA 164.308(a)(7)(ii)(D) restore testing evidence</p>
+  ${runs.length} run(s), ${failed} failed${unusable.length ? `, <span class="bad">${unusable.length} unreadable evidence file(s)</span>` : ''}, ${databases.length} database(s) · HIPAA 164.308(a)(7)(ii)(D) restore testing evidence</p>
 </header>
 ${renderProblems(problems)}
 <section id="coverage" aria-labelledby="coverage-h">

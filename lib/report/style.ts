@@ -40,7 +40,7 @@ table.coverage th[scope=row], table.coverage td.cadence, table.coverage td.next-
 td.cell { display: table-cell; }
 .cell.passed { background: var(--good-bg); color: var(--good); } .cell.failed { background: var(--bad-bg); color: var(--bad); }
 .cell.missing { background: var(--bad); color: #fff; } .cell.due { background: var(--warn-bg); color: #7a5c00; }
-.cell.not-scheduled { color: var(--muted); }
+.cell.not-scheduled, .cell.before-first { color: var(--muted); } .cell.before-first { background: #f1f3f4; }
 tr.coverage-row.overdue th[scope=row], tr.coverage-row.overdue td.next-due { background: var(--bad-bg); color: var(--bad); }
 .failover-mark { color: var(--failover); font-weight: 700; margin-left: 1px; }
 .legend { color: var(--muted); font-size: 12px; } .legend-item { margin-right: 12px; white-space: nowrap; }

@@ -1,7 +1,7 @@
 import type { EvidenceDocument, EvidenceKind } from '../../lambda/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import type { ReportDatabase } from './databases';
-import { secs, shortTime } from './format';
+import { monthYear, secs, shortTime } from './format';
 
 /** How each kind of evidence is drawn; a new kind (e.g. game days) must name its series here. */
 export const SERIES: Record<EvidenceKind, { readonly label: string; readonly css: string }> = {
@@ -122,8 +122,7 @@ function timeTicks([from, to]: [number, number]): { t: number; label: string }[]
     const t = Date.UTC(start.getUTCFullYear(), m, 1);
     if (t > to) break;
     const date = new Date(t);
-    if (date.getUTCMonth() % months === 0)
-      ticks.push({ t, label: date.toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }) });
+    if (date.getUTCMonth() % months === 0) ticks.push({ t, label: monthYear(date) });
   }
   return ticks;
 }

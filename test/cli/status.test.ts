@@ -10,7 +10,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../lambda/evidence/schema';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
-import { cliRuntime } from '../../lib/cli/aws';
+import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
 
 const backup = mockClient(BackupClient);
@@ -88,13 +88,13 @@ function healthy(): void {
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 }
 
-const realClock = cliRuntime.now;
+const realClock = cliClock.now;
 afterAll(() => {
-  cliRuntime.now = realClock;
+  cliClock.now = realClock;
 });
 
 beforeEach(() => {
-  cliRuntime.now = () => NOW;
+  cliClock.now = () => NOW;
   backup.reset();
   cloudwatch.reset();
   s3.reset();
@@ -211,7 +211,7 @@ describe('rxdr status', () => {
       ok: true,
     });
     // WHEN the clock moves past 1 Dec plus the drill's 6 h time limit with no new drill
-    cliRuntime.now = () => new Date('2026-12-01T12:00:01.000Z');
+    cliClock.now = () => new Date('2026-12-01T12:00:01.000Z');
     vaults(3 * 3600 - 11 * 86_400, 4 * 3600 - 11 * 86_400);
     const late = await rxdr('status', '--env', 'dev', '--json');
     // THEN the database is overdue, and that alone makes the command exit 1

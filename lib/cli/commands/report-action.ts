@@ -7,6 +7,7 @@ import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { TOOL_VERSION } from '../../project-root';
 import type { ConfiguredDatabase } from '../../report/databases';
 import { renderReport } from '../../report/render';
+import { cliClock } from '../clock';
 import { CliContext } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import type { ReportFlags } from './report';
@@ -32,7 +33,7 @@ export async function runReport(context: CliContext, flags: ReportFlags): Promis
     invalid,
     source: flags.evidence,
     configuration,
-    generatedAt: new Date(),
+    generatedAt: cliClock.now(),
     toolVersion: TOOL_VERSION,
   });
   await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { callerIdentity, cliRuntime, resolveTarget, type AwsFlags, type AwsTarget } from '../aws';
+import { cliClock } from '../clock';
 import type { CliContext } from '../context';
 import { ExitCode } from '../errors';
 import { collectStatus } from './collect-status';
@@ -18,7 +19,7 @@ export async function runStatus(context: CliContext, command: Command): Promise<
       ...(flags.profile ? { profile: flags.profile } : {}),
     }),
   };
-  const report = await collectStatus(recovery, primary, flags, cliRuntime.now());
+  const report = await collectStatus(recovery, primary, flags, cliClock.now());
   if (flags.json) context.io.out(JSON.stringify(report, null, 2));
   else context.io.out(renderStatus(report));
   context.exitCode = report.ok ? ExitCode.Ok : ExitCode.Failed;
