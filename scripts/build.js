@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles bin/, lib/ and lambda/ to CommonJS in dist/ (one .js per .ts, same tree), so `bin/rxdr` runs
+// Compiles bin/, lib/, engines/ and lambda/ to CommonJS in dist/ (one .js per .ts, same tree), so `bin/rxdr` runs
 // JavaScript and never transpiles at run time. esbuild only strips types (about a second for the whole tree);
 // `npm run typecheck` checks them. Runs at `npm ci` (the `prepare` script) and before every test run (jest's
 // global setup), so the CLI the tests start is never older than the source.
@@ -14,7 +14,7 @@ const esbuild = require('esbuild');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist');
-const SOURCES = ['bin', 'lib', 'lambda'];
+const SOURCES = ['bin', 'lib', 'engines', 'lambda'];
 
 function files(dir, keep) {
   if (!existsSync(dir)) return [];

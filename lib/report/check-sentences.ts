@@ -1,4 +1,4 @@
-import type { EvidenceCheck } from '../../lambda/evidence/schema';
+import type { EvidenceCheck } from '../../engines/evidence/schema';
 import { count, plural } from './format';
 
 type Measured = Record<string, unknown>;

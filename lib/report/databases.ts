@@ -1,4 +1,4 @@
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { defaultDrillCadence, drillDue, type DrillCadence, type DrillDue } from '../config/drill-cadence';
 
 /** One protected database as configured (`rxdr report --config`). */

@@ -1,4 +1,4 @@
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import { coverageRow, COVERAGE_MONTHS } from './coverage';
 import type { ReportDatabase } from './databases';

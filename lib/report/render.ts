@@ -1,4 +1,4 @@
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import { configurationTable } from './configuration';
 import { COVERAGE_MONTHS, renderCoverage } from './coverage';

@@ -1,4 +1,4 @@
-import type { EvidenceDocument, EvidenceKind } from '../../lambda/evidence/schema';
+import type { EvidenceDocument, EvidenceKind } from '../../engines/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import type { ReportDatabase } from './databases';
 import { monthYear, secs, shortTime } from './format';

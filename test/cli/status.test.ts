@@ -8,7 +8,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } f
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../lambda/evidence/schema';
+import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/schema';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';

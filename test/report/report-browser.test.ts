@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { FileEvidenceStore } from '../../lambda/evidence';
+import { FileEvidenceStore } from '../../engines/evidence';
 import { cliClock } from '../../lib/cli/clock';
 import { launchChromium } from '../helpers/chromium';
 import { rxdr, spawnRxdr } from '../helpers/cli';

@@ -41,7 +41,7 @@ export async function withConnectionHelp<T>(work: () => Promise<T>): Promise<T> 
   try {
     return await work();
   } catch (error) {
-    const { ConnectionError } = await import('../../../lambda/validation/db');
+    const { ConnectionError } = await import('../../../engines/validation/db');
     if (error instanceof ConnectionError) {
       throw new UsageError(
         `${error.message}. Check --url (host, port, database, user) and that the server is running and reachable.`,

@@ -29,7 +29,7 @@ export const registerManifest: CommandRegistrar = (program, context) => {
     .option('--concurrency <n>', 'tables hashed at once, one connection each', positiveInteger('--concurrency', 64), 2)
     .action(async (flags: ManifestFlags) => {
       const { io } = context;
-      const { buildManifest } = await import('../../../lambda/validation');
+      const { buildManifest } = await import('../../../engines/validation');
       const out = path.resolve(flags.out);
       if (!existsSync(path.dirname(out)))
         throw new UsageError(`the directory of --out does not exist: ${path.dirname(out)}`);

@@ -1,6 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../lambda/evidence/store';
+import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
 import { ConfigError, loadConfigFile } from '../../config/load';
 import { drillCadence } from '../../config/drill-cadence';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';

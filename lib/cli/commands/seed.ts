@@ -30,7 +30,7 @@ export const registerSeed: CommandRegistrar = (program, context) => {
     .option('--replace', 'drop an existing "pharmacy" schema first')
     .action(async (flags: SeedFlags) => {
       const { io } = context;
-      const { seedDatabase } = await import('../../../lambda/validation');
+      const { seedDatabase } = await import('../../seed');
       const started = Date.now();
       const result = await withConnectionHelp(() =>
         seedDatabase({

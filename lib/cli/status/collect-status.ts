@@ -1,6 +1,6 @@
 import { ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { S3EvidenceStore } from '../../../lambda/evidence/store';
+import { S3EvidenceStore } from '../../../engines/evidence/store';
 import { drillCadence, drillDue } from '../../config/drill-cadence';
 import type { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
