@@ -11,6 +11,7 @@ import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } 
 import { renderHtml, renderMarkdown } from '../../plan/render';
 import { synthFacts } from '../../plan/synth-facts';
 import { PROJECT_ROOT, TOOL_VERSION } from '../../project-root';
+import { cliClock } from '../clock';
 import { CliContext } from '../context';
 import { UsageError } from '../errors';
 import type { PlanFlags } from './plan';
@@ -19,7 +20,7 @@ import type { PlanFlags } from './plan';
 export async function runPlan(context: CliContext, flags: PlanFlags): Promise<void> {
   const { io } = context;
   const env = loadEnvironment(flags);
-  const now = new Date();
+  const now = cliClock.now();
   const facts = flags.synth ? synthesize(env) : undefined;
   const evidence = await readEvidence(flags.evidence);
   let document;
