@@ -85,10 +85,11 @@ function registerDrillSubcommands(program: Command, context: CliContext): void {
   common(group.command('start').description('start the AWS restore drill state machine and follow it'), 'optional')
     .option('--no-follow', 'return once started')
     .action(async (_options: unknown, command: Command) =>
-      (await import('../runbooks/actions')).startDrill(context, command),
+      (await import('../runbooks/drill-actions')).startDrill(context, command),
     );
   common(group.command('list').description('recent drill executions'), 'optional').action(
-    async (_options: unknown, command: Command) => (await import('../runbooks/actions')).listDrills(context, command),
+    async (_options: unknown, command: Command) =>
+      (await import('../runbooks/drill-actions')).listDrills(context, command),
   );
   common(
     group
@@ -97,7 +98,7 @@ function registerDrillSubcommands(program: Command, context: CliContext): void {
       .argument('<id>', 'execution name or ARN'),
     'none',
   ).action(async (id: string, _options: unknown, command: Command) =>
-    (await import('../runbooks/actions')).showDrill(context, id, command),
+    (await import('../runbooks/drill-actions')).showDrill(context, id, command),
   );
 }
 

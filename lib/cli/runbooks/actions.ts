@@ -16,8 +16,6 @@ import {
   follow,
   resolveTarget,
   stateMachineArn,
-  stepsFromHistory,
-  executionHistory,
   type AwsFlags,
   type AwsTarget,
   type FollowResult,
@@ -26,11 +24,12 @@ import type { CliContext } from '../context';
 import { ExitCode, UsageError } from '../errors';
 
 /**
- * What `rxdr failover|failback plan|start|approve|abort|status` and `rxdr drill start|list|show` do (the
- * commands are declared in `lib/cli/commands/runbooks.ts`; this module and the AWS SDK load only when one runs).
+ * What `rxdr failover|failback plan|start|approve|abort|status` do, and the execution helpers `rxdr drill
+ * start|list|show` share (`drill-actions.ts`). The commands are declared in `lib/cli/commands/runbooks.ts`; this
+ * module and the AWS SDK load only when one runs.
  */
 export type RunbookOperation = 'failover' | 'failback';
-type Operation = RunbookOperation | 'drill';
+export type Operation = RunbookOperation | 'drill';
 
 interface RunFlags extends AwsFlags {
   execution?: string;
@@ -43,21 +42,21 @@ interface RunFlags extends AwsFlags {
 }
 
 /** Options of this command merged over its parents' (a parent `--json` counts too). */
-function flagsOf(command: Command): RunFlags {
+export function flagsOf(command: Command): RunFlags {
   return command.optsWithGlobals() as RunFlags;
 }
 
-function machineName(target: AwsTarget, operation: Operation): string {
+export function machineName(target: AwsTarget, operation: Operation): string {
   if (operation === 'failover') return names.failoverStateMachine(target.env);
   if (operation === 'failback') return names.failbackStateMachine(target.env);
   return names.drillStateMachine(target.env);
 }
 
-function executionName(prefix: string, database: string | undefined): string {
+export function executionName(prefix: string, database: string | undefined): string {
   return `${prefix}-${database ?? 'all'}-${new Date().toISOString().replace(/[:.]/g, '-')}`.slice(0, 80);
 }
 
-async function start(
+export async function start(
   target: AwsTarget,
   operation: Operation,
   name: string,
@@ -83,7 +82,7 @@ async function start(
   }
 }
 
-function report(
+export function report(
   context: CliContext,
   result: FollowResult,
   arn: string,
@@ -148,7 +147,7 @@ function printPlan(context: CliContext, plan: Record<string, unknown>): void {
   context.io.out(lines.join('\n'));
 }
 
-async function listExecutions(
+export async function listExecutions(
   context: CliContext,
   target: AwsTarget,
   operation: Operation,
@@ -335,71 +334,4 @@ export async function runbookStatus(context: CliContext, operation: RunbookOpera
     return;
   }
   await listExecutions(context, target, operation, flags);
-}
-
-export async function startDrill(context: CliContext, command: Command): Promise<void> {
-  const { io } = context;
-  const flags = flagsOf(command);
-  const target = resolveTarget(flags);
-  const startedBy = await callerIdentity(target, flags.profile);
-  const arn = await start(
-    target,
-    'drill',
-    executionName('drill', flags.database),
-    { startedBy, ...(flags.database ? { databases: [flags.database] } : {}) },
-    flags.profile,
-  );
-  io.err(`started ${arn}`);
-  if (flags.follow === false) return;
-  report(
-    context,
-    await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: 'drill' }),
-    arn,
-    'drill',
-    target,
-    flags.json,
-  );
-}
-
-export async function listDrills(context: CliContext, command: Command): Promise<void> {
-  const flags = flagsOf(command);
-  const target = resolveTarget(flags);
-  await callerIdentity(target, flags.profile);
-  await listExecutions(context, target, 'drill', flags);
-}
-
-export async function showDrill(context: CliContext, id: string, command: Command): Promise<void> {
-  const { io } = context;
-  const flags = flagsOf(command);
-  const target = resolveTarget(flags);
-  await callerIdentity(target, flags.profile);
-  const arn = executionArn(target, machineName(target, 'drill'), id);
-  const execution = await describeExecution(target, arn, 'drill');
-  const steps = stepsFromHistory(await executionHistory(target, arn));
-  if (flags.json)
-    io.out(
-      JSON.stringify(
-        {
-          executionArn: arn,
-          status: execution.status,
-          steps,
-          ...(execution.output ? { output: JSON.parse(execution.output) as unknown } : {}),
-        },
-        null,
-        2,
-      ),
-    );
-  else {
-    io.out(
-      `drill ${id}: ${execution.status ?? 'UNKNOWN'}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}`,
-    );
-    for (const step of steps)
-      io.out(
-        `  ${step.status === 'failed' ? '✗' : step.endedAt ? '✓' : '▶'} ${step.name.padEnd(26)} ${step.durationSeconds === undefined ? '' : `${step.durationSeconds.toFixed(1).padStart(8)} s`}`.trimEnd(),
-      );
-  }
-  context.exitCode =
-    execution.status === 'FAILED' || execution.status === 'ABORTED' || execution.status === 'TIMED_OUT'
-      ? ExitCode.Failed
-      : ExitCode.Ok;
 }
