@@ -6,9 +6,9 @@ const withTargets = (...targets: Record<string, unknown>[]) => ({
 const zone = 'Z0123456789ABCDEFGHIJ';
 
 describe('failover config: defaults', () => {
-  test('no failover block: the secret alone is repointed, unapproved runs abort after 60 minutes', () => {
+  test('no failover block: the secret alone is repointed, unapproved runs abort after 60 minutes, people need MFA', () => {
     const env = environment();
-    expect(env.failover).toEqual({ approvalTimeoutMinutes: 60 });
+    expect(env.failover).toEqual({ approvalTimeoutMinutes: 60, requireMfa: true, automationPrincipals: [] });
     expect(env.databases[0]!.failover).toBeUndefined();
   });
 
@@ -101,6 +101,13 @@ describe('failover config: every problem names the field and the received value'
       /failover\.approvalTimeoutMinutes: must be 5 to 720 minutes .*got 2/,
     );
     expect(parsing({ failover: { approvalTimeoutMinutes: 1440 } })).toThrow(/got 1440/);
+  });
+
+  test('automationPrincipals must be IAM role ARNs; requireMfa a boolean', () => {
+    expect(parsing({ failover: { automationPrincipals: ['github-deploy'] } })).toThrow(
+      /failover\.automationPrincipals\[0\]: an IAM role ARN \(got "github-deploy"\)/,
+    );
+    expect(parsing({ failover: { requireMfa: 'no' } })).toThrow(/failover\.requireMfa/);
   });
 
   test('several problems are listed together', () => {
