@@ -10,7 +10,7 @@ import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { postgresVersionProblem } from '../../compliance/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
-import { POSTGRES_PARAMETERS } from './postgres-parameters';
+import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 
 /** Log types a PostgreSQL instance exports to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;

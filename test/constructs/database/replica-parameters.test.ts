@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { POSTGRES_PARAMETERS } from '../../../lib/constructs/database/postgres-parameters';
+import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 import { shippedConfig } from '../../helpers/config';
 import { synthStage } from '../../helpers/synth';
 
