@@ -15,13 +15,15 @@ import {
 } from '../aws';
 import type { CliContext, CommandRegistrar } from '../context';
 import { ExitCode } from '../errors';
+import { collectConformance, renderConformance, type InstanceConformanceStatus } from './conformance-status';
 import { foreignRecoveryPoints, renderForeignRecoveryPoints } from './foreign-recovery-points';
 import type { ForeignRecoveryPoints } from './foreign-recovery-points';
 
 /**
  * `rxdr status`: is every protected database recoverable right now? Per database: the newest recovery point
  * in each vault against the age the tier allows, the read replica's lag against the RPO, the last drill and
- * its achieved RTO/RPO; then recovery points in the environment's vaults of resources that are not its
+ * its achieved RTO/RPO, the conformance of its instances' actual settings (source and replica: encryption, backups,
+ * TLS, pgaudit, engine support, ...; `engines/conformance`); then recovery points in the environment's vaults of resources that are not its
  * configured databases, and the environment's open alarms. Read-only. Exit 0 when everything is within its
  * target, 1 when something is flagged (✗), 2 for usage, credential and connection problems.
  *
@@ -93,6 +95,8 @@ export interface DatabaseStatus {
   /** Null when no drill evidence exists yet (flagged: restores must be tested). */
   readonly lastDrill: DrillStatus | null;
   readonly drillError?: string;
+  /** The actual settings of the source instance and its replica against the rules (`engines/conformance`). */
+  readonly conformance: InstanceConformanceStatus[];
   readonly ok: boolean;
 }
 
@@ -110,7 +114,7 @@ export const registerStatus: CommandRegistrar = (program: Command, context: CliC
   program
     .command('status')
     .description(
-      "per database: newest recovery point in each vault vs RPO, replica lag, last drill; other resources' recovery points in the vaults; open alarms (AWS, read-only)",
+      "per database: newest recovery point in each vault vs RPO, replica lag, last drill, conformance of its instances' settings; other resources' recovery points in the vaults; open alarms (AWS, read-only)",
     )
     .addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory())
     .option('--database <name>', 'limit to one protected database')
@@ -144,7 +148,14 @@ export async function collectStatus(
 ): Promise<StatusReport> {
   const env = recovery.env;
   const selected = env.databases.filter((db) => !flags.database || db.name === flags.database);
-  const databases = await Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now)));
+  const [statuses, conformance] = await Promise.all([
+    Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now))),
+    collectConformance(env, now, { database: flags.database, profile: flags.profile }),
+  ]);
+  const databases = statuses.map((db) => {
+    const instances = conformance.filter((c) => c.database === db.name);
+    return { ...db, conformance: instances, ok: db.ok && instances.every((c) => c.ok) };
+  });
   const [foreign, alarmResults] = await Promise.all([
     Promise.all([
       vaultForeignPoints(env, 'primary', names.primaryVault(env), primary, flags.profile),
@@ -177,7 +188,7 @@ async function databaseStatus(
   primary: AwsTarget,
   flags: AwsFlags,
   now: Date,
-): Promise<DatabaseStatus> {
+): Promise<Omit<DatabaseStatus, 'conformance'>> {
   const tier = db.tierPreset;
   const rpoSeconds = tier.rpoMinutes * 60;
   const rtoSeconds = tier.rtoMinutes * 60;
@@ -450,6 +461,7 @@ export function renderStatus(report: StatusReport): string {
         `  ${mark(d.rpoOk)} ${'  drill RPO'.padEnd(16)} ${duration(d.achievedRpoSeconds)} (target ${duration(db.rpoSeconds)})`,
       );
     }
+    lines.push(...renderConformance(db.conformance));
   }
   const { foreignRecoveryPoints: foreign, foreignRecoveryPointErrors: foreignErrors } = report;
   lines.push('', ...renderForeignRecoveryPoints(report.environment, foreign, foreignErrors));
