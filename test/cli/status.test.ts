@@ -5,20 +5,15 @@ import {
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBParametersCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters';
 import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../lambda/evidence/schema';
 import type { StatusReport } from '../../lib/cli/commands/status';
 import { rxdr } from '../helpers/cli';
+import { CONFORMING_KEY_ARN, conformingInstances } from '../helpers/conforming-instances';
 
 const backup = mockClient(BackupClient);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -87,43 +82,9 @@ function replicaLag(seconds: number): void {
   });
 }
 
-const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
-
-/** Every instance described as conforming: CMK storage, 35-day backups replicating, TLS, pgaudit, PostgreSQL 17. */
-function conformingInstances(): void {
-  rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
-    DBInstances: [
-      {
-        DBInstanceIdentifier: input.DBInstanceIdentifier,
-        DbiResourceId: `db-${input.DBInstanceIdentifier}`,
-        Engine: 'postgres',
-        EngineVersion: '17.6',
-        StorageEncrypted: true,
-        KmsKeyId: KEY_ARN,
-        BackupRetentionPeriod: 35,
-        DeletionProtection: true,
-        PubliclyAccessible: false,
-        AutoMinorVersionUpgrade: true,
-        MultiAZ: true,
-        DBParameterGroups: [{ DBParameterGroupName: 'rxdr-params', ParameterApplyStatus: 'in-sync' }],
-      },
-    ],
-  }));
-  rds.on(DescribeDBParametersCommand).resolves({
-    Parameters: Object.entries(POSTGRES_PARAMETERS).map(([ParameterName, ParameterValue]) => ({
-      ParameterName,
-      ParameterValue,
-    })),
-  });
-  rds
-    .on(DescribeDBInstanceAutomatedBackupsCommand)
-    .resolves({ DBInstanceAutomatedBackups: [{ Status: 'replicating' }] });
-  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: 'CUSTOMER' } });
-}
-
 /** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
 function healthy(): void {
-  conformingInstances();
+  conformingInstances(rds, kms);
   vaults(3 * 3600, 4 * 3600);
   replicaLag(2);
   evidence(drillEvidence());
@@ -219,7 +180,7 @@ describe('rxdr status', () => {
           Engine: 'postgres',
           EngineVersion: '13.20',
           StorageEncrypted: true,
-          KmsKeyId: KEY_ARN,
+          KmsKeyId: CONFORMING_KEY_ARN,
           DeletionProtection: true,
           PubliclyAccessible: true,
           AutoMinorVersionUpgrade: true,

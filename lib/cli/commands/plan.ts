@@ -11,7 +11,10 @@ import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
 import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } from '../../plan/contingency-plan';
 import { renderHtml, renderMarkdown } from '../../plan/render';
 import { synthFacts } from '../../plan/synth-facts';
+import { ConformanceSummary } from '../../plan/conformance-section';
+import { callerIdentity, cliRuntime } from '../aws';
 import { CommandRegistrar } from '../context';
+import { collectConformance } from './conformance-status';
 import { UsageError } from '../errors';
 
 interface PlanFlags {
@@ -21,6 +24,8 @@ interface PlanFlags {
   config?: string;
   evidence?: string;
   synth: boolean;
+  conformance?: boolean;
+  profile?: string;
 }
 
 /** Repository root: runbook links are checked against it. */
@@ -42,12 +47,18 @@ export const registerPlan: CommandRegistrar = (program, context) => {
       `drill evidence: a directory or an s3:// URL (default: ${DEFAULT_EVIDENCE_DIR} when it exists)`,
     )
     .option('--no-synth', 'skip synthesizing the app (the plan then comes from the configuration alone)')
+    .option(
+      '--conformance',
+      "read the protected instances' actual settings (AWS, read-only) and list every conformance finding in the plan",
+    )
+    .option('--profile <name>', 'AWS named profile for --conformance (default: the standard credential chain)')
     .action(async (flags: PlanFlags) => {
       const { io } = context;
       const env = loadEnvironment(flags);
       const now = new Date();
       const facts = flags.synth ? synthesize(env) : undefined;
       const evidence = await readEvidence(flags.evidence);
+      const conformance = flags.conformance ? await readConformance(env, now, flags.profile) : undefined;
       let document;
       try {
         document = buildContingencyPlan({
@@ -56,6 +67,7 @@ export const registerPlan: CommandRegistrar = (program, context) => {
           facts,
           now,
           evidence,
+          conformance,
           runbooks: Object.values(RUNBOOKS).filter((file) => existsSync(path.join(ROOT, file))),
         });
       } catch (error) {
@@ -118,6 +130,17 @@ async function readEvidence(location: string | undefined): Promise<EvidenceSumma
   } catch (error) {
     return { source, error: (error as Error).message };
   }
+}
+
+/** The instances' conformance now, with the caller's credentials (none: exit 2 saying how to log in). */
+async function readConformance(env: EnvironmentConfig, now: Date, profile?: string): Promise<ConformanceSummary> {
+  const target = {
+    env,
+    region: env.primaryRegion,
+    clients: cliRuntime.clients({ region: env.primaryRegion, ...(profile ? { profile } : {}) }),
+  };
+  await callerIdentity(target, profile);
+  return { checkedAt: now.toISOString(), instances: await collectConformance(env, now, { profile }) };
 }
 
 function exampleContacts(env: EnvironmentConfig): string[] {
