@@ -2,7 +2,7 @@
  * `npm run bench:failover [-- --json]`: how much of a failover is the runbook's own time?
  *
  * Runs the **synthesized** failover state machine locally (aws-local-stepfunctions, `test/helpers/
- * local-state-machine.ts`) with the real step handler (`lambda/failover/handler.ts`) over the stateful fake
+ * local-state-machine.ts`) with the real step handler (`lambda/runbook-steps.ts`) over the stateful fake
  * AWS of the failover tests (`test/failover/fake-aws.ts`), once per strategy, with the issue's simulated AWS
  * durations: promotion 5 min, point-in-time restore 40 min, latest-backup restore 45 min, validation 2 min,
  * Route 53 change 60 s.
@@ -22,7 +22,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
-import { makeHandler } from '../lambda/failover/handler';
+import { makeHandler } from '../lambda/runbook-steps';
 import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
 import { runbookStack } from '../test/failover/runbook-stack';
 import { LocalStateMachine, type Json } from '../test/helpers/local-state-machine';

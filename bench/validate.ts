@@ -17,8 +17,9 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { buildManifest, PHARMACY_TABLES, seedDatabase, validateDatabase } from '../lambda/validation';
-import { runPool } from '../lambda/validation/pool';
+import { buildManifest, PHARMACY_TABLES, validateDatabase } from '../engines/validation';
+import { seedDatabase } from '../lib/seed';
+import { runPool } from '../engines/validation/pool';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
 
 interface Args {

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { applyAuditSetup } from '../engines/database/audit-setup';
 import { auditedTables, parseAuditSetupEvent } from '../engines/database/audit-setup-event';
-import { databaseConfig } from './validation/aws';
-import { connect } from './validation/db';
+import { databaseConfig } from '../engines/validation/aws';
+import { connect } from '../engines/validation/db';
 
 /*
  * The audit setup custom resource (runs in the database's isolated subnets at deploy): pgaudit's role,

@@ -4,7 +4,7 @@ import {
   ConformanceFindingKind,
   conformanceDimensions,
   toCloudWatchDimensions,
-} from '../../lambda/common/metrics-contract';
+} from '../common/metrics-contract';
 import { ConformanceClients, describeInstance } from './describe';
 import { conformanceFindings, Finding } from './rules';
 import { ConformanceTarget } from './target';

@@ -1,4 +1,4 @@
-import { ConformanceFindingKind } from '../../lambda/common/metrics-contract';
+import { ConformanceFindingKind } from '../common/metrics-contract';
 import { postgresSupport } from '../../lib/compliance/engine-support';
 import { POSTGRES_PARAMETERS } from '../database/postgres-parameters';
 import { InstanceSettings } from './settings';

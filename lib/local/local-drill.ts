@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runDrill, DrillPhase } from '../../lambda/drill/run';
-import type { DrillState } from '../../lambda/drill/steps';
-import { systemClock } from '../../lambda/drill/clock';
-import type { DrillValidator } from '../../lambda/drill/validator';
-import { buildManifest, Manifest } from '../../lambda/validation';
+import { runDrill, DrillPhase } from '../../engines/drill/run';
+import type { DrillState } from '../../engines/drill/steps';
+import { systemClock } from '../../engines/common/clock';
+import type { DrillValidator } from '../../engines/drill/validator';
+import { buildManifest, Manifest } from '../../engines/validation';
 import { takeBaseBackup } from './base-backup';
 import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
 import {

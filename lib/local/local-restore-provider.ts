@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { EvidenceCheck } from '../../lambda/evidence/schema';
+import type { EvidenceCheck } from '../../engines/evidence/schema';
 import type {
   DatabaseConnection,
   DeletionStatus,
@@ -11,7 +11,7 @@ import type {
   RestoreProvider,
   RestoreStatus,
   SourceSelector,
-} from '../../lambda/drill/provider';
+} from '../../engines/drill/provider';
 import { BaseBackup, copyTree } from './base-backup';
 import type { ProcessGuard } from './process-guard';
 import { PostgresCluster, PostgresSettings } from './postgres-cluster';

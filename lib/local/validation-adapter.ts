@@ -1,6 +1,6 @@
-import type { DrillValidator } from '../../lambda/drill/validator';
-import { achievedRpoOf, evidenceCheckOf } from '../../lambda/evidence/validation-check';
-import { Manifest, validateDatabase } from '../../lambda/validation';
+import type { DrillValidator } from '../../engines/drill/validator';
+import { achievedRpoOf, evidenceCheckOf } from '../../engines/evidence/validation-check';
+import { Manifest, validateDatabase } from '../../engines/validation';
 
 /** The validation engine as the drill's `DrillValidator`: the same engine and manifest in AWS and locally. */
 export function engineValidator(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { postgresSupport } from '../compliance/engine-support';
 import {
   contingencyGaps,

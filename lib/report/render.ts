@@ -1,4 +1,4 @@
-import type { EvidenceCheck, EvidenceDocument } from '../../lambda/evidence/schema';
+import type { EvidenceCheck, EvidenceDocument } from '../../engines/evidence/schema';
 import { escapeHtml as esc } from '../html';
 
 /** One protected database as configured, for the report's configuration summary. */

@@ -12,7 +12,7 @@ import { checkConformance } from '../../engines/conformance/check';
 import { ConformanceTarget } from '../../engines/conformance/target';
 import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters';
 import { handler } from '../../lambda/conformance';
-import { CONFORMANCE_METRICS } from '../../lambda/common/metrics-contract';
+import { CONFORMANCE_METRICS } from '../../engines/common/metrics-contract';
 import { expectNotImplemented, PRIMARY, RECOVERY, resetMoto } from './moto';
 
 /*

@@ -12,9 +12,9 @@ import {
   StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { clients } from '../../lambda/drill/aws/commons';
-import { systemClock } from '../../lambda/drill/clock';
-import { drillInstanceId, type AwsDrillSettings } from '../../lambda/drill/aws/provider';
+import { clients } from '../../engines/drill/aws/commons';
+import { systemClock } from '../../engines/common/clock';
+import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/provider';
 import {
   checkCleanupTask,
   checkRestoreTask,
@@ -22,9 +22,9 @@ import {
   requestCleanupTask,
   startRestoreTask,
   type TaskDeps,
-} from '../../lambda/drill/aws/tasks';
-import { DRILL_TAG, type DrillItemInput, type FleetDatabase } from '../../lambda/drill/aws/types';
-import type { DrillState } from '../../lambda/drill/steps';
+} from '../../engines/drill/aws/tasks';
+import { DRILL_TAG, type DrillItemInput, type FleetDatabase } from '../../engines/drill/aws/types';
+import type { DrillState } from '../../engines/drill/steps';
 import {
   ACCOUNT,
   createKey,
@@ -42,7 +42,7 @@ import {
 } from './moto';
 
 /**
- * The drill's RDS path (lambda/drill/aws) against moto: the Lambda's own clients (`commons.ts`, region and
+ * The drill's RDS path (engines/drill/aws) against moto: the Lambda's own clients (`commons.ts`, region and
  * endpoint from the environment), the real task functions, moto's state checked after each step.
  */
 

@@ -2,8 +2,8 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import type { FailbackPlan } from '../../lambda/failover/failback-steps';
-import type { Plan } from '../../lambda/failover/failover-steps';
+import type { FailbackPlan } from '../../engines/failover/failback-steps';
+import type { Plan } from '../../engines/failover/failover-steps';
 import { instances, isNotImplemented, MUTATING, PRIMARY, RECOVERY, resetMoto, snapshotOf } from './moto';
 import {
   BUCKET,

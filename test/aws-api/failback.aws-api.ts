@@ -1,7 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { latestMetric } from '../../lambda/failover/aws-helpers';
-import type { FailbackPlan, FailbackState } from '../../lambda/failover/failback-steps';
+import { latestMetric } from '../../engines/failover/aws-helpers';
+import type { FailbackPlan, FailbackState } from '../../engines/failover/failback-steps';
 import { instances, manualSnapshots, MUTATING, PRIMARY, RECOVERY, resetMoto, snapshotOf, tagsOf } from './moto';
 import {
   approval,

@@ -3,8 +3,8 @@ import { PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk
 import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
-import { manifestKey } from '../../lambda/common/manifest-key';
+import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
+import { manifestKey } from '../../engines/common/manifest-key';
 import {
   ACCOUNT,
   expectNotImplemented,

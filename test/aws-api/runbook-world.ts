@@ -9,11 +9,11 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { route53Value } from '../../lambda/failover/aws-helpers';
-import { Catalog as CatalogSchema, type Catalog } from '../../lambda/failover/catalog';
-import type { StepDeps } from '../../lambda/failover/clients';
-import type { FailoverState, Plan } from '../../lambda/failover/failover-steps';
-import { awsClients, makeHandler, tcpProbe } from '../../lambda/failover/handler';
+import { route53Value } from '../../engines/failover/aws-helpers';
+import { Catalog as CatalogSchema, type Catalog } from '../../engines/failover/catalog';
+import type { StepDeps } from '../../engines/failover/clients';
+import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
+import { awsClients, makeHandler, tcpProbe } from '../../lambda/runbook-steps';
 import {
   ACCOUNT,
   createKey,

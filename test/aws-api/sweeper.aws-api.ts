@@ -1,9 +1,9 @@
 import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { clients, ENV } from '../../lambda/drill/aws/commons';
-import { handler } from '../../lambda/drill/aws/sweeper-handler';
-import { DRILL_TAG } from '../../lambda/drill/aws/types';
+import { clients, ENV } from '../../engines/drill/aws/commons';
+import { handler } from '../../lambda/drill-sweeper';
+import { DRILL_TAG } from '../../engines/drill/aws/types';
 import { ACCOUNT, instances, manualSnapshots, recordCalls, RECOVERY, resetMoto, snapshotOf } from './moto';
 
 /** The orphan sweeper's Lambda handler (its own clients, its environment) against moto. */

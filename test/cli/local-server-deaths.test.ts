@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseEvidence } from '../../lambda/evidence';
+import { parseEvidence } from '../../engines/evidence';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
 import { spawnRxdr } from '../helpers/cli';
 

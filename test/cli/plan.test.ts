@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EvidenceDocument } from '../../lambda/evidence/schema';
-import { FileEvidenceStore } from '../../lambda/evidence/store';
+import { EvidenceDocument } from '../../engines/evidence/schema';
+import { FileEvidenceStore } from '../../engines/evidence/store';
 import { MESSAGE_IDS } from '../../lib/config/contingency';
 import { fillTemplate } from '../../lib/plan/contingency-plan';
 import { rxdr } from '../helpers/cli';

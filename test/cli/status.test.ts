@@ -10,7 +10,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../lambda/evidence/schema';
+import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/schema';
 import type { StatusReport } from '../../lib/cli/commands/status';
 import { rxdr } from '../helpers/cli';
 import { CONFORMING_KEY_ARN, conformingInstances } from '../helpers/conforming-instances';

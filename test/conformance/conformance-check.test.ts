@@ -14,7 +14,7 @@ import { checkConformance, findingCounts, publishConformance } from '../../engin
 import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters';
 import { ConformanceTarget } from '../../engines/conformance/target';
 import { handler } from '../../lambda/conformance';
-import { CONFORMANCE_METRICS, ConformanceFindingKind } from '../../lambda/common/metrics-contract';
+import { CONFORMANCE_METRICS, ConformanceFindingKind } from '../../engines/common/metrics-contract';
 
 /*
  * The conformance engine against aws-sdk-client-mock descriptions: a compliant instance has no finding, and

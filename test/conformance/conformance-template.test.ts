@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { CONFORMANCE_METRICS } from '../../lambda/common/metrics-contract';
+import { CONFORMANCE_METRICS } from '../../engines/common/metrics-contract';
 import { shippedConfig } from '../helpers/config';
 import { plain, type Json } from '../helpers/intrinsics';
 import { synthStage } from '../helpers/synth';

@@ -10,7 +10,7 @@ import {
 } from '../../engines/database/audit-setup';
 import { auditedTables } from '../../engines/database/audit-setup-event';
 import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters';
-import { TABLES_SQL } from '../../lambda/validation/schema';
+import { TABLES_SQL } from '../../engines/validation/schema';
 import { PostgresCluster } from '../../lib/local/postgres-cluster';
 import { resolvePostgresBinaries } from '../../lib/local/postgres-binaries';
 import { useTestDatabase } from '../helpers/postgres';

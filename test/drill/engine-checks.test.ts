@@ -1,4 +1,4 @@
-import { CHECK_NAMES } from '../../lambda/validation';
+import { CHECK_NAMES } from '../../engines/validation';
 import { engineCheck, engineEvidenceChecks, engineReport, isEngineCheckId } from './engine-checks';
 
 describe('stand-in validators answer only what the validation engine can', () => {

@@ -1,6 +1,6 @@
-import { evidenceCheckOf } from '../../lambda/evidence/validation-check';
-import type { EvidenceCheck } from '../../lambda/evidence/schema';
-import { CHECK_NAMES, type CheckResult, type CheckSuite, type ValidationReport } from '../../lambda/validation';
+import { evidenceCheckOf } from '../../engines/evidence/validation-check';
+import type { EvidenceCheck } from '../../engines/evidence/schema';
+import { CHECK_NAMES, type CheckResult, type CheckSuite, type ValidationReport } from '../../engines/validation';
 
 /**
  * Stand-in validators build what they answer through the engine's own types, check list and evidence

@@ -1,5 +1,5 @@
 import { engineEvidenceChecks, type EngineCheckName } from './engine-checks';
-import { FileEvidenceStore, parseEvidence } from '../../lambda/evidence';
+import { FileEvidenceStore, parseEvidence } from '../../engines/evidence';
 import {
   Clock,
   DrillInput,
@@ -8,7 +8,7 @@ import {
   RestoreProvider,
   RestoreStatus,
   runDrill,
-} from '../../lambda/drill';
+} from '../../engines/drill';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

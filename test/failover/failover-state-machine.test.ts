@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { makeHandler } from '../../lambda/failover/handler';
-import { EvidenceDocument } from '../../lambda/evidence/schema';
+import { makeHandler } from '../../lambda/runbook-steps';
+import { EvidenceDocument } from '../../engines/evidence/schema';
 import {
   LocalStateMachine,
   stepFunctionsError,

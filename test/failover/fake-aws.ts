@@ -33,13 +33,13 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import type { EvidenceDocument } from '../../lambda/evidence/schema';
-import type { RunbookClients, StepDeps } from '../../lambda/failover/clients';
-import type { Catalog, CatalogInput } from '../../lambda/failover/catalog';
-import { Catalog as CatalogSchema } from '../../lambda/failover/catalog';
-import { validationInputSchema, type ValidationInput } from '../../lambda/validation/handler';
-import type { Manifest } from '../../lambda/validation';
-import { manifestKey } from '../../lambda/common/manifest-key';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
+import type { RunbookClients, StepDeps } from '../../engines/failover/clients';
+import type { Catalog, CatalogInput } from '../../engines/failover/catalog';
+import { Catalog as CatalogSchema } from '../../engines/failover/catalog';
+import { validationInputSchema, type ValidationInput } from '../../lambda/validate';
+import type { Manifest } from '../../engines/validation';
+import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
 
 export const PRIMARY = 'us-east-1';
@@ -512,7 +512,7 @@ export class FakeAws {
         ),
     }));
     on('lambda', InvokeCommand, async (input) => {
-      // The request must be what the validation engine accepts (lambda/validation/handler.ts).
+      // The request must be what the validation engine accepts (lambda/validate.ts).
       const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as unknown;
       this.validatorRequests.push(validationInputSchema.parse(event));
       if (this.validatorFunction)

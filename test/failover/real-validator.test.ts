@@ -1,7 +1,8 @@
 import { Client } from 'pg';
-import { makeHandler } from '../../lambda/failover/handler';
-import { buildManifest, createRng, insertPharmacyActivity, seedDatabase, silentLogger } from '../../lambda/validation';
-import { createValidationHandler } from '../../lambda/validation/handler';
+import { makeHandler } from '../../lambda/runbook-steps';
+import { buildManifest, silentLogger } from '../../engines/validation';
+import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
+import { createValidationHandler } from '../../lambda/validate';
 import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTlsTestDatabase } from '../helpers/tls-postgres';

@@ -1,4 +1,4 @@
-import { makeHandler } from '../../lambda/failover/handler';
+import { makeHandler } from '../../lambda/runbook-steps';
 import {
   stepFunctionsError,
   type Json,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import forge from 'node-forge';
 import { Client, ClientConfig } from 'pg';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { PostgresCluster } from '../../lib/local/postgres-cluster';
 import { ProcessGuard } from '../../lib/local/process-guard';
 import type { TestDatabase } from './postgres';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseEvidence } from '../../lambda/evidence';
+import { parseEvidence } from '../../engines/evidence';
 import { runLocalDrill } from '../../lib/local/local-drill';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
 import { probeValidator, probeWriter } from './probe-workload';

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node
 import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseEvidence } from '../../lambda/evidence';
+import { parseEvidence } from '../../engines/evidence';
 import { runLocalDrill } from '../../lib/local/local-drill';
 import { serverUser } from '../../lib/local/server-user';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import type { DrillValidator } from '../../lambda/drill/validator';
-import { clientConfig } from '../../lambda/validation/db';
+import type { DrillValidator } from '../../engines/drill/validator';
+import { clientConfig } from '../../engines/validation/db';
 import type { UnitWriter } from '../../lib/local/write-load';
 
 /**

@@ -1,8 +1,8 @@
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FreshnessDeps, runFreshnessCheck } from '../../lambda/freshness/freshness';
-import { InvalidFreshnessEventError } from '../../lambda/freshness/schema';
+import { FreshnessDeps, runFreshnessCheck } from '../../engines/freshness/freshness';
+import { InvalidFreshnessEventError } from '../../engines/freshness/schema';
 
 const backupMock = mockClient(BackupClient);
 const cloudwatchMock = mockClient(CloudWatchClient);

@@ -1,7 +1,7 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runRestorableTimeCheck } from '../../lambda/freshness/restorable-time';
+import { runRestorableTimeCheck } from '../../engines/freshness/restorable-time';
 import { SNAPSHOT_WINDOWS_MINUTES } from '../../lib/constructs/monitoring/freshness-alarms';
 import { shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';

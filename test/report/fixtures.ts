@@ -1,4 +1,4 @@
-import { EVIDENCE_SCHEMA_VERSION, EvidenceDocument, parseEvidence } from '../../lambda/evidence';
+import { EVIDENCE_SCHEMA_VERSION, EvidenceDocument, parseEvidence } from '../../engines/evidence';
 
 /** Evidence for report tests: a passing and a failing drill of one database, a failover of another. */
 export function sampleEvidence(): EvidenceDocument[] {

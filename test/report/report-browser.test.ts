@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { FileEvidenceStore } from '../../lambda/evidence';
+import { FileEvidenceStore } from '../../engines/evidence';
 import { launchChromium } from '../helpers/chromium';
 import { rxdr } from '../helpers/cli';
 import { sampleEvidence } from './fixtures';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FileEvidenceStore } from '../../lambda/evidence';
+import { FileEvidenceStore } from '../../engines/evidence';
 import { rxdr } from '../helpers/cli';
 import { sampleEvidence } from './fixtures';
 

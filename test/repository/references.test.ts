@@ -49,7 +49,7 @@ function repositoryPathExists(mention: string, file: string): boolean {
   return existsSync(fromRoot) || existsSync(fromFile) || existsSync(`${fromRoot}.ts`);
 }
 
-/** For a mention such as `lambda/drill/aws/*.ts`, the part before the first wildcard must exist. */
+/** For a mention such as `engines/drill/aws/*.ts`, the part before the first wildcard must exist. */
 function globRootExists(mention: string): boolean {
   const fixed = mention.slice(0, mention.search(/[*<]/));
   return existsSync(path.join(root, fixed.slice(0, fixed.lastIndexOf('/') + 1)));

@@ -1,4 +1,5 @@
-import { buildManifest, loadCustomChecks, Manifest, seedDatabase, validateDatabase } from '../../lambda/validation';
+import { buildManifest, loadCustomChecks, Manifest, validateDatabase } from '../../engines/validation';
+import { seedDatabase } from '../../lib/seed';
 import { useTestDatabase } from '../helpers/postgres';
 import { queryOne } from './fixture';
 

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
+import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
 

@@ -1,10 +1,11 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildManifest, seedDatabase, silentLogger } from '../../lambda/validation';
-import { createValidationHandler } from '../../lambda/validation/handler';
-import { createManifestHandler } from '../../lambda/validation/manifest-handler';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
+import { buildManifest, silentLogger } from '../../engines/validation';
+import { seedDatabase } from '../../lib/seed';
+import { createValidationHandler } from '../../lambda/validate';
+import { createManifestHandler } from '../../lambda/manifest';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';
 
 const END = new Date('2026-11-01T00:00:00Z');

@@ -4,12 +4,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { DrillItemInput } from '../../lambda/drill/aws/types';
-import { handler as drillValidate } from '../../lambda/drill/aws/validate-handler';
-import { RDS_CA_BUNDLE_VARIABLE } from '../../lambda/common/database-tls';
-import { buildManifest, seedDatabase } from '../../lambda/validation';
-import { handler as failoverValidator } from '../../lambda/validation/handler';
-import { handler as manifestJob } from '../../lambda/validation/manifest-handler';
+import type { DrillItemInput } from '../../engines/drill/aws/types';
+import { handler as drillValidate } from '../../lambda/drill-validate';
+import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
+import { buildManifest } from '../../engines/validation';
+import { seedDatabase } from '../../lib/seed';
+import { handler as failoverValidator } from '../../lambda/validate';
+import { handler as manifestJob } from '../../lambda/manifest';
 import { certificateDir, createCertificateAuthority, startTlsPostgres } from '../helpers/tls-postgres';
 import type { TestCertificateAuthority, TlsPostgres } from '../helpers/tls-postgres';
 

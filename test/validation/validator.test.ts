@@ -1,13 +1,6 @@
 import { Client } from 'pg';
-import {
-  buildManifest,
-  createRng,
-  insertPharmacyActivity,
-  Manifest,
-  seedDatabase,
-  validateDatabase,
-  ValidationReport,
-} from '../../lambda/validation';
+import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
+import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { dropDatabase, TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { copyDatabase, corrupt, queryOne } from './fixture';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { ConnectionError } from '../../../lambda/validation/db';
+import { ConnectionError } from '../../../engines/validation/db';
 import { UsageError } from '../errors';
 
 /** Flag parsing shared by rxdr commands: each error names the flag and the value received. */

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { EvidenceDocument } from '../../../lambda/evidence/schema';
+import type { EvidenceDocument } from '../../../engines/evidence/schema';
 import type { CliIo } from '../io';
 import type { LocalRunProgress, LocalRunResult } from '../../local/local-drill';
 import { UsageError } from '../errors';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildManifest } from '../../../lambda/validation';
+import { buildManifest } from '../../../engines/validation';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';

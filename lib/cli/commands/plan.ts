@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../lambda/evidence/store';
+import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
 import { buildApp } from '../../app';
 import { cdkJsonContext } from '../../cdk-json-context';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, selectEnvironments } from '../../config/load';

@@ -2,7 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
-import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../lambda/evidence/store';
+import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
 import { ConfiguredDatabase, renderReport } from '../../report/render';
 import { loadConfigFile } from '../../config/load';

@@ -1,4 +1,4 @@
-import { seedDatabase } from '../../../lambda/validation';
+import { seedDatabase } from '../../seed';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';

@@ -1,7 +1,7 @@
 import { ListRecoveryPointsByBackupVaultCommand, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { Command, Option } from 'commander';
-import { S3EvidenceStore } from '../../../lambda/evidence/store';
+import { S3EvidenceStore } from '../../../engines/evidence/store';
 import type { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
 import {

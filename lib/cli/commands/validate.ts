@@ -6,9 +6,9 @@ import {
   parseManifest,
   validateDatabase,
   ValidationReport,
-} from '../../../lambda/validation';
-import { resolveChecks, UnknownCheckError } from '../../../lambda/validation/validator';
-import type { CustomCheck } from '../../../lambda/validation';
+} from '../../../engines/validation';
+import { resolveChecks, UnknownCheckError } from '../../../engines/validation/validator';
+import type { CustomCheck } from '../../../engines/validation';
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,18 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
+import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
-
-/** `lambda/backup-replication/index.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function backupReplicationEntry(): string {
-  for (const up of ['../../..', '../../../..']) {
-    const candidate = path.resolve(__dirname, up, 'lambda', 'backup-replication', 'index.ts');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`Lambda entry lambda/backup-replication/index.ts not found from ${__dirname}`);
-}
 
 /** A database whose automated backups are replicated. */
 export interface ReplicatedDatabase {
@@ -143,7 +133,7 @@ export class AutomatedBackupReplication extends Construct {
     });
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: backupReplicationEntry(),
+      entry: lambdaEntry('backup-replication'),
       handler: 'handler',
       description: 'rxdr: Custom::RdsAutomatedBackupReplication (start/stop cross-region automated-backup replication)',
       runtime: FUNCTION_RUNTIME,

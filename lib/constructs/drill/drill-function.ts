@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,15 +11,6 @@ import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
-
-/** `lambda/drill/aws/<file>.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function drillEntry(file: string): string {
-  for (const up of ['../../..', '../../../..']) {
-    const candidate = path.resolve(__dirname, up, 'lambda', 'drill', 'aws', file);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`drill Lambda entry lambda/drill/aws/${file} not found from ${__dirname}`);
-}
 
 export interface DrillFunctionProps {
   readonly entry: string;

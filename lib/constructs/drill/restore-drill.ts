@@ -14,19 +14,20 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DrillFunction, drillEntry } from './drill-function';
+import { lambdaEntry } from '../lambda-entry';
+import { DrillFunction } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
-import { MANIFEST_PREFIX } from '../../../lambda/common/manifest-key';
+import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import {
   DRILL_METRICS,
   drillAlarmDimensions,
   drillDatabaseDimensions,
   drillEnvironmentDimensions,
-} from '../../../lambda/common/metrics-contract';
+} from '../../../engines/common/metrics-contract';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -192,7 +193,7 @@ export class RestoreDrill extends Construct {
       RXDR_ALERTS_TOPIC_ARN: props.alertsTopic.topicArn,
       RXDR_ENVIRONMENT: props.environmentName,
     };
-    const entry = drillEntry('handlers.ts');
+    const entry = lambdaEntry('drill-steps');
     const reserved = props.maxConcurrency + 2;
     const make = (
       name: string,
@@ -226,7 +227,7 @@ export class RestoreDrill extends Construct {
       ),
       CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
       Validate: make('ValidateFn', 'handler', 'rxdr drill: validate the restored database (VPC, drill network)', {
-        entry: drillEntry('validate-handler.ts'),
+        entry: lambdaEntry('drill-validate'),
         timeout: Duration.minutes(15),
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
@@ -329,7 +330,7 @@ export class RestoreDrill extends Construct {
     // Orphan sweeper: daily, and as soon as an execution ends without finishing its own cleanup.
     const maxAge = props.timeout.toSeconds() + 3600;
     this.sweeper = new DrillFunction(this, 'SweeperFn', {
-      entry: drillEntry('sweeper-handler.ts'),
+      entry: lambdaEntry('drill-sweeper'),
       handler: 'handler',
       description: 'rxdr drill: delete drill-tagged instances older than the longest drill; report each',
       key: props.key,

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from '../managed-policy-role';
@@ -40,14 +39,8 @@ export interface FailoverValidatorProps {
   };
 }
 
-/** `lambda/validation/handler.ts` from `lib/` (ts-node) and from a compiled `dist/lib/`. */
-function validatorEntry(): string {
-  const base = path.join(__dirname, '..', '..', '..', 'lambda', 'validation', 'handler');
-  return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
-}
-
 /**
- * The validation engine (`lambda/validation/handler.ts`, input `{ database, manifest, recoveryPointTime,
+ * The validation engine (`lambda/validate.ts`, input `{ database, manifest, recoveryPointTime,
  * rpoTargetSeconds, report }`, output a `ValidationReport`) as the failover runbook's validator: reads the
  * manifests (`manifests/*`) and writes its report under `failover/*` in the evidence bucket, reads the
  * configured credentials secrets, nothing else. The standby stack builds it in the recovery database network
@@ -103,7 +96,7 @@ export class FailoverValidator extends Construct {
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
       ...(props.functionName ? { functionName: props.functionName } : {}),
-      entry: validatorEntry(),
+      entry: lambdaEntry('validate'),
       handler: 'handler',
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,

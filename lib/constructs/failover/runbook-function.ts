@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaEntry } from '../lambda-entry';
 import { bundleInputsHash } from '../bundle-inputs-hash';
 import { lambdaRole } from '../managed-policy-role';
-import type { CatalogInput } from '../../../lambda/failover/catalog';
+import type { CatalogInput } from '../../../engines/failover/catalog';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 export interface RunbookFunctionProps {
@@ -19,15 +18,9 @@ export interface RunbookFunctionProps {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** The Lambda entry of the runbook steps, from `lib/` (ts-node) and from a compiled `dist/lib/`. */
-export function runbookEntry(): string {
-  const base = path.join(__dirname, '..', '..', '..', 'lambda', 'failover', 'handler');
-  return existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
-}
-
 /**
  * The function behind every task of one runbook state machine: thin handler, logic in
- * `lambda/failover/*-steps.ts`, catalog checked at cold start. Its permissions are granted by the runbook
+ * `engines/failover/failover-steps/` and `failback-steps/`, catalog checked at cold start. Its permissions are granted by the runbook
  * construct, scoped to the configured resources.
  */
 export class RunbookFunction extends Construct {
@@ -48,7 +41,7 @@ export class RunbookFunction extends Construct {
     );
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
-      entry: runbookEntry(),
+      entry: lambdaEntry('runbook-steps'),
       handler: 'handler',
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -71,7 +64,7 @@ export class RunbookFunction extends Construct {
         sourceMap: true,
         target: BUNDLING_TARGET,
         externalModules: [],
-        assetHash: bundleInputsHash(runbookEntry()),
+        assetHash: bundleInputsHash(lambdaEntry('runbook-steps')),
       },
     });
   }

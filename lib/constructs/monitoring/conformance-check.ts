@@ -17,7 +17,7 @@ import {
   CONFORMANCE_METRICS,
   ConformanceFindingKind,
   conformanceDimensions,
-} from '../../../lambda/common/metrics-contract';
+} from '../../../engines/common/metrics-contract';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaRole } from '../managed-policy-role';

@@ -9,7 +9,7 @@ import {
   FRESHNESS_METRICS,
   recoveryPointAgeDimensions,
   restorableTimeDimensions,
-} from '../../../lambda/common/metrics-contract';
+} from '../../../engines/common/metrics-contract';
 
 /** The metric the freshness function publishes (it receives both names in its scheduled event). */
 export const RECOVERY_POINT_AGE_METRIC = {

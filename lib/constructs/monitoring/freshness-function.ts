@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,16 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaEntry } from '../lambda-entry';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
-
-/** `lambda/freshness/handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function freshnessEntry(): string {
-  for (const up of ['../../..', '../../../..']) {
-    const candidate = path.resolve(__dirname, up, 'lambda', 'freshness', 'handler.ts');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`freshness Lambda entry lambda/freshness/handler.ts not found from ${__dirname}`);
-}
 
 /** The scheduled event's shape (validated again by the function's zod schema). */
 export interface FreshnessCheckInput {
@@ -59,7 +49,7 @@ export interface RecoveryPointFreshnessProps {
 
 /**
  * The scheduled freshness function: every `interval` it lists the protected databases' recovery points in
- * the vaults and publishes their ages (`lambda/freshness`). Its own role may write its log group, list
+ * the vaults and publishes their ages (`engines/freshness`). Its own role may write its log group, list
  * recovery points of the named vaults and put metric data into one namespace; nothing else.
  */
 export class RecoveryPointFreshness extends Construct {
@@ -122,7 +112,7 @@ export class RecoveryPointFreshness extends Construct {
     });
 
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
-      entry: freshnessEntry(),
+      entry: lambdaEntry('freshness'),
       handler: 'handler',
       description: `rxdr ${props.check.environment}: age of the newest recovery point per protected database and vault`,
       runtime: FUNCTION_RUNTIME,

@@ -1,5 +1,5 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../../../lambda/common/database-tls';
+import { LAMBDA_RUNTIME_CA_BUNDLE, RDS_CA_BUNDLE_VARIABLE } from '../../../engines/common/database-tls';
 
 /**
  * Give a function that connects to a database the CA bundle its connections verify the server with (the

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,8 +12,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { lambdaEntry } from '../lambda-entry';
 import { EnvironmentConfig } from '../../config/environment-config';
-import { MANIFEST_PREFIX } from '../../../lambda/common/manifest-key';
+import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
 import { ServiceEndpoints } from '../database/service-endpoints';
@@ -24,17 +23,6 @@ import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-
-/** `lambda/validation/manifest-handler.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function manifestHandlerEntry(): string {
-  for (const up of ['../../..', '../../../..']) {
-    for (const ext of ['ts', 'js']) {
-      const candidate = path.resolve(__dirname, up, 'lambda', 'validation', `manifest-handler.${ext}`);
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  throw new Error(`Lambda entry lambda/validation/manifest-handler.ts not found from ${__dirname}`);
-}
 
 /** One database the job describes. */
 export interface ManifestTarget {
@@ -66,8 +54,8 @@ export interface ManifestJobProps {
 }
 
 /**
- * The scheduled manifest job: `lambda/validation/manifest-handler.ts` run per database on a
- * schedule, writing `manifests/<name>.json` (see `lambda/common/manifest-key.ts`) to the evidence bucket, where
+ * The scheduled manifest job: `lambda/manifest.ts` run per database on a
+ * schedule, writing `manifests/<name>.json` (see `engines/common/manifest-key.ts`) to the evidence bucket, where
  * the drill's Validate function reads it (every version is kept: the drill takes the newest one older than its
  * recovery point).
  *
@@ -179,7 +167,7 @@ export class ManifestJob extends Construct {
       retentionPeriod: Duration.days(14),
     });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: manifestHandlerEntry(),
+      entry: lambdaEntry('manifest'),
       handler: 'handler',
       description:
         'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',

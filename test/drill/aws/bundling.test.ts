@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { DrillFunction, drillEntry } from '../../../lib/constructs/drill/drill-function';
+import { DrillFunction } from '../../../lib/constructs/drill/drill-function';
+import { lambdaEntry } from '../../../lib/constructs/lambda-entry';
 import { testApp } from '../../helpers/synth';
 
 /** The one test that really bundles (slow): the Validate function, the drill's largest (validation engine, pg, AWS SDK v3). */
@@ -15,7 +16,7 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     const app = testApp({ outdir }, { bundle: true });
     const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-west-2' } });
     new DrillFunction(stack, 'Validate', {
-      entry: drillEntry('validate-handler.ts'),
+      entry: lambdaEntry('drill-validate'),
       handler: 'handler',
       description: 'rxdr drill: bundling test',
       key: new kms.Key(stack, 'Key'),
@@ -28,7 +29,7 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     expect(assets).toHaveLength(1);
     const code = readFileSync(path.join(assembly.directory, assets[0]!, 'index.js'), 'utf8');
     expect(code.length).toBeGreaterThan(200_000);
-    expect(code).toContain('manifests/'); // lambda/common/manifest-key.ts
+    expect(code).toContain('manifests/'); // engines/common/manifest-key.ts
     expect(code).toContain('ListObjectVersions'); // AWS SDK v3 bundled, not taken from the runtime
     expect(code).toContain('RXDR_EVIDENCE_BUCKET');
     // Handler code never pulls in the CDK (handler code stays free of construct code); booleans keep a failure readable.

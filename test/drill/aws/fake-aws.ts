@@ -25,8 +25,8 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Clock } from '../../../lambda/drill/clock';
-import { DRILL_TAG } from '../../../lambda/drill/aws/types';
+import type { Clock } from '../../../engines/common/clock';
+import { DRILL_TAG } from '../../../engines/drill/aws/types';
 
 /** Calls that change something (AWS resources, evidence, notices). */
 export const MUTATING = /^(Start|Restore|AddTags|Delete|Put|Publish)/;

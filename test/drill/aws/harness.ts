@@ -3,10 +3,10 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { S3EvidenceStore } from '../../../lambda/evidence/store';
-import { notifyTask } from '../../../lambda/drill/aws/notify';
-import { planTask } from '../../../lambda/drill/aws/plan';
-import { recordEvidenceTask } from '../../../lambda/drill/aws/record';
+import { S3EvidenceStore } from '../../../engines/evidence/store';
+import { notifyTask } from '../../../engines/drill/aws/notify';
+import { planTask } from '../../../engines/drill/aws/plan';
+import { recordEvidenceTask } from '../../../engines/drill/aws/record';
 import {
   checkCleanupTask,
   checkRestoreTask,
@@ -15,8 +15,8 @@ import {
   startRestoreTask,
   TaskDeps,
   validateTask,
-} from '../../../lambda/drill/aws/tasks';
-import type { DrillValidator } from '../../../lambda/drill/validator';
+} from '../../../engines/drill/aws/tasks';
+import type { DrillValidator } from '../../../engines/drill/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';

@@ -1,13 +1,13 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { manifestBefore } from '../../../lambda/common/manifest-before';
-import { manifestKey } from '../../../lambda/common/manifest-key';
-import { createManifestHandler } from '../../../lambda/validation/manifest-handler';
-import type { Manifest } from '../../../lambda/validation';
+import { manifestBefore } from '../../../engines/common/manifest-before';
+import { manifestKey } from '../../../engines/common/manifest-key';
+import { createManifestHandler } from '../../../lambda/manifest';
+import type { Manifest } from '../../../engines/validation';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
-jest.mock('../../../lambda/validation/manifest', () => ({
+jest.mock('../../../engines/validation/manifest', () => ({
   buildManifest: jest.fn(async () => manifestAt('2026-10-31T03:29:00Z')),
 }));
 

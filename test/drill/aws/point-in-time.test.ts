@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { DRILL_TAG } from '../../../lambda/drill/aws/types';
+import { DRILL_TAG } from '../../../engines/drill/aws/types';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { databaseSpec, drillStack } from './drill-stack';
 import { Fault } from './fake-aws';

@@ -1,9 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Client } from 'pg';
-import { engineValidator } from '../../../lambda/drill/aws/validator';
-import { manifestKey } from '../../../lambda/common/manifest-key';
-import { buildManifest, createRng, insertPharmacyActivity, seedDatabase } from '../../../lambda/validation';
+import { engineValidator } from '../../../engines/drill/aws/validator';
+import { manifestKey } from '../../../engines/common/manifest-key';
+import { buildManifest } from '../../../engines/validation';
+import { createRng, insertPharmacyActivity, seedDatabase } from '../../../lib/seed';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
 import { useTlsTestDatabase } from '../../helpers/tls-postgres';

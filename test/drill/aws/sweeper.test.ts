@@ -1,7 +1,7 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { sweepTask } from '../../../lambda/drill/aws/sweeper';
+import { sweepTask } from '../../../engines/drill/aws/sweeper';
 
 const rds = mockClient(RDSClient);
 const sfn = mockClient(SFNClient);

@@ -1,0 +1,146 @@
+/** The outcome: the notification and the evidence document. */
+import { secondsBetween } from '../../common/clock';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { S3EvidenceStore } from '../../evidence/store';
+import { parameterValue } from '../aws-helpers';
+import { databaseOf } from '../catalog';
+import type { StepDeps } from '../clients';
+import { clearApproval } from '../failover-steps';
+import { FailbackState } from './state';
+import { freezeParameter, isFrozen } from './freeze';
+
+export async function recordFailbackEvidence(
+  state: FailbackState,
+  status: 'completed' | 'failed' | 'aborted',
+  deps: StepDeps,
+): Promise<{ location: string; result: 'passed' | 'failed' }> {
+  const now = deps.clock.now().toISOString();
+  const db = databaseOf(deps.catalog, state.input.database);
+  const started = state.execution.startTime ?? state.plan?.startedAt ?? now;
+  const steps: RunbookStep[] = [];
+  const add = (
+    name: string,
+    from: string | undefined,
+    to: string | undefined,
+    outcome: RunbookStep['outcome'] = 'done',
+  ) => {
+    if (from)
+      steps.push({
+        name,
+        startedAt: from,
+        ...(to ? { endedAt: to, durationSeconds: secondsBetween(from, to) } : {}),
+        outcome,
+      });
+  };
+  add('preflight', state.plan?.startedAt, state.plan?.endedAt);
+  if (state.approval) add('approval', state.plan?.endedAt, state.approval.approvedAt);
+  add('create-replica', state.replica?.startedAt, state.replica?.endedAt, state.replica?.outcome);
+  add('wait-replica', state.replica?.endedAt, state.replica?.availableAt);
+  add('freeze-writes', state.freeze?.startedAt, state.freeze?.endedAt, state.freeze?.outcome);
+  add('catch-up', state.freeze?.endedAt, state.catchUp?.caughtUpAt);
+  add('promote', state.promotion?.startedAt, state.promotion?.availableAt, state.promotion?.outcome);
+  add('repoint', state.repoint?.startedAt, state.repoint?.inSyncAt);
+  add('verify', state.verify?.startedAt, state.verify?.endedAt);
+  add('unfreeze', state.unfreeze?.startedAt, state.unfreeze?.endedAt);
+  const freezeSeconds =
+    state.freeze && state.unfreeze ? secondsBetween(state.freeze.frozenAt, state.unfreeze.endedAt) : undefined;
+  const passed = status === 'completed';
+  const reason = passed
+    ? undefined
+    : status === 'aborted'
+      ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
+      : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
+  const doc: EvidenceDocument = parseEvidence({
+    schemaVersion: 1,
+    runId: state.execution.name,
+    kind: 'failover',
+    environment: deps.catalog.environment,
+    provider: 'aws',
+    database: db.name,
+    tier: db.tier,
+    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: 0 },
+    ...(state.plan
+      ? {
+          source: {
+            id: state.plan.currentPrimary.arn,
+            kind: 'replica',
+            recoveryPointTime: state.catchUp?.caughtUpAt ?? now,
+            sourceDatabase: state.plan.currentPrimary.identifier,
+          },
+        }
+      : {}),
+    ...(state.promotion?.endpoint
+      ? {
+          target: {
+            identifier: state.plan?.replicaIdentifier ?? db.failbackInstanceIdentifier,
+            engine: 'postgres',
+            endpoint: `${state.promotion.endpoint.host}:${state.promotion.endpoint.port}`,
+          },
+        }
+      : {}),
+    timestamps: {
+      started,
+      ...(state.freeze ? { disaster: state.freeze.frozenAt } : {}),
+      ...(state.promotion?.availableAt ? { available: state.promotion.availableAt } : {}),
+      recorded: now,
+    },
+    ...(freezeSeconds !== undefined ? { achievedRtoSeconds: freezeSeconds } : {}),
+    ...(state.catchUp?.caughtUp ? { achievedRpoSeconds: 0 } : {}),
+    result: passed ? 'passed' : 'failed',
+    ...(reason ? { failureReason: reason, failedStep: state.failedStep ?? 'unknown' } : {}),
+    checks: (state.verify?.checks ?? []).map((c) => ({
+      id: `failback.${c.name}`,
+      category: 'failback',
+      status: c.ok ? 'passed' : 'failed',
+      message: c.detail,
+    })),
+    cleanup: {
+      status: 'not-needed',
+      message:
+        'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)',
+      resources: [],
+    },
+    startedBy: state.input.startedBy,
+    toolVersion: deps.catalog.toolVersion,
+    metrics: freezeSeconds !== undefined ? { writeFreezeSeconds: freezeSeconds } : {},
+    runbook: {
+      operation: 'failback',
+      strategy: 'planned-switchover',
+      reason: state.input.reason,
+      dryRun: state.input.dryRun,
+      executionArn: state.execution.id,
+      ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
+      status,
+      steps,
+      repointed: [
+        ...(state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
+        ...(state.freeze
+          ? [
+              {
+                kind: 'write-freeze' as const,
+                name: state.freeze.parameterName,
+                value: state.unfreeze ? 'lifted' : 'frozen',
+              },
+            ]
+          : []),
+      ],
+    },
+  });
+  // A step can die after setting the freeze but before its result reached the state: ask SSM, not the state.
+  const stillFrozen =
+    !state.unfreeze &&
+    (state.freeze !== undefined ||
+      (status !== 'completed' && isFrozen(await parameterValue(deps.clients.ssm, freezeParameter(state, deps)))));
+  // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
+  const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failback').put(doc);
+  await clearApproval(state.execution.name, deps);
+  await deps.clients.sns.send(
+    new PublishCommand({
+      TopicArn: deps.catalog.topicArn,
+      Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
+      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+    }),
+  );
+  return { location, result: doc.result };
+}

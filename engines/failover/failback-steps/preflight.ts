@@ -1,0 +1,112 @@
+/** Preflight (read-only): which instance is primary now, whether the primary region answers, what will be built. */
+import { findInstance, messageOf, secretJson } from '../aws-helpers';
+import { databaseOf } from '../catalog';
+import type { StepDeps } from '../clients';
+import { FailbackPlan, FailbackState } from './state';
+
+export const ZERO_LAG_READINGS = 2;
+
+/** Read-only: which recovery-region instance is the primary now, whether the primary region answers, what will be built. */
+export async function preflight(state: FailbackState, deps: StepDeps): Promise<FailbackPlan> {
+  const startedAt = deps.clock.now().toISOString();
+  const { catalog, clients } = deps;
+  const db = databaseOf(catalog, state.input.database);
+  const checks: FailbackPlan['checks'] = [];
+  const blockers: string[] = [];
+  const check = (name: string, ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail });
+    if (!ok) blockers.push(`${name}: ${detail}`);
+  };
+  const secret = await secretJson(clients.secrets, db.repoint.secretArn);
+  // The current primary is a recovery-region instance (after a failover), or, when an earlier failback got as
+  // far as repointing before it died, the promoted failback instance in the primary region: look in both, so
+  // that run can resume. An unreachable primary region just means "not there" here (checked below).
+  const candidates = [db.replicaInstanceIdentifier, db.recoveredInstanceIdentifier].filter(
+    (id): id is string => id !== undefined,
+  );
+  const found = [
+    ...(await Promise.all(candidates.map((id) => findInstance(clients.rdsRecovery, id)))),
+    await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier).catch(() => undefined),
+  ];
+  const current = found.find(
+    (instance) => instance?.Endpoint?.Address === secret.host && !instance?.ReadReplicaSourceDBInstanceIdentifier,
+  );
+  const searched = `${candidates.join(', ')} in ${catalog.recoveryRegion} and ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion}`;
+  check(
+    'current-primary',
+    current !== undefined,
+    current
+      ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}`
+      : `no standalone instance among ${searched} serves the secret's host ${String(secret.host)}: was there a failover?`,
+  );
+  if (current)
+    check(
+      'current-primary-backups',
+      (current.BackupRetentionPeriod ?? 0) > 0,
+      `backup retention ${current.BackupRetentionPeriod ?? 0} days (a cross-region replica needs automated backups)`,
+    );
+
+  let originalPrimary = { identifier: db.primaryInstanceIdentifier, status: 'unreachable' };
+  let replicaExists = false;
+  try {
+    const original = await findInstance(clients.rdsPrimary, db.primaryInstanceIdentifier);
+    originalPrimary = { identifier: db.primaryInstanceIdentifier, status: original?.DBInstanceStatus ?? 'not-found' };
+    const replica = await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier);
+    replicaExists = replica !== undefined;
+    checks.push({
+      name: 'primary-region',
+      ok: true,
+      detail: `RDS in ${catalog.primaryRegion} answers; old primary ${db.primaryInstanceIdentifier} is ${originalPrimary.status} (it is not reused: its data diverged)`,
+    });
+    if (replica)
+      checks.push({
+        name: 'failback-replica',
+        ok: true,
+        detail: `${db.failbackInstanceIdentifier} already exists (${replica.DBInstanceStatus}): a resumed run continues from there`,
+      });
+  } catch (error) {
+    check(
+      'primary-region',
+      false,
+      `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)}): fail back once the region has recovered`,
+    );
+  }
+  const decision: FailbackPlan['decision'] =
+    blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    database: db.name,
+    currentPrimary: {
+      identifier: current?.DBInstanceIdentifier ?? '(none)',
+      arn: current?.DBInstanceArn ?? '(none)',
+      status: current?.DBInstanceStatus ?? 'missing',
+    },
+    replicaIdentifier: db.failbackInstanceIdentifier,
+    replicaExists,
+    originalPrimary,
+    expectedFreezeSeconds: 420,
+    expectedDurationSeconds: (replicaExists ? 0 : 3600) + 420,
+    checks,
+    blockers,
+    decision,
+    steps: [
+      { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
+      {
+        name: 'create-replica',
+        description: `create read replica ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion} from ${current?.DBInstanceIdentifier ?? 'the current primary'}`,
+      },
+      { name: 'wait-replica', description: 'wait until it is available' },
+      {
+        name: 'freeze-writes',
+        description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
+      },
+      { name: 'catch-up', description: `wait for ${ZERO_LAG_READINGS} zero replica-lag readings (zero data loss)` },
+      { name: 'promote', description: `promote ${db.failbackInstanceIdentifier} to the primary` },
+      { name: 'repoint', description: 'point the record, parameter and secret back at the primary region' },
+      { name: 'verify', description: 'check every client pointer' },
+      { name: 'unfreeze', description: 'lift the write freeze' },
+      { name: 'evidence', description: 'write the evidence document' },
+    ],
+  };
+}

@@ -1,0 +1,50 @@
+/** Promotion of the caught-up replica in the primary region. */
+import { PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
+import { findInstance, nextWaitSeconds } from '../aws-helpers';
+import { Errors, StepError } from '../catalog';
+import type { StepDeps } from '../clients';
+import { required } from '../failover-steps';
+import { FailbackState } from './state';
+
+export async function promote(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['promotion']>> {
+  const startedAt = deps.clock.now().toISOString();
+  const plan = required(state.plan, 'plan');
+  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
+  if (!instance) throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} disappeared`);
+  const alreadyDone = !instance.ReadReplicaSourceDBInstanceIdentifier || instance.DBInstanceStatus !== 'available';
+  if (!alreadyDone)
+    await deps.clients.rdsPrimary.send(
+      new PromoteReadReplicaCommand({ DBInstanceIdentifier: plan.replicaIdentifier, BackupRetentionPeriod: 7 }),
+    );
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    outcome: alreadyDone ? 'already-done' : 'done',
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+  };
+}
+
+export async function checkPromoted(
+  state: FailbackState,
+  deps: StepDeps,
+): Promise<NonNullable<FailbackState['promotion']>> {
+  const promotion = required(state.promotion, 'promotion');
+  const plan = required(state.plan, 'plan');
+  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
+  const polls = promotion.polls + 1;
+  if (
+    instance?.DBInstanceStatus !== 'available' ||
+    instance.ReadReplicaSourceDBInstanceIdentifier ||
+    !instance.Endpoint?.Address
+  )
+    return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+  return {
+    ...promotion,
+    polls,
+    status: 'available',
+    availableAt: deps.clock.now().toISOString(),
+    endpoint: { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 },
+  };
+}

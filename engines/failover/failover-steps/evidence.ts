@@ -1,0 +1,211 @@
+/** The outcome: the notification and the evidence document. */
+import { secondsBetween } from '../../common/clock';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { decideOutcome } from '../../evidence/outcome';
+import { S3EvidenceStore } from '../../evidence/store';
+import { databaseOf } from '../catalog';
+import type { StepDeps } from '../clients';
+import { FailoverState } from './state';
+import { clearApproval } from './approval';
+import { required } from './required';
+
+export async function notifyResult(
+  state: FailoverState,
+  deps: StepDeps,
+): Promise<{ startedAt: string; endedAt: string }> {
+  const startedAt = deps.clock.now().toISOString();
+  const plan = required(state.plan, 'plan');
+  const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
+  await deps.clients.sns.send(
+    new PublishCommand({
+      TopicArn: deps.catalog.topicArn,
+      Subject: `rxdr ${deps.catalog.environment}: ${plan.database} failed over to ${deps.catalog.recoveryRegion}`,
+      Message: `${plan.database} now runs on ${state.recovery?.instanceIdentifier} (${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
+    }),
+  );
+  return { startedAt, endedAt: deps.clock.now().toISOString() };
+}
+
+/** Build the evidence document of a completed, failed or aborted failover and write it (never overwriting). */
+export async function recordFailoverEvidence(
+  state: FailoverState,
+  status: 'completed' | 'failed' | 'aborted',
+  deps: StepDeps,
+): Promise<{ location: string; result: 'passed' | 'failed'; failureReason?: string }> {
+  const now = deps.clock.now();
+  const db = databaseOf(deps.catalog, state.input.database);
+  const plan = state.plan;
+  const started = state.execution.startTime ?? plan?.startedAt ?? now.toISOString();
+  const steps = failoverSteps(state, status);
+  const verifiedAt = state.verify?.endedAt;
+  // A failed validation explains itself through its checks; other failures through the caught error.
+  const failure =
+    status === 'completed' || (!state.failure && status === 'failed')
+      ? undefined
+      : { step: state.failedStep ?? 'unknown', reason: failureReason(state, status) };
+  const achievedRpoSeconds = state.validation?.achievedRpoSeconds ?? plan?.expectedDataLossSeconds ?? undefined;
+  const outcome = decideOutcome({
+    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
+    ...(verifiedAt ? { achievedRtoSeconds: secondsBetween(started, verifiedAt) } : {}),
+    ...(achievedRpoSeconds !== undefined && achievedRpoSeconds !== null ? { achievedRpoSeconds } : {}),
+    ...(state.validation ? { validation: { passed: state.validation.passed, checks: state.validation.checks } } : {}),
+    ...(failure ? { failure } : {}),
+  });
+  const endpoint = state.recovery?.endpoint;
+  const doc: EvidenceDocument = parseEvidence({
+    schemaVersion: 1,
+    runId: state.execution.name,
+    kind: 'failover',
+    environment: deps.catalog.environment,
+    provider: 'aws',
+    database: db.name,
+    tier: db.tier,
+    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
+    ...(plan?.source
+      ? {
+          source: {
+            id: plan.source.id,
+            kind: plan.source.kind,
+            recoveryPointTime: plan.source.recoveryPointTime,
+            sourceDatabase: db.primaryInstanceIdentifier,
+          },
+        }
+      : {}),
+    ...(state.recovery
+      ? {
+          target: {
+            identifier: state.recovery.instanceIdentifier,
+            engine: 'postgres',
+            ...(endpoint ? { endpoint: `${endpoint.host}:${endpoint.port}` } : {}),
+          },
+        }
+      : {}),
+    timestamps: {
+      started,
+      disaster: started,
+      ...(state.recovery ? { restoreStarted: state.recovery.startedAt } : {}),
+      ...(state.recovery?.availableAt ? { available: state.recovery.availableAt } : {}),
+      ...(state.validation ? { validated: state.validation.endedAt } : {}),
+      recorded: now.toISOString(),
+    },
+    ...(verifiedAt ? { achievedRtoSeconds: secondsBetween(started, verifiedAt) } : {}),
+    ...(achievedRpoSeconds !== undefined && achievedRpoSeconds !== null ? { achievedRpoSeconds } : {}),
+    result: status === 'completed' ? outcome.result : 'failed',
+    ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}),
+    ...(outcome.failedStep ? { failedStep: outcome.failedStep } : {}),
+    checks: outcome.checks,
+    cleanup: { status: 'not-needed', message: 'a failover keeps what it recovered', resources: [] },
+    startedBy: state.input.startedBy,
+    toolVersion: deps.catalog.toolVersion,
+    runbook: {
+      operation: 'failover',
+      strategy: plan?.strategy ?? state.input.strategy ?? db.defaultStrategy,
+      reason: state.input.reason,
+      ...(state.input.force ? { forcedReason: state.input.force.reason } : {}),
+      dryRun: state.input.dryRun,
+      executionArn: state.execution.id,
+      ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
+      ...(state.activation ? { contingencyPlanActivatedAt: state.activation.activatedAt } : {}),
+      status,
+      steps,
+      repointed: (state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
+    },
+  });
+  // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
+  const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failover').put(doc);
+  if (status !== 'completed') {
+    await clearApproval(state.execution.name, deps);
+    await deps.clients.sns.send(
+      new PublishCommand({
+        TopicArn: deps.catalog.topicArn,
+        Subject: `rxdr ${deps.catalog.environment}: failover of ${db.name} ${status}`,
+        Message: `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+      }),
+    );
+  }
+  return { location, result: doc.result, ...(doc.failureReason ? { failureReason: doc.failureReason } : {}) };
+}
+
+function failureReason(state: FailoverState, status: 'failed' | 'aborted'): string {
+  const cause = state.failure?.Cause ?? '';
+  let message = cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed.errorMessage) message = parsed.errorMessage;
+  } catch {
+    // not JSON: keep the cause as is
+  }
+  if (state.failure?.Error === 'States.Timeout' && state.failedStep === 'approval')
+    return 'aborted: nobody approved before the approval timeout';
+  if (status === 'aborted') return `aborted by an operator${message ? `: ${message}` : ''}`;
+  return `${state.failure?.Error ?? 'error'}: ${message || 'no cause'}`;
+}
+
+function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
+  const steps: RunbookStep[] = [];
+  const add = (
+    name: string,
+    startedAt: string | undefined,
+    endedAt: string | undefined,
+    outcome: RunbookStep['outcome'],
+    detail?: string,
+  ) => {
+    if (!startedAt) return;
+    steps.push({
+      name,
+      startedAt,
+      ...(endedAt ? { endedAt, durationSeconds: secondsBetween(startedAt, endedAt) } : {}),
+      outcome,
+      ...(detail ? { detail } : {}),
+    });
+  };
+  const { plan, approval, activation, recovery, validation, repoint: rp, verify: vf, notify } = state;
+  add(
+    'preflight',
+    plan?.startedAt,
+    plan?.endedAt,
+    'done',
+    plan ? `${plan.decision}; primary ${plan.primary.status}` : undefined,
+  );
+  if (plan && approval)
+    add('approval', plan.endedAt, approval.approvedAt, 'done', `approved by ${approval.approvedBy}`);
+  add('activate-contingency-plan', activation?.startedAt, activation?.endedAt, 'done');
+  add('recover', recovery?.startedAt, recovery?.endedAt, recovery?.outcome ?? 'done', recovery?.detail);
+  add(
+    'wait-available',
+    recovery?.endedAt,
+    recovery?.availableAt,
+    'done',
+    recovery ? `${recovery.polls} polls` : undefined,
+  );
+  add('validate', validation?.startedAt, validation?.endedAt, validation?.passed === false ? 'failed' : 'done');
+  const repointOutcome = rp && rp.changes.every((c) => c.outcome === 'already-done') ? 'already-done' : 'done';
+  add(
+    'repoint',
+    rp?.startedAt,
+    rp?.inSyncAt ?? rp?.endedAt,
+    repointOutcome,
+    rp?.changes.map((c) => `${c.kind} ${c.outcome}`).join(', '),
+  );
+  add('verify', vf?.startedAt, vf?.endedAt, 'done');
+  add('notify', notify?.startedAt, notify?.endedAt, 'done');
+  if (status !== 'completed' && state.failedStep) {
+    const at = lastStepTime(state);
+    steps.push({ name: state.failedStep, startedAt: at, outcome: 'failed', detail: state.failure?.Error ?? status });
+  }
+  return steps;
+}
+
+function lastStepTime(state: FailoverState): string {
+  const times = [
+    state.plan?.endedAt,
+    state.approval?.approvedAt,
+    state.activation?.endedAt,
+    state.recovery?.endedAt,
+    state.validation?.endedAt,
+    state.repoint?.endedAt,
+    state.verify?.endedAt,
+  ].filter((t): t is string => t !== undefined);
+  return times.sort().at(-1) ?? state.execution.startTime ?? new Date(0).toISOString();
+}

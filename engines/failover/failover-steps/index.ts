@@ -1,0 +1,9 @@
+/** The failover runbook's steps, one file per phase, in the order the state machine runs them. */
+export * from './state';
+export * from './preflight';
+export * from './approval';
+export * from './recovery';
+export * from './validation';
+export * from './repoint';
+export * from './evidence';
+export * from './required';

@@ -1,0 +1,123 @@
+/** Repoint clients at the recovered database and verify that every pointer resolves to it. */
+import { z } from 'zod';
+import {
+  changeInSync,
+  findInstance,
+  nextWaitSeconds,
+  parameterValue,
+  repointTargets,
+  route53Value,
+  secretJson,
+  type Endpoint,
+} from '../aws-helpers';
+import { databaseOf, Errors, StepError, type CatalogDatabase } from '../catalog';
+import type { StepDeps } from '../clients';
+import { FailoverState, Repoint } from './state';
+import { required } from './required';
+
+export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
+  const startedAt = deps.clock.now().toISOString();
+  const plan = required(state.plan, 'plan');
+  const validation = required(state.validation, 'validation');
+  if (!validation.passed) throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
+  const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
+  const db = databaseOf(deps.catalog, plan.database);
+  const changes = await repointTargets(
+    deps.clients,
+    db.repoint,
+    endpoint,
+    `rxdr failover ${state.execution.name}`,
+    deps.catalog.recoveryRegion,
+  );
+  const pendingChange = changes.some((c) => c.changeId);
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    changes,
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    inSync: !pendingChange,
+    ...(pendingChange ? {} : { inSyncAt: deps.clock.now().toISOString() }),
+  };
+}
+
+/** Route 53 change propagated? (GetChange INSYNC.) */
+export async function checkRepoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
+  const current = required(state.repoint, 'repoint');
+  const ids = current.changes.map((c) => c.changeId).filter((id): id is string => id !== undefined);
+  const synced = (await Promise.all(ids.map((id) => changeInSync(deps.clients.route53, id)))).every(Boolean);
+  const polls = current.polls + 1;
+  return {
+    ...current,
+    polls,
+    waitSeconds: nextWaitSeconds(polls),
+    inSync: synced,
+    ...(synced ? { inSyncAt: deps.clock.now().toISOString() } : {}),
+  };
+}
+
+/** Every pointer reads the new endpoint, the instance is available, and (in the VPC) the name accepts connections. */
+export async function verify(
+  state: FailoverState,
+  deps: StepDeps,
+): Promise<{ startedAt: string; endedAt: string; checks: { name: string; ok: boolean; detail: string }[] }> {
+  const startedAt = deps.clock.now().toISOString();
+  const plan = required(state.plan, 'plan');
+  const recovery = required(state.recovery, 'recovery');
+  const endpoint = required(recovery.endpoint, 'recovery.endpoint');
+  const db = databaseOf(deps.catalog, plan.database);
+  const checks = await verifyPointers(deps, db, recovery.instanceIdentifier, endpoint, deps.clients.rdsRecovery);
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0)
+    throw new StepError(
+      Errors.stepFailed,
+      `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+    );
+  return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
+}
+
+export async function verifyPointers(
+  deps: StepDeps,
+  db: CatalogDatabase,
+  instanceIdentifier: string,
+  endpoint: Endpoint,
+  rds: StepDeps['clients']['rdsRecovery'],
+): Promise<{ name: string; ok: boolean; detail: string }[]> {
+  const checks: { name: string; ok: boolean; detail: string }[] = [];
+  const [instance, record, parameter, secret] = await Promise.all([
+    findInstance(rds, instanceIdentifier),
+    db.repoint.route53
+      ? route53Value(deps.clients.route53, db.repoint.route53.hostedZoneId, db.repoint.route53.recordName)
+      : Promise.resolve(undefined),
+    db.repoint.parameterName ? parameterValue(deps.clients.ssm, db.repoint.parameterName) : Promise.resolve(undefined),
+    secretJson(deps.clients.secrets, db.repoint.secretArn),
+  ]);
+  checks.push({
+    name: 'instance',
+    ok: instance?.DBInstanceStatus === 'available',
+    detail: `${instanceIdentifier} is ${instance?.DBInstanceStatus ?? 'missing'}`,
+  });
+  if (db.repoint.route53)
+    checks.push({
+      name: 'route53-record',
+      ok: record === endpoint.host,
+      detail: `${db.repoint.route53.recordName} → ${record ?? '(none)'}`,
+    });
+  if (db.repoint.parameterName)
+    checks.push({
+      name: 'ssm-parameter',
+      ok: parameter === endpoint.host,
+      detail: `${db.repoint.parameterName} = ${parameter ?? '(none)'}`,
+    });
+  checks.push({
+    name: 'secret-host',
+    ok: secret.host === endpoint.host,
+    detail: `secret host = ${String(secret.host)}`,
+  });
+  if (deps.catalog.probeConnectivity) {
+    const host = db.repoint.route53?.recordName.replace(/\.$/, '') ?? endpoint.host;
+    const probe = await deps.probe(host, endpoint.port);
+    checks.push({ name: 'connect', ok: probe.ok, detail: probe.detail });
+  }
+  return checks;
+}

@@ -1,0 +1,117 @@
+/** The failover's input and the state the state machine carries from step to step. */
+import { z } from 'zod';
+import { EvidenceCheck } from '../../evidence/schema';
+import { Strategy } from '../catalog';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** What `rxdr failover start|plan`, the SSM document or a person in the console passes to StartExecution. */
+export const FailoverInput = z.strictObject({
+  database: z.string().min(1),
+  /** @default the tier's `failoverStrategy` */
+  strategy: Strategy.optional(),
+  /** Point-in-time strategy: restore to this moment. @default the latest restorable time */
+  targetTime: isoTime.optional(),
+  /** Preflight and plan only: no mutating call. */
+  dryRun: z.boolean().default(false),
+  /** Why fail over (recorded in evidence and notices). */
+  reason: z.string().min(3, 'say why you fail over (at least 3 characters)'),
+  /** The primary looks healthy and you fail over anyway: why. */
+  force: z
+    .strictObject({ reason: z.string().min(10, 'a forced failover needs a reason of at least 10 characters') })
+    .optional(),
+  /** The caller's identity (IAM principal ARN); CloudTrail records the StartExecution call as well. */
+  startedBy: z.string().min(1),
+});
+export type FailoverInput = z.infer<typeof FailoverInput>;
+
+const Execution = z.object({ id: z.string(), name: z.string(), startTime: z.string().nullish() });
+const Timed = z.object({ startedAt: isoTime, endedAt: isoTime });
+
+export const PlanStep = z.object({
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(['pending', 'already-done']),
+});
+
+export const Plan = Timed.extend({
+  database: z.string(),
+  strategy: Strategy,
+  tier: z.number(),
+  rtoSeconds: z.number(),
+  rpoSeconds: z.number(),
+  primary: z.object({ identifier: z.string(), status: z.string(), healthy: z.boolean(), detail: z.string() }),
+  /** Replica, automated backups or recovery point the run recovers from. */
+  source: z
+    .object({ kind: z.enum(['replica', 'point-in-time', 'snapshot']), id: z.string(), recoveryPointTime: z.string() })
+    .optional(),
+  targetInstanceIdentifier: z.string(),
+  /** A resumed run found the recovery already started or done. */
+  recoveryAlreadyStarted: z.boolean(),
+  expectedDataLossSeconds: z.number().nullable(),
+  expectedDurationSeconds: z.number(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  blockers: z.array(z.string()),
+  warnings: z.array(z.string()),
+  /** The primary looks healthy and the run is not forced: it stops before the approval gate. */
+  refused: z.boolean(),
+  /** `blocked`, `refused`, `dry-run` or `proceed`: what the state machine does next. */
+  decision: z.enum(['blocked', 'refused', 'dry-run', 'proceed']),
+  steps: z.array(PlanStep),
+});
+export type Plan = z.infer<typeof Plan>;
+
+const Approval = z.object({ approvedBy: z.string().min(1), approvedAt: isoTime, comment: z.string().optional() });
+export const Recovery = Timed.extend({
+  instanceIdentifier: z.string(),
+  outcome: z.enum(['done', 'already-done']),
+  restoreJobId: z.string().optional(),
+  polls: z.number().int().nonnegative(),
+  waitSeconds: z.number().int().positive(),
+  status: z.enum(['pending', 'available']),
+  detail: z.string().optional(),
+  availableAt: isoTime.optional(),
+  endpoint: z.object({ host: z.string(), port: z.number() }).optional(),
+});
+export const Validation = Timed.extend({
+  passed: z.boolean(),
+  achievedRpoSeconds: z.number().optional(),
+  checks: z.array(EvidenceCheck),
+});
+export const Repoint = Timed.extend({
+  changes: z.array(
+    z.object({
+      kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
+      name: z.string(),
+      value: z.string(),
+      outcome: z.enum(['done', 'already-done']),
+      previous: z.string().optional(),
+      changeId: z.string().optional(),
+    }),
+  ),
+  polls: z.number().int().nonnegative(),
+  waitSeconds: z.number().int().positive(),
+  inSync: z.boolean(),
+  inSyncAt: isoTime.optional(),
+});
+
+/** The execution state as it grows; each step reads what it needs. */
+export const FailoverState = z.object({
+  input: FailoverInput,
+  execution: Execution,
+  plan: Plan.optional(),
+  approval: Approval.optional(),
+  activation: Timed.extend({ activatedAt: isoTime }).optional(),
+  recovery: Recovery.optional(),
+  validation: Validation.optional(),
+  repoint: Repoint.optional(),
+  verify: Timed.extend({
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  }).optional(),
+  notify: Timed.optional(),
+  /** Set by the state machine's Catch: `{ Error, Cause }`. */
+  failure: z.object({ Error: z.string(), Cause: z.string().nullish() }).optional(),
+  /** The state the failure happened in (the Catch's Pass states set it). */
+  failedStep: z.string().optional(),
+});
+export type FailoverState = z.infer<typeof FailoverState>;

@@ -1,0 +1,58 @@
+import type { Context } from 'aws-lambda';
+import { S3EvidenceStore } from '../engines/evidence/store';
+import { systemClock } from '../engines/common/clock';
+import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { notifyTask } from '../engines/drill/aws/notify';
+import { evidenceHistory, planTask } from '../engines/drill/aws/plan';
+import { recordEvidenceTask } from '../engines/drill/aws/record';
+import {
+  checkCleanupTask,
+  checkRestoreTask,
+  pickSourceTask,
+  requestCleanupTask,
+  startRestoreTask,
+  TaskDeps,
+} from '../engines/drill/aws/tasks';
+
+/**
+ * Lambda entry points of the drill state machine (one function per Task state; all thin). Errors keep
+ * their `name` (`Rxdr.InvalidEvent`, `Rxdr.AwsTransient`, …): the state machine's Retry/Catch match on it.
+ */
+
+const taskDeps = (): TaskDeps => ({ clients, settings: settingsFromEnv(), clock: systemClock });
+
+function traced<T>(name: string, body: (event: unknown) => Promise<T>) {
+  return async (event: unknown, context?: Context): Promise<T> => {
+    if (context) logger.addContext(context);
+    try {
+      const result = await body(event);
+      logger.info(`${name} done`, { step: name });
+      return result;
+    } catch (error) {
+      logger.error(`${name} failed`, {
+        step: name,
+        errorName: (error as Error).name,
+        errorMessage: (error as Error).message,
+      });
+      throw error;
+    }
+  };
+}
+
+export const plan = traced('Plan', (event) =>
+  planTask(event, { history: evidenceHistory(clients.s3, env(ENV.evidenceBucket)) }),
+);
+export const pickSource = traced('PickSource', (event) => pickSourceTask(event, taskDeps()));
+export const startRestore = traced('StartRestore', (event) => startRestoreTask(event, taskDeps()));
+export const checkRestore = traced('CheckRestore', (event) => checkRestoreTask(event, taskDeps()));
+export const requestCleanup = traced('RequestCleanup', (event) => requestCleanupTask(event, taskDeps()));
+export const checkCleanup = traced('CheckCleanup', (event) => checkCleanupTask(event, taskDeps()));
+export const recordEvidence = traced('RecordEvidence', (event) =>
+  recordEvidenceTask(event, {
+    backup: clients.backup,
+    store: new S3EvidenceStore(clients.s3, env(ENV.evidenceBucket)),
+    metrics: powertoolsSink,
+    clock: systemClock,
+  }),
+);
+export const notify = traced('Notify', (event) => notifyTask(event, { sns: clients.sns, topicArn: env(ENV.topicArn) }));

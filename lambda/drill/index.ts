@@ -1,6 +1,0 @@
-export * from './clock';
-export * from './provider';
-export * from './validator';
-export * from './steps';
-export * from './evidence';
-export * from './run';
