@@ -6,7 +6,7 @@ import { synthStage } from '../../helpers/synth';
 /*
  * The deploy-time pgaudit setup: on every created instance of every shipped environment, a custom resource
  * whose function runs in the database network and reaches only PostgreSQL on that instance and the Secrets
- * Manager endpoint. (That the function verifies the server certificate is test/validation/database-tls-template.)
+ * Manager endpoint. (That the function verifies the server certificate: test/validation/database-tls-template.test.ts.)
  */
 
 type Resource = { Type: string; Properties: Record<string, Json>; DependsOn?: string[] };
