@@ -1,5 +1,5 @@
 import { ConformanceFindingKind } from '../common/metrics-contract';
-import { postgresSupport } from '../../lib/compliance/engine-support';
+import { postgresSupport } from '../common/engine-support';
 import { POSTGRES_PARAMETERS } from '../database/postgres-parameters';
 import { InstanceSettings } from './settings';
 import { ConformanceTarget } from './target';

@@ -17,7 +17,7 @@ import {
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
 import { instanceClassProblem } from './rds-instance-classes';
-import { postgresVersionProblem } from '../compliance/engine-support';
+import { postgresVersionProblem } from '../../engines/common/engine-support';
 import { REFERENCE_PHI_TABLES } from '../../engines/database/audit-setup';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');

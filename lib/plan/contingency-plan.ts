@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
-import { postgresSupport } from '../compliance/engine-support';
+import { postgresSupport } from '../../engines/common/engine-support';
 import {
   contingencyGaps,
   ContingencyGap,

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,21 +9,11 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { lambdaEntry } from '../lambda-entry';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PORT, ReferenceDatabase } from './reference-instance';
-
-/** `lambda/audit-setup.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function auditSetupEntry(): string {
-  for (const up of ['../../..', '../../../..']) {
-    for (const ext of ['ts', 'js']) {
-      const candidate = path.resolve(__dirname, up, 'lambda', `audit-setup.${ext}`);
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  throw new Error(`Lambda entry lambda/audit-setup.ts not found from ${__dirname}`);
-}
 
 export interface DatabaseAuditSetupProps {
   readonly database: ReferenceDatabase;
@@ -102,7 +90,7 @@ export class DatabaseAuditSetup extends Construct {
     role.addManagedPolicy(vpcAccess);
 
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
-      entry: auditSetupEntry(),
+      entry: lambdaEntry('audit-setup'),
       handler: 'handler',
       description: `rxdr ${database.instanceIdentifier}: pgaudit role, object-audit grants and extension (deploy time)`,
       runtime: FUNCTION_RUNTIME,

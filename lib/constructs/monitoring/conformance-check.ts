@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -20,18 +18,8 @@ import {
 } from '../../../engines/common/metrics-contract';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { lambdaEntry } from '../lambda-entry';
 import { lambdaRole } from '../managed-policy-role';
-
-/** `lambda/conformance.ts`, found from `lib/…` (ts-node) and from a compiled `dist/lib/…`. */
-export function conformanceEntry(): string {
-  for (const up of ['../../..', '../../../..']) {
-    for (const ext of ['ts', 'js']) {
-      const candidate = path.resolve(__dirname, up, 'lambda', `conformance.${ext}`);
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  throw new Error(`conformance Lambda entry lambda/conformance.ts not found from ${__dirname}`);
-}
 
 /** How often the check runs, and the alarms' period. */
 export const CONFORMANCE_CHECK_HOURS = 1;
@@ -129,7 +117,7 @@ export class ConformanceCheck extends Construct {
     for (const statement of statements) role.addToPrincipalPolicy(statement);
 
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
-      entry: conformanceEntry(),
+      entry: lambdaEntry('conformance'),
       handler: 'handler',
       description: `rxdr ${props.environment}: conformance of the protected databases' settings in ${stack.region}`,
       runtime: FUNCTION_RUNTIME,

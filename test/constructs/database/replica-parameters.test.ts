@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
-import { postgresMajor } from '../../../lib/compliance/engine-support';
+import { postgresMajor } from '../../../engines/common/engine-support';
 import { shippedConfig } from '../../helpers/config';
 import { synthStage } from '../../helpers/synth';
 
