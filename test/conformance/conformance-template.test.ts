@@ -43,7 +43,7 @@ function conformanceOf(template: Template) {
 describe.each(shippedConfig().environments.map((env) => [env.name, env] as const))(
   'conformance check in %s',
   (_, config) => {
-    const { stage, primary } = synthStage(config);
+    const { stage, primary, recovery } = synthStage(config);
     const standby = Template.fromStack(stage.standby);
     const instanceOf = (db: (typeof config.databases)[number]) =>
       db.mode === 'adopt' ? db.instanceIdentifier : `rxdr-${config.name}-${db.name}`;
@@ -118,6 +118,23 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         });
         expect(check.alarms).toHaveLength(Object.keys(CONFORMANCE_METRICS.findings).length + 1);
       }
+    });
+
+    test("the operator roles' read statement allows every call rxdr status makes for conformance", () => {
+      const reads = Object.values(resources(recovery))
+        .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Json[])
+        .filter((s) => s.Sid === 'ReadBackupPlansJobsAndReports');
+      expect(reads.length).toBeGreaterThan(0);
+      for (const statement of reads)
+        expect(statement.Action).toEqual(
+          expect.arrayContaining([
+            'rds:DescribeDBInstances',
+            'rds:DescribeDBParameters',
+            'rds:DescribeDBInstanceAutomatedBackups',
+            'kms:DescribeKey',
+          ]),
+        );
     });
   },
 );
