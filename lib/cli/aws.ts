@@ -1,6 +1,8 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -27,6 +29,8 @@ export interface CliClients {
   readonly cloudwatch: CloudWatchClient;
   /** Finds the runbook gateway's function URL; its credentials sign the requests to it. */
   readonly lambda: LambdaClient;
+  readonly rds: RDSClient;
+  readonly kms: KMSClient;
 }
 
 export type CliClientFactory = (options: { readonly region: string; readonly profile?: string }) => CliClients;
@@ -42,6 +46,8 @@ export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
     backup: new BackupClient(config),
     cloudwatch: new CloudWatchClient(config),
     lambda: new LambdaClient(config),
+    rds: new RDSClient(config),
+    kms: new KMSClient(config),
   };
 };
 
