@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../engines/common/clock';
-import { clients, env, ENV, logger, settingsFromEnv } from '../engines/drill/aws/commons';
+import { clients, env, logger, settingsFromEnv } from '../engines/drill/aws/commons';
+import { DRILL_ENV } from '../engines/drill/environment';
 import { validateTask } from '../engines/drill/aws/tasks';
 import { engineValidator } from '../engines/drill/aws/validator';
 
@@ -10,6 +11,6 @@ import { engineValidator } from '../engines/drill/aws/validator';
  */
 export const handler = async (event: unknown, context?: Context) => {
   if (context) logger.addContext(context);
-  const validator = engineValidator({ s3: clients.s3, bucket: env(ENV.evidenceBucket) });
+  const validator = engineValidator({ s3: clients.s3, bucket: env(DRILL_ENV.evidenceBucket) });
   return validateTask(event, { clients, settings: settingsFromEnv(), clock: systemClock, validator });
 };

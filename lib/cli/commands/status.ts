@@ -251,7 +251,7 @@ async function vaultStatus(
 
 /** The instance a configured database is backed up from; copies in the recovery vault keep this source ARN. */
 function databaseArn(env: EnvironmentConfig, db: ProtectedDatabase): string {
-  const instance = db.mode === 'create' ? names.databaseInstance(env, db) : db.instanceIdentifier;
+  const instance = names.primaryInstance(env, db);
   return `arn:aws:rds:${env.primaryRegion}:${env.account}:db:${instance}`;
 }
 

@@ -15,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
+import { TOOL_VERSION } from '../../version';
 import { DrillFunction } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
@@ -22,6 +23,7 @@ import { DrillStateMachine } from './drill-state-machine';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
+import { DRILL_ENV } from '../../../engines/drill/environment';
 import {
   DRILL_METRICS,
   drillAlarmDimensions,
@@ -44,34 +46,54 @@ export interface DrillFunctions {
 
 /** One protected database as the drill sees it (see `drillFleet` for how config becomes this). */
 export interface DrillDatabaseSpec {
+  /** Unique within the drill: evidence keys, metrics and drill instance names use it. */
   readonly name: string;
+  /** The tier's name (a schedule's `tiers` selects by it). */
   readonly tierName: string;
+  /** 1 warm standby, 2 pilot light, 3 backup and restore. */
   readonly tier: 1 | 2 | 3;
+  /** The tier's objectives the achieved RTO/RPO are judged (and alarmed) against. */
   readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
+  /** Restore the newest recovery point in the vault, or point in time from replicated automated backups. */
   readonly source: 'backup' | 'point-in-time';
   /** ARN of the protected instance in the primary region. */
   readonly sourceArn: string;
   /** Replicated credentials secret in the recovery region (ARN or name). */
   readonly secretId: string;
+  /** The database the validator connects to, e.g. "postgres". */
   readonly databaseName: string;
 }
 
 export interface RestoreDrillProps {
+  /** Names the state machine (`rxdr-<environmentName>-drill`) and prefixes the evidence keys. */
   readonly environmentName: string;
-  readonly toolVersion: string;
+  /**
+   * Recorded in every evidence document.
+   * @default - this package's version
+   */
+  readonly toolVersion?: string;
+  /** The recovery region's customer-managed key (logs, environment variables, queues, schedules). */
   readonly key: kms.IKey;
+  /** The vault in this region the drill restores recovery points from. */
   readonly vault: backup.IBackupVault;
+  /** Where the evidence documents go, and where the manifests the validator compares with are. */
   readonly evidenceBucket: s3.IBucket;
+  /** Drill summaries and alarms. */
   readonly alertsTopic: sns.ITopic;
+  /** The databases the drill restores, one per Map iteration. */
   readonly databases: readonly DrillDatabaseSpec[];
   /** EventBridge Scheduler expressions: one schedule for all databases, or one per tier. */
   readonly schedules: readonly {
     readonly name: string;
     readonly expression: string;
+    /** @default - every database */
     readonly tiers?: readonly string[];
   }[];
+  /** IANA time zone the schedule expressions are read in, e.g. "America/New_York". */
   readonly timezone: string;
+  /** Databases restored at once (inline Map, 1-40). */
   readonly maxConcurrency: number;
+  /** RDS instance class of the restored copies, e.g. "db.t4g.medium". */
   readonly instanceClass: string;
   /** The whole run (state machine timeout). */
   readonly timeout: Duration;
@@ -79,10 +101,11 @@ export interface RestoreDrillProps {
   readonly restoreTimeout: Duration;
   /** One deletion's wait for "gone". @default Duration.hours(1) */
   readonly deletionTimeout?: Duration;
+  /** CIDR of the isolated drill VPC (it must not overlap the databases' networks). */
   readonly networkCidr: string;
   /** Days without a drill run before the missed-schedule alarm fires. */
   readonly maxDaysBetweenDrills: number;
-  /** @default - CloudFormation names it */
+  /** @default `rxdr-<environmentName>-drill` */
   readonly stateMachineName?: string;
   /**
    * Name of the role EventBridge Scheduler starts drills with. The "drill started outside its schedule"
@@ -183,15 +206,15 @@ export class RestoreDrill extends Construct {
     );
 
     const settings = {
-      RXDR_VAULT_NAME: props.vault.backupVaultName,
-      RXDR_RESTORE_ROLE_ARN: this.restoreRole.roleArn,
-      RXDR_DRILL_SUBNET_GROUP: this.network.subnetGroup.subnetGroupName,
-      RXDR_DRILL_SECURITY_GROUP_IDS: this.network.instanceSecurityGroup.securityGroupId,
-      RXDR_RECOVERY_KEY_ARN: props.key.keyArn,
-      RXDR_DRILL_INSTANCE_CLASS: props.instanceClass,
-      RXDR_EVIDENCE_BUCKET: props.evidenceBucket.bucketName,
-      RXDR_ALERTS_TOPIC_ARN: props.alertsTopic.topicArn,
-      RXDR_ENVIRONMENT: props.environmentName,
+      [DRILL_ENV.vaultName]: props.vault.backupVaultName,
+      [DRILL_ENV.restoreRoleArn]: this.restoreRole.roleArn,
+      [DRILL_ENV.subnetGroupName]: this.network.subnetGroup.subnetGroupName,
+      [DRILL_ENV.securityGroupIds]: this.network.instanceSecurityGroup.securityGroupId,
+      [DRILL_ENV.kmsKeyArn]: props.key.keyArn,
+      [DRILL_ENV.instanceClass]: props.instanceClass,
+      [DRILL_ENV.evidenceBucket]: props.evidenceBucket.bucketName,
+      [DRILL_ENV.topicArn]: props.alertsTopic.topicArn,
+      [DRILL_ENV.environment]: props.environmentName,
     };
     const entry = lambdaEntry('drill-steps');
     const reserved = props.maxConcurrency + 2;
@@ -252,7 +275,7 @@ export class RestoreDrill extends Construct {
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.fn])),
       fleet: {
         environment: props.environmentName,
-        toolVersion: props.toolVersion,
+        toolVersion: props.toolVersion ?? TOOL_VERSION,
         restoreTimeoutSeconds: props.restoreTimeout.toSeconds(),
         deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
         poll: { initialSeconds: 30, factor: 2, maxSeconds: 120 },
@@ -339,8 +362,8 @@ export class RestoreDrill extends Construct {
       logRetention: props.logRetention,
       environment: {
         ...settings,
-        RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn,
-        RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge),
+        [DRILL_ENV.stateMachineArn]: stateMachineArn,
+        [DRILL_ENV.maxAgeSeconds]: String(maxAge),
       },
       deadLetterQueue: sweeperDlq,
     });
