@@ -2,7 +2,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { parseInput, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { powertoolsLogger } from '../engines/common/logger';
 import { buildManifest } from '../engines/validation/manifest';
 import { systemClock } from '../engines/validation/types';
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
 import { customCheckSchema } from '../engines/validation/checks/custom';
 import { parseManifest } from '../engines/validation/manifest-schema';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { parseInput, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { powertoolsLogger } from '../engines/common/logger';
 import { systemClock, ValidationReport } from '../engines/validation/types';
 import { validateDatabase } from '../engines/validation/validator';
 
