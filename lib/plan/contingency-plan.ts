@@ -98,7 +98,10 @@ export function planVersion(sections: readonly Section[]): string {
 function scopeSection({ config, facts }: PlanInputs): Section {
   const blocks: Block[] = [
     paragraph(
-      `This plan is generated from the rxdr configuration that also builds the environment's infrastructure, so it describes what is deployed. It covers the data backup plan, disaster-recovery plan, emergency-mode operation plan, testing and criticality analysis required by HIPAA 45 CFR 164.308(a)(7).`,
+      `This plan is generated from the rxdr configuration that also builds the environment's ` +
+        `infrastructure, so it describes what is deployed. It covers the data backup plan, ` +
+        `disaster-recovery plan, emergency-mode operation plan, testing and criticality analysis ` +
+        `required by HIPAA 45 CFR 164.308(a)(7).`,
     ),
     table(
       ['Item', 'Value'],
@@ -172,7 +175,9 @@ function backupSection({ config, facts }: PlanInputs): Section {
     list([
       `Encrypted with customer-managed KMS keys per region (\`${names.keyAlias(config, 'primary')}\`, \`${names.keyAlias(config, 'recovery')}\`), rotation on; TLS in transit.`,
       `Vault Lock in ${config.vaultLock.mode} mode${config.vaultLock.mode === 'compliance' ? ` (immutable after a ${config.vaultLock.changeableForDays}-day cooling-off)` : ' (removable only by the break-glass role)'}.`,
-      `Vault access policies deny deleting recovery points, shortening their lifecycle and changing the policies to everyone except the break-glass role \`${names.breakGlassRole(config)}\`; every attempt raises an alarm.`,
+      `Vault access policies deny deleting recovery points, shortening their lifecycle and ` +
+        `changing the policies to everyone except the break-glass role ` +
+        `\`${names.breakGlassRole(config)}\`; every attempt raises an alarm.`,
       `Copies leave the primary region${isolated ? ' and the workload account' : ''}: ${copies.join('; ')}.`,
       `Drill and failover evidence and every version of this plan are kept ${days(config.retention.evidenceDays)} under S3 Object Lock in \`${names.evidenceBucket(config)}\` (HIPAA 164.316(b)(2)).`,
     ]),
@@ -224,7 +229,11 @@ function recoverySection({ config, runbooks }: PlanInputs): Section {
     runbooks?.includes(RUNBOOKS[key]) ? `[${label}](${RUNBOOKS[key]})` : `\`${RUNBOOKS[key]}\``;
   const blocks: Block[] = [
     paragraph(
-      `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as the Step Functions state machines \`${names.failoverStateMachine(config)}\` and \`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records evidence and who started it. Runbooks: ${link('failover', 'failover')}, ${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
+      `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as ` +
+        `the Step Functions state machines \`${names.failoverStateMachine(config)}\` and ` +
+        `\`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records ` +
+        `evidence and who started it. Runbooks: ${link('failover', 'failover')}, ` +
+        `${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
     ),
   ];
   const strategies = new Map<FailoverStrategy, { tier: TierPreset; systems: string[] }>();
@@ -240,7 +249,9 @@ function recoverySection({ config, runbooks }: PlanInputs): Section {
       ),
       list(
         [
-          'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation chain, activates the contingency plan: the "Contingency plan activated" message goes out and pharmacies switch to emergency mode.',
+          'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation ' +
+            'chain, activates the contingency plan: the "Contingency plan activated" message goes out ' +
+            'and pharmacies switch to emergency mode.',
           `The Operator starts \`${names.failoverStateMachine(config)}\` for the affected systems with strategy \`${strategy}\`.`,
           ...STRATEGY_STEPS[strategy](config, tier),
           'The run validates the recovered database (integrity checks, encryption, network isolation) and records the achieved RTO and RPO as evidence.',
@@ -254,7 +265,9 @@ function recoverySection({ config, runbooks }: PlanInputs): Section {
     subheading('Failback'),
     list(
       [
-        `When ${config.primaryRegion} is healthy again, the Operator starts \`${names.failbackStateMachine(config)}\`; it rebuilds the primary from the recovery region and pauses for approval before switching.`,
+        `When ${config.primaryRegion} is healthy again, the Operator starts ` +
+          `\`${names.failbackStateMachine(config)}\`; it rebuilds the primary from the recovery ` +
+          `region and pauses for approval before switching.`,
         'The Approver approves the switch in a maintenance window agreed with pharmacy operations.',
         'The run validates the primary, records evidence, and the "Failback complete" message goes out.',
       ],
@@ -274,7 +287,9 @@ function emergencySection(config: EnvironmentConfig): Section {
     title: 'Emergency-mode operation',
     blocks: [
       paragraph(
-        'How pharmacies keep serving patients while systems are being recovered (HIPAA 164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the "Failover complete" message.',
+        'How pharmacies keep serving patients while systems are being recovered (HIPAA ' +
+          '164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the ' +
+          '"Failover complete" message.',
       ),
       subheading('What is affected'),
       list(byTier),
@@ -372,7 +387,14 @@ export function fillTemplate(text: string, config: EnvironmentConfig): string {
 function drillSection({ config, now, runbooks }: PlanInputs): Section {
   const blocks: Block[] = [
     paragraph(
-      `Restores are tested on a schedule and every test leaves evidence (HIPAA 164.308(a)(7)(ii)(D)). The drill state machine \`${names.drillStateMachine(config)}\` restores each system's newest recovery point in ${config.recoveryRegion}, validates it, measures RTO and RPO against the tier targets, deletes the restored instance and writes the evidence${runbooks?.includes(RUNBOOKS.drill) ? ` ([restore-drill runbook](${RUNBOOKS.drill}))` : ''}.`,
+      `Restores are tested on a schedule and every test leaves evidence (HIPAA 164.308(a)(7)(ii)(D)). The drill state machine \`${names.drillStateMachine(config)}\` restores each system's newest recovery point in ${config.recoveryRegion}, validates it, measures RTO and RPO ' +
+        'against the tier targets, deletes the restored instance and writes the ' +
+        'evidence${
+          runbooks?.includes(RUNBOOKS.drill)
+            ? ` ([restore-drill ' +
+        'runbook](${RUNBOOKS.drill}))`
+            : ''
+        }.`,
     ),
   ];
   try {
@@ -451,8 +473,13 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
 function monitoringSection({ config, facts, now }: PlanInputs): Section {
   const trail =
     config.auditTrail.mode === 'organization'
-      ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this account; rxdr creates no trail of its own and raises the alarms below from EventBridge rules in both regions.`
-      : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, encrypted with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket (log files kept ${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs (${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
+      ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this ` +
+        `account; rxdr creates no trail of its own and raises the alarms below from EventBridge ` +
+        `rules in both regions.`
+      : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, ` +
+        `encrypted with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket ` +
+        `(log files kept ${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs ` +
+        `(${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
   const today = (now ?? new Date()).toISOString().slice(0, 10);
   const created = config.databases.filter(
     (db): db is Extract<ProtectedDatabase, { mode: 'create' }> => db.mode === 'create',
@@ -467,7 +494,9 @@ function monitoringSection({ config, facts, now }: PlanInputs): Section {
     ),
     subheading('Patching'),
     paragraph(
-      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners.',
+      'Reference instances take automatic minor-version upgrades in their maintenance window; a ' +
+        'compliance rule fails the build when an engine version is past its end of RDS standard ' +
+        'support. Adopted instances are patched by their owners.',
     ),
   ];
   if (created.length > 0) {

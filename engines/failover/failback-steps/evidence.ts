@@ -139,7 +139,10 @@ export async function recordFailbackEvidence(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
-      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+      Message:
+        `The failback of ${db.name} ` +
+        `${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ` +
+        `${state.execution.id}\nEvidence: ${location}`,
     }),
   );
   return { location, result: doc.result };

@@ -21,7 +21,11 @@ export async function notifyResult(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: ${plan.database} failed over to ${deps.catalog.recoveryRegion}`,
-      Message: `${plan.database} now runs on ${state.recovery?.instanceIdentifier} (${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
+      Message:
+        `${plan.database} now runs on ${state.recovery?.instanceIdentifier} ` +
+        `(${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are ` +
+        `repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr ` +
+        `failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
     }),
   );
   return { startedAt, endedAt: deps.clock.now().toISOString() };
@@ -120,7 +124,10 @@ export async function recordFailoverEvidence(
       new PublishCommand({
         TopicArn: deps.catalog.topicArn,
         Subject: `rxdr ${deps.catalog.environment}: failover of ${db.name} ${status}`,
-        Message: `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+        Message:
+          `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ` +
+          `${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not ` +
+          `repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
       }),
     );
   }
