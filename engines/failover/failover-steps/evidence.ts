@@ -1,7 +1,7 @@
 /** The outcome: the notification and the evidence document. */
 import { secondsBetween } from '../../common/clock';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { buildEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
 import { decideOutcome } from '../../evidence/outcome';
 import { S3EvidenceStore } from '../../evidence/store';
 import { databaseOf } from '../catalog';
@@ -57,8 +57,7 @@ export async function recordFailoverEvidence(
     ...(failure ? { failure } : {}),
   });
   const endpoint = state.recovery?.endpoint;
-  const doc: EvidenceDocument = parseEvidence({
-    schemaVersion: 1,
+  const doc: EvidenceDocument = buildEvidence({
     runId: state.execution.name,
     kind: 'failover',
     environment: deps.catalog.environment,
