@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
 import { parseInput, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
 import { powertoolsLogger } from '../engines/common/logger';
+import { manifestKey } from '../engines/common/manifest-key';
 import { buildManifest } from '../engines/validation/manifest';
 import { systemClock } from '../engines/validation/types';
 
@@ -40,7 +41,7 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
       statementTimeoutMs: input.statementTimeoutMs,
       clock: deps.clock,
     });
-    const key = `manifests/${input.name}.json`;
+    const key = manifestKey(input.name);
     await deps.s3.send(
       new PutObjectCommand({
         Bucket: bucket,

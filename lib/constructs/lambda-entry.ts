@@ -3,14 +3,7 @@ import * as path from 'node:path';
 
 /** The Lambda entry files, one per function (or family of state-machine tasks), in `lambda/`. */
 export type LambdaEntryName =
-  | 'backup-replication'
-  | 'drill-steps'
-  | 'drill-sweeper'
-  | 'drill-validate'
-  | 'freshness'
-  | 'manifest'
-  | 'runbook-steps'
-  | 'validate';
+  'backup-replication' | 'drill-steps' | 'drill-sweeper' | 'freshness' | 'manifest' | 'runbook-steps' | 'validate';
 
 /** `lambda/<name>.ts`, found from `lib/…` and from a compiled `dist/lib/…`. */
 export function lambdaEntry(name: LambdaEntryName): string {

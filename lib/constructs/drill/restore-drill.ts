@@ -155,8 +155,8 @@ export class RestoreDrill extends Construct {
         'rxdr drill: start the restore into the drill network (drill-tagged)',
       ),
       CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
-      Validate: make('ValidateFn', 'handler', 'rxdr drill: validate the restored database (VPC, drill network)', {
-        entry: lambdaEntry('drill-validate'),
+      Validate: make('ValidateFn', 'drill', 'rxdr drill: validate the restored database (VPC, drill network)', {
+        entry: lambdaEntry('validate'),
         timeout: Duration.minutes(15),
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
