@@ -3,7 +3,15 @@ import * as path from 'node:path';
 
 /** The Lambda entry files, one per function (or family of state-machine tasks), in `lambda/`. */
 export type LambdaEntryName =
-  'backup-replication' | 'drill-steps' | 'drill-sweeper' | 'freshness' | 'manifest' | 'runbook-steps' | 'validate';
+  | 'audit-setup'
+  | 'backup-replication'
+  | 'conformance'
+  | 'drill-steps'
+  | 'drill-sweeper'
+  | 'freshness'
+  | 'manifest'
+  | 'runbook-steps'
+  | 'validate';
 
 /** `lambda/<name>.ts`, found from `lib/…` and from a compiled `dist/lib/…`. */
 export function lambdaEntry(name: LambdaEntryName): string {

@@ -1,26 +1,54 @@
 import { createHash } from 'node:crypto';
-import { contingencyGaps, ContingencyGap } from '../config/contingency';
-import { PlanDocument, Section } from './document';
-import { PlanInputs } from './plan-inputs';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
+import { postgresSupport } from '../../engines/common/engine-support';
 import {
-  scopeSection,
-  systemsSection,
-  backupSection,
-  rolesSection,
-  communicationSection,
-} from './sections-preparation';
-import {
-  recoverySection,
-  emergencySection,
-  drillSection,
-  resultsSection,
-  monitoringSection,
-  maintenanceSection,
-} from './sections-operations';
+  contingencyGaps,
+  ContingencyGap,
+  MESSAGE_IDS,
+  MESSAGE_TITLES,
+  MessageTemplate,
+  RUNTIME_TEMPLATE_VARIABLES,
+  TEMPLATE_VARIABLES,
+  TemplateVariable,
+} from '../config/contingency';
+import { EnvironmentConfig, ProtectedDatabase } from '../config/environment-config';
+import { FailoverStrategy, TierPreset } from '../config/tiers';
+import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-definitions';
+import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
+import { names } from '../naming';
+import { Block, list, paragraph, PlanDocument, Section, subheading, table } from './document';
+import { ConformanceSummary, conformanceSection } from './conformance-section';
+import { drillCadence, drillDue } from '../config/drill-cadence';
+import { drillCalendar } from './drill-calendar';
+import { SynthFacts } from './synth-facts';
 
-export { RUNBOOKS } from './plan-inputs';
-export type { EvidenceSummary, PlanInputs } from './plan-inputs';
-export { fillTemplate } from './plan-format';
+/** Runbooks the plan links to when they exist (repository-relative paths). */
+export const RUNBOOKS = {
+  failover: 'docs/runbooks/failover.md',
+  failback: 'docs/runbooks/failback.md',
+  drill: 'docs/runbooks/restore-drill.md',
+  breakGlass: 'docs/runbooks/break-glass.md',
+} as const;
+
+/** The newest evidence, or why none could be read. */
+export type EvidenceSummary =
+  | { readonly source: string; readonly documents: readonly EvidenceDocument[] }
+  | { readonly source: string; readonly error: string };
+
+export interface PlanInputs {
+  readonly config: EnvironmentConfig;
+  readonly toolVersion: string;
+  /** Facts read from the synthesized stacks. Absent when the plan is generated during synthesis. */
+  readonly facts?: SynthFacts;
+  /** The drill calendar lists the next dates after this moment; absent: the schedule only (a deterministic plan version). */
+  readonly now?: Date;
+  /** Drill and failover evidence; absent: not consulted. */
+  readonly evidence?: EvidenceSummary;
+  /** Runbook files that exist, repository-relative (see RUNBOOKS). */
+  readonly runbooks?: readonly string[];
+  /** The instances' conformance as read now (`rxdr plan --conformance`); absent: no such section. */
+  readonly conformance?: ConformanceSummary;
+}
 
 /** The configuration lacks what the plan needs; `gaps` names every missing field. */
 export class IncompletePlanError extends Error {
@@ -56,6 +84,7 @@ export function buildContingencyPlan(inputs: PlanInputs): PlanDocument {
     drillSection(inputs),
     resultsSection(inputs),
     monitoringSection(inputs),
+    ...(inputs.conformance ? [conformanceSection(inputs.conformance)] : []),
     maintenanceSection(inputs),
   ];
   const version = planVersion(sections);
@@ -69,4 +98,481 @@ export function buildContingencyPlan(inputs: PlanInputs): PlanDocument {
 /** A stable version id of a plan's content: the same config and facts give the same id. */
 export function planVersion(sections: readonly Section[]): string {
   return createHash('sha256').update(JSON.stringify(sections)).digest('hex').slice(0, 12);
+}
+
+function scopeSection({ config, facts }: PlanInputs): Section {
+  const blocks: Block[] = [
+    paragraph(
+      `This plan is generated from the rxdr configuration that also builds the environment's infrastructure, so it describes what is deployed. It covers the data backup plan, disaster-recovery plan, emergency-mode operation plan, testing and criticality analysis required by HIPAA 45 CFR 164.308(a)(7).`,
+    ),
+    table(
+      ['Item', 'Value'],
+      [
+        ['Environment', config.name],
+        ['AWS account', config.account],
+        ['Primary region', config.primaryRegion],
+        ['Recovery region', config.recoveryRegion],
+        ['Data classification', config.dataClassification],
+        ['Protected systems', String(config.databases.length)],
+        [
+          'Stacks',
+          facts
+            ? `${facts.stacks.recovery} (deployed first), ${facts.stacks.primary}`
+            : `${names.recoveryStack(config)} (deployed first), ${names.primaryStack(config)}`,
+        ],
+      ],
+    ),
+  ];
+  return { id: 'scope', title: 'Scope', blocks };
+}
+
+function systemsSection(config: EnvironmentConfig): Section {
+  const rows = config.databases.map((db) => [
+    db.name,
+    `${db.tier}${db.tierPreset.description ? ` (${db.tierPreset.description})` : ''}`,
+    minutes(db.tierPreset.rtoMinutes),
+    minutes(db.tierPreset.rpoMinutes),
+    db.tierPreset.drPattern,
+    db.tierPreset.failoverStrategy,
+    db.mode === 'create'
+      ? `reference instance, PostgreSQL ${db.engineVersion}`
+      : `existing instance \`${db.instanceIdentifier}\``,
+  ]);
+  return {
+    id: 'systems',
+    title: 'Systems, criticality tiers and recovery objectives',
+    blocks: [
+      paragraph(
+        'Each system has a criticality tier (HIPAA 164.308(a)(7)(ii)(E)); the tier sets its recovery time objective (RTO), recovery point objective (RPO) and recovery pattern.',
+      ),
+      table(['System', 'Tier', 'RTO', 'RPO', 'DR pattern', 'Failover strategy', 'Database'], rows),
+    ],
+  };
+}
+
+function backupSection({ config, facts }: PlanInputs): Section {
+  const tiersInUse = usedTiers(config);
+  const isolated = config.isolatedBackup as { mode?: string; account?: string; vaultName?: string } | undefined;
+  const copies = [`vault \`${names.recoveryVault(config)}\` in ${config.recoveryRegion}`];
+  if (isolated?.mode === 'air-gapped')
+    copies.push(`logically air-gapped vault \`${names.airGappedVault(config)}\` in ${config.recoveryRegion}`);
+  else if (isolated?.account)
+    copies.push(
+      `vault \`${isolated.vaultName ?? '(named by the isolated account)'}\` in the isolated account ${isolated.account}`,
+    );
+
+  const rows = tiersInUse.map(([tierName, tier, systems]) => [
+    tierName,
+    systems.join(', '),
+    `${tier.snapshotFrequency} snapshots${tier.continuousBackup ? `; continuous backup (point-in-time restore, ${config.retention.continuousDays} days)` : ''}${tier.crossRegionReadReplica ? `; cross-region read replica in ${config.recoveryRegion}` : ''}`,
+    `vault \`${names.primaryVault(config)}\` in ${config.primaryRegion}; copies to ${copies.join(' and ')}`,
+    `daily ${days(config.retention.dailyDays)}; monthly ${days(config.retention.monthlyDays)}${tier.continuousBackup ? `; continuous ${days(config.retention.continuousDays)}` : ''}`,
+  ]);
+  const blocks: Block[] = [
+    paragraph(
+      'What is backed up, how often, where and for how long (data backup plan, HIPAA 164.308(a)(7)(ii)(A)). Every system is selected by an AWS Backup plan that makes retrievable exact copies.',
+    ),
+    table(['Tier', 'Systems', 'How often', 'Where', 'Kept'], rows),
+    subheading('How backups are protected'),
+    list([
+      `Encrypted with customer-managed KMS keys per region (\`${names.keyAlias(config, 'primary')}\`, \`${names.keyAlias(config, 'recovery')}\`), rotation on; TLS in transit.`,
+      `Vault Lock in ${config.vaultLock.mode} mode${config.vaultLock.mode === 'compliance' ? ` (immutable after a ${config.vaultLock.changeableForDays}-day cooling-off)` : ' (removable only by the break-glass role)'}.`,
+      `Vault access policies deny deleting recovery points, shortening their lifecycle and changing the policies to everyone except the break-glass role \`${names.breakGlassRole(config)}\`; every attempt raises an alarm.`,
+      `Copies leave the primary region${isolated ? ' and the workload account' : ''}: ${copies.join('; ')}.`,
+      `Drill and failover evidence and every version of this plan are kept ${days(config.retention.evidenceDays)} under S3 Object Lock in \`${names.evidenceBucket(config)}\` (HIPAA 164.316(b)(2)).`,
+    ]),
+  ];
+  if (config.retentionWaivers.length > 0) {
+    blocks.push(
+      subheading('Retention waivers'),
+      table(
+        ['Class', 'Minimum', 'Reason'],
+        config.retentionWaivers.map((w) => [w.recoveryPointClass, days(w.minimumDays), w.reason]),
+      ),
+    );
+  }
+  if (facts && facts.backupRules.length > 0) {
+    blocks.push(
+      subheading('Backup rules as synthesized'),
+      table(
+        ['Plan', 'Rule', 'Schedule', 'Deleted after', 'Copied to'],
+        facts.backupRules.map((rule) => [
+          rule.plan,
+          rule.rule,
+          rule.schedule ?? (rule.continuous ? 'continuous' : 'on demand'),
+          rule.deleteAfterDays === undefined ? 'never' : days(rule.deleteAfterDays),
+          rule.copyTo.join(', ') || 'no copy',
+        ]),
+      ),
+    );
+  }
+  return { id: 'backups', title: 'Backups', blocks };
+}
+
+const STRATEGY_STEPS: Readonly<Record<FailoverStrategy, (config: EnvironmentConfig, tier: TierPreset) => string[]>> = {
+  'promote-replica': (config, tier) => [
+    `The failover run checks the cross-region read replica's lag against the RPO (${minutes(tier.rpoMinutes)}) and pauses for approval.`,
+    `The Approver approves or aborts; on approval the replica in ${config.recoveryRegion} is promoted to a standalone primary (minutes).`,
+  ],
+  'point-in-time': (config, tier) => [
+    `The failover run finds the latest restorable time of the replicated automated backups in ${config.recoveryRegion} (within the ${minutes(tier.rpoMinutes)} RPO) and pauses for approval.`,
+    'The Approver approves or aborts; on approval the database is restored to that time (tens of minutes).',
+  ],
+  'latest-backup': (config) => [
+    `The failover run picks the newest recovery point copied to \`${names.recoveryVault(config)}\` and pauses for approval.`,
+    'The Approver approves or aborts; on approval the recovery point is restored (hours for large databases).',
+  ],
+};
+
+function recoverySection({ config, runbooks }: PlanInputs): Section {
+  const link = (key: keyof typeof RUNBOOKS, label: string) =>
+    runbooks?.includes(RUNBOOKS[key]) ? `[${label}](${RUNBOOKS[key]})` : `\`${RUNBOOKS[key]}\``;
+  const blocks: Block[] = [
+    paragraph(
+      `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as the Step Functions state machines \`${names.failoverStateMachine(config)}\` and \`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records evidence and who started it. Runbooks: ${link('failover', 'failover')}, ${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
+    ),
+  ];
+  const strategies = new Map<FailoverStrategy, { tier: TierPreset; systems: string[] }>();
+  for (const db of config.databases) {
+    const entry = strategies.get(db.tierPreset.failoverStrategy) ?? { tier: db.tierPreset, systems: [] };
+    entry.systems.push(db.name);
+    strategies.set(db.tierPreset.failoverStrategy, entry);
+  }
+  for (const [strategy, { tier, systems }] of strategies) {
+    blocks.push(
+      subheading(
+        `${strategy} (${systems.join(', ')}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,
+      ),
+      list(
+        [
+          'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation chain, activates the contingency plan: the "Contingency plan activated" message goes out and pharmacies switch to emergency mode.',
+          `The Operator starts \`${names.failoverStateMachine(config)}\` for the affected systems with strategy \`${strategy}\`.`,
+          ...STRATEGY_STEPS[strategy](config, tier),
+          'The run validates the recovered database (integrity checks, encryption, network isolation) and records the achieved RTO and RPO as evidence.',
+          'Applications are pointed at the recovered database; the "Failover complete" message goes out and pharmacies leave emergency mode.',
+        ],
+        true,
+      ),
+    );
+  }
+  blocks.push(
+    subheading('Failback'),
+    list(
+      [
+        `When ${config.primaryRegion} is healthy again, the Operator starts \`${names.failbackStateMachine(config)}\`; it rebuilds the primary from the recovery region and pauses for approval before switching.`,
+        'The Approver approves the switch in a maintenance window agreed with pharmacy operations.',
+        'The run validates the primary, records evidence, and the "Failback complete" message goes out.',
+      ],
+      true,
+    ),
+  );
+  return { id: 'recovery', title: 'Disaster-recovery procedure', blocks };
+}
+
+function emergencySection(config: EnvironmentConfig): Section {
+  const byTier = usedTiers(config).map(
+    ([tierName, tier, systems]) =>
+      `${systems.join(', ')} (${tierName}): unavailable for up to ${minutes(tier.rtoMinutes)} (the RTO); at most ${minutes(tier.rpoMinutes)} of the latest changes may need re-entry (the RPO).`,
+  );
+  return {
+    id: 'emergency-mode',
+    title: 'Emergency-mode operation',
+    blocks: [
+      paragraph(
+        'How pharmacies keep serving patients while systems are being recovered (HIPAA 164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the "Failover complete" message.',
+      ),
+      subheading('What is affected'),
+      list(byTier),
+      paragraph(
+        `Backups, their copies in ${config.recoveryRegion} and the audit trail keep working during a primary-region outage: they live in the recovery region.`,
+      ),
+      subheading('How pharmacies operate'),
+      list(config.contingency.emergencyMode ?? [], true),
+    ],
+  };
+}
+
+function rolesSection(config: EnvironmentConfig): Section {
+  const chain = config.contingency.escalation ?? [];
+  return {
+    id: 'roles',
+    title: 'Roles, access and escalation',
+    blocks: [
+      subheading('Escalation chain'),
+      paragraph('Paged in order; each level is paged when the incident is not acknowledged within its time.'),
+      table(
+        ['Level', 'Role', 'Who', 'Contact', 'Paged after', 'Responsibilities'],
+        chain.map((level, i) => [
+          String(i + 1),
+          level.role,
+          level.name,
+          [level.email, level.phone].filter(Boolean).join(', '),
+          level.escalateAfterMinutes === 0 ? 'at once' : minutes(level.escalateAfterMinutes),
+          level.responsibilities ?? '—',
+        ]),
+      ),
+      subheading('AWS roles'),
+      paragraph(
+        `One IAM role per duty in account ${config.account}. Nobody approves their own failover: the Operator role is denied approval actions.`,
+      ),
+      table(
+        ['Role', 'May', 'May not', 'Session'],
+        ROLE_KINDS.map((kind) => {
+          const role = ROLE_DEFINITIONS[kind];
+          const label = kind === 'BreakGlass' ? `BreakGlass (\`${names.breakGlassRole(config)}\`)` : kind;
+          return [
+            label,
+            role.may.join('; '),
+            role.mayNot.join('; '),
+            `${role.maxSessionHours} h${kind === 'BreakGlass' ? ', MFA required' : ''}`,
+          ];
+        }),
+      ),
+    ],
+  };
+}
+
+function communicationSection(config: EnvironmentConfig): Section {
+  const stakeholders = config.contingency.stakeholders ?? [];
+  const blocks: Block[] = [
+    subheading('Who is informed'),
+    table(
+      ['Group', 'Who', 'Contact', 'Informed within'],
+      stakeholders.map((s) => [
+        s.group,
+        s.name,
+        s.email,
+        s.notifyWithinHours === undefined ? 'with the activation message' : `${s.notifyWithinHours} h of activation`,
+      ]),
+    ),
+    paragraph(
+      `Alarms and workflow messages go to the environment's alert topics (SNS, encrypted), subscribed by: ${config.notifications.emails.join(', ')}.`,
+    ),
+    subheading('Message templates'),
+    paragraph(
+      `Values known now are filled in below; the workflow fills in the rest when it sends the message: ${RUNTIME_TEMPLATE_VARIABLES.map((v) => `«${v}» (${TEMPLATE_VARIABLES[v]})`).join(', ')}.`,
+    ),
+  ];
+  for (const id of MESSAGE_IDS) {
+    const template = config.contingency.messages?.[id] as MessageTemplate;
+    blocks.push(
+      subheading(MESSAGE_TITLES[id]),
+      table(['Subject', 'Body'], [[fillTemplate(template.subject, config), fillTemplate(template.body, config)]]),
+    );
+  }
+  return { id: 'communication', title: 'Communication', blocks };
+}
+
+/** Fill the variables known when the plan is written; runtime ones become «name». */
+export function fillTemplate(text: string, config: EnvironmentConfig): string {
+  const known: Partial<Record<TemplateVariable, string>> = {
+    environment: config.name,
+    primaryRegion: config.primaryRegion,
+    recoveryRegion: config.recoveryRegion,
+    systems: config.databases.map((db) => `${db.name} (${db.tier})`).join(', '),
+  };
+  return text.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name: string) => known[name as TemplateVariable] ?? `«${name}»`);
+}
+
+function drillSection({ config, now, runbooks }: PlanInputs): Section {
+  const blocks: Block[] = [
+    paragraph(
+      `Restores are tested on a schedule and every test leaves evidence (HIPAA 164.308(a)(7)(ii)(D)). The drill state machine \`${names.drillStateMachine(config)}\` restores each system's newest recovery point in ${config.recoveryRegion}, validates it, measures RTO and RPO against the tier targets, deletes the restored instance and writes the evidence${runbooks?.includes(RUNBOOKS.drill) ? ` ([restore-drill runbook](${RUNBOOKS.drill}))` : ''}.`,
+    ),
+  ];
+  try {
+    const calendar = drillCalendar(config.drill.schedule, config.drill.timezone, now ?? new Date(0), now ? 6 : 0);
+    blocks.push(
+      table(
+        ['Item', 'Value'],
+        [
+          ['Schedule', `\`${config.drill.schedule}\` (${config.drill.timezone}): ${calendar.description}`],
+          ['Systems restored at the same time', String(config.drill.maxConcurrency)],
+          ['Restore instance class', config.drill.instanceClass],
+          ['Time limit', minutes(config.drill.timeoutMinutes)],
+        ],
+      ),
+    );
+    if (now && calendar.next.length > 0)
+      blocks.push(
+        subheading(`Next drills after ${now.toISOString().slice(0, 10)}`),
+        list(calendar.next.map((date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`)),
+      );
+    else if (!now) blocks.push(paragraph('Run `rxdr plan` for the next drill dates.'));
+  } catch (error) {
+    blocks.push(
+      paragraph(
+        `Schedule \`${config.drill.schedule}\`: the calendar could not be computed (${(error as Error).message}).`,
+      ),
+    );
+  }
+  return { id: 'drills', title: 'Drill calendar', blocks };
+}
+
+function resultsSection({ config, evidence, now }: PlanInputs): Section {
+  if (!evidence) {
+    return {
+      id: 'results',
+      title: 'Latest drill results',
+      blocks: [
+        paragraph(
+          `Drill and failover evidence is kept in \`${names.evidenceBucket(config)}\`; \`rxdr plan --evidence <dir or s3 URL>\` lists the latest results here.`,
+        ),
+      ],
+    };
+  }
+  if ('error' in evidence) {
+    return {
+      id: 'results',
+      title: 'Latest drill results',
+      blocks: [paragraph(`Evidence at \`${evidence.source}\` could not be read: ${evidence.error}`)],
+    };
+  }
+  const mine = evidence.documents.filter((doc) => doc.environment === config.name);
+  const rows = config.databases.map((db) => {
+    const latest = [...mine].reverse().find((doc) => doc.database === db.name);
+    const lastDrill = [...mine].reverse().find((doc) => doc.database === db.name && doc.kind === 'drill');
+    const started = lastDrill ? new Date(lastDrill.timestamps.started) : undefined;
+    const due = drillDue(drillCadence(config.drill, db.tier), started, now ?? new Date(0));
+    const next = due.nextDrillDue
+      ? `${due.nextDrillDue.slice(0, 16).replace('T', ' ')}${now && due.overdue ? ' **overdue**' : ''}`
+      : due.lastDrill
+        ? 'none scheduled'
+        : '**now** (never drilled)';
+    if (!latest) return [db.name, 'no evidence yet', '—', '—', '—', '—', next];
+    return [
+      db.name,
+      `${latest.kind} ${latest.timestamps.started.slice(0, 16).replace('T', ' ')} (${latest.provider})`,
+      latest.result === 'passed' ? 'passed' : `**failed**${latest.failureReason ? `: ${latest.failureReason}` : ''}`,
+      achieved(latest.achievedRtoSeconds, latest.targets.rtoSeconds),
+      achieved(latest.achievedRpoSeconds, latest.targets.rpoSeconds),
+      latest.startedBy,
+      next,
+    ];
+  });
+  return {
+    id: 'results',
+    title: 'Latest drill results',
+    blocks: [
+      paragraph(
+        `From \`${evidence.source}\` (${mine.length} document${mine.length === 1 ? '' : 's'} for ${config.name}).`,
+      ),
+      table(
+        [
+          'System',
+          'Latest run',
+          'Result',
+          'RTO achieved / target',
+          'RPO achieved / target',
+          'Started by',
+          'Next drill due (UTC)',
+        ],
+        rows,
+      ),
+    ],
+  };
+}
+
+function monitoringSection({ config, facts, now }: PlanInputs): Section {
+  const trail =
+    config.auditTrail.mode === 'organization'
+      ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this account; rxdr creates no trail of its own and raises the alarms below from EventBridge rules in both regions.`
+      : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, encrypted with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket (log files kept ${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs (${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
+  const today = (now ?? new Date()).toISOString().slice(0, 10);
+  const created = config.databases.filter(
+    (db): db is Extract<ProtectedDatabase, { mode: 'create' }> => db.mode === 'create',
+  );
+  const blocks: Block[] = [
+    subheading('Audit trail'),
+    paragraph(trail + (facts ? ` Synthesized: ${facts.auditTrail}.` : '')),
+    subheading('Security alarms'),
+    table(
+      ['Alarm', 'What to do'],
+      SECURITY_DETECTIONS.map((d) => [d.title, d.response]),
+    ),
+    subheading('Patching'),
+    paragraph(
+      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners. Every instance, created or adopted, is read hourly by the conformance check (engine support, minor upgrades, encryption, backups, TLS, pgaudit); each kind of finding raises an alarm, and `rxdr status` or `rxdr plan --conformance` names the instance.',
+    ),
+  ];
+  if (created.length > 0) {
+    blocks.push(
+      table(
+        ['System', 'Engine', 'Maintenance window (UTC)', 'End of standard support'],
+        created.map((db) => {
+          const support = postgresSupport(db.engineVersion, today);
+          return [
+            db.name,
+            `PostgreSQL ${db.engineVersion}`,
+            db.preferredMaintenanceWindow,
+            support.endOfStandardSupport
+              ? `${support.endOfStandardSupport}${now && support.pastEndOfSupport ? ' (passed: upgrade now)' : ''}`
+              : 'not in the support table',
+          ];
+        }),
+      ),
+    );
+  }
+  return { id: 'monitoring', title: 'Audit, monitoring and patching', blocks };
+}
+
+function maintenanceSection({ config, facts }: PlanInputs): Section {
+  const blocks: Block[] = [
+    list([
+      'This plan changes only through the configuration: edit it, review the change, deploy. Each deployment stores the generated plan, named by its version, in the evidence bucket under `plans/`.',
+      `Stored plan versions, like all evidence, are kept ${days(config.retention.evidenceDays)} under Object Lock (HIPAA 164.316(b)(2)).`,
+      'Review the plan after every failover, after a failed drill, and at least once a year (HIPAA 164.308(a)(7)(ii)(E), applications and data criticality analysis).',
+    ]),
+  ];
+  if (facts) {
+    blocks.push(
+      subheading('Deployed resources (from the synthesized app)'),
+      table(
+        ['Resource', 'Value'],
+        [
+          [
+            'Vaults',
+            facts.vaults.map((v) => `${v.name}${v.lock ? ` (${v.lock})` : ''}`).join(', ') || 'none synthesized',
+          ],
+          [
+            'Reference instances',
+            facts.databaseInstances
+              .map(
+                (db) =>
+                  `${db.id}: PostgreSQL ${db.engineVersion ?? 'default'}, minor upgrades ${db.autoMinorVersionUpgrade === false ? 'off' : 'on'}${db.maintenanceWindow ? `, window ${db.maintenanceWindow}` : ''}`,
+              )
+              .join('; ') || 'none synthesized',
+          ],
+          ['IAM roles', facts.roles.join(', ') || 'none synthesized'],
+          ['Security alarms', String(facts.alarms)],
+        ],
+      ),
+    );
+  }
+  return { id: 'plan-maintenance', title: 'Keeping this plan current', blocks };
+}
+
+function usedTiers(config: EnvironmentConfig): [string, TierPreset, string[]][] {
+  const tiers = new Map<string, [string, TierPreset, string[]]>();
+  for (const db of config.databases) {
+    const entry = tiers.get(db.tier) ?? [db.tier, db.tierPreset, []];
+    entry[2].push(db.name);
+    tiers.set(db.tier, entry);
+  }
+  return [...tiers.values()];
+}
+
+function minutes(value: number): string {
+  if (value % 1440 === 0) return `${value / 1440} day${value === 1440 ? '' : 's'}`;
+  if (value % 60 === 0) return `${value / 60} h`;
+  return `${value} min`;
+}
+
+function days(value: number): string {
+  if (value >= 365 && value % 365 === 0) return `${value} days (${value / 365} year${value === 365 ? '' : 's'})`;
+  return `${value} days`;
+}
+
+function achieved(value: number | undefined, target: number): string {
+  return `${value === undefined ? 'not measured' : `${Math.round(value)} s`} / ${Math.round(target)} s`;
 }

@@ -5,20 +5,28 @@ import {
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/schema';
-import type { StatusReport } from '../../lib/cli/commands/status';
+import type { StatusReport } from '../../lib/cli/status/collect-status';
+import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
+import { CONFORMING_KEY_ARN, conformingInstances } from '../helpers/conforming-instances';
 
 const backup = mockClient(BackupClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
+const rds = mockClient(RDSClient);
+const kms = mockClient(KMSClient);
 
 const DB_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
-const ago = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
+/** The clock `rxdr status` is given (the monthly drill schedule runs on the 1st at 06:00 UTC). */
+const NOW = new Date('2026-11-20T12:00:00.000Z');
+const ago = (seconds: number): Date => new Date(NOW.getTime() - seconds * 1000);
 
 function drillEvidence(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const started = ago(7 * 86_400).toISOString();
@@ -79,17 +87,26 @@ function replicaLag(seconds: number): void {
 
 /** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
 function healthy(): void {
+  conformingInstances(rds, kms);
   vaults(3 * 3600, 4 * 3600);
   replicaLag(2);
   evidence(drillEvidence());
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 }
 
+const realClock = cliClock.now;
+afterAll(() => {
+  cliClock.now = realClock;
+});
+
 beforeEach(() => {
+  cliClock.now = () => NOW;
   backup.reset();
   cloudwatch.reset();
   s3.reset();
   sts.reset();
+  rds.reset();
+  kms.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' });
 });
 
@@ -115,6 +132,7 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✓ replica lag\s+2 s \(RPO 5 min; rxdr-dev-dispensing-dr\)/);
     expect(result.stdout).toMatch(/✓ last drill\s+passed .* \(drill-dispensing-1\)/);
     expect(result.stdout).toMatch(/✓ {3}drill RTO\s+25 min \(target 60 min\)/);
+    expect(result.stdout).toMatch(/✓ next drill due\s+2026-12-01 06:00 UTC \(monthly on day 1, at 06:00 UTC\)/);
     expect(result.stdout).toContain('✓ no open alarms');
     expect(result.stdout).not.toContain('✗');
     const listings = backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input);
@@ -153,6 +171,68 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✗ dispensing/);
   });
 
+  test('conformance: the source and the replica are read and every rule is met', async () => {
+    healthy();
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ conformance\s+primary rxdr-dev-dispensing \(us-east-1\): every rule met/);
+    expect(result.stdout).toMatch(/✓ conformance\s+replica rxdr-dev-dispensing-dr \(us-west-2\): every rule met/);
+    const described = rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
+    expect(described.sort()).toEqual(['rxdr-dev-dispensing', 'rxdr-dev-dispensing-dr']);
+  });
+
+  test('conformance: each finding of a drifted instance is its own ✗ line, and the command exits 1', async () => {
+    healthy();
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'rxdr-dev-dispensing-dr' }).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'rxdr-dev-dispensing-dr',
+          Engine: 'postgres',
+          EngineVersion: '13.20',
+          StorageEncrypted: true,
+          KmsKeyId: CONFORMING_KEY_ARN,
+          DeletionProtection: true,
+          PubliclyAccessible: true,
+          AutoMinorVersionUpgrade: true,
+          DBParameterGroups: [{ DBParameterGroupName: 'rxdr-params', ParameterApplyStatus: 'in-sync' }],
+        },
+      ],
+    });
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ dispensing/);
+    expect(result.stdout).toMatch(/✗ conformance\s+replica rxdr-dev-dispensing-dr \(us-west-2\)\n/);
+    expect(result.stdout).toContain('      ✗ publicAccess: the instance is publicly accessible');
+    expect(result.stdout).toMatch(
+      / {6}✗ engineSupport: PostgreSQL 13\.20 \(major 13\) reached end of standard support/,
+    );
+    expect(result.stdout).toMatch(/✓ conformance\s+primary rxdr-dev-dispensing \(us-east-1\): every rule met/);
+  });
+
+  test('conformance: an instance that cannot be read is flagged with the reason, never shown as conforming', async () => {
+    healthy();
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'rxdr-dev-dispensing' })
+      .rejects(
+        Object.assign(new Error('DBInstance rxdr-dev-dispensing not found.'), { name: 'DBInstanceNotFoundFault' }),
+      );
+    const result = await rxdr('status', '--env', 'dev', '--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.databases[0]!.conformance).toEqual([
+      {
+        database: 'dispensing',
+        role: 'primary',
+        instance: 'rxdr-dev-dispensing',
+        region: 'us-east-1',
+        findings: [],
+        error: expect.stringMatching(/rxdr-dev-dispensing \(dispensing, primary\) not found in us-east-1/),
+        ok: false,
+      },
+      expect.objectContaining({ role: 'replica', findings: [], ok: true }),
+    ]);
+  });
+
   test('replica lag over the RPO is flagged', async () => {
     healthy();
     replicaLag(420);
@@ -169,6 +249,52 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(
       /✗ last drill\s+no drill yet: run `rxdr drill start --env dev --database dispensing`/,
     );
+  });
+
+  test('a database whose scheduled drill passed without one is overdue: flagged with the date it was due', async () => {
+    healthy();
+    evidence(
+      drillEvidence({
+        timestamps: { started: ago(60 * 86_400).toISOString(), recorded: ago(60 * 86_400).toISOString() },
+      }),
+    );
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /✗ next drill due\s+2026-10-01 06:00 UTC — OVERDUE \(monthly on day 1, at 06:00 UTC\)/,
+    );
+    expect(result.stdout).toMatch(/✗ dispensing/);
+  });
+
+  test('--json carries lastDrill, nextDrillDue and overdue per database, judged by the injected clock', async () => {
+    healthy();
+    // GIVEN the last drill ran on 1 Nov and the clock reads 20 Nov: the next is due on 1 Dec
+    const novemberDrill = '2026-11-01T06:00:05.000Z';
+    evidence(drillEvidence({ timestamps: { started: novemberDrill, recorded: novemberDrill } }));
+    const onTime = JSON.parse((await rxdr('status', '--env', 'dev', '--json')).stdout) as StatusReport;
+    expect(onTime.generatedAt).toBe(NOW.toISOString());
+    expect(onTime.databases[0]).toMatchObject({
+      lastDrill: { started: novemberDrill },
+      drillCadence: 'monthly on day 1, at 06:00 UTC',
+      nextDrillDue: '2026-12-01T06:00:00.000Z',
+      overdue: false,
+      ok: true,
+    });
+    // WHEN the clock moves past 1 Dec plus the drill's 6 h time limit with no new drill
+    cliClock.now = () => new Date('2026-12-01T12:00:01.000Z');
+    vaults(3 * 3600 - 11 * 86_400, 4 * 3600 - 11 * 86_400);
+    const late = await rxdr('status', '--env', 'dev', '--json');
+    // THEN the database is overdue, and that alone makes the command exit 1
+    expect(late.code).toBe(1);
+    expect((JSON.parse(late.stdout) as StatusReport).databases[0]).toMatchObject({
+      nextDrillDue: '2026-12-01T06:00:00.000Z',
+      overdue: true,
+      ok: false,
+    });
+    // AND a database that was never drilled has no next date: it is due now
+    evidence();
+    const never = JSON.parse((await rxdr('status', '--env', 'dev', '--json')).stdout) as StatusReport;
+    expect(never.databases[0]).toMatchObject({ lastDrill: null, nextDrillDue: null, overdue: true });
   });
 
   test('open alarms are listed and flagged', async () => {

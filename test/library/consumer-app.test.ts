@@ -9,7 +9,7 @@ import { validationFailures } from '../../lib/compliance/validation-report';
 
 /**
  * A team's own CDK app, outside this repository, using rxdr as a library: the package is built and packed the
- * way it is published (`tsc -p tsconfig.build.json`, `npm pack`), the tarball is unpacked into the app's
+ * way it is published (`npm pack`, which runs the `prepare` build and the `prepack` declarations), the tarball is unpacked into the app's
  * node_modules as `npm install` would, and the app shown in docs/library.md is compiled against the package's
  * declarations and synthesized with the CDK CLI. The app's other dependencies are this repository's installed
  * packages, linked (no network install).
@@ -40,10 +40,9 @@ function availabilityZones(): Record<string, string[]> {
 /** Build, pack and install the package into a fresh app directory; returns that directory. */
 function installPackage(): { appDir: string; packageDir: string } {
   const work = tempDir('rxdr-library');
-  run(bin('tsc'), ['-p', 'tsconfig.build.json'], PROJECT_ROOT);
-  const packed = JSON.parse(
-    run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], PROJECT_ROOT),
-  ) as { filename: string }[];
+  // npm pack runs `prepare` (the JavaScript into dist/) and `prepack` (the declarations), as publishing does.
+  const output = run('npm', ['pack', '--json', '--pack-destination', work], PROJECT_ROOT);
+  const packed = JSON.parse(output.slice(output.indexOf('[\n'))) as { filename: string }[];
   const appDir = path.join(work, 'orders-dr');
   const packageDir = path.join(appDir, 'node_modules', 'rxdr');
   mkdirSync(packageDir, { recursive: true });

@@ -55,7 +55,8 @@ export function drillAlarms(drill: RestoreDrill, props: RestoreDrillProps): Rest
   });
   const target = (what: 'Rto' | 'Rpo', db: DrillDatabaseSpec) =>
     new cloudwatch.Alarm(drill, `${what}Alarm${pascal(db.name)}`, {
-      alarmDescription: `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ` +
+      alarmDescription:
+        `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ` +
         `${db.tierName} target of ` +
         `${what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds} s`,
       metric: metric(

@@ -9,7 +9,7 @@ import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn } from '../database/arns';
 import { tierNumber } from '../../config/tiers';
-import { TOOL_VERSION } from '../../version';
+import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
 
 /** The stateful resources of the recovery stack a drill uses. */

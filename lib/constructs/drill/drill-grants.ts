@@ -162,8 +162,8 @@ export function acknowledgeDrillWildcards(
     `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
   const drillInstances =
     'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the ' +
-      'create statements also require the rxdr:drill request tag (an execution of drill state ' +
-      'machine), and delete/modify are denied on anything without it';
+    'create statements also require the rxdr:drill request tag (an execution of drill state ' +
+    'machine), and delete/modify are denied on anything without it';
   const anyDb =
     'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
   ack(drill.restoreRole, guard.drillInstances, drillInstances);
@@ -206,7 +206,8 @@ export function acknowledgeDrillWildcards(
   ack(f.RecordEvidence.role, '*', noResourceLevel('backup:PutRestoreValidationResult'));
   const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
   ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
-  const evidence = `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new ` +
+  const evidence =
+    `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new ` +
     `object per drill (Object Lock: never overwritten); access is limited to drill ` +
     `environment's prefix`;
   for (const fn of [f.Plan, f.RecordEvidence])

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
-import { TOOL_VERSION } from '../../version';
+import { TOOL_VERSION } from '../../project-root';
 import { DrillFunction } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';

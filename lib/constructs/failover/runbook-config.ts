@@ -7,7 +7,7 @@ import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { tierNumber } from '../../config/tiers';
-import { TOOL_VERSION } from '../../version';
+import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
 
