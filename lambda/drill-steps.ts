@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { S3EvidenceStore } from '../engines/evidence/store';
 import { systemClock } from '../engines/common/clock';
-import { clients, env, ENV, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { clients, env, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { DRILL_ENV } from '../engines/drill/environment';
 import { notifyTask } from '../engines/drill/aws/notify';
 import { evidenceHistory, planTask } from '../engines/drill/aws/plan';
 import { recordEvidenceTask } from '../engines/drill/aws/record';
@@ -40,7 +41,7 @@ function traced<T>(name: string, body: (event: unknown) => Promise<T>) {
 }
 
 export const plan = traced('Plan', (event) =>
-  planTask(event, { history: evidenceHistory(clients.s3, env(ENV.evidenceBucket)) }),
+  planTask(event, { history: evidenceHistory(clients.s3, env(DRILL_ENV.evidenceBucket)) }),
 );
 export const pickSource = traced('PickSource', (event) => pickSourceTask(event, taskDeps()));
 export const startRestore = traced('StartRestore', (event) => startRestoreTask(event, taskDeps()));
@@ -50,9 +51,11 @@ export const checkCleanup = traced('CheckCleanup', (event) => checkCleanupTask(e
 export const recordEvidence = traced('RecordEvidence', (event) =>
   recordEvidenceTask(event, {
     backup: clients.backup,
-    store: new S3EvidenceStore(clients.s3, env(ENV.evidenceBucket)),
+    store: new S3EvidenceStore(clients.s3, env(DRILL_ENV.evidenceBucket)),
     metrics: powertoolsSink,
     clock: systemClock,
   }),
 );
-export const notify = traced('Notify', (event) => notifyTask(event, { sns: clients.sns, topicArn: env(ENV.topicArn) }));
+export const notify = traced('Notify', (event) =>
+  notifyTask(event, { sns: clients.sns, topicArn: env(DRILL_ENV.topicArn) }),
+);

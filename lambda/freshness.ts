@@ -1,8 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { powertoolsLogger } from '../engines/common/logger';
+import { perRegion } from '../engines/common/per-region';
 import { FRESHNESS_METRICS } from '../engines/common/metrics-contract';
 import { runFreshnessCheck } from '../engines/freshness/freshness';
 import { runRestorableTimeCheck } from '../engines/freshness/restorable-time';
@@ -14,31 +15,10 @@ import { parseFreshnessEvent } from '../engines/freshness/schema';
  * hung connection from eating the function's whole timeout.
  */
 const clientConfig = { maxAttempts: 1, requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } };
-const backupClients = new Map<string, BackupClient>();
-const backup = (region: string): BackupClient => {
-  let client = backupClients.get(region);
-  if (!client) {
-    client = new BackupClient({ ...clientConfig, region });
-    backupClients.set(region, client);
-  }
-  return client;
-};
-const rdsClients = new Map<string, RDSClient>();
-const rds = (region: string): RDSClient => {
-  let client = rdsClients.get(region);
-  if (!client) {
-    client = new RDSClient({ ...clientConfig, region });
-    rdsClients.set(region, client);
-  }
-  return client;
-};
+const backup = perRegion((region) => new BackupClient({ ...clientConfig, region }));
+const rds = perRegion((region) => new RDSClient({ ...clientConfig, region }));
 const cloudwatch = new CloudWatchClient(clientConfig);
-const powertools = new Logger({ serviceName: 'rxdr-freshness' });
-const logger = {
-  info: (message: string, extra: Record<string, unknown> = {}) => powertools.info(message, extra),
-  warn: (message: string, extra: Record<string, unknown> = {}) => powertools.warn(message, extra),
-  error: (message: string, extra: Record<string, unknown> = {}) => powertools.error(message, extra),
-};
+const logger = powertoolsLogger('rxdr-freshness');
 /** The function's own health (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE); the ages go through PutMetricData. */
 const metrics = new Metrics({ serviceName: FRESHNESS_METRICS.service });
 

@@ -2,7 +2,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { parseInput, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
+import { powertoolsLogger } from '../engines/common/logger';
+import { manifestKey } from '../engines/common/manifest-key';
 import { buildManifest } from '../engines/validation/manifest';
 import { systemClock } from '../engines/validation/types';
 
@@ -39,7 +41,7 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
       statementTimeoutMs: input.statementTimeoutMs,
       clock: deps.clock,
     });
-    const key = `manifests/${input.name}.json`;
+    const key = manifestKey(input.name);
     await deps.s3.send(
       new PutObjectCommand({
         Bucket: bucket,

@@ -1,85 +1,33 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
-import { databaseConfig, databaseInputSchema } from '../engines/validation/aws';
-import { customCheckSchema } from '../engines/validation/checks/custom';
-import { parseManifest } from '../engines/validation/manifest-schema';
-import { parseInput, powertoolsLogger, ValidationHandlerDeps } from '../engines/validation/lambda-commons';
-import { systemClock, ValidationReport } from '../engines/validation/types';
-import { validateDatabase } from '../engines/validation/validator';
+import type { Context } from 'aws-lambda';
+import { systemClock } from '../engines/common/clock';
+import { powertoolsLogger } from '../engines/common/logger';
+import { clients, env, logger as drillLogger, settingsFromEnv } from '../engines/drill/aws/commons';
+import { validateTask } from '../engines/drill/aws/tasks';
+import { engineValidator } from '../engines/drill/aws/validator';
+import { DRILL_ENV } from '../engines/drill/environment';
+import { createValidationHandler } from '../engines/validation/handler';
 
-const s3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
-
-/** The validator Lambda's input (what the drill and failover workflows send). */
-export const validationInputSchema = z.object({
-  database: databaseInputSchema,
-  /** The manifest JSON in the evidence bucket (a given version of it: the one taken before the recovery point). */
-  manifest: s3Location.extend({ versionId: z.string().min(1).optional() }),
-  recoveryPointTime: z.iso.datetime({ offset: true }).optional(),
-  rpoTargetSeconds: z.number().positive().optional(),
-  checks: z.array(z.string().min(1)).optional(),
-  customChecks: z.array(customCheckSchema).optional(),
-  statementTimeoutMs: z.number().int().positive().max(900_000).optional(),
-  /** Also write the report JSON here (the evidence bucket). */
-  report: s3Location.optional(),
-});
-export type ValidationInput = z.infer<typeof validationInputSchema>;
-
-/** The handler logic with its clients injected; the database connection always verifies the server (`rdsConnectionConfig`). */
-export function createValidationHandler(deps: ValidationHandlerDeps) {
-  return async (event: unknown): Promise<ValidationReport> => {
-    const input = parseInput(validationInputSchema, event);
-    const object = await deps.s3.send(
-      new GetObjectCommand({
-        Bucket: input.manifest.bucket,
-        Key: input.manifest.key,
-        VersionId: input.manifest.versionId,
-      }),
-    );
-    const manifest = parseManifest((await object.Body?.transformToString()) ?? '');
-    const connection = await databaseConfig(deps.secrets, input.database);
-    deps.logger.info('validating', {
-      host: connection.host,
-      database: connection.database,
-      manifest: input.manifest,
-      checks: input.checks ?? 'all',
-    });
-    const report = await validateDatabase({
-      url: connection,
-      manifest,
-      recoveryPointTime: input.recoveryPointTime ? new Date(input.recoveryPointTime) : undefined,
-      rpoTargetSeconds: input.rpoTargetSeconds,
-      checks: input.checks,
-      customChecks: input.customChecks,
-      statementTimeoutMs: input.statementTimeoutMs,
-      clock: deps.clock,
-      logger: deps.logger,
-    });
-    if (input.report) {
-      await deps.s3.send(
-        new PutObjectCommand({
-          Bucket: input.report.bucket,
-          Key: input.report.key,
-          Body: JSON.stringify(report, null, 2),
-          ContentType: 'application/json',
-        }),
-      );
-    }
-    deps.logger.info('validation report', {
-      passed: report.passed,
-      achievedRpoSeconds: report.achievedRpoSeconds,
-      failed: report.checks.filter((c) => !c.passed).map((c) => c.name),
-    });
-    return report;
-  };
-}
+/*
+ * The one validator entry file, two functions: `handler` for the failover runbook (recovery database network)
+ * and `drill` for the drill state machine's Validate task (drill network). Both verify TLS against
+ * `RDS_CA_BUNDLE`, read credentials from Secrets Manager and the manifest from the evidence bucket.
+ */
 
 const logger = powertoolsLogger('rxdr-validator');
 
-/** Validator Lambda: TLS verified against `RDS_CA_BUNDLE`, credentials from Secrets Manager, manifest from S3. */
+/** The failover validator. */
 export const handler = createValidationHandler({
   s3: new S3Client({}),
   secrets: new SecretsManagerClient({}),
   clock: systemClock,
   logger,
 });
+
+/** The drill's Validate task: a VPC Lambda in the drill network (the restored instance admits only it). */
+export const drill = async (event: unknown, context?: Context) => {
+  if (context) drillLogger.addContext(context);
+  const validator = engineValidator({ s3: clients.s3, bucket: env(DRILL_ENV.evidenceBucket) });
+  return validateTask(event, { clients, settings: settingsFromEnv(), clock: systemClock, validator });
+};

@@ -1,5 +1,11 @@
 import { EnvironmentConfig } from './config/environment-config';
 
+/** A protected database as far as its primary instance's name goes: created by rxdr, or adopted. */
+export type DatabaseIdentity = { readonly name: string } & (
+  | { readonly mode: 'create' }
+  | { readonly mode: 'adopt'; /** The existing RDS instance's identifier. */ readonly instanceIdentifier: string }
+);
+
 /**
  * Physical names that must be known across regions or accounts before deployment (the primary region's
  * copy rules point at the recovery vault by ARN). Everything else is left for CloudFormation to name.
@@ -59,6 +65,30 @@ export const names = {
   /** RDS identifier of a reference (create-mode) instance; the standby stack builds its ARN from it. */
   databaseInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
     rdsIdentifier(`rxdr-${env.name}-${db.name}`),
+  /**
+   * RDS identifier of a protected database's instance in the primary region: `databaseInstance` for one rxdr
+   * creates, the configured `instanceIdentifier` for an adopted one. Plans, drills, monitoring and runbooks all
+   * address the source instance by this.
+   */
+  primaryInstance: (env: Pick<EnvironmentConfig, 'name'>, db: DatabaseIdentity) =>
+    db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(env, db),
+  /**
+   * The replicated credentials secret in the recovery region (drills and runbooks read it there). Created
+   * databases: `databaseSecret`, replicated under the same name (`ReferenceDatabase`). Adopted ones:
+   * `credentialsSecretArn` with its region swapped for the recovery region (a replica secret keeps the name and
+   * suffix of its primary); without one, the same conventional name, which the adopter replicates there.
+   */
+  recoverySecret: (
+    env: Pick<EnvironmentConfig, 'name' | 'recoveryRegion'>,
+    db: DatabaseIdentity & { readonly credentialsSecretArn?: string },
+  ) => {
+    if (db.mode === 'adopt' && db.credentialsSecretArn) {
+      const parts = db.credentialsSecretArn.split(':');
+      parts[3] = env.recoveryRegion;
+      return parts.join(':');
+    }
+    return names.databaseSecret(env, db);
+  },
   /** RDS identifier of a database's cross-region read replica in the recovery region. */
   replicaInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
     rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),

@@ -30,6 +30,12 @@ export const TRANSIENT_ERROR_NAMES: readonly string[] = [
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'InternalServerException',
+  'ServiceException',
+  // A service-side rate or concurrency limit (Step Functions, Lambda, KMS): it clears with time.
+  'LimitExceededException',
 ];
 
 interface AwsLikeError {
@@ -40,6 +46,7 @@ interface AwsLikeError {
 }
 
 const THROTTLING = new Set(THROTTLING_ERROR_NAMES);
+const TRANSIENT = new Set([...THROTTLING_ERROR_NAMES, ...TRANSIENT_ERROR_NAMES]);
 
 /**
  * Throttling only: a throttling error name, or the SDK v3 `$retryable.throttling` flag. Faults and timeouts are
@@ -52,13 +59,13 @@ export function isThrottlingError(error: unknown): boolean {
 }
 
 /**
- * Worth another attempt: an error whose name (or, failing that, Node's `code`) is in `names`, anything the SDK
- * marked `$retryable`, HTTP 429 and every 5xx. Anything else is an answer.
+ * Worth another attempt: throttling, a timeout, network reset or service fault by name (or, failing that, Node's
+ * `code`), anything the SDK marked `$retryable`, HTTP 429 and every 5xx. Anything else is an answer.
  */
-export function isTransientAwsError(error: unknown, names: ReadonlySet<string>): boolean {
+export function isTransientAwsError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as AwsLikeError;
   const name = typeof e.name === 'string' ? e.name : typeof e.code === 'string' ? e.code : '';
   const status = e.$metadata?.httpStatusCode;
-  return names.has(name) || e.$retryable !== undefined || status === 429 || (status !== undefined && status >= 500);
+  return TRANSIENT.has(name) || e.$retryable !== undefined || status === 429 || (status !== undefined && status >= 500);
 }

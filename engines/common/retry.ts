@@ -1,4 +1,5 @@
-/** A bounded in-process retry with exponential back-off and full jitter; each caller brings its policy. */
+/** A bounded in-process retry with exponential back-off and full jitter; each caller names its policy. */
+import { isThrottlingError, isTransientAwsError } from './aws-errors';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. @default the caller's policy */
@@ -44,3 +45,17 @@ export async function withRetry<T>(
     }
   }
 }
+
+/**
+ * The named policies every in-process retry uses. Step Functions retries the drill and runbook tasks itself
+ * (they fail with a transient error instead); these are for code that must finish within one invocation.
+ */
+export const RETRY_POLICIES = {
+  /**
+   * Throttling only, 6 attempts from 500 ms: a CloudFormation deployment that protects many databases at once hits
+   * the RDS control-plane rate limits in bursts, and a failed custom resource rolls back the whole stack.
+   */
+  throttling: { attempts: 6, baseDelayMs: 500, retryable: isThrottlingError },
+  /** Throttling, faults and timeouts, 4 attempts from 200 ms: a scheduled check that must answer each run. */
+  transient: { attempts: 4, baseDelayMs: 200, retryable: isTransientAwsError },
+} satisfies Record<string, RetryPolicy>;

@@ -1,5 +1,5 @@
 import { decideOutcome } from '../evidence/outcome';
-import { EVIDENCE_SCHEMA_VERSION, EvidenceDocument, parseEvidence } from '../evidence/schema';
+import { buildEvidence, EvidenceDocument } from '../evidence/schema';
 import { secondsBetween } from '../common/clock';
 import type { DrillState } from './steps';
 
@@ -35,8 +35,7 @@ export function drillEvidence(
       .join(' | ');
     failedStep ??= 'cleanup';
   }
-  return parseEvidence({
-    schemaVersion: EVIDENCE_SCHEMA_VERSION,
+  return buildEvidence({
     runId: input.drillId,
     kind: 'drill',
     environment: input.environment,
@@ -69,7 +68,7 @@ export function drillEvidence(
     startedBy: input.startedBy,
     toolVersion: input.toolVersion,
     metrics,
-  } satisfies Omit<EvidenceDocument, 'cleanup'> & { cleanup: unknown });
+  });
 }
 
 function cleanupStatus(state: DrillState): 'deleted' | 'kept' | 'failed' | 'not-needed' {

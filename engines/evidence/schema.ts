@@ -193,6 +193,14 @@ export function parseEvidence(value: unknown): EvidenceDocument {
   return parsed.data;
 }
 
+/**
+ * The one evidence builder: stamps the current schema version on what a drill, failover or failback recorded and
+ * checks the document (`parseEvidence`), so that no producer writes a version or a shape of its own.
+ */
+export function buildEvidence(fields: Omit<EvidenceDocumentInput, 'schemaVersion'>): EvidenceDocument {
+  return parseEvidence({ schemaVersion: EVIDENCE_SCHEMA_VERSION, ...fields });
+}
+
 /** Object key / file name of a document: sortable by time, grouped by environment and database. */
 export function evidenceKey(
   doc: Pick<EvidenceDocument, 'environment' | 'database' | 'kind' | 'runId' | 'timestamps'>,

@@ -17,12 +17,9 @@ import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-s
 import { isThrottlingError } from '../common/aws-errors';
 import { Errors, StepError, type RepointTargets } from './catalog';
 
-/** AWS throttling (the names every rxdr Lambda recognises, or the SDK's `$retryable.throttling`). */
-export const isThrottling = isThrottlingError;
-
 /** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
 export function asStepError(error: unknown): Error {
-  if (isThrottling(error))
+  if (isThrottlingError(error))
     return new StepError(Errors.throttled, `AWS throttled the call: ${(error as Error).message}`);
   return error instanceof Error ? error : new Error(String(error));
 }

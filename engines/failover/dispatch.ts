@@ -71,7 +71,10 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
         return await failover.preflight(state, deps);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
-        const summary = `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${state.input.force ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}` : ''}`;
+        const summary =
+          `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ` +
+          `${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} ` +
+          `s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${state.input.force ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}` : ''}`;
         return await failover.requestApproval('failover', event.taskToken, state.execution, summary, deps);
       }
       case 'activate':
@@ -113,7 +116,10 @@ export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<u
         return await failback.preflight(state, deps);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
-        const summary = `Failback of ${plan.database} to ${deps.catalog.primaryRegion} waits for approval: a replica ${plan.replicaIdentifier} is built from ${plan.currentPrimary.identifier}, then a write freeze of about ${plan.expectedFreezeSeconds} s.\nReason: ${state.input.reason}`;
+        const summary =
+          `Failback of ${plan.database} to ${deps.catalog.primaryRegion} waits for approval: a ` +
+          `replica ${plan.replicaIdentifier} is built from ${plan.currentPrimary.identifier}, then a ` +
+          `write freeze of about ${plan.expectedFreezeSeconds} s.\nReason: ${state.input.reason}`;
         return await failover.requestApproval('failback', event.taskToken, state.execution, summary, deps);
       }
       case 'create-replica':

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RetryOptions, withRetry } from './retry';
+import type { EngineLogger } from '../common/logger';
 import { FreshnessEvent, InvalidFreshnessEventError, parseFreshnessEvent } from './schema';
 import { recoveryPointAgeDimensions, toCloudWatchDimensions } from '../common/metrics-contract';
 
@@ -14,14 +15,8 @@ export interface FreshnessDeps {
   readonly backup: (region: string) => BackupClient;
   readonly cloudwatch: CloudWatchClient;
   readonly now: () => Date;
-  readonly logger: FreshnessLogger;
+  readonly logger: EngineLogger;
   readonly retry?: RetryOptions;
-}
-
-export interface FreshnessLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
 }
 
 /** The newest completed snapshot recovery point of one database in one vault. */

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { z } from 'zod';
@@ -32,14 +31,4 @@ export function parseInput<T>(schema: z.ZodType<T>, event: unknown): T {
     );
   }
   return result.data;
-}
-
-/** Powertools Logger as the engine's logger. */
-export function powertoolsLogger(serviceName: string): EngineLogger {
-  const logger = new Logger({ serviceName });
-  return {
-    info: (message, extra) => logger.info(message, { ...extra }),
-    warn: (message, extra) => logger.warn(message, { ...extra }),
-    error: (message, extra) => logger.error(message, { ...extra }),
-  };
 }

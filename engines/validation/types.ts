@@ -11,14 +11,8 @@ export type CheckSuite = 'generic' | 'pharmacy' | 'custom';
 export type Clock = Pick<FullClock, 'now'>;
 export { systemClock };
 
-/** The few logger methods the engine uses (Powertools Logger and `console` both fit). */
-export interface EngineLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
-export const silentLogger: EngineLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export { silentLogger } from '../common/logger';
+export type { EngineLogger } from '../common/logger';
 
 /** A table the manifest describes and the generic checks compare. */
 export interface TableSpec {

@@ -100,7 +100,9 @@ export function checkBackupConfig(env: Record<string, unknown>, problem: Problem
       const names = databases.map((db) => (typeof db.name === 'string' ? db.name : '?')).join(', ');
       problem(
         ['coldStorage', key],
-        `AWS Backup cannot move ${DATABASE_RESOURCE_TYPE} recovery points to cold storage (supported: ${COLD_STORAGE_RESOURCE_TYPES.join(', ')}); protected databases ${names} are ${DATABASE_RESOURCE_TYPE}, got ${after} days`,
+        `AWS Backup cannot move ${DATABASE_RESOURCE_TYPE} recovery points to cold storage ` +
+          `(supported: ${COLD_STORAGE_RESOURCE_TYPES.join(', ')}); protected databases ${names} are ` +
+          `${DATABASE_RESOURCE_TYPE}, got ${after} days`,
       );
     }
     const keep = typeof retention[retentionKey] === 'number' ? retention[retentionKey] : undefined;

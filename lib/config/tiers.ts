@@ -4,6 +4,12 @@ export type DrPattern = 'warm-standby' | 'pilot-light' | 'backup-restore';
 export type FailoverStrategy = 'promote-replica' | 'point-in-time' | 'latest-backup';
 export type SnapshotFrequency = 'hourly' | 'daily';
 
+/** The tier number a DR pattern stands for (1 warm standby, 2 pilot light, 3 backup and restore). */
+export function tierNumber(pattern: DrPattern): 1 | 2 | 3 {
+  return TIER_NUMBERS[pattern] ?? 3;
+}
+const TIER_NUMBERS: Readonly<Record<string, 1 | 2 | 3>> = { 'warm-standby': 1, 'pilot-light': 2, 'backup-restore': 3 };
+
 export interface TierPreset {
   readonly description: string;
   /** Recovery time objective, minutes. */

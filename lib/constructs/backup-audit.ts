@@ -1,7 +1,7 @@
 import * as backup from 'aws-cdk-lib/aws-backup';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
-import { protectedTiers, retentionBoundsDays } from './backup-plans';
+import { protectedTiers, retentionBoundsDays } from './tier-rules';
 
 /** The ten AWS Backup Audit Manager controls docs/domain.md lists, in its order. */
 export const AUDIT_CONTROLS = [

@@ -3,101 +3,25 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config/environment-config';
-import { TierPreset } from '../config/tiers';
 import { TagKeys } from '../tags';
 import { DatabaseBackupSelection } from './backup-selection';
+import { TierBackupSpec, TierRuleSpec } from './tier-rules';
 import { acknowledgeManagedPolicy } from '../compliance/acknowledgements';
 
-export type RecoveryPointClass = 'continuous' | 'daily' | 'hourly' | 'monthly';
-
-/** One rule of a tier's plan, before it becomes a CDK `BackupPlanRule`. */
-export interface TierRuleSpec {
-  readonly name: string;
-  readonly recoveryPointClass: RecoveryPointClass;
-  readonly schedule: string;
-  readonly deleteAfterDays: number;
-  readonly continuous: boolean;
-  readonly moveToColdStorageAfterDays?: number;
-}
-
-/** Named rule presets, like `BackupPlanRule.daily()` in aws-backup, with rxdr's schedules (UTC). */
-export const TierRule = {
-  /** Continuous backup (point-in-time restore, at most 35 days). */
-  continuous: (days: number): TierRuleSpec => ({
-    name: 'Continuous',
-    recoveryPointClass: 'continuous',
-    schedule: 'cron(0 5 * * ? *)',
-    deleteAfterDays: days,
-    continuous: true,
-  }),
-  hourly: (days: number): TierRuleSpec => ({
-    name: 'Hourly',
-    recoveryPointClass: 'hourly',
-    schedule: 'cron(0 * * * ? *)',
-    deleteAfterDays: days,
-    continuous: false,
-  }),
-  daily: (days: number, coldAfterDays?: number): TierRuleSpec => ({
-    name: 'Daily',
-    recoveryPointClass: 'daily',
-    schedule: 'cron(0 5 * * ? *)',
-    deleteAfterDays: days,
-    continuous: false,
-    moveToColdStorageAfterDays: coldAfterDays,
-  }),
-  monthly: (days: number, coldAfterDays?: number): TierRuleSpec => ({
-    name: 'Monthly',
-    recoveryPointClass: 'monthly',
-    schedule: 'cron(0 5 1 * ? *)',
-    deleteAfterDays: days,
-    continuous: false,
-    moveToColdStorageAfterDays: coldAfterDays,
-  }),
-};
-
-/**
- * The rules of a tier's plan (docs/domain.md defaults): continuous backup where the tier asks for PITR, daily
- * (or hourly) snapshots, monthly long-term points. Retention comes from the environment's config.
- */
-export function tierRules(
-  config: Pick<EnvironmentConfig, 'retention' | 'coldStorage'>,
-  tier: Pick<TierPreset, 'continuousBackup' | 'snapshotFrequency'>,
-): TierRuleSpec[] {
-  const rules: TierRuleSpec[] = [];
-  if (tier.continuousBackup) rules.push(TierRule.continuous(config.retention.continuousDays));
-  rules.push(
-    tier.snapshotFrequency === 'hourly'
-      ? TierRule.hourly(config.retention.dailyDays)
-      : TierRule.daily(config.retention.dailyDays, config.coldStorage?.dailyAfterDays),
-  );
-  rules.push(TierRule.monthly(config.retention.monthlyDays, config.coldStorage?.monthlyAfterDays));
-  return rules;
-}
-
-/** Tiers with at least one database, in config order: each gets a plan. */
-export function protectedTiers(config: Pick<EnvironmentConfig, 'databases'>): string[] {
-  return [...new Set(config.databases.map((db) => db.tier))];
-}
-
-/** Shortest and longest recovery-point retention of all plans: the vault lock's min/max retention. */
-export function retentionBoundsDays(config: EnvironmentConfig): { min: number; max: number } {
-  const days = protectedTiers(config).flatMap((tier) =>
-    tierRules(config, config.tiers[tier] ?? fail(tier)).map((rule) => rule.deleteAfterDays),
-  );
-  return { min: Math.min(...days), max: Math.max(...days) };
-}
-
-function fail(tier: string): never {
-  throw new Error(`internal: tier "${tier}" is not resolved in the config`);
-}
-
 export interface TierBackupPlansProps {
-  readonly config: EnvironmentConfig;
+  /** The environment the databases belong to: plans and selections are named `rxdr-<environment>-<tier>`. */
+  readonly environment: string;
+  /** The tiers to protect, each with its rules (`TierRule`) and its databases; one plan each. */
+  readonly tiers: readonly TierBackupSpec[];
   /** The primary-region vault recovery points are created in. */
   readonly vault: backup.IBackupVault;
   /** Vaults every rule copies to with the same lifecycle (the recovery vault, an isolated vault). */
   readonly copyDestinations: readonly backup.IBackupVault[];
+  /**
+   * Region of the protected instances (their ARNs are built with it).
+   * @default - the stack's region
+   */
+  readonly primaryRegion?: string;
 }
 
 /**
@@ -114,42 +38,40 @@ export class TierBackupPlans extends Construct {
 
   constructor(scope: Construct, id: string, props: TierBackupPlansProps) {
     super(scope, id);
-    const { config } = props;
-    if (props.copyDestinations.length === 0)
-      throw new Error('TierBackupPlans needs at least one copy destination (the recovery vault), got none');
-
+    validateProps(props);
     const backupPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup');
     this.role = new iam.Role(this, 'BackupRole', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
       }),
-      description: `AWS Backup takes rxdr ${config.name} backups`,
+      description: `AWS Backup takes rxdr ${props.environment} backups`,
       managedPolicies: [backupPolicy],
     });
     acknowledgeManagedPolicy(
       this.role,
       backupPolicy,
-      'AWS Backup documents this service-role policy as the permissions its backup role needs; AWS keeps it current per resource type (RDS snapshots, continuous backup, KMS grants via the service). A hand-written copy would silently break backups when AWS Backup adds a required action.',
+      'AWS Backup documents this service-role policy as the permissions its backup role needs; AWS keeps it ' +
+        'current per resource type (RDS snapshots, continuous backup, KMS grants via the service). A ' +
+        'hand-written copy would silently break backups when AWS Backup adds a required action.',
     );
 
     const plans: Record<string, backup.BackupPlan> = {};
     const selections: Record<string, DatabaseBackupSelection> = {};
-    for (const tierName of protectedTiers(config)) {
-      const tier = config.tiers[tierName] ?? fail(tierName);
-      const plan = new backup.BackupPlan(this, `Plan-${tierName}`, {
-        backupPlanName: `rxdr-${config.name}-${tierName}`,
+    for (const tier of props.tiers) {
+      const plan = new backup.BackupPlan(this, `Plan-${tier.name}`, {
+        backupPlanName: `rxdr-${props.environment}-${tier.name}`,
         backupVault: props.vault,
-        backupPlanRules: tierRules(config, tier).map((rule) => this.toCdkRule(rule, tierName, props.copyDestinations)),
+        backupPlanRules: tier.rules.map((rule) => this.toCdkRule(rule, tier.name, props.copyDestinations)),
       });
-      selections[tierName] = new DatabaseBackupSelection(this, `Selection-${tierName}`, {
+      selections[tier.name] = new DatabaseBackupSelection(this, `Selection-${tier.name}`, {
         plan,
         role: this.role,
-        environment: config.name,
-        tier: tierName,
-        databases: config.databases.filter((db) => db.tier === tierName),
-        primaryRegion: config.primaryRegion,
+        environment: props.environment,
+        tier: tier.name,
+        databases: tier.databases,
+        primaryRegion: props.primaryRegion ?? Stack.of(this).region,
       });
-      plans[tierName] = plan;
+      plans[tier.name] = plan;
     }
     this.plans = plans;
     this.selections = selections;
@@ -176,4 +98,25 @@ export class TierBackupPlans extends Construct {
       recoveryPointTags: { [TagKeys.tier]: tierName, 'rxdr:recovery-point-class': rule.recoveryPointClass },
     });
   }
+}
+
+/** Every problem at once, each naming the value it got. */
+function validateProps(props: TierBackupPlansProps): void {
+  const problems: string[] = [];
+  if (props.copyDestinations.length === 0)
+    problems.push('copyDestinations: at least one copy destination (the recovery vault), got none');
+  if (props.tiers.length === 0) problems.push('tiers: at least one tier, got none');
+  const tierNames = props.tiers.map((tier) => tier.name);
+  const duplicates = [...new Set(tierNames.filter((name, i) => tierNames.indexOf(name) !== i))];
+  if (duplicates.length > 0) problems.push(`tiers: each tier once, got ${duplicates.join(', ')} more than once`);
+  for (const tier of props.tiers) {
+    if (tier.rules.length === 0) problems.push(`tiers.${tier.name}.rules: at least one rule, got none`);
+    for (const rule of tier.rules) {
+      if (!Number.isInteger(rule.deleteAfterDays) || rule.deleteAfterDays < 1)
+        problems.push(
+          `tiers.${tier.name}.rules.${rule.name}.deleteAfterDays: a whole number of days ≥ 1, got ${rule.deleteAfterDays}`,
+        );
+    }
+  }
+  if (problems.length > 0) throw new Error(`TierBackupPlans: ${problems.join('; ')}`);
 }

@@ -2,8 +2,10 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ProtectedDatabase } from '../config/environment-config';
-import { names } from '../naming';
+import { DatabaseIdentity, names } from '../naming';
+
+/** A database a selection lists: one rxdr creates (named after the environment) or an existing instance. */
+export type SelectedDatabase = DatabaseIdentity & { readonly tier: string };
 
 export interface DatabaseBackupSelectionProps {
   readonly plan: backup.IBackupPlan;
@@ -13,7 +15,7 @@ export interface DatabaseBackupSelectionProps {
   /** The tier whose databases this selection covers. */
   readonly tier: string;
   /** The tier's databases in this environment: each is selected by its instance ARN, nothing else is. */
-  readonly databases: readonly ProtectedDatabase[];
+  readonly databases: readonly SelectedDatabase[];
   /** Where the instances live. */
   readonly primaryRegion: string;
 }
@@ -55,9 +57,9 @@ export class DatabaseBackupSelection extends Construct {
     });
   }
 
-  /** The RDS identifier a database is selected by: `names.databaseInstance` if rxdr creates it, else the configured one. */
-  static instanceIdentifier(environment: string, db: ProtectedDatabase): string {
-    return db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance({ name: environment }, db);
+  /** The RDS identifier a database is selected by (`names.primaryInstance`). */
+  static instanceIdentifier(environment: string, db: DatabaseIdentity): string {
+    return names.primaryInstance({ name: environment }, db);
   }
 
   /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`, via formatArn. */

@@ -41,7 +41,9 @@ export class EvidenceBucket extends Construct {
       accessLogsPrefix: 'evidence/',
       description: 'evidence bucket',
       noReplicationReason:
-        'The evidence bucket already sits in the recovery region, outside the blast radius of the primary region it documents, with Object Lock against deletion; replicating it back into the primary region would add no protection for the disaster it records.',
+        'The evidence bucket already sits in the recovery region, outside the blast radius of the ' +
+        'primary region it documents, with Object Lock against deletion; replicating it back into ' +
+        'the primary region would add no protection for the disaster it records.',
     });
     this.bucket = bucket;
     this.accessLogs = accessLogs;

@@ -8,7 +8,6 @@ export type LambdaEntryName =
   | 'conformance'
   | 'drill-steps'
   | 'drill-sweeper'
-  | 'drill-validate'
   | 'freshness'
   | 'manifest'
   | 'runbook-gateway'

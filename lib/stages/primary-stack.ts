@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AlertsTopic } from '../constructs/alerts-topic';
 import { BackupAudit } from '../constructs/backup-audit';
-import { retentionBoundsDays, TierBackupPlans } from '../constructs/backup-plans';
+import { TierBackupPlans } from '../constructs/backup-plans';
+import { retentionBoundsDays, tierBackupSpecs } from '../constructs/tier-rules';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { PrimaryDatabases } from '../constructs/database/primary-databases';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -73,7 +74,9 @@ export class PrimaryStack extends Stack {
       RxdrBackupVault.arnInRegion(this, names.recoveryVault(config), config.recoveryRegion),
     );
     this.backupPlans = new TierBackupPlans(this, 'BackupPlans', {
-      config,
+      environment: config.name,
+      tiers: tierBackupSpecs(config),
+      primaryRegion: config.primaryRegion,
       vault: this.vault,
       copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)],
     });

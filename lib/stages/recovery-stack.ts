@@ -9,7 +9,7 @@ import { AirGappedVault } from '../constructs/air-gapped-vault';
 import { AlertsTopic } from '../constructs/alerts-topic';
 import { restoreDrillProps } from '../constructs/drill/drill-fleet';
 import { RestoreDrill } from '../constructs/drill/restore-drill';
-import { retentionBoundsDays } from '../constructs/backup-plans';
+import { retentionBoundsDays } from '../constructs/tier-rules';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EvidenceBucket } from '../constructs/evidence-bucket';
 import { EncryptionKey } from '../constructs/encryption-key';

@@ -1,7 +1,8 @@
 import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { clients, ENV } from '../../engines/drill/aws/commons';
+import { clients } from '../../engines/drill/aws/commons';
+import { DRILL_ENV as ENV } from '../../engines/drill/environment';
 import { handler } from '../../lambda/drill-sweeper';
 import { DRILL_TAG } from '../../engines/drill/aws/types';
 import { ACCOUNT, instances, manualSnapshots, recordCalls, RECOVERY, resetMoto, snapshotOf } from './moto';

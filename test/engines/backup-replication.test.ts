@@ -15,7 +15,8 @@ import {
   stopReplication,
   updateReplication,
 } from '../../engines/backup-replication/replication';
-import { isThrottling, withThrottlingRetry } from '../../engines/backup-replication/retry';
+import { withThrottlingRetry } from '../../engines/backup-replication/retry';
+import { isThrottlingError as isThrottling } from '../../engines/common/aws-errors';
 
 const SOURCE_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
 const ALIAS_ARN = 'arn:aws:kms:us-west-2:111111111111:alias/rxdr-dev-recovery';

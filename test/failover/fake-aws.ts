@@ -37,7 +37,7 @@ import type { EvidenceDocument } from '../../engines/evidence/schema';
 import type { RunbookClients, StepDeps } from '../../engines/failover/clients';
 import type { Catalog, CatalogInput } from '../../engines/failover/catalog';
 import { Catalog as CatalogSchema } from '../../engines/failover/catalog';
-import { validationInputSchema, type ValidationInput } from '../../lambda/validate';
+import { validationInputSchema, type ValidationInput } from '../../engines/validation/handler';
 import type { Manifest } from '../../engines/validation';
 import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';

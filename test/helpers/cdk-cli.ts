@@ -14,7 +14,7 @@ export interface CdkSynthResult {
 }
 
 /** Offline and without credentials, the way CI and a new user's machine run it. */
-const OFFLINE_ENV = {
+export const OFFLINE_ENV = {
   ...process.env,
   AWS_ACCESS_KEY_ID: '',
   AWS_SECRET_ACCESS_KEY: '',

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildManifest, silentLogger } from '../../engines/validation';
 import { seedDatabase } from '../../lib/seed';
-import { createValidationHandler } from '../../lambda/validate';
+import { createValidationHandler } from '../../engines/validation/handler';
 import { createManifestHandler } from '../../lambda/manifest';
 import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { DrillItemInput } from '../../engines/drill/aws/types';
-import { handler as drillValidate } from '../../lambda/drill-validate';
+import { drill as drillValidate } from '../../lambda/validate';
 import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { buildManifest } from '../../engines/validation';
 import { seedDatabase } from '../../lib/seed';

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { AwsDrillSettings } from './provider';
 import type { MetricsSink } from './record';
 import { DRILL_METRICS } from '../../common/metrics-contract';
+import { DRILL_ENV } from '../environment';
 
 /** Clients, logger and metrics, created once per Lambda container (Powertools pattern). */
 export const clients = {
@@ -24,21 +25,6 @@ export const clients = {
 export const logger = new Logger({ serviceName: 'rxdr-drill' });
 export const metrics = new Metrics({ namespace: DRILL_METRICS.namespace, serviceName: DRILL_METRICS.service });
 
-/** Environment variables the drill constructs set (names shared with `lib/constructs/drill`). */
-export const ENV = {
-  vaultName: 'RXDR_VAULT_NAME',
-  restoreRoleArn: 'RXDR_RESTORE_ROLE_ARN',
-  subnetGroupName: 'RXDR_DRILL_SUBNET_GROUP',
-  securityGroupIds: 'RXDR_DRILL_SECURITY_GROUP_IDS',
-  kmsKeyArn: 'RXDR_RECOVERY_KEY_ARN',
-  instanceClass: 'RXDR_DRILL_INSTANCE_CLASS',
-  evidenceBucket: 'RXDR_EVIDENCE_BUCKET',
-  topicArn: 'RXDR_ALERTS_TOPIC_ARN',
-  stateMachineArn: 'RXDR_DRILL_STATE_MACHINE_ARN',
-  maxAgeSeconds: 'RXDR_DRILL_MAX_AGE_SECONDS',
-  environment: 'RXDR_ENVIRONMENT',
-} as const;
-
 const required = (key: string) => {
   const value = process.env[key];
   if (!value) throw new Error(`environment variable ${key} is not set (the drill construct sets it)`);
@@ -47,12 +33,12 @@ const required = (key: string) => {
 
 export function settingsFromEnv(): AwsDrillSettings {
   return {
-    vaultName: required(ENV.vaultName),
-    restoreRoleArn: required(ENV.restoreRoleArn),
-    subnetGroupName: required(ENV.subnetGroupName),
-    securityGroupIds: required(ENV.securityGroupIds).split(',').filter(Boolean),
-    kmsKeyArn: required(ENV.kmsKeyArn),
-    instanceClass: z.string().regex(/^db\./).parse(required(ENV.instanceClass)),
+    vaultName: required(DRILL_ENV.vaultName),
+    restoreRoleArn: required(DRILL_ENV.restoreRoleArn),
+    subnetGroupName: required(DRILL_ENV.subnetGroupName),
+    securityGroupIds: required(DRILL_ENV.securityGroupIds).split(',').filter(Boolean),
+    kmsKeyArn: required(DRILL_ENV.kmsKeyArn),
+    instanceClass: z.string().regex(/^db\./).parse(required(DRILL_ENV.instanceClass)),
   };
 }
 

@@ -1,23 +1,8 @@
 /**
  * How the drill treats AWS errors. Transient ones (throttling, 5xx, networking) make the task fail with
  * `Rxdr.AwsTransient`, which the state machine retries with backoff (the steps are idempotent); everything
- * else is a verdict the step records in the drill state.
+ * else is a verdict the step records in the drill state. Which errors are transient: `isTransientAwsError`.
  */
-import { isTransientAwsError, THROTTLING_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../common/aws-errors';
-
-const TRANSIENT = new Set([
-  ...THROTTLING_ERROR_NAMES,
-  'SlowDown',
-  'LimitExceededException',
-  'ProvisionedThroughputExceededException',
-  ...TRANSIENT_ERROR_NAMES,
-  'InternalError',
-  'ServiceException',
-]);
-
-export function isTransient(error: unknown): boolean {
-  return isTransientAwsError(error, TRANSIENT);
-}
 
 export function errorName(error: unknown): string {
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;

@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { isTransient, TransientAwsError } from './errors';
+import { TransientAwsError } from './errors';
+import { isTransientAwsError } from '../../common/aws-errors';
 import { DrillOutcome, notifyEventSchema, parseEvent } from './types';
 
 export interface RunSummary {
@@ -34,7 +35,7 @@ export async function notifyTask(event: unknown, deps: { sns: SNSClient; topicAr
       new PublishCommand({ TopicArn: deps.topicArn, Subject: subject.slice(0, 100), Message: lines.join('\n') }),
     );
   } catch (error) {
-    if (isTransient(error)) throw new TransientAwsError('Notify', error);
+    if (isTransientAwsError(error)) throw new TransientAwsError('Notify', error);
     throw error;
   }
   return { runId, passed: outcomes.length - failed.length, failed: failed.length, reason: reason.slice(0, 32000) };
@@ -45,7 +46,10 @@ function line(o: DrillOutcome): string {
     achieved === undefined
       ? `n/a (target ${target} s)`
       : `${achieved} s (target ${target} s${achieved > target ? ', MISSED' : ''})`;
-  const head = `${o.result === 'passed' ? 'PASS' : 'FAIL'}  ${o.database} [${o.tierName}]  RTO ${vs(o.achievedRtoSeconds, o.targets.rtoSeconds)}  RPO ${vs(o.achievedRpoSeconds, o.targets.rpoSeconds)}  cleanup ${o.cleanup}`;
+  const head =
+    `${o.result === 'passed' ? 'PASS' : 'FAIL'}  ${o.database} [${o.tierName}]  RTO ` +
+    `${vs(o.achievedRtoSeconds, o.targets.rtoSeconds)}  RPO ` +
+    `${vs(o.achievedRpoSeconds, o.targets.rpoSeconds)}  cleanup ${o.cleanup}`;
   return [
     head,
     o.failureReason ? `      reason: ${o.failureReason}` : '',

@@ -6,7 +6,8 @@ import type { EvidenceStore } from '../../evidence/store';
 import type { Clock } from '../../common/clock';
 import { drillEvidence } from '../evidence';
 import type { DrillState } from '../steps';
-import { errorName, isTransient, TransientAwsError } from './errors';
+import { errorName, TransientAwsError } from './errors';
+import { isTransientAwsError } from '../../common/aws-errors';
 import { describeCrash, parseItem } from './tasks';
 import type { DrillOutcome } from './types';
 import { DRILL_METRICS, drillDatabaseDimensions } from '../../common/metrics-contract';
@@ -62,7 +63,7 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
   try {
     location = await deps.store.put(parseEvidence(doc));
   } catch (error) {
-    if (isTransient(error)) throw new TransientAwsError('RecordEvidence', error);
+    if (isTransientAwsError(error)) throw new TransientAwsError('RecordEvidence', error);
     throw new EvidenceNotRecordedError(
       `evidence for ${doc.database} could not be written: ${errorName(error)}: ${(error as Error).message}`,
     );
@@ -118,7 +119,7 @@ async function reportToBackup(
       message: `validation result ${passed ? 'SUCCESSFUL' : 'FAILED'} reported on restore job ${restoreJobId}`,
     };
   } catch (error) {
-    if (isTransient(error)) throw new TransientAwsError('RecordEvidence', error);
+    if (isTransientAwsError(error)) throw new TransientAwsError('RecordEvidence', error);
     check = {
       id: 'drill.backup-validation-reported',
       category: 'drill',

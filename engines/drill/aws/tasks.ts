@@ -13,7 +13,8 @@ import {
   validateRestore,
 } from '../steps';
 import type { DrillValidator } from '../validator';
-import { isTransient, TransientAwsError } from './errors';
+import { TransientAwsError } from './errors';
+import { isTransientAwsError } from '../../common/aws-errors';
 import { AwsClients, AwsDrillSettings, AwsRestoreProvider } from './provider';
 import { drillItemSchema, DrillItemInput, parseEvent } from './types';
 
@@ -58,7 +59,7 @@ async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step
         try {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
-          if (isTransient(error)) transient = error;
+          if (isTransientAwsError(error)) transient = error;
           throw error;
         }
       };

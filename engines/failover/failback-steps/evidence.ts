@@ -1,7 +1,7 @@
 /** The outcome: the notification and the evidence document. */
 import { secondsBetween } from '../../common/clock';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { buildEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
 import { S3EvidenceStore } from '../../evidence/store';
 import { parameterValue } from '../aws-helpers';
 import { databaseOf } from '../catalog';
@@ -51,8 +51,7 @@ export async function recordFailbackEvidence(
     : status === 'aborted'
       ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
       : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
-  const doc: EvidenceDocument = parseEvidence({
-    schemaVersion: 1,
+  const doc: EvidenceDocument = buildEvidence({
     runId: state.execution.name,
     kind: 'failover',
     environment: deps.catalog.environment,
@@ -139,7 +138,10 @@ export async function recordFailbackEvidence(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
-      Message: `The failback of ${db.name} ${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+      Message:
+        `The failback of ${db.name} ` +
+        `${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ` +
+        `${state.execution.id}\nEvidence: ${location}`,
     }),
   );
   return { location, result: doc.result };

@@ -38,7 +38,10 @@ export async function requestApproval(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: ${operation} waits for approval`,
-      Message: `${summary}\n\nApprove: rxdr ${operation} approve --env ${deps.catalog.environment} --execution ${execution.name}\nAbort:   rxdr ${operation} abort --env ${deps.catalog.environment} --execution ${execution.name}\nExecution: ${execution.id}`,
+      Message:
+        `${summary}\n\nApprove: rxdr ${operation} approve --env ${deps.catalog.environment} ` +
+        `--execution ${execution.name}\nAbort:   rxdr ${operation} abort --env ` +
+        `${deps.catalog.environment} --execution ${execution.name}\nExecution: ${execution.id}`,
     }),
   );
   return { parameterName };
@@ -73,7 +76,11 @@ export async function activateContingencyPlan(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: contingency plan activated for ${plan.database}`,
-      Message: `Contingency plan activated at ${activatedAt}: failover of ${plan.database} (${plan.strategy}) approved by ${approval.approvedBy}.\nReason: ${state.input.reason}${state.input.force ? `\nForced although the primary looked healthy: ${state.input.force.reason}` : ''}\nBusiness associates: notify covered entities within 24 hours.\nExecution: ${state.execution.id}`,
+      Message:
+        `Contingency plan activated at ${activatedAt}: failover of ${plan.database} ` +
+        `(${plan.strategy}) approved by ${approval.approvedBy}.\nReason: ` +
+        `${state.input.reason}${state.input.force ? `\nForced although the primary looked healthy: ${state.input.force.reason}` : ''}\nBusiness ` +
+        `associates: notify covered entities within 24 hours.\nExecution: ${state.execution.id}`,
     }),
   );
   return { startedAt, endedAt: deps.clock.now().toISOString(), activatedAt };

@@ -1,7 +1,7 @@
 /** The outcome: the notification and the evidence document. */
 import { secondsBetween } from '../../common/clock';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { parseEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { buildEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
 import { decideOutcome } from '../../evidence/outcome';
 import { S3EvidenceStore } from '../../evidence/store';
 import { databaseOf } from '../catalog';
@@ -21,7 +21,11 @@ export async function notifyResult(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: ${plan.database} failed over to ${deps.catalog.recoveryRegion}`,
-      Message: `${plan.database} now runs on ${state.recovery?.instanceIdentifier} (${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
+      Message:
+        `${plan.database} now runs on ${state.recovery?.instanceIdentifier} ` +
+        `(${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are ` +
+        `repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr ` +
+        `failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
     }),
   );
   return { startedAt, endedAt: deps.clock.now().toISOString() };
@@ -53,8 +57,7 @@ export async function recordFailoverEvidence(
     ...(failure ? { failure } : {}),
   });
   const endpoint = state.recovery?.endpoint;
-  const doc: EvidenceDocument = parseEvidence({
-    schemaVersion: 1,
+  const doc: EvidenceDocument = buildEvidence({
     runId: state.execution.name,
     kind: 'failover',
     environment: deps.catalog.environment,
@@ -120,7 +123,10 @@ export async function recordFailoverEvidence(
       new PublishCommand({
         TopicArn: deps.catalog.topicArn,
         Subject: `rxdr ${deps.catalog.environment}: failover of ${db.name} ${status}`,
-        Message: `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
+        Message:
+          `The failover of ${db.name} ${status}${state.failedStep ? ` at ${state.failedStep}` : ''}: ` +
+          `${failure?.reason ?? ''}\nStart it again to resume: steps already done are found and not ` +
+          `repeated.\nExecution: ${state.execution.id}\nEvidence: ${location}`,
       }),
     );
   }

@@ -86,9 +86,7 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
       identifier: db.primaryInstanceIdentifier,
       status,
       healthy,
-      detail: healthy
-        ? `primary ${db.primaryInstanceIdentifier} is ${status} in ${catalog.primaryRegion}`
-        : `primary ${db.primaryInstanceIdentifier} is ${status} in ${catalog.primaryRegion}`,
+      detail: `primary ${db.primaryInstanceIdentifier} is ${status} in ${catalog.primaryRegion}`,
     };
   } catch (error) {
     primary = {
@@ -126,7 +124,9 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
         check(
           'replica',
           true,
-          `${db.replicaInstanceIdentifier} is ${replica.ReadReplicaSourceDBInstanceIdentifier ? 'being promoted' : 'already promoted'} (${replica.DBInstanceStatus}): a resumed run continues from there`,
+          `${db.replicaInstanceIdentifier} is ` +
+            `${replica.ReadReplicaSourceDBInstanceIdentifier ? 'being promoted' : 'already promoted'} ` +
+            `(${replica.DBInstanceStatus}): a resumed run continues from there`,
         );
         source = { kind: 'replica', id: db.replicaInstanceIdentifier, recoveryPointTime: now.toISOString() };
       } else {

@@ -3,7 +3,8 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
 import { manifestVersionBefore, type ManifestVersion } from '../../common/manifest-before';
-import { isThrottling, messageOf } from '../aws-helpers';
+import { messageOf } from '../aws-helpers';
+import { isThrottlingError } from '../../common/aws-errors';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { FailoverState, Validation } from './state';
@@ -50,7 +51,7 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
   try {
     manifest = await manifestVersionBefore(deps.clients.s3, bucket, db.name, new Date(recoveryPointTime));
   } catch (error) {
-    if (isThrottling(error)) throw error;
+    if (isThrottlingError(error)) throw error;
     throw new StepError(Errors.stepFailed, messageOf(error));
   }
   const request = {

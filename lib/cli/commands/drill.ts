@@ -25,7 +25,9 @@ export const registerDrill: CommandRegistrar = (program, context) => {
   program
     .command('drill')
     .description(
-      'Restore drills: `drill start|list|show --env <name>` runs the AWS drill; `drill --local` runs one on this machine (WAL-archiving primary under load, disaster, point-in-time restore, validation, evidence).',
+      'Restore drills: `drill start|list|show --env <name>` runs the AWS drill; `drill --local` ' +
+        'runs one on this machine (WAL-archiving primary under load, disaster, point-in-time ' +
+        'restore, validation, evidence).',
     )
     .option('--local', 'run the drill on this machine with embedded PostgreSQL (no AWS account needed)')
     .option(

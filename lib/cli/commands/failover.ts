@@ -25,7 +25,9 @@ export const registerFailover: CommandRegistrar = (program, context) => {
   program
     .command('failover')
     .description(
-      'Fail over a database: `failover plan|start|approve|abort|status --env <name>` runs the AWS runbook; `failover --local` rehearses on this machine (streaming standby under load, primary killed, standby promoted and validated).',
+      'Fail over a database: `failover plan|start|approve|abort|status --env <name>` runs the ' +
+        'AWS runbook; `failover --local` rehearses on this machine (streaming standby under load, ' +
+        'primary killed, standby promoted and validated).',
     )
     .option('--local', 'run the failover on this machine with embedded PostgreSQL')
     .option(

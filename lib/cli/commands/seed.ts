@@ -51,7 +51,10 @@ export const registerSeed: CommandRegistrar = (program, context) => {
       );
       const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
       io.out(
-        `seeded ${total.toLocaleString('en-US')} rows (${result.prescriptions.toLocaleString('en-US')} prescriptions, history ${result.startTime} .. ${result.endTime}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `seeded ${total.toLocaleString('en-US')} rows ` +
+          `(${result.prescriptions.toLocaleString('en-US')} prescriptions, history ` +
+          `${result.startTime} .. ${result.endTime}) in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     });
 };

@@ -23,7 +23,11 @@ export const backupSelectionWithinEnvironment: RxdrRule = {
   id: 'BackupSelectionWithinEnvironment',
   info: 'A backup selection could select resources outside its environment.',
   explanation:
-    'AWS Backup ORs ListOfTags entries with Resources: a tag selects every resource in the account and region that carries it, whatever environment, into this plan’s vault and under its Vault Lock (compliance mode in production: nobody can delete the copies before their retention ends). List the environment’s instance ARNs (DatabaseBackupSelection does), or AND Conditions with StringEquals on aws:ResourceTag/rxdr:env.',
+    'AWS Backup ORs ListOfTags entries with Resources: a tag selects every resource in the ' +
+    'account and region that carries it, whatever environment, into this plan’s vault and ' +
+    'under its Vault Lock (compliance mode in production: nobody can delete the copies before ' +
+    'their retention ends). List the environment’s instance ARNs (DatabaseBackupSelection ' +
+    'does), or AND Conditions with StringEquals on aws:ResourceTag/rxdr:env.',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupSelection') return NagRuleCompliance.NOT_APPLICABLE;
     const criteria = selectionCriteria(node);

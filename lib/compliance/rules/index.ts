@@ -1,5 +1,13 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { backupSelectionWithinEnvironment } from './backup-selection-within-environment';
+import { copyOutsideSourceRegion } from './copy-outside-source-region';
+import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
+import { engineEndOfStandardSupport } from './engine-end-of-support';
+import { lambdaRuntimeDeprecation, lambdaRuntimeDeprecationAhead } from './lambda-runtime-deprecation';
+import { planRetentionMinimums } from './plan-retention-minimums';
+import { prodVaultComplianceLock } from './prod-vault-compliance-lock';
+import { vaultCmkEncrypted } from './vault-cmk-encrypted';
 
 /** What a rule may know besides the resource: the day it judges by (YYYY-MM-DD, UTC; see compliance-day.ts). */
 export interface RxdrRuleContext {
@@ -29,13 +37,3 @@ export const RXDR_RULES: readonly RxdrRule[] = [
   lambdaRuntimeDeprecation,
   lambdaRuntimeDeprecationAhead,
 ];
-
-// Imported at the end: each rule file imports the RxdrRule type from here.
-import { backupSelectionWithinEnvironment } from './backup-selection-within-environment';
-import { copyOutsideSourceRegion } from './copy-outside-source-region';
-import { databasesSelectedWithCrossRegionCopy } from './databases-selected-with-cross-region-copy';
-import { engineEndOfStandardSupport } from './engine-end-of-support';
-import { lambdaRuntimeDeprecation, lambdaRuntimeDeprecationAhead } from './lambda-runtime-deprecation';
-import { planRetentionMinimums } from './plan-retention-minimums';
-import { prodVaultComplianceLock } from './prod-vault-compliance-lock';
-import { vaultCmkEncrypted } from './vault-cmk-encrypted';

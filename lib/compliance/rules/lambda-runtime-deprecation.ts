@@ -34,7 +34,10 @@ function deprecatedWithin(node: CfnResource, today: string, withinDays: number, 
 export const lambdaRuntimeDeprecation: RxdrRule = {
   id: 'LambdaRuntimeDeprecation',
   info: `A Lambda function runs a runtime deprecated within ${FAIL_WITHIN_DAYS} days (or already deprecated).`,
-  explanation: `Lambda blocks function updates on a deprecated runtime about two months after its deprecation date. Move every function to the newest runtime (lib/constructs/function-runtime.ts). Deprecation dates: ${TABLE}.`,
+  explanation:
+    `Lambda blocks function updates on a deprecated runtime about two months after its ` +
+    `deprecation date. Move every function to the newest runtime ` +
+    `(lib/constructs/function-runtime.ts). Deprecation dates: ${TABLE}.`,
   check: (node, { today }) => deprecatedWithin(node, today, FAIL_WITHIN_DAYS),
 };
 

@@ -8,7 +8,9 @@ export const prodVaultComplianceLock: RxdrRule = {
   id: 'ProdVaultComplianceLock',
   info: 'A production backup vault is not locked in compliance mode.',
   explanation:
-    'Ransomware resistance (docs/domain.md defaults, H7): in production a Vault Lock with ChangeableForDays >= 3 becomes immutable after its cooling-off; governance mode can be removed by an administrator.',
+    'Ransomware resistance (docs/domain.md defaults, H7): in production a Vault Lock with ' +
+    'ChangeableForDays >= 3 becomes immutable after its cooling-off; governance mode can be ' +
+    'removed by an administrator.',
   check(node: CfnResource): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::Backup::BackupVault') return NagRuleCompliance.NOT_APPLICABLE;
     const config = environmentOf(node);

@@ -175,15 +175,21 @@ export class AutomatedBackupReplication extends Construct {
     acknowledgeWildcardResources(
       this.policy,
       [keysInRegion(this, props.destinationRegion)],
-      `the recovery key lives in another region and stack, so its key ARN is unknown here; the statements are limited to keys in ${props.destinationRegion} carrying the alias ${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
+      `the recovery key lives in another region and stack, so its key ARN is unknown here; the ` +
+        `statements are limited to keys in ${props.destinationRegion} carrying the alias ` +
+        `${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
     );
     const fn = Validations.of(this.function);
     const outsideVpc =
-      "the function calls RDS and KMS control-plane APIs in two regions and handles no patient data; isolated subnets cannot reach another region's endpoints without a NAT gateway, which would add an internet path to the database network";
+      'the function calls RDS and KMS control-plane APIs in two regions and handles no patient ' +
+      "data; isolated subnets cannot reach another region's endpoints without a NAT gateway, " +
+      'which would add an internet path to the database network';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
     const noDlq =
-      'CloudFormation invokes this custom-resource handler and waits for its answer; the handler answers FAILED on every error, so a failure rolls the stack back visibly and a dead-letter queue would hold nothing actionable';
+      'CloudFormation invokes this custom-resource handler and waits for its answer; the handler ' +
+      'answers FAILED on every error, so a failure rolls the stack back visibly and a ' +
+      'dead-letter queue would hold nothing actionable';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
   }

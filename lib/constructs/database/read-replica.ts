@@ -149,16 +149,24 @@ export class CrossRegionReadReplica extends Construct {
     monitoringPolicy: iam.IManagedPolicy,
   ): void {
     const replica = Validations.of(this.replica);
-    const inBackupPlan = `a read replica of ${props.sourceDescription}: the source's automated backups (replicated to this region), its tier's backup plan and copies to the recovery vault protect the data; RDS for PostgreSQL replicas take no backups of their own, and the failover runbook enables them on promotion`;
+    const inBackupPlan =
+      `a read replica of ${props.sourceDescription}: the source's automated backups (replicated ` +
+      `to this region), its tier's backup plan and copies to the recovery vault protect the ` +
+      `data; RDS for PostgreSQL replicas take no backups of their own, and the failover runbook ` +
+      `enables them on promotion`;
     replica.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
     replica.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
     replica.acknowledge({
       id: 'AwsSolutions-RDS11',
       reason:
-        'PostgreSQL keeps its standard port 5432, like its source: reachable only from its security group inside isolated subnets, a non-standard port adds no protection and breaks failover client defaults',
+        'PostgreSQL keeps its standard port 5432, like its source: reachable only from its ' +
+        'security group inside isolated subnets, a non-standard port adds no protection and breaks ' +
+        'failover client defaults',
     });
     const encrypted =
-      "encrypted with the recovery region's customer-managed key (KmsKeyId); CloudFormation does not accept StorageEncrypted on a read replica (SourceDBInstanceIdentifier), which inherits encryption from its encrypted source";
+      "encrypted with the recovery region's customer-managed key (KmsKeyId); CloudFormation does " +
+      'not accept StorageEncrypted on a read replica (SourceDBInstanceIdentifier), which ' +
+      'inherits encryption from its encrypted source';
     for (const id of ['AwsSolutions-RDS2', 'HIPAA.Security-RDSStorageEncrypted', 'NIST.800.53.R5-RDSStorageEncrypted'])
       replica.acknowledge({ id, reason: encrypted });
     if (!props.multiAz) {

@@ -202,13 +202,16 @@ export class ReferenceDatabase extends Construct {
 
   private acknowledgeFindings(props: ReferenceDatabaseProps): void {
     const instance = Validations.of(this.instance);
-    const inBackupPlan = `selected by its instance ARN in the "${props.tier}" tier's backup plan (continuous, daily and monthly rules copying to the recovery vault); cdk-nag only recognises selections listing the instance's logical ID, so the Rxdr-DatabasesSelectedWithCrossRegionCopy rule and the stack tests check the ARN selection instead`;
+    const inBackupPlan = `selected by its instance ARN in the "${props.tier}" tier's backup plan (continuous, daily and monthly rules copying to the recovery vault); ' +
+      'cdk-nag only recognises selections listing the instance's logical ID, so the Rxdr-DatabasesSelectedWithCrossRegionCopy rule and the stack tests check the ARN selection instead`;
     instance.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
     instance.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
     instance.acknowledge({
       id: 'AwsSolutions-RDS11',
       reason:
-        'PostgreSQL keeps its standard port 5432: the instance is reachable only from its security group inside isolated subnets, so a non-standard port adds no protection and breaks drill and client defaults',
+        'PostgreSQL keeps its standard port 5432: the instance is reachable only from its security ' +
+        'group inside isolated subnets, so a non-standard port adds no protection and breaks drill ' +
+        'and client defaults',
     });
     if (!props.multiAz) {
       const reason = `multiAz is false in this environment's configuration (non-production, synthetic data); production instances are Multi-AZ, enforced by the config default and tests`;

@@ -41,7 +41,7 @@ export class StandbyDatabases extends Construct {
     const replicas: Record<string, CrossRegionReadReplica> = {};
     const alarms: Record<string, ReplicaLagAlarm> = {};
     for (const db of standbyDatabases(config)) {
-      const sourceIdentifier = db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
+      const sourceIdentifier = names.primaryInstance(config, db);
       const instanceClass = db.replicaInstanceClass ?? (db.mode === 'create' ? db.instanceClass : undefined);
       if (!instanceClass)
         throw new Error(

@@ -5,9 +5,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
-import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
+import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn } from '../database/arns';
+import { tierNumber } from '../../config/tiers';
 import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
 
@@ -19,43 +20,16 @@ export interface DrillResources {
   readonly alertsTopic: sns.ITopic;
 }
 
-const TIER_NUMBERS: Readonly<Record<string, 1 | 2 | 3>> = { 'warm-standby': 1, 'pilot-light': 2, 'backup-restore': 3 };
-
-/**
- * RDS identifier of a protected database's instance in the primary region: the reference instance's
- * `names.databaseInstance` for created databases (as `PrimaryDatabases` names it), the configured
- * `instanceIdentifier` for adopted ones.
- */
-export function sourceInstanceIdentifier(config: EnvironmentConfig, db: ProtectedDatabase): string {
-  return db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
-}
-
-/**
- * The credentials secret the drill's validator reads in the recovery region. Created databases: the
- * reference instance's secret `names.databaseSecret`, replicated under the same name (`ReferenceDatabase`).
- * Adopted databases: `credentialsSecretArn` with its region swapped for the recovery region (a replica secret
- * keeps the name and suffix of its primary); without one, the same conventional name, which the adopter
- * replicates there (docs/runbooks/restore-drill.md).
- */
-export function drillSecretId(config: EnvironmentConfig, db: ProtectedDatabase): string {
-  if (db.mode === 'adopt' && db.credentialsSecretArn) {
-    const parts = db.credentialsSecretArn.split(':');
-    parts[3] = config.recoveryRegion;
-    return parts.join(':');
-  }
-  return names.databaseSecret(config, db);
-}
-
 /** Every configured database as the drill sees it (tier targets, source kind from `drill.source`/`tierSources`). */
 export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillDatabaseSpec[] {
   return config.databases.map((db) => ({
     name: db.name,
     tierName: db.tier,
-    tier: TIER_NUMBERS[db.tierPreset.drPattern] ?? 3,
+    tier: tierNumber(db.tierPreset.drPattern),
     targets: { rtoSeconds: db.tierPreset.rtoMinutes * 60, rpoSeconds: db.tierPreset.rpoMinutes * 60 },
     source: config.drill.tierSources[db.tier] ?? config.drill.source,
-    sourceArn: dbInstanceArn(scope, config.primaryRegion, sourceInstanceIdentifier(config, db)),
-    secretId: drillSecretId(config, db),
+    sourceArn: dbInstanceArn(scope, config.primaryRegion, names.primaryInstance(config, db)),
+    secretId: names.recoverySecret(config, db),
     databaseName: 'postgres',
   }));
 }

@@ -40,7 +40,10 @@ export interface DrillFunctionProps {
 
 /** Why the drill functions outside the drill VPC may stay there (acknowledged for HIPAA/NIST LambdaInsideVPC). */
 export const CONTROL_PLANE_ONLY =
-  'calls AWS control-plane APIs only (RDS, AWS Backup, S3 evidence, SNS, Step Functions) and never connects to a database or reads patient data; the drill VPC has isolated subnets without a route out, and only the Validate function, which does connect to the restored copy, runs in it';
+  'calls AWS control-plane APIs only (RDS, AWS Backup, S3 evidence, SNS, Step Functions) and ' +
+  'never connects to a database or reads patient data; the drill VPC has isolated subnets ' +
+  'without a route out, and only the Validate function, which does connect to the restored ' +
+  'copy, runs in it';
 
 /** A drill Lambda: esbuild bundle (AWS SDK v3 bundled: the runtime's copy may lack newer APIs), the shared runtime, arm64, CMK-encrypted logs. */
 export class DrillFunction extends Construct {
@@ -118,7 +121,9 @@ export class DrillFunction extends Construct {
     }
     if (!props.deadLetterQueue) {
       const noDlq =
-        'invoked only synchronously by the drill state machine (a dead-letter queue applies to asynchronous invocations only); every failure returns to the state machine, whose Catch cleans up, records evidence and fails the run visibly';
+        'invoked only synchronously by the drill state machine (a dead-letter queue applies to ' +
+        'asynchronous invocations only); every failure returns to the state machine, whose Catch ' +
+        'cleans up, records evidence and fails the run visibly';
       fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
       fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
     }

@@ -1,98 +1,27 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
+import { TOOL_VERSION } from '../../project-root';
 import { DrillFunction } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
-import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
-import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
-import {
-  DRILL_METRICS,
-  drillAlarmDimensions,
-  drillDatabaseDimensions,
-  drillEnvironmentDimensions,
-} from '../../../engines/common/metrics-contract';
+import { DRILL_ENV } from '../../../engines/drill/environment';
+import { drillAlarms } from './drill-alarms';
+import { acknowledgeDrillWildcards, grantDrillFunctions, publish } from './drill-grants';
+import { pascal } from './construct-id';
+import { DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
 
-/** One Lambda per Task state of the drill state machine. */
-export interface DrillFunctions {
-  readonly Plan: DrillFunction;
-  readonly PickSource: DrillFunction;
-  readonly StartRestore: DrillFunction;
-  readonly CheckRestore: DrillFunction;
-  readonly Validate: DrillFunction;
-  readonly RequestCleanup: DrillFunction;
-  readonly CheckCleanup: DrillFunction;
-  readonly RecordEvidence: DrillFunction;
-  readonly Notify: DrillFunction;
-}
-
-/** One protected database as the drill sees it (see `drillFleet` for how config becomes this). */
-export interface DrillDatabaseSpec {
-  readonly name: string;
-  readonly tierName: string;
-  readonly tier: 1 | 2 | 3;
-  readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
-  readonly source: 'backup' | 'point-in-time';
-  /** ARN of the protected instance in the primary region. */
-  readonly sourceArn: string;
-  /** Replicated credentials secret in the recovery region (ARN or name). */
-  readonly secretId: string;
-  readonly databaseName: string;
-}
-
-export interface RestoreDrillProps {
-  readonly environmentName: string;
-  readonly toolVersion: string;
-  readonly key: kms.IKey;
-  readonly vault: backup.IBackupVault;
-  readonly evidenceBucket: s3.IBucket;
-  readonly alertsTopic: sns.ITopic;
-  readonly databases: readonly DrillDatabaseSpec[];
-  /** EventBridge Scheduler expressions: one schedule for all databases, or one per tier. */
-  readonly schedules: readonly {
-    readonly name: string;
-    readonly expression: string;
-    readonly tiers?: readonly string[];
-  }[];
-  readonly timezone: string;
-  readonly maxConcurrency: number;
-  readonly instanceClass: string;
-  /** The whole run (state machine timeout). */
-  readonly timeout: Duration;
-  /** One restore's wait for "available". */
-  readonly restoreTimeout: Duration;
-  /** One deletion's wait for "gone". @default Duration.hours(1) */
-  readonly deletionTimeout?: Duration;
-  readonly networkCidr: string;
-  /** Days without a drill run before the missed-schedule alarm fires. */
-  readonly maxDaysBetweenDrills: number;
-  /** @default - CloudFormation names it */
-  readonly stateMachineName?: string;
-  /**
-   * Name of the role EventBridge Scheduler starts drills with. The "drill started outside its schedule"
-   * alarm (governance) recognises scheduled runs by this name.
-   * @default - CloudFormation names it
-   */
-  readonly schedulerRoleName?: string;
-  /** @default logs.RetentionDays.ONE_YEAR */
-  readonly logRetention?: logs.RetentionDays;
-}
+export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';
 
 /**
  * Scheduled restore drills in the recovery region: the drill network, the Lambdas (one per Task state),
@@ -184,15 +113,15 @@ export class RestoreDrill extends Construct {
     );
 
     const settings = {
-      RXDR_VAULT_NAME: props.vault.backupVaultName,
-      RXDR_RESTORE_ROLE_ARN: this.restoreRole.roleArn,
-      RXDR_DRILL_SUBNET_GROUP: this.network.subnetGroup.subnetGroupName,
-      RXDR_DRILL_SECURITY_GROUP_IDS: this.network.instanceSecurityGroup.securityGroupId,
-      RXDR_RECOVERY_KEY_ARN: props.key.keyArn,
-      RXDR_DRILL_INSTANCE_CLASS: props.instanceClass,
-      RXDR_EVIDENCE_BUCKET: props.evidenceBucket.bucketName,
-      RXDR_ALERTS_TOPIC_ARN: props.alertsTopic.topicArn,
-      RXDR_ENVIRONMENT: props.environmentName,
+      [DRILL_ENV.vaultName]: props.vault.backupVaultName,
+      [DRILL_ENV.restoreRoleArn]: this.restoreRole.roleArn,
+      [DRILL_ENV.subnetGroupName]: this.network.subnetGroup.subnetGroupName,
+      [DRILL_ENV.securityGroupIds]: this.network.instanceSecurityGroup.securityGroupId,
+      [DRILL_ENV.kmsKeyArn]: props.key.keyArn,
+      [DRILL_ENV.instanceClass]: props.instanceClass,
+      [DRILL_ENV.evidenceBucket]: props.evidenceBucket.bucketName,
+      [DRILL_ENV.topicArn]: props.alertsTopic.topicArn,
+      [DRILL_ENV.environment]: props.environmentName,
     };
     const entry = lambdaEntry('drill-steps');
     const reserved = props.maxConcurrency + 2;
@@ -227,8 +156,8 @@ export class RestoreDrill extends Construct {
         'rxdr drill: start the restore into the drill network (drill-tagged)',
       ),
       CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
-      Validate: make('ValidateFn', 'handler', 'rxdr drill: validate the restored database (VPC, drill network)', {
-        entry: lambdaEntry('drill-validate'),
+      Validate: make('ValidateFn', 'drill', 'rxdr drill: validate the restored database (VPC, drill network)', {
+        entry: lambdaEntry('validate'),
         timeout: Duration.minutes(15),
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
@@ -246,14 +175,14 @@ export class RestoreDrill extends Construct {
       ),
       Notify: make('NotifyFn', 'notify', 'rxdr drill: one SNS summary per run', { reservedConcurrency: 2 }),
     };
-    this.grant(props, guard);
+    grantDrillFunctions(this, props, guard);
 
     const drillStateMachine = new DrillStateMachine(this, 'StateMachine', {
       stateMachineName,
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.fn])),
       fleet: {
         environment: props.environmentName,
-        toolVersion: props.toolVersion,
+        toolVersion: props.toolVersion ?? TOOL_VERSION,
         restoreTimeoutSeconds: props.restoreTimeout.toSeconds(),
         deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
         poll: { initialSeconds: 30, factor: 2, maxSeconds: 120 },
@@ -269,7 +198,9 @@ export class RestoreDrill extends Construct {
     smRole.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions; the statements name these actions only',
+        'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch ' +
+        'Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level ' +
+        'permissions; the statements name these actions only',
     });
     for (const fn of Object.values(this.functions)) {
       smRole.acknowledge({
@@ -340,8 +271,8 @@ export class RestoreDrill extends Construct {
       logRetention: props.logRetention,
       environment: {
         ...settings,
-        RXDR_DRILL_STATE_MACHINE_ARN: stateMachineArn,
-        RXDR_DRILL_MAX_AGE_SECONDS: String(maxAge),
+        [DRILL_ENV.stateMachineArn]: stateMachineArn,
+        [DRILL_ENV.maxAgeSeconds]: String(maxAge),
       },
       deadLetterQueue: sweeperDlq,
     });
@@ -394,308 +325,7 @@ export class RestoreDrill extends Construct {
       targets: [new eventTargets.LambdaFunction(this.sweeper.fn, { retryAttempts: 5 })],
     });
 
-    this.alarms = this.createAlarms(props);
-    this.acknowledgeWildcards(props, guard);
+    this.alarms = drillAlarms(this, props);
+    acknowledgeDrillWildcards(this, props, guard);
   }
-
-  private grant(props: RestoreDrillProps, guard: DrillPermissions): void {
-    const f = this.functions;
-    const add = (fn: DrillFunction, ...statements: iam.PolicyStatement[]) => {
-      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
-    };
-    const all = Object.values(f);
-    for (const fn of all) add(fn, ...guard.denyUntagged());
-    const stack = Stack.of(this);
-    const recoveryPoints = recoveryPointsOf(stack);
-    const sourceArns = [...new Set(props.databases.map((d) => d.sourceArn))];
-
-    add(
-      f.PickSource,
-      new iam.PolicyStatement({
-        sid: 'ListRecoveryPoints',
-        actions: ['backup:ListRecoveryPointsByBackupVault'],
-        resources: [props.vault.backupVaultArn],
-      }),
-      new iam.PolicyStatement({
-        sid: 'DescribeRecoveryPoint',
-        actions: ['backup:DescribeRecoveryPoint'],
-        resources: [recoveryPoints],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReplicatedAutomatedBackups',
-        actions: ['rds:DescribeDBInstanceAutomatedBackups'],
-        resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns],
-      }),
-    );
-    add(
-      f.StartRestore,
-      guard.describeInstances(),
-      ...guard.createTagged(
-        ['rds:RestoreDBInstanceToPointInTime'],
-        [
-          guard.rdsArn('auto-backup', '*'),
-          guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName),
-          guard.rdsArn('og', '*'),
-          guard.rdsArn('pg', '*'),
-          ...sourceArns,
-        ],
-      ),
-      new iam.PolicyStatement({
-        sid: 'StartBackupRestoreJob',
-        actions: ['backup:StartRestoreJob'],
-        resources: [recoveryPoints],
-      }),
-      new iam.PolicyStatement({
-        sid: 'PassRestoreRoleToBackup',
-        actions: ['iam:PassRole'],
-        resources: [this.restoreRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
-      }),
-    );
-    // Describe/claim on the way; DescribeRestoreJob has no resource-level permissions.
-    const describeJob = new iam.PolicyStatement({
-      sid: 'DescribeRestoreJob',
-      actions: ['backup:DescribeRestoreJob'],
-      resources: ['*'],
-    });
-    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup])
-      add(fn, guard.describeInstances(), describeJob);
-    for (const fn of [f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.tagOnCreateOrClaim());
-    for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTagged());
-    const secrets = props.databases.map((d) =>
-      d.secretId.startsWith('arn:')
-        ? d.secretId
-        : stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${d.secretId}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-    );
-    add(
-      f.Validate,
-      new iam.PolicyStatement({
-        sid: 'ReadReplicatedCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [...new Set(secrets)],
-      }),
-    );
-    // Manifests: every version of manifests/<database>.json (the drill picks the newest taken before the recovery point).
-    const bucket = props.evidenceBucket;
-    add(
-      f.Validate,
-      new iam.PolicyStatement({
-        sid: 'ListManifestVersions',
-        actions: ['s3:ListBucketVersions'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadManifests',
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
-      }),
-    );
-    // Evidence of this environment: the previous drills' durations (Plan) and the new documents (RecordEvidence).
-    const evidencePrefix = `${props.environmentName}/`;
-    add(
-      f.Plan,
-      new iam.PolicyStatement({
-        sid: 'ListEvidence',
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadEvidence',
-        actions: ['s3:GetObject'],
-        resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
-      }),
-    );
-    // GetObject: a retried RecordEvidence reads back what its earlier attempt wrote (S3 answered 412).
-    add(
-      f.RecordEvidence,
-      new iam.PolicyStatement({
-        sid: 'WriteEvidence',
-        actions: ['s3:PutObject', 's3:GetObject'],
-        resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
-      }),
-    );
-    for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
-    props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
-    add(
-      f.RecordEvidence,
-      new iam.PolicyStatement({
-        sid: 'ReportRestoreValidation',
-        actions: ['backup:PutRestoreValidationResult'],
-        resources: ['*'],
-      }),
-    );
-    publish(f.Notify.role, props);
-  }
-
-  /**
-   * The wildcard resources left after scoping, each acknowledged on the one role that needs it, with why.
-   * (No wildcard actions: every statement names its actions.)
-   */
-  private acknowledgeWildcards(props: RestoreDrillProps, guard: DrillPermissions): void {
-    const f = this.functions;
-    // Built from the expressions the statements use, so that they match however the stack renders ARNs.
-    const ack = (role: iam.IRole, resource: string, reason: string) =>
-      acknowledgeWildcardResources(role, [resource], reason);
-    const rds = (resource: string, name: string) => guard.rdsArn(resource, name);
-    const noResourceLevel = (actions: string) =>
-      `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
-    const drillInstances =
-      'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the create statements also require the rxdr:drill request tag (an execution of this state machine), and delete/modify are denied on anything without it';
-    const anyDb =
-      'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
-    ack(this.restoreRole, guard.drillInstances, drillInstances);
-    ack(this.restoreRole, rds('db', '*'), anyDb);
-    ack(
-      this.restoreRole,
-      rds('snapshot', '*'),
-      "AWS Backup restores from the recovery point's snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time",
-    );
-    for (const role of [this.restoreRole, f.StartRestore.role]) {
-      ack(
-        role,
-        rds('og', '*'),
-        'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point',
-      );
-      ack(
-        role,
-        rds('pg', '*'),
-        "RestoreDBInstance* authorizes the parameter group the source used (the reference instance's group or an adopter's), which the drill does not know at synth",
-      );
-    }
-    for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
-      ack(fn.role, guard.drillInstances, drillInstances);
-    for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, this.sweeper])
-      ack(fn.role, rds('db', '*'), anyDb);
-    for (const fn of [f.PickSource, f.StartRestore]) {
-      ack(
-        fn.role,
-        rds('auto-backup', '*'),
-        'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs',
-      );
-      ack(
-        fn.role,
-        recoveryPointsOf(Stack.of(this)),
-        'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource',
-      );
-    }
-    const describeJob = noResourceLevel('backup:DescribeRestoreJob');
-    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, '*', describeJob);
-    ack(f.RecordEvidence.role, '*', noResourceLevel('backup:PutRestoreValidationResult'));
-    const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
-    ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
-    const evidence = `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new object per drill (Object Lock: never overwritten); access is limited to this environment's prefix`;
-    for (const fn of [f.Plan, f.RecordEvidence])
-      ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
-  }
-
-  private createAlarms(props: RestoreDrillProps) {
-    const topic = new actions.SnsAction(props.alertsTopic);
-    const sm = this.stateMachine;
-    const drillFailed = new cloudwatch.Alarm(this, 'DrillFailedAlarm', {
-      alarmDescription: `rxdr ${props.environmentName}: a restore drill failed, timed out or was aborted (runbook: docs/runbooks/restore-drill.md)`,
-      metric: new cloudwatch.MathExpression({
-        expression: 'failed + timedOut + aborted',
-        usingMetrics: {
-          failed: sm.metricFailed({ statistic: 'Sum' }),
-          timedOut: sm.metricTimedOut({ statistic: 'Sum' }),
-          aborted: sm.metricAborted({ statistic: 'Sum' }),
-        },
-        period: Duration.hours(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    // Dimensions exactly as the sweeper (per environment) and the recorder (per database) publish them.
-    const metric = (name: string, dimensions: Record<string, string>, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: DRILL_METRICS.namespace,
-        metricName: name,
-        dimensionsMap: drillAlarmDimensions(dimensions),
-        statistic,
-        period,
-      });
-    const missedSchedule = new cloudwatch.Alarm(this, 'MissedScheduleAlarm', {
-      alarmDescription: `rxdr ${props.environmentName}: no restore drill has run for more than ${props.maxDaysBetweenDrills} days (or the sweeper that measures it stopped)`,
-      metric: metric(
-        DRILL_METRICS.hoursSinceLastDrill,
-        drillEnvironmentDimensions(props.environmentName),
-        'Maximum',
-        Duration.days(1),
-      ),
-      threshold: props.maxDaysBetweenDrills * 24,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    const target = (what: 'Rto' | 'Rpo', db: DrillDatabaseSpec) =>
-      new cloudwatch.Alarm(this, `${what}Alarm${pascal(db.name)}`, {
-        alarmDescription: `rxdr ${props.environmentName}: ${db.name} drill achieved ${what.toUpperCase()} above the ${db.tierName} target of ${what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds} s`,
-        metric: metric(
-          what === 'Rto' ? DRILL_METRICS.achievedRtoSeconds : DRILL_METRICS.achievedRpoSeconds,
-          drillDatabaseDimensions(props.environmentName, db.name),
-          'Maximum',
-          Duration.hours(1),
-        ),
-        threshold: what === 'Rto' ? db.targets.rtoSeconds : db.targets.rpoSeconds,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const rto = props.databases.map((db) => target('Rto', db));
-    const rpo = props.databases.map((db) => target('Rpo', db));
-    for (const alarm of [drillFailed, missedSchedule, ...rto, ...rpo]) alarm.addAlarmAction(topic);
-    return { drillFailed, missedSchedule, rto, rpo };
-  }
-}
-
-/** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
-function publish(role: iam.IRole, props: RestoreDrillProps): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'PublishAlerts',
-      actions: ['sns:Publish'],
-      resources: [props.alertsTopic.topicArn],
-    }),
-  );
-  props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
-}
-
-function validateProps(props: RestoreDrillProps): void {
-  const problems: string[] = [];
-  if (props.databases.length === 0) problems.push('databases: at least one database, got none');
-  if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 1 || props.maxConcurrency > 40)
-    problems.push(`maxConcurrency must be 1-40 (inline Map), got ${props.maxConcurrency}`);
-  if (props.schedules.length === 0) problems.push('schedules: at least one schedule, got none');
-  if (props.restoreTimeout.toSeconds() >= props.timeout.toSeconds()) {
-    problems.push(
-      `restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`,
-    );
-  }
-  const names = props.databases.map((d) => d.name);
-  const dupes = names.filter((n, i) => names.indexOf(n) !== i);
-  if (dupes.length > 0) problems.push(`databases: duplicate names ${[...new Set(dupes)].join(', ')}`);
-  if (problems.length > 0) throw new Error(`RestoreDrill: ${problems.join('; ')}`);
-}
-
-function pascal(name: string): string {
-  return name.replace(/(^|[^a-zA-Z0-9])([a-zA-Z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
-}
-
-/** Every recovery point of the stack's account and region (ids are assigned by AWS Backup). */
-function recoveryPointsOf(stack: Stack): string {
-  return stack.formatArn({
-    service: 'backup',
-    resource: 'recovery-point',
-    resourceName: '*',
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
 }

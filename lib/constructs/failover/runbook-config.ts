@@ -4,35 +4,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
-import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
+import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
+import { tierNumber } from '../../config/tiers';
 import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
-
-/**
- * RDS identifier of a protected database's instance in the primary region: the reference instance's
- * `names.databaseInstance` (created databases, as `PrimaryDatabases` names it) or the configured
- * `instanceIdentifier` (adopted ones). The drill computes the same (`drill-fleet.ts`).
- */
-export function primaryInstanceIdentifier(config: EnvironmentConfig, db: ProtectedDatabase): string {
-  return db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
-}
-
-/**
- * The replicated credentials secret in the recovery region, as a SecretId. Created databases: the reference
- * instance's secret, replicated under the same name (`ReferenceDatabase`). Adopted: `credentialsSecretArn`
- * with the recovery region (a replica keeps its primary's name and suffix); without one, the conventional
- * name, which the adopter replicates there (docs/runbooks/failover.md, "Before you need it").
- */
-export function recoverySecretId(config: EnvironmentConfig, db: ProtectedDatabase): string {
-  if (db.mode === 'adopt' && db.credentialsSecretArn) {
-    const parts = db.credentialsSecretArn.split(':');
-    parts[3] = config.recoveryRegion;
-    return parts.join(':');
-  }
-  return names.databaseSecret(config, db);
-}
 
 /** Every configured database as the runbooks see it: tier targets, default strategy, instances, repoint targets. */
 export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
@@ -41,13 +18,13 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
     const targets = db.failover;
     return {
       name: db.name,
-      tier: TIER_NUMBERS[tier.drPattern] ?? 3,
+      tier: tierNumber(tier.drPattern),
       rtoMinutes: tier.rtoMinutes,
       rpoMinutes: tier.rpoMinutes,
       defaultStrategy: tier.failoverStrategy,
-      primaryInstanceIdentifier: primaryInstanceIdentifier(config, db),
+      primaryInstanceIdentifier: names.primaryInstance(config, db),
       ...(tier.crossRegionReadReplica ? { replicaInstanceIdentifier: names.replicaInstance(config, db) } : {}),
-      secretArn: recoverySecretId(config, db),
+      secretArn: names.recoverySecret(config, db),
       ...(targets?.route53
         ? {
             route53: {
@@ -61,8 +38,6 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
     };
   });
 }
-
-const TIER_NUMBERS: Readonly<Record<string, 1 | 2 | 3>> = { 'warm-standby': 1, 'pilot-light': 2, 'backup-restore': 3 };
 
 /** The recovery stack's resources the runbooks use. */
 export interface RunbookResources {

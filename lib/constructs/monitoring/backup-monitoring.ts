@@ -87,6 +87,6 @@ export class BackupMonitoring extends Construct {
  * Copies in the recovery vault keep this source ARN, so the same ARN finds them there.
  */
 export function protectedDatabaseArn(scope: Construct, config: EnvironmentConfig, db: ProtectedDatabase): string {
-  const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
+  const identifier = names.primaryInstance(config, db);
   return DatabaseBackupSelection.instanceArn(scope, config.primaryRegion, identifier);
 }

@@ -174,7 +174,9 @@ export class RecoveryPointFreshness extends Construct {
     fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
     const noDlq =
-      'the schedule re-runs the check every 15 minutes and a failed or dropped run publishes no datapoint, which the freshness alarms treat as breaching; a dead-letter queue would hold stale schedule ticks nobody replays';
+      'the schedule re-runs the check every 15 minutes and a failed or dropped run publishes no ' +
+      'datapoint, which the freshness alarms treat as breaching; a dead-letter queue would hold ' +
+      'stale schedule ticks nobody replays';
     fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
     fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
   }

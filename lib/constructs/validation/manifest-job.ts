@@ -14,11 +14,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { EnvironmentConfig } from '../../config/environment-config';
+import { names } from '../../naming';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
 import { ServiceEndpoints } from '../database/service-endpoints';
-import { drillSecretId } from '../drill/drill-fleet';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
@@ -272,7 +272,7 @@ export class ManifestJob extends Construct {
 
 /**
  * The manifest targets of an environment: every database with a warm-standby read replica, read through the
- * replica with the credentials secret the drill uses (`drillSecretId`).
+ * replica with the credentials secret the drill uses (`names.recoverySecret`).
  */
 export function replicaManifestTargets(
   config: EnvironmentConfig,
@@ -284,7 +284,7 @@ export function replicaManifestTargets(
       ? [
           {
             name: db.name,
-            secretId: drillSecretId(config, db),
+            secretId: names.recoverySecret(config, db),
             host: replica.replica.attrEndpointAddress,
             securityGroup: replica.securityGroup,
           },

@@ -16,8 +16,8 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     const app = testApp({ outdir }, { bundle: true });
     const stack = new Stack(app, 'Bundle', { env: { account: '111111111111', region: 'us-west-2' } });
     new DrillFunction(stack, 'Validate', {
-      entry: lambdaEntry('drill-validate'),
-      handler: 'handler',
+      entry: lambdaEntry('validate'),
+      handler: 'drill',
       description: 'rxdr drill: bundling test',
       key: new kms.Key(stack, 'Key'),
       reservedConcurrency: 1,

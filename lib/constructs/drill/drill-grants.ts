@@ -1,0 +1,237 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
+import type { DrillFunction } from './drill-function';
+import type { DrillPermissions } from './drill-permissions';
+import type { RestoreDrill } from './restore-drill';
+import type { RestoreDrillProps } from './restore-drill-props';
+
+/** What each drill function may do, statement by statement, each scoped to what its step touches. */
+export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProps, guard: DrillPermissions): void {
+  const f = drill.functions;
+  const add = (fn: DrillFunction, ...statements: iam.PolicyStatement[]) => {
+    for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
+  };
+  const all = Object.values(f);
+  for (const fn of all) add(fn, ...guard.denyUntagged());
+  const stack = Stack.of(drill);
+  const recoveryPoints = recoveryPointsOf(stack);
+  const sourceArns = [...new Set(props.databases.map((d) => d.sourceArn))];
+
+  add(
+    f.PickSource,
+    new iam.PolicyStatement({
+      sid: 'ListRecoveryPoints',
+      actions: ['backup:ListRecoveryPointsByBackupVault'],
+      resources: [props.vault.backupVaultArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeRecoveryPoint',
+      actions: ['backup:DescribeRecoveryPoint'],
+      resources: [recoveryPoints],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReplicatedAutomatedBackups',
+      actions: ['rds:DescribeDBInstanceAutomatedBackups'],
+      resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns],
+    }),
+  );
+  add(
+    f.StartRestore,
+    guard.describeInstances(),
+    ...guard.createTagged(
+      ['rds:RestoreDBInstanceToPointInTime'],
+      [
+        guard.rdsArn('auto-backup', '*'),
+        guard.rdsArn('subgrp', drill.network.subnetGroup.subnetGroupName),
+        guard.rdsArn('og', '*'),
+        guard.rdsArn('pg', '*'),
+        ...sourceArns,
+      ],
+    ),
+    new iam.PolicyStatement({
+      sid: 'StartBackupRestoreJob',
+      actions: ['backup:StartRestoreJob'],
+      resources: [recoveryPoints],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassRestoreRoleToBackup',
+      actions: ['iam:PassRole'],
+      resources: [drill.restoreRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+    }),
+  );
+  // Describe/claim on the way; DescribeRestoreJob has no resource-level permissions.
+  const describeJob = new iam.PolicyStatement({
+    sid: 'DescribeRestoreJob',
+    actions: ['backup:DescribeRestoreJob'],
+    resources: ['*'],
+  });
+  for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup])
+    add(fn, guard.describeInstances(), describeJob);
+  for (const fn of [f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.tagOnCreateOrClaim());
+  for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTagged());
+  const secrets = props.databases.map((d) =>
+    d.secretId.startsWith('arn:')
+      ? d.secretId
+      : stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${d.secretId}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+  );
+  add(
+    f.Validate,
+    new iam.PolicyStatement({
+      sid: 'ReadReplicatedCredentials',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [...new Set(secrets)],
+    }),
+  );
+  // Manifests: every version of manifests/<database>.json (the drill picks the newest taken before the recovery point).
+  const bucket = props.evidenceBucket;
+  add(
+    f.Validate,
+    new iam.PolicyStatement({
+      sid: 'ListManifestVersions',
+      actions: ['s3:ListBucketVersions'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadManifests',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+    }),
+  );
+  // Evidence of drill environment: the previous drills' durations (Plan) and the new documents (RecordEvidence).
+  const evidencePrefix = `${props.environmentName}/`;
+  add(
+    f.Plan,
+    new iam.PolicyStatement({
+      sid: 'ListEvidence',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${evidencePrefix}*`] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadEvidence',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
+    }),
+  );
+  // GetObject: a retried RecordEvidence reads back what its earlier attempt wrote (S3 answered 412).
+  add(
+    f.RecordEvidence,
+    new iam.PolicyStatement({
+      sid: 'WriteEvidence',
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
+    }),
+  );
+  for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
+  props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+  add(
+    f.RecordEvidence,
+    new iam.PolicyStatement({
+      sid: 'ReportRestoreValidation',
+      actions: ['backup:PutRestoreValidationResult'],
+      resources: ['*'],
+    }),
+  );
+  publish(f.Notify.role, props);
+}
+
+/**
+ * The wildcard resources left after scoping, each acknowledged on the one role that needs it, with why.
+ * (No wildcard actions: every statement names its actions.)
+ */
+export function acknowledgeDrillWildcards(
+  drill: RestoreDrill,
+  props: RestoreDrillProps,
+  guard: DrillPermissions,
+): void {
+  const f = drill.functions;
+  // Built from the expressions the statements use, so that they match however the stack renders ARNs.
+  const ack = (role: iam.IRole, resource: string, reason: string) =>
+    acknowledgeWildcardResources(role, [resource], reason);
+  const rds = (resource: string, name: string) => guard.rdsArn(resource, name);
+  const noResourceLevel = (actions: string) =>
+    `${actions} support no resource-level permissions (Service Authorization Reference: resource type column empty), so the statement names these actions only`;
+  const drillInstances =
+    'drill instances are named rxdr-drill-<database>-<hash of the execution> at run time; the ' +
+    'create statements also require the rxdr:drill request tag (an execution of drill state ' +
+    'machine), and delete/modify are denied on anything without it';
+  const anyDb =
+    'describe, tag-conditioned delete and the explicit deny on untagged instances must match every instance ARN (db:*): the conditions (rds:db-tag/rxdr:drill, Null deny) do the scoping';
+  ack(drill.restoreRole, guard.drillInstances, drillInstances);
+  ack(drill.restoreRole, rds('db', '*'), anyDb);
+  ack(
+    drill.restoreRole,
+    rds('snapshot', '*'),
+    "AWS Backup restores from the recovery point's snapshot, whose identifier (awsbackup:job-…) is known only when the recovery point is chosen at run time",
+  );
+  for (const role of [drill.restoreRole, f.StartRestore.role]) {
+    ack(
+      role,
+      rds('og', '*'),
+      'RestoreDBInstance* authorizes the option group the snapshot carries (default:postgres-<major>), which depends on the engine version of the recovery point',
+    );
+    ack(
+      role,
+      rds('pg', '*'),
+      "RestoreDBInstance* authorizes the parameter group the source used (the reference instance's group or an adopter's), which the drill does not know at synth",
+    );
+  }
+  for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
+    ack(fn.role, guard.drillInstances, drillInstances);
+  for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, drill.sweeper])
+    ack(fn.role, rds('db', '*'), anyDb);
+  for (const fn of [f.PickSource, f.StartRestore]) {
+    ack(
+      fn.role,
+      rds('auto-backup', '*'),
+      'replicated automated backups get an ARN (auto-backup:ab-…) from RDS when replication starts; the statement also names the source instance ARNs',
+    );
+    ack(
+      fn.role,
+      recoveryPointsOf(Stack.of(drill)),
+      'recovery point ids are created by every backup job; the vault is named in ListRecoveryPointsByBackupVault, and the drill refuses a recovery point of another resource',
+    );
+  }
+  const describeJob = noResourceLevel('backup:DescribeRestoreJob');
+  for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, '*', describeJob);
+  ack(f.RecordEvidence.role, '*', noResourceLevel('backup:PutRestoreValidationResult'));
+  const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
+  ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
+  const evidence =
+    `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new ` +
+    `object per drill (Object Lock: never overwritten); access is limited to drill ` +
+    `environment's prefix`;
+  for (const fn of [f.Plan, f.RecordEvidence])
+    ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
+}
+
+export /** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
+function publish(role: iam.IRole, props: RestoreDrillProps): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'PublishAlerts',
+      actions: ['sns:Publish'],
+      resources: [props.alertsTopic.topicArn],
+    }),
+  );
+  props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+}
+
+/** Every recovery point of the stack's account and region (ids are assigned by AWS Backup). */
+function recoveryPointsOf(stack: Stack): string {
+  return stack.formatArn({
+    service: 'backup',
+    resource: 'recovery-point',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
