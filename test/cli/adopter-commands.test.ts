@@ -51,3 +51,42 @@ test('a selection that runs no check says so and exits 2, not 1', async () => {
   expect(result.stdout).not.toContain('all 0 checks passed');
   expect(result.code).toBe(2);
 });
+
+test('--exclude and --cutoff-column choose what the manifest describes, and it records the choice', async () => {
+  const out = path.join(dir, 'chosen.json');
+  const result = await rxdr(
+    'manifest',
+    '--url',
+    db().url,
+    '--out',
+    out,
+    '--schema',
+    'Store',
+    '--exclude',
+    'Store.Ereignis*',
+    '--cutoff-column',
+    'Store.Line Items=',
+  );
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain('manifest: left out Store.Ereignisprotokoll_ä: matches --exclude');
+  expect(result.stderr).toContain('manifest: Store.Line Items: key primary key (OrderId, lineNo)');
+  const written = JSON.parse(readFileSync(out, 'utf8')) as {
+    tables: { table: string; cutoffColumn?: string; chosen?: { cutoff: string } }[];
+    discovery: { exclude: string[]; skipped: { table: string }[] };
+  };
+  expect(written.tables.map((t) => t.table)).toEqual(['Line Items', 'Orders']);
+  expect(written.tables[0]?.cutoffColumn).toBeUndefined();
+  expect(written.tables[0]?.chosen?.cutoff).toMatch(/^configured: none/);
+  expect(written.tables[1]?.chosen?.cutoff).toMatch(/^inferred: placedAt/);
+  expect(written.discovery.exclude).toEqual(['Store.Ereignis*']);
+});
+
+test('a configured cut-off column that does not exist, or an unknown schema, exits 2 naming it', async () => {
+  const out = path.join(dir, 'never.json');
+  const column = await rxdr('manifest', '--url', db().url, '--out', out, '--cutoff-column', 'Store.Orders=placed_at');
+  expect(column.code).toBe(2);
+  expect(column.stderr).toMatch(/table Store\.Orders: configured cut-off column placed_at does not exist/);
+  const schema = await rxdr('manifest', '--url', db().url, '--out', out, '--schema', 'store');
+  expect(schema.code).toBe(2);
+  expect(schema.stderr).toMatch(/schema store has no tables/);
+});

@@ -19,7 +19,14 @@ export async function describeColumns(client: ClientBase, schema: string, table:
     [qualified(schema, table)],
   );
   const hashable = new Map<string, boolean>();
-  for (const { type } of rows) if (!hashable.has(type)) hashable.set(type, await hasExtendedHash(client, type));
+  for (const { name, type } of rows) {
+    if (hashable.has(type)) continue;
+    try {
+      hashable.set(type, await hasExtendedHash(client, type));
+    } catch (error) {
+      throw new Error(`column ${name} (${type}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   return rows.map((c) => (hashable.get(c.type) ? c : { ...c, hash: 'text' as const }));
 }
 
