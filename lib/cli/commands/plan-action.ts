@@ -11,7 +11,10 @@ import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } 
 import { renderHtml, renderMarkdown } from '../../plan/render';
 import { synthFacts } from '../../plan/synth-facts';
 import { PROJECT_ROOT, TOOL_VERSION } from '../../project-root';
+import { ConformanceSummary } from '../../plan/conformance-section';
+import { callerIdentity, cliRuntime } from '../aws';
 import { cliClock } from '../clock';
+import { collectConformance } from '../status/conformance';
 import { CliContext } from '../context';
 import { UsageError } from '../errors';
 import type { PlanFlags } from './plan';
@@ -23,6 +26,7 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
   const now = cliClock.now();
   const facts = flags.synth ? synthesize(env) : undefined;
   const evidence = await readEvidence(flags.evidence);
+  const conformance = flags.conformance ? await readConformance(env, now, flags.profile) : undefined;
   let document;
   try {
     document = buildContingencyPlan({
@@ -31,6 +35,7 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
       facts,
       now,
       evidence,
+      conformance,
       runbooks: Object.values(RUNBOOKS).filter((file) => existsSync(path.join(PROJECT_ROOT, file))),
     });
   } catch (error) {
@@ -50,6 +55,17 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
   } else {
     io.out(text);
   }
+}
+
+/** The instances' conformance now, with the caller's credentials (none: exit 2 saying how to log in). */
+async function readConformance(env: EnvironmentConfig, now: Date, profile?: string): Promise<ConformanceSummary> {
+  const target = {
+    env,
+    region: env.primaryRegion,
+    clients: cliRuntime.clients({ region: env.primaryRegion, ...(profile ? { profile } : {}) }),
+  };
+  await callerIdentity(target, profile);
+  return { checkedAt: now.toISOString(), instances: await collectConformance(env, now, { profile }) };
 }
 
 function loadEnvironment(flags: PlanFlags): EnvironmentConfig {
