@@ -9,3 +9,5 @@ export { buildManifest, BuildManifestOptions } from './manifest';
 export { validateDatabase, ValidateOptions, CHECK_NAMES } from './validator';
 export { loadCustomChecks, customCheckSchema } from './checks/custom';
 export { DatabaseTarget } from './db';
+export { TableSelection } from './discovery';
+export { NothingToCheckError } from './validator';

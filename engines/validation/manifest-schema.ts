@@ -6,16 +6,41 @@ import { z } from 'zod';
  * Big integers (sums of 64-bit hashes) are decimal strings so JSON keeps them exact.
  */
 const decimal = z.string().regex(/^-?\d+$/, 'a decimal integer string');
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier');
+/** Any PostgreSQL identifier (quoted, mixed case, Unicode): not empty, no NUL, at most 63 bytes. */
+const identifier = z
+  .string()
+  .min(1, 'a SQL identifier (not empty)')
+  .refine((name) => !name.includes('\0') && Buffer.byteLength(name, 'utf8') <= 63, 'a SQL identifier (<= 63 bytes)');
+
+const bucketsSchema = z.object({
+  start: z.number().int(),
+  width: z.number().int().positive(),
+  /** `range` of an integer key (default), `hash` of a key of another type, or `whole` (no key). */
+  kind: z.enum(['range', 'hash', 'whole']).optional(),
+  entries: z.array(
+    z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal }),
+  ),
+});
 
 export const tableManifestSchema = z.object({
   schema: identifier,
   table: identifier,
-  keyColumn: identifier,
-  cutoffColumn: identifier,
-  /** Column names and types (`format_type`), in ordinal order: the whole-row hash depends on them. */
-  columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
-  /** Rows with `cutoffColumn <= cutoff`. */
+  /** The integer column whose ranges are the buckets (absent: buckets by key hash, or the whole table). */
+  keyColumn: identifier.optional(),
+  /** The columns that identify a row: the primary key, or a unique not-null column set. Absent: no key. */
+  keyColumns: z.array(identifier).optional(),
+  /** Rows with `cutoffColumn <= cutoff` are described; absent: every row is. */
+  cutoffColumn: identifier.optional(),
+  /**
+   * Column names and types (`format_type`), in ordinal order: the whole-row hash depends on them. `hash:
+   * 'text'`: the type has no extended hash function, the row hash takes the hash of the column's text form.
+   */
+  columns: z.array(z.object({ name: z.string(), type: z.string(), hash: z.literal('text').optional() })).min(1),
+  /** Why the key and the cut-off column were chosen (configured, primary key, inferred from the name, none). */
+  chosen: z.object({ key: z.string(), cutoff: z.string() }).optional(),
+  /** A partitioned table is described once, through its parent; these are its partitions' row counts. */
+  partitions: z.array(z.object({ name: z.string(), rowCount: z.number().int().nonnegative() })).optional(),
+  /** Rows described (at or before the cut-off when there is a cut-off column). */
   rowCount: z.number().int().nonnegative(),
   /** `sum(hash_record_extended(row, 0))` over those rows (exact decimal). */
   checksum: decimal,
@@ -23,13 +48,7 @@ export const tableManifestSchema = z.object({
    * The same count and checksum per key range (`floor((key - start) / width)`), so a mismatch can be
    * narrowed to key ranges without sending row data anywhere.
    */
-  buckets: z.object({
-    start: z.number().int(),
-    width: z.number().int().positive(),
-    entries: z.array(
-      z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal }),
-    ),
-  }),
+  buckets: bucketsSchema,
 });
 
 export const pharmacyManifestSchema = z.object({
@@ -48,13 +67,7 @@ export const pharmacyManifestSchema = z.object({
   epcs: z.object({
     count: z.number().int().nonnegative(),
     checksum: decimal,
-    buckets: z.object({
-      start: z.number().int(),
-      width: z.number().int().positive(),
-      entries: z.array(
-        z.object({ index: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), checksum: decimal }),
-      ),
-    }),
+    buckets: bucketsSchema,
   }),
   /**
    * Per pharmacy check: whether its invariant held on the source over the rows at or before the cut-off
@@ -80,6 +93,23 @@ export const manifestSchema = z.object({
   schemas: z.array(identifier).min(1),
   tables: z.array(tableManifestSchema).min(1),
   freshness: z.array(z.object({ schema: identifier, table: identifier, column: identifier })),
+  /** Schema objects beyond the columns, `name -> definition`, compared by the drift checks. */
+  objects: z
+    .object({
+      constraints: z.record(z.string(), z.string()).optional(),
+      indexes: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+  /** How the tables were chosen: discovered (with the filters applied and what they left out) or listed. */
+  discovery: z
+    .object({
+      mode: z.enum(['discovered', 'listed']),
+      schemas: z.array(z.string()).optional(),
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+      skipped: z.array(z.object({ table: z.string(), reason: z.string() })).optional(),
+    })
+    .optional(),
   /** Present when the manifest describes the rxdr reference pharmacy schema. */
   pharmacy: pharmacyManifestSchema.optional(),
 });

@@ -1,8 +1,11 @@
 import type { Client, ClientConfig } from 'pg';
 import { InvariantFact, PHARMACY_INVARIANT_FACTS, SourceQuery } from './checks/pharmacy';
-import { bucketGeometry, BucketRow, bucketSql, EPCS_HASH, EPCS_WHERE } from './checksum';
-import { connect, DatabaseTarget, ident } from './db';
-import type { Manifest, PharmacyManifest, TableManifest } from './manifest-schema';
+import { bucketGeometry, EPCS_HASH, EPCS_WHERE } from './checksum';
+import { connect, DatabaseTarget } from './db';
+import { bucketRows, describeTable, numberOrNull } from './describe-table';
+import { discoverTables, TableSelection } from './discovery';
+import { listObjects, RECORDED_KINDS } from './drift';
+import type { Manifest, PharmacyManifest } from './manifest-schema';
 import { runPool } from './pool';
 import { PHARMACY_FRESHNESS, PHARMACY_TABLES } from './schema';
 import { Clock, EngineLogger, FreshnessColumn, ProgressEvent, silentLogger, systemClock, TableSpec } from './types';
@@ -14,11 +17,16 @@ export interface BuildManifestOptions {
    * @default clock.now() minus 60 s, so transactions in flight at "now" have committed
    */
   readonly cutoff?: Date;
-  /** @default PHARMACY_TABLES */
+  /** The tables to describe. @default - every user table the database has (see `selection`) */
   readonly tables?: readonly TableSpec[];
-  /** @default PHARMACY_FRESHNESS (or none when `tables` is given) */
+  /** Which discovered tables to describe, and configured cut-off columns (ignored with `tables`). */
+  readonly selection?: TableSelection;
+  /**
+   * @default - the reference schema's freshness columns for its tables, the cut-off column of every other
+   * discovered table (none when `tables` is given)
+   */
   readonly freshness?: readonly FreshnessColumn[];
-  /** Include the pharmacy aggregates. @default true when `tables` is the reference schema */
+  /** Include the pharmacy aggregates. @default - true when the tables include the whole reference schema */
   readonly pharmacy?: boolean;
   /** @default 300000 (5 minutes) per statement */
   readonly statementTimeoutMs?: number;
@@ -29,54 +37,13 @@ export interface BuildManifestOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
 }
 
-/** Session settings for every engine connection: read-only, bounded statements, room for hash joins. */
+/**
+ * Session settings for every engine connection: read-only, bounded statements, room for hash joins, and
+ * fixed settings for the text form of values (columns hashed by their text form hash the same anywhere).
+ */
 export function sessionOptions(statementTimeoutMs: number, workMem = '128MB'): string {
-  return `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.round(statementTimeoutMs))} -c work_mem=${workMem}`;
-}
-
-async function bucketRows(
-  client: Client,
-  spec: TableSpec,
-  cutoff: Date,
-  start: number,
-  width: number,
-  where?: string,
-  hashExpr?: string,
-): Promise<BucketRow[]> {
-  const result = await client.query<{ index: string; rows: string; checksum: string }>(
-    bucketSql(spec.schema, spec.table, spec.keyColumn, spec.cutoffColumn, where, hashExpr),
-    [cutoff, start, width],
-  );
-  return result.rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum }));
-}
-
-/** Count and checksum one table per key bucket (one scan), with its column list. */
-export async function describeTable(client: Client, spec: TableSpec, cutoff: Date): Promise<TableManifest> {
-  const columns = await client.query<{ name: string; type: string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
-       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    [`${ident(spec.schema)}.${ident(spec.table)}`],
-  );
-  if (columns.rows.length === 0) throw new Error(`table ${spec.schema}.${spec.table} does not exist or has no columns`);
-  const range = await client.query<{ min: string | null; max: string | null }>(
-    `SELECT min(${ident(spec.keyColumn)})::text AS min, max(${ident(spec.keyColumn)})::text AS max FROM ${ident(spec.schema)}.${ident(spec.table)}`,
-  );
-  const { start, width } = bucketGeometry(numberOrNull(range.rows[0]?.min), numberOrNull(range.rows[0]?.max));
-  const entries = await bucketRows(client, spec, cutoff, start, width);
-  return {
-    schema: spec.schema,
-    table: spec.table,
-    keyColumn: spec.keyColumn,
-    cutoffColumn: spec.cutoffColumn,
-    columns: columns.rows,
-    rowCount: entries.reduce((n, e) => n + e.rows, 0),
-    checksum: entries.reduce((s, e) => s + BigInt(e.checksum), 0n).toString(),
-    buckets: { start, width, entries },
-  };
-}
-
-function numberOrNull(value: string | null | undefined): number | null {
-  return value === null || value === undefined ? null : Number(value);
+  const textForm = '-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c extra_float_digits=1';
+  return `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.round(statementTimeoutMs))} -c work_mem=${workMem} ${textForm}`;
 }
 
 export { EPCS_HASH, EPCS_WHERE } from './checksum';
@@ -138,7 +105,7 @@ async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyM
   const { start, width } = bucketGeometry(numberOrNull(range.rows[0]?.min), numberOrNull(range.rows[0]?.max));
   const spec = PHARMACY_TABLES.find((t) => t.table === 'prescription');
   if (!spec) throw new Error('reference schema has no prescription table');
-  const entries = await bucketRows(client, spec, cutoff, start, width, EPCS_WHERE, EPCS_HASH);
+  const entries = await bucketRows(client, { ...spec, buckets: { start, width } }, cutoff, EPCS_WHERE, EPCS_HASH);
   return {
     auditHead: { seq: Number(head.rows[0]?.seq ?? 0), hash: head.rows[0]?.hash ?? '' },
     claimTotals: claims.rows.map((r) => ({ code: r.code, status: r.status, count: Number(r.count), amount: r.amount })),
@@ -159,12 +126,12 @@ async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyM
 export async function buildManifest(options: BuildManifestOptions): Promise<Manifest> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const tables = options.tables ?? PHARMACY_TABLES;
-  const isReference = options.tables === undefined;
   const cutoff = options.cutoff ?? new Date(clock.now().getTime() - 60_000);
   const extra = { options: sessionOptions(options.statementTimeoutMs ?? 300_000) };
   const first = await connect(options.url, extra);
   let version: { server_version_num: string; db: string } | undefined;
+  let plan: TablePlan;
+  let objects: NonNullable<Manifest['objects']>;
   try {
     version = (
       await first.query<{ server_version_num: string; db: string }>(
@@ -172,11 +139,21 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
         ['server_version_num'],
       )
     ).rows[0];
+    plan = await planTables(first, options);
+    const schemas = [...new Set(plan.tables.map((t) => t.schema))];
+    const query = async (sql: string, params: unknown[]) =>
+      (await first.query<{ name: string; definition: string }>(sql, params)).rows;
+    objects = {};
+    for (const kind of RECORDED_KINDS) objects[kind.field] = await listObjects(query, kind, schemas);
   } finally {
     await first.end();
   }
+  if (plan.tables.length === 0)
+    throw new Error(
+      `no table to describe in database ${version?.db ?? ''}${plan.skipped.length ? ' (all filtered out)' : ''}`,
+    );
   const described = await runPool(
-    tables.map((spec) => async (client: Client) => {
+    plan.tables.map((spec) => async (client: Client) => {
       const table = await describeTable(client, spec, cutoff);
       options.onProgress?.({ kind: 'manifest-table', table: `${spec.schema}.${spec.table}`, rows: table.rowCount });
       logger.info('manifest table described', { table: `${spec.schema}.${spec.table}`, rows: table.rowCount });
@@ -185,7 +162,7 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
     { target: options.url, concurrency: options.concurrency ?? 2, extra },
   );
   let pharmacy: PharmacyManifest | undefined;
-  if (options.pharmacy ?? isReference) {
+  if (options.pharmacy ?? plan.reference) {
     const client = await connect(options.url, extra);
     try {
       pharmacy = await describePharmacy(client, cutoff);
@@ -203,9 +180,71 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
     createdAt: clock.now().toISOString(),
     cutoff: cutoff.toISOString(),
     source: { database: version?.db ?? '', serverVersionNum: Number(version?.server_version_num ?? 0) },
-    schemas: [...new Set(tables.map((t) => t.schema))],
+    schemas: [...new Set(plan.tables.map((t) => t.schema))],
     tables: described,
-    freshness: [...(options.freshness ?? (isReference ? PHARMACY_FRESHNESS : []))],
+    freshness: [...(options.freshness ?? plan.freshness)],
+    objects,
+    discovery: plan.discovery,
     ...(pharmacy ? { pharmacy } : {}),
+  };
+}
+
+interface TablePlan {
+  readonly tables: readonly TableSpec[];
+  readonly skipped: { table: string; reason: string }[];
+  /** Whether the tables include the whole reference pharmacy schema. */
+  readonly reference: boolean;
+  readonly freshness: readonly FreshnessColumn[];
+  readonly discovery: NonNullable<Manifest['discovery']>;
+}
+
+/**
+ * The listed tables, or every discovered one; tables of the reference pharmacy schema keep its key and
+ * cut-off columns, and its freshness columns.
+ */
+async function planTables(client: Client, options: BuildManifestOptions): Promise<TablePlan> {
+  if (options.tables) {
+    const reference = options.tables === PHARMACY_TABLES;
+    return {
+      tables: options.tables,
+      skipped: [],
+      reference,
+      freshness: reference ? PHARMACY_FRESHNESS : [],
+      discovery: { mode: 'listed' },
+    };
+  }
+  const selection = options.selection ?? {};
+  const found = await discoverTables(client, selection);
+  const isReference = (t: TableSpec) => PHARMACY_TABLES.some((p) => p.schema === t.schema && p.table === t.table);
+  const reference = PHARMACY_TABLES.every((p) =>
+    found.tables.some((t) => t.schema === p.schema && t.table === p.table),
+  );
+  const tables = found.tables.map((t) => {
+    const known = reference ? PHARMACY_TABLES.find((p) => p.schema === t.schema && p.table === t.table) : undefined;
+    return known
+      ? {
+          ...known,
+          chosen: { key: `reference schema: ${known.keyColumn}`, cutoff: `reference schema: ${known.cutoffColumn}` },
+        }
+      : t;
+  });
+  const freshness: FreshnessColumn[] = [
+    ...(reference ? PHARMACY_FRESHNESS : []),
+    ...tables
+      .filter((t) => !(reference && isReference(t)) && t.cutoffColumn)
+      .map((t) => ({ schema: t.schema, table: t.table, column: t.cutoffColumn ?? '' })),
+  ];
+  return {
+    tables,
+    skipped: found.skipped,
+    reference,
+    freshness,
+    discovery: {
+      mode: 'discovered',
+      ...(selection.schemas?.length ? { schemas: [...selection.schemas] } : {}),
+      ...(selection.include?.length ? { include: [...selection.include] } : {}),
+      ...(selection.exclude?.length ? { exclude: [...selection.exclude] } : {}),
+      ...(found.skipped.length ? { skipped: found.skipped } : {}),
+    },
   };
 }

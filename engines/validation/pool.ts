@@ -5,7 +5,10 @@ export type Task<T> = (client: Client) => Promise<T>;
 
 /**
  * Run tasks over at most `concurrency` connections, in submission order; results in task order.
- * Connections are opened lazily and all closed at the end. The first connection failure rejects.
+ * Connections are opened lazily. The first failure (a task or a connection) stops handing out tasks, closes
+ * every connection at once (which ends the statements still running on them), waits until every worker has
+ * stopped (a connection still being opened is closed as soon as it opens) and rejects with that failure.
+ * So nothing keeps the process alive after the error.
  */
 export async function runPool<T>(
   tasks: Task<T>[],
@@ -13,31 +16,62 @@ export async function runPool<T>(
 ): Promise<T[]> {
   const results = new Array<T>(tasks.length);
   let next = 0;
-  const clients: Client[] = [];
+  let failure: { error: unknown } | undefined;
+  const clients = new Set<Client>();
+  const closeAll = (): Promise<unknown> => Promise.all([...clients].map((c) => c.end().catch(() => undefined)));
+  const fail = (error: unknown): void => {
+    if (!failure) failure = { error };
+    void closeAll();
+  };
   const worker = async (): Promise<void> => {
-    if (next >= tasks.length) return;
-    const client = await connect(options.target, options.extra);
-    clients.push(client);
-    while (next < tasks.length) {
-      const index = next++;
-      const task = tasks[index];
-      if (task) results[index] = await task(client);
+    if (next >= tasks.length || failure) return;
+    let client: Client;
+    try {
+      client = await connect(options.target, options.extra);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    clients.add(client);
+    if (failure) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    try {
+      while (next < tasks.length && !failure) {
+        const index = next++;
+        const task = tasks[index];
+        if (task) results[index] = await task(client);
+      }
+    } catch (error) {
+      fail(error);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, tasks.length)) }, worker));
-  } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-  }
+  const workers = Math.max(1, Math.min(options.concurrency, tasks.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  await closeAll();
+  if (failure) throw failure.error;
   return results;
 }
 
-/** A connection pool for independent queries: `use(fn)` waits for a free connection. */
+/** Thrown by `ConnectionPool.use` once the pool has been ended. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('the connection pool was closed');
+    this.name = 'PoolClosedError';
+  }
+}
+
+/**
+ * A connection pool for independent queries: `use(fn)` waits for a free connection. `end()` closes every
+ * connection, also one still being opened, and rejects every caller still waiting for one.
+ */
 export class ConnectionPool {
   private readonly idle: Client[] = [];
-  private readonly all: Client[] = [];
-  private readonly waiting: Array<(client: Client) => void> = [];
+  private readonly all = new Set<Client>();
+  private readonly waiting: Array<{ resolve: (client: Client) => void; reject: (error: Error) => void }> = [];
   private opening = 0;
+  private closed = false;
 
   constructor(
     private readonly target: DatabaseTarget,
@@ -47,9 +81,7 @@ export class ConnectionPool {
 
   /** Open one connection now, so connection errors surface before any check runs. */
   async warmUp(): Promise<void> {
-    const client = await connect(this.target, this.extra);
-    this.all.push(client);
-    this.release(client);
+    this.release(await this.open());
   }
 
   async use<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -61,31 +93,44 @@ export class ConnectionPool {
     }
   }
 
+  private async open(): Promise<Client> {
+    if (this.closed) throw new PoolClosedError();
+    this.opening++;
+    let client: Client;
+    try {
+      client = await connect(this.target, this.extra);
+    } finally {
+      this.opening--;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      throw new PoolClosedError();
+    }
+    this.all.add(client);
+    return client;
+  }
+
   private async acquire(): Promise<Client> {
+    if (this.closed) throw new PoolClosedError();
     const idle = this.idle.pop();
     if (idle) return idle;
-    if (this.all.length + this.opening < this.size) {
-      this.opening++;
-      try {
-        const client = await connect(this.target, this.extra);
-        this.all.push(client);
-        return client;
-      } finally {
-        this.opening--;
-      }
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.all.size + this.opening < this.size) return this.open();
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private release(client: Client): void {
+    if (this.closed) return;
     const waiter = this.waiting.shift();
-    if (waiter) waiter(client);
+    if (waiter) waiter.resolve(client);
     else this.idle.push(client);
   }
 
   async end(): Promise<void> {
-    await Promise.all(this.all.map((c) => c.end().catch(() => undefined)));
-    this.all.length = 0;
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new PoolClosedError());
+    const clients = [...this.all];
+    this.all.clear();
     this.idle.length = 0;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
 }

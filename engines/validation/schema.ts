@@ -180,7 +180,10 @@ ALTER TABLE pharmacy.audit_event ADD PRIMARY KEY (seq);
 `;
 
 /** Tables the generic checks cover, with their key and cut-off columns, parents before children. */
-export const PHARMACY_TABLES: readonly TableSpec[] = [
+/** A reference-schema table: one integer key and one cut-off column each. */
+export type PharmacyTableSpec = TableSpec & { readonly keyColumn: string; readonly cutoffColumn: string };
+
+export const PHARMACY_TABLES: readonly PharmacyTableSpec[] = [
   { schema: 'pharmacy', table: 'pharmacy', keyColumn: 'pharmacy_id', cutoffColumn: 'created_at' },
   { schema: 'pharmacy', table: 'patient', keyColumn: 'patient_id', cutoffColumn: 'created_at' },
   { schema: 'pharmacy', table: 'prescriber', keyColumn: 'prescriber_id', cutoffColumn: 'created_at' },

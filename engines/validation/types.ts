@@ -18,13 +18,21 @@ export type { EngineLogger } from '../common/logger';
 export interface TableSpec {
   readonly schema: string;
   readonly table: string;
-  /** A single integer column that identifies a row (reported as the offending key; used for buckets). */
-  readonly keyColumn: string;
+  /**
+   * An integer column that identifies a row (reported as the offending key; its ranges are the buckets).
+   * @default - the first column of `keyColumns` when it is an integer, else buckets by key hash (or none)
+   */
+  readonly keyColumn?: string;
+  /** The columns that identify a row. @default - `[keyColumn]`, or none: the table is checksummed whole */
+  readonly keyColumns?: readonly string[];
   /**
    * The timestamp column the manifest cut-off applies to: only rows with `cutoffColumn <= cutoff` are
    * counted and hashed, so rows written after the manifest (a drill keeps writing) change nothing.
+   * @default - every row is described
    */
-  readonly cutoffColumn: string;
+  readonly cutoffColumn?: string;
+  /** Why the key and cut-off column are these (recorded in the manifest). */
+  readonly chosen?: { readonly key: string; readonly cutoff: string };
 }
 
 /** A timestamp column whose newest value measures how recent the restored data is. */

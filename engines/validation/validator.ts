@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { CheckContext, CheckDefinition, PassContribution, PassRow } from './checks/check';
 import { customCheckDefinition } from './checks/custom';
 import { GENERIC_CHECKS } from './checks/generic';
+import { DRIFT_CHECKS } from './drift';
 import { PHARMACY_CHECKS } from './checks/pharmacy';
 import { tableRef } from './checksum';
 import type { DatabaseTarget } from './db';
@@ -22,7 +23,7 @@ import {
 
 /** Every built-in check, by suite. Custom checks are named `custom:<name>`. */
 export const CHECK_NAMES = {
-  generic: GENERIC_CHECKS.map((c) => c.name),
+  generic: [...GENERIC_CHECKS, ...DRIFT_CHECKS].map((c) => c.name),
   pharmacy: PHARMACY_CHECKS.map((c) => c.name),
 } as const;
 
@@ -68,7 +69,7 @@ export function resolveChecks(
   selection: readonly string[] | undefined,
   customChecks: readonly CustomCheck[] = [],
 ): CheckDefinition[] {
-  const all = [...GENERIC_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
+  const all = [...GENERIC_CHECKS, ...DRIFT_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
   if (!selection || selection.length === 0) return all;
   const suites: CheckSuite[] = ['generic', 'pharmacy', 'custom'];
   const chosen = new Set<CheckDefinition>();
@@ -83,6 +84,29 @@ export function resolveChecks(
   }
   if (unknown.length) throw new UnknownCheckError(unknown, [...suites, ...all.map((c) => c.name)]);
   return all.filter((c) => chosen.has(c));
+}
+
+/** Thrown before connecting when the selection leaves no check that applies to the manifest. */
+export class NothingToCheckError extends Error {
+  constructor(readonly selection: readonly string[] | undefined) {
+    super(
+      `no check to run: ${selection?.length ? `--checks ${selection.join(',')} selects` : 'there are'} no checks ` +
+        'that apply to this manifest (the pharmacy checks need a manifest of the reference pharmacy schema or a ' +
+        'pharmacy mapping); nothing was checked',
+    );
+    this.name = 'NothingToCheckError';
+  }
+}
+
+/** The chosen checks that apply to `manifest`; throws `NothingToCheckError` when none does. */
+export function applicableChecks(
+  selection: readonly string[] | undefined,
+  customChecks: readonly CustomCheck[] | undefined,
+  manifest: Manifest,
+): CheckDefinition[] {
+  const checks = resolveChecks(selection, customChecks).filter((c) => !c.applies || c.applies(manifest));
+  if (checks.length === 0) throw new NothingToCheckError(selection);
+  return checks;
 }
 
 /** At most `size` tasks at once, in submission order. */
@@ -145,14 +169,13 @@ async function runQuery<R extends Record<string, unknown>>(
  * pool of read-only connections with a statement timeout. Each table the checks need is scanned once by a
  * shared pass that computes every aggregate they ask for (counts, checksums, newest timestamps, audit
  * chain, EPCS hashes); checks that need joins run their own queries. A check that errors fails with
- * `error` set; the report passes only when every check passes. Connection errors reject (nothing checked).
+ * `error` set; the report passes only when every check passes. Connection errors, and a selection that
+ * leaves no check to run (`NothingToCheckError`), reject: nothing was checked.
  */
 export async function validateDatabase(options: ValidateOptions): Promise<ValidationReport> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const checks = resolveChecks(options.checks, options.customChecks).filter(
-    (c) => !c.applies || c.applies(options.manifest),
-  );
+  const checks = applicableChecks(options.checks, options.customChecks, options.manifest);
   const started = clock.now();
   const cutoff = new Date(options.manifest.cutoff);
   const recoveryPointTime = options.recoveryPointTime ?? started;

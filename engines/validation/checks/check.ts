@@ -1,3 +1,5 @@
+import { cutoffCondition, HashedColumn, tableRowHash } from '../checksum';
+import { ident } from '../db';
 import type { Manifest, TableManifest } from '../manifest-schema';
 import type { CheckSuite } from '../types';
 
@@ -64,13 +66,18 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
  * rows at or before the cut-off (`$1`), and the keys of every other row ("new" rows: after the cut-off,
  * or with no cut-off value at all), which the pharmacy checks verify one by one.
  */
-export function tableAggregates(t: { keyColumn: string; cutoffColumn: string }): Record<string, string> {
-  const cut = `t."${t.cutoffColumn.replace(/"/g, '""')}"`;
-  const key = `t."${t.keyColumn.replace(/"/g, '""')}"`;
+export function tableAggregates(t: {
+  keyColumn?: string;
+  cutoffColumn?: string;
+  columns?: readonly HashedColumn[];
+}): Record<string, string> {
+  const described = cutoffCondition(t.cutoffColumn);
   return {
-    rows: `count(*) FILTER (WHERE ${cut} <= $1)`,
-    checksum: `coalesce(sum(hashint8extended(hash_record_extended(t, 0), 0)) FILTER (WHERE ${cut} <= $1), 0)::text`,
-    new_keys: `array_agg(${key}) FILTER (WHERE (${cut} <= $1) IS NOT TRUE)`,
+    rows: `count(*) FILTER (WHERE ${described})`,
+    checksum: `coalesce(sum(${tableRowHash(t.columns ?? [])}) FILTER (WHERE ${described}), 0)::text`,
+    ...(t.keyColumn && t.cutoffColumn
+      ? { new_keys: `array_agg(t.${ident(t.keyColumn)}) FILTER (WHERE (${described}) IS NOT TRUE)` }
+      : {}),
   };
 }
 
@@ -114,9 +121,9 @@ async function computeGate(context: CheckContext, schema: string, table: string)
   if (newKeys.length !== raw.length)
     return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
   if (newKeys.length > 0) {
-    const key = `"${t.keyColumn.replace(/"/g, '""')}"`;
+    const key = ident(t.keyColumn ?? '');
     const dup = await context.query(
-      `SELECT 1 AS dup FROM "${schema}"."${table}" WHERE ${key} = ANY($1::bigint[]) GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
+      `SELECT 1 AS dup FROM ${ident(schema)}.${ident(table)} WHERE ${key} = ANY($1::bigint[]) GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
       [newKeys],
     );
     if (dup.length > 0) return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };

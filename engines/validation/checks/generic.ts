@@ -1,5 +1,6 @@
-import { bucketSql, differingRanges } from '../checksum';
+import { bucketQuery, differingRanges } from '../checksum';
 import { ident } from '../db';
+import { partitionCounts } from '../describe-table';
 import type { TableManifest } from '../manifest-schema';
 import { CheckContext, CheckDefinition, CheckOutcome, MAX_KEYS, num, PassContribution, tableAggregates } from './check';
 
@@ -16,16 +17,22 @@ function countAndChecksum(tables: TableManifest[]): PassContribution[] {
 
 /** On a mismatch, the key ranges that differ (one more grouped pass over that table). */
 async function diffRanges(context: CheckContext, t: TableManifest): Promise<string[]> {
-  const rows = await context.query<{ index: string; rows: string; checksum: string }>(
-    bucketSql(t.schema, t.table, t.keyColumn, t.cutoffColumn),
-    [context.cutoff, t.buckets.start, t.buckets.width],
-  );
+  const query = bucketQuery(t, context.cutoff);
+  const rows = await context.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
   return differingRanges(
-    label(t),
-    t.keyColumn,
+    t,
     t.buckets,
     rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })),
   );
+}
+
+/** The partitions of a partitioned table whose row counts differ from the manifest's. */
+async function differingPartitions(context: CheckContext, t: TableManifest): Promise<string[]> {
+  const actual = await partitionCounts((sql, params) => context.query(sql, params), t, context.cutoff);
+  const found = new Map((actual ?? []).map((p) => [p.name, p.rowCount]));
+  return (t.partitions ?? [])
+    .filter((p) => found.get(p.name) !== p.rowCount)
+    .map((p) => `${label(t)} partition ${p.name}: ${p.rowCount} rows expected, ${found.get(p.name) ?? 'none'} found`);
 }
 
 async function compareTables(context: CheckContext, field: 'rows' | 'checksum'): Promise<CheckOutcome> {
@@ -38,6 +45,7 @@ async function compareTables(context: CheckContext, field: 'rows' | 'checksum'):
       const actual = field === 'rows' ? num(pass.rows) : String(pass.checksum);
       if (actual !== expected) {
         mismatched[label(t)] = { expected, actual };
+        if (field === 'rows' && t.partitions) offendingKeys.push(...(await differingPartitions(context, t)));
         if (offendingKeys.length < MAX_KEYS)
           offendingKeys.push(...(await diffRanges(context, t)).slice(0, MAX_KEYS - offendingKeys.length));
       }
@@ -122,19 +130,25 @@ export const freshnessCheck: CheckDefinition = {
   suite: 'generic',
   description: 'newest timestamp versus the recovery point time (the achieved RPO) is within the RPO target',
   passes: (m) =>
-    m.freshness.map((f) => ({
+    m.freshness.map((f, i) => ({
       schema: f.schema,
       table: f.table,
-      select: { [`newest_${f.column}`]: `max(t.${ident(f.column)})` },
+      // An alias by position: column names may be longer than an alias can be, or need quoting.
+      select: { [`newest_${i}`]: `max(t.${ident(f.column)})` },
     })),
   async run(context) {
     const columns: Record<string, string | null> = {};
     const unreadable: string[] = [];
     let newest: Date | undefined;
-    for (const f of context.manifest.freshness) {
+    if (context.manifest.freshness.length === 0) {
+      // Nothing says which timestamp tells how recent the data is: say so instead of failing a clean copy.
+      const notConfigured = context.manifest.tables.map((t) => `not configured for ${label(t)}`);
+      return { passed: true, measured: { achievedRpoSeconds: null, notConfigured }, offendingKeys: [] };
+    }
+    for (const [i, f] of context.manifest.freshness.entries()) {
       const name = `${f.schema}.${f.table}.${f.column}`;
       try {
-        const value = (await context.pass(f.schema, f.table))[`newest_${f.column}`];
+        const value = (await context.pass(f.schema, f.table))[`newest_${i}`];
         const date = value instanceof Date ? value : value ? new Date(String(value)) : undefined;
         columns[name] = date ? date.toISOString() : null;
         if (date && (!newest || date > newest)) newest = date;
@@ -148,12 +162,7 @@ export const freshnessCheck: CheckDefinition = {
       .filter(([, v]) => v !== null && new Date(v) > rpt)
       .map(([k]) => k);
     const tooOld = achievedRpoSeconds !== null && achievedRpoSeconds > context.rpoTargetSeconds;
-    const passed =
-      context.manifest.freshness.length > 0 &&
-      newest !== undefined &&
-      !tooOld &&
-      newerThanRecoveryPoint.length === 0 &&
-      unreadable.length === 0;
+    const passed = newest !== undefined && !tooOld && newerThanRecoveryPoint.length === 0 && unreadable.length === 0;
     const stale = tooOld ? Object.keys(columns) : [];
     return {
       passed,

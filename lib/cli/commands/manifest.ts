@@ -10,6 +10,31 @@ interface ManifestFlags {
   out: string;
   cutoff?: Date;
   concurrency: number;
+  schema?: string[];
+  include?: string[];
+  exclude?: string[];
+  cutoffColumn?: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+/** `schema.table=column` pairs (the last `=` splits, so names may contain dots). */
+function cutoffColumns(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (!pairs?.length) return undefined;
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0)
+      throw new UsageError(`--cutoff-column ${pair}: expected schema.table=column (or schema.table= for none)`);
+    result[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return result;
 }
 
 /** `rxdr manifest`: describe a source database at a cut-off (counts, checksums, pharmacy aggregates). */
@@ -27,15 +52,34 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       isoTime('--cutoff'),
     )
     .option('--concurrency <n>', 'tables hashed at once, one connection each', positiveInteger('--concurrency', 64), 2)
+    .option(
+      '--schema <names>',
+      'describe only these schemas (comma-separated; default: every non-system schema)',
+      collect,
+    )
+    .option('--include <patterns>', 'describe only tables matching schema.table patterns (* = any characters)', collect)
+    .option('--exclude <patterns>', 'leave out tables matching schema.table patterns', collect)
+    .option(
+      '--cutoff-column <table=column>',
+      'the timestamp column the cut-off applies to for schema.table (repeatable; default: inferred and reported)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (flags: ManifestFlags) => {
       const { io } = context;
       const { buildManifest } = await import('../../../engines/validation');
       const out = path.resolve(flags.out);
       if (!existsSync(path.dirname(out)))
         throw new UsageError(`the directory of --out does not exist: ${path.dirname(out)}`);
+      const selection = {
+        schemas: flags.schema,
+        include: flags.include,
+        exclude: flags.exclude,
+        cutoffColumns: cutoffColumns(flags.cutoffColumn),
+      };
       const manifest = await withConnectionHelp(() =>
         buildManifest({
           url: flags.url,
+          selection,
           cutoff: flags.cutoff,
           concurrency: flags.concurrency,
           onProgress: (e) => {
@@ -47,6 +91,9 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       await writeFile(temporary, JSON.stringify(manifest, null, 2) + '\n');
       await rename(temporary, out);
       const rows = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
+      for (const t of manifest.tables)
+        if (t.chosen) io.err(`manifest: ${t.schema}.${t.table}: key ${t.chosen.key}; cut-off ${t.chosen.cutoff}`);
+      for (const s of manifest.discovery?.skipped ?? []) io.err(`manifest: left out ${s.table}: ${s.reason}`);
       io.out(
         `wrote ${flags.out}: ${manifest.tables.length} tables, ${rows.toLocaleString('en-US')} rows at or before ${manifest.cutoff}`,
       );

@@ -7,7 +7,7 @@ import {
   validateDatabase,
   ValidationReport,
 } from '../../../engines/validation';
-import { resolveChecks, UnknownCheckError } from '../../../engines/validation/validator';
+import { applicableChecks, NothingToCheckError, UnknownCheckError } from '../../../engines/validation/validator';
 import type { CustomCheck } from '../../../engines/validation';
 import { CliContext } from '../context';
 import { ExitCode, UsageError } from '../errors';
@@ -30,6 +30,12 @@ async function readJsonFile<T>(file: string, what: string, parse: (text: string)
   }
 }
 
+/** What a passing check could not look at because nothing tells it how (e.g. no freshness column). */
+function notConfigured(check: CheckResult): string {
+  const list = check.measured.notConfigured;
+  return Array.isArray(list) ? list.join(', ') : '';
+}
+
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
@@ -41,7 +47,7 @@ export function formatReport(report: ValidationReport): string {
     c.suite,
     c.passed ? 'pass' : 'FAIL',
     String(c.durationMs),
-    c.error ? `error: ${c.error}` : c.offendingKeys.join(', '),
+    c.error ? `error: ${c.error}` : c.offendingKeys.join(', ') || notConfigured(c),
   ]);
   const header = ['CHECK', 'SUITE', 'RESULT', 'MS', 'OFFENDING KEYS / ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -84,10 +90,12 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
     .map((s) => s.trim())
     .filter(Boolean);
   try {
-    resolveChecks(selection, customChecks);
+    applicableChecks(selection, customChecks, manifest);
   } catch (error) {
     if (error instanceof UnknownCheckError)
       throw new UsageError(`${error.message}. Pass names from that list to --checks.`);
+    if (error instanceof NothingToCheckError)
+      throw new UsageError(`${error.message}. Choose checks that apply, e.g. --checks generic.`);
     throw error;
   }
   const report = await withConnectionHelp(() =>

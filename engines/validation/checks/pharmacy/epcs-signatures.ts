@@ -1,4 +1,4 @@
-import { bucketSql, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
+import { bucketQuery, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
 import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
 import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
 
@@ -68,12 +68,17 @@ export const epcsSignaturesCheck: CheckDefinition = {
       rows = num(row?.rows);
       matchesManifest = !expected || (expected.count === rows && expected.checksum === String(row?.checksum));
       if (!matchesManifest && expected) {
-        const diff = await context.query<{ index: string; rows: string; checksum: string }>(
-          bucketSql('pharmacy', 'prescription', 'prescription_id', 'created_at', EPCS_WHERE, EPCS_HASH),
-          [context.cutoff, expected.buckets.start, expected.buckets.width],
-        );
+        const table = {
+          schema: 'pharmacy',
+          table: 'prescription',
+          keyColumn: 'prescription_id',
+          cutoffColumn: 'created_at',
+          buckets: expected.buckets,
+        };
+        const query = bucketQuery(table, context.cutoff, EPCS_WHERE, EPCS_HASH);
+        const diff = await context.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
         const buckets = diff.map((d) => ({ index: Number(d.index), rows: Number(d.rows), checksum: d.checksum }));
-        offendingKeys.push(...differingRanges('pharmacy.prescription', 'prescription_id', expected.buckets, buckets));
+        offendingKeys.push(...differingRanges(table, expected.buckets, buckets));
       }
     }
     offendingKeys.unshift(...keysOf(bad, 'prescription:'));

@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { rxdr } from '../helpers/cli';
+import { useTestDatabase } from '../helpers/postgres';
+import { STORE } from '../validation/adopter/schemas';
+
+/** `rxdr manifest` and `rxdr validate` on a database that is not the reference schema, as an adopter runs them. */
+const db = useTestDatabase('adopter');
+let dir: string;
+let manifestFile: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rxdr-adopter-'));
+  manifestFile = path.join(dir, 'manifest.json');
+  const client = new Client({ connectionString: db().url });
+  await client.connect();
+  try {
+    await client.query(STORE.sql);
+  } finally {
+    await client.end();
+  }
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('manifest discovers the quoted mixed-case tables, and validate accepts that manifest and passes', async () => {
+  const manifest = await rxdr('manifest', '--url', db().url, '--out', manifestFile);
+  expect(manifest.stderr).toContain('manifest: Store.Orders 400 rows');
+  expect(manifest.code).toBe(0);
+  expect(manifest.stdout).toMatch(/wrote .*manifest\.json: 3 tables/);
+  const written = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    tables: { table: string; cutoffColumn?: string; columns: { name: string; hash?: string }[] }[];
+  };
+  const orders = written.tables.find((t) => t.table === 'Orders');
+  expect(orders?.cutoffColumn).toBe('placedAt');
+  expect(orders?.columns.filter((c) => c.hash === 'text').map((c) => c.name)).toEqual([
+    'payload',
+    'Receipt',
+    'pickupPoint',
+  ]);
+  const validate = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--rpo-target', '99999999');
+  expect(validate.stderr).toContain('pass checksums');
+  expect(validate.code).toBe(0);
+});
+
+test('a selection that runs no check says so and exits 2, not 1', async () => {
+  const result = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--checks', 'pharmacy');
+  expect(result.stderr).toMatch(/no check to run: --checks pharmacy selects no checks that apply to this manifest/);
+  expect(result.stdout).not.toContain('all 0 checks passed');
+  expect(result.code).toBe(2);
+});
+
+test('--exclude and --cutoff-column choose what the manifest describes, and it records the choice', async () => {
+  const out = path.join(dir, 'chosen.json');
+  const result = await rxdr(
+    'manifest',
+    '--url',
+    db().url,
+    '--out',
+    out,
+    '--schema',
+    'Store',
+    '--exclude',
+    'Store.Ereignis*',
+    '--cutoff-column',
+    'Store.Line Items=',
+  );
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain('manifest: left out Store.Ereignisprotokoll_ä: matches --exclude');
+  expect(result.stderr).toContain('manifest: Store.Line Items: key primary key (OrderId, lineNo)');
+  const written = JSON.parse(readFileSync(out, 'utf8')) as {
+    tables: { table: string; cutoffColumn?: string; chosen?: { cutoff: string } }[];
+    discovery: { exclude: string[]; skipped: { table: string }[] };
+  };
+  expect(written.tables.map((t) => t.table)).toEqual(['Line Items', 'Orders']);
+  expect(written.tables[0]?.cutoffColumn).toBeUndefined();
+  expect(written.tables[0]?.chosen?.cutoff).toMatch(/^configured: none/);
+  expect(written.tables[1]?.chosen?.cutoff).toMatch(/^inferred: placedAt/);
+  expect(written.discovery.exclude).toEqual(['Store.Ereignis*']);
+});
+
+test('a configured cut-off column that does not exist, or an unknown schema, exits 2 naming it', async () => {
+  const out = path.join(dir, 'never.json');
+  const column = await rxdr('manifest', '--url', db().url, '--out', out, '--cutoff-column', 'Store.Orders=placed_at');
+  expect(column.code).toBe(2);
+  expect(column.stderr).toMatch(/table Store\.Orders: configured cut-off column placed_at does not exist/);
+  const schema = await rxdr('manifest', '--url', db().url, '--out', out, '--schema', 'store');
+  expect(schema.code).toBe(2);
+  expect(schema.stderr).toMatch(/schema store has no tables/);
+});

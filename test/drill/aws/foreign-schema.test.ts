@@ -1,0 +1,103 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Client } from 'pg';
+import { engineValidator } from '../../../engines/drill/aws/validator';
+import { manifestKey } from '../../../engines/common/manifest-key';
+import { buildManifest } from '../../../engines/validation';
+import { LocalStateMachine } from '../../helpers/local-state-machine';
+import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
+import { useTlsTestDatabase } from '../../helpers/tls-postgres';
+import { STORE } from '../../validation/adopter/schemas';
+import { copyDatabase, corrupt } from '../../validation/fixture';
+import { drillStack } from './drill-stack';
+import { DrillWorld } from './harness';
+
+/**
+ * The drill state machine with the real validation engine on an adopter's own schema (quoted mixed-case
+ * and Unicode names, json/xml/point columns, a table without a key): the manifest job's default discovery
+ * describes it, and the Validate task checks the restored copy against that manifest. The newest order is
+ * placed at 04:57, the manifest cut-off is 04:58:30, the snapshot recovery point 05:00.
+ */
+const primary = useTlsTestDatabase('drill_foreign');
+let snapshot: TestDatabase;
+let manifest: string;
+
+beforeAll(async () => {
+  const client = new Client({ connectionString: primary().url });
+  await client.connect();
+  try {
+    await client.query(STORE.sql);
+    await client.query(
+      `INSERT INTO "Store"."Orders" ("placedAt", "Customer Name", payload) VALUES ('2026-10-31T04:57:00Z', 'Kunde', '{}')`,
+    );
+  } finally {
+    await client.end();
+  }
+  manifest = JSON.stringify(await buildManifest({ url: primary().url, cutoff: new Date('2026-10-31T04:58:30Z') }));
+  snapshot = await copyDatabase(primary(), 'drill_foreign_snapshot');
+}, 120_000);
+
+afterAll(async () => {
+  if (snapshot) await dropDatabase(snapshot.name);
+});
+
+const machine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
+
+function worldServing(served: TestDatabase): DrillWorld {
+  const world = new DrillWorld({ concurrency: 5 });
+  const url = new URL(served.url);
+  world.aws.server = { host: url.hostname, port: Number(url.port || 5432) };
+  world.aws.secret = {
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    dbname: served.name,
+  };
+  world.aws.manifests.set(manifestKey('dispensing'), [
+    { id: 'v1', body: manifest, written: new Date('2026-10-31T04:59:00Z') },
+  ]);
+  world.engine = engineValidator({ s3: new S3Client({}), bucket: 'evidence-bucket' });
+  return world;
+}
+
+function evidenceOf(world: DrillWorld) {
+  return world.aws.evidence as { result: string; failureReason?: string; checks: { id: string; status: string }[] }[];
+}
+
+describe('drill state machine validating a non-reference schema with the real engine', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('the discovered manifest validates the restored copy: the drill passes with the generic and drift checks', async () => {
+    const world = worldServing(snapshot);
+    try {
+      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+      expect(run.status).toBe('SUCCEEDED');
+      const [doc] = evidenceOf(world);
+      expect(doc).toMatchObject({ result: 'passed' });
+      const ids = doc!.checks.map((c) => c.id);
+      for (const id of ['checksums', 'row-counts', 'constraints', 'indexes', 'sequences'])
+        expect(ids.some((i) => i.includes(id))).toBe(true);
+    } finally {
+      world.aws.restore();
+    }
+  });
+
+  test('a changed xml value in the restored copy fails the drill naming checksums, and it is cleaned up', async () => {
+    const damaged = await copyDatabase(primary(), 'drill_foreign_damaged');
+    try {
+      await corrupt(damaged, `UPDATE "Store"."Orders" SET "Receipt" = '<receipt>0</receipt>' WHERE "OrderId" = 7`);
+      const world = worldServing(damaged);
+      try {
+        const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+        expect(run.status).toBe('FAILED');
+        const [doc] = evidenceOf(world);
+        expect(doc).toMatchObject({ result: 'failed' });
+        expect(doc!.failureReason).toMatch(/validation failed: .*checksums/);
+        expect(world.aws.deleted).toEqual(world.aws.created);
+      } finally {
+        world.aws.restore();
+      }
+    } finally {
+      await dropDatabase(damaged.name);
+    }
+  });
+});

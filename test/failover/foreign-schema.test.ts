@@ -1,0 +1,138 @@
+import { Client } from 'pg';
+import { makeHandler } from '../../lambda/runbook-steps';
+import { buildManifest, silentLogger } from '../../engines/validation';
+import { createValidationHandler } from '../../lambda/validate';
+import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
+import { dropDatabase, type TestDatabase } from '../helpers/postgres';
+import { useTlsTestDatabase } from '../helpers/tls-postgres';
+import { STORE } from '../validation/adopter/schemas';
+import { copyDatabase, corrupt } from '../validation/fixture';
+import { FakeAws, newWorld, RECOVERY } from './fake-aws';
+import { runbookStack } from './runbook-stack';
+
+/**
+ * The failover state machine with the real validator Lambda on an adopter's own schema (quoted mixed-case
+ * and Unicode names, json/xml/point columns, a table without a key), described by the manifest's default
+ * discovery. The schema's history is moved to end before 2026-03-03; the newest order is placed at 02:57,
+ * the replica's manifest is cut off at 02:58 and written at 02:59 (the fake account's clock starts at 03:00).
+ */
+const at = (time: string) => new Date(`2026-03-03T${time}:00.000Z`);
+const replica = useTlsTestDatabase('fo_foreign');
+let manifest: string;
+
+beforeAll(async () => {
+  const client = new Client({ connectionString: replica().url });
+  await client.connect();
+  try {
+    await client.query(STORE.sql);
+    await client.query(`UPDATE "Store"."Orders" SET "placedAt" = "placedAt" - interval '300 days';
+      UPDATE "Store"."Line Items" SET "addedAt" = "addedAt" - interval '300 days';
+      UPDATE "Store"."Ereignisprotokoll_ä" SET "Zeitpunkt" = "Zeitpunkt" - interval '300 days'`);
+    await client.query(
+      `INSERT INTO "Store"."Orders" ("placedAt", "Customer Name", payload) VALUES ($1, 'Kunde', '{}')`,
+      [at('02:57')],
+    );
+  } finally {
+    await client.end();
+  }
+  manifest = JSON.stringify(await buildManifest({ url: replica().url, cutoff: at('02:58') }));
+}, 120_000);
+
+let machine: LocalStateMachine;
+beforeAll(() => {
+  machine = LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailover' });
+});
+
+function worldServing(served: TestDatabase): FakeAws {
+  const world = newWorld('dispensing');
+  world.putObject('manifests/dispensing.json', manifest, at('02:59'));
+  world.serveFrom('dispensing-prod-replica', served.url);
+  const url = new URL(served.url);
+  world.secret = {
+    ...world.secret,
+    json: {
+      ...world.secret.json,
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      dbname: served.name,
+    },
+  };
+  world.validatorFunction = createValidationHandler({
+    s3: world.clients.s3,
+    secrets: world.clients.secrets,
+    clock: { now: world.clock.now },
+    logger: silentLogger,
+  });
+  return world;
+}
+
+async function failover(world: FakeAws) {
+  const handler = makeHandler('failover', world.deps());
+  const fn = async (event: Json) => {
+    const e = event as {
+      action: string;
+      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
+    };
+    if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
+    if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
+    return handler(event);
+  };
+  return machine.run(
+    {
+      database: 'dispensing',
+      reason: 'us-east-1 RDS outage',
+      startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+    },
+    {
+      context: {
+        Execution: {
+          Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:foreign`,
+          Name: 'foreign',
+          StartTime: world.clock.now().toISOString(),
+        },
+      },
+      functions: { RunbooksFailoverStepsFunction: fn },
+      tasks: {
+        RequestApproval: async (taskInput) => {
+          await handler((taskInput as { Payload: Json }).Payload);
+          return {
+            approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+            approvedAt: world.clock.now().toISOString(),
+          };
+        },
+      },
+    },
+  );
+}
+
+describe('failover validating a non-reference schema with the real engine', () => {
+  let world: FakeAws;
+  afterEach(() => world.restore());
+
+  test('the promoted replica passes against the discovered manifest and is repointed', async () => {
+    world = worldServing(replica());
+    const run = await failover(world);
+    expect(run.status).toBe('SUCCEEDED');
+    const [doc] = world.evidence();
+    expect(doc).toMatchObject({ result: 'passed' });
+    const ids = doc!.checks.map((c) => c.id);
+    for (const id of ['checksums', 'constraints', 'sequences']) expect(ids).toContain(id);
+    expect(world.records.get('dispensing.db.rx.internal.')).toBe(world.endpointOf('dispensing-prod-replica'));
+  });
+
+  test('a dropped foreign key on the replica fails validation by name; nothing is repointed', async () => {
+    const damaged = await copyDatabase(replica(), 'fo_foreign_damaged');
+    try {
+      await corrupt(damaged, 'ALTER TABLE "Store"."Line Items" DROP CONSTRAINT "Line Items_OrderId_fkey"');
+      world = worldServing(damaged);
+      const before = world.records.get('dispensing.db.rx.internal.');
+      const run = await failover(world);
+      expect(run.status).toBe('FAILED');
+      expect(world.evidence()[0]).toMatchObject({ result: 'failed', failedStep: 'validate' });
+      expect(world.evidence()[0]!.checks.find((c) => c.id === 'constraints')).toMatchObject({ status: 'failed' });
+      expect(world.records.get('dispensing.db.rx.internal.')).toBe(before);
+    } finally {
+      await dropDatabase(damaged.name);
+    }
+  });
+});
