@@ -119,8 +119,8 @@ async function main(): Promise<void> {
   const actual = durationsFor(seed, FLEET);
   const previous = durationsFor(seed + 1, FLEET);
 
-  const withHistory = [];
-  const withoutHistory = [];
+  const withHistory: Awaited<ReturnType<typeof oneDrill>>[] = [];
+  const withoutHistory: Awaited<ReturnType<typeof oneDrill>>[] = [];
   for (let i = 0; i < SAMPLE; i++) {
     withHistory.push(await oneDrill(actual[i]!, previous[i]!));
     withoutHistory.push(await oneDrill(actual[i]!, undefined));
@@ -140,6 +140,17 @@ async function main(): Promise<void> {
       billedOverhead: round(mean(withoutHistory.map((d) => d.billedOverhead))),
     },
     withHistory: { transitionsMean: round(mean(withHistory.map((d) => d.transitions))) },
+    /** Every sampled drill, by its restore duration: the picture in docs/performance.md. */
+    curve: withHistory
+      .map((d, i) => ({
+        restoreSeconds: actual[i]!.restoreSeconds,
+        previousRestoreSeconds: previous[i]!.restoreSeconds,
+        transitionsWithHistory: d.transitions,
+        transitionsWithoutHistory: withoutHistory[i]!.transitions,
+        billedOverheadWithHistory: round(d.billedOverhead),
+        billedOverheadWithoutHistory: round(withoutHistory[i]!.billedOverhead),
+      }))
+      .sort((a, b) => a.restoreSeconds - b.restoreSeconds),
     simulated: {
       nominal: { restoreSeconds: RESTORE, validationSeconds: VALIDATION, deletionSeconds: DELETION },
       spread: `uniform ±${SPREAD * 100} % on restore and deletion, seed ${seed}`,

@@ -183,15 +183,24 @@ async function main(): Promise<void> {
   const offsets: number[] = [];
   for (let o = 0; o < POLL_PERIOD_SECONDS; o += step) offsets.push(o);
   const grid = offsets.flatMap((recovery) => offsets.map((record) => ({ recovery, record })));
-  const results = {} as Record<Key, CaseResult & { overheadMedianSeconds: number; sweepPoints: number }>;
+  type Curve = { recoveryOffsetSeconds: number; worstOverheadSeconds: number }[];
+  const results = {} as Record<Key, CaseResult & { overheadMedianSeconds: number; sweepPoints: number; curve: Curve }>;
   for (const c of CASES) {
     const runs: CaseResult[] = [];
     for (const point of grid) runs.push(await runCase(machine, c, point));
+    // The picture: for each offset of the recovery, the worst overhead over the DNS change's offsets.
+    const curve = offsets.map((recovery) => ({
+      recoveryOffsetSeconds: recovery,
+      worstOverheadSeconds: Math.max(
+        ...runs.filter((_, i) => grid[i]!.recovery === recovery).map((r) => r.overheadSeconds),
+      ),
+    }));
     const worstRun = runs.reduce((a, b) => (b.overheadSeconds > a.overheadSeconds ? b : a));
     results[c.key] = {
       ...worstRun,
       overheadMedianSeconds: median(runs.map((r) => r.overheadSeconds)),
       sweepPoints: runs.length,
+      curve,
     };
   }
   const overheadSeconds = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].overheadSeconds])) as Record<
