@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     result.targetsMissed.push(`firstDrillWithoutHistory.transitions ${result.firstDrillWithoutHistory.transitions}`);
   if (result.billedOverhead > 1.1) result.targetsMissed.push(`billedOverhead ${result.billedOverhead}`);
   if (result.fleetOverLowerBound > 1.1) result.targetsMissed.push(`fleetOverLowerBound ${result.fleetOverLowerBound}`);
+  if (result.targetsMissed.length > 0) process.exitCode = 1;
   if (json) {
     console.log(JSON.stringify(result));
     return;

@@ -322,6 +322,8 @@ async function main(): Promise<void> {
       targets,
       targetsMissed: missed,
     };
+    // A missed target is a failed check (exit 1), reported with its measured figure either way.
+    if (missed.length > 0) process.exitCode = 1;
     if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const s = result.seconds;
