@@ -4,12 +4,15 @@
  *   scan floor     one count(*) per table (reads pages, no column values)
  *   content floor  one sum(hash_record_extended(t, 0)) per table (reads and hashes every column)
  *   validation     validateDatabase with every check
- *   naive          COPY every row to the client and hash it there
+ *   naive          COPY every row to the client and hash it there (best of --repeat, like the others)
  * Floors and validation spread tables over as many connections as there are cores. Each timed step runs
  * `--repeat` times after a warm-up pass and reports the best (data cached: the disk here is fast, so
  * hashing CPU dominates, see docs/performance.md).
  *
- *   npm run bench:validate -- --prescriptions 1000000 [--json] [--repeat 3] [--url postgres://…/postgres]
+ * The validation runs once per manifest cut-off lag (a curve) and once more on a copy with one damaged table.
+ *
+ *   npm run bench:validate -- --prescriptions 200000 [--json] [--repeat 3] [--lags-hours 24,168,720,2160]
+ *     [--url postgres://…/postgres]
  */
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -17,7 +20,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { buildManifest, PHARMACY_TABLES, validateDatabase } from '../engines/validation';
+import { buildManifest, Manifest, PHARMACY_TABLES, validateDatabase } from '../engines/validation';
 import { seedDatabase } from '../lib/seed';
 import { runPool } from '../engines/validation/pool';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
@@ -27,12 +30,20 @@ interface Args {
   json: boolean;
   repeat: number;
   url?: string;
-  /** The manifest cut-off this many hours before the newest data, so the copy has rows after it (as in a drill). */
-  cutoffLagHours: number;
+  /**
+   * Manifest cut-offs, in hours before the newest data: the copy has the rows after each (as in a drill whose
+   * manifest is that old). The first is the headline point.
+   */
+  lagsHours: number[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { prescriptions: 1_000_000, json: false, repeat: 3, cutoffLagHours: 24 };
+  const args: Args = {
+    prescriptions: 200_000,
+    json: false,
+    repeat: 3,
+    lagsHours: [24, 168, 720, 2160],
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -43,19 +54,21 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--repeat' && value) {
       args.repeat = Number(value);
       i++;
-    } else if (flag === '--cutoff-lag-hours' && value) {
-      args.cutoffLagHours = Number(value);
+    } else if (flag === '--lags-hours' && value) {
+      args.lagsHours = value.split(',').map(Number);
       i++;
     } else if (flag === '--url' && value) {
       args.url = value;
       i++;
     } else
       throw new Error(
-        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--cutoff-lag-hours <h>] [--url <admin-url>]`,
+        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>]`,
       );
   }
   if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1)
     throw new Error('--prescriptions must be a positive integer');
+  if (args.lagsHours.length === 0 || args.lagsHours.some((h) => !(h > 0)))
+    throw new Error('--lags-hours must list positive hours, e.g. 24,168,720,2160');
   return args;
 }
 
@@ -104,6 +117,46 @@ async function naive(url: string, cores: number): Promise<bigint> {
   return sums.reduce((a, b) => a + b, 0n);
 }
 
+const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Rows the copy holds after the manifest's cut-off, over every table the validator reads. */
+async function rowsAfter(url: string, cutoff: Date): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    let total = 0;
+    for (const t of PHARMACY_TABLES) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${t.schema}.${t.table} WHERE ${t.cutoffColumn} > $1`,
+        [cutoff],
+      );
+      total += Number(rows[0]?.n ?? 0);
+    }
+    return total;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The table a damaged copy has one changed row in (read by most pharmacy checks). */
+const DAMAGED_TABLE = 'pharmacy.fill';
+
+/** Change one row from before the cut-off, so the table no longer matches the manifest's checksum. */
+async function damageOneOldRow(url: string, cutoff: Date): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      `UPDATE ${DAMAGED_TABLE} SET quantity = quantity + 1
+        WHERE fill_id = (SELECT min(fill_id) FROM ${DAMAGED_TABLE} WHERE filled_at <= $1)`,
+      [cutoff],
+    );
+    if (rowCount !== 1) throw new Error(`could not damage ${DAMAGED_TABLE}: no row before ${cutoff.toISOString()}`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cores = cpus().length;
@@ -137,15 +190,15 @@ async function main(): Promise<void> {
     );
     const rows = Object.values(seeded.rows).reduce((a, b) => a + b, 0);
     const sizeRow = await admin.query<{ size: string }>(`SELECT pg_database_size($1)::text AS size`, [database]);
-    log('building the manifest…');
-    const [manifestMs, manifest] = await timed(() =>
-      buildManifest({
-        url: dbUrl,
-        concurrency: cores,
-        cutoff: new Date(new Date(seeded.endTime).getTime() - args.cutoffLagHours * 3_600_000),
-      }),
-    );
     const recoveryPointTime = new Date(seeded.endTime);
+    const manifestAt = (lagHours: number) =>
+      timed(() =>
+        buildManifest({
+          url: dbUrl,
+          concurrency: cores,
+          cutoff: new Date(recoveryPointTime.getTime() - lagHours * 3_600_000),
+        }),
+      );
 
     log('warm-up pass…');
     await perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`);
@@ -155,21 +208,73 @@ async function main(): Promise<void> {
     const contentMs = await best(args.repeat, () =>
       perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`),
     );
-    log('full validation…');
-    let passed = true;
-    const checkTimes: Record<string, number> = {};
-    const checkModes: Record<string, unknown> = {};
-    const validationMs = await best(args.repeat, async () => {
-      const report = await validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores });
-      passed &&= report.passed;
-      for (const c of report.checks) {
-        checkTimes[c.name] = Math.min(checkTimes[c.name] ?? Infinity, c.durationMs);
-        if (c.measured.mode) checkModes[c.name] = c.measured.mode;
-      }
-    });
     log('naive baseline…');
-    const [naiveMs] = await timed(() => naive(dbUrl, cores));
+    const naiveMs = await best(args.repeat, () => naive(dbUrl, cores));
 
+    const validation = async (manifest: Manifest) => {
+      let passed = true;
+      const checkMs: Record<string, number> = {};
+      const checkModes: Record<string, unknown> = {};
+      const ms = await best(args.repeat, async () => {
+        const report = await validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores });
+        passed &&= report.passed;
+        for (const c of report.checks) {
+          checkMs[c.name] = Math.min(checkMs[c.name] ?? Infinity, c.durationMs);
+          if (c.measured.mode) checkModes[c.name] = c.measured.mode;
+        }
+      });
+      return { ms, passed, checkMs, checkModes };
+    };
+
+    const curve = [];
+    const manifests: Manifest[] = [];
+    for (const lagHours of args.lagsHours) {
+      log(`cut-off ${lagHours} h before the newest data: manifest…`);
+      const [manifestMs, manifest] = await manifestAt(lagHours);
+      manifests.push(manifest);
+      const newRows = await rowsAfter(dbUrl, new Date(manifest.cutoff));
+      log('  validation…');
+      const run = await validation(manifest);
+      curve.push({
+        lagHours,
+        newRowShare: round(newRows / rows, 4),
+        validationOverContentFloor: round(run.ms / contentMs),
+        naiveOverValidation: round(naiveMs / run.ms),
+        seconds: { manifest: seconds(manifestMs), validation: seconds(run.ms) },
+        validationPassed: run.passed,
+        checkMs: run.checkMs,
+        checkModes: run.checkModes,
+      });
+    }
+    const headline = curve[0]!;
+
+    log(`damaged copy (one old ${DAMAGED_TABLE} row changed), manifest of the first cut-off…`);
+    await damageOneOldRow(dbUrl, new Date(manifests[0]!.cutoff));
+    const damagedRun = await validation(manifests[0]!);
+    const damaged = {
+      table: DAMAGED_TABLE,
+      validationOverContentFloor: round(damagedRun.ms / contentMs),
+      naiveOverValidation: round(naiveMs / damagedRun.ms),
+      seconds: seconds(damagedRun.ms),
+      validationFailedAsExpected: !damagedRun.passed,
+      checkModes: damagedRun.checkModes,
+    };
+
+    const targets = {
+      validationOverContentFloorMaxUpTo30Days: 1.5,
+      validationOverContentFloorMaxAt90Days: 2,
+      damagedValidationOverContentFloorMax: 2,
+      naiveOverValidationMin: 5,
+    };
+    const missed = [
+      ...curve
+        .filter((p) => p.validationOverContentFloor > (p.lagHours <= 720 ? 1.5 : 2))
+        .map((p) => `validation/content floor ${p.validationOverContentFloor} at ${p.lagHours} h`),
+      ...curve
+        .filter((p) => p.naiveOverValidation < 5)
+        .map((p) => `naive/validation ${p.naiveOverValidation} at ${p.lagHours} h`),
+      ...(damaged.validationOverContentFloor > 2 ? [`damaged copy ${damaged.validationOverContentFloor}`] : []),
+    ];
     const result = {
       prescriptions: args.prescriptions,
       rows,
@@ -178,46 +283,61 @@ async function main(): Promise<void> {
       repeat: args.repeat,
       seconds: {
         seed: seconds(seedMs),
-        manifest: seconds(manifestMs),
+        manifest: headline.seconds.manifest,
         scanFloor: seconds(scanMs),
         contentFloor: seconds(contentMs),
-        validation: seconds(validationMs),
+        validation: headline.seconds.validation,
         naive: seconds(naiveMs),
       },
-      validationPassed: passed,
-      checkMs: checkTimes,
-      checkModes,
-      cutoffLagHours: args.cutoffLagHours,
+      validationPassed: headline.validationPassed,
+      checkMs: headline.checkMs,
+      checkModes: headline.checkModes,
+      cutoffLagHours: headline.lagHours,
       ratios: {
-        validationOverContentFloor: Math.round((validationMs / contentMs) * 100) / 100,
-        validationOverScanFloor: Math.round((validationMs / scanMs) * 100) / 100,
-        naiveOverValidation: Math.round((naiveMs / validationMs) * 100) / 100,
+        validationOverContentFloor: headline.validationOverContentFloor,
+        validationOverScanFloor: round(headline.seconds.validation / seconds(scanMs)),
+        naiveOverValidation: headline.naiveOverValidation,
       },
-      targets: { validationOverContentFloorMax: 1.5, naiveOverValidationMin: 5 },
+      curve: curve.map(
+        ({
+          lagHours,
+          newRowShare,
+          validationOverContentFloor,
+          naiveOverValidation,
+          seconds: s,
+          validationPassed,
+          checkModes,
+        }) => ({
+          lagHours,
+          newRowShare,
+          validationOverContentFloor,
+          naiveOverValidation,
+          validationSeconds: s.validation,
+          manifestSeconds: s.manifest,
+          validationPassed,
+          checkModes,
+        }),
+      ),
+      damaged,
+      targets,
+      targetsMissed: missed,
     };
+    // A missed target is a failed check (exit 1), reported with its measured figure either way.
+    if (missed.length > 0) process.exitCode = 1;
     if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const s = result.seconds;
       process.stdout.write(
         [
           `validation benchmark: ${args.prescriptions.toLocaleString('en-US')} prescriptions, ${rows.toLocaleString('en-US')} rows, ${(result.databaseBytes / 1e6).toFixed(0)} MB, ${cores} cores, best of ${args.repeat}`,
-          `  seed            ${s.seed.toFixed(2)} s`,
-          `  manifest        ${s.manifest.toFixed(2)} s`,
-          `  scan floor      ${s.scanFloor.toFixed(2)} s`,
-          `  content floor   ${s.contentFloor.toFixed(2)} s`,
-          `  validation      ${s.validation.toFixed(2)} s  (${passed ? 'all checks passed' : 'SOME CHECKS FAILED'})`,
-          `  naive baseline  ${s.naive.toFixed(2)} s`,
-          `  validation / content floor  ${result.ratios.validationOverContentFloor}  (target <= 1.5)`,
-          `  validation / scan floor     ${result.ratios.validationOverScanFloor}`,
-          `  naive / validation          ${result.ratios.naiveOverValidation}  (target >= 5)`,
-          `  per check (ms, overlapping): ${Object.entries(checkTimes)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
-          `  pharmacy check modes (cut-off ${args.cutoffLagHours} h before the newest data): ${Object.entries(
-            checkModes,
-          )
-            .map(([k, v]) => `${k} ${String(v)}`)
-            .join(', ')}`,
+          `  seed ${s.seed.toFixed(2)} s, scan floor ${s.scanFloor.toFixed(2)} s, content floor ${s.contentFloor.toFixed(2)} s, naive ${s.naive.toFixed(2)} s`,
+          `  lag (h)  new rows  validation  / content floor  naive / validation  passed`,
+          ...result.curve.map(
+            (p) =>
+              `  ${String(p.lagHours).padStart(7)}  ${(p.newRowShare * 100).toFixed(2).padStart(7)} %  ${p.validationSeconds.toFixed(2).padStart(8)} s  ${String(p.validationOverContentFloor).padStart(15)}  ${String(p.naiveOverValidation).padStart(18)}  ${p.validationPassed}`,
+          ),
+          `  damaged ${damaged.table}: ${damaged.seconds.toFixed(2)} s, ${damaged.validationOverContentFloor} × content floor (failed as expected: ${damaged.validationFailedAsExpected})`,
+          `  targets missed: ${missed.length ? missed.join('; ') : 'none'}`,
         ].join('\n') + '\n',
       );
     }

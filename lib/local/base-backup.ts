@@ -1,6 +1,8 @@
-import { copyFile, mkdir, readdir, writeFile, lstat, readlink, symlink } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { copyTree } from './copy-tree';
+import type { ServerUser } from './server-user';
 
 /** Files and directory contents a base backup leaves out (as pg_basebackup does). */
 const EXCLUDED_FILES = new Set([
@@ -13,7 +15,6 @@ const EXCLUDED_FILES = new Set([
   'backup_manifest',
 ]);
 const EMPTIED_DIRS = new Set([
-  'pg_wal',
   'pg_replslot',
   'pg_dynshmem',
   'pg_notify',
@@ -49,6 +50,8 @@ export async function takeBaseBackup(options: {
   sourceDataDir: string;
   targetDataDir: string;
   label: string;
+  /** Owner of the copy's files: the server's OS user, so a restore can copy it as it is. */
+  owner?: ServerUser;
   now?: () => Date;
 }): Promise<BaseBackup> {
   const now = options.now ?? (() => new Date());
@@ -61,7 +64,7 @@ export async function takeBaseBackup(options: {
     let bytes = 0;
     let stop;
     try {
-      bytes = await copyTree(options.sourceDataDir, options.targetDataDir, true);
+      bytes = await copyDataDir(options.sourceDataDir, options.targetDataDir, options.owner);
     } finally {
       // Always end backup mode, even when the copy failed (the session would otherwise hold it until it ends).
       stop = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null; walfile: string }>(
@@ -70,8 +73,13 @@ export async function takeBaseBackup(options: {
     }
     const row = stop.rows[0];
     if (!row) throw new Error('pg_backup_stop returned no row');
-    await writeFile(path.join(options.targetDataDir, 'backup_label'), row.labelfile);
-    if (row.spcmapfile) await writeFile(path.join(options.targetDataDir, 'tablespace_map'), row.spcmapfile);
+    const written = [path.join(options.targetDataDir, 'backup_label')];
+    await writeFile(written[0] as string, row.labelfile);
+    if (row.spcmapfile) {
+      written.push(path.join(options.targetDataDir, 'tablespace_map'));
+      await writeFile(written[1] as string, row.spcmapfile);
+    }
+    for (const file of written) await options.owner?.own(file);
     return {
       dataDir: options.targetDataDir,
       label: options.label,
@@ -88,41 +96,21 @@ export async function takeBaseBackup(options: {
 }
 
 /**
- * Copy a data directory tree. Files that disappear while copying (temporary files of a running server)
- * are skipped: the WAL replay from the backup's start location repairs anything copied mid-change.
+ * Copy a running server's data directory for a base backup: WAL, runtime and temporary files left out.
+ * Files copied mid-change are repaired by replaying WAL from the backup's start location.
  */
-export async function copyTree(source: string, target: string, isDataDirRoot = false): Promise<number> {
-  await mkdir(target, { recursive: true, mode: 0o700 });
-  let bytes = 0;
-  let entries;
-  try {
-    entries = await readdir(source, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  for (const entry of entries) {
-    const from = path.join(source, entry.name);
-    const to = path.join(target, entry.name);
-    if (isDataDirRoot && EXCLUDED_FILES.has(entry.name)) continue;
-    try {
-      if (entry.isDirectory()) {
-        if (isDataDirRoot && EMPTIED_DIRS.has(entry.name)) {
-          await mkdir(to, { mode: 0o700 });
-          if (entry.name === 'pg_wal') await mkdir(path.join(to, 'archive_status'), { mode: 0o700 });
-          continue;
-        }
-        bytes += await copyTree(from, to);
-      } else if (entry.isSymbolicLink()) {
-        await symlink(await readlink(from), to);
-      } else if (entry.isFile()) {
-        if (entry.name.startsWith('pgsql_tmp')) continue;
-        await copyFile(from, to);
-        bytes += (await lstat(to)).size;
+export function copyDataDir(source: string, target: string, owner?: ServerUser): Promise<number> {
+  return copyTree(source, target, {
+    own: owner && ((file) => owner.own(file)),
+    select: (relativePath, entry) => {
+      if (!relativePath.includes('/')) {
+        if (EXCLUDED_FILES.has(relativePath)) return 'skip';
+        if (entry.isDirectory() && EMPTIED_DIRS.has(relativePath)) return 'empty-dir';
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return bytes;
+      // pg_wal keeps its subdirectories (archive_status, summaries), empty, and none of its segments.
+      if (relativePath.startsWith('pg_wal/')) return entry.isDirectory() ? 'empty-dir' : 'skip';
+      if (entry.name.startsWith('pgsql_tmp')) return 'skip';
+      return 'copy';
+    },
+  });
 }

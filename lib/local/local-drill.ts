@@ -28,6 +28,7 @@ import {
   TOOL_VERSION,
 } from './local-run';
 import type { PostgresCluster } from './postgres-cluster';
+import { serverUser } from './server-user';
 import { engineValidator } from './validation-adapter';
 import { UnitWriter, WriteLoad } from './write-load';
 
@@ -114,6 +115,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
         sourceDataDir: primaryDataDir,
         targetDataDir: path.join(dir, 'data'),
         label: `rxdr-local-${Date.now()}`,
+        owner: await serverUser(),
       });
       await recordBaseBackup(dir, taken);
       return [taken, `${(taken.bytes / 1e6).toFixed(1)} MB, WAL ${taken.startLsn} → ${taken.stopLsn}`];

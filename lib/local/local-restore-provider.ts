@@ -12,10 +12,12 @@ import type {
   RestoreStatus,
   SourceSelector,
 } from '../../engines/drill/provider';
-import { BaseBackup, copyTree } from './base-backup';
+import type { BaseBackup } from './base-backup';
+import { copyTree } from './copy-tree';
 import type { ProcessGuard } from './process-guard';
 import { PostgresCluster, PostgresSettings } from './postgres-cluster';
 import { isProcessAlive } from './processes';
+import { serverUser } from './server-user';
 
 const META_FILE = 'rxdr-backup.json';
 
@@ -50,7 +52,7 @@ interface RestoreEntry {
   started?: PostgresCluster;
   pids: number[];
   /** Phase timings, for the benchmark. */
-  readonly timings: { began: number; copied?: number; accepting?: number };
+  readonly timings: { began: number; copied?: number; accepting?: number; restoreBytes?: number };
 }
 
 export interface BaseBackupMeta {
@@ -159,17 +161,27 @@ export class LocalRestoreProvider implements RestoreProvider {
       cluster: Promise.resolve(undefined as never),
     };
     entry.cluster = (async () => {
-      await copyTree(path.join(backup.dir, 'data'), dataDir);
+      const owner = await serverUser();
+      entry.timings.restoreBytes = await copyTree(path.join(backup.dir, 'data'), dataDir, {
+        own: (file) => owner.own(file),
+      });
       entry.timings.copied = Date.now();
       await writeFile(path.join(dataDir, 'recovery.signal'), '');
-      const cluster = await PostgresCluster.fromDataDir(rootDir, dataDir, {
-        ...this.options.settings,
-        ...recoverySettings(this.options.archiveDir, target),
-      });
+      const cluster = await PostgresCluster.fromDataDir(
+        rootDir,
+        dataDir,
+        { ...this.options.settings, ...recoverySettings(this.options.archiveDir, target) },
+        { filesOwned: true },
+      );
       entry.state = 'recovering';
-      await cluster.start({ timeoutSeconds: this.options.startTimeoutSeconds ?? 600 });
-      entry.timings.accepting = Date.now();
+      const timeoutSeconds = this.options.startTimeoutSeconds ?? 600;
+      await cluster.start({ timeoutSeconds });
       entry.pids = await cluster.serverPids();
+      // RTO counts until the server takes writes, not until pg_ctl returns (replay may still be running).
+      await cluster.waitUntilWritable(timeoutSeconds).catch(async (error: unknown) => {
+        throw cluster.isRunning() ? error : new Error(await exitedEarly(entry, cluster));
+      });
+      entry.timings.accepting = Date.now();
       entry.started = cluster;
       entry.state = 'started';
       return cluster;
@@ -192,7 +204,7 @@ export class LocalRestoreProvider implements RestoreProvider {
     // A dead server never becomes available: say so now rather than polling until the restore timeout.
     if (!cluster.isRunning()) {
       entry.state = 'failed';
-      entry.error = `the restored PostgreSQL server (pid ${entry.pids[0] ?? '?'}) exited before it became available; its log ends:\n${await cluster.tailLog(5)}`;
+      entry.error = await exitedEarly(entry, cluster);
       return { state: 'failed', reason: entry.error };
     }
     const client = new Client({ connectionString: cluster.url(this.options.database) });
@@ -268,6 +280,7 @@ export class LocalRestoreProvider implements RestoreProvider {
     const metrics: Record<string, number> = {};
     if (timings.copied) metrics.restoreCopyMs = timings.copied - timings.began;
     if (timings.accepting) metrics.restoreToAcceptingMs = timings.accepting - timings.began;
+    if (timings.restoreBytes !== undefined) metrics.restoreBytes = timings.restoreBytes;
     return metrics;
   }
 
@@ -339,6 +352,11 @@ export class LocalRestoreProvider implements RestoreProvider {
       details: { ...details, missing },
     };
   }
+}
+
+async function exitedEarly(entry: RestoreEntry, cluster: PostgresCluster): Promise<string> {
+  const pid = entry.pids[0] ?? '?';
+  return `the restored PostgreSQL server (pid ${pid}) exited before it became available; its log ends:\n${await cluster.tailLog(5)}`;
 }
 
 function recoverySettings(archiveDir: string, target: string): PostgresSettings {

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { findFreePort } from './free-port';
 import { PostgresBinaries, resolvePostgresBinaries } from './postgres-binaries';
 import { childPids, isProcessAlive, waitUntil } from './processes';
@@ -65,10 +66,15 @@ export class PostgresCluster {
     rootDir: string,
     dataDir: string,
     settings: PostgresSettings = {},
-    binaries = resolvePostgresBinaries(),
+    options: {
+      binaries?: PostgresBinaries;
+      /** The data directory's files already belong to the server user (copied with an owner): skip the walk. */
+      filesOwned?: boolean;
+    } = {},
   ): Promise<PostgresCluster> {
+    const binaries = options.binaries ?? resolvePostgresBinaries();
     const user = await serverUser();
-    await user.own(rootDir, { recursive: true });
+    await user.own(rootDir, { recursive: !options.filesOwned });
     const conf = path.join(dataDir, 'postgresql.conf');
     const text = await readFile(conf, 'utf8');
     if (!text.includes("include_if_exists = 'rxdr.conf'"))
@@ -130,6 +136,36 @@ export class PostgresCluster {
         `PostgreSQL did not start (data ${this.dataDir}): ${(error as Error).message}\n--- last log lines ---\n${await this.tailLog()}`,
       );
     }
+  }
+
+  /**
+   * Wait until the server accepts a write-capable connection: recovery finished (`pg_is_in_recovery()` is
+   * false). `pg_ctl start -w` returns as soon as the postmaster is up, which during archive recovery (with
+   * `hot_standby` off) is before replay ends.
+   */
+  async waitUntilWritable(timeoutSeconds = 600): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let last = 'not tried';
+    while (Date.now() < deadline) {
+      if (!this.isRunning())
+        throw new Error(`PostgreSQL exited during recovery (data ${this.dataDir}):\n${await this.tailLog(5)}`);
+      const client = new Client({ connectionString: this.url(), connectionTimeoutMillis: 5000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
+        if (rows[0]?.recovering === false) return;
+        last = 'still in recovery';
+      } catch (error) {
+        last = (error as Error).message;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(
+      `PostgreSQL did not finish recovery within ${timeoutSeconds} s (${last}):\n${await this.tailLog(5)}`,
+    );
   }
 
   /** Stop the server. `immediate` skips the shutdown checkpoint (like a crash, but clean for the OS). */

@@ -139,8 +139,9 @@ export class FakeAws {
   constructor(
     readonly clockFor: (db: string) => VirtualClock,
     readonly options: {
-      restoreSeconds: number;
-      deletionSeconds: number;
+      /** Seconds a restore (deletion) takes: one figure, or one per database (uneven fleets). */
+      restoreSeconds: number | ((db: string) => number);
+      deletionSeconds: number | ((db: string) => number);
       neverAvailable?: boolean;
       pointInTime?: readonly string[];
     } = { restoreSeconds: 2700, deletionSeconds: 600 },
@@ -386,7 +387,7 @@ export class FakeAws {
       db,
       tags,
       createdAt: now,
-      availableAt: now + this.options.restoreSeconds * 1000,
+      availableAt: now + perDatabase(this.options.restoreSeconds, db) * 1000,
       createdByJob: job,
       request,
     });
@@ -396,7 +397,10 @@ export class FakeAws {
     const i = this.instances.get(id);
     if (!i) return undefined;
     const now = this.clockFor(i.db).ms;
-    if (i.deleteRequestedAt !== undefined && now >= i.deleteRequestedAt + this.options.deletionSeconds * 1000) {
+    if (
+      i.deleteRequestedAt !== undefined &&
+      now >= i.deleteRequestedAt + perDatabase(this.options.deletionSeconds, i.db) * 1000
+    ) {
       this.instances.delete(id);
       return undefined;
     }
@@ -431,4 +435,8 @@ export class FakeAws {
 
 export function dbOf(instanceId: string): string {
   return instanceId.slice('rxdr-drill-'.length, instanceId.lastIndexOf('-'));
+}
+
+function perDatabase(seconds: number | ((db: string) => number), db: string): number {
+  return typeof seconds === 'number' ? seconds : seconds(db);
 }

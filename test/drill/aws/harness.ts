@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3EvidenceStore } from '../../../engines/evidence/store';
 import { notifyTask } from '../../../engines/drill/aws/notify';
-import { planTask } from '../../../engines/drill/aws/plan';
+import { Expectation, planTask } from '../../../engines/drill/aws/plan';
 import { recordEvidenceTask } from '../../../engines/drill/aws/record';
 import {
   checkCleanupTask,
@@ -41,11 +41,12 @@ export class DrillWorld {
 
   constructor(options: {
     concurrency: number;
-    restoreSeconds?: number;
-    deletionSeconds?: number;
+    restoreSeconds?: number | ((db: string) => number);
+    deletionSeconds?: number | ((db: string) => number);
     validationSeconds?: number;
     neverAvailable?: boolean;
-    history?: { restoreSeconds?: number; deletionSeconds?: number };
+    /** What the database's previous drill took (Plan reads it from evidence); per database for uneven fleets. */
+    history?: Expectation | ((db: string) => Expectation);
     pointInTime?: readonly string[];
   }) {
     this.slots = Array.from({ length: options.concurrency }, () => START);
@@ -59,7 +60,7 @@ export class DrillWorld {
     });
   }
 
-  private readonly history?: { restoreSeconds?: number; deletionSeconds?: number };
+  private readonly history?: Expectation | ((db: string) => Expectation);
 
   clock(db: string): VirtualClock {
     let clock = this.clocks.get(db);
@@ -102,7 +103,11 @@ export class DrillWorld {
       (this.clock(db(event)).ms += ((event as { wait: { seconds: number } }).wait.seconds ?? 0) * 1000);
     const tick = () => new Promise((resolve) => setImmediate(resolve));
     return {
-      Plan: (event) => planTask(event, { history: async () => this.history ?? {} }),
+      Plan: (event) =>
+        planTask(event, {
+          history: async (_environment, database) =>
+            (typeof this.history === 'function' ? this.history(database) : this.history) ?? {},
+        }),
       PickSource: async (event) => {
         const clock = this.clock(db(event));
         if (!(event as { drill: { startedAt?: string } }).drill.startedAt) {
