@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { makeHandler } from '../../lambda/runbook-steps';
 import { buildManifest, silentLogger } from '../../engines/validation';
-import { createValidationHandler } from '../../lambda/validate';
+import { createValidationHandler } from '../../engines/validation/handler';
 import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTlsTestDatabase } from '../helpers/tls-postgres';
