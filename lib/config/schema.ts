@@ -17,6 +17,7 @@ import {
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
 import { instanceClassProblem } from './rds-instance-classes';
+import { checkGameDayConfig, gameDaysSchema } from './gameday';
 import { postgresVersionProblem } from '../compliance/engine-support';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
@@ -202,6 +203,8 @@ export const environmentSchema = z
     failover: failoverSettingsSchema.prefault({}),
     /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
     hipaaNprm: z.boolean().default(false),
+    /** Game days: FIS fault scenarios for rehearsing the failover runbook (see lib/config/gameday.ts). */
+    gameDays: gameDaysSchema,
   })
   .superRefine(checkEnvironmentConsistency, { when: () => true });
 
@@ -339,6 +342,7 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   }
   checkDrill(env, tierNames, problem);
   checkFailoverConfig(env, problem);
+  checkGameDayConfig(env, problem);
 }
 
 /** Drill schedules per tier, sources, the drill network and the timeouts (restore drills). */
