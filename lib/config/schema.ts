@@ -18,6 +18,7 @@ import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
 import { instanceClassProblem } from './rds-instance-classes';
 import { checkGameDayConfig, gameDaysSchema } from './gameday';
+import { onCallSchema, trainingSchema } from './readiness';
 import { postgresVersionProblem } from '../compliance/engine-support';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
@@ -205,6 +206,9 @@ export const environmentSchema = z
     hipaaNprm: z.boolean().default(false),
     /** Game days: FIS fault scenarios for rehearsing the failover runbook (see lib/config/gameday.ts). */
     gameDays: gameDaysSchema,
+    /** On-call roster and the game-day readiness rule; security-awareness training per role. */
+    onCall: onCallSchema,
+    training: trainingSchema,
   })
   .superRefine(checkEnvironmentConsistency, { when: () => true });
 

@@ -248,6 +248,7 @@ describe('rxdr status', () => {
       'generatedAt',
       'ok',
       'primaryRegion',
+      'readiness',
       'recoveryRegion',
     ]);
     expect(report).toMatchObject({

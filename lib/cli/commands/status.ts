@@ -17,6 +17,7 @@ import type { CliContext, CommandRegistrar } from '../context';
 import { ExitCode } from '../errors';
 import { foreignRecoveryPoints, renderForeignRecoveryPoints } from './foreign-recovery-points';
 import type { ForeignRecoveryPoints } from './foreign-recovery-points';
+import { collectReadiness, renderStatusReadiness, type StatusReadiness } from './readiness';
 
 /**
  * `rxdr status`: is every protected database recoverable right now? Per database: the newest recovery point
@@ -42,6 +43,8 @@ export interface StatusReport {
   readonly alarms: OpenAlarm[];
   /** Regions whose alarms could not be read (the primary region may be the one that is down). */
   readonly alarmErrors: { region: string; error: string }[];
+  /** The on-call roster: who is current, who is overdue for a game day, training gaps (null without a roster). */
+  readonly readiness: StatusReadiness | null;
 }
 
 export interface VaultStatus {
@@ -145,12 +148,13 @@ export async function collectStatus(
   const env = recovery.env;
   const selected = env.databases.filter((db) => !flags.database || db.name === flags.database);
   const databases = await Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now)));
-  const [foreign, alarmResults] = await Promise.all([
+  const [foreign, alarmResults, readiness] = await Promise.all([
     Promise.all([
       vaultForeignPoints(env, 'primary', names.primaryVault(env), primary, flags.profile),
       vaultForeignPoints(env, 'recovery', names.recoveryVault(env), recovery, flags.profile),
     ]),
     Promise.all([primary, recovery].map((t) => openAlarms(env, t, flags.profile))),
+    collectReadiness(recovery, now, flags.profile),
   ]);
   const foreignFound = foreign.flatMap((f) => f.found);
   const foreignErrors = foreign.flatMap((f) => f.errors);
@@ -161,12 +165,16 @@ export async function collectStatus(
     primaryRegion: env.primaryRegion,
     recoveryRegion: recovery.region,
     generatedAt: now.toISOString(),
-    ok: databases.every((db) => db.ok) && ![foreignFound, foreignErrors, alarms, alarmErrors].some((l) => l.length > 0),
+    ok:
+      databases.every((db) => db.ok) &&
+      ![foreignFound, foreignErrors, alarms, alarmErrors].some((l) => l.length > 0) &&
+      (readiness?.ok ?? true),
     databases,
     foreignRecoveryPoints: foreignFound,
     foreignRecoveryPointErrors: foreignErrors,
     alarms,
     alarmErrors,
+    readiness,
   };
 }
 
@@ -456,5 +464,6 @@ export function renderStatus(report: StatusReport): string {
   if (report.alarms.length === 0 && report.alarmErrors.length === 0) lines.push('✓ no open alarms');
   for (const a of report.alarms) lines.push(`✗ alarm ${a.name} (${a.region}) since ${a.since ?? '?'}: ${a.reason}`);
   for (const e of report.alarmErrors) lines.push(`✗ alarms in ${e.region} unreadable: ${e.error}`);
+  lines.push(...renderStatusReadiness(report.readiness));
   return lines.join('\n');
 }
