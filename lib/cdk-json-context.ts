@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from './project-root';
 
 /**
  * The `context` of the project's cdk.json: the feature flags `cdk synth` and `cdk deploy` run with. Every app
@@ -7,7 +8,7 @@ import * as path from 'node:path';
  * `arn:aws:` partitions), not the library defaults.
  */
 export function cdkJsonContext(): Record<string, unknown> {
-  const file = path.join(__dirname, '..', 'cdk.json');
+  const file = path.join(PROJECT_ROOT, 'cdk.json');
   const cdkJson = JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
   return { ...cdkJson.context };
 }

@@ -3,15 +3,13 @@ import { commands } from './commands';
 import { CliContext } from './context';
 import { ExitCode, UsageError } from './errors';
 import { CliIo, processIo } from './io';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+import { TOOL_VERSION } from '../project-root';
 
 export function buildProgram(context: CliContext): Command {
   const { io } = context;
   const program = new Command('rxdr')
     .description('Disaster recovery as code for pharmacy systems: restore drills, data validation, failover runbooks.')
-    .version(version, '-V, --version', 'print the rxdr version')
+    .version(TOOL_VERSION, '-V, --version', 'print the rxdr version')
     .showHelpAfterError('(run `rxdr --help` or `rxdr <command> --help` for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { PROJECT_ROOT } from '../project-root';
 import { EnvironmentConfig, RxdrConfig } from './environment-config';
 import { configSchema, ParsedEnvironment } from './schema';
 import { DEFAULT_TIERS, TierPreset } from './tiers';
 
 /** The configuration shipped with the repository (example accounts only). */
-export const DEFAULT_CONFIG_FILE = path.join(__dirname, '..', '..', 'config', 'rxdr.config.json');
+export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'rxdr.config.json');
 
 /** Every problem in a configuration, each naming the environment, the field and the value received. */
 export class ConfigError extends Error {

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import type { RosterRole } from './roster-roles';
 
 /**
  * Readiness of people (HIPAA 164.308(a)(5) and (a)(7)(ii)(D)): the on-call roster with the rule that each
  * engineer has run the failover runbook in a game day, and each approver approved one, within `readinessDays`;
  * and the security-awareness training topics each role must have completed within `training.validDays`.
  */
-
-export const ROSTER_ROLES = ['engineer', 'approver'] as const;
-export type RosterRole = (typeof ROSTER_ROLES)[number];
 
 const IAM_PRINCIPAL_ARN =
   /^arn:aws[a-z-]*:(iam::\d{12}:(user|role)\/[\w+=,.@/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { breakGlassRoleNameSchema, checkBackupConfig, coldStorageSchema, isolatedBackupSchema } from './backup-config';
 import { KNOWN_REGIONS, isKnownRegion } from './regions';
 import { CONTINUOUS_BACKUP_MAX_DAYS, RETENTION_CLASSES, RETENTION_MINIMUMS, RetentionClass } from './retention';
+import { DEFAULT_DRILL_SCHEDULE, DEFAULT_DRILL_TIMEOUT_MINUTES } from './drill-cadence';
 import { scheduleExpressionProblem } from './schedule-expression';
 import { auditTrailSchema, contingencySchema } from './contingency';
 import {
@@ -157,12 +158,12 @@ export const environmentSchema = z
     drill: z
       .strictObject({
         /** EventBridge Scheduler expression. @default monthly, 06:00 UTC on the 1st */
-        schedule: z.string().default('cron(0 6 1 * ? *)'),
+        schedule: z.string().default(DEFAULT_DRILL_SCHEDULE),
         timezone: z.string().default('UTC'),
         /** Databases restored at the same time (RDS and AWS Backup quotas). */
         maxConcurrency: positiveInt.max(40, 'at most 40 (Step Functions inline Map)').default(5),
         instanceClass: instanceClass.default('db.t4g.medium'),
-        timeoutMinutes: positiveInt.default(360),
+        timeoutMinutes: positiveInt.default(DEFAULT_DRILL_TIMEOUT_MINUTES),
         /** One restore's wait for "available"; shorter than `timeoutMinutes` so cleanup runs inside the execution. */
         restoreTimeoutMinutes: positiveInt.default(180),
         /** Per-tier schedules (tier name → expression); tiers not named here follow `schedule`. */

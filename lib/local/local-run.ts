@@ -12,17 +12,15 @@ import { ProcessGuard } from './process-guard';
 import { waitUntil } from './processes';
 import { serverUser } from './server-user';
 import type { UnitWriter, WriteLoad, WriteLoadStats } from './write-load';
+import { DEFAULT_EVIDENCE_DIR } from './evidence-dir';
 
 /**
  * What the local drill and the local failover have in common: the run's workspace and process guard, the
  * archiving primary, the seed, the write load's unit, the disaster (SIGKILL the primary), evidence and timing.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const { version: TOOL_VERSION } = require('../../package.json') as { version: string };
-
-/** Where local evidence goes unless `--evidence-dir` says otherwise (gitignored). */
-export const DEFAULT_EVIDENCE_DIR = path.join('.rxdr', 'evidence');
+export { TOOL_VERSION } from '../project-root';
+export { DEFAULT_EVIDENCE_DIR };
 export const LOCAL_DATABASE = 'pharmacy';
 
 export interface LocalRunProgress {

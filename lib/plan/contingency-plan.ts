@@ -17,6 +17,7 @@ import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-defi
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
 import { names } from '../naming';
 import { Block, list, paragraph, PlanDocument, Section, subheading, table } from './document';
+import { drillCadence, drillDue } from '../config/drill-cadence';
 import { drillCalendar } from './drill-calendar';
 import { SynthFacts } from './synth-facts';
 
@@ -404,7 +405,7 @@ function drillSection({ config, now, runbooks }: PlanInputs): Section {
   return { id: 'drills', title: 'Drill calendar', blocks };
 }
 
-function resultsSection({ config, evidence }: PlanInputs): Section {
+function resultsSection({ config, evidence, now }: PlanInputs): Section {
   if (!evidence) {
     return {
       id: 'results',
@@ -426,7 +427,15 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
   const mine = evidence.documents.filter((doc) => doc.environment === config.name);
   const rows = config.databases.map((db) => {
     const latest = [...mine].reverse().find((doc) => doc.database === db.name);
-    if (!latest) return [db.name, 'no evidence yet', '—', '—', '—', '—'];
+    const lastDrill = [...mine].reverse().find((doc) => doc.database === db.name && doc.kind === 'drill');
+    const started = lastDrill ? new Date(lastDrill.timestamps.started) : undefined;
+    const due = drillDue(drillCadence(config.drill, db.tier), started, now ?? new Date(0));
+    const next = due.nextDrillDue
+      ? `${due.nextDrillDue.slice(0, 16).replace('T', ' ')}${now && due.overdue ? ' **overdue**' : ''}`
+      : due.lastDrill
+        ? 'none scheduled'
+        : '**now** (never drilled)';
+    if (!latest) return [db.name, 'no evidence yet', '—', '—', '—', '—', next];
     return [
       db.name,
       `${latest.kind} ${latest.timestamps.started.slice(0, 16).replace('T', ' ')} (${latest.provider})`,
@@ -434,6 +443,7 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
       achieved(latest.achievedRtoSeconds, latest.targets.rtoSeconds),
       achieved(latest.achievedRpoSeconds, latest.targets.rpoSeconds),
       latest.startedBy,
+      next,
     ];
   });
   return {
@@ -443,7 +453,18 @@ function resultsSection({ config, evidence }: PlanInputs): Section {
       paragraph(
         `From \`${evidence.source}\` (${mine.length} document${mine.length === 1 ? '' : 's'} for ${config.name}).`,
       ),
-      table(['System', 'Latest run', 'Result', 'RTO achieved / target', 'RPO achieved / target', 'Started by'], rows),
+      table(
+        [
+          'System',
+          'Latest run',
+          'Result',
+          'RTO achieved / target',
+          'RPO achieved / target',
+          'Started by',
+          'Next drill due (UTC)',
+        ],
+        rows,
+      ),
     ],
   };
 }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { ContingencyGap, contingencyGaps } from '../config/contingency';
 import { EnvironmentConfig } from '../config/environment-config';
 import { buildContingencyPlan, planVersion } from './contingency-plan';
 import { renderMarkdown } from './render';
+import { TOOL_VERSION } from '../project-root';
 
 /** Prefix of the plan versions in the evidence bucket: `plans/<env>/<version>.md`. */
 export const PLAN_PREFIX = 'plans';
@@ -54,13 +53,7 @@ export function deployedPlan(config: EnvironmentConfig, toolVersion: string = rx
   };
 }
 
-/** rxdr's own version from its package.json, found from `lib/plan` (ts-node) and from a compiled `dist/lib/plan`. */
+/** rxdr's own version from its package.json. */
 export function rxdrVersion(): string {
-  for (const up of ['../..', '../../..']) {
-    const file = path.resolve(__dirname, up, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'rxdr' && pkg.version) return pkg.version;
-  }
-  throw new Error(`rxdr package.json not found from ${__dirname}`);
+  return TOOL_VERSION;
 }

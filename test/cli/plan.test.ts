@@ -4,6 +4,7 @@ import { EvidenceDocument } from '../../engines/evidence/schema';
 import { FileEvidenceStore } from '../../engines/evidence/store';
 import { MESSAGE_IDS } from '../../lib/config/contingency';
 import { fillTemplate } from '../../lib/plan/contingency-plan';
+import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
 import { environmentInput, shippedConfig } from '../helpers/config';
 import { tempDir } from '../helpers/temp-dir';
@@ -222,17 +223,27 @@ describe('latest drill results', () => {
     );
     await store.put({ ...doc('inventory', '2026-11-01T06:10:00Z', 'passed'), environment: 'staging' });
 
-    const { code, stdout } = await rxdr('plan', '--env', 'prod', '--evidence', dir, '--no-synth');
+    const realClock = cliClock.now;
+    cliClock.now = () => new Date('2026-11-20T12:00:00Z');
+    const { code, stdout } = await rxdr('plan', '--env', 'prod', '--evidence', dir, '--no-synth').finally(() => {
+      cliClock.now = realClock;
+    });
     expect(code).toBe(0);
     expect(stdout).toContain(`From \`${dir}\` (3 documents for prod).`);
     expect(stdout).toContain(
-      '| dispensing | drill 2026-11-01 06:00 (aws) | passed | 1800 s / 3600 s | 120 s / 300 s | schedule:rxdr-prod-drill |',
+      '| dispensing | drill 2026-11-01 06:00 (aws) | passed | 1800 s / 3600 s | 120 s / 300 s | schedule:rxdr-prod-drill | 2026-12-01 06:00 |',
     );
     expect(stdout).toContain(
       '| claims | drill 2026-11-01 06:05 (aws) | **failed**: validation failed: pharmacy.fill-numbers (gap) |',
     );
     // Evidence of another environment does not count.
-    expect(stdout).toContain('| inventory | no evidence yet |');
+    expect(stdout).toContain('| inventory | no evidence yet | — | — | — | — | **now** (never drilled) |');
+    // Past the due date plus the drill time limit, the plan says the drill is overdue.
+    cliClock.now = () => new Date('2026-12-02T00:00:00Z');
+    const late = await rxdr('plan', '--env', 'prod', '--evidence', dir, '--no-synth').finally(() => {
+      cliClock.now = realClock;
+    });
+    expect(late.stdout).toContain('| schedule:rxdr-prod-drill | 2026-12-01 06:00 **overdue** |');
   });
 
   test('an unreachable evidence location is reported in the plan, not fatal', async () => {

@@ -4,7 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PEOPLE_RECORD_SCHEMA_VERSION, peopleRecordKey, PeopleRecord } from '../../engines/readiness/records';
-import type { StatusReport } from '../../lib/cli/commands/status';
+import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { rxdr } from '../helpers/cli';
 
 const backup = mockClient(BackupClient);

@@ -9,7 +9,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/schema';
-import type { StatusReport } from '../../lib/cli/commands/status';
+import type { StatusReport } from '../../lib/cli/status/collect-status';
+import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
 
 const backup = mockClient(BackupClient);
@@ -18,7 +19,9 @@ const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
 
 const DB_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
-const ago = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
+/** The clock `rxdr status` is given (the monthly drill schedule runs on the 1st at 06:00 UTC). */
+const NOW = new Date('2026-11-20T12:00:00.000Z');
+const ago = (seconds: number): Date => new Date(NOW.getTime() - seconds * 1000);
 
 function drillEvidence(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const started = ago(7 * 86_400).toISOString();
@@ -85,7 +88,13 @@ function healthy(): void {
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 }
 
+const realClock = cliClock.now;
+afterAll(() => {
+  cliClock.now = realClock;
+});
+
 beforeEach(() => {
+  cliClock.now = () => NOW;
   backup.reset();
   cloudwatch.reset();
   s3.reset();
@@ -115,6 +124,7 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✓ replica lag\s+2 s \(RPO 5 min; rxdr-dev-dispensing-dr\)/);
     expect(result.stdout).toMatch(/✓ last drill\s+passed .* \(drill-dispensing-1\)/);
     expect(result.stdout).toMatch(/✓ {3}drill RTO\s+25 min \(target 60 min\)/);
+    expect(result.stdout).toMatch(/✓ next drill due\s+2026-12-01 06:00 UTC \(monthly on day 1, at 06:00 UTC\)/);
     expect(result.stdout).toContain('✓ no open alarms');
     expect(result.stdout).not.toContain('✗');
     const listings = backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input);
@@ -169,6 +179,52 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(
       /✗ last drill\s+no drill yet: run `rxdr drill start --env dev --database dispensing`/,
     );
+  });
+
+  test('a database whose scheduled drill passed without one is overdue: flagged with the date it was due', async () => {
+    healthy();
+    evidence(
+      drillEvidence({
+        timestamps: { started: ago(60 * 86_400).toISOString(), recorded: ago(60 * 86_400).toISOString() },
+      }),
+    );
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /✗ next drill due\s+2026-10-01 06:00 UTC — OVERDUE \(monthly on day 1, at 06:00 UTC\)/,
+    );
+    expect(result.stdout).toMatch(/✗ dispensing/);
+  });
+
+  test('--json carries lastDrill, nextDrillDue and overdue per database, judged by the injected clock', async () => {
+    healthy();
+    // GIVEN the last drill ran on 1 Nov and the clock reads 20 Nov: the next is due on 1 Dec
+    const novemberDrill = '2026-11-01T06:00:05.000Z';
+    evidence(drillEvidence({ timestamps: { started: novemberDrill, recorded: novemberDrill } }));
+    const onTime = JSON.parse((await rxdr('status', '--env', 'dev', '--json')).stdout) as StatusReport;
+    expect(onTime.generatedAt).toBe(NOW.toISOString());
+    expect(onTime.databases[0]).toMatchObject({
+      lastDrill: { started: novemberDrill },
+      drillCadence: 'monthly on day 1, at 06:00 UTC',
+      nextDrillDue: '2026-12-01T06:00:00.000Z',
+      overdue: false,
+      ok: true,
+    });
+    // WHEN the clock moves past 1 Dec plus the drill's 6 h time limit with no new drill
+    cliClock.now = () => new Date('2026-12-01T12:00:01.000Z');
+    vaults(3 * 3600 - 11 * 86_400, 4 * 3600 - 11 * 86_400);
+    const late = await rxdr('status', '--env', 'dev', '--json');
+    // THEN the database is overdue, and that alone makes the command exit 1
+    expect(late.code).toBe(1);
+    expect((JSON.parse(late.stdout) as StatusReport).databases[0]).toMatchObject({
+      nextDrillDue: '2026-12-01T06:00:00.000Z',
+      overdue: true,
+      ok: false,
+    });
+    // AND a database that was never drilled has no next date: it is due now
+    evidence();
+    const never = JSON.parse((await rxdr('status', '--env', 'dev', '--json')).stdout) as StatusReport;
+    expect(never.databases[0]).toMatchObject({ lastDrill: null, nextDrillDue: null, overdue: true });
   });
 
   test('open alarms are listed and flagged', async () => {

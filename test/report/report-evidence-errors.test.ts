@@ -43,8 +43,9 @@ describe('rxdr report with evidence that is missing or unreadable', () => {
     const header = html.slice(html.indexOf('<header>'), html.indexOf('</header>'));
     expect(header).not.toMatch(/class="good"/);
     expect(header).toMatch(/class="bad">1 unreadable evidence file/);
-    expect(html.indexOf('id="invalid"')).toBeGreaterThan(html.indexOf('</header>'));
-    expect(html.indexOf('id="invalid"')).toBeLessThan(html.indexOf('id="summary"'));
+    expect(header).toMatch(/class="status-line bad"/);
+    expect(html.indexOf('id="problems"')).toBeGreaterThan(html.indexOf('</header>'));
+    expect(html.indexOf('id="problems"')).toBeLessThan(html.indexOf('id="summary"'));
     expect(html).toContain('truncated.json');
   });
 });

@@ -1,6 +1,6 @@
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
-import { DEFAULT_EVIDENCE_DIR, runLocalDrill } from '../../local/local-drill';
+import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { positiveInteger } from './flag-parsers';
 import {
   abortOnSignals,
@@ -50,6 +50,7 @@ export const registerDrill: CommandRegistrar = (program, context) => {
         );
       }
       const { io } = context;
+      const { runLocalDrill } = await import('../../local/local-drill');
       await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);

@@ -1,7 +1,6 @@
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
-import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
-import { runLocalFailover } from '../../local/local-failover';
+import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { positiveInteger } from './flag-parsers';
 import {
   abortOnSignals,
@@ -50,6 +49,7 @@ export const registerFailover: CommandRegistrar = (program, context) => {
           'say where to fail over: `rxdr failover --local` rehearses on this machine; `rxdr failover plan|start|approve|abort|status --env <name>` runs the AWS runbook (docs/runbooks/failover.md).',
         );
       const { io } = context;
+      const { runLocalFailover } = await import('../../local/local-failover');
       await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);

@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { ConnectionError } from '../../../engines/validation/db';
 import { UsageError } from '../errors';
 
 /** Flag parsing shared by rxdr commands: each error names the flag and the value received. */
@@ -42,6 +41,7 @@ export async function withConnectionHelp<T>(work: () => Promise<T>): Promise<T> 
   try {
     return await work();
   } catch (error) {
+    const { ConnectionError } = await import('../../../engines/validation/db');
     if (error instanceof ConnectionError) {
       throw new UsageError(
         `${error.message}. Check --url (host, port, database, user) and that the server is running and reachable.`,

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildManifest } from '../../../engines/validation';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
@@ -30,6 +29,7 @@ export const registerManifest: CommandRegistrar = (program, context) => {
     .option('--concurrency <n>', 'tables hashed at once, one connection each', positiveInteger('--concurrency', 64), 2)
     .action(async (flags: ManifestFlags) => {
       const { io } = context;
+      const { buildManifest } = await import('../../../engines/validation');
       const out = path.resolve(flags.out);
       if (!existsSync(path.dirname(out)))
         throw new UsageError(`the directory of --out does not exist: ${path.dirname(out)}`);

@@ -1,20 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
-import { buildApp } from '../../app';
-import { cdkJsonContext } from '../../cdk-json-context';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, selectEnvironments } from '../../config/load';
-import { EnvironmentConfig } from '../../config/environment-config';
-import { DEFAULT_EVIDENCE_DIR } from '../../local/local-drill';
-import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } from '../../plan/contingency-plan';
-import { renderHtml, renderMarkdown } from '../../plan/render';
-import { synthFacts } from '../../plan/synth-facts';
+import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { CommandRegistrar } from '../context';
-import { UsageError } from '../errors';
 
-interface PlanFlags {
+export interface PlanFlags {
   env: string;
   format: 'md' | 'html';
   out?: string;
@@ -22,9 +10,6 @@ interface PlanFlags {
   evidence?: string;
   synth: boolean;
 }
-
-/** Repository root: runbook links are checked against it. */
-const ROOT = path.join(__dirname, '..', '..', '..');
 
 /** `rxdr plan`: the environment's contingency plan, generated from config and the synthesized app. */
 export const registerPlan: CommandRegistrar = (program, context) => {
@@ -42,96 +27,10 @@ export const registerPlan: CommandRegistrar = (program, context) => {
       `drill evidence: a directory or an s3:// URL (default: ${DEFAULT_EVIDENCE_DIR} when it exists)`,
     )
     .option('--no-synth', 'skip synthesizing the app (the plan then comes from the configuration alone)')
-    .action(async (flags: PlanFlags) => {
-      const { io } = context;
-      const env = loadEnvironment(flags);
-      const now = new Date();
-      const facts = flags.synth ? synthesize(env) : undefined;
-      const evidence = await readEvidence(flags.evidence);
-      let document;
-      try {
-        document = buildContingencyPlan({
-          config: env,
-          toolVersion: version(),
-          facts,
-          now,
-          evidence,
-          runbooks: Object.values(RUNBOOKS).filter((file) => existsSync(path.join(ROOT, file))),
-        });
-      } catch (error) {
-        if (error instanceof IncompletePlanError) throw new UsageError(error.message);
-        throw error;
-      }
-      const text = flags.format === 'html' ? renderHtml(document) : renderMarkdown(document);
-      const placeholders = exampleContacts(env);
-      if (placeholders.length > 0)
-        io.err(
-          `warning: ${placeholders.length} contact${placeholders.length === 1 ? ' uses' : 's use'} a reserved example domain (${placeholders.join(', ')}); replace them before relying on this plan`,
-        );
-      if (flags.out) {
-        await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
-        await writeFile(flags.out, text);
-        io.err(`contingency plan for ${env.name} written to ${flags.out}`);
-      } else {
-        io.out(text);
-      }
-    });
+    .action(async (flags: PlanFlags) => (await import('./plan-action')).runPlan(context, flags));
 };
 
 function parseFormat(value: string): 'md' | 'html' {
   if (value !== 'md' && value !== 'html') throw new InvalidArgumentError(`use "md" or "html", got "${value}"`);
   return value;
-}
-
-function loadEnvironment(flags: PlanFlags): EnvironmentConfig {
-  try {
-    const config = loadConfigFile(flags.config ?? process.env.RXDR_CONFIG ?? DEFAULT_CONFIG_FILE);
-    const [env] = selectEnvironments(config, [flags.env]);
-    if (!env) throw new UsageError(`no environment "${flags.env}"`);
-    return env;
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-function synthesize(env: EnvironmentConfig) {
-  const { stages } = buildApp([env], {
-    compliance: false,
-    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
-  });
-  const stage = stages[0];
-  if (!stage) throw new Error('internal: buildApp returned no stage');
-  return synthFacts(stage);
-}
-
-async function readEvidence(location: string | undefined): Promise<EvidenceSummary | undefined> {
-  const source = location ?? (existsSync(DEFAULT_EVIDENCE_DIR) ? DEFAULT_EVIDENCE_DIR : undefined);
-  if (!source) return undefined;
-  let store: EvidenceStore;
-  if (source.startsWith('s3://')) store = S3EvidenceStore.fromUrl(source);
-  else if (!existsSync(source)) return { source, error: 'no such directory' };
-  else store = new FileEvidenceStore(source);
-  try {
-    const { documents } = await store.list();
-    return { source, documents };
-  } catch (error) {
-    return { source, error: (error as Error).message };
-  }
-}
-
-function exampleContacts(env: EnvironmentConfig): string[] {
-  const { escalation = [], stakeholders = [] } = env.contingency;
-  return [
-    ...new Set(
-      [...escalation, ...stakeholders]
-        .map((c) => c.email)
-        .filter((email) => /@([a-z0-9-]+\.)*example\.(com|org|net)$/i.test(email)),
-    ),
-  ];
-}
-
-function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../../package.json') as { version: string }).version;
 }

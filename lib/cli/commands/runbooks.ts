@@ -1,41 +1,5 @@
-import {
-  ListExecutionsCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { Command, Option } from 'commander';
-import { names } from '../../naming';
-import {
-  awsUsageError,
-  callerIdentity,
-  describeExecution,
-  executionArn,
-  follow,
-  resolveTarget,
-  stateMachineArn,
-  stepsFromHistory,
-  executionHistory,
-  type AwsFlags,
-  type AwsTarget,
-  type FollowResult,
-} from '../aws';
 import type { CliContext, CommandRegistrar } from '../context';
-import { ExitCode, UsageError } from '../errors';
-
-type Operation = 'failover' | 'failback' | 'drill';
-
-interface RunFlags extends AwsFlags {
-  execution?: string;
-  strategy?: string;
-  targetTime?: string;
-  reason?: string;
-  force?: string;
-  comment?: string;
-  follow?: boolean;
-}
 
 function common(command: Command, database: 'required' | 'optional' | 'none'): Command {
   command.addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory());
@@ -46,112 +10,6 @@ function common(command: Command, database: 'required' | 'optional' | 'none'): C
     .option('--region <region>', "AWS region of the runbooks (default: the environment's recovery region)")
     .option('--profile <name>', 'AWS named profile (default: the standard credential chain)')
     .option('--json', 'print one JSON document on stdout');
-}
-
-/** Options of this command merged over its parents' (a parent `--json` counts too). */
-function flagsOf(command: Command): RunFlags {
-  return command.optsWithGlobals() as RunFlags;
-}
-
-function machineName(target: AwsTarget, operation: Operation): string {
-  if (operation === 'failover') return names.failoverStateMachine(target.env);
-  if (operation === 'failback') return names.failbackStateMachine(target.env);
-  return names.drillStateMachine(target.env);
-}
-
-function executionName(prefix: string, database: string | undefined): string {
-  return `${prefix}-${database ?? 'all'}-${new Date().toISOString().replace(/[:.]/g, '-')}`.slice(0, 80);
-}
-
-async function start(
-  target: AwsTarget,
-  operation: Operation,
-  name: string,
-  input: Record<string, unknown>,
-  profile?: string,
-): Promise<string> {
-  try {
-    const out = await target.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: stateMachineArn(target, machineName(target, operation)),
-        name,
-        input: JSON.stringify(input),
-      }),
-    );
-    return out.executionArn ?? executionArn(target, machineName(target, operation), name);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'StateMachineDoesNotExist') {
-      throw new UsageError(
-        `the ${operation} state machine ${machineName(target, operation)} is not deployed in ${target.region} (account ${target.env.account}): deploy ${names.recoveryStack(target.env)} first, or check --env/--region`,
-      );
-    }
-    throw awsUsageError(error, target, profile);
-  }
-}
-
-function report(
-  context: CliContext,
-  result: FollowResult,
-  arn: string,
-  operation: Operation,
-  target: AwsTarget,
-  json: boolean | undefined,
-): void {
-  const { io } = context;
-  const execution = arn.split(':').pop() ?? arn;
-  if (json)
-    io.out(
-      JSON.stringify(
-        {
-          executionArn: arn,
-          status: result.status,
-          waitingForApproval: result.waitingForApproval,
-          steps: result.steps,
-          ...(result.output !== undefined ? { output: result.output } : {}),
-          ...(result.error ? { error: result.error, cause: result.cause } : {}),
-        },
-        null,
-        2,
-      ),
-    );
-  if (result.waitingForApproval) {
-    if (!json)
-      io.out(
-        `waiting for approval: rxdr ${operation} approve --env ${target.env.name} --execution ${execution}\n                  or: rxdr ${operation} abort --env ${target.env.name} --execution ${execution} --reason "<why>"`,
-      );
-    context.exitCode = ExitCode.Ok;
-    return;
-  }
-  if (result.status === 'SUCCEEDED') {
-    if (!json) io.out(`${operation} ${execution} SUCCEEDED`);
-    context.exitCode = ExitCode.Ok;
-    return;
-  }
-  if (!json)
-    io.out(
-      `${operation} ${execution} ${result.status}${result.error ? `: ${result.error}` : ''}${result.cause ? ` — ${result.cause}` : ''}`,
-    );
-  context.exitCode = ExitCode.Failed;
-}
-
-function printPlan(context: CliContext, plan: Record<string, unknown>): void {
-  const lines = [
-    `plan for ${String(plan.database)}: ${String(plan.strategy ?? 'planned switchover')} (${String(plan.decision)})`,
-  ];
-  const primary = plan.primary as { detail?: string } | undefined;
-  if (primary?.detail) lines.push(`  primary: ${primary.detail}`);
-  if (plan.expectedDataLossSeconds !== undefined)
-    lines.push(
-      `  expected data loss: ${plan.expectedDataLossSeconds === null ? 'unknown' : `${String(plan.expectedDataLossSeconds)} s`}`,
-    );
-  lines.push(`  expected duration: ${String(plan.expectedDurationSeconds)} s`);
-  for (const check of (plan.checks as { name: string; ok: boolean; detail: string }[] | undefined) ?? [])
-    lines.push(`  ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
-  for (const warning of (plan.warnings as string[] | undefined) ?? []) lines.push(`  ! ${warning}`);
-  lines.push('  steps:');
-  for (const step of (plan.steps as { name: string; description: string; status?: string }[] | undefined) ?? [])
-    lines.push(`    - ${step.name}: ${step.description}${step.status === 'already-done' ? ' (already done)' : ''}`);
-  context.io.out(lines.join('\n'));
 }
 
 /** Checked by commander while parsing, before any AWS client exists. */
@@ -167,37 +25,15 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
   const group =
     program.commands.find((c) => c.name() === operation) ??
     program.command(operation).description(`${operation} runbook (AWS): plan, start, approve, abort, status`);
-  const { io } = context;
 
   const planCommand = common(
     group.command('plan').description(`dry run in AWS: preflight (read-only) and the plan, no change`),
     'required',
   );
   if (operation === 'failover') planCommand.addOption(strategyOption());
-  planCommand.action(async (_options: unknown, command: Command) => {
-    const flags = flagsOf(command);
-    const target = resolveTarget(flags);
-    const startedBy = await callerIdentity(target, flags.profile);
-    const arn = await start(
-      target,
-      operation,
-      executionName('plan', flags.database),
-      {
-        database: flags.database,
-        dryRun: true,
-        reason: 'plan (dry run)',
-        startedBy,
-        ...(operation === 'failover' && flags.strategy ? { strategy: flags.strategy } : {}),
-      },
-      flags.profile,
-    );
-    const result = await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: operation });
-    if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object') {
-      if (flags.json) io.out(JSON.stringify(result.output, null, 2));
-      else printPlan(context, result.output as Record<string, unknown>);
-      context.exitCode = ExitCode.Ok;
-    } else report(context, result, arn, operation, target, flags.json);
-  });
+  planCommand.action(async (_options: unknown, command: Command) =>
+    (await import('../runbooks/actions')).planRunbook(context, operation, command),
+  );
 
   const startCommand = common(
     group.command('start').description(`start the ${operation}: preflight, then it waits for approval`),
@@ -211,37 +47,9 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
       .option('--target-time <iso>', 'point-in-time: restore to this moment (default: the latest restorable time)')
       .option('--force <reason>', 'fail over even though the primary looks healthy; the reason is recorded');
   }
-  startCommand.action(async (_options: unknown, command: Command) => {
-    const flags = flagsOf(command);
-    if (flags.targetTime !== undefined && Number.isNaN(Date.parse(flags.targetTime)))
-      throw new UsageError(
-        `--target-time must be an ISO 8601 time such as 2026-03-03T02:55:00Z, got "${flags.targetTime}"`,
-      );
-    const target = resolveTarget(flags);
-    const startedBy = await callerIdentity(target, flags.profile);
-    const input = {
-      database: flags.database,
-      reason: flags.reason,
-      startedBy,
-      ...(flags.strategy ? { strategy: flags.strategy } : {}),
-      ...(flags.targetTime ? { targetTime: new Date(flags.targetTime).toISOString() } : {}),
-      ...(flags.force ? { force: { reason: flags.force } } : {}),
-    };
-    const arn = await start(target, operation, executionName(operation, flags.database), input, flags.profile);
-    io.err(`started ${arn}`);
-    if (flags.follow === false) {
-      if (flags.json) io.out(JSON.stringify({ executionArn: arn }, null, 2));
-      return;
-    }
-    report(
-      context,
-      await follow(target, arn, io, { quiet: flags.json === true, command: operation }),
-      arn,
-      operation,
-      target,
-      flags.json,
-    );
-  });
+  startCommand.action(async (_options: unknown, command: Command) =>
+    (await import('../runbooks/actions')).startRunbook(context, operation, command),
+  );
 
   common(
     group.command('approve').description('approve an execution waiting at the approval gate, then follow it'),
@@ -250,34 +58,9 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
     .addOption(new Option('--execution <name>', 'execution name or ARN (see `status`)').makeOptionMandatory())
     .option('--comment <text>', 'recorded with the approval')
     .option('--no-follow', 'return once approved')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      const approvedBy = await callerIdentity(target, flags.profile);
-      const arn = executionArn(target, machineName(target, operation), flags.execution ?? '');
-      await describeExecution(target, arn, operation);
-      const token = await approvalToken(target, arn, operation);
-      await target.clients.sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: token,
-          output: JSON.stringify({
-            approvedBy,
-            approvedAt: new Date().toISOString(),
-            ...(flags.comment ? { comment: flags.comment } : {}),
-          }),
-        }),
-      );
-      io.err(`approved by ${approvedBy}`);
-      if (flags.follow === false) return;
-      report(
-        context,
-        await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: operation }),
-        arn,
-        operation,
-        target,
-        flags.json,
-      );
-    });
+    .action(async (_options: unknown, command: Command) =>
+      (await import('../runbooks/actions')).approveRunbook(context, operation, command),
+    );
 
   common(
     group.command('abort').description('abort an execution (at the approval gate nothing has changed yet)'),
@@ -285,138 +68,28 @@ function registerRunbook(program: Command, context: CliContext, operation: 'fail
   )
     .addOption(new Option('--execution <name>', 'execution name or ARN').makeOptionMandatory())
     .addOption(new Option('--reason <text>', 'why (recorded)').makeOptionMandatory())
-    .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      const who = await callerIdentity(target, flags.profile);
-      const arn = executionArn(target, machineName(target, operation), flags.execution ?? '');
-      const execution = await describeExecution(target, arn, operation);
-      if (execution.status !== 'RUNNING')
-        throw new UsageError(`execution ${arn} is already ${execution.status}: nothing to abort`);
-      const token = await approvalToken(target, arn, operation).catch(() => undefined);
-      if (token) {
-        await target.clients.sfn.send(
-          new SendTaskFailureCommand({ taskToken: token, error: 'Rxdr.Aborted', cause: `${who}: ${flags.reason}` }),
-        );
-        io.err('aborted at the approval gate: nothing was changed');
-      } else {
-        await target.clients.sfn.send(
-          new StopExecutionCommand({ executionArn: arn, error: 'Rxdr.Aborted', cause: `${who}: ${flags.reason}` }),
-        );
-        io.err(`stopped mid-run: steps already done stay done; \`rxdr ${operation} start\` resumes from what it finds`);
-      }
-      if (flags.json)
-        io.out(JSON.stringify({ executionArn: arn, aborted: true, atApprovalGate: token !== undefined }, null, 2));
-    });
+    .action(async (_options: unknown, command: Command) =>
+      (await import('../runbooks/actions')).abortRunbook(context, operation, command),
+    );
 
   common(group.command('status').description("recent executions, or one execution's steps with durations"), 'optional')
     .option('--execution <name>', 'execution name or ARN')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      await callerIdentity(target, flags.profile);
-      if (flags.execution) {
-        const arn = executionArn(target, machineName(target, operation), flags.execution);
-        const result = await follow(target, arn, io, { quiet: flags.json === true, command: operation });
-        report(context, result, arn, operation, target, flags.json);
-        if (result.status === 'RUNNING' && !result.waitingForApproval) context.exitCode = ExitCode.Ok;
-        return;
-      }
-      await listExecutions(context, target, operation, flags);
-    });
-}
-
-async function listExecutions(
-  context: CliContext,
-  target: AwsTarget,
-  operation: Operation,
-  flags: RunFlags,
-): Promise<void> {
-  let out;
-  try {
-    out = await target.clients.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: stateMachineArn(target, machineName(target, operation)),
-        maxResults: 20,
-      }),
+    .action(async (_options: unknown, command: Command) =>
+      (await import('../runbooks/actions')).runbookStatus(context, operation, command),
     );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'StateMachineDoesNotExist')
-      throw new UsageError(`the ${operation} state machine is not deployed in ${target.region}: check --env/--region`);
-    throw awsUsageError(error, target, flags.profile);
-  }
-  const executions = (out.executions ?? []).filter((e) => !flags.database || e.name?.includes(`-${flags.database}-`));
-  if (flags.json) {
-    context.io.out(
-      JSON.stringify(
-        executions.map((e) => ({
-          name: e.name,
-          status: e.status,
-          startDate: e.startDate?.toISOString(),
-          stopDate: e.stopDate?.toISOString(),
-        })),
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  if (executions.length === 0) context.io.out(`no ${operation} executions in ${target.region}`);
-  for (const e of executions)
-    context.io.out(`${(e.status ?? '').padEnd(10)} ${e.startDate?.toISOString() ?? ''}  ${e.name ?? ''}`);
-}
-
-async function approvalToken(target: AwsTarget, arn: string, operation: Operation): Promise<string> {
-  const name = `${names.approvalParameterPrefix(target.env)}/${arn.split(':').pop() ?? ''}`;
-  try {
-    const out = await target.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    if (!out.Parameter?.Value) throw new Error('empty');
-    return out.Parameter.Value;
-  } catch (error) {
-    if (error instanceof Error && (error.name === 'ParameterNotFound' || error.message === 'empty')) {
-      throw new UsageError(
-        `execution ${arn} is not waiting for approval (no token at ${name}); see \`rxdr ${operation} status --env ${target.env.name} --execution ${arn.split(':').pop() ?? ''}\``,
-      );
-    }
-    throw awsUsageError(error, target);
-  }
 }
 
 function registerDrillSubcommands(program: Command, context: CliContext): void {
   const group =
     program.commands.find((c) => c.name() === 'drill') ?? program.command('drill').description('restore drills');
-  const { io } = context;
   common(group.command('start').description('start the AWS restore drill state machine and follow it'), 'optional')
     .option('--no-follow', 'return once started')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      const startedBy = await callerIdentity(target, flags.profile);
-      const arn = await start(
-        target,
-        'drill',
-        executionName('drill', flags.database),
-        { startedBy, ...(flags.database ? { databases: [flags.database] } : {}) },
-        flags.profile,
-      );
-      io.err(`started ${arn}`);
-      if (flags.follow === false) return;
-      report(
-        context,
-        await follow(target, arn, io, { quiet: flags.json === true, untilEnd: true, command: 'drill' }),
-        arn,
-        'drill',
-        target,
-        flags.json,
-      );
-    });
+    .action(async (_options: unknown, command: Command) =>
+      (await import('../runbooks/drill-actions')).startDrill(context, command),
+    );
   common(group.command('list').description('recent drill executions'), 'optional').action(
-    async (_options: unknown, command: Command) => {
-      const flags = flagsOf(command);
-      const target = resolveTarget(flags);
-      await callerIdentity(target, flags.profile);
-      await listExecutions(context, target, 'drill', flags);
-    },
+    async (_options: unknown, command: Command) =>
+      (await import('../runbooks/drill-actions')).listDrills(context, command),
   );
   common(
     group
@@ -424,40 +97,9 @@ function registerDrillSubcommands(program: Command, context: CliContext): void {
       .description('one drill execution: steps with durations, result')
       .argument('<id>', 'execution name or ARN'),
     'none',
-  ).action(async (id: string, _options: unknown, command: Command) => {
-    const flags = flagsOf(command);
-    const target = resolveTarget(flags);
-    await callerIdentity(target, flags.profile);
-    const arn = executionArn(target, machineName(target, 'drill'), id);
-    const execution = await describeExecution(target, arn, 'drill');
-    const steps = stepsFromHistory(await executionHistory(target, arn));
-    if (flags.json)
-      io.out(
-        JSON.stringify(
-          {
-            executionArn: arn,
-            status: execution.status,
-            steps,
-            ...(execution.output ? { output: JSON.parse(execution.output) as unknown } : {}),
-          },
-          null,
-          2,
-        ),
-      );
-    else {
-      io.out(
-        `drill ${id}: ${execution.status ?? 'UNKNOWN'}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}`,
-      );
-      for (const step of steps)
-        io.out(
-          `  ${step.status === 'failed' ? '✗' : step.endedAt ? '✓' : '▶'} ${step.name.padEnd(26)} ${step.durationSeconds === undefined ? '' : `${step.durationSeconds.toFixed(1).padStart(8)} s`}`.trimEnd(),
-        );
-    }
-    context.exitCode =
-      execution.status === 'FAILED' || execution.status === 'ABORTED' || execution.status === 'TIMED_OUT'
-        ? ExitCode.Failed
-        : ExitCode.Ok;
-  });
+  ).action(async (id: string, _options: unknown, command: Command) =>
+    (await import('../runbooks/drill-actions')).showDrill(context, id, command),
+  );
 }
 
 /**

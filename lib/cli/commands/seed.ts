@@ -1,4 +1,3 @@
-import { seedDatabase } from '../../seed';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
@@ -31,6 +30,7 @@ export const registerSeed: CommandRegistrar = (program, context) => {
     .option('--replace', 'drop an existing "pharmacy" schema first')
     .action(async (flags: SeedFlags) => {
       const { io } = context;
+      const { seedDatabase } = await import('../../seed');
       const started = Date.now();
       const result = await withConnectionHelp(() =>
         seedDatabase({

@@ -8,7 +8,7 @@ import { IConstruct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn } from '../database/arns';
-import packageJson from '../../../package.json';
+import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
 
 /** The stateful resources of the recovery stack a drill uses. */
@@ -87,7 +87,7 @@ export function restoreDrillProps(
   return {
     ...resources,
     environmentName: config.name,
-    toolVersion: packageJson.version,
+    toolVersion: TOOL_VERSION,
     databases: drillFleet(scope, config),
     schedules: drillSchedules(config),
     timezone: config.drill.timezone,

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,17 +6,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
+import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
-
-/** The package version recorded in evidence (`toolVersion`). */
-const TOOL_VERSION: string = (() => {
-  // From lib/ (ts-node) and from a compiled dist/lib/.
-  const file = ['../../../package.json', '../../../../package.json']
-    .map((p) => path.resolve(__dirname, p))
-    .find((p) => existsSync(p));
-  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0';
-})();
 
 /**
  * RDS identifier of a protected database's instance in the primary region: the reference instance's
