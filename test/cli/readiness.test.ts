@@ -6,6 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { PEOPLE_RECORD_SCHEMA_VERSION, peopleRecordKey, PeopleRecord } from '../../engines/readiness/records';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { rxdr } from '../helpers/cli';
+import { tempDir } from '../helpers/temp-dir';
+import { FilePeopleStore } from '../../engines/readiness/people-store';
+import { FileEvidenceStore, S3EvidenceStore } from '../../engines/evidence/store';
 
 const backup = mockClient(BackupClient);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -149,5 +152,44 @@ describe('rxdr status: on-call readiness', () => {
     expect(result.stdout).toMatch(
       /Example engineer A \(engineer, .*\): last game day .* \(primary-instance-failure\), due /,
     );
+  });
+});
+
+describe('rxdr plan: readiness of people', () => {
+  test('lists who is current, who is overdue and the training gaps from the people records beside the evidence', async () => {
+    const dir = tempDir('rxdr-plan-readiness');
+    const store = new FilePeopleStore(dir);
+    await store.put(gameDay(ENGINEER_A, 'engineer', 20));
+    await store.put({
+      schemaVersion: PEOPLE_RECORD_SCHEMA_VERSION,
+      kind: 'training',
+      environment: 'staging',
+      person: APPROVER,
+      role: 'approver',
+      topic: 'phi-handling',
+      completedAt: daysAgo(3),
+      toolVersion: '0.1.0',
+    });
+    const result = await rxdr('plan', '--env', 'staging', '--evidence', dir, '--no-synth');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/## 12\. Readiness of people/);
+    expect(result.stdout).toMatch(
+      /Example engineer A .*\| engineer \| \d{4}-\d\d-\d\d \(primary-instance-failure\) \| current until/,
+    );
+    expect(result.stdout).toMatch(/Example engineer B .*\| engineer \| none \| overdue \|/);
+    const approverRow = result.stdout.split('\n').find((line) => line.includes('Example approver'))!;
+    expect(approverRow).toContain('overdue');
+    expect(approverRow).not.toMatch(/phi-handling/);
+    expect(approverRow).toMatch(/contingency-plan-activation/);
+  });
+});
+
+describe('people records beside the evidence', () => {
+  test('are not evidence: the evidence store lists neither them nor them as unreadable', async () => {
+    const dir = tempDir('rxdr-people-beside-evidence');
+    await new FilePeopleStore(dir).put(gameDay(ENGINEER_A, 'engineer', 1));
+    expect(await new FileEvidenceStore(dir).list()).toEqual({ documents: [], invalid: [] });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'people/staging/training/x.json' }] });
+    expect(await new S3EvidenceStore(new S3Client({}), BUCKET).list()).toEqual({ documents: [], invalid: [] });
   });
 });
