@@ -67,3 +67,36 @@ export function restorableTimeDimensions(environment: string, database: string):
 export function toCloudWatchDimensions(dimensions: Record<string, string>): { Name: string; Value: string }[] {
   return Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
 }
+
+/**
+ * Conformance of the protected databases (created and adopted, primaries and read replicas), published by
+ * the conformance function with PutMetricData: per finding kind, how many databases of the environment in
+ * the function's region have that finding (0 included, so the alarms always have data), and how many
+ * databases it could read.
+ */
+export const CONFORMANCE_METRICS = {
+  namespace: 'Rxdr/Conformance',
+  service: 'rxdr-conformance',
+  /** Databases whose settings the run read; fewer than configured means a database could not be read. */
+  databasesChecked: 'DatabasesChecked',
+  findings: {
+    storageEncryption: 'StorageEncryptionFindings',
+    backupRetention: 'BackupRetentionFindings',
+    deletionProtection: 'DeletionProtectionFindings',
+    publicAccess: 'PublicAccessFindings',
+    forceSsl: 'ForceSslFindings',
+    pgaudit: 'PgauditFindings',
+    engineSupport: 'EngineSupportFindings',
+    autoMinorVersionUpgrade: 'AutoMinorVersionUpgradeFindings',
+    multiAz: 'MultiAzFindings',
+    backupReplication: 'BackupReplicationFindings',
+  },
+} as const;
+
+/** A kind of conformance finding: one metric and one alarm each. */
+export type ConformanceFindingKind = keyof typeof CONFORMANCE_METRICS.findings;
+
+/** Dimensions of every conformance metric: the environment (each region publishes its own databases). */
+export function conformanceDimensions(environment: string): Record<string, string> {
+  return { Environment: environment };
+}

@@ -1,5 +1,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -24,6 +26,8 @@ export interface CliClients {
   readonly s3: S3Client;
   readonly backup: BackupClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly rds: RDSClient;
+  readonly kms: KMSClient;
 }
 
 export type CliClientFactory = (options: { readonly region: string; readonly profile?: string }) => CliClients;
@@ -38,6 +42,8 @@ export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
     s3: new S3Client(config),
     backup: new BackupClient(config),
     cloudwatch: new CloudWatchClient(config),
+    rds: new RDSClient(config),
+    kms: new KMSClient(config),
   };
 };
 

@@ -20,7 +20,8 @@ import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } fr
 import { instanceClassProblem } from './rds-instance-classes';
 import { checkGameDayConfig, gameDaysSchema } from './gameday';
 import { onCallSchema, trainingSchema } from './readiness';
-import { postgresVersionProblem } from '../compliance/engine-support';
+import { postgresVersionProblem } from '../../engines/common/engine-support';
+import { REFERENCE_PHI_TABLES } from '../../engines/database/audit-setup';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z
@@ -53,6 +54,20 @@ export const tierPresetSchema = z.strictObject({
   failoverStrategy: z.enum(['promote-replica', 'point-in-time', 'latest-backup']),
 });
 
+const auditSchema = z.strictObject({
+  database: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'must be a PostgreSQL database name')
+    .default('postgres'),
+  tables: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'must be schema.table in lowercase, e.g. "pharmacy.patient"'),
+    )
+    .default([...REFERENCE_PHI_TABLES]),
+});
+
 const createdDatabase = z.strictObject({
   name: resourceName,
   tier: z.string(),
@@ -71,6 +86,11 @@ const createdDatabase = z.strictObject({
   replicaInstanceClass: instanceClass.optional(),
   /** What a failover repoints besides the replicated secret's host. @default - the secret only */
   failover: failoverTargetsSchema.optional(),
+  /**
+   * pgaudit object audit, set up at deploy inside the database network: the database (in the instance) and its
+   * tables, `schema.table`, whose every read and write is logged. @default the reference schema's PHI tables in "postgres"
+   */
+  audit: auditSchema.prefault({}),
 });
 
 const adoptedDatabase = z.strictObject({
@@ -443,7 +463,7 @@ function checkDatabaseProtection(
     ) {
       problem(
         ['databases', index, 'engineVersion'],
-        `tier "${String(db.tier)}" keeps a cross-region read replica, which becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
+        `database "${String(db.name)}": tier "${String(db.tier)}" keeps a cross-region read replica, which becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
       );
     }
     if (db.mode !== 'create') return;

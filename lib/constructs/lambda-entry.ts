@@ -3,7 +3,9 @@ import * as path from 'node:path';
 
 /** The Lambda entry files, one per function (or family of state-machine tasks), in `lambda/`. */
 export type LambdaEntryName =
+  | 'audit-setup'
   | 'backup-replication'
+  | 'conformance'
   | 'drill-steps'
   | 'drill-sweeper'
   | 'drill-validate'

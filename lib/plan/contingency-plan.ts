@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
-import { postgresSupport } from '../compliance/engine-support';
+import { postgresSupport } from '../../engines/common/engine-support';
 import {
   contingencyGaps,
   ContingencyGap,
@@ -17,6 +17,7 @@ import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-defi
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
 import { names } from '../naming';
 import { Block, list, paragraph, PlanDocument, Section, subheading, table } from './document';
+import { ConformanceSummary, conformanceSection } from './conformance-section';
 import { drillCadence, drillDue } from '../config/drill-cadence';
 import { drillCalendar } from './drill-calendar';
 import { SynthFacts } from './synth-facts';
@@ -45,6 +46,8 @@ export interface PlanInputs {
   readonly evidence?: EvidenceSummary;
   /** Runbook files that exist, repository-relative (see RUNBOOKS). */
   readonly runbooks?: readonly string[];
+  /** The instances' conformance as read now (`rxdr plan --conformance`); absent: no such section. */
+  readonly conformance?: ConformanceSummary;
 }
 
 /** The configuration lacks what the plan needs; `gaps` names every missing field. */
@@ -81,6 +84,7 @@ export function buildContingencyPlan(inputs: PlanInputs): PlanDocument {
     drillSection(inputs),
     resultsSection(inputs),
     monitoringSection(inputs),
+    ...(inputs.conformance ? [conformanceSection(inputs.conformance)] : []),
     maintenanceSection(inputs),
   ];
   const version = planVersion(sections);
@@ -488,7 +492,7 @@ function monitoringSection({ config, facts, now }: PlanInputs): Section {
     ),
     subheading('Patching'),
     paragraph(
-      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners.',
+      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners. Every instance, created or adopted, is read hourly by the conformance check (engine support, minor upgrades, encryption, backups, TLS, pgaudit); each kind of finding raises an alarm, and `rxdr status` or `rxdr plan --conformance` names the instance.',
     ),
   ];
   if (created.length > 0) {

@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
@@ -14,6 +15,8 @@ import { PrimaryGameDays } from '../constructs/gameday/primary-game-days';
 import { regionalSecurityAlarms } from '../constructs/governance/governance';
 import { SecurityAlarms } from '../constructs/governance/security-alarms';
 import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
+import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
+import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
 import { gameDayScenarios } from '../config/gameday';
 
@@ -45,6 +48,8 @@ export class PrimaryStack extends Stack {
    * then there is nothing here (see `regionalSecurityAlarms`).
    */
   readonly securityAlarms?: SecurityAlarms;
+  /** The hourly check of every protected source instance's actual settings (created and adopted). */
+  readonly conformance: ConformanceCheck;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -94,6 +99,13 @@ export class PrimaryStack extends Stack {
       vaultRole: 'source',
       topic: this.alertsTopic,
       key: this.key,
+    });
+    this.conformance = new ConformanceCheck(this, 'Conformance', {
+      environment: config.name,
+      targets: conformanceTargets(config, config.primaryRegion),
+      key: this.key,
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      topic: this.alertsTopic,
     });
   }
 }

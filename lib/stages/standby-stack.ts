@@ -14,6 +14,8 @@ import { FailoverValidator } from '../constructs/failover/failover-validator';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
 import { ManifestJob, replicaManifestTargets } from '../constructs/validation/manifest-job';
 import { names } from '../naming';
+import { conformanceTargets } from '../compliance/conformance-targets';
+import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 
 export interface StandbyStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -47,6 +49,8 @@ export class StandbyStack extends Stack {
    * restored instances' security group, HTTPS to the endpoints.
    */
   readonly validator: FailoverValidator;
+  /** The hourly check of the read replicas' actual settings, when there are replicas. */
+  readonly conformance?: ConformanceCheck;
 
   constructor(scope: Construct, id: string, props: StandbyStackProps) {
     super(scope, id, props);
@@ -97,6 +101,15 @@ export class StandbyStack extends Stack {
         endpoints: this.endpoints,
       },
     });
+    const replicaTargets = conformanceTargets(config, config.recoveryRegion);
+    if (replicaTargets.length > 0)
+      this.conformance = new ConformanceCheck(this, 'Conformance', {
+        environment: config.name,
+        targets: replicaTargets,
+        key: props.key,
+        logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+        topic: props.alertsTopic,
+      });
     const manifestTargets = replicaManifestTargets(config, this.standbys.replicas);
     if (manifestTargets.length > 0) {
       this.manifestJob = new ManifestJob(this, 'ManifestJob', {

@@ -5,6 +5,8 @@ import {
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,11 +14,14 @@ import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/sch
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
+import { CONFORMING_KEY_ARN, conformingInstances } from '../helpers/conforming-instances';
 
 const backup = mockClient(BackupClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
+const rds = mockClient(RDSClient);
+const kms = mockClient(KMSClient);
 
 const DB_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
 /** The clock `rxdr status` is given (the monthly drill schedule runs on the 1st at 06:00 UTC). */
@@ -82,6 +87,7 @@ function replicaLag(seconds: number): void {
 
 /** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
 function healthy(): void {
+  conformingInstances(rds, kms);
   vaults(3 * 3600, 4 * 3600);
   replicaLag(2);
   evidence(drillEvidence());
@@ -99,6 +105,8 @@ beforeEach(() => {
   cloudwatch.reset();
   s3.reset();
   sts.reset();
+  rds.reset();
+  kms.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' });
 });
 
@@ -161,6 +169,68 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✗ recovery vault\s+newest .*, age 30\.0 h \(max 24\.0 h/);
     expect(result.stdout).toMatch(/✓ primary vault/);
     expect(result.stdout).toMatch(/✗ dispensing/);
+  });
+
+  test('conformance: the source and the replica are read and every rule is met', async () => {
+    healthy();
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ conformance\s+primary rxdr-dev-dispensing \(us-east-1\): every rule met/);
+    expect(result.stdout).toMatch(/✓ conformance\s+replica rxdr-dev-dispensing-dr \(us-west-2\): every rule met/);
+    const described = rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
+    expect(described.sort()).toEqual(['rxdr-dev-dispensing', 'rxdr-dev-dispensing-dr']);
+  });
+
+  test('conformance: each finding of a drifted instance is its own ✗ line, and the command exits 1', async () => {
+    healthy();
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'rxdr-dev-dispensing-dr' }).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'rxdr-dev-dispensing-dr',
+          Engine: 'postgres',
+          EngineVersion: '13.20',
+          StorageEncrypted: true,
+          KmsKeyId: CONFORMING_KEY_ARN,
+          DeletionProtection: true,
+          PubliclyAccessible: true,
+          AutoMinorVersionUpgrade: true,
+          DBParameterGroups: [{ DBParameterGroupName: 'rxdr-params', ParameterApplyStatus: 'in-sync' }],
+        },
+      ],
+    });
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ dispensing/);
+    expect(result.stdout).toMatch(/✗ conformance\s+replica rxdr-dev-dispensing-dr \(us-west-2\)\n/);
+    expect(result.stdout).toContain('      ✗ publicAccess: the instance is publicly accessible');
+    expect(result.stdout).toMatch(
+      / {6}✗ engineSupport: PostgreSQL 13\.20 \(major 13\) reached end of standard support/,
+    );
+    expect(result.stdout).toMatch(/✓ conformance\s+primary rxdr-dev-dispensing \(us-east-1\): every rule met/);
+  });
+
+  test('conformance: an instance that cannot be read is flagged with the reason, never shown as conforming', async () => {
+    healthy();
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'rxdr-dev-dispensing' })
+      .rejects(
+        Object.assign(new Error('DBInstance rxdr-dev-dispensing not found.'), { name: 'DBInstanceNotFoundFault' }),
+      );
+    const result = await rxdr('status', '--env', 'dev', '--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.databases[0]!.conformance).toEqual([
+      {
+        database: 'dispensing',
+        role: 'primary',
+        instance: 'rxdr-dev-dispensing',
+        region: 'us-east-1',
+        findings: [],
+        error: expect.stringMatching(/rxdr-dev-dispensing \(dispensing, primary\) not found in us-east-1/),
+        ok: false,
+      },
+      expect.objectContaining({ role: 'replica', findings: [], ok: true }),
+    ]);
   });
 
   test('replica lag over the RPO is flagged', async () => {

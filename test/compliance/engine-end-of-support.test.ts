@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { buildApp } from '../../lib/app';
 import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
-import { postgresMajor, postgresSupport } from '../../lib/compliance/engine-support';
+import { postgresMajor, postgresSupport } from '../../engines/common/engine-support';
 import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
 import { environment, shippedEnvironment } from '../helpers/config';
 import { complianceFindings } from '../helpers/compliance';

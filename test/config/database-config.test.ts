@@ -162,7 +162,7 @@ describe('RDS protection config: read replicas of adopted databases', () => {
         ],
       }),
     ).toThrow(
-      /databases\[0\]\.engineVersion: tier "critical" keeps a cross-region read replica.*rds\.force_ssl=1, pgaudit.*name the adopted instance's PostgreSQL major version \(e\.g\. "16"\), got none/,
+      /databases\[0\]\.engineVersion: database "claims": tier "critical" keeps a cross-region read replica.*rds\.force_ssl=1, pgaudit.*name the adopted instance's PostgreSQL major version \(e\.g\. "16"\), got none/,
     );
     expect(
       parsing({

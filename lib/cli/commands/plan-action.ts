@@ -15,7 +15,10 @@ import { FilePeopleStore, S3PeopleStore } from '../../../engines/readiness/peopl
 import { assessReadiness, readinessRules } from '../../../engines/readiness/readiness';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PROJECT_ROOT, TOOL_VERSION } from '../../project-root';
+import { ConformanceSummary } from '../../plan/conformance-section';
+import { callerIdentity, cliRuntime } from '../aws';
 import { cliClock } from '../clock';
+import { collectConformance } from '../status/conformance';
 import { CliContext } from '../context';
 import { UsageError } from '../errors';
 import type { PlanFlags } from './plan';
@@ -27,6 +30,7 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
   const now = cliClock.now();
   const facts = flags.synth ? synthesize(env) : undefined;
   const evidence = await readEvidence(flags.evidence);
+  const conformance = flags.conformance ? await readConformance(env, now, flags.profile) : undefined;
   let document;
   try {
     document = buildContingencyPlan({
@@ -35,6 +39,7 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
       facts,
       now,
       evidence,
+      conformance,
       runbooks: Object.values(RUNBOOKS).filter((file) => existsSync(path.join(PROJECT_ROOT, file))),
     });
   } catch (error) {
@@ -56,6 +61,17 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
   } else {
     io.out(text);
   }
+}
+
+/** The instances' conformance now, with the caller's credentials (none: exit 2 saying how to log in). */
+async function readConformance(env: EnvironmentConfig, now: Date, profile?: string): Promise<ConformanceSummary> {
+  const target = {
+    env,
+    region: env.primaryRegion,
+    clients: cliRuntime.clients({ region: env.primaryRegion, ...(profile ? { profile } : {}) }),
+  };
+  await callerIdentity(target, profile);
+  return { checkedAt: now.toISOString(), instances: await collectConformance(env, now, { profile }) };
 }
 
 function loadEnvironment(flags: PlanFlags): EnvironmentConfig {

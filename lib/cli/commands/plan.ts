@@ -9,6 +9,8 @@ export interface PlanFlags {
   config?: string;
   evidence?: string;
   synth: boolean;
+  conformance?: boolean;
+  profile?: string;
 }
 
 /** `rxdr plan`: the environment's contingency plan, generated from config and the synthesized app. */
@@ -27,6 +29,11 @@ export const registerPlan: CommandRegistrar = (program, context) => {
       `drill evidence: a directory or an s3:// URL (default: ${DEFAULT_EVIDENCE_DIR} when it exists)`,
     )
     .option('--no-synth', 'skip synthesizing the app (the plan then comes from the configuration alone)')
+    .option(
+      '--conformance',
+      "read the protected instances' actual settings (AWS, read-only) and list every conformance finding in the plan",
+    )
+    .option('--profile <name>', 'AWS named profile for --conformance (default: the standard credential chain)')
     .action(async (flags: PlanFlags) => (await import('./plan-action')).runPlan(context, flags));
 };
 

@@ -5,6 +5,7 @@ import { drillCadence, drillDue } from '../../config/drill-cadence';
 import type { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
 import { awsUsageError, type AwsFlags, type AwsTarget, type CliClients } from '../aws';
+import { collectConformance, type InstanceConformanceStatus } from './conformance';
 import { foreignRecoveryPoints } from './foreign-recovery-points';
 import type { ForeignRecoveryPoints } from './foreign-recovery-points';
 import { collectReadiness, type StatusReadiness } from './readiness';
@@ -12,7 +13,8 @@ import { collectReadiness, type StatusReadiness } from './readiness';
 /**
  * `rxdr status`: is every protected database recoverable right now? Per database: the newest recovery point
  * in each vault against the age the tier allows, the read replica's lag against the RPO, the last drill and
- * its achieved RTO/RPO; then recovery points in the environment's vaults of resources that are not its
+ * its achieved RTO/RPO, the conformance of its instances' actual settings (`engines/conformance`); then recovery
+ * points in the environment's vaults of resources that are not its
  * configured databases, and the environment's open alarms. Read-only. Exit 0 when everything is within its
  * target, 1 when something is flagged (✗), 2 for usage, credential and connection problems.
  *
@@ -92,6 +94,8 @@ export interface DatabaseStatus {
   /** No drill yet, or the due drill's time plus the drill time limit has passed without one (flagged). */
   readonly overdue: boolean;
   readonly drillError?: string;
+  /** The actual settings of the source instance and its replica against the rules (`engines/conformance`). */
+  readonly conformance: InstanceConformanceStatus[];
   readonly ok: boolean;
 }
 
@@ -113,7 +117,14 @@ export async function collectStatus(
 ): Promise<StatusReport> {
   const env = recovery.env;
   const selected = env.databases.filter((db) => !flags.database || db.name === flags.database);
-  const databases = await Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now)));
+  const [statuses, conformance] = await Promise.all([
+    Promise.all(selected.map((db) => databaseStatus(env, db, recovery, primary, flags, now))),
+    collectConformance(env, now, { database: flags.database, profile: flags.profile }),
+  ]);
+  const databases = statuses.map((db) => {
+    const instances = conformance.filter((c) => c.database === db.name);
+    return { ...db, conformance: instances, ok: db.ok && instances.every((c) => c.ok) };
+  });
   const [foreign, alarmResults, readiness] = await Promise.all([
     Promise.all([
       vaultForeignPoints(env, 'primary', names.primaryVault(env), primary, flags.profile),
@@ -151,7 +162,7 @@ async function databaseStatus(
   primary: AwsTarget,
   flags: AwsFlags,
   now: Date,
-): Promise<DatabaseStatus> {
+): Promise<Omit<DatabaseStatus, 'conformance'>> {
   const tier = db.tierPreset;
   const rpoSeconds = tier.rpoMinutes * 60;
   const rtoSeconds = tier.rtoMinutes * 60;

@@ -1,4 +1,5 @@
 import type { StatusReport } from './collect-status';
+import { renderConformance } from './conformance';
 import { renderForeignRecoveryPoints } from './foreign-recovery-points';
 import { renderStatusReadiness } from './readiness';
 
@@ -56,6 +57,7 @@ export function renderStatus(report: StatusReport): string {
       );
     }
     if (!db.drillError) lines.push(`  ${mark(!db.overdue)} ${'next drill due'.padEnd(16)} ${nextDue(db)}`);
+    lines.push(...renderConformance(db.conformance));
   }
   const { foreignRecoveryPoints: foreign, foreignRecoveryPointErrors: foreignErrors } = report;
   lines.push('', ...renderForeignRecoveryPoints(report.environment, foreign, foreignErrors));

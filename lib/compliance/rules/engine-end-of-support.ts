@@ -1,12 +1,12 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { postgresSupport, POSTGRES_END_OF_STANDARD_SUPPORT } from '../engine-support';
+import { postgresSupport, POSTGRES_END_OF_STANDARD_SUPPORT } from '../../../engines/common/engine-support';
 import { RxdrRule, RxdrRuleContext } from './index';
 import { resolvedProperties } from './template-values';
 
 /**
  * No PostgreSQL instance runs a major version past its end of RDS standard support (table and source in
- * `engine-support.ts`). The finding names the version and the date.
+ * `engines/common/engine-support.ts`). The finding names the version and the date.
  */
 export const engineEndOfStandardSupport: RxdrRule = {
   id: 'EngineEndOfStandardSupport',

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn, keyAliasArn } from './arns';
+import { DatabaseAuditSetup } from './audit-setup';
 import { AutomatedBackupReplication } from './backup-replication';
 import { DatabaseNetwork } from './network';
 import { ReferenceDatabase } from './reference-instance';
@@ -30,6 +31,8 @@ export class PrimaryDatabases extends Construct {
   /** RDS instance identifier of every protected database by name. */
   readonly instanceIdentifiers: Readonly<Record<string, string>>;
   readonly backupReplication: AutomatedBackupReplication;
+  /** The deploy-time pgaudit setup of each reference instance, by database name. */
+  readonly auditSetups: Readonly<Record<string, DatabaseAuditSetup>>;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabasesProps) {
     super(scope, id);
@@ -67,6 +70,20 @@ export class PrimaryDatabases extends Construct {
       });
     }
     this.references = references;
+    const auditSetups: Record<string, DatabaseAuditSetup> = {};
+    for (const db of created) {
+      const reference = references[db.name];
+      if (!reference) continue;
+      auditSetups[db.name] = new DatabaseAuditSetup(this, `AuditSetup-${db.name}`, {
+        database: reference,
+        network: this.network,
+        databaseName: db.audit.database,
+        tables: db.audit.tables,
+        key,
+        logRetention,
+      });
+    }
+    this.auditSetups = auditSetups;
 
     const identifiers: Record<string, string> = {};
     const arns: Record<string, string> = {};

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT } from './reference-instance';
-import { POSTGRES_PARAMETERS } from './postgres-parameters';
+import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 
 export interface CrossRegionReadReplicaProps {
   /** DB instance identifier of the replica (see `names.replicaInstance`). */

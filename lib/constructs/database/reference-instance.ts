@@ -7,10 +7,10 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
-import { postgresVersionProblem } from '../../compliance/engine-support';
+import { postgresVersionProblem } from '../../../engines/common/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
-import { POSTGRES_PARAMETERS } from './postgres-parameters';
+import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 
 /** Log types a PostgreSQL instance exports to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
-import { postgresMajor } from '../../compliance/engine-support';
+import { postgresMajor } from '../../../engines/common/engine-support';
 import { dbInstanceArn } from './arns';
 import { DatabaseNetwork } from './network';
 import { CrossRegionReadReplica } from './read-replica';

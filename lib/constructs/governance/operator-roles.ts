@@ -165,6 +165,9 @@ export class OperatorRoles extends Construct {
           'rds:DescribeDBInstances',
           'rds:DescribeDBSnapshots',
           'rds:DescribeDBInstanceAutomatedBackups',
+          // rxdr status reads each instance's parameters and storage key (conformance).
+          'rds:DescribeDBParameters',
+          'kms:DescribeKey',
           'cloudwatch:DescribeAlarms',
           'cloudwatch:DescribeAlarmHistory',
         ],

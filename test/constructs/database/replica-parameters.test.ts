@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { POSTGRES_PARAMETERS } from '../../../lib/constructs/database/postgres-parameters';
+import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
+import { postgresMajor } from '../../../engines/common/engine-support';
 import { shippedConfig } from '../../helpers/config';
 import { synthStage } from '../../helpers/synth';
 
@@ -61,6 +62,18 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
             'rds.force_ssl': '1',
             ...Object.fromEntries(AUDIT_KEYS.map((k) => [k, POSTGRES_PARAMETERS[k]])),
           }),
+        });
+      }
+    });
+
+    test("every replica's parameter group is of its source's family, from the configured version (major or major.minor)", () => {
+      for (const db of config.databases.filter((d) => d.tierPreset.crossRegionReadReplica)) {
+        const replica = replicas.find((r) => r.properties.DBInstanceIdentifier === `rxdr-${config.name}-${db.name}-dr`);
+        const ref = (replica?.properties.DBParameterGroupName as { Ref?: string } | undefined)?.Ref ?? '';
+        const family = replica?.resources[ref]?.Properties?.Family;
+        expect({ database: db.name, family }).toEqual({
+          database: db.name,
+          family: `postgres${postgresMajor(db.engineVersion ?? 'none')}`,
         });
       }
     });
