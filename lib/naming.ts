@@ -95,6 +95,11 @@ export const names = {
   /** Secrets Manager name of a reference instance's credentials; its replica in the recovery region has the same name. */
   databaseSecret: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
     `rxdr/${env.name}/${db.name}/credentials`,
+  /** SSM Automation documents FIS runs in game days (recovery region). */
+  gameDayDocument: (env: Pick<EnvironmentConfig, 'name'>, purpose: 'DeletionAttempt' | 'DeclareVaultLost') =>
+    `rxdr-${env.name}-GameDay-${purpose}`,
+  /** Present while a game day declares the recovery vault lost: runbooks restore from the isolated copy. */
+  gameDayVaultLostParameter: (env: Pick<EnvironmentConfig, 'name'>) => `/rxdr/${env.name}/gameday/vault-declared-lost`,
 };
 
 /** RDS DB instance identifiers: 1-63 characters. */

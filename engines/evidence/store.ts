@@ -26,7 +26,8 @@ export class FileEvidenceStore implements EvidenceStore {
   }
 
   async list(): Promise<{ documents: EvidenceDocument[]; invalid: { location: string; error: string }[] }> {
-    const files = await jsonFilesUnder(this.root);
+    // People records (training, game-day participation) live beside the evidence under people/: not evidence.
+    const files = (await jsonFilesUnder(this.root)).filter((f) => !f.startsWith(path.join(this.root, 'people') + path.sep));
     const documents: EvidenceDocument[] = [];
     const invalid: { location: string; error: string }[] = [];
     for (const file of files) {
@@ -93,7 +94,7 @@ export class S3EvidenceStore implements EvidenceStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key?.endsWith('.json')) continue;
+        if (!object.Key?.endsWith('.json') || object.Key.startsWith('people/')) continue;
         const location = `s3://${this.bucket}/${object.Key}`;
         try {
           const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.Key }));

@@ -18,6 +18,8 @@ import {
 import { DEFAULT_TIERS, deliverableRpoMinutes } from './tiers';
 import { checkFailoverConfig, failoverSettingsSchema, failoverTargetsSchema } from './failover-config';
 import { instanceClassProblem } from './rds-instance-classes';
+import { checkGameDayConfig, gameDaysSchema } from './gameday';
+import { onCallSchema, trainingSchema } from './readiness';
 import { postgresVersionProblem } from '../../engines/common/engine-support';
 import { REFERENCE_PHI_TABLES } from '../../engines/database/audit-setup';
 
@@ -223,6 +225,11 @@ export const environmentSchema = z
     failover: failoverSettingsSchema.prefault({}),
     /** HIPAA Security Rule NPRM (Jan 2025, proposed): 48-hour backup age alarm, 72-hour restore evidence. */
     hipaaNprm: z.boolean().default(false),
+    /** Game days: FIS fault scenarios for rehearsing the failover runbook (see lib/config/gameday.ts). */
+    gameDays: gameDaysSchema,
+    /** On-call roster and the game-day readiness rule; security-awareness training per role. */
+    onCall: onCallSchema,
+    training: trainingSchema,
   })
   .superRefine(checkEnvironmentConsistency, { when: () => true });
 
@@ -360,6 +367,7 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   }
   checkDrill(env, tierNames, problem);
   checkFailoverConfig(env, problem);
+  checkGameDayConfig(env, problem);
 }
 
 /** Drill schedules per tier, sources, the drill network and the timeouts (restore drills). */

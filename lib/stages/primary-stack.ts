@@ -12,12 +12,14 @@ import { retentionBoundsDays, tierBackupSpecs } from '../constructs/tier-rules';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { PrimaryDatabases } from '../constructs/database/primary-databases';
 import { EncryptionKey } from '../constructs/encryption-key';
+import { PrimaryGameDays } from '../constructs/gameday/primary-game-days';
 import { regionalSecurityAlarms } from '../constructs/governance/governance';
 import { SecurityAlarms } from '../constructs/governance/security-alarms';
 import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
+import { gameDayScenarios } from '../config/gameday';
 
 export interface PrimaryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -91,6 +93,8 @@ export class PrimaryStack extends Stack {
     const instances = Object.values(this.databases.references).map((reference) => reference.instance);
     for (const selection of Object.values(this.backupPlans.selections)) selection.node.addDependency(...instances);
     this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
+    if (gameDayScenarios(config).length > 0)
+      new PrimaryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic, instances });
     new BackupMonitoring(this, 'Monitoring', {
       config,
       vault: this.vault,

@@ -17,6 +17,8 @@ import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { Governance } from '../constructs/governance/governance';
 import { RecoveryRunbooks } from '../constructs/failover/recovery-runbooks';
 import { names } from '../naming';
+import { gameDayScenarios } from '../config/gameday';
+import { RecoveryGameDays } from '../constructs/gameday/recovery-game-days';
 
 export interface RecoveryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -105,6 +107,8 @@ export class RecoveryStack extends Stack {
         breakGlass: names.breakGlassRole(config),
       },
     });
+    if (gameDayScenarios(config).length > 0)
+      new RecoveryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', {
         ...vaultProps,

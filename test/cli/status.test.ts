@@ -374,6 +374,7 @@ describe('rxdr status', () => {
       'generatedAt',
       'ok',
       'primaryRegion',
+      'readiness',
       'recoveryRegion',
     ]);
     expect(report).toMatchObject({

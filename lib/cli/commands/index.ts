@@ -7,6 +7,7 @@ import { registerRunbooks } from './runbooks';
 import { registerManifest } from './manifest';
 import { registerSeed } from './seed';
 import { registerStatus } from './status';
+import { registerTraining } from './training';
 import { registerValidate } from './validate';
 
 /**
@@ -24,4 +25,5 @@ export const commands: CommandRegistrar[] = [
   registerManifest,
   registerValidate,
   registerRunbooks,
+  registerTraining,
 ];

@@ -10,6 +10,10 @@ import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } from '../../plan/contingency-plan';
 import { renderHtml, renderMarkdown } from '../../plan/render';
 import { synthFacts } from '../../plan/synth-facts';
+import { readinessSection } from '../../plan/readiness-section';
+import { FilePeopleStore, S3PeopleStore } from '../../../engines/readiness/people-store';
+import { assessReadiness, readinessRules } from '../../../engines/readiness/readiness';
+import { S3Client } from '@aws-sdk/client-s3';
 import { PROJECT_ROOT, TOOL_VERSION } from '../../project-root';
 import { ConformanceSummary } from '../../plan/conformance-section';
 import { callerIdentity, cliRuntime } from '../aws';
@@ -42,6 +46,8 @@ export async function runPlan(context: CliContext, flags: PlanFlags): Promise<vo
     if (error instanceof IncompletePlanError) throw new UsageError(error.message);
     throw error;
   }
+  const readiness = await readReadiness(env, flags.evidence, now);
+  if (readiness) document = { ...document, sections: [...document.sections, readiness] };
   const text = flags.format === 'html' ? renderHtml(document) : renderMarkdown(document);
   const placeholders = exampleContacts(env);
   if (placeholders.length > 0)
@@ -102,6 +108,21 @@ async function readEvidence(location: string | undefined): Promise<EvidenceSumma
     return { source, documents };
   } catch (error) {
     return { source, error: (error as Error).message };
+  }
+}
+
+/** The roster against the people records beside the evidence (`<dir>/people/` or the bucket's `people/`). */
+async function readReadiness(env: EnvironmentConfig, location: string | undefined, now: Date) {
+  if (env.onCall.engineers.length + env.onCall.approvers.length === 0) return undefined;
+  const source = location ?? DEFAULT_EVIDENCE_DIR;
+  const bucket = /^s3:\/\/([^/]+)/.exec(source)?.[1];
+  const store = bucket ? new S3PeopleStore(new S3Client({}), bucket) : new FilePeopleStore(source);
+  try {
+    const { records, invalid } = await store.list(env.name);
+    if (invalid.length > 0) return readinessSection({ error: invalid.map((i) => i.location).join(', ') }, source);
+    return readinessSection(assessReadiness(readinessRules(env), records, now), source);
+  } catch (error) {
+    return readinessSection({ error: (error as Error).message }, source);
   }
 }
 

@@ -8,6 +8,7 @@ import { awsUsageError, type AwsFlags, type AwsTarget, type CliClients } from '.
 import { collectConformance, type InstanceConformanceStatus } from './conformance';
 import { foreignRecoveryPoints } from './foreign-recovery-points';
 import type { ForeignRecoveryPoints } from './foreign-recovery-points';
+import { collectReadiness, type StatusReadiness } from './readiness';
 
 /**
  * `rxdr status`: is every protected database recoverable right now? Per database: the newest recovery point
@@ -34,6 +35,8 @@ export interface StatusReport {
   readonly alarms: OpenAlarm[];
   /** Regions whose alarms could not be read (the primary region may be the one that is down). */
   readonly alarmErrors: { region: string; error: string }[];
+  /** The on-call roster: who is current, who is overdue for a game day, training gaps (null without a roster). */
+  readonly readiness: StatusReadiness | null;
 }
 
 export interface VaultStatus {
@@ -122,12 +125,13 @@ export async function collectStatus(
     const instances = conformance.filter((c) => c.database === db.name);
     return { ...db, conformance: instances, ok: db.ok && instances.every((c) => c.ok) };
   });
-  const [foreign, alarmResults] = await Promise.all([
+  const [foreign, alarmResults, readiness] = await Promise.all([
     Promise.all([
       vaultForeignPoints(env, 'primary', names.primaryVault(env), primary, flags.profile),
       vaultForeignPoints(env, 'recovery', names.recoveryVault(env), recovery, flags.profile),
     ]),
     Promise.all([primary, recovery].map((t) => openAlarms(env, t, flags.profile))),
+    collectReadiness(recovery, now, flags.profile),
   ]);
   const foreignFound = foreign.flatMap((f) => f.found);
   const foreignErrors = foreign.flatMap((f) => f.errors);
@@ -138,12 +142,16 @@ export async function collectStatus(
     primaryRegion: env.primaryRegion,
     recoveryRegion: recovery.region,
     generatedAt: now.toISOString(),
-    ok: databases.every((db) => db.ok) && ![foreignFound, foreignErrors, alarms, alarmErrors].some((l) => l.length > 0),
+    ok:
+      databases.every((db) => db.ok) &&
+      ![foreignFound, foreignErrors, alarms, alarmErrors].some((l) => l.length > 0) &&
+      (readiness?.ok ?? true),
     databases,
     foreignRecoveryPoints: foreignFound,
     foreignRecoveryPointErrors: foreignErrors,
     alarms,
     alarmErrors,
+    readiness,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { StatusReport } from './collect-status';
 import { renderConformance } from './conformance';
 import { renderForeignRecoveryPoints } from './foreign-recovery-points';
+import { renderStatusReadiness } from './readiness';
 
 function duration(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -63,5 +64,6 @@ export function renderStatus(report: StatusReport): string {
   if (report.alarms.length === 0 && report.alarmErrors.length === 0) lines.push('✓ no open alarms');
   for (const a of report.alarms) lines.push(`✗ alarm ${a.name} (${a.region}) since ${a.since ?? '?'}: ${a.reason}`);
   for (const e of report.alarmErrors) lines.push(`✗ alarms in ${e.region} unreadable: ${e.error}`);
+  lines.push(...renderStatusReadiness(report.readiness));
   return lines.join('\n');
 }

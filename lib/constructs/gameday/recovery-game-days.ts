@@ -1,0 +1,236 @@
+import { ArnFormat, Lazy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import { EnvironmentConfig } from '../../config/environment-config';
+import { GameDayScenario, gameDayScenarios } from '../../config/gameday';
+import { names } from '../../naming';
+import { ManagedPolicyRole } from '../managed-policy-role';
+import { ATTEMPT_DENIED_CALLS, CANARY_RECOVERY_POINT_PREFIX } from './denied-calls-script';
+import { GameDayExperiment, isoMinutes } from './game-day-experiment';
+import { gameDayDatabaseIdentifiers } from './primary-game-days';
+import { OutOfScopeAlarm } from './out-of-scope-alarm';
+
+export interface RecoveryGameDaysProps {
+  readonly config: EnvironmentConfig;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/**
+ * Recovery-region game-day scenarios, each an SSM Automation FIS runs (`aws:ssm:start-automation-execution`):
+ * the recovery-point deletion attempt (denials and detections must fire; nothing can be deleted) and the
+ * recovery vault declared lost (the runbook must restore from the isolated copy).
+ */
+export class RecoveryGameDays extends Construct {
+  readonly experiments: Record<string, GameDayExperiment> = {};
+  readonly outOfScope: OutOfScopeAlarm;
+
+  constructor(scope: Construct, id: string, props: RecoveryGameDaysProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const scenarios = gameDayScenarios(config);
+    const minutes = config.gameDays.durationMinutes;
+    const roleArns: string[] = [];
+    const vaults = [
+      { name: names.primaryVault(config), region: config.primaryRegion },
+      { name: names.recoveryVault(config), region: config.recoveryRegion },
+    ];
+    this.outOfScope = new OutOfScopeAlarm(this, 'OutOfScope', {
+      environmentName: config.name,
+      gameDayRoleArns: Lazy.list({ produce: () => roleArns }),
+      databaseIdentifiers: gameDayDatabaseIdentifiers(config),
+      vaultNames: vaults.map((v) => v.name),
+      topic: props.alertsTopic,
+    });
+
+    const automationScenario = (
+      scenario: GameDayScenario,
+      logicalId: string,
+      description: string,
+      documentName: string,
+      automationRole: ManagedPolicyRole,
+      content: Record<string, unknown>,
+    ): GameDayExperiment => {
+      const document = new ssm.CfnDocument(this, `${logicalId}Document`, {
+        name: documentName,
+        documentType: 'Automation',
+        documentFormat: 'JSON',
+        updateMethod: 'NewVersion',
+        content: { schemaVersion: '0.3', assumeRole: automationRole.roleArn, ...content },
+      });
+      const documentArn = stack.formatArn({ service: 'ssm', resource: 'document', resourceName: documentName });
+      const experiment = new GameDayExperiment(this, logicalId, {
+        environmentName: config.name,
+        scenario,
+        description,
+        targets: {},
+        actions: {
+          RunAutomation: {
+            actionId: 'aws:ssm:start-automation-execution',
+            parameters: { documentArn, maxDuration: isoMinutes(minutes) },
+          },
+        },
+        stopConditions: [this.outOfScope.alarm],
+      });
+      experiment.template.addDependency(document);
+      const definition = stack.formatArn({
+        service: 'ssm',
+        resource: 'automation-definition',
+        resourceName: `${documentName}:*`,
+      });
+      const executions = stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' });
+      experiment.allow({
+        sid: 'RunTheAutomation',
+        actions: ['ssm:StartAutomationExecution'],
+        resources: [definition, documentArn],
+      });
+      experiment.allow({
+        sid: 'FollowAndStopIt',
+        actions: ['ssm:GetAutomationExecution', 'ssm:StopAutomationExecution'],
+        resources: [executions],
+      });
+      experiment.allow({
+        sid: 'HandTheAutomationItsRole',
+        actions: ['iam:PassRole'],
+        resources: [automationRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+      });
+      acknowledgeWildcardResources(
+        experiment.role,
+        [definition, executions],
+        "FIS starts one version of this scenario's document and follows the execution it started (ids are not known in advance)",
+      );
+      roleArns.push(experiment.role.roleArn, automationRole.roleArn);
+      this.experiments[scenario] = experiment;
+      return experiment;
+    };
+    const automationRole = (logicalId: string, what: string) =>
+      new ManagedPolicyRole(this, logicalId, {
+        assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        }),
+        description: `rxdr ${config.name} game day: ${what}`,
+      });
+
+    if (scenarios.includes('recovery-point-deletion-attempt')) {
+      const role = automationRole('DeletionAttemptRole', 'tries the calls the vault policies deny');
+      const vaultArn = (v: { name: string; region: string }) =>
+        stack.formatArn({
+          service: 'backup',
+          region: v.region,
+          resource: 'backup-vault',
+          resourceName: v.name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+      const canaries = vaults.map((v) =>
+        stack.formatArn({
+          service: 'backup',
+          region: v.region,
+          resource: 'recovery-point',
+          resourceName: `${CANARY_RECOVERY_POINT_PREFIX}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'TryToDeleteCanaryRecoveryPointsOnly',
+          actions: ['backup:DeleteRecoveryPoint', 'backup:UpdateRecoveryPointLifecycle'],
+          resources: canaries,
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'TryToRewriteTheVaultPolicyWithItself',
+          actions: ['backup:GetBackupVaultAccessPolicy', 'backup:PutBackupVaultAccessPolicy'],
+          resources: vaults.map(vaultArn),
+        }),
+      );
+      acknowledgeWildcardResources(
+        role,
+        canaries,
+        'canary recovery-point ARNs only: AWS Backup names real recovery points by UUID, so nothing can be deleted',
+      );
+      const vaultList = JSON.stringify(
+        vaults.map((v) => ({ ...v, account: stack.account, partition: stack.partition })),
+      );
+      automationScenario(
+        'recovery-point-deletion-attempt',
+        'DeletionAttempt',
+        'try to delete recovery points and rewrite the vault policies; each call must be denied and detected',
+        names.gameDayDocument(config, 'DeletionAttempt'),
+        role,
+        {
+          description: `rxdr ${config.name} game day: try the calls the vault access policies deny (nothing is deleted or changed) and fail unless every one is denied.`,
+          mainSteps: [
+            {
+              name: 'AttemptDeniedCalls',
+              action: 'aws:executeScript',
+              onFailure: 'Abort',
+              inputs: {
+                Runtime: 'python3.11',
+                Handler: 'handler',
+                Script: ATTEMPT_DENIED_CALLS,
+                InputPayload: { Vaults: stack.toJsonString(JSON.parse(vaultList)) },
+              },
+              outputs: [{ Name: 'Attempts', Selector: '$.Payload.attempts', Type: 'String' }],
+            },
+          ],
+        },
+      );
+    }
+
+    if (scenarios.includes('isolated-copy-restore')) {
+      const role = automationRole('DeclareVaultLostRole', 'declares the recovery vault lost for the game day');
+      const parameterName = names.gameDayVaultLostParameter(config);
+      const parameterArn = stack.formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: parameterName.replace(/^\//, ''),
+      });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DeclareAndWithdraw',
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          resources: [parameterArn],
+        }),
+      );
+      automationScenario(
+        'isolated-copy-restore',
+        'IsolatedCopyRestore',
+        `declare the recovery vault lost for ${minutes} min: recover from the isolated copy`,
+        names.gameDayDocument(config, 'DeclareVaultLost'),
+        role,
+        {
+          description: `rxdr ${config.name} game day: declare the recovery vault ${names.recoveryVault(config)} lost; recovery must use the isolated copy. The declaration is withdrawn after the game day's duration (or by rxdr gameday end).`,
+          mainSteps: [
+            {
+              name: 'Declare',
+              action: 'aws:executeAwsApi',
+              onFailure: 'Abort',
+              inputs: {
+                Service: 'ssm',
+                Api: 'PutParameter',
+                Name: parameterName,
+                Type: 'String',
+                Overwrite: true,
+                Value: JSON.stringify({
+                  vault: names.recoveryVault(config),
+                  automation: '{{ automation:EXECUTION_ID }}',
+                }),
+              },
+            },
+            { name: 'Hold', action: 'aws:sleep', inputs: { Duration: isoMinutes(minutes) } },
+            {
+              name: 'Withdraw',
+              action: 'aws:executeAwsApi',
+              inputs: { Service: 'ssm', Api: 'DeleteParameter', Name: parameterName },
+            },
+          ],
+        },
+      );
+    }
+  }
+}
