@@ -1,59 +1,24 @@
 /** Repoint clients at the recovered database and verify that every pointer resolves to it. */
 import { z } from 'zod';
-import {
-  changeInSync,
-  findInstance,
-  nextWaitSeconds,
-  parameterValue,
-  repointTargets,
-  route53Value,
-  secretJson,
-  type Endpoint,
-} from '../aws-helpers';
+import { findInstance, parameterValue, route53Value, secretJson, type Endpoint } from '../aws-helpers';
 import { databaseOf, Errors, StepError, type CatalogDatabase } from '../catalog';
 import type { StepDeps } from '../clients';
 import { FailoverState, Repoint } from './state';
 import { required } from './required';
+import { pollRepoint, startRepoint } from '../repoint-progress';
 
 export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
-  const startedAt = deps.clock.now().toISOString();
   const plan = required(state.plan, 'plan');
   const validation = required(state.validation, 'validation');
   if (!validation.passed) throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
   const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const changes = await repointTargets(
-    deps.clients,
-    db.repoint,
-    endpoint,
-    `rxdr failover ${state.execution.name}`,
-    deps.catalog.recoveryRegion,
-  );
-  const pendingChange = changes.some((c) => c.changeId);
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    changes,
-    polls: 0,
-    waitSeconds: nextWaitSeconds(0),
-    inSync: !pendingChange,
-    ...(pendingChange ? {} : { inSyncAt: deps.clock.now().toISOString() }),
-  };
+  return startRepoint(deps, db, endpoint, `rxdr failover ${state.execution.name}`);
 }
 
 /** Route 53 change propagated? (GetChange INSYNC.) */
 export async function checkRepoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
-  const current = required(state.repoint, 'repoint');
-  const ids = current.changes.map((c) => c.changeId).filter((id): id is string => id !== undefined);
-  const synced = (await Promise.all(ids.map((id) => changeInSync(deps.clients.route53, id)))).every(Boolean);
-  const polls = current.polls + 1;
-  return {
-    ...current,
-    polls,
-    waitSeconds: nextWaitSeconds(polls),
-    inSync: synced,
-    ...(synced ? { inSyncAt: deps.clock.now().toISOString() } : {}),
-  };
+  return pollRepoint(required(state.repoint, 'repoint'), deps);
 }
 
 /** Every pointer reads the new endpoint, the instance is available, and (in the VPC) the name accepts connections. */
