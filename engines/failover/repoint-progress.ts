@@ -1,7 +1,18 @@
 /** Repointing as both runbooks do it: change every pointer, then poll Route 53 until the changes are in sync. */
+import { z } from 'zod';
 import { changeInSync, nextWaitSeconds, repointTargets, type Endpoint, type RepointChange } from './aws-helpers';
 import type { CatalogDatabase } from './catalog';
 import type { StepDeps } from './clients';
+
+/** One pointer changed by a repoint, as the runbooks' states carry it. */
+export const RepointChangeSchema = z.object({
+  kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
+  name: z.string(),
+  value: z.string(),
+  outcome: z.enum(['done', 'already-done']),
+  previous: z.string().optional(),
+  changeId: z.string().optional(),
+});
 
 export interface RepointProgress {
   readonly startedAt: string;

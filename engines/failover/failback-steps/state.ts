@@ -1,5 +1,6 @@
 /** The failback's input and the state the state machine carries from step to step. */
 import { z } from 'zod';
+import { RepointChangeSchema } from '../repoint-progress';
 import { Approval } from '../failover-steps/state';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -67,16 +68,7 @@ export const FailbackState = z.object({
     .optional(),
   repoint: Timed.merge(Poll)
     .extend({
-      changes: z.array(
-        z.object({
-          kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
-          name: z.string(),
-          value: z.string(),
-          outcome: z.enum(['done', 'already-done']),
-          previous: z.string().optional(),
-          changeId: z.string().optional(),
-        }),
-      ),
+      changes: z.array(RepointChangeSchema),
       inSync: z.boolean(),
       inSyncAt: isoTime.optional(),
     })

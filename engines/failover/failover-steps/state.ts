@@ -1,5 +1,6 @@
 /** The failover's input and the state the state machine carries from step to step. */
 import { z } from 'zod';
+import { RepointChangeSchema } from '../repoint-progress';
 import { EvidenceCheck } from '../../evidence/schema';
 import { Strategy } from '../catalog';
 
@@ -85,16 +86,7 @@ export const Validation = Timed.extend({
   checks: z.array(EvidenceCheck),
 });
 export const Repoint = Timed.extend({
-  changes: z.array(
-    z.object({
-      kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
-      name: z.string(),
-      value: z.string(),
-      outcome: z.enum(['done', 'already-done']),
-      previous: z.string().optional(),
-      changeId: z.string().optional(),
-    }),
-  ),
+  changes: z.array(RepointChangeSchema),
   polls: z.number().int().nonnegative(),
   waitSeconds: z.number().int().positive(),
   inSync: z.boolean(),
