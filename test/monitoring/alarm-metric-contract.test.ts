@@ -43,6 +43,8 @@ interface Published {
  * - AWS/States `ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionsAborted` by `StateMachineArn`:
  *   https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
  * - AWS/RDS `ReplicaLag` by `DBInstanceIdentifier`: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
+ * - AWS/Events `TriggeredRules` by `RuleName` (a rule on the default bus, whose `Ref` is its name):
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
  * Each dimension names the resource type whose template resource its value must reference.
  */
 const AWS_PUBLISHED: Readonly<
@@ -54,6 +56,7 @@ const AWS_PUBLISHED: Readonly<
     dimensions: { StateMachineArn: 'AWS::StepFunctions::StateMachine' },
   },
   'AWS/RDS': { metrics: ['ReplicaLag'], dimensions: { DBInstanceIdentifier: 'AWS::RDS::DBInstance' } },
+  'AWS/Events': { metrics: ['TriggeredRules'], dimensions: { RuleName: 'AWS::Events::Rule' } },
 };
 
 const backup = mockClient(BackupClient);
