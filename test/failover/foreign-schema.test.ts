@@ -1,14 +1,14 @@
 import { Client } from 'pg';
-import { makeHandler } from '../../lambda/runbook-steps';
 import { buildManifest, silentLogger } from '../../engines/validation';
 import { createValidationHandler } from '../../engines/validation/handler';
-import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
+import { LocalStateMachine } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTlsTestDatabase } from '../helpers/tls-postgres';
 import { STORE } from '../validation/adopter/schemas';
 import { copyDatabase, corrupt } from '../validation/fixture';
-import { FakeAws, newWorld, RECOVERY } from './fake-aws';
+import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
+import { runRunbook } from './run-runbook';
 
 /**
  * The failover state machine with the real validator Lambda on an adopter's own schema (quoted mixed-case
@@ -67,41 +67,16 @@ function worldServing(served: TestDatabase): FakeAws {
 }
 
 async function failover(world: FakeAws) {
-  const handler = makeHandler('failover', world.deps());
-  const fn = async (event: Json) => {
-    const e = event as {
-      action: string;
-      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
-    };
-    if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
-    if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
-    return handler(event);
-  };
-  return machine.run(
+  return runRunbook(
+    'failover',
+    machine,
+    world,
     {
       database: 'dispensing',
       reason: 'us-east-1 RDS outage',
       startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
     },
-    {
-      context: {
-        Execution: {
-          Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:foreign`,
-          Name: 'foreign',
-          StartTime: world.clock.now().toISOString(),
-        },
-      },
-      functions: { RunbooksFailoverStepsFunction: fn },
-      tasks: {
-        RequestApproval: async (taskInput) => {
-          await handler((taskInput as { Payload: Json }).Payload);
-          return {
-            approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
-            approvedAt: world.clock.now().toISOString(),
-          };
-        },
-      },
-    },
+    { executionName: 'foreign' },
   );
 }
 

@@ -1,15 +1,15 @@
 import { Client } from 'pg';
-import { makeHandler } from '../../lambda/runbook-steps';
 import { buildManifest, silentLogger } from '../../engines/validation';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { createValidationHandler } from '../../engines/validation/handler';
-import { LocalStateMachine, type Json } from '../helpers/local-state-machine';
+import { LocalStateMachine } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTlsTestDatabase } from '../helpers/tls-postgres';
 import { copyDatabase } from '../validation/fixture';
 import { engineEvidenceChecks, isEngineCheckId } from '../drill/engine-checks';
-import { FakeAws, newWorld, RECOVERY } from './fake-aws';
+import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
+import { runRunbook } from './run-runbook';
 
 /**
  * The failover state machine with the REAL validation engine behind its validator Lambda: the recovered
@@ -92,37 +92,12 @@ function worldServing(database: string, instance: string, served: TestDatabase):
 }
 
 async function failover(world: FakeAws, database: string) {
-  const handler = makeHandler('failover', world.deps());
-  const fn = async (event: Json) => {
-    const e = event as {
-      action: string;
-      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
-    };
-    if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
-    if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
-    return handler(event);
-  };
-  return machine.run(
+  return runRunbook(
+    'failover',
+    machine,
+    world,
     { database, reason: 'us-east-1 RDS outage', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' },
-    {
-      context: {
-        Execution: {
-          Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:real-${database}`,
-          Name: `real-${database}`,
-          StartTime: world.clock.now().toISOString(),
-        },
-      },
-      functions: { RunbooksFailoverStepsFunction: fn },
-      tasks: {
-        RequestApproval: async (taskInput) => {
-          await handler((taskInput as { Payload: Json }).Payload);
-          return {
-            approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
-            approvedAt: world.clock.now().toISOString(),
-          };
-        },
-      },
-    },
+    { executionName: `real-${database}` },
   );
 }
 
