@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asArray, asRecord } from './raw';
 
 /**
  * Backup-specific parts of the environment schema (isolated account, cold storage, break-glass role) and
@@ -120,12 +121,4 @@ export function checkBackupConfig(env: Record<string, unknown>, problem: Problem
       problem(['retention', key], `vault lock allows at most ${VAULT_LOCK_MAX_RETENTION_DAYS} days, got ${days}`);
     }
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asRecord } from './raw';
 
 /**
  * Failover-specific parts of the environment schema: where each database's clients look for
@@ -121,8 +122,4 @@ export function checkFailoverConfig(
       }
     }
   });
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asRecord } from './raw';
 import { DEFAULT_TIERS } from './tiers';
 
 /**
@@ -140,8 +141,4 @@ export function checkGameDayConfig(
         `RDS cannot stop an instance that has a read replica (${withReplica.join(', ')}): use "reboot", got "stop"`,
       );
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
