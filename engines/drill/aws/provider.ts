@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
-import {
-  BackupClient,
-  DescribeRecoveryPointCommand,
-  DescribeRestoreJobCommand,
-  ListRecoveryPointsByBackupVaultCommand,
-  RecoveryPointByBackupVault,
-  StartRestoreJobCommand,
-} from '@aws-sdk/client-backup';
+import { BackupClient, DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import {
   AddTagsToResourceCommand,
   DBInstance,
   DeleteDBInstanceCommand,
-  DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
 import { rdsConnectionConfig, readDatabaseSecret } from '../../validation/aws';
 import type {
   DatabaseConnection,
@@ -29,6 +20,8 @@ import type {
   SourceSelector,
 } from '../provider';
 import { isNotFound, RefusedError } from './errors';
+import { findRecoverySource } from './recovery-source';
+import { isolationChecks, restoredInstanceTarget } from './restored-instance';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, FleetDatabase } from './types';
 
 /** Where and how drills restore (Lambda environment, set by the construct). */
@@ -86,100 +79,8 @@ export class AwsRestoreProvider implements RestoreProvider {
     private readonly tagValue: string,
   ) {}
 
-  async findSource(database: string, selector: SourceSelector): Promise<RecoverySource> {
-    if (selector.kind === 'point-in-time' || (selector.kind === 'latest' && this.database.source === 'point-in-time')) {
-      return this.findAutomatedBackup(database, selector);
-    }
-    const vault = this.settings.vaultName;
-    if (selector.kind === 'recovery-point') {
-      const point = await this.clients.backup.send(
-        new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }),
-      );
-      if (point.ResourceArn !== this.database.sourceArn) {
-        throw new RefusedError(
-          `recovery point ${selector.id} belongs to ${point.ResourceArn ?? 'an unknown resource'}, not to ${database} (${this.database.sourceArn})`,
-        );
-      }
-      if (point.Status !== 'COMPLETED' || !point.CreationDate)
-        throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
-      return this.backupSource(selector.id, point.CreationDate, point.CompletionDate);
-    }
-    const points: RecoveryPointByBackupVault[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.clients.backup.send(
-        new ListRecoveryPointsByBackupVaultCommand({
-          BackupVaultName: vault,
-          ByResourceArn: this.database.sourceArn,
-          ByResourceType: 'RDS',
-          NextToken: token,
-        }),
-      );
-      points.push(...(page.RecoveryPoints ?? []));
-      token = page.NextToken;
-    } while (token);
-    const newest = points
-      .filter(
-        (p) =>
-          p.Status === 'COMPLETED' && p.RecoveryPointArn && p.CreationDate && p.ResourceArn === this.database.sourceArn,
-      )
-      .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))[0];
-    if (!newest?.RecoveryPointArn || !newest.CreationDate) {
-      throw new Error(
-        `the recovery vault ${vault} holds no completed recovery point of ${this.database.sourceArn} (${points.length} listed)`,
-      );
-    }
-    return this.backupSource(newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
-  }
-
-  private backupSource(id: string, created: Date, completed: Date | undefined): RecoverySource {
-    return {
-      id,
-      kind: 'snapshot',
-      recoveryPointTime: created.toISOString(),
-      sourceDatabase: this.database.sourceArn,
-      details: {
-        via: 'aws-backup',
-        vault: this.settings.vaultName,
-        ...(completed ? { completed: completed.toISOString() } : {}),
-      },
-    };
-  }
-
-  private async findAutomatedBackup(database: string, selector: SourceSelector): Promise<RecoverySource> {
-    let marker: string | undefined;
-    const found = [];
-    do {
-      const page = await this.clients.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ Marker: marker }));
-      found.push(...(page.DBInstanceAutomatedBackups ?? []).filter((b) => b.DBInstanceArn === this.database.sourceArn));
-      marker = page.Marker;
-    } while (marker);
-    const backup = found.find((b) => b.DBInstanceAutomatedBackupsArn && b.RestoreWindow?.LatestTime);
-    if (!backup?.DBInstanceAutomatedBackupsArn || !backup.RestoreWindow?.LatestTime) {
-      throw new Error(
-        `no replicated automated backups of ${this.database.sourceArn} in this region (is backup replication on for ${database}?)`,
-      );
-    }
-    const { EarliestTime: earliest, LatestTime: latest } = backup.RestoreWindow;
-    let time = latest;
-    if (selector.kind === 'point-in-time') {
-      time = new Date(selector.time);
-      if (time > latest || (earliest && time < earliest)) {
-        throw new Error(
-          `${selector.time} is outside the restorable window ${earliest?.toISOString() ?? '?'} – ${latest.toISOString()} of ${database}`,
-        );
-      }
-    }
-    return {
-      id: backup.DBInstanceAutomatedBackupsArn,
-      kind: 'point-in-time',
-      recoveryPointTime: time.toISOString(),
-      sourceDatabase: this.database.sourceArn,
-      details: {
-        via: 'replicated-automated-backups',
-        restoreTo: selector.kind === 'point-in-time' ? selector.time : 'latest-restorable-time',
-      },
-    };
+  findSource(database: string, selector: SourceSelector): Promise<RecoverySource> {
+    return findRecoverySource(this.clients, this.settings, this.database, database, selector);
   }
 
   async startRestore(source: RecoverySource, drillId: string): Promise<RestoreHandle> {
@@ -263,7 +164,11 @@ export class AwsRestoreProvider implements RestoreProvider {
     const status = instance.DBInstanceStatus ?? 'unknown';
     if (FAILED_STATES.has(status)) return { state: 'failed', reason: `${handle.id} is ${status}` };
     if (status !== 'available') return { state: 'pending', detail: status };
-    return { state: 'available', target: this.target(instance), checks: this.isolationChecks(instance) };
+    return {
+      state: 'available',
+      target: restoredInstanceTarget(instance),
+      checks: isolationChecks(instance, this.settings),
+    };
   }
 
   async connection(handle: RestoreHandle): Promise<DatabaseConnection> {
@@ -363,73 +268,4 @@ export class AwsRestoreProvider implements RestoreProvider {
       throw error;
     }
   }
-
-  private target(instance: DBInstance): EvidenceTarget {
-    return {
-      identifier: instance.DBInstanceIdentifier ?? 'unknown',
-      engine: instance.Engine ?? 'unknown',
-      engineVersion: instance.EngineVersion,
-      endpoint: instance.Endpoint?.Address
-        ? `${instance.Endpoint.Address}:${instance.Endpoint.Port ?? 5432}`
-        : undefined,
-      instanceClass: instance.DBInstanceClass,
-      encrypted: instance.StorageEncrypted,
-      kmsKeyId: instance.KmsKeyId,
-      publiclyAccessible: instance.PubliclyAccessible,
-      network:
-        [instance.DBSubnetGroup?.DBSubnetGroupName, instance.DBSubnetGroup?.VpcId].filter(Boolean).join(' / ') ||
-        undefined,
-      details: {
-        multiAz: String(instance.MultiAZ ?? false),
-        deletionProtection: String(instance.DeletionProtection ?? false),
-        arn: instance.DBInstanceArn ?? '',
-      },
-    };
-  }
-
-  /** Invariant 9: encrypted with the recovery CMK, private, in the drill network; plus single-AZ and deletable. */
-  private isolationChecks(instance: DBInstance): EvidenceCheck[] {
-    const groups = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '');
-    const expectedGroups = [...this.settings.securityGroupIds].sort();
-    const check = (id: string, ok: boolean, passed: string, failed: string): EvidenceCheck => ({
-      id,
-      category: 'restore',
-      status: ok ? 'passed' : 'failed',
-      message: ok ? passed : failed,
-    });
-    return [
-      check(
-        'restore.encrypted-with-recovery-key',
-        instance.StorageEncrypted === true && sameKey(instance.KmsKeyId, this.settings.kmsKeyArn),
-        `encrypted with the recovery key ${this.settings.kmsKeyArn}`,
-        `expected encryption with ${this.settings.kmsKeyArn}, got encrypted=${String(instance.StorageEncrypted)} key=${instance.KmsKeyId ?? 'none'}`,
-      ),
-      check(
-        'restore.not-public',
-        instance.PubliclyAccessible === false,
-        'not publicly accessible',
-        'the restored instance is publicly accessible',
-      ),
-      check(
-        'restore.drill-network',
-        instance.DBSubnetGroup?.DBSubnetGroupName === this.settings.subnetGroupName &&
-          JSON.stringify([...groups].sort()) === JSON.stringify(expectedGroups),
-        `in subnet group ${this.settings.subnetGroupName} with security group(s) ${expectedGroups.join(', ')}`,
-        `expected subnet group ${this.settings.subnetGroupName} and ${expectedGroups.join(', ')}, got ${instance.DBSubnetGroup?.DBSubnetGroupName ?? 'none'} and ${groups.join(', ') || 'none'}`,
-      ),
-      check(
-        'restore.single-az-deletable',
-        instance.MultiAZ !== true && instance.DeletionProtection !== true,
-        'single-AZ, no deletion protection',
-        `MultiAZ=${String(instance.MultiAZ)} DeletionProtection=${String(instance.DeletionProtection)}`,
-      ),
-    ];
-  }
-}
-
-/** A key ARN and a key id (or two ARNs) name the same key. */
-function sameKey(actual: string | undefined, expected: string): boolean {
-  if (!actual) return false;
-  const id = (value: string) => value.split('/').pop();
-  return actual === expected || id(actual) === id(expected);
 }

@@ -1,0 +1,127 @@
+import {
+  DescribeRecoveryPointCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
+import { DescribeDBInstanceAutomatedBackupsCommand } from '@aws-sdk/client-rds';
+import type { RecoverySource, SourceSelector } from '../provider';
+import { RefusedError } from './errors';
+import type { AwsClients, AwsDrillSettings } from './provider';
+import type { FleetDatabase } from './types';
+
+/**
+ * The recovery point a drill restores: a named or the newest completed recovery point of the database in the recovery
+ * vault, or its replicated automated backups for point-in-time sources.
+ */
+export async function findRecoverySource(
+  clients: AwsClients,
+  settings: AwsDrillSettings,
+  fleetDatabase: FleetDatabase,
+  database: string,
+  selector: SourceSelector,
+): Promise<RecoverySource> {
+  if (selector.kind === 'point-in-time' || (selector.kind === 'latest' && fleetDatabase.source === 'point-in-time')) {
+    return findAutomatedBackup(clients, fleetDatabase, database, selector);
+  }
+  const vault = settings.vaultName;
+  if (selector.kind === 'recovery-point') {
+    const point = await clients.backup.send(
+      new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }),
+    );
+    if (point.ResourceArn !== fleetDatabase.sourceArn) {
+      throw new RefusedError(
+        `recovery point ${selector.id} belongs to ${point.ResourceArn ?? 'an unknown resource'}, not to ${database} (${fleetDatabase.sourceArn})`,
+      );
+    }
+    if (point.Status !== 'COMPLETED' || !point.CreationDate)
+      throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
+    return backupSource(settings, fleetDatabase, selector.id, point.CreationDate, point.CompletionDate);
+  }
+  const points: RecoveryPointByBackupVault[] = [];
+  let token: string | undefined;
+  do {
+    const page = await clients.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({
+        BackupVaultName: vault,
+        ByResourceArn: fleetDatabase.sourceArn,
+        ByResourceType: 'RDS',
+        NextToken: token,
+      }),
+    );
+    points.push(...(page.RecoveryPoints ?? []));
+    token = page.NextToken;
+  } while (token);
+  const newest = points
+    .filter(
+      (p) =>
+        p.Status === 'COMPLETED' && p.RecoveryPointArn && p.CreationDate && p.ResourceArn === fleetDatabase.sourceArn,
+    )
+    .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))[0];
+  if (!newest?.RecoveryPointArn || !newest.CreationDate) {
+    throw new Error(
+      `the recovery vault ${vault} holds no completed recovery point of ${fleetDatabase.sourceArn} (${points.length} listed)`,
+    );
+  }
+  return backupSource(settings, fleetDatabase, newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
+}
+
+function backupSource(
+  settings: AwsDrillSettings,
+  fleetDatabase: FleetDatabase,
+  id: string,
+  created: Date,
+  completed: Date | undefined,
+): RecoverySource {
+  return {
+    id,
+    kind: 'snapshot',
+    recoveryPointTime: created.toISOString(),
+    sourceDatabase: fleetDatabase.sourceArn,
+    details: {
+      via: 'aws-backup',
+      vault: settings.vaultName,
+      ...(completed ? { completed: completed.toISOString() } : {}),
+    },
+  };
+}
+
+async function findAutomatedBackup(
+  clients: AwsClients,
+  fleetDatabase: FleetDatabase,
+  database: string,
+  selector: SourceSelector,
+): Promise<RecoverySource> {
+  let marker: string | undefined;
+  const found = [];
+  do {
+    const page = await clients.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ Marker: marker }));
+    found.push(...(page.DBInstanceAutomatedBackups ?? []).filter((b) => b.DBInstanceArn === fleetDatabase.sourceArn));
+    marker = page.Marker;
+  } while (marker);
+  const backup = found.find((b) => b.DBInstanceAutomatedBackupsArn && b.RestoreWindow?.LatestTime);
+  if (!backup?.DBInstanceAutomatedBackupsArn || !backup.RestoreWindow?.LatestTime) {
+    throw new Error(
+      `no replicated automated backups of ${fleetDatabase.sourceArn} in this region (is backup replication on for ${database}?)`,
+    );
+  }
+  const { EarliestTime: earliest, LatestTime: latest } = backup.RestoreWindow;
+  let time = latest;
+  if (selector.kind === 'point-in-time') {
+    time = new Date(selector.time);
+    if (time > latest || (earliest && time < earliest)) {
+      throw new Error(
+        `${selector.time} is outside the restorable window ${earliest?.toISOString() ?? '?'} – ${latest.toISOString()} of ${database}`,
+      );
+    }
+  }
+  return {
+    id: backup.DBInstanceAutomatedBackupsArn,
+    kind: 'point-in-time',
+    recoveryPointTime: time.toISOString(),
+    sourceDatabase: fleetDatabase.sourceArn,
+    details: {
+      via: 'replicated-automated-backups',
+      restoreTo: selector.kind === 'point-in-time' ? selector.time : 'latest-restorable-time',
+    },
+  };
+}
