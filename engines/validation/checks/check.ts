@@ -9,7 +9,15 @@ export interface PassContribution {
   readonly table: string;
   /** alias -> aggregate SQL over `t` (the table); $1 is the cut-off, $2 the recovery point time. */
   readonly select: Record<string, string>;
+  /**
+   * How each aggregate of disjoint key ranges combines into the whole table's (a check that partitions by
+   * key range declares one for every alias it selects).
+   */
+  readonly combine?: Record<string, PassCombine>;
 }
+
+/** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */
+export type PassCombine = 'sum' | 'max' | 'concat';
 
 export type PassRow = Record<string, unknown>;
 
@@ -26,6 +34,11 @@ export interface CheckContext {
    */
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[], mode?: 'isolated'): Promise<R[]>;
   table(schema: string, table: string): TableManifest | undefined;
+  /**
+   * The key ranges of a table already found to differ by a chunked pass (undefined: not chunked, so the
+   * check narrows a mismatch itself).
+   */
+  localized?(schema: string, table: string): string[] | undefined;
 }
 
 export interface CheckOutcome {
@@ -38,6 +51,12 @@ export interface CheckDefinition {
   readonly name: string;
   readonly suite: CheckSuite;
   readonly description: string;
+  /**
+   * `key-range`: the check's work is its table passes, whose aggregates combine over key ranges (it
+   * declares `combine` for each), so chunks of a table can compute them apart. `whole-table` (the
+   * default): it needs whole tables or joins, and runs in the whole-table step after the chunks.
+   */
+  readonly partitioning?: 'key-range' | 'whole-table';
   /** Whether the check applies to this manifest (pharmacy checks need the pharmacy section). */
   applies?(manifest: Manifest): boolean;
   passes?(manifest: Manifest): PassContribution[];
@@ -86,6 +105,13 @@ export function tableAggregates(t: {
  * checksum: the same multiset of whole rows) and its other ("new") rows have keys that are present,
  * and unique in the whole table (so a new row cannot stand in for an old parent, target or ledger).
  */
+/** How the aggregates of `tableAggregates` combine over key ranges. */
+export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
+  rows: 'sum',
+  checksum: 'sum',
+  new_keys: 'concat',
+};
+
 export interface TableGate {
   readonly ok: boolean;
   readonly reason?: string;
