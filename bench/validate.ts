@@ -12,7 +12,9 @@
  * The validation runs once per manifest cut-off lag (a curve) and once more on a copy with one damaged table.
  *
  *   npm run bench:validate -- --prescriptions 200000 [--json] [--repeat 3] [--lags-hours 24,168,720,2160]
- *     [--url postgres://…/postgres]
+ *     [--url postgres://…/postgres] [--hydration-mbps 64] [--instance-mbps 1000] [--chunk-gib 2]
+ *
+ * Then the terabyte model (`bench/terabyte-model.ts`): chunked validation measured here, scaled to 1 TB.
  */
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -24,6 +26,7 @@ import { buildManifest, Manifest, PHARMACY_TABLES, validateDatabase } from '../e
 import { seedDatabase } from '../lib/seed';
 import { runPool } from '../engines/validation/pool';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
+import { terabyteModel } from './terabyte-model';
 
 interface Args {
   prescriptions: number;
@@ -35,6 +38,10 @@ interface Args {
    * manifest is that old). The first is the headline point.
    */
   lagsHours: number[];
+  /** Terabyte model: one connection's first-read MB/s of a restored volume, the instance's MB/s, chunk GiB. */
+  hydrationMbps: number;
+  instanceMbps: number;
+  chunkGib: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,7 +50,11 @@ function parseArgs(argv: string[]): Args {
     json: false,
     repeat: 3,
     lagsHours: [24, 168, 720, 2160],
+    hydrationMbps: 64,
+    instanceMbps: 1000,
+    chunkGib: 2,
   };
+  const model = { '--hydration-mbps': 'hydrationMbps', '--instance-mbps': 'instanceMbps', '--chunk-gib': 'chunkGib' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -57,12 +68,15 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--lags-hours' && value) {
       args.lagsHours = value.split(',').map(Number);
       i++;
+    } else if (flag && flag in model && value && Number(value) > 0) {
+      args[model[flag as keyof typeof model] as 'hydrationMbps'] = Number(value);
+      i++;
     } else if (flag === '--url' && value) {
       args.url = value;
       i++;
     } else
       throw new Error(
-        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>]`,
+        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>] [--hydration-mbps <n>] [--instance-mbps <n>] [--chunk-gib <n>]`,
       );
   }
   if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1)
@@ -260,6 +274,18 @@ async function main(): Promise<void> {
       checkModes: damagedRun.checkModes,
     };
 
+    log('terabyte model: chunked validation at 1 and at cores connections…');
+    const terabyte = await terabyteModel({
+      url: dbUrl,
+      manifest: manifests[0]!,
+      recoveryPointTime,
+      databaseBytes: Number(sizeRow.rows[0]?.size ?? 0),
+      cores,
+      hydrationMbps: args.hydrationMbps,
+      instanceMbps: args.instanceMbps,
+      chunkGib: args.chunkGib,
+    });
+
     const targets = {
       validationOverContentFloorMaxUpTo30Days: 1.5,
       validationOverContentFloorMaxAt90Days: 2,
@@ -274,6 +300,7 @@ async function main(): Promise<void> {
         .filter((p) => p.naiveOverValidation < 5)
         .map((p) => `naive/validation ${p.naiveOverValidation} at ${p.lagHours} h`),
       ...(damaged.validationOverContentFloor > 2 ? [`damaged copy ${damaged.validationOverContentFloor}`] : []),
+      ...terabyte.missed,
     ];
     const result = {
       prescriptions: args.prescriptions,
@@ -319,6 +346,8 @@ async function main(): Promise<void> {
         }),
       ),
       damaged,
+      chunkedValidation: terabyte.measured,
+      terabyteModel: terabyte.model,
       targets,
       targetsMissed: missed,
     };
@@ -337,6 +366,13 @@ async function main(): Promise<void> {
               `  ${String(p.lagHours).padStart(7)}  ${(p.newRowShare * 100).toFixed(2).padStart(7)} %  ${p.validationSeconds.toFixed(2).padStart(8)} s  ${String(p.validationOverContentFloor).padStart(15)}  ${String(p.naiveOverValidation).padStart(18)}  ${p.validationPassed}`,
           ),
           `  damaged ${damaged.table}: ${damaged.seconds.toFixed(2)} s, ${damaged.validationOverContentFloor} × content floor (failed as expected: ${damaged.validationFailedAsExpected})`,
+          `  1 TB model (${terabyte.measured.chunks} chunks measured): ` +
+            terabyte.model.byParallelism
+              .map(
+                (p) =>
+                  `P${p.parallelism} ${(p.wallSeconds / 3600).toFixed(2)} h, max ${p.maxInvocationSeconds} s, $${p.lambdaCostUsd}`,
+              )
+              .join('; '),
           `  targets missed: ${missed.length ? missed.join('; ') : 'none'}`,
         ].join('\n') + '\n',
       );
