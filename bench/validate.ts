@@ -262,18 +262,6 @@ async function main(): Promise<void> {
     }
     const headline = curve[0]!;
 
-    log(`damaged copy (one old ${DAMAGED_TABLE} row changed), manifest of the first cut-off…`);
-    await damageOneOldRow(dbUrl, new Date(manifests[0]!.cutoff));
-    const damagedRun = await validation(manifests[0]!);
-    const damaged = {
-      table: DAMAGED_TABLE,
-      validationOverContentFloor: round(damagedRun.ms / contentMs),
-      naiveOverValidation: round(naiveMs / damagedRun.ms),
-      seconds: seconds(damagedRun.ms),
-      validationFailedAsExpected: !damagedRun.passed,
-      checkModes: damagedRun.checkModes,
-    };
-
     log('terabyte model: chunked validation at 1 and at cores connections…');
     const terabyte = await terabyteModel({
       url: dbUrl,
@@ -285,6 +273,18 @@ async function main(): Promise<void> {
       instanceMbps: args.instanceMbps,
       chunkGib: args.chunkGib,
     });
+
+    log(`damaged copy (one old ${DAMAGED_TABLE} row changed), manifest of the first cut-off…`);
+    await damageOneOldRow(dbUrl, new Date(manifests[0]!.cutoff));
+    const damagedRun = await validation(manifests[0]!);
+    const damaged = {
+      table: DAMAGED_TABLE,
+      validationOverContentFloor: round(damagedRun.ms / contentMs),
+      naiveOverValidation: round(naiveMs / damagedRun.ms),
+      seconds: seconds(damagedRun.ms),
+      validationFailedAsExpected: !damagedRun.passed,
+      checkModes: damagedRun.checkModes,
+    };
 
     const targets = {
       validationOverContentFloorMaxUpTo30Days: 1.5,
