@@ -178,6 +178,15 @@ describe('chunked validation', () => {
   });
 });
 
+test('a table missing in the copy: the checks report it as without chunks (a failed check, not an abort)', async () => {
+  const copy = await copyWith('DROP TABLE pharmacy.pdmp_report');
+  const unchunked = await validateDatabase(options(copy));
+  const chunked = await validateChunked({ ...options(copy), chunkBytes: TINY, concurrency: 2 });
+  expect(unchunked.passed).toBe(false);
+  expect(comparable(chunked)).toEqual(comparable(unchunked));
+  expect(chunked.chunks?.mismatched.every((label) => label.startsWith('pharmacy.pdmp_report'))).toBe(true);
+});
+
 /** Whether a chunk label `schema.table key low..high` (`…` for an open end) covers `key`. */
 function covers(label: string, key: number): boolean {
   if (label.endsWith('(whole table)')) return true;

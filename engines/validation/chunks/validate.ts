@@ -24,6 +24,11 @@ export interface ChunkVerdict {
   /** The differing key ranges inside the chunk (empty when it matches). */
   readonly ranges: string[];
   readonly durationMs: number;
+  /**
+   * Set when the chunk could not be read (e.g. the table is missing in the copy): the whole-table step then
+   * runs that table's pass itself, and the checks report the error exactly as without chunks.
+   */
+  readonly error?: string;
 }
 
 function bucketing(t: TableManifest): { kind: 'range' | 'hash' | 'whole'; bucketCount: number } {
@@ -78,8 +83,31 @@ export async function validateChunk(
   input: { manifest: Manifest; chunk: Chunk; checks: readonly CheckDefinition[]; recoveryPointTime: Date },
   now: () => number = Date.now,
 ): Promise<ChunkVerdict> {
-  const { manifest, chunk } = input;
   const started = now();
+  try {
+    return await readChunk(client, input, started, now);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const { chunk } = input;
+    return {
+      chunk: chunk.id,
+      label: chunkLabel(chunk),
+      pass: {},
+      matches: false,
+      ranges: [],
+      durationMs: now() - started,
+      error: message,
+    };
+  }
+}
+
+async function readChunk(
+  client: Client,
+  input: { manifest: Manifest; chunk: Chunk; checks: readonly CheckDefinition[]; recoveryPointTime: Date },
+  started: number,
+  now: () => number,
+): Promise<ChunkVerdict> {
+  const { manifest, chunk } = input;
   const key = `${chunk.schema}.${chunk.table}`;
   const cutoff = new Date(manifest.cutoff);
   const query = passQueries(keyRangeChecks(input.checks), manifest).get(key);
@@ -139,7 +167,7 @@ export function combineVerdicts(
   for (const key of tables) {
     const parts = chunks.filter((c) => `${c.schema}.${c.table}` === key).map((c) => byChunk.get(c.id) as ChunkVerdict);
     const aliases = [...new Set(parts.flatMap((p) => Object.keys(p.pass)))];
-    if (aliases.length === 0) continue;
+    if (aliases.length === 0 || parts.some((p) => p.error)) continue;
     passes[key] = Object.fromEntries(
       aliases.map((alias) => {
         const rule = rules.get(`${key}.${alias}`);
