@@ -248,6 +248,20 @@ async function main(): Promise<void> {
     }
     const headline = curve[0]!;
 
+    log('manifest without source-verified invariants (every check in full), first cut-off…');
+    const { invariants: _invariants, ...pharmacyWithout } = manifests[0]!.pharmacy ?? { invariants: undefined };
+    const withoutInvariantsRun = await validation({
+      ...manifests[0]!,
+      ...(manifests[0]!.pharmacy ? { pharmacy: pharmacyWithout as Manifest['pharmacy'] } : {}),
+    });
+    const withoutInvariants = {
+      validationOverContentFloor: round(withoutInvariantsRun.ms / contentMs),
+      naiveOverValidation: round(naiveMs / withoutInvariantsRun.ms),
+      seconds: seconds(withoutInvariantsRun.ms),
+      validationPassed: withoutInvariantsRun.passed,
+      checkModes: withoutInvariantsRun.checkModes,
+    };
+
     log(`damaged copy (one old ${DAMAGED_TABLE} row changed), manifest of the first cut-off…`);
     await damageOneOldRow(dbUrl, new Date(manifests[0]!.cutoff));
     const damagedRun = await validation(manifests[0]!);
@@ -319,6 +333,7 @@ async function main(): Promise<void> {
         }),
       ),
       damaged,
+      withoutInvariants,
       targets,
       targetsMissed: missed,
     };
@@ -336,6 +351,7 @@ async function main(): Promise<void> {
             (p) =>
               `  ${String(p.lagHours).padStart(7)}  ${(p.newRowShare * 100).toFixed(2).padStart(7)} %  ${p.validationSeconds.toFixed(2).padStart(8)} s  ${String(p.validationOverContentFloor).padStart(15)}  ${String(p.naiveOverValidation).padStart(18)}  ${p.validationPassed}`,
           ),
+          `  without source invariants: ${withoutInvariants.seconds.toFixed(2)} s, ${withoutInvariants.validationOverContentFloor} × content floor (passed: ${withoutInvariants.validationPassed})`,
           `  damaged ${damaged.table}: ${damaged.seconds.toFixed(2)} s, ${damaged.validationOverContentFloor} × content floor (failed as expected: ${damaged.validationFailedAsExpected})`,
           `  targets missed: ${missed.length ? missed.join('; ') : 'none'}`,
         ].join('\n') + '\n',
