@@ -7,7 +7,9 @@
  *   naive          COPY every row to the client and hash it there (best of --repeat, like the others)
  * Floors and validation spread tables over as many connections as there are cores. Each timed step runs
  * `--repeat` times after a warm-up pass and reports the best (data cached: the disk here is fast, so
- * hashing CPU dominates, see docs/performance.md).
+ * hashing CPU dominates, see docs/performance.md). The content floor also runs once right before every
+ * validation run; the floor reported is the best of all its runs, so a busy moment on a shared machine
+ * cannot flatter (or spoil) the ratios.
  *
  * The validation runs once per manifest cut-off lag (a curve) and once more on a copy with one damaged table.
  *
@@ -205,24 +207,32 @@ async function main(): Promise<void> {
     log('scan floor…');
     const scanMs = await best(args.repeat, () => perTable(dbUrl, cores, (t) => `SELECT count(*) FROM ${t}`));
     log('content floor…');
-    const contentMs = await best(args.repeat, () =>
-      perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`),
-    );
+    const contentFloor = () => perTable(dbUrl, cores, (t) => `SELECT sum(hash_record_extended(t, 0)) FROM ${t} t`);
+    const contentMs = await best(args.repeat, contentFloor);
     log('naive baseline…');
     const naiveMs = await best(args.repeat, () => naive(dbUrl, cores));
 
+    // The content floor is timed again before every validation run (interleaved), and the best of all those
+    // runs is the floor: on a shared machine, a floor timed once at the start can land in a busy or a quiet
+    // moment and make every ratio look worse or better than it is.
+    let floorMs = contentMs;
     const validation = async (manifest: Manifest) => {
       let passed = true;
       const checkMs: Record<string, number> = {};
       const checkModes: Record<string, unknown> = {};
-      const ms = await best(args.repeat, async () => {
-        const report = await validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores });
+      let ms = Infinity;
+      for (let i = 0; i < args.repeat; i++) {
+        floorMs = Math.min(floorMs, await best(1, contentFloor));
+        const [runMs, report] = await timed(() =>
+          validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores }),
+        );
+        ms = Math.min(ms, runMs);
         passed &&= report.passed;
         for (const c of report.checks) {
           checkMs[c.name] = Math.min(checkMs[c.name] ?? Infinity, c.durationMs);
           if (c.measured.mode) checkModes[c.name] = c.measured.mode;
         }
-      });
+      }
       return { ms, passed, checkMs, checkModes };
     };
 
@@ -238,7 +248,8 @@ async function main(): Promise<void> {
       curve.push({
         lagHours,
         newRowShare: round(newRows / rows, 4),
-        validationOverContentFloor: round(run.ms / contentMs),
+        ms: run.ms,
+        validationOverContentFloor: 0, // set once every floor run is in (below)
         naiveOverValidation: round(naiveMs / run.ms),
         seconds: { manifest: seconds(manifestMs), validation: seconds(run.ms) },
         validationPassed: run.passed,
@@ -255,7 +266,7 @@ async function main(): Promise<void> {
       ...(manifests[0]!.pharmacy ? { pharmacy: pharmacyWithout as Manifest['pharmacy'] } : {}),
     });
     const withoutInvariants = {
-      validationOverContentFloor: round(withoutInvariantsRun.ms / contentMs),
+      validationOverContentFloor: 0,
       naiveOverValidation: round(naiveMs / withoutInvariantsRun.ms),
       seconds: seconds(withoutInvariantsRun.ms),
       validationPassed: withoutInvariantsRun.passed,
@@ -267,12 +278,16 @@ async function main(): Promise<void> {
     const damagedRun = await validation(manifests[0]!);
     const damaged = {
       table: DAMAGED_TABLE,
-      validationOverContentFloor: round(damagedRun.ms / contentMs),
+      validationOverContentFloor: 0,
       naiveOverValidation: round(naiveMs / damagedRun.ms),
       seconds: seconds(damagedRun.ms),
       validationFailedAsExpected: !damagedRun.passed,
       checkModes: damagedRun.checkModes,
     };
+
+    for (const p of curve) p.validationOverContentFloor = round(p.ms / floorMs);
+    withoutInvariants.validationOverContentFloor = round(withoutInvariantsRun.ms / floorMs);
+    damaged.validationOverContentFloor = round(damagedRun.ms / floorMs);
 
     const targets = {
       validationOverContentFloorMaxUpTo30Days: 1.5,
@@ -299,7 +314,8 @@ async function main(): Promise<void> {
         seed: seconds(seedMs),
         manifest: headline.seconds.manifest,
         scanFloor: seconds(scanMs),
-        contentFloor: seconds(contentMs),
+        contentFloor: seconds(floorMs),
+        contentFloorFirstRuns: seconds(contentMs),
         validation: headline.seconds.validation,
         naive: seconds(naiveMs),
       },
