@@ -4,6 +4,7 @@ import type { Strategy } from './catalog';
 import { failoverEvidence, type FailoverEvidenceContext } from './failover-steps/evidence';
 import type { FailoverInput, FailoverState, Plan } from './failover-steps/state';
 import type { FailoverProvider } from './provider';
+import { required } from './failover-steps/required';
 
 /** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
 export type FailoverPhase =
@@ -112,7 +113,7 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
   let status: FailoverRun['status'] = 'completed';
   try {
     await phase('preflight', async () => ({ plan: await provider.preflight(state) }));
-    const plan = state.plan!;
+    const plan = required(state.plan, 'plan');
     if (plan.decision === 'blocked')
       throw new PhaseFailure(
         'preflight',
@@ -136,10 +137,10 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
         state = { ...state, input: { ...state.input, strategy }, plan: replanned };
         return replanned;
       };
-      const decision = await deps.approve(state.plan!, replan);
+      const decision = await deps.approve(required(state.plan, 'plan'), replan);
       if ('abort' in decision)
         throw new PhaseFailure('approval', { Error: 'Rxdr.Aborted', Cause: decision.abort }, 'aborted');
-      const decided = decision.plan ?? state.plan!;
+      const decided = decision.plan ?? required(state.plan, 'plan');
       if (decided.decision !== 'proceed')
         throw new PhaseFailure(
           'approval',
@@ -157,26 +158,30 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
         activation: { startedAt: now, endedAt: now, activatedAt: now },
       };
     });
-    if (provider.freeze) await phase('freeze', async () => ({ freeze: await provider.freeze!(state) }));
+    const freeze = provider.freeze?.bind(provider);
+    if (freeze) await phase('freeze', async () => ({ freeze: await freeze(state) }));
     await phase('recover', async () => ({ recovery: await provider.startRecovery(state) }));
     await phase('wait-available', async () => ({
       recovery: await poll(
         'the recovery',
         async () => {
           state = { ...state, recovery: await provider.checkRecovery(state) };
-          return state.recovery!;
+          return required(state.recovery, 'recovery');
         },
         (recovery) => recovery.status === 'available',
       ),
     }));
     await phase('validate', async () => ({ validation: await provider.validate(state) }));
-    if (!state.validation!.passed) return await finish('failed');
+    if (!required(state.validation, 'validation').passed) return await finish('failed');
     await phase('repoint', async () => {
       state = { ...state, repoint: await provider.repoint(state) };
       return {
         repoint: await poll(
           'the repoint',
-          async () => (state.repoint!.inSync ? state.repoint! : provider.checkRepoint(state)),
+          async () => {
+            const current = required(state.repoint, 'repoint');
+            return current.inSync ? current : provider.checkRepoint(state);
+          },
           (repoint) => repoint.inSync,
         ),
       };

@@ -204,8 +204,8 @@ export class LocalFailoverProvider implements FailoverProvider {
       if (status.state === 'failed') throw new StepError(Errors.stepFailed, `the restore failed: ${status.reason}`);
       if (status.state === 'available') {
         const connection = await this.restores.connection(this.restore);
-        const [host, port] = (status.target.endpoint ?? '').split(':');
-        this.recovered = { host: host!, port: Number(port), url: String(connection.url) };
+        const [host = '127.0.0.1', port] = (status.target.endpoint ?? '').split(':');
+        this.recovered = { host, port: Number(port), url: String(connection.url) };
       }
     } else {
       const standby = this.options.site.standby;
