@@ -12,6 +12,13 @@ const tmux = (...args: string[]): string => execFileSync('tmux', args, { encodin
 
 describe('rxdr gameday --local in a real terminal (tmux)', () => {
   const session = `rxdr-gameday-${process.pid}`;
+  beforeAll(() => {
+    try {
+      tmux('-V');
+    } catch {
+      throw new Error('this test needs tmux (Debian: apt-get install tmux): it types into a real terminal');
+    }
+  });
   afterEach(() => {
     try {
       tmux('kill-session', '-t', session);
@@ -30,7 +37,7 @@ describe('rxdr gameday --local in a real terminal (tmux)', () => {
     tmux('set-option', '-t', session, 'remain-on-exit', 'on');
 
     const screen = (): string => tmux('capture-pane', '-p', '-J', '-S', '-2000', '-t', session);
-    const waitFor = async (pattern: RegExp, seconds = 120): Promise<string> => {
+    const waitFor = async (pattern: RegExp, seconds = 60): Promise<string> => {
       const deadline = Date.now() + seconds * 1000;
       for (;;) {
         const text = screen();
@@ -66,7 +73,7 @@ describe('rxdr gameday --local in a real terminal (tmux)', () => {
     let code = '';
     while (Date.now() < deadline && !(code = readFileOr(done))) await new Promise((r) => setTimeout(r, 100));
     expect(code.trim()).toBe('0');
-  });
+  }, 240_000);
 });
 
 function readFileOr(file: string): string {
