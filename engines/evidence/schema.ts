@@ -131,7 +131,7 @@ export const RunbookRecord = z.object({
   repointed: z
     .array(
       z.object({
-        kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze']),
+        kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze', 'endpoint-file']),
         name: z.string(),
         value: z.string(),
       }),

@@ -76,7 +76,8 @@ export interface Endpoint {
 }
 
 export interface RepointChange {
-  readonly kind: 'route53-record' | 'ssm-parameter' | 'secret-host';
+  /** `endpoint-file`: the pointer file clients read on one machine (local provider). */
+  readonly kind: 'route53-record' | 'ssm-parameter' | 'secret-host' | 'endpoint-file';
   readonly name: string;
   readonly value: string;
   /** `done`: changed now; `already-done`: it already held the value (a resumed run). */

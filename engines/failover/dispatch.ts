@@ -4,6 +4,7 @@ import { Errors, StepError } from './catalog';
 import type { StepDeps } from './clients';
 import * as failback from './failback-steps';
 import * as failover from './failover-steps';
+import { awsFailoverProvider } from './aws-provider';
 import { assertSeparateApproval } from './separation';
 
 /** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
@@ -65,10 +66,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<unknown> {
   const event = parse(Event, raw, 'failover task event');
   const state = parse(failover.FailoverState, event.state, 'failover state');
+  const provider = awsFailoverProvider(deps);
   try {
     switch (event.action) {
       case 'preflight':
-        return await failover.preflight(state, deps);
+        return await provider.preflight(state);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
         const summary =
@@ -81,17 +83,17 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
         assertSeparateApproval(state.input.startedBy, state.approval);
         return await failover.activateContingencyPlan(state, deps);
       case 'start-recovery':
-        return await failover.startRecovery(state, deps);
+        return await provider.startRecovery(state);
       case 'check-recovery':
-        return await failover.checkRecovery(state, deps);
+        return await provider.checkRecovery(state);
       case 'validate':
-        return await failover.validateRecovered(state, deps);
+        return await provider.validate(state);
       case 'repoint':
-        return await failover.repoint(state, deps);
+        return await provider.repoint(state);
       case 'check-repoint':
-        return await failover.checkRepoint(state, deps);
+        return await provider.checkRepoint(state);
       case 'verify':
-        return await failover.verify(state, deps);
+        return await provider.verify(state);
       case 'notify':
         return await failover.notifyResult(state, deps);
       case 'evidence':

@@ -6,7 +6,7 @@ import type { StepDeps } from './clients';
 
 /** One pointer changed by a repoint, as the runbooks' states carry it. */
 export const RepointChangeSchema = z.object({
-  kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host']),
+  kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'endpoint-file']),
   name: z.string(),
   value: z.string(),
   outcome: z.enum(['done', 'already-done']),

@@ -31,16 +31,38 @@ export async function notifyResult(
   return { startedAt, endedAt: deps.clock.now().toISOString() };
 }
 
-/** Build the evidence document of a completed, failed or aborted failover and write it (never overwriting). */
-export async function recordFailoverEvidence(
+/** What the evidence says about where a failover ran, besides what its state holds. */
+export interface FailoverEvidenceContext {
+  readonly environment: string;
+  /** `aws` or `local`. */
+  readonly provider: string;
+  readonly database: string;
+  readonly tier: number;
+  readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
+  /** The protected primary (evidence `source.sourceDatabase`). */
+  readonly sourceDatabase: string;
+  readonly defaultStrategy: string;
+  readonly toolVersion: string;
+  /** When the disaster struck, if known (a game day's injected fault); else the run's start. */
+  readonly disasterAt?: string;
+  readonly target?: Partial<EvidenceDocument['target']>;
+  readonly cleanup?: EvidenceDocument['cleanup'];
+  readonly metrics?: Record<string, number>;
+}
+
+/**
+ * The evidence document of a completed, failed or aborted failover, from its state: the same document whichever
+ * provider ran the steps (built by `buildEvidence`, the one evidence builder).
+ */
+export function failoverEvidence(
   state: FailoverState,
   status: 'completed' | 'failed' | 'aborted',
-  deps: StepDeps,
-): Promise<{ location: string; result: 'passed' | 'failed'; failureReason?: string }> {
-  const now = deps.clock.now();
-  const db = databaseOf(deps.catalog, state.input.database);
+  context: FailoverEvidenceContext,
+  now: Date,
+): EvidenceDocument {
   const plan = state.plan;
   const started = state.execution.startTime ?? plan?.startedAt ?? now.toISOString();
+  const disaster = context.disasterAt ?? started;
   const steps = failoverSteps(state, status);
   const verifiedAt = state.verify?.endedAt;
   // A failed validation explains itself through its checks; other failures through the caught error.
@@ -49,29 +71,30 @@ export async function recordFailoverEvidence(
       ? undefined
       : { step: state.failedStep ?? 'unknown', reason: failureReason(state, status) };
   const achievedRpoSeconds = state.validation?.achievedRpoSeconds ?? plan?.expectedDataLossSeconds ?? undefined;
+  const achievedRtoSeconds = verifiedAt ? secondsBetween(disaster, verifiedAt) : undefined;
   const outcome = decideOutcome({
-    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
-    ...(verifiedAt ? { achievedRtoSeconds: secondsBetween(started, verifiedAt) } : {}),
+    targets: context.targets,
+    ...(achievedRtoSeconds !== undefined ? { achievedRtoSeconds } : {}),
     ...(achievedRpoSeconds !== undefined && achievedRpoSeconds !== null ? { achievedRpoSeconds } : {}),
     ...(state.validation ? { validation: { passed: state.validation.passed, checks: state.validation.checks } } : {}),
     ...(failure ? { failure } : {}),
   });
   const endpoint = state.recovery?.endpoint;
-  const doc: EvidenceDocument = buildEvidence({
+  return buildEvidence({
     runId: state.execution.name,
     kind: 'failover',
-    environment: deps.catalog.environment,
-    provider: 'aws',
-    database: db.name,
-    tier: db.tier,
-    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
+    environment: context.environment,
+    provider: context.provider,
+    database: context.database,
+    tier: context.tier,
+    targets: context.targets,
     ...(plan?.source
       ? {
           source: {
             id: plan.source.id,
             kind: plan.source.kind,
             recoveryPointTime: plan.source.recoveryPointTime,
-            sourceDatabase: db.primaryInstanceIdentifier,
+            sourceDatabase: context.sourceDatabase,
           },
         }
       : {}),
@@ -81,29 +104,31 @@ export async function recordFailoverEvidence(
             identifier: state.recovery.instanceIdentifier,
             engine: 'postgres',
             ...(endpoint ? { endpoint: `${endpoint.host}:${endpoint.port}` } : {}),
+            ...context.target,
           },
         }
       : {}),
     timestamps: {
       started,
-      disaster: started,
+      disaster,
       ...(state.recovery ? { restoreStarted: state.recovery.startedAt } : {}),
       ...(state.recovery?.availableAt ? { available: state.recovery.availableAt } : {}),
       ...(state.validation ? { validated: state.validation.endedAt } : {}),
       recorded: now.toISOString(),
     },
-    ...(verifiedAt ? { achievedRtoSeconds: secondsBetween(started, verifiedAt) } : {}),
+    ...(achievedRtoSeconds !== undefined ? { achievedRtoSeconds } : {}),
     ...(achievedRpoSeconds !== undefined && achievedRpoSeconds !== null ? { achievedRpoSeconds } : {}),
     result: status === 'completed' ? outcome.result : 'failed',
     ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}),
     ...(outcome.failedStep ? { failedStep: outcome.failedStep } : {}),
     checks: outcome.checks,
-    cleanup: { status: 'not-needed', message: 'a failover keeps what it recovered', resources: [] },
+    cleanup: context.cleanup ?? { status: 'not-needed', message: 'a failover keeps what it recovered', resources: [] },
     startedBy: state.input.startedBy,
-    toolVersion: deps.catalog.toolVersion,
+    toolVersion: context.toolVersion,
+    ...(context.metrics ? { metrics: context.metrics } : {}),
     runbook: {
       operation: 'failover',
-      strategy: plan?.strategy ?? state.input.strategy ?? db.defaultStrategy,
+      strategy: plan?.strategy ?? state.input.strategy ?? context.defaultStrategy,
       reason: state.input.reason,
       ...(state.input.force ? { forcedReason: state.input.force.reason } : {}),
       dryRun: state.input.dryRun,
@@ -115,6 +140,34 @@ export async function recordFailoverEvidence(
       repointed: (state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
     },
   });
+}
+
+/** Build the evidence document of a completed, failed or aborted failover and write it (never overwriting). */
+export async function recordFailoverEvidence(
+  state: FailoverState,
+  status: 'completed' | 'failed' | 'aborted',
+  deps: StepDeps,
+): Promise<{ location: string; result: 'passed' | 'failed'; failureReason?: string }> {
+  const db = databaseOf(deps.catalog, state.input.database);
+  const doc = failoverEvidence(
+    state,
+    status,
+    {
+      environment: deps.catalog.environment,
+      provider: 'aws',
+      database: db.name,
+      tier: db.tier,
+      targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
+      sourceDatabase: db.primaryInstanceIdentifier,
+      defaultStrategy: db.defaultStrategy,
+      toolVersion: deps.catalog.toolVersion,
+    },
+    deps.clock.now(),
+  );
+  const failure =
+    status === 'completed' || (!state.failure && status === 'failed')
+      ? undefined
+      : { reason: failureReason(state, status) };
   // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
   const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failover').put(doc);
   if (status !== 'completed') {
@@ -177,6 +230,7 @@ function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
   if (plan && approval)
     add('approval', plan.endedAt, approval.approvedAt, 'done', `approved by ${approval.approvedBy}`);
   add('activate-contingency-plan', activation?.startedAt, activation?.endedAt, 'done');
+  add('freeze', state.freeze?.startedAt, state.freeze?.endedAt, 'done', state.freeze?.detail);
   add('recover', recovery?.startedAt, recovery?.endedAt, recovery?.outcome ?? 'done', recovery?.detail);
   add(
     'wait-available',
@@ -208,6 +262,7 @@ function lastStepTime(state: FailoverState): string {
     state.plan?.endedAt,
     state.approval?.approvedAt,
     state.activation?.endedAt,
+    state.freeze?.endedAt,
     state.recovery?.endedAt,
     state.validation?.endedAt,
     state.repoint?.endedAt,

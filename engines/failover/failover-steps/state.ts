@@ -93,6 +93,14 @@ export const Repoint = Timed.extend({
   inSyncAt: isoTime.optional(),
 });
 
+/** Clients stopped writing to the old primary (only platforms whose clients would keep writing need it). */
+export const Freeze = Timed.extend({ detail: z.string() });
+export type FreezeRecord = z.infer<typeof Freeze>;
+export const Verify = Timed.extend({
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+export type VerifyRecord = z.infer<typeof Verify>;
+
 /** The execution state as it grows; each step reads what it needs. */
 export const FailoverState = z.object({
   input: FailoverInput,
@@ -100,12 +108,11 @@ export const FailoverState = z.object({
   plan: Plan.optional(),
   approval: Approval.optional(),
   activation: Timed.extend({ activatedAt: isoTime }).optional(),
+  freeze: Freeze.optional(),
   recovery: Recovery.optional(),
   validation: Validation.optional(),
   repoint: Repoint.optional(),
-  verify: Timed.extend({
-    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
-  }).optional(),
+  verify: Verify.optional(),
   notify: Timed.optional(),
   /** Set by the state machine's Catch: `{ Error, Cause }`. */
   failure: z.object({ Error: z.string(), Cause: z.string().nullish() }).optional(),

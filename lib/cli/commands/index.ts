@@ -2,6 +2,7 @@ import { CommandRegistrar } from '../context';
 import { registerDrill } from './drill';
 import { registerFailover } from './failover';
 import { registerGameDay } from './gameday';
+import { registerLocalGameDay } from './gameday-local';
 import { registerPlan } from './plan';
 import { registerReport } from './report';
 import { registerRunbooks } from './runbooks';
@@ -28,4 +29,5 @@ export const commands: CommandRegistrar[] = [
   registerRunbooks,
   registerTraining,
   registerGameDay,
+  registerLocalGameDay,
 ];

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { EvidenceDocument } from '../evidence/schema';
+import type { FailoverState, Plan, Recovery, Repoint, Validation } from './failover-steps/state';
+import type { FreezeRecord, VerifyRecord } from './failover-steps/state';
+
+export type RecoveryRecord = z.infer<typeof Recovery>;
+export type ValidationRecord = z.infer<typeof Validation>;
+export type RepointRecord = z.infer<typeof Repoint>;
+
+/**
+ * Everything a failover needs from the platform, one method per runbook step, so that the same phases run in
+ * the AWS state machine (one task each, `dispatch.ts`) and in-process on one machine (`runFailover`).
+ *
+ * | method          | AWS (`aws-provider.ts`)                                          | local PostgreSQL (`lib/local`)              |
+ * |-----------------|------------------------------------------------------------------|---------------------------------------------|
+ * | `preflight`     | RDS status, replica lag, backups, key, secret, quota (read-only) | primary answers? standby lag, base backups  |
+ * | `freeze`        | — (clients follow the repointed names)                           | stop the application's writes to the primary |
+ * | `startRecovery` | `PromoteReadReplica` / PITR restore / AWS Backup restore job     | `pg_ctl promote` / base backup + WAL replay |
+ * | `checkRecovery` | `DescribeDBInstances` (+ restore job)                             | server accepts writes?                       |
+ * | `validate`      | invoke the validator function with the manifest from S3           | the validation engine with the manifest     |
+ * | `repoint`       | Route 53 record, SSM parameter, secret host                       | the endpoint file clients read              |
+ * | `checkRepoint`  | Route 53 `GetChange` INSYNC                                       | read the endpoint file back                 |
+ * | `verify`        | every pointer reads the new endpoint, instance available          | same, and the new primary accepts writes    |
+ * | `storeEvidence` | S3 (Object Lock, never overwrites)                                | the evidence directory                      |
+ *
+ * Every method is short (it starts, describes or changes one thing; it never waits): the caller polls.
+ * A method throws a `StepError` for a failure the runbook reports; the caller records it as the failed step.
+ */
+export interface FailoverProvider {
+  /** `aws` or `local`; recorded in evidence. */
+  readonly name: string;
+  preflight(state: FailoverState): Promise<Plan>;
+  /** Optional: a platform whose clients keep writing to a dead primary stops them here. */
+  freeze?(state: FailoverState): Promise<FreezeRecord>;
+  startRecovery(state: FailoverState): Promise<RecoveryRecord>;
+  checkRecovery(state: FailoverState): Promise<RecoveryRecord>;
+  validate(state: FailoverState): Promise<ValidationRecord>;
+  repoint(state: FailoverState): Promise<RepointRecord>;
+  checkRepoint(state: FailoverState): Promise<RepointRecord>;
+  verify(state: FailoverState): Promise<VerifyRecord>;
+  /** Write the evidence document; returns where. Evidence that cannot be written is a failure (it throws). */
+  storeEvidence(doc: EvidenceDocument): Promise<string>;
+}

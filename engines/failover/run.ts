@@ -1,0 +1,222 @@
+import type { Clock } from '../common/clock';
+import type { EvidenceDocument } from '../evidence/schema';
+import type { Strategy } from './catalog';
+import { failoverEvidence, type FailoverEvidenceContext } from './failover-steps/evidence';
+import type { FailoverInput, FailoverState, Plan } from './failover-steps/state';
+import type { FailoverProvider } from './provider';
+import { required } from './failover-steps/required';
+
+/** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
+export type FailoverPhase =
+  'preflight' | 'approval' | 'freeze' | 'recover' | 'wait-available' | 'validate' | 'repoint' | 'verify' | 'evidence';
+
+/** What the approval gate decides: go on (with who approved), or stop. */
+export type GateDecision = { readonly approvedBy: string; readonly comment?: string } | { readonly abort: string };
+
+/**
+ * The approval gate: in AWS a person runs `rxdr failover approve`; in-process a function decides. `replan`
+ * runs preflight again for another strategy (the operator chose a different one) and returns the new plan.
+ */
+export type ApprovalGate = (
+  plan: Plan,
+  replan: (strategy: Strategy) => Promise<Plan>,
+) => Promise<GateDecision & { readonly plan?: Plan }>;
+
+export interface RunFailoverDeps {
+  readonly provider: FailoverProvider;
+  readonly clock: Clock;
+  readonly approve: ApprovalGate;
+  /**
+   * Where and what the evidence describes (the database's tier and targets, the environment). Called once,
+   * after the last phase and before the evidence is written: an in-process run cleans up here and says what it
+   * removed (`cleanup`), a game day asks the operator to verify.
+   */
+  readonly evidence: (
+    state: FailoverState,
+    status: FailoverRun['status'],
+  ) => Promise<Omit<FailoverEvidenceContext, 'provider'>>;
+  /** Called after each phase with its duration and the state so far. */
+  readonly onPhase?: (phase: FailoverPhase, durationMs: number, state: FailoverState) => void;
+  /** Give up polling a recovery or repoint after this long. @default 600 */
+  readonly pollTimeoutSeconds?: number;
+  /** Poll interval; the AWS state machine backs off from 30 s, one machine needs far less. @default 0.2 */
+  readonly pollSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface FailoverRun {
+  readonly state: FailoverState;
+  readonly status: 'completed' | 'failed' | 'aborted';
+  readonly evidence: EvidenceDocument;
+  readonly evidenceLocation?: string;
+  readonly evidenceError?: string;
+}
+
+class PhaseFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly error: { Error: string; Cause: string },
+    readonly status: 'failed' | 'aborted',
+  ) {
+    super(error.Cause);
+  }
+}
+
+/**
+ * Run a whole failover in-process with the phases the AWS state machine runs as tasks: preflight → approval
+ * gate → freeze → recover and wait until available → validate → repoint and wait until in sync → verify →
+ * evidence. A failing phase is recorded as the state machine's Catch records it (`failure`, `failedStep`) and
+ * the evidence says so; this never throws for a failover failure.
+ */
+export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): Promise<FailoverRun> {
+  const { provider, clock } = deps;
+  const began = clock.now();
+  let state: FailoverState = {
+    input,
+    execution: {
+      id: `${provider.name}:failover:${input.database}`,
+      name: `${provider.name}-failover-${stamp(began)}`,
+      startTime: began.toISOString(),
+    },
+  };
+  const phase = async (name: FailoverPhase, body: () => Promise<Partial<FailoverState>>): Promise<void> => {
+    if (deps.signal?.aborted)
+      throw new PhaseFailure(name, { Error: 'Rxdr.Aborted', Cause: abortReason(deps.signal) }, 'aborted');
+    const started = clock.now().getTime();
+    try {
+      state = { ...state, ...(await body()) };
+    } catch (error) {
+      if (error instanceof PhaseFailure) throw error;
+      const err = error instanceof Error ? error : new Error(String(error));
+      throw new PhaseFailure(
+        name,
+        { Error: err.name === 'Error' ? 'Rxdr.StepFailed' : err.name, Cause: err.message },
+        'failed',
+      );
+    } finally {
+      deps.onPhase?.(name, clock.now().getTime() - started, state);
+    }
+  };
+  const poll = async <T>(what: string, look: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
+    const deadline = clock.now().getTime() + (deps.pollTimeoutSeconds ?? 600) * 1000;
+    for (;;) {
+      const value = await look();
+      if (done(value)) return value;
+      if (deps.signal?.aborted)
+        throw new PhaseFailure(what, { Error: 'Rxdr.Aborted', Cause: abortReason(deps.signal) }, 'aborted');
+      if (clock.now().getTime() > deadline)
+        throw new Error(`${what} did not finish within ${deps.pollTimeoutSeconds ?? 600} s`);
+      await clock.sleep((deps.pollSeconds ?? 0.2) * 1000, deps.signal);
+    }
+  };
+
+  let status: FailoverRun['status'] = 'completed';
+  try {
+    await phase('preflight', async () => ({ plan: await provider.preflight(state) }));
+    const plan = required(state.plan, 'plan');
+    if (plan.decision === 'blocked')
+      throw new PhaseFailure(
+        'preflight',
+        { Error: 'Rxdr.StepFailed', Cause: `blocked: ${plan.blockers.join('; ')}` },
+        'failed',
+      );
+    if (plan.decision === 'refused')
+      throw new PhaseFailure(
+        'preflight',
+        {
+          Error: 'Rxdr.StepFailed',
+          Cause: `refused: ${plan.primary.detail}; fail over anyway only with a reason (force)`,
+        },
+        'failed',
+      );
+    if (plan.decision === 'dry-run') return await finish('completed');
+
+    await phase('approval', async () => {
+      const replan = async (strategy: Strategy): Promise<Plan> => {
+        const replanned = await provider.preflight({ ...state, input: { ...state.input, strategy } });
+        state = { ...state, input: { ...state.input, strategy }, plan: replanned };
+        return replanned;
+      };
+      const decision = await deps.approve(required(state.plan, 'plan'), replan);
+      if ('abort' in decision)
+        throw new PhaseFailure('approval', { Error: 'Rxdr.Aborted', Cause: decision.abort }, 'aborted');
+      const decided = decision.plan ?? required(state.plan, 'plan');
+      if (decided.decision !== 'proceed')
+        throw new PhaseFailure(
+          'approval',
+          { Error: 'Rxdr.StepFailed', Cause: `the chosen plan is ${decided.decision}: ${decided.blockers.join('; ')}` },
+          'failed',
+        );
+      const now = clock.now().toISOString();
+      return {
+        plan: decided,
+        approval: {
+          approvedBy: decision.approvedBy,
+          approvedAt: now,
+          ...(decision.comment ? { comment: decision.comment } : {}),
+        },
+        activation: { startedAt: now, endedAt: now, activatedAt: now },
+      };
+    });
+    const freeze = provider.freeze?.bind(provider);
+    if (freeze) await phase('freeze', async () => ({ freeze: await freeze(state) }));
+    await phase('recover', async () => ({ recovery: await provider.startRecovery(state) }));
+    await phase('wait-available', async () => ({
+      recovery: await poll(
+        'the recovery',
+        async () => {
+          state = { ...state, recovery: await provider.checkRecovery(state) };
+          return required(state.recovery, 'recovery');
+        },
+        (recovery) => recovery.status === 'available',
+      ),
+    }));
+    await phase('validate', async () => ({ validation: await provider.validate(state) }));
+    if (!required(state.validation, 'validation').passed) return await finish('failed');
+    await phase('repoint', async () => {
+      state = { ...state, repoint: await provider.repoint(state) };
+      return {
+        repoint: await poll(
+          'the repoint',
+          async () => {
+            const current = required(state.repoint, 'repoint');
+            return current.inSync ? current : provider.checkRepoint(state);
+          },
+          (repoint) => repoint.inSync,
+        ),
+      };
+    });
+    await phase('verify', async () => ({ verify: await provider.verify(state) }));
+  } catch (error) {
+    if (!(error instanceof PhaseFailure)) throw error;
+    state = { ...state, failure: error.error, failedStep: error.step };
+    status = error.status;
+  }
+  return finish(status);
+
+  async function finish(final: FailoverRun['status']): Promise<FailoverRun> {
+    const context = await deps.evidence(state, final);
+    const evidence = failoverEvidence(state, final, { ...context, provider: provider.name }, clock.now());
+    const started = clock.now().getTime();
+    let evidenceLocation: string | undefined;
+    let evidenceError: string | undefined;
+    try {
+      evidenceLocation = await provider.storeEvidence(evidence);
+    } catch (error) {
+      evidenceError = `evidence could not be written: ${(error as Error).message}`;
+    }
+    deps.onPhase?.('evidence', clock.now().getTime() - started, state);
+    return { state, status: final, evidence, evidenceLocation, evidenceError };
+  }
+}
+
+function stamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 17);
+}
+
+function abortReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+}

@@ -1,0 +1,71 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+/** Small read-only looks at local servers and files, for the local failover provider's steps. */
+
+export async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function isWritable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+    return rows[0]?.r === false;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The standby's last replayed transaction, or undefined when it does not answer as a standby. */
+export async function lastReplayed(url: string): Promise<Date | undefined> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ r: boolean; t: Date | null }>(
+      'SELECT pg_is_in_recovery() AS r, pg_last_xact_replay_timestamp() AS t',
+    );
+    return rows[0]?.r && rows[0].t ? rows[0].t : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function newestArchived(archiveDir: string): Promise<Date | undefined> {
+  const names = await readdir(archiveDir).catch(() => [] as string[]);
+  let newest: Date | undefined;
+  for (const name of names) {
+    const { mtime } = await stat(path.join(archiveDir, name));
+    if (!newest || mtime > newest) newest = mtime;
+  }
+  return newest;
+}
+
+export async function readPointer(file: string): Promise<{ host: string; port: number } | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { host?: unknown; port?: unknown };
+    return typeof parsed.host === 'string' && typeof parsed.port === 'number'
+      ? { host: parsed.host, port: parsed.port }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
