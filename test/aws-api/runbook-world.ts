@@ -13,7 +13,7 @@ import { route53Value } from '../../engines/failover/aws-helpers';
 import { Catalog as CatalogSchema, type Catalog } from '../../engines/failover/catalog';
 import type { StepDeps } from '../../engines/failover/clients';
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
-import { awsClients, makeHandler, tcpProbe } from '../../lambda/runbook-steps';
+import { awsClients, makeHandler, tcpProbe } from '../../engines/failover/runbook-handler';
 import {
   ACCOUNT,
   createKey,
