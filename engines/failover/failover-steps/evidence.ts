@@ -6,6 +6,7 @@ import { decideOutcome } from '../../evidence/outcome';
 import { S3EvidenceStore } from '../../evidence/store';
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
+import { repointedEntries, runbookEvidenceIdentity, RunbookStepTrail } from '../runbook-evidence';
 import { FailoverState } from './state';
 import { clearApproval } from './approval';
 import { required } from './required';
@@ -58,12 +59,7 @@ export async function recordFailoverEvidence(
   });
   const endpoint = state.recovery?.endpoint;
   const doc: EvidenceDocument = buildEvidence({
-    runId: state.execution.name,
-    kind: 'failover',
-    environment: deps.catalog.environment,
-    provider: 'aws',
-    database: db.name,
-    tier: db.tier,
+    ...runbookEvidenceIdentity(state.execution.name, db, deps),
     targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
     ...(plan?.source
       ? {
@@ -112,7 +108,7 @@ export async function recordFailoverEvidence(
       ...(state.activation ? { contingencyPlanActivatedAt: state.activation.activatedAt } : {}),
       status,
       steps,
-      repointed: (state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
+      repointed: repointedEntries(state.repoint?.changes ?? []),
     },
   });
   // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
@@ -149,23 +145,8 @@ function failureReason(state: FailoverState, status: 'failed' | 'aborted'): stri
 }
 
 function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
-  const steps: RunbookStep[] = [];
-  const add = (
-    name: string,
-    startedAt: string | undefined,
-    endedAt: string | undefined,
-    outcome: RunbookStep['outcome'],
-    detail?: string,
-  ) => {
-    if (!startedAt) return;
-    steps.push({
-      name,
-      startedAt,
-      ...(endedAt ? { endedAt, durationSeconds: secondsBetween(startedAt, endedAt) } : {}),
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
-  };
+  const trail = new RunbookStepTrail();
+  const add = trail.add.bind(trail);
   const { plan, approval, activation, recovery, validation, repoint: rp, verify: vf, notify } = state;
   add(
     'preflight',
@@ -198,9 +179,14 @@ function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
   add('notify', notify?.startedAt, notify?.endedAt, 'done');
   if (status !== 'completed' && state.failedStep) {
     const at = lastStepTime(state);
-    steps.push({ name: state.failedStep, startedAt: at, outcome: 'failed', detail: state.failure?.Error ?? status });
+    trail.steps.push({
+      name: state.failedStep,
+      startedAt: at,
+      outcome: 'failed',
+      detail: state.failure?.Error ?? status,
+    });
   }
-  return steps;
+  return trail.steps;
 }
 
 function lastStepTime(state: FailoverState): string {
