@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Fails when a tracked file names a file of this repository that does not exist: a path under one of the
- * repository's top-level folders (`docs/runbooks/x.md`, `lib/cli/y.ts`), a relative Markdown link, or a
+ * repository's top-level folders (`docs/runbooks/failover.md`, `lib/naming.ts`), a relative Markdown link, or a
  * file that lives only outside the repository. Paths with placeholders (`${kind}`, `<name>`, `*`) are
  * patterns, not references, and are skipped; a module path may leave out `.ts`.
  */
