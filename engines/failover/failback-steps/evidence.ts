@@ -117,13 +117,18 @@ export async function recordFailbackEvidence(
   // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
   const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failback').put(doc);
   await clearApproval(state.execution.name, deps);
+  const frozenWarning = stillFrozen
+    ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a ` +
+      'writable primary (or start the failback again to resume).'
+    : '';
   await deps.clients.sns.send(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
       Message:
         `The failback of ${db.name} ` +
-        `${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ` +
+        `${status}.${reason ? ` ${reason}` : ''}` +
+        `${frozenWarning}\nExecution: ` +
         `${state.execution.id}\nEvidence: ${location}`,
     }),
   );
