@@ -190,7 +190,8 @@ async function main(): Promise<void> {
     `  billed overhead (mean / worst)       ${result.billedOverhead} / ${result.billedOverheadWorst} (target ≤ 1.1)`,
   );
   console.log(
-    `fleet of ${FLEET} at concurrency ${concurrency}: ${f.total} s simulated vs max(Σ/C, longest) ${result.fleet.lowerBoundSeconds} s → ${result.fleetOverLowerBound} (target ≤ 1.1); max concurrent ${f.maxActive}`,
+    `fleet of ${FLEET} at concurrency ${concurrency}: ${f.total} s simulated vs max(Σ/C, longest) ` +
+      `${result.fleet.lowerBoundSeconds} s → ${result.fleetOverLowerBound} (target ≤ 1.1); max concurrent ${f.maxActive}`,
   );
   console.log(`targets missed: ${result.targetsMissed.length ? result.targetsMissed.join('; ') : 'none'}`);
 }

@@ -388,12 +388,17 @@ async function main(): Promise<void> {
       const s = result.seconds;
       process.stdout.write(
         [
-          `validation benchmark: ${args.prescriptions.toLocaleString('en-US')} prescriptions, ${rows.toLocaleString('en-US')} rows, ${(result.databaseBytes / 1e6).toFixed(0)} MB, ${cores} cores, best of ${args.repeat}`,
+          `validation benchmark: ${args.prescriptions.toLocaleString('en-US')} prescriptions, ` +
+            `${rows.toLocaleString('en-US')} rows, ${(result.databaseBytes / 1e6).toFixed(0)} MB, ${cores} ` +
+            `cores, best of ${args.repeat}`,
           `  seed ${s.seed.toFixed(2)} s, scan floor ${s.scanFloor.toFixed(2)} s, content floor ${s.contentFloor.toFixed(2)} s, naive ${s.naive.toFixed(2)} s`,
           `  lag (h)  new rows  validation  / content floor  naive / validation  passed`,
           ...result.curve.map(
             (p) =>
-              `  ${String(p.lagHours).padStart(7)}  ${(p.newRowShare * 100).toFixed(2).padStart(7)} %  ${p.validationSeconds.toFixed(2).padStart(8)} s  ${String(p.validationOverContentFloor).padStart(15)}  ${String(p.naiveOverValidation).padStart(18)}  ${p.validationPassed}`,
+              `  ${String(p.lagHours).padStart(7)}  ${(p.newRowShare * 100).toFixed(2).padStart(7)} %  ` +
+              `${p.validationSeconds.toFixed(2).padStart(8)} s  ` +
+              `${String(p.validationOverContentFloor).padStart(15)}  ` +
+              `${String(p.naiveOverValidation).padStart(18)}  ${p.validationPassed}`,
           ),
           `  without source invariants: ${withoutInvariants.seconds.toFixed(2)} s, ${withoutInvariants.validationOverContentFloor} × content floor (passed: ${withoutInvariants.validationPassed})`,
           `  damaged ${damaged.table}: ${damaged.seconds.toFixed(2)} s, ${damaged.validationOverContentFloor} × content floor (failed as expected: ${damaged.validationFailedAsExpected})`,

@@ -1,11 +1,11 @@
-import type { Context } from 'aws-lambda';
 import { S3EvidenceStore } from '../engines/evidence/store';
 import { systemClock } from '../engines/common/clock';
-import { clients, env, logger, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { clients, env, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
 import { DRILL_ENV } from '../engines/drill/environment';
 import { notifyTask } from '../engines/drill/aws/notify';
 import { evidenceHistory, planTask } from '../engines/drill/aws/plan';
 import { recordEvidenceTask } from '../engines/drill/aws/record';
+import { traced } from '../engines/drill/aws/traced';
 import {
   checkCleanupTask,
   checkRestoreTask,
@@ -15,30 +15,8 @@ import {
   TaskDeps,
 } from '../engines/drill/aws/tasks';
 
-/**
- * Lambda entry points of the drill state machine (one function per Task state; all thin). Errors keep
- * their `name` (`Rxdr.InvalidEvent`, `Rxdr.AwsTransient`, …): the state machine's Retry/Catch match on it.
- */
-
+/** The drill state machine's Task states, one function each (the logic is in engines/drill/aws). */
 const taskDeps = (): TaskDeps => ({ clients, settings: settingsFromEnv(), clock: systemClock });
-
-function traced<T>(name: string, body: (event: unknown) => Promise<T>) {
-  return async (event: unknown, context?: Context): Promise<T> => {
-    if (context) logger.addContext(context);
-    try {
-      const result = await body(event);
-      logger.info(`${name} done`, { step: name });
-      return result;
-    } catch (error) {
-      logger.error(`${name} failed`, {
-        step: name,
-        errorName: (error as Error).name,
-        errorMessage: (error as Error).message,
-      });
-      throw error;
-    }
-  };
-}
 
 export const plan = traced('Plan', (event) =>
   planTask(event, { history: evidenceHistory(clients.s3, env(DRILL_ENV.evidenceBucket)) }),

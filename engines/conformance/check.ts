@@ -82,3 +82,26 @@ export async function publishConformance(
   ];
   await cloudwatch.send(new PutMetricDataCommand({ Namespace: CONFORMANCE_METRICS.namespace, MetricData: metricData }));
 }
+
+/** One instance's result as the CLI's status and the plan show it: where it is, its findings or error. */
+export interface ConformanceRow {
+  readonly database: string;
+  /** The source instance or its warm-standby read replica. */
+  readonly role: ConformanceTarget['role'];
+  readonly instance: string;
+  readonly region: string;
+  readonly findings: readonly Finding[];
+  /** Why the instance's settings could not be read (then it is not known to conform). */
+  readonly error?: string;
+}
+
+export function conformanceRows(report: ConformanceReport): ConformanceRow[] {
+  return report.instances.map(({ target, findings, error }) => ({
+    database: target.database,
+    role: target.role,
+    instance: target.instanceIdentifier,
+    region: target.region,
+    findings,
+    ...(error ? { error } : {}),
+  }));
+}

@@ -73,10 +73,13 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
         return await provider.preflight(state);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
+        const forced = state.input.force
+          ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}`
+          : '';
         const summary =
           `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ` +
           `${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} ` +
-          `s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${state.input.force ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}` : ''}`;
+          `s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${forced}`;
         return await failover.requestApproval('failover', event.taskToken, state.execution, summary, deps);
       }
       case 'activate':

@@ -118,7 +118,8 @@ export function awsUsageError(error: unknown, target: Pick<AwsTarget, 'region'>,
   if (!(error instanceof Error)) return new UsageError(String(error));
   if (error.name === 'CredentialsProviderError' || /credential/i.test(error.message)) {
     return new UsageError(
-      `no AWS credentials found${profile ? ` for profile "${profile}"` : ''}: run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, set AWS_PROFILE, or pass --profile <name> (${error.message})`,
+      `no AWS credentials found${profile ? ` for profile "${profile}"` : ''}: run \`aws sso ` +
+        `login${profile ? ` --profile ${profile}` : ''}\`, set AWS_PROFILE, or pass --profile <name> (${error.message})`,
     );
   }
   if (

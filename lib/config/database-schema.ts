@@ -135,7 +135,9 @@ export function checkDatabaseProtection(env: Record<string, unknown>, problem: P
     ) {
       problem(
         ['databases', index, 'engineVersion'],
-        `database "${String(db.name)}": tier "${String(db.tier)}" keeps a cross-region read replica, which becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
+        `database "${String(db.name)}": tier "${String(db.tier)}" keeps a cross-region read replica, which ` +
+          `becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the ` +
+          `source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
       );
     }
     if (db.mode !== 'create') return;

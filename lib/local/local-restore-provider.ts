@@ -347,7 +347,9 @@ export class LocalRestoreProvider implements RestoreProvider {
       id: 'restore.wal-continuity',
       category: 'restore',
       status: 'failed',
-      message: `recovery stopped after ${lastRestored ?? '(no segment)'}: WAL segment ${missing} is missing from the archive, but ${newer.length} newer segment(s) exist — every write after the gap is lost`,
+      message:
+        `recovery stopped after ${lastRestored ?? '(no segment)'}: WAL segment ${missing} is missing from ` +
+        `the archive, but ${newer.length} newer segment(s) exist — every write after the gap is lost`,
       durationMs: Date.now() - started,
       details: { ...details, missing },
     };

@@ -1,17 +1,10 @@
-import type { Finding } from '../../engines/conformance/rules';
+import type { ConformanceRow } from '../../engines/conformance/check';
 import { Block, paragraph, Section, table } from './document';
 
 /** What `rxdr plan --conformance` read: each instance's findings, or why it could not be read. */
 export interface ConformanceSummary {
   readonly checkedAt: string;
-  readonly instances: readonly {
-    readonly database: string;
-    readonly role: 'primary' | 'replica';
-    readonly instance: string;
-    readonly region: string;
-    readonly findings: readonly Finding[];
-    readonly error?: string;
-  }[];
+  readonly instances: readonly ConformanceRow[];
 }
 
 /**
@@ -28,7 +21,10 @@ export function conformanceSection(summary: ConformanceSummary): Section {
   const departing = summary.instances.filter((i) => i.error || i.findings.length > 0).length;
   const blocks: Block[] = [
     paragraph(
-      `Actual settings read at ${summary.checkedAt} (RDS and KMS descriptions) against the rules the instances rxdr creates follow: storage on a customer-managed key, automated backups for the tier and replicated to the recovery region, deletion protection, no public access, \`rds.force_ssl=1\`, pgaudit loaded and configured, an engine in standard support, automatic minor upgrades, Multi-AZ as configured. ` +
+      `Actual settings read at ${summary.checkedAt} (RDS and KMS descriptions) against the rules the instances ` +
+        'rxdr creates follow: storage on a customer-managed key, automated backups for the tier and replicated ' +
+        'to the recovery region, deletion protection, no public access, `rds.force_ssl=1`, pgaudit loaded and ' +
+        'configured, an engine in standard support, automatic minor upgrades, Multi-AZ as configured. ' +
         (departing === 0
           ? 'Every instance conforms.'
           : `${departing} of ${summary.instances.length} instance(s) depart from them: each finding is also an alarm until fixed.`),

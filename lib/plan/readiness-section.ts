@@ -17,7 +17,9 @@ export function readinessSection(report: ReadinessReport | { error: string }, so
     title: 'Readiness of people',
     blocks: [
       paragraph(
-        `Each on-call engineer runs the failover runbook in a game day, and each approver approves one, at least every ${report.readinessDays} days; each completes the security-awareness topics of the role (records in \`${source}\`).`,
+        `Each on-call engineer runs the failover runbook in a game day, and each approver approves one, at ` +
+          `least every ${report.readinessDays} days; each completes the security-awareness topics of the role ` +
+          `(records in \`${source}\`).`,
       ),
       table(
         ['person', 'role', 'last game day', 'status', 'training missing'],

@@ -31,7 +31,10 @@ export function recoverySection({ config, runbooks }: PlanInputs): Section {
     runbooks?.includes(RUNBOOKS[key]) ? `[${label}](${RUNBOOKS[key]})` : `\`${RUNBOOKS[key]}\``;
   const blocks: Block[] = [
     paragraph(
-      `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as the Step Functions state machines \`${names.failoverStateMachine(config)}\` and \`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records evidence and who started it. Runbooks: ${link('failover', 'failover')}, ${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
+      `Disaster-recovery procedure (HIPAA 164.308(a)(7)(ii)(B)). Failovers and failbacks run as the Step ` +
+        `Functions state machines \`${names.failoverStateMachine(config)}\` and ` +
+        `\`${names.failbackStateMachine(config)}\` in ${config.recoveryRegion}; every run records evidence ` +
+        `and who started it. Runbooks: ${link('failover', 'failover')}, ${link('failback', 'failback')}, ${link('breakGlass', 'break-glass access')}.`,
     ),
   ];
   const strategies = new Map<FailoverStrategy, { tier: TierPreset; systems: string[] }>();
@@ -47,7 +50,9 @@ export function recoverySection({ config, runbooks }: PlanInputs): Section {
       ),
       list(
         [
-          'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation chain, activates the contingency plan: the "Contingency plan activated" message goes out and pharmacies switch to emergency mode.',
+          'The on-call engineer confirms the outage (alarms, AWS Health) and, with the escalation chain, ' +
+            'activates the contingency plan: the "Contingency plan activated" message goes out and pharmacies ' +
+            'switch to emergency mode.',
           `The Operator starts \`${names.failoverStateMachine(config)}\` for the affected systems with strategy \`${strategy}\`.`,
           ...STRATEGY_STEPS[strategy](config, tier),
           'The run validates the recovered database (integrity checks, encryption, network isolation) and records the achieved RTO and RPO as evidence.',
@@ -61,7 +66,9 @@ export function recoverySection({ config, runbooks }: PlanInputs): Section {
     subheading('Failback'),
     list(
       [
-        `When ${config.primaryRegion} is healthy again, the Operator starts \`${names.failbackStateMachine(config)}\`; it rebuilds the primary from the recovery region and pauses for approval before switching.`,
+        `When ${config.primaryRegion} is healthy again, the Operator starts ` +
+          `\`${names.failbackStateMachine(config)}\`; it rebuilds the primary from the recovery region and ` +
+          `pauses for approval before switching.`,
         'The Approver approves the switch in a maintenance window agreed with pharmacy operations.',
         'The run validates the primary, records evidence, and the "Failback complete" message goes out.',
       ],
@@ -81,7 +88,9 @@ export function emergencySection(config: EnvironmentConfig): Section {
     title: 'Emergency-mode operation',
     blocks: [
       paragraph(
-        'How pharmacies keep serving patients while systems are being recovered (HIPAA 164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the "Failover complete" message.',
+        'How pharmacies keep serving patients while systems are being recovered (HIPAA ' +
+          '164.308(a)(7)(ii)(C)). Emergency mode starts when the plan is activated and ends with the ' +
+          '"Failover complete" message.',
       ),
       subheading('What is affected'),
       list(byTier),
@@ -97,7 +106,10 @@ export function emergencySection(config: EnvironmentConfig): Section {
 export function drillSection({ config, now, runbooks }: PlanInputs): Section {
   const blocks: Block[] = [
     paragraph(
-      `Restores are tested on a schedule and every test leaves evidence (HIPAA 164.308(a)(7)(ii)(D)). The drill state machine \`${names.drillStateMachine(config)}\` restores each system's newest recovery point in ${config.recoveryRegion}, validates it, measures RTO and RPO against the tier targets, deletes the restored instance and writes the evidence${runbooks?.includes(RUNBOOKS.drill) ? ` ([restore-drill runbook](${RUNBOOKS.drill}))` : ''}.`,
+      `Restores are tested on a schedule and every test leaves evidence (HIPAA 164.308(a)(7)(ii)(D)). The ` +
+        `drill state machine \`${names.drillStateMachine(config)}\` restores each system's newest recovery ` +
+        `point in ${config.recoveryRegion}, validates it, measures RTO and RPO against the tier targets, ` +
+        `deletes the restored instance and writes the evidence${runbooks?.includes(RUNBOOKS.drill) ? ` ([restore-drill runbook](${RUNBOOKS.drill}))` : ''}.`,
     ),
   ];
   try {
@@ -196,8 +208,12 @@ export function resultsSection({ config, evidence, now }: PlanInputs): Section {
 export function monitoringSection({ config, facts, now }: PlanInputs): Section {
   const trail =
     config.auditTrail.mode === 'organization'
-      ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this account; rxdr creates no trail of its own and raises the alarms below from EventBridge rules in both regions.`
-      : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, encrypted with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket (log files kept ${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs (${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
+      ? `The organization trail \`${config.auditTrail.organizationTrailArn}\` records this account; rxdr ` +
+        `creates no trail of its own and raises the alarms below from EventBridge rules in both regions.`
+      : `A multi-region CloudTrail trail in ${config.recoveryRegion} with log-file validation, encrypted ` +
+        `with \`${names.auditKeyAlias(config)}\`, writes to an S3 Object Lock bucket (log files kept ` +
+        `${days(config.auditTrail.objectLockDays)}) and to CloudWatch Logs ` +
+        `(${days(config.auditTrail.logRetentionDays)}), where metric filters raise the alarms below.`;
   const today = (now ?? new Date()).toISOString().slice(0, 10);
   const created = config.databases.filter(
     (db): db is Extract<ProtectedDatabase, { mode: 'create' }> => db.mode === 'create',
@@ -212,7 +228,11 @@ export function monitoringSection({ config, facts, now }: PlanInputs): Section {
     ),
     subheading('Patching'),
     paragraph(
-      'Reference instances take automatic minor-version upgrades in their maintenance window; a compliance rule fails the build when an engine version is past its end of RDS standard support. Adopted instances are patched by their owners. Every instance, created or adopted, is read hourly by the conformance check (engine support, minor upgrades, encryption, backups, TLS, pgaudit); each kind of finding raises an alarm, and `rxdr status` or `rxdr plan --conformance` names the instance.',
+      'Reference instances take automatic minor-version upgrades in their maintenance window; a ' +
+        'compliance rule fails the build when an engine version is past its end of RDS standard support. ' +
+        'Adopted instances are patched by their owners. Every instance, created or adopted, is read hourly ' +
+        'by the conformance check (engine support, minor upgrades, encryption, backups, TLS, pgaudit); each ' +
+        'kind of finding raises an alarm, and `rxdr status` or `rxdr plan --conformance` names the instance.',
     ),
   ];
   if (created.length > 0) {
@@ -259,7 +279,8 @@ export function maintenanceSection({ config, facts }: PlanInputs): Section {
             facts.databaseInstances
               .map(
                 (db) =>
-                  `${db.id}: PostgreSQL ${db.engineVersion ?? 'default'}, minor upgrades ${db.autoMinorVersionUpgrade === false ? 'off' : 'on'}${db.maintenanceWindow ? `, window ${db.maintenanceWindow}` : ''}`,
+                  `${db.id}: PostgreSQL ${db.engineVersion ?? 'default'}, minor upgrades ` +
+                  `${db.autoMinorVersionUpgrade === false ? 'off' : 'on'}${db.maintenanceWindow ? `, window ${db.maintenanceWindow}` : ''}`,
               )
               .join('; ') || 'none synthesized',
           ],

@@ -15,7 +15,10 @@ import { fillTemplate, usedTiers, minutes, days } from './plan-format';
 export function scopeSection({ config, facts }: PlanInputs): Section {
   const blocks: Block[] = [
     paragraph(
-      `This plan is generated from the rxdr configuration that also builds the environment's infrastructure, so it describes what is deployed. It covers the data backup plan, disaster-recovery plan, emergency-mode operation plan, testing and criticality analysis required by HIPAA 45 CFR 164.308(a)(7).`,
+      `This plan is generated from the rxdr configuration that also builds the environment's ` +
+        `infrastructure, so it describes what is deployed. It covers the data backup plan, ` +
+        `disaster-recovery plan, emergency-mode operation plan, testing and criticality analysis required ` +
+        `by HIPAA 45 CFR 164.308(a)(7).`,
     ),
     table(
       ['Item', 'Value'],
@@ -76,7 +79,11 @@ export function backupSection({ config, facts }: PlanInputs): Section {
   const rows = tiersInUse.map(([tierName, tier, systems]) => [
     tierName,
     systems.join(', '),
-    `${tier.snapshotFrequency} snapshots${tier.continuousBackup ? `; continuous backup (point-in-time restore, ${config.retention.continuousDays} days)` : ''}${tier.crossRegionReadReplica ? `; cross-region read replica in ${config.recoveryRegion}` : ''}`,
+    `${tier.snapshotFrequency} snapshots` +
+      (tier.continuousBackup
+        ? `; continuous backup (point-in-time restore, ${config.retention.continuousDays} days)`
+        : '') +
+      (tier.crossRegionReadReplica ? `; cross-region read replica in ${config.recoveryRegion}` : ''),
     `vault \`${names.primaryVault(config)}\` in ${config.primaryRegion}; copies to ${copies.join(' and ')}`,
     `daily ${days(config.retention.dailyDays)}; monthly ${days(config.retention.monthlyDays)}${tier.continuousBackup ? `; continuous ${days(config.retention.continuousDays)}` : ''}`,
   ]);
@@ -87,9 +94,16 @@ export function backupSection({ config, facts }: PlanInputs): Section {
     table(['Tier', 'Systems', 'How often', 'Where', 'Kept'], rows),
     subheading('How backups are protected'),
     list([
-      `Encrypted with customer-managed KMS keys per region (\`${names.keyAlias(config, 'primary')}\`, \`${names.keyAlias(config, 'recovery')}\`), rotation on; TLS in transit.`,
-      `Vault Lock in ${config.vaultLock.mode} mode${config.vaultLock.mode === 'compliance' ? ` (immutable after a ${config.vaultLock.changeableForDays}-day cooling-off)` : ' (removable only by the break-glass role)'}.`,
-      `Vault access policies deny deleting recovery points, shortening their lifecycle and changing the policies to everyone except the break-glass role \`${names.breakGlassRole(config)}\`; every attempt raises an alarm.`,
+      `Encrypted with customer-managed KMS keys per region (\`${names.keyAlias(config, 'primary')}\`, ` +
+        `\`${names.keyAlias(config, 'recovery')}\`), rotation on; TLS in transit.`,
+      `Vault Lock in ${config.vaultLock.mode} mode` +
+        (config.vaultLock.mode === 'compliance'
+          ? ` (immutable after a ${config.vaultLock.changeableForDays}-day cooling-off)`
+          : ' (removable only by the break-glass role)') +
+        '.',
+      `Vault access policies deny deleting recovery points, shortening their lifecycle and changing the ` +
+        `policies to everyone except the break-glass role \`${names.breakGlassRole(config)}\`; every ` +
+        `attempt raises an alarm.`,
       `Copies leave the primary region${isolated ? ' and the workload account' : ''}: ${copies.join('; ')}.`,
       `Drill and failover evidence and every version of this plan are kept ${days(config.retention.evidenceDays)} under S3 Object Lock in \`${names.evidenceBucket(config)}\` (HIPAA 164.316(b)(2)).`,
     ]),

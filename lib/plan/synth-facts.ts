@@ -93,7 +93,7 @@ export function synthFacts(stage: Stage & { primary: Stack; recovery: Stack }): 
     { mode?: string; organizationTrailArn?: string } | undefined;
   const auditTrail =
     trails.length > 0
-      ? `${trails.length} trail${trails.length > 1 ? 's' : ''} (${trails.map(([, r]) => `multi-region ${r.Properties?.IsMultiRegionTrail === true ? 'yes' : 'no'}, log-file validation ${r.Properties?.EnableLogFileValidation === true ? 'on' : 'off'}`).join('; ')})`
+      ? `${trails.length} trail${trails.length > 1 ? 's' : ''} (${trails.map(([, r]) => trailFacts(r)).join('; ')})`
       : organization?.mode === 'organization'
         ? `no trail of its own; relies on ${organization.organizationTrailArn}`
         : 'no trail synthesized';
@@ -120,4 +120,10 @@ function describeArn(arn: unknown): string {
   const joined = (arn as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1];
   const last = joined?.filter((part): part is string => typeof part === 'string').pop();
   return last ? last.replace(/^.*:/, '') : 'a vault (resolved at deployment)';
+}
+
+function trailFacts(trail: { Properties?: Record<string, unknown> }): string {
+  const multiRegion = trail.Properties?.IsMultiRegionTrail === true ? 'yes' : 'no';
+  const validation = trail.Properties?.EnableLogFileValidation === true ? 'on' : 'off';
+  return `multi-region ${multiRegion}, log-file validation ${validation}`;
 }

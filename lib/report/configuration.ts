@@ -11,7 +11,17 @@ export function configurationTable(databases: readonly ReportDatabase[], configu
     : '<p>From the newest evidence of each database, with the default drill schedule (pass <code>--config</code> for the configured environments, tiers and schedules):</p>';
   const rows = databases.map((db) => {
     const c = db.configured;
-    return `<tr><td>${esc(db.environment)}</td><td>${esc(db.database)}</td><td>${esc(db.tier)}</td><td>${secs(db.rtoSeconds)}</td><td>${secs(db.rpoSeconds)}</td><td>${esc(c?.pattern ?? '—')}</td><td>${esc(c?.regions ?? '—')}</td><td><code>${esc(db.cadence.expression)}</code> (${esc(db.cadence.timezone)})</td><td class="${db.runs.length ? 'good' : 'bad'}">${db.runs.length ? `${db.runs.length} run(s)` : 'no run yet'}</td></tr>`;
+    return (
+      `<tr><td>${esc(db.environment)}</td><td>${esc(db.database)}</td><td>${esc(db.tier)}</td><td>` +
+      `${secs(db.rtoSeconds)}</td><td>${secs(db.rpoSeconds)}</td><td>${esc(c?.pattern ?? '—')}</td><td>` +
+      `${esc(c?.regions ?? '—')}</td><td><code>${esc(db.cadence.expression)}</code> (` +
+      `${esc(db.cadence.timezone)})</td><td class="${db.runs.length ? 'good' : 'bad'}">` +
+      `${db.runs.length ? `${db.runs.length} run(s)` : 'no run yet'}</td></tr>`
+    );
   });
-  return `${note}<table class="config"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>RTO target</th><th>RPO target</th><th>DR pattern</th><th>Regions</th><th>Drill schedule</th><th>Evidence</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return (
+    `${note}<table class="config"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>RTO ` +
+    `target</th><th>RPO target</th><th>DR pattern</th><th>Regions</th><th>Drill schedule</th>` +
+    `<th>Evidence</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
 }

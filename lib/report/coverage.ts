@@ -92,7 +92,10 @@ export function renderCoverage(databases: readonly ReportDatabase[], now: Date):
           .filter(Boolean)
           .join(', ');
         const title = `${c.month}: ${MEANING[c.state]}${extra ? ` (${extra})` : ''}`;
-        return `<td class="cell ${c.state}" data-month="${c.month}" title="${esc(title)}"><span aria-label="${esc(title)}">${MARK[c.state]}</span>${c.failovers ? '<sup class="failover-mark">F</sup>' : ''}</td>`;
+        return (
+          `<td class="cell ${c.state}" data-month="${c.month}" title="${esc(title)}"><span aria-label="` +
+          `${esc(title)}">${MARK[c.state]}</span>${c.failovers ? '<sup class="failover-mark">F</sup>' : ''}</td>`
+        );
       })
       .join('');
     return `<tr class="coverage-row${db.due.overdue ? ' overdue' : ''}" data-database="${esc(db.key)}">

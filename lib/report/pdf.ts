@@ -13,7 +13,8 @@ export async function printToPdf(htmlFile: string, pdfFile: string): Promise<voi
     browser = await launchChromium();
   } catch (error) {
     throw new UsageError(
-      `--pdf: cannot start the headless Chromium (${(error as Error).message.split('\n')[0]}). Install the development dependencies (\`npm ci\`), or open ${htmlFile} in a browser and print it to PDF.`,
+      `--pdf: cannot start the headless Chromium (${(error as Error).message.split('\n')[0]}). Install ` +
+        `the development dependencies (\`npm ci\`), or open ${htmlFile} in a browser and print it to PDF.`,
     );
   }
   try {

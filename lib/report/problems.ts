@@ -40,7 +40,8 @@ export function findProblems(
   for (const db of databases.filter((d) => d.due.overdue))
     problems.push(
       db.due.lastDrill
-        ? `<strong>${esc(db.key)}</strong> is overdue for a drill: the next was due ${esc(day(db.due.nextDrillDue ?? ''))} (${esc(db.cadence.description)}); the last ran ${esc(day(db.due.lastDrill))}.`
+        ? `<strong>${esc(db.key)}</strong> is overdue for a drill: the next was due ` +
+            `${esc(day(db.due.nextDrillDue ?? ''))} (${esc(db.cadence.description)}); the last ran ${esc(day(db.due.lastDrill))}.`
         : `<strong>${esc(db.key)}</strong> has never been drilled: restores must be tested (${esc(db.cadence.description)}).`,
     );
   for (const db of databases) {
@@ -57,7 +58,12 @@ function failedRun(db: ReportDatabase, run: EvidenceDocument): string {
   const later = db.runs.find(
     (r) => r.kind === run.kind && r.result === 'passed' && r.timestamps.started > run.timestamps.started,
   );
-  return `<a href="#run-${esc(run.runId)}">${esc(run.kind)} of <strong>${esc(db.key)}</strong> on ${esc(shortTime(run.timestamps.started))} UTC failed</a>${run.failedStep ? ` at ${esc(run.failedStep)}` : ''}: ${esc(truncate(run.failureReason ?? 'no reason recorded', 300))}${later ? ` <span class="resolved">(a later ${esc(run.kind)} passed on ${esc(day(later.timestamps.started))})</span>` : ''}`;
+  return (
+    `<a href="#run-${esc(run.runId)}">${esc(run.kind)} of <strong>${esc(db.key)}</strong> on ` +
+    `${esc(shortTime(run.timestamps.started))} UTC failed</a>` +
+    `${run.failedStep ? ` at ${esc(run.failedStep)}` : ''}: ` +
+    `${esc(truncate(run.failureReason ?? 'no reason recorded', 300))}${later ? ` <span class="resolved">(a later ${esc(run.kind)} passed on ${esc(day(later.timestamps.started))})</span>` : ''}`
+  );
 }
 
 function monthName(month: string): string {
@@ -67,7 +73,11 @@ function monthName(month: string): string {
 /** The section at the top of the report: every problem, or a plain statement that there is none. */
 export function renderProblems(problems: readonly string[]): string {
   if (problems.length === 0)
-    return `<section id="problems" class="no-problems" aria-labelledby="problems-h"><h2 id="problems-h">Problems</h2><p class="good">None: every run passed, every evidence file was read and verified, no database is overdue.</p></section>`;
+    return (
+      `<section id="problems" class="no-problems" aria-labelledby="problems-h"><h2 ` +
+      `id="problems-h">Problems</h2><p class="good">None: every run passed, every evidence file was read ` +
+      `and verified, no database is overdue.</p></section>`
+    );
   return `<section id="problems" class="problems" aria-labelledby="problems-h"><h2 id="problems-h">Problems (${problems.length})</h2>
   <ul>${problems.map((p) => `<li>${p}</li>`).join('')}</ul></section>`;
 }

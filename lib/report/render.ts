@@ -29,6 +29,8 @@ export interface ReportInput {
  * (databases × months with the next drill due), the summary per database, RTO/RPO over time against the tier
  * targets, every run with its checks as sentences, and what the report judged against.
  */
+const RESTORE_TESTING = 'HIPAA 164.308(a)(7)(ii)(D) restore testing evidence';
+
 export function renderReport(input: ReportInput): string {
   const now = input.generatedAt;
   const databases = reportDatabases(input.documents, input.configuration, now);
@@ -36,6 +38,9 @@ export function renderReport(input: ReportInput): string {
   const problems = findProblems(databases, unusable, now);
   const runs = [...input.documents].sort((a, b) => b.timestamps.started.localeCompare(a.timestamps.started));
   const failed = runs.filter((d) => d.result === 'failed').length;
+  const unusableNote = unusable.length
+    ? `, <span class="bad">${unusable.length} unreadable evidence file(s)</span>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -49,7 +54,7 @@ export function renderReport(input: ReportInput): string {
   <h1>Recovery evidence report</h1>
   <p class="status-line ${problems.length ? 'bad' : 'good'}">${problems.length ? `${problems.length} problem(s) need attention` : 'No problems found'}</p>
   <p class="meta">Generated ${esc(now.toISOString())} by rxdr ${esc(input.toolVersion)} from <code>${esc(input.source)}</code> ·
-  ${runs.length} run(s), ${failed} failed${unusable.length ? `, <span class="bad">${unusable.length} unreadable evidence file(s)</span>` : ''}, ${databases.length} database(s) · HIPAA 164.308(a)(7)(ii)(D) restore testing evidence</p>
+  ${runs.length} run(s), ${failed} failed${unusableNote}, ${databases.length} database(s) · ${RESTORE_TESTING}</p>
 </header>
 ${renderProblems(problems)}
 <section id="coverage" aria-labelledby="coverage-h">

@@ -13,8 +13,8 @@ export function runSection(doc: EvidenceDocument): string {
     <div><dt>Started by</dt><dd>${esc(doc.startedBy)}</dd></div>
     <div><dt>RTO</dt><dd class="${cls(doc.achievedRtoSeconds, doc.targets.rtoSeconds)}">${secs(doc.achievedRtoSeconds)} (target ${secs(doc.targets.rtoSeconds)})</dd></div>
     <div><dt>RPO</dt><dd class="${cls(doc.achievedRpoSeconds, doc.targets.rpoSeconds)}">${secs(doc.achievedRpoSeconds)} (target ${secs(doc.targets.rpoSeconds)})</dd></div>
-    <div><dt>Source</dt><dd>${doc.source ? `${esc(doc.source.kind)} <code>${esc(truncate(doc.source.id, 80))}</code> at ${esc(doc.source.recoveryPointTime)}` : '—'}</dd></div>
-    <div><dt>Target</dt><dd>${doc.target ? `${esc(doc.target.identifier)} ${esc(doc.target.engine)} ${esc(doc.target.engineVersion ?? '')}${doc.target.endpoint ? ` at ${esc(doc.target.endpoint)}` : ''}` : '—'}</dd></div>
+    <div><dt>Source</dt><dd>${sourceFact(doc)}</dd></div>
+    <div><dt>Target</dt><dd>${targetFact(doc)}</dd></div>
     <div><dt>Cleanup</dt><dd class="${doc.cleanup.status === 'failed' ? 'bad' : ''}">${esc(doc.cleanup.status)}${doc.cleanup.message ? ` — ${esc(doc.cleanup.message)}` : ''}</dd></div>
     <div><dt>Tool</dt><dd>rxdr ${esc(doc.toolVersion)}, evidence v${doc.schemaVersion}</dd></div>
   </dl>
@@ -29,10 +29,28 @@ export function runSection(doc: EvidenceDocument): string {
 function checkRow(check: EvidenceCheck): string {
   const bad = check.status === 'failed' || check.status === 'error';
   const raw = JSON.stringify({ message: check.message, ...check.details }, null, 2);
-  return `<tr class="check ${check.status}"><td><code>${esc(check.id)}</code><br><span class="suite">${esc(check.category)}</span></td><td><span class="status ${check.status}">${bad ? '✗ ' : check.status === 'passed' ? '✓ ' : ''}${esc(check.status)}</span></td><td><p class="sentence">${esc(checkSentence(check))}</p><details><summary>raw detail</summary><pre>${esc(truncate(raw, 4000))}</pre></details></td></tr>`;
+  return (
+    `<tr class="check ${check.status}"><td><code>${esc(check.id)}</code><br><span class="suite">` +
+    `${esc(check.category)}</span></td><td><span class="status ${check.status}">` +
+    `${bad ? '✗ ' : check.status === 'passed' ? '✓ ' : ''}${esc(check.status)}</span></td><td><p ` +
+    `class="sentence">${esc(checkSentence(check))}</p><details><summary>raw detail</summary><pre>` +
+    `${esc(truncate(raw, 4000))}</pre></details></td></tr>`
+  );
 }
 
 export function cls(achieved: number | undefined, target: number): string {
   if (achieved === undefined) return 'unknown';
   return achieved <= target ? 'good' : 'bad';
+}
+
+function sourceFact(doc: EvidenceDocument): string {
+  if (!doc.source) return '—';
+  const id = esc(truncate(doc.source.id, 80));
+  return `${esc(doc.source.kind)} <code>${id}</code> at ${esc(doc.source.recoveryPointTime)}`;
+}
+
+function targetFact(doc: EvidenceDocument): string {
+  if (!doc.target) return '—';
+  const at = doc.target.endpoint ? ` at ${esc(doc.target.endpoint)}` : '';
+  return `${esc(doc.target.identifier)} ${esc(doc.target.engine)} ${esc(doc.target.engineVersion ?? '')}${at}`;
 }

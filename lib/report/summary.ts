@@ -17,9 +17,18 @@ export function summaryTable(databases: readonly ReportDatabase[]): string {
       <td class="${last ? cls(last.achievedRtoSeconds, db.rtoSeconds) : ''}">${secs(last?.achievedRtoSeconds)} / ${secs(db.rtoSeconds)}</td>
       <td class="${last ? cls(last.achievedRpoSeconds, db.rpoSeconds) : ''}">${secs(last?.achievedRpoSeconds)} / ${secs(db.rpoSeconds)}</td>
       <td>${passed} of ${db.runs.length}</td>
-      <td class="${db.due.overdue ? 'bad' : ''}">${db.due.nextDrillDue ? `${db.due.overdue ? 'OVERDUE since ' : ''}${esc(day(db.due.nextDrillDue))}` : db.due.lastDrill ? 'none scheduled' : 'OVERDUE: never drilled'}</td>
+      <td class="${db.due.overdue ? 'bad' : ''}">${nextDrill(db.due)}</td>
       <td>${last?.failureReason ? esc(truncate(last.failureReason, 160)) : '—'}</td>
     </tr>`;
   });
-  return `<table class="summary"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>Last run</th><th>RTO achieved / target</th><th>RPO achieved / target</th><th>Runs passed</th><th>Next drill due</th><th>Last failure</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return (
+    `<table class="summary"><thead><tr><th>Environment</th><th>Database</th><th>Tier</th><th>Last run` +
+    `</th><th>RTO achieved / target</th><th>RPO achieved / target</th><th>Runs passed</th><th>Next ` +
+    `drill due</th><th>Last failure</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
+function nextDrill(due: ReportDatabase['due']): string {
+  if (due.nextDrillDue) return `${due.overdue ? 'OVERDUE since ' : ''}${esc(day(due.nextDrillDue))}`;
+  return due.lastDrill ? 'none scheduled' : 'OVERDUE: never drilled';
 }

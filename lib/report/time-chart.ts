@@ -66,7 +66,10 @@ function panel(
     const dots = points
       .map(
         ({ r, px, py }) =>
-          `<circle class="dot ${SERIES[kind].css} ${r.result}" data-run="${esc(r.runId)}" data-started="${esc(r.timestamps.started)}" cx="${px.toFixed(2)}" cy="${py.toFixed(1)}" r="4"><title>${esc(name)} ${secs(pick(r))} — ${esc(kind)} ${esc(shortTime(r.timestamps.started))} UTC (${r.result})</title></circle>`,
+          `<circle class="dot ${SERIES[kind].css} ${r.result}" data-run="${esc(r.runId)}" ` +
+          `data-started="${esc(r.timestamps.started)}" cx="${px.toFixed(2)}" cy="${py.toFixed(1)}" ` +
+          `r="4"><title>${esc(name)} ${secs(pick(r))} — ${esc(kind)} ${esc(shortTime(r.timestamps.started))} ` +
+          `UTC (${r.result})</title></circle>`,
       )
       .join('');
     return `<g class="series ${SERIES[kind].css}"><path class="line ${SERIES[kind].css}" d="${path}"/>${dots}</g>`;
@@ -74,13 +77,16 @@ function panel(
   const yTicks = (log ? logTicks(minValue, maxValue) : linearTicks(maxValue))
     .map(
       (t) =>
-        `<line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${secs(t)}</text>`,
+        `<line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t).toFixed(1)}" ` +
+        `y2="${y(t).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${secs(t)}</text>`,
     )
     .join('');
   const xTicks = timeTicks(domain)
     .map(
       ({ t, label }) =>
-        `<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${PAD.top}" y2="${HEIGHT - PAD.bottom}"/><text class="axis" x="${x(t).toFixed(1)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${esc(label)}</text>`,
+        `<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${PAD.top}" ` +
+        `y2="${HEIGHT - PAD.bottom}"/><text class="axis" x="${x(t).toFixed(1)}" ` +
+        `y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${esc(label)}</text>`,
     )
     .join('');
   const targetY = y(target).toFixed(1);

@@ -5,7 +5,6 @@ import {
 } from '@aws-sdk/client-backup';
 import {
   CreateDBInstanceCommand,
-  CreateDBInstanceReadReplicaCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
@@ -27,8 +26,10 @@ import { DRILL_TAG, type DrillItemInput, type FleetDatabase } from '../../engine
 import type { DrillState } from '../../engines/drill/steps';
 import {
   ACCOUNT,
+  createDispensingReplica,
   createKey,
   createNetwork,
+  createPrimaryInstance,
   expectNotImplemented,
   instances,
   manualSnapshots,
@@ -64,27 +65,8 @@ interface World {
  */
 async function world(): Promise<World> {
   const recoveryKey = await createKey(RECOVERY);
-  await east.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'dispensing',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.r6g.large',
-      MasterUsername: 'rx',
-      MasterUserPassword: 'not-a-real-password',
-      AllocatedStorage: 20,
-      BackupRetentionPeriod: 7,
-      StorageEncrypted: true,
-      PubliclyAccessible: false,
-    }),
-  );
-  await west.send(
-    new CreateDBInstanceReadReplicaCommand({
-      DBInstanceIdentifier: 'dispensing-replica',
-      SourceDBInstanceIdentifier: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:dispensing`,
-      KmsKeyId: recoveryKey,
-      PubliclyAccessible: false,
-    }),
-  );
+  await createPrimaryInstance(east, { DBInstanceIdentifier: 'dispensing', PubliclyAccessible: false });
+  await createDispensingReplica(west, `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:dispensing`, recoveryKey);
   await clients.secrets.send(
     new CreateSecretCommand({
       Name: 'rxdr/dispensing',

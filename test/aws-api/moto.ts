@@ -1,6 +1,10 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
   CreateDBSubnetGroupCommand,
+  type CreateDBInstanceCommandInput,
+  type CreateDBInstanceCommandOutput,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   type DBInstance,
@@ -83,6 +87,40 @@ export async function createNetwork(rds: RDSClient, region: string, name: string
 export async function createKey(region: string): Promise<string> {
   const key = await new KMSClient({ region }).send(new CreateKeyCommand({ Description: `rxdr test key ${region}` }));
   return key.KeyMetadata?.Arn ?? '';
+}
+
+/** A backed-up, encrypted PostgreSQL primary as the drill and runbook worlds start from; `input` adds the rest. */
+export function createPrimaryInstance(
+  rds: RDSClient,
+  input: Partial<CreateDBInstanceCommandInput> & { DBInstanceIdentifier: string },
+): Promise<CreateDBInstanceCommandOutput> {
+  return rds.send(
+    new CreateDBInstanceCommand({
+      Engine: 'postgres',
+      DBInstanceClass: 'db.r6g.large',
+      MasterUsername: 'rx',
+      MasterUserPassword: 'not-a-real-password',
+      AllocatedStorage: 20,
+      BackupRetentionPeriod: 7,
+      StorageEncrypted: true,
+      ...input,
+    }),
+  );
+}
+
+/**
+ * The primary's private, encrypted cross-region read replica `dispensing-replica`. No DBSubnetGroupName: moto
+ * looks a cross-region replica's subnet group up in the source region.
+ */
+export async function createDispensingReplica(rds: RDSClient, sourceArn: string, keyArn: string): Promise<void> {
+  await rds.send(
+    new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: 'dispensing-replica',
+      SourceDBInstanceIdentifier: sourceArn,
+      KmsKeyId: keyArn,
+      PubliclyAccessible: false,
+    }),
+  );
 }
 
 /** Every instance of a region, by identifier. */

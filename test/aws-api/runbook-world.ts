@@ -1,9 +1,4 @@
-import {
-  CreateDBInstanceCommand,
-  CreateDBInstanceReadReplicaCommand,
-  RDSClient,
-  StopDBInstanceCommand,
-} from '@aws-sdk/client-rds';
+import { RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,11 +8,13 @@ import { route53Value } from '../../engines/failover/aws-helpers';
 import { Catalog as CatalogSchema, type Catalog } from '../../engines/failover/catalog';
 import type { StepDeps } from '../../engines/failover/clients';
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
-import { awsClients, makeHandler, tcpProbe } from '../../lambda/runbook-steps';
+import { awsClients, makeHandler, tcpProbe } from '../../engines/failover/runbook-handler';
 import {
   ACCOUNT,
+  createDispensingReplica,
   createKey,
   createNetwork,
+  createPrimaryInstance,
   PRIMARY,
   recordCalls,
   RECOVERY,
@@ -54,30 +51,13 @@ export async function runbookWorld(): Promise<RunbookWorld> {
   const [primaryKeyArn, recoveryKeyArn] = [await createKey(PRIMARY), await createKey(RECOVERY)];
   const primaryNetwork = await createNetwork(east, PRIMARY, 'rxdr-db', '10.10');
   const network = await createNetwork(west, RECOVERY, 'rxdr-recovery-db', '10.20');
-  const primary = await east.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'dispensing',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.r6g.large',
-      MasterUsername: 'rx',
-      MasterUserPassword: 'not-a-real-password',
-      AllocatedStorage: 20,
-      BackupRetentionPeriod: 7,
-      StorageEncrypted: true,
-      KmsKeyId: primaryKeyArn,
-      DBSubnetGroupName: primaryNetwork.subnetGroupName,
-      VpcSecurityGroupIds: [primaryNetwork.securityGroupId],
-    }),
-  );
-  await west.send(
-    new CreateDBInstanceReadReplicaCommand({
-      DBInstanceIdentifier: 'dispensing-replica',
-      SourceDBInstanceIdentifier: primary.DBInstance?.DBInstanceArn,
-      KmsKeyId: recoveryKeyArn,
-      PubliclyAccessible: false,
-      // No DBSubnetGroupName: moto looks a cross-region replica's subnet group up in the source region.
-    }),
-  );
+  const primary = await createPrimaryInstance(east, {
+    DBInstanceIdentifier: 'dispensing',
+    KmsKeyId: primaryKeyArn,
+    DBSubnetGroupName: primaryNetwork.subnetGroupName,
+    VpcSecurityGroupIds: [primaryNetwork.securityGroupId],
+  });
+  await createDispensingReplica(west, primary.DBInstance?.DBInstanceArn ?? '', recoveryKeyArn);
   const primaryHost = primary.DBInstance?.Endpoint?.Address ?? '';
   const ssm = new SSMClient({ region: RECOVERY });
   await ssm.send(new PutParameterCommand({ Name: PARAMETER, Type: 'String', Value: primaryHost }));
@@ -282,25 +262,16 @@ export function pointInTimePlan(): Plan {
  */
 export async function failedOver(w: RunbookWorld): Promise<string> {
   await losePrimary();
-  const created = await west.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'dispensing-recovered',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.r6g.large',
-      MasterUsername: 'rx',
-      MasterUserPassword: 'not-a-real-password',
-      AllocatedStorage: 20,
-      BackupRetentionPeriod: 7,
-      StorageEncrypted: true,
-      KmsKeyId: w.catalog.recoveryKeyArn,
-      DBSubnetGroupName: w.network.subnetGroupName,
-      VpcSecurityGroupIds: [w.network.securityGroupId],
-      Tags: [
-        { Key: 'rxdr:failover-execution', Value: 'run-1' },
-        { Key: 'rxdr:database', Value: 'dispensing' },
-      ],
-    }),
-  );
+  const created = await createPrimaryInstance(west, {
+    DBInstanceIdentifier: 'dispensing-recovered',
+    KmsKeyId: w.catalog.recoveryKeyArn,
+    DBSubnetGroupName: w.network.subnetGroupName,
+    VpcSecurityGroupIds: [w.network.securityGroupId],
+    Tags: [
+      { Key: 'rxdr:failover-execution', Value: 'run-1' },
+      { Key: 'rxdr:database', Value: 'dispensing' },
+    ],
+  });
   const endpoint = { host: created.DBInstance?.Endpoint?.Address ?? '', port: 5432 };
   const now = new Date().toISOString();
   const recovery = recoveredDispensing(endpoint, now);

@@ -1,4 +1,4 @@
-import { makeHandler } from '../../lambda/runbook-steps';
+import { makeHandler } from '../../engines/failover/runbook-handler';
 import {
   LocalStateMachine,
   stepFunctionsError,

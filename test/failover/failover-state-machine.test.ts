@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { makeHandler } from '../../lambda/runbook-steps';
+import { makeHandler } from '../../engines/failover/runbook-handler';
 import { EvidenceDocument } from '../../engines/evidence/schema';
 import {
   LocalStateMachine,

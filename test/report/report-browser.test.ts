@@ -101,71 +101,79 @@ describe('rxdr report in a real browser', () => {
     await page.close();
   });
 
-  test('GIVEN runs an hour apart and a week apart WHEN they are charted THEN their distance on the time axis is proportional to the time between them, and failovers are their own series', async () => {
-    const { page } = await openReport('time-axis', coverageEvidence());
-    const chart = page.locator('figure.chart[data-database="prod / claims"]');
-    const rto = chart.locator('svg.panel.rto');
-    await expect(rto.isVisible()).resolves.toBe(true);
-    expect((await rto.boundingBox())!.width).toBeGreaterThan(300);
-    const drills = await rto
-      .locator('circle.dot.drill')
-      .evaluateAll((dots) =>
-        dots.map((d) => ({ x: Number(d.getAttribute('cx')), t: Date.parse(d.getAttribute('data-started') ?? '') })),
+  test(
+    'GIVEN runs an hour apart and a week apart WHEN they are charted THEN their distance on the time ' +
+      'axis is proportional to the time between them, and failovers are their own series',
+    async () => {
+      const { page } = await openReport('time-axis', coverageEvidence());
+      const chart = page.locator('figure.chart[data-database="prod / claims"]');
+      const rto = chart.locator('svg.panel.rto');
+      await expect(rto.isVisible()).resolves.toBe(true);
+      expect((await rto.boundingBox())!.width).toBeGreaterThan(300);
+      const drills = await rto
+        .locator('circle.dot.drill')
+        .evaluateAll((dots) =>
+          dots.map((d) => ({ x: Number(d.getAttribute('cx')), t: Date.parse(d.getAttribute('data-started') ?? '') })),
+        );
+      expect(drills).toHaveLength(3);
+      const [first, hourLater, weekLater] = drills as [
+        { x: number; t: number },
+        { x: number; t: number },
+        { x: number; t: number },
+      ];
+      expect(hourLater.t - first.t).toBe(3_600_000);
+      expect(weekLater.t - hourLater.t).toBe(7 * 86_400_000);
+      // An hour is 1/168 of a week: so are the gaps between the dots (to the drawing's rounding).
+      expect(hourLater.x - first.x).toBeGreaterThan(1);
+      expect((weekLater.x - hourLater.x) / (hourLater.x - first.x)).toBeCloseTo(168, -0.5);
+      // The failover is not on the drills' line: it has its own series (and a shape on the key).
+      await expect(rto.locator('g.series.drill circle').count()).resolves.toBe(3);
+      await expect(rto.locator('g.series.failover circle').count()).resolves.toBe(1);
+      const failoverX = Number(await rto.locator('circle.dot.failover').getAttribute('cx'));
+      expect((failoverX - weekLater.x) / (hourLater.x - first.x)).toBeCloseTo(4 * 24, -0.5);
+      await expect(rto.locator('line.target').count()).resolves.toBe(1);
+      await expect(rto.locator('text.target-label').textContent()).resolves.toContain('RTO target 1.0 h');
+      await page.close();
+    },
+  );
+
+  test(
+    'GIVEN an unreadable and an unverifiable evidence file WHEN the report is rendered THEN both are ' +
+      'warned about above the summary, and the checks read as sentences with the raw detail behind a disclosure',
+    async () => {
+      const { page, result } = await openReport('problems', sampleEvidence(), {
+        'garbled.json': '{"schemaVersion": 1, "runId": ',
+        'broken.json': '{"schemaVersion": 99}',
+      });
+      expect(result.stdout).toContain('4 run(s)');
+      expect(result.stdout).toContain('1 failed, 2 unreadable file(s)');
+      const problems = page.locator('#problems');
+      await expect(problems.innerText()).resolves.toMatch(/garbled\.json is unreadable/);
+      await expect(problems.innerText()).resolves.toMatch(/broken\.json cannot be verified as evidence/);
+      expect((await problems.boundingBox())!.y).toBeLessThan((await page.locator('#summary').boundingBox())!.y);
+
+      // The failing check is visible and highlighted, as a sentence.
+      const failing = page.locator('#runs tr.check.failed', { hasText: 'fill-numbering' });
+      await expect(failing.isVisible()).resolves.toBe(true);
+      expect(await failing.evaluate((row) => getComputedStyle(row).backgroundColor)).toBe('rgb(252, 232, 230)');
+      await page.close();
+
+      const { page: measured } = await openReport('sentences', coverageEvidence().slice(-2, -1));
+      const rows = measured.locator('#runs tr.check');
+      await expect(rows.nth(0).locator('.sentence').innerText()).resolves.toBe(
+        'Row counts of 12 tables, none mismatched',
       );
-    expect(drills).toHaveLength(3);
-    const [first, hourLater, weekLater] = drills as [
-      { x: number; t: number },
-      { x: number; t: number },
-      { x: number; t: number },
-    ];
-    expect(hourLater.t - first.t).toBe(3_600_000);
-    expect(weekLater.t - hourLater.t).toBe(7 * 86_400_000);
-    // An hour is 1/168 of a week: so are the gaps between the dots (to the drawing's rounding).
-    expect(hourLater.x - first.x).toBeGreaterThan(1);
-    expect((weekLater.x - hourLater.x) / (hourLater.x - first.x)).toBeCloseTo(168, -0.5);
-    // The failover is not on the drills' line: it has its own series (and a shape on the key).
-    await expect(rto.locator('g.series.drill circle').count()).resolves.toBe(3);
-    await expect(rto.locator('g.series.failover circle').count()).resolves.toBe(1);
-    const failoverX = Number(await rto.locator('circle.dot.failover').getAttribute('cx'));
-    expect((failoverX - weekLater.x) / (hourLater.x - first.x)).toBeCloseTo(4 * 24, -0.5);
-    await expect(rto.locator('line.target').count()).resolves.toBe(1);
-    await expect(rto.locator('text.target-label').textContent()).resolves.toContain('RTO target 1.0 h');
-    await page.close();
-  });
-
-  test('GIVEN an unreadable and an unverifiable evidence file WHEN the report is rendered THEN both are warned about above the summary, and the checks read as sentences with the raw detail behind a disclosure', async () => {
-    const { page, result } = await openReport('problems', sampleEvidence(), {
-      'garbled.json': '{"schemaVersion": 1, "runId": ',
-      'broken.json': '{"schemaVersion": 99}',
-    });
-    expect(result.stdout).toContain('4 run(s)');
-    expect(result.stdout).toContain('1 failed, 2 unreadable file(s)');
-    const problems = page.locator('#problems');
-    await expect(problems.innerText()).resolves.toMatch(/garbled\.json is unreadable/);
-    await expect(problems.innerText()).resolves.toMatch(/broken\.json cannot be verified as evidence/);
-    expect((await problems.boundingBox())!.y).toBeLessThan((await page.locator('#summary').boundingBox())!.y);
-
-    // The failing check is visible and highlighted, as a sentence.
-    const failing = page.locator('#runs tr.check.failed', { hasText: 'fill-numbering' });
-    await expect(failing.isVisible()).resolves.toBe(true);
-    expect(await failing.evaluate((row) => getComputedStyle(row).backgroundColor)).toBe('rgb(252, 232, 230)');
-    await page.close();
-
-    const { page: measured } = await openReport('sentences', coverageEvidence().slice(-2, -1));
-    const rows = measured.locator('#runs tr.check');
-    await expect(rows.nth(0).locator('.sentence').innerText()).resolves.toBe(
-      'Row counts of 12 tables, none mismatched',
-    );
-    await expect(rows.nth(1).locator('.sentence').innerText()).resolves.toBe(
-      '1,031 e-prescription signatures, all intact',
-    );
-    const raw = rows.nth(1).locator('details pre');
-    await expect(raw.isVisible()).resolves.toBe(false);
-    await rows.nth(1).locator('details summary').click();
-    await expect(raw.isVisible()).resolves.toBe(true);
-    await expect(raw.innerText()).resolves.toContain('"payloadHashMismatches": 0');
-    await measured.close();
-  });
+      await expect(rows.nth(1).locator('.sentence').innerText()).resolves.toBe(
+        '1,031 e-prescription signatures, all intact',
+      );
+      const raw = rows.nth(1).locator('details pre');
+      await expect(raw.isVisible()).resolves.toBe(false);
+      await rows.nth(1).locator('details summary').click();
+      await expect(raw.isVisible()).resolves.toBe(true);
+      await expect(raw.innerText()).resolves.toContain('"payloadHashMismatches": 0');
+      await measured.close();
+    },
+  );
 
   test('GIVEN the report printed THEN the print stylesheet hides the disclosures\u2019 contents, even opened ones; screenshots at two widths are written for a person to look at', async () => {
     const { page } = await openReport('print', coverageEvidence());

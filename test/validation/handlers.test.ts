@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildManifest, silentLogger } from '../../engines/validation';
 import { seedDatabase } from '../../lib/seed';
 import { createValidationHandler } from '../../engines/validation/handler';
-import { createManifestHandler } from '../../lambda/manifest';
+import { createManifestHandler } from '../../engines/validation/manifest-job';
 import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';
 

@@ -1,11 +1,12 @@
 /** The outcome: the notification and the evidence document. */
 import { secondsBetween } from '../../common/clock';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { buildEvidence, type EvidenceDocument, type RunbookStep } from '../../evidence/schema';
+import { buildEvidence, type EvidenceDocument } from '../../evidence/schema';
 import { S3EvidenceStore } from '../../evidence/store';
 import { parameterValue } from '../aws-helpers';
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
+import { repointedEntries, runbookEvidenceIdentity, RunbookStepTrail } from '../runbook-evidence';
 import { clearApproval } from '../failover-steps';
 import { FailbackState } from './state';
 import { freezeParameter, isFrozen } from './freeze';
@@ -18,21 +19,8 @@ export async function recordFailbackEvidence(
   const now = deps.clock.now().toISOString();
   const db = databaseOf(deps.catalog, state.input.database);
   const started = state.execution.startTime ?? state.plan?.startedAt ?? now;
-  const steps: RunbookStep[] = [];
-  const add = (
-    name: string,
-    from: string | undefined,
-    to: string | undefined,
-    outcome: RunbookStep['outcome'] = 'done',
-  ) => {
-    if (from)
-      steps.push({
-        name,
-        startedAt: from,
-        ...(to ? { endedAt: to, durationSeconds: secondsBetween(from, to) } : {}),
-        outcome,
-      });
-  };
+  const trail = new RunbookStepTrail();
+  const add = trail.add.bind(trail);
   add('preflight', state.plan?.startedAt, state.plan?.endedAt);
   if (state.approval) add('approval', state.plan?.endedAt, state.approval.approvedAt);
   add('create-replica', state.replica?.startedAt, state.replica?.endedAt, state.replica?.outcome);
@@ -52,12 +40,7 @@ export async function recordFailbackEvidence(
       ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
       : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
   const doc: EvidenceDocument = buildEvidence({
-    runId: state.execution.name,
-    kind: 'failover',
-    environment: deps.catalog.environment,
-    provider: 'aws',
-    database: db.name,
-    tier: db.tier,
+    ...runbookEvidenceIdentity(state.execution.name, db, deps),
     targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: 0 },
     ...(state.plan
       ? {
@@ -111,9 +94,9 @@ export async function recordFailbackEvidence(
       executionArn: state.execution.id,
       ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
       status,
-      steps,
+      steps: trail.steps,
       repointed: [
-        ...(state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
+        ...repointedEntries(state.repoint?.changes ?? []),
         ...(state.freeze
           ? [
               {
@@ -134,13 +117,18 @@ export async function recordFailbackEvidence(
   // Safe to retry: an earlier attempt of this step that wrote the document before it died counts as written.
   const location = await new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failback').put(doc);
   await clearApproval(state.execution.name, deps);
+  const frozenWarning = stillFrozen
+    ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a ` +
+      'writable primary (or start the failback again to resume).'
+    : '';
   await deps.clients.sns.send(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
       Subject: `rxdr ${deps.catalog.environment}: failback of ${db.name} ${status}`,
       Message:
         `The failback of ${db.name} ` +
-        `${status}.${reason ? ` ${reason}` : ''}${stillFrozen ? `\nThe write freeze ${freezeParameter(state, deps)} is STILL SET: lift it once clients point at a writable primary (or start the failback again to resume).` : ''}\nExecution: ` +
+        `${status}.${reason ? ` ${reason}` : ''}` +
+        `${frozenWarning}\nExecution: ` +
         `${state.execution.id}\nEvidence: ${location}`,
     }),
   );

@@ -6,6 +6,7 @@ import { decideOutcome } from '../../evidence/outcome';
 import { S3EvidenceStore } from '../../evidence/store';
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
+import { repointedEntries, RunbookStepTrail } from '../runbook-evidence';
 import { FailoverState } from './state';
 import { clearApproval } from './approval';
 import { required } from './required';
@@ -137,7 +138,7 @@ export function failoverEvidence(
       ...(state.activation ? { contingencyPlanActivatedAt: state.activation.activatedAt } : {}),
       status,
       steps,
-      repointed: (state.repoint?.changes ?? []).map((c) => ({ kind: c.kind, name: c.name, value: c.value })),
+      repointed: repointedEntries(state.repoint?.changes ?? []),
     },
   });
 }
@@ -202,23 +203,8 @@ function failureReason(state: FailoverState, status: 'failed' | 'aborted'): stri
 }
 
 function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
-  const steps: RunbookStep[] = [];
-  const add = (
-    name: string,
-    startedAt: string | undefined,
-    endedAt: string | undefined,
-    outcome: RunbookStep['outcome'],
-    detail?: string,
-  ) => {
-    if (!startedAt) return;
-    steps.push({
-      name,
-      startedAt,
-      ...(endedAt ? { endedAt, durationSeconds: secondsBetween(startedAt, endedAt) } : {}),
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
-  };
+  const trail = new RunbookStepTrail();
+  const add = trail.add.bind(trail);
   const { plan, approval, activation, recovery, validation, repoint: rp, verify: vf, notify } = state;
   add(
     'preflight',
@@ -252,9 +238,14 @@ function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
   add('notify', notify?.startedAt, notify?.endedAt, 'done');
   if (status !== 'completed' && state.failedStep) {
     const at = lastStepTime(state);
-    steps.push({ name: state.failedStep, startedAt: at, outcome: 'failed', detail: state.failure?.Error ?? status });
+    trail.steps.push({
+      name: state.failedStep,
+      startedAt: at,
+      outcome: 'failed',
+      detail: state.failure?.Error ?? status,
+    });
   }
-  return steps;
+  return trail.steps;
 }
 
 function lastStepTime(state: FailoverState): string {

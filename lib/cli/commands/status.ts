@@ -9,7 +9,9 @@ export const registerStatus: CommandRegistrar = (program: Command, context: CliC
   program
     .command('status')
     .description(
-      "per database: newest recovery point in each vault vs RPO, replica lag, last drill and when the next is due, conformance of its instances' settings; other resources' recovery points in the vaults; open alarms (AWS, read-only)",
+      'per database: newest recovery point in each vault vs RPO, replica lag, last drill and when the ' +
+        "next is due, conformance of its instances' settings; other resources' recovery points in the " +
+        'vaults; open alarms (AWS, read-only)',
     )
     .addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory())
     .option('--database <name>', 'limit to one protected database')

@@ -69,7 +69,9 @@ export async function start(
   } catch (error) {
     if (error instanceof Error && error.name === 'StateMachineDoesNotExist') {
       throw new UsageError(
-        `the ${operation} state machine ${machineName(target, operation)} is not deployed in ${target.region} (account ${target.env.account}): deploy ${names.recoveryStack(target.env)} first, or check --env/--region`,
+        `the ${operation} state machine ${machineName(target, operation)} is not deployed in ` +
+          `${target.region} (account ${target.env.account}): deploy ${names.recoveryStack(target.env)} first, ` +
+          `or check --env/--region`,
       );
     }
     throw awsUsageError(error, target, profile);
@@ -104,7 +106,9 @@ export function report(
   if (result.waitingForApproval) {
     if (!json)
       io.out(
-        `waiting for approval: rxdr ${operation} approve --env ${target.env.name} --execution ${execution}\n                  or: rxdr ${operation} abort --env ${target.env.name} --execution ${execution} --reason "<why>"`,
+        `waiting for approval: rxdr ${operation} approve --env ${target.env.name} --execution ` +
+          `${execution}\n                  or: rxdr ${operation} abort --env ${target.env.name} --execution ` +
+          `${execution} --reason "<why>"`,
       );
     context.exitCode = ExitCode.Ok;
     return;

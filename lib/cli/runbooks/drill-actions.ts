@@ -69,10 +69,11 @@ export async function showDrill(context: CliContext, id: string, command: Comman
     io.out(
       `drill ${id}: ${execution.status ?? 'UNKNOWN'}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}`,
     );
-    for (const step of steps)
-      io.out(
-        `  ${step.status === 'failed' ? '✗' : step.endedAt ? '✓' : '▶'} ${step.name.padEnd(26)} ${step.durationSeconds === undefined ? '' : `${step.durationSeconds.toFixed(1).padStart(8)} s`}`.trimEnd(),
-      );
+    for (const step of steps) {
+      const mark = step.status === 'failed' ? '✗' : step.endedAt ? '✓' : '▶';
+      const duration = step.durationSeconds === undefined ? '' : `${step.durationSeconds.toFixed(1).padStart(8)} s`;
+      io.out(`  ${mark} ${step.name.padEnd(26)} ${duration}`.trimEnd());
+    }
   }
   context.exitCode =
     execution.status === 'FAILED' || execution.status === 'ABORTED' || execution.status === 'TIMED_OUT'

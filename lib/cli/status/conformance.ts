@@ -1,20 +1,11 @@
-import { checkConformance } from '../../../engines/conformance/check';
+import { checkConformance, conformanceRows, type ConformanceRow } from '../../../engines/conformance/check';
 import type { ConformanceClients } from '../../../engines/conformance/describe';
-import type { Finding } from '../../../engines/conformance/rules';
 import type { EnvironmentConfig } from '../../config/environment-config';
 import { conformanceTargets } from '../../compliance/conformance-targets';
 import { cliRuntime, type CliClients } from '../aws';
 
 /** One instance's conformance as `rxdr status` and `rxdr plan --conformance` show it. */
-export interface InstanceConformanceStatus {
-  readonly database: string;
-  /** The source instance or its warm-standby read replica. */
-  readonly role: 'primary' | 'replica';
-  readonly instance: string;
-  readonly region: string;
-  readonly findings: readonly Finding[];
-  /** Why the instance's settings could not be read (then it is not known to conform). */
-  readonly error?: string;
+export interface InstanceConformanceStatus extends ConformanceRow {
   readonly ok: boolean;
 }
 
@@ -39,14 +30,9 @@ export async function collectConformance(
   const clients: ConformanceClients = { rds: (r) => inRegion(r).rds, kms: (r) => inRegion(r).kms };
   const targets = conformanceTargets(env).filter((t) => !options.database || t.database === options.database);
   const report = await checkConformance(env.name, targets, clients, now);
-  return report.instances.map(({ target, findings, error }) => ({
-    database: target.database,
-    role: target.role,
-    instance: target.instanceIdentifier,
-    region: target.region,
-    findings,
-    ...(error ? { error } : {}),
-    ok: error === undefined && findings.length === 0,
+  return conformanceRows(report).map((row) => ({
+    ...row,
+    ok: row.error === undefined && row.findings.length === 0,
   }));
 }
 

@@ -11,11 +11,12 @@ import { resolvedProperties } from './template-values';
 export const engineEndOfStandardSupport: RxdrRule = {
   id: 'EngineEndOfStandardSupport',
   info: 'A PostgreSQL instance runs an engine version past its end of RDS standard support.',
-  explanation: `Patching policy (HIPAA 164.308(a)(1)): past end of standard support RDS moves the instance to paid Extended Support with critical fixes only. Upgrade the major version. End dates: ${Object.entries(
-    POSTGRES_END_OF_STANDARD_SUPPORT,
-  )
-    .map(([major, date]) => `${major} → ${date}`)
-    .join(', ')}.`,
+  explanation:
+    'Patching policy (HIPAA 164.308(a)(1)): past end of standard support RDS moves the instance to paid ' +
+    'Extended Support with critical fixes only. Upgrade the major version. ' +
+    `End dates: ${Object.entries(POSTGRES_END_OF_STANDARD_SUPPORT)
+      .map(([major, date]) => `${major} → ${date}`)
+      .join(', ')}.`,
   check(node: CfnResource, context: RxdrRuleContext): NagRuleResult {
     if (node.cfnResourceType !== 'AWS::RDS::DBInstance') return NagRuleCompliance.NOT_APPLICABLE;
     const props = resolvedProperties(node);

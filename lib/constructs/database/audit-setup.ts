@@ -177,7 +177,9 @@ export class DatabaseAuditSetup extends Construct {
     (framework.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
     const fn = Validations.of(provider);
     const outsideVpc =
-      'the custom-resource framework function only invokes the in-VPC audit setup function and answers CloudFormation at its S3 response URL, which the isolated subnets cannot reach; it never connects to a database';
+      'the custom-resource framework function only invokes the in-VPC audit setup function and answers ' +
+      'CloudFormation at its S3 response URL, which the isolated subnets cannot reach; it never connects ' +
+      'to a database';
     fn.acknowledge(
       { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
       { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },

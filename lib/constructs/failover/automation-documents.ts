@@ -94,7 +94,10 @@ export class AutomationDocuments extends Construct {
         updateMethod: 'NewVersion',
         content: {
           schemaVersion: '0.3',
-          description: `rxdr ${props.environmentName} ${kind}: start the ${kind} runbook as you (Operator role) and follow it. Another person approves it with ${props.approveDocumentName}. Same runbook as \`rxdr ${kind} start\`; see docs/runbooks/${kind}.md.`,
+          description:
+            `rxdr ${props.environmentName} ${kind}: start the ${kind} runbook as you (Operator role) and follow ` +
+            `it. Another person approves it with ${props.approveDocumentName}. Same runbook as \`rxdr ${kind} ` +
+            `start\`; see docs/runbooks/${kind}.md.`,
           parameters: {
             Database: { type: 'String', description: 'The database (rxdr config name), e.g. dispensing' },
             ...(kind === 'failover'
@@ -153,7 +156,9 @@ export class AutomationDocuments extends Construct {
       updateMethod: 'NewVersion',
       content: {
         schemaVersion: '0.3',
-        description: `rxdr ${props.environmentName}: approve a failover or failback that waits at its approval gate, as you (Approver role). Refused when you started it. Same as \`rxdr failover approve\`.`,
+        description:
+          `rxdr ${props.environmentName}: approve a failover or failback that waits at its approval gate, as ` +
+          `you (Approver role). Refused when you started it. Same as \`rxdr failover approve\`.`,
         parameters: {
           Operation: { type: 'String', allowedValues: ['failover', 'failback'], description: 'Which runbook' },
           Execution: {

@@ -223,7 +223,8 @@ export class FailoverRunbooks extends Construct {
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
-            'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions',
+            'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended ' +
+            'log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions',
         },
         {
           id: finding(`${fn.functionArn}:*`),

@@ -142,7 +142,10 @@ export class FailoverValidator extends Construct {
     ack(
       'AwsSolutions-IAM5[Resource::*]',
       network
-        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network-interface actions Lambda needs to attach the function to its subnets (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) support no resource-level permissions'
+        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network-interface actions ' +
+            'Lambda needs to attach the function to its subnets (ec2:CreateNetworkInterface, ' +
+            'DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, ' +
+            'Assign/UnassignPrivateIpAddresses) support no resource-level permissions'
         : 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     );
     acknowledgeWildcardResources(

@@ -204,7 +204,10 @@ export class RecoveryGameDays extends Construct {
         names.gameDayDocument(config, 'DeclareVaultLost'),
         role,
         {
-          description: `rxdr ${config.name} game day: declare the recovery vault ${names.recoveryVault(config)} lost; recovery must use the isolated copy. The declaration is withdrawn after the game day's duration (or by rxdr gameday end).`,
+          description:
+            `rxdr ${config.name} game day: declare the recovery vault ${names.recoveryVault(config)} lost; ` +
+            `recovery must use the isolated copy. The declaration is withdrawn after the game day's duration ` +
+            `(or by rxdr gameday end).`,
           mainSteps: [
             {
               name: 'Declare',

@@ -76,7 +76,9 @@ export class AuditTrail extends Construct {
       accessLogsPrefix: 'trail/',
       description: 'audit-trail bucket',
       noReplicationReason:
-        'The trail is multi-region and its bucket sits in the recovery region, outside the blast radius of the primary region it records, under Object Lock; a replica back in the primary region would add no protection.',
+        'The trail is multi-region and its bucket sits in the recovery region, outside the blast radius of ' +
+        'the primary region it records, under Object Lock; a replica back in the primary region would add ' +
+        'no protection.',
     }).bucket;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {

@@ -472,7 +472,8 @@ function acknowledgeResourceFamilies(policy: iam.ManagedPolicy, document: iam.Po
       reason:
         resource === '*'
           ? "List/describe actions without resource-level permissions (backup, rds, cloudwatch, cloudtrail), narrowed to the environment's two regions by aws:RequestedRegion"
-          : 'A resource family, not a wildcard grant: executions of one named state machine, recovery points of this account in one region, objects of one bucket, or approval parameters under one path',
+          : 'A resource family, not a wildcard grant: executions of one named state machine, recovery points of ' +
+            'this account in one region, objects of one bucket, or approval parameters under one path',
     });
   }
 }

@@ -38,7 +38,9 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
     id: 'RecoveryPointDeletion',
     title: 'Recovery point deletion attempted',
     response:
-      'Someone tried to delete a recovery point (a continuous one by disassociating it), shorten its lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned break-glass action, treat it as an incident (ransomware often starts with the backups).',
+      'Someone tried to delete a recovery point (a continuous one by disassociating it), shorten its ' +
+      'lifecycle or delete a vault (HIPAA H7). Find the caller in the trail; if it was not a planned ' +
+      'break-glass action, treat it as an incident (ransomware often starts with the backups).',
     calls: [
       {
         eventSource: 'backup.amazonaws.com',
@@ -60,7 +62,9 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
     id: 'VaultPolicyOrLockChange',
     title: 'Vault access policy or Vault Lock changed',
     response:
-      'The vault access policy or Vault Lock was changed or removed. Only the break-glass role may do this; confirm a change request exists, otherwise restore the policy from the stack and rotate the break-glass credentials.',
+      'The vault access policy or Vault Lock was changed or removed. Only the break-glass role may do ' +
+      'this; confirm a change request exists, otherwise restore the policy from the stack and rotate the ' +
+      'break-glass credentials.',
     calls: [
       {
         eventSource: 'backup.amazonaws.com',
@@ -77,14 +81,18 @@ export const SECURITY_DETECTIONS: readonly SecurityDetection[] = [
     id: 'KeyDisabledOrDeletionScheduled',
     title: 'KMS key disabled or scheduled for deletion',
     response:
-      'A KMS key was disabled or scheduled for deletion: recovery points and evidence encrypted with it become unreadable. Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key within the waiting period, then investigate.',
+      'A KMS key was disabled or scheduled for deletion: recovery points and evidence encrypted with it ' +
+      'become unreadable. Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key within the ' +
+      'waiting period, then investigate.',
     calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'ScheduleKeyDeletion'] }],
   },
   {
     id: 'KeyPolicyChanged',
     title: 'KMS key policy changed',
     response:
-      'A KMS key policy was replaced (kms:PutKeyPolicy). A key policy decides who can decrypt recovery points and evidence, or lock everyone out. Compare it with the stack (drift detection); if no deployment or change request explains it, restore it from the stack and investigate the caller.',
+      'A KMS key policy was replaced (kms:PutKeyPolicy). A key policy decides who can decrypt recovery ' +
+      'points and evidence, or lock everyone out. Compare it with the stack (drift detection); if no ' +
+      'deployment or change request explains it, restore it from the stack and investigate the caller.',
     calls: [{ eventSource: 'kms.amazonaws.com', eventNames: ['PutKeyPolicy'] }],
   },
   {

@@ -170,7 +170,9 @@ export class ConformanceCheck extends Construct {
           evaluationPeriods: 1,
           // A run that did not happen is the `unchecked` alarm's business.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: `rxdr ${props.environment}: a protected database in ${region}: ${FINDING_DESCRIPTIONS[kind]}. \`rxdr status --env ${props.environment}\` names it; the conformance function's logs hold the values.`,
+          alarmDescription:
+            `rxdr ${props.environment}: a protected database in ${region}: ${FINDING_DESCRIPTIONS[kind]}. ` +
+            `\`rxdr status --env ${props.environment}\` names it; the conformance function's logs hold the values.`,
         }),
       );
     alarms.unchecked = notify(
@@ -180,7 +182,9 @@ export class ConformanceCheck extends Construct {
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        alarmDescription: `rxdr ${props.environment}: the conformance check read fewer than the ${props.targets.length} protected database instance(s) of ${region} for 2 hours, or did not run (see its logs).`,
+        alarmDescription:
+          `rxdr ${props.environment}: the conformance check read fewer than the ${props.targets.length} ` +
+          `protected database instance(s) of ${region} for 2 hours, or did not run (see its logs).`,
       }),
     );
     return alarms;

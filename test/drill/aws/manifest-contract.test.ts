@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { manifestBefore } from '../../../engines/common/manifest-before';
 import { manifestKey } from '../../../engines/common/manifest-key';
-import { createManifestHandler } from '../../../lambda/manifest';
+import { createManifestHandler } from '../../../engines/validation/manifest-job';
 import type { Manifest } from '../../../engines/validation';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
