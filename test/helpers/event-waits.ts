@@ -84,7 +84,11 @@ export class LocalEventWaits {
       const { token, result } = this.tokens.issue(invocation.stateName);
       await parkToken({ ...payload, taskToken: token }, { table: this.table, clock });
       await new Promise((resolve) => setImmediate(resolve)); // let the other Map iterations run
-      if (this.delivery.lateDuplicates && this.lastDelivered) await this.deliver(this.lastDelivered, clock);
+      if (this.delivery.lateDuplicates && this.lastDelivered) {
+        const duplicate = this.lastDelivered;
+        this.lastDelivered = undefined; // each event is duplicated once
+        await this.deliver(duplicate, clock);
+      }
       if (!this.tokens.isOpen(token)) return result;
       const now = clock.ms;
       const deadline = now + payload.timeoutSeconds * 1000;
