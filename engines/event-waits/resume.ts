@@ -33,7 +33,7 @@ export function instancesOf(event: AwsEvent): string[] {
     return [detail.SourceIdentifier];
   if (event.source === 'aws.backup' && typeof detail.createdResourceArn === 'string') {
     const match = /:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]*)$/.exec(detail.createdResourceArn);
-    return match ? [match[1]!] : [];
+    return match?.[1] ? [match[1]] : [];
   }
   return [];
 }

@@ -116,7 +116,7 @@ describe('drill waits driven by events (synthesized state machine, real park/res
 });
 
 describe('resume: late and foreign events', () => {
-  const clock = { now: () => new Date(START) };
+  const clock = { now: () => new Date(START), sleep: async () => undefined };
 
   test('an event for a task that already timed out is answered TaskTimedOut by Step Functions and ignored', async () => {
     const waits = new LocalEventWaits({ delaySeconds: 0 });
