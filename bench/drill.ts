@@ -6,6 +6,11 @@
  * Reports, over a sample of drills: state transitions per drill (worst, with and without history), the billed
  * overhead (instance lifetime ÷ (restore + validation + deletion)); and for 200 databases at concurrency C
  * the simulated fleet time against max(Σ drill durations ÷ C, longest drill).
+ *
+ * Restore and deletion waits end on RDS events (the real park/resume code, test/helpers/event-waits.ts): each
+ * event reaches its waiting task EVENT_DELAY_SECONDS after the instance changed (a stated model of EventBridge
+ * delivery, the resume Lambda and SendTaskSuccess, counted in the billed time); the safety-net timeout ends a
+ * wait whose event has not come yet, which costs transitions (and is what a first drill without history pays).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
@@ -13,7 +18,7 @@ import type { Expectation } from '../engines/drill/aws/plan';
 import { createRng } from '../lib/seed/rng';
 import { LocalStateMachine } from '../test/helpers/local-state-machine';
 import { databaseSpec, drillStack } from '../test/drill/aws/drill-stack';
-import { DrillWorld, START } from '../test/drill/aws/harness';
+import { DrillWorld, EVENT_DELAY_SECONDS, START } from '../test/drill/aws/harness';
 import { withThrowawayCaBundle } from '../test/helpers/tls-postgres';
 
 const RESTORE = 2700;
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
     simulated: {
       nominal: { restoreSeconds: RESTORE, validationSeconds: VALIDATION, deletionSeconds: DELETION },
       spread: `uniform ±${SPREAD * 100} % on restore and deletion, seed ${seed}`,
+      eventDelaySeconds: EVENT_DELAY_SECONDS,
       sampledDrills: SAMPLE,
     },
     fleet: {

@@ -26,10 +26,10 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
-import { makeHandler } from '../lambda/runbook-steps';
-import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
+import { ISSUE_DURATIONS, newWorld, type FakeAws } from '../test/failover/fake-aws';
 import { runbookStack } from '../test/failover/runbook-stack';
-import { LocalStateMachine, type Json } from '../test/helpers/local-state-machine';
+import { LocalStateMachine } from '../test/helpers/local-state-machine';
+import { runRunbook } from '../test/failover/run-runbook';
 
 const TARGET_SECONDS = 10;
 /** Longest wait between two polls (`POLL` in engines/failover/aws-helpers.ts): the offsets swept cover it. */
@@ -89,48 +89,19 @@ async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number], of
   world.durations[durationKey] += offsets.recovery;
   world.durations.recordChangeSeconds += offsets.record;
   world.records.set(`${c.database}.db.rx.internal.`, 'old');
-  const handler = makeHandler('failover', world.deps());
-  const name = `bench-${c.key}`;
   const began = Date.now();
   try {
-    const run = await machine.run(
+    const run = await runRunbook(
+      'failover',
+      machine,
+      world,
       {
         database: c.database,
         strategy: c.strategy,
         reason: 'bench',
         startedBy: 'arn:aws:sts::111111111111:assumed-role/bench/bench',
-      } as Json,
-      {
-        context: {
-          Execution: {
-            Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`,
-            Name: name,
-            StartTime: world.clock.now().toISOString(),
-          },
-        },
-        functions: {
-          RunbooksFailoverStepsFunction: async (event: Json) => {
-            const e = event as {
-              action: string;
-              state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
-            };
-            // The Wait state before this check lasted waitSeconds.
-            if (e.action === 'check-recovery') world.clock.advance(e.state.recovery?.waitSeconds ?? 0);
-            if (e.action === 'check-repoint') world.clock.advance(e.state.repoint?.waitSeconds ?? 0);
-            return handler(event);
-          },
-        },
-        tasks: {
-          RequestApproval: async (taskInput: Json) => {
-            await handler((taskInput as { Payload: Json }).Payload);
-            world.clock.advance(APPROVAL_SECONDS);
-            return {
-              approvedBy: 'arn:aws:sts::111111111111:assumed-role/bench/approver',
-              approvedAt: world.clock.now().toISOString(),
-            };
-          },
-        },
       },
+      { approvalSeconds: APPROVAL_SECONDS, executionName: `bench-${c.key}` },
     );
     if (run.status !== 'SUCCEEDED')
       throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);

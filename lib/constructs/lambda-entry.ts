@@ -8,6 +8,7 @@ export type LambdaEntryName =
   | 'conformance'
   | 'drill-steps'
   | 'drill-sweeper'
+  | 'event-waits'
   | 'freshness'
   | 'manifest'
   | 'runbook-gateway'

@@ -1,12 +1,7 @@
-import { makeHandler } from '../../engines/failover/runbook-handler';
-import {
-  LocalStateMachine,
-  stepFunctionsError,
-  type Json,
-  type LocalExecutionResult,
-} from '../helpers/local-state-machine';
+import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
+import { runRunbook } from './run-runbook';
 
 let machine: LocalStateMachine;
 beforeAll(() => {
@@ -39,46 +34,11 @@ async function failback(
   world: FakeAws,
   options: { crashAfter?: string; startedBy?: string; approvedBy?: string } = {},
 ): Promise<LocalExecutionResult> {
-  const handler = makeHandler('failback', world.deps());
-  let crashed = false;
-  const fn = async (event: Json) => {
-    const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
-    const waits: Record<string, string> = {
-      'check-replica': 'replica',
-      'check-caught-up': 'catchUp',
-      'check-promoted': 'promotion',
-      'check-repoint': 'repoint',
-    };
-    const key = waits[e.action];
-    if (key) world.clock.advance(e.state[key]?.waitSeconds ?? 5);
-    const result = await handler(event);
-    if (options.crashAfter === e.action && !crashed) {
-      crashed = true;
-      throw stepFunctionsError('Rxdr.StepFailed', `injected: the function died after ${e.action} did its work`);
-    }
-    return result;
-  };
-  const name = `fb-${Math.random().toString(36).slice(2, 8)}`;
   const execInput = options.startedBy ? { ...input, startedBy: options.startedBy } : input;
-  return machine.run(execInput as Json, {
-    context: {
-      Execution: {
-        Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failback:${name}`,
-        Name: name,
-        StartTime: world.clock.now().toISOString(),
-      },
-    },
-    functions: { RunbooksFailbackStepsFunction: fn },
-    tasks: {
-      FailbackRequestApproval: async (taskInput) => {
-        await handler((taskInput as { Payload: Json }).Payload);
-        world.clock.advance(60);
-        return {
-          approvedBy: options.approvedBy ?? 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
-          approvedAt: world.clock.now().toISOString(),
-        };
-      },
-    },
+  return runRunbook('failback', machine, world, execInput, {
+    executionName: `fb-${Math.random().toString(36).slice(2, 8)}`,
+    ...(options.crashAfter ? { crashAfter: options.crashAfter } : {}),
+    ...(options.approvedBy ? { approver: { approvedBy: options.approvedBy } } : {}),
   });
 }
 

@@ -1,16 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { makeHandler } from '../../engines/failover/runbook-handler';
 import { EvidenceDocument } from '../../engines/evidence/schema';
-import {
-  LocalStateMachine,
-  stepFunctionsError,
-  type Json,
-  type LocalExecutionResult,
-} from '../helpers/local-state-machine';
+import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { FakeAws, MUTATING, newWorld, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
-
-type Approval = 'approve' | 'abort' | 'never';
+import { runRunbook, type Approval } from './run-runbook';
 
 let template: Template;
 let machine: LocalStateMachine;
@@ -40,47 +33,7 @@ async function failover(
     approver?: { approvedBy: string; breakGlass?: boolean };
   } = {},
 ): Promise<LocalExecutionResult> {
-  const handler = makeHandler('failover', world.deps());
-  let crashed = false;
-  const fn = async (event: Json) => {
-    const e = event as {
-      action: string;
-      state: { recovery?: { waitSeconds: number }; repoint?: { waitSeconds: number } };
-    };
-    if (e.action === 'check-recovery') world.clock.advance(e.state.recovery!.waitSeconds);
-    if (e.action === 'check-repoint') world.clock.advance(e.state.repoint!.waitSeconds);
-    const result = await handler(event);
-    if (options.crashAfter === e.action && !crashed) {
-      crashed = true;
-      throw stepFunctionsError('Rxdr.StepFailed', `injected: the function died after ${e.action} did its work`);
-    }
-    return result;
-  };
-  const name = options.executionName ?? `exec-${Math.random().toString(36).slice(2, 8)}`;
-  return machine.run(execInput as Json, {
-    context: {
-      Execution: {
-        Id: `arn:aws:states:${RECOVERY}:111111111111:execution:rxdr-test-failover:${name}`,
-        Name: name,
-        StartTime: world.clock.now().toISOString(),
-      },
-    },
-    functions: { RunbooksFailoverStepsFunction: fn },
-    tasks: {
-      RequestApproval: async (taskInput, { signal }) => {
-        await handler((taskInput as { Payload: Json }).Payload);
-        world.clock.advance(90);
-        if (options.approval === 'abort') throw stepFunctionsError('Rxdr.Aborted', 'bob: the primary is back');
-        if (options.approval === 'never')
-          return new Promise((resolve) => signal.addEventListener('abort', () => resolve({})));
-        return {
-          approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
-          ...options.approver,
-          approvedAt: world.clock.now().toISOString(),
-        };
-      },
-    },
-  });
+  return runRunbook('failover', machine, world, execInput, { approvalSeconds: 90, ...options });
 }
 
 function evidence(world: FakeAws): EvidenceDocument[] {

@@ -8,7 +8,20 @@ import {
 } from '../helpers/local-state-machine';
 import { RECOVERY, type FakeAws } from './fake-aws';
 
-export type Approval = 'approve' | 'abort';
+/** `never`: the gate stays open until the execution ends (its approval timeout, or an abort). */
+export type Approval = 'approve' | 'abort' | 'never';
+
+export interface RunbookRunOptions {
+  approval?: Approval;
+  /** Simulated seconds a person takes at the approval gate. @default 60 */
+  approvalSeconds?: number;
+  /** Extra fields of the approval (who approved, break glass). */
+  approver?: { approvedBy: string; breakGlass?: boolean };
+  /** The first call of this action does its work, then its function dies (`Rxdr.StepFailed`). */
+  crashAfter?: string;
+  executionName?: string;
+  aroundTask?: LocalRunOptions['aroundTask'];
+}
 
 /** Which action each polling step waits on before it asks again (the virtual clock jumps by that wait). */
 const WAITS: Record<string, string> = {
@@ -21,21 +34,29 @@ const WAITS: Record<string, string> = {
 
 /**
  * Run a synthesized runbook state machine (failover or failback) with the real handler over the fake
- * account; the approval gate is answered by the test. Polling Wait states take no real time.
+ * account; the approval gate is answered by the test. Polling Wait states take no real time: the virtual clock
+ * jumps by the seconds each Wait asked for just before the check after it, as Step Functions would have waited.
+ * The one harness of the runbook tests and `bench/failover.ts`.
  */
 export function runRunbook(
   operation: 'failover' | 'failback',
   machine: LocalStateMachine,
   world: FakeAws,
   input: Record<string, unknown>,
-  options: { approval?: Approval; executionName?: string; aroundTask?: LocalRunOptions['aroundTask'] } = {},
+  options: RunbookRunOptions = {},
 ): Promise<LocalExecutionResult> {
   const handler = makeHandler(operation, world.deps());
+  let crashed = false;
   const fn = async (event: Json) => {
     const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
     const waited = WAITS[e.action];
     if (waited) world.clock.advance(e.state[waited]?.waitSeconds ?? 5);
-    return handler(event);
+    const result = await handler(event);
+    if (options.crashAfter === e.action && !crashed) {
+      crashed = true;
+      throw stepFunctionsError('Rxdr.StepFailed', `injected: the function died after ${e.action} did its work`);
+    }
+    return result;
   };
   const name = options.executionName ?? `exec-${Math.random().toString(36).slice(2, 8)}`;
   const prefix = operation === 'failover' ? '' : 'Failback';
@@ -49,14 +70,17 @@ export function runRunbook(
     },
     functions: { [operation === 'failover' ? 'RunbooksFailoverStepsFunction' : 'RunbooksFailbackStepsFunction']: fn },
     tasks: {
-      [`${prefix}RequestApproval`]: async (taskInput) => {
+      [`${prefix}RequestApproval`]: async (taskInput, { signal }) => {
         await handler((taskInput as { Payload: Json }).Payload);
-        world.clock.advance(60);
+        world.clock.advance(options.approvalSeconds ?? 60);
         if (options.approval === 'abort') throw stepFunctionsError('Rxdr.Aborted', 'bob: the primary is back');
+        if (options.approval === 'never')
+          return new Promise((resolve) => signal.addEventListener('abort', () => resolve({})));
         return {
           approvedBy: 'arn:aws:sts::111111111111:assumed-role/oncall-lead/bob',
+          ...options.approver,
           approvedAt: world.clock.now().toISOString(),
-        };
+        } as Json;
       },
     },
     ...(options.aroundTask ? { aroundTask: options.aroundTask } : {}),

@@ -70,7 +70,10 @@
  * - JSONPath that matches nothing yields `undefined` (AWS fails with `States.Runtime`); a Choice on a
  *   missing variable just does not match.
  * - Task `TimeoutSeconds` defaults to 60 s (AWS: none): a handler that blocks longer fails with
- *   `States.Timeout`. `HeartbeatSeconds` and `Credentials` are ignored.
+ *   `States.Timeout`. `HeartbeatSeconds` and `Credentials` are ignored. A `.waitForTaskToken` task's
+ *   `TimeoutSecondsPath` is left to its handler (see `callbackTimeoutsToHandlers`): the interpreter would read
+ *   it from the task's parameters instead of its input. Give such a task unique tokens and events with
+ *   `test/helpers/event-waits.ts` (`LocalEventWaits`, over `LocalTaskTokens`).
  * - The context object holds only what {@link LocalRunOptions.context} and this helper put there
  *   (`$$.Execution.Id/Name/Input/StartTime/RoleArn`, `$$.StateMachine.Id/Name`, a fixed
  *   `$$.Task.Token`, `$$.Map.Item.*`); there is no `$$.State.*`. Inside a Map iteration
@@ -680,6 +683,27 @@ const DISTRIBUTED_MAP_FIELDS = [
   'ToleratedFailurePercentagePath',
 ];
 
+/** Longer than any test runs, shorter than Node's largest timer (2^31 − 1 ms). */
+const HANDLER_DECIDES_TIMEOUT_SECONDS = 1_000_000;
+
+/**
+ * A `.waitForTaskToken` task with `TimeoutSecondsPath`: AWS reads the path from the state's input, the interpreter
+ * from the task's parameters (where it is missing), and its timer runs in real time. Such a task's timeout is left
+ * to its handler instead (it passes the same seconds in its payload and throws `States.Timeout` when simulated
+ * time passes them, see test/helpers/event-waits.ts); the interpreter gets a timeout it never reaches.
+ */
+function callbackTimeoutsToHandlers(definition: { [key: string]: unknown }): { [key: string]: unknown } {
+  const copy = JSON.parse(JSON.stringify(definition)) as { [key: string]: unknown };
+  for (const { state } of allStates(copy)) {
+    const mutable = state as { [key: string]: unknown };
+    if (state.Type !== 'Task' || typeof mutable.TimeoutSecondsPath !== 'string') continue;
+    if (!String(mutable.Resource).endsWith('.waitForTaskToken')) continue;
+    delete mutable.TimeoutSecondsPath;
+    mutable.TimeoutSeconds = HANDLER_DECIDES_TIMEOUT_SECONDS;
+  }
+  return copy;
+}
+
 /** Reject what aws-local-stepfunctions would silently get wrong. */
 function checkSupported(definition: { [key: string]: unknown }, label: string): void {
   const problems: string[] = [];
@@ -895,7 +919,9 @@ export class LocalStateMachine {
     }
     const label = options.logicalId ? `state machine ${options.logicalId}` : 'the state machine';
     checkSupported(definition as { [key: string]: unknown }, label);
-    this.definition = definition as StateMachineDefinition;
+    this.definition = callbackTimeoutsToHandlers(
+      definition as { [key: string]: unknown },
+    ) as unknown as StateMachineDefinition;
     this.logicalId = options.logicalId;
     this.aliases = options.functionAliases ?? new Map();
     this.env = options.environment ?? {};

@@ -20,7 +20,8 @@ import { drillItemSchema, DrillItemInput, parseEvent } from './types';
 
 /**
  * One function per Task state of the drill state machine, each a thin adapter over the shared step logic
- * (`engines/drill/steps.ts`): parse the item, run the step with the AWS provider, schedule the next wait.
+ * (`engines/drill/steps.ts`): parse the item, run the step with the AWS provider, schedule the next wait
+ * (the timeout of the event-driven wait that follows).
  * A transient AWS error that made a step record a failure is thrown instead (`Rxdr.AwsTransient`), so Step
  * Functions retries the step with backoff; every step is idempotent, so a retry never creates a second instance.
  */
@@ -38,11 +39,15 @@ export function parseItem(event: unknown) {
   return { ...item, drill: item.drill as unknown as DrillState };
 }
 
-/** The first wait after a start: most of the duration the previous drill of this database took. */
-export const EXPECTATION_SHARE = 0.9;
+/**
+ * `wait.seconds` is the safety net of the event-driven wait that follows (the task's timeout): an RDS or AWS
+ * Backup event normally ends the wait first. After a start it covers the previous drill's duration with this
+ * margin, so that a drill running as long as the last one is never looked at before its event comes.
+ */
+export const FIRST_SAFETY_NET_SHARE = 1.25;
 
 function firstWait(expectedSeconds: number | undefined, coreSeconds: number, timeoutSeconds: number): number {
-  const expected = expectedSeconds ? Math.round(expectedSeconds * EXPECTATION_SHARE) : 0;
+  const expected = expectedSeconds ? Math.round(expectedSeconds * FIRST_SAFETY_NET_SHARE) : 0;
   return Math.max(0, Math.min(Math.max(coreSeconds, expected), timeoutSeconds));
 }
 
@@ -78,7 +83,8 @@ const out = (item: DrillItem, drill: DrillState, waitSeconds = 0): DrillItemInpu
   database: item.database,
   run: item.run,
   expect: item.expect,
-  wait: { seconds: Math.round(waitSeconds) },
+  // A task timeout must be positive: a wait of 0 is never taken (the step that asked for it has ended the drill).
+  wait: { seconds: Math.max(1, Math.round(waitSeconds)) },
 });
 
 /** PickSource: begin the drill (once) and resolve the selector to one recovery point. */

@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
+import type { EventWaits } from '../event-waits';
 
 export interface DrillStateMachineProps {
   readonly stateMachineName: string;
@@ -14,6 +15,8 @@ export interface DrillStateMachineProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The fleet, embedded in the definition (Plan's payload): no size limit of Lambda environment variables. */
   readonly fleet: Record<string, unknown>;
+  /** Where the restore and deletion waits leave their task tokens for the events that end them. */
+  readonly waits: EventWaits;
   readonly maxConcurrency: number;
   readonly timeout: Duration;
   readonly key: kms.IKey;
@@ -32,11 +35,14 @@ const TRANSIENT = [
 /**
  * The drill workflow (Standard, JSONPath):
  *
- * Plan → Map(databases, maxConcurrency) { PickSource → StartRestore → [WaitForRestore → CheckRestore → Available?]
- * → Validate → RequestCleanup → [Deleting? → WaitForCleanup → CheckCleanup] → RecordEvidence } → Notify → AllPassed?
+ * Plan → Map(databases, maxConcurrency) { PickSource → StartRestore → [Available? → AwaitRestore → CheckRestore]
+ * → Validate → RequestCleanup → [Deleting? → AwaitCleanup → CheckCleanup] → RecordEvidence } → Notify → AllPassed?
  *
- * Waits use `SecondsPath: $.wait.seconds`, which the steps set with backoff (first wait ≈ the previous drill's
- * duration). Every task before cleanup catches into RequestCleanup; cleanup tasks catch into RecordEvidence,
+ * AwaitRestore/AwaitCleanup are `.waitForTaskToken` tasks ended by an RDS or AWS Backup event about the drill's
+ * instance (see {@link EventWaits}); their timeout, `$.wait.seconds` (set by the steps: first ≈ the previous
+ * drill's duration with a margin, then a slow safety net), ends a wait whose event was lost: either way the
+ * Check step that follows describes the instance once and decides. Every task before cleanup catches into
+ * RequestCleanup; cleanup tasks catch into RecordEvidence,
  * so cleanup and evidence run on every path inside the execution. A timeout or abort of the whole execution
  * is cleaned up by the orphan sweeper, triggered by the execution's status change.
  */
@@ -83,12 +89,24 @@ export class DrillStateMachine extends Construct {
     // One database.
     const pickSource = task('PickSource');
     const startRestore = task('StartRestore');
-    const waitForRestore = new sfn.Wait(this, 'WaitForRestore', { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
     const checkRestore = task('CheckRestore');
     const validate = task('Validate');
     const requestCleanup = task('RequestCleanup');
-    const waitForCleanup = new sfn.Wait(this, 'WaitForCleanup', { time: sfn.WaitTime.secondsPath('$.wait.seconds') });
     const checkCleanup = task('CheckCleanup');
+    const awaitEvent = (id: string, check: sfn.IChainable) => {
+      const wait = props.waits
+        .waitTask(this, id, {
+          instancePath: '$.drill.restore.handle.id',
+          timeoutPath: '$.wait.seconds',
+          resultPath: sfn.JsonPath.DISCARD,
+        })
+        .addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+      // The safety net: no event before the timeout, so look once.
+      wait.addCatch(check, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+      return wait;
+    };
+    const waitForRestore = awaitEvent('AwaitRestore', checkRestore);
+    const waitForCleanup = awaitEvent('AwaitCleanup', checkCleanup);
     const recordEvidence = task('RecordEvidence');
     const evidenceNotRecorded = new sfn.Pass(this, 'EvidenceNotRecorded', {
       parameters: {
@@ -100,9 +118,9 @@ export class DrillStateMachine extends Construct {
         cleanup: 'unknown',
       },
     });
-    for (const t of [pickSource, startRestore, checkRestore, validate])
+    for (const t of [pickSource, startRestore, waitForRestore, checkRestore, validate])
       t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
-    for (const t of [requestCleanup, checkCleanup])
+    for (const t of [requestCleanup, waitForCleanup, checkCleanup])
       t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
     recordEvidence.addCatch(evidenceNotRecorded, { errors: ['States.ALL'], resultPath: '$.crash' });
 
@@ -115,7 +133,9 @@ export class DrillStateMachine extends Construct {
       .when(sfn.Condition.isPresent('$.drill.failure'), requestCleanup)
       .when(sfn.Condition.isPresent('$.drill.available'), validate.next(requestCleanup))
       .otherwise(waitForRestore);
-    const perDatabase = pickSource.next(startRestore).next(waitForRestore).next(checkRestore).next(available);
+    waitForRestore.next(checkRestore).next(available);
+    // Straight to the decision after the start: a drill that failed to start has no instance to wait on.
+    const perDatabase = pickSource.next(startRestore).next(available);
 
     const map = new sfn.Map(this, 'DrillEachDatabase', {
       itemsPath: '$.drills',

@@ -14,6 +14,8 @@ import { DrillFunction } from './drill-function';
 import { DrillNetwork } from './drill-network';
 import { DrillPermissions } from './drill-permissions';
 import { DrillStateMachine } from './drill-state-machine';
+import { EventWaits } from '../event-waits';
+import { DRILL_INSTANCE_PREFIX } from '../../../engines/drill/aws/types';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { DRILL_ENV } from '../../../engines/drill/environment';
 import { drillAlarms } from './drill-alarms';
@@ -33,6 +35,7 @@ export class RestoreDrill extends Construct {
   readonly restoreRole: iam.Role;
   readonly functions: DrillFunctions;
   readonly sweeper: DrillFunction;
+  readonly waits: EventWaits;
   readonly alarms: {
     readonly drillFailed: cloudwatch.Alarm;
     readonly missedSchedule: cloudwatch.Alarm;
@@ -177,15 +180,24 @@ export class RestoreDrill extends Construct {
     };
     grantDrillFunctions(this, props, guard);
 
+    // Restores and deletions end with an RDS or AWS Backup event about the drill's instance: it resumes the wait.
+    this.waits = new EventWaits(this, 'Waits', {
+      key: props.key,
+      instances: { prefixes: [DRILL_INSTANCE_PREFIX] },
+      logRetention: props.logRetention,
+    });
+    this.waits.allowResumeOf(stateMachineArn);
     const drillStateMachine = new DrillStateMachine(this, 'StateMachine', {
       stateMachineName,
+      waits: this.waits,
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, v]) => [k, v.fn])),
       fleet: {
         environment: props.environmentName,
         toolVersion: props.toolVersion ?? TOOL_VERSION,
         restoreTimeoutSeconds: props.restoreTimeout.toSeconds(),
         deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
-        poll: { initialSeconds: 30, factor: 2, maxSeconds: 120 },
+        // The safety net of the event-driven waits: an event normally ends a wait long before this.
+        poll: { initialSeconds: 900, factor: 1, maxSeconds: 900 },
         databases: props.databases.map((d) => ({ ...d })),
       },
       maxConcurrency: props.maxConcurrency,
@@ -202,7 +214,7 @@ export class RestoreDrill extends Construct {
         'Logs vended log delivery (logs:CreateLogDelivery and friends) support no resource-level ' +
         'permissions; the statements name these actions only',
     });
-    for (const fn of Object.values(this.functions)) {
+    for (const fn of [...Object.values(this.functions), this.waits.park]) {
       smRole.acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
         reason:

@@ -81,8 +81,44 @@ function builder(
   return { step, poll, approval };
 }
 
-function begin(scope: Construct): sfn.Pass {
-  return new sfn.Pass(scope, 'Begin', {
+/**
+ * What every runbook ends with when it does not succeed: a failed step records failed evidence and notifies
+ * (then fails the execution); an approval not given records the abort. `name` prefixes the state names.
+ */
+function endings(
+  scope: Construct,
+  fn: lambda.IFunction,
+  name: (state: string) => string,
+  failure: { failedId: string; error: string; cause: string; abortedId: string },
+): { b: Builder; aborted: sfn.Pass; recordFailure: sfn.IChainable } {
+  const record = (id: string, action: string) => {
+    const task = new tasks.LambdaInvoke(scope, name(id), {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ action, state: sfn.JsonPath.entirePayload }),
+      resultPath: '$.evidence',
+      retryOnServiceExceptions: false,
+    });
+    task.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    return task;
+  };
+  const recordFailure = record('RecordFailure', 'evidence-failed');
+  recordFailure.next(new sfn.Fail(scope, failure.failedId, { error: failure.error, cause: failure.cause }));
+  const aborted = new sfn.Pass(scope, name('ApprovalNotGiven'), {
+    result: sfn.Result.fromString('approval'),
+    resultPath: '$.failedStep',
+  });
+  aborted.next(record('RecordAbort', 'evidence-aborted')).next(
+    new sfn.Fail(scope, failure.abortedId, {
+      error: 'Rxdr.Aborted',
+      cause: 'aborted by an operator or the approval timed out; nothing was changed',
+    }),
+  );
+  return { b: builder(scope, fn, recordFailure, new Map()), aborted, recordFailure };
+}
+
+function begin(scope: Construct, id = 'Begin'): sfn.Pass {
+  return new sfn.Pass(scope, id, {
     parameters: {
       'input.$': '$',
       execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
@@ -96,39 +132,12 @@ function begin(scope: Construct): sfn.Pass {
  * failure, writes failed evidence and notifies; a new execution resumes from what it finds.
  */
 export function failoverDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
-  const failed = new sfn.Fail(scope, 'FailoverFailed', {
+  const { b, aborted, recordFailure } = endings(scope, fn, (name) => name, {
+    failedId: 'FailoverFailed',
     error: 'Rxdr.FailoverFailed',
     cause: 'a step failed: see the evidence document and the notice; start the failover again to resume',
+    abortedId: 'FailoverAborted',
   });
-  const recordFailure = new tasks.LambdaInvoke(scope, 'RecordFailure', {
-    lambdaFunction: fn,
-    payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }),
-    resultPath: '$.evidence',
-    retryOnServiceExceptions: false,
-  });
-  recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  recordFailure.next(failed);
-  const b = builder(scope, fn, recordFailure, new Map());
-
-  const aborted = new sfn.Pass(scope, 'ApprovalNotGiven', {
-    result: sfn.Result.fromString('approval'),
-    resultPath: '$.failedStep',
-  });
-  const recordAbort = new tasks.LambdaInvoke(scope, 'RecordAbort', {
-    lambdaFunction: fn,
-    payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }),
-    resultPath: '$.evidence',
-    retryOnServiceExceptions: false,
-  });
-  recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  aborted.next(recordAbort).next(
-    new sfn.Fail(scope, 'FailoverAborted', {
-      error: 'Rxdr.Aborted',
-      cause: 'aborted by an operator or the approval timed out; nothing was changed',
-    }),
-  );
 
   const preflight = b.step('Preflight', 'preflight', '$.plan');
   const approve = b.approval('RequestApproval', approvalTimeout, aborted);
@@ -199,40 +208,13 @@ export function failoverDefinition(scope: Construct, fn: lambda.IFunction, appro
  */
 export function failbackDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
   const id = (name: string) => `Failback${name}`;
-  const failed = new sfn.Fail(scope, id('Failed'), {
+  const { b, aborted } = endings(scope, fn, id, {
+    failedId: id('Failed'),
     error: 'Rxdr.FailbackFailed',
     cause:
       'a step failed: see the evidence document and the notice (the write freeze stays set if it was set); start the failback again to resume',
+    abortedId: id('Aborted'),
   });
-  const recordFailure = new tasks.LambdaInvoke(scope, id('RecordFailure'), {
-    lambdaFunction: fn,
-    payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject({ action: 'evidence-failed', state: sfn.JsonPath.entirePayload }),
-    resultPath: '$.evidence',
-    retryOnServiceExceptions: false,
-  });
-  recordFailure.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  recordFailure.next(failed);
-  const b = builder(scope, fn, recordFailure, new Map());
-  const aborted = new sfn.Pass(scope, id('ApprovalNotGiven'), {
-    result: sfn.Result.fromString('approval'),
-    resultPath: '$.failedStep',
-  });
-  const recordAbort = new tasks.LambdaInvoke(scope, id('RecordAbort'), {
-    lambdaFunction: fn,
-    payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject({ action: 'evidence-aborted', state: sfn.JsonPath.entirePayload }),
-    resultPath: '$.evidence',
-    retryOnServiceExceptions: false,
-  });
-  recordAbort.addRetry({ errors: RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-  aborted.next(recordAbort).next(
-    new sfn.Fail(scope, id('Aborted'), {
-      error: 'Rxdr.Aborted',
-      cause: 'aborted by an operator or the approval timed out; nothing was changed',
-    }),
-  );
-
   const preflight = b.step(id('Preflight'), 'preflight', '$.plan');
   const approve = b.approval(id('RequestApproval'), approvalTimeout, aborted);
   const create = b.step(id('CreateReplica'), 'create-replica', '$.replica');
@@ -299,12 +281,5 @@ export function failbackDefinition(scope: Construct, fn: lambda.IFunction, appro
       new sfn.Succeed(scope, id('DryRunPlan'), { outputPath: '$.plan' }),
     )
     .otherwise(approve.next(create).next(replicaWait));
-  return new sfn.Pass(scope, id('Begin'), {
-    parameters: {
-      'input.$': '$',
-      execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
-    },
-  })
-    .next(preflight)
-    .next(decide);
+  return begin(scope, id('Begin')).next(preflight).next(decide);
 }

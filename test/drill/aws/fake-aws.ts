@@ -27,6 +27,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
+import { rdsInstanceEvent, type EmittedEvent } from '../../helpers/event-waits';
 
 /** Calls that change something (AWS resources, evidence, notices). */
 export const MUTATING = /^(Start|Restore|AddTags|Delete|Put|Publish)/;
@@ -115,6 +116,8 @@ function fault(command: string, kind: Fault): Error {
  */
 export class FakeAws {
   readonly instances = new Map<string, Instance>();
+  /** Every instance ever created, deleted ones included (what their events are about). */
+  private readonly everCreated = new Map<string, Instance>();
   readonly jobs = new Map<string, { id: string; instanceId: string; db: string; token?: string }>();
   readonly mutations: { command: string; target: string; tagged: boolean; drillNamed: boolean }[] = [];
   readonly created: string[] = [];
@@ -358,6 +361,23 @@ export class FakeAws {
     this.faults.push({ command, kind, remaining: times });
   }
 
+  /** The RDS events an instance emits: restored when it becomes available, deleted when it is gone. */
+  eventsOf(id: string): EmittedEvent[] {
+    const i = this.everCreated.get(id);
+    if (!i) return [];
+    const emitted: EmittedEvent[] = [];
+    if (!this.options.neverAvailable)
+      emitted.push({
+        at: i.availableAt,
+        event: rdsInstanceEvent(id, 'restoration', 'Restored from snapshot', i.availableAt),
+      });
+    if (i.deleteRequestedAt !== undefined) {
+      const at = i.deleteRequestedAt + perDatabase(this.options.deletionSeconds, i.db) * 1000;
+      emitted.push({ at, event: rdsInstanceEvent(id, 'deletion', 'DB instance deleted', at) });
+    }
+    return emitted;
+  }
+
   restore(): void {
     for (const mock of Object.values(this.mocks)) mock.restore();
   }
@@ -381,7 +401,7 @@ export class FakeAws {
   ): void {
     const now = this.clockFor(db).ms;
     this.created.push(id);
-    this.instances.set(id, {
+    const instance: Instance = {
       id,
       arn: `arn:aws:rds:us-west-2:111111111111:db:${id}`,
       db,
@@ -390,7 +410,9 @@ export class FakeAws {
       availableAt: now + perDatabase(this.options.restoreSeconds, db) * 1000,
       createdByJob: job,
       request,
-    });
+    };
+    this.instances.set(id, instance);
+    this.everCreated.set(id, instance);
   }
 
   private view(id: string): DBInstance | undefined {

@@ -19,9 +19,12 @@ import {
 import type { DrillValidator } from '../../../engines/drill/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
-import { FakeAws, SETTINGS, VirtualClock } from './fake-aws';
+import { dbOf, FakeAws, SETTINGS, VirtualClock } from './fake-aws';
+import { LocalEventWaits, type EventDelivery } from '../../helpers/event-waits';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
+/** Stated model of an RDS event's way to the waiting task: EventBridge, the resume Lambda, SendTaskSuccess. */
+export const EVENT_DELAY_SECONDS = 5;
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
@@ -38,6 +41,8 @@ export class DrillWorld {
   finishedAt = START;
   validationSeconds: number;
   validatorResult: { passed: boolean; rpo?: number } = { passed: true, rpo: 120 };
+  /** The restore and deletion waits: the real park/resume code, events from the fake AWS. */
+  readonly waits: LocalEventWaits;
 
   constructor(options: {
     concurrency: number;
@@ -48,7 +53,10 @@ export class DrillWorld {
     /** What the database's previous drill took (Plan reads it from evidence); per database for uneven fleets. */
     history?: Expectation | ((db: string) => Expectation);
     pointInTime?: readonly string[];
+    /** How events reach the waiting tasks (default: every one, after {@link EVENT_DELAY_SECONDS}). */
+    events?: EventDelivery;
   }) {
+    this.waits = new LocalEventWaits(options.events ?? { delaySeconds: EVENT_DELAY_SECONDS });
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
     this.history = options.history;
@@ -99,9 +107,10 @@ export class DrillWorld {
 
   tasks(): Record<string, LocalHandler> {
     const db = (event: Json) => (event as { database: { name: string } }).database.name;
-    const advance = (event: Json) =>
-      (this.clock(db(event)).ms += ((event as { wait: { seconds: number } }).wait.seconds ?? 0) * 1000);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const awaitEvent = this.waits.waitHandler({
+      clockOf: (instance) => this.clock(dbOf(instance)),
+      eventsOf: (instance) => this.aws.eventsOf(instance),
+    });
     return {
       Plan: (event) =>
         planTask(event, {
@@ -119,18 +128,12 @@ export class DrillWorld {
         return pickSourceTask(event, this.deps(event));
       },
       StartRestore: (event) => startRestoreTask(event, this.deps(event)),
-      CheckRestore: async (event) => {
-        advance(event);
-        await tick();
-        return checkRestoreTask(event, this.deps(event));
-      },
+      AwaitRestore: awaitEvent,
+      CheckRestore: (event) => checkRestoreTask(event, this.deps(event)),
       Validate: (event) => validateTask(event, { ...this.deps(event), validator: this.validator(db(event)) }),
       RequestCleanup: (event) => requestCleanupTask(event, this.deps(event)),
-      CheckCleanup: async (event) => {
-        advance(event);
-        await tick();
-        return checkCleanupTask(event, this.deps(event));
-      },
+      AwaitCleanup: awaitEvent,
+      CheckCleanup: (event) => checkCleanupTask(event, this.deps(event)),
       RecordEvidence: async (event) => {
         const clock = this.clock(db(event));
         const outcome = await recordEvidenceTask(event, {

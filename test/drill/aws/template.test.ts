@@ -31,7 +31,7 @@ describe('RestoreDrill template', () => {
     const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(definition).toContain('\\"TimeoutSeconds\\":21600');
     expect(definition).toContain('\\"MaxConcurrency\\":5');
-    expect(definition).toContain('\\"SecondsPath\\":\\"$.wait.seconds\\"');
+    expect(definition).toContain('\\"TimeoutSecondsPath\\":\\"$.wait.seconds\\"');
   });
 
   test('schedules: one per configured schedule, starting the state machine with the tier filter', () => {

@@ -1,0 +1,162 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { EVENT_WAITS_ENV } from '../../engines/event-waits/environment';
+import { TOKEN_TABLE } from '../../engines/event-waits/token-table';
+import { DrillFunction } from './drill/drill-function';
+import { lambdaEntry } from './lambda-entry';
+
+export interface EventWaitsProps {
+  readonly key: kms.IKey;
+  /** Which RDS DB instances' events resume waits: identifier prefixes (drill instances) or exact identifiers. */
+  readonly instances: { readonly prefixes?: readonly string[]; readonly identifiers?: readonly string[] };
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** RDS instance event categories that can end a wait: restored, deleted, promoted, failed. */
+export const RESUMING_RDS_CATEGORIES = ['restoration', 'deletion', 'read replica', 'failure'];
+
+/**
+ * Waits resumed by events instead of polling: a `.waitForTaskToken` task leaves its token under the RDS instance
+ * it waits on (a DynamoDB table with time to live), and an EventBridge rule on that instance's RDS and AWS
+ * Backup events hands the token back to Step Functions. The task's timeout is the safety net: when it fires the
+ * state machine describes the instance once itself, so a lost event costs time, never the execution.
+ */
+export class EventWaits extends Construct {
+  readonly table: dynamodb.Table;
+  readonly park: DrillFunction;
+  readonly resume: DrillFunction;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: EventWaitsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.table = new dynamodb.Table(this, 'Tokens', {
+      partitionKey: { name: TOKEN_TABLE.key, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.key,
+      timeToLiveAttribute: TOKEN_TABLE.expiresAt,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Task tokens that expire within hours: nothing here is worth keeping after the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const transient =
+      'holds only task tokens of running executions, each expiring within hours (time to live); ' +
+      'there is nothing to restore: a lost token only makes its wait end through the task timeout';
+    for (const rule of ['HIPAA.Security-DynamoDBInBackupPlan', 'NIST.800.53.R5-DynamoDBInBackupPlan'])
+      Validations.of(this.table).acknowledge({ id: rule, reason: transient });
+
+    const environment = { [EVENT_WAITS_ENV.tableName]: this.table.tableName };
+    this.park = new DrillFunction(this, 'ParkFn', {
+      entry: lambdaEntry('event-waits'),
+      handler: 'park',
+      description: 'rxdr: leave a waiting task token under the RDS instance it waits on',
+      key: props.key,
+      reservedConcurrency: 10,
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      environment,
+    });
+    this.park.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'LeaveTokens', actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
+    );
+
+    const deadLetters = new sqs.Queue(this, 'ResumeDeadLetters', {
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'this queue is itself the dead-letter queue of the resume Lambda; a dead-letter queue of it would hold nothing',
+    });
+    this.resume = new DrillFunction(this, 'ResumeFn', {
+      entry: lambdaEntry('event-waits'),
+      handler: 'resume',
+      description: 'rxdr: an RDS or AWS Backup event resumes the task waiting on its instance',
+      key: props.key,
+      reservedConcurrency: 5,
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      environment,
+      deadLetterQueue: deadLetters,
+    });
+    this.resume.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TakeTokens',
+        // PutItem gives a token back when Step Functions could not be told (the invocation is retried).
+        actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+
+    const prefixes = props.instances.prefixes ?? [];
+    const identifiers = props.instances.identifiers ?? [];
+    if (prefixes.length + identifiers.length === 0)
+      throw new Error(`EventWaits ${this.node.path}: name at least one instance prefix or identifier`);
+    const instanceMatch = [...identifiers, ...prefixes.map((prefix) => ({ prefix }))];
+    const instanceArns = [
+      ...identifiers.map((name) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${name}`),
+      ...prefixes.map((prefix) => ({
+        prefix: `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${prefix}`,
+      })),
+    ];
+    this.rule = new events.Rule(this, 'ResumeRule', {
+      description: "rxdr: RDS and AWS Backup events about rxdr's own instances resume the tasks waiting on them",
+      eventPattern: { source: ['aws.rds', 'aws.backup'] }, // replaced below
+      targets: [new eventTargets.LambdaFunction(this.resume.fn, { retryAttempts: 3, deadLetterQueue: deadLetters })],
+    });
+    // One rule, two shapes: `$or` keeps each service's fields with its own source.
+    (this.rule.node.defaultChild as events.CfnRule).eventPattern = {
+      $or: [
+        {
+          source: ['aws.rds'],
+          'detail-type': ['RDS DB Instance Event'],
+          detail: {
+            SourceType: ['DB_INSTANCE'],
+            SourceIdentifier: instanceMatch,
+            EventCategories: RESUMING_RDS_CATEGORIES,
+          },
+        },
+        {
+          source: ['aws.backup'],
+          'detail-type': ['Restore Job State Change'],
+          detail: { status: ['COMPLETED'], createdResourceArn: instanceArns },
+        },
+      ],
+    };
+  }
+
+  /** The waiting task: leaves its token under `rds-instance:<instance>` and times out after `timeoutPath` seconds. */
+  waitTask(scope: Construct, id: string, options: { instancePath: string; timeoutPath: string; resultPath: string }) {
+    return new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: this.park.fn,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        key: sfn.JsonPath.format('rds-instance:{}', sfn.JsonPath.stringAt(options.instancePath)),
+        taskToken: sfn.JsonPath.taskToken,
+        timeoutSeconds: sfn.JsonPath.numberAt(options.timeoutPath),
+      }),
+      resultPath: options.resultPath,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at(options.timeoutPath),
+    });
+  }
+
+  /** Let the resume function hand tokens back to this state machine (and no other). */
+  allowResumeOf(stateMachineArn: string): void {
+    this.resume.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachineArn] }),
+    );
+  }
+}
