@@ -98,6 +98,12 @@ export const manifestSchema = z.object({
     .object({
       constraints: z.record(z.string(), z.string()).optional(),
       indexes: z.record(z.string(), z.string()).optional(),
+      views: z.record(z.string(), z.string()).optional(),
+      /** Database-wide: extension name -> version. */
+      extensions: z.record(z.string(), z.string()).optional(),
+      triggers: z.record(z.string(), z.string()).optional(),
+      /** Row-level security per table (enabled, forced) and per policy. */
+      rowSecurity: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
   /** How the tables were chosen: discovered (with the filters applied and what they left out) or listed. */

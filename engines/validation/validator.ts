@@ -34,7 +34,10 @@ export interface ValidateOptions {
   readonly recoveryPointTime?: Date;
   /** Maximum acceptable achieved RPO for the freshness check, in seconds. @default 86400 (24 h, daily-backup states) */
   readonly rpoTargetSeconds?: number;
-  /** Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`. @default all that apply */
+  /**
+   * Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`; `-name` skips one.
+   * @default all that apply
+   */
   readonly checks?: readonly string[];
   readonly customChecks?: readonly CustomCheck[];
   /** Connections used concurrently. @default 2 */
@@ -61,27 +64,32 @@ export class UnknownCheckError extends Error {
   }
 }
 
+/** Whether a selection entry skips (`-name` or `!name`) rather than selects. */
+const skips = (entry: string): boolean => entry.startsWith('-') || entry.startsWith('!');
+
 /**
- * The checks a selection means. Accepts check names, suite names and `custom:<name>`; throws
- * `UnknownCheckError` for anything else (call it before connecting to fail fast).
+ * The checks a selection means. Accepts check names, suite names and `custom:<name>`; an entry written
+ * `-name` (or `!name`) skips what it names: from every check when nothing is selected, else from the
+ * selection. Throws `UnknownCheckError` for anything else (call it before connecting to fail fast).
  */
 export function resolveChecks(
   selection: readonly string[] | undefined,
   customChecks: readonly CustomCheck[] = [],
 ): CheckDefinition[] {
   const all = [...GENERIC_CHECKS, ...DRIFT_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
-  if (!selection || selection.length === 0) return all;
+  const entries = (selection ?? []).map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return all;
   const suites: CheckSuite[] = ['generic', 'pharmacy', 'custom'];
-  const chosen = new Set<CheckDefinition>();
   const unknown: string[] = [];
-  for (const raw of selection) {
-    const name = raw.trim();
-    if (!name) continue;
+  const named = (name: string): CheckDefinition[] => {
     const bySuite = suites.includes(name as CheckSuite) ? all.filter((c) => c.suite === name) : [];
     const byName = all.filter((c) => c.name === name || c.name === `custom:${name}`);
     if (bySuite.length + byName.length === 0 && !suites.includes(name as CheckSuite)) unknown.push(name);
-    for (const c of [...bySuite, ...byName]) chosen.add(c);
-  }
+    return [...bySuite, ...byName];
+  };
+  const selected = entries.filter((e) => !skips(e));
+  const chosen = new Set<CheckDefinition>(selected.length ? selected.flatMap(named) : all);
+  for (const c of entries.filter(skips).flatMap((e) => named(e.slice(1)))) chosen.delete(c);
   if (unknown.length) throw new UnknownCheckError(unknown, [...suites, ...all.map((c) => c.name)]);
   return all.filter((c) => chosen.has(c));
 }

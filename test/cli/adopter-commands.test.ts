@@ -90,3 +90,19 @@ test('a configured cut-off column that does not exist, or an unknown schema, exi
   expect(schema.code).toBe(2);
   expect(schema.stderr).toMatch(/schema store has no tables/);
 });
+
+test('--checks selects one drift check by name and --skip-checks leaves drift checks out', async () => {
+  const base = ['validate', '--url', db().url, '--manifest', manifestFile, '--rpo-target', '99999999', '--json'];
+  const names = (stdout: string) => (JSON.parse(stdout) as { checks: { name: string }[] }).checks.map((c) => c.name);
+  const only = await rxdr(...base, '--checks', 'views,extensions');
+  expect(only.code).toBe(0);
+  expect(names(only.stdout)).toEqual(['views', 'extensions']);
+  const skipped = await rxdr(...base, '--skip-checks', 'triggers,row-level-security,extensions');
+  expect(skipped.code).toBe(0);
+  expect(names(skipped.stdout)).toEqual(expect.arrayContaining(['checksums', 'views', 'constraints']));
+  expect(names(skipped.stdout)).not.toEqual(expect.arrayContaining(['triggers']));
+  expect(names(skipped.stdout)).not.toContain('extensions');
+  const unknown = await rxdr(...base, '--skip-checks', 'trigers');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('unknown check "trigers"');
+});

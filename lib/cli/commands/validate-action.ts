@@ -85,15 +85,18 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
         'See docs/validation.md for the format.',
       )
     : [];
-  const selection = flags.checks
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const chosen = [...list(flags.checks), ...list(flags.skipChecks).map((name) => `-${name}`)];
+  const selection = chosen.length ? chosen : undefined;
   try {
     applicableChecks(selection, customChecks, manifest);
   } catch (error) {
     if (error instanceof UnknownCheckError)
-      throw new UsageError(`${error.message}. Pass names from that list to --checks.`);
+      throw new UsageError(`${error.message}. Pass names from that list to --checks or --skip-checks.`);
     if (error instanceof NothingToCheckError)
       throw new UsageError(`${error.message}. Choose checks that apply, e.g. --checks generic.`);
     throw error;

@@ -7,6 +7,7 @@ export interface ValidateFlags {
   recoveryPointTime?: Date;
   rpoTarget: number;
   checks?: string;
+  skipChecks?: string;
   customChecks?: string;
   concurrency: number;
   statementTimeout: number;
@@ -31,6 +32,10 @@ export const registerValidate: CommandRegistrar = (program, context) => {
     .option(
       '--checks <list>',
       'comma-separated check or suite names (generic, pharmacy, custom, custom:<name>, schema, row-counts, …)',
+    )
+    .option(
+      '--skip-checks <list>',
+      'comma-separated check or suite names to leave out (e.g. extensions,row-level-security); with --checks: of those',
     )
     .option(
       '--custom-checks <file>',

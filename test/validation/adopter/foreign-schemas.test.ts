@@ -81,7 +81,18 @@ describe.each(cases)('the %s schema', (_name, schema, matrix) => {
     const report = await validate(await copyWith(''));
     expect(failing(report)).toEqual([]);
     expect(report.checks.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['schema', 'row-counts', 'checksums', 'constraints', 'indexes', 'sequences']),
+      expect.arrayContaining([
+        'schema',
+        'row-counts',
+        'checksums',
+        'constraints',
+        'indexes',
+        'sequences',
+        'views',
+        'extensions',
+        'triggers',
+        'row-level-security',
+      ]),
     );
   });
 
