@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -105,4 +105,34 @@ test('--checks selects one drift check by name and --skip-checks leaves drift ch
   const unknown = await rxdr(...base, '--skip-checks', 'trigers');
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toContain('unknown check "trigers"');
+});
+
+test('--invariants runs a mapped pharmacy invariant by its name; the unmapped ones say "not mapped"', async () => {
+  const mappings = path.join(dir, 'invariants.json');
+  writeFileSync(
+    mappings,
+    JSON.stringify({
+      'rx-uniqueness': {
+        sql: 'SELECT "OrderId" FROM "Store"."Orders" GROUP BY 1 HAVING count(*) > 1',
+        expect: 'no-rows',
+      },
+    }),
+  );
+  const base = ['validate', '--url', db().url, '--manifest', manifestFile, '--rpo-target', '99999999'];
+  const result = await rxdr(...base, '--invariants', mappings);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/^rx-uniqueness\s+pharmacy\s+pass/m);
+  expect(result.stdout).toMatch(/^cs-ledger\s+pharmacy\s+SKIP\s+\d+\s+not mapped/m);
+  expect(result.stdout).toMatch(/checks passed, 6 not run \(not mapped\)/);
+  const json = await rxdr(...base, '--invariants', mappings, '--json');
+  const report = JSON.parse(json.stdout) as {
+    passed: boolean;
+    checks: { name: string; passed: boolean; skipped?: string }[];
+  };
+  expect(report.passed).toBe(true);
+  expect(report.checks.find((c) => c.name === 'audit-chain')).toMatchObject({ passed: false, skipped: /not mapped/ });
+  writeFileSync(mappings, JSON.stringify({ 'ledger-balance': { sql: 'SELECT 1', expect: 'no-rows' } }));
+  const wrong = await rxdr(...base, '--invariants', mappings);
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toMatch(/"ledger-balance" is not a pharmacy invariant; known: foreign-keys/);
 });

@@ -9,6 +9,7 @@ export interface ValidateFlags {
   checks?: string;
   skipChecks?: string;
   customChecks?: string;
+  invariants?: string;
   concurrency: number;
   statementTimeout: number;
   json?: boolean;
@@ -40,6 +41,10 @@ export const registerValidate: CommandRegistrar = (program, context) => {
     .option(
       '--custom-checks <file>',
       'JSON file of custom SQL assertions: [{ "name", "sql", "expect": "no-rows" | "true" }]',
+    )
+    .option(
+      '--invariants <file>',
+      'JSON file mapping pharmacy invariants to this database: { "rx-uniqueness": { "sql", "expect" }, … }',
     )
     .option('--concurrency <n>', 'connections used at once', positiveInteger('--concurrency', 64), 2)
     .option('--statement-timeout <ms>', 'per-statement timeout', positiveInteger('--statement-timeout'), 300_000)

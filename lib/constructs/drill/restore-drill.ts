@@ -20,6 +20,7 @@ import { drillAlarms } from './drill-alarms';
 import { acknowledgeDrillWildcards, grantDrillFunctions, publish } from './drill-grants';
 import { pascal } from './construct-id';
 import { DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
+import { checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 
 export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';
 
@@ -161,6 +162,10 @@ export class RestoreDrill extends Construct {
         timeout: Duration.minutes(15),
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
+        environment: {
+          ...settings,
+          ...checkSettingsEnvironment(Object.fromEntries(props.databases.map((d) => [d.name, d.validation]))),
+        },
       }),
       RequestCleanup: make(
         'RequestCleanupFn',
@@ -186,7 +191,8 @@ export class RestoreDrill extends Construct {
         restoreTimeoutSeconds: props.restoreTimeout.toSeconds(),
         deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
         poll: { initialSeconds: 30, factor: 2, maxSeconds: 120 },
-        databases: props.databases.map((d) => ({ ...d })),
+        // The validation settings go to the Validate function's environment, not into the definition.
+        databases: props.databases.map(({ validation: _validation, ...d }) => ({ ...d })),
       },
       maxConcurrency: props.maxConcurrency,
       timeout: props.timeout,
