@@ -5,6 +5,7 @@ export const VIEWS: CatalogKind = {
   check: 'views',
   description: 'views and materialized views equal the manifest (by name and defining query)',
   field: 'views',
+  textVariesByMajor: true,
   sql: `SELECT format('%s.%s', n.nspname, c.relname) AS name,
                CASE c.relkind WHEN 'm' THEN 'materialized view: ' ELSE 'view: ' END
                  || regexp_replace(pg_get_viewdef(c.oid, true), '\\s+', ' ', 'g') AS definition
