@@ -7,6 +7,7 @@ import { clients, env, logger as drillLogger, settingsFromEnv } from '../engines
 import { validateTask } from '../engines/drill/aws/tasks';
 import { engineValidator } from '../engines/drill/aws/validator';
 import { DRILL_ENV } from '../engines/drill/environment';
+import { checkSettingsFor } from '../engines/validation/check-settings';
 import { createValidationHandler } from '../engines/validation/handler';
 
 /*
@@ -23,11 +24,16 @@ export const handler = createValidationHandler({
   secrets: new SecretsManagerClient({}),
   clock: systemClock,
   logger,
+  checkSettings: (database) => checkSettingsFor(database),
 });
 
 /** The drill's Validate task: a VPC Lambda in the drill network (the restored instance admits only it). */
 export const drill = async (event: unknown, context?: Context) => {
   if (context) drillLogger.addContext(context);
-  const validator = engineValidator({ s3: clients.s3, bucket: env(DRILL_ENV.evidenceBucket) });
+  const validator = engineValidator({
+    s3: clients.s3,
+    bucket: env(DRILL_ENV.evidenceBucket),
+    checkSettings: (database) => checkSettingsFor(database),
+  });
   return validateTask(event, { clients, settings: settingsFromEnv(), clock: systemClock, validator });
 };

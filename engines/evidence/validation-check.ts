@@ -7,12 +7,12 @@ import type { EvidenceCheck } from './schema';
  * `custom:<name>`), the category its suite.
  */
 export function evidenceCheckOf(check: CheckResult): EvidenceCheck {
-  const status = check.error ? 'error' : check.passed ? 'passed' : 'failed';
+  const status = check.skipped ? 'skipped' : check.error ? 'error' : check.passed ? 'passed' : 'failed';
   const measured = Object.entries(check.measured)
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(', ');
   const offending = check.offendingKeys.length > 0 ? `; offending: ${check.offendingKeys.slice(0, 5).join(', ')}` : '';
-  const message = check.error ?? (measured.length > 300 ? `${measured.slice(0, 297)}...` : measured) + offending;
+  const message = check.skipped ?? check.error ?? (measured.length > 300 ? `${measured.slice(0, 297)}...` : measured) + offending;
   return {
     id: check.name,
     category: check.suite,

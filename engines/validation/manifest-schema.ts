@@ -33,7 +33,8 @@ export const tableManifestSchema = z.object({
   cutoffColumn: identifier.optional(),
   /**
    * Column names and types (`format_type`), in ordinal order: the whole-row hash depends on them. `hash:
-   * 'text'`: the type has no extended hash function, the row hash takes the hash of the column's text form.
+   * 'text'`: the type has no extended hash function, or hashes by OID (enums, `reg*`, and types holding them,
+   * which a dump/restore renumbers): the row hash takes the hash of the column's text form.
    */
   columns: z.array(z.object({ name: z.string(), type: z.string(), hash: z.literal('text').optional() })).min(1),
   /** Why the key and the cut-off column were chosen (configured, primary key, inferred from the name, none). */
@@ -98,6 +99,12 @@ export const manifestSchema = z.object({
     .object({
       constraints: z.record(z.string(), z.string()).optional(),
       indexes: z.record(z.string(), z.string()).optional(),
+      views: z.record(z.string(), z.string()).optional(),
+      /** Database-wide: extension name -> version. */
+      extensions: z.record(z.string(), z.string()).optional(),
+      triggers: z.record(z.string(), z.string()).optional(),
+      /** Row-level security per table (enabled, forced) and per policy. */
+      rowSecurity: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
   /** How the tables were chosen: discovered (with the filters applied and what they left out) or listed. */

@@ -69,6 +69,11 @@ export interface CheckResult {
   readonly durationMs: number;
   /** Set when the check could not run (timeout, missing table, SQL error); the check then fails. */
   readonly error?: string;
+  /**
+   * Set when the check did not run and says why (a pharmacy invariant that is not mapped to this database):
+   * neither passed nor failed; the report's verdict leaves it out.
+   */
+  readonly skipped?: string;
 }
 
 export interface ValidationReport {

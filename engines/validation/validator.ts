@@ -4,6 +4,7 @@ import { customCheckDefinition } from './checks/custom';
 import { GENERIC_CHECKS } from './checks/generic';
 import { DRIFT_CHECKS } from './drift';
 import { PHARMACY_CHECKS } from './checks/pharmacy';
+import { InvariantMappings, mappedInvariantCheck, notMappedResult, PharmacyInvariant } from './checks/pharmacy/mapping';
 import { tableRef } from './checksum';
 import type { DatabaseTarget } from './db';
 import { sessionOptions } from './manifest';
@@ -34,9 +35,18 @@ export interface ValidateOptions {
   readonly recoveryPointTime?: Date;
   /** Maximum acceptable achieved RPO for the freshness check, in seconds. @default 86400 (24 h, daily-backup states) */
   readonly rpoTargetSeconds?: number;
-  /** Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`. @default all that apply */
+  /**
+   * Check names, suite names (`generic`, `pharmacy`, `custom`) or `custom:<name>`; `-name` skips one.
+   * @default all that apply
+   */
   readonly checks?: readonly string[];
   readonly customChecks?: readonly CustomCheck[];
+  /**
+   * The pharmacy invariants mapped to this database's tables (each replaces the reference schema's check of
+   * that name). On a manifest without the reference schema, an invariant with no mapping is reported
+   * skipped, "not mapped". @default - the reference schema's checks
+   */
+  readonly invariants?: InvariantMappings;
   /** Connections used concurrently. @default 2 */
   readonly concurrency?: number;
   /** @default 300000 (5 minutes) */
@@ -71,27 +81,37 @@ export class UnknownCheckError extends Error {
   }
 }
 
+/** Whether a selection entry skips (`-name` or `!name`) rather than selects. */
+const skips = (entry: string): boolean => entry.startsWith('-') || entry.startsWith('!');
+
 /**
- * The checks a selection means. Accepts check names, suite names and `custom:<name>`; throws
- * `UnknownCheckError` for anything else (call it before connecting to fail fast).
+ * The checks a selection means. Accepts check names, suite names and `custom:<name>`; an entry written
+ * `-name` (or `!name`) skips what it names: from every check when nothing is selected, else from the
+ * selection. Throws `UnknownCheckError` for anything else (call it before connecting to fail fast).
  */
 export function resolveChecks(
   selection: readonly string[] | undefined,
   customChecks: readonly CustomCheck[] = [],
+  invariants: InvariantMappings = {},
 ): CheckDefinition[] {
-  const all = [...GENERIC_CHECKS, ...DRIFT_CHECKS, ...PHARMACY_CHECKS, ...customChecks.map(customCheckDefinition)];
-  if (!selection || selection.length === 0) return all;
+  const pharmacy = PHARMACY_CHECKS.map((c) => {
+    const mapping = invariants[c.name as PharmacyInvariant];
+    return mapping ? mappedInvariantCheck(c.name as PharmacyInvariant, mapping) : c;
+  });
+  const all = [...GENERIC_CHECKS, ...DRIFT_CHECKS, ...pharmacy, ...customChecks.map(customCheckDefinition)];
+  const entries = (selection ?? []).map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return all;
   const suites: CheckSuite[] = ['generic', 'pharmacy', 'custom'];
-  const chosen = new Set<CheckDefinition>();
   const unknown: string[] = [];
-  for (const raw of selection) {
-    const name = raw.trim();
-    if (!name) continue;
+  const named = (name: string): CheckDefinition[] => {
     const bySuite = suites.includes(name as CheckSuite) ? all.filter((c) => c.suite === name) : [];
     const byName = all.filter((c) => c.name === name || c.name === `custom:${name}`);
     if (bySuite.length + byName.length === 0 && !suites.includes(name as CheckSuite)) unknown.push(name);
-    for (const c of [...bySuite, ...byName]) chosen.add(c);
-  }
+    return [...bySuite, ...byName];
+  };
+  const selected = entries.filter((e) => !skips(e));
+  const chosen = new Set<CheckDefinition>(selected.length ? selected.flatMap(named) : all);
+  for (const c of entries.filter(skips).flatMap((e) => named(e.slice(1)))) chosen.delete(c);
   if (unknown.length) throw new UnknownCheckError(unknown, [...suites, ...all.map((c) => c.name)]);
   return all.filter((c) => chosen.has(c));
 }
@@ -108,15 +128,31 @@ export class NothingToCheckError extends Error {
   }
 }
 
+/**
+ * The chosen checks that apply to `manifest`, and the chosen pharmacy invariants that cannot run on it (no
+ * reference schema, no mapping): reported "not mapped". Throws `NothingToCheckError` when no check can run.
+ */
+export function planChecks(
+  selection: readonly string[] | undefined,
+  customChecks: readonly CustomCheck[] | undefined,
+  manifest: Manifest,
+  invariants?: InvariantMappings,
+): { run: CheckDefinition[]; notMapped: string[] } {
+  const chosen = resolveChecks(selection, customChecks, invariants);
+  const run = chosen.filter((c) => !c.applies || c.applies(manifest));
+  if (run.length === 0) throw new NothingToCheckError(selection);
+  const notMapped = chosen.filter((c) => !run.includes(c) && c.suite === 'pharmacy').map((c) => c.name);
+  return { run, notMapped };
+}
+
 /** The chosen checks that apply to `manifest`; throws `NothingToCheckError` when none does. */
 export function applicableChecks(
   selection: readonly string[] | undefined,
   customChecks: readonly CustomCheck[] | undefined,
   manifest: Manifest,
+  invariants?: InvariantMappings,
 ): CheckDefinition[] {
-  const checks = resolveChecks(selection, customChecks).filter((c) => !c.applies || c.applies(manifest));
-  if (checks.length === 0) throw new NothingToCheckError(selection);
-  return checks;
+  return planChecks(selection, customChecks, manifest, invariants).run;
 }
 
 /** At most `size` tasks at once, in submission order. */
@@ -185,7 +221,12 @@ async function runQuery<R extends Record<string, unknown>>(
 export async function validateDatabase(options: ValidateOptions): Promise<ValidationReport> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const checks = applicableChecks(options.checks, options.customChecks, options.manifest);
+  const { run: checks, notMapped } = planChecks(
+    options.checks,
+    options.customChecks,
+    options.manifest,
+    options.invariants,
+  );
   const started = clock.now();
   const cutoff = new Date(options.manifest.cutoff);
   const recoveryPointTime = options.recoveryPointTime ?? started;
@@ -263,11 +304,12 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
         return result;
       }),
     );
+    results.push(...notMapped.map(notMappedResult));
     const finished = clock.now();
     const freshness = results.find((r) => r.name === 'freshness');
     const rpo = freshness?.measured.achievedRpoSeconds;
     const report: ValidationReport = {
-      passed: results.length > 0 && results.every((r) => r.passed),
+      passed: results.some((r) => !r.skipped) && results.every((r) => r.passed || r.skipped),
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
@@ -278,7 +320,8 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
     };
     logger.info('validation finished', {
       passed: report.passed,
-      failed: results.filter((r) => !r.passed).map((r) => r.name),
+      failed: results.filter((r) => !r.passed && !r.skipped).map((r) => r.name),
+      notMapped,
       durationMs: report.durationMs,
     });
     return report;

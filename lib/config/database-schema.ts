@@ -14,6 +14,7 @@ import { DEFAULT_TIERS } from './tiers';
 import { failoverTargetsSchema } from './failover-config';
 import { asArray, asRecord, Problem } from './raw';
 import { REFERENCE_PHI_TABLES } from '../../engines/database/audit-setup';
+import { validationSettingsSchema } from './validation-settings';
 
 const auditSchema = z.strictObject({
   database: z
@@ -52,6 +53,8 @@ const createdDatabase = z.strictObject({
    * tables, `schema.table`, whose every read and write is logged. @default the reference schema's PHI tables in "postgres"
    */
   audit: auditSchema.prefault({}),
+  /** What the manifests describe and which checks drills and failover validation run. @default - everything */
+  validation: validationSettingsSchema.optional(),
 });
 
 const adoptedDatabase = z.strictObject({
@@ -77,6 +80,8 @@ const adoptedDatabase = z.strictObject({
   replicaInstanceClass: instanceClass.optional(),
   /** What a failover repoints besides the replicated secret's host. @default - the secret only */
   failover: failoverTargetsSchema.optional(),
+  /** What the manifests describe and which checks drills and failover validation run. @default - everything */
+  validation: validationSettingsSchema.optional(),
 });
 
 export const databaseSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {

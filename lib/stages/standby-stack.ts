@@ -91,6 +91,7 @@ export class StandbyStack extends Stack {
       key: props.key,
       evidenceBucket: s3.Bucket.fromBucketName(this, 'Evidence', evidenceBucketName),
       secretIds: runbookDatabases(config).map((d) => d.secretArn),
+      checkSettings: Object.fromEntries(config.databases.map((db) => [db.name, db.validation])),
       logRetention: logs.RetentionDays.SIX_YEARS,
       network: {
         vpc: this.network.vpc,

@@ -37,7 +37,7 @@ describe('rxdr seed | manifest | validate', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^CHECK\s+SUITE\s+RESULT/);
     expect(result.stdout).toMatch(/audit-chain\s+pharmacy\s+pass/);
-    expect(result.stdout).toContain('all 14 checks passed. Achieved RPO:');
+    expect(result.stdout).toContain('all 18 checks passed. Achieved RPO:');
     expect(result.stderr).toContain('pass checksums');
   });
 

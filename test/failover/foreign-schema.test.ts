@@ -9,6 +9,13 @@ import { copyDatabase, corrupt } from '../validation/fixture';
 import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runRunbook } from './run-runbook';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { FailoverValidator } from '../../lib/constructs/failover/failover-validator';
+import { CHECK_SETTINGS_VARIABLE, CheckSettings, checkSettingsFor } from '../../engines/validation/check-settings';
+import { testApp } from '../helpers/synth';
 
 /**
  * The failover state machine with the real validator Lambda on an adopter's own schema (quoted mixed-case
@@ -43,7 +50,24 @@ beforeAll(() => {
   machine = LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailover' });
 });
 
-function worldServing(served: TestDatabase): FakeAws {
+/** The validator function's environment as the construct synthesizes it with these settings for "dispensing". */
+function validatorEnvironment(settings: CheckSettings): NodeJS.ProcessEnv {
+  const stack = new Stack(testApp(), 'ValidatorTest', { env: { account: '111111111111', region: 'us-west-2' } });
+  const key = new kms.Key(stack, 'Key');
+  new FailoverValidator(stack, 'Validator', {
+    key,
+    evidenceBucket: new s3.Bucket(stack, 'Evidence', { encryptionKey: key }),
+    secretIds: ['rxdr/prod/dispensing'],
+    checkSettings: { dispensing: settings },
+  });
+  const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as {
+    Properties: { Environment: { Variables: NodeJS.ProcessEnv } };
+  }[];
+  expect(typeof fn?.Properties.Environment.Variables[CHECK_SETTINGS_VARIABLE]).toBe('string');
+  return fn?.Properties.Environment.Variables ?? {};
+}
+
+function worldServing(served: TestDatabase, env: NodeJS.ProcessEnv = {}): FakeAws {
   const world = newWorld('dispensing');
   world.putObject('manifests/dispensing.json', manifest, at('02:59'));
   world.serveFrom('dispensing-prod-replica', served.url);
@@ -62,6 +86,7 @@ function worldServing(served: TestDatabase): FakeAws {
     secrets: world.clients.secrets,
     clock: { now: world.clock.now },
     logger: silentLogger,
+    checkSettings: (database) => checkSettingsFor(database, env),
   });
   return world;
 }
@@ -109,5 +134,37 @@ describe('failover validating a non-reference schema with the real engine', () =
     } finally {
       await dropDatabase(damaged.name);
     }
+  });
+
+  test('a failing configured custom check fails validation by name, in the evidence; nothing is repointed', async () => {
+    const env = validatorEnvironment({
+      customChecks: [
+        {
+          name: 'no-anonymous-orders',
+          sql: `SELECT "OrderId" FROM "Store"."Orders" WHERE "Customer Name" = 'Kunde'`,
+          expect: 'no-rows',
+        },
+      ],
+      invariants: {
+        'rx-uniqueness': {
+          sql: 'SELECT "OrderId" FROM "Store"."Orders" GROUP BY 1 HAVING count(*) > 1',
+          expect: 'no-rows',
+        },
+      },
+    });
+    world = worldServing(replica(), env);
+    const before = world.records.get('dispensing.db.rx.internal.');
+    const run = await failover(world);
+    expect(run.status).toBe('FAILED');
+    const [doc] = world.evidence();
+    expect(doc).toMatchObject({ result: 'failed', failedStep: 'validate' });
+    const check = (id: string) => doc!.checks.find((c) => c.id === id);
+    expect(check('custom:no-anonymous-orders')).toMatchObject({ status: 'failed', category: 'custom' });
+    expect(check('rx-uniqueness')).toMatchObject({ status: 'passed', category: 'pharmacy' });
+    expect(check('audit-chain')).toMatchObject({ status: 'skipped' });
+    expect(check('manifest')?.message).toMatch(
+      /manifests\/dispensing\.json version .*: cut-off 2026-03-03T02:58:00\.000Z/,
+    );
+    expect(world.records.get('dispensing.db.rx.internal.')).toBe(before);
   });
 });

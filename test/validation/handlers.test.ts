@@ -119,4 +119,27 @@ describe('manifest Lambda handler', () => {
       createManifestHandler({ ...deps(), bucket: 'b' })({ name: '../x', database: { secretArn: SECRET } }),
     ).rejects.toThrow(/invalid input: name/);
   });
+
+  test('describes the configured tables and, for an adopted database, fails naming what pgaudit lacks', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const run = createManifestHandler({ ...deps(), bucket: 'evidence' })({
+      name: 'claims',
+      database: { secretArn: SECRET },
+      cutoff: END.toISOString(),
+      selection: { include: ['pharmacy.claim*', 'pharmacy.patient'], cutoffColumns: { 'pharmacy.patient': '' } },
+      requirePgaudit: true,
+    });
+    await expect(run).rejects.toThrow(
+      'claims: pgaudit is not in place: missing pgaudit in shared_preload_libraries (parameter group); ' +
+        'the pgaudit extension (CREATE EXTENSION pgaudit); the rds_pgaudit role (CREATE ROLE rds_pgaudit) ' +
+        '(the manifest was written)',
+    );
+    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body)) as {
+      tables: { table: string; cutoffColumn?: string }[];
+      discovery: { include: string[] };
+    };
+    expect(written.tables.map((t) => t.table).sort()).toEqual(['claim', 'patient']);
+    expect(written.tables.find((t) => t.table === 'patient')?.cutoffColumn).toBeUndefined();
+    expect(written.discovery.include).toEqual(['pharmacy.claim*', 'pharmacy.patient']);
+  });
 });

@@ -61,6 +61,10 @@ describe('validateDatabase on a clean copy', () => {
       'constraints',
       'indexes',
       'sequences',
+      'views',
+      'extensions',
+      'triggers',
+      'row-level-security',
       'foreign-keys',
       'fill-numbering',
       'rx-uniqueness',
@@ -368,6 +372,10 @@ describe('check selection and limits', () => {
       'constraints',
       'indexes',
       'sequences',
+      'views',
+      'extensions',
+      'triggers',
+      'row-level-security',
       'audit-chain',
     ]);
     await expect(validate(copy, { checks: ['no-such-check'] })).rejects.toThrow(/unknown check "no-such-check"/);

@@ -2,6 +2,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
+import { manifestUsedCheck } from '../../evidence/manifest-used';
 import { manifestVersionBefore, type ManifestVersion } from '../../common/manifest-before';
 import { messageOf } from '../aws-helpers';
 import { isThrottlingError } from '../../common/aws-errors';
@@ -25,6 +26,7 @@ const ValidatorReport = z.object({
         passed: z.boolean(),
         durationMs: z.number().nonnegative().default(0),
         error: z.string().optional(),
+        skipped: z.string().optional(),
         measured: z.record(z.string(), z.unknown()).default({}),
         offendingKeys: z.array(z.string()).default([]),
       }),
@@ -56,6 +58,7 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
   }
   const request = {
     database: { secretArn: db.repoint.secretArn, host: endpoint.host, port: endpoint.port },
+    databaseName: db.name,
     manifest: { bucket, key: manifest.key, versionId: manifest.versionId },
     recoveryPointTime,
     ...(db.rpoSeconds > 0 ? { rpoTargetSeconds: db.rpoSeconds } : {}),
@@ -82,6 +85,6 @@ export async function validateRecovered(state: FailoverState, deps: StepDeps): P
     endedAt: deps.clock.now().toISOString(),
     passed: report.passed,
     ...(achievedRpoOf(report) !== undefined ? { achievedRpoSeconds: achievedRpoOf(report) } : {}),
-    checks: report.checks.map(evidenceCheckOf),
+    checks: [manifestUsedCheck(manifest, new Date(recoveryPointTime)), ...report.checks.map(evidenceCheckOf)],
   };
 }

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
+import type { AwsFlags } from '../aws';
 
-interface ManifestFlags {
+interface ManifestFlags extends AwsFlags {
   url: string;
-  out: string;
+  out?: string;
+  upload?: boolean;
   cutoff?: Date;
   concurrency?: number;
   parallel?: number;
@@ -47,7 +49,18 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       'Describe the source database at a cut-off: per-table counts and checksums of older rows, audit chain head, pharmacy aggregates. Writes JSON.',
     )
     .requiredOption('--url <postgres-url>', 'source database (read-only access is enough)', postgresUrl)
-    .requiredOption('--out <file>', 'where to write the manifest JSON (written only when complete)')
+    .option('--out <file>', 'where to write the manifest JSON (written only when complete)')
+    .option(
+      '--upload',
+      'write it to the evidence bucket as manifests/<database>.json, where drills read it (needs --env, --database)',
+    )
+    .option('--env <name>', 'with --upload: the environment whose evidence bucket receives it')
+    .option(
+      '--database <name>',
+      "with --upload: the database's name in the configuration (its validation settings apply)",
+    )
+    .option('--region <region>', "with --upload: the evidence bucket's region (default: the recovery region)")
+    .option('--profile <name>', 'with --upload: AWS named profile')
     .option(
       '--cutoff <iso-time>',
       'describe rows at or before this time (default: now minus 60 s)',
@@ -80,14 +93,19 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       const { io } = context;
       const { buildChunkedManifest } = await import('../../../engines/validation/chunks/manifest');
       const parallel = parallelOf(flags);
-      const out = path.resolve(flags.out);
-      if (!existsSync(path.dirname(out)))
+      if (!flags.out && !flags.upload)
+        throw new UsageError('say where the manifest goes: --out <file> and/or --upload');
+      const out = flags.out ? path.resolve(flags.out) : undefined;
+      if (out && !existsSync(path.dirname(out)))
         throw new UsageError(`the directory of --out does not exist: ${path.dirname(out)}`);
+      const upload = flags.upload ? await import('./manifest-upload') : undefined;
+      const destination = upload?.uploadDestination(flags);
+      const configured = destination?.validation;
       const selection = {
-        schemas: flags.schema,
-        include: flags.include,
-        exclude: flags.exclude,
-        cutoffColumns: cutoffColumns(flags.cutoffColumn),
+        schemas: flags.schema ?? configured?.schemas,
+        include: flags.include ?? configured?.include,
+        exclude: flags.exclude ?? configured?.exclude,
+        cutoffColumns: cutoffColumns(flags.cutoffColumn) ?? configured?.cutoffColumns,
       };
       const manifest = await withConnectionHelp(() =>
         buildChunkedManifest({
@@ -101,15 +119,25 @@ export const registerManifest: CommandRegistrar = (program, context) => {
           },
         }),
       );
-      const temporary = `${out}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(manifest, null, 2) + '\n');
-      await rename(temporary, out);
+      if (out) {
+        const temporary = `${out}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(manifest, null, 2) + '\n');
+        await rename(temporary, out);
+      }
       const rows = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
       for (const t of manifest.tables)
         if (t.chosen) io.err(`manifest: ${t.schema}.${t.table}: key ${t.chosen.key}; cut-off ${t.chosen.cutoff}`);
       for (const s of manifest.discovery?.skipped ?? []) io.err(`manifest: left out ${s.table}: ${s.reason}`);
-      io.out(
-        `wrote ${flags.out}: ${manifest.tables.length} tables, ${rows.toLocaleString('en-US')} rows at or before ${manifest.cutoff}`,
-      );
+      const what = `${manifest.tables.length} tables, ${rows.toLocaleString('en-US')} rows at or before ${manifest.cutoff}`;
+      if (flags.out) io.out(`wrote ${flags.out}: ${what}`);
+      if (upload && destination) {
+        const written = await upload.uploadManifest(destination, manifest, flags.profile);
+        if (!written.ok) {
+          io.err(`manifest NOT uploaded: ${written.message}`);
+          context.exitCode = written.exitCode;
+          return;
+        }
+        io.out(`uploaded ${written.location} (version ${written.versionId ?? 'unversioned'}): ${what}`);
+      }
     });
 };

@@ -3,6 +3,7 @@ import { CheckResult, loadCustomChecks, Manifest, parseManifest, ValidationRepor
 import { validateChunked } from '../../../engines/validation/chunks/validate-chunked';
 import { applicableChecks, NothingToCheckError, UnknownCheckError } from '../../../engines/validation/validator';
 import type { CustomCheck } from '../../../engines/validation';
+import { InvariantMappings, invariantMappingsSchema } from '../../../engines/validation/checks/pharmacy/mapping';
 import { CliContext } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { parallelOf, withConnectionHelp } from './flag-parsers';
@@ -39,9 +40,9 @@ export function formatReport(report: ValidationReport): string {
   const rows = report.checks.map((c: CheckResult) => [
     c.name,
     c.suite,
-    c.passed ? 'pass' : 'FAIL',
+    c.skipped ? 'SKIP' : c.passed ? 'pass' : 'FAIL',
     String(c.durationMs),
-    c.error ? `error: ${c.error}` : c.offendingKeys.join(', ') || notConfigured(c),
+    c.skipped ? c.skipped : c.error ? `error: ${c.error}` : c.offendingKeys.join(', ') || notConfigured(c),
   ]);
   const header = ['CHECK', 'SUITE', 'RESULT', 'MS', 'OFFENDING KEYS / ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -50,10 +51,13 @@ export function formatReport(report: ValidationReport): string {
       .map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const failed = report.checks.filter((c) => !c.passed).length;
+  const ran = report.checks.filter((c) => !c.skipped);
+  const failed = ran.filter((c) => !c.passed).length;
+  const skipped = report.checks.length - ran.length;
   const rpo = report.achievedRpoSeconds === null ? 'not measured' : `${report.achievedRpoSeconds.toFixed(0)} s`;
   const verdict =
-    failed === 0 ? `all ${report.checks.length} checks passed` : `${failed} of ${report.checks.length} checks FAILED`;
+    (failed === 0 ? `all ${ran.length} checks passed` : `${failed} of ${ran.length} checks FAILED`) +
+    (skipped ? `, ${skipped} not run (not mapped)` : '');
   return [
     line(header),
     ...rows.map(line),
@@ -79,15 +83,21 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
         'See docs/validation.md for the format.',
       )
     : [];
-  const selection = flags.checks
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const invariants: InvariantMappings | undefined = flags.invariants
+    ? await readJsonFile(flags.invariants, 'invariant mappings', parseInvariantMappings, 'See docs/validation.md.')
+    : undefined;
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const chosen = [...list(flags.checks), ...list(flags.skipChecks).map((name) => `-${name}`)];
+  const selection = chosen.length ? chosen : undefined;
   try {
-    applicableChecks(selection, customChecks, manifest);
+    applicableChecks(selection, customChecks, manifest, invariants);
   } catch (error) {
     if (error instanceof UnknownCheckError)
-      throw new UsageError(`${error.message}. Pass names from that list to --checks.`);
+      throw new UsageError(`${error.message}. Pass names from that list to --checks or --skip-checks.`);
     if (error instanceof NothingToCheckError)
       throw new UsageError(`${error.message}. Choose checks that apply, e.g. --checks generic.`);
     throw error;
@@ -100,6 +110,7 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
       rpoTargetSeconds: flags.rpoTarget,
       checks: selection,
       customChecks,
+      invariants,
       concurrency: parallelOf(flags),
       chunkBytes: flags.chunkSize,
       statementTimeoutMs: flags.statementTimeout,
@@ -110,4 +121,14 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
   );
   io.out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
   context.exitCode = report.passed ? ExitCode.Ok : ExitCode.Failed;
+}
+
+/** `{ "<invariant>": { "sql", "expect" } }`, the same shape as `validation.invariants` in rxdr config. */
+function parseInvariantMappings(text: string): InvariantMappings {
+  const result = invariantMappingsSchema.safeParse(JSON.parse(text));
+  if (!result.success)
+    throw new Error(
+      `invalid invariant mappings: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  return result.data;
 }

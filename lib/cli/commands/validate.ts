@@ -7,7 +7,9 @@ export interface ValidateFlags {
   recoveryPointTime?: Date;
   rpoTarget: number;
   checks?: string;
+  skipChecks?: string;
   customChecks?: string;
+  invariants?: string;
   concurrency?: number;
   parallel?: number;
   chunkSize?: number;
@@ -35,6 +37,10 @@ export const registerValidate: CommandRegistrar = (program, context) => {
       'comma-separated check or suite names (generic, pharmacy, custom, custom:<name>, schema, row-counts, …)',
     )
     .option(
+      '--skip-checks <list>',
+      'comma-separated check or suite names to leave out (e.g. extensions,row-level-security); with --checks: of those',
+    )
+    .option(
       '--custom-checks <file>',
       'JSON file of custom SQL assertions: [{ "name", "sql", "expect": "no-rows" | "true" }]',
     )
@@ -48,6 +54,10 @@ export const registerValidate: CommandRegistrar = (program, context) => {
       '--chunk-size <size>',
       'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
       byteSize('--chunk-size'),
+    )
+    .option(
+      '--invariants <file>',
+      'JSON file mapping pharmacy invariants to this database: { "rx-uniqueness": { "sql", "expect" }, … }',
     )
     .option('--statement-timeout <ms>', 'per-statement timeout', positiveInteger('--statement-timeout'), 300_000)
     .option('--json', 'print the report as JSON')

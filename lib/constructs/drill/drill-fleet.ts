@@ -31,6 +31,7 @@ export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillD
     sourceArn: dbInstanceArn(scope, config.primaryRegion, names.primaryInstance(config, db)),
     secretId: names.recoverySecret(config, db),
     databaseName: 'postgres',
+    ...(db.validation ? { validation: db.validation } : {}),
   }));
 }
 

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { DrillFunction } from './drill-function';
+import type { CheckSettings } from '../../../engines/validation/check-settings';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -37,6 +38,8 @@ export interface DrillDatabaseSpec {
   readonly secretId: string;
   /** The database the validator connects to, e.g. "postgres". */
   readonly databaseName: string;
+  /** The checks, custom checks and invariant mappings its validation runs. @default - every check that applies */
+  readonly validation?: CheckSettings;
 }
 
 export interface RestoreDrillProps {

@@ -22,6 +22,7 @@ import { drillAlarms } from './drill-alarms';
 import { acknowledgeDrillWildcards, grantDrillFunctions, publish } from './drill-grants';
 import { pascal } from './construct-id';
 import { DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
+import { checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 
 export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';
 
@@ -164,6 +165,10 @@ export class RestoreDrill extends Construct {
         timeout: Duration.minutes(15),
         memorySize: 1024,
         vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
+        environment: {
+          ...settings,
+          ...checkSettingsEnvironment(Object.fromEntries(props.databases.map((d) => [d.name, d.validation]))),
+        },
       }),
       RequestCleanup: make(
         'RequestCleanupFn',
@@ -198,7 +203,8 @@ export class RestoreDrill extends Construct {
         deletionTimeoutSeconds: (props.deletionTimeout ?? Duration.hours(1)).toSeconds(),
         // The safety net of the event-driven waits: an event normally ends a wait long before this.
         poll: { initialSeconds: 900, factor: 1, maxSeconds: 900 },
-        databases: props.databases.map((d) => ({ ...d })),
+        // The validation settings go to the Validate function's environment, not into the definition.
+        databases: props.databases.map(({ validation: _validation, ...d }) => ({ ...d })),
       },
       maxConcurrency: props.maxConcurrency,
       timeout: props.timeout,

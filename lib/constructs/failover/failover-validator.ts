@@ -12,6 +12,7 @@ import { acknowledgeWildcardResources } from '../../compliance/acknowledgements'
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { lambdaRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
+import { CheckSettings, checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
 const POSTGRES_PORT = 5432;
@@ -23,6 +24,8 @@ export interface FailoverValidatorProps {
   readonly secretIds: readonly string[];
   /** @default logs.RetentionDays.SIX_YEARS */
   readonly logRetention?: logs.RetentionDays;
+  /** Per database name: the checks, custom checks and invariant mappings to run. @default - every check that applies */
+  readonly checkSettings?: Readonly<Record<string, CheckSettings | undefined>>;
   /** Physical name: the runbooks (another stack, deployed earlier) invoke it by its deterministic ARN. @default - generated */
   readonly functionName?: string;
   /**
@@ -103,7 +106,11 @@ export class FailoverValidator extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       description: 'rxdr failover: validate the recovered database against its manifest before clients are repointed',
-      environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator', NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...checkSettingsEnvironment(props.checkSettings ?? {}),
+      },
       environmentEncryption: props.key,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,

@@ -23,6 +23,8 @@ import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import type { TableSelection } from '../../../engines/validation/discovery';
+import type { DatabaseConfig } from '../../config/database-schema';
 
 /** One database the job describes. */
 export interface ManifestTarget {
@@ -34,6 +36,10 @@ export interface ManifestTarget {
   readonly host: string;
   /** The instance's security group: PostgreSQL is opened to the job's security group only. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Which tables the manifest describes, cut-off columns. @default - every user table, cut-offs inferred */
+  readonly selection?: TableSelection;
+  /** An adopted database: the job proves pgaudit is in place inside it and fails when it is not. */
+  readonly requirePgaudit?: boolean;
 }
 
 export interface ManifestJobProps {
@@ -234,6 +240,8 @@ export class ManifestJob extends Construct {
               name: target.name,
               database: { secretArn: target.secretId, host: target.host, port: POSTGRES_PORT },
               statementTimeoutMs: timeoutSeconds * 1000,
+              ...(target.selection ? { selection: target.selection } : {}),
+              ...(target.requirePgaudit ? { requirePgaudit: true } : {}),
             }),
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
           },
@@ -243,7 +251,8 @@ export class ManifestJob extends Construct {
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
       alarmDescription:
-        'rxdr manifest job failed: the next drill of the database validates against an older manifest or none (docs/runbooks/restore-drill.md)',
+        'rxdr manifest job failed: the next drill of the database validates against an older manifest or none, ' +
+        'or an adopted database is missing pgaudit (the log names it; docs/runbooks/restore-drill.md)',
       metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -287,8 +296,24 @@ export function replicaManifestTargets(
             secretId: names.recoverySecret(config, db),
             host: replica.replica.attrEndpointAddress,
             securityGroup: replica.securityGroup,
+            ...manifestSettings(db),
           },
         ]
       : [];
   });
+}
+
+/** What a database's configuration asks of its manifest: the table selection, and pgaudit for an adopted one. */
+export function manifestSettings(db: DatabaseConfig): Pick<ManifestTarget, 'selection' | 'requirePgaudit'> {
+  const v = db.validation;
+  const selection: TableSelection = {
+    ...(v?.schemas ? { schemas: v.schemas } : {}),
+    ...(v?.include ? { include: v.include } : {}),
+    ...(v?.exclude ? { exclude: v.exclude } : {}),
+    ...(v?.cutoffColumns ? { cutoffColumns: v.cutoffColumns } : {}),
+  };
+  return {
+    ...(Object.keys(selection).length ? { selection } : {}),
+    ...(db.mode === 'adopt' ? { requirePgaudit: true } : {}),
+  };
 }

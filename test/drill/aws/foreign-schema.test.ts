@@ -9,7 +9,8 @@ import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
 import { useTlsTestDatabase } from '../../helpers/tls-postgres';
 import { STORE } from '../../validation/adopter/schemas';
 import { copyDatabase, corrupt } from '../../validation/fixture';
-import { drillStack } from './drill-stack';
+import { CHECK_SETTINGS_VARIABLE, checkSettingsFor } from '../../../engines/validation/check-settings';
+import { databaseSpec, drillStack } from './drill-stack';
 import { DrillWorld } from './harness';
 
 /**
@@ -60,8 +61,41 @@ function worldServing(served: TestDatabase): DrillWorld {
 }
 
 function evidenceOf(world: DrillWorld) {
-  return world.aws.evidence as { result: string; failureReason?: string; checks: { id: string; status: string }[] }[];
+  return world.aws.evidence as {
+    result: string;
+    failureReason?: string;
+    checks: { id: string; status: string; message: string; category: string }[];
+  }[];
 }
+
+/** The configured checks as the construct hands them to the Validate function: its synthesized environment. */
+const configured = (() => {
+  const validation = {
+    checks: ['-extensions'],
+    customChecks: [
+      {
+        name: 'orders-have-customers',
+        sql: `SELECT "OrderId" FROM "Store"."Orders" WHERE "Customer Name" = ''`,
+        expect: 'no-rows' as const,
+      },
+    ],
+    invariants: {
+      'rx-uniqueness': {
+        sql: 'SELECT "OrderId" FROM "Store"."Orders" GROUP BY 1 HAVING count(*) > 1',
+        expect: 'no-rows' as const,
+      },
+    },
+  };
+  const { stack } = drillStack({ databases: [databaseSpec('dispensing', { validation })] });
+  const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<
+    string,
+    { Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+  >;
+  const carrying = Object.values(functions)
+    .map((f) => f.Properties.Environment?.Variables ?? {})
+    .filter((v) => typeof v[CHECK_SETTINGS_VARIABLE] === 'string');
+  return { carrying, env: (carrying[0] ?? {}) as NodeJS.ProcessEnv };
+})();
 
 describe('drill state machine validating a non-reference schema with the real engine', () => {
   afterEach(() => jest.restoreAllMocks());
@@ -98,6 +132,34 @@ describe('drill state machine validating a non-reference schema with the real en
       }
     } finally {
       await dropDatabase(damaged.name);
+    }
+  });
+
+  test('the configured checks reach the Validate task: custom check and mapped invariant run, others "not mapped"', async () => {
+    expect(configured.carrying).toHaveLength(1);
+    const world = worldServing(snapshot);
+    world.engine = engineValidator({
+      s3: new S3Client({}),
+      bucket: 'evidence-bucket',
+      checkSettings: (database) => checkSettingsFor(database, configured.env),
+    });
+    try {
+      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+      expect(run.status).toBe('SUCCEEDED');
+      const [doc] = evidenceOf(world);
+      expect(doc).toMatchObject({ result: 'passed' });
+      const status = (id: string) => doc!.checks.find((c) => c.id === id)?.status;
+      expect(status('custom:orders-have-customers')).toBe('passed');
+      expect(status('rx-uniqueness')).toBe('passed');
+      expect(status('cs-ledger')).toBe('skipped');
+      expect(doc!.checks.find((c) => c.id === 'cs-ledger')?.message).toMatch(/^not mapped/);
+      expect(status('extensions')).toBeUndefined();
+      expect(status('checksums')).toBe('passed');
+      expect(doc!.checks.find((c) => c.id === 'manifest')?.message).toMatch(
+        /^s3:\/\/evidence-bucket\/manifests\/dispensing\.json version v1: cut-off 2026-10-31T04:58:30\.000Z, \d+ s before the recovery point/,
+      );
+    } finally {
+      world.aws.restore();
     }
   });
 });

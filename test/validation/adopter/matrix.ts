@@ -281,4 +281,30 @@ export const WAREHOUSE_MATRIX: Corruption[] = [
     check: 'sequences',
     at: 'warehouse.stock_move_move_id_seq',
   },
+  { kind: 'dropped view', sql: 'DROP VIEW warehouse.stock_level', check: 'views', at: 'missing warehouse.stock_level' },
+  {
+    kind: 'disabled trigger',
+    sql: 'ALTER TABLE warehouse.stock_move DISABLE TRIGGER stock_move_no_zero',
+    check: 'triggers',
+    at: 'changed warehouse.stock_move stock_move_no_zero',
+  },
+  {
+    kind: 'row-level security turned off',
+    sql: 'ALTER TABLE warehouse.bin DISABLE ROW LEVEL SECURITY',
+    check: 'row-level-security',
+    at: 'changed warehouse.bin',
+  },
+  {
+    kind: 'dropped policy',
+    sql: 'DROP POLICY bin_zone ON warehouse.bin',
+    check: 'row-level-security',
+    at: 'missing warehouse.bin policy bin_zone',
+  },
+  {
+    kind: 'extension at another version',
+    sql: 'ALTER EXTENSION pg_trgm UPDATE',
+    check: 'extensions',
+    at: 'changed pg_trgm',
+  },
+  { kind: 'dropped extension', sql: 'DROP EXTENSION pg_trgm', check: 'extensions', at: 'missing pg_trgm' },
 ];

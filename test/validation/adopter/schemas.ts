@@ -117,12 +117,13 @@ SELECT timestamptz '2026-10-01' + i * interval '11 minutes', 'Ereignis ' || i, j
 /**
  * A warehouse system: a uuid key, a unique not-null column without a primary key, a composite type holding
  * json, a jsonb domain, ranges, xml, tsvector, money, a list-partitioned table with a default partition,
- * a view, a trigger and row-level security.
+ * a view, a trigger, row-level security and an extension at an older version.
  */
 export const WAREHOUSE: ForeignSchema = {
   name: 'warehouse',
   sql: `
 CREATE SCHEMA warehouse;
+CREATE EXTENSION pg_trgm VERSION '1.5';
 CREATE TYPE warehouse.dimensions AS (width_mm integer, height_mm integer, label json);
 CREATE DOMAIN warehouse.attributes AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
 CREATE TABLE warehouse.item (
