@@ -24,14 +24,14 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     });
 
     test.each(tiers)(
-      'tier %s lists exactly the instance ARNs of its databases in this environment, and no tag criterion',
+      'tier %s lists exactly the instance and cluster ARNs of its databases in this environment, and no tag criterion',
       (tier) => {
         const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${tier}`)!;
         const expected = config.databases
           .filter((db) => db.tier === tier)
           .map(
             (db) =>
-              `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`,
+              `arn:aws:rds:${config.primaryRegion}:${config.account}:${names.primarySource(config, db).resource}:${names.primarySource(config, db).identifier}`,
           );
         expect((selection.Resources as unknown[]).map(plain)).toEqual(expected);
         expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);

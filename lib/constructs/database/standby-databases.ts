@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
+import { isInstance } from '../../config/database-kind';
 import { postgresMajor } from '../../../engines/common/engine-support';
 import { dbInstanceArn } from './arns';
 import { DatabaseNetwork } from './network';
@@ -20,9 +21,11 @@ export interface StandbyDatabasesProps {
   readonly alertsTopic: sns.ITopic;
 }
 
-/** The databases of tiers with `crossRegionReadReplica` (warm standby). */
-export function standbyDatabases(config: EnvironmentConfig): ProtectedDatabase[] {
-  return config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+/** The RDS instances of tiers with `crossRegionReadReplica` (warm standby; clusters use a global database). */
+export function standbyDatabases(
+  config: EnvironmentConfig,
+): Exclude<ProtectedDatabase, { engine: 'aurora-postgresql' }>[] {
+  return config.databases.filter(isInstance).filter((db) => db.tierPreset.crossRegionReadReplica);
 }
 
 /**

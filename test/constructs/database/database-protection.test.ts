@@ -14,6 +14,7 @@ import { names } from '../../../lib/naming';
 import { shippedConfig } from '../../helpers/config';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
 import { synthStage, testApp } from '../../helpers/synth';
+import { isInstance } from '../../../lib/config/database-kind';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
 
@@ -46,7 +47,8 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       return { primary: synthesized.primary, standby: Template.fromStack(synthesized.stage.standby) };
     })();
     const created = config.databases.filter((db) => db.mode === 'create');
-    const tier1 = config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+    const instances = config.databases.filter(isInstance);
+    const tier1 = instances.filter((db) => db.tierPreset.crossRegionReadReplica);
     const recoveryAliasArn = `arn:aws:kms:${config.recoveryRegion}:${config.account}:alias/rxdr-${config.name}-recovery`;
 
     test('every created instance: CMK storage, deletion protection, RETAIN, 35-day backups, IAM auth, logs, monitoring, PI on the CMK, tier tag', () => {
@@ -118,10 +120,10 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect(Object.keys(resourcesOf(primary, 'AWS::SecretsManager::RotationSchedule'))).toHaveLength(created.length);
     });
 
-    test('automated-backup replication for every configured database, to the recovery region on the recovery key', () => {
+    test('automated-backup replication for every configured instance (clusters have global databases and AWS Backup copies), to the recovery region on the recovery key', () => {
       const replications = Object.values(resourcesOf(primary, 'Custom::RdsAutomatedBackupReplication'));
-      expect(replications).toHaveLength(config.databases.length);
-      for (const db of config.databases) {
+      expect(replications).toHaveLength(instances.length);
+      for (const db of instances) {
         const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
         const replication = replications.find((r) =>
           JSON.stringify(r.Properties?.SourceDBInstanceArn).includes(`:db:${identifier}`),
@@ -145,7 +147,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         }
       ).Statement;
       const rds = statements.find((s) => s.Sid === 'ReplicateTheProtectedInstancesOnly')!;
-      expect([rds.Resource].flat()).toHaveLength(config.databases.length);
+      expect([rds.Resource].flat()).toHaveLength(instances.length);
       const grant = statements.find((s) => s.Sid === 'RdsEncryptsReplicatedBackupsWithTheRecoveryKey')!;
       expect(grant.Condition).toEqual({
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/rxdr-${config.name}-recovery`] },
