@@ -18,6 +18,7 @@ import { names } from '../../naming';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
+import { SecondaryCluster } from '../database/secondary-cluster';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
@@ -287,6 +288,29 @@ export function replicaManifestTargets(
             secretId: names.recoverySecret(config, db),
             host: replica.replica.attrEndpointAddress,
             securityGroup: replica.securityGroup,
+          },
+        ]
+      : [];
+  });
+}
+
+/**
+ * Manifest targets of the global database secondaries rxdr creates: the job reads the secondary's reader
+ * endpoint with the replicated credentials secret (the global database replicates the primary's users).
+ */
+export function secondaryManifestTargets(
+  config: EnvironmentConfig,
+  secondaries: Readonly<Record<string, SecondaryCluster>>,
+): ManifestTarget[] {
+  return config.databases.flatMap((db) => {
+    const secondary = secondaries[db.name];
+    return secondary
+      ? [
+          {
+            name: db.name,
+            secretId: names.recoverySecret(config, db),
+            host: secondary.cluster.attrReadEndpointAddress,
+            securityGroup: secondary.securityGroup,
           },
         ]
       : [];
