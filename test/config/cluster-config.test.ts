@@ -2,12 +2,15 @@ import { environment, problemsOf } from '../helpers/config';
 import { names } from '../../lib/naming';
 
 const cluster = (fields: Record<string, unknown>) => ({
-  databases: [{ name: 'claims', tier: 'critical', engine: 'aurora-postgresql', ...fields }],
+  databases: [
+    { name: 'dispensing', tier: 'critical', mode: 'create' },
+    { name: 'claims', tier: 'critical', engine: 'aurora-postgresql', ...fields },
+  ],
 });
 
 describe('Aurora cluster config: defaults', () => {
   test('a created cluster gets a writer and one reader, Aurora PostgreSQL 17.6, a memory-optimized class and the windows', () => {
-    const db = environment(cluster({ mode: 'create' })).databases[0]!;
+    const db = environment(cluster({ mode: 'create' })).databases[1]!;
     expect(db).toMatchObject({
       engine: 'aurora-postgresql',
       mode: 'create',
@@ -28,7 +31,7 @@ describe('Aurora cluster config: defaults', () => {
         globalDatabase: { globalClusterIdentifier: 'claims-global', secondaryClusterIdentifier: 'claims-west' },
       }),
     );
-    const db = env.databases[0]!;
+    const db = env.databases[1]!;
     expect(names.primarySource(env, db)).toEqual({ resource: 'cluster', identifier: 'pharmacy-claims' });
     if (db.engine !== 'aurora-postgresql') throw new Error('expected a cluster');
     expect(names.secondaryCluster(env, db)).toBe('claims-west');
@@ -44,13 +47,13 @@ describe('Aurora cluster config: defaults', () => {
 describe('Aurora cluster config: every problem names the field and the received value', () => {
   test('an unknown engine', () => {
     expect(problemsOf(cluster({ mode: 'create', engine: 'aurora-mysql' }))).toMatch(
-      /databases\[0\]\.engine: engine must be "postgres" \(an RDS instance, the default\) or "aurora-postgresql" \(an Aurora cluster\) \(got "aurora-mysql"\)/,
+      /databases\[1\]\.engine: engine must be "postgres" \(an RDS instance, the default\) or "aurora-postgresql" \(an Aurora cluster\) \(got "aurora-mysql"\)/,
     );
   });
 
   test('a bad mode names both cluster modes', () => {
     expect(problemsOf(cluster({ mode: 'import' }))).toMatch(
-      /databases\[0\]\.mode: mode must be "create" \(a reference cluster\) or "adopt" \(an existing cluster\) \(got "import"\)/,
+      /databases\[1\]\.mode: mode must be "create" \(a reference cluster\) or "adopt" \(an existing cluster\) \(got "import"\)/,
     );
   });
 
@@ -66,17 +69,17 @@ describe('Aurora cluster config: every problem names the field and the received 
       }),
     );
     expect(message).toMatch(
-      /databases\[0\]\.engineVersion: must be an Aurora PostgreSQL version "major\.minor" such as "17\.6" \(got "17"\)/,
+      /databases\[1\]\.engineVersion: must be an Aurora PostgreSQL version "major\.minor" such as "17\.6" \(got "17"\)/,
     );
-    expect(message).toMatch(/databases\[0\]\.readers: .* \(got 16\)/);
-    expect(message).toMatch(/databases\[0\]\.instanceClass: .*\(got "m6g\.large"\)/);
-    expect(message).toMatch(/databases\[0\]: unknown field "replicaInstanceClass"/);
-    expect(message).toMatch(/databases\[0\]\.preferredBackupWindow: .*got "04:00-04:10"/);
+    expect(message).toMatch(/databases\[1\]\.readers: .* \(got 16\)/);
+    expect(message).toMatch(/databases\[1\]\.instanceClass: .*\(got "m6g\.large"\)/);
+    expect(message).toMatch(/databases\[1\]: unknown field "replicaInstanceClass"/);
+    expect(message).toMatch(/databases\[1\]\.preferredBackupWindow: .*got "04:00-04:10"/);
   });
 
   test('an unsupported Aurora PostgreSQL major', () => {
     expect(problemsOf(cluster({ mode: 'create', engineVersion: '12.22' }))).toMatch(
-      /databases\[0\]\.engineVersion: PostgreSQL 12 is not supported.* \(got "12\.22"\)/,
+      /databases\[1\]\.engineVersion: PostgreSQL 12 is not supported.* \(got "12\.22"\)/,
     );
   });
 
@@ -90,16 +93,16 @@ describe('Aurora cluster config: every problem names the field and the received 
       }),
     );
     expect(message).toMatch(
-      /databases\[0\]\.clusterIdentifier: must be an Aurora DB cluster identifier.* \(got "9claims"\)/,
+      /databases\[1\]\.clusterIdentifier: must be an Aurora DB cluster identifier.* \(got "9claims"\)/,
     );
     expect(message).toMatch(
-      /databases\[0\]\.credentialsSecretArn: must be a Secrets Manager secret ARN \(got "claims-secret"\)/,
+      /databases\[1\]\.credentialsSecretArn: must be a Secrets Manager secret ARN \(got "claims-secret"\)/,
     );
   });
 
   test('an adopted tier-1 cluster without a global database is rejected: its standby is the secondary cluster', () => {
     expect(problemsOf(cluster({ mode: 'adopt', clusterIdentifier: 'pharmacy-claims' }))).toMatch(
-      /databases\[0\]\.globalDatabase: cluster "claims": tier "critical" keeps a standby in the recovery region.*got none \(missing\)/,
+      /databases\[1\]\.globalDatabase: cluster "claims": tier "critical" keeps a standby in the recovery region.*got none \(missing\)/,
     );
   });
 
@@ -113,11 +116,11 @@ describe('Aurora cluster config: every problem names the field and the received 
       }),
     );
     expect(adopted).toMatch(
-      /databases\[0\]\.globalDatabase: cluster "claims": tier "deferrable" keeps no standby.*"globalClusterIdentifier":"g"/,
+      /databases\[1\]\.globalDatabase: cluster "claims": tier "deferrable" keeps no standby.*"globalClusterIdentifier":"g"/,
     );
     const created = problemsOf(cluster({ mode: 'create', tier: 'important', secondaryInstanceClass: 'db.r6g.large' }));
     expect(created).toMatch(
-      /databases\[0\]\.secondaryInstanceClass: cluster "claims": tier "important" keeps no global database secondary, got "db\.r6g\.large"/,
+      /databases\[1\]\.secondaryInstanceClass: cluster "claims": tier "important" keeps no global database secondary, got "db\.r6g\.large"/,
     );
   });
 
@@ -127,6 +130,14 @@ describe('Aurora cluster config: every problem names the field and the received 
     ).not.toThrow();
     expect(problemsOf({ databases: [{ name: 'x', tier: 'critical', mode: 'create', readers: 1 }] })).toMatch(
       /databases\[0\]: unknown field "readers"/,
+    );
+  });
+
+  test('an environment of clusters only is rejected until drills and runbooks handle clusters', () => {
+    expect(
+      problemsOf({ databases: [{ name: 'claims', tier: 'important', mode: 'create', engine: 'aurora-postgresql' }] }),
+    ).toMatch(
+      /databases: restore drills and failover runbooks do not handle Aurora clusters yet.*got only clusters \(claims\)/,
     );
   });
 });

@@ -38,13 +38,18 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       },
     );
 
-    test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
-      const instances = primary.findResources('AWS::RDS::DBInstance');
+    test('every selection is created after the instances and clusters rxdr creates, so the ARNs it names exist', () => {
+      const resources = {
+        ...primary.findResources('AWS::RDS::DBInstance'),
+        ...primary.findResources('AWS::RDS::DBCluster'),
+      };
       const created = config.databases
         .filter((db) => db.mode === 'create')
-        .map((db) => names.databaseInstance(config, db));
-      const logicalIds = Object.entries(instances)
-        .filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string))
+        .map((db) => names.primarySource(config, db).identifier);
+      const logicalIds = Object.entries(resources)
+        .filter(([, r]) =>
+          created.includes((r.Properties.DBInstanceIdentifier ?? r.Properties.DBClusterIdentifier) as string),
+        )
         .map(([id]) => id);
       expect(logicalIds).toHaveLength(created.length);
       for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection')))

@@ -45,7 +45,9 @@ export class SecondaryCluster extends Construct {
     super(scope, id);
     const problems: string[] = [];
     if (!/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,60}$/.test(props.clusterIdentifier))
-      problems.push(`clusterIdentifier must be 1-61 letters, digits or "-" starting with a letter, got "${props.clusterIdentifier}"`);
+      problems.push(
+        `clusterIdentifier must be 1-61 letters, digits or "-" starting with a letter, got "${props.clusterIdentifier}"`,
+      );
     if (!/^\d+\.\d+$/.test(props.engineVersion))
       problems.push(`engineVersion must be an Aurora PostgreSQL version "major.minor", got "${props.engineVersion}"`);
     if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceClass))
