@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GameDayRecord } from './gameday-record';
 
 /**
  * The evidence document: one JSON file per restore drill or failover, local or AWS. Auditors read it
@@ -13,7 +14,7 @@ export const EVIDENCE_SCHEMA_VERSION = 1;
 const isoTime = z.iso.datetime({ offset: true });
 const seconds = z.number().nonnegative();
 
-export const EvidenceKind = z.enum(['drill', 'failover']);
+export const EvidenceKind = z.enum(['drill', 'failover', 'gameday']);
 export type EvidenceKind = z.infer<typeof EvidenceKind>;
 
 export const CheckStatus = z.enum(['passed', 'failed', 'skipped', 'error']);
@@ -176,6 +177,8 @@ export const EvidenceDocument = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
   /** Failover and failback runs: steps, approvals, contingency-plan activation. */
   runbook: RunbookRecord.optional(),
+  /** Game days: scenario, participants, timeline, interventions and lessons. */
+  gameDay: GameDayRecord.optional(),
 });
 export type EvidenceDocument = z.infer<typeof EvidenceDocument>;
 /** The document as producers build it (defaults not yet applied). */

@@ -3,6 +3,12 @@ import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EvidenceDocument, evidenceKey, parseEvidence } from './schema';
 
+/**
+ * Records kept beside the evidence that are not evidence documents: people records (training, game-day
+ * participation) and the game-day journals.
+ */
+export const NOT_EVIDENCE_PREFIXES = ['people/', 'gamedays/'] as const;
+
 /** Where evidence documents are kept. Writes never overwrite: each run has its own key. */
 export interface EvidenceStore {
   /**
@@ -26,8 +32,8 @@ export class FileEvidenceStore implements EvidenceStore {
   }
 
   async list(): Promise<{ documents: EvidenceDocument[]; invalid: { location: string; error: string }[] }> {
-    // People records (training, game-day participation) live beside the evidence under people/: not evidence.
-    const files = (await jsonFilesUnder(this.root)).filter((f) => !f.startsWith(path.join(this.root, 'people') + path.sep));
+    const beside = NOT_EVIDENCE_PREFIXES.map((prefix) => path.join(this.root, prefix));
+    const files = (await jsonFilesUnder(this.root)).filter((f) => !beside.some((dir) => f.startsWith(dir)));
     const documents: EvidenceDocument[] = [];
     const invalid: { location: string; error: string }[] = [];
     for (const file of files) {
@@ -94,7 +100,8 @@ export class S3EvidenceStore implements EvidenceStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key?.endsWith('.json') || object.Key.startsWith('people/')) continue;
+        const key = object.Key;
+        if (!key?.endsWith('.json') || NOT_EVIDENCE_PREFIXES.some((prefix) => key.startsWith(prefix))) continue;
         const location = `s3://${this.bucket}/${object.Key}`;
         try {
           const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.Key }));

@@ -91,7 +91,8 @@ export interface BucketedTable {
   readonly buckets: Pick<BucketManifest, 'start' | 'width' | 'kind'>;
 }
 
-function bucketIndex(t: BucketedTable): string {
+/** The SQL expression of a row's bucket index (`$2`/`$3` are the start and width of a range bucketing). */
+export function bucketIndex(t: BucketedTable): string {
   const kind = t.buckets.kind ?? 'range';
   if (kind === 'whole' || (kind === 'range' && !t.keyColumn)) return '0';
   if (kind === 'hash') {

@@ -32,6 +32,23 @@ export async function describeTable(client: Client, spec: TableSpec, cutoff: Dat
 }
 
 async function describe(client: Client, spec: TableSpec, cutoff: Date): Promise<TableManifest> {
+  const header = await describeTableHeader(client, spec);
+  return assembleTable(header, [await describeTableRows(client, header, cutoff)]);
+}
+
+/** What a table's description needs before its rows are read: columns, key and bucket geometry. */
+export interface TableHeader {
+  readonly spec: TableSpec;
+  readonly columns: { name: string; type: string; hash?: 'text' }[];
+  readonly keyColumns: string[];
+  readonly kind: 'range' | 'hash' | 'whole';
+  readonly geometry: { start: number; width: number };
+  /** Smallest and largest key of a range-bucketed table (absent when it is empty or not range-bucketed). */
+  readonly minKey?: number;
+  readonly maxKey?: number;
+}
+
+export async function describeTableHeader(client: Client, spec: TableSpec): Promise<TableHeader> {
   const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS exists', [
     qualified(spec.schema, spec.table),
   ]);
@@ -40,23 +57,76 @@ async function describe(client: Client, spec: TableSpec, cutoff: Date): Promise<
     hash ? { name, type, hash } : { name, type },
   );
   if (columns.length === 0) throw new Error('has no columns');
-  const keyColumns = spec.keyColumns ?? (spec.keyColumn ? [spec.keyColumn] : []);
-  let geometry = { start: 0, width: 1 };
-  let kind: 'range' | 'hash' | 'whole' = 'whole';
+  const keyColumns = [...(spec.keyColumns ?? (spec.keyColumn ? [spec.keyColumn] : []))];
   if (spec.keyColumn) {
-    kind = 'range';
     const key = ident(spec.keyColumn);
     const range = await client.query<{ min: string | null; max: string | null }>(
       `SELECT min(${key})::text AS min, max(${key})::text AS max FROM ${qualified(spec.schema, spec.table)}`,
     );
-    geometry = bucketGeometry(numberOrNull(range.rows[0]?.min), numberOrNull(range.rows[0]?.max));
-  } else if (keyColumns.length > 0) {
-    kind = 'hash';
-    geometry = { start: 0, width: 1 };
+    const minKey = numberOrNull(range.rows[0]?.min);
+    const maxKey = numberOrNull(range.rows[0]?.max);
+    return {
+      spec,
+      columns,
+      keyColumns,
+      kind: 'range',
+      geometry: bucketGeometry(minKey, maxKey),
+      ...(minKey === null || maxKey === null ? {} : { minKey, maxKey }),
+    };
   }
-  const bucketed: BucketedTable = { ...spec, keyColumns, columns, buckets: { ...geometry, kind } };
-  const entries = await bucketRows(client, bucketed, cutoff);
-  const partitions = await partitionCounts(client, spec, cutoff);
+  return {
+    spec,
+    columns,
+    keyColumns,
+    kind: keyColumns.length > 0 ? 'hash' : 'whole',
+    geometry: { start: 0, width: 1 },
+  };
+}
+
+/** The bucket counts and checksums (and partition counts) of the described rows matching `where` over `t`. */
+export interface TableRows {
+  readonly entries: BucketRow[];
+  readonly partitions?: { name: string; rowCount: number }[];
+}
+
+export async function describeTableRows(
+  client: Client,
+  header: TableHeader,
+  cutoff: Date,
+  where = 'true',
+): Promise<TableRows> {
+  const bucketed: BucketedTable = {
+    ...header.spec,
+    keyColumns: header.keyColumns,
+    columns: header.columns,
+    buckets: { ...header.geometry, kind: header.kind },
+  };
+  const entries = await bucketRows(client, bucketed, cutoff, where);
+  const partitions = await partitionCounts(client, header.spec, cutoff, where);
+  return { entries, ...(partitions ? { partitions } : {}) };
+}
+
+/** A table's manifest from the rows of its parts (one part, or one per chunk): counts and checksums are sums. */
+export function assembleTable(header: TableHeader, parts: readonly TableRows[]): TableManifest {
+  const { spec, columns, keyColumns, kind, geometry } = header;
+  const byIndex = new Map<number, { rows: number; checksum: bigint }>();
+  for (const e of parts.flatMap((p) => p.entries)) {
+    const sum = byIndex.get(e.index) ?? { rows: 0, checksum: 0n };
+    byIndex.set(e.index, { rows: sum.rows + e.rows, checksum: sum.checksum + BigInt(e.checksum) });
+  }
+  const entries = [...byIndex.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, e]) => ({ index, rows: e.rows, checksum: e.checksum.toString() }));
+  const partitionParts = parts.filter((p) => p.partitions);
+  const partitions = partitionParts.length
+    ? (partitionParts[0]?.partitions ?? []).map((p) => ({
+        name: p.name,
+        rowCount: partitionParts.reduce(
+          (n, part) => n + (part.partitions?.find((q) => q.name === p.name)?.rowCount ?? 0),
+          0,
+        ),
+      }))
+    : undefined;
   return {
     schema: spec.schema,
     table: spec.table,
@@ -79,6 +149,7 @@ export async function partitionCounts(
   client: Pick<Client, 'query'> | PartitionQuery,
   spec: Pick<TableSpec, 'schema' | 'table' | 'cutoffColumn'>,
   cutoff: Date,
+  where = 'true',
 ): Promise<{ name: string; rowCount: number }[] | undefined> {
   const ref = qualified(spec.schema, spec.table);
   const run: PartitionQuery =
@@ -91,7 +162,7 @@ export async function partitionCounts(
   if (leaves.length === 0) return undefined;
   const cut = spec.cutoffColumn ? `WHERE t.${ident(spec.cutoffColumn)} <= $1` : 'WHERE $1::timestamptz IS NOT NULL';
   const counts = await run<{ name: string; rows: string }>(
-    `SELECT t.tableoid::regclass::text AS name, count(*)::text AS rows FROM ${ref} t ${cut} GROUP BY 1`,
+    `SELECT t.tableoid::regclass::text AS name, count(*)::text AS rows FROM ${ref} t ${cut} AND (${where}) GROUP BY 1`,
     [cutoff],
   );
   const byName = new Map(counts.map((r) => [r.name, Number(r.rows)]));

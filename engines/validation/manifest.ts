@@ -129,29 +129,13 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
   const cutoff = options.cutoff ?? new Date(clock.now().getTime() - 60_000);
   const extra = { options: sessionOptions(options.statementTimeoutMs ?? 300_000) };
   const first = await connect(options.url, extra);
-  let version: { server_version_num: string; db: string } | undefined;
-  let plan: TablePlan;
-  let objects: NonNullable<Manifest['objects']>;
+  let source: SourceDescription;
   try {
-    version = (
-      await first.query<{ server_version_num: string; db: string }>(
-        'SELECT current_setting($1) AS server_version_num, current_database() AS db',
-        ['server_version_num'],
-      )
-    ).rows[0];
-    plan = await planTables(first, options);
-    const schemas = [...new Set(plan.tables.map((t) => t.schema))];
-    const query = async (sql: string, params: unknown[]) =>
-      (await first.query<{ name: string; definition: string }>(sql, params)).rows;
-    objects = {};
-    for (const kind of RECORDED_KINDS) objects[kind.field] = await listObjects(query, kind, schemas);
+    source = await describeSource(first, options);
   } finally {
     await first.end();
   }
-  if (plan.tables.length === 0)
-    throw new Error(
-      `no table to describe in database ${version?.db ?? ''}${plan.skipped.length ? ' (all filtered out)' : ''}`,
-    );
+  const { version, plan, objects } = source;
   const described = await runPool(
     plan.tables.map((spec) => async (client: Client) => {
       const table = await describeTable(client, spec, cutoff);
@@ -161,25 +145,16 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
     }),
     { target: options.url, concurrency: options.concurrency ?? 2, extra },
   );
-  let pharmacy: PharmacyManifest | undefined;
-  if (options.pharmacy ?? plan.reference) {
-    const client = await connect(options.url, extra);
-    try {
-      pharmacy = await describePharmacy(client, cutoff);
-    } finally {
-      await client.end();
-    }
-    const invariants = await verifyInvariants(options.url, cutoff, options.concurrency ?? 2, extra);
-    for (const [name, fact] of Object.entries(invariants))
-      if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });
-    pharmacy = { ...pharmacy, invariants };
-  }
+  const pharmacy =
+    (options.pharmacy ?? plan.reference)
+      ? await describePharmacySection(options.url, cutoff, options.concurrency ?? 2, extra, logger)
+      : undefined;
   return {
     format: 'rxdr.validation-manifest',
     version: 1,
     createdAt: clock.now().toISOString(),
     cutoff: cutoff.toISOString(),
-    source: { database: version?.db ?? '', serverVersionNum: Number(version?.server_version_num ?? 0) },
+    source: { database: version.db, serverVersionNum: Number(version.server_version_num) },
     schemas: [...new Set(plan.tables.map((t) => t.schema))],
     tables: described,
     freshness: [...(options.freshness ?? plan.freshness)],
@@ -189,7 +164,55 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
   };
 }
 
-interface TablePlan {
+export interface SourceDescription {
+  readonly version: { server_version_num: string; db: string };
+  readonly plan: TablePlan;
+  readonly objects: NonNullable<Manifest['objects']>;
+}
+
+/** The server version, the tables to describe and the schema objects (one connection, catalog reads only). */
+export async function describeSource(client: Client, options: BuildManifestOptions): Promise<SourceDescription> {
+  const version = (
+    await client.query<{ server_version_num: string; db: string }>(
+      'SELECT current_setting($1) AS server_version_num, current_database() AS db',
+      ['server_version_num'],
+    )
+  ).rows[0] ?? { server_version_num: '0', db: '' };
+  const plan = await planTables(client, options);
+  const schemas = [...new Set(plan.tables.map((t) => t.schema))];
+  const query = async (sql: string, params: unknown[]) =>
+    (await client.query<{ name: string; definition: string }>(sql, params)).rows;
+  const objects: NonNullable<Manifest['objects']> = {};
+  for (const kind of RECORDED_KINDS) objects[kind.field] = await listObjects(query, kind, schemas);
+  if (plan.tables.length === 0)
+    throw new Error(
+      `no table to describe in database ${version.db}${plan.skipped.length ? ' (all filtered out)' : ''}`,
+    );
+  return { version, plan, objects };
+}
+
+/** The pharmacy section: audit head, claim totals, EPCS aggregate and the invariants verified on the source. */
+export async function describePharmacySection(
+  target: DatabaseTarget,
+  cutoff: Date,
+  concurrency: number,
+  extra: Partial<ClientConfig>,
+  logger: EngineLogger,
+): Promise<PharmacyManifest> {
+  const client = await connect(target, extra);
+  let pharmacy: PharmacyManifest;
+  try {
+    pharmacy = await describePharmacy(client, cutoff);
+  } finally {
+    await client.end();
+  }
+  const invariants = await verifyInvariants(target, cutoff, concurrency, extra);
+  for (const [name, fact] of Object.entries(invariants))
+    if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });
+  return { ...pharmacy, invariants };
+}
+
+export interface TablePlan {
   readonly tables: readonly TableSpec[];
   readonly skipped: { table: string; reason: string }[];
   /** Whether the tables include the whole reference pharmacy schema. */

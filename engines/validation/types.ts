@@ -85,6 +85,11 @@ export interface ValidationReport {
    */
   readonly achievedRpoSeconds: number | null;
   readonly checks: CheckResult[];
+  /**
+   * Present when the validation ran in chunks: how many were planned and how many connections ran them, and
+   * the chunks whose count or checksum differ from the manifest (their key ranges).
+   */
+  readonly chunks?: { readonly planned: number; readonly parallel: number; readonly mismatched: string[] };
 }
 
 /** Progress events for long runs (the CLI prints them on stderr). */

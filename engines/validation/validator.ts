@@ -46,6 +46,16 @@ export interface ValidateOptions {
   readonly clock?: Clock;
   readonly logger?: EngineLogger;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** Table passes already computed chunk by chunk and combined (the whole-table step of a chunked validation). */
+  readonly precomputed?: PrecomputedPasses;
+}
+
+/** What the chunks of a chunked validation found, per `schema.table`. */
+export interface PrecomputedPasses {
+  /** The combined aggregates of the key-range checks' passes. */
+  readonly passes: Record<string, PassRow>;
+  /** The key ranges whose count or checksum differ (empty when every chunk of the table matched). */
+  readonly ranges: Record<string, string[]>;
 }
 
 /** Thrown before connecting when `checks` names something that does not exist. */
@@ -127,7 +137,7 @@ class Slots {
 }
 
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
-function passQueries(
+export function passQueries(
   checks: CheckDefinition[],
   manifest: Manifest,
 ): Map<string, { schema: string; table: string; select: Map<string, string> }> {
@@ -197,6 +207,11 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
         (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
     );
     for (const [key, q] of order) {
+      const done = options.precomputed?.passes[key];
+      if (done && [...q.select.keys()].every((alias) => alias in done)) {
+        passes.set(key, Promise.resolve(done));
+        continue;
+      }
       const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
       const sql = `SELECT ${select}\nFROM ${tableRef(q.schema, q.table)}`;
       const params = sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
@@ -213,6 +228,10 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
         passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
       query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),
       table: (schema, table) => options.manifest.tables.find((t) => t.schema === schema && t.table === table),
+      localized: (schema, table) =>
+        options.precomputed?.passes[`${schema}.${table}`]
+          ? (options.precomputed.ranges[`${schema}.${table}`] ?? [])
+          : undefined,
     };
     const results = await Promise.all(
       checks.map(async (check): Promise<CheckResult> => {

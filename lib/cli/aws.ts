@@ -1,5 +1,6 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { FisClient } from '@aws-sdk/client-fis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -31,6 +32,8 @@ export interface CliClients {
   readonly lambda: LambdaClient;
   readonly rds: RDSClient;
   readonly kms: KMSClient;
+  /** Game days: the Fault Injection Service experiments. */
+  readonly fis: FisClient;
 }
 
 export type CliClientFactory = (options: { readonly region: string; readonly profile?: string }) => CliClients;
@@ -48,6 +51,7 @@ export const defaultClientFactory: CliClientFactory = ({ region, profile }) => {
     lambda: new LambdaClient(config),
     rds: new RDSClient(config),
     kms: new KMSClient(config),
+    fis: new FisClient(config),
   };
 };
 

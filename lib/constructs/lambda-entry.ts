@@ -11,6 +11,7 @@ export type LambdaEntryName =
   | 'freshness'
   | 'manifest'
   | 'runbook-gateway'
+  | 'roster-check'
   | 'runbook-steps'
   | 'validate';
 

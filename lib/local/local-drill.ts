@@ -5,7 +5,8 @@ import { runDrill, DrillPhase } from '../../engines/drill/run';
 import type { DrillState } from '../../engines/drill/steps';
 import { systemClock } from '../../engines/common/clock';
 import type { DrillValidator } from '../../engines/drill/validator';
-import { buildManifest, Manifest } from '../../engines/validation';
+import { Manifest } from '../../engines/validation';
+import { buildChunkedManifest } from '../../engines/validation/chunks/manifest';
 import { takeBaseBackup } from './base-backup';
 import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
 import {
@@ -124,7 +125,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
 
     const manifest = await progress('manifest', async () => {
       // Cut-off a little in the past: every row stamped before it has committed (the load's units take ms).
-      const built = await buildManifest({ url, cutoff: new Date(Date.now() - 1000) });
+      const built = await buildChunkedManifest({ url, cutoff: new Date(Date.now() - 1000) });
       return [built, `${built.tables.length} tables, cut-off ${built.cutoff}`];
     });
 

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { decideOutcome } from '../../engines/evidence/outcome';
 import { EVIDENCE_SCHEMA_VERSION, EvidenceCheck, EvidenceCleanup, parseEvidence } from '../../engines/evidence/schema';
 import { secondsBetween } from '../../engines/common/clock';
-import { buildManifest } from '../../engines/validation';
+import { buildChunkedManifest } from '../../engines/validation/chunks/manifest';
 import { takeBaseBackup } from './base-backup';
 import type { LocalDrillOptions } from './local-drill';
 import { serverVersion } from './local-primary';
@@ -94,7 +94,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     standby = standbyCluster;
 
     const manifest = await progress('manifest', async () => {
-      const built = await buildManifest({ url, cutoff: new Date(Date.now() - 1000) });
+      const built = await buildChunkedManifest({ url, cutoff: new Date(Date.now() - 1000) });
       return [built, `${built.tables.length} tables, cut-off ${built.cutoff}`];
     });
 

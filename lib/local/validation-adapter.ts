@@ -1,20 +1,23 @@
 import type { DrillValidator } from '../../engines/drill/validator';
 import { achievedRpoOf, evidenceCheckOf } from '../../engines/evidence/validation-check';
-import { Manifest, validateDatabase } from '../../engines/validation';
+import { Manifest } from '../../engines/validation';
+import { validateChunked } from '../../engines/validation/chunks/validate-chunked';
 
 /** The validation engine as the drill's `DrillValidator`: the same engine and manifest in AWS and locally. */
 export function engineValidator(
   manifest: Manifest,
-  options: { rpoTargetSeconds?: number; statementTimeoutMs?: number } = {},
+  options: { rpoTargetSeconds?: number; statementTimeoutMs?: number; parallel?: number; chunkBytes?: number } = {},
 ): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime }) => {
-      const report = await validateDatabase({
+      const report = await validateChunked({
         url: connection.url,
         manifest,
         recoveryPointTime,
         rpoTargetSeconds: options.rpoTargetSeconds,
         statementTimeoutMs: options.statementTimeoutMs,
+        concurrency: options.parallel,
+        chunkBytes: options.chunkBytes,
       });
       return {
         passed: report.passed,

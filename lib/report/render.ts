@@ -1,6 +1,7 @@
 import type { EvidenceDocument } from '../../engines/evidence/schema';
 import { escapeHtml as esc } from '../html';
 import { configurationTable } from './configuration';
+import { gameDaySection } from './game-days';
 import { COVERAGE_MONTHS, renderCoverage } from './coverage';
 import { reportDatabases, type ConfiguredDatabase } from './databases';
 import { findProblems, renderProblems, type UnusableEvidence } from './problems';
@@ -64,6 +65,7 @@ ${renderProblems(problems)}
   <h2 id="trend-h">Achieved RTO and RPO over time</h2>
   ${databases.map(timeChart).join('\n')}
 </section>
+${gameDaySection(input.documents)}
 <section id="runs" aria-labelledby="runs-h">
   <h2 id="runs-h">Runs and their checks</h2>
   ${runs.map(runSection).join('\n')}

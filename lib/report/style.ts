@@ -1,6 +1,6 @@
 /** The report's stylesheet, inline in the page (no external request). Print: no disclosure contents, no links' colour. */
 export const REPORT_CSS = `
-:root { --good: #17663a; --good-bg: #e6f4ea; --bad: #a50e0e; --bad-bg: #fce8e6; --warn-bg: #fef7e0; --muted: #5f6368; --drill: #1a73e8; --failover: #9334e6; }
+:root { --good: #17663a; --good-bg: #e6f4ea; --bad: #a50e0e; --bad-bg: #fce8e6; --warn-bg: #fef7e0; --muted: #5f6368; --drill: #1a73e8; --failover: #9334e6; --gameday: #b06000; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #202124; margin: 0 auto; max-width: 1100px; padding: 24px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; border-bottom: 2px solid #dadce0; padding-bottom: 4px; margin-top: 32px; } h3 { font-size: 15px; margin: 0 0 8px; }
@@ -27,7 +27,9 @@ svg .grid { stroke: #f1f3f4; } svg .axis-line { stroke: #9aa0a6; } svg .axis { f
 .key.drill { color: var(--drill); } .key.failover { color: var(--failover); }
 .panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 8px 16px; }
 svg .line { fill: none; stroke-width: 2; } svg .line.drill { stroke: var(--drill); } svg .line.failover { stroke: var(--failover); stroke-dasharray: 2 3; }
-svg .dot.drill { fill: var(--drill); } svg .dot.failover { fill: var(--failover); } svg .dot.failed { stroke: var(--bad); stroke-width: 3; }
+svg .dot.drill { fill: var(--drill); } svg .dot.gameday, .gameday svg .dot { fill: var(--gameday); } svg .line.gameday { stroke: var(--gameday); } .key.gameday { color: var(--gameday); }
+figure.gameday { border-left: 4px solid var(--gameday); padding-left: 8px; margin: 12px 0; } figure.gameday.failed { border-left-color: var(--bad); }
+.gameday-details { display: flex; gap: 24px; flex-wrap: wrap; } .gameday-details h3 { font-size: 0.95em; margin: 4px 0; } svg .dot.failover { fill: var(--failover); } svg .dot.failed { stroke: var(--bad); stroke-width: 3; }
 svg .target { stroke: var(--bad); stroke-dasharray: 6 4; stroke-width: 1.5; } svg .target-label { font-size: 11px; fill: var(--bad); }
 svg .panel-title { font-size: 12px; font-weight: 600; fill: #202124; }
 .problems li { margin: 4px 0; } .problems a { color: var(--bad); } .resolved { color: var(--muted); font-weight: 400; }

@@ -7,6 +7,7 @@ import { monthYear, secs, shortTime } from './format';
 export const SERIES: Record<EvidenceKind, { readonly label: string; readonly css: string }> = {
   drill: { label: 'drills', css: 'drill' },
   failover: { label: 'failovers', css: 'failover' },
+  gameday: { label: 'game days', css: 'gameday' },
 };
 
 type Metric = 'rto' | 'rpo';

@@ -3,6 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AirGappedVault } from '../constructs/air-gapped-vault';
@@ -19,6 +20,8 @@ import { RecoveryRunbooks } from '../constructs/failover/recovery-runbooks';
 import { names } from '../naming';
 import { gameDayScenarios } from '../config/gameday';
 import { RecoveryGameDays } from '../constructs/gameday/recovery-game-days';
+import { RosterCheck } from '../constructs/gameday/roster-check';
+import { readinessRules } from '../../engines/readiness/readiness';
 
 export interface RecoveryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -109,6 +112,15 @@ export class RecoveryStack extends Stack {
     });
     if (gameDayScenarios(config).length > 0)
       new RecoveryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic });
+    if (config.onCall.engineers.length + config.onCall.approvers.length > 0)
+      new RosterCheck(this, 'RosterCheck', {
+        environment: config.name,
+        rules: readinessRules(config),
+        evidenceBucket: this.evidenceBucket,
+        topic: this.alertsTopic,
+        key: this.key,
+        logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      });
     if (config.isolatedBackup?.mode === 'air-gapped') {
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', {
         ...vaultProps,

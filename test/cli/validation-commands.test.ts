@@ -183,4 +183,64 @@ describe('bad input exits 2 with a message that says what to do, and writes noth
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(manifestFile, 'utf8')).toContain('rxdr.validation-manifest');
   });
+
+  test('--parallel and --chunk-size: the chunked manifest equals the one-table-per-task manifest, and validates', async () => {
+    const chunkedFile = path.join(dir, 'chunked.json');
+    const cutoff = (JSON.parse(readFileSync(manifestFile, 'utf8')) as { cutoff: string }).cutoff;
+    const manifest = await rxdr(
+      'manifest',
+      '--url',
+      db().url,
+      '--out',
+      chunkedFile,
+      '--cutoff',
+      cutoff,
+      '--parallel',
+      '2',
+      '--chunk-size',
+      '8KiB',
+    );
+    expect(manifest.code).toBe(0);
+    const strip = (file: string) => ({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), createdAt: '' });
+    expect(strip(chunkedFile)).toEqual(strip(manifestFile));
+    const result = await rxdr(
+      'validate',
+      '--url',
+      db().url,
+      '--manifest',
+      manifestFile,
+      '--parallel',
+      '2',
+      '--chunk-size',
+      '8KiB',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { passed: boolean; chunks?: { planned: number; parallel: number } };
+    expect(report.passed).toBe(true);
+    expect(report.chunks?.parallel).toBe(2);
+    expect(report.chunks?.planned).toBeGreaterThan(12);
+  });
+
+  test('bad --parallel and --chunk-size values exit 2 and say what to pass', async () => {
+    const zero = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--parallel', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--parallel must be a whole number from 1 to 64, got '0'/);
+    const size = await rxdr('manifest', '--url', db().url, '--out', path.join(dir, 'x.json'), '--chunk-size', 'lots');
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/--chunk-size must be a size of at least 1024 bytes such as 2GiB/);
+    const both = await rxdr(
+      'validate',
+      '--url',
+      db().url,
+      '--manifest',
+      manifestFile,
+      '--parallel',
+      '4',
+      '--concurrency',
+      '2',
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--parallel 4 and --concurrency 2 disagree/);
+  });
 });

@@ -158,3 +158,73 @@ export function coverageEvidence(): EvidenceDocument[] {
   );
   return docs;
 }
+
+const ENGINEER = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-a';
+const APPROVER = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-approver/approver-a';
+const at = (start: string, seconds: number) => new Date(Date.parse(start) + seconds * 1000).toISOString();
+const MILESTONES = [
+  'fault-injected',
+  'alarm-raised',
+  'first-runbook-action',
+  'approval',
+  'recovered',
+  'verified',
+  'failback',
+  'baseline',
+];
+
+/** Two game days: one that recovered in 20 min with a retry, one that took 70 min and never verified. */
+export function gameDayEvidence(): EvidenceDocument[] {
+  const gameDay = (runId: string, started: string, seconds: (number | undefined)[], result: 'passed' | 'failed') => {
+    const ttr = seconds[5] ?? seconds[7]!;
+    return sampleRun(runId, started, {
+      kind: 'gameday',
+      environment: 'staging',
+      result,
+      ...(result === 'failed'
+        ? { failureReason: 'time to recover 4200 s exceeds the RTO target 3600 s', failedStep: 'scorecard' }
+        : {}),
+      achievedRtoSeconds: ttr,
+      gameDay: {
+        scenario: 'primary-region-unreachable',
+        participants: [
+          {
+            person: ENGINEER,
+            role: 'engineer',
+            name: 'Example engineer A',
+            verifiedBy: 'arn:aws:states:us-west-2:222222222222:execution:rxdr-staging-failover:f1',
+          },
+          {
+            person: APPROVER,
+            role: 'approver',
+            name: 'Example approver',
+            verifiedBy: 'arn:aws:states:us-west-2:222222222222:execution:rxdr-staging-failover:f1',
+          },
+        ],
+        timeline: MILESTONES.map((name, i) =>
+          seconds[i] === undefined ? { name } : { name, at: at(started, seconds[i]!), sinceFaultSeconds: seconds[i]! },
+        ),
+        timeToRecoverSeconds: ttr,
+        interventions:
+          runId === 'gd-1'
+            ? [
+                {
+                  kind: 'retry',
+                  execution: 'f1',
+                  step: 'Promote',
+                  detail: 'Promote failed 1 time(s) and was run again',
+                },
+              ]
+            : [],
+        baseline: { how: 'failback', verifiedAt: at(started, 7200), problems: [] },
+        endedEarly: false,
+        lessons: runId === 'gd-1' ? ['the alarm named the wrong runbook'] : ['approver was not reachable for 40 min'],
+        runbookEvidence: [],
+      },
+    });
+  };
+  return [
+    gameDay('gd-1', '2026-09-10T14:00:00.000Z', [0, 120, 300, 480, 900, 1200, 3000, 3600], 'passed'),
+    gameDay('gd-2', '2026-11-05T14:00:00.000Z', [0, 300, 600, 3000, 3900, undefined, undefined, 4200], 'failed'),
+  ];
+}

@@ -9,7 +9,7 @@ import { FileEvidenceStore } from '../../engines/evidence';
 import { cliClock } from '../../lib/cli/clock';
 import { launchChromium } from '../helpers/chromium';
 import { rxdr, spawnRxdr } from '../helpers/cli';
-import { COVERAGE_NOW, coverageEvidence, sampleEvidence } from './fixtures';
+import { COVERAGE_NOW, coverageEvidence, gameDayEvidence, sampleEvidence } from './fixtures';
 
 /** Where the suite writes what a person should look at (gitignored). */
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
@@ -205,6 +205,51 @@ describe('rxdr report in a real browser', () => {
     expect(pdf.length).toBeGreaterThan(10_000);
     await mkdir(ARTIFACTS, { recursive: true });
     await writeFile(path.join(ARTIFACTS, 'report.pdf'), pdf);
+  });
+
+  test('GIVEN two game days WHEN the report is rendered THEN each has its timeline picture, people, retries and lessons, and time to recover is a trend against the RTO', async () => {
+    const { page } = await openReport('gamedays', [...sampleEvidence(), ...gameDayEvidence()]);
+    const section = page.locator('#gamedays');
+    await expect(section.locator('figure.gameday').count()).resolves.toBe(2);
+    const first = section.locator('figure.gameday[data-run="gd-1"]');
+    const names = await first
+      .locator('g.milestone')
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-milestone')));
+    expect(names).toEqual([
+      'fault-injected',
+      'alarm-raised',
+      'first-runbook-action',
+      'approval',
+      'recovered',
+      'verified',
+      'failback',
+      'baseline',
+    ]);
+    // Placed by time since the fault: the gap fault → alarm (2 min) is a tenth of fault → verified (20 min).
+    const xs = await first
+      .locator('g.milestone circle')
+      .evaluateAll((cs) => cs.map((c) => (c as SVGCircleElement).getBoundingClientRect().x));
+    expect((xs[1]! - xs[0]!) / (xs[5]! - xs[0]!)).toBeCloseTo(0.1, 1);
+    await expect(first.innerText()).resolves.toMatch(/retry: Promote failed 1 time\(s\)/);
+    await expect(first.innerText()).resolves.toMatch(/the alarm named the wrong runbook/);
+    await expect(first.innerText()).resolves.toMatch(/engineer: Example engineer A/);
+    const second = section.locator('figure.gameday[data-run="gd-2"]');
+    await expect(second.getAttribute('class')).resolves.toContain('failed');
+    await expect(second.innerText()).resolves.toMatch(/Not reached: .*verified/);
+    const trend = section.locator('figure.gameday-trend circle.dot');
+    await expect(trend.evaluateAll((cs) => cs.map((c) => c.getAttribute('data-value')))).resolves.toEqual([
+      '1200',
+      '4200',
+    ]);
+    const [ok, over] = await trend.evaluateAll((cs) =>
+      cs.map((c) => (c as SVGCircleElement).getBoundingClientRect().y),
+    );
+    const target = await section
+      .locator('figure.gameday-trend line.target')
+      .evaluate((l) => l.getBoundingClientRect().y);
+    expect(ok!).toBeGreaterThan(target);
+    expect(over!).toBeLessThan(target);
+    await page.close();
   });
 
   test('an s3:// URL without a bucket is a usage error (exit 2)', async () => {

@@ -448,6 +448,46 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(check(violated, 'fill-numbering').measured.mode).toBe('full');
   });
 
+  test('a manifest without source verification: the table passes check every row, and still name each offender', async () => {
+    const { invariants: _invariants, ...pharmacy } = manifest.pharmacy ?? ({} as NonNullable<Manifest['pharmacy']>);
+    const { id } = await queryOne<{ id: string }>(
+      db(),
+      'SELECT min(prescription_id) AS id FROM pharmacy.prescription WHERE epcs_signed_payload IS NOT NULL',
+    );
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      "SELECT min(claim_id) AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' AND submitted_at <= $1",
+      [CUTOFF],
+    );
+    const report = await validate(
+      await copyWith(`UPDATE pharmacy.audit_event SET actor = 'rph:0' WHERE seq = 7;
+        UPDATE pharmacy.prescription SET epcs_signed_payload = epcs_signed_payload || '\\x20'::bytea WHERE prescription_id = ${id};
+        UPDATE pharmacy.claim SET reverses_claim_id = NULL WHERE claim_id = ${claim_id}`),
+      { manifest: { ...manifest, pharmacy } },
+    );
+    expect(check(report, 'audit-chain').measured).toMatchObject({ mode: 'full', hashMismatches: 1 });
+    expect(check(report, 'audit-chain').offendingKeys).toContain('audit_event:seq=7');
+    expect(check(report, 'epcs-signatures').measured).toMatchObject({ mode: 'full', payloadHashMismatches: 1 });
+    expect(check(report, 'epcs-signatures').offendingKeys).toContain(`prescription:${id}`);
+    expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', reversalsWithoutTarget: 1 });
+    expect(check(report, 'claim-reversals').offendingKeys).toContain(`claim:${claim_id}`);
+    expect(Object.keys(check(report, 'claim-reversals').measured.totalMismatches as object)).toEqual([]);
+  });
+
+  test('two new rows sharing a key (both after the cut-off) send the check to the full path', async () => {
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      "SELECT max(claim_id) AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' AND submitted_at > $1",
+      [CUTOFF],
+    );
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.claim DROP CONSTRAINT claim_pkey CASCADE;
+        INSERT INTO pharmacy.claim SELECT * FROM pharmacy.claim WHERE claim_id = ${claim_id}`),
+    );
+    expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', multiplyReversed: 1 });
+    expect(check(report, 'claim-reversals').measured.fullReason).toMatch(/reuses a key/);
+  });
+
   test('orphan foreign key in a new claim', async () => {
     const { claim_id } = await queryOne<{ claim_id: string }>(
       db(),

@@ -9,7 +9,15 @@ export interface PassContribution {
   readonly table: string;
   /** alias -> aggregate SQL over `t` (the table); $1 is the cut-off, $2 the recovery point time. */
   readonly select: Record<string, string>;
+  /**
+   * How each aggregate of disjoint key ranges combines into the whole table's (a check that partitions by
+   * key range declares one for every alias it selects).
+   */
+  readonly combine?: Record<string, PassCombine>;
 }
+
+/** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */
+export type PassCombine = 'sum' | 'max' | 'concat';
 
 export type PassRow = Record<string, unknown>;
 
@@ -26,6 +34,11 @@ export interface CheckContext {
    */
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[], mode?: 'isolated'): Promise<R[]>;
   table(schema: string, table: string): TableManifest | undefined;
+  /**
+   * The key ranges of a table already found to differ by a chunked pass (undefined: not chunked, so the
+   * check narrows a mismatch itself).
+   */
+  localized?(schema: string, table: string): string[] | undefined;
 }
 
 export interface CheckOutcome {
@@ -38,6 +51,12 @@ export interface CheckDefinition {
   readonly name: string;
   readonly suite: CheckSuite;
   readonly description: string;
+  /**
+   * `key-range`: the check's work is its table passes, whose aggregates combine over key ranges (it
+   * declares `combine` for each), so chunks of a table can compute them apart. `whole-table` (the
+   * default): it needs whole tables or joins, and runs in the whole-table step after the chunks.
+   */
+  readonly partitioning?: 'key-range' | 'whole-table';
   /** Whether the check applies to this manifest (pharmacy checks need the pharmacy section). */
   applies?(manifest: Manifest): boolean;
   passes?(manifest: Manifest): PassContribution[];
@@ -72,20 +91,49 @@ export function tableAggregates(t: {
   columns?: readonly HashedColumn[];
 }): Record<string, string> {
   const described = cutoffCondition(t.cutoffColumn);
+  const key = t.keyColumn ? `t.${ident(t.keyColumn)}` : '';
   return {
     rows: `count(*) FILTER (WHERE ${described})`,
     checksum: `coalesce(sum(${tableRowHash(t.columns ?? [])}) FILTER (WHERE ${described}), 0)::text`,
     ...(t.keyColumn && t.cutoffColumn
-      ? { new_keys: `array_agg(t.${ident(t.keyColumn)}) FILTER (WHERE (${described}) IS NOT TRUE)` }
+      ? {
+          new_keys: `array_agg(${key}) FILTER (WHERE ${newRowCondition(t.cutoffColumn)})`,
+          // New keys all above the old ones cannot repeat an old key: no lookup needed (see the gate).
+          old_max_key: `max(${key}) FILTER (WHERE ${described})`,
+        }
       : {}),
   };
+}
+
+/**
+ * The rows a manifest does not describe ("new" rows: after the cut-off, or with no cut-off value). Pass
+ * columns that aggregate over new rows use exactly this filter, so their arrays line up with `new_keys`
+ * (one aggregation over the same rows in the same order).
+ */
+export function newRowCondition(cutoffColumn: string): string {
+  return `(${cutoffCondition(cutoffColumn)}) IS NOT TRUE`;
+}
+
+/** A pass column holding an array aggregated over the new rows (aligned with `new_keys`), `[]` when none. */
+export function newRowArray(pass: PassRow, alias: string): unknown[] {
+  const value = pass[alias];
+  return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
 /**
  * Whether a table's rows at or before the cut-off are those the manifest describes (same count and
  * checksum: the same multiset of whole rows) and its other ("new") rows have keys that are present,
  * and unique in the whole table (so a new row cannot stand in for an old parent, target or ledger).
+ * Uniqueness is decided from the pass alone when the new keys are distinct and all above the largest old
+ * key (rows are appended with growing keys); otherwise by one lookup of the new keys.
  */
+/** How the aggregates of `tableAggregates` combine over key ranges. */
+export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
+  rows: 'sum',
+  checksum: 'sum',
+  new_keys: 'concat',
+};
+
 export interface TableGate {
   readonly ok: boolean;
   readonly reason?: string;
@@ -120,7 +168,9 @@ async function computeGate(context: CheckContext, schema: string, table: string)
     return { ok: false, reason: 'rows before the cut-off differ from the manifest', oldRows, newKeys };
   if (newKeys.length !== raw.length)
     return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
-  if (newKeys.length > 0) {
+  if (newKeys.length > 0 && new Set(newKeys).size !== newKeys.length)
+    return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };
+  if (newKeys.length > 0 && !allAbove(newKeys, pass.old_max_key)) {
     const key = ident(t.keyColumn ?? '');
     const dup = await context.query(
       `SELECT 1 AS dup FROM ${ident(schema)}.${ident(table)} WHERE ${key} = ANY($1::bigint[]) GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
@@ -129,6 +179,17 @@ async function computeGate(context: CheckContext, schema: string, table: string)
     if (dup.length > 0) return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };
   }
   return { ok: true, oldRows, newKeys };
+}
+
+/** Whether every key is above the largest old key (or there is no old row), compared as integers. */
+function allAbove(keys: string[], oldMax: unknown): boolean {
+  if (oldMax === null || oldMax === undefined) return true;
+  try {
+    const max = BigInt(String(oldMax));
+    return keys.every((k) => BigInt(k) > max);
+  } catch {
+    return false; // not integers: let the lookup decide
+  }
 }
 
 /** All the gates of `tables` pass and the manifest recorded that `check`'s invariant held on the source. */

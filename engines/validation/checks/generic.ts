@@ -2,7 +2,16 @@ import { bucketQuery, differingRanges } from '../checksum';
 import { ident } from '../db';
 import { partitionCounts } from '../describe-table';
 import type { TableManifest } from '../manifest-schema';
-import { CheckContext, CheckDefinition, CheckOutcome, MAX_KEYS, num, PassContribution, tableAggregates } from './check';
+import {
+  CheckContext,
+  CheckDefinition,
+  CheckOutcome,
+  MAX_KEYS,
+  num,
+  PassContribution,
+  TABLE_AGGREGATES_COMBINE,
+  tableAggregates,
+} from './check';
 
 const label = (t: { schema: string; table: string }): string => `${t.schema}.${t.table}`;
 
@@ -12,6 +21,7 @@ function countAndChecksum(tables: TableManifest[]): PassContribution[] {
     table: t.table,
     // rows, checksum and the keys of rows after the cut-off (the pharmacy checks' gate reads them too).
     select: tableAggregates(t),
+    combine: TABLE_AGGREGATES_COMBINE,
   }));
 }
 
@@ -46,8 +56,10 @@ async function compareTables(context: CheckContext, field: 'rows' | 'checksum'):
       if (actual !== expected) {
         mismatched[label(t)] = { expected, actual };
         if (field === 'rows' && t.partitions) offendingKeys.push(...(await differingPartitions(context, t)));
-        if (offendingKeys.length < MAX_KEYS)
-          offendingKeys.push(...(await diffRanges(context, t)).slice(0, MAX_KEYS - offendingKeys.length));
+        if (offendingKeys.length < MAX_KEYS) {
+          const ranges = context.localized?.(t.schema, t.table) ?? (await diffRanges(context, t));
+          offendingKeys.push(...ranges.slice(0, MAX_KEYS - offendingKeys.length));
+        }
       }
     } catch (error) {
       mismatched[label(t)] = { expected, actual: null, error: error instanceof Error ? error.message : String(error) };
@@ -113,6 +125,7 @@ export const rowCountsCheck: CheckDefinition = {
   name: 'row-counts',
   suite: 'generic',
   description: 'row counts of rows at or before the cut-off equal the manifest',
+  partitioning: 'key-range',
   passes: (m) => countAndChecksum(m.tables),
   run: (context) => compareTables(context, 'rows'),
 };
@@ -121,6 +134,7 @@ export const checksumsCheck: CheckDefinition = {
   name: 'checksums',
   suite: 'generic',
   description: 'order-independent whole-row checksums of rows at or before the cut-off equal the manifest',
+  partitioning: 'key-range',
   passes: (m) => countAndChecksum(m.tables),
   run: (context) => compareTables(context, 'checksum'),
 };
@@ -129,12 +143,14 @@ export const freshnessCheck: CheckDefinition = {
   name: 'freshness',
   suite: 'generic',
   description: 'newest timestamp versus the recovery point time (the achieved RPO) is within the RPO target',
+  partitioning: 'key-range',
   passes: (m) =>
     m.freshness.map((f, i) => ({
       schema: f.schema,
       table: f.table,
       // An alias by position: column names may be longer than an alias can be, or need quoting.
       select: { [`newest_${i}`]: `max(t.${ident(f.column)})` },
+      combine: { [`newest_${i}`]: 'max' as const },
     })),
   async run(context) {
     const columns: Record<string, string | null> = {};

@@ -24,6 +24,31 @@ export function positiveInteger(flag: string, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A size such as `2GiB`, `512MB` or `65536` (bytes), at least `min` bytes. */
+export function byteSize(flag: string, min = 1024) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?$/i.exec(value.trim());
+    const bytes = match ? Math.round(Number(match[1]) * (BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? NaN)) : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min)
+      throw new InvalidArgumentError(
+        `${flag} must be a size of at least ${min} bytes such as 2GiB, 512MB or 65536, got '${value}'.`,
+      );
+    return bytes;
+  };
+}
+
 export function isoTime(flag: string) {
   return (value: string): Date => {
     const date = new Date(value);
@@ -49,4 +74,13 @@ export async function withConnectionHelp<T>(work: () => Promise<T>): Promise<T> 
     }
     throw error;
   }
+}
+
+/** `--parallel`, or its older name `--concurrency` (default 2); both with different values is a usage error. */
+export function parallelOf(flags: { parallel?: number; concurrency?: number }): number {
+  if (flags.parallel !== undefined && flags.concurrency !== undefined && flags.parallel !== flags.concurrency)
+    throw new UsageError(
+      `--parallel ${flags.parallel} and --concurrency ${flags.concurrency} disagree: they are the same setting, pass only --parallel.`,
+    );
+  return flags.parallel ?? flags.concurrency ?? 2;
 }

@@ -1,6 +1,7 @@
 import { CommandRegistrar } from '../context';
 import { registerDrill } from './drill';
 import { registerFailover } from './failover';
+import { registerGameDay } from './gameday';
 import { registerPlan } from './plan';
 import { registerReport } from './report';
 import { registerRunbooks } from './runbooks';
@@ -26,4 +27,5 @@ export const commands: CommandRegistrar[] = [
   registerValidate,
   registerRunbooks,
   registerTraining,
+  registerGameDay,
 ];

@@ -3,13 +3,15 @@ import { rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
-import { isoTime, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
+import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 
 interface ManifestFlags {
   url: string;
   out: string;
   cutoff?: Date;
-  concurrency: number;
+  concurrency?: number;
+  parallel?: number;
+  chunkSize?: number;
   schema?: string[];
   include?: string[];
   exclude?: string[];
@@ -51,7 +53,17 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       'describe rows at or before this time (default: now minus 60 s)',
       isoTime('--cutoff'),
     )
-    .option('--concurrency <n>', 'tables hashed at once, one connection each', positiveInteger('--concurrency', 64), 2)
+    .option(
+      '--parallel <n>',
+      'chunks hashed at once, one connection each (default 2)',
+      positiveInteger('--parallel', 64),
+    )
+    .option('--concurrency <n>', 'the same as --parallel (older name)', positiveInteger('--concurrency', 64))
+    .option(
+      '--chunk-size <size>',
+      'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
+      byteSize('--chunk-size'),
+    )
     .option(
       '--schema <names>',
       'describe only these schemas (comma-separated; default: every non-system schema)',
@@ -66,7 +78,8 @@ export const registerManifest: CommandRegistrar = (program, context) => {
     )
     .action(async (flags: ManifestFlags) => {
       const { io } = context;
-      const { buildManifest } = await import('../../../engines/validation');
+      const { buildChunkedManifest } = await import('../../../engines/validation/chunks/manifest');
+      const parallel = parallelOf(flags);
       const out = path.resolve(flags.out);
       if (!existsSync(path.dirname(out)))
         throw new UsageError(`the directory of --out does not exist: ${path.dirname(out)}`);
@@ -77,11 +90,12 @@ export const registerManifest: CommandRegistrar = (program, context) => {
         cutoffColumns: cutoffColumns(flags.cutoffColumn),
       };
       const manifest = await withConnectionHelp(() =>
-        buildManifest({
+        buildChunkedManifest({
           url: flags.url,
           selection,
           cutoff: flags.cutoff,
-          concurrency: flags.concurrency,
+          concurrency: parallel,
+          chunkBytes: flags.chunkSize,
           onProgress: (e) => {
             if (e.kind === 'manifest-table') io.err(`manifest: ${e.table} ${e.rows.toLocaleString('en-US')} rows`);
           },

@@ -1,17 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import {
-  CheckResult,
-  loadCustomChecks,
-  Manifest,
-  parseManifest,
-  validateDatabase,
-  ValidationReport,
-} from '../../../engines/validation';
+import { CheckResult, loadCustomChecks, Manifest, parseManifest, ValidationReport } from '../../../engines/validation';
+import { validateChunked } from '../../../engines/validation/chunks/validate-chunked';
 import { applicableChecks, NothingToCheckError, UnknownCheckError } from '../../../engines/validation/validator';
 import type { CustomCheck } from '../../../engines/validation';
 import { CliContext } from '../context';
 import { ExitCode, UsageError } from '../errors';
-import { withConnectionHelp } from './flag-parsers';
+import { parallelOf, withConnectionHelp } from './flag-parsers';
 import type { ValidateFlags } from './validate';
 
 async function readJsonFile<T>(file: string, what: string, parse: (text: string) => T, hint: string): Promise<T> {
@@ -99,14 +93,15 @@ export async function runValidate(context: CliContext, flags: ValidateFlags): Pr
     throw error;
   }
   const report = await withConnectionHelp(() =>
-    validateDatabase({
+    validateChunked({
       url: flags.url,
       manifest,
       recoveryPointTime: flags.recoveryPointTime,
       rpoTargetSeconds: flags.rpoTarget,
       checks: selection,
       customChecks,
-      concurrency: flags.concurrency,
+      concurrency: parallelOf(flags),
+      chunkBytes: flags.chunkSize,
       statementTimeoutMs: flags.statementTimeout,
       onProgress: (e) => {
         if (e.kind === 'check-finished') io.err(`${e.passed ? 'pass' : 'FAIL'} ${e.name} (${e.durationMs} ms)`);

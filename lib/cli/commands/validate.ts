@@ -1,5 +1,5 @@
 import { CommandRegistrar } from '../context';
-import { isoTime, positiveInteger, postgresUrl } from './flag-parsers';
+import { byteSize, isoTime, positiveInteger, postgresUrl } from './flag-parsers';
 
 export interface ValidateFlags {
   url: string;
@@ -8,7 +8,9 @@ export interface ValidateFlags {
   rpoTarget: number;
   checks?: string;
   customChecks?: string;
-  concurrency: number;
+  concurrency?: number;
+  parallel?: number;
+  chunkSize?: number;
   statementTimeout: number;
   json?: boolean;
 }
@@ -36,7 +38,17 @@ export const registerValidate: CommandRegistrar = (program, context) => {
       '--custom-checks <file>',
       'JSON file of custom SQL assertions: [{ "name", "sql", "expect": "no-rows" | "true" }]',
     )
-    .option('--concurrency <n>', 'connections used at once', positiveInteger('--concurrency', 64), 2)
+    .option(
+      '--parallel <n>',
+      'connections used at once: chunks validated in parallel (default 2)',
+      positiveInteger('--parallel', 64),
+    )
+    .option('--concurrency <n>', 'the same as --parallel (older name)', positiveInteger('--concurrency', 64))
+    .option(
+      '--chunk-size <size>',
+      'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
+      byteSize('--chunk-size'),
+    )
     .option('--statement-timeout <ms>', 'per-statement timeout', positiveInteger('--statement-timeout'), 300_000)
     .option('--json', 'print the report as JSON')
     .action(async (flags: ValidateFlags) => (await import('./validate-action')).runValidate(context, flags));

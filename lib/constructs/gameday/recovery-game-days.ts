@@ -75,7 +75,7 @@ export class RecoveryGameDays extends Construct {
         },
         stopConditions: [this.outOfScope.alarm],
       });
-      experiment.template.addDependency(document);
+      experiment.template.node.addDependency(document);
       const definition = stack.formatArn({
         service: 'ssm',
         resource: 'automation-definition',

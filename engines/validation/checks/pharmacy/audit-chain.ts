@@ -1,6 +1,6 @@
 import { tupleHash } from '../../checksum';
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num, tableAggregates } from '../check';
-import { applies, factOf, InvariantFact, len, SourceQuery, spec } from './invariant';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowCondition, num, tableAggregates } from '../check';
+import { applies, factOf, fullByManifest, InvariantFact, len, SourceQuery, spec } from './invariant';
 
 /**
  * Invariant 5: the audit log's sequence has no gaps, every hash verifies and links to its predecessor, the
@@ -21,14 +21,32 @@ export const AUDIT_HASH_SQL =
 
 const ZERO_HASH = "decode(repeat('00', 32), 'hex')";
 
-/** Aggregates that verify a set of audit events (`where`): sequence bounds, SHA-256 of each, link sums. */
+/** Aggregates that verify the audit events `filter` selects: sequence bounds, SHA-256 of each, link sums. */
+function auditAggregates(filter: string): Record<string, string> {
+  return {
+    n: `count(*) FILTER (WHERE ${filter})`,
+    min: `min(t.seq) FILTER (WHERE ${filter})`,
+    max: `max(t.seq) FILTER (WHERE ${filter})`,
+    bad_hash: `array_agg(t.seq) FILTER (WHERE (${filter}) AND t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL})`,
+    bad_genesis: `count(*) FILTER (WHERE (${filter}) AND t.seq = 1 AND t.prev_hash <> ${ZERO_HASH})`,
+    after: `coalesce(sum(${tupleHash('t.seq', 't.hash')}) FILTER (WHERE ${filter}), 0)::text`,
+    before: `coalesce(sum(${tupleHash('t.seq - 1', 't.prev_hash')}) FILTER (WHERE (${filter}) AND t.seq > 1), 0)::text`,
+  };
+}
+
+/** The audit aggregates over the events `where` selects, as one query. */
 function auditAggregatesSql(where: string): string {
-  return `SELECT count(*) AS n, min(t.seq) AS min, max(t.seq) AS max,
-                 array_agg(t.seq) FILTER (WHERE t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL}) AS bad_hash,
-                 count(*) FILTER (WHERE t.seq = 1 AND t.prev_hash <> ${ZERO_HASH}) AS bad_genesis,
-                 coalesce(sum(${tupleHash('t.seq', 't.hash')}), 0)::text AS after,
-                 coalesce(sum(${tupleHash('t.seq - 1', 't.prev_hash')}) FILTER (WHERE t.seq > 1), 0)::text AS before
-            FROM pharmacy.audit_event t WHERE ${where}`;
+  const columns = Object.entries(auditAggregates('true')).map(([alias, sql]) => `${sql} AS ${alias}`);
+  return `SELECT ${columns.join(', ')} FROM pharmacy.audit_event t WHERE ${where}`;
+}
+
+/** The audit aggregates as columns of the shared pass (`audit_<name>`), and read back from it. */
+const PASS_PREFIX = 'audit_';
+function auditPassColumns(filter: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(auditAggregates(filter)).map(([a, sql]) => [PASS_PREFIX + a, sql]));
+}
+function auditPassRow(pass: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(auditAggregates('true')).map((a) => [a, pass[PASS_PREFIX + a]]));
 }
 
 /** The last audit event (`where` restricts the events): its seq and h(seq, hash). */
@@ -71,11 +89,19 @@ export const auditChainCheck: CheckDefinition = {
     'audit sequence has no gaps, every hash verifies and links to its predecessor, the head matches the manifest ' +
     'and is not after the recovery point',
   applies,
-  passes: () => [
+  // The pass verifies the events themselves: the new ones (SHA-256 only for them), or every one when the
+  // manifest already says the check runs in full.
+  passes: (m) => [
     {
       schema: 'pharmacy',
       table: 'audit_event',
-      select: { ...tableAggregates(spec('audit_event')), audit_newest: 'max(t.occurred_at)' },
+      select: {
+        ...tableAggregates(spec('audit_event')),
+        audit_newest: 'max(t.occurred_at)',
+        ...auditPassColumns(
+          fullByManifest(m, 'audit-chain') ? 'true' : newRowCondition(spec('audit_event').cutoffColumn),
+        ),
+      },
     },
   ],
   async run(context) {
@@ -94,6 +120,7 @@ export const auditChainCheck: CheckDefinition = {
     ]);
     const headOk = !head || head.seq === 0 || manifestHead.map((r) => r.hash).includes(head.hash);
     const incremental = proof.ok && head !== undefined && head.seq > 0 && headOk;
+    const passIsFull = fullByManifest(context.manifest, 'audit-chain');
     let n: number;
     let min: number;
     let max: number;
@@ -104,9 +131,8 @@ export const auditChainCheck: CheckDefinition = {
     if (incremental) {
       // Old events 1..h are the source's (proven there); verify the new ones: h+1..n, each hash, each link,
       // the first linked to the manifest head: {(seq, hash)} - last + (h, head hash) = {(seq - 1, prev_hash)}.
-      const fresh = newKeysOf(proof.gates, 'audit_event');
-      const [row] = fresh.length ? await context.query(auditAggregatesSql('t.seq = ANY($1::bigint[])'), [fresh]) : [];
-      const k = num(row?.n);
+      const row = auditPassRow(pass);
+      const k = num(row.n);
       n = head.seq + k;
       min = 1;
       max = k > 0 ? num(row?.max) : head.seq;
@@ -116,7 +142,7 @@ export const auditChainCheck: CheckDefinition = {
       genesisOk = num(row?.bad_genesis) === 0;
       badHash = row?.bad_hash;
     } else {
-      const [row] = await context.query(auditAggregatesSql('true'));
+      const [row] = passIsFull ? [auditPassRow(pass)] : await context.query(auditAggregatesSql('true'));
       n = num(row?.n);
       min = num(row?.min);
       max = num(row?.max);

@@ -1,5 +1,5 @@
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
-import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowArray, num } from '../check';
+import { applies, factOf, fullByManifest, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
  * Invariant 6: each paid B1 claim has at most one B2 reversal, every reversal points at a paid B1 of the
@@ -24,20 +24,50 @@ const BAD_TARGET =
 /** A B2 claim that names the claim it reverses. */
 const LINKED_REVERSAL = "reverses_claim_id IS NOT NULL AND transaction_code = 'B2'";
 
-/** Reversal problems among all claims, or (restricted) those involving the claims in `$1`. */
-function reversalsSql(restricted: boolean): string {
-  const mine = restricted ? 'claim_id = ANY($1::bigint[]) AND ' : '';
-  const targetsOfMine = `SELECT reverses_claim_id FROM pharmacy.claim WHERE ${mine}${LINKED_REVERSAL}`;
-  return `
+/** Reversal problems among all claims: double reversals and bad targets (the unlinked B2 come from the pass). */
+const REVERSALS_SQL = `
         SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE ${LINKED_REVERSAL}
-                  ${restricted ? `AND reverses_claim_id IN (${targetsOfMine})` : ''}
                   GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
                (SELECT array_agg(r.claim_id)
                   FROM pharmacy.claim r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
-                 WHERE ${restricted ? 'r.claim_id = ANY($1::bigint[]) AND ' : ''}r.reverses_claim_id IS NOT NULL
-                   AND (${BAD_TARGET})) AS bad_target,
-               (SELECT array_agg(claim_id) FROM pharmacy.claim
-                 WHERE ${mine}transaction_code = 'B2' AND reverses_claim_id IS NULL) AS unlinked`;
+                 WHERE r.reverses_claim_id IS NOT NULL AND (${BAD_TARGET})) AS bad_target`;
+
+/**
+ * The same for the new claims that name a target (`$1`..`$4`: their ids, targets, fills and codes, from the
+ * pass): the reversal groups of their targets among all claims, and their own targets.
+ */
+const NEW_REVERSALS_SQL = `
+        WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+                                 AS r(claim_id, reverses_claim_id, fill_id, transaction_code))
+        SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE ${LINKED_REVERSAL}
+                  AND reverses_claim_id IN (SELECT reverses_claim_id FROM r WHERE transaction_code = 'B2')
+                  GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
+               (SELECT array_agg(r.claim_id) FROM r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
+                 WHERE ${BAD_TARGET}) AS bad_target`;
+
+/** Pass columns over the claims `filter` selects: B2s without a target, and those naming one (for the query). */
+function claimPassColumns(filter: string): Record<string, string> {
+  const named = `(${filter}) AND t.reverses_claim_id IS NOT NULL`;
+  return {
+    claims_unlinked: `array_agg(t.claim_id) FILTER (WHERE (${filter}) AND t.transaction_code = 'B2' AND t.reverses_claim_id IS NULL)`,
+    claims_named: `array_agg(t.claim_id) FILTER (WHERE ${named})`,
+    claims_named_target: `array_agg(t.reverses_claim_id) FILTER (WHERE ${named})`,
+    claims_named_fill: `array_agg(t.fill_id) FILTER (WHERE ${named})`,
+    claims_named_code: `array_agg(t.transaction_code::text) FILTER (WHERE ${named})`,
+  };
+}
+
+/** Pass columns with the count and amount of the old claims per transaction code and status. */
+function totalColumns(): Record<string, string> {
+  return Object.fromEntries(
+    CLAIM_KINDS.flatMap(({ code, status }) => {
+      const kind = `t.submitted_at <= $1 AND t.transaction_code = '${code}' AND t.status = '${status}'`;
+      return [
+        [`claims_${code}_${status}_count`, `count(*) FILTER (WHERE ${kind})`],
+        [`claims_${code}_${status}_amount`, `coalesce(sum(t.amount) FILTER (WHERE ${kind}), 0)::text`],
+      ];
+    }),
+  );
 }
 
 /**
@@ -76,24 +106,64 @@ export const claimReversalsCheck: CheckDefinition = {
     'each paid B1 claim has at most one B2 reversal, reversals point at a paid B1 of the same fill, ' +
     'totals match the manifest',
   applies,
-  passes: gatePasses('claim'),
+  // The pass finds the unlinked B2s and the new claims naming a target (all claims, with the totals, when the
+  // manifest already says the check runs in full); only targets and reversal groups need another query.
+  passes: (m) => [
+    newRowsPass(
+      'claim',
+      [],
+      fullByManifest(m, 'claim-reversals')
+        ? { ...claimPassColumns('true'), ...totalColumns() }
+        : claimPassColumns('{new}'),
+    ),
+  ],
   async run(context) {
-    const proof = await manifestProves(context, 'claim-reversals', ['claim']);
-    const fresh = newKeysOf(proof.gates, 'claim');
+    const [proof, pass] = await Promise.all([
+      manifestProves(context, 'claim-reversals', ['claim']),
+      context.pass('pharmacy', 'claim'),
+    ]);
+    const passIsFull = fullByManifest(context.manifest, 'claim-reversals');
     let r: Record<string, unknown> = {};
     const totalMismatches: Record<string, { expected: ClaimTotal; actual: ClaimTotal }> = {};
     if (proof.ok) {
-      if (fresh.length) r = (await context.query(reversalsSql(true), [fresh]))[0] ?? {};
+      const named = newRowArray(pass, 'claims_named');
+      if (named.length)
+        r =
+          (
+            await context.query(NEW_REVERSALS_SQL, [
+              named,
+              newRowArray(pass, 'claims_named_target'),
+              newRowArray(pass, 'claims_named_fill'),
+              newRowArray(pass, 'claims_named_code'),
+            ])
+          )[0] ?? {};
+      r = { ...r, unlinked: pass.claims_unlinked };
     } else {
-      const [reversals, totals] = await Promise.all([
-        context.query(reversalsSql(false)),
-        context.query<{ code: string; status: string; count: string; amount: string }>(
-          'SELECT transaction_code AS code, status, count(*) AS count, sum(amount)::text AS amount ' +
-            'FROM pharmacy.claim WHERE submitted_at <= $1 GROUP BY 1, 2',
-          [context.cutoff],
-        ),
+      const [reversals, unlinked, totals] = await Promise.all([
+        context.query(REVERSALS_SQL),
+        passIsFull
+          ? Promise.resolve(pass.claims_unlinked)
+          : context
+              .query<{ ids: unknown }>(
+                "SELECT array_agg(claim_id) AS ids FROM pharmacy.claim WHERE transaction_code = 'B2' AND reverses_claim_id IS NULL",
+              )
+              .then((rows) => rows[0]?.ids),
+        passIsFull
+          ? Promise.resolve(
+              CLAIM_KINDS.map(({ code, status }) => ({
+                code,
+                status,
+                count: String(pass[`claims_${code}_${status}_count`] ?? 0),
+                amount: String(pass[`claims_${code}_${status}_amount`] ?? 0),
+              })),
+            )
+          : context.query<{ code: string; status: string; count: string; amount: string }>(
+              'SELECT transaction_code AS code, status, count(*) AS count, sum(amount)::text AS amount ' +
+                'FROM pharmacy.claim WHERE submitted_at <= $1 GROUP BY 1, 2',
+              [context.cutoff],
+            ),
       ]);
-      r = reversals[0] ?? {};
+      r = { ...(reversals[0] ?? {}), unlinked };
       const expected = context.manifest.pharmacy?.claimTotals ?? [];
       for (const { code, status } of CLAIM_KINDS) {
         const e = expected.find((x) => x.code === code && x.status === status);

@@ -1,6 +1,6 @@
 import { tupleHash } from '../../checksum';
-import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
-import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, newRowArray, num } from '../check';
+import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
  * Invariant 4: controlled-substance ledger: opening balance + movements = on hand at every entry, never
@@ -78,6 +78,30 @@ export async function csLedgerFact(query: SourceQuery, cutoff: Date): Promise<In
 
 const LEDGER_TABLES = ['cs_ledger', 'cs_opening_inventory', 'inventory_transaction'];
 
+/** The ledgers (pharmacy, product) of the new rows of the given passes, each once. */
+function touchedLedgers(passes: Record<string, unknown>[]): { pharmacies: unknown[]; products: unknown[] } {
+  const seen = new Map<string, [unknown, unknown]>();
+  for (const pass of passes) {
+    const products = newRowArray(pass, 'new_product_id');
+    newRowArray(pass, 'new_pharmacy_id').forEach((pharmacy, i) =>
+      seen.set(`${String(pharmacy)}/${String(products[i])}`, [pharmacy, products[i]]),
+    );
+  }
+  const pairs = [...seen.values()];
+  return { pharmacies: pairs.map((p) => p[0]), products: pairs.map((p) => p[1]) };
+}
+
+/** The touched ledgers (`$1` pharmacies, `$2` products, aligned). */
+const TOUCHED = 'SELECT * FROM unnest($1::int[], $2::int[])';
+
+/** New entries (`$1` keys, then transaction, pharmacy, product and change, aligned) not matching their transaction. */
+const NEW_MISMATCH_SQL = `
+  SELECT array_agg(l.entry_id) AS mismatched
+    FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[])
+         AS l(entry_id, txn_id, pharmacy_id, product_id, quantity_change)
+    LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
+   WHERE ${MISMATCH}`;
+
 export const csLedgerCheck: CheckDefinition = {
   name: 'cs-ledger',
   suite: 'pharmacy',
@@ -85,7 +109,12 @@ export const csLedgerCheck: CheckDefinition = {
     'controlled-substance ledger: opening + movements = on hand at every entry, never negative, ' +
     'entries match inventory transactions',
   applies,
-  passes: gatePasses(...LEDGER_TABLES),
+  // The passes also collect the new entries' ledgers and movements, and the new opening counts' ledgers.
+  passes: () => [
+    newRowsPass('cs_ledger', ['pharmacy_id', 'product_id', 'txn_id', 'quantity_change']),
+    newRowsPass('cs_opening_inventory', ['pharmacy_id', 'product_id']),
+    newRowsPass('inventory_transaction', []),
+  ],
   async run(context) {
     const proof = await manifestProves(context, 'cs-ledger', LEDGER_TABLES);
     let groups: LedgerGroup[];
@@ -94,33 +123,33 @@ export const csLedgerCheck: CheckDefinition = {
     if (proof.ok) {
       // Only ledgers with an entry or opening count after the cut-off, and the new entries and
       // transactions themselves, can break it: check those ledgers whole, through the ledger key index.
-      const newEntries = newKeysOf(proof.gates, 'cs_ledger');
-      const newOpenings = newKeysOf(proof.gates, 'cs_opening_inventory');
+      const [entryPass, openingPass] = await Promise.all([
+        context.pass('pharmacy', 'cs_ledger'),
+        context.pass('pharmacy', 'cs_opening_inventory'),
+      ]);
+      const newEntries = newRowArray(entryPass, 'new_keys');
       const newTxns = newKeysOf(proof.gates, 'inventory_transaction');
-      const touched = `(pharmacy_id, product_id) IN (
-                         SELECT pharmacy_id, product_id FROM pharmacy.cs_ledger WHERE entry_id = ANY($1::bigint[])
-                         UNION SELECT pharmacy_id, product_id FROM pharmacy.cs_opening_inventory
-                                WHERE inventory_id = ANY($2::bigint[]))`;
+      const touched = touchedLedgers([entryPass, openingPass]);
       const [g, mv] = await Promise.all([
-        newEntries.length + newOpenings.length
-          ? context.query<LedgerGroup>(ledgerGroupsSql(touched, 'true', FIRST_GROUPS), [newEntries, newOpenings])
+        touched.pharmacies.length
+          ? context.query<LedgerGroup>(
+              ledgerGroupsSql(`(pharmacy_id, product_id) IN (${TOUCHED})`, 'true', FIRST_GROUPS),
+              [touched.pharmacies, touched.products],
+            )
           : Promise.resolve([]),
         newEntries.length
-          ? context.query(
-              `SELECT (SELECT array_agg(l.entry_id)
-                         FROM pharmacy.cs_ledger l LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
-                        WHERE l.entry_id = ANY($1::bigint[]) AND (${MISMATCH})) AS mismatched,
-                      (SELECT array_agg(DISTINCT l.txn_id) FROM pharmacy.cs_ledger l
-                        WHERE l.entry_id = ANY($1::bigint[])) AS entry_txns`,
-              [newEntries],
-            )
+          ? context.query(NEW_MISMATCH_SQL, [
+              newEntries,
+              ...['txn_id', 'pharmacy_id', 'product_id', 'quantity_change'].map((c) =>
+                newRowArray(entryPass, `new_${c}`),
+              ),
+            ])
           : Promise.resolve([]),
       ]);
       groups = g;
       // Old entries reference old transactions only (source), and new keys are unique: a transaction after
       // the cut-off is ledgered exactly when an entry after the cut-off references it.
-      const entryTxns = mv[0]?.entry_txns;
-      const referenced = new Set((Array.isArray(entryTxns) ? (entryTxns as unknown[]) : []).map(String));
+      const referenced = new Set(newRowArray(entryPass, 'new_txn_id').map(String));
       m = { mismatched: mv[0]?.mismatched, unledgered: newTxns.filter((k) => !referenced.has(k)) };
       entries = (proof.gates.get('cs_ledger')?.oldRows ?? 0) + newEntries.length;
     } else {

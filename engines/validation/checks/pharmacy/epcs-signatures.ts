@@ -1,6 +1,6 @@
 import { bucketQuery, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
-import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, num } from '../check';
+import { applies, factOf, fullByManifest, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
  * Invariant 7: every EPCS signed payload still hashes to its recorded SHA-256, and the (id, hash) pairs
@@ -14,6 +14,15 @@ import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } 
 
 /** A prescription `t` whose signed payload no longer hashes to its recorded SHA-256. */
 const PAYLOAD_MISMATCH = 'sha256(t.epcs_signed_payload) IS DISTINCT FROM t.epcs_payload_sha256';
+
+/** The count and (id, hash) aggregate of the old EPCS prescriptions (compared with the manifest's). */
+function oldPairs(): Record<string, string> {
+  const old = `t.created_at <= $1 AND (${EPCS_WHERE})`;
+  return {
+    epcs_rows: `count(*) FILTER (WHERE ${old})`,
+    epcs_checksum: `coalesce(sum(${EPCS_HASH}) FILTER (WHERE ${old}), 0)::text`,
+  };
+}
 
 /**
  * Source: every old EPCS payload hashes to its recorded SHA-256 (the manifest's EPCS aggregate fixes the
@@ -34,9 +43,26 @@ export const epcsSignaturesCheck: CheckDefinition = {
   description:
     'every EPCS signed payload still hashes to its recorded SHA-256, and (id, hash) pairs equal the manifest',
   applies,
-  passes: gatePasses('prescription'),
+  // The pass hashes the payloads itself: those after the cut-off, or all of them (with the aggregate of the
+  // old pairs) when the manifest already says the check runs in full.
+  passes: (m) => [
+    newRowsPass(
+      'prescription',
+      [],
+      fullByManifest(m, 'epcs-signatures')
+        ? {
+            epcs_bad: `array_agg(t.prescription_id) FILTER (WHERE (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH})`,
+            ...oldPairs(),
+          }
+        : { epcs_bad: `array_agg(t.prescription_id) FILTER (WHERE {new} AND (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH})` },
+    ),
+  ],
   async run(context) {
-    const proof = await manifestProves(context, 'epcs-signatures', ['prescription']);
+    const [proof, pass] = await Promise.all([
+      manifestProves(context, 'epcs-signatures', ['prescription']),
+      context.pass('pharmacy', 'prescription'),
+    ]);
+    const passIsFull = fullByManifest(context.manifest, 'epcs-signatures');
     const expected = context.manifest.pharmacy?.epcs;
     let bad: unknown;
     let rows: number;
@@ -45,25 +71,19 @@ export const epcsSignaturesCheck: CheckDefinition = {
     if (proof.ok) {
       // Old prescriptions are the source's (verified there; their (id, hash) pairs are the manifest's):
       // SHA-256 only for the prescriptions after the cut-off.
-      const fresh = newKeysOf(proof.gates, 'prescription');
-      const [row] = fresh.length
-        ? await context.query(
-            `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad
-               FROM pharmacy.prescription t WHERE t.prescription_id = ANY($1::bigint[]) AND (${EPCS_WHERE})`,
-            [fresh],
-          )
-        : [];
-      bad = row?.bad;
+      bad = pass.epcs_bad;
       rows = expected?.count ?? 0;
       matchesManifest = true;
     } else {
-      const [row] = await context.query(
-        `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad,
-                count(*) FILTER (WHERE t.created_at <= $1) AS rows,
-                coalesce(sum(${EPCS_HASH}) FILTER (WHERE t.created_at <= $1), 0)::text AS checksum
-           FROM pharmacy.prescription t WHERE ${EPCS_WHERE}`,
-        [context.cutoff],
-      );
+      const [row] = passIsFull
+        ? [{ bad: pass.epcs_bad, rows: pass.epcs_rows, checksum: pass.epcs_checksum }]
+        : await context.query(
+            `SELECT array_agg(t.prescription_id) FILTER (WHERE ${PAYLOAD_MISMATCH}) AS bad, ${Object.entries(oldPairs())
+              .map(([alias, sql]) => `${sql} AS ${alias.replace('epcs_', '')}`)
+              .join(', ')}
+               FROM pharmacy.prescription t WHERE ${EPCS_WHERE}`,
+            [context.cutoff],
+          );
       bad = row?.bad;
       rows = num(row?.rows);
       matchesManifest = !expected || (expected.count === rows && expected.checksum === String(row?.checksum));

@@ -1,5 +1,5 @@
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
-import { applies, factOf, gatePasses, InvariantFact, len, modeOf, SourceQuery } from './invariant';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, newRowArray, num } from '../check';
+import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
  * Invariant 2: fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised,
@@ -79,22 +79,15 @@ export const fillNumberingCheck: CheckDefinition = {
     'fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised, ' +
     'Schedule II has no refills',
   applies,
-  passes: gatePasses('prescription', 'fill', 'product'),
+  // The fill pass also collects the prescriptions of the new fills.
+  passes: () => [newRowsPass('prescription', []), newRowsPass('fill', ['prescription_id']), newRowsPass('product', [])],
   async run(context) {
     const proof = await manifestProves(context, 'fill-numbering', ['prescription', 'fill', 'product']);
     let row: Record<string, unknown> = {};
     let prescriptions: number;
     if (proof.ok) {
       // Only prescriptions written after the cut-off, or with a fill after it, can break the invariant.
-      const newFills = newKeysOf(proof.gates, 'fill');
-      const touched = newFills.length
-        ? ((
-            await context.query<{ ids: string[] | null }>(
-              'SELECT array_agg(DISTINCT prescription_id) AS ids FROM pharmacy.fill WHERE fill_id = ANY($1::bigint[])',
-              [newFills],
-            )
-          )[0]?.ids ?? [])
-        : [];
+      const touched = newRowArray(await context.pass('pharmacy', 'fill'), 'new_prescription_id');
       const newPrescriptions = newKeysOf(proof.gates, 'prescription');
       const affected = [...new Set([...newPrescriptions, ...touched.map(String)])];
       if (affected.length) row = (await context.query(fillNumberingSql(true), [affected]))[0] ?? {};

@@ -1,6 +1,6 @@
 import type { Manifest } from '../../manifest-schema';
 import { PHARMACY_TABLES } from '../../schema';
-import { PassContribution, tableAggregates } from '../check';
+import { newRowCondition, PassContribution, tableAggregates } from '../check';
 
 /**
  * What the pharmacy invariant checks share: they apply to manifests with a pharmacy section, read the
@@ -16,11 +16,30 @@ export const spec = (table: string): { keyColumn: string; cutoffColumn: string }
   return t;
 };
 
-/** Pass contributions that give the gate of each table a check reads. */
-export const gatePasses =
-  (...tables: string[]) =>
-  (): PassContribution[] =>
-    tables.map((table) => ({ schema: 'pharmacy', table, select: tableAggregates(spec(table)) }));
+/**
+ * The gate of `table` plus the inputs a check needs from its rows after the cut-off, in the same scan:
+ * `new_<column>` arrays aligned with `new_keys` (so a check never reads those rows again by key), and
+ * `extra` aggregates (SQL over `t`; `{new}` stands for the new-row condition).
+ */
+export function newRowsPass(table: string, columns: string[], extra: Record<string, string> = {}): PassContribution {
+  const t = spec(table);
+  const isNew = newRowCondition(t.cutoffColumn);
+  return {
+    schema: 'pharmacy',
+    table,
+    select: {
+      ...tableAggregates(t),
+      ...Object.fromEntries(columns.map((c) => [`new_${c}`, `array_agg(t.${c}) FILTER (WHERE ${isNew})`])),
+      ...Object.fromEntries(Object.entries(extra).map(([alias, sql]) => [alias, sql.replaceAll('{new}', isNew)])),
+    },
+  };
+}
+
+/**
+ * Whether the manifest already tells that `check` runs in full (no source verification of its invariant,
+ * or it did not hold): the table pass can then compute the full aggregates at once.
+ */
+export const fullByManifest = (m: Manifest, check: string): boolean => m.pharmacy?.invariants?.[check]?.holds !== true;
 
 /** What the manifest job records per pharmacy check: did the invariant hold on the source's old rows. */
 export interface InvariantFact {

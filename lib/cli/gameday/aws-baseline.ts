@@ -1,0 +1,70 @@
+import { findInstance } from '../../../engines/failover/aws-helpers';
+import {
+  EXPERIMENT_DONE,
+  type BaselineObservation,
+  type ExperimentObservation,
+  type RunbookRunObservation,
+} from '../../../engines/gameday/observations';
+import { completedFailback } from '../../../engines/gameday/timeline';
+import { names } from '../../naming';
+import type { AwsTarget } from '../aws';
+import { isInstance } from '../../config/database-kind';
+
+/**
+ * Is the environment back where it was before the game day? The fault has ended, no runbook run is still going,
+ * a failover that moved a database was followed by a failback that succeeded, and every database's primary in the
+ * primary region is available and writable (not a read replica) — the failback's new primary where it made one.
+ */
+export async function checkBaseline(
+  primary: AwsTarget,
+  experiment: ExperimentObservation | undefined,
+  runs: readonly RunbookRunObservation[],
+  now: Date,
+): Promise<BaselineObservation> {
+  const problems: string[] = [];
+  const env = primary.env.name;
+  if (experiment && !EXPERIMENT_DONE.includes(experiment.state))
+    problems.push(`the experiment ${experiment.id} is ${experiment.state}: wait for it to end, or end the game day`);
+  for (const run of runs.filter((r) => r.status === 'RUNNING'))
+    problems.push(
+      `${run.operation} ${run.name} is still running: approve or abort it (rxdr ${run.operation} status --env ${env} --execution ${run.name})`,
+    );
+  const failedOver = runs.filter((r) => r.operation === 'failover' && !r.dryRun && r.status === 'SUCCEEDED');
+  const failback = completedFailback(runs);
+  for (const run of failedOver) {
+    const back = runs.find(
+      (r) =>
+        r.operation === 'failback' &&
+        !r.dryRun &&
+        r.status === 'SUCCEEDED' &&
+        r.database === run.database &&
+        r.startedAt > run.startedAt,
+    );
+    if (!back)
+      problems.push(
+        `${run.database ?? 'a database'} runs in the recovery region since ${run.name}: fail back (rxdr gameday end starts it)`,
+      );
+  }
+  // Game days fault RDS instances; Aurora clusters are not in their scope yet.
+  for (const db of primary.env.databases.filter(isInstance)) {
+    const identifier = names.primaryInstance(primary.env, db);
+    const instance = await findInstance(primary.clients.rds, identifier);
+    if (!instance) {
+      if (!failedOver.some((r) => r.database === db.name))
+        problems.push(`${db.name}: the primary instance ${identifier} is gone in ${primary.region}`);
+      continue;
+    }
+    if (instance.DBInstanceStatus !== 'available')
+      problems.push(
+        `${db.name}: ${identifier} is ${instance.DBInstanceStatus ?? 'in an unknown state'}, not available`,
+      );
+    if (instance.ReadReplicaSourceDBInstanceIdentifier && !failedOver.some((r) => r.database === db.name))
+      problems.push(`${db.name}: ${identifier} is a read replica of ${instance.ReadReplicaSourceDBInstanceIdentifier}`);
+  }
+  return {
+    at: now.toISOString(),
+    ok: problems.length === 0,
+    problems,
+    how: failedOver.length > 0 && failback ? 'failback' : 'original-topology',
+  };
+}
