@@ -2,9 +2,34 @@ import { EnvironmentConfig } from './config/environment-config';
 
 /** A protected database as far as its primary instance's name goes: created by rxdr, or adopted. */
 export type DatabaseIdentity = { readonly name: string } & (
-  | { readonly mode: 'create' }
-  | { readonly mode: 'adopt'; /** The existing RDS instance's identifier. */ readonly instanceIdentifier: string }
+  | { readonly mode: 'create'; readonly engine?: 'postgres' }
+  | {
+      readonly mode: 'adopt';
+      readonly engine?: 'postgres';
+      /** The existing RDS instance's identifier. */
+      readonly instanceIdentifier: string;
+    }
 );
+
+/** A protected Aurora cluster as far as its names go: created by rxdr, or adopted. */
+export type ClusterIdentity = { readonly name: string; readonly engine: 'aurora-postgresql' } & (
+  | { readonly mode: 'create' }
+  | {
+      readonly mode: 'adopt';
+      readonly clusterIdentifier: string;
+      readonly globalDatabase?: {
+        readonly globalClusterIdentifier: string;
+        readonly secondaryClusterIdentifier: string;
+      };
+    }
+);
+
+/** The RDS resource a protected database is backed up, watched and drilled from: an instance or a cluster. */
+export interface SourceResource {
+  /** The ARN's resource type: `db` for an instance, `cluster` for an Aurora cluster. */
+  readonly resource: 'db' | 'cluster';
+  readonly identifier: string;
+}
 
 /**
  * Physical names that must be known across regions or accounts before deployment (the primary region's
@@ -80,7 +105,7 @@ export const names = {
    */
   recoverySecret: (
     env: Pick<EnvironmentConfig, 'name' | 'recoveryRegion'>,
-    db: DatabaseIdentity & { readonly credentialsSecretArn?: string },
+    db: { readonly name: string; readonly mode: 'create' | 'adopt'; readonly credentialsSecretArn?: string },
   ) => {
     if (db.mode === 'adopt' && db.credentialsSecretArn) {
       const parts = db.credentialsSecretArn.split(':');
@@ -89,6 +114,27 @@ export const names = {
     }
     return names.databaseSecret(env, db);
   },
+  /** RDS identifier of a reference (create-mode) Aurora cluster; its instances add "-writer", "-reader-<n>". */
+  databaseCluster: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
+    rdsIdentifier(`rxdr-${env.name}-${db.name}`),
+  /** The primary-region cluster of a protected Aurora database: `databaseCluster`, or the adopted `clusterIdentifier`. */
+  primaryCluster: (env: Pick<EnvironmentConfig, 'name'>, db: ClusterIdentity) =>
+    db.mode === 'adopt' ? db.clusterIdentifier : names.databaseCluster(env, db),
+  /** Aurora Global Database of a created tier-1 cluster (global cluster identifiers have no region). */
+  globalCluster: (env: Pick<EnvironmentConfig, 'name'>, db: ClusterIdentity) =>
+    db.mode === 'adopt' && db.globalDatabase
+      ? db.globalDatabase.globalClusterIdentifier
+      : rdsIdentifier(`rxdr-${env.name}-${db.name}-global`),
+  /** The global database's secondary cluster in the recovery region. */
+  secondaryCluster: (env: Pick<EnvironmentConfig, 'name'>, db: ClusterIdentity) =>
+    db.mode === 'adopt' && db.globalDatabase
+      ? db.globalDatabase.secondaryClusterIdentifier
+      : rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),
+  /** The instance or cluster in the primary region that plans select and freshness and drills read. */
+  primarySource: (env: Pick<EnvironmentConfig, 'name'>, db: DatabaseIdentity | ClusterIdentity): SourceResource =>
+    db.engine === 'aurora-postgresql'
+      ? { resource: 'cluster', identifier: names.primaryCluster(env, db) }
+      : { resource: 'db', identifier: names.primaryInstance(env, db) },
   /** RDS identifier of a database's cross-region read replica in the recovery region. */
   replicaInstance: (env: Pick<EnvironmentConfig, 'name'>, db: { readonly name: string }) =>
     rdsIdentifier(`rxdr-${env.name}-${db.name}-dr`),

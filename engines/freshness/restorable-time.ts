@@ -1,4 +1,4 @@
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { FRESHNESS_METRICS, restorableTimeDimensions, toCloudWatchDimensions } from '../common/metrics-contract';
 import { RetryOptions, withRetry } from './retry';
@@ -82,6 +82,7 @@ async function latestRestorableTime(
   resourceArn: string,
   retry: RetryOptions | undefined,
 ): Promise<Date | undefined> {
+  if (resourceArn.split(':')[5] === 'cluster') return latestClusterRestorableTime(rds, resourceArn, retry);
   try {
     // DescribeDBInstances accepts the instance ARN as its identifier.
     const page = await withRetry(
@@ -99,7 +100,25 @@ async function latestRestorableTime(
   }
 }
 
+/** An Aurora cluster's latest restorable time (DescribeDBClusters accepts the cluster ARN too). */
+async function latestClusterRestorableTime(
+  rds: RDSClient,
+  resourceArn: string,
+  retry: RetryOptions | undefined,
+): Promise<Date | undefined> {
+  try {
+    const page = await withRetry(
+      () => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: resourceArn })),
+      retry,
+    );
+    return page.DBClusters?.[0]?.LatestRestorableTime;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'DBClusterNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
 function regionOf(resourceArn: string): string {
-  // The schema only admits RDS instance ARNs: arn:<partition>:rds:<region>:<account>:db:<id>.
+  // The schema only admits RDS instance and cluster ARNs: arn:<partition>:rds:<region>:<account>:<db|cluster>:<id>.
   return resourceArn.split(':')[3] ?? '';
 }

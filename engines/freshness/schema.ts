@@ -8,10 +8,13 @@ const namespace = z
 const database = z.strictObject({
   /** The database's name in the config: the `Database` dimension. */
   name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an rxdr database name'),
-  /** The protected RDS instance; copies in other vaults keep the source ARN. */
+  /** The protected RDS instance or Aurora cluster; copies in other vaults keep the source ARN. */
   resourceArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance ARN'),
+    .regex(
+      /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(db|cluster):[a-zA-Z][a-zA-Z0-9-]{0,62}$/,
+      'must be an RDS DB instance or Aurora DB cluster ARN',
+    ),
 });
 
 /**

@@ -2,6 +2,7 @@ import type { ConformanceTarget } from '../../engines/conformance/target';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { CONTINUOUS_BACKUP_MAX_DAYS } from '../config/retention';
 import { names } from '../naming';
+import { isInstance } from '../config/database-kind';
 
 /**
  * Every instance of an environment the conformance check reads, with the rules each is held to: the same as
@@ -16,7 +17,7 @@ import { names } from '../naming';
  */
 export function conformanceTargets(config: EnvironmentConfig, region?: string): ConformanceTarget[] {
   const targets: ConformanceTarget[] = [];
-  for (const db of config.databases) {
+  for (const db of config.databases.filter(isInstance)) {
     const created = db.mode === 'create';
     const multiAz = created ? (db.multiAz ?? config.production) : config.production;
     targets.push({

@@ -13,27 +13,15 @@ import {
 import { DEFAULT_TIERS } from './tiers';
 import { failoverTargetsSchema } from './failover-config';
 import { asArray, asRecord, Problem } from './raw';
-import { REFERENCE_PHI_TABLES } from '../../engines/database/audit-setup';
+import { auditSchema } from './audit-schema';
+import { AURORA_POSTGRESQL, clusterSchema } from './cluster-schema';
 import { validationSettingsSchema } from './validation-settings';
-
-const auditSchema = z.strictObject({
-  database: z
-    .string()
-    .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'must be a PostgreSQL database name')
-    .default('postgres'),
-  tables: z
-    .array(
-      z
-        .string()
-        .regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'must be schema.table in lowercase, e.g. "pharmacy.patient"'),
-    )
-    .default([...REFERENCE_PHI_TABLES]),
-});
 
 const createdDatabase = z.strictObject({
   name: resourceName,
   tier: z.string(),
   mode: z.literal('create'),
+  engine: z.literal('postgres').optional(),
   /** PostgreSQL major or major.minor version for the reference instance. */
   engineVersion: engineVersion.default('17'),
   instanceClass: instanceClass.default('db.t4g.medium'),
@@ -61,6 +49,7 @@ const adoptedDatabase = z.strictObject({
   name: resourceName,
   tier: z.string(),
   mode: z.literal('adopt'),
+  engine: z.literal('postgres').optional(),
   /** The existing RDS instance identifier in the environment's primary region. */
   instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
   /** The Secrets Manager secret (ARN) holding the database credentials, replicated to the recovery region. */
@@ -84,14 +73,24 @@ const adoptedDatabase = z.strictObject({
   validation: validationSettingsSchema.optional(),
 });
 
-export const databaseSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
+const instanceSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? 'mode must be "create" (a reference instance) or "adopt" (an existing instance)'
       : undefined,
 });
 
+/** An RDS for PostgreSQL instance (no `engine`, or "postgres") or an Aurora PostgreSQL cluster. */
+export const databaseSchema = z.discriminatedUnion('engine', [instanceSchema, clusterSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `engine must be "postgres" (an RDS instance, the default) or "${AURORA_POSTGRESQL}" (an Aurora cluster)`
+      : undefined,
+});
+
 export type DatabaseConfig = z.output<typeof databaseSchema>;
+/** A protected RDS for PostgreSQL instance (created or adopted). */
+export type InstanceDatabaseConfig = z.output<typeof instanceSchema>;
 
 /** Networks, log retention and per-database windows (RDS protection). */
 export function checkDatabaseProtection(env: Record<string, unknown>, problem: Problem): void {
@@ -123,8 +122,9 @@ export function checkDatabaseProtection(env: Record<string, unknown>, problem: P
   asArray(env.databases).forEach((raw, index) => {
     const db = asRecord(raw);
     const tier = typeof db.tier === 'string' ? { ...DEFAULT_TIERS[db.tier], ...asRecord(tierOverrides[db.tier]) } : {};
+    const adoptedInstance = db.mode === 'adopt' && db.engine !== AURORA_POSTGRESQL;
     if (
-      db.mode === 'adopt' &&
+      adoptedInstance &&
       (tier as Record<string, unknown>).crossRegionReadReplica === true &&
       db.replicaInstanceClass === undefined
     ) {
@@ -134,7 +134,7 @@ export function checkDatabaseProtection(env: Record<string, unknown>, problem: P
       );
     }
     if (
-      db.mode === 'adopt' &&
+      adoptedInstance &&
       (tier as Record<string, unknown>).crossRegionReadReplica === true &&
       db.engineVersion === undefined
     ) {

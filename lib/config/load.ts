@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../project-root';
 import { EnvironmentConfig, RxdrConfig } from './environment-config';
 import { configSchema, ParsedEnvironment } from './schema';
 import { DEFAULT_TIERS, TierPreset } from './tiers';
+import { isInstance } from './database-kind';
 
 /** The configuration shipped with the repository (example accounts only). */
 export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'rxdr.config.json');
@@ -83,7 +84,7 @@ function resolveEnvironment(name: string, env: ParsedEnvironment): EnvironmentCo
     databases: env.databases.map((db) => {
       const tierPreset = tiers[db.tier];
       if (!tierPreset) throw new Error(`internal: tier ${db.tier} passed validation but is not resolvable`);
-      const resolved = db.mode === 'create' ? { ...db, multiAz: db.multiAz ?? env.production } : db;
+      const resolved = db.mode === 'create' && isInstance(db) ? { ...db, multiAz: db.multiAz ?? env.production } : db;
       return { ...resolved, tierPreset };
     }),
   };

@@ -9,6 +9,7 @@ import { onCallSchema, trainingSchema } from './readiness';
 import { accountId, positiveInt, region } from './schema-primitives';
 import { checkTiers, tierPresetSchema } from './tier-schema';
 import { checkDatabaseProtection, databaseSchema, DatabaseConfig } from './database-schema';
+import { checkClusters } from './cluster-schema';
 import { checkDrill, drillSettingsSchema } from './drill-settings';
 import { asArray, asRecord, Problem } from './raw';
 
@@ -174,6 +175,7 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   }
 
   checkDatabaseProtection(env, problem);
+  checkClusters(env, problem);
 
   checkBackupConfig(env, problem);
 

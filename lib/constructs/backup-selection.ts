@@ -2,10 +2,13 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DatabaseIdentity, names } from '../naming';
+import { ClusterIdentity, DatabaseIdentity, names, SourceResource } from '../naming';
 
-/** A database a selection lists: one rxdr creates (named after the environment) or an existing instance. */
-export type SelectedDatabase = DatabaseIdentity & { readonly tier: string };
+/**
+ * A database a selection lists: an instance or Aurora cluster rxdr creates (named after the environment), or an
+ * existing one.
+ */
+export type SelectedDatabase = (DatabaseIdentity | ClusterIdentity) & { readonly tier: string };
 
 export interface DatabaseBackupSelectionProps {
   readonly plan: backup.IBackupPlan;
@@ -14,7 +17,7 @@ export interface DatabaseBackupSelectionProps {
   readonly environment: string;
   /** The tier whose databases this selection covers. */
   readonly tier: string;
-  /** The tier's databases in this environment: each is selected by its instance ARN, nothing else is. */
+  /** The tier's databases in this environment: each is selected by its instance or cluster ARN, nothing else is. */
   readonly databases: readonly SelectedDatabase[];
   /** Where the instances live. */
   readonly primaryRegion: string;
@@ -22,14 +25,15 @@ export interface DatabaseBackupSelectionProps {
 
 /**
  * Selects exactly one environment's databases of one tier for the tier's plan: the ARN of every created
- * instance (`names.databaseInstance`) and of every adopted one (`instanceIdentifier`), and no tag criterion.
+ * instance or cluster (`names.primarySource`) and of every adopted one, and no tag criterion. AWS Backup
+ * protects an Aurora cluster as one resource (continuous backup and snapshots of the cluster).
  * AWS Backup ORs `ListOfTags` with `Resources`, so a tag selection would also take in any database of another
  * environment (or a scratch copy) that carries the tag, into this environment's locked vault. Why ARNs and
  * not `Conditions`: docs/database-protection.md, "Which databases a plan selects".
  */
 export class DatabaseBackupSelection extends Construct {
-  /** The instance ARNs this selection lists, one per database, in config order. */
-  readonly instanceArns: readonly string[];
+  /** The instance and cluster ARNs this selection lists, one per database, in config order. */
+  readonly resourceArns: readonly string[];
   readonly selection: backup.BackupSelection;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupSelectionProps) {
@@ -42,18 +46,18 @@ export class DatabaseBackupSelection extends Construct {
         `selection for tier "${props.tier}" got no databases: a selection without resources selects every resource`,
       );
     }
-    this.instanceArns = props.databases.map((db) =>
-      DatabaseBackupSelection.instanceArn(
+    this.resourceArns = props.databases.map((db) =>
+      DatabaseBackupSelection.sourceArn(
         this,
         props.primaryRegion,
-        DatabaseBackupSelection.instanceIdentifier(props.environment, db),
+        names.primarySource({ name: props.environment }, db),
       ),
     );
     this.selection = new backup.BackupSelection(this, 'Selection', {
       backupPlan: props.plan,
       role: props.role,
       backupSelectionName: `rxdr-${props.environment}-${props.tier}`,
-      resources: this.instanceArns.map((arn) => backup.BackupResource.fromArn(arn)),
+      resources: this.resourceArns.map((arn) => backup.BackupResource.fromArn(arn)),
     });
   }
 
@@ -64,11 +68,16 @@ export class DatabaseBackupSelection extends Construct {
 
   /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`, via formatArn. */
   static instanceArn(scope: Construct, region: string, instanceIdentifier: string): string {
+    return DatabaseBackupSelection.sourceArn(scope, region, { resource: 'db', identifier: instanceIdentifier });
+  }
+
+  /** `arn:<partition>:rds:<region>:<account>:<db|cluster>:<identifier>`, via formatArn. */
+  static sourceArn(scope: Construct, region: string, source: SourceResource): string {
     return Stack.of(scope).formatArn({
       service: 'rds',
       region,
-      resource: 'db',
-      resourceName: instanceIdentifier,
+      resource: source.resource,
+      resourceName: source.identifier,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }

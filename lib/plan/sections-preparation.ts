@@ -8,6 +8,7 @@ import {
 import { EnvironmentConfig } from '../config/environment-config';
 import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-definitions';
 import { names } from '../naming';
+import { isInstance } from '../config/database-kind';
 import { Block, list, paragraph, Section, subheading, table } from './document';
 import { PlanInputs } from './plan-inputs';
 import { fillTemplate, usedTiers, minutes, days } from './plan-format';
@@ -48,10 +49,8 @@ export function systemsSection(config: EnvironmentConfig): Section {
     minutes(db.tierPreset.rtoMinutes),
     minutes(db.tierPreset.rpoMinutes),
     db.tierPreset.drPattern,
-    db.tierPreset.failoverStrategy,
-    db.mode === 'create'
-      ? `reference instance, PostgreSQL ${db.engineVersion}`
-      : `existing instance \`${db.instanceIdentifier}\``,
+    isInstance(db) ? db.tierPreset.failoverStrategy : clusterFailover(db.tierPreset.crossRegionReadReplica),
+    databaseDescription(config, db),
   ]);
   return {
     id: 'systems',
@@ -204,4 +203,25 @@ export function communicationSection(config: EnvironmentConfig): Section {
     );
   }
   return { id: 'communication', title: 'Communication', blocks };
+}
+
+function databaseDescription(config: EnvironmentConfig, db: EnvironmentConfig['databases'][number]): string {
+  if (isInstance(db))
+    return db.mode === 'create'
+      ? `reference instance, PostgreSQL ${db.engineVersion}`
+      : `existing instance \`${db.instanceIdentifier}\``;
+  const cluster =
+    db.mode === 'create'
+      ? `reference Aurora cluster, Aurora PostgreSQL ${db.engineVersion}`
+      : `existing Aurora cluster \`${db.clusterIdentifier}\``;
+  return db.tierPreset.crossRegionReadReplica
+    ? `${cluster}; global database secondary \`${names.secondaryCluster(config, db)}\` in ${config.recoveryRegion}`
+    : cluster;
+}
+
+/** Aurora clusters have no automated runbook: the plan names the manual AWS procedure instead. */
+function clusterFailover(globalDatabase: boolean): string {
+  return globalDatabase
+    ? 'manual: Aurora Global Database switchover/failover (no rxdr runbook for clusters)'
+    : 'manual: restore the cluster from the recovery vault (no rxdr runbook for clusters)';
 }

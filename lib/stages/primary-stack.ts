@@ -91,7 +91,9 @@ export class PrimaryStack extends Stack {
     this.databases = new PrimaryDatabases(this, 'Databases', { config, key: this.key });
     // The selections name the created instances by ARN: create the instances first.
     const instances = Object.values(this.databases.references).map((reference) => reference.instance);
-    for (const selection of Object.values(this.backupPlans.selections)) selection.node.addDependency(...instances);
+    const clusters = Object.values(this.databases.clusters).map((reference) => reference.cluster);
+    for (const selection of Object.values(this.backupPlans.selections))
+      selection.node.addDependency(...instances, ...clusters);
     this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
     if (gameDayScenarios(config).length > 0)
       new PrimaryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic, instances });

@@ -12,7 +12,7 @@ import { ServiceEndpoints } from '../constructs/database/service-endpoints';
 import { StandbyDatabases } from '../constructs/database/standby-databases';
 import { FailoverValidator } from '../constructs/failover/failover-validator';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
-import { ManifestJob, replicaManifestTargets } from '../constructs/validation/manifest-job';
+import { ManifestJob, replicaManifestTargets, secondaryManifestTargets } from '../constructs/validation/manifest-job';
 import { names } from '../naming';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
@@ -115,7 +115,10 @@ export class StandbyStack extends Stack {
         logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
         topic: props.alertsTopic,
       });
-    const manifestTargets = replicaManifestTargets(config, this.standbys.replicas);
+    const manifestTargets = [
+      ...replicaManifestTargets(config, this.standbys.replicas),
+      ...secondaryManifestTargets(config, this.standbys.secondaries),
+    ];
     if (manifestTargets.length > 0) {
       this.manifestJob = new ManifestJob(this, 'ManifestJob', {
         vpc: this.network.vpc,

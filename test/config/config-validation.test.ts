@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { loadConfigFile, parseConfig, selectEnvironments } from '../../lib/config/load';
 import { environment, environmentInput, problemsOf, shippedConfig } from '../helpers/config';
 import { tempDir } from '../helpers/temp-dir';
+import { isInstance } from '../../lib/config/database-kind';
 
 describe('shipped configuration', () => {
   test('dev, staging and prod are valid and resolve their tiers', () => {
@@ -20,7 +21,7 @@ describe('shipped configuration', () => {
     const prod = shippedConfig().environments.find((e) => e.name === 'prod')!;
     expect(prod.vaultLock).toEqual({ mode: 'compliance', changeableForDays: 3 });
     const created = prod.databases.find((db) => db.mode === 'create');
-    expect(created && created.mode === 'create' && created.multiAz).toBe(true);
+    expect(created && created.mode === 'create' && isInstance(created) && created.multiAz).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import { cidrProblem, overlappingCidrs, windowsOverlap } from '../../lib/config/database-protection';
 import { environment, parsing } from '../helpers/config';
+import { isInstance } from '../../lib/config/database-kind';
 
 const created = (fields: Record<string, unknown>) => ({
   databases: [{ name: 'dispensing', tier: 'critical', mode: 'create', ...fields }],
@@ -15,7 +16,8 @@ describe('RDS protection config: defaults', () => {
     });
     const db = env.databases[0]!;
     expect(
-      db.mode === 'create' && [db.preferredMaintenanceWindow, db.preferredBackupWindow, db.replicaInstanceClass],
+      db.mode === 'create' &&
+        isInstance(db) && [db.preferredMaintenanceWindow, db.preferredBackupWindow, db.replicaInstanceClass],
     ).toEqual(['sun:06:00-sun:06:30', '04:00-04:30', undefined]);
   });
 

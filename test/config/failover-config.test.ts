@@ -1,4 +1,5 @@
 import { environment, parsing, shippedConfig } from '../helpers/config';
+import { isInstance } from '../../lib/config/database-kind';
 
 const withTargets = (...targets: Record<string, unknown>[]) => ({
   databases: targets.map((failover, i) => ({ name: `db${i}`, tier: 'critical', mode: 'create', failover })),
@@ -9,7 +10,7 @@ describe('failover config: defaults', () => {
   test('no failover block: the secret alone is repointed, unapproved runs abort after 60 minutes, people need MFA', () => {
     const env = environment();
     expect(env.failover).toEqual({ approvalTimeoutMinutes: 60, requireMfa: true, automationPrincipals: [] });
-    expect(env.databases[0]!.failover).toBeUndefined();
+    expect(env.databases.filter(isInstance)[0]!.failover).toBeUndefined();
   });
 
   test('a record gets a 30-second TTL; record and parameter may both be named', () => {
@@ -19,15 +20,16 @@ describe('failover config: defaults', () => {
         endpointParameterName: '/rx/dispensing/endpoint',
       }),
     );
-    expect(env.databases[0]!.failover).toEqual({
+    expect(env.databases.filter(isInstance)[0]!.failover).toEqual({
       route53: { hostedZoneId: zone, recordName: 'dispensing.db.rx.internal', ttlSeconds: 30 },
       endpointParameterName: '/rx/dispensing/endpoint',
     });
   });
 
-  test('every shipped environment names repoint targets for every database', () => {
+  test('every shipped environment names repoint targets for every RDS instance (the runbooks fail instances over)', () => {
     for (const env of shippedConfig().environments) {
-      for (const db of env.databases) expect(db.failover?.route53 ?? db.failover?.endpointParameterName).toBeDefined();
+      for (const db of env.databases.filter(isInstance))
+        expect(db.failover?.route53 ?? db.failover?.endpointParameterName).toBeDefined();
     }
   });
 });

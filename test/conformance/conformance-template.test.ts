@@ -3,6 +3,7 @@ import { CONFORMANCE_METRICS } from '../../engines/common/metrics-contract';
 import { shippedConfig } from '../helpers/config';
 import { plain, type Json } from '../helpers/intrinsics';
 import { synthStage } from '../helpers/synth';
+import { isInstance } from '../../lib/config/database-kind';
 
 /*
  * The scheduled conformance check in every shipped environment: in each region where protected instances
@@ -45,7 +46,8 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
   (_, config) => {
     const { stage, primary, recovery } = synthStage(config);
     const standby = Template.fromStack(stage.standby);
-    const instanceOf = (db: (typeof config.databases)[number]) =>
+    const instances = config.databases.filter(isInstance);
+    const instanceOf = (db: (typeof instances)[number]) =>
       db.mode === 'adopt' ? db.instanceIdentifier : `rxdr-${config.name}-${db.name}`;
 
     test('the primary region checks every protected source instance, created and adopted, hourly', () => {
@@ -53,13 +55,13 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       expect(check.schedule).toBe('rate(1 hour)');
       expect(check.event.environment).toBe(config.name);
       expect(check.event.targets.map((t: Json) => [t.database, t.role, t.instanceIdentifier, t.region])).toEqual(
-        config.databases.map((db) => [db.name, 'primary', instanceOf(db), config.primaryRegion]),
+        instances.map((db) => [db.name, 'primary', instanceOf(db), config.primaryRegion]),
       );
       for (const target of check.event.targets) expect(target.backupReplicationRegion).toBe(config.recoveryRegion);
     });
 
     test('the recovery region checks every warm-standby replica (they become production on promotion)', () => {
-      const replicas = config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+      const replicas = instances.filter((db) => db.tierPreset.crossRegionReadReplica);
       const check = conformanceOf(standby);
       if (replicas.length === 0) return expect(check).toBeUndefined();
       expect(check!.event.targets.map((t: Json) => [t.database, t.role, t.region, t.expectedKey])).toEqual(

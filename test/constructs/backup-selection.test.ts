@@ -24,27 +24,32 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     });
 
     test.each(tiers)(
-      'tier %s lists exactly the instance ARNs of its databases in this environment, and no tag criterion',
+      'tier %s lists exactly the instance and cluster ARNs of its databases in this environment, and no tag criterion',
       (tier) => {
         const selection = selections.find((s) => s.SelectionName === `rxdr-${config.name}-${tier}`)!;
         const expected = config.databases
           .filter((db) => db.tier === tier)
           .map(
             (db) =>
-              `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier}`,
+              `arn:aws:rds:${config.primaryRegion}:${config.account}:${names.primarySource(config, db).resource}:${names.primarySource(config, db).identifier}`,
           );
         expect((selection.Resources as unknown[]).map(plain)).toEqual(expected);
         expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'Resources', 'SelectionName']);
       },
     );
 
-    test('every selection is created after the instances rxdr creates, so the ARNs it names exist', () => {
-      const instances = primary.findResources('AWS::RDS::DBInstance');
+    test('every selection is created after the instances and clusters rxdr creates, so the ARNs it names exist', () => {
+      const resources = {
+        ...primary.findResources('AWS::RDS::DBInstance'),
+        ...primary.findResources('AWS::RDS::DBCluster'),
+      };
       const created = config.databases
         .filter((db) => db.mode === 'create')
-        .map((db) => names.databaseInstance(config, db));
-      const logicalIds = Object.entries(instances)
-        .filter(([, r]) => created.includes(r.Properties.DBInstanceIdentifier as string))
+        .map((db) => names.primarySource(config, db).identifier);
+      const logicalIds = Object.entries(resources)
+        .filter(([, r]) =>
+          created.includes((r.Properties.DBInstanceIdentifier ?? r.Properties.DBClusterIdentifier) as string),
+        )
         .map(([id]) => id);
       expect(logicalIds).toHaveLength(created.length);
       for (const selection of Object.values(primary.findResources('AWS::Backup::BackupSelection')))

@@ -120,7 +120,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
           vaults: [{ name: vaultName, region }],
           databases: config.databases.map((db) => ({
             name: db.name,
-            resourceArn: `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db)}`,
+            resourceArn: `arn:aws:rds:${config.primaryRegion}:${config.account}:${names.primarySource(config, db).resource}:${names.primarySource(config, db).identifier}`,
           })),
         });
       });

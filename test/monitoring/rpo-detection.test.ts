@@ -1,4 +1,4 @@
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runRestorableTimeCheck } from '../../engines/freshness/restorable-time';
@@ -103,6 +103,20 @@ describe('the restorable-time check publishes from what RDS reports', () => {
     cloudwatch.reset();
     cloudwatch.on(PutMetricDataCommand).resolves({});
     warnings.length = 0;
+  });
+
+  test('an Aurora cluster is read with DescribeDBClusters by its cluster ARN', async () => {
+    const clusterArn = 'arn:aws:rds:us-east-1:111111111111:cluster:rxdr-test-adjudication';
+    rds
+      .on(DescribeDBClustersCommand, { DBClusterIdentifier: clusterArn })
+      .resolves({ DBClusters: [{ LatestRestorableTime: new Date(NOW.getTime() - 120_000) }] });
+    const report = await runRestorableTimeCheck(
+      { ...request, databases: [{ name: 'adjudication', resourceArn: clusterArn }] },
+      deps(),
+    );
+    expect(report.failures).toEqual([]);
+    expect(rds.commandCalls(DescribeDBInstancesCommand)).toHaveLength(0);
+    expect(published().map((p) => [p.name, p.value])).toEqual([['SecondsSinceLatestRestorableTime', 120]]);
   });
 
   test('seconds since LatestRestorableTime per database, with the dimensions the alarms read', async () => {

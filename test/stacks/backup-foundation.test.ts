@@ -64,16 +64,16 @@ describe.each(environments.map((env) => [env.name, env] as const))('backup found
     }
   });
 
-  test('selections cover every configured database by its instance ARN', () => {
+  test('selections cover every configured database by its instance or cluster ARN', () => {
     const selections = Object.values(primary.findResources('AWS::Backup::BackupSelection')).map(
       (s) => s.Properties.BackupSelection as { Resources?: unknown[] },
     );
     for (const db of config.databases) {
-      const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
+      const source = names.primarySource(config, db);
       const covered = selections.some((s) =>
         (s.Resources ?? [])
           .map(plain)
-          .includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`),
+          .includes(`arn:aws:rds:${config.primaryRegion}:${config.account}:${source.resource}:${source.identifier}`),
       );
       expect({ db: db.name, covered }).toEqual({ db: db.name, covered: true });
     }

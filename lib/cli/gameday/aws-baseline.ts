@@ -8,6 +8,7 @@ import {
 import { completedFailback } from '../../../engines/gameday/timeline';
 import { names } from '../../naming';
 import type { AwsTarget } from '../aws';
+import { isInstance } from '../../config/database-kind';
 
 /**
  * Is the environment back where it was before the game day? The fault has ended, no runbook run is still going,
@@ -44,7 +45,8 @@ export async function checkBaseline(
         `${run.database ?? 'a database'} runs in the recovery region since ${run.name}: fail back (rxdr gameday end starts it)`,
       );
   }
-  for (const db of primary.env.databases) {
+  // Game days fault RDS instances; Aurora clusters are not in their scope yet.
+  for (const db of primary.env.databases.filter(isInstance)) {
     const identifier = names.primaryInstance(primary.env, db);
     const instance = await findInstance(primary.clients.rds, identifier);
     if (!instance) {

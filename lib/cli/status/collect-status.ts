@@ -241,10 +241,10 @@ async function vaultStatus(
   return { ...base, newest: newest.toISOString(), ageSeconds, ok: ageSeconds <= maxAgeSeconds };
 }
 
-/** The instance a configured database is backed up from; copies in the recovery vault keep this source ARN. */
+/** The instance or cluster a configured database is backed up from; copies in the recovery vault keep this ARN. */
 function databaseArn(env: EnvironmentConfig, db: ProtectedDatabase): string {
-  const instance = db.mode === 'create' ? names.databaseInstance(env, db) : db.instanceIdentifier;
-  return `arn:aws:rds:${env.primaryRegion}:${env.account}:db:${instance}`;
+  const source = names.primarySource(env, db);
+  return `arn:aws:rds:${env.primaryRegion}:${env.account}:${source.resource}:${source.identifier}`;
 }
 
 type VaultRole = ForeignRecoveryPoints['role'];

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
-import { DatabaseBackupSelection } from '../../constructs/backup-selection';
+import { names } from '../../naming';
 import { APP_TAG_VALUE, TagKeys } from '../../tags';
 import { arnText, asArray, resolvedProperties } from './template-values';
 
@@ -105,7 +105,7 @@ function globMatches(pattern: string, value: string | undefined): boolean {
 
 /** A configured database's instance as rxdr knows it: created ones carry rxdr's tags, adopted ones none we know of. */
 export function configuredInstance(config: EnvironmentConfig, db: ProtectedDatabase): KnownResource {
-  const identifier = DatabaseBackupSelection.instanceIdentifier(config.name, db);
+  const source = names.primarySource(config, db);
   const tags: Record<string, string> =
     db.mode === 'create'
       ? {
@@ -115,5 +115,5 @@ export function configuredInstance(config: EnvironmentConfig, db: ProtectedDatab
           [TagKeys.dataClassification]: config.dataClassification,
         }
       : {};
-  return { arn: `arn:aws:rds:${config.primaryRegion}:${config.account}:db:${identifier}`, tags };
+  return { arn: `arn:aws:rds:${config.primaryRegion}:${config.account}:${source.resource}:${source.identifier}`, tags };
 }

@@ -14,9 +14,10 @@ import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PORT, ReferenceDatabase } from './reference-instance';
+import { ReferenceCluster } from './reference-cluster';
 
 export interface DatabaseAuditSetupProps {
-  readonly database: ReferenceDatabase;
+  readonly database: ReferenceDatabase | ReferenceCluster;
   /** The network the instance lives in; its Secrets Manager endpoint serves the credentials. */
   readonly network: DatabaseNetwork;
   /** Database (inside the instance) whose tables are audited. */
@@ -50,9 +51,21 @@ export class DatabaseAuditSetup extends Construct {
         `DatabaseAuditSetup ${this.node.path} reads the credentials from isolated subnets: its network needs an interface endpoint named "secretsManager"`,
       );
     const { database } = props;
+    const audited =
+      database instanceof ReferenceCluster
+        ? {
+            identifier: database.clusterIdentifier,
+            host: database.cluster.clusterEndpoint.hostname,
+            resource: database.cluster,
+          }
+        : {
+            identifier: database.instanceIdentifier,
+            host: database.instance.dbInstanceEndpointAddress,
+            resource: database.instance,
+          };
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.network.vpc,
-      description: `rxdr ${database.instanceIdentifier}: audit setup, PostgreSQL to the instance and HTTPS to Secrets Manager`,
+      description: `rxdr ${audited.identifier}: audit setup, PostgreSQL to the instance and HTTPS to Secrets Manager`,
       allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'audit setup to PostgreSQL');
@@ -67,7 +80,7 @@ export class DatabaseAuditSetup extends Construct {
     });
     const role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `rxdr ${database.instanceIdentifier}: audit setup reads the master credentials`,
+      description: `rxdr ${audited.identifier}: audit setup reads the master credentials`,
     });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -92,7 +105,7 @@ export class DatabaseAuditSetup extends Construct {
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
       entry: lambdaEntry('audit-setup'),
       handler: 'handler',
-      description: `rxdr ${database.instanceIdentifier}: pgaudit role, object-audit grants and extension (deploy time)`,
+      description: `rxdr ${audited.identifier}: pgaudit role, object-audit grants and extension (deploy time)`,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -123,7 +136,7 @@ export class DatabaseAuditSetup extends Construct {
     // Its own role with a managed policy (no inline policy, no AWS managed policy): its logs and invoking the setup.
     const frameworkRole = new ManagedPolicyRole(this, 'ProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `rxdr ${database.instanceIdentifier}: custom-resource framework of the audit setup`,
+      description: `rxdr ${audited.identifier}: custom-resource framework of the audit setup`,
     });
     frameworkRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -143,14 +156,14 @@ export class DatabaseAuditSetup extends Construct {
       resourceType: 'Custom::RxdrAuditSetup',
       properties: {
         SecretArn: database.secret.secretArn,
-        Host: database.instance.dbInstanceEndpointAddress,
+        Host: audited.host,
         Port: String(POSTGRES_PORT),
         Database: props.databaseName,
         Tables: [...props.tables],
       },
     });
     // The function must reach the instance and the endpoint before CloudFormation calls it.
-    this.resource.node.addDependency(role.policy, this.securityGroup, endpoint, database.instance);
+    this.resource.node.addDependency(role.policy, this.securityGroup, endpoint, audited.resource);
 
     this.acknowledgeFindings(provider, role, vpcAccess, logGroup);
     acknowledgeWildcardResources(

@@ -9,6 +9,9 @@ import { DatabaseAuditSetup } from './audit-setup';
 import { AutomatedBackupReplication } from './backup-replication';
 import { DatabaseNetwork } from './network';
 import { ReferenceDatabase } from './reference-instance';
+import { ReferenceCluster } from './reference-cluster';
+import { GlobalDatabase } from './global-database';
+import { isCluster, isInstance } from '../../config/database-kind';
 
 export interface PrimaryDatabasesProps {
   readonly config: EnvironmentConfig;
@@ -33,12 +36,18 @@ export class PrimaryDatabases extends Construct {
   readonly backupReplication: AutomatedBackupReplication;
   /** The deploy-time pgaudit setup of each reference instance, by database name. */
   readonly auditSetups: Readonly<Record<string, DatabaseAuditSetup>>;
+  /** Reference Aurora clusters by database name (create mode only). */
+  readonly clusters: Readonly<Record<string, ReferenceCluster>>;
+  /** The global databases of reference clusters whose tier keeps a standby in the recovery region. */
+  readonly globalDatabases: Readonly<Record<string, GlobalDatabase>>;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabasesProps) {
     super(scope, id);
     const { config, key } = props;
     const logRetention = config.databaseProtection.logRetentionDays as logs.RetentionDays;
-    const created = config.databases.filter((db) => db.mode === 'create');
+    const instances = config.databases.filter(isInstance);
+    const created = instances.filter((db) => db.mode === 'create');
+    const createdClusters = config.databases.filter(isCluster).filter((db) => db.mode === 'create');
 
     this.network = new DatabaseNetwork(this, 'Network', {
       cidr: config.databaseProtection.primaryVpcCidr,
@@ -46,7 +55,9 @@ export class PrimaryDatabases extends Construct {
       logRetention,
       // Secrets Manager's rotation function runs in the isolated subnets.
       interfaceEndpoints:
-        created.length > 0 ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER } : {},
+        created.length + createdClusters.length > 0
+          ? { secretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER }
+          : {},
     });
 
     const recoveryKeyArn = keyAliasArn(this, config.recoveryRegion, names.keyAlias(config, 'recovery'));
@@ -85,9 +96,46 @@ export class PrimaryDatabases extends Construct {
     }
     this.auditSetups = auditSetups;
 
+    const clusters: Record<string, ReferenceCluster> = {};
+    const globalDatabases: Record<string, GlobalDatabase> = {};
+    for (const db of createdClusters) {
+      const cluster = new ReferenceCluster(this, `Cluster-${db.name}`, {
+        clusterIdentifier: names.databaseCluster(config, db),
+        engineVersion: db.engineVersion,
+        instanceClass: db.instanceClass,
+        readers: db.readers,
+        tier: db.tier,
+        network: this.network,
+        key,
+        recoveryRegion: config.recoveryRegion,
+        recoveryKeyArn,
+        secretName: names.databaseSecret(config, db),
+        logRetention,
+        preferredMaintenanceWindow: db.preferredMaintenanceWindow,
+        preferredBackupWindow: db.preferredBackupWindow,
+      });
+      clusters[db.name] = cluster;
+      auditSetups[db.name] = new DatabaseAuditSetup(this, `AuditSetup-${db.name}`, {
+        database: cluster,
+        network: this.network,
+        databaseName: db.audit.database,
+        tables: db.audit.tables,
+        key,
+        logRetention,
+      });
+      if (db.tierPreset.crossRegionReadReplica)
+        globalDatabases[db.name] = new GlobalDatabase(this, `Global-${db.name}`, {
+          globalClusterIdentifier: names.globalCluster(config, db),
+          primary: cluster,
+        });
+    }
+    this.clusters = clusters;
+    this.globalDatabases = globalDatabases;
+
+    // RDS automated-backup replication is for instances; a cluster's copies are AWS Backup's and its global database.
     const identifiers: Record<string, string> = {};
     const arns: Record<string, string> = {};
-    for (const db of config.databases) {
+    for (const db of instances) {
       const reference = references[db.name];
       identifiers[db.name] = reference
         ? reference.instanceIdentifier
@@ -102,7 +150,7 @@ export class PrimaryDatabases extends Construct {
     this.instanceArns = arns;
 
     this.backupReplication = new AutomatedBackupReplication(this, 'BackupReplication', {
-      databases: config.databases.map((db) => ({
+      databases: instances.map((db) => ({
         name: db.name,
         instanceArn: arns[db.name] ?? '',
         dependsOn: references[db.name]?.instance,

@@ -235,7 +235,7 @@ export class ReferenceDatabase extends Construct {
  * The L2 opens the instance's port as `Fn::GetAtt Endpoint.Port`, a token rule checkers cannot read (and so
  * report as "maybe SSH/RDP"). The port is fixed, so write it as the number it is.
  */
-function pinIngressPorts(securityGroup: ec2.SecurityGroup, port: number): void {
+export function pinIngressPorts(securityGroup: ec2.SecurityGroup, port: number): void {
   for (const child of securityGroup.node.children) {
     if (
       child instanceof ec2.CfnSecurityGroupIngress &&

@@ -4,11 +4,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
 import { names } from '../../naming';
+import { isCluster, isInstance } from '../../config/database-kind';
 import { postgresMajor } from '../../../engines/common/engine-support';
 import { dbInstanceArn } from './arns';
 import { DatabaseNetwork } from './network';
 import { CrossRegionReadReplica } from './read-replica';
 import { ReplicaLagAlarm } from './replica-lag-alarm';
+import { SecondaryCluster } from './secondary-cluster';
+import { GlobalDatabaseLagAlarm } from './global-lag-alarm';
 
 export interface StandbyDatabasesProps {
   readonly config: EnvironmentConfig;
@@ -20,20 +23,27 @@ export interface StandbyDatabasesProps {
   readonly alertsTopic: sns.ITopic;
 }
 
-/** The databases of tiers with `crossRegionReadReplica` (warm standby). */
-export function standbyDatabases(config: EnvironmentConfig): ProtectedDatabase[] {
-  return config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+/** The RDS instances of tiers with `crossRegionReadReplica` (warm standby; clusters use a global database). */
+export function standbyDatabases(
+  config: EnvironmentConfig,
+): Exclude<ProtectedDatabase, { engine: 'aurora-postgresql' }>[] {
+  return config.databases.filter(isInstance).filter((db) => db.tierPreset.crossRegionReadReplica);
 }
 
 /**
- * Warm standby in the recovery region: a cross-region read replica of every database whose tier asks for
- * one, created or adopted, each with a replica-lag alarm at the tier's RPO. Lives in a stack deployed after
+ * Warm standby in the recovery region: a cross-region read replica of every instance whose tier asks for
+ * one, created or adopted, each with a replica-lag alarm at the tier's RPO; for Aurora clusters of such
+ * tiers, the global database's secondary cluster (created clusters) and a replication-lag alarm at the RPO. Lives in a stack deployed after
  * the primary (the replica needs its source to exist).
  */
 export class StandbyDatabases extends Construct {
   /** Replicas by database name. */
   readonly replicas: Readonly<Record<string, CrossRegionReadReplica>>;
   readonly lagAlarms: Readonly<Record<string, ReplicaLagAlarm>>;
+  /** Global database secondaries rxdr creates (created tier-1 clusters), by database name. */
+  readonly secondaries: Readonly<Record<string, SecondaryCluster>>;
+  /** Replication-lag alarms of every tier-1 cluster's secondary, created or adopted, by database name. */
+  readonly globalLagAlarms: Readonly<Record<string, GlobalDatabaseLagAlarm>>;
 
   constructor(scope: Construct, id: string, props: StandbyDatabasesProps) {
     super(scope, id);
@@ -73,5 +83,29 @@ export class StandbyDatabases extends Construct {
     }
     this.replicas = replicas;
     this.lagAlarms = alarms;
+
+    const secondaries: Record<string, SecondaryCluster> = {};
+    const globalAlarms: Record<string, GlobalDatabaseLagAlarm> = {};
+    for (const db of config.databases.filter(isCluster).filter((c) => c.tierPreset.crossRegionReadReplica)) {
+      const secondaryClusterIdentifier = names.secondaryCluster(config, db);
+      if (db.mode === 'create')
+        secondaries[db.name] = new SecondaryCluster(this, `Secondary-${db.name}`, {
+          clusterIdentifier: secondaryClusterIdentifier,
+          globalClusterIdentifier: names.globalCluster(config, db),
+          engineVersion: db.engineVersion,
+          instanceClass: db.secondaryInstanceClass ?? db.instanceClass,
+          key: props.key,
+          network: props.network,
+          logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+          sourceDescription: `${names.primaryCluster(config, db)} in ${config.primaryRegion} (tier ${db.tier})`,
+        });
+      globalAlarms[db.name] = new GlobalDatabaseLagAlarm(this, `GlobalLagAlarm-${db.name}`, {
+        secondaryClusterIdentifier,
+        rpoMinutes: db.tierPreset.rpoMinutes,
+        topic: props.alertsTopic,
+      });
+    }
+    this.secondaries = secondaries;
+    this.globalLagAlarms = globalAlarms;
   }
 }

@@ -9,6 +9,7 @@ import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn } from '../database/arns';
 import { tierNumber } from '../../config/tiers';
+import { isInstance } from '../../config/database-kind';
 import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
 
@@ -22,7 +23,7 @@ export interface DrillResources {
 
 /** Every configured database as the drill sees it (tier targets, source kind from `drill.source`/`tierSources`). */
 export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillDatabaseSpec[] {
-  return config.databases.map((db) => ({
+  return config.databases.filter(isInstance).map((db) => ({
     name: db.name,
     tierName: db.tier,
     tier: tierNumber(db.tierPreset.drPattern),

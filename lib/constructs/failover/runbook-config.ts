@@ -7,13 +7,17 @@ import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { tierNumber } from '../../config/tiers';
+import { isInstance } from '../../config/database-kind';
 import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
 
-/** Every configured database as the runbooks see it: tier targets, default strategy, instances, repoint targets. */
+/**
+ * Every configured RDS instance as the runbooks see it: tier targets, default strategy, instances, repoint
+ * targets. Aurora clusters have no automated runbook yet (docs/aurora.md).
+ */
 export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
-  return config.databases.map((db) => {
+  return config.databases.filter(isInstance).map((db) => {
     const tier = db.tierPreset;
     const targets = db.failover;
     return {

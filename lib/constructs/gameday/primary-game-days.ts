@@ -8,6 +8,7 @@ import { EnvironmentConfig } from '../../config/environment-config';
 import { GAME_DAY_TARGET_TAG, gameDayScenarios } from '../../config/gameday';
 import { names } from '../../naming';
 import { TagKeys } from '../../tags';
+import { isInstance } from '../../config/database-kind';
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
 import { OutOfScopeAlarm } from './out-of-scope-alarm';
 
@@ -201,9 +202,7 @@ export class PrimaryGameDays extends Construct {
 
 /** RDS identifiers of the environment's databases in the primary region (the only ones a game day may name). */
 export function gameDayDatabaseIdentifiers(config: EnvironmentConfig): string[] {
-  return config.databases.map((db) =>
-    db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier,
-  );
+  return config.databases.filter(isInstance).map((db) => names.primaryInstance(config, db));
 }
 
 function dbTarget(

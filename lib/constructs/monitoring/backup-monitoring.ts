@@ -82,11 +82,9 @@ export class BackupMonitoring extends Construct {
 }
 
 /**
- * The RDS instance a protected database is backed up from, in the primary region: reference instances by
- * the identifier rxdr gives them (`names.databaseInstance`), adopted ones by their `instanceIdentifier`.
- * Copies in the recovery vault keep this source ARN, so the same ARN finds them there.
+ * The RDS instance or Aurora cluster a protected database is backed up from, in the primary region
+ * (`names.primarySource`). Copies in the recovery vault keep this source ARN, so the same ARN finds them there.
  */
 export function protectedDatabaseArn(scope: Construct, config: EnvironmentConfig, db: ProtectedDatabase): string {
-  const identifier = names.primaryInstance(config, db);
-  return DatabaseBackupSelection.instanceArn(scope, config.primaryRegion, identifier);
+  return DatabaseBackupSelection.sourceArn(scope, config.primaryRegion, names.primarySource(config, db));
 }

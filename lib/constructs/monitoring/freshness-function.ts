@@ -68,6 +68,9 @@ export class RecoveryPointFreshness extends Construct {
       );
     }
     const restorable = props.restorableTimeOf ?? [];
+    // Token strings keep formatArn's literal parts, so the resource type is readable before synthesis.
+    const restorableClusters = restorable.filter((db) => db.resourceArn.includes(':cluster:'));
+    const restorableInstances = restorable.filter((db) => !db.resourceArn.includes(':cluster:'));
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.key,
       retention: props.logRetention,
@@ -88,12 +91,21 @@ export class RecoveryPointFreshness extends Construct {
           actions: ['backup:ListRecoveryPointsByBackupVault'],
           resources: [...props.vaultArns],
         }),
-        ...(restorable.length > 0
+        ...(restorableInstances.length > 0
           ? [
               new iam.PolicyStatement({
                 sid: 'ReadRestorableTime',
                 actions: ['rds:DescribeDBInstances'],
-                resources: restorable.map((db) => db.resourceArn),
+                resources: restorableInstances.map((db) => db.resourceArn),
+              }),
+            ]
+          : []),
+        ...(restorableClusters.length > 0
+          ? [
+              new iam.PolicyStatement({
+                sid: 'ReadClusterRestorableTime',
+                actions: ['rds:DescribeDBClusters'],
+                resources: restorableClusters.map((db) => db.resourceArn),
               }),
             ]
           : []),

@@ -18,6 +18,7 @@ import { names } from '../../naming';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { POSTGRES_PORT } from '../database/reference-instance';
 import { CrossRegionReadReplica } from '../database/read-replica';
+import { SecondaryCluster } from '../database/secondary-cluster';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
@@ -316,4 +317,27 @@ export function manifestSettings(db: DatabaseConfig): Pick<ManifestTarget, 'sele
     ...(Object.keys(selection).length ? { selection } : {}),
     ...(db.mode === 'adopt' ? { requirePgaudit: true } : {}),
   };
+}
+
+/**
+ * Manifest targets of the global database secondaries rxdr creates: the job reads the secondary's reader
+ * endpoint with the replicated credentials secret (the global database replicates the primary's users).
+ */
+export function secondaryManifestTargets(
+  config: EnvironmentConfig,
+  secondaries: Readonly<Record<string, SecondaryCluster>>,
+): ManifestTarget[] {
+  return config.databases.flatMap((db) => {
+    const secondary = secondaries[db.name];
+    return secondary
+      ? [
+          {
+            name: db.name,
+            secretId: names.recoverySecret(config, db),
+            host: secondary.cluster.attrReadEndpointAddress,
+            securityGroup: secondary.securityGroup,
+          },
+        ]
+      : [];
+  });
 }

@@ -14,11 +14,15 @@ import { names } from '../../../lib/naming';
 import { shippedConfig } from '../../helpers/config';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
 import { synthStage, testApp } from '../../helpers/synth';
+import { isInstance } from '../../../lib/config/database-kind';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
 
 function resourcesOf(template: Template, type: string): Resources {
-  return template.findResources(type) as Resources;
+  const found = template.findResources(type) as Resources;
+  if (type !== 'AWS::RDS::DBInstance') return found;
+  // Aurora cluster members are DB instances too; these tests are about standalone instances and replicas.
+  return Object.fromEntries(Object.entries(found).filter(([, r]) => r.Properties?.DBClusterIdentifier === undefined));
 }
 
 /** `Fn::Join` of strings and `AWS::Partition` (what `formatArn` produces) → the string it becomes in the aws partition. */
@@ -45,8 +49,12 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       const synthesized = synthStage(config);
       return { primary: synthesized.primary, standby: Template.fromStack(synthesized.stage.standby) };
     })();
-    const created = config.databases.filter((db) => db.mode === 'create');
-    const tier1 = config.databases.filter((db) => db.tierPreset.crossRegionReadReplica);
+    /** Created RDS instances (created clusters have their own tests: aurora-cluster.test.ts). */
+    const created = config.databases.filter(isInstance).filter((db) => db.mode === 'create');
+    /** Created instances and clusters: each has its credentials secret. */
+    const withSecrets = config.databases.filter((db) => db.mode === 'create');
+    const instances = config.databases.filter(isInstance);
+    const tier1 = instances.filter((db) => db.tierPreset.crossRegionReadReplica);
     const recoveryAliasArn = `arn:aws:kms:${config.recoveryRegion}:${config.account}:alias/rxdr-${config.name}-recovery`;
 
     test('every created instance: CMK storage, deletion protection, RETAIN, 35-day backups, IAM auth, logs, monitoring, PI on the CMK, tier tag', () => {
@@ -104,8 +112,8 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
 
     test('credentials: CMK, replicated to the recovery region on the recovery key, rotated', () => {
       const secrets = resourcesOf(primary, 'AWS::SecretsManager::Secret');
-      expect(Object.keys(secrets)).toHaveLength(created.length);
-      for (const db of created) {
+      expect(Object.keys(secrets)).toHaveLength(withSecrets.length);
+      for (const db of withSecrets) {
         primary.hasResourceProperties('AWS::SecretsManager::Secret', {
           Name: names.databaseSecret(config, db),
           KmsKeyId: Match.anyValue(),
@@ -115,13 +123,15 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         const [replica] = secret.Properties!.ReplicaRegions as { KmsKeyId: unknown }[];
         expect(joined(replica!.KmsKeyId)).toBe(recoveryAliasArn);
       }
-      expect(Object.keys(resourcesOf(primary, 'AWS::SecretsManager::RotationSchedule'))).toHaveLength(created.length);
+      expect(Object.keys(resourcesOf(primary, 'AWS::SecretsManager::RotationSchedule'))).toHaveLength(
+        withSecrets.length,
+      );
     });
 
-    test('automated-backup replication for every configured database, to the recovery region on the recovery key', () => {
+    test('automated-backup replication for every configured instance (clusters have global databases and AWS Backup copies), to the recovery region on the recovery key', () => {
       const replications = Object.values(resourcesOf(primary, 'Custom::RdsAutomatedBackupReplication'));
-      expect(replications).toHaveLength(config.databases.length);
-      for (const db of config.databases) {
+      expect(replications).toHaveLength(instances.length);
+      for (const db of instances) {
         const identifier = db.mode === 'adopt' ? db.instanceIdentifier : names.databaseInstance(config, db);
         const replication = replications.find((r) =>
           JSON.stringify(r.Properties?.SourceDBInstanceArn).includes(`:db:${identifier}`),
@@ -145,7 +155,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         }
       ).Statement;
       const rds = statements.find((s) => s.Sid === 'ReplicateTheProtectedInstancesOnly')!;
-      expect([rds.Resource].flat()).toHaveLength(config.databases.length);
+      expect([rds.Resource].flat()).toHaveLength(instances.length);
       const grant = statements.find((s) => s.Sid === 'RdsEncryptsReplicatedBackupsWithTheRecoveryKey')!;
       expect(grant.Condition).toEqual({
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/rxdr-${config.name}-recovery`] },

@@ -3,6 +3,7 @@ import { EnvironmentConfig } from '../../../lib/config/environment-config';
 import { names } from '../../../lib/naming';
 import { environment, shippedConfig } from '../../helpers/config';
 import { synthStage } from '../../helpers/synth';
+import { isInstance } from '../../../lib/config/database-kind';
 
 type Statement = {
   Sid?: string;
@@ -41,7 +42,7 @@ describe.each(shippedConfig().environments.map((config) => [config.name, config]
     });
 
     test('every configured database is in the fleet with its real instance identifier, replicated secret and tier targets', () => {
-      for (const db of config.databases) {
+      for (const db of config.databases.filter(isInstance)) {
         const identifier = db.mode === 'create' ? names.databaseInstance(config, db) : db.instanceIdentifier;
         expect(definition).toContain(`:rds:${config.primaryRegion}:${config.account}:db:${identifier}`);
         if (db.mode === 'create')
