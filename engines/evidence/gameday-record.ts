@@ -45,7 +45,11 @@ export const GameDayRecord = z.object({
     }),
   ),
   /** How the environment came back: a failback run, or its original topology verified. */
-  baseline: z.object({ how: z.enum(['failback', 'original-topology']), verifiedAt: isoTime, problems: z.array(z.string()) }),
+  baseline: z.object({
+    how: z.enum(['failback', 'original-topology']),
+    verifiedAt: isoTime,
+    problems: z.array(z.string()),
+  }),
   /** The end was run before the fault's own end: the experiment was stopped. */
   endedEarly: z.boolean(),
   lessons: z.array(z.string()),

@@ -12,7 +12,8 @@ export function evidenceCheckOf(check: CheckResult): EvidenceCheck {
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(', ');
   const offending = check.offendingKeys.length > 0 ? `; offending: ${check.offendingKeys.slice(0, 5).join(', ')}` : '';
-  const message = check.skipped ?? check.error ?? (measured.length > 300 ? `${measured.slice(0, 297)}...` : measured) + offending;
+  const message =
+    check.skipped ?? check.error ?? (measured.length > 300 ? `${measured.slice(0, 297)}...` : measured) + offending;
   return {
     id: check.name,
     category: check.suite,
