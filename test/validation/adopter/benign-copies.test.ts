@@ -14,6 +14,13 @@ import { CLINIC, END, ForeignSchema, STORE, WAREHOUSE } from './schemas';
  * run's test server). The manifest is always taken on the 15 source.
  */
 const PG15 = '/usr/lib/postgresql/15/bin';
+// Debian's PostgreSQL 15 with pgaudit: present in CI (RXDR_REQUIRE_PGAUDIT=1), absent on a Node-only machine.
+const hasPg15 = existsSync(`${PG15}/pg_dump`) && existsSync(`${PG15}/../lib/pgaudit.so`);
+if (!hasPg15 && process.env.RXDR_REQUIRE_PGAUDIT === '1')
+  throw new Error(
+    `RXDR_REQUIRE_PGAUDIT=1 but PostgreSQL 15 with pgaudit is missing in ${PG15}: install postgresql-15-pgaudit`,
+  );
+const describeWithPg15 = hasPg15 ? describe : describe.skip;
 let source15: PostgresCluster;
 
 async function run(url: string, ...statements: string[]): Promise<void> {
@@ -51,7 +58,7 @@ const failing = (report: ValidationReport) =>
   report.checks.filter((c) => !c.passed && !c.skipped).map((c) => ({ name: c.name, keys: c.offendingKeys }));
 
 beforeAll(async () => {
-  if (!existsSync(`${PG15}/pg_dump`)) throw new Error(`PostgreSQL 15 binaries are needed in ${PG15}`);
+  if (!hasPg15) return;
   source15 = await PostgresCluster.create({
     binaries: resolvePostgresBinaries({ PG_BIN: PG15 }),
     settings: { shared_preload_libraries: 'pgaudit' },
@@ -69,7 +76,7 @@ const cases: [string, ForeignSchema][] = [
   [WAREHOUSE.name, WAREHOUSE],
 ];
 
-describe.each(cases)('the %s schema on PostgreSQL 15', (schemaName, schema) => {
+describeWithPg15.each(cases)('the %s schema on PostgreSQL 15', (schemaName, schema) => {
   const name = schemaName.toLowerCase();
   let sourceUrl: string;
   let manifest: Manifest;
