@@ -17,7 +17,8 @@ export interface PassContribution {
 }
 
 /** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */
-export type PassCombine = 'sum' | 'max' | 'concat';
+/** `max`: the latest timestamp; `max-key`: the largest key (integers compared as integers). */
+export type PassCombine = 'sum' | 'max' | 'max-key' | 'concat';
 
 export type PassRow = Record<string, unknown>;
 
@@ -120,6 +121,14 @@ export function newRowArray(pass: PassRow, alias: string): unknown[] {
   return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
+/** How the aggregates of `tableAggregates` combine over key ranges. */
+export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
+  rows: 'sum',
+  checksum: 'sum',
+  new_keys: 'concat',
+  old_max_key: 'max-key',
+};
+
 /**
  * Whether a table's rows at or before the cut-off are those the manifest describes (same count and
  * checksum: the same multiset of whole rows) and its other ("new") rows have keys that are present,
@@ -127,12 +136,6 @@ export function newRowArray(pass: PassRow, alias: string): unknown[] {
  * Uniqueness is decided from the pass alone when the new keys are distinct and all above the largest old
  * key (rows are appended with growing keys); otherwise by one lookup of the new keys.
  */
-/** How the aggregates of `tableAggregates` combine over key ranges. */
-export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
-  rows: 'sum',
-  checksum: 'sum',
-  new_keys: 'concat',
-};
 
 export interface TableGate {
   readonly ok: boolean;

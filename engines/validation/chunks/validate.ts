@@ -144,8 +144,15 @@ function combineValues(rule: PassCombine, values: unknown[]): unknown {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (rule === 'sum') return present.reduce<bigint>((s, v) => s + BigInt(String(v)), 0n).toString();
   if (rule === 'concat') return present.length ? present.flatMap((v) => (Array.isArray(v) ? v : [v])) : null;
+  if (rule === 'max-key') return present.length ? present.reduce((a, b) => (keyAbove(b, a) ? b : a)) : null;
   const times = present.map((v) => (v instanceof Date ? v : new Date(String(v))));
   return times.length ? new Date(Math.max(...times.map((d) => d.getTime()))) : null;
+}
+
+function keyAbove(a: unknown, b: unknown): boolean {
+  const integer = /^-?\d+$/;
+  const [x, y] = [String(a), String(b)];
+  return integer.test(x) && integer.test(y) ? BigInt(x) > BigInt(y) : x > y;
 }
 
 /** Combine every planned chunk's verdict (each exactly once) into the passes of the whole-table step. */
