@@ -8,6 +8,9 @@ import { z } from 'zod';
  */
 export const GAMEDAY_JOURNAL_PREFIX = 'gamedays/';
 
+/** The tag `rxdr gameday start` puts on the experiment it starts (value: the run id); IAM lets operators stop only these. */
+export const GAMEDAY_RUN_TAG = 'rxdr:gameday-run';
+
 const isoTime = z.iso.datetime({ offset: true });
 
 export const GameDayStarted = z.object({

@@ -6,6 +6,7 @@ import {
   StopExperimentCommand,
   type ExperimentTemplate,
 } from '@aws-sdk/client-fis';
+import { GAMEDAY_RUN_TAG } from '../../../engines/gameday/journal';
 import type { ExperimentObservation, ExperimentState } from '../../../engines/gameday/observations';
 import type { GameDayScenario } from '../../config/gameday';
 import type { EnvironmentConfig } from '../../config/environment-config';
@@ -60,7 +61,7 @@ export async function startExperiment(
       new StartExperimentCommand({
         experimentTemplateId: templateId,
         clientToken: runId,
-        tags: { 'rxdr:gameday-run': runId },
+        tags: { [GAMEDAY_RUN_TAG]: runId },
       }),
     );
     if (!out.experiment?.id) throw new Error('FIS started no experiment (no id in the answer)');

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { gameDayStatements, trainingRecordStatements } from './game-day-statements';
 import { PROTECTED_VAULT_ACTIONS } from '../vault-access-policy';
 import { ROLE_DEFINITIONS, RoleKind } from './role-definitions';
 import { nagName } from '../../compliance/acknowledgements';
@@ -254,6 +255,13 @@ export class OperatorRoles extends Construct {
     ];
 
     const person = personTrust(props.requireMfa ?? true);
+    const records = {
+      environmentName: props.environmentName,
+      primaryRegion: props.primaryRegion,
+      recoveryRegion: props.recoveryRegion,
+      evidenceBucket: props.evidenceBucket,
+      recoveryKey: props.recoveryKey,
+    };
     this.operator = this.role(
       'Operator',
       props.environmentName,
@@ -275,6 +283,7 @@ export class OperatorRoles extends Construct {
           resources: ['*'],
         }),
         onlyThroughTheGateway('RunbooksOnlyThroughTheGateway', ['states:StartExecution']),
+        ...gameDayStatements(this, records),
       ],
     );
     allowSourceIdentity(this.operator, person);
@@ -288,6 +297,7 @@ export class OperatorRoles extends Construct {
         follow([failover, failback]),
         useGateway,
         ...runDocuments('RunApproveDocument', [props.documents.approve]),
+        ...trainingRecordStatements(records),
         new iam.PolicyStatement({
           sid: 'NeverStartRuns',
           effect: iam.Effect.DENY,
@@ -471,7 +481,7 @@ function acknowledgeResourceFamilies(policy: iam.ManagedPolicy, document: iam.Po
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
       reason:
         resource === '*'
-          ? "List/describe actions without resource-level permissions (backup, rds, cloudwatch, cloudtrail), narrowed to the environment's two regions by aws:RequestedRegion"
+          ? "List/describe actions without resource-level permissions (backup, rds, cloudwatch, cloudtrail, fis), narrowed to the environment's two regions by aws:RequestedRegion"
           : 'A resource family, not a wildcard grant: executions of one named state machine, recovery points of ' +
             'this account in one region, objects of one bucket, or approval parameters under one path',
     });

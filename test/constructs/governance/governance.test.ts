@@ -41,6 +41,7 @@ const qaStage = once(() =>
 );
 
 type Statement = {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource: unknown;
@@ -142,6 +143,34 @@ describe('operator roles (prod)', () => {
       ]),
     );
     expect(allowed.flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
+  });
+
+  test("Operator runs game days: only this environment's experiment templates, only experiments it tagged, writes no drill or failover evidence", () => {
+    const allowed = policyOf(recovery, 'Operator').filter((s) => s.Effect === 'Allow');
+    const withAction = (action: string) => allowed.filter((s) => actionsOf(s).includes(action));
+    const start = withAction('fis:StartExperiment');
+    expect(start).toHaveLength(2);
+    const onTemplates = start.find((s) => JSON.stringify(s.Resource).includes('experiment-template/*'))!;
+    expect(onTemplates.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/rxdr:env': 'prod' } });
+    const onExperiments = start.find((s) => s !== onTemplates)!;
+    expect(onExperiments.Condition).toEqual({ Null: { 'aws:RequestTag/rxdr:gameday-run': 'false' } });
+    const [stop] = withAction('fis:StopExperiment');
+    expect(stop!.Condition).toEqual({ Null: { 'aws:ResourceTag/rxdr:gameday-run': 'false' } });
+    for (const s of withAction('fis:StartExperiment').concat(withAction('fis:StopExperiment')))
+      expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"/);
+    const writes = withAction('s3:PutObject').flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    const patterns = writes.map((r) => JSON.stringify(r).match(/\/((?:gamedays|gameday|people)\/[^"]*)"/)?.[1]);
+    expect(patterns.sort()).toEqual(['gameday/prod/*', 'gamedays/prod/*', 'people/prod/*']);
+    const key = allowed.find((s) => s.Sid === 'EvidenceKeyThroughS3')!;
+    expect(key.Condition).toEqual({ StringEquals: { 'kms:ViaService': expect.stringMatching(/^s3\./) } });
+  });
+
+  test('Approver records their own training and nothing else in the evidence bucket', () => {
+    const allowed = policyOf(recovery, 'Approver').filter((s) => s.Effect === 'Allow');
+    const writes = allowed.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    expect(writes).toHaveLength(1);
+    expect(JSON.stringify(writes[0]!.Resource)).toMatch(/\/people\/prod\/training\/\*"/);
+    expect(allowed.flatMap(actionsOf)).not.toContain('s3:GetObject');
   });
 
   test('Approver approves only through the runbook gateway: no task result, no token, no start of its own', () => {
