@@ -1,6 +1,6 @@
 import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -43,21 +43,31 @@ interface Published {
  * - AWS/States `ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionsAborted` by `StateMachineArn`:
  *   https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
  * - AWS/RDS `ReplicaLag` by `DBInstanceIdentifier`: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
+ * - AWS/RDS `AuroraGlobalDBReplicationLag` by `DBClusterIdentifier` (the secondary cluster):
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  * - AWS/Events `TriggeredRules` by `RuleName` (a rule on the default bus, whose `Ref` is its name):
  *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
  * Each dimension names the resource type whose template resource its value must reference.
  */
-const AWS_PUBLISHED: Readonly<
-  Record<string, { metrics: readonly string[]; dimensions: Readonly<Record<string, string>> }>
-> = {
-  'AWS/Lambda': { metrics: ['Errors'], dimensions: { FunctionName: 'AWS::Lambda::Function' } },
-  'AWS/States': {
+const AWS_PUBLISHED: readonly {
+  namespace: string;
+  metrics: readonly string[];
+  dimensions: Readonly<Record<string, string>>;
+}[] = [
+  { namespace: 'AWS/Lambda', metrics: ['Errors'], dimensions: { FunctionName: 'AWS::Lambda::Function' } },
+  {
+    namespace: 'AWS/States',
     metrics: ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'],
     dimensions: { StateMachineArn: 'AWS::StepFunctions::StateMachine' },
   },
-  'AWS/RDS': { metrics: ['ReplicaLag'], dimensions: { DBInstanceIdentifier: 'AWS::RDS::DBInstance' } },
-  'AWS/Events': { metrics: ['TriggeredRules'], dimensions: { RuleName: 'AWS::Events::Rule' } },
-};
+  { namespace: 'AWS/RDS', metrics: ['ReplicaLag'], dimensions: { DBInstanceIdentifier: 'AWS::RDS::DBInstance' } },
+  {
+    namespace: 'AWS/RDS',
+    metrics: ['AuroraGlobalDBReplicationLag'],
+    dimensions: { DBClusterIdentifier: 'AWS::RDS::DBCluster' },
+  },
+  { namespace: 'AWS/Events', metrics: ['TriggeredRules'], dimensions: { RuleName: 'AWS::Events::Rule' } },
+];
 
 const backup = mockClient(BackupClient);
 const rds = mockClient(RDSClient);
@@ -221,10 +231,9 @@ function unmatched(
   published: Published[],
 ): string | undefined {
   const all = resources(template);
-  const vended = AWS_PUBLISHED[read.namespace];
-  if (vended) {
-    if (!vended.metrics.includes(read.metric))
-      return `${read.namespace} ${read.metric} is not in the table of AWS-published metrics`;
+  if (AWS_PUBLISHED.some((p) => p.namespace === read.namespace)) {
+    const vended = AWS_PUBLISHED.find((p) => p.namespace === read.namespace && p.metrics.includes(read.metric));
+    if (!vended) return `${read.namespace} ${read.metric} is not in the table of AWS-published metrics`;
     const keys = Object.keys(read.dimensions).sort();
     if (keys.join() !== Object.keys(vended.dimensions).sort().join())
       return `${read.namespace} ${read.metric} is published by ${Object.keys(vended.dimensions)}, the alarm reads ${keys}`;
@@ -233,8 +242,7 @@ function unmatched(
       const ref = (value as { Ref?: string })?.Ref;
       const byRef = ref !== undefined && all[ref]?.Type === type;
       const byName =
-        typeof value === 'string' &&
-        Object.values(all).some((r) => r.Type === type && r.Properties.DBInstanceIdentifier === value);
+        typeof value === 'string' && Object.values(all).some((r) => r.Type === type && r.Properties[key] === value);
       if (!byRef && !byName)
         return `${read.namespace} ${read.metric} dimension ${key}=${JSON.stringify(value)} names no ${type} of this template`;
     }
@@ -277,6 +285,9 @@ beforeEach(() => {
   rds
     .on(DescribeDBInstancesCommand)
     .resolves({ DBInstances: [{ DBInstanceIdentifier: 'db', LatestRestorableTime: new Date(NOW - 120_000) }] });
+  rds
+    .on(DescribeDBClustersCommand)
+    .resolves({ DBClusters: [{ DBClusterIdentifier: 'cluster', LatestRestorableTime: new Date(NOW - 120_000) }] });
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
   sns.on(PublishCommand).resolves({});
   cloudwatch.on(PutMetricDataCommand).resolves({});

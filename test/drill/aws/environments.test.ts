@@ -127,7 +127,7 @@ describe.each(shippedConfig().environments.map((config) => [config.name, config]
         MetricName: 'HoursSinceLastDrill',
         Threshold: config.drill.maxDaysBetweenDrills * 24,
       });
-      for (const db of config.databases) {
+      for (const db of config.databases.filter(isInstance)) {
         recovery.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: 'AchievedRtoSeconds',
           Threshold: db.tierPreset.rtoMinutes * 60,
