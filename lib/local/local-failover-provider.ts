@@ -33,6 +33,9 @@ export interface LocalFailoverProviderOptions {
 
 const STANDBY = 'rxdr_standby';
 const RESTORED = 'rxdr_restored';
+/** A server this run started died: say so, rather than what a probe of it saw (it does not answer). */
+const STANDBY_DIED_BEFORE_PROMOTION =
+  'the standby PostgreSQL server is not running: it exited before it could be promoted';
 
 /**
  * The failover provider over local PostgreSQL: the same steps the AWS runbook takes, with the streaming
@@ -84,14 +87,17 @@ export class LocalFailoverProvider implements FailoverProvider {
       check('strategy', false, `${strategy} is not rehearsed locally: choose ${LOCAL_STRATEGIES.join(' or ')}`, true);
 
     const newest = this.options.newestWrite();
-    const replayed = await lastReplayed(site.standby.url());
+    const standbyRunning = site.standby.isRunning();
+    const replayed = standbyRunning ? await lastReplayed(site.standby.url()) : undefined;
     const replicaLoss = replayed ? Math.max(0, Math.round((newest.getTime() - replayed.getTime()) / 1000)) : null;
     check(
       'replica',
       replayed !== undefined,
       replayed
         ? `standby ${STANDBY} replayed up to ${replayed.toISOString()} (expected data loss ${replicaLoss} s)`
-        : `standby ${STANDBY} does not answer as a standby`,
+        : standbyRunning
+          ? `standby ${STANDBY} does not answer as a standby`
+          : STANDBY_DIED_BEFORE_PROMOTION,
       strategy === 'promote-replica',
     );
     const archived = await newestArchived(site.archiveDir);
@@ -174,8 +180,9 @@ export class LocalFailoverProvider implements FailoverProvider {
     let detail: string;
     if (plan.strategy === 'promote-replica') {
       const standby = this.options.site.standby;
-      if (!standby.isRunning()) throw new StepError(Errors.stepFailed, `standby ${STANDBY} is not running`);
+      if (!standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
       await standby.promote().catch((error: Error & { stderr?: string }) => {
+        if (!standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
         throw new StepError(Errors.stepFailed, `pg_ctl promote failed: ${error.stderr?.trim() || error.message}`);
       });
       detail = `promotion of ${STANDBY} started`;
@@ -209,7 +216,8 @@ export class LocalFailoverProvider implements FailoverProvider {
       }
     } else {
       const standby = this.options.site.standby;
-      if (!standby.isRunning()) throw new StepError(Errors.stepFailed, `${STANDBY} exited while it was promoted`);
+      if (!standby.isRunning())
+        throw new StepError(Errors.stepFailed, 'the standby PostgreSQL server exited while it was being promoted');
       if (await isWritable(standby.url(LOCAL_DATABASE)))
         this.recovered = { host: '127.0.0.1', port: standby.port, url: standby.url(LOCAL_DATABASE) };
     }

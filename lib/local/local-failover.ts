@@ -79,7 +79,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     checkAborted(options.signal);
 
     disasterStruck = true;
-    const disaster = await progress('fault', async () => {
+    const disaster = await progress('disaster', async () => {
       const struck = await (options.fault ?? ((s, p) => killPrimary(s.primary, s.load, p)))(ready, pids);
       return [struck, `${struck.killed} primary processes down; newest write ${struck.newestWrite.toISOString()}`];
     });

@@ -77,14 +77,18 @@ describe('rxdr --local when a server it started is killed', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^FAILED {2}local failover of 'pharmacy'/m);
-    expect(result.stdout).toMatch(/reason: the standby PostgreSQL server is not running/);
+    // The failover engine's reason: its error code and the preflight check that blocked, naming the dead server.
+    expect(result.stdout).toMatch(
+      /reason: Rxdr\.StepFailed: blocked: replica: the standby PostgreSQL server is not running: it exited before/,
+    );
+    expect(result.stdout.match(/standby PostgreSQL server is not running/g)).toHaveLength(1);
     expect(result.stderr).not.toMatch(/pg_ctl|^error:|^\s+at /m);
     const written = /evidence: (\S+\.json)/.exec(result.stdout)?.[1];
     const evidence = parseEvidence(JSON.parse(readFileSync(written!, 'utf8')));
     expect(evidence).toMatchObject({
       kind: 'failover',
       result: 'failed',
-      failedStep: 'promote',
+      failedStep: 'preflight',
       cleanup: { status: 'deleted' },
     });
     expect(evidence.failureReason).toMatch(/standby PostgreSQL server is not running/);
