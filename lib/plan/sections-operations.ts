@@ -1,4 +1,5 @@
 import { postgresSupport } from '../../engines/common/engine-support';
+import { isCluster, isInstance } from '../config/database-kind';
 import { EnvironmentConfig, ProtectedDatabase } from '../config/environment-config';
 import { FailoverStrategy, TierPreset } from '../config/tiers';
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
@@ -38,7 +39,7 @@ export function recoverySection({ config, runbooks }: PlanInputs): Section {
     ),
   ];
   const strategies = new Map<FailoverStrategy, { tier: TierPreset; systems: string[] }>();
-  for (const db of config.databases) {
+  for (const db of config.databases.filter(isInstance)) {
     const entry = strategies.get(db.tierPreset.failoverStrategy) ?? { tier: db.tierPreset, systems: [] };
     entry.systems.push(db.name);
     strategies.set(db.tierPreset.failoverStrategy, entry);
@@ -62,6 +63,7 @@ export function recoverySection({ config, runbooks }: PlanInputs): Section {
       ),
     );
   }
+  blocks.push(...clusterProcedures(config));
   blocks.push(
     subheading('Failback'),
     list(
@@ -291,4 +293,39 @@ export function maintenanceSection({ config, facts }: PlanInputs): Section {
     );
   }
   return { id: 'plan-maintenance', title: 'Keeping this plan current', blocks };
+}
+
+/** Aurora clusters have no rxdr runbook yet: the plan names the manual AWS procedure, per cluster. */
+function clusterProcedures(config: EnvironmentConfig): Block[] {
+  return config.databases.filter(isCluster).flatMap((db) => {
+    const tier = db.tierPreset;
+    const global = tier.crossRegionReadReplica;
+    const steps = global
+      ? [
+          `Planned (maintenance, game day): \`aws rds switchover-global-cluster --global-cluster-identifier ` +
+            `${names.globalCluster(config, db)} --target-db-cluster-identifier <ARN of ` +
+            `${names.secondaryCluster(config, db)} in ${config.recoveryRegion}>\` (no data loss).`,
+          `Regional outage: \`aws rds failover-global-cluster\` with the same identifiers and \`--allow-data-loss\`; ` +
+            'the data lost is bounded by the replication lag the lag alarm watches.',
+        ]
+      : [
+          `Restore the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery vault ` +
+            `\`${names.recoveryVault(config)}\` in ${config.recoveryRegion} (AWS Backup console or ` +
+            '`aws backup start-restore-job`), then add one instance to the restored cluster.',
+        ];
+    return [
+      subheading(
+        `manual, Aurora cluster (${db.name}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,
+      ),
+      list(
+        [
+          'The on-call engineer confirms the outage and activates the contingency plan, as for instances.',
+          ...steps,
+          "Applications are pointed at the recovered cluster's writer endpoint; the Operator records the times " +
+            'and the data loss in the incident record (rxdr records no evidence for clusters yet).',
+        ],
+        true,
+      ),
+    ];
+  });
 }

@@ -131,9 +131,14 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
       const allows = (policy.Properties.PolicyDocument.Statement as (Statement & { Effect: string })[]).filter(
         (st) => st.Effect === 'Allow' && st.Sid !== 'StartAndAnswerRunbooks',
       );
-      const actions = allows.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
       if (/BreakGlass/.test(id)) continue;
-      expect({ id, actions: actions.filter((a) => /SendTask(Success|Failure)/.test(a)) }).toEqual({ id, actions: [] });
+      // The drill's event waits resume the drill state machine's own wait tasks, nothing of a runbook.
+      const answersRunbooks = allows.filter(
+        (st) =>
+          (Array.isArray(st.Action) ? st.Action : [st.Action]).some((a) => /SendTask(Success|Failure)/.test(a)) &&
+          !(/drill/i.test(text(st.Resource)) && !/fail(over|back)|\*/i.test(text(st.Resource))),
+      );
+      expect({ id, answersRunbooks }).toEqual({ id, answersRunbooks: [] });
       const startsRunbooks = allows.filter(
         (st) =>
           (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('states:StartExecution') &&

@@ -141,15 +141,26 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
         const policy = ofType(template, 'AWS::IAM::ManagedPolicy').find((p) =>
           String(p.Properties.Description).includes('freshness function'),
         );
-        const statement = (plain(policy!.Properties.PolicyDocument.Statement) as Record<string, Json>[]).find(
-          (st) => st.Sid === 'ReadRestorableTime',
-        );
+        const statements = plain(policy!.Properties.PolicyDocument.Statement) as Record<string, Json>[];
+        // Instances are read with DescribeDBInstances, clusters with DescribeDBClusters, each on its own ARNs.
         // cdk.json's minimizePolicies sorts the resources of a statement.
         const arns = input.databases.map((db: { resourceArn: string }) => db.resourceArn).sort();
-        expect(statement).toMatchObject({
-          Action: 'rds:DescribeDBInstances',
-          Resource: arns.length === 1 ? arns[0] : arns,
-        });
+        const instanceArns = arns.filter((arn: string) => arn.includes(':db:'));
+        const clusterArns = arns.filter((arn: string) => arn.includes(':cluster:'));
+        expect(instanceArns.length + clusterArns.length).toBe(arns.length);
+        const expected = [
+          ...(instanceArns.length
+            ? [{ Sid: 'ReadRestorableTime', Action: 'rds:DescribeDBInstances', arns: instanceArns }]
+            : []),
+          ...(clusterArns.length
+            ? [{ Sid: 'ReadClusterRestorableTime', Action: 'rds:DescribeDBClusters', arns: clusterArns }]
+            : []),
+        ];
+        for (const { Sid, Action, arns: resources } of expected)
+          expect(statements.find((st) => st.Sid === Sid)).toMatchObject({
+            Action,
+            Resource: resources.length === 1 ? resources[0] : resources,
+          });
       });
 
       test('least privilege: list recovery points of this vault only, PutMetricData only into Rxdr/Backup, no wildcard action', () => {

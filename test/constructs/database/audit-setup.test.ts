@@ -1,3 +1,4 @@
+import { isCluster } from '../../../lib/config/database-kind';
 import { REFERENCE_PHI_TABLES } from '../../../engines/database/audit-setup';
 import { environment, parsing, shippedConfig } from '../../helpers/config';
 import { type Json } from '../../helpers/intrinsics';
@@ -17,16 +18,26 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
   const setups = Object.entries(all).filter(([, r]) => r.Type === 'Custom::RxdrAuditSetup');
   const created = config.databases.filter((db) => db.mode === 'create');
 
-  test('one per created instance, on its endpoint and secret, auditing the configured PHI tables', () => {
+  /** The instance or cluster a setup connects to, and that resource's security group. */
+  const targetOf = (setup: Resource) => {
+    const id = setup.Properties.Host['Fn::GetAtt'][0] as string;
+    const target = all[id]!;
+    const groups = target.Properties.VPCSecurityGroups ?? target.Properties.VpcSecurityGroupIds;
+    return { id, target, group: groups[0]['Fn::GetAtt'][0] as string };
+  };
+
+  test('one per created instance or cluster, on its endpoint and secret, auditing the configured PHI tables', () => {
     expect(setups).toHaveLength(created.length);
     for (const db of created) {
-      const [instanceId] = Object.entries(all).find(
-        ([, r]) =>
-          r.Type === 'AWS::RDS::DBInstance' && r.Properties.DBInstanceIdentifier === `rxdr-${config.name}-${db.name}`,
-      )!;
-      const [, setup] = setups.find(([, r]) => r.Properties.Host?.['Fn::GetAtt']?.[0] === instanceId)!;
+      const [, setup] = setups.find(([, r]) => {
+        const { target } = targetOf(r);
+        const name = target.Properties.DBInstanceIdentifier ?? target.Properties.DBClusterIdentifier;
+        return name === `rxdr-${config.name}-${db.name}`;
+      })!;
+      const { id, target } = targetOf(setup);
+      expect(target.Type).toBe(isCluster(db) ? 'AWS::RDS::DBCluster' : 'AWS::RDS::DBInstance');
       expect(setup.Properties).toMatchObject({
-        Host: { 'Fn::GetAtt': [instanceId, 'Endpoint.Address'] },
+        Host: { 'Fn::GetAtt': [id, 'Endpoint.Address'] },
         Port: '5432',
         Database: 'postgres',
         Tables: [...REFERENCE_PHI_TABLES],
@@ -35,32 +46,35 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     }
   });
 
-  test('its function runs in the isolated subnets and reaches only PostgreSQL on the instance and Secrets Manager', () => {
-    for (const [, setup] of setups) {
-      const fn = Object.values(all).find(
+  test('its function runs in the isolated subnets and reaches only PostgreSQL on the database and Secrets Manager', () => {
+    const functionGroups = Object.values(all)
+      .filter(
         (r) =>
           r.Type === 'AWS::Lambda::Function' &&
           r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'rxdr-audit-setup',
-      )!;
-      const [groupRef] = fn.Properties.VpcConfig.SecurityGroupIds;
-      const group = groupRef['Fn::GetAtt'][0];
-      const egress = Object.values(all)
+      )
+      .map((fn) => fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'][0] as string);
+    const egressOf = (group: string) =>
+      Object.values(all)
         .filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress' && r.Properties.GroupId['Fn::GetAtt']?.[0] === group)
         .map((r) => [r.Properties.FromPort, r.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]]);
-      const instanceGroup =
-        all[setup.Properties.Host['Fn::GetAtt'][0]]!.Properties.VPCSecurityGroups[0]['Fn::GetAtt'][0];
-      const endpointGroups = Object.values(all)
-        .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface')
-        .flatMap((r) => r.Properties.SecurityGroupIds.map((g: Json) => g['Fn::GetAtt'][0]));
+    const endpointGroups = Object.values(all)
+      .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface')
+      .flatMap((r) => r.Properties.SecurityGroupIds.map((g: Json) => g['Fn::GetAtt'][0]));
+    for (const group of functionGroups) {
+      const egress = egressOf(group);
       expect(egress).toHaveLength(2);
-      expect(egress).toContainEqual([5432, instanceGroup]);
       expect(endpointGroups).toContainEqual(egress.find(([port]) => port === 443)?.[1]);
       // No inline egress besides those two rules (no 0.0.0.0/0).
       expect(all[group]!.Properties.SecurityGroupEgress ?? []).toEqual([]);
     }
+    for (const [, setup] of setups) {
+      const { group } = targetOf(setup);
+      expect(functionGroups.some((g) => egressOf(g).some(([port, to]) => port === 5432 && to === group))).toBe(true);
+    }
   });
 
-  test('adopted instances get none (rxdr does not know their network)', () => {
+  test('adopted databases get none (rxdr does not know their network)', () => {
     expect(setups.length).toBe(created.length);
   });
 });

@@ -1,3 +1,4 @@
+import { isInstance } from '../../../lib/config/database-kind';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
@@ -46,7 +47,10 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     );
 
     test('there is a replica for every database whose tier keeps one', () => {
-      expect(replicas).toHaveLength(config.databases.filter((db) => db.tierPreset.crossRegionReadReplica).length);
+      // A cluster's standby is a global database secondary (its parameter groups: aurora-cluster.test.ts).
+      expect(replicas).toHaveLength(
+        config.databases.filter(isInstance).filter((db) => db.tierPreset.crossRegionReadReplica).length,
+      );
     });
 
     test("every replica has a parameter group with rds.force_ssl=1 and the primary's pgaudit settings", () => {
@@ -67,7 +71,7 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
     });
 
     test("every replica's parameter group is of its source's family, from the configured version (major or major.minor)", () => {
-      for (const db of config.databases.filter((d) => d.tierPreset.crossRegionReadReplica)) {
+      for (const db of config.databases.filter(isInstance).filter((d) => d.tierPreset.crossRegionReadReplica)) {
         const replica = replicas.find((r) => r.properties.DBInstanceIdentifier === `rxdr-${config.name}-${db.name}-dr`);
         const ref = (replica?.properties.DBParameterGroupName as { Ref?: string } | undefined)?.Ref ?? '';
         const family = replica?.resources[ref]?.Properties?.Family;
