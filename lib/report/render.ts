@@ -5,6 +5,7 @@ import { gameDaySection } from './game-days';
 import { COVERAGE_MONTHS, renderCoverage } from './coverage';
 import { reportDatabases, type ConfiguredDatabase } from './databases';
 import { findProblems, renderProblems, type UnusableEvidence } from './problems';
+import { readinessProblems, readinessSection, type ReportReadiness } from './readiness';
 import { runSection } from './runs';
 import { REPORT_CSS } from './style';
 import { summaryTable } from './summary';
@@ -18,6 +19,8 @@ export interface ReportInput {
   readonly source: string;
   /** Every configured database with its targets and drill cadence (`--config`). */
   readonly configuration?: readonly ConfiguredDatabase[];
+  /** Each configured environment's on-call roster against its people records (`--config`). */
+  readonly readiness?: readonly ReportReadiness[];
   /** The report's clock: months of the coverage grid, due dates and overdue databases are judged at this time. */
   readonly generatedAt: Date;
   readonly toolVersion: string;
@@ -35,7 +38,8 @@ export function renderReport(input: ReportInput): string {
   const now = input.generatedAt;
   const databases = reportDatabases(input.documents, input.configuration, now);
   const unusable = input.invalid ?? [];
-  const problems = findProblems(databases, unusable, now);
+  const readiness = input.readiness ?? [];
+  const problems = [...findProblems(databases, unusable, now), ...readinessProblems(readiness)];
   const runs = [...input.documents].sort((a, b) => b.timestamps.started.localeCompare(a.timestamps.started));
   const failed = runs.filter((d) => d.result === 'failed').length;
   const unusableNote = unusable.length
@@ -71,6 +75,7 @@ ${renderProblems(problems)}
   ${databases.map(timeChart).join('\n')}
 </section>
 ${gameDaySection(input.documents)}
+${readinessSection(readiness)}
 <section id="runs" aria-labelledby="runs-h">
   <h2 id="runs-h">Runs and their checks</h2>
   ${runs.map(runSection).join('\n')}

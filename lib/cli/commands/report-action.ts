@@ -1,11 +1,15 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
+import { FilePeopleStore, S3PeopleStore } from '../../../engines/readiness/people-store';
+import { assessReadiness, readinessRules } from '../../../engines/readiness/readiness';
 import { ConfigError, loadConfigFile } from '../../config/load';
 import { drillCadence } from '../../config/drill-cadence';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
 import { TOOL_VERSION } from '../../project-root';
 import type { ConfiguredDatabase } from '../../report/databases';
+import type { ReportReadiness } from '../../report/readiness';
 import { renderReport } from '../../report/render';
 import { cliClock } from '../clock';
 import { CliContext } from '../context';
@@ -26,14 +30,18 @@ export async function runReport(context: CliContext, flags: ReportFlags): Promis
     await requireDirectory(flags.evidence);
     store = new FileEvidenceStore(flags.evidence);
   }
-  const configuration = flags.config ? configuredDatabases(flags.config) : undefined;
+  const config = flags.config ? loadConfig(flags.config) : undefined;
+  const configuration = config ? configuredDatabases(config) : undefined;
   const { documents, invalid } = await store.list();
+  const now = cliClock.now();
+  const readiness = config ? await readReadiness(config, flags.evidence, now) : undefined;
   const html = renderReport({
     documents,
     invalid,
     source: flags.evidence,
     configuration,
-    generatedAt: cliClock.now(),
+    readiness,
+    generatedAt: now,
     toolVersion: TOOL_VERSION,
   });
   await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
@@ -63,14 +71,37 @@ async function requireDirectory(dir: string): Promise<void> {
     throw new UsageError(`--evidence ${dir}: not a directory. Pass the directory that holds the evidence JSON files.`);
 }
 
-function configuredDatabases(file: string): ConfiguredDatabase[] {
-  let config;
+type Config = ReturnType<typeof loadConfigFile>;
+
+function loadConfig(file: string): Config {
   try {
-    config = loadConfigFile(file);
+    return loadConfigFile(file);
   } catch (error) {
     const message = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
     throw new UsageError(`--config ${file}: ${message}`);
   }
+}
+
+/** Each environment's roster against the people records beside the evidence (`<dir>/people/` or the bucket's). */
+async function readReadiness(config: Config, evidence: string, now: Date): Promise<ReportReadiness[]> {
+  const bucket = /^s3:\/\/([^/]+)/.exec(evidence)?.[1];
+  const store = bucket ? new S3PeopleStore(new S3Client({}), bucket) : new FilePeopleStore(evidence);
+  const withRoster = config.environments.filter((env) => env.onCall.engineers.length + env.onCall.approvers.length);
+  return Promise.all(
+    withRoster.map(async (env): Promise<ReportReadiness> => {
+      try {
+        const { records, invalid } = await store.list(env.name);
+        if (invalid.length > 0)
+          return { environment: env.name, error: `unreadable: ${invalid.map((i) => i.location).join(', ')}` };
+        return { environment: env.name, report: assessReadiness(readinessRules(env), records, now) };
+      } catch (error) {
+        return { environment: env.name, error: (error as Error).message };
+      }
+    }),
+  );
+}
+
+function configuredDatabases(config: Config): ConfiguredDatabase[] {
   return config.environments.flatMap((env) =>
     env.databases.map((db) => ({
       environment: env.name,

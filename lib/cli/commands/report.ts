@@ -22,7 +22,7 @@ export const registerReport: CommandRegistrar = (program, context) => {
     .option('--out <file>', 'the HTML file to write', DEFAULT_REPORT_FILE)
     .option(
       '--config <file>',
-      'rxdr configuration: every configured database, its tier targets and drill schedule (default: the monthly schedule for databases found only in evidence)',
+      'rxdr configuration: every configured database, its tier targets and drill schedule, and each on-call roster whose readiness the report shows (default: the monthly schedule for databases found only in evidence, no roster)',
     )
     .option(
       '--pdf [file]',
