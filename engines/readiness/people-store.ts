@@ -81,6 +81,12 @@ export class S3PeopleStore implements PeopleStore {
   }
 }
 
+/** The people records beside the evidence at a location: `<dir>/people/`, or `people/` at the root of the bucket. */
+export function peopleStoreBeside(evidence: string, s3: S3Client = new S3Client({})): PeopleStore {
+  const bucket = /^s3:\/\/([^/]+)/.exec(evidence)?.[1];
+  return bucket ? new S3PeopleStore(s3, bucket) : new FilePeopleStore(evidence);
+}
+
 async function jsonFiles(dir: string): Promise<string[]> {
   let entries;
   try {

@@ -11,9 +11,8 @@ import { buildContingencyPlan, EvidenceSummary, IncompletePlanError, RUNBOOKS } 
 import { renderHtml, renderMarkdown } from '../../plan/render';
 import { synthFacts } from '../../plan/synth-facts';
 import { readinessSection } from '../../plan/readiness-section';
-import { FilePeopleStore, S3PeopleStore } from '../../../engines/readiness/people-store';
+import { peopleStoreBeside } from '../../../engines/readiness/people-store';
 import { assessReadiness, readinessRules } from '../../../engines/readiness/readiness';
-import { S3Client } from '@aws-sdk/client-s3';
 import { PROJECT_ROOT, TOOL_VERSION } from '../../project-root';
 import { ConformanceSummary } from '../../plan/conformance-section';
 import { callerIdentity, cliRuntime } from '../aws';
@@ -115,8 +114,7 @@ async function readEvidence(location: string | undefined): Promise<EvidenceSumma
 async function readReadiness(env: EnvironmentConfig, location: string | undefined, now: Date) {
   if (env.onCall.engineers.length + env.onCall.approvers.length === 0) return undefined;
   const source = location ?? DEFAULT_EVIDENCE_DIR;
-  const bucket = /^s3:\/\/([^/]+)/.exec(source)?.[1];
-  const store = bucket ? new S3PeopleStore(new S3Client({}), bucket) : new FilePeopleStore(source);
+  const store = peopleStoreBeside(source);
   try {
     const { records, invalid } = await store.list(env.name);
     if (invalid.length > 0) return readinessSection({ error: invalid.map((i) => i.location).join(', ') }, source);

@@ -1,8 +1,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { EvidenceStore, FileEvidenceStore, S3EvidenceStore } from '../../../engines/evidence/store';
-import { FilePeopleStore, S3PeopleStore } from '../../../engines/readiness/people-store';
+import { peopleStoreBeside } from '../../../engines/readiness/people-store';
 import { assessReadiness, readinessRules } from '../../../engines/readiness/readiness';
 import { ConfigError, loadConfigFile } from '../../config/load';
 import { drillCadence } from '../../config/drill-cadence';
@@ -84,8 +83,7 @@ function loadConfig(file: string): Config {
 
 /** Each environment's roster against the people records beside the evidence (`<dir>/people/` or the bucket's). */
 async function readReadiness(config: Config, evidence: string, now: Date): Promise<ReportReadiness[]> {
-  const bucket = /^s3:\/\/([^/]+)/.exec(evidence)?.[1];
-  const store = bucket ? new S3PeopleStore(new S3Client({}), bucket) : new FilePeopleStore(evidence);
+  const store = peopleStoreBeside(evidence);
   const withRoster = config.environments.filter((env) => env.onCall.engineers.length + env.onCall.approvers.length);
   return Promise.all(
     withRoster.map(async (env): Promise<ReportReadiness> => {
