@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { addIsolatedRotation } from './isolated-rotation';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { postgresVersionProblem } from '../../../engines/common/engine-support';
 import { TagKeys } from '../../tags';
@@ -162,32 +163,12 @@ export class ReferenceDatabase extends Construct {
     for (const group of Object.values(this.logGroups)) this.instance.node.addDependency(group);
     Tags.of(this.instance).add(TagKeys.tier, props.tier);
 
-    const rotationEndpoint = props.network.endpoints.secretsManager;
-    if (!rotationEndpoint)
-      throw new Error(
-        `ReferenceDatabase ${this.node.path} rotates its credentials from isolated subnets: its network needs an interface endpoint named "secretsManager"`,
-      );
-    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc: props.network.vpc,
-      description: `rxdr ${props.instanceIdentifier}: credentials rotation function`,
-      allowAllOutbound: false,
-    });
-    rotationSecurityGroup.addEgressRule(
-      this.securityGroup,
-      ec2.Port.tcp(POSTGRES_PORT),
-      'rotation function to PostgreSQL',
-    );
-    rotationEndpoint.connections.allowDefaultPortFrom(rotationSecurityGroup, 'rotation function to Secrets Manager');
-    rotationSecurityGroup.connections.allowTo(
-      rotationEndpoint,
-      ec2.Port.tcp(443),
-      'rotation function to Secrets Manager',
-    );
-    this.instance.addRotationSingleUser({
-      automaticallyAfter: Duration.days(props.rotationDays ?? 30),
-      vpcSubnets: props.network.subnets,
-      endpoint: rotationEndpoint,
-      securityGroup: rotationSecurityGroup,
+    addIsolatedRotation(this, {
+      database: this.instance,
+      databaseSecurityGroup: this.securityGroup,
+      network: props.network,
+      identifier: props.instanceIdentifier,
+      rotationDays: props.rotationDays,
     });
     pinIngressPorts(this.securityGroup, POSTGRES_PORT);
 
