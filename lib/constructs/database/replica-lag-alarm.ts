@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { rpoLagAlarm } from './rpo-lag-alarm';
 
 export interface ReplicaLagAlarmProps {
   /** The read replica's DB instance identifier. */
@@ -27,29 +27,20 @@ export class ReplicaLagAlarm extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplicaLagAlarmProps) {
     super(scope, id);
-    if (!Number.isInteger(props.rpoMinutes) || props.rpoMinutes < 1)
-      throw new Error(`rpoMinutes must be a whole number of minutes of at least 1, got ${props.rpoMinutes}`);
-    const periods = props.periods ?? 3;
-    if (!Number.isInteger(periods) || periods < 1)
-      throw new Error(`periods must be a whole number of at least 1, got ${periods}`);
-
-    const lag = new cloudwatch.Metric({
-      namespace: 'AWS/RDS',
-      metricName: 'ReplicaLag',
-      dimensionsMap: { DBInstanceIdentifier: props.replicaIdentifier },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-      unit: cloudwatch.Unit.SECONDS,
+    this.alarm = rpoLagAlarm(this, {
+      lag: new cloudwatch.Metric({
+        namespace: 'AWS/RDS',
+        metricName: 'ReplicaLag',
+        dimensionsMap: { DBInstanceIdentifier: props.replicaIdentifier },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(1),
+        unit: cloudwatch.Unit.SECONDS,
+      }),
+      unitsPerMinute: 60,
+      rpoMinutes: props.rpoMinutes,
+      description: `rxdr: read replica ${props.replicaIdentifier} lags more than its tier's RPO of ${props.rpoMinutes} min (${props.rpoMinutes * 60} s), or stopped reporting lag`,
+      topic: props.topic,
+      periods: props.periods,
     });
-    this.alarm = lag.createAlarm(this, 'Alarm', {
-      alarmDescription: `rxdr: read replica ${props.replicaIdentifier} lags more than its tier's RPO of ${props.rpoMinutes} min (${props.rpoMinutes * 60} s), or stopped reporting lag`,
-      threshold: props.rpoMinutes * 60,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: periods,
-      datapointsToAlarm: periods,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.alarm.addAlarmAction(new actions.SnsAction(props.topic));
-    this.alarm.addOkAction(new actions.SnsAction(props.topic));
   }
 }
