@@ -243,10 +243,19 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     };
     expect(egress.filter((p) => !allowed(p))).toEqual([]);
     expect(egress.filter((p) => p.FromPort === 5432)).toHaveLength(databaseSgs.length);
-    // Inline rules: HTTPS out for the S3 gateway endpoint (the isolated subnets route nowhere else), nothing more.
+    // Inline: HTTPS to the region's S3 prefix list (the stack's own lookup) for the S3 gateway endpoint, nothing more.
+    const prefixList = stage.standby.getLogicalId(
+      stage.standby.endpoints.s3PrefixList.node.findChild('Resource').node.defaultChild as CfnElement,
+    );
     const group = standby.findResources('AWS::EC2::SecurityGroup')[sgId]!;
     expect(group.Properties.SecurityGroupEgress).toEqual([
-      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+      {
+        DestinationPrefixListId: { 'Fn::GetAtt': [prefixList, 'PrefixListId'] },
+        Description: 'HTTPS to the S3 gateway endpoint',
+        FromPort: 443,
+        ToPort: 443,
+        IpProtocol: 'tcp',
+      },
     ]);
     // One Secrets Manager endpoint per VPC (private DNS), shared with the manifest job.
     standby.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
