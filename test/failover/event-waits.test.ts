@@ -193,7 +193,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
     }
   });
 
-  test('a wait that fails for good records failed evidence naming the wait; the freeze stays as it was', async () => {
+  test('a wait that fails for good records failed evidence naming the wait', async () => {
     const world = failedOverWorld();
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, {
