@@ -247,6 +247,11 @@ export class FailoverRunbooks extends Construct {
           reason:
             "Step Functions may invoke the runbook function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
         },
+        {
+          id: finding(`${this.waits.park.fn.functionArn}:*`),
+          reason:
+            "Step Functions may invoke the event-wait park function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
+        },
       ]);
       return sm;
     };
