@@ -243,6 +243,20 @@ export async function changeInSync(route53: Route53Client, changeId: string): Pr
 /** Poll intervals: 5 s, ×1.5, at most 15 s, so completion is noticed within 15 s at a few transitions a minute. */
 export const POLL = { initialSeconds: 5, factor: 1.5, maxSeconds: 15 } as const;
 
+/**
+ * An RDS wait (recovery, failback replica, promotion) ends with the instance's RDS or AWS Backup event; this
+ * is its task timeout, the safety net when no event comes (lost, or sent before the instance reads
+ * `available`): the state machine then looks once itself. A lost event costs at most this much time.
+ */
+export const EVENT_WAIT_SAFETY_NET_SECONDS = 60;
+
+/**
+ * Route 53 emits no event when a change is INSYNC, so the repoint keeps polling GetChange, every 5 s: a
+ * change is found in sync at most 5 s late, and 20 runbooks at once stay under Route 53's 5 requests a
+ * second per account.
+ */
+export const ROUTE53_POLL_SECONDS = 5;
+
 export function nextWaitSeconds(polls: number): number {
   return Math.min(POLL.maxSeconds, Math.round(POLL.initialSeconds * POLL.factor ** polls));
 }

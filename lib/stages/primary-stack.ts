@@ -20,6 +20,10 @@ import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
 import { gameDayScenarios } from '../config/gameday';
+import { RdsEventForwarding } from '../constructs/rds-event-forwarding';
+import { runbookDatabases } from '../constructs/failover/runbook-config';
+import { failbackInstanceIdentifier } from '../constructs/failover/failover-runbooks';
+import { RUNBOOK_RDS_CATEGORIES } from '../constructs/failover/instance-waits';
 
 export interface PrimaryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -51,6 +55,8 @@ export class PrimaryStack extends Stack {
   readonly securityAlarms?: SecurityAlarms;
   /** The hourly check of every protected source instance's actual settings (created and adopted). */
   readonly conformance: ConformanceCheck;
+  /** The failback's replica is built here: its RDS events go to the runbooks' waits in the recovery region. */
+  readonly failbackEvents?: RdsEventForwarding;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -105,6 +111,13 @@ export class PrimaryStack extends Stack {
       topic: this.alertsTopic,
       key: this.key,
     });
+    const failbackInstances = runbookDatabases(config).map(failbackInstanceIdentifier);
+    if (failbackInstances.length > 0)
+      this.failbackEvents = new RdsEventForwarding(this, 'FailbackEvents', {
+        instances: { identifiers: failbackInstances },
+        categories: RUNBOOK_RDS_CATEGORIES,
+        targetRegion: config.recoveryRegion,
+      });
     this.conformance = new ConformanceCheck(this, 'Conformance', {
       environment: config.name,
       targets: conformanceTargets(config, config.primaryRegion),

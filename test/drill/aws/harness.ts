@@ -20,11 +20,10 @@ import type { DrillValidator } from '../../../engines/drill/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { dbOf, FakeAws, SETTINGS, VirtualClock } from './fake-aws';
-import { LocalEventWaits, type EventDelivery } from '../../helpers/event-waits';
+import { EVENT_DELAY_SECONDS, LocalEventWaits, type EventDelivery } from '../../helpers/event-waits';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
-/** Stated model of an RDS event's way to the waiting task: EventBridge, the resume Lambda, SendTaskSuccess. */
-export const EVENT_DELAY_SECONDS = 5;
+export { EVENT_DELAY_SECONDS };
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
