@@ -19,6 +19,8 @@ import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
+import { monitoredDatabases } from './monitored-databases';
+import { auditTargets } from './audit-targets';
 import { gameDayScenarios } from '../config/gameday';
 import { RdsEventForwarding } from '../constructs/rds-event-forwarding';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
@@ -89,7 +91,8 @@ export class PrimaryStack extends Stack {
       copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)],
     });
     this.audit = new BackupAudit(this, 'BackupAudit', {
-      config,
+      environmentName: config.name,
+      targets: auditTargets(config),
       frameworkName: names.auditFramework(config),
       reportPlanName: names.reportPlan(config),
       evidenceBucketName: names.evidenceBucket(config),
@@ -104,7 +107,10 @@ export class PrimaryStack extends Stack {
     if (gameDayScenarios(config).length > 0)
       new PrimaryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic, instances });
     new BackupMonitoring(this, 'Monitoring', {
-      config,
+      environmentName: config.name,
+      databases: monitoredDatabases(this, config),
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      hipaaNprm: config.hipaaNprm,
       vault: this.vault,
       vaultName: names.primaryVault(config),
       vaultRole: 'source',
