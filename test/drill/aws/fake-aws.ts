@@ -42,8 +42,6 @@ export const SETTINGS = {
   securityGroupIds: ['sg-drill'],
   kmsKeyArn: 'arn:aws:kms:us-west-2:111111111111:key/recovery',
   instanceClass: 'db.t4g.medium',
-  isolatedVaultName: 'rxdr-test-air-gapped',
-  vaultLostParameterName: '/rxdr/test/gameday/vault-declared-lost',
 };
 
 /** A virtual clock per database (each drill has its own timeline in the Map). */
