@@ -13,9 +13,12 @@ import {
   StopReplicationToReplicaCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { isThrottlingError } from '../common/aws-errors';
+import { parameterValue } from '../common/ssm-parameter';
 import { Errors, StepError, type RepointTargets } from './catalog';
+
+export { parameterValue };
 
 /** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
 export function asStepError(error: unknown): Error {
@@ -209,15 +212,6 @@ export async function route53Value(route53: Route53Client, zoneId: string, name:
   );
   const record = out.ResourceRecordSets?.find((r) => r.Name === fqdn && r.Type === 'CNAME');
   return record?.ResourceRecords?.[0]?.Value;
-}
-
-export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-    throw error;
-  }
 }
 
 export async function secretJson(secrets: SecretsManagerClient, secretId: string): Promise<Record<string, unknown>> {
