@@ -15,6 +15,7 @@
  *
  *   npm run bench:validate -- --prescriptions 200000 [--json] [--repeat 3] [--lags-hours 24,168,720,2160]
  *     [--url postgres://…/postgres] [--hydration-mbps 64] [--instance-mbps 1000] [--chunk-gib 2]
+ *     [--schema clinic|store|warehouse [--scale 200]]   (a foreign schema instead: bench/validate-schema.ts)
  *
  * Then the terabyte model (`bench/terabyte-model.ts`): chunked validation measured here, scaled to 1 TB.
  */
@@ -29,6 +30,7 @@ import { seedDatabase } from '../lib/seed';
 import { runPool } from '../engines/validation/pool';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
 import { terabyteModel } from './terabyte-model';
+import { benchForeignSchema, FOREIGN_SCHEMA_NAMES, foreignSchemaSummary } from './validate-schema';
 
 interface Args {
   prescriptions: number;
@@ -44,6 +46,9 @@ interface Args {
   hydrationMbps: number;
   instanceMbps: number;
   chunkGib: number;
+  /** A foreign schema to measure instead of the reference one (`bench/validate-schema.ts`), and its scale. */
+  schema?: string;
+  scale: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,6 +60,7 @@ function parseArgs(argv: string[]): Args {
     hydrationMbps: 64,
     instanceMbps: 1000,
     chunkGib: 2,
+    scale: 200,
   };
   const model = { '--hydration-mbps': 'hydrationMbps', '--instance-mbps': 'instanceMbps', '--chunk-gib': 'chunkGib' };
   for (let i = 0; i < argv.length; i++) {
@@ -73,14 +79,22 @@ function parseArgs(argv: string[]): Args {
     } else if (flag && flag in model && value && Number(value) > 0) {
       args[model[flag as keyof typeof model] as 'hydrationMbps'] = Number(value);
       i++;
+    } else if (flag === '--schema' && value) {
+      args.schema = value;
+      i++;
+    } else if (flag === '--scale' && value && Number.isInteger(Number(value)) && Number(value) > 0) {
+      args.scale = Number(value);
+      i++;
     } else if (flag === '--url' && value) {
       args.url = value;
       i++;
     } else
       throw new Error(
-        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>] [--hydration-mbps <n>] [--instance-mbps <n>] [--chunk-gib <n>]`,
+        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>] [--hydration-mbps <n>] [--instance-mbps <n>] [--chunk-gib <n>] [--schema ${FOREIGN_SCHEMA_NAMES.join('|')} [--scale <n>]]`,
       );
   }
+  if (args.schema && !FOREIGN_SCHEMA_NAMES.some((n) => n.toLowerCase() === args.schema?.toLowerCase()))
+    throw new Error(`--schema ${args.schema}: not one of ${FOREIGN_SCHEMA_NAMES.join(', ')}`);
   if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1)
     throw new Error('--prescriptions must be a positive integer');
   if (args.lagsHours.length === 0 || args.lagsHours.some((h) => !(h > 0)))
@@ -195,6 +209,14 @@ async function main(): Promise<void> {
   url.pathname = `/${database}`;
   const dbUrl = url.toString();
   try {
+    if (args.schema) {
+      const result = await benchForeignSchema(dbUrl, { ...args, schema: args.schema, cores, log });
+      process.stdout.write(
+        args.json ? JSON.stringify(result) + '\n' : foreignSchemaSummary(result, cores, args.repeat),
+      );
+      if (!result.validationPassed || result.validationOverContentFloor > 1.5) process.exitCode = 1;
+      return;
+    }
     log(`seeding ${args.prescriptions.toLocaleString('en-US')} prescriptions…`);
     const [seedMs, seeded] = await timed(() =>
       seedDatabase({
