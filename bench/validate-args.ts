@@ -1,3 +1,5 @@
+import { FOREIGN_SCHEMA_NAMES } from './validate-schema';
+
 /** The validation benchmark's command line. */
 export interface Args {
   prescriptions: number;
@@ -13,6 +15,9 @@ export interface Args {
   hydrationMbps: number;
   instanceMbps: number;
   chunkGib: number;
+  /** A foreign schema to measure instead of the reference one (`bench/validate-schema.ts`), and its scale. */
+  schema?: string;
+  scale: number;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -24,6 +29,7 @@ export function parseArgs(argv: string[]): Args {
     hydrationMbps: 64,
     instanceMbps: 1000,
     chunkGib: 2,
+    scale: 200,
   };
   const model = { '--hydration-mbps': 'hydrationMbps', '--instance-mbps': 'instanceMbps', '--chunk-gib': 'chunkGib' };
   for (let i = 0; i < argv.length; i++) {
@@ -42,14 +48,22 @@ export function parseArgs(argv: string[]): Args {
     } else if (flag && flag in model && value && Number(value) > 0) {
       args[model[flag as keyof typeof model] as 'hydrationMbps'] = Number(value);
       i++;
+    } else if (flag === '--schema' && value) {
+      args.schema = value;
+      i++;
+    } else if (flag === '--scale' && value && Number.isInteger(Number(value)) && Number(value) > 0) {
+      args.scale = Number(value);
+      i++;
     } else if (flag === '--url' && value) {
       args.url = value;
       i++;
     } else
       throw new Error(
-        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>] [--hydration-mbps <n>] [--instance-mbps <n>] [--chunk-gib <n>]`,
+        `unknown argument ${flag}; usage: --prescriptions <n> [--json] [--repeat <n>] [--lags-hours 24,168,720,2160] [--url <admin-url>] [--hydration-mbps <n>] [--instance-mbps <n>] [--chunk-gib <n>] [--schema ${FOREIGN_SCHEMA_NAMES.join('|')} [--scale <n>]]`,
       );
   }
+  if (args.schema && !FOREIGN_SCHEMA_NAMES.some((n) => n.toLowerCase() === args.schema?.toLowerCase()))
+    throw new Error(`--schema ${args.schema}: not one of ${FOREIGN_SCHEMA_NAMES.join(', ')}`);
   if (!Number.isInteger(args.prescriptions) || args.prescriptions < 1)
     throw new Error('--prescriptions must be a positive integer');
   if (args.lagsHours.length === 0 || args.lagsHours.some((h) => !(h > 0)))

@@ -15,6 +15,7 @@
  *
  *   npm run bench:validate -- --prescriptions 200000 [--json] [--repeat 3] [--lags-hours 24,168,720,2160]
  *     [--url postgres://…/postgres] [--hydration-mbps 64] [--instance-mbps 1000] [--chunk-gib 2]
+ *     [--schema clinic|store|warehouse [--scale 200]]   (a foreign schema instead: bench/validate-schema.ts)
  *
  * Then the terabyte model (`bench/terabyte-model.ts`): chunked validation measured here, scaled to 1 TB.
  */
@@ -24,6 +25,7 @@ import { buildManifest, Manifest, validateDatabase } from '../engines/validation
 import { seedDatabase } from '../lib/seed';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
 import { terabyteModel } from './terabyte-model';
+import { benchForeignSchema, foreignSchemaSummary } from './validate-schema';
 import { parseArgs } from './validate-args';
 import { best, round, seconds, timed } from './validate-timing';
 import { DAMAGED_TABLE, damageOneOldRow, naive, perTable, rowsAfter } from './validate-workloads';
@@ -50,6 +52,14 @@ async function main(): Promise<void> {
   url.pathname = `/${database}`;
   const dbUrl = url.toString();
   try {
+    if (args.schema) {
+      const result = await benchForeignSchema(dbUrl, { ...args, schema: args.schema, cores, log });
+      process.stdout.write(
+        args.json ? JSON.stringify(result) + '\n' : foreignSchemaSummary(result, cores, args.repeat),
+      );
+      if (!result.validationPassed || result.validationOverContentFloor > 1.5) process.exitCode = 1;
+      return;
+    }
     log(`seeding ${args.prescriptions.toLocaleString('en-US')} prescriptions…`);
     const [seedMs, seeded] = await timed(() =>
       seedDatabase({

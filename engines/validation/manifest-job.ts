@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { manifestKey } from '../common/manifest-key';
 import { databaseConfig, databaseInputSchema } from './aws';
+import { pharmacyTablesSchema } from './checks/pharmacy/table-mapping';
 import { connect } from './db';
 import { parseInput, ValidationHandlerDeps } from './lambda-commons';
 import { buildManifest } from './manifest';
@@ -27,6 +28,8 @@ export const manifestInputSchema = z.object({
   statementTimeoutMs: z.number().int().positive().max(900_000).optional(),
   /** @default - every user table, cut-off columns inferred */
   selection: tableSelectionSchema.optional(),
+  /** The reference pharmacy tables on this database's own (the invariant checks then run on them). */
+  pharmacyTables: pharmacyTablesSchema.optional(),
   /** An adopted database: prove pgaudit is in place from inside it (the job fails when it is not). */
   requirePgaudit: z.boolean().optional(),
 });
@@ -65,6 +68,7 @@ export function createManifestHandler(deps: ValidationHandlerDeps & { bucket?: s
       cutoff: input.cutoff ? new Date(input.cutoff) : undefined,
       statementTimeoutMs: input.statementTimeoutMs,
       selection: input.selection,
+      pharmacyTables: input.pharmacyTables,
       clock: deps.clock,
     });
     const key = manifestKey(input.name);

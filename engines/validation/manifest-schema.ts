@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pharmacyTablesSchema } from './checks/pharmacy/table-mapping';
 
 /**
  * The manifest JSON: a description of the source database at a cut-off time. Produced by `buildManifest`
@@ -78,6 +79,11 @@ export const pharmacyManifestSchema = z.object({
   invariants: z
     .record(z.string(), z.object({ holds: z.boolean(), measured: z.record(z.string(), z.number()) }))
     .optional(),
+  /**
+   * Present when the section describes an adopter's own tables: the reference tables mapped to them (the
+   * validator runs the invariant checks through the same mapping).
+   */
+  tableMapping: pharmacyTablesSchema.optional(),
 });
 
 export const manifestSchema = z.object({

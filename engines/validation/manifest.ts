@@ -1,8 +1,9 @@
 import type { Client, ClientConfig } from 'pg';
 import { InvariantFact, PHARMACY_INVARIANT_FACTS, SourceQuery } from './checks/pharmacy';
-import { bucketGeometry, EPCS_HASH, EPCS_WHERE } from './checksum';
+import { explainMappingError, mappingProblems, mapReferenceSql, PharmacyTables } from './checks/pharmacy/table-mapping';
+import { bucketGeometry, bucketQuery, EPCS_HASH, EPCS_WHERE } from './checksum';
 import { connect, DatabaseTarget } from './db';
-import { bucketRows, describeTable, numberOrNull } from './describe-table';
+import { describeTable, numberOrNull } from './describe-table';
 import { discoverTables, TableSelection } from './discovery';
 import { listObjects, RECORDED_KINDS } from './drift';
 import type { Manifest, PharmacyManifest } from './manifest-schema';
@@ -28,6 +29,11 @@ export interface BuildManifestOptions {
   readonly freshness?: readonly FreshnessColumn[];
   /** Include the pharmacy aggregates. @default - true when the tables include the whole reference schema */
   readonly pharmacy?: boolean;
+  /**
+   * The reference pharmacy tables on this database's own tables: the pharmacy section then describes those,
+   * and the validator runs the invariant checks on them. A table or column missing is a `MappingError`.
+   */
+  readonly pharmacyTables?: PharmacyTables;
   /** @default 300000 (5 minutes) per statement */
   readonly statementTimeoutMs?: number;
   /** Tables hashed concurrently, one connection each. @default 2 */
@@ -83,32 +89,52 @@ function serializedQuery(client: Client): SourceQuery {
   };
 }
 
-async function describePharmacy(client: Client, cutoff: Date): Promise<PharmacyManifest> {
-  const head = await client.query<{ seq: string; hash: string }>(
-    // ORDER BY the bigint column, not the text output column of the same name (which sorts "99" after "606").
-    `SELECT t.seq::text AS seq, encode(t.hash, 'hex') AS hash FROM pharmacy.audit_event t WHERE t.occurred_at <= $1 ORDER BY t.seq DESC LIMIT 1`,
-    [cutoff],
-  );
-  const claims = await client.query<{
-    code: 'B1' | 'B2' | 'B3';
-    status: 'paid' | 'rejected';
-    count: string;
-    amount: string;
-  }>(
-    `SELECT transaction_code AS code, status, count(*)::text AS count, sum(amount)::text AS amount FROM pharmacy.claim
-       WHERE submitted_at <= $1 GROUP BY 1, 2 ORDER BY 1, 2`,
-    [cutoff],
-  );
-  const range = await client.query<{ min: string | null; max: string | null }>(
-    'SELECT min(prescription_id)::text AS min, max(prescription_id)::text AS max FROM pharmacy.prescription',
-  );
-  const { start, width } = bucketGeometry(numberOrNull(range.rows[0]?.min), numberOrNull(range.rows[0]?.max));
+/**
+ * The audit head, claim totals and EPCS aggregate at the cut-off. With a table mapping, of the adopter's
+ * tables (a part whose reference table is not mapped is left empty: its invariant is "not mapped").
+ */
+async function describePharmacy(client: Client, cutoff: Date, mapping?: PharmacyTables): Promise<PharmacyManifest> {
+  const query = async <R extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<R[]> => {
+    try {
+      return (await client.query<R>(mapping ? mapReferenceSql(text, mapping) : text, values)).rows;
+    } catch (error) {
+      throw (mapping && explainMappingError(error, mapping)) || error;
+    }
+  };
+  const described = (table: string): boolean => !mapping || mapping[table] !== undefined;
+  const head = described('audit_event')
+    ? await query<{ seq: string; hash: string }>(
+        // ORDER BY the bigint column, not the text output column of the same name (which sorts "99" after "606").
+        `SELECT t.seq::text AS seq, encode(t.hash, 'hex') AS hash FROM pharmacy.audit_event t WHERE t.occurred_at <= $1 ORDER BY t.seq DESC LIMIT 1`,
+        [cutoff],
+      )
+    : [];
+  const claims = described('claim')
+    ? await query<{ code: 'B1' | 'B2' | 'B3'; status: 'paid' | 'rejected'; count: string; amount: string }>(
+        `SELECT transaction_code AS code, status, count(*)::text AS count, sum(amount)::text AS amount FROM pharmacy.claim
+           WHERE submitted_at <= $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [cutoff],
+      )
+    : [];
+  const range = described('prescription')
+    ? await query<{ min: string | null; max: string | null }>(
+        'SELECT min(prescription_id)::text AS min, max(prescription_id)::text AS max FROM pharmacy.prescription',
+      )
+    : [];
+  const { start, width } = bucketGeometry(numberOrNull(range[0]?.min), numberOrNull(range[0]?.max));
   const spec = PHARMACY_TABLES.find((t) => t.table === 'prescription');
   if (!spec) throw new Error('reference schema has no prescription table');
-  const entries = await bucketRows(client, { ...spec, buckets: { start, width } }, cutoff, EPCS_WHERE, EPCS_HASH);
+  const buckets = bucketQuery({ ...spec, buckets: { start, width } }, cutoff, EPCS_WHERE, EPCS_HASH);
+  const entries = described('prescription')
+    ? (await query<{ index: string; rows: string; checksum: string }>(buckets.text, buckets.values)).map((r) => ({
+        index: Number(r.index),
+        rows: Number(r.rows),
+        checksum: r.checksum,
+      }))
+    : [];
   return {
-    auditHead: { seq: Number(head.rows[0]?.seq ?? 0), hash: head.rows[0]?.hash ?? '' },
-    claimTotals: claims.rows.map((r) => ({ code: r.code, status: r.status, count: Number(r.count), amount: r.amount })),
+    auditHead: { seq: Number(head[0]?.seq ?? 0), hash: head[0]?.hash ?? '' },
+    claimTotals: claims.map((r) => ({ code: r.code, status: r.status, count: Number(r.count), amount: r.amount })),
     epcs: {
       count: entries.reduce((n, e) => n + e.rows, 0),
       checksum: entries.reduce((s, e) => s + BigInt(e.checksum), 0n).toString(),
@@ -146,8 +172,15 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
     { target: options.url, concurrency: options.concurrency ?? 2, extra },
   );
   const pharmacy =
-    (options.pharmacy ?? plan.reference)
-      ? await describePharmacySection(options.url, cutoff, options.concurrency ?? 2, extra, logger)
+    (options.pharmacy ?? plan.reference) || options.pharmacyTables
+      ? await describePharmacySection(
+          options.url,
+          cutoff,
+          options.concurrency ?? 2,
+          extra,
+          logger,
+          options.pharmacyTables,
+        )
       : undefined;
   return {
     format: 'rxdr.validation-manifest',
@@ -164,6 +197,14 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
   };
 }
 
+/** The configured pharmacy table mapping does not fit the database: every problem, each naming the value. */
+export class MappingError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`validation.pharmacyTables does not fit this database: ${problems.join('; ')}`);
+    this.name = 'MappingError';
+  }
+}
+
 export interface SourceDescription {
   readonly version: { server_version_num: string; db: string };
   readonly plan: TablePlan;
@@ -178,6 +219,13 @@ export async function describeSource(client: Client, options: BuildManifestOptio
       ['server_version_num'],
     )
   ).rows[0] ?? { server_version_num: '0', db: '' };
+  if (options.pharmacyTables) {
+    const problems = await mappingProblems(
+      async (sql, params) => (await client.query(sql, params)).rows as never,
+      options.pharmacyTables,
+    );
+    if (problems.length) throw new MappingError(problems);
+  }
   const plan = await planTables(client, options);
   const schemas = [...new Set(plan.tables.map((t) => t.schema))];
   const query = async (sql: string, params: unknown[]) =>
@@ -191,21 +239,27 @@ export async function describeSource(client: Client, options: BuildManifestOptio
   return { version, plan, objects };
 }
 
-/** The pharmacy section: audit head, claim totals, EPCS aggregate and the invariants verified on the source. */
+/**
+ * The pharmacy section: audit head, claim totals, EPCS aggregate and the invariants verified on the source;
+ * with `tableMapping`, of the adopter's tables the reference tables are mapped to.
+ */
 export async function describePharmacySection(
   target: DatabaseTarget,
   cutoff: Date,
   concurrency: number,
   extra: Partial<ClientConfig>,
   logger: EngineLogger,
+  tableMapping?: PharmacyTables,
 ): Promise<PharmacyManifest> {
   const client = await connect(target, extra);
   let pharmacy: PharmacyManifest;
   try {
-    pharmacy = await describePharmacy(client, cutoff);
+    pharmacy = await describePharmacy(client, cutoff, tableMapping);
   } finally {
     await client.end();
   }
+  // On an adopter's tables the invariants are checked in full on the copy: no source verification to record.
+  if (tableMapping) return { ...pharmacy, tableMapping };
   const invariants = await verifyInvariants(target, cutoff, concurrency, extra);
   for (const [name, fact] of Object.entries(invariants))
     if (!fact.holds) logger.warn('invariant does not hold on the source', { check: name, measured: fact.measured });

@@ -4,6 +4,7 @@ import { customCheckDefinition } from './checks/custom';
 import { GENERIC_CHECKS } from './checks/generic';
 import { DRIFT_CHECKS } from './drift';
 import { PHARMACY_CHECKS } from './checks/pharmacy';
+import { mappedReferenceCheck } from './checks/pharmacy/mapped-check';
 import { InvariantMappings, mappedInvariantCheck, notMappedResult, PharmacyInvariant } from './checks/pharmacy/mapping';
 import { tableRef } from './checksum';
 import type { DatabaseTarget } from './db';
@@ -130,7 +131,8 @@ export class NothingToCheckError extends Error {
 
 /**
  * The chosen checks that apply to `manifest`, and the chosen pharmacy invariants that cannot run on it (no
- * reference schema, no mapping): reported "not mapped". Throws `NothingToCheckError` when no check can run.
+ * reference schema, no mapping): reported "not mapped". A manifest whose pharmacy section maps the reference
+ * tables to the adopter's runs the built-in invariant checks through that mapping. Throws `NothingToCheckError` when no check can run.
  */
 export function planChecks(
   selection: readonly string[] | undefined,
@@ -138,7 +140,10 @@ export function planChecks(
   manifest: Manifest,
   invariants?: InvariantMappings,
 ): { run: CheckDefinition[]; notMapped: string[] } {
-  const chosen = resolveChecks(selection, customChecks, invariants);
+  const tableMapping = manifest.pharmacy?.tableMapping;
+  const chosen = resolveChecks(selection, customChecks, invariants).map((c) =>
+    tableMapping && PHARMACY_CHECKS.includes(c) ? mappedReferenceCheck(c, tableMapping) : c,
+  );
   const run = chosen.filter((c) => !c.applies || c.applies(manifest));
   if (run.length === 0) throw new NothingToCheckError(selection);
   const notMapped = chosen.filter((c) => !run.includes(c) && c.suite === 'pharmacy').map((c) => c.name);
@@ -172,17 +177,27 @@ class Slots {
   }
 }
 
+/** One table's shared pass: the aggregates of every check, over `from` (default: the table itself). */
+export interface PassQuery {
+  schema: string;
+  table: string;
+  select: Map<string, string>;
+  from?: (passSql: string) => string;
+}
+
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
-export function passQueries(
-  checks: CheckDefinition[],
-  manifest: Manifest,
-): Map<string, { schema: string; table: string; select: Map<string, string> }> {
-  const byTable = new Map<string, { schema: string; table: string; select: Map<string, string> }>();
+export function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, PassQuery> {
+  const byTable = new Map<string, PassQuery>();
   const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest) ?? []);
   for (const c of contributions) {
     const key = `${c.schema}.${c.table}`;
     let entry = byTable.get(key);
-    if (!entry) byTable.set(key, (entry = { schema: c.schema, table: c.table, select: new Map() }));
+    if (!entry)
+      byTable.set(
+        key,
+        (entry = { schema: c.schema, table: c.table, select: new Map(), ...(c.from ? { from: c.from } : {}) }),
+      );
+    else if (c.from) entry.from = c.from;
     for (const [alias, sql] of Object.entries(c.select)) {
       const existing = entry.select.get(alias);
       if (existing !== undefined && existing !== sql)
@@ -254,7 +269,7 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
         continue;
       }
       const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
-      const sql = `SELECT ${select}\nFROM ${tableRef(q.schema, q.table)}`;
+      const sql = `SELECT ${select}\nFROM ${q.from ? `${q.from(select)} t` : tableRef(q.schema, q.table)}`;
       const params = sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
       const promise = passSlots.run(() => pool.use(async (client) => (await client.query(sql, params)).rows[0] ?? {}));
       promise.catch(() => undefined); // observed by the checks that await it

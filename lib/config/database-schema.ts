@@ -71,6 +71,17 @@ const adoptedDatabase = z.strictObject({
   failover: failoverTargetsSchema.optional(),
   /** What the manifests describe and which checks drills and failover validation run. @default - everything */
   validation: validationSettingsSchema.optional(),
+  /**
+   * A database without a cross-region read replica: the network in the recovery region where its scheduled
+   * manifest job runs (subnets that reach the database and the region's Secrets Manager and S3, and security
+   * groups the database admits). @default - no scheduled manifest: `rxdr manifest --upload` writes one
+   */
+  manifestNetwork: z
+    .strictObject({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)')).min(1),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)')).min(1),
+    })
+    .optional(),
 });
 
 const instanceSchema = z.discriminatedUnion('mode', [createdDatabase, adoptedDatabase], {
@@ -143,6 +154,13 @@ export function checkDatabaseProtection(env: Record<string, unknown>, problem: P
         `database "${String(db.name)}": tier "${String(db.tier)}" keeps a cross-region read replica, which ` +
           `becomes production on promotion and gets a parameter group (rds.force_ssl=1, pgaudit) of the ` +
           `source's family: name the adopted instance's PostgreSQL major version (e.g. "16"), got none`,
+      );
+    }
+    if (adoptedInstance && (tier as Record<string, unknown>).crossRegionReadReplica === true && db.manifestNetwork) {
+      problem(
+        ['databases', index, 'manifestNetwork'],
+        `database "${String(db.name)}": tier "${String(db.tier)}" keeps a cross-region read replica, whose manifest ` +
+          'job already reads the replica: remove manifestNetwork (it is for databases without a replica)',
       );
     }
     if (db.mode !== 'create') return;

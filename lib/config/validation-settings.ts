@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customCheckSchema } from '../../engines/validation/checks/custom';
 import { invariantMappingsSchema } from '../../engines/validation/checks/pharmacy/mapping';
+import { pharmacyTablesSchema } from '../../engines/validation/checks/pharmacy/table-mapping';
 import { resolveChecks } from '../../engines/validation/validator';
 
 /** A PostgreSQL identifier as written in the catalog (any case, quoted names too): not empty, <= 63 bytes. */
@@ -35,6 +36,13 @@ export const validationSettingsSchema = z
      * on another schema an invariant without a mapping is reported "not mapped"
      */
     invariants: invariantMappingsSchema.optional(),
+    /**
+     * The reference pharmacy tables on this database's own: reference table -> `{ table: 'schema.table',
+     * columns?: { referenceColumn: column } }`. The manifest then describes the pharmacy aggregates of those
+     * tables and the drills run the built-in invariant checks on them. @default - none (the reference schema's
+     * own tables when it is the reference schema)
+     */
+    pharmacyTables: pharmacyTablesSchema.optional(),
   })
   .superRefine((settings, ctx) => {
     const names = (settings.customChecks ?? []).map((c) => c.name);

@@ -12,7 +12,12 @@ import { ServiceEndpoints } from '../constructs/database/service-endpoints';
 import { StandbyDatabases } from '../constructs/database/standby-databases';
 import { FailoverValidator } from '../constructs/failover/failover-validator';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
-import { ManifestJob, replicaManifestTargets, secondaryManifestTargets } from '../constructs/validation/manifest-job';
+import {
+  adopterNetworkManifestTargets,
+  ManifestJob,
+  replicaManifestTargets,
+  secondaryManifestTargets,
+} from '../constructs/validation/manifest-job';
 import { names } from '../naming';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
@@ -39,6 +44,8 @@ export class StandbyStack extends Stack {
   readonly standbys: StandbyDatabases;
   /** The scheduled manifest job reading the replicas, when there are any. */
   readonly manifestJob?: ManifestJob;
+  /** One manifest job per adopted database without a replica that names its network (`manifestNetwork`). */
+  readonly adopterManifestJobs: ManifestJob[] = [];
   /** Subnet group and security group failover restores land in, published for the runbooks. */
   readonly recoveredPlacement: RecoveredPlacement;
   /** The network's Secrets Manager and S3 endpoints, shared by the manifest job and the validator. */
@@ -134,5 +141,18 @@ export class StandbyStack extends Stack {
         logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
       });
     }
+    for (const { target, network } of adopterNetworkManifestTargets(config, this.standbys.replicas))
+      this.adopterManifestJobs.push(
+        new ManifestJob(this, `ManifestJob-${target.name}`, {
+          adopterNetwork: network,
+          targets: [target],
+          evidenceBucketName,
+          key: props.key,
+          alertsTopic: props.alertsTopic,
+          schedule: config.drill.manifestSchedule,
+          statementTimeout: Duration.seconds(config.drill.manifestStatementTimeoutSeconds),
+          logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+        }),
+      );
   }
 }

@@ -14,6 +14,11 @@ export interface PassContribution {
    * key range declares one for every alias it selects).
    */
   readonly combine?: Record<string, PassCombine>;
+  /**
+   * The relation scanned as `t` when it is not `schema.table` itself (e.g. an adopter's table under the
+   * reference names), given the SQL of every aggregate of the table's pass.
+   */
+  readonly from?: (passSql: string) => string;
 }
 
 /** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */

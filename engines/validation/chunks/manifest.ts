@@ -22,6 +22,8 @@ export interface ManifestPlan {
   readonly discovery: Manifest['discovery'];
   /** Whether the finishing step describes the pharmacy section. */
   readonly pharmacy: boolean;
+  /** The reference pharmacy tables on the adopter's, when configured (the pharmacy section describes those). */
+  readonly pharmacyTables?: ChunkedManifestOptions['pharmacyTables'];
   readonly headers: TableHeader[];
   readonly chunks: Chunk[];
 }
@@ -74,7 +76,8 @@ export async function planManifest(options: ChunkedManifestOptions): Promise<Man
       freshness: [...(options.freshness ?? plan.freshness)],
       objects,
       discovery: plan.discovery,
-      pharmacy: options.pharmacy ?? plan.reference,
+      pharmacy: (options.pharmacy ?? plan.reference) || options.pharmacyTables !== undefined,
+      ...(options.pharmacyTables ? { pharmacyTables: options.pharmacyTables } : {}),
       headers,
       chunks: planChunks(chunkable, bytes, options.chunkBytes ?? DEFAULT_CHUNK_BYTES),
     };
@@ -157,6 +160,7 @@ export async function describePlannedPharmacy(
     options.concurrency ?? 2,
     extraOf(options),
     logger,
+    plan.pharmacyTables,
   );
 }
 

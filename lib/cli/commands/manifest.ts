@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 import type { AwsFlags } from '../aws';
+import { PharmacyTables, pharmacyTablesSchema } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 interface ManifestFlags extends AwsFlags {
   url: string;
@@ -18,6 +19,7 @@ interface ManifestFlags extends AwsFlags {
   include?: string[];
   exclude?: string[];
   cutoffColumn?: string[];
+  pharmacyTables?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [
@@ -39,6 +41,23 @@ function cutoffColumns(pairs: string[] | undefined): Record<string, string> | un
     result[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return result;
+}
+
+/** The `--pharmacy-tables` file: reference table -> the adopter's table and columns (exit 2 when invalid). */
+async function readPharmacyTables(file: string): Promise<PharmacyTables> {
+  const hint = 'See "Pharmacy invariants on your own tables" in docs/validation.md.';
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read --pharmacy-tables ${file}: ${(error as Error).message}. ${hint}`);
+  }
+  const result = pharmacyTablesSchema.safeParse(value);
+  if (!result.success)
+    throw new UsageError(
+      `${file}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}. ${hint}`,
+    );
+  return result.data;
 }
 
 /** `rxdr manifest`: describe a source database at a cut-off (counts, checksums, pharmacy aggregates). */
@@ -89,6 +108,11 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       'the timestamp column the cut-off applies to for schema.table (repeatable; default: inferred and reported)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      '--pharmacy-tables <file>',
+      'JSON mapping the reference pharmacy tables to this database\'s: { "prescription": { "table": "rx.scripts", ' +
+        '"columns": { "rx_number": "rx_no" } }, … } (the invariant checks then run on them)',
+    )
     .action(async (flags: ManifestFlags) => {
       const { io } = context;
       const { buildChunkedManifest } = await import('../../../engines/validation/chunks/manifest');
@@ -107,16 +131,24 @@ export const registerManifest: CommandRegistrar = (program, context) => {
         exclude: flags.exclude ?? configured?.exclude,
         cutoffColumns: cutoffColumns(flags.cutoffColumn) ?? configured?.cutoffColumns,
       };
+      const pharmacyTables = flags.pharmacyTables
+        ? await readPharmacyTables(flags.pharmacyTables)
+        : configured?.pharmacyTables;
+      const { MappingError } = await import('../../../engines/validation/manifest');
       const manifest = await withConnectionHelp(() =>
         buildChunkedManifest({
           url: flags.url,
           selection,
+          pharmacyTables,
           cutoff: flags.cutoff,
           concurrency: parallel,
           chunkBytes: flags.chunkSize,
           onProgress: (e) => {
             if (e.kind === 'manifest-table') io.err(`manifest: ${e.table} ${e.rows.toLocaleString('en-US')} rows`);
           },
+        }).catch((error: unknown) => {
+          if (error instanceof MappingError) throw new UsageError(`${error.message}. Fix --pharmacy-tables.`);
+          throw error;
         }),
       );
       if (out) {

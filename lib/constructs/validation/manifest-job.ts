@@ -26,6 +26,7 @@ import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { DatabaseConfig } from '../../config/database-schema';
+import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 /** One database the job describes. */
 export interface ManifestTarget {
@@ -33,21 +34,38 @@ export interface ManifestTarget {
   readonly name: string;
   /** RDS-format credentials secret in this region (name or ARN); its host is overridden by `host`. */
   readonly secretId: string;
-  /** The endpoint to read (the read replica's address). */
-  readonly host: string;
-  /** The instance's security group: PostgreSQL is opened to the job's security group only. */
-  readonly securityGroup: ec2.ISecurityGroup;
+  /** The endpoint to read (the read replica's address). @default - the host in the secret */
+  readonly host?: string;
+  /**
+   * The instance's security group: PostgreSQL is opened to the job's security group only. @default - none
+   * to open (in a network the adopter names, their security groups already admit the job)
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
   /** Which tables the manifest describes, cut-off columns. @default - every user table, cut-offs inferred */
   readonly selection?: TableSelection;
   /** An adopted database: the job proves pgaudit is in place inside it and fails when it is not. */
   readonly requirePgaudit?: boolean;
+  /** The reference pharmacy tables on this database's own, described for the invariant checks. @default - none */
+  readonly pharmacyTables?: PharmacyTables;
+}
+
+/** A network the adopter runs the job in: subnets and security groups of their own (ids). */
+export interface AdopterNetwork {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
 }
 
 export interface ManifestJobProps {
-  /** The VPC the targets live in (isolated subnets). */
-  readonly vpc: ec2.IVpc;
+  /** The VPC the targets live in (isolated subnets). Give it with `endpoints`, or give `adopterNetwork`. */
+  readonly vpc?: ec2.IVpc;
   /** The VPC's Secrets Manager and S3 endpoints (shared with the failover validator); the job lets itself in. */
-  readonly endpoints: ServiceEndpoints;
+  readonly endpoints?: ServiceEndpoints;
+  /**
+   * Run in a network the adopter names instead (a database without a replica): their subnets reach the
+   * database, Secrets Manager and S3, and their security groups are admitted by the database.
+   * @default - `vpc`'s isolated subnets with a security group of the job's own
+   */
+  readonly adopterNetwork?: AdopterNetwork;
   readonly targets: readonly ManifestTarget[];
   /** The evidence bucket (this region), by name. */
   readonly evidenceBucketName: string;
@@ -81,7 +99,8 @@ export interface ManifestJobProps {
  */
 export class ManifestJob extends Construct {
   readonly function: nodejs.NodejsFunction;
-  readonly securityGroup: ec2.SecurityGroup;
+  /** The job's own security group (absent in an adopter's network, whose security groups it uses). */
+  readonly securityGroup?: ec2.SecurityGroup;
   readonly schedules: scheduler.CfnSchedule[] = [];
   readonly failedAlarm: cloudwatch.Alarm;
 
@@ -95,26 +114,33 @@ export class ManifestJob extends Construct {
     const timeoutSeconds = props.statementTimeout.toSeconds();
     if (timeoutSeconds < 1 || timeoutSeconds > 900)
       problems.push(`statementTimeout must be 1-900 s (the Lambda timeout), got ${timeoutSeconds} s`);
+    const rxdrNetwork = props.vpc !== undefined && props.endpoints !== undefined;
+    if (props.adopterNetwork ? props.vpc || props.endpoints : !rxdrNetwork)
+      problems.push('give either vpc and endpoints (rxdr network) or adopterNetwork, not both or neither');
+    if (props.adopterNetwork && props.adopterNetwork.subnetIds.length === 0)
+      problems.push('adopterNetwork.subnetIds: at least one subnet, got none');
+    if (props.adopterNetwork && props.adopterNetwork.securityGroupIds.length === 0)
+      problems.push('adopterNetwork.securityGroupIds: at least one security group, got none');
     if (problems.length > 0) throw new Error(`Invalid ManifestJob ${this.node.path}: ${problems.join('; ')}`);
 
     const stack = Stack.of(this);
     const bucket = s3.Bucket.fromBucketName(this, 'Evidence', props.evidenceBucketName);
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: 'rxdr manifest job: PostgreSQL to the replicas, HTTPS to the endpoints',
-      allowAllOutbound: false,
-    });
-    for (const target of props.targets) {
-      target.securityGroup.addIngressRule(
-        this.securityGroup,
-        ec2.Port.tcp(POSTGRES_PORT),
-        `rxdr manifest job reads ${target.name}`,
-      );
-      this.securityGroup.addEgressRule(target.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${target.name}`);
+    if (props.vpc && props.endpoints) {
+      const own = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        description: 'rxdr manifest job: PostgreSQL to the replicas, HTTPS to the endpoints',
+        allowAllOutbound: false,
+      });
+      for (const target of props.targets) {
+        if (!target.securityGroup) continue;
+        target.securityGroup.addIngressRule(own, ec2.Port.tcp(POSTGRES_PORT), `rxdr manifest job reads ${target.name}`);
+        own.addEgressRule(target.securityGroup, ec2.Port.tcp(POSTGRES_PORT), `to ${target.name}`);
+      }
+      props.endpoints.allowFrom(own, 'manifest job');
+      this.securityGroup = own;
     }
-    props.endpoints.allowFrom(this.securityGroup, 'manifest job');
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.key,
@@ -188,9 +214,7 @@ export class ManifestJob extends Construct {
       // One job per database at a time is plenty; a schedule never needs more.
       reservedConcurrentExecutions: props.targets.length + 1,
       deadLetterQueue: deadLetters,
-      vpc: props.vpc,
-      vpcSubnets: isolated,
-      securityGroups: [this.securityGroup],
+      ...(this.securityGroup ? { vpc: props.vpc, vpcSubnets: isolated, securityGroups: [this.securityGroup] } : {}),
       environment: {
         EVIDENCE_BUCKET: props.evidenceBucketName,
         POWERTOOLS_SERVICE_NAME: 'rxdr-manifest',
@@ -205,6 +229,13 @@ export class ManifestJob extends Construct {
       },
     });
     trustRdsCertificates(this.function);
+    if (props.adopterNetwork) {
+      // Subnets and security groups by id: no VPC lookup at synth, and nothing of the adopter's is modified.
+      (this.function.node.defaultChild as lambda.CfnFunction).vpcConfig = {
+        subnetIds: [...props.adopterNetwork.subnetIds],
+        securityGroupIds: [...props.adopterNetwork.securityGroupIds],
+      };
+    }
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
@@ -229,7 +260,7 @@ export class ManifestJob extends Construct {
     for (const target of props.targets) {
       this.schedules.push(
         new scheduler.CfnSchedule(this, `Schedule-${target.name}`, {
-          description: `rxdr manifest of ${target.name} (read replica) to the evidence bucket`,
+          description: `rxdr manifest of ${target.name} (${target.host ? 'read replica' : 'the database itself'}) to the evidence bucket`,
           scheduleExpression: props.schedule,
           flexibleTimeWindow: { mode: 'OFF' },
           state: 'ENABLED',
@@ -239,10 +270,14 @@ export class ManifestJob extends Construct {
             roleArn: schedulerRole.roleArn,
             input: stack.toJsonString({
               name: target.name,
-              database: { secretArn: target.secretId, host: target.host, port: POSTGRES_PORT },
+              database: {
+                secretArn: target.secretId,
+                ...(target.host ? { host: target.host, port: POSTGRES_PORT } : {}),
+              },
               statementTimeoutMs: timeoutSeconds * 1000,
               ...(target.selection ? { selection: target.selection } : {}),
               ...(target.requirePgaudit ? { requirePgaudit: true } : {}),
+              ...(target.pharmacyTables ? { pharmacyTables: target.pharmacyTables } : {}),
             }),
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
           },
@@ -305,7 +340,9 @@ export function replicaManifestTargets(
 }
 
 /** What a database's configuration asks of its manifest: the table selection, and pgaudit for an adopted one. */
-export function manifestSettings(db: DatabaseConfig): Pick<ManifestTarget, 'selection' | 'requirePgaudit'> {
+export function manifestSettings(
+  db: DatabaseConfig,
+): Pick<ManifestTarget, 'selection' | 'requirePgaudit' | 'pharmacyTables'> {
   const v = db.validation;
   const selection: TableSelection = {
     ...(v?.schemas ? { schemas: v.schemas } : {}),
@@ -316,7 +353,24 @@ export function manifestSettings(db: DatabaseConfig): Pick<ManifestTarget, 'sele
   return {
     ...(Object.keys(selection).length ? { selection } : {}),
     ...(db.mode === 'adopt' ? { requirePgaudit: true } : {}),
+    ...(v?.pharmacyTables ? { pharmacyTables: v.pharmacyTables } : {}),
   };
+}
+
+/**
+ * The adopted databases without a replica that name a network for their manifest job (`manifestNetwork`):
+ * each gets a job of its own there, reading the database itself with the replicated credentials secret.
+ */
+export function adopterNetworkManifestTargets(
+  config: EnvironmentConfig,
+  replicas: Readonly<Record<string, CrossRegionReadReplica>>,
+): Array<{ target: ManifestTarget; network: AdopterNetwork }> {
+  return config.databases.flatMap((db) => {
+    const network = 'manifestNetwork' in db ? db.manifestNetwork : undefined;
+    return db.mode === 'adopt' && network && !replicas[db.name]
+      ? [{ target: { name: db.name, secretId: names.recoverySecret(config, db), ...manifestSettings(db) }, network }]
+      : [];
+  });
 }
 
 /**
