@@ -14,7 +14,8 @@ export type LambdaEntryName =
   | 'runbook-gateway'
   | 'roster-check'
   | 'runbook-steps'
-  | 'validate';
+  | 'validate'
+  | 'validate-chunks';
 
 /** `lambda/<name>.ts`, found from `lib/…` and from a compiled `dist/lib/…`. */
 export function lambdaEntry(name: LambdaEntryName): string {

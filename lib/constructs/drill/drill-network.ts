@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { accountPerimeter, evidenceObjectsOnly } from '../database/endpoint-policies';
 
@@ -122,7 +123,10 @@ export class DrillNetwork extends Construct {
         .addToPolicy(accountPerimeter(Stack.of(this), actions));
     }
     const s3 = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
-    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, { read: [MANIFEST_PREFIX] }))
+    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, {
+      read: [MANIFEST_PREFIX, CHUNK_RESULTS_PREFIX],
+      write: [CHUNK_RESULTS_PREFIX],
+    }))
       s3.addToPolicy(statement);
     // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the VPC has no
     // internet or NAT gateway, so HTTPS can reach nothing but the endpoints anyway.
