@@ -51,7 +51,7 @@ export interface DrillDatabaseSpec {
 export interface DrillChunking {
   /** Chunk invocations at once (1-40). @default 4 */
   readonly parallelism?: number;
-  /** Bytes per chunk (`pg_total_relation_size`), at least 1 MiB. @default 2 GiB */
+  /** Bytes per chunk (`pg_total_relation_size`), at least one PostgreSQL page (8192). @default 2 GiB */
   readonly chunkBytes?: number;
 }
 
@@ -128,8 +128,8 @@ export function validateProps(props: RestoreDrillProps): void {
     if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 40))
       problems.push(`databases.${d.name}.chunking.parallelism must be a whole number 1-40 (inline Map), got ${p}`);
     const bytes = d.chunking?.chunkBytes;
-    if (bytes !== undefined && (!Number.isInteger(bytes) || bytes < 1024 ** 2))
-      problems.push(`databases.${d.name}.chunking.chunkBytes must be at least 1 MiB (1048576), got ${bytes}`);
+    if (bytes !== undefined && (!Number.isInteger(bytes) || bytes < 8192))
+      problems.push(`databases.${d.name}.chunking.chunkBytes must be a whole number >= 8192 (a page), got ${bytes}`);
   }
   const invocations = props.maxConcurrency * chunkParallelismOf(props);
   if (Number.isInteger(props.maxConcurrency) && invocations > MAX_CHUNK_INVOCATIONS)
