@@ -135,7 +135,8 @@ describe('drill state machine validating a non-reference schema with the real en
   });
 
   test('the configured checks reach the Validate task: custom check and mapped invariant run, others "not mapped"', async () => {
-    expect(configured.carrying).toHaveLength(1);
+    expect(configured.carrying).toHaveLength(3); // PlanChunks, ValidateChunk and Validate, the same settings
+    expect(new Set(configured.carrying.map((v) => v[CHECK_SETTINGS_VARIABLE])).size).toBe(1);
     const world = worldServing(snapshot);
     world.engine = {
       s3: new S3Client({}),
