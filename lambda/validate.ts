@@ -5,7 +5,7 @@ import { systemClock } from '../engines/common/clock';
 import { powertoolsLogger } from '../engines/common/logger';
 import { clients, env, logger as drillLogger, settingsFromEnv } from '../engines/drill/aws/commons';
 import { validateTask } from '../engines/drill/aws/tasks';
-import { engineValidator } from '../engines/drill/aws/validator';
+import { drillValidatorFor } from '../engines/drill/aws/validator';
 import { DRILL_ENV } from '../engines/drill/environment';
 import { checkSettingsFor } from '../engines/validation/check-settings';
 import { createValidationHandler } from '../engines/validation/handler';
@@ -30,7 +30,7 @@ export const handler = createValidationHandler({
 /** The drill's Validate task: a VPC Lambda in the drill network (the restored instance admits only it). */
 export const drill = async (event: unknown, context?: Context) => {
   if (context) drillLogger.addContext(context);
-  const validator = engineValidator({
+  const validator = drillValidatorFor(event, {
     s3: clients.s3,
     bucket: env(DRILL_ENV.evidenceBucket),
     checkSettings: (database) => checkSettingsFor(database),

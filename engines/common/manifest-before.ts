@@ -50,11 +50,8 @@ export async function manifestVersionBefore(
     .filter((v) => v.modified.getTime() <= recoveryPointTime.getTime() + WRITE_DELAY_MS)
     .sort((a, b) => b.modified.getTime() - a.modified.getTime());
   for (const version of candidates.slice(0, MAX_VERSIONS_OPENED)) {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version.id }));
-    const manifest = parseManifest(JSON.parse((await object.Body?.transformToString()) ?? ''));
-    if (new Date(manifest.cutoff).getTime() <= recoveryPointTime.getTime()) {
-      return { bucket, key, versionId: version.id, manifest };
-    }
+    const found = await readManifestVersion(s3, { bucket, key, versionId: version.id });
+    if (new Date(found.manifest.cutoff).getTime() <= recoveryPointTime.getTime()) return found;
   }
   const found = `${versions.length} version${versions.length === 1 ? '' : 's'} found`;
   throw new Error(
@@ -72,4 +69,14 @@ export async function manifestBefore(
   recoveryPointTime: Date,
 ): Promise<Manifest> {
   return (await manifestVersionBefore(s3, bucket, database, recoveryPointTime)).manifest;
+}
+
+/** One given version of a manifest object (the version a chunked validation's plan chose). */
+export async function readManifestVersion(
+  s3: S3Client,
+  at: { bucket: string; key: string; versionId: string },
+): Promise<ManifestVersion> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId }));
+  const manifest = parseManifest(JSON.parse((await object.Body?.transformToString()) ?? ''));
+  return { ...at, manifest };
 }

@@ -294,7 +294,7 @@ function nextWait(poll: Pick<PollState, 'nextPollSeconds'>, policy: PollPolicy, 
   return Math.max(0, Math.min(grown, policy.maxSeconds, Math.ceil(remainingSeconds)));
 }
 
-function fail(state: DrillState, step: DrillStep, reason: string): DrillState {
+export function fail(state: DrillState, step: DrillStep, reason: string): DrillState {
   return { ...state, failure: { step, reason } };
 }
 

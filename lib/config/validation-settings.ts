@@ -43,6 +43,15 @@ export const validationSettingsSchema = z
      * own tables when it is the reference schema)
      */
     pharmacyTables: pharmacyTablesSchema.optional(),
+    /** Chunks of this database validated at once by a drill (chunk invocations, 1-40). @default 4 */
+    parallelism: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'at least 1')
+      .max(40, 'at most 40 (Step Functions inline Map)')
+      .optional(),
+    /** Size of one validation chunk in MB (`pg_total_relation_size`); each chunk is one invocation. @default 2048 */
+    chunkSizeMb: z.number().int('must be a whole number').min(1, 'at least 1').max(65536, 'at most 65536').optional(),
   })
   .superRefine((settings, ctx) => {
     const names = (settings.customChecks ?? []).map((c) => c.name);

@@ -15,7 +15,8 @@ export type LambdaEntryName =
   | 'roster-check'
   | 'runbook-steps'
   | 's3-prefix-list'
-  | 'validate';
+  | 'validate'
+  | 'validate-chunks';
 
 /** `lambda/<name>.ts`, found from `lib/…` and from a compiled `dist/lib/…`. */
 export function lambdaEntry(name: LambdaEntryName): string {

@@ -1,3 +1,5 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { drillFleet } from '../../lib/constructs/drill/drill-fleet';
 import { environment, parsing } from '../helpers/config';
 
 /** Per-database validation settings: discovery, cut-off columns, checks, custom checks, invariant mappings. */
@@ -69,4 +71,19 @@ test('an unknown check name and a custom check name used twice are named', () =>
   );
   expect(run).toThrow(/validation\.customChecks\[1\]\.name: used twice \(got "twice"\)/);
   expect(run).toThrow(/validation\.checks: unknown check "trigers"; known: generic, pharmacy, custom, schema/);
+});
+
+test('chunked validation: parallelism and chunk size per database, out-of-range values named', () => {
+  const env = environment(adopted({ parallelism: 16, chunkSizeMb: 512 }));
+  expect(env.databases[0]?.validation).toMatchObject({ parallelism: 16, chunkSizeMb: 512 });
+  const run = parsing(adopted({ parallelism: 41, chunkSizeMb: 0 }));
+  expect(run).toThrow(/validation\.parallelism: at most 40 \(Step Functions inline Map\).*got 41/);
+  expect(run).toThrow(/validation\.chunkSizeMb: at least 1.*got 0/);
+});
+
+test('the drill fleet carries a database chunk settings (chunk size in bytes)', () => {
+  const config = environment(adopted({ parallelism: 8, chunkSizeMb: 512 }));
+  const [db] = drillFleet(new Stack(new App(), 'Fleet'), config);
+  expect(db?.chunking).toEqual({ parallelism: 8, chunkBytes: 512 * 1024 ** 2 });
+  expect(drillFleet(new Stack(new App(), 'Plain'), environment(adopted(undefined)))[0]?.chunking).toBeUndefined();
 });

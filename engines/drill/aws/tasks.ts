@@ -51,9 +51,9 @@ function firstWait(expectedSeconds: number | undefined, coreSeconds: number, tim
   return Math.max(0, Math.min(Math.max(coreSeconds, expected), timeoutSeconds));
 }
 
-type Step = (state: DrillState, deps: { provider: RestoreProvider; clock: Clock }) => Promise<DrillState>;
+export type Step = (state: DrillState, deps: { provider: RestoreProvider; clock: Clock }) => Promise<DrillState>;
 
-async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step): Promise<DrillState> {
+export async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step): Promise<DrillState> {
   let transient: unknown;
   const aws = new AwsRestoreProvider(deps.clients, deps.settings, item.database, item.run.executionId);
   const watched = new Proxy(aws, {
@@ -78,7 +78,7 @@ async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step
   return after;
 }
 
-const out = (item: DrillItem, drill: DrillState, waitSeconds = 0): DrillItemInput => ({
+export const out = (item: DrillItem, drill: DrillState, waitSeconds = 0): DrillItemInput => ({
   drill: drill as unknown as DrillItemInput['drill'],
   database: item.database,
   run: item.run,

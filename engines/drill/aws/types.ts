@@ -53,6 +53,14 @@ export const fleetDatabaseSchema = z.strictObject({
   secretId: z.string().min(1),
   /** PostgreSQL database the validator connects to. */
   databaseName: z.string().min(1).default('postgres'),
+  /** How its validation is split: chunk invocations at once, bytes per chunk, most chunks in one plan. */
+  chunking: z
+    .strictObject({
+      parallelism: z.number().int().min(1).max(40),
+      chunkBytes: z.number().int().positive(),
+      maxChunks: z.number().int().positive(),
+    })
+    .optional(),
 });
 export type FleetDatabase = z.output<typeof fleetDatabaseSchema>;
 
@@ -108,6 +116,14 @@ export const drillItemSchema = z.strictObject({
   expect: expectSchema.default({}),
   /** How long the next Wait state pauses (`SecondsPath`). */
   wait: z.strictObject({ seconds: z.number().int().nonnegative() }),
+  /** The planned chunks of the validation (PlanChunks → ValidateChunks → Validate): only their ids travel. */
+  chunking: z
+    .strictObject({
+      prefix: z.string(),
+      ids: z.array(z.number().int().nonnegative()),
+      parallel: z.number().int().min(1).max(40),
+    })
+    .optional(),
   /** Set by a Catch: the error of a task that failed after its retries. */
   crash: z.strictObject({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
@@ -149,3 +165,13 @@ export function parseEvent<T extends z.ZodType>(schema: T, value: unknown, what:
   if (!parsed.success) throw new InvalidEventError(what, parsed.error.issues);
   return parsed.data;
 }
+
+/** One chunk invocation of the ValidateChunks Map (its ItemSelector builds this from the database's item). */
+export const chunkEventSchema = z.strictObject({
+  chunk: z.number().int().nonnegative(),
+  prefix: z.string().min(1),
+  handle: z.strictObject({ id: z.string().min(1), details: z.record(z.string(), z.string()) }),
+  recoveryPointTime: isoTime,
+  database: fleetDatabaseSchema,
+  run: runSchema,
+});

@@ -5,6 +5,8 @@ import type { Chunk } from './chunk';
 
 /** Default chunk size: a few GB, so one chunk stays well inside one invocation's time budget. */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 ** 3;
+/** Chunks validated at once (connections, or a state machine's chunk invocations) unless configured. */
+export const DEFAULT_CHUNK_PARALLELISM = 4;
 
 /** A table as the planner sees it: its bucketing and how many buckets it has. */
 export interface ChunkableTable {

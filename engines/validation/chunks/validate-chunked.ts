@@ -5,7 +5,8 @@ import { runPool } from '../pool';
 import { systemClock, ValidationReport } from '../types';
 import { applicableChecks, validateDatabase, ValidateOptions } from '../validator';
 import { DEFAULT_CHUNK_BYTES } from './plan';
-import { combineRules, combineVerdicts, planValidationChunks, validateChunk } from './validate';
+import type { Chunk } from './chunk';
+import { ChunkVerdict, combineRules, combineVerdicts, planValidationChunks, validateChunk } from './validate';
 
 export type ChunkedValidateOptions = ValidateOptions & {
   /** Bytes per chunk (from `pg_total_relation_size` on the database validated). @default 2 GiB */
@@ -37,12 +38,30 @@ export async function validateChunked(options: ChunkedValidateOptions): Promise<
     ),
     { target: options.url, concurrency: parallel, extra },
   );
+  return finishChunkedValidation({ ...options, recoveryPointTime }, chunks, verdicts, { started, parallel });
+}
+
+/**
+ * The whole-table step of a chunked validation: combine every chunk's verdict (each exactly once) and run
+ * every check with the combined passes. The one finish of the local pool and of the state machine's Map.
+ */
+export async function finishChunkedValidation(
+  options: ValidateOptions,
+  chunks: readonly Chunk[],
+  verdicts: readonly ChunkVerdict[],
+  run: { started: Date; parallel: number },
+): Promise<ValidationReport> {
+  const checks = applicableChecks(options.checks, options.customChecks, options.manifest);
   const precomputed = combineVerdicts(chunks, verdicts, combineRules(checks, options.manifest));
-  const report = await validateDatabase({ ...options, recoveryPointTime, precomputed });
+  const report = await validateDatabase({ ...options, precomputed });
   return {
     ...report,
-    startedAt: started.toISOString(),
-    durationMs: new Date(report.finishedAt).getTime() - started.getTime(),
-    chunks: { planned: chunks.length, parallel, mismatched: verdicts.filter((v) => !v.matches).map((v) => v.label) },
+    startedAt: run.started.toISOString(),
+    durationMs: new Date(report.finishedAt).getTime() - run.started.getTime(),
+    chunks: {
+      planned: chunks.length,
+      parallel: run.parallel,
+      mismatched: verdicts.filter((v) => !v.matches).map((v) => v.label),
+    },
   };
 }

@@ -38,8 +38,16 @@ function bucketing(t: TableManifest): { kind: 'range' | 'hash' | 'whole'; bucket
   return { kind, bucketCount: Math.max(1, ...t.buckets.entries.map((e) => e.index + 1)) };
 }
 
-/** Chunks of the manifest's tables, sized by their bytes in the database to validate. */
-export async function planValidationChunks(client: Client, manifest: Manifest, chunkBytes: number): Promise<Chunk[]> {
+/**
+ * Chunks of the manifest's tables, sized by their bytes in the database to validate. With `maxChunks`, the
+ * chunk size doubles until the plan has at most that many chunks (a state machine's history has a limit).
+ */
+export async function planValidationChunks(
+  client: Client,
+  manifest: Manifest,
+  chunkBytes: number,
+  maxChunks = Infinity,
+): Promise<Chunk[]> {
   const bytes = await tableBytes(client, manifest.tables);
   const tables = manifest.tables.map((t) => ({
     schema: t.schema,
@@ -51,7 +59,10 @@ export async function planValidationChunks(client: Client, manifest: Manifest, c
     width: t.buckets.width,
     ...bucketing(t),
   }));
-  return planChunks(tables, bytes, chunkBytes);
+  let size = chunkBytes;
+  let chunks = planChunks(tables, bytes, size);
+  while (chunks.length > Math.max(maxChunks, tables.length)) chunks = planChunks(tables, bytes, (size *= 2));
+  return chunks;
 }
 
 /** The checks whose work partitions by key range. */

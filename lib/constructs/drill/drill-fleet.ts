@@ -33,6 +33,14 @@ export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillD
     secretId: names.recoverySecret(config, db),
     databaseName: 'postgres',
     ...(db.validation ? { validation: db.validation } : {}),
+    ...(db.validation?.parallelism || db.validation?.chunkSizeMb
+      ? {
+          chunking: {
+            ...(db.validation.parallelism ? { parallelism: db.validation.parallelism } : {}),
+            ...(db.validation.chunkSizeMb ? { chunkBytes: db.validation.chunkSizeMb * 1024 ** 2 } : {}),
+          },
+        }
+      : {}),
   }));
 }
 

@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
+import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
 import type { DrillFunction } from './drill-function';
 import type { DrillPermissions } from './drill-permissions';
 import type { RestoreDrill } from './restore-drill';
@@ -97,30 +98,35 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
   );
-  add(
-    f.Validate,
-    new iam.PolicyStatement({
-      sid: 'ReadReplicatedCredentials',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [...new Set(secrets)],
-    }),
-  );
-  // Manifests: every version of manifests/<database>.json (the drill picks the newest taken before the recovery point).
   const bucket = props.evidenceBucket;
-  add(
-    f.Validate,
-    new iam.PolicyStatement({
-      sid: 'ListManifestVersions',
-      actions: ['s3:ListBucketVersions'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadManifests',
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
-    }),
-  );
+  for (const fn of [f.PlanChunks, f.ValidateChunk, f.Validate]) {
+    add(
+      fn,
+      new iam.PolicyStatement({
+        sid: 'ReadReplicatedCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [...new Set(secrets)],
+      }),
+      // Manifests: every version of manifests/<database>.json (the newest taken before the recovery point).
+      new iam.PolicyStatement({
+        sid: 'ReadManifests',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(`${MANIFEST_PREFIX}*`)],
+      }),
+    );
+  }
+  for (const fn of [f.PlanChunks, f.Validate])
+    add(
+      fn,
+      new iam.PolicyStatement({
+        sid: 'ListManifestVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${MANIFEST_PREFIX}*`] } },
+      }),
+    );
+  for (const fn of [f.PlanChunks, f.ValidateChunk]) add(fn, guard.describeInstances());
+  grantChunkResults(drill, props);
   // Evidence of drill environment: the previous drills' durations (Plan) and the new documents (RecordEvidence).
   const evidencePrefix = `${props.environmentName}/`;
   add(
@@ -147,6 +153,7 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
     }),
   );
   for (const fn of [f.Validate, f.Plan]) props.key.grant(fn.role, 'kms:Decrypt');
+  for (const fn of [f.PlanChunks, f.ValidateChunk]) props.key.grant(fn.role, 'kms:Decrypt', 'kms:GenerateDataKey');
   props.key.grant(f.RecordEvidence.role, 'kms:GenerateDataKey', 'kms:Decrypt');
   add(
     f.RecordEvidence,
@@ -202,7 +209,8 @@ export function acknowledgeDrillWildcards(
   }
   for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
     ack(fn.role, guard.drillInstances, drillInstances);
-  for (const fn of [f.StartRestore, f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup, drill.sweeper])
+  const connecting = [f.PlanChunks, f.ValidateChunk, f.Validate];
+  for (const fn of [f.StartRestore, f.CheckRestore, ...connecting, f.RequestCleanup, f.CheckCleanup, drill.sweeper])
     ack(fn.role, rds('db', '*'), anyDb);
   for (const fn of [f.PickSource, f.StartRestore]) {
     ack(
@@ -220,7 +228,12 @@ export function acknowledgeDrillWildcards(
   for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) ack(fn.role, '*', describeJob);
   ack(f.RecordEvidence.role, '*', noResourceLevel('backup:PutRestoreValidationResult'));
   const manifests = `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`;
-  ack(f.Validate.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
+  for (const fn of connecting) ack(fn.role, props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`), manifests);
+  const chunkResults =
+    `a chunked validation keeps its plan and chunk verdicts under ${chunkResultsOf(props)}<run>/<database>/, ` +
+    'keys made per execution at run time; access is limited to the environment prefix';
+  for (const fn of connecting)
+    ack(fn.role, props.evidenceBucket.arnForObjects(`${chunkResultsOf(props)}*`), chunkResults);
   const evidence =
     `evidence documents are keyed <environment>/<database>/<start>-drill-<run>.json, one new ` +
     `object per drill (Object Lock: never overwritten); access is limited to drill ` +
@@ -249,4 +262,22 @@ function recoveryPointsOf(stack: Stack): string {
     resourceName: '*',
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
+}
+
+/** `validation-chunks/<environment>/`: the drill's chunk plans and verdicts. */
+function chunkResultsOf(props: RestoreDrillProps): string {
+  return `${CHUNK_RESULTS_PREFIX}${props.environmentName}/`;
+}
+
+/**
+ * The chunk results under the environment's prefix: PlanChunks writes the plan, each ValidateChunk reads it
+ * and writes its verdict, Validate reads them all. Nothing else may read or write there, and nothing deletes.
+ */
+function grantChunkResults(drill: RestoreDrill, props: RestoreDrillProps): void {
+  const f = drill.functions;
+  const objects = props.evidenceBucket.arnForObjects(`${chunkResultsOf(props)}*`);
+  const statement = (sid: string, actions: string[]) => new iam.PolicyStatement({ sid, actions, resources: [objects] });
+  f.PlanChunks.role.addToPrincipalPolicy(statement('WriteChunkPlan', ['s3:PutObject']));
+  f.ValidateChunk.role.addToPrincipalPolicy(statement('ReadPlanWriteVerdict', ['s3:GetObject', 's3:PutObject']));
+  f.Validate.role.addToPrincipalPolicy(statement('ReadChunkResults', ['s3:GetObject']));
 }

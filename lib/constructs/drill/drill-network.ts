@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { S3PrefixList } from '../s3-prefix-list';
+import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { accountPerimeter, evidenceObjectsOnly } from '../database/endpoint-policies';
 
@@ -123,7 +124,10 @@ export class DrillNetwork extends Construct {
         .addToPolicy(accountPerimeter(Stack.of(this), actions));
     }
     const s3 = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
-    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, { read: [MANIFEST_PREFIX] }))
+    for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, {
+      read: [MANIFEST_PREFIX, CHUNK_RESULTS_PREFIX],
+      write: [CHUNK_RESULTS_PREFIX],
+    }))
       s3.addToPolicy(statement);
     const s3PrefixList = new S3PrefixList(this, 'S3PrefixList', { key: props.key, logRetention: props.logRetention });
     this.validatorSecurityGroup.addEgressRule(s3PrefixList.peer, ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint');

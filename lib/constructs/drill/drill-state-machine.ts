@@ -8,10 +8,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import type { EventWaits } from '../event-waits';
+import { validateChunksMap } from './chunk-states';
 
 export interface DrillStateMachineProps {
   readonly stateMachineName: string;
-  /** Plan, PickSource, StartRestore, CheckRestore, Validate, RequestCleanup, CheckCleanup, RecordEvidence, Notify. */
+  /**
+   * Plan, PickSource, StartRestore, CheckRestore, PlanChunks, ValidateChunk, Validate, RequestCleanup,
+   * CheckCleanup, RecordEvidence, Notify.
+   */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The fleet, embedded in the definition (Plan's payload): no size limit of Lambda environment variables. */
   readonly fleet: Record<string, unknown>;
@@ -36,7 +40,7 @@ const TRANSIENT = [
  * The drill workflow (Standard, JSONPath):
  *
  * Plan → Map(databases, maxConcurrency) { PickSource → StartRestore → [Available? → AwaitRestore → CheckRestore]
- * → Validate → RequestCleanup → [Deleting? → AwaitCleanup → CheckCleanup] → RecordEvidence } → Notify → AllPassed?
+ * → PlanChunks → ValidateChunks(Map of ValidateChunk) → Validate → RequestCleanup → [Deleting? → AwaitCleanup → CheckCleanup] → RecordEvidence } → Notify → AllPassed?
  *
  * AwaitRestore/AwaitCleanup are `.waitForTaskToken` tasks ended by an RDS or AWS Backup event about the drill's
  * instance (see {@link EventWaits}); their timeout, `$.wait.seconds` (set by the steps: first ≈ the previous
@@ -90,6 +94,8 @@ export class DrillStateMachine extends Construct {
     const pickSource = task('PickSource');
     const startRestore = task('StartRestore');
     const checkRestore = task('CheckRestore');
+    const planChunks = task('PlanChunks');
+    const validateChunks = validateChunksMap(this, fn('ValidateChunk'));
     const validate = task('Validate');
     const requestCleanup = task('RequestCleanup');
     const checkCleanup = task('CheckCleanup');
@@ -118,7 +124,7 @@ export class DrillStateMachine extends Construct {
         cleanup: 'unknown',
       },
     });
-    for (const t of [pickSource, startRestore, waitForRestore, checkRestore, validate])
+    for (const t of [pickSource, startRestore, waitForRestore, checkRestore, planChunks, validateChunks, validate])
       t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
     for (const t of [requestCleanup, waitForCleanup, checkCleanup])
       t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
@@ -131,7 +137,10 @@ export class DrillStateMachine extends Construct {
     requestCleanup.next(deleting);
     const available = new sfn.Choice(this, 'Available?')
       .when(sfn.Condition.isPresent('$.drill.failure'), requestCleanup)
-      .when(sfn.Condition.isPresent('$.drill.available'), validate.next(requestCleanup))
+      .when(
+        sfn.Condition.isPresent('$.drill.available'),
+        planChunks.next(validateChunks).next(validate).next(requestCleanup),
+      )
       .otherwise(waitForRestore);
     waitForRestore.next(checkRestore).next(available);
     // Straight to the decision after the start: a drill that failed to start has no instance to wait on.

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { DrillFunction } from './drill-function';
 import type { CheckSettings } from '../../../engines/validation/check-settings';
+import { DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 
 /** One Lambda per Task state of the drill state machine. */
 export interface DrillFunctions {
@@ -13,6 +14,8 @@ export interface DrillFunctions {
   readonly PickSource: DrillFunction;
   readonly StartRestore: DrillFunction;
   readonly CheckRestore: DrillFunction;
+  readonly PlanChunks: DrillFunction;
+  readonly ValidateChunk: DrillFunction;
   readonly Validate: DrillFunction;
   readonly RequestCleanup: DrillFunction;
   readonly CheckCleanup: DrillFunction;
@@ -40,7 +43,20 @@ export interface DrillDatabaseSpec {
   readonly databaseName: string;
   /** The checks, custom checks and invariant mappings its validation runs. @default - every check that applies */
   readonly validation?: CheckSettings;
+  /** How its validation is split into chunks (`DrillChunking`). @default - 4 at a time, 2 GiB chunks */
+  readonly chunking?: DrillChunking;
 }
+
+/** A database's chunked validation in the drill. */
+export interface DrillChunking {
+  /** Chunk invocations at once (1-40). @default 4 */
+  readonly parallelism?: number;
+  /** Bytes per chunk (`pg_total_relation_size`), at least one PostgreSQL page (8192). @default 2 GiB */
+  readonly chunkBytes?: number;
+}
+
+/** Chunk invocations the whole fleet may run at once (their reserved concurrency comes out of the account's). */
+export const MAX_CHUNK_INVOCATIONS = 400;
 
 export interface RestoreDrillProps {
   /** Names the state machine (`rxdr-<environmentName>-drill`) and prefixes the evidence keys. */
@@ -122,8 +138,27 @@ export function validateProps(props: RestoreDrillProps): void {
     problems.push(
       `isolatedVault and vaultLostParameterName go together, got ${props.isolatedVault ? 'only isolatedVault' : 'only vaultLostParameterName'}`,
     );
+  for (const d of props.databases) {
+    const p = d.chunking?.parallelism;
+    if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 40))
+      problems.push(`databases.${d.name}.chunking.parallelism must be a whole number 1-40 (inline Map), got ${p}`);
+    const bytes = d.chunking?.chunkBytes;
+    if (bytes !== undefined && (!Number.isInteger(bytes) || bytes < 8192))
+      problems.push(`databases.${d.name}.chunking.chunkBytes must be a whole number >= 8192 (a page), got ${bytes}`);
+  }
+  const invocations = props.maxConcurrency * chunkParallelismOf(props);
+  if (Number.isInteger(props.maxConcurrency) && invocations > MAX_CHUNK_INVOCATIONS)
+    problems.push(
+      `maxConcurrency (${props.maxConcurrency}) × the largest chunking.parallelism (${chunkParallelismOf(props)}) ` +
+        `is ${invocations} chunk invocations at once; at most ${MAX_CHUNK_INVOCATIONS}: lower one of them`,
+    );
   const names = props.databases.map((d) => d.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
   if (dupes.length > 0) problems.push(`databases: duplicate names ${[...new Set(dupes)].join(', ')}`);
   if (problems.length > 0) throw new Error(`RestoreDrill: ${problems.join('; ')}`);
+}
+
+/** The largest chunk parallelism of the fleet (default 4). */
+export function chunkParallelismOf(props: Pick<RestoreDrillProps, 'databases'>): number {
+  return Math.max(1, ...props.databases.map((d) => d.chunking?.parallelism ?? DEFAULT_CHUNK_PARALLELISM));
 }

@@ -21,10 +21,12 @@ import { DRILL_ENV } from '../../../engines/drill/environment';
 import { drillAlarms } from './drill-alarms';
 import { acknowledgeDrillWildcards, grantDrillFunctions, publish } from './drill-grants';
 import { pascal } from './construct-id';
-import { DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
+import { chunkParallelismOf, DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
+import { CHUNK_FUNCTION_TIMEOUT, maxChunksPerDatabase } from './chunk-states';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 import { checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 
-export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';
+export type { DrillChunking, DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';
 
 /**
  * Scheduled restore drills in the recovery region: the drill network, the Lambdas (one per Task state),
@@ -151,6 +153,15 @@ export class RestoreDrill extends Construct {
         logRetention: props.logRetention,
         ...extra,
       });
+    // The three validation functions connect to the restored copy: drill network, CA bundle, check settings.
+    const validator = {
+      memorySize: 1024,
+      vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
+      environment: {
+        ...settings,
+        ...checkSettingsEnvironment(Object.fromEntries(props.databases.map((d) => [d.name, d.validation]))),
+      },
+    };
     this.functions = {
       Plan: make('PlanFn', 'plan', 'rxdr drill: check the execution input and plan one drill per database', {
         reservedConcurrency: 2,
@@ -166,15 +177,21 @@ export class RestoreDrill extends Construct {
         'rxdr drill: start the restore into the drill network (drill-tagged)',
       ),
       CheckRestore: make('CheckRestoreFn', 'checkRestore', 'rxdr drill: is the restored instance available yet?'),
+      PlanChunks: make('PlanChunksFn', 'plan', 'rxdr drill: plan the validation chunks of the restored database', {
+        ...validator,
+        entry: lambdaEntry('validate-chunks'),
+        timeout: Duration.minutes(2),
+      }),
+      ValidateChunk: make('ValidateChunkFn', 'chunk', 'rxdr drill: validate one chunk of the restored database', {
+        ...validator,
+        entry: lambdaEntry('validate-chunks'),
+        timeout: CHUNK_FUNCTION_TIMEOUT,
+        reservedConcurrency: props.maxConcurrency * chunkParallelismOf(props) + 2,
+      }),
       Validate: make('ValidateFn', 'drill', 'rxdr drill: validate the restored database (VPC, drill network)', {
+        ...validator,
         entry: lambdaEntry('validate'),
         timeout: Duration.minutes(15),
-        memorySize: 1024,
-        vpc: { vpc: this.network.vpc, securityGroups: [this.network.validatorSecurityGroup] },
-        environment: {
-          ...settings,
-          ...checkSettingsEnvironment(Object.fromEntries(props.databases.map((d) => [d.name, d.validation]))),
-        },
       }),
       RequestCleanup: make(
         'RequestCleanupFn',
@@ -210,7 +227,14 @@ export class RestoreDrill extends Construct {
         // The safety net of the event-driven waits: an event normally ends a wait long before this.
         poll: { initialSeconds: 900, factor: 1, maxSeconds: 900 },
         // The validation settings go to the Validate function's environment, not into the definition.
-        databases: props.databases.map(({ validation: _validation, ...d }) => ({ ...d })),
+        databases: props.databases.map(({ validation: _validation, chunking, ...d }) => ({
+          ...d,
+          chunking: {
+            parallelism: chunking?.parallelism ?? DEFAULT_CHUNK_PARALLELISM,
+            chunkBytes: chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+            maxChunks: maxChunksPerDatabase(props.databases.length),
+          },
+        })),
       },
       maxConcurrency: props.maxConcurrency,
       timeout: props.timeout,

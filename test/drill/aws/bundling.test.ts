@@ -35,4 +35,24 @@ describe('drill Lambda bundling (esbuild, no Docker)', () => {
     // Handler code never pulls in the CDK (handler code stays free of construct code); booleans keep a failure readable.
     expect(/require\("aws-cdk-lib/.test(code)).toBe(false);
   });
+
+  test('the chunk functions bundle without the CDK, with the chunk results prefix inside', () => {
+    const app = testApp({ outdir: `${outdir}-chunks` }, { bundle: true });
+    const stack = new Stack(app, 'Chunks', { env: { account: '111111111111', region: 'us-west-2' } });
+    new DrillFunction(stack, 'ValidateChunk', {
+      entry: lambdaEntry('validate-chunks'),
+      handler: 'chunk',
+      description: 'rxdr drill: bundling test',
+      key: new kms.Key(stack, 'Key'),
+      reservedConcurrency: 1,
+    });
+    const assembly = app.synth();
+    const [asset] = readdirSync(assembly.directory).filter(
+      (d) => d.startsWith('asset.') && existsSync(path.join(assembly.directory, d, 'index.js')),
+    );
+    const code = readFileSync(path.join(assembly.directory, asset!, 'index.js'), 'utf8');
+    expect(code).toContain('validation-chunks/'); // engines/common/chunk-key.ts
+    expect(/require\("aws-cdk-lib/.test(code)).toBe(false);
+    rmSync(`${outdir}-chunks`, { recursive: true, force: true });
+  });
 });

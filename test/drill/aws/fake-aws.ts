@@ -15,6 +15,7 @@ import {
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
+import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
 import {
   GetObjectCommand,
   ListObjectVersionsCommand,
@@ -332,7 +333,8 @@ export class FakeAws {
       if (input.IfNoneMatch === '*' && this.objects.has(input.Key))
         throw awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
       this.objects.set(input.Key, input.Body);
-      this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
+      if (!input.Key.startsWith(CHUNK_RESULTS_PREFIX))
+        this.evidence.push(JSON.parse(input.Body) as Record<string, unknown>);
       return {};
     });
     on(s3!, GetObjectCommand, 'GetObject', (input: { Key: string; VersionId?: string }) => {

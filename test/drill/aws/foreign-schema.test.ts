@@ -1,7 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Client } from 'pg';
-import { engineValidator } from '../../../engines/drill/aws/validator';
 import { manifestKey } from '../../../engines/common/manifest-key';
 import { buildManifest } from '../../../engines/validation';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
@@ -56,7 +55,7 @@ function worldServing(served: TestDatabase): DrillWorld {
   world.aws.manifests.set(manifestKey('dispensing'), [
     { id: 'v1', body: manifest, written: new Date('2026-10-31T04:59:00Z') },
   ]);
-  world.engine = engineValidator({ s3: new S3Client({}), bucket: 'evidence-bucket' });
+  world.engine = { s3: new S3Client({}), bucket: 'evidence-bucket' };
   return world;
 }
 
@@ -136,13 +135,14 @@ describe('drill state machine validating a non-reference schema with the real en
   });
 
   test('the configured checks reach the Validate task: custom check and mapped invariant run, others "not mapped"', async () => {
-    expect(configured.carrying).toHaveLength(1);
+    expect(configured.carrying).toHaveLength(3); // PlanChunks, ValidateChunk and Validate, the same settings
+    expect(new Set(configured.carrying.map((v) => v[CHECK_SETTINGS_VARIABLE])).size).toBe(1);
     const world = worldServing(snapshot);
-    world.engine = engineValidator({
+    world.engine = {
       s3: new S3Client({}),
       bucket: 'evidence-bucket',
       checkSettings: (database) => checkSettingsFor(database, configured.env),
-    });
+    };
     try {
       const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
       expect(run.status).toBe('SUCCEEDED');

@@ -19,6 +19,8 @@ import {
 } from '../../../engines/drill/aws/tasks';
 import type { DrillValidator } from '../../../engines/drill/validator';
 import type { AwsDrillSettings } from '../../../engines/drill/aws/provider';
+import { ChunkTaskDeps, planChunksTask, validateChunkTask } from '../../../engines/drill/aws/chunk-tasks';
+import { drillValidatorFor, type EngineValidatorOptions } from '../../../engines/drill/aws/validator';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { dbOf, FakeAws, SETTINGS, VirtualClock } from './fake-aws';
@@ -95,11 +97,15 @@ export class DrillWorld {
     };
   }
 
-  /** The validator the Validate task runs; default: a stand-in that answers what the engine would. */
-  engine?: DrillValidator;
+  /**
+   * The real validation engine over S3 and the restored database (as the Lambdas build it): PlanChunks,
+   * every ValidateChunk and Validate run the real chunked validation. Default: a stand-in Validate that
+   * answers what the engine would, and no chunks.
+   */
+  engine?: EngineValidatorOptions;
 
-  private validator(db: string): DrillValidator {
-    if (this.engine) return this.engine;
+  private validator(db: string, event: Json): DrillValidator {
+    if (this.engine) return drillValidatorFor(event, this.engine);
     return {
       validate: async ({ connection }) => {
         if (typeof connection.url === 'string' || connection.url.password !== 's3cret')
@@ -113,6 +119,11 @@ export class DrillWorld {
         };
       },
     };
+  }
+
+  private chunkDeps(): Omit<ChunkTaskDeps, keyof TaskDeps> {
+    if (!this.engine) throw new Error('test: chunk steps run only with the real engine');
+    return { s3: this.engine.s3, bucket: this.engine.bucket, checkSettings: this.engine.checkSettings ?? (() => ({})) };
   }
 
   tasks(): Record<string, LocalHandler> {
@@ -140,7 +151,15 @@ export class DrillWorld {
       StartRestore: (event) => startRestoreTask(event, this.deps(event)),
       AwaitRestore: awaitEvent,
       CheckRestore: (event) => checkRestoreTask(event, this.deps(event)),
-      Validate: (event) => validateTask(event, { ...this.deps(event), validator: this.validator(db(event)) }),
+      PlanChunks: (event) =>
+        this.engine
+          ? planChunksTask(event, { ...this.deps(event), ...this.chunkDeps() })
+          : { ...(event as Record<string, Json>), chunking: { prefix: '', ids: [], parallel: 1 } },
+      ValidateChunk: (event) => {
+        const chunk = event as { database: { name: string } };
+        return validateChunkTask(event, { ...this.deps({ database: chunk.database } as Json), ...this.chunkDeps() });
+      },
+      Validate: (event) => validateTask(event, { ...this.deps(event), validator: this.validator(db(event), event) }),
       RequestCleanup: (event) => requestCleanupTask(event, this.deps(event)),
       AwaitCleanup: awaitEvent,
       CheckCleanup: (event) => checkCleanupTask(event, this.deps(event)),

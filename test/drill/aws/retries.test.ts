@@ -149,6 +149,8 @@ describe('drill: every Task with a Retry reaches the same outcome when it runs a
 
   test('the scenarios enter every Task with a Retry in the definition', () => {
     const all = new Set([...snapshotMachine.retriedTasks, ...pitrMachine.retriedTasks].map((t) => t.stateName));
-    expect([...all].filter((name) => !covered.has(name))).toEqual([]);
+    // A chunk runs only against a real database: its retry after success is proven in chunked-drill.test.ts.
+    const provenOnRealPostgres = new Set(['ValidateChunk']);
+    expect([...all].filter((name) => !covered.has(name) && !provenOnRealPostgres.has(name))).toEqual([]);
   });
 });

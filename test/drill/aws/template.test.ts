@@ -91,7 +91,7 @@ describe('RestoreDrill template', () => {
         'rds:db-tag/rxdr:drill',
       ]);
     const denies = policies().filter((s) => s.Effect === 'Deny' && s.Sid === 'DenyTouchingInstancesWithoutDrillTag');
-    expect(denies.length).toBe(11); // 9 step functions + sweeper + the Backup restore role
+    expect(denies.length).toBe(13); // 11 step functions + sweeper + the Backup restore role
     for (const deny of denies) {
       expect(deny.Condition).toEqual({ Null: { 'rds:db-tag/rxdr:drill': 'true' } });
       expect(deny.Action).toEqual(expect.arrayContaining(['rds:DeleteDBInstance', 'rds:ModifyDBInstance']));
@@ -132,13 +132,15 @@ describe('RestoreDrill template', () => {
       (f) => (f as { Properties: Record<string, unknown> }).Properties,
     );
     const drillFns = functions.filter((f) => String(f.Description ?? '').startsWith('rxdr drill'));
-    expect(drillFns).toHaveLength(10);
+    expect(drillFns).toHaveLength(12);
     for (const f of drillFns) {
       expect(f.Runtime).toBe('nodejs24.x');
       expect(f.Architectures).toEqual(['arm64']);
     }
-    expect(drillFns.filter((f) => f.VpcConfig)).toHaveLength(1);
-    expect(drillFns.find((f) => f.VpcConfig)?.Description).toMatch(/validate/);
+    // The three that connect to the restored copy: PlanChunks, ValidateChunk, Validate.
+    const inVpc = drillFns.filter((f) => f.VpcConfig).map((f) => String(f.Description));
+    expect(inVpc).toHaveLength(3);
+    for (const description of inVpc) expect(description).toMatch(/validat/);
   });
 
   test('alarms: drill failed, missed schedule, RTO and RPO per database against the tier target', () => {

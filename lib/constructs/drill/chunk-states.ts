@@ -1,0 +1,75 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** One chunk invocation's Lambda timeout: well under Lambda's 15 minutes (statements stop at 240 s). */
+export const CHUNK_FUNCTION_TIMEOUT = Duration.minutes(5);
+
+/** Attempts of one chunk (a throttled, timed-out or failed chunk is redone alone; its verdict key is the same). */
+export const CHUNK_MAX_ATTEMPTS = 3;
+
+/** Errors a chunk is redone for: anything that stopped it before its verdict was stored. */
+export const CHUNK_RETRY_ERRORS = [
+  'Rxdr.ChunkFailed',
+  'Rxdr.AwsTransient',
+  'States.Timeout',
+  'Sandbox.Timedout',
+  'Lambda.Unknown',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/**
+ * The ValidateChunks Map of one database: an inline Map over the planned chunk ids (`$.chunking.ids`), as
+ * many at once as `$.chunking.parallel` (the database's setting), each iteration one ValidateChunk
+ * invocation whose verdict goes to S3; the Map's result is discarded, so the state never grows with the
+ * chunk count. Inline rather than Distributed: the per-database Map is nested in the fleet's Map (a
+ * Distributed Map is not needed for a few hundred chunks, and the plan caps the chunk count so that the
+ * whole execution stays within the history limit, see `maxChunksPerDatabase`), and it runs in the local
+ * interpreter the tests use.
+ */
+export function validateChunksMap(scope: Construct, fn: lambda.IFunction): sfn.Map {
+  const chunk = new tasks.LambdaInvoke(scope, 'ValidateChunk', {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    taskTimeout: sfn.Timeout.duration(CHUNK_FUNCTION_TIMEOUT.plus(Duration.seconds(30))),
+  }).addRetry({
+    errors: CHUNK_RETRY_ERRORS,
+    interval: Duration.seconds(5),
+    backoffRate: 2,
+    maxAttempts: CHUNK_MAX_ATTEMPTS,
+  });
+  const map = new sfn.Map(scope, 'ValidateChunks', {
+    itemsPath: '$.chunking.ids',
+    maxConcurrencyPath: '$.chunking.parallel',
+    itemSelector: {
+      'chunk.$': '$$.Map.Item.Value',
+      'prefix.$': '$.chunking.prefix',
+      'handle.$': '$.drill.restore.handle',
+      'recoveryPointTime.$': '$.drill.source.recoveryPointTime',
+      'database.$': '$.database',
+      'run.$': '$.run',
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  map.itemProcessor(chunk);
+  return map;
+}
+
+/**
+ * History events one chunk costs in a Standard execution (iteration started/succeeded, task entered,
+ * scheduled, started, succeeded, exited), with room for one retry.
+ */
+const EVENTS_PER_CHUNK = 10;
+/** Of the 25,000 history events of a Standard execution, what the chunks of all databases may use. */
+const CHUNK_HISTORY_BUDGET = 20_000;
+
+/** Most chunks one database's plan may have so that a drill of the whole fleet stays within its history. */
+export function maxChunksPerDatabase(databases: number): number {
+  return Math.max(1, Math.floor(CHUNK_HISTORY_BUDGET / EVENTS_PER_CHUNK / Math.max(1, databases)));
+}
