@@ -21,6 +21,10 @@ export async function findRecoverySource(
   selector: SourceSelector,
 ): Promise<RecoverySource> {
   if (selector.kind === 'point-in-time' || (selector.kind === 'latest' && fleetDatabase.source === 'point-in-time')) {
+    if (fleetDatabase.kind === 'cluster')
+      throw new RefusedError(
+        `${database} is an Aurora cluster: it is drilled from the recovery vault's recovery points (Aurora replicates no automated backups to the recovery region), so a point-in-time selector cannot be served; use "latest" or a recovery point`,
+      );
     return findAutomatedBackup(clients, fleetDatabase, database, selector);
   }
   const vault = settings.vaultName;
@@ -44,7 +48,7 @@ export async function findRecoverySource(
       new ListRecoveryPointsByBackupVaultCommand({
         BackupVaultName: vault,
         ByResourceArn: fleetDatabase.sourceArn,
-        ByResourceType: 'RDS',
+        ByResourceType: fleetDatabase.kind === 'cluster' ? 'Aurora' : 'RDS',
         NextToken: token,
       }),
     );
