@@ -18,11 +18,20 @@ export interface EventWaitsProps {
   readonly key: kms.IKey;
   /** Which RDS DB instances' events resume waits: identifier prefixes (drill instances) or exact identifiers. */
   readonly instances: { readonly prefixes?: readonly string[]; readonly identifiers?: readonly string[] };
+  /**
+   * Which Aurora DB clusters' events resume waits (keyed like an instance of the same identifier: a drill's cluster
+   * and its instance share one).
+   * @default - no cluster events
+   */
+  readonly clusters?: { readonly prefixes?: readonly string[] };
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** RDS instance event categories that can end a wait: restored, deleted, promoted, failed. */
-export const RESUMING_RDS_CATEGORIES = ['restoration', 'deletion', 'read replica', 'failure'];
+/** RDS instance event categories that can end a wait: restored, created (into a cluster), deleted, promoted, failed. */
+export const RESUMING_RDS_CATEGORIES = ['restoration', 'creation', 'deletion', 'read replica', 'failure'];
+
+/** RDS cluster event categories that can end a wait: created (a restore finished), deleted, failed. */
+export const RESUMING_CLUSTER_CATEGORIES = ['creation', 'deletion', 'failure'];
 
 /**
  * Waits resumed by events instead of polling: a `.waitForTaskToken` task leaves its token under the RDS instance
@@ -105,11 +114,13 @@ export class EventWaits extends Construct {
     if (prefixes.length + identifiers.length === 0)
       throw new Error(`EventWaits ${this.node.path}: name at least one instance prefix or identifier`);
     const instanceMatch = [...identifiers, ...prefixes.map((prefix) => ({ prefix }))];
+    const clusterPrefixes = props.clusters?.prefixes ?? [];
+    const rdsArn = (type: 'db' | 'cluster', name: string) =>
+      `arn:${stack.partition}:rds:${stack.region}:${stack.account}:${type}:${name}`;
     const instanceArns = [
-      ...identifiers.map((name) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${name}`),
-      ...prefixes.map((prefix) => ({
-        prefix: `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${prefix}`,
-      })),
+      ...identifiers.map((name) => rdsArn('db', name)),
+      ...prefixes.map((prefix) => ({ prefix: rdsArn('db', prefix) })),
+      ...clusterPrefixes.map((prefix) => ({ prefix: rdsArn('cluster', prefix) })),
     ];
     this.rule = new events.Rule(this, 'ResumeRule', {
       description: "rxdr: RDS and AWS Backup events about rxdr's own instances resume the tasks waiting on them",
@@ -128,6 +139,19 @@ export class EventWaits extends Construct {
             EventCategories: RESUMING_RDS_CATEGORIES,
           },
         },
+        ...(clusterPrefixes.length > 0
+          ? [
+              {
+                source: ['aws.rds'],
+                'detail-type': ['RDS DB Cluster Event'],
+                detail: {
+                  SourceType: ['CLUSTER'],
+                  SourceIdentifier: clusterPrefixes.map((prefix) => ({ prefix })),
+                  EventCategories: RESUMING_CLUSTER_CATEGORIES,
+                },
+              },
+            ]
+          : []),
         {
           source: ['aws.backup'],
           'detail-type': ['Restore Job State Change'],

@@ -207,10 +207,11 @@ export class RestoreDrill extends Construct {
     };
     grantDrillFunctions(this, props, guard);
 
-    // Restores and deletions end with an RDS or AWS Backup event about the drill's instance: it resumes the wait.
+    // Restores and deletions end with an RDS or AWS Backup event about the drill's instance or cluster: it resumes the wait.
     this.waits = new EventWaits(this, 'Waits', {
       key: props.key,
       instances: { prefixes: [DRILL_INSTANCE_PREFIX] },
+      clusters: { prefixes: [DRILL_INSTANCE_PREFIX] },
       logRetention: props.logRetention,
     });
     this.waits.allowResumeOf(stateMachineArn);
