@@ -191,8 +191,14 @@ export function acknowledgeDrillWildcards(
       "RestoreDBInstance* authorizes the parameter group the source used (the reference instance's group or an adopter's), which the drill does not know at synth",
     );
   }
-  for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
+  for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) {
     ack(fn.role, guard.drillInstances, drillInstances);
+    ack(
+      fn.role,
+      guard.drillClusters,
+      'the claim tags only the drill tag, only on drill-named clusters (rxdr-drill-<database>-<hash>, named at run time)',
+    );
+  }
   if (hasClusters(props)) acknowledgeClusterWildcards(drill, guard);
   ack(
     drill.sweeper.role,
@@ -241,8 +247,7 @@ function acknowledgeClusterWildcards(drill: RestoreDrill, guard: DrillPermission
   const anyCluster =
     'describe and tag-conditioned delete must match every cluster ARN (cluster:*): the condition ' +
     '(rds:cluster-tag/rxdr:drill) and the Null deny on untagged clusters do the scoping';
-  for (const role of [drill.restoreRole, f.CheckRestore.role, f.RequestCleanup.role, f.CheckCleanup.role])
-    acknowledgeWildcardResources(role, [guard.drillClusters], drillClusters);
+  acknowledgeWildcardResources(drill.restoreRole, [guard.drillClusters], drillClusters);
   for (const role of [drill.restoreRole, f.CheckRestore.role, f.Validate.role, f.RequestCleanup.role])
     acknowledgeWildcardResources(role, [guard.rdsArn('cluster', '*')], anyCluster);
   acknowledgeWildcardResources(f.CheckCleanup.role, [guard.rdsArn('cluster', '*')], anyCluster);
