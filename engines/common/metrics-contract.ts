@@ -90,6 +90,7 @@ export const CONFORMANCE_METRICS = {
     autoMinorVersionUpgrade: 'AutoMinorVersionUpgradeFindings',
     multiAz: 'MultiAzFindings',
     backupReplication: 'BackupReplicationFindings',
+    iamAuthentication: 'IamAuthenticationFindings',
   },
 } as const;
 

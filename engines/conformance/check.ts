@@ -6,6 +6,7 @@ import {
   toCloudWatchDimensions,
 } from '../common/metrics-contract';
 import { ConformanceClients, describeInstance } from './describe';
+import { describeCluster } from './describe-cluster';
 import { conformanceFindings, Finding } from './rules';
 import { ConformanceTarget } from './target';
 
@@ -37,7 +38,7 @@ export async function checkConformance(
   const instances = await Promise.all(
     targets.map(async (target): Promise<InstanceConformance> => {
       try {
-        const settings = await describeInstance(target, clients);
+        const settings = await (target.resource === 'cluster' ? describeCluster : describeInstance)(target, clients);
         return { target, findings: conformanceFindings(target, settings, today) };
       } catch (error) {
         return { target, findings: [], error: `${(error as Error).name}: ${(error as Error).message}` };

@@ -85,7 +85,10 @@ async function readParameters(rds: RDSClient, group: string): Promise<Record<str
   return values;
 }
 
-async function describeKey(kms: KMSClient, keyId: string): Promise<{ arn: string; manager: string } | undefined> {
+export async function describeKey(
+  kms: KMSClient,
+  keyId: string,
+): Promise<{ arn: string; manager: string } | undefined> {
   try {
     const out = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
     const metadata = out.KeyMetadata;

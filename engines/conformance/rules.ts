@@ -45,7 +45,7 @@ export function conformanceFindings(target: ConformanceTarget, settings: Instanc
   const audit = pgauditProblems(settings.parameters);
   if (audit.length > 0 || pending) add('pgaudit', `${[...audit, ...(pending ? [pending.trim()] : [])].join('; ')}`);
 
-  if (settings.engine.startsWith('postgres')) {
+  if (settings.engine.startsWith('postgres') || settings.engine === 'aurora-postgresql') {
     const support = postgresSupport(settings.engineVersion, today);
     if (support.pastEndOfSupport)
       add(
@@ -56,6 +56,9 @@ export function conformanceFindings(target: ConformanceTarget, settings: Instanc
   if (!settings.autoMinorVersionUpgrade) add('autoMinorVersionUpgrade', 'automatic minor version upgrades are off');
   if (target.multiAz && !settings.multiAz)
     add('multiAz', `single-AZ; tier ${target.tier} in this environment is Multi-AZ`);
+
+  if (target.iamAuthentication && settings.iamDatabaseAuthentication !== true)
+    add('iamAuthentication', 'IAM database authentication is off; rxdr protects clusters with it on');
 
   const region = target.backupReplicationRegion;
   if (region !== undefined) {

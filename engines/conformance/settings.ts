@@ -22,6 +22,8 @@ export interface InstanceSettings {
   readonly parameterGroup?: { readonly name: string; readonly applyStatus: string };
   /** Values of the parameters the rules read (rds.force_ssl, shared_preload_libraries, pgaudit.*). */
   readonly parameters: Readonly<Record<string, string>>;
+  /** Whether IAM database authentication is on (read for clusters). */
+  readonly iamDatabaseAuthentication?: boolean;
   /** Replicated automated backups of the instance in the replication region, when the target asks for them. */
   readonly replicatedBackups?: readonly { readonly region: string; readonly status: string }[];
 }

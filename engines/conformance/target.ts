@@ -8,8 +8,10 @@ import { z } from 'zod';
 export const conformanceTargetSchema = z.strictObject({
   /** The database's name in the configuration. */
   database: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an rxdr database name'),
-  /** The source instance (created or adopted) or its warm-standby read replica. */
+  /** The source instance (created or adopted) or its warm-standby read replica (for a cluster: global secondary). */
   role: z.enum(['primary', 'replica']),
+  /** An Aurora DB cluster (`instanceIdentifier` is then the cluster identifier); absent: an RDS DB instance. */
+  resource: z.enum(['instance', 'cluster']).optional(),
   /** How the instance came to be protected: rxdr created it, or it was adopted. */
   mode: z.enum(['create', 'adopt']),
   instanceIdentifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
@@ -20,6 +22,8 @@ export const conformanceTargetSchema = z.strictObject({
   minBackupRetentionDays: z.number().int().min(0).max(35).optional(),
   /** Whether the instance must be Multi-AZ (what rxdr gives the instances it creates in this environment). */
   multiAz: z.boolean(),
+  /** Whether IAM database authentication must be on (what rxdr gives the clusters it creates and adopts). */
+  iamAuthentication: z.boolean().optional(),
   /** KMS key (alias name or ARN) the storage must be encrypted with; absent: any customer-managed key. */
   expectedKey: z.string().min(1).optional(),
   /** Region where the instance's automated backups must be replicated to; absent: no replication asked. */

@@ -26,13 +26,23 @@ interface AwsEvent {
 /** Errors of SendTaskSuccess that mean the task is no longer waiting (it timed out, or ended another way). */
 const NO_LONGER_WAITING = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
-/** The DB instance identifiers an RDS instance event or an AWS Backup restore job event is about. */
+/** RDS event source types whose identifier names what a wait is keyed on: a DB instance or an Aurora DB cluster. */
+const RDS_SOURCE_TYPES = new Set(['DB_INSTANCE', 'CLUSTER']);
+
+/**
+ * The RDS identifiers an RDS instance or cluster event, or an AWS Backup restore job event, is about. A drill's
+ * Aurora cluster and its one instance share one identifier, so the events of either resume its wait.
+ */
 export function instancesOf(event: AwsEvent): string[] {
   const detail = event.detail ?? {};
-  if (event.source === 'aws.rds' && detail.SourceType === 'DB_INSTANCE' && typeof detail.SourceIdentifier === 'string')
+  if (
+    event.source === 'aws.rds' &&
+    RDS_SOURCE_TYPES.has(String(detail.SourceType)) &&
+    typeof detail.SourceIdentifier === 'string'
+  )
     return [detail.SourceIdentifier];
   if (event.source === 'aws.backup' && typeof detail.createdResourceArn === 'string') {
-    const match = /:rds:[^:]+:\d{12}:db:([a-zA-Z][a-zA-Z0-9-]*)$/.exec(detail.createdResourceArn);
+    const match = /:rds:[^:]+:\d{12}:(?:db|cluster):([a-zA-Z][a-zA-Z0-9-]*)$/.exec(detail.createdResourceArn);
     return match?.[1] ? [match[1]] : [];
   }
   return [];

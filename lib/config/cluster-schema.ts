@@ -113,6 +113,14 @@ export function checkClusters(env: Record<string, unknown>, problem: Problem): v
         `cluster "${String(db.name)}": tier "${db.tier}" keeps no standby in the recovery region, so rxdr would not watch this global database; move the cluster to a tier with crossRegionReadReplica or remove globalDatabase, got ${JSON.stringify(db.globalDatabase)}`,
       );
     }
+    const drill = asRecord(env.drill);
+    const drillSource = asRecord(drill.tierSources)[db.tier] ?? drill.source;
+    if (drillSource === 'point-in-time') {
+      problem(
+        db.tier in asRecord(drill.tierSources) ? ['drill', 'tierSources', db.tier] : ['drill', 'source'],
+        `cluster "${String(db.name)}": Aurora replicates no automated backups to the recovery region, so its drills restore the recovery vault's recovery points; set "backup" for tier "${db.tier}" (or move the cluster to another tier), got "point-in-time"`,
+      );
+    }
     if (db.mode === 'create' && tier.crossRegionReadReplica !== true && db.secondaryInstanceClass !== undefined) {
       problem(
         ['databases', index, 'secondaryInstanceClass'],

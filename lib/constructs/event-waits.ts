@@ -20,6 +20,12 @@ export interface EventWaitsProps {
   readonly instances: WaitedInstances;
   /** RDS event categories that resume a wait. @default {@link RESUMING_RDS_CATEGORIES} */
   readonly categories?: readonly string[];
+  /**
+   * Which Aurora DB clusters' events resume waits (keyed like an instance of the same identifier: a drill's cluster
+   * and its instance share one).
+   * @default - no cluster events
+   */
+  readonly clusters?: { readonly prefixes?: readonly string[] };
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -29,8 +35,11 @@ export interface WaitedInstances {
   readonly identifiers?: readonly string[];
 }
 
-/** RDS instance event categories that can end a wait: restored, deleted, promoted, failed. */
-export const RESUMING_RDS_CATEGORIES = ['restoration', 'deletion', 'read replica', 'failure'];
+/** RDS instance event categories that can end a wait: restored, created (into a cluster), deleted, promoted, failed. */
+export const RESUMING_RDS_CATEGORIES = ['restoration', 'creation', 'deletion', 'read replica', 'failure'];
+
+/** RDS cluster event categories that can end a wait: created (a restore finished), deleted, failed. */
+export const RESUMING_CLUSTER_CATEGORIES = ['creation', 'deletion', 'failure'];
 
 /** The EventBridge pattern of the RDS instance events about `instances` in the given categories. */
 export function rdsInstanceEventPattern(instances: WaitedInstances, categories: readonly string[]) {
@@ -122,11 +131,13 @@ export class EventWaits extends Construct {
     const identifiers = props.instances.identifiers ?? [];
     if (prefixes.length + identifiers.length === 0)
       throw new Error(`EventWaits ${this.node.path}: name at least one instance prefix or identifier`);
+    const clusterPrefixes = props.clusters?.prefixes ?? [];
+    const rdsArn = (type: 'db' | 'cluster', name: string) =>
+      `arn:${stack.partition}:rds:${stack.region}:${stack.account}:${type}:${name}`;
     const instanceArns = [
-      ...identifiers.map((name) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${name}`),
-      ...prefixes.map((prefix) => ({
-        prefix: `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${prefix}`,
-      })),
+      ...identifiers.map((name) => rdsArn('db', name)),
+      ...prefixes.map((prefix) => ({ prefix: rdsArn('db', prefix) })),
+      ...clusterPrefixes.map((prefix) => ({ prefix: rdsArn('cluster', prefix) })),
     ];
     this.rule = new events.Rule(this, 'ResumeRule', {
       description: "rxdr: RDS and AWS Backup events about rxdr's own instances resume the tasks waiting on them",
@@ -137,6 +148,19 @@ export class EventWaits extends Construct {
     (this.rule.node.defaultChild as events.CfnRule).eventPattern = {
       $or: [
         rdsInstanceEventPattern(props.instances, props.categories ?? RESUMING_RDS_CATEGORIES),
+        ...(clusterPrefixes.length > 0
+          ? [
+              {
+                source: ['aws.rds'],
+                'detail-type': ['RDS DB Cluster Event'],
+                detail: {
+                  SourceType: ['CLUSTER'],
+                  SourceIdentifier: clusterPrefixes.map((prefix) => ({ prefix })),
+                  EventCategories: RESUMING_CLUSTER_CATEGORIES,
+                },
+              },
+            ]
+          : []),
         {
           source: ['aws.backup'],
           'detail-type': ['Restore Job State Change'],

@@ -87,6 +87,7 @@ async function world(): Promise<World> {
     tierName: 'critical',
     tier: 1,
     targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+    kind: 'instance',
     source: 'point-in-time',
     sourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:dispensing`,
     secretId: 'rxdr/dispensing',

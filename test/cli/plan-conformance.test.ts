@@ -39,7 +39,7 @@ test('each finding of each instance is a row of the conformance section', async 
   const { code, stdout } = await plan('--conformance');
   expect(code).toBe(0);
   expect(stdout).toMatch(/## \d+\. Conformance of the protected databases\n/);
-  expect(stdout).toContain('1 of 6 instance(s) depart from them');
+  expect(stdout).toContain('1 of 8 instance(s) depart from them'); // 6 instances, the Aurora cluster and its secondary
   expect(stdout).toContain(
     '| claims | primary `pharmacy-claims-prod` (us-east-1) | ✗ storageEncryption | storage is not encrypted |',
   );

@@ -140,4 +140,23 @@ describe('Aurora cluster config: every problem names the field and the received 
       /databases: restore drills and failover runbooks do not handle Aurora clusters yet.*got only clusters \(claims\)/,
     );
   });
+
+  test('a cluster in a tier drilled point in time: Aurora has no replicated automated backups, so it is refused', () => {
+    const perTier = problemsOf({
+      ...cluster({ mode: 'create', tier: 'important' }),
+      drill: { tierSources: { important: 'point-in-time' } },
+    });
+    expect(perTier).toMatch(
+      /drill\.tierSources\.important: cluster "claims": Aurora replicates no automated backups .* got "point-in-time"/,
+    );
+    expect(problemsOf({ ...cluster({ mode: 'create' }), drill: { source: 'point-in-time' } })).toMatch(
+      /drill\.source: cluster "claims": .*set "backup" for tier "critical".* got "point-in-time"/,
+    );
+    expect(() =>
+      environment({
+        ...cluster({ mode: 'create', tier: 'important' }),
+        drill: { tierSources: { critical: 'point-in-time' } },
+      }),
+    ).not.toThrow();
+  });
 });

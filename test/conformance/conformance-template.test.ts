@@ -3,7 +3,7 @@ import { CONFORMANCE_METRICS } from '../../engines/common/metrics-contract';
 import { shippedConfig } from '../helpers/config';
 import { plain, type Json } from '../helpers/intrinsics';
 import { synthStage } from '../helpers/synth';
-import { isInstance } from '../../lib/config/database-kind';
+import { isCluster, isInstance } from '../../lib/config/database-kind';
 
 /*
  * The scheduled conformance check in every shipped environment: in each region where protected instances
@@ -54,17 +54,25 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       const check = conformanceOf(primary)!;
       expect(check.schedule).toBe('rate(1 hour)');
       expect(check.event.environment).toBe(config.name);
-      expect(check.event.targets.map((t: Json) => [t.database, t.role, t.instanceIdentifier, t.region])).toEqual(
+      const instanceTargets = check.event.targets.filter((t: Json) => t.resource !== 'cluster');
+      expect(instanceTargets.map((t: Json) => [t.database, t.role, t.instanceIdentifier, t.region])).toEqual(
         instances.map((db) => [db.name, 'primary', instanceOf(db), config.primaryRegion]),
       );
-      for (const target of check.event.targets) expect(target.backupReplicationRegion).toBe(config.recoveryRegion);
+      for (const target of instanceTargets) expect(target.backupReplicationRegion).toBe(config.recoveryRegion);
+      // Aurora clusters are checked as clusters, with IAM authentication and no automated-backup replication.
+      const clusterTargets = check.event.targets.filter((t: Json) => t.resource === 'cluster');
+      expect(clusterTargets.map((t: Json) => t.database)).toEqual(
+        config.databases.filter(isCluster).map((db) => db.name),
+      );
+      for (const target of clusterTargets) expect(target).toMatchObject({ iamAuthentication: true });
     });
 
     test('the recovery region checks every warm-standby replica (they become production on promotion)', () => {
       const replicas = instances.filter((db) => db.tierPreset.crossRegionReadReplica);
       const check = conformanceOf(standby);
       if (replicas.length === 0) return expect(check).toBeUndefined();
-      expect(check!.event.targets.map((t: Json) => [t.database, t.role, t.region, t.expectedKey])).toEqual(
+      const replicaInstances = check!.event.targets.filter((t: Json) => t.resource !== 'cluster');
+      expect(replicaInstances.map((t: Json) => [t.database, t.role, t.region, t.expectedKey])).toEqual(
         replicas.map((db) => [db.name, 'replica', config.recoveryRegion, `alias/rxdr-${config.name}-recovery`]),
       );
     });
@@ -85,11 +93,15 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
             ...(check.event.targets.some((t: Json) => t.backupReplicationRegion)
               ? ['rds:DescribeDBInstanceAutomatedBackups']
               : []),
+            ...(check.event.targets.some((t: Json) => t.resource === 'cluster')
+              ? ['rds:DescribeDBClusters', 'rds:DescribeDBClusterParameters', 'rds:DescribeDBInstances']
+              : []),
           ].sort(),
         );
-        const describe = check.statements.find((s: Json) => s.Action === 'rds:DescribeDBInstances');
+        const describe = check.statements.find((s: Json) => s.Sid === 'DescribeProtectedInstances');
         expect([describe.Resource].flat().sort()).toEqual(
           check.event.targets
+            .filter((t: Json) => t.resource !== 'cluster')
             .map((t: Json) => `arn:aws:rds:${t.region}:${config.account}:db:${t.instanceIdentifier}`)
             .sort(),
         );

@@ -1,5 +1,7 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  DescribeDBClusterParametersCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
@@ -12,7 +14,8 @@ export const CONFORMING_KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/111111
 
 /**
  * Mocked RDS and KMS describing every instance as conforming: CMK storage, 35-day backups replicating, TLS,
- * pgaudit as the reference instance, PostgreSQL 17, Multi-AZ. Tests drift one instance from here.
+ * pgaudit as the reference instance, PostgreSQL 17, Multi-AZ; and every Aurora cluster likewise (its cluster
+ * parameter group, IAM authentication). Tests drift one instance from here.
  */
 export function conformingInstances(rds: AwsClientStub<RDSClient>, kms: AwsClientStub<KMSClient>): void {
   rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
@@ -42,5 +45,28 @@ export function conformingInstances(rds: AwsClientStub<RDSClient>, kms: AwsClien
   rds
     .on(DescribeDBInstanceAutomatedBackupsCommand)
     .resolves({ DBInstanceAutomatedBackups: [{ Status: 'replicating' }] });
+  rds.on(DescribeDBClustersCommand).callsFake((input: { DBClusterIdentifier?: string }) => ({
+    DBClusters: [
+      {
+        DBClusterIdentifier: input.DBClusterIdentifier,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '17.6',
+        StorageEncrypted: true,
+        KmsKeyId: CONFORMING_KEY_ARN,
+        BackupRetentionPeriod: 35,
+        DeletionProtection: true,
+        MultiAZ: true,
+        IAMDatabaseAuthenticationEnabled: true,
+        DBClusterParameterGroup: 'rxdr-cluster-params',
+        DBClusterMembers: [{ DBInstanceIdentifier: `${input.DBClusterIdentifier}-writer` }],
+      },
+    ],
+  }));
+  rds.on(DescribeDBClusterParametersCommand).resolves({
+    Parameters: Object.entries(POSTGRES_PARAMETERS).map(([ParameterName, ParameterValue]) => ({
+      ParameterName,
+      ParameterValue,
+    })),
+  });
   kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: CONFORMING_KEY_ARN, KeyManager: 'CUSTOMER' } });
 }

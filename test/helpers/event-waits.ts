@@ -143,6 +143,28 @@ export function rdsInstanceEvent(
   };
 }
 
+/** An RDS DB cluster event as EventBridge delivers it. */
+export function rdsClusterEvent(cluster: string, category: string, message: string, at: number) {
+  return {
+    version: '0',
+    id: `event-cluster-${cluster}-${category}-${at}`,
+    'detail-type': 'RDS DB Cluster Event',
+    source: 'aws.rds',
+    account: '111111111111',
+    time: new Date(at).toISOString(),
+    region: 'us-west-2',
+    resources: [`arn:aws:rds:us-west-2:111111111111:cluster:${cluster}`],
+    detail: {
+      EventCategories: [category],
+      SourceType: 'CLUSTER',
+      SourceArn: `arn:aws:rds:us-west-2:111111111111:cluster:${cluster}`,
+      Date: new Date(at).toISOString(),
+      Message: message,
+      SourceIdentifier: cluster,
+    },
+  };
+}
+
 /** An AWS Backup restore job that completed, creating the RDS instance `instance`. */
 export function backupRestoreCompletedEvent(instance: string, jobId: string, at: number, region = 'us-west-2') {
   return {

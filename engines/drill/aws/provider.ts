@@ -51,8 +51,8 @@ export interface AwsClients {
   readonly ssm: SSMClient;
 }
 
-/** RDS states from which an instance never becomes available by itself. */
-const FAILED_STATES = new Set([
+/** RDS states from which an instance or a cluster never becomes available by itself. */
+export const FAILED_STATES = new Set([
   'failed',
   'incompatible-restore',
   'incompatible-parameters',

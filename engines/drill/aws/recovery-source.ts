@@ -22,7 +22,13 @@ export async function findRecoverySource(
   database: string,
   selector: SourceSelector,
 ): Promise<RecoverySource> {
-  if (selector.kind === 'point-in-time') return findAutomatedBackup(clients, fleetDatabase, database, selector);
+  if (selector.kind === 'point-in-time') {
+    if (fleetDatabase.kind === 'cluster')
+      throw new RefusedError(
+        `${database} is an Aurora cluster: it is drilled from the recovery vault's recovery points (Aurora replicates no automated backups to the recovery region), so a point-in-time selector cannot be served; use "latest" or a recovery point`,
+      );
+    return findAutomatedBackup(clients, fleetDatabase, database, selector);
+  }
   const vault = await vaultToRestoreFrom(clients, settings);
   if (selector.kind === 'latest' && fleetDatabase.source === 'point-in-time' && !vault.declaredLost)
     return findAutomatedBackup(clients, fleetDatabase, database, selector);
@@ -84,7 +90,7 @@ async function findInVault(
       new ListRecoveryPointsByBackupVaultCommand({
         BackupVaultName: vault,
         ByResourceArn: fleetDatabase.sourceArn,
-        ByResourceType: 'RDS',
+        ByResourceType: fleetDatabase.kind === 'cluster' ? 'Aurora' : 'RDS',
         NextToken: token,
       }),
     );

@@ -64,7 +64,7 @@ export function isolationChecks(instance: DBInstance, settings: AwsDrillSettings
 }
 
 /** A key ARN and a key id (or two ARNs) name the same key. */
-function sameKey(actual: string | undefined, expected: string): boolean {
+export function sameKey(actual: string | undefined, expected: string): boolean {
   if (!actual) return false;
   const id = (value: string) => value.split('/').pop();
   return actual === expected || id(actual) === id(expected);

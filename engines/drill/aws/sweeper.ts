@@ -1,4 +1,12 @@
-import { DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DBCluster,
+  DBInstance,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { DRILL_METRICS } from '../../common/metrics-contract';
@@ -7,11 +15,12 @@ import { errorName, isNotFound } from './errors';
 import { DRILL_INSTANCE_PREFIX, DRILL_TAG, parseEvent } from './types';
 
 /**
- * The orphan sweeper. Scheduled (daily): deletes drill-tagged instances older than the maximum drill
- * duration and measures the time since the last drill run (the missed-schedule alarm reads it). On a
- * drill execution that ended FAILED, TIMED_OUT or ABORTED (EventBridge): deletes at once the instances
- * tagged with that execution, which its own cleanup could not reach. It never touches an instance without
- * the drill tag: an untagged `rxdr-drill-*` instance is reported for a person to look at.
+ * The orphan sweeper. Scheduled (daily): deletes drill-tagged instances and Aurora clusters older than the maximum
+ * drill duration and measures the time since the last drill run (the missed-schedule alarm reads it). On a
+ * drill execution that ended FAILED, TIMED_OUT or ABORTED (EventBridge): deletes at once the instances and clusters
+ * tagged with that execution, which its own cleanup could not reach. A cluster's instances go first; a cluster
+ * whose instances are still being deleted is left for the next sweep (reported). It never touches anything without
+ * the drill tag: an untagged `rxdr-drill-*` instance or cluster is reported for a person to look at.
  */
 
 export const sweeperEventSchema = z.union([
@@ -38,8 +47,10 @@ export interface SweeperDeps {
 export interface SweepResult {
   readonly deleted: { identifier: string; drill: string; ageSeconds: number }[];
   readonly failed: { identifier: string; error: string }[];
-  /** `rxdr-drill-*` instances without the tag: never deleted here, reported. */
+  /** `rxdr-drill-*` instances and clusters without the tag: never deleted here, reported. */
   readonly untagged: string[];
+  /** Drill clusters whose instances are still being deleted: the next sweep deletes them. */
+  readonly deferred: string[];
   readonly hoursSinceLastDrill?: number;
 }
 
@@ -66,17 +77,36 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
     const orphan = execution ? drill === execution : ageSeconds > deps.maxAgeSeconds;
     if (!orphan) continue;
     try {
-      await deps.rds.send(
-        new DeleteDBInstanceCommand({
-          DBInstanceIdentifier: id,
-          SkipFinalSnapshot: true,
-          DeleteAutomatedBackups: true,
-        }),
-      );
+      // An Aurora instance has no snapshot or automated backups of its own: its cluster has them.
+      const options = instance.DBClusterIdentifier ? {} : { SkipFinalSnapshot: true, DeleteAutomatedBackups: true };
+      await deps.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...options }));
       deleted.push({ identifier: id, drill, ageSeconds: Number.isFinite(ageSeconds) ? ageSeconds : -1 });
     } catch (error) {
       if (isNotFound(error, 'DBInstanceNotFound')) continue;
       failed.push({ identifier: id, error: `${errorName(error)}: ${(error as Error).message}` });
+    }
+  }
+
+  const deferred: string[] = [];
+  for (const cluster of await listClusters(deps.rds)) {
+    const id = cluster.DBClusterIdentifier ?? '';
+    const drill = cluster.TagList?.find((tag) => tag.Key === DRILL_TAG)?.Value;
+    if (!drill) {
+      if (id.startsWith(DRILL_INSTANCE_PREFIX)) untagged.push(`${id} (cluster)`);
+      continue;
+    }
+    if (cluster.Status === 'deleting') continue;
+    const ageSeconds = cluster.ClusterCreateTime
+      ? Math.round((now.getTime() - cluster.ClusterCreateTime.getTime()) / 1000)
+      : Number.POSITIVE_INFINITY;
+    if (!(execution ? drill === execution : ageSeconds > deps.maxAgeSeconds)) continue;
+    try {
+      await deps.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true }));
+      deleted.push({ identifier: `${id} (cluster)`, drill, ageSeconds: Number.isFinite(ageSeconds) ? ageSeconds : -1 });
+    } catch (error) {
+      if (isNotFound(error, 'DBClusterNotFound')) continue;
+      if (isNotFound(error, 'InvalidDBClusterState')) deferred.push(id);
+      else failed.push({ identifier: `${id} (cluster)`, error: `${errorName(error)}: ${(error as Error).message}` });
     }
   }
 
@@ -93,7 +123,7 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
   deps.metric(DRILL_METRICS.orphansDeleted, deleted.length, 'Count');
   deps.metric(DRILL_METRICS.orphanDeletionsFailed, failed.length, 'Count');
 
-  if (deleted.length + failed.length + untagged.length > 0) {
+  if (deleted.length + failed.length + untagged.length + deferred.length > 0) {
     const lines = [
       ...deleted.map(
         (d) =>
@@ -103,6 +133,7 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
       ...untagged.map(
         (u) => `left alone: ${u} is named like a drill instance but has no ${DRILL_TAG} tag; check it by hand`,
       ),
+      ...deferred.map((d) => `cluster ${d} still has instances being deleted: the next sweep deletes it`),
     ];
     const why = execution
       ? `after drill execution ${execution} ended without cleaning up`
@@ -112,7 +143,13 @@ export async function sweepTask(event: unknown, deps: SweeperDeps): Promise<Swee
       [`Orphan sweep (${why}):`, ...lines].join('\n'),
     );
   }
-  return { deleted, failed, untagged, ...(hoursSinceLastDrill !== undefined ? { hoursSinceLastDrill } : {}) };
+  return {
+    deleted,
+    failed,
+    untagged,
+    deferred,
+    ...(hoursSinceLastDrill !== undefined ? { hoursSinceLastDrill } : {}),
+  };
 }
 
 async function listInstances(rds: RDSClient): Promise<DBInstance[]> {
@@ -121,6 +158,17 @@ async function listInstances(rds: RDSClient): Promise<DBInstance[]> {
   do {
     const page = await rds.send(new DescribeDBInstancesCommand({ Marker: marker }));
     all.push(...(page.DBInstances ?? []));
+    marker = page.Marker;
+  } while (marker);
+  return all;
+}
+
+async function listClusters(rds: RDSClient): Promise<DBCluster[]> {
+  const all: DBCluster[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await rds.send(new DescribeDBClustersCommand({ Marker: marker }));
+    all.push(...(page.DBClusters ?? []));
     marker = page.Marker;
   } while (marker);
   return all;

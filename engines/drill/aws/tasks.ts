@@ -16,6 +16,7 @@ import type { DrillValidator } from '../validator';
 import { TransientAwsError } from './errors';
 import { isTransientAwsError } from '../../common/aws-errors';
 import { AwsClients, AwsDrillSettings, AwsRestoreProvider } from './provider';
+import { AwsClusterRestoreProvider } from './cluster-provider';
 import { drillItemSchema, DrillItemInput, parseEvent } from './types';
 
 /**
@@ -55,7 +56,10 @@ export type Step = (state: DrillState, deps: { provider: RestoreProvider; clock:
 
 export async function runStep(name: string, item: DrillItem, deps: TaskDeps, step: Step): Promise<DrillState> {
   let transient: unknown;
-  const aws = new AwsRestoreProvider(deps.clients, deps.settings, item.database, item.run.executionId);
+  const aws =
+    item.database.kind === 'cluster'
+      ? new AwsClusterRestoreProvider(deps.clients, deps.settings, item.database, item.run.executionId)
+      : new AwsRestoreProvider(deps.clients, deps.settings, item.database, item.run.executionId);
   const watched = new Proxy(aws, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;

@@ -11,7 +11,10 @@ import { z } from 'zod';
 
 /** Tag key set on everything a drill creates (value: the execution ARN). Mirrors `TagKeys.drill` in `lib/tags.ts`. */
 export const DRILL_TAG = 'rxdr:drill';
-/** Every drill instance identifier starts with this (the restore role may create nothing else). */
+/**
+ * Every drill instance identifier starts with this (the restore role may create nothing else). A cluster drill's
+ * cluster and its one instance carry the same identifier (RDS names clusters and instances apart).
+ */
 export const DRILL_INSTANCE_PREFIX = 'rxdr-drill-';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -38,30 +41,51 @@ export const executionInputSchema = z.strictObject({
 export type ExecutionInput = z.output<typeof executionInputSchema>;
 
 /** One protected database as the drill needs it (built at synth from the environment config). */
-export const fleetDatabaseSchema = z.strictObject({
-  name,
-  tierName: z.string().min(1),
-  tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  targets: z.strictObject({ rtoSeconds: z.number().nonnegative(), rpoSeconds: z.number().nonnegative() }),
-  /** `backup`: newest recovery point in the recovery vault (AWS Backup restore job); `point-in-time`: replicated automated backups. */
-  source: z.enum(['backup', 'point-in-time']),
-  /** ARN of the protected DB instance in the primary region (recovery points and replicated backups name it). */
-  sourceArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[a-zA-Z][a-zA-Z0-9-]*$/, 'must be an RDS DB instance ARN'),
-  /** Replicated Secrets Manager secret in the recovery region with `username`/`password` (and optionally `dbname`). */
-  secretId: z.string().min(1),
-  /** PostgreSQL database the validator connects to. */
-  databaseName: z.string().min(1).default('postgres'),
-  /** How its validation is split: chunk invocations at once, bytes per chunk, most chunks in one plan. */
-  chunking: z
-    .strictObject({
-      parallelism: z.number().int().min(1).max(40),
-      chunkBytes: z.number().int().positive(),
-      maxChunks: z.number().int().positive(),
-    })
-    .optional(),
-});
+export const fleetDatabaseSchema = z
+  .strictObject({
+    name,
+    tierName: z.string().min(1),
+    tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    targets: z.strictObject({ rtoSeconds: z.number().nonnegative(), rpoSeconds: z.number().nonnegative() }),
+    /** An RDS DB instance, or an Aurora PostgreSQL cluster (restored as a cluster with one instance). */
+    kind: z.enum(['instance', 'cluster']).default('instance'),
+    /** `backup`: newest recovery point in the recovery vault (AWS Backup restore job); `point-in-time`: replicated automated backups. */
+    source: z.enum(['backup', 'point-in-time']),
+    /** ARN of the protected DB instance or Aurora cluster in the primary region (its recovery points name it). */
+    sourceArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(db|cluster):[a-zA-Z][a-zA-Z0-9-]*$/,
+        'must be an RDS DB instance or DB cluster ARN',
+      ),
+    /** Replicated Secrets Manager secret in the recovery region with `username`/`password` (and optionally `dbname`). */
+    secretId: z.string().min(1),
+    /** PostgreSQL database the validator connects to. */
+    databaseName: z.string().min(1).default('postgres'),
+    /** How its validation is split: chunk invocations at once, bytes per chunk, most chunks in one plan. */
+    chunking: z
+      .strictObject({
+        parallelism: z.number().int().min(1).max(40),
+        chunkBytes: z.number().int().positive(),
+        maxChunks: z.number().int().positive(),
+      })
+      .optional(),
+  })
+  .superRefine((db, ctx) => {
+    const resource = db.kind === 'cluster' ? 'cluster' : 'db';
+    if (db.sourceArn.split(':')[5] !== resource)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sourceArn'],
+        message: `a database of kind "${db.kind}" names a ${resource === 'db' ? 'DB instance' : 'DB cluster'} ARN, got ${db.sourceArn}`,
+      });
+    if (db.kind === 'cluster' && db.source === 'point-in-time')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: `an Aurora cluster is drilled from the recovery vault's recovery points (Aurora has no replicated automated backups in the recovery region), got "point-in-time"`,
+      });
+  });
 export type FleetDatabase = z.output<typeof fleetDatabaseSchema>;
 
 export const fleetSchema = z.strictObject({

@@ -8,8 +8,9 @@ import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { dbInstanceArn } from '../database/arns';
+import { DatabaseBackupSelection } from '../backup-selection';
 import { tierNumber } from '../../config/tiers';
-import { isInstance } from '../../config/database-kind';
+import { isCluster } from '../../config/database-kind';
 import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
 
@@ -21,15 +22,24 @@ export interface DrillResources {
   readonly alertsTopic: sns.ITopic;
 }
 
-/** Every configured database as the drill sees it (tier targets, source kind from `drill.source`/`tierSources`). */
+/** Every configured database, instance or Aurora cluster, as the drill sees it (tier targets, source kind). */
 export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillDatabaseSpec[] {
-  return config.databases.filter(isInstance).map((db) => ({
+  return config.databases.map((db) => ({
     name: db.name,
     tierName: db.tier,
     tier: tierNumber(db.tierPreset.drPattern),
     targets: { rtoSeconds: db.tierPreset.rtoMinutes * 60, rpoSeconds: db.tierPreset.rpoMinutes * 60 },
-    source: config.drill.tierSources[db.tier] ?? config.drill.source,
-    sourceArn: dbInstanceArn(scope, config.primaryRegion, names.primaryInstance(config, db)),
+    ...(isCluster(db)
+      ? {
+          kind: 'cluster' as const,
+          // Aurora replicates no automated backups: clusters restore the vault's recovery points (config checks it).
+          source: 'backup' as const,
+          sourceArn: DatabaseBackupSelection.sourceArn(scope, config.primaryRegion, names.primarySource(config, db)),
+        }
+      : {
+          source: config.drill.tierSources[db.tier] ?? config.drill.source,
+          sourceArn: dbInstanceArn(scope, config.primaryRegion, names.primaryInstance(config, db)),
+        }),
     secretId: names.recoverySecret(config, db),
     databaseName: 'postgres',
     ...(db.validation ? { validation: db.validation } : {}),

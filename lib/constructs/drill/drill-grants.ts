@@ -88,6 +88,12 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
     add(fn, guard.describeInstances(), describeJob);
   for (const fn of [f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.tagOnCreateOrClaim());
   for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTagged());
+  if (hasClusters(props)) {
+    // Cluster drills: CheckRestore adds the one instance; cleanup deletes it and then the cluster.
+    for (const fn of [f.CheckRestore, f.Validate, f.RequestCleanup, f.CheckCleanup]) add(fn, guard.describeClusters());
+    add(f.CheckRestore, ...guard.createClusterInstance());
+    for (const fn of [f.RequestCleanup, f.CheckCleanup]) add(fn, guard.deleteTaggedClusters());
+  }
   const secrets = props.databases.map((d) =>
     d.secretId.startsWith('arn:')
       ? d.secretId
@@ -207,8 +213,21 @@ export function acknowledgeDrillWildcards(
       "RestoreDBInstance* authorizes the parameter group the source used (the reference instance's group or an adopter's), which the drill does not know at synth",
     );
   }
-  for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup])
+  for (const fn of [f.StartRestore, f.CheckRestore, f.RequestCleanup, f.CheckCleanup]) {
     ack(fn.role, guard.drillInstances, drillInstances);
+    ack(
+      fn.role,
+      guard.drillClusters,
+      'the claim tags only the drill tag, only on drill-named clusters (rxdr-drill-<database>-<hash>, named at run time)',
+    );
+  }
+  if (hasClusters(props)) acknowledgeClusterWildcards(drill, guard);
+  ack(
+    drill.sweeper.role,
+    rds('cluster', '*'),
+    'the sweeper lists every cluster (cluster:*) and deletes only those whose rxdr:drill tag names one of this ' +
+      "state machine's executions (rds:cluster-tag condition); untagged clusters are denied",
+  );
   const connecting = [f.PlanChunks, f.ValidateChunk, f.Validate];
   for (const fn of [f.StartRestore, f.CheckRestore, ...connecting, f.RequestCleanup, f.CheckCleanup, drill.sweeper])
     ack(fn.role, rds('db', '*'), anyDb);
@@ -240,6 +259,38 @@ export function acknowledgeDrillWildcards(
     `environment's prefix`;
   for (const fn of [f.Plan, f.RecordEvidence])
     ack(fn.role, props.evidenceBucket.arnForObjects(`${props.environmentName}/*`), evidence);
+}
+
+/** Whether the fleet holds an Aurora cluster (its statements are added only then). */
+export function hasClusters(props: RestoreDrillProps): boolean {
+  return props.databases.some((d) => d.kind === 'cluster');
+}
+
+/** The wildcard resources of cluster drills, each on the role that needs it, with why. */
+function acknowledgeClusterWildcards(drill: RestoreDrill, guard: DrillPermissions): void {
+  const f = drill.functions;
+  const drillClusters =
+    'drill clusters are named rxdr-drill-<database>-<hash of the execution> at run time, like drill instances; ' +
+    'deleting and modifying a cluster without the rxdr:drill tag is denied';
+  const anyCluster =
+    'describe and tag-conditioned delete must match every cluster ARN (cluster:*): the condition ' +
+    '(rds:cluster-tag/rxdr:drill) and the Null deny on untagged clusters do the scoping';
+  acknowledgeWildcardResources(drill.restoreRole, [guard.drillClusters], drillClusters);
+  for (const role of [drill.restoreRole, f.CheckRestore.role, f.Validate.role, f.RequestCleanup.role])
+    acknowledgeWildcardResources(role, [guard.rdsArn('cluster', '*')], anyCluster);
+  acknowledgeWildcardResources(f.CheckCleanup.role, [guard.rdsArn('cluster', '*')], anyCluster);
+  acknowledgeWildcardResources(
+    drill.restoreRole,
+    [guard.rdsArn('cluster-snapshot', '*'), guard.rdsArn('cluster-pg', '*')],
+    "AWS Backup restores the cluster from the recovery point's cluster snapshot (awsbackup:job-…, known only at run " +
+      'time) with the parameter group the snapshot names',
+  );
+  acknowledgeWildcardResources(
+    f.CheckRestore.role,
+    [guard.rdsArn('pg', '*'), guard.rdsArn('og', '*')],
+    "CreateDBInstance authorizes the default instance parameter and option groups of the cluster's engine version, " +
+      'which depends on the recovery point',
+  );
 }
 
 export /** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */

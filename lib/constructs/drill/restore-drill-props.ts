@@ -33,9 +33,14 @@ export interface DrillDatabaseSpec {
   readonly tier: 1 | 2 | 3;
   /** The tier's objectives the achieved RTO/RPO are judged (and alarmed) against. */
   readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
+  /**
+   * An RDS DB instance, or an Aurora cluster (restored from the vault, then given one instance).
+   * @default 'instance'
+   */
+  readonly kind?: 'instance' | 'cluster';
   /** Restore the newest recovery point in the vault, or point in time from replicated automated backups. */
   readonly source: 'backup' | 'point-in-time';
-  /** ARN of the protected instance in the primary region. */
+  /** ARN of the protected instance or cluster in the primary region. */
   readonly sourceArn: string;
   /** Replicated credentials secret in the recovery region (ARN or name). */
   readonly secretId: string;
@@ -133,6 +138,12 @@ export function validateProps(props: RestoreDrillProps): void {
     problems.push(
       `restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`,
     );
+  }
+  for (const d of props.databases) {
+    if (d.kind === 'cluster' && d.source === 'point-in-time')
+      problems.push(
+        `databases: ${d.name} is an Aurora cluster, drilled from the vault's recovery points; got source "point-in-time"`,
+      );
   }
   if ((props.isolatedVault === undefined) !== (props.vaultLostParameterName === undefined))
     problems.push(

@@ -19,7 +19,7 @@ import { DRILL_INSTANCE_PREFIX } from '../../../engines/drill/aws/types';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { DRILL_ENV } from '../../../engines/drill/environment';
 import { drillAlarms } from './drill-alarms';
-import { acknowledgeDrillWildcards, grantDrillFunctions, publish } from './drill-grants';
+import { acknowledgeDrillWildcards, grantDrillFunctions, hasClusters, publish } from './drill-grants';
 import { pascal } from './construct-id';
 import { chunkParallelismOf, DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
 import { CHUNK_FUNCTION_TIMEOUT, maxChunksPerDatabase } from './chunk-states';
@@ -99,6 +99,28 @@ export class RestoreDrill extends Construct {
         resources: [guard.rdsArn('snapshot', '*'), guard.rdsArn('db', '*')],
       }),
     );
+    if (hasClusters(props)) {
+      // Aurora recovery points: AWS Backup restores a drill-named cluster (the drill adds its instance itself).
+      this.restoreRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'RestoreDrillClustersOnly',
+          actions: ['rds:RestoreDBClusterFromSnapshot'],
+          resources: [
+            guard.drillClusters,
+            guard.rdsArn('cluster-snapshot', '*'),
+            guard.rdsArn('subgrp', this.network.subnetGroup.subnetGroupName),
+            guard.rdsArn('cluster-pg', '*'),
+          ],
+        }),
+      );
+      this.restoreRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadClusterSnapshots',
+          actions: ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters'],
+          resources: [guard.rdsArn('cluster-snapshot', '*'), guard.rdsArn('cluster', '*')],
+        }),
+      );
+    }
     for (const statement of guard.denyUntagged()) this.restoreRole.addToPolicy(statement);
     props.key.grant(
       this.restoreRole,
@@ -208,10 +230,11 @@ export class RestoreDrill extends Construct {
     };
     grantDrillFunctions(this, props, guard);
 
-    // Restores and deletions end with an RDS or AWS Backup event about the drill's instance: it resumes the wait.
+    // Restores and deletions end with an RDS or AWS Backup event about the drill's instance or cluster: it resumes the wait.
     this.waits = new EventWaits(this, 'Waits', {
       key: props.key,
       instances: { prefixes: [DRILL_INSTANCE_PREFIX] },
+      clusters: { prefixes: [DRILL_INSTANCE_PREFIX] },
       logRetention: props.logRetention,
     });
     this.waits.allowResumeOf(stateMachineArn);
@@ -327,6 +350,8 @@ export class RestoreDrill extends Construct {
     const sweeperRole = this.sweeper.role;
     sweeperRole.addToPrincipalPolicy(guard.describeInstances());
     sweeperRole.addToPrincipalPolicy(guard.deleteTagged());
+    sweeperRole.addToPrincipalPolicy(guard.describeClusters());
+    sweeperRole.addToPrincipalPolicy(guard.deleteTaggedClusters());
     for (const statement of guard.denyUntagged()) sweeperRole.addToPrincipalPolicy(statement);
     sweeperRole.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -36,6 +36,7 @@ const FINDING_DESCRIPTIONS: Readonly<Record<ConformanceFindingKind, string>> = {
   autoMinorVersionUpgrade: 'automatic minor version upgrades are off',
   multiAz: 'the instance is single-AZ where the environment runs Multi-AZ',
   backupReplication: 'automated backups are not replicating to the recovery region',
+  iamAuthentication: 'IAM database authentication is off on a cluster',
 };
 
 export interface ConformanceCheckProps {
@@ -87,17 +88,45 @@ export class ConformanceCheck extends Construct {
       logGroup.logGroupArn,
       `rxdr ${props.environment}: the conformance check reads database settings and publishes findings`,
     );
+    const clusters = props.targets.filter((t) => t.resource === 'cluster');
+    // Clusters: their settings, their cluster parameter group, and their members (public access, minor upgrades).
+    const clusterStatements =
+      clusters.length === 0
+        ? []
+        : [
+            new iam.PolicyStatement({
+              sid: 'DescribeProtectedClusters',
+              actions: ['rds:DescribeDBClusters'],
+              resources: clusters.map((t) => arn('rds', t.region, 'cluster', t.instanceIdentifier)),
+            }),
+            new iam.PolicyStatement({
+              sid: 'ReadClusterParameterGroups',
+              actions: ['rds:DescribeDBClusterParameters'],
+              resources: [arn('rds', stack.region, 'cluster-pg', '*')],
+            }),
+            new iam.PolicyStatement({
+              sid: 'DescribeClusterMembers',
+              actions: ['rds:DescribeDBInstances'],
+              resources: [arn('rds', stack.region, 'db', '*')],
+            }),
+          ];
+    const instances = props.targets.filter((t) => t.resource !== 'cluster');
     const statements = [
-      new iam.PolicyStatement({
-        sid: 'DescribeProtectedInstances',
-        actions: ['rds:DescribeDBInstances'],
-        resources: props.targets.map((t) => arn('rds', t.region, 'db', t.instanceIdentifier)),
-      }),
+      ...(instances.length === 0
+        ? []
+        : [
+            new iam.PolicyStatement({
+              sid: 'DescribeProtectedInstances',
+              actions: ['rds:DescribeDBInstances'],
+              resources: instances.map((t) => arn('rds', t.region, 'db', t.instanceIdentifier)),
+            }),
+          ]),
       new iam.PolicyStatement({
         sid: 'ReadParameterGroups',
         actions: ['rds:DescribeDBParameters'],
         resources: [parameterGroups],
       }),
+      ...clusterStatements,
       new iam.PolicyStatement({ sid: 'DescribeStorageKeys', actions: ['kms:DescribeKey'], resources: [keys] }),
       new iam.PolicyStatement({
         sid: 'PublishFindings',
@@ -141,7 +170,9 @@ export class ConformanceCheck extends Construct {
     });
 
     this.alarms = this.createAlarms(props);
-    this.acknowledgeFindings(role, logGroup, [parameterGroups, keys, ...replicated]);
+    const clusterWildcards =
+      clusters.length === 0 ? [] : [arn('rds', stack.region, 'cluster-pg', '*'), arn('rds', stack.region, 'db', '*')];
+    this.acknowledgeFindings(role, logGroup, [parameterGroups, keys, ...replicated, ...clusterWildcards]);
   }
 
   private createAlarms(props: ConformanceCheckProps): Record<ConformanceFindingKind | 'unchecked', cloudwatch.Alarm> {
@@ -199,7 +230,7 @@ export class ConformanceCheck extends Construct {
     acknowledgeWildcardResources(
       role,
       wildcards,
-      "read-only: an adopted instance's parameter group, storage key and replicated automated backups have names rxdr does not know before it reads the instance",
+      "read-only: an adopted instance's or cluster's parameter group, storage key, replicated automated backups and cluster members have names rxdr does not know before it reads the instance or cluster",
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resumeWaiters } from '../../../engines/event-waits/resume';
 import { LocalStateMachine, stepFunctionsError } from '../../helpers/local-state-machine';
-import { LocalEventWaits, rdsInstanceEvent } from '../../helpers/event-waits';
+import { LocalEventWaits, rdsClusterEvent, rdsInstanceEvent } from '../../helpers/event-waits';
 import { LocalTaskTokens } from '../../helpers/task-tokens';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { drillStack } from './drill-stack';
@@ -115,7 +115,8 @@ describe('drill waits driven by events (synthesized state machine, real park/res
   );
 });
 
-describe('resume: late and foreign events', () => {
+describe('resume: late, foreign and cluster events', () => {
+  const DRILL_ID = 'rxdr-drill-adjudication-0123456789';
   const clock = { now: () => new Date(START), sleep: async () => undefined };
 
   test('an event for a task that already timed out is answered TaskTimedOut by Step Functions and ignored', async () => {
@@ -127,6 +128,34 @@ describe('resume: late and foreign events', () => {
     await waits.deliver(rdsInstanceEvent('rxdr-drill-dispensing-abc', 'restoration', 'Restored', START), clock);
     expect(waits.outcomes).toEqual(['late']);
     expect(waits.tokens.calls).toEqual([{ token, answer: 'TaskTimedOut' }]);
+  });
+
+  test.each([
+    [
+      'the restored cluster was created (RDS cluster event)',
+      rdsClusterEvent(DRILL_ID, 'creation', 'DB cluster created', START),
+    ],
+    [
+      'its instance was created (RDS instance event)',
+      rdsInstanceEvent(DRILL_ID, 'creation', 'DB instance created', START),
+    ],
+    ['the cluster was deleted (RDS cluster event)', rdsClusterEvent(DRILL_ID, 'deletion', 'DB cluster deleted', START)],
+    [
+      'the AWS Backup restore job created the cluster',
+      {
+        source: 'aws.backup',
+        'detail-type': 'Restore Job State Change',
+        detail: { status: 'COMPLETED', createdResourceArn: `arn:aws:rds:us-west-2:111111111111:cluster:${DRILL_ID}` },
+      },
+    ],
+  ])('a cluster drill waiting on its shared identifier is resumed when %s', async (_what, event) => {
+    const waits = new LocalEventWaits({ delaySeconds: 0 });
+    const { token, result } = waits.tokens.issue('AwaitRestore');
+    waits.items.set(`rds-instance:${DRILL_ID}`, { token, expiresAt: 0 });
+    await waits.deliver(event, clock);
+    expect(waits.outcomes).toEqual(['resumed']);
+    await expect(result).resolves.toBeDefined();
+    expect(waits.items.size).toBe(0);
   });
 
   test('events that name no instance, or another service, resume nothing', async () => {
@@ -146,7 +175,7 @@ describe('event-wait resources in the template', () => {
           .PolicyDocument.Statement,
     );
 
-  test("the rule matches only rxdr's drill instances, and only events that can end a wait", () => {
+  test("the rule matches only rxdr's drill instances and clusters, and only events that can end a wait", () => {
     template.resourceCountIs('AWS::Events::Rule', 2); // this one and the execution-ended sweep
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -157,7 +186,16 @@ describe('event-wait resources in the template', () => {
             detail: {
               SourceType: ['DB_INSTANCE'],
               SourceIdentifier: [{ prefix: 'rxdr-drill-' }],
-              EventCategories: ['restoration', 'deletion', 'read replica', 'failure'],
+              EventCategories: ['restoration', 'creation', 'deletion', 'read replica', 'failure'],
+            },
+          },
+          {
+            source: ['aws.rds'],
+            'detail-type': ['RDS DB Cluster Event'],
+            detail: {
+              SourceType: ['CLUSTER'],
+              SourceIdentifier: [{ prefix: 'rxdr-drill-' }],
+              EventCategories: ['creation', 'deletion', 'failure'],
             },
           },
           {
@@ -165,7 +203,10 @@ describe('event-wait resources in the template', () => {
             'detail-type': ['Restore Job State Change'],
             detail: {
               status: ['COMPLETED'],
-              createdResourceArn: [{ prefix: 'arn:aws:rds:us-west-2:111111111111:db:rxdr-drill-' }],
+              createdResourceArn: [
+                { prefix: 'arn:aws:rds:us-west-2:111111111111:db:rxdr-drill-' },
+                { prefix: 'arn:aws:rds:us-west-2:111111111111:cluster:rxdr-drill-' },
+              ],
             },
           },
         ],

@@ -8,8 +8,12 @@ import {
 } from '@aws-sdk/client-backup';
 import {
   AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  DBCluster,
   DBInstance,
+  DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   RDSClient,
@@ -29,10 +33,10 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
-import { rdsInstanceEvent, type EmittedEvent } from '../../helpers/event-waits';
+import { rdsClusterEvent, rdsInstanceEvent, type EmittedEvent } from '../../helpers/event-waits';
 
 /** Calls that change something (AWS resources, evidence, notices). */
-export const MUTATING = /^(Start|Restore|AddTags|Delete|Put|Publish)/;
+export const MUTATING = /^(Start|Restore|AddTags|Create|Delete|Put|Publish)/;
 
 export type Fault = 'throttle' | '5xx' | 'denied' | 'notfound' | 'invalid';
 
@@ -66,6 +70,19 @@ interface Instance {
   deleteRequestedAt?: number;
   createdByJob?: string;
   request: Record<string, unknown>;
+  /** Aurora: the cluster the instance belongs to (a drill's cluster shares its identifier). */
+  cluster?: string;
+}
+
+/** A restored Aurora cluster: available `restoreSeconds` after the job starts, gone `deletionSeconds` after deletion. */
+interface Cluster {
+  id: string;
+  arn: string;
+  db: string;
+  tags: { Key: string; Value: string }[];
+  createdAt: number;
+  availableAt: number;
+  deleteRequestedAt?: number;
 }
 
 function awsError(name: string, status: number, message = name): Error {
@@ -80,6 +97,9 @@ const NOT_FOUND: Record<string, string> = {
   StartRestoreJob: 'ResourceNotFoundException',
   DescribeRestoreJob: 'ResourceNotFoundException',
   DescribeDBInstances: 'DBInstanceNotFoundFault',
+  DescribeDBClusters: 'DBClusterNotFoundFault',
+  DeleteDBCluster: 'DBClusterNotFoundFault',
+  CreateDBInstance: 'DBClusterNotFoundFault',
   DeleteDBInstance: 'DBInstanceNotFoundFault',
   AddTagsToResource: 'DBInstanceNotFoundFault',
   GetSecretValue: 'ResourceNotFoundException',
@@ -93,6 +113,8 @@ const NOT_FOUND: Record<string, string> = {
 const INVALID: Record<string, string> = {
   StartRestoreJob: 'InvalidRequestException',
   DeleteDBInstance: 'InvalidDBInstanceStateFault',
+  DeleteDBCluster: 'InvalidDBClusterStateFault',
+  CreateDBInstance: 'InvalidDBClusterStateFault',
   RestoreDBInstanceToPointInTime: 'InvalidDBInstanceAutomatedBackupStateFault',
 };
 
@@ -121,7 +143,18 @@ export class FakeAws {
   readonly instances = new Map<string, Instance>();
   /** Every instance ever created, deleted ones included (what their events are about). */
   private readonly everCreated = new Map<string, Instance>();
-  readonly jobs = new Map<string, { id: string; instanceId: string; db: string; token?: string }>();
+  readonly jobs = new Map<
+    string,
+    { id: string; instanceId: string; db: string; token?: string; resource: 'db' | 'cluster' }
+  >();
+  readonly clusters = new Map<string, Cluster>();
+  private readonly everCreatedClusters = new Map<string, Cluster>();
+  readonly clustersCreated: string[] = [];
+  readonly clustersDeleted: string[] = [];
+  /** Every StartRestoreJob request (resource type and metadata). */
+  readonly restoreJobRequests: { ResourceType?: string; Metadata: Record<string, string> }[] = [];
+  /** Every ListRecoveryPointsByBackupVault request's resource type. */
+  readonly listedResourceTypes: string[] = [];
   readonly mutations: { command: string; target: string; tagged: boolean; drillNamed: boolean }[] = [];
   readonly created: string[] = [];
   readonly deleted: string[] = [];
@@ -152,6 +185,8 @@ export class FakeAws {
       deletionSeconds: number | ((db: string) => number);
       neverAvailable?: boolean;
       pointInTime?: readonly string[];
+      /** Seconds a cluster's instance takes to become available after CreateDBInstance. @default 600 */
+      clusterInstanceSeconds?: number;
     } = { restoreSeconds: 2700, deletionSeconds: 600 },
   ) {
     this.mocks = {
@@ -194,23 +229,26 @@ export class FakeAws {
       backup!,
       ListRecoveryPointsByBackupVaultCommand,
       'ListRecoveryPointsByBackupVault',
-      (input: { BackupVaultName: string; ByResourceArn: string }) => ({
-        RecoveryPoints: [
-          {
-            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`,
-            ResourceArn: input.ByResourceArn,
-            Status: 'COMPLETED',
-            CreationDate: new Date('2026-10-01T05:00:00Z'),
-          },
-          {
-            // The newest point's id names its vault, so a test sees which vault a drill restored from.
-            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.BackupVaultName}-${input.ByResourceArn.split(':').pop()}`,
-            ResourceArn: input.ByResourceArn,
-            Status: 'COMPLETED',
-            CreationDate: new Date('2026-10-31T05:00:00Z'),
-          },
-        ],
-      }),
+      (input: { BackupVaultName: string; ByResourceArn: string; ByResourceType?: string }) => {
+        this.listedResourceTypes.push(input.ByResourceType ?? '(none)');
+        return {
+          RecoveryPoints: [
+            {
+              RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`,
+              ResourceArn: input.ByResourceArn,
+              Status: 'COMPLETED',
+              CreationDate: new Date('2026-10-01T05:00:00Z'),
+            },
+            {
+              // The newest point's id names its vault, so a test sees which vault a drill restored from.
+              RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.BackupVaultName}-${input.ByResourceArn.split(':').pop()}`,
+              ResourceArn: input.ByResourceArn,
+              Status: 'COMPLETED',
+              CreationDate: new Date('2026-10-31T05:00:00Z'),
+            },
+          ],
+        };
+      },
     );
     on(ssm!, GetParameterCommand, 'GetParameter', (input: { Name: string }) => {
       const value = this.parameters.get(input.Name);
@@ -224,26 +262,33 @@ export class FakeAws {
       backup!,
       StartRestoreJobCommand,
       'StartRestoreJob',
-      (input: { IdempotencyToken?: string; Metadata: Record<string, string> }) => {
+      (input: { IdempotencyToken?: string; ResourceType?: string; Metadata: Record<string, string> }) => {
         const existing = [...this.jobs.values()].find((j) => j.token && j.token === input.IdempotencyToken);
         if (existing) return { RestoreJobId: existing.id };
-        const id = input.Metadata.DBInstanceIdentifier ?? '';
+        this.restoreJobRequests.push(input);
+        const cluster = input.Metadata.DBClusterIdentifier !== undefined;
+        const id = (cluster ? input.Metadata.DBClusterIdentifier : input.Metadata.DBInstanceIdentifier) ?? '';
         const db = dbOf(id);
-        const job = { id: `job-${this.jobs.size + 1}`, instanceId: id, db, token: input.IdempotencyToken };
+        const resource = cluster ? ('cluster' as const) : ('db' as const);
+        const job = { id: `job-${this.jobs.size + 1}`, instanceId: id, db, token: input.IdempotencyToken, resource };
         this.jobs.set(job.id, job);
-        this.record('StartRestoreJob', id);
-        this.create(id, db, [], job.id, input.Metadata);
+        this.record('StartRestoreJob', id, resource);
+        if (cluster) this.createCluster(id, db);
+        else this.create(id, db, [], job.id, input.Metadata);
         return { RestoreJobId: job.id };
       },
     );
     on(backup!, DescribeRestoreJobCommand, 'DescribeRestoreJob', (input: { RestoreJobId: string }) => {
       const job = this.jobs.get(input.RestoreJobId);
       if (!job) throw awsError('ResourceNotFoundException', 404);
-      const instance = this.instances.get(job.instanceId);
+      const created =
+        job.resource === 'cluster'
+          ? this.clusters.has(job.instanceId) || this.clustersDeleted.includes(job.instanceId)
+          : this.instances.has(job.instanceId) || this.deleted.includes(job.instanceId);
       return {
         RestoreJobId: job.id,
-        Status: instance || this.deleted.includes(job.instanceId) ? 'COMPLETED' : 'RUNNING',
-        CreatedResourceArn: `arn:aws:rds:us-west-2:111111111111:db:${job.instanceId}`,
+        Status: created ? 'COMPLETED' : 'RUNNING',
+        CreatedResourceArn: `arn:aws:rds:us-west-2:111111111111:${job.resource}:${job.instanceId}`,
       };
     });
     on(
@@ -269,9 +314,11 @@ export class FakeAws {
       'AddTagsToResource',
       (input: { ResourceName: string; Tags: { Key: string; Value: string }[] }) => {
         const id = input.ResourceName.split(':').pop() ?? '';
-        const instance = this.instances.get(id);
-        this.record('AddTagsToResource', id);
-        if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
+        const resource = input.ResourceName.includes(':cluster:') ? ('cluster' as const) : ('db' as const);
+        const instance = resource === 'cluster' ? this.clusters.get(id) : this.instances.get(id);
+        this.record('AddTagsToResource', id, resource);
+        if (!instance)
+          throw awsError(resource === 'cluster' ? 'DBClusterNotFoundFault' : 'DBInstanceNotFoundFault', 404);
         if (input.Tags.some((t) => t.Key !== DRILL_TAG))
           throw new Error(`test: AddTagsToResource with a tag other than ${DRILL_TAG}`);
         instance.tags.push(...input.Tags);
@@ -286,7 +333,10 @@ export class FakeAws {
         const instance = this.instances.get(input.DBInstanceIdentifier);
         this.record('DeleteDBInstance', input.DBInstanceIdentifier);
         if (!instance) throw awsError('DBInstanceNotFoundFault', 404);
-        if (input.SkipFinalSnapshot !== true) throw new Error('test: drills delete without a final snapshot');
+        if (instance.cluster && input.SkipFinalSnapshot !== undefined)
+          throw awsError('InvalidParameterCombination', 400, 'an Aurora instance has no final snapshot of its own');
+        if (!instance.cluster && input.SkipFinalSnapshot !== true)
+          throw new Error('test: drills delete without a final snapshot');
         if (instance.deleteRequestedAt === undefined) {
           instance.deleteRequestedAt = this.clockFor(instance.db).ms;
           this.deleted.push(instance.id);
@@ -320,6 +370,70 @@ export class FakeAws {
         this.create(id, dbOf(id), [...(input.Tags ?? [])], undefined, input);
         this.record('RestoreDBInstanceToPointInTime', id);
         return { DBInstance: { DBInstanceIdentifier: id } };
+      },
+    );
+    on(rds!, DescribeDBClustersCommand, 'DescribeDBClusters', (input: { DBClusterIdentifier?: string }) => {
+      const ids = input.DBClusterIdentifier ? [input.DBClusterIdentifier] : [...this.clusters.keys()];
+      const found = ids.map((id) => this.viewCluster(id)).filter((x): x is DBCluster => x !== undefined);
+      if (input.DBClusterIdentifier && found.length === 0)
+        throw awsError('DBClusterNotFoundFault', 404, `DBCluster ${input.DBClusterIdentifier} not found`);
+      return { DBClusters: found };
+    });
+    on(
+      rds!,
+      CreateDBInstanceCommand,
+      'CreateDBInstance',
+      (input: {
+        DBInstanceIdentifier: string;
+        DBClusterIdentifier?: string;
+        Tags?: { Key: string; Value: string }[];
+      }) => {
+        const cluster = this.viewCluster(input.DBClusterIdentifier ?? '');
+        if (!cluster) throw awsError('DBClusterNotFoundFault', 404);
+        if (cluster.Status !== 'available') throw awsError('InvalidDBClusterStateFault', 400, 'cluster not available');
+        if (this.instances.has(input.DBInstanceIdentifier))
+          throw awsError(
+            'DBInstanceAlreadyExistsFault',
+            400,
+            `DB instance ${input.DBInstanceIdentifier} already exists`,
+          );
+        const db = dbOf(input.DBInstanceIdentifier);
+        this.create(
+          input.DBInstanceIdentifier,
+          db,
+          [...(input.Tags ?? [])],
+          undefined,
+          input,
+          cluster.DBClusterIdentifier,
+        );
+        this.record('CreateDBInstance', input.DBInstanceIdentifier);
+        return { DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier } };
+      },
+    );
+    on(
+      rds!,
+      DeleteDBClusterCommand,
+      'DeleteDBCluster',
+      (input: { DBClusterIdentifier: string; SkipFinalSnapshot?: boolean }) => {
+        const cluster = this.clusters.get(input.DBClusterIdentifier);
+        this.record('DeleteDBCluster', input.DBClusterIdentifier, 'cluster');
+        if (!cluster || !this.viewCluster(cluster.id)) throw awsError('DBClusterNotFoundFault', 404);
+        if (input.SkipFinalSnapshot !== true) throw new Error('test: drills delete clusters without a final snapshot');
+        const live = [...this.instances.keys()].filter((id) => {
+          const view = this.view(id);
+          return view?.DBClusterIdentifier === cluster.id && view.DBInstanceStatus !== 'deleting';
+        });
+        if (live.length > 0)
+          throw awsError(
+            'InvalidDBClusterStateFault',
+            400,
+            'Cluster cannot be deleted, it still contains DB instances',
+          );
+        if (cluster.deleteRequestedAt === undefined) {
+          cluster.deleteRequestedAt = this.clockFor(cluster.db).ms;
+          this.clustersDeleted.push(cluster.id);
+        }
+        return {};
       },
     );
     on(secrets!, GetSecretValueCommand, 'GetSecretValue', () => ({ SecretString: JSON.stringify(this.secret) }));
@@ -376,13 +490,27 @@ export class FakeAws {
 
   /** The RDS events an instance emits: restored when it becomes available, deleted when it is gone. */
   eventsOf(id: string): EmittedEvent[] {
-    const i = this.everCreated.get(id);
-    if (!i) return [];
     const emitted: EmittedEvent[] = [];
+    const c = this.everCreatedClusters.get(id);
+    if (c) {
+      if (!this.options.neverAvailable)
+        emitted.push({
+          at: c.availableAt,
+          event: rdsClusterEvent(id, 'creation', 'DB cluster created', c.availableAt),
+        });
+      if (c.deleteRequestedAt !== undefined) {
+        const at = c.deleteRequestedAt + perDatabase(this.options.deletionSeconds, c.db) * 1000;
+        emitted.push({ at, event: rdsClusterEvent(id, 'deletion', 'DB cluster deleted', at) });
+      }
+    }
+    const i = this.everCreated.get(id);
+    if (!i) return emitted;
     if (!this.options.neverAvailable)
       emitted.push({
         at: i.availableAt,
-        event: rdsInstanceEvent(id, 'restoration', 'Restored from snapshot', i.availableAt),
+        event: i.cluster
+          ? rdsInstanceEvent(id, 'creation', 'DB instance created', i.availableAt)
+          : rdsInstanceEvent(id, 'restoration', 'Restored from snapshot', i.availableAt),
       });
     if (i.deleteRequestedAt !== undefined) {
       const at = i.deleteRequestedAt + perDatabase(this.options.deletionSeconds, i.db) * 1000;
@@ -395,14 +523,68 @@ export class FakeAws {
     for (const mock of Object.values(this.mocks)) mock.restore();
   }
 
-  private record(command: string, target: string): void {
-    const instance = this.instances.get(target);
+  private record(command: string, target: string, resource: 'db' | 'cluster' = 'db'): void {
+    const found = resource === 'cluster' ? this.clusters.get(target) : this.instances.get(target);
     this.mutations.push({
-      command,
+      command: resource === 'cluster' && command === 'AddTagsToResource' ? 'AddTagsToResource(cluster)' : command,
       target,
-      tagged: instance?.tags.some((t) => t.Key === DRILL_TAG) ?? false,
+      tagged: found?.tags.some((t) => t.Key === DRILL_TAG) ?? false,
       drillNamed: target.startsWith('rxdr-drill-'),
     });
+  }
+
+  private createCluster(id: string, db: string): void {
+    const now = this.clockFor(db).ms;
+    this.clustersCreated.push(id);
+    const cluster: Cluster = {
+      id,
+      arn: `arn:aws:rds:us-west-2:111111111111:cluster:${id}`,
+      db,
+      tags: [],
+      createdAt: now,
+      availableAt: now + perDatabase(this.options.restoreSeconds, db) * 1000,
+    };
+    this.clusters.set(id, cluster);
+    this.everCreatedClusters.set(id, cluster);
+  }
+
+  private viewCluster(id: string): DBCluster | undefined {
+    const c = this.clusters.get(id);
+    if (!c) return undefined;
+    const now = this.clockFor(c.db).ms;
+    if (
+      c.deleteRequestedAt !== undefined &&
+      now >= c.deleteRequestedAt + perDatabase(this.options.deletionSeconds, c.db) * 1000
+    ) {
+      this.clusters.delete(id);
+      return undefined;
+    }
+    const status =
+      c.deleteRequestedAt !== undefined
+        ? 'deleting'
+        : !this.options.neverAvailable && now >= c.availableAt
+          ? 'available'
+          : 'creating';
+    const members = [...this.instances.keys()]
+      .map((i) => this.view(i))
+      .filter((i): i is DBInstance => i?.DBClusterIdentifier === id);
+    return {
+      DBClusterIdentifier: id,
+      DBClusterArn: c.arn,
+      Status: status,
+      Engine: 'aurora-postgresql',
+      EngineVersion: '17.6',
+      Endpoint: this.server ? this.server.host : `${id}.cluster-fake.us-west-2.rds.amazonaws.com`,
+      Port: this.server ? this.server.port : 5432,
+      StorageEncrypted: true,
+      KmsKeyId: SETTINGS.kmsKeyArn,
+      DBSubnetGroup: SETTINGS.subnetGroupName,
+      VpcSecurityGroups: SETTINGS.securityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      DeletionProtection: false,
+      DBClusterMembers: members.map((m) => ({ DBInstanceIdentifier: m.DBInstanceIdentifier, IsClusterWriter: true })),
+      ClusterCreateTime: new Date(c.createdAt),
+      TagList: [...c.tags],
+    };
   }
 
   private create(
@@ -411,6 +593,7 @@ export class FakeAws {
     tags: Instance['tags'],
     job: string | undefined,
     request: Record<string, unknown>,
+    cluster?: string,
   ): void {
     const now = this.clockFor(db).ms;
     this.created.push(id);
@@ -420,9 +603,12 @@ export class FakeAws {
       db,
       tags,
       createdAt: now,
-      availableAt: now + perDatabase(this.options.restoreSeconds, db) * 1000,
+      availableAt:
+        now +
+        (cluster ? (this.options.clusterInstanceSeconds ?? 600) : perDatabase(this.options.restoreSeconds, db)) * 1000,
       createdByJob: job,
       request,
+      cluster,
     };
     this.instances.set(id, instance);
     this.everCreated.set(id, instance);
@@ -449,8 +635,9 @@ export class FakeAws {
       DBInstanceIdentifier: id,
       DBInstanceArn: i.arn,
       DBInstanceStatus: status,
-      Engine: 'postgres',
+      Engine: i.cluster ? 'aurora-postgresql' : 'postgres',
       EngineVersion: '17.6',
+      ...(i.cluster ? { DBClusterIdentifier: i.cluster } : {}),
       DBInstanceClass: SETTINGS.instanceClass,
       Endpoint: this.server
         ? { Address: this.server.host, Port: this.server.port }

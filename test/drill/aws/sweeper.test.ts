@@ -1,4 +1,10 @@
-import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sweepTask } from '../../../engines/drill/aws/sweeper';
@@ -66,6 +72,7 @@ describe('orphan sweeper', () => {
       ],
     });
     rds.on(DeleteDBInstanceCommand).resolves({});
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         { executionArn: exec, stateMachineArn: 'x', name: 'run-1', status: 'SUCCEEDED', startDate: hoursAgo(48) },
@@ -115,6 +122,67 @@ describe('orphan sweeper', () => {
     expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual([
       'rxdr-drill-mine',
     ]);
+  });
+
+  test('Aurora leftovers: the tagged orphan cluster instance goes (no snapshot options), then its cluster; untagged clusters are reported', async () => {
+    const { deps: d, reports } = deps();
+    const tag = [{ Key: 'rxdr:drill', Value: exec }];
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'rxdr-drill-claims-1',
+          DBClusterIdentifier: 'rxdr-drill-claims-1',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: hoursAgo(9),
+          TagList: tag,
+        },
+      ],
+    });
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'rxdr-drill-claims-1',
+          Status: 'available',
+          ClusterCreateTime: hoursAgo(9),
+          TagList: tag,
+        },
+        { DBClusterIdentifier: 'rxdr-drill-busy-2', Status: 'available', ClusterCreateTime: hoursAgo(9), TagList: tag },
+        {
+          DBClusterIdentifier: 'rxdr-drill-young-3',
+          Status: 'available',
+          ClusterCreateTime: hoursAgo(1),
+          TagList: tag,
+        },
+        {
+          DBClusterIdentifier: 'rxdr-drill-nottag-4',
+          Status: 'available',
+          ClusterCreateTime: hoursAgo(90),
+          TagList: [],
+        },
+        { DBClusterIdentifier: 'pharmacy-claims', Status: 'available', ClusterCreateTime: hoursAgo(9000), TagList: [] },
+      ],
+    });
+    const busy = Object.assign(new Error('Cluster cannot be deleted, it still contains DB instances'), {
+      name: 'InvalidDBClusterStateFault',
+    });
+    rds.on(DeleteDBClusterCommand, { DBClusterIdentifier: 'rxdr-drill-busy-2' }).rejects(busy);
+    rds.on(DeleteDBClusterCommand, { DBClusterIdentifier: 'rxdr-drill-claims-1' }).resolves({});
+
+    const result = await sweepTask({ mode: 'sweep' }, d);
+
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([
+      { DBInstanceIdentifier: 'rxdr-drill-claims-1' },
+    ]);
+    expect(rds.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input)).toEqual([
+      { DBClusterIdentifier: 'rxdr-drill-claims-1', SkipFinalSnapshot: true },
+      { DBClusterIdentifier: 'rxdr-drill-busy-2', SkipFinalSnapshot: true },
+    ]);
+    expect(result.deferred).toEqual(['rxdr-drill-busy-2']);
+    expect(result.untagged).toEqual(['rxdr-drill-nottag-4 (cluster)']);
+    expect(reports[0]).toMatch(/deleted rxdr-drill-claims-1 \(cluster\)/);
+    expect(reports[0]).toMatch(
+      /cluster rxdr-drill-busy-2 still has instances being deleted: the next sweep deletes it/,
+    );
   });
 
   test('a malformed event is rejected before any AWS call', async () => {
