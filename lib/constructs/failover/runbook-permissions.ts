@@ -8,6 +8,7 @@ import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { secretResourceArn } from './failover-validator';
 import { acknowledgeManagedPolicy, wildcardResourceFinding } from '../../compliance/acknowledgements';
 import type { FailoverRunbooksProps } from './failover-runbooks';
+import { grantClusterRunbookPermissions } from './cluster-runbook-permissions';
 
 export interface RunbookPermissionsProps {
   readonly runbooks: FailoverRunbooksProps;
@@ -36,10 +37,12 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       resourceName: name,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-  const primaryIds = databases.map((d) => d.primaryInstanceIdentifier);
-  const replicaIds = databases.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
-  const recoveredIds = databases.map((d) => d.recoveredInstanceIdentifier);
-  const failbackIds = databases.map((d) => d.failbackInstanceIdentifier);
+  // Instance ARNs name RDS instances only; an Aurora cluster's permissions are `cluster-runbook-permissions.ts`'s.
+  const instances = databases.filter((d) => d.cluster === undefined);
+  const primaryIds = instances.map((d) => d.primaryInstanceIdentifier);
+  const replicaIds = instances.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
+  const recoveredIds = instances.map((d) => d.recoveredInstanceIdentifier);
+  const failbackIds = instances.map((d) => d.failbackInstanceIdentifier);
   const recoveryDbArns = [...replicaIds, ...recoveredIds].map((i) => rdsArn(recoveryRegion, 'db', i));
   const primaryDbArns = [...primaryIds, ...failbackIds].map((i) => rdsArn(props.primaryRegion, 'db', i));
   const subnetGroups = (region: string, names: (string | undefined)[]) =>
@@ -234,6 +237,12 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
     }),
   );
   props.validator.grantInvoke(failoverFn);
+  grantClusterRunbookPermissions(scope, {
+    catalog: permissions.catalog,
+    primaryRegion: props.primaryRegion,
+    failoverFn,
+    failbackFn,
+  });
 
   failbackFn.addToRolePolicy(
     new iam.PolicyStatement({
