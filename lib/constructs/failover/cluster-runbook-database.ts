@@ -3,15 +3,12 @@ import type { ClusterDatabaseConfig } from '../../config/cluster-schema';
 import type { TierPreset } from '../../config/tiers';
 import { tierNumber } from '../../config/tiers';
 import { names } from '../../naming';
+import { clusterFailoverStrategy } from '../../config/cluster-strategy';
 import type { RunbookDatabase } from './failover-runbooks';
 
 type ConfiguredCluster = ClusterDatabaseConfig & { readonly tierPreset: TierPreset };
 
-/**
- * An Aurora cluster as the runbooks see it. Tier 1 (a global database) fails over to its recovery-region
- * secondary by default, a global switchover being the planned alternative; other tiers restore the newest
- * recovery point of the recovery vault (Aurora has no cross-region point-in-time restore).
- */
+/** An Aurora cluster as the runbooks see it (default strategy: `clusterFailoverStrategy`). */
 export function clusterRunbookDatabase(config: EnvironmentConfig, db: ConfiguredCluster): RunbookDatabase {
   const tier = db.tierPreset;
   const global = tier.crossRegionReadReplica;
@@ -21,7 +18,7 @@ export function clusterRunbookDatabase(config: EnvironmentConfig, db: Configured
     tier: tierNumber(tier.drPattern),
     rtoMinutes: tier.rtoMinutes,
     rpoMinutes: tier.rpoMinutes,
-    defaultStrategy: global ? 'global-failover' : 'latest-backup',
+    defaultStrategy: clusterFailoverStrategy(tier),
     primaryInstanceIdentifier: primaryClusterIdentifier,
     ...(db.mode === 'create' ? { instanceClass: db.instanceClass } : {}),
     secretArn: names.recoverySecret(config, db),
