@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { buildApp } from '../../lib/app';
 import { names } from '../../lib/naming';
+import { isCluster } from '../../lib/config/database-kind';
 import { runbookDatabases } from '../../lib/constructs/failover/runbook-config';
 import { shippedConfig } from '../helpers/config';
 import { testAppProps } from '../helpers/synth';
@@ -64,6 +65,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
 
   test('Aurora permissions: the global databases switch only to their secondaries (failover) and back to their primary clusters (failback)', () => {
     const clusters = databases.flatMap((d) => (d.cluster ? [d.cluster] : []));
+    expect(clusters).toHaveLength(config.databases.filter(isCluster).length); // every configured cluster has runbooks
     const globals = clusters.filter((c) => c.globalClusterIdentifier);
     if (clusters.length === 0) {
       expect(statements(template, 'DescribeProtectedClusters')).toEqual([]);
