@@ -27,6 +27,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
 import { ISSUE_DURATIONS, newWorld, type FakeAws } from '../test/failover/fake-aws';
+import { CLUSTER_CATALOG, FakeAurora, newAuroraWorld } from '../test/failover/fake-aurora';
 import { runbookStack } from '../test/failover/runbook-stack';
 import { LocalStateMachine } from '../test/helpers/local-state-machine';
 import { runRunbook } from '../test/failover/run-runbook';
@@ -36,7 +37,8 @@ const TARGET_SECONDS = 10;
 const POLL_PERIOD_SECONDS = 15;
 const APPROVAL_SECONDS = 90;
 
-type Key = 'promoteReplica' | 'pointInTime' | 'latestBackup';
+type Key = 'promoteReplica' | 'pointInTime' | 'latestBackup' | 'clusterGlobalFailover' | 'clusterLatestBackup';
+const AURORA = new FakeAurora(newWorld('dispensing', CLUSTER_CATALOG)).seconds;
 const CASES: { key: Key; database: string; strategy: string; awsSeconds: number }[] = [
   {
     key: 'promoteReplica',
@@ -56,7 +58,35 @@ const CASES: { key: Key; database: string; strategy: string; awsSeconds: number 
     strategy: 'latest-backup',
     awsSeconds: ISSUE_DURATIONS.backupRestoreSeconds,
   },
+  // Aurora clusters: the global database's failover, and a cluster restore plus its one instance.
+  { key: 'clusterGlobalFailover', database: 'claims', strategy: 'global-failover', awsSeconds: AURORA.failover },
+  {
+    key: 'clusterLatestBackup',
+    database: 'reports',
+    strategy: 'latest-backup',
+    awsSeconds: AURORA.restore + AURORA.instance,
+  },
 ];
+
+/** The fake account of a case, the recovery taking `recoverySeconds` longer than usual. */
+function worldOf(c: (typeof CASES)[number], recoverySeconds: number): FakeAws {
+  if (c.key === 'clusterGlobalFailover' || c.key === 'clusterLatestBackup') {
+    const { world, aurora } = newAuroraWorld(c.database);
+    if (c.key === 'clusterGlobalFailover') aurora.seconds.failover += recoverySeconds;
+    else aurora.seconds.restore += recoverySeconds;
+    return world;
+  }
+  const world = newWorld(c.database);
+  const durationKey = (
+    {
+      promoteReplica: 'promoteSeconds',
+      pointInTime: 'pointInTimeSeconds',
+      latestBackup: 'backupRestoreSeconds',
+    } as const
+  )[c.key];
+  world.durations[durationKey] += recoverySeconds;
+  return world;
+}
 
 interface CaseResult {
   strategy: string;
@@ -78,15 +108,7 @@ interface Offsets {
 }
 
 async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number], offsets: Offsets): Promise<CaseResult> {
-  const world: FakeAws = newWorld(c.database);
-  const durationKey = (
-    {
-      promoteReplica: 'promoteSeconds',
-      pointInTime: 'pointInTimeSeconds',
-      latestBackup: 'backupRestoreSeconds',
-    } as const
-  )[c.key];
-  world.durations[durationKey] += offsets.recovery;
+  const world = worldOf(c, offsets.recovery);
   world.durations.recordChangeSeconds += offsets.record;
   world.records.set(`${c.database}.db.rx.internal.`, 'old');
   const began = Date.now();
@@ -206,7 +228,7 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       const r = results[c.key];
       process.stdout.write(
-        `  ${r.strategy.padEnd(16)} worst ${String(r.overheadSeconds).padStart(4)} s  median ${String(r.overheadMedianSeconds).padStart(5)} s   polls ${r.recoveryPolls}+${r.repointPolls}   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`,
+        `  ${c.key.padEnd(22)} worst ${String(r.overheadSeconds).padStart(4)} s  median ${String(r.overheadMedianSeconds).padStart(5)} s   polls ${r.recoveryPolls}+${r.repointPolls}   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`,
       );
     }
     process.stdout.write(withinTarget ? 'within target\n' : 'OVER TARGET\n');
