@@ -8,6 +8,7 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import type { CatalogInput } from '../../engines/failover/catalog';
+import { rdsInstanceEvent } from '../helpers/event-waits';
 import { ACCOUNT, FakeAws, newWorld, PRIMARY, RECOVERY, TEST_CATALOG } from './fake-aws';
 
 /** The test catalog with two Aurora clusters: `claims` on a global database (tier 1), `reports` without (tier 3). */
@@ -183,7 +184,9 @@ export class FakeAurora {
       if (!cluster) throw awsError('DBClusterNotFoundFault');
       if (world.instances.has(`${RECOVERY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
       cluster.instances.push(id);
-      world.transition(RECOVERY, id, 'creating', this.seconds.instance, { status: 'available' });
+      world.transition(RECOVERY, id, 'creating', this.seconds.instance, { status: 'available' }, (at) =>
+        rdsInstanceEvent(id, 'creation', 'DB instance created', at, RECOVERY),
+      );
       return {};
     });
     world.handle('backup', StartRestoreJobCommand, (input) => {
