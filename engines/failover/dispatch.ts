@@ -6,6 +6,8 @@ import * as failback from './failback-steps';
 import * as failover from './failover-steps';
 import { awsFailoverProvider } from './aws-provider';
 import { assertSeparateApproval } from './separation';
+import { isClusterDatabase } from './cluster/aws-clusters';
+import { clusterFailbackSteps } from './cluster/failback';
 
 /** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
 const Event = z.discriminatedUnion('action', [
@@ -115,10 +117,13 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
 export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<unknown> {
   const event = parse(FailbackEvent, raw, 'failback task event');
   const state = parse(failback.FailbackState, event.state, 'failback state');
+  const steps = isClusterDatabase(deps.catalog, state.input.database)
+    ? { ...failback, ...clusterFailbackSteps }
+    : failback;
   try {
     switch (event.action) {
       case 'preflight':
-        return await failback.preflight(state, deps);
+        return await steps.preflight(state, deps);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
         const summary =
@@ -129,17 +134,17 @@ export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<u
       }
       case 'create-replica':
         assertSeparateApproval(state.input.startedBy, state.approval);
-        return await failback.createReplica(state, deps);
+        return await steps.createReplica(state, deps);
       case 'check-replica':
-        return await failback.checkReplica(state, deps);
+        return await steps.checkReplica(state, deps);
       case 'freeze':
         return await failback.freezeWrites(state, deps);
       case 'check-caught-up':
-        return await failback.checkCaughtUp(state, deps);
+        return await steps.checkCaughtUp(state, deps);
       case 'promote':
-        return await failback.promote(state, deps);
+        return await steps.promote(state, deps);
       case 'check-promoted':
-        return await failback.checkPromoted(state, deps);
+        return await steps.checkPromoted(state, deps);
       case 'repoint':
         return await failback.repointBack(state, deps);
       case 'check-repoint':

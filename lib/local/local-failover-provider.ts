@@ -16,7 +16,13 @@ import type { ProcessGuard } from './process-guard';
 import { WriteLoad, type UnitWriter } from './write-load';
 
 /** The strategies one machine can rehearse: promote the streaming standby, or restore base backup + WAL. */
-export const LOCAL_STRATEGIES: readonly Strategy[] = ['promote-replica', 'point-in-time'];
+export const LOCAL_STRATEGIES: readonly Strategy[] = ['promote-replica', 'point-in-time', 'global-failover'];
+
+/**
+ * Strategies that promote the streaming standby. On one machine an Aurora cluster is PostgreSQL with a streaming
+ * replica, so a global database's failover to its secondary is rehearsed as the standby's promotion.
+ */
+const fromStandby = (strategy: Strategy): boolean => strategy === 'promote-replica' || strategy === 'global-failover';
 
 export interface LocalFailoverProviderOptions {
   readonly site: FailoverSite;
@@ -98,7 +104,7 @@ export class LocalFailoverProvider implements FailoverProvider {
         : standbyRunning
           ? `standby ${STANDBY} does not answer as a standby`
           : STANDBY_DIED_BEFORE_PROMOTION,
-      strategy === 'promote-replica',
+      fromStandby(strategy),
     );
     const archived = await newestArchived(site.archiveDir);
     const archiveLoss = archived ? Math.max(0, Math.round((newest.getTime() - archived.getTime()) / 1000)) : null;
@@ -111,13 +117,13 @@ export class LocalFailoverProvider implements FailoverProvider {
         : 'no base backup or no archived WAL',
       strategy === 'point-in-time',
     );
-    const expectedDataLossSeconds = strategy === 'promote-replica' ? replicaLoss : archiveLoss;
+    const expectedDataLossSeconds = fromStandby(strategy) ? replicaLoss : archiveLoss;
     const warnings =
       expectedDataLossSeconds !== null && expectedDataLossSeconds > this.options.targets.rpoSeconds
         ? [`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${this.options.targets.rpoSeconds} s`]
         : [];
     const refused = primary.healthy && !state.input.force;
-    const target = strategy === 'promote-replica' ? STANDBY : RESTORED;
+    const target = fromStandby(strategy) ? STANDBY : RESTORED;
     return {
       startedAt,
       endedAt: new Date().toISOString(),
@@ -128,14 +134,14 @@ export class LocalFailoverProvider implements FailoverProvider {
       rpoSeconds: this.options.targets.rpoSeconds,
       primary,
       source: {
-        kind: strategy === 'promote-replica' ? 'replica' : 'point-in-time',
-        id: strategy === 'promote-replica' ? STANDBY : site.archiveDir,
+        kind: fromStandby(strategy) ? 'replica' : 'point-in-time',
+        id: fromStandby(strategy) ? STANDBY : site.archiveDir,
         recoveryPointTime: newest.toISOString(),
       },
       targetInstanceIdentifier: target,
       recoveryAlreadyStarted: false,
       expectedDataLossSeconds,
-      expectedDurationSeconds: strategy === 'promote-replica' ? 5 : 30,
+      expectedDurationSeconds: fromStandby(strategy) ? 5 : 30,
       checks,
       blockers,
       warnings,
@@ -146,10 +152,9 @@ export class LocalFailoverProvider implements FailoverProvider {
         { name: 'freeze', description: 'stop the application writing to the old primary', status: 'pending' },
         {
           name: 'recover',
-          description:
-            strategy === 'promote-replica'
-              ? `promote ${STANDBY} (pg_ctl promote)`
-              : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
+          description: fromStandby(strategy)
+            ? `promote ${STANDBY} (pg_ctl promote)`
+            : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
           status: 'pending',
         },
         { name: 'validate', description: 'run the validation engine with the manifest', status: 'pending' },
@@ -178,7 +183,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     const startedAt = new Date().toISOString();
     const plan = required(state.plan, 'plan');
     let detail: string;
-    if (plan.strategy === 'promote-replica') {
+    if (fromStandby(plan.strategy)) {
       const standby = this.options.site.standby;
       if (!standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
       await standby.promote().catch((error: Error & { stderr?: string }) => {
