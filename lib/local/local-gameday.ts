@@ -6,14 +6,13 @@ import type { AlarmObservation, BaselineObservation, RunbookRunObservation } fro
 import { gameDayEvidence, type GameDayDecision } from '../../engines/gameday/scorecard';
 import { watchForAlarm, type FaultAlarm } from './fault-alarm';
 import { answers } from './failover-probes';
+import { localFault, type LocalGameDayScenario } from './gameday-faults';
 import { DECISIONS, type DecisionId, type GameDayOperator } from './gameday-operator';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
-import { evidenceStore, killPrimary, LOCAL_DATABASE, safeUser, TOOL_VERSION } from './local-run';
+import { evidenceStore, LOCAL_DATABASE, safeUser, TOOL_VERSION } from './local-run';
 import { isProcessAlive } from './processes';
 
-/** The scenarios one machine can inject (the AWS game day's names for the same faults). */
-export const LOCAL_GAME_DAY_SCENARIOS = ['primary-instance-failure'] as const;
-export type LocalGameDayScenario = (typeof LOCAL_GAME_DAY_SCENARIOS)[number];
+export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
 export type LocalGameDayOptions = Omit<LocalFailoverOptions, 'approve' | 'afterPhases' | 'fault' | 'strategy'> & {
   readonly scenario: LocalGameDayScenario;
@@ -57,6 +56,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
     return answer;
   };
 
+  const fault = localFault(scenario);
   const watch: { alarm?: FaultAlarm } = {};
   let raised: AlarmObservation | undefined;
   let result: LocalFailoverResult;
@@ -66,10 +66,9 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
       fault: (site, pids) => {
         const url = site.primary.url(LOCAL_DATABASE);
         watch.alarm = watchForAlarm('local:primary-unreachable', async () => !(await answers(url)));
-        return killPrimary(site.primary, site.load, pids);
+        return fault.inject(site, pids);
       },
-      onDisaster: (disaster) =>
-        show(`\n*** FAULT (${scenario}): the primary was killed at ${disaster.at.toISOString()} under load ***\n`),
+      onDisaster: (disaster) => show(`\n*** FAULT (${scenario}): ${fault.describe(disaster)} ***\n`),
       approve: async (plan, replan) => {
         await decide('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
         const strategy = (await decide('strategy', strategyChoices(plan), undefined)) as Strategy;
@@ -81,6 +80,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
           : { abort: 'the operator aborted at the approval gate', plan: chosen };
       },
       afterPhases: async (state) => {
+        await fault.fence();
         if (!state.approval) return;
         const verified = state.verify !== undefined && !state.failure;
         const passed = state.validation?.checks.filter((c) => c.status === 'passed').length;
@@ -95,6 +95,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
         Object.fromEntries(decisions.map((d) => [`decision.${d.id}Seconds`, Math.round(d.seconds * 1000) / 1000])),
     });
   } finally {
+    await fault.fence();
     raised = await watch.alarm?.stop();
     operator.close();
   }

@@ -92,6 +92,46 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     expect(html).toContain('the archive was one second behind');
   });
 
+  test('GIVEN a network partition (the primary frozen, still running) WHEN the operator promotes the standby THEN the service is back through the pointer, the alarm came from the probe and the old primary is fenced before cleanup', async () => {
+    const dir = tempDir('rxdr-gameday-');
+    const answers = answersFile(dir, {
+      preflight: 'yes',
+      strategy: 'promote-replica',
+      approval: 'approve',
+      verify: 'yes',
+    });
+    const result = await rxdr(
+      'gameday',
+      '--local',
+      '--scenario',
+      'primary-region-unreachable',
+      '--answers',
+      answers,
+      '--prescriptions',
+      '100',
+      '--evidence-dir',
+      path.join(dir, 'ev'),
+      '--json',
+    );
+    expect(result.stderr).toMatch(
+      /\*\*\* FAULT \(primary-region-unreachable\): the primary stopped answering .* it is still running/,
+    );
+    expect(result.stderr).toMatch(/primary at 127\.0\.0\.1:\d+ does not answer/);
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({
+      kind: 'gameday',
+      result: 'passed',
+      gameDay: { scenario: 'primary-region-unreachable', baseline: { how: 'original-topology', problems: [] } },
+    });
+    const alarm = doc.gameDay.timeline.find((m: { name: string }) => m.name === 'alarm-raised');
+    expect(alarm).toMatchObject({ detail: 'local:primary-unreachable', sinceFaultSeconds: expect.any(Number) });
+    const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
+    expect(evidence).toMatchObject({ result: 'passed', source: { kind: 'replica' }, cleanup: { status: 'deleted' } });
+    // Fenced (killed) before cleanup: a frozen postmaster would make pg_ctl stop wait out its 60 s first.
+    expect(evidence.metrics.cleanupMs).toBeLessThan(30_000);
+  });
+
   test('GIVEN an operator who aborts at the approval gate THEN nothing is recovered, the evidence says aborted and the game day fails (exit 1)', async () => {
     const dir = tempDir('rxdr-gameday-');
     const answers = answersFile(dir, {
