@@ -8,9 +8,10 @@ import { watchForAlarm, type FaultAlarm } from './fault-alarm';
 import { answers } from './failover-probes';
 import { localFault, type LocalGameDayScenario } from './gameday-faults';
 import { DECISIONS, type DecisionId, type GameDayOperator } from './gameday-operator';
+import { runLocalFailback, type LocalFailbackResult } from './local-failback';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
 import { evidenceStore, LOCAL_DATABASE, safeUser, TOOL_VERSION } from './local-run';
-import { isProcessAlive } from './processes';
+import { isProcessAlive, waitUntil } from './processes';
 
 export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
@@ -59,6 +60,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
   const fault = localFault(scenario);
   const watch: { alarm?: FaultAlarm } = {};
   let raised: AlarmObservation | undefined;
+  let failback: LocalFailbackResult | undefined;
   let result: LocalFailoverResult;
   try {
     result = await runLocalFailover({
@@ -79,7 +81,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
           ? { approvedBy: user, comment: 'game day', plan: chosen }
           : { abort: 'the operator aborted at the approval gate', plan: chosen };
       },
-      afterPhases: async (state) => {
+      afterPhases: async (state, _status, where) => {
         await fault.fence();
         if (!state.approval) return;
         const verified = state.verify !== undefined && !state.failure;
@@ -90,6 +92,18 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
           ...(state.failure ? [`  ✗ ${state.failedStep}: ${state.failure.Cause}`] : []),
         ];
         await decide('verify', lines.join('\n'), verified ? 'yes' : 'no');
+        if (!verified) return;
+        show('The service is back: the game day ends with the failback to the primary side.');
+        failback = await runLocalFailback(where.site, where.run, {
+          startedBy: user,
+          unitWriter: where.unitWriter,
+          evidenceDir: options.evidenceDir,
+          targets: { rtoSeconds: options.rtoTargetSeconds ?? 300 },
+          signal: options.signal,
+        });
+        show(
+          `Failback ${failback.run.status}; ${failback.problems.length === 0 ? 'back at the baseline' : failback.problems.join('; ')}`,
+        );
       },
       metrics: () =>
         Object.fromEntries(decisions.map((d) => [`decision.${d.id}Seconds`, Math.round(d.seconds * 1000) / 1000])),
@@ -116,8 +130,8 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
         faultAt: result.disaster.at.toISOString(),
       },
       alarms: raised ? [raised] : [],
-      runs: [failoverObservation(failover)],
-      baseline: machineBaseline(result),
+      runs: [failoverObservation(failover), ...(failback ? [failbackObservation(failback)] : [])],
+      baseline: await machineBaseline(result, failback),
     },
     databases: [{ name: evidence.database, tier: 1, ...evidence.targets }],
     roster: [],
@@ -160,16 +174,57 @@ function failoverObservation(run: FailoverRun): RunbookRunObservation {
   };
 }
 
-/** One machine's baseline: every server the game day started is stopped and its directories are removed. */
-function machineBaseline(result: LocalFailoverResult): BaselineObservation {
+/** The failback as the timeline reads a runbook run. */
+function failbackObservation(failback: LocalFailbackResult): RunbookRunObservation {
+  const { state, evidence, status } = failback.run;
+  return {
+    operation: 'failback',
+    executionArn: state.execution.id,
+    name: state.execution.name,
+    database: state.input.database,
+    dryRun: false,
+    status:
+      status === 'aborted'
+        ? 'ABORTED'
+        : status === 'completed' && evidence.result === 'passed'
+          ? 'SUCCEEDED'
+          : 'FAILED',
+    startedAt: state.execution.startTime ?? evidence.timestamps.started,
+    stoppedAt: state.unfreeze?.endedAt ?? evidence.timestamps.recorded,
+    startedBy: state.input.startedBy,
+    ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
+    ...(state.promotion?.availableAt ? { availableAt: state.promotion.availableAt } : {}),
+    retries: [],
+    resumedSteps: [],
+    ...(failback.run.evidenceLocation ? { evidenceLocation: failback.run.evidenceLocation } : {}),
+    evidenceResult: evidence.result,
+  };
+}
+
+/**
+ * One machine's baseline: after a failover, the failback brought clients back to a primary on the primary side;
+ * and every server the game day started is stopped and its directories are removed.
+ */
+async function machineBaseline(
+  result: LocalFailoverResult,
+  failback?: LocalFailbackResult,
+): Promise<BaselineObservation> {
+  // A stopped server's last backends exit a moment after its postmaster: give them a few seconds.
+  await waitUntil(() => !result.pids.some(isProcessAlive), 5000, 100);
   const alive = result.pids.filter(isProcessAlive);
   const problems = [
+    ...(failback?.problems ?? []),
     ...(alive.length > 0 ? [`processes still running: ${alive.join(', ')} (stop them)`] : []),
     ...(result.evidence.cleanup.status !== 'deleted'
       ? [`the site was ${result.evidence.cleanup.status}: ${result.evidence.cleanup.message ?? ''}`]
       : []),
   ];
-  return { at: new Date().toISOString(), ok: problems.length === 0, problems, how: 'original-topology' };
+  return {
+    at: new Date().toISOString(),
+    ok: problems.length === 0,
+    problems,
+    how: failback ? 'failback' : 'original-topology',
+  };
 }
 
 function describePlan(plan: Plan): string {

@@ -36,7 +36,7 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     );
     expect(result.stderr).toContain('*** FAULT (primary-instance-failure)');
     expect(result.stderr).toMatch(/failover:validate .* checks passed/);
-    expect(result.code).toBe(0);
+    expect({ code: result.code, why: JSON.parse(result.stdout).failureReason }).toEqual({ code: 0 });
     const doc = JSON.parse(result.stdout);
     expect(doc).toMatchObject({
       kind: 'gameday',
@@ -46,7 +46,7 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       gameDay: {
         scenario: 'primary-instance-failure',
         lessons: ['the archive was one second behind'],
-        baseline: { how: 'original-topology', problems: [] },
+        baseline: { how: 'failback', problems: [] },
       },
     });
     expect(readFileSync(doc.location, 'utf8')).toContain('"kind": "gameday"');
@@ -59,12 +59,34 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     const reached = Object.fromEntries(
       doc.gameDay.timeline.map((m: { name: string; sinceFaultSeconds?: number }) => [m.name, m.sinceFaultSeconds]),
     );
-    for (const milestone of ['fault-injected', 'alarm-raised', 'first-runbook-action', 'approval', 'recovered'])
+    const milestones = ['fault-injected', 'alarm-raised', 'first-runbook-action', 'approval', 'recovered'];
+    for (const milestone of [...milestones, 'failback', 'baseline'])
       expect(reached[milestone]).toEqual(expect.any(Number));
     expect(reached['verified']).toBeLessThanOrEqual(doc.targets.rtoSeconds);
     expect(doc.gameDay.timeToRecoverSeconds).toBe(reached['verified']);
     expect(doc.gameDay.timeline[1]).toMatchObject({ name: 'alarm-raised', detail: 'local:primary-unreachable' });
-    expect(doc.gameDay.runbookEvidence).toHaveLength(1);
+    expect(doc.gameDay.runbookEvidence).toHaveLength(2);
+    // The shared failback engine brought clients back to a new primary on the primary side, with zero data loss.
+    const failback = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[1], 'utf8'));
+    expect(failback).toMatchObject({
+      kind: 'failover',
+      provider: 'local',
+      result: 'passed',
+      achievedRpoSeconds: 0,
+      runbook: { operation: 'failback', status: 'completed' },
+    });
+    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual([
+      'preflight',
+      'approval',
+      'create-replica',
+      'wait-replica',
+      'freeze-writes',
+      'catch-up',
+      'promote',
+      'repoint',
+      'verify',
+      'unfreeze',
+    ]);
 
     const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({
@@ -85,7 +107,7 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     const out = path.join(dir, 'report.html');
     const report = await rxdr('report', '--evidence', evidenceDir, '--out', out);
     expect(report).toMatchObject({ code: 0, stderr: '' });
-    expect(report.stdout).toMatch(/2 run\(s\)/);
+    expect(report.stdout).toMatch(/3 run\(s\)/);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`data-run="${doc.runId}" data-scenario="primary-instance-failure"`);
     expect(html).toContain('data-milestone="alarm-raised"');
@@ -117,12 +139,12 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       /\*\*\* FAULT \(primary-region-unreachable\): the primary stopped answering .* it is still running/,
     );
     expect(result.stderr).toMatch(/primary at 127\.0\.0\.1:\d+ does not answer/);
-    expect(result.code).toBe(0);
+    expect({ code: result.code, why: JSON.parse(result.stdout).failureReason }).toEqual({ code: 0 });
     const doc = JSON.parse(result.stdout);
     expect(doc).toMatchObject({
       kind: 'gameday',
       result: 'passed',
-      gameDay: { scenario: 'primary-region-unreachable', baseline: { how: 'original-topology', problems: [] } },
+      gameDay: { scenario: 'primary-region-unreachable', baseline: { how: 'failback', problems: [] } },
     });
     const alarm = doc.gameDay.timeline.find((m: { name: string }) => m.name === 'alarm-raised');
     expect(alarm).toMatchObject({ detail: 'local:primary-unreachable', sinceFaultSeconds: expect.any(Number) });
