@@ -8,7 +8,7 @@
  * Target: restoreOverFloor between 1.0 and 1.3 at 1 GB; a ratio below 1 means the floor is not a floor
  * and fails the bench.
  *
- *   npm run bench:local [-- --sizes 100MB,1GB] [-- --json]
+ *   npm run bench:local [-- --sizes 100MB,1GB | --size 1GB] [-- --json]
  */
 import { execFile } from 'node:child_process';
 import { lstat, readdir, rm } from 'node:fs/promises';
@@ -149,7 +149,13 @@ async function measure(sizeBytes: number, log: (line: string) => void) {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const sizesIndex = args.indexOf('--sizes');
+  // `--size 1GB` is accepted for one size; anything else unknown is a usage error, never silently ignored.
+  const sizesIndex = args.findIndex((a) => a === '--sizes' || a === '--size');
+  const unknown = args.filter(
+    (a, i) => a !== '--json' && i !== sizesIndex && !(sizesIndex >= 0 && i === sizesIndex + 1),
+  );
+  if (unknown.length > 0)
+    throw new UsageError(`unknown argument(s) ${unknown.join(' ')}; use [--sizes 100MB,1GB] [--json]`);
   const sizes = (sizesIndex >= 0 ? (args[sizesIndex + 1] ?? '') : '100MB,1GB').split(',').map(parseSize);
   const log = (line: string) => process.stderr.write(line + '\n');
   const curve = [];

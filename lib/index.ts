@@ -25,6 +25,14 @@ export type { RecoveryPointClass, TierBackupSpec, TierRuleSpec } from './constru
 export { DatabaseBackupSelection } from './constructs/backup-selection';
 export type { DatabaseBackupSelectionProps, SelectedDatabase } from './constructs/backup-selection';
 
+// Monitoring and audit
+export { BackupMonitoring } from './constructs/monitoring/backup-monitoring';
+export type { BackupMonitoringProps } from './constructs/monitoring/backup-monitoring';
+export { FreshnessAlarms } from './constructs/monitoring/freshness-alarms';
+export type { FreshnessAlarmsProps, MonitoredDatabase, VaultRole } from './constructs/monitoring/freshness-alarms';
+export { AUDIT_CONTROLS, auditControls, BackupAudit } from './constructs/backup-audit';
+export type { AuditControl, AuditTargets, BackupAuditProps } from './constructs/backup-audit';
+
 // Restore drills
 export { RestoreDrill } from './constructs/drill/restore-drill';
 export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './constructs/drill/restore-drill';

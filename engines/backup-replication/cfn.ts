@@ -35,16 +35,6 @@ export const eventSchema = z.discriminatedUnion('RequestType', [
 
 export type ReplicationEvent = z.infer<typeof eventSchema>;
 
-/** Just enough of any custom-resource event to answer it, even when the rest does not parse. */
-export const replyToSchema = z.object({
-  ResponseURL: z.url(),
-  StackId: z.string(),
-  RequestId: z.string(),
-  LogicalResourceId: z.string(),
-  PhysicalResourceId: z.string().optional(),
-});
-export type ReplyTo = z.infer<typeof replyToSchema>;
-
 /**
  * Marks a Create that failed. CloudFormation then sends a Delete for it during rollback, which must not
  * stop a replication someone else had already set up for the same instance.
@@ -63,31 +53,4 @@ export function targetOf(props: z.infer<typeof properties>): ReplicationTarget {
 /** One replication per source instance and destination region. */
 export function physicalIdOf(target: ReplicationTarget): string {
   return `${target.sourceDbInstanceArn}|${target.destinationRegion}`;
-}
-
-export interface CfnResponse {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
-/** Answer CloudFormation through the pre-signed response URL. */
-export async function sendResponse(replyTo: ReplyTo, response: CfnResponse, put: typeof fetch = fetch): Promise<void> {
-  const body = JSON.stringify({
-    ...response,
-    StackId: replyTo.StackId,
-    RequestId: replyTo.RequestId,
-    LogicalResourceId: replyTo.LogicalResourceId,
-    NoEcho: false,
-  });
-  const result = await put(replyTo.ResponseURL, { method: 'PUT', headers: { 'content-type': '' }, body });
-  if (!result.ok) throw new Error(`CloudFormation response was rejected: HTTP ${result.status}`);
-}
-
-/** A short reason for CloudFormation's event log: the error's name and message, never its internals. */
-export function reasonOf(error: unknown): string {
-  const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-  const text = `${name}: ${message}`;
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }

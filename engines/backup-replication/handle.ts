@@ -1,4 +1,5 @@
-import { CfnResponse, FAILED_CREATE_PREFIX, physicalIdOf, ReplicationEvent, targetOf } from './cfn';
+import type { CfnResponse } from '../common/cloudformation-response';
+import { FAILED_CREATE_PREFIX, physicalIdOf, ReplicationEvent, targetOf } from './cfn';
 import {
   ReplicationClients,
   ReplicationOptions,

@@ -9,6 +9,8 @@ export const DRILL_ENV = {
   securityGroupIds: 'RXDR_DRILL_SECURITY_GROUP_IDS',
   kmsKeyArn: 'RXDR_RECOVERY_KEY_ARN',
   instanceClass: 'RXDR_DRILL_INSTANCE_CLASS',
+  isolatedVaultName: 'RXDR_ISOLATED_VAULT_NAME',
+  vaultLostParameterName: 'RXDR_VAULT_LOST_PARAMETER',
   evidenceBucket: 'RXDR_EVIDENCE_BUCKET',
   topicArn: 'RXDR_ALERTS_TOPIC_ARN',
   stateMachineArn: 'RXDR_DRILL_STATE_MACHINE_ARN',

@@ -13,9 +13,12 @@ import {
   StopReplicationToReplicaCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { isThrottlingError } from '../common/aws-errors';
+import { parameterValue } from '../common/ssm-parameter';
 import { Errors, StepError, type RepointTargets } from './catalog';
+
+export { parameterValue };
 
 /** Throttling becomes `Rxdr.Throttled` (the state machine retries it with back-off); anything else passes through. */
 export function asStepError(error: unknown): Error {
@@ -211,15 +214,6 @@ export async function route53Value(route53: Route53Client, zoneId: string, name:
   return record?.ResourceRecords?.[0]?.Value;
 }
 
-export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-    throw error;
-  }
-}
-
 export async function secretJson(secrets: SecretsManagerClient, secretId: string): Promise<Record<string, unknown>> {
   const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   try {
@@ -242,6 +236,20 @@ export async function changeInSync(route53: Route53Client, changeId: string): Pr
 
 /** Poll intervals: 5 s, ×1.5, at most 15 s, so completion is noticed within 15 s at a few transitions a minute. */
 export const POLL = { initialSeconds: 5, factor: 1.5, maxSeconds: 15 } as const;
+
+/**
+ * An RDS wait (recovery, failback replica, promotion) ends with the instance's RDS or AWS Backup event; this
+ * is its task timeout, the safety net when no event comes (lost, or sent before the instance reads
+ * `available`): the state machine then looks once itself. A lost event costs at most this much time.
+ */
+export const EVENT_WAIT_SAFETY_NET_SECONDS = 60;
+
+/**
+ * Route 53 emits no event when a change is INSYNC, so the repoint keeps polling GetChange, every 5 s: a
+ * change is found in sync at most 5 s late, and 20 runbooks at once stay under Route 53's 5 requests a
+ * second per account.
+ */
+export const ROUTE53_POLL_SECONDS = 5;
 
 export function nextWaitSeconds(polls: number): number {
   return Math.min(POLL.maxSeconds, Math.round(POLL.initialSeconds * POLL.factor ** polls));

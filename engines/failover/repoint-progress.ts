@@ -1,6 +1,6 @@
 /** Repointing as both runbooks do it: change every pointer, then poll Route 53 until the changes are in sync. */
 import { z } from 'zod';
-import { changeInSync, nextWaitSeconds, repointTargets, type Endpoint, type RepointChange } from './aws-helpers';
+import { changeInSync, repointTargets, ROUTE53_POLL_SECONDS, type Endpoint, type RepointChange } from './aws-helpers';
 import type { CatalogDatabase } from './catalog';
 import type { StepDeps } from './clients';
 
@@ -39,7 +39,7 @@ export async function startRepoint(
     endedAt: deps.clock.now().toISOString(),
     changes,
     polls: 0,
-    waitSeconds: nextWaitSeconds(0),
+    waitSeconds: ROUTE53_POLL_SECONDS,
     inSync: !pending,
     ...(pending ? {} : { inSyncAt: deps.clock.now().toISOString() }),
   };
@@ -53,7 +53,7 @@ export async function pollRepoint<T extends RepointProgress>(current: T, deps: S
   return {
     ...current,
     polls,
-    waitSeconds: nextWaitSeconds(polls),
+    waitSeconds: ROUTE53_POLL_SECONDS,
     inSync: synced,
     ...(synced ? { inSyncAt: deps.clock.now().toISOString() } : {}),
   };

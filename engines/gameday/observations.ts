@@ -1,7 +1,8 @@
 /**
  * What a game day's timeline is made of, read from each source by the AWS side (`lib/cli/gameday/`): the FIS
  * experiment, the alarms that fired, the failover and failback runs started since the game day began (the
- * runbook gateway recorded who started each; the evidence who approved it), and the baseline check.
+ * runbook gateway recorded who started each; the evidence who approved it), the restore drills a person started
+ * while the recovery vault was declared lost, and the baseline check.
  */
 export type ExperimentState =
   'pending' | 'initiating' | 'running' | 'completed' | 'stopping' | 'stopped' | 'failed' | 'cancelled';
@@ -28,7 +29,8 @@ export interface AlarmObservation {
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 export interface RunbookRunObservation {
-  readonly operation: 'failover' | 'failback';
+  /** A drill appears once per database it restored (its evidence), or once while it has none yet. */
+  readonly operation: 'failover' | 'failback' | 'drill';
   readonly executionArn: string;
   readonly name: string;
   readonly database?: string;
@@ -43,6 +45,10 @@ export interface RunbookRunObservation {
   /** The recovered (failover) or returned (failback) database accepted connections. */
   readonly availableAt?: string;
   readonly achievedRpoSeconds?: number;
+  /** A drill's restored database passed validation (its evidence's `validated` time). */
+  readonly verifiedAt?: string;
+  /** A drill restored the isolated vault's copy because the recovery vault was declared lost. */
+  readonly fromIsolatedCopy?: boolean;
   readonly forcedReason?: string;
   /** States that failed and were run again by the state machine's retry. */
   readonly retries: readonly { readonly step: string; readonly failures: number }[];

@@ -3,7 +3,7 @@ import type { GameDayParticipant, GameDayRecord } from '../evidence/gameday-reco
 import { PEOPLE_RECORD_SCHEMA_VERSION, type GameDayParticipation } from '../readiness/records';
 import type { GameDayEnding, GameDayStarted } from './journal';
 import type { BaselineObservation, GameDayObservations } from './observations';
-import { buildTimeline, recoveringFailover, timeToRecoverSeconds } from './timeline';
+import { buildTimeline, recoveringRun, timeToRecoverSeconds } from './timeline';
 
 /** A database of the environment with its tier's targets (what the scorecard measures against). */
 export interface ScoredDatabase {
@@ -97,12 +97,13 @@ export function interventions(observations: GameDayObservations): GameDayRecord[
 /**
  * The game day's evidence document (same schema as drills and failovers, kind `gameday`). It passes when the
  * environment is back at its baseline, no runbook run failed unrecovered, and the achieved RTO/RPO are within the
- * targets of the database that failed over (or, without a failover, of the environment's strictest tier).
+ * targets of the database that failed over or was restored from the isolated copy (or, without either, of the
+ * environment's strictest tier).
  */
 export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
   const { journal, observations } = input;
   const timeline = buildTimeline(observations);
-  const failover = recoveringFailover(observations.runs);
+  const failover = recoveringRun(observations.runs);
   const database =
     input.databases.find((db) => db.name === failover?.database) ??
     [...input.databases].sort((a, b) => a.rtoSeconds - b.rtoSeconds)[0];
@@ -111,7 +112,12 @@ export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
   const rpo = failover?.achievedRpoSeconds;
   const problems = [
     ...(observations.baseline.ok ? [] : observations.baseline.problems),
-    ...(failover && failover.status !== 'SUCCEEDED' ? [`the failover ${failover.name} ${failover.status}`] : []),
+    ...(failover && failover.status !== 'SUCCEEDED'
+      ? [`the ${failover.operation} ${failover.name} ${failover.status}`]
+      : []),
+    ...(failover?.operation === 'drill' && failover.evidenceResult !== 'passed'
+      ? [`the drill ${failover.name} did not verify the isolated copy of ${failover.database ?? 'a database'}`]
+      : []),
     ...(rto !== undefined && rto > database.rtoSeconds
       ? [`time to recover ${rto} s exceeds the RTO target ${database.rtoSeconds} s`]
       : []),

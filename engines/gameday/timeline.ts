@@ -31,6 +31,17 @@ export function recoveringFailover(runs: readonly RunbookRunObservation[]): Runb
   return real.find((r) => r.status === 'SUCCEEDED') ?? real.at(-1);
 }
 
+/**
+ * The run that recovered the service: the real failover, else (the recovery vault declared lost) a drill that
+ * restored the isolated copy, the first that was verified or else the newest.
+ */
+export function recoveringRun(runs: readonly RunbookRunObservation[]): RunbookRunObservation | undefined {
+  const failover = recoveringFailover(runs);
+  if (failover) return failover;
+  const drills = runs.filter((r) => r.operation === 'drill' && r.fromIsolatedCopy);
+  return drills.find((r) => r.verifiedAt) ?? drills.at(-1);
+}
+
 export function completedFailback(runs: readonly RunbookRunObservation[]): RunbookRunObservation | undefined {
   return runs.find((r) => r.operation === 'failback' && !r.dryRun && r.status === 'SUCCEEDED');
 }
@@ -39,7 +50,7 @@ export function completedFailback(runs: readonly RunbookRunObservation[]): Runbo
 export function buildTimeline(observations: GameDayObservations): Milestone[] {
   const { experiment, alarms, runs, baseline } = observations;
   const fault = experiment?.faultAt;
-  const failover = recoveringFailover(runs);
+  const failover = recoveringRun(runs);
   const failback = completedFailback(runs);
   const firstRun = runs[0];
   const firstAlarm = fault
@@ -68,12 +79,14 @@ export function buildTimeline(observations: GameDayObservations): Milestone[] {
     ),
     milestone('approval', failover?.approvedAt, failover?.executionArn, failover?.approvedBy),
     milestone('recovered', failover?.availableAt, failover?.executionArn, failover?.database),
-    milestone(
-      'verified',
-      failover?.status === 'SUCCEEDED' ? failover.stoppedAt : undefined,
-      failover?.executionArn,
-      'failover succeeded: pointers verified',
-    ),
+    failover?.operation === 'drill'
+      ? milestone('verified', failover.verifiedAt, failover.executionArn, 'the isolated copy restored and validated')
+      : milestone(
+          'verified',
+          failover?.status === 'SUCCEEDED' ? failover.stoppedAt : undefined,
+          failover?.executionArn,
+          'failover succeeded: pointers verified',
+        ),
     milestone('failback', failback?.stoppedAt, failback?.executionArn, failback?.database),
     milestone('baseline', baseline?.ok ? baseline.at : undefined, `baseline:${baseline?.how ?? ''}`, baseline?.how),
   ];

@@ -67,8 +67,13 @@ export function gameDayScenarios(env: GameDayEnvironment): GameDayScenario[] {
   return GAME_DAY_SCENARIOS.filter(
     (scenario) =>
       (scenario !== 'primary-region-unreachable' || env.gameDays.applicationSubnetIds.length > 0) &&
-      (scenario !== 'isolated-copy-restore' || env.isolatedBackup !== undefined),
+      (scenario !== 'isolated-copy-restore' || airGapped(env)),
   );
+}
+
+/** The isolated copy is a logically air-gapped vault in this account, which drills can restore from directly. */
+function airGapped(env: { readonly isolatedBackup?: unknown }): boolean {
+  return (env.isolatedBackup as { mode?: unknown } | undefined)?.mode === 'air-gapped';
 }
 
 /**
@@ -125,6 +130,13 @@ export function checkGameDayConfig(
   }
   if (scenarios.includes('isolated-copy-restore') && env.isolatedBackup === undefined) {
     problem(['gameDays', 'scenarios'], 'isolated-copy-restore needs isolatedBackup (there is no isolated copy)');
+  } else if (scenarios.includes('isolated-copy-restore') && !airGapped(env)) {
+    problem(
+      ['gameDays', 'scenarios'],
+      'isolated-copy-restore restores from the logically air-gapped vault in this account (isolatedBackup.mode ' +
+        '"air-gapped"); a cross-account copy can only be restored after the isolated account copies it back, ' +
+        `got mode ${JSON.stringify(asRecord(env.isolatedBackup).mode ?? 'cross-account')}`,
+    );
   }
   if (gameDays.instanceFailure === 'stop') {
     const tiers = asRecord(env.tiers);

@@ -17,12 +17,30 @@ import { lambdaEntry } from './lambda-entry';
 export interface EventWaitsProps {
   readonly key: kms.IKey;
   /** Which RDS DB instances' events resume waits: identifier prefixes (drill instances) or exact identifiers. */
-  readonly instances: { readonly prefixes?: readonly string[]; readonly identifiers?: readonly string[] };
+  readonly instances: WaitedInstances;
+  /** RDS event categories that resume a wait. @default {@link RESUMING_RDS_CATEGORIES} */
+  readonly categories?: readonly string[];
   readonly logRetention?: logs.RetentionDays;
+}
+
+/** The RDS DB instances whose events resume waits: identifier prefixes or exact identifiers. */
+export interface WaitedInstances {
+  readonly prefixes?: readonly string[];
+  readonly identifiers?: readonly string[];
 }
 
 /** RDS instance event categories that can end a wait: restored, deleted, promoted, failed. */
 export const RESUMING_RDS_CATEGORIES = ['restoration', 'deletion', 'read replica', 'failure'];
+
+/** The EventBridge pattern of the RDS instance events about `instances` in the given categories. */
+export function rdsInstanceEventPattern(instances: WaitedInstances, categories: readonly string[]) {
+  const match = [...(instances.identifiers ?? []), ...(instances.prefixes ?? []).map((prefix) => ({ prefix }))];
+  return {
+    source: ['aws.rds'],
+    'detail-type': ['RDS DB Instance Event'],
+    detail: { SourceType: ['DB_INSTANCE'], SourceIdentifier: match, EventCategories: [...categories] },
+  };
+}
 
 /**
  * Waits resumed by events instead of polling: a `.waitForTaskToken` task leaves its token under the RDS instance
@@ -104,7 +122,6 @@ export class EventWaits extends Construct {
     const identifiers = props.instances.identifiers ?? [];
     if (prefixes.length + identifiers.length === 0)
       throw new Error(`EventWaits ${this.node.path}: name at least one instance prefix or identifier`);
-    const instanceMatch = [...identifiers, ...prefixes.map((prefix) => ({ prefix }))];
     const instanceArns = [
       ...identifiers.map((name) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${name}`),
       ...prefixes.map((prefix) => ({
@@ -119,15 +136,7 @@ export class EventWaits extends Construct {
     // One rule, two shapes: `$or` keeps each service's fields with its own source.
     (this.rule.node.defaultChild as events.CfnRule).eventPattern = {
       $or: [
-        {
-          source: ['aws.rds'],
-          'detail-type': ['RDS DB Instance Event'],
-          detail: {
-            SourceType: ['DB_INSTANCE'],
-            SourceIdentifier: instanceMatch,
-            EventCategories: RESUMING_RDS_CATEGORIES,
-          },
-        },
+        rdsInstanceEventPattern(props.instances, props.categories ?? RESUMING_RDS_CATEGORIES),
         {
           source: ['aws.backup'],
           'detail-type': ['Restore Job State Change'],

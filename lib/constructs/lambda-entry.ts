@@ -14,6 +14,7 @@ export type LambdaEntryName =
   | 'runbook-gateway'
   | 'roster-check'
   | 'runbook-steps'
+  | 's3-prefix-list'
   | 'validate';
 
 /** `lambda/<name>.ts`, found from `lib/…` and from a compiled `dist/lib/…`. */

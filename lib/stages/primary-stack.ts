@@ -19,7 +19,13 @@ import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
+import { monitoredDatabases } from './monitored-databases';
+import { auditTargets } from './audit-targets';
 import { gameDayScenarios } from '../config/gameday';
+import { RdsEventForwarding } from '../constructs/rds-event-forwarding';
+import { runbookDatabases } from '../constructs/failover/runbook-config';
+import { failbackInstanceIdentifier } from '../constructs/failover/failover-runbooks';
+import { RUNBOOK_RDS_CATEGORIES } from '../constructs/failover/instance-waits';
 
 export interface PrimaryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -51,6 +57,8 @@ export class PrimaryStack extends Stack {
   readonly securityAlarms?: SecurityAlarms;
   /** The hourly check of every protected source instance's actual settings (created and adopted). */
   readonly conformance: ConformanceCheck;
+  /** The failback's replica is built here: its RDS events go to the runbooks' waits in the recovery region. */
+  readonly failbackEvents?: RdsEventForwarding;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -83,7 +91,8 @@ export class PrimaryStack extends Stack {
       copyDestinations: [this.recoveryVault, ...isolatedVaults(this, config)],
     });
     this.audit = new BackupAudit(this, 'BackupAudit', {
-      config,
+      environmentName: config.name,
+      targets: auditTargets(config),
       frameworkName: names.auditFramework(config),
       reportPlanName: names.reportPlan(config),
       evidenceBucketName: names.evidenceBucket(config),
@@ -98,13 +107,23 @@ export class PrimaryStack extends Stack {
     if (gameDayScenarios(config).length > 0)
       new PrimaryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic, instances });
     new BackupMonitoring(this, 'Monitoring', {
-      config,
+      environmentName: config.name,
+      databases: monitoredDatabases(this, config),
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      hipaaNprm: config.hipaaNprm,
       vault: this.vault,
       vaultName: names.primaryVault(config),
       vaultRole: 'source',
       topic: this.alertsTopic,
       key: this.key,
     });
+    const failbackInstances = runbookDatabases(config).map(failbackInstanceIdentifier);
+    if (failbackInstances.length > 0)
+      this.failbackEvents = new RdsEventForwarding(this, 'FailbackEvents', {
+        instances: { identifiers: failbackInstances },
+        categories: RUNBOOK_RDS_CATEGORIES,
+        targetRegion: config.recoveryRegion,
+      });
     this.conformance = new ConformanceCheck(this, 'Conformance', {
       environment: config.name,
       targets: conformanceTargets(config, config.primaryRegion),

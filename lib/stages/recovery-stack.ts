@@ -18,6 +18,7 @@ import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { Governance } from '../constructs/governance/governance';
 import { RecoveryRunbooks } from '../constructs/failover/recovery-runbooks';
 import { names } from '../naming';
+import { monitoredDatabases } from './monitored-databases';
 import { gameDayScenarios } from '../config/gameday';
 import { RecoveryGameDays } from '../constructs/gameday/recovery-game-days';
 import { RosterCheck } from '../constructs/gameday/roster-check';
@@ -82,7 +83,10 @@ export class RecoveryStack extends Stack {
       evidenceBucket: this.evidenceBucket,
     });
     new BackupMonitoring(this, 'Monitoring', {
-      config,
+      environmentName: config.name,
+      databases: monitoredDatabases(this, config),
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      hipaaNprm: config.hipaaNprm,
       vault: this.vault,
       vaultName: names.recoveryVault(config),
       vaultRole: 'copy',

@@ -77,6 +77,8 @@ export class StandbyStack extends Stack {
       vpc: this.network.vpc,
       subnets: this.network.subnets,
       evidenceBucketName: names.evidenceBucket(config),
+      key: props.key,
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
     });
     // The manifest job created these endpoints before they were shared: keep their logical ids, or an update
     // would create a second private-DNS Secrets Manager endpoint (and a second S3 route) in the VPC before

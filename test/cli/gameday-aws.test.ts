@@ -11,9 +11,14 @@ import {
   StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { findRecoverySource } from '../../engines/drill/aws/recovery-source';
+import type { FleetDatabase } from '../../engines/drill/aws/types';
+import { drillEvidence } from '../../engines/drill/evidence';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FileEvidenceStore, S3EvidenceStore } from '../../engines/evidence/store';
 import { tempDir } from '../helpers/temp-dir';
@@ -56,6 +61,7 @@ const KEYS = {
 };
 const FAILOVER_SM = 'arn:aws:states:us-west-2:222222222222:stateMachine:rxdr-staging-failover';
 const FAILBACK_SM = 'arn:aws:states:us-west-2:222222222222:stateMachine:rxdr-staging-failback';
+const DRILL_SM = 'arn:aws:states:us-west-2:222222222222:stateMachine:rxdr-staging-drill';
 
 interface Execution {
   arn: string;
@@ -114,6 +120,7 @@ function world(): void {
       'primary-instance-failure',
       'primary-region-unreachable',
       'recovery-point-deletion-attempt',
+      'isolated-copy-restore',
     ].map((scenario) => ({ id: `EXT-${scenario}`, tags: { Name: `rxdr-staging-${scenario}` } })),
   }));
   fis.on(GetExperimentTemplateCommand).callsFake((input: { id: string }) => ({
@@ -525,5 +532,246 @@ describe('interrupted and ended early', () => {
     const again = await rxdr('gameday', 'end', '--env', 'staging');
     expect(again.code).toBe(0);
     expect(gameDayEvidence()).toHaveLength(1);
+  });
+});
+
+describe('isolated-copy-restore: the recovery vault declared lost, the engineer restores the isolated copy', () => {
+  const DECLARATION = '/rxdr/staging/gameday/vault-declared-lost';
+  const AIR_GAPPED = 'rxdr-staging-air-gapped';
+  const backup = mockClient(BackupClient);
+  let parameters: Map<string, string>;
+  /** What a still-running automation does: declare the vault lost again after a withdrawal. */
+  let redeclareAfterDelete: boolean;
+  let config: string;
+
+  beforeAll(() => {
+    // The shipped staging environment with a logically air-gapped vault (what the scenario needs).
+    const shipped = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'rxdr.config.json'), 'utf8'));
+    shipped.environments.staging.isolatedBackup = { mode: 'air-gapped' };
+    config = path.join(tempDir('rxdr-gameday-isolated'), 'rxdr.config.json');
+    writeFileSync(config, JSON.stringify(shipped));
+  });
+  afterAll(() => backup.restore());
+  afterEach(() => delete process.env.RXDR_CONFIG);
+  beforeEach(() => {
+    process.env.RXDR_CONFIG = config;
+    parameters = new Map();
+    redeclareAfterDelete = false;
+    backup.reset();
+    ssm.on(GetParameterCommand).callsFake((input: { Name: string }) => {
+      const value = parameters.get(input.Name);
+      if (value === undefined) throw Object.assign(new Error('none'), { name: 'ParameterNotFound' });
+      return { Parameter: { Name: input.Name, Value: value } };
+    });
+    ssm.on(DeleteParameterCommand).callsFake((input: { Name: string }) => {
+      if (!parameters.delete(input.Name)) throw Object.assign(new Error('none'), { name: 'ParameterNotFound' });
+      if (redeclareAfterDelete) {
+        redeclareAfterDelete = false;
+        parameters.set(input.Name, '{"vault":"rxdr-staging-recovery","automation":"again"}');
+      }
+      return {};
+    });
+    // Each vault holds one completed recovery point of dispensing, named after the vault.
+    backup.on(ListRecoveryPointsByBackupVaultCommand).callsFake((input: { BackupVaultName: string }) => ({
+      RecoveryPoints: [
+        {
+          RecoveryPointArn: `arn:aws:backup:us-west-2:222222222222:recovery-point:${input.BackupVaultName}-1`,
+          ResourceArn: DISPENSING,
+          Status: 'COMPLETED',
+          CreationDate: new Date(Date.now() - 3600_000),
+        },
+      ],
+    }));
+  });
+
+  const DISPENSING = 'arn:aws:rds:us-east-1:222222222222:db:rxdr-staging-dispensing';
+  const gameday = (...args: string[]) => rxdr('gameday', ...args, '--env', 'staging');
+
+  /**
+   * The restore drill the engineer started, as the drill's steps leave it: the source chosen by the drill's own
+   * recovery-source code (it reads the declaration and lists the vaults through the mocks above), restored,
+   * validated and cleaned up, recorded by the drill's own evidence builder.
+   */
+  async function drillRuns(execution: Execution, passed = true): Promise<void> {
+    const source = await findRecoverySource(
+      {
+        rds: new RDSClient({}),
+        backup: new BackupClient({}),
+        secrets: new SecretsManagerClient({}),
+        ssm: new SSMClient({}),
+      },
+      {
+        vaultName: 'rxdr-staging-recovery',
+        isolatedVaultName: AIR_GAPPED,
+        vaultLostParameterName: DECLARATION,
+        restoreRoleArn: 'arn:aws:iam::222222222222:role/restore',
+        subnetGroupName: 'drill',
+        securityGroupIds: ['sg-drill'],
+        kmsKeyArn: 'arn:aws:kms:us-west-2:222222222222:key/recovery',
+        instanceClass: 'db.t4g.medium',
+      },
+      { name: 'dispensing', source: 'backup', sourceArn: DISPENSING } as FleetDatabase,
+      'dispensing',
+      { kind: 'latest' },
+    );
+    const at = (ms: number) => new Date(execution.start.getTime() + ms).toISOString();
+    const doc = drillEvidence(
+      {
+        input: {
+          drillId: `${execution.name}-dispensing`,
+          environment: 'staging',
+          database: 'dispensing',
+          tier: 1,
+          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+          selector: { kind: 'latest' },
+          startedBy: ENGINEER,
+          toolVersion: '0.1.0',
+          restoreTimeoutSeconds: 10800,
+        },
+        startedAt: at(0),
+        source,
+        restore: {
+          handle: { id: 'rxdr-drill-dispensing-0123456789', details: {} },
+          startedAt: at(1000),
+          status: 'available',
+          polls: 1,
+          nextPollSeconds: 60,
+        },
+        available: {
+          at: at(20_000),
+          target: { identifier: 'rxdr-drill-dispensing-0123456789', engine: 'postgres' },
+          checks: [],
+        },
+        validation: { at: at(30_000), passed, achievedRpoSeconds: 120, checks: [], endpoint: 'drill:5432' },
+        cleanup: { status: 'deleted', requestedAt: at(31_000), finishedAt: at(40_000), polls: 1, nextPollSeconds: 60 },
+      },
+      'aws',
+      new Date(at(41_000)),
+    );
+    objects.set(evidenceKey(doc), JSON.stringify(doc));
+    Object.assign(execution, { status: 'SUCCEEDED', stop: new Date(at(41_000)) });
+  }
+
+  async function startAndRespond(passed = true) {
+    const start = await gameday('start', '--scenario', 'isolated-copy-restore');
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(fis.commandCalls(StartExperimentCommand)[0]!.args[0].input).toMatchObject({
+      experimentTemplateId: 'EXT-isolated-copy-restore',
+    });
+    // FIS runs the scenario's automation: its first step declares the recovery vault lost.
+    parameters.set(DECLARATION, '{"vault":"rxdr-staging-recovery","automation":"exec-1"}');
+    signInAs('AKIAENGINEER');
+    const drill = await rxdr('drill', 'start', '--env', 'staging', '--database', 'dispensing', '--no-follow');
+    expect(drill.code).toBe(0);
+    const execution = executions.find((e) => e.machine === DRILL_SM)!;
+    expect(execution.input).toMatchObject({ startedBy: ENGINEER, databases: ['dispensing'] });
+    await drillRuns(execution, passed);
+    signInAs('AKIAFACILITATOR');
+    return execution;
+  }
+
+  test('fault, the drill restores the isolated copy (recovered, verified), end withdraws the declaration, scorecard', async () => {
+    await startAndRespond();
+    const status = await gameday('status', '--json');
+    expect(status.code).toBe(0);
+    const timeline = (JSON.parse(status.stdout) as { timeline: { name: string; at?: string; detail?: string }[] })
+      .timeline;
+    expect(timeline.filter((m) => m.at).map((m) => m.name)).toEqual([
+      'fault-injected',
+      'first-runbook-action',
+      'recovered',
+      'verified',
+    ]);
+
+    ssm.resetHistory();
+    const end = await gameday('end', '--lesson', 'nobody knew where the air-gapped vault was', '--json');
+    expect(end.stderr).toMatch(/stopped the experiment/);
+    expect(end.stderr).toMatch(/withdrew the declaration that the recovery vault is lost/);
+    expect(end.code).toBe(0);
+    expect(parameters.has(DECLARATION)).toBe(false);
+    // Withdrawn, then asked again whether it is gone (the Operator may delete it, never read it).
+    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toEqual([
+      DECLARATION,
+      DECLARATION,
+    ]);
+    expect(ssm.commandCalls(GetParameterCommand).length).toBe(0);
+    const [doc] = gameDayEvidence();
+    expect(doc).toMatchObject({
+      kind: 'gameday',
+      result: 'passed',
+      database: 'dispensing',
+      achievedRpoSeconds: 120,
+      gameDay: {
+        scenario: 'isolated-copy-restore',
+        endedEarly: true,
+        baseline: { how: 'original-topology', problems: [] },
+      },
+    });
+    expect(doc!.gameDay!.timeline.filter((m) => m.at).map((m) => m.name)).toEqual([
+      'fault-injected',
+      'first-runbook-action',
+      'recovered',
+      'verified',
+      'baseline',
+    ]);
+    expect(doc!.gameDay!.runbookEvidence).toEqual([expect.stringMatching(/staging\/dispensing\/.*-drill-drill-/)]);
+    expect(doc!.gameDay!.participants).toContainEqual(
+      expect.objectContaining({ person: ENGINEER, role: 'engineer', name: 'Example engineer A' }),
+    );
+    expect(participations().map((p) => p.person)).toEqual([ENGINEER]);
+  });
+
+  test('the drill restored the isolated vault because the vault was declared lost', async () => {
+    await startAndRespond();
+    const [key] = [...objects.keys()].filter((k) => k.startsWith('staging/dispensing/'));
+    const drill = JSON.parse(objects.get(key!)!) as EvidenceDocument;
+    expect(drill.source).toMatchObject({
+      id: `arn:aws:backup:us-west-2:222222222222:recovery-point:${AIR_GAPPED}-1`,
+      details: { vault: AIR_GAPPED, recoveryVaultDeclaredLost: expect.stringContaining('exec-1') },
+    });
+  });
+
+  test('declared lost again after the withdrawal (automation still running): not at baseline until withdrawn', async () => {
+    await startAndRespond();
+    redeclareAfterDelete = true;
+    const first = await gameday('end', '--lesson', 'stop the automation first');
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/the recovery vault was declared lost again after the withdrawal/);
+    expect(gameDayEvidence()).toHaveLength(0);
+    const second = await gameday('end');
+    expect(second.code).toBe(0);
+    expect(parameters.has(DECLARATION)).toBe(false);
+    expect(gameDayEvidence()[0]).toMatchObject({ result: 'passed' });
+  });
+
+  test('a drill whose validation failed does not verify the isolated copy: the scorecard fails and says so', async () => {
+    await startAndRespond(false);
+    const end = await gameday('end', '--lesson', 'the copy was stale');
+    expect(end.code).toBe(1);
+    const [doc] = gameDayEvidence();
+    expect(doc!.gameDay!.timeline.find((m) => m.name === 'verified')!.at).toBeUndefined();
+    expect(doc).toMatchObject({ result: 'failed' });
+    expect(doc!.failureReason).toMatch(/the drill drill-.* did not verify the isolated copy of dispensing/);
+  });
+
+  test('a scheduled drill during the game day is not a response: no recovered milestone', async () => {
+    const start = await gameday('start', '--scenario', 'isolated-copy-restore');
+    expect(start.code).toBe(0);
+    parameters.set(DECLARATION, '{"vault":"rxdr-staging-recovery"}');
+    const scheduled: Execution = {
+      arn: `${DRILL_SM.replace(':stateMachine:', ':execution:')}:scheduled-1`,
+      name: 'scheduled-1',
+      machine: DRILL_SM,
+      status: 'RUNNING',
+      start: new Date(Date.now() + 5),
+      input: { databases: 'all', startedBy: 'schedule:default' },
+      history: [],
+    };
+    executions.push(scheduled);
+    await drillRuns(scheduled);
+    const status = await gameday('status', '--json');
+    const timeline = (JSON.parse(status.stdout) as { timeline: { name: string; at?: string }[] }).timeline;
+    expect(timeline.filter((m) => m.at).map((m) => m.name)).toEqual(['fault-injected']);
   });
 });

@@ -77,4 +77,12 @@ describe('game-day configuration', () => {
       'isolated-copy-restore',
     ]);
   });
+
+  test('the isolated-copy scenario needs an air-gapped vault: a cross-account copy cannot be restored from here', () => {
+    const crossAccount = { isolatedBackup: { account: '444444444444', vaultName: 'rxdr-qa-isolated' } };
+    expect(problemsOf({ ...crossAccount, gameDays: { scenarios: ['isolated-copy-restore'] } }, 'qa')).toMatch(
+      /gameDays\.scenarios: isolated-copy-restore restores from the logically air-gapped vault .*got mode "cross-account"/,
+    );
+    expect(gameDayScenarios(environment(crossAccount))).not.toContain('isolated-copy-restore');
+  });
 });

@@ -7,7 +7,8 @@ import {
   StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FAILED_CREATE_PREFIX, eventSchema, reasonOf, sendResponse } from '../../engines/backup-replication/cfn';
+import { FAILED_CREATE_PREFIX, eventSchema } from '../../engines/backup-replication/cfn';
+import { reasonOf, sendResponse } from '../../engines/common/cloudformation-response';
 import { handleEvent } from '../../engines/backup-replication/handle';
 import {
   ReplicationTarget,

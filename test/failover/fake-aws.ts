@@ -41,6 +41,7 @@ import { validationInputSchema, type ValidationInput } from '../../engines/valid
 import type { Manifest } from '../../engines/validation';
 import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
+import { backupRestoreCompletedEvent, rdsInstanceEvent, type EmittedEvent } from '../helpers/event-waits';
 
 export const PRIMARY = 'us-east-1';
 export const RECOVERY = 'us-west-2';
@@ -78,10 +79,16 @@ interface Instance {
 export class VirtualClock {
   constructor(public ms = Date.parse('2026-03-03T03:00:00.000Z')) {}
   now = (): Date => new Date(this.ms);
+  sleep = async (ms: number): Promise<void> => {
+    this.ms += ms;
+  };
   advance(seconds: number): void {
     this.ms += seconds * 1000;
   }
 }
+
+/** The event an instance emits when its transition ends (`at`: that moment). */
+type EventAt = (at: number) => Record<string, unknown>;
 
 function awsError(name: string, message = name): Error {
   const error = new Error(message);
@@ -132,6 +139,8 @@ export class FakeAws {
   readonly stubs: { client: string; stub: AnyStub }[] = [];
   readonly clients: RunbookClients;
   durations: Durations = { ...ISSUE_DURATIONS };
+  /** The RDS and AWS Backup events each instance emitted (or will emit) when a transition ends. */
+  private readonly emitted = new Map<string, EmittedEvent[]>();
 
   constructor(readonly catalog: Catalog) {
     const regional = <C>(make: (region: string) => C, region: string, name: string): C => {
@@ -248,6 +257,11 @@ export class FakeAws {
     this.servers.set(`${region}/${id}`, { host: parsed.hostname, port: Number(parsed.port || 5432) });
   }
 
+  /** Events about instance `id` (either region), as EventBridge delivers them to the waits. */
+  eventsOf(id: string): EmittedEvent[] {
+    return this.emitted.get(id) ?? [];
+  }
+
   private describe(region: string, id: string) {
     const instance = this.instances.get(`${region}/${id}`);
     if (!instance) throw awsError('DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
@@ -274,6 +288,7 @@ export class FakeAws {
     status: string,
     seconds: number,
     becomes: Instance['becomes'],
+    event: EventAt,
     replicaSource?: string,
   ): void {
     const existing = this.instances.get(`${region}/${id}`);
@@ -283,6 +298,7 @@ export class FakeAws {
     instance.readyAt = this.clock.ms + seconds * 1000;
     instance.becomes = becomes;
     this.instances.set(`${region}/${id}`, instance);
+    this.emitted.set(id, [...this.eventsOf(id), { at: instance.readyAt, event: event(instance.readyAt) }]);
   }
 
   private wire(): void {
@@ -342,6 +358,8 @@ export class FakeAws {
           'modifying',
           this.durations.promoteSeconds,
           { status: 'available' },
+          // A promotion ends with RDS restarting the instance.
+          (at) => rdsInstanceEvent(id, 'availability', 'DB instance restarted', at, region),
           instance.replicaSource,
         );
         return {};
@@ -350,7 +368,14 @@ export class FakeAws {
     on('rds:recovery', RestoreDBInstanceToPointInTimeCommand, (input) => {
       const id = String(input.TargetDBInstanceIdentifier);
       if (this.instances.has(`${RECOVERY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
-      this.transition(RECOVERY, id, 'creating', this.durations.pointInTimeSeconds, { status: 'available' });
+      this.transition(RECOVERY, id, 'creating', this.durations.pointInTimeSeconds, { status: 'available' }, (at) =>
+        rdsInstanceEvent(
+          id,
+          'restoration',
+          `Restored from DB instance ${String(input.SourceDBInstanceAutomatedBackupsArn)}`,
+          at,
+        ),
+      );
       return {};
     });
     on('rds:recovery', DescribeDBInstanceAutomatedBackupsCommand, (input) => ({
@@ -378,6 +403,7 @@ export class FakeAws {
         'creating',
         this.durations.replicaCreateSeconds,
         { status: 'available', replicaSource: String(input.SourceDBInstanceIdentifier) },
+        (at) => rdsInstanceEvent(id, 'read replica', 'Replication for the Read Replica resumed.', at, PRIMARY),
         String(input.SourceDBInstanceIdentifier),
       );
       return {};
@@ -405,12 +431,14 @@ export class FakeAws {
       const id = `job-${this.restoreJobs.size + 1}`;
       this.restoreJobs.set(token, { id, token });
       const metadata = input.Metadata as Record<string, string>;
+      const instance = String(metadata.DBInstanceIdentifier);
       this.transition(
         RECOVERY,
-        String(metadata.DBInstanceIdentifier),
+        instance,
         'creating',
         this.durations.backupRestoreSeconds,
         { status: 'available' },
+        (at) => backupRestoreCompletedEvent(instance, id, at),
       );
       return { RestoreJobId: id };
     });

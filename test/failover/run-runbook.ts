@@ -6,6 +6,7 @@ import {
   type LocalRunOptions,
   type LocalStateMachine,
 } from '../helpers/local-state-machine';
+import { EVENT_DELAY_SECONDS, LocalEventWaits, type EventDelivery } from '../helpers/event-waits';
 import { RECOVERY, type FakeAws } from './fake-aws';
 
 /** `never`: the gate stays open until the execution ends (its approval timeout, or an abort). */
@@ -21,21 +22,36 @@ export interface RunbookRunOptions {
   crashAfter?: string;
   executionName?: string;
   aroundTask?: LocalRunOptions['aroundTask'];
+  /**
+   * The event-driven waits (recovery, failback replica, promotion): the real park/resume code over the fake
+   * account's events. Pass one to choose how events arrive (lost, late duplicates) or to inspect it after.
+   * @default every event, EVENT_DELAY_SECONDS after the instance changed
+   */
+  waits?: LocalEventWaits;
 }
 
-/** Which action each polling step waits on before it asks again (the virtual clock jumps by that wait). */
+/**
+ * Which action each polling step waits on before it asks again (the virtual clock jumps by that wait): Route 53
+ * and the replica lag have no event. The RDS waits move the clock themselves (to the event, or the timeout).
+ */
 const WAITS: Record<string, string> = {
-  'check-recovery': 'recovery',
   'check-repoint': 'repoint',
-  'check-replica': 'replica',
   'check-caught-up': 'catchUp',
-  'check-promoted': 'promotion',
 };
+
+/** The waits ended by events, by state name. */
+const EVENT_WAITS = { failover: ['AwaitRecovery'], failback: ['AwaitFailbackReplica', 'AwaitFailbackPromotion'] };
+
+/** `waits` with events from `world`: the default delivery of the runbook tests and the bench. */
+export function runbookWaits(delivery: EventDelivery = { delaySeconds: EVENT_DELAY_SECONDS }): LocalEventWaits {
+  return new LocalEventWaits(delivery);
+}
 
 /**
  * Run a synthesized runbook state machine (failover or failback) with the real handler over the fake
- * account; the approval gate is answered by the test. Polling Wait states take no real time: the virtual clock
- * jumps by the seconds each Wait asked for just before the check after it, as Step Functions would have waited.
+ * account; the approval gate is answered by the test. Nothing takes real time: the virtual clock jumps by the
+ * seconds each polling Wait asked for just before the check after it, as Step Functions would have waited, and
+ * each event-driven wait moves it to the event's delivery (or to the wait's timeout when none comes first).
  * The one harness of the runbook tests and `bench/failover.ts`.
  */
 export function runRunbook(
@@ -46,6 +62,8 @@ export function runRunbook(
   options: RunbookRunOptions = {},
 ): Promise<LocalExecutionResult> {
   const handler = makeHandler(operation, world.deps());
+  const waits = options.waits ?? runbookWaits();
+  const awaitEvent = waits.waitHandler({ clockOf: () => world.clock, eventsOf: (id) => world.eventsOf(id) });
   let crashed = false;
   const fn = async (event: Json) => {
     const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
@@ -70,6 +88,7 @@ export function runRunbook(
     },
     functions: { [operation === 'failover' ? 'RunbooksFailoverStepsFunction' : 'RunbooksFailbackStepsFunction']: fn },
     tasks: {
+      ...Object.fromEntries(EVENT_WAITS[operation].map((state) => [state, awaitEvent])),
       [`${prefix}RequestApproval`]: async (taskInput, { signal }) => {
         await handler((taskInput as { Payload: Json }).Payload);
         world.clock.advance(options.approvalSeconds ?? 60);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { buildApp } from '../../lib/app';
 import { names } from '../../lib/naming';
 import { runbookDatabases } from '../../lib/constructs/failover/runbook-config';
+import { failbackInstanceIdentifier } from '../../lib/constructs/failover/failover-runbooks';
 import { shippedConfig } from '../helpers/config';
 import { testAppProps } from '../helpers/synth';
 
@@ -132,11 +133,13 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
         (st) => st.Effect === 'Allow' && st.Sid !== 'StartAndAnswerRunbooks',
       );
       if (/BreakGlass/.test(id)) continue;
-      // The drill's event waits resume the drill state machine's own wait tasks, nothing of a runbook.
+      // The drill's event waits resume the drill state machine's own wait tasks, nothing of a runbook. The
+      // runbooks' event waits resume their wait tasks with tokens taken from their own table (next test).
       const answersRunbooks = allows.filter(
         (st) =>
           (Array.isArray(st.Action) ? st.Action : [st.Action]).some((a) => /SendTask(Success|Failure)/.test(a)) &&
-          !(/drill/i.test(text(st.Resource)) && !/fail(over|back)|\*/i.test(text(st.Resource))),
+          !(/drill/i.test(text(st.Resource)) && !/fail(over|back)|\*/i.test(text(st.Resource))) &&
+          !(/^RunbooksWaitsResumeFnRole/.test(id) && text(st.Action) === '"states:SendTaskSuccess"'),
       );
       expect({ id, answersRunbooks }).toEqual({ id, answersRunbooks: [] });
       const startsRunbooks = allows.filter(
@@ -146,6 +149,48 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
       );
       expect({ id, startsRunbooks }).toEqual({ id, startsRunbooks: [] });
     }
+  });
+
+  test("the runbooks' event-wait resume function cannot reach the approval gate's token", () => {
+    // It sends only tokens it takes from the waits' table, which only the park function (the wait tasks) fills;
+    // the approval token waits in an SSM parameter that neither function may read.
+    const policies = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
+      /^RunbooksWaits(Resume|Park)FnRole/.test(id),
+    );
+    expect(policies).toHaveLength(2);
+    for (const [id, policy] of policies) {
+      const actions = (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((st) => [st.Action].flat());
+      expect({
+        id,
+        reads: actions.filter((a) => /^(ssm|secretsmanager|kms:Decrypt|states:(?!SendTaskSuccess))/.test(a)),
+      }).toEqual({ id, reads: [] });
+    }
+    const writers = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as Statement[]).some(
+        (st) => text(st.Action).includes('dynamodb:PutItem') && /RunbooksWaitsTokens/.test(text(st.Resource)),
+      ),
+    );
+    expect(writers.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'RunbooksWaitsParkFnRolePolicy',
+      'RunbooksWaitsResumeFnRolePolicy',
+    ]);
+  });
+
+  test("the primary stack forwards the failback instances' RDS events to the recovery region's default bus", () => {
+    const primary = Template.fromStack(stages[index]!.primary);
+    const failback = databases.map(failbackInstanceIdentifier);
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.rds'],
+        'detail-type': ['RDS DB Instance Event'],
+        detail: Match.objectLike({ SourceType: ['DB_INSTANCE'], SourceIdentifier: failback }),
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: `arn:aws:events:${config.recoveryRegion}:${config.account}:event-bus/default`,
+        }),
+      ],
+    });
   });
 
   test('VPC endpoints: S3 reaches only the evidence prefixes the validators and the manifest job use; interface endpoints only this account', () => {
@@ -243,10 +288,19 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     };
     expect(egress.filter((p) => !allowed(p))).toEqual([]);
     expect(egress.filter((p) => p.FromPort === 5432)).toHaveLength(databaseSgs.length);
-    // Inline rules: HTTPS out for the S3 gateway endpoint (the isolated subnets route nowhere else), nothing more.
+    // Inline: HTTPS to the region's S3 prefix list (the stack's own lookup) for the S3 gateway endpoint, nothing more.
+    const prefixList = stage.standby.getLogicalId(
+      stage.standby.endpoints.s3PrefixList.node.findChild('Resource').node.defaultChild as CfnElement,
+    );
     const group = standby.findResources('AWS::EC2::SecurityGroup')[sgId]!;
     expect(group.Properties.SecurityGroupEgress).toEqual([
-      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+      {
+        DestinationPrefixListId: { 'Fn::GetAtt': [prefixList, 'PrefixListId'] },
+        Description: 'HTTPS to the S3 gateway endpoint',
+        FromPort: 443,
+        ToPort: 443,
+        IpProtocol: 'tcp',
+      },
     ]);
     // One Secrets Manager endpoint per VPC (private DNS), shared with the manifest job.
     standby.resourceCountIs('AWS::EC2::VPCEndpoint', 2);

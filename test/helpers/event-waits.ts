@@ -6,6 +6,9 @@ import type { TokenTable } from '../../engines/event-waits/token-table';
 import type { Json, LocalHandler } from './local-state-machine';
 import { LocalTaskTokens } from './task-tokens';
 
+/** Stated model of an event's way to its waiting task: EventBridge, the resume Lambda, SendTaskSuccess. */
+export const EVENT_DELAY_SECONDS = 5;
+
 /** A clock the simulation moves (the drill and failover fakes' virtual clocks). */
 export interface MovableClock extends Clock {
   ms: number;
@@ -112,7 +115,14 @@ export class LocalEventWaits {
 }
 
 /** An RDS DB instance event as EventBridge delivers it. */
-export function rdsInstanceEvent(instance: string, category: string, message: string, at: number) {
+export function rdsInstanceEvent(
+  instance: string,
+  category: string,
+  message: string,
+  at: number,
+  region = 'us-west-2',
+) {
+  const arn = `arn:aws:rds:${region}:111111111111:db:${instance}`;
   return {
     version: '0',
     id: `event-${instance}-${category}-${at}`,
@@ -120,15 +130,35 @@ export function rdsInstanceEvent(instance: string, category: string, message: st
     source: 'aws.rds',
     account: '111111111111',
     time: new Date(at).toISOString(),
-    region: 'us-west-2',
-    resources: [`arn:aws:rds:us-west-2:111111111111:db:${instance}`],
+    region,
+    resources: [arn],
     detail: {
       EventCategories: [category],
       SourceType: 'DB_INSTANCE',
-      SourceArn: `arn:aws:rds:us-west-2:111111111111:db:${instance}`,
+      SourceArn: arn,
       Date: new Date(at).toISOString(),
       Message: message,
       SourceIdentifier: instance,
+    },
+  };
+}
+
+/** An AWS Backup restore job that completed, creating the RDS instance `instance`. */
+export function backupRestoreCompletedEvent(instance: string, jobId: string, at: number, region = 'us-west-2') {
+  return {
+    version: '0',
+    id: `event-${jobId}-${at}`,
+    'detail-type': 'Restore Job State Change',
+    source: 'aws.backup',
+    account: '111111111111',
+    time: new Date(at).toISOString(),
+    region,
+    resources: [],
+    detail: {
+      restoreJobId: jobId,
+      status: 'COMPLETED',
+      resourceType: 'RDS',
+      createdResourceArn: `arn:aws:rds:${region}:111111111111:db:${instance}`,
     },
   };
 }

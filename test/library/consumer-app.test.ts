@@ -170,6 +170,16 @@ describe('a CDK app outside this repository that imports rxdr', () => {
       expect(JSON.stringify(rule.CopyActions)).toContain('backup-vault:orders-recovery');
   });
 
+  test('backup monitoring and the audit framework, each from its own props', () => {
+    const resources = resourcesOf('OrdersPrimary');
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['RecoveryPointAge', 'SecondsSinceLatestRestorableTime']);
+    expect(alarms.every((a) => a.Dimensions.some((d: { Value: string }) => d.Value === 'orders'))).toBe(true);
+    const framework = resources.find((r) => r.Type === 'AWS::Backup::Framework')!.Properties;
+    expect(framework.FrameworkName).toBe('orders_controls');
+    expect(JSON.stringify(framework.FrameworkControls)).toContain('"ParameterValue":"240"');
+  });
+
   test('the drill state machine and its Lambdas, bundled from the installed package', () => {
     const resources = resourcesOf('OrdersRecovery');
     const stateMachine = resources.find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ export const clients = {
   s3: new S3Client({}),
   sns: new SNSClient({}),
   sfn: new SFNClient({}),
+  ssm: new SSMClient({}),
 };
 
 export const logger = new Logger({ serviceName: 'rxdr-drill' });
@@ -39,7 +41,14 @@ export function settingsFromEnv(): AwsDrillSettings {
     securityGroupIds: required(DRILL_ENV.securityGroupIds).split(',').filter(Boolean),
     kmsKeyArn: required(DRILL_ENV.kmsKeyArn),
     instanceClass: z.string().regex(/^db\./).parse(required(DRILL_ENV.instanceClass)),
+    ...optional('isolatedVaultName', DRILL_ENV.isolatedVaultName),
+    ...optional('vaultLostParameterName', DRILL_ENV.vaultLostParameterName),
   };
+}
+
+function optional<K extends keyof AwsDrillSettings>(key: K, variable: string): Partial<AwsDrillSettings> {
+  const value = process.env[variable];
+  return value ? { [key]: value } : {};
 }
 
 export const env = required;

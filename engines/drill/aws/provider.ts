@@ -9,6 +9,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { rdsConnectionConfig, readDatabaseSecret } from '../../validation/aws';
 import type {
   DatabaseConnection,
@@ -37,12 +38,17 @@ export interface AwsDrillSettings {
   /** The recovery CMK: restored instances must be encrypted with it (checked, invariant 9). */
   readonly kmsKeyArn: string;
   readonly instanceClass: string;
+  /** The isolated vault in this account and region (logically air-gapped): restored from while the recovery vault is declared lost. */
+  readonly isolatedVaultName?: string;
+  /** SSM parameter whose existence declares the recovery vault lost (a game day or an incident writes it). */
+  readonly vaultLostParameterName?: string;
 }
 
 export interface AwsClients {
   readonly rds: RDSClient;
   readonly backup: BackupClient;
   readonly secrets: SecretsManagerClient;
+  readonly ssm: SSMClient;
 }
 
 /** RDS states from which an instance never becomes available by itself. */

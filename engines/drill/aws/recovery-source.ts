@@ -4,6 +4,7 @@ import {
   RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { DescribeDBInstanceAutomatedBackupsCommand } from '@aws-sdk/client-rds';
+import { parameterValue } from '../../common/ssm-parameter';
 import type { RecoverySource, SourceSelector } from '../provider';
 import { RefusedError } from './errors';
 import type { AwsClients, AwsDrillSettings } from './provider';
@@ -11,7 +12,8 @@ import type { FleetDatabase } from './types';
 
 /**
  * The recovery point a drill restores: a named or the newest completed recovery point of the database in the recovery
- * vault, or its replicated automated backups for point-in-time sources.
+ * vault, or its replicated automated backups for point-in-time sources. While the recovery vault is declared lost,
+ * the newest (or named) recovery point in the isolated vault instead, whatever the database's usual source.
  */
 export async function findRecoverySource(
   clients: AwsClients,
@@ -20,10 +22,48 @@ export async function findRecoverySource(
   database: string,
   selector: SourceSelector,
 ): Promise<RecoverySource> {
-  if (selector.kind === 'point-in-time' || (selector.kind === 'latest' && fleetDatabase.source === 'point-in-time')) {
+  if (selector.kind === 'point-in-time') return findAutomatedBackup(clients, fleetDatabase, database, selector);
+  const vault = await vaultToRestoreFrom(clients, settings);
+  if (selector.kind === 'latest' && fleetDatabase.source === 'point-in-time' && !vault.declaredLost)
     return findAutomatedBackup(clients, fleetDatabase, database, selector);
-  }
-  const vault = settings.vaultName;
+  return findInVault(clients, vault, fleetDatabase, database, selector);
+}
+
+/** Where recovery points come from, and the declaration that moved them, if one did. */
+export interface SourceVault {
+  readonly name: string;
+  /** The declaration (its JSON text) that the recovery vault is lost: the isolated vault is used instead. */
+  readonly declaredLost?: string;
+}
+
+/**
+ * The recovery vault, or the isolated vault while a declaration that the recovery vault is lost exists (the SSM
+ * parameter a game day, or a person in a real incident, writes). Without an isolated vault the declaration leaves
+ * nothing to restore from, and the drill says so.
+ */
+export async function vaultToRestoreFrom(
+  clients: Pick<AwsClients, 'ssm'>,
+  settings: AwsDrillSettings,
+): Promise<SourceVault> {
+  if (!settings.vaultLostParameterName) return { name: settings.vaultName };
+  const declaration = await parameterValue(clients.ssm, settings.vaultLostParameterName);
+  if (declaration === undefined) return { name: settings.vaultName };
+  if (!settings.isolatedVaultName)
+    throw new Error(
+      `the recovery vault ${settings.vaultName} is declared lost (${settings.vaultLostParameterName}) and this ` +
+        'environment has no isolated vault in this account to restore from',
+    );
+  return { name: settings.isolatedVaultName, declaredLost: declaration };
+}
+
+async function findInVault(
+  clients: AwsClients,
+  sourceVault: SourceVault,
+  fleetDatabase: FleetDatabase,
+  database: string,
+  selector: SourceSelector,
+): Promise<RecoverySource> {
+  const vault = sourceVault.name;
   if (selector.kind === 'recovery-point') {
     const point = await clients.backup.send(
       new DescribeRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: selector.id }),
@@ -35,7 +75,7 @@ export async function findRecoverySource(
     }
     if (point.Status !== 'COMPLETED' || !point.CreationDate)
       throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
-    return backupSource(settings, fleetDatabase, selector.id, point.CreationDate, point.CompletionDate);
+    return backupSource(sourceVault, fleetDatabase, selector.id, point.CreationDate, point.CompletionDate);
   }
   const points: RecoveryPointByBackupVault[] = [];
   let token: string | undefined;
@@ -59,14 +99,14 @@ export async function findRecoverySource(
     .sort((a, b) => (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0))[0];
   if (!newest?.RecoveryPointArn || !newest.CreationDate) {
     throw new Error(
-      `the recovery vault ${vault} holds no completed recovery point of ${fleetDatabase.sourceArn} (${points.length} listed)`,
+      `the ${sourceVault.declaredLost ? 'isolated' : 'recovery'} vault ${vault} holds no completed recovery point of ${fleetDatabase.sourceArn} (${points.length} listed)`,
     );
   }
-  return backupSource(settings, fleetDatabase, newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
+  return backupSource(sourceVault, fleetDatabase, newest.RecoveryPointArn, newest.CreationDate, newest.CompletionDate);
 }
 
 function backupSource(
-  settings: AwsDrillSettings,
+  vault: SourceVault,
   fleetDatabase: FleetDatabase,
   id: string,
   created: Date,
@@ -79,7 +119,8 @@ function backupSource(
     sourceDatabase: fleetDatabase.sourceArn,
     details: {
       via: 'aws-backup',
-      vault: settings.vaultName,
+      vault: vault.name,
+      ...(vault.declaredLost ? { recoveryVaultDeclaredLost: vault.declaredLost } : {}),
       ...(completed ? { completed: completed.toISOString() } : {}),
     },
   };

@@ -1,6 +1,6 @@
 /** Promotion of the caught-up replica in the primary region. */
 import { PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
-import { findInstance, nextWaitSeconds } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance } from '../aws-helpers';
 import { Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
@@ -21,7 +21,7 @@ export async function promote(state: FailbackState, deps: StepDeps): Promise<Non
     endedAt: deps.clock.now().toISOString(),
     outcome: alreadyDone ? 'already-done' : 'done',
     polls: 0,
-    waitSeconds: nextWaitSeconds(0),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
   };
 }
@@ -39,7 +39,7 @@ export async function checkPromoted(
     instance.ReadReplicaSourceDBInstanceIdentifier ||
     !instance.Endpoint?.Address
   )
-    return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+    return { ...promotion, polls, waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS };
   return {
     ...promotion,
     polls,

@@ -1,6 +1,6 @@
 /** A replica of the recovery-region primary, built back in the primary region. */
 import { CreateDBInstanceReadReplicaCommand } from '@aws-sdk/client-rds';
-import { findInstance, nextWaitSeconds } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance } from '../aws-helpers';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
@@ -38,7 +38,7 @@ export async function createReplica(
     endedAt: deps.clock.now().toISOString(),
     outcome: existing ? 'already-done' : 'done',
     polls: 0,
-    waitSeconds: nextWaitSeconds(0),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
     detail: existing
       ? `${plan.replicaIdentifier} exists (${existing.DBInstanceStatus})`
@@ -60,7 +60,7 @@ export async function checkReplica(
     return {
       ...replica,
       polls,
-      waitSeconds: nextWaitSeconds(polls),
+      waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
       detail: `${plan.replicaIdentifier} is ${instance?.DBInstanceStatus ?? 'not visible yet'}`,
     };
   return {

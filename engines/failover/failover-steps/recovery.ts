@@ -1,8 +1,8 @@
-/** Recovery: start the chosen strategy, then poll until the recovered instance is available. */
+/** Recovery: start the chosen strategy, then look whenever an event (or the safety net) says so until it is available. */
 import { StartRestoreJobCommand, DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
 import { PromoteReadReplicaCommand, RestoreDBInstanceToPointInTimeCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { z } from 'zod';
-import { findInstance, nextWaitSeconds, type Endpoint } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance, type Endpoint } from '../aws-helpers';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { FailoverState, Recovery } from './state';
@@ -98,13 +98,16 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
     outcome,
     ...(restoreJobId ? { restoreJobId } : {}),
     polls: 0,
-    waitSeconds: nextWaitSeconds(0),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
     detail,
   };
 }
 
-/** One look at the recovering instance; the state machine waits `waitSeconds` (backing off) and asks again. */
+/**
+ * One look at the recovering instance. Until it is available the state machine waits for its next RDS or AWS
+ * Backup event, at most `waitSeconds` (the safety net), and asks again.
+ */
 export async function checkRecovery(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Recovery>> {
   const recovery = required(state.recovery, 'recovery');
   const plan = required(state.plan, 'plan');
@@ -113,7 +116,7 @@ export async function checkRecovery(state: FailoverState, deps: StepDeps): Promi
   const pending = (detail: string) => ({
     ...recovery,
     polls,
-    waitSeconds: nextWaitSeconds(polls),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending' as const,
     detail,
   });

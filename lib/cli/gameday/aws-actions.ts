@@ -18,6 +18,7 @@ import { checkBaseline } from './aws-baseline';
 import { findTemplate, readExperiment, scenarioRegion, startExperiment, stopExperiment } from './aws-experiment';
 import { alarmPrefixes, readAlarms, readRuns } from './aws-runs';
 import { renderPlan, renderTimeline } from './render';
+import { withdrawVaultDeclaration } from './aws-vault-declaration';
 
 /**
  * `rxdr gameday plan|start|status|end` against AWS. The game day's own state is its journal in the evidence
@@ -165,7 +166,11 @@ export async function endGameDay(context: CliContext, command: Command): Promise
       stoppedExperiment = await stopExperiment(scenarioTarget.clients.fis, experiment.id);
     if (stoppedExperiment) context.io.err(`stopped the experiment ${experiment.id}`);
   }
-  const runs = await readRuns(target, journal.started.at);
+  if (declaresVaultLost(journal) && (await withdrawVaultDeclaration(target)).found)
+    context.io.err(
+      `withdrew the declaration that the recovery vault is lost (${names.gameDayVaultLostParameter(target.env)})`,
+    );
+  const runs = await readRuns(target, journal.started.at, { drills: declaresVaultLost(journal) });
   const failbackExecutionArn = await failBackIfNeeded(context, target, journal, runs, flags.profile);
   await write(
     () =>
@@ -282,17 +287,26 @@ async function observe(target: AwsTarget, journal: GameDayJournal, profile?: str
     : undefined;
   const prefixes = alarmPrefixes(target);
   const [runs, primaryAlarms, recoveryAlarms] = await Promise.all([
-    readRuns(target, journal.started.at),
+    readRuns(target, journal.started.at, { drills: declaresVaultLost(journal) }),
     readAlarms(primary.clients.cloudwatch, prefixes, journal.started.at, now),
     primary === target ? Promise.resolve([]) : readAlarms(target.clients.cloudwatch, prefixes, journal.started.at, now),
   ]);
-  const baseline = journal.endings.length > 0 ? await checkBaseline(primary, experiment, runs, now) : undefined;
+  // After an end: is the declaration gone? (Asked by withdrawing it again: see aws-vault-declaration.ts.)
+  const declaration =
+    declaresVaultLost(journal) && journal.endings.length > 0 ? await withdrawVaultDeclaration(target) : undefined;
+  const baseline =
+    journal.endings.length > 0 ? await checkBaseline(primary, experiment, runs, now, declaration) : undefined;
   return {
     ...(experiment ? { experiment } : {}),
     alarms: [...primaryAlarms, ...recoveryAlarms],
     runs,
     ...(baseline ? { baseline } : {}),
   };
+}
+
+/** The isolated-copy scenario declares the recovery vault lost; the on-call engineer answers with a restore drill. */
+function declaresVaultLost(journal: GameDayJournal): boolean {
+  return journal.started.scenario === 'isolated-copy-restore';
 }
 
 function scoredDatabases(env: EnvironmentConfig): ScoredDatabase[] {

@@ -9,25 +9,38 @@ import { completedFailback } from '../../../engines/gameday/timeline';
 import { names } from '../../naming';
 import type { AwsTarget } from '../aws';
 import { isInstance } from '../../config/database-kind';
+import type { VaultDeclaration } from './aws-vault-declaration';
 
 /**
  * Is the environment back where it was before the game day? The fault has ended, no runbook run is still going,
- * a failover that moved a database was followed by a failback that succeeded, and every database's primary in the
- * primary region is available and writable (not a read replica) — the failback's new primary where it made one.
+ * a failover that moved a database was followed by a failback that succeeded, every database's primary in the
+ * primary region is available and writable (not a read replica) — the failback's new primary where it made one —
+ * and, for the isolated-copy scenario, the recovery vault is no longer declared lost (`vaultDeclaration`: what a
+ * second withdrawal after the first found).
  */
 export async function checkBaseline(
   primary: AwsTarget,
   experiment: ExperimentObservation | undefined,
   runs: readonly RunbookRunObservation[],
   now: Date,
+  vaultDeclaration?: VaultDeclaration,
 ): Promise<BaselineObservation> {
   const problems: string[] = [];
   const env = primary.env.name;
   if (experiment && !EXPERIMENT_DONE.includes(experiment.state))
     problems.push(`the experiment ${experiment.id} is ${experiment.state}: wait for it to end, or end the game day`);
-  for (const run of runs.filter((r) => r.status === 'RUNNING'))
+  for (const run of new Set(runs.filter((r) => r.status === 'RUNNING').map((r) => `${r.operation}:${r.name}`))) {
+    const [operation, name] = run.split(':') as [string, string];
     problems.push(
-      `${run.operation} ${run.name} is still running: approve or abort it (rxdr ${run.operation} status --env ${env} --execution ${run.name})`,
+      operation === 'drill'
+        ? `drill ${name} is still running: let it finish its cleanup (rxdr drill show ${name} --env ${env})`
+        : `${operation} ${name} is still running: approve or abort it (rxdr ${operation} status --env ${env} --execution ${name})`,
+    );
+  }
+  if (vaultDeclaration?.found)
+    problems.push(
+      `the recovery vault was declared lost again after the withdrawal (${vaultDeclaration.parameter}): ` +
+        'is the automation still running? run rxdr gameday end again once the experiment has ended',
     );
   const failedOver = runs.filter((r) => r.operation === 'failover' && !r.dryRun && r.status === 'SUCCEEDED');
   const failback = completedFailback(runs);

@@ -9,14 +9,19 @@ import { executionHistory, stateMachineArn, type AwsTarget, type CliClients } fr
 /**
  * The people side of a game day's timeline: the failover and failback runs started since it began (who started
  * them is what the runbook gateway wrote into the input; who approved, what came back and when, is in their
- * evidence) and the alarms that fired.
+ * evidence), with `drills` the restore drills a person started (`rxdr drill start` records the caller), and the
+ * alarms that fired.
  */
-export async function readRuns(target: AwsTarget, since: string): Promise<RunbookRunObservation[]> {
+export async function readRuns(
+  target: AwsTarget,
+  since: string,
+  options: { drills?: boolean } = {},
+): Promise<RunbookRunObservation[]> {
   const runs: RunbookRunObservation[] = [];
   for (const operation of ['failover', 'failback'] as const) {
     const machine =
       operation === 'failover' ? names.failoverStateMachine(target.env) : names.failbackStateMachine(target.env);
-    const evidence = await runbookEvidence(target, operation, since);
+    const evidence = await runbookEvidence(target, `${operation}/${target.env.name}/`, since);
     let token: string | undefined;
     do {
       const page = await target.clients.sfn.send(
@@ -34,11 +39,59 @@ export async function readRuns(target: AwsTarget, since: string): Promise<Runboo
       token = page.nextToken;
     } while (token);
   }
+  if (options.drills) runs.push(...(await readDrills(target, since)));
   return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
+/**
+ * Restore drills a person started since `since` (scheduled runs are not a person's response), one observation per
+ * database the drill recorded evidence for: restored (`available`), verified (`validated`, when it passed) and
+ * whether it restored the isolated copy because the recovery vault was declared lost.
+ */
+async function readDrills(target: AwsTarget, since: string): Promise<RunbookRunObservation[]> {
+  const runs: RunbookRunObservation[] = [];
+  const evidence = (await runbookEvidence(target, `${target.env.name}/`, since)).filter((e) => e.doc.kind === 'drill');
+  let token: string | undefined;
+  do {
+    const page = await target.clients.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: stateMachineArn(target, names.drillStateMachine(target.env)),
+        nextToken: token,
+      }),
+    );
+    for (const item of page.executions ?? []) {
+      if (!item.executionArn || !item.startDate || item.startDate.toISOString() < since) continue;
+      const execution = await target.clients.sfn.send(
+        new DescribeExecutionCommand({ executionArn: item.executionArn }),
+      );
+      const input = JSON.parse(execution.input ?? '{}') as Record<string, unknown>;
+      if (typeof input.startedBy !== 'string' || !input.startedBy.startsWith('arn:')) continue;
+      const history = await executionHistory(target, item.executionArn);
+      const docs = evidence.filter((e) => e.doc.runId.startsWith(`${item.name}-`));
+      const base = observeRun('drill', item, input, history, undefined);
+      if (docs.length === 0) runs.push(base);
+      docs.forEach(({ doc, location }, index) => {
+        runs.push({
+          ...base,
+          database: doc.database,
+          // The execution's retries belong to it once, not to each database.
+          retries: index === 0 ? base.retries : [],
+          ...(doc.timestamps.available ? { availableAt: doc.timestamps.available } : {}),
+          ...(doc.result === 'passed' && doc.timestamps.validated ? { verifiedAt: doc.timestamps.validated } : {}),
+          ...(doc.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: doc.achievedRpoSeconds } : {}),
+          fromIsolatedCopy: doc.source?.details?.recoveryVaultDeclaredLost !== undefined,
+          evidenceLocation: location,
+          evidenceResult: doc.result,
+        });
+      });
+    }
+    token = page.nextToken;
+  } while (token);
+  return runs;
+}
+
 function observeRun(
-  operation: 'failover' | 'failback',
+  operation: RunbookRunObservation['operation'],
   item: { executionArn?: string; name?: string; status?: string; startDate?: Date; stopDate?: Date },
   input: Record<string, unknown>,
   history: readonly HistoryEvent[],
@@ -86,10 +139,13 @@ export function retriedSteps(history: readonly HistoryEvent[]): { step: string; 
   return [...retries].map(([step, failures]) => ({ step, failures }));
 }
 
-/** The runbook evidence written since the game day began (`failover/` and `failback/` in the evidence bucket). */
+/**
+ * The evidence written under `prefix` since the game day began: `failover/<env>/` and `failback/<env>/`, or the
+ * drills' `<env>/` (one folder per database). Keys end in `<started>-<kind>-<run>.json`.
+ */
 async function runbookEvidence(
   target: AwsTarget,
-  operation: 'failover' | 'failback',
+  prefix: string,
   since: string,
 ): Promise<{ doc: EvidenceDocument; location: string }[]> {
   const bucket = names.evidenceBucket(target.env);
@@ -98,11 +154,7 @@ async function runbookEvidence(
   let token: string | undefined;
   do {
     const page = await target.clients.s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: `${operation}/${target.env.name}/`,
-        ContinuationToken: token,
-      }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) {
       const file = object.Key?.split('/').pop() ?? '';

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { closedSecurityGroup } from '../closed-security-group';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
@@ -63,10 +64,9 @@ export class DatabaseAuditSetup extends Construct {
             host: database.instance.dbInstanceEndpointAddress,
             resource: database.instance,
           };
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = closedSecurityGroup(this, 'SecurityGroup', {
       vpc: props.network.vpc,
       description: `rxdr ${audited.identifier}: audit setup, PostgreSQL to the instance and HTTPS to Secrets Manager`,
-      allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(database.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'audit setup to PostgreSQL');
     database.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(POSTGRES_PORT), 'audit setup');

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { closedSecurityGroup } from '../closed-security-group';
 import type { DatabaseNetwork } from './network';
 import { POSTGRES_PORT } from './reference-instance';
 
@@ -29,10 +30,9 @@ export function addIsolatedRotation(scope: Construct, props: IsolatedRotationPro
       `${scope.node.path} rotates its credentials from isolated subnets: its network needs an interface endpoint ` +
         'named "secretsManager"',
     );
-  const securityGroup = new ec2.SecurityGroup(scope, 'RotationSecurityGroup', {
+  const securityGroup = closedSecurityGroup(scope, 'RotationSecurityGroup', {
     vpc: props.network.vpc,
     description: `rxdr ${props.identifier}: credentials rotation function`,
-    allowAllOutbound: false,
   });
   securityGroup.addEgressRule(
     props.databaseSecurityGroup,

@@ -100,11 +100,18 @@ export class DatabaseNetwork extends Construct {
     const endpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
     for (const [name, service] of Object.entries(props.interfaceEndpoints ?? {})) {
       // Closed by default: whoever calls the endpoint opens it for its own security group (`connections`).
+      // An endpoint answers and never initiates, so its security group sends nothing.
+      const securityGroup = new ec2.SecurityGroup(this, `${name}EndpointSg`, {
+        vpc: this.vpc,
+        description: `rxdr protected databases: the ${name} endpoint, HTTPS in from allowed functions only`,
+        allowAllOutbound: false,
+      });
       endpoints[name] = this.vpc.addInterfaceEndpoint(name, {
         service,
         subnets: this.subnets,
         privateDnsEnabled: true,
         open: false,
+        securityGroups: [securityGroup],
       });
     }
     this.endpoints = endpoints;

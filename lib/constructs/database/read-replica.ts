@@ -1,11 +1,11 @@
-import { CfnDeletionPolicy, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import { databaseLogGroup } from './database-log-group';
+import { enhancedMonitoringRole } from './enhanced-monitoring';
 import { Construct } from 'constructs';
-import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT } from './reference-instance';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
@@ -92,22 +92,17 @@ export class CrossRegionReadReplica extends Construct {
       parameters: { ...POSTGRES_PARAMETERS },
     });
 
-    const logGroups = POSTGRES_LOG_EXPORTS.map(
-      (logType) =>
-        new logs.LogGroup(this, `${logType}Log`, {
-          logGroupName: `/aws/rds/instance/${props.replicaIdentifier}/${logType}`,
-          encryptionKey: props.key,
-          retention: props.logRetention,
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
+    const logGroups = POSTGRES_LOG_EXPORTS.map((logType) =>
+      databaseLogGroup(this, {
+        kind: 'instance',
+        identifier: props.replicaIdentifier,
+        logType,
+        key: props.key,
+        retention: props.logRetention,
+      }),
     );
 
-    const monitoringPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole');
-    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
-      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
-      managedPolicies: [monitoringPolicy],
-      description: `rxdr ${props.replicaIdentifier}: RDS enhanced monitoring`,
-    });
+    const monitoringRole = enhancedMonitoringRole(this, props.replicaIdentifier);
 
     this.replica = new rds.CfnDBInstance(this, 'Replica', {
       dbInstanceIdentifier: props.replicaIdentifier,
@@ -140,14 +135,10 @@ export class CrossRegionReadReplica extends Construct {
     this.replica.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
     for (const group of logGroups) this.replica.node.addDependency(group);
 
-    this.acknowledgeFindings(props, monitoringRole, monitoringPolicy);
+    this.acknowledgeFindings(props);
   }
 
-  private acknowledgeFindings(
-    props: CrossRegionReadReplicaProps,
-    monitoringRole: iam.Role,
-    monitoringPolicy: iam.IManagedPolicy,
-  ): void {
+  private acknowledgeFindings(props: CrossRegionReadReplicaProps): void {
     const replica = Validations.of(this.replica);
     const inBackupPlan =
       `a read replica of ${props.sourceDescription}: the source's automated backups (replicated ` +
@@ -175,10 +166,5 @@ export class CrossRegionReadReplica extends Construct {
       replica.acknowledge({ id: 'HIPAA.Security-RDSMultiAZSupport', reason });
       replica.acknowledge({ id: 'NIST.800.53.R5-RDSMultiAZSupport', reason });
     }
-    acknowledgeManagedPolicy(
-      monitoringRole,
-      monitoringPolicy,
-      'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-    );
   }
 }

@@ -1,13 +1,13 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { databaseLogGroup } from './database-log-group';
+import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { addIsolatedRotation } from './isolated-rotation';
-import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { postgresMajor } from '../../../engines/common/engine-support';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 import { TagKeys } from '../../tags';
@@ -97,11 +97,12 @@ export class ReferenceCluster extends Construct {
     ];
     this.secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
-    this.logGroup = new logs.LogGroup(this, 'postgresqlLog', {
-      logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql`,
-      encryptionKey: props.key,
+    this.logGroup = databaseLogGroup(this, {
+      kind: 'cluster',
+      identifier: props.clusterIdentifier,
+      logType: 'postgresql',
+      key: props.key,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -181,13 +182,7 @@ export class ReferenceCluster extends Construct {
         'inside isolated subnets, so a non-standard port adds no protection and breaks drill and client defaults',
     });
     const monitoringRole = this.cluster.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) {
-      acknowledgeManagedPolicy(
-        monitoringRole,
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
-        'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-      );
-    }
+    if (monitoringRole) acknowledgeMonitoringPolicy(monitoringRole);
   }
 }
 

@@ -1,13 +1,13 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { databaseLogGroup } from './database-log-group';
+import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { addIsolatedRotation } from './isolated-rotation';
-import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { postgresVersionProblem } from '../../../engines/common/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
@@ -115,11 +115,12 @@ export class ReferenceDatabase extends Construct {
     // Created before the instance so that RDS writes into encrypted groups with a retention, not its own.
     const logGroups: Partial<Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>> = {};
     for (const logType of POSTGRES_LOG_EXPORTS) {
-      logGroups[logType] = new logs.LogGroup(this, `${logType}Log`, {
-        logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${logType}`,
-        encryptionKey: props.key,
+      logGroups[logType] = databaseLogGroup(this, {
+        kind: 'instance',
+        identifier: props.instanceIdentifier,
+        logType,
+        key: props.key,
         retention: props.logRetention,
-        removalPolicy: RemovalPolicy.RETAIN,
       });
     }
     this.logGroups = logGroups as Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>;
@@ -202,13 +203,7 @@ export class ReferenceDatabase extends Construct {
     }
     // RDS creates the enhanced-monitoring role with the AWS managed policy made for exactly this purpose.
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) {
-      acknowledgeManagedPolicy(
-        monitoringRole,
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
-        'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-      );
-    }
+    if (monitoringRole) acknowledgeMonitoringPolicy(monitoringRole);
   }
 }
 

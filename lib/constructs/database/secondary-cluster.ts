@@ -1,11 +1,11 @@
-import { CfnDeletionPolicy, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import { databaseLogGroup } from './database-log-group';
+import { enhancedMonitoringRole } from './enhanced-monitoring';
 import { Construct } from 'constructs';
-import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 import { postgresMajor } from '../../../engines/common/engine-support';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 import { DatabaseNetwork } from './network';
@@ -66,18 +66,14 @@ export class SecondaryCluster extends Construct {
       description: `rxdr ${props.clusterIdentifier}: TLS only, pgaudit`,
       parameters: { ...POSTGRES_PARAMETERS },
     });
-    const logGroup = new logs.LogGroup(this, 'postgresqlLog', {
-      logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql`,
-      encryptionKey: props.key,
+    const logGroup = databaseLogGroup(this, {
+      kind: 'cluster',
+      identifier: props.clusterIdentifier,
+      logType: 'postgresql',
+      key: props.key,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
-    const monitoringPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole');
-    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
-      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
-      managedPolicies: [monitoringPolicy],
-      description: `rxdr ${props.clusterIdentifier}: RDS enhanced monitoring`,
-    });
+    const monitoringRole = enhancedMonitoringRole(this, props.clusterIdentifier);
 
     this.cluster = new rds.CfnDBCluster(this, 'Cluster', {
       dbClusterIdentifier: props.clusterIdentifier,
@@ -131,10 +127,5 @@ export class SecondaryCluster extends Construct {
         'PostgreSQL keeps its standard port 5432, like the primary cluster: reachable only from its security group ' +
         'inside isolated subnets, a non-standard port adds no protection',
     });
-    acknowledgeManagedPolicy(
-      monitoringRole,
-      monitoringPolicy,
-      'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group',
-    );
   }
 }

@@ -1,6 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { S3PrefixList } from '../s3-prefix-list';
 import { accountPerimeter, evidenceObjectsOnly } from './endpoint-policies';
 
 export interface ServiceEndpointsProps {
@@ -13,6 +16,10 @@ export interface ServiceEndpointsProps {
    * reads them) and its failover reports (the validator writes them).
    */
   readonly evidenceBucketName: string;
+  /** Encrypts the logs of the S3 prefix list lookup. */
+  readonly key: kms.IKey;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -26,6 +33,8 @@ export class ServiceEndpoints extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly secretsManager: ec2.InterfaceVpcEndpoint;
   readonly s3: ec2.GatewayVpcEndpoint;
+  /** The region's S3 prefix list: what HTTPS to the gateway endpoint is allowed to. */
+  readonly s3PrefixList: S3PrefixList;
 
   constructor(scope: Construct, id: string, props: ServiceEndpointsProps) {
     super(scope, id);
@@ -52,22 +61,18 @@ export class ServiceEndpoints extends Construct {
       write: ['manifests/', 'failover/'],
     }))
       this.s3.addToPolicy(statement);
+    this.s3PrefixList = new S3PrefixList(this, 'S3PrefixList', { key: props.key, logRetention: props.logRetention });
     this.secretsManager.addToPolicy(accountPerimeter(Stack.of(this), ['secretsmanager:GetSecretValue']));
   }
 
   /**
    * Let a function's security group (created with `allowAllOutbound: false`) reach the endpoints: HTTPS to and
-   * from the interface endpoints' security group, and HTTPS out for the S3 gateway endpoint. That one is reached
-   * through a region-specific prefix list (a lookup); the isolated subnets have no route to anything else, so
-   * HTTPS can reach nothing but the endpoints.
+   * from the interface endpoints' security group, and HTTPS out to the region's S3 prefix list for the gateway
+   * endpoint. Nothing else: no 0.0.0.0/0.
    */
   allowFrom(securityGroup: ec2.ISecurityGroup, who: string): void {
     this.securityGroup.addIngressRule(securityGroup, ec2.Port.tcp(443), `${who} to Secrets Manager`);
     securityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(443), 'to Secrets Manager');
-    securityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'HTTPS to the S3 gateway endpoint (no other route exists)',
-    );
+    securityGroup.addEgressRule(this.s3PrefixList.peer, ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint');
   }
 }

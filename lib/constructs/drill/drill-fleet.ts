@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -76,5 +76,31 @@ export function restoreDrillProps(
     stateMachineName: names.drillStateMachine(config),
     schedulerRoleName: names.drillSchedulerRole(config),
     logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+    ...isolatedSource(scope, config),
+  };
+}
+
+/**
+ * The logically air-gapped vault (this account, recovery region) drills restore from while the recovery vault is
+ * declared lost. A cross-account isolated vault cannot be restored from here: its copies must first be copied back.
+ */
+function isolatedSource(
+  scope: IConstruct,
+  config: EnvironmentConfig,
+): Pick<RestoreDrillProps, 'isolatedVault' | 'vaultLostParameterName'> {
+  if (config.isolatedBackup?.mode !== 'air-gapped') return {};
+  const vaultName = names.airGappedVault(config);
+  return {
+    isolatedVault: {
+      vaultName,
+      vaultArn: Stack.of(scope).formatArn({
+        service: 'backup',
+        region: config.recoveryRegion,
+        resource: 'backup-vault',
+        resourceName: vaultName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    },
+    vaultLostParameterName: names.gameDayVaultLostParameter(config),
   };
 }

@@ -24,7 +24,7 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
     new iam.PolicyStatement({
       sid: 'ListRecoveryPoints',
       actions: ['backup:ListRecoveryPointsByBackupVault'],
-      resources: [props.vault.backupVaultArn],
+      resources: [props.vault.backupVaultArn, ...(props.isolatedVault ? [props.isolatedVault.vaultArn] : [])],
     }),
     new iam.PolicyStatement({
       sid: 'DescribeRecoveryPoint',
@@ -37,6 +37,21 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
       resources: [guard.rdsArn('auto-backup', '*'), ...sourceArns],
     }),
   );
+  if (props.vaultLostParameterName)
+    add(
+      f.PickSource,
+      new iam.PolicyStatement({
+        sid: 'ReadWhetherTheRecoveryVaultIsDeclaredLost',
+        actions: ['ssm:GetParameter'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: props.vaultLostParameterName.replace(/^\//, ''),
+          }),
+        ],
+      }),
+    );
   add(
     f.StartRestore,
     guard.describeInstances(),

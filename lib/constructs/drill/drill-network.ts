@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { S3PrefixList } from '../s3-prefix-list';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import { accountPerimeter, evidenceObjectsOnly } from '../database/endpoint-policies';
 
@@ -124,12 +125,7 @@ export class DrillNetwork extends Construct {
     const s3 = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
     for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, { read: [MANIFEST_PREFIX] }))
       s3.addToPolicy(statement);
-    // The S3 gateway endpoint is reached through a region-specific prefix list (a lookup); the VPC has no
-    // internet or NAT gateway, so HTTPS can reach nothing but the endpoints anyway.
-    this.validatorSecurityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'HTTPS to the S3 gateway endpoint (no other route exists)',
-    );
+    const s3PrefixList = new S3PrefixList(this, 'S3PrefixList', { key: props.key, logRetention: props.logRetention });
+    this.validatorSecurityGroup.addEgressRule(s3PrefixList.peer, ec2.Port.tcp(443), 'HTTPS to the S3 gateway endpoint');
   }
 }

@@ -54,6 +54,17 @@ export interface RestoreDrillProps {
   readonly key: kms.IKey;
   /** The vault in this region the drill restores recovery points from. */
   readonly vault: backup.IBackupVault;
+  /**
+   * The isolated vault (logically air-gapped, this account and region) drills restore from while
+   * `vaultLostParameterName` exists: the recovery vault is declared lost.
+   * @default - drills always restore from `vault`
+   */
+  readonly isolatedVault?: { readonly vaultName: string; readonly vaultArn: string };
+  /**
+   * SSM parameter (this region) whose existence declares the recovery vault lost.
+   * @default - none; required with `isolatedVault`
+   */
+  readonly vaultLostParameterName?: string;
   /** Where the evidence documents go, and where the manifests the validator compares with are. */
   readonly evidenceBucket: s3.IBucket;
   /** Drill summaries and alarms. */
@@ -107,6 +118,10 @@ export function validateProps(props: RestoreDrillProps): void {
       `restoreTimeout (${props.restoreTimeout.toMinutes()} min) must be shorter than the run's timeout (${props.timeout.toMinutes()} min), or cleanup cannot run in the execution`,
     );
   }
+  if ((props.isolatedVault === undefined) !== (props.vaultLostParameterName === undefined))
+    problems.push(
+      `isolatedVault and vaultLostParameterName go together, got ${props.isolatedVault ? 'only isolatedVault' : 'only vaultLostParameterName'}`,
+    );
   const names = props.databases.map((d) => d.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
   if (dupes.length > 0) problems.push(`databases: duplicate names ${[...new Set(dupes)].join(', ')}`);

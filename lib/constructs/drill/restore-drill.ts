@@ -126,6 +126,12 @@ export class RestoreDrill extends Construct {
       [DRILL_ENV.evidenceBucket]: props.evidenceBucket.bucketName,
       [DRILL_ENV.topicArn]: props.alertsTopic.topicArn,
       [DRILL_ENV.environment]: props.environmentName,
+      ...(props.isolatedVault && props.vaultLostParameterName
+        ? {
+            [DRILL_ENV.isolatedVaultName]: props.isolatedVault.vaultName,
+            [DRILL_ENV.vaultLostParameterName]: props.vaultLostParameterName,
+          }
+        : {}),
     };
     const entry = lambdaEntry('drill-steps');
     const reserved = props.maxConcurrency + 2;

@@ -3,6 +3,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { EventWaits } from '../event-waits';
+import { awaitInstance } from './instance-waits';
 
 /** Errors worth retrying: Lambda service hiccups and AWS throttling (the handler turns it into `Rxdr.Throttled`). */
 export const RETRYABLE_ERRORS = [
@@ -18,12 +20,21 @@ interface Builder {
   step(id: string, action: string, resultPath: string, onFailure?: sfn.IChainable): tasks.LambdaInvoke;
   /** Wait `secondsPath`, run `check`, loop until `done` matches. */
   poll(id: string, secondsPath: string, check: tasks.LambdaInvoke, done: sfn.Condition, next: sfn.IChainable): sfn.Wait;
+  /** Like `poll`, but the wait ends with the instance's next RDS or AWS Backup event (`Await<id>`). */
+  awaitEvent(
+    id: string,
+    wait: { instance: string; seconds: string; step: string },
+    check: tasks.LambdaInvoke,
+    done: sfn.Condition,
+    next: sfn.IChainable,
+  ): tasks.LambdaInvoke;
   approval(id: string, timeout: Duration, onAbort: sfn.IChainable): tasks.LambdaInvoke;
 }
 
 function builder(
   scope: Construct,
   fn: lambda.IFunction,
+  waits: EventWaits,
   recordFailure: sfn.IChainable,
   stepNames: Map<string, sfn.Pass>,
 ): Builder {
@@ -78,7 +89,20 @@ function builder(
     task.addCatch(failedAt(id, 'approval'), { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;
   };
-  return { step, poll, approval };
+  const awaitEvent: Builder['awaitEvent'] = (id, wait, check, done, next) =>
+    awaitInstance(scope, {
+      id: `Await${id}`,
+      doneId: `${id}Done`,
+      waits,
+      instancePath: wait.instance,
+      timeoutPath: wait.seconds,
+      check,
+      done,
+      next,
+      retryErrors: RETRYABLE_ERRORS,
+      onFailure: failedAt(`Await${id}`, wait.step),
+    });
+  return { step, poll, awaitEvent, approval };
 }
 
 /**
@@ -88,6 +112,7 @@ function builder(
 function endings(
   scope: Construct,
   fn: lambda.IFunction,
+  waits: EventWaits,
   name: (state: string) => string,
   failure: { failedId: string; error: string; cause: string; abortedId: string },
 ): { b: Builder; aborted: sfn.Pass; recordFailure: sfn.IChainable } {
@@ -114,7 +139,7 @@ function endings(
       cause: 'aborted by an operator or the approval timed out; nothing was changed',
     }),
   );
-  return { b: builder(scope, fn, recordFailure, new Map()), aborted, recordFailure };
+  return { b: builder(scope, fn, waits, recordFailure, new Map()), aborted, recordFailure };
 }
 
 function begin(scope: Construct, id = 'Begin'): sfn.Pass {
@@ -127,12 +152,17 @@ function begin(scope: Construct, id = 'Begin'): sfn.Pass {
 }
 
 /**
- * Preflight → (blocked | dry-run | refused) → approval gate → contingency notice → strategy → wait →
- * validate → repoint → wait for DNS → verify → notify → evidence. Every step retries throttling and, on
+ * Preflight → (blocked | dry-run | refused) → approval gate → contingency notice → strategy → wait for the
+ * recovered instance's events → validate → repoint → poll DNS (Route 53 has no event) → verify → notify → evidence. Every step retries throttling and, on
  * failure, writes failed evidence and notifies; a new execution resumes from what it finds.
  */
-export function failoverDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
-  const { b, aborted, recordFailure } = endings(scope, fn, (name) => name, {
+export function failoverDefinition(
+  scope: Construct,
+  fn: lambda.IFunction,
+  approvalTimeout: Duration,
+  waits: EventWaits,
+): sfn.IChainable {
+  const { b, aborted, recordFailure } = endings(scope, fn, waits, (name) => name, {
     failedId: 'FailoverFailed',
     error: 'Rxdr.FailoverFailed',
     cause: 'a step failed: see the evidence document and the notice; start the failover again to resume',
@@ -170,9 +200,9 @@ export function failoverDefinition(scope: Construct, fn: lambda.IFunction, appro
   const validated = new sfn.Choice(scope, 'ValidationPassed')
     .when(sfn.Condition.booleanEquals('$.validation.passed', true), repoint.next(afterRepoint))
     .otherwise(validationFailed);
-  const recoveryWait = b.poll(
+  const recoveryWait = b.awaitEvent(
     'Recovery',
-    '$.recovery.waitSeconds',
+    { instance: '$.recovery.instanceIdentifier', seconds: '$.recovery.waitSeconds', step: 'await-recovery' },
     checkRecovery,
     sfn.Condition.stringEquals('$.recovery.status', 'available'),
     validate.next(validated),
@@ -203,12 +233,18 @@ export function failoverDefinition(scope: Construct, fn: lambda.IFunction, appro
 }
 
 /**
- * Preflight → approval → replica in the primary region → wait → write freeze → catch up (zero lag) →
- * promote → repoint back → verify → lift the freeze → evidence.
+ * Preflight → approval → replica in the primary region → wait for its events → write freeze → poll catch-up
+ * (zero lag: a metric, no event) → promote → wait for its events → repoint back → poll DNS → verify → lift the
+ * freeze → evidence.
  */
-export function failbackDefinition(scope: Construct, fn: lambda.IFunction, approvalTimeout: Duration): sfn.IChainable {
+export function failbackDefinition(
+  scope: Construct,
+  fn: lambda.IFunction,
+  approvalTimeout: Duration,
+  waits: EventWaits,
+): sfn.IChainable {
   const id = (name: string) => `Failback${name}`;
-  const { b, aborted } = endings(scope, fn, id, {
+  const { b, aborted } = endings(scope, fn, waits, id, {
     failedId: id('Failed'),
     error: 'Rxdr.FailbackFailed',
     cause:
@@ -243,9 +279,9 @@ export function failbackDefinition(scope: Construct, fn: lambda.IFunction, appro
   const afterRepoint = new sfn.Choice(scope, id('RecordInSync'))
     .when(sfn.Condition.booleanEquals('$.repoint.inSync', true), tail)
     .otherwise(repointWait);
-  const promotedWait = b.poll(
+  const promotedWait = b.awaitEvent(
     id('Promotion'),
-    '$.promotion.waitSeconds',
+    { instance: '$.plan.replicaIdentifier', seconds: '$.promotion.waitSeconds', step: 'await-promotion' },
     checkPromoted,
     sfn.Condition.stringEquals('$.promotion.status', 'available'),
     repoint.next(afterRepoint),
@@ -260,9 +296,9 @@ export function failbackDefinition(scope: Construct, fn: lambda.IFunction, appro
   caughtUp.otherwise(catchUpWait);
   catchUpWait.next(checkCaughtUp);
   checkCaughtUp.next(caughtUp);
-  const replicaWait = b.poll(
+  const replicaWait = b.awaitEvent(
     id('Replica'),
-    '$.replica.waitSeconds',
+    { instance: '$.plan.replicaIdentifier', seconds: '$.replica.waitSeconds', step: 'await-replica' },
     checkReplica,
     sfn.Condition.stringEquals('$.replica.status', 'available'),
     freeze.next(checkCaughtUp),

@@ -10,6 +10,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../engines/failover/catalog';
 import { failbackDefinition, failoverDefinition } from './definitions';
+import { EventWaits } from '../event-waits';
+import { RUNBOOK_RDS_CATEGORIES, runbookWaitedInstances } from './instance-waits';
 import { wildcardResourceFinding } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { RunbookFunction } from './runbook-function';
@@ -90,6 +92,12 @@ export class FailoverRunbooks extends Construct {
   readonly failbackFunction: lambda.IFunction;
   readonly backupRestoreRole: iam.Role;
   readonly catalog: CatalogInput;
+  /**
+   * The recovery, replica and promotion waits: RDS and AWS Backup events about the runbooks' instances end
+   * them. The failback's instances live in the primary region: its stack forwards their events here
+   * ({@link RdsEventForwarding}).
+   */
+  readonly waits: EventWaits;
 
   constructor(scope: Construct, id: string, props: FailoverRunbooksProps) {
     super(scope, id);
@@ -131,7 +139,7 @@ export class FailoverRunbooks extends Construct {
       primaryInstanceIdentifier: db.primaryInstanceIdentifier,
       ...(db.replicaInstanceIdentifier ? { replicaInstanceIdentifier: db.replicaInstanceIdentifier } : {}),
       recoveredInstanceIdentifier: db.recoveredInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-restored`,
-      failbackInstanceIdentifier: db.failbackInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-fb`,
+      failbackInstanceIdentifier: failbackInstanceIdentifier(db),
       ...(db.instanceClass ? { instanceClass: db.instanceClass } : {}),
       ...(db.subnetGroupName ? { subnetGroupName: db.subnetGroupName } : {}),
       securityGroupIds: db.securityGroupIds ?? [],
@@ -197,6 +205,14 @@ export class FailoverRunbooks extends Construct {
     });
     const finding = (resource: string) => wildcardResourceFinding(stack, resource);
 
+    const waited = runbookWaitedInstances(databases);
+    this.waits = new EventWaits(this, 'Waits', {
+      key: props.recoveryKey,
+      instances: { identifiers: [...waited.recoveryRegion, ...waited.primaryRegion] },
+      categories: RUNBOOK_RDS_CATEGORIES,
+      logRetention: retention,
+    });
+
     const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention,
@@ -231,19 +247,27 @@ export class FailoverRunbooks extends Construct {
           reason:
             "Step Functions may invoke the runbook function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
         },
+        {
+          id: finding(`${this.waits.park.fn.functionArn}:*`),
+          reason:
+            "Step Functions may invoke the event-wait park function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
+        },
       ]);
       return sm;
     };
     this.failover = machine(
       'Failover',
-      failoverDefinition(this, failoverFn, approvalTimeout),
+      failoverDefinition(this, failoverFn, approvalTimeout, this.waits),
       props.failoverStateMachineName,
     );
     this.failback = machine(
       'Failback',
-      failbackDefinition(this, failbackFn, approvalTimeout),
+      failbackDefinition(this, failbackFn, approvalTimeout, this.waits),
       props.failbackStateMachineName,
     );
+
+    this.waits.allowResumeOf(this.failover.stateMachineArn);
+    this.waits.allowResumeOf(this.failback.stateMachineArn);
 
     if (props.catalogParameterName) {
       new ssm.StringParameter(this, 'CatalogParameter', {
@@ -266,6 +290,11 @@ export class FailoverRunbooks extends Construct {
       });
     }
   }
+}
+
+/** Where a failback's new replica lands in the primary region. */
+export function failbackInstanceIdentifier(db: RunbookDatabase): string {
+  return db.failbackInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-fb`;
 }
 
 function acknowledge(scope: Construct, findings: { id: string; reason: string }[]): void {

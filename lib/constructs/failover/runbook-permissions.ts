@@ -1,13 +1,11 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CatalogInput } from '../../../engines/failover/catalog';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
-import { secretResourceArn } from './failover-validator';
-import { acknowledgeManagedPolicy, wildcardResourceFinding } from '../../compliance/acknowledgements';
 import type { FailoverRunbooksProps } from './failover-runbooks';
+import { acknowledgeRunbookPermissions } from './runbook-acknowledgements';
+import { RunbookArns } from './runbook-arns';
 
 export interface RunbookPermissionsProps {
   readonly runbooks: FailoverRunbooksProps;
@@ -23,41 +21,12 @@ export interface RunbookPermissionsProps {
  * parameters, with the nag acknowledgements built from the same ARN expressions the statements use.
  */
 export function grantRunbookPermissions(scope: Construct, permissions: RunbookPermissionsProps): void {
-  const { runbooks: props, failoverFn, failbackFn, backupRestoreRole, restorePolicy } = permissions;
+  const { runbooks: props, failoverFn, failbackFn, backupRestoreRole } = permissions;
   const databases = permissions.catalog.databases;
-  const stack = Stack.of(scope);
-  const recoveryRegion = stack.region;
-  // ---- permissions, scoped to the configured resources ----
-  const rdsArn = (region: string, resource: string, name: string) =>
-    stack.formatArn({
-      service: 'rds',
-      region,
-      resource,
-      resourceName: name,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-  const primaryIds = databases.map((d) => d.primaryInstanceIdentifier);
-  const replicaIds = databases.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
-  const recoveredIds = databases.map((d) => d.recoveredInstanceIdentifier);
-  const failbackIds = databases.map((d) => d.failbackInstanceIdentifier);
-  const recoveryDbArns = [...replicaIds, ...recoveredIds].map((i) => rdsArn(recoveryRegion, 'db', i));
-  const primaryDbArns = [...primaryIds, ...failbackIds].map((i) => rdsArn(props.primaryRegion, 'db', i));
-  const subnetGroups = (region: string, names: (string | undefined)[]) =>
-    names.filter((n): n is string => n !== undefined).map((n) => rdsArn(region, 'subgrp', n));
-  const secretArns = databases.map((d) => secretResourceArn(stack, d.repoint.secretArn));
-  const endpointParameters = databases.flatMap((d) => (d.repoint.parameterName ? [d.repoint.parameterName] : []));
-  const parameterArn = (name: string) =>
-    stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
-  const zones = [...new Set(databases.flatMap((d) => (d.repoint.route53 ? [d.repoint.route53.hostedZoneId] : [])))];
-  const recordNames = databases.flatMap((d) =>
-    d.repoint.route53 ? [d.repoint.route53.recordName.replace(/\.$/, '').toLowerCase()] : [],
-  );
-
-  const approvalTokens = parameterArn(`${props.approvalParameterPrefix}/*`);
-  const writeFreezeFlags = parameterArn(`${props.writeFreezeParameterPrefix}/*`);
-  const recordChanges = `arn:${stack.partition}:route53:::change/*`;
-  const evidenceObjects = (fn: lambda.IFunction) =>
-    props.evidenceBucket.arnForObjects(`${fn === failoverFn ? 'failover' : 'failback'}/*`);
+  const arns = new RunbookArns(scope, permissions);
+  const { stack, recoveryRegion, primaryIds, replicaIds, recoveredIds, failbackIds, recoveryDbArns } = arns;
+  const { primaryDbArns, secretArns, endpointParameters, zones, recordNames } = arns;
+  const { approvalTokens, writeFreezeFlags, recordChanges, recoveryPoints, primaryKey } = arns;
   for (const fn of [failoverFn, failbackFn]) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -78,7 +47,11 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
         resources: secretArns,
       }),
     );
-    const parameterResources = [...endpointParameters.map(parameterArn), approvalTokens, writeFreezeFlags];
+    const parameterResources = [
+      ...endpointParameters.map((name) => arns.parameter(name)),
+      approvalTokens,
+      writeFreezeFlags,
+    ];
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'EndpointApprovalAndFreezeParameters',
@@ -128,7 +101,7 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       new iam.PolicyStatement({
         sid: 'WriteEvidence',
         actions: ['s3:PutObject', 's3:GetObject'],
-        resources: [evidenceObjects(fn)],
+        resources: [arns.evidenceObjects(fn)],
       }),
     );
   }
@@ -153,8 +126,8 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       sid: 'PromoteReplica',
       actions: ['rds:PromoteReadReplica'],
       resources: replicaIds
-        .map((i) => rdsArn(recoveryRegion, 'db', i))
-        .concat(replicaIds.length === 0 ? [rdsArn(recoveryRegion, 'db', 'rxdr-no-replica')] : []),
+        .map((i) => arns.rds(recoveryRegion, 'db', i))
+        .concat(replicaIds.length === 0 ? [arns.rds(recoveryRegion, 'db', 'rxdr-no-replica')] : []),
     }),
   );
   failoverFn.addToRolePolicy(
@@ -162,15 +135,15 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       sid: 'RestoreIntoTheRecoveredIdentifiers',
       actions: ['rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:CreateTenantDatabase'],
       resources: [
-        ...recoveredIds.map((i) => rdsArn(recoveryRegion, 'db', i)),
-        rdsArn(recoveryRegion, 'auto-backup', '*'),
-        ...subnetGroups(recoveryRegion, [
+        ...recoveredIds.map((i) => arns.rds(recoveryRegion, 'db', i)),
+        arns.rds(recoveryRegion, 'auto-backup', '*'),
+        ...arns.subnetGroups(recoveryRegion, [
           ...databases.map((d) => d.subnetGroupName),
           props.recoveryNetwork?.subnetGroupName,
         ]),
-        rdsArn(recoveryRegion, 'og', '*'),
-        rdsArn(recoveryRegion, 'pg', '*'),
-        rdsArn(recoveryRegion, 'secgrp', '*'),
+        arns.rds(recoveryRegion, 'og', '*'),
+        arns.rds(recoveryRegion, 'pg', '*'),
+        arns.rds(recoveryRegion, 'secgrp', '*'),
       ],
     }),
   );
@@ -179,8 +152,8 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       sid: 'ReplicatedAutomatedBackups',
       actions: ['rds:DescribeDBInstanceAutomatedBackups'],
       resources: [
-        rdsArn(recoveryRegion, 'auto-backup', '*'),
-        ...primaryIds.map((i) => rdsArn(recoveryRegion, 'db', i)),
+        arns.rds(recoveryRegion, 'auto-backup', '*'),
+        ...primaryIds.map((i) => arns.rds(recoveryRegion, 'db', i)),
       ],
     }),
   );
@@ -189,32 +162,20 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       new iam.PolicyStatement({
         sid: 'RecoveryNetwork',
         actions: ['ssm:GetParameter'],
-        resources: [parameterArn(props.recoveryNetwork.parameterName)],
+        resources: [arns.parameter(props.recoveryNetwork.parameterName)],
       }),
     );
   }
   failoverFn.addToRolePolicy(
     new iam.PolicyStatement({ sid: 'QuotaHeadroom', actions: ['rds:DescribeAccountAttributes'], resources: ['*'] }),
   );
-  const vaultArn = stack.formatArn({
-    service: 'backup',
-    resource: 'backup-vault',
-    resourceName: props.recoveryVaultName,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
   failoverFn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'NewestRecoveryPoint',
       actions: ['backup:ListRecoveryPointsByBackupVault'],
-      resources: [vaultArn],
+      resources: [arns.recoveryVault],
     }),
   );
-  const recoveryPoints = stack.formatArn({
-    service: 'backup',
-    resource: 'recovery-point',
-    resourceName: '*',
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
   failoverFn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'RestoreRecoveryPoint',
@@ -240,15 +201,15 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       sid: 'ReplicaInThePrimaryRegion',
       actions: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource'],
       resources: [
-        ...failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)),
+        ...failbackIds.map((i) => arns.rds(props.primaryRegion, 'db', i)),
         ...recoveryDbArns,
-        ...subnetGroups(
+        ...arns.subnetGroups(
           props.primaryRegion,
           databases.map((d) => d.primarySubnetGroupName),
         ),
-        rdsArn(props.primaryRegion, 'og', '*'),
-        rdsArn(props.primaryRegion, 'pg', '*'),
-        rdsArn(props.primaryRegion, 'secgrp', '*'),
+        arns.rds(props.primaryRegion, 'og', '*'),
+        arns.rds(props.primaryRegion, 'pg', '*'),
+        arns.rds(props.primaryRegion, 'secgrp', '*'),
       ],
     }),
   );
@@ -256,19 +217,9 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
     new iam.PolicyStatement({
       sid: 'PromoteFailbackReplica',
       actions: ['rds:PromoteReadReplica'],
-      resources: failbackIds.map((i) => rdsArn(props.primaryRegion, 'db', i)),
+      resources: failbackIds.map((i) => arns.rds(props.primaryRegion, 'db', i)),
     }),
   );
-  // IAM matches KMS permissions on key ARNs: an alias ARN becomes "the primary region's key carrying that alias".
-  const aliasMatch = /:alias\/(.+)$/.exec(props.primaryKeyArn);
-  const primaryRegionKeys = stack.formatArn({
-    service: 'kms',
-    region: props.primaryRegion,
-    resource: 'key',
-    resourceName: '*',
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
-  const primaryKey = aliasMatch ? primaryRegionKeys : props.primaryKeyArn;
   failbackFn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'EncryptFailbackReplica',
@@ -281,8 +232,8 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
         'kms:ReEncryptTo',
       ],
       resources: [primaryKey],
-      ...(aliasMatch
-        ? { conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${aliasMatch[1]}` } } }
+      ...(arns.primaryKeyAlias
+        ? { conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': arns.primaryKeyAlias } } }
         : {}),
     }),
   );
@@ -293,112 +244,13 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       actions: ['kms:CreateGrant'],
       resources: [primaryKey],
       conditions: {
-        ...(aliasMatch ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${aliasMatch[1]}` } } : {}),
+        ...(arns.primaryKeyAlias
+          ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': arns.primaryKeyAlias } }
+          : {}),
         Bool: { 'kms:GrantIsForAWSResource': 'true' },
       },
     }),
   );
 
-  // Each finding id is built from the expression its statement uses (see nagName).
-  const finding = (resource: string) => wildcardResourceFinding(stack, resource);
-  const shared = [
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:GetMetricData (replica lag), rds:DescribeAccountAttributes (quota headroom), backup:DescribeRestoreJob and X-Ray tracing support no resource-level permissions',
-    },
-    {
-      id: finding(approvalTokens),
-      reason: "one approval token per execution, named after the execution, under the runbooks' own prefix",
-    },
-    { id: finding(writeFreezeFlags), reason: "one write-freeze flag per database under the runbooks' own prefix" },
-    {
-      id: finding(recordChanges),
-      reason:
-        'Route 53 change ids are created by each ChangeResourceRecordSets call; GetChange only reads their status',
-    },
-    {
-      id: 'HIPAA.Security-LambdaInsideVPC',
-      reason:
-        'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint',
-    },
-    {
-      id: 'NIST.800.53.R5-LambdaInsideVPC',
-      reason:
-        'the runbook calls only AWS control-plane APIs (RDS, Route 53, SSM, Secrets Manager, Backup), never the databases; Route 53 has no VPC endpoint',
-    },
-    {
-      id: 'HIPAA.Security-LambdaDLQ',
-      reason:
-        'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything',
-    },
-    {
-      id: 'NIST.800.53.R5-LambdaDLQ',
-      reason:
-        'invoked synchronously by Step Functions, which retries and catches every failure into the evidence step; a DLQ never receives anything',
-    },
-  ];
-  const logStreams = (fn: lambda.IFunction) => {
-    const logGroup = (fn.node.scope as Construct).node.findChild('Logs') as logs.LogGroup;
-    return [
-      {
-        id: finding(`${logGroup.logGroupArn}:log-stream:*`),
-        reason: "Lambda creates one log stream per execution environment in the function's own log group",
-      },
-    ];
-  };
-  const restoreGroups =
-    'a restore or replica needs the default option/parameter groups and the security groups RDS picks, named by AWS at run time; limited to this account and region';
-  const groupsIn = (region: string) =>
-    ['og', 'pg', 'secgrp'].map((kind) => ({ id: finding(rdsArn(region, kind, '*')), reason: restoreGroups }));
-  acknowledge(failoverFn.node.scope as Construct, [
-    ...shared,
-    ...logStreams(failoverFn),
-    {
-      id: finding(evidenceObjects(failoverFn)),
-      reason: 'one evidence object per database and execution (Object Lock keeps every version)',
-    },
-    {
-      id: finding(rdsArn(recoveryRegion, 'auto-backup', '*')),
-      reason: 'replicated automated backups get ids AWS assigns (ab-…); only this account and the recovery region',
-    },
-    {
-      id: finding(recoveryPoints),
-      reason:
-        'recovery point ids are assigned by AWS Backup; the function lists only the recovery vault and restores its newest point',
-    },
-    {
-      id: finding(props.evidenceBucket.arnForObjects(`${MANIFEST_PREFIX}*`)),
-      reason: `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`,
-    },
-    ...groupsIn(recoveryRegion),
-    {
-      id: finding(`${props.validator.functionArn}:*`),
-      reason:
-        'the validator may be invoked by version or alias (`:*`) besides its unqualified ARN; the function is named',
-    },
-  ]);
-  acknowledge(failbackFn.node.scope as Construct, [
-    ...shared,
-    ...logStreams(failbackFn),
-    {
-      id: finding(evidenceObjects(failbackFn)),
-      reason: 'one evidence object per database and execution (Object Lock keeps every version)',
-    },
-    ...groupsIn(props.primaryRegion),
-    {
-      id: finding(primaryRegionKeys),
-      reason:
-        'IAM matches KMS permissions on key ARNs, never aliases: the statement is limited by a kms:ResourceAliases condition to the primary region key carrying the rxdr primary alias',
-    },
-  ]);
-  acknowledgeManagedPolicy(
-    backupRestoreRole,
-    restorePolicy,
-    'AWS Backup restore roles use the AWS-maintained restore policy, which tracks the permissions each resource type needs',
-  );
-}
-
-function acknowledge(scope: Construct, findings: { id: string; reason: string }[]): void {
-  for (const finding of findings) Validations.of(scope).acknowledge(finding);
+  acknowledgeRunbookPermissions(permissions, arns);
 }

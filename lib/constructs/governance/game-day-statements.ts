@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { GAMEDAY_JOURNAL_PREFIX, GAMEDAY_RUN_TAG } from '../../../engines/gameday/journal';
 import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
+import { names } from '../../naming';
 import { TagKeys } from '../../tags';
 
 export interface GameDayStatementsProps {
@@ -18,7 +19,9 @@ export interface GameDayStatementsProps {
 /**
  * What `rxdr gameday plan|start|status|end` needs besides the Operator's runbook permissions: this
  * environment's fault experiments (templates carry the environment tag; experiments the run tag), the game
- * day's journal and its evidence and participation records, written beside the drill evidence.
+ * day's journal and its evidence and participation records, written beside the drill evidence, the drill evidence
+ * itself (the isolated-copy scenario's recovery is a restore drill), and withdrawing that scenario's declaration
+ * that the recovery vault is lost.
  */
 export function gameDayStatements(scope: Construct, props: GameDayStatementsProps): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
@@ -37,7 +40,7 @@ export function gameDayStatements(scope: Construct, props: GameDayStatementsProp
   const objects = (...patterns: string[]) => patterns.map((p) => props.evidenceBucket.arnForObjects(p));
   // The game day's own records (journal, participation and training, its evidence) and the runbooks' evidence.
   const written = [`${GAMEDAY_JOURNAL_PREFIX}${env}/*`, `${PEOPLE_PREFIX}${env}/*`, `gameday/${env}/*`];
-  const read = [...written, `failover/${env}/*`, `failback/${env}/*`];
+  const read = [...written, `failover/${env}/*`, `failback/${env}/*`, `${env}/*`];
   return [
     new iam.PolicyStatement({
       sid: 'StartThisEnvironmentsGameDayExperiments',
@@ -86,6 +89,18 @@ export function gameDayStatements(scope: Construct, props: GameDayStatementsProp
       sid: 'WriteGameDayJournalRecordsAndEvidence',
       actions: ['s3:PutObject'],
       resources: objects(...written),
+    }),
+    new iam.PolicyStatement({
+      sid: 'WithdrawTheVaultLostDeclaration',
+      actions: ['ssm:DeleteParameter'],
+      resources: [
+        stack.formatArn({
+          service: 'ssm',
+          region: props.recoveryRegion,
+          resource: 'parameter',
+          resourceName: names.gameDayVaultLostParameter({ name: env }).replace(/^\//, ''),
+        }),
+      ],
     }),
     evidenceKeyThroughS3(props, ['kms:Decrypt', 'kms:GenerateDataKey']),
   ];

@@ -4,13 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, ProtectedDatabase } from '../../config/environment-config';
-import { names } from '../../naming';
-import { DatabaseBackupSelection } from '../backup-selection';
 import { RxdrBackupVault } from '../backup-vault';
 import { BackupJobAlerts } from './backup-job-alerts';
 import {
   FreshnessAlarms,
+  MonitoredDatabase,
+  monitoredDatabaseProblems,
   RECOVERY_POINT_AGE_METRIC,
   RECOVERY_POINT_CHECK_MINUTES,
   RESTORABLE_TIME_CHECK_MINUTES,
@@ -19,7 +18,20 @@ import {
 import { RecoveryPointFreshness } from './freshness-function';
 
 export interface BackupMonitoringProps {
-  readonly config: EnvironmentConfig;
+  /** Environment name: the metrics' `Environment` dimension, rule names and alarm descriptions. */
+  readonly environmentName: string;
+  /** The protected databases whose recovery points this region's vault holds. */
+  readonly databases: readonly MonitoredDatabase[];
+  /**
+   * Retention of the freshness function's logs.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Also alarm when a database's newest recovery point is older than 48 hours (HIPAA Security Rule NPRM, proposed).
+   * @default false
+   */
+  readonly hipaaNprm?: boolean;
   /** This region's rxdr vault (the freshness check is created after it). */
   readonly vault: backup.IBackupVault;
   /** The vault's deterministic name (`names.primaryVault` / `names.recoveryVault`): the `Vault` dimension. */
@@ -44,20 +56,21 @@ export class BackupMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupMonitoringProps) {
     super(scope, id);
-    const { config } = props;
+    const problems = monitoredDatabaseProblems(props.databases);
+    if (problems.length > 0) throw new Error(`BackupMonitoring: ${problems.join('; ')}`);
     const region = Stack.of(this).region;
 
-    this.jobAlerts = new BackupJobAlerts(this, 'JobAlerts', { environmentName: config.name, topic: props.topic });
-    const databases = config.databases.map((db) => ({
-      name: db.name,
-      resourceArn: protectedDatabaseArn(this, config, db),
-    }));
+    this.jobAlerts = new BackupJobAlerts(this, 'JobAlerts', {
+      environmentName: props.environmentName,
+      topic: props.topic,
+    });
+    const databases = props.databases.map((db) => ({ name: db.name, resourceArn: db.resourceArn }));
     // The primary region watches its databases' latest restorable time (continuous backup): the RPO alarm.
     const restorableTime = props.vaultRole === 'source';
-    const continuous = new Set(config.databases.filter((db) => db.tierPreset.continuousBackup).map((db) => db.name));
+    const continuous = new Set(props.databases.filter((db) => db.continuousBackup).map((db) => db.name));
     this.freshness = new RecoveryPointFreshness(this, 'Freshness', {
       check: {
-        environment: config.name,
+        environment: props.environmentName,
         namespace: RECOVERY_POINT_AGE_METRIC.namespace,
         metricName: RECOVERY_POINT_AGE_METRIC.metricName,
         vaults: [{ name: props.vaultName, region }],
@@ -68,23 +81,17 @@ export class BackupMonitoring extends Construct {
       interval: Duration.minutes(RECOVERY_POINT_CHECK_MINUTES),
       vaultArns: [RxdrBackupVault.arnInRegion(this, props.vaultName, region)],
       key: props.key,
-      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
     this.freshness.node.addDependency(props.vault);
     this.alarms = new FreshnessAlarms(this, 'Alarms', {
-      config,
+      environmentName: props.environmentName,
+      databases: props.databases,
+      hipaaNprm: props.hipaaNprm,
       vaultName: props.vaultName,
       vaultRole: props.vaultRole,
       topic: props.topic,
       restorableTime,
     });
   }
-}
-
-/**
- * The RDS instance or Aurora cluster a protected database is backed up from, in the primary region
- * (`names.primarySource`). Copies in the recovery vault keep this source ARN, so the same ARN finds them there.
- */
-export function protectedDatabaseArn(scope: Construct, config: EnvironmentConfig, db: ProtectedDatabase): string {
-  return DatabaseBackupSelection.sourceArn(scope, config.primaryRegion, names.primarySource(config, db));
 }

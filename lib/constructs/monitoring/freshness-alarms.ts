@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../../config/environment-config';
 import { TierPreset } from '../../config/tiers';
 import {
   FRESHNESS_METRICS,
@@ -95,8 +94,32 @@ export function restorableTimeAlarmSpec(rpoMinutes: number): RestorableTimeAlarm
   return { thresholdMinutes, periodMinutes: period, evaluationPeriods };
 }
 
+/** One protected database as the freshness check and its alarms see it. */
+export interface MonitoredDatabase {
+  readonly name: string;
+  /**
+   * The RDS instance or Aurora cluster it is backed up from, in the primary region: its recovery points (and
+   * their copies) carry this source ARN.
+   */
+  readonly resourceArn: string;
+  /** Its tier's name, for the alarm descriptions (e.g. `critical`). */
+  readonly tier: string;
+  /** The tier's recovery point objective, in minutes. */
+  readonly rpoMinutes: number;
+  /** How often the tier's backup plan takes a snapshot. */
+  readonly snapshotFrequency: 'hourly' | 'daily';
+  /**
+   * The tier keeps continuous backup (point-in-time restore): its latest restorable time is watched.
+   * @default false
+   */
+  readonly continuousBackup?: boolean;
+}
+
 export interface FreshnessAlarmsProps {
-  readonly config: EnvironmentConfig;
+  /** Environment name: the metrics' `Environment` dimension and the alarm descriptions. */
+  readonly environmentName: string;
+  /** The databases whose recovery points the alarms watch. */
+  readonly databases: readonly MonitoredDatabase[];
   /** The vault whose ages the alarms watch (the `Vault` dimension). */
   readonly vaultName: string;
   readonly vaultRole: VaultRole;
@@ -107,6 +130,27 @@ export interface FreshnessAlarmsProps {
    * @default false
    */
   readonly restorableTime?: boolean;
+  /**
+   * Also alarm when a database's newest recovery point is older than 48 hours (HIPAA Security Rule NPRM, proposed).
+   * @default false
+   */
+  readonly hipaaNprm?: boolean;
+}
+
+/** Every problem with monitored databases, each naming the value received (empty when there is none). */
+export function monitoredDatabaseProblems(databases: readonly MonitoredDatabase[]): string[] {
+  const problems: string[] = [];
+  if (databases.length === 0) problems.push('databases: at least one database, got none');
+  const seen = new Set<string>();
+  for (const db of databases) {
+    if (seen.has(db.name)) problems.push(`databases: names must be unique, got ${db.name} twice`);
+    seen.add(db.name);
+    if (!(Number.isInteger(db.rpoMinutes) && db.rpoMinutes > 0))
+      problems.push(`databases.${db.name}.rpoMinutes: a positive whole number of minutes, got ${db.rpoMinutes}`);
+    if (!(db.snapshotFrequency in SNAPSHOT_INTERVAL_MINUTES))
+      problems.push(`databases.${db.name}.snapshotFrequency: hourly or daily, got ${String(db.snapshotFrequency)}`);
+  }
+  return problems;
 }
 
 /**
@@ -135,7 +179,9 @@ export class FreshnessAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: FreshnessAlarmsProps) {
     super(scope, id);
-    const { config } = props;
+    const problems = monitoredDatabaseProblems(props.databases);
+    if (problems.length > 0) throw new Error(`FreshnessAlarms: ${problems.join('; ')}`);
+    const environment = props.environmentName;
     const action = new actions.SnsAction(props.topic);
     const alarms: Record<
       string,
@@ -147,11 +193,11 @@ export class FreshnessAlarms extends Construct {
       return alarm;
     };
 
-    for (const db of config.databases) {
+    for (const db of props.databases) {
       const metric = new cloudwatch.Metric({
         namespace: FRESHNESS_METRICS.namespace,
         metricName: FRESHNESS_METRICS.recoveryPointAge,
-        dimensionsMap: recoveryPointAgeDimensions(config.name, db.name, props.vaultName),
+        dimensionsMap: recoveryPointAgeDimensions(environment, db.name, props.vaultName),
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.minutes(RECOVERY_POINT_CHECK_MINUTES),
         unit: cloudwatch.Unit.SECONDS,
@@ -165,23 +211,23 @@ export class FreshnessAlarms extends Construct {
             datapointsToAlarm: 2,
             treatMissingData: cloudwatch.TreatMissingData.BREACHING,
             alarmDescription:
-              `rxdr ${config.name}: the newest completed recovery point of ${db.name} (tier ${db.tier}) in vault ${props.vaultName} is older than ${formatMinutes(thresholdMinutes)} (${why}), ` +
+              `rxdr ${environment}: the newest completed recovery point of ${db.name} (tier ${db.tier}) in vault ${props.vaultName} is older than ${formatMinutes(thresholdMinutes)} (${why}), ` +
               'or there is none, or the freshness function could not read the vault (see its logs).',
           }),
         );
-      const thresholdMinutes = recoveryPointAgeThresholdMinutes(db.tierPreset, props.vaultRole);
+      const thresholdMinutes = recoveryPointAgeThresholdMinutes(db, props.vaultRole);
       alarms[db.name] = {
         rpo: alarm(
           'RecoveryPointAge',
           thresholdMinutes,
-          `RPO ${formatMinutes(db.tierPreset.rpoMinutes)}, ${db.tierPreset.snapshotFrequency} snapshots`,
+          `RPO ${formatMinutes(db.rpoMinutes)}, ${db.snapshotFrequency} snapshots`,
         ),
-        hipaaNprm: config.hipaaNprm
+        hipaaNprm: props.hipaaNprm
           ? alarm('RecoveryPointAge48h', HIPAA_NPRM_MAX_AGE_HOURS * 60, 'HIPAA Security Rule NPRM, proposed')
           : undefined,
         restorableTime:
-          props.restorableTime && db.tierPreset.continuousBackup
-            ? notify(this.restorableTimeAlarm(config.name, db.name, db.tier, db.tierPreset.rpoMinutes))
+          props.restorableTime && db.continuousBackup
+            ? notify(this.restorableTimeAlarm(environment, db.name, db.tier, db.rpoMinutes))
             : undefined,
       };
     }

@@ -65,8 +65,10 @@ describe.each(shippedConfig().environments.map((env) => [env.name, env] as const
       const egress = egressOf(group);
       expect(egress).toHaveLength(2);
       expect(endpointGroups).toContainEqual(egress.find(([port]) => port === 443)?.[1]);
-      // No inline egress besides those two rules (no 0.0.0.0/0).
-      expect(all[group]!.Properties.SecurityGroupEgress ?? []).toEqual([]);
+      // Inline, only the rule that matches nothing: it keeps EC2 from giving the group its allow-all rule.
+      expect(all[group]!.Properties.SecurityGroupEgress).toEqual([
+        expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+      ]);
     }
     for (const [, setup] of setups) {
       const { group } = targetOf(setup);

@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
@@ -81,6 +82,7 @@ const NOT_FOUND: Record<string, string> = {
   DeleteDBInstance: 'DBInstanceNotFoundFault',
   AddTagsToResource: 'DBInstanceNotFoundFault',
   GetSecretValue: 'ResourceNotFoundException',
+  GetParameter: 'ParameterNotFound',
   PutObject: 'NoSuchBucket',
   PutRestoreValidationResult: 'ResourceNotFoundException',
   Publish: 'NotFoundException',
@@ -134,6 +136,8 @@ export class FakeAws {
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
+  /** SSM parameters by name (a game day's declaration that the recovery vault is lost). */
+  readonly parameters = new Map<string, string>();
   /** Every RestoreDBInstanceToPointInTime request that created an instance. */
   readonly pointInTimeRequests: Record<string, unknown>[] = [];
   private readonly faults: { command: string; kind: Fault; remaining: number }[] = [];
@@ -155,6 +159,7 @@ export class FakeAws {
       s3: mockClient(S3Client),
       secrets: mockClient(SecretsManagerClient),
       sns: mockClient(SNSClient),
+      ssm: mockClient(SSMClient),
     };
     const on = <I, O>(
       mock: { on: (c: never) => { callsFake: (f: (input: I) => O) => void } },
@@ -180,7 +185,7 @@ export class FakeAws {
         }
         return result;
       });
-    const { rds, backup, s3, secrets, sns } = this.mocks as unknown as Record<
+    const { rds, backup, s3, secrets, sns, ssm } = this.mocks as unknown as Record<
       string,
       { on: (c: never) => { callsFake: (f: (input: never) => unknown) => void } }
     >;
@@ -188,7 +193,7 @@ export class FakeAws {
       backup!,
       ListRecoveryPointsByBackupVaultCommand,
       'ListRecoveryPointsByBackupVault',
-      (input: { ByResourceArn: string }) => ({
+      (input: { BackupVaultName: string; ByResourceArn: string }) => ({
         RecoveryPoints: [
           {
             RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:old-${input.ByResourceArn.split(':').pop()}`,
@@ -197,7 +202,8 @@ export class FakeAws {
             CreationDate: new Date('2026-10-01T05:00:00Z'),
           },
           {
-            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.ByResourceArn.split(':').pop()}`,
+            // The newest point's id names its vault, so a test sees which vault a drill restored from.
+            RecoveryPointArn: `arn:aws:backup:us-west-2:111111111111:recovery-point:new-${input.BackupVaultName}-${input.ByResourceArn.split(':').pop()}`,
             ResourceArn: input.ByResourceArn,
             Status: 'COMPLETED',
             CreationDate: new Date('2026-10-31T05:00:00Z'),
@@ -205,6 +211,11 @@ export class FakeAws {
         ],
       }),
     );
+    on(ssm!, GetParameterCommand, 'GetParameter', (input: { Name: string }) => {
+      const value = this.parameters.get(input.Name);
+      if (value === undefined) throw awsError('ParameterNotFound', 400, `parameter ${input.Name} not found`);
+      return { Parameter: { Name: input.Name, Type: 'String', Value: value } };
+    });
     on(backup!, DescribeRecoveryPointCommand, 'DescribeRecoveryPoint', () => {
       throw awsError('ResourceNotFoundException', 404);
     });

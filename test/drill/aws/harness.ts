@@ -3,6 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { S3EvidenceStore } from '../../../engines/evidence/store';
 import { notifyTask } from '../../../engines/drill/aws/notify';
 import { Expectation, planTask } from '../../../engines/drill/aws/plan';
@@ -17,14 +18,14 @@ import {
   validateTask,
 } from '../../../engines/drill/aws/tasks';
 import type { DrillValidator } from '../../../engines/drill/validator';
+import type { AwsDrillSettings } from '../../../engines/drill/aws/provider';
 import { engineEvidenceChecks } from '../engine-checks';
 import type { Json, LocalHandler } from '../../helpers/local-state-machine';
 import { dbOf, FakeAws, SETTINGS, VirtualClock } from './fake-aws';
-import { LocalEventWaits, type EventDelivery } from '../../helpers/event-waits';
+import { EVENT_DELAY_SECONDS, LocalEventWaits, type EventDelivery } from '../../helpers/event-waits';
 
 export const START = Date.parse('2026-11-01T06:00:00Z');
-/** Stated model of an RDS event's way to the waiting task: EventBridge, the resume Lambda, SendTaskSuccess. */
-export const EVENT_DELAY_SECONDS = 5;
+export { EVENT_DELAY_SECONDS };
 
 /**
  * Real task code wired to the synthesized state machine's Task states, over a fake AWS. Each database
@@ -55,7 +56,10 @@ export class DrillWorld {
     pointInTime?: readonly string[];
     /** How events reach the waiting tasks (default: every one, after {@link EVENT_DELAY_SECONDS}). */
     events?: EventDelivery;
+    /** The drill functions' settings (default: {@link SETTINGS}). */
+    settings?: AwsDrillSettings;
   }) {
+    this.settings = options.settings ?? SETTINGS;
     this.waits = new LocalEventWaits(options.events ?? { delaySeconds: EVENT_DELAY_SECONDS });
     this.slots = Array.from({ length: options.concurrency }, () => START);
     this.validationSeconds = options.validationSeconds ?? 180;
@@ -69,6 +73,7 @@ export class DrillWorld {
   }
 
   private readonly history?: Expectation | ((db: string) => Expectation);
+  private readonly settings: AwsDrillSettings;
 
   clock(db: string): VirtualClock {
     let clock = this.clocks.get(db);
@@ -79,8 +84,13 @@ export class DrillWorld {
   private deps(event: Json): TaskDeps {
     const db = (event as { database: { name: string } }).database.name;
     return {
-      clients: { rds: new RDSClient({}), backup: new BackupClient({}), secrets: new SecretsManagerClient({}) },
-      settings: SETTINGS,
+      clients: {
+        rds: new RDSClient({}),
+        backup: new BackupClient({}),
+        secrets: new SecretsManagerClient({}),
+        ssm: new SSMClient({}),
+      },
+      settings: this.settings,
       clock: this.clock(db),
     };
   }
