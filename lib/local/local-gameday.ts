@@ -58,7 +58,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
   };
 
   const fault = localFault(scenario);
-  const watch: { alarm?: FaultAlarm } = {};
+  const watch: { alarm?: FaultAlarm; injectedAt?: string } = {};
   let raised: AlarmObservation | undefined;
   let failback: LocalFailbackResult | undefined;
   let result: LocalFailoverResult;
@@ -67,6 +67,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
       ...options,
       fault: (site, pids) => {
         const url = site.primary.url(LOCAL_DATABASE);
+        watch.injectedAt = new Date().toISOString(); // before the probe can see the fault
         watch.alarm = watchForAlarm('local:primary-unreachable', async () => !(await answers(url)));
         return fault.inject(site, pids);
       },
@@ -127,7 +128,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
         id: runId,
         source: `local:${scenario}`,
         state: 'completed',
-        faultAt: result.disaster.at.toISOString(),
+        faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
       },
       alarms: raised ? [raised] : [],
       runs: [failoverObservation(failover), ...(failback ? [failbackObservation(failback)] : [])],
