@@ -72,7 +72,7 @@ if (!hasTmux && process.env.RXDR_REQUIRE_TMUX === '1')
     expect(text).toMatch(/✓ clients-write/);
     answer('yes');
     text = await waitFor(/GAME DAY (PASSED|FAILED)/);
-    await waitFor(/scorecard: /);
+    await waitFor(/game-day evidence: /);
     expect(text).toMatch(/GAME DAY PASSED {2}scenario primary-instance-failure/);
     expect(text).toMatch(/✓ preflight +yes/);
     expect(text).toMatch(/✓ verify +yes/);
