@@ -78,6 +78,11 @@ export const Catalog = z.strictObject({
   /** Primary-region CMK: the failback replica. */
   primaryKeyArn: z.string().min(1),
   recoveryVaultName: z.string().min(1),
+  /** The logically air-gapped vault (this account, recovery region) a latest-backup failover restores from while
+   * the recovery vault is declared lost. */
+  isolatedVaultName: z.string().min(1).optional(),
+  /** SSM parameter whose existence declares the recovery vault lost (a game day or a person in an incident). */
+  vaultLostParameterName: z.string().startsWith('/').optional(),
   /** Role AWS Backup assumes to restore a recovery point. */
   backupRestoreRoleArn: z.string().min(1),
   evidenceBucket: z.string().min(1),
