@@ -13,7 +13,7 @@ import {
   withConnectionHelp,
 } from './flag-parsers';
 import type { AwsFlags } from '../aws';
-import { PharmacyTables, pharmacyTablesSchema } from '../../../engines/validation/checks/pharmacy/table-mapping';
+import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 interface ManifestFlags extends AwsFlags {
   url: string;
@@ -60,6 +60,8 @@ async function readPharmacyTables(file: string): Promise<PharmacyTables> {
   } catch (error) {
     throw new UsageError(`cannot read --pharmacy-tables ${file}: ${(error as Error).message}. ${hint}`);
   }
+  // Loaded on use: `rxdr --help` loads no schema library.
+  const { pharmacyTablesSchema } = await import('../../../engines/validation/checks/pharmacy/table-mapping');
   const result = pharmacyTablesSchema.safeParse(value);
   if (!result.success)
     throw new UsageError(
