@@ -3,7 +3,15 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
-import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
+import {
+  chunkSizeOption,
+  concurrencyOption,
+  isoTime,
+  parallelOf,
+  parallelOption,
+  postgresUrl,
+  withConnectionHelp,
+} from './flag-parsers';
 import type { AwsFlags } from '../aws';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
@@ -87,17 +95,9 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       'describe rows at or before this time (default: now minus 60 s)',
       isoTime('--cutoff'),
     )
-    .option(
-      '--parallel <n>',
-      'chunks hashed at once, one connection each (default 2)',
-      positiveInteger('--parallel', 64),
-    )
-    .option('--concurrency <n>', 'the same as --parallel (older name)', positiveInteger('--concurrency', 64))
-    .option(
-      '--chunk-size <size>',
-      'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
-      byteSize('--chunk-size'),
-    )
+    .addOption(parallelOption('chunks hashed at once, one connection each (default 2)'))
+    .addOption(concurrencyOption())
+    .addOption(chunkSizeOption())
     .option(
       '--schema <names>',
       'describe only these schemas (comma-separated; default: every non-system schema)',
