@@ -23,8 +23,11 @@ export function databaseSpec(name: string, overrides: Partial<DrillDatabaseSpec>
 }
 
 /** A stack with only the drill and the stateful things it is given (bundling skipped). */
-export function drillStack(overrides: Partial<RestoreDrillProps> = {}): { stack: Stack; drill: RestoreDrill } {
-  const app = testApp();
+export function drillStack(
+  overrides: Partial<RestoreDrillProps> = {},
+  context: Record<string, unknown> = {},
+): { stack: Stack; drill: RestoreDrill } {
+  const app = testApp({ context });
   const stack = new Stack(app, 'DrillTest', { env: { account: ACCOUNT, region: 'us-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const drill = new RestoreDrill(stack, 'Drill', {
