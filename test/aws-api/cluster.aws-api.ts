@@ -5,13 +5,24 @@ import { StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import {
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateGlobalClusterCommand,
+  FailoverGlobalClusterCommand,
+  RDSClient,
+  RemoveFromGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
   DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   type DBCluster,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { Catalog } from '../../engines/failover/catalog';
+import { clusterPreflight } from '../../engines/failover/cluster/failover';
+import type { FailoverState } from '../../engines/failover/failover-steps';
+import { runbookWorld, type RunbookWorld } from './runbook-world';
 import { AwsClusterRestoreProvider } from '../../engines/drill/aws/cluster-provider';
 import { clients } from '../../engines/drill/aws/commons';
 import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/provider';
@@ -203,6 +214,119 @@ describe('Aurora cluster drill steps against moto', () => {
           Metadata: { DBClusterIdentifier: target, Engine: 'aurora-postgresql' },
         }),
       ),
+    );
+  });
+});
+
+describe('Aurora Global Database membership through the cluster failover preflight against moto', () => {
+  const east = new RDSClient({ region: PRIMARY });
+  const primaryArn = `arn:aws:rds:${PRIMARY}:${ACCOUNT}:cluster:claims-prod`;
+  const secondaryArn = `arn:aws:rds:${RECOVERY}:${ACCOUNT}:cluster:claims-prod-dr`;
+
+  /** The runbook world with `claims`: a primary cluster, its global database and a secondary with one instance. */
+  async function globalWorld(joined = true): Promise<RunbookWorld> {
+    const w = await runbookWorld();
+    const engine = { Engine: 'aurora-postgresql', EngineVersion: '17.6' };
+    await east.send(
+      new CreateDBClusterCommand({
+        ...engine,
+        DBClusterIdentifier: 'claims-prod',
+        MasterUsername: 'rx',
+        MasterUserPassword: 'not-a-real-password',
+        StorageEncrypted: true,
+      }),
+    );
+    await east.send(
+      new CreateGlobalClusterCommand({
+        GlobalClusterIdentifier: 'claims-global',
+        SourceDBClusterIdentifier: primaryArn,
+      }),
+    );
+    await west.send(
+      new CreateDBClusterCommand({
+        ...engine,
+        DBClusterIdentifier: 'claims-prod-dr',
+        // A cluster outside a global database needs its own credentials.
+        ...(joined
+          ? { GlobalClusterIdentifier: 'claims-global' }
+          : { MasterUsername: 'rx', MasterUserPassword: 'not-a-real-password' }),
+        StorageEncrypted: true,
+        KmsKeyId: w.catalog.recoveryKeyArn,
+      }),
+    );
+    await west.send(
+      new CreateDBInstanceCommand({
+        ...engine,
+        DBInstanceIdentifier: 'claims-prod-dr-1',
+        DBClusterIdentifier: 'claims-prod-dr',
+        DBInstanceClass: 'db.r6g.large',
+      }),
+    );
+    const [dispensing] = w.catalog.databases;
+    const catalog = Catalog.parse({
+      ...w.catalog,
+      databases: [
+        ...w.catalog.databases,
+        {
+          ...dispensing,
+          name: 'claims',
+          defaultStrategy: 'global-failover',
+          cluster: {
+            primaryClusterIdentifier: 'claims-prod',
+            globalClusterIdentifier: 'claims-global',
+            secondaryClusterIdentifier: 'claims-prod-dr',
+            recoveredClusterIdentifier: 'claims-prod-restored',
+          },
+        },
+      ],
+    });
+    return { ...w, catalog, deps: { ...w.deps, catalog } };
+  }
+
+  const preflight = (w: RunbookWorld, strategy: string) =>
+    clusterPreflight({ input: { database: 'claims', strategy } } as unknown as FailoverState, w.deps);
+
+  test('CreateGlobalCluster, DescribeGlobalClusters: the secondary is found as the global database member', async () => {
+    const w = await globalWorld();
+    const plan = await preflight(w, 'global-switchover');
+    expect(plan.checks.find((c) => c.name === 'secondary')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^claims-prod-dr is available with 1 instance\(s\)/),
+    });
+    expect(plan.source).toMatchObject({ kind: 'replica', id: secondaryArn });
+    expect(plan.checks.find((c) => c.name === 'primary')).toMatchObject({ ok: true });
+    expect(plan.blockers).toEqual([]);
+  });
+
+  test('a secondary that is no member of the global database blocks the preflight', async () => {
+    const w = await globalWorld(false);
+    const plan = await preflight(w, 'global-failover');
+    expect(plan.blockers.join()).toMatch(/secondary: claims-prod-dr is not a member of claims-global in us-west-2/);
+  });
+
+  test('RemoveFromGlobalCluster: moto accepts it but keeps the member (AWS detaches it)', async () => {
+    await globalWorld();
+    await west.send(
+      new RemoveFromGlobalClusterCommand({
+        GlobalClusterIdentifier: 'claims-global',
+        DbClusterIdentifier: secondaryArn,
+      }),
+    );
+    const out = await west.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: 'claims-global' }));
+    const members = out.GlobalClusters?.[0]?.GlobalClusterMembers?.map((m) => m.DBClusterArn);
+    if (!members?.includes(secondaryArn))
+      throw new Error('moto now detaches on RemoveFromGlobalCluster: run the preflight on a detached secondary');
+    console.log('not implemented by moto: rds:RemoveFromGlobalCluster (the member stays)');
+  });
+
+  test('the switchover and failover of a global database', async () => {
+    await globalWorld();
+    const target = { GlobalClusterIdentifier: 'claims-global', TargetDbClusterIdentifier: secondaryArn };
+    await expectNotImplemented('rds:SwitchoverGlobalCluster', () =>
+      west.send(new SwitchoverGlobalClusterCommand(target)),
+    );
+    await expectNotImplemented('rds:FailoverGlobalCluster', () =>
+      west.send(new FailoverGlobalClusterCommand({ ...target, AllowDataLoss: true })),
     );
   });
 });
