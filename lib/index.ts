@@ -33,6 +33,13 @@ export type { FreshnessAlarmsProps, MonitoredDatabase, VaultRole } from './const
 export { AUDIT_CONTROLS, auditControls, BackupAudit } from './constructs/backup-audit';
 export type { AuditControl, AuditTargets, BackupAuditProps } from './constructs/backup-audit';
 
+// Game days
+export { PrimaryGameDays } from './constructs/gameday/primary-game-days';
+export type { PrimaryGameDaysProps } from './constructs/gameday/primary-game-days';
+export { RecoveryGameDays } from './constructs/gameday/recovery-game-days';
+export type { GameDayVault, RecoveryGameDaysProps } from './constructs/gameday/recovery-game-days';
+export type { GameDaySettings } from './constructs/gameday/game-day-settings';
+
 // Restore drills
 export { RestoreDrill } from './constructs/drill/restore-drill';
 export type { DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './constructs/drill/restore-drill';

@@ -1,19 +1,12 @@
 import { z } from 'zod';
+import { STRATEGIES } from './strategies';
 
 /**
  * What the failover and failback functions know about the environment, handed to them by the construct as
  * the `RUNBOOK_CATALOG` environment variable (JSON) and checked at cold start. Nothing here is read from the
  * execution input: an operator chooses a database by name, the catalog says which resources that means.
  */
-export const Strategy = z.enum([
-  'promote-replica',
-  'point-in-time',
-  'latest-backup',
-  /** Aurora Global Database: planned switchover to the recovery region's secondary (no data loss). */
-  'global-switchover',
-  /** Aurora Global Database: failover to the secondary while the primary region is down (data loss allowed). */
-  'global-failover',
-]);
+export const Strategy = z.enum(STRATEGIES);
 export type Strategy = z.infer<typeof Strategy>;
 
 export const RepointTargets = z.strictObject({
@@ -78,6 +71,11 @@ export const Catalog = z.strictObject({
   /** Primary-region CMK: the failback replica. */
   primaryKeyArn: z.string().min(1),
   recoveryVaultName: z.string().min(1),
+  /** The logically air-gapped vault (this account, recovery region) a latest-backup failover restores from while
+   * the recovery vault is declared lost. */
+  isolatedVaultName: z.string().min(1).optional(),
+  /** SSM parameter whose existence declares the recovery vault lost (a game day or a person in an incident). */
+  vaultLostParameterName: z.string().startsWith('/').optional(),
   /** Role AWS Backup assumes to restore a recovery point. */
   backupRestoreRoleArn: z.string().min(1),
   evidenceBucket: z.string().min(1),

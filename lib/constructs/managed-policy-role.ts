@@ -29,12 +29,15 @@ export function lambdaRole(scope: Construct, id: string, logGroupArn: string, de
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description,
   });
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'OwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroupArn, `${logGroupArn}:log-stream:*`],
-    }),
-  );
+  role.addToPrincipalPolicy(ownLogsStatement(logGroupArn, `${logGroupArn}:log-stream:*`));
   return role;
+}
+
+/** The statement `OwnLogs`: a function may write to its own log group (and its streams) only. */
+export function ownLogsStatement(...resources: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OwnLogs',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources,
+  });
 }

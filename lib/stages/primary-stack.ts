@@ -13,6 +13,7 @@ import { RxdrBackupVault } from '../constructs/backup-vault';
 import { PrimaryDatabases } from '../constructs/database/primary-databases';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { PrimaryGameDays } from '../constructs/gameday/primary-game-days';
+import { primaryGameDayProps } from './game-day-props';
 import { regionalSecurityAlarms } from '../constructs/governance/governance';
 import { SecurityAlarms } from '../constructs/governance/security-alarms';
 import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
@@ -105,7 +106,11 @@ export class PrimaryStack extends Stack {
       selection.node.addDependency(...instances, ...clusters);
     this.securityAlarms = regionalSecurityAlarms(this, config, this.alertsTopic);
     if (gameDayScenarios(config).length > 0)
-      new PrimaryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic, instances });
+      new PrimaryGameDays(this, 'GameDays', {
+        ...primaryGameDayProps(config),
+        alertsTopic: this.alertsTopic,
+        instances,
+      });
     new BackupMonitoring(this, 'Monitoring', {
       environmentName: config.name,
       databases: monitoredDatabases(this, config),

@@ -21,6 +21,7 @@ import { names } from '../naming';
 import { monitoredDatabases } from './monitored-databases';
 import { gameDayScenarios } from '../config/gameday';
 import { RecoveryGameDays } from '../constructs/gameday/recovery-game-days';
+import { recoveryGameDayProps } from './game-day-props';
 import { RosterCheck } from '../constructs/gameday/roster-check';
 import { readinessRules } from '../../engines/readiness/readiness';
 
@@ -115,7 +116,7 @@ export class RecoveryStack extends Stack {
       },
     });
     if (gameDayScenarios(config).length > 0)
-      new RecoveryGameDays(this, 'GameDays', { config, alertsTopic: this.alertsTopic });
+      new RecoveryGameDays(this, 'GameDays', { ...recoveryGameDayProps(config), alertsTopic: this.alertsTopic });
     if (config.onCall.engineers.length + config.onCall.approvers.length > 0)
       new RosterCheck(this, 'RosterCheck', {
         environment: config.name,

@@ -61,7 +61,7 @@ if (!hasTmux && process.env.RXDR_REQUIRE_TMUX === '1')
     answer('maybe');
     await waitFor(/please answer one of: yes, no/);
     answer('yes');
-    text = await waitFor(/Choose the recovery strategy \[promote-replica\/point-in-time\] $/m);
+    text = await waitFor(/Choose the recovery strategy \[promote-replica\/point-in-time[a-z/-]*\] $/m);
     answer('p'); // ambiguous: asked again
     await waitFor(/please answer one of: promote-replica, point-in-time/);
     answer('promote-replica');

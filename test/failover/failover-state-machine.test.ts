@@ -170,6 +170,55 @@ describe('failover state machine (synthesized, run locally with the real handler
     expect(evidence(world)[0]).toMatchObject({ result: 'passed', source: { kind: 'snapshot' } });
   });
 
+  describe('latest-backup while the recovery vault is declared lost', () => {
+    const DECLARATION = '/rxdr/test/gameday/vault-declared-lost';
+    const ISOLATED = 'rxdr-test-air-gapped';
+    const isolatedWorld = (): FakeAws => {
+      const w = newWorld('analytics');
+      w.records.set('analytics.db.rx.internal.', 'old');
+      w.catalog.isolatedVaultName = ISOLATED;
+      w.catalog.vaultLostParameterName = DECLARATION;
+      // Older than the recovery vault's newest point: only the declaration can make the run pick it.
+      w.recoveryPoints.push({
+        arn: `arn:aws:backup:${RECOVERY}:111111111111:recovery-point:rp-isolated`,
+        created: '2026-03-03T00:00:00.000Z',
+        vault: ISOLATED,
+      });
+      return w;
+    };
+    const listedVaults = (w: FakeAws): unknown[] =>
+      w
+        .calls()
+        .filter((c) => c.command === 'ListRecoveryPointsByBackupVault')
+        .map((c) => c.input.BackupVaultName);
+
+    test("declared: the air-gapped vault's newest recovery point is restored, the recovery vault is not read", async () => {
+      world = isolatedWorld();
+      world.parameters.set(DECLARATION, JSON.stringify({ declaredBy: 'game day', at: '2026-03-03T02:00:00Z' }));
+      const run = await failover(world, input({ database: 'analytics' }), { approval: 'approve' });
+      expect(run.status).toBe('SUCCEEDED');
+      const jobs = world.calls().filter((c) => c.command === 'StartRestoreJob');
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.input.RecoveryPointArn).toContain('rp-isolated');
+      expect(new Set(listedVaults(world))).toEqual(new Set([ISOLATED]));
+      expect(evidence(world)[0]).toMatchObject({
+        result: 'passed',
+        source: { details: { via: 'aws-backup', vault: ISOLATED, recoveryVaultDeclaredLost: expect.any(String) } },
+      });
+    });
+
+    test("not declared: the recovery vault's newest recovery point, as always", async () => {
+      world = isolatedWorld();
+      const run = await failover(world, input({ database: 'analytics' }), { approval: 'approve' });
+      expect(run.status).toBe('SUCCEEDED');
+      const jobs = world.calls().filter((c) => c.command === 'StartRestoreJob');
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.input.RecoveryPointArn).toContain('rp-new');
+      expect(new Set(listedVaults(world))).toEqual(new Set(['rxdr-test-recovery']));
+      expect(evidence(world)[0]!.source?.details).toEqual({ via: 'aws-backup', vault: 'rxdr-test-recovery' });
+    });
+  });
+
   describe('restores land in the recovery database network the standby stack publishes', () => {
     const NETWORK = '/rxdr/test/recovery-network';
     const published = JSON.stringify({ subnetGroupName: 'rxdr-test-recovered', securityGroupIds: ['sg-0recovered'] });

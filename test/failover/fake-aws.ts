@@ -129,7 +129,8 @@ export class FakeAws {
   mutations = 0;
   private crash?: { after: number; seen: number };
   private dead = false;
-  recoveryPoints = [
+  /** Recovery points of the third catalog database, in `vault` (default: the recovery vault). */
+  recoveryPoints: { arn: string; created: string; vault?: string }[] = [
     { arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' },
   ];
   readonly restoreJobs = new Map<string, { id: string; token: string }>();
@@ -411,14 +412,16 @@ export class FakeAws {
       );
       return {};
     });
-    on('backup', ListRecoveryPointsByBackupVaultCommand, () => ({
+    on('backup', ListRecoveryPointsByBackupVaultCommand, (input) => ({
       RecoveryPoints: [
-        ...this.recoveryPoints.map((p) => ({
-          RecoveryPointArn: p.arn,
-          CreationDate: new Date(p.created),
-          Status: 'COMPLETED',
-          ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${this.catalog.databases[2]?.primaryInstanceIdentifier ?? 'x'}`,
-        })),
+        ...this.recoveryPoints
+          .filter((p) => (p.vault ?? this.catalog.recoveryVaultName) === input.BackupVaultName)
+          .map((p) => ({
+            RecoveryPointArn: p.arn,
+            CreationDate: new Date(p.created),
+            Status: 'COMPLETED',
+            ResourceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:${this.catalog.databases[2]?.primaryInstanceIdentifier ?? 'x'}`,
+          })),
         {
           RecoveryPointArn: 'arn:aws:backup:other',
           CreationDate: new Date(this.clock.ms),

@@ -239,11 +239,11 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     });
   });
 
-  test('VPC endpoints: S3 reaches only the evidence prefixes the validators and the manifest job use; interface endpoints only this account', () => {
+  test('VPC endpoints: S3 reaches only the evidence prefixes the validators, the chunk tasks and the manifest job use; interface endpoints only this account', () => {
     const bucket = names.evidenceBucket(config);
     for (const [stack, allowed] of [
       [Template.fromStack(stages[index]!.standby), [`${bucket}/manifests/*`, `${bucket}/failover/*`]],
-      [template, ['/manifests/*']],
+      [template, ['/manifests/*', '/validation-chunks/*']],
     ] as const) {
       const endpoints = Object.values(stack.findResources('AWS::EC2::VPCEndpoint'));
       expect(endpoints.length).toBeGreaterThan(0);

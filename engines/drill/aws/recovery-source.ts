@@ -45,11 +45,11 @@ export interface SourceVault {
 /**
  * The recovery vault, or the isolated vault while a declaration that the recovery vault is lost exists (the SSM
  * parameter a game day, or a person in a real incident, writes). Without an isolated vault the declaration leaves
- * nothing to restore from, and the drill says so.
+ * nothing to restore from, and the caller (a drill, a latest-backup failover) says so.
  */
 export async function vaultToRestoreFrom(
   clients: Pick<AwsClients, 'ssm'>,
-  settings: AwsDrillSettings,
+  settings: Pick<AwsDrillSettings, 'vaultName' | 'isolatedVaultName' | 'vaultLostParameterName'>,
 ): Promise<SourceVault> {
   if (!settings.vaultLostParameterName) return { name: settings.vaultName };
   const declaration = await parameterValue(clients.ssm, settings.vaultLostParameterName);

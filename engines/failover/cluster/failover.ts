@@ -19,6 +19,8 @@ import {
   accessChecks,
   EXPECTED_SECONDS,
   newestRecoveryPoint,
+  recoveryPointSource,
+  vaultDetail,
   planSteps,
   recoveryNetwork,
   REPOINT_SECONDS,
@@ -129,8 +131,13 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
     }
     const newest = await newestRecoveryPoint(deps, db, { type: 'Aurora', arnSuffix: `:cluster:${primaryId}` });
     if (newest) {
-      if (!existing) check('recovery-point', true, `${newest.arn} created ${newest.created.toISOString()}`);
-      source = { kind: 'snapshot', id: newest.arn, recoveryPointTime: newest.created.toISOString() };
+      if (!existing)
+        check(
+          'recovery-point',
+          true,
+          `${newest.arn} created ${newest.created.toISOString()} in ${vaultDetail(newest.vault)}`,
+        );
+      source = recoveryPointSource(newest);
       expectedDataLossSeconds = Math.max(0, Math.round((now.getTime() - newest.created.getTime()) / 1000));
     } else if (!existing) {
       check('recovery-point', false, `no completed recovery point of ${primaryId} in ${catalog.recoveryVaultName}`);

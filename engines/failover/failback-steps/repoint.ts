@@ -1,7 +1,7 @@
 /** Repoint clients back at the primary region and verify every pointer. */
-import { databaseOf, Errors, StepError } from '../catalog';
+import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
-import { required, verifyPointers } from '../failover-steps';
+import { required, throwUnlessVerified, verifyPointers } from '../failover-steps';
 import { FailbackState } from './state';
 import { pollRepoint, startRepoint } from '../repoint-progress';
 
@@ -27,11 +27,6 @@ export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
   const checks = await verifyPointers(deps, db, plan.replicaIdentifier, endpoint, deps.clients.rdsPrimary);
-  const failed = checks.filter((c) => !c.ok);
-  if (failed.length > 0)
-    throw new StepError(
-      Errors.stepFailed,
-      `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-    );
+  throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }

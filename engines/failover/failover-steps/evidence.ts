@@ -96,6 +96,7 @@ export function failoverEvidence(
             kind: plan.source.kind,
             recoveryPointTime: plan.source.recoveryPointTime,
             sourceDatabase: context.sourceDatabase,
+            ...(plan.source.details ? { details: plan.source.details } : {}),
           },
         }
       : {}),

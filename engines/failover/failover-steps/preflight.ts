@@ -6,6 +6,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { findInstance, latestMetric, messageOf, parameterValue } from '../aws-helpers';
 import { databaseOf, Errors, StepError, Strategy, type CatalogDatabase } from '../catalog';
+import { type SourceVault, vaultToRestoreFrom } from '../../drill/aws/recovery-source';
 import type { StepDeps } from '../clients';
 import { FailoverState, Plan } from './state';
 
@@ -202,8 +203,13 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
             `no completed recovery point of ${db.primaryInstanceIdentifier} in vault ${catalog.recoveryVaultName}`,
           );
       } else {
-        if (!existing) check('recovery-point', true, `${newest.arn} created ${newest.created.toISOString()}`);
-        source = { kind: 'snapshot', id: newest.arn, recoveryPointTime: newest.created.toISOString() };
+        if (!existing)
+          check(
+            'recovery-point',
+            true,
+            `${newest.arn} created ${newest.created.toISOString()} in ${vaultDetail(newest.vault)}`,
+          );
+        source = recoveryPointSource(newest);
         expectedDataLossSeconds = Math.max(0, Math.round((now.getTime() - newest.created.getTime()) / 1000));
       }
     }
@@ -334,7 +340,10 @@ export function planSteps(strategy: Strategy, db: CatalogDatabase, target: strin
   ];
 }
 
-/** The newest completed recovery point in the recovery vault of the resource `<type>:<identifier>` (db or cluster). */
+/**
+ * The newest completed recovery point of the resource `<type>:<identifier>` (db or cluster) in the recovery vault,
+ * or in the isolated vault while the recovery vault is declared lost (the drill's rule: `vaultToRestoreFrom`).
+ */
 export async function newestRecoveryPoint(
   deps: StepDeps,
   db: Pick<CatalogDatabase, 'primaryInstanceIdentifier'>,
@@ -342,13 +351,19 @@ export async function newestRecoveryPoint(
     type: 'RDS',
     arnSuffix: `:db:${db.primaryInstanceIdentifier}`,
   },
-): Promise<{ arn: string; created: Date } | undefined> {
+): Promise<{ arn: string; created: Date; vault: SourceVault } | undefined> {
+  const { catalog } = deps;
+  const vault = await vaultToRestoreFrom(deps.clients, {
+    vaultName: catalog.recoveryVaultName,
+    isolatedVaultName: catalog.isolatedVaultName,
+    vaultLostParameterName: catalog.vaultLostParameterName,
+  });
   let token: string | undefined;
   let newest: { arn: string; created: Date } | undefined;
   do {
     const page = await deps.clients.backup.send(
       new ListRecoveryPointsByBackupVaultCommand({
-        BackupVaultName: deps.catalog.recoveryVaultName,
+        BackupVaultName: vault.name,
         ByResourceType: resource.type,
         NextToken: token,
       }),
@@ -361,7 +376,28 @@ export async function newestRecoveryPoint(
     }
     token = page.NextToken;
   } while (token);
-  return newest;
+  return newest && { ...newest, vault };
+}
+
+/** A latest-backup run's source, naming the vault (and the declaration that moved it) as a drill's does. */
+export function recoveryPointSource(point: { arn: string; created: Date; vault: SourceVault }): Plan['source'] {
+  return {
+    kind: 'snapshot',
+    id: point.arn,
+    recoveryPointTime: point.created.toISOString(),
+    details: {
+      via: 'aws-backup',
+      vault: point.vault.name,
+      ...(point.vault.declaredLost ? { recoveryVaultDeclaredLost: point.vault.declaredLost } : {}),
+    },
+  };
+}
+
+/** Where a latest-backup recovery point comes from, for a preflight check's detail. */
+export function vaultDetail(vault: SourceVault): string {
+  return vault.declaredLost
+    ? `the isolated vault ${vault.name} (the recovery vault is declared lost: ${vault.declaredLost})`
+    : `the recovery vault ${vault.name}`;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -33,13 +33,18 @@ export async function verify(
   const endpoint = required(recovery.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
   const checks = await verifyPointers(deps, db, recovery.instanceIdentifier, endpoint, deps.clients.rdsRecovery);
+  throwUnlessVerified(checks);
+  return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
+}
+
+/** A failed step naming every pointer check that failed (failover and failback verify alike). */
+export function throwUnlessVerified(checks: readonly { name: string; ok: boolean; detail: string }[]): void {
   const failed = checks.filter((c) => !c.ok);
   if (failed.length > 0)
     throw new StepError(
       Errors.stepFailed,
       `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
     );
-  return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }
 
 export async function verifyPointers(

@@ -44,7 +44,13 @@ export const Plan = Timed.extend({
   primary: z.object({ identifier: z.string(), status: z.string(), healthy: z.boolean(), detail: z.string() }),
   /** Replica, automated backups or recovery point the run recovers from. */
   source: z
-    .object({ kind: z.enum(['replica', 'point-in-time', 'snapshot']), id: z.string(), recoveryPointTime: z.string() })
+    .object({
+      kind: z.enum(['replica', 'point-in-time', 'snapshot']),
+      id: z.string(),
+      recoveryPointTime: z.string(),
+      /** Where a recovery point came from (`vault`, `recoveryVaultDeclaredLost`), as a drill records it. */
+      details: z.record(z.string(), z.string()).optional(),
+    })
     .optional(),
   targetInstanceIdentifier: z.string(),
   /** A resumed run found the recovery already started or done. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors';
 
 /** Flag parsing shared by rxdr commands: each error names the flag and the value received. */
@@ -83,4 +83,24 @@ export function parallelOf(flags: { parallel?: number; concurrency?: number }): 
       `--parallel ${flags.parallel} and --concurrency ${flags.concurrency} disagree: they are the same setting, pass only --parallel.`,
     );
   return flags.parallel ?? flags.concurrency ?? 2;
+}
+
+/** `--parallel <n>` (at most 64) of the commands that hash or validate in chunks; `help` says what runs at once. */
+export function parallelOption(help: string): Option {
+  return new Option('--parallel <n>', help).argParser(positiveInteger('--parallel', 64));
+}
+
+/** `--concurrency <n>`: the older name of `--parallel` (see `parallelOf`). */
+export function concurrencyOption(): Option {
+  return new Option('--concurrency <n>', 'the same as --parallel (older name)').argParser(
+    positiveInteger('--concurrency', 64),
+  );
+}
+
+/** `--chunk-size <size>`: tables larger than this are split into key-range chunks. */
+export function chunkSizeOption(): Option {
+  return new Option(
+    '--chunk-size <size>',
+    'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
+  ).argParser(byteSize('--chunk-size'));
 }

@@ -3,9 +3,17 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
-import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
+import {
+  chunkSizeOption,
+  concurrencyOption,
+  isoTime,
+  parallelOf,
+  parallelOption,
+  postgresUrl,
+  withConnectionHelp,
+} from './flag-parsers';
 import type { AwsFlags } from '../aws';
-import { PharmacyTables, pharmacyTablesSchema } from '../../../engines/validation/checks/pharmacy/table-mapping';
+import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 interface ManifestFlags extends AwsFlags {
   url: string;
@@ -52,6 +60,8 @@ async function readPharmacyTables(file: string): Promise<PharmacyTables> {
   } catch (error) {
     throw new UsageError(`cannot read --pharmacy-tables ${file}: ${(error as Error).message}. ${hint}`);
   }
+  // Loaded on use: `rxdr --help` loads no schema library.
+  const { pharmacyTablesSchema } = await import('../../../engines/validation/checks/pharmacy/table-mapping');
   const result = pharmacyTablesSchema.safeParse(value);
   if (!result.success)
     throw new UsageError(
@@ -85,17 +95,9 @@ export const registerManifest: CommandRegistrar = (program, context) => {
       'describe rows at or before this time (default: now minus 60 s)',
       isoTime('--cutoff'),
     )
-    .option(
-      '--parallel <n>',
-      'chunks hashed at once, one connection each (default 2)',
-      positiveInteger('--parallel', 64),
-    )
-    .option('--concurrency <n>', 'the same as --parallel (older name)', positiveInteger('--concurrency', 64))
-    .option(
-      '--chunk-size <size>',
-      'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
-      byteSize('--chunk-size'),
-    )
+    .addOption(parallelOption('chunks hashed at once, one connection each (default 2)'))
+    .addOption(concurrencyOption())
+    .addOption(chunkSizeOption())
     .option(
       '--schema <names>',
       'describe only these schemas (comma-separated; default: every non-system schema)',

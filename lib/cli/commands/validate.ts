@@ -1,5 +1,12 @@
 import { CommandRegistrar } from '../context';
-import { byteSize, isoTime, positiveInteger, postgresUrl } from './flag-parsers';
+import {
+  chunkSizeOption,
+  concurrencyOption,
+  isoTime,
+  parallelOption,
+  positiveInteger,
+  postgresUrl,
+} from './flag-parsers';
 
 export interface ValidateFlags {
   url: string;
@@ -44,17 +51,9 @@ export const registerValidate: CommandRegistrar = (program, context) => {
       '--custom-checks <file>',
       'JSON file of custom SQL assertions: [{ "name", "sql", "expect": "no-rows" | "true" }]',
     )
-    .option(
-      '--parallel <n>',
-      'connections used at once: chunks validated in parallel (default 2)',
-      positiveInteger('--parallel', 64),
-    )
-    .option('--concurrency <n>', 'the same as --parallel (older name)', positiveInteger('--concurrency', 64))
-    .option(
-      '--chunk-size <size>',
-      'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
-      byteSize('--chunk-size'),
-    )
+    .addOption(parallelOption('connections used at once: chunks validated in parallel (default 2)'))
+    .addOption(concurrencyOption())
+    .addOption(chunkSizeOption())
     .option(
       '--invariants <file>',
       'JSON file mapping pharmacy invariants to this database: { "rx-uniqueness": { "sql", "expect" }, … }',

@@ -11,7 +11,7 @@ import { closedSecurityGroup } from '../closed-security-group';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
-import { ManagedPolicyRole } from '../managed-policy-role';
+import { ManagedPolicyRole, ownLogsStatement } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PORT, ReferenceDatabase } from './reference-instance';
@@ -82,13 +82,7 @@ export class DatabaseAuditSetup extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `rxdr ${audited.identifier}: audit setup reads the master credentials`,
     });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'OwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    role.addToPrincipalPolicy(ownLogsStatement(logGroup.logGroupArn));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadTheMasterCredentials',
@@ -138,13 +132,7 @@ export class DatabaseAuditSetup extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `rxdr ${audited.identifier}: custom-resource framework of the audit setup`,
     });
-    frameworkRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'OwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [providerLogs.logGroupArn],
-      }),
-    );
+    frameworkRole.addToPrincipalPolicy(ownLogsStatement(providerLogs.logGroupArn));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.fn,
       logGroup: providerLogs,

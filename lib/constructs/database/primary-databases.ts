@@ -62,6 +62,18 @@ export class PrimaryDatabases extends Construct {
     });
 
     const recoveryKeyArn = keyAliasArn(this, config.recoveryRegion, names.keyAlias(config, 'recovery'));
+    // What an instance and a cluster take alike: network, keys, credentials, logs and maintenance windows.
+    const placement = (db: (typeof created)[number] | (typeof createdClusters)[number]) => ({
+      tier: db.tier,
+      network: this.network,
+      key,
+      recoveryRegion: config.recoveryRegion,
+      recoveryKeyArn,
+      secretName: names.databaseSecret(config, db),
+      logRetention,
+      preferredMaintenanceWindow: db.preferredMaintenanceWindow,
+      preferredBackupWindow: db.preferredBackupWindow,
+    });
     const references: Record<string, ReferenceDatabase> = {};
     for (const db of created) {
       references[db.name] = new ReferenceDatabase(this, `Reference-${db.name}`, {
@@ -70,15 +82,7 @@ export class PrimaryDatabases extends Construct {
         instanceClass: db.instanceClass,
         allocatedStorageGb: db.allocatedStorageGb,
         multiAz: db.multiAz ?? config.production,
-        tier: db.tier,
-        network: this.network,
-        key,
-        recoveryRegion: config.recoveryRegion,
-        recoveryKeyArn,
-        secretName: names.databaseSecret(config, db),
-        logRetention,
-        preferredMaintenanceWindow: db.preferredMaintenanceWindow,
-        preferredBackupWindow: db.preferredBackupWindow,
+        ...placement(db),
       });
     }
     this.references = references;
@@ -105,15 +109,7 @@ export class PrimaryDatabases extends Construct {
         engineVersion: db.engineVersion,
         instanceClass: db.instanceClass,
         readers: db.readers,
-        tier: db.tier,
-        network: this.network,
-        key,
-        recoveryRegion: config.recoveryRegion,
-        recoveryKeyArn,
-        secretName: names.databaseSecret(config, db),
-        logRetention,
-        preferredMaintenanceWindow: db.preferredMaintenanceWindow,
-        preferredBackupWindow: db.preferredBackupWindow,
+        ...placement(db),
       });
       clusters[db.name] = cluster;
       auditSetups[db.name] = new DatabaseAuditSetup(this, `AuditSetup-${db.name}`, {

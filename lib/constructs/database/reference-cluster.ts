@@ -3,15 +3,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { databaseLogGroup } from './database-log-group';
 import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { addIsolatedRotation } from './isolated-rotation';
 import { postgresMajor } from '../../../engines/common/engine-support';
-import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
+import { referenceCredentials, referenceParameterGroup, referenceSecurityGroup } from './reference-setup';
 import { BACKUP_RETENTION_DAYS, pinIngressPorts, POSTGRES_PORT } from './reference-instance';
 
 /** Log types an Aurora PostgreSQL cluster exports to CloudWatch Logs. */
@@ -80,22 +79,8 @@ export class ReferenceCluster extends Construct {
       version: rds.AuroraPostgresEngineVersion.of(props.engineVersion, postgresMajor(props.engineVersion)),
     });
     // On a cluster these are cluster-level parameters (rds.force_ssl, the preloaded pgaudit and its settings).
-    this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
-      description: `rxdr ${props.clusterIdentifier}: TLS only, pgaudit`,
-      parameters: { ...POSTGRES_PARAMETERS },
-    });
-
-    this.secret = new rds.DatabaseSecret(this, 'Credentials', {
-      username: 'rxdr_admin',
-      secretName: props.secretName,
-      encryptionKey: props.key,
-      replicaRegions: [{ region: props.recoveryRegion }],
-    });
-    (this.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = [
-      { region: props.recoveryRegion, kmsKeyId: props.recoveryKeyArn },
-    ];
-    this.secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.parameterGroup = referenceParameterGroup(this, engine, props.clusterIdentifier);
+    this.secret = referenceCredentials(this, { ...props, username: 'rxdr_admin' });
 
     this.logGroup = databaseLogGroup(this, {
       kind: 'cluster',
@@ -105,11 +90,7 @@ export class ReferenceCluster extends Construct {
       retention: props.logRetention,
     });
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.network.vpc,
-      description: `rxdr ${props.clusterIdentifier}: PostgreSQL from allowed peers only`,
-      allowAllOutbound: false,
-    });
+    this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.clusterIdentifier);
 
     const instance = (name: string) =>
       rds.ClusterInstance.provisioned(name, {

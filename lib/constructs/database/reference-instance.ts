@@ -3,7 +3,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { databaseLogGroup } from './database-log-group';
 import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
@@ -11,7 +10,7 @@ import { addIsolatedRotation } from './isolated-rotation';
 import { postgresVersionProblem } from '../../../engines/common/engine-support';
 import { TagKeys } from '../../tags';
 import { DatabaseNetwork } from './network';
-import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
+import { referenceCredentials, referenceParameterGroup, referenceSecurityGroup } from './reference-setup';
 
 /** Log types a PostgreSQL instance exports to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
@@ -94,23 +93,8 @@ export class ReferenceDatabase extends Construct {
       version: rds.PostgresEngineVersion.of(props.engineVersion, major),
     });
 
-    this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
-      description: `rxdr ${props.instanceIdentifier}: TLS only, pgaudit`,
-      parameters: { ...POSTGRES_PARAMETERS },
-    });
-
-    this.secret = new rds.DatabaseSecret(this, 'Credentials', {
-      username: props.masterUsername ?? 'rxdr_admin',
-      secretName: props.secretName,
-      encryptionKey: props.key,
-      replicaRegions: [{ region: props.recoveryRegion }],
-    });
-    // The replica's key is the recovery region's CMK, named by ARN: the L2 only takes an IKey of this stack.
-    (this.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = [
-      { region: props.recoveryRegion, kmsKeyId: props.recoveryKeyArn },
-    ];
-    this.secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.parameterGroup = referenceParameterGroup(this, engine, props.instanceIdentifier);
+    this.secret = referenceCredentials(this, { ...props, username: props.masterUsername ?? 'rxdr_admin' });
 
     // Created before the instance so that RDS writes into encrypted groups with a retention, not its own.
     const logGroups: Partial<Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>> = {};
@@ -125,11 +109,7 @@ export class ReferenceDatabase extends Construct {
     }
     this.logGroups = logGroups as Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.network.vpc,
-      description: `rxdr ${props.instanceIdentifier}: PostgreSQL from allowed peers only`,
-      allowAllOutbound: false,
-    });
+    this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.instanceIdentifier);
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,

@@ -66,6 +66,12 @@ export interface FailoverRunbooksProps {
   /** ARN of the primary region's CMK (the failback replica is encrypted with it). */
   readonly primaryKeyArn: string;
   readonly recoveryVaultName: string;
+  /**
+   * The logically air-gapped vault (this account, recovery region) a latest-backup failover restores from while
+   * the SSM parameter `declarationParameterName` exists (the recovery vault is declared lost).
+   * @default - always the recovery vault
+   */
+  readonly isolatedSource?: { readonly vaultName: string; readonly declarationParameterName: string };
   readonly evidenceBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
   /** The validation engine's function. */
@@ -193,6 +199,12 @@ export class FailoverRunbooks extends Construct {
       recoveryKeyArn: props.recoveryKey.keyArn,
       primaryKeyArn: props.primaryKeyArn,
       recoveryVaultName: props.recoveryVaultName,
+      ...(props.isolatedSource
+        ? {
+            isolatedVaultName: props.isolatedSource.vaultName,
+            vaultLostParameterName: props.isolatedSource.declarationParameterName,
+          }
+        : {}),
       backupRestoreRoleArn: this.backupRestoreRole.roleArn,
       evidenceBucket: props.evidenceBucket.bucketName,
       topicArn: props.alertsTopic.topicArn,

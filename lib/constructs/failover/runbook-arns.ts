@@ -27,6 +27,8 @@ export class RunbookArns {
   readonly writeFreezeFlags: string;
   readonly recordChanges: string;
   readonly recoveryVault: string;
+  /** The air-gapped vault restored from while the recovery vault is declared lost. @default - none */
+  readonly isolatedVault?: string;
   readonly recoveryPoints: string;
   /** Every key of the primary region (narrowed by an alias condition when the primary key is given as an alias). */
   readonly primaryRegionKeys: string;
@@ -67,6 +69,13 @@ export class RunbookArns {
       resourceName: props.recoveryVaultName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    if (props.isolatedSource)
+      this.isolatedVault = stack.formatArn({
+        service: 'backup',
+        resource: 'backup-vault',
+        resourceName: props.isolatedSource.vaultName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     this.recoveryPoints = stack.formatArn({
       service: 'backup',
       resource: 'recovery-point',

@@ -67,6 +67,15 @@ export function failoverRunbooksProps(
     // Deterministic alias ARN (no cross-region reference): RDS accepts it as the failback replica's key.
     primaryKeyArn: keyAliasArn(scope, config.primaryRegion, names.keyAlias(config, 'primary')),
     recoveryVaultName: names.recoveryVault(config),
+    // Only a logically air-gapped vault in this account can be restored from directly (as the drill does).
+    ...(config.isolatedBackup?.mode === 'air-gapped'
+      ? {
+          isolatedSource: {
+            vaultName: names.airGappedVault(config),
+            declarationParameterName: names.gameDayVaultLostParameter(config),
+          },
+        }
+      : {}),
     evidenceBucket: resources.evidenceBucket,
     alertsTopic: resources.alertsTopic,
     validator: resources.validator,

@@ -176,9 +176,17 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
     new iam.PolicyStatement({
       sid: 'NewestRecoveryPoint',
       actions: ['backup:ListRecoveryPointsByBackupVault'],
-      resources: [arns.recoveryVault],
+      resources: [arns.recoveryVault, ...(arns.isolatedVault ? [arns.isolatedVault] : [])],
     }),
   );
+  if (props.isolatedSource)
+    failoverFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'LatestBackupReadsVaultDeclaredLost',
+        actions: ['ssm:GetParameter'],
+        resources: [arns.parameter(props.isolatedSource.declarationParameterName)],
+      }),
+    );
   failoverFn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'RestoreRecoveryPoint',

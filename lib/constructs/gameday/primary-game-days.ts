@@ -4,19 +4,57 @@ import * as fis from 'aws-cdk-lib/aws-fis';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { EnvironmentConfig } from '../../config/environment-config';
-import { GAME_DAY_TARGET_TAG, gameDayScenarios } from '../../config/gameday';
-import { names } from '../../naming';
+import { GAME_DAY_TARGET_TAG, GameDayScenario } from '../../config/gameday';
 import { TagKeys } from '../../tags';
-import { isInstance } from '../../config/database-kind';
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
+import { DEFAULT_GAME_DAY_MINUTES, GameDaySettings, gameDaySettingsProblems } from './game-day-settings';
 import { OutOfScopeAlarm } from './out-of-scope-alarm';
 
-export interface PrimaryGameDaysProps {
-  readonly config: EnvironmentConfig;
+const PRIMARY_SCENARIOS: readonly GameDayScenario[] = ['primary-instance-failure', 'primary-region-unreachable'];
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+
+export interface PrimaryGameDaysProps extends GameDaySettings {
   readonly alertsTopic: sns.ITopic;
   /** The environment's reference instances, tagged as game-day targets here. */
   readonly instances: readonly IConstruct[];
+  /** The primary backup vault: the out-of-scope alarm watches changes to it. */
+  readonly vaultName: string;
+  /**
+   * How the primary fails: `reboot` (forced failover where Multi-AZ) or `stop`.
+   * @default "reboot"
+   */
+  readonly instanceFailure?: 'reboot' | 'stop';
+  /**
+   * Application subnets (tagged as targets) that lose the primary database network; primary-region-unreachable
+   * needs at least one.
+   * @default none
+   */
+  readonly applicationSubnetIds?: readonly string[];
+  /**
+   * CIDR of the primary database network the application subnets lose (needed by primary-region-unreachable).
+   * @default none
+   */
+  readonly primaryDatabaseCidr?: string;
+}
+
+/** Every problem with the props, each naming the value received (empty when there is none). */
+export function primaryGameDaysProblems(props: PrimaryGameDaysProps): string[] {
+  const problems = gameDaySettingsProblems(props, PRIMARY_SCENARIOS);
+  if (props.instanceFailure !== undefined && !['reboot', 'stop'].includes(props.instanceFailure))
+    problems.push(`instanceFailure: reboot or stop, got ${JSON.stringify(props.instanceFailure)}`);
+  const subnets = props.applicationSubnetIds ?? [];
+  for (const subnet of subnets)
+    if (!SUBNET_ID.test(subnet))
+      problems.push(`applicationSubnetIds: subnet ids such as "subnet-0abc1234", got ${JSON.stringify(subnet)}`);
+  if (props.scenarios.includes('primary-region-unreachable')) {
+    if (subnets.length === 0)
+      problems.push('applicationSubnetIds: primary-region-unreachable needs at least one subnet, got none');
+    if (!props.primaryDatabaseCidr)
+      problems.push(
+        `primaryDatabaseCidr: primary-region-unreachable needs the network to cut, got ${props.primaryDatabaseCidr}`,
+      );
+  }
+  return problems;
 }
 
 /**
@@ -30,33 +68,35 @@ export class PrimaryGameDays extends Construct {
 
   constructor(scope: Construct, id: string, props: PrimaryGameDaysProps) {
     super(scope, id);
-    const { config } = props;
+    const problems = primaryGameDaysProblems(props);
+    if (problems.length > 0) throw new Error(`PrimaryGameDays: ${problems.join('; ')}`);
+    const environment = props.environmentName;
     const stack = Stack.of(this);
-    const scenarios = gameDayScenarios(config);
+    const scenarios = props.scenarios;
     for (const instance of props.instances) Tags.of(instance).add(GAME_DAY_TARGET_TAG.key, GAME_DAY_TARGET_TAG.value);
-    const targetTags = { [TagKeys.environment]: config.name, [GAME_DAY_TARGET_TAG.key]: GAME_DAY_TARGET_TAG.value };
+    const targetTags = { [TagKeys.environment]: environment, [GAME_DAY_TARGET_TAG.key]: GAME_DAY_TARGET_TAG.value };
     const taggedOnly = {
       StringEquals: {
-        [`aws:ResourceTag/${TagKeys.environment}`]: config.name,
+        [`aws:ResourceTag/${TagKeys.environment}`]: environment,
         [`aws:ResourceTag/${GAME_DAY_TARGET_TAG.key}`]: GAME_DAY_TARGET_TAG.value,
       },
     };
-    const minutes = config.gameDays.durationMinutes;
+    const minutes = props.durationMinutes ?? DEFAULT_GAME_DAY_MINUTES;
     const experiments: GameDayExperiment[] = [];
     // The templates stop on this alarm, and its rule watches their roles: the roles are added as they are made.
     this.outOfScope = new OutOfScopeAlarm(this, 'OutOfScope', {
-      environmentName: config.name,
+      environmentName: environment,
       gameDayRoleArns: Lazy.list({ produce: () => experiments.map((e) => e.role.roleArn) }),
-      databaseIdentifiers: gameDayDatabaseIdentifiers(config),
-      vaultNames: [names.primaryVault(config)],
+      databaseIdentifiers: [...props.databaseIdentifiers],
+      vaultNames: [props.vaultName],
       topic: props.alertsTopic,
     });
     const stopConditions = [this.outOfScope.alarm];
 
     if (scenarios.includes('primary-instance-failure')) {
-      const stop = config.gameDays.instanceFailure === 'stop';
+      const stop = props.instanceFailure === 'stop';
       const experiment = new GameDayExperiment(this, 'PrimaryInstanceFailure', {
-        environmentName: config.name,
+        environmentName: environment,
         scenario: 'primary-instance-failure',
         description: stop
           ? `stop the tagged primary instances; FIS starts them again after ${minutes} min`
@@ -111,10 +151,10 @@ export class PrimaryGameDays extends Construct {
       const prefixList = new ec2.PrefixList(this, 'PrimaryDatabaseNetwork', {
         addressFamily: ec2.AddressFamily.IP_V4,
         maxEntries: 1,
-        entries: [{ cidr: config.databaseProtection.primaryVpcCidr, description: 'primary database network' }],
+        entries: [{ cidr: String(props.primaryDatabaseCidr), description: 'primary database network' }],
       });
       const experiment = new GameDayExperiment(this, 'PrimaryRegionUnreachable', {
-        environmentName: config.name,
+        environmentName: environment,
         scenario: 'primary-region-unreachable',
         description: `the configured application subnets cannot reach the primary database network for ${minutes} min`,
         targets: {
@@ -122,7 +162,7 @@ export class PrimaryGameDays extends Construct {
             resourceType: 'aws:ec2:subnet',
             selectionMode: 'ALL',
             resourceTags: targetTags,
-            filters: [{ path: 'SubnetId', values: [...config.gameDays.applicationSubnetIds] }],
+            filters: [{ path: 'SubnetId', values: [...(props.applicationSubnetIds ?? [])] }],
           },
         },
         actions: {
@@ -198,11 +238,6 @@ export class PrimaryGameDays extends Construct {
       this.experiments['primary-region-unreachable'] = experiment;
     }
   }
-}
-
-/** RDS identifiers of the environment's databases in the primary region (the only ones a game day may name). */
-export function gameDayDatabaseIdentifiers(config: EnvironmentConfig): string[] {
-  return config.databases.filter(isInstance).map((db) => names.primaryInstance(config, db));
 }
 
 function dbTarget(

@@ -4,18 +4,36 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { EnvironmentConfig } from '../../config/environment-config';
-import { GameDayScenario, gameDayScenarios } from '../../config/gameday';
+import { GameDayScenario } from '../../config/gameday';
 import { names } from '../../naming';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { ATTEMPT_DENIED_CALLS, CANARY_RECOVERY_POINT_PREFIX } from './denied-calls-script';
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
-import { gameDayDatabaseIdentifiers } from './primary-game-days';
+import { DEFAULT_GAME_DAY_MINUTES, GameDaySettings, gameDaySettingsProblems } from './game-day-settings';
 import { OutOfScopeAlarm } from './out-of-scope-alarm';
 
-export interface RecoveryGameDaysProps {
-  readonly config: EnvironmentConfig;
+const RECOVERY_SCENARIOS: readonly GameDayScenario[] = ['recovery-point-deletion-attempt', 'isolated-copy-restore'];
+
+/** A backup vault by name and region. */
+export interface GameDayVault {
+  readonly name: string;
+  readonly region: string;
+}
+
+export interface RecoveryGameDaysProps extends GameDaySettings {
   readonly alertsTopic: sns.ITopic;
+  /** The primary-region vault: its policy is tried and its changes are watched. */
+  readonly primaryVault: GameDayVault;
+  /** The recovery-region vault: tried and watched like the primary one, and the one declared lost. */
+  readonly recoveryVault: GameDayVault;
+}
+
+/** Every problem with the props, each naming the value received (empty when there is none). */
+export function recoveryGameDaysProblems(props: RecoveryGameDaysProps): string[] {
+  const problems = gameDaySettingsProblems(props, RECOVERY_SCENARIOS);
+  for (const [key, vault] of Object.entries({ primaryVault: props.primaryVault, recoveryVault: props.recoveryVault }))
+    if (!vault.name || !vault.region) problems.push(`${key}: a vault name and region, got ${JSON.stringify(vault)}`);
+  return problems;
 }
 
 /**
@@ -29,19 +47,21 @@ export class RecoveryGameDays extends Construct {
 
   constructor(scope: Construct, id: string, props: RecoveryGameDaysProps) {
     super(scope, id);
-    const { config } = props;
+    const problems = recoveryGameDaysProblems(props);
+    if (problems.length > 0) throw new Error(`RecoveryGameDays: ${problems.join('; ')}`);
+    const environment = { name: props.environmentName };
     const stack = Stack.of(this);
-    const scenarios = gameDayScenarios(config);
-    const minutes = config.gameDays.durationMinutes;
+    const scenarios = props.scenarios;
+    const minutes = props.durationMinutes ?? DEFAULT_GAME_DAY_MINUTES;
     const roleArns: string[] = [];
     const vaults = [
-      { name: names.primaryVault(config), region: config.primaryRegion },
-      { name: names.recoveryVault(config), region: config.recoveryRegion },
+      { name: props.primaryVault.name, region: props.primaryVault.region },
+      { name: props.recoveryVault.name, region: props.recoveryVault.region },
     ];
     this.outOfScope = new OutOfScopeAlarm(this, 'OutOfScope', {
-      environmentName: config.name,
+      environmentName: environment.name,
       gameDayRoleArns: Lazy.list({ produce: () => roleArns }),
-      databaseIdentifiers: gameDayDatabaseIdentifiers(config),
+      databaseIdentifiers: [...props.databaseIdentifiers],
       vaultNames: vaults.map((v) => v.name),
       topic: props.alertsTopic,
     });
@@ -63,7 +83,7 @@ export class RecoveryGameDays extends Construct {
       });
       const documentArn = stack.formatArn({ service: 'ssm', resource: 'document', resourceName: documentName });
       const experiment = new GameDayExperiment(this, logicalId, {
-        environmentName: config.name,
+        environmentName: environment.name,
         scenario,
         description,
         targets: {},
@@ -112,7 +132,7 @@ export class RecoveryGameDays extends Construct {
         assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
           StringEquals: { 'aws:SourceAccount': stack.account },
         }),
-        description: `rxdr ${config.name} game day: ${what}`,
+        description: `rxdr ${environment.name} game day: ${what}`,
       });
 
     if (scenarios.includes('recovery-point-deletion-attempt')) {
@@ -160,10 +180,10 @@ export class RecoveryGameDays extends Construct {
         'recovery-point-deletion-attempt',
         'DeletionAttempt',
         'try to delete recovery points and rewrite the vault policies; each call must be denied and detected',
-        names.gameDayDocument(config, 'DeletionAttempt'),
+        names.gameDayDocument(environment, 'DeletionAttempt'),
         role,
         {
-          description: `rxdr ${config.name} game day: try the calls the vault access policies deny (nothing is deleted or changed) and fail unless every one is denied.`,
+          description: `rxdr ${environment.name} game day: try the calls the vault access policies deny (nothing is deleted or changed) and fail unless every one is denied.`,
           mainSteps: [
             {
               name: 'AttemptDeniedCalls',
@@ -184,7 +204,7 @@ export class RecoveryGameDays extends Construct {
 
     if (scenarios.includes('isolated-copy-restore')) {
       const role = automationRole('DeclareVaultLostRole', 'declares the recovery vault lost for the game day');
-      const parameterName = names.gameDayVaultLostParameter(config);
+      const parameterName = names.gameDayVaultLostParameter(environment);
       const parameterArn = stack.formatArn({
         service: 'ssm',
         resource: 'parameter',
@@ -201,11 +221,11 @@ export class RecoveryGameDays extends Construct {
         'isolated-copy-restore',
         'IsolatedCopyRestore',
         `declare the recovery vault lost for ${minutes} min: recover from the isolated copy`,
-        names.gameDayDocument(config, 'DeclareVaultLost'),
+        names.gameDayDocument(environment, 'DeclareVaultLost'),
         role,
         {
           description:
-            `rxdr ${config.name} game day: declare the recovery vault ${names.recoveryVault(config)} lost; ` +
+            `rxdr ${environment.name} game day: declare the recovery vault ${props.recoveryVault.name} lost; ` +
             `recovery must use the isolated copy. The declaration is withdrawn after the game day's duration ` +
             `(or by rxdr gameday end).`,
           mainSteps: [
@@ -220,7 +240,7 @@ export class RecoveryGameDays extends Construct {
                 Type: 'String',
                 Overwrite: true,
                 Value: JSON.stringify({
-                  vault: names.recoveryVault(config),
+                  vault: props.recoveryVault.name,
                   automation: '{{ automation:EXECUTION_ID }}',
                 }),
               },

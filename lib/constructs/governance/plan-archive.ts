@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ownLogsStatement } from '../managed-policy-role';
 
 export interface PlanArchiveProps {
   /** The WORM evidence bucket (Object Lock default retention keeps every version ≥ 6 years). */
@@ -62,11 +63,7 @@ export class PlanArchive extends Construct {
       description: `rxdr: store the contingency plan ${props.objectKey} in the evidence bucket`,
       statements: [
         // The log group's ARN attribute ends in ":*" and so covers its streams.
-        new iam.PolicyStatement({
-          sid: 'OwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
+        ownLogsStatement(logGroup.logGroupArn),
         new iam.PolicyStatement({
           sid: 'PutThisPlanVersionOnly',
           actions: ['s3:PutObject'],

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ownLogsStatement } from '../managed-policy-role';
 import { lambdaEntry } from '../lambda-entry';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 
@@ -81,11 +82,7 @@ export class RecoveryPointFreshness extends Construct {
       description: `rxdr ${props.check.environment}: freshness function - own logs, list recovery points of the rxdr vault, publish ${props.check.namespace} metrics`,
       statements: [
         // The log group's ARN attribute ends in ":*" and so covers its streams.
-        new iam.PolicyStatement({
-          sid: 'OwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
+        ownLogsStatement(logGroup.logGroupArn),
         new iam.PolicyStatement({
           sid: 'ListRecoveryPoints',
           actions: ['backup:ListRecoveryPointsByBackupVault'],
