@@ -90,13 +90,6 @@ export type ClusterDatabaseConfig = z.output<typeof clusterSchema>;
 /** Cross-field rules of cluster entries; every problem names the database and the value received. */
 export function checkClusters(env: Record<string, unknown>, problem: Problem): void {
   const tierOverrides = asRecord(env.tiers);
-  const databases = asArray(env.databases).map(asRecord);
-  if (databases.length > 0 && databases.every((db) => db.engine === AURORA_POSTGRESQL)) {
-    problem(
-      ['databases'],
-      `restore drills and failover runbooks do not handle Aurora clusters yet, and an environment needs them: protect at least one RDS instance next to the clusters, got only clusters (${databases.map((db) => String(db.name)).join(', ')})`,
-    );
-  }
   asArray(env.databases).forEach((raw, index) => {
     const db = asRecord(raw);
     if (db.engine !== AURORA_POSTGRESQL || typeof db.tier !== 'string') return;

@@ -1,5 +1,8 @@
 import { environment, problemsOf } from '../helpers/config';
+import { App, Stack } from 'aws-cdk-lib';
+import { drillFleet } from '../../lib/constructs/drill/drill-fleet';
 import { names } from '../../lib/naming';
+import { synthStage } from '../helpers/synth';
 
 const cluster = (fields: Record<string, unknown>) => ({
   databases: [
@@ -133,12 +136,20 @@ describe('Aurora cluster config: every problem names the field and the received 
     );
   });
 
-  test('an environment of clusters only is rejected until drills and runbooks handle clusters', () => {
-    expect(
-      problemsOf({ databases: [{ name: 'claims', tier: 'important', mode: 'create', engine: 'aurora-postgresql' }] }),
-    ).toMatch(
-      /databases: restore drills and failover runbooks do not handle Aurora clusters yet.*got only clusters \(claims\)/,
-    );
+  test('an environment of clusters only synthesizes, and its drill fleet holds the clusters', () => {
+    const config = environment({
+      databases: [
+        { name: 'claims', tier: 'critical', mode: 'create', engine: 'aurora-postgresql' },
+        { name: 'billing', tier: 'important', mode: 'create', engine: 'aurora-postgresql' },
+      ],
+    });
+    const { recovery } = synthStage(config);
+    expect(Object.keys(recovery.findResources('AWS::StepFunctions::StateMachine')).length).toBeGreaterThan(0);
+    const fleet = drillFleet(new Stack(new App(), 'Fleet'), config);
+    expect(fleet.map((db) => [db.name, db.kind])).toEqual([
+      ['claims', 'cluster'],
+      ['billing', 'cluster'],
+    ]);
   });
 
   test('a cluster in a tier drilled point in time: Aurora has no replicated automated backups, so it is refused', () => {

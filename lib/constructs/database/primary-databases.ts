@@ -33,7 +33,8 @@ export class PrimaryDatabases extends Construct {
   readonly instanceArns: Readonly<Record<string, string>>;
   /** RDS instance identifier of every protected database by name. */
   readonly instanceIdentifiers: Readonly<Record<string, string>>;
-  readonly backupReplication: AutomatedBackupReplication;
+  /** Automated-backup replication of the instances; none in an environment of clusters only. */
+  readonly backupReplication?: AutomatedBackupReplication;
   /** The deploy-time pgaudit setup of each reference instance, by database name. */
   readonly auditSetups: Readonly<Record<string, DatabaseAuditSetup>>;
   /** Reference Aurora clusters by database name (create mode only). */
@@ -145,6 +146,7 @@ export class PrimaryDatabases extends Construct {
     this.instanceIdentifiers = identifiers;
     this.instanceArns = arns;
 
+    if (instances.length === 0) return;
     this.backupReplication = new AutomatedBackupReplication(this, 'BackupReplication', {
       databases: instances.map((db) => ({
         name: db.name,

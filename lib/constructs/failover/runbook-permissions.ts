@@ -29,13 +29,15 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
   const { primaryDbArns, secretArns, endpointParameters, zones, recordNames } = arns;
   const { approvalTokens, writeFreezeFlags, recordChanges, recoveryPoints, primaryKey } = arns;
   for (const fn of [failoverFn, failbackFn]) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeProtectedInstances',
-        actions: ['rds:DescribeDBInstances'],
-        resources: [...recoveryDbArns, ...primaryDbArns],
-      }),
-    );
+    // An environment of clusters only has no instance to describe (its clusters' statements are their own).
+    if (recoveryDbArns.length + primaryDbArns.length > 0)
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DescribeProtectedInstances',
+          actions: ['rds:DescribeDBInstances'],
+          resources: [...recoveryDbArns, ...primaryDbArns],
+        }),
+      );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadAndRepointClientPointers',
@@ -228,13 +230,14 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       ],
     }),
   );
-  failbackFn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'PromoteFailbackReplica',
-      actions: ['rds:PromoteReadReplica'],
-      resources: failbackIds.map((i) => arns.rds(props.primaryRegion, 'db', i)),
-    }),
-  );
+  if (failbackIds.length > 0)
+    failbackFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PromoteFailbackReplica',
+        actions: ['rds:PromoteReadReplica'],
+        resources: failbackIds.map((i) => arns.rds(props.primaryRegion, 'db', i)),
+      }),
+    );
   failbackFn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'EncryptFailbackReplica',

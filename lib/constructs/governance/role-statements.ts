@@ -112,6 +112,10 @@ export class RoleStatements {
           'rds:DescribeDBInstanceAutomatedBackups',
           // rxdr status reads each instance's parameters and storage key (conformance).
           'rds:DescribeDBParameters',
+          // The same for clusters: the cluster, its cluster parameters, its global database.
+          'rds:DescribeDBClusters',
+          'rds:DescribeDBClusterParameters',
+          'rds:DescribeGlobalClusters',
           'kms:DescribeKey',
           'cloudwatch:DescribeAlarms',
           'cloudwatch:DescribeAlarmHistory',

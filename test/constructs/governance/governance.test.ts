@@ -145,6 +145,21 @@ describe('operator roles (prod)', () => {
     expect(allowed.flatMap(actionsOf)).not.toContain('states:SendTaskSuccess');
   });
 
+  test('Operator reads what rxdr status needs for instances and clusters (conformance, global databases)', () => {
+    const allowed = policyOf(recovery, 'Operator')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBParameters',
+        'rds:DescribeDBClusters',
+        'rds:DescribeDBClusterParameters',
+        'rds:DescribeGlobalClusters',
+      ]),
+    );
+  });
+
   test("Operator runs game days: only this environment's experiment templates, only experiments it tagged, writes no drill or failover evidence", () => {
     const allowed = policyOf(recovery, 'Operator').filter((s) => s.Effect === 'Allow');
     const withAction = (action: string) => allowed.filter((s) => actionsOf(s).includes(action));
