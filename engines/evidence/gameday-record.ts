@@ -55,5 +55,22 @@ export const GameDayRecord = z.object({
   lessons: z.array(z.string()),
   /** The failover and failback evidence of the runs this game day includes. */
   runbookEvidence: z.array(z.string()).default([]),
+  /**
+   * The runbook decisions the operator took when the game day asked them in the terminal (a rehearsal on one
+   * machine), each timed and scored against what the situation called for.
+   */
+  decisions: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        question: z.string().min(1),
+        answer: z.string().min(1),
+        /** What the situation called for; absent when any allowed answer is fine. */
+        expected: z.string().optional(),
+        correct: z.boolean(),
+        seconds: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
 });
 export type GameDayRecord = z.infer<typeof GameDayRecord>;

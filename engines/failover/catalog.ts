@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { STRATEGIES } from './strategies';
 
 /**
  * What the failover and failback functions know about the environment, handed to them by the construct as
  * the `RUNBOOK_CATALOG` environment variable (JSON) and checked at cold start. Nothing here is read from the
  * execution input: an operator chooses a database by name, the catalog says which resources that means.
  */
-export const Strategy = z.enum(['promote-replica', 'point-in-time', 'latest-backup']);
+export const Strategy = z.enum(STRATEGIES);
 export type Strategy = z.infer<typeof Strategy>;
 
 export const RepointTargets = z.strictObject({
@@ -19,6 +20,18 @@ export const RepointTargets = z.strictObject({
   secretArn: z.string().min(1),
 });
 export type RepointTargets = z.infer<typeof RepointTargets>;
+
+/** An Aurora PostgreSQL cluster: what its runbook switches, fails over or restores (`cluster/`). */
+export const CatalogCluster = z.strictObject({
+  /** The primary cluster in the primary region. */
+  primaryClusterIdentifier: z.string().min(1),
+  /** Its Aurora Global Database (tier 1), whose secondary in the recovery region takes over. */
+  globalClusterIdentifier: z.string().min(1).optional(),
+  secondaryClusterIdentifier: z.string().min(1).optional(),
+  /** Where a restore from the recovery vault lands (deterministic: a resumed run finds it); its instance adds "-1". */
+  recoveredClusterIdentifier: z.string().min(1),
+});
+export type CatalogCluster = z.infer<typeof CatalogCluster>;
 
 export const CatalogDatabase = z.strictObject({
   name: z.string().min(1),
@@ -43,6 +56,8 @@ export const CatalogDatabase = z.strictObject({
   primarySecurityGroupIds: z.array(z.string().min(1)).default([]),
   port: z.number().int().positive().default(5432),
   repoint: RepointTargets,
+  /** Set for an Aurora cluster (the instance identifiers then name the cluster and are not used as instances). */
+  cluster: CatalogCluster.optional(),
 });
 export type CatalogDatabase = z.infer<typeof CatalogDatabase>;
 

@@ -4,7 +4,7 @@ import { Errors, StepError } from './catalog';
 import type { StepDeps } from './clients';
 import * as failback from './failback-steps';
 import * as failover from './failover-steps';
-import { awsFailoverProvider } from './aws-provider';
+import { awsFailbackProvider, awsFailoverProvider } from './aws-provider';
 import { assertSeparateApproval } from './separation';
 
 /** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
@@ -115,10 +115,11 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
 export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<unknown> {
   const event = parse(FailbackEvent, raw, 'failback task event');
   const state = parse(failback.FailbackState, event.state, 'failback state');
+  const provider = awsFailbackProvider(deps);
   try {
     switch (event.action) {
       case 'preflight':
-        return await failback.preflight(state, deps);
+        return await provider.preflight(state);
       case 'request-approval': {
         const plan = failover.required(state.plan, 'plan');
         const summary =
@@ -129,25 +130,25 @@ export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<u
       }
       case 'create-replica':
         assertSeparateApproval(state.input.startedBy, state.approval);
-        return await failback.createReplica(state, deps);
+        return await provider.createReplica(state);
       case 'check-replica':
-        return await failback.checkReplica(state, deps);
+        return await provider.checkReplica(state);
       case 'freeze':
-        return await failback.freezeWrites(state, deps);
+        return await provider.freeze(state);
       case 'check-caught-up':
-        return await failback.checkCaughtUp(state, deps);
+        return await provider.checkCaughtUp(state);
       case 'promote':
-        return await failback.promote(state, deps);
+        return await provider.promote(state);
       case 'check-promoted':
-        return await failback.checkPromoted(state, deps);
+        return await provider.checkPromoted(state);
       case 'repoint':
-        return await failback.repointBack(state, deps);
+        return await provider.repoint(state);
       case 'check-repoint':
-        return await failback.checkRepoint(state, deps);
+        return await provider.checkRepoint(state);
       case 'verify':
-        return await failback.verifyBack(state, deps);
+        return await provider.verify(state);
       case 'unfreeze':
-        return await failback.unfreeze(state, deps);
+        return await provider.unfreeze(state);
       case 'evidence':
         return await failback.recordFailbackEvidence(state, 'completed', deps);
       case 'evidence-failed':

@@ -5,6 +5,7 @@ import { failoverEvidence, type FailoverEvidenceContext } from './failover-steps
 import type { FailoverInput, FailoverState, Plan } from './failover-steps/state';
 import type { FailoverProvider } from './provider';
 import { required } from './failover-steps/required';
+import { executionStamp, PhaseFailure, phaseRunner } from './runbook-phases';
 
 /** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
 export type FailoverPhase =
@@ -52,16 +53,6 @@ export interface FailoverRun {
   readonly evidenceError?: string;
 }
 
-class PhaseFailure extends Error {
-  constructor(
-    readonly step: string,
-    readonly error: { Error: string; Cause: string },
-    readonly status: 'failed' | 'aborted',
-  ) {
-    super(error.Cause);
-  }
-}
-
 /**
  * Run a whole failover in-process with the phases the AWS state machine runs as tasks: preflight → approval
  * gate → freeze → recover and wait until available → validate → repoint and wait until in sync → verify →
@@ -75,40 +66,15 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
     input,
     execution: {
       id: `${provider.name}:failover:${input.database}`,
-      name: `${provider.name}-failover-${stamp(began)}`,
+      name: `${provider.name}-failover-${executionStamp(began)}`,
       startTime: began.toISOString(),
     },
   };
-  const phase = async (name: FailoverPhase, body: () => Promise<Partial<FailoverState>>): Promise<void> => {
-    if (deps.signal?.aborted)
-      throw new PhaseFailure(name, { Error: 'Rxdr.Aborted', Cause: abortReason(deps.signal) }, 'aborted');
-    const started = clock.now().getTime();
-    try {
-      state = { ...state, ...(await body()) };
-    } catch (error) {
-      if (error instanceof PhaseFailure) throw error;
-      const err = error instanceof Error ? error : new Error(String(error));
-      throw new PhaseFailure(
-        name,
-        { Error: err.name === 'Error' ? 'Rxdr.StepFailed' : err.name, Cause: err.message },
-        'failed',
-      );
-    } finally {
-      deps.onPhase?.(name, clock.now().getTime() - started, state);
-    }
-  };
-  const poll = async <T>(what: string, look: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-    const deadline = clock.now().getTime() + (deps.pollTimeoutSeconds ?? 600) * 1000;
-    for (;;) {
-      const value = await look();
-      if (done(value)) return value;
-      if (deps.signal?.aborted)
-        throw new PhaseFailure(what, { Error: 'Rxdr.Aborted', Cause: abortReason(deps.signal) }, 'aborted');
-      if (clock.now().getTime() > deadline)
-        throw new Error(`${what} did not finish within ${deps.pollTimeoutSeconds ?? 600} s`);
-      await clock.sleep((deps.pollSeconds ?? 0.2) * 1000, deps.signal);
-    }
-  };
+  const { phase, poll } = phaseRunner<FailoverState, FailoverPhase>({
+    ...deps,
+    get: () => state,
+    set: (next) => (state = next),
+  });
 
   let status: FailoverRun['status'] = 'completed';
   try {
@@ -208,15 +174,4 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
     deps.onPhase?.('evidence', clock.now().getTime() - started, state);
     return { state, status: final, evidence, evidenceLocation, evidenceError };
   }
-}
-
-function stamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:.TZ]/g, '')
-    .slice(0, 17);
-}
-
-function abortReason(signal: AbortSignal): string {
-  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
 }

@@ -11,6 +11,8 @@ export const EXPERIMENT_DONE: readonly ExperimentState[] = ['completed', 'stoppe
 
 export interface ExperimentObservation {
   readonly id: string;
+  /** Where the fault came from, when not an FIS experiment (a fault injected on one machine). @default fis:<id> */
+  readonly source?: string;
   readonly state: ExperimentState;
   readonly reason?: string;
   /** The first action started: the fault is injected. */

@@ -1,7 +1,7 @@
 import { buildEvidence, type EvidenceDocument } from '../evidence/schema';
 import type { GameDayParticipant, GameDayRecord } from '../evidence/gameday-record';
 import { PEOPLE_RECORD_SCHEMA_VERSION, type GameDayParticipation } from '../readiness/records';
-import type { GameDayJournal } from './journal';
+import type { GameDayEnding, GameDayStarted } from './journal';
 import type { BaselineObservation, GameDayObservations } from './observations';
 import { buildTimeline, recoveringRun, timeToRecoverSeconds } from './timeline';
 
@@ -9,13 +9,29 @@ import { buildTimeline, recoveringRun, timeToRecoverSeconds } from './timeline';
 export interface ScoredDatabase {
   readonly name: string;
   readonly tier: 1 | 2 | 3;
-  readonly tierName: string;
+  /** The configured tier's name; one machine has no configuration. */
+  readonly tierName?: string;
   readonly rtoSeconds: number;
   readonly rpoSeconds: number;
 }
 
+/**
+ * What the scorecard reads of a game day's journal: who started it, when, which scenario, and each ending.
+ * An AWS game day's journal (`journal.ts`) is one; a game day on one machine makes its own.
+ */
+export interface ScoredJournal {
+  readonly started: Pick<GameDayStarted, 'runId' | 'environment' | 'scenario' | 'startedBy' | 'at' | 'experimentId'>;
+  readonly endings: readonly Pick<GameDayEnding, 'by' | 'lessons' | 'stoppedExperiment'>[];
+}
+
+export type GameDayDecision = NonNullable<GameDayRecord['decisions']>[number];
+
 export interface ScorecardInput {
-  readonly journal: GameDayJournal;
+  readonly journal: ScoredJournal;
+  /** `aws` or `local`: where the fault was injected and the runbooks ran. @default aws */
+  readonly provider?: string;
+  /** The decisions the operator took in the terminal (one machine); a wrong one fails the game day. */
+  readonly decisions?: readonly GameDayDecision[];
   readonly observations: GameDayObservations & { readonly baseline: BaselineObservation };
   readonly databases: readonly ScoredDatabase[];
   readonly roster: readonly { readonly name: string; readonly arn: string }[];
@@ -27,7 +43,7 @@ export interface ScorecardInput {
 
 /** Who took part, each identity verified by STS (facilitators) or the runbook gateway (engineers, approvers). */
 export function participants(
-  journal: GameDayJournal,
+  journal: ScoredJournal,
   observations: GameDayObservations,
   roster: ScorecardInput['roster'],
   endedBy?: string,
@@ -108,6 +124,9 @@ export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
     ...(rpo !== undefined && rpo > database.rpoSeconds
       ? [`achieved RPO ${rpo} s exceeds the target ${database.rpoSeconds} s`]
       : []),
+    ...(input.decisions ?? [])
+      .filter((d) => !d.correct)
+      .map((d) => `decision ${d.id}: answered ${d.answer}, the situation called for ${d.expected ?? 'another answer'}`),
   ];
   const fault = timeline.find((m) => m.name === 'fault-injected')?.at;
   const endedEarly = journal.endings.some((e) => e.stoppedExperiment);
@@ -128,15 +147,16 @@ export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
     endedEarly,
     lessons: journal.endings.flatMap((e) => e.lessons),
     runbookEvidence,
+    ...(input.decisions ? { decisions: [...input.decisions] } : {}),
   };
   return buildEvidence({
     runId: journal.started.runId,
     kind: 'gameday',
     environment: journal.started.environment,
-    provider: 'aws',
+    provider: input.provider ?? 'aws',
     database: database.name,
     tier: database.tier,
-    tierName: database.tierName,
+    ...(database.tierName ? { tierName: database.tierName } : {}),
     targets: { rtoSeconds: database.rtoSeconds, rpoSeconds: database.rpoSeconds },
     timestamps: {
       started: journal.started.at,
@@ -160,7 +180,14 @@ export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
     },
     startedBy: journal.started.startedBy,
     toolVersion: input.toolVersion,
-    ...(rto !== undefined ? { metrics: { timeToRecoverSeconds: rto } } : {}),
+    ...(rto !== undefined || input.decisions
+      ? {
+          metrics: {
+            ...(rto !== undefined ? { timeToRecoverSeconds: rto } : {}),
+            ...Object.fromEntries((input.decisions ?? []).map((d) => [`decision.${d.id}Seconds`, d.seconds])),
+          },
+        }
+      : {}),
     gameDay: record,
   });
 }

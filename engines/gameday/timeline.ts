@@ -64,7 +64,12 @@ export function buildTimeline(observations: GameDayObservations): Milestone[] {
     ...(at && detail ? { detail } : {}),
   });
   return [
-    milestone('fault-injected', fault, experiment ? `fis:${experiment.id}` : undefined, experiment?.state),
+    milestone(
+      'fault-injected',
+      fault,
+      experiment ? (experiment.source ?? `fis:${experiment.id}`) : undefined,
+      experiment?.state,
+    ),
     milestone('alarm-raised', firstAlarm?.at, 'cloudwatch', firstAlarm?.name),
     milestone(
       'first-runbook-action',

@@ -1,6 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { LOCAL_DATABASE } from './local-run';
+import { WriteLoad, type UnitWriter } from './write-load';
 
 /** Small read-only looks at local servers and files, for the local failover provider's steps. */
 
@@ -67,5 +69,33 @@ export async function readPointer(file: string): Promise<{ host: string; port: n
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** A client that follows the pointer writes a few units of the application's work: the service is back. */
+export async function clientsWriteThrough(
+  pointer: { readonly host: string; readonly port: number },
+  unitWriter: UnitWriter,
+): Promise<{ name: string; ok: boolean; detail: string }> {
+  const url = `postgres://postgres@${pointer.host}:${pointer.port}/${LOCAL_DATABASE}`;
+  try {
+    const load = await WriteLoad.start(url, unitWriter);
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      load.waitForCommits(3).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+    ]).finally(() => clearTimeout(timer));
+    const stats = await load.stop();
+    return {
+      name: 'clients-write',
+      ok: settled && stats.commits >= 3,
+      detail: `${stats.commits} units committed through the pointer`,
+    };
+  } catch (error) {
+    return {
+      name: 'clients-write',
+      ok: false,
+      detail: `a client could not write through the pointer: ${(error as Error).message}`,
+    };
   }
 }

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { RepointRecord } from '../../engines/failover/provider';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../engines/validation';
@@ -143,4 +144,36 @@ async function isStreaming(adminUrl: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Point clients at `endpoint`: rewrite the endpoint file atomically (a client reads the old or the new one). */
+export async function repointEndpointFile(
+  file: string,
+  endpoint: { readonly host: string; readonly port: number },
+  startedAt: string,
+): Promise<RepointRecord> {
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  const text = endpointText(endpoint.host, endpoint.port);
+  if (previous !== text) {
+    await writeFile(`${file}.tmp`, text);
+    await rename(`${file}.tmp`, file);
+  }
+  const now = new Date().toISOString();
+  return {
+    startedAt,
+    endedAt: now,
+    changes: [
+      {
+        kind: 'endpoint-file',
+        name: file,
+        value: `${endpoint.host}:${endpoint.port}`,
+        outcome: previous === text ? 'already-done' : 'done',
+        ...(previous ? { previous: previous.trim() } : {}),
+      },
+    ],
+    polls: 0,
+    waitSeconds: 1,
+    inSync: true,
+    inSyncAt: now,
+  };
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RestoreHandle } from '../../engines/drill/provider';
 import type { DrillValidator } from '../../engines/drill/validator';
@@ -8,15 +8,21 @@ import { Errors, StepError, type Strategy } from '../../engines/failover/catalog
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps/state';
 import { required } from '../../engines/failover/failover-steps/required';
 import type { FailoverProvider, RecoveryRecord, RepointRecord } from '../../engines/failover/provider';
-import { endpointText, type FailoverSite } from './failover-site';
-import { answers, isWritable, lastReplayed, newestArchived, readPointer } from './failover-probes';
+import { repointEndpointFile, type FailoverSite } from './failover-site';
+import { answers, clientsWriteThrough, isWritable, lastReplayed, newestArchived, readPointer } from './failover-probes';
 import { LocalRestoreProvider } from './local-restore-provider';
 import { LOCAL_DATABASE } from './local-run';
 import type { ProcessGuard } from './process-guard';
-import { WriteLoad, type UnitWriter } from './write-load';
+import type { UnitWriter } from './write-load';
 
 /** The strategies one machine can rehearse: promote the streaming standby, or restore base backup + WAL. */
-export const LOCAL_STRATEGIES: readonly Strategy[] = ['promote-replica', 'point-in-time'];
+export const LOCAL_STRATEGIES: readonly Strategy[] = ['promote-replica', 'point-in-time', 'global-failover'];
+
+/**
+ * Strategies that promote the streaming standby. On one machine an Aurora cluster is PostgreSQL with a streaming
+ * replica, so a global database's failover to its secondary is rehearsed as the standby's promotion.
+ */
+const fromStandby = (strategy: Strategy): boolean => strategy === 'promote-replica' || strategy === 'global-failover';
 
 export interface LocalFailoverProviderOptions {
   readonly site: FailoverSite;
@@ -98,7 +104,7 @@ export class LocalFailoverProvider implements FailoverProvider {
         : standbyRunning
           ? `standby ${STANDBY} does not answer as a standby`
           : STANDBY_DIED_BEFORE_PROMOTION,
-      strategy === 'promote-replica',
+      fromStandby(strategy),
     );
     const archived = await newestArchived(site.archiveDir);
     const archiveLoss = archived ? Math.max(0, Math.round((newest.getTime() - archived.getTime()) / 1000)) : null;
@@ -111,13 +117,13 @@ export class LocalFailoverProvider implements FailoverProvider {
         : 'no base backup or no archived WAL',
       strategy === 'point-in-time',
     );
-    const expectedDataLossSeconds = strategy === 'promote-replica' ? replicaLoss : archiveLoss;
+    const expectedDataLossSeconds = fromStandby(strategy) ? replicaLoss : archiveLoss;
     const warnings =
       expectedDataLossSeconds !== null && expectedDataLossSeconds > this.options.targets.rpoSeconds
         ? [`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${this.options.targets.rpoSeconds} s`]
         : [];
     const refused = primary.healthy && !state.input.force;
-    const target = strategy === 'promote-replica' ? STANDBY : RESTORED;
+    const target = fromStandby(strategy) ? STANDBY : RESTORED;
     return {
       startedAt,
       endedAt: new Date().toISOString(),
@@ -128,14 +134,14 @@ export class LocalFailoverProvider implements FailoverProvider {
       rpoSeconds: this.options.targets.rpoSeconds,
       primary,
       source: {
-        kind: strategy === 'promote-replica' ? 'replica' : 'point-in-time',
-        id: strategy === 'promote-replica' ? STANDBY : site.archiveDir,
+        kind: fromStandby(strategy) ? 'replica' : 'point-in-time',
+        id: fromStandby(strategy) ? STANDBY : site.archiveDir,
         recoveryPointTime: newest.toISOString(),
       },
       targetInstanceIdentifier: target,
       recoveryAlreadyStarted: false,
       expectedDataLossSeconds,
-      expectedDurationSeconds: strategy === 'promote-replica' ? 5 : 30,
+      expectedDurationSeconds: fromStandby(strategy) ? 5 : 30,
       checks,
       blockers,
       warnings,
@@ -146,10 +152,9 @@ export class LocalFailoverProvider implements FailoverProvider {
         { name: 'freeze', description: 'stop the application writing to the old primary', status: 'pending' },
         {
           name: 'recover',
-          description:
-            strategy === 'promote-replica'
-              ? `promote ${STANDBY} (pg_ctl promote)`
-              : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
+          description: fromStandby(strategy)
+            ? `promote ${STANDBY} (pg_ctl promote)`
+            : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
           status: 'pending',
         },
         { name: 'validate', description: 'run the validation engine with the manifest', status: 'pending' },
@@ -178,7 +183,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     const startedAt = new Date().toISOString();
     const plan = required(state.plan, 'plan');
     let detail: string;
-    if (plan.strategy === 'promote-replica') {
+    if (fromStandby(plan.strategy)) {
       const standby = this.options.site.standby;
       if (!standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
       await standby.promote().catch((error: Error & { stderr?: string }) => {
@@ -267,31 +272,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     if (!required(state.validation, 'validation').passed)
       throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
     const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
-    const file = this.options.site.endpointFile;
-    const previous = await readFile(file, 'utf8').catch(() => '');
-    const text = endpointText(endpoint.host, endpoint.port);
-    if (previous !== text) {
-      await writeFile(`${file}.tmp`, text);
-      await rename(`${file}.tmp`, file); // atomic: a client reads the old or the new pointer, never half of one
-    }
-    const now = new Date().toISOString();
-    return {
-      startedAt,
-      endedAt: now,
-      changes: [
-        {
-          kind: 'endpoint-file',
-          name: file,
-          value: `${endpoint.host}:${endpoint.port}`,
-          outcome: previous === text ? 'already-done' : 'done',
-          ...(previous ? { previous: previous.trim() } : {}),
-        },
-      ],
-      polls: 0,
-      waitSeconds: 1,
-      inSync: true,
-      inSyncAt: now,
-    };
+    return repointEndpointFile(this.options.site.endpointFile, endpoint, startedAt);
   }
 
   async checkRepoint(state: FailoverState): Promise<RepointRecord> {
@@ -314,26 +295,7 @@ export class LocalFailoverProvider implements FailoverProvider {
         detail: `${path.basename(this.options.site.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
       },
     ];
-    if (pointer) {
-      // A client that follows the pointer writes a few units of its usual work: the service is back.
-      const url = `postgres://postgres@${pointer.host}:${pointer.port}/${LOCAL_DATABASE}`;
-      let detail: string;
-      let ok = false;
-      try {
-        const load = await WriteLoad.start(url, this.options.unitWriter);
-        let timer: NodeJS.Timeout | undefined;
-        const settled = await Promise.race([
-          load.waitForCommits(3).then(() => true),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
-        ]).finally(() => clearTimeout(timer));
-        const stats = await load.stop();
-        ok = settled && stats.commits >= 3;
-        detail = `${stats.commits} units committed through the pointer`;
-      } catch (error) {
-        detail = `a client could not write through the pointer: ${(error as Error).message}`;
-      }
-      checks.push({ name: 'clients-write', ok, detail });
-    }
+    if (pointer) checks.push(await clientsWriteThrough(pointer, this.options.unitWriter));
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0)
       throw new StepError(

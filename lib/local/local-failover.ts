@@ -15,6 +15,7 @@ import {
   explainSetupFailure,
   killPrimary,
   LocalRunResult,
+  LocalWorkspace,
   LOCAL_DATABASE,
   openWorkspace,
   pharmacyUnitWriter,
@@ -25,6 +26,7 @@ import {
 } from './local-run';
 import type { PostgresCluster } from './postgres-cluster';
 import { engineValidator } from './validation-adapter';
+import type { UnitWriter } from './write-load';
 
 export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
   hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'>;
@@ -35,7 +37,11 @@ export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
   /** The approval gate. @default approved at once by the local user */
   readonly approve?: ApprovalGate;
   /** After the last phase, before cleanup and evidence (a game day asks the operator to verify here). */
-  readonly afterPhases?: (state: FailoverState, status: FailoverRun['status']) => Promise<void>;
+  readonly afterPhases?: (
+    state: FailoverState,
+    status: FailoverRun['status'],
+    where: { readonly site: FailoverSite; readonly run: LocalWorkspace; readonly unitWriter: UnitWriter },
+  ) => Promise<void>;
   /** Extra evidence metrics, read when the document is built. */
   readonly metrics?: () => Record<string, number>;
   /** Called once the fault has struck. */
@@ -116,7 +122,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
         onPhase: (phase, durationMs, state) =>
           options.onProgress?.({ phase: `failover:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
         evidence: async (state, status) => {
-          await options.afterPhases?.(state, status);
+          await options.afterPhases?.(state, status, { site: ready, run, unitWriter });
           const version = await serverVersion(ready.standby.url()).catch(() => undefined);
           const cleanup = await progress<EvidenceCleanup>('cleanup', () => cleanUp(ready, local));
           return {

@@ -1,60 +1,48 @@
-import { writeFile } from 'node:fs/promises';
+import type { EvidenceDocument } from '../../engines/evidence/schema';
 import type { Plan } from '../../engines/failover/failover-steps/state';
 import type { Strategy } from '../../engines/failover/catalog';
+import type { FailoverRun } from '../../engines/failover/run';
+import type { AlarmObservation, BaselineObservation, RunbookRunObservation } from '../../engines/gameday/observations';
+import { gameDayEvidence, type GameDayDecision } from '../../engines/gameday/scorecard';
+import { watchForAlarm, type FaultAlarm } from './fault-alarm';
+import { answers } from './failover-probes';
+import { localFault, type LocalGameDayScenario } from './gameday-faults';
 import { DECISIONS, type DecisionId, type GameDayOperator } from './gameday-operator';
+import { runLocalFailback, type LocalFailbackResult } from './local-failback';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
-import { killPrimary, safeUser } from './local-run';
+import { evidenceStore, LOCAL_DATABASE, safeUser, TOOL_VERSION } from './local-run';
+import { isProcessAlive, waitUntil } from './processes';
 
-/** The scenarios one machine can inject (the AWS game day's names for the same faults). */
-export const LOCAL_GAME_DAY_SCENARIOS = ['primary-instance-failure'] as const;
-export type LocalGameDayScenario = (typeof LOCAL_GAME_DAY_SCENARIOS)[number];
-
-/** One decision the operator took: what was asked, the answer, whether it was right, and how long it took. */
-export interface ScoredDecision {
-  readonly id: DecisionId;
-  readonly question: string;
-  readonly answer: string;
-  /** What the situation called for (absent when any allowed answer is fine). */
-  readonly expected?: string;
-  readonly correct: boolean;
-  readonly seconds: number;
-}
-
-/** The local game day's scorecard: the decisions, the achieved RTO/RPO against the tier's targets, the verdict. */
-export interface LocalScorecard {
-  readonly scenario: LocalGameDayScenario;
-  readonly runId: string;
-  readonly faultInjectedAt: string;
-  readonly decisions: ScoredDecision[];
-  readonly rto: { readonly targetSeconds: number; readonly achievedSeconds?: number; readonly met: boolean };
-  readonly rpo: { readonly targetSeconds: number; readonly achievedSeconds?: number; readonly met: boolean };
-  readonly failoverResult: 'passed' | 'failed';
-  /** Passed when the failover passed within both targets and every decision was right. */
-  readonly result: 'passed' | 'failed';
-  readonly evidence?: string;
-}
+export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
 export type LocalGameDayOptions = Omit<LocalFailoverOptions, 'approve' | 'afterPhases' | 'fault' | 'strategy'> & {
   readonly scenario: LocalGameDayScenario;
   readonly operator: GameDayOperator;
   /** Where the operator reads what happens (the preflight, the results). */
   readonly show: (text: string) => void;
+  /** What the game day taught, recorded in its evidence. */
+  readonly lessons?: readonly string[];
 };
 
 export type LocalGameDayResult = LocalFailoverResult & {
-  readonly scorecard: LocalScorecard;
-  scorecardLocation?: string;
+  /** The game day's evidence document (kind `gameday`, built by the AWS game day's `gameDayEvidence`). */
+  readonly gameDay: EvidenceDocument;
+  readonly gameDayLocation?: string;
 };
 
 /**
- * A game day on one machine: the failover site under write load, the scenario's fault injected, then the
- * failover engine with the operator taking the runbook's decisions (read the preflight, choose the strategy,
- * approve, verify), each timed; scored against the tier's targets. The evidence is the failover's
- * (`buildEvidence`) with the decision timings in its metrics; the scorecard is written beside it.
+ * A game day on one machine: the failover site under write load, the scenario's fault injected and watched for
+ * (the alarm), then the failover engine with the operator taking the runbook's decisions (read the preflight,
+ * choose the strategy, approve, verify), each timed. The failover writes its own evidence; the game day then
+ * writes a `gameday` document — the same one an AWS game day writes at its end — with the timeline, the
+ * decisions and the verdict against the tier's targets.
  */
 export async function runLocalGameDay(options: LocalGameDayOptions): Promise<LocalGameDayResult> {
-  const { operator, show } = options;
-  const decisions: ScoredDecision[] = [];
+  const { operator, show, scenario } = options;
+  const user = `local:${safeUser()}`;
+  const startedAt = new Date().toISOString();
+  const runId = `local-gameday-${scenario}-${startedAt.replace(/[-:.TZ]/g, '').slice(0, 17)}`;
+  const decisions: GameDayDecision[] = [];
   const decide = async (id: DecisionId, context: string, expected?: string): Promise<string> => {
     const began = Date.now();
     const answer = await operator.decide(id, context);
@@ -69,69 +57,175 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
     return answer;
   };
 
-  const result = await runLocalFailover({
-    ...options,
-    fault: (site, pids) => killPrimary(site.primary, site.load, pids),
-    onDisaster: (disaster) =>
-      show(
-        `\n*** FAULT (${options.scenario}): the primary was killed at ${disaster.at.toISOString()} under load ***\n`,
-      ),
-    approve: async (plan, replan) => {
-      await decide('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
-      const strategy = (await decide('strategy', strategyChoices(plan), undefined)) as Strategy;
-      const chosen = strategy === plan.strategy ? plan : await replan(strategy);
-      if (chosen !== plan) show(describePlan(chosen));
-      const approval = await decide('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
-      return approval === 'approve'
-        ? { approvedBy: `local:${safeUser()}`, comment: 'game day', plan: chosen }
-        : { abort: 'the operator aborted at the approval gate', plan: chosen };
-    },
-    afterPhases: async (state) => {
-      if (!state.approval) return;
-      const verified = state.verify !== undefined && !state.failure;
-      const lines = [
-        `Validation: ${state.validation ? `${state.validation.passed ? 'passed' : 'FAILED'}, ${state.validation.checks.filter((c) => c.status === 'passed').length}/${state.validation.checks.length} checks, achieved RPO ${state.validation.achievedRpoSeconds ?? '?'} s` : 'did not run'}`,
-        ...(state.verify?.checks ?? []).map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
-        ...(state.failure ? [`  ✗ ${state.failedStep}: ${state.failure.Cause}`] : []),
-      ];
-      await decide('verify', lines.join('\n'), verified ? 'yes' : 'no');
-    },
-    metrics: () =>
-      Object.fromEntries(decisions.map((d) => [`decision.${d.id}Seconds`, Math.round(d.seconds * 1000) / 1000])),
-  });
-  operator.close();
-
-  const evidence = result.evidence;
-  const rtoMet =
-    evidence.achievedRtoSeconds !== undefined && evidence.achievedRtoSeconds <= evidence.targets.rtoSeconds;
-  const rpoMet =
-    evidence.achievedRpoSeconds !== undefined && evidence.achievedRpoSeconds <= evidence.targets.rpoSeconds;
-  const scorecard: LocalScorecard = {
-    scenario: options.scenario,
-    runId: evidence.runId,
-    faultInjectedAt: result.disaster.at.toISOString(),
-    decisions,
-    rto: { targetSeconds: evidence.targets.rtoSeconds, achievedSeconds: evidence.achievedRtoSeconds, met: rtoMet },
-    rpo: { targetSeconds: evidence.targets.rpoSeconds, achievedSeconds: evidence.achievedRpoSeconds, met: rpoMet },
-    failoverResult: evidence.result,
-    result:
-      evidence.result === 'passed' && rtoMet && rpoMet && decisions.every((d) => d.correct) && !result.evidenceError
-        ? 'passed'
-        : 'failed',
-    ...(result.evidenceLocation ? { evidence: result.evidenceLocation } : {}),
-  };
-  let scorecardLocation: string | undefined;
-  let evidenceError = result.evidenceError;
-  if (result.evidenceLocation) {
-    scorecardLocation = result.evidenceLocation.replace(/\.json$/, '.scorecard.json');
-    try {
-      await writeFile(scorecardLocation, `${JSON.stringify(scorecard, null, 2)}\n`, { flag: 'wx' });
-    } catch (error) {
-      evidenceError = `the scorecard could not be written: ${(error as Error).message}`;
-      scorecardLocation = undefined;
-    }
+  const fault = localFault(scenario);
+  const watch: { alarm?: FaultAlarm; injectedAt?: string } = {};
+  let raised: AlarmObservation | undefined;
+  let failback: LocalFailbackResult | undefined;
+  let result: LocalFailoverResult;
+  try {
+    result = await runLocalFailover({
+      ...options,
+      fault: (site, pids) => {
+        const url = site.primary.url(LOCAL_DATABASE);
+        watch.injectedAt = new Date().toISOString(); // before the probe can see the fault
+        watch.alarm = watchForAlarm('local:primary-unreachable', async () => !(await answers(url)));
+        return fault.inject(site, pids);
+      },
+      onDisaster: (disaster) => show(`\n*** FAULT (${scenario}): ${fault.describe(disaster)} ***\n`),
+      approve: async (plan, replan) => {
+        await decide('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
+        const strategy = (await decide('strategy', strategyChoices(plan), undefined)) as Strategy;
+        const chosen = strategy === plan.strategy ? plan : await replan(strategy);
+        if (chosen !== plan) show(describePlan(chosen));
+        const approval = await decide('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
+        return approval === 'approve'
+          ? { approvedBy: user, comment: 'game day', plan: chosen }
+          : { abort: 'the operator aborted at the approval gate', plan: chosen };
+      },
+      afterPhases: async (state, _status, where) => {
+        await fault.fence();
+        if (!state.approval) return;
+        const verified = state.verify !== undefined && !state.failure;
+        const passed = state.validation?.checks.filter((c) => c.status === 'passed').length;
+        const lines = [
+          `Validation: ${state.validation ? `${state.validation.passed ? 'passed' : 'FAILED'}, ${passed}/${state.validation.checks.length} checks, achieved RPO ${state.validation.achievedRpoSeconds ?? '?'} s` : 'did not run'}`,
+          ...(state.verify?.checks ?? []).map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
+          ...(state.failure ? [`  ✗ ${state.failedStep}: ${state.failure.Cause}`] : []),
+        ];
+        await decide('verify', lines.join('\n'), verified ? 'yes' : 'no');
+        if (!verified) return;
+        show('The service is back: the game day ends with the failback to the primary side.');
+        failback = await runLocalFailback(where.site, where.run, {
+          startedBy: user,
+          unitWriter: where.unitWriter,
+          evidenceDir: options.evidenceDir,
+          targets: { rtoSeconds: options.rtoTargetSeconds ?? 300 },
+          signal: options.signal,
+        });
+        show(
+          `Failback ${failback.run.status}; ${failback.problems.length === 0 ? 'back at the baseline' : failback.problems.join('; ')}`,
+        );
+      },
+      metrics: () =>
+        Object.fromEntries(decisions.map((d) => [`decision.${d.id}Seconds`, Math.round(d.seconds * 1000) / 1000])),
+    });
+  } finally {
+    await fault.fence();
+    raised = await watch.alarm?.stop();
+    operator.close();
   }
-  return { ...result, evidenceError, scorecard, scorecardLocation };
+
+  const { evidence, failover } = result;
+  const doc = gameDayEvidence({
+    journal: {
+      started: { runId, environment: evidence.environment, scenario, startedBy: user, at: startedAt },
+      endings: [{ by: user, lessons: [...(options.lessons ?? [])], stoppedExperiment: false }],
+    },
+    provider: 'local',
+    decisions,
+    observations: {
+      experiment: {
+        id: runId,
+        source: `local:${scenario}`,
+        state: 'completed',
+        faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
+      },
+      alarms: raised ? [raised] : [],
+      runs: [failoverObservation(failover), ...(failback ? [failbackObservation(failback)] : [])],
+      baseline: await machineBaseline(result, failback),
+    },
+    databases: [{ name: evidence.database, tier: 1, ...evidence.targets }],
+    roster: [],
+    endedBy: user,
+    now: new Date(),
+    toolVersion: TOOL_VERSION,
+  });
+  const store = evidenceStore(options.evidenceDir);
+  let gameDayLocation: string | undefined;
+  let evidenceError = result.evidenceError;
+  try {
+    gameDayLocation = await store?.put(doc);
+  } catch (error) {
+    evidenceError = `the game-day evidence could not be written: ${(error as Error).message}`;
+  }
+  return { ...result, evidenceError, gameDay: doc, gameDayLocation };
+}
+
+/** The failover as the game day's timeline reads a runbook run (what the AWS side reads from Step Functions). */
+function failoverObservation(run: FailoverRun): RunbookRunObservation {
+  const { state, evidence } = run;
+  const succeeded = run.status === 'completed' && evidence.result === 'passed';
+  return {
+    operation: 'failover',
+    executionArn: state.execution.id,
+    name: state.execution.name,
+    database: state.input.database,
+    dryRun: false,
+    status: run.status === 'aborted' ? 'ABORTED' : succeeded ? 'SUCCEEDED' : 'FAILED',
+    startedAt: state.execution.startTime ?? evidence.timestamps.started,
+    stoppedAt: state.verify?.endedAt ?? evidence.timestamps.recorded,
+    ...(state.input.startedBy ? { startedBy: state.input.startedBy } : {}),
+    ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
+    ...(state.recovery?.availableAt ? { availableAt: state.recovery.availableAt } : {}),
+    ...(evidence.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: evidence.achievedRpoSeconds } : {}),
+    retries: [],
+    resumedSteps: [],
+    ...(run.evidenceLocation ? { evidenceLocation: run.evidenceLocation } : {}),
+    evidenceResult: evidence.result,
+  };
+}
+
+/** The failback as the timeline reads a runbook run. */
+function failbackObservation(failback: LocalFailbackResult): RunbookRunObservation {
+  const { state, evidence, status } = failback.run;
+  return {
+    operation: 'failback',
+    executionArn: state.execution.id,
+    name: state.execution.name,
+    database: state.input.database,
+    dryRun: false,
+    status:
+      status === 'aborted'
+        ? 'ABORTED'
+        : status === 'completed' && evidence.result === 'passed'
+          ? 'SUCCEEDED'
+          : 'FAILED',
+    startedAt: state.execution.startTime ?? evidence.timestamps.started,
+    stoppedAt: state.unfreeze?.endedAt ?? evidence.timestamps.recorded,
+    startedBy: state.input.startedBy,
+    ...(state.approval ? { approvedBy: state.approval.approvedBy, approvedAt: state.approval.approvedAt } : {}),
+    ...(state.promotion?.availableAt ? { availableAt: state.promotion.availableAt } : {}),
+    retries: [],
+    resumedSteps: [],
+    ...(failback.run.evidenceLocation ? { evidenceLocation: failback.run.evidenceLocation } : {}),
+    evidenceResult: evidence.result,
+  };
+}
+
+/**
+ * One machine's baseline: after a failover, the failback brought clients back to a primary on the primary side;
+ * and every server the game day started is stopped and its directories are removed.
+ */
+async function machineBaseline(
+  result: LocalFailoverResult,
+  failback?: LocalFailbackResult,
+): Promise<BaselineObservation> {
+  // A stopped server's last backends exit a moment after its postmaster: give them a few seconds.
+  await waitUntil(() => !result.pids.some(isProcessAlive), 5000, 100);
+  const alive = result.pids.filter(isProcessAlive);
+  const problems = [
+    ...(failback?.problems ?? []),
+    ...(alive.length > 0 ? [`processes still running: ${alive.join(', ')} (stop them)`] : []),
+    ...(result.evidence.cleanup.status !== 'deleted'
+      ? [`the site was ${result.evidence.cleanup.status}: ${result.evidence.cleanup.message ?? ''}`]
+      : []),
+  ];
+  return {
+    at: new Date().toISOString(),
+    ok: problems.length === 0,
+    problems,
+    how: failback ? 'failback' : 'original-topology',
+  };
 }
 
 function describePlan(plan: Plan): string {

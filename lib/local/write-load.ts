@@ -75,6 +75,17 @@ export class WriteLoad {
     return this.stats;
   }
 
+  /**
+   * The network to the database is cut (the server no longer answers, nor closes the connection): drop the
+   * connection. A unit in flight then fails unacknowledged, as it would when the client's TCP timeout fires.
+   */
+  async cut(): Promise<WriteLoadStats> {
+    this.stopping = true;
+    void this.client.end().catch(() => undefined); // destroys the socket under a query in flight
+    await this.loop;
+    return this.stats;
+  }
+
   private async run(): Promise<void> {
     while (!this.stopping) {
       // Millisecond timestamps: the database keeps microseconds, JavaScript dates milliseconds.

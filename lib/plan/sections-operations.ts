@@ -1,5 +1,6 @@
 import { postgresSupport } from '../../engines/common/engine-support';
 import { isCluster, isInstance } from '../config/database-kind';
+import { clusterFailoverStrategy } from '../config/cluster-strategy';
 import { EnvironmentConfig, ProtectedDatabase } from '../config/environment-config';
 import { FailoverStrategy, TierPreset } from '../config/tiers';
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
@@ -295,34 +296,37 @@ export function maintenanceSection({ config, facts }: PlanInputs): Section {
   return { id: 'plan-maintenance', title: 'Keeping this plan current', blocks };
 }
 
-/** Aurora clusters have no rxdr runbook yet: the plan names the manual AWS procedure, per cluster. */
+/** Each Aurora cluster's runbook: the global database's failover (or switchover), or a restore of the cluster. */
 function clusterProcedures(config: EnvironmentConfig): Block[] {
   return config.databases.filter(isCluster).flatMap((db) => {
     const tier = db.tierPreset;
-    const global = tier.crossRegionReadReplica;
-    const steps = global
-      ? [
-          `Planned (maintenance, game day): \`aws rds switchover-global-cluster --global-cluster-identifier ` +
-            `${names.globalCluster(config, db)} --target-db-cluster-identifier <ARN of ` +
-            `${names.secondaryCluster(config, db)} in ${config.recoveryRegion}>\` (no data loss).`,
-          `Regional outage: \`aws rds failover-global-cluster\` with the same identifiers and \`--allow-data-loss\`; ` +
-            'the data lost is bounded by the replication lag the lag alarm watches.',
-        ]
-      : [
-          `Restore the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery vault ` +
-            `\`${names.recoveryVault(config)}\` in ${config.recoveryRegion} (AWS Backup console or ` +
-            '`aws backup start-restore-job`), then add one instance to the restored cluster.',
-        ];
+    const strategy = clusterFailoverStrategy(tier);
+    const steps =
+      strategy === 'global-failover'
+        ? [
+            `Regional outage: the run fails the global database \`${names.globalCluster(config, db)}\` over to its ` +
+              `secondary \`${names.secondaryCluster(config, db)}\` in ${config.recoveryRegion} ` +
+              '(`FailoverGlobalCluster` with data loss allowed); the data lost is bounded by the replication lag ' +
+              'the lag alarm watches, and the plan shows it before approval.',
+            'Planned (maintenance, game day): strategy `global-switchover` switches over without data loss; it needs ' +
+              'the primary region.',
+          ]
+        : [
+            `The run restores the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery ` +
+              `vault \`${names.recoveryVault(config)}\` in ${config.recoveryRegion} and adds one instance.`,
+          ];
     return [
       subheading(
-        `manual, Aurora cluster (${db.name}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,
+        `${strategy}, Aurora cluster (${db.name}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,
       ),
       list(
         [
           'The on-call engineer confirms the outage and activates the contingency plan, as for instances.',
+          `The Operator starts \`${names.failoverStateMachine(config)}\` for ${db.name} ` +
+            `(strategy \`${strategy}\` by default); an Approver approves it.`,
           ...steps,
-          "Applications are pointed at the recovered cluster's writer endpoint; the Operator records the times " +
-            'and the data loss in the incident record (rxdr records no evidence for clusters yet).',
+          'The run validates the recovered cluster, repoints clients at its writer endpoint and records the ' +
+            'achieved RTO and RPO as evidence.',
         ],
         true,
       ),

@@ -9,6 +9,7 @@ import { EnvironmentConfig } from '../config/environment-config';
 import { ROLE_DEFINITIONS, ROLE_KINDS } from '../constructs/governance/role-definitions';
 import { names } from '../naming';
 import { isInstance } from '../config/database-kind';
+import { clusterFailoverStrategy } from '../config/cluster-strategy';
 import { Block, list, paragraph, Section, subheading, table } from './document';
 import { PlanInputs } from './plan-inputs';
 import { fillTemplate, usedTiers, minutes, days } from './plan-format';
@@ -49,7 +50,7 @@ export function systemsSection(config: EnvironmentConfig): Section {
     minutes(db.tierPreset.rtoMinutes),
     minutes(db.tierPreset.rpoMinutes),
     db.tierPreset.drPattern,
-    isInstance(db) ? db.tierPreset.failoverStrategy : clusterFailover(db.tierPreset.crossRegionReadReplica),
+    isInstance(db) ? db.tierPreset.failoverStrategy : clusterFailoverStrategy(db.tierPreset),
     databaseDescription(config, db),
   ]);
   return {
@@ -217,11 +218,4 @@ function databaseDescription(config: EnvironmentConfig, db: EnvironmentConfig['d
   return db.tierPreset.crossRegionReadReplica
     ? `${cluster}; global database secondary \`${names.secondaryCluster(config, db)}\` in ${config.recoveryRegion}`
     : cluster;
-}
-
-/** Aurora clusters have no automated runbook: the plan names the manual AWS procedure instead. */
-function clusterFailover(globalDatabase: boolean): string {
-  return globalDatabase
-    ? 'manual: Aurora Global Database switchover/failover (no rxdr runbook for clusters)'
-    : 'manual: restore the cluster from the recovery vault (no rxdr runbook for clusters)';
 }

@@ -61,7 +61,7 @@ if (!hasTmux && process.env.RXDR_REQUIRE_TMUX === '1')
     answer('maybe');
     await waitFor(/please answer one of: yes, no/);
     answer('yes');
-    text = await waitFor(/Choose the recovery strategy \[promote-replica\/point-in-time\] $/m);
+    text = await waitFor(/Choose the recovery strategy \[promote-replica\/point-in-time[a-z/-]*\] $/m);
     answer('p'); // ambiguous: asked again
     await waitFor(/please answer one of: promote-replica, point-in-time/);
     answer('promote-replica');
@@ -72,7 +72,7 @@ if (!hasTmux && process.env.RXDR_REQUIRE_TMUX === '1')
     expect(text).toMatch(/✓ clients-write/);
     answer('yes');
     text = await waitFor(/GAME DAY (PASSED|FAILED)/);
-    await waitFor(/scorecard: /);
+    await waitFor(/game-day evidence: /);
     expect(text).toMatch(/GAME DAY PASSED {2}scenario primary-instance-failure/);
     expect(text).toMatch(/✓ preflight +yes/);
     expect(text).toMatch(/✓ verify +yes/);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
@@ -12,7 +12,7 @@ function answersFile(dir: string, answers: unknown): string {
 }
 
 describe('rxdr gameday --local --answers on real PostgreSQL', () => {
-  test('GIVEN answers that restore from the base backup WHEN the primary is killed under load THEN the failover engine recovers with point-in-time, the decisions are scored and evidence + scorecard are written', async () => {
+  test('GIVEN answers that restore from the base backup WHEN the primary is killed under load THEN the failover engine recovers with point-in-time, the decisions are scored in a gameday evidence document that rxdr report shows like an AWS game day', async () => {
     const dir = tempDir('rxdr-gameday-');
     const evidenceDir = path.join(dir, 'evidence');
     const answers = answersFile(dir, {
@@ -30,21 +30,65 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       '200',
       '--evidence-dir',
       evidenceDir,
+      '--lesson',
+      'the archive was one second behind',
       '--json',
     );
     expect(result.stderr).toContain('*** FAULT (primary-instance-failure)');
     expect(result.stderr).toMatch(/failover:validate .* checks passed/);
-    expect(result.code).toBe(0);
-    const card = JSON.parse(result.stdout);
-    expect(card).toMatchObject({ scenario: 'primary-instance-failure', result: 'passed', failoverResult: 'passed' });
-    expect(card.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
+    expect({ code: result.code, why: JSON.parse(result.stdout).failureReason }).toEqual({ code: 0 });
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({
+      kind: 'gameday',
+      provider: 'local',
+      environment: 'local',
+      result: 'passed',
+      gameDay: {
+        scenario: 'primary-instance-failure',
+        lessons: ['the archive was one second behind'],
+        baseline: { how: 'failback', problems: [] },
+      },
+    });
+    expect(readFileSync(doc.location, 'utf8')).toContain('"kind": "gameday"');
+    expect(doc.gameDay.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
       ['preflight', true],
       ['strategy', true],
       ['approval', true],
       ['verify', true],
     ]);
-    expect(card.rto.met && card.rpo.met).toBe(true);
-    const evidence = JSON.parse(readFileSync(card.evidence, 'utf8'));
+    const reached = Object.fromEntries(
+      doc.gameDay.timeline.map((m: { name: string; sinceFaultSeconds?: number }) => [m.name, m.sinceFaultSeconds]),
+    );
+    const milestones = ['fault-injected', 'alarm-raised', 'first-runbook-action', 'approval', 'recovered'];
+    for (const milestone of [...milestones, 'failback', 'baseline'])
+      expect(reached[milestone]).toEqual(expect.any(Number));
+    expect(reached['verified']).toBeLessThanOrEqual(doc.targets.rtoSeconds);
+    expect(doc.gameDay.timeToRecoverSeconds).toBe(reached['verified']);
+    expect(doc.gameDay.timeline[1]).toMatchObject({ name: 'alarm-raised', detail: 'local:primary-unreachable' });
+    expect(doc.gameDay.runbookEvidence).toHaveLength(2);
+    // The shared failback engine brought clients back to a new primary on the primary side, with zero data loss.
+    const failback = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[1], 'utf8'));
+    expect(failback).toMatchObject({
+      kind: 'failover',
+      provider: 'local',
+      result: 'passed',
+      achievedRpoSeconds: 0,
+      runbook: { operation: 'failback', status: 'completed' },
+    });
+    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual([
+      'preflight',
+      'approval',
+      'create-replica',
+      'wait-replica',
+      'freeze-writes',
+      'catch-up',
+      'promote',
+      'repoint',
+      'verify',
+      'unfreeze',
+    ]);
+
+    const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({
       kind: 'failover',
       provider: 'local',
@@ -58,7 +102,56 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     );
     expect(evidence.runbook.repointed[0]).toMatchObject({ kind: 'endpoint-file' });
     expect(Object.keys(evidence.metrics)).toEqual(expect.arrayContaining(['decision.approvalSeconds']));
-    expect(existsSync(card.evidence.replace(/\.json$/, '.scorecard.json'))).toBe(true);
+
+    // The report reads the directory as it reads an AWS evidence bucket: the game day is in its section.
+    const out = path.join(dir, 'report.html');
+    const report = await rxdr('report', '--evidence', evidenceDir, '--out', out);
+    expect(report).toMatchObject({ code: 0, stderr: '' });
+    expect(report.stdout).toMatch(/3 run\(s\)/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain(`data-run="${doc.runId}" data-scenario="primary-instance-failure"`);
+    expect(html).toContain('data-milestone="alarm-raised"');
+    expect(html).toContain('the archive was one second behind');
+  });
+
+  test('GIVEN a network partition (the primary frozen, still running) WHEN the operator promotes the standby THEN the service is back through the pointer, the alarm came from the probe and the old primary is fenced before cleanup', async () => {
+    const dir = tempDir('rxdr-gameday-');
+    const answers = answersFile(dir, {
+      preflight: 'yes',
+      strategy: 'promote-replica',
+      approval: 'approve',
+      verify: 'yes',
+    });
+    const result = await rxdr(
+      'gameday',
+      '--local',
+      '--scenario',
+      'primary-region-unreachable',
+      '--answers',
+      answers,
+      '--prescriptions',
+      '100',
+      '--evidence-dir',
+      path.join(dir, 'ev'),
+      '--json',
+    );
+    expect(result.stderr).toMatch(
+      /\*\*\* FAULT \(primary-region-unreachable\): the primary stopped answering .* it is still running/,
+    );
+    expect(result.stderr).toMatch(/primary at 127\.0\.0\.1:\d+ does not answer/);
+    expect({ code: result.code, why: JSON.parse(result.stdout).failureReason }).toEqual({ code: 0 });
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({
+      kind: 'gameday',
+      result: 'passed',
+      gameDay: { scenario: 'primary-region-unreachable', baseline: { how: 'failback', problems: [] } },
+    });
+    const alarm = doc.gameDay.timeline.find((m: { name: string }) => m.name === 'alarm-raised');
+    expect(alarm).toMatchObject({ detail: 'local:primary-unreachable', sinceFaultSeconds: expect.any(Number) });
+    const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
+    expect(evidence).toMatchObject({ result: 'passed', source: { kind: 'replica' }, cleanup: { status: 'deleted' } });
+    // Fenced (killed) before cleanup: a frozen postmaster would make pg_ctl stop wait out its 60 s first.
+    expect(evidence.metrics.cleanupMs).toBeLessThan(30_000);
   });
 
   test('GIVEN an operator who aborts at the approval gate THEN nothing is recovered, the evidence says aborted and the game day fails (exit 1)', async () => {
@@ -81,10 +174,12 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       '--json',
     );
     expect(result.code).toBe(1);
-    const card = JSON.parse(result.stdout);
-    expect(card.result).toBe('failed');
-    expect(card.decisions.find((d: { id: string }) => d.id === 'approval')).toMatchObject({ correct: false });
-    const evidence = JSON.parse(readFileSync(card.evidence, 'utf8'));
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({ kind: 'gameday', result: 'failed' });
+    expect(doc.failureReason).toMatch(/decision approval: answered abort, the situation called for approve/);
+    expect(doc.gameDay.decisions.find((d: { id: string }) => d.id === 'approval')).toMatchObject({ correct: false });
+    expect(doc.gameDay.timeline.find((m: { name: string }) => m.name === 'recovered').at).toBeUndefined();
+    const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({ result: 'failed', runbook: { status: 'aborted' } });
     expect(evidence.runbook.steps.map((s: { name: string }) => s.name)).not.toContain('recover');
   });

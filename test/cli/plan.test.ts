@@ -1,4 +1,6 @@
 import { isCluster } from '../../lib/config/database-kind';
+import { clusterFailoverStrategy } from '../../lib/config/cluster-strategy';
+import { names } from '../../lib/naming';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EvidenceDocument } from '../../engines/evidence/schema';
@@ -51,12 +53,15 @@ describe('rxdr plan for every shipped environment', () => {
       expect(stdout).toContain(`# Contingency plan: ${env.name}`);
       expect(stdout).toContain(`| AWS account | ${env.account} |`);
       for (const db of env.databases) {
-        // A cluster has no rxdr runbook yet: its row names the manual AWS procedure.
-        const strategy = isCluster(db) ? 'manual: [^|]*' : db.tierPreset.failoverStrategy;
+        // A cluster's row names its runbook strategy: the global database's failover, or a restore.
+        const strategy = isCluster(db) ? clusterFailoverStrategy(db.tierPreset) : db.tierPreset.failoverStrategy;
         expect(stdout).toMatch(
           new RegExp(`\\| ${db.name} \\| ${db.tier} .*\\| ${db.tierPreset.drPattern} \\| ${strategy} \\|`),
         );
-        if (isCluster(db)) expect(stdout).toMatch(new RegExp(`### manual, Aurora cluster \\(${db.name};`));
+        if (isCluster(db)) {
+          expect(stdout).toContain(`### ${strategy}, Aurora cluster (${db.name};`);
+          expect(stdout).toContain(`\`${names.failoverStateMachine(env)}\` for ${db.name} (strategy`);
+        }
       }
       for (const level of env.contingency.escalation ?? [])
         expect(stdout).toContain(`| ${level.role} | ${level.name} | ${level.email}`);

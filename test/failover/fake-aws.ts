@@ -282,7 +282,8 @@ export class FakeAws {
     };
   }
 
-  private transition(
+  /** `id` is `status` now and `becomes` something else `seconds` (virtual) from now. */
+  transition(
     region: string,
     id: string,
     status: string,
@@ -301,33 +302,35 @@ export class FakeAws {
     this.emitted.set(id, [...this.eventsOf(id), { at: instance.readyAt, event: event(instance.readyAt) }]);
   }
 
+  /**
+   * Answer `command` on the client `name` with `fn`, through the fake's injected errors, crash and mutation
+   * counting (a cluster world adds its calls this way: `fake-aurora.ts`).
+   */
+  handle(name: string, command: new (input: never) => object, fn: (input: Record<string, unknown>) => unknown): void {
+    const entry = this.stubs.find((s) => s.client === name);
+    if (!entry) throw new Error(name);
+    const commandName = command.name.replace(/Command$/, '');
+    entry.stub.on(command as never).callsFake(async (input: Record<string, unknown>) => {
+      if (this.dead) throw awsError('Rxdr.InjectedCrash', `injected: the function is dead (${commandName} not sent)`);
+      const injected = this.injected.find((i) => i.command === commandName && i.times > 0);
+      if (injected) {
+        injected.times -= 1;
+        throw injected.error;
+      }
+      const result = await fn(input);
+      if (MUTATING.test(commandName)) {
+        this.mutations += 1;
+        if (this.crash && ++this.crash.seen === this.crash.after) {
+          this.dead = true;
+          throw awsError('Rxdr.InjectedCrash', `injected: the function died right after ${commandName} took effect`);
+        }
+      }
+      return result;
+    });
+  }
+
   private wire(): void {
-    const on = (
-      name: string,
-      command: new (input: never) => object,
-      fn: (input: Record<string, unknown>) => unknown,
-    ) => {
-      const entry = this.stubs.find((s) => s.client === name);
-      if (!entry) throw new Error(name);
-      const commandName = command.name.replace(/Command$/, '');
-      entry.stub.on(command as never).callsFake(async (input: Record<string, unknown>) => {
-        if (this.dead) throw awsError('Rxdr.InjectedCrash', `injected: the function is dead (${commandName} not sent)`);
-        const injected = this.injected.find((i) => i.command === commandName && i.times > 0);
-        if (injected) {
-          injected.times -= 1;
-          throw injected.error;
-        }
-        const result = await fn(input);
-        if (MUTATING.test(commandName)) {
-          this.mutations += 1;
-          if (this.crash && ++this.crash.seen === this.crash.after) {
-            this.dead = true;
-            throw awsError('Rxdr.InjectedCrash', `injected: the function died right after ${commandName} took effect`);
-          }
-        }
-        return result;
-      });
-    };
+    const on = this.handle.bind(this);
     for (const { stub } of this.stubs)
       stub.onAnyCommand().rejects(awsError('UnexpectedCall', 'the fake AWS does not implement this call'));
     for (const [name, region] of [
@@ -645,8 +648,8 @@ export function manifestAt(database: string, cutoff: string): Manifest {
 }
 
 /** A fresh fake account: primary unreachable, replica available, clients pointing at the old primary. */
-export function newWorld(database = 'dispensing'): FakeAws {
-  const catalog = CatalogSchema.parse(TEST_CATALOG);
+export function newWorld(database = 'dispensing', catalogInput: CatalogInput = TEST_CATALOG): FakeAws {
+  const catalog = CatalogSchema.parse(catalogInput);
   const world = new FakeAws(catalog);
   const db = catalog.databases.find((d) => d.name === database)!;
   if (db.replicaInstanceIdentifier)
@@ -671,4 +674,4 @@ export function newWorld(database = 'dispensing'): FakeAws {
 }
 
 export const MUTATING =
-  /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add)/;
+  /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add|Switchover|Failover)/;

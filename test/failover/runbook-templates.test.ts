@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { buildApp } from '../../lib/app';
 import { names } from '../../lib/naming';
+import { isCluster } from '../../lib/config/database-kind';
 import { runbookDatabases } from '../../lib/constructs/failover/runbook-config';
 import { failbackInstanceIdentifier } from '../../lib/constructs/failover/failover-runbooks';
 import { shippedConfig } from '../helpers/config';
@@ -51,7 +52,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
 
   test('RDS permissions name the configured primary, replica, recovered and failback instances only', () => {
     const describe = text(statements(template, 'DescribeProtectedInstances'));
-    for (const db of databases) {
+    for (const db of databases.filter((d) => !d.cluster)) {
       expect(describe).toContain(`:db:${db.primaryInstanceIdentifier}`);
       if (db.replicaInstanceIdentifier) expect(describe).toContain(`:db:${db.replicaInstanceIdentifier}`);
     }
@@ -63,15 +64,59 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(text(statements(template, 'RestoreIntoTheRecoveredIdentifiers'))).not.toMatch(/:db:\*/);
   });
 
+  test('Aurora permissions: the global databases switch only to their secondaries (failover) and back to their primary clusters (failback)', () => {
+    const clusters = databases.flatMap((d) => (d.cluster ? [d.cluster] : []));
+    expect(clusters).toHaveLength(config.databases.filter(isCluster).length); // every configured cluster has runbooks
+    const globals = clusters.filter((c) => c.globalClusterIdentifier);
+    if (clusters.length === 0) {
+      expect(statements(template, 'DescribeProtectedClusters')).toEqual([]);
+      return;
+    }
+    expect(globals.length).toBeGreaterThan(0); // the shipped example protects a tier-1 cluster on a global database
+    const arn = (region: string, type: string, id: string) => `arn:aws:rds:${region}:${config.account}:${type}:${id}`;
+    const globalArns = globals.map((c) => arn('', 'global-cluster', c.globalClusterIdentifier!));
+    const only = (sid: string) => statements(template, sid).map((s) => ({ Action: s.Action, Resource: s.Resource }));
+    expect(only('SwitchGlobalDatabasesToTheRecoveryRegion')).toEqual([
+      {
+        Action: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+        Resource: [
+          ...globalArns,
+          ...globals.map((c) => arn(config.recoveryRegion, 'cluster', c.secondaryClusterIdentifier!)),
+        ],
+      },
+    ]);
+    expect(only('SwitchGlobalDatabasesBack')).toEqual([
+      {
+        Action: 'rds:SwitchoverGlobalCluster',
+        Resource: [
+          ...globalArns,
+          ...clusters.map((c) => arn(config.primaryRegion, 'cluster', c.primaryClusterIdentifier)),
+        ],
+      },
+    ]);
+    const describe = text(statements(template, 'DescribeProtectedClusters'));
+    for (const c of clusters) expect(describe).toContain(`:cluster:${c.primaryClusterIdentifier}"`);
+    const clusterArns = text([
+      ...statements(template, 'DescribeProtectedClusters'),
+      ...statements(template, 'DescribeGlobalDatabases'),
+      ...statements(template, 'InstanceOfTheRestoredCluster'),
+    ]);
+    expect(clusterArns).not.toMatch(/:(cluster|global-cluster|db):\*/);
+    // No instance statement names a cluster (cluster identifiers are not instances).
+    const instanceStatements = text(statements(template, 'DescribeProtectedInstances'));
+    for (const c of clusters) expect(instanceStatements).not.toContain(`:db:${c.primaryClusterIdentifier}"`);
+  });
+
   test('repoint permissions: only the configured records (CNAME), parameters and replicated secrets', () => {
     const change = statements(template, 'ChangeOnlyTheConfiguredRecords');
     expect(change.length).toBeGreaterThan(0);
-    const zones = [...new Set(databases.map((d) => d.route53!.hostedZoneId))];
+    const withRecords = databases.filter((d) => d.route53);
+    const zones = [...new Set(withRecords.map((d) => d.route53!.hostedZoneId))];
     for (const statement of change) {
       expect(text(statement.Resource)).toContain(`hostedzone/${zones[0]}`);
       expect(statement.Condition).toEqual({
         'ForAllValues:StringEquals': {
-          'route53:ChangeResourceRecordSetsNormalizedRecordNames': databases.map((d) =>
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': withRecords.map((d) =>
             d.route53!.recordName.toLowerCase(),
           ),
           'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
@@ -79,7 +124,8 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
       });
     }
     const parameters = text(statements(template, 'EndpointApprovalAndFreezeParameters'));
-    for (const db of databases) expect(parameters).toContain(`parameter${db.endpointParameterName}`);
+    for (const db of databases.filter((d) => d.endpointParameterName))
+      expect(parameters).toContain(`parameter${db.endpointParameterName}`);
     const secrets = text(statements(template, 'ReadAndRepointClientPointers'));
     for (const db of databases)
       expect(secrets).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
@@ -193,11 +239,11 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     });
   });
 
-  test('VPC endpoints: S3 reaches only the evidence prefixes the validators and the manifest job use; interface endpoints only this account', () => {
+  test('VPC endpoints: S3 reaches only the evidence prefixes the validators, the chunk tasks and the manifest job use; interface endpoints only this account', () => {
     const bucket = names.evidenceBucket(config);
     for (const [stack, allowed] of [
       [Template.fromStack(stages[index]!.standby), [`${bucket}/manifests/*`, `${bucket}/failover/*`]],
-      [template, ['/manifests/*']],
+      [template, ['/manifests/*', '/validation-chunks/*']],
     ] as const) {
       const endpoints = Object.values(stack.findResources('AWS::EC2::VPCEndpoint'));
       expect(endpoints.length).toBeGreaterThan(0);

@@ -28,3 +28,24 @@ describe('local failover on real PostgreSQL', () => {
     expect(existsSync(result.workspace)).toBe(false);
   });
 });
+
+describe('local failover of an Aurora cluster (PostgreSQL with a streaming replica)', () => {
+  test('GIVEN the global-failover strategy WHEN the primary is killed THEN the engine fails over to the streaming standby (the secondary) and records it as the cluster strategy', async () => {
+    const result = await runLocalFailover({
+      evidenceDir: null,
+      prescriptions: 200,
+      loadSecondsAfterBackup: 2,
+      strategy: 'global-failover',
+      hooks: { unitWriter: probeWriter(), validator: () => probeValidator() },
+    });
+    expect(result.evidence.failureReason).toBeUndefined();
+    expect(result.evidence).toMatchObject({
+      result: 'passed',
+      source: { kind: 'replica' },
+      runbook: { strategy: 'global-failover', status: 'completed' },
+      cleanup: { status: 'deleted' },
+    });
+    expect(result.evidence.achievedRpoSeconds).toBeLessThanOrEqual(1);
+    expect(result.evidence.runbook!.steps.find((s) => s.name === 'recover')!.detail).toMatch(/standby/);
+  });
+});

@@ -11,14 +11,33 @@ import { clearApproval } from '../failover-steps';
 import { FailbackState } from './state';
 import { freezeParameter, isFrozen } from './freeze';
 
-export async function recordFailbackEvidence(
+/** What the evidence says about where a failback ran, besides what its state holds. */
+export interface FailbackEvidenceContext {
+  readonly environment: string;
+  /** `aws` or `local`. */
+  readonly provider: string;
+  readonly database: string;
+  readonly tier: number;
+  readonly rtoSeconds: number;
+  /** Where the failback lands when the plan does not say (the catalog's failback instance). */
+  readonly failbackTarget: string;
+  readonly toolVersion: string;
+  readonly cleanup?: EvidenceDocument['cleanup'];
+  readonly metrics?: Record<string, number>;
+}
+
+/**
+ * The evidence document of a completed, failed or aborted failback, from its state: the same document whichever
+ * provider ran the steps (recorded as kind `failover`, operation `failback`).
+ */
+export function failbackEvidence(
   state: FailbackState,
   status: 'completed' | 'failed' | 'aborted',
-  deps: StepDeps,
-): Promise<{ location: string; result: 'passed' | 'failed' }> {
-  const now = deps.clock.now().toISOString();
-  const db = databaseOf(deps.catalog, state.input.database);
-  const started = state.execution.startTime ?? state.plan?.startedAt ?? now;
+  context: FailbackEvidenceContext,
+  now: Date,
+): EvidenceDocument {
+  const recorded = now.toISOString();
+  const started = state.execution.startTime ?? state.plan?.startedAt ?? recorded;
   const trail = new RunbookStepTrail();
   const add = trail.add.bind(trail);
   add('preflight', state.plan?.startedAt, state.plan?.endedAt);
@@ -39,15 +58,20 @@ export async function recordFailbackEvidence(
     : status === 'aborted'
       ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
       : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
-  const doc: EvidenceDocument = buildEvidence({
-    ...runbookEvidenceIdentity(state.execution.name, db, deps),
-    targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: 0 },
+  return buildEvidence({
+    runId: state.execution.name,
+    kind: 'failover',
+    environment: context.environment,
+    provider: context.provider,
+    database: context.database,
+    tier: context.tier,
+    targets: { rtoSeconds: context.rtoSeconds, rpoSeconds: 0 },
     ...(state.plan
       ? {
           source: {
             id: state.plan.currentPrimary.arn,
             kind: 'replica',
-            recoveryPointTime: state.catchUp?.caughtUpAt ?? now,
+            recoveryPointTime: state.catchUp?.caughtUpAt ?? recorded,
             sourceDatabase: state.plan.currentPrimary.identifier,
           },
         }
@@ -55,7 +79,7 @@ export async function recordFailbackEvidence(
     ...(state.promotion?.endpoint
       ? {
           target: {
-            identifier: state.plan?.replicaIdentifier ?? db.failbackInstanceIdentifier,
+            identifier: state.plan?.replicaIdentifier ?? context.failbackTarget,
             engine: 'postgres',
             endpoint: `${state.promotion.endpoint.host}:${state.promotion.endpoint.port}`,
           },
@@ -65,7 +89,7 @@ export async function recordFailbackEvidence(
       started,
       ...(state.freeze ? { disaster: state.freeze.frozenAt } : {}),
       ...(state.promotion?.availableAt ? { available: state.promotion.availableAt } : {}),
-      recorded: now,
+      recorded,
     },
     ...(freezeSeconds !== undefined ? { achievedRtoSeconds: freezeSeconds } : {}),
     ...(state.catchUp?.caughtUp ? { achievedRpoSeconds: 0 } : {}),
@@ -77,15 +101,15 @@ export async function recordFailbackEvidence(
       status: c.ok ? 'passed' : 'failed',
       message: c.detail,
     })),
-    cleanup: {
+    cleanup: context.cleanup ?? {
       status: 'not-needed',
       message:
         'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)',
       resources: [],
     },
     startedBy: state.input.startedBy,
-    toolVersion: deps.catalog.toolVersion,
-    metrics: freezeSeconds !== undefined ? { writeFreezeSeconds: freezeSeconds } : {},
+    toolVersion: context.toolVersion,
+    metrics: { ...(freezeSeconds !== undefined ? { writeFreezeSeconds: freezeSeconds } : {}), ...context.metrics },
     runbook: {
       operation: 'failback',
       strategy: 'planned-switchover',
@@ -109,6 +133,26 @@ export async function recordFailbackEvidence(
       ],
     },
   });
+}
+
+export async function recordFailbackEvidence(
+  state: FailbackState,
+  status: 'completed' | 'failed' | 'aborted',
+  deps: StepDeps,
+): Promise<{ location: string; result: 'passed' | 'failed' }> {
+  const db = databaseOf(deps.catalog, state.input.database);
+  const doc = failbackEvidence(
+    state,
+    status,
+    {
+      ...runbookEvidenceIdentity(state.execution.name, db, deps),
+      rtoSeconds: db.rtoSeconds,
+      failbackTarget: db.failbackInstanceIdentifier,
+      toolVersion: deps.catalog.toolVersion,
+    },
+    deps.clock.now(),
+  );
+  const reason = doc.failureReason;
   // A step can die after setting the freeze but before its result reached the state: ask SSM, not the state.
   const stillFrozen =
     !state.unfreeze &&

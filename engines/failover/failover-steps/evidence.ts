@@ -162,6 +162,7 @@ export async function recordFailoverEvidence(
       sourceDatabase: db.primaryInstanceIdentifier,
       defaultStrategy: db.defaultStrategy,
       toolVersion: deps.catalog.toolVersion,
+      ...(db.cluster ? { target: { engine: 'aurora-postgresql' } } : {}),
     },
     deps.clock.now(),
   );

@@ -14,9 +14,11 @@ export const EXPECTED_SECONDS: Readonly<Record<Strategy, number>> = {
   'promote-replica': 300,
   'point-in-time': 2400,
   'latest-backup': 2700,
+  'global-switchover': 120,
+  'global-failover': 180,
 };
-const VALIDATION_SECONDS = 120;
-const REPOINT_SECONDS = 60;
+export const VALIDATION_SECONDS = 120;
+export const REPOINT_SECONDS = 60;
 
 const RecoveryNetwork = z.object({
   subnetGroupName: z.string().min(1),
@@ -50,7 +52,7 @@ export async function recoveryNetwork(deps: StepDeps, db: CatalogDatabase): Prom
   return parsed.data;
 }
 
-const STATUSES_HEALTHY = new Set([
+export const STATUSES_HEALTHY = new Set([
   'available',
   'backing-up',
   'modifying',
@@ -234,26 +236,7 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
     warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
   }
 
-  try {
-    const key = await clients.kms.send(new DescribeKeyCommand({ KeyId: catalog.recoveryKeyArn }));
-    const enabled = key.KeyMetadata?.Enabled === true;
-    check('recovery-key', enabled, `${catalog.recoveryKeyArn} is ${key.KeyMetadata?.KeyState ?? 'unknown'}`);
-  } catch (error) {
-    check('recovery-key', false, `cannot describe ${catalog.recoveryKeyArn}: ${messageOf(error)}`);
-  }
-  try {
-    const secret = await clients.secrets.send(new DescribeSecretCommand({ SecretId: db.repoint.secretArn }));
-    const ok = secret.DeletedDate === undefined;
-    check(
-      'secret',
-      ok,
-      ok
-        ? `${db.repoint.secretArn} is readable${secret.PrimaryRegion && secret.PrimaryRegion !== catalog.recoveryRegion ? ` (replica of ${secret.PrimaryRegion}: repoint promotes it)` : ''}`
-        : `${db.repoint.secretArn} is scheduled for deletion`,
-    );
-  } catch (error) {
-    check('secret', false, `cannot describe ${db.repoint.secretArn}: ${messageOf(error)}`);
-  }
+  await accessChecks(deps, db, check);
 
   const refused = primary.healthy && !input.force;
   const decision: Plan['decision'] =
@@ -282,11 +265,42 @@ export async function preflight(state: FailoverState, deps: StepDeps): Promise<P
   };
 }
 
-function planSteps(strategy: Strategy, db: CatalogDatabase, target: string, started: boolean): Plan['steps'] {
+/** The recovery key is enabled and the credentials secret readable (both strategies' and kinds' last checks). */
+export async function accessChecks(
+  deps: StepDeps,
+  db: CatalogDatabase,
+  check: (name: string, ok: boolean, detail: string) => void,
+): Promise<void> {
+  const { catalog, clients } = deps;
+  try {
+    const key = await clients.kms.send(new DescribeKeyCommand({ KeyId: catalog.recoveryKeyArn }));
+    const enabled = key.KeyMetadata?.Enabled === true;
+    check('recovery-key', enabled, `${catalog.recoveryKeyArn} is ${key.KeyMetadata?.KeyState ?? 'unknown'}`);
+  } catch (error) {
+    check('recovery-key', false, `cannot describe ${catalog.recoveryKeyArn}: ${messageOf(error)}`);
+  }
+  try {
+    const secret = await clients.secrets.send(new DescribeSecretCommand({ SecretId: db.repoint.secretArn }));
+    const ok = secret.DeletedDate === undefined;
+    check(
+      'secret',
+      ok,
+      ok
+        ? `${db.repoint.secretArn} is readable${secret.PrimaryRegion && secret.PrimaryRegion !== catalog.recoveryRegion ? ` (replica of ${secret.PrimaryRegion}: repoint promotes it)` : ''}`
+        : `${db.repoint.secretArn} is scheduled for deletion`,
+    );
+  } catch (error) {
+    check('secret', false, `cannot describe ${db.repoint.secretArn}: ${messageOf(error)}`);
+  }
+}
+
+export function planSteps(strategy: Strategy, db: CatalogDatabase, target: string, started: boolean): Plan['steps'] {
   const execute: Record<Strategy, string> = {
     'promote-replica': `promote read replica ${target} to a standalone primary`,
     'point-in-time': `restore ${target} from the replicated automated backups to the target time`,
     'latest-backup': `restore ${target} from the newest recovery point in the recovery vault`,
+    'global-switchover': `switch the global database over to ${target} (planned, no data loss)`,
+    'global-failover': `fail the global database over to ${target} (primary region down, data loss allowed)`,
   };
   const repoint = [
     db.repoint.route53 ? `record ${db.repoint.route53.recordName}` : undefined,
@@ -320,9 +334,14 @@ function planSteps(strategy: Strategy, db: CatalogDatabase, target: string, star
   ];
 }
 
-async function newestRecoveryPoint(
+/** The newest completed recovery point in the recovery vault of the resource `<type>:<identifier>` (db or cluster). */
+export async function newestRecoveryPoint(
   deps: StepDeps,
-  db: CatalogDatabase,
+  db: Pick<CatalogDatabase, 'primaryInstanceIdentifier'>,
+  resource: { readonly type: 'RDS' | 'Aurora'; readonly arnSuffix: string } = {
+    type: 'RDS',
+    arnSuffix: `:db:${db.primaryInstanceIdentifier}`,
+  },
 ): Promise<{ arn: string; created: Date } | undefined> {
   let token: string | undefined;
   let newest: { arn: string; created: Date } | undefined;
@@ -330,13 +349,13 @@ async function newestRecoveryPoint(
     const page = await deps.clients.backup.send(
       new ListRecoveryPointsByBackupVaultCommand({
         BackupVaultName: deps.catalog.recoveryVaultName,
-        ByResourceType: 'RDS',
+        ByResourceType: resource.type,
         NextToken: token,
       }),
     );
     for (const point of page.RecoveryPoints ?? []) {
       if (point.Status !== 'COMPLETED' || !point.RecoveryPointArn || !point.CreationDate) continue;
-      if (!point.ResourceArn?.endsWith(`:db:${db.primaryInstanceIdentifier}`)) continue;
+      if (!point.ResourceArn?.endsWith(resource.arnSuffix)) continue;
       if (!newest || point.CreationDate > newest.created)
         newest = { arn: point.RecoveryPointArn, created: point.CreationDate };
     }
@@ -345,7 +364,7 @@ async function newestRecoveryPoint(
   return newest;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

@@ -6,6 +6,7 @@ import type { StepDeps } from '../clients';
 import { FailoverState, Repoint } from './state';
 import { required } from './required';
 import { pollRepoint, startRepoint } from '../repoint-progress';
+import { findCluster } from '../cluster/aws-clusters';
 
 export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
   const plan = required(state.plan, 'plan');
@@ -49,8 +50,10 @@ export async function verifyPointers(
   rds: StepDeps['clients']['rdsRecovery'],
 ): Promise<{ name: string; ok: boolean; detail: string }[]> {
   const checks: { name: string; ok: boolean; detail: string }[] = [];
-  const [instance, record, parameter, secret] = await Promise.all([
-    findInstance(rds, instanceIdentifier),
+  const [status, record, parameter, secret] = await Promise.all([
+    db.cluster
+      ? findCluster(rds, instanceIdentifier).then((c) => c?.Status)
+      : findInstance(rds, instanceIdentifier).then((i) => i?.DBInstanceStatus),
     db.repoint.route53
       ? route53Value(deps.clients.route53, db.repoint.route53.hostedZoneId, db.repoint.route53.recordName)
       : Promise.resolve(undefined),
@@ -58,9 +61,9 @@ export async function verifyPointers(
     secretJson(deps.clients.secrets, db.repoint.secretArn),
   ]);
   checks.push({
-    name: 'instance',
-    ok: instance?.DBInstanceStatus === 'available',
-    detail: `${instanceIdentifier} is ${instance?.DBInstanceStatus ?? 'missing'}`,
+    name: db.cluster ? 'cluster' : 'instance',
+    ok: status === 'available',
+    detail: `${instanceIdentifier} is ${status ?? 'missing'}`,
   });
   if (db.repoint.route53)
     checks.push({

@@ -17,6 +17,7 @@ interface LocalGameDayFlags {
   answers?: string;
   prescriptions: number;
   evidenceDir: string;
+  lesson?: string[];
   json?: boolean;
 }
 
@@ -39,8 +40,13 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
       positiveInteger('--prescriptions', 10_000_000),
       2000,
     )
-    .option('--evidence-dir <dir>', 'where to write the evidence and scorecard (local)', DEFAULT_EVIDENCE_DIR)
-    .option('--json', 'print the scorecard on stdout instead of a summary')
+    .option('--evidence-dir <dir>', 'where to write the failover and game-day evidence (local)', DEFAULT_EVIDENCE_DIR)
+    .option(
+      '--lesson <text>',
+      'what the game day taught (local; repeat for several)',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option('--json', 'print the game-day evidence document on stdout instead of a summary')
     .action(async (flags: LocalGameDayFlags) => {
       if (!flags.local)
         throw new UsageError(
@@ -79,26 +85,32 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
             show: (text) => io.err(text),
             prescriptions: flags.prescriptions,
             evidenceDir: flags.evidenceDir,
+            lessons: (flags.lesson ?? []).map((l) => l.trim()).filter((l) => l.length > 0),
             signal: controller.signal,
             onProgress: progressPrinter(io),
           }),
         );
-        const card = result.scorecard;
-        if (flags.json) io.out(JSON.stringify(card, null, 2));
+        const doc = result.gameDay;
+        const record = doc.gameDay;
+        if (flags.json) io.out(JSON.stringify({ ...doc, location: result.gameDayLocation }, null, 2));
         else {
           io.out(summary(result.evidence, result.evidenceLocation, result.evidenceError));
-          io.out(`GAME DAY ${card.result.toUpperCase()}  scenario ${card.scenario}`);
-          for (const d of card.decisions)
+          io.out(`GAME DAY ${doc.result.toUpperCase()}  scenario ${scenario}`);
+          for (const d of record?.decisions ?? [])
             io.out(
               `  ${d.correct ? '✓' : '✗'} ${d.id.padEnd(10)} ${d.answer.padEnd(16)} ${d.seconds.toFixed(1).padStart(6)} s${d.correct ? '' : `  (expected ${d.expected})`}`,
             );
+          for (const m of record?.timeline ?? [])
+            io.out(`  ${m.name.padEnd(22)} ${m.sinceFaultSeconds === undefined ? '—' : `+${m.sinceFaultSeconds} s`}`);
           io.out(
-            `  RTO ${card.rto.achievedSeconds ?? 'n/a'} s of ${card.rto.targetSeconds} s ${card.rto.met ? 'met' : 'MISSED'}; ` +
-              `RPO ${card.rpo.achievedSeconds ?? 'n/a'} s of ${card.rpo.targetSeconds} s ${card.rpo.met ? 'met' : 'MISSED'}`,
+            `  time to recover ${record?.timeToRecoverSeconds ?? 'n/a'} s of ${doc.targets.rtoSeconds} s; ` +
+              `RPO ${doc.achievedRpoSeconds ?? 'n/a'} s of ${doc.targets.rpoSeconds} s`,
           );
-          if (result.scorecardLocation) io.out(`  scorecard: ${result.scorecardLocation}`);
+          if (doc.failureReason) io.out(`  ${doc.failureReason}`);
+          if (result.gameDayLocation) io.out(`  game-day evidence: ${result.gameDayLocation}`);
         }
-        context.exitCode = card.result === 'passed' && !result.evidenceError ? ExitCode.Ok : ExitCode.Failed;
+        if (result.evidenceError) io.err(`FAILED: ${result.evidenceError}`);
+        context.exitCode = doc.result === 'passed' && !result.evidenceError ? ExitCode.Ok : ExitCode.Failed;
       } finally {
         operator.close();
         removeHandlers();

@@ -5,7 +5,7 @@ import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { byteSize, isoTime, parallelOf, positiveInteger, postgresUrl, withConnectionHelp } from './flag-parsers';
 import type { AwsFlags } from '../aws';
-import { PharmacyTables, pharmacyTablesSchema } from '../../../engines/validation/checks/pharmacy/table-mapping';
+import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 interface ManifestFlags extends AwsFlags {
   url: string;
@@ -52,6 +52,8 @@ async function readPharmacyTables(file: string): Promise<PharmacyTables> {
   } catch (error) {
     throw new UsageError(`cannot read --pharmacy-tables ${file}: ${(error as Error).message}. ${hint}`);
   }
+  // Loaded on use: `rxdr --help` loads no schema library.
+  const { pharmacyTablesSchema } = await import('../../../engines/validation/checks/pharmacy/table-mapping');
   const result = pharmacyTablesSchema.safeParse(value);
   if (!result.success)
     throw new UsageError(

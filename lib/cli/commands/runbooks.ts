@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext, CommandRegistrar } from '../context';
+import { STRATEGIES } from '../../../engines/failover/strategies';
 
 function common(command: Command, database: 'required' | 'optional' | 'none'): Command {
   command.addOption(new Option('--env <name>', 'environment from config/rxdr.config.json').makeOptionMandatory());
@@ -14,11 +15,7 @@ function common(command: Command, database: 'required' | 'optional' | 'none'): C
 
 /** Checked by commander while parsing, before any AWS client exists. */
 function strategyOption(): Option {
-  return new Option('--strategy <strategy>', "how to recover (default: the tier's)").choices([
-    'promote-replica',
-    'point-in-time',
-    'latest-backup',
-  ]);
+  return new Option('--strategy <strategy>', "how to recover (default: the tier's)").choices(STRATEGIES);
 }
 
 function registerRunbook(program: Command, context: CliContext, operation: 'failover' | 'failback'): void {

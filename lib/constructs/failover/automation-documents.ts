@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { Strategy } from '../../../engines/failover/catalog';
 
 export interface AutomationDocumentsProps {
   readonly environmentName: string;
@@ -105,7 +106,7 @@ export class AutomationDocuments extends Construct {
                   Strategy: {
                     type: 'String',
                     default: 'default',
-                    allowedValues: ['default', 'promote-replica', 'point-in-time', 'latest-backup'],
+                    allowedValues: ['default', ...Strategy.options],
                     description: "Recovery strategy ('default': the tier's, shown by rxdr failover plan)",
                   },
                 }

@@ -46,6 +46,17 @@ export interface RunbookDatabase {
   readonly route53?: { readonly hostedZoneId: string; readonly recordName: string; readonly ttl?: number };
   /** An SSM parameter holding the endpoint host. @default - none */
   readonly endpointParameterName?: string;
+  /**
+   * An Aurora cluster (`primaryInstanceIdentifier` then names the primary cluster): its global database and
+   * recovery-region secondary for `global-switchover`/`global-failover`. @default - an RDS instance
+   */
+  readonly cluster?: {
+    readonly primaryClusterIdentifier: string;
+    readonly globalClusterIdentifier?: string;
+    readonly secondaryClusterIdentifier?: string;
+    /** Where a restore from the recovery vault lands. @default `<primaryClusterIdentifier>-restored` */
+    readonly recoveredClusterIdentifier?: string;
+  };
 }
 
 export interface FailoverRunbooksProps {
@@ -114,6 +125,11 @@ export class FailoverRunbooks extends Construct {
     for (const db of props.databases) {
       if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier)
         problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
+      const global = db.defaultStrategy === 'global-failover' || db.defaultStrategy === 'global-switchover';
+      if (global && !(db.cluster?.globalClusterIdentifier && db.cluster.secondaryClusterIdentifier))
+        problems.push(
+          `databases.${db.name}: defaultStrategy ${db.defaultStrategy} needs cluster.globalClusterIdentifier and cluster.secondaryClusterIdentifier`,
+        );
     }
     if (problems.length > 0) throw new Error(`FailoverRunbooks ${this.node.path}: ${problems.join('; ')}`);
     const retention = props.logRetention ?? logs.RetentionDays.SIX_YEARS;
@@ -159,6 +175,15 @@ export class FailoverRunbooks extends Construct {
           : {}),
         ...(db.endpointParameterName ? { parameterName: db.endpointParameterName } : {}),
       },
+      ...(db.cluster
+        ? {
+            cluster: {
+              ...db.cluster,
+              recoveredClusterIdentifier:
+                db.cluster.recoveredClusterIdentifier ?? `${db.cluster.primaryClusterIdentifier}-restored`,
+            },
+          }
+        : {}),
     }));
     this.catalog = {
       environment: props.environmentName,

@@ -44,10 +44,12 @@ export class RunbookArns {
     const stack = Stack.of(scope);
     this.stack = stack;
     this.recoveryRegion = stack.region;
-    this.primaryIds = databases.map((d) => d.primaryInstanceIdentifier);
-    this.replicaIds = databases.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
-    this.recoveredIds = databases.map((d) => d.recoveredInstanceIdentifier);
-    this.failbackIds = databases.map((d) => d.failbackInstanceIdentifier);
+    // Instance ARNs name RDS instances only; an Aurora cluster's are `cluster-runbook-permissions.ts`'s.
+    const instances = databases.filter((d) => d.cluster === undefined);
+    this.primaryIds = instances.map((d) => d.primaryInstanceIdentifier);
+    this.replicaIds = instances.flatMap((d) => (d.replicaInstanceIdentifier ? [d.replicaInstanceIdentifier] : []));
+    this.recoveredIds = instances.map((d) => d.recoveredInstanceIdentifier);
+    this.failbackIds = instances.map((d) => d.failbackInstanceIdentifier);
     this.recoveryDbArns = [...this.replicaIds, ...this.recoveredIds].map((i) => this.rds(this.recoveryRegion, 'db', i));
     this.primaryDbArns = [...this.primaryIds, ...this.failbackIds].map((i) => this.rds(props.primaryRegion, 'db', i));
     this.secretArns = databases.map((d) => secretResourceArn(stack, d.repoint.secretArn));

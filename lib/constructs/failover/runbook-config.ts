@@ -7,17 +7,19 @@ import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
 import { names } from '../../naming';
 import { tierNumber } from '../../config/tiers';
-import { isInstance } from '../../config/database-kind';
+import { isCluster, isInstance } from '../../config/database-kind';
+import { clusterRunbookDatabase } from './cluster-runbook-database';
 import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
 
 /**
- * Every configured RDS instance as the runbooks see it: tier targets, default strategy, instances, repoint
- * targets. Aurora clusters have no automated runbook yet (docs/aurora.md).
+ * Every configured database as the runbooks see it: tier targets, default strategy, instances (or the Aurora
+ * cluster, its global database and secondary), repoint targets.
  */
 export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
-  return config.databases.filter(isInstance).map((db) => {
+  const clusters = config.databases.filter(isCluster).map((db) => clusterRunbookDatabase(config, db));
+  const instances = config.databases.filter(isInstance).map((db) => {
     const tier = db.tierPreset;
     const targets = db.failover;
     return {
@@ -41,6 +43,7 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
       ...(targets?.endpointParameterName ? { endpointParameterName: targets.endpointParameterName } : {}),
     };
   });
+  return [...instances, ...clusters];
 }
 
 /** The recovery stack's resources the runbooks use. */

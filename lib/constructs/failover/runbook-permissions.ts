@@ -6,6 +6,7 @@ import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
 import type { FailoverRunbooksProps } from './failover-runbooks';
 import { acknowledgeRunbookPermissions } from './runbook-acknowledgements';
 import { RunbookArns } from './runbook-arns';
+import { grantClusterRunbookPermissions } from './cluster-runbook-permissions';
 
 export interface RunbookPermissionsProps {
   readonly runbooks: FailoverRunbooksProps;
@@ -195,6 +196,12 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
     }),
   );
   props.validator.grantInvoke(failoverFn);
+  grantClusterRunbookPermissions(scope, {
+    catalog: permissions.catalog,
+    primaryRegion: props.primaryRegion,
+    failoverFn,
+    failbackFn,
+  });
 
   failbackFn.addToRolePolicy(
     new iam.PolicyStatement({

@@ -56,7 +56,7 @@ describe('RestoreDrill template with an Aurora cluster in the fleet: cluster dri
 
   test('every drill role denies deleting or modifying a cluster without the drill tag', () => {
     const denies = statements.filter((s) => s.Effect === 'Deny' && s.Sid === 'DenyTouchingClustersWithoutDrillTag');
-    expect(denies.length).toBe(11); // 9 step functions + sweeper + the Backup restore role
+    expect(denies.length).toBe(13); // 11 step functions (chunk tasks included) + sweeper + the Backup restore role
     for (const deny of denies) {
       expect(deny.Condition).toEqual({ Null: { 'rds:cluster-tag/rxdr:drill': 'true' } });
       expect(deny.Action).toEqual(expect.arrayContaining(['rds:DeleteDBCluster', 'rds:ModifyDBCluster']));

@@ -1,0 +1,99 @@
+/** Aurora cluster and global-database lookups the cluster runbook steps share. */
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
+  type DBCluster,
+  type GlobalCluster,
+  type GlobalClusterMember,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { databaseOf, Errors, StepError, type Catalog, type CatalogCluster, type CatalogDatabase } from '../catalog';
+import type { Endpoint } from '../aws-helpers';
+
+/** The cluster, or undefined when it does not exist. */
+export async function findCluster(rds: RDSClient, identifier: string): Promise<DBCluster | undefined> {
+  try {
+    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
+    return out.DBClusters?.[0];
+  } catch (error) {
+    if (error instanceof Error && error.name === 'DBClusterNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
+/** The global database; a missing one is a step failure that names it. */
+export async function describeGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster> {
+  let out;
+  try {
+    out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'GlobalClusterNotFoundFault')
+      throw new StepError(Errors.stepFailed, `global database ${identifier} not found`);
+    throw error;
+  }
+  const global = out.GlobalClusters?.[0];
+  if (!global) throw new StepError(Errors.stepFailed, `global database ${identifier} not found`);
+  return global;
+}
+
+/** The member whose ARN names `identifier` in `region` (cluster ARNs: `arn:…:rds:<region>:<account>:cluster:<id>`). */
+export function memberOf(global: GlobalCluster, region: string, identifier: string): GlobalClusterMember | undefined {
+  return global.GlobalClusterMembers?.find((m) => {
+    const parts = (m.DBClusterArn ?? '').split(':');
+    return parts[3] === region && parts[5] === 'cluster' && parts[6] === identifier;
+  });
+}
+
+/** A switchover or failover of the global database is under way (`FailoverState` pending, failing over, …). */
+export function changingWriter(global: GlobalCluster): boolean {
+  return global.FailoverState?.Status !== undefined && global.FailoverState.Status !== 'cancelling';
+}
+
+/** The cluster part of a catalog entry; a step asked about an instance entry fails clearly. */
+export function clusterOf(catalog: Catalog, name: string): { db: CatalogDatabase; cluster: CatalogCluster } {
+  const db = databaseOf(catalog, name);
+  if (!db.cluster) throw new StepError(Errors.invalidInput, `${name} is an RDS instance, not an Aurora cluster`);
+  return { db, cluster: db.cluster };
+}
+
+/** Whether the catalog's `name` is an Aurora cluster (its runbook steps are `cluster/`'s). */
+export function isClusterDatabase(catalog: Catalog, name: string): boolean {
+  return catalog.databases.some((d) => d.name === name && d.cluster !== undefined);
+}
+
+/** The cluster's writer endpoint, once it has one. */
+export function writerEndpoint(cluster: DBCluster | undefined): Endpoint | undefined {
+  return cluster?.Endpoint ? { host: cluster.Endpoint, port: cluster.Port ?? 5432 } : undefined;
+}
+
+/** Newest `AuroraGlobalDBReplicationLag` of a secondary over the last 10 minutes, in seconds (the metric is ms). */
+export async function globalLagSeconds(
+  cloudwatch: CloudWatchClient,
+  clusterIdentifier: string,
+  now: Date,
+): Promise<number | undefined> {
+  const out = await cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now.getTime() - 10 * 60_000),
+      EndTime: now,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/RDS',
+              MetricName: 'AuroraGlobalDBReplicationLag',
+              Dimensions: [{ Name: 'DBClusterIdentifier', Value: clusterIdentifier }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
+    }),
+  );
+  const ms = out.MetricDataResults?.[0]?.Values?.[0];
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
+}

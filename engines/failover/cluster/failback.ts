@@ -1,0 +1,234 @@
+/**
+ * The failback runbook's steps for an Aurora cluster on a Global Database: after a failover the old primary
+ * cluster rejoins the global database as a secondary once its region is back (Aurora does that itself after a
+ * global failover; a switchover makes it one at once), so failing back is a switchover to it: no replica is
+ * built. The write freeze, repoint, verification, unfreeze and evidence are the instances' steps.
+ */
+import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
+import { Errors, StepError } from '../catalog';
+import type { StepDeps } from '../clients';
+import { required } from '../failover-steps/required';
+import type { FailbackPlan, FailbackState } from '../failback-steps/state';
+import {
+  changingWriter,
+  clusterOf,
+  describeGlobalCluster,
+  findCluster,
+  memberOf,
+  writerEndpoint,
+} from './aws-clusters';
+
+type Step<K extends keyof FailbackState> = (
+  state: FailbackState,
+  deps: StepDeps,
+) => Promise<NonNullable<FailbackState[K]>>;
+
+/** Read-only: which member writes now, whether the old primary is back as a secondary, what the switch will do. */
+export async function clusterFailbackPreflight(state: FailbackState, deps: StepDeps): Promise<FailbackPlan> {
+  const startedAt = deps.clock.now().toISOString();
+  const { catalog, clients } = deps;
+  const { db, cluster } = clusterOf(catalog, state.input.database);
+  const checks: FailbackPlan['checks'] = [];
+  const blockers: string[] = [];
+  const check = (name: string, ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail });
+    if (!ok) blockers.push(`${name}: ${detail}`);
+  };
+  const primaryId = cluster.primaryClusterIdentifier;
+  let current = { identifier: '(none)', arn: '(none)', status: 'missing' };
+  let originalPrimary = { identifier: primaryId, status: 'unreachable' };
+  let rejoined = false;
+  if (!cluster.globalClusterIdentifier || !cluster.secondaryClusterIdentifier) {
+    check(
+      'global-database',
+      false,
+      `${db.name} has no Aurora Global Database: rebuild its primary-region cluster from the restored one by hand ` +
+        '(docs/aurora.md); the runbook fails back global databases only',
+    );
+  } else {
+    try {
+      const global = await describeGlobalCluster(clients.rdsRecovery, cluster.globalClusterIdentifier);
+      const writer = global.GlobalClusterMembers?.find((m) => m.IsWriter);
+      const secondary = memberOf(global, catalog.recoveryRegion, cluster.secondaryClusterIdentifier);
+      const old = memberOf(global, catalog.primaryRegion, primaryId);
+      rejoined = old !== undefined;
+      const writerId = writer?.DBClusterArn?.split(':')[6] ?? '(none)';
+      const writerRegion = writer?.DBClusterArn?.split(':')[3];
+      const writerCluster = writerRegion
+        ? await findCluster(writerRegion === catalog.primaryRegion ? clients.rdsPrimary : clients.rdsRecovery, writerId)
+        : undefined;
+      current = {
+        identifier: writerId,
+        arn: writer?.DBClusterArn ?? '(none)',
+        status: writerCluster?.Status ?? 'missing',
+      };
+      const secret = await secretJson(clients.secrets, db.repoint.secretArn);
+      const serves = writerCluster?.Endpoint !== undefined && writerCluster.Endpoint === secret.host;
+      check(
+        'current-primary',
+        writer !== undefined && (writer === secondary || writer === old) && serves,
+        writer
+          ? `${writerId} writes in ${writerRegion}${serves ? ` and serves ${String(secret.host)}` : `, but the secret's host is ${String(secret.host)}`}`
+          : `${cluster.globalClusterIdentifier} has no writer: was there a failover?`,
+      );
+      if (changingWriter(global))
+        checks.push({ name: 'switch', ok: true, detail: `a switch is under way (${global.FailoverState?.Status})` });
+      check(
+        'old-primary-rejoined',
+        rejoined,
+        rejoined
+          ? `${primaryId} is back in ${cluster.globalClusterIdentifier} as ${old?.IsWriter ? 'the writer' : 'a secondary'}`
+          : `${primaryId} has not rejoined ${cluster.globalClusterIdentifier} as a secondary (Aurora adds it back once ` +
+              `${catalog.primaryRegion} has recovered); fail back once it has`,
+      );
+    } catch (error) {
+      check('global-database', false, messageOf(error));
+    }
+    try {
+      const old = await findCluster(clients.rdsPrimary, primaryId);
+      originalPrimary = { identifier: primaryId, status: old?.Status ?? 'not-found' };
+      check(
+        'primary-region',
+        old?.Status === 'available',
+        `${primaryId} is ${originalPrimary.status} in ${catalog.primaryRegion}`,
+      );
+    } catch (error) {
+      check('primary-region', false, `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)})`);
+    }
+  }
+  const decision: FailbackPlan['decision'] =
+    blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    database: db.name,
+    currentPrimary: current,
+    replicaIdentifier: primaryId,
+    replicaExists: rejoined,
+    originalPrimary,
+    expectedFreezeSeconds: 120,
+    expectedDurationSeconds: 120,
+    checks,
+    blockers,
+    decision,
+    steps: [
+      { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
+      {
+        name: 'create-replica',
+        description: `${primaryId} is the global database's secondary again (nothing is built)`,
+      },
+      { name: 'wait-replica', description: `wait until ${primaryId} is available` },
+      {
+        name: 'freeze-writes',
+        description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
+      },
+      { name: 'catch-up', description: 'the switchover itself waits until the secondary has every write' },
+      {
+        name: 'promote',
+        description: `switch ${cluster.globalClusterIdentifier ?? 'the global database'} over to ${primaryId}`,
+      },
+      { name: 'repoint', description: 'point the record, parameter and secret back at the primary region' },
+      { name: 'verify', description: 'check every client pointer' },
+      { name: 'unfreeze', description: 'lift the write freeze' },
+      { name: 'evidence', description: 'write the evidence document' },
+    ],
+  };
+}
+
+/** Nothing to build: the old primary must be a member again (preflight blocks otherwise; checked once more). */
+export const clusterCreateReplica: Step<'replica'> = async (state, deps) => {
+  const startedAt = deps.clock.now().toISOString();
+  const { cluster } = clusterOf(deps.catalog, state.input.database);
+  const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+  const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
+  if (!memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier))
+    throw new StepError(Errors.stepFailed, `${cluster.primaryClusterIdentifier} is not a member of ${globalId}`);
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    outcome: 'already-done',
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+    detail: `${cluster.primaryClusterIdentifier} is a member of ${globalId}`,
+  };
+};
+
+export const clusterCheckReplica: Step<'replica'> = async (state, deps) => {
+  const replica = required(state.replica, 'replica');
+  const plan = required(state.plan, 'plan');
+  const found = await findCluster(deps.clients.rdsPrimary, plan.replicaIdentifier);
+  const polls = replica.polls + 1;
+  if (found?.Status !== 'available')
+    return {
+      ...replica,
+      polls,
+      waitSeconds: nextWaitSeconds(polls),
+      detail: `${plan.replicaIdentifier} is ${found?.Status ?? 'missing'}`,
+    };
+  const at = deps.clock.now().toISOString();
+  return { ...replica, polls, status: 'available', availableAt: at, detail: `${plan.replicaIdentifier} is available` };
+};
+
+/** A switchover synchronizes the target before it takes writes (zero data loss): nothing to wait for here. */
+export const clusterCheckCaughtUp: Step<'catchUp'> = async (state, deps) => ({
+  polls: state.catchUp?.polls ?? 0,
+  waitSeconds: nextWaitSeconds(0),
+  lagSeconds: null,
+  zeroLagPolls: 0,
+  caughtUp: true,
+  caughtUpAt: deps.clock.now().toISOString(),
+});
+
+export const clusterPromote: Step<'promotion'> = async (state, deps) => {
+  const startedAt = deps.clock.now().toISOString();
+  const { cluster } = clusterOf(deps.catalog, state.input.database);
+  const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+  const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
+  const member = memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier);
+  if (!member?.DBClusterArn)
+    throw new StepError(Errors.stepFailed, `${cluster.primaryClusterIdentifier} is not a member of ${globalId}`);
+  const alreadyDone = member.IsWriter === true || changingWriter(global);
+  if (!alreadyDone)
+    await deps.clients.rdsRecovery.send(
+      new SwitchoverGlobalClusterCommand({
+        GlobalClusterIdentifier: globalId,
+        TargetDbClusterIdentifier: member.DBClusterArn,
+      }),
+    );
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    outcome: alreadyDone ? 'already-done' : 'done',
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+  };
+};
+
+export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {
+  const promotion = required(state.promotion, 'promotion');
+  const { cluster } = clusterOf(deps.catalog, state.input.database);
+  const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+  const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
+  const member = memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier);
+  const polls = promotion.polls + 1;
+  const found =
+    member?.IsWriter && !changingWriter(global)
+      ? await findCluster(deps.clients.rdsPrimary, cluster.primaryClusterIdentifier)
+      : undefined;
+  const endpoint = writerEndpoint(found);
+  if (found?.Status !== 'available' || !endpoint) return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+  return { ...promotion, polls, status: 'available', availableAt: deps.clock.now().toISOString(), endpoint };
+};
+
+/** The cluster versions of the failback steps that differ from the instances'. */
+export const clusterFailbackSteps = {
+  preflight: clusterFailbackPreflight,
+  createReplica: clusterCreateReplica,
+  checkReplica: clusterCheckReplica,
+  checkCaughtUp: clusterCheckCaughtUp,
+  promote: clusterPromote,
+  checkPromoted: clusterCheckPromoted,
+} as const;

@@ -1,0 +1,345 @@
+/**
+ * The failover runbook's steps for an Aurora PostgreSQL cluster: the same phases, plan and state as for
+ * instances (`failover-steps/`), with the cluster's recovery. A global database switches over (planned, no
+ * data loss) or fails over with `AllowDataLoss` (primary region down) to its recovery-region secondary; a
+ * cluster without one is restored from the newest recovery point in the recovery vault, plus one instance.
+ */
+import { DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import {
+  CreateDBInstanceCommand,
+  FailoverGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import { findInstance, messageOf, nextWaitSeconds } from '../aws-helpers';
+import { Errors, StepError, type CatalogCluster, type Strategy } from '../catalog';
+import type { StepDeps } from '../clients';
+import type { FailoverState, Plan } from '../failover-steps/state';
+import type { RecoveryRecord } from '../provider';
+import {
+  accessChecks,
+  EXPECTED_SECONDS,
+  newestRecoveryPoint,
+  planSteps,
+  recoveryNetwork,
+  REPOINT_SECONDS,
+  STATUSES_HEALTHY,
+  VALIDATION_SECONDS,
+  withTimeout,
+} from '../failover-steps/preflight';
+import { required } from '../failover-steps/required';
+import {
+  changingWriter,
+  clusterOf,
+  describeGlobalCluster,
+  findCluster,
+  globalLagSeconds,
+  memberOf,
+  writerEndpoint,
+} from './aws-clusters';
+
+const GLOBAL_STRATEGIES: readonly Strategy[] = ['global-switchover', 'global-failover'];
+/** The instance a restored cluster gets (a restore job creates a cluster without instances). */
+export const recoveredWriter = (cluster: CatalogCluster) => `${cluster.recoveredClusterIdentifier}-1`;
+const FAILED_STATUSES = ['failed', 'inaccessible-encryption-credentials', 'incompatible-restore', 'storage-full'];
+
+/** Read-only, like the instances' preflight: primary health, the source and its data-loss window, access. */
+export async function clusterPreflight(state: FailoverState, deps: StepDeps): Promise<Plan> {
+  const startedAt = deps.clock.now();
+  const { catalog, clients } = deps;
+  const { input } = state;
+  const { db, cluster } = clusterOf(catalog, input.database);
+  const strategy = input.strategy ?? db.defaultStrategy;
+  const checks: Plan['checks'] = [];
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  const check = (name: string, ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail });
+    if (!ok) blockers.push(`${name}: ${detail}`);
+  };
+
+  let primary: Plan['primary'];
+  const primaryId = cluster.primaryClusterIdentifier;
+  try {
+    const found = await withTimeout(findCluster(clients.rdsPrimary, primaryId), 10_000);
+    const status = found?.Status ?? 'not-found';
+    const healthy = found !== undefined && STATUSES_HEALTHY.has(status);
+    const detail = `primary cluster ${primaryId} is ${status} in ${catalog.primaryRegion}`;
+    primary = { identifier: primaryId, status, healthy, detail };
+  } catch (error) {
+    const detail = `RDS in ${catalog.primaryRegion} did not answer: ${messageOf(error)}`;
+    primary = { identifier: primaryId, status: 'unreachable', healthy: false, detail };
+  }
+  const planned = strategy === 'global-switchover';
+  // A switchover needs the primary region up; every other strategy is for when it is not.
+  checks.push({ name: 'primary', ok: planned ? primary.healthy : !primary.healthy, detail: primary.detail });
+
+  const now = deps.clock.now();
+  let source: Plan['source'];
+  let expectedDataLossSeconds: number | null = null;
+  let target = cluster.recoveredClusterIdentifier;
+  let recoveryAlreadyStarted = false;
+
+  if (GLOBAL_STRATEGIES.includes(strategy)) {
+    if (!cluster.globalClusterIdentifier || !cluster.secondaryClusterIdentifier) {
+      check('global-database', false, `${db.name} has no Aurora Global Database (tier ${db.tier}); use latest-backup`);
+    } else {
+      target = cluster.secondaryClusterIdentifier;
+      try {
+        const global = await describeGlobalCluster(clients.rdsRecovery, cluster.globalClusterIdentifier);
+        const member = memberOf(global, catalog.recoveryRegion, target);
+        const secondary = await findCluster(clients.rdsRecovery, target);
+        if (!member || !secondary) {
+          check(
+            'secondary',
+            false,
+            `${target} is not a member of ${cluster.globalClusterIdentifier} in ${catalog.recoveryRegion}`,
+          );
+        } else if (member.IsWriter || changingWriter(global)) {
+          recoveryAlreadyStarted = true;
+          const doing = member.IsWriter
+            ? 'already the writer'
+            : `being made the writer (${global.FailoverState?.Status})`;
+          check('secondary', true, `${target} is ${doing}: a resumed run continues from there`);
+          source = { kind: 'replica', id: member.DBClusterArn ?? target, recoveryPointTime: now.toISOString() };
+        } else {
+          const lag = await globalLagSeconds(clients.cloudwatch, target, now);
+          expectedDataLossSeconds = planned ? 0 : (lag ?? null);
+          const instances = secondary.DBClusterMembers?.length ?? 0;
+          const lagText = lag === undefined ? 'unknown (no datapoint in 10 min)' : `${lag} s`;
+          check(
+            'secondary',
+            secondary.Status === 'available' && instances > 0,
+            `${target} is ${secondary.Status} with ${instances} instance(s), replication lag ${lagText}`,
+          );
+          const lost = planned ? 0 : (lag ?? 0);
+          const recoveryPointTime = new Date(now.getTime() - lost * 1000).toISOString();
+          source = { kind: 'replica', id: member.DBClusterArn ?? target, recoveryPointTime };
+        }
+      } catch (error) {
+        check('global-database', false, messageOf(error));
+      }
+      if (planned && !primary.healthy && !recoveryAlreadyStarted)
+        check('primary', false, `a switchover needs the primary region: ${primary.detail}; use global-failover`);
+    }
+  } else if (strategy === 'latest-backup') {
+    const existing = await findCluster(clients.rdsRecovery, target);
+    if (existing) {
+      recoveryAlreadyStarted = true;
+      check('target', true, `${target} already exists (${existing.Status}): a resumed run waits for it`);
+    }
+    const newest = await newestRecoveryPoint(deps, db, { type: 'Aurora', arnSuffix: `:cluster:${primaryId}` });
+    if (newest) {
+      if (!existing) check('recovery-point', true, `${newest.arn} created ${newest.created.toISOString()}`);
+      source = { kind: 'snapshot', id: newest.arn, recoveryPointTime: newest.created.toISOString() };
+      expectedDataLossSeconds = Math.max(0, Math.round((now.getTime() - newest.created.getTime()) / 1000));
+    } else if (!existing) {
+      check('recovery-point', false, `no completed recovery point of ${primaryId} in ${catalog.recoveryVaultName}`);
+    }
+    if (!existing) {
+      try {
+        const network = await recoveryNetwork(deps, db);
+        check(
+          'network',
+          network !== undefined || !catalog.recoveryNetworkParameterName,
+          network
+            ? `restores land in subnet group ${network.subnetGroupName} with ${network.securityGroupIds.join(', ')}`
+            : 'no recovery network configured: the restore lands in the default VPC',
+        );
+      } catch (error) {
+        check('network', false, messageOf(error));
+      }
+    }
+  } else {
+    check(
+      'strategy',
+      false,
+      `${strategy} is for RDS instances: an Aurora cluster fails over with ` +
+        `${cluster.globalClusterIdentifier ? 'global-failover or global-switchover' : 'latest-backup'}`,
+    );
+  }
+  if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
+    warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
+  await accessChecks(deps, db, check);
+
+  const refused = !planned && primary.healthy && !input.force;
+  const decision: Plan['decision'] =
+    blockers.length > 0 ? 'blocked' : input.dryRun ? 'dry-run' : refused ? 'refused' : 'proceed';
+  return {
+    startedAt: startedAt.toISOString(),
+    endedAt: deps.clock.now().toISOString(),
+    database: db.name,
+    strategy,
+    tier: db.tier,
+    rtoSeconds: db.rtoSeconds,
+    rpoSeconds: db.rpoSeconds,
+    primary,
+    ...(source ? { source } : {}),
+    targetInstanceIdentifier: target,
+    recoveryAlreadyStarted,
+    expectedDataLossSeconds,
+    expectedDurationSeconds:
+      (recoveryAlreadyStarted ? 0 : EXPECTED_SECONDS[strategy]) + VALIDATION_SECONDS + REPOINT_SECONDS,
+    checks,
+    blockers,
+    warnings,
+    refused,
+    decision,
+    steps: planSteps(strategy, db, target, recoveryAlreadyStarted),
+  };
+}
+
+/** The strategy's one destructive call, made only when what the account shows says it has not been made. */
+export async function startClusterRecovery(state: FailoverState, deps: StepDeps): Promise<RecoveryRecord> {
+  const startedAt = deps.clock.now().toISOString();
+  const plan = required(state.plan, 'plan');
+  const { db, cluster } = clusterOf(deps.catalog, plan.database);
+  const rds = deps.clients.rdsRecovery;
+  const target = plan.targetInstanceIdentifier;
+  let outcome: 'done' | 'already-done' = 'done';
+  let restoreJobId: string | undefined;
+  let detail: string;
+
+  if (GLOBAL_STRATEGIES.includes(plan.strategy)) {
+    const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+    const global = await describeGlobalCluster(rds, globalId);
+    const member = memberOf(global, deps.catalog.recoveryRegion, target);
+    if (!member?.DBClusterArn) throw new StepError(Errors.stepFailed, `${target} is no longer a member of ${globalId}`);
+    if (member.IsWriter || changingWriter(global)) {
+      outcome = 'already-done';
+      detail = `${target} is ${member.IsWriter ? 'already the writer' : `being made the writer (${global.FailoverState?.Status})`}`;
+    } else if (plan.strategy === 'global-switchover') {
+      await rds.send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: globalId,
+          TargetDbClusterIdentifier: member.DBClusterArn,
+        }),
+      );
+      detail = `switchover of ${globalId} to ${target} started`;
+    } else {
+      await rds.send(
+        new FailoverGlobalClusterCommand({
+          GlobalClusterIdentifier: globalId,
+          TargetDbClusterIdentifier: member.DBClusterArn,
+          AllowDataLoss: true,
+        }),
+      );
+      detail = `failover of ${globalId} to ${target} started (data loss allowed: the primary region is down)`;
+    }
+  } else {
+    const existing = await findCluster(rds, target);
+    if (existing) {
+      outcome = 'already-done';
+      detail = `${target} already exists (${existing.Status}): not restoring again`;
+    } else {
+      const source = required(plan.source, 'plan.source');
+      const network = await recoveryNetwork(deps, db);
+      const metadata: Record<string, string> = {
+        DBClusterIdentifier: target,
+        Engine: 'aurora-postgresql',
+        DeletionProtection: 'true',
+        CopyTagsToSnapshot: 'true',
+        KmsKeyId: deps.catalog.recoveryKeyArn,
+      };
+      if (network) metadata.DBSubnetGroupName = network.subnetGroupName;
+      if (network && network.securityGroupIds.length > 0)
+        metadata.VpcSecurityGroupIds = JSON.stringify(network.securityGroupIds);
+      const out = await deps.clients.backup.send(
+        new StartRestoreJobCommand({
+          RecoveryPointArn: source.id,
+          IamRoleArn: deps.catalog.backupRestoreRoleArn,
+          ResourceType: 'Aurora',
+          Metadata: metadata,
+          IdempotencyToken: `rxdr-failover-${db.name}-${source.recoveryPointTime}`.slice(0, 128),
+        }),
+      );
+      restoreJobId = out.RestoreJobId;
+      detail = `restore job ${restoreJobId ?? '?'} for cluster ${target} started from ${source.id}`;
+    }
+  }
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    instanceIdentifier: target,
+    outcome,
+    ...(restoreJobId ? { restoreJobId } : {}),
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0),
+    status: 'pending',
+    detail,
+  };
+}
+
+/**
+ * One look at the recovering cluster. A global database is done when the target is its writer and no switch is
+ * under way; a restored cluster gets its one instance here (once: it is looked up first) and is done when both
+ * are available.
+ */
+export async function checkClusterRecovery(state: FailoverState, deps: StepDeps): Promise<RecoveryRecord> {
+  const recovery = required(state.recovery, 'recovery');
+  const plan = required(state.plan, 'plan');
+  const { db, cluster } = clusterOf(deps.catalog, plan.database);
+  const rds = deps.clients.rdsRecovery;
+  const polls = recovery.polls + 1;
+  const pending = (detail: string): RecoveryRecord => ({
+    ...recovery,
+    polls,
+    waitSeconds: nextWaitSeconds(polls),
+    status: 'pending',
+    detail,
+  });
+  const id = recovery.instanceIdentifier;
+  const found = await findCluster(rds, id);
+  if (found && FAILED_STATUSES.includes(found.Status ?? ''))
+    throw new StepError(Errors.stepFailed, `${id} is ${found.Status}: it cannot become the primary`);
+
+  if (GLOBAL_STRATEGIES.includes(plan.strategy)) {
+    const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+    const global = await describeGlobalCluster(rds, globalId);
+    const member = memberOf(global, deps.catalog.recoveryRegion, id);
+    if (!member?.IsWriter || changingWriter(global))
+      return pending(`${id} is not the writer yet (${global.FailoverState?.Status ?? global.Status ?? 'unknown'})`);
+  } else if (!found) {
+    if (recovery.restoreJobId) {
+      const job = await deps.clients.backup.send(
+        new DescribeRestoreJobCommand({ RestoreJobId: recovery.restoreJobId }),
+      );
+      if (job.Status === 'FAILED' || job.Status === 'ABORTED')
+        throw new StepError(
+          Errors.stepFailed,
+          `restore job ${recovery.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}`,
+        );
+      return pending(`restore job ${recovery.restoreJobId} is ${job.Status ?? 'unknown'}`);
+    }
+    return pending(`${id} not visible yet`);
+  } else if (found.Status === 'available') {
+    const writer = recoveredWriter(cluster);
+    const instance = await findInstance(rds, writer);
+    if (!instance) {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: writer,
+          DBClusterIdentifier: id,
+          Engine: 'aurora-postgresql',
+          DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
+          PubliclyAccessible: false,
+          Tags: [
+            { Key: 'rxdr:failover-execution', Value: state.execution.name },
+            { Key: 'rxdr:database', Value: db.name },
+          ],
+        }),
+      );
+      return pending(`${id} is available; its instance ${writer} is being created`);
+    }
+    if (instance.DBInstanceStatus !== 'available') return pending(`${writer} is ${instance.DBInstanceStatus}`);
+  }
+  const endpoint = writerEndpoint(found);
+  if (found?.Status !== 'available' || !endpoint) return pending(`${id} is ${found?.Status ?? 'not visible yet'}`);
+  return {
+    ...recovery,
+    polls,
+    status: 'available',
+    detail: `${id} is available and the writer`,
+    availableAt: deps.clock.now().toISOString(),
+    endpoint,
+  };
+}

@@ -1,0 +1,66 @@
+import type { FailoverSite } from './failover-site';
+import { type Disaster, killPrimary } from './local-run';
+import { isProcessAlive, waitUntil } from './processes';
+
+/** The scenarios one machine can inject (the AWS game day's names for the same faults). */
+export const LOCAL_GAME_DAY_SCENARIOS = ['primary-instance-failure', 'primary-region-unreachable'] as const;
+export type LocalGameDayScenario = (typeof LOCAL_GAME_DAY_SCENARIOS)[number];
+
+/** A fault a game day injects into the local site under write load. */
+export interface LocalFault {
+  inject(site: FailoverSite, pids: Set<number>): Promise<Disaster>;
+  /** What the operator is told once it struck. */
+  describe(disaster: Disaster): string;
+  /** After the runbook, before cleanup: fence what the fault left running (a partitioned old primary). */
+  fence(): Promise<void>;
+}
+
+/** A fresh fault for one game day. */
+export function localFault(scenario: LocalGameDayScenario): LocalFault {
+  return scenario === 'primary-region-unreachable' ? partition() : instanceFailure();
+}
+
+/** The primary's machine dies: every server process is killed (SIGKILL) at once. */
+function instanceFailure(): LocalFault {
+  return {
+    inject: (site, pids) => killPrimary(site.primary, site.load, pids),
+    describe: (d) => `the primary was killed at ${d.at.toISOString()} under load`,
+    fence: async () => undefined,
+  };
+}
+
+/**
+ * The primary becomes unreachable without dying, as behind a network partition: its processes are stopped
+ * (SIGSTOP), so connections neither succeed nor fail until a timeout — the standby stops receiving WAL and the
+ * application's connection hangs (it gives up, as its TCP timeout would). The old primary still believes it is
+ * the primary: after the failover it is fenced (killed) before anything could reach it again.
+ */
+function partition(): LocalFault {
+  const frozen: number[] = [];
+  return {
+    async inject(site, pids) {
+      // The postmaster first: stopped, it forks no new backend; then its children, looked up again after.
+      for (let round = 0; round < 2; round += 1)
+        for (const pid of await site.primary.serverPids())
+          if (!frozen.includes(pid)) {
+            process.kill(pid, 'SIGSTOP');
+            frozen.push(pid);
+            pids.add(pid);
+          }
+      const at = new Date();
+      const stats = await site.load.cut();
+      const acknowledged = stats.lastCommittedAt;
+      if (!acknowledged) throw new Error('the write load committed nothing before the partition');
+      const newestWrite =
+        stats.unacknowledgedAt && stats.unacknowledgedAt > acknowledged ? stats.unacknowledgedAt : acknowledged;
+      return { at, stats, newestWrite, killed: frozen.length };
+    },
+    describe: (d) =>
+      `the primary stopped answering at ${d.at.toISOString()} under load (a network partition: it is still running)`,
+    async fence() {
+      const alive = frozen.filter(isProcessAlive);
+      for (const pid of alive) process.kill(pid, 'SIGKILL');
+      await waitUntil(() => alive.every((pid) => !isProcessAlive(pid)), 10_000);
+    },
+  };
+}

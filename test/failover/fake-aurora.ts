@@ -1,0 +1,242 @@
+import { ListRecoveryPointsByBackupVaultCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import type { CatalogInput } from '../../engines/failover/catalog';
+import { rdsInstanceEvent } from '../helpers/event-waits';
+import { ACCOUNT, FakeAws, newWorld, PRIMARY, RECOVERY, TEST_CATALOG } from './fake-aws';
+
+/** The test catalog with two Aurora clusters: `claims` on a global database (tier 1), `reports` without (tier 3). */
+export const CLUSTER_CATALOG: CatalogInput = {
+  ...TEST_CATALOG,
+  databases: [
+    ...TEST_CATALOG.databases,
+    {
+      name: 'claims',
+      tier: 1,
+      rtoSeconds: 3600,
+      rpoSeconds: 300,
+      defaultStrategy: 'global-failover',
+      primaryInstanceIdentifier: 'claims-prod',
+      recoveredInstanceIdentifier: 'claims-prod-restored',
+      failbackInstanceIdentifier: 'claims-prod-fb',
+      instanceClass: 'db.r6g.large',
+      repoint: {
+        secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:claims',
+        route53: { hostedZoneId: 'Z1', recordName: 'claims.db.rx.internal', ttl: 30 },
+        parameterName: '/rx/claims/endpoint',
+      },
+      cluster: {
+        primaryClusterIdentifier: 'claims-prod',
+        globalClusterIdentifier: 'claims-global',
+        secondaryClusterIdentifier: 'claims-prod-dr',
+        recoveredClusterIdentifier: 'claims-prod-restored',
+      },
+    },
+    {
+      name: 'reports',
+      tier: 3,
+      rtoSeconds: 86400,
+      rpoSeconds: 86400,
+      defaultStrategy: 'latest-backup',
+      primaryInstanceIdentifier: 'reports-prod',
+      recoveredInstanceIdentifier: 'reports-prod-restored',
+      failbackInstanceIdentifier: 'reports-prod-fb',
+      repoint: {
+        secretArn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:reports',
+        route53: { hostedZoneId: 'Z1', recordName: 'reports.db.rx.internal', ttl: 30 },
+        parameterName: '/rx/reports/endpoint',
+      },
+      cluster: { primaryClusterIdentifier: 'reports-prod', recoveredClusterIdentifier: 'reports-prod-restored' },
+    },
+  ],
+};
+
+interface Cluster {
+  status: string;
+  instances: string[];
+  readyAt?: number;
+  becomes?: string;
+}
+
+function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+export const clusterArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:cluster:${id}`;
+export const clusterEndpoint = (region: string, id: string) => `${id}.cluster-c0ffee.${region}.rds.amazonaws.com`;
+
+/**
+ * The fake account with Aurora: clusters that take (virtual) time to restore, an Aurora Global Database whose
+ * switchover and failover take time and move the writer, cluster recovery points. Same call log, injected errors
+ * and crashes as the instance fake (its calls go through `FakeAws.handle`).
+ */
+export class FakeAurora {
+  readonly clusters = new Map<string, Cluster>();
+  readonly global = {
+    id: 'claims-global',
+    writer: clusterArn(PRIMARY, 'claims-prod'),
+    members: [clusterArn(PRIMARY, 'claims-prod'), clusterArn(RECOVERY, 'claims-prod-dr')],
+    switching: undefined as { status: string; to: string; readyAt: number; allowDataLoss: boolean } | undefined,
+  };
+  /** `AuroraGlobalDBReplicationLag` of the secondary, ms. */
+  lagMs: number | undefined = 1200;
+  seconds = { switchover: 120, failover: 180, restore: 2700, instance: 600 };
+
+  constructor(readonly world: FakeAws) {
+    this.clusters.set(`${PRIMARY}/claims-prod`, { status: 'available', instances: ['claims-prod-writer'] });
+    this.clusters.set(`${RECOVERY}/claims-prod-dr`, { status: 'available', instances: ['claims-prod-dr-1'] });
+    this.clusters.set(`${PRIMARY}/reports-prod`, { status: 'available', instances: ['reports-prod-writer'] });
+    this.wire();
+  }
+
+  /** The primary region is down: its RDS API times out (`primaryStatus` of the instance fake). */
+  private primaryDown(): boolean {
+    return this.world.primaryStatus === 'unreachable';
+  }
+
+  private describe(region: string, id: string) {
+    const cluster = this.clusters.get(`${region}/${id}`);
+    if (!cluster) throw awsError('DBClusterNotFoundFault', `DBCluster ${id} not found.`);
+    if (cluster.readyAt !== undefined && this.world.clock.ms >= cluster.readyAt && cluster.becomes) {
+      cluster.status = cluster.becomes;
+      delete cluster.readyAt;
+      delete cluster.becomes;
+    }
+    return {
+      DBClusterIdentifier: id,
+      DBClusterArn: clusterArn(region, id),
+      Status: cluster.status,
+      Endpoint: clusterEndpoint(region, id),
+      Port: 5432,
+      DBClusterMembers: cluster.instances.map((i) => ({ DBInstanceIdentifier: i })),
+    };
+  }
+
+  private globalView() {
+    const { switching } = this.global;
+    if (switching && this.world.clock.ms >= switching.readyAt) {
+      this.global.writer = switching.to;
+      this.global.switching = undefined;
+    }
+    return {
+      GlobalClusterIdentifier: this.global.id,
+      Status: 'available',
+      GlobalClusterMembers: this.global.members.map((arn) => ({
+        DBClusterArn: arn,
+        IsWriter: arn === this.global.writer,
+      })),
+      ...(this.global.switching
+        ? {
+            FailoverState: {
+              Status: this.global.switching.status,
+              ToDbClusterArn: this.global.switching.to,
+              IsDataLossAllowed: this.global.switching.allowDataLoss,
+            },
+          }
+        : {}),
+    };
+  }
+
+  private startSwitch(input: Record<string, unknown>, allowDataLoss: boolean): object {
+    if (input.GlobalClusterIdentifier !== this.global.id) throw awsError('GlobalClusterNotFoundFault');
+    const to = String(input.TargetDbClusterIdentifier);
+    this.globalView();
+    if (this.global.switching || !this.global.members.includes(to) || this.global.writer === to)
+      throw awsError('InvalidGlobalClusterStateFault', `${this.global.id} cannot switch to ${to} now`);
+    // A switchover needs every member; only a failover may leave an unreachable primary region behind.
+    if (!allowDataLoss && this.primaryDown())
+      throw awsError('InvalidGlobalClusterStateFault', 'the primary cluster is unavailable: switchover refused');
+    const seconds = allowDataLoss ? this.seconds.failover : this.seconds.switchover;
+    const status = allowDataLoss ? 'failing-over' : 'switching-over';
+    this.global.switching = { status, to, readyAt: this.world.clock.ms + seconds * 1000, allowDataLoss };
+    return { GlobalCluster: this.globalView() };
+  }
+
+  private wire(): void {
+    const { world } = this;
+    for (const [client, region] of [
+      ['rds:recovery', RECOVERY],
+      ['rds:primary', PRIMARY],
+    ] as const) {
+      world.handle(client, DescribeDBClustersCommand, (input) => {
+        if (region === PRIMARY && this.primaryDown()) throw awsError('TimeoutError', 'connect ETIMEDOUT');
+        return { DBClusters: [this.describe(region, String(input.DBClusterIdentifier))] };
+      });
+    }
+    world.handle('rds:recovery', DescribeGlobalClustersCommand, (input) => {
+      if (input.GlobalClusterIdentifier !== this.global.id) throw awsError('GlobalClusterNotFoundFault');
+      return { GlobalClusters: [this.globalView()] };
+    });
+    world.handle('rds:recovery', SwitchoverGlobalClusterCommand, (input) => this.startSwitch(input, false));
+    world.handle('rds:recovery', FailoverGlobalClusterCommand, (input) => {
+      if (input.AllowDataLoss !== true) throw awsError('InvalidParameterCombination', 'expected AllowDataLoss');
+      return this.startSwitch(input, true);
+    });
+    world.handle('rds:recovery', CreateDBInstanceCommand, (input) => {
+      const id = String(input.DBInstanceIdentifier);
+      const cluster = this.clusters.get(`${RECOVERY}/${String(input.DBClusterIdentifier)}`);
+      if (!cluster) throw awsError('DBClusterNotFoundFault');
+      if (world.instances.has(`${RECOVERY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
+      cluster.instances.push(id);
+      world.transition(RECOVERY, id, 'creating', this.seconds.instance, { status: 'available' }, (at) =>
+        rdsInstanceEvent(id, 'creation', 'DB instance created', at, RECOVERY),
+      );
+      return {};
+    });
+    world.handle('backup', StartRestoreJobCommand, (input) => {
+      const metadata = input.Metadata as Record<string, string>;
+      if (input.ResourceType !== 'Aurora')
+        throw awsError('UnexpectedCall', 'instance restores: use the instance world');
+      const existing = world.restoreJobs.get(String(input.IdempotencyToken));
+      if (existing) return { RestoreJobId: existing.id };
+      const id = `job-${world.restoreJobs.size + 1}`;
+      world.restoreJobs.set(String(input.IdempotencyToken), { id, token: String(input.IdempotencyToken) });
+      const readyAt = world.clock.ms + this.seconds.restore * 1000;
+      this.clusters.set(`${RECOVERY}/${metadata.DBClusterIdentifier}`, {
+        status: 'creating',
+        instances: [],
+        readyAt,
+        becomes: 'available',
+      });
+      return { RestoreJobId: id };
+    });
+    world.handle('backup', ListRecoveryPointsByBackupVaultCommand, (input) => ({
+      RecoveryPoints:
+        input.ByResourceType === 'Aurora'
+          ? [
+              {
+                RecoveryPointArn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-reports`,
+                CreationDate: new Date('2026-03-03T01:00:00.000Z'),
+                Status: 'COMPLETED',
+                ResourceArn: clusterArn(PRIMARY, 'reports-prod'),
+              },
+              {
+                RecoveryPointArn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-other`,
+                CreationDate: new Date(world.clock.ms),
+                Status: 'COMPLETED',
+                ResourceArn: clusterArn(PRIMARY, 'someone-else'),
+              },
+            ]
+          : [],
+    }));
+    world.handle('cloudwatch:recovery', GetMetricDataCommand, () => ({
+      MetricDataResults: [{ Id: 'm', Values: this.lagMs === undefined ? [] : [this.lagMs] }],
+    }));
+  }
+}
+
+/** A fresh account: primary region unreachable, clients on the primary cluster's writer endpoint. */
+export function newAuroraWorld(database = 'claims'): { world: FakeAws; aurora: FakeAurora } {
+  const world = newWorld(database, CLUSTER_CATALOG);
+  const old = clusterEndpoint(PRIMARY, `${database}-prod`);
+  world.records.set(`${database}.db.rx.internal.`, old);
+  world.parameters.set(`/rx/${database}/endpoint`, old);
+  world.secret = { json: { ...world.secret.json, host: old }, primaryRegion: PRIMARY };
+  return { world, aurora: new FakeAurora(world) };
+}
