@@ -195,7 +195,7 @@ describe('drill state machine: the prediction before the restore raises the chun
     const s3 = mockClient(S3Client);
     let history: Expectation;
     try {
-      s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'test/dispensing/2026-10-31T05-drill-x.json' }] });
+      s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'previous/dispensing/2026-10-31T05-drill-x' }] });
       s3.on(GetObjectCommand).resolves({
         Body: sdkStreamMixin(Readable.from([JSON.stringify(previous)])),
       } as never);
