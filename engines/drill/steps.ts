@@ -11,7 +11,7 @@ import type { DrillValidator } from './validator';
  */
 
 export type DrillStep =
-  'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'targets' | 'cleanup' | 'aborted';
+  'predict' | 'pick-source' | 'start-restore' | 'wait-available' | 'validate' | 'targets' | 'cleanup' | 'aborted';
 
 export interface PollPolicy {
   /** First wait after starting. @default 5 */

@@ -35,7 +35,8 @@ export async function planChunksTask(event: unknown, deps: ChunkTaskDeps): Promi
   const item = parseItem(event);
   const { drill, database, run } = item;
   const settings = database.chunking;
-  const parallelism = settings?.parallelism ?? DEFAULT_CHUNK_PARALLELISM;
+  // The Plan task's prediction may have raised it (up to the configured parallelism) to fit the window.
+  const parallelism = item.expect.fit?.parallel ?? settings?.parallelism ?? DEFAULT_CHUNK_PARALLELISM;
   const prefix = chunkRunPrefix(drill.input.environment, run.executionName, database.name);
   let ids: number[] = [];
   const planned = await runStep('PlanChunks', item, deps, async (state, { provider }) => {

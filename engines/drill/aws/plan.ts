@@ -1,7 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseEvidence } from '../../evidence/schema';
 import { secondsBetween } from '../../common/clock';
+import { measuredThroughput } from '../../validation/chunks/predict';
 import type { DrillInput } from '../steps';
+import { planDrillFit, type MeasuredHistory, type PlannedFit } from './fit';
 import { DrillItemInput, executionInputSchema, Fleet, InvalidEventError, parseEvent, planEventSchema } from './types';
 
 export interface PlannedRun {
@@ -11,9 +13,9 @@ export interface PlannedRun {
   readonly drills: DrillItemInput[];
 }
 
-export interface Expectation {
-  readonly restoreSeconds?: number;
+export interface Expectation extends MeasuredHistory {
   readonly deletionSeconds?: number;
+  readonly fit?: PlannedFit;
 }
 
 export interface PlanDeps {
@@ -54,8 +56,10 @@ export async function planTask(event: unknown, deps: PlanDeps = {}): Promise<Pla
     try {
       expect = (await deps.history?.(fleet.environment, database.name)) ?? {};
     } catch {
-      // History only tunes the first poll; without it the drill polls with plain backoff.
+      // History only tunes the first poll and the fit; without it the drill polls with plain backoff.
     }
+    const fit = planDrillFit(database, expect);
+    if (fit) expect = { ...expect, fit };
     drills.push({
       drill: { input: drillInput } as unknown as DrillItemInput['drill'],
       database,
@@ -122,8 +126,22 @@ export function evidenceHistory(s3: S3Client, bucket: string): NonNullable<PlanD
       return {
         restoreSeconds: secondsBetween(t.restoreStarted, t.available),
         deletionSeconds: secondsBetween(t.validated, t.cleanedUp),
+        ...measuredValidation(doc.checks, secondsBetween(t.available, t.validated)),
       };
     }
     return {};
   };
+}
+
+/** Size and per-connection throughput of a chunked validation, from its `validation-chunks` check. */
+function measuredValidation(
+  checks: readonly { id: string; details?: Record<string, unknown> }[],
+  validationSeconds: number,
+): Pick<MeasuredHistory, 'databaseBytes' | 'validationBytesPerSecond'> {
+  const details = checks.find((c) => c.id === 'validation-chunks')?.details;
+  const bytes = Number(details?.bytes);
+  const parallel = Number(details?.parallel);
+  if (!(bytes > 0)) return {};
+  if (!(parallel > 0) || !(validationSeconds > 0)) return { databaseBytes: bytes };
+  return { databaseBytes: bytes, validationBytesPerSecond: measuredThroughput(bytes, validationSeconds, parallel) };
 }

@@ -7,6 +7,7 @@ import {
   checkRestore,
   DrillInput,
   DrillState,
+  fail,
   pickSource,
   requestCleanup,
   startRestore,
@@ -14,6 +15,7 @@ import {
 } from '../steps';
 import type { DrillValidator } from '../validator';
 import { TransientAwsError } from './errors';
+import { doesNotFitReason } from './fit';
 import { isTransientAwsError } from '../../common/aws-errors';
 import { AwsClients, AwsDrillSettings, AwsRestoreProvider } from './provider';
 import { AwsClusterRestoreProvider } from './cluster-provider';
@@ -94,8 +96,15 @@ export const out = (item: DrillItem, drill: DrillState, waitSeconds = 0): DrillI
 /** PickSource: begin the drill (once) and resolve the selector to one recovery point. */
 export async function pickSourceTask(event: unknown, deps: TaskDeps): Promise<DrillItemInput> {
   const item = parseItem(event);
-  const begun = item.drill.startedAt ? item.drill : beginDrill(item.drill.input as DrillInput, deps.clock);
+  const begun = item.drill.startedAt ? item.drill : beginWithinWindow(item, deps);
   return out(item, await runStep('PickSource', { ...item, drill: begun }, deps, pickSource));
+}
+
+/** Begin the drill, failed before anything is created when the Plan task predicted it cannot fit its window. */
+function beginWithinWindow(item: DrillItem, deps: TaskDeps): DrillState {
+  const begun = beginDrill(item.drill.input as DrillInput, deps.clock);
+  const fit = item.expect.fit;
+  return fit?.problems.length ? fail(begun, 'predict', doesNotFitReason(item.database.name, fit)) : begun;
 }
 
 /** StartRestore: AWS Backup restore job or RDS point-in-time restore into the drill network. */

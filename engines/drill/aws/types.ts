@@ -130,6 +130,16 @@ const drillStateSchema = z.looseObject({ input: drillInputSchema, startedAt: iso
 const expectSchema = z.strictObject({
   restoreSeconds: z.number().nonnegative().optional(),
   deletionSeconds: z.number().nonnegative().optional(),
+  databaseBytes: z.number().nonnegative().optional(),
+  validationBytesPerSecond: z.number().nonnegative().optional(),
+  /** The Plan task's prediction (`planDrillFit`): chunk parallelism, and what does not fit its window. */
+  fit: z
+    .strictObject({
+      parallel: z.number().int().min(1).max(40),
+      predictedSeconds: z.number().nonnegative(),
+      problems: z.array(z.string()),
+    })
+    .optional(),
 });
 
 /** The state of one Map iteration (one database's drill). */

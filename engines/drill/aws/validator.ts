@@ -76,7 +76,8 @@ export function chunkedEngineValidator(options: EngineValidatorOptions & { prefi
         verdicts,
         { started, parallel: plan.parallel },
       );
-      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix));
+      const bytes = plan.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
+      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes));
     },
   };
 }
@@ -94,7 +95,8 @@ function resultOf(
   };
 }
 
-function chunksCheck(report: ValidationReport, prefix: string): EvidenceCheck {
+/** The chunks' verdict; `bytes` (the planned size) lets the next drill predict its validation time. */
+function chunksCheck(report: ValidationReport, prefix: string, bytes: number): EvidenceCheck {
   const chunks = report.chunks ?? { planned: 0, parallel: 0, mismatched: [] };
   const differing = chunks.mismatched.length ? `; differing: ${chunks.mismatched.join(', ')}` : '';
   return {
@@ -102,7 +104,7 @@ function chunksCheck(report: ValidationReport, prefix: string): EvidenceCheck {
     category: 'drill',
     status: chunks.mismatched.length ? 'failed' : 'passed',
     message: `${chunks.planned} chunks, ${chunks.parallel} at a time${differing}`,
-    details: { ...chunks, prefix },
+    details: { ...chunks, prefix, bytes },
   };
 }
 

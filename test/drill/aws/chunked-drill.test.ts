@@ -1,4 +1,11 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { planDrillFit } from '../../../engines/drill/aws/fit';
+import { evidenceHistory, type Expectation } from '../../../engines/drill/aws/plan';
+import { fleetDatabaseSchema } from '../../../engines/drill/aws/types';
+import { predictValidation } from '../../../engines/validation/chunks/predict';
 import { Template } from 'aws-cdk-lib/assertions';
 import { manifestKey } from '../../../engines/common/manifest-key';
 import { evidenceCheckOf } from '../../../engines/evidence/validation-check';
@@ -57,8 +64,8 @@ const machine = LocalStateMachine.fromTemplate(
   ),
 );
 
-function worldServing(served: TestDatabase): DrillWorld {
-  const world = new DrillWorld({ concurrency: 5 });
+function worldServing(served: TestDatabase, history?: Expectation): DrillWorld {
+  const world = new DrillWorld({ concurrency: 5, history });
   const url = new URL(served.url);
   world.aws.server = { host: url.hostname, port: Number(url.port || 5432) };
   world.aws.secret = {
@@ -93,12 +100,16 @@ async function unchunkedChecks(served: TestDatabase) {
 }
 
 /** Runs the drill; counts ValidateChunk invocations per chunk id. */
-async function drill(served: TestDatabase, around?: Parameters<typeof failAfterWork>[0]) {
-  const world = worldServing(served);
+async function drill(
+  served: TestDatabase,
+  around?: Parameters<typeof failAfterWork>[0],
+  options: { history?: Expectation; on?: LocalStateMachine } = {},
+) {
+  const world = worldServing(served, options.history);
   const calls = new Map<number, number>();
   const disturb = around ? failAfterWork(around, 'Lambda.Unknown') : undefined;
   try {
-    const run = await machine.run(
+    const run = await (options.on ?? machine).run(
       { databases: ['dispensing'] },
       {
         tasks: world.tasks(),
@@ -161,5 +172,61 @@ describe('drill state machine: chunked validation on real PostgreSQL', () => {
     expect(Number(low === '…' ? -Infinity : low)).toBeLessThanOrEqual(17);
     expect(high === '…' || Number(high) >= 17).toBe(true);
     expect(world.aws.deleted).toEqual(world.aws.created);
+  }, 300_000);
+});
+
+describe('drill state machine: the prediction before the restore raises the chunk parallelism', () => {
+  const spec = databaseSpec('dispensing', {
+    tierName: 'critical',
+    tier: 1,
+    targets: { rtoSeconds: 4 * 3600, rpoSeconds: 2 * 3600 },
+    chunking: { chunkBytes: TINY, parallelism: 12 },
+  });
+  const wide = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases: [spec] }).stack));
+
+  test("the previous drill's evidence gives size and throughput; a window the default misses runs more chunks at once", async () => {
+    const first = await drill(snapshot);
+    expect(first.doc.result).toBe('passed');
+    // The harness's clock does not move while the real engine validates: say the validation took 10 s.
+    const t = (first.doc as unknown as { timestamps: Record<string, string> }).timestamps;
+    const validated = new Date(Date.parse(t.available!) + 10_000).toISOString();
+    const previous = { ...first.doc, timestamps: { ...t, validated } };
+    // The next drill's Plan reads that evidence back from the bucket.
+    const s3 = mockClient(S3Client);
+    let history: Expectation;
+    try {
+      s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'previous/dispensing/2026-10-31T05-drill-x' }] });
+      s3.on(GetObjectCommand).resolves({
+        Body: sdkStreamMixin(Readable.from([JSON.stringify(previous)])),
+      } as never);
+      history = await evidenceHistory(new S3Client({}), 'evidence-bucket')('test', 'dispensing');
+    } finally {
+      s3.restore();
+    }
+    const planned = chunksCheck(first.doc)?.details as { bytes: number; parallel: number };
+    expect(planned.bytes).toBeGreaterThan(0);
+    expect(history.databaseBytes).toBe(planned.bytes);
+    expect(history.validationBytesPerSecond).toBeCloseTo(planned.bytes / 10 / planned.parallel);
+
+    // A restore that leaves the validation less time than it needs at the default 4 connections, but enough at 8.
+    const assumptions = { hashBytesPerSecond: history.validationBytesPerSecond!, chunkBytes: TINY };
+    const atEight = predictValidation(history.databaseBytes!, 8, assumptions).wallSeconds;
+    expect(predictValidation(history.databaseBytes!, 4, assumptions).wallSeconds).toBeGreaterThan(atEight);
+    const restoreSeconds = 4 * 3600 - atEight;
+    const expected = planDrillFit(
+      fleetDatabaseSchema.parse({ ...spec, chunking: { ...spec.chunking, maxChunks: 10_000 } }),
+      { ...history, restoreSeconds },
+    )!;
+    expect(expected.problems).toEqual([]);
+    expect(expected.parallel).toBeGreaterThan(4);
+    expect(expected.parallel).toBeLessThanOrEqual(8);
+
+    const { run, doc, calls } = await drill(snapshot, undefined, { history: { ...history, restoreSeconds }, on: wide });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(doc.result).toBe('passed');
+    const chunks = chunksCheck(doc)?.details as { planned: number; parallel: number };
+    expect(chunks.parallel).toBe(expected.parallel);
+    expect(calls.size).toBe(chunks.planned);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
   }, 300_000);
 });

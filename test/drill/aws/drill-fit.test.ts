@@ -1,0 +1,107 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_VALIDATION_BYTES_PER_SECOND, planDrillFit } from '../../../engines/drill/aws/fit';
+import { fleetDatabaseSchema } from '../../../engines/drill/aws/types';
+import { LocalStateMachine } from '../../helpers/local-state-machine';
+import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
+import { databaseSpec, drillStack } from './drill-stack';
+import { DrillWorld } from './harness';
+
+// The Validate function's environment as the construct sets it: the drill builds its verified TLS config first.
+useThrowawayCaBundle();
+
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+const database = (rtoSeconds: number, parallelism?: number) =>
+  fleetDatabaseSchema.parse({
+    ...databaseSpec('dispensing'),
+    targets: { rtoSeconds, rpoSeconds: 3600 },
+    ...(parallelism ? { chunking: { parallelism, chunkBytes: 2 * GIB, maxChunks: 10_000 } } : {}),
+  });
+
+describe('planDrillFit: the prediction before a drill restores anything', () => {
+  test('the first drill of a database (size unknown) is not predicted', () => {
+    expect(planDrillFit(database(3600), {})).toBeUndefined();
+    expect(planDrillFit(database(3600), { restoreSeconds: 600, validationBytesPerSecond: MIB })).toBeUndefined();
+  });
+
+  test('a drill that fits at the default parallelism keeps it', () => {
+    const fit = planDrillFit(database(3600, 16), {
+      databaseBytes: 10 * GIB,
+      validationBytesPerSecond: 100 * MIB,
+      restoreSeconds: 600,
+    });
+    expect(fit).toEqual({ parallel: 4, predictedSeconds: expect.any(Number), problems: [] });
+    expect(fit!.predictedSeconds).toBeLessThanOrEqual(3600);
+  });
+
+  test('a drill that does not fit at the default raises the parallelism, the least that fits, within the maximum', () => {
+    const history = { databaseBytes: 1024 * GIB, validationBytesPerSecond: 20 * MIB, restoreSeconds: 1800 };
+    const fit = planDrillFit(database(3 * 3600, 32), history)!;
+    expect(fit.problems).toEqual([]);
+    expect(fit.parallel).toBeGreaterThan(4);
+    expect(fit.parallel).toBeLessThanOrEqual(32);
+    expect(fit.predictedSeconds).toBeLessThanOrEqual(3 * 3600);
+    // One fewer connection would not have fitted.
+    const lower = planDrillFit(database(3 * 3600, fit.parallel - 1), history)!;
+    expect(lower.problems).not.toEqual([]);
+  });
+
+  test('a drill that cannot fit even at the configured maximum names the figures', () => {
+    const fit = planDrillFit(database(3600, 8), { databaseBytes: 1024 * GIB, restoreSeconds: 1800 })!;
+    expect(fit.parallel).toBe(8);
+    expect(fit.problems).toHaveLength(1);
+    expect(fit.problems[0]).toMatch(/exceeds the tier's RTO target of 3600 s/);
+    expect(fit.problems[0]).toMatch(/restore 1800 s \+ validation \d+ s of 512 chunks at parallelism 8/);
+  });
+
+  test('without a measured throughput the documented default is assumed', () => {
+    const history = { databaseBytes: 100 * GIB, restoreSeconds: 0 };
+    const measured = planDrillFit(database(48 * 3600, 4), {
+      ...history,
+      validationBytesPerSecond: DEFAULT_VALIDATION_BYTES_PER_SECOND,
+    });
+    expect(planDrillFit(database(48 * 3600, 4), history)).toEqual(measured);
+  });
+});
+
+describe('drill state machine (synthesized): a drill that cannot fit its window fails before its restore', () => {
+  const machine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack)); // RTO target 3600 s
+
+  test('fails up front with the reason in its evidence; nothing is created, so nothing is deleted', async () => {
+    // The previous drill validated 2 TiB at 20 MiB/s per connection after a 30 min restore.
+    const world = new DrillWorld({
+      concurrency: 5,
+      history: { restoreSeconds: 1800, databaseBytes: 2048 * GIB, validationBytesPerSecond: 20 * MIB },
+    });
+    try {
+      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+      expect(run.status).toBe('FAILED');
+      const [doc] = world.aws.evidence as unknown as { result: string; failureReason: string; cleanup: unknown }[];
+      expect(doc!.result).toBe('failed');
+      expect(doc!.failureReason).toMatch(
+        /^the drill of dispensing cannot fit its window, even at the configured chunk parallelism of 4: predicted \d+ s/,
+      );
+      expect(doc!.failureReason).toMatch(/exceeds the tier's RTO target of 3600 s; nothing was restored/);
+      expect(world.aws.created).toEqual([]);
+      expect(world.aws.mutations).toEqual([]);
+    } finally {
+      world.aws.restore();
+    }
+  }, 120_000);
+
+  test('a drill predicted to fit runs as before', async () => {
+    const world = new DrillWorld({
+      concurrency: 5,
+      history: { restoreSeconds: 1800, databaseBytes: 10 * GIB, validationBytesPerSecond: 100 * MIB },
+    });
+    try {
+      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(world.aws.created).toHaveLength(1);
+      expect(world.aws.deleted).toEqual(world.aws.created);
+    } finally {
+      world.aws.restore();
+    }
+  }, 120_000);
+});
