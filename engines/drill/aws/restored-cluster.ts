@@ -1,6 +1,6 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
-import type { AwsDrillSettings } from './provider';
+import type { AwsDrillSettings } from './restore-provider-base';
 import { sameKey } from './restored-instance';
 
 /** What the evidence records about a restored Aurora cluster and its one instance: it says it was a cluster. */

@@ -1,6 +1,6 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { EvidenceCheck, EvidenceTarget } from '../../evidence/schema';
-import type { AwsDrillSettings } from './provider';
+import type { AwsDrillSettings } from './restore-provider-base';
 
 /** What the evidence records about the restored instance. */
 export function restoredInstanceTarget(instance: DBInstance): EvidenceTarget {
