@@ -284,7 +284,7 @@ async function machineBaseline(result: LocalRunResult, problems: readonly string
   const all = [
     ...problems,
     ...(alive.length > 0 ? [`processes still running: ${alive.join(', ')} (stop them)`] : []),
-    ...(result.evidence.cleanup.status !== 'deleted'
+    ...(!['deleted', 'not-needed'].includes(result.evidence.cleanup.status)
       ? [`the restore was ${result.evidence.cleanup.status}: ${result.evidence.cleanup.message ?? ''}`]
       : []),
     ...(existsSync(result.workspace) ? [`${result.workspace} is still there (remove it)`] : []),
