@@ -69,16 +69,8 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
     },
     beforeRestore: async ({ backup }) => {
       const store = seen.store as LocalRecoveryStore;
-      alarms.push(
-        watchForAlarm('local:recovery-point-deletion', async () =>
-          (await store.calls()).some((c) => c.call === 'DeleteRecoveryPoint'),
-        ),
-        // The custodian's own lock is the first PutStoreLock; any later one is an attempt to change it.
-        watchForAlarm(
-          'local:store-lock-change',
-          async () => (await store.calls()).filter((c) => c.call === 'PutStoreLock').length > 1,
-        ),
-      );
+      for (const [name, fires] of Object.entries(DETECTIONS))
+        alarms.push(watchForAlarm(name, async () => fires(await store.calls())));
       const point = (await store.recoveryPoints()).find((p) => p.label === backup.label);
       if (!point) throw new Error(`recovery point ${backup.label} is not in ${store.backupsDir}`);
       const attempt = await attemptDeletion(store, point.name);
@@ -96,7 +88,6 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
       await waitUntil(async () => detected(await store.calls()), 2000, 100);
       const calls = await store.calls();
       await decide('detection', describeCalls(calls), detected(calls) ? 'yes' : undefined);
-      if (!detected(calls)) findings.push('no detection fired: the store recorded no deletion or lock-change call');
     },
     afterDrill: async (drill) => {
       seen.drill = drill;
@@ -198,6 +189,8 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
       if (observed) raised.push(observed);
     }
   }
+  if (scenario === 'recovery-point-deletion-attempt' && raised.length === 0)
+    findings.push('no detection fired: the store recorded no deletion or lock-change call');
   const drill = seen.drill;
   return {
     result,
@@ -216,10 +209,15 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
   };
 }
 
+/** The store's security detections over its audit log (what the AWS detections match in CloudTrail). */
+const DETECTIONS: Readonly<Record<string, (calls: readonly StoreCall[]) => boolean>> = {
+  'local:recovery-point-deletion': (calls) => calls.some((c) => c.call === 'DeleteRecoveryPoint'),
+  // The custodian's own lock is the first PutStoreLock; any later one is an attempt to change it.
+  'local:store-lock-change': (calls) => calls.filter((c) => c.call === 'PutStoreLock').length > 1,
+};
+
 function detected(calls: readonly StoreCall[]): boolean {
-  return (
-    calls.some((c) => c.call === 'DeleteRecoveryPoint') || calls.filter((c) => c.call === 'PutStoreLock').length > 1
-  );
+  return Object.values(DETECTIONS).some((fires) => fires(calls));
 }
 
 function fromIsolatedCopy(drill: DrillRun): boolean {
