@@ -9,7 +9,16 @@ import { executionStamp, PhaseFailure, phaseRunner } from './runbook-phases';
 
 /** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
 export type FailoverPhase =
-  'preflight' | 'approval' | 'freeze' | 'recover' | 'wait-available' | 'validate' | 'repoint' | 'verify' | 'evidence';
+  | 'preflight'
+  | 'approval'
+  | 'freeze'
+  | 'recover'
+  | 'wait-available'
+  | 'validate'
+  | 'repoint'
+  | 'verify'
+  | 'unfreeze'
+  | 'evidence';
 
 /** What the approval gate decides: go on (with who approved), or stop. */
 export type GateDecision = { readonly approvedBy: string; readonly comment?: string } | { readonly abort: string };
@@ -56,7 +65,7 @@ export interface FailoverRun {
 /**
  * Run a whole failover in-process with the phases the AWS state machine runs as tasks: preflight → approval
  * gate → freeze → recover and wait until available → validate → repoint and wait until in sync → verify →
- * evidence. A failing phase is recorded as the state machine's Catch records it (`failure`, `failedStep`) and
+ * evidence; a run that froze writes and did not complete asks the provider to lift the freeze. A failing phase is recorded as the state machine's Catch records it (`failure`, `failedStep`) and
  * the evidence says so; this never throws for a failover failure.
  */
 export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): Promise<FailoverRun> {
@@ -161,6 +170,7 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
   return finish(status);
 
   async function finish(final: FailoverRun['status']): Promise<FailoverRun> {
+    if (final !== 'completed') await liftFreeze();
     const context = await deps.evidence(state, final);
     const evidence = failoverEvidence(state, final, { ...context, provider: provider.name }, clock.now());
     const started = clock.now().getTime();
@@ -173,5 +183,20 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
     }
     deps.onPhase?.('evidence', clock.now().getTime() - started, state);
     return { state, status: final, evidence, evidenceLocation, evidenceError };
+  }
+
+  /** Not run as a `phase`: it must run after an abort too. A freeze that cannot be lifted joins the failure. */
+  async function liftFreeze(): Promise<void> {
+    const unfreeze = provider.unfreeze?.bind(provider);
+    if (!state.freeze || !unfreeze) return;
+    const started = clock.now().getTime();
+    try {
+      const record = await unfreeze(state);
+      if (record) state = { ...state, unfreeze: record };
+    } catch (error) {
+      const cause = `${state.failure?.Cause ?? ''}; the write freeze could not be lifted: ${(error as Error).message}`;
+      state = { ...state, failure: { Error: state.failure?.Error ?? 'Rxdr.StepFailed', Cause: cause } };
+    }
+    deps.onPhase?.('unfreeze', clock.now().getTime() - started, state);
   }
 }

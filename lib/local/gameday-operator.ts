@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { LOCAL_STRATEGIES } from './local-failover-provider';
+import { LOCAL_STRATEGIES } from './local-strategies';
 
 /** The runbook decisions a game day asks of the operator, in the order it asks them. */
 export const DECISIONS = {

@@ -128,7 +128,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
         id: runId,
         source: `local:${scenario}`,
         state: 'completed',
-        faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
+        faultAt: watch.injectedAt ?? result.disaster?.at.toISOString() ?? startedAt,
       },
       alarms: raised ? [raised] : [],
       runs: [failoverObservation(failover), ...(failback ? [failbackObservation(failback)] : [])],
