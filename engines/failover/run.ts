@@ -1,11 +1,10 @@
 import type { Clock } from '../common/clock';
-import type { EvidenceDocument } from '../evidence/schema';
 import type { Strategy } from './catalog';
 import { failoverEvidence, type FailoverEvidenceContext } from './failover-steps/evidence';
 import type { FailoverInput, FailoverState, Plan } from './failover-steps/state';
 import type { FailoverProvider } from './provider';
 import { required } from './failover-steps/required';
-import { executionStamp, PhaseFailure, phaseRunner } from './runbook-phases';
+import { inProcessExecution, PhaseFailure, phaseRunner, storeRunEvidence, type RunbookRun } from './runbook-phases';
 
 /** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
 export type FailoverPhase =
@@ -54,13 +53,7 @@ export interface RunFailoverDeps {
   readonly signal?: AbortSignal;
 }
 
-export interface FailoverRun {
-  readonly state: FailoverState;
-  readonly status: 'completed' | 'failed' | 'aborted';
-  readonly evidence: EvidenceDocument;
-  readonly evidenceLocation?: string;
-  readonly evidenceError?: string;
-}
+export type FailoverRun = RunbookRun<FailoverState>;
 
 /**
  * Run a whole failover in-process with the phases the AWS state machine runs as tasks: preflight → approval
@@ -71,14 +64,7 @@ export interface FailoverRun {
 export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): Promise<FailoverRun> {
   const { provider, clock } = deps;
   const began = clock.now();
-  let state: FailoverState = {
-    input,
-    execution: {
-      id: `${provider.name}:failover:${input.database}`,
-      name: `${provider.name}-failover-${executionStamp(began)}`,
-      startTime: began.toISOString(),
-    },
-  };
+  let state: FailoverState = { input, execution: inProcessExecution(provider.name, 'failover', input.database, began) };
   const { phase, poll } = phaseRunner<FailoverState, FailoverPhase>({
     ...deps,
     get: () => state,
@@ -173,16 +159,8 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
     if (final !== 'completed') await liftFreeze();
     const context = await deps.evidence(state, final);
     const evidence = failoverEvidence(state, final, { ...context, provider: provider.name }, clock.now());
-    const started = clock.now().getTime();
-    let evidenceLocation: string | undefined;
-    let evidenceError: string | undefined;
-    try {
-      evidenceLocation = await provider.storeEvidence(evidence);
-    } catch (error) {
-      evidenceError = `evidence could not be written: ${(error as Error).message}`;
-    }
-    deps.onPhase?.('evidence', clock.now().getTime() - started, state);
-    return { state, status: final, evidence, evidenceLocation, evidenceError };
+    const stored = await storeRunEvidence(provider, evidence, clock, (ms) => deps.onPhase?.('evidence', ms, state));
+    return { state, status: final, evidence, ...stored };
   }
 
   /** Not run as a `phase`: it must run after an abort too. A freeze that cannot be lifted joins the failure. */
