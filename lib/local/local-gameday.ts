@@ -95,9 +95,7 @@ async function runFailoverGameDay(
     user: string;
     runId: string;
     startedAt: string;
-  } & ReturnType<
-      typeof decisionRecorder
-    >,
+  } & ReturnType<typeof decisionRecorder>,
 ) {
   const { show, scenario, user, decisions, decide: timed } = options;
   const fault = localFault(scenario);
