@@ -18,7 +18,7 @@ import {
   validateTask,
 } from '../../../engines/drill/aws/tasks';
 import type { DrillValidator } from '../../../engines/drill/validator';
-import type { AwsDrillSettings } from '../../../engines/drill/aws/provider';
+import type { AwsDrillSettings } from '../../../engines/drill/aws/restore-provider-base';
 import { ChunkTaskDeps, planChunksTask, validateChunkTask } from '../../../engines/drill/aws/chunk-tasks';
 import { drillValidatorFor, type EngineValidatorOptions } from '../../../engines/drill/aws/validator';
 import { engineEvidenceChecks } from '../engine-checks';
