@@ -1,4 +1,4 @@
-import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowArray, num, PassRow } from '../check';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
 import { applies, factOf, InvariantFact, newRowsPass, SourceQuery, spec } from './invariant';
 
 /**
@@ -7,8 +7,8 @@ import { applies, factOf, InvariantFact, newRowsPass, SourceQuery, spec } from '
  *
  * - source (manifest job): every old child's foreign key resolves to an old parent.
  * - full: one scan per child table, anti-joined (LEFT JOIN ... IS NULL) to each parent.
- * - incremental: decided per child table; the new children (their foreign keys collected by the child's table
- *   pass), anti-joined through the parents' keys. The
+ * - incremental: decided per child table; the new children (the key range above the old ones), anti-joined
+ *   through the parents' keys. The
  *   result's mode is `mixed` when some child tables took one path and some the other.
  */
 
@@ -119,62 +119,15 @@ const orphanFilter = (f: ForeignKey, i: number): string =>
   `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL`;
 
 /**
- * One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys.
+ * One scan of a child (or of `from`, its new rows), anti-joined (LEFT JOIN ... IS NULL) against each
+ * parent's keys.
  */
-function orphanSql(child: string): string {
+function orphanSql(child: string, from = `pharmacy.${child}`): string {
   const fks = FOREIGN_KEYS.filter((f) => f.child === child);
   const key = fks[0]?.key ?? 'id';
   const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
   const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
-  return `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')}`;
-}
-
-/** The foreign-key columns of a child table. */
-const fkColumns = (child: string): string[] => [
-  ...new Set(FOREIGN_KEYS.filter((f) => f.child === child).flatMap((f) => f.columns)),
-];
-
-/**
- * The same anti-join for the new children only, read from the child's pass (`$1` their keys, then one
- * array per foreign-key column, aligned): no second read of the child, the parents through their keys.
- */
-function newOrphanSql(child: string): string {
-  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
-  const key = fks[0]?.key ?? 'id';
-  const columns = fkColumns(child);
-  const arrays = ['$1::bigint[]', ...columns.map((_, i) => `$${i + 2}::bigint[]`)];
-  const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
-  const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
-  return `SELECT ${selects.join(', ')} FROM unnest(${arrays.join(', ')}) AS c(${[key, ...columns].join(', ')})
-          ${joins.join(' ')}`;
-}
-
-/**
- * Whether every single-column foreign key of the new children finds its parent: one count per foreign key
- * of the parent rows whose key is among the distinct values (an index scan over a sorted key list; a hash of
- * the whole parent would cost more than the new rows). Only when a count falls short, or for a composite
- * key, does the anti-join name the orphans.
- */
-async function allParentsFound(context: CheckContext, pass: PassRow, fks: ForeignKey[]): Promise<boolean> {
-  if (fks.some((f) => f.columns.length !== 1)) return false;
-  const found = await Promise.all(
-    fks.map(async (f) => {
-      const values = [
-        ...new Set(
-          newRowArray(pass, `new_${f.columns[0]}`)
-            .filter((v) => v !== null)
-            .map(String),
-        ),
-      ];
-      if (values.length === 0) return true;
-      const [row] = await context.query<{ n: string }>(
-        `SELECT count(DISTINCT ${f.parentColumns[0]}) AS n FROM pharmacy.${f.parent} WHERE ${f.parentColumns[0]} = ANY($1::bigint[])`,
-        [values],
-      );
-      return num(row?.n) === values.length;
-    }),
-  );
-  return found.every(Boolean);
+  return `SELECT ${selects.join(', ')} FROM ${from} c ${joins.join(' ')}`;
 }
 
 const FK_CHILDREN = [...new Set(FOREIGN_KEYS.map((f) => f.child))];
@@ -206,8 +159,7 @@ export const foreignKeysCheck: CheckDefinition = {
   suite: 'pharmacy',
   description: 'every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or PDMP rows)',
   applies,
-  // Each child's pass also collects the foreign keys of its new rows.
-  passes: () => FK_TABLES.map((table) => newRowsPass(table, FK_CHILDREN.includes(table) ? fkColumns(table) : [])),
+  passes: () => FK_TABLES.map((table) => newRowsPass(table)),
   async run(context) {
     const orphans: Record<string, number> = {};
     const offendingKeys: string[] = [];
@@ -223,13 +175,8 @@ export const foreignKeysCheck: CheckDefinition = {
         let rows: Record<string, unknown>[] = [];
         if (proof.ok) {
           modes[child] = 'incremental';
-          const pass = await context.pass('pharmacy', child);
-          const fresh = newRowArray(pass, 'new_keys');
-          if (fresh.length && !(await allParentsFound(context, pass, fks)))
-            rows = await context.query(newOrphanSql(child), [
-              fresh,
-              ...fkColumns(child).map((c) => newRowArray(pass, `new_${c}`)),
-            ]);
+          if (proof.gates.get(child)?.newRows)
+            rows = await context.query(orphanSql(child, newRowsOf(proof.gates, child)));
         } else {
           modes[child] = 'full';
           fullReasons.push(`${child}: ${proof.reason ?? ''}`);
