@@ -149,6 +149,9 @@ export interface TableGate {
   readonly newRelation: string;
 }
 
+/** The gate's reason when the count or checksum of the rows before the cut-off differ. */
+export const OLD_ROWS_DIFFER = 'rows before the cut-off differ from the manifest';
+
 const gateMemo = new WeakMap<CheckContext, Map<string, Promise<TableGate>>>();
 
 export function tableGate(context: CheckContext, schema: string, table: string): Promise<TableGate> {
@@ -201,8 +204,7 @@ async function computeGate(context: CheckContext, schema: string, table: string)
     newRelation: fresh?.sql ?? `(SELECT * FROM ${relation} WHERE false)`,
   });
   if (!t || !fresh) return gate('table not in the manifest');
-  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum)
-    return gate('rows before the cut-off differ from the manifest');
+  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);
   if (num(pass.new_keyless) > 0) return gate('a row after the cut-off has no key');
   if (newRows > 0) {
     // A key range above every old key can only repeat its own keys (read in key order through the index).

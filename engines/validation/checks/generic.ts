@@ -1,4 +1,3 @@
-import { bucketQuery, differingRanges } from '../checksum';
 import { ident } from '../db';
 import { partitionCounts } from '../describe-table';
 import type { TableManifest } from '../manifest-schema';
@@ -12,6 +11,7 @@ import {
   TABLE_AGGREGATES_COMBINE,
   tableAggregates,
 } from './check';
+import { differingRangeLabels } from './differing-buckets';
 
 const label = (t: { schema: string; table: string }): string => `${t.schema}.${t.table}`;
 
@@ -23,17 +23,6 @@ function countAndChecksum(tables: TableManifest[]): PassContribution[] {
     select: tableAggregates(t),
     combine: TABLE_AGGREGATES_COMBINE,
   }));
-}
-
-/** On a mismatch, the key ranges that differ (one more grouped pass over that table). */
-async function diffRanges(context: CheckContext, t: TableManifest): Promise<string[]> {
-  const query = bucketQuery(t, context.cutoff);
-  const rows = await context.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
-  return differingRanges(
-    t,
-    t.buckets,
-    rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })),
-  );
 }
 
 /** The partitions of a partitioned table whose row counts differ from the manifest's. */
@@ -57,7 +46,7 @@ async function compareTables(context: CheckContext, field: 'rows' | 'checksum'):
         mismatched[label(t)] = { expected, actual };
         if (field === 'rows' && t.partitions) offendingKeys.push(...(await differingPartitions(context, t)));
         if (offendingKeys.length < MAX_KEYS) {
-          const ranges = context.localized?.(t.schema, t.table) ?? (await diffRanges(context, t));
+          const ranges = context.localized?.(t.schema, t.table) ?? (await differingRangeLabels(context, t));
           offendingKeys.push(...ranges.slice(0, MAX_KEYS - offendingKeys.length));
         }
       }

@@ -15,11 +15,13 @@ import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery }
 /** Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers. */
 function fillGroups(where: string): string {
   // bit_or of 1 << fill_number equals 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
-  return `g AS (
+  // Grouped once, in key order from the (prescription_id, fill_number) index: a parallel plan would
+  // otherwise build the whole grouping again in every worker.
+  return `g AS MATERIALIZED (
         SELECT prescription_id, count(*) AS n,
                bit_or(CASE WHEN fill_number BETWEEN 0 AND 62 THEN 1::bigint << fill_number ELSE 0 END) AS mask,
                bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range
-          FROM pharmacy.fill ${where} GROUP BY prescription_id)`;
+          FROM pharmacy.fill ${where} GROUP BY prescription_id ORDER BY prescription_id)`;
 }
 const fillGroupsSql = (where: string): string => `WITH ${fillGroups(where)}`;
 

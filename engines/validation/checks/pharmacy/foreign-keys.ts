@@ -1,5 +1,15 @@
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
-import { applies, factOf, InvariantFact, newRowsPass, SourceQuery, spec } from './invariant';
+import {
+  CheckContext,
+  CheckDefinition,
+  keysOf,
+  manifestProves,
+  MAX_KEYS,
+  num,
+  OLD_ROWS_DIFFER,
+  TableGate,
+} from '../check';
+import { differingKeyRanges } from '../differing-buckets';
+import { applies, factOf, fullByManifest, InvariantFact, newRowsPass, SourceQuery, spec } from './invariant';
 
 /**
  * Invariant 1: every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or
@@ -122,12 +132,51 @@ const orphanFilter = (f: ForeignKey, i: number): string =>
  * One scan of a child (or of `from`, its new rows), anti-joined (LEFT JOIN ... IS NULL) against each
  * parent's keys.
  */
-function orphanSql(child: string, from = `pharmacy.${child}`): string {
-  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
+function orphanSql(
+  child: string,
+  from = `pharmacy.${child}`,
+  fks = FOREIGN_KEYS.filter((f) => f.child === child),
+): string {
   const key = fks[0]?.key ?? 'id';
   const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
   const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
   return `SELECT ${selects.join(', ')} FROM ${from} c ${joins.join(' ')}`;
+}
+
+/**
+ * The child rows of `f` that can be orphans, given the gates of its child and parent tables: the new
+ * children, plus — for a table whose old rows differ from the manifest only in some key ranges — the
+ * children in those ranges (child) or pointing into them (parent). Undefined when only every child can tell.
+ */
+async function suspectChildren(
+  context: CheckContext,
+  gates: Map<string, TableGate>,
+  f: ForeignKey,
+): Promise<{ relation: string; rows: boolean } | undefined> {
+  const child = gates.get(f.child);
+  if (!child) return undefined;
+  const parts = child.newRows ? [child.newRelation] : [];
+  const sides = [
+    { table: f.child, column: f.key },
+    { table: f.parent, column: f.columns.length === 1 ? f.columns[0] : undefined, target: f.parentColumns[0] },
+  ];
+  for (const side of sides) {
+    const gate = gates.get(side.table);
+    if (gate?.ok) continue;
+    const t = context.table('pharmacy', side.table);
+    const keyed = side.column && t && (!('target' in side) || t.keyColumn === side.target);
+    if (!gate || gate.reason !== OLD_ROWS_DIFFER || !keyed) return undefined;
+    const ranges = await differingKeyRanges(context, t);
+    if (!ranges) return undefined;
+    const within = ranges.map(([low, high]) => `${side.column} BETWEEN ${low} AND ${high}`);
+    if (within.length) parts.push(`(SELECT * FROM pharmacy.${f.child} WHERE ${within.join(' OR ')})`);
+  }
+  // A child both new and in a differing range would be counted twice: only a union of parts needs DISTINCT.
+  const relation =
+    parts.length > 1
+      ? `(SELECT DISTINCT * FROM (${parts.map((p) => `SELECT * FROM ${p} x`).join(' UNION ALL ')}) s)`
+      : (parts[0] ?? `(SELECT * FROM pharmacy.${f.child} WHERE false)`);
+  return { relation, rows: parts.length > 0 };
 }
 
 const FK_CHILDREN = [...new Set(FOREIGN_KEYS.map((f) => f.child))];
@@ -171,12 +220,20 @@ export const foreignKeysCheck: CheckDefinition = {
         const key = fks[0]?.key ?? 'id';
         // Incremental when the child and every parent it references are proven old-identical: only the
         // children after the cut-off can be orphans (old children resolve to old parents, which are there).
+        // Localized when some of those tables differ in known key ranges only: the children in them, or
+        // pointing into them, are checked too. Full otherwise.
         const proof = await manifestProves(context, 'foreign-keys', [child, ...fks.map((f) => f.parent)]);
+        const suspects =
+          proof.gates.size && !fullByManifest(context.manifest, 'foreign-keys')
+            ? await Promise.all(fks.map((f) => suspectChildren(context, proof.gates, f)))
+            : [];
         let rows: Record<string, unknown>[] = [];
-        if (proof.ok) {
-          modes[child] = 'incremental';
-          if (proof.gates.get(child)?.newRows)
-            rows = await context.query(orphanSql(child, newRowsOf(proof.gates, child)));
+        if (suspects.length && suspects.every((s) => s !== undefined)) {
+          modes[child] = proof.ok ? 'incremental' : 'localized';
+          const found = await Promise.all(
+            fks.map((f, i) => (suspects[i]?.rows ? context.query(orphanSql(child, suspects[i].relation, [f])) : [])),
+          );
+          rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]?.[0]?.o0]))];
         } else {
           modes[child] = 'full';
           fullReasons.push(`${child}: ${proof.reason ?? ''}`);
@@ -193,13 +250,14 @@ export const foreignKeysCheck: CheckDefinition = {
       }),
     );
     const all = (mode: string): boolean => Object.values(modes).every((m) => m === mode);
-    const mode = all('incremental') ? 'incremental' : all('full') ? 'full' : 'mixed';
+    const mode = ['incremental', 'localized', 'full'].find(all) ?? 'mixed';
     return {
       passed: Object.keys(orphans).length === 0,
       measured: {
         foreignKeys: FOREIGN_KEYS.length,
         orphans,
         mode,
+        modes,
         ...(fullReasons.length ? { fullReason: fullReasons.slice(0, 3).join('; ') } : {}),
       },
       offendingKeys: offendingKeys.slice(0, MAX_KEYS),
