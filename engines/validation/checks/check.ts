@@ -92,18 +92,17 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
  * or with no cut-off value at all): how many, how many without a key, the smallest key and the largest old
  * key. No key travels to the client: the checks read the new rows again in SQL (see `TableGate.newRows`).
  */
-export function tableAggregates(t: {
-  keyColumn?: string;
-  cutoffColumn?: string;
-  columns?: readonly HashedColumn[];
-}): Record<string, string> {
+export function tableAggregates(
+  t: { keyColumn?: string; cutoffColumn?: string; columns?: readonly HashedColumn[] },
+  newRows = true,
+): Record<string, string> {
   const described = cutoffCondition(t.cutoffColumn);
   const key = t.keyColumn ? `t.${ident(t.keyColumn)}` : '';
   const isNew = t.cutoffColumn ? newRowCondition(t.cutoffColumn) : '';
   return {
     rows: `count(*) FILTER (WHERE ${described})`,
     checksum: `coalesce(sum(${tableRowHash(t.columns ?? [])}) FILTER (WHERE ${described}), 0)::text`,
-    ...(t.keyColumn && t.cutoffColumn
+    ...(newRows && t.keyColumn && t.cutoffColumn
       ? {
           new_rows: `count(*) FILTER (WHERE ${isNew})`,
           new_keyless: `count(*) FILTER (WHERE ${isNew} AND ${key} IS NULL)`,
