@@ -231,7 +231,11 @@ export const foreignKeysCheck: CheckDefinition = {
         if (suspects.length && suspects.every((s) => s !== undefined)) {
           modes[child] = proof.ok ? 'incremental' : 'localized';
           const found = await Promise.all(
-            fks.map((f, i) => (suspects[i]?.rows ? context.query(orphanSql(child, suspects[i].relation, [f])) : [])),
+            fks.map((f, i) =>
+              suspects[i]?.rows
+                ? context.query(orphanSql(child, suspects[i].relation, [f]))
+                : Promise.resolve<Record<string, unknown>[]>([]),
+            ),
           );
           rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]?.[0]?.o0]))];
         } else {
