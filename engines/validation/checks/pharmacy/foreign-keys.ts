@@ -261,7 +261,8 @@ export const foreignKeysCheck: CheckDefinition = {
         foreignKeys: FOREIGN_KEYS.length,
         orphans,
         mode,
-        modes,
+        // In table order, not completion order: the evidence message must not depend on timing.
+        modes: Object.fromEntries(FK_CHILDREN.map((c) => [c, modes[c]])),
         ...(fullReasons.length ? { fullReason: fullReasons.slice(0, 3).join('; ') } : {}),
       },
       offendingKeys: offendingKeys.slice(0, MAX_KEYS),
