@@ -22,7 +22,7 @@ import { drillAlarms } from './drill-alarms';
 import { acknowledgeDrillWildcards, grantDrillFunctions, hasClusters, publish } from './drill-grants';
 import { pascal } from './construct-id';
 import { chunkParallelismOf, DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
-import { CHUNK_FUNCTION_TIMEOUT, maxChunksPerDatabase } from './chunk-states';
+import { CHUNK_FUNCTION_TIMEOUT, maxChunksPerDatabase } from '../validation/chunk-states';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 import { checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 
