@@ -8,7 +8,7 @@ import { validateTask } from '../engines/drill/aws/tasks';
 import { drillValidatorFor } from '../engines/drill/aws/validator';
 import { DRILL_ENV } from '../engines/drill/environment';
 import { checkSettingsFor } from '../engines/validation/check-settings';
-import { createValidationHandler } from '../engines/validation/handler';
+import { createValidatorHandler } from '../engines/validation/handler';
 
 /*
  * The one validator entry file, two functions: `handler` for the failover runbook (recovery database network)
@@ -18,8 +18,8 @@ import { createValidationHandler } from '../engines/validation/handler';
 
 const logger = powertoolsLogger('rxdr-validator');
 
-/** The failover validator. */
-export const handler = createValidationHandler({
+/** The failover validator: plans a chunked validation, or validates (the whole-table step, or all at once). */
+export const handler = createValidatorHandler({
   s3: new S3Client({}),
   secrets: new SecretsManagerClient({}),
   clock: systemClock,

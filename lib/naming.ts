@@ -56,6 +56,8 @@ export const names = {
    * stack, deployed before it) invokes it by this name's ARN.
    */
   failoverValidatorFunction: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-failover-validator`,
+  /** The failover validator's chunk function (standby stack): the failover's ValidateChunks Map invokes it. */
+  failoverChunkValidatorFunction: (env: Pick<EnvironmentConfig, 'name'>) => `rxdr-${env.name}-failover-validate-chunk`,
   /** Logically air-gapped vault in the recovery region (isolatedBackup mode "air-gapped"). */
   airGappedVault: (env: EnvironmentConfig) => `rxdr-${env.name}-air-gapped`,
   /** The only role the vault access policies let delete recovery points or change the policies. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../validation/chunks/plan';
 import { STRATEGIES } from './strategies';
 
 /**
@@ -58,6 +59,17 @@ export const CatalogDatabase = z.strictObject({
   repoint: RepointTargets,
   /** Set for an Aurora cluster (the instance identifiers then name the cluster and are not used as instances). */
   cluster: CatalogCluster.optional(),
+  /** How the failover validates this database in chunks (the database's `validation` settings). */
+  chunking: z
+    .strictObject({
+      /** Chunk invocations at once (1-40, an inline Map). */
+      parallelism: z.number().int().min(1).max(40).default(DEFAULT_CHUNK_PARALLELISM),
+      /** Bytes per chunk (`pg_total_relation_size`). */
+      chunkBytes: z.number().positive().default(DEFAULT_CHUNK_BYTES),
+      /** Most chunks of one plan (the execution's history limit); a bigger database gets bigger chunks. */
+      maxChunks: z.number().int().positive().default(2000),
+    })
+    .prefault({}),
 });
 export type CatalogDatabase = z.infer<typeof CatalogDatabase>;
 

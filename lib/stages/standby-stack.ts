@@ -19,6 +19,7 @@ import {
   secondaryManifestTargets,
 } from '../constructs/validation/manifest-job';
 import { names } from '../naming';
+import { DEFAULT_CHUNK_PARALLELISM } from '../../engines/validation/chunks/plan';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 
@@ -96,7 +97,12 @@ export class StandbyStack extends Stack {
     (this.endpoints.s3.node.defaultChild as ec2.CfnVPCEndpoint).overrideLogicalId('ManifestJobS3140A14AD');
     const evidenceBucketName = names.evidenceBucket(config);
     this.validator = new FailoverValidator(this, 'FailoverValidator', {
+      environmentName: config.name,
       functionName: names.failoverValidatorFunction(config),
+      chunkFunctionName: names.failoverChunkValidatorFunction(config),
+      // Every database may fail over at once (a regional outage), each validating at its parallelism.
+      chunkConcurrency:
+        config.databases.reduce((sum, db) => sum + (db.validation?.parallelism ?? DEFAULT_CHUNK_PARALLELISM), 0) + 2,
       key: props.key,
       evidenceBucket: s3.Bucket.fromBucketName(this, 'Evidence', evidenceBucketName),
       secretIds: runbookDatabases(config).map((d) => d.secretArn),

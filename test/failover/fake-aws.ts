@@ -37,7 +37,13 @@ import type { EvidenceDocument } from '../../engines/evidence/schema';
 import type { RunbookClients, StepDeps } from '../../engines/failover/clients';
 import type { Catalog, CatalogInput } from '../../engines/failover/catalog';
 import { Catalog as CatalogSchema } from '../../engines/failover/catalog';
-import { validationInputSchema, type ValidationInput } from '../../engines/validation/handler';
+import {
+  chunkPlanInputSchema,
+  validationInputSchema,
+  type ChunkPlanInput,
+  type ValidationInput,
+} from '../../engines/validation/handler';
+import { chunkInputSchema } from '../../engines/validation/chunk-handler';
 import type { Manifest } from '../../engines/validation';
 import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
@@ -125,6 +131,10 @@ export class FakeAws {
   };
   /** The validator Lambda's code, when a test runs the real validation engine behind it. */
   validatorFunction?: (event: unknown) => Promise<unknown>;
+  /** The chunk validator Lambda's code (the failover's ValidateChunk), with the real engine. */
+  chunkValidatorFunction?: (event: unknown) => Promise<unknown>;
+  /** Every planning call to the validator, parsed with the engine's input schema. */
+  readonly chunkPlanRequests: ChunkPlanInput[] = [];
   /** Mutating calls made so far (see `MUTATING`). */
   mutations = 0;
   private crash?: { after: number; seen: number };
@@ -552,7 +562,16 @@ export class FakeAws {
     }));
     on('lambda', InvokeCommand, async (input) => {
       // The request must be what the validation engine accepts (lambda/validate.ts).
-      const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as unknown;
+      const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as object;
+      if ('planChunks' in event) {
+        const request = chunkPlanInputSchema.parse(event);
+        this.chunkPlanRequests.push(request);
+        // The stand-in plans one chunk (ValidateChunk then runs once); the real engine plans by table sizes.
+        const answer = this.validatorFunction
+          ? await this.validatorFunction(event)
+          : { prefix: request.planChunks.prefix, ids: [0], parallel: 1, bytes: 0 };
+        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(answer)) };
+      }
       this.validatorRequests.push(validationInputSchema.parse(event));
       if (this.validatorFunction)
         return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await this.validatorFunction(event))) };
@@ -561,6 +580,13 @@ export class FakeAws {
       const report = engineReport({ ...this.validator, startedAt, finishedAt: this.clock.now() });
       return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(report)) };
     });
+  }
+
+  /** The chunk validator function: the request must be what the engine accepts; the stand-in finds no damage. */
+  async validateChunk(event: unknown): Promise<unknown> {
+    const request = chunkInputSchema.parse(event);
+    if (this.chunkValidatorFunction) return this.chunkValidatorFunction(event);
+    return { chunk: request.chunk, matches: true };
   }
 }
 

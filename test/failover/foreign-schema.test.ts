@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { buildManifest, silentLogger } from '../../engines/validation';
-import { createValidationHandler } from '../../engines/validation/handler';
+import { buildManifest } from '../../engines/validation';
 import { LocalStateMachine } from '../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../helpers/postgres';
 import { useTlsTestDatabase } from '../helpers/tls-postgres';
@@ -9,6 +8,7 @@ import { copyDatabase, corrupt } from '../validation/fixture';
 import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runRunbook } from './run-runbook';
+import { serveRealValidator } from './real-engine';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -55,6 +55,7 @@ function validatorEnvironment(settings: CheckSettings): NodeJS.ProcessEnv {
   const stack = new Stack(testApp(), 'ValidatorTest', { env: { account: '111111111111', region: 'us-west-2' } });
   const key = new kms.Key(stack, 'Key');
   new FailoverValidator(stack, 'Validator', {
+    environmentName: 'test',
     key,
     evidenceBucket: new s3.Bucket(stack, 'Evidence', { encryptionKey: key }),
     secretIds: ['rxdr/prod/dispensing'],
@@ -81,13 +82,7 @@ function worldServing(served: TestDatabase, env: NodeJS.ProcessEnv = {}): FakeAw
       dbname: served.name,
     },
   };
-  world.validatorFunction = createValidationHandler({
-    s3: world.clients.s3,
-    secrets: world.clients.secrets,
-    clock: { now: world.clock.now },
-    logger: silentLogger,
-    checkSettings: (database) => checkSettingsFor(database, env),
-  });
+  serveRealValidator(world, (database) => checkSettingsFor(database, env));
   return world;
 }
 

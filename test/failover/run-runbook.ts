@@ -8,6 +8,7 @@ import {
 } from '../helpers/local-state-machine';
 import { EVENT_DELAY_SECONDS, LocalEventWaits, type EventDelivery } from '../helpers/event-waits';
 import { RECOVERY, type FakeAws } from './fake-aws';
+import { CHUNK_VALIDATOR } from './runbook-stack';
 
 /** `never`: the gate stays open until the execution ends (its approval timeout, or an abort). */
 export type Approval = 'approve' | 'abort' | 'never';
@@ -86,7 +87,10 @@ export function runRunbook(
         StartTime: world.clock.now().toISOString(),
       },
     },
-    functions: { [operation === 'failover' ? 'RunbooksFailoverStepsFunction' : 'RunbooksFailbackStepsFunction']: fn },
+    functions:
+      operation === 'failover'
+        ? { RunbooksFailoverStepsFunction: fn, [CHUNK_VALIDATOR]: (event: Json) => world.validateChunk(event) }
+        : { RunbooksFailbackStepsFunction: fn },
     tasks: {
       ...Object.fromEntries(EVENT_WAITS[operation].map((state) => [state, awaitEvent])),
       [`${prefix}RequestApproval`]: async (taskInput, { signal }) => {

@@ -23,6 +23,9 @@ export const TEST_DATABASES: RunbookDatabase[] = TEST_CATALOG.databases.map((d) 
   ...(d.repoint.parameterName ? { endpointParameterName: d.repoint.parameterName } : {}),
 }));
 
+/** The chunk validator's name in the test stack (the failover's ValidateChunk task invokes it). */
+export const CHUNK_VALIDATOR = 'rxdr-test-validate-chunk';
+
 /** A recovery-region stack holding only the runbooks (bundling skipped), and its template. */
 export function runbookStack(options: { approvalTimeout?: Duration; databases?: RunbookDatabase[] } = {}): {
   stack: Stack;
@@ -41,6 +44,7 @@ export function runbookStack(options: { approvalTimeout?: Duration; databases?: 
     evidenceBucket: s3.Bucket.fromBucketName(stack, 'Evidence', 'rxdr-test-evidence'),
     alertsTopic: sns.Topic.fromTopicArn(stack, 'Alerts', 'arn:aws:sns:us-west-2:111111111111:alerts'),
     validator: lambda.Function.fromFunctionName(stack, 'Validator', 'rxdr-test-validator'),
+    chunkValidator: lambda.Function.fromFunctionName(stack, 'ChunkValidator', CHUNK_VALIDATOR),
     databases: options.databases ?? TEST_DATABASES,
     approvalTimeout: options.approvalTimeout ?? Duration.seconds(2),
     toolVersion: '0.1.0',

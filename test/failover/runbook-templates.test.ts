@@ -22,6 +22,12 @@ function statements(template: Template, sid: string): Statement[] {
   );
 }
 const text = (value: unknown) => JSON.stringify(value);
+/** A JSON string property (plain or `Fn::Join`ed around tokens, which become `<token>`), parsed. */
+function joined<T>(value: unknown): T {
+  const parts =
+    typeof value === 'string' ? [value] : ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? []);
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('')) as T;
+}
 
 describe.each(environments.map((env, i) => [env.name, env, i] as const))('runbooks of %s', (_name, config, index) => {
   const template = Template.fromStack(stages[index]!.recovery);
@@ -264,7 +270,10 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
   test('VPC endpoints: S3 reaches only the evidence prefixes the validators, the chunk tasks and the manifest job use; interface endpoints only this account', () => {
     const bucket = names.evidenceBucket(config);
     for (const [stack, allowed] of [
-      [Template.fromStack(stages[index]!.standby), [`${bucket}/manifests/*`, `${bucket}/failover/*`]],
+      [
+        Template.fromStack(stages[index]!.standby),
+        [`${bucket}/manifests/*`, `${bucket}/failover/*`, `${bucket}/validation-chunks/*`],
+      ],
       [template, ['/manifests/*', '/validation-chunks/*']],
     ] as const) {
       const endpoints = Object.values(stack.findResources('AWS::EC2::VPCEndpoint'));
@@ -305,6 +314,73 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
       expect(read).toContain(db.secretArn.startsWith('arn:') ? db.secretArn : `secret:${db.secretArn}-??????`);
     expect(text(statements(standby, 'ReadManifests'))).toContain(`${names.evidenceBucket(config)}/manifests/*`);
     expect(text(statements(standby, 'WriteReports'))).toContain(`${names.evidenceBucket(config)}/failover/*`);
+  });
+
+  test('the failover validates in chunks: PlanChunks, a Map over the chunk validator (by its ARN), then Validate; S3 only under its own prefix', () => {
+    const machine = Object.values(
+      template.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: names.failoverStateMachine(config) },
+      }),
+    )[0]!;
+    type Asl = { States: Record<string, { Type: string; Next?: string; [key: string]: unknown }> };
+    const definition = joined<Asl>(machine.Properties.DefinitionString);
+    const chunkFunction = `:function:${names.failoverChunkValidatorFunction(config)}`;
+    expect(definition.States.PlanChunks!.Next).toBe('ValidateChunks');
+    const map = definition.States.ValidateChunks!;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.chunking.ids',
+      MaxConcurrencyPath: '$.chunking.parallel',
+      Next: 'Validate',
+    });
+    const chunk = (map.ItemProcessor as Asl).States.ValidateChunk!;
+    expect(chunk.Resource).toMatch(new RegExp(`${chunkFunction}$`));
+    expect(text(chunk.Retry)).toContain('Rxdr.ChunkFailed');
+    // The state machine may invoke the chunk validator by its deterministic ARN.
+    const invoke = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => text(st.Action).includes('lambda:InvokeFunction') && text(st.Resource).includes(chunkFunction));
+    expect(invoke).toHaveLength(1);
+    // The runbook function's catalog carries each database's chunk settings (parallelism, chunk size, cap).
+    const steps = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { RUNBOOK_OPERATION: 'failover' } } },
+      }),
+    )[0]!;
+    const catalog = joined<{
+      databases: { name: string; chunking: { parallelism: number; chunkBytes: number; maxChunks: number } }[];
+    }>(steps.Properties.Environment.Variables.RUNBOOK_CATALOG);
+    for (const db of config.databases) {
+      const chunking = catalog.databases.find((d) => d.name === db.name)?.chunking;
+      expect(chunking?.parallelism).toBe(db.validation?.parallelism ?? 4);
+      expect(chunking?.chunkBytes).toBe((db.validation?.chunkSizeMb ?? 2048) * 1024 ** 2);
+      expect(chunking?.maxChunks).toBe(2000);
+    }
+
+    const standby = Template.fromStack(stages[index]!.standby);
+    standby.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: names.failoverChunkValidatorFunction(config),
+      Handler: 'index.failover',
+      Timeout: 300,
+      VpcConfig: Match.objectLike({ SecurityGroupIds: Match.anyValue() }),
+    });
+    const prefix = `${names.evidenceBucket(config)}/validation-chunks/${config.name}/failover/*`;
+    const chunkStatements = [
+      ...statements(standby, 'WritePlanReadVerdicts'),
+      ...statements(standby, 'ReadPlanWriteVerdict'),
+    ];
+    expect(chunkStatements).toHaveLength(2);
+    for (const st of chunkStatements) {
+      expect(st.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+      expect(text(st.Resource)).toContain(prefix);
+    }
+    // Nothing else in the standby stack touches chunk results, and nothing there deletes them.
+    const all = Object.values(standby.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
+    const touching = all.filter((st) => text(st.Resource).includes('validation-chunks'));
+    expect(touching.map((st) => st.Sid).sort()).toEqual(['ReadPlanWriteVerdict', 'WritePlanReadVerdicts']);
+    expect(text(all)).not.toContain('s3:DeleteObject');
   });
 
   test('the failover runbook invokes the validator by its deterministic ARN', () => {

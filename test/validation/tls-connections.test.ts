@@ -167,7 +167,7 @@ const functions: Record<string, () => Promise<Outcome>> = {
         manifest: { bucket: BUCKET, key: 'manifests/dispensing.json' },
         recoveryPointTime: END.toISOString(),
       });
-      return report.passed ? { ok: true } : { ok: false, message: 'validation failed' };
+      return 'passed' in report && report.passed ? { ok: true } : { ok: false, message: 'validation failed' };
     } catch (error) {
       return { ok: false, message: (error as Error).message };
     }

@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
-import { manifestVersionBefore, readManifestVersion, type ManifestVersion } from '../../common/manifest-before';
+import { manifestVersionBefore, type ManifestVersion } from '../../common/manifest-before';
 import { manifestUsedCheck } from '../../evidence/manifest-used';
 import { validateDatabase } from '../../validation';
 import type { CheckSettings } from '../../validation/check-settings';
-import { S3ChunkStore } from '../../validation/chunks/chunk-store';
-import { finishChunkedValidation } from '../../validation/chunks/validate-chunked';
+import { finishStoredChunks } from '../../validation/chunks/stored-chunks';
+import { chunksCheck } from '../../evidence/chunks-check';
 import type { ValidationReport } from '../../validation/types';
 import type { EvidenceCheck } from '../../evidence/schema';
 import type { DrillValidationResult, DrillValidator } from '../validator';
@@ -55,16 +55,11 @@ export function engineValidator(options: EngineValidatorOptions): DrillValidator
 export function chunkedEngineValidator(options: EngineValidatorOptions & { prefix: string }): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
-      const started = new Date();
       const settings = options.checkSettings?.(database) ?? {};
-      const store = new S3ChunkStore(options.s3, options.bucket, options.prefix);
-      const plan = await store.getPlan();
-      const version = await readManifestVersion(options.s3, plan.manifest);
-      const verdicts = await store.getVerdicts(plan.chunks);
-      const report = await finishChunkedValidation(
+      const { version, report, bytes } = await finishStoredChunks(
+        { s3: options.s3, bucket: options.bucket, prefix: options.prefix },
         {
           url: connection.url,
-          manifest: version.manifest,
           recoveryPointTime,
           rpoTargetSeconds: options.rpoTargetSeconds?.(database),
           statementTimeoutMs: options.statementTimeoutMs,
@@ -72,11 +67,7 @@ export function chunkedEngineValidator(options: EngineValidatorOptions & { prefi
           customChecks: settings.customChecks,
           invariants: settings.invariants,
         },
-        plan.chunks,
-        verdicts,
-        { started, parallel: plan.parallel },
       );
-      const bytes = plan.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
       return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes));
     },
   };
@@ -92,19 +83,6 @@ function resultOf(
     passed: report.passed,
     achievedRpoSeconds: achievedRpoOf(report),
     checks: [manifestUsedCheck(version, recoveryPointTime), ...extra, ...report.checks.map(evidenceCheckOf)],
-  };
-}
-
-/** The chunks' verdict; `bytes` (the planned size) lets the next drill predict its validation time. */
-function chunksCheck(report: ValidationReport, prefix: string, bytes: number): EvidenceCheck {
-  const chunks = report.chunks ?? { planned: 0, parallel: 0, mismatched: [] };
-  const differing = chunks.mismatched.length ? `; differing: ${chunks.mismatched.join(', ')}` : '';
-  return {
-    id: 'validation-chunks',
-    category: 'drill',
-    status: chunks.mismatched.length ? 'failed' : 'passed',
-    message: `${chunks.planned} chunks, ${chunks.parallel} at a time${differing}`,
-    details: { ...chunks, prefix, bytes },
   };
 }
 

@@ -91,6 +91,22 @@ export const Validation = Timed.extend({
   achievedRpoSeconds: z.number().optional(),
   checks: z.array(EvidenceCheck),
 });
+/** A chunked validation planned by the validator: what each chunk invocation of the Map needs. */
+export const Chunking = Timed.extend({
+  prefix: z.string().min(1),
+  ids: z.array(z.number().int().nonnegative()),
+  parallel: z.number().int().positive(),
+  /** The planned size (`pg_total_relation_size` of the manifest's tables). */
+  bytes: z.number().nonnegative(),
+  bucket: z.string().min(1),
+  /** The replicated secret, with the recovered endpoint. */
+  database: z.object({ secretArn: z.string().min(1), host: z.string().min(1), port: z.number().int().positive() }),
+  databaseName: z.string().min(1),
+  recoveryPointTime: isoTime,
+  /** The manifest version the plan compares with (chosen once, before the plan). */
+  manifest: z.object({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().min(1) }),
+});
+export type ChunkingRecord = z.infer<typeof Chunking>;
 export const Repoint = Timed.extend({
   changes: z.array(RepointChangeSchema),
   polls: z.number().int().nonnegative(),
@@ -122,6 +138,7 @@ export const FailoverState = z.object({
   /** A run that froze writes and failed: the freeze lifted, or why it was kept (something was promoted). */
   unfreeze: Freeze.optional(),
   recovery: Recovery.optional(),
+  chunking: Chunking.optional(),
   validation: Validation.optional(),
   repoint: Repoint.optional(),
   verify: Verify.optional(),

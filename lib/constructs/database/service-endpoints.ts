@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { S3PrefixList } from '../s3-prefix-list';
+import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
 import { accountPerimeter, evidenceObjectsOnly } from './endpoint-policies';
 
 export interface ServiceEndpointsProps {
@@ -13,7 +14,8 @@ export interface ServiceEndpointsProps {
   readonly subnets: ec2.SubnetSelection;
   /**
    * The evidence bucket: the S3 endpoint reaches only its manifests (the manifest job writes them, the validator
-   * reads them) and its failover reports (the validator writes them).
+   * reads them), its failover reports (the validator writes them) and the chunked validations' plans and
+   * verdicts (the validator and its chunk function).
    */
   readonly evidenceBucketName: string;
   /** Encrypts the logs of the S3 prefix list lookup. */
@@ -57,8 +59,8 @@ export class ServiceEndpoints extends Construct {
       subnets: [props.subnets],
     });
     for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, {
-      read: ['manifests/'],
-      write: ['manifests/', 'failover/'],
+      read: ['manifests/', CHUNK_RESULTS_PREFIX],
+      write: ['manifests/', 'failover/', CHUNK_RESULTS_PREFIX],
     }))
       this.s3.addToPolicy(statement);
     this.s3PrefixList = new S3PrefixList(this, 'S3PrefixList', { key: props.key, logRetention: props.logRetention });

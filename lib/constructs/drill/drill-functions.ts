@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { DRILL_ENV } from '../../../engines/drill/environment';
 import { type CheckSettings, checkSettingsEnvironment } from '../../../engines/validation/check-settings';
 import { lambdaEntry } from '../lambda-entry';
-import { CHUNK_FUNCTION_TIMEOUT } from './chunk-states';
+import { CHUNK_FUNCTION_TIMEOUT } from '../validation/chunk-states';
 import { DrillFunction } from './drill-function';
 import type { DrillNetwork } from './drill-network';
 import type { DrillFunctions, RestoreDrillProps } from './restore-drill-props';

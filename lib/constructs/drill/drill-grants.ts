@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
-import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
+import { chunkResultsPrefix } from '../../../engines/common/chunk-key';
 import type { DrillFunction } from './drill-function';
 import type { DrillPermissions } from './drill-permissions';
 import type { RestoreDrill } from './restore-drill';
@@ -315,9 +315,9 @@ function recoveryPointsOf(stack: Stack): string {
   });
 }
 
-/** `validation-chunks/<environment>/`: the drill's chunk plans and verdicts. */
+/** `validation-chunks/<environment>/drill/`: the drill's chunk plans and verdicts (not the failover's). */
 function chunkResultsOf(props: RestoreDrillProps): string {
-  return `${CHUNK_RESULTS_PREFIX}${props.environmentName}/`;
+  return chunkResultsPrefix('drill', props.environmentName);
 }
 
 /**

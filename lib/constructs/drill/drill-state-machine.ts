@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import type { EventWaits } from '../event-waits';
-import { validateChunksMap } from './chunk-states';
+import { chunkedValidation } from '../validation/chunk-states';
 
 export interface DrillStateMachineProps {
   readonly stateMachineName: string;
@@ -94,9 +94,17 @@ export class DrillStateMachine extends Construct {
     const pickSource = task('PickSource');
     const startRestore = task('StartRestore');
     const checkRestore = task('CheckRestore');
-    const planChunks = task('PlanChunks');
-    const validateChunks = validateChunksMap(this, fn('ValidateChunk'));
-    const validate = task('Validate');
+    const validation = chunkedValidation(this, {
+      plan: task('PlanChunks'),
+      chunkFunction: fn('ValidateChunk'),
+      fields: {
+        handle: '$.drill.restore.handle',
+        recoveryPointTime: '$.drill.source.recoveryPointTime',
+        database: '$.database',
+        run: '$.run',
+      },
+      finish: task('Validate'),
+    });
     const requestCleanup = task('RequestCleanup');
     const checkCleanup = task('CheckCleanup');
     const awaitEvent = (id: string, check: sfn.IChainable) => {
@@ -124,7 +132,15 @@ export class DrillStateMachine extends Construct {
         cleanup: 'unknown',
       },
     });
-    for (const t of [pickSource, startRestore, waitForRestore, checkRestore, planChunks, validateChunks, validate])
+    for (const t of [
+      pickSource,
+      startRestore,
+      waitForRestore,
+      checkRestore,
+      validation.plan,
+      validation.map,
+      validation.finish,
+    ])
       t.addCatch(requestCleanup, { errors: ['States.ALL'], resultPath: '$.crash' });
     for (const t of [requestCleanup, waitForCleanup, checkCleanup])
       t.addCatch(recordEvidence, { errors: ['States.ALL'], resultPath: '$.crash' });
@@ -137,10 +153,7 @@ export class DrillStateMachine extends Construct {
     requestCleanup.next(deleting);
     const available = new sfn.Choice(this, 'Available?')
       .when(sfn.Condition.isPresent('$.drill.failure'), requestCleanup)
-      .when(
-        sfn.Condition.isPresent('$.drill.available'),
-        planChunks.next(validateChunks).next(validate).next(requestCleanup),
-      )
+      .when(sfn.Condition.isPresent('$.drill.available'), validation.chain.next(requestCleanup))
       .otherwise(waitForRestore);
     waitForRestore.next(checkRestore).next(available);
     // Straight to the decision after the start: a drill that failed to start has no instance to wait on.

@@ -18,7 +18,7 @@ import { DRILL_INSTANCE_PREFIX } from '../../../engines/drill/aws/types';
 import { drillAlarms } from './drill-alarms';
 import { acknowledgeDrillWildcards, grantDrillFunctions, hasClusters } from './drill-grants';
 import { chunkParallelismOf, DrillFunctions, RestoreDrillProps, validateProps } from './restore-drill-props';
-import { maxChunksPerDatabase } from './chunk-states';
+import { maxChunksPerDatabase } from '../validation/chunk-states';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 
 export type { DrillChunking, DrillDatabaseSpec, DrillFunctions, RestoreDrillProps } from './restore-drill-props';

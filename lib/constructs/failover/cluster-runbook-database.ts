@@ -5,6 +5,7 @@ import { tierNumber } from '../../config/tiers';
 import { names } from '../../naming';
 import { clusterFailoverStrategy } from '../../config/cluster-strategy';
 import type { RunbookDatabase } from './failover-runbooks';
+import { chunkingOf } from './runbook-chunking';
 
 type ConfiguredCluster = ClusterDatabaseConfig & { readonly tierPreset: TierPreset };
 
@@ -22,6 +23,7 @@ export function clusterRunbookDatabase(config: EnvironmentConfig, db: Configured
     primaryInstanceIdentifier: primaryClusterIdentifier,
     ...(db.mode === 'create' ? { instanceClass: db.instanceClass } : {}),
     secretArn: names.recoverySecret(config, db),
+    ...chunkingOf(db.validation),
     cluster: {
       primaryClusterIdentifier,
       ...(global

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { EventWaits } from '../event-waits';
+import { chunkedValidation } from '../validation/chunk-states';
 import { awaitInstance } from './instance-waits';
 
 /** Errors worth retrying: Lambda service hiccups and AWS throttling (the handler turns it into `Rxdr.Throttled`). */
@@ -29,6 +30,8 @@ interface Builder {
     next: sfn.IChainable,
   ): tasks.LambdaInvoke;
   approval(id: string, timeout: Duration, onAbort: sfn.IChainable): tasks.LambdaInvoke;
+  /** Where a failure of `step` goes: a Pass naming the step (`<id>Failed`, one per step), then failed evidence. */
+  failedAt(id: string, step: string): sfn.Pass;
 }
 
 function builder(
@@ -102,7 +105,7 @@ function builder(
       retryErrors: RETRYABLE_ERRORS,
       onFailure: failedAt(`Await${id}`, wait.step),
     });
-  return { step, poll, awaitEvent, approval };
+  return { step, poll, awaitEvent, approval, failedAt };
 }
 
 /**
@@ -153,14 +156,17 @@ function begin(scope: Construct, id = 'Begin'): sfn.Pass {
 
 /**
  * Preflight → (blocked | dry-run | refused) → approval gate → contingency notice → strategy → wait for the
- * recovered instance's events → validate → repoint → poll DNS (Route 53 has no event) → verify → notify → evidence. Every step retries throttling and, on
- * failure, writes failed evidence and notifies; a new execution resumes from what it finds.
+ * recovered instance's events → validate in chunks (PlanChunks → ValidateChunks Map over `chunkValidator` →
+ * Validate, the drill's shape) → repoint → poll DNS (Route 53 has no event) → verify → notify → evidence. Every
+ * step retries throttling and, on failure, writes failed evidence and notifies; a new execution resumes from
+ * what it finds.
  */
 export function failoverDefinition(
   scope: Construct,
   fn: lambda.IFunction,
   approvalTimeout: Duration,
   waits: EventWaits,
+  chunkValidator: lambda.IFunction,
 ): sfn.IChainable {
   const { b, aborted, recordFailure } = endings(scope, fn, waits, (name) => name, {
     failedId: 'FailoverFailed',
@@ -174,7 +180,20 @@ export function failoverDefinition(
   const activate = b.step('ActivateContingencyPlan', 'activate', '$.activation');
   const start = b.step('StartRecovery', 'start-recovery', '$.recovery');
   const checkRecovery = b.step('CheckRecovery', 'check-recovery', '$.recovery');
-  const validate = b.step('Validate', 'validate', '$.validation');
+  // A failure anywhere in the chunked validation is the validate step's.
+  const validationFailure = b.failedAt('Validate', 'validate');
+  const validation = chunkedValidation(scope, {
+    plan: b.step('PlanChunks', 'plan-validation', '$.chunking', validationFailure),
+    chunkFunction: chunkValidator,
+    fields: {
+      bucket: '$.chunking.bucket',
+      database: '$.chunking.database',
+      databaseName: '$.chunking.databaseName',
+      recoveryPointTime: '$.chunking.recoveryPointTime',
+    },
+    finish: b.step('Validate', 'validate', '$.validation'),
+  });
+  validation.map.addCatch(validationFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
   const repoint = b.step('Repoint', 'repoint', '$.repoint');
   const checkRepoint = b.step('CheckRepoint', 'check-repoint', '$.repoint');
   const verify = b.step('Verify', 'verify', '$.verify');
@@ -205,7 +224,7 @@ export function failoverDefinition(
     { instance: '$.recovery.instanceIdentifier', seconds: '$.recovery.waitSeconds', step: 'await-recovery' },
     checkRecovery,
     sfn.Condition.stringEquals('$.recovery.status', 'available'),
-    validate.next(validated),
+    validation.chain.next(validated),
   );
 
   const decide = new sfn.Choice(scope, 'Decide')

@@ -20,6 +20,8 @@ import {
 import { wildcardResourceFinding } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { RunbookFunction } from './runbook-function';
+import { maxChunksPerDatabase } from '../validation/chunk-states';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 import { grantRunbookPermissions } from './runbook-permissions';
 
 /** One protected database as the runbooks see it. */
@@ -52,6 +54,11 @@ export interface RunbookDatabase {
   /** An SSM parameter holding the endpoint host. @default - none */
   readonly endpointParameterName?: string;
   /**
+   * How the failover validates it in chunks: chunk invocations at once (1-40) and bytes per chunk.
+   * @default - 4 at once, 2 GiB chunks
+   */
+  readonly chunking?: { readonly parallelism?: number; readonly chunkBytes?: number };
+  /**
    * An Aurora cluster (`primaryInstanceIdentifier` then names the primary cluster): its global database and
    * recovery-region secondary for `global-switchover`/`global-failover`. @default - an RDS instance
    */
@@ -79,8 +86,10 @@ export interface FailoverRunbooksProps {
   readonly isolatedSource?: { readonly vaultName: string; readonly declarationParameterName: string };
   readonly evidenceBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
-  /** The validation engine's function. */
+  /** The validation engine's function (plans a chunked validation, then its whole-table step). */
   readonly validator: lambda.IFunction;
+  /** The validation engine's chunk function: one ValidateChunk of the failover's ValidateChunks Map. */
+  readonly chunkValidator: lambda.IFunction;
   readonly databases: readonly RunbookDatabase[];
   /** Unapproved runs abort after this long. @default Duration.hours(1) */
   readonly approvalTimeout?: Duration;
@@ -142,6 +151,14 @@ export class FailoverRunbooks extends Construct {
           `databases.${db.name}: defaultStrategy ${db.defaultStrategy} needs cluster.globalClusterIdentifier and cluster.secondaryClusterIdentifier`,
         );
     }
+    for (const db of props.databases) {
+      const p = db.chunking?.parallelism;
+      if (p !== undefined && !(Number.isInteger(p) && p >= 1 && p <= 40))
+        problems.push(`databases.${db.name}.chunking.parallelism must be a whole number 1-40 (inline Map), got ${p}`);
+      const bytes = db.chunking?.chunkBytes;
+      if (bytes !== undefined && !(bytes > 0))
+        problems.push(`databases.${db.name}.chunking.chunkBytes must be a positive number of bytes, got ${bytes}`);
+    }
     if (problems.length > 0) throw new Error(`FailoverRunbooks ${this.node.path}: ${problems.join('; ')}`);
     const retention = props.logRetention ?? logs.RetentionDays.SIX_YEARS;
     const recoveryRegion = stack.region;
@@ -185,6 +202,12 @@ export class FailoverRunbooks extends Construct {
             }
           : {}),
         ...(db.endpointParameterName ? { parameterName: db.endpointParameterName } : {}),
+      },
+      chunking: {
+        parallelism: db.chunking?.parallelism ?? DEFAULT_CHUNK_PARALLELISM,
+        chunkBytes: db.chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+        // One database per execution: its chunks may use the history budget of a one-database fleet.
+        maxChunks: maxChunksPerDatabase(1),
       },
       ...(db.cluster
         ? {
@@ -295,6 +318,15 @@ export class FailoverRunbooks extends Construct {
           reason:
             "Step Functions may invoke the runbook function's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
         },
+        ...(name === 'Failover'
+          ? [
+              {
+                id: finding(`${props.chunkValidator.functionArn}:*`),
+                reason:
+                  "Step Functions may invoke the chunk validator's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
+              },
+            ]
+          : []),
         {
           id: finding(`${this.waits.park.fn.functionArn}:*`),
           reason:
@@ -305,7 +337,7 @@ export class FailoverRunbooks extends Construct {
     };
     this.failover = machine(
       'Failover',
-      failoverDefinition(this, failoverFn, approvalTimeout, this.waits),
+      failoverDefinition(this, failoverFn, approvalTimeout, this.waits, props.chunkValidator),
       props.failoverStateMachineName,
     );
     this.failback = machine(

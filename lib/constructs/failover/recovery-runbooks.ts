@@ -33,6 +33,8 @@ export interface RecoveryRunbooksProps {
 export class RecoveryRunbooks extends Construct {
   /** The standby stack's validator, imported by name. */
   readonly validator: lambda.IFunction;
+  /** The standby stack's chunk validator, imported by name (the failover state machine invokes it). */
+  readonly chunkValidator: lambda.IFunction;
   readonly runbooks: FailoverRunbooks;
   readonly documents: AutomationDocuments;
   readonly gateway: RunbookGateway;
@@ -50,6 +52,15 @@ export class RecoveryRunbooks extends Construct {
       functionArn: validatorArn,
       sameEnvironment: true,
     });
+    this.chunkValidator = lambda.Function.fromFunctionAttributes(this, 'ChunkValidator', {
+      functionArn: Stack.of(this).formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: names.failoverChunkValidatorFunction(config),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      sameEnvironment: true,
+    });
     this.runbooks = new FailoverRunbooks(
       this,
       'Runbooks',
@@ -58,6 +69,7 @@ export class RecoveryRunbooks extends Construct {
         evidenceBucket: props.evidenceBucket,
         alertsTopic: props.alertsTopic,
         validator: this.validator,
+        chunkValidator: this.chunkValidator,
       }),
     );
     this.gateway = new RunbookGateway(this, 'Gateway', {

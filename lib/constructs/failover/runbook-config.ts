@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 import { EnvironmentConfig } from '../../config/environment-config';
+import { chunkingOf } from './runbook-chunking';
 import { names } from '../../naming';
 import { tierNumber } from '../../config/tiers';
 import { isCluster, isInstance } from '../../config/database-kind';
@@ -41,6 +42,7 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
           }
         : {}),
       ...(targets?.endpointParameterName ? { endpointParameterName: targets.endpointParameterName } : {}),
+      ...chunkingOf(db.validation),
     };
   });
   return [...instances, ...clusters];
@@ -52,6 +54,7 @@ export interface RunbookResources {
   readonly evidenceBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
   readonly validator: lambda.IFunction;
+  readonly chunkValidator: lambda.IFunction;
 }
 
 /** `FailoverRunbooks` props of one environment (names from `lib/naming.ts`, approval timeout from config). */
@@ -79,6 +82,7 @@ export function failoverRunbooksProps(
     evidenceBucket: resources.evidenceBucket,
     alertsTopic: resources.alertsTopic,
     validator: resources.validator,
+    chunkValidator: resources.chunkValidator,
     databases: runbookDatabases(config),
     approvalTimeout: Duration.minutes(config.failover.approvalTimeoutMinutes),
     toolVersion: TOOL_VERSION,

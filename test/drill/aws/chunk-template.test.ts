@@ -80,13 +80,13 @@ test('the fleet carries each database chunking; the chunk cap keeps the fleet wi
 
 test('IAM: the chunk results prefix is written by PlanChunks and ValidateChunk and read by Validate only', () => {
   const f = drill.functions;
-  const prefix = 'validation-chunks/test/*';
-  expect(statementsOf(f.PlanChunks)).toMatch(/"Action":"s3:PutObject".*validation-chunks\/test\/\*/);
+  const prefix = 'validation-chunks/test/drill/*';
+  expect(statementsOf(f.PlanChunks)).toMatch(/"Action":"s3:PutObject".*validation-chunks\/test\/drill\/\*/);
   expect(statementsOf(f.ValidateChunk)).toMatch(
-    /"Action":\["s3:GetObject","s3:PutObject"\].*validation-chunks\/test\/\*/,
+    /"Action":\["s3:GetObject","s3:PutObject"\].*validation-chunks\/test\/drill\/\*/,
   );
   expect(statementsOf(f.Validate)).toMatch(
-    /"Action":"s3:GetObject".*validation-chunks\/test\/\*"\]\]},"Sid":"ReadChunkResults"/,
+    /"Action":"s3:GetObject".*validation-chunks\/test\/drill\/\*"\]\]},"Sid":"ReadChunkResults"/,
   );
   for (const other of [f.Plan, f.PickSource, f.StartRestore, f.CheckRestore, f.RequestCleanup, f.RecordEvidence])
     expect(statementsOf(other)).not.toContain(prefix.slice(0, -2));

@@ -26,13 +26,17 @@ export const CHUNK_RETRY_ERRORS = [
 /**
  * The ValidateChunks Map of one database: an inline Map over the planned chunk ids (`$.chunking.ids`), as
  * many at once as `$.chunking.parallel` (the database's setting), each iteration one ValidateChunk
- * invocation whose verdict goes to S3; the Map's result is discarded, so the state never grows with the
- * chunk count. Inline rather than Distributed: the per-database Map is nested in the fleet's Map (a
- * Distributed Map is not needed for a few hundred chunks, and the plan caps the chunk count so that the
- * whole execution stays within the history limit, see `maxChunksPerDatabase`), and it runs in the local
- * interpreter the tests use.
+ * invocation with `{ chunk, prefix, ...fields }` whose verdict goes to S3; the Map's result is discarded, so
+ * the state never grows with the chunk count. Inline rather than Distributed: a few hundred chunks per
+ * database do not need a Distributed Map (the plan caps the chunk count so that the whole execution stays
+ * within the history limit, see `maxChunksPerDatabase`), it nests in the drill's fleet Map, and it runs in the
+ * local interpreter the tests use.
  */
-export function validateChunksMap(scope: Construct, fn: lambda.IFunction): sfn.Map {
+export function validateChunksMap(
+  scope: Construct,
+  fn: lambda.IFunction,
+  fields: Readonly<Record<string, string>>,
+): sfn.Map {
   const chunk = new tasks.LambdaInvoke(scope, 'ValidateChunk', {
     lambdaFunction: fn,
     payloadResponseOnly: true,
@@ -50,15 +54,40 @@ export function validateChunksMap(scope: Construct, fn: lambda.IFunction): sfn.M
     itemSelector: {
       'chunk.$': '$$.Map.Item.Value',
       'prefix.$': '$.chunking.prefix',
-      'handle.$': '$.drill.restore.handle',
-      'recoveryPointTime.$': '$.drill.source.recoveryPointTime',
-      'database.$': '$.database',
-      'run.$': '$.run',
+      ...Object.fromEntries(Object.entries(fields).map(([name, path]) => [`${name}.$`, path])),
     },
     resultPath: sfn.JsonPath.DISCARD,
   });
   map.itemProcessor(chunk);
   return map;
+}
+
+/** The states of a chunked validation, in order; the caller adds each one's Catch. */
+export interface ChunkedValidationStates {
+  /** Plan → ValidateChunks → the whole-table step. */
+  readonly chain: sfn.Chain;
+  readonly plan: sfn.TaskStateBase;
+  readonly map: sfn.Map;
+  readonly finish: sfn.TaskStateBase;
+}
+
+/**
+ * A chunked validation as states, the one shape of the drill and the failover: `plan` (a task that stores the
+ * plan and sets `$.chunking = { prefix, ids, parallel }`), the ValidateChunks Map over `chunkFunction`
+ * ({@link validateChunksMap}, `fields` the JSONPaths each chunk invocation also gets), then `finish`, the
+ * whole-table step that combines every stored verdict into one report.
+ */
+export function chunkedValidation(
+  scope: Construct,
+  props: {
+    readonly plan: sfn.TaskStateBase;
+    readonly chunkFunction: lambda.IFunction;
+    readonly fields: Readonly<Record<string, string>>;
+    readonly finish: sfn.TaskStateBase;
+  },
+): ChunkedValidationStates {
+  const map = validateChunksMap(scope, props.chunkFunction, props.fields);
+  return { chain: props.plan.next(map).next(props.finish), plan: props.plan, map, finish: props.finish };
 }
 
 /**
