@@ -9,6 +9,7 @@ import { finishChunkedValidation } from '../../validation/chunks/validate-chunke
 import type { ValidationReport } from '../../validation/types';
 import type { EvidenceCheck } from '../../evidence/schema';
 import type { DrillValidationResult, DrillValidator } from '../validator';
+import { describeFit, type PlannedFit } from './fit';
 
 export interface EngineValidatorOptions {
   s3: S3Client;
@@ -52,7 +53,9 @@ export function engineValidator(options: EngineValidatorOptions): DrillValidator
  * passes (`finishChunkedValidation`, as `rxdr validate --parallel` does). Same evidence as `engineValidator`,
  * plus how the work was split and which chunks differ.
  */
-export function chunkedEngineValidator(options: EngineValidatorOptions & { prefix: string }): DrillValidator {
+export function chunkedEngineValidator(
+  options: EngineValidatorOptions & { prefix: string; fit?: PlannedFit },
+): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
       const started = new Date();
@@ -77,7 +80,7 @@ export function chunkedEngineValidator(options: EngineValidatorOptions & { prefi
         { started, parallel: plan.parallel },
       );
       const bytes = plan.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
-      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes));
+      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes, options.fit));
     },
   };
 }
@@ -95,23 +98,29 @@ function resultOf(
   };
 }
 
-/** The chunks' verdict; `bytes` (the planned size) lets the next drill predict its validation time. */
-function chunksCheck(report: ValidationReport, prefix: string, bytes: number): EvidenceCheck {
+/**
+ * The chunks' verdict; `bytes` (the planned size) lets the next drill predict its validation time. The Plan
+ * task's prediction goes beside it, saying when it was made from defaults (a first drill).
+ */
+function chunksCheck(report: ValidationReport, prefix: string, bytes: number, fit?: PlannedFit): EvidenceCheck {
   const chunks = report.chunks ?? { planned: 0, parallel: 0, mismatched: [] };
   const differing = chunks.mismatched.length ? `; differing: ${chunks.mismatched.join(', ')}` : '';
+  const predicted = fit ? `; ${describeFit(fit)}` : '';
   return {
     id: 'validation-chunks',
     category: 'drill',
     status: chunks.mismatched.length ? 'failed' : 'passed',
-    message: `${chunks.planned} chunks, ${chunks.parallel} at a time${differing}`,
-    details: { ...chunks, prefix, bytes },
+    message: `${chunks.planned} chunks, ${chunks.parallel} at a time${differing}${predicted}`,
+    details: { ...chunks, prefix, bytes, ...(fit ? { prediction: fit } : {}) },
   };
 }
 
 /** The Validate task's validator: the whole-table step over the planned chunks, or (no plan) one invocation. */
 export function drillValidatorFor(event: unknown, options: EngineValidatorOptions): DrillValidator {
-  const prefix = (event as { chunking?: { prefix?: unknown } } | null)?.chunking?.prefix;
+  const item = event as { chunking?: { prefix?: unknown }; expect?: { fit?: PlannedFit } } | null;
+  const prefix = item?.chunking?.prefix;
+  const fit = item?.expect?.fit;
   return typeof prefix === 'string' && prefix
-    ? chunkedEngineValidator({ ...options, prefix })
+    ? chunkedEngineValidator({ ...options, prefix, ...(fit ? { fit } : {}) })
     : engineValidator(options);
 }
