@@ -9,3 +9,11 @@ export const CHUNK_RESULTS_PREFIX = 'validation-chunks/';
 export function chunkRunPrefix(environment: string, run: string, database: string): string {
   return `${CHUNK_RESULTS_PREFIX}${environment}/${run}/${database}/`;
 }
+
+/** Where the scheduled manifest job keeps its chunk plan and chunk results while it runs. */
+export const MANIFEST_CHUNKS_PREFIX = 'manifest-chunks/';
+
+/** `manifest-chunks/<database>/<run>/`: one manifest run's work. */
+export function manifestRunPrefix(database: string, run: string): string {
+  return `${MANIFEST_CHUNKS_PREFIX}${database}/${run}/`;
+}
