@@ -168,11 +168,14 @@ describe('manifest job template', () => {
     const s3Actions = (role: string) =>
       statements(role)
         .filter((s) => s.includes('"s3:'))
-        .map((s) => `${JSON.parse(s).Action} ${s.includes('manifest-chunks/') ? 'chunks' : 'manifests'}`)
+        .map(
+          (s) =>
+            `${JSON.parse(s).Sid} ${JSON.parse(s).Action} ${s.includes('manifest-chunks/') ? 'chunks' : 'manifests'}`,
+        )
         .sort();
-    expect(s3Actions('Plan')).toEqual(['s3:PutObject chunks']);
-    expect(s3Actions('Chunk')).toEqual(['s3:GetObject,s3:PutObject chunks']);
-    expect(s3Actions('Finish')).toEqual(['s3:GetObject chunks', 's3:PutObject manifests']);
+    expect(s3Actions('Plan')).toEqual(['WriteChunkPlan s3:PutObject chunks']);
+    expect(s3Actions('Chunk')).toEqual(['ReadChunkPlan s3:GetObject chunks', 'WriteChunkRows s3:PutObject chunks']);
+    expect(s3Actions('Finish')).toEqual(['ReadChunkRows s3:GetObject chunks', 'WriteManifests s3:PutObject manifests']);
     for (const role of ['Plan', 'Chunk', 'Finish']) expect(statements(role).join()).not.toMatch(/Delete|"\*"|:\*"/);
     // The schedule starts the state machine; its role can do nothing else but dead-letter an unstarted run.
     template.hasResourceProperties('AWS::Scheduler::Schedule', {

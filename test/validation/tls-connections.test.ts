@@ -177,6 +177,7 @@ const functions: Record<string, () => Promise<Outcome>> = {
     try {
       const event = { name: 'dispensing', database: { secretArn: SECRET }, bucket: BUCKET, cutoff: END.toISOString() };
       inMemoryBucket(s3 as never); // the job keeps its chunk plan and results in the bucket
+      process.env.EVIDENCE_BUCKET = BUCKET; // as the construct sets it
       const result = await runManifestJob(manifestJob, event);
       return result.tables > 0 ? { ok: true } : { ok: false, message: 'empty manifest' };
     } catch (error) {
