@@ -32,6 +32,11 @@ export interface ScorecardInput {
   readonly provider?: string;
   /** The decisions the operator took in the terminal (one machine); a wrong one fails the game day. */
   readonly decisions?: readonly GameDayDecision[];
+  /**
+   * What the scenario itself found wrong, each a sentence that fails the game day (one machine: a deletion the
+   * recovery store did not refuse, a detection that did not fire, a recovery point that no longer restores).
+   */
+  readonly findings?: readonly string[];
   readonly observations: GameDayObservations & { readonly baseline: BaselineObservation };
   readonly databases: readonly ScoredDatabase[];
   readonly roster: readonly { readonly name: string; readonly arn: string }[];
@@ -111,6 +116,7 @@ export function gameDayEvidence(input: ScorecardInput): EvidenceDocument {
   const rto = timeToRecoverSeconds(timeline);
   const rpo = failover?.achievedRpoSeconds;
   const problems = [
+    ...(input.findings ?? []),
     ...(observations.baseline.ok ? [] : observations.baseline.problems),
     ...(failover && failover.status !== 'SUCCEEDED'
       ? [`the ${failover.operation} ${failover.name} ${failover.status}`]

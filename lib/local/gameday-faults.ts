@@ -2,9 +2,19 @@ import type { FailoverSite } from './failover-site';
 import { type Disaster, killPrimary } from './local-run';
 import { isProcessAlive, waitUntil } from './processes';
 
-/** The scenarios one machine can inject (the AWS game day's names for the same faults). */
-export const LOCAL_GAME_DAY_SCENARIOS = ['primary-instance-failure', 'primary-region-unreachable'] as const;
+/** Scenarios answered by the failover runbook (the AWS game day's names for the same faults). */
+export const LOCAL_FAILOVER_SCENARIOS = ['primary-instance-failure', 'primary-region-unreachable'] as const;
+export type LocalFailoverScenario = (typeof LOCAL_FAILOVER_SCENARIOS)[number];
+/** Scenarios that strike the recovery store and are answered by a restore drill (`store-faults.ts`). */
+export const LOCAL_STORE_SCENARIOS = ['recovery-point-deletion-attempt', 'isolated-copy-restore'] as const;
+export type LocalStoreScenario = (typeof LOCAL_STORE_SCENARIOS)[number];
+/** The scenarios one machine can inject. */
+export const LOCAL_GAME_DAY_SCENARIOS = [...LOCAL_FAILOVER_SCENARIOS, ...LOCAL_STORE_SCENARIOS] as const;
 export type LocalGameDayScenario = (typeof LOCAL_GAME_DAY_SCENARIOS)[number];
+
+export function isStoreScenario(scenario: LocalGameDayScenario): scenario is LocalStoreScenario {
+  return (LOCAL_STORE_SCENARIOS as readonly string[]).includes(scenario);
+}
 
 /** A fault a game day injects into the local site under write load. */
 export interface LocalFault {
@@ -16,7 +26,7 @@ export interface LocalFault {
 }
 
 /** A fresh fault for one game day. */
-export function localFault(scenario: LocalGameDayScenario): LocalFault {
+export function localFault(scenario: LocalFailoverScenario): LocalFault {
   return scenario === 'primary-region-unreachable' ? partition() : instanceFailure();
 }
 

@@ -1,16 +1,37 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import type { LocalGameDayScenario } from './gameday-faults';
 import { LOCAL_STRATEGIES } from './local-failover-provider';
 
-/** The runbook decisions a game day asks of the operator, in the order it asks them. */
+/** The runbook decisions a game day can ask of the operator. */
 export const DECISIONS = {
   preflight: { question: 'Read the preflight. Is the primary down?', options: ['yes', 'no'] },
   strategy: { question: 'Choose the recovery strategy', options: [...LOCAL_STRATEGIES] },
   approval: { question: 'Approve the failover?', options: ['approve', 'abort'] },
   verify: { question: 'Read the validation and verification. Is the service back?', options: ['yes', 'no'] },
+  detection: {
+    question: 'Read the security detections. Was there an attempt on the recovery points?',
+    options: ['yes', 'no'],
+  },
+  intact: {
+    question: 'Read the recovery-point check. Is every recovery point intact (it restores and validates)?',
+    options: ['yes', 'no'],
+  },
+  source: {
+    question: 'The recovery store is declared lost. Restore from which store?',
+    options: ['isolated-copy', 'recovery-store'],
+  },
 } as const;
 export type DecisionId = keyof typeof DECISIONS;
+
+/** The decisions each scenario asks, in the order it asks them. */
+export const SCENARIO_DECISIONS: Record<LocalGameDayScenario, readonly DecisionId[]> = {
+  'primary-instance-failure': ['preflight', 'strategy', 'approval', 'verify'],
+  'primary-region-unreachable': ['preflight', 'strategy', 'approval', 'verify'],
+  'recovery-point-deletion-attempt': ['detection', 'intact'],
+  'isolated-copy-restore': ['source', 'verify'],
+};
 
 /** Someone (or something) that takes the runbook's decisions: a person at the terminal, or an answers file. */
 export interface GameDayOperator {
@@ -19,19 +40,24 @@ export interface GameDayOperator {
   close(): void;
 }
 
-const AnswersFile = z.strictObject(
-  Object.fromEntries(
-    Object.entries(DECISIONS).map(([id, d]) => [
-      id,
-      z.enum(d.options as unknown as [string, ...string[]], {
-        error: () => `must be one of ${d.options.join(', ')}`,
+/** The answers file of a scenario: exactly its decisions, each one of its options. */
+function answersSchema(scenario: LocalGameDayScenario) {
+  return z.strictObject(
+    Object.fromEntries(
+      SCENARIO_DECISIONS[scenario].map((id) => {
+        const options = DECISIONS[id].options;
+        const error = () => `must be one of ${options.join(', ')}`;
+        return [id, z.enum(options as unknown as [string, ...string[]], { error })];
       }),
-    ]),
-  ) as Record<DecisionId, z.ZodEnum>,
-);
+    ),
+  );
+}
 
 /** Read and check an answers file; throws an `Error` naming every problem (the CLI turns it into exit 2). */
-export async function readAnswersFile(file: string): Promise<Record<DecisionId, string>> {
+export async function readAnswersFile(
+  file: string,
+  scenario: LocalGameDayScenario,
+): Promise<Partial<Record<DecisionId, string>>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -44,27 +70,32 @@ export async function readAnswersFile(file: string): Promise<Record<DecisionId, 
   } catch (error) {
     throw new Error(`the answers file ${file} is not JSON: ${(error as Error).message}`);
   }
-  const parsed = AnswersFile.safeParse(json);
+  const parsed = answersSchema(scenario).safeParse(json);
   if (!parsed.success)
     throw new Error(
       `the answers file ${file} is not valid: ${parsed.error.issues
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}. Expected ${answersExample()}`,
+        .join('; ')}. Expected ${answersExample(scenario)}`,
     );
-  return parsed.data as Record<DecisionId, string>;
+  return parsed.data as Partial<Record<DecisionId, string>>;
 }
 
-export function answersExample(): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(DECISIONS).map(([id, d]) => [id, d.options[0]])));
+export function answersExample(scenario: LocalGameDayScenario): string {
+  return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, DECISIONS[id].options[0]])));
 }
 
 /** Answers from a file (tests, CI): each decision is shown and answered at once. */
-export function answersOperator(answers: Record<DecisionId, string>, show: (text: string) => void): GameDayOperator {
+export function answersOperator(
+  answers: Partial<Record<DecisionId, string>>,
+  show: (text: string) => void,
+): GameDayOperator {
   return {
     decide: async (id, context) => {
+      const answer = answers[id];
+      if (answer === undefined) throw new Error(`the answers file has no ${id} decision`);
       show(context);
-      show(`? ${DECISIONS[id].question} [${DECISIONS[id].options.join('/')}] ${answers[id]} (answers file)`);
-      return answers[id];
+      show(`? ${DECISIONS[id].question} [${DECISIONS[id].options.join('/')}] ${answer} (answers file)`);
+      return answer;
     },
     close: () => undefined,
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runDrill, DrillPhase } from '../../engines/drill/run';
+import { runDrill, DrillPhase, type DrillRun } from '../../engines/drill/run';
 import type { DrillState } from '../../engines/drill/steps';
 import { systemClock } from '../../engines/common/clock';
 import type { DrillValidator } from '../../engines/drill/validator';
@@ -61,9 +61,29 @@ export interface LocalDrillOptions {
   readonly hooks?: LocalDrillHooks;
 }
 
+/** Where a restore reads base backups and archived WAL from (the recovery store, or a copy of it). */
+export interface RestoreStore {
+  readonly backupsDir: string;
+  readonly archiveDir: string;
+  /** Added to the evidence's `source.details`. */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
 export interface LocalDrillHooks {
-  /** After the disaster, before the restore: e.g. remove an archived segment to make a WAL gap. */
-  beforeRestore?(context: { archiveDir: string; backup: BaseBackupMeta }): Promise<void>;
+  /** After the base backup is recorded, before the disaster: e.g. lock the recovery store. */
+  afterBackup?(context: { workspace: string; backupsDir: string; archiveDir: string }): Promise<void>;
+  /**
+   * After the disaster, before the restore: e.g. remove an archived segment to make a WAL gap. May name another
+   * store to restore from (a game day's isolated copy).
+   */
+  beforeRestore?(context: {
+    workspace: string;
+    archiveDir: string;
+    backupsDir: string;
+    backup: BaseBackupMeta;
+  }): Promise<void | RestoreStore>;
+  /** After the drill (restore, validation, cleanup of the restore), before the run's own cleanup. */
+  afterDrill?(drill: DrillRun): Promise<void>;
   /** Replace the validator (e.g. one that throws, to simulate a crash mid-drill). */
   validator?(manifest: Manifest): DrillValidator;
   /** Replace the unit of write load. */
@@ -121,6 +141,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
       await recordBaseBackup(dir, taken);
       return [taken, `${(taken.bytes / 1e6).toFixed(1)} MB, WAL ${taken.startLsn} → ${taken.stopLsn}`];
     });
+    await options.hooks?.afterBackup?.({ workspace, backupsDir, archiveDir });
     checkAborted(options.signal);
 
     const manifest = await progress('manifest', async () => {
@@ -145,12 +166,15 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
       ];
     });
 
-    await options.hooks?.beforeRestore?.({ archiveDir, backup: backupMeta(backup) });
+    const store =
+      (await options.hooks?.beforeRestore?.({ workspace, archiveDir, backupsDir, backup: backupMeta(backup) })) ??
+      undefined;
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
     const provider = new LocalRestoreProvider({
-      backupsDir,
-      archiveDir,
+      backupsDir: store?.backupsDir ?? backupsDir,
+      archiveDir: store?.archiveDir ?? archiveDir,
+      ...(store?.details ? { sourceDetails: store.details } : {}),
       restoresDir,
       sourceDatabase: `local-primary:${primary.port}`,
       database: LOCAL_DATABASE,
@@ -195,6 +219,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
       },
     );
     provider.startedPids().forEach((pid) => pids.add(pid));
+    await options.hooks?.afterDrill?.(drill);
     const target = drill.state.available?.target;
     if (options.keep && target?.endpoint) {
       const dataDir = target.details?.dataDir ?? '';

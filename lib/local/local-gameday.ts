@@ -3,15 +3,17 @@ import type { Plan } from '../../engines/failover/failover-steps/state';
 import type { Strategy } from '../../engines/failover/catalog';
 import type { FailoverRun } from '../../engines/failover/run';
 import type { AlarmObservation, BaselineObservation, RunbookRunObservation } from '../../engines/gameday/observations';
-import { gameDayEvidence, type GameDayDecision } from '../../engines/gameday/scorecard';
 import { watchForAlarm, type FaultAlarm } from './fault-alarm';
 import { answers } from './failover-probes';
-import { localFault, type LocalGameDayScenario } from './gameday-faults';
-import { DECISIONS, type DecisionId, type GameDayOperator } from './gameday-operator';
+import { isStoreScenario, localFault, type LocalFailoverScenario, type LocalGameDayScenario } from './gameday-faults';
+import type { GameDayOperator } from './gameday-operator';
+import { decisionRecorder, localGameDayRunId, recordLocalGameDay } from './gameday-record';
 import { runLocalFailback, type LocalFailbackResult } from './local-failback';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
-import { evidenceStore, LOCAL_DATABASE, safeUser, TOOL_VERSION } from './local-run';
+import { LOCAL_DATABASE, safeUser, type LocalRunResult } from './local-run';
 import { isProcessAlive, waitUntil } from './processes';
+import type { LocalRecoveryStore } from './recovery-store';
+import { runStoreGameDay } from './store-gameday';
 
 export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
@@ -22,41 +24,77 @@ export type LocalGameDayOptions = Omit<LocalFailoverOptions, 'approve' | 'afterP
   readonly show: (text: string) => void;
   /** What the game day taught, recorded in its evidence. */
   readonly lessons?: readonly string[];
+  /** Test hooks of the recovery-store scenarios. */
+  readonly storeHooks?: {
+    /** After the store is locked, before the deletion attempt (e.g. break the lock to prove the check fails). */
+    afterLock?(store: LocalRecoveryStore): Promise<void>;
+  };
 };
 
-export type LocalGameDayResult = LocalFailoverResult & {
+export type LocalGameDayResult = LocalRunResult & {
   /** The game day's evidence document (kind `gameday`, built by the AWS game day's `gameDayEvidence`). */
   readonly gameDay: EvidenceDocument;
   readonly gameDayLocation?: string;
 };
 
 /**
- * A game day on one machine: the failover site under write load, the scenario's fault injected and watched for
- * (the alarm), then the failover engine with the operator taking the runbook's decisions (read the preflight,
- * choose the strategy, approve, verify), each timed. The failover writes its own evidence; the game day then
- * writes a `gameday` document — the same one an AWS game day writes at its end — with the timeline, the
- * decisions and the verdict against the tier's targets.
+ * A game day on one machine. The failover scenarios: the failover site under write load, the scenario's fault
+ * injected and watched for (the alarm), then the failover engine with the operator taking the runbook's decisions
+ * (read the preflight, choose the strategy, approve, verify), each timed. The recovery-store scenarios
+ * (`store-gameday.ts`) strike the store and are answered by a restore drill. The run writes its own evidence; the
+ * game day then writes a `gameday` document — the same one an AWS game day writes at its end — with the timeline,
+ * the decisions and the verdict against the tier's targets.
  */
 export async function runLocalGameDay(options: LocalGameDayOptions): Promise<LocalGameDayResult> {
-  const { operator, show, scenario } = options;
+  const { scenario } = options;
   const user = `local:${safeUser()}`;
   const startedAt = new Date().toISOString();
-  const runId = `local-gameday-${scenario}-${startedAt.replace(/[-:.TZ]/g, '').slice(0, 17)}`;
-  const decisions: GameDayDecision[] = [];
-  const decide = async (id: DecisionId, context: string, expected?: string): Promise<string> => {
-    const began = Date.now();
-    const answer = await operator.decide(id, context);
-    decisions.push({
-      id,
-      question: DECISIONS[id].question,
-      answer,
-      ...(expected ? { expected } : {}),
-      correct: expected === undefined || answer === expected,
-      seconds: (Date.now() - began) / 1000,
-    });
-    return answer;
+  const runId = localGameDayRunId(scenario, startedAt);
+  const recorder = decisionRecorder(options.operator);
+  const { decisions } = recorder;
+  let run: LocalRunResult;
+  let score;
+  try {
+    if (isStoreScenario(scenario)) {
+      const outcome = await runStoreGameDay({ ...options, scenario, user, runId, decide: recorder.decide });
+      run = outcome.result;
+      score = { observations: outcome.observations, findings: outcome.findings };
+    } else {
+      const failover = await runFailoverGameDay({ ...options, scenario, user, runId, ...recorder });
+      run = failover.result;
+      score = { observations: failover.observations };
+    }
+  } finally {
+    options.operator.close();
+  }
+  const recorded = await recordLocalGameDay(
+    {
+      runId,
+      scenario,
+      startedAt,
+      user,
+      lessons: options.lessons ?? [],
+      decisions,
+      database: { name: run.evidence.database, ...run.evidence.targets },
+      ...score,
+    },
+    options.evidenceDir,
+  );
+  return {
+    ...run,
+    evidenceError: run.evidenceError ?? recorded.error,
+    gameDay: recorded.doc,
+    gameDayLocation: recorded.location,
   };
+}
 
+/** The failover scenarios: fault, failover with the operator's decisions, failback, baseline. */
+async function runFailoverGameDay(
+  options: LocalGameDayOptions & { scenario: LocalFailoverScenario; user: string; runId: string } & ReturnType<
+      typeof decisionRecorder
+    >,
+) {
+  const { show, scenario, user, decisions, decide: timed } = options;
   const fault = localFault(scenario);
   const watch: { alarm?: FaultAlarm; injectedAt?: string } = {};
   let raised: AlarmObservation | undefined;
@@ -73,11 +111,11 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
       },
       onDisaster: (disaster) => show(`\n*** FAULT (${scenario}): ${fault.describe(disaster)} ***\n`),
       approve: async (plan, replan) => {
-        await decide('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
-        const strategy = (await decide('strategy', strategyChoices(plan), undefined)) as Strategy;
+        await timed('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
+        const strategy = (await timed('strategy', strategyChoices(plan), undefined)) as Strategy;
         const chosen = strategy === plan.strategy ? plan : await replan(strategy);
         if (chosen !== plan) show(describePlan(chosen));
-        const approval = await decide('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
+        const approval = await timed('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
         return approval === 'approve'
           ? { approvedBy: user, comment: 'game day', plan: chosen }
           : { abort: 'the operator aborted at the approval gate', plan: chosen };
@@ -92,7 +130,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
           ...(state.verify?.checks ?? []).map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
           ...(state.failure ? [`  ✗ ${state.failedStep}: ${state.failure.Cause}`] : []),
         ];
-        await decide('verify', lines.join('\n'), verified ? 'yes' : 'no');
+        await timed('verify', lines.join('\n'), verified ? 'yes' : 'no');
         if (!verified) return;
         show('The service is back: the game day ends with the failback to the primary side.');
         failback = await runLocalFailback(where.site, where.run, {
@@ -112,43 +150,19 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
   } finally {
     await fault.fence();
     raised = await watch.alarm?.stop();
-    operator.close();
   }
-
-  const { evidence, failover } = result;
-  const doc = gameDayEvidence({
-    journal: {
-      started: { runId, environment: evidence.environment, scenario, startedBy: user, at: startedAt },
-      endings: [{ by: user, lessons: [...(options.lessons ?? [])], stoppedExperiment: false }],
+  const observations = {
+    experiment: {
+      id: options.runId,
+      source: `local:${scenario}`,
+      state: 'completed' as const,
+      faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
     },
-    provider: 'local',
-    decisions,
-    observations: {
-      experiment: {
-        id: runId,
-        source: `local:${scenario}`,
-        state: 'completed',
-        faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
-      },
-      alarms: raised ? [raised] : [],
-      runs: [failoverObservation(failover), ...(failback ? [failbackObservation(failback)] : [])],
-      baseline: await machineBaseline(result, failback),
-    },
-    databases: [{ name: evidence.database, tier: 1, ...evidence.targets }],
-    roster: [],
-    endedBy: user,
-    now: new Date(),
-    toolVersion: TOOL_VERSION,
-  });
-  const store = evidenceStore(options.evidenceDir);
-  let gameDayLocation: string | undefined;
-  let evidenceError = result.evidenceError;
-  try {
-    gameDayLocation = await store?.put(doc);
-  } catch (error) {
-    evidenceError = `the game-day evidence could not be written: ${(error as Error).message}`;
-  }
-  return { ...result, evidenceError, gameDay: doc, gameDayLocation };
+    alarms: raised ? [raised] : [],
+    runs: [failoverObservation(result.failover), ...(failback ? [failbackObservation(failback)] : [])],
+    baseline: await machineBaseline(result, failback),
+  };
+  return { result, observations };
 }
 
 /** The failover as the game day's timeline reads a runbook run (what the AWS side reads from Step Functions). */

@@ -19,7 +19,8 @@ import { PostgresCluster, PostgresSettings } from './postgres-cluster';
 import { isProcessAlive } from './processes';
 import { serverUser } from './server-user';
 
-const META_FILE = 'rxdr-backup.json';
+/** A base backup's facts, beside its `data/` directory. */
+export const BACKUP_META_FILE = 'rxdr-backup.json';
 
 export interface LocalRestoreProviderOptions {
   /** Base backups: one directory each, `data/` plus `rxdr-backup.json` (see `recordBaseBackup`). */
@@ -38,6 +39,8 @@ export interface LocalRestoreProviderOptions {
    */
   readonly latestRestorableTime: () => Date;
   readonly settings?: PostgresSettings;
+  /** Added to every source's details (the evidence's `source.details`): e.g. which store it came from. */
+  readonly sourceDetails?: Readonly<Record<string, string>>;
   readonly guard?: ProcessGuard;
   /** Seconds `pg_ctl start` may take (copy excluded). @default 600 */
   readonly startTimeoutSeconds?: number;
@@ -76,7 +79,7 @@ export async function recordBaseBackup(backupDir: string, backup: BaseBackup): P
     finishedAt: backup.finishedAt.toISOString(),
     bytes: backup.bytes,
   };
-  await writeFile(path.join(backupDir, META_FILE), JSON.stringify(meta, null, 2));
+  await writeFile(path.join(backupDir, BACKUP_META_FILE), JSON.stringify(meta, null, 2));
 }
 
 /**
@@ -100,6 +103,7 @@ export class LocalRestoreProvider implements RestoreProvider {
       backupFinishedAt: backup.finishedAt,
       backupStopLsn: backup.stopLsn,
       walArchive: this.options.archiveDir,
+      ...this.options.sourceDetails,
     });
     if (selector.kind === 'recovery-point') {
       const backup = backups.find((b) => b.label === selector.id);
@@ -300,7 +304,10 @@ export class LocalRestoreProvider implements RestoreProvider {
     for (const entry of entries) {
       const dir = path.join(this.options.backupsDir, entry);
       try {
-        backups.push({ ...(JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as BaseBackupMeta), dir });
+        backups.push({
+          ...(JSON.parse(await readFile(path.join(dir, BACKUP_META_FILE), 'utf8')) as BaseBackupMeta),
+          dir,
+        });
       } catch {
         // not a finished backup
       }

@@ -214,14 +214,46 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
     },
   );
 
+  test('GIVEN a recovery-store scenario WHEN the answers file holds the failover decisions THEN it exits 2 naming the decisions that scenario asks', async () => {
+    const dir = tempDir('rxdr-gameday-');
+    const failoverAnswers = { preflight: 'yes', strategy: 'promote-replica', approval: 'approve', verify: 'yes' };
+    const result = await rxdr(
+      'gameday',
+      '--local',
+      '--scenario',
+      'recovery-point-deletion-attempt',
+      '--answers',
+      answersFile(dir, failoverAnswers),
+      '--evidence-dir',
+      path.join(dir, 'ev'),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/detection: must be one of yes, no; intact: must be one of yes, no; .*preflight/);
+    expect(result.stderr).toContain('Expected {"detection":"yes","intact":"yes"}');
+    const isolated = await rxdr(
+      'gameday',
+      '--local',
+      '--scenario',
+      'isolated-copy-restore',
+      '--answers',
+      answersFile(dir, { source: 'the-backup-tape', verify: 'yes' }),
+    );
+    expect(isolated).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/source: must be one of isolated-copy, recovery-store/),
+    });
+  });
+
   test('usage errors exit 2 with what to do', async () => {
     expect(await rxdr('gameday', '--local')).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--scenario is required: choose primary-instance-failure/),
     });
-    expect(await rxdr('gameday', '--local', '--scenario', 'isolated-copy-restore')).toMatchObject({
+    expect(await rxdr('gameday', '--local', '--scenario', 'vault-wipe')).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/isolated-copy-restore cannot run on one machine/),
+      stderr: expect.stringMatching(
+        /vault-wipe cannot run on one machine: choose primary-instance-failure, primary-region-unreachable, recovery-point-deletion-attempt, isolated-copy-restore/,
+      ),
     });
     expect(
       await rxdr('gameday', '--local', '--scenario', 'primary-instance-failure', '--answers', '/nonexistent/a.json'),

@@ -32,7 +32,11 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
     program.command('gameday').description('Game days: rehearse the failover runbook with a real injected fault.');
   gameday
     .option('--local', 'run the game day on this machine with embedded PostgreSQL')
-    .option('--scenario <name>', 'the fault to inject (locally: primary-instance-failure)')
+    .option(
+      '--scenario <name>',
+      'the fault to inject (locally: primary-instance-failure, primary-region-unreachable, ' +
+        'recovery-point-deletion-attempt, isolated-copy-restore)',
+    )
     .option('--answers <file>', 'take the decisions from a JSON file instead of the terminal (tests, CI)')
     .option(
       '--prescriptions <n>',
@@ -62,14 +66,14 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
       const { io } = context;
       let operator;
       if (flags.answers) {
-        const answers = await operators.readAnswersFile(flags.answers).catch((error: Error) => {
+        const answers = await operators.readAnswersFile(flags.answers, scenario).catch((error: Error) => {
           throw new UsageError(`${error.message}.`);
         });
         operator = operators.answersOperator(answers, (text) => io.err(text));
       } else {
         if (!process.stdin.isTTY)
           throw new UsageError(
-            `no terminal to ask the operator: run it in a terminal, or pass --answers <file> with ${operators.answersExample()}.`,
+            `no terminal to ask the operator: run it in a terminal, or pass --answers <file> with ${operators.answersExample(scenario)}.`,
           );
         operator = operators.terminalOperator(process.stdin, process.stderr);
       }
@@ -78,7 +82,8 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
       const removeHandlers = abortOnSignals(controller, io);
       io.err(`rxdr gameday --local: scenario ${scenario}, ${flags.prescriptions} prescriptions`);
       try {
-        const result = await setupErrorsAsUsage('failover', () =>
+        const { isStoreScenario } = await import('../../local/gameday-faults');
+        const result = await setupErrorsAsUsage(isStoreScenario(scenario) ? 'drill' : 'failover', () =>
           runLocalGameDay({
             scenario,
             operator,

@@ -1,0 +1,64 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { rxdr } from '../helpers/cli';
+import { tempDir } from '../helpers/temp-dir';
+
+describe('rxdr gameday --local --scenario isolated-copy-restore on real PostgreSQL', () => {
+  test('GIVEN the recovery store declared lost and moved away WHEN the operator restores from the isolated copy THEN the drill restores and validates it, the store is back and the declaration withdrawn, and rxdr report shows the game day', async () => {
+    const dir = tempDir('rxdr-gameday-isolated-');
+    const evidenceDir = path.join(dir, 'evidence');
+    const answers = path.join(dir, 'answers.json');
+    writeFileSync(answers, JSON.stringify({ source: 'isolated-copy', verify: 'yes' }));
+    const result = await rxdr(
+      'gameday',
+      '--local',
+      '--scenario',
+      'isolated-copy-restore',
+      '--answers',
+      answers,
+      '--prescriptions',
+      '100',
+      '--evidence-dir',
+      evidenceDir,
+      '--json',
+    );
+    expect(result.stderr).toMatch(/\*\*\* FAULT \(isolated-copy-restore\): .*declared lost .*are gone/);
+    expect(result.stderr).toMatch(/recovery-store: .*base-backups \(gone\)/);
+    expect(result.stderr).toContain('The declaration is withdrawn and the recovery store is back.');
+    expect({ code: result.code, why: JSON.parse(result.stdout).failureReason }).toEqual({ code: 0 });
+
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({
+      kind: 'gameday',
+      provider: 'local',
+      result: 'passed',
+      gameDay: { scenario: 'isolated-copy-restore', baseline: { how: 'original-topology', problems: [] } },
+    });
+    expect(doc.gameDay.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
+      ['source', true],
+      ['verify', true],
+    ]);
+    const milestones = Object.fromEntries(
+      doc.gameDay.timeline.map((m: { name: string; sinceFaultSeconds?: number; detail?: string }) => [m.name, m]),
+    );
+    expect(milestones['alarm-raised']).toMatchObject({ detail: 'local:recovery-store-unavailable' });
+    expect(milestones['verified']).toMatchObject({ detail: 'the isolated copy restored and validated' });
+    for (const name of ['fault-injected', 'first-runbook-action', 'recovered', 'verified', 'baseline'])
+      expect(milestones[name].sinceFaultSeconds).toEqual(expect.any(Number));
+    expect(doc.gameDay.timeToRecoverSeconds).toBe(milestones['verified'].sinceFaultSeconds);
+    expect(doc.achievedRpoSeconds).toBeLessThanOrEqual(doc.targets.rpoSeconds);
+
+    // The drill restored the isolated copy (not the lost store), and its evidence says why.
+    const drill = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
+    expect(drill).toMatchObject({ kind: 'drill', result: 'passed', cleanup: { status: 'deleted' } });
+    expect(drill.source.details).toMatchObject({
+      baseBackup: expect.stringMatching(/isolated-copy\/base-backups\/backup-1$/),
+      walArchive: expect.stringMatching(/isolated-copy\/wal-archive$/),
+      recoveryVaultDeclaredLost: expect.stringMatching(/recovery-store-declared-lost\.json$/),
+    });
+
+    const out = path.join(dir, 'report.html');
+    expect(await rxdr('report', '--evidence', evidenceDir, '--out', out)).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(out, 'utf8')).toContain(`data-run="${doc.runId}" data-scenario="isolated-copy-restore"`);
+  });
+});
