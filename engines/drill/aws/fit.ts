@@ -60,7 +60,7 @@ export function planDrillFit(database: FleetDatabase, history: MeasuredHistory):
   const maximum = database.chunking?.parallelism ?? DEFAULT_CHUNK_PARALLELISM;
   const assumptions = {
     hashBytesPerSecond: history.validationBytesPerSecond || DEFAULT_VALIDATION_BYTES_PER_SECOND,
-    chunkBytes: database.chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    chunkBytes: plannedChunkBytes(databaseBytes, database.chunking),
   };
   const predict = (parallelism: number) =>
     predictDrillFit({
@@ -75,6 +75,13 @@ export function planDrillFit(database: FleetDatabase, history: MeasuredHistory):
   while (!fit.fits && parallel < maximum) fit = predict(++parallel);
   const basis = measured ? 'previous-drill' : 'defaults';
   return { parallel, predictedSeconds: fit.predictedSeconds, problems: fit.problems, basis, assumed };
+}
+
+/** The chunk size the planner will use: the configured one, doubled until the plan fits `maxChunks`. */
+function plannedChunkBytes(databaseBytes: number, chunking: FleetDatabase['chunking']): number {
+  let size = chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  while (chunking?.maxChunks && Math.ceil(databaseBytes / size) > chunking.maxChunks) size *= 2;
+  return size;
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;

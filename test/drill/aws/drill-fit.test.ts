@@ -53,6 +53,19 @@ describe('planDrillFit: the prediction before a drill restores anything', () => 
     );
   });
 
+  test('the prediction plans chunks as the planner will: the chunk size doubles until the plan fits its cap', () => {
+    const tiny = fleetDatabaseSchema.parse({
+      ...databaseSpec('dispensing'),
+      targets: { rtoSeconds: 4 * 3600, rpoSeconds: 3600 },
+      chunking: { parallelism: 4, chunkBytes: 16 * 1024, maxChunks: 2000 },
+      allocatedBytes: 50 * GIB,
+    });
+    // 16 KiB chunks of 50 GiB would be 3.3 million invocations; the planner caps the plan at 2000 chunks.
+    const fit = planDrillFit(tiny, {})!;
+    expect(fit.problems).toEqual([]);
+    expect(fit.predictedSeconds).toBeLessThan(4 * 3600);
+  });
+
   test("the previous drill's measured size wins over the configured allocation", () => {
     const fit = planDrillFit(database(3600, 4, 100 * GIB), { databaseBytes: GIB, restoreSeconds: 60 })!;
     expect(fit.basis).toBe('previous-drill');
