@@ -7,6 +7,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup/polyfills.ts', '<rootDir>/test/setup/environment.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testSequencer: '<rootDir>/test/setup/test-sequencer.js',
   testTimeout: 120_000,
   maxWorkers: 2,
 };

@@ -30,6 +30,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
 import { ISSUE_DURATIONS, newWorld, type FakeAws } from '../test/failover/fake-aws';
+import { newAuroraWorld } from '../test/failover/fake-aurora';
 import { runbookStack } from '../test/failover/runbook-stack';
 import { LocalStateMachine } from '../test/helpers/local-state-machine';
 import { runbookWaits, runRunbook } from '../test/failover/run-runbook';
@@ -44,25 +45,90 @@ const TARGET_SECONDS = 10;
 const POLL_PERIOD_SECONDS = 15;
 const APPROVAL_SECONDS = 90;
 
-type Key = 'promoteReplica' | 'pointInTime' | 'latestBackup';
-const CASES: { key: Key; database: string; strategy: string; awsSeconds: number }[] = [
+/** One strategy measured by the bench: a fresh fake account, its AWS duration, how an offset lengthens it. */
+interface Case {
+  key: string;
+  database: string;
+  strategy: string;
+  /** The strategy's AWS work on the critical path (the recovery, before the offset). */
+  awsSeconds: number;
+  /** A fresh account whose recovery takes `recoveryOffset` seconds longer than nominal. */
+  world: (recoveryOffset: number) => FakeAws;
+}
+
+const instanceWorld =
+  (database: string, key: 'promoteSeconds' | 'pointInTimeSeconds' | 'backupRestoreSeconds') => (offset: number) => {
+    const world = newWorld(database);
+    world.durations[key] += offset;
+    world.records.set(`${database}.db.rx.internal.`, 'old');
+    return world;
+  };
+
+const CASES: Case[] = [
   {
     key: 'promoteReplica',
     database: 'dispensing',
     strategy: 'promote-replica',
     awsSeconds: ISSUE_DURATIONS.promoteSeconds,
+    world: instanceWorld('dispensing', 'promoteSeconds'),
   },
   {
     key: 'pointInTime',
     database: 'inventory',
     strategy: 'point-in-time',
     awsSeconds: ISSUE_DURATIONS.pointInTimeSeconds,
+    world: instanceWorld('inventory', 'pointInTimeSeconds'),
   },
   {
     key: 'latestBackup',
     database: 'analytics',
     strategy: 'latest-backup',
     awsSeconds: ISSUE_DURATIONS.backupRestoreSeconds,
+    world: instanceWorld('analytics', 'backupRestoreSeconds'),
+  },
+];
+
+/**
+ * Aurora clusters (the fake account of `test/failover/fake-aurora.ts`): `claims` on a global database, `reports`
+ * without one. Switchover 2 min, failover 3 min, a cluster restore 45 min plus 10 min for its one instance.
+ */
+const AURORA = { switchoverSeconds: 120, failoverSeconds: 180, restoreSeconds: 2700, instanceSeconds: 600 };
+const clusterWorld = (database: string, primaryUp: boolean, lengthen: 'switchover' | 'failover' | 'restore') => {
+  return (offset: number) => {
+    const { world, aurora } = newAuroraWorld(database);
+    aurora.seconds = {
+      switchover: AURORA.switchoverSeconds,
+      failover: AURORA.failoverSeconds,
+      restore: AURORA.restoreSeconds,
+      instance: AURORA.instanceSeconds,
+    };
+    aurora.seconds[lengthen] += offset;
+    if (primaryUp) world.primaryStatus = 'available';
+    return world;
+  };
+};
+
+const CLUSTER_CASES: Case[] = [
+  {
+    key: 'globalSwitchover',
+    database: 'claims',
+    strategy: 'global-switchover',
+    awsSeconds: AURORA.switchoverSeconds,
+    world: clusterWorld('claims', true, 'switchover'),
+  },
+  {
+    key: 'globalFailover',
+    database: 'claims',
+    strategy: 'global-failover',
+    awsSeconds: AURORA.failoverSeconds,
+    world: clusterWorld('claims', false, 'failover'),
+  },
+  {
+    key: 'latestBackupCluster',
+    database: 'reports',
+    strategy: 'latest-backup',
+    awsSeconds: AURORA.restoreSeconds + AURORA.instanceSeconds,
+    world: clusterWorld('reports', false, 'restore'),
   },
 ];
 
@@ -87,18 +153,9 @@ interface Offsets {
   readonly record: number;
 }
 
-async function runCase(machine: LocalStateMachine, c: (typeof CASES)[number], offsets: Offsets): Promise<CaseResult> {
-  const world: FakeAws = newWorld(c.database);
-  const durationKey = (
-    {
-      promoteReplica: 'promoteSeconds',
-      pointInTime: 'pointInTimeSeconds',
-      latestBackup: 'backupRestoreSeconds',
-    } as const
-  )[c.key];
-  world.durations[durationKey] += offsets.recovery;
+async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): Promise<CaseResult> {
+  const world = c.world(offsets.recovery);
   world.durations.recordChangeSeconds += offsets.record;
-  world.records.set(`${c.database}.db.rx.internal.`, 'old');
   const began = Date.now();
   const waits = runbookWaits();
   try {
@@ -151,6 +208,54 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+type Curve = { recoveryOffsetSeconds: number; worstOverheadSeconds: number }[];
+type SweptCase = CaseResult & { overheadMedianSeconds: number; sweepPoints: number; curve: Curve };
+
+/** Every case over the grid: the worst run's figures, the median and the curve of the picture. */
+async function sweep(machine: LocalStateMachine, cases: Case[], offsets: number[]) {
+  const grid = offsets.flatMap((recovery) => offsets.map((record) => ({ recovery, record })));
+  const strategies: Record<string, SweptCase> = {};
+  for (const c of cases) {
+    const runs: CaseResult[] = [];
+    for (const point of grid) runs.push(await runCase(machine, c, point));
+    // The picture: for each offset of the recovery, the worst overhead over the DNS change's offsets.
+    const curve = offsets.map((recovery) => ({
+      recoveryOffsetSeconds: recovery,
+      worstOverheadSeconds: Math.max(
+        ...runs.filter((_, i) => grid[i]!.recovery === recovery).map((r) => r.overheadSeconds),
+      ),
+    }));
+    const worstRun = runs.reduce((a, b) => (b.overheadSeconds > a.overheadSeconds ? b : a));
+    strategies[c.key] = {
+      ...worstRun,
+      overheadMedianSeconds: median(runs.map((r) => r.overheadSeconds)),
+      sweepPoints: runs.length,
+      curve,
+    };
+  }
+  const by = (figure: (r: SweptCase) => number) =>
+    Object.fromEntries(cases.map((c) => [c.key, figure(strategies[c.key]!)]));
+  const overheadSeconds = by((r) => r.overheadSeconds);
+  return {
+    overheadSeconds,
+    overheadMedianSeconds: by((r) => r.overheadMedianSeconds),
+    stateTransitions: by((r) => r.stateTransitions),
+    withinTarget: Object.values(overheadSeconds).every((s) => s <= TARGET_SECONDS),
+    strategies,
+    points: grid.length,
+  };
+}
+
+function print(title: string, cases: Case[], result: Awaited<ReturnType<typeof sweep>>): void {
+  process.stdout.write(`${title}\n`);
+  for (const c of cases) {
+    const r = result.strategies[c.key]!;
+    process.stdout.write(
+      `  ${c.key.padEnd(20)} worst ${String(r.overheadSeconds).padStart(4)} s  median ${String(r.overheadMedianSeconds).padStart(5)} s   looks ${r.recoveryPolls} (${r.safetyNetTimeouts} by the safety net)+${r.repointPolls} DNS polls   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const stepIndex = process.argv.indexOf('--step');
@@ -165,63 +270,38 @@ async function main(): Promise<void> {
   // Every combination of offsets of the recovery and of the DNS change across one poll period.
   const offsets: number[] = [];
   for (let o = 0; o < POLL_PERIOD_SECONDS; o += step) offsets.push(o);
-  const grid = offsets.flatMap((recovery) => offsets.map((record) => ({ recovery, record })));
-  type Curve = { recoveryOffsetSeconds: number; worstOverheadSeconds: number }[];
-  const results = {} as Record<Key, CaseResult & { overheadMedianSeconds: number; sweepPoints: number; curve: Curve }>;
-  for (const c of CASES) {
-    const runs: CaseResult[] = [];
-    for (const point of grid) runs.push(await runCase(machine, c, point));
-    // The picture: for each offset of the recovery, the worst overhead over the DNS change's offsets.
-    const curve = offsets.map((recovery) => ({
-      recoveryOffsetSeconds: recovery,
-      worstOverheadSeconds: Math.max(
-        ...runs.filter((_, i) => grid[i]!.recovery === recovery).map((r) => r.overheadSeconds),
-      ),
-    }));
-    const worstRun = runs.reduce((a, b) => (b.overheadSeconds > a.overheadSeconds ? b : a));
-    results[c.key] = {
-      ...worstRun,
-      overheadMedianSeconds: median(runs.map((r) => r.overheadSeconds)),
-      sweepPoints: runs.length,
-      curve,
-    };
-  }
-  const overheadSeconds = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].overheadSeconds])) as Record<
-    Key,
-    number
-  >;
-  const overheadMedianSeconds = Object.fromEntries(
-    CASES.map((c) => [c.key, results[c.key].overheadMedianSeconds]),
-  ) as Record<Key, number>;
-  const stateTransitions = Object.fromEntries(CASES.map((c) => [c.key, results[c.key].stateTransitions])) as Record<
-    Key,
-    number
-  >;
-  const withinTarget = Object.values(overheadSeconds).every((s) => s <= TARGET_SECONDS);
+  const instances = await sweep(machine, CASES, offsets);
+  const clusters = await sweep(machine, CLUSTER_CASES, offsets);
+  // The bench's verdict covers both paths; `clusters.withinTarget` is the clusters' alone.
+  const withinTarget = instances.withinTarget && clusters.withinTarget;
   if (json) {
     process.stdout.write(
       JSON.stringify({
-        overheadSeconds,
-        overheadMedianSeconds,
-        stateTransitions,
+        overheadSeconds: instances.overheadSeconds,
+        overheadMedianSeconds: instances.overheadMedianSeconds,
+        stateTransitions: instances.stateTransitions,
         targetSeconds: TARGET_SECONDS,
         withinTarget,
         eventDelaySeconds: EVENT_DELAY_SECONDS,
-        sweep: { pollPeriodSeconds: POLL_PERIOD_SECONDS, offsetsSeconds: offsets, points: grid.length },
+        sweep: { pollPeriodSeconds: POLL_PERIOD_SECONDS, offsetsSeconds: offsets, points: instances.points },
         durations: ISSUE_DURATIONS,
-        strategies: results,
+        strategies: instances.strategies,
+        clusters: {
+          overheadSeconds: clusters.overheadSeconds,
+          overheadMedianSeconds: clusters.overheadMedianSeconds,
+          stateTransitions: clusters.stateTransitions,
+          withinTarget: clusters.withinTarget,
+          durations: { ...AURORA, validationSeconds: ISSUE_DURATIONS.validationSeconds },
+          strategies: clusters.strategies,
+        },
       }) + '\n',
     );
   } else {
     process.stdout.write(
-      `failover overhead over ${grid.length} duration offsets (0–${POLL_PERIOD_SECONDS - 1} s on the recovery and the DNS change), events delivered ${EVENT_DELAY_SECONDS} s after the change; target worst ≤ ${TARGET_SECONDS} s\n`,
+      `failover overhead over ${instances.points} duration offsets (0–${POLL_PERIOD_SECONDS - 1} s on the recovery and the DNS change), events delivered ${EVENT_DELAY_SECONDS} s after the change; target worst ≤ ${TARGET_SECONDS} s\n`,
     );
-    for (const c of CASES) {
-      const r = results[c.key];
-      process.stdout.write(
-        `  ${r.strategy.padEnd(16)} worst ${String(r.overheadSeconds).padStart(4)} s  median ${String(r.overheadMedianSeconds).padStart(5)} s   looks ${r.recoveryPolls} (${r.safetyNetTimeouts} by the safety net)+${r.repointPolls} DNS polls   Lambda calls ${r.lambdaInvocations}   transitions ${r.stateTransitions}\n`,
-      );
-    }
+    print('RDS instances', CASES, instances);
+    print('Aurora clusters', CLUSTER_CASES, clusters);
     process.stdout.write(withinTarget ? 'within target\n' : 'OVER TARGET\n');
   }
   if (!withinTarget) process.exitCode = 1;

@@ -1,14 +1,14 @@
 import {
-  type DBCluster,
   type DBInstance,
   DescribeDBClusterParametersCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import type { ConformanceClients } from './describe';
-import { describeKey } from './describe';
-import { InstanceSettings, READ_PARAMETERS } from './settings';
+import { type ConformanceClients, describeTarget } from './describe';
+import { readParameterValues } from './parameter-values';
+import type { InstanceSettings } from './settings';
+import { readStorageKeys } from './storage-key';
 import type { ConformanceTarget } from './target';
 
 /** The configured cluster does not exist (deleted, renamed, or the configuration names the wrong one). */
@@ -30,23 +30,22 @@ export async function describeCluster(
   clients: ConformanceClients,
 ): Promise<InstanceSettings> {
   const rds = clients.rds(target.region);
-  let cluster: DBCluster | undefined;
-  try {
-    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: target.instanceIdentifier }));
-    cluster = out.DBClusters?.[0];
-  } catch (error) {
-    if ((error as Error).name !== 'DBClusterNotFoundFault') throw error;
-  }
-  if (!cluster) throw new ClusterNotFoundError(target);
+  const cluster = await describeTarget(
+    () => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: target.instanceIdentifier })),
+    (out) => out.DBClusters?.[0],
+    'DBClusterNotFoundFault',
+    () => new ClusterNotFoundError(target),
+  );
 
   const group = cluster.DBClusterParameterGroup;
-  const [parameters, members, key, expectedKeyArn] = await Promise.all([
-    group ? readClusterParameters(rds, group) : Promise.resolve({}),
+  const [parameters, members, keys] = await Promise.all([
+    group
+      ? readParameterValues((Marker) =>
+          rds.send(new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Marker })),
+        )
+      : Promise.resolve({}),
     readMembers(rds, target.instanceIdentifier),
-    cluster.StorageEncrypted && cluster.KmsKeyId
-      ? describeKey(clients.kms(target.region), cluster.KmsKeyId)
-      : undefined,
-    target.expectedKey ? describeKey(clients.kms(target.region), target.expectedKey).then((k) => k?.arn) : undefined,
+    readStorageKeys(target, clients, cluster),
   ]);
   const pending = (cluster.DBClusterMembers ?? []).find(
     (m) => m.DBClusterParameterGroupStatus && m.DBClusterParameterGroupStatus !== 'in-sync',
@@ -55,9 +54,7 @@ export async function describeCluster(
     engine: cluster.Engine ?? '',
     engineVersion: cluster.EngineVersion ?? '',
     storageEncrypted: cluster.StorageEncrypted === true,
-    ...(cluster.KmsKeyId ? { kmsKeyArn: key?.arn ?? cluster.KmsKeyId } : {}),
-    ...(key ? { keyManager: key.manager } : {}),
-    ...(expectedKeyArn ? { expectedKeyArn } : {}),
+    ...keys,
     backupRetentionDays: cluster.BackupRetentionPeriod ?? 0,
     deletionProtection: cluster.DeletionProtection === true,
     publiclyAccessible: members.some((m) => m.PubliclyAccessible === true),
@@ -69,22 +66,6 @@ export async function describeCluster(
     parameters,
     iamDatabaseAuthentication: cluster.IAMDatabaseAuthenticationEnabled === true,
   };
-}
-
-async function readClusterParameters(rds: RDSClient, group: string): Promise<Record<string, string>> {
-  const wanted = new Set<string>(READ_PARAMETERS);
-  const values: Record<string, string> = {};
-  let marker: string | undefined;
-  do {
-    const page = await rds.send(
-      new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Marker: marker }),
-    );
-    for (const p of page.Parameters ?? [])
-      if (p.ParameterName && wanted.has(p.ParameterName) && p.ParameterValue !== undefined)
-        values[p.ParameterName] = p.ParameterValue;
-    marker = page.Marker;
-  } while (marker);
-  return values;
 }
 
 async function readMembers(rds: RDSClient, cluster: string): Promise<DBInstance[]> {

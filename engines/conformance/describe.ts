@@ -1,4 +1,4 @@
-import { DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
@@ -6,7 +6,9 @@ import {
   type DBInstance,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { InstanceSettings, READ_PARAMETERS } from './settings';
+import { readParameterValues } from './parameter-values';
+import type { InstanceSettings } from './settings';
+import { readStorageKeys } from './storage-key';
 import { ConformanceTarget } from './target';
 
 /** Clients per region: the check reads instances in their region and replicated backups in another. */
@@ -25,28 +27,45 @@ export class InstanceNotFoundError extends Error {
   }
 }
 
+/** The target's instance or cluster; RDS's not-found fault, or an empty answer, becomes `notFound()`. */
+export async function describeTarget<Out, Found>(
+  send: () => Promise<Out>,
+  pick: (out: Out) => Found | undefined,
+  fault: string,
+  notFound: () => Error,
+): Promise<Found> {
+  let found: Found | undefined;
+  try {
+    found = pick(await send());
+  } catch (error) {
+    if ((error as Error).name !== fault) throw error;
+  }
+  if (!found) throw notFound();
+  return found;
+}
+
 /** Read everything the rules judge about one instance (read-only calls only). */
 export async function describeInstance(
   target: ConformanceTarget,
   clients: ConformanceClients,
 ): Promise<InstanceSettings> {
   const rds = clients.rds(target.region);
-  let instance: DBInstance | undefined;
-  try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.instanceIdentifier }));
-    instance = out.DBInstances?.[0];
-  } catch (error) {
-    if ((error as Error).name !== 'DBInstanceNotFoundFault') throw error;
-  }
-  if (!instance) throw new InstanceNotFoundError(target);
+  const instance = await describeTarget(
+    () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.instanceIdentifier })),
+    (out) => out.DBInstances?.[0],
+    'DBInstanceNotFoundFault',
+    () => new InstanceNotFoundError(target),
+  );
 
   const group = instance.DBParameterGroups?.[0];
-  const [parameters, key, expectedKeyArn, replicatedBackups] = await Promise.all([
-    group?.DBParameterGroupName ? readParameters(rds, group.DBParameterGroupName) : Promise.resolve({}),
-    instance.StorageEncrypted && instance.KmsKeyId
-      ? describeKey(clients.kms(target.region), instance.KmsKeyId)
-      : undefined,
-    target.expectedKey ? describeKey(clients.kms(target.region), target.expectedKey).then((k) => k?.arn) : undefined,
+  const groupName = group?.DBParameterGroupName;
+  const [parameters, keys, replicatedBackups] = await Promise.all([
+    groupName
+      ? readParameterValues((Marker) =>
+          rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: groupName, Marker })),
+        )
+      : Promise.resolve({}),
+    readStorageKeys(target, clients, instance),
     target.backupReplicationRegion && instance.DbiResourceId
       ? readReplicatedBackups(clients.rds(target.backupReplicationRegion), target.backupReplicationRegion, instance)
       : undefined,
@@ -55,48 +74,18 @@ export async function describeInstance(
     engine: instance.Engine ?? '',
     engineVersion: instance.EngineVersion ?? '',
     storageEncrypted: instance.StorageEncrypted === true,
-    ...(instance.KmsKeyId ? { kmsKeyArn: key?.arn ?? instance.KmsKeyId } : {}),
-    ...(key ? { keyManager: key.manager } : {}),
-    ...(expectedKeyArn ? { expectedKeyArn } : {}),
+    ...keys,
     backupRetentionDays: instance.BackupRetentionPeriod ?? 0,
     deletionProtection: instance.DeletionProtection === true,
     publiclyAccessible: instance.PubliclyAccessible === true,
     autoMinorVersionUpgrade: instance.AutoMinorVersionUpgrade === true,
     multiAz: instance.MultiAZ === true,
-    ...(group?.DBParameterGroupName
-      ? { parameterGroup: { name: group.DBParameterGroupName, applyStatus: group.ParameterApplyStatus ?? 'unknown' } }
+    ...(groupName
+      ? { parameterGroup: { name: groupName, applyStatus: group?.ParameterApplyStatus ?? 'unknown' } }
       : {}),
     parameters,
     ...(replicatedBackups ? { replicatedBackups } : {}),
   };
-}
-
-async function readParameters(rds: RDSClient, group: string): Promise<Record<string, string>> {
-  const wanted = new Set<string>(READ_PARAMETERS);
-  const values: Record<string, string> = {};
-  let marker: string | undefined;
-  do {
-    const page = await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker }));
-    for (const p of page.Parameters ?? [])
-      if (p.ParameterName && wanted.has(p.ParameterName) && p.ParameterValue !== undefined)
-        values[p.ParameterName] = p.ParameterValue;
-    marker = page.Marker;
-  } while (marker);
-  return values;
-}
-
-export async function describeKey(
-  kms: KMSClient,
-  keyId: string,
-): Promise<{ arn: string; manager: string } | undefined> {
-  try {
-    const out = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
-    const metadata = out.KeyMetadata;
-    return metadata?.Arn ? { arn: metadata.Arn, manager: metadata.KeyManager ?? 'unknown' } : undefined;
-  } catch (error) {
-    if (error instanceof NotFoundException || (error as Error).name === 'NotFoundException') return undefined;
-    throw error;
-  }
 }
 
 /** The instance's replicated automated backups in `region` (they keep the source's DbiResourceId). */

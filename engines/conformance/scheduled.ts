@@ -1,14 +1,12 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { EngineLogger } from '../common/logger';
+import { failWhenIncomplete, type ScheduledCheckDeps } from '../common/scheduled-check';
 import { checkConformance, publishConformance } from './check';
 import type { ConformanceClients } from './describe';
 import { parseConformanceEvent } from './target';
 
-export interface ScheduledConformanceDeps {
+export interface ScheduledConformanceDeps extends ScheduledCheckDeps {
   readonly clients: ConformanceClients;
   readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
-  readonly logger: EngineLogger;
-  readonly now: () => Date;
 }
 
 /**
@@ -29,9 +27,9 @@ export async function runScheduledConformance(
     if (error) deps.logger.error('settings not readable', { ...where, error });
   }
   const unread = report.instances.filter((i) => i.error !== undefined);
-  if (unread.length > 0) {
-    const which = unread.map((i) => `${i.target.instanceIdentifier} (${i.error})`).join('; ');
-    throw new Error(`conformance check incomplete: ${which}`);
-  }
+  failWhenIncomplete(
+    'conformance',
+    unread.map((i) => `${i.target.instanceIdentifier} (${i.error})`),
+  );
   return { checked: report.instances.length, findings: report.instances.reduce((n, i) => n + i.findings.length, 0) };
 }

@@ -1,11 +1,10 @@
 import type { Clock } from '../common/clock';
-import type { EvidenceDocument } from '../evidence/schema';
 import { failbackEvidence, type FailbackEvidenceContext } from './failback-steps/evidence';
 import type { FailbackInput, FailbackPlan, FailbackState } from './failback-steps/state';
 import { required } from './failover-steps/required';
 import type { FailbackProvider } from './provider';
 import type { GateDecision } from './run';
-import { executionStamp, PhaseFailure, phaseRunner } from './runbook-phases';
+import { inProcessExecution, PhaseFailure, phaseRunner, storeRunEvidence, type RunbookRun } from './runbook-phases';
 
 /** The phases `runFailback` reports, in order; the AWS failback state machine has one task (or wait loop) each. */
 export type FailbackPhase =
@@ -39,13 +38,7 @@ export interface RunFailbackDeps {
   readonly signal?: AbortSignal;
 }
 
-export interface FailbackRun {
-  readonly state: FailbackState;
-  readonly status: 'completed' | 'failed' | 'aborted';
-  readonly evidence: EvidenceDocument;
-  readonly evidenceLocation?: string;
-  readonly evidenceError?: string;
-}
+export type FailbackRun = RunbookRun<FailbackState>;
 
 /**
  * Run a whole failback in-process with the phases the AWS failback state machine runs as tasks: preflight →
@@ -57,14 +50,7 @@ export interface FailbackRun {
 export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): Promise<FailbackRun> {
   const { provider, clock } = deps;
   const began = clock.now();
-  let state: FailbackState = {
-    input,
-    execution: {
-      id: `${provider.name}:failback:${input.database}`,
-      name: `${provider.name}-failback-${executionStamp(began)}`,
-      startTime: began.toISOString(),
-    },
-  };
+  let state: FailbackState = { input, execution: inProcessExecution(provider.name, 'failback', input.database, began) };
   const { phase, poll } = phaseRunner<FailbackState, FailbackPhase>({
     ...deps,
     get: () => state,
@@ -160,15 +146,7 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
   async function finish(final: FailbackRun['status']): Promise<FailbackRun> {
     const context = await deps.evidence(state, final);
     const evidence = failbackEvidence(state, final, { ...context, provider: provider.name }, clock.now());
-    const started = clock.now().getTime();
-    let evidenceLocation: string | undefined;
-    let evidenceError: string | undefined;
-    try {
-      evidenceLocation = await provider.storeEvidence(evidence);
-    } catch (error) {
-      evidenceError = `evidence could not be written: ${(error as Error).message}`;
-    }
-    deps.onPhase?.('evidence', clock.now().getTime() - started, state);
-    return { state, status: final, evidence, evidenceLocation, evidenceError };
+    const stored = await storeRunEvidence(provider, evidence, clock, (ms) => deps.onPhase?.('evidence', ms, state));
+    return { state, status: final, evidence, ...stored };
   }
 }

@@ -16,6 +16,7 @@ export type RepointRecord = z.infer<typeof Repoint>;
  * |-----------------|------------------------------------------------------------------|---------------------------------------------|
  * | `preflight`     | RDS status, replica lag, backups, key, secret, quota (read-only) | primary answers? standby lag, base backups  |
  * | `freeze`        | — (clients follow the repointed names)                           | stop the application's writes to the primary |
+ * | `unfreeze`      | —                                                                | a failed switchover: writes go on at the primary |
  * | `startRecovery` | `PromoteReadReplica` / PITR restore / AWS Backup restore job     | `pg_ctl promote` / base backup + WAL replay |
  * | `checkRecovery` | `DescribeDBInstances` (+ restore job)                             | server accepts writes?                       |
  * | `validate`      | invoke the validator function with the manifest from S3           | the validation engine with the manifest     |
@@ -33,6 +34,11 @@ export interface FailoverProvider {
   preflight(state: FailoverState): Promise<Plan>;
   /** Optional: a platform whose clients keep writing to a dead primary stops them here. */
   freeze?(state: FailoverState): Promise<FreezeRecord>;
+  /**
+   * Optional: the run froze writes and then failed. Lift the freeze if nothing was promoted (the primary takes the
+   * writes again); keep it if something was (two writable primaries must never exist). Undefined: nothing to lift.
+   */
+  unfreeze?(state: FailoverState): Promise<FreezeRecord | undefined>;
   startRecovery(state: FailoverState): Promise<RecoveryRecord>;
   checkRecovery(state: FailoverState): Promise<RecoveryRecord>;
   validate(state: FailoverState): Promise<ValidationRecord>;

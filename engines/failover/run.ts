@@ -1,15 +1,23 @@
 import type { Clock } from '../common/clock';
-import type { EvidenceDocument } from '../evidence/schema';
 import type { Strategy } from './catalog';
 import { failoverEvidence, type FailoverEvidenceContext } from './failover-steps/evidence';
 import type { FailoverInput, FailoverState, Plan } from './failover-steps/state';
 import type { FailoverProvider } from './provider';
 import { required } from './failover-steps/required';
-import { executionStamp, PhaseFailure, phaseRunner } from './runbook-phases';
+import { inProcessExecution, PhaseFailure, phaseRunner, storeRunEvidence, type RunbookRun } from './runbook-phases';
 
 /** The phases `runFailover` reports, in order; the AWS state machine has one task (or wait loop) for each. */
 export type FailoverPhase =
-  'preflight' | 'approval' | 'freeze' | 'recover' | 'wait-available' | 'validate' | 'repoint' | 'verify' | 'evidence';
+  | 'preflight'
+  | 'approval'
+  | 'freeze'
+  | 'recover'
+  | 'wait-available'
+  | 'validate'
+  | 'repoint'
+  | 'verify'
+  | 'unfreeze'
+  | 'evidence';
 
 /** What the approval gate decides: go on (with who approved), or stop. */
 export type GateDecision = { readonly approvedBy: string; readonly comment?: string } | { readonly abort: string };
@@ -45,31 +53,18 @@ export interface RunFailoverDeps {
   readonly signal?: AbortSignal;
 }
 
-export interface FailoverRun {
-  readonly state: FailoverState;
-  readonly status: 'completed' | 'failed' | 'aborted';
-  readonly evidence: EvidenceDocument;
-  readonly evidenceLocation?: string;
-  readonly evidenceError?: string;
-}
+export type FailoverRun = RunbookRun<FailoverState>;
 
 /**
  * Run a whole failover in-process with the phases the AWS state machine runs as tasks: preflight → approval
  * gate → freeze → recover and wait until available → validate → repoint and wait until in sync → verify →
- * evidence. A failing phase is recorded as the state machine's Catch records it (`failure`, `failedStep`) and
+ * evidence; a run that froze writes and did not complete asks the provider to lift the freeze. A failing phase is recorded as the state machine's Catch records it (`failure`, `failedStep`) and
  * the evidence says so; this never throws for a failover failure.
  */
 export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): Promise<FailoverRun> {
   const { provider, clock } = deps;
   const began = clock.now();
-  let state: FailoverState = {
-    input,
-    execution: {
-      id: `${provider.name}:failover:${input.database}`,
-      name: `${provider.name}-failover-${executionStamp(began)}`,
-      startTime: began.toISOString(),
-    },
-  };
+  let state: FailoverState = { input, execution: inProcessExecution(provider.name, 'failover', input.database, began) };
   const { phase, poll } = phaseRunner<FailoverState, FailoverPhase>({
     ...deps,
     get: () => state,
@@ -161,17 +156,25 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
   return finish(status);
 
   async function finish(final: FailoverRun['status']): Promise<FailoverRun> {
+    if (final !== 'completed') await liftFreeze();
     const context = await deps.evidence(state, final);
     const evidence = failoverEvidence(state, final, { ...context, provider: provider.name }, clock.now());
+    const stored = await storeRunEvidence(provider, evidence, clock, (ms) => deps.onPhase?.('evidence', ms, state));
+    return { state, status: final, evidence, ...stored };
+  }
+
+  /** Not run as a `phase`: it must run after an abort too. A freeze that cannot be lifted joins the failure. */
+  async function liftFreeze(): Promise<void> {
+    const unfreeze = provider.unfreeze?.bind(provider);
+    if (!state.freeze || !unfreeze) return;
     const started = clock.now().getTime();
-    let evidenceLocation: string | undefined;
-    let evidenceError: string | undefined;
     try {
-      evidenceLocation = await provider.storeEvidence(evidence);
+      const record = await unfreeze(state);
+      if (record) state = { ...state, unfreeze: record };
     } catch (error) {
-      evidenceError = `evidence could not be written: ${(error as Error).message}`;
+      const cause = `${state.failure?.Cause ?? ''}; the write freeze could not be lifted: ${(error as Error).message}`;
+      state = { ...state, failure: { Error: state.failure?.Error ?? 'Rxdr.StepFailed', Cause: cause } };
     }
-    deps.onPhase?.('evidence', clock.now().getTime() - started, state);
-    return { state, status: final, evidence, evidenceLocation, evidenceError };
+    deps.onPhase?.('unfreeze', clock.now().getTime() - started, state);
   }
 }

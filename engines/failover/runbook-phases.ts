@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock';
+import type { EvidenceDocument } from '../evidence/schema';
 
 /** A phase of an in-process runbook run failed (or was aborted): recorded as the state machine's Catch does. */
 export class PhaseFailure extends Error {
@@ -62,6 +63,50 @@ export function phaseRunner<S extends object, P extends string>(options: PhaseRu
     }
   };
   return { phase, poll };
+}
+
+/** What an in-process runbook run (`runFailover`, `runFailback`) returns. */
+export interface RunbookRun<S> {
+  readonly state: S;
+  readonly status: 'completed' | 'failed' | 'aborted';
+  readonly evidence: EvidenceDocument;
+  readonly evidenceLocation?: string;
+  readonly evidenceError?: string;
+}
+
+/** The execution of an in-process run: id `<provider>:<operation>:<database>`, named with its start time. */
+export function inProcessExecution(
+  provider: string,
+  operation: 'failover' | 'failback',
+  database: string,
+  began: Date,
+): { id: string; name: string; startTime: string } {
+  return {
+    id: `${provider}:${operation}:${database}`,
+    name: `${provider}-${operation}-${executionStamp(began)}`,
+    startTime: began.toISOString(),
+  };
+}
+
+/**
+ * Write a run's evidence through its provider and report the `evidence` phase. Evidence that cannot be written
+ * is returned as `evidenceError` (the run then counts as failed), not thrown: the caller still returns its result.
+ */
+export async function storeRunEvidence(
+  provider: { storeEvidence(doc: EvidenceDocument): Promise<string> },
+  evidence: EvidenceDocument,
+  clock: Clock,
+  onStored: (durationMs: number) => void,
+): Promise<{ evidenceLocation?: string; evidenceError?: string }> {
+  const started = clock.now().getTime();
+  let stored: { evidenceLocation?: string; evidenceError?: string };
+  try {
+    stored = { evidenceLocation: await provider.storeEvidence(evidence) };
+  } catch (error) {
+    stored = { evidenceError: `evidence could not be written: ${(error as Error).message}` };
+  }
+  onStored(clock.now().getTime() - started);
+  return stored;
 }
 
 /** The execution name of an in-process run: `<provider>-<operation>-<yyyymmddhhmmssmmm>`. */

@@ -2,20 +2,18 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BackupClient } from '@aws-sdk/client-backup';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { EngineLogger } from '../common/logger';
+import { failWhenIncomplete, type ScheduledCheckDeps } from '../common/scheduled-check';
 import { FRESHNESS_METRICS } from '../common/metrics-contract';
 import { runFreshnessCheck } from './freshness';
 import { runRestorableTimeCheck } from './restorable-time';
 import { parseFreshnessEvent } from './schema';
 
-export interface ScheduledFreshnessDeps {
+export interface ScheduledFreshnessDeps extends ScheduledCheckDeps {
   readonly backup: (region: string) => BackupClient;
   readonly rds: (region: string) => RDSClient;
   readonly cloudwatch: CloudWatchClient;
-  readonly logger: EngineLogger;
   /** The function's own health (EMF); the ages themselves go through PutMetricData. */
   readonly metrics: Metrics;
-  readonly now: () => Date;
 }
 
 /** The scheduled freshness function's run: recovery-point ages, or latest restorable times (`check`). */
@@ -44,10 +42,6 @@ function finish(
   metrics.addMetric(FRESHNESS_METRICS.missingRecoveryPoints, MetricUnit.Count, missing);
   metrics.addMetric(FRESHNESS_METRICS.checkFailures, MetricUnit.Count, failures.length);
   metrics.publishStoredMetrics();
-  if (failures.length > 0) {
-    // Fail the invocation so the function's Errors metric shows it; what failed published nothing, which
-    // the alarms treat as breaching.
-    throw new Error(`freshness check incomplete: ${failures.join('; ')}`);
-  }
+  failWhenIncomplete('freshness', failures);
   return { published, missing };
 }

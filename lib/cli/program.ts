@@ -12,6 +12,9 @@ export function buildProgram(context: CliContext): Command {
     .version(TOOL_VERSION, '-V, --version', 'print the rxdr version')
     .showHelpAfterError('(run `rxdr --help` or `rxdr <command> --help` for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    // A command that has subcommands of its own may then keep its options apart from theirs
+    // (`failover --local --strategy` and `failover start --strategy` accept different strategies).
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of commands) register(program, context);
   // Subcommands inherit the output and exit behaviour, so their usage errors exit 2 too.

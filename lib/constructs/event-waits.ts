@@ -22,10 +22,16 @@ export interface EventWaitsProps {
   readonly categories?: readonly string[];
   /**
    * Which Aurora DB clusters' events resume waits (keyed like an instance of the same identifier: a drill's cluster
-   * and its instance share one).
+   * and its instance share one, as do a restored cluster and its writer in a failover): identifier prefixes or
+   * exact identifiers, and the cluster event categories that resume them.
    * @default - no cluster events
    */
-  readonly clusters?: { readonly prefixes?: readonly string[] };
+  readonly clusters?: {
+    readonly prefixes?: readonly string[];
+    readonly identifiers?: readonly string[];
+    /** @default {@link RESUMING_CLUSTER_CATEGORIES} */
+    readonly categories?: readonly string[];
+  };
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -132,11 +138,13 @@ export class EventWaits extends Construct {
     if (prefixes.length + identifiers.length === 0)
       throw new Error(`EventWaits ${this.node.path}: name at least one instance prefix or identifier`);
     const clusterPrefixes = props.clusters?.prefixes ?? [];
+    const clusterIdentifiers = props.clusters?.identifiers ?? [];
     const rdsArn = (type: 'db' | 'cluster', name: string) =>
       `arn:${stack.partition}:rds:${stack.region}:${stack.account}:${type}:${name}`;
     const instanceArns = [
       ...identifiers.map((name) => rdsArn('db', name)),
       ...prefixes.map((prefix) => ({ prefix: rdsArn('db', prefix) })),
+      ...clusterIdentifiers.map((name) => rdsArn('cluster', name)),
       ...clusterPrefixes.map((prefix) => ({ prefix: rdsArn('cluster', prefix) })),
     ];
     this.rule = new events.Rule(this, 'ResumeRule', {
@@ -148,15 +156,15 @@ export class EventWaits extends Construct {
     (this.rule.node.defaultChild as events.CfnRule).eventPattern = {
       $or: [
         rdsInstanceEventPattern(props.instances, props.categories ?? RESUMING_RDS_CATEGORIES),
-        ...(clusterPrefixes.length > 0
+        ...(clusterPrefixes.length + clusterIdentifiers.length > 0
           ? [
               {
                 source: ['aws.rds'],
                 'detail-type': ['RDS DB Cluster Event'],
                 detail: {
                   SourceType: ['CLUSTER'],
-                  SourceIdentifier: clusterPrefixes.map((prefix) => ({ prefix })),
-                  EventCategories: RESUMING_CLUSTER_CATEGORIES,
+                  SourceIdentifier: [...clusterIdentifiers, ...clusterPrefixes.map((prefix) => ({ prefix }))],
+                  EventCategories: [...(props.clusters?.categories ?? RESUMING_CLUSTER_CATEGORIES)],
                 },
               },
             ]

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { LocalGameDayScenario } from './gameday-faults';
-import { LOCAL_STRATEGIES } from './local-failover-provider';
+import { LOCAL_STRATEGIES } from './local-strategies';
 
 /** The runbook decisions a game day can ask of the operator. */
 export const DECISIONS = {

@@ -1,28 +1,27 @@
-import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RestoreHandle } from '../../engines/drill/provider';
 import type { DrillValidator } from '../../engines/drill/validator';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
 import type { EvidenceStore } from '../../engines/evidence/store';
-import { Errors, StepError, type Strategy } from '../../engines/failover/catalog';
-import type { FailoverState, Plan } from '../../engines/failover/failover-steps/state';
+import { Errors, StepError } from '../../engines/failover/catalog';
+import type { FailoverState, FreezeRecord, Plan } from '../../engines/failover/failover-steps/state';
 import { required } from '../../engines/failover/failover-steps/required';
 import type { FailoverProvider, RecoveryRecord, RepointRecord } from '../../engines/failover/provider';
 import { repointEndpointFile, type FailoverSite } from './failover-site';
-import { answers, clientsWriteThrough, isWritable, lastReplayed, newestArchived, readPointer } from './failover-probes';
+import { clientsWriteThrough, isWritable, readPointer } from './failover-probes';
 import { LocalRestoreProvider } from './local-restore-provider';
+import {
+  fromStandby,
+  isPlanned,
+  planLocalFailover,
+  RESTORED,
+  STANDBY,
+  STANDBY_DIED_BEFORE_PROMOTION,
+} from './local-failover-plan';
+import { freezePrimaryWrites, liftPrimaryFreeze, noDataLoss, replayGap } from './switchover';
 import { LOCAL_DATABASE } from './local-run';
 import type { ProcessGuard } from './process-guard';
 import type { UnitWriter } from './write-load';
-
-/** The strategies one machine can rehearse: promote the streaming standby, or restore base backup + WAL. */
-export const LOCAL_STRATEGIES: readonly Strategy[] = ['promote-replica', 'point-in-time', 'global-failover'];
-
-/**
- * Strategies that promote the streaming standby. On one machine an Aurora cluster is PostgreSQL with a streaming
- * replica, so a global database's failover to its secondary is rehearsed as the standby's promotion.
- */
-const fromStandby = (strategy: Strategy): boolean => strategy === 'promote-replica' || strategy === 'global-failover';
 
 export interface LocalFailoverProviderOptions {
   readonly site: FailoverSite;
@@ -35,13 +34,9 @@ export interface LocalFailoverProviderOptions {
   readonly guard: ProcessGuard;
   /** The application's unit of work, used by `verify` to prove clients write through the new pointer. */
   readonly unitWriter: UnitWriter;
+  /** A switchover whose standby has not replayed the primary's frozen WAL position by then fails. @default 30 */
+  readonly catchUpTimeoutSeconds?: number;
 }
-
-const STANDBY = 'rxdr_standby';
-const RESTORED = 'rxdr_restored';
-/** A server this run started died: say so, rather than what a probe of it saw (it does not answer). */
-const STANDBY_DIED_BEFORE_PROMOTION =
-  'the standby PostgreSQL server is not running: it exited before it could be promoted';
 
 /**
  * The failover provider over local PostgreSQL: the same steps the AWS runbook takes, with the streaming
@@ -54,6 +49,10 @@ export class LocalFailoverProvider implements FailoverProvider {
   private restore?: RestoreHandle;
   /** Where the recovered database listens, once it accepts writes. */
   private recovered?: { host: string; port: number; url: string };
+  /** A switchover promoted the standby (the primary's freeze must then stay). */
+  private promoted = false;
+  /** What the switchover's catch-up reached before the promotion. */
+  private caughtUp?: string;
 
   constructor(private readonly options: LocalFailoverProviderOptions) {
     const { site } = options;
@@ -70,112 +69,54 @@ export class LocalFailoverProvider implements FailoverProvider {
 
   /** Read-only, like the AWS preflight: is the primary gone, and what can each strategy recover? */
   async preflight(state: FailoverState): Promise<Plan> {
-    const startedAt = new Date().toISOString();
-    const { site } = this.options;
-    const strategy = state.input.strategy ?? 'promote-replica';
-    const checks: Plan['checks'] = [];
-    const blockers: string[] = [];
-    const check = (name: string, ok: boolean, detail: string, blocking: boolean) => {
-      checks.push({ name, ok, detail });
-      if (!ok && blocking) blockers.push(`${name}: ${detail}`);
-    };
-    const primaryAnswers = await answers(site.primary.url(LOCAL_DATABASE));
-    const primary = {
-      identifier: `local-primary:${site.primary.port}`,
-      status: primaryAnswers ? 'available' : 'unreachable',
-      healthy: primaryAnswers,
-      detail: primaryAnswers
-        ? `the primary at 127.0.0.1:${site.primary.port} accepts connections`
-        : `the primary at 127.0.0.1:${site.primary.port} does not answer`,
-    };
-    checks.push({ name: 'primary', ok: !primary.healthy, detail: primary.detail });
-    if (!LOCAL_STRATEGIES.includes(strategy))
-      check('strategy', false, `${strategy} is not rehearsed locally: choose ${LOCAL_STRATEGIES.join(' or ')}`, true);
+    return planLocalFailover(state, this.options);
+  }
 
-    const newest = this.options.newestWrite();
-    const standbyRunning = site.standby.isRunning();
-    const replayed = standbyRunning ? await lastReplayed(site.standby.url()) : undefined;
-    const replicaLoss = replayed ? Math.max(0, Math.round((newest.getTime() - replayed.getTime()) / 1000)) : null;
-    check(
-      'replica',
-      replayed !== undefined,
-      replayed
-        ? `standby ${STANDBY} replayed up to ${replayed.toISOString()} (expected data loss ${replicaLoss} s)`
-        : standbyRunning
-          ? `standby ${STANDBY} does not answer as a standby`
-          : STANDBY_DIED_BEFORE_PROMOTION,
-      fromStandby(strategy),
-    );
-    const archived = await newestArchived(site.archiveDir);
-    const archiveLoss = archived ? Math.max(0, Math.round((newest.getTime() - archived.getTime()) / 1000)) : null;
-    const backups = await readdir(site.backupsDir).catch(() => []);
-    check(
-      'automated-backups',
-      backups.length > 0 && archived !== undefined,
-      backups.length > 0 && archived
-        ? `${backups.length} base backup(s); newest archived WAL ${archived.toISOString()} (expected data loss ${archiveLoss} s)`
-        : 'no base backup or no archived WAL',
-      strategy === 'point-in-time',
-    );
-    const expectedDataLossSeconds = fromStandby(strategy) ? replicaLoss : archiveLoss;
-    const warnings =
-      expectedDataLossSeconds !== null && expectedDataLossSeconds > this.options.targets.rpoSeconds
-        ? [`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${this.options.targets.rpoSeconds} s`]
-        : [];
-    const refused = primary.healthy && !state.input.force;
-    const target = fromStandby(strategy) ? STANDBY : RESTORED;
+  async freeze(state: FailoverState): Promise<FreezeRecord> {
+    const startedAt = new Date().toISOString();
+    const stats = await this.options.site.load.stop();
+    const stopped = `the application stopped writing: ${stats.commits} units committed, the newest at ${stats.lastCommittedAt?.toISOString() ?? 'never'}`;
+    if (!isPlanned(required(state.plan, 'plan').strategy))
+      return { startedAt, endedAt: new Date().toISOString(), detail: stopped };
+    const primaryUrl = this.options.site.primary.url();
+    const frozen = await freezePrimaryWrites(primaryUrl).catch(async (error: Error) => {
+      // Half frozen is still frozen: give the primary its writes back before the run fails.
+      await liftPrimaryFreeze(primaryUrl).catch(() => undefined);
+      throw new StepError(Errors.stepFailed, `the primary's writes could not be frozen: ${error.message}`);
+    });
     return {
       startedAt,
       endedAt: new Date().toISOString(),
-      database: state.input.database,
-      strategy,
-      tier: this.options.tier,
-      rtoSeconds: this.options.targets.rtoSeconds,
-      rpoSeconds: this.options.targets.rpoSeconds,
-      primary,
-      source: {
-        kind: fromStandby(strategy) ? 'replica' : 'point-in-time',
-        id: fromStandby(strategy) ? STANDBY : site.archiveDir,
-        recoveryPointTime: newest.toISOString(),
-      },
-      targetInstanceIdentifier: target,
-      recoveryAlreadyStarted: false,
-      expectedDataLossSeconds,
-      expectedDurationSeconds: fromStandby(strategy) ? 5 : 30,
-      checks,
-      blockers,
-      warnings,
-      refused,
-      decision: blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : refused ? 'refused' : 'proceed',
-      steps: [
-        { name: 'approval', description: 'an operator approves', status: 'pending' },
-        { name: 'freeze', description: 'stop the application writing to the old primary', status: 'pending' },
-        {
-          name: 'recover',
-          description: fromStandby(strategy)
-            ? `promote ${STANDBY} (pg_ctl promote)`
-            : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
-          status: 'pending',
-        },
-        { name: 'validate', description: 'run the validation engine with the manifest', status: 'pending' },
-        { name: 'repoint', description: `rewrite ${site.endpointFile}`, status: 'pending' },
-        {
-          name: 'verify',
-          description: 'the pointer reads the new endpoint; clients write through it',
-          status: 'pending',
-        },
-        { name: 'evidence', description: 'write the evidence document', status: 'pending' },
-      ],
+      detail: `${stopped}; the primary is read-only (${frozen.ended} other sessions ended) at WAL position ${frozen.walPosition}`,
+      walPosition: frozen.walPosition,
     };
   }
 
-  async freeze(): Promise<{ startedAt: string; endedAt: string; detail: string }> {
+  /**
+   * A switchover that failed before the standby was promoted gives the primary its writes back, and proves it
+   * with a client writing through the (unchanged) pointer. After the promotion the freeze stays: the old primary
+   * must never take writes next to the new one.
+   */
+  async unfreeze(state: FailoverState): Promise<FreezeRecord | undefined> {
+    if (!state.plan || !isPlanned(state.plan.strategy)) return undefined;
     const startedAt = new Date().toISOString();
-    const stats = await this.options.site.load.stop();
+    if (this.promoted)
+      return {
+        startedAt,
+        endedAt: new Date().toISOString(),
+        detail: `kept: ${STANDBY} was promoted, so the old primary stays frozen and stopped`,
+      };
+    const { site } = this.options;
+    await liftPrimaryFreeze(site.primary.url());
+    const pointer = await readPointer(site.endpointFile);
+    const writes = pointer
+      ? await clientsWriteThrough(pointer, this.options.unitWriter)
+      : { ok: false, detail: 'the endpoint file is unreadable' };
+    if (!writes.ok) throw new Error(`the primary does not take writes again: ${writes.detail}`);
     return {
       startedAt,
       endedAt: new Date().toISOString(),
-      detail: `the application stopped writing: ${stats.commits} units committed, the newest at ${stats.lastCommittedAt?.toISOString() ?? 'never'}`,
+      detail: `lifted: nothing was promoted; the primary 127.0.0.1:${site.primary.port} takes writes again (${writes.detail})`,
     };
   }
 
@@ -183,7 +124,10 @@ export class LocalFailoverProvider implements FailoverProvider {
     const startedAt = new Date().toISOString();
     const plan = required(state.plan, 'plan');
     let detail: string;
-    if (fromStandby(plan.strategy)) {
+    if (isPlanned(plan.strategy)) {
+      const position = required(state.freeze?.walPosition, 'freeze.walPosition');
+      detail = `${STANDBY} replays the primary's WAL up to ${position}; it is promoted once it has`;
+    } else if (fromStandby(plan.strategy)) {
       const standby = this.options.site.standby;
       if (!standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
       await standby.promote().catch((error: Error & { stderr?: string }) => {
@@ -221,10 +165,23 @@ export class LocalFailoverProvider implements FailoverProvider {
       }
     } else {
       const standby = this.options.site.standby;
+      if (isPlanned(required(state.plan, 'plan').strategy) && !this.promoted) {
+        const waiting = await this.catchUpThenPromote(state);
+        if (waiting) return { ...recovery, polls, status: 'pending', detail: waiting };
+      }
       if (!standby.isRunning())
         throw new StepError(Errors.stepFailed, 'the standby PostgreSQL server exited while it was being promoted');
       if (await isWritable(standby.url(LOCAL_DATABASE)))
         this.recovered = { host: '127.0.0.1', port: standby.port, url: standby.url(LOCAL_DATABASE) };
+      if (this.recovered && this.caughtUp)
+        return {
+          ...recovery,
+          polls,
+          status: 'available',
+          detail: `${this.caughtUp}, was promoted and accepts writes; the old primary is stopped`,
+          availableAt: new Date().toISOString(),
+          endpoint: { host: this.recovered.host, port: this.recovered.port },
+        };
     }
     if (!this.recovered)
       return {
@@ -243,6 +200,37 @@ export class LocalFailoverProvider implements FailoverProvider {
     };
   }
 
+  /**
+   * The switchover's catch-up: until the standby has replayed the primary's frozen WAL position, say how far it
+   * is (or fail once the time is up: nothing is promoted); then promote it and stop the old primary, so it can
+   * never take writes next to the new one. Returns what it waits for, or undefined once promoted.
+   */
+  private async catchUpThenPromote(state: FailoverState): Promise<string | undefined> {
+    const { site } = this.options;
+    const position = required(state.freeze?.walPosition, 'freeze.walPosition');
+    if (!site.standby.isRunning()) throw new StepError(Errors.stepFailed, STANDBY_DIED_BEFORE_PROMOTION);
+    const gap = await replayGap(site.standby.url(), position);
+    if (!gap || gap.behindBytes > 0) {
+      const where = gap ? `replayed ${gap.replayed}, ${gap.behindBytes} bytes behind` : 'does not answer as a standby';
+      const waitedSeconds = (Date.now() - Date.parse(required(state.recovery, 'recovery').startedAt)) / 1000;
+      const timeout = this.options.catchUpTimeoutSeconds ?? 30;
+      if (waitedSeconds > timeout)
+        throw new StepError(
+          Errors.stepFailed,
+          `${STANDBY} did not catch up with the primary's WAL position ${position} within ${timeout} s ` +
+            `(${where}): nothing was promoted`,
+        );
+      return `${STANDBY} catches up with ${position}: ${where}`;
+    }
+    await site.standby.promote().catch((error: Error & { stderr?: string }) => {
+      throw new StepError(Errors.stepFailed, `pg_ctl promote failed: ${error.stderr?.trim() || error.message}`);
+    });
+    this.promoted = true;
+    this.caughtUp = `${STANDBY} replayed ${gap.replayed} (the primary froze at ${position})`;
+    await site.primary.stop('fast');
+    return undefined;
+  }
+
   async validate(state: FailoverState): Promise<{
     startedAt: string;
     endedAt: string;
@@ -253,17 +241,23 @@ export class LocalFailoverProvider implements FailoverProvider {
     const startedAt = new Date().toISOString();
     const recovered = this.recoveredOrThrow();
     const plan = required(state.plan, 'plan');
+    const planned = isPlanned(plan.strategy);
+    // A switchover's reference is the last write acknowledged before the freeze, known only once it froze.
+    const recoveryPointTime = planned
+      ? this.options.newestWrite()
+      : new Date(required(plan.source, 'plan.source').recoveryPointTime);
     const result = await this.options.validator.validate({
       connection: { url: recovered.url, display: `${recovered.host}:${recovered.port}/${LOCAL_DATABASE}` },
-      recoveryPointTime: new Date(required(plan.source, 'plan.source').recoveryPointTime),
+      recoveryPointTime,
       database: LOCAL_DATABASE,
     });
+    const noLoss = planned ? noDataLoss(recoveryPointTime, result.achievedRpoSeconds) : undefined;
     return {
       startedAt,
       endedAt: new Date().toISOString(),
-      passed: result.passed,
+      passed: result.passed && (!noLoss || noLoss.status === 'passed'),
       ...(result.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: result.achievedRpoSeconds } : {}),
-      checks: result.checks,
+      checks: noLoss ? [...result.checks, noLoss] : result.checks,
     };
   }
 

@@ -5,6 +5,7 @@ import { runFailover, type ApprovalGate, type FailoverPhase, type FailoverRun } 
 import type { FailoverState } from '../../engines/failover/failover-steps/state';
 import type { Strategy } from '../../engines/failover/catalog';
 import { setUpFailoverSite, type FailoverSite } from './failover-site';
+import { isPlanned } from './local-failover-plan';
 import { LocalFailoverProvider } from './local-failover-provider';
 import type { LocalDrillOptions } from './local-drill';
 import { serverVersion } from './local-primary';
@@ -29,10 +30,15 @@ import { engineValidator } from './validation-adapter';
 import type { UnitWriter } from './write-load';
 
 export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
-  hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'>;
-  /** @default promote-replica */
+  hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'> & {
+    /** Once the site runs under load, before the fault or the switchover (a test disturbs the standby here). */
+    readonly siteReady?: (site: FailoverSite) => Promise<void>;
+  };
+  /** One of `LOCAL_STRATEGIES`; `global-switchover` is planned: no fault, writes freeze. @default promote-replica */
   readonly strategy?: Strategy;
-  /** The fault, injected under write load. @default SIGKILL to the primary */
+  /** A switchover fails (and lifts the freeze) when the standby has not caught up by then. @default 30 */
+  readonly catchUpTimeoutSeconds?: number;
+  /** The fault, injected under write load (not for a planned switchover). @default SIGKILL to the primary */
   readonly fault?: (site: FailoverSite, pids: Set<number>) => Promise<Disaster>;
   /** The approval gate. @default approved at once by the local user */
   readonly approve?: ApprovalGate;
@@ -48,13 +54,19 @@ export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
   readonly onDisaster?: (disaster: Disaster) => void;
 };
 
-export type LocalFailoverResult = LocalRunResult & { readonly failover: FailoverRun; readonly disaster: Disaster };
+export type LocalFailoverResult = LocalRunResult & {
+  readonly failover: FailoverRun;
+  /** The fault; none for a planned switchover. */
+  readonly disaster?: Disaster;
+};
 
 /**
  * The local failover: a primary and a streaming standby under write load; a fault strikes the primary; then
  * the failover engine's phases (`engines/failover/run.ts`) over `LocalFailoverProvider` — the phases the AWS
  * state machine runs — promote the standby (or restore base backup + WAL), validate with the engine and
- * manifest, repoint the endpoint file, verify, and record the evidence with `buildEvidence`.
+ * manifest, repoint the endpoint file, verify, and record the evidence with `buildEvidence`. A planned
+ * switchover (`global-switchover`) strikes no fault: the same phases freeze the primary's writes under load,
+ * let the standby catch up with its WAL position, promote it and prove that no write was lost.
  */
 export async function runLocalFailover(options: LocalFailoverOptions = {}): Promise<LocalFailoverResult> {
   const archiveTimeoutSeconds = options.archiveTimeoutSeconds ?? 1;
@@ -82,14 +94,20 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       (started) => (primary = started),
     );
     const ready = site;
+    await options.hooks?.siteReady?.(ready);
     checkAborted(options.signal);
 
     disasterStruck = true;
-    const disaster = await progress('disaster', async () => {
-      const struck = await (options.fault ?? ((s, p) => killPrimary(s.primary, s.load, p)))(ready, pids);
-      return [struck, `${struck.killed} primary processes down; newest write ${struck.newestWrite.toISOString()}`];
-    });
-    options.onDisaster?.(disaster);
+    const planned = options.strategy !== undefined && isPlanned(options.strategy);
+    const disaster = planned
+      ? undefined
+      : await progress('disaster', async () => {
+          const struck = await (options.fault ?? ((s, p) => killPrimary(s.primary, s.load, p)))(ready, pids);
+          return [struck, `${struck.killed} primary processes down; newest write ${struck.newestWrite.toISOString()}`];
+        });
+    if (disaster) options.onDisaster?.(disaster);
+    // Without a fault the reference is the newest acknowledged write so far: final once the freeze stopped the load.
+    const newestWrite = () => disaster?.newestWrite ?? ready.load.stats.lastCommittedAt ?? new Date();
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
     const targets = { rtoSeconds: options.rtoTargetSeconds ?? 300, rpoSeconds: rpoTarget };
@@ -97,12 +115,13 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       site: ready,
       validator:
         options.hooks?.validator?.(ready.manifest) ?? engineValidator(ready.manifest, { rpoTargetSeconds: rpoTarget }),
-      newestWrite: () => disaster.newestWrite,
+      newestWrite,
       targets,
       tier: 1,
       store: evidenceStore(options.evidenceDir),
       guard,
       unitWriter,
+      catchUpTimeoutSeconds: options.catchUpTimeoutSeconds,
     });
     provider = local;
     const user = `local:${safeUser()}`;
@@ -111,7 +130,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
         database: LOCAL_DATABASE,
         ...(options.strategy ? { strategy: options.strategy } : {}),
         dryRun: false,
-        reason: 'local rehearsal: the primary was lost',
+        reason: planned ? 'local rehearsal: planned switchover' : 'local rehearsal: the primary was lost',
         startedBy: user,
       },
       {
@@ -133,12 +152,13 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
             sourceDatabase: `local-primary:${ready.primary.port}`,
             defaultStrategy: 'promote-replica',
             toolVersion: TOOL_VERSION,
-            disasterAt: disaster.at.toISOString(),
+            // A switchover's outage starts when writes freeze.
+            disasterAt: disaster?.at.toISOString() ?? state.freeze?.startedAt,
             target: { engineVersion: version, encrypted: false, publiclyAccessible: false, network: 'loopback' },
             cleanup,
             metrics: {
               prescriptions: ready.prescriptions,
-              unitsCommitted: disaster.stats.commits,
+              unitsCommitted: disaster?.stats.commits ?? ready.load.stats.commits,
               ...progress.durations(),
               ...options.metrics?.(),
             },
@@ -198,6 +218,8 @@ function phaseDetail(phase: FailoverPhase, state: FailoverState): string | undef
       return state.approval ? `${state.plan?.strategy} approved by ${state.approval.approvedBy}` : undefined;
     case 'freeze':
       return state.freeze?.detail;
+    case 'unfreeze':
+      return state.unfreeze?.detail;
     case 'recover':
     case 'wait-available':
       return state.recovery?.detail;

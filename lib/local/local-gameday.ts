@@ -60,7 +60,7 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
       run = outcome.result;
       score = { observations: outcome.observations, findings: outcome.findings };
     } else {
-      const failover = await runFailoverGameDay({ ...options, scenario, user, runId, ...recorder });
+      const failover = await runFailoverGameDay({ ...options, scenario, user, runId, startedAt, ...recorder });
       run = failover.result;
       score = { observations: failover.observations };
     }
@@ -90,9 +90,12 @@ export async function runLocalGameDay(options: LocalGameDayOptions): Promise<Loc
 
 /** The failover scenarios: fault, failover with the operator's decisions, failback, baseline. */
 async function runFailoverGameDay(
-  options: LocalGameDayOptions & { scenario: LocalFailoverScenario; user: string; runId: string } & ReturnType<
-      typeof decisionRecorder
-    >,
+  options: LocalGameDayOptions & {
+    scenario: LocalFailoverScenario;
+    user: string;
+    runId: string;
+    startedAt: string;
+  } & ReturnType<typeof decisionRecorder>,
 ) {
   const { show, scenario, user, decisions, decide: timed } = options;
   const fault = localFault(scenario);
@@ -156,7 +159,7 @@ async function runFailoverGameDay(
       id: options.runId,
       source: `local:${scenario}`,
       state: 'completed' as const,
-      faultAt: watch.injectedAt ?? result.disaster.at.toISOString(),
+      faultAt: watch.injectedAt ?? result.disaster?.at.toISOString() ?? options.startedAt,
     },
     alarms: raised ? [raised] : [],
     runs: [failoverObservation(result.failover), ...(failback ? [failbackObservation(failback)] : [])],

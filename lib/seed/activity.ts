@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import {
+  ACTIVITY_TABLES,
   choosePrescription,
   GeneratorState,
   LedgerHead,
@@ -61,17 +62,6 @@ const COLUMNS: Record<PharmacyTable, string[]> = {
   pdmp_report: ['report_id', 'fill_id', 'state', 'reported_at'],
   audit_event: ['seq', 'occurred_at', 'actor', 'action', 'entity', 'entity_id', 'prev_hash', 'hash'],
 };
-
-/** Parents before children, so foreign keys hold statement by statement. */
-const INSERT_ORDER: PharmacyTable[] = [
-  'prescription',
-  'fill',
-  'claim',
-  'inventory_transaction',
-  'cs_ledger',
-  'pdmp_report',
-  'audit_event',
-];
 
 /**
  * One consistent unit of pharmacy work in its own transaction: a new prescription (EPCS-signed when
@@ -159,7 +149,7 @@ export async function insertPharmacyActivity(
     const sink: RowSink = { row: (table, values) => rows.set(table, [...(rows.get(table) ?? []), values]) };
     const prescriptionId = newPrescription(state, sink, rng, now, choice);
     let written = 0;
-    for (const table of INSERT_ORDER) {
+    for (const table of ACTIVITY_TABLES) {
       const list = rows.get(table) ?? [];
       const columns = COLUMNS[table];
       for (const values of list) {

@@ -27,6 +27,26 @@ export type PharmacyTable =
   | 'pdmp_report'
   | 'audit_event';
 
+/** The reference tables, parents before children. */
+export const REFERENCE_TABLES: readonly PharmacyTable[] = [
+  'pharmacy',
+  'patient',
+  'prescriber',
+  'product',
+  'cs_opening_inventory',
+];
+
+/** The tables a unit of pharmacy work writes, parents before children, so foreign keys hold statement by statement. */
+export const ACTIVITY_TABLES: readonly PharmacyTable[] = [
+  'prescription',
+  'fill',
+  'claim',
+  'inventory_transaction',
+  'cs_ledger',
+  'pdmp_report',
+  'audit_event',
+];
+
 export interface ProductInfo {
   readonly productId: number;
   readonly schedule: number;
@@ -57,18 +77,14 @@ export interface GeneratorState {
 export const GENESIS_HASH = Buffer.alloc(32);
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 
+/** The audit event's columns its hash covers, in the order the hash reads them. */
+type AuditHashFields = [seq: number, occurredAt: Date, actor: string, action: string, entity: string, entityId: number];
+
 /**
  * The bytes an audit event's hash covers after the previous hash. SQL equivalent (what the validator
  * recomputes): `int8send(seq) || timestamptz_send(occurred_at) || convert_to(actor||'|'||action||'|'||entity, 'UTF8') || int8send(entity_id)`.
  */
-export function auditHashInput(
-  seq: number,
-  occurredAt: Date,
-  actor: string,
-  action: string,
-  entity: string,
-  entityId: number,
-): Buffer {
+export function auditHashInput(...[seq, occurredAt, actor, action, entity, entityId]: AuditHashFields): Buffer {
   const head = Buffer.alloc(16);
   head.writeBigInt64BE(BigInt(seq), 0);
   head.writeBigInt64BE(BigInt(occurredAt.getTime() - PG_EPOCH_MS) * 1000n, 8);
@@ -77,18 +93,10 @@ export function auditHashInput(
   return Buffer.concat([head, Buffer.from(`${actor}|${action}|${entity}`, 'utf8'), tail]);
 }
 
-export function auditHash(
-  prevHash: Buffer,
-  seq: number,
-  occurredAt: Date,
-  actor: string,
-  action: string,
-  entity: string,
-  entityId: number,
-): Buffer {
+export function auditHash(prevHash: Buffer, ...fields: AuditHashFields): Buffer {
   return createHash('sha256')
     .update(prevHash)
-    .update(auditHashInput(seq, occurredAt, actor, action, entity, entityId))
+    .update(auditHashInput(...fields))
     .digest();
 }
 

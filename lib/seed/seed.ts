@@ -7,6 +7,7 @@ import { CONSTRAINTS_SQL, PHARMACY_SCHEMA, TABLES_SQL } from '../../engines/vali
 import { Clock, ProgressEvent, systemClock } from '../../engines/validation/types';
 import { createRng } from './rng';
 import {
+  ACTIVITY_TABLES,
   choosePrescription,
   dispense,
   GeneratorState,
@@ -17,6 +18,7 @@ import {
   pharmacyState,
   Population,
   ProductInfo,
+  REFERENCE_TABLES,
   RowSink,
   Value,
 } from './model';
@@ -48,20 +50,7 @@ export interface SeedResult {
   readonly durationMs: number;
 }
 
-const TABLE_ORDER: PharmacyTable[] = [
-  'pharmacy',
-  'patient',
-  'prescriber',
-  'product',
-  'cs_opening_inventory',
-  'prescription',
-  'fill',
-  'claim',
-  'inventory_transaction',
-  'cs_ledger',
-  'pdmp_report',
-  'audit_event',
-];
+const TABLE_ORDER: readonly PharmacyTable[] = [...REFERENCE_TABLES, ...ACTIVITY_TABLES];
 
 /** Formats rows as COPY text and hands out chunks per table. */
 class CopyBuffer implements RowSink {

@@ -25,7 +25,7 @@ import type { FailoverState } from '../../engines/failover/failover-steps';
 import { runbookWorld, type RunbookWorld } from './runbook-world';
 import { AwsClusterRestoreProvider } from '../../engines/drill/aws/cluster-provider';
 import { clients } from '../../engines/drill/aws/commons';
-import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/provider';
+import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/restore-provider-base';
 import { DRILL_TAG, type FleetDatabase } from '../../engines/drill/aws/types';
 import type { RestoreHandle } from '../../engines/drill/provider';
 import {

@@ -13,7 +13,7 @@ import {
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { clients } from '../../engines/drill/aws/commons';
 import { systemClock } from '../../engines/common/clock';
-import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/provider';
+import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/restore-provider-base';
 import {
   checkCleanupTask,
   checkRestoreTask,

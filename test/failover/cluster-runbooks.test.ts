@@ -3,7 +3,8 @@ import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-s
 import { MUTATING, PRIMARY, RECOVERY, type FakeAws } from './fake-aws';
 import { clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
 import { runbookStack } from './runbook-stack';
-import { runRunbook, type RunbookRunOptions } from './run-runbook';
+import { runbookWaits, runRunbook, type RunbookRunOptions } from './run-runbook';
+import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
 
 /**
  * The synthesized failover and failback state machines, run locally with the real step handler over a fake
@@ -151,7 +152,7 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
         .map((c) => c.input),
     ).toEqual([
       expect.objectContaining({
-        DBInstanceIdentifier: 'reports-prod-restored-1',
+        DBInstanceIdentifier: 'reports-prod-restored',
         DBClusterIdentifier: 'reports-prod-restored',
         PubliclyAccessible: false,
       }),
@@ -226,6 +227,40 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
     expect(world.count('FailoverGlobalCluster')).toBe(1);
     expect(world.count('ChangeResourceRecordSets')).toBe(1);
     expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
+  });
+});
+
+describe('cluster failover waits end on events (the safety net looks once a minute)', () => {
+  const waitAvailable = () => world.evidence()[0]!.runbook!.steps.find((s) => s.name === 'wait-available')!;
+
+  // Switches that do not end on a safety-net minute, so that the event (not a timeout's look) must find them.
+  test.each([
+    ['global-failover', false, 150],
+    ['global-switchover', true, 100],
+  ] as const)(
+    '%s: the new writer’s global-failover event ends the wait; no look every few seconds',
+    async (strategy, primaryUp, seconds) => {
+      world.primaryStatus = primaryUp ? 'available' : 'unreachable';
+      aurora.seconds[primaryUp ? 'switchover' : 'failover'] = seconds;
+      const waits = runbookWaits();
+      const result = await run('failover', input({ strategy }), { waits });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(waits.outcomes).toContain('resumed');
+      // Safety-net looks once a minute while the switch runs, then the event's look: not one every 5–15 s.
+      expect(result.taskInvocations.CheckRecovery).toBeLessThanOrEqual(Math.ceil(seconds / 60) + 1);
+      expect(waitAvailable().durationSeconds).toBeLessThanOrEqual(seconds + EVENT_DELAY_SECONDS + 1);
+    },
+  );
+
+  test('latest-backup: the restore job’s event and then its writer’s (same identifier as the cluster) end the waits', async () => {
+    ({ world, aurora } = newAuroraWorld('reports'));
+    const waits = runbookWaits();
+    const result = await run('failover', input({ database: 'reports' }), { waits });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(waits.outcomes.filter((o) => o === 'resumed')).toHaveLength(2);
+    const busy = aurora.seconds.restore + aurora.seconds.instance;
+    expect(result.taskInvocations.CheckRecovery).toBeLessThanOrEqual(Math.ceil(busy / 60) + 2);
+    expect(waitAvailable().durationSeconds).toBeLessThanOrEqual(busy + 2 * EVENT_DELAY_SECONDS + 1);
   });
 });
 

@@ -8,7 +8,7 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import type { CatalogInput } from '../../engines/failover/catalog';
-import { rdsInstanceEvent } from '../helpers/event-waits';
+import { backupRestoreCompletedEvent, rdsClusterEvent, rdsInstanceEvent } from '../helpers/event-waits';
 import { ACCOUNT, FakeAws, newWorld, PRIMARY, RECOVERY, TEST_CATALOG } from './fake-aws';
 
 /** The test catalog with two Aurora clusters: `claims` on a global database (tier 1), `reports` without (tier 3). */
@@ -154,7 +154,16 @@ export class FakeAurora {
       throw awsError('InvalidGlobalClusterStateFault', 'the primary cluster is unavailable: switchover refused');
     const seconds = allowDataLoss ? this.seconds.failover : this.seconds.switchover;
     const status = allowDataLoss ? 'failing-over' : 'switching-over';
-    this.global.switching = { status, to, readyAt: this.world.clock.ms + seconds * 1000, allowDataLoss };
+    const readyAt = this.world.clock.ms + seconds * 1000;
+    this.global.switching = { status, to, readyAt, allowDataLoss };
+    // The new writer reports the end of the switch (RDS cluster event, category global-failover).
+    const target = to.split(':').pop()!;
+    const finished = allowDataLoss ? 'Global failover' : 'Global switchover';
+    this.world.emit(
+      target,
+      readyAt,
+      rdsClusterEvent(target, 'global-failover', `${finished} to DB cluster ${target} finished`, readyAt, RECOVERY),
+    );
     return { GlobalCluster: this.globalView() };
   }
 
@@ -198,6 +207,8 @@ export class FakeAurora {
       const id = `job-${world.restoreJobs.size + 1}`;
       world.restoreJobs.set(String(input.IdempotencyToken), { id, token: String(input.IdempotencyToken) });
       const readyAt = world.clock.ms + this.seconds.restore * 1000;
+      const cluster = String(metadata.DBClusterIdentifier);
+      world.emit(cluster, readyAt, backupRestoreCompletedEvent(cluster, id, readyAt, RECOVERY, 'cluster'));
       this.clusters.set(`${RECOVERY}/${metadata.DBClusterIdentifier}`, {
         status: 'creating',
         instances: [],

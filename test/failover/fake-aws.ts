@@ -300,7 +300,12 @@ export class FakeAws {
     instance.readyAt = this.clock.ms + seconds * 1000;
     instance.becomes = becomes;
     this.instances.set(`${region}/${id}`, instance);
-    this.emitted.set(id, [...this.eventsOf(id), { at: instance.readyAt, event: event(instance.readyAt) }]);
+    this.emit(id, instance.readyAt, event(instance.readyAt));
+  }
+
+  /** The resource `id` emits `event` at `at` (a cluster world's cluster and global database events). */
+  emit(id: string, at: number, event: Record<string, unknown>): void {
+    this.emitted.set(id, [...this.eventsOf(id), { at, event }]);
   }
 
   /**

@@ -107,6 +107,28 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     for (const c of clusters) expect(instanceStatements).not.toContain(`:db:${c.primaryClusterIdentifier}"`);
   });
 
+  test('the waits’ rule hears the clusters a failover waits on: global-failover of the secondary, the restored cluster and its writer', () => {
+    const clusters = databases.flatMap((d) => (d.cluster ? [d.cluster] : []));
+    if (clusters.length === 0) return;
+    const recovered = clusters.map((c) => c.recoveredClusterIdentifier ?? `${c.primaryClusterIdentifier}-restored`);
+    const secondaries = clusters.flatMap((c) => (c.secondaryClusterIdentifier ? [c.secondaryClusterIdentifier] : []));
+    // The runbooks' own waits (the drill has its rule too).
+    const rules = Object.entries(template.findResources('AWS::Events::Rule'))
+      .filter(([id, r]) => /Runbooks/.test(id) && text(r.Properties.Description).includes('resume the tasks waiting'))
+      .map(([, r]) => r);
+    expect(rules).toHaveLength(1);
+    type Clause = { source: string[]; 'detail-type': string[]; detail: Record<string, unknown[]> };
+    const clauses = (rules[0]!.Properties.EventPattern as { $or: Clause[] }).$or;
+    const clause = (detailType: string) => clauses.find((c) => c['detail-type'][0] === detailType)!;
+    const clusterEvents = clause('RDS DB Cluster Event');
+    expect(clusterEvents.detail.SourceIdentifier).toEqual(expect.arrayContaining([...secondaries, ...recovered]));
+    expect(clusterEvents.detail.EventCategories).toEqual(expect.arrayContaining(['global-failover', 'creation']));
+    // The restored cluster's writer shares its identifier: its instance events resume the same wait.
+    expect(clause('RDS DB Instance Event').detail.SourceIdentifier).toEqual(expect.arrayContaining(recovered));
+    const restored = text(clause('Restore Job State Change').detail.createdResourceArn);
+    for (const id of recovered) expect(restored).toContain(`:cluster:${id}"`);
+  });
+
   test('repoint permissions: only the configured records (CNAME), parameters and replicated secrets', () => {
     const change = statements(template, 'ChangeOnlyTheConfiguredRecords');
     expect(change.length).toBeGreaterThan(0);

@@ -144,7 +144,8 @@ export function rdsInstanceEvent(
 }
 
 /** An RDS DB cluster event as EventBridge delivers it. */
-export function rdsClusterEvent(cluster: string, category: string, message: string, at: number) {
+export function rdsClusterEvent(cluster: string, category: string, message: string, at: number, region = 'us-west-2') {
+  const arn = `arn:aws:rds:${region}:111111111111:cluster:${cluster}`;
   return {
     version: '0',
     id: `event-cluster-${cluster}-${category}-${at}`,
@@ -152,12 +153,12 @@ export function rdsClusterEvent(cluster: string, category: string, message: stri
     source: 'aws.rds',
     account: '111111111111',
     time: new Date(at).toISOString(),
-    region: 'us-west-2',
-    resources: [`arn:aws:rds:us-west-2:111111111111:cluster:${cluster}`],
+    region,
+    resources: [arn],
     detail: {
       EventCategories: [category],
       SourceType: 'CLUSTER',
-      SourceArn: `arn:aws:rds:us-west-2:111111111111:cluster:${cluster}`,
+      SourceArn: arn,
       Date: new Date(at).toISOString(),
       Message: message,
       SourceIdentifier: cluster,
@@ -165,8 +166,14 @@ export function rdsClusterEvent(cluster: string, category: string, message: stri
   };
 }
 
-/** An AWS Backup restore job that completed, creating the RDS instance `instance`. */
-export function backupRestoreCompletedEvent(instance: string, jobId: string, at: number, region = 'us-west-2') {
+/** An AWS Backup restore job that completed, creating the RDS instance (or Aurora cluster) `instance`. */
+export function backupRestoreCompletedEvent(
+  instance: string,
+  jobId: string,
+  at: number,
+  region = 'us-west-2',
+  resource: 'db' | 'cluster' = 'db',
+) {
   return {
     version: '0',
     id: `event-${jobId}-${at}`,
@@ -179,8 +186,8 @@ export function backupRestoreCompletedEvent(instance: string, jobId: string, at:
     detail: {
       restoreJobId: jobId,
       status: 'COMPLETED',
-      resourceType: 'RDS',
-      createdResourceArn: `arn:aws:rds:${region}:111111111111:db:${instance}`,
+      resourceType: resource === 'cluster' ? 'Aurora' : 'RDS',
+      createdResourceArn: `arn:aws:rds:${region}:111111111111:${resource}:${instance}`,
     },
   };
 }

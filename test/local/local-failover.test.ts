@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { runLocalFailover } from '../../lib/local/local-failover';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
+import { Client } from 'pg';
+import { readPointer } from '../../lib/local/failover-probes';
 import { probeValidator, probeWriter } from './probe-workload';
 
 describe('local failover on real PostgreSQL', () => {
@@ -29,23 +31,67 @@ describe('local failover on real PostgreSQL', () => {
   });
 });
 
-describe('local failover of an Aurora cluster (PostgreSQL with a streaming replica)', () => {
-  test('GIVEN the global-failover strategy WHEN the primary is killed THEN the engine fails over to the streaming standby (the secondary) and records it as the cluster strategy', async () => {
+async function query<T extends object>(url: string, sql: string): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('local planned switchover (global-switchover) that cannot complete', () => {
+  test('GIVEN the standby cannot catch up with the frozen primary (its replay is paused) WHEN a switchover runs THEN it fails safe: nothing is promoted, the freeze is lifted, the primary takes writes and clients still point at it', async () => {
+    let seen:
+      { standbyRecovering: boolean; primaryWrite: number; pointerPort?: number; primaryPort: number } | undefined;
     const result = await runLocalFailover({
       evidenceDir: null,
       prescriptions: 200,
-      loadSecondsAfterBackup: 2,
-      strategy: 'global-failover',
-      hooks: { unitWriter: probeWriter(), validator: () => probeValidator() },
+      loadSecondsAfterBackup: 1,
+      strategy: 'global-switchover',
+      catchUpTimeoutSeconds: 1,
+      hooks: {
+        unitWriter: probeWriter(),
+        validator: () => probeValidator(),
+        // Replication breaks just before the switchover: the standby receives WAL but replays none of it.
+        siteReady: async (site) => void (await query(site.standby.url(), 'SELECT pg_wal_replay_pause()')),
+      },
+      afterPhases: async (_state, _status, { site }) => {
+        const [standby] = await query<{ r: boolean }>(site.standby.url(), 'SELECT pg_is_in_recovery() AS r');
+        // A fresh session with the server's defaults: it is read-only while the freeze holds.
+        const inserted = await query(
+          site.primary.url('pharmacy'),
+          'INSERT INTO rxdr_probe (at) VALUES (now()) RETURNING id',
+        );
+        seen = {
+          standbyRecovering: standby!.r,
+          primaryWrite: inserted.length,
+          pointerPort: (await readPointer(site.endpointFile))?.port,
+          primaryPort: site.primary.port,
+        };
+      },
     });
-    expect(result.evidence.failureReason).toBeUndefined();
-    expect(result.evidence).toMatchObject({
-      result: 'passed',
-      source: { kind: 'replica' },
-      runbook: { strategy: 'global-failover', status: 'completed' },
-      cleanup: { status: 'deleted' },
+    const { evidence, failover } = result;
+    expect(failover.status).toBe('failed');
+    expect(failover.state.failedStep).toBe('wait-available');
+    expect(evidence.result).toBe('failed');
+    expect(evidence.failureReason).toMatch(
+      /rxdr_standby did not catch up with the primary's WAL position \S+ within 1 s .*nothing was promoted/,
+    );
+    expect(seen).toEqual({
+      standbyRecovering: true,
+      primaryWrite: 1,
+      pointerPort: seen?.primaryPort,
+      primaryPort: seen?.primaryPort,
     });
-    expect(result.evidence.achievedRpoSeconds).toBeLessThanOrEqual(1);
-    expect(result.evidence.runbook!.steps.find((s) => s.name === 'recover')!.detail).toMatch(/standby/);
+    const steps = evidence.runbook!.steps;
+    expect(steps.find((s) => s.name === 'freeze')?.detail).toMatch(/the primary is read-only .* at WAL position/);
+    expect(steps.find((s) => s.name === 'unfreeze')?.detail).toMatch(
+      /^lifted: nothing was promoted; .*takes writes again \(\d+ units committed through the pointer\)/,
+    );
+    expect(steps.some((s) => s.name === 'repoint')).toBe(false);
+    expect(evidence.cleanup.status).toBe('deleted');
+    expect(await waitUntil(() => result.pids.every((pid) => !isProcessAlive(pid)), 5_000)).toBe(true);
   });
 });

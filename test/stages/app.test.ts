@@ -4,9 +4,36 @@ import { buildApp, stageId } from '../../lib/app';
 import { validationFailures } from '../../lib/compliance/validation-report';
 import { CdkSynthResult, cdkSynth, templatesOf } from '../helpers/cdk-cli';
 import { environment, shippedConfig } from '../helpers/config';
+import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { synthStage, TEST_DAY, testAppProps } from '../helpers/synth';
 import { COMPLIANCE_DAY_CONTEXT } from '../../lib/compliance/compliance-day';
 import { tempDir } from '../helpers/temp-dir';
+
+/** Each CLI synth once per file, started on first use (they run as child processes, beside the in-process tests). */
+const cliSynths = new Map<string, Promise<CdkSynthResult>>();
+function cliSynth(...args: string[]): Promise<CdkSynthResult> {
+  const key = JSON.stringify(args);
+  if (!cliSynths.has(key)) cliSynths.set(key, cdkSynth(...args));
+  return cliSynths.get(key)!;
+}
+
+const environments = shippedConfig().environments.map((env) => ({ name: env.name, stage: stageId(env) }));
+// One CLI synth per environment, all at once: `cdk synth '<Stage>/*' -c env=<env>` is what `cdk deploy` runs first.
+const synthOf = (env: { name: string; stage: string }) =>
+  cliSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`);
+const fixtureSynth = (...args: string[]) =>
+  cliSynth('--app', 'node -r ts-node/register test/fixtures/acknowledgement-app.ts', ...args);
+const runs = {
+  handwrittenSelected: () => fixtureSynth('Fixture/*', '-c', 'ack=handwritten'),
+  handwrittenUnselected: () => fixtureSynth('-c', 'ack=handwritten'),
+  helperSelected: () => fixtureSynth('Fixture/*', '-c', 'ack=helper'),
+};
+
+// Start every CLI synth before the in-process tests, which then run meanwhile.
+beforeAll(() => {
+  for (const env of environments) void synthOf(env);
+  for (const run of Object.values(runs)) void run();
+});
 
 describe('app structure', () => {
   test('one stage per environment, each with a primary, a recovery and a standby stack in the right account and region', () => {
@@ -50,27 +77,16 @@ describe('app structure', () => {
   });
 
   test('production stacks have termination protection', () => {
-    expect(synthStage(environment({ production: true }, 'prod')).stage.primary.terminationProtection).toBe(true);
-    expect(synthStage(environment({}, 'dev')).stage.recovery.terminationProtection).toBe(false);
+    // A stack property, set when the stage is built: no synthesis needed to read it.
+    const stageOf = (config: EnvironmentConfig) =>
+      buildApp([config], { compliance: false, ...testAppProps() }).stages[0]!;
+    expect(stageOf(environment({ production: true }, 'prod')).primary.terminationProtection).toBe(true);
+    expect(stageOf(environment({}, 'dev')).recovery.terminationProtection).toBe(false);
   });
 });
 
 describe('cdk synth from the command line, the way the README deploys (cdk.json, stage selection)', () => {
   jest.setTimeout(600_000);
-  const environments = shippedConfig().environments.map((env) => ({ name: env.name, stage: stageId(env) }));
-  // One CLI synth per environment, all at once: `cdk synth '<Stage>/*' -c env=<env>` is what `cdk deploy` runs first.
-  const synths = new Map<string, Promise<CdkSynthResult>>();
-  const synthOf = (env: { name: string; stage: string }) => {
-    if (!synths.has(env.name))
-      synths.set(
-        env.name,
-        cdkSynth(`${env.stage}/*`, '-c', `env=${env.name}`, '-c', `${COMPLIANCE_DAY_CONTEXT}=${TEST_DAY}`),
-      );
-    return synths.get(env.name)!;
-  };
-  beforeAll(() => {
-    for (const env of environments) void synthOf(env);
-  });
 
   test.each(environments)(
     "cdk synth '$stage/*' -c env=$name exits 0 with every validation plugin passing",
@@ -107,33 +123,23 @@ describe('cdk synth from the command line, the way the README deploys (cdk.json,
 
 describe('a broken cdk-nag acknowledgement fails the CLI synth (test/fixtures/acknowledgement-app.ts, same cdk.json)', () => {
   jest.setTimeout(600_000);
-  const fixture = (...args: string[]) =>
-    cdkSynth('--app', 'node -r ts-node/register test/fixtures/acknowledgement-app.ts', ...args);
-  let runs: Record<'handwrittenSelected' | 'handwrittenUnselected' | 'helperSelected', Promise<CdkSynthResult>>;
-  beforeAll(() => {
-    runs = {
-      handwrittenSelected: fixture('Fixture/*', '-c', 'ack=handwritten'),
-      handwrittenUnselected: fixture('-c', 'ack=handwritten'),
-      helperSelected: fixture('Fixture/*', '-c', 'ack=helper'),
-    };
-  });
   // The hand-written id says arn:<AWS::Partition>:…; cdk.json's partition-literal flag makes the finding arn:aws:….
   const finding = 'AwsSolutions-IAM5[Resource::arn:aws:ssm:us-east-1:111111111111:parameter/rxdr/fixture/*]';
 
   test("cdk synth 'Fixture/*' exits non-zero and names the unacknowledged finding", async () => {
-    const result = await runs.handwrittenSelected;
+    const result = await runs.handwrittenSelected();
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(finding);
   });
 
   test('cdk synth without a stack selection exits non-zero too (the app checks its validation report)', async () => {
-    const result = await runs.handwrittenUnselected;
+    const result = await runs.handwrittenUnselected();
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(finding);
   });
 
   test("the same acknowledgement built by acknowledgeWildcardResources from the policy's own ARN passes", async () => {
-    const result = await runs.helperSelected;
+    const result = await runs.helperSelected();
     expect({ code: result.code, failures: validationFailures(result.outdir) }).toEqual({ code: 0, failures: [] });
   });
 });

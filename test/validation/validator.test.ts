@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
+import { passQueries, planChecks } from '../../engines/validation/validator';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { dropDatabase, TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { copyDatabase, corrupt, queryOne } from './fixture';
@@ -635,6 +636,36 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
       'epcs-signatures',
     );
     expect(c.offendingKeys).toEqual([`prescription:${id}`]);
+  });
+
+  test('the table passes bring back no per-row data: the new rows are checked in the database, set-based', () => {
+    const { run } = planChecks(undefined, undefined, manifest);
+    const select = [...passQueries(run, manifest).values()].flatMap((q) => [...q.select.values()]);
+    expect(select.length).toBeGreaterThan(20);
+    expect(select.filter((sql) => /array_agg/i.test(sql))).toEqual([]);
+  });
+
+  test('one table damaged: foreign keys are checked only where it differs, and a deleted parent still orphans its child', async () => {
+    const { fill_id, claim_id } = await queryOne<{ fill_id: string; claim_id: string }>(
+      db(),
+      `SELECT c.fill_id, min(c.claim_id) AS claim_id FROM pharmacy.claim c JOIN pharmacy.fill f USING (fill_id)
+        WHERE f.filled_at <= $1 AND c.submitted_at <= $1 GROUP BY 1 ORDER BY 1 DESC LIMIT 1`,
+      [CUTOFF],
+    );
+    const report = await validate(await copyWith(`DELETE FROM pharmacy.fill WHERE fill_id = ${fill_id}`));
+    const fk = check(report, 'foreign-keys');
+    expect(fk.passed).toBe(false);
+    expect(fk.measured.orphans).toMatchObject({ 'claim.fill_id -> fill': expect.any(Number) });
+    expect(fk.offendingKeys).toContain(`claim:claim_id=${claim_id}`);
+    expect(fk.measured.modes).toMatchObject({
+      fill: 'localized',
+      claim: 'localized',
+      pdmp_report: 'localized',
+      inventory_transaction: 'localized',
+      prescription: 'incremental',
+      cs_ledger: 'incremental',
+    });
+    expect(check(report, 'checksums').offendingKeys.join()).toMatch(/pharmacy\.fill fill_id \d+\.\.\d+/);
   });
 
   test('a new row that reuses an old key cannot stand in for the old one: the check falls back to the full path', async () => {

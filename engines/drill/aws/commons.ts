@@ -8,7 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import type { AwsDrillSettings } from './provider';
+import type { AwsDrillSettings } from './restore-provider-base';
 import type { MetricsSink } from './record';
 import { DRILL_METRICS } from '../../common/metrics-contract';
 import { DRILL_ENV } from '../environment';

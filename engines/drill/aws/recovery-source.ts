@@ -7,7 +7,7 @@ import { DescribeDBInstanceAutomatedBackupsCommand } from '@aws-sdk/client-rds';
 import { parameterValue } from '../../common/ssm-parameter';
 import type { RecoverySource, SourceSelector } from '../provider';
 import { RefusedError } from './errors';
-import type { AwsClients, AwsDrillSettings } from './provider';
+import type { AwsClients, AwsDrillSettings } from './restore-provider-base';
 import type { FleetDatabase } from './types';
 
 /**

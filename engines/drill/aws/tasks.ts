@@ -17,7 +17,8 @@ import type { DrillValidator } from '../validator';
 import { TransientAwsError } from './errors';
 import { doesNotFitReason, stopsTheDrill } from './fit';
 import { isTransientAwsError } from '../../common/aws-errors';
-import { AwsClients, AwsDrillSettings, AwsRestoreProvider } from './provider';
+import { AwsRestoreProvider } from './provider';
+import type { AwsClients, AwsDrillSettings } from './restore-provider-base';
 import { AwsClusterRestoreProvider } from './cluster-provider';
 import { drillItemSchema, DrillItemInput, parseEvent } from './types';
 

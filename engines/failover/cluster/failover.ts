@@ -10,7 +10,7 @@ import {
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import { findInstance, messageOf, nextWaitSeconds } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance, messageOf } from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan } from '../failover-steps/state';
@@ -40,8 +40,11 @@ import {
 } from './aws-clusters';
 
 const GLOBAL_STRATEGIES: readonly Strategy[] = ['global-switchover', 'global-failover'];
-/** The instance a restored cluster gets (a restore job creates a cluster without instances). */
-export const recoveredWriter = (cluster: CatalogCluster) => `${cluster.recoveredClusterIdentifier}-1`;
+/**
+ * The instance a restored cluster gets (a restore job creates a cluster without instances). It shares the cluster's
+ * identifier, as a drill's does, so that the RDS events of either end the recovery wait keyed on that identifier.
+ */
+export const recoveredWriter = (cluster: CatalogCluster) => cluster.recoveredClusterIdentifier;
 const FAILED_STATUSES = ['failed', 'inaccessible-encryption-credentials', 'incompatible-restore', 'storage-full'];
 
 /** Read-only, like the instances' preflight: primary health, the source and its data-loss window, access. */
@@ -270,7 +273,7 @@ export async function startClusterRecovery(state: FailoverState, deps: StepDeps)
     outcome,
     ...(restoreJobId ? { restoreJobId } : {}),
     polls: 0,
-    waitSeconds: nextWaitSeconds(0),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
     detail,
   };
@@ -290,7 +293,7 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
   const pending = (detail: string): RecoveryRecord => ({
     ...recovery,
     polls,
-    waitSeconds: nextWaitSeconds(polls),
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
     detail,
   });

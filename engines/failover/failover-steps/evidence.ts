@@ -238,6 +238,7 @@ function failoverSteps(state: FailoverState, status: string): RunbookStep[] {
   );
   add('verify', vf?.startedAt, vf?.endedAt, 'done');
   add('notify', notify?.startedAt, notify?.endedAt, 'done');
+  add('unfreeze', state.unfreeze?.startedAt, state.unfreeze?.endedAt, 'done', state.unfreeze?.detail);
   if (status !== 'completed' && state.failedStep) {
     const at = lastStepTime(state);
     trail.steps.push({

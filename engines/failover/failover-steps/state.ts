@@ -100,7 +100,11 @@ export const Repoint = Timed.extend({
 });
 
 /** Clients stopped writing to the old primary (only platforms whose clients would keep writing need it). */
-export const Freeze = Timed.extend({ detail: z.string() });
+export const Freeze = Timed.extend({
+  detail: z.string(),
+  /** A planned switchover: the primary's WAL position once writes froze, which the standby must replay first. */
+  walPosition: z.string().optional(),
+});
 export type FreezeRecord = z.infer<typeof Freeze>;
 export const Verify = Timed.extend({
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
@@ -115,6 +119,8 @@ export const FailoverState = z.object({
   approval: Approval.optional(),
   activation: Timed.extend({ activatedAt: isoTime }).optional(),
   freeze: Freeze.optional(),
+  /** A run that froze writes and failed: the freeze lifted, or why it was kept (something was promoted). */
+  unfreeze: Freeze.optional(),
   recovery: Recovery.optional(),
   validation: Validation.optional(),
   repoint: Repoint.optional(),

@@ -22,8 +22,8 @@ export interface PassContribution {
 }
 
 /** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */
-/** `max`: the latest timestamp; `max-key`: the largest key (integers compared as integers). */
-export type PassCombine = 'sum' | 'max' | 'max-key' | 'concat';
+/** `max`: the latest timestamp; `max-key`/`min-key`: the largest/smallest key (integers compared as integers). */
+export type PassCombine = 'sum' | 'max' | 'max-key' | 'min-key' | 'concat';
 
 export type PassRow = Record<string, unknown>;
 
@@ -88,49 +88,44 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
 /**
  * The aggregates every table pass computes for the generic checks and for the manifest gate of the
  * pharmacy checks (identical SQL, so the shared pass computes them once): the count and checksum of the
- * rows at or before the cut-off (`$1`), and the keys of every other row ("new" rows: after the cut-off,
- * or with no cut-off value at all), which the pharmacy checks verify one by one.
+ * rows at or before the cut-off (`$1`), and scalars about every other row ("new" rows: after the cut-off,
+ * or with no cut-off value at all): how many, how many without a key, the smallest key and the largest old
+ * key. No key travels to the client: the checks read the new rows again in SQL (see `TableGate.newRows`).
  */
-export function tableAggregates(t: {
-  keyColumn?: string;
-  cutoffColumn?: string;
-  columns?: readonly HashedColumn[];
-}): Record<string, string> {
+export function tableAggregates(
+  t: { keyColumn?: string; cutoffColumn?: string; columns?: readonly HashedColumn[] },
+  newRows = true,
+): Record<string, string> {
   const described = cutoffCondition(t.cutoffColumn);
   const key = t.keyColumn ? `t.${ident(t.keyColumn)}` : '';
+  const isNew = t.cutoffColumn ? newRowCondition(t.cutoffColumn) : '';
   return {
     rows: `count(*) FILTER (WHERE ${described})`,
     checksum: `coalesce(sum(${tableRowHash(t.columns ?? [])}) FILTER (WHERE ${described}), 0)::text`,
-    ...(t.keyColumn && t.cutoffColumn
+    ...(newRows && t.keyColumn && t.cutoffColumn
       ? {
-          new_keys: `array_agg(${key}) FILTER (WHERE ${newRowCondition(t.cutoffColumn)})`,
-          // New keys all above the old ones cannot repeat an old key: no lookup needed (see the gate).
+          new_rows: `count(*) FILTER (WHERE ${isNew})`,
+          new_keyless: `count(*) FILTER (WHERE ${isNew} AND ${key} IS NULL)`,
+          new_min_key: `min(${key}) FILTER (WHERE ${isNew})`,
+          // New keys all above the old ones cannot repeat an old key, and are the index range above it.
           old_max_key: `max(${key}) FILTER (WHERE ${described})`,
         }
       : {}),
   };
 }
 
-/**
- * The rows a manifest does not describe ("new" rows: after the cut-off, or with no cut-off value). Pass
- * columns that aggregate over new rows use exactly this filter, so their arrays line up with `new_keys`
- * (one aggregation over the same rows in the same order).
- */
+/** The rows a manifest does not describe ("new" rows: after the cut-off, or with no cut-off value). */
 export function newRowCondition(cutoffColumn: string): string {
   return `(${cutoffCondition(cutoffColumn)}) IS NOT TRUE`;
-}
-
-/** A pass column holding an array aggregated over the new rows (aligned with `new_keys`), `[]` when none. */
-export function newRowArray(pass: PassRow, alias: string): unknown[] {
-  const value = pass[alias];
-  return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
 /** How the aggregates of `tableAggregates` combine over key ranges. */
 export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
   rows: 'sum',
   checksum: 'sum',
-  new_keys: 'concat',
+  new_rows: 'sum',
+  new_keyless: 'sum',
+  new_min_key: 'min-key',
   old_max_key: 'max-key',
 };
 
@@ -138,17 +133,23 @@ export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
  * Whether a table's rows at or before the cut-off are those the manifest describes (same count and
  * checksum: the same multiset of whole rows) and its other ("new") rows have keys that are present,
  * and unique in the whole table (so a new row cannot stand in for an old parent, target or ledger).
- * Uniqueness is decided from the pass alone when the new keys are distinct and all above the largest old
- * key (rows are appended with growing keys); otherwise by one lookup of the new keys.
+ * When every new key is above the largest old key (rows are appended with growing keys), the new rows are
+ * exactly the key range above it, which the key index serves; otherwise they are found by the cut-off.
  */
-
 export interface TableGate {
   readonly ok: boolean;
   readonly reason?: string;
   readonly oldRows: number;
-  /** Keys of the rows after the cut-off (decimal strings). */
-  readonly newKeys: string[];
+  readonly newRows: number;
+  /**
+   * The new rows as a relation (a parenthesised SELECT of the whole rows, to alias): the checks verify them
+   * in SQL, set-based, against the whole copy.
+   */
+  readonly newRelation: string;
 }
+
+/** The gate's reason when the count or checksum of the rows before the cut-off differ. */
+export const OLD_ROWS_DIFFER = 'rows before the cut-off differ from the manifest';
 
 const gateMemo = new WeakMap<CheckContext, Map<string, Promise<TableGate>>>();
 
@@ -165,39 +166,55 @@ export function tableGate(context: CheckContext, schema: string, table: string):
   return gate;
 }
 
+const INTEGER = /^-?\d+$/;
+
+/** The new rows of a table: the key range above the largest old key, or those the cut-off leaves out. */
+function newRelation(
+  relation: string,
+  t: { keyColumn?: string; cutoffColumn?: string },
+  cutoff: Date,
+  pass: PassRow,
+  newRows: number,
+): { sql: string; keyRange: boolean } {
+  if (newRows === 0) return { sql: `(SELECT * FROM ${relation} WHERE false)`, keyRange: true };
+  const key = ident(t.keyColumn ?? '');
+  const oldMax = pass.old_max_key;
+  const newMin = String(pass.new_min_key);
+  if (oldMax === null || oldMax === undefined)
+    return { sql: `(SELECT * FROM ${relation} WHERE ${key} IS NOT NULL)`, keyRange: true };
+  if (INTEGER.test(String(oldMax)) && INTEGER.test(newMin) && BigInt(newMin) > BigInt(String(oldMax)))
+    return { sql: `(SELECT * FROM ${relation} WHERE ${key} > ${String(oldMax)})`, keyRange: true };
+  const described = `${ident(t.cutoffColumn ?? '')} <= '${cutoff.toISOString()}'::timestamptz`;
+  return { sql: `(SELECT * FROM ${relation} WHERE (${described}) IS NOT TRUE)`, keyRange: false };
+}
+
 async function computeGate(context: CheckContext, schema: string, table: string): Promise<TableGate> {
   const pass = await context.pass(schema, table);
   const t = context.table(schema, table);
-  const raw = Array.isArray(pass.new_keys) ? (pass.new_keys as unknown[]) : [];
-  const newKeys = raw.filter((k) => k !== null && k !== undefined).map(String);
   const oldRows = num(pass.rows);
-  if (!t) return { ok: false, reason: 'table not in the manifest', oldRows, newKeys };
-  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum)
-    return { ok: false, reason: 'rows before the cut-off differ from the manifest', oldRows, newKeys };
-  if (newKeys.length !== raw.length)
-    return { ok: false, reason: 'a row after the cut-off has no key', oldRows, newKeys };
-  if (newKeys.length > 0 && new Set(newKeys).size !== newKeys.length)
-    return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };
-  if (newKeys.length > 0 && !allAbove(newKeys, pass.old_max_key)) {
+  const newRows = num(pass.new_rows);
+  const relation = `${ident(schema)}.${ident(table)}`;
+  const fresh = t ? newRelation(relation, t, context.cutoff, pass, newRows) : undefined;
+  const gate = (reason?: string): TableGate => ({
+    ok: reason === undefined,
+    ...(reason === undefined ? {} : { reason }),
+    oldRows,
+    newRows,
+    newRelation: fresh?.sql ?? `(SELECT * FROM ${relation} WHERE false)`,
+  });
+  if (!t || !fresh) return gate('table not in the manifest');
+  if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);
+  if (num(pass.new_keyless) > 0) return gate('a row after the cut-off has no key');
+  if (newRows > 0) {
+    // A key range above every old key can only repeat its own keys (read in key order through the index).
     const key = ident(t.keyColumn ?? '');
-    const dup = await context.query(
-      `SELECT 1 AS dup FROM ${ident(schema)}.${ident(table)} WHERE ${key} = ANY($1::bigint[]) GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
-      [newKeys],
-    );
-    if (dup.length > 0) return { ok: false, reason: 'a row after the cut-off reuses a key', oldRows, newKeys };
+    const candidates = fresh.keyRange
+      ? fresh.sql
+      : `(SELECT * FROM ${relation} WHERE ${key} IN (SELECT ${key} FROM ${fresh.sql} n))`;
+    const dup = await context.query(`SELECT 1 AS dup FROM ${candidates} d GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`);
+    if (dup.length > 0) return gate('a row after the cut-off reuses a key');
   }
-  return { ok: true, oldRows, newKeys };
-}
-
-/** Whether every key is above the largest old key (or there is no old row), compared as integers. */
-function allAbove(keys: string[], oldMax: unknown): boolean {
-  if (oldMax === null || oldMax === undefined) return true;
-  try {
-    const max = BigInt(String(oldMax));
-    return keys.every((k) => BigInt(k) > max);
-  } catch {
-    return false; // not integers: let the lookup decide
-  }
+  return gate();
 }
 
 /** All the gates of `tables` pass and the manifest recorded that `check`'s invariant held on the source. */
@@ -219,6 +236,9 @@ export async function manifestProves(
   return { ok: true, gates };
 }
 
-export function newKeysOf(gates: Map<string, TableGate>, table: string): string[] {
-  return gates.get(table)?.newKeys ?? [];
+/** The new rows of `table` (see `TableGate.newRelation`). */
+export function newRowsOf(gates: Map<string, TableGate>, table: string): string {
+  const gate = gates.get(table);
+  if (!gate) throw new Error(`no gate of ${table}`);
+  return gate.newRelation;
 }

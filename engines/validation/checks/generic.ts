@@ -1,7 +1,6 @@
-import { bucketQuery, differingRanges } from '../checksum';
 import { ident } from '../db';
 import { partitionCounts } from '../describe-table';
-import type { TableManifest } from '../manifest-schema';
+import type { Manifest, TableManifest } from '../manifest-schema';
 import {
   CheckContext,
   CheckDefinition,
@@ -12,28 +11,20 @@ import {
   TABLE_AGGREGATES_COMBINE,
   tableAggregates,
 } from './check';
+import { differingRangeLabels } from './differing-buckets';
 
 const label = (t: { schema: string; table: string }): string => `${t.schema}.${t.table}`;
 
-function countAndChecksum(tables: TableManifest[]): PassContribution[] {
-  return tables.map((t) => ({
+function countAndChecksum(m: Manifest): PassContribution[] {
+  // The new-row scalars serve the pharmacy checks' gates only (computed here too, so that chunks combine them).
+  const newRows = m.pharmacy !== undefined;
+  return m.tables.map((t) => ({
     schema: t.schema,
     table: t.table,
     // rows, checksum and the keys of rows after the cut-off (the pharmacy checks' gate reads them too).
-    select: tableAggregates(t),
+    select: tableAggregates(t, newRows),
     combine: TABLE_AGGREGATES_COMBINE,
   }));
-}
-
-/** On a mismatch, the key ranges that differ (one more grouped pass over that table). */
-async function diffRanges(context: CheckContext, t: TableManifest): Promise<string[]> {
-  const query = bucketQuery(t, context.cutoff);
-  const rows = await context.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
-  return differingRanges(
-    t,
-    t.buckets,
-    rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })),
-  );
 }
 
 /** The partitions of a partitioned table whose row counts differ from the manifest's. */
@@ -57,7 +48,7 @@ async function compareTables(context: CheckContext, field: 'rows' | 'checksum'):
         mismatched[label(t)] = { expected, actual };
         if (field === 'rows' && t.partitions) offendingKeys.push(...(await differingPartitions(context, t)));
         if (offendingKeys.length < MAX_KEYS) {
-          const ranges = context.localized?.(t.schema, t.table) ?? (await diffRanges(context, t));
+          const ranges = context.localized?.(t.schema, t.table) ?? (await differingRangeLabels(context, t));
           offendingKeys.push(...ranges.slice(0, MAX_KEYS - offendingKeys.length));
         }
       }
@@ -126,7 +117,7 @@ export const rowCountsCheck: CheckDefinition = {
   suite: 'generic',
   description: 'row counts of rows at or before the cut-off equal the manifest',
   partitioning: 'key-range',
-  passes: (m) => countAndChecksum(m.tables),
+  passes: countAndChecksum,
   run: (context) => compareTables(context, 'rows'),
 };
 
@@ -135,7 +126,7 @@ export const checksumsCheck: CheckDefinition = {
   suite: 'generic',
   description: 'order-independent whole-row checksums of rows at or before the cut-off equal the manifest',
   partitioning: 'key-range',
-  passes: (m) => countAndChecksum(m.tables),
+  passes: countAndChecksum,
   run: (context) => compareTables(context, 'checksum'),
 };
 

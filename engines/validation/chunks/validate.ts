@@ -153,6 +153,7 @@ function combineValues(rule: PassCombine, values: unknown[]): unknown {
   if (rule === 'sum') return present.reduce<bigint>((s, v) => s + BigInt(String(v)), 0n).toString();
   if (rule === 'concat') return present.length ? present.flatMap((v) => (Array.isArray(v) ? v : [v])) : null;
   if (rule === 'max-key') return present.length ? present.reduce((a, b) => (keyAbove(b, a) ? b : a)) : null;
+  if (rule === 'min-key') return present.length ? present.reduce((a, b) => (keyAbove(a, b) ? b : a)) : null;
   const times = present.map((v) => (v instanceof Date ? v : new Date(String(v))));
   return times.length ? new Date(Math.max(...times.map((d) => d.getTime()))) : null;
 }

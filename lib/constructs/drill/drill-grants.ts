@@ -293,8 +293,8 @@ function acknowledgeClusterWildcards(drill: RestoreDrill, guard: DrillPermission
   );
 }
 
-export /** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
-function publish(role: iam.IRole, props: RestoreDrillProps): void {
+/** Publish to the alerts topic, and use its CMK for that (no `kms:GenerateDataKey*` wildcard). */
+export function publish(role: iam.IRole, props: Pick<RestoreDrillProps, 'alertsTopic' | 'key'>): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'PublishAlerts',

@@ -34,7 +34,8 @@ export function grantClusterRunbookPermissions(scope: Construct, props: ClusterR
   );
   const recovered = clusters.map((c) => c.recoveredClusterIdentifier ?? `${c.primaryClusterIdentifier}-restored`);
   const recoveredArns = recovered.map((id) => rdsArn(recoveryRegion, 'cluster', id));
-  const writerArns = recovered.map((id) => rdsArn(recoveryRegion, 'db', `${id}-1`));
+  // The restored cluster's one instance shares its identifier (its events end the same wait).
+  const writerArns = recovered.map((id) => rdsArn(recoveryRegion, 'db', id));
 
   for (const fn of [props.failoverFn, props.failbackFn]) {
     fn.addToRolePolicy(

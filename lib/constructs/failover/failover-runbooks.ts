@@ -11,7 +11,12 @@ import { Construct } from 'constructs';
 import type { CatalogInput, Strategy } from '../../../engines/failover/catalog';
 import { failbackDefinition, failoverDefinition } from './definitions';
 import { EventWaits } from '../event-waits';
-import { RUNBOOK_RDS_CATEGORIES, runbookWaitedInstances } from './instance-waits';
+import {
+  RUNBOOK_CLUSTER_CATEGORIES,
+  RUNBOOK_RDS_CATEGORIES,
+  runbookWaitedClusters,
+  runbookWaitedInstances,
+} from './instance-waits';
 import { wildcardResourceFinding } from '../../compliance/acknowledgements';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { RunbookFunction } from './runbook-function';
@@ -243,10 +248,16 @@ export class FailoverRunbooks extends Construct {
     const finding = (resource: string) => wildcardResourceFinding(stack, resource);
 
     const waited = runbookWaitedInstances(databases);
+    const clusters = runbookWaitedClusters(databases);
+    // A restored cluster's writer shares the cluster's identifier: its instance events end the same wait.
+    const writers = databases.flatMap((d) => (d.cluster ? [d.cluster.recoveredClusterIdentifier] : []));
     this.waits = new EventWaits(this, 'Waits', {
       key: props.recoveryKey,
-      instances: { identifiers: [...waited.recoveryRegion, ...waited.primaryRegion] },
+      instances: {
+        identifiers: [...new Set([...waited.recoveryRegion, ...writers, ...waited.primaryRegion])],
+      },
       categories: RUNBOOK_RDS_CATEGORIES,
+      ...(clusters.length > 0 ? { clusters: { identifiers: clusters, categories: RUNBOOK_CLUSTER_CATEGORIES } } : {}),
       logRetention: retention,
     });
 

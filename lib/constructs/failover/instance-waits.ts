@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RESUMING_RDS_CATEGORIES, type EventWaits } from '../event-waits';
+import { RESUMING_CLUSTER_CATEGORIES, RESUMING_RDS_CATEGORIES, type EventWaits } from '../event-waits';
 
 /**
  * RDS instance event categories that can end a runbook's wait: besides a restore, a failure or a replica
@@ -11,6 +11,32 @@ import { RESUMING_RDS_CATEGORIES, type EventWaits } from '../event-waits';
  * decision: the check step decides from DescribeDBInstances.
  */
 export const RUNBOOK_RDS_CATEGORIES = [...RESUMING_RDS_CATEGORIES, 'availability', 'creation', 'configuration change'];
+
+/**
+ * RDS cluster event categories that can end a runbook's wait: besides a restored cluster's creation or a failure,
+ * an Aurora Global Database reports its switchover and failover in `global-failover` (the last event of one says
+ * it finished). As for instances, the check step decides from what RDS describes, not from the event.
+ */
+export const RUNBOOK_CLUSTER_CATEGORIES = [...RESUMING_CLUSTER_CATEGORIES, 'global-failover'];
+
+/**
+ * The Aurora clusters a failover waits on (recovery region): the global database's secondary it makes the writer,
+ * and the cluster a latest-backup restore creates, whose one instance shares its identifier.
+ */
+export function runbookWaitedClusters(
+  databases: readonly {
+    cluster?: { secondaryClusterIdentifier?: string; recoveredClusterIdentifier: string };
+  }[],
+): string[] {
+  return databases.flatMap((d) =>
+    d.cluster
+      ? [
+          ...(d.cluster.secondaryClusterIdentifier ? [d.cluster.secondaryClusterIdentifier] : []),
+          d.cluster.recoveredClusterIdentifier,
+        ]
+      : [],
+  );
+}
 
 /** The instances a runbook waits on, by region: what the failover recovers, what the failback builds. */
 export function runbookWaitedInstances(

@@ -133,9 +133,20 @@ async function drill(
 
 const chunksCheck = (doc: Doc) => doc.checks.find((c) => c.id === 'validation-chunks');
 
+/**
+ * The snapshot is never written to: the plain drill of it (no fault, no history) and the unchunked engine's verdict
+ * on it are the same for every test that needs them, so each runs once per file (a chunked drill takes seconds).
+ */
+function shared<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
+}
+const plainDrillOfSnapshot = shared(() => drill(snapshot));
+const unchunkedChecksOfSnapshot = shared(() => unchunkedChecks(snapshot));
+
 describe('drill state machine: chunked validation on real PostgreSQL', () => {
   test('hundreds of chunks, each validated once, parallelism from the config; evidence equals the unchunked engine', async () => {
-    const { run, doc, calls } = await drill(snapshot);
+    const { run, doc, calls } = await plainDrillOfSnapshot();
     expect(doc.failureReason).toBeUndefined();
     expect(run.status).toBe('SUCCEEDED');
     expect(doc.result).toBe('passed');
@@ -149,7 +160,7 @@ describe('drill state machine: chunked validation on real PostgreSQL', () => {
       /; predicted \d+ s at parallelism 4 from defaults \(first drill\); assumed size: the allocated storage of 50 GiB/,
     );
     expect(chunksCheck(doc)?.details?.prediction).toMatchObject({ basis: 'defaults', parallel: 4, problems: [] });
-    const unchunked = await unchunkedChecks(snapshot);
+    const unchunked = await unchunkedChecksOfSnapshot();
     expect(unchunked.passed).toBe(true);
     expect(engineChecks(doc.checks)).toEqual(unchunked.checks);
   }, 300_000);
@@ -160,7 +171,7 @@ describe('drill state machine: chunked validation on real PostgreSQL', () => {
     expect(doc.result).toBe('passed');
     expect([...calls.values()].filter((n) => n === 2)).toHaveLength(1);
     expect([...calls.values()].filter((n) => n !== 1 && n !== 2)).toHaveLength(0);
-    expect(engineChecks(doc.checks)).toEqual((await unchunkedChecks(snapshot)).checks);
+    expect(engineChecks(doc.checks)).toEqual((await unchunkedChecksOfSnapshot()).checks);
   }, 300_000);
 
   test('a corrupted row fails the drill like the unchunked engine, localized to the chunk holding its key', async () => {
@@ -192,7 +203,7 @@ describe('drill state machine: the prediction before the restore raises the chun
   const wide = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases: [spec] }).stack));
 
   test("the previous drill's evidence gives size and throughput; a window the default misses runs more chunks at once", async () => {
-    const first = await drill(snapshot);
+    const first = await plainDrillOfSnapshot();
     expect(first.doc.result).toBe('passed');
     // The harness's clock does not move while the real engine validates: say the validation took 10 s.
     const t = (first.doc as unknown as { timestamps: Record<string, string> }).timestamps;

@@ -185,8 +185,8 @@ export class FakeAws {
       deletionSeconds: number | ((db: string) => number);
       neverAvailable?: boolean;
       pointInTime?: readonly string[];
-      /** Seconds a cluster's instance takes to become available after CreateDBInstance. @default 600 */
-      clusterInstanceSeconds?: number;
+      /** Seconds a cluster's instance takes to become available after CreateDBInstance (or per database). @default 600 */
+      clusterInstanceSeconds?: number | ((db: string) => number);
     } = { restoreSeconds: 2700, deletionSeconds: 600 },
   ) {
     this.mocks = {
@@ -605,7 +605,7 @@ export class FakeAws {
       createdAt: now,
       availableAt:
         now +
-        (cluster ? (this.options.clusterInstanceSeconds ?? 600) : perDatabase(this.options.restoreSeconds, db)) * 1000,
+        perDatabase(cluster ? (this.options.clusterInstanceSeconds ?? 600) : this.options.restoreSeconds, db) * 1000,
       createdByJob: job,
       request,
       cluster,

@@ -18,7 +18,7 @@ import {
   validateTask,
 } from '../../../engines/drill/aws/tasks';
 import type { DrillValidator } from '../../../engines/drill/validator';
-import type { AwsDrillSettings } from '../../../engines/drill/aws/provider';
+import type { AwsDrillSettings } from '../../../engines/drill/aws/restore-provider-base';
 import { ChunkTaskDeps, planChunksTask, validateChunkTask } from '../../../engines/drill/aws/chunk-tasks';
 import { drillValidatorFor, type EngineValidatorOptions } from '../../../engines/drill/aws/validator';
 import { engineEvidenceChecks } from '../engine-checks';
@@ -51,6 +51,8 @@ export class DrillWorld {
     concurrency: number;
     restoreSeconds?: number | ((db: string) => number);
     deletionSeconds?: number | ((db: string) => number);
+    /** Seconds a restored cluster's instance takes to become available (Aurora). @default 600 */
+    clusterInstanceSeconds?: number | ((db: string) => number);
     validationSeconds?: number;
     neverAvailable?: boolean;
     /** What the database's previous drill took (Plan reads it from evidence); per database for uneven fleets. */
@@ -71,6 +73,9 @@ export class DrillWorld {
       deletionSeconds: options.deletionSeconds ?? 600,
       neverAvailable: options.neverAvailable,
       pointInTime: options.pointInTime,
+      ...(options.clusterInstanceSeconds !== undefined
+        ? { clusterInstanceSeconds: options.clusterInstanceSeconds }
+        : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowArray, num } from '../check';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
 import { applies, factOf, fullByManifest, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
@@ -33,27 +33,23 @@ const REVERSALS_SQL = `
                  WHERE r.reverses_claim_id IS NOT NULL AND (${BAD_TARGET})) AS bad_target`;
 
 /**
- * The same for the new claims that name a target (`$1`..`$4`: their ids, targets, fills and codes, from the
- * pass): the reversal groups of their targets among all claims, and their own targets.
+ * The same for the new claims (`claims`, a relation): the reversal groups of the targets they name among all
+ * claims, their own targets, and the new B2s that name none.
  */
-const NEW_REVERSALS_SQL = `
-        WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
-                                 AS r(claim_id, reverses_claim_id, fill_id, transaction_code))
+const newReversalsSql = (claims: string): string => `
+        WITH r AS MATERIALIZED (SELECT claim_id, reverses_claim_id, fill_id, transaction_code FROM ${claims} n)
         SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE ${LINKED_REVERSAL}
                   AND reverses_claim_id IN (SELECT reverses_claim_id FROM r WHERE transaction_code = 'B2')
                   GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
                (SELECT array_agg(r.claim_id) FROM r LEFT JOIN pharmacy.claim o ON o.claim_id = r.reverses_claim_id
-                 WHERE ${BAD_TARGET}) AS bad_target`;
+                 WHERE r.reverses_claim_id IS NOT NULL AND (${BAD_TARGET})) AS bad_target,
+               (SELECT array_agg(r.claim_id) FROM r
+                 WHERE r.transaction_code = 'B2' AND r.reverses_claim_id IS NULL) AS unlinked`;
 
-/** Pass columns over the claims `filter` selects: B2s without a target, and those naming one (for the query). */
-function claimPassColumns(filter: string): Record<string, string> {
-  const named = `(${filter}) AND t.reverses_claim_id IS NOT NULL`;
+/** Pass columns over every claim: B2s without a target (the full path's only per-row condition). */
+function claimPassColumns(): Record<string, string> {
   return {
-    claims_unlinked: `array_agg(t.claim_id) FILTER (WHERE (${filter}) AND t.transaction_code = 'B2' AND t.reverses_claim_id IS NULL)`,
-    claims_named: `array_agg(t.claim_id) FILTER (WHERE ${named})`,
-    claims_named_target: `array_agg(t.reverses_claim_id) FILTER (WHERE ${named})`,
-    claims_named_fill: `array_agg(t.fill_id) FILTER (WHERE ${named})`,
-    claims_named_code: `array_agg(t.transaction_code::text) FILTER (WHERE ${named})`,
+    claims_unlinked: `array_agg(t.claim_id) FILTER (WHERE t.transaction_code = 'B2' AND t.reverses_claim_id IS NULL)`,
   };
 }
 
@@ -106,16 +102,9 @@ export const claimReversalsCheck: CheckDefinition = {
     'each paid B1 claim has at most one B2 reversal, reversals point at a paid B1 of the same fill, ' +
     'totals match the manifest',
   applies,
-  // The pass finds the unlinked B2s and the new claims naming a target (all claims, with the totals, when the
-  // manifest already says the check runs in full); only targets and reversal groups need another query.
+  // When the manifest already says the check runs in full, the pass finds the unlinked B2s and the totals.
   passes: (m) => [
-    newRowsPass(
-      'claim',
-      [],
-      fullByManifest(m, 'claim-reversals')
-        ? { ...claimPassColumns('true'), ...totalColumns() }
-        : claimPassColumns('{new}'),
-    ),
+    newRowsPass('claim', fullByManifest(m, 'claim-reversals') ? { ...claimPassColumns(), ...totalColumns() } : {}),
   ],
   async run(context) {
     const [proof, pass] = await Promise.all([
@@ -126,18 +115,8 @@ export const claimReversalsCheck: CheckDefinition = {
     let r: Record<string, unknown> = {};
     const totalMismatches: Record<string, { expected: ClaimTotal; actual: ClaimTotal }> = {};
     if (proof.ok) {
-      const named = newRowArray(pass, 'claims_named');
-      if (named.length)
-        r =
-          (
-            await context.query(NEW_REVERSALS_SQL, [
-              named,
-              newRowArray(pass, 'claims_named_target'),
-              newRowArray(pass, 'claims_named_fill'),
-              newRowArray(pass, 'claims_named_code'),
-            ])
-          )[0] ?? {};
-      r = { ...r, unlinked: pass.claims_unlinked };
+      if (proof.gates.get('claim')?.newRows)
+        r = (await context.query(newReversalsSql(newRowsOf(proof.gates, 'claim'))))[0] ?? {};
     } else {
       const [reversals, unlinked, totals] = await Promise.all([
         context.query(REVERSALS_SQL),

@@ -1,5 +1,5 @@
 import { tupleHash } from '../../checksum';
-import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, newRowArray, num } from '../check';
+import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
 import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
@@ -78,29 +78,17 @@ export async function csLedgerFact(query: SourceQuery, cutoff: Date): Promise<In
 
 const LEDGER_TABLES = ['cs_ledger', 'cs_opening_inventory', 'inventory_transaction'];
 
-/** The ledgers (pharmacy, product) of the new rows of the given passes, each once. */
-function touchedLedgers(passes: Record<string, unknown>[]): { pharmacies: unknown[]; products: unknown[] } {
-  const seen = new Map<string, [unknown, unknown]>();
-  for (const pass of passes) {
-    const products = newRowArray(pass, 'new_product_id');
-    newRowArray(pass, 'new_pharmacy_id').forEach((pharmacy, i) =>
-      seen.set(`${String(pharmacy)}/${String(products[i])}`, [pharmacy, products[i]]),
-    );
-  }
-  const pairs = [...seen.values()];
-  return { pharmacies: pairs.map((p) => p[0]), products: pairs.map((p) => p[1]) };
-}
-
-/** The touched ledgers (`$1` pharmacies, `$2` products, aligned). */
-const TOUCHED = 'SELECT * FROM unnest($1::int[], $2::int[])';
-
-/** New entries (`$1` keys, then transaction, pharmacy, product and change, aligned) not matching their transaction. */
-const NEW_MISMATCH_SQL = `
-  SELECT array_agg(l.entry_id) AS mismatched
-    FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[])
-         AS l(entry_id, txn_id, pharmacy_id, product_id, quantity_change)
-    LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
-   WHERE ${MISMATCH}`;
+/**
+ * The new entries (`entries`, a relation) that do not match their inventory transaction, and the new
+ * transactions (`transactions`) no new entry references: old entries reference old transactions only
+ * (source) and new keys are unique, so a transaction after the cut-off is ledgered exactly when an entry
+ * after the cut-off references it.
+ */
+const newMovementsSql = (entries: string, transactions: string): string => `
+  SELECT (SELECT array_agg(l.entry_id) FROM ${entries} l LEFT JOIN pharmacy.inventory_transaction t USING (txn_id)
+           WHERE ${MISMATCH}) AS mismatched,
+         (SELECT array_agg(t.txn_id) FROM ${transactions} t
+           WHERE NOT EXISTS (SELECT 1 FROM ${entries} l WHERE l.txn_id = t.txn_id)) AS unledgered`;
 
 export const csLedgerCheck: CheckDefinition = {
   name: 'cs-ledger',
@@ -109,12 +97,7 @@ export const csLedgerCheck: CheckDefinition = {
     'controlled-substance ledger: opening + movements = on hand at every entry, never negative, ' +
     'entries match inventory transactions',
   applies,
-  // The passes also collect the new entries' ledgers and movements, and the new opening counts' ledgers.
-  passes: () => [
-    newRowsPass('cs_ledger', ['pharmacy_id', 'product_id', 'txn_id', 'quantity_change']),
-    newRowsPass('cs_opening_inventory', ['pharmacy_id', 'product_id']),
-    newRowsPass('inventory_transaction', []),
-  ],
+  passes: () => LEDGER_TABLES.map((table) => newRowsPass(table)),
   async run(context) {
     const proof = await manifestProves(context, 'cs-ledger', LEDGER_TABLES);
     let groups: LedgerGroup[];
@@ -123,35 +106,26 @@ export const csLedgerCheck: CheckDefinition = {
     if (proof.ok) {
       // Only ledgers with an entry or opening count after the cut-off, and the new entries and
       // transactions themselves, can break it: check those ledgers whole, through the ledger key index.
-      const [entryPass, openingPass] = await Promise.all([
-        context.pass('pharmacy', 'cs_ledger'),
-        context.pass('pharmacy', 'cs_opening_inventory'),
-      ]);
-      const newEntries = newRowArray(entryPass, 'new_keys');
-      const newTxns = newKeysOf(proof.gates, 'inventory_transaction');
-      const touched = touchedLedgers([entryPass, openingPass]);
+      const [newEntries = '', newOpenings = '', newTransactions = ''] = LEDGER_TABLES.map((t) =>
+        newRowsOf(proof.gates, t),
+      );
+      const touched =
+        `SELECT pharmacy_id, product_id FROM ${newEntries} n ` +
+        `UNION SELECT pharmacy_id, product_id FROM ${newOpenings} n`;
+      const changed = (t: string): number => proof.gates.get(t)?.newRows ?? 0;
       const [g, mv] = await Promise.all([
-        touched.pharmacies.length
+        changed('cs_ledger') || changed('cs_opening_inventory')
           ? context.query<LedgerGroup>(
-              ledgerGroupsSql(`(pharmacy_id, product_id) IN (${TOUCHED})`, 'true', FIRST_GROUPS),
-              [touched.pharmacies, touched.products],
+              ledgerGroupsSql(`(pharmacy_id, product_id) IN (${touched})`, 'true', FIRST_GROUPS),
             )
           : Promise.resolve([]),
-        newEntries.length
-          ? context.query(NEW_MISMATCH_SQL, [
-              newEntries,
-              ...['txn_id', 'pharmacy_id', 'product_id', 'quantity_change'].map((c) =>
-                newRowArray(entryPass, `new_${c}`),
-              ),
-            ])
+        changed('cs_ledger') || changed('inventory_transaction')
+          ? context.query(newMovementsSql(newEntries, newTransactions))
           : Promise.resolve([]),
       ]);
       groups = g;
-      // Old entries reference old transactions only (source), and new keys are unique: a transaction after
-      // the cut-off is ledgered exactly when an entry after the cut-off references it.
-      const referenced = new Set(newRowArray(entryPass, 'new_txn_id').map(String));
-      m = { mismatched: mv[0]?.mismatched, unledgered: newTxns.filter((k) => !referenced.has(k)) };
-      entries = (proof.gates.get('cs_ledger')?.oldRows ?? 0) + newEntries.length;
+      m = mv[0] ?? {};
+      entries = (proof.gates.get('cs_ledger')?.oldRows ?? 0) + changed('cs_ledger');
     } else {
       const movementsSql = `
         SELECT (SELECT array_agg(l.entry_id) FROM pharmacy.cs_ledger l

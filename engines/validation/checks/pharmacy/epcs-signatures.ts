@@ -43,18 +43,17 @@ export const epcsSignaturesCheck: CheckDefinition = {
   description:
     'every EPCS signed payload still hashes to its recorded SHA-256, and (id, hash) pairs equal the manifest',
   applies,
-  // The pass hashes the payloads itself: those after the cut-off, or all of them (with the aggregate of the
-  // old pairs) when the manifest already says the check runs in full.
+  // When the manifest already says the check runs in full, the pass hashes every payload itself (with the
+  // aggregate of the old pairs); otherwise only the new prescriptions' payloads are hashed, read apart.
   passes: (m) => [
     newRowsPass(
       'prescription',
-      [],
       fullByManifest(m, 'epcs-signatures')
         ? {
             epcs_bad: `array_agg(t.prescription_id) FILTER (WHERE (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH})`,
             ...oldPairs(),
           }
-        : { epcs_bad: `array_agg(t.prescription_id) FILTER (WHERE {new} AND (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH})` },
+        : {},
     ),
   ],
   async run(context) {
@@ -71,7 +70,12 @@ export const epcsSignaturesCheck: CheckDefinition = {
     if (proof.ok) {
       // Old prescriptions are the source's (verified there; their (id, hash) pairs are the manifest's):
       // SHA-256 only for the prescriptions after the cut-off.
-      bad = pass.epcs_bad;
+      const gate = proof.gates.get('prescription');
+      if (gate?.newRows)
+        [{ bad } = { bad: null }] = await context.query<{ bad: unknown }>(
+          `SELECT array_agg(t.prescription_id) AS bad FROM ${gate.newRelation} t
+            WHERE (${EPCS_WHERE}) AND ${PAYLOAD_MISMATCH}`,
+        );
       rows = expected?.count ?? 0;
       matchesManifest = true;
     } else {

@@ -1,4 +1,4 @@
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newKeysOf, newRowArray, num } from '../check';
+import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
 import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
@@ -13,24 +13,34 @@ import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery }
  */
 
 /** Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers. */
-function fillGroupsSql(where: string): string {
+function fillGroups(where: string): string {
   // bit_or of 1 << fill_number equals 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
-  return `WITH g AS (
+  // Grouped once, in key order from the (prescription_id, fill_number) index: a parallel plan would
+  // otherwise build the whole grouping again in every worker.
+  return `g AS MATERIALIZED (
         SELECT prescription_id, count(*) AS n,
                bit_or(CASE WHEN fill_number BETWEEN 0 AND 62 THEN 1::bigint << fill_number ELSE 0 END) AS mask,
                bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range
-          FROM pharmacy.fill ${where} GROUP BY prescription_id)`;
+          FROM pharmacy.fill ${where} GROUP BY prescription_id ORDER BY prescription_id)`;
 }
+const fillGroupsSql = (where: string): string => `WITH ${fillGroups(where)}`;
 
 /** Conditions on a prescription `p`, its fill group `g` and its product `pr`. */
 const GAPS = 'g.n > 62 OR g.out_of_range OR g.mask <> (1::bigint << g.n::int) - 1';
 const TOO_MANY = 'g.n - 1 > p.refills_authorized';
 const SCHEDULE_II_REFILLS = 'pr.dea_schedule = 2 AND p.refills_authorized > 0';
 
-/** Fill numbering over all prescriptions, or only those in `$1` (bigint[]) when `restricted`. */
-function fillNumberingSql(restricted: boolean): string {
+/**
+ * Fill numbering over all prescriptions, or only those `affected` selects (a SELECT of prescription ids).
+ * The ids are gathered into one array first: `= ANY(array)` lets both tables be read in key order through
+ * their indexes (a merge of two index scans), where a join with the set is planned as a scan of all fills.
+ */
+function fillNumberingSql(affected?: string): string {
+  const only = (alias: string): string =>
+    affected ? `WHERE ${alias}prescription_id = ANY((SELECT ids FROM a)::bigint[])` : '';
   return `
-      ${fillGroupsSql(restricted ? 'WHERE prescription_id = ANY($1::bigint[])' : '')}
+      WITH ${affected ? `a AS MATERIALIZED (SELECT array_agg(prescription_id) AS ids FROM (${affected}) x),` : ''}
+      ${fillGroups(only(''))}
       SELECT array_agg(p.prescription_id) FILTER (WHERE ${GAPS}) AS gaps,
              array_agg(p.prescription_id) FILTER (WHERE ${TOO_MANY}) AS too_many,
              array_agg(p.prescription_id) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
@@ -38,7 +48,7 @@ function fillNumberingSql(restricted: boolean): string {
         FROM pharmacy.prescription p
         LEFT JOIN g USING (prescription_id)
         LEFT JOIN pharmacy.product pr ON pr.product_id = p.product_id
-       ${restricted ? 'WHERE p.prescription_id = ANY($1::bigint[])' : ''}`;
+       ${only('p.')}`;
 }
 
 /**
@@ -79,21 +89,23 @@ export const fillNumberingCheck: CheckDefinition = {
     'fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised, ' +
     'Schedule II has no refills',
   applies,
-  // The fill pass also collects the prescriptions of the new fills.
-  passes: () => [newRowsPass('prescription', []), newRowsPass('fill', ['prescription_id']), newRowsPass('product', [])],
+  passes: () => [newRowsPass('prescription'), newRowsPass('fill'), newRowsPass('product')],
   async run(context) {
     const proof = await manifestProves(context, 'fill-numbering', ['prescription', 'fill', 'product']);
     let row: Record<string, unknown> = {};
     let prescriptions: number;
     if (proof.ok) {
       // Only prescriptions written after the cut-off, or with a fill after it, can break the invariant.
-      const touched = newRowArray(await context.pass('pharmacy', 'fill'), 'new_prescription_id');
-      const newPrescriptions = newKeysOf(proof.gates, 'prescription');
-      const affected = [...new Set([...newPrescriptions, ...touched.map(String)])];
-      if (affected.length) row = (await context.query(fillNumberingSql(true), [affected]))[0] ?? {};
-      prescriptions = (proof.gates.get('prescription')?.oldRows ?? 0) + newPrescriptions.length;
+      const [prescription, fill] = ['prescription', 'fill'].map((t) => proof.gates.get(t));
+      if (prescription?.newRows || fill?.newRows) {
+        const affected = ['prescription', 'fill']
+          .map((t) => `SELECT prescription_id FROM ${newRowsOf(proof.gates, t)} n`)
+          .join(' UNION ALL ');
+        row = (await context.query(fillNumberingSql(affected)))[0] ?? {};
+      }
+      prescriptions = (prescription?.oldRows ?? 0) + (prescription?.newRows ?? 0);
     } else {
-      row = (await context.query(fillNumberingSql(false)))[0] ?? {};
+      row = (await context.query(fillNumberingSql()))[0] ?? {};
       prescriptions = num(row.prescriptions);
     }
     const lengths = { gaps: len(row.gaps), tooMany: len(row.too_many), scheduleIIRefills: len(row.cii_refills) };

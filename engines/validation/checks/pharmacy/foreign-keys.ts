@@ -1,5 +1,15 @@
-import { CheckContext, CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowArray, num, PassRow } from '../check';
-import { applies, factOf, InvariantFact, newRowsPass, SourceQuery, spec } from './invariant';
+import {
+  CheckContext,
+  CheckDefinition,
+  keysOf,
+  manifestProves,
+  MAX_KEYS,
+  num,
+  OLD_ROWS_DIFFER,
+  TableGate,
+} from '../check';
+import { differingKeyRanges } from '../differing-buckets';
+import { applies, factOf, fullByManifest, InvariantFact, newRowsPass, SourceQuery, spec } from './invariant';
 
 /**
  * Invariant 1: every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or
@@ -7,8 +17,8 @@ import { applies, factOf, InvariantFact, newRowsPass, SourceQuery, spec } from '
  *
  * - source (manifest job): every old child's foreign key resolves to an old parent.
  * - full: one scan per child table, anti-joined (LEFT JOIN ... IS NULL) to each parent.
- * - incremental: decided per child table; the new children (their foreign keys collected by the child's table
- *   pass), anti-joined through the parents' keys. The
+ * - incremental: decided per child table; the new children (the key range above the old ones), anti-joined
+ *   through the parents' keys. The
  *   result's mode is `mixed` when some child tables took one path and some the other.
  */
 
@@ -119,62 +129,54 @@ const orphanFilter = (f: ForeignKey, i: number): string =>
   `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL`;
 
 /**
- * One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys.
+ * One scan of a child (or of `from`, its new rows), anti-joined (LEFT JOIN ... IS NULL) against each
+ * parent's keys.
  */
-function orphanSql(child: string): string {
-  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
+function orphanSql(
+  child: string,
+  from = `pharmacy.${child}`,
+  fks = FOREIGN_KEYS.filter((f) => f.child === child),
+): string {
   const key = fks[0]?.key ?? 'id';
   const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
   const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
-  return `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')}`;
-}
-
-/** The foreign-key columns of a child table. */
-const fkColumns = (child: string): string[] => [
-  ...new Set(FOREIGN_KEYS.filter((f) => f.child === child).flatMap((f) => f.columns)),
-];
-
-/**
- * The same anti-join for the new children only, read from the child's pass (`$1` their keys, then one
- * array per foreign-key column, aligned): no second read of the child, the parents through their keys.
- */
-function newOrphanSql(child: string): string {
-  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
-  const key = fks[0]?.key ?? 'id';
-  const columns = fkColumns(child);
-  const arrays = ['$1::bigint[]', ...columns.map((_, i) => `$${i + 2}::bigint[]`)];
-  const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
-  const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
-  return `SELECT ${selects.join(', ')} FROM unnest(${arrays.join(', ')}) AS c(${[key, ...columns].join(', ')})
-          ${joins.join(' ')}`;
+  return `SELECT ${selects.join(', ')} FROM ${from} c ${joins.join(' ')}`;
 }
 
 /**
- * Whether every single-column foreign key of the new children finds its parent: one count per foreign key
- * of the parent rows whose key is among the distinct values (an index scan over a sorted key list; a hash of
- * the whole parent would cost more than the new rows). Only when a count falls short, or for a composite
- * key, does the anti-join name the orphans.
+ * The child rows of `f` that can be orphans, given the gates of its child and parent tables: the new
+ * children, plus — for a table whose old rows differ from the manifest only in some key ranges — the
+ * children in those ranges (child) or pointing into them (parent). Undefined when only every child can tell.
  */
-async function allParentsFound(context: CheckContext, pass: PassRow, fks: ForeignKey[]): Promise<boolean> {
-  if (fks.some((f) => f.columns.length !== 1)) return false;
-  const found = await Promise.all(
-    fks.map(async (f) => {
-      const values = [
-        ...new Set(
-          newRowArray(pass, `new_${f.columns[0]}`)
-            .filter((v) => v !== null)
-            .map(String),
-        ),
-      ];
-      if (values.length === 0) return true;
-      const [row] = await context.query<{ n: string }>(
-        `SELECT count(DISTINCT ${f.parentColumns[0]}) AS n FROM pharmacy.${f.parent} WHERE ${f.parentColumns[0]} = ANY($1::bigint[])`,
-        [values],
-      );
-      return num(row?.n) === values.length;
-    }),
-  );
-  return found.every(Boolean);
+async function suspectChildren(
+  context: CheckContext,
+  gates: Map<string, TableGate>,
+  f: ForeignKey,
+): Promise<{ relation: string; rows: boolean } | undefined> {
+  const child = gates.get(f.child);
+  if (!child) return undefined;
+  const parts = child.newRows ? [child.newRelation] : [];
+  const sides = [
+    { table: f.child, column: f.key },
+    { table: f.parent, column: f.columns.length === 1 ? f.columns[0] : undefined, target: f.parentColumns[0] },
+  ];
+  for (const side of sides) {
+    const gate = gates.get(side.table);
+    if (gate?.ok) continue;
+    const t = context.table('pharmacy', side.table);
+    const keyed = side.column && t && (!('target' in side) || t.keyColumn === side.target);
+    if (!gate || gate.reason !== OLD_ROWS_DIFFER || !keyed) return undefined;
+    const ranges = await differingKeyRanges(context, t);
+    if (!ranges) return undefined;
+    const within = ranges.map(([low, high]) => `${side.column} BETWEEN ${low} AND ${high}`);
+    if (within.length) parts.push(`(SELECT * FROM pharmacy.${f.child} WHERE ${within.join(' OR ')})`);
+  }
+  // A child both new and in a differing range would be counted twice: only a union of parts needs DISTINCT.
+  const relation =
+    parts.length > 1
+      ? `(SELECT DISTINCT * FROM (${parts.map((p) => `SELECT * FROM ${p} x`).join(' UNION ALL ')}) s)`
+      : (parts[0] ?? `(SELECT * FROM pharmacy.${f.child} WHERE false)`);
+  return { relation, rows: parts.length > 0 };
 }
 
 const FK_CHILDREN = [...new Set(FOREIGN_KEYS.map((f) => f.child))];
@@ -206,8 +208,7 @@ export const foreignKeysCheck: CheckDefinition = {
   suite: 'pharmacy',
   description: 'every foreign key resolves (no orphan prescriptions, fills, claims, inventory, ledger or PDMP rows)',
   applies,
-  // Each child's pass also collects the foreign keys of its new rows.
-  passes: () => FK_TABLES.map((table) => newRowsPass(table, FK_CHILDREN.includes(table) ? fkColumns(table) : [])),
+  passes: () => FK_TABLES.map((table) => newRowsPass(table)),
   async run(context) {
     const orphans: Record<string, number> = {};
     const offendingKeys: string[] = [];
@@ -219,17 +220,24 @@ export const foreignKeysCheck: CheckDefinition = {
         const key = fks[0]?.key ?? 'id';
         // Incremental when the child and every parent it references are proven old-identical: only the
         // children after the cut-off can be orphans (old children resolve to old parents, which are there).
+        // Localized when some of those tables differ in known key ranges only: the children in them, or
+        // pointing into them, are checked too. Full otherwise.
         const proof = await manifestProves(context, 'foreign-keys', [child, ...fks.map((f) => f.parent)]);
+        const suspects =
+          proof.gates.size && !fullByManifest(context.manifest, 'foreign-keys')
+            ? await Promise.all(fks.map((f) => suspectChildren(context, proof.gates, f)))
+            : [];
         let rows: Record<string, unknown>[] = [];
-        if (proof.ok) {
-          modes[child] = 'incremental';
-          const pass = await context.pass('pharmacy', child);
-          const fresh = newRowArray(pass, 'new_keys');
-          if (fresh.length && !(await allParentsFound(context, pass, fks)))
-            rows = await context.query(newOrphanSql(child), [
-              fresh,
-              ...fkColumns(child).map((c) => newRowArray(pass, `new_${c}`)),
-            ]);
+        if (suspects.length && suspects.every((s) => s !== undefined)) {
+          modes[child] = proof.ok ? 'incremental' : 'localized';
+          const found = await Promise.all(
+            fks.map((f, i) =>
+              suspects[i]?.rows
+                ? context.query(orphanSql(child, suspects[i].relation, [f]))
+                : Promise.resolve<Record<string, unknown>[]>([]),
+            ),
+          );
+          rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]?.[0]?.o0]))];
         } else {
           modes[child] = 'full';
           fullReasons.push(`${child}: ${proof.reason ?? ''}`);
@@ -246,13 +254,15 @@ export const foreignKeysCheck: CheckDefinition = {
       }),
     );
     const all = (mode: string): boolean => Object.values(modes).every((m) => m === mode);
-    const mode = all('incremental') ? 'incremental' : all('full') ? 'full' : 'mixed';
+    const mode = ['incremental', 'localized', 'full'].find(all) ?? 'mixed';
     return {
       passed: Object.keys(orphans).length === 0,
       measured: {
         foreignKeys: FOREIGN_KEYS.length,
         orphans,
         mode,
+        // In table order, not completion order: the evidence message must not depend on timing.
+        modes: Object.fromEntries(FK_CHILDREN.map((c) => [c, modes[c]])),
         ...(fullReasons.length ? { fullReason: fullReasons.slice(0, 3).join('; ') } : {}),
       },
       offendingKeys: offendingKeys.slice(0, MAX_KEYS),

@@ -17,11 +17,10 @@ export const spec = (table: string): { keyColumn: string; cutoffColumn: string }
 };
 
 /**
- * The gate of `table` plus the inputs a check needs from its rows after the cut-off, in the same scan:
- * `new_<column>` arrays aligned with `new_keys` (so a check never reads those rows again by key), and
- * `extra` aggregates (SQL over `t`; `{new}` stands for the new-row condition).
+ * The gate of `table` plus `extra` aggregates a check needs in the same scan (SQL over `t`; `{new}` stands
+ * for the new-row condition).
  */
-export function newRowsPass(table: string, columns: string[], extra: Record<string, string> = {}): PassContribution {
+export function newRowsPass(table: string, extra: Record<string, string> = {}): PassContribution {
   const t = spec(table);
   const isNew = newRowCondition(t.cutoffColumn);
   return {
@@ -29,7 +28,6 @@ export function newRowsPass(table: string, columns: string[], extra: Record<stri
     table,
     select: {
       ...tableAggregates(t),
-      ...Object.fromEntries(columns.map((c) => [`new_${c}`, `array_agg(t.${c}) FILTER (WHERE ${isNew})`])),
       ...Object.fromEntries(Object.entries(extra).map(([alias, sql]) => [alias, sql.replaceAll('{new}', isNew)])),
     },
   };

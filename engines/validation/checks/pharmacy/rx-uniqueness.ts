@@ -1,4 +1,4 @@
-import { CheckDefinition, manifestProves, MAX_KEYS, newKeysOf, num } from '../check';
+import { CheckDefinition, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
 import { applies, factOf, InvariantFact, modeOf, newRowsPass, SourceQuery } from './invariant';
 
 /**
@@ -9,16 +9,15 @@ import { applies, factOf, InvariantFact, modeOf, newRowsPass, SourceQuery } from
  * - incremental: the same, over the (pharmacy, Rx number) groups of the prescriptions after the cut-off.
  */
 
-/** The (pharmacy, Rx number) of the prescriptions in `$1`. */
-const NEW_RX_NUMBERS =
-  'SELECT pharmacy_id, rx_number FROM pharmacy.prescription WHERE prescription_id = ANY($1::bigint[])';
-
-/** Up to MAX_KEYS groups of prescriptions sharing a (pharmacy, Rx number), with the number of such groups. */
-function rxDuplicatesSql(restricted: boolean): string {
+/**
+ * Up to MAX_KEYS groups of prescriptions sharing a (pharmacy, Rx number), with the number of such groups: among
+ * all prescriptions, or the groups of the new ones (`newPrescriptions`, a relation).
+ */
+function rxDuplicatesSql(newPrescriptions?: string): string {
   return `
       SELECT count(*) OVER () AS groups, ids FROM (
         SELECT array_agg(prescription_id ORDER BY prescription_id) AS ids FROM pharmacy.prescription
-         ${restricted ? `WHERE (pharmacy_id, rx_number) IN (${NEW_RX_NUMBERS})` : ''}
+         ${newPrescriptions ? `WHERE (pharmacy_id, rx_number) IN (SELECT pharmacy_id, rx_number FROM ${newPrescriptions} n)` : ''}
          GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d
       LIMIT ${MAX_KEYS}`;
 }
@@ -42,15 +41,16 @@ export const rxUniquenessCheck: CheckDefinition = {
   suite: 'pharmacy',
   description: 'Rx numbers are unique per pharmacy',
   applies,
-  passes: () => [newRowsPass('prescription', [])],
+  passes: () => [newRowsPass('prescription')],
   async run(context) {
     const proof = await manifestProves(context, 'rx-uniqueness', ['prescription']);
-    const fresh = newKeysOf(proof.gates, 'prescription');
     const rows = proof.ok
-      ? fresh.length
-        ? await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql(true), [fresh])
+      ? proof.gates.get('prescription')?.newRows
+        ? await context.query<{ groups: string; ids: string[] }>(
+            rxDuplicatesSql(newRowsOf(proof.gates, 'prescription')),
+          )
         : []
-      : await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql(false));
+      : await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql());
     const groups = num(rows[0]?.groups);
     return {
       passed: groups === 0,

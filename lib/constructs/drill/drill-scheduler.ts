@@ -1,0 +1,55 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../managed-policy-role';
+import { pascal } from './construct-id';
+import type { RestoreDrillProps } from './restore-drill-props';
+
+/**
+ * The drill's schedules: EventBridge Scheduler starts the state machine, once per schedule (all databases, or the
+ * schedule's tiers), with a role (`SchedulerRole` in `scope`) that may do only that.
+ */
+export function scheduleDrillRuns(
+  scope: Construct,
+  stateMachine: sfn.IStateMachine,
+  props: Pick<RestoreDrillProps, 'environmentName' | 'key' | 'schedules' | 'timezone' | 'schedulerRoleName'>,
+): void {
+  const schedulerRole = new ManagedPolicyRole(scope, 'SchedulerRole', {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    }),
+    description: 'EventBridge Scheduler starts rxdr restore drills',
+    ...(props.schedulerRoleName ? { roleName: props.schedulerRoleName } : {}),
+  });
+  schedulerRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'StartDrills',
+      actions: ['states:StartExecution'],
+      resources: [stateMachine.stateMachineArn],
+    }),
+  );
+  for (const schedule of props.schedules) {
+    new scheduler.CfnSchedule(scope, `Schedule${pascal(schedule.name)}`, {
+      description: `rxdr ${props.environmentName} restore drill (${schedule.tiers ? `tiers ${schedule.tiers.join(', ')}` : 'all databases'})`,
+      scheduleExpression: schedule.expression,
+      scheduleExpressionTimezone: props.timezone,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      kmsKeyArn: props.key.keyArn,
+      target: {
+        arn: stateMachine.stateMachineArn,
+        roleArn: schedulerRole.roleArn,
+        input: JSON.stringify({
+          databases: 'all',
+          ...(schedule.tiers ? { tiers: schedule.tiers } : {}),
+          selector: { kind: 'latest' },
+          startedBy: `schedule:${schedule.name}`,
+        }),
+        retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
+      },
+    });
+  }
+  props.key.grant(schedulerRole, 'kms:Decrypt', 'kms:GenerateDataKey');
+}
