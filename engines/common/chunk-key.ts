@@ -17,3 +17,11 @@ export function chunkResultsPrefix(workflow: ChunkWorkflow, environment: string)
 export function chunkRunPrefix(workflow: ChunkWorkflow, environment: string, run: string, database: string): string {
   return `${chunkResultsPrefix(workflow, environment)}${run}/${database}/`;
 }
+
+/** Where the scheduled manifest job keeps its chunk plan and chunk results while it runs. */
+export const MANIFEST_CHUNKS_PREFIX = 'manifest-chunks/';
+
+/** `manifest-chunks/<database>/<run>/`: one manifest run's work. */
+export function manifestRunPrefix(database: string, run: string): string {
+  return `${MANIFEST_CHUNKS_PREFIX}${database}/${run}/`;
+}

@@ -272,7 +272,12 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     for (const [stack, allowed] of [
       [
         Template.fromStack(stages[index]!.standby),
-        [`${bucket}/manifests/*`, `${bucket}/failover/*`, `${bucket}/validation-chunks/*`],
+        [
+          `${bucket}/manifests/*`,
+          `${bucket}/failover/*`,
+          `${bucket}/validation-chunks/*`,
+          `${bucket}/manifest-chunks/*`,
+        ],
       ],
       [template, ['/manifests/*', '/validation-chunks/*']],
     ] as const) {

@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildManifest, silentLogger } from '../../engines/validation';
 import { seedDatabase } from '../../lib/seed';
 import { createValidationHandler } from '../../engines/validation/handler';
-import { createManifestHandler } from '../../engines/validation/manifest-job';
+import { createManifestJobSteps } from '../../engines/validation/manifest-job';
+import { inMemoryBucket, runManifestJob } from './manifest-job-run';
 import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { certificateDir, createCertificateAuthority, startTlsPostgres, TlsPostgres } from '../helpers/tls-postgres';
 
@@ -54,6 +55,11 @@ const deps = () => ({
   clock: { now: () => new Date('2026-11-01T00:01:00Z') },
   logger: silentLogger,
 });
+/** The job as its state machine runs it: plan, every chunk, finish. */
+const createManifestHandler =
+  (d: Parameters<typeof createManifestJobSteps>[0]) =>
+  (input: unknown): ReturnType<typeof runManifestJob> =>
+    runManifestJob(createManifestJobSteps(d), input);
 const body = (text: string) => ({ Body: { transformToString: async () => text } }) as never;
 
 describe('validator Lambda handler', () => {
@@ -95,7 +101,7 @@ describe('validator Lambda handler', () => {
 
 describe('manifest Lambda handler', () => {
   test('builds the manifest and writes it where drills read it (manifests/<name>.json)', async () => {
-    s3.on(PutObjectCommand).resolves({});
+    inMemoryBucket(s3);
     const result = await createManifestHandler({ ...deps(), bucket: 'evidence' })({
       name: 'pharmacy',
       database: { secretArn: SECRET },
@@ -107,7 +113,7 @@ describe('manifest Lambda handler', () => {
       cutoff: END.toISOString(),
       tables: 12,
     });
-    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body));
+    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body));
     expect(written.tables).toEqual(JSON.parse(manifestJson).tables);
   });
 
@@ -121,7 +127,7 @@ describe('manifest Lambda handler', () => {
   });
 
   test('describes the configured tables and, for an adopted database, fails naming what pgaudit lacks', async () => {
-    s3.on(PutObjectCommand).resolves({});
+    inMemoryBucket(s3);
     const run = createManifestHandler({ ...deps(), bucket: 'evidence' })({
       name: 'claims',
       database: { secretArn: SECRET },
@@ -134,7 +140,7 @@ describe('manifest Lambda handler', () => {
         'the pgaudit extension (CREATE EXTENSION pgaudit); the rds_pgaudit role (CREATE ROLE rds_pgaudit) ' +
         '(the manifest was written)',
     );
-    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Body)) as {
+    const written = JSON.parse(String(s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body)) as {
       tables: { table: string; cutoffColumn?: string }[];
       discovery: { include: string[] };
     };

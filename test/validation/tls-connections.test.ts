@@ -10,7 +10,8 @@ import { RDS_CA_BUNDLE_VARIABLE } from '../../engines/common/database-tls';
 import { buildManifest } from '../../engines/validation';
 import { seedDatabase } from '../../lib/seed';
 import { handler as failoverValidator } from '../../lambda/validate';
-import { handler as manifestJob } from '../../lambda/manifest';
+import * as manifestJob from '../../lambda/manifest';
+import { inMemoryBucket, runManifestJob } from './manifest-job-run';
 import { certificateDir, createCertificateAuthority, startTlsPostgres } from '../helpers/tls-postgres';
 import type { TestCertificateAuthority, TlsPostgres } from '../helpers/tls-postgres';
 
@@ -175,7 +176,9 @@ const functions: Record<string, () => Promise<Outcome>> = {
   'manifest job': async () => {
     try {
       const event = { name: 'dispensing', database: { secretArn: SECRET }, bucket: BUCKET, cutoff: END.toISOString() };
-      const result = await manifestJob(event);
+      inMemoryBucket(s3 as never); // the job keeps its chunk plan and results in the bucket
+      process.env.EVIDENCE_BUCKET = BUCKET; // as the construct sets it
+      const result = await runManifestJob(manifestJob, event);
       return result.tables > 0 ? { ok: true } : { ok: false, message: 'empty manifest' };
     } catch (error) {
       return { ok: false, message: (error as Error).message };

@@ -8,6 +8,12 @@ import type { FleetDatabase } from './types';
  * from the same drill. It starts at the default chunk parallelism (or the configured one when lower) and
  * raises it, up to the configured parallelism, until the prediction fits; when even the configured
  * parallelism does not fit, the drill fails before its restore, with the figures as its reason.
+ *
+ * A first drill has no evidence to learn from: it predicts from defaults instead, the source's allocated
+ * storage from the configuration (an upper bound of its data) at the default throughput, restore time not
+ * counted. Such a prediction still chooses the parallelism and is recorded in the evidence, marked as from
+ * defaults, but never stops the drill: a guess must not keep a database from ever being drilled, and the
+ * drill is what measures the figures the next prediction uses.
  */
 
 /**
@@ -30,16 +36,31 @@ export interface PlannedFit {
   readonly parallel: number;
   readonly predictedSeconds: number;
   readonly problems: string[];
+  /** `previous-drill`: the size was measured by the previous drill; `defaults`: a first drill's estimate. */
+  readonly basis: 'previous-drill' | 'defaults';
+  /** What the prediction assumed instead of measuring (empty when everything was measured). */
+  readonly assumed: string[];
 }
 
-/** Predict the drill; undefined when the database's size is unknown (its first drill). */
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/** Predict the drill; undefined when the database's size is unknown (a first drill without a configured size). */
 export function planDrillFit(database: FleetDatabase, history: MeasuredHistory): PlannedFit | undefined {
-  const databaseBytes = history.databaseBytes;
+  const measured = history.databaseBytes !== undefined && history.databaseBytes > 0;
+  const databaseBytes = measured ? history.databaseBytes : database.allocatedBytes;
   if (!(databaseBytes && databaseBytes > 0)) return undefined;
+  const assumed = [
+    ...(measured ? [] : [`size: the allocated storage of ${round(databaseBytes / GIB)} GiB from the configuration`]),
+    ...(history.validationBytesPerSecond
+      ? []
+      : [`throughput: the default ${round(DEFAULT_VALIDATION_BYTES_PER_SECOND / MIB)} MiB/s per connection`]),
+    ...(history.restoreSeconds === undefined ? ['restore time: not counted (no previous drill measured it)'] : []),
+  ];
   const maximum = database.chunking?.parallelism ?? DEFAULT_CHUNK_PARALLELISM;
   const assumptions = {
     hashBytesPerSecond: history.validationBytesPerSecond || DEFAULT_VALIDATION_BYTES_PER_SECOND,
-    chunkBytes: database.chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    chunkBytes: plannedChunkBytes(databaseBytes, database.chunking),
   };
   const predict = (parallelism: number) =>
     predictDrillFit({
@@ -52,7 +73,30 @@ export function planDrillFit(database: FleetDatabase, history: MeasuredHistory):
   let parallel = Math.min(DEFAULT_CHUNK_PARALLELISM, maximum);
   let fit = predict(parallel);
   while (!fit.fits && parallel < maximum) fit = predict(++parallel);
-  return { parallel, predictedSeconds: fit.predictedSeconds, problems: fit.problems };
+  const basis = measured ? 'previous-drill' : 'defaults';
+  return { parallel, predictedSeconds: fit.predictedSeconds, problems: fit.problems, basis, assumed };
+}
+
+/** The chunk size the planner will use: the configured one, doubled until the plan fits `maxChunks`. */
+function plannedChunkBytes(databaseBytes: number, chunking: FleetDatabase['chunking']): number {
+  let size = chunking?.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  while (chunking?.maxChunks && Math.ceil(databaseBytes / size) > chunking.maxChunks) size *= 2;
+  return size;
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+/** Whether the prediction stops the drill before its restore: only one from a measured size that does not fit. */
+export function stopsTheDrill(fit: PlannedFit | undefined): fit is PlannedFit {
+  return fit !== undefined && fit.basis === 'previous-drill' && fit.problems.length > 0;
+}
+
+/** The prediction as one sentence of the evidence, saying when it is from defaults and what they were. */
+export function describeFit(fit: PlannedFit): string {
+  const from = fit.basis === 'defaults' ? 'from defaults (first drill)' : "from the previous drill's evidence";
+  const assumed = fit.assumed.length ? `; assumed ${fit.assumed.join('; ')}` : '';
+  const outcome = fit.problems.length ? `; does not fit: ${fit.problems.join('; ')}` : '; fits its window';
+  return `predicted ${fit.predictedSeconds} s at parallelism ${fit.parallel} ${from}${assumed}${outcome}`;
 }
 
 /** The early failure reason of a drill that cannot fit its window. */

@@ -15,7 +15,7 @@ import {
 } from '../steps';
 import type { DrillValidator } from '../validator';
 import { TransientAwsError } from './errors';
-import { doesNotFitReason } from './fit';
+import { doesNotFitReason, stopsTheDrill } from './fit';
 import { isTransientAwsError } from '../../common/aws-errors';
 import { AwsRestoreProvider } from './provider';
 import type { AwsClients, AwsDrillSettings } from './restore-provider-base';
@@ -105,7 +105,7 @@ export async function pickSourceTask(event: unknown, deps: TaskDeps): Promise<Dr
 function beginWithinWindow(item: DrillItem, deps: TaskDeps): DrillState {
   const begun = beginDrill(item.drill.input as DrillInput, deps.clock);
   const fit = item.expect.fit;
-  return fit?.problems.length ? fail(begun, 'predict', doesNotFitReason(item.database.name, fit)) : begun;
+  return stopsTheDrill(fit) ? fail(begun, 'predict', doesNotFitReason(item.database.name, fit)) : begun;
 }
 
 /** StartRestore: AWS Backup restore job or RDS point-in-time restore into the drill network. */

@@ -62,6 +62,8 @@ export const fleetDatabaseSchema = z
     secretId: z.string().min(1),
     /** PostgreSQL database the validator connects to. */
     databaseName: z.string().min(1).default('postgres'),
+    /** The source's allocated storage in bytes, from the configuration: what a first drill predicts from. */
+    allocatedBytes: z.number().int().positive().optional(),
     /** How its validation is split: chunk invocations at once, bytes per chunk, most chunks in one plan. */
     chunking: z
       .strictObject({
@@ -138,6 +140,8 @@ const expectSchema = z.strictObject({
       parallel: z.number().int().min(1).max(40),
       predictedSeconds: z.number().nonnegative(),
       problems: z.array(z.string()),
+      basis: z.enum(['previous-drill', 'defaults']),
+      assumed: z.array(z.string()),
     })
     .optional(),
 });

@@ -9,6 +9,7 @@ import { chunksCheck } from '../../evidence/chunks-check';
 import type { ValidationReport } from '../../validation/types';
 import type { EvidenceCheck } from '../../evidence/schema';
 import type { DrillValidationResult, DrillValidator } from '../validator';
+import { describeFit, type PlannedFit } from './fit';
 
 export interface EngineValidatorOptions {
   s3: S3Client;
@@ -52,7 +53,9 @@ export function engineValidator(options: EngineValidatorOptions): DrillValidator
  * passes (`finishChunkedValidation`, as `rxdr validate --parallel` does). Same evidence as `engineValidator`,
  * plus how the work was split and which chunks differ.
  */
-export function chunkedEngineValidator(options: EngineValidatorOptions & { prefix: string }): DrillValidator {
+export function chunkedEngineValidator(
+  options: EngineValidatorOptions & { prefix: string; fit?: PlannedFit },
+): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
       const settings = options.checkSettings?.(database) ?? {};
@@ -68,7 +71,8 @@ export function chunkedEngineValidator(options: EngineValidatorOptions & { prefi
           invariants: settings.invariants,
         },
       );
-      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes));
+      const prediction = options.fit ? { description: describeFit(options.fit), fit: options.fit } : undefined;
+      return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes, prediction));
     },
   };
 }
@@ -88,8 +92,10 @@ function resultOf(
 
 /** The Validate task's validator: the whole-table step over the planned chunks, or (no plan) one invocation. */
 export function drillValidatorFor(event: unknown, options: EngineValidatorOptions): DrillValidator {
-  const prefix = (event as { chunking?: { prefix?: unknown } } | null)?.chunking?.prefix;
+  const item = event as { chunking?: { prefix?: unknown }; expect?: { fit?: PlannedFit } } | null;
+  const prefix = item?.chunking?.prefix;
+  const fit = item?.expect?.fit;
   return typeof prefix === 'string' && prefix
-    ? chunkedEngineValidator({ ...options, prefix })
+    ? chunkedEngineValidator({ ...options, prefix, ...(fit ? { fit } : {}) })
     : engineValidator(options);
 }

@@ -13,43 +13,45 @@ export interface StoredChunkPlan {
 }
 
 /**
- * A chunked validation's plan and chunk verdicts in the evidence bucket (KMS, the bucket's key) under one
- * prefix per run and database (`chunkRunPrefix`): a plan of hundreds of chunks and their verdicts would
- * overflow the 256 KB Step Functions state, so only the prefix and chunk ids travel as state. A retried
- * chunk writes the same verdict to the same key again, so the combined result does not change.
+ * A chunked run's plan and chunk verdicts in the evidence bucket (KMS, the bucket's key) under one prefix
+ * per run and database (`chunkRunPrefix` for a validation, `manifestRunPrefix` for a manifest): a plan of
+ * hundreds of chunks and their verdicts would overflow the 256 KB Step Functions state, so only the prefix
+ * and chunk ids travel as state. A retried chunk writes the same verdict to the same key again, so the
+ * combined result does not change.
  */
-export class S3ChunkStore {
+export class S3ChunkStore<Plan = StoredChunkPlan, Verdict extends { chunk: number } = ChunkVerdict> {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
+    root = CHUNK_RESULTS_PREFIX,
   ) {
-    if (!prefix.startsWith(CHUNK_RESULTS_PREFIX) || !prefix.endsWith('/'))
-      throw new Error(`chunk results prefix must be under ${CHUNK_RESULTS_PREFIX}, got "${prefix}"`);
+    if (!prefix.startsWith(root) || !prefix.endsWith('/'))
+      throw new Error(`chunk results prefix must be under ${root}, got "${prefix}"`);
   }
 
-  putPlan(plan: StoredChunkPlan): Promise<void> {
+  putPlan(plan: Plan): Promise<void> {
     return this.put('plan.json', plan);
   }
 
-  getPlan(): Promise<StoredChunkPlan> {
-    return this.get<StoredChunkPlan>('plan.json');
+  getPlan(): Promise<Plan> {
+    return this.get<Plan>('plan.json');
   }
 
-  putVerdict(verdict: ChunkVerdict): Promise<void> {
+  putVerdict(verdict: Verdict): Promise<void> {
     return this.put(`chunks/${verdict.chunk}.json`, verdict);
   }
 
   /** Every planned chunk's verdict; a missing one is an error naming the chunk. */
-  async getVerdicts(chunks: readonly Chunk[], concurrency = 16): Promise<ChunkVerdict[]> {
-    const verdicts: ChunkVerdict[] = new Array<ChunkVerdict>(chunks.length);
+  async getVerdicts(chunks: readonly { id: number }[], concurrency = 16): Promise<Verdict[]> {
+    const verdicts: Verdict[] = new Array<Verdict>(chunks.length);
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
         const index = next++;
-        const chunk = chunks[index] as Chunk;
+        const chunk = chunks[index] as { id: number };
         try {
-          verdicts[index] = await this.get<ChunkVerdict>(`chunks/${chunk.id}.json`);
+          verdicts[index] = await this.get<Verdict>(`chunks/${chunk.id}.json`);
         } catch (error) {
           throw new Error(`chunk ${chunk.id}: no verdict at ${this.prefix}chunks/${chunk.id}.json (${String(error)})`);
         }

@@ -6,7 +6,7 @@ import type { Manifest } from '../manifest-schema';
 import { runPool } from '../pool';
 import { silentLogger, systemClock } from '../types';
 import { Chunk, chunkLabel, chunkPredicate } from './chunk';
-import { bucketCountOf, DEFAULT_CHUNK_BYTES, planChunks, tableBytes } from './plan';
+import { bucketCountOf, DEFAULT_CHUNK_BYTES, planChunksWithin, tableBytes } from './plan';
 
 /**
  * The manifest as chunked work: a plan (catalog reads only), one step per chunk (the rows of one key range
@@ -36,6 +36,8 @@ export interface ManifestChunkResult {
 export type ChunkedManifestOptions = BuildManifestOptions & {
   /** Bytes per chunk (from `pg_total_relation_size`). @default 2 GiB */
   readonly chunkBytes?: number;
+  /** Most chunks in the plan: the chunk size doubles until it fits (a state machine's history has a limit). */
+  readonly maxChunks?: number;
 };
 
 function extraOf(options: { statementTimeoutMs?: number }) {
@@ -79,7 +81,7 @@ export async function planManifest(options: ChunkedManifestOptions): Promise<Man
       pharmacy: (options.pharmacy ?? plan.reference) || options.pharmacyTables !== undefined,
       ...(options.pharmacyTables ? { pharmacyTables: options.pharmacyTables } : {}),
       headers,
-      chunks: planChunks(chunkable, bytes, options.chunkBytes ?? DEFAULT_CHUNK_BYTES),
+      chunks: planChunksWithin(chunkable, bytes, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, options.maxChunks),
     };
   } finally {
     await client.end();

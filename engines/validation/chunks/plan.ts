@@ -76,6 +76,19 @@ export function planChunks(tables: readonly ChunkableTable[], bytes: readonly nu
   return chunks;
 }
 
+/** `planChunks` with at most `maxChunks` chunks (at least one per table): the chunk size doubles until it fits. */
+export function planChunksWithin(
+  tables: readonly ChunkableTable[],
+  bytes: readonly number[],
+  chunkBytes: number,
+  maxChunks = Infinity,
+): Chunk[] {
+  let size = chunkBytes;
+  let chunks = planChunks(tables, bytes, size);
+  while (chunks.length > Math.max(maxChunks, tables.length)) chunks = planChunks(tables, bytes, (size *= 2));
+  return chunks;
+}
+
 function keyColumnsOf(t: ChunkableTable): HashedColumn[] {
   const keys = new Set(t.keyColumns ?? []);
   return (t.columns ?? []).filter((c) => keys.has(c.name)).map((c) => (c.hash ? { name: c.name, hash: c.hash } : c));

@@ -5,7 +5,7 @@ import type { Manifest, TableManifest } from '../manifest-schema';
 import { HASH_BUCKETS } from '../checksum';
 import { passQueries, PrecomputedPasses } from '../validator';
 import { Chunk, chunkLabel, chunkPredicate } from './chunk';
-import { planChunks, tableBytes } from './plan';
+import { planChunksWithin, tableBytes } from './plan';
 
 /**
  * Validation as chunked work. Checks that partition by key range (counts, checksums, freshness) compute
@@ -59,10 +59,7 @@ export async function planValidationChunks(
     width: t.buckets.width,
     ...bucketing(t),
   }));
-  let size = chunkBytes;
-  let chunks = planChunks(tables, bytes, size);
-  while (chunks.length > Math.max(maxChunks, tables.length)) chunks = planChunks(tables, bytes, (size *= 2));
-  return chunks;
+  return planChunksWithin(tables, bytes, chunkBytes, maxChunks);
 }
 
 /** The checks whose work partitions by key range. */

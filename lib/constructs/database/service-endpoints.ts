@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { S3PrefixList } from '../s3-prefix-list';
-import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
+import { CHUNK_RESULTS_PREFIX, MANIFEST_CHUNKS_PREFIX } from '../../../engines/common/chunk-key';
 import { accountPerimeter, evidenceObjectsOnly } from './endpoint-policies';
 
 export interface ServiceEndpointsProps {
@@ -59,8 +59,8 @@ export class ServiceEndpoints extends Construct {
       subnets: [props.subnets],
     });
     for (const statement of evidenceObjectsOnly(Stack.of(this), props.evidenceBucketName, {
-      read: ['manifests/', CHUNK_RESULTS_PREFIX],
-      write: ['manifests/', 'failover/', CHUNK_RESULTS_PREFIX],
+      read: ['manifests/', CHUNK_RESULTS_PREFIX, MANIFEST_CHUNKS_PREFIX],
+      write: ['manifests/', 'failover/', CHUNK_RESULTS_PREFIX, MANIFEST_CHUNKS_PREFIX],
     }))
       this.s3.addToPolicy(statement);
     this.s3PrefixList = new S3PrefixList(this, 'S3PrefixList', { key: props.key, logRetention: props.logRetention });

@@ -42,6 +42,9 @@ export function drillFleet(scope: IConstruct, config: EnvironmentConfig): DrillD
         }),
     secretId: names.recoverySecret(config, db),
     databaseName: 'postgres',
+    ...('allocatedStorageGb' in db && db.allocatedStorageGb
+      ? { allocatedBytes: db.allocatedStorageGb * 1024 ** 3 }
+      : {}),
     ...(db.validation ? { validation: db.validation } : {}),
     ...(db.validation?.parallelism || db.validation?.chunkSizeMb
       ? {

@@ -50,6 +50,11 @@ export interface DrillDatabaseSpec {
   readonly validation?: CheckSettings;
   /** How its validation is split into chunks (`DrillChunking`). @default - 4 at a time, 2 GiB chunks */
   readonly chunking?: DrillChunking;
+  /**
+   * The source's allocated storage in bytes: a first drill (no previous evidence) predicts its validation
+   * time from it. @default - a first drill is not predicted
+   */
+  readonly allocatedBytes?: number;
 }
 
 /** A database's chunked validation in the drill. */

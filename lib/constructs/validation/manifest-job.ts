@@ -13,19 +13,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
-import { EnvironmentConfig } from '../../config/environment-config';
-import { names } from '../../naming';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
+import { MANIFEST_CHUNKS_PREFIX } from '../../../engines/common/chunk-key';
+import { DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
+import { CHUNK_FUNCTION_TIMEOUT } from './chunk-states';
+import { ManifestStateMachine } from './manifest-state-machine';
 import { POSTGRES_PORT } from '../database/reference-instance';
-import { CrossRegionReadReplica } from '../database/read-replica';
-import { SecondaryCluster } from '../database/secondary-cluster';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
-import type { DatabaseConfig } from '../../config/database-schema';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 
 /** One database the job describes. */
@@ -47,6 +46,10 @@ export interface ManifestTarget {
   readonly requirePgaudit?: boolean;
   /** The reference pharmacy tables on this database's own, described for the invariant checks. @default - none */
   readonly pharmacyTables?: PharmacyTables;
+  /** Chunks described at once (1-40). @default 4 */
+  readonly parallelism?: number;
+  /** Bytes per chunk (`pg_total_relation_size`), at least a page (8192). @default 2 GiB */
+  readonly chunkBytes?: number;
 }
 
 /** A network the adopter runs the job in: subnets and security groups of their own (ids). */
@@ -98,7 +101,10 @@ export interface ManifestJobProps {
  * Amazon CA bundle of the Lambda runtime.
  */
 export class ManifestJob extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  /** The job's three functions: plan, describe one chunk, finish. */
+  readonly functions: Readonly<Record<'plan' | 'chunk' | 'finish', nodejs.NodejsFunction>>;
+  /** The workflow a schedule starts, one execution per database. */
+  readonly workflow: ManifestStateMachine;
   /** The job's own security group (absent in an adopter's network, whose security groups it uses). */
   readonly securityGroup?: ec2.SecurityGroup;
   readonly schedules: scheduler.CfnSchedule[] = [];
@@ -121,6 +127,15 @@ export class ManifestJob extends Construct {
       problems.push('adopterNetwork.subnetIds: at least one subnet, got none');
     if (props.adopterNetwork && props.adopterNetwork.securityGroupIds.length === 0)
       problems.push('adopterNetwork.securityGroupIds: at least one security group, got none');
+    for (const t of props.targets) {
+      if (
+        t.parallelism !== undefined &&
+        !(Number.isInteger(t.parallelism) && t.parallelism >= 1 && t.parallelism <= 40)
+      )
+        problems.push(`targets.${t.name}.parallelism must be a whole number 1-40 (inline Map), got ${t.parallelism}`);
+      if (t.chunkBytes !== undefined && !(Number.isInteger(t.chunkBytes) && t.chunkBytes >= 8192))
+        problems.push(`targets.${t.name}.chunkBytes must be a whole number >= 8192 (a page), got ${t.chunkBytes}`);
+    }
     if (problems.length > 0) throw new Error(`Invalid ManifestJob ${this.node.path}: ${problems.join('; ')}`);
 
     const stack = Stack.of(this);
@@ -147,17 +162,6 @@ export class ManifestJob extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'rxdr manifest job: read replica credentials, write manifests',
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteItsOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
     const secretArns = [
       ...new Set(
         props.targets.map((t) =>
@@ -172,70 +176,144 @@ export class ManifestJob extends Construct {
         ),
       ),
     ];
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadReplicatedCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secretArns,
-      }),
-    );
+    const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole');
     const manifestObjects = bucket.arnForObjects(`${MANIFEST_PREFIX}*`);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteManifests', actions: ['s3:PutObject'], resources: [manifestObjects] }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SecretAndEvidenceKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-      }),
-    );
-    const vpcAccess = 'service-role/AWSLambdaVPCAccessExecutionRole';
-    const vpcAccessPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName(vpcAccess);
-    role.addManagedPolicy(vpcAccessPolicy);
+    const chunkObjects = bucket.arnForObjects(`${MANIFEST_CHUNKS_PREFIX}*`);
+    const parallelism = Math.max(1, ...props.targets.map((t) => t.parallelism ?? DEFAULT_CHUNK_PARALLELISM));
+    // Least privilege per step: plan writes the plan, a chunk reads it and writes its rows, finish reads
+    // them and writes the manifest. Every step reads the replicated credentials; none deletes anything.
+    const write = (sid: string, resource: string) => ({ sid, actions: ['s3:PutObject'], resource });
+    const read = (sid: string, resource: string) => ({ sid, actions: ['s3:GetObject'], resource });
+    const steps = {
+      plan: {
+        id: 'Plan',
+        s3: [write('WriteChunkPlan', chunkObjects)],
+        does: 'plan the manifest chunks from the catalog',
+      },
+      chunk: {
+        id: 'Chunk',
+        s3: [read('ReadChunkPlan', chunkObjects), write('WriteChunkRows', chunkObjects)],
+        does: 'describe one chunk (the rows of one key range)',
+      },
+      finish: {
+        id: 'Finish',
+        s3: [read('ReadChunkRows', chunkObjects), write('WriteManifests', manifestObjects)],
+        does: 'combine the chunks and write the manifest',
+      },
+    };
+    const functions = {} as Record<keyof typeof steps, nodejs.NodejsFunction>;
+    for (const [handler, step] of Object.entries(steps) as [keyof typeof steps, (typeof steps)[keyof typeof steps]][]) {
+      const role = new ManagedPolicyRole(this, `${step.id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `rxdr manifest job: ${step.does}`,
+      });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteItsOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadReplicatedCredentials',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretArns,
+        }),
+      );
+      for (const { sid, actions, resource } of step.s3)
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: [resource] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SecretAndEvidenceKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.key.keyArn],
+        }),
+      );
+      role.addManagedPolicy(vpcAccessPolicy);
+      const fn = new nodejs.NodejsFunction(this, `${step.id}Function`, {
+        entry: lambdaEntry('manifest'),
+        handler,
+        description: `rxdr manifest job: ${step.does}`,
+        runtime: FUNCTION_RUNTIME,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 512,
+        timeout: handler === 'chunk' ? CHUNK_FUNCTION_TIMEOUT : Duration.minutes(15),
+        role,
+        logGroup,
+        environmentEncryption: props.key,
+        reservedConcurrentExecutions:
+          handler === 'chunk' ? props.targets.length * parallelism + 1 : props.targets.length + 1,
+        ...(this.securityGroup ? { vpc: props.vpc, vpcSubnets: isolated, securityGroups: [this.securityGroup] } : {}),
+        environment: {
+          EVIDENCE_BUCKET: props.evidenceBucketName,
+          POWERTOOLS_SERVICE_NAME: 'rxdr-manifest',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          target: BUNDLING_TARGET,
+          bundleAwsSDK: true,
+          externalModules: ['pg-native'],
+        },
+      });
+      trustRdsCertificates(fn);
+      if (props.adopterNetwork) {
+        // Subnets and security groups by id: no VPC lookup at synth, and nothing of the adopter's is modified.
+        (fn.node.defaultChild as lambda.CfnFunction).vpcConfig = {
+          subnetIds: [...props.adopterNetwork.subnetIds],
+          securityGroupIds: [...props.adopterNetwork.securityGroupIds],
+        };
+      }
+      acknowledgeManagedPolicy(
+        role,
+        vpcAccessPolicy,
+        'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
+      );
+      acknowledgeWildcardResources(
+        role,
+        [...new Set(step.s3.map((statement) => statement.resource))],
+        `one manifest per database under ${MANIFEST_PREFIX} (kept in every version under Object Lock), and one ` +
+          `run's chunk plan and results under ${MANIFEST_CHUNKS_PREFIX}<database>/<run>/; nothing is deleted`,
+      );
+      const noDlq =
+        'invoked only synchronously by the manifest job state machine (a dead-letter queue applies to ' +
+        'asynchronous invocations only); a failure fails the execution, which raises the job alarm';
+      for (const pack of ['HIPAA.Security', 'NIST.800.53.R5'])
+        Validations.of(fn).acknowledge({ id: `${pack}-LambdaDLQ`, reason: noDlq });
+      functions[handler] = fn;
+    }
+    this.functions = functions;
+    this.workflow = new ManifestStateMachine(this, 'StateMachine', {
+      plan: functions.plan,
+      chunk: functions.chunk,
+      finish: functions.finish,
+      key: props.key,
+      logRetention: props.logRetention,
+    });
+    const workflowRole = Validations.of(this.workflow.role);
+    workflowRole.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) and CloudWatch Logs vended log ' +
+        'delivery (logs:CreateLogDelivery and friends) support no resource-level permissions; the statements ' +
+        'name these actions only',
+    });
+    for (const fn of Object.values(functions)) {
+      fn.grantInvoke(this.workflow.role);
+      workflowRole.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason: "Step Functions may invoke the job function's versions and aliases (`:*`); the function is named",
+      });
+    }
+    const stateMachine = this.workflow.stateMachine;
 
     const deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: lambdaEntry('manifest'),
-      handler: 'handler',
-      description:
-        'rxdr manifest job: describe a replicated database (counts, checksums, audit head) into the evidence bucket',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: Duration.minutes(15),
-      role,
-      logGroup,
-      environmentEncryption: props.key,
-      // One job per database at a time is plenty; a schedule never needs more.
-      reservedConcurrentExecutions: props.targets.length + 1,
-      deadLetterQueue: deadLetters,
-      ...(this.securityGroup ? { vpc: props.vpc, vpcSubnets: isolated, securityGroups: [this.securityGroup] } : {}),
-      environment: {
-        EVIDENCE_BUCKET: props.evidenceBucketName,
-        POWERTOOLS_SERVICE_NAME: 'rxdr-manifest',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: BUNDLING_TARGET,
-        bundleAwsSDK: true,
-        externalModules: ['pg-native'],
-      },
-    });
-    trustRdsCertificates(this.function);
-    if (props.adopterNetwork) {
-      // Subnets and security groups by id: no VPC lookup at synth, and nothing of the adopter's is modified.
-      (this.function.node.defaultChild as lambda.CfnFunction).vpcConfig = {
-        subnetIds: [...props.adopterNetwork.subnetIds],
-        securityGroupIds: [...props.adopterNetwork.securityGroupIds],
-      };
-    }
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
@@ -246,8 +324,15 @@ export class ManifestJob extends Construct {
     schedulerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RunTheManifestJob',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.function.functionArn],
+        actions: ['states:StartExecution'],
+        resources: [stateMachine.stateMachineArn],
+      }),
+    );
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UnstartedRunsToTheDeadLetterQueue',
+        actions: ['sqs:SendMessage'],
+        resources: [deadLetters.queueArn],
       }),
     );
     schedulerRole.addToPrincipalPolicy(
@@ -266,8 +351,9 @@ export class ManifestJob extends Construct {
           state: 'ENABLED',
           kmsKeyArn: props.key.keyArn,
           target: {
-            arn: this.function.functionArn,
+            arn: stateMachine.stateMachineArn,
             roleArn: schedulerRole.roleArn,
+            deadLetterConfig: { arn: deadLetters.queueArn },
             input: stack.toJsonString({
               name: target.name,
               database: {
@@ -278,6 +364,8 @@ export class ManifestJob extends Construct {
               ...(target.selection ? { selection: target.selection } : {}),
               ...(target.requirePgaudit ? { requirePgaudit: true } : {}),
               ...(target.pharmacyTables ? { pharmacyTables: target.pharmacyTables } : {}),
+              ...(target.parallelism ? { parallelism: target.parallelism } : {}),
+              ...(target.chunkBytes ? { chunkBytes: target.chunkBytes } : {}),
             }),
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
           },
@@ -289,7 +377,15 @@ export class ManifestJob extends Construct {
       alarmDescription:
         'rxdr manifest job failed: the next drill of the database validates against an older manifest or none, ' +
         'or an adopted database is missing pgaudit (the log names it; docs/runbooks/restore-drill.md)',
-      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
+          timedOut: stateMachine.metricTimedOut({ period: Duration.hours(1), statistic: 'Sum' }),
+          aborted: stateMachine.metricAborted({ period: Duration.hours(1), statistic: 'Sum' }),
+        },
+        period: Duration.hours(1),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -297,101 +393,17 @@ export class ManifestJob extends Construct {
     });
     this.failedAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
 
-    acknowledgeManagedPolicy(
-      role,
-      vpcAccessPolicy,
-      'the AWS-maintained policy Lambda needs to attach its network interfaces in the isolated subnets (EC2 network-interface actions, whose Describe calls support no resource-level permissions)',
-    );
-    acknowledgeWildcardResources(
-      role,
-      [manifestObjects],
-      `one manifest object per database under ${MANIFEST_PREFIX}, write only (the bucket keeps every version under Object Lock)`,
-    );
     Validations.of(deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        'this queue is itself the dead-letter queue of the manifest job (asynchronous invocations that failed every retry)',
+        'this queue is itself the dead-letter queue of the manifest job (scheduled runs that could not be started after every retry)',
     });
   }
 }
 
-/**
- * The manifest targets of an environment: every database with a warm-standby read replica, read through the
- * replica with the credentials secret the drill uses (`names.recoverySecret`).
- */
-export function replicaManifestTargets(
-  config: EnvironmentConfig,
-  replicas: Readonly<Record<string, CrossRegionReadReplica>>,
-): ManifestTarget[] {
-  return config.databases.flatMap((db) => {
-    const replica = replicas[db.name];
-    return replica
-      ? [
-          {
-            name: db.name,
-            secretId: names.recoverySecret(config, db),
-            host: replica.replica.attrEndpointAddress,
-            securityGroup: replica.securityGroup,
-            ...manifestSettings(db),
-          },
-        ]
-      : [];
-  });
-}
-
-/** What a database's configuration asks of its manifest: the table selection, and pgaudit for an adopted one. */
-export function manifestSettings(
-  db: DatabaseConfig,
-): Pick<ManifestTarget, 'selection' | 'requirePgaudit' | 'pharmacyTables'> {
-  const v = db.validation;
-  const selection: TableSelection = {
-    ...(v?.schemas ? { schemas: v.schemas } : {}),
-    ...(v?.include ? { include: v.include } : {}),
-    ...(v?.exclude ? { exclude: v.exclude } : {}),
-    ...(v?.cutoffColumns ? { cutoffColumns: v.cutoffColumns } : {}),
-  };
-  return {
-    ...(Object.keys(selection).length ? { selection } : {}),
-    ...(db.mode === 'adopt' ? { requirePgaudit: true } : {}),
-    ...(v?.pharmacyTables ? { pharmacyTables: v.pharmacyTables } : {}),
-  };
-}
-
-/**
- * The adopted databases without a replica that name a network for their manifest job (`manifestNetwork`):
- * each gets a job of its own there, reading the database itself with the replicated credentials secret.
- */
-export function adopterNetworkManifestTargets(
-  config: EnvironmentConfig,
-  replicas: Readonly<Record<string, CrossRegionReadReplica>>,
-): Array<{ target: ManifestTarget; network: AdopterNetwork }> {
-  return config.databases.flatMap((db) => {
-    const network = 'manifestNetwork' in db ? db.manifestNetwork : undefined;
-    return db.mode === 'adopt' && network && !replicas[db.name]
-      ? [{ target: { name: db.name, secretId: names.recoverySecret(config, db), ...manifestSettings(db) }, network }]
-      : [];
-  });
-}
-
-/**
- * Manifest targets of the global database secondaries rxdr creates: the job reads the secondary's reader
- * endpoint with the replicated credentials secret (the global database replicates the primary's users).
- */
-export function secondaryManifestTargets(
-  config: EnvironmentConfig,
-  secondaries: Readonly<Record<string, SecondaryCluster>>,
-): ManifestTarget[] {
-  return config.databases.flatMap((db) => {
-    const secondary = secondaries[db.name];
-    return secondary
-      ? [
-          {
-            name: db.name,
-            secretId: names.recoverySecret(config, db),
-            host: secondary.cluster.attrReadEndpointAddress,
-            securityGroup: secondary.securityGroup,
-          },
-        ]
-      : [];
-  });
-}
+export {
+  adopterNetworkManifestTargets,
+  manifestSettings,
+  replicaManifestTargets,
+  secondaryManifestTargets,
+} from './manifest-targets';

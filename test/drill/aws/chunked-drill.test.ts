@@ -58,6 +58,8 @@ const machine = LocalStateMachine.fromTemplate(
           // The seeded data ends an hour before the recovery point.
           targets: { rtoSeconds: 4 * 3600, rpoSeconds: 2 * 3600 },
           chunking: { chunkBytes: TINY, parallelism: 4 },
+          // A first drill predicts from the configured allocation (nothing earlier to learn from).
+          allocatedBytes: 50 * 1024 ** 3,
         }),
       ],
     }).stack,
@@ -153,6 +155,11 @@ describe('drill state machine: chunked validation on real PostgreSQL', () => {
     expect(planned.parallel).toBe(4);
     expect(calls.size).toBe(planned.planned);
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    // The first drill's prediction, from defaults, is in its evidence and says so.
+    expect(chunksCheck(doc)?.message).toMatch(
+      /; predicted \d+ s at parallelism 4 from defaults \(first drill\); assumed size: the allocated storage of 50 GiB/,
+    );
+    expect(chunksCheck(doc)?.details?.prediction).toMatchObject({ basis: 'defaults', parallel: 4, problems: [] });
     const unchunked = await unchunkedChecksOfSnapshot();
     expect(unchunked.passed).toBe(true);
     expect(engineChecks(doc.checks)).toEqual(unchunked.checks);

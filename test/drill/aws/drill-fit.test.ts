@@ -1,5 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_VALIDATION_BYTES_PER_SECOND, planDrillFit } from '../../../engines/drill/aws/fit';
+import {
+  DEFAULT_VALIDATION_BYTES_PER_SECOND,
+  describeFit,
+  planDrillFit,
+  stopsTheDrill,
+} from '../../../engines/drill/aws/fit';
 import { fleetDatabaseSchema } from '../../../engines/drill/aws/types';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
@@ -12,11 +17,12 @@ useThrowawayCaBundle();
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-const database = (rtoSeconds: number, parallelism?: number) =>
+const database = (rtoSeconds: number, parallelism?: number, allocatedBytes?: number) =>
   fleetDatabaseSchema.parse({
     ...databaseSpec('dispensing'),
     targets: { rtoSeconds, rpoSeconds: 3600 },
     ...(parallelism ? { chunking: { parallelism, chunkBytes: 2 * GIB, maxChunks: 10_000 } } : {}),
+    ...(allocatedBytes ? { allocatedBytes } : {}),
   });
 
 describe('planDrillFit: the prediction before a drill restores anything', () => {
@@ -25,13 +31,71 @@ describe('planDrillFit: the prediction before a drill restores anything', () => 
     expect(planDrillFit(database(3600), { restoreSeconds: 600, validationBytesPerSecond: MIB })).toBeUndefined();
   });
 
+  test('a first drill with a configured allocation is predicted from defaults, and says so', () => {
+    const fit = planDrillFit(database(3600, 16, 100 * GIB), {})!;
+    expect(fit.basis).toBe('defaults');
+    expect(fit.assumed).toEqual([
+      'size: the allocated storage of 100 GiB from the configuration',
+      'throughput: the default 20 MiB/s per connection',
+      'restore time: not counted (no previous drill measured it)',
+    ]);
+    // The same figures as a prediction from a previous drill that measured that size at the default throughput.
+    const measured = planDrillFit(database(3600, 16), {
+      databaseBytes: 100 * GIB,
+      validationBytesPerSecond: DEFAULT_VALIDATION_BYTES_PER_SECOND,
+      restoreSeconds: 0,
+    })!;
+    expect(measured.basis).toBe('previous-drill');
+    expect(measured.assumed).toEqual([]);
+    expect({ ...fit, basis: '', assumed: [] }).toEqual({ ...measured, basis: '', assumed: [] });
+    expect(describeFit(fit)).toMatch(
+      /^predicted \d+ s at parallelism \d+ from defaults \(first drill\); assumed size: the allocated storage of 100 GiB/,
+    );
+  });
+
+  test('the prediction plans chunks as the planner will: the chunk size doubles until the plan fits its cap', () => {
+    const tiny = fleetDatabaseSchema.parse({
+      ...databaseSpec('dispensing'),
+      targets: { rtoSeconds: 4 * 3600, rpoSeconds: 3600 },
+      chunking: { parallelism: 4, chunkBytes: 16 * 1024, maxChunks: 2000 },
+      allocatedBytes: 50 * GIB,
+    });
+    // 16 KiB chunks of 50 GiB would be 3.3 million invocations; the planner caps the plan at 2000 chunks.
+    const fit = planDrillFit(tiny, {})!;
+    expect(fit.problems).toEqual([]);
+    expect(fit.predictedSeconds).toBeLessThan(4 * 3600);
+  });
+
+  test("the previous drill's measured size wins over the configured allocation", () => {
+    const fit = planDrillFit(database(3600, 4, 100 * GIB), { databaseBytes: GIB, restoreSeconds: 60 })!;
+    expect(fit.basis).toBe('previous-drill');
+    expect(fit.assumed).toEqual(['throughput: the default 20 MiB/s per connection']);
+    expect(describeFit(fit)).toMatch(/from the previous drill's evidence; assumed throughput/);
+  });
+
+  test('a prediction from defaults that does not fit is recorded but does not stop the drill; a measured one does', () => {
+    const guessed = planDrillFit(database(3600, 8, 4096 * GIB), {})!;
+    expect(guessed.problems).toHaveLength(1);
+    expect(stopsTheDrill(guessed)).toBe(false);
+    expect(describeFit(guessed)).toMatch(/from defaults \(first drill\).*; does not fit: predicted \d+ s/);
+    const measured = planDrillFit(database(3600, 8), { databaseBytes: 4096 * GIB, restoreSeconds: 0 })!;
+    expect(stopsTheDrill(measured)).toBe(true);
+    expect(stopsTheDrill(undefined)).toBe(false);
+  });
+
   test('a drill that fits at the default parallelism keeps it', () => {
     const fit = planDrillFit(database(3600, 16), {
       databaseBytes: 10 * GIB,
       validationBytesPerSecond: 100 * MIB,
       restoreSeconds: 600,
     });
-    expect(fit).toEqual({ parallel: 4, predictedSeconds: expect.any(Number), problems: [] });
+    expect(fit).toEqual({
+      parallel: 4,
+      predictedSeconds: expect.any(Number),
+      problems: [],
+      basis: 'previous-drill',
+      assumed: [],
+    });
     expect(fit!.predictedSeconds).toBeLessThanOrEqual(3600);
   });
 
@@ -61,7 +125,10 @@ describe('planDrillFit: the prediction before a drill restores anything', () => 
       ...history,
       validationBytesPerSecond: DEFAULT_VALIDATION_BYTES_PER_SECOND,
     });
-    expect(planDrillFit(database(48 * 3600, 4), history)).toEqual(measured);
+    expect(planDrillFit(database(48 * 3600, 4), history)).toEqual({
+      ...measured,
+      assumed: ['throughput: the default 20 MiB/s per connection'],
+    });
   });
 });
 
@@ -85,6 +152,26 @@ describe('drill state machine (synthesized): a drill that cannot fit its window 
       expect(doc!.failureReason).toMatch(/exceeds the tier's RTO target of 3600 s; nothing was restored/);
       expect(world.aws.created).toEqual([]);
       expect(world.aws.mutations).toEqual([]);
+    } finally {
+      world.aws.restore();
+    }
+  }, 120_000);
+
+  test('a first drill whose allocation the defaults say cannot fit still runs: a guess stops no drill', async () => {
+    const huge = drillStack({
+      databases: [
+        databaseSpec('dispensing', { targets: { rtoSeconds: 3600, rpoSeconds: 3600 }, allocatedBytes: 4096 * GIB }),
+      ],
+    }).stack;
+    const world = new DrillWorld({ concurrency: 5 }); // no previous drill
+    try {
+      const run = await LocalStateMachine.fromTemplate(Template.fromStack(huge)).run(
+        { databases: ['dispensing'] },
+        { tasks: world.tasks() },
+      );
+      expect(run.status).toBe('SUCCEEDED');
+      expect(world.aws.created).toHaveLength(1);
+      expect(world.aws.deleted).toEqual(world.aws.created);
     } finally {
       world.aws.restore();
     }

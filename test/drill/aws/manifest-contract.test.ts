@@ -3,12 +3,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { manifestBefore } from '../../../engines/common/manifest-before';
 import { manifestKey } from '../../../engines/common/manifest-key';
-import { createManifestHandler } from '../../../engines/validation/manifest-job';
+import { createManifestJobSteps } from '../../../engines/validation/manifest-job';
+import { inMemoryBucket, runManifestJob } from '../../validation/manifest-job-run';
 import type { Manifest } from '../../../engines/validation';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
-jest.mock('../../../engines/validation/manifest', () => ({
-  buildManifest: jest.fn(async () => manifestAt('2026-10-31T03:29:00Z')),
+jest.mock('../../../engines/validation/chunks/manifest', () => ({
+  planManifest: jest.fn(async () => ({ chunks: [] })),
+  describePlannedPharmacy: jest.fn(async () => undefined),
+  assembleManifest: jest.fn(() => manifestAt('2026-10-31T03:29:00Z')),
 }));
 
 function manifestAt(cutoff: string): Manifest {
@@ -56,21 +59,21 @@ describe('manifest key contract: the job writes where the drill reads', () => {
     secrets
       .on(GetSecretValueCommand)
       .resolves({ SecretString: JSON.stringify({ username: 'u', password: 'p', host: 'primary.example' }) });
-    s3.on(PutObjectCommand).resolves({});
-    const handler = createManifestHandler({
+    inMemoryBucket(s3 as never);
+    const steps = createManifestJobSteps({
       s3: new S3Client({}),
       secrets: new SecretsManagerClient({}),
       clock: { now: () => new Date('2026-10-31T03:30:00Z') },
       logger: { info: () => {}, warn: () => {}, error: () => {} },
       bucket: 'evidence',
     } as never);
-    const result = await handler({
+    const result = await runManifestJob(steps, {
       name: 'dispensing',
       database: { secretArn: 'rxdr/dev/dispensing/credentials', host: 'replica.example', port: 5432 },
       statementTimeoutMs: 600_000,
     });
     expect(result.key).toBe(manifestKey('dispensing'));
-    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
+    expect(s3.commandCalls(PutObjectCommand).at(-1)!.args[0].input).toMatchObject({
       Bucket: 'evidence',
       Key: manifestKey('dispensing'),
     });
