@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from '../managed-policy-role';
+import { encryptedStateMachine } from '../encrypted-state-machine';
+import type { ManagedPolicyRole } from '../managed-policy-role';
 import type { EventWaits } from '../event-waits';
 import { chunkedValidation } from '../validation/chunk-states';
 
@@ -188,63 +189,19 @@ export class DrillStateMachine extends Construct {
     );
 
     const definition = plan.next(map).next(notify).next(allPassed);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // Its statements go into a customer-managed policy (HIPAA/NIST IAMNoInlinePolicy).
-    const role = (this.role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: `${props.stateMachineName}: invoke the drill functions, write logs and traces`,
-    }));
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
-      role,
+    const { stateMachine, role } = encryptedStateMachine(this, {
+      definition,
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: props.timeout,
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'rxdr restore drill: restore into isolation, validate, record evidence, always clean up',
+      roleDescription: `${props.stateMachineName}: invoke the drill functions, write logs and traces`,
+      key: props.key,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
-    // CMK encryption set here rather than through `encryptionConfiguration`, which would add a key-policy
-    // statement granting log delivery `kms:Decrypt*` (a wildcard action); the same permissions, named.
+    this.stateMachine = stateMachine;
+    this.role = role;
+    // Log delivery reads the key the drill's logs are encrypted with (the drill's stack owns the key).
     const stack = Stack.of(this);
-    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
-    cfn.encryptionConfiguration = {
-      type: 'CUSTOMER_MANAGED_KMS_KEY',
-      kmsKeyId: props.key.keyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-    };
-    const stateMachineArn = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: props.stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachineArn } },
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:EncryptionContext:SourceArn': stack.formatArn({
-              service: 'logs',
-              resource: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DrillLogDeliveryDecrypts',

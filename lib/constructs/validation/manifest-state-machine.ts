@@ -1,12 +1,12 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from '../managed-policy-role';
+import { encryptedStateMachine } from '../encrypted-state-machine';
+import type { ManagedPolicyRole } from '../managed-policy-role';
 import { CHUNK_FUNCTION_TIMEOUT, CHUNK_MAX_ATTEMPTS, CHUNK_RETRY_ERRORS } from './chunk-states';
 
 export interface ManifestStateMachineProps {
@@ -78,63 +78,16 @@ export class ManifestStateMachine extends Construct {
       retryOnServiceExceptions: false,
     }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const role = (this.role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: 'rxdr manifest job: invoke its three functions, write logs and traces',
-    }));
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
-      role,
+    const { stateMachine, role } = encryptedStateMachine(this, {
+      definition: plan.next(map).next(finish),
       ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(map).next(finish)),
       timeout: Duration.hours(6),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'rxdr manifest job: plan chunks from the catalog, describe them in parallel, write the manifest',
+      roleDescription: 'rxdr manifest job: invoke its three functions, write logs and traces',
+      key: props.key,
+      logRetention: props.logRetention,
     });
-    // CMK encryption set here (as the drill's): the same permissions as `encryptionConfiguration`, named.
-    const stack = Stack.of(this);
-    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
-    cfn.encryptionConfiguration = {
-      type: 'CUSTOMER_MANAGED_KMS_KEY',
-      kmsKeyId: props.key.keyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-    };
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-        conditions: {
-          StringLike: {
-            'kms:EncryptionContext:aws:states:stateMachineArn': stack.formatArn({
-              service: 'states',
-              resource: 'stateMachine',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:EncryptionContext:SourceArn': stack.formatArn({
-              service: 'logs',
-              resource: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    this.stateMachine = stateMachine;
+    this.role = role;
   }
 }
