@@ -8,10 +8,10 @@ import { Construct } from 'constructs';
 export const CHUNK_FUNCTION_TIMEOUT = Duration.minutes(5);
 
 /** Attempts of one chunk (a throttled, timed-out or failed chunk is redone alone; its verdict key is the same). */
-export const CHUNK_MAX_ATTEMPTS = 3;
+const CHUNK_MAX_ATTEMPTS = 3;
 
 /** Errors a chunk is redone for: anything that stopped it before its verdict was stored. */
-export const CHUNK_RETRY_ERRORS = [
+const CHUNK_RETRY_ERRORS = [
   'Rxdr.ChunkFailed',
   'Rxdr.AwsTransient',
   'States.Timeout',
@@ -23,21 +23,29 @@ export const CHUNK_RETRY_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
+/** The construct ids of a chunks Map and of its one chunk task. */
+export interface ChunksMapIds {
+  readonly map: string;
+  readonly task: string;
+}
+
 /**
- * The ValidateChunks Map of one database: an inline Map over the planned chunk ids (`$.chunking.ids`), as
- * many at once as `$.chunking.parallel` (the database's setting), each iteration one ValidateChunk
- * invocation with `{ chunk, prefix, ...fields }` whose verdict goes to S3; the Map's result is discarded, so
- * the state never grows with the chunk count. Inline rather than Distributed: a few hundred chunks per
- * database do not need a Distributed Map (the plan caps the chunk count so that the whole execution stays
- * within the history limit, see `maxChunksPerDatabase`), it nests in the drill's fleet Map, and it runs in the
- * local interpreter the tests use.
+ * A Map over the planned chunk ids (`$.chunking.ids`), as many at once as `$.chunking.parallel` (the
+ * database's setting), each iteration one invocation of `fn` with `{ chunk, prefix, ...fields }` (`fields` the
+ * JSONPaths it also gets) whose result goes to S3; a chunk that failed or timed out is redone alone, and the
+ * Map's result is discarded, so the state never grows with the chunk count. Inline rather than Distributed: a
+ * few hundred chunks per database do not need a Distributed Map (the plan caps the chunk count so that the
+ * whole execution stays within the history limit, see `maxChunksPerDatabase`), it nests in the drill's fleet
+ * Map, and it runs in the local interpreter the tests use. The validation's ValidateChunks and the manifest
+ * job's DescribeChunks are both this Map.
  */
-export function validateChunksMap(
+export function chunksMap(
   scope: Construct,
+  ids: ChunksMapIds,
   fn: lambda.IFunction,
   fields: Readonly<Record<string, string>>,
 ): sfn.Map {
-  const chunk = new tasks.LambdaInvoke(scope, 'ValidateChunk', {
+  const chunk = new tasks.LambdaInvoke(scope, ids.task, {
     lambdaFunction: fn,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
@@ -48,7 +56,7 @@ export function validateChunksMap(
     backoffRate: 2,
     maxAttempts: CHUNK_MAX_ATTEMPTS,
   });
-  const map = new sfn.Map(scope, 'ValidateChunks', {
+  const map = new sfn.Map(scope, ids.map, {
     itemsPath: '$.chunking.ids',
     maxConcurrencyPath: '$.chunking.parallel',
     itemSelector: {
@@ -74,7 +82,7 @@ export interface ChunkedValidationStates {
 /**
  * A chunked validation as states, the one shape of the drill and the failover: `plan` (a task that stores the
  * plan and sets `$.chunking = { prefix, ids, parallel }`), the ValidateChunks Map over `chunkFunction`
- * ({@link validateChunksMap}, `fields` the JSONPaths each chunk invocation also gets), then `finish`, the
+ * ({@link chunksMap}, `fields` the JSONPaths each chunk invocation also gets), then `finish`, the
  * whole-table step that combines every stored verdict into one report.
  */
 export function chunkedValidation(
@@ -86,7 +94,7 @@ export function chunkedValidation(
     readonly finish: sfn.TaskStateBase;
   },
 ): ChunkedValidationStates {
-  const map = validateChunksMap(scope, props.chunkFunction, props.fields);
+  const map = chunksMap(scope, { map: 'ValidateChunks', task: 'ValidateChunk' }, props.chunkFunction, props.fields);
   return { chain: props.plan.next(map).next(props.finish), plan: props.plan, map, finish: props.finish };
 }
 

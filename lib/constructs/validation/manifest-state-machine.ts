@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { encryptedStateMachine } from '../encrypted-state-machine';
 import type { ManagedPolicyRole } from '../managed-policy-role';
-import { CHUNK_FUNCTION_TIMEOUT, CHUNK_MAX_ATTEMPTS, CHUNK_RETRY_ERRORS } from './chunk-states';
+import { chunksMap } from './chunk-states';
 
 export interface ManifestStateMachineProps {
   readonly stateMachineName?: string;
@@ -50,28 +50,9 @@ export class ManifestStateMachine extends Construct {
         run: sfn.JsonPath.executionName,
       }),
     }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
-    const chunk = new tasks.LambdaInvoke(this, 'DescribeChunk', {
-      lambdaFunction: props.chunk,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(CHUNK_FUNCTION_TIMEOUT.plus(Duration.seconds(30))),
-    }).addRetry({
-      errors: CHUNK_RETRY_ERRORS,
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: CHUNK_MAX_ATTEMPTS,
+    const map = chunksMap(this, { map: 'DescribeChunks', task: 'DescribeChunk' }, props.chunk, {
+      database: '$.input.database',
     });
-    const map = new sfn.Map(this, 'DescribeChunks', {
-      itemsPath: '$.chunking.ids',
-      maxConcurrencyPath: '$.chunking.parallel',
-      itemSelector: {
-        'chunk.$': '$$.Map.Item.Value',
-        'prefix.$': '$.chunking.prefix',
-        'database.$': '$.input.database',
-      },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    map.itemProcessor(chunk);
     const finish = new tasks.LambdaInvoke(this, 'FinishManifest', {
       lambdaFunction: props.finish,
       payloadResponseOnly: true,
