@@ -7,6 +7,7 @@ import { TagKeys } from '../tags';
 import { DatabaseBackupSelection } from './backup-selection';
 import { TierBackupSpec, TierRuleSpec } from './tier-rules';
 import { acknowledgeManagedPolicy } from '../compliance/acknowledgements';
+import { thisAccountsService } from './service-principal-scope';
 
 export interface TierBackupPlansProps {
   /** The environment the databases belong to: plans and selections are named `rxdr-<environment>-<tier>`. */
@@ -41,9 +42,7 @@ export class TierBackupPlans extends Construct {
     validateProps(props);
     const backupPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup');
     this.role = new iam.Role(this, 'BackupRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      }),
+      assumedBy: thisAccountsService(this, 'backup.amazonaws.com'),
       description: `AWS Backup takes rxdr ${props.environment} backups`,
       managedPolicies: [backupPolicy],
     });

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
 
 /**
  * A resource-policy statement for an AWS service principal, held to this account: without `aws:SourceAccount` or
@@ -31,4 +32,14 @@ export class AccountScopedBucket extends s3.Bucket {
   addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     return super.addToResourcePolicy(scopedToAccount(statement, Stack.of(this).account));
   }
+}
+
+/**
+ * An AWS service principal for a role's trust policy, held to this account (`aws:SourceAccount`): no other
+ * account's resource (a schedule, a backup plan, an experiment) can make the service assume the role.
+ */
+export function thisAccountsService(scope: Construct, service: string): iam.IPrincipal {
+  return new iam.ServicePrincipal(service).withConditions({
+    StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+  });
 }

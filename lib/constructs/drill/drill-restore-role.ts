@@ -1,9 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import type { DrillPermissions } from './drill-permissions';
+import { thisAccountsService } from '../service-principal-scope';
 
 export interface DrillRestoreRoleProps {
   /** The recovery key the recovery points and the restored copies are encrypted with. */
@@ -23,9 +23,7 @@ export interface DrillRestoreRoleProps {
  */
 export function drillRestoreRole(scope: Construct, guard: DrillPermissions, props: DrillRestoreRoleProps): iam.Role {
   const role = new ManagedPolicyRole(scope, 'BackupRestoreRole', {
-    assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    }),
+    assumedBy: thisAccountsService(scope, 'backup.amazonaws.com'),
     description: 'AWS Backup restores drill instances (rxdr-drill-*) into the drill network',
   });
   role.addToPolicy(

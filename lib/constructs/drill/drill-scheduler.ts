@@ -1,4 +1,3 @@
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -6,6 +5,7 @@ import type { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { pascal } from './construct-id';
 import type { RestoreDrillProps } from './restore-drill-props';
+import { thisAccountsService } from '../service-principal-scope';
 
 /**
  * The drill's schedules: EventBridge Scheduler starts the state machine, once per schedule (all databases, or the
@@ -17,9 +17,7 @@ export function scheduleDrillRuns(
   props: Pick<RestoreDrillProps, 'environmentName' | 'key' | 'schedules' | 'timezone' | 'schedulerRoleName'>,
 ): void {
   const schedulerRole = new ManagedPolicyRole(scope, 'SchedulerRole', {
-    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    }),
+    assumedBy: thisAccountsService(scope, 'scheduler.amazonaws.com'),
     description: 'EventBridge Scheduler starts rxdr restore drills',
     ...(props.schedulerRoleName ? { roleName: props.schedulerRoleName } : {}),
   });

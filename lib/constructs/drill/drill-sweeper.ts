@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { DrillFunction } from './drill-function';
 import { publish } from './drill-grants';
 import type { DrillPermissions } from './drill-permissions';
 import type { RestoreDrillProps } from './restore-drill-props';
+import { thisAccountsService } from '../service-principal-scope';
 
 export interface DrillSweeperProps extends Pick<RestoreDrillProps, 'environmentName' | 'key' | 'alertsTopic'> {
   /** The drill functions' environment (`drillEnvironment`). */
@@ -77,9 +78,7 @@ export function drillSweeper(scope: Construct, guard: DrillPermissions, props: D
   );
   publish(sweeperRole, props);
   const sweepRole = new ManagedPolicyRole(scope, 'SweepScheduleRole', {
-    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    }),
+    assumedBy: thisAccountsService(scope, 'scheduler.amazonaws.com'),
     description: 'EventBridge Scheduler runs the rxdr drill orphan sweeper',
   });
   sweepRole.addToPrincipalPolicy(

@@ -23,6 +23,7 @@ import { RunbookFunction } from './runbook-function';
 import { maxChunksPerDatabase } from '../validation/chunk-states';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 import { grantRunbookPermissions } from './runbook-permissions';
+import { thisAccountsService } from '../service-principal-scope';
 
 /** One protected database as the runbooks see it. */
 export interface RunbookDatabase {
@@ -167,9 +168,7 @@ export class FailoverRunbooks extends Construct {
       'service-role/AWSBackupServiceRolePolicyForRestores',
     );
     this.backupRestoreRole = new iam.Role(this, 'BackupRestoreRole', {
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      }),
+      assumedBy: thisAccountsService(this, 'backup.amazonaws.com'),
       description: 'AWS Backup restores the newest recovery point during a latest-backup failover',
       managedPolicies: [restorePolicy],
     });

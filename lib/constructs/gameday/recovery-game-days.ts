@@ -11,6 +11,7 @@ import { ATTEMPT_DENIED_CALLS, CANARY_RECOVERY_POINT_PREFIX } from './denied-cal
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
 import { DEFAULT_GAME_DAY_MINUTES, GameDaySettings, gameDaySettingsProblems } from './game-day-settings';
 import { OutOfScopeAlarm } from './out-of-scope-alarm';
+import { thisAccountsService } from '../service-principal-scope';
 
 const RECOVERY_SCENARIOS: readonly GameDayScenario[] = ['recovery-point-deletion-attempt', 'isolated-copy-restore'];
 
@@ -129,9 +130,7 @@ export class RecoveryGameDays extends Construct {
     };
     const automationRole = (logicalId: string, what: string) =>
       new ManagedPolicyRole(this, logicalId, {
-        assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
-          StringEquals: { 'aws:SourceAccount': stack.account },
-        }),
+        assumedBy: thisAccountsService(this, 'ssm.amazonaws.com'),
         description: `rxdr ${environment.name} game day: ${what}`,
       });
 

@@ -26,6 +26,7 @@ import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
+import { thisAccountsService } from '../service-principal-scope';
 
 /** One database the job describes. */
 export interface ManifestTarget {
@@ -316,9 +317,7 @@ export class ManifestJob extends Construct {
     });
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      }),
+      assumedBy: thisAccountsService(this, 'scheduler.amazonaws.com'),
       description: 'EventBridge Scheduler runs the rxdr manifest job',
     });
     schedulerRole.addToPrincipalPolicy(
