@@ -7,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../compliance/acknowledgements';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from './function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from './function-runtime';
 import { lambdaEntry } from './lambda-entry';
 import { lambdaRole } from './managed-policy-role';
 
@@ -60,7 +60,7 @@ export class S3PrefixList extends Construct {
       environmentEncryption: props.key,
       reservedConcurrentExecutions: 1,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
+      bundling: FUNCTION_BUNDLING,
     });
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,

@@ -9,7 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from '../closed-security-group';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { ManagedPolicyRole, ownLogsStatement } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
@@ -112,13 +112,7 @@ export class DatabaseAuditSetup extends Construct {
       vpcSubnets: props.network.subnets,
       securityGroups: [this.securityGroup],
       environment: { POWERTOOLS_SERVICE_NAME: 'rxdr-audit-setup', NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: BUNDLING_TARGET,
-        bundleAwsSDK: true,
-        externalModules: ['pg-native'],
-      },
+      bundling: DATABASE_FUNCTION_BUNDLING,
     });
     trustRdsCertificates(this.fn);
 

@@ -8,7 +8,7 @@ import { Construct, IDependable } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** A database whose automated backups are replicated. */
 export interface ReplicatedDatabase {
@@ -146,7 +146,7 @@ export class AutomatedBackupReplication extends Construct {
       environmentEncryption: props.key,
       reservedConcurrentExecutions: 2,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
+      bundling: FUNCTION_BUNDLING,
     });
 
     const replications: Record<string, CustomResource> = {};

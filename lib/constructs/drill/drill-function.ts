@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 
 export interface DrillFunctionProps {
@@ -98,13 +98,7 @@ export class DrillFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: BUNDLING_TARGET,
-        bundleAwsSDK: true,
-        externalModules: ['pg-native'],
-      },
+      bundling: DATABASE_FUNCTION_BUNDLING,
       ...(props.vpc
         ? {
             vpc: props.vpc.vpc,

@@ -13,7 +13,7 @@ import type { ReadinessRules } from '../../../engines/readiness/readiness';
 import type { RosterCheckEvent } from '../../../engines/readiness/roster-check';
 import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { lambdaRole } from '../managed-policy-role';
 
@@ -91,7 +91,7 @@ export class RosterCheck extends Construct {
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
       environment: { EVIDENCE_BUCKET: props.evidenceBucket.bucketName, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
+      bundling: FUNCTION_BUNDLING,
     });
     const event: RosterCheckEvent = {
       environment: props.environment,

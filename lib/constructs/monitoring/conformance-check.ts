@@ -17,7 +17,7 @@ import {
   conformanceDimensions,
 } from '../../../engines/common/metrics-contract';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { lambdaRole } from '../managed-policy-role';
 
@@ -158,7 +158,7 @@ export class ConformanceCheck extends Construct {
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
       environment: { POWERTOOLS_SERVICE_NAME: CONFORMANCE_METRICS.service, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
+      bundling: FUNCTION_BUNDLING,
     });
     const event: ConformanceEvent = { environment: props.environment, targets: [...props.targets] };
     this.schedule = new events.Rule(this, 'Schedule', {

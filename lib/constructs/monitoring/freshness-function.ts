@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ownLogsStatement } from '../managed-policy-role';
 import { lambdaEntry } from '../lambda-entry';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 
 /** The scheduled event's shape (validated again by the function's zod schema). */
 export interface FreshnessCheckInput {
@@ -138,7 +138,7 @@ export class RecoveryPointFreshness extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: props.check.namespace,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: { minify: true, sourceMap: true, target: BUNDLING_TARGET, bundleAwsSDK: true },
+      bundling: FUNCTION_BUNDLING,
     });
 
     this.schedule = new events.Rule(this, 'Schedule', {

@@ -22,7 +22,7 @@ import { POSTGRES_PORT } from '../database/reference-instance';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
@@ -251,13 +251,7 @@ export class ManifestJob extends Construct {
           POWERTOOLS_SERVICE_NAME: 'rxdr-manifest',
           NODE_OPTIONS: '--enable-source-maps',
         },
-        bundling: {
-          minify: true,
-          sourceMap: true,
-          target: BUNDLING_TARGET,
-          bundleAwsSDK: true,
-          externalModules: ['pg-native'],
-        },
+        bundling: DATABASE_FUNCTION_BUNDLING,
       });
       trustRdsCertificates(fn);
       if (props.adopterNetwork) {
