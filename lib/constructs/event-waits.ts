@@ -5,7 +5,6 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -13,6 +12,7 @@ import { EVENT_WAITS_ENV } from '../../engines/event-waits/environment';
 import { TOKEN_TABLE } from '../../engines/event-waits/token-table';
 import { DrillFunction } from './drill/drill-function';
 import { lambdaEntry } from './lambda-entry';
+import { deadLetterQueue } from './dead-letter-queue';
 
 export interface EventWaitsProps {
   readonly key: kms.IKey;
@@ -103,16 +103,12 @@ export class EventWaits extends Construct {
       new iam.PolicyStatement({ sid: 'LeaveTokens', actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
     );
 
-    const deadLetters = new sqs.Queue(this, 'ResumeDeadLetters', {
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'this queue is itself the dead-letter queue of the resume Lambda; a dead-letter queue of it would hold nothing',
-    });
+    const deadLetters = deadLetterQueue(
+      this,
+      'ResumeDeadLetters',
+      props.key,
+      'the dead-letter queue of the resume Lambda; a dead-letter queue of it would hold nothing',
+    );
     this.resume = new DrillFunction(this, 'ResumeFn', {
       entry: lambdaEntry('event-waits'),
       handler: 'resume',

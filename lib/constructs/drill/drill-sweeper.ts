@@ -1,10 +1,9 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DRILL_ENV } from '../../../engines/drill/environment';
@@ -15,6 +14,7 @@ import { publish } from './drill-grants';
 import type { DrillPermissions } from './drill-permissions';
 import type { RestoreDrillProps } from './restore-drill-props';
 import { thisAccountsService } from '../service-principal-scope';
+import { deadLetterQueue } from '../dead-letter-queue';
 
 export interface DrillSweeperProps extends Pick<RestoreDrillProps, 'environmentName' | 'key' | 'alertsTopic'> {
   /** The drill functions' environment (`drillEnvironment`). */
@@ -36,16 +36,13 @@ export interface DrillSweeperProps extends Pick<RestoreDrillProps, 'environmentN
  */
 export function drillSweeper(scope: Construct, guard: DrillPermissions, props: DrillSweeperProps): DrillFunction {
   // Asynchronous invocations of the sweeper (Scheduler, EventBridge) that fail every retry land here.
-  const sweeperDlq = new sqs.Queue(scope, 'SweeperDeadLetters', {
-    encryptionMasterKey: props.key,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  Validations.of(sweeperDlq).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason:
-      'this queue is itself the dead-letter queue of the orphan sweeper Lambda (asynchronous invocations that failed every retry); a dead-letter queue of a dead-letter queue would hold nothing',
-  });
+  const sweeperDlq = deadLetterQueue(
+    scope,
+    'SweeperDeadLetters',
+    props.key,
+    'the dead-letter queue of the orphan sweeper Lambda (asynchronous invocations that failed every retry); ' +
+      'a dead-letter queue of a dead-letter queue would hold nothing',
+  );
 
   const maxAge = props.timeout.toSeconds() + 3600;
   const sweeper = new DrillFunction(scope, 'SweeperFn', {

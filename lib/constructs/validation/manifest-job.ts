@@ -10,7 +10,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
@@ -27,6 +26,7 @@ import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../co
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 import { thisAccountsService } from '../service-principal-scope';
+import { deadLetterQueue } from '../dead-letter-queue';
 
 /** One database the job describes. */
 export interface ManifestTarget {
@@ -304,11 +304,12 @@ export class ManifestJob extends Construct {
     }
     const stateMachine = this.workflow.stateMachine;
 
-    const deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const deadLetters = deadLetterQueue(
+      this,
+      'DeadLetters',
+      props.key,
+      'the dead-letter queue of the manifest job (scheduled runs that could not be started after every retry)',
+    );
 
     const schedulerRole = new ManagedPolicyRole(this, 'SchedulerRole', {
       assumedBy: thisAccountsService(this, 'scheduler.amazonaws.com'),
@@ -385,12 +386,6 @@ export class ManifestJob extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.failedAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
-
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'this queue is itself the dead-letter queue of the manifest job (scheduled runs that could not be started after every retry)',
-    });
   }
 }
 
