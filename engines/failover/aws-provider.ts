@@ -22,7 +22,7 @@ export function awsFailoverProvider(deps: StepDeps): FailoverProvider {
     preflight: (state) => (cluster(state) ? clusterPreflight : steps.preflight)(state, deps),
     startRecovery: (state) => (cluster(state) ? startClusterRecovery : steps.startRecovery)(state, deps),
     checkRecovery: (state) => (cluster(state) ? checkClusterRecovery : steps.checkRecovery)(state, deps),
-    validate: (state) => steps.validateRecovered(state, deps),
+    validate: (state) => steps.recordValidation(state, deps),
     repoint: (state) => steps.repoint(state, deps),
     checkRepoint: (state) => steps.checkRepoint(state, deps),
     verify: (state) => steps.verify(state, deps),

@@ -92,8 +92,6 @@ export const Catalog = z.strictObject({
   backupRestoreRoleArn: z.string().min(1),
   evidenceBucket: z.string().min(1),
   topicArn: z.string().min(1),
-  /** The validation engine's function (invoked with the recovered endpoint). */
-  validatorFunctionName: z.string().min(1),
   /** SSM parameter path under which approval tokens wait (`<prefix>/<execution name>`). */
   approvalParameterPrefix: z.string().startsWith('/'),
   /** Try a TCP connection through the repointed name (the function runs in the database network). */

@@ -1,7 +1,6 @@
 import type { BackupClient } from '@aws-sdk/client-backup';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,7 +24,6 @@ export interface RunbookClients {
   readonly kms: KMSClient;
   readonly sns: SNSClient;
   readonly s3: S3Client;
-  readonly lambda: LambdaClient;
   /** CloudWatch in the recovery region (replica lag of the cross-region replica). */
   readonly cloudwatch: CloudWatchClient;
   /** CloudWatch in the primary region (replica lag of the failback replica). */

@@ -15,7 +15,7 @@ const Event = z.discriminatedUnion('action', [
       'activate',
       'start-recovery',
       'check-recovery',
-      'plan-validation',
+      'prepare-validation',
       'validate',
       'repoint',
       'check-repoint',
@@ -90,8 +90,8 @@ export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<u
         return await provider.startRecovery(state);
       case 'check-recovery':
         return await provider.checkRecovery(state);
-      case 'plan-validation':
-        return await failover.planValidation(state, deps);
+      case 'prepare-validation':
+        return await failover.prepareValidation(state, deps);
       case 'validate':
         return await provider.validate(state);
       case 'repoint':

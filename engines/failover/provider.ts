@@ -19,7 +19,7 @@ export type RepointRecord = z.infer<typeof Repoint>;
  * | `unfreeze`      | —                                                                | a failed switchover: writes go on at the primary |
  * | `startRecovery` | `PromoteReadReplica` / PITR restore / AWS Backup restore job     | `pg_ctl promote` / base backup + WAL replay |
  * | `checkRecovery` | `DescribeDBInstances` (+ restore job)                             | server accepts writes?                       |
- * | `validate`      | invoke the validator function with the manifest from S3           | the validation engine with the manifest     |
+ * | `validate`      | the report of the validator function's own tasks, as evidence    | the validation engine with the manifest     |
  * | `repoint`       | Route 53 record, SSM parameter, secret host                       | the endpoint file clients read              |
  * | `checkRepoint`  | Route 53 `GetChange` INSYNC                                       | read the endpoint file back                 |
  * | `verify`        | every pointer reads the new endpoint, instance available          | same, and the new primary accepts writes    |

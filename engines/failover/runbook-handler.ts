@@ -3,7 +3,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -29,7 +28,6 @@ export function awsClients(catalog: Pick<Catalog, 'primaryRegion' | 'recoveryReg
     kms: new KMSClient({ region }),
     sns: new SNSClient({ region }),
     s3: new S3Client({ region }),
-    lambda: new LambdaClient({ region }),
     cloudwatch: new CloudWatchClient({ region }),
     cloudwatchPrimary: new CloudWatchClient({ region: catalog.primaryRegion }),
   };

@@ -1,4 +1,3 @@
-import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeAccountAttributesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
 import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager';
@@ -6,10 +5,8 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
 import { manifestKey } from '../../engines/common/manifest-key';
 import {
-  ACCOUNT,
   expectNotImplemented,
   MUTATING,
-  query,
   instances,
   manualSnapshots,
   PRIMARY,
@@ -189,54 +186,47 @@ describe('what moto lacks on the failover path (each note disappears when moto i
       w.deps.clients.secrets.send(new StopReplicationToReplicaCommand({ SecretId: 'rxdr/dispensing' })),
     );
   });
+});
 
-  test('not implemented by moto: Lambda Invoke of the validator (moto runs Node.js functions only in Docker)', async () => {
-    const w = await runbookWorld();
-    const role = `arn:aws:iam::${ACCOUNT}:role/rxdr-validator`;
-    await query('iam', PRIMARY, { Action: 'CreateRole', RoleName: 'rxdr-validator', AssumeRolePolicyDocument: '{}' });
-    const emptyZip = Buffer.from('UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', 'base64');
-    await w.deps.clients.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: 'rxdr-validator',
-        Runtime: 'nodejs22.x',
-        Role: role,
-        Handler: 'index.handler',
-        Code: { ZipFile: emptyZip },
-      }),
-    );
-    // The manifest the validator gets: the real choice (newest version taken before the recovery point) reads moto.
-    const s3 = new S3Client({ region: RECOVERY });
-    await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
-    const cutoff = new Date(Date.now() - 3_600_000).toISOString();
-    const manifest = {
-      format: 'rxdr.validation-manifest',
-      version: 1,
-      createdAt: cutoff,
-      cutoff,
-      source: { database: 'dispensing', serverVersionNum: 170006 },
-      schemas: ['pharmacy'],
-      tables: [
-        {
-          schema: 'pharmacy',
-          table: 'fill',
-          keyColumn: 'id',
-          cutoffColumn: 'filled_at',
-          columns: [{ name: 'id', type: 'bigint' }],
-          rowCount: 1,
-          checksum: '1',
-          buckets: { start: 0, width: 1, entries: [] },
-        },
-      ],
-      freshness: [],
-    };
-    await s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey('dispensing'), Body: JSON.stringify(manifest) }),
-    );
-    const recovery = recoveredDispensing({ host: 'dispensing-recovered.example', port: 5432 });
-    // The real validate task invokes the function; moto answers with its Docker failure instead of running it.
-    await expect(task(w, 'validate', { ...start('point-in-time'), plan: pointInTimePlan(), recovery })).rejects.toThrow(
-      /the validator failed \(Handled\): .*docker/i,
-    );
-    console.log('not implemented by moto: Lambda Invoke of the validator (without Docker)');
+test('prepare-validation chooses the manifest version from moto; the state machine invokes the validator itself', async () => {
+  const w = await runbookWorld();
+  // The manifest the validator gets: the real choice (newest version taken before the recovery point) reads moto.
+  const s3 = new S3Client({ region: RECOVERY });
+  await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+  const cutoff = new Date(Date.now() - 3_600_000).toISOString();
+  const manifest = {
+    format: 'rxdr.validation-manifest',
+    version: 1,
+    createdAt: cutoff,
+    cutoff,
+    source: { database: 'dispensing', serverVersionNum: 170006 },
+    schemas: ['pharmacy'],
+    tables: [
+      {
+        schema: 'pharmacy',
+        table: 'fill',
+        keyColumn: 'id',
+        cutoffColumn: 'filled_at',
+        columns: [{ name: 'id', type: 'bigint' }],
+        rowCount: 1,
+        checksum: '1',
+        buckets: { start: 0, width: 1, entries: [] },
+      },
+    ],
+    freshness: [],
+  };
+  const put = await s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey('dispensing'), Body: JSON.stringify(manifest) }),
+  );
+  const recovery = recoveredDispensing({ host: 'dispensing-recovered.example', port: 5432 });
+  const requests = (await task(w, 'prepare-validation', {
+    ...start('point-in-time'),
+    plan: pointInTimePlan(),
+    recovery,
+  })) as { manifest: { versionId: string }; plan: { database: object }; wholeTable: { chunks: object } };
+  expect(requests.manifest.versionId).toBe(put.VersionId);
+  expect(requests.plan.database).toMatchObject({ host: 'dispensing-recovered.example', port: 5432 });
+  expect(requests.wholeTable.chunks).toEqual({
+    prefix: expect.stringMatching(/^validation-chunks\/prod\/failover\//),
   });
 });

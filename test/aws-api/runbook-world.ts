@@ -120,7 +120,6 @@ export async function runbookWorld(): Promise<RunbookWorld> {
     backupRestoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/rxdr-restore`,
     evidenceBucket: BUCKET,
     topicArn: topic.TopicArn,
-    validatorFunctionName: 'rxdr-validator',
     approvalParameterPrefix: '/rxdr/prod/approvals',
     writeFreezeParameterPrefix: '/rxdr/prod/write-freeze',
     toolVersion: '0.1.0',

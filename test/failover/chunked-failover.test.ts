@@ -16,11 +16,14 @@ import { FakeAws, newWorld, TEST_CATALOG } from './fake-aws';
 import { serveRealValidator } from './real-engine';
 import { runbookStack } from './runbook-stack';
 import { runRunbook } from './run-runbook';
+import { VALIDATOR_TASK_RETRIES } from '../../lib/constructs/failover/validator-tasks';
 
 /**
- * The SYNTHESIZED failover state machine validating the promoted replica in chunks: PlanChunks (the runbook
- * step asks the validator to plan), the ValidateChunks Map (one invocation of the chunk validator per chunk)
- * and Validate (the whole-table step) run the real step code and the real validation engine against real
+ * The SYNTHESIZED failover state machine validating the promoted replica in chunks: PrepareValidation (the
+ * runbook step writes the validator's requests), PlanChunks (the validator plans, a state of its own), the
+ * ValidateChunks Map (one invocation of the chunk validator per chunk), Validate (the whole-table step on the
+ * validator, a state of its own with its own timeout and retry) and RecordValidation (the runbook step turns the
+ * report into evidence checks) run the real step code and the real validation engine against real
  * PostgreSQL over verified TLS, with the plan and the verdicts in the fake account's evidence bucket. With
  * chunks of 8 KiB the reference schema plans into more than a hundred chunks; the failover evidence must
  * equal what the unchunked engine reports for the same database, manifest and recovery point.
@@ -197,5 +200,43 @@ describe('failover state machine: chunked validation on real PostgreSQL', () => 
     expect(Number(low === '…' ? -Infinity : low)).toBeLessThanOrEqual(17);
     expect(high === '…' || Number(high) >= 17).toBe(true);
     expect(world.records.get('dispensing.db.rx.internal.')).not.toBe(world.endpointOf('dispensing-prod-replica'));
+  }, 60_000);
+  test('a whole-table step that times out once is redone alone (no chunk, no plan again); the evidence is unchanged', async () => {
+    // Its first attempt does the work (the report is written), then Step Functions gives up on it.
+    const timedOut = failAfterWork('Validate', 'States.Timeout');
+    const { run, doc, calls, world } = await failover(replica(), timedOut);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(doc.result).toBe('passed');
+    expect(run.retries.Validate).toBe(1);
+    expect(run.taskInvocations.Validate).toBe(2);
+    expect(world.validatorRequests).toHaveLength(2);
+    expect(world.validatorRequests[1]).toEqual(world.validatorRequests[0]);
+    for (const once of ['PrepareValidation', 'PlanChunks', 'RecordValidation'])
+      expect([once, run.taskInvocations[once]]).toEqual([once, 1]);
+    expect(world.chunkPlanRequests).toHaveLength(1);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect(calls.size).toBe(chunksOf(doc).planned);
+    expect(engineChecks(doc.checks)).toEqual((await unchunked(replica(), world)).checks);
+    expect(world.evidence()).toHaveLength(1);
+    expect(world.records.get('dispensing.db.rx.internal.')).toBe(world.endpointOf('dispensing-prod-replica'));
+  }, 60_000);
+
+  test('a whole-table step that keeps timing out fails the failover with one failed evidence document; nothing is repointed', async () => {
+    const { run, doc, world } = await failover(replica(), (invocation, proceed) =>
+      invocation.stateName === 'Validate'
+        ? Promise.reject(stepFunctionsError('Sandbox.Timedout', 'Task timed out after 600.00 seconds'))
+        : proceed(),
+    );
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('Rxdr.FailoverFailed');
+    // The first attempt and its retries, then the failure path; the chunks were not redone.
+    expect(run.taskInvocations.Validate).toBe(1 + VALIDATOR_TASK_RETRIES);
+    expect(run.taskInvocations.RecordValidation ?? 0).toBe(0);
+    expect(run.taskInvocations.RecordFailure).toBe(1);
+    expect(world.evidence()).toHaveLength(1);
+    expect(doc).toMatchObject({ result: 'failed', failedStep: 'validate' });
+    expect(doc.failureReason).toMatch(/Sandbox.Timedout|timed out/);
+    expect(world.records.get('dispensing.db.rx.internal.')).not.toBe(world.endpointOf('dispensing-prod-replica'));
+    expect(world.count('ChangeResourceRecordSets') + world.count('PutSecretValue')).toBe(0);
   }, 60_000);
 });

@@ -405,6 +405,7 @@ describe('failover state machine (synthesized, run locally with the real handler
         'activate',
         'start-recovery',
         'check-recovery',
+        'prepare-validation',
         'validate',
         'repoint',
         'check-repoint',
@@ -428,9 +429,16 @@ describe('failover state machine (synthesized, run locally with the real handler
         expect(docs.map((d) => d.result).sort()).toEqual(['failed', 'passed']);
         const resumed = docs.find((d) => d.result === 'passed')!;
         if (
-          ['start-recovery', 'check-recovery', 'validate', 'repoint', 'check-repoint', 'verify', 'notify'].includes(
-            step,
-          )
+          [
+            'start-recovery',
+            'check-recovery',
+            'prepare-validation',
+            'validate',
+            'repoint',
+            'check-repoint',
+            'verify',
+            'notify',
+          ].includes(step)
         ) {
           expect(resumed.runbook!.steps.find((s) => s.name === 'recover')!.outcome).toBe('already-done');
         }

@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateDBInstanceReadReplicaCommand,
   DescribeAccountAttributesCommand,
@@ -169,7 +168,6 @@ export class FakeAws {
       kms: regional((region) => new KMSClient({ region }), RECOVERY, 'kms'),
       sns: regional((region) => new SNSClient({ region }), RECOVERY, 'sns'),
       s3: regional((region) => new S3Client({ region }), RECOVERY, 's3'),
-      lambda: regional((region) => new LambdaClient({ region }), RECOVERY, 'lambda'),
       cloudwatch: regional((region) => new CloudWatchClient({ region }), RECOVERY, 'cloudwatch:recovery'),
       cloudwatchPrimary: regional((region) => new CloudWatchClient({ region }), PRIMARY, 'cloudwatch:primary'),
     };
@@ -560,26 +558,27 @@ export class FakeAws {
           })),
         ),
     }));
-    on('lambda', InvokeCommand, async (input) => {
-      // The request must be what the validation engine accepts (lambda/validate.ts).
-      const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8')) as object;
-      if ('planChunks' in event) {
-        const request = chunkPlanInputSchema.parse(event);
-        this.chunkPlanRequests.push(request);
-        // The stand-in plans one chunk (ValidateChunk then runs once); the real engine plans by table sizes.
-        const answer = this.validatorFunction
-          ? await this.validatorFunction(event)
-          : { prefix: request.planChunks.prefix, ids: [0], parallel: 1, bytes: 0 };
-        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(answer)) };
-      }
-      this.validatorRequests.push(validationInputSchema.parse(event));
-      if (this.validatorFunction)
-        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await this.validatorFunction(event))) };
-      const startedAt = this.clock.now();
-      this.clock.advance(this.durations.validationSeconds);
-      const report = engineReport({ ...this.validator, startedAt, finishedAt: this.clock.now() });
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(report)) };
-    });
+  }
+
+  /**
+   * The validator function (the failover state machine's PlanChunks and Validate tasks): the request must be
+   * what the validation engine accepts (`lambda/validate.ts`); the stand-in plans one chunk and answers a report
+   * built like the engine's, `validatorFunction` runs the real engine.
+   */
+  async invokeValidator(event: unknown): Promise<unknown> {
+    if (typeof event === 'object' && event !== null && 'planChunks' in event) {
+      const request = chunkPlanInputSchema.parse(event);
+      this.chunkPlanRequests.push(request);
+      // The stand-in plans one chunk (ValidateChunk then runs once); the real engine plans by table sizes.
+      return this.validatorFunction
+        ? this.validatorFunction(event)
+        : { prefix: request.planChunks.prefix, ids: [0], parallel: 1, bytes: 0 };
+    }
+    this.validatorRequests.push(validationInputSchema.parse(event));
+    if (this.validatorFunction) return this.validatorFunction(event);
+    const startedAt = this.clock.now();
+    this.clock.advance(this.durations.validationSeconds);
+    return engineReport({ ...this.validator, startedAt, finishedAt: this.clock.now() });
   }
 
   /** The chunk validator function: the request must be what the engine accepts; the stand-in finds no damage. */
@@ -601,7 +600,6 @@ export const TEST_CATALOG: CatalogInput = {
   backupRestoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/restore`,
   evidenceBucket: 'evidence',
   topicArn: `arn:aws:sns:${RECOVERY}:${ACCOUNT}:alerts`,
-  validatorFunctionName: 'validator',
   approvalParameterPrefix: '/rxdr/test/approvals',
   writeFreezeParameterPrefix: '/rxdr/test/write-freeze',
   probeConnectivity: true,

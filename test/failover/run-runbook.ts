@@ -8,7 +8,7 @@ import {
 } from '../helpers/local-state-machine';
 import { EVENT_DELAY_SECONDS, LocalEventWaits, type EventDelivery } from '../helpers/event-waits';
 import { RECOVERY, type FakeAws } from './fake-aws';
-import { CHUNK_VALIDATOR } from './runbook-stack';
+import { CHUNK_VALIDATOR, VALIDATOR } from './runbook-stack';
 
 /** `never`: the gate stays open until the execution ends (its approval timeout, or an abort). */
 export type Approval = 'approve' | 'abort' | 'never';
@@ -89,7 +89,11 @@ export function runRunbook(
     },
     functions:
       operation === 'failover'
-        ? { RunbooksFailoverStepsFunction: fn, [CHUNK_VALIDATOR]: (event: Json) => world.validateChunk(event) }
+        ? {
+            RunbooksFailoverStepsFunction: fn,
+            [VALIDATOR]: async (event: Json) => (await world.invokeValidator(event)) as Json,
+            [CHUNK_VALIDATOR]: (event: Json) => world.validateChunk(event),
+          }
         : { RunbooksFailbackStepsFunction: fn },
     tasks: {
       ...Object.fromEntries(EVENT_WAITS[operation].map((state) => [state, awaitEvent])),

@@ -23,6 +23,9 @@ export const TEST_DATABASES: RunbookDatabase[] = TEST_CATALOG.databases.map((d) 
   ...(d.repoint.parameterName ? { endpointParameterName: d.repoint.parameterName } : {}),
 }));
 
+/** The validator's name in the test stack (the failover's PlanChunks and Validate tasks invoke it). */
+export const VALIDATOR = 'rxdr-test-validator';
+
 /** The chunk validator's name in the test stack (the failover's ValidateChunk task invokes it). */
 export const CHUNK_VALIDATOR = 'rxdr-test-validate-chunk';
 
@@ -43,7 +46,7 @@ export function runbookStack(options: { approvalTimeout?: Duration; databases?: 
     recoveryVaultName: 'rxdr-test-recovery',
     evidenceBucket: s3.Bucket.fromBucketName(stack, 'Evidence', 'rxdr-test-evidence'),
     alertsTopic: sns.Topic.fromTopicArn(stack, 'Alerts', 'arn:aws:sns:us-west-2:111111111111:alerts'),
-    validator: lambda.Function.fromFunctionName(stack, 'Validator', 'rxdr-test-validator'),
+    validator: lambda.Function.fromFunctionName(stack, 'Validator', VALIDATOR),
     chunkValidator: lambda.Function.fromFunctionName(stack, 'ChunkValidator', CHUNK_VALIDATOR),
     databases: options.databases ?? TEST_DATABASES,
     approvalTimeout: options.approvalTimeout ?? Duration.seconds(2),

@@ -321,7 +321,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(text(statements(standby, 'WriteReports'))).toContain(`${names.evidenceBucket(config)}/failover/*`);
   });
 
-  test('the failover validates in chunks: PlanChunks, a Map over the chunk validator (by its ARN), then Validate; S3 only under its own prefix', () => {
+  test('the failover validates in chunks: PlanChunks and Validate on the validator with their own timeout and retry, a Map over the chunk validator (by its ARN) between; S3 only under its own prefix', () => {
     const machine = Object.values(
       template.findResources('AWS::StepFunctions::StateMachine', {
         Properties: { StateMachineName: names.failoverStateMachine(config) },
@@ -330,7 +330,28 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     type Asl = { States: Record<string, { Type: string; Next?: string; [key: string]: unknown }> };
     const definition = joined<Asl>(machine.Properties.DefinitionString);
     const chunkFunction = `:function:${names.failoverChunkValidatorFunction(config)}`;
-    expect(definition.States.PlanChunks!.Next).toBe('ValidateChunks');
+    const validatorFunction = `:function:${names.failoverValidatorFunction(config)}`;
+    expect(definition.States.PrepareValidation!.Next).toBe('PlanChunks');
+    // The plan and the whole-table step are states of their own on the validator, each with its own timeout
+    // (the validator's 10 minutes and a margin) and a retry of that state alone; the runbook steps around them
+    // prepare the requests and read the report.
+    for (const [name, next, input, result] of [
+      ['PlanChunks', 'ValidateChunks', '$.validationRequests.plan', '$.chunking'],
+      ['Validate', 'RecordValidation', '$.validationRequests.wholeTable', '$.validationReport'],
+    ] as const) {
+      const state = definition.States[name]!;
+      expect(state).toMatchObject({ Type: 'Task', Next: next, InputPath: input, ResultPath: result });
+      expect(state.Resource).toMatch(new RegExp(`${validatorFunction}$`));
+      expect(state.TimeoutSeconds).toBe(630);
+      expect(state.Retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining(['States.Timeout', 'Sandbox.Timedout']),
+          MaxAttempts: 2,
+        }),
+      ]);
+      expect(text(state.Catch)).toContain('"Next":"ValidateFailed"');
+    }
+    expect(definition.States.RecordValidation!.Next).toBe('ValidationPassed');
     const map = definition.States.ValidateChunks!;
     expect(map).toMatchObject({
       Type: 'Map',
@@ -364,6 +385,10 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
 
     const standby = Template.fromStack(stages[index]!.standby);
     standby.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: names.failoverValidatorFunction(config),
+      Timeout: 600,
+    });
+    standby.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: names.failoverChunkValidatorFunction(config),
       Handler: 'index.failover',
       Timeout: 300,
@@ -388,15 +413,36 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(text(all)).not.toContain('s3:DeleteObject');
   });
 
-  test('the failover runbook invokes the validator by its deterministic ARN', () => {
-    const invoke = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Action === 'lambda:InvokeFunction'),
-    );
+  test('the failover state machine, not the runbook function, invokes the validator by its deterministic ARN', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    const invoking = (p: (typeof policies)[number]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Action === 'lambda:InvokeFunction');
     const arn = `:lambda:${config.recoveryRegion}:${config.account}:function:${names.failoverValidatorFunction(config)}`;
-    const validator = invoke.filter((s) => text(s.Resource).includes(names.failoverValidatorFunction(config)));
+    const validator = policies.flatMap((p) =>
+      invoking(p)
+        .filter((s) => text(s.Resource).includes(names.failoverValidatorFunction(config)))
+        .map((statement) => ({ statement, roles: text(p.Properties.Roles ?? []) })),
+    );
     expect(validator).toHaveLength(1);
-    expect(text(validator[0]!.Resource)).toContain(`${arn}"`);
-    expect(text(validator[0]!.Resource)).toContain(`${arn}:*"`);
+    expect(text(validator[0]!.statement.Resource)).toContain(`${arn}"`);
+    expect(text(validator[0]!.statement.Resource)).toContain(`${arn}:*"`);
+    const machine = Object.values(
+      template.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: names.failoverStateMachine(config) },
+      }),
+    )[0]!;
+    const machineRole = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(validator[0]!.roles).toContain(`"${machineRole}"`);
+    // The runbook function no longer waits for the database: it invokes no function at all.
+    const steps = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { RUNBOOK_OPERATION: 'failover' } } },
+      }),
+    )[0]!;
+    const stepsRole = (steps.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const stepsPolicies = policies.filter((p) => text(p.Properties.Roles ?? []).includes(`"${stepsRole}"`));
+    expect(stepsPolicies.length).toBeGreaterThan(0);
+    expect(stepsPolicies.flatMap(invoking)).toEqual([]);
   });
 
   test('the validator runs in the recovery database network: PostgreSQL to the replicas and restored instances, HTTPS to the endpoints only', () => {

@@ -91,20 +91,28 @@ export const Validation = Timed.extend({
   achievedRpoSeconds: z.number().optional(),
   checks: z.array(EvidenceCheck),
 });
-/** A chunked validation planned by the validator: what each chunk invocation of the Map needs. */
-export const Chunking = Timed.extend({
+/**
+ * What the PrepareValidation step hands to the validator's own tasks: PlanChunks sends `plan` and Validate sends
+ * `wholeTable` to the validator function as they are; the ValidateChunks Map reads the rest.
+ */
+export const ValidationRequests = z.object({
+  startedAt: isoTime,
+  /** The manifest version every part compares with (chosen once, before the plan). */
+  manifest: z.object({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().min(1) }),
+  recoveryPointTime: isoTime,
+  /** The planning call (`ChunkPlanInput` of the validation engine). */
+  plan: z.record(z.string(), z.unknown()),
+  /** The whole-table step over the stored chunk verdicts (`ValidationInput` with `chunks`). */
+  wholeTable: z.record(z.string(), z.unknown()),
+});
+export type ValidationRequestsRecord = z.infer<typeof ValidationRequests>;
+/** The validator's chunk plan (PlanChunks' answer): what the ValidateChunks Map runs. */
+export const Chunking = z.object({
   prefix: z.string().min(1),
   ids: z.array(z.number().int().nonnegative()),
   parallel: z.number().int().positive(),
   /** The planned size (`pg_total_relation_size` of the manifest's tables). */
   bytes: z.number().nonnegative(),
-  bucket: z.string().min(1),
-  /** The replicated secret, with the recovered endpoint. */
-  database: z.object({ secretArn: z.string().min(1), host: z.string().min(1), port: z.number().int().positive() }),
-  databaseName: z.string().min(1),
-  recoveryPointTime: isoTime,
-  /** The manifest version the plan compares with (chosen once, before the plan). */
-  manifest: z.object({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().min(1) }),
 });
 export type ChunkingRecord = z.infer<typeof Chunking>;
 export const Repoint = Timed.extend({
@@ -138,7 +146,10 @@ export const FailoverState = z.object({
   /** A run that froze writes and failed: the freeze lifted, or why it was kept (something was promoted). */
   unfreeze: Freeze.optional(),
   recovery: Recovery.optional(),
+  validationRequests: ValidationRequests.optional(),
   chunking: Chunking.optional(),
+  /** The validator's answer to Validate (a `ValidationReport`), read by the RecordValidation step. */
+  validationReport: z.unknown().optional(),
   validation: Validation.optional(),
   repoint: Repoint.optional(),
   verify: Verify.optional(),

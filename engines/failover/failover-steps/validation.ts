@@ -1,22 +1,21 @@
 /** Validation of the recovered database by the validator function, as evidence checks. */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { achievedRpoOf, evidenceCheckOf } from '../../evidence/validation-check';
 import { manifestUsedCheck } from '../../evidence/manifest-used';
 import { manifestVersionBefore, readManifestVersion, type ManifestVersion } from '../../common/manifest-before';
 import { chunkRunPrefix } from '../../common/chunk-key';
 import { chunksCheck } from '../../evidence/chunks-check';
-import type { ChunkPlanAnswer, ChunkPlanInput } from '../../validation/handler';
+import type { ChunkPlanInput, ValidationInput } from '../../validation/handler';
 import { messageOf } from '../aws-helpers';
 import { isThrottlingError } from '../../common/aws-errors';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
-import { ChunkingRecord, FailoverState, Validation } from './state';
+import { FailoverState, Validation, ValidationRequestsRecord } from './state';
 import { required } from './required';
 
 /**
- * What the validation engine's function (`lambda/validate.ts`) answers: a `ValidationReport`.
- * Only the fields the runbook needs are read; each check becomes an evidence check.
+ * What the validation engine's function (`lambda/validate.ts`) answers to the Validate task: a
+ * `ValidationReport`. Only the fields the runbook needs are read; each check becomes an evidence check.
  */
 const ValidatorReport = z.object({
   passed: z.boolean(),
@@ -54,40 +53,16 @@ async function manifestFor(state: FailoverState, deps: StepDeps, recoveryPointTi
   }
 }
 
-/** Invoke the validator function; its answer, parsed, or a step failure that says what came back. */
-async function invokeValidator<T>(deps: StepDeps, request: unknown, answer: z.ZodType<T>, what: string): Promise<T> {
-  const out = await deps.clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: deps.catalog.validatorFunctionName,
-      Payload: Buffer.from(JSON.stringify(request)),
-    }),
-  );
-  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-  if (out.FunctionError)
-    throw new StepError(Errors.stepFailed, `the validator failed (${out.FunctionError}): ${text.slice(0, 500)}`);
-  const parsed = answer.safeParse(JSON.parse(text || 'null'));
-  if (!parsed.success)
-    throw new StepError(
-      Errors.stepFailed,
-      `the validator answered something that is not ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data;
-}
-
-const PlanAnswer: z.ZodType<ChunkPlanAnswer> = z.object({
-  prefix: z.string(),
-  ids: z.array(z.number().int().nonnegative()),
-  parallel: z.number().int().positive(),
-  bytes: z.number().nonnegative(),
-});
-
 /**
- * PlanChunks: choose the manifest version, then ask the validator (in the recovery database network) to plan
- * the recovered database's chunks by its table sizes and store the plan under this execution's prefix
- * (`validation-chunks/<environment>/failover/<execution>/<database>/`). The answer is what the ValidateChunks
- * Map needs: the chunk ids, the parallelism, and what each chunk invocation connects with.
+ * PrepareValidation: choose the manifest version (as the drill chooses it), then write what the validator's own
+ * tasks send: the planning call (plan the recovered database's chunks by its table sizes and store the plan under
+ * this execution's prefix, `validation-chunks/<environment>/failover/<execution>/<database>/`) and the
+ * whole-table step over the stored verdicts. Both connect with the replicated secret for credentials and the
+ * recovered endpoint as host/port override (clients still point at the old primary); the whole-table step also
+ * gets the recovery point time (the RPO reference) and the tier's RPO, and writes the full report to the
+ * evidence bucket next to the failover evidence. Nothing here waits for the database.
  */
-export async function planValidation(state: FailoverState, deps: StepDeps): Promise<ChunkingRecord> {
+export async function prepareValidation(state: FailoverState, deps: StepDeps): Promise<ValidationRequestsRecord> {
   const startedAt = deps.clock.now().toISOString();
   const plan = required(state.plan, 'plan');
   const recovery = required(state.recovery, 'recovery');
@@ -95,12 +70,13 @@ export async function planValidation(state: FailoverState, deps: StepDeps): Prom
   const db = databaseOf(deps.catalog, plan.database);
   const recoveryPointTime = plan.source?.recoveryPointTime ?? recovery.availableAt ?? startedAt;
   const { bucket, key, versionId } = await manifestFor(state, deps, recoveryPointTime);
+  const manifest = { bucket, key, versionId };
   const database = { secretArn: db.repoint.secretArn, host: endpoint.host, port: endpoint.port };
   const prefix = chunkRunPrefix('failover', deps.catalog.environment, state.execution.name, db.name);
-  const request: ChunkPlanInput = {
+  const planRequest: ChunkPlanInput = {
     database,
     databaseName: db.name,
-    manifest: { bucket, key, versionId },
+    manifest,
     planChunks: {
       prefix,
       parallel: db.chunking.parallelism,
@@ -108,62 +84,42 @@ export async function planValidation(state: FailoverState, deps: StepDeps): Prom
       maxChunks: db.chunking.maxChunks,
     },
   };
-  const answer = await invokeValidator(deps, request, PlanAnswer, 'a chunk plan');
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    prefix: answer.prefix,
-    ids: answer.ids,
-    parallel: answer.parallel,
-    bytes: answer.bytes,
-    bucket,
+  const wholeTable: ValidationInput = {
     database,
     databaseName: db.name,
+    manifest,
     recoveryPointTime,
-    manifest: { bucket, key, versionId },
+    ...(db.rpoSeconds > 0 ? { rpoTargetSeconds: db.rpoSeconds } : {}),
+    report: { bucket: deps.catalog.evidenceBucket, key: `failover/${db.name}/${state.execution.name}/validation.json` },
+    chunks: { prefix },
   };
+  return { startedAt, manifest, recoveryPointTime, plan: planRequest, wholeTable };
 }
 
 /**
- * Validate: ask the validation engine's function to check the recovered database. The request follows the
- * engine's input (`validationInputSchema`): the replicated secret for credentials with the recovered endpoint
- * as host/port override (clients still point at the old primary), the manifest version taken before the
- * recovery point (chosen as the drill chooses it), the recovery point time (the RPO reference) and the tier's
- * RPO; the full report goes to the evidence bucket next to the failover evidence. After PlanChunks and the
- * ValidateChunks Map (`state.chunking`), it is the whole-table step over the stored chunk verdicts, with the
- * manifest version the plan chose, and the evidence says how the work was split and which chunks differed.
+ * RecordValidation: the validator's report of the whole-table step (the Validate task's answer) as the runbook's
+ * validation record: the manifest version used, how the work was split and which chunks differed, then every
+ * check of the engine. An answer that is not a report fails the step and says what came back.
  */
-export async function validateRecovered(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Validation>> {
-  const chunking = state.chunking;
-  const startedAt = chunking?.startedAt ?? deps.clock.now().toISOString();
-  const plan = required(state.plan, 'plan');
-  const recovery = required(state.recovery, 'recovery');
-  const endpoint = required(recovery.endpoint, 'recovery.endpoint');
-  const db = databaseOf(deps.catalog, plan.database);
-  const recoveryPointTime =
-    chunking?.recoveryPointTime ?? plan.source?.recoveryPointTime ?? recovery.availableAt ?? startedAt;
-  const bucket = deps.catalog.evidenceBucket;
-  const manifest = chunking
-    ? await readManifestVersion(deps.clients.s3, chunking.manifest)
-    : await manifestFor(state, deps, recoveryPointTime);
-  const request = {
-    database: chunking?.database ?? { secretArn: db.repoint.secretArn, host: endpoint.host, port: endpoint.port },
-    databaseName: db.name,
-    manifest: { bucket: manifest.bucket, key: manifest.key, versionId: manifest.versionId },
-    recoveryPointTime,
-    ...(db.rpoSeconds > 0 ? { rpoTargetSeconds: db.rpoSeconds } : {}),
-    report: { bucket, key: `failover/${db.name}/${state.execution.name}/validation.json` },
-    ...(chunking ? { chunks: { prefix: chunking.prefix } } : {}),
-  };
-  const report = await invokeValidator(deps, request, ValidatorReport, 'a validation report');
+export async function recordValidation(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Validation>> {
+  const requests = required(state.validationRequests, 'validationRequests');
+  const chunking = required(state.chunking, 'chunking');
+  const parsed = ValidatorReport.safeParse(state.validationReport);
+  if (!parsed.success)
+    throw new StepError(
+      Errors.stepFailed,
+      `the validator answered something that is not a validation report: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  const report = parsed.data;
+  const manifest = await readManifestVersion(deps.clients.s3, requests.manifest);
   return {
-    startedAt,
+    startedAt: requests.startedAt,
     endedAt: deps.clock.now().toISOString(),
     passed: report.passed,
     ...(achievedRpoOf(report) !== undefined ? { achievedRpoSeconds: achievedRpoOf(report) } : {}),
     checks: [
-      manifestUsedCheck(manifest, new Date(recoveryPointTime)),
-      ...(chunking ? [chunksCheck(report, chunking.prefix, chunking.bytes)] : []),
+      manifestUsedCheck(manifest, new Date(requests.recoveryPointTime)),
+      chunksCheck(report, chunking.prefix, chunking.bytes),
       ...report.checks.map(evidenceCheckOf),
     ],
   };

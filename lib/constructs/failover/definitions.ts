@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { EventWaits } from '../event-waits';
 import { chunkedValidation } from '../validation/chunk-states';
 import { awaitInstance } from './instance-waits';
+import { validatorTask } from './validator-tasks';
 
 /** Errors worth retrying: Lambda service hiccups and AWS throttling (the handler turns it into `Rxdr.Throttled`). */
 export const RETRYABLE_ERRORS = [
@@ -156,17 +157,20 @@ function begin(scope: Construct, id = 'Begin'): sfn.Pass {
 
 /**
  * Preflight → (blocked | dry-run | refused) → approval gate → contingency notice → strategy → wait for the
- * recovered instance's events → validate in chunks (PlanChunks → ValidateChunks Map over `chunkValidator` →
- * Validate, the drill's shape) → repoint → poll DNS (Route 53 has no event) → verify → notify → evidence. Every
- * step retries throttling and, on failure, writes failed evidence and notifies; a new execution resumes from
- * what it finds.
+ * recovered instance's events → validate in chunks (PrepareValidation, the runbook step that writes the
+ * validator's requests → PlanChunks on the `validator` → ValidateChunks Map over `chunkValidator` → Validate,
+ * the whole-table step on the `validator` → RecordValidation, the runbook step that turns its report into
+ * evidence checks) → repoint → poll DNS (Route 53 has no event) → verify → notify → evidence. The validator's
+ * plan and whole-table step are states of their own (`validatorTask`), each with its own timeout and retry, as
+ * the drill's Validate task: the runbook function never waits for the database. Every step retries throttling
+ * and, on failure, writes failed evidence and notifies; a new execution resumes from what it finds.
  */
 export function failoverDefinition(
   scope: Construct,
   fn: lambda.IFunction,
   approvalTimeout: Duration,
   waits: EventWaits,
-  chunkValidator: lambda.IFunction,
+  validators: { readonly validator: lambda.IFunction; readonly chunkValidator: lambda.IFunction },
 ): sfn.IChainable {
   const { b, aborted, recordFailure } = endings(scope, fn, waits, (name) => name, {
     failedId: 'FailoverFailed',
@@ -182,18 +186,29 @@ export function failoverDefinition(
   const checkRecovery = b.step('CheckRecovery', 'check-recovery', '$.recovery');
   // A failure anywhere in the chunked validation is the validate step's.
   const validationFailure = b.failedAt('Validate', 'validate');
+  const prepare = b.step('PrepareValidation', 'prepare-validation', '$.validationRequests', validationFailure);
   const validation = chunkedValidation(scope, {
-    plan: b.step('PlanChunks', 'plan-validation', '$.chunking', validationFailure),
-    chunkFunction: chunkValidator,
+    plan: validatorTask(scope, 'PlanChunks', {
+      fn: validators.validator,
+      requestPath: '$.validationRequests.plan',
+      resultPath: '$.chunking',
+    }),
+    chunkFunction: validators.chunkValidator,
     fields: {
-      bucket: '$.chunking.bucket',
-      database: '$.chunking.database',
-      databaseName: '$.chunking.databaseName',
-      recoveryPointTime: '$.chunking.recoveryPointTime',
+      bucket: '$.validationRequests.manifest.bucket',
+      database: '$.validationRequests.plan.database',
+      databaseName: '$.validationRequests.plan.databaseName',
+      recoveryPointTime: '$.validationRequests.recoveryPointTime',
     },
-    finish: b.step('Validate', 'validate', '$.validation'),
+    finish: validatorTask(scope, 'Validate', {
+      fn: validators.validator,
+      requestPath: '$.validationRequests.wholeTable',
+      resultPath: '$.validationReport',
+    }),
   });
-  validation.map.addCatch(validationFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+  for (const state of [validation.plan, validation.map, validation.finish])
+    state.addCatch(validationFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const recordValidation = b.step('RecordValidation', 'validate', '$.validation', validationFailure);
   const repoint = b.step('Repoint', 'repoint', '$.repoint');
   const checkRepoint = b.step('CheckRepoint', 'check-repoint', '$.repoint');
   const verify = b.step('Verify', 'verify', '$.verify');
@@ -224,7 +239,7 @@ export function failoverDefinition(
     { instance: '$.recovery.instanceIdentifier', seconds: '$.recovery.waitSeconds', step: 'await-recovery' },
     checkRecovery,
     sfn.Condition.stringEquals('$.recovery.status', 'available'),
-    validation.chain.next(validated),
+    prepare.next(validation.chain).next(recordValidation).next(validated),
   );
 
   const decide = new sfn.Choice(scope, 'Decide')

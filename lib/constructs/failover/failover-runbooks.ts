@@ -87,7 +87,7 @@ export interface FailoverRunbooksProps {
   readonly isolatedSource?: { readonly vaultName: string; readonly declarationParameterName: string };
   readonly evidenceBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
-  /** The validation engine's function (plans a chunked validation, then its whole-table step). */
+  /** The validation engine's function: the state machine's PlanChunks and Validate (whole-table step) tasks. */
   readonly validator: lambda.IFunction;
   /** The validation engine's chunk function: one ValidateChunk of the failover's ValidateChunks Map. */
   readonly chunkValidator: lambda.IFunction;
@@ -235,7 +235,6 @@ export class FailoverRunbooks extends Construct {
       backupRestoreRoleArn: this.backupRestoreRole.roleArn,
       evidenceBucket: props.evidenceBucket.bucketName,
       topicArn: props.alertsTopic.topicArn,
-      validatorFunctionName: props.validator.functionName,
       approvalParameterPrefix: props.approvalParameterPrefix,
       probeConnectivity: false,
       writeFreezeParameterPrefix: props.writeFreezeParameterPrefix,
@@ -320,6 +319,11 @@ export class FailoverRunbooks extends Construct {
         ...(name === 'Failover'
           ? [
               {
+                id: finding(`${props.validator.functionArn}:*`),
+                reason:
+                  "Step Functions may invoke the validator's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
+              },
+              {
                 id: finding(`${props.chunkValidator.functionArn}:*`),
                 reason:
                   "Step Functions may invoke the chunk validator's versions and aliases (`:*`) besides its unqualified ARN; the function is named",
@@ -336,7 +340,10 @@ export class FailoverRunbooks extends Construct {
     };
     this.failover = machine(
       'Failover',
-      failoverDefinition(this, failoverFn, approvalTimeout, this.waits, props.chunkValidator),
+      failoverDefinition(this, failoverFn, approvalTimeout, this.waits, {
+        validator: props.validator,
+        chunkValidator: props.chunkValidator,
+      }),
       props.failoverStateMachineName,
     );
     this.failback = machine(

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,6 +16,7 @@ import { CheckSettings, checkSettingsEnvironment } from '../../../engines/valida
 import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { CHUNK_FUNCTION_TIMEOUT } from '../validation/chunk-states';
 import { chunkResultsPrefix } from '../../../engines/common/chunk-key';
+import { VALIDATOR_FUNCTION_TIMEOUT } from './validator-tasks';
 
 const POSTGRES_PORT = 5432;
 
@@ -55,10 +56,12 @@ export interface FailoverValidatorProps {
 
 /**
  * The validation engine as the failover runbook's validator, two functions in the recovery database network
- * (`network`), where the promoted replica or restored instance they check lives:
- * - `function` (`lambda/validate.ts`): plans a chunked validation (input with `planChunks`: the plan to S3,
- *   the chunk ids back), then its whole-table step (input `{ database, manifest, recoveryPointTime,
- *   rpoTargetSeconds, report, chunks }`, output a `ValidationReport`); it writes the report under `failover/*`;
+ * (`network`), where the promoted replica or restored instance they check lives, both invoked by the failover
+ * state machine:
+ * - `function` (`lambda/validate.ts`, timeout {@link VALIDATOR_FUNCTION_TIMEOUT}): its PlanChunks task plans a
+ *   chunked validation (input with `planChunks`: the plan to S3, the chunk ids back), its Validate task runs the
+ *   whole-table step (input `{ database, manifest, recoveryPointTime, rpoTargetSeconds, report, chunks }`,
+ *   output a `ValidationReport`); it writes the report under `failover/*`;
  * - `chunkFunction` (`lambda/validate-chunks.ts`, `failover`): one chunk per invocation, for the failover's
  *   ValidateChunks Map, with a time budget of {@link CHUNK_FUNCTION_TIMEOUT}.
  * Both read the manifests (`manifests/*`) and the configured credentials secrets; the chunk plans and verdicts
@@ -122,7 +125,7 @@ export class FailoverValidator extends Construct {
       ...(props.functionName ? { functionName: props.functionName } : {}),
       entry: lambdaEntry('validate'),
       handler: 'handler',
-      timeout: Duration.minutes(15),
+      timeout: VALIDATOR_FUNCTION_TIMEOUT,
       description: 'rxdr failover: validate the recovered database against its manifest before clients are repointed',
       reservedConcurrentExecutions: 5,
     });
@@ -193,11 +196,11 @@ export class FailoverValidator extends Construct {
       );
     ack(
       'HIPAA.Security-LambdaDLQ',
-      'invoked synchronously by the failover function or state machine, which fail the step on an error; a DLQ never receives anything',
+      'invoked synchronously by the failover state machine, which retries or fails the step on an error; a DLQ never receives anything',
     );
     ack(
       'NIST.800.53.R5-LambdaDLQ',
-      'invoked synchronously by the failover function or state machine, which fail the step on an error; a DLQ never receives anything',
+      'invoked synchronously by the failover state machine, which retries or fails the step on an error; a DLQ never receives anything',
     );
   }
 

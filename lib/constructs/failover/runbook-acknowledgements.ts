@@ -86,11 +86,6 @@ export function acknowledgeRunbookPermissions(permissions: RunbookPermissionsPro
       reason: `manifests are one object per database under ${MANIFEST_PREFIX} (read-only, every version)`,
     },
     ...groupsIn(recoveryRegion),
-    {
-      id: finding(`${props.validator.functionArn}:*`),
-      reason:
-        'the validator may be invoked by version or alias (`:*`) besides its unqualified ARN; the function is named',
-    },
   ]);
   acknowledge(failbackFn.node.scope as Construct, [
     ...shared,

@@ -205,7 +205,6 @@ export function grantRunbookPermissions(scope: Construct, permissions: RunbookPe
       conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
     }),
   );
-  props.validator.grantInvoke(failoverFn);
   grantClusterRunbookPermissions(scope, {
     catalog: permissions.catalog,
     primaryRegion: props.primaryRegion,

@@ -10,10 +10,11 @@ export const CHUNK_FUNCTION_TIMEOUT = Duration.minutes(5);
 /** Attempts of one chunk (a throttled, timed-out or failed chunk is redone alone; its verdict key is the same). */
 const CHUNK_MAX_ATTEMPTS = 3;
 
-/** Errors a chunk is redone for: anything that stopped it before its verdict was stored. */
-const CHUNK_RETRY_ERRORS = [
-  'Rxdr.ChunkFailed',
-  'Rxdr.AwsTransient',
+/**
+ * Errors a validator invocation (a chunk, a plan, a whole-table step) is redone for: it timed out, or Lambda
+ * stopped or refused it, before it answered. Redoing is safe: each writes the same object under the same key.
+ */
+export const VALIDATOR_RETRY_ERRORS = [
   'States.Timeout',
   'Sandbox.Timedout',
   'Lambda.Unknown',
@@ -22,6 +23,9 @@ const CHUNK_RETRY_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/** Errors a chunk is redone for: anything that stopped it before its verdict was stored. */
+const CHUNK_RETRY_ERRORS = ['Rxdr.ChunkFailed', 'Rxdr.AwsTransient', ...VALIDATOR_RETRY_ERRORS];
 
 /** The construct ids of a chunks Map and of its one chunk task. */
 export interface ChunksMapIds {
