@@ -99,6 +99,8 @@ const clusterWorld = (database: string, primaryUp: boolean, lengthen: 'switchove
     aurora.seconds = {
       switchover: AURORA.switchoverSeconds,
       failover: AURORA.failoverSeconds,
+      // detach-and-promote is not benched: no cluster event ends its wait (the safety net's look does).
+      detach: AURORA.failoverSeconds,
       restore: AURORA.restoreSeconds,
       instance: AURORA.instanceSeconds,
     };

@@ -7,4 +7,9 @@ export const STRATEGIES = [
   'global-switchover',
   /** Aurora Global Database: failover to the secondary while the primary region is down (data loss allowed). */
   'global-failover',
+  /**
+   * Aurora Global Database: detach the recovery region's secondary (`RemoveFromGlobalCluster`), which makes it a
+   * standalone writable cluster; for when the global database cannot fail over. Data loss allowed, as a failover's.
+   */
+  'detach-and-promote',
 ] as const;

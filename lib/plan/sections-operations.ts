@@ -310,6 +310,11 @@ function clusterProcedures(config: EnvironmentConfig): Block[] {
               'the lag alarm watches, and the plan shows it before approval.',
             'Planned (maintenance, game day): strategy `global-switchover` switches over without data loss; it needs ' +
               'the primary region.',
+            'The global database cannot fail over (the call fails, the global database is broken): strategy ' +
+              `\`detach-and-promote\` detaches \`${names.secondaryCluster(config, db)}\` ` +
+              '(`RemoveFromGlobalCluster`), which makes it a standalone writable cluster; data loss is bounded by the replication lag as for a ' +
+              'failover. The old primary cluster is still writable when its region returns: keep clients off it; ' +
+              'failing back is rebuilt by hand.',
           ]
         : [
             `The run restores the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery ` +

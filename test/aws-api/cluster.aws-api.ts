@@ -9,7 +9,6 @@ import {
   CreateGlobalClusterCommand,
   FailoverGlobalClusterCommand,
   RDSClient,
-  RemoveFromGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
@@ -20,7 +19,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Catalog } from '../../engines/failover/catalog';
-import { clusterPreflight } from '../../engines/failover/cluster/failover';
+import { checkClusterRecovery, clusterPreflight, startClusterRecovery } from '../../engines/failover/cluster/failover';
 import type { FailoverState } from '../../engines/failover/failover-steps';
 import { runbookWorld, type RunbookWorld } from './runbook-world';
 import { AwsClusterRestoreProvider } from '../../engines/drill/aws/cluster-provider';
@@ -304,19 +303,56 @@ describe('Aurora Global Database membership through the cluster failover preflig
     expect(plan.blockers.join()).toMatch(/secondary: claims-prod-dr is not a member of claims-global in us-west-2/);
   });
 
-  test('RemoveFromGlobalCluster: moto accepts it but keeps the member (AWS detaches it)', async () => {
-    await globalWorld();
-    await west.send(
-      new RemoveFromGlobalClusterCommand({
-        GlobalClusterIdentifier: 'claims-global',
-        DbClusterIdentifier: secondaryArn,
-      }),
-    );
+  test('detach-and-promote through the real steps: the member is found, RemoveFromGlobalCluster is sent with its ARN, and the check waits while moto keeps the member', async () => {
+    const w = await globalWorld();
+    const plan = await preflight(w, 'detach-and-promote');
+    expect(plan.checks.find((c) => c.name === 'secondary')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^claims-prod-dr is available with 1 instance\(s\), replication lag/),
+    });
+    expect(plan).toMatchObject({
+      blockers: [],
+      recoveryAlreadyStarted: false,
+      targetInstanceIdentifier: 'claims-prod-dr',
+    });
+    expect(plan.source).toMatchObject({ kind: 'replica', id: secondaryArn });
+    const state = {
+      input: { database: 'claims', strategy: 'detach-and-promote' },
+      execution: { id: 'run-1', name: 'run-1' },
+      plan,
+    } as unknown as FailoverState;
+    // moto answers the call (no error: the request's shape is accepted) ...
+    const recovery = await startClusterRecovery(state, w.deps);
+    expect(recovery).toMatchObject({ outcome: 'done', status: 'pending' });
     const out = await west.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: 'claims-global' }));
     const members = out.GlobalClusters?.[0]?.GlobalClusterMembers?.map((m) => m.DBClusterArn);
     if (!members?.includes(secondaryArn))
-      throw new Error('moto now detaches on RemoveFromGlobalCluster: run the preflight on a detached secondary');
-    console.log('not implemented by moto: rds:RemoveFromGlobalCluster (the member stays)');
+      throw new Error('moto now detaches on RemoveFromGlobalCluster: assert the check finds a standalone writer');
+    // ... but keeps the member (it looks for the global database in the Region the call is made in, not the
+    // primary's), so the check waits as it would while AWS is still detaching.
+    expect(await checkClusterRecovery({ ...state, recovery } as FailoverState, w.deps)).toMatchObject({
+      status: 'pending',
+      detail: 'claims-prod-dr is still a member of claims-global',
+    });
+    console.log(
+      'not implemented by moto: rds:RemoveFromGlobalCluster of a secondary in another Region (the member stays)',
+    );
+  });
+
+  test('detach-and-promote: a secondary already outside the global database is a resumed run, not detached again', async () => {
+    const w = await globalWorld(false);
+    const plan = await preflight(w, 'detach-and-promote');
+    expect(plan.recoveryAlreadyStarted).toBe(true);
+    expect(plan.checks.find((c) => c.name === 'secondary')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^claims-prod-dr is a standalone cluster \(available\): a resumed run continues/),
+    });
+    const state = {
+      input: { database: 'claims' },
+      execution: { id: 'r', name: 'r' },
+      plan,
+    } as unknown as FailoverState;
+    expect(await startClusterRecovery(state, w.deps)).toMatchObject({ outcome: 'already-done' });
   });
 
   test('the switchover and failover of a global database', async () => {

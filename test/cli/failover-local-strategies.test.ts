@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { parseEvidence } from '../../engines/evidence';
 import { rxdr } from '../helpers/cli';
 
-const LOCAL = 'promote-replica, point-in-time, global-failover, global-switchover';
+const LOCAL = 'promote-replica, point-in-time, global-failover, global-switchover, detach-and-promote';
 
 /** How many audit events the server holds that were written at `at` (the write load stamps each unit). */
 async function auditEventsAt(url: string, at: string): Promise<number> {
@@ -89,35 +89,39 @@ describe('rxdr failover --local --strategy', () => {
     }
   });
 
-  test('GIVEN --strategy global-failover WHEN the primary is killed under load THEN the standby (the secondary) is promoted and the data loss is measured and within the RPO target', async () => {
-    const result = await rxdr(
-      'failover',
-      '--local',
-      '--strategy',
-      'global-failover',
-      '--prescriptions',
-      '200',
-      '--json',
-      '--evidence-dir',
-      dir,
-    );
-    expect(result.stderr).not.toMatch(/FAILED/);
-    expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^ {2}disaster .* primary processes down/m);
-    expect(result.stderr).not.toMatch(/^ {2}failover:freeze .*WAL position/m);
-    const evidence = parseEvidence(JSON.parse(result.stdout));
-    expect(evidence).toMatchObject({
-      result: 'passed',
-      source: { kind: 'replica' },
-      runbook: { strategy: 'global-failover', status: 'completed' },
-      cleanup: { status: 'deleted' },
-    });
-    // Unplanned: some loss is allowed, and it is measured (from the data) and bounded by the target.
-    expect(evidence.achievedRpoSeconds).toBeGreaterThanOrEqual(0);
-    expect(evidence.achievedRpoSeconds).toBeLessThanOrEqual(evidence.targets.rpoSeconds);
-    expect(evidence.checks.find((c) => c.id === 'drill.rpo-target')?.status).toBe('passed');
-    expect(evidence.checks.some((c) => c.id === 'failover.no-data-loss')).toBe(false);
-  });
+  // Locally both are the promotion of the streaming standby (the global database's secondary) after the kill.
+  test.each(['global-failover', 'detach-and-promote'])(
+    'GIVEN --strategy %s WHEN the primary is killed under load THEN the standby (the secondary) is promoted and the data loss is measured and within the RPO target',
+    async (strategy) => {
+      const result = await rxdr(
+        'failover',
+        '--local',
+        '--strategy',
+        strategy,
+        '--prescriptions',
+        '200',
+        '--json',
+        '--evidence-dir',
+        dir,
+      );
+      expect(result.stderr).not.toMatch(/FAILED/);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^ {2}disaster .* primary processes down/m);
+      expect(result.stderr).not.toMatch(/^ {2}failover:freeze .*WAL position/m);
+      const evidence = parseEvidence(JSON.parse(result.stdout));
+      expect(evidence).toMatchObject({
+        result: 'passed',
+        source: { kind: 'replica' },
+        runbook: { strategy, status: 'completed' },
+        cleanup: { status: 'deleted' },
+      });
+      // Unplanned: some loss is allowed, and it is measured (from the data) and bounded by the target.
+      expect(evidence.achievedRpoSeconds).toBeGreaterThanOrEqual(0);
+      expect(evidence.achievedRpoSeconds).toBeLessThanOrEqual(evidence.targets.rpoSeconds);
+      expect(evidence.checks.find((c) => c.id === 'drill.rpo-target')?.status).toBe('passed');
+      expect(evidence.checks.some((c) => c.id === 'failover.no-data-loss')).toBe(false);
+    },
+  );
 
   test.each([
     ['pray', /unknown strategy "pray": on this machine choose one of /],

@@ -61,6 +61,9 @@ describe('rxdr plan for every shipped environment', () => {
         if (isCluster(db)) {
           expect(stdout).toContain(`### ${strategy}, Aurora cluster (${db.name};`);
           expect(stdout).toContain(`\`${names.failoverStateMachine(env)}\` for ${db.name} (strategy`);
+          // The global database's way out when it cannot fail over is listed next to its failover.
+          if (strategy === 'global-failover')
+            expect(stdout).toContain(`\`detach-and-promote\` detaches \`${names.secondaryCluster(env, db)}\``);
         }
       }
       for (const level of env.contingency.escalation ?? [])

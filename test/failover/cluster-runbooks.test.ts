@@ -1,4 +1,4 @@
-import { awsFailoverProvider } from '../../engines/failover/aws-provider';
+import { awsFailbackProvider, awsFailoverProvider } from '../../engines/failover/aws-provider';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { MUTATING, PRIMARY, RECOVERY, type FakeAws } from './fake-aws';
 import { clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
@@ -230,6 +230,177 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
   });
 });
 
+describe('detach-and-promote (synthesized state machine, real handler): the secondary leaves the global database', () => {
+  const primary = clusterArn(PRIMARY, 'claims-prod');
+  const detach = (overrides: Record<string, unknown> = {}) =>
+    input({ strategy: 'detach-and-promote', reason: 'FailoverGlobalCluster keeps failing', ...overrides });
+  const detaches = () => world.calls().filter((c) => c.command === 'RemoveFromGlobalCluster');
+  /** Every RDS or AWS Backup change, by the cluster or instance it named. */
+  const touched = () =>
+    mutations()
+      .filter((c) => c.client.startsWith('rds') || c.client === 'backup')
+      .map((c) =>
+        String(c.input.DbClusterIdentifier ?? c.input.TargetDbClusterIdentifier ?? c.input.DBInstanceIdentifier),
+      );
+
+  test('one RemoveFromGlobalCluster of the secondary (its ARN, recovery region); validated, repointed, evidence', async () => {
+    const result = await run('failover', detach());
+    expect(result.status).toBe('SUCCEEDED');
+    expect(detaches().map((c) => ({ client: c.client, input: c.input }))).toEqual([
+      { client: 'rds:recovery', input: { GlobalClusterIdentifier: 'claims-global', DbClusterIdentifier: secondary } },
+    ]);
+    expect(world.count('FailoverGlobalCluster') + world.count('SwitchoverGlobalCluster')).toBe(0);
+    // Only the secondary left; the primary cluster is still the global database's (unreachable) writer.
+    expect(aurora.global.members).toEqual([primary]);
+    expect(aurora.global.writer).toBe(primary);
+    expect(touched()).toEqual([secondary]);
+    const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+    expect(world.validatorRequests.map((r) => r.database.host)).toEqual([host]);
+    expectRepointedTo('claims', host);
+    const [doc] = world.evidence();
+    expect(doc).toMatchObject({
+      result: 'passed',
+      source: { kind: 'replica', id: secondary, sourceDatabase: 'claims-prod' },
+      target: { identifier: 'claims-prod-dr', engine: 'aurora-postgresql' },
+      runbook: { strategy: 'detach-and-promote', status: 'completed' },
+    });
+    // Not done when the global database drops it: only once the cluster is standalone with a writer instance.
+    const wait = doc!.runbook!.steps.find((s) => s.name === 'wait-available')!;
+    expect(wait.durationSeconds).toBeGreaterThanOrEqual(aurora.seconds.detach);
+  });
+
+  test('the plan shows the replication lag as the data-loss window and warns that the old primary stays writable', async () => {
+    aurora.lagMs = 4100;
+    const result = await run('failover', detach({ dryRun: true }));
+    expect(result.output).toMatchObject({
+      decision: 'dry-run',
+      strategy: 'detach-and-promote',
+      targetInstanceIdentifier: 'claims-prod-dr',
+      expectedDataLossSeconds: 5,
+      blockers: [],
+      source: { kind: 'replica', id: secondary },
+    });
+    const plan = result.output as { warnings: string[]; steps: { name: string; description: string }[] };
+    expect(plan.warnings.join()).toMatch(/claims-prod is still a writable primary; keep clients off it/);
+    expect(plan.steps.find((s) => s.name === 'recover')?.description).toMatch(/^detach claims-prod-dr from the global/);
+    expect(world.calls().filter((c) => !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
+  });
+
+  test.each([
+    [
+      'a cluster without a global database',
+      () => ({ world, aurora } = newAuroraWorld('reports')),
+      { database: 'reports' },
+      /global-database: reports has no Aurora Global Database \(tier 3\): nothing to detach/,
+    ],
+    [
+      'a secondary that does not exist',
+      () => aurora.clusters.delete(`${RECOVERY}/claims-prod-dr`),
+      {},
+      /secondary: claims-prod-dr does not exist in us-west-2: there is no secondary to detach/,
+    ],
+    [
+      'a secondary that is already the writer (a global failover made it so)',
+      () => (aurora.global.writer = secondary),
+      {},
+      /secondary: claims-prod-dr is the writer of claims-global: nothing to detach/,
+    ],
+  ])('refused before anything changes: %s', async (_, given, overrides, blocker) => {
+    given();
+    const result = await run('failover', detach(overrides));
+    expect(result.error).toBe('Rxdr.PreflightBlocked');
+    const plan = await awsFailoverProvider(world.deps()).preflight({
+      input: { ...detach(overrides), dryRun: true },
+      execution: { id: 'x', name: 'x' },
+    });
+    expect(plan.blockers.join('\n')).toMatch(blocker);
+    expect(mutations()).toEqual([]);
+  });
+
+  test('a healthy primary is refused unless forced (two writers would exist)', async () => {
+    world.primaryStatus = 'available';
+    expect((await run('failover', detach())).error).toBe('Rxdr.PrimaryHealthy');
+    expect(mutations()).toEqual([]);
+  });
+
+  describe('fault matrix of RemoveFromGlobalCluster: failed evidence, nothing leaked, the next run detaches once', () => {
+    const fault = (name: string, message: string, status?: number) =>
+      Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+
+    test('throttling is retried and the detach is accepted once', async () => {
+      world.inject('RemoveFromGlobalCluster', fault('ThrottlingException', 'Rate exceeded', 400));
+      const result = await run('failover', detach());
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.retries.StartRecovery).toBe(1);
+      expect(world.count('RemoveFromGlobalCluster')).toBe(2); // one throttled, one accepted
+      expect(aurora.global.members).toEqual([primary]);
+    });
+
+    test.each([
+      ['a 5xx', fault('InternalFailure', 'We encountered an internal error', 500)],
+      ['AccessDenied', fault('AccessDenied', 'not authorized to perform: rds:RemoveFromGlobalCluster', 403)],
+      ['NotFound', fault('GlobalClusterNotFoundFault', 'claims-global not found', 404)],
+      ['an invalid state', fault('InvalidGlobalClusterStateFault', 'claims-global is being modified', 400)],
+      ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
+    ])('%s: failed evidence naming it, clients untouched; the next run finishes', async (_, error) => {
+      world.inject('RemoveFromGlobalCluster', error);
+      const first = await run('failover', detach());
+      expect(first.status).toBe('FAILED');
+      expect(world.count('ChangeResourceRecordSets') + world.count('PutSecretValue')).toBe(0);
+      const [failed] = world.evidence();
+      expect(failed).toMatchObject({ result: 'failed', runbook: { strategy: 'detach-and-promote', status: 'failed' } });
+      expect(failed!.failureReason).toContain(error.name);
+      expect(aurora.global.members).toContain(secondary);
+      const second = await run('failover', detach());
+      expect(second.status).toBe('SUCCEEDED');
+      expect(aurora.global.members).toEqual([primary]);
+      expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
+      expect(touched().filter((id) => id !== secondary)).toEqual([]);
+    });
+  });
+
+  test.each([
+    'preflight',
+    'activate',
+    'start-recovery',
+    'check-recovery',
+    'validate',
+    'repoint',
+    'check-repoint',
+    'verify',
+    'notify',
+  ])('resume after the function died after %s: the secondary is detached once', async (step) => {
+    const first = await run('failover', detach(), { crashAfter: step });
+    expect(first.status).toBe('FAILED');
+    const second = await run('failover', detach());
+    expect(second.status).toBe('SUCCEEDED');
+    expect(world.count('RemoveFromGlobalCluster')).toBe(1);
+    expect(world.count('ChangeResourceRecordSets')).toBe(1);
+    expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
+    expect(touched().filter((id) => id !== secondary)).toEqual([]);
+  });
+
+  test('the failback refuses a detached secondary: the way back is rebuilt by hand', async () => {
+    expect((await run('failover', detach())).status).toBe('SUCCEEDED');
+    world.primaryStatus = 'available';
+    const before = mutations().length;
+    const back = { database: 'claims', reason: 'us-east-1 is back', startedBy: input().startedBy };
+    expect((await run('failback', back)).error).toBe('Rxdr.PreflightBlocked');
+    const plan = await awsFailbackProvider(world.deps()).preflight({
+      input: { ...back, dryRun: true },
+      execution: { id: 'x', name: 'x' },
+    });
+    expect(plan.blockers.join('\n')).toMatch(
+      /secondary: claims-prod-dr is no longer in claims-global \(detached, e.g. by detach-and-promote\)/,
+    );
+    expect(
+      mutations()
+        .slice(before)
+        .filter((c) => c.client.startsWith('rds')),
+    ).toEqual([]);
+  });
+});
+
 describe('cluster failover waits end on events (the safety net looks once a minute)', () => {
   const waitAvailable = () => world.evidence()[0]!.runbook!.steps.find((s) => s.name === 'wait-available')!;
 
@@ -251,6 +422,15 @@ describe('cluster failover waits end on events (the safety net looks once a minu
       expect(waitAvailable().durationSeconds).toBeLessThanOrEqual(seconds + EVENT_DELAY_SECONDS + 1);
     },
   );
+
+  test('detach-and-promote: no documented cluster event ends a detach, so the safety net looks once a minute', async () => {
+    const waits = runbookWaits();
+    const result = await run('failover', input({ strategy: 'detach-and-promote' }), { waits });
+    expect(result.status).toBe('SUCCEEDED');
+    const seconds = aurora.seconds.detach;
+    expect(result.taskInvocations.CheckRecovery).toBeLessThanOrEqual(Math.ceil(seconds / 60) + 1);
+    expect(waitAvailable().durationSeconds).toBeLessThanOrEqual(seconds + 60);
+  });
 
   test('latest-backup: the restore job’s event and then its writer’s (same identifier as the cluster) end the waits', async () => {
     ({ world, aurora } = newAuroraWorld('reports'));

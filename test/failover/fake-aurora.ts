@@ -5,6 +5,7 @@ import {
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
+  RemoveFromGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import type { CatalogInput } from '../../engines/failover/catalog';
@@ -62,6 +63,8 @@ interface Cluster {
   instances: string[];
   readyAt?: number;
   becomes?: string;
+  /** Removed from the global database, not yet standalone (it still names the global database, has no writer). */
+  detaching?: boolean;
 }
 
 function awsError(name: string, message = name): Error {
@@ -86,7 +89,7 @@ export class FakeAurora {
   };
   /** `AuroraGlobalDBReplicationLag` of the secondary, ms. */
   lagMs: number | undefined = 1200;
-  seconds = { switchover: 120, failover: 180, restore: 2700, instance: 600 };
+  seconds = { switchover: 120, failover: 180, detach: 150, restore: 2700, instance: 600 };
 
   constructor(readonly world: FakeAws) {
     this.clusters.set(`${PRIMARY}/claims-prod`, { status: 'available', instances: ['claims-prod-writer'] });
@@ -107,14 +110,24 @@ export class FakeAurora {
       cluster.status = cluster.becomes;
       delete cluster.readyAt;
       delete cluster.becomes;
+      delete cluster.detaching;
     }
+    const arn = clusterArn(region, id);
+    this.globalView();
+    const member = this.global.members.includes(arn);
+    // A global database's secondary has no writer instance; a standalone cluster or the global writer has one.
+    const writes = !cluster.detaching && (!member || this.global.writer === arn);
     return {
       DBClusterIdentifier: id,
-      DBClusterArn: clusterArn(region, id),
+      DBClusterArn: arn,
       Status: cluster.status,
       Endpoint: clusterEndpoint(region, id),
       Port: 5432,
-      DBClusterMembers: cluster.instances.map((i) => ({ DBInstanceIdentifier: i })),
+      ...(member || cluster.detaching ? { GlobalClusterIdentifier: this.global.id } : {}),
+      DBClusterMembers: cluster.instances.map((i, n) => ({
+        DBInstanceIdentifier: i,
+        IsClusterWriter: writes && n === 0,
+      })),
     };
   }
 
@@ -167,6 +180,31 @@ export class FakeAurora {
     return { GlobalCluster: this.globalView() };
   }
 
+  /**
+   * `RemoveFromGlobalCluster`, called in the secondary's region with its ARN: the global database drops it at once;
+   * the cluster is promoted to a standalone writer over `seconds.detach` and, as AWS documents no cluster event for
+   * that, announces nothing.
+   */
+  private detach(input: Record<string, unknown>): object {
+    if (input.GlobalClusterIdentifier !== this.global.id) throw awsError('GlobalClusterNotFoundFault');
+    const arn = String(input.DbClusterIdentifier);
+    this.globalView();
+    if (!arn.startsWith(`arn:aws:rds:${RECOVERY}:`))
+      throw awsError('InvalidParameterValue', `${arn} is not a cluster ARN of this Region (${RECOVERY})`);
+    if (!this.global.members.includes(arn)) throw awsError('DBClusterNotFoundFault', `${arn} is not a member`);
+    if (this.global.switching || this.global.writer === arn)
+      throw awsError('InvalidGlobalClusterStateFault', `${arn} cannot be removed from ${this.global.id} now`);
+    this.global.members = this.global.members.filter((m) => m !== arn);
+    const cluster = this.clusters.get(`${RECOVERY}/${arn.split(':').pop()}`)!;
+    Object.assign(cluster, {
+      status: 'modifying',
+      detaching: true,
+      readyAt: this.world.clock.ms + this.seconds.detach * 1000,
+      becomes: 'available',
+    });
+    return { GlobalCluster: this.globalView() };
+  }
+
   private wire(): void {
     const { world } = this;
     for (const [client, region] of [
@@ -187,6 +225,7 @@ export class FakeAurora {
       if (input.AllowDataLoss !== true) throw awsError('InvalidParameterCombination', 'expected AllowDataLoss');
       return this.startSwitch(input, true);
     });
+    world.handle('rds:recovery', RemoveFromGlobalClusterCommand, (input) => this.detach(input));
     world.handle('rds:recovery', CreateDBInstanceCommand, (input) => {
       const id = String(input.DBInstanceIdentifier);
       const cluster = this.clusters.get(`${RECOVERY}/${String(input.DBClusterIdentifier)}`);

@@ -706,4 +706,4 @@ export function newWorld(database = 'dispensing', catalogInput: CatalogInput = T
 }
 
 export const MUTATING =
-  /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add|Switchover|Failover)/;
+  /^(Promote|Restore|Create|Delete|Put|Change|Stop|Start|Modify|Publish|Invoke|Send|Update|Tag|Add|Switchover|Failover|Remove)/;

@@ -70,7 +70,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
     expect(text(statements(template, 'RestoreIntoTheRecoveredIdentifiers'))).not.toMatch(/:db:\*/);
   });
 
-  test('Aurora permissions: the global databases switch only to their secondaries (failover) and back to their primary clusters (failback)', () => {
+  test('Aurora permissions: the global databases switch only to their secondaries (failover), detach only those, and back to their primary clusters (failback)', () => {
     const clusters = databases.flatMap((d) => (d.cluster ? [d.cluster] : []));
     expect(clusters).toHaveLength(config.databases.filter(isCluster).length); // every configured cluster has runbooks
     const globals = clusters.filter((c) => c.globalClusterIdentifier);
@@ -91,6 +91,26 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))('runboo
         ],
       },
     ]);
+    // Detach-and-promote: each global database and its recovery-region secondary by ARN, nothing else.
+    expect(only('DetachSecondariesFromGlobalDatabases')).toEqual([
+      {
+        Action: 'rds:RemoveFromGlobalCluster',
+        Resource: [
+          ...globalArns,
+          ...globals.map((c) => arn(config.recoveryRegion, 'cluster', c.secondaryClusterIdentifier!)),
+        ],
+      },
+    ]);
+    expect(text(statements(template, 'DetachSecondariesFromGlobalDatabases'))).not.toMatch(/\*/);
+    // Only the failover function's role may detach (the failback's switches back only).
+    const rolesWith = (sid: string) =>
+      Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+        .filter((p) => (p.Properties.PolicyDocument.Statement as Statement[]).some((s) => s.Sid === sid))
+        .flatMap((p) => p.Properties.Roles as unknown[]);
+    const detachers = rolesWith('DetachSecondariesFromGlobalDatabases');
+    expect(detachers).toHaveLength(1);
+    expect(detachers).toEqual(rolesWith('SwitchGlobalDatabasesToTheRecoveryRegion'));
+    expect(rolesWith('SwitchGlobalDatabasesBack')).not.toContainEqual(detachers[0]);
     expect(only('SwitchGlobalDatabasesBack')).toEqual([
       {
         Action: 'rds:SwitchoverGlobalCluster',

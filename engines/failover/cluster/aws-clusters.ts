@@ -22,17 +22,20 @@ export async function findCluster(rds: RDSClient, identifier: string): Promise<D
   }
 }
 
-/** The global database; a missing one is a step failure that names it. */
-export async function describeGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster> {
-  let out;
+/** The global database, or undefined when it does not exist. */
+export async function findGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster | undefined> {
   try {
-    out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
+    const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
+    return out.GlobalClusters?.[0];
   } catch (error) {
-    if (error instanceof Error && error.name === 'GlobalClusterNotFoundFault')
-      throw new StepError(Errors.stepFailed, `global database ${identifier} not found`);
+    if (error instanceof Error && error.name === 'GlobalClusterNotFoundFault') return undefined;
     throw error;
   }
-  const global = out.GlobalClusters?.[0];
+}
+
+/** The global database; a missing one is a step failure that names it. */
+export async function describeGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster> {
+  const global = await findGlobalCluster(rds, identifier);
   if (!global) throw new StepError(Errors.stepFailed, `global database ${identifier} not found`);
   return global;
 }

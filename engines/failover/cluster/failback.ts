@@ -53,6 +53,14 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
       const secondary = memberOf(global, catalog.recoveryRegion, cluster.secondaryClusterIdentifier);
       const old = memberOf(global, catalog.primaryRegion, primaryId);
       rejoined = old !== undefined;
+      if (!secondary)
+        check(
+          'secondary',
+          false,
+          `${cluster.secondaryClusterIdentifier} is no longer in ${cluster.globalClusterIdentifier} (detached, e.g. by ` +
+            'detach-and-promote): the runbook fails back through the global database only; rebuild it by hand ' +
+            '(docs/aurora.md)',
+        );
       const writerId = writer?.DBClusterArn?.split(':')[6] ?? '(none)';
       const writerRegion = writer?.DBClusterArn?.split(':')[3];
       const writerCluster = writerRegion

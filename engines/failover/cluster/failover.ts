@@ -1,8 +1,9 @@
 /**
  * The failover runbook's steps for an Aurora PostgreSQL cluster: the same phases, plan and state as for
  * instances (`failover-steps/`), with the cluster's recovery. A global database switches over (planned, no
- * data loss) or fails over with `AllowDataLoss` (primary region down) to its recovery-region secondary; a
- * cluster without one is restored from the newest recovery point in the recovery vault, plus one instance.
+ * data loss) or fails over with `AllowDataLoss` (primary region down) to its recovery-region secondary, or that
+ * secondary is detached from it (`detach.ts`); a cluster without one is restored from the newest recovery point in
+ * the recovery vault, plus one instance.
  */
 import { DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import {
@@ -38,6 +39,7 @@ import {
   memberOf,
   writerEndpoint,
 } from './aws-clusters';
+import { detachPending, detachPreflight, startDetach } from './detach';
 
 const GLOBAL_STRATEGIES: readonly Strategy[] = ['global-switchover', 'global-failover'];
 /**
@@ -126,6 +128,9 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
       if (planned && !primary.healthy && !recoveryAlreadyStarted)
         check('primary', false, `a switchover needs the primary region: ${primary.detail}; use global-failover`);
     }
+  } else if (strategy === 'detach-and-promote') {
+    const detach = await detachPreflight(deps, db, cluster, check, warnings);
+    ({ target, source, expectedDataLossSeconds, recoveryAlreadyStarted } = detach);
   } else if (strategy === 'latest-backup') {
     const existing = await findCluster(clients.rdsRecovery, target);
     if (existing) {
@@ -160,11 +165,12 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
       }
     }
   } else {
+    const global = 'global-failover or global-switchover (or detach-and-promote)';
     check(
       'strategy',
       false,
       `${strategy} is for RDS instances: an Aurora cluster fails over with ` +
-        `${cluster.globalClusterIdentifier ? 'global-failover or global-switchover' : 'latest-backup'}`,
+        `${cluster.globalClusterIdentifier ? global : 'latest-backup'}`,
     );
   }
   if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
@@ -235,6 +241,8 @@ export async function startClusterRecovery(state: FailoverState, deps: StepDeps)
       );
       detail = `failover of ${globalId} to ${target} started (data loss allowed: the primary region is down)`;
     }
+  } else if (plan.strategy === 'detach-and-promote') {
+    ({ outcome, detail } = await startDetach(deps, cluster, target));
   } else {
     const existing = await findCluster(rds, target);
     if (existing) {
@@ -308,6 +316,9 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
     const member = memberOf(global, deps.catalog.recoveryRegion, id);
     if (!member?.IsWriter || changingWriter(global))
       return pending(`${id} is not the writer yet (${global.FailoverState?.Status ?? global.Status ?? 'unknown'})`);
+  } else if (plan.strategy === 'detach-and-promote') {
+    const waiting = await detachPending(deps, cluster, id);
+    if (waiting) return pending(waiting);
   } else if (!found) {
     if (recovery.restoreJobId) {
       const job = await deps.clients.backup.send(

@@ -17,6 +17,7 @@ export const EXPECTED_SECONDS: Readonly<Record<Strategy, number>> = {
   'latest-backup': 2700,
   'global-switchover': 120,
   'global-failover': 180,
+  'detach-and-promote': 180,
 };
 export const VALIDATION_SECONDS = 120;
 export const REPOINT_SECONDS = 60;
@@ -307,6 +308,7 @@ export function planSteps(strategy: Strategy, db: CatalogDatabase, target: strin
     'latest-backup': `restore ${target} from the newest recovery point in the recovery vault`,
     'global-switchover': `switch the global database over to ${target} (planned, no data loss)`,
     'global-failover': `fail the global database over to ${target} (primary region down, data loss allowed)`,
+    'detach-and-promote': `detach ${target} from the global database: standalone and writable (data loss allowed)`,
   };
   const repoint = [
     db.repoint.route53 ? `record ${db.repoint.route53.recordName}` : undefined,

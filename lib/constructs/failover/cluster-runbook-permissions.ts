@@ -13,9 +13,9 @@ export interface ClusterRunbookPermissionsProps {
 
 /**
  * What the runbooks may do to the environment's Aurora clusters: describe its clusters and global databases,
- * switch or fail a global database over to its recovery-region secondary (failover) and back to the primary
- * cluster (failback), and give a restored cluster its one instance. Each statement names the configured global
- * clusters and clusters; nothing when the environment protects no cluster.
+ * switch or fail a global database over to its recovery-region secondary or detach that secondary (failover),
+ * switch back to the primary cluster (failback), and give a restored cluster its one instance. Each statement names
+ * the configured global clusters and clusters; nothing when the environment protects no cluster.
  */
 export function grantClusterRunbookPermissions(scope: Construct, props: ClusterRunbookPermissionsProps): void {
   const clusters = props.catalog.databases.flatMap((d) => (d.cluster ? [d.cluster] : []));
@@ -59,6 +59,14 @@ export function grantClusterRunbookPermissions(scope: Construct, props: ClusterR
       new iam.PolicyStatement({
         sid: 'SwitchGlobalDatabasesToTheRecoveryRegion',
         actions: ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster'],
+        resources: [...globalArns, ...secondaryArns],
+      }),
+    );
+    // Detach-and-promote: only the recovery-region secondaries leave, only their own global databases.
+    props.failoverFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DetachSecondariesFromGlobalDatabases',
+        actions: ['rds:RemoveFromGlobalCluster'],
         resources: [...globalArns, ...secondaryArns],
       }),
     );

@@ -61,7 +61,8 @@ export interface RunbookDatabase {
   readonly chunking?: { readonly parallelism?: number; readonly chunkBytes?: number };
   /**
    * An Aurora cluster (`primaryInstanceIdentifier` then names the primary cluster): its global database and
-   * recovery-region secondary for `global-switchover`/`global-failover`. @default - an RDS instance
+   * recovery-region secondary for `global-switchover`, `global-failover` and `detach-and-promote`.
+   * @default - an RDS instance
    */
   readonly cluster?: {
     readonly primaryClusterIdentifier: string;
@@ -146,7 +147,7 @@ export class FailoverRunbooks extends Construct {
     for (const db of props.databases) {
       if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier)
         problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
-      const global = db.defaultStrategy === 'global-failover' || db.defaultStrategy === 'global-switchover';
+      const global = ['global-failover', 'global-switchover', 'detach-and-promote'].includes(db.defaultStrategy);
       if (global && !(db.cluster?.globalClusterIdentifier && db.cluster.secondaryClusterIdentifier))
         problems.push(
           `databases.${db.name}: defaultStrategy ${db.defaultStrategy} needs cluster.globalClusterIdentifier and cluster.secondaryClusterIdentifier`,

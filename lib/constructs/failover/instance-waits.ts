@@ -15,13 +15,14 @@ export const RUNBOOK_RDS_CATEGORIES = [...RESUMING_RDS_CATEGORIES, 'availability
 /**
  * RDS cluster event categories that can end a runbook's wait: besides a restored cluster's creation or a failure,
  * an Aurora Global Database reports its switchover and failover in `global-failover` (the last event of one says
- * it finished). As for instances, the check step decides from what RDS describes, not from the event.
+ * it finished). Detaching a secondary from its global database has no documented cluster event: the safety net's
+ * look ends that wait. As for instances, the check step decides from what RDS describes, not from the event.
  */
 export const RUNBOOK_CLUSTER_CATEGORIES = [...RESUMING_CLUSTER_CATEGORIES, 'global-failover'];
 
 /**
- * The Aurora clusters a failover waits on (recovery region): the global database's secondary it makes the writer,
- * and the cluster a latest-backup restore creates, whose one instance shares its identifier.
+ * The Aurora clusters a failover waits on (recovery region): the global database's secondary it makes the writer
+ * (or detaches), and the cluster a latest-backup restore creates, whose one instance shares its identifier.
  */
 export function runbookWaitedClusters(
   databases: readonly {
