@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The packaging proof runs on its own: `npm run test:library` (jest.library.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/library/'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/test/setup/polyfills.ts', '<rootDir>/test/setup/environment.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

@@ -8,8 +8,7 @@ const path = require('node:path');
 const Sequencer = require('@jest/test-sequencer').default;
 
 const KNOWN_SECONDS = {
-  'stages/app.test.ts': 110,
-  'library/consumer-app.test.ts': 100,
+  'stages/app.test.ts': 60,
   'drill/aws/chunked-drill.test.ts': 60,
   'cli/local-evidence-and-keep.test.ts': 45,
   'cli/gameday-local.test.ts': 40,
