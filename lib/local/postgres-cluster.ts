@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { findFreePort } from './free-port';
+import { initdbOrCopy } from './initdb-template';
 import { PostgresBinaries, resolvePostgresBinaries } from './postgres-binaries';
 import { childPids, isProcessAlive, waitUntil } from './processes';
 import { serverUser, ServerUser } from './server-user';
@@ -41,7 +42,7 @@ const DEFAULT_SETTINGS: PostgresSettings = {
  * unprivileged user, since PostgreSQL refuses to run as root.
  */
 export class PostgresCluster {
-  /** initdb a new cluster in a fresh temporary directory (not started). */
+  /** initdb a new cluster in a fresh temporary directory (not started); see `initdbOrCopy`. */
   static async create(options: CreateClusterOptions = {}): Promise<PostgresCluster> {
     const binaries = options.binaries ?? resolvePostgresBinaries();
     const user = await serverUser();
@@ -51,9 +52,14 @@ export class PostgresCluster {
       ...DEFAULT_SETTINGS,
       ...options.settings,
     });
-    const args = ['-D', cluster.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'];
-    if (options.walSegmentSizeMb) args.push(`--wal-segsize=${options.walSegmentSizeMb}`);
-    await cluster.run(binaries.initdb, args);
+    const initdbOptions = ['-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'];
+    if (options.walSegmentSizeMb) initdbOptions.push(`--wal-segsize=${options.walSegmentSizeMb}`);
+    await initdbOrCopy({
+      initdbBinary: binaries.initdb,
+      options: initdbOptions,
+      dataDir: cluster.dataDir,
+      initdb: () => cluster.run(binaries.initdb, ['-D', cluster.dataDir, ...initdbOptions]),
+    });
     await appendFile(path.join(cluster.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'rxdr.conf'\n");
     return cluster;
   }
