@@ -43,10 +43,9 @@ beforeAll(() => {
 
 describe('app structure', () => {
   test('one stage per environment, each with a primary, a recovery and a standby stack in the right account and region', () => {
-    // The stacks and their dependencies as built, which is what synthesis writes into the assembly for the CLI to
-    // order the deploy (the CLI synth below writes it); building without synthesis saves nine stacks' worth of it.
-    const { stages } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps() });
-    const stacks = stages.flatMap((stage) => [stage.primary, stage.recovery, stage.standby]);
+    const { app } = buildApp(shippedConfig().environments, { compliance: false, ...testAppProps() });
+    const assembly = app.synth();
+    const stacks = assembly.nestedAssemblies.flatMap((nested) => nested.nestedAssembly.stacks);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
       'Rxdr-Dev-Primary',
       'Rxdr-Dev-Recovery',
@@ -58,23 +57,18 @@ describe('app structure', () => {
       'Rxdr-Staging-Recovery',
       'Rxdr-Staging-Standby',
     ]);
-    const prod = stages.find((stage) => stage.primary.stackName === 'Rxdr-Prod-Primary')!;
-    expect({ account: prod.primary.account, region: prod.primary.region }).toEqual({
-      account: '333333333333',
-      region: 'us-east-1',
-    });
-    expect({ account: prod.recovery.account, region: prod.recovery.region }).toEqual({
-      account: '333333333333',
-      region: 'us-west-2',
-    });
+    const prodPrimary = stacks.find((s) => s.stackName === 'Rxdr-Prod-Primary')!;
+    expect(prodPrimary.environment).toMatchObject({ account: '333333333333', region: 'us-east-1' });
+    const prodRecovery = stacks.find((s) => s.stackName === 'Rxdr-Prod-Recovery')!;
+    expect(prodRecovery.environment).toMatchObject({ account: '333333333333', region: 'us-west-2' });
     // The recovery stack deploys first: the primary copies to its vault by ARN.
-    expect(prod.primary.dependencies).toContain(prod.recovery);
+    expect(prodPrimary.dependencies.map((d) => d.id)).toContain(prodRecovery.id);
     // The standby (read replicas, in the recovery region) deploys last: a replica needs its source.
-    expect({ account: prod.standby.account, region: prod.standby.region }).toEqual({
-      account: '333333333333',
-      region: 'us-west-2',
-    });
-    expect(prod.standby.dependencies).toEqual(expect.arrayContaining([prod.primary, prod.recovery]));
+    const prodStandby = stacks.find((s) => s.stackName === 'Rxdr-Prod-Standby')!;
+    expect(prodStandby.environment).toMatchObject({ account: '333333333333', region: 'us-west-2' });
+    expect(prodStandby.dependencies.map((d) => d.id)).toEqual(
+      expect.arrayContaining([prodPrimary.id, prodRecovery.id]),
+    );
   });
 
   test('common tags are applied at the stage to both stacks', () => {
