@@ -215,8 +215,8 @@ describe('drill state machine (synthesized): the first drill of an adopted insta
     const tasks = world.tasks();
     const plan = tasks.Plan!;
     const planned: { drills: { database: { name: string }; expect: Record<string, unknown> }[] }[] = [];
-    tasks.Plan = async (event) => {
-      const output = await plan(event);
+    tasks.Plan = async (event, invocation) => {
+      const output = await plan(event, invocation);
       planned.push(output as unknown as (typeof planned)[number]);
       return output;
     };
