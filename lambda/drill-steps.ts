@@ -1,6 +1,7 @@
 import { S3EvidenceStore } from '../engines/evidence/store';
 import { systemClock } from '../engines/common/clock';
-import { clients, env, powertoolsSink, settingsFromEnv } from '../engines/drill/aws/commons';
+import { clients, env, powertoolsSink, rdsIn, settingsFromEnv } from '../engines/drill/aws/commons';
+import { describedAllocatedStorage } from '../engines/drill/aws/first-drill-size';
 import { DRILL_ENV } from '../engines/drill/environment';
 import { notifyTask } from '../engines/drill/aws/notify';
 import { evidenceHistory, planTask } from '../engines/drill/aws/plan';
@@ -19,7 +20,10 @@ import {
 const taskDeps = (): TaskDeps => ({ clients, settings: settingsFromEnv(), clock: systemClock });
 
 export const plan = traced('Plan', (event) =>
-  planTask(event, { history: evidenceHistory(clients.s3, env(DRILL_ENV.evidenceBucket)) }),
+  planTask(event, {
+    history: evidenceHistory(clients.s3, env(DRILL_ENV.evidenceBucket)),
+    allocatedStorage: describedAllocatedStorage(rdsIn),
+  }),
 );
 export const pickSource = traced('PickSource', (event) => pickSourceTask(event, taskDeps()));
 export const startRestore = traced('StartRestore', (event) => startRestoreTask(event, taskDeps()));

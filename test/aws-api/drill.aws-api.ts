@@ -11,7 +11,8 @@ import {
   StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { clients } from '../../engines/drill/aws/commons';
+import { clients, rdsIn } from '../../engines/drill/aws/commons';
+import { describedAllocatedStorage, firstDrillSize } from '../../engines/drill/aws/first-drill-size';
 import { systemClock } from '../../engines/common/clock';
 import { drillInstanceId, type AwsDrillSettings } from '../../engines/drill/aws/restore-provider-base';
 import {
@@ -241,6 +242,23 @@ describe('drill, RDS point-in-time path, against moto', () => {
       message: expect.stringMatching(/refusing to touch it/),
     });
     expect(await snapshotOf(west, target)).toEqual(before);
+  });
+
+  test("Plan sizes a first drill from the source's AllocatedStorage, read by ARN in the source's region", async () => {
+    const w = await world(); // the primary in us-east-1 was created with AllocatedStorage 20 (GiB)
+    const read = describedAllocatedStorage(rdsIn);
+    expect(await firstDrillSize(w.database, {}, read)).toEqual({
+      size: { bytes: 20 * 1024 ** 3, from: "the source instance's AllocatedStorage (DescribeDBInstances)" },
+    });
+    // Asked in the drill's own region, the source does not exist: the prediction is skipped, naming the error.
+    const skipped = await firstDrillSize(
+      w.database,
+      {},
+      describedAllocatedStorage(() => west),
+    );
+    expect(skipped.skipped).toMatch(
+      /^prediction skipped: .*\(DescribeDBInstances arn:aws:rds:us-east-1:.*DBInstanceNotFound/,
+    );
   });
 
   test('PickSource finds no replicated automated backups in moto and says so (replication is not implemented)', async () => {

@@ -24,6 +24,15 @@ export const clients = {
   ssm: new SSMClient({}),
 };
 
+const rdsByRegion = new Map<string, RDSClient>();
+
+/** An RDS client in another region (the source database's, in the primary region), one per region and container. */
+export function rdsIn(region: string): RDSClient {
+  let client = rdsByRegion.get(region);
+  if (!client) rdsByRegion.set(region, (client = new RDSClient({ region })));
+  return client;
+}
+
 export const logger = new Logger({ serviceName: 'rxdr-drill' });
 export const metrics = new Metrics({ namespace: DRILL_METRICS.namespace, serviceName: DRILL_METRICS.service });
 

@@ -1,5 +1,6 @@
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../validation/chunks/plan';
 import { predictDrillFit } from '../../validation/chunks/predict';
+import type { EvidenceCheck } from '../../evidence/schema';
 import type { FleetDatabase } from './types';
 
 /**
@@ -10,10 +11,10 @@ import type { FleetDatabase } from './types';
  * parallelism does not fit, the drill fails before its restore, with the figures as its reason.
  *
  * A first drill has no evidence to learn from: it predicts from defaults instead, the source's allocated
- * storage from the configuration (an upper bound of its data) at the default throughput, restore time not
- * counted. Such a prediction still chooses the parallelism and is recorded in the evidence, marked as from
- * defaults, but never stops the drill: a guess must not keep a database from ever being drilled, and the
- * drill is what measures the figures the next prediction uses.
+ * storage (an upper bound of its data: from the configuration, or read from the source instance, see
+ * `first-drill-size.ts`) at the default throughput, restore time not counted. Such a prediction still chooses the
+ * parallelism and is recorded in the evidence, marked as from defaults, but never stops the drill: a guess must
+ * not keep a database from ever being drilled, and the drill is what measures the figures the next prediction uses.
  */
 
 /**
@@ -42,16 +43,33 @@ export interface PlannedFit {
   readonly assumed: string[];
 }
 
+/** A first drill's size: the source's allocated storage, and where it was read (`the configuration`, …). */
+export interface AllocatedSize {
+  readonly bytes: number;
+  readonly from: string;
+}
+
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** Predict the drill; undefined when the database's size is unknown (a first drill without a configured size). */
-export function planDrillFit(database: FleetDatabase, history: MeasuredHistory): PlannedFit | undefined {
+/** The configured allocation of the source, when the configuration has one. */
+export const configuredSize = (database: FleetDatabase): AllocatedSize | undefined =>
+  database.allocatedBytes ? { bytes: database.allocatedBytes, from: 'the configuration' } : undefined;
+
+/**
+ * Predict the drill; undefined when the database's size is unknown (a first drill without an allocated size).
+ * `allocated` is the first drill's size (default: the configured allocation); a measured size wins over it.
+ */
+export function planDrillFit(
+  database: FleetDatabase,
+  history: MeasuredHistory,
+  allocated: AllocatedSize | undefined = configuredSize(database),
+): PlannedFit | undefined {
   const measured = history.databaseBytes !== undefined && history.databaseBytes > 0;
-  const databaseBytes = measured ? history.databaseBytes : database.allocatedBytes;
+  const databaseBytes = measured ? history.databaseBytes : allocated?.bytes;
   if (!(databaseBytes && databaseBytes > 0)) return undefined;
   const assumed = [
-    ...(measured ? [] : [`size: the allocated storage of ${round(databaseBytes / GIB)} GiB from the configuration`]),
+    ...(measured ? [] : [`size: the allocated storage of ${round(databaseBytes / GIB)} GiB from ${allocated?.from}`]),
     ...(history.validationBytesPerSecond
       ? []
       : [`throughput: the default ${round(DEFAULT_VALIDATION_BYTES_PER_SECOND / MIB)} MiB/s per connection`]),
@@ -105,4 +123,9 @@ export function doesNotFitReason(database: string, fit: PlannedFit): string {
     `the drill of ${database} cannot fit its window, even at the configured chunk parallelism of ${fit.parallel}: ` +
     `${fit.problems.join('; ')}; nothing was restored`
   );
+}
+
+/** The evidence check of a drill the Plan task could not predict: `skipped`, with the reason. */
+export function predictionSkippedCheck(reason: string): EvidenceCheck {
+  return { id: 'drill.prediction', category: 'drill', status: 'skipped', message: reason };
 }

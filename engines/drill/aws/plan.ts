@@ -4,6 +4,7 @@ import { secondsBetween } from '../../common/clock';
 import { measuredThroughput } from '../../validation/chunks/predict';
 import type { DrillInput } from '../steps';
 import { planDrillFit, type MeasuredHistory, type PlannedFit } from './fit';
+import { firstDrillSize, type ReadAllocatedStorage } from './first-drill-size';
 import { DrillItemInput, executionInputSchema, Fleet, InvalidEventError, parseEvent, planEventSchema } from './types';
 
 export interface PlannedRun {
@@ -16,11 +17,15 @@ export interface PlannedRun {
 export interface Expectation extends MeasuredHistory {
   readonly deletionSeconds?: number;
   readonly fit?: PlannedFit;
+  /** Why the drill was not predicted (`prediction skipped: …`): no size was measured, configured or readable. */
+  readonly predictionSkipped?: string;
 }
 
 export interface PlanDeps {
   /** Durations of the database's previous successful drill (the first poll waits most of it). */
   readonly history?: (environment: string, database: string) => Promise<Expectation>;
+  /** The source instance's allocated storage, for a first drill without a configured size. */
+  readonly allocatedStorage?: ReadAllocatedStorage;
 }
 
 /**
@@ -58,8 +63,10 @@ export async function planTask(event: unknown, deps: PlanDeps = {}): Promise<Pla
     } catch {
       // History only tunes the first poll and the fit; without it the drill polls with plain backoff.
     }
-    const fit = planDrillFit(database, expect);
+    const first = await firstDrillSize(database, expect, deps.allocatedStorage);
+    const fit = planDrillFit(database, expect, first.size);
     if (fit) expect = { ...expect, fit };
+    else if (first.skipped) expect = { ...expect, predictionSkipped: first.skipped };
     drills.push({
       drill: { input: drillInput } as unknown as DrillItemInput['drill'],
       database,

@@ -7,6 +7,7 @@ import type { Clock } from '../../common/clock';
 import { drillEvidence } from '../evidence';
 import type { DrillState } from '../steps';
 import { errorName, TransientAwsError } from './errors';
+import { predictionSkippedCheck } from './fit';
 import { isTransientAwsError } from '../../common/aws-errors';
 import { describeCrash, parseItem } from './tasks';
 import type { DrillOutcome } from './types';
@@ -55,6 +56,8 @@ export async function recordEvidenceTask(event: unknown, deps: RecordDeps): Prom
         : { ...state, cleanup: { ...cleanup, status: 'failed', finishedAt: now, message } };
   }
   let doc: EvidenceDocument = { ...drillEvidence(state, 'aws', deps.clock.now()), tierName: item.database.tierName };
+  const skipped = item.expect.predictionSkipped;
+  if (skipped) doc = { ...doc, checks: [...doc.checks, predictionSkippedCheck(skipped)] };
 
   const restoreJobId = state.restore?.handle.details.restoreJobId;
   if (restoreJobId) doc = await reportToBackup(doc, restoreJobId, deps.backup);

@@ -144,6 +144,8 @@ const expectSchema = z.strictObject({
       assumed: z.array(z.string()),
     })
     .optional(),
+  /** Why the Plan task made no prediction (`prediction skipped: …`); recorded in the evidence. */
+  predictionSkipped: z.string().optional(),
 });
 
 /** The state of one Map iteration (one database's drill). */

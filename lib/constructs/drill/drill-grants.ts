@@ -149,6 +149,17 @@ export function grantDrillFunctions(drill: RestoreDrill, props: RestoreDrillProp
       resources: [bucket.arnForObjects(`${evidencePrefix}*`)],
     }),
   );
+  // A first drill of an instance without a configured size reads the source's AllocatedStorage (its own region).
+  const unsizedInstances = props.databases.filter((d) => d.kind !== 'cluster' && !d.allocatedBytes);
+  if (unsizedInstances.length > 0)
+    add(
+      f.Plan,
+      new iam.PolicyStatement({
+        sid: 'ReadSourceAllocatedStorage',
+        actions: ['rds:DescribeDBInstances'],
+        resources: [...new Set(unsizedInstances.map((d) => d.sourceArn))],
+      }),
+    );
   // GetObject: a retried RecordEvidence reads back what its earlier attempt wrote (S3 answered 412).
   add(
     f.RecordEvidence,

@@ -52,7 +52,8 @@ export interface DrillDatabaseSpec {
   readonly chunking?: DrillChunking;
   /**
    * The source's allocated storage in bytes: a first drill (no previous evidence) predicts its validation
-   * time from it. @default - a first drill is not predicted
+   * time from it. @default - an instance's first drill reads the source's `AllocatedStorage` (DescribeDBInstances
+   * in the source's region); a cluster's first drill is not predicted
    */
   readonly allocatedBytes?: number;
 }

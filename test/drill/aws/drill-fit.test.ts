@@ -6,6 +6,8 @@ import {
   stopsTheDrill,
 } from '../../../engines/drill/aws/fit';
 import { fleetDatabaseSchema } from '../../../engines/drill/aws/types';
+import { parseEvidence } from '../../../engines/evidence/schema';
+import { renderReport } from '../../../lib/report/render';
 import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 import { databaseSpec, drillStack } from './drill-stack';
@@ -187,6 +189,73 @@ describe('drill state machine (synthesized): a drill that cannot fit its window 
       expect(run.status).toBe('SUCCEEDED');
       expect(world.aws.created).toHaveLength(1);
       expect(world.aws.deleted).toEqual(world.aws.created);
+    } finally {
+      world.aws.restore();
+    }
+  }, 120_000);
+});
+
+describe('drill state machine (synthesized): the first drill of an adopted instance and of an Aurora cluster', () => {
+  // No allocatedBytes: an adopted instance and a cluster, as `drillFleet` builds them without a configured size.
+  const instance = databaseSpec('dispensing', { tierName: 'critical', tier: 1 });
+  const cluster = databaseSpec('adjudication', {
+    kind: 'cluster',
+    tierName: 'critical',
+    tier: 1,
+    sourceArn: 'arn:aws:rds:us-east-1:111111111111:cluster:rxdr-prod-adjudication',
+  });
+  const machine = LocalStateMachine.fromTemplate(
+    Template.fromStack(drillStack({ databases: [instance, cluster] }).stack),
+  );
+  type Doc = { database: string; result: string; checks: { id: string; status: string; message: string }[] };
+
+  test("the instance is predicted from its source's AllocatedStorage; the cluster's prediction is skipped, and says why", async () => {
+    const world = new DrillWorld({ concurrency: 5, restoreSeconds: 1800 }); // no previous drill
+    world.aws.sources.set(instance.sourceArn, 200); // GiB, what DescribeDBInstances of the source answers
+    const tasks = world.tasks();
+    const plan = tasks.Plan!;
+    const planned: { drills: { database: { name: string }; expect: Record<string, unknown> }[] }[] = [];
+    tasks.Plan = async (event, invocation) => {
+      const output = await plan(event, invocation);
+      planned.push(output as unknown as (typeof planned)[number]);
+      return output;
+    };
+    try {
+      const run = await machine.run({ databases: 'all' }, { tasks });
+      expect(run.status).toBe('SUCCEEDED');
+      const expects = Object.fromEntries(planned[0]!.drills.map((d) => [d.database.name, d.expect]));
+      expect(expects.dispensing).toEqual({
+        fit: expect.objectContaining({
+          basis: 'defaults',
+          problems: [],
+          assumed: expect.arrayContaining([
+            "size: the allocated storage of 200 GiB from the source instance's AllocatedStorage (DescribeDBInstances)",
+          ]),
+        }),
+      });
+      expect(world.sourceRegions).toEqual(['us-east-1']); // the source's region, not the drill's (us-west-2)
+      const reason =
+        'prediction skipped: Aurora cluster storage size is not known before the first drill; ' +
+        'the next drill predicts from the size and throughput this drill measures';
+      expect(expects.adjudication).toEqual({ predictionSkipped: reason });
+
+      const docs = world.aws.evidence as unknown as Doc[];
+      const byName = Object.fromEntries(docs.map((d) => [d.database, d]));
+      expect(byName.adjudication!.result).toBe('passed');
+      expect(byName.adjudication!.checks.filter((c) => c.id === 'drill.prediction')).toEqual([
+        { id: 'drill.prediction', category: 'drill', status: 'skipped', message: reason },
+      ]);
+      expect(byName.dispensing!.result).toBe('passed');
+      expect(byName.dispensing!.checks.some((c) => c.id === 'drill.prediction')).toBe(false);
+      // `rxdr report` shows it among the run's checks.
+      const html = renderReport({
+        documents: docs.map((d) => parseEvidence(d)),
+        source: 'evidence-bucket',
+        generatedAt: new Date('2026-11-02T00:00:00Z'),
+        toolVersion: '0.1.0',
+      });
+      expect(html).toContain(reason);
+      expect(html).toMatch(/<code>drill\.prediction<\/code>[\s\S]*?skipped/);
     } finally {
       world.aws.restore();
     }

@@ -170,6 +170,8 @@ export class FakeAws {
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
+  /** Source DB instances by ARN with their AllocatedStorage in GiB (DescribeDBInstances of the source). */
+  readonly sources = new Map<string, number>();
   /** SSM parameters by name (a game day's declaration that the recovery vault is lost). */
   readonly parameters = new Map<string, string>();
   /** Every RestoreDBInstanceToPointInTime request that created an instance. */
@@ -301,6 +303,13 @@ export class FakeAws {
       },
     );
     on(rds!, DescribeDBInstancesCommand, 'DescribeDBInstances', (input: { DBInstanceIdentifier?: string }) => {
+      const source = input.DBInstanceIdentifier ? this.sources.get(input.DBInstanceIdentifier) : undefined;
+      if (source !== undefined) {
+        const arn = input.DBInstanceIdentifier!;
+        return {
+          DBInstances: [{ DBInstanceArn: arn, DBInstanceIdentifier: arn.split(':').pop(), AllocatedStorage: source }],
+        };
+      }
       const found = input.DBInstanceIdentifier
         ? [this.view(input.DBInstanceIdentifier)].filter((x): x is DBInstance => x !== undefined)
         : [...this.instances.keys()].map((id) => this.view(id)).filter((x): x is DBInstance => x !== undefined);

@@ -7,6 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { S3EvidenceStore } from '../../../engines/evidence/store';
 import { notifyTask } from '../../../engines/drill/aws/notify';
 import { Expectation, planTask } from '../../../engines/drill/aws/plan';
+import { describedAllocatedStorage } from '../../../engines/drill/aws/first-drill-size';
 import { recordEvidenceTask } from '../../../engines/drill/aws/record';
 import {
   checkCleanupTask,
@@ -80,6 +81,8 @@ export class DrillWorld {
   }
 
   private readonly history?: Expectation | ((db: string) => Expectation);
+  /** The regions the Plan task read a source's allocated storage in. */
+  readonly sourceRegions: string[] = [];
   private readonly settings: AwsDrillSettings;
 
   clock(db: string): VirtualClock {
@@ -142,6 +145,14 @@ export class DrillWorld {
         planTask(event, {
           history: async (_environment, database) =>
             (typeof this.history === 'function' ? this.history(database) : this.history) ?? {},
+          // As the Lambda: a client in the source's region; the fake answers from `aws.sources`.
+          allocatedStorage: describedAllocatedStorage(
+            (region) => {
+              this.sourceRegions.push(region);
+              return new RDSClient({ region });
+            },
+            { sleep: async () => {} },
+          ),
         }),
       PickSource: async (event) => {
         const clock = this.clock(db(event));

@@ -106,6 +106,35 @@ describe('RestoreDrill template', () => {
     expect(policies().some((s) => s.Effect === 'Allow' && JSON.stringify(s.Action) === '"*"')).toBe(false);
   });
 
+  test("IAM: Plan may read only the sizeless source instances' AllocatedStorage, in the source's region", () => {
+    const allows = (t: Template, sid: string) =>
+      Object.values(t.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => {
+        const { Roles, PolicyDocument } = (
+          p as { Properties: { Roles: unknown; PolicyDocument: { Statement: Record<string, unknown>[] } } }
+        ).Properties;
+        return PolicyDocument.Statement.filter((s) => s.Sid === sid).map((s) => ({ roles: Roles, statement: s }));
+      });
+    const [read, ...others] = allows(template, 'ReadSourceAllocatedStorage');
+    expect(others).toEqual([]);
+    // Exactly one action, on exactly the source instance's ARN (us-east-1), not the drill's region or db:*.
+    expect(read!.statement).toEqual({
+      Sid: 'ReadSourceAllocatedStorage',
+      Effect: 'Allow',
+      Action: 'rds:DescribeDBInstances',
+      Resource: 'arn:aws:rds:us-east-1:111111111111:db:pharmacy-dispensing',
+    });
+    expect(read!.roles).toEqual([{ Ref: expect.stringMatching(/^DrillPlanFnRole/) }]);
+    // A fleet whose instances have a configured size, or only clusters, grants nothing of the kind.
+    const sized = drillStack({ databases: [databaseSpec('dispensing', { allocatedBytes: 100 * 1024 ** 3 })] });
+    const clusters = drillStack({
+      databases: [
+        databaseSpec('dispensing', { kind: 'cluster', sourceArn: 'arn:aws:rds:us-east-1:111111111111:cluster:rx' }),
+      ],
+    });
+    for (const other of [sized, clusters])
+      expect(allows(Template.fromStack(other.stack), 'ReadSourceAllocatedStorage')).toEqual([]);
+  });
+
   test('drill network: isolated subnets only, no internet gateway, instance SG admits only the validator', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
