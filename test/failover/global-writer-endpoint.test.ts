@@ -183,3 +183,32 @@ describe('clients on the global writer endpoint: detach-and-promote leaves the g
     expect(doc!.runbook!.repointed.every((r) => r.value === newWriter)).toBe(true);
   });
 });
+
+describe('clients on the global writer endpoint: the failback switches back and changes no pointer', () => {
+  const failback = LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailback' });
+  const back = { database: 'claims', reason: 'us-east-1 healthy again', startedBy: input().startedBy };
+
+  test('one SwitchoverGlobalCluster back; no repoint call; verified through the endpoint; evidence says AWS moved it', async () => {
+    aurora.global.writer = secondary;
+    world.primaryStatus = 'available';
+    const result = await runRunbook('failback', failback, world, back, { approval: 'approve' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(world.count('SwitchoverGlobalCluster')).toBe(1);
+    expect(aurora.global.writer).toBe(clusterArn(PRIMARY, 'claims-prod'));
+    expect(repointCalls()).toEqual([]);
+    expectPointersAt(GLOBAL_WRITER_ENDPOINT);
+    const state = result.output as { verify: { checks: { name: string; ok: boolean; detail: string }[] } };
+    expect(state.verify.checks[0]).toEqual({
+      name: 'global-writer-endpoint',
+      ok: true,
+      detail: `${GLOBAL_WRITER_ENDPOINT}:5432 leads to claims-prod, the writer of claims-global (moved there by AWS)`,
+    });
+    const [doc] = world.evidence();
+    expect(doc).toMatchObject({ result: 'passed', runbook: { operation: 'failback', status: 'completed' } });
+    expect(doc!.runbook!.repointed).toContainEqual({
+      kind: 'global-writer-endpoint',
+      name: GLOBAL_WRITER_ENDPOINT,
+      value: clusterEndpoint(PRIMARY, 'claims-prod'),
+    });
+  });
+});

@@ -4,10 +4,9 @@
  * moves it with the writer, so the run changes no pointer that names it and verifies that it followed.
  * `detach-and-promote` and `latest-backup` leave the global database and repoint as usual.
  */
-import { parameterValue, route53Value, secretJson, messageOf } from '../aws-helpers';
+import { parameterValue, route53Value, secretJson, messageOf, type Endpoint } from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type CatalogDatabase, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
-import type { FailoverState } from '../failover-steps/state';
 import { required } from '../failover-steps/required';
 import { startRepoint, type RepointProgress } from '../repoint-progress';
 import { changingWriter, describeGlobalCluster, findGlobalCluster, memberOf } from './aws-clusters';
@@ -17,7 +16,10 @@ const KEEP_GLOBAL_DATABASE: readonly Strategy[] = ['global-switchover', 'global-
 
 type Check = { name: string; ok: boolean; detail: string };
 
-/** This run's clients follow the global writer endpoint: the option is set and the strategy keeps the global database. */
+/**
+ * This run's clients follow the global writer endpoint: the option is set and the strategy keeps the global database
+ * (a cluster's failback is a `global-switchover`).
+ */
 export function throughGlobalWriterEndpoint(db: CatalogDatabase, strategy: Strategy): boolean {
   return db.cluster?.clientsUseGlobalWriterEndpoint === true && KEEP_GLOBAL_DATABASE.includes(strategy);
 }
@@ -73,37 +75,35 @@ export async function globalWriterEndpointPreflight(
 }
 
 /**
- * The repoint of a global switchover or failover: every pointer should name the global writer endpoint (one that
- * does not is pointed there, the rest are left as they are), and the evidence records that AWS moved the endpoint
- * to the recovered cluster.
+ * The repoint of a global switchover or failover (a cluster's failback is a switchover too): every pointer should name
+ * the global writer endpoint (one that does not is pointed there, the rest are left as they are), and the evidence
+ * records that AWS moved the endpoint to `newWriter`, the cluster that now writes.
  */
 export async function repointThroughGlobalWriterEndpoint(
-  state: FailoverState,
   deps: StepDeps,
   db: CatalogDatabase,
+  newWriter: Endpoint,
+  comment: string,
 ): Promise<RepointProgress> {
-  const cluster = required(db.cluster, 'cluster');
-  const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
-  const host = await globalWriterHost(deps, cluster);
-  const progress = await startRepoint(deps, db, { host, port: endpoint.port }, `rxdr failover ${state.execution.name}`);
+  const host = await globalWriterHost(deps, required(db.cluster, 'cluster'));
+  const progress = await startRepoint(deps, db, { host, port: newWriter.port }, comment);
   return {
     ...progress,
     changes: [
-      { kind: 'global-writer-endpoint', name: host, value: endpoint.host, outcome: 'by-aws' },
+      { kind: 'global-writer-endpoint', name: host, value: newWriter.host, outcome: 'by-aws' },
       ...progress.changes,
     ],
   };
 }
 
 /**
- * Verify after a global switchover or failover: the global database reports `target` as its writer with no switch
- * under way (its writer endpoint leads there), and every pointer names that endpoint.
+ * Verify after a global switchover or failover: the global database reports `target` (in `region`) as its writer with
+ * no switch under way (its writer endpoint leads there), and every pointer names that endpoint.
  */
 export async function verifyThroughGlobalWriterEndpoint(
   deps: StepDeps,
   db: CatalogDatabase,
-  target: string,
-  port: number,
+  target: { readonly identifier: string; readonly region: string; readonly port: number },
   verifyPointers: (host: string) => Promise<Check[]>,
 ): Promise<Check[]> {
   const cluster = required(db.cluster, 'cluster');
@@ -111,12 +111,12 @@ export async function verifyThroughGlobalWriterEndpoint(
   const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
   const host = global.Endpoint;
   if (!host) return [{ name: 'global-writer-endpoint', ok: false, detail: `${globalId} reports no writer endpoint` }];
-  const member = memberOf(global, deps.catalog.recoveryRegion, target);
+  const member = memberOf(global, target.region, target.identifier);
   const follows = member?.IsWriter === true && !changingWriter(global);
   const writer = global.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
   const detail = follows
-    ? `${host}:${port} leads to ${target}, the writer of ${globalId} (moved there by AWS)`
-    : `${host} still leads to ${describeArn(writer)}, not to ${target}: ${globalId} reports ` +
+    ? `${host}:${target.port} leads to ${target.identifier}, the writer of ${globalId} (moved there by AWS)`
+    : `${host} still leads to ${describeArn(writer)}, not to ${target.identifier}: ${globalId} reports ` +
       `${changingWriter(global) ? `a switch under way (${global.FailoverState?.Status})` : 'that cluster as its writer'}`;
   return [{ name: 'global-writer-endpoint', ok: follows, detail }, ...(await verifyPointers(host))];
 }

@@ -19,8 +19,10 @@ export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.i
   if (!validation.passed) throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
   const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  if (throughGlobalWriterEndpoint(db, plan.strategy)) return repointThroughGlobalWriterEndpoint(state, deps, db);
-  return startRepoint(deps, db, endpoint, `rxdr failover ${state.execution.name}`);
+  const comment = `rxdr failover ${state.execution.name}`;
+  if (throughGlobalWriterEndpoint(db, plan.strategy))
+    return repointThroughGlobalWriterEndpoint(deps, db, endpoint, comment);
+  return startRepoint(deps, db, endpoint, comment);
 }
 
 /** Route 53 change propagated? (GetChange INSYNC.) */
@@ -41,8 +43,11 @@ export async function verify(
   const id = recovery.instanceIdentifier;
   const rds = deps.clients.rdsRecovery;
   const checks = throughGlobalWriterEndpoint(db, plan.strategy)
-    ? await verifyThroughGlobalWriterEndpoint(deps, db, id, endpoint.port, (host) =>
-        verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
+    ? await verifyThroughGlobalWriterEndpoint(
+        deps,
+        db,
+        { identifier: id, region: deps.catalog.recoveryRegion, port: endpoint.port },
+        (host) => verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
       )
     : await verifyPointers(deps, db, id, endpoint, rds);
   throwUnlessVerified(checks);
