@@ -114,10 +114,12 @@ export async function verifyThroughGlobalWriterEndpoint(
   const member = memberOf(global, target.region, target.identifier);
   const follows = member?.IsWriter === true && !changingWriter(global);
   const writer = global.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
+  const reported = changingWriter(global)
+    ? `a switch under way (${global.FailoverState?.Status})`
+    : 'that cluster as its writer';
   const detail = follows
     ? `${host}:${target.port} leads to ${target.identifier}, the writer of ${globalId} (moved there by AWS)`
-    : `${host} still leads to ${describeArn(writer)}, not to ${target.identifier}: ${globalId} reports ` +
-      `${changingWriter(global) ? `a switch under way (${global.FailoverState?.Status})` : 'that cluster as its writer'}`;
+    : `${host} still leads to ${describeArn(writer)}, not to ${target.identifier}: ${globalId} reports ${reported}`;
   return [{ name: 'global-writer-endpoint', ok: follows, detail }, ...(await verifyPointers(host))];
 }
 
