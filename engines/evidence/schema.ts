@@ -127,11 +127,22 @@ export const RunbookRecord = z.object({
   /** `aborted` when an operator aborted or the approval timed out. */
   status: z.enum(['completed', 'failed', 'aborted']),
   steps: z.array(RunbookStep),
-  /** What now points at the recovered database: record, parameter and secret, with their new value. */
+  /**
+   * What now points at the recovered database: record, parameter and secret, with their new value; for clients that
+   * connect through an Aurora Global Database's writer endpoint, that endpoint (`name`), which AWS moved to the new
+   * writer (`value`: its cluster endpoint).
+   */
   repointed: z
     .array(
       z.object({
-        kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'write-freeze', 'endpoint-file']),
+        kind: z.enum([
+          'route53-record',
+          'ssm-parameter',
+          'secret-host',
+          'write-freeze',
+          'endpoint-file',
+          'global-writer-endpoint',
+        ]),
         name: z.string(),
         value: z.string(),
       }),

@@ -79,12 +79,15 @@ export interface Endpoint {
 }
 
 export interface RepointChange {
-  /** `endpoint-file`: the pointer file clients read on one machine (local provider). */
-  readonly kind: 'route53-record' | 'ssm-parameter' | 'secret-host' | 'endpoint-file';
+  /**
+   * `endpoint-file`: the pointer file clients read on one machine (local provider); `global-writer-endpoint`: an
+   * Aurora Global Database's writer endpoint (`name`), which AWS moved to the new writer (`value`).
+   */
+  readonly kind: 'route53-record' | 'ssm-parameter' | 'secret-host' | 'endpoint-file' | 'global-writer-endpoint';
   readonly name: string;
   readonly value: string;
-  /** `done`: changed now; `already-done`: it already held the value (a resumed run). */
-  readonly outcome: 'done' | 'already-done';
+  /** `done`: changed now; `already-done`: it already held the value (a resumed run); `by-aws`: AWS moved it. */
+  readonly outcome: 'done' | 'already-done' | 'by-aws';
   readonly previous?: string;
   readonly changeId?: string;
 }

@@ -31,6 +31,11 @@ export const CatalogCluster = z.strictObject({
   secondaryClusterIdentifier: z.string().min(1).optional(),
   /** Where a restore from the recovery vault lands (deterministic: a resumed run finds it); its instance adds "-1". */
   recoveredClusterIdentifier: z.string().min(1),
+  /**
+   * Clients connect through the global database's writer endpoint (`DescribeGlobalClusters` `Endpoint`), which AWS
+   * moves to the new writer: a global switchover or failover changes no pointer and verifies that it followed.
+   */
+  clientsUseGlobalWriterEndpoint: z.boolean().default(false),
 });
 export type CatalogCluster = z.infer<typeof CatalogCluster>;
 

@@ -6,10 +6,10 @@ import type { StepDeps } from './clients';
 
 /** One pointer changed by a repoint, as the runbooks' states carry it. */
 export const RepointChangeSchema = z.object({
-  kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'endpoint-file']),
+  kind: z.enum(['route53-record', 'ssm-parameter', 'secret-host', 'endpoint-file', 'global-writer-endpoint']),
   name: z.string(),
   value: z.string(),
-  outcome: z.enum(['done', 'already-done']),
+  outcome: z.enum(['done', 'already-done', 'by-aws']),
   previous: z.string().optional(),
   changeId: z.string().optional(),
 });

@@ -6,6 +6,7 @@ import { asArray, asRecord, Problem } from './raw';
 import { postgresVersionProblem } from '../../engines/common/engine-support';
 import { auditSchema } from './audit-schema';
 import { validationSettingsSchema } from './validation-settings';
+import { failoverTargetsSchema } from './failover-config';
 
 /** The `engine` value that makes a database entry an Aurora PostgreSQL cluster instead of an RDS instance. */
 export const AURORA_POSTGRESQL = 'aurora-postgresql';
@@ -44,6 +45,11 @@ export const createdClusterSchema = z.strictObject({
   secondaryInstanceClass: instanceClass.optional(),
   /** pgaudit object audit, as for a created instance. */
   audit: auditSchema.prefault({}),
+  /**
+   * What a failover repoints besides the replicated secret's host, and whether clients connect through the global
+   * writer endpoint. @default - the secret only
+   */
+  failover: failoverTargetsSchema.optional(),
   /** What the manifests describe and which checks drills and failover validation run. @default - everything */
   validation: validationSettingsSchema.optional(),
 });
@@ -74,6 +80,11 @@ export const adoptedClusterSchema = z.strictObject({
       secondaryClusterIdentifier: clusterIdentifier,
     })
     .optional(),
+  /**
+   * What a failover repoints besides the replicated secret's host, and whether clients connect through the global
+   * writer endpoint. @default - the secret only
+   */
+  failover: failoverTargetsSchema.optional(),
   /** What the manifests describe and which checks drills and failover validation run. @default - everything */
   validation: validationSettingsSchema.optional(),
 });

@@ -31,6 +31,14 @@ export const failoverTargetsSchema = z.strictObject({
     .optional(),
   /** An SSM parameter (String) holding the endpoint host that applications read. */
   endpointParameterName: z.string().optional(),
+  /**
+   * Aurora clusters with a global database: clients reach the writer through the global database's writer endpoint
+   * (the record, parameter and secret host name it), which AWS moves to the new writer. A global switchover or
+   * failover then changes none of them and verifies that the endpoint follows; `detach-and-promote` and
+   * `latest-backup` leave the global database and repoint them at the new cluster's endpoint.
+   * @default false - every strategy repoints them at the new writer's cluster endpoint
+   */
+  clientsUseGlobalWriterEndpoint: z.boolean().optional(),
 });
 export type FailoverTargetsConfig = z.output<typeof failoverTargetsSchema>;
 

@@ -10,6 +10,7 @@ import { accountId, positiveInt, region } from './schema-primitives';
 import { checkTiers, tierPresetSchema } from './tier-schema';
 import { checkDatabaseProtection, databaseSchema, DatabaseConfig } from './database-schema';
 import { checkClusters } from './cluster-schema';
+import { checkGlobalWriterEndpoint } from './global-writer-endpoint';
 import { checkDrill, drillSettingsSchema } from './drill-settings';
 import { asArray, asRecord, Problem } from './raw';
 
@@ -186,5 +187,6 @@ function checkEnvironmentConsistency(raw: unknown, ctx: z.RefinementCtx): void {
   }
   checkDrill(env, tierNames, problem);
   checkFailoverConfig(env, problem);
+  checkGlobalWriterEndpoint(env, problem);
   checkGameDayConfig(env, problem);
 }

@@ -330,8 +330,14 @@ function clusterProcedures(config: EnvironmentConfig): Block[] {
           `The Operator starts \`${names.failoverStateMachine(config)}\` for ${db.name} ` +
             `(strategy \`${strategy}\` by default); an Approver approves it.`,
           ...steps,
-          'The run validates the recovered cluster, repoints clients at its writer endpoint and records the ' +
-            'achieved RTO and RPO as evidence.',
+          db.failover?.clientsUseGlobalWriterEndpoint
+            ? 'The run validates the recovered cluster and records the achieved RTO and RPO as evidence. Clients ' +
+              `connect through the global writer endpoint of \`${names.globalCluster(config, db)}\`: after a global ` +
+              'failover or switchover AWS has moved it to the new writer, so no pointer changes and the run verifies ' +
+              'that it followed; `detach-and-promote` and `latest-backup` leave the global database and repoint ' +
+              "clients at the new cluster's writer endpoint."
+            : 'The run validates the recovered cluster, repoints clients at its writer endpoint and records the ' +
+              'achieved RTO and RPO as evidence.',
         ],
         true,
       ),

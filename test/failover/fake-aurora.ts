@@ -73,6 +73,7 @@ function awsError(name: string, message = name): Error {
 
 export const clusterArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:cluster:${id}`;
 export const clusterEndpoint = (region: string, id: string) => `${id}.cluster-c0ffee.${region}.rds.amazonaws.com`;
+export const GLOBAL_WRITER_ENDPOINT = 'claims-global.global-c0ffee.global.rds.amazonaws.com';
 
 /**
  * The fake account with Aurora: clusters that take (virtual) time to restore, an Aurora Global Database whose
@@ -86,6 +87,8 @@ export class FakeAurora {
     writer: clusterArn(PRIMARY, 'claims-prod'),
     members: [clusterArn(PRIMARY, 'claims-prod'), clusterArn(RECOVERY, 'claims-prod-dr')],
     switching: undefined as { status: string; to: string; readyAt: number; allowDataLoss: boolean } | undefined,
+    /** The global writer endpoint (`Endpoint`), which follows the writer. */
+    endpoint: GLOBAL_WRITER_ENDPOINT as string | undefined,
   };
   /** `AuroraGlobalDBReplicationLag` of the secondary, ms. */
   lagMs: number | undefined = 1200;
@@ -140,6 +143,7 @@ export class FakeAurora {
     return {
       GlobalClusterIdentifier: this.global.id,
       Status: 'available',
+      ...(this.global.endpoint ? { Endpoint: this.global.endpoint } : {}),
       GlobalClusterMembers: this.global.members.map((arn) => ({
         DBClusterArn: arn,
         IsWriter: arn === this.global.writer,

@@ -72,7 +72,9 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
         status: writerCluster?.Status ?? 'missing',
       };
       const secret = await secretJson(clients.secrets, db.repoint.secretArn);
-      const serves = writerCluster?.Endpoint !== undefined && writerCluster.Endpoint === secret.host;
+      // Clients on the global writer endpoint reach whichever cluster writes through it.
+      const servedHost = cluster.clientsUseGlobalWriterEndpoint ? global.Endpoint : writerCluster?.Endpoint;
+      const serves = servedHost !== undefined && servedHost === secret.host;
       check(
         'current-primary',
         writer !== undefined && (writer === secondary || writer === old) && serves,
@@ -136,7 +138,12 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
         name: 'promote',
         description: `switch ${cluster.globalClusterIdentifier ?? 'the global database'} over to ${primaryId}`,
       },
-      { name: 'repoint', description: 'point the record, parameter and secret back at the primary region' },
+      {
+        name: 'repoint',
+        description: cluster.clientsUseGlobalWriterEndpoint
+          ? 'none: the record, parameter and secret name the global writer endpoint, which AWS moves back'
+          : 'point the record, parameter and secret back at the primary region',
+      },
       { name: 'verify', description: 'check every client pointer' },
       { name: 'unfreeze', description: 'lift the write freeze' },
       { name: 'evidence', description: 'write the evidence document' },

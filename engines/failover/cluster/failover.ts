@@ -40,6 +40,7 @@ import {
   writerEndpoint,
 } from './aws-clusters';
 import { detachPending, detachPreflight, startDetach } from './detach';
+import { globalWriterEndpointPreflight } from './global-writer-endpoint';
 
 const GLOBAL_STRATEGIES: readonly Strategy[] = ['global-switchover', 'global-failover'];
 /**
@@ -175,6 +176,7 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
   }
   if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
     warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
+  await globalWriterEndpointPreflight(deps, db, strategy, check, warnings);
   await accessChecks(deps, db, check);
 
   const refused = !planned && primary.healthy && !input.force;

@@ -4,6 +4,11 @@ import type { StepDeps } from '../clients';
 import { required, throwUnlessVerified, verifyPointers } from '../failover-steps';
 import { FailbackState } from './state';
 import { pollRepoint, startRepoint } from '../repoint-progress';
+import {
+  repointThroughGlobalWriterEndpoint,
+  throughGlobalWriterEndpoint,
+  verifyThroughGlobalWriterEndpoint,
+} from '../cluster/global-writer-endpoint';
 
 export async function repointBack(
   state: FailbackState,
@@ -11,7 +16,11 @@ export async function repointBack(
 ): Promise<NonNullable<FailbackState['repoint']>> {
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, state.input.database);
-  return startRepoint(deps, db, endpoint, `rxdr failback ${state.execution.name}`);
+  const comment = `rxdr failback ${state.execution.name}`;
+  // A cluster fails back by switching its global database over: its writer endpoint follows.
+  if (throughGlobalWriterEndpoint(db, 'global-switchover'))
+    return repointThroughGlobalWriterEndpoint(deps, db, endpoint, comment);
+  return startRepoint(deps, db, endpoint, comment);
 }
 
 export async function checkRepoint(
@@ -26,7 +35,16 @@ export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<
   const plan = required(state.plan, 'plan');
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const checks = await verifyPointers(deps, db, plan.replicaIdentifier, endpoint, deps.clients.rdsPrimary);
+  const id = plan.replicaIdentifier;
+  const rds = deps.clients.rdsPrimary;
+  const checks = throughGlobalWriterEndpoint(db, 'global-switchover')
+    ? await verifyThroughGlobalWriterEndpoint(
+        deps,
+        db,
+        { identifier: id, region: deps.catalog.primaryRegion, port: endpoint.port },
+        (host) => verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
+      )
+    : await verifyPointers(deps, db, id, endpoint, rds);
   throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }

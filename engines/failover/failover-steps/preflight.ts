@@ -9,6 +9,7 @@ import { databaseOf, Errors, StepError, Strategy, type CatalogDatabase } from '.
 import { type SourceVault, vaultToRestoreFrom } from '../../drill/aws/recovery-source';
 import type { StepDeps } from '../clients';
 import { FailoverState, Plan } from './state';
+import { throughGlobalWriterEndpoint } from '../cluster/global-writer-endpoint';
 
 /** Typical AWS durations (DR whitepaper, RDS documentation), for the plan's expected duration. */
 export const EXPECTED_SECONDS: Readonly<Record<Strategy, number>> = {
@@ -331,7 +332,13 @@ export function planSteps(strategy: Strategy, db: CatalogDatabase, target: strin
     { name: 'recover', description: execute[strategy], status: started ? 'already-done' : 'pending' },
     { name: 'wait-available', description: `wait until ${target} is available`, status: 'pending' },
     { name: 'validate', description: 'run the validation engine against the recovered database', status: 'pending' },
-    { name: 'repoint', description: `point ${repoint} at the new endpoint`, status: 'pending' },
+    {
+      name: 'repoint',
+      description: throughGlobalWriterEndpoint(db, strategy)
+        ? `none: ${repoint} name the global writer endpoint, which AWS moves to ${target}`
+        : `point ${repoint} at the new endpoint`,
+      status: 'pending',
+    },
     {
       name: 'verify',
       description: 'check every client pointer and that the endpoint accepts connections',

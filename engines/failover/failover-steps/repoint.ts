@@ -7,6 +7,11 @@ import { FailoverState, Repoint } from './state';
 import { required } from './required';
 import { pollRepoint, startRepoint } from '../repoint-progress';
 import { findCluster } from '../cluster/aws-clusters';
+import {
+  repointThroughGlobalWriterEndpoint,
+  throughGlobalWriterEndpoint,
+  verifyThroughGlobalWriterEndpoint,
+} from '../cluster/global-writer-endpoint';
 
 export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Repoint>> {
   const plan = required(state.plan, 'plan');
@@ -14,7 +19,10 @@ export async function repoint(state: FailoverState, deps: StepDeps): Promise<z.i
   if (!validation.passed) throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
   const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  return startRepoint(deps, db, endpoint, `rxdr failover ${state.execution.name}`);
+  const comment = `rxdr failover ${state.execution.name}`;
+  if (throughGlobalWriterEndpoint(db, plan.strategy))
+    return repointThroughGlobalWriterEndpoint(deps, db, endpoint, comment);
+  return startRepoint(deps, db, endpoint, comment);
 }
 
 /** Route 53 change propagated? (GetChange INSYNC.) */
@@ -32,7 +40,16 @@ export async function verify(
   const recovery = required(state.recovery, 'recovery');
   const endpoint = required(recovery.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const checks = await verifyPointers(deps, db, recovery.instanceIdentifier, endpoint, deps.clients.rdsRecovery);
+  const id = recovery.instanceIdentifier;
+  const rds = deps.clients.rdsRecovery;
+  const checks = throughGlobalWriterEndpoint(db, plan.strategy)
+    ? await verifyThroughGlobalWriterEndpoint(
+        deps,
+        db,
+        { identifier: id, region: deps.catalog.recoveryRegion, port: endpoint.port },
+        (host) => verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
+      )
+    : await verifyPointers(deps, db, id, endpoint, rds);
   throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }

@@ -6,6 +6,7 @@ import { names } from '../../naming';
 import { clusterFailoverStrategy } from '../../config/cluster-strategy';
 import type { RunbookDatabase } from './failover-runbooks';
 import { chunkingOf } from './runbook-chunking';
+import { clientPointersOf } from './client-pointers';
 
 type ConfiguredCluster = ClusterDatabaseConfig & { readonly tierPreset: TierPreset };
 
@@ -23,6 +24,7 @@ export function clusterRunbookDatabase(config: EnvironmentConfig, db: Configured
     primaryInstanceIdentifier: primaryClusterIdentifier,
     ...(db.mode === 'create' ? { instanceClass: db.instanceClass } : {}),
     secretArn: names.recoverySecret(config, db),
+    ...clientPointersOf(db.failover),
     ...chunkingOf(db.validation),
     cluster: {
       primaryClusterIdentifier,
@@ -32,6 +34,7 @@ export function clusterRunbookDatabase(config: EnvironmentConfig, db: Configured
             secondaryClusterIdentifier: names.secondaryCluster(config, db),
           }
         : {}),
+      ...(db.failover?.clientsUseGlobalWriterEndpoint ? { clientsUseGlobalWriterEndpoint: true } : {}),
     },
   };
 }

@@ -70,6 +70,12 @@ export interface RunbookDatabase {
     readonly secondaryClusterIdentifier?: string;
     /** Where a restore from the recovery vault lands. @default `<primaryClusterIdentifier>-restored` */
     readonly recoveredClusterIdentifier?: string;
+    /**
+     * Clients connect through the global database's writer endpoint: a global switchover or failover leaves their
+     * pointers alone and verifies that the endpoint follows the new writer. Needs `globalClusterIdentifier`.
+     * @default false - every strategy repoints the clients at the new writer's cluster endpoint
+     */
+    readonly clientsUseGlobalWriterEndpoint?: boolean;
   };
 }
 
@@ -148,6 +154,10 @@ export class FailoverRunbooks extends Construct {
       if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier)
         problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
       const global = ['global-failover', 'global-switchover', 'detach-and-promote'].includes(db.defaultStrategy);
+      if (db.cluster?.clientsUseGlobalWriterEndpoint && !db.cluster.globalClusterIdentifier)
+        problems.push(
+          `databases.${db.name}: cluster.clientsUseGlobalWriterEndpoint needs cluster.globalClusterIdentifier (only a global database has a global writer endpoint)`,
+        );
       if (global && !(db.cluster?.globalClusterIdentifier && db.cluster.secondaryClusterIdentifier))
         problems.push(
           `databases.${db.name}: defaultStrategy ${db.defaultStrategy} needs cluster.globalClusterIdentifier and cluster.secondaryClusterIdentifier`,

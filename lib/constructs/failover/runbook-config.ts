@@ -10,6 +10,7 @@ import { names } from '../../naming';
 import { tierNumber } from '../../config/tiers';
 import { isCluster, isInstance } from '../../config/database-kind';
 import { clusterRunbookDatabase } from './cluster-runbook-database';
+import { clientPointersOf } from './client-pointers';
 import { TOOL_VERSION } from '../../project-root';
 import { keyAliasArn } from '../database/arns';
 import type { FailoverRunbooksProps, RunbookDatabase } from './failover-runbooks';
@@ -22,7 +23,6 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
   const clusters = config.databases.filter(isCluster).map((db) => clusterRunbookDatabase(config, db));
   const instances = config.databases.filter(isInstance).map((db) => {
     const tier = db.tierPreset;
-    const targets = db.failover;
     return {
       name: db.name,
       tier: tierNumber(tier.drPattern),
@@ -32,16 +32,7 @@ export function runbookDatabases(config: EnvironmentConfig): RunbookDatabase[] {
       primaryInstanceIdentifier: names.primaryInstance(config, db),
       ...(tier.crossRegionReadReplica ? { replicaInstanceIdentifier: names.replicaInstance(config, db) } : {}),
       secretArn: names.recoverySecret(config, db),
-      ...(targets?.route53
-        ? {
-            route53: {
-              hostedZoneId: targets.route53.hostedZoneId,
-              recordName: targets.route53.recordName,
-              ttl: targets.route53.ttlSeconds,
-            },
-          }
-        : {}),
-      ...(targets?.endpointParameterName ? { endpointParameterName: targets.endpointParameterName } : {}),
+      ...clientPointersOf(db.failover),
       ...chunkingOf(db.validation),
     };
   });
