@@ -27,7 +27,7 @@ export function grantClusterPointInTime(
       resourceName: name,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-  const restored = clusters.map((c) => c.recoveredClusterIdentifier ?? `${c.primaryClusterIdentifier}-restored`);
+  const restored = clusters.map((c) => c.recoveredClusterIdentifier);
   const sources = clusters.map((c) => rds('cluster', c.primaryClusterIdentifier));
   const restoredClusters = restored.map((id) => rds('cluster', id));
   const restoredInstances = restored.map((id) => rds('db', id));

@@ -213,8 +213,7 @@ export class FailoverRunbooks extends Construct {
         ? {
             cluster: {
               ...db.cluster,
-              recoveredClusterIdentifier:
-                db.cluster.recoveredClusterIdentifier ?? `${db.cluster.primaryClusterIdentifier}-restored`,
+              recoveredClusterIdentifier: restoredClusterIdentifier(db.cluster),
             },
           }
         : {}),
@@ -380,6 +379,14 @@ export class FailoverRunbooks extends Construct {
 }
 
 /** Where a failback's new replica lands in the primary region. */
+/**
+ * Where a cluster's restore lands: a latest-backup failover's in the recovery region, a point-in-time failover's
+ * beside the damaged cluster in the primary region; its one instance shares the identifier.
+ */
+export function restoredClusterIdentifier(cluster: NonNullable<RunbookDatabase['cluster']>): string {
+  return cluster.recoveredClusterIdentifier ?? `${cluster.primaryClusterIdentifier}-restored`;
+}
+
 export function failbackInstanceIdentifier(db: RunbookDatabase): string {
   return db.failbackInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-fb`;
 }
