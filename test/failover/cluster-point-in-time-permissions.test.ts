@@ -73,3 +73,40 @@ describe('cluster point-in-time failover: IAM of the failover function', () => {
     expect(sids.filter((sid) => sid?.startsWith('PointInTime'))).toEqual([]);
   });
 });
+
+describe('a cluster’s default strategy must recover a regional outage', () => {
+  const cluster = (name: string, defaultStrategy: 'point-in-time' | 'promote-replica' | 'latest-backup') => ({
+    name,
+    tier: 2 as const,
+    rtoMinutes: 240,
+    rpoMinutes: 60,
+    defaultStrategy,
+    primaryInstanceIdentifier: `${name}-prod`,
+    secretArn: `arn:aws:secretsmanager:us-west-2:111111111111:secret:${name}`,
+    cluster: { primaryClusterIdentifier: `${name}-prod` },
+  });
+
+  test('point-in-time and promote-replica are refused as a cluster default, every problem listed and named', () => {
+    expect(() =>
+      runbookStack({
+        databases: [
+          ...TEST_DATABASES,
+          cluster('inventory', 'point-in-time'),
+          cluster('pdmp', 'promote-replica'),
+          cluster('reports', 'latest-backup'),
+        ],
+      }),
+    ).toThrow(
+      new RegExp(
+        'databases\\.inventory\\.defaultStrategy: an Aurora cluster restores to a point in time only in its own ' +
+          'region.*got "point-in-time".*databases\\.pdmp\\.defaultStrategy: an Aurora cluster fails over with ' +
+          'global-failover, global-switchover, detach-and-promote, latest-backup, got "promote-replica"',
+      ),
+    );
+  });
+
+  test('an instance may still default to point-in-time (its automated backups are replicated)', () => {
+    expect(TEST_DATABASES.some((d) => d.defaultStrategy === 'point-in-time')).toBe(true);
+    expect(() => runbookStack({ databases: [...TEST_DATABASES, cluster('reports', 'latest-backup')] })).not.toThrow();
+  });
+});

@@ -1,3 +1,4 @@
+import { clusterDefaultStrategyProblem } from '../../config/cluster-strategy';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -147,6 +148,8 @@ export class FailoverRunbooks extends Construct {
     for (const db of props.databases) {
       if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier)
         problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
+      const clusterProblem = db.cluster ? clusterDefaultStrategyProblem(db.defaultStrategy) : undefined;
+      if (clusterProblem) problems.push(`databases.${db.name}.defaultStrategy: ${clusterProblem}`);
       const global = ['global-failover', 'global-switchover', 'detach-and-promote'].includes(db.defaultStrategy);
       if (global && !(db.cluster?.globalClusterIdentifier && db.cluster.secondaryClusterIdentifier))
         problems.push(
