@@ -154,6 +154,7 @@ describe('cluster point-in-time failover (synthesized state machine, real handle
     expect(mutations().filter((c) => c.client === 'rds:recovery' || c.client === 'backup')).toEqual([]);
     expect(world.validatorRequests.map((r) => r.database.host)).toEqual([host]);
     expectRepointedTo(host);
+    expect(world.published.at(-1)?.subject).toBe('rxdr test: reports failed over to us-east-1');
     const [doc] = world.evidence();
     const restoreTime = new Date(startedAt - LATEST_LAG_MS).toISOString();
     expect(doc).toMatchObject({
@@ -178,6 +179,9 @@ describe('cluster point-in-time failover (synthesized state machine, real handle
       targetInstanceIdentifier: RESTORED,
       expectedDataLossSeconds: LATEST_LAG_MS / 1000,
       blockers: [],
+      warnings: [
+        expect.stringMatching(/^the validator runs in us-west-2 and reaches reports-prod-restored in us-east-1/),
+      ],
     });
     expect(world.calls().filter((c) => !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
   });

@@ -123,6 +123,11 @@ export async function clusterPointInTimePreflight(state: FailoverState, deps: St
   } else if (primary.status === 'not-found') {
     check('primary', false, `${primaryId} not found in ${region}: nothing to restore from; use latest-backup`);
   }
+  // The validator runs in the recovery region's database network; the restore lands in the primary region's.
+  warnings.push(
+    `the validator runs in ${catalog.recoveryRegion} and reaches ${target} in ${region} only where the two ` +
+      'database networks are connected; otherwise validation fails and clients stay where they are',
+  );
   if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
     warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
   await accessChecks(deps, db, check);
