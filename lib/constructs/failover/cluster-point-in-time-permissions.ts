@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { CatalogInput } from '../../../engines/failover/catalog';
 
 const FAILOVER_TAG = 'rxdr:failover-execution';
@@ -54,6 +55,13 @@ export function grantClusterPointInTime(
       actions: ['rds:CreateDBInstance'],
       resources: [rds('pg', '*'), rds('og', '*'), rds('subgrp', '*')],
     }),
+  );
+  acknowledgeWildcardResources(
+    fn.node.scope as Construct,
+    [rds('subgrp', '*'), rds('cluster-pg', '*'), rds('pg', '*'), rds('og', '*')],
+    'a point-in-time restore keeps the source cluster on its own subnet group and parameter groups, and its ' +
+      'instance takes the default groups, named by whoever created the cluster; limited to this account and the ' +
+      'primary region, while the cluster and instance created are named and tag-fenced',
   );
   fn.addToRolePolicy(
     new iam.PolicyStatement({
