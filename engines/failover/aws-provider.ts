@@ -1,5 +1,6 @@
 import { S3EvidenceStore } from '../evidence/store';
 import type { StepDeps } from './clients';
+import { databaseOf } from './catalog';
 import * as failback from './failback-steps';
 import * as steps from './failover-steps';
 import type { FailbackProvider, FailoverProvider } from './provider';
@@ -8,24 +9,44 @@ import type { FailbackState } from './failback-steps';
 import { isClusterDatabase } from './cluster/aws-clusters';
 import { clusterFailbackSteps } from './cluster/failback';
 import { checkClusterRecovery, clusterPreflight, startClusterRecovery } from './cluster/failover';
+import * as clusterPointInTime from './cluster/point-in-time';
 
 /**
  * The failover provider the state machine's tasks run against: each method is one AWS step of
  * `failover-steps/` over the runbook's clients and catalog. No `freeze`: AWS clients follow the repointed
  * names, and the old primary is unreachable or refused by preflight. An Aurora cluster's preflight and recovery
- * are `cluster/failover.ts`'s; validation, repoint, verification and evidence are the same for both.
+ * are `cluster/failover.ts`'s (its point-in-time restore, in the primary region, `cluster/point-in-time.ts`'s, which
+ * also verifies there); validation, repoint and evidence are the same for every database.
  */
 export function awsFailoverProvider(deps: StepDeps): FailoverProvider {
   const cluster = (state: FailoverState) => isClusterDatabase(deps.catalog, state.input.database);
+  const pointInTime = (state: FailoverState) =>
+    cluster(state) &&
+    clusterPointInTime.isClusterPointInTime(state, databaseOf(deps.catalog, state.input.database).defaultStrategy);
   return {
     name: 'aws',
-    preflight: (state) => (cluster(state) ? clusterPreflight : steps.preflight)(state, deps),
-    startRecovery: (state) => (cluster(state) ? startClusterRecovery : steps.startRecovery)(state, deps),
-    checkRecovery: (state) => (cluster(state) ? checkClusterRecovery : steps.checkRecovery)(state, deps),
+    preflight: (state) =>
+      (pointInTime(state)
+        ? clusterPointInTime.clusterPointInTimePreflight
+        : cluster(state)
+          ? clusterPreflight
+          : steps.preflight)(state, deps),
+    startRecovery: (state) =>
+      (pointInTime(state)
+        ? clusterPointInTime.startClusterPointInTime
+        : cluster(state)
+          ? startClusterRecovery
+          : steps.startRecovery)(state, deps),
+    checkRecovery: (state) =>
+      (pointInTime(state)
+        ? clusterPointInTime.checkClusterPointInTime
+        : cluster(state)
+          ? checkClusterRecovery
+          : steps.checkRecovery)(state, deps),
     validate: (state) => steps.recordValidation(state, deps),
     repoint: (state) => steps.repoint(state, deps),
     checkRepoint: (state) => steps.checkRepoint(state, deps),
-    verify: (state) => steps.verify(state, deps),
+    verify: (state) => (pointInTime(state) ? clusterPointInTime.verifyClusterPointInTime : steps.verify)(state, deps),
     storeEvidence: (doc) => new S3EvidenceStore(deps.clients.s3, deps.catalog.evidenceBucket, 'failover').put(doc),
   };
 }

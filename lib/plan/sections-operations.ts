@@ -5,6 +5,7 @@ import { EnvironmentConfig, ProtectedDatabase } from '../config/environment-conf
 import { FailoverStrategy, TierPreset } from '../config/tiers';
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
 import { names } from '../naming';
+import { restoredClusterIdentifier } from '../constructs/failover/failover-runbooks';
 import { Block, list, paragraph, Section, subheading, table } from './document';
 import { drillCadence, drillDue } from '../config/drill-cadence';
 import { drillCalendar } from './drill-calendar';
@@ -320,6 +321,15 @@ function clusterProcedures(config: EnvironmentConfig): Block[] {
             `The run restores the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery ` +
               `vault \`${names.recoveryVault(config)}\` in ${config.recoveryRegion} and adds one instance.`,
           ];
+    // Aurora restores a cluster to a point in time only in its own region: for a damaged cluster, not an outage.
+    const restored = restoredClusterIdentifier({ primaryClusterIdentifier: names.primaryCluster(config, db) });
+    steps.push(
+      'The region is up but the cluster is damaged (a bad migration, rows deleted or corrupted): strategy ' +
+        `\`point-in-time\` (with \`--force\`, the cluster still answers) restores \`${names.primaryCluster(config, db)}\` ` +
+        `to a chosen time (default its latest restorable time) as \`${restored}\` ` +
+        `beside it in ${config.primaryRegion} and adds one instance; the plan shows the data lost since that time. ` +
+        'The run refuses it while the region does not answer.',
+    );
     return [
       subheading(
         `${strategy}, Aurora cluster (${db.name}; RTO ${minutes(tier.rtoMinutes)}, RPO ${minutes(tier.rpoMinutes)})`,

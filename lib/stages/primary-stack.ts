@@ -25,8 +25,8 @@ import { auditTargets } from './audit-targets';
 import { gameDayScenarios } from '../config/gameday';
 import { RdsEventForwarding } from '../constructs/rds-event-forwarding';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
-import { failbackInstanceIdentifier } from '../constructs/failover/failover-runbooks';
-import { RUNBOOK_RDS_CATEGORIES } from '../constructs/failover/instance-waits';
+import { failbackInstanceIdentifier, restoredClusterIdentifier } from '../constructs/failover/failover-runbooks';
+import { RUNBOOK_CLUSTER_CATEGORIES, RUNBOOK_RDS_CATEGORIES } from '../constructs/failover/instance-waits';
 
 export interface PrimaryStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -60,6 +60,8 @@ export class PrimaryStack extends Stack {
   readonly conformance: ConformanceCheck;
   /** The failback's replica is built here: its RDS events go to the runbooks' waits in the recovery region. */
   readonly failbackEvents?: RdsEventForwarding;
+  /** Forwards the RDS events of the clusters a point-in-time failover restores in this region. */
+  readonly restoredClusterEvents?: RdsEventForwarding;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -128,6 +130,18 @@ export class PrimaryStack extends Stack {
         instances: { identifiers: failbackInstances },
         categories: RUNBOOK_RDS_CATEGORIES,
         targetRegion: config.recoveryRegion,
+      });
+    // A cluster's point-in-time failover restores it here; the cluster and its instance share the identifier.
+    const restoredClusters = runbookDatabases(config).flatMap((d) =>
+      d.cluster ? [restoredClusterIdentifier(d.cluster)] : [],
+    );
+    if (restoredClusters.length > 0)
+      this.restoredClusterEvents = new RdsEventForwarding(this, 'RestoredClusterEvents', {
+        instances: { identifiers: restoredClusters },
+        categories: RUNBOOK_RDS_CATEGORIES,
+        clusters: { identifiers: restoredClusters, categories: RUNBOOK_CLUSTER_CATEGORIES },
+        targetRegion: config.recoveryRegion,
+        about: 'clusters a point-in-time failover restores here, and their instances',
       });
     this.conformance = new ConformanceCheck(this, 'Conformance', {
       environment: config.name,

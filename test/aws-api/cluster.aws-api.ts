@@ -20,6 +20,11 @@ import {
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Catalog } from '../../engines/failover/catalog';
 import { checkClusterRecovery, clusterPreflight, startClusterRecovery } from '../../engines/failover/cluster/failover';
+import {
+  checkClusterPointInTime,
+  clusterPointInTimePreflight,
+  startClusterPointInTime,
+} from '../../engines/failover/cluster/point-in-time';
 import type { FailoverState } from '../../engines/failover/failover-steps';
 import { runbookWorld, type RunbookWorld } from './runbook-world';
 import { AwsClusterRestoreProvider } from '../../engines/drill/aws/cluster-provider';
@@ -364,5 +369,97 @@ describe('Aurora Global Database membership through the cluster failover preflig
     await expectNotImplemented('rds:FailoverGlobalCluster', () =>
       west.send(new FailoverGlobalClusterCommand({ ...target, AllowDataLoss: true })),
     );
+  });
+});
+
+describe('a cluster’s point-in-time failover (own region) through its real steps against moto', () => {
+  const east = new RDSClient({ region: PRIMARY });
+
+  /** The runbook world with `reports`: an Aurora cluster in the primary region's database network, no global one. */
+  async function pointInTimeWorld(): Promise<RunbookWorld> {
+    const w = await runbookWorld();
+    await east.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: 'reports-prod',
+        Engine: 'aurora-postgresql',
+        EngineVersion: '17.6',
+        MasterUsername: 'rx',
+        MasterUserPassword: 'not-a-real-password',
+        StorageEncrypted: true,
+        BackupRetentionPeriod: 35,
+        DBSubnetGroupName: w.primaryNetwork.subnetGroupName,
+        VpcSecurityGroupIds: [w.primaryNetwork.securityGroupId],
+      }),
+    );
+    const [dispensing] = w.catalog.databases;
+    const catalog = Catalog.parse({
+      ...w.catalog,
+      databases: [
+        ...w.catalog.databases,
+        {
+          ...dispensing,
+          name: 'reports',
+          defaultStrategy: 'latest-backup',
+          cluster: { primaryClusterIdentifier: 'reports-prod', recoveredClusterIdentifier: 'reports-prod-restored' },
+        },
+      ],
+    });
+    return { ...w, catalog, deps: { ...w.deps, catalog } };
+  }
+  const input = { database: 'reports', strategy: 'point-in-time', force: { reason: 'the rows were deleted' } };
+
+  test('preflight reads the restorable window; RestoreDBClusterToPointInTime lands beside the source on its network; one instance; a resumed run restores nothing', async () => {
+    const w = await pointInTimeWorld();
+    const execution = { id: 'e', name: 'e' };
+    const plan = await clusterPointInTimePreflight({ input, execution } as unknown as FailoverState, w.deps);
+    expect(plan.blockers).toEqual([]);
+    expect(plan).toMatchObject({ decision: 'proceed', targetInstanceIdentifier: 'reports-prod-restored' });
+    expect(plan.source).toMatchObject({ kind: 'point-in-time', details: { region: PRIMARY } });
+    expect(plan.expectedDataLossSeconds).toBeGreaterThanOrEqual(0);
+
+    let state = { input, execution, plan } as unknown as FailoverState;
+    const recovery = await startClusterPointInTime(state, w.deps);
+    expect(recovery).toMatchObject({ outcome: 'done', instanceIdentifier: 'reports-prod-restored' });
+    const [restored] = (
+      await east.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'reports-prod-restored' }))
+    ).DBClusters!;
+    expect(restored).toMatchObject({
+      DBClusterIdentifier: 'reports-prod-restored',
+      DeletionProtection: true,
+      DBSubnetGroup: w.primaryNetwork.subnetGroupName,
+    });
+    expect(restored!.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual([w.primaryNetwork.securityGroupId]);
+    expect(restored!.TagList).toEqual(
+      expect.arrayContaining([
+        { Key: 'rxdr:failover-execution', Value: 'e' },
+        { Key: 'rxdr:database', Value: 'reports' },
+      ]),
+    );
+    // Nothing was restored in the recovery region.
+    await expect(
+      west.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'reports-prod-restored' })),
+    ).rejects.toThrow(/not found/i);
+
+    state = { ...state, recovery } as FailoverState;
+    const first = await checkClusterPointInTime(state, w.deps);
+    expect(first).toMatchObject({
+      status: 'pending',
+      detail: expect.stringMatching(/its instance .* is being created/),
+    });
+    const second = await checkClusterPointInTime({ ...state, recovery: first } as FailoverState, w.deps);
+    expect(second).toMatchObject({ status: 'available', endpoint: { host: expect.any(String) } });
+    const members = (await east.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'reports-prod-restored' })))
+      .DBClusters![0]!.DBClusterMembers;
+    expect(members?.map((m) => m.DBInstanceIdentifier)).toEqual(['reports-prod-restored']);
+
+    // A resumed run finds the restore and does not make a second one.
+    const resumed = await clusterPointInTimePreflight({ input, execution } as unknown as FailoverState, w.deps);
+    expect(resumed.recoveryAlreadyStarted).toBe(true);
+    expect(await startClusterPointInTime({ ...state, plan: resumed } as FailoverState, w.deps)).toMatchObject({
+      outcome: 'already-done',
+    });
+    const source = (await east.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'reports-prod' })))
+      .DBClusters!;
+    expect(source[0]!.Status).toBe('available');
   });
 });

@@ -18,13 +18,15 @@ export async function notifyResult(
   const startedAt = deps.clock.now().toISOString();
   const plan = required(state.plan, 'plan');
   const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
+  // A cluster's point-in-time restore lands in its own (primary) region, which its source names.
+  const region = plan.source?.details?.region ?? deps.catalog.recoveryRegion;
   await deps.clients.sns.send(
     new PublishCommand({
       TopicArn: deps.catalog.topicArn,
-      Subject: `rxdr ${deps.catalog.environment}: ${plan.database} failed over to ${deps.catalog.recoveryRegion}`,
+      Subject: `rxdr ${deps.catalog.environment}: ${plan.database} failed over to ${region}`,
       Message:
         `${plan.database} now runs on ${state.recovery?.instanceIdentifier} ` +
-        `(${endpoint.host}:${endpoint.port}) in ${deps.catalog.recoveryRegion}; clients are ` +
+        `(${endpoint.host}:${endpoint.port}) in ${region}; clients are ` +
         `repointed and verified.\nExecution: ${state.execution.id}\nFail back later with: rxdr ` +
         `failback plan --env ${deps.catalog.environment} --database ${plan.database}`,
     }),

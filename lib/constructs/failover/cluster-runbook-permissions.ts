@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { CatalogInput } from '../../../engines/failover/catalog';
+import { grantClusterPointInTime } from './cluster-point-in-time-permissions';
 
 export interface ClusterRunbookPermissionsProps {
   readonly catalog: CatalogInput;
@@ -90,4 +91,5 @@ export function grantClusterRunbookPermissions(scope: Construct, props: ClusterR
       ],
     }),
   );
+  grantClusterPointInTime(scope, props);
 }

@@ -1,3 +1,4 @@
+import { clusterDefaultStrategyProblem } from '../../config/cluster-strategy';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -153,6 +154,8 @@ export class FailoverRunbooks extends Construct {
     for (const db of props.databases) {
       if (db.defaultStrategy === 'promote-replica' && !db.replicaInstanceIdentifier)
         problems.push(`databases.${db.name}: defaultStrategy promote-replica needs replicaInstanceIdentifier`);
+      const clusterProblem = db.cluster ? clusterDefaultStrategyProblem(db.defaultStrategy) : undefined;
+      if (clusterProblem) problems.push(`databases.${db.name}.defaultStrategy: ${clusterProblem}`);
       const global = ['global-failover', 'global-switchover', 'detach-and-promote'].includes(db.defaultStrategy);
       if (db.cluster?.clientsUseGlobalWriterEndpoint && !db.cluster.globalClusterIdentifier)
         problems.push(
@@ -223,8 +226,7 @@ export class FailoverRunbooks extends Construct {
         ? {
             cluster: {
               ...db.cluster,
-              recoveredClusterIdentifier:
-                db.cluster.recoveredClusterIdentifier ?? `${db.cluster.primaryClusterIdentifier}-restored`,
+              recoveredClusterIdentifier: restoredClusterIdentifier(db.cluster),
             },
           }
         : {}),
@@ -390,6 +392,14 @@ export class FailoverRunbooks extends Construct {
 }
 
 /** Where a failback's new replica lands in the primary region. */
+/**
+ * Where a cluster's restore lands: a latest-backup failover's in the recovery region, a point-in-time failover's
+ * beside the damaged cluster in the primary region; its one instance shares the identifier.
+ */
+export function restoredClusterIdentifier(cluster: NonNullable<RunbookDatabase['cluster']>): string {
+  return cluster.recoveredClusterIdentifier ?? `${cluster.primaryClusterIdentifier}-restored`;
+}
+
 export function failbackInstanceIdentifier(db: RunbookDatabase): string {
   return db.failbackInstanceIdentifier ?? `${db.primaryInstanceIdentifier}-fb`;
 }

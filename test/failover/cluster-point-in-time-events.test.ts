@@ -1,0 +1,54 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import { isCluster } from '../../lib/config/database-kind';
+import { names } from '../../lib/naming';
+import { shippedConfig } from '../helpers/config';
+import { testAppProps } from '../helpers/synth';
+
+/**
+ * A cluster's point-in-time failover restores it in the primary region, while its wait runs in the recovery
+ * region: the primary stack forwards the restored cluster's and its instance's RDS events to the recovery region's
+ * default bus (where the waits' rule matches them by identifier, as for local events).
+ */
+const environments = shippedConfig().environments;
+const { stages } = buildApp(environments, { compliance: false, ...testAppProps() });
+
+describe.each(environments.map((env, i) => [env.name, env, i] as const))(
+  'primary stack of %s',
+  (_name, config, index) => {
+    const restored = config.databases.filter(isCluster).map((db) => `${names.primaryCluster(config, db)}-restored`);
+
+    test('forwards the restored clusters’ cluster and instance events to the recovery region', () => {
+      const primary = Template.fromStack(stages[index]!.primary);
+      if (restored.length === 0) {
+        expect(JSON.stringify(primary.toJSON())).not.toContain('RDS DB Cluster Event');
+        return;
+      }
+      const bus = [
+        Match.objectLike({ Arn: `arn:aws:events:${config.recoveryRegion}:${config.account}:event-bus/default` }),
+      ];
+      primary.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.rds'],
+          'detail-type': ['RDS DB Cluster Event'],
+          detail: Match.objectLike({ SourceType: ['CLUSTER'], SourceIdentifier: restored }),
+        },
+        Targets: bus,
+      });
+      primary.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.rds'],
+          'detail-type': ['RDS DB Instance Event'],
+          detail: Match.objectLike({ SourceType: ['DB_INSTANCE'], SourceIdentifier: restored }),
+        },
+        Targets: bus,
+      });
+    });
+
+    test('the recovery region’s waits resume on those identifiers', () => {
+      if (restored.length === 0) return;
+      const recovery = JSON.stringify(Template.fromStack(stages[index]!.recovery).findResources('AWS::Events::Rule'));
+      for (const id of restored) expect(recovery).toContain(`"${id}"`);
+    });
+  },
+);
