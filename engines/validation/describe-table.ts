@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { bucketGeometry, BucketRow, bucketQuery, BucketedTable } from './checksum';
+import { bucketGeometry, BucketRow, bucketQuery, BucketedTable, bucketRowsOf } from './checksum';
 import { ident } from './db';
 import { describeColumns, qualified } from './discovery/column-hash';
 import type { TableManifest } from './manifest-schema';
@@ -14,8 +14,9 @@ export async function bucketRows(
   hashExpr?: string,
 ): Promise<BucketRow[]> {
   const query = bucketQuery(table, cutoff, where, hashExpr);
-  const result = await client.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
-  return result.rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum }));
+  return bucketRowsOf(
+    (await client.query<{ index: string; rows: string; checksum: string }>(query.text, query.values)).rows,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Client, ClientConfig } from 'pg';
 import { InvariantFact, PHARMACY_INVARIANT_FACTS, SourceQuery } from './checks/pharmacy';
 import { explainMappingError, mappingProblems, mapReferenceSql, PharmacyTables } from './checks/pharmacy/table-mapping';
-import { bucketGeometry, bucketQuery, EPCS_HASH, EPCS_WHERE } from './checksum';
+import { bucketGeometry, bucketQuery, bucketRowsOf, EPCS_HASH, EPCS_WHERE } from './checksum';
 import { connect, DatabaseTarget } from './db';
 import { describeTable, numberOrNull } from './describe-table';
 import { discoverTables, TableSelection } from './discovery';
@@ -126,11 +126,7 @@ async function describePharmacy(client: Client, cutoff: Date, mapping?: Pharmacy
   if (!spec) throw new Error('reference schema has no prescription table');
   const buckets = bucketQuery({ ...spec, buckets: { start, width } }, cutoff, EPCS_WHERE, EPCS_HASH);
   const entries = described('prescription')
-    ? (await query<{ index: string; rows: string; checksum: string }>(buckets.text, buckets.values)).map((r) => ({
-        index: Number(r.index),
-        rows: Number(r.rows),
-        checksum: r.checksum,
-      }))
+    ? bucketRowsOf(await query<{ index: string; rows: string; checksum: string }>(buckets.text, buckets.values))
     : [];
   return {
     auditHead: { seq: Number(head[0]?.seq ?? 0), hash: head[0]?.hash ?? '' },

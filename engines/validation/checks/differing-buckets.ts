@@ -1,4 +1,4 @@
-import { BucketRow, bucketQuery, differingRanges } from '../checksum';
+import { BucketRow, bucketQuery, bucketRowsOf, differingRanges } from '../checksum';
 import type { TableManifest } from '../manifest-schema';
 import type { CheckContext } from './check';
 
@@ -18,7 +18,7 @@ function bucketRows(context: CheckContext, t: TableManifest): Promise<BucketRow[
     const query = bucketQuery(t, context.cutoff);
     rows = context
       .query<{ index: string; rows: string; checksum: string }>(query.text, query.values)
-      .then((found) => found.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })));
+      .then(bucketRowsOf);
     rows.catch(() => undefined);
     tables.set(label, rows);
   }

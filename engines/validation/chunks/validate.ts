@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { CheckDefinition, PassCombine, PassRow } from '../checks/check';
-import { bucketQuery, differingRanges, tableRef } from '../checksum';
+import { bucketQuery, bucketRowsOf, differingRanges, tableRef } from '../checksum';
 import type { Manifest, TableManifest } from '../manifest-schema';
 import { HASH_BUCKETS } from '../checksum';
 import { passQueries, PrecomputedPasses } from '../validator';
@@ -139,11 +139,7 @@ async function readChunk(
   if (!matches && table) {
     const grouped = bucketQuery(table, cutoff, predicate);
     const rows = await client.query<{ index: string; rows: string; checksum: string }>(grouped.text, grouped.values);
-    ranges = differingRanges(
-      table,
-      { ...table.buckets, entries: expected },
-      rows.rows.map((r) => ({ index: Number(r.index), rows: Number(r.rows), checksum: r.checksum })),
-    );
+    ranges = differingRanges(table, { ...table.buckets, entries: expected }, bucketRowsOf(rows.rows));
   }
   return { chunk: chunk.id, label: chunkLabel(chunk), pass, matches, ranges, durationMs: now() - started };
 }

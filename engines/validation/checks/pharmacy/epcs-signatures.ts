@@ -1,4 +1,4 @@
-import { bucketQuery, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
+import { bucketQuery, bucketRowsOf, differingRanges, EPCS_HASH, EPCS_WHERE } from '../../checksum';
 import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, num } from '../check';
 import { applies, factOf, fullByManifest, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
 
@@ -101,8 +101,7 @@ export const epcsSignaturesCheck: CheckDefinition = {
         };
         const query = bucketQuery(table, context.cutoff, EPCS_WHERE, EPCS_HASH);
         const diff = await context.query<{ index: string; rows: string; checksum: string }>(query.text, query.values);
-        const buckets = diff.map((d) => ({ index: Number(d.index), rows: Number(d.rows), checksum: d.checksum }));
-        offendingKeys.push(...differingRanges(table, expected.buckets, buckets));
+        offendingKeys.push(...differingRanges(table, expected.buckets, bucketRowsOf(diff)));
       }
     }
     offendingKeys.unshift(...keysOf(bad, 'prescription:'));

@@ -17,8 +17,8 @@ import { applies, factOf, fullByManifest, InvariantFact, newRowsPass, SourceQuer
  *
  * - source (manifest job): every old child's foreign key resolves to an old parent.
  * - full: one scan per child table, anti-joined (LEFT JOIN ... IS NULL) to each parent.
- * - incremental: decided per child table; the new children (the key range above the old ones), anti-joined
- *   through the parents' keys. The
+ * - incremental: decided per child table; the new children (the key range above the old ones), each parent
+ *   looked up through the parent's key index. The
  *   result's mode is `mixed` when some child tables took one path and some the other.
  */
 
@@ -128,19 +128,32 @@ const joinCondition = (f: ForeignKey, i: number): string =>
 const orphanFilter = (f: ForeignKey, i: number): string =>
   `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p${i}.${f.parentColumns[0]} IS NULL`;
 
-/**
- * One scan of a child (or of `from`, its new rows), anti-joined (LEFT JOIN ... IS NULL) against each
- * parent's keys.
- */
-function orphanSql(
-  child: string,
-  from = `pharmacy.${child}`,
-  fks = FOREIGN_KEYS.filter((f) => f.child === child),
-): string {
+/** One scan of a child, anti-joined (LEFT JOIN ... IS NULL) against each parent's keys. */
+function orphanSql(child: string): string {
+  const fks = FOREIGN_KEYS.filter((f) => f.child === child);
   const key = fks[0]?.key ?? 'id';
   const joins = fks.map((f, i) => `LEFT JOIN pharmacy.${f.parent} p${i} ON ` + joinCondition(f, i));
   const selects = fks.map((f, i) => `array_agg(c.${key}) FILTER (WHERE ${orphanFilter(f, i)}) AS o${i}`);
-  return `SELECT ${selects.join(', ')} FROM ${from} c ${joins.join(' ')}`;
+  return `SELECT ${selects.join(', ')} FROM pharmacy.${child} c ${joins.join(' ')}`;
+}
+
+/**
+ * The orphans among a few suspect children of `f` (`from`: the new rows, or those in differing key ranges),
+ * their parents looked up through the parent's key index: a join would hash the whole parent table (every
+ * fill, to check the claims of the last days), so its cost would grow with the manifest's age. A single
+ * column is looked up as one sorted array of the distinct values (`= ANY`); a composite key, per child.
+ */
+function suspectOrphansSql(f: ForeignKey, from: string): string {
+  const [column, parentColumn] = [f.columns[0], f.parentColumns[0]];
+  if (f.columns.length > 1 || !column || !parentColumn) {
+    const probe = `SELECT 1 AS found FROM pharmacy.${f.parent} p0 WHERE ${joinCondition(f, 0)} LIMIT 1`;
+    const orphan = `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p.found IS NULL`;
+    return `SELECT array_agg(c.${f.key}) FILTER (WHERE ${orphan}) AS o0 FROM ${from} c LEFT JOIN LATERAL (${probe}) p ON true`;
+  }
+  return `WITH c AS MATERIALIZED (SELECT c.${f.key} AS k, c.${column} AS v FROM ${from} c WHERE c.${column} IS NOT NULL),
+          found AS MATERIALIZED (SELECT p0.${parentColumn} AS v FROM pharmacy.${f.parent} p0
+                                  WHERE p0.${parentColumn} = ANY(ARRAY(SELECT DISTINCT v FROM c ORDER BY v)))
+     SELECT array_agg(c.k) AS o0 FROM c WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.v = c.v)`;
 }
 
 /**
@@ -233,7 +246,7 @@ export const foreignKeysCheck: CheckDefinition = {
           const found = await Promise.all(
             fks.map((f, i) =>
               suspects[i]?.rows
-                ? context.query(orphanSql(child, suspects[i].relation, [f]))
+                ? context.query(suspectOrphansSql(f, suspects[i].relation))
                 : Promise.resolve<Record<string, unknown>[]>([]),
             ),
           );
