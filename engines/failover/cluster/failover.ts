@@ -198,15 +198,17 @@ export async function startClusterRecovery(state: FailoverState, deps: StepDeps)
       outcome = 'already-done';
       detail = `${target} already exists (${existing.Status}): not restoring again`;
     } else {
-      const source = required(plan.source, 'plan.source');
-      restoreJobId = await startRestoreJob(deps, db, source, 'Aurora', {
-        DBClusterIdentifier: target,
-        Engine: 'aurora-postgresql',
-        DeletionProtection: 'true',
-        CopyTagsToSnapshot: 'true',
-        KmsKeyId: deps.catalog.recoveryKeyArn,
-      });
-      detail = `restore job ${restoreJobId ?? '?'} for cluster ${target} started from ${source.id}`;
+      ({ restoreJobId, detail } = await startRestoreJob(deps, db, plan, {
+        type: 'Aurora',
+        label: `cluster ${target}`,
+        metadata: {
+          DBClusterIdentifier: target,
+          Engine: 'aurora-postgresql',
+          DeletionProtection: 'true',
+          CopyTagsToSnapshot: 'true',
+          KmsKeyId: deps.catalog.recoveryKeyArn,
+        },
+      }));
     }
   }
   return recoveryStarted(deps, startedAt, { instanceIdentifier: target, outcome, restoreJobId, detail });

@@ -112,15 +112,17 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
     );
     detail = `point-in-time restore of ${identifier} to ${restoreToLatest ? 'the latest restorable time' : source.recoveryPointTime} started`;
   } else {
-    const source = required(plan.source, 'plan.source');
-    restoreJobId = await startRestoreJob(deps, db, source, 'RDS', {
-      DBInstanceIdentifier: identifier,
-      PubliclyAccessible: 'false',
-      DeletionProtection: 'true',
-      CopyTagsToSnapshot: 'true',
-      ...(db.instanceClass ? { DBInstanceClass: db.instanceClass } : {}),
-    });
-    detail = `restore job ${restoreJobId ?? '?'} for ${identifier} started from ${source.id}`;
+    ({ restoreJobId, detail } = await startRestoreJob(deps, db, plan, {
+      type: 'RDS',
+      label: identifier,
+      metadata: {
+        DBInstanceIdentifier: identifier,
+        PubliclyAccessible: 'false',
+        DeletionProtection: 'true',
+        CopyTagsToSnapshot: 'true',
+        ...(db.instanceClass ? { DBInstanceClass: db.instanceClass } : {}),
+      },
+    }));
   }
   return recoveryStarted(deps, startedAt, { instanceIdentifier: identifier, outcome, restoreJobId, detail });
 }

@@ -4,20 +4,22 @@ import { Errors, StepError, type CatalogDatabase } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { RecoveryRecord } from '../provider';
 import { recoveryNetwork } from './recovery-network';
+import { required } from './required';
 import type { Plan } from './state';
 
 /**
- * Start the restore job of `source` with the resource's restore `metadata`, landing in the recovery network;
- * returns the job's id.
+ * Start the restore job of the plan's recovery point with the resource's restore `metadata`, landing in the
+ * recovery network. `label` names what is restored in the detail.
  */
 export async function startRestoreJob(
   deps: StepDeps,
   db: CatalogDatabase,
-  source: NonNullable<Plan['source']>,
-  resourceType: 'RDS' | 'Aurora',
-  metadata: Record<string, string>,
-): Promise<string | undefined> {
+  plan: Plan,
+  restore: { readonly type: 'RDS' | 'Aurora'; readonly label: string; readonly metadata: Record<string, string> },
+): Promise<{ restoreJobId?: string; detail: string }> {
+  const source = required(plan.source, 'plan.source');
   const network = await recoveryNetwork(deps, db);
+  const metadata = { ...restore.metadata };
   if (network) metadata.DBSubnetGroupName = network.subnetGroupName;
   if (network && network.securityGroupIds.length > 0)
     metadata.VpcSecurityGroupIds = JSON.stringify(network.securityGroupIds);
@@ -25,13 +27,17 @@ export async function startRestoreJob(
     new StartRestoreJobCommand({
       RecoveryPointArn: source.id,
       IamRoleArn: deps.catalog.backupRestoreRoleArn,
-      ResourceType: resourceType,
+      ResourceType: restore.type,
       Metadata: metadata,
       // Same token for the same database and recovery point: AWS Backup returns the existing job.
       IdempotencyToken: `rxdr-failover-${db.name}-${source.recoveryPointTime}`.slice(0, 128),
     }),
   );
-  return out.RestoreJobId;
+  const restoreJobId = out.RestoreJobId;
+  return {
+    ...(restoreJobId ? { restoreJobId } : {}),
+    detail: `restore job ${restoreJobId ?? '?'} for ${restore.label} started from ${source.id}`,
+  };
 }
 
 /**
