@@ -47,12 +47,8 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
     deps,
   );
 
-  async function phases({
-    phase,
-    poll,
-    get,
-    set,
-  }: RunContext<FailbackState, FailbackPhase>): Promise<FailbackRun['status']> {
+  async function phases(run: RunContext<FailbackState, FailbackPhase>): Promise<FailbackRun['status']> {
+    const { phase, poll, get, set } = run;
     const until = async <K extends 'replica' | 'catchUp' | 'promotion' | 'repoint'>(
       what: string,
       key: K,

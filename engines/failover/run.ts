@@ -65,12 +65,8 @@ export async function runFailover(input: FailoverInput, deps: RunFailoverDeps): 
     deps,
   );
 
-  async function phases({
-    phase,
-    poll,
-    get,
-    set,
-  }: RunContext<FailoverState, FailoverPhase>): Promise<FailoverRun['status']> {
+  async function phases(run: RunContext<FailoverState, FailoverPhase>): Promise<FailoverRun['status']> {
+    const { phase, poll, get, set } = run;
     const plan = required(get().plan, 'plan');
     if (plan.decision === 'refused')
       throw new PhaseFailure(
