@@ -31,23 +31,34 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The instance, or undefined when it does not exist. */
-export async function findInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+/** What `describe` finds, or undefined when AWS answers with the error `notFound` (it does not exist). */
+export async function unlessNotFound<T>(notFound: string, describe: () => Promise<T>): Promise<T | undefined> {
   try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
-    return out.DBInstances?.[0];
+    return await describe();
   } catch (error) {
-    if (error instanceof Error && error.name === 'DBInstanceNotFoundFault') return undefined;
+    if (error instanceof Error && error.name === notFound) return undefined;
     throw error;
   }
 }
 
-/** Newest value of an RDS metric over the last 10 minutes (e.g. `ReplicaLag`, seconds). */
+/** The instance, or undefined when it does not exist. */
+export async function findInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+  return unlessNotFound('DBInstanceNotFoundFault', async () => {
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    return out.DBInstances?.[0];
+  });
+}
+
+/**
+ * Newest value of an RDS metric of an instance (or, by `dimension`, a cluster) over the last 10 minutes
+ * (e.g. `ReplicaLag`, seconds).
+ */
 export async function latestMetric(
   cloudwatch: CloudWatchClient,
   metric: string,
-  instance: string,
+  identifier: string,
   now: Date,
+  dimension: 'DBInstanceIdentifier' | 'DBClusterIdentifier' = 'DBInstanceIdentifier',
 ): Promise<number | undefined> {
   const out = await cloudwatch.send(
     new GetMetricDataCommand({
@@ -61,7 +72,7 @@ export async function latestMetric(
             Metric: {
               Namespace: 'AWS/RDS',
               MetricName: metric,
-              Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }],
+              Dimensions: [{ Name: dimension, Value: identifier }],
             },
             Period: 60,
             Stat: 'Maximum',

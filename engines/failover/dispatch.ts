@@ -5,53 +5,102 @@ import type { StepDeps } from './clients';
 import * as failback from './failback-steps';
 import * as failover from './failover-steps';
 import { awsFailbackProvider, awsFailoverProvider } from './aws-provider';
+import type { FailbackProvider, FailoverProvider } from './provider';
 import { assertSeparateApproval } from './separation';
 
-/** What the state machines send: `{ action, state }` (plus `taskToken` for the approval gate). */
-const Event = z.discriminatedUnion('action', [
-  z.object({
-    action: z.enum([
-      'preflight',
-      'activate',
-      'start-recovery',
-      'check-recovery',
-      'prepare-validation',
-      'validate',
-      'repoint',
-      'check-repoint',
-      'verify',
-      'notify',
-      'evidence',
-      'evidence-failed',
-      'evidence-aborted',
-    ]),
-    state: z.unknown(),
-  }),
-  z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
-]);
+type Status = 'completed' | 'failed' | 'aborted';
 
-const FailbackEvent = z.discriminatedUnion('action', [
-  z.object({
-    action: z.enum([
-      'preflight',
-      'create-replica',
-      'check-replica',
-      'freeze',
-      'check-caught-up',
-      'promote',
-      'check-promoted',
-      'repoint',
-      'check-repoint',
-      'verify',
-      'unfreeze',
-      'evidence',
-      'evidence-failed',
-      'evidence-aborted',
-    ]),
-    state: z.unknown(),
-  }),
-  z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
-]);
+/** One runbook's tasks: the step each action the state machine sends runs, over the AWS provider. */
+interface RunbookTasks<S, P> {
+  readonly operation: 'failover' | 'failback';
+  readonly state: z.ZodType<S>;
+  readonly provider: (deps: StepDeps) => P;
+  /** The steps by action, in the order the state machine runs them (approval and evidence are every runbook's). */
+  readonly steps: Readonly<Record<string, (state: S, provider: P, deps: StepDeps) => Promise<unknown>>>;
+  /** What the approvers are asked to approve. */
+  readonly approvalSummary: (state: S, deps: StepDeps) => string;
+  readonly evidence: (state: S, status: Status, deps: StepDeps) => Promise<unknown>;
+}
+
+const EVIDENCE_ACTIONS: Readonly<Record<string, Status>> = {
+  evidence: 'completed',
+  'evidence-failed': 'failed',
+  'evidence-aborted': 'aborted',
+};
+
+const FAILOVER: RunbookTasks<failover.FailoverState, FailoverProvider> = {
+  operation: 'failover',
+  state: failover.FailoverState,
+  provider: awsFailoverProvider,
+  steps: {
+    preflight: (state, provider) => provider.preflight(state),
+    activate: (state, _provider, deps) => {
+      assertSeparateApproval(state.input.startedBy, state.approval);
+      return failover.activateContingencyPlan(state, deps);
+    },
+    'start-recovery': (state, provider) => provider.startRecovery(state),
+    'check-recovery': (state, provider) => provider.checkRecovery(state),
+    'prepare-validation': (state, _provider, deps) => failover.prepareValidation(state, deps),
+    validate: (state, provider) => provider.validate(state),
+    repoint: (state, provider) => provider.repoint(state),
+    'check-repoint': (state, provider) => provider.checkRepoint(state),
+    verify: (state, provider) => provider.verify(state),
+    notify: (state, _provider, deps) => failover.notifyResult(state, deps),
+  },
+  approvalSummary: (state) => {
+    const plan = failover.required(state.plan, 'plan');
+    const forced = state.input.force ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}` : '';
+    return (
+      `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ` +
+      `${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} ` +
+      `s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${forced}`
+    );
+  },
+  evidence: failover.recordFailoverEvidence,
+};
+
+const FAILBACK: RunbookTasks<failback.FailbackState, FailbackProvider> = {
+  operation: 'failback',
+  state: failback.FailbackState,
+  provider: awsFailbackProvider,
+  steps: {
+    preflight: (state, provider) => provider.preflight(state),
+    'create-replica': (state, provider) => {
+      assertSeparateApproval(state.input.startedBy, state.approval);
+      return provider.createReplica(state);
+    },
+    'check-replica': (state, provider) => provider.checkReplica(state),
+    freeze: (state, provider) => provider.freeze(state),
+    'check-caught-up': (state, provider) => provider.checkCaughtUp(state),
+    promote: (state, provider) => provider.promote(state),
+    'check-promoted': (state, provider) => provider.checkPromoted(state),
+    repoint: (state, provider) => provider.repoint(state),
+    'check-repoint': (state, provider) => provider.checkRepoint(state),
+    verify: (state, provider) => provider.verify(state),
+    unfreeze: (state, provider) => provider.unfreeze(state),
+  },
+  approvalSummary: (state, deps) => {
+    const plan = failover.required(state.plan, 'plan');
+    return (
+      `Failback of ${plan.database} to ${deps.catalog.primaryRegion} waits for approval: a ` +
+      `replica ${plan.replicaIdentifier} is built from ${plan.currentPrimary.identifier}, then a ` +
+      `write freeze of about ${plan.expectedFreezeSeconds} s.\nReason: ${state.input.reason}`
+    );
+  },
+  evidence: failback.recordFailbackEvidence,
+};
+
+/** What the state machine sends: `{ action, state }` (plus `taskToken` for the approval gate). */
+function taskEvent(steps: Readonly<Record<string, unknown>>) {
+  const actions = [...Object.keys(steps), ...Object.keys(EVIDENCE_ACTIONS)] as [string, ...string[]];
+  return z.discriminatedUnion('action', [
+    z.object({ action: z.enum(actions), state: z.unknown() }),
+    z.object({ action: z.literal('request-approval'), taskToken: z.string().min(1), state: z.unknown() }),
+  ]);
+}
+
+const FAILOVER_EVENT = taskEvent(FAILOVER.steps);
+const FAILBACK_EVENT = taskEvent(FAILBACK.steps);
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
@@ -63,103 +112,37 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
-/** Route one failover task to its step; throttling surfaces as `Rxdr.Throttled` for the state machine's retrier. */
-export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<unknown> {
-  const event = parse(Event, raw, 'failover task event');
-  const state = parse(failover.FailoverState, event.state, 'failover state');
-  const provider = awsFailoverProvider(deps);
+/** Route one task to its step; throttling surfaces as `Rxdr.Throttled` for the state machine's retrier. */
+async function runAction<S extends { execution: { name: string; id: string } }, P>(
+  tasks: RunbookTasks<S, P>,
+  eventSchema: typeof FAILOVER_EVENT,
+  raw: unknown,
+  deps: StepDeps,
+): Promise<unknown> {
+  const event = parse(eventSchema, raw, `${tasks.operation} task event`);
+  const state = parse(tasks.state, event.state, `${tasks.operation} state`);
+  const provider = tasks.provider(deps);
   try {
-    switch (event.action) {
-      case 'preflight':
-        return await provider.preflight(state);
-      case 'request-approval': {
-        const plan = failover.required(state.plan, 'plan');
-        const forced = state.input.force
-          ? `\nFORCED although the primary looks healthy: ${state.input.force.reason}`
-          : '';
-        const summary =
-          `Failover of ${plan.database} (${plan.strategy}) waits for approval. Primary: ` +
-          `${plan.primary.detail}. Expected data loss: ${plan.expectedDataLossSeconds ?? 'unknown'} ` +
-          `s; expected duration: ${plan.expectedDurationSeconds} s.\nReason: ${state.input.reason}${forced}`;
-        return await failover.requestApproval('failover', event.taskToken, state.execution, summary, deps);
-      }
-      case 'activate':
-        assertSeparateApproval(state.input.startedBy, state.approval);
-        return await failover.activateContingencyPlan(state, deps);
-      case 'start-recovery':
-        return await provider.startRecovery(state);
-      case 'check-recovery':
-        return await provider.checkRecovery(state);
-      case 'prepare-validation':
-        return await failover.prepareValidation(state, deps);
-      case 'validate':
-        return await provider.validate(state);
-      case 'repoint':
-        return await provider.repoint(state);
-      case 'check-repoint':
-        return await provider.checkRepoint(state);
-      case 'verify':
-        return await provider.verify(state);
-      case 'notify':
-        return await failover.notifyResult(state, deps);
-      case 'evidence':
-        return await failover.recordFailoverEvidence(state, 'completed', deps);
-      case 'evidence-failed':
-        return await failover.recordFailoverEvidence(state, 'failed', deps);
-      case 'evidence-aborted':
-        return await failover.recordFailoverEvidence(state, 'aborted', deps);
+    if ('taskToken' in event) {
+      const summary = tasks.approvalSummary(state, deps);
+      return await failover.requestApproval(tasks.operation, event.taskToken, state.execution, summary, deps);
     }
+    const status = EVIDENCE_ACTIONS[event.action];
+    if (status) return await tasks.evidence(state, status, deps);
+    const step = tasks.steps[event.action];
+    if (!step) throw new StepError(Errors.invalidInput, `no ${tasks.operation} step for action ${event.action}`);
+    return await step(state, provider, deps);
   } catch (error) {
     throw asStepError(error);
   }
 }
 
+/** Route one failover task to its step. */
+export async function runFailoverAction(raw: unknown, deps: StepDeps): Promise<unknown> {
+  return runAction(FAILOVER, FAILOVER_EVENT, raw, deps);
+}
+
 /** Route one failback task to its step. */
 export async function runFailbackAction(raw: unknown, deps: StepDeps): Promise<unknown> {
-  const event = parse(FailbackEvent, raw, 'failback task event');
-  const state = parse(failback.FailbackState, event.state, 'failback state');
-  const provider = awsFailbackProvider(deps);
-  try {
-    switch (event.action) {
-      case 'preflight':
-        return await provider.preflight(state);
-      case 'request-approval': {
-        const plan = failover.required(state.plan, 'plan');
-        const summary =
-          `Failback of ${plan.database} to ${deps.catalog.primaryRegion} waits for approval: a ` +
-          `replica ${plan.replicaIdentifier} is built from ${plan.currentPrimary.identifier}, then a ` +
-          `write freeze of about ${plan.expectedFreezeSeconds} s.\nReason: ${state.input.reason}`;
-        return await failover.requestApproval('failback', event.taskToken, state.execution, summary, deps);
-      }
-      case 'create-replica':
-        assertSeparateApproval(state.input.startedBy, state.approval);
-        return await provider.createReplica(state);
-      case 'check-replica':
-        return await provider.checkReplica(state);
-      case 'freeze':
-        return await provider.freeze(state);
-      case 'check-caught-up':
-        return await provider.checkCaughtUp(state);
-      case 'promote':
-        return await provider.promote(state);
-      case 'check-promoted':
-        return await provider.checkPromoted(state);
-      case 'repoint':
-        return await provider.repoint(state);
-      case 'check-repoint':
-        return await provider.checkRepoint(state);
-      case 'verify':
-        return await provider.verify(state);
-      case 'unfreeze':
-        return await provider.unfreeze(state);
-      case 'evidence':
-        return await failback.recordFailbackEvidence(state, 'completed', deps);
-      case 'evidence-failed':
-        return await failback.recordFailbackEvidence(state, 'failed', deps);
-      case 'evidence-aborted':
-        return await failback.recordFailbackEvidence(state, 'aborted', deps);
-    }
-  } catch (error) {
-    throw asStepError(error);
-  }
+  return runAction(FAILBACK, FAILBACK_EVENT, raw, deps);
 }

@@ -1,10 +1,10 @@
-import type { Clock } from '../common/clock';
 import { failbackEvidence, type FailbackEvidenceContext } from './failback-steps/evidence';
 import type { FailbackInput, FailbackPlan, FailbackState } from './failback-steps/state';
 import { required } from './failover-steps/required';
 import type { FailbackProvider } from './provider';
-import type { GateDecision } from './run';
-import { inProcessExecution, PhaseFailure, phaseRunner, storeRunEvidence, type RunbookRun } from './runbook-phases';
+import type { RunbookRun } from './runbook-phases';
+import { approvalRecord, assertApproved, runRunbook } from './runbook-run';
+import type { GateDecision, RunbookRunDeps, RunContext } from './runbook-run';
 
 /** The phases `runFailback` reports, in order; the AWS failback state machine has one task (or wait loop) each. */
 export type FailbackPhase =
@@ -20,22 +20,14 @@ export type FailbackPhase =
   | 'unfreeze'
   | 'evidence';
 
-export interface RunFailbackDeps {
+export interface RunFailbackDeps extends RunbookRunDeps<
+  FailbackState,
+  FailbackPhase,
+  Omit<FailbackEvidenceContext, 'provider'>
+> {
   readonly provider: FailbackProvider;
-  readonly clock: Clock;
   /** The approval gate: in AWS a person runs `rxdr failback approve`; in-process a function decides. */
   readonly approve: (plan: FailbackPlan) => Promise<GateDecision>;
-  /** Where and what the evidence describes; called once, after the last phase, before the evidence is written. */
-  readonly evidence: (
-    state: FailbackState,
-    status: FailbackRun['status'],
-  ) => Promise<Omit<FailbackEvidenceContext, 'provider'>>;
-  readonly onPhase?: (phase: FailbackPhase, durationMs: number, state: FailbackState) => void;
-  /** @default 600 */
-  readonly pollTimeoutSeconds?: number;
-  /** @default 0.2 */
-  readonly pollSeconds?: number;
-  readonly signal?: AbortSignal;
 }
 
 export type FailbackRun = RunbookRun<FailbackState>;
@@ -49,56 +41,40 @@ export type FailbackRun = RunbookRun<FailbackState>;
  */
 export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): Promise<FailbackRun> {
   const { provider, clock } = deps;
-  const began = clock.now();
-  let state: FailbackState = { input, execution: inProcessExecution(provider.name, 'failback', input.database, began) };
-  const { phase, poll } = phaseRunner<FailbackState, FailbackPhase>({
-    ...deps,
-    get: () => state,
-    set: (next) => (state = next),
-  });
-  const until = async <K extends 'replica' | 'catchUp' | 'promotion' | 'repoint'>(
-    what: string,
-    key: K,
-    check: (current: FailbackState) => Promise<NonNullable<FailbackState[K]>>,
-    done: (value: NonNullable<FailbackState[K]>) => boolean,
-  ): Promise<Partial<FailbackState>> => ({
-    [key]: await poll(
-      what,
-      async () => {
-        const current = state[key] as NonNullable<FailbackState[K]> | undefined;
-        if (current && done(current)) return current;
-        const next = await check(state);
-        state = { ...state, [key]: next };
-        return next;
-      },
-      done,
-    ),
-  });
+  return runRunbook<FailbackState, FailbackPhase, Omit<FailbackEvidenceContext, 'provider'>>(
+    { operation: 'failback', provider, phases, document: failbackEvidence },
+    input,
+    deps,
+  );
 
-  let status: FailbackRun['status'] = 'completed';
-  try {
-    await phase('preflight', async () => ({ plan: await provider.preflight(state) }));
-    const plan = required(state.plan, 'plan');
-    if (plan.decision === 'blocked')
-      throw new PhaseFailure(
-        'preflight',
-        { Error: 'Rxdr.StepFailed', Cause: `blocked: ${plan.blockers.join('; ')}` },
-        'failed',
-      );
-    if (plan.decision === 'dry-run') return await finish('completed');
+  async function phases(run: RunContext<FailbackState, FailbackPhase>): Promise<FailbackRun['status']> {
+    const { phase, poll, get, set } = run;
+    const until = async <K extends 'replica' | 'catchUp' | 'promotion' | 'repoint'>(
+      what: string,
+      key: K,
+      check: (current: FailbackState) => Promise<NonNullable<FailbackState[K]>>,
+      done: (value: NonNullable<FailbackState[K]>) => boolean,
+    ): Promise<Partial<FailbackState>> => ({
+      [key]: await poll(
+        what,
+        async () => {
+          const current = get()[key] as NonNullable<FailbackState[K]> | undefined;
+          if (current && done(current)) return current;
+          const next = await check(get());
+          set({ ...get(), [key]: next });
+          return next;
+        },
+        done,
+      ),
+    });
+
+    const plan = required(get().plan, 'plan');
     await phase('approval', async () => {
       const decision = await deps.approve(plan);
-      if ('abort' in decision)
-        throw new PhaseFailure('approval', { Error: 'Rxdr.Aborted', Cause: decision.abort }, 'aborted');
-      return {
-        approval: {
-          approvedBy: decision.approvedBy,
-          approvedAt: clock.now().toISOString(),
-          ...(decision.comment ? { comment: decision.comment } : {}),
-        },
-      };
+      assertApproved(decision);
+      return { approval: approvalRecord(decision, clock.now().toISOString()) };
     });
-    await phase('create-replica', async () => ({ replica: await provider.createReplica(state) }));
+    await phase('create-replica', async () => ({ replica: await provider.createReplica(get()) }));
     await phase('wait-replica', () =>
       until(
         'the failback replica',
@@ -107,7 +83,7 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
         (r) => r.status === 'available',
       ),
     );
-    await phase('freeze', async () => ({ freeze: await provider.freeze(state) }));
+    await phase('freeze', async () => ({ freeze: await provider.freeze(get()) }));
     await phase('catch-up', () =>
       until(
         'the catch-up',
@@ -116,7 +92,7 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
         (c) => c.caughtUp,
       ),
     );
-    await phase('promote', async () => ({ promotion: await provider.promote(state) }));
+    await phase('promote', async () => ({ promotion: await provider.promote(get()) }));
     await phase('promote', () =>
       until(
         'the promotion',
@@ -125,7 +101,7 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
         (p) => p.status === 'available',
       ),
     );
-    await phase('repoint', async () => ({ repoint: await provider.repoint(state) }));
+    await phase('repoint', async () => ({ repoint: await provider.repoint(get()) }));
     await phase('repoint', () =>
       until(
         'the repoint',
@@ -134,19 +110,8 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
         (r) => r.inSync,
       ),
     );
-    await phase('verify', async () => ({ verify: await provider.verify(state) }));
-    await phase('unfreeze', async () => ({ unfreeze: await provider.unfreeze(state) }));
-  } catch (error) {
-    if (!(error instanceof PhaseFailure)) throw error;
-    state = { ...state, failure: error.error, failedStep: error.step };
-    status = error.status;
-  }
-  return finish(status);
-
-  async function finish(final: FailbackRun['status']): Promise<FailbackRun> {
-    const context = await deps.evidence(state, final);
-    const evidence = failbackEvidence(state, final, { ...context, provider: provider.name }, clock.now());
-    const stored = await storeRunEvidence(provider, evidence, clock, (ms) => deps.onPhase?.('evidence', ms, state));
-    return { state, status: final, evidence, ...stored };
+    await phase('verify', async () => ({ verify: await provider.verify(get()) }));
+    await phase('unfreeze', async () => ({ unfreeze: await provider.unfreeze(get()) }));
+    return 'completed';
   }
 }

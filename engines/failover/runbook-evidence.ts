@@ -1,19 +1,42 @@
 import { secondsBetween } from '../common/clock';
-import type { RunbookRecord, RunbookStep } from '../evidence/schema';
+import type { EvidenceDocument, RunbookRecord, RunbookStep } from '../evidence/schema';
 import type { CatalogDatabase } from './catalog';
 import type { StepDeps } from './clients';
 
 /* What the failover and the failback evidence documents share: their identity and their step trail. */
 
+/** What the evidence says about where a runbook ran, besides what its state holds. */
+export interface RunbookEvidenceContext {
+  readonly environment: string;
+  /** `aws` or `local`. */
+  readonly provider: string;
+  readonly database: string;
+  readonly tier: number;
+  readonly toolVersion: string;
+  readonly cleanup?: EvidenceDocument['cleanup'];
+  readonly metrics?: Record<string, number>;
+}
+
+/** The context of a run in AWS: the catalog's environment and the database's entry. */
+export function awsEvidenceContext(db: CatalogDatabase, deps: StepDeps): RunbookEvidenceContext {
+  return {
+    environment: deps.catalog.environment,
+    provider: 'aws',
+    database: db.name,
+    tier: db.tier,
+    toolVersion: deps.catalog.toolVersion,
+  };
+}
+
 /** The fields every runbook evidence document starts with (a failback is recorded as kind `failover`). */
-export function runbookEvidenceIdentity(executionName: string, db: CatalogDatabase, deps: StepDeps) {
+export function runbookEvidenceIdentity(executionName: string, context: RunbookEvidenceContext) {
   return {
     runId: executionName,
     kind: 'failover' as const,
-    environment: deps.catalog.environment,
-    provider: 'aws' as const,
-    database: db.name,
-    tier: db.tier,
+    environment: context.environment,
+    provider: context.provider,
+    database: context.database,
+    tier: context.tier,
   };
 }
 

@@ -1,5 +1,5 @@
 /** Aurora cluster and global-database lookups the cluster runbook steps share. */
-import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
@@ -9,28 +9,22 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { databaseOf, Errors, StepError, type Catalog, type CatalogCluster, type CatalogDatabase } from '../catalog';
-import type { Endpoint } from '../aws-helpers';
+import { latestMetric, unlessNotFound, type Endpoint } from '../aws-helpers';
 
 /** The cluster, or undefined when it does not exist. */
 export async function findCluster(rds: RDSClient, identifier: string): Promise<DBCluster | undefined> {
-  try {
+  return unlessNotFound('DBClusterNotFoundFault', async () => {
     const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
     return out.DBClusters?.[0];
-  } catch (error) {
-    if (error instanceof Error && error.name === 'DBClusterNotFoundFault') return undefined;
-    throw error;
-  }
+  });
 }
 
 /** The global database, or undefined when it does not exist. */
 export async function findGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster | undefined> {
-  try {
+  return unlessNotFound('GlobalClusterNotFoundFault', async () => {
     const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
     return out.GlobalClusters?.[0];
-  } catch (error) {
-    if (error instanceof Error && error.name === 'GlobalClusterNotFoundFault') return undefined;
-    throw error;
-  }
+  });
 }
 
 /** The global database; a missing one is a step failure that names it. */
@@ -76,27 +70,12 @@ export async function globalLagSeconds(
   clusterIdentifier: string,
   now: Date,
 ): Promise<number | undefined> {
-  const out = await cloudwatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(now.getTime() - 10 * 60_000),
-      EndTime: now,
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [
-        {
-          Id: 'm',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/RDS',
-              MetricName: 'AuroraGlobalDBReplicationLag',
-              Dimensions: [{ Name: 'DBClusterIdentifier', Value: clusterIdentifier }],
-            },
-            Period: 60,
-            Stat: 'Maximum',
-          },
-        },
-      ],
-    }),
+  const ms = await latestMetric(
+    cloudwatch,
+    'AuroraGlobalDBReplicationLag',
+    clusterIdentifier,
+    now,
+    'DBClusterIdentifier',
   );
-  const ms = out.MetricDataResults?.[0]?.Values?.[0];
   return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }

@@ -9,6 +9,9 @@ import { messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
 import { Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps/required';
+import { planChecks, planDecision } from '../plan-checks';
+import { failbackPlanSteps } from '../failback-steps/preflight';
+import { waitStarted } from '../failback-steps/replica-wait';
 import type { FailbackPlan, FailbackState } from '../failback-steps/state';
 import {
   changingWriter,
@@ -29,12 +32,7 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
   const startedAt = deps.clock.now().toISOString();
   const { catalog, clients } = deps;
   const { db, cluster } = clusterOf(catalog, state.input.database);
-  const checks: FailbackPlan['checks'] = [];
-  const blockers: string[] = [];
-  const check = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
-    if (!ok) blockers.push(`${name}: ${detail}`);
-  };
+  const { checks, blockers, check } = planChecks();
   const primaryId = cluster.primaryClusterIdentifier;
   let current = { identifier: '(none)', arn: '(none)', status: 'missing' };
   let originalPrimary = { identifier: primaryId, status: 'unreachable' };
@@ -107,8 +105,6 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
       check('primary-region', false, `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)})`);
     }
   }
-  const decision: FailbackPlan['decision'] =
-    blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
   return {
     startedAt,
     endedAt: deps.clock.now().toISOString(),
@@ -121,33 +117,16 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
     expectedDurationSeconds: 120,
     checks,
     blockers,
-    decision,
-    steps: [
-      { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
-      {
-        name: 'create-replica',
-        description: `${primaryId} is the global database's secondary again (nothing is built)`,
-      },
-      { name: 'wait-replica', description: `wait until ${primaryId} is available` },
-      {
-        name: 'freeze-writes',
-        description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
-      },
-      { name: 'catch-up', description: 'the switchover itself waits until the secondary has every write' },
-      {
-        name: 'promote',
-        description: `switch ${cluster.globalClusterIdentifier ?? 'the global database'} over to ${primaryId}`,
-      },
-      {
-        name: 'repoint',
-        description: cluster.clientsUseGlobalWriterEndpoint
-          ? 'none: the record, parameter and secret name the global writer endpoint, which AWS moves back'
-          : 'point the record, parameter and secret back at the primary region',
-      },
-      { name: 'verify', description: 'check every client pointer' },
-      { name: 'unfreeze', description: 'lift the write freeze' },
-      { name: 'evidence', description: 'write the evidence document' },
-    ],
+    decision: planDecision(blockers, state.input.dryRun),
+    steps: failbackPlanSteps(catalog, db, {
+      createReplica: `${primaryId} is the global database's secondary again (nothing is built)`,
+      waitReplica: `wait until ${primaryId} is available`,
+      catchUp: 'the switchover itself waits until the secondary has every write',
+      promote: `switch ${cluster.globalClusterIdentifier ?? 'the global database'} over to ${primaryId}`,
+      ...(cluster.clientsUseGlobalWriterEndpoint
+        ? { repoint: 'none: the record, parameter and secret name the global writer endpoint, which AWS moves back' }
+        : {}),
+    }),
   };
 }
 
@@ -160,12 +139,7 @@ export const clusterCreateReplica: Step<'replica'> = async (state, deps) => {
   if (!memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier))
     throw new StepError(Errors.stepFailed, `${cluster.primaryClusterIdentifier} is not a member of ${globalId}`);
   return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    outcome: 'already-done',
-    polls: 0,
-    waitSeconds: nextWaitSeconds(0),
-    status: 'pending',
+    ...waitStarted(deps, startedAt, 'already-done', nextWaitSeconds(0)),
     detail: `${cluster.primaryClusterIdentifier} is a member of ${globalId}`,
   };
 };
@@ -212,14 +186,7 @@ export const clusterPromote: Step<'promotion'> = async (state, deps) => {
         TargetDbClusterIdentifier: member.DBClusterArn,
       }),
     );
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    outcome: alreadyDone ? 'already-done' : 'done',
-    polls: 0,
-    waitSeconds: nextWaitSeconds(0),
-    status: 'pending',
-  };
+  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done', nextWaitSeconds(0));
 };
 
 export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {

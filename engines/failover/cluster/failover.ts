@@ -5,30 +5,22 @@
  * secondary is detached from it (`detach.ts`); a cluster without one is restored from the newest recovery point in
  * the recovery vault, plus one instance.
  */
-import { DescribeRestoreJobCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import {
   CreateDBInstanceCommand,
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance, messageOf } from '../aws-helpers';
+import { findInstance, messageOf } from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan } from '../failover-steps/state';
 import type { RecoveryRecord } from '../provider';
-import {
-  accessChecks,
-  EXPECTED_SECONDS,
-  newestRecoveryPoint,
-  recoveryPointSource,
-  vaultDetail,
-  planSteps,
-  recoveryNetwork,
-  REPOINT_SECONDS,
-  STATUSES_HEALTHY,
-  VALIDATION_SECONDS,
-  withTimeout,
-} from '../failover-steps/preflight';
+import { failoverPlan, primaryHealth } from '../failover-steps/failover-plan';
+import { recoveryLook, recoveryStarted } from '../failover-steps/recovery';
+import { networkCheck } from '../failover-steps/recovery-network';
+import { latestBackupSource } from '../failover-steps/recovery-point';
+import { notVisibleYet, startRestoreJob } from '../failover-steps/restore-job';
+import { planChecks } from '../plan-checks';
 import { required } from '../failover-steps/required';
 import {
   changingWriter,
@@ -57,26 +49,15 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
   const { input } = state;
   const { db, cluster } = clusterOf(catalog, input.database);
   const strategy = input.strategy ?? db.defaultStrategy;
-  const checks: Plan['checks'] = [];
-  const blockers: string[] = [];
+  const { checks, blockers, check } = planChecks();
   const warnings: string[] = [];
-  const check = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
-    if (!ok) blockers.push(`${name}: ${detail}`);
-  };
-
-  let primary: Plan['primary'];
   const primaryId = cluster.primaryClusterIdentifier;
-  try {
-    const found = await withTimeout(findCluster(clients.rdsPrimary, primaryId), 10_000);
-    const status = found?.Status ?? 'not-found';
-    const healthy = found !== undefined && STATUSES_HEALTHY.has(status);
-    const detail = `primary cluster ${primaryId} is ${status} in ${catalog.primaryRegion}`;
-    primary = { identifier: primaryId, status, healthy, detail };
-  } catch (error) {
-    const detail = `RDS in ${catalog.primaryRegion} did not answer: ${messageOf(error)}`;
-    primary = { identifier: primaryId, status: 'unreachable', healthy: false, detail };
-  }
+  const primary = await primaryHealth(
+    primaryId,
+    catalog.primaryRegion,
+    async () => (await findCluster(clients.rdsPrimary, primaryId))?.Status,
+    'primary cluster',
+  );
   const planned = strategy === 'global-switchover';
   // A switchover needs the primary region up; every other strategy is for when it is not.
   checks.push({ name: 'primary', ok: planned ? primary.healthy : !primary.healthy, detail: primary.detail });
@@ -138,33 +119,18 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
       recoveryAlreadyStarted = true;
       check('target', true, `${target} already exists (${existing.Status}): a resumed run waits for it`);
     }
-    const newest = await newestRecoveryPoint(deps, db, { type: 'Aurora', arnSuffix: `:cluster:${primaryId}` });
-    if (newest) {
-      if (!existing)
-        check(
-          'recovery-point',
-          true,
-          `${newest.arn} created ${newest.created.toISOString()} in ${vaultDetail(newest.vault)}`,
-        );
-      source = recoveryPointSource(newest);
-      expectedDataLossSeconds = Math.max(0, Math.round((now.getTime() - newest.created.getTime()) / 1000));
-    } else if (!existing) {
-      check('recovery-point', false, `no completed recovery point of ${primaryId} in ${catalog.recoveryVaultName}`);
-    }
-    if (!existing) {
-      try {
-        const network = await recoveryNetwork(deps, db);
-        check(
-          'network',
-          network !== undefined || !catalog.recoveryNetworkParameterName,
-          network
-            ? `restores land in subnet group ${network.subnetGroupName} with ${network.securityGroupIds.join(', ')}`
-            : 'no recovery network configured: the restore lands in the default VPC',
-        );
-      } catch (error) {
-        check('network', false, messageOf(error));
-      }
-    }
+    ({ source, expectedDataLossSeconds } = await latestBackupSource(
+      deps,
+      db,
+      {
+        resource: { type: 'Aurora', arnSuffix: `:cluster:${primaryId}` },
+        targetExists: existing !== undefined,
+        missing: `no completed recovery point of ${primaryId} in ${catalog.recoveryVaultName}`,
+        now,
+      },
+      check,
+    ));
+    if (!existing) await networkCheck(deps, db, check);
   } else {
     const global = 'global-failover or global-switchover (or detach-and-promote)';
     check(
@@ -174,36 +140,19 @@ export async function clusterPreflight(state: FailoverState, deps: StepDeps): Pr
         `${cluster.globalClusterIdentifier ? global : 'latest-backup'}`,
     );
   }
-  if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
-    warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
   await globalWriterEndpointPreflight(deps, db, strategy, check, warnings);
-  await accessChecks(deps, db, check);
-
   const refused = !planned && primary.healthy && !input.force;
-  const decision: Plan['decision'] =
-    blockers.length > 0 ? 'blocked' : input.dryRun ? 'dry-run' : refused ? 'refused' : 'proceed';
-  return {
-    startedAt: startedAt.toISOString(),
-    endedAt: deps.clock.now().toISOString(),
-    database: db.name,
+  const found = {
+    startedAt,
+    input,
     strategy,
-    tier: db.tier,
-    rtoSeconds: db.rtoSeconds,
-    rpoSeconds: db.rpoSeconds,
     primary,
-    ...(source ? { source } : {}),
-    targetInstanceIdentifier: target,
+    source,
+    target,
     recoveryAlreadyStarted,
     expectedDataLossSeconds,
-    expectedDurationSeconds:
-      (recoveryAlreadyStarted ? 0 : EXPECTED_SECONDS[strategy]) + VALIDATION_SECONDS + REPOINT_SECONDS,
-    checks,
-    blockers,
-    warnings,
-    refused,
-    decision,
-    steps: planSteps(strategy, db, target, recoveryAlreadyStarted),
   };
+  return failoverPlan(deps, db, { ...found, checks, blockers, warnings, refused }, check);
 }
 
 /** The strategy's one destructive call, made only when what the account shows says it has not been made. */
@@ -251,42 +200,20 @@ export async function startClusterRecovery(state: FailoverState, deps: StepDeps)
       outcome = 'already-done';
       detail = `${target} already exists (${existing.Status}): not restoring again`;
     } else {
-      const source = required(plan.source, 'plan.source');
-      const network = await recoveryNetwork(deps, db);
-      const metadata: Record<string, string> = {
-        DBClusterIdentifier: target,
-        Engine: 'aurora-postgresql',
-        DeletionProtection: 'true',
-        CopyTagsToSnapshot: 'true',
-        KmsKeyId: deps.catalog.recoveryKeyArn,
-      };
-      if (network) metadata.DBSubnetGroupName = network.subnetGroupName;
-      if (network && network.securityGroupIds.length > 0)
-        metadata.VpcSecurityGroupIds = JSON.stringify(network.securityGroupIds);
-      const out = await deps.clients.backup.send(
-        new StartRestoreJobCommand({
-          RecoveryPointArn: source.id,
-          IamRoleArn: deps.catalog.backupRestoreRoleArn,
-          ResourceType: 'Aurora',
-          Metadata: metadata,
-          IdempotencyToken: `rxdr-failover-${db.name}-${source.recoveryPointTime}`.slice(0, 128),
-        }),
-      );
-      restoreJobId = out.RestoreJobId;
-      detail = `restore job ${restoreJobId ?? '?'} for cluster ${target} started from ${source.id}`;
+      ({ restoreJobId, detail } = await startRestoreJob(deps, db, plan, {
+        type: 'Aurora',
+        label: `cluster ${target}`,
+        metadata: {
+          DBClusterIdentifier: target,
+          Engine: 'aurora-postgresql',
+          DeletionProtection: 'true',
+          CopyTagsToSnapshot: 'true',
+          KmsKeyId: deps.catalog.recoveryKeyArn,
+        },
+      }));
     }
   }
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    instanceIdentifier: target,
-    outcome,
-    ...(restoreJobId ? { restoreJobId } : {}),
-    polls: 0,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
-    detail,
-  };
+  return recoveryStarted(deps, startedAt, { instanceIdentifier: target, outcome, restoreJobId, detail });
 }
 
 /**
@@ -299,14 +226,7 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
   const plan = required(state.plan, 'plan');
   const { db, cluster } = clusterOf(deps.catalog, plan.database);
   const rds = deps.clients.rdsRecovery;
-  const polls = recovery.polls + 1;
-  const pending = (detail: string): RecoveryRecord => ({
-    ...recovery,
-    polls,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
-    detail,
-  });
+  const { pending, available } = recoveryLook(recovery, deps);
   const id = recovery.instanceIdentifier;
   const found = await findCluster(rds, id);
   if (found && FAILED_STATUSES.includes(found.Status ?? ''))
@@ -322,18 +242,7 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
     const waiting = await detachPending(deps, cluster, id);
     if (waiting) return pending(waiting);
   } else if (!found) {
-    if (recovery.restoreJobId) {
-      const job = await deps.clients.backup.send(
-        new DescribeRestoreJobCommand({ RestoreJobId: recovery.restoreJobId }),
-      );
-      if (job.Status === 'FAILED' || job.Status === 'ABORTED')
-        throw new StepError(
-          Errors.stepFailed,
-          `restore job ${recovery.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}`,
-        );
-      return pending(`restore job ${recovery.restoreJobId} is ${job.Status ?? 'unknown'}`);
-    }
-    return pending(`${id} not visible yet`);
+    return notVisibleYet(deps, recovery, pending);
   } else if (found.Status === 'available') {
     const writer = recoveredWriter(cluster);
     const instance = await findInstance(rds, writer);
@@ -357,12 +266,5 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
   }
   const endpoint = writerEndpoint(found);
   if (found?.Status !== 'available' || !endpoint) return pending(`${id} is ${found?.Status ?? 'not visible yet'}`);
-  return {
-    ...recovery,
-    polls,
-    status: 'available',
-    detail: `${id} is available and the writer`,
-    availableAt: deps.clock.now().toISOString(),
-    endpoint,
-  };
+  return available(`${id} is available and the writer`, endpoint);
 }

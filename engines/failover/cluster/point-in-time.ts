@@ -13,15 +13,8 @@ import { Errors, StepError, type CatalogCluster, type CatalogDatabase } from '..
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan, VerifyRecord } from '../failover-steps/state';
 import type { RecoveryRecord } from '../provider';
-import {
-  accessChecks,
-  EXPECTED_SECONDS,
-  planSteps,
-  REPOINT_SECONDS,
-  STATUSES_HEALTHY,
-  VALIDATION_SECONDS,
-  withTimeout,
-} from '../failover-steps/preflight';
+import { failoverPlan, STATUSES_HEALTHY, withTimeout } from '../failover-steps/failover-plan';
+import { planChecks } from '../plan-checks';
 import { required } from '../failover-steps/required';
 import { throwUnlessVerified, verifyPointers } from '../failover-steps/repoint';
 import { clusterOf, findCluster, writerEndpoint } from './aws-clusters';
@@ -49,13 +42,8 @@ export async function clusterPointInTimePreflight(state: FailoverState, deps: St
   const { catalog, clients } = deps;
   const { input } = state;
   const { db, cluster } = clusterOf(catalog, input.database);
-  const checks: Plan['checks'] = [];
-  const blockers: string[] = [];
+  const { checks, blockers, check } = planChecks();
   const warnings: string[] = [];
-  const check = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
-    if (!ok) blockers.push(`${name}: ${detail}`);
-  };
   const primaryId = cluster.primaryClusterIdentifier;
   const target = restoredCluster(cluster);
   const region = catalog.primaryRegion;
@@ -128,43 +116,19 @@ export async function clusterPointInTimePreflight(state: FailoverState, deps: St
     `the validator runs in ${catalog.recoveryRegion} and reaches ${target} in ${region} only where the two ` +
       'database networks are connected; otherwise validation fails and clients stay where they are',
   );
-  if (expectedDataLossSeconds !== null && expectedDataLossSeconds > db.rpoSeconds)
-    warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${db.rpoSeconds} s`);
-  await accessChecks(deps, db, check);
-
   // The damaged cluster still answers: replacing it takes --force, as replacing any healthy primary does.
   const refused = primary.healthy && !input.force;
-  const decision: Plan['decision'] =
-    blockers.length > 0 ? 'blocked' : input.dryRun ? 'dry-run' : refused ? 'refused' : 'proceed';
-  const steps = planSteps('point-in-time', db, target, recoveryAlreadyStarted).map((step) =>
-    step.name === 'recover'
-      ? {
-          ...step,
-          description: `restore ${primaryId} to ${source?.recoveryPointTime ?? 'the target time'} as ${target} in ${region}, then add its instance`,
-        }
-      : step,
+  const findings = { startedAt, input, strategy: 'point-in-time' as const, primary, source, target };
+  const plan = await failoverPlan(
+    deps,
+    db,
+    { ...findings, recoveryAlreadyStarted, expectedDataLossSeconds, checks, blockers, warnings, refused },
+    check,
   );
+  const recover = `restore ${primaryId} to ${source?.recoveryPointTime ?? 'the target time'} as ${target} in ${region}, then add its instance`;
   return {
-    startedAt: startedAt.toISOString(),
-    endedAt: deps.clock.now().toISOString(),
-    database: db.name,
-    strategy: 'point-in-time',
-    tier: db.tier,
-    rtoSeconds: db.rtoSeconds,
-    rpoSeconds: db.rpoSeconds,
-    primary,
-    ...(source ? { source } : {}),
-    targetInstanceIdentifier: target,
-    recoveryAlreadyStarted,
-    expectedDataLossSeconds,
-    expectedDurationSeconds:
-      (recoveryAlreadyStarted ? 0 : EXPECTED_SECONDS['point-in-time']) + VALIDATION_SECONDS + REPOINT_SECONDS,
-    checks,
-    blockers,
-    warnings,
-    refused,
-    decision,
-    steps,
+    ...plan,
+    steps: plan.steps.map((step) => (step.name === 'recover' ? { ...step, description: recover } : step)),
   };
 }
 

@@ -6,24 +6,17 @@ import { S3EvidenceStore } from '../../evidence/store';
 import { parameterValue } from '../aws-helpers';
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
-import { repointedEntries, runbookEvidenceIdentity, RunbookStepTrail } from '../runbook-evidence';
+import { awsEvidenceContext, repointedEntries, runbookEvidenceIdentity, RunbookStepTrail } from '../runbook-evidence';
+import type { RunbookEvidenceContext } from '../runbook-evidence';
 import { clearApproval } from '../failover-steps';
 import { FailbackState } from './state';
 import { freezeParameter, isFrozen } from './freeze';
 
 /** What the evidence says about where a failback ran, besides what its state holds. */
-export interface FailbackEvidenceContext {
-  readonly environment: string;
-  /** `aws` or `local`. */
-  readonly provider: string;
-  readonly database: string;
-  readonly tier: number;
+export interface FailbackEvidenceContext extends RunbookEvidenceContext {
   readonly rtoSeconds: number;
   /** Where the failback lands when the plan does not say (the catalog's failback instance). */
   readonly failbackTarget: string;
-  readonly toolVersion: string;
-  readonly cleanup?: EvidenceDocument['cleanup'];
-  readonly metrics?: Record<string, number>;
 }
 
 /**
@@ -59,12 +52,7 @@ export function failbackEvidence(
       ? `aborted${state.failure?.Error === 'States.Timeout' ? ': nobody approved before the approval timeout' : ' by an operator'}`
       : `${state.failure?.Error ?? 'error'} at ${state.failedStep ?? 'unknown'}: ${state.failure?.Cause ?? ''}`;
   return buildEvidence({
-    runId: state.execution.name,
-    kind: 'failover',
-    environment: context.environment,
-    provider: context.provider,
-    database: context.database,
-    tier: context.tier,
+    ...runbookEvidenceIdentity(state.execution.name, context),
     targets: { rtoSeconds: context.rtoSeconds, rpoSeconds: 0 },
     ...(state.plan
       ? {
@@ -144,12 +132,7 @@ export async function recordFailbackEvidence(
   const doc = failbackEvidence(
     state,
     status,
-    {
-      ...runbookEvidenceIdentity(state.execution.name, db, deps),
-      rtoSeconds: db.rtoSeconds,
-      failbackTarget: db.failbackInstanceIdentifier,
-      toolVersion: deps.catalog.toolVersion,
-    },
+    { ...awsEvidenceContext(db, deps), rtoSeconds: db.rtoSeconds, failbackTarget: db.failbackInstanceIdentifier },
     deps.clock.now(),
   );
   const reason = doc.failureReason;

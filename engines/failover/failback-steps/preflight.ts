@@ -1,22 +1,54 @@
 /** Preflight (read-only): which instance is primary now, whether the primary region answers, what will be built. */
 import { findInstance, messageOf, secretJson } from '../aws-helpers';
-import { databaseOf } from '../catalog';
+import { databaseOf, type Catalog, type CatalogDatabase } from '../catalog';
 import type { StepDeps } from '../clients';
+import { planChecks, planDecision } from '../plan-checks';
 import { FailbackPlan, FailbackState } from './state';
 
 export const ZERO_LAG_READINGS = 2;
+
+/**
+ * The steps a failback plan lists: approval, the replica's steps (what `own` says: how the instance or cluster
+ * is built, caught up and promoted), then the freeze, repoint, verification, unfreeze and evidence all share.
+ */
+export function failbackPlanSteps(
+  catalog: Pick<Catalog, 'writeFreezeParameterPrefix'>,
+  db: Pick<CatalogDatabase, 'name'>,
+  own: {
+    readonly createReplica: string;
+    readonly waitReplica: string;
+    readonly catchUp: string;
+    readonly promote: string;
+    /** @default the record, parameter and secret pointed back at the primary region */
+    readonly repoint?: string;
+  },
+): FailbackPlan['steps'] {
+  return [
+    { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
+    { name: 'create-replica', description: own.createReplica },
+    { name: 'wait-replica', description: own.waitReplica },
+    {
+      name: 'freeze-writes',
+      description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
+    },
+    { name: 'catch-up', description: own.catchUp },
+    { name: 'promote', description: own.promote },
+    {
+      name: 'repoint',
+      description: own.repoint ?? 'point the record, parameter and secret back at the primary region',
+    },
+    { name: 'verify', description: 'check every client pointer' },
+    { name: 'unfreeze', description: 'lift the write freeze' },
+    { name: 'evidence', description: 'write the evidence document' },
+  ];
+}
 
 /** Read-only: which recovery-region instance is the primary now, whether the primary region answers, what will be built. */
 export async function preflight(state: FailbackState, deps: StepDeps): Promise<FailbackPlan> {
   const startedAt = deps.clock.now().toISOString();
   const { catalog, clients } = deps;
   const db = databaseOf(catalog, state.input.database);
-  const checks: FailbackPlan['checks'] = [];
-  const blockers: string[] = [];
-  const check = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
-    if (!ok) blockers.push(`${name}: ${detail}`);
-  };
+  const { checks, blockers, check } = planChecks();
   const secret = await secretJson(clients.secrets, db.repoint.secretArn);
   // The current primary is a recovery-region instance (after a failover), or, when an earlier failback got as
   // far as repointing before it died, the promoted failback instance in the primary region: look in both, so
@@ -71,8 +103,6 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
       `RDS in ${catalog.primaryRegion} does not answer (${messageOf(error)}): fail back once the region has recovered`,
     );
   }
-  const decision: FailbackPlan['decision'] =
-    blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed';
   return {
     startedAt,
     endedAt: deps.clock.now().toISOString(),
@@ -89,24 +119,12 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
     expectedDurationSeconds: (replicaExists ? 0 : 3600) + 420,
     checks,
     blockers,
-    decision,
-    steps: [
-      { name: 'approval', description: 'wait for an operator to approve (rxdr failback approve) or abort' },
-      {
-        name: 'create-replica',
-        description: `create read replica ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion} from ${current?.DBInstanceIdentifier ?? 'the current primary'}`,
-      },
-      { name: 'wait-replica', description: 'wait until it is available' },
-      {
-        name: 'freeze-writes',
-        description: `set the write freeze (${catalog.writeFreezeParameterPrefix}/${db.name}); applications stop writing`,
-      },
-      { name: 'catch-up', description: `wait for ${ZERO_LAG_READINGS} zero replica-lag readings (zero data loss)` },
-      { name: 'promote', description: `promote ${db.failbackInstanceIdentifier} to the primary` },
-      { name: 'repoint', description: 'point the record, parameter and secret back at the primary region' },
-      { name: 'verify', description: 'check every client pointer' },
-      { name: 'unfreeze', description: 'lift the write freeze' },
-      { name: 'evidence', description: 'write the evidence document' },
-    ],
+    decision: planDecision(blockers, state.input.dryRun),
+    steps: failbackPlanSteps(catalog, db, {
+      createReplica: `create read replica ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion} from ${current?.DBInstanceIdentifier ?? 'the current primary'}`,
+      waitReplica: 'wait until it is available',
+      catchUp: `wait for ${ZERO_LAG_READINGS} zero replica-lag readings (zero data loss)`,
+      promote: `promote ${db.failbackInstanceIdentifier} to the primary`,
+    }),
   };
 }

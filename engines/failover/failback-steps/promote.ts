@@ -4,6 +4,7 @@ import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance } from '../aws-helpers';
 import { Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
+import { lookAtReplica, waitStarted } from './replica-wait';
 import { FailbackState } from './state';
 
 export async function promote(state: FailbackState, deps: StepDeps): Promise<NonNullable<FailbackState['promotion']>> {
@@ -16,24 +17,14 @@ export async function promote(state: FailbackState, deps: StepDeps): Promise<Non
     await deps.clients.rdsPrimary.send(
       new PromoteReadReplicaCommand({ DBInstanceIdentifier: plan.replicaIdentifier, BackupRetentionPeriod: 7 }),
     );
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    outcome: alreadyDone ? 'already-done' : 'done',
-    polls: 0,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
-  };
+  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done');
 }
 
 export async function checkPromoted(
   state: FailbackState,
   deps: StepDeps,
 ): Promise<NonNullable<FailbackState['promotion']>> {
-  const promotion = required(state.promotion, 'promotion');
-  const plan = required(state.plan, 'plan');
-  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
-  const polls = promotion.polls + 1;
+  const { record: promotion, instance, polls } = await lookAtReplica(state, deps, 'promotion');
   if (
     instance?.DBInstanceStatus !== 'available' ||
     instance.ReadReplicaSourceDBInstanceIdentifier ||

@@ -4,6 +4,7 @@ import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance } from '../aws-helpers';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
+import { lookAtReplica, waitStarted } from './replica-wait';
 import { FailbackState } from './state';
 
 export async function createReplica(
@@ -34,12 +35,7 @@ export async function createReplica(
     );
   }
   return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    outcome: existing ? 'already-done' : 'done',
-    polls: 0,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
+    ...waitStarted(deps, startedAt, existing ? 'already-done' : 'done'),
     detail: existing
       ? `${plan.replicaIdentifier} exists (${existing.DBInstanceStatus})`
       : `creating ${plan.replicaIdentifier}`,
@@ -50,10 +46,7 @@ export async function checkReplica(
   state: FailbackState,
   deps: StepDeps,
 ): Promise<NonNullable<FailbackState['replica']>> {
-  const replica = required(state.replica, 'replica');
-  const plan = required(state.plan, 'plan');
-  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
-  const polls = replica.polls + 1;
+  const { record: replica, plan, instance, polls } = await lookAtReplica(state, deps, 'replica');
   if (instance?.DBInstanceStatus === 'failed' || instance?.DBInstanceStatus?.startsWith('incompatible'))
     throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} is ${instance.DBInstanceStatus}`);
   if (instance?.DBInstanceStatus !== 'available')

@@ -6,7 +6,8 @@ import { decideOutcome } from '../../evidence/outcome';
 import { S3EvidenceStore } from '../../evidence/store';
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
-import { repointedEntries, RunbookStepTrail } from '../runbook-evidence';
+import { awsEvidenceContext, repointedEntries, runbookEvidenceIdentity, RunbookStepTrail } from '../runbook-evidence';
+import type { RunbookEvidenceContext } from '../runbook-evidence';
 import { FailoverState } from './state';
 import { clearApproval } from './approval';
 import { required } from './required';
@@ -35,22 +36,14 @@ export async function notifyResult(
 }
 
 /** What the evidence says about where a failover ran, besides what its state holds. */
-export interface FailoverEvidenceContext {
-  readonly environment: string;
-  /** `aws` or `local`. */
-  readonly provider: string;
-  readonly database: string;
-  readonly tier: number;
+export interface FailoverEvidenceContext extends RunbookEvidenceContext {
   readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
   /** The protected primary (evidence `source.sourceDatabase`). */
   readonly sourceDatabase: string;
   readonly defaultStrategy: string;
-  readonly toolVersion: string;
   /** When the disaster struck, if known (a game day's injected fault); else the run's start. */
   readonly disasterAt?: string;
   readonly target?: Partial<EvidenceDocument['target']>;
-  readonly cleanup?: EvidenceDocument['cleanup'];
-  readonly metrics?: Record<string, number>;
 }
 
 /**
@@ -84,12 +77,7 @@ export function failoverEvidence(
   });
   const endpoint = state.recovery?.endpoint;
   return buildEvidence({
-    runId: state.execution.name,
-    kind: 'failover',
-    environment: context.environment,
-    provider: context.provider,
-    database: context.database,
-    tier: context.tier,
+    ...runbookEvidenceIdentity(state.execution.name, context),
     targets: context.targets,
     ...(plan?.source
       ? {
@@ -157,14 +145,10 @@ export async function recordFailoverEvidence(
     state,
     status,
     {
-      environment: deps.catalog.environment,
-      provider: 'aws',
-      database: db.name,
-      tier: db.tier,
+      ...awsEvidenceContext(db, deps),
       targets: { rtoSeconds: db.rtoSeconds, rpoSeconds: db.rpoSeconds },
       sourceDatabase: db.primaryInstanceIdentifier,
       defaultStrategy: db.defaultStrategy,
-      toolVersion: deps.catalog.toolVersion,
       ...(db.cluster ? { target: { engine: 'aurora-postgresql' } } : {}),
     },
     deps.clock.now(),

@@ -1,16 +1,62 @@
 /** Recovery: start the chosen strategy, then look whenever an event (or the safety net) says so until it is available. */
-import { StartRestoreJobCommand, DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
 import { PromoteReadReplicaCommand, RestoreDBInstanceToPointInTimeCommand, type DBInstance } from '@aws-sdk/client-rds';
-import { z } from 'zod';
 import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance, type Endpoint } from '../aws-helpers';
 import { databaseOf, Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
-import { FailoverState, Recovery } from './state';
-import { recoveryNetwork } from './preflight';
+import type { RecoveryRecord } from '../provider';
+import { FailoverState } from './state';
+import { recoveryNetwork } from './recovery-network';
+import { notVisibleYet, startRestoreJob } from './restore-job';
 import { required } from './required';
 
+/** The record of a recovery just started (or found started): looked at again when its event comes. */
+export function recoveryStarted(
+  deps: StepDeps,
+  startedAt: string,
+  started: {
+    readonly instanceIdentifier: string;
+    readonly outcome: 'done' | 'already-done';
+    readonly restoreJobId?: string;
+    readonly detail: string;
+  },
+): RecoveryRecord {
+  return {
+    startedAt,
+    endedAt: deps.clock.now().toISOString(),
+    instanceIdentifier: started.instanceIdentifier,
+    outcome: started.outcome,
+    ...(started.restoreJobId ? { restoreJobId: started.restoreJobId } : {}),
+    polls: 0,
+    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
+    status: 'pending',
+    detail: started.detail,
+  };
+}
+
+/** One more look at a recovery: still pending (asked again after the next event), or available at an endpoint. */
+export function recoveryLook(recovery: RecoveryRecord, deps: StepDeps) {
+  const polls = recovery.polls + 1;
+  return {
+    pending: (detail: string): RecoveryRecord => ({
+      ...recovery,
+      polls,
+      waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
+      status: 'pending',
+      detail,
+    }),
+    available: (detail: string, endpoint: Endpoint): RecoveryRecord => ({
+      ...recovery,
+      polls,
+      status: 'available',
+      detail,
+      availableAt: deps.clock.now().toISOString(),
+      endpoint,
+    }),
+  };
+}
+
 /** The strategy's one destructive call, made only when the state found says it has not been made. */
-export async function startRecovery(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Recovery>> {
+export async function startRecovery(state: FailoverState, deps: StepDeps): Promise<RecoveryRecord> {
   const startedAt = deps.clock.now().toISOString();
   const plan = required(state.plan, 'plan');
   const db = databaseOf(deps.catalog, plan.database);
@@ -66,74 +112,31 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
     );
     detail = `point-in-time restore of ${identifier} to ${restoreToLatest ? 'the latest restorable time' : source.recoveryPointTime} started`;
   } else {
-    const source = required(plan.source, 'plan.source');
-    const network = await recoveryNetwork(deps, db);
-    const metadata: Record<string, string> = {
-      DBInstanceIdentifier: identifier,
-      PubliclyAccessible: 'false',
-      DeletionProtection: 'true',
-      CopyTagsToSnapshot: 'true',
-    };
-    if (db.instanceClass) metadata.DBInstanceClass = db.instanceClass;
-    if (network) metadata.DBSubnetGroupName = network.subnetGroupName;
-    if (network && network.securityGroupIds.length > 0)
-      metadata.VpcSecurityGroupIds = JSON.stringify(network.securityGroupIds);
-    const out = await deps.clients.backup.send(
-      new StartRestoreJobCommand({
-        RecoveryPointArn: source.id,
-        IamRoleArn: deps.catalog.backupRestoreRoleArn,
-        ResourceType: 'RDS',
-        Metadata: metadata,
-        // Same token for the same database and recovery point: AWS Backup returns the existing job.
-        IdempotencyToken: `rxdr-failover-${db.name}-${source.recoveryPointTime}`.slice(0, 128),
-      }),
-    );
-    restoreJobId = out.RestoreJobId;
-    detail = `restore job ${restoreJobId ?? '?'} for ${identifier} started from ${source.id}`;
+    ({ restoreJobId, detail } = await startRestoreJob(deps, db, plan, {
+      type: 'RDS',
+      label: identifier,
+      metadata: {
+        DBInstanceIdentifier: identifier,
+        PubliclyAccessible: 'false',
+        DeletionProtection: 'true',
+        CopyTagsToSnapshot: 'true',
+        ...(db.instanceClass ? { DBInstanceClass: db.instanceClass } : {}),
+      },
+    }));
   }
-  return {
-    startedAt,
-    endedAt: deps.clock.now().toISOString(),
-    instanceIdentifier: identifier,
-    outcome,
-    ...(restoreJobId ? { restoreJobId } : {}),
-    polls: 0,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
-    detail,
-  };
+  return recoveryStarted(deps, startedAt, { instanceIdentifier: identifier, outcome, restoreJobId, detail });
 }
 
 /**
  * One look at the recovering instance. Until it is available the state machine waits for its next RDS or AWS
  * Backup event, at most `waitSeconds` (the safety net), and asks again.
  */
-export async function checkRecovery(state: FailoverState, deps: StepDeps): Promise<z.infer<typeof Recovery>> {
+export async function checkRecovery(state: FailoverState, deps: StepDeps): Promise<RecoveryRecord> {
   const recovery = required(state.recovery, 'recovery');
   const plan = required(state.plan, 'plan');
   const instance = await findInstance(deps.clients.rdsRecovery, recovery.instanceIdentifier);
-  const polls = recovery.polls + 1;
-  const pending = (detail: string) => ({
-    ...recovery,
-    polls,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending' as const,
-    detail,
-  });
-  if (!instance) {
-    if (recovery.restoreJobId) {
-      const job = await deps.clients.backup.send(
-        new DescribeRestoreJobCommand({ RestoreJobId: recovery.restoreJobId }),
-      );
-      if (job.Status === 'FAILED' || job.Status === 'ABORTED')
-        throw new StepError(
-          Errors.stepFailed,
-          `restore job ${recovery.restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no message'}`,
-        );
-      return pending(`restore job ${recovery.restoreJobId} is ${job.Status ?? 'unknown'}`);
-    }
-    return pending(`${recovery.instanceIdentifier} not visible yet`);
-  }
+  const { pending, available } = recoveryLook(recovery, deps);
+  if (!instance) return notVisibleYet(deps, recovery, pending);
   const status = instance.DBInstanceStatus ?? 'unknown';
   if (
     [
@@ -150,14 +153,7 @@ export async function checkRecovery(state: FailoverState, deps: StepDeps): Promi
   const promoted = plan.strategy !== 'promote-replica' || !instance.ReadReplicaSourceDBInstanceIdentifier;
   if (status !== 'available' || !promoted || !instance.Endpoint?.Address)
     return pending(`${recovery.instanceIdentifier} is ${status}${promoted ? '' : ' (still a replica)'}`);
-  return {
-    ...recovery,
-    polls,
-    status: 'available',
-    detail: `${recovery.instanceIdentifier} is available`,
-    availableAt: deps.clock.now().toISOString(),
-    endpoint: endpointOf(instance),
-  };
+  return available(`${recovery.instanceIdentifier} is available`, endpointOf(instance));
 }
 
 function endpointOf(instance: DBInstance): Endpoint {

@@ -1,6 +1,24 @@
 import { bucketIndex, BucketedTable, HashedColumn } from '../checksum';
 import { ident } from '../db';
 
+/** How a table is bucketed: what the chunk planner reads of a table and every chunk of it carries. */
+export interface TableBucketing {
+  readonly schema: string;
+  readonly table: string;
+  /** How the table is bucketed (`whole`: one chunk, no predicate). */
+  readonly kind: 'range' | 'hash' | 'whole';
+  readonly keyColumn?: string;
+  readonly keyColumns?: readonly string[];
+  /**
+   * The hashed columns; a chunk keeps only the key columns whose type has no extended hash (hashed by their text
+   * form, as the manifest does).
+   */
+  readonly columns?: readonly HashedColumn[];
+  /** Bucket geometry of the table (range: first key and keys per bucket). */
+  readonly start: number;
+  readonly width: number;
+}
+
 /**
  * A unit of work small enough for one connection and one time budget: a whole table, or a run of
  * consecutive buckets of a table (a key range of an integer key, or a range of key-hash buckets).
@@ -8,20 +26,9 @@ import { ident } from '../db';
  * manifest's bucket entries inside it, and its mismatches name the same key ranges as the unchunked path.
  * Plain JSON: a chunk travels as Step Functions state.
  */
-export interface Chunk {
+export interface Chunk extends TableBucketing {
   /** Position in the plan (0-based), stable for one plan. */
   readonly id: number;
-  readonly schema: string;
-  readonly table: string;
-  /** How the table is bucketed (`whole`: one chunk, no predicate). */
-  readonly kind: 'range' | 'hash' | 'whole';
-  readonly keyColumn?: string;
-  readonly keyColumns?: readonly string[];
-  /** The key columns whose type has no extended hash (hashed by their text form, as the manifest does). */
-  readonly columns?: readonly HashedColumn[];
-  /** Bucket geometry of the table (range: first key and keys per bucket). */
-  readonly start: number;
-  readonly width: number;
   /** First and last bucket index of the chunk, inclusive. */
   readonly firstBucket: number;
   readonly lastBucket: number;

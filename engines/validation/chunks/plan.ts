@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 import { HashedColumn, HASH_BUCKETS } from '../checksum';
 import { qualified } from '../discovery/column-hash';
-import type { Chunk } from './chunk';
+import type { Chunk, TableBucketing } from './chunk';
 
 /** Default chunk size: a few GB, so one chunk stays well inside one invocation's time budget. */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 ** 3;
@@ -9,15 +9,7 @@ export const DEFAULT_CHUNK_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_CHUNK_PARALLELISM = 4;
 
 /** A table as the planner sees it: its bucketing and how many buckets it has. */
-export interface ChunkableTable {
-  readonly schema: string;
-  readonly table: string;
-  readonly kind: 'range' | 'hash' | 'whole';
-  readonly keyColumn?: string;
-  readonly keyColumns?: readonly string[];
-  readonly columns?: readonly HashedColumn[];
-  readonly start: number;
-  readonly width: number;
+export interface ChunkableTable extends TableBucketing {
   /** Buckets the table's key span covers (1 for `whole`). */
   readonly bucketCount: number;
 }
