@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { retainedLogGroup } from './retained-log-group';
 import type { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -46,11 +47,7 @@ export interface EncryptedStateMachine {
  */
 export function encryptedStateMachine(scope: Construct, props: EncryptedStateMachineProps): EncryptedStateMachine {
   const prefix = props.id ?? '';
-  const logGroup = new logs.LogGroup(scope, `${prefix}Logs`, {
-    encryptionKey: props.key,
-    retention: props.logRetention,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
+  const logGroup = retainedLogGroup(scope, `${prefix}Logs`, props.key, props.logRetention);
   const role = new ManagedPolicyRole(scope, `${prefix}Role`, {
     assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
     description: props.roleDescription,
