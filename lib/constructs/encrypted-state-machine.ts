@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { retainedLogGroup } from './retained-log-group';
 import type { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -14,12 +15,18 @@ export interface EncryptedStateMachineProps {
    */
   readonly stateMachineName?: string;
   readonly timeout: Duration;
-  readonly comment: string;
+  /** @default - none */
+  readonly comment?: string;
   /** What the role is for (its IAM description). */
   readonly roleDescription: string;
   /** Encrypts the state machine's data and its log group. */
   readonly key: kms.IKey;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Names the children `<id>Logs`, `<id>Role` and `<id>`, for a scope that holds several state machines.
+   * @default - `Logs`, `Role` and `Resource`
+   */
+  readonly id?: string;
 }
 
 export interface EncryptedStateMachine {
@@ -31,23 +38,21 @@ export interface EncryptedStateMachine {
 /**
  * A Standard state machine as every rxdr workflow has it: X-Ray tracing, every event logged without execution
  * data to a log group encrypted and retained with the key, and its data encrypted with the same CMK. Made in
- * `scope` as `Logs`, `Role` and `Resource`, so the construct that calls it keeps its children's logical ids.
+ * `scope` as `Logs`, `Role` and `Resource` (or `<id>Logs`, `<id>Role` and `<id>`), so the construct that calls it
+ * keeps its children's logical ids.
  *
  * The CMK encryption is set on the CloudFormation resource rather than through `encryptionConfiguration`, whose
  * key-policy grant to log delivery is `kms:Decrypt*` (a wildcard action): the role gets the same permissions,
- * named. Log delivery's own `kms:Decrypt` belongs in the key policy, granted where the key is made.
+ * named. Log delivery's own `kms:Decrypt` belongs in the key policy (`allowLogDeliveryToDecrypt`).
  */
 export function encryptedStateMachine(scope: Construct, props: EncryptedStateMachineProps): EncryptedStateMachine {
-  const logGroup = new logs.LogGroup(scope, 'Logs', {
-    encryptionKey: props.key,
-    retention: props.logRetention,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  const role = new ManagedPolicyRole(scope, 'Role', {
+  const prefix = props.id ?? '';
+  const logGroup = retainedLogGroup(scope, `${prefix}Logs`, props.key, props.logRetention);
+  const role = new ManagedPolicyRole(scope, `${prefix}Role`, {
     assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
     description: props.roleDescription,
   });
-  const stateMachine = new sfn.StateMachine(scope, 'Resource', {
+  const stateMachine = new sfn.StateMachine(scope, props.id ?? 'Resource', {
     role,
     ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
     stateMachineType: sfn.StateMachineType.STANDARD,
@@ -55,7 +60,7 @@ export function encryptedStateMachine(scope: Construct, props: EncryptedStateMac
     timeout: props.timeout,
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    comment: props.comment,
+    ...(props.comment ? { comment: props.comment } : {}),
   });
   const stack = Stack.of(scope);
   const cfn = stateMachine.node.defaultChild as sfn.CfnStateMachine;
@@ -97,4 +102,20 @@ export function encryptedStateMachine(scope: Construct, props: EncryptedStateMac
     }),
   );
   return { stateMachine, role };
+}
+
+/**
+ * Let CloudWatch Logs' delivery service read what state machines of this account log under `key` (a key-policy
+ * statement; a no-op for an imported key, whose own stack must grant it).
+ */
+export function allowLogDeliveryToDecrypt(key: kms.IKey, sid?: string): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      ...(sid ? { sid } : {}),
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
+    }),
+  );
 }

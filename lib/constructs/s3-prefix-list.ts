@@ -1,12 +1,13 @@
-import { Aws, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { retainedLogGroup } from './retained-log-group';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from '../compliance/acknowledgements';
+import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../compliance/acknowledgements';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from './function-runtime';
 import { lambdaEntry } from './lambda-entry';
 import { lambdaRole } from './managed-policy-role';
@@ -33,11 +34,7 @@ export class S3PrefixList extends Construct {
 
   constructor(scope: Construct, id: string, props: S3PrefixListProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
     const role = lambdaRole(this, 'Role', logGroup.logGroupArn, 'rxdr: look up the S3 prefix list of the region');
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -81,22 +78,15 @@ export class S3PrefixList extends Construct {
       'ec2:DescribeManagedPrefixLists has no resource-level permissions (read-only, one call per deploy); ' +
         'and the streams of its own log group',
     );
-    const fn = Validations.of(this.function);
     const outsideVpc =
       'the function makes one read-only EC2 API call at deploy time and answers CloudFormation at its S3 ' +
       'response URL; it handles no patient data, and isolated subnets have no route to either';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-    );
+    acknowledgeHipaaAndNist(this.function, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'CloudFormation invokes this custom-resource handler and waits for its answer; the handler answers ' +
       'FAILED on every error, so a failure rolls the stack back visibly and a dead-letter queue would hold ' +
       'nothing actionable';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
-    );
+    acknowledgeHipaaAndNist(this.function, 'LambdaDLQ', noDlq);
   }
 }
 

@@ -5,23 +5,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
-import { AlertsTopic } from '../constructs/alerts-topic';
 import { BackupAudit } from '../constructs/backup-audit';
 import { TierBackupPlans } from '../constructs/backup-plans';
-import { retentionBoundsDays, tierBackupSpecs } from '../constructs/tier-rules';
+import { tierBackupSpecs } from '../constructs/tier-rules';
 import { RxdrBackupVault } from '../constructs/backup-vault';
 import { PrimaryDatabases } from '../constructs/database/primary-databases';
-import { EncryptionKey } from '../constructs/encryption-key';
 import { PrimaryGameDays } from '../constructs/gameday/primary-game-days';
 import { primaryGameDayProps } from './game-day-props';
 import { regionalSecurityAlarms } from '../constructs/governance/governance';
 import { SecurityAlarms } from '../constructs/governance/security-alarms';
-import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { ConformanceCheck } from '../constructs/monitoring/conformance-check';
 import { conformanceTargets } from '../compliance/conformance-targets';
 import { names } from '../naming';
-import { monitoredDatabases } from './monitored-databases';
 import { auditTargets } from './audit-targets';
+import { monitorRegionalVault, regionalVault } from './regional-vault';
 import { gameDayScenarios } from '../config/gameday';
 import { RdsEventForwarding } from '../constructs/rds-event-forwarding';
 import { runbookDatabases } from '../constructs/failover/runbook-config';
@@ -68,19 +65,10 @@ export class PrimaryStack extends Stack {
     this.config = props.config;
     const { config } = props;
 
-    this.key = new EncryptionKey(this, 'Key', {
-      alias: names.keyAlias(config, 'primary'),
-      description: `rxdr ${config.name} primary-region data key`,
-    }).key;
-    this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
-    const retention = retentionBoundsDays(config);
-    this.vault = new RxdrBackupVault(this, 'Vault', {
-      vaultName: names.primaryVault(config),
-      key: this.key,
-      lock: { ...config.vaultLock, minRetentionDays: retention.min, maxRetentionDays: retention.max },
-      breakGlassRoleName: names.breakGlassRole(config),
-      notificationTopic: this.alertsTopic,
-    }).vault;
+    const regional = regionalVault(this, config, 'primary');
+    this.key = regional.key;
+    this.alertsTopic = regional.alertsTopic;
+    this.vault = regional.vault;
     this.recoveryVault = backup.BackupVault.fromBackupVaultArn(
       this,
       'RecoveryVault',
@@ -113,17 +101,7 @@ export class PrimaryStack extends Stack {
         alertsTopic: this.alertsTopic,
         instances,
       });
-    new BackupMonitoring(this, 'Monitoring', {
-      environmentName: config.name,
-      databases: monitoredDatabases(this, config),
-      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
-      hipaaNprm: config.hipaaNprm,
-      vault: this.vault,
-      vaultName: names.primaryVault(config),
-      vaultRole: 'source',
-      topic: this.alertsTopic,
-      key: this.key,
-    });
+    monitorRegionalVault(this, config, 'primary', regional);
     const failbackInstances = runbookDatabases(config).map(failbackInstanceIdentifier);
     if (failbackInstances.length > 0)
       this.failbackEvents = new RdsEventForwarding(this, 'FailbackEvents', {

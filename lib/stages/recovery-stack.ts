@@ -7,18 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config/environment-config';
 import { AirGappedVault } from '../constructs/air-gapped-vault';
-import { AlertsTopic } from '../constructs/alerts-topic';
 import { restoreDrillProps } from '../constructs/drill/drill-fleet';
 import { RestoreDrill } from '../constructs/drill/restore-drill';
 import { retentionBoundsDays } from '../constructs/tier-rules';
-import { RxdrBackupVault } from '../constructs/backup-vault';
 import { EvidenceBucket } from '../constructs/evidence-bucket';
-import { EncryptionKey } from '../constructs/encryption-key';
-import { BackupMonitoring } from '../constructs/monitoring/backup-monitoring';
 import { Governance } from '../constructs/governance/governance';
 import { RecoveryRunbooks } from '../constructs/failover/recovery-runbooks';
 import { names } from '../naming';
-import { monitoredDatabases } from './monitored-databases';
+import { monitorRegionalVault, regionalVault } from './regional-vault';
 import { gameDayScenarios } from '../config/gameday';
 import { RecoveryGameDays } from '../constructs/gameday/recovery-game-days';
 import { recoveryGameDayProps } from './game-day-props';
@@ -54,22 +50,10 @@ export class RecoveryStack extends Stack {
     this.config = props.config;
     const { config } = props;
 
-    this.key = new EncryptionKey(this, 'Key', {
-      alias: names.keyAlias(config, 'recovery'),
-      description: `rxdr ${config.name} recovery-region data key`,
-    }).key;
-    this.alertsTopic = new AlertsTopic(this, 'Alerts', { key: this.key, emails: config.notifications.emails }).topic;
-    const retention = retentionBoundsDays(config);
-    const vaultProps = {
-      key: this.key,
-      breakGlassRoleName: names.breakGlassRole(config),
-      notificationTopic: this.alertsTopic,
-    };
-    this.vault = new RxdrBackupVault(this, 'Vault', {
-      ...vaultProps,
-      vaultName: names.recoveryVault(config),
-      lock: { ...config.vaultLock, minRetentionDays: retention.min, maxRetentionDays: retention.max },
-    }).vault;
+    const regional = regionalVault(this, config, 'recovery');
+    this.key = regional.key;
+    this.alertsTopic = regional.alertsTopic;
+    this.vault = regional.vault;
     this.evidenceBucket = new EvidenceBucket(this, 'Evidence', {
       bucketName: names.evidenceBucket(config),
       key: this.key,
@@ -83,17 +67,7 @@ export class RecoveryStack extends Stack {
       alertsTopic: this.alertsTopic,
       evidenceBucket: this.evidenceBucket,
     });
-    new BackupMonitoring(this, 'Monitoring', {
-      environmentName: config.name,
-      databases: monitoredDatabases(this, config),
-      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
-      hipaaNprm: config.hipaaNprm,
-      vault: this.vault,
-      vaultName: names.recoveryVault(config),
-      vaultRole: 'copy',
-      topic: this.alertsTopic,
-      key: this.key,
-    });
+    monitorRegionalVault(this, config, 'recovery', regional);
     this.drill = new RestoreDrill(
       this,
       'Drill',
@@ -127,8 +101,11 @@ export class RecoveryStack extends Stack {
         logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
       });
     if (config.isolatedBackup?.mode === 'air-gapped') {
+      const retention = retentionBoundsDays(config);
       this.airGappedVault = new AirGappedVault(this, 'AirGappedVault', {
-        ...vaultProps,
+        key: this.key,
+        breakGlassRoleName: names.breakGlassRole(config),
+        notificationTopic: this.alertsTopic,
         vaultName: names.airGappedVault(config),
         minRetentionDays: retention.min,
         maxRetentionDays: retention.max,

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,15 +6,21 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from '../closed-security-group';
-import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import {
+  acknowledgeHipaaAndNist,
+  acknowledgeManagedPolicy,
+  acknowledgeWildcardResources,
+} from '../../compliance/acknowledgements';
 import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { ManagedPolicyRole, ownLogsStatement } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { DatabaseNetwork } from './network';
-import { POSTGRES_PORT, ReferenceDatabase } from './reference-instance';
+import { POSTGRES_PORT } from './postgres-port';
+import { ReferenceDatabase } from './reference-instance';
 import { ReferenceCluster } from './reference-cluster';
 
 export interface DatabaseAuditSetupProps {
@@ -73,11 +79,7 @@ export class DatabaseAuditSetup extends Construct {
     this.securityGroup.connections.allowTo(endpoint, ec2.Port.tcp(443), 'audit setup to Secrets Manager');
     endpoint.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), 'audit setup to Secrets Manager');
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `rxdr ${audited.identifier}: audit setup reads the master credentials`,
@@ -116,11 +118,7 @@ export class DatabaseAuditSetup extends Construct {
     });
     trustRdsCertificates(this.fn);
 
-    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const providerLogs = retainedLogGroup(this, 'ProviderLogs', props.key, props.logRetention);
     // Its own role with a managed policy (no inline policy, no AWS managed policy): its logs and invoking the setup.
     const frameworkRole = new ManagedPolicyRole(this, 'ProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -170,24 +168,14 @@ export class DatabaseAuditSetup extends Construct {
     const framework = provider.node.tryFindChild('framework-onEvent');
     if (!(framework instanceof lambda.Function)) return;
     (framework.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
-    const fn = Validations.of(provider);
     const outsideVpc =
       'the custom-resource framework function only invokes the in-VPC audit setup function and answers ' +
       'CloudFormation at its S3 response URL, which the isolated subnets cannot reach; it never connects ' +
       'to a database';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-    );
+    acknowledgeHipaaAndNist(provider, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'CloudFormation invokes this provider and waits for its answer; every error answers FAILED and rolls the deployment back visibly, so a dead-letter queue would hold nothing actionable';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
-    );
-    Validations.of(this.fn).acknowledge(
-      { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
-    );
+    acknowledgeHipaaAndNist(provider, 'LambdaDLQ', noDlq);
+    acknowledgeHipaaAndNist(this.fn, 'LambdaDLQ', noDlq);
   }
 }

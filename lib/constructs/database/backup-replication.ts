@@ -1,12 +1,13 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct, IDependable } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
-import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 
@@ -75,11 +76,7 @@ export class AutomatedBackupReplication extends Construct {
     this.destinationKeyAliasArn = keyAliasArn(this, props.destinationRegion, props.destinationKeyAlias);
     const instanceArns = props.databases.map((db) => db.instanceArn);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'rxdr: start and stop cross-region replication of RDS automated backups',
@@ -179,18 +176,15 @@ export class AutomatedBackupReplication extends Construct {
         `statements are limited to keys in ${props.destinationRegion} carrying the alias ` +
         `${props.destinationKeyAlias} (kms:ResourceAliases), and CreateGrant to grants for AWS resources`,
     );
-    const fn = Validations.of(this.function);
     const outsideVpc =
       'the function calls RDS and KMS control-plane APIs in two regions and handles no patient ' +
       "data; isolated subnets cannot reach another region's endpoints without a NAT gateway, " +
       'which would add an internet path to the database network';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    acknowledgeHipaaAndNist(this.function, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'CloudFormation invokes this custom-resource handler and waits for its answer; the handler ' +
       'answers FAILED on every error, so a failure rolls the stack back visibly and a ' +
       'dead-letter queue would hold nothing actionable';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    acknowledgeHipaaAndNist(this.function, 'LambdaDLQ', noDlq);
   }
 }

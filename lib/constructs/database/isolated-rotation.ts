@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from '../closed-security-group';
 import type { DatabaseNetwork } from './network';
-import { POSTGRES_PORT } from './reference-instance';
+import { POSTGRES_PORT } from './postgres-port';
 
 export interface IsolatedRotationProps {
   /** The instance or cluster whose single-user credentials rotate. */

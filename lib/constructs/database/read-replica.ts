@@ -7,7 +7,8 @@ import { databaseLogGroup } from './database-log-group';
 import { enhancedMonitoringRole } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { DatabaseNetwork } from './network';
-import { POSTGRES_LOG_EXPORTS, POSTGRES_PORT } from './reference-instance';
+import { POSTGRES_PORT } from './postgres-port';
+import { POSTGRES_LOG_EXPORTS } from './reference-instance';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 
 export interface CrossRegionReadReplicaProps {

@@ -1,22 +1,25 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { databaseLogGroup } from './database-log-group';
-import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
-import { addIsolatedRotation } from './isolated-rotation';
 import { postgresMajor } from '../../../engines/common/engine-support';
-import { TagKeys } from '../../tags';
-import { DatabaseNetwork } from './network';
-import { referenceCredentials, referenceParameterGroup, referenceSecurityGroup } from './reference-setup';
-import { BACKUP_RETENTION_DAYS, pinIngressPorts, POSTGRES_PORT } from './reference-instance';
+import { pinIngressPorts, POSTGRES_PORT } from './postgres-port';
+import {
+  protectReference,
+  referenceCredentials,
+  referenceParameterGroup,
+  referenceSecurityGroup,
+  ReferenceSharedProps,
+  referenceWindows,
+} from './reference-setup';
+import { BACKUP_RETENTION_DAYS } from './reference-instance';
 
 /** Log types an Aurora PostgreSQL cluster exports to CloudWatch Logs. */
 export const AURORA_LOG_EXPORTS = ['postgresql'] as const;
 
-export interface ReferenceClusterProps {
+export interface ReferenceClusterProps extends ReferenceSharedProps {
   /** Aurora DB cluster identifier (see `names.databaseCluster`); instances add "-writer" and "-reader-<n>". */
   readonly clusterIdentifier: string;
   /** Aurora PostgreSQL version, "major.minor" ("17.6"). */
@@ -25,24 +28,6 @@ export interface ReferenceClusterProps {
   readonly instanceClass: string;
   /** Readers besides the writer. */
   readonly readers: number;
-  /** The tier name, tagged as `rxdr:tier` (the tier's backup plan selects the cluster by ARN, not by this tag). */
-  readonly tier: string;
-  readonly network: DatabaseNetwork;
-  /** Customer-managed key for storage, Performance Insights, logs and the credentials secret. */
-  readonly key: kms.IKey;
-  /** Region the credentials secret is replicated to. */
-  readonly recoveryRegion: string;
-  /** The recovery region's key by (alias) ARN, for the secret's replica. */
-  readonly recoveryKeyArn: string;
-  /** Secrets Manager name of the credentials (the replica in the recovery region has the same name). */
-  readonly secretName: string;
-  readonly logRetention: logs.RetentionDays;
-  /** @default "sun:06:00-sun:06:30" */
-  readonly preferredMaintenanceWindow?: string;
-  /** @default "04:00-04:30" */
-  readonly preferredBackupWindow?: string;
-  /** @default 30 */
-  readonly rotationDays?: number;
 }
 
 /**
@@ -92,6 +77,7 @@ export class ReferenceCluster extends Construct {
 
     this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.clusterIdentifier);
 
+    const windows = referenceWindows(props);
     const instance = (name: string) =>
       rds.ClusterInstance.provisioned(name, {
         instanceIdentifier: `${props.clusterIdentifier}-${name}`,
@@ -119,51 +105,28 @@ export class ReferenceCluster extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       backup: {
         retention: Duration.days(BACKUP_RETENTION_DAYS),
-        preferredWindow: props.preferredBackupWindow ?? '04:00-04:30',
+        preferredWindow: windows.backup,
       },
-      preferredMaintenanceWindow: props.preferredMaintenanceWindow ?? 'sun:06:00-sun:06:30',
+      preferredMaintenanceWindow: windows.maintenance,
       copyTagsToSnapshot: true,
       iamAuthentication: true,
       cloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
       monitoringInterval: Duration.seconds(60),
     });
     this.cluster.node.addDependency(this.logGroup);
-    Tags.of(this.cluster).add(TagKeys.tier, props.tier);
-
-    addIsolatedRotation(this, {
+    protectReference(this, {
+      ...props,
       database: this.cluster,
-      databaseSecurityGroup: this.securityGroup,
-      network: props.network,
+      kind: 'cluster',
       identifier: props.clusterIdentifier,
-      rotationDays: props.rotationDays,
+      securityGroup: this.securityGroup,
     });
-    pinIngressPorts(this.securityGroup, POSTGRES_PORT);
-
-    this.acknowledgeFindings(props);
   }
 
   /** Let `peer` connect to PostgreSQL. */
   allowFrom(peer: ec2.IConnectable, description: string): void {
     this.cluster.connections.allowDefaultPortFrom(peer, description);
     pinIngressPorts(this.securityGroup, POSTGRES_PORT);
-  }
-
-  private acknowledgeFindings(props: ReferenceClusterProps): void {
-    const cluster = Validations.of(this.cluster);
-    const inBackupPlan =
-      `selected by its cluster ARN in the "${props.tier}" tier's backup plan (continuous, daily and monthly rules ` +
-      'copying to the recovery vault); cdk-nag only recognises selections listing the logical ID, so the ' +
-      'Rxdr-DatabasesSelectedWithCrossRegionCopy rule and the stack tests check the ARN selection instead';
-    for (const id of ['HIPAA.Security-RDSInBackupPlan', 'NIST.800.53.R5-RDSInBackupPlan'])
-      cluster.acknowledge({ id, reason: inBackupPlan });
-    cluster.acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'PostgreSQL keeps its standard port 5432: the cluster is reachable only from its security group ' +
-        'inside isolated subnets, so a non-standard port adds no protection and breaks drill and client defaults',
-    });
-    const monitoringRole = this.cluster.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) acknowledgeMonitoringPolicy(monitoringRole);
   }
 }
 

@@ -1,24 +1,26 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { databaseLogGroup } from './database-log-group';
-import { acknowledgeMonitoringPolicy } from './enhanced-monitoring';
 import { Construct } from 'constructs';
-import { addIsolatedRotation } from './isolated-rotation';
 import { postgresVersionProblem } from '../../../engines/common/engine-support';
-import { TagKeys } from '../../tags';
-import { DatabaseNetwork } from './network';
-import { referenceCredentials, referenceParameterGroup, referenceSecurityGroup } from './reference-setup';
+import { pinIngressPorts, POSTGRES_PORT } from './postgres-port';
+import {
+  protectReference,
+  referenceCredentials,
+  referenceParameterGroup,
+  referenceSecurityGroup,
+  ReferenceSharedProps,
+  referenceWindows,
+} from './reference-setup';
 
 /** Log types a PostgreSQL instance exports to CloudWatch Logs. */
 export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 /** Automated-backup retention of every instance rxdr creates: the RDS maximum (PITR window). */
 export const BACKUP_RETENTION_DAYS = 35;
-export const POSTGRES_PORT = 5432;
 
-export interface ReferenceDatabaseProps {
+export interface ReferenceDatabaseProps extends ReferenceSharedProps {
   /** RDS DB instance identifier (see `names.databaseInstance`). */
   readonly instanceIdentifier: string;
   /** PostgreSQL version, major ("17") or major.minor ("17.6"). */
@@ -27,30 +29,6 @@ export interface ReferenceDatabaseProps {
   readonly instanceClass: string;
   readonly allocatedStorageGb: number;
   readonly multiAz: boolean;
-  /** The tier name, tagged as `rxdr:tier` (the tier's backup plan selects the instance by ARN, not by this tag). */
-  readonly tier: string;
-  readonly network: DatabaseNetwork;
-  /** Customer-managed key for storage, Performance Insights, logs and the credentials secret. */
-  readonly key: kms.IKey;
-  /** Region the credentials secret is replicated to. */
-  readonly recoveryRegion: string;
-  /**
-   * The recovery region's key, by ARN (an alias ARN works: Secrets Manager accepts "ARN, key ID or alias"),
-   * for the secret's replica. Built with `formatArn`, so no cross-region reference is needed.
-   */
-  readonly recoveryKeyArn: string;
-  /** Secrets Manager name of the credentials (the replica in the recovery region has the same name). */
-  readonly secretName: string;
-  readonly logRetention: logs.RetentionDays;
-  /** @default "sun:06:00-sun:06:30" */
-  readonly preferredMaintenanceWindow?: string;
-  /** @default "04:00-04:30" */
-  readonly preferredBackupWindow?: string;
-  /**
-   * Days between credential rotations.
-   * @default 30
-   */
-  readonly rotationDays?: number;
   /** @default "rxdr_admin" */
   readonly masterUsername?: string;
 }
@@ -111,6 +89,7 @@ export class ReferenceDatabase extends Construct {
 
     this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.instanceIdentifier);
 
+    const windows = referenceWindows(props);
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine,
@@ -130,8 +109,8 @@ export class ReferenceDatabase extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       backupRetention: Duration.days(BACKUP_RETENTION_DAYS),
-      preferredBackupWindow: props.preferredBackupWindow ?? '04:00-04:30',
-      preferredMaintenanceWindow: props.preferredMaintenanceWindow ?? 'sun:06:00-sun:06:30',
+      preferredBackupWindow: windows.backup,
+      preferredMaintenanceWindow: windows.maintenance,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       iamAuthentication: true,
@@ -142,64 +121,24 @@ export class ReferenceDatabase extends Construct {
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     for (const group of Object.values(this.logGroups)) this.instance.node.addDependency(group);
-    Tags.of(this.instance).add(TagKeys.tier, props.tier);
-
-    addIsolatedRotation(this, {
+    protectReference(this, {
+      ...props,
       database: this.instance,
-      databaseSecurityGroup: this.securityGroup,
-      network: props.network,
+      kind: 'instance',
       identifier: props.instanceIdentifier,
-      rotationDays: props.rotationDays,
+      securityGroup: this.securityGroup,
     });
-    pinIngressPorts(this.securityGroup, POSTGRES_PORT);
-
-    this.acknowledgeFindings(props);
+    if (!props.multiAz) {
+      const reason = `multiAz is false in this environment's configuration (non-production, synthetic data); production instances are Multi-AZ, enforced by the config default and tests`;
+      for (const id of ['AwsSolutions-RDS3', 'HIPAA.Security-RDSMultiAZSupport', 'NIST.800.53.R5-RDSMultiAZSupport'])
+        Validations.of(this.instance).acknowledge({ id, reason });
+    }
   }
 
   /** Let `peer` connect to PostgreSQL (e.g. an application or the drill validator's security group). */
   allowFrom(peer: ec2.IConnectable, description: string): void {
     this.instance.connections.allowDefaultPortFrom(peer, description);
     pinIngressPorts(this.securityGroup, POSTGRES_PORT);
-  }
-
-  private acknowledgeFindings(props: ReferenceDatabaseProps): void {
-    const instance = Validations.of(this.instance);
-    const inBackupPlan = `selected by its instance ARN in the "${props.tier}" tier's backup plan (continuous, daily and monthly rules copying to the recovery vault); ' +
-      'cdk-nag only recognises selections listing the instance's logical ID, so the Rxdr-DatabasesSelectedWithCrossRegionCopy rule and the stack tests check the ARN selection instead`;
-    instance.acknowledge({ id: 'HIPAA.Security-RDSInBackupPlan', reason: inBackupPlan });
-    instance.acknowledge({ id: 'NIST.800.53.R5-RDSInBackupPlan', reason: inBackupPlan });
-    instance.acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'PostgreSQL keeps its standard port 5432: the instance is reachable only from its security ' +
-        'group inside isolated subnets, so a non-standard port adds no protection and breaks drill ' +
-        'and client defaults',
-    });
-    if (!props.multiAz) {
-      const reason = `multiAz is false in this environment's configuration (non-production, synthetic data); production instances are Multi-AZ, enforced by the config default and tests`;
-      instance.acknowledge({ id: 'AwsSolutions-RDS3', reason });
-      instance.acknowledge({ id: 'HIPAA.Security-RDSMultiAZSupport', reason });
-      instance.acknowledge({ id: 'NIST.800.53.R5-RDSMultiAZSupport', reason });
-    }
-    // RDS creates the enhanced-monitoring role with the AWS managed policy made for exactly this purpose.
-    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
-    if (monitoringRole) acknowledgeMonitoringPolicy(monitoringRole);
-  }
-}
-
-/**
- * The L2 opens the instance's port as `Fn::GetAtt Endpoint.Port`, a token rule checkers cannot read (and so
- * report as "maybe SSH/RDP"). The port is fixed, so write it as the number it is.
- */
-export function pinIngressPorts(securityGroup: ec2.SecurityGroup, port: number): void {
-  for (const child of securityGroup.node.children) {
-    if (
-      child instanceof ec2.CfnSecurityGroupIngress &&
-      (Token.isUnresolved(child.fromPort) || Token.isUnresolved(child.toPort))
-    ) {
-      child.fromPort = port;
-      child.toPort = port;
-    }
   }
 }
 

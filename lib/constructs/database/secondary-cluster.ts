@@ -10,7 +10,8 @@ import { postgresMajor } from '../../../engines/common/engine-support';
 import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
 import { DatabaseNetwork } from './network';
 import { AURORA_LOG_EXPORTS } from './reference-cluster';
-import { BACKUP_RETENTION_DAYS, POSTGRES_PORT } from './reference-instance';
+import { POSTGRES_PORT } from './postgres-port';
+import { BACKUP_RETENTION_DAYS } from './reference-instance';
 
 export interface SecondaryClusterProps {
   /** Identifier of the secondary cluster in this (the recovery) region; its instance adds "-1". */

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,11 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
-import { acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
+import { acknowledgeHipaaAndNist, acknowledgeManagedPolicy } from '../../compliance/acknowledgements';
 
 export interface DrillFunctionProps {
   readonly entry: string;
@@ -53,11 +54,7 @@ export class DrillFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: DrillFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
     this.role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
@@ -108,18 +105,15 @@ export class DrillFunction extends Construct {
         : {}),
     });
     if (props.vpc) trustRdsCertificates(this.fn);
-    const fn = Validations.of(this.fn);
     if (!props.vpc) {
-      fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
-      fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: CONTROL_PLANE_ONLY });
+      acknowledgeHipaaAndNist(this.fn, 'LambdaInsideVPC', CONTROL_PLANE_ONLY);
     }
     if (!props.deadLetterQueue) {
       const noDlq =
         'invoked only synchronously by the drill state machine (a dead-letter queue applies to ' +
         'asynchronous invocations only); every failure returns to the state machine, whose Catch ' +
         'cleans up, records evidence and fails the run visibly';
-      fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
-      fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+      acknowledgeHipaaAndNist(this.fn, 'LambdaDLQ', noDlq);
     }
   }
 }

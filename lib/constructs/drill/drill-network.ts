@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { S3PrefixList } from '../s3-prefix-list';
 import { CHUNK_RESULTS_PREFIX } from '../../../engines/common/chunk-key';
@@ -53,11 +54,7 @@ export class DrillNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [{ name: 'drill', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 26 }],
     });
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
-      encryptionKey: props.key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const flowLogs = retainedLogGroup(this, 'FlowLogs', props.key, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
     // A role whose one customer-managed policy writes to this log group only (no inline policy: IAMNoInlinePolicy).
     const flowLogRole = new iam.Role(this, 'FlowLogRole', {
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),

@@ -1,12 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { encryptedStateMachine } from '../encrypted-state-machine';
+import { allowLogDeliveryToDecrypt, encryptedStateMachine } from '../encrypted-state-machine';
 import type { ManagedPolicyRole } from '../managed-policy-role';
 import type { EventWaits } from '../event-waits';
 import { chunkedValidation } from '../validation/chunk-states';
@@ -201,15 +200,6 @@ export class DrillStateMachine extends Construct {
     this.stateMachine = stateMachine;
     this.role = role;
     // Log delivery reads the key the drill's logs are encrypted with (the drill's stack owns the key).
-    const stack = Stack.of(this);
-    props.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DrillLogDeliveryDecrypts',
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
+    allowLogDeliveryToDecrypt(props.key, 'DrillLogDeliveryDecrypts');
   }
 }

@@ -1,5 +1,5 @@
 import { clusterDefaultStrategyProblem } from '../../config/cluster-strategy';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,7 +19,7 @@ import {
   runbookWaitedInstances,
 } from './instance-waits';
 import { wildcardResourceFinding } from '../../compliance/acknowledgements';
-import { ManagedPolicyRole } from '../managed-policy-role';
+import { allowLogDeliveryToDecrypt, encryptedStateMachine } from '../encrypted-state-machine';
 import { RunbookFunction } from './runbook-function';
 import { maxChunksPerDatabase } from '../validation/chunk-states';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
@@ -295,26 +295,16 @@ export class FailoverRunbooks extends Construct {
       logRetention: retention,
     });
 
+    // Without execution data (encryptedStateMachine): the approval gate's input carries the task token.
     const machine = (name: string, definition: sfn.IChainable, stateMachineName: string | undefined) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention,
-        encryptionKey: props.recoveryKey,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      const role = new ManagedPolicyRole(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-        description: `rxdr ${props.environmentName} ${name.toLowerCase()} state machine`,
-      });
-      const sm = new sfn.StateMachine(this, name, {
-        role,
-        definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      const { stateMachine: sm, role } = encryptedStateMachine(this, {
+        id: name,
+        definition,
         ...(stateMachineName ? { stateMachineName } : {}),
-        stateMachineType: sfn.StateMachineType.STANDARD,
         timeout: Duration.hours(24),
-        tracingEnabled: true,
-        // Without execution data: the approval gate's input carries the task token, which must never reach the logs.
-        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-        encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.recoveryKey),
+        roleDescription: `rxdr ${props.environmentName} ${name.toLowerCase()} state machine`,
+        key: props.recoveryKey,
+        logRetention: retention,
       });
       const fn = name === 'Failover' ? failoverFn : failbackFn;
       acknowledge(role, [
@@ -365,6 +355,7 @@ export class FailoverRunbooks extends Construct {
       props.failbackStateMachineName,
     );
 
+    allowLogDeliveryToDecrypt(props.recoveryKey);
     this.waits.allowResumeOf(this.failover.stateMachineArn);
     this.waits.allowResumeOf(this.failback.stateMachineArn);
 

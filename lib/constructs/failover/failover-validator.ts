@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,10 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ServiceEndpoints } from '../database/service-endpoints';
+import { POSTGRES_PORT } from '../database/postgres-port';
 import { lambdaRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { CheckSettings, checkSettingsEnvironment } from '../../../engines/validation/check-settings';
@@ -17,8 +19,6 @@ import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
 import { CHUNK_FUNCTION_TIMEOUT } from '../validation/chunk-states';
 import { chunkResultsPrefix } from '../../../engines/common/chunk-key';
 import { VALIDATOR_FUNCTION_TIMEOUT } from './validator-tasks';
-
-const POSTGRES_PORT = 5432;
 
 export interface FailoverValidatorProps {
   /** The environment: its failover's chunk results are `validation-chunks/<environment>/failover/*`. */
@@ -209,11 +209,12 @@ export class FailoverValidator extends Construct {
    * configured credentials secrets and the key.
    */
   private validatorRole(prefix: string, description: string, props: FailoverValidatorProps) {
-    const logGroup = new logs.LogGroup(this, `${prefix}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.SIX_YEARS,
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(
+      this,
+      `${prefix}Logs`,
+      props.key,
+      props.logRetention ?? logs.RetentionDays.SIX_YEARS,
+    );
     const role = lambdaRole(this, `${prefix}Role`, logGroup.logGroupArn, description);
     if (props.network)
       // What AWSLambdaVPCAccessExecutionRole grants, as a statement of the function's own policy; Lambda checks

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { bundleInputsHash } from '../bundle-inputs-hash';
@@ -28,11 +29,7 @@ export class RunbookFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = lambdaRole(
       this,
       'Role',

@@ -1,10 +1,11 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../../engines/failover/gateway';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
@@ -41,11 +42,7 @@ export class RunbookGateway extends Construct {
   constructor(scope: Construct, id: string, props: RunbookGatewayProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = lambdaRole(this, 'Role', logGroup.logGroupArn, `rxdr ${props.environmentName} runbook gateway`);
     const config: GatewayConfig = {
       environment: props.environmentName,

@@ -1,20 +1,18 @@
-import { ArnFormat, Lazy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fis from 'aws-cdk-lib/aws-fis';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { GAME_DAY_TARGET_TAG, GameDayScenario } from '../../config/gameday';
 import { TagKeys } from '../../tags';
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
-import { DEFAULT_GAME_DAY_MINUTES, GameDaySettings, gameDaySettingsProblems } from './game-day-settings';
-import { OutOfScopeAlarm } from './out-of-scope-alarm';
+import { gameDaySettingsProblems } from './game-day-settings';
+import { GameDays, GameDaysProps } from './game-days';
 
 const PRIMARY_SCENARIOS: readonly GameDayScenario[] = ['primary-instance-failure', 'primary-region-unreachable'];
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 
-export interface PrimaryGameDaysProps extends GameDaySettings {
-  readonly alertsTopic: sns.ITopic;
+export interface PrimaryGameDaysProps extends GameDaysProps {
   /** The environment's reference instances, tagged as game-day targets here. */
   readonly instances: readonly IConstruct[];
   /** The primary backup vault: the out-of-scope alarm watches changes to it. */
@@ -62,14 +60,9 @@ export function primaryGameDaysProblems(props: PrimaryGameDaysProps): string[] {
  * primary database network. Targets are resources tagged with the environment and `rxdr:gameday=target`;
  * every template stops on the out-of-scope alarm.
  */
-export class PrimaryGameDays extends Construct {
-  readonly experiments: Record<string, GameDayExperiment> = {};
-  readonly outOfScope: OutOfScopeAlarm;
-
+export class PrimaryGameDays extends GameDays {
   constructor(scope: Construct, id: string, props: PrimaryGameDaysProps) {
-    super(scope, id);
-    const problems = primaryGameDaysProblems(props);
-    if (problems.length > 0) throw new Error(`PrimaryGameDays: ${problems.join('; ')}`);
+    super(scope, id, props, { what: 'PrimaryGameDays', problems: primaryGameDaysProblems(props) }, [props.vaultName]);
     const environment = props.environmentName;
     const stack = Stack.of(this);
     const scenarios = props.scenarios;
@@ -81,16 +74,7 @@ export class PrimaryGameDays extends Construct {
         [`aws:ResourceTag/${GAME_DAY_TARGET_TAG.key}`]: GAME_DAY_TARGET_TAG.value,
       },
     };
-    const minutes = props.durationMinutes ?? DEFAULT_GAME_DAY_MINUTES;
-    const experiments: GameDayExperiment[] = [];
-    // The templates stop on this alarm, and its rule watches their roles: the roles are added as they are made.
-    this.outOfScope = new OutOfScopeAlarm(this, 'OutOfScope', {
-      environmentName: environment,
-      gameDayRoleArns: Lazy.list({ produce: () => experiments.map((e) => e.role.roleArn) }),
-      databaseIdentifiers: [...props.databaseIdentifiers],
-      vaultNames: [props.vaultName],
-      topic: props.alertsTopic,
-    });
+    const minutes = this.minutes;
     const stopConditions = [this.outOfScope.alarm];
 
     if (scenarios.includes('primary-instance-failure')) {
@@ -143,7 +127,7 @@ export class PrimaryGameDays extends Construct {
         [instances],
         'FIS selects the instances by tag at run time; the role may act only on instances tagged for this environment',
       );
-      experiments.push(experiment);
+      this.watch(experiment.role.roleArn);
       this.experiments['primary-instance-failure'] = experiment;
     }
 
@@ -234,7 +218,7 @@ export class PrimaryGameDays extends Construct {
         'FIS creates its own network ACL (tagged managedByFIS) and swaps it onto the tagged subnets; EC2 Describe ' +
           'calls support no resource-level permissions (held to this region)',
       );
-      experiments.push(experiment);
+      this.watch(experiment.role.roleArn);
       this.experiments['primary-region-unreachable'] = experiment;
     }
   }

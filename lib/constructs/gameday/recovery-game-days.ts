@@ -1,6 +1,5 @@
-import { ArnFormat, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
@@ -9,8 +8,8 @@ import { names } from '../../naming';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { ATTEMPT_DENIED_CALLS, CANARY_RECOVERY_POINT_PREFIX } from './denied-calls-script';
 import { GameDayExperiment, isoMinutes } from './game-day-experiment';
-import { DEFAULT_GAME_DAY_MINUTES, GameDaySettings, gameDaySettingsProblems } from './game-day-settings';
-import { OutOfScopeAlarm } from './out-of-scope-alarm';
+import { gameDaySettingsProblems } from './game-day-settings';
+import { GameDays, GameDaysProps } from './game-days';
 import { thisAccountsService } from '../service-principal-scope';
 
 const RECOVERY_SCENARIOS: readonly GameDayScenario[] = ['recovery-point-deletion-attempt', 'isolated-copy-restore'];
@@ -21,8 +20,7 @@ export interface GameDayVault {
   readonly region: string;
 }
 
-export interface RecoveryGameDaysProps extends GameDaySettings {
-  readonly alertsTopic: sns.ITopic;
+export interface RecoveryGameDaysProps extends GameDaysProps {
   /** The primary-region vault: its policy is tried and its changes are watched. */
   readonly primaryVault: GameDayVault;
   /** The recovery-region vault: tried and watched like the primary one, and the one declared lost. */
@@ -42,30 +40,24 @@ export function recoveryGameDaysProblems(props: RecoveryGameDaysProps): string[]
  * the recovery-point deletion attempt (denials and detections must fire; nothing can be deleted) and the
  * recovery vault declared lost (the runbook must restore from the isolated copy).
  */
-export class RecoveryGameDays extends Construct {
-  readonly experiments: Record<string, GameDayExperiment> = {};
-  readonly outOfScope: OutOfScopeAlarm;
-
+export class RecoveryGameDays extends GameDays {
   constructor(scope: Construct, id: string, props: RecoveryGameDaysProps) {
-    super(scope, id);
-    const problems = recoveryGameDaysProblems(props);
-    if (problems.length > 0) throw new Error(`RecoveryGameDays: ${problems.join('; ')}`);
-    const environment = { name: props.environmentName };
-    const stack = Stack.of(this);
-    const scenarios = props.scenarios;
-    const minutes = props.durationMinutes ?? DEFAULT_GAME_DAY_MINUTES;
-    const roleArns: string[] = [];
     const vaults = [
       { name: props.primaryVault.name, region: props.primaryVault.region },
       { name: props.recoveryVault.name, region: props.recoveryVault.region },
     ];
-    this.outOfScope = new OutOfScopeAlarm(this, 'OutOfScope', {
-      environmentName: environment.name,
-      gameDayRoleArns: Lazy.list({ produce: () => roleArns }),
-      databaseIdentifiers: [...props.databaseIdentifiers],
-      vaultNames: vaults.map((v) => v.name),
-      topic: props.alertsTopic,
-    });
+    const check = { what: 'RecoveryGameDays', problems: recoveryGameDaysProblems(props) };
+    super(
+      scope,
+      id,
+      props,
+      check,
+      vaults.map((v) => v.name),
+    );
+    const environment = { name: props.environmentName };
+    const stack = Stack.of(this);
+    const scenarios = props.scenarios;
+    const minutes = this.minutes;
 
     const automationScenario = (
       scenario: GameDayScenario,
@@ -124,7 +116,7 @@ export class RecoveryGameDays extends Construct {
         [definition, executions],
         "FIS starts one version of this scenario's document and follows the execution it started (ids are not known in advance)",
       );
-      roleArns.push(experiment.role.roleArn, automationRole.roleArn);
+      this.watch(experiment.role.roleArn, automationRole.roleArn);
       this.experiments[scenario] = experiment;
       return experiment;
     };

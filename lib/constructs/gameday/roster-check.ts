@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,11 +8,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { ReadinessRules } from '../../../engines/readiness/readiness';
 import type { RosterCheckEvent } from '../../../engines/readiness/roster-check';
 import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
-import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { lambdaRole } from '../managed-policy-role';
@@ -42,11 +43,7 @@ export class RosterCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: RosterCheckProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = lambdaRole(
       this,
       'Role',
@@ -129,12 +126,9 @@ export class RosterCheck extends Construct {
       [`${bucket.bucketArn}/${people}*`],
       "read-only: this environment's people records, one object per training or game-day participation",
     );
-    const fn = Validations.of(this.fn);
     const outsideVpc = 'the function calls only the S3 and SNS APIs and never connects to a database';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaInsideVPC', outsideVpc);
     const noDlq = 'the schedule runs the check again every day; a failed run shows in the function errors';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaDLQ', noDlq);
   }
 }

@@ -1,9 +1,10 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption-key';
 import { lockedBucket } from '../locked-bucket';
@@ -81,11 +82,7 @@ export class AuditTrail extends Construct {
         'no protection.',
     }).bucket;
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      encryptionKey: this.key,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.logGroup = retainedLogGroup(this, 'LogGroup', this.key, props.logRetentionDays as logs.RetentionDays);
 
     this.trail = new cloudtrail.Trail(this, 'Trail', {
       isMultiRegionTrail: true,

@@ -1,10 +1,12 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { acknowledgeHipaaAndNist } from '../../compliance/acknowledgements';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { ownLogsStatement } from '../managed-policy-role';
 
@@ -53,11 +55,7 @@ export class PlanArchive extends Construct {
     if (!/^[\w./-]+\.md$/.test(props.objectKey))
       throw new Error(`objectKey must be a plain relative path ending in .md, got "${props.objectKey}"`);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     // A managed policy of our own, not the role's inline default policy (HIPAA/NIST IAMNoInlinePolicy).
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `rxdr: store the contingency plan ${props.objectKey} in the evidence bucket`,
@@ -118,22 +116,15 @@ export class PlanArchive extends Construct {
     if (!(provider instanceof lambda.Function)) return;
     // One deploy-time call at a time is all it serves; the cap also keeps it off the account's shared pool.
     (provider.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
-    const fn = Validations.of(provider);
     const outsideVpc =
       'the AwsCustomResource provider makes one S3 PutObject of the generated plan (no patient data) at ' +
       'deploy time and reads nothing back; inside a VPC it would need an S3 endpoint to reach the same ' +
       'regional API, adding network paths without protecting any data';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc },
-    );
+    acknowledgeHipaaAndNist(provider, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'CloudFormation invokes this custom-resource provider and waits for its answer; the provider ' +
       'answers FAILED on every error, so a failed store rolls the deployment back visibly and a ' +
       'dead-letter queue would hold nothing actionable';
-    fn.acknowledge(
-      { id: 'HIPAA.Security-LambdaDLQ', reason: noDlq },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq },
-    );
+    acknowledgeHipaaAndNist(provider, 'LambdaDLQ', noDlq);
   }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { ConformanceEvent, ConformanceTarget } from '../../../engines/conformance/target';
 import {
@@ -16,7 +17,7 @@ import {
   ConformanceFindingKind,
   conformanceDimensions,
 } from '../../../engines/common/metrics-contract';
-import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
+import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { lambdaRole } from '../managed-policy-role';
@@ -77,11 +78,7 @@ export class ConformanceCheck extends Construct {
     );
     const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const role = lambdaRole(
       this,
       'Role',
@@ -236,14 +233,11 @@ export class ConformanceCheck extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `cloudwatch:PutMetricData supports no resource-level permissions; limited to the ${CONFORMANCE_METRICS.namespace} namespace by a condition`,
     });
-    const fn = Validations.of(this.fn);
     const outsideVpc =
       'the function calls only the RDS, KMS and CloudWatch control-plane APIs (Describe*, PutMetricData) and never connects to a database';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'the schedule re-runs the check every hour; a failed run reads fewer instances than configured, which its own alarm reports; a dead-letter queue would hold stale ticks nobody replays';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaDLQ', noDlq);
   }
 }

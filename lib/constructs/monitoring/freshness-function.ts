@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { acknowledgeHipaaAndNist } from '../../compliance/acknowledgements';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { ownLogsStatement } from '../managed-policy-role';
 import { lambdaEntry } from '../lambda-entry';
@@ -72,11 +74,7 @@ export class RecoveryPointFreshness extends Construct {
     // Token strings keep formatArn's literal parts, so the resource type is readable before synthesis.
     const restorableClusters = restorable.filter((db) => db.resourceArn.includes(':cluster:'));
     const restorableInstances = restorable.filter((db) => !db.resourceArn.includes(':cluster:'));
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     // A managed policy of our own rather than the role's inline default policy (HIPAA/NIST IAMNoInlinePolicy).
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `rxdr ${props.check.environment}: freshness function - own logs, list recovery points of the rxdr vault, publish ${props.check.namespace} metrics`,
@@ -177,16 +175,13 @@ export class RecoveryPointFreshness extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the ${namespace} namespace by a cloudwatch:namespace condition`,
     });
-    const fn = Validations.of(this.fn);
     const outsideVpc =
       'the function calls only the AWS Backup and CloudWatch control-plane APIs and never reads patient data; a VPC would add endpoints and nothing to protect';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaInsideVPC', reason: outsideVpc });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason: outsideVpc });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaInsideVPC', outsideVpc);
     const noDlq =
       'the schedule re-runs the check every 15 minutes and a failed or dropped run publishes no ' +
       'datapoint, which the freshness alarms treat as breaching; a dead-letter queue would hold ' +
       'stale schedule ticks nobody replays';
-    fn.acknowledge({ id: 'HIPAA.Security-LambdaDLQ', reason: noDlq });
-    fn.acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDlq });
+    acknowledgeHipaaAndNist(this.fn, 'LambdaDLQ', noDlq);
   }
 }

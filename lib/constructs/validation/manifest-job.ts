@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { MANIFEST_PREFIX } from '../../../engines/common/manifest-key';
@@ -17,7 +18,7 @@ import { MANIFEST_CHUNKS_PREFIX } from '../../../engines/common/chunk-key';
 import { DEFAULT_CHUNK_PARALLELISM } from '../../../engines/validation/chunks/plan';
 import { CHUNK_FUNCTION_TIMEOUT } from './chunk-states';
 import { ManifestStateMachine } from './manifest-state-machine';
-import { POSTGRES_PORT } from '../database/reference-instance';
+import { POSTGRES_PORT } from '../database/postgres-port';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
@@ -158,11 +159,7 @@ export class ManifestJob extends Construct {
       this.securityGroup = own;
     }
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
     const secretArns = [
       ...new Set(
         props.targets.map((t) =>
