@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
+import { FAILBACK_EVIDENCE_STEPS } from '../helpers/failback-steps';
 import { tempDir } from '../helpers/temp-dir';
 import { answersFile, localGameDay, scoredDecisions, secondsSinceFault } from './local-game-day';
 
@@ -52,18 +53,7 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       achievedRpoSeconds: 0,
       runbook: { operation: 'failback', status: 'completed' },
     });
-    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual([
-      'preflight',
-      'approval',
-      'create-replica',
-      'wait-replica',
-      'freeze-writes',
-      'catch-up',
-      'promote',
-      'repoint',
-      'verify',
-      'unfreeze',
-    ]);
+    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual(FAILBACK_EVIDENCE_STEPS);
 
     const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({
