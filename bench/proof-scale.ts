@@ -18,6 +18,7 @@ import { buildChunkedManifest, planManifest } from '../engines/validation/chunks
 import { validateChunked } from '../engines/validation/chunks/validate-chunked';
 import { PostgresCluster } from '../lib/local/postgres-cluster';
 import { seedDatabase } from '../lib/seed';
+import { DAMAGE } from '../test/validation/damage';
 import { seconds, timed } from './validate-timing';
 
 interface Args {
@@ -136,31 +137,25 @@ async function damages(url: string): Promise<Damage[]> {
       name: 'deleted row',
       table: 'pdmp_report',
       key: report,
-      sql: `DELETE FROM pharmacy.pdmp_report WHERE report_id = ${report}`,
+      sql: DAMAGE.deletedRow(report),
     },
     {
       name: 'changed value',
       table: 'patient',
       key: patient,
-      sql: `UPDATE pharmacy.patient SET last_name = 'Changed' WHERE patient_id = ${patient}`,
+      sql: DAMAGE.changedValue(patient),
     },
     {
       name: 'values swapped between two rows',
       table: 'fill',
       key: fill,
-      sql: `WITH a AS (SELECT quantity FROM pharmacy.fill WHERE fill_id = ${fill}),
-                 b AS (SELECT fill_id, quantity FROM pharmacy.fill WHERE quantity <> (SELECT quantity FROM a)
-                        AND fill_id > ${fill} ORDER BY fill_id LIMIT 1)
-            UPDATE pharmacy.fill f SET quantity = CASE WHEN f.fill_id = ${fill} THEN (SELECT quantity FROM b)
-                                                        ELSE (SELECT quantity FROM a) END
-             WHERE f.fill_id IN (${fill}, (SELECT fill_id FROM b))`,
+      sql: DAMAGE.swappedValues(fill),
     },
     {
       name: 'duplicated row',
       table: 'prescriber',
       key: 5,
-      sql: `ALTER TABLE pharmacy.prescriber DROP CONSTRAINT prescriber_pkey CASCADE;
-            INSERT INTO pharmacy.prescriber SELECT * FROM pharmacy.prescriber WHERE prescriber_id = 5`,
+      sql: DAMAGE.duplicatedRow(5),
     },
     {
       name: 'row with a key beyond the manifest key span',

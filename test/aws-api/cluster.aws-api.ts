@@ -17,7 +17,6 @@ import {
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Catalog } from '../../engines/failover/catalog';
 import { checkClusterRecovery, clusterPreflight, startClusterRecovery } from '../../engines/failover/cluster/failover';
 import {
@@ -35,7 +34,7 @@ import type { RestoreHandle } from '../../engines/drill/provider';
 import {
   ACCOUNT,
   createKey,
-  createNetwork,
+  drillRecoverySide,
   expectNotImplemented,
   instances,
   PRIMARY,
@@ -76,21 +75,7 @@ async function world(deletionProtection = true): Promise<World> {
       DeletionProtection: deletionProtection,
     }),
   );
-  await clients.secrets.send(
-    new CreateSecretCommand({
-      Name: 'rxdr/claims',
-      SecretString: JSON.stringify({ username: 'rx', password: 'not-a-real-password' }),
-    }),
-  );
-  const network = await createNetwork(west, RECOVERY, 'rxdr-drill', '10.40');
-  const settings: AwsDrillSettings = {
-    vaultName: 'rxdr-recovery',
-    restoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/rxdr-restore`,
-    subnetGroupName: network.subnetGroupName,
-    securityGroupIds: [network.securityGroupId],
-    kmsKeyArn: recoveryKey,
-    instanceClass: 'db.r6g.large',
-  };
+  const { settings } = await drillRecoverySide(clients, 'claims', recoveryKey, 'db.r6g.large');
   const database: FleetDatabase = {
     name: 'claims',
     tierName: 'important',

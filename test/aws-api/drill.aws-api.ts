@@ -10,7 +10,6 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { clients, rdsIn } from '../../engines/drill/aws/commons';
 import { describedAllocatedStorage, firstDrillSize } from '../../engines/drill/aws/first-drill-size';
 import { systemClock } from '../../engines/common/clock';
@@ -29,7 +28,7 @@ import {
   ACCOUNT,
   createDispensingReplica,
   createKey,
-  createNetwork,
+  drillRecoverySide,
   createPrimaryInstance,
   expectNotImplemented,
   instances,
@@ -68,21 +67,7 @@ async function world(): Promise<World> {
   const recoveryKey = await createKey(RECOVERY);
   await createPrimaryInstance(east, { DBInstanceIdentifier: 'dispensing', PubliclyAccessible: false });
   await createDispensingReplica(west, `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:dispensing`, recoveryKey);
-  await clients.secrets.send(
-    new CreateSecretCommand({
-      Name: 'rxdr/dispensing',
-      SecretString: JSON.stringify({ username: 'rx', password: 'not-a-real-password' }),
-    }),
-  );
-  const network = await createNetwork(west, RECOVERY, 'rxdr-drill', '10.40');
-  const settings: AwsDrillSettings = {
-    vaultName: 'rxdr-recovery',
-    restoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/rxdr-restore`,
-    subnetGroupName: network.subnetGroupName,
-    securityGroupIds: [network.securityGroupId],
-    kmsKeyArn: recoveryKey,
-    instanceClass: 'db.t4g.medium',
-  };
+  const { network, settings } = await drillRecoverySide(clients, 'dispensing', recoveryKey, 'db.t4g.medium');
   const database: FleetDatabase = {
     name: 'dispensing',
     tierName: 'critical',

@@ -4,6 +4,7 @@ import { StopReplicationToReplicaCommand } from '@aws-sdk/client-secrets-manager
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps';
 import { manifestKey } from '../../engines/common/manifest-key';
+import { manifestAt } from '../helpers/manifest-at';
 import {
   expectNotImplemented,
   MUTATING,
@@ -194,27 +195,7 @@ test('prepare-validation chooses the manifest version from moto; the state machi
   const s3 = new S3Client({ region: RECOVERY });
   await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   const cutoff = new Date(Date.now() - 3_600_000).toISOString();
-  const manifest = {
-    format: 'rxdr.validation-manifest',
-    version: 1,
-    createdAt: cutoff,
-    cutoff,
-    source: { database: 'dispensing', serverVersionNum: 170006 },
-    schemas: ['pharmacy'],
-    tables: [
-      {
-        schema: 'pharmacy',
-        table: 'fill',
-        keyColumn: 'id',
-        cutoffColumn: 'filled_at',
-        columns: [{ name: 'id', type: 'bigint' }],
-        rowCount: 1,
-        checksum: '1',
-        buckets: { start: 0, width: 1, entries: [] },
-      },
-    ],
-    freshness: [],
-  };
+  const manifest = manifestAt('dispensing', cutoff, 'pharmacy');
   const put = await s3.send(
     new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey('dispensing'), Body: JSON.stringify(manifest) }),
   );

@@ -10,6 +10,8 @@ import {
   type DBInstance,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsDrillSettings } from '../../engines/drill/aws/restore-provider-base';
 import { ACCOUNT } from './setup/moto-server';
 
 export { ACCOUNT };
@@ -82,6 +84,34 @@ export async function createNetwork(rds: RDSClient, region: string, name: string
     new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: name, SubnetIds: subnets }),
   );
   return { vpcId, subnetGroupName: name, securityGroupId };
+}
+
+/**
+ * What a drill of database `name` needs in the recovery region besides the source: the database's secret
+ * (`rxdr/<name>`), the drill network, and the drill settings restoring there on `recoveryKey` as `instanceClass`.
+ */
+export async function drillRecoverySide(
+  clients: { rds: RDSClient; secrets: SecretsManagerClient },
+  name: string,
+  recoveryKey: string,
+  instanceClass: string,
+): Promise<{ network: Network; settings: AwsDrillSettings }> {
+  await clients.secrets.send(
+    new CreateSecretCommand({
+      Name: `rxdr/${name}`,
+      SecretString: JSON.stringify({ username: 'rx', password: 'not-a-real-password' }),
+    }),
+  );
+  const network = await createNetwork(clients.rds, RECOVERY, 'rxdr-drill', '10.40');
+  const settings: AwsDrillSettings = {
+    vaultName: 'rxdr-recovery',
+    restoreRoleArn: `arn:aws:iam::${ACCOUNT}:role/rxdr-restore`,
+    subnetGroupName: network.subnetGroupName,
+    securityGroupIds: [network.securityGroupId],
+    kmsKeyArn: recoveryKey,
+    instanceClass,
+  };
+  return { network, settings };
 }
 
 export async function createKey(region: string): Promise<string> {

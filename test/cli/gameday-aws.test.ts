@@ -28,7 +28,7 @@ import { assessReadiness } from '../../engines/readiness/readiness';
 import { PeopleRecord } from '../../engines/readiness/records';
 import { cliRuntime } from '../../lib/cli/aws';
 import { rxdr } from '../helpers/cli';
-import { startLocalRunbookGateway } from '../helpers/local-runbook-gateway';
+import { signInWith, useLocalRunbookGateway } from '../helpers/local-runbook-gateway';
 
 /*
  * The AWS game day through the CLI as an operator runs it, with every AWS API answered by aws-sdk-client-mock
@@ -81,11 +81,7 @@ let executions: Execution[];
 let alarms: { name: string; at: Date }[];
 let instanceStatus: string;
 
-function signInAs(key: keyof typeof KEYS): void {
-  process.env.AWS_ACCESS_KEY_ID = key;
-  process.env.AWS_SECRET_ACCESS_KEY = KEYS[key].secret;
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: KEYS[key].arn });
-}
+const signInAs = (key: keyof typeof KEYS) => signInWith(sts, KEYS, key);
 
 function world(): void {
   objects = new Map();
@@ -265,33 +261,24 @@ const participations = () =>
     .filter(([k]) => k.startsWith('people/staging/gameday-participation/'))
     .map(([, v]) => PeopleRecord.parse(JSON.parse(v)));
 
-let gateway: Awaited<ReturnType<typeof startLocalRunbookGateway>>;
-const savedEnv = { ...process.env };
-beforeAll(async () => {
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
-  gateway = await startLocalRunbookGateway(
-    KEYS,
-    {
-      environment: 'staging',
-      account: '222222222222',
-      stateMachines: { failover: FAILOVER_SM, failback: FAILBACK_SM },
-      approvalParameterPrefix: '/rxdr/staging/approvals',
-      roles: {
-        operator: 'rxdr-staging-operator',
-        approver: 'rxdr-staging-approver',
-        breakGlass: 'rxdr-staging-break-glass',
-      },
+const gateway = useLocalRunbookGateway(
+  KEYS,
+  {
+    environment: 'staging',
+    account: '222222222222',
+    stateMachines: { failover: FAILOVER_SM, failback: FAILBACK_SM },
+    approvalParameterPrefix: '/rxdr/staging/approvals',
+    roles: {
+      operator: 'rxdr-staging-operator',
+      approver: 'rxdr-staging-approver',
+      breakGlass: 'rxdr-staging-break-glass',
     },
-    'us-west-2',
-  );
-});
-afterAll(async () => {
-  await gateway.close();
-  process.env = savedEnv;
-});
+  },
+  'us-west-2',
+);
 beforeEach(() => {
   for (const mock of [s3, fis, sfn, sts, rds, cloudwatch, lambda, ssm]) mock.reset();
-  lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: gateway.url });
+  lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: gateway().url });
   cliRuntime.pollMs = 0;
   world();
   signInAs('AKIAFACILITATOR');

@@ -1,28 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
-import { tempDir } from '../helpers/temp-dir';
+import { localGameDay, scoredDecisions, secondsSinceFault } from './local-game-day';
 
 describe('rxdr gameday --local --scenario recovery-point-deletion-attempt on real PostgreSQL', () => {
   test('GIVEN a locked recovery store WHEN an attacker with the database host tries to delete the recovery point and unlock the store THEN every call is refused, the detections alarm, the recovery point still restores and validates, and rxdr report shows the game day', async () => {
-    const dir = tempDir('rxdr-gameday-deletion-');
-    const evidenceDir = path.join(dir, 'evidence');
-    const answers = path.join(dir, 'answers.json');
-    writeFileSync(answers, JSON.stringify({ detection: 'yes', intact: 'yes' }));
-    const result = await rxdr(
-      'gameday',
-      '--local',
-      '--scenario',
+    const { result, dir, evidenceDir } = await localGameDay(
       'recovery-point-deletion-attempt',
-      '--answers',
-      answers,
-      '--prescriptions',
-      '100',
-      '--evidence-dir',
-      evidenceDir,
-      '--lesson',
-      'the lock held',
-      '--json',
+      { detection: 'yes', intact: 'yes' },
+      { prescriptions: 100, extra: ['--lesson', 'the lock held'] },
     );
     expect(result.stderr).toContain('*** FAULT (recovery-point-deletion-attempt)');
     // Through the store's code (its lock) and straight at the files as the server's OS user: each one refused.
@@ -46,13 +32,11 @@ describe('rxdr gameday --local --scenario recovery-point-deletion-attempt on rea
         baseline: { how: 'original-topology', problems: [] },
       },
     });
-    expect(doc.gameDay.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
+    expect(scoredDecisions(doc)).toEqual([
       ['detection', true],
       ['intact', true],
     ]);
-    const reached = Object.fromEntries(
-      doc.gameDay.timeline.map((m: { name: string; sinceFaultSeconds?: number }) => [m.name, m.sinceFaultSeconds]),
-    );
+    const reached = secondsSinceFault(doc);
     for (const milestone of ['fault-injected', 'alarm-raised', 'first-runbook-action', 'baseline'])
       expect(reached[milestone]).toEqual(expect.any(Number));
     expect(doc.gameDay.timeline[1].detail).toMatch(/^local:(recovery-point-deletion|store-lock-change)$/);

@@ -1,26 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
-import { tempDir } from '../helpers/temp-dir';
+import { localGameDay, scoredDecisions } from './local-game-day';
 
 describe('rxdr gameday --local --scenario isolated-copy-restore on real PostgreSQL', () => {
   test('GIVEN the recovery store declared lost and moved away WHEN the operator restores from the isolated copy THEN the drill restores and validates it, the store is back and the declaration withdrawn, and rxdr report shows the game day', async () => {
-    const dir = tempDir('rxdr-gameday-isolated-');
-    const evidenceDir = path.join(dir, 'evidence');
-    const answers = path.join(dir, 'answers.json');
-    writeFileSync(answers, JSON.stringify({ source: 'isolated-copy', verify: 'yes' }));
-    const result = await rxdr(
-      'gameday',
-      '--local',
-      '--scenario',
+    const { result, dir, evidenceDir } = await localGameDay(
       'isolated-copy-restore',
-      '--answers',
-      answers,
-      '--prescriptions',
-      '100',
-      '--evidence-dir',
-      evidenceDir,
-      '--json',
+      { source: 'isolated-copy', verify: 'yes' },
+      { prescriptions: 100 },
     );
     expect(result.stderr).toMatch(/\*\*\* FAULT \(isolated-copy-restore\): .*declared lost .*are gone/);
     expect(result.stderr).toMatch(/recovery-store: .*base-backups \(gone\)/);
@@ -34,7 +22,7 @@ describe('rxdr gameday --local --scenario isolated-copy-restore on real PostgreS
       result: 'passed',
       gameDay: { scenario: 'isolated-copy-restore', baseline: { how: 'original-topology', problems: [] } },
     });
-    expect(doc.gameDay.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
+    expect(scoredDecisions(doc)).toEqual([
       ['source', true],
       ['verify', true],
     ]);

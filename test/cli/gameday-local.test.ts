@@ -1,38 +1,18 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rxdr } from '../helpers/cli';
+import { FAILBACK_EVIDENCE_STEPS } from '../helpers/failback-steps';
 import { tempDir } from '../helpers/temp-dir';
+import { answersFile, localGameDay, scoredDecisions, secondsSinceFault } from './local-game-day';
 
 const SCENARIO = ['--local', '--scenario', 'primary-instance-failure'];
 
-function answersFile(dir: string, answers: unknown): string {
-  const file = path.join(dir, 'answers.json');
-  writeFileSync(file, typeof answers === 'string' ? answers : JSON.stringify(answers));
-  return file;
-}
-
 describe('rxdr gameday --local --answers on real PostgreSQL', () => {
   test('GIVEN answers that restore from the base backup WHEN the primary is killed under load THEN the failover engine recovers with point-in-time, the decisions are scored in a gameday evidence document that rxdr report shows like an AWS game day', async () => {
-    const dir = tempDir('rxdr-gameday-');
-    const evidenceDir = path.join(dir, 'evidence');
-    const answers = answersFile(dir, {
-      preflight: 'yes',
-      strategy: 'point-in-time',
-      approval: 'approve',
-      verify: 'yes',
-    });
-    const result = await rxdr(
-      'gameday',
-      ...SCENARIO,
-      '--answers',
-      answers,
-      '--prescriptions',
-      '200',
-      '--evidence-dir',
-      evidenceDir,
-      '--lesson',
-      'the archive was one second behind',
-      '--json',
+    const { result, dir, evidenceDir } = await localGameDay(
+      'primary-instance-failure',
+      { preflight: 'yes', strategy: 'point-in-time', approval: 'approve', verify: 'yes' },
+      { prescriptions: 200, extra: ['--lesson', 'the archive was one second behind'] },
     );
     expect(result.stderr).toContain('*** FAULT (primary-instance-failure)');
     expect(result.stderr).toMatch(/failover:validate .* checks passed/);
@@ -50,15 +30,13 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       },
     });
     expect(readFileSync(doc.location, 'utf8')).toContain('"kind": "gameday"');
-    expect(doc.gameDay.decisions.map((d: { id: string; correct: boolean }) => [d.id, d.correct])).toEqual([
+    expect(scoredDecisions(doc)).toEqual([
       ['preflight', true],
       ['strategy', true],
       ['approval', true],
       ['verify', true],
     ]);
-    const reached = Object.fromEntries(
-      doc.gameDay.timeline.map((m: { name: string; sinceFaultSeconds?: number }) => [m.name, m.sinceFaultSeconds]),
-    );
+    const reached = secondsSinceFault(doc);
     const milestones = ['fault-injected', 'alarm-raised', 'first-runbook-action', 'approval', 'recovered'];
     for (const milestone of [...milestones, 'failback', 'baseline'])
       expect(reached[milestone]).toEqual(expect.any(Number));
@@ -75,18 +53,7 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       achievedRpoSeconds: 0,
       runbook: { operation: 'failback', status: 'completed' },
     });
-    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual([
-      'preflight',
-      'approval',
-      'create-replica',
-      'wait-replica',
-      'freeze-writes',
-      'catch-up',
-      'promote',
-      'repoint',
-      'verify',
-      'unfreeze',
-    ]);
+    expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual(FAILBACK_EVIDENCE_STEPS);
 
     const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({
@@ -115,25 +82,10 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
   });
 
   test('GIVEN a network partition (the primary frozen, still running) WHEN the operator promotes the standby THEN the service is back through the pointer, the alarm came from the probe and the old primary is fenced before cleanup', async () => {
-    const dir = tempDir('rxdr-gameday-');
-    const answers = answersFile(dir, {
-      preflight: 'yes',
-      strategy: 'promote-replica',
-      approval: 'approve',
-      verify: 'yes',
-    });
-    const result = await rxdr(
-      'gameday',
-      '--local',
-      '--scenario',
+    const { result } = await localGameDay(
       'primary-region-unreachable',
-      '--answers',
-      answers,
-      '--prescriptions',
-      '100',
-      '--evidence-dir',
-      path.join(dir, 'ev'),
-      '--json',
+      { preflight: 'yes', strategy: 'promote-replica', approval: 'approve', verify: 'yes' },
+      { prescriptions: 100 },
     );
     expect(result.stderr).toMatch(
       /\*\*\* FAULT \(primary-region-unreachable\): the primary stopped answering .* it is still running/,
@@ -155,23 +107,10 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
   });
 
   test('GIVEN an operator who aborts at the approval gate THEN nothing is recovered, the evidence says aborted and the game day fails (exit 1)', async () => {
-    const dir = tempDir('rxdr-gameday-');
-    const answers = answersFile(dir, {
-      preflight: 'yes',
-      strategy: 'promote-replica',
-      approval: 'abort',
-      verify: 'no',
-    });
-    const result = await rxdr(
-      'gameday',
-      ...SCENARIO,
-      '--answers',
-      answers,
-      '--prescriptions',
-      '100',
-      '--evidence-dir',
-      path.join(dir, 'ev'),
-      '--json',
+    const { result } = await localGameDay(
+      'primary-instance-failure',
+      { preflight: 'yes', strategy: 'promote-replica', approval: 'abort', verify: 'no' },
+      { prescriptions: 100 },
     );
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout);

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { PEOPLE_RECORD_SCHEMA_VERSION, peopleRecordKey, PeopleRecord } from '../../engines/readiness/records';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { rxdr } from '../helpers/cli';
+import { gameDayParticipation } from '../helpers/people-records';
 import { tempDir } from '../helpers/temp-dir';
 import { FilePeopleStore } from '../../engines/readiness/people-store';
 import { FileEvidenceStore, S3EvidenceStore } from '../../engines/evidence/store';
@@ -32,17 +33,11 @@ function peopleRecords(...records: PeopleRecord[]): void {
       Body: { transformToString: async () => JSON.stringify(record) },
     } as never);
 }
-const gameDay = (person: string, role: 'engineer' | 'approver', days: number): PeopleRecord => ({
-  schemaVersion: PEOPLE_RECORD_SCHEMA_VERSION,
-  kind: 'gameday-participation',
-  environment: 'staging',
-  runId: `gd-${days}`,
-  scenario: 'primary-instance-failure',
-  person,
-  role,
-  at: daysAgo(days),
-  toolVersion: '0.1.0',
-});
+const gameDay = (person: string, role: 'engineer' | 'approver', days: number) =>
+  gameDayParticipation(person, role, days);
+/** `rxdr training record --env staging --role <role> --topic <topic>`. */
+const recordTraining = (role: string, topic = 'phi-handling') =>
+  rxdr('training', 'record', '--env', 'staging', '--role', role, '--topic', topic);
 
 beforeEach(() => {
   for (const mock of [backup, cloudwatch, s3, sts]) mock.reset();
@@ -55,16 +50,7 @@ describe('rxdr training record', () => {
   test('writes a completion under the verified identity to the evidence bucket, never overwriting', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: ENGINEER_A });
     s3.on(PutObjectCommand).resolves({});
-    const result = await rxdr(
-      'training',
-      'record',
-      '--env',
-      'staging',
-      '--role',
-      'engineer',
-      '--topic',
-      'phi-handling',
-    );
+    const result = await recordTraining('engineer');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [put] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
@@ -81,23 +67,14 @@ describe('rxdr training record', () => {
 
   test('a caller who is not on the roster in that role is refused (exit 2), nothing written', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: ENGINEER_A });
-    const result = await rxdr(
-      'training',
-      'record',
-      '--env',
-      'staging',
-      '--role',
-      'approver',
-      '--topic',
-      'phi-handling',
-    );
+    const result = await recordTraining('approver');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is not on the staging on-call roster as an approver/);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
   test('an unknown topic names the required ones (exit 2)', async () => {
-    const result = await rxdr('training', 'record', '--env', 'staging', '--role', 'engineer', '--topic', 'knitting');
+    const result = await recordTraining('engineer', 'knitting');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/required topics: phishing-and-credentials, phi-handling, incident-reporting/);
   });
@@ -105,16 +82,7 @@ describe('rxdr training record', () => {
   test('a record that cannot be written fails the command', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: ENGINEER_A });
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
-    const result = await rxdr(
-      'training',
-      'record',
-      '--env',
-      'staging',
-      '--role',
-      'engineer',
-      '--topic',
-      'phi-handling',
-    );
+    const result = await recordTraining('engineer');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/training record NOT written/);
   });

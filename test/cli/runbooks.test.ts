@@ -14,7 +14,7 @@ import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambd
 import { mockClient } from 'aws-sdk-client-mock';
 import { cliRuntime } from '../../lib/cli/aws';
 import { rxdr } from '../helpers/cli';
-import { startLocalRunbookGateway } from '../helpers/local-runbook-gateway';
+import { signInWith, useLocalRunbookGateway } from '../helpers/local-runbook-gateway';
 
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
@@ -29,36 +29,23 @@ const KEYS = {
   AKIABOBAPPROVER: { secret: 'bob-approver-secret', arn: BOB },
   AKIAALICEAPPROVER: { secret: 'alice-approver-secret', arn: ALICE_APPROVING },
 };
-function signInAs(accessKeyId: keyof typeof KEYS, secret: string = KEYS[accessKeyId].secret): void {
-  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = secret;
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: KEYS[accessKeyId].arn });
-}
+const signInAs = (accessKeyId: keyof typeof KEYS, secret?: string) => signInWith(sts, KEYS, accessKeyId, secret);
 const running = (startedBy: string) => ({ status: 'RUNNING' as const, input: JSON.stringify({ startedBy }) });
 
-let gateway: Awaited<ReturnType<typeof startLocalRunbookGateway>>;
-const savedEnv = { ...process.env };
-beforeAll(async () => {
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
-  gateway = await startLocalRunbookGateway(
-    KEYS,
-    {
-      environment: 'dev',
-      account: '111111111111',
-      stateMachines: {
-        failover: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failover',
-        failback: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failback',
-      },
-      approvalParameterPrefix: '/rxdr/dev/approvals',
-      roles: { operator: 'rxdr-dev-Operator', approver: 'rxdr-dev-Approver', breakGlass: 'rxdr-dev-break-glass' },
+const gateway = useLocalRunbookGateway(
+  KEYS,
+  {
+    environment: 'dev',
+    account: '111111111111',
+    stateMachines: {
+      failover: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failover',
+      failback: 'arn:aws:states:us-west-2:111111111111:stateMachine:rxdr-dev-failback',
     },
-    'us-west-2',
-  );
-});
-afterAll(async () => {
-  await gateway.close();
-  process.env = savedEnv;
-});
+    approvalParameterPrefix: '/rxdr/dev/approvals',
+    roles: { operator: 'rxdr-dev-Operator', approver: 'rxdr-dev-Approver', breakGlass: 'rxdr-dev-break-glass' },
+  },
+  'us-west-2',
+);
 const EXEC = 'arn:aws:states:us-west-2:111111111111:execution:rxdr-dev-failover:failover-dispensing-1';
 
 function history(...steps: [name: string, enteredSecond: number, exitedSecond?: number][]): HistoryEvent[] {
@@ -84,7 +71,7 @@ beforeEach(() => {
   ssm.reset();
   sts.reset();
   lambda.reset();
-  lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: gateway.url });
+  lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: gateway().url });
   signInAs('AKIAALICEOPERATOR');
   cliRuntime.pollMs = 0;
 });
@@ -248,7 +235,7 @@ describe('following executions', () => {
     const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
     expect(sent.taskToken).toBe('token-123');
     expect(JSON.parse(sent.output!)).toMatchObject({ approvedBy: BOB, comment: 'go' });
-    expect(gateway.requests.at(-1)).toEqual({ principal: BOB, status: 200 });
+    expect(gateway().requests.at(-1)).toEqual({ principal: BOB, status: 200 });
     expect(result.stderr).toMatch(/✓ CheckRecovery\s+9\.0 s\s+\(2 checks\)/);
     expect(result.stdout).toMatch(/failover failover-dispensing-1 FAILED: Rxdr.FailoverFailed — a step failed/);
   });
@@ -261,7 +248,7 @@ describe('following executions', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/started failover-dispensing-1 .*another person must approve it/);
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
-    expect(gateway.requests.at(-1)).toEqual({ principal: ALICE_APPROVING, status: 403 });
+    expect(gateway().requests.at(-1)).toEqual({ principal: ALICE_APPROVING, status: 403 });
   });
 
   test('a request the function URL cannot authenticate is refused before the gateway runs', async () => {
@@ -270,7 +257,7 @@ describe('following executions', () => {
     const result = await rxdr('failover', 'approve', '--env', 'dev', '--execution', 'failover-dispensing-1');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/refused the request signature: assume the Operator or Approver role of dev/);
-    expect(gateway.requests.at(-1)).toEqual({ status: 403 });
+    expect(gateway().requests.at(-1)).toEqual({ status: 403 });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 

@@ -1,4 +1,3 @@
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   type DBCluster,
   type DBInstance,
@@ -6,15 +5,24 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
-  RDSClient,
 } from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
 import { checkConformance } from '../../engines/conformance/check';
 import { conformanceTargets } from '../../lib/compliance/conformance-targets';
 import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters';
 import type { ConformanceTarget } from '../../engines/conformance/target';
 import type { ConformanceFindingKind } from '../../engines/common/metrics-contract';
 import { environment } from '../helpers/config';
+import {
+  clients,
+  describesKey,
+  describesParameters,
+  type Drift,
+  eachDriftGivesItsFinding,
+  KEY_ARN,
+  kms,
+  NOW,
+  rds,
+} from './mocked-rds';
 
 /*
  * The conformance engine on Aurora clusters, against aws-sdk-client-mock descriptions: a compliant cluster has no
@@ -22,14 +30,6 @@ import { environment } from '../helpers/config';
  * gives exactly its finding kind.
  */
 
-const rds = mockClient(RDSClient);
-const kms = mockClient(KMSClient);
-const clients = {
-  rds: (region: string) => new RDSClient({ region }),
-  kms: (region: string) => new KMSClient({ region }),
-};
-const NOW = new Date('2026-12-06T12:00:00Z');
-const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
 const TARGET: ConformanceTarget = {
   database: 'adjudication',
   role: 'primary',
@@ -81,20 +81,12 @@ function compliantWorld(): World {
 function awsDescribes(world: World): void {
   rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [world.cluster] });
   rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: world.members });
-  const parameters = Object.entries(world.parameters).map(([ParameterName, ParameterValue]) => ({
-    ParameterName,
-    ParameterValue,
-  }));
-  rds
-    .on(DescribeDBClusterParametersCommand, { Marker: undefined })
-    .resolves({ Parameters: [{ ParameterName: 'work_mem', ParameterValue: '4096' }], Marker: 'page-2' })
-    .on(DescribeDBClusterParametersCommand, { Marker: 'page-2' })
-    .resolves({ Parameters: parameters });
-  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: world.keyManager } });
+  describesParameters('cluster', world.parameters);
+  describesKey(world.keyManager);
 }
 
 /** One drift per finding kind a cluster can have (Aurora replicates no automated backups: no backupReplication). */
-const DRIFTS: Record<Exclude<ConformanceFindingKind, 'backupReplication'>, [string, (w: World) => void, RegExp]> = {
+const DRIFTS: Record<Exclude<ConformanceFindingKind, 'backupReplication'>, Drift<World>> = {
   storageEncryption: ['unencrypted storage', (w) => (w.cluster.StorageEncrypted = false), /not encrypted/],
   backupRetention: ['7-day backups', (w) => (w.cluster.BackupRetentionPeriod = 7), /kept 7 days.*at least 35/],
   deletionProtection: ['deletion protection off', (w) => (w.cluster.DeletionProtection = false), /off/],
@@ -132,13 +124,7 @@ describe('conformance of Aurora clusters (mocked DescribeDBClusters and friends)
     ]);
   });
 
-  test.each(Object.entries(DRIFTS))('%s: exactly that finding', async (kind, [, drift, detail]) => {
-    const world = compliantWorld();
-    drift(world);
-    awsDescribes(world);
-    const report = await checkConformance('prod', [TARGET], clients, NOW);
-    expect(report.instances[0]!.findings).toEqual([{ kind, detail: expect.stringMatching(detail) }]);
-  });
+  eachDriftGivesItsFinding(DRIFTS, { compliant: compliantWorld, describe: awsDescribes, target: TARGET });
 
   test('a member still waiting for a reboot: TLS and pgaudit are not in force', async () => {
     const world = compliantWorld();

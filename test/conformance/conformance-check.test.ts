@@ -1,13 +1,11 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import {
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
-  RDSClient,
   type DBInstance,
   type DBInstanceAutomatedBackup,
-  type Parameter,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkConformance, findingCounts, publishConformance } from '../../engines/conformance/check';
@@ -15,6 +13,17 @@ import { POSTGRES_PARAMETERS } from '../../engines/database/postgres-parameters'
 import { ConformanceTarget } from '../../engines/conformance/target';
 import { handler } from '../../lambda/conformance';
 import { CONFORMANCE_METRICS, ConformanceFindingKind } from '../../engines/common/metrics-contract';
+import {
+  clients,
+  describesKey,
+  describesParameters,
+  type Drift,
+  eachDriftGivesItsFinding,
+  KEY_ARN,
+  kms,
+  NOW,
+  rds,
+} from './mocked-rds';
 
 /*
  * The conformance engine against aws-sdk-client-mock descriptions: a compliant instance has no finding, and
@@ -22,16 +31,7 @@ import { CONFORMANCE_METRICS, ConformanceFindingKind } from '../../engines/commo
  * test/aws-api/conformance.aws-api.ts.
  */
 
-const rds = mockClient(RDSClient);
-const kms = mockClient(KMSClient);
 const cloudwatch = mockClient(CloudWatchClient);
-const clients = {
-  rds: (region: string) => new RDSClient({ region }),
-  kms: (region: string) => new KMSClient({ region }),
-};
-
-const NOW = new Date('2026-12-06T12:00:00Z');
-const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
 const TARGET: ConformanceTarget = {
   database: 'claims',
   role: 'primary',
@@ -74,18 +74,9 @@ interface World {
 
 function awsDescribes(world: World): void {
   rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [world.instance] });
-  const parameters: Parameter[] = Object.entries(world.parameters).map(([ParameterName, ParameterValue]) => ({
-    ParameterName,
-    ParameterValue,
-  }));
-  // Two pages, the parameters the rules read on the second: paging must be followed.
-  rds
-    .on(DescribeDBParametersCommand, { Marker: undefined })
-    .resolves({ Parameters: [{ ParameterName: 'work_mem', ParameterValue: '4096' }], Marker: 'page-2' })
-    .on(DescribeDBParametersCommand, { Marker: 'page-2' })
-    .resolves({ Parameters: parameters });
+  describesParameters('instance', world.parameters);
   rds.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: world.replicated });
-  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: world.keyManager } });
+  describesKey(world.keyManager);
 }
 
 function compliantWorld(): World {
@@ -99,7 +90,7 @@ function compliantWorld(): World {
 
 /** One drift per finding kind: the change to a compliant world that must give exactly that kind. */
 /** IAM authentication is held to clusters only (`cluster-conformance.test.ts`). */
-const DRIFTS: Record<Exclude<ConformanceFindingKind, 'iamAuthentication'>, [string, (w: World) => void, RegExp]> = {
+const DRIFTS: Record<Exclude<ConformanceFindingKind, 'iamAuthentication'>, Drift<World>> = {
   storageEncryption: ['AWS-managed storage key', (w) => (w.keyManager = 'AWS'), /AWS-managed/],
   backupRetention: ['7-day backups', (w) => (w.instance.BackupRetentionPeriod = 7), /kept 7 days.*at least 35/],
   deletionProtection: ['deletion protection off', (w) => (w.instance.DeletionProtection = false), /off/],
@@ -138,13 +129,7 @@ describe('conformance engine (mocked RDS and KMS descriptions)', () => {
     expect(await backups.thisValue.config.region()).toBe('us-west-2');
   });
 
-  test.each(Object.entries(DRIFTS))('%s: exactly that finding', async (kind, [, drift, detail]) => {
-    const world = compliantWorld();
-    drift(world);
-    awsDescribes(world);
-    const report = await checkConformance('prod', [TARGET], clients, NOW);
-    expect(report.instances[0]!.findings).toEqual([{ kind, detail: expect.stringMatching(detail) }]);
-  });
+  eachDriftGivesItsFinding(DRIFTS, { compliant: compliantWorld, describe: awsDescribes, target: TARGET });
 
   test('the pgaudit settings of the reference instance are the rule: classes, role and parameter logging', async () => {
     const world = compliantWorld();

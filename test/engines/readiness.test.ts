@@ -1,5 +1,6 @@
 import { assessReadiness, ReadinessRules } from '../../engines/readiness/readiness';
 import { PEOPLE_RECORD_SCHEMA_VERSION, PeopleRecord } from '../../engines/readiness/records';
+import { gameDayParticipation } from '../helpers/people-records';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
@@ -18,17 +19,8 @@ const rules: ReadinessRules = {
   trainingValidDays: 365,
 };
 
-const participation = (person: string, role: 'engineer' | 'approver', days: number): PeopleRecord => ({
-  schemaVersion: PEOPLE_RECORD_SCHEMA_VERSION,
-  kind: 'gameday-participation',
-  environment: 'staging',
-  runId: `gd-${days}`,
-  scenario: 'primary-instance-failure',
-  person,
-  role,
-  at: daysAgo(days),
-  toolVersion: '0.1.0',
-});
+const participation = (person: string, role: 'engineer' | 'approver', days: number) =>
+  gameDayParticipation(person, role, days, NOW);
 const training = (person: string, topic: string, days: number): PeopleRecord => ({
   schemaVersion: PEOPLE_RECORD_SCHEMA_VERSION,
   kind: 'training',

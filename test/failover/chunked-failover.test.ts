@@ -60,17 +60,7 @@ const CATALOG = {
 function worldServing(served: TestDatabase): FakeAws {
   const world = newWorld('dispensing', CATALOG);
   world.putObject('manifests/dispensing.json', JSON.stringify(manifest), at('02:59'));
-  world.serveFrom('dispensing-prod-replica', served.url);
-  const url = new URL(served.url);
-  world.secret = {
-    ...world.secret,
-    json: {
-      ...world.secret.json,
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      dbname: served.name,
-    },
-  };
+  world.serveDatabase('dispensing-prod-replica', served);
   serveRealValidator(world);
   return world;
 }

@@ -22,6 +22,7 @@ const input = (overrides: Record<string, unknown> = {}) => ({
   startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
   ...overrides,
 });
+type RunInput = ReturnType<typeof input>;
 
 let world: FakeAws;
 let aurora: FakeAurora;
@@ -42,6 +43,66 @@ function expectRepointedTo(database: string, host: string): void {
   expect(world.records.get(`${database}.db.rx.internal.`)).toBe(host);
   expect(world.parameters.get(`/rx/${database}/endpoint`)).toBe(host);
   expect(world.secret.json.host).toBe(host);
+}
+
+/** The plan a dry run of this input would show, with its blockers. */
+const dryRunPlan = (provider: typeof awsFailoverProvider | typeof awsFailbackProvider, execInput: RunInput) =>
+  provider(world.deps()).preflight({
+    input: { ...execInput, dryRun: true },
+    execution: { id: 'x', name: 'x' },
+  });
+
+/** Every RDS or AWS Backup change, by the cluster or instance it named. */
+const touched = () =>
+  mutations()
+    .filter((c) => c.client.startsWith('rds') || c.client === 'backup')
+    .map((c) =>
+      String(c.input.DbClusterIdentifier ?? c.input.TargetDbClusterIdentifier ?? c.input.DBInstanceIdentifier),
+    );
+
+const fault = (name: string, message: string, status?: number) =>
+  Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+
+/** The faults of a cluster call that fail the run (throttling is retried instead), as `test.each` rows. */
+const failingFaults = (command: string): [string, Error][] => [
+  ['a 5xx', fault('InternalFailure', 'We encountered an internal error', 500)],
+  ['AccessDenied', fault('AccessDenied', `not authorized to perform: rds:${command}`, 403)],
+  ['an invalid state', fault('InvalidGlobalClusterStateFault', 'claims-global is being modified', 400)],
+  ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
+];
+
+/** The first run meets `error` and fails with evidence naming it, before any client is repointed. */
+async function expectFailedBefore(error: Error, execInput: RunInput, runbook: object): Promise<void> {
+  const first = await run('failover', execInput);
+  expect(first.status).toBe('FAILED');
+  expect(world.count('ChangeResourceRecordSets') + world.count('PutSecretValue')).toBe(0);
+  const [failed] = world.evidence();
+  expect(failed).toMatchObject({ result: 'failed', runbook });
+  expect(failed!.failureReason).toContain(error.name);
+}
+
+/** The steps of the failover state machine, in order: the function may die after any of them. */
+const FAILOVER_STEPS = [
+  'preflight',
+  'activate',
+  'start-recovery',
+  'check-recovery',
+  'validate',
+  'repoint',
+  'check-repoint',
+  'verify',
+  'notify',
+];
+
+/** The function dies after `step`; the next run finishes, `command` was called once and clients repointed once. */
+async function expectResumedOnce(execInput: RunInput, step: string, command: string): Promise<void> {
+  const first = await run('failover', execInput, { crashAfter: step });
+  expect(first.status).toBe('FAILED');
+  const second = await run('failover', execInput);
+  expect(second.status).toBe('SUCCEEDED');
+  expect(world.count(command)).toBe(1);
+  expect(world.count('ChangeResourceRecordSets')).toBe(1);
+  expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
 }
 
 describe('cluster failover (synthesized state machine, real handler)', () => {
@@ -115,11 +176,7 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
     const result = await run('failover', input({ strategy: 'promote-replica', dryRun: true }));
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Rxdr.PreflightBlocked');
-    const execution = { id: 'x', name: 'x' };
-    const plan = await awsFailoverProvider(world.deps()).preflight({
-      input: { ...input({ strategy: 'promote-replica' }), dryRun: true },
-      execution,
-    });
+    const plan = await dryRunPlan(awsFailoverProvider, input({ strategy: 'promote-replica' }));
     expect(plan.blockers.join()).toMatch(/an Aurora cluster fails over with global-failover or global-switchover/);
     expect(mutations()).toEqual([]);
   });
@@ -162,13 +219,6 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
   });
 
   describe('fault matrix: each fault of the one destructive call ends in evidence, leaks nothing, and resumes', () => {
-    const fault = (name: string, message: string, status?: number) =>
-      Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
-    const touched = () =>
-      mutations()
-        .filter((c) => c.client.startsWith('rds') || c.client === 'backup')
-        .map((c) => String(c.input.TargetDbClusterIdentifier ?? c.input.DBInstanceIdentifier));
-
     test('throttling is retried and the failover is accepted once', async () => {
       world.inject('FailoverGlobalCluster', fault('ThrottlingException', 'Rate exceeded', 400));
       const result = await run('failover', input());
@@ -178,21 +228,11 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
       expect(aurora.global.writer).toBe(secondary);
     });
 
-    test.each([
-      ['a 5xx', fault('InternalFailure', 'We encountered an internal error', 500)],
-      ['AccessDenied', fault('AccessDenied', 'not authorized to perform: rds:FailoverGlobalCluster', 403)],
-      ['an invalid state', fault('InvalidGlobalClusterStateFault', 'claims-global is being modified', 400)],
-      ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
-    ])(
+    test.each(failingFaults('FailoverGlobalCluster'))(
       '%s: failed evidence naming it, clients untouched; the next run finishes with one failover',
       async (_, error) => {
         world.inject('FailoverGlobalCluster', error);
-        const first = await run('failover', input());
-        expect(first.status).toBe('FAILED');
-        expect(world.count('ChangeResourceRecordSets') + world.count('PutSecretValue')).toBe(0);
-        const [failed] = world.evidence();
-        expect(failed).toMatchObject({ result: 'failed', runbook: { status: 'failed' } });
-        expect(failed!.failureReason).toContain(error.name);
+        await expectFailedBefore(error, input(), { status: 'failed' });
         expect(aurora.global.writer).toBe(clusterArn(PRIMARY, 'claims-prod'));
         const second = await run('failover', input());
         expect(second.status).toBe('SUCCEEDED');
@@ -209,25 +249,12 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
     });
   });
 
-  test.each([
-    'preflight',
-    'activate',
-    'start-recovery',
-    'check-recovery',
-    'validate',
-    'repoint',
-    'check-repoint',
-    'verify',
-    'notify',
-  ])('resume after the function died after %s: the global database fails over once', async (step) => {
-    const first = await run('failover', input(), { crashAfter: step });
-    expect(first.status).toBe('FAILED');
-    const second = await run('failover', input());
-    expect(second.status).toBe('SUCCEEDED');
-    expect(world.count('FailoverGlobalCluster')).toBe(1);
-    expect(world.count('ChangeResourceRecordSets')).toBe(1);
-    expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
-  });
+  test.each(FAILOVER_STEPS)(
+    'resume after the function died after %s: the global database fails over once',
+    async (step) => {
+      await expectResumedOnce(input(), step, 'FailoverGlobalCluster');
+    },
+  );
 });
 
 describe('detach-and-promote (synthesized state machine, real handler): the secondary leaves the global database', () => {
@@ -235,13 +262,6 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
   const detach = (overrides: Record<string, unknown> = {}) =>
     input({ strategy: 'detach-and-promote', reason: 'FailoverGlobalCluster keeps failing', ...overrides });
   const detaches = () => world.calls().filter((c) => c.command === 'RemoveFromGlobalCluster');
-  /** Every RDS or AWS Backup change, by the cluster or instance it named. */
-  const touched = () =>
-    mutations()
-      .filter((c) => c.client.startsWith('rds') || c.client === 'backup')
-      .map((c) =>
-        String(c.input.DbClusterIdentifier ?? c.input.TargetDbClusterIdentifier ?? c.input.DBInstanceIdentifier),
-      );
 
   test('one RemoveFromGlobalCluster of the secondary (its ARN, recovery region); validated, repointed, evidence', async () => {
     const result = await run('failover', detach());
@@ -309,10 +329,7 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     given();
     const result = await run('failover', detach(overrides));
     expect(result.error).toBe('Rxdr.PreflightBlocked');
-    const plan = await awsFailoverProvider(world.deps()).preflight({
-      input: { ...detach(overrides), dryRun: true },
-      execution: { id: 'x', name: 'x' },
-    });
+    const plan = await dryRunPlan(awsFailoverProvider, detach(overrides));
     expect(plan.blockers.join('\n')).toMatch(blocker);
     expect(mutations()).toEqual([]);
   });
@@ -324,9 +341,6 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
   });
 
   describe('fault matrix of RemoveFromGlobalCluster: failed evidence, nothing leaked, the next run detaches once', () => {
-    const fault = (name: string, message: string, status?: number) =>
-      Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
-
     test('throttling is retried and the detach is accepted once', async () => {
       world.inject('RemoveFromGlobalCluster', fault('ThrottlingException', 'Rate exceeded', 400));
       const result = await run('failover', detach());
@@ -337,19 +351,11 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     });
 
     test.each([
-      ['a 5xx', fault('InternalFailure', 'We encountered an internal error', 500)],
-      ['AccessDenied', fault('AccessDenied', 'not authorized to perform: rds:RemoveFromGlobalCluster', 403)],
+      ...failingFaults('RemoveFromGlobalCluster'),
       ['NotFound', fault('GlobalClusterNotFoundFault', 'claims-global not found', 404)],
-      ['an invalid state', fault('InvalidGlobalClusterStateFault', 'claims-global is being modified', 400)],
-      ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
     ])('%s: failed evidence naming it, clients untouched; the next run finishes', async (_, error) => {
       world.inject('RemoveFromGlobalCluster', error);
-      const first = await run('failover', detach());
-      expect(first.status).toBe('FAILED');
-      expect(world.count('ChangeResourceRecordSets') + world.count('PutSecretValue')).toBe(0);
-      const [failed] = world.evidence();
-      expect(failed).toMatchObject({ result: 'failed', runbook: { strategy: 'detach-and-promote', status: 'failed' } });
-      expect(failed!.failureReason).toContain(error.name);
+      await expectFailedBefore(error, detach(), { strategy: 'detach-and-promote', status: 'failed' });
       expect(aurora.global.members).toContain(secondary);
       const second = await run('failover', detach());
       expect(second.status).toBe('SUCCEEDED');
@@ -359,24 +365,8 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     });
   });
 
-  test.each([
-    'preflight',
-    'activate',
-    'start-recovery',
-    'check-recovery',
-    'validate',
-    'repoint',
-    'check-repoint',
-    'verify',
-    'notify',
-  ])('resume after the function died after %s: the secondary is detached once', async (step) => {
-    const first = await run('failover', detach(), { crashAfter: step });
-    expect(first.status).toBe('FAILED');
-    const second = await run('failover', detach());
-    expect(second.status).toBe('SUCCEEDED');
-    expect(world.count('RemoveFromGlobalCluster')).toBe(1);
-    expect(world.count('ChangeResourceRecordSets')).toBe(1);
-    expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
+  test.each(FAILOVER_STEPS)('resume after the function died after %s: the secondary is detached once', async (step) => {
+    await expectResumedOnce(detach(), step, 'RemoveFromGlobalCluster');
     expect(touched().filter((id) => id !== secondary)).toEqual([]);
   });
 
@@ -386,10 +376,7 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     const before = mutations().length;
     const back = { database: 'claims', reason: 'us-east-1 is back', startedBy: input().startedBy };
     expect((await run('failback', back)).error).toBe('Rxdr.PreflightBlocked');
-    const plan = await awsFailbackProvider(world.deps()).preflight({
-      input: { ...back, dryRun: true },
-      execution: { id: 'x', name: 'x' },
-    });
+    const plan = await dryRunPlan(awsFailbackProvider, back);
     expect(plan.blockers.join('\n')).toMatch(
       /secondary: claims-prod-dr is no longer in claims-global \(detached, e.g. by detach-and-promote\)/,
     );

@@ -1,4 +1,6 @@
+import { FAILBACK_EVIDENCE_STEPS } from '../helpers/failback-steps';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
+import { expectRepointedTo } from './expect-repointed';
 import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runRunbook } from './run-runbook';
@@ -84,17 +86,7 @@ describe('failback state machine (synthesized, run locally with the real handler
     expect(freezeValues(world)).toEqual([true, false]);
     expect(JSON.parse(world.parameters.get(FREEZE)!)).toMatchObject({ frozen: false });
     // repoint back: record, parameter and secret host on the new primary-region primary; nothing else
-    const host = world.endpointOf(FAILBACK, PRIMARY);
-    expect(world.records.get('dispensing.db.rx.internal.')).toBe(host);
-    expect(world.parameters.get('/rx/dispensing/endpoint')).toBe(host);
-    expect(world.secret.json).toEqual({
-      engine: 'postgres',
-      username: 'rx_app',
-      password: 's3cret',
-      host,
-      port: 5432,
-      dbname: 'rx',
-    });
+    expectRepointedTo(world, world.endpointOf(FAILBACK, PRIMARY));
     expect(world.parameters.get('/rx/unrelated')).toBe('keep-me');
     // the switchover waited for zero lag: the promotion came after two zero readings
     const [doc] = evidence(world);
@@ -105,18 +97,7 @@ describe('failback state machine (synthesized, run locally with the real handler
       startedBy: input.startedBy,
       runbook: { operation: 'failback', status: 'completed', approvedBy: expect.stringContaining('bob') },
     });
-    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual([
-      'preflight',
-      'approval',
-      'create-replica',
-      'wait-replica',
-      'freeze-writes',
-      'catch-up',
-      'promote',
-      'repoint',
-      'verify',
-      'unfreeze',
-    ]);
+    expect(doc!.runbook!.steps.map((s) => s.name)).toEqual(FAILBACK_EVIDENCE_STEPS);
     expect(doc!.runbook!.repointed).toContainEqual({ kind: 'write-freeze', name: FREEZE, value: 'lifted' });
     expect(doc!.metrics).toMatchObject({ writeFreezeSeconds: expect.any(Number) });
   });

@@ -4,6 +4,7 @@ import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-s
 import { FakeAws, MUTATING, newWorld, RECOVERY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runRunbook, type Approval } from './run-runbook';
+import { expectRepointedTo } from './expect-repointed';
 
 let template: Template;
 let machine: LocalStateMachine;
@@ -40,17 +41,14 @@ function evidence(world: FakeAws): EvidenceDocument[] {
   return world.evidence();
 }
 
-function expectRepointedTo(world: FakeAws, host: string): void {
-  expect(world.records.get('dispensing.db.rx.internal.')).toBe(host);
-  expect(world.parameters.get('/rx/dispensing/endpoint')).toBe(host);
-  expect(world.secret.json).toEqual({
-    engine: 'postgres',
-    username: 'rx_app',
-    password: 's3cret',
-    host,
-    port: 5432,
-    dbname: 'rx',
-  });
+/** `database` (its record on an old host) fails over to the end, approved: the input of its one `command` call. */
+async function failedOverWithOne(world: FakeAws, database: string, command: string): Promise<Record<string, unknown>> {
+  world.records.set(`${database}.db.rx.internal.`, 'old');
+  const run = await failover(world, input({ database }), { approval: 'approve' });
+  expect(run.status).toBe('SUCCEEDED');
+  const calls = world.calls().filter((c) => c.command === command);
+  expect(calls).toHaveLength(1);
+  return calls[0]!.input;
 }
 
 describe('failover state machine (synthesized, run locally with the real handler)', () => {
@@ -137,12 +135,8 @@ describe('failover state machine (synthesized, run locally with the real handler
 
   test('point-in-time end to end: one restore from the replicated automated backups, private, to the latest restorable time', async () => {
     world = newWorld('inventory');
-    world.records.set('inventory.db.rx.internal.', 'old');
-    const run = await failover(world, input({ database: 'inventory' }), { approval: 'approve' });
-    expect(run.status).toBe('SUCCEEDED');
-    const restores = world.calls().filter((c) => c.command === 'RestoreDBInstanceToPointInTime');
-    expect(restores).toHaveLength(1);
-    expect(restores[0]!.input).toMatchObject({
+    const restore = await failedOverWithOne(world, 'inventory', 'RestoreDBInstanceToPointInTime');
+    expect(restore).toMatchObject({
       SourceDBInstanceAutomatedBackupsArn: expect.stringContaining('auto-backup:ab-inventory-prod'),
       TargetDBInstanceIdentifier: 'inventory-prod-dr',
       UseLatestRestorableTime: true,
@@ -158,12 +152,8 @@ describe('failover state machine (synthesized, run locally with the real handler
 
   test('latest-backup end to end: the newest completed recovery point of this database is restored once', async () => {
     world = newWorld('analytics');
-    world.records.set('analytics.db.rx.internal.', 'old');
-    const run = await failover(world, input({ database: 'analytics' }), { approval: 'approve' });
-    expect(run.status).toBe('SUCCEEDED');
-    const jobs = world.calls().filter((c) => c.command === 'StartRestoreJob');
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]!.input).toMatchObject({
+    const job = await failedOverWithOne(world, 'analytics', 'StartRestoreJob');
+    expect(job).toMatchObject({
       RecoveryPointArn: expect.stringContaining('rp-new'),
       Metadata: expect.objectContaining({ DBInstanceIdentifier: 'analytics-prod-dr', PubliclyAccessible: 'false' }),
     });

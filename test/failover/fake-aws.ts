@@ -47,6 +47,8 @@ import type { Manifest } from '../../engines/validation';
 import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
 import { backupRestoreCompletedEvent, rdsInstanceEvent, type EmittedEvent } from '../helpers/event-waits';
+import { manifestAt } from '../helpers/manifest-at';
+import { credentialsOf, type TestDatabase } from '../helpers/postgres';
 
 export const PRIMARY = 'us-east-1';
 export const RECOVERY = 'us-west-2';
@@ -264,6 +266,12 @@ export class FakeAws {
   serveFrom(id: string, url: string, region = RECOVERY): void {
     const parsed = new URL(url);
     this.servers.set(`${region}/${id}`, { host: parsed.hostname, port: Number(parsed.port || 5432) });
+  }
+
+  /** The instance `id` is the test database `served`: its server answers the endpoint, its user is the secret's. */
+  serveDatabase(id: string, served: TestDatabase): void {
+    this.serveFrom(id, served.url);
+    this.secret = { ...this.secret, json: { ...this.secret.json, ...credentialsOf(served) } };
   }
 
   /** Events about instance `id` (either region), as EventBridge delivers them to the waits. */
@@ -653,31 +661,6 @@ export const TEST_CATALOG: CatalogInput = {
     },
   ],
 };
-
-/** A manifest (of one small table) taken at `cutoff`: what the stand-in validator is "checked against". */
-export function manifestAt(database: string, cutoff: string): Manifest {
-  return {
-    format: 'rxdr.validation-manifest',
-    version: 1,
-    createdAt: cutoff,
-    cutoff,
-    source: { database, serverVersionNum: 170006 },
-    schemas: ['public'],
-    tables: [
-      {
-        schema: 'public',
-        table: 'fill',
-        keyColumn: 'id',
-        cutoffColumn: 'filled_at',
-        columns: [{ name: 'id', type: 'bigint' }],
-        rowCount: 1,
-        checksum: '1',
-        buckets: { start: 0, width: 1, entries: [] },
-      },
-    ],
-    freshness: [],
-  };
-}
 
 /** A fresh fake account: primary unreachable, replica available, clients pointing at the old primary. */
 export function newWorld(database = 'dispensing', catalogInput: CatalogInput = TEST_CATALOG): FakeAws {

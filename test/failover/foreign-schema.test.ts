@@ -71,17 +71,7 @@ function validatorEnvironment(settings: CheckSettings): NodeJS.ProcessEnv {
 function worldServing(served: TestDatabase, env: NodeJS.ProcessEnv = {}): FakeAws {
   const world = newWorld('dispensing');
   world.putObject('manifests/dispensing.json', manifest, at('02:59'));
-  world.serveFrom('dispensing-prod-replica', served.url);
-  const url = new URL(served.url);
-  world.secret = {
-    ...world.secret,
-    json: {
-      ...world.secret.json,
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      dbname: served.name,
-    },
-  };
+  world.serveDatabase('dispensing-prod-replica', served);
   serveRealValidator(world, (database) => checkSettingsFor(database, env));
   return world;
 }

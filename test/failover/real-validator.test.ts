@@ -72,17 +72,7 @@ beforeAll(() => {
 function worldServing(database: string, instance: string, served: TestDatabase): FakeAws {
   const world = newWorld(database);
   for (const m of manifests[database]!) world.putObject(`manifests/${database}.json`, m.body, at(m.written));
-  world.serveFrom(instance, served.url);
-  const url = new URL(served.url);
-  world.secret = {
-    ...world.secret,
-    json: {
-      ...world.secret.json,
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      dbname: served.name,
-    },
-  };
+  world.serveDatabase(instance, served);
   serveRealValidator(world);
   return world;
 }

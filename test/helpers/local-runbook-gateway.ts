@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { handleGatewayRequest, type GatewayConfig } from '../../engines/failover/gateway';
 import { NodeSha256 } from '../../lib/cli/runbook-gateway';
@@ -10,6 +12,46 @@ import { NodeSha256 } from '../../lib/cli/runbook-gateway';
 export interface KnownKey {
   readonly secret: string;
   readonly arn: string;
+}
+
+type LocalRunbookGateway = Awaited<ReturnType<typeof startLocalRunbookGateway>>;
+
+/**
+ * The local function URL for a CLI test file: started before its tests with the process's AWS profile, session
+ * token and endpoint cleared (the CLI must sign with the test's keys), closed after them with the environment
+ * restored.
+ */
+export function useLocalRunbookGateway(
+  keys: Record<string, KnownKey>,
+  config: GatewayConfig,
+  region: string,
+): () => LocalRunbookGateway {
+  let gateway: LocalRunbookGateway | undefined;
+  const savedEnv = { ...process.env };
+  beforeAll(async () => {
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
+    gateway = await startLocalRunbookGateway(keys, config, region);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    process.env = savedEnv;
+  });
+  return () => {
+    if (!gateway) throw new Error('useLocalRunbookGateway(): the gateway runs only inside tests');
+    return gateway;
+  };
+}
+
+/** The CLI signs in with `accessKeyId` (and `secret`, by default the key's own); STS names the key's principal. */
+export function signInWith(
+  sts: AwsClientStub<STSClient>,
+  keys: Record<string, KnownKey>,
+  accessKeyId: string,
+  secret = keys[accessKeyId]!.secret,
+): void {
+  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = secret;
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: keys[accessKeyId]!.arn });
 }
 
 const AUTHORIZATION =

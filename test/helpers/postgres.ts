@@ -22,6 +22,16 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+/** The credentials of a test database as its Secrets Manager secret holds them (its host is the caller's). */
+export function credentialsOf(db: Pick<TestDatabase, 'url' | 'name'>): {
+  username: string;
+  password: string;
+  dbname: string;
+} {
+  const url = new URL(db.url);
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: db.name };
+}
+
 export async function createDatabase(prefix = 't'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = adminUrl();

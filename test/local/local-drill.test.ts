@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseEvidence } from '../../engines/evidence';
 import { runLocalDrill } from '../../lib/local/local-drill';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
-import { probeValidator, probeWriter } from './probe-workload';
+import { probeValidator, probeWriter, segmentsAfterBackup } from './probe-workload';
 
 /**
  * The local drill's restore machinery on real PostgreSQL (archiving, base backup, PITR to latest, cleanup),
@@ -70,9 +70,7 @@ describe('local drill on real PostgreSQL', () => {
         unitWriter: probeWriter(),
         validator: () => probeValidator(),
         beforeRestore: async ({ archiveDir, backup }) => {
-          const after = (await readdir(archiveDir))
-            .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile)
-            .sort();
+          const after = await segmentsAfterBackup(archiveDir, backup);
           expect(after.length).toBeGreaterThanOrEqual(3);
           removed = after[0]!;
           await unlink(path.join(archiveDir, removed));

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseEvidence } from '../../engines/evidence';
 import { runLocalDrill } from '../../lib/local/local-drill';
 import { serverUser } from '../../lib/local/server-user';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
-import { probeValidator, probeWriter } from './probe-workload';
+import { probeValidator, probeWriter, segmentsAfterBackup } from './probe-workload';
 
 /** The postmaster whose command line names a data directory under `under` (the restored server). */
 function postmasterUnder(under: string): number | undefined {
@@ -51,9 +51,7 @@ describe('local drill when the restored server dies', () => {
         // Hold recovery at one archived segment after the backup (a slow archive: `cp` waits on a FIFO), so
         // the server is up, accepts read-only connections and is still replaying when it is killed.
         beforeRestore: async ({ archiveDir, backup }) => {
-          const after = (await readdir(archiveDir))
-            .filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile)
-            .sort();
+          const after = await segmentsAfterBackup(archiveDir, backup);
           expect(after.length).toBeGreaterThanOrEqual(2);
           fifo = path.join(archiveDir, after[1]!);
           await unlink(fifo);

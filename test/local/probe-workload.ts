@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { Client } from 'pg';
 import type { DrillValidator } from '../../engines/drill/validator';
 import { clientConfig } from '../../engines/validation/db';
@@ -17,6 +18,11 @@ export function probeWriter(): UnitWriter {
     }
     await client.query('INSERT INTO rxdr_probe (at) VALUES ($1)', [at]);
   };
+}
+
+/** The WAL segments archived after the base backup ended, oldest first (a fault test removes or holds one). */
+export async function segmentsAfterBackup(archiveDir: string, backup: { stopWalFile: string }): Promise<string[]> {
+  return (await readdir(archiveDir)).filter((f) => /^[0-9A-F]{24}$/.test(f) && f > backup.stopWalFile).sort();
 }
 
 export function probeValidator(): DrillValidator {

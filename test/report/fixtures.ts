@@ -1,4 +1,5 @@
 import { EVIDENCE_SCHEMA_VERSION, EvidenceDocument, parseEvidence } from '../../engines/evidence';
+import { MILESTONES } from '../../engines/gameday/timeline';
 
 /** Evidence for report tests: a passing and a failing drill of one database, a failover of another. */
 /** One passing AWS drill of prod / dispensing (tier 1) started at `started`, with `overrides` applied. */
@@ -162,16 +163,6 @@ export function coverageEvidence(): EvidenceDocument[] {
 const ENGINEER = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-a';
 const APPROVER = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-approver/approver-a';
 const at = (start: string, seconds: number) => new Date(Date.parse(start) + seconds * 1000).toISOString();
-const MILESTONES = [
-  'fault-injected',
-  'alarm-raised',
-  'first-runbook-action',
-  'approval',
-  'recovered',
-  'verified',
-  'failback',
-  'baseline',
-];
 
 /** Two game days: one that recovered in 20 min with a retry, one that took 70 min and never verified. */
 export function gameDayEvidence(): EvidenceDocument[] {

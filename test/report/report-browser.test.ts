@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { FileEvidenceStore } from '../../engines/evidence';
+import { MILESTONES } from '../../engines/gameday/timeline';
 import { cliClock } from '../../lib/cli/clock';
 import { launchChromium } from '../helpers/chromium';
 import { rxdr, spawnRxdr } from '../helpers/cli';
@@ -223,16 +224,8 @@ describe('rxdr report in a real browser', () => {
     const names = await first
       .locator('g.milestone')
       .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-milestone')));
-    expect(names).toEqual([
-      'fault-injected',
-      'alarm-raised',
-      'first-runbook-action',
-      'approval',
-      'recovered',
-      'verified',
-      'failback',
-      'baseline',
-    ]);
+    // Every milestone the game day engine defines, in its order (the fixture reaches them all).
+    expect(names).toEqual(MILESTONES);
     // Placed by time since the fault: the gap fault → alarm (2 min) is a tenth of fault → verified (20 min).
     const xs = await first
       .locator('g.milestone circle')

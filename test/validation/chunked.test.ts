@@ -3,8 +3,9 @@ import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../
 import { buildChunkedManifest, planManifest } from '../../engines/validation/chunks/manifest';
 import { validateChunked } from '../../engines/validation/chunks/validate-chunked';
 import { seedDatabase } from '../../lib/seed';
-import { dropDatabase, TestDatabase, useTestDatabase } from '../helpers/postgres';
-import { copyDatabase, corrupt, queryOne } from './fixture';
+import { TestDatabase, useTestDatabase } from '../helpers/postgres';
+import { DAMAGE } from './damage';
+import { queryOne, useCopies } from './fixture';
 
 /**
  * Chunked manifests and validation on real PostgreSQL: with chunks of a few kilobytes the reference
@@ -16,24 +17,13 @@ const END = new Date('2026-11-01T00:00:00Z');
 const CUTOFF = new Date(END.getTime() - 2 * 86_400_000);
 const TINY = 16 * 1024;
 const db = useTestDatabase('chunked');
+const copyWith = useCopies(db);
 let manifest: Manifest;
-const copies: TestDatabase[] = [];
 
 beforeAll(async () => {
   await seedDatabase({ url: db().url, prescriptions: 2000, seed: 7, endTime: END, historyDays: 60 });
   manifest = await buildManifest({ url: db().url, cutoff: CUTOFF });
 });
-
-afterAll(async () => {
-  for (const copy of copies) await dropDatabase(copy.name);
-});
-
-async function copyWith(sql: string): Promise<TestDatabase> {
-  const copy = await copyDatabase(db());
-  copies.push(copy);
-  if (sql) await corrupt(copy, sql);
-  return copy;
-}
 
 const options = (target: TestDatabase) => ({
   url: target.url,
@@ -115,7 +105,7 @@ describe('chunked validation', () => {
           [CUTOFF],
         );
         return {
-          sql: `DELETE FROM pharmacy.pdmp_report WHERE report_id = ${id}`,
+          sql: DAMAGE.deletedRow(Number(id)),
           table: 'pdmp_report',
           key: Number(id),
         };
@@ -124,7 +114,7 @@ describe('chunked validation', () => {
     [
       'changed value',
       async () => ({
-        sql: "UPDATE pharmacy.patient SET last_name = 'Changed' WHERE patient_id = 17",
+        sql: DAMAGE.changedValue(17),
         table: 'patient',
         key: 17,
       }),
@@ -134,12 +124,7 @@ describe('chunked validation', () => {
       async () => {
         const a = await fillKey();
         return {
-          sql: `WITH a AS (SELECT quantity FROM pharmacy.fill WHERE fill_id = ${a}),
-                     b AS (SELECT fill_id, quantity FROM pharmacy.fill WHERE quantity <> (SELECT quantity FROM a)
-                            AND fill_id > ${a} ORDER BY fill_id LIMIT 1)
-                UPDATE pharmacy.fill f SET quantity = CASE WHEN f.fill_id = ${a} THEN (SELECT quantity FROM b)
-                                                            ELSE (SELECT quantity FROM a) END
-                 WHERE f.fill_id IN (${a}, (SELECT fill_id FROM b))`,
+          sql: DAMAGE.swappedValues(a),
           table: 'fill',
           key: a,
         };
@@ -148,8 +133,7 @@ describe('chunked validation', () => {
     [
       'duplicated row',
       async () => ({
-        sql: `ALTER TABLE pharmacy.prescriber DROP CONSTRAINT prescriber_pkey CASCADE;
-              INSERT INTO pharmacy.prescriber SELECT * FROM pharmacy.prescriber WHERE prescriber_id = 5`,
+        sql: DAMAGE.duplicatedRow(5),
         table: 'prescriber',
         key: 5,
       }),

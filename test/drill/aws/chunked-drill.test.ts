@@ -68,13 +68,7 @@ const machine = LocalStateMachine.fromTemplate(
 
 function worldServing(served: TestDatabase, history?: Expectation): DrillWorld {
   const world = new DrillWorld({ concurrency: 5, history });
-  const url = new URL(served.url);
-  world.aws.server = { host: url.hostname, port: Number(url.port || 5432) };
-  world.aws.secret = {
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    dbname: served.name,
-  };
+  world.aws.serveDatabase(served);
   world.aws.manifests.set(manifestKey('dispensing'), [
     { id: 'v1', body: JSON.stringify(manifest), written: new Date('2026-10-31T04:59:00Z') },
   ]);

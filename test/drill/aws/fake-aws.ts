@@ -34,6 +34,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
 import { rdsClusterEvent, rdsInstanceEvent, type EmittedEvent } from '../../helpers/event-waits';
+import { credentialsOf, type TestDatabase } from '../../helpers/postgres';
 
 /** Calls that change something (AWS resources, evidence, notices). */
 export const MUTATING = /^(Start|Restore|AddTags|Create|Delete|Put|Publish)/;
@@ -60,7 +61,8 @@ export class VirtualClock implements Clock {
   }
 }
 
-interface Instance {
+/** What a drill restores (an instance or a cluster): available at `availableAt`, gone `deletionSeconds` after deletion. */
+interface Restored {
   id: string;
   arn: string;
   db: string;
@@ -68,22 +70,17 @@ interface Instance {
   createdAt: number;
   availableAt: number;
   deleteRequestedAt?: number;
+}
+
+interface Instance extends Restored {
   createdByJob?: string;
   request: Record<string, unknown>;
   /** Aurora: the cluster the instance belongs to (a drill's cluster shares its identifier). */
   cluster?: string;
 }
 
-/** A restored Aurora cluster: available `restoreSeconds` after the job starts, gone `deletionSeconds` after deletion. */
-interface Cluster {
-  id: string;
-  arn: string;
-  db: string;
-  tags: { Key: string; Value: string }[];
-  createdAt: number;
-  availableAt: number;
-  deleteRequestedAt?: number;
-}
+/** A restored Aurora cluster: available `restoreSeconds` after the job starts. */
+type Cluster = Restored;
 
 function awsError(name: string, status: number, message = name): Error {
   const error = new Error(message) as Error & { $metadata: { httpStatusCode: number } };
@@ -167,6 +164,13 @@ export class FakeAws {
   server?: { host: string; port: number };
   /** The database secret's JSON (default: a user with a fake password). */
   secret: Record<string, unknown> = { username: 'drill', password: 's3cret' };
+
+  /** Restored instances are the test database `served`: its server answers their endpoints, its user is the secret's. */
+  serveDatabase(served: TestDatabase): void {
+    const url = new URL(served.url);
+    this.server = { host: url.hostname, port: Number(url.port || 5432) };
+    this.secret = credentialsOf(served);
+  }
   readonly published: { Subject?: string; Message?: string }[] = [];
   readonly validationResults: { RestoreJobId?: string; ValidationStatus?: string }[] = [];
   readonly calls: string[] = [];
@@ -346,10 +350,7 @@ export class FakeAws {
           throw awsError('InvalidParameterCombination', 400, 'an Aurora instance has no final snapshot of its own');
         if (!instance.cluster && input.SkipFinalSnapshot !== true)
           throw new Error('test: drills delete without a final snapshot');
-        if (instance.deleteRequestedAt === undefined) {
-          instance.deleteRequestedAt = this.clockFor(instance.db).ms;
-          this.deleted.push(instance.id);
-        }
+        this.requestDeletion(instance, this.deleted);
         return {};
       },
     );
@@ -438,10 +439,7 @@ export class FakeAws {
             400,
             'Cluster cannot be deleted, it still contains DB instances',
           );
-        if (cluster.deleteRequestedAt === undefined) {
-          cluster.deleteRequestedAt = this.clockFor(cluster.db).ms;
-          this.clustersDeleted.push(cluster.id);
-        }
+        this.requestDeletion(cluster, this.clustersDeleted);
         return {};
       },
     );
@@ -507,10 +505,8 @@ export class FakeAws {
           at: c.availableAt,
           event: rdsClusterEvent(id, 'creation', 'DB cluster created', c.availableAt),
         });
-      if (c.deleteRequestedAt !== undefined) {
-        const at = c.deleteRequestedAt + perDatabase(this.options.deletionSeconds, c.db) * 1000;
-        emitted.push({ at, event: rdsClusterEvent(id, 'deletion', 'DB cluster deleted', at) });
-      }
+      const at = this.goneAt(c);
+      if (at !== undefined) emitted.push({ at, event: rdsClusterEvent(id, 'deletion', 'DB cluster deleted', at) });
     }
     const i = this.everCreated.get(id);
     if (!i) return emitted;
@@ -521,10 +517,8 @@ export class FakeAws {
           ? rdsInstanceEvent(id, 'creation', 'DB instance created', i.availableAt)
           : rdsInstanceEvent(id, 'restoration', 'Restored from snapshot', i.availableAt),
       });
-    if (i.deleteRequestedAt !== undefined) {
-      const at = i.deleteRequestedAt + perDatabase(this.options.deletionSeconds, i.db) * 1000;
-      emitted.push({ at, event: rdsInstanceEvent(id, 'deletion', 'DB instance deleted', at) });
-    }
+    const at = this.goneAt(i);
+    if (at !== undefined) emitted.push({ at, event: rdsInstanceEvent(id, 'deletion', 'DB instance deleted', at) });
     return emitted;
   }
 
@@ -542,17 +536,37 @@ export class FakeAws {
     });
   }
 
-  private createCluster(id: string, db: string): void {
+  /** A resource restored now, in the recovery region, available after `seconds`. */
+  private restored(kind: 'db' | 'cluster', id: string, db: string, tags: Restored['tags'], seconds: number): Restored {
     const now = this.clockFor(db).ms;
+    const arn = `arn:aws:rds:us-west-2:111111111111:${kind}:${id}`;
+    return { id, arn, db, tags, createdAt: now, availableAt: now + seconds * 1000 };
+  }
+
+  /** The first deletion request counts; a repeated one changes nothing. */
+  private requestDeletion(resource: Restored, deletedIds: string[]): void {
+    if (resource.deleteRequestedAt !== undefined) return;
+    resource.deleteRequestedAt = this.clockFor(resource.db).ms;
+    deletedIds.push(resource.id);
+  }
+
+  /** When a deleted resource is gone, `deletionSeconds` after its deletion was requested. */
+  private goneAt(resource: Restored): number | undefined {
+    if (resource.deleteRequestedAt === undefined) return undefined;
+    return resource.deleteRequestedAt + perDatabase(this.options.deletionSeconds, resource.db) * 1000;
+  }
+
+  /** The status RDS would describe now, or `gone` once its deletion has finished. */
+  private statusOf(resource: Restored): 'gone' | 'deleting' | 'available' | 'creating' {
+    const now = this.clockFor(resource.db).ms;
+    const goneAt = this.goneAt(resource);
+    if (goneAt !== undefined) return now >= goneAt ? 'gone' : 'deleting';
+    return !this.options.neverAvailable && now >= resource.availableAt ? 'available' : 'creating';
+  }
+
+  private createCluster(id: string, db: string): void {
     this.clustersCreated.push(id);
-    const cluster: Cluster = {
-      id,
-      arn: `arn:aws:rds:us-west-2:111111111111:cluster:${id}`,
-      db,
-      tags: [],
-      createdAt: now,
-      availableAt: now + perDatabase(this.options.restoreSeconds, db) * 1000,
-    };
+    const cluster = this.restored('cluster', id, db, [], perDatabase(this.options.restoreSeconds, db));
     this.clusters.set(id, cluster);
     this.everCreatedClusters.set(id, cluster);
   }
@@ -560,20 +574,11 @@ export class FakeAws {
   private viewCluster(id: string): DBCluster | undefined {
     const c = this.clusters.get(id);
     if (!c) return undefined;
-    const now = this.clockFor(c.db).ms;
-    if (
-      c.deleteRequestedAt !== undefined &&
-      now >= c.deleteRequestedAt + perDatabase(this.options.deletionSeconds, c.db) * 1000
-    ) {
+    const status = this.statusOf(c);
+    if (status === 'gone') {
       this.clusters.delete(id);
       return undefined;
     }
-    const status =
-      c.deleteRequestedAt !== undefined
-        ? 'deleting'
-        : !this.options.neverAvailable && now >= c.availableAt
-          ? 'available'
-          : 'creating';
     const members = [...this.instances.keys()]
       .map((i) => this.view(i))
       .filter((i): i is DBInstance => i?.DBClusterIdentifier === id);
@@ -604,21 +609,12 @@ export class FakeAws {
     request: Record<string, unknown>,
     cluster?: string,
   ): void {
-    const now = this.clockFor(db).ms;
     this.created.push(id);
-    const instance: Instance = {
-      id,
-      arn: `arn:aws:rds:us-west-2:111111111111:db:${id}`,
+    const seconds = perDatabase(
+      cluster ? (this.options.clusterInstanceSeconds ?? 600) : this.options.restoreSeconds,
       db,
-      tags,
-      createdAt: now,
-      availableAt:
-        now +
-        perDatabase(cluster ? (this.options.clusterInstanceSeconds ?? 600) : this.options.restoreSeconds, db) * 1000,
-      createdByJob: job,
-      request,
-      cluster,
-    };
+    );
+    const instance: Instance = { ...this.restored('db', id, db, tags, seconds), createdByJob: job, request, cluster };
     this.instances.set(id, instance);
     this.everCreated.set(id, instance);
   }
@@ -626,20 +622,11 @@ export class FakeAws {
   private view(id: string): DBInstance | undefined {
     const i = this.instances.get(id);
     if (!i) return undefined;
-    const now = this.clockFor(i.db).ms;
-    if (
-      i.deleteRequestedAt !== undefined &&
-      now >= i.deleteRequestedAt + perDatabase(this.options.deletionSeconds, i.db) * 1000
-    ) {
+    const status = this.statusOf(i);
+    if (status === 'gone') {
       this.instances.delete(id);
       return undefined;
     }
-    const status =
-      i.deleteRequestedAt !== undefined
-        ? 'deleting'
-        : !this.options.neverAvailable && now >= i.availableAt
-          ? 'available'
-          : 'creating';
     return {
       DBInstanceIdentifier: id,
       DBInstanceArn: i.arn,

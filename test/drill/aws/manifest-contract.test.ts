@@ -5,38 +5,14 @@ import { manifestBefore } from '../../../engines/common/manifest-before';
 import { manifestKey } from '../../../engines/common/manifest-key';
 import { createManifestJobSteps } from '../../../engines/validation/manifest-job';
 import { inMemoryBucket, runManifestJob } from '../../validation/manifest-job-run';
-import type { Manifest } from '../../../engines/validation';
+import { manifestAt } from '../../helpers/manifest-at';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
 jest.mock('../../../engines/validation/chunks/manifest', () => ({
   planManifest: jest.fn(async () => ({ chunks: [] })),
   describePlannedPharmacy: jest.fn(async () => undefined),
-  assembleManifest: jest.fn(() => manifestAt('2026-10-31T03:29:00Z')),
+  assembleManifest: jest.fn(() => manifestAt('rx', '2026-10-31T03:29:00Z')),
 }));
-
-function manifestAt(cutoff: string): Manifest {
-  return {
-    format: 'rxdr.validation-manifest',
-    version: 1,
-    createdAt: cutoff,
-    cutoff,
-    source: { database: 'rx', serverVersionNum: 170006 },
-    schemas: ['public'],
-    tables: [
-      {
-        schema: 'public',
-        table: 'fill',
-        keyColumn: 'id',
-        cutoffColumn: 'filled_at',
-        columns: [{ name: 'id', type: 'bigint' }],
-        rowCount: 1,
-        checksum: '1',
-        buckets: { start: 0, width: 1, entries: [] },
-      },
-    ],
-    freshness: [],
-  };
-}
 
 // The manifest job's environment as the construct sets it: the handler builds its verified TLS config first.
 useThrowawayCaBundle();
@@ -93,7 +69,7 @@ describe('manifest key contract: the job writes where the drill reads', () => {
           LastModified: new Date(v.written),
         })),
       });
-      for (const v of versions) s3.on(GetObjectCommand, { VersionId: v.id }).resolves(body(manifestAt(v.cutoff)));
+      for (const v of versions) s3.on(GetObjectCommand, { VersionId: v.id }).resolves(body(manifestAt('rx', v.cutoff)));
     });
 
     test('a recovery point of 31 Oct 04:00 validates against the 31 Oct manifest, not the newer one', async () => {

@@ -77,13 +77,7 @@ const pitrMachine = LocalStateMachine.fromTemplate(
 /** A drill world whose restored instance is the local database `served`, validated by the real engine. */
 function worldServing(served: TestDatabase, options: { pointInTime?: readonly string[] } = {}): DrillWorld {
   const world = new DrillWorld({ concurrency: 5, ...options });
-  const url = new URL(served.url);
-  world.aws.server = { host: url.hostname, port: Number(url.port || 5432) };
-  world.aws.secret = {
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    dbname: served.name,
-  };
+  world.aws.serveDatabase(served);
   world.aws.manifests.set(manifestKey('dispensing'), versions);
   world.engine = { s3: new S3Client({}), bucket: 'evidence-bucket' };
   return world;

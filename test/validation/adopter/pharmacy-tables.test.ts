@@ -1,11 +1,12 @@
 import { Client } from 'pg';
 import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../../engines/validation';
 import { MappingError } from '../../../engines/validation/manifest';
+import { PHARMACY_INVARIANTS } from '../../../engines/validation/checks/pharmacy/mapping';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
 import { validationSettingsSchema } from '../../../lib/config/validation-settings';
 import { seedDatabase } from '../../../lib/seed';
-import { dropDatabase, TestDatabase, useTestDatabase } from '../../helpers/postgres';
-import { copyDatabase, corrupt, queryOne } from '../fixture';
+import { TestDatabase, useTestDatabase } from '../../helpers/postgres';
+import { checkNamed as result, queryOne, useCopies } from '../fixture';
 
 /**
  * The built-in pharmacy invariants on an adopter's own tables: the reference data, seeded, then moved into a
@@ -16,7 +17,7 @@ import { copyDatabase, corrupt, queryOne } from '../fixture';
 const END = new Date('2026-11-01T00:00:00Z');
 const CUTOFF = new Date(END.getTime() - 2 * 86_400_000);
 const db = useTestDatabase('adopter_pharmacy');
-const copies: TestDatabase[] = [];
+const copyWith = useCopies(db, 'adopter_copy');
 
 const RENAME = `
   ALTER SCHEMA pharmacy RENAME TO "RxApp";
@@ -67,15 +68,6 @@ const MAPPING: PharmacyTables = {
   audit_event: { table: 'RxApp.audit_log', columns: { hash: 'row_hash' } },
 };
 
-const INVARIANTS = [
-  'foreign-keys',
-  'fill-numbering',
-  'rx-uniqueness',
-  'cs-ledger',
-  'audit-chain',
-  'claim-reversals',
-  'epcs-signatures',
-];
 let manifest: Manifest;
 
 beforeAll(async () => {
@@ -90,25 +82,8 @@ beforeAll(async () => {
   manifest = await buildManifest({ url: db().url, cutoff: CUTOFF, pharmacyTables: MAPPING });
 });
 
-afterAll(async () => {
-  for (const copy of copies) await dropDatabase(copy.name);
-});
-
-async function copyWith(sql: string): Promise<TestDatabase> {
-  const copy = await copyDatabase(db(), 'adopter_copy');
-  copies.push(copy);
-  if (sql) await corrupt(copy, sql);
-  return copy;
-}
-
 const validate = (target: TestDatabase, using = manifest): Promise<ValidationReport> =>
   validateDatabase({ url: target.url, manifest: using, recoveryPointTime: END, rpoTargetSeconds: 6 * 3600 });
-
-const result = (report: ValidationReport, name: string) => {
-  const found = report.checks.find((c) => c.name === name);
-  if (!found) throw new Error(`no check ${name} in the report`);
-  return found;
-};
 
 describe('the pharmacy invariants on an adopter schema mapped in the configuration', () => {
   test('the manifest describes the mapped tables and records the mapping; a clean copy passes every invariant', async () => {
@@ -118,7 +93,7 @@ describe('the pharmacy invariants on an adopter schema mapped in the configurati
     expect(manifest.pharmacy?.epcs.count).toBeGreaterThan(0);
     const report = await validate(await copyWith(''));
     expect(report.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.error ?? ''}`)).toEqual([]);
-    for (const name of INVARIANTS) {
+    for (const name of PHARMACY_INVARIANTS) {
       expect(result(report, name).skipped).toBeUndefined();
       expect(result(report, name).measured).toMatchObject({ mapping: 'tables', mode: expect.any(String) });
     }
