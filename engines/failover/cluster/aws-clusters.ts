@@ -1,6 +1,7 @@
 /** Aurora cluster and global-database lookups the cluster runbook steps share. */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
+  CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   type DBCluster,
@@ -9,7 +10,9 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { databaseOf, Errors, StepError, type Catalog, type CatalogCluster, type CatalogDatabase } from '../catalog';
-import { latestMetric, unlessNotFound, type Endpoint } from '../aws-helpers';
+import { findInstance, latestMetric, unlessNotFound, type Endpoint } from '../aws-helpers';
+import type { FailoverState } from '../failover-steps/state';
+import { failoverTags } from '../failover-steps/recovery';
 
 /** The cluster, or undefined when it does not exist. */
 export async function findCluster(rds: RDSClient, identifier: string): Promise<DBCluster | undefined> {
@@ -78,4 +81,33 @@ export async function globalLagSeconds(
     'DBClusterIdentifier',
   );
   return ms === undefined ? undefined : Math.ceil(ms / 1000);
+}
+
+/**
+ * A restored cluster has no instance: once the cluster is available its one writer is added (looked up first, so a
+ * resumed run adds it once). What the wait is still waiting for, or undefined once the writer is available.
+ */
+export async function writerInstancePending(
+  rds: RDSClient,
+  clusterIdentifier: string,
+  writer: string,
+  db: Pick<CatalogDatabase, 'name' | 'instanceClass'>,
+  state: Pick<FailoverState, 'execution'>,
+): Promise<string | undefined> {
+  const instance = await findInstance(rds, writer);
+  if (!instance) {
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: writer,
+        DBClusterIdentifier: clusterIdentifier,
+        Engine: 'aurora-postgresql',
+        DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
+        PubliclyAccessible: false,
+        Tags: failoverTags(state, db),
+      }),
+    );
+    return `${clusterIdentifier} is available; its instance ${writer} is being created`;
+  }
+  if (instance.DBInstanceStatus !== 'available') return `${writer} is ${instance.DBInstanceStatus}`;
+  return undefined;
 }

@@ -5,12 +5,8 @@
  * secondary is detached from it (`detach.ts`); a cluster without one is restored from the newest recovery point in
  * the recovery vault, plus one instance.
  */
-import {
-  CreateDBInstanceCommand,
-  FailoverGlobalClusterCommand,
-  SwitchoverGlobalClusterCommand,
-} from '@aws-sdk/client-rds';
-import { findInstance, messageOf } from '../aws-helpers';
+import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { messageOf } from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan } from '../failover-steps/state';
@@ -30,6 +26,7 @@ import {
   globalLagSeconds,
   memberOf,
   writerEndpoint,
+  writerInstancePending,
 } from './aws-clusters';
 import { detachPending, detachPreflight, startDetach } from './detach';
 import { globalWriterEndpointPreflight } from './global-writer-endpoint';
@@ -244,25 +241,8 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
   } else if (!found) {
     return notVisibleYet(deps, recovery, pending);
   } else if (found.Status === 'available') {
-    const writer = recoveredWriter(cluster);
-    const instance = await findInstance(rds, writer);
-    if (!instance) {
-      await rds.send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: writer,
-          DBClusterIdentifier: id,
-          Engine: 'aurora-postgresql',
-          DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
-          PubliclyAccessible: false,
-          Tags: [
-            { Key: 'rxdr:failover-execution', Value: state.execution.name },
-            { Key: 'rxdr:database', Value: db.name },
-          ],
-        }),
-      );
-      return pending(`${id} is available; its instance ${writer} is being created`);
-    }
-    if (instance.DBInstanceStatus !== 'available') return pending(`${writer} is ${instance.DBInstanceStatus}`);
+    const waiting = await writerInstancePending(rds, id, recoveredWriter(cluster), db, state);
+    if (waiting) return pending(waiting);
   }
   const endpoint = writerEndpoint(found);
   if (found?.Status !== 'available' || !endpoint) return pending(`${id} is ${found?.Status ?? 'not visible yet'}`);

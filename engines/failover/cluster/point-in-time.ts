@@ -7,9 +7,9 @@
  * damaged cluster in a region that is up (a bad migration, deleted or corrupted rows: restore to just before
  * it); for a regional outage preflight blocks it and names the strategies that work then.
  */
-import { CreateDBInstanceCommand, RestoreDBClusterToPointInTimeCommand, type DBCluster } from '@aws-sdk/client-rds';
-import { EVENT_WAIT_SAFETY_NET_SECONDS, findInstance, messageOf } from '../aws-helpers';
-import { Errors, StepError, type CatalogCluster, type CatalogDatabase } from '../catalog';
+import { RestoreDBClusterToPointInTimeCommand, type DBCluster } from '@aws-sdk/client-rds';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, messageOf } from '../aws-helpers';
+import { Errors, StepError, type CatalogCluster } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan, VerifyRecord } from '../failover-steps/state';
 import type { RecoveryRecord } from '../provider';
@@ -17,7 +17,8 @@ import { failoverPlan, STATUSES_HEALTHY, withTimeout } from '../failover-steps/f
 import { planChecks } from '../plan-checks';
 import { required } from '../failover-steps/required';
 import { throwUnlessVerified, verifyPointers } from '../failover-steps/repoint';
-import { clusterOf, findCluster, writerEndpoint } from './aws-clusters';
+import { failoverTags, recoveryLook } from '../failover-steps/recovery';
+import { clusterOf, findCluster, writerEndpoint, writerInstancePending } from './aws-clusters';
 
 /** Where the restore lands: the restored cluster's identifier in the primary region; its one instance shares it. */
 export const restoredCluster = (cluster: CatalogCluster) => cluster.recoveredClusterIdentifier;
@@ -195,45 +196,18 @@ export async function checkClusterPointInTime(state: FailoverState, deps: StepDe
   const plan = required(state.plan, 'plan');
   const { db } = clusterOf(deps.catalog, plan.database);
   const rds = deps.clients.rdsPrimary;
-  const polls = recovery.polls + 1;
-  const pending = (detail: string): RecoveryRecord => ({
-    ...recovery,
-    polls,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
-    status: 'pending',
-    detail,
-  });
+  const { pending, available } = recoveryLook(recovery, deps);
   const id = recovery.instanceIdentifier;
   const found = await findCluster(rds, id);
   if (!found) return pending(`${id} not visible yet`);
   if (FAILED_STATUSES.includes(found.Status ?? ''))
     throw new StepError(Errors.stepFailed, `${id} is ${found.Status}: it cannot become the primary`);
   if (found.Status !== 'available') return pending(`${id} is ${found.Status}`);
-  const instance = await findInstance(rds, id);
-  if (!instance) {
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        DBClusterIdentifier: id,
-        Engine: 'aurora-postgresql',
-        DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
-        PubliclyAccessible: false,
-        Tags: failoverTags(state, db),
-      }),
-    );
-    return pending(`${id} is available; its instance ${id} is being created`);
-  }
-  if (instance.DBInstanceStatus !== 'available') return pending(`${id}'s instance is ${instance.DBInstanceStatus}`);
+  const waiting = await writerInstancePending(rds, id, id, db, state);
+  if (waiting) return pending(waiting);
   const endpoint = writerEndpoint(found);
   if (!endpoint) return pending(`${id} has no writer endpoint yet`);
-  return {
-    ...recovery,
-    polls,
-    status: 'available',
-    detail: `${id} is available in ${deps.catalog.primaryRegion} with its instance`,
-    availableAt: deps.clock.now().toISOString(),
-    endpoint,
-  };
+  return available(`${id} is available in ${deps.catalog.primaryRegion} with its instance`, endpoint);
 }
 
 /** Every pointer reads the restored cluster's endpoint, and the cluster (primary region) is available. */
@@ -246,11 +220,4 @@ export async function verifyClusterPointInTime(state: FailoverState, deps: StepD
   const checks = await verifyPointers(deps, db, recovery.instanceIdentifier, endpoint, deps.clients.rdsPrimary);
   throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
-}
-
-function failoverTags(state: FailoverState, db: CatalogDatabase) {
-  return [
-    { Key: 'rxdr:failover-execution', Value: state.execution.name },
-    { Key: 'rxdr:database', Value: db.name },
-  ];
 }

@@ -33,6 +33,14 @@ export function recoveryStarted(
   };
 }
 
+/** The tags of everything a failover creates: the IAM policies allow creating only with them. */
+export function failoverTags(state: Pick<FailoverState, 'execution'>, db: { readonly name: string }) {
+  return [
+    { Key: 'rxdr:failover-execution', Value: state.execution.name },
+    { Key: 'rxdr:database', Value: db.name },
+  ];
+}
+
 /** One more look at a recovery: still pending (asked again after the next event), or available at an endpoint. */
 export function recoveryLook(recovery: RecoveryRecord, deps: StepDeps) {
   const polls = recovery.polls + 1;
@@ -62,10 +70,7 @@ export async function startRecovery(state: FailoverState, deps: StepDeps): Promi
   const db = databaseOf(deps.catalog, plan.database);
   const rds = deps.clients.rdsRecovery;
   const identifier = plan.targetInstanceIdentifier;
-  const tags = [
-    { Key: 'rxdr:failover-execution', Value: state.execution.name },
-    { Key: 'rxdr:database', Value: db.name },
-  ];
+  const tags = failoverTags(state, db);
   let outcome: 'done' | 'already-done' = 'done';
   let restoreJobId: string | undefined;
   let detail: string;
