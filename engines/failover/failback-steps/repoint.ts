@@ -1,14 +1,10 @@
 /** Repoint clients back at the primary region and verify every pointer. */
 import { databaseOf } from '../catalog';
 import type { StepDeps } from '../clients';
-import { required, throwUnlessVerified, verifyPointers } from '../failover-steps';
+import { required, throwUnlessVerified, verifiedPointers } from '../failover-steps';
 import { FailbackState } from './state';
 import { pollRepoint, startRepoint } from '../repoint-progress';
-import {
-  repointThroughGlobalWriterEndpoint,
-  throughGlobalWriterEndpoint,
-  verifyThroughGlobalWriterEndpoint,
-} from '../cluster/global-writer-endpoint';
+import { repointThroughGlobalWriterEndpoint, throughGlobalWriterEndpoint } from '../cluster/global-writer-endpoint';
 
 export async function repointBack(
   state: FailbackState,
@@ -35,16 +31,13 @@ export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<
   const plan = required(state.plan, 'plan');
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const id = plan.replicaIdentifier;
-  const rds = deps.clients.rdsPrimary;
-  const checks = throughGlobalWriterEndpoint(db, 'global-switchover')
-    ? await verifyThroughGlobalWriterEndpoint(
-        deps,
-        db,
-        { identifier: id, region: deps.catalog.primaryRegion, port: endpoint.port },
-        (host) => verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
-      )
-    : await verifyPointers(deps, db, id, endpoint, rds);
+  // A cluster fails back by switching its global database over; the option never applies to an instance.
+  const checks = await verifiedPointers(deps, db, 'global-switchover', {
+    identifier: plan.replicaIdentifier,
+    region: deps.catalog.primaryRegion,
+    endpoint,
+    rds: deps.clients.rdsPrimary,
+  });
   throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
 }

@@ -1,7 +1,8 @@
 /** Repoint clients at the recovered database and verify that every pointer resolves to it. */
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { findInstance, parameterValue, route53Value, secretJson, type Endpoint } from '../aws-helpers';
-import { databaseOf, Errors, StepError, type CatalogDatabase } from '../catalog';
+import { databaseOf, Errors, StepError, type CatalogDatabase, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
 import { FailoverState, Repoint } from './state';
 import { required } from './required';
@@ -40,18 +41,37 @@ export async function verify(
   const recovery = required(state.recovery, 'recovery');
   const endpoint = required(recovery.endpoint, 'recovery.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  const id = recovery.instanceIdentifier;
-  const rds = deps.clients.rdsRecovery;
-  const checks = throughGlobalWriterEndpoint(db, plan.strategy)
-    ? await verifyThroughGlobalWriterEndpoint(
-        deps,
-        db,
-        { identifier: id, region: deps.catalog.recoveryRegion, port: endpoint.port },
-        (host) => verifyPointers(deps, db, id, { host, port: endpoint.port }, rds),
-      )
-    : await verifyPointers(deps, db, id, endpoint, rds);
+  const checks = await verifiedPointers(deps, db, plan.strategy, {
+    identifier: recovery.instanceIdentifier,
+    region: deps.catalog.recoveryRegion,
+    endpoint,
+    rds: deps.clients.rdsRecovery,
+  });
   throwUnlessVerified(checks);
   return { startedAt, endedAt: deps.clock.now().toISOString(), checks };
+}
+
+/**
+ * The checks that every pointer leads to `target` (failover and failback alike): with clients on the global writer
+ * endpoint and a strategy that keeps the global database, that AWS moved the endpoint to it; otherwise that every
+ * record, parameter and secret names its endpoint.
+ */
+export async function verifiedPointers(
+  deps: StepDeps,
+  db: CatalogDatabase,
+  strategy: Strategy,
+  target: {
+    readonly identifier: string;
+    readonly region: string;
+    readonly endpoint: Endpoint;
+    readonly rds: RDSClient;
+  },
+): Promise<{ name: string; ok: boolean; detail: string }[]> {
+  const { identifier, region, endpoint, rds } = target;
+  if (!throughGlobalWriterEndpoint(db, strategy)) return verifyPointers(deps, db, identifier, endpoint, rds);
+  return verifyThroughGlobalWriterEndpoint(deps, db, { identifier, region, port: endpoint.port }, (host) =>
+    verifyPointers(deps, db, identifier, { host, port: endpoint.port }, rds),
+  );
 }
 
 /** A failed step naming every pointer check that failed (failover and failback verify alike). */
