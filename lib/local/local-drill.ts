@@ -8,7 +8,9 @@ import type { DrillValidator } from '../../engines/drill/validator';
 import { Manifest } from '../../engines/validation';
 import { buildChunkedManifest } from '../../engines/validation/chunks/manifest';
 import { takeBaseBackup } from './base-backup';
-import { LocalRestoreProvider, recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
+import type { LocalEngine } from './local-engines';
+import { recordBaseBackup, BaseBackupMeta } from './local-restore-provider';
+import { localRestoreProvider } from './restore-provider-for';
 import {
   checkAborted,
   evidenceStore,
@@ -37,6 +39,8 @@ export { DEFAULT_EVIDENCE_DIR, LOCAL_DATABASE } from './local-run';
 export type { LocalRunProgress, LocalRunResult } from './local-run';
 
 export interface LocalDrillOptions {
+  /** The protected database's engine: `aurora-postgresql` drills a cluster's steps. @default postgres */
+  readonly engine?: LocalEngine;
   /** Prescriptions to seed (about 7 rows each). @default 5000 */
   readonly prescriptions?: number;
   /** Seeder PRNG seed. @default 1 */
@@ -171,7 +175,7 @@ export async function runLocalDrill(options: LocalDrillOptions = {}): Promise<Lo
       undefined;
 
     const rpoTarget = options.rpoTargetSeconds ?? archiveTimeoutSeconds + 1;
-    const provider = new LocalRestoreProvider({
+    const provider = localRestoreProvider(options.engine, {
       backupsDir: store?.backupsDir ?? backupsDir,
       archiveDir: store?.archiveDir ?? archiveDir,
       ...(store?.details ? { sourceDetails: store.details } : {}),

@@ -75,6 +75,37 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
     expect(written && parseEvidence(JSON.parse(readFileSync(written, 'utf8')))).toEqual(evidence);
   });
 
+  test('--engine aurora-postgresql drills a cluster: restored, its instance added, validated, both deleted, evidence says cluster', async () => {
+    const result = await rxdr(
+      'drill',
+      '--local',
+      '--engine',
+      'aurora-postgresql',
+      '--prescriptions',
+      '300',
+      '--json',
+      '--evidence-dir',
+      evidenceDir,
+    );
+    expect(result.stderr).toMatch(/rxdr drill --local --engine aurora-postgresql/);
+    expect(result.code).toBe(0);
+    const evidence = parseEvidence(JSON.parse(result.stdout));
+    expect(evidence).toMatchObject({
+      kind: 'drill',
+      provider: 'local',
+      result: 'passed',
+      cleanup: { status: 'deleted' },
+      target: { engine: 'aurora-postgresql', details: { resource: 'aurora-cluster', members: '1' } },
+    });
+    expect(evidence.target?.details?.instance).toBe(evidence.target?.identifier);
+    expect(evidence.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+    expect(evidence.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['restore.wal-continuity', 'checksums']));
+    const workspace = result.stderr.match(/^ {2}cleanup +[\d.]+ s {2}removed (\S+)$/m)?.[1];
+    expect(workspace).toBeDefined();
+    expect(existsSync(workspace!)).toBe(false);
+    expect(processesMentioning(workspace!)).toEqual([]);
+  });
+
   test('GIVEN the rxdr process is SIGKILLed mid-drill THEN the watchdog stops every server it started and removes its directory', async () => {
     const child = spawnRxdr(['drill', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir]);
     let stderr = '';

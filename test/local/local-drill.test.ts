@@ -107,6 +107,33 @@ describe('local drill on real PostgreSQL', () => {
     await expectNothingLeft(result);
   });
 
+  test('GIVEN an Aurora cluster (engine aurora-postgresql) and a validator that crashes THEN the cluster and its instance were restored, the drill fails, and both are deleted', async () => {
+    const details: string[] = [];
+    const result = await runLocalDrill({
+      engine: 'aurora-postgresql',
+      evidenceDir: null,
+      prescriptions: 100,
+      loadSecondsAfterBackup: 1,
+      onProgress: (p) => details.push(`${p.phase}: ${p.detail ?? ''}`),
+      hooks: {
+        unitWriter: probeWriter(),
+        validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }),
+      },
+    });
+    expect(result.evidence).toMatchObject({
+      result: 'failed',
+      failedStep: 'validate',
+      failureReason: 'validation could not run: validator crashed',
+      cleanup: { status: 'deleted' },
+      target: { engine: 'aurora-postgresql', details: { resource: 'aurora-cluster', members: '1' } },
+    });
+    const target = result.evidence.target!;
+    expect(target.details?.instance).toBe(target.identifier);
+    expect(target.engineVersion).toMatch(/^\d+/);
+    expect(details.find((d) => d.startsWith('drill:wait-available'))).toMatch(/accepting connections/);
+    await expectNothingLeft(result);
+  });
+
   test('GIVEN a setup step that throws THEN the error propagates and the primary, watchdog and workspace are gone', async () => {
     const seen: number[] = [];
     const baseDir = await mkdtemp(path.join(tmpdir(), 'rxdr-crash-'));

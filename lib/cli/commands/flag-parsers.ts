@@ -104,3 +104,11 @@ export function chunkSizeOption(): Option {
     'split tables larger than this into key-range chunks (bytes on disk; e.g. 2GiB, 512MB)',
   ).argParser(byteSize('--chunk-size'));
 }
+
+/** `--engine` of a local run: one of `choices`, else exit 2 listing them (checked while parsing). */
+export function oneOf<T extends string>(flag: string, choices: readonly T[], what: string) {
+  return (value: string): T => {
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    throw new InvalidArgumentError(`${flag} '${value}' is not ${what}: choose one of ${choices.join(', ')}.`);
+  };
+}
