@@ -3,6 +3,9 @@ import type { Strategy } from '../../engines/failover/catalog';
 import type { FailoverState, Plan } from '../../engines/failover/failover-steps/state';
 import type { FailoverSite } from './failover-site';
 import { answers, lastReplayed, newestArchived } from './failover-probes';
+import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import type { LocalGlobalDatabase } from './local-global-database';
+import { globalWriterEndpointPreflight, throughGlobalWriterEndpoint } from './local-global-writer-steps';
 import { LOCAL_STRATEGIES } from './local-strategies';
 import { LOCAL_DATABASE } from './local-run';
 
@@ -13,6 +16,12 @@ export const fromStandby = (strategy: Strategy): boolean => strategy !== 'point-
 
 export const STANDBY = 'rxdr_standby';
 export const RESTORED = 'rxdr_restored';
+/** An Aurora cluster's point-in-time restore goes beside it as `<cluster>-restored`, as in AWS. */
+export const RESTORED_CLUSTER = `${LOCAL_DATABASE}-restored`;
+
+/** What a point-in-time failover restores into: the cluster's `<cluster>-restored`, or the instance's. */
+export const restoredName = (engine: LocalEngine | undefined): string =>
+  engine === AURORA_POSTGRESQL ? RESTORED_CLUSTER : RESTORED;
 /** A server this run started died: say so, rather than what a probe of it saw (it does not answer). */
 export const STANDBY_DIED_BEFORE_PROMOTION =
   'the standby PostgreSQL server is not running: it exited before it could be promoted';
@@ -24,6 +33,10 @@ export interface LocalPlanContext {
   readonly newestWrite: () => Date;
   readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
   readonly tier: number;
+  /** `aurora-postgresql`: a point-in-time failover restores a cluster and adds its instance. @default postgres */
+  readonly engine?: LocalEngine;
+  /** Clients connect through this global database's writer endpoint. */
+  readonly global?: LocalGlobalDatabase;
 }
 
 /**
@@ -89,13 +102,14 @@ export async function planLocalFailover(state: FailoverState, options: LocalPlan
       : 'no base backup or no archived WAL',
     strategy === 'point-in-time',
   );
+  const warnings: string[] = [];
+  await globalWriterEndpointPreflight(options.global, strategy, check, warnings);
   const expectedDataLossSeconds = planned ? 0 : fromStandby(strategy) ? replicaLoss : archiveLoss;
-  const warnings =
-    expectedDataLossSeconds !== null && expectedDataLossSeconds > options.targets.rpoSeconds
-      ? [`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${options.targets.rpoSeconds} s`]
-      : [];
+  if (expectedDataLossSeconds !== null && expectedDataLossSeconds > options.targets.rpoSeconds)
+    warnings.push(`expected data loss ${expectedDataLossSeconds} s exceeds the RPO of ${options.targets.rpoSeconds} s`);
   const refused = !planned && primary.healthy && !state.input.force;
-  const target = fromStandby(strategy) ? STANDBY : RESTORED;
+  const target = fromStandby(strategy) ? STANDBY : restoredName(options.engine);
+  const throughGlobal = throughGlobalWriterEndpoint(options.global, strategy);
   return {
     startedAt,
     endedAt: new Date().toISOString(),
@@ -134,14 +148,25 @@ export async function planLocalFailover(state: FailoverState, options: LocalPlan
           ? `wait until ${STANDBY} has replayed the primary's WAL position, promote it, stop the old primary`
           : fromStandby(strategy)
             ? `promote ${STANDBY} (pg_ctl promote)`
-            : `restore ${RESTORED} from the base backup and replay the WAL archive to its end`,
+            : options.engine === AURORA_POSTGRESQL
+              ? `restore cluster ${target} beside the primary from the base backup, replay the WAL archive to ` +
+                'its end, then add its instance'
+              : `restore ${target} from the base backup and replay the WAL archive to its end`,
         status: 'pending',
       },
       { name: 'validate', description: 'run the validation engine with the manifest', status: 'pending' },
-      { name: 'repoint', description: `rewrite ${site.endpointFile}`, status: 'pending' },
+      {
+        name: 'repoint',
+        description: throughGlobal
+          ? `none: ${site.endpointFile} names the global writer endpoint, which moves with the writer`
+          : `rewrite ${site.endpointFile}`,
+        status: 'pending',
+      },
       {
         name: 'verify',
-        description: 'the pointer reads the new endpoint; clients write through it',
+        description: throughGlobal
+          ? `the global database reports ${target} as its writer; clients write through its writer endpoint`
+          : 'the pointer reads the new endpoint; clients write through it',
         status: 'pending',
       },
       { name: 'evidence', description: 'write the evidence document', status: 'pending' },

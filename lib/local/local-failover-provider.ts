@@ -3,18 +3,26 @@ import type { RestoreHandle } from '../../engines/drill/provider';
 import type { DrillValidator } from '../../engines/drill/validator';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
 import type { EvidenceStore } from '../../engines/evidence/store';
-import { Errors, StepError } from '../../engines/failover/catalog';
+import { Errors, StepError, type Strategy } from '../../engines/failover/catalog';
 import type { FailoverState, FreezeRecord, Plan } from '../../engines/failover/failover-steps/state';
 import { required } from '../../engines/failover/failover-steps/required';
 import type { FailoverProvider, RecoveryRecord, RepointRecord } from '../../engines/failover/provider';
 import { repointEndpointFile, type FailoverSite } from './failover-site';
 import { clientsWriteThrough, isWritable, readPointer } from './failover-probes';
-import { LocalRestoreProvider } from './local-restore-provider';
+import { localRestoreProvider } from './restore-provider-for';
+import type { LocalEngine } from './local-engines';
+import type { LocalGlobalDatabase } from './local-global-database';
+import {
+  repointThroughGlobalWriterEndpoint,
+  throughGlobalWriterEndpoint,
+  verifyGlobalWriterEndpoint,
+} from './local-global-writer-steps';
+import type { LocalRestoreBase } from './local-restore-base';
 import {
   fromStandby,
   isPlanned,
   planLocalFailover,
-  RESTORED,
+  restoredName,
   STANDBY,
   STANDBY_DIED_BEFORE_PROMOTION,
 } from './local-failover-plan';
@@ -36,6 +44,12 @@ export interface LocalFailoverProviderOptions {
   readonly unitWriter: UnitWriter;
   /** A switchover whose standby has not replayed the primary's frozen WAL position by then fails. @default 30 */
   readonly catchUpTimeoutSeconds?: number;
+  /** `aurora-postgresql`: a point-in-time failover restores a cluster and adds its instance. @default postgres */
+  readonly engine?: LocalEngine;
+  /** Clients connect through this global database's writer endpoint (a global switchover or failover moves it). */
+  readonly global?: LocalGlobalDatabase;
+  /** Replaces the global database's move of its writer endpoint (a test makes it stay behind). */
+  readonly moveGlobalWriter?: (move: () => Promise<void>) => Promise<void>;
 }
 
 /**
@@ -45,18 +59,20 @@ export interface LocalFailoverProviderOptions {
  */
 export class LocalFailoverProvider implements FailoverProvider {
   readonly name = 'local';
-  private readonly restores: LocalRestoreProvider;
+  private readonly restores: LocalRestoreBase;
   private restore?: RestoreHandle;
   /** Where the recovered database listens, once it accepts writes. */
   private recovered?: { host: string; port: number; url: string };
   /** A switchover promoted the standby (the primary's freeze must then stay). */
   private promoted = false;
+  /** The global database moved its writer endpoint to the promoted standby (once). */
+  private globalWriterMoved = false;
   /** What the switchover's catch-up reached before the promotion. */
   private caughtUp?: string;
 
   constructor(private readonly options: LocalFailoverProviderOptions) {
     const { site } = options;
-    this.restores = new LocalRestoreProvider({
+    this.restores = localRestoreProvider(options.engine, {
       backupsDir: site.backupsDir,
       archiveDir: site.archiveDir,
       restoresDir: site.restoresDir,
@@ -110,7 +126,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     await liftPrimaryFreeze(site.primary.url());
     const pointer = await readPointer(site.endpointFile);
     const writes = pointer
-      ? await clientsWriteThrough(pointer, this.options.unitWriter)
+      ? await clientsWriteThrough(await this.resolve(pointer), this.options.unitWriter)
       : { ok: false, detail: 'the endpoint file is unreadable' };
     if (!writes.ok) throw new Error(`the primary does not take writes again: ${writes.detail}`);
     return {
@@ -138,7 +154,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     } else {
       const source = await this.restores.findSource(LOCAL_DATABASE, { kind: 'latest' });
       this.restore = await this.restores.startRestore(source, state.execution.name);
-      detail = `restore of ${RESTORED} started from base backup ${source.id}, replaying the WAL archive`;
+      detail = `restore of ${restoredName(this.options.engine)} started from base backup ${source.id}, replaying the WAL archive`;
     }
     return {
       startedAt,
@@ -171,8 +187,10 @@ export class LocalFailoverProvider implements FailoverProvider {
       }
       if (!standby.isRunning())
         throw new StepError(Errors.stepFailed, 'the standby PostgreSQL server exited while it was being promoted');
-      if (await isWritable(standby.url(LOCAL_DATABASE)))
+      if (await isWritable(standby.url(LOCAL_DATABASE))) {
         this.recovered = { host: '127.0.0.1', port: standby.port, url: standby.url(LOCAL_DATABASE) };
+        await this.moveGlobalWriter(required(state.plan, 'plan').strategy, this.recovered);
+      }
       if (this.recovered && this.caughtUp)
         return {
           ...recovery,
@@ -198,6 +216,15 @@ export class LocalFailoverProvider implements FailoverProvider {
       availableAt: new Date().toISOString(),
       endpoint: { host: this.recovered.host, port: this.recovered.port },
     };
+  }
+
+  /** AWS's part once a global switchover or failover is done: the global writer endpoint leads to the new writer. */
+  private async moveGlobalWriter(strategy: Strategy, writer: { host: string; port: number }): Promise<void> {
+    const { global } = this.options;
+    if (this.globalWriterMoved || !throughGlobalWriterEndpoint(global, strategy)) return;
+    this.globalWriterMoved = true;
+    const move = () => global.moveWriter(STANDBY, { host: writer.host, port: writer.port });
+    await (this.options.moveGlobalWriter ? this.options.moveGlobalWriter(move) : move());
   }
 
   /**
@@ -266,6 +293,8 @@ export class LocalFailoverProvider implements FailoverProvider {
     if (!required(state.validation, 'validation').passed)
       throw new StepError(Errors.stepFailed, 'validation failed: clients stay where they are');
     const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
+    if (throughGlobalWriterEndpoint(this.options.global, required(state.plan, 'plan').strategy))
+      return repointThroughGlobalWriterEndpoint(this.options.site.endpointFile, endpoint, startedAt);
     return repointEndpointFile(this.options.site.endpointFile, endpoint, startedAt);
   }
 
@@ -281,15 +310,19 @@ export class LocalFailoverProvider implements FailoverProvider {
   }> {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
-    const pointer = await readPointer(this.options.site.endpointFile);
-    const checks = [
-      {
-        name: 'endpoint-file',
-        ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
-        detail: `${path.basename(this.options.site.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
-      },
-    ];
-    if (pointer) checks.push(await clientsWriteThrough(pointer, this.options.unitWriter));
+    const { global, site } = this.options;
+    const pointer = await readPointer(site.endpointFile);
+    const checks = throughGlobalWriterEndpoint(global, required(state.plan, 'plan').strategy)
+      ? await verifyGlobalWriterEndpoint(global, STANDBY, endpoint, pointer)
+      : [
+          {
+            name: 'endpoint-file',
+            ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
+            detail: `${path.basename(site.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
+          },
+        ];
+    // A client reads the pointer (resolving the global writer endpoint, if it names it) and writes.
+    if (pointer) checks.push(await clientsWriteThrough(await this.resolve(pointer), this.options.unitWriter));
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0)
       throw new StepError(
@@ -313,12 +346,29 @@ export class LocalFailoverProvider implements FailoverProvider {
   /** Stop and remove a restored server (the standby belongs to the site). */
   async removeRestored(): Promise<string[]> {
     if (!this.restore) return [];
-    await this.restores.deleteRestored(this.restore);
+    await this.deleteRestore(this.restore);
     return [this.restore.id];
   }
 
   startedPids(): number[] {
     return this.restores.startedPids();
+  }
+
+  /** Where a client that reads `pointer` connects (the global writer endpoint resolves to its writer). */
+  private async resolve(pointer: { host: string; port: number }): Promise<{ host: string; port: number }> {
+    return this.options.global ? this.options.global.resolve(pointer) : pointer;
+  }
+
+  /** Stop and remove a restored cluster's instance and then the cluster, or a restored instance. */
+  private async deleteRestore(handle: RestoreHandle): Promise<void> {
+    await this.restores.deleteRestored(handle);
+    for (let step = 0; step < 10; step++) {
+      const status = await this.restores.describeDeletion(handle);
+      if (status.state === 'deleted') return;
+      if (status.state === 'failed') throw new Error(status.reason);
+      await this.restores.deleteRestored(handle);
+    }
+    throw new Error(`${handle.id} is still not deleted`);
   }
 
   private recoveredOrThrow(): { host: string; port: number; url: string } {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { EvidenceCleanup } from '../../engines/evidence/schema';
 import { systemClock } from '../../engines/common/clock';
 import { runFailover, type ApprovalGate, type FailoverPhase, type FailoverRun } from '../../engines/failover/run';
@@ -6,6 +6,9 @@ import type { FailoverState } from '../../engines/failover/failover-steps/state'
 import type { Strategy } from '../../engines/failover/catalog';
 import { setUpFailoverSite, type FailoverSite } from './failover-site';
 import { isPlanned } from './local-failover-plan';
+import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import { GLOBAL_WRITER_ENDPOINT, GLOBAL_WRITER_PORT, LocalGlobalDatabase } from './local-global-database';
+import { endpointText } from './failover-site';
 import { LocalFailoverProvider } from './local-failover-provider';
 import type { LocalDrillOptions } from './local-drill';
 import { serverVersion } from './local-primary';
@@ -33,7 +36,16 @@ export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
   hooks?: Pick<NonNullable<LocalDrillOptions['hooks']>, 'validator' | 'unitWriter'> & {
     /** Once the site runs under load, before the fault or the switchover (a test disturbs the standby here). */
     readonly siteReady?: (site: FailoverSite) => Promise<void>;
+    /** Replaces the global database's move of its writer endpoint (a test makes it stay behind). */
+    readonly moveGlobalWriter?: (move: () => Promise<void>) => Promise<void>;
   };
+  /** `aurora-postgresql`: a point-in-time failover restores a cluster and adds its instance. @default postgres */
+  readonly engine?: LocalEngine;
+  /**
+   * Clients connect through an Aurora Global Database's writer endpoint (a cluster's): the endpoint file names it,
+   * a global switchover or failover moves it with the writer and changes no pointer. @default false
+   */
+  readonly clientsUseGlobalWriterEndpoint?: boolean;
   /** One of `LOCAL_STRATEGIES`; `global-switchover` is planned: no fault, writes freeze. @default promote-replica */
   readonly strategy?: Strategy;
   /** A switchover fails (and lifts the freeze) when the standby has not caught up by then. @default 30 */
@@ -94,6 +106,9 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       (started) => (primary = started),
     );
     const ready = site;
+    const global = options.clientsUseGlobalWriterEndpoint
+      ? await globalWriterEndpointFor(ready, run.workspace)
+      : undefined;
     await options.hooks?.siteReady?.(ready);
     checkAborted(options.signal);
 
@@ -122,6 +137,9 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
       guard,
       unitWriter,
       catchUpTimeoutSeconds: options.catchUpTimeoutSeconds,
+      engine: options.engine,
+      global,
+      moveGlobalWriter: options.hooks?.moveGlobalWriter,
     });
     provider = local;
     const user = `local:${safeUser()}`;
@@ -154,7 +172,13 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
             toolVersion: TOOL_VERSION,
             // A switchover's outage starts when writes freeze.
             disasterAt: disaster?.at.toISOString() ?? state.freeze?.startedAt,
-            target: { engineVersion: version, encrypted: false, publiclyAccessible: false, network: 'loopback' },
+            target: {
+              ...(options.engine === AURORA_POSTGRESQL || global ? { engine: AURORA_POSTGRESQL } : {}),
+              engineVersion: version,
+              encrypted: false,
+              publiclyAccessible: false,
+              network: 'loopback',
+            },
             cleanup,
             metrics: {
               prescriptions: ready.prescriptions,
@@ -204,6 +228,13 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
     await ready.primary.destroy();
     return [{ status: 'deleted', resources }, 'stopped the servers and removed their directories'];
   }
+}
+
+/** A global database whose writer is the site's primary; clients' endpoint file names its writer endpoint. */
+async function globalWriterEndpointFor(site: FailoverSite, workspace: string): Promise<LocalGlobalDatabase> {
+  const global = await LocalGlobalDatabase.create(workspace, { host: '127.0.0.1', port: site.primary.port });
+  await writeFile(site.endpointFile, endpointText(GLOBAL_WRITER_ENDPOINT, GLOBAL_WRITER_PORT));
+  return global;
 }
 
 function phaseDetail(phase: FailoverPhase, state: FailoverState): string | undefined {

@@ -106,6 +106,19 @@ describe('rxdr drill --local (pharmacy engine, real PostgreSQL)', () => {
     expect(processesMentioning(workspace!)).toEqual([]);
   });
 
+  test.each([
+    [['--engine', 'aurora-postgresql'], /--engine aurora-postgresql is a local drill's option/],
+    [
+      ['--local', '--engine', 'mysql'],
+      /--engine 'mysql' is not an engine the local drill rehearses: choose one of postgres, aurora-postgresql/,
+    ],
+  ])('GIVEN drill %j THEN it exits 2 saying what to do, before starting anything', async (flags, message) => {
+    const result = await rxdr('drill', ...flags, '--evidence-dir', evidenceDir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/^ {2}primary /m);
+  });
+
   test('GIVEN the rxdr process is SIGKILLed mid-drill THEN the watchdog stops every server it started and removes its directory', async () => {
     const child = spawnRxdr(['drill', '--local', '--prescriptions', '300', '--evidence-dir', evidenceDir]);
     let stderr = '';

@@ -138,6 +138,88 @@ describe('rxdr failover --local --strategy', () => {
     },
   );
 
+  test('GIVEN --clients-use-global-writer-endpoint WHEN a cluster switches over THEN no pointer is changed, the global writer endpoint moved to the new writer, and verify proved it', async () => {
+    const result = await rxdr(
+      'failover',
+      '--local',
+      '--engine',
+      'aurora-postgresql',
+      '--strategy',
+      'global-switchover',
+      '--clients-use-global-writer-endpoint',
+      '--prescriptions',
+      '200',
+      '--json',
+      '--evidence-dir',
+      dir,
+    );
+    expect(result.stderr).not.toMatch(/FAILED/);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^ {2}failover:repoint +[\d.]+ s {2}pharmacy-global\.global-writer\.local → /m);
+    const evidence = parseEvidence(JSON.parse(result.stdout));
+    expect(evidence).toMatchObject({
+      result: 'passed',
+      achievedRpoSeconds: 0,
+      target: { engine: 'aurora-postgresql' },
+      runbook: { strategy: 'global-switchover', status: 'completed' },
+      cleanup: { status: 'deleted' },
+    });
+    const [moved, pointer] = evidence.runbook!.repointed!;
+    expect(moved).toMatchObject({ kind: 'global-writer-endpoint', name: 'pharmacy-global.global-writer.local' });
+    // The endpoint file already named the global writer endpoint: left as it was.
+    expect(pointer).toMatchObject({ kind: 'endpoint-file', value: 'pharmacy-global.global-writer.local:5432' });
+    const verify = /^ {2}failover:verify .*$/m.exec(result.stderr)?.[0];
+    expect(verify).toMatch(/✓ global-writer-endpoint: \S+ leads to rxdr_standby at 127\.0\.0\.1:\d+/);
+    expect(verify).toMatch(/✓ clients-write: /);
+  });
+
+  test('GIVEN --engine aurora-postgresql --strategy point-in-time THEN the cluster is restored beside the primary as pharmacy-restored, its instance added, validated, and both removed', async () => {
+    const result = await rxdr(
+      'failover',
+      '--local',
+      '--engine',
+      'aurora-postgresql',
+      '--strategy',
+      'point-in-time',
+      '--prescriptions',
+      '200',
+      '--json',
+      '--evidence-dir',
+      dir,
+    );
+    expect(result.stderr).not.toMatch(/FAILED/);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^ {2}failover:wait-available .* pharmacy-restored accepts writes$/m);
+    const evidence = parseEvidence(JSON.parse(result.stdout));
+    expect(evidence).toMatchObject({
+      result: 'passed',
+      source: { kind: 'point-in-time' },
+      target: { identifier: 'pharmacy-restored', engine: 'aurora-postgresql' },
+      runbook: { strategy: 'point-in-time', status: 'completed' },
+      cleanup: { status: 'deleted' },
+    });
+    expect(evidence.runbook!.steps.find((s) => s.name === 'recover')!.detail).toMatch(/pharmacy-restored/);
+    const workspace = /^ {2}primary .* in (\/\S*rxdr-local-\w+)$/m.exec(result.stderr)?.[1];
+    expect(workspace).toBeDefined();
+    expect(existsSync(workspace!)).toBe(false);
+  });
+
+  test.each([
+    [
+      ['--engine', 'postgres', '--strategy', 'global-failover'],
+      /fails over an Aurora global database: with --engine postgres/,
+    ],
+    [['--engine', 'aurora-postgresql', '--strategy', 'promote-replica'], /an Aurora cluster does not have: choose /],
+    [['--engine', 'postgres', '--clients-use-global-writer-endpoint'], /is for an Aurora cluster in a global database/],
+    [['--engine', 'mssql'], /--engine 'mssql' is not an engine the local failover rehearses/],
+  ])('GIVEN %j THEN it exits 2 saying what to change, before starting anything', async (flags, message) => {
+    const result = await rxdr('failover', '--local', ...flags, '--evidence-dir', dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/^ {2}primary /m);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('GIVEN `failover plan --strategy latest-backup` THEN the AWS runbook still takes every strategy (the local check is only for --local)', async () => {
     const result = await rxdr('failover', 'plan', '--env', 'prdo', '--database', 'x', '--strategy', 'latest-backup');
     expect(result.code).toBe(2);

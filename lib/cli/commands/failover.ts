@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { STRATEGIES } from '../../../engines/failover/strategies';
+import { AURORA_POSTGRESQL, LOCAL_ENGINES, type LocalEngine } from '../../local/local-engines';
 import { LOCAL_STRATEGIES } from '../../local/local-strategies';
+import { oneOf } from './flag-parsers';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
 import { addLocalRunOptions, LocalRunFlags, runLocalCommand } from './local-run-command';
@@ -17,6 +19,44 @@ function localStrategy(value: string): LocalStrategy {
         `no backup vault): ${choose}.`,
     );
   throw new InvalidArgumentError(`unknown strategy "${value}": ${choose}.`);
+}
+
+/** The strategies that fail over an Aurora global database (a cluster's; an instance has none). */
+const GLOBAL_DATABASE_STRATEGIES: readonly LocalStrategy[] = [
+  'global-failover',
+  'global-switchover',
+  'detach-and-promote',
+];
+
+interface LocalFailoverFlags extends LocalRunFlags {
+  strategy?: LocalStrategy;
+  engine?: LocalEngine;
+  clientsUseGlobalWriterEndpoint?: boolean;
+}
+
+/**
+ * The engine and strategy a local failover rehearses, or exit 2 saying what to change: a cluster has no read
+ * replica to promote, an instance no global database, and only a cluster's clients use a global writer endpoint.
+ */
+export function localFailoverChoice(flags: LocalFailoverFlags): { engine?: LocalEngine; strategy: LocalStrategy } {
+  const cluster = flags.engine === AURORA_POSTGRESQL || flags.clientsUseGlobalWriterEndpoint === true;
+  if (flags.engine === 'postgres' && flags.clientsUseGlobalWriterEndpoint)
+    throw new UsageError(
+      '--clients-use-global-writer-endpoint is for an Aurora cluster in a global database: drop it or pass ' +
+        `--engine ${AURORA_POSTGRESQL}.`,
+    );
+  const strategy = flags.strategy ?? (cluster ? 'global-failover' : 'promote-replica');
+  if (flags.engine === 'postgres' && GLOBAL_DATABASE_STRATEGIES.includes(strategy))
+    throw new UsageError(
+      `--strategy ${strategy} fails over an Aurora global database: with --engine postgres choose ` +
+        `promote-replica or point-in-time, or pass --engine ${AURORA_POSTGRESQL}.`,
+    );
+  if (cluster && strategy === 'promote-replica')
+    throw new UsageError(
+      `--strategy promote-replica promotes an instance's read replica, which an Aurora cluster does not have: choose ` +
+        `${[...GLOBAL_DATABASE_STRATEGIES, 'point-in-time'].join(', ')}.`,
+    );
+  return { ...(cluster ? { engine: AURORA_POSTGRESQL } : flags.engine ? { engine: flags.engine } : {}), strategy };
 }
 
 /**
@@ -44,21 +84,40 @@ export const registerFailover: CommandRegistrar = (program, context) => {
         'writes freeze, the standby catches up, no data loss)',
       localStrategy,
     )
+    .option(
+      '--engine <engine>',
+      `with --local: ${LOCAL_ENGINES.join(' or ')} (default postgres); ${AURORA_POSTGRESQL} rehearses a cluster ` +
+        '(default strategy global-failover; point-in-time restores <cluster>-restored and adds its instance)',
+      oneOf('--engine', LOCAL_ENGINES, 'an engine the local failover rehearses'),
+    )
+    .option(
+      '--clients-use-global-writer-endpoint',
+      `with --local (an ${AURORA_POSTGRESQL} cluster): clients connect through the global database's writer ` +
+        'endpoint; global-switchover and global-failover change no pointer and verify that the endpoint moved',
+    )
     // No commander default: the runbook subcommands read this command's options too, and default to the tier's.
-    .action(async (flags: LocalRunFlags & { strategy?: LocalStrategy }) => {
+    .action(async (flags: LocalFailoverFlags) => {
       if (!flags.local)
         throw new UsageError(
           'say where to fail over: `rxdr failover --local` rehearses on this machine; ' +
             '`rxdr failover plan|start|approve|abort|status --env <name>` runs the AWS runbook (docs/runbooks/failover.md).',
         );
+      const { engine, strategy } = localFailoverChoice(flags);
       const { runLocalFailover } = await import('../../local/local-failover');
-      const strategy = flags.strategy ?? 'promote-replica';
+      const clients = flags.clientsUseGlobalWriterEndpoint ? ' --clients-use-global-writer-endpoint' : '';
       await runLocalCommand(
         context,
         'failover',
         flags,
-        `rxdr failover --local --strategy ${strategy}: ${flags.prescriptions} prescriptions`,
-        (options) => runLocalFailover({ ...options, strategy }),
+        `rxdr failover --local${engine ? ` --engine ${engine}` : ''} --strategy ${strategy}${clients}: ` +
+          `${flags.prescriptions} prescriptions`,
+        (options) =>
+          runLocalFailover({
+            ...options,
+            strategy,
+            engine,
+            clientsUseGlobalWriterEndpoint: flags.clientsUseGlobalWriterEndpoint,
+          }),
       );
     });
 };
