@@ -84,7 +84,13 @@ export async function checkBaseline(
       problems.push(`${db.name}: ${identifier} is a read replica of ${instance.ReadReplicaSourceDBInstanceIdentifier}`);
   }
   for (const db of primary.env.databases.filter(isCluster))
-    problems.push(...(await clusterBaselineProblems(primary, db, failedOver.some((r) => r.database === db.name))));
+    problems.push(
+      ...(await clusterBaselineProblems(
+        primary,
+        db,
+        failedOver.some((r) => r.database === db.name),
+      )),
+    );
   return {
     at: now.toISOString(),
     ok: problems.length === 0,
