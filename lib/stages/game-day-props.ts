@@ -1,4 +1,4 @@
-import { isInstance } from '../config/database-kind';
+import { isCluster, isInstance } from '../config/database-kind';
 import { EnvironmentConfig } from '../config/environment-config';
 import { gameDayScenarios } from '../config/gameday';
 import type { GameDaySettings } from '../constructs/gameday/game-day-settings';
@@ -14,15 +14,16 @@ function gameDaySettings(config: EnvironmentConfig, primaryRegion: boolean): Gam
     environmentName: config.name,
     scenarios: gameDayScenarios(config).filter((scenario) => PRIMARY.includes(scenario) === primaryRegion),
     durationMinutes: config.gameDays.durationMinutes,
-    // The RDS identifiers of the environment's primary instances: the only databases a game day may name.
+    // The RDS identifiers of the environment's primary instances and clusters: the only databases a game day may name.
     databaseIdentifiers: config.databases.filter(isInstance).map((db) => names.primaryInstance(config, db)),
+    clusterIdentifiers: config.databases.filter(isCluster).map((db) => names.primaryCluster(config, db)),
   };
 }
 
-/** The primary-region game days of an environment (without the topic and the instances the stack holds). */
+/** The primary-region game days of an environment (without the topic, instances and clusters the stack holds). */
 export function primaryGameDayProps(
   config: EnvironmentConfig,
-): Omit<PrimaryGameDaysProps, 'alertsTopic' | 'instances'> {
+): Omit<PrimaryGameDaysProps, 'alertsTopic' | 'instances' | 'clusters'> {
   return {
     ...gameDaySettings(config, true),
     vaultName: names.primaryVault(config),

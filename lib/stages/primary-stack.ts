@@ -100,6 +100,7 @@ export class PrimaryStack extends Stack {
         ...primaryGameDayProps(config),
         alertsTopic: this.alertsTopic,
         instances,
+        clusters,
       });
     monitorRegionalVault(this, config, 'primary', regional);
     const failbackInstances = runbookDatabases(config).map(failbackInstanceIdentifier);

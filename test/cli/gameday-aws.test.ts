@@ -1,7 +1,12 @@
 import { CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch';
 import * as FIS from '@aws-sdk/client-fis';
 import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeGlobalClustersCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -80,6 +85,17 @@ let experiment: { id: string; status: string; start?: Date; end?: Date } | undef
 let executions: Execution[];
 let alarms: { name: string; at: Date }[];
 let instanceStatus: string;
+/** Staging's Aurora cluster (adjudication, tier 1): its status, writer, and its global database's members. */
+let aurora: {
+  status: string;
+  hasWriter: boolean;
+  exists: boolean;
+  writerRegion: 'us-east-1' | 'us-west-2';
+  secondaryMember: boolean;
+  failoverState?: string;
+};
+const PRIMARY_CLUSTER_ARN = 'arn:aws:rds:us-east-1:222222222222:cluster:rxdr-staging-adjudication';
+const SECONDARY_CLUSTER_ARN = 'arn:aws:rds:us-west-2:222222222222:cluster:rxdr-staging-adjudication-dr';
 
 const signInAs = (key: keyof typeof KEYS) => signInWith(sts, KEYS, key);
 
@@ -90,6 +106,7 @@ function world(): void {
   executions = [];
   alarms = [];
   instanceStatus = 'available';
+  aurora = { status: 'available', hasWriter: true, exists: true, writerRegion: 'us-east-1', secondaryMember: true };
   s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; IfNoneMatch?: string }) => {
     if (putFailure) throw putFailure;
     if (input.IfNoneMatch === '*' && objects.has(input.Key))
@@ -188,6 +205,36 @@ function world(): void {
   }));
   rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => ({
     DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: instanceStatus }],
+  }));
+  rds.on(DescribeDBClustersCommand).callsFake((input: { DBClusterIdentifier: string }) => {
+    if (!aurora.exists) throw Object.assign(new Error('not found'), { name: 'DBClusterNotFoundFault' });
+    return {
+      DBClusters: [
+        {
+          DBClusterIdentifier: input.DBClusterIdentifier,
+          Status: aurora.status,
+          DBClusterMembers: [
+            { DBInstanceIdentifier: `${input.DBClusterIdentifier}-writer`, IsClusterWriter: aurora.hasWriter },
+            { DBInstanceIdentifier: `${input.DBClusterIdentifier}-reader-1`, IsClusterWriter: false },
+          ],
+        },
+      ],
+    };
+  });
+  rds.on(DescribeGlobalClustersCommand).callsFake((input: { GlobalClusterIdentifier: string }) => ({
+    GlobalClusters: [
+      {
+        GlobalClusterIdentifier: input.GlobalClusterIdentifier,
+        Status: 'available',
+        ...(aurora.failoverState ? { FailoverState: { Status: aurora.failoverState } } : {}),
+        GlobalClusterMembers: [
+          { DBClusterArn: PRIMARY_CLUSTER_ARN, IsWriter: aurora.writerRegion === 'us-east-1' },
+          ...(aurora.secondaryMember
+            ? [{ DBClusterArn: SECONDARY_CLUSTER_ARN, IsWriter: aurora.writerRegion === 'us-west-2' }]
+            : []),
+        ],
+      },
+    ],
   }));
   ssm.on(GetParameterCommand).rejects(Object.assign(new Error('none'), { name: 'ParameterNotFound' }));
 }
@@ -490,6 +537,45 @@ describe('interrupted and ended early', () => {
     const second = await rxdr('gameday', 'end', '--env', 'staging');
     expect(second.code).toBe(0);
     expect(gameDayEvidence()[0]).toMatchObject({ gameDay: { endedEarly: true, lessons: ['stopped at 5 min'] } });
+  });
+
+  test('an Aurora cluster failing over: end waits until the cluster is available with a writer again', async () => {
+    expect((await rxdr('gameday', 'start', '--env', 'staging', '--scenario', 'primary-instance-failure')).code).toBe(0);
+    aurora.status = 'failing-over';
+    aurora.hasWriter = false;
+    const first = await rxdr('gameday', 'end', '--env', 'staging', '--lesson', 'the writer moved in 30 s');
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/adjudication: cluster rxdr-staging-adjudication is failing-over, not available/);
+    expect(first.stdout).toMatch(/adjudication: cluster rxdr-staging-adjudication has no writer instance/);
+    expect(rds.commandCalls(DescribeDBClustersCommand).map((c) => c.args[0].input.DBClusterIdentifier)).toContain(
+      'rxdr-staging-adjudication',
+    );
+    Object.assign(aurora, { status: 'available', hasWriter: true });
+    const second = await rxdr('gameday', 'end', '--env', 'staging');
+    expect(second.code).toBe(0);
+    expect(gameDayEvidence()[0]).toMatchObject({ gameDay: { baseline: { problems: [] } } });
+  });
+
+  test('a global database not as configured is not the baseline: each problem names the cluster', async () => {
+    expect((await rxdr('gameday', 'start', '--env', 'staging', '--scenario', 'primary-instance-failure')).code).toBe(0);
+    Object.assign(aurora, { writerRegion: 'us-west-2', failoverState: 'switching-over' });
+    const switched = await rxdr('gameday', 'end', '--env', 'staging', '--lesson', 'x');
+    expect(switched.code).toBe(1);
+    expect(switched.stdout).toMatch(
+      /cluster rxdr-staging-adjudication is not the writer of rxdr-staging-adjudication-global \(the writer is arn:aws:rds:us-west-2:222222222222:cluster:rxdr-staging-adjudication-dr\)/,
+    );
+    expect(switched.stdout).toMatch(/a switchover or failover of rxdr-staging-adjudication-global is under way/);
+    Object.assign(aurora, { writerRegion: 'us-east-1', failoverState: undefined, secondaryMember: false });
+    const detached = await rxdr('gameday', 'end', '--env', 'staging');
+    expect(detached.code).toBe(1);
+    expect(detached.stdout).toMatch(
+      /the secondary cluster rxdr-staging-adjudication-dr \(us-west-2\) is no longer in rxdr-staging-adjudication-global/,
+    );
+    Object.assign(aurora, { secondaryMember: true, exists: false });
+    const gone = await rxdr('gameday', 'end', '--env', 'staging');
+    expect(gone.stdout).toMatch(/adjudication: the primary cluster rxdr-staging-adjudication is gone in us-east-1/);
+    aurora.exists = true;
+    expect((await rxdr('gameday', 'end', '--env', 'staging')).code).toBe(0);
   });
 
   test('end without a lesson asks for one (exit 2) and changes nothing', async () => {

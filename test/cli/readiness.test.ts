@@ -2,6 +2,9 @@ import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/c
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { conformingInstances } from '../helpers/conforming-instances';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PEOPLE_RECORD_SCHEMA_VERSION, peopleRecordKey, PeopleRecord } from '../../engines/readiness/records';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
@@ -15,6 +18,9 @@ const backup = mockClient(BackupClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
+// `rxdr status` reads each primary's restorable time and settings: answered, so that only readiness is at stake.
+const rds = mockClient(RDSClient);
+const kms = mockClient(KMSClient);
 
 const ENGINEER_A = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-a';
 const ENGINEER_B = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-b';
@@ -40,7 +46,8 @@ const recordTraining = (role: string, topic = 'phi-handling') =>
   rxdr('training', 'record', '--env', 'staging', '--role', role, '--topic', topic);
 
 beforeEach(() => {
-  for (const mock of [backup, cloudwatch, s3, sts]) mock.reset();
+  for (const mock of [backup, cloudwatch, s3, sts, rds, kms]) mock.reset();
+  conformingInstances(rds, kms, { latestRestorableTime: new Date() });
   backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
   cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [] });
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -87,7 +87,7 @@ function replicaLag(seconds: number): void {
 
 /** A healthy dev environment: fresh points in both vaults, 2 s lag, a passing drill a week ago, no alarm. */
 function healthy(): void {
-  conformingInstances(rds, kms);
+  conformingInstances(rds, kms, { latestRestorableTime: ago(240) });
   vaults(3 * 3600, 4 * 3600);
   replicaLag(2);
   evidence(drillEvidence());
@@ -178,7 +178,7 @@ describe('rxdr status', () => {
     expect(result.stdout).toMatch(/✓ conformance\s+primary rxdr-dev-dispensing \(us-east-1\): every rule met/);
     expect(result.stdout).toMatch(/✓ conformance\s+replica rxdr-dev-dispensing-dr \(us-west-2\): every rule met/);
     const described = rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
-    expect(described.sort()).toEqual(['rxdr-dev-dispensing', 'rxdr-dev-dispensing-dr']);
+    expect([...new Set(described)].sort()).toEqual(['rxdr-dev-dispensing', 'rxdr-dev-dispensing-dr']);
   });
 
   test('conformance: each finding of a drifted instance is its own ✗ line, and the command exits 1', async () => {
@@ -353,6 +353,103 @@ describe('rxdr status', () => {
     expect(report.databases[0]!.vaults[1]).toMatchObject({ role: 'recovery', ok: true });
   });
 
+  test("restorable time: each primary's latest restorable time; older than the RPO of a point-in-time tier is ✗", async () => {
+    healthy();
+    conformingInstances(rds, kms, { latestRestorableTime: ago(600) });
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /✗ restorable to\s+2026-11-20T11:50:00\.000Z, age 10 min \(RPO 5 min; instance rxdr-dev-dispensing, us-east-1\)/,
+    );
+    expect(result.stdout).toMatch(/✗ dispensing/);
+    const asked = rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
+    expect(asked).toContain('rxdr-dev-dispensing');
+  });
+
+  test('restorable time: within the RPO is ✓; a primary without one is ✗ for a point-in-time tier', async () => {
+    healthy();
+    expect((await rxdr('status', '--env', 'dev')).stdout).toMatch(
+      /✓ restorable to\s+2026-11-20T11:56:00\.000Z, age 4 min \(RPO 5 min; instance rxdr-dev-dispensing, us-east-1\)/,
+    );
+    conformingInstances(rds, kms);
+    const result = await rxdr('status', '--env', 'dev');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ restorable to\s+no restorable time: are automated backups on\?/);
+  });
+
+  test('restorable time of a tier without point-in-time recovery is reported, not judged', async () => {
+    healthy();
+    conformingInstances(rds, kms, { latestRestorableTime: ago(3 * 86_400) });
+    const result = await rxdr('status', '--env', 'prod', '--database', 'analytics', '--json');
+    const [analytics] = (JSON.parse(result.stdout) as StatusReport).databases;
+    expect(analytics!.restorable).toMatchObject({
+      kind: 'instance',
+      ageSeconds: 3 * 86_400,
+      targetSeconds: null,
+      ok: true,
+    });
+  });
+
+  describe('an Aurora cluster with a global database (staging adjudication)', () => {
+    const CLUSTER_ARN = 'arn:aws:rds:us-east-1:222222222222:cluster:rxdr-staging-adjudication';
+    function cluster(globalLagMs: number): void {
+      healthy();
+      backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
+      backup
+        .on(ListRecoveryPointsByBackupVaultCommand, { ByResourceArn: CLUSTER_ARN })
+        .resolves({ RecoveryPoints: [{ ResourceArn: CLUSTER_ARN, Status: 'COMPLETED', CreationDate: ago(3600) }] });
+      cloudwatch.on(GetMetricStatisticsCommand, { MetricName: 'ReplicaLag' }).resolves({ Datapoints: [] });
+      cloudwatch
+        .on(GetMetricStatisticsCommand, { MetricName: 'AuroraGlobalDBReplicationLag' })
+        .resolves({ Datapoints: [{ Timestamp: ago(60), Maximum: globalLagMs }] });
+      evidence(drillEvidence({ database: 'adjudication', environment: 'staging', runId: 'drill-adjudication-1' }));
+    }
+
+    test("the secondary's AuroraGlobalDBReplicationLag (ms) is read per cluster and held against the RPO", async () => {
+      cluster(2400);
+      const result = await rxdr('status', '--env', 'staging', '--database', 'adjudication');
+      expect(result.stdout).toMatch(/✓ global lag\s+2 s \(RPO 5 min; rxdr-staging-adjudication-dr\)/);
+      expect(result.stdout).toMatch(
+        /✓ restorable to\s+.*, age 4 min \(RPO 5 min; cluster rxdr-staging-adjudication, us-east-1\)/,
+      );
+      // The database is ✓ (staging's on-call roster has no records in these mocks, so the command exits 1).
+      expect(result.stdout).toMatch(/^✓ adjudication\s+tier critical/m);
+      const metrics = cloudwatch.commandCalls(GetMetricStatisticsCommand).map((c) => c.args[0].input);
+      expect(metrics).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/RDS',
+          MetricName: 'AuroraGlobalDBReplicationLag',
+          Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'rxdr-staging-adjudication-dr' }],
+        }),
+      ]);
+      const clusters = rds.commandCalls(DescribeDBClustersCommand).map((c) => c.args[0].input.DBClusterIdentifier);
+      expect(clusters).toContain('rxdr-staging-adjudication');
+    });
+
+    test('global lag over the RPO is ✗ and exits 1; --json names the secondary cluster and the metric', async () => {
+      cluster(420_000);
+      const result = await rxdr('status', '--env', 'staging', '--database', 'adjudication');
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/✗ global lag\s+7 min \(RPO 5 min; rxdr-staging-adjudication-dr\)/);
+      const json = await rxdr('status', '--env', 'staging', '--database', 'adjudication', '--json');
+      const [adjudication] = (JSON.parse(json.stdout) as StatusReport).databases;
+      expect(adjudication).toMatchObject({
+        name: 'adjudication',
+        replica: {
+          kind: 'cluster',
+          identifier: 'rxdr-staging-adjudication-dr',
+          metric: 'AuroraGlobalDBReplicationLag',
+          region: 'us-west-2',
+          lagSeconds: 420,
+          targetSeconds: 300,
+          ok: false,
+        },
+        restorable: { kind: 'cluster', identifier: 'rxdr-staging-adjudication', ageSeconds: 240, ok: true },
+        ok: false,
+      });
+    });
+  });
+
   test('--json prints the documented shape', async () => {
     healthy();
     backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
@@ -411,9 +508,20 @@ describe('rxdr status', () => {
         },
       ],
       replica: {
-        instance: 'rxdr-staging-dispensing-dr',
+        kind: 'instance',
+        identifier: 'rxdr-staging-dispensing-dr',
+        metric: 'ReplicaLag',
         region: 'us-west-2',
         lagSeconds: 2,
+        targetSeconds: 300,
+        ok: true,
+      },
+      restorable: {
+        kind: 'instance',
+        identifier: 'rxdr-staging-dispensing',
+        region: 'us-east-1',
+        latestRestorableTime: ago(240).toISOString(),
+        ageSeconds: 240,
         targetSeconds: 300,
         ok: true,
       },

@@ -15,9 +15,15 @@ export const CONFORMING_KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/111111
 /**
  * Mocked RDS and KMS describing every instance as conforming: CMK storage, 35-day backups replicating, TLS,
  * pgaudit as the reference instance, PostgreSQL 17, Multi-AZ; and every Aurora cluster likewise (its cluster
- * parameter group, IAM authentication). Tests drift one instance from here.
+ * parameter group, IAM authentication). Tests drift one instance from here. `latestRestorableTime`, when given, is
+ * every instance's and cluster's `LatestRestorableTime`.
  */
-export function conformingInstances(rds: AwsClientStub<RDSClient>, kms: AwsClientStub<KMSClient>): void {
+export function conformingInstances(
+  rds: AwsClientStub<RDSClient>,
+  kms: AwsClientStub<KMSClient>,
+  options: { readonly latestRestorableTime?: Date } = {},
+): void {
+  const restorable = options.latestRestorableTime ? { LatestRestorableTime: options.latestRestorableTime } : {};
   rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
     DBInstances: [
       {
@@ -33,6 +39,7 @@ export function conformingInstances(rds: AwsClientStub<RDSClient>, kms: AwsClien
         AutoMinorVersionUpgrade: true,
         MultiAZ: true,
         DBParameterGroups: [{ DBParameterGroupName: 'rxdr-params', ParameterApplyStatus: 'in-sync' }],
+        ...restorable,
       },
     ],
   }));
@@ -59,6 +66,7 @@ export function conformingInstances(rds: AwsClientStub<RDSClient>, kms: AwsClien
         IAMDatabaseAuthenticationEnabled: true,
         DBClusterParameterGroup: 'rxdr-cluster-params',
         DBClusterMembers: [{ DBInstanceIdentifier: `${input.DBClusterIdentifier}-writer` }],
+        ...restorable,
       },
     ],
   }));

@@ -1,9 +1,6 @@
-import {
-  DescribeRecoveryPointCommand,
-  ListRecoveryPointsByBackupVaultCommand,
-  RecoveryPointByBackupVault,
-} from '@aws-sdk/client-backup';
+import { DescribeRecoveryPointCommand } from '@aws-sdk/client-backup';
 import { DescribeDBInstanceAutomatedBackupsCommand } from '@aws-sdk/client-rds';
+import { listRecoveryPoints } from '../../common/recovery-points';
 import { parameterValue } from '../../common/ssm-parameter';
 import type { RecoverySource, SourceSelector } from '../provider';
 import { RefusedError } from './errors';
@@ -83,20 +80,11 @@ async function findInVault(
       throw new Error(`recovery point ${selector.id} is ${point.Status ?? 'in an unknown state'}, not COMPLETED`);
     return backupSource(sourceVault, fleetDatabase, selector.id, point.CreationDate, point.CompletionDate);
   }
-  const points: RecoveryPointByBackupVault[] = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.backup.send(
-      new ListRecoveryPointsByBackupVaultCommand({
-        BackupVaultName: vault,
-        ByResourceArn: fleetDatabase.sourceArn,
-        ByResourceType: fleetDatabase.kind === 'cluster' ? 'Aurora' : 'RDS',
-        NextToken: token,
-      }),
-    );
-    points.push(...(page.RecoveryPoints ?? []));
-    token = page.NextToken;
-  } while (token);
+  const points = await listRecoveryPoints(clients.backup, {
+    vault,
+    resourceArn: fleetDatabase.sourceArn,
+    resourceType: fleetDatabase.kind === 'cluster' ? 'Aurora' : 'RDS',
+  });
   const newest = points
     .filter(
       (p) =>

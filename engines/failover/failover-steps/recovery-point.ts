@@ -1,5 +1,5 @@
 /** The latest-backup strategy's source: the newest completed recovery point, and where it comes from. */
-import { ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { listRecoveryPoints } from '../../common/recovery-points';
 import { type SourceVault, vaultToRestoreFrom } from '../../drill/aws/recovery-source';
 import type { CatalogDatabase } from '../catalog';
 import type { StepDeps } from '../clients';
@@ -27,24 +27,14 @@ export async function newestRecoveryPoint(
     isolatedVaultName: catalog.isolatedVaultName,
     vaultLostParameterName: catalog.vaultLostParameterName,
   });
-  let token: string | undefined;
+  const points = await listRecoveryPoints(deps.clients.backup, { vault: vault.name, resourceType: resource.type });
   let newest: { arn: string; created: Date } | undefined;
-  do {
-    const page = await deps.clients.backup.send(
-      new ListRecoveryPointsByBackupVaultCommand({
-        BackupVaultName: vault.name,
-        ByResourceType: resource.type,
-        NextToken: token,
-      }),
-    );
-    for (const point of page.RecoveryPoints ?? []) {
-      if (point.Status !== 'COMPLETED' || !point.RecoveryPointArn || !point.CreationDate) continue;
-      if (!point.ResourceArn?.endsWith(resource.arnSuffix)) continue;
-      if (!newest || point.CreationDate > newest.created)
-        newest = { arn: point.RecoveryPointArn, created: point.CreationDate };
-    }
-    token = page.NextToken;
-  } while (token);
+  for (const point of points) {
+    if (point.Status !== 'COMPLETED' || !point.RecoveryPointArn || !point.CreationDate) continue;
+    if (!point.ResourceArn?.endsWith(resource.arnSuffix)) continue;
+    if (!newest || point.CreationDate > newest.created)
+      newest = { arn: point.RecoveryPointArn, created: point.CreationDate };
+  }
   return newest && { ...newest, vault };
 }
 

@@ -8,13 +8,15 @@ import {
 import { completedFailback } from '../../../engines/gameday/timeline';
 import { names } from '../../naming';
 import type { AwsTarget } from '../aws';
-import { isInstance } from '../../config/database-kind';
+import { isCluster, isInstance } from '../../config/database-kind';
+import { clusterBaselineProblems } from './cluster-baseline';
 import type { VaultDeclaration } from './aws-vault-declaration';
 
 /**
  * Is the environment back where it was before the game day? The fault has ended, no runbook run is still going,
  * a failover that moved a database was followed by a failback that succeeded, every database's primary in the
- * primary region is available and writable (not a read replica) — the failback's new primary where it made one —
+ * primary region is available and writable (not a read replica) — the failback's new primary where it made one; an
+ * Aurora cluster available with a writer and, with a global database, its writer again (`cluster-baseline.ts`) —
  * and, for the isolated-copy scenario, the recovery vault is no longer declared lost (`vaultDeclaration`: what a
  * second withdrawal after the first found).
  */
@@ -58,7 +60,14 @@ export async function checkBaseline(
         `${run.database ?? 'a database'} runs in the recovery region since ${run.name}: fail back (rxdr gameday end starts it)`,
       );
   }
-  // Game days fault RDS instances; Aurora clusters are not in their scope yet.
+  for (const db of primary.env.databases.filter(isCluster))
+    problems.push(
+      ...(await clusterBaselineProblems(
+        primary,
+        db,
+        failedOver.some((r) => r.database === db.name),
+      )),
+    );
   for (const db of primary.env.databases.filter(isInstance)) {
     const identifier = names.primaryInstance(primary.env, db);
     const instance = await findInstance(primary.clients.rds, identifier);
@@ -74,6 +83,14 @@ export async function checkBaseline(
     if (instance.ReadReplicaSourceDBInstanceIdentifier && !failedOver.some((r) => r.database === db.name))
       problems.push(`${db.name}: ${identifier} is a read replica of ${instance.ReadReplicaSourceDBInstanceIdentifier}`);
   }
+  for (const db of primary.env.databases.filter(isCluster))
+    problems.push(
+      ...(await clusterBaselineProblems(
+        primary,
+        db,
+        failedOver.some((r) => r.database === db.name),
+      )),
+    );
   return {
     at: now.toISOString(),
     ok: problems.length === 0,

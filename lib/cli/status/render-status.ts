@@ -18,6 +18,13 @@ function nextDue(db: StatusReport['databases'][number]): string {
 
 const mark = (ok: boolean): string => (ok ? '✓' : '✗');
 
+/** Judged against the RPO where the tier has point-in-time recovery; otherwise shown for information. */
+function restorableLine(r: StatusReport['databases'][number]['restorable']): string {
+  const what = r.error ?? `${r.latestRestorableTime}, age ${duration(r.ageSeconds)}`;
+  const target = r.targetSeconds === null ? 'no point-in-time tier' : `RPO ${duration(r.targetSeconds)}`;
+  return `  ${mark(r.ok)} ${'restorable to'.padEnd(16)} ${what} (${target}; ${r.kind} ${r.identifier}, ${r.region})`;
+}
+
 export function renderStatus(report: StatusReport): string {
   const lines = [
     `rxdr status ${report.environment} (primary ${report.primaryRegion}, recovery ${report.recoveryRegion}) at ${report.generatedAt}`,
@@ -35,10 +42,12 @@ export function renderStatus(report: StatusReport): string {
     }
     if (db.replica) {
       const r = db.replica;
+      const what = r.kind === 'cluster' ? 'global lag' : 'replica lag';
       lines.push(
-        `  ${mark(r.ok)} ${'replica lag'.padEnd(16)} ${r.error ?? duration(r.lagSeconds)} (RPO ${duration(r.targetSeconds)}; ${r.instance})`,
+        `  ${mark(r.ok)} ${what.padEnd(16)} ${r.error ?? duration(r.lagSeconds)} (RPO ${duration(r.targetSeconds)}; ${r.identifier})`,
       );
     }
+    lines.push(restorableLine(db.restorable));
     const d = db.lastDrill;
     if (db.drillError) lines.push(`  ✗ ${'last drill'.padEnd(16)} cannot read the evidence: ${db.drillError}`);
     else if (!d)

@@ -11,8 +11,13 @@ export interface GameDaySettings {
    * @default 30
    */
   readonly durationMinutes?: number;
-  /** RDS identifiers of the environment's primary databases: the only databases a game day may name. */
+  /** RDS identifiers of the environment's primary instances: the only instances a game day may name. */
   readonly databaseIdentifiers: readonly string[];
+  /**
+   * Identifiers of the environment's primary Aurora clusters: the only clusters a game day may name (and fail over).
+   * @default none
+   */
+  readonly clusterIdentifiers?: readonly string[];
 }
 
 export const DEFAULT_GAME_DAY_MINUTES = 30;

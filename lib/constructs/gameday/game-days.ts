@@ -35,6 +35,7 @@ export abstract class GameDays extends Construct {
       environmentName: props.environmentName,
       gameDayRoleArns: Lazy.list({ produce: () => this.roleArns }),
       databaseIdentifiers: [...props.databaseIdentifiers],
+      clusterIdentifiers: [...(props.clusterIdentifiers ?? [])],
       vaultNames: [...vaultNames],
       topic: props.alertsTopic,
     });

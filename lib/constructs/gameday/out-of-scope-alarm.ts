@@ -12,6 +12,11 @@ export interface OutOfScopeAlarmProps {
   readonly gameDayRoleArns: readonly string[];
   /** RDS instance identifiers the environment's game days may touch. */
   readonly databaseIdentifiers: readonly string[];
+  /**
+   * Aurora cluster identifiers the environment's game days may touch.
+   * @default none: any call naming a cluster is out of scope
+   */
+  readonly clusterIdentifiers?: readonly string[];
   /** AWS Backup vaults the environment's game days may call (and are denied). */
   readonly vaultNames: readonly string[];
   /** Notified when the alarm fires (the environment's alert topic). */
@@ -19,7 +24,7 @@ export interface OutOfScopeAlarmProps {
 }
 
 /**
- * The stop condition every game day shares: an API call by a game-day role that names a database or vault
+ * The stop condition every game day shares: an API call by a game-day role that names an instance, cluster or vault
  * outside the environment's own, production resources of another environment included. An EventBridge rule on
  * CloudTrail's management events (no trail needed) notifies the alert topic; the alarm watches the rule's
  * `AWS/Events` `TriggeredRules` metric, so FIS stops the experiment within a minute.
@@ -42,6 +47,10 @@ export class OutOfScopeAlarm extends Construct {
             {
               eventSource: ['rds.amazonaws.com'],
               requestParameters: { dBInstanceIdentifier: outside(props.databaseIdentifiers) },
+            },
+            {
+              eventSource: ['rds.amazonaws.com'],
+              requestParameters: { dBClusterIdentifier: outside(props.clusterIdentifiers ?? []) },
             },
             {
               eventSource: ['backup.amazonaws.com'],

@@ -1,6 +1,7 @@
 import { ArnFormat, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fis from 'aws-cdk-lib/aws-fis';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { GAME_DAY_TARGET_TAG, GameDayScenario } from '../../config/gameday';
@@ -15,6 +16,12 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 export interface PrimaryGameDaysProps extends GameDaysProps {
   /** The environment's reference instances, tagged as game-day targets here. */
   readonly instances: readonly IConstruct[];
+  /**
+   * The environment's reference Aurora clusters (`DatabaseCluster` or `CfnDBCluster`), tagged as game-day targets
+   * here: the cluster resource only, so that its instances are never instance targets.
+   * @default none
+   */
+  readonly clusters?: readonly IConstruct[];
   /** The primary backup vault: the out-of-scope alarm watches changes to it. */
   readonly vaultName: string;
   /**
@@ -56,8 +63,8 @@ export function primaryGameDaysProblems(props: PrimaryGameDaysProps): string[] {
 }
 
 /**
- * Primary-region game-day scenarios: the primary instance fails, and the application subnets lose the
- * primary database network. Targets are resources tagged with the environment and `rxdr:gameday=target`;
+ * Primary-region game-day scenarios: the primary instance fails (an Aurora cluster's writer fails over to a
+ * reader), and the application subnets lose the primary database network. Targets are resources tagged with the environment and `rxdr:gameday=target`;
  * every template stops on the out-of-scope alarm.
  */
 export class PrimaryGameDays extends GameDays {
@@ -67,6 +74,9 @@ export class PrimaryGameDays extends GameDays {
     const stack = Stack.of(this);
     const scenarios = props.scenarios;
     for (const instance of props.instances) Tags.of(instance).add(GAME_DAY_TARGET_TAG.key, GAME_DAY_TARGET_TAG.value);
+    for (const cluster of props.clusters ?? [])
+      Tags.of(clusterResource(cluster)).add(GAME_DAY_TARGET_TAG.key, GAME_DAY_TARGET_TAG.value);
+    const clusterIdentifiers = props.clusterIdentifiers ?? [];
     const targetTags = { [TagKeys.environment]: environment, [GAME_DAY_TARGET_TAG.key]: GAME_DAY_TARGET_TAG.value };
     const taggedOnly = {
       StringEquals: {
@@ -79,33 +89,45 @@ export class PrimaryGameDays extends GameDays {
 
     if (scenarios.includes('primary-instance-failure')) {
       const stop = props.instanceFailure === 'stop';
+      const withClusters = clusterIdentifiers.length > 0;
+      const clusterPart = withClusters ? '; fail over the tagged Aurora clusters to a reader' : '';
       const experiment = new GameDayExperiment(this, 'PrimaryInstanceFailure', {
         environmentName: environment,
         scenario: 'primary-instance-failure',
-        description: stop
-          ? `stop the tagged primary instances; FIS starts them again after ${minutes} min`
-          : 'reboot the tagged primary instances, forcing a failover to the standby where Multi-AZ',
+        description:
+          (stop
+            ? `stop the tagged primary instances; FIS starts them again after ${minutes} min`
+            : 'reboot the tagged primary instances, forcing a failover to the standby where Multi-AZ') + clusterPart,
         targets: {
           MultiAzPrimaries: dbTarget(targetTags, 'true'),
           SingleAzPrimaries: dbTarget(targetTags, 'false'),
+          ...(withClusters ? { PrimaryClusters: clusterTarget(targetTags, clusterIdentifiers) } : {}),
         },
-        actions: stop
-          ? {
-              StopSingleAz: stopAction('SingleAzPrimaries', minutes),
-              StopMultiAz: stopAction('MultiAzPrimaries', minutes),
-            }
-          : {
-              FailOverMultiAz: {
-                actionId: 'aws:rds:reboot-db-instances',
-                parameters: { forceFailover: 'true' },
-                targets: { DBInstances: 'MultiAzPrimaries' },
-              },
-              RebootSingleAz: {
-                actionId: 'aws:rds:reboot-db-instances',
-                parameters: { forceFailover: 'false' },
-                targets: { DBInstances: 'SingleAzPrimaries' },
-              },
-            },
+        actions: {
+          ...(stop
+            ? {
+                StopSingleAz: stopAction('SingleAzPrimaries', minutes),
+                StopMultiAz: stopAction('MultiAzPrimaries', minutes),
+              }
+            : {
+                FailOverMultiAz: {
+                  actionId: 'aws:rds:reboot-db-instances',
+                  parameters: { forceFailover: 'true' },
+                  targets: { DBInstances: 'MultiAzPrimaries' },
+                },
+                RebootSingleAz: {
+                  actionId: 'aws:rds:reboot-db-instances',
+                  parameters: { forceFailover: 'false' },
+                  targets: { DBInstances: 'SingleAzPrimaries' },
+                },
+              }),
+          // Aurora has no stop action in FIS: a cluster's primary fails by a failover to one of its readers.
+          ...(withClusters
+            ? {
+                FailOverClusters: { actionId: 'aws:rds:failover-db-cluster', targets: { Clusters: 'PrimaryClusters' } },
+              }
+            : {}),
+        },
         stopConditions,
         emptyTargetResolutionMode: 'skip',
       });
@@ -126,6 +148,39 @@ export class PrimaryGameDays extends GameDays {
         experiment.role,
         [instances],
         'FIS selects the instances by tag at run time; the role may act only on instances tagged for this environment',
+      );
+      if (withClusters) {
+        const clusterArn = (name: string) =>
+          stack.formatArn({
+            service: 'rds',
+            resource: 'cluster',
+            resourceName: name,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          });
+        experiment.allow({
+          sid: 'FailOverTheConfiguredTaggedClustersOnly',
+          actions: ['rds:FailoverDBCluster'],
+          resources: clusterIdentifiers.map(clusterArn),
+          conditions: taggedOnly,
+        });
+        experiment.allow({ sid: 'FindClusters', actions: ['rds:DescribeDBClusters'], resources: [clusterArn('*')] });
+        acknowledgeWildcardResources(
+          experiment.role,
+          [clusterArn('*')],
+          'read-only: FIS lists the clusters to resolve the tagged targets; it may fail over only the configured ones',
+        );
+      }
+      // FIS resolves tagged RDS targets through the tagging API, which has no resource-level permissions.
+      experiment.allow({
+        sid: 'ResolveTaggedTargets',
+        actions: ['tag:GetResources'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
+      });
+      acknowledgeWildcardResources(
+        experiment.role,
+        ['*'],
+        'read-only tag lookup that supports no resource-level permissions (held to this region)',
       );
       this.watch(experiment.role.roleArn);
       this.experiments['primary-instance-failure'] = experiment;
@@ -234,6 +289,25 @@ function dbTarget(
     resourceTags: tags,
     filters: [{ path: 'MultiAZ', values: [multiAz] }],
   };
+}
+
+/** The configured clusters that carry the target tags (the identifier filter keeps any other tagged cluster out). */
+function clusterTarget(
+  tags: Record<string, string>,
+  identifiers: readonly string[],
+): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty {
+  return {
+    resourceType: 'aws:rds:cluster',
+    selectionMode: 'ALL',
+    resourceTags: tags,
+    filters: [{ path: 'DBClusterIdentifier', values: [...identifiers] }],
+  };
+}
+
+/** The resource of a cluster construct that carries the tag: the `AWS::RDS::DBCluster`, not its instances. */
+function clusterResource(cluster: IConstruct): IConstruct {
+  const child = cluster.node.defaultChild;
+  return child instanceof rds.CfnDBCluster ? child : cluster;
 }
 
 function stopAction(target: string, minutes: number) {

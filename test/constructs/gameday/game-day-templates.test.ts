@@ -5,7 +5,7 @@ import { environment, shippedEnvironment } from '../../helpers/config';
 import { complianceFindings } from '../../helpers/compliance';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
 import { SynthesizedStage, synthStage } from '../../helpers/synth';
-import { isInstance } from '../../../lib/config/database-kind';
+import { isCluster, isInstance } from '../../../lib/config/database-kind';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
 type Target = { ResourceType: string; ResourceTags?: Record<string, string>; ResourceArns?: unknown };
@@ -22,6 +22,14 @@ const productionWithGameDays = () =>
       databases: [
         { name: 'dispensing', tier: 'critical', mode: 'create' },
         { name: 'inventory', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-inventory-prod' },
+        { name: 'adjudication', tier: 'critical', mode: 'create', engine: 'aurora-postgresql' },
+        {
+          name: 'claims',
+          tier: 'important',
+          mode: 'adopt',
+          engine: 'aurora-postgresql',
+          clusterIdentifier: 'pharmacy-claims',
+        },
       ],
       gameDays: {
         enabled: true,
@@ -33,11 +41,14 @@ const productionWithGameDays = () =>
     },
     'prodgd',
   );
-/** No read replica anywhere, so the primary can be stopped. */
+/** No read replica anywhere, so the primary can be stopped; the cluster fails over (Aurora cannot be stopped by FIS). */
 const stoppable = () =>
   environment(
     {
-      databases: [{ name: 'inventory', tier: 'important', mode: 'create' }],
+      databases: [
+        { name: 'inventory', tier: 'important', mode: 'create' },
+        { name: 'orders', tier: 'important', mode: 'create', engine: 'aurora-postgresql', readers: 1 },
+      ],
       gameDays: { instanceFailure: 'stop', durationMinutes: 15 },
     },
     'qa',
@@ -107,8 +118,8 @@ describe.each(cases)('game-day templates: %s', (name, build) => {
           action.Parameters?.duration ??
           action.Parameters?.maxDuration ??
           action.Parameters?.startInstancesAfterDuration;
-        // A reboot ends by itself when the instance is available again; everything else is bounded.
-        if (action.ActionId === 'aws:rds:reboot-db-instances') continue;
+        // A reboot or a cluster failover ends by itself when the database is available again; all else is bounded.
+        if (['aws:rds:reboot-db-instances', 'aws:rds:failover-db-cluster'].includes(action.ActionId)) continue;
         expect(bound).toBe(`PT${config.gameDays.durationMinutes}M`);
       }
     }
@@ -137,7 +148,7 @@ describe.each(cases)('game-day templates: %s', (name, build) => {
   });
 
   test('the roles change only databases and subnets that carry the environment and game-day tags', () => {
-    const mutating = ['rds:RebootDBInstance', 'rds:StopDBInstance', 'rds:StartDBInstance'];
+    const mutating = ['rds:RebootDBInstance', 'rds:StopDBInstance', 'rds:StartDBInstance', 'rds:FailoverDBCluster'];
     const statements = [...policyStatements(stage().primary), ...policyStatements(stage().recovery)]
       .filter(({ resource }) => resource.includes('GameDays'))
       .map(({ statement }) => statement);
@@ -160,11 +171,66 @@ describe.each(cases)('game-day templates: %s', (name, build) => {
     const pattern = JSON.stringify(rule.Properties.EventPattern);
     for (const { r, template } of experiments(stage()))
       if (template === stage().primary) expect(pattern).toContain(roleIdOf(r));
-    for (const db of config.databases.filter(isInstance)) {
-      const id = db.mode === 'create' ? `rxdr-${config.name}-${db.name}` : db.instanceIdentifier;
-      expect(pattern).toContain(`"anything-but":[`);
-      expect(pattern).toContain(`"${id}"`);
+    const instances = config.databases
+      .filter(isInstance)
+      .map((db) => (db.mode === 'create' ? `rxdr-${config.name}-${db.name}` : db.instanceIdentifier));
+    const clusters = config.databases
+      .filter(isCluster)
+      .map((db) => (db.mode === 'create' ? `rxdr-${config.name}-${db.name}` : db.clusterIdentifier));
+    const rdsCalls = (rule.Properties.EventPattern as { detail: { $or: { requestParameters: object }[] } }).detail.$or
+      .map((o) => o.requestParameters)
+      .filter((p) => 'dBInstanceIdentifier' in p || 'dBClusterIdentifier' in p);
+    expect(rdsCalls).toEqual([
+      { dBInstanceIdentifier: [{ 'anything-but': instances }] },
+      { dBClusterIdentifier: clusters.length > 0 ? [{ 'anything-but': clusters }] : [{ exists: true }] },
+    ]);
+  });
+
+  test('a cluster fails over only where it is configured: tag, identifier filter and IAM name the same clusters', () => {
+    const clusters = config.databases
+      .filter(isCluster)
+      .map((db) => (db.mode === 'create' ? `rxdr-${config.name}-${db.name}` : db.clusterIdentifier));
+    if (!gameDayScenarios(config).includes('primary-instance-failure')) return;
+    const r = experimentFor(stage(), 'primary-instance-failure');
+    const actions = r.Properties.Actions as Record<string, Action>;
+    const targets = r.Properties.Targets as Record<string, Target & { Filters?: unknown }>;
+    if (clusters.length === 0) {
+      expect(Object.values(actions).map((a) => a.ActionId)).not.toContain('aws:rds:failover-db-cluster');
+      return;
     }
+    expect(actions.FailOverClusters).toEqual({
+      ActionId: 'aws:rds:failover-db-cluster',
+      Targets: { Clusters: 'PrimaryClusters' },
+    });
+    expect(targets.PrimaryClusters).toEqual({
+      ResourceType: 'aws:rds:cluster',
+      SelectionMode: 'ALL',
+      ResourceTags: { 'rxdr:env': config.name, 'rxdr:gameday': 'target' },
+      Filters: [{ Path: 'DBClusterIdentifier', Values: clusters }],
+    });
+    const failover = policyStatements(stage().primary)
+      .filter(({ resource }) => resource.includes('GameDays'))
+      .map(({ statement }) => statement)
+      .filter((st) => [st.Action].flat().includes('rds:FailoverDBCluster'));
+    expect(failover).toHaveLength(1);
+    const named = [failover[0]!.Resource].flat().map((arn) => JSON.stringify(arn).replace(/^.*:cluster:|"$/g, ''));
+    expect(named.sort()).toEqual([...clusters].sort());
+  });
+
+  test("only the cluster resource carries the game-day tag, never a cluster's instances", () => {
+    const clusters = stage().primary.findResources('AWS::RDS::DBCluster') as Record<string, Resource>;
+    const tagged = (r: Resource) =>
+      ((r.Properties.Tags ?? []) as { Key: string; Value: string }[]).some(
+        (t) => t.Key === 'rxdr:gameday' && t.Value === 'target',
+      );
+    const created = config.databases.filter(isCluster).filter((db) => db.mode === 'create');
+    expect(Object.values(clusters).filter(tagged)).toHaveLength(
+      gameDayScenarios(config).length > 0 ? created.length : 0,
+    );
+    const instances = stage().primary.findResources('AWS::RDS::DBInstance') as Record<string, Resource>;
+    const clusterInstances = Object.values(instances).filter((r) => r.Properties.DBClusterIdentifier !== undefined);
+    if (created.length > 0) expect(clusterInstances.length).toBeGreaterThan(0);
+    expect(clusterInstances.filter(tagged)).toEqual([]);
   });
 
   test('the compliance packs find nothing', () => {
@@ -173,7 +239,7 @@ describe.each(cases)('game-day templates: %s', (name, build) => {
 });
 
 describe('game days by scenario', () => {
-  test('primary instance failure reboots with forced failover on Multi-AZ instances, plainly on single-AZ ones', () => {
+  test('primary instance failure reboots with forced failover on Multi-AZ instances, plainly on single-AZ ones, and fails clusters over', () => {
     const r = experimentFor(
       stageOf('staging (shipped)', () => shippedEnvironment('staging')),
       'primary-instance-failure',
@@ -189,8 +255,10 @@ describe('game days by scenario', () => {
         Parameters: { forceFailover: 'false' },
         Targets: { DBInstances: 'SingleAzPrimaries' },
       },
+      FailOverClusters: { ActionId: 'aws:rds:failover-db-cluster', Targets: { Clusters: 'PrimaryClusters' } },
     });
     expect(r.Properties.Targets).toMatchObject({
+      PrimaryClusters: { Filters: [{ Path: 'DBClusterIdentifier', Values: ['rxdr-staging-adjudication'] }] },
       MultiAzPrimaries: { Filters: [{ Path: 'MultiAZ', Values: ['true'] }] },
       SingleAzPrimaries: { Filters: [{ Path: 'MultiAZ', Values: ['false'] }] },
     });
@@ -202,7 +270,11 @@ describe('game days by scenario', () => {
       'primary-instance-failure',
     );
     const actions = Object.values(r.Properties.Actions as Record<string, Action>);
-    expect(actions.map((a) => a.ActionId)).toEqual(['aws:rds:stop-db-instances', 'aws:rds:stop-db-instances']);
+    expect(actions.map((a) => a.ActionId)).toEqual([
+      'aws:rds:stop-db-instances',
+      'aws:rds:stop-db-instances',
+      'aws:rds:failover-db-cluster',
+    ]);
   });
 
   test('the reference instances carry the game-day tag that the templates select by', () => {
