@@ -5,12 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { retainedLogGroup } from './retained-log-group';
 import { Construct } from 'constructs';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../compliance/acknowledgements';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from './function-runtime';
 import { lambdaEntry } from './lambda-entry';
-import { lambdaRole } from './managed-policy-role';
+import { lambdaLogsAndRole } from './managed-policy-role';
 
 export interface S3PrefixListProps {
   /** Encrypts the lookup function's log group and environment. */
@@ -34,8 +33,11 @@ export class S3PrefixList extends Construct {
 
   constructor(scope: Construct, id: string, props: S3PrefixListProps) {
     super(scope, id);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
-    const role = lambdaRole(this, 'Role', logGroup.logGroupArn, 'rxdr: look up the S3 prefix list of the region');
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      description: 'rxdr: look up the S3 prefix list of the region',
+    });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribePrefixLists',

@@ -8,7 +8,6 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { ReadinessRules } from '../../../engines/readiness/readiness';
 import type { RosterCheckEvent } from '../../../engines/readiness/roster-check';
@@ -16,7 +15,7 @@ import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
-import { lambdaRole } from '../managed-policy-role';
+import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
 export interface RosterCheckProps {
   readonly environment: string;
@@ -43,13 +42,11 @@ export class RosterCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: RosterCheckProps) {
     super(scope, id);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
-    const role = lambdaRole(
-      this,
-      'Role',
-      logGroup.logGroupArn,
-      `rxdr ${props.environment}: the roster check reads people records and notifies the contacts`,
-    );
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention,
+      description: `rxdr ${props.environment}: the roster check reads people records and notifies the contacts`,
+    });
     const people = `${PEOPLE_PREFIX}${props.environment}/`;
     const region = Stack.of(this).region;
     const statements = [
@@ -110,17 +107,8 @@ export class RosterCheck extends Construct {
     this.acknowledge(role, logGroup, props.evidenceBucket, people);
   }
 
-  private acknowledge(
-    role: ReturnType<typeof lambdaRole>,
-    logGroup: logs.LogGroup,
-    bucket: s3.IBucket,
-    people: string,
-  ) {
-    acknowledgeWildcardResources(
-      role,
-      [`${logGroup.logGroupArn}:log-stream:*`],
-      'the streams of its own log group, whose names Lambda chooses',
-    );
+  private acknowledge(role: iam.Role, logGroup: logs.LogGroup, bucket: s3.IBucket, people: string) {
+    acknowledgeOwnLogStreams(role, logGroup);
     acknowledgeWildcardResources(
       role,
       [`${bucket.bucketArn}/${people}*`],
