@@ -2,12 +2,11 @@ import { Aws, CustomResource, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from './function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from './function-runtime';
 import { lambdaEntry } from './lambda-entry';
 import { lambdaLogsAndRole } from './managed-policy-role';
 
@@ -50,8 +49,7 @@ export class S3PrefixList extends Construct {
       entry: lambdaEntry('s3-prefix-list'),
       handler: 'handler',
       description: 'rxdr: Custom::RxdrS3PrefixList (the S3 prefix list id for security-group egress)',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 128,
       timeout: Duration.minutes(1),
       role: role.withoutPolicyUpdates(),

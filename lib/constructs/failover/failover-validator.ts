@@ -14,7 +14,7 @@ import { POSTGRES_PORT } from '../database/postgres-port';
 import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { CheckSettings, checkSettingsEnvironment } from '../../../engines/validation/check-settings';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 import { CHUNK_FUNCTION_TIMEOUT } from '../validation/chunk-states';
 import { chunkResultsPrefix } from '../../../engines/common/chunk-key';
 import { VALIDATOR_FUNCTION_TIMEOUT } from './validator-tasks';
@@ -98,8 +98,7 @@ export class FailoverValidator extends Construct {
     const make = (id: string, role: iam.IRole, logGroup: logs.ILogGroup, fn: Partial<nodejs.NodejsFunctionProps>) => {
       const made = new nodejs.NodejsFunction(this, id, {
         role,
-        runtime: FUNCTION_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
+        ...FUNCTION_PLATFORM,
         memorySize: 1024,
         environment: {
           POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator',

@@ -8,7 +8,7 @@ import { lambdaEntry } from '../lambda-entry';
 import { bundleInputsHash } from '../bundle-inputs-hash';
 import { lambdaLogsAndRole } from '../managed-policy-role';
 import type { CatalogInput } from '../../../engines/failover/catalog';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 
 export interface RunbookFunctionProps {
   readonly operation: 'failover' | 'failback';
@@ -37,8 +37,7 @@ export class RunbookFunction extends Construct {
       role,
       entry: lambdaEntry('runbook-steps'),
       handler: 'handler',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       description: `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,

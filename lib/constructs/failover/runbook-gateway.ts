@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../../engines/failover/gateway';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { bundleInputsHash } from '../bundle-inputs-hash';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
@@ -58,8 +58,7 @@ export class RunbookGateway extends Construct {
       functionName: props.functionName,
       entry: lambdaEntry('runbook-gateway'),
       handler: 'handler',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.seconds(30),
       description: `rxdr ${props.environmentName}: start, approve and abort runbooks as the verified caller`,

@@ -3,7 +3,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,7 +12,7 @@ import type { ReadinessRules } from '../../../engines/readiness/readiness';
 import type { RosterCheckEvent } from '../../../engines/readiness/roster-check';
 import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
@@ -76,8 +75,7 @@ export class RosterCheck extends Construct {
       entry: lambdaEntry('roster-check'),
       handler: 'handler',
       description: `rxdr ${props.environment}: tell the contacts who on the on-call roster is overdue`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(1),
       role,

@@ -5,7 +5,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,7 +16,7 @@ import {
   conformanceDimensions,
 } from '../../../engines/common/metrics-contract';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
@@ -143,8 +142,7 @@ export class ConformanceCheck extends Construct {
       entry: lambdaEntry('conformance'),
       handler: 'handler',
       description: `rxdr ${props.environment}: conformance of the protected databases' settings in ${stack.region}`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       role,

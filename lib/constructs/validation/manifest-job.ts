@@ -22,7 +22,7 @@ import { POSTGRES_PORT } from '../database/postgres-port';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
-import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
@@ -233,8 +233,7 @@ export class ManifestJob extends Construct {
         entry: lambdaEntry('manifest'),
         handler,
         description: `rxdr manifest job: ${step.does}`,
-        runtime: FUNCTION_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
+        ...FUNCTION_PLATFORM,
         memorySize: 512,
         timeout: handler === 'chunk' ? CHUNK_FUNCTION_TIMEOUT : Duration.minutes(15),
         role,
