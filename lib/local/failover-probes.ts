@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { Errors, StepError } from '../../engines/failover/catalog';
 import { LOCAL_DATABASE } from './local-run';
 import { WriteLoad, type UnitWriter } from './write-load';
 
@@ -98,4 +99,32 @@ export async function clientsWriteThrough(
       detail: `a client could not write through the pointer: ${(error as Error).message}`,
     };
   }
+}
+
+/**
+ * A failover's or failback's last check: the endpoint file names `endpoint`, and clients that follow it write
+ * through. Throws a step failure naming every check that failed.
+ */
+export async function verifyClientsFollow(
+  endpointFile: string,
+  endpoint: { readonly host: string; readonly port: number },
+  unitWriter: UnitWriter,
+  startedAt: string,
+): Promise<{ startedAt: string; endedAt: string; checks: { name: string; ok: boolean; detail: string }[] }> {
+  const pointer = await readPointer(endpointFile);
+  const checks = [
+    {
+      name: 'endpoint-file',
+      ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
+      detail: `${path.basename(endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
+    },
+  ];
+  if (pointer) checks.push(await clientsWriteThrough(pointer, unitWriter));
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0)
+    throw new StepError(
+      Errors.stepFailed,
+      `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+    );
+  return { startedAt, endedAt: new Date().toISOString(), checks };
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { RestoreHandle } from '../../engines/drill/provider';
 import type { DrillValidator } from '../../engines/drill/validator';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
@@ -8,7 +7,7 @@ import type { FailoverState, FreezeRecord, Plan } from '../../engines/failover/f
 import { required } from '../../engines/failover/failover-steps/required';
 import type { FailoverProvider, RecoveryRecord, RepointRecord } from '../../engines/failover/provider';
 import { repointEndpointFile, type FailoverSite } from './failover-site';
-import { clientsWriteThrough, isWritable, readPointer } from './failover-probes';
+import { clientsWriteThrough, isWritable, readPointer, verifyClientsFollow } from './failover-probes';
 import { LocalRestoreProvider } from './local-restore-provider';
 import {
   fromStandby,
@@ -281,22 +280,7 @@ export class LocalFailoverProvider implements FailoverProvider {
   }> {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
-    const pointer = await readPointer(this.options.site.endpointFile);
-    const checks = [
-      {
-        name: 'endpoint-file',
-        ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
-        detail: `${path.basename(this.options.site.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
-      },
-    ];
-    if (pointer) checks.push(await clientsWriteThrough(pointer, this.options.unitWriter));
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0)
-      throw new StepError(
-        Errors.stepFailed,
-        `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-      );
-    return { startedAt, endedAt: new Date().toISOString(), checks };
+    return verifyClientsFollow(this.options.site.endpointFile, endpoint, this.options.unitWriter, startedAt);
   }
 
   async storeEvidence(doc: EvidenceDocument): Promise<string> {
