@@ -7,6 +7,12 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
  */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/** Where every rxdr function runs: {@link FUNCTION_RUNTIME} on Graviton (arm64). */
+export const FUNCTION_PLATFORM = {
+  runtime: FUNCTION_RUNTIME,
+  architecture: lambda.Architecture.ARM_64,
+} as const satisfies Partial<nodejs.NodejsFunctionProps>;
+
 /** esbuild target for `FUNCTION_RUNTIME` (the Node.js major it ships). */
 export const BUNDLING_TARGET = 'node24';
 

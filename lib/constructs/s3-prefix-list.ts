@@ -2,15 +2,13 @@ import { Aws, CustomResource, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { retainedLogGroup } from './retained-log-group';
 import { Construct } from 'constructs';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from './function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from './function-runtime';
 import { lambdaEntry } from './lambda-entry';
-import { lambdaRole } from './managed-policy-role';
+import { lambdaLogsAndRole } from './managed-policy-role';
 
 export interface S3PrefixListProps {
   /** Encrypts the lookup function's log group and environment. */
@@ -34,8 +32,11 @@ export class S3PrefixList extends Construct {
 
   constructor(scope: Construct, id: string, props: S3PrefixListProps) {
     super(scope, id);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention ?? logs.RetentionDays.ONE_YEAR);
-    const role = lambdaRole(this, 'Role', logGroup.logGroupArn, 'rxdr: look up the S3 prefix list of the region');
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      description: 'rxdr: look up the S3 prefix list of the region',
+    });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribePrefixLists',
@@ -48,8 +49,7 @@ export class S3PrefixList extends Construct {
       entry: lambdaEntry('s3-prefix-list'),
       handler: 'handler',
       description: 'rxdr: Custom::RxdrS3PrefixList (the S3 prefix list id for security-group egress)',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 128,
       timeout: Duration.minutes(1),
       role: role.withoutPolicyUpdates(),

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { Errors, StepError } from '../../engines/failover/catalog';
 import { LOCAL_DATABASE } from './local-run';
 import { WriteLoad, type UnitWriter } from './write-load';
 
@@ -98,4 +99,47 @@ export async function clientsWriteThrough(
       detail: `a client could not write through the pointer: ${(error as Error).message}`,
     };
   }
+}
+
+type Address = { readonly host: string; readonly port: number };
+type VerifyCheck = { name: string; ok: boolean; detail: string };
+
+/** How a verify reads the pointer: which checks it makes of it, and which server a client reaching it lands on. */
+export interface PointerReading {
+  /** @default the endpoint file names `endpoint` */
+  readonly checks?: (pointer: Address | undefined) => Promise<VerifyCheck[]>;
+  /** @default the pointer itself */
+  readonly resolve?: (pointer: Address) => Promise<Address>;
+}
+
+/**
+ * A failover's or failback's last check: the endpoint file names `endpoint` (or what `reading.checks` asks of
+ * it), and clients that follow it write through. Throws a step failure naming every check that failed.
+ */
+export async function verifyClientsFollow(
+  endpointFile: string,
+  endpoint: Address,
+  unitWriter: UnitWriter,
+  startedAt: string,
+  reading: PointerReading = {},
+): Promise<{ startedAt: string; endedAt: string; checks: VerifyCheck[] }> {
+  const pointer = await readPointer(endpointFile);
+  const checks = reading.checks
+    ? await reading.checks(pointer)
+    : [
+        {
+          name: 'endpoint-file',
+          ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
+          detail: `${path.basename(endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
+        },
+      ];
+  if (pointer)
+    checks.push(await clientsWriteThrough(reading.resolve ? await reading.resolve(pointer) : pointer, unitWriter));
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0)
+    throw new StepError(
+      Errors.stepFailed,
+      `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+    );
+  return { startedAt, endedAt: new Date().toISOString(), checks };
 }

@@ -9,7 +9,7 @@ import { required } from '../../engines/failover/failover-steps/required';
 import type { FailbackProvider } from '../../engines/failover/provider';
 import { takeBaseBackup } from './base-backup';
 import { repointEndpointFile } from './failover-site';
-import { answers, clientsWriteThrough, isWritable, readPointer } from './failover-probes';
+import { answers, isWritable, readPointer, verifyClientsFollow } from './failover-probes';
 import { LOCAL_DATABASE, makeServerDir } from './local-run';
 import { PostgresCluster } from './postgres-cluster';
 import type { ProcessGuard } from './process-guard';
@@ -113,15 +113,7 @@ export class LocalFailbackProvider implements FailbackProvider {
       recovery_target_timeline: 'latest',
     });
     await this.replica.start();
-    return {
-      startedAt,
-      endedAt: new Date().toISOString(),
-      outcome: 'done',
-      polls: 0,
-      waitSeconds: 1,
-      status: 'pending',
-      detail: `${FAILBACK} started from a base backup of 127.0.0.1:${port}`,
-    };
+    return { ...startedPending(startedAt), detail: `${FAILBACK} started from a base backup of 127.0.0.1:${port}` };
   }
 
   async checkReplica(state: FailbackState): Promise<NonNullable<FailbackState['replica']>> {
@@ -185,14 +177,7 @@ export class LocalFailbackProvider implements FailbackProvider {
       .catch((error: Error & { stderr?: string }) => {
         throw new StepError(Errors.stepFailed, `pg_ctl promote failed: ${error.stderr?.trim() || error.message}`);
       });
-    return {
-      startedAt,
-      endedAt: new Date().toISOString(),
-      outcome: 'done',
-      polls: 0,
-      waitSeconds: 1,
-      status: 'pending',
-    };
+    return startedPending(startedAt);
   }
 
   async checkPromoted(state: FailbackState): Promise<NonNullable<FailbackState['promotion']>> {
@@ -222,22 +207,7 @@ export class LocalFailbackProvider implements FailbackProvider {
   async verify(state: FailbackState): Promise<NonNullable<FailbackState['verify']>> {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
-    const pointer = await readPointer(this.options.endpointFile);
-    const checks = [
-      {
-        name: 'endpoint-file',
-        ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
-        detail: `${path.basename(this.options.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
-      },
-    ];
-    if (pointer) checks.push(await clientsWriteThrough(pointer, this.options.unitWriter));
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0)
-      throw new StepError(
-        Errors.stepFailed,
-        `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-      );
-    return { startedAt, endedAt: new Date().toISOString(), checks };
+    return verifyClientsFollow(this.options.endpointFile, endpoint, this.options.unitWriter, startedAt);
   }
 
   async unfreeze(state: FailbackState): Promise<NonNullable<FailbackState['unfreeze']>> {
@@ -297,4 +267,16 @@ async function queryOne<T extends object>(url: string, sql: string): Promise<T |
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** A step that started its work: done, and its status pending until the next poll sees the work finished. */
+function startedPending(startedAt: string) {
+  return {
+    startedAt,
+    endedAt: new Date().toISOString(),
+    outcome: 'done' as const,
+    polls: 0,
+    waitSeconds: 1,
+    status: 'pending' as const,
+  };
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { RestoreHandle } from '../../engines/drill/provider';
 import type { DrillValidator } from '../../engines/drill/validator';
 import type { EvidenceDocument } from '../../engines/evidence/schema';
@@ -8,7 +7,7 @@ import type { FailoverState, FreezeRecord, Plan } from '../../engines/failover/f
 import { required } from '../../engines/failover/failover-steps/required';
 import type { FailoverProvider, RecoveryRecord, RepointRecord } from '../../engines/failover/provider';
 import { repointEndpointFile, type FailoverSite } from './failover-site';
-import { clientsWriteThrough, isWritable, readPointer } from './failover-probes';
+import { clientsWriteThrough, isWritable, readPointer, verifyClientsFollow } from './failover-probes';
 import { localRestoreProvider } from './restore-provider-for';
 import type { LocalEngine } from './local-engines';
 import type { LocalGlobalDatabase } from './local-global-database';
@@ -311,25 +310,13 @@ export class LocalFailoverProvider implements FailoverProvider {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.recovery?.endpoint, 'recovery.endpoint');
     const { global, site } = this.options;
-    const pointer = await readPointer(site.endpointFile);
-    const checks = throughGlobalWriterEndpoint(global, required(state.plan, 'plan').strategy)
-      ? await verifyGlobalWriterEndpoint(global, STANDBY, endpoint, pointer)
-      : [
-          {
-            name: 'endpoint-file',
-            ok: pointer?.host === endpoint.host && pointer.port === endpoint.port,
-            detail: `${path.basename(site.endpointFile)} → ${pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)'}`,
-          },
-        ];
-    // A client reads the pointer (resolving the global writer endpoint, if it names it) and writes.
-    if (pointer) checks.push(await clientsWriteThrough(await this.resolve(pointer), this.options.unitWriter));
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0)
-      throw new StepError(
-        Errors.stepFailed,
-        `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-      );
-    return { startedAt, endedAt: new Date().toISOString(), checks };
+    const strategy = required(state.plan, 'plan').strategy;
+    return verifyClientsFollow(site.endpointFile, endpoint, this.options.unitWriter, startedAt, {
+      checks: throughGlobalWriterEndpoint(global, strategy)
+        ? (pointer) => verifyGlobalWriterEndpoint(global, STANDBY, endpoint, pointer)
+        : undefined,
+      resolve: (pointer) => this.resolve(pointer),
+    });
   }
 
   async storeEvidence(doc: EvidenceDocument): Promise<string> {

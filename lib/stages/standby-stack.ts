@@ -134,17 +134,21 @@ export class StandbyStack extends Stack {
       ...replicaManifestTargets(config, this.standbys.replicas),
       ...secondaryManifestTargets(config, this.standbys.secondaries),
     ];
+    // Every manifest job of this environment: its evidence, key, alerts, schedule and limits.
+    const manifestJobSettings = {
+      evidenceBucketName,
+      key: props.key,
+      alertsTopic: props.alertsTopic,
+      schedule: config.drill.manifestSchedule,
+      statementTimeout: Duration.seconds(config.drill.manifestStatementTimeoutSeconds),
+      logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+    };
     if (manifestTargets.length > 0) {
       this.manifestJob = new ManifestJob(this, 'ManifestJob', {
         vpc: this.network.vpc,
         endpoints: this.endpoints,
         targets: manifestTargets,
-        evidenceBucketName,
-        key: props.key,
-        alertsTopic: props.alertsTopic,
-        schedule: config.drill.manifestSchedule,
-        statementTimeout: Duration.seconds(config.drill.manifestStatementTimeoutSeconds),
-        logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+        ...manifestJobSettings,
       });
     }
     for (const { target, network } of adopterNetworkManifestTargets(config, this.standbys.replicas))
@@ -152,12 +156,7 @@ export class StandbyStack extends Stack {
         new ManifestJob(this, `ManifestJob-${target.name}`, {
           adopterNetwork: network,
           targets: [target],
-          evidenceBucketName,
-          key: props.key,
-          alertsTopic: props.alertsTopic,
-          schedule: config.drill.manifestSchedule,
-          statementTimeout: Duration.seconds(config.drill.manifestStatementTimeoutSeconds),
-          logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
+          ...manifestJobSettings,
         }),
       );
   }

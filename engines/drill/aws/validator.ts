@@ -30,17 +30,10 @@ export interface EngineValidatorOptions {
 export function engineValidator(options: EngineValidatorOptions): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
-      const settings = options.checkSettings?.(database) ?? {};
       const version = await manifestVersionBefore(options.s3, options.bucket, database, recoveryPointTime);
       const report = await validateDatabase({
-        url: connection.url,
+        ...validationRequest(options, { connection, recoveryPointTime, database }),
         manifest: version.manifest,
-        recoveryPointTime,
-        rpoTargetSeconds: options.rpoTargetSeconds?.(database),
-        statementTimeoutMs: options.statementTimeoutMs,
-        checks: settings.checks,
-        customChecks: settings.customChecks,
-        invariants: settings.invariants,
       });
       return resultOf(version, recoveryPointTime, report);
     },
@@ -58,22 +51,30 @@ export function chunkedEngineValidator(
 ): DrillValidator {
   return {
     validate: async ({ connection, recoveryPointTime, database }) => {
-      const settings = options.checkSettings?.(database) ?? {};
       const { version, report, bytes } = await finishStoredChunks(
         { s3: options.s3, bucket: options.bucket, prefix: options.prefix },
-        {
-          url: connection.url,
-          recoveryPointTime,
-          rpoTargetSeconds: options.rpoTargetSeconds?.(database),
-          statementTimeoutMs: options.statementTimeoutMs,
-          checks: settings.checks,
-          customChecks: settings.customChecks,
-          invariants: settings.invariants,
-        },
+        validationRequest(options, { connection, recoveryPointTime, database }),
       );
       const prediction = options.fit ? { description: describeFit(options.fit), fit: options.fit } : undefined;
       return resultOf(version, recoveryPointTime, report, chunksCheck(report, options.prefix, bytes, prediction));
     },
+  };
+}
+
+/** What validating one restored database asks, besides the manifest: where, as of when, and which checks. */
+function validationRequest(
+  options: EngineValidatorOptions,
+  { connection, recoveryPointTime, database }: Parameters<DrillValidator['validate']>[0],
+) {
+  const settings = options.checkSettings?.(database) ?? {};
+  return {
+    url: connection.url,
+    recoveryPointTime,
+    rpoTargetSeconds: options.rpoTargetSeconds?.(database),
+    statementTimeoutMs: options.statementTimeoutMs,
+    checks: settings.checks,
+    customChecks: settings.customChecks,
+    invariants: settings.invariants,
   };
 }
 

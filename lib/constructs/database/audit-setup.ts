@@ -14,7 +14,7 @@ import {
   acknowledgeManagedPolicy,
   acknowledgeWildcardResources,
 } from '../../compliance/acknowledgements';
-import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
 import { ManagedPolicyRole, ownLogsStatement } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
@@ -102,8 +102,7 @@ export class DatabaseAuditSetup extends Construct {
       entry: lambdaEntry('audit-setup'),
       handler: 'handler',
       description: `rxdr ${audited.identifier}: pgaudit role, object-audit grants and extension (deploy time)`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       role,

@@ -1,7 +1,6 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { retainedLogGroup } from '../retained-log-group';
@@ -9,7 +8,7 @@ import { Construct, IDependable } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { keyAliasArn, keysInRegion } from './arns';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 
 /** A database whose automated backups are replicated. */
 export interface ReplicatedDatabase {
@@ -133,8 +132,7 @@ export class AutomatedBackupReplication extends Construct {
       entry: lambdaEntry('backup-replication'),
       handler: 'handler',
       description: 'rxdr: Custom::RdsAutomatedBackupReplication (start/stop cross-region automated-backup replication)',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       // An update that changes the key restarts the replication and waits for the stop (up to ~5 min).
       timeout: Duration.minutes(10),

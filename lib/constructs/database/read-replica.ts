@@ -1,15 +1,13 @@
-import { CfnDeletionPolicy, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { databaseLogGroup } from './database-log-group';
-import { enhancedMonitoringRole } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { DatabaseNetwork } from './network';
 import { POSTGRES_PORT } from './postgres-port';
 import { POSTGRES_LOG_EXPORTS } from './reference-instance';
-import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
+import { standbyParameterGroup, standbyTelemetry } from './standby-setup';
 
 export interface CrossRegionReadReplicaProps {
   /** DB instance identifier of the replica (see `names.replicaInstance`). */
@@ -87,23 +85,19 @@ export class CrossRegionReadReplica extends Construct {
       allowAllOutbound: false,
     });
 
-    this.parameterGroup = new rds.CfnDBParameterGroup(this, 'Parameters', {
-      family: `postgres${props.engineMajorVersion}`,
-      description: `rxdr ${props.replicaIdentifier}: TLS only, pgaudit`,
-      parameters: { ...POSTGRES_PARAMETERS },
-    });
-
-    const logGroups = POSTGRES_LOG_EXPORTS.map((logType) =>
-      databaseLogGroup(this, {
-        kind: 'instance',
-        identifier: props.replicaIdentifier,
-        logType,
-        key: props.key,
-        retention: props.logRetention,
-      }),
+    this.parameterGroup = standbyParameterGroup(
+      this,
+      rds.CfnDBParameterGroup,
+      `postgres${props.engineMajorVersion}`,
+      props.replicaIdentifier,
     );
-
-    const monitoringRole = enhancedMonitoringRole(this, props.replicaIdentifier);
+    const { logGroups, instanceMonitoring } = standbyTelemetry(this, {
+      kind: 'instance',
+      identifier: props.replicaIdentifier,
+      logTypes: POSTGRES_LOG_EXPORTS,
+      key: props.key,
+      retention: props.logRetention,
+    });
 
     this.replica = new rds.CfnDBInstance(this, 'Replica', {
       dbInstanceIdentifier: props.replicaIdentifier,
@@ -122,11 +116,7 @@ export class CrossRegionReadReplica extends Construct {
       enableIamDatabaseAuthentication: true,
       dbParameterGroupName: this.parameterGroup.ref,
       enableCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
-      monitoringInterval: Duration.seconds(60).toSeconds(),
-      monitoringRoleArn: monitoringRole.roleArn,
-      enablePerformanceInsights: true,
-      performanceInsightsKmsKeyId: props.key.keyArn,
-      performanceInsightsRetentionPeriod: 7,
+      ...instanceMonitoring,
       autoMinorVersionUpgrade: true,
       copyTagsToSnapshot: true,
       caCertificateIdentifier: 'rds-ca-rsa2048-g1',
@@ -134,7 +124,7 @@ export class CrossRegionReadReplica extends Construct {
     // After a promotion the replica is the production database: never delete or replace it with the stack.
     this.replica.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
     this.replica.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    for (const group of logGroups) this.replica.node.addDependency(group);
+    this.replica.node.addDependency(...logGroups);
 
     this.acknowledgeFindings(props);
   }

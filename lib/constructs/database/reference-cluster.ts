@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { databaseLogGroup } from './database-log-group';
+import { databaseLogGroups } from './database-log-group';
 import { Construct } from 'constructs';
 import { postgresMajor } from '../../../engines/common/engine-support';
 import { pinIngressPorts, POSTGRES_PORT } from './postgres-port';
@@ -67,13 +67,13 @@ export class ReferenceCluster extends Construct {
     this.parameterGroup = referenceParameterGroup(this, engine, props.clusterIdentifier);
     this.secret = referenceCredentials(this, { ...props, username: 'rxdr_admin' });
 
-    this.logGroup = databaseLogGroup(this, {
+    this.logGroup = databaseLogGroups(this, {
       kind: 'cluster',
       identifier: props.clusterIdentifier,
-      logType: 'postgresql',
+      logTypes: AURORA_LOG_EXPORTS,
       key: props.key,
       retention: props.logRetention,
-    });
+    }).postgresql;
 
     this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.clusterIdentifier);
 

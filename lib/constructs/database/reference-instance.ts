@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'a
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { databaseLogGroup } from './database-log-group';
+import { databaseLogGroups } from './database-log-group';
 import { Construct } from 'constructs';
 import { postgresVersionProblem } from '../../../engines/common/engine-support';
 import { pinIngressPorts, POSTGRES_PORT } from './postgres-port';
@@ -75,17 +75,13 @@ export class ReferenceDatabase extends Construct {
     this.secret = referenceCredentials(this, { ...props, username: props.masterUsername ?? 'rxdr_admin' });
 
     // Created before the instance so that RDS writes into encrypted groups with a retention, not its own.
-    const logGroups: Partial<Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>> = {};
-    for (const logType of POSTGRES_LOG_EXPORTS) {
-      logGroups[logType] = databaseLogGroup(this, {
-        kind: 'instance',
-        identifier: props.instanceIdentifier,
-        logType,
-        key: props.key,
-        retention: props.logRetention,
-      });
-    }
-    this.logGroups = logGroups as Record<(typeof POSTGRES_LOG_EXPORTS)[number], logs.LogGroup>;
+    this.logGroups = databaseLogGroups(this, {
+      kind: 'instance',
+      identifier: props.instanceIdentifier,
+      logTypes: POSTGRES_LOG_EXPORTS,
+      key: props.key,
+      retention: props.logRetention,
+    });
 
     this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.instanceIdentifier);
 

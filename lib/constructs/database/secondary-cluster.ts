@@ -1,17 +1,16 @@
-import { CfnDeletionPolicy, Duration, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { databaseLogGroup } from './database-log-group';
-import { enhancedMonitoringRole } from './enhanced-monitoring';
 import { Construct } from 'constructs';
 import { postgresMajor } from '../../../engines/common/engine-support';
-import { POSTGRES_PARAMETERS } from '../../../engines/database/postgres-parameters';
+import { standbyParameterGroup, standbyTelemetry } from './standby-setup';
 import { DatabaseNetwork } from './network';
 import { AURORA_LOG_EXPORTS } from './reference-cluster';
 import { POSTGRES_PORT } from './postgres-port';
 import { BACKUP_RETENTION_DAYS } from './reference-instance';
+import { referenceSecurityGroup } from './reference-setup';
 
 export interface SecondaryClusterProps {
   /** Identifier of the secondary cluster in this (the recovery) region; its instance adds "-1". */
@@ -57,24 +56,20 @@ export class SecondaryCluster extends Construct {
       throw new Error(`Invalid SecondaryCluster ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.clusterIdentifier = props.clusterIdentifier;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.network.vpc,
-      description: `rxdr ${props.clusterIdentifier}: PostgreSQL from allowed peers only`,
-      allowAllOutbound: false,
-    });
-    this.parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'Parameters', {
-      family: `aurora-postgresql${postgresMajor(props.engineVersion)}`,
-      description: `rxdr ${props.clusterIdentifier}: TLS only, pgaudit`,
-      parameters: { ...POSTGRES_PARAMETERS },
-    });
-    const logGroup = databaseLogGroup(this, {
+    this.securityGroup = referenceSecurityGroup(this, props.network.vpc, props.clusterIdentifier);
+    this.parameterGroup = standbyParameterGroup(
+      this,
+      rds.CfnDBClusterParameterGroup,
+      `aurora-postgresql${postgresMajor(props.engineVersion)}`,
+      props.clusterIdentifier,
+    );
+    const { logGroups, instanceMonitoring } = standbyTelemetry(this, {
       kind: 'cluster',
       identifier: props.clusterIdentifier,
-      logType: 'postgresql',
+      logTypes: AURORA_LOG_EXPORTS,
       key: props.key,
       retention: props.logRetention,
     });
-    const monitoringRole = enhancedMonitoringRole(this, props.clusterIdentifier);
 
     this.cluster = new rds.CfnDBCluster(this, 'Cluster', {
       dbClusterIdentifier: props.clusterIdentifier,
@@ -95,7 +90,7 @@ export class SecondaryCluster extends Construct {
     });
     this.cluster.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
     this.cluster.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    this.cluster.node.addDependency(logGroup);
+    this.cluster.node.addDependency(...logGroups);
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {
       dbInstanceIdentifier: `${props.clusterIdentifier}-1`,
@@ -103,11 +98,7 @@ export class SecondaryCluster extends Construct {
       engine: 'aurora-postgresql',
       dbInstanceClass: props.instanceClass,
       publiclyAccessible: false,
-      monitoringInterval: Duration.seconds(60).toSeconds(),
-      monitoringRoleArn: monitoringRole.roleArn,
-      enablePerformanceInsights: true,
-      performanceInsightsKmsKeyId: props.key.keyArn,
-      performanceInsightsRetentionPeriod: 7,
+      ...instanceMonitoring,
       autoMinorVersionUpgrade: true,
       caCertificateIdentifier: 'rds-ca-rsa2048-g1',
     });

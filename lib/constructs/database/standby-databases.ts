@@ -9,9 +9,8 @@ import { postgresMajor } from '../../../engines/common/engine-support';
 import { dbInstanceArn } from './arns';
 import { DatabaseNetwork } from './network';
 import { CrossRegionReadReplica } from './read-replica';
-import { ReplicaLagAlarm } from './replica-lag-alarm';
 import { SecondaryCluster } from './secondary-cluster';
-import { GlobalDatabaseLagAlarm } from './global-lag-alarm';
+import { StandbyLagAlarm } from './standby-lag-alarm';
 
 export interface StandbyDatabasesProps {
   readonly config: EnvironmentConfig;
@@ -39,17 +38,17 @@ export function standbyDatabases(
 export class StandbyDatabases extends Construct {
   /** Replicas by database name. */
   readonly replicas: Readonly<Record<string, CrossRegionReadReplica>>;
-  readonly lagAlarms: Readonly<Record<string, ReplicaLagAlarm>>;
+  readonly lagAlarms: Readonly<Record<string, StandbyLagAlarm>>;
   /** Global database secondaries rxdr creates (created tier-1 clusters), by database name. */
   readonly secondaries: Readonly<Record<string, SecondaryCluster>>;
   /** Replication-lag alarms of every tier-1 cluster's secondary, created or adopted, by database name. */
-  readonly globalLagAlarms: Readonly<Record<string, GlobalDatabaseLagAlarm>>;
+  readonly globalLagAlarms: Readonly<Record<string, StandbyLagAlarm>>;
 
   constructor(scope: Construct, id: string, props: StandbyDatabasesProps) {
     super(scope, id);
     const { config } = props;
     const replicas: Record<string, CrossRegionReadReplica> = {};
-    const alarms: Record<string, ReplicaLagAlarm> = {};
+    const alarms: Record<string, StandbyLagAlarm> = {};
     for (const db of standbyDatabases(config)) {
       const sourceIdentifier = names.primaryInstance(config, db);
       const instanceClass = db.replicaInstanceClass ?? (db.mode === 'create' ? db.instanceClass : undefined);
@@ -75,8 +74,9 @@ export class StandbyDatabases extends Construct {
         sourceDescription: `${sourceIdentifier} in ${config.primaryRegion} (tier ${db.tier})`,
       });
       replicas[db.name] = replica;
-      alarms[db.name] = new ReplicaLagAlarm(this, `LagAlarm-${db.name}`, {
-        replicaIdentifier: replica.replicaIdentifier,
+      alarms[db.name] = new StandbyLagAlarm(this, `LagAlarm-${db.name}`, {
+        kind: 'read-replica',
+        standbyIdentifier: replica.replicaIdentifier,
         rpoMinutes: db.tierPreset.rpoMinutes,
         topic: props.alertsTopic,
       });
@@ -85,7 +85,7 @@ export class StandbyDatabases extends Construct {
     this.lagAlarms = alarms;
 
     const secondaries: Record<string, SecondaryCluster> = {};
-    const globalAlarms: Record<string, GlobalDatabaseLagAlarm> = {};
+    const globalAlarms: Record<string, StandbyLagAlarm> = {};
     for (const db of config.databases.filter(isCluster).filter((c) => c.tierPreset.crossRegionReadReplica)) {
       const secondaryClusterIdentifier = names.secondaryCluster(config, db);
       if (db.mode === 'create')
@@ -99,8 +99,9 @@ export class StandbyDatabases extends Construct {
           logRetention: config.databaseProtection.logRetentionDays as logs.RetentionDays,
           sourceDescription: `${names.primaryCluster(config, db)} in ${config.primaryRegion} (tier ${db.tier})`,
         });
-      globalAlarms[db.name] = new GlobalDatabaseLagAlarm(this, `GlobalLagAlarm-${db.name}`, {
-        secondaryClusterIdentifier,
+      globalAlarms[db.name] = new StandbyLagAlarm(this, `GlobalLagAlarm-${db.name}`, {
+        kind: 'global-secondary',
+        standbyIdentifier: secondaryClusterIdentifier,
         rpoMinutes: db.tierPreset.rpoMinutes,
         topic: props.alertsTopic,
       });

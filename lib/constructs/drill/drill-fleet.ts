@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +13,7 @@ import { tierNumber } from '../../config/tiers';
 import { isCluster } from '../../config/database-kind';
 import { TOOL_VERSION } from '../../project-root';
 import { DrillDatabaseSpec, RestoreDrillProps } from './restore-drill';
+import { RxdrBackupVault } from '../backup-vault';
 
 /** The stateful resources of the recovery stack a drill uses. */
 export interface DrillResources {
@@ -114,13 +115,7 @@ function isolatedSource(
   return {
     isolatedVault: {
       vaultName,
-      vaultArn: Stack.of(scope).formatArn({
-        service: 'backup',
-        region: config.recoveryRegion,
-        resource: 'backup-vault',
-        resourceName: vaultName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+      vaultArn: RxdrBackupVault.arnInRegion(scope, vaultName, config.recoveryRegion),
     },
     vaultLostParameterName: names.gameDayVaultLostParameter(config),
   };

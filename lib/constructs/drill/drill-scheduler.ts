@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { encryptedSchedule } from '../encrypted-schedule';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { pascal } from './construct-id';
 import type { RestoreDrillProps } from './restore-drill-props';
@@ -29,24 +29,20 @@ export function scheduleDrillRuns(
     }),
   );
   for (const schedule of props.schedules) {
-    new scheduler.CfnSchedule(scope, `Schedule${pascal(schedule.name)}`, {
+    encryptedSchedule(scope, `Schedule${pascal(schedule.name)}`, {
       description: `rxdr ${props.environmentName} restore drill (${schedule.tiers ? `tiers ${schedule.tiers.join(', ')}` : 'all databases'})`,
-      scheduleExpression: schedule.expression,
-      scheduleExpressionTimezone: props.timezone,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      kmsKeyArn: props.key.keyArn,
-      target: {
-        arn: stateMachine.stateMachineArn,
-        roleArn: schedulerRole.roleArn,
-        input: JSON.stringify({
-          databases: 'all',
-          ...(schedule.tiers ? { tiers: schedule.tiers } : {}),
-          selector: { kind: 'latest' },
-          startedBy: `schedule:${schedule.name}`,
-        }),
-        retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
-      },
+      expression: schedule.expression,
+      timezone: props.timezone,
+      key: props.key,
+      targetArn: stateMachine.stateMachineArn,
+      role: schedulerRole,
+      input: JSON.stringify({
+        databases: 'all',
+        ...(schedule.tiers ? { tiers: schedule.tiers } : {}),
+        selector: { kind: 'latest' },
+        startedBy: `schedule:${schedule.name}`,
+      }),
+      retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 },
     });
   }
   props.key.grant(schedulerRole, 'kms:Decrypt', 'kms:GenerateDataKey');

@@ -3,11 +3,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DRILL_ENV } from '../../../engines/drill/environment';
 import { lambdaEntry } from '../lambda-entry';
+import { encryptedSchedule } from '../encrypted-schedule';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { DrillFunction } from './drill-function';
 import { publish } from './drill-grants';
@@ -86,18 +86,14 @@ export function drillSweeper(scope: Construct, guard: DrillPermissions, props: D
     }),
   );
   props.key.grant(sweepRole, 'kms:Decrypt', 'kms:GenerateDataKey');
-  new scheduler.CfnSchedule(scope, 'SweepSchedule', {
+  encryptedSchedule(scope, 'SweepSchedule', {
     description: `rxdr ${props.environmentName} drill orphan sweep`,
-    scheduleExpression: 'rate(1 day)',
-    flexibleTimeWindow: { mode: 'OFF' },
-    state: 'ENABLED',
-    kmsKeyArn: props.key.keyArn,
-    target: {
-      arn: sweeper.fn.functionArn,
-      roleArn: sweepRole.roleArn,
-      input: JSON.stringify({ mode: 'sweep' }),
-      retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
-    },
+    expression: 'rate(1 day)',
+    key: props.key,
+    targetArn: sweeper.fn.functionArn,
+    role: sweepRole,
+    input: JSON.stringify({ mode: 'sweep' }),
+    retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
   });
   new events.Rule(scope, 'ExecutionEndedRule', {
     description: 'rxdr drill execution ended FAILED, TIMED_OUT or ABORTED: sweep its instances',

@@ -88,111 +88,116 @@ export class AutomationDocuments extends Construct {
     const gateway = { GatewayUrl: props.gatewayUrl, Region: '{{ global:REGION }}' };
 
     const start = (kind: 'failover' | 'failback', name: string): ssm.CfnDocument =>
-      new ssm.CfnDocument(this, kind === 'failover' ? 'Failover' : 'Failback', {
-        name,
-        documentType: 'Automation',
-        documentFormat: 'JSON',
-        updateMethod: 'NewVersion',
-        content: {
-          schemaVersion: '0.3',
-          description:
-            `rxdr ${props.environmentName} ${kind}: start the ${kind} runbook as you (Operator role) and follow ` +
-            `it. Another person approves it with ${props.approveDocumentName}. Same runbook as \`rxdr ${kind} ` +
-            `start\`; see docs/runbooks/${kind}.md.`,
-          parameters: {
-            Database: { type: 'String', description: 'The database (rxdr config name), e.g. dispensing' },
-            ...(kind === 'failover'
-              ? {
-                  Strategy: {
-                    type: 'String',
-                    default: 'default',
-                    allowedValues: ['default', ...Strategy.options],
-                    description: "Recovery strategy ('default': the tier's, shown by rxdr failover plan)",
-                  },
-                }
-              : {}),
-            Reason: {
-              type: 'String',
-              description: `Why you ${kind === 'failover' ? 'fail over' : 'fail back'} (recorded in the evidence)`,
-            },
-            DryRun: { type: 'Boolean', default: false, description: 'Preflight and plan only; no mutating call' },
-          },
-          mainSteps: [
-            {
-              name: 'StartAndFollow',
-              action: 'aws:executeScript',
-              onFailure: 'Abort',
-              timeoutSeconds: followSeconds + 600,
-              inputs: {
-                Runtime: 'python3.11',
-                Handler: 'handler',
-                Script: START_AND_FOLLOW,
-                InputPayload: {
-                  ...gateway,
-                  Operation: kind,
-                  Name: 'ssm-{{ automation:EXECUTION_ID }}',
-                  Database: '{{ Database }}',
-                  ...(kind === 'failover' ? { Strategy: '{{ Strategy }}' } : {}),
-                  Reason: '{{ Reason }}',
-                  DryRun: '{{ DryRun }}',
-                  FollowSeconds: followSeconds,
-                },
-              },
-              outputs: [
-                { Name: 'ExecutionArn', Selector: '$.Payload.ExecutionArn', Type: 'String' },
-                { Name: 'StartedBy', Selector: '$.Payload.StartedBy', Type: 'String' },
-              ],
-              isEnd: true,
-            },
-          ],
-        },
-      });
-
-    this.failoverDocument = start('failover', props.failoverDocumentName);
-    this.failbackDocument = start('failback', props.failbackDocumentName);
-    this.approveDocument = new ssm.CfnDocument(this, 'Approve', {
-      name: props.approveDocumentName,
-      documentType: 'Automation',
-      documentFormat: 'JSON',
-      updateMethod: 'NewVersion',
-      content: {
-        schemaVersion: '0.3',
+      automationDocument(this, kind === 'failover' ? 'Failover' : 'Failback', name, {
         description:
-          `rxdr ${props.environmentName}: approve a failover or failback that waits at its approval gate, as ` +
-          `you (Approver role). Refused when you started it. Same as \`rxdr failover approve\`.`,
+          `rxdr ${props.environmentName} ${kind}: start the ${kind} runbook as you (Operator role) and follow ` +
+          `it. Another person approves it with ${props.approveDocumentName}. Same runbook as \`rxdr ${kind} ` +
+          `start\`; see docs/runbooks/${kind}.md.`,
         parameters: {
-          Operation: { type: 'String', allowedValues: ['failover', 'failback'], description: 'Which runbook' },
-          Execution: {
+          Database: { type: 'String', description: 'The database (rxdr config name), e.g. dispensing' },
+          ...(kind === 'failover'
+            ? {
+                Strategy: {
+                  type: 'String',
+                  default: 'default',
+                  allowedValues: ['default', ...Strategy.options],
+                  description: "Recovery strategy ('default': the tier's, shown by rxdr failover plan)",
+                },
+              }
+            : {}),
+          Reason: {
             type: 'String',
-            description: `The waiting execution's name (${props.failoverStateMachineName} or ${props.failbackStateMachineName})`,
+            description: `Why you ${kind === 'failover' ? 'fail over' : 'fail back'} (recorded in the evidence)`,
           },
-          Comment: { type: 'String', default: '', description: 'Recorded with the approval' },
+          DryRun: { type: 'Boolean', default: false, description: 'Preflight and plan only; no mutating call' },
         },
         mainSteps: [
           {
-            name: 'Approve',
+            name: 'StartAndFollow',
             action: 'aws:executeScript',
             onFailure: 'Abort',
-            timeoutSeconds: 120,
+            timeoutSeconds: followSeconds + 600,
             inputs: {
               Runtime: 'python3.11',
               Handler: 'handler',
-              Script: APPROVE,
+              Script: START_AND_FOLLOW,
               InputPayload: {
                 ...gateway,
-                Operation: '{{ Operation }}',
-                Execution: '{{ Execution }}',
-                Comment: '{{ Comment }}',
+                Operation: kind,
+                Name: 'ssm-{{ automation:EXECUTION_ID }}',
+                Database: '{{ Database }}',
+                ...(kind === 'failover' ? { Strategy: '{{ Strategy }}' } : {}),
+                Reason: '{{ Reason }}',
+                DryRun: '{{ DryRun }}',
+                FollowSeconds: followSeconds,
               },
             },
             outputs: [
-              { Name: 'ApprovedBy', Selector: '$.Payload.ApprovedBy', Type: 'String' },
+              { Name: 'ExecutionArn', Selector: '$.Payload.ExecutionArn', Type: 'String' },
               { Name: 'StartedBy', Selector: '$.Payload.StartedBy', Type: 'String' },
             ],
             isEnd: true,
           },
         ],
+      });
+
+    this.failoverDocument = start('failover', props.failoverDocumentName);
+    this.failbackDocument = start('failback', props.failbackDocumentName);
+    this.approveDocument = automationDocument(this, 'Approve', props.approveDocumentName, {
+      description:
+        `rxdr ${props.environmentName}: approve a failover or failback that waits at its approval gate, as ` +
+        `you (Approver role). Refused when you started it. Same as \`rxdr failover approve\`.`,
+      parameters: {
+        Operation: { type: 'String', allowedValues: ['failover', 'failback'], description: 'Which runbook' },
+        Execution: {
+          type: 'String',
+          description: `The waiting execution's name (${props.failoverStateMachineName} or ${props.failbackStateMachineName})`,
+        },
+        Comment: { type: 'String', default: '', description: 'Recorded with the approval' },
       },
+      mainSteps: [
+        {
+          name: 'Approve',
+          action: 'aws:executeScript',
+          onFailure: 'Abort',
+          timeoutSeconds: 120,
+          inputs: {
+            Runtime: 'python3.11',
+            Handler: 'handler',
+            Script: APPROVE,
+            InputPayload: {
+              ...gateway,
+              Operation: '{{ Operation }}',
+              Execution: '{{ Execution }}',
+              Comment: '{{ Comment }}',
+            },
+          },
+          outputs: [
+            { Name: 'ApprovedBy', Selector: '$.Payload.ApprovedBy', Type: 'String' },
+            { Name: 'StartedBy', Selector: '$.Payload.StartedBy', Type: 'String' },
+          ],
+          isEnd: true,
+        },
+      ],
     });
   }
+}
+
+/**
+ * An Automation document (schema 0.3, JSON) of the given name; an update adds a version, so a run in progress
+ * keeps the one it started with.
+ */
+function automationDocument(
+  scope: Construct,
+  id: string,
+  name: string,
+  content: { description: string; parameters: Record<string, unknown>; mainSteps: unknown[] },
+): ssm.CfnDocument {
+  return new ssm.CfnDocument(scope, id, {
+    name,
+    documentType: 'Automation',
+    documentFormat: 'JSON',
+    updateMethod: 'NewVersion',
+    content: { schemaVersion: '0.3', ...content },
+  });
 }

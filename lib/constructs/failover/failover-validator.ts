@@ -6,16 +6,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { ServiceEndpoints } from '../database/service-endpoints';
 import { POSTGRES_PORT } from '../database/postgres-port';
-import { lambdaRole } from '../managed-policy-role';
+import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 import { trustRdsCertificates } from '../validation/database-tls';
 import { CheckSettings, checkSettingsEnvironment } from '../../../engines/validation/check-settings';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 import { CHUNK_FUNCTION_TIMEOUT } from '../validation/chunk-states';
 import { chunkResultsPrefix } from '../../../engines/common/chunk-key';
 import { VALIDATOR_FUNCTION_TIMEOUT } from './validator-tasks';
@@ -99,8 +98,7 @@ export class FailoverValidator extends Construct {
     const make = (id: string, role: iam.IRole, logGroup: logs.ILogGroup, fn: Partial<nodejs.NodejsFunctionProps>) => {
       const made = new nodejs.NodejsFunction(this, id, {
         role,
-        runtime: FUNCTION_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
+        ...FUNCTION_PLATFORM,
         memorySize: 1024,
         environment: {
           POWERTOOLS_SERVICE_NAME: 'rxdr-failover-validator',
@@ -188,12 +186,7 @@ export class FailoverValidator extends Construct {
       [props.evidenceBucket.arnForObjects('failover/*')],
       'validation reports are written next to the failover evidence, one object per database and execution (Object Lock keeps every version)',
     );
-    for (const { logGroup } of [main, chunk])
-      acknowledgeWildcardResources(
-        this,
-        [`${logGroup.logGroupArn}:log-stream:*`],
-        "Lambda creates one log stream per execution environment in the function's own log group",
-      );
+    for (const { logGroup } of [main, chunk]) acknowledgeOwnLogStreams(this, logGroup);
     ack(
       'HIPAA.Security-LambdaDLQ',
       'invoked synchronously by the failover state machine, which retries or fails the step on an error; a DLQ never receives anything',
@@ -209,13 +202,12 @@ export class FailoverValidator extends Construct {
    * configured credentials secrets and the key.
    */
   private validatorRole(prefix: string, description: string, props: FailoverValidatorProps) {
-    const logGroup = retainedLogGroup(
-      this,
-      `${prefix}Logs`,
-      props.key,
-      props.logRetention ?? logs.RetentionDays.SIX_YEARS,
-    );
-    const role = lambdaRole(this, `${prefix}Role`, logGroup.logGroupArn, description);
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      idPrefix: prefix,
+      key: props.key,
+      logRetention: props.logRetention ?? logs.RetentionDays.SIX_YEARS,
+      description,
+    });
     if (props.network)
       // What AWSLambdaVPCAccessExecutionRole grants, as a statement of the function's own policy; Lambda checks
       // it when the function is created, hence the function's dependency on the policy.

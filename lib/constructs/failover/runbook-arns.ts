@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { secretResourceArn } from './failover-validator';
 import type { RunbookPermissionsProps } from './runbook-permissions';
+import { RxdrBackupVault } from '../backup-vault';
 
 /**
  * The ARN expressions the failover and failback permissions are scoped to (the configured instances, secrets,
@@ -63,19 +64,9 @@ export class RunbookArns {
     this.approvalTokens = this.parameter(`${props.approvalParameterPrefix}/*`);
     this.writeFreezeFlags = this.parameter(`${props.writeFreezeParameterPrefix}/*`);
     this.recordChanges = `arn:${stack.partition}:route53:::change/*`;
-    this.recoveryVault = stack.formatArn({
-      service: 'backup',
-      resource: 'backup-vault',
-      resourceName: props.recoveryVaultName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    this.recoveryVault = RxdrBackupVault.arnInRegion(scope, props.recoveryVaultName, stack.region);
     if (props.isolatedSource)
-      this.isolatedVault = stack.formatArn({
-        service: 'backup',
-        resource: 'backup-vault',
-        resourceName: props.isolatedSource.vaultName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
+      this.isolatedVault = RxdrBackupVault.arnInRegion(scope, props.isolatedSource.vaultName, stack.region);
     this.recoveryPoints = stack.formatArn({
       service: 'backup',
       resource: 'recovery-point',

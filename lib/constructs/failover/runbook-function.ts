@@ -3,13 +3,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { lambdaEntry } from '../lambda-entry';
 import { bundleInputsHash } from '../bundle-inputs-hash';
-import { lambdaRole } from '../managed-policy-role';
+import { lambdaLogsAndRole } from '../managed-policy-role';
 import type { CatalogInput } from '../../../engines/failover/catalog';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 
 export interface RunbookFunctionProps {
   readonly operation: 'failover' | 'failback';
@@ -29,19 +28,16 @@ export class RunbookFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
     super(scope, id);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
-    const role = lambdaRole(
-      this,
-      'Role',
-      logGroup.logGroupArn,
-      `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,
-    );
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention,
+      description: `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,
+    });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
       entry: lambdaEntry('runbook-steps'),
       handler: 'handler',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       description: `rxdr ${props.catalog.environment} ${props.operation} runbook steps`,

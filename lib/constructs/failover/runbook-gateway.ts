@@ -5,14 +5,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../../engines/failover/gateway';
 import { acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import { bundleInputsHash } from '../bundle-inputs-hash';
-import { BUNDLING_TARGET, FUNCTION_RUNTIME } from '../function-runtime';
+import { BUNDLING_TARGET, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
-import { lambdaRole } from '../managed-policy-role';
+import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
 export interface RunbookGatewayProps {
   readonly environmentName: string;
@@ -42,8 +41,11 @@ export class RunbookGateway extends Construct {
   constructor(scope: Construct, id: string, props: RunbookGatewayProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
-    const role = lambdaRole(this, 'Role', logGroup.logGroupArn, `rxdr ${props.environmentName} runbook gateway`);
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention,
+      description: `rxdr ${props.environmentName} runbook gateway`,
+    });
     const config: GatewayConfig = {
       environment: props.environmentName,
       account: stack.account,
@@ -56,8 +58,7 @@ export class RunbookGateway extends Construct {
       functionName: props.functionName,
       entry: lambdaEntry('runbook-gateway'),
       handler: 'handler',
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.seconds(30),
       description: `rxdr ${props.environmentName}: start, approve and abort runbooks as the verified caller`,
@@ -115,11 +116,7 @@ export class RunbookGateway extends Construct {
     // DescribeExecution of a CMK-encrypted state machine decrypts its input.
     acknowledgeWildcardResources(role, executions, 'executions of the two runbook state machines, named per run');
     acknowledgeWildcardResources(role, [approvalTokens], 'one approval token per paused run under the approval path');
-    acknowledgeWildcardResources(
-      role,
-      [`${logGroup.logGroupArn}:log-stream:*`],
-      "Lambda creates one log stream per execution environment in the function's own log group",
-    );
+    acknowledgeOwnLogStreams(role, logGroup);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions',

@@ -11,6 +11,7 @@ import { GameDayExperiment, isoMinutes } from './game-day-experiment';
 import { gameDaySettingsProblems } from './game-day-settings';
 import { GameDays, GameDaysProps } from './game-days';
 import { thisAccountsService } from '../service-principal-scope';
+import { RxdrBackupVault } from '../backup-vault';
 
 const RECOVERY_SCENARIOS: readonly GameDayScenario[] = ['recovery-point-deletion-attempt', 'isolated-copy-restore'];
 
@@ -128,14 +129,7 @@ export class RecoveryGameDays extends GameDays {
 
     if (scenarios.includes('recovery-point-deletion-attempt')) {
       const role = automationRole('DeletionAttemptRole', 'tries the calls the vault policies deny');
-      const vaultArn = (v: { name: string; region: string }) =>
-        stack.formatArn({
-          service: 'backup',
-          region: v.region,
-          resource: 'backup-vault',
-          resourceName: v.name,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        });
+      const vaultArn = (v: { name: string; region: string }) => RxdrBackupVault.arnInRegion(this, v.name, v.region);
       const canaries = vaults.map((v) =>
         stack.formatArn({
           service: 'backup',

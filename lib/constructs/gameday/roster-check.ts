@@ -3,20 +3,18 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { ReadinessRules } from '../../../engines/readiness/readiness';
 import type { RosterCheckEvent } from '../../../engines/readiness/roster-check';
 import { PEOPLE_PREFIX } from '../../../engines/readiness/records';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
-import { lambdaRole } from '../managed-policy-role';
+import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
 export interface RosterCheckProps {
   readonly environment: string;
@@ -43,13 +41,11 @@ export class RosterCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: RosterCheckProps) {
     super(scope, id);
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
-    const role = lambdaRole(
-      this,
-      'Role',
-      logGroup.logGroupArn,
-      `rxdr ${props.environment}: the roster check reads people records and notifies the contacts`,
-    );
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention,
+      description: `rxdr ${props.environment}: the roster check reads people records and notifies the contacts`,
+    });
     const people = `${PEOPLE_PREFIX}${props.environment}/`;
     const region = Stack.of(this).region;
     const statements = [
@@ -79,8 +75,7 @@ export class RosterCheck extends Construct {
       entry: lambdaEntry('roster-check'),
       handler: 'handler',
       description: `rxdr ${props.environment}: tell the contacts who on the on-call roster is overdue`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(1),
       role,
@@ -110,17 +105,8 @@ export class RosterCheck extends Construct {
     this.acknowledge(role, logGroup, props.evidenceBucket, people);
   }
 
-  private acknowledge(
-    role: ReturnType<typeof lambdaRole>,
-    logGroup: logs.LogGroup,
-    bucket: s3.IBucket,
-    people: string,
-  ) {
-    acknowledgeWildcardResources(
-      role,
-      [`${logGroup.logGroupArn}:log-stream:*`],
-      'the streams of its own log group, whose names Lambda chooses',
-    );
+  private acknowledge(role: iam.Role, logGroup: logs.LogGroup, bucket: s3.IBucket, people: string) {
+    acknowledgeOwnLogStreams(role, logGroup);
     acknowledgeWildcardResources(
       role,
       [`${bucket.bucketArn}/${people}*`],

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { PROTECTED_VAULT_ACTIONS } from '../vault-access-policy';
 import type { OperatorRolesProps } from './operator-roles';
+import { RxdrBackupVault } from '../backup-vault';
 
 /** Actions that reach patient data: never granted to the Auditor, and denied explicitly. */
 export const PATIENT_DATA_ACTIONS = [
@@ -50,15 +51,7 @@ export class RoleStatements {
     const stack = Stack.of(scope);
     this.stack = stack;
     const regions = [props.primaryRegion, props.recoveryRegion];
-    const vaultArns = props.vaults.map((v) =>
-      stack.formatArn({
-        service: 'backup',
-        region: v.region,
-        resource: 'backup-vault',
-        resourceName: v.name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    );
+    const vaultArns = props.vaults.map((v) => RxdrBackupVault.arnInRegion(scope, v.name, v.region));
     const recoveryPoints = regions.map((region) =>
       stack.formatArn({
         service: 'backup',

@@ -5,11 +5,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import type { ConformanceEvent, ConformanceTarget } from '../../../engines/conformance/target';
 import {
@@ -18,9 +16,9 @@ import {
   conformanceDimensions,
 } from '../../../engines/common/metrics-contract';
 import { acknowledgeHipaaAndNist, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { lambdaEntry } from '../lambda-entry';
-import { lambdaRole } from '../managed-policy-role';
+import { acknowledgeOwnLogStreams, lambdaLogsAndRole } from '../managed-policy-role';
 
 /** How often the check runs, and the alarms' period. */
 export const CONFORMANCE_CHECK_HOURS = 1;
@@ -78,13 +76,11 @@ export class ConformanceCheck extends Construct {
     );
     const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
 
-    const logGroup = retainedLogGroup(this, 'Logs', props.key, props.logRetention);
-    const role = lambdaRole(
-      this,
-      'Role',
-      logGroup.logGroupArn,
-      `rxdr ${props.environment}: the conformance check reads database settings and publishes findings`,
-    );
+    const { logGroup, role } = lambdaLogsAndRole(this, {
+      key: props.key,
+      logRetention: props.logRetention,
+      description: `rxdr ${props.environment}: the conformance check reads database settings and publishes findings`,
+    });
     const clusters = props.targets.filter((t) => t.resource === 'cluster');
     // Clusters: their settings, their cluster parameter group, and their members (public access, minor upgrades).
     const clusterStatements =
@@ -146,8 +142,7 @@ export class ConformanceCheck extends Construct {
       entry: lambdaEntry('conformance'),
       handler: 'handler',
       description: `rxdr ${props.environment}: conformance of the protected databases' settings in ${stack.region}`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       role,
@@ -219,11 +214,7 @@ export class ConformanceCheck extends Construct {
   }
 
   private acknowledgeFindings(role: iam.Role, logGroup: logs.LogGroup, wildcards: string[]): void {
-    acknowledgeWildcardResources(
-      role,
-      [`${logGroup.logGroupArn}:log-stream:*`],
-      'the streams of its own log group, whose names Lambda chooses',
-    );
+    acknowledgeOwnLogStreams(role, logGroup);
     acknowledgeWildcardResources(
       role,
       wildcards,

@@ -3,7 +3,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledgeHipaaAndNist } from '../../compliance/acknowledgements';
@@ -11,7 +10,7 @@ import { retainedLogGroup } from '../retained-log-group';
 import { Construct } from 'constructs';
 import { ownLogsStatement } from '../managed-policy-role';
 import { lambdaEntry } from '../lambda-entry';
-import { FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 
 /** The scheduled event's shape (validated again by the function's zod schema). */
 export interface FreshnessCheckInput {
@@ -122,8 +121,7 @@ export class RecoveryPointFreshness extends Construct {
       entry: lambdaEntry('freshness'),
       handler: 'handler',
       description: `rxdr ${props.check.environment}: age of the newest recovery point per protected database and vault`,
-      runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      ...FUNCTION_PLATFORM,
       memorySize: 256,
       timeout: Duration.minutes(2),
       role: this.role,

@@ -20,9 +20,10 @@ import { CHUNK_FUNCTION_TIMEOUT } from './chunk-states';
 import { ManifestStateMachine } from './manifest-state-machine';
 import { POSTGRES_PORT } from '../database/postgres-port';
 import { ServiceEndpoints } from '../database/service-endpoints';
+import { encryptedSchedule } from '../encrypted-schedule';
 import { ManagedPolicyRole } from '../managed-policy-role';
 import { trustRdsCertificates } from './database-tls';
-import { DATABASE_FUNCTION_BUNDLING, FUNCTION_RUNTIME } from '../function-runtime';
+import { DATABASE_FUNCTION_BUNDLING, FUNCTION_PLATFORM } from '../function-runtime';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from '../../compliance/acknowledgements';
 import type { TableSelection } from '../../../engines/validation/discovery';
 import type { PharmacyTables } from '../../../engines/validation/checks/pharmacy/table-mapping';
@@ -233,8 +234,7 @@ export class ManifestJob extends Construct {
         entry: lambdaEntry('manifest'),
         handler,
         description: `rxdr manifest job: ${step.does}`,
-        runtime: FUNCTION_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
+        ...FUNCTION_PLATFORM,
         memorySize: 512,
         timeout: handler === 'chunk' ? CHUNK_FUNCTION_TIMEOUT : Duration.minutes(15),
         role,
@@ -335,31 +335,27 @@ export class ManifestJob extends Construct {
     );
     for (const target of props.targets) {
       this.schedules.push(
-        new scheduler.CfnSchedule(this, `Schedule-${target.name}`, {
+        encryptedSchedule(this, `Schedule-${target.name}`, {
           description: `rxdr manifest of ${target.name} (${target.host ? 'read replica' : 'the database itself'}) to the evidence bucket`,
-          scheduleExpression: props.schedule,
-          flexibleTimeWindow: { mode: 'OFF' },
-          state: 'ENABLED',
-          kmsKeyArn: props.key.keyArn,
-          target: {
-            arn: stateMachine.stateMachineArn,
-            roleArn: schedulerRole.roleArn,
-            deadLetterConfig: { arn: deadLetters.queueArn },
-            input: stack.toJsonString({
-              name: target.name,
-              database: {
-                secretArn: target.secretId,
-                ...(target.host ? { host: target.host, port: POSTGRES_PORT } : {}),
-              },
-              statementTimeoutMs: timeoutSeconds * 1000,
-              ...(target.selection ? { selection: target.selection } : {}),
-              ...(target.requirePgaudit ? { requirePgaudit: true } : {}),
-              ...(target.pharmacyTables ? { pharmacyTables: target.pharmacyTables } : {}),
-              ...(target.parallelism ? { parallelism: target.parallelism } : {}),
-              ...(target.chunkBytes ? { chunkBytes: target.chunkBytes } : {}),
-            }),
-            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
-          },
+          expression: props.schedule,
+          key: props.key,
+          targetArn: stateMachine.stateMachineArn,
+          role: schedulerRole,
+          deadLetterArn: deadLetters.queueArn,
+          input: stack.toJsonString({
+            name: target.name,
+            database: {
+              secretArn: target.secretId,
+              ...(target.host ? { host: target.host, port: POSTGRES_PORT } : {}),
+            },
+            statementTimeoutMs: timeoutSeconds * 1000,
+            ...(target.selection ? { selection: target.selection } : {}),
+            ...(target.requirePgaudit ? { requirePgaudit: true } : {}),
+            ...(target.pharmacyTables ? { pharmacyTables: target.pharmacyTables } : {}),
+            ...(target.parallelism ? { parallelism: target.parallelism } : {}),
+            ...(target.chunkBytes ? { chunkBytes: target.chunkBytes } : {}),
+          }),
+          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
         }),
       );
     }

@@ -9,7 +9,7 @@ import { AutomatedBackupReplication } from '../../../lib/constructs/database/bac
 import { DatabaseNetwork } from '../../../lib/constructs/database/network';
 import { CrossRegionReadReplica } from '../../../lib/constructs/database/read-replica';
 import { ReferenceDatabase } from '../../../lib/constructs/database/reference-instance';
-import { ReplicaLagAlarm } from '../../../lib/constructs/database/replica-lag-alarm';
+import { StandbyLagAlarm } from '../../../lib/constructs/database/standby-lag-alarm';
 import { names } from '../../../lib/naming';
 import { shippedConfig } from '../../helpers/config';
 import { policyStatements, wildcardActionStatements } from '../../helpers/iam';
@@ -347,7 +347,12 @@ describe('construct validation', () => {
     const stack = stackIn('us-west-2');
     expect(
       () =>
-        new ReplicaLagAlarm(stack, 'L', { replicaIdentifier: 'r', rpoMinutes: 0, topic: new sns.Topic(stack, 'T') }),
+        new StandbyLagAlarm(stack, 'L', {
+          kind: 'read-replica',
+          standbyIdentifier: 'r',
+          rpoMinutes: 0,
+          topic: new sns.Topic(stack, 'T'),
+        }),
     ).toThrow(/rpoMinutes must be a whole number of minutes of at least 1, got 0/);
   });
 
