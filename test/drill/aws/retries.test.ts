@@ -1,7 +1,6 @@
 import { LocalStateMachine, type LocalExecutionResult } from '../../helpers/local-state-machine';
 import { testRetriedTasksReachTheSameOutcome } from '../../helpers/retried-tasks';
-import { Template } from 'aws-cdk-lib/assertions';
-import { databaseSpec, drillStack } from './drill-stack';
+import { criticalDispensing, drillMachine } from './drill-stack';
 import { DrillWorld } from './harness';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
@@ -14,21 +13,8 @@ useThrowawayCaBundle();
  * function dies right after its k-th mutating AWS call took effect). Each run must reach the outcome of the
  * undisturbed run.
  */
-const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-const pitrMachine = LocalStateMachine.fromTemplate(
-  Template.fromStack(
-    drillStack({
-      databases: [
-        databaseSpec('dispensing', {
-          tierName: 'critical',
-          tier: 1,
-          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
-          source: 'point-in-time',
-        }),
-      ],
-    }).stack,
-  ),
-);
+const snapshotMachine = drillMachine();
+const pitrMachine = drillMachine({ databases: [criticalDispensing({ source: 'point-in-time' })] });
 
 interface Scenario {
   readonly name: string;
