@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EVENT_WAIT_SAFETY_NET_SECONDS } from '../../engines/failover/aws-helpers';
 import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
 import { failAfterWork, LocalStateMachine, stepFunctionsError } from '../helpers/local-state-machine';
-import { FakeAws, ISSUE_DURATIONS, newWorld, RECOVERY } from './fake-aws';
+import { failedOverWorld, FakeAws, ISSUE_DURATIONS, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runbookWaits, runRunbook } from './run-runbook';
 
@@ -27,20 +27,12 @@ const startedBy = 'arn:aws:sts::111111111111:assumed-role/oncall/alice';
 const failoverInput = (database: string) => ({ database, reason: 'us-east-1 RDS outage', startedBy });
 const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy again', startedBy };
 
-/** The account after a promote-replica failover (the failback's starting point). */
-function failedOverWorld(): FakeAws {
-  const world = newWorld();
+/** The account after a promote-replica failover, its waits not a whole number of safety nets long. */
+function failedOverWorldWithOddWaits(): FakeAws {
+  const world = failedOverWorld();
   // Not a whole number of safety nets: the event, not a timeout, must be what ends the last wait.
   world.durations.replicaCreateSeconds += 17;
   world.durations.promoteSeconds += 17;
-  const replica = 'dispensing-prod-replica';
-  world.addInstance(RECOVERY, replica, 'available');
-  world.primaryStatus = 'stopped';
-  const host = world.endpointOf(replica);
-  world.records.set('dispensing.db.rx.internal.', host);
-  world.parameters.set('/rx/dispensing/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  world.failbackLag = [5, 0, 0, 0];
   return world;
 }
 
@@ -137,7 +129,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
 
 describe('failback: the replica and promotion waits end with events forwarded from the primary region', () => {
   test('both waits end one event delivery after the change', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     const waits = runbookWaits();
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, { waits });
@@ -156,7 +148,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test("a late duplicate of the replica's event wakes the promotion wait early: one extra look, nothing else", async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     const waits = runbookWaits({ delaySeconds: EVENT_DELAY_SECONDS, lateDuplicates: true });
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, { waits });
@@ -175,7 +167,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test('the replica wait run again after it already succeeded parks again; one replica, one promotion', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     world.durations.replicaCreateSeconds = 30;
     const waits = runbookWaits();
     try {
@@ -194,7 +186,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test('a wait that fails for good records failed evidence naming the wait', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, {
         aroundTask: async (invocation, proceed) => {

@@ -1,6 +1,6 @@
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { testRetriedTasksReachTheSameOutcome } from '../helpers/retried-tasks';
-import { FakeAws, newWorld, RECOVERY } from './fake-aws';
+import { failedOverWorld, FakeAws, newWorld } from './fake-aws';
 import { runRunbook, type Approval } from './run-runbook';
 import { runbookStack } from './runbook-stack';
 
@@ -27,20 +27,6 @@ const failbackInput = {
   reason: 'us-east-1 healthy for 48 h; planned return',
   startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
 };
-
-/** The account after a promote-replica failover (the failback's starting point). */
-function failedOverWorld(): FakeAws {
-  const world = newWorld();
-  const replica = 'dispensing-prod-replica';
-  world.addInstance(RECOVERY, replica, 'available');
-  world.primaryStatus = 'stopped';
-  const host = world.endpointOf(replica);
-  world.records.set('dispensing.db.rx.internal.', host);
-  world.parameters.set('/rx/dispensing/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  world.failbackLag = [5, 0, 0, 0, 0, 0, 0, 0];
-  return world;
-}
 
 const machines = {
   failover: LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailover' }),
