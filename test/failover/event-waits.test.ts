@@ -4,7 +4,7 @@ import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
 import { failAfterWork, LocalStateMachine, stepFunctionsError } from '../helpers/local-state-machine';
 import { failedOverWorld, FakeAws, ISSUE_DURATIONS, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
-import { runbookWaits, runRunbook } from './run-runbook';
+import { ONCALL_ALICE, outageFailoverInput, runbookWaits, runRunbook } from './run-runbook';
 
 /**
  * The failover's recovery wait and the failback's replica and promotion waits end with the instance's RDS or
@@ -23,9 +23,7 @@ beforeAll(() => {
   failbackMachine = LocalStateMachine.fromTemplate(template, { stateMachine: 'RunbooksFailback' });
 });
 
-const startedBy = 'arn:aws:sts::111111111111:assumed-role/oncall/alice';
-const failoverInput = (database: string) => ({ database, reason: 'us-east-1 RDS outage', startedBy });
-const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy again', startedBy };
+const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy again', startedBy: ONCALL_ALICE };
 
 /** The account after a promote-replica failover, its waits not a whole number of safety nets long. */
 function failedOverWorldWithOddWaits(): FakeAws {
@@ -55,7 +53,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
       world.durations[key] += 17;
     const waits = runbookWaits();
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput(database), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput(database), { waits });
       expect(run.status).toBe('SUCCEEDED');
       const doc = world.evidence()[0]!;
       expect(doc.runbook?.strategy).toBe(strategy);
@@ -74,7 +72,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     const world = newWorld('inventory');
     const waits = runbookWaits({ delaySeconds: EVENT_DELAY_SECONDS, lose: () => true });
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('inventory'), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('inventory'), { waits });
       expect(run.status).toBe('SUCCEEDED');
       expect(waits.outcomes).toEqual([]);
       expect(run.taskInvocations.CheckRecovery).toBe(waits.timeouts);
@@ -92,7 +90,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     // Later than the safety net: the wait times out and the runbook goes on without the event.
     const waits = runbookWaits({ delaySeconds: EVENT_WAIT_SAFETY_NET_SECONDS + 30 });
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('inventory'), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('inventory'), { waits });
       expect(run.status).toBe('SUCCEEDED');
       expect(waits.outcomes).toEqual([]);
       const parked = waits.items.get('rds-instance:inventory-prod-dr');
@@ -111,7 +109,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     world.durations.promoteSeconds = 30; // the first wait ends with the event, not the safety net
     const waits = runbookWaits();
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('dispensing'), {
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('dispensing'), {
         waits,
         aroundTask: failAfterWork('AwaitRecovery', 'Lambda.ServiceException'),
       });
