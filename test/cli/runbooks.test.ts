@@ -30,6 +30,9 @@ const KEYS = {
   AKIAALICEAPPROVER: { secret: 'alice-approver-secret', arn: ALICE_APPROVING },
 };
 const signInAs = (accessKeyId: keyof typeof KEYS, secret?: string) => signInWith(sts, KEYS, accessKeyId, secret);
+/** `rxdr failover start` of the dev environment's dispensing database, with `options`. */
+const startDispensingFailover = (...options: string[]) =>
+  rxdr('failover', 'start', '--env', 'dev', '--database', 'dispensing', ...options);
 const running = (startedBy: string) => ({ status: 'RUNNING' as const, input: JSON.stringify({ startedBy }) });
 
 const gateway = useLocalRunbookGateway(
@@ -87,24 +90,13 @@ describe('rxdr failover / failback / drill (AWS) argument and environment errors
   });
 
   test('a missing required option exits 2 and names it', async () => {
-    const result = await rxdr('failover', 'start', '--env', 'dev', '--database', 'dispensing');
+    const result = await startDispensingFailover();
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--reason <text>' not specified/);
   });
 
   test('an invalid strategy exits 2 listing the choices', async () => {
-    const result = await rxdr(
-      'failover',
-      'start',
-      '--env',
-      'dev',
-      '--database',
-      'dispensing',
-      '--reason',
-      'outage',
-      '--strategy',
-      'pray',
-    );
+    const result = await startDispensingFailover('--reason', 'outage', '--strategy', 'pray');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/promote-replica, point-in-time, latest-backup/);
   });
@@ -168,13 +160,7 @@ describe('following executions', () => {
       .on(GetExecutionHistoryCommand)
       .resolvesOnce({ events: history(['Preflight', 0]) })
       .resolves({ events: history(['Preflight', 0, 3.2], ['RequestApproval', 3.3]) });
-    const result = await rxdr(
-      'failover',
-      'start',
-      '--env',
-      'dev',
-      '--database',
-      'dispensing',
+    const result = await startDispensingFailover(
       '--reason',
       'us-east-1 outage',
       '--force',

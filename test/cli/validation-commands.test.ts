@@ -9,6 +9,9 @@ const db = useTestDatabase('cli');
 const UNREACHABLE = 'postgres://postgres@127.0.0.1:1/nowhere';
 let dir: string;
 let manifestFile: string;
+/** `rxdr validate` of the seeded test database against its manifest, with `options`. */
+const validateSeeded = (...options: string[]) =>
+  rxdr('validate', '--url', db().url, '--manifest', manifestFile, ...options);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'rxdr-cli-'));
@@ -33,7 +36,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('rxdr seed | manifest | validate', () => {
   test('validate exits 0 with a table of passing checks, progress on stderr', async () => {
-    const result = await rxdr('validate', '--url', db().url, '--manifest', manifestFile);
+    const result = await validateSeeded();
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^CHECK\s+SUITE\s+RESULT/);
     expect(result.stdout).toMatch(/audit-chain\s+pharmacy\s+pass/);
@@ -49,16 +52,7 @@ describe('rxdr seed | manifest | validate', () => {
     await client.query("UPDATE pharmacy.audit_event SET action = 'tampered' WHERE seq = 5");
     await client.end();
     try {
-      const result = await rxdr(
-        'validate',
-        '--url',
-        db().url,
-        '--manifest',
-        manifestFile,
-        '--json',
-        '--checks',
-        'audit-chain,checksums',
-      );
+      const result = await validateSeeded('--json', '--checks', 'audit-chain,checksums');
       expect(result.code).toBe(1);
       const report = JSON.parse(result.stdout) as {
         passed: boolean;
@@ -70,7 +64,7 @@ describe('rxdr seed | manifest | validate', () => {
         ['audit-chain', false],
       ]);
       expect(report.checks[1]?.offendingKeys).toEqual(['audit_event:seq=5']);
-      const table = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--checks', 'audit-chain');
+      const table = await validateSeeded('--checks', 'audit-chain');
       expect(table.code).toBe(1);
       expect(table.stdout).toMatch(/audit-chain\s+pharmacy\s+FAIL\s+\d+\s+audit_event:seq=5/);
       expect(table.stdout).toContain('1 of 1 checks FAILED');
@@ -90,18 +84,7 @@ describe('rxdr seed | manifest | validate', () => {
         { name: 'no-zero-quantity', sql: 'SELECT fill_id FROM pharmacy.fill WHERE quantity = 0', expect: 'no-rows' },
       ]),
     );
-    const result = await rxdr(
-      'validate',
-      '--url',
-      db().url,
-      '--manifest',
-      manifestFile,
-      '--custom-checks',
-      file,
-      '--checks',
-      'custom',
-      '--json',
-    );
+    const result = await validateSeeded('--custom-checks', file, '--checks', 'custom', '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).checks).toMatchObject([{ name: 'custom:no-zero-quantity', passed: true }]);
   });
@@ -163,15 +146,7 @@ describe('bad input exits 2 with a message that says what to do, and writes noth
     const n = await rxdr('seed', '--url', db().url, '--prescriptions', 'lots');
     expect(n.code).toBe(2);
     expect(n.stderr).toMatch(/--prescriptions must be a whole number/);
-    const time = await rxdr(
-      'validate',
-      '--url',
-      db().url,
-      '--manifest',
-      manifestFile,
-      '--recovery-point-time',
-      'yesterday',
-    );
+    const time = await validateSeeded('--recovery-point-time', 'yesterday');
     expect(time.code).toBe(2);
     expect(time.stderr).toMatch(/ISO time/);
     const again = await rxdr('seed', '--url', db().url, '--prescriptions', '10');
@@ -203,18 +178,7 @@ describe('bad input exits 2 with a message that says what to do, and writes noth
     expect(manifest.code).toBe(0);
     const strip = (file: string) => ({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), createdAt: '' });
     expect(strip(chunkedFile)).toEqual(strip(manifestFile));
-    const result = await rxdr(
-      'validate',
-      '--url',
-      db().url,
-      '--manifest',
-      manifestFile,
-      '--parallel',
-      '2',
-      '--chunk-size',
-      '8KiB',
-      '--json',
-    );
+    const result = await validateSeeded('--parallel', '2', '--chunk-size', '8KiB', '--json');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { passed: boolean; chunks?: { planned: number; parallel: number } };
     expect(report.passed).toBe(true);
@@ -223,23 +187,13 @@ describe('bad input exits 2 with a message that says what to do, and writes noth
   });
 
   test('bad --parallel and --chunk-size values exit 2 and say what to pass', async () => {
-    const zero = await rxdr('validate', '--url', db().url, '--manifest', manifestFile, '--parallel', '0');
+    const zero = await validateSeeded('--parallel', '0');
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--parallel must be a whole number from 1 to 64, got '0'/);
     const size = await rxdr('manifest', '--url', db().url, '--out', path.join(dir, 'x.json'), '--chunk-size', 'lots');
     expect(size.code).toBe(2);
     expect(size.stderr).toMatch(/--chunk-size must be a size of at least 1024 bytes such as 2GiB/);
-    const both = await rxdr(
-      'validate',
-      '--url',
-      db().url,
-      '--manifest',
-      manifestFile,
-      '--parallel',
-      '4',
-      '--concurrency',
-      '2',
-    );
+    const both = await validateSeeded('--parallel', '4', '--concurrency', '2');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--parallel 4 and --concurrency 2 disagree/);
   });

@@ -9,7 +9,7 @@ import { databasesSelectedWithCrossRegionCopy } from '../../lib/compliance/rules
 import { RxdrChecks } from '../../lib/compliance/rxdr-checks';
 import { EnvironmentConfig } from '../../lib/config/environment-config';
 import { DatabaseBackupSelection } from '../../lib/constructs/backup-selection';
-import { environment, shippedEnvironment } from '../helpers/config';
+import { ADOPTED_CRITICAL_CLAIMS, environment, shippedEnvironment } from '../helpers/config';
 import { synthStage, TEST_DAY, testApp } from '../helpers/synth';
 
 const RULE_CONTEXT = { today: TEST_DAY };
@@ -26,17 +26,7 @@ class ConfiguredStack extends Stack {
 
 const config = environment(
   {
-    databases: [
-      { name: 'dispensing', tier: 'critical', mode: 'create' },
-      {
-        name: 'claims',
-        tier: 'critical',
-        mode: 'adopt',
-        instanceIdentifier: 'pharmacy-claims',
-        engineVersion: '16',
-        replicaInstanceClass: 'db.t4g.medium',
-      },
-    ],
+    databases: [{ name: 'dispensing', tier: 'critical', mode: 'create' }, ADOPTED_CRITICAL_CLAIMS],
   },
   'prod',
 );

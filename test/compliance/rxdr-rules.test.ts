@@ -128,33 +128,23 @@ describe('Rxdr rules: non-compliant stacks are caught', () => {
     const vault = new backup.BackupVault(stack, 'Vault', { encryptionKey: new kms.Key(stack, 'K') });
     const check = () =>
       databasesSelectedWithCrossRegionCopy.check(vault.node.defaultChild as CfnResource, { today: TEST_DAY });
+    const claims = backup.BackupResource.fromArn(
+      stack.formatArn({
+        service: 'rds',
+        resource: 'db',
+        resourceName: 'pharmacy-claims',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     const local = plan(stack, 'us-east-1');
     local.addSelection('ByArn', {
-      resources: [
-        backup.BackupResource.fromArn(
-          stack.formatArn({
-            service: 'rds',
-            resource: 'db',
-            resourceName: 'pharmacy-claims',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      ],
+      resources: [claims],
     });
     expect(check()).toBe(NagRuleCompliance.NON_COMPLIANT);
 
     const away = plan(stack, 'us-west-2');
     away.addSelection('ByArnAway', {
-      resources: [
-        backup.BackupResource.fromArn(
-          stack.formatArn({
-            service: 'rds',
-            resource: 'db',
-            resourceName: 'pharmacy-claims',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      ],
+      resources: [claims],
     });
     expect(check()).toBe(NagRuleCompliance.COMPLIANT);
   });

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DatabaseBackupSelection } from '../../lib/constructs/backup-selection';
 import { names } from '../../lib/naming';
-import { environment, shippedConfig } from '../helpers/config';
+import type { EnvironmentConfig } from '../../lib/config/environment-config';
+import { ADOPTED_CRITICAL_CLAIMS, environment, shippedConfig } from '../helpers/config';
 import { synthStage } from '../helpers/synth';
 import { plain } from '../helpers/intrinsics';
 
@@ -63,65 +64,40 @@ describe('DatabaseBackupSelection', () => {
     const stack = new Stack(undefined, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
     const plan = backup.BackupPlan.daily35DayRetention(stack, 'Plan');
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('backup.amazonaws.com') });
-    return { stack, plan, role };
+    /** The critical tier's selection of `databases` in environment `test`. */
+    const selectCritical = (databases: EnvironmentConfig['databases']) =>
+      new DatabaseBackupSelection(stack, 'Sel', {
+        plan,
+        role,
+        environment: 'test',
+        tier: 'critical',
+        databases,
+        primaryRegion: 'us-east-1',
+      });
+    return { stack, selectCritical };
   }
 
   test('refuses databases of another tier, naming them', () => {
-    const { stack, plan, role } = setup();
+    const { selectCritical } = setup();
     const config = environment({
       databases: [{ name: 'claims', tier: 'important', mode: 'adopt', instanceIdentifier: 'pharmacy-claims' }],
     });
-    expect(
-      () =>
-        new DatabaseBackupSelection(stack, 'Sel', {
-          plan,
-          role,
-          environment: 'test',
-          tier: 'critical',
-          databases: config.databases,
-          primaryRegion: 'us-east-1',
-        }),
-    ).toThrow(/selection for tier "critical" got databases of other tiers: claims \(important\)/);
+    expect(() => selectCritical(config.databases)).toThrow(
+      /selection for tier "critical" got databases of other tiers: claims \(important\)/,
+    );
   });
 
   test('refuses an empty tier: a selection without criteria would select every resource', () => {
-    const { stack, plan, role } = setup();
-    expect(
-      () =>
-        new DatabaseBackupSelection(stack, 'Sel', {
-          plan,
-          role,
-          environment: 'test',
-          tier: 'critical',
-          databases: [],
-          primaryRegion: 'us-east-1',
-        }),
-    ).toThrow(/got no databases/);
+    const { selectCritical } = setup();
+    expect(() => selectCritical([])).toThrow(/got no databases/);
   });
 
   test('a created instance is selected by the identifier rxdr gives it, an adopted one by its own', () => {
-    const { stack, plan, role } = setup();
+    const { stack, selectCritical } = setup();
     const config = environment({
-      databases: [
-        { name: 'dispensing', tier: 'critical', mode: 'create' },
-        {
-          name: 'claims',
-          tier: 'critical',
-          mode: 'adopt',
-          instanceIdentifier: 'pharmacy-claims',
-          engineVersion: '16',
-          replicaInstanceClass: 'db.t4g.medium',
-        },
-      ],
+      databases: [{ name: 'dispensing', tier: 'critical', mode: 'create' }, ADOPTED_CRITICAL_CLAIMS],
     });
-    new DatabaseBackupSelection(stack, 'Sel', {
-      plan,
-      role,
-      environment: 'test',
-      tier: 'critical',
-      databases: config.databases,
-      primaryRegion: 'us-east-1',
-    });
+    selectCritical(config.databases);
     const [selection] = Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupSelection'));
     expect((selection!.Properties.BackupSelection.Resources as unknown[]).map(plain)).toEqual([
       'arn:aws:rds:us-east-1:111111111111:db:rxdr-test-dispensing',

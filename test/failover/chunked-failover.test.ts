@@ -15,7 +15,7 @@ import { copyDatabase, corrupt } from '../validation/fixture';
 import { FakeAws, newWorld, TEST_CATALOG } from './fake-aws';
 import { serveRealValidator } from './real-engine';
 import { runbookStack } from './runbook-stack';
-import { runRunbook } from './run-runbook';
+import { outageFailoverInput, runRunbook } from './run-runbook';
 import { VALIDATOR_TASK_RETRIES } from '../../lib/constructs/failover/validator-tasks';
 
 /**
@@ -70,26 +70,16 @@ async function failover(served: TestDatabase, around?: LocalRunOptions['aroundTa
   const world = worldServing(served);
   const calls = new Map<number, number>();
   try {
-    const run = await runRunbook(
-      'failover',
-      machine,
-      world,
-      {
-        database: 'dispensing',
-        reason: 'us-east-1 RDS outage',
-        startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
+    const run = await runRunbook('failover', machine, world, outageFailoverInput(), {
+      executionName: 'chunked',
+      aroundTask: (invocation: TaskInvocation, proceed) => {
+        if (invocation.stateName === 'ValidateChunk') {
+          const id = (invocation.taskInput as { chunk: number }).chunk;
+          calls.set(id, (calls.get(id) ?? 0) + 1);
+        }
+        return around ? around(invocation, proceed) : proceed();
       },
-      {
-        executionName: 'chunked',
-        aroundTask: (invocation: TaskInvocation, proceed) => {
-          if (invocation.stateName === 'ValidateChunk') {
-            const id = (invocation.taskInput as { chunk: number }).chunk;
-            calls.set(id, (calls.get(id) ?? 0) + 1);
-          }
-          return around ? around(invocation, proceed) : proceed();
-        },
-      },
-    );
+    });
     return { run, doc: world.evidence()[0] as EvidenceDocument, calls, world };
   } finally {
     world.restore();

@@ -7,7 +7,7 @@ import { awsFailoverProvider } from '../../engines/failover/aws-provider';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { EVENT_DELAY_SECONDS, rdsClusterEvent, rdsInstanceEvent } from '../helpers/event-waits';
 import { MUTATING, PRIMARY, type FakeAws } from './fake-aws';
-import { clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
+import { CLUSTER_FAILOVER_STEPS, clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
 import { runbookStack } from './runbook-stack';
 import { runbookWaits, runRunbook, type RunbookRunOptions } from './run-runbook';
 
@@ -279,23 +279,16 @@ describe('cluster point-in-time failover (synthesized state machine, real handle
     });
   });
 
-  test.each([
-    'preflight',
-    'activate',
-    'start-recovery',
-    'check-recovery',
-    'validate',
-    'repoint',
-    'check-repoint',
-    'verify',
-    'notify',
-  ])('resume after the function died after %s: restored once, one instance, repointed', async (step) => {
-    const first = await run(input(), { crashAfter: step });
-    expect(first.status).toBe('FAILED');
-    const second = await run(input());
-    expect(second.status).toBe('SUCCEEDED');
-    expect(world.count('RestoreDBClusterToPointInTime')).toBe(1);
-    expect(world.count('CreateDBInstance')).toBe(1);
-    expectRepointedTo(host);
-  });
+  test.each(CLUSTER_FAILOVER_STEPS)(
+    'resume after the function died after %s: restored once, one instance, repointed',
+    async (step) => {
+      const first = await run(input(), { crashAfter: step });
+      expect(first.status).toBe('FAILED');
+      const second = await run(input());
+      expect(second.status).toBe('SUCCEEDED');
+      expect(world.count('RestoreDBClusterToPointInTime')).toBe(1);
+      expect(world.count('CreateDBInstance')).toBe(1);
+      expectRepointedTo(host);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { awsFailbackProvider, awsFailoverProvider } from '../../engines/failover/aws-provider';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { MUTATING, PRIMARY, RECOVERY, type FakeAws } from './fake-aws';
-import { clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
+import { CLUSTER_FAILOVER_STEPS, clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
 import { runbookStack } from './runbook-stack';
 import { runbookWaits, runRunbook, type RunbookRunOptions } from './run-runbook';
 import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
@@ -80,19 +80,6 @@ async function expectFailedBefore(error: Error, execInput: RunInput, runbook: ob
   expect(failed).toMatchObject({ result: 'failed', runbook });
   expect(failed!.failureReason).toContain(error.name);
 }
-
-/** The steps of the failover state machine, in order: the function may die after any of them. */
-const FAILOVER_STEPS = [
-  'preflight',
-  'activate',
-  'start-recovery',
-  'check-recovery',
-  'validate',
-  'repoint',
-  'check-repoint',
-  'verify',
-  'notify',
-];
 
 /** The function dies after `step`; the next run finishes, `command` was called once and clients repointed once. */
 async function expectResumedOnce(execInput: RunInput, step: string, command: string): Promise<void> {
@@ -249,7 +236,7 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
     });
   });
 
-  test.each(FAILOVER_STEPS)(
+  test.each(CLUSTER_FAILOVER_STEPS)(
     'resume after the function died after %s: the global database fails over once',
     async (step) => {
       await expectResumedOnce(input(), step, 'FailoverGlobalCluster');
@@ -365,10 +352,13 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     });
   });
 
-  test.each(FAILOVER_STEPS)('resume after the function died after %s: the secondary is detached once', async (step) => {
-    await expectResumedOnce(detach(), step, 'RemoveFromGlobalCluster');
-    expect(touched().filter((id) => id !== secondary)).toEqual([]);
-  });
+  test.each(CLUSTER_FAILOVER_STEPS)(
+    'resume after the function died after %s: the secondary is detached once',
+    async (step) => {
+      await expectResumedOnce(detach(), step, 'RemoveFromGlobalCluster');
+      expect(touched().filter((id) => id !== secondary)).toEqual([]);
+    },
+  );
 
   test('the failback refuses a detached secondary: the way back is rebuilt by hand', async () => {
     expect((await run('failover', detach())).status).toBe('SUCCEEDED');

@@ -2,9 +2,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EVENT_WAIT_SAFETY_NET_SECONDS } from '../../engines/failover/aws-helpers';
 import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
 import { failAfterWork, LocalStateMachine, stepFunctionsError } from '../helpers/local-state-machine';
-import { FakeAws, ISSUE_DURATIONS, newWorld, RECOVERY } from './fake-aws';
+import { failedOverWorld, FakeAws, ISSUE_DURATIONS, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
-import { runbookWaits, runRunbook } from './run-runbook';
+import { ONCALL_ALICE, outageFailoverInput, runbookWaits, runRunbook } from './run-runbook';
 
 /**
  * The failover's recovery wait and the failback's replica and promotion waits end with the instance's RDS or
@@ -23,24 +23,14 @@ beforeAll(() => {
   failbackMachine = LocalStateMachine.fromTemplate(template, { stateMachine: 'RunbooksFailback' });
 });
 
-const startedBy = 'arn:aws:sts::111111111111:assumed-role/oncall/alice';
-const failoverInput = (database: string) => ({ database, reason: 'us-east-1 RDS outage', startedBy });
-const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy again', startedBy };
+const failbackInput = { database: 'dispensing', reason: 'us-east-1 healthy again', startedBy: ONCALL_ALICE };
 
-/** The account after a promote-replica failover (the failback's starting point). */
-function failedOverWorld(): FakeAws {
-  const world = newWorld();
+/** The account after a promote-replica failover, its waits not a whole number of safety nets long. */
+function failedOverWorldWithOddWaits(): FakeAws {
+  const world = failedOverWorld();
   // Not a whole number of safety nets: the event, not a timeout, must be what ends the last wait.
   world.durations.replicaCreateSeconds += 17;
   world.durations.promoteSeconds += 17;
-  const replica = 'dispensing-prod-replica';
-  world.addInstance(RECOVERY, replica, 'available');
-  world.primaryStatus = 'stopped';
-  const host = world.endpointOf(replica);
-  world.records.set('dispensing.db.rx.internal.', host);
-  world.parameters.set('/rx/dispensing/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  world.failbackLag = [5, 0, 0, 0];
   return world;
 }
 
@@ -63,7 +53,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
       world.durations[key] += 17;
     const waits = runbookWaits();
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput(database), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput(database), { waits });
       expect(run.status).toBe('SUCCEEDED');
       const doc = world.evidence()[0]!;
       expect(doc.runbook?.strategy).toBe(strategy);
@@ -82,7 +72,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     const world = newWorld('inventory');
     const waits = runbookWaits({ delaySeconds: EVENT_DELAY_SECONDS, lose: () => true });
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('inventory'), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('inventory'), { waits });
       expect(run.status).toBe('SUCCEEDED');
       expect(waits.outcomes).toEqual([]);
       expect(run.taskInvocations.CheckRecovery).toBe(waits.timeouts);
@@ -100,7 +90,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     // Later than the safety net: the wait times out and the runbook goes on without the event.
     const waits = runbookWaits({ delaySeconds: EVENT_WAIT_SAFETY_NET_SECONDS + 30 });
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('inventory'), { waits });
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('inventory'), { waits });
       expect(run.status).toBe('SUCCEEDED');
       expect(waits.outcomes).toEqual([]);
       const parked = waits.items.get('rds-instance:inventory-prod-dr');
@@ -119,7 +109,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
     world.durations.promoteSeconds = 30; // the first wait ends with the event, not the safety net
     const waits = runbookWaits();
     try {
-      const run = await runRunbook('failover', failoverMachine, world, failoverInput('dispensing'), {
+      const run = await runRunbook('failover', failoverMachine, world, outageFailoverInput('dispensing'), {
         waits,
         aroundTask: failAfterWork('AwaitRecovery', 'Lambda.ServiceException'),
       });
@@ -137,7 +127,7 @@ describe('failover: the recovery wait ends with the instance event', () => {
 
 describe('failback: the replica and promotion waits end with events forwarded from the primary region', () => {
   test('both waits end one event delivery after the change', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     const waits = runbookWaits();
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, { waits });
@@ -156,7 +146,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test("a late duplicate of the replica's event wakes the promotion wait early: one extra look, nothing else", async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     const waits = runbookWaits({ delaySeconds: EVENT_DELAY_SECONDS, lateDuplicates: true });
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, { waits });
@@ -175,7 +165,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test('the replica wait run again after it already succeeded parks again; one replica, one promotion', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     world.durations.replicaCreateSeconds = 30;
     const waits = runbookWaits();
     try {
@@ -194,7 +184,7 @@ describe('failback: the replica and promotion waits end with events forwarded fr
   });
 
   test('a wait that fails for good records failed evidence naming the wait', async () => {
-    const world = failedOverWorld();
+    const world = failedOverWorldWithOddWaits();
     try {
       const run = await runRunbook('failback', failbackMachine, world, failbackInput, {
         aroundTask: async (invocation, proceed) => {

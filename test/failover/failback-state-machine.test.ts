@@ -1,7 +1,7 @@
 import { FAILBACK_EVIDENCE_STEPS } from '../helpers/failback-steps';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { expectRepointedTo } from './expect-repointed';
-import { FakeAws, newWorld, PRIMARY, RECOVERY } from './fake-aws';
+import { failedOverWorld, FakeAws, PRIMARY } from './fake-aws';
 import { runbookStack } from './runbook-stack';
 import { runRunbook } from './run-runbook';
 
@@ -18,19 +18,6 @@ const input = {
 const REPLICA = 'dispensing-prod-replica';
 const FAILBACK = 'dispensing-prod-fb';
 const FREEZE = '/rxdr/test/write-freeze/dispensing';
-
-/** The account after a promote-replica failover: the promoted replica serves every client pointer. */
-function failedOverWorld(): FakeAws {
-  const world = newWorld();
-  world.addInstance(RECOVERY, REPLICA, 'available');
-  world.primaryStatus = 'stopped';
-  const host = world.endpointOf(REPLICA);
-  world.records.set('dispensing.db.rx.internal.', host);
-  world.parameters.set('/rx/dispensing/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  world.failbackLag = [5, 0, 0, 0, 0, 0];
-  return world;
-}
 
 async function failback(
   world: FakeAws,

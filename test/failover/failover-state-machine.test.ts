@@ -418,18 +418,8 @@ describe('failover state machine (synthesized, run locally with the real handler
         const docs = evidence(world);
         expect(docs.map((d) => d.result).sort()).toEqual(['failed', 'passed']);
         const resumed = docs.find((d) => d.result === 'passed')!;
-        if (
-          [
-            'start-recovery',
-            'check-recovery',
-            'prepare-validation',
-            'validate',
-            'repoint',
-            'check-repoint',
-            'verify',
-            'notify',
-          ].includes(step)
-        ) {
+        // From start-recovery on, the first execution had started the recovery: the resumed one finds it done.
+        if (steps.indexOf(step) >= steps.indexOf('start-recovery')) {
           expect(resumed.runbook!.steps.find((s) => s.name === 'recover')!.outcome).toBe('already-done');
         }
       });

@@ -13,6 +13,19 @@ import { backupRestoreCompletedEvent, rdsClusterEvent, rdsInstanceEvent } from '
 import { ACCOUNT, FakeAws, newWorld, PRIMARY, RECOVERY, TEST_CATALOG } from './fake-aws';
 
 /** The test catalog with two Aurora clusters: `claims` on a global database (tier 1), `reports` without (tier 3). */
+/** The steps of the failover state machine for a cluster, in order: the function may die after any of them. */
+export const CLUSTER_FAILOVER_STEPS = [
+  'preflight',
+  'activate',
+  'start-recovery',
+  'check-recovery',
+  'validate',
+  'repoint',
+  'check-repoint',
+  'verify',
+  'notify',
+];
+
 export const CLUSTER_CATALOG: CatalogInput = {
   ...TEST_CATALOG,
   databases: [

@@ -47,6 +47,7 @@ import type { Manifest } from '../../engines/validation';
 import { manifestKey } from '../../engines/common/manifest-key';
 import { engineReport, type EngineCheckName } from '../drill/engine-checks';
 import { backupRestoreCompletedEvent, rdsInstanceEvent, type EmittedEvent } from '../helpers/event-waits';
+import { InjectedCrash } from '../helpers/injected-crash';
 import { manifestAt } from '../helpers/manifest-at';
 import { credentialsOf, type TestDatabase } from '../helpers/postgres';
 
@@ -138,8 +139,7 @@ export class FakeAws {
   readonly chunkPlanRequests: ChunkPlanInput[] = [];
   /** Mutating calls made so far (see `MUTATING`). */
   mutations = 0;
-  private crash?: { after: number; seen: number };
-  private dead = false;
+  private readonly crash = new InjectedCrash(awsError);
   /** Recovery points of the third catalog database, in `vault` (default: the recovery vault). */
   recoveryPoints: { arn: string; created: string; vault?: string }[] = [
     { arn: `arn:aws:backup:${RECOVERY}:${ACCOUNT}:recovery-point:rp-new`, created: '2026-03-03T01:00:00.000Z' },
@@ -190,16 +190,12 @@ export class FakeAws {
    * lost, and every later call fails (`Rxdr.InjectedCrash`) without effect until `died()` is asked.
    */
   crashAfterMutations(after: number): void {
-    this.crash = { after, seen: 0 };
-    this.dead = false;
+    this.crash.arm(after);
   }
 
   /** Whether the armed crash happened; clears it (the next attempt runs normally). */
   died(): boolean {
-    const died = this.dead;
-    this.dead = false;
-    this.crash = undefined;
-    return died;
+    return this.crash.died();
   }
 
   /** Write an object version (as the manifest job or a step would). */
@@ -333,7 +329,7 @@ export class FakeAws {
     if (!entry) throw new Error(name);
     const commandName = command.name.replace(/Command$/, '');
     entry.stub.on(command as never).callsFake(async (input: Record<string, unknown>) => {
-      if (this.dead) throw awsError('Rxdr.InjectedCrash', `injected: the function is dead (${commandName} not sent)`);
+      this.crash.beforeCall(commandName);
       const injected = this.injected.find((i) => i.command === commandName && i.times > 0);
       if (injected) {
         injected.times -= 1;
@@ -342,10 +338,7 @@ export class FakeAws {
       const result = await fn(input);
       if (MUTATING.test(commandName)) {
         this.mutations += 1;
-        if (this.crash && ++this.crash.seen === this.crash.after) {
-          this.dead = true;
-          throw awsError('Rxdr.InjectedCrash', `injected: the function died right after ${commandName} took effect`);
-        }
+        this.crash.afterMutation(commandName);
       }
       return result;
     });
@@ -685,6 +678,23 @@ export function newWorld(database = 'dispensing', catalogInput: CatalogInput = T
     json: { engine: 'postgres', username: 'rx_app', password: 's3cret', host: old, port: 5432, dbname: 'rx' },
     primaryRegion: PRIMARY,
   };
+  return world;
+}
+
+/**
+ * The account after a promote-replica failover of `dispensing` (the failback's starting point): the promoted
+ * replica serves every client pointer and the old primary is stopped; the failback replica lags 5 s, then none.
+ */
+export function failedOverWorld(): FakeAws {
+  const world = newWorld();
+  const replica = 'dispensing-prod-replica';
+  world.addInstance(RECOVERY, replica, 'available');
+  world.primaryStatus = 'stopped';
+  const host = world.endpointOf(replica);
+  world.records.set('dispensing.db.rx.internal.', host);
+  world.parameters.set('/rx/dispensing/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  world.failbackLag = [5, 0];
   return world;
 }
 

@@ -7,7 +7,7 @@ import { STORE } from '../validation/adopter/schemas';
 import { copyDatabase, corrupt } from '../validation/fixture';
 import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
-import { runRunbook } from './run-runbook';
+import { outageFailoverInput, runRunbook } from './run-runbook';
 import { serveRealValidator } from './real-engine';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -77,17 +77,7 @@ function worldServing(served: TestDatabase, env: NodeJS.ProcessEnv = {}): FakeAw
 }
 
 async function failover(world: FakeAws) {
-  return runRunbook(
-    'failover',
-    machine,
-    world,
-    {
-      database: 'dispensing',
-      reason: 'us-east-1 RDS outage',
-      startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
-    },
-    { executionName: 'foreign' },
-  );
+  return runRunbook('failover', machine, world, outageFailoverInput(), { executionName: 'foreign' });
 }
 
 describe('failover validating a non-reference schema with the real engine', () => {

@@ -9,7 +9,7 @@ import { copyDatabase } from '../validation/fixture';
 import { engineEvidenceChecks, isEngineCheckId } from '../drill/engine-checks';
 import { FakeAws, newWorld } from './fake-aws';
 import { runbookStack } from './runbook-stack';
-import { runRunbook } from './run-runbook';
+import { outageFailoverInput, runRunbook } from './run-runbook';
 import { serveRealValidator } from './real-engine';
 
 /**
@@ -78,13 +78,7 @@ function worldServing(database: string, instance: string, served: TestDatabase):
 }
 
 async function failover(world: FakeAws, database: string) {
-  return runRunbook(
-    'failover',
-    machine,
-    world,
-    { database, reason: 'us-east-1 RDS outage', startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' },
-    { executionName: `real-${database}` },
-  );
+  return runRunbook('failover', machine, world, outageFailoverInput(database), { executionName: `real-${database}` });
 }
 
 describe('failover with the real validation engine on real PostgreSQL', () => {

@@ -1,11 +1,6 @@
-import {
-  failAfterWork,
-  LocalStateMachine,
-  type LocalExecutionResult,
-  type LocalRunOptions,
-  type RetriedTask,
-} from '../helpers/local-state-machine';
-import { FakeAws, newWorld, RECOVERY } from './fake-aws';
+import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
+import { testRetriedTasksReachTheSameOutcome } from '../helpers/retried-tasks';
+import { failedOverWorld, FakeAws, newWorld } from './fake-aws';
 import { runRunbook, type Approval } from './run-runbook';
 import { runbookStack } from './runbook-stack';
 
@@ -32,20 +27,6 @@ const failbackInput = {
   reason: 'us-east-1 healthy for 48 h; planned return',
   startedBy: 'arn:aws:sts::111111111111:assumed-role/oncall/alice',
 };
-
-/** The account after a promote-replica failover (the failback's starting point). */
-function failedOverWorld(): FakeAws {
-  const world = newWorld();
-  const replica = 'dispensing-prod-replica';
-  world.addInstance(RECOVERY, replica, 'available');
-  world.primaryStatus = 'stopped';
-  const host = world.endpointOf(replica);
-  world.records.set('dispensing.db.rx.internal.', host);
-  world.parameters.set('/rx/dispensing/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  world.failbackLag = [5, 0, 0, 0, 0, 0, 0, 0];
-  return world;
-}
 
 const machines = {
   failover: LocalStateMachine.fromTemplate(runbookStack().template, { stateMachine: 'RunbooksFailover' }),
@@ -123,65 +104,25 @@ describe.each(['failover', 'failback'] as const)(
     const covered = new Set<string>();
 
     describe.each(scenarios[operation])('a run that $name', (scenario) => {
-      let baseline: ReturnType<typeof outcome>;
-      /** Mutating calls the first call of each retried task made in the undisturbed run. */
-      const sideEffects = new Map<string, number>();
-      const execute = async (world: FakeAws, aroundTask?: LocalRunOptions['aroundTask']) => {
-        try {
-          const run = await runRunbook(operation, machine, world, scenario.input, {
-            approval: scenario.approval,
-            executionName: 'exec-retry',
-            aroundTask,
-          });
-          return outcome(world, run);
-        } finally {
-          world.restore();
-        }
-      };
-
-      beforeAll(async () => {
-        baseline = await execute(scenario.world(), undefined);
-        const world = scenario.world();
-        await execute(world, async (invocation, proceed) => {
-          const before = world.mutations;
+      testRetriedTasksReachTheSameOutcome({
+        retriedTasks: machine.retriedTasks,
+        world: scenario.world,
+        execute: async (world, aroundTask) => {
           try {
-            return await proceed();
-          } finally {
-            if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.mutations - before);
-          }
-        });
-        for (const task of machine.retriedTasks) if (sideEffects.has(task.stateName)) covered.add(task.stateName);
-      });
-
-      const entered = (): RetriedTask[] => machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
-
-      test('every retried task it enters, run again after it succeeded', async () => {
-        expect(entered().length).toBeGreaterThan(0);
-        for (const task of entered()) {
-          const result = await execute(scenario.world(), failAfterWork(task.stateName, task.retryableError));
-          expect({ task: task.stateName, ...result }).toEqual({ task: task.stateName, ...baseline });
-        }
-      });
-
-      test('every retried task it enters, dying after each of its side effects in turn', async () => {
-        for (const task of entered()) {
-          for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
-            const world = scenario.world();
-            const result = await execute(
-              world,
-              failAfterWork(task.stateName, task.retryableError, {
-                afterSideEffects: k,
-                arm: (n) => world.crashAfterMutations(n),
-                died: () => world.died(),
-              }),
-            );
-            expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({
-              task: task.stateName,
-              afterSideEffects: k,
-              ...baseline,
+            const run = await runRunbook(operation, machine, world, scenario.input, {
+              approval: scenario.approval,
+              executionName: 'exec-retry',
+              aroundTask,
             });
+            return outcome(world, run);
+          } finally {
+            world.restore();
           }
-        }
+        },
+        mutations: (world) => world.mutations,
+        crash: (world) => ({ arm: (n) => world.crashAfterMutations(n), died: () => world.died() }),
+        entersMoreThan: 0,
+        covered,
       });
     });
 

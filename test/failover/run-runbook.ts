@@ -11,6 +11,16 @@ import { RECOVERY, type FakeAws } from './fake-aws';
 import { CHUNK_VALIDATOR, VALIDATOR } from './runbook-stack';
 
 /** `never`: the gate stays open until the execution ends (its approval timeout, or an abort). */
+/** The on-call engineer who starts the runbooks in these tests. */
+export const ONCALL_ALICE = 'arn:aws:sts::111111111111:assumed-role/oncall/alice';
+
+/** The input of a failover of `database` started by the on-call engineer for a primary-region outage. */
+export const outageFailoverInput = (database = 'dispensing') => ({
+  database,
+  reason: 'us-east-1 RDS outage',
+  startedBy: ONCALL_ALICE,
+});
+
 export type Approval = 'approve' | 'abort' | 'never';
 
 export interface RunbookRunOptions {

@@ -27,6 +27,16 @@ export function environmentInput(
   };
 }
 
+/** A critical-tier database adopted from the instance `pharmacy-claims` (its replica needs the engine version). */
+export const ADOPTED_CRITICAL_CLAIMS = {
+  name: 'claims',
+  tier: 'critical',
+  mode: 'adopt',
+  instanceIdentifier: 'pharmacy-claims',
+  engineVersion: '16',
+  replicaInstanceClass: 'db.t4g.medium',
+} as const;
+
 /** Parse a one-environment configuration named `name`. */
 export function environment(
   overrides: Partial<Record<keyof EnvironmentInput, unknown>> = {},

@@ -122,34 +122,38 @@ export function rdsInstanceEvent(
   at: number,
   region = 'us-west-2',
 ) {
-  const arn = `arn:aws:rds:${region}:111111111111:db:${instance}`;
-  return {
-    version: '0',
-    id: `event-${instance}-${category}-${at}`,
-    'detail-type': 'RDS DB Instance Event',
-    source: 'aws.rds',
-    account: '111111111111',
-    time: new Date(at).toISOString(),
-    region,
-    resources: [arn],
-    detail: {
-      EventCategories: [category],
-      SourceType: 'DB_INSTANCE',
-      SourceArn: arn,
-      Date: new Date(at).toISOString(),
-      Message: message,
-      SourceIdentifier: instance,
-    },
-  };
+  return rdsEvent('instance', instance, category, message, at, region);
 }
 
 /** An RDS DB cluster event as EventBridge delivers it. */
 export function rdsClusterEvent(cluster: string, category: string, message: string, at: number, region = 'us-west-2') {
-  const arn = `arn:aws:rds:${region}:111111111111:cluster:${cluster}`;
+  return rdsEvent('cluster', cluster, category, message, at, region);
+}
+
+const RDS_EVENT_KINDS = {
+  instance: { arnResource: 'db', detailType: 'RDS DB Instance Event', sourceType: 'DB_INSTANCE', idPrefix: 'event' },
+  cluster: {
+    arnResource: 'cluster',
+    detailType: 'RDS DB Cluster Event',
+    sourceType: 'CLUSTER',
+    idPrefix: 'event-cluster',
+  },
+} as const;
+
+function rdsEvent(
+  kind: keyof typeof RDS_EVENT_KINDS,
+  identifier: string,
+  category: string,
+  message: string,
+  at: number,
+  region: string,
+) {
+  const { arnResource, detailType, sourceType, idPrefix } = RDS_EVENT_KINDS[kind];
+  const arn = `arn:aws:rds:${region}:111111111111:${arnResource}:${identifier}`;
   return {
     version: '0',
-    id: `event-cluster-${cluster}-${category}-${at}`,
-    'detail-type': 'RDS DB Cluster Event',
+    id: `${idPrefix}-${identifier}-${category}-${at}`,
+    'detail-type': detailType,
     source: 'aws.rds',
     account: '111111111111',
     time: new Date(at).toISOString(),
@@ -157,11 +161,11 @@ export function rdsClusterEvent(cluster: string, category: string, message: stri
     resources: [arn],
     detail: {
       EventCategories: [category],
-      SourceType: 'CLUSTER',
+      SourceType: sourceType,
       SourceArn: arn,
       Date: new Date(at).toISOString(),
       Message: message,
-      SourceIdentifier: cluster,
+      SourceIdentifier: identifier,
     },
   };
 }

@@ -1,31 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FilePeopleStore } from '../../engines/readiness/people-store';
-import { PEOPLE_RECORD_SCHEMA_VERSION, type PeopleRecord } from '../../engines/readiness/records';
 import { rxdr } from '../helpers/cli';
+import { gameDayParticipation } from '../helpers/people-records';
 import { tempDir } from '../helpers/temp-dir';
 
 const ENGINEER_A = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-a';
 const ENGINEER_B = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-b';
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
 describe('rxdr report: readiness of people', () => {
   test('GIVEN the shipped roster and a game day 200 days ago for engineer B WHEN the report is written THEN B is overdue in the section and among the problems, A is current', async () => {
     const dir = tempDir('rxdr-report-readiness');
     const store = new FilePeopleStore(dir);
-    const participation = (person: string, days: number): PeopleRecord => ({
-      schemaVersion: PEOPLE_RECORD_SCHEMA_VERSION,
-      kind: 'gameday-participation',
-      environment: 'staging',
-      runId: `gd-${days}`,
-      scenario: 'primary-instance-failure',
-      person,
-      role: 'engineer',
-      at: daysAgo(days),
-      toolVersion: '0.1.0',
-    });
-    await store.put(participation(ENGINEER_A, 20));
-    await store.put(participation(ENGINEER_B, 200));
+    await store.put(gameDayParticipation(ENGINEER_A, 'engineer', 20));
+    await store.put(gameDayParticipation(ENGINEER_B, 'engineer', 200));
     const out = path.join(dir, 'report.html');
     const result = await rxdr('report', '--evidence', dir, '--config', 'config/rxdr.config.json', '--out', out);
     expect(result.code).toBe(0);

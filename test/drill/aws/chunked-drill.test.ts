@@ -6,7 +6,6 @@ import { planDrillFit } from '../../../engines/drill/aws/fit';
 import { evidenceHistory, type Expectation } from '../../../engines/drill/aws/plan';
 import { fleetDatabaseSchema } from '../../../engines/drill/aws/types';
 import { predictValidation } from '../../../engines/validation/chunks/predict';
-import { Template } from 'aws-cdk-lib/assertions';
 import { manifestKey } from '../../../engines/common/manifest-key';
 import { evidenceCheckOf } from '../../../engines/evidence/validation-check';
 import { buildManifest, Manifest, validateDatabase } from '../../../engines/validation';
@@ -15,7 +14,7 @@ import { failAfterWork, LocalStateMachine, type TaskInvocation } from '../../hel
 import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
 import { useTlsTestDatabase } from '../../helpers/tls-postgres';
 import { copyDatabase, corrupt } from '../../validation/fixture';
-import { databaseSpec, drillStack } from './drill-stack';
+import { criticalDispensing, drillMachine } from './drill-stack';
 import { DrillWorld } from './harness';
 
 /**
@@ -48,23 +47,17 @@ afterAll(async () => {
   for (const db of [snapshot, ...copies]) if (db) await dropDatabase(db.name);
 });
 
-const machine = LocalStateMachine.fromTemplate(
-  Template.fromStack(
-    drillStack({
-      databases: [
-        databaseSpec('dispensing', {
-          tierName: 'critical',
-          tier: 1,
-          // The seeded data ends an hour before the recovery point.
-          targets: { rtoSeconds: 4 * 3600, rpoSeconds: 2 * 3600 },
-          chunking: { chunkBytes: TINY, parallelism: 4 },
-          // A first drill predicts from the configured allocation (nothing earlier to learn from).
-          allocatedBytes: 50 * 1024 ** 3,
-        }),
-      ],
-    }).stack,
-  ),
-);
+const machine = drillMachine({
+  databases: [
+    criticalDispensing({
+      // The seeded data ends an hour before the recovery point.
+      targets: { rtoSeconds: 4 * 3600, rpoSeconds: 2 * 3600 },
+      chunking: { chunkBytes: TINY, parallelism: 4 },
+      // A first drill predicts from the configured allocation (nothing earlier to learn from).
+      allocatedBytes: 50 * 1024 ** 3,
+    }),
+  ],
+});
 
 function worldServing(served: TestDatabase, history?: Expectation): DrillWorld {
   const world = new DrillWorld({ concurrency: 5, history });
@@ -188,13 +181,11 @@ describe('drill state machine: chunked validation on real PostgreSQL', () => {
 });
 
 describe('drill state machine: the prediction before the restore raises the chunk parallelism', () => {
-  const spec = databaseSpec('dispensing', {
-    tierName: 'critical',
-    tier: 1,
+  const spec = criticalDispensing({
     targets: { rtoSeconds: 4 * 3600, rpoSeconds: 2 * 3600 },
     chunking: { chunkBytes: TINY, parallelism: 12 },
   });
-  const wide = LocalStateMachine.fromTemplate(Template.fromStack(drillStack({ databases: [spec] }).stack));
+  const wide = drillMachine({ databases: [spec] });
 
   test("the previous drill's evidence gives size and throughput; a window the default misses runs more chunks at once", async () => {
     const first = await plainDrillOfSnapshot();

@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrillDatabaseSpec, RestoreDrill, RestoreDrillProps } from '../../../lib/constructs/drill/restore-drill';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { testApp } from '../../helpers/synth';
 
 export const ACCOUNT = '111111111111';
@@ -22,6 +24,21 @@ export function databaseSpec(name: string, overrides: Partial<DrillDatabaseSpec>
   };
 }
 
+/** The drills' usual database: `dispensing` in the critical tier (RTO 1 h, RPO 5 min). */
+export function criticalDispensing(overrides: Partial<DrillDatabaseSpec> = {}): DrillDatabaseSpec {
+  return databaseSpec('dispensing', {
+    tierName: 'critical',
+    tier: 1,
+    targets: { rtoSeconds: 3600, rpoSeconds: 300 },
+    ...overrides,
+  });
+}
+
+/** The drill state machine of `drillStack(overrides)`, ready to run locally. */
+export function drillMachine(overrides: Partial<RestoreDrillProps> = {}): LocalStateMachine {
+  return LocalStateMachine.fromTemplate(Template.fromStack(drillStack(overrides).stack));
+}
+
 /** A stack with only the drill and the stateful things it is given (bundling skipped). */
 export function drillStack(
   overrides: Partial<RestoreDrillProps> = {},
@@ -37,9 +54,7 @@ export function drillStack(
     vault: new backup.BackupVault(stack, 'Vault', { backupVaultName: 'rxdr-test-recovery', encryptionKey: key }),
     evidenceBucket: new s3.Bucket(stack, 'Evidence', { encryptionKey: key }),
     alertsTopic: new sns.Topic(stack, 'Alerts', { masterKey: key }),
-    databases: [
-      databaseSpec('dispensing', { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } }),
-    ],
+    databases: [criticalDispensing()],
     schedules: [{ name: 'monthly', expression: 'cron(0 6 1 * ? *)' }],
     timezone: 'UTC',
     maxConcurrency: 5,

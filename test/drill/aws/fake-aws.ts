@@ -34,6 +34,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../engines/common/clock';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
 import { rdsClusterEvent, rdsInstanceEvent, type EmittedEvent } from '../../helpers/event-waits';
+import { InjectedCrash } from '../../helpers/injected-crash';
 import { credentialsOf, type TestDatabase } from '../../helpers/postgres';
 
 /** Calls that change something (AWS resources, evidence, notices). */
@@ -211,7 +212,7 @@ export class FakeAws {
     ) =>
       mock.on(command as never).callsFake((input: I) => {
         this.calls.push(name);
-        if (this.dead) throw awsError('Rxdr.InjectedCrash', 500, `injected: the function is dead (${name} not sent)`);
+        this.crash.beforeCall(name);
         const pending = this.faults.find((f) => f.command === name && f.remaining > 0);
         if (pending) {
           pending.remaining -= 1;
@@ -220,10 +221,7 @@ export class FakeAws {
         const result = body(input);
         if (MUTATING.test(name)) {
           this.mutatingCalls += 1;
-          if (this.crash && ++this.crash.seen === this.crash.after) {
-            this.dead = true;
-            throw awsError('Rxdr.InjectedCrash', 500, `injected: the function died right after ${name} took effect`);
-          }
+          this.crash.afterMutation(name);
         }
         return result;
       });
@@ -474,21 +472,16 @@ export class FakeAws {
 
   /** Mutating calls that took effect so far. */
   mutatingCalls = 0;
-  private crash?: { after: number; seen: number };
-  private dead = false;
+  private readonly crash = new InjectedCrash((name, message) => awsError(name, 500, message));
 
   /** The function dies right after its `after`-th mutating call from now took effect; later calls fail without effect. */
   crashAfterMutations(after: number): void {
-    this.crash = { after, seen: 0 };
-    this.dead = false;
+    this.crash.arm(after);
   }
 
   /** Whether the armed crash happened; clears it (the next attempt runs normally). */
   died(): boolean {
-    const died = this.dead;
-    this.dead = false;
-    this.crash = undefined;
-    return died;
+    return this.crash.died();
   }
 
   inject(command: string, kind: Fault, times: number): void {

@@ -1,7 +1,5 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { DRILL_TAG } from '../../../engines/drill/aws/types';
-import { LocalStateMachine } from '../../helpers/local-state-machine';
-import { databaseSpec, drillStack } from './drill-stack';
+import { criticalDispensing, drillMachine } from './drill-stack';
 import { Fault } from './fake-aws';
 import { DrillWorld } from './harness';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
@@ -10,20 +8,7 @@ import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 useThrowawayCaBundle();
 
 /** The point-in-time path: replicated automated backups → RestoreDBInstanceToPointInTime (tagged at creation). */
-const pitr = LocalStateMachine.fromTemplate(
-  Template.fromStack(
-    drillStack({
-      databases: [
-        databaseSpec('dispensing', {
-          tierName: 'critical',
-          tier: 1,
-          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
-          source: 'point-in-time',
-        }),
-      ],
-    }).stack,
-  ),
-);
+const pitr = drillMachine({ databases: [criticalDispensing({ source: 'point-in-time' })] });
 
 function expectOnlyTaggedMutations(world: DrillWorld): void {
   for (const m of world.aws.mutations) {

@@ -1,15 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Template } from 'aws-cdk-lib/assertions';
 import { Client } from 'pg';
 import { manifestKey } from '../../../engines/common/manifest-key';
 import { buildManifest } from '../../../engines/validation';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../../lib/seed';
-import { LocalStateMachine } from '../../helpers/local-state-machine';
 import { dropDatabase, type TestDatabase } from '../../helpers/postgres';
 import { useTlsTestDatabase } from '../../helpers/tls-postgres';
 import { copyDatabase } from '../../validation/fixture';
 import { engineEvidenceChecks } from '../engine-checks';
-import { databaseSpec, drillStack } from './drill-stack';
+import { criticalDispensing, drillMachine } from './drill-stack';
 import { DrillWorld } from './harness';
 
 /**
@@ -66,13 +64,8 @@ afterAll(async () => {
   if (snapshot) await dropDatabase(snapshot.name);
 });
 
-const spec = { tierName: 'critical', tier: 1, targets: { rtoSeconds: 3600, rpoSeconds: 300 } } as const;
-const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-const pitrMachine = LocalStateMachine.fromTemplate(
-  Template.fromStack(
-    drillStack({ databases: [databaseSpec('dispensing', { ...spec, source: 'point-in-time' })] }).stack,
-  ),
-);
+const snapshotMachine = drillMachine();
+const pitrMachine = drillMachine({ databases: [criticalDispensing({ source: 'point-in-time' })] });
 
 /** A drill world whose restored instance is the local database `served`, validated by the real engine. */
 function worldServing(served: TestDatabase, options: { pointInTime?: readonly string[] } = {}): DrillWorld {

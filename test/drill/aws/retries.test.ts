@@ -1,12 +1,6 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import {
-  failAfterWork,
-  LocalStateMachine,
-  type LocalExecutionResult,
-  type LocalRunOptions,
-  type RetriedTask,
-} from '../../helpers/local-state-machine';
-import { databaseSpec, drillStack } from './drill-stack';
+import { LocalStateMachine, type LocalExecutionResult } from '../../helpers/local-state-machine';
+import { testRetriedTasksReachTheSameOutcome } from '../../helpers/retried-tasks';
+import { criticalDispensing, drillMachine } from './drill-stack';
 import { DrillWorld } from './harness';
 import { useThrowawayCaBundle } from '../../helpers/tls-postgres';
 
@@ -19,21 +13,8 @@ useThrowawayCaBundle();
  * function dies right after its k-th mutating AWS call took effect). Each run must reach the outcome of the
  * undisturbed run.
  */
-const snapshotMachine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack));
-const pitrMachine = LocalStateMachine.fromTemplate(
-  Template.fromStack(
-    drillStack({
-      databases: [
-        databaseSpec('dispensing', {
-          tierName: 'critical',
-          tier: 1,
-          targets: { rtoSeconds: 3600, rpoSeconds: 300 },
-          source: 'point-in-time',
-        }),
-      ],
-    }).stack,
-  ),
-);
+const snapshotMachine = drillMachine();
+const pitrMachine = drillMachine({ databases: [criticalDispensing({ source: 'point-in-time' })] });
 
 interface Scenario {
   readonly name: string;
@@ -88,62 +69,24 @@ describe('drill: every Task with a Retry reaches the same outcome when it runs a
   afterEach(() => jest.restoreAllMocks());
 
   describe.each(scenarios)('a drill that $name', (scenario) => {
-    let baseline: Record<string, unknown>;
-    const sideEffects = new Map<string, number>();
-    const execute = async (world: DrillWorld, aroundTask?: LocalRunOptions['aroundTask']) => {
-      try {
-        const run = await scenario.machine.run(
-          { databases: ['dispensing'] },
-          { tasks: world.tasks(), ...(aroundTask ? { aroundTask } : {}) },
-        );
-        return outcome(world, run);
-      } finally {
-        world.aws.restore();
-      }
-    };
-
-    beforeAll(async () => {
-      baseline = await execute(scenario.world());
-      const world = scenario.world();
-      await execute(world, async (invocation, proceed) => {
-        const before = world.aws.mutatingCalls;
+    testRetriedTasksReachTheSameOutcome({
+      retriedTasks: scenario.machine.retriedTasks,
+      world: scenario.world,
+      execute: async (world, aroundTask) => {
         try {
-          return await proceed();
+          const run = await scenario.machine.run(
+            { databases: ['dispensing'] },
+            { tasks: world.tasks(), ...(aroundTask ? { aroundTask } : {}) },
+          );
+          return outcome(world, run);
         } finally {
-          if (invocation.invocation === 1) sideEffects.set(invocation.stateName, world.aws.mutatingCalls - before);
+          world.aws.restore();
         }
-      });
-      for (const task of scenario.machine.retriedTasks)
-        if (sideEffects.has(task.stateName)) covered.add(task.stateName);
-    });
-
-    const entered = (): RetriedTask[] => scenario.machine.retriedTasks.filter((t) => sideEffects.has(t.stateName));
-
-    test('every retried task it enters, run again after it succeeded', async () => {
-      expect(entered().length).toBeGreaterThan(5);
-      for (const task of entered()) {
-        const result = await execute(scenario.world(), failAfterWork(task.stateName, task.retryableError));
-        expect({ task: task.stateName, ...result }).toEqual({ task: task.stateName, ...baseline });
-      }
-    });
-
-    test('every retried task it enters, dying after each of its side effects in turn', async () => {
-      for (const task of entered()) {
-        for (let k = 1; k <= (sideEffects.get(task.stateName) ?? 0); k++) {
-          const world = scenario.world();
-          const crash = {
-            afterSideEffects: k,
-            arm: (n: number) => world.aws.crashAfterMutations(n),
-            died: () => world.aws.died(),
-          };
-          const result = await execute(world, failAfterWork(task.stateName, task.retryableError, crash));
-          expect({ task: task.stateName, afterSideEffects: k, ...result }).toEqual({
-            task: task.stateName,
-            afterSideEffects: k,
-            ...baseline,
-          });
-        }
-      }
+      },
+      mutations: (world) => world.aws.mutatingCalls,
+      crash: (world) => ({ arm: (n) => world.aws.crashAfterMutations(n), died: () => world.aws.died() }),
+      entersMoreThan: 5,
+      covered,
     });
   });
 
