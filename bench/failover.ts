@@ -108,13 +108,13 @@ const clusterWorld = (
 ) => {
   return (offset: number) => {
     const { world, aurora } = newAuroraWorld(database);
-    aurora.seconds = {
+    Object.assign(aurora.seconds, {
       switchover: AURORA.switchoverSeconds,
       failover: AURORA.failoverSeconds,
       detach: AURORA.detachSeconds,
       restore: AURORA.restoreSeconds,
       instance: AURORA.instanceSeconds,
-    };
+    });
     aurora.seconds[lengthen] += offset;
     if (primaryUp) world.primaryStatus = 'available';
     return world;
