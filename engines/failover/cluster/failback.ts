@@ -7,7 +7,7 @@
  * write freeze, repoint, verification, unfreeze and evidence are the instances' steps.
  */
 import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
 import { Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps/required';
@@ -206,7 +206,8 @@ export const clusterPromote: Step<'promotion'> = async (state, deps) => {
         TargetDbClusterIdentifier: member.DBClusterArn,
       }),
     );
-  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done', nextWaitSeconds(0));
+  // The new writer's global-failover event (forwarded from the primary region) ends the wait; 60 s safety net.
+  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done');
 };
 
 export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {
@@ -218,7 +219,8 @@ export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {
   const found =
     member?.IsWriter && !changingWriter(global) ? await findCluster(deps.clients.rdsPrimary, target) : undefined;
   const endpoint = writerEndpoint(found);
-  if (found?.Status !== 'available' || !endpoint) return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+  if (found?.Status !== 'available' || !endpoint)
+    return { ...promotion, polls, waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS };
   return { ...promotion, polls, status: 'available', availableAt: deps.clock.now().toISOString(), endpoint };
 };
 
