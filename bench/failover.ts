@@ -169,6 +169,28 @@ const failedOverWorld = (offset: number) => {
   return world;
 };
 
+/**
+ * The failback of a detached secondary (after `detach-and-promote`): a new global database from it (1 min), a new
+ * secondary cluster in the primary region (15 min) and its instance (10 min), then the switchover (2 min), all on
+ * the critical path; the offset lengthens the switchover.
+ */
+const REBUILD_SECONDS = { globalCreate: 60, secondaryCreate: 900 };
+const detachedWorld = (offset: number) => {
+  const { world, aurora } = newAuroraWorld('claims');
+  Object.assign(aurora.seconds, REBUILD_SECONDS, {
+    instance: AURORA.instanceSeconds,
+    switchover: AURORA.switchoverSeconds + offset,
+  });
+  const detached = clusterArn(RECOVERY, 'claims-prod-dr');
+  aurora.global.members = aurora.global.members.filter((m) => m !== detached);
+  world.primaryStatus = 'available';
+  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+  world.records.set('claims.db.rx.internal.', host);
+  world.parameters.set('/rx/claims/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  return world;
+};
+
 const FAILBACK_CASES: Case[] = [
   {
     key: 'clusterFailback',
@@ -177,6 +199,18 @@ const FAILBACK_CASES: Case[] = [
     strategy: 'failback (global switchover back)',
     awsSeconds: AURORA.switchoverSeconds,
     world: failedOverWorld,
+  },
+  {
+    key: 'detachedFailback',
+    operation: 'failback',
+    database: 'claims',
+    strategy: 'failback of a detached secondary (rebuild, switchover)',
+    awsSeconds:
+      REBUILD_SECONDS.globalCreate +
+      REBUILD_SECONDS.secondaryCreate +
+      AURORA.instanceSeconds +
+      AURORA.switchoverSeconds,
+    world: detachedWorld,
   },
 ];
 
