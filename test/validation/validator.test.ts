@@ -554,6 +554,84 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(unledgered.measured).toMatchObject({ transactionsWithoutEntry: 1 });
   });
 
+  /** A ledger with entries before and after the cut-off whose new movements, replayed from its opening count, never go negative. */
+  const continuingLedger = () =>
+    queryOne<{ pharmacy_id: number; product_id: number }>(
+      db(),
+      `SELECT pharmacy_id, product_id FROM (
+         SELECT l.pharmacy_id, l.product_id, l.recorded_at,
+                o.opening_balance + sum(l.quantity_change) FILTER (WHERE l.recorded_at > $1)
+                  OVER (PARTITION BY l.pharmacy_id, l.product_id ORDER BY l.entry_no) AS replayed
+           FROM pharmacy.cs_ledger l JOIN pharmacy.cs_opening_inventory o USING (pharmacy_id, product_id)) x
+        GROUP BY 1, 2
+       HAVING bool_or(recorded_at <= $1) AND count(*) FILTER (WHERE recorded_at > $1) >= 2
+          AND min(replayed) >= 0
+        ORDER BY 1, 2 LIMIT 1`,
+      [CUTOFF],
+    );
+
+  test('new entries that restart a ledger from its opening count, as if its old entries were not there', async () => {
+    const { pharmacy_id, product_id } = await continuingLedger();
+    const ledger = `pharmacy_id = ${pharmacy_id} AND product_id = ${product_id}`;
+    // Each new entry renumbered from 0 with the balance its movements give from the opening count: a chain that
+    // balances on its own, with the old entries' numbers taken twice.
+    const c = caught(
+      await validate(
+        await copyWith(`ALTER TABLE pharmacy.cs_ledger DROP CONSTRAINT cs_ledger_entry_key;
+          UPDATE pharmacy.cs_ledger l SET entry_no = r.no, balance_after = r.balance
+            FROM (SELECT x.entry_id, row_number() OVER w - 1 AS no, o.opening_balance + sum(x.quantity_change) OVER w AS balance
+                    FROM pharmacy.cs_ledger x JOIN pharmacy.cs_opening_inventory o USING (pharmacy_id, product_id)
+                   WHERE x.${ledger} AND x.recorded_at > '${CUTOFF.toISOString()}'
+                  WINDOW w AS (ORDER BY x.entry_no)) r
+           WHERE l.entry_id = r.entry_id`),
+        { checks: ['cs-ledger'] },
+      ),
+      'cs-ledger',
+    );
+    expect(c.measured).toMatchObject({ mode: 'incremental', unbalancedLedgers: 1, negativeLedgers: 0 });
+  });
+
+  test('a ledger opened after the cut-off is checked whole, beside a continued ledger that no longer balances', async () => {
+    const { entry_id } = await queryOne<{ entry_id: string }>(
+      db(),
+      'SELECT max(entry_id) AS entry_id FROM pharmacy.cs_ledger',
+    );
+    const { pharmacy_id, product_id } = await queryOne<{ pharmacy_id: number; product_id: number }>(
+      db(),
+      `SELECT ph.pharmacy_id, pr.product_id FROM pharmacy.pharmacy ph CROSS JOIN pharmacy.product pr
+        WHERE NOT EXISTS (SELECT 1 FROM pharmacy.cs_opening_inventory o
+                           WHERE o.pharmacy_id = ph.pharmacy_id AND o.product_id = pr.product_id)
+        ORDER BY 1, 2 LIMIT 1`,
+    );
+    const at = new Date(END.getTime() - 3_600_000).toISOString();
+    // Opened with 10 on hand, a receipt of 5, then a dispense of 3 recorded as leaving `afterDispense`.
+    const opened = (afterDispense: number) => `
+      INSERT INTO pharmacy.cs_opening_inventory
+        SELECT max(inventory_id) + 1, ${pharmacy_id}, ${product_id}, 10, '${at}' FROM pharmacy.cs_opening_inventory;
+      INSERT INTO pharmacy.inventory_transaction
+        SELECT max(txn_id) + 1, ${pharmacy_id}, ${product_id}, 'receipt', 5, NULL, '${at}' FROM pharmacy.inventory_transaction;
+      INSERT INTO pharmacy.inventory_transaction
+        SELECT max(txn_id) + 1, ${pharmacy_id}, ${product_id}, 'adjust', -3, NULL, '${at}' FROM pharmacy.inventory_transaction;
+      INSERT INTO pharmacy.cs_ledger
+        SELECT max(entry_id) + 1, ${pharmacy_id}, ${product_id}, 0, (SELECT max(txn_id) - 1 FROM pharmacy.inventory_transaction), 5, 15, '${at}'
+          FROM pharmacy.cs_ledger;
+      INSERT INTO pharmacy.cs_ledger
+        SELECT max(entry_id) + 1, ${pharmacy_id}, ${product_id}, 1, (SELECT max(txn_id) FROM pharmacy.inventory_transaction), -3, ${afterDispense}, '${at}'
+          FROM pharmacy.cs_ledger;`;
+    const sound = await validate(await copyWith(opened(12)), { checks: ['cs-ledger'] });
+    expect(check(sound, 'cs-ledger')).toMatchObject({ passed: true, measured: { mode: 'incremental' } });
+    const both = caught(
+      await validate(
+        await copyWith(`${opened(11)}
+          UPDATE pharmacy.cs_ledger SET balance_after = balance_after + 5 WHERE entry_id = ${entry_id}`),
+        { checks: ['cs-ledger'] },
+      ),
+      'cs-ledger',
+    );
+    expect(both.measured).toMatchObject({ mode: 'incremental', unbalancedLedgers: 2 });
+    expect(both.offendingKeys).toContain(`cs_ledger:entry_id=${entry_id}`);
+  });
+
   test('altered, re-hashed and deleted new audit events', async () => {
     const { seq } = await queryOne<{ seq: string }>(db(), 'SELECT max(seq) - 3 AS seq FROM pharmacy.audit_event');
     expect(Number(seq)).toBeGreaterThan(manifest.pharmacy?.auditHead.seq ?? Infinity);

@@ -22,7 +22,7 @@ import { DrillWorld } from './harness';
  * The SYNTHESIZED drill state machine validating a restored copy in chunks: PlanChunks, the ValidateChunks
  * Map and Validate run the real step code (the Lambdas' own functions) against real PostgreSQL over
  * verified TLS, with the chunk plan and verdicts in the (fake) evidence bucket. With chunks of 16 KiB the
- * reference schema plans into hundreds of chunks; the evidence must equal what the unchunked engine
+ * reference schema plans into over a hundred chunks; the evidence must equal what the unchunked engine
  * reports for the same copy and manifest.
  */
 const TINY = 16 * 1024;
@@ -35,7 +35,7 @@ const copies: TestDatabase[] = [];
 beforeAll(async () => {
   await seedDatabase({
     url: primary().url,
-    prescriptions: 2000,
+    prescriptions: 900,
     seed: 7,
     endTime: new Date('2026-10-31T04:00:00Z'),
     historyDays: 60,
@@ -139,7 +139,7 @@ const plainDrillOfSnapshot = shared(() => drill(snapshot));
 const unchunkedChecksOfSnapshot = shared(() => unchunkedChecks(snapshot));
 
 describe('drill state machine: chunked validation on real PostgreSQL', () => {
-  test('hundreds of chunks, each validated once, parallelism from the config; evidence equals the unchunked engine', async () => {
+  test('over a hundred chunks, each validated once, parallelism from the config; evidence equals the unchunked engine', async () => {
     const { run, doc, calls } = await plainDrillOfSnapshot();
     expect(doc.failureReason).toBeUndefined();
     expect(run.status).toBe('SUCCEEDED');

@@ -11,7 +11,9 @@ import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery }
  * - full: per (pharmacy, product), entries numbered 0..n-1 and the multiset {(no, after)} + {(-1, opening)}
  *   equals {(no-1, after-change)} + {(last, opening+sum)} (sums of mixed hashes, no sort); every entry against
  *   its transaction and every transaction against the entries; failing ledgers localised with a window query.
- * - incremental: whole ledgers with an entry or opening count after the cut-off; the new entries against their
+ * - incremental: per ledger with an entry after the cut-off, its new entries continue the entry before the first
+ *   of them (the old chain ends there, proven at the source): a ledger's old entries are never read again.
+ *   Ledgers with an opening count after the cut-off are checked whole. The new entries against their
  *   transactions; every new transaction referenced by a new entry.
  */
 
@@ -37,6 +39,38 @@ function ledgerGroupsSql(entries: string, opening: string, tail: string): string
           OR g.after_sum + ${tupleHash('-1', 'o.opening_balance::bigint')}
              <> g.before_sum + ${tupleHash('g.max_no', '(o.opening_balance + g.total)::bigint')}
        ${tail}`;
+}
+
+/**
+ * Per ledger with new entries (`newEntries`, a relation): they continue the old chain. The source proved each
+ * ledger's old entries a balanced, non-negative chain 0..m-1, and the gate that those rows are unchanged, so the
+ * new entries must be numbered m..n-1 once each (no entry of the ledger but them from m on: nothing old is
+ * renumbered or restarted), their balances non-negative, and each one's balance before the movement the
+ * previous one's after, starting from entry m-1 (one index probe; the opening count when m is 0):
+ * {(no, after)} + {(m - 1, start)} = {(no - 1, after - change)} + {(last no, start + sum)}.
+ * Ledgers `opened` (a condition) after the cut-off are left to the whole-ledger check.
+ */
+function newEntriesContinueSql(newEntries: string, opened: string): string {
+  return `
+      WITH g AS MATERIALIZED (
+        SELECT pharmacy_id, product_id, count(*) AS n, min(entry_no) AS min_no, max(entry_no) AS max_no,
+               sum(quantity_change)::bigint AS total, min(balance_after) AS min_balance,
+               sum(${tupleHash('entry_no', 'balance_after::bigint')}) AS after_sum,
+               sum(${tupleHash('entry_no - 1', '(balance_after - quantity_change)::bigint')}) AS before_sum
+          FROM ${newEntries} n WHERE NOT ${opened} GROUP BY 1, 2),
+      s AS (
+        SELECT g.*, CASE WHEN g.min_no = 0 THEN o.opening_balance ELSE prev.balance_after END::bigint AS start,
+               (SELECT count(*) FROM pharmacy.cs_ledger t WHERE t.pharmacy_id = g.pharmacy_id
+                   AND t.product_id = g.product_id AND t.entry_no >= g.min_no) AS from_first_new
+          FROM g
+          LEFT JOIN pharmacy.cs_ledger prev ON prev.pharmacy_id = g.pharmacy_id AND prev.product_id = g.product_id
+                AND prev.entry_no = g.min_no - 1
+          LEFT JOIN pharmacy.cs_opening_inventory o ON o.pharmacy_id = g.pharmacy_id AND o.product_id = g.product_id)
+      SELECT pharmacy_id, product_id, min_balance < 0 AS negative, count(*) OVER () AS bad_groups
+        FROM s
+       WHERE start IS NULL OR min_no < 0 OR max_no <> min_no + n - 1 OR from_first_new <> n OR min_balance < 0
+          OR after_sum + ${tupleHash('min_no - 1', 'start')} <> before_sum + ${tupleHash('max_no', 'start + total')}
+       ${FIRST_GROUPS}`;
 }
 
 /** An unbalanced ledger as `ledgerGroupsSql` reports it (the first MAX_KEYS, with the count of all). */
@@ -104,26 +138,23 @@ export const csLedgerCheck: CheckDefinition = {
     let m: Record<string, unknown>;
     let entries: number;
     if (proof.ok) {
-      // Only ledgers with an entry or opening count after the cut-off, and the new entries and
-      // transactions themselves, can break it: check those ledgers whole, through the ledger key index.
+      // Only the new entries, ledgers opened after the cut-off, and the new transactions can break it.
       const [newEntries = '', newOpenings = '', newTransactions = ''] = LEDGER_TABLES.map((t) =>
         newRowsOf(proof.gates, t),
       );
-      const touched =
-        `SELECT pharmacy_id, product_id FROM ${newEntries} n ` +
-        `UNION SELECT pharmacy_id, product_id FROM ${newOpenings} n`;
       const changed = (t: string): number => proof.gates.get(t)?.newRows ?? 0;
-      const [g, mv] = await Promise.all([
-        changed('cs_ledger') || changed('cs_opening_inventory')
-          ? context.query<LedgerGroup>(
-              ledgerGroupsSql(`(pharmacy_id, product_id) IN (${touched})`, 'true', FIRST_GROUPS),
-            )
-          : Promise.resolve([]),
+      const opened = `(pharmacy_id, product_id) IN (SELECT pharmacy_id, product_id FROM ${newOpenings} n)`;
+      const none = Promise.resolve([] as LedgerGroup[]);
+      const [continued, newlyOpened, mv] = await Promise.all([
+        changed('cs_ledger') ? context.query<LedgerGroup>(newEntriesContinueSql(newEntries, opened)) : none,
+        changed('cs_opening_inventory')
+          ? context.query<LedgerGroup>(ledgerGroupsSql(opened, 'true', FIRST_GROUPS))
+          : none,
         changed('cs_ledger') || changed('inventory_transaction')
           ? context.query(newMovementsSql(newEntries, newTransactions))
           : Promise.resolve([]),
       ]);
-      groups = g;
+      groups = mergeGroups(continued, newlyOpened);
       m = mv[0] ?? {};
       entries = (proof.gates.get('cs_ledger')?.oldRows ?? 0) + changed('cs_ledger');
     } else {
@@ -162,6 +193,17 @@ export const csLedgerCheck: CheckDefinition = {
     };
   },
 };
+
+/** The unbalanced ledgers of two disjoint sets of ledgers: the first MAX_KEYS in key order, with the count of all. */
+function mergeGroups(a: LedgerGroup[], b: LedgerGroup[]): LedgerGroup[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const all = String(num(a[0]?.bad_groups) + num(b[0]?.bad_groups));
+  return [...a, ...b]
+    .sort((x, y) => x.pharmacy_id - y.pharmacy_id || x.product_id - y.product_id)
+    .slice(0, MAX_KEYS)
+    .map((g) => ({ ...g, bad_groups: all }));
+}
 
 /**
  * For unbalanced ledgers, the first entries whose running balance does not follow (window query, failures
