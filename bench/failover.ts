@@ -29,8 +29,8 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import '../test/setup/polyfills';
-import { ISSUE_DURATIONS, newWorld, type FakeAws } from '../test/failover/fake-aws';
-import { newAuroraWorld } from '../test/failover/fake-aurora';
+import { ISSUE_DURATIONS, newWorld, RECOVERY, type FakeAws } from '../test/failover/fake-aws';
+import { clusterArn, clusterEndpoint, newAuroraWorld } from '../test/failover/fake-aurora';
 import { runbookStack } from '../test/failover/runbook-stack';
 import { LocalStateMachine } from '../test/helpers/local-state-machine';
 import { runbookWaits, runRunbook } from '../test/failover/run-runbook';
@@ -50,6 +50,8 @@ interface Case {
   key: string;
   database: string;
   strategy: string;
+  /** The runbook: a failover, or the failback of a database that has failed over. @default 'failover' */
+  operation?: 'failover' | 'failback';
   /** The strategy's AWS work on the critical path (the recovery, before the offset). */
   awsSeconds: number;
   /** A fresh account whose recovery takes `recoveryOffset` seconds longer than nominal. */
@@ -92,18 +94,27 @@ const CASES: Case[] = [
  * Aurora clusters (the fake account of `test/failover/fake-aurora.ts`): `claims` on a global database, `reports`
  * without one. Switchover 2 min, failover 3 min, a cluster restore 45 min plus 10 min for its one instance.
  */
-const AURORA = { switchoverSeconds: 120, failoverSeconds: 180, restoreSeconds: 2700, instanceSeconds: 600 };
-const clusterWorld = (database: string, primaryUp: boolean, lengthen: 'switchover' | 'failover' | 'restore') => {
+const AURORA = {
+  switchoverSeconds: 120,
+  failoverSeconds: 180,
+  detachSeconds: 150,
+  restoreSeconds: 2700,
+  instanceSeconds: 600,
+};
+const clusterWorld = (
+  database: string,
+  primaryUp: boolean,
+  lengthen: 'switchover' | 'failover' | 'detach' | 'restore',
+) => {
   return (offset: number) => {
     const { world, aurora } = newAuroraWorld(database);
-    aurora.seconds = {
+    Object.assign(aurora.seconds, {
       switchover: AURORA.switchoverSeconds,
       failover: AURORA.failoverSeconds,
-      // detach-and-promote is not benched: no cluster event ends its wait (the safety net's look does).
-      detach: AURORA.failoverSeconds,
+      detach: AURORA.detachSeconds,
       restore: AURORA.restoreSeconds,
       instance: AURORA.instanceSeconds,
-    };
+    });
     aurora.seconds[lengthen] += offset;
     if (primaryUp) world.primaryStatus = 'available';
     return world;
@@ -126,11 +137,80 @@ const CLUSTER_CASES: Case[] = [
     world: clusterWorld('claims', false, 'failover'),
   },
   {
+    key: 'detachAndPromote',
+    database: 'claims',
+    strategy: 'detach-and-promote',
+    awsSeconds: AURORA.detachSeconds,
+    world: clusterWorld('claims', false, 'detach'),
+  },
+  {
     key: 'latestBackupCluster',
     database: 'reports',
     strategy: 'latest-backup',
     awsSeconds: AURORA.restoreSeconds + AURORA.instanceSeconds,
     world: clusterWorld('reports', false, 'restore'),
+  },
+];
+
+/**
+ * The cluster failback (a switchover of the global database back to the primary cluster, under the write
+ * freeze) of `claims` after a global failover: its secondary writes and serves the clients, the primary region
+ * is back and its cluster has rejoined as a secondary.
+ */
+const failedOverWorld = (offset: number) => {
+  const { world, aurora } = newAuroraWorld('claims');
+  aurora.seconds.switchover = AURORA.switchoverSeconds + offset;
+  aurora.global.writer = clusterArn(RECOVERY, 'claims-prod-dr');
+  world.primaryStatus = 'available';
+  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+  world.records.set('claims.db.rx.internal.', host);
+  world.parameters.set('/rx/claims/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  return world;
+};
+
+/**
+ * The failback of a detached secondary (after `detach-and-promote`): a new global database from it (1 min), a new
+ * secondary cluster in the primary region (15 min) and its instance (10 min), then the switchover (2 min), all on
+ * the critical path; the offset lengthens the switchover.
+ */
+const REBUILD_SECONDS = { globalCreate: 60, secondaryCreate: 900 };
+const detachedWorld = (offset: number) => {
+  const { world, aurora } = newAuroraWorld('claims');
+  Object.assign(aurora.seconds, REBUILD_SECONDS, {
+    instance: AURORA.instanceSeconds,
+    switchover: AURORA.switchoverSeconds + offset,
+  });
+  const detached = clusterArn(RECOVERY, 'claims-prod-dr');
+  aurora.global.members = aurora.global.members.filter((m) => m !== detached);
+  world.primaryStatus = 'available';
+  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+  world.records.set('claims.db.rx.internal.', host);
+  world.parameters.set('/rx/claims/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  return world;
+};
+
+const FAILBACK_CASES: Case[] = [
+  {
+    key: 'clusterFailback',
+    operation: 'failback',
+    database: 'claims',
+    strategy: 'failback (global switchover back)',
+    awsSeconds: AURORA.switchoverSeconds,
+    world: failedOverWorld,
+  },
+  {
+    key: 'detachedFailback',
+    operation: 'failback',
+    database: 'claims',
+    strategy: 'failback of a detached secondary (rebuild, switchover)',
+    awsSeconds:
+      REBUILD_SECONDS.globalCreate +
+      REBUILD_SECONDS.secondaryCreate +
+      AURORA.instanceSeconds +
+      AURORA.switchoverSeconds,
+    world: detachedWorld,
   },
 ];
 
@@ -160,14 +240,15 @@ async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): P
   world.durations.recordChangeSeconds += offsets.record;
   const began = Date.now();
   const waits = runbookWaits();
+  const operation = c.operation ?? 'failover';
   try {
     const run = await runRunbook(
-      'failover',
+      operation,
       machine,
       world,
       {
         database: c.database,
-        strategy: c.strategy,
+        ...(operation === 'failover' ? { strategy: c.strategy } : {}),
         reason: 'bench',
         startedBy: 'arn:aws:sts::111111111111:assumed-role/bench/bench',
       },
@@ -175,16 +256,19 @@ async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): P
     );
     if (run.status !== 'SUCCEEDED')
       throw new Error(`bench ${c.strategy}: ${run.status} ${run.error ?? ''} ${run.cause ?? ''}`);
-    const doc = world.evidence().find((d) => d.kind === 'failover');
+    const doc = world.evidence().find((d) => d.runbook?.operation === operation);
     const approvedAt = doc?.runbook?.approvedAt;
     const verified = doc?.runbook?.steps.find((s) => s.name === 'verify')?.endedAt;
     if (!approvedAt || !verified)
       throw new Error(`bench ${c.strategy}: the evidence lacks approvedAt or the verify step`);
+    // The failback's checks are named like the failover's, with the state machine's prefix.
+    const task = (name: string) => run.taskInvocations[operation === 'failover' ? name : `Failback${name}`] ?? 0;
     const approvalToVerifiedSeconds = (Date.parse(verified) - Date.parse(approvedAt)) / 1000;
     const criticalPathAwsSeconds =
       c.awsSeconds +
       offsets.recovery +
-      ISSUE_DURATIONS.validationSeconds +
+      // A failback validates nothing: the primary cluster kept its data and rejoins in sync.
+      (operation === 'failover' ? ISSUE_DURATIONS.validationSeconds : 0) +
       ISSUE_DURATIONS.recordChangeSeconds +
       offsets.record;
     return {
@@ -192,9 +276,9 @@ async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): P
       overheadSeconds: approvalToVerifiedSeconds - criticalPathAwsSeconds,
       approvalToVerifiedSeconds,
       criticalPathAwsSeconds,
-      recoveryPolls: run.taskInvocations.CheckRecovery ?? 0,
+      recoveryPolls: operation === 'failover' ? task('CheckRecovery') : task('CheckReplica') + task('CheckPromoted'),
       safetyNetTimeouts: waits.timeouts,
-      repointPolls: run.taskInvocations.CheckRepoint ?? 0,
+      repointPolls: task('CheckRepoint'),
       lambdaInvocations: Object.values(run.taskInvocations).reduce((a, b) => a + b, 0),
       stateTransitions: run.stateTransitions,
       wallMs: Date.now() - began,
@@ -210,16 +294,17 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+type Machines = Record<'failover' | 'failback', LocalStateMachine>;
 type Curve = { recoveryOffsetSeconds: number; worstOverheadSeconds: number }[];
 type SweptCase = CaseResult & { overheadMedianSeconds: number; sweepPoints: number; curve: Curve };
 
 /** Every case over the grid: the worst run's figures, the median and the curve of the picture. */
-async function sweep(machine: LocalStateMachine, cases: Case[], offsets: number[]) {
+async function sweep(machines: Machines, cases: Case[], offsets: number[]) {
   const grid = offsets.flatMap((recovery) => offsets.map((record) => ({ recovery, record })));
   const strategies: Record<string, SweptCase> = {};
   for (const c of cases) {
     const runs: CaseResult[] = [];
-    for (const point of grid) runs.push(await runCase(machine, c, point));
+    for (const point of grid) runs.push(await runCase(machines[c.operation ?? 'failover'], c, point));
     // The picture: for each offset of the recovery, the worst overhead over the DNS change's offsets.
     const curve = offsets.map((recovery) => ({
       recoveryOffsetSeconds: recovery,
@@ -266,14 +351,16 @@ async function main(): Promise<void> {
     process.stderr.write(`--step must be between 1 and ${POLL_PERIOD_SECONDS} seconds\n`);
     process.exit(2);
   }
-  const machine = LocalStateMachine.fromTemplate(runbookStack().template as Template, {
-    stateMachine: 'RunbooksFailover',
-  });
+  const template = runbookStack().template as Template;
+  const machines: Machines = {
+    failover: LocalStateMachine.fromTemplate(template, { stateMachine: 'RunbooksFailover' }),
+    failback: LocalStateMachine.fromTemplate(template, { stateMachine: 'RunbooksFailback' }),
+  };
   // Every combination of offsets of the recovery and of the DNS change across one poll period.
   const offsets: number[] = [];
   for (let o = 0; o < POLL_PERIOD_SECONDS; o += step) offsets.push(o);
-  const instances = await sweep(machine, CASES, offsets);
-  const clusters = await sweep(machine, CLUSTER_CASES, offsets);
+  const instances = await sweep(machines, CASES, offsets);
+  const clusters = await sweep(machines, [...CLUSTER_CASES, ...FAILBACK_CASES], offsets);
   // The bench's verdict covers both paths; `clusters.withinTarget` is the clusters' alone.
   const withinTarget = instances.withinTarget && clusters.withinTarget;
   if (json) {
@@ -303,7 +390,7 @@ async function main(): Promise<void> {
       `failover overhead over ${instances.points} duration offsets (0–${POLL_PERIOD_SECONDS - 1} s on the recovery and the DNS change), events delivered ${EVENT_DELAY_SECONDS} s after the change; target worst ≤ ${TARGET_SECONDS} s\n`,
     );
     print('RDS instances', CASES, instances);
-    print('Aurora clusters', CLUSTER_CASES, clusters);
+    print('Aurora clusters', [...CLUSTER_CASES, ...FAILBACK_CASES], clusters);
     process.stdout.write(withinTarget ? 'within target\n' : 'OVER TARGET\n');
   }
   if (!withinTarget) process.exitCode = 1;

@@ -265,6 +265,12 @@ export const EVENT_WAIT_SAFETY_NET_SECONDS = 60;
  */
 export const ROUTE53_POLL_SECONDS = 5;
 
+/**
+ * A wait no event can end (detaching an Aurora secondary: RDS documents no cluster event for it) looks every 5 s,
+ * as the DNS poll does: noticed at most 5 s late, about a dozen looks a minute for the few minutes it takes.
+ */
+export const NO_EVENT_POLL_SECONDS = 5;
+
 export function nextWaitSeconds(polls: number): number {
   return Math.min(POLL.maxSeconds, Math.round(POLL.initialSeconds * POLL.factor ** polls));
 }

@@ -6,6 +6,7 @@ import { FailoverStrategy, TierPreset } from '../config/tiers';
 import { SECURITY_DETECTIONS } from '../constructs/governance/security-detections';
 import { names } from '../naming';
 import { restoredClusterIdentifier } from '../constructs/failover/failover-runbooks';
+import { rebuiltGlobalIdentifier } from '../../engines/failover/cluster/rebuild-names';
 import { Block, list, paragraph, Section, subheading, table } from './document';
 import { drillCadence, drillDue } from '../config/drill-cadence';
 import { drillCalendar } from './drill-calendar';
@@ -314,8 +315,12 @@ function clusterProcedures(config: EnvironmentConfig): Block[] {
             'The global database cannot fail over (the call fails, the global database is broken): strategy ' +
               `\`detach-and-promote\` detaches \`${names.secondaryCluster(config, db)}\` ` +
               '(`RemoveFromGlobalCluster`), which makes it a standalone writable cluster; data loss is bounded by the replication lag as for a ' +
-              'failover. The old primary cluster is still writable when its region returns: keep clients off it; ' +
-              'failing back is rebuilt by hand.',
+              'failover. The old primary cluster is still writable when its region returns: keep clients off it. ' +
+              'Failing back is automated (`rxdr failback`): it creates the global database ' +
+              `\`${rebuiltGlobalIdentifier(names.globalCluster(config, db))}\` from the detached cluster, a new ` +
+              `secondary \`${names.primaryCluster(config, db)}-fb\` in ${config.primaryRegion} with one instance, ` +
+              'then switches over to it under the write freeze; the old primary cluster and its global database are ' +
+              'left for you to delete once nothing needs their data.',
           ]
         : [
             `The run restores the newest recovery point of \`${names.primaryCluster(config, db)}\` from the recovery ` +

@@ -114,13 +114,18 @@ export class PrimaryStack extends Stack {
     const restoredClusters = runbookDatabases(config).flatMap((d) =>
       d.cluster ? [restoredClusterIdentifier(d.cluster)] : [],
     );
+    // A cluster failback switches a global database back to a cluster here: the primary cluster, or the new
+    // secondary (and its instance, same identifier) a detached secondary's failback builds.
+    const failbackClusters = runbookDatabases(config).flatMap((d) =>
+      d.cluster?.globalClusterIdentifier ? [d.cluster.primaryClusterIdentifier, failbackInstanceIdentifier(d)] : [],
+    );
     if (restoredClusters.length > 0)
       this.restoredClusterEvents = new RdsEventForwarding(this, 'RestoredClusterEvents', {
         instances: { identifiers: restoredClusters },
         categories: RUNBOOK_RDS_CATEGORIES,
-        clusters: { identifiers: restoredClusters, categories: RUNBOOK_CLUSTER_CATEGORIES },
+        clusters: { identifiers: [...restoredClusters, ...failbackClusters], categories: RUNBOOK_CLUSTER_CATEGORIES },
         targetRegion: config.recoveryRegion,
-        about: 'clusters a point-in-time failover restores here, and their instances',
+        about: 'clusters a point-in-time failover restores or a failback switches to here, and restored instances',
       });
     this.conformance = new ConformanceCheck(this, 'Conformance', {
       environment: config.name,

@@ -62,8 +62,14 @@ describe('rxdr plan for every shipped environment', () => {
           expect(stdout).toContain(`### ${strategy}, Aurora cluster (${db.name};`);
           expect(stdout).toContain(`\`${names.failoverStateMachine(env)}\` for ${db.name} (strategy`);
           // The global database's way out when it cannot fail over is listed next to its failover.
-          if (strategy === 'global-failover')
+          if (strategy === 'global-failover') {
             expect(stdout).toContain(`\`detach-and-promote\` detaches \`${names.secondaryCluster(env, db)}\``);
+            // Its failback is automated: the plan names what the runbook builds.
+            expect(stdout).toContain(
+              `Failing back is automated (\`rxdr failback\`): it creates the global database ` +
+                `\`${names.globalCluster(env, db)}-fb\` from the detached cluster`,
+            );
+          }
         }
       }
       for (const level of env.contingency.escalation ?? [])

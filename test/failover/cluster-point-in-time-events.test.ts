@@ -16,7 +16,13 @@ const { stages } = buildApp(environments, { compliance: false, ...testAppProps()
 describe.each(environments.map((env, i) => [env.name, env, i] as const))(
   'primary stack of %s',
   (_name, config, index) => {
-    const restored = config.databases.filter(isCluster).map((db) => `${names.primaryCluster(config, db)}-restored`);
+    const clusters = config.databases.filter(isCluster);
+    const restored = clusters.map((db) => `${names.primaryCluster(config, db)}-restored`);
+    // A failback switches a global database back to the primary cluster, or to the new secondary `<primary>-fb`
+    // a detached secondary's failback builds: their cluster events come from the primary region too.
+    const failbackTargets = clusters
+      .filter((db) => db.tierPreset.crossRegionReadReplica)
+      .flatMap((db) => [names.primaryCluster(config, db), `${names.primaryCluster(config, db)}-fb`]);
 
     test('forwards the restored clusters’ cluster and instance events to the recovery region', () => {
       const primary = Template.fromStack(stages[index]!.primary);
@@ -31,7 +37,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))(
         EventPattern: {
           source: ['aws.rds'],
           'detail-type': ['RDS DB Cluster Event'],
-          detail: Match.objectLike({ SourceType: ['CLUSTER'], SourceIdentifier: restored }),
+          detail: Match.objectLike({ SourceType: ['CLUSTER'], SourceIdentifier: [...restored, ...failbackTargets] }),
         },
         Targets: bus,
       });
@@ -48,7 +54,7 @@ describe.each(environments.map((env, i) => [env.name, env, i] as const))(
     test('the recovery region’s waits resume on those identifiers', () => {
       if (restored.length === 0) return;
       const recovery = JSON.stringify(Template.fromStack(stages[index]!.recovery).findResources('AWS::Events::Rule'));
-      for (const id of restored) expect(recovery).toContain(`"${id}"`);
+      for (const id of [...restored, ...failbackTargets]) expect(recovery).toContain(`"${id}"`);
     });
   },
 );

@@ -1,7 +1,9 @@
 import { ListRecoveryPointsByBackupVaultCommand, StartRestoreJobCommand } from '@aws-sdk/client-backup';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  CreateDBClusterCommand,
   CreateDBInstanceCommand,
+  CreateGlobalClusterCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
@@ -74,10 +76,23 @@ export const CLUSTER_CATALOG: CatalogInput = {
 interface Cluster {
   status: string;
   instances: string[];
+  tags?: { Key: string; Value: string }[];
   readyAt?: number;
   becomes?: string;
   /** Removed from the global database, not yet standalone (it still names the global database, has no writer). */
   detaching?: boolean;
+}
+
+/** An Aurora Global Database: its members (cluster ARNs), writer, a switch under way, its writer endpoint. */
+interface GlobalDb {
+  id: string;
+  writer: string;
+  members: string[];
+  switching: { status: string; to: string; readyAt: number; allowDataLoss: boolean } | undefined;
+  endpoint: string | undefined;
+  /** Created by `CreateGlobalCluster`: `creating` until then. */
+  readyAt?: number;
+  tags?: { Key: string; Value: string }[];
 }
 
 function awsError(name: string, message = name): Error {
@@ -95,17 +110,28 @@ export const GLOBAL_WRITER_ENDPOINT = 'claims-global.global-c0ffee.global.rds.am
  */
 export class FakeAurora {
   readonly clusters = new Map<string, Cluster>();
-  readonly global = {
+  readonly global: GlobalDb = {
     id: 'claims-global',
     writer: clusterArn(PRIMARY, 'claims-prod'),
     members: [clusterArn(PRIMARY, 'claims-prod'), clusterArn(RECOVERY, 'claims-prod-dr')],
-    switching: undefined as { status: string; to: string; readyAt: number; allowDataLoss: boolean } | undefined,
+    switching: undefined,
     /** The global writer endpoint (`Endpoint`), which follows the writer. */
-    endpoint: GLOBAL_WRITER_ENDPOINT as string | undefined,
+    endpoint: GLOBAL_WRITER_ENDPOINT,
   };
+  /** Global databases created by `CreateGlobalCluster` (a detached secondary's failback). */
+  readonly created: GlobalDb[] = [];
   /** `AuroraGlobalDBReplicationLag` of the secondary, ms. */
   lagMs: number | undefined = 1200;
-  seconds = { switchover: 120, failover: 180, detach: 150, restore: 2700, instance: 600 };
+  seconds = {
+    switchover: 120,
+    failover: 180,
+    detach: 150,
+    restore: 2700,
+    instance: 600,
+    /** `CreateGlobalCluster` from an existing cluster, and a new secondary cluster joining it. */
+    globalCreate: 60,
+    secondaryCreate: 900,
+  };
 
   constructor(readonly world: FakeAws) {
     this.clusters.set(`${PRIMARY}/claims-prod`, { status: 'available', instances: ['claims-prod-writer'] });
@@ -129,17 +155,27 @@ export class FakeAurora {
       delete cluster.detaching;
     }
     const arn = clusterArn(region, id);
-    this.globalView();
-    const member = this.global.members.includes(arn);
+    for (const g of this.globals()) this.globalView(g);
+    const global = this.globals().find((g) => g.members.includes(arn));
     // A global database's secondary has no writer instance; a standalone cluster or the global writer has one.
-    const writes = !cluster.detaching && (!member || this.global.writer === arn);
+    const writes = !cluster.detaching && (!global || global.writer === arn);
     return {
       DBClusterIdentifier: id,
       DBClusterArn: arn,
       Status: cluster.status,
       Endpoint: clusterEndpoint(region, id),
       Port: 5432,
-      ...(member || cluster.detaching ? { GlobalClusterIdentifier: this.global.id } : {}),
+      EngineVersion: '17.6',
+      ...(region === PRIMARY
+        ? {
+            DBSubnetGroup: 'rxdr-primary-subnets',
+            VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-primary' }],
+            DBClusterParameterGroup: 'rxdr-aurora-pg17',
+            KmsKeyId: `arn:aws:kms:${PRIMARY}:${ACCOUNT}:key/primary`,
+          }
+        : {}),
+      TagList: cluster.tags ?? [],
+      ...(global || cluster.detaching ? { GlobalClusterIdentifier: global?.id ?? this.global.id } : {}),
       DBClusterMembers: cluster.instances.map((i, n) => ({
         DBInstanceIdentifier: i,
         IsClusterWriter: writes && n === 0,
@@ -147,26 +183,39 @@ export class FakeAurora {
     };
   }
 
-  private globalView() {
-    const { switching } = this.global;
+  private globals(): GlobalDb[] {
+    return [this.global, ...this.created];
+  }
+
+  /** The global database named `id`. */
+  globalOf(id: unknown): GlobalDb {
+    const global = this.globals().find((g) => g.id === id);
+    if (!global) throw awsError('GlobalClusterNotFoundFault', `Global cluster ${String(id)} not found`);
+    return global;
+  }
+
+  private globalView(global: GlobalDb = this.global) {
+    const { switching } = global;
     if (switching && this.world.clock.ms >= switching.readyAt) {
-      this.global.writer = switching.to;
-      this.global.switching = undefined;
+      global.writer = switching.to;
+      global.switching = undefined;
     }
+    if (global.readyAt !== undefined && this.world.clock.ms >= global.readyAt) delete global.readyAt;
     return {
-      GlobalClusterIdentifier: this.global.id,
-      Status: 'available',
-      ...(this.global.endpoint ? { Endpoint: this.global.endpoint } : {}),
-      GlobalClusterMembers: this.global.members.map((arn) => ({
+      GlobalClusterIdentifier: global.id,
+      Status: global.readyAt === undefined ? 'available' : 'creating',
+      EngineVersion: '17.6',
+      ...(global.endpoint ? { Endpoint: global.endpoint } : {}),
+      GlobalClusterMembers: global.members.map((arn) => ({
         DBClusterArn: arn,
-        IsWriter: arn === this.global.writer,
+        IsWriter: arn === global.writer,
       })),
-      ...(this.global.switching
+      ...(global.switching
         ? {
             FailoverState: {
-              Status: this.global.switching.status,
-              ToDbClusterArn: this.global.switching.to,
-              IsDataLossAllowed: this.global.switching.allowDataLoss,
+              Status: global.switching.status,
+              ToDbClusterArn: global.switching.to,
+              IsDataLossAllowed: global.switching.allowDataLoss,
             },
           }
         : {}),
@@ -174,27 +223,66 @@ export class FakeAurora {
   }
 
   private startSwitch(input: Record<string, unknown>, allowDataLoss: boolean): object {
-    if (input.GlobalClusterIdentifier !== this.global.id) throw awsError('GlobalClusterNotFoundFault');
+    const global = this.globalOf(input.GlobalClusterIdentifier);
     const to = String(input.TargetDbClusterIdentifier);
-    this.globalView();
-    if (this.global.switching || !this.global.members.includes(to) || this.global.writer === to)
-      throw awsError('InvalidGlobalClusterStateFault', `${this.global.id} cannot switch to ${to} now`);
+    this.globalView(global);
+    const joining = this.clusters.get(`${to.split(':')[3]}/${to.split(':').pop()}`)?.status !== 'available';
+    if (global.switching || !global.members.includes(to) || global.writer === to || joining)
+      throw awsError('InvalidGlobalClusterStateFault', `${global.id} cannot switch to ${to} now`);
     // A switchover needs every member; only a failover may leave an unreachable primary region behind.
     if (!allowDataLoss && this.primaryDown())
       throw awsError('InvalidGlobalClusterStateFault', 'the primary cluster is unavailable: switchover refused');
     const seconds = allowDataLoss ? this.seconds.failover : this.seconds.switchover;
     const status = allowDataLoss ? 'failing-over' : 'switching-over';
     const readyAt = this.world.clock.ms + seconds * 1000;
-    this.global.switching = { status, to, readyAt, allowDataLoss };
+    global.switching = { status, to, readyAt, allowDataLoss };
     // The new writer reports the end of the switch (RDS cluster event, category global-failover).
     const target = to.split(':').pop()!;
     const finished = allowDataLoss ? 'Global failover' : 'Global switchover';
+    const region = to.split(':')[3];
     this.world.emit(
       target,
       readyAt,
-      rdsClusterEvent(target, 'global-failover', `${finished} to DB cluster ${target} finished`, readyAt, RECOVERY),
+      rdsClusterEvent(target, 'global-failover', `${finished} to DB cluster ${target} finished`, readyAt, region),
     );
-    return { GlobalCluster: this.globalView() };
+    return { GlobalCluster: this.globalView(global) };
+  }
+
+  /** `CreateGlobalCluster` from a standalone cluster (its ARN): it becomes the writer of a new global database. */
+  private createGlobal(input: Record<string, unknown>): object {
+    const id = String(input.GlobalClusterIdentifier);
+    if (this.globals().some((g) => g.id === id)) throw awsError('GlobalClusterAlreadyExistsFault', `${id} exists`);
+    const source = String(input.SourceDBClusterIdentifier);
+    const [region, name] = [source.split(':')[3], source.split(':').pop()];
+    if (!this.clusters.has(`${region}/${name}`)) throw awsError('DBClusterNotFoundFault', `${source} not found`);
+    if (this.globals().some((g) => g.members.includes(source)))
+      throw awsError('InvalidDBClusterStateFault', `${source} is already in a global database`);
+    const global: GlobalDb = {
+      id,
+      writer: source,
+      members: [source],
+      switching: undefined,
+      endpoint: `${id}.global-c0ffee.global.rds.amazonaws.com`,
+      readyAt: this.world.clock.ms + this.seconds.globalCreate * 1000,
+      tags: input.Tags as GlobalDb['tags'],
+    };
+    this.created.push(global);
+    return { GlobalCluster: this.globalView(global) };
+  }
+
+  /** `CreateDBCluster` of a secondary in the primary region, in an available global database. */
+  private createSecondary(input: Record<string, unknown>): object {
+    const id = String(input.DBClusterIdentifier);
+    if (this.clusters.has(`${PRIMARY}/${id}`)) throw awsError('DBClusterAlreadyExistsFault', `${id} exists`);
+    const global = this.globalOf(input.GlobalClusterIdentifier);
+    if (this.globalView(global).Status !== 'available')
+      throw awsError('InvalidGlobalClusterStateFault', `${global.id} is not available`);
+    const readyAt = this.world.clock.ms + this.seconds.secondaryCreate * 1000;
+    const tags = input.Tags as Cluster['tags'];
+    this.clusters.set(`${PRIMARY}/${id}`, { status: 'creating', instances: [], readyAt, becomes: 'available', tags });
+    global.members.push(clusterArn(PRIMARY, id));
+    this.world.emit(id, readyAt, rdsClusterEvent(id, 'creation', 'DB cluster created', readyAt, PRIMARY));
+    return { DBCluster: { DBClusterIdentifier: id } };
   }
 
   /**
@@ -233,9 +321,13 @@ export class FakeAurora {
         return { DBClusters: [this.describe(region, String(input.DBClusterIdentifier))] };
       });
     }
-    world.handle('rds:recovery', DescribeGlobalClustersCommand, (input) => {
-      if (input.GlobalClusterIdentifier !== this.global.id) throw awsError('GlobalClusterNotFoundFault');
-      return { GlobalClusters: [this.globalView()] };
+    world.handle('rds:recovery', DescribeGlobalClustersCommand, (input) => ({
+      GlobalClusters: [this.globalView(this.globalOf(input.GlobalClusterIdentifier))],
+    }));
+    world.handle('rds:recovery', CreateGlobalClusterCommand, (input) => this.createGlobal(input));
+    world.handle('rds:primary', CreateDBClusterCommand, (input) => {
+      if (this.primaryDown()) throw awsError('TimeoutError', 'connect ETIMEDOUT');
+      return this.createSecondary(input);
     });
     world.handle('rds:recovery', SwitchoverGlobalClusterCommand, (input) => this.startSwitch(input, false));
     world.handle('rds:recovery', FailoverGlobalClusterCommand, (input) => {
@@ -243,17 +335,21 @@ export class FakeAurora {
       return this.startSwitch(input, true);
     });
     world.handle('rds:recovery', RemoveFromGlobalClusterCommand, (input) => this.detach(input));
-    world.handle('rds:recovery', CreateDBInstanceCommand, (input) => {
-      const id = String(input.DBInstanceIdentifier);
-      const cluster = this.clusters.get(`${RECOVERY}/${String(input.DBClusterIdentifier)}`);
-      if (!cluster) throw awsError('DBClusterNotFoundFault');
-      if (world.instances.has(`${RECOVERY}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
-      cluster.instances.push(id);
-      world.transition(RECOVERY, id, 'creating', this.seconds.instance, { status: 'available' }, (at) =>
-        rdsInstanceEvent(id, 'creation', 'DB instance created', at, RECOVERY),
-      );
-      return {};
-    });
+    for (const [client, region] of [
+      ['rds:recovery', RECOVERY],
+      ['rds:primary', PRIMARY],
+    ] as const)
+      world.handle(client, CreateDBInstanceCommand, (input) => {
+        const id = String(input.DBInstanceIdentifier);
+        const cluster = this.clusters.get(`${region}/${String(input.DBClusterIdentifier)}`);
+        if (!cluster) throw awsError('DBClusterNotFoundFault');
+        if (world.instances.has(`${region}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
+        cluster.instances.push(id);
+        world.transition(region, id, 'creating', this.seconds.instance, { status: 'available' }, (at) =>
+          rdsInstanceEvent(id, 'creation', 'DB instance created', at, region),
+        );
+        return {};
+      });
     world.handle('backup', StartRestoreJobCommand, (input) => {
       const metadata = input.Metadata as Record<string, string>;
       if (input.ResourceType !== 'Aurora')

@@ -1,8 +1,8 @@
 /**
  * Detach-and-promote for an Aurora cluster on a Global Database: `RemoveFromGlobalCluster` on the recovery region's
  * secondary makes it a standalone cluster that takes writes. It is the way out when `FailoverGlobalCluster` cannot
- * be used (the call fails, the global database is broken); it ends that cluster's membership for good, so the way
- * back is built by hand. What the account shows decides every step, so a resumed run detaches at most once.
+ * be used (the call fails, the global database is broken); it ends that cluster's membership for good, so the
+ * failback builds the way back (`failback-rebuild.ts`). What the account shows decides every step, so a resumed run detaches at most once.
  */
 import { RemoveFromGlobalClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
 import { messageOf } from '../aws-helpers';
@@ -47,7 +47,8 @@ export async function secondaryStanding(deps: StepDeps, globalId: string, second
 }
 
 /** The cluster has a writer instance (a secondary has none until it is detached and promoted). */
-const hasWriter = (cluster: DBCluster) => cluster.DBClusterMembers?.some((m) => m.IsClusterWriter === true) === true;
+export const hasWriter = (cluster: DBCluster) =>
+  cluster.DBClusterMembers?.some((m) => m.IsClusterWriter === true) === true;
 
 export interface DetachPlan {
   readonly target: string;
@@ -116,7 +117,7 @@ export async function detachPreflight(
   );
   warnings.push(
     `detaching takes ${target} out of ${globalId} for good: when ${catalog.primaryRegion} returns, ` +
-      `${cluster.primaryClusterIdentifier} is still a writable primary; keep clients off it and fail back by hand`,
+      `${cluster.primaryClusterIdentifier} is still a writable primary; keep clients off it (the failback builds a new secondary beside it)`,
   );
   return {
     target,

@@ -2,10 +2,12 @@
  * The failback runbook's steps for an Aurora cluster on a Global Database: after a failover the old primary
  * cluster rejoins the global database as a secondary once its region is back (Aurora does that itself after a
  * global failover; a switchover makes it one at once), so failing back is a switchover to it: no replica is
- * built. The write freeze, repoint, verification, unfreeze and evidence are the instances' steps.
+ * built. A detached secondary (after detach-and-promote) is failed back by building a new global database and a
+ * new secondary in the primary region first (`failback-rebuild.ts`), then switching over to that secondary. The
+ * write freeze, repoint, verification, unfreeze and evidence are the instances' steps.
  */
 import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
+import { EVENT_WAIT_SAFETY_NET_SECONDS, messageOf, nextWaitSeconds, secretJson } from '../aws-helpers';
 import { Errors, StepError } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps/required';
@@ -21,6 +23,7 @@ import {
   memberOf,
   writerEndpoint,
 } from './aws-clusters';
+import { detachedSecondary, rebuildCheckReplica, rebuildCreateReplica, rebuildPreflight } from './failback-rebuild';
 
 type Step<K extends keyof FailbackState> = (
   state: FailbackState,
@@ -37,6 +40,8 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
   let current = { identifier: '(none)', arn: '(none)', status: 'missing' };
   let originalPrimary = { identifier: primaryId, status: 'unreachable' };
   let rejoined = false;
+  const detached = await detachedSecondary(deps, cluster).catch(() => undefined);
+  if (detached) return rebuildPreflight(state, deps, detached);
   if (!cluster.globalClusterIdentifier || !cluster.secondaryClusterIdentifier) {
     check(
       'global-database',
@@ -55,9 +60,8 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
         check(
           'secondary',
           false,
-          `${cluster.secondaryClusterIdentifier} is no longer in ${cluster.globalClusterIdentifier} (detached, e.g. by ` +
-            'detach-and-promote): the runbook fails back through the global database only; rebuild it by hand ' +
-            '(docs/aurora.md)',
+          `${cluster.secondaryClusterIdentifier} is no longer in ${cluster.globalClusterIdentifier} and is not a ` +
+            'standalone cluster that writes (it is missing or being detached): fail back once it writes alone',
         );
       const writerId = writer?.DBClusterArn?.split(':')[6] ?? '(none)';
       const writerRegion = writer?.DBClusterArn?.split(':')[3];
@@ -132,19 +136,22 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
 
 /** Nothing to build: the old primary must be a member again (preflight blocks otherwise; checked once more). */
 export const clusterCreateReplica: Step<'replica'> = async (state, deps) => {
+  if (state.plan?.rebuild) return rebuildCreateReplica(state, deps);
   const startedAt = deps.clock.now().toISOString();
   const { cluster } = clusterOf(deps.catalog, state.input.database);
   const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
   const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
   if (!memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier))
     throw new StepError(Errors.stepFailed, `${cluster.primaryClusterIdentifier} is not a member of ${globalId}`);
+  // Nothing was built: the look that ends the wait can come at once.
   return {
-    ...waitStarted(deps, startedAt, 'already-done', nextWaitSeconds(0)),
+    ...waitStarted(deps, startedAt, 'already-done', 1),
     detail: `${cluster.primaryClusterIdentifier} is a member of ${globalId}`,
   };
 };
 
 export const clusterCheckReplica: Step<'replica'> = async (state, deps) => {
+  if (state.plan?.rebuild) return rebuildCheckReplica(state, deps);
   const replica = required(state.replica, 'replica');
   const plan = required(state.plan, 'plan');
   const found = await findCluster(deps.clients.rdsPrimary, plan.replicaIdentifier);
@@ -170,14 +177,27 @@ export const clusterCheckCaughtUp: Step<'catchUp'> = async (state, deps) => ({
   caughtUpAt: deps.clock.now().toISOString(),
 });
 
+/**
+ * The global database switched back and the primary-region cluster it switches to: the configured ones, or for a
+ * detached secondary the global database and secondary the failback built.
+ */
+function switchBackTarget(state: FailbackState, deps: StepDeps): { globalId: string; target: string } {
+  const { cluster } = clusterOf(deps.catalog, state.input.database);
+  const rebuild = state.plan?.rebuild;
+  if (rebuild)
+    return { globalId: rebuild.globalClusterIdentifier, target: required(state.plan, 'plan').replicaIdentifier };
+  return {
+    globalId: required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier'),
+    target: cluster.primaryClusterIdentifier,
+  };
+}
+
 export const clusterPromote: Step<'promotion'> = async (state, deps) => {
   const startedAt = deps.clock.now().toISOString();
-  const { cluster } = clusterOf(deps.catalog, state.input.database);
-  const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+  const { globalId, target } = switchBackTarget(state, deps);
   const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
-  const member = memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier);
-  if (!member?.DBClusterArn)
-    throw new StepError(Errors.stepFailed, `${cluster.primaryClusterIdentifier} is not a member of ${globalId}`);
+  const member = memberOf(global, deps.catalog.primaryRegion, target);
+  if (!member?.DBClusterArn) throw new StepError(Errors.stepFailed, `${target} is not a member of ${globalId}`);
   const alreadyDone = member.IsWriter === true || changingWriter(global);
   if (!alreadyDone)
     await deps.clients.rdsRecovery.send(
@@ -186,22 +206,21 @@ export const clusterPromote: Step<'promotion'> = async (state, deps) => {
         TargetDbClusterIdentifier: member.DBClusterArn,
       }),
     );
-  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done', nextWaitSeconds(0));
+  // The new writer's global-failover event (forwarded from the primary region) ends the wait; 60 s safety net.
+  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done');
 };
 
 export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {
   const promotion = required(state.promotion, 'promotion');
-  const { cluster } = clusterOf(deps.catalog, state.input.database);
-  const globalId = required(cluster.globalClusterIdentifier, 'cluster.globalClusterIdentifier');
+  const { globalId, target } = switchBackTarget(state, deps);
   const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
-  const member = memberOf(global, deps.catalog.primaryRegion, cluster.primaryClusterIdentifier);
+  const member = memberOf(global, deps.catalog.primaryRegion, target);
   const polls = promotion.polls + 1;
   const found =
-    member?.IsWriter && !changingWriter(global)
-      ? await findCluster(deps.clients.rdsPrimary, cluster.primaryClusterIdentifier)
-      : undefined;
+    member?.IsWriter && !changingWriter(global) ? await findCluster(deps.clients.rdsPrimary, target) : undefined;
   const endpoint = writerEndpoint(found);
-  if (found?.Status !== 'available' || !endpoint) return { ...promotion, polls, waitSeconds: nextWaitSeconds(polls) };
+  if (found?.Status !== 'available' || !endpoint)
+    return { ...promotion, polls, waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS };
   return { ...promotion, polls, status: 'available', availableAt: deps.clock.now().toISOString(), endpoint };
 };
 

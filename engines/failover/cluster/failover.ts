@@ -6,7 +6,7 @@
  * the recovery vault, plus one instance.
  */
 import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { messageOf } from '../aws-helpers';
+import { messageOf, NO_EVENT_POLL_SECONDS } from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type Strategy } from '../catalog';
 import type { StepDeps } from '../clients';
 import type { FailoverState, Plan } from '../failover-steps/state';
@@ -210,7 +210,9 @@ export async function startClusterRecovery(state: FailoverState, deps: StepDeps)
       }));
     }
   }
-  return recoveryStarted(deps, startedAt, { instanceIdentifier: target, outcome, restoreJobId, detail });
+  // No event ends a detach: its wait looks every few seconds instead of waiting for the safety net.
+  const waitSeconds = plan.strategy === 'detach-and-promote' ? NO_EVENT_POLL_SECONDS : undefined;
+  return recoveryStarted(deps, startedAt, { instanceIdentifier: target, outcome, restoreJobId, detail, waitSeconds });
 }
 
 /**
@@ -237,7 +239,7 @@ export async function checkClusterRecovery(state: FailoverState, deps: StepDeps)
       return pending(`${id} is not the writer yet (${global.FailoverState?.Status ?? global.Status ?? 'unknown'})`);
   } else if (plan.strategy === 'detach-and-promote') {
     const waiting = await detachPending(deps, cluster, id);
-    if (waiting) return pending(waiting);
+    if (waiting) return pending(waiting, NO_EVENT_POLL_SECONDS);
   } else if (!found) {
     return notVisibleYet(deps, recovery, pending);
   } else if (found.Status === 'available') {

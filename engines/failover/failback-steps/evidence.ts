@@ -89,12 +89,13 @@ export function failbackEvidence(
       status: c.ok ? 'passed' : 'failed',
       message: c.detail,
     })),
-    cleanup: context.cleanup ?? {
-      status: 'not-needed',
-      message:
-        'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)',
-      resources: [],
-    },
+    cleanup: context.cleanup ??
+      (state.plan?.rebuild ? leftForOperator(state.plan.rebuild.leftForOperator) : undefined) ?? {
+        status: 'not-needed',
+        message:
+          'the old recovery-region primary is kept until the DR replica is rebuilt (see docs/runbooks/failback.md)',
+        resources: [],
+      },
     startedBy: state.input.startedBy,
     toolVersion: context.toolVersion,
     metrics: { ...(freezeSeconds !== undefined ? { writeFreezeSeconds: freezeSeconds } : {}), ...context.metrics },
@@ -121,6 +122,17 @@ export function failbackEvidence(
       ],
     },
   });
+}
+
+/** A detached secondary's failback leaves the old primary cluster and its global database to the operator. */
+function leftForOperator(resources: string[]) {
+  return {
+    status: 'kept' as const,
+    message:
+      'left for the operator, never changed or deleted by the runbook: the old primary cluster (the data it held ' +
+      'at the detach) and its old global database; delete them once nothing needs that data',
+    resources,
+  };
 }
 
 export async function recordFailbackEvidence(

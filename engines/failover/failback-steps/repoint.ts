@@ -13,8 +13,9 @@ export async function repointBack(
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, state.input.database);
   const comment = `rxdr failback ${state.execution.name}`;
-  // A cluster fails back by switching its global database over: its writer endpoint follows.
-  if (throughGlobalWriterEndpoint(db, 'global-switchover'))
+  // A cluster fails back by switching its global database over: its writer endpoint follows. A detached
+  // secondary's failback switches a new global database whose endpoint no pointer names: repointed directly.
+  if (!state.plan?.rebuild && throughGlobalWriterEndpoint(db, 'global-switchover'))
     return repointThroughGlobalWriterEndpoint(deps, db, endpoint, comment);
   return startRepoint(deps, db, endpoint, comment);
 }
@@ -31,8 +32,9 @@ export async function verifyBack(state: FailbackState, deps: StepDeps): Promise<
   const plan = required(state.plan, 'plan');
   const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
   const db = databaseOf(deps.catalog, plan.database);
-  // A cluster fails back by switching its global database over; the option never applies to an instance.
-  const checks = await verifiedPointers(deps, db, 'global-switchover', {
+  // A cluster fails back by switching its global database over; the option never applies to an instance. After
+  // a detached secondary's failback the pointers name the new primary's cluster endpoint, as after a detach.
+  const checks = await verifiedPointers(deps, db, plan.rebuild ? 'detach-and-promote' : 'global-switchover', {
     identifier: plan.replicaIdentifier,
     region: deps.catalog.primaryRegion,
     endpoint,

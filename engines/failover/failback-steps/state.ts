@@ -29,6 +29,18 @@ export const FailbackPlan = Timed.extend({
   blockers: z.array(z.string()),
   decision: z.enum(['blocked', 'dry-run', 'proceed']),
   steps: z.array(z.object({ name: z.string(), description: z.string() })),
+  /**
+   * The failback of a detached Aurora secondary: a new global database (`globalClusterIdentifier`) from it
+   * (`sourceClusterIdentifier`), a new secondary in the primary region (`replicaIdentifier`), a switchover to that.
+   * `leftForOperator`: what the run never touches (the old primary cluster and its global database).
+   */
+  rebuild: z
+    .object({
+      globalClusterIdentifier: z.string(),
+      sourceClusterIdentifier: z.string(),
+      leftForOperator: z.array(z.string()),
+    })
+    .optional(),
 });
 export type FailbackPlan = z.infer<typeof FailbackPlan>;
 

@@ -18,6 +18,8 @@ export function recoveryStarted(
     readonly outcome: 'done' | 'already-done';
     readonly restoreJobId?: string;
     readonly detail: string;
+    /** The first wait's timeout. @default EVENT_WAIT_SAFETY_NET_SECONDS (an event ends it sooner) */
+    readonly waitSeconds?: number;
   },
 ): RecoveryRecord {
   return {
@@ -27,7 +29,7 @@ export function recoveryStarted(
     outcome: started.outcome,
     ...(started.restoreJobId ? { restoreJobId: started.restoreJobId } : {}),
     polls: 0,
-    waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
+    waitSeconds: started.waitSeconds ?? EVENT_WAIT_SAFETY_NET_SECONDS,
     status: 'pending',
     detail: started.detail,
   };
@@ -45,10 +47,10 @@ export function failoverTags(state: Pick<FailoverState, 'execution'>, db: { read
 export function recoveryLook(recovery: RecoveryRecord, deps: StepDeps) {
   const polls = recovery.polls + 1;
   return {
-    pending: (detail: string): RecoveryRecord => ({
+    pending: (detail: string, waitSeconds = EVENT_WAIT_SAFETY_NET_SECONDS): RecoveryRecord => ({
       ...recovery,
       polls,
-      waitSeconds: EVENT_WAIT_SAFETY_NET_SECONDS,
+      waitSeconds,
       status: 'pending',
       detail,
     }),

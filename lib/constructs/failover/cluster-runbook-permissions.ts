@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { CatalogInput } from '../../../engines/failover/catalog';
 import { grantClusterPointInTime } from './cluster-point-in-time-permissions';
+import { grantClusterFailbackRebuild } from './cluster-failback-rebuild-permissions';
 
 export interface ClusterRunbookPermissionsProps {
   readonly catalog: CatalogInput;
@@ -15,7 +16,8 @@ export interface ClusterRunbookPermissionsProps {
 /**
  * What the runbooks may do to the environment's Aurora clusters: describe its clusters and global databases,
  * switch or fail a global database over to its recovery-region secondary or detach that secondary (failover),
- * switch back to the primary cluster (failback), and give a restored cluster its one instance. Each statement names
+ * switch back to the primary cluster (failback) or rebuild the way back from a detached secondary, and give a
+ * restored cluster its one instance. Each statement names
  * the configured global clusters and clusters; nothing when the environment protects no cluster.
  */
 export function grantClusterRunbookPermissions(scope: Construct, props: ClusterRunbookPermissionsProps): void {
@@ -92,4 +94,5 @@ export function grantClusterRunbookPermissions(scope: Construct, props: ClusterR
     }),
   );
   grantClusterPointInTime(scope, props);
+  grantClusterFailbackRebuild(scope, props);
 }

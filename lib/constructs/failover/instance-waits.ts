@@ -21,12 +21,20 @@ export const RUNBOOK_RDS_CATEGORIES = [...RESUMING_RDS_CATEGORIES, 'availability
 export const RUNBOOK_CLUSTER_CATEGORIES = [...RESUMING_CLUSTER_CATEGORIES, 'global-failover'];
 
 /**
- * The Aurora clusters a failover waits on (recovery region): the global database's secondary it makes the writer
- * (or detaches), and the cluster a latest-backup restore creates, whose one instance shares its identifier.
+ * The Aurora clusters a runbook waits on: the global database's secondary a failover makes the writer (or
+ * detaches), the cluster a latest-backup restore creates, whose one instance shares its identifier, and the
+ * primary-region cluster a failback switches back to (the primary cluster, or the new secondary a detached
+ * secondary's failback builds: its events are forwarded from the primary region).
  */
 export function runbookWaitedClusters(
   databases: readonly {
-    cluster?: { secondaryClusterIdentifier?: string; recoveredClusterIdentifier: string };
+    failbackInstanceIdentifier: string;
+    cluster?: {
+      primaryClusterIdentifier: string;
+      globalClusterIdentifier?: string;
+      secondaryClusterIdentifier?: string;
+      recoveredClusterIdentifier: string;
+    };
   }[],
 ): string[] {
   return databases.flatMap((d) =>
@@ -34,6 +42,9 @@ export function runbookWaitedClusters(
       ? [
           ...(d.cluster.secondaryClusterIdentifier ? [d.cluster.secondaryClusterIdentifier] : []),
           d.cluster.recoveredClusterIdentifier,
+          ...(d.cluster.globalClusterIdentifier
+            ? [d.cluster.primaryClusterIdentifier, d.failbackInstanceIdentifier]
+            : []),
         ]
       : [],
   );
