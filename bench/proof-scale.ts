@@ -20,6 +20,7 @@ import { PostgresCluster } from '../lib/local/postgres-cluster';
 import { seedDatabase } from '../lib/seed';
 import { DAMAGE } from '../test/validation/damage';
 import { seconds, timed } from './validate-timing';
+import { comparableReport } from '../test/validation/comparable-report';
 
 interface Args {
   readonly prescriptions: number;
@@ -66,24 +67,7 @@ function check(condition: boolean, claim: string): void {
   if (!condition) failures.push(claim);
 }
 
-/**
- * A report without its times. `fullReason` names the first three tables whose incremental proof failed in the
- * order their passes finished, which concurrency makes vary with several damaged tables: only how many.
- */
-function comparable(report: ValidationReport) {
-  return JSON.stringify({
-    passed: report.passed,
-    achievedRpoSeconds: report.achievedRpoSeconds,
-    checks: report.checks.map(({ durationMs: _ms, measured, ...rest }) => {
-      const { fullReason, ...others } = measured;
-      return {
-        ...rest,
-        measured: others,
-        fullReasons: typeof fullReason === 'string' ? fullReason.split('; ').length : 0,
-      };
-    }),
-  });
-}
+const comparable = (report: ValidationReport) => JSON.stringify(comparableReport(report));
 
 const withoutCreatedAt = (m: Manifest) => JSON.stringify({ ...m, createdAt: '' });
 

@@ -25,6 +25,13 @@ async function auditEventsAt(url: string, at: string): Promise<number> {
   }
 }
 
+/** `rxdr failover --local <flags> --prescriptions 200 --json --evidence-dir <dir>`: its output and its evidence. */
+async function localFailover(dir: string, ...flags: string[]) {
+  const result = await rxdr('failover', '--local', ...flags, '--prescriptions', '200', '--json', '--evidence-dir', dir);
+  const evidenceOf = () => parseEvidence(JSON.parse(result.stdout));
+  return { result, evidenceOf };
+}
+
 /** `rxdr failover --local --strategy <name>` as a user runs it: the cluster strategies on real PostgreSQL. */
 describe('rxdr failover --local --strategy', () => {
   let dir: string;
@@ -36,18 +43,7 @@ describe('rxdr failover --local --strategy', () => {
   });
 
   test('GIVEN --strategy global-switchover WHEN it runs under write load THEN writes freeze, the standby catches up with the exact WAL position, is promoted, and the last write acknowledged before the freeze is on the new primary (RPO 0 in evidence)', async () => {
-    const result = await rxdr(
-      'failover',
-      '--local',
-      '--strategy',
-      'global-switchover',
-      '--prescriptions',
-      '200',
-      '--keep',
-      '--json',
-      '--evidence-dir',
-      dir,
-    );
+    const { result, evidenceOf } = await localFailover(dir, '--strategy', 'global-switchover', '--keep');
     const workspace = /kept (\/\S*rxdr-local-\w+)/.exec(result.stderr)?.[1];
     const kept = /^kept: (\S+) \(data (\S+)\); stop it with: (.+)$/m.exec(result.stderr);
     try {
@@ -58,7 +54,7 @@ describe('rxdr failover --local --strategy', () => {
       expect(result.stderr).not.toMatch(/^ {2}disaster /m);
       expect(result.stderr).toMatch(/^ {2}failover:freeze .* at WAL position \d+\/[0-9A-F]+$/m);
 
-      const evidence = parseEvidence(JSON.parse(result.stdout));
+      const evidence = evidenceOf();
       expect(evidence).toMatchObject({
         kind: 'failover',
         provider: 'local',
@@ -93,22 +89,12 @@ describe('rxdr failover --local --strategy', () => {
   test.each(['global-failover', 'detach-and-promote'])(
     'GIVEN --strategy %s WHEN the primary is killed under load THEN the standby (the secondary) is promoted and the data loss is measured and within the RPO target',
     async (strategy) => {
-      const result = await rxdr(
-        'failover',
-        '--local',
-        '--strategy',
-        strategy,
-        '--prescriptions',
-        '200',
-        '--json',
-        '--evidence-dir',
-        dir,
-      );
+      const { result, evidenceOf } = await localFailover(dir, '--strategy', strategy);
       expect(result.stderr).not.toMatch(/FAILED/);
       expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/^ {2}disaster .* primary processes down/m);
       expect(result.stderr).not.toMatch(/^ {2}failover:freeze .*WAL position/m);
-      const evidence = parseEvidence(JSON.parse(result.stdout));
+      const evidence = evidenceOf();
       expect(evidence).toMatchObject({
         result: 'passed',
         source: { kind: 'replica' },
@@ -139,24 +125,18 @@ describe('rxdr failover --local --strategy', () => {
   );
 
   test('GIVEN --clients-use-global-writer-endpoint WHEN a cluster switches over THEN no pointer is changed, the global writer endpoint moved to the new writer, and verify proved it', async () => {
-    const result = await rxdr(
-      'failover',
-      '--local',
+    const { result, evidenceOf } = await localFailover(
+      dir,
       '--engine',
       'aurora-postgresql',
       '--strategy',
       'global-switchover',
       '--clients-use-global-writer-endpoint',
-      '--prescriptions',
-      '200',
-      '--json',
-      '--evidence-dir',
-      dir,
     );
     expect(result.stderr).not.toMatch(/FAILED/);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^ {2}failover:repoint +[\d.]+ s {2}pharmacy-global\.global-writer\.local → /m);
-    const evidence = parseEvidence(JSON.parse(result.stdout));
+    const evidence = evidenceOf();
     expect(evidence).toMatchObject({
       result: 'passed',
       achievedRpoSeconds: 0,
@@ -174,23 +154,17 @@ describe('rxdr failover --local --strategy', () => {
   });
 
   test('GIVEN --engine aurora-postgresql --strategy point-in-time THEN the cluster is restored beside the primary as pharmacy-restored, its instance added, validated, and both removed', async () => {
-    const result = await rxdr(
-      'failover',
-      '--local',
+    const { result, evidenceOf } = await localFailover(
+      dir,
       '--engine',
       'aurora-postgresql',
       '--strategy',
       'point-in-time',
-      '--prescriptions',
-      '200',
-      '--json',
-      '--evidence-dir',
-      dir,
     );
     expect(result.stderr).not.toMatch(/FAILED/);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^ {2}failover:wait-available .* pharmacy-restored accepts writes$/m);
-    const evidence = parseEvidence(JSON.parse(result.stdout));
+    const evidence = evidenceOf();
     expect(evidence).toMatchObject({
       result: 'passed',
       source: { kind: 'point-in-time' },

@@ -547,6 +547,8 @@ describe('interrupted and ended early', () => {
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/adjudication: cluster rxdr-staging-adjudication is failing-over, not available/);
     expect(first.stdout).toMatch(/adjudication: cluster rxdr-staging-adjudication has no writer instance/);
+    // Each problem once: the baseline reads each cluster once.
+    expect(first.stdout.match(/has no writer instance/g)).toHaveLength(1);
     expect(rds.commandCalls(DescribeDBClustersCommand).map((c) => c.args[0].input.DBClusterIdentifier)).toContain(
       'rxdr-staging-adjudication',
     );

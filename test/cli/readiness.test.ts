@@ -1,11 +1,8 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { RDSClient } from '@aws-sdk/client-rds';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { conformingInstances } from '../helpers/conforming-instances';
-import { mockClient } from 'aws-sdk-client-mock';
 import { PEOPLE_RECORD_SCHEMA_VERSION, peopleRecordKey, PeopleRecord } from '../../engines/readiness/records';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { rxdr } from '../helpers/cli';
@@ -13,14 +10,11 @@ import { gameDayParticipation } from '../helpers/people-records';
 import { tempDir } from '../helpers/temp-dir';
 import { FilePeopleStore } from '../../engines/readiness/people-store';
 import { FileEvidenceStore, S3EvidenceStore } from '../../engines/evidence/store';
+import { mockStatusClients } from '../helpers/status-clients';
 
-const backup = mockClient(BackupClient);
-const cloudwatch = mockClient(CloudWatchClient);
-const s3 = mockClient(S3Client);
-const sts = mockClient(STSClient);
-// `rxdr status` reads each primary's restorable time and settings: answered, so that only readiness is at stake.
-const rds = mockClient(RDSClient);
-const kms = mockClient(KMSClient);
+// `rxdr status` also reads each primary's restorable time and settings (rds, kms): answered, so that only
+// readiness is at stake.
+const { backup, cloudwatch, s3, sts, rds, kms } = mockStatusClients();
 
 const ENGINEER_A = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-a';
 const ENGINEER_B = 'arn:aws:sts::222222222222:assumed-role/rxdr-staging-operator/engineer-b';

@@ -1,27 +1,20 @@
 import {
-  BackupClient,
   ListRecoveryPointsByBackupVaultCommand,
   type ListRecoveryPointsByBackupVaultCommandInput,
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { EVIDENCE_SCHEMA_VERSION, evidenceKey } from '../../engines/evidence/schema';
 import type { StatusReport } from '../../lib/cli/status/collect-status';
 import { cliClock } from '../../lib/cli/clock';
 import { rxdr } from '../helpers/cli';
 import { CONFORMING_KEY_ARN, conformingInstances } from '../helpers/conforming-instances';
+import { mockStatusClients } from '../helpers/status-clients';
 
-const backup = mockClient(BackupClient);
-const cloudwatch = mockClient(CloudWatchClient);
-const s3 = mockClient(S3Client);
-const sts = mockClient(STSClient);
-const rds = mockClient(RDSClient);
-const kms = mockClient(KMSClient);
+const { backup, cloudwatch, s3, sts, rds, kms } = mockStatusClients();
 
 const DB_ARN = 'arn:aws:rds:us-east-1:111111111111:db:rxdr-dev-dispensing';
 /** The clock `rxdr status` is given (the monthly drill schedule runs on the 1st at 06:00 UTC). */

@@ -92,6 +92,37 @@ async function expectResumedOnce(execInput: RunInput, step: string, command: str
   expectRepointedTo('claims', clusterEndpoint(RECOVERY, 'claims-prod-dr'));
 }
 
+/**
+ * A completed failover of claims to its secondary cluster: validated and repointed there, and the evidence says
+ * so. Returns the evidence's recovery wait.
+ */
+function expectFailedOverToSecondary(strategy: string) {
+  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+  expect(world.validatorRequests.map((r) => r.database.host)).toEqual([host]);
+  expectRepointedTo('claims', host);
+  const [doc] = world.evidence();
+  expect(doc).toMatchObject({
+    result: 'passed',
+    database: 'claims',
+    source: { kind: 'replica', id: secondary, sourceDatabase: 'claims-prod' },
+    target: { identifier: 'claims-prod-dr', engine: 'aurora-postgresql' },
+    runbook: { strategy, status: 'completed' },
+  });
+  return doc!.runbook!.steps.find((s) => s.name === 'wait-available')!;
+}
+
+/** A dry run to the secondary cluster: its plan, no blocker, and nothing changed. */
+function expectDryRunToSecondary(result: { output?: unknown }, strategy: string, expectedDataLossSeconds: number) {
+  expect(result.output).toMatchObject({
+    decision: 'dry-run',
+    strategy,
+    targetInstanceIdentifier: 'claims-prod-dr',
+    expectedDataLossSeconds,
+    blockers: [],
+  });
+  expect(world.calls().filter((c) => !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
+}
+
 describe('cluster failover (synthesized state machine, real handler)', () => {
   test('global-failover: one FailoverGlobalCluster with AllowDataLoss to the secondary, validated, repointed, evidence', async () => {
     const result = await run('failover', input());
@@ -101,34 +132,15 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
       { GlobalClusterIdentifier: 'claims-global', TargetDbClusterIdentifier: secondary, AllowDataLoss: true },
     ]);
     expect(world.count('SwitchoverGlobalCluster')).toBe(0);
-    const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
-    expect(world.validatorRequests.map((r) => r.database.host)).toEqual([host]);
-    expectRepointedTo('claims', host);
-    const [doc] = world.evidence();
-    expect(doc).toMatchObject({
-      result: 'passed',
-      database: 'claims',
-      source: { kind: 'replica', id: secondary, sourceDatabase: 'claims-prod' },
-      target: { identifier: 'claims-prod-dr', engine: 'aurora-postgresql' },
-      runbook: { strategy: 'global-failover', status: 'completed' },
-    });
     // 180 s of failover, noticed within one poll interval (≤ 15 s)
-    const wait = doc!.runbook!.steps.find((s) => s.name === 'wait-available')!;
+    const wait = expectFailedOverToSecondary('global-failover');
     expect(wait.durationSeconds).toBeGreaterThanOrEqual(180);
     expect(wait.durationSeconds).toBeLessThanOrEqual(195);
   });
 
   test('the plan reports the data-loss window from AuroraGlobalDBReplicationLag (ms, rounded up to seconds)', async () => {
     aurora.lagMs = 1200;
-    const result = await run('failover', input({ dryRun: true }));
-    expect(result.output).toMatchObject({
-      decision: 'dry-run',
-      strategy: 'global-failover',
-      targetInstanceIdentifier: 'claims-prod-dr',
-      expectedDataLossSeconds: 2,
-      blockers: [],
-    });
-    expect(world.calls().filter((c) => !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
+    expectDryRunToSecondary(await run('failover', input({ dryRun: true })), 'global-failover', 2);
   });
 
   test('global-switchover (planned, primary healthy): one SwitchoverGlobalCluster, not refused, no data loss', async () => {
@@ -261,36 +273,19 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
     expect(aurora.global.members).toEqual([primary]);
     expect(aurora.global.writer).toBe(primary);
     expect(touched()).toEqual([secondary]);
-    const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
-    expect(world.validatorRequests.map((r) => r.database.host)).toEqual([host]);
-    expectRepointedTo('claims', host);
-    const [doc] = world.evidence();
-    expect(doc).toMatchObject({
-      result: 'passed',
-      source: { kind: 'replica', id: secondary, sourceDatabase: 'claims-prod' },
-      target: { identifier: 'claims-prod-dr', engine: 'aurora-postgresql' },
-      runbook: { strategy: 'detach-and-promote', status: 'completed' },
-    });
     // Not done when the global database drops it: only once the cluster is standalone with a writer instance.
-    const wait = doc!.runbook!.steps.find((s) => s.name === 'wait-available')!;
+    const wait = expectFailedOverToSecondary('detach-and-promote');
     expect(wait.durationSeconds).toBeGreaterThanOrEqual(aurora.seconds.detach);
   });
 
   test('the plan shows the replication lag as the data-loss window and warns that the old primary stays writable', async () => {
     aurora.lagMs = 4100;
     const result = await run('failover', detach({ dryRun: true }));
-    expect(result.output).toMatchObject({
-      decision: 'dry-run',
-      strategy: 'detach-and-promote',
-      targetInstanceIdentifier: 'claims-prod-dr',
-      expectedDataLossSeconds: 5,
-      blockers: [],
-      source: { kind: 'replica', id: secondary },
-    });
+    expectDryRunToSecondary(result, 'detach-and-promote', 5);
+    expect(result.output).toMatchObject({ source: { kind: 'replica', id: secondary } });
     const plan = result.output as { warnings: string[]; steps: { name: string; description: string }[] };
     expect(plan.warnings.join()).toMatch(/claims-prod is still a writable primary; keep clients off it/);
     expect(plan.steps.find((s) => s.name === 'recover')?.description).toMatch(/^detach claims-prod-dr from the global/);
-    expect(world.calls().filter((c) => !/^(Describe|Get|List)/.test(c.command))).toEqual([]);
   });
 
   test.each([

@@ -3,9 +3,27 @@ import { chmod, mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseEvidence } from '../../engines/evidence';
-import { runLocalDrill } from '../../lib/local/local-drill';
+import { runLocalDrill, type LocalDrillOptions } from '../../lib/local/local-drill';
 import { isProcessAlive, waitUntil } from '../../lib/local/processes';
 import { probeValidator, probeWriter, segmentsAfterBackup } from './probe-workload';
+
+/** A 100-prescription drill whose validator throws once the restored copy is up. */
+const drillWithCrashingValidator = (options: LocalDrillOptions = {}) =>
+  runLocalDrill({
+    evidenceDir: null,
+    prescriptions: 100,
+    loadSecondsAfterBackup: 1,
+    ...options,
+    hooks: {
+      unitWriter: probeWriter(),
+      validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }),
+    },
+  });
+const VALIDATOR_CRASHED = {
+  result: 'failed',
+  failedStep: 'validate',
+  failureReason: 'validation could not run: validator crashed',
+};
 
 /**
  * The local drill's restore machinery on real PostgreSQL (archiving, base backup, PITR to latest, cleanup),
@@ -90,40 +108,19 @@ describe('local drill on real PostgreSQL', () => {
   });
 
   test('GIVEN a crash in the middle of the drill (the validator throws) THEN the drill fails and no process it started survives', async () => {
-    const result = await runLocalDrill({
-      evidenceDir: null,
-      prescriptions: 100,
-      loadSecondsAfterBackup: 1,
-      hooks: {
-        unitWriter: probeWriter(),
-        validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }),
-      },
-    });
-    expect(result.evidence).toMatchObject({
-      result: 'failed',
-      failedStep: 'validate',
-      failureReason: 'validation could not run: validator crashed',
-    });
+    const result = await drillWithCrashingValidator();
+    expect(result.evidence).toMatchObject(VALIDATOR_CRASHED);
     await expectNothingLeft(result);
   });
 
   test('GIVEN an Aurora cluster (engine aurora-postgresql) and a validator that crashes THEN the cluster and its instance were restored, the drill fails, and both are deleted', async () => {
     const details: string[] = [];
-    const result = await runLocalDrill({
+    const result = await drillWithCrashingValidator({
       engine: 'aurora-postgresql',
-      evidenceDir: null,
-      prescriptions: 100,
-      loadSecondsAfterBackup: 1,
       onProgress: (p) => details.push(`${p.phase}: ${p.detail ?? ''}`),
-      hooks: {
-        unitWriter: probeWriter(),
-        validator: () => ({ validate: () => Promise.reject(new Error('validator crashed')) }),
-      },
     });
     expect(result.evidence).toMatchObject({
-      result: 'failed',
-      failedStep: 'validate',
-      failureReason: 'validation could not run: validator crashed',
+      ...VALIDATOR_CRASHED,
       cleanup: { status: 'deleted' },
       target: { engine: 'aurora-postgresql', details: { resource: 'aurora-cluster', members: '1' } },
     });

@@ -1,11 +1,12 @@
 import { Client } from 'pg';
-import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
+import { buildManifest, Manifest, validateDatabase } from '../../engines/validation';
 import { buildChunkedManifest, planManifest } from '../../engines/validation/chunks/manifest';
 import { validateChunked } from '../../engines/validation/chunks/validate-chunked';
 import { seedDatabase } from '../../lib/seed';
 import { TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { DAMAGE } from './damage';
 import { queryOne, useCopies } from './fixture';
+import { comparableReport } from './comparable-report';
 
 /**
  * Chunked manifests and validation on real PostgreSQL: with chunks of a few kilobytes the reference
@@ -31,27 +32,6 @@ const options = (target: TestDatabase) => ({
   recoveryPointTime: END,
   rpoTargetSeconds: 6 * 3600,
 });
-
-/**
- * A report without its times, for comparing two runs. `fullReason` names the first few tables whose gate
- * failed in the order their passes finished, which concurrency makes vary from run to run: it is compared
- * as a set of reasons.
- */
-function comparable(report: ValidationReport) {
-  return {
-    passed: report.passed,
-    achievedRpoSeconds: report.achievedRpoSeconds,
-    checks: report.checks.map(({ durationMs: _ms, measured, ...rest }) => {
-      const { fullReason, ...others } = measured;
-      return {
-        ...rest,
-        measured: others,
-        reasonsAbout:
-          typeof fullReason === 'string' ? new Set(fullReason.split('; ').map((r) => r.split(': ')[1])) : null,
-      };
-    }),
-  };
-}
 
 describe('chunked manifest', () => {
   test('hundreds of tiny chunks give the manifest the unchunked path gives', async () => {
@@ -79,7 +59,7 @@ describe('chunked validation', () => {
     const unchunked = await validateDatabase(options(copy));
     const chunked = await validateChunked({ ...options(copy), chunkBytes: TINY, concurrency: 2 });
     expect(chunked.passed).toBe(true);
-    expect(comparable(chunked)).toEqual(comparable(unchunked));
+    expect(comparableReport(chunked)).toEqual(comparableReport(unchunked));
     expect(chunked.chunks?.planned).toBeGreaterThanOrEqual(100);
     expect(chunked.chunks?.mismatched).toEqual([]);
   });
@@ -154,7 +134,7 @@ describe('chunked validation', () => {
     const unchunked = await validateDatabase(options(copy));
     const chunked = await validateChunked({ ...options(copy), chunkBytes: TINY, concurrency: 2 });
     expect(unchunked.passed).toBe(false);
-    expect(comparable(chunked)).toEqual(comparable(unchunked));
+    expect(comparableReport(chunked)).toEqual(comparableReport(unchunked));
     const mismatched = chunked.chunks?.mismatched ?? [];
     expect(mismatched.length).toBeGreaterThanOrEqual(1);
     for (const label of mismatched) expect(label).toMatch(new RegExp(`^pharmacy\\.${table} `));
@@ -167,7 +147,7 @@ test('a table missing in the copy: the checks report it as without chunks (a fai
   const unchunked = await validateDatabase(options(copy));
   const chunked = await validateChunked({ ...options(copy), chunkBytes: TINY, concurrency: 2 });
   expect(unchunked.passed).toBe(false);
-  expect(comparable(chunked)).toEqual(comparable(unchunked));
+  expect(comparableReport(chunked)).toEqual(comparableReport(unchunked));
   expect(chunked.chunks?.mismatched.every((label) => label.startsWith('pharmacy.pdmp_report'))).toBe(true);
 });
 

@@ -60,14 +60,6 @@ export async function checkBaseline(
         `${run.database ?? 'a database'} runs in the recovery region since ${run.name}: fail back (rxdr gameday end starts it)`,
       );
   }
-  for (const db of primary.env.databases.filter(isCluster))
-    problems.push(
-      ...(await clusterBaselineProblems(
-        primary,
-        db,
-        failedOver.some((r) => r.database === db.name),
-      )),
-    );
   for (const db of primary.env.databases.filter(isInstance)) {
     const identifier = names.primaryInstance(primary.env, db);
     const instance = await findInstance(primary.clients.rds, identifier);

@@ -47,28 +47,6 @@ export interface DatabaseStatus {
   readonly rtoSeconds: number;
   readonly rpoSeconds: number;
   readonly vaults: VaultStatus[];
-  /** Null for tiers without a cross-region read replica. */
-  readonly replica: ReplicaStatus | null;
-  /** Null when no drill evidence exists yet (flagged: restores must be tested). */
-  readonly lastDrill: DrillStatus | null;
-  /** The tier's drill schedule in words (`drill.tierSchedules`, else `drill.schedule`). */
-  readonly drillCadence: string;
-  /** The first scheduled drill after the last one; null when there has been none (due now). */
-  readonly nextDrillDue: string | null;
-  /** No drill yet, or the due drill's time plus the drill time limit has passed without one (flagged). */
-  readonly overdue: boolean;
-  readonly drillError?: string;
-  /** The actual settings of the source instance and its replica against the rules (`engines/conformance`). */
-  readonly conformance: InstanceConformanceStatus[];
-  readonly ok: boolean;
-}
-
-export interface DatabaseStatus {
-  readonly name: string;
-  readonly tier: string;
-  readonly rtoSeconds: number;
-  readonly rpoSeconds: number;
-  readonly vaults: VaultStatus[];
   /** Null for tiers without a standby in the recovery region (read replica or global database secondary). */
   readonly replica: ReplicaStatus | null;
   /** The primary instance's or cluster's latest restorable time (judged against the RPO with point-in-time). */
