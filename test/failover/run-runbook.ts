@@ -42,8 +42,8 @@ export interface RunbookRunOptions {
 }
 
 /**
- * Which action each polling step waits on before it asks again (the virtual clock jumps by that wait): Route 53
- * and the replica lag have no event. The RDS waits move the clock themselves (to the event, or the timeout).
+ * Which action each polling step waits on before it asks again (the virtual clock jumps by the wait the state
+ * machine's Wait state took): Route 53 and the replica lag have no event. The RDS waits move the clock themselves (to the event, or the timeout).
  */
 const WAITS: Record<string, string> = {
   'check-repoint': 'repoint',
@@ -78,8 +78,10 @@ export function runRunbook(
   let crashed = false;
   const fn = async (event: Json) => {
     const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
-    const waited = WAITS[e.action];
-    if (waited) world.clock.advance(e.state[waited]?.waitSeconds ?? 5);
+    // A check after its Wait state: the step before it left the seconds to wait. The first catch-up check
+    // follows the freeze directly (no Wait), so nothing is waited before it.
+    const waitSeconds = WAITS[e.action] ? e.state[WAITS[e.action]!]?.waitSeconds : undefined;
+    if (waitSeconds !== undefined) world.clock.advance(waitSeconds);
     const result = await handler(event);
     if (options.crashAfter === e.action && !crashed) {
       crashed = true;
