@@ -209,15 +209,18 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
   };
 }
 
-/** The store's security detections over its audit log (what the AWS detections match in CloudTrail). */
-const DETECTIONS: Readonly<Record<string, (calls: readonly StoreCall[]) => boolean>> = {
-  'local:recovery-point-deletion': (calls) => calls.some((c) => c.call === 'DeleteRecoveryPoint'),
+/**
+ * The store's security detections over its audit log (what the AWS detections match in CloudTrail): the time of
+ * the first call each one matches.
+ */
+const DETECTIONS: Readonly<Record<string, (calls: readonly StoreCall[]) => string | undefined>> = {
+  'local:recovery-point-deletion': (calls) => calls.find((c) => c.call === 'DeleteRecoveryPoint')?.at,
   // The custodian's own lock is the first PutStoreLock; any later one is an attempt to change it.
-  'local:store-lock-change': (calls) => calls.filter((c) => c.call === 'PutStoreLock').length > 1,
+  'local:store-lock-change': (calls) => calls.filter((c) => c.call === 'PutStoreLock')[1]?.at,
 };
 
 function detected(calls: readonly StoreCall[]): boolean {
-  return Object.values(DETECTIONS).some((fires) => fires(calls));
+  return Object.values(DETECTIONS).some((fires) => fires(calls) !== undefined);
 }
 
 function fromIsolatedCopy(drill: DrillRun): boolean {
