@@ -152,6 +152,16 @@ const CLUSTER_CASES: Case[] = [
   },
 ];
 
+/** After a cluster failover: the primary region is back, and the clients use the recovery-region cluster. */
+function primaryBackWithClientsOnSecondary(world: FakeAws): FakeAws {
+  world.primaryStatus = 'available';
+  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
+  world.records.set('claims.db.rx.internal.', host);
+  world.parameters.set('/rx/claims/endpoint', host);
+  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
+  return world;
+}
+
 /**
  * The cluster failback (a switchover of the global database back to the primary cluster, under the write
  * freeze) of `claims` after a global failover: its secondary writes and serves the clients, the primary region
@@ -161,12 +171,7 @@ const failedOverWorld = (offset: number) => {
   const { world, aurora } = newAuroraWorld('claims');
   aurora.seconds.switchover = AURORA.switchoverSeconds + offset;
   aurora.global.writer = clusterArn(RECOVERY, 'claims-prod-dr');
-  world.primaryStatus = 'available';
-  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
-  world.records.set('claims.db.rx.internal.', host);
-  world.parameters.set('/rx/claims/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  return world;
+  return primaryBackWithClientsOnSecondary(world);
 };
 
 /**
@@ -183,12 +188,7 @@ const detachedWorld = (offset: number) => {
   });
   const detached = clusterArn(RECOVERY, 'claims-prod-dr');
   aurora.global.members = aurora.global.members.filter((m) => m !== detached);
-  world.primaryStatus = 'available';
-  const host = clusterEndpoint(RECOVERY, 'claims-prod-dr');
-  world.records.set('claims.db.rx.internal.', host);
-  world.parameters.set('/rx/claims/endpoint', host);
-  world.secret = { json: { ...world.secret.json, host }, primaryRegion: RECOVERY };
-  return world;
+  return primaryBackWithClientsOnSecondary(world);
 };
 
 const FAILBACK_CASES: Case[] = [
