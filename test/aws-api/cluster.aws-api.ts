@@ -150,6 +150,16 @@ beforeAll(() => {
 });
 afterAll(() => delete process.env.RDS_CA_BUNDLE);
 
+/** `w` with one more database in its catalog: a cluster `name` (the first database's settings otherwise). */
+function withClusterDatabase(w: RunbookWorld, name: string, defaultStrategy: string, cluster: Record<string, string>) {
+  const [dispensing] = w.catalog.databases;
+  const catalog = Catalog.parse({
+    ...w.catalog,
+    databases: [...w.catalog.databases, { ...dispensing, name, defaultStrategy, cluster }],
+  });
+  return { ...w, catalog, deps: { ...w.deps, catalog } };
+}
+
 describe('Aurora cluster drill steps against moto', () => {
   test('cluster snapshot, restore from snapshot into the drill network: instance added, checked, all deleted', async () => {
     // moto restores a snapshot with its source's deletion protection, ignoring the request's `DeletionProtection`
@@ -251,25 +261,12 @@ describe('Aurora Global Database membership through the cluster failover preflig
         DBInstanceClass: 'db.r6g.large',
       }),
     );
-    const [dispensing] = w.catalog.databases;
-    const catalog = Catalog.parse({
-      ...w.catalog,
-      databases: [
-        ...w.catalog.databases,
-        {
-          ...dispensing,
-          name: 'claims',
-          defaultStrategy: 'global-failover',
-          cluster: {
-            primaryClusterIdentifier: 'claims-prod',
-            globalClusterIdentifier: 'claims-global',
-            secondaryClusterIdentifier: 'claims-prod-dr',
-            recoveredClusterIdentifier: 'claims-prod-restored',
-          },
-        },
-      ],
+    return withClusterDatabase(w, 'claims', 'global-failover', {
+      primaryClusterIdentifier: 'claims-prod',
+      globalClusterIdentifier: 'claims-global',
+      secondaryClusterIdentifier: 'claims-prod-dr',
+      recoveredClusterIdentifier: 'claims-prod-restored',
     });
-    return { ...w, catalog, deps: { ...w.deps, catalog } };
   }
 
   const preflight = (w: RunbookWorld, strategy: string) =>
@@ -376,20 +373,10 @@ describe('a cluster’s point-in-time failover (own region) through its real ste
         VpcSecurityGroupIds: [w.primaryNetwork.securityGroupId],
       }),
     );
-    const [dispensing] = w.catalog.databases;
-    const catalog = Catalog.parse({
-      ...w.catalog,
-      databases: [
-        ...w.catalog.databases,
-        {
-          ...dispensing,
-          name: 'reports',
-          defaultStrategy: 'latest-backup',
-          cluster: { primaryClusterIdentifier: 'reports-prod', recoveredClusterIdentifier: 'reports-prod-restored' },
-        },
-      ],
+    return withClusterDatabase(w, 'reports', 'latest-backup', {
+      primaryClusterIdentifier: 'reports-prod',
+      recoveredClusterIdentifier: 'reports-prod-restored',
     });
-    return { ...w, catalog, deps: { ...w.deps, catalog } };
   }
   const input = { database: 'reports', strategy: 'point-in-time', force: { reason: 'the rows were deleted' } };
 

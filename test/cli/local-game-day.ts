@@ -39,6 +39,14 @@ export async function localGameDay(
   return { result, dir, evidenceDir };
 }
 
+/** A local game day that passed: exit 0 and no failure reason. Returns its evidence document. */
+export function passedGameDay(result: Awaited<ReturnType<typeof rxdr>>) {
+  const doc = JSON.parse(result.stdout);
+  expect({ code: result.code, why: doc.failureReason }).toEqual({ code: 0 });
+  expect(doc).toMatchObject({ kind: 'gameday', provider: 'local', result: 'passed' });
+  return doc;
+}
+
 interface GameDayDocument {
   gameDay: {
     decisions: { id: string; correct: boolean }[];

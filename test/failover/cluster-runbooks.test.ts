@@ -71,6 +71,15 @@ const failingFaults = (command: string): [string, Error][] => [
   ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
 ];
 
+/** Throttling of `command` once: the state machine retries the recovery step and the call is accepted. */
+async function expectThrottlingRetried(command: string, failoverInput: Parameters<typeof run>[1]) {
+  world.inject(command, fault('ThrottlingException', 'Rate exceeded', 400));
+  const result = await run('failover', failoverInput);
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.retries.StartRecovery).toBe(1);
+  expect(world.count(command)).toBe(2); // one throttled, one accepted
+}
+
 /** The first run meets `error` and fails with evidence naming it, before any client is repointed. */
 async function expectFailedBefore(error: Error, execInput: RunInput, runbook: object): Promise<void> {
   const first = await run('failover', execInput);
@@ -219,11 +228,7 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
 
   describe('fault matrix: each fault of the one destructive call ends in evidence, leaks nothing, and resumes', () => {
     test('throttling is retried and the failover is accepted once', async () => {
-      world.inject('FailoverGlobalCluster', fault('ThrottlingException', 'Rate exceeded', 400));
-      const result = await run('failover', input());
-      expect(result.status).toBe('SUCCEEDED');
-      expect(result.retries.StartRecovery).toBe(1);
-      expect(world.count('FailoverGlobalCluster')).toBe(2); // one throttled, one accepted
+      await expectThrottlingRetried('FailoverGlobalCluster', input());
       expect(aurora.global.writer).toBe(secondary);
     });
 
@@ -324,11 +329,7 @@ describe('detach-and-promote (synthesized state machine, real handler): the seco
 
   describe('fault matrix of RemoveFromGlobalCluster: failed evidence, nothing leaked, the next run detaches once', () => {
     test('throttling is retried and the detach is accepted once', async () => {
-      world.inject('RemoveFromGlobalCluster', fault('ThrottlingException', 'Rate exceeded', 400));
-      const result = await run('failover', detach());
-      expect(result.status).toBe('SUCCEEDED');
-      expect(result.retries.StartRecovery).toBe(1);
-      expect(world.count('RemoveFromGlobalCluster')).toBe(2); // one throttled, one accepted
+      await expectThrottlingRetried('RemoveFromGlobalCluster', detach());
       expect(aurora.global.members).toEqual([primary]);
     });
 

@@ -134,6 +134,18 @@ describe('planDrillFit: the prediction before a drill restores anything', () => 
   });
 });
 
+/** Runs the drill of dispensing in `world` on `machine`: it succeeds, restoring one copy and deleting it. */
+async function expectOneCopyRestoredAndDeleted(machine: LocalStateMachine, world: DrillWorld) {
+  try {
+    const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(world.aws.created).toHaveLength(1);
+    expect(world.aws.deleted).toEqual(world.aws.created);
+  } finally {
+    world.aws.restore();
+  }
+}
+
 describe('drill state machine (synthesized): a drill that cannot fit its window fails before its restore', () => {
   const machine = LocalStateMachine.fromTemplate(Template.fromStack(drillStack().stack)); // RTO target 3600 s
 
@@ -165,18 +177,11 @@ describe('drill state machine (synthesized): a drill that cannot fit its window 
         databaseSpec('dispensing', { targets: { rtoSeconds: 3600, rpoSeconds: 3600 }, allocatedBytes: 4096 * GIB }),
       ],
     }).stack;
-    const world = new DrillWorld({ concurrency: 5 }); // no previous drill
-    try {
-      const run = await LocalStateMachine.fromTemplate(Template.fromStack(huge)).run(
-        { databases: ['dispensing'] },
-        { tasks: world.tasks() },
-      );
-      expect(run.status).toBe('SUCCEEDED');
-      expect(world.aws.created).toHaveLength(1);
-      expect(world.aws.deleted).toEqual(world.aws.created);
-    } finally {
-      world.aws.restore();
-    }
+    // No previous drill.
+    await expectOneCopyRestoredAndDeleted(
+      LocalStateMachine.fromTemplate(Template.fromStack(huge)),
+      new DrillWorld({ concurrency: 5 }),
+    );
   }, 120_000);
 
   test('a drill predicted to fit runs as before', async () => {
@@ -184,14 +189,7 @@ describe('drill state machine (synthesized): a drill that cannot fit its window 
       concurrency: 5,
       history: { restoreSeconds: 1800, databaseBytes: 10 * GIB, validationBytesPerSecond: 100 * MIB },
     });
-    try {
-      const run = await machine.run({ databases: ['dispensing'] }, { tasks: world.tasks() });
-      expect(run.status).toBe('SUCCEEDED');
-      expect(world.aws.created).toHaveLength(1);
-      expect(world.aws.deleted).toEqual(world.aws.created);
-    } finally {
-      world.aws.restore();
-    }
+    await expectOneCopyRestoredAndDeleted(machine, world);
   }, 120_000);
 });
 
