@@ -71,6 +71,13 @@ const failingFaults = (command: string): [string, Error][] => [
   ['a timeout', fault('TimeoutError', 'connect ETIMEDOUT', undefined)],
 ];
 
+/** The inputs of every call of `command` the fake account received, in order. */
+const inputsOf = (command: string) =>
+  world
+    .calls()
+    .filter((c) => c.command === command)
+    .map((c) => c.input);
+
 /** Throttling of `command` once: the state machine retries the recovery step and the call is accepted. */
 async function expectThrottlingRetried(command: string, failoverInput: Parameters<typeof run>[1]) {
   world.inject(command, fault('ThrottlingException', 'Rate exceeded', 400));
@@ -156,12 +163,9 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
     world.primaryStatus = 'available';
     const result = await run('failover', input({ strategy: 'global-switchover', reason: 'game day' }));
     expect(result.status).toBe('SUCCEEDED');
-    expect(
-      world
-        .calls()
-        .filter((c) => c.command === 'SwitchoverGlobalCluster')
-        .map((c) => c.input),
-    ).toEqual([{ GlobalClusterIdentifier: 'claims-global', TargetDbClusterIdentifier: secondary }]);
+    expect(inputsOf('SwitchoverGlobalCluster')).toEqual([
+      { GlobalClusterIdentifier: 'claims-global', TargetDbClusterIdentifier: secondary },
+    ]);
     expect(world.count('FailoverGlobalCluster')).toBe(0);
     expect(world.evidence()[0]).toMatchObject({ result: 'passed', runbook: { strategy: 'global-switchover' } });
     expect(world.evidence()[0]!.achievedRpoSeconds).toBe(3); // what the validator measured
@@ -210,12 +214,7 @@ describe('cluster failover (synthesized state machine, real handler)', () => {
         DeletionProtection: 'true',
       }),
     });
-    expect(
-      world
-        .calls()
-        .filter((c) => c.command === 'CreateDBInstance')
-        .map((c) => c.input),
-    ).toEqual([
+    expect(inputsOf('CreateDBInstance')).toEqual([
       expect.objectContaining({
         DBInstanceIdentifier: 'reports-prod-restored',
         DBClusterIdentifier: 'reports-prod-restored',
@@ -425,12 +424,7 @@ describe('cluster failback (synthesized state machine, real handler): switch the
     failedOver();
     const result = await run('failback', back);
     expect(result.status).toBe('SUCCEEDED');
-    expect(
-      world
-        .calls()
-        .filter((c) => c.command === 'SwitchoverGlobalCluster')
-        .map((c) => c.input),
-    ).toEqual([
+    expect(inputsOf('SwitchoverGlobalCluster')).toEqual([
       { GlobalClusterIdentifier: 'claims-global', TargetDbClusterIdentifier: clusterArn(PRIMARY, 'claims-prod') },
     ]);
     expect(world.count('CreateDBInstanceReadReplica') + world.count('PromoteReadReplica')).toBe(0);
