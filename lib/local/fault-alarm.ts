@@ -19,17 +19,29 @@ export function watchForAlarm(
 ): FaultAlarm {
   let raised: AlarmObservation | undefined;
   let stopping = false;
+  let pause: { timer: NodeJS.Timeout; resume: () => void } | undefined;
+  const look = async () => {
+    const found = await detect().catch(() => false);
+    if (found) raised = { name, at: typeof found === 'string' ? found : new Date().toISOString() };
+  };
   const loop = (async () => {
     while (!stopping && !raised) {
-      const found = await detect().catch(() => false);
-      if (found) raised = { name, at: typeof found === 'string' ? found : new Date().toISOString() };
-      else await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      await look();
+      if (!raised && !stopping)
+        await new Promise<void>((resume) => (pause = { timer: setTimeout(resume, intervalMs), resume }));
     }
   })();
   return {
+    // The detector looks once more when stopped, so that a fault shortly before the end is not missed by a
+    // detector that happened to be between two looks (a rule on CloudTrail events sees every event).
     stop: async () => {
       stopping = true;
+      if (pause) {
+        clearTimeout(pause.timer);
+        pause.resume();
+      }
       await loop;
+      if (!raised) await look();
       return raised;
     },
   };

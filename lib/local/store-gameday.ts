@@ -56,6 +56,13 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
   const findings: string[] = [];
   const baselineProblems: string[] = [];
   const alarms: FaultAlarm[] = [];
+  const raised: AlarmObservation[] = [];
+  const stopAlarms = async () => {
+    for (const alarm of alarms.splice(0)) {
+      const observed = await alarm.stop();
+      if (observed) raised.push(observed);
+    }
+  };
   const seen: { faultAt?: string; drill?: DrillRun; store?: LocalRecoveryStore; inventory?: string[] } = {};
   let lost: StoreDeclaredLost | undefined;
 
@@ -111,6 +118,8 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
           `lock ${lock ? `in place (${lock.mode}, ${lock.minRetentionDays} days)` : 'GONE'}`,
       ];
       await decide('intact', context.join('\n'), problems.length === 0 ? 'yes' : 'no');
+      // The detections read the audit log in the workspace, which the run's cleanup removes.
+      await stopAlarms();
       // The game day created this store: open it again so the run's cleanup can remove it.
       await unsealForRemoval(store.backupsDir);
     },
@@ -167,7 +176,6 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
   };
 
   let result: LocalRunResult;
-  const raised: AlarmObservation[] = [];
   try {
     result = await runLocalDrill({
       prescriptions: options.prescriptions,
@@ -184,10 +192,7 @@ export async function runStoreGameDay(options: StoreGameDayOptions): Promise<Sto
       hooks: scenario === 'recovery-point-deletion-attempt' ? deletionHooks : isolatedHooks,
     });
   } finally {
-    for (const alarm of alarms) {
-      const observed = await alarm.stop();
-      if (observed) raised.push(observed);
-    }
+    await stopAlarms();
   }
   if (scenario === 'recovery-point-deletion-attempt' && raised.length === 0)
     findings.push('no detection fired: the store recorded no deletion or lock-change call');

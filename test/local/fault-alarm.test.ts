@@ -23,4 +23,12 @@ describe('watchForAlarm', () => {
     expect(raised?.name).toBe('down');
     expect(raised!.at >= before).toBe(true);
   });
+
+  test('an event recorded while the detector is between two looks is still raised when it stops', async () => {
+    const log: { call: string; at: string }[] = [];
+    const alarm = watchForAlarm('deletion', async () => log[0]?.at, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the first look found nothing
+    log.push({ call: 'DeleteRecoveryPoint', at: '2026-12-07T10:00:00.001Z' });
+    expect(await alarm.stop()).toEqual({ name: 'deletion', at: '2026-12-07T10:00:00.001Z' });
+  });
 });
