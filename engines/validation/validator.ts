@@ -225,6 +225,9 @@ async function runQuery<R extends Record<string, unknown>>(
   }
 }
 
+/** A table with fewer rows than this share of all rows validated has its pass started first. */
+const SMALL_TABLE_SHARE = 0.01;
+
 /**
  * Validate a (restored) database against a manifest: runs the chosen checks concurrently over a small
  * pool of read-only connections with a statement timeout. Each table the checks need is scanned once by a
@@ -256,11 +259,14 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
     const passSql = passQueries(checks, options.manifest);
     const passes = new Map<string, Promise<PassRow>>();
     const passSlots = new Slots(concurrency);
-    // Start every table pass now (they are the big scans), biggest tables first so the pool stays busy.
+    // Start every table pass now. Small tables go first: they are parents whose gates the checks of the big
+    // tables wait for, and their passes take milliseconds. Then the biggest first, so that the pool stays busy.
+    const rowsOf = (key: string) =>
+      options.manifest.tables.find((t) => `${t.schema}.${t.table}` === key)?.rowCount ?? 0;
+    const totalRows = [...passSql.keys()].reduce((sum, key) => sum + rowsOf(key), 0);
+    const small = (key: string) => rowsOf(key) < totalRows * SMALL_TABLE_SHARE;
     const order = [...passSql.entries()].sort(
-      ([a], [b]) =>
-        (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === b)?.rowCount ?? 0) -
-        (options.manifest.tables.find((t) => `${t.schema}.${t.table}` === a)?.rowCount ?? 0),
+      ([a], [b]) => Number(small(b)) - Number(small(a)) || rowsOf(b) - rowsOf(a),
     );
     for (const [key, q] of order) {
       const done = options.precomputed?.passes[key];

@@ -120,7 +120,7 @@ describeWithPg15.each(cases)('the %s schema on PostgreSQL 15', (schemaName, sche
   }, 120_000);
 });
 
-describe('pgaudit in place, as the manifest job checks an adopted database', () => {
+describeWithPg15('pgaudit in place, as the manifest job checks an adopted database', () => {
   test('with the library preloaded, the extension and the rds_pgaudit role it passes; without the role it names it', async () => {
     await run(source15.url(), 'CREATE DATABASE audited');
     const url = source15.url('audited');

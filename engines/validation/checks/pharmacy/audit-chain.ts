@@ -1,6 +1,6 @@
 import { tupleHash } from '../../checksum';
-import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num, tableAggregates } from '../check';
-import { applies, factOf, fullByManifest, InvariantFact, len, SourceQuery, spec } from './invariant';
+import { CheckDefinition, manifestProves, MAX_KEYS, newRowCondition, num, tableAggregates } from '../check';
+import { applies, factOf, fullByManifest, InvariantFact, SourceQuery, spec } from './invariant';
 
 /**
  * Invariant 5: the audit log's sequence has no gaps, every hash verifies and links to its predecessor, the
@@ -20,6 +20,11 @@ export const AUDIT_HASH_SQL =
   "convert_to(t.actor || '|' || t.action || '|' || t.entity, 'UTF8') || int8send(t.entity_id))";
 
 const ZERO_HASH = "decode(repeat('00', 32), 'hex')";
+const HASH_MISMATCH = `t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL}`;
+
+/** The first events `filter` selects whose hash does not verify (read only when some do not). */
+const mismatchedSql = (filter: string): string =>
+  `SELECT t.seq FROM pharmacy.audit_event t WHERE (${filter}) AND ${HASH_MISMATCH} ORDER BY t.seq LIMIT ${MAX_KEYS}`;
 
 /** Aggregates that verify the audit events `filter` selects: sequence bounds, SHA-256 of each, link sums. */
 function auditAggregates(filter: string): Record<string, string> {
@@ -27,17 +32,17 @@ function auditAggregates(filter: string): Record<string, string> {
     n: `count(*) FILTER (WHERE ${filter})`,
     min: `min(t.seq) FILTER (WHERE ${filter})`,
     max: `max(t.seq) FILTER (WHERE ${filter})`,
-    bad_hash: `array_agg(t.seq) FILTER (WHERE (${filter}) AND t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL})`,
+    bad_hashes: `count(*) FILTER (WHERE (${filter}) AND ${HASH_MISMATCH})`,
     bad_genesis: `count(*) FILTER (WHERE (${filter}) AND t.seq = 1 AND t.prev_hash <> ${ZERO_HASH})`,
     after: `coalesce(sum(${tupleHash('t.seq', 't.hash')}) FILTER (WHERE ${filter}), 0)::text`,
     before: `coalesce(sum(${tupleHash('t.seq - 1', 't.prev_hash')}) FILTER (WHERE (${filter}) AND t.seq > 1), 0)::text`,
   };
 }
 
-/** The audit aggregates over the events `where` selects (of `from`: default every event), as one query. */
-function auditAggregatesSql(where: string, from = 'pharmacy.audit_event'): string {
+/** The audit aggregates over the events `where` selects, as one query. */
+function auditAggregatesSql(where: string): string {
   const columns = Object.entries(auditAggregates('true')).map(([alias, sql]) => `${sql} AS ${alias}`);
-  return `SELECT ${columns.join(', ')} FROM ${from} t WHERE ${where}`;
+  return `SELECT ${columns.join(', ')} FROM pharmacy.audit_event t WHERE ${where}`;
 }
 
 /** The audit aggregates as columns of the shared pass (`audit_<name>`), and read back from it. */
@@ -76,7 +81,7 @@ export async function auditChainFact(query: SourceQuery, cutoff: Date): Promise<
   return factOf({
     sequenceGaps: sequenceOk ? 0 : 1,
     brokenLinks: linksOk ? 0 : 1,
-    hashMismatches: len(row?.bad_hash),
+    hashMismatches: num(row?.bad_hashes),
     badGenesis: num(row?.bad_genesis),
     emptyChain: n === 0 ? 1 : 0,
   });
@@ -89,8 +94,9 @@ export const auditChainCheck: CheckDefinition = {
     'audit sequence has no gaps, every hash verifies and links to its predecessor, the head matches the manifest ' +
     'and is not after the recovery point',
   applies,
-  // When the manifest already says the check runs in full, the pass verifies every event itself; otherwise
-  // the new events are verified apart, read through the key index (SHA-256 only for them).
+  // The pass verifies the events in the same scan that hashes the table: every event when the manifest already
+  // says the check runs in full, otherwise the new events only (SHA-256 only for them; the rows the gate calls
+  // new when it proves the old ones).
   passes: (m) => [
     {
       schema: 'pharmacy',
@@ -98,7 +104,9 @@ export const auditChainCheck: CheckDefinition = {
       select: {
         ...tableAggregates(spec('audit_event')),
         audit_newest: 'max(t.occurred_at)',
-        ...(fullByManifest(m, 'audit-chain') ? auditPassColumns('true') : {}),
+        ...auditPassColumns(
+          fullByManifest(m, 'audit-chain') ? 'true' : newRowCondition(spec('audit_event').cutoffColumn),
+        ),
       },
     },
   ],
@@ -125,11 +133,12 @@ export const auditChainCheck: CheckDefinition = {
     let sequenceOk: boolean;
     let linksOk: boolean;
     let genesisOk: boolean;
-    let badHash: unknown;
+    let badHashes: number;
+    let verified: string;
     if (incremental) {
       // Old events 1..h are the source's (proven there); verify the new ones: h+1..n, each hash, each link,
       // the first linked to the manifest head: {(seq, hash)} - last + (h, head hash) = {(seq - 1, prev_hash)}.
-      const [row = {}] = await context.query(auditAggregatesSql('true', newRowsOf(proof.gates, 'audit_event')));
+      const row = auditPassRow(pass);
       const k = num(row.n);
       n = head.seq + k;
       min = 1;
@@ -138,7 +147,8 @@ export const auditChainCheck: CheckDefinition = {
       const headTerm = BigInt(manifestHead[0]?.h ?? '0');
       linksOk = linksBalance(row, last[0]?.h, headTerm);
       genesisOk = num(row?.bad_genesis) === 0;
-      badHash = row?.bad_hash;
+      badHashes = num(row?.bad_hashes);
+      verified = newRowCondition(spec('audit_event').cutoffColumn);
     } else {
       const [row] = passIsFull ? [auditPassRow(pass)] : await context.query(auditAggregatesSql('true'));
       n = num(row?.n);
@@ -148,12 +158,20 @@ export const auditChainCheck: CheckDefinition = {
       // Every link: {(seq, hash)} minus the head equals {(seq - 1, prev_hash)} for seq > 1.
       linksOk = n === 0 || linksBalance(row, last[0]?.h);
       genesisOk = num(row?.bad_genesis) === 0;
-      badHash = row?.bad_hash;
+      badHashes = num(row?.bad_hashes);
+      verified = 'true';
     }
-    const badHashes = len(badHash);
     const newest = pass.audit_newest instanceof Date ? pass.audit_newest : null;
     const afterRecoveryPoint = newest !== null && newest > context.recoveryPointTime;
-    const offendingKeys = keysOf(badHash, 'audit_event:seq=');
+    const offendingKeys =
+      badHashes > 0
+        ? (
+            await context.query<{ seq: string }>(
+              mismatchedSql(verified),
+              verified.includes('$1') ? [context.cutoff] : [],
+            )
+          ).map((r) => `audit_event:seq=${r.seq}`)
+        : [];
     if (!sequenceOk || !linksOk || !genesisOk) {
       const broken = await context.query<{ seq: string }>(`
         SELECT seq FROM (
