@@ -189,7 +189,7 @@ export interface RecordedCall {
 
 /** Calls that change AWS state (every AWS mutating API starts with one of these verbs). */
 export const MUTATING =
-  /^(Add|Associate|Attach|Cancel|Change|Copy|Create|Delete|Disable|Enable|Invoke|Modify|Promote|Publish|Put|Reboot|Remove|Restore|Send|Start|Stop|Tag|Untag|Update)/;
+  /^(Add|Associate|Attach|Cancel|Change|Copy|Create|Delete|Disable|Enable|Failover|Invoke|Modify|Promote|Publish|Put|Reboot|Remove|Restore|Send|Start|Stop|Switchover|Tag|Untag|Update)/;
 
 /**
  * Record every command the given SDK clients send (name, region, input) with a middleware on each client, the

@@ -22,11 +22,15 @@ export async function findCluster(rds: RDSClient, identifier: string): Promise<D
   });
 }
 
-/** The global database, or undefined when it does not exist. */
+/**
+ * The global database, or undefined when it does not exist. The answer is a list: the one named is taken from it,
+ * not whichever comes first, so an answer holding more global databases never swaps one for another.
+ */
 export async function findGlobalCluster(rds: RDSClient, identifier: string): Promise<GlobalCluster | undefined> {
   return unlessNotFound('GlobalClusterNotFoundFault', async () => {
     const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
-    return out.GlobalClusters?.[0];
+    // RDS identifiers are case-insensitive (stored lower-case).
+    return out.GlobalClusters?.find((g) => g.GlobalClusterIdentifier?.toLowerCase() === identifier.toLowerCase());
   });
 }
 
