@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { LocalGameDayScenario } from './gameday-faults';
-import { LOCAL_STRATEGIES } from './local-strategies';
+import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import { LOCAL_STRATEGIES, unplannedStrategies } from './local-strategies';
 
 /** The runbook decisions a game day can ask of the operator. */
 export const DECISIONS = {
@@ -24,6 +25,12 @@ export const DECISIONS = {
   },
 } as const;
 export type DecisionId = keyof typeof DECISIONS;
+type Decisions = Record<DecisionId, { readonly question: string; readonly options: readonly string[] }>;
+
+/** The decisions of a game day that rehearses `engine`: its strategies are those that answer a lost primary on it. */
+export function decisionsFor(engine: LocalEngine | undefined): Decisions {
+  return { ...DECISIONS, strategy: { ...DECISIONS.strategy, options: unplannedStrategies(engine) } };
+}
 
 /** The decisions each scenario asks, in the order it asks them. */
 export const SCENARIO_DECISIONS: Record<LocalGameDayScenario, readonly DecisionId[]> = {
@@ -41,12 +48,15 @@ export interface GameDayOperator {
 }
 
 /** The answers file of a scenario: exactly its decisions, each one of its options. */
-function answersSchema(scenario: LocalGameDayScenario) {
+function answersSchema(scenario: LocalGameDayScenario, engine: LocalEngine | undefined) {
+  const decisions = decisionsFor(engine);
   return z.strictObject(
     Object.fromEntries(
       SCENARIO_DECISIONS[scenario].map((id) => {
-        const options = DECISIONS[id].options;
-        const error = () => `must be one of ${options.join(', ')}`;
+        const options = decisions[id].options;
+        const of =
+          !engine || id !== 'strategy' ? '' : `, the strategies that answer a lost primary of ${engineName(engine)}`;
+        const error = () => `must be one of ${options.join(', ')}${of}`;
         return [id, z.enum(options as unknown as [string, ...string[]], { error })];
       }),
     ),
@@ -57,6 +67,7 @@ function answersSchema(scenario: LocalGameDayScenario) {
 export async function readAnswersFile(
   file: string,
   scenario: LocalGameDayScenario,
+  engine?: LocalEngine,
 ): Promise<Partial<Record<DecisionId, string>>> {
   let text: string;
   try {
@@ -70,31 +81,40 @@ export async function readAnswersFile(
   } catch (error) {
     throw new Error(`the answers file ${file} is not JSON: ${(error as Error).message}`);
   }
-  const parsed = answersSchema(scenario).safeParse(json);
+  const parsed = answersSchema(scenario, engine).safeParse(json);
   if (!parsed.success)
     throw new Error(
       `the answers file ${file} is not valid: ${parsed.error.issues
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}. Expected ${answersExample(scenario)}`,
+        .join('; ')}. Expected ${answersExample(scenario, engine)}`,
     );
   return parsed.data as Partial<Record<DecisionId, string>>;
 }
 
-export function answersExample(scenario: LocalGameDayScenario): string {
-  return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, DECISIONS[id].options[0]])));
+export function answersExample(scenario: LocalGameDayScenario, engine?: LocalEngine): string {
+  const decisions = decisionsFor(engine);
+  return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, decisions[id].options[0]])));
+}
+
+function engineName(engine: LocalEngine): string {
+  return engine === AURORA_POSTGRESQL
+    ? `an Aurora cluster (--engine ${AURORA_POSTGRESQL}; a switchover is planned: it needs the primary)`
+    : 'an instance (--engine postgres)';
 }
 
 /** Answers from a file (tests, CI): each decision is shown and answered at once. */
 export function answersOperator(
   answers: Partial<Record<DecisionId, string>>,
   show: (text: string) => void,
+  engine?: LocalEngine,
 ): GameDayOperator {
+  const decisions = decisionsFor(engine);
   return {
     decide: async (id, context) => {
       const answer = answers[id];
       if (answer === undefined) throw new Error(`the answers file has no ${id} decision`);
       show(context);
-      show(`? ${DECISIONS[id].question} [${DECISIONS[id].options.join('/')}] ${answer} (answers file)`);
+      show(`? ${decisions[id].question} [${decisions[id].options.join('/')}] ${answer} (answers file)`);
       return answer;
     },
     close: () => undefined,
@@ -102,7 +122,12 @@ export function answersOperator(
 }
 
 /** A person at the terminal: the question on stderr, the answer typed on stdin; asks again until it is valid. */
-export function terminalOperator(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): GameDayOperator {
+export function terminalOperator(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  engine?: LocalEngine,
+): GameDayOperator {
+  const decisions = decisionsFor(engine);
   const rl = createInterface({ input, output, terminal: false });
   const lines: string[] = [];
   const waiting: ((line: string | undefined) => void)[] = [];
@@ -120,7 +145,7 @@ export function terminalOperator(input: NodeJS.ReadableStream, output: NodeJS.Wr
         : new Promise((resolve) => waiting.push(resolve));
   return {
     decide: async (id, context) => {
-      const { question, options } = DECISIONS[id];
+      const { question, options } = decisions[id];
       output.write(`${context}\n`);
       for (;;) {
         output.write(`? ${question} [${options.join('/')}] `);
