@@ -25,12 +25,19 @@ export const DECISIONS = {
   },
 } as const;
 export type DecisionId = keyof typeof DECISIONS;
-type Decisions = Record<DecisionId, { readonly question: string; readonly options: readonly string[] }>;
+export type Decisions = Record<DecisionId, { readonly question: string; readonly options: readonly string[] }>;
 
-/** The decisions of a game day that rehearses `engine`: its strategies are those that answer a lost primary on it. */
-export function decisionsFor(engine: LocalEngine | undefined): Decisions {
-  return { ...DECISIONS, strategy: { ...DECISIONS.strategy, options: unplannedStrategies(engine) } };
+/**
+ * The decisions of a game day of `scenario` that rehearses `engine`: its strategies are those that answer a lost
+ * primary on that engine; a cluster's point-in-time restore is in its own region, so not when the region is lost.
+ */
+export function decisionsFor(scenario: LocalGameDayScenario, engine: LocalEngine | undefined): Decisions {
+  const strategies = unplannedStrategies(engine).filter((s) => !regionLost(scenario, engine) || s !== 'point-in-time');
+  return { ...DECISIONS, strategy: { ...DECISIONS.strategy, options: strategies } };
 }
+
+const regionLost = (scenario: LocalGameDayScenario, engine: LocalEngine | undefined) =>
+  engine === AURORA_POSTGRESQL && scenario === 'primary-region-unreachable';
 
 /** The decisions each scenario asks, in the order it asks them. */
 export const SCENARIO_DECISIONS: Record<LocalGameDayScenario, readonly DecisionId[]> = {
@@ -49,13 +56,15 @@ export interface GameDayOperator {
 
 /** The answers file of a scenario: exactly its decisions, each one of its options. */
 function answersSchema(scenario: LocalGameDayScenario, engine: LocalEngine | undefined) {
-  const decisions = decisionsFor(engine);
+  const decisions = decisionsFor(scenario, engine);
   return z.strictObject(
     Object.fromEntries(
       SCENARIO_DECISIONS[scenario].map((id) => {
         const options = decisions[id].options;
         const of =
-          !engine || id !== 'strategy' ? '' : `, the strategies that answer a lost primary of ${engineName(engine)}`;
+          engine && id === 'strategy'
+            ? `, the strategies that answer ${scenario} on ${whyThese(scenario, engine)}`
+            : '';
         const error = () => `must be one of ${options.join(', ')}${of}`;
         return [id, z.enum(options as unknown as [string, ...string[]], { error })];
       }),
@@ -92,23 +101,24 @@ export async function readAnswersFile(
 }
 
 export function answersExample(scenario: LocalGameDayScenario, engine?: LocalEngine): string {
-  const decisions = decisionsFor(engine);
+  const decisions = decisionsFor(scenario, engine);
   return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, decisions[id].options[0]])));
 }
 
-function engineName(engine: LocalEngine): string {
-  return engine === AURORA_POSTGRESQL
-    ? `an Aurora cluster (--engine ${AURORA_POSTGRESQL}; a switchover is planned: it needs the primary)`
-    : 'an instance (--engine postgres)';
+function whyThese(scenario: LocalGameDayScenario, engine: LocalEngine): string {
+  if (engine !== AURORA_POSTGRESQL) return 'an instance (--engine postgres)';
+  return (
+    `an Aurora cluster (--engine ${AURORA_POSTGRESQL}; a switchover is planned: it needs the primary` +
+    `${regionLost(scenario, engine) ? "; a point-in-time restore is in the cluster's own region, which is lost" : ''})`
+  );
 }
 
 /** Answers from a file (tests, CI): each decision is shown and answered at once. */
 export function answersOperator(
   answers: Partial<Record<DecisionId, string>>,
   show: (text: string) => void,
-  engine?: LocalEngine,
+  decisions: Decisions = DECISIONS,
 ): GameDayOperator {
-  const decisions = decisionsFor(engine);
   return {
     decide: async (id, context) => {
       const answer = answers[id];
@@ -125,9 +135,8 @@ export function answersOperator(
 export function terminalOperator(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
-  engine?: LocalEngine,
+  decisions: Decisions = DECISIONS,
 ): GameDayOperator {
-  const decisions = decisionsFor(engine);
   const rl = createInterface({ input, output, terminal: false });
   const lines: string[] = [];
   const waiting: ((line: string | undefined) => void)[] = [];

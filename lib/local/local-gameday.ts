@@ -6,7 +6,7 @@ import type { AlarmObservation, BaselineObservation, RunbookRunObservation } fro
 import { watchForAlarm, type FaultAlarm } from './fault-alarm';
 import { answers } from './failover-probes';
 import { isStoreScenario, localFault, type LocalFailoverScenario, type LocalGameDayScenario } from './gameday-faults';
-import type { GameDayOperator } from './gameday-operator';
+import { decisionsFor, type GameDayOperator } from './gameday-operator';
 import { decisionRecorder, localGameDayRunId, recordLocalGameDay } from './gameday-record';
 import { runLocalFailback, type LocalFailbackResult } from './local-failback';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
@@ -16,7 +16,7 @@ import type { LocalRecoveryStore } from './recovery-store';
 import { runStoreGameDay } from './store-gameday';
 import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
 import { throughGlobalWriterEndpoint } from './local-global-writer-steps';
-import { defaultLocalStrategy, unplannedStrategies, type LocalStrategy } from './local-strategies';
+import { defaultLocalStrategy, type LocalStrategy } from './local-strategies';
 
 export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
@@ -125,7 +125,11 @@ async function runFailoverGameDay(
       onDisaster: (disaster) => show(`\n*** FAULT (${scenario}): ${fault.describe(disaster)} ***\n`),
       approve: async (plan, replan) => {
         await timed('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
-        const strategy = (await timed('strategy', strategyChoices(plan, options.engine), undefined)) as Strategy;
+        const strategy = (await timed(
+          'strategy',
+          strategyChoices(plan, decisionsFor(scenario, options.engine).strategy.options, options.engine),
+          undefined,
+        )) as Strategy;
         const chosen = strategy === plan.strategy ? plan : await replan(strategy);
         if (chosen !== plan) show(describePlan(chosen));
         const approval = await timed('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
@@ -278,7 +282,7 @@ const STRATEGY_MEANINGS: Record<LocalStrategy, string> = {
   'global-switchover': 'planned: needs the primary up',
 };
 
-function strategyChoices(plan: Plan, engine: LocalEngine | undefined): string {
-  const choices = unplannedStrategies(engine).map((s) => `${s} (${STRATEGY_MEANINGS[s]})`);
+function strategyChoices(plan: Plan, strategies: readonly string[], engine: LocalEngine | undefined): string {
+  const choices = strategies.map((s) => `${s} (${STRATEGY_MEANINGS[s as LocalStrategy]})`);
   return `Strategies${engine === AURORA_POSTGRESQL ? ' of an Aurora cluster' : ''}: ${choices.join(', ')}. Preflight planned ${plan.strategy}.`;
 }

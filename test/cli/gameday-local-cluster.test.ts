@@ -66,37 +66,48 @@ describe('rxdr gameday --local --engine aurora-postgresql', () => {
     expect(existsSync(workspace!)).toBe(false);
   });
 
+  const INSTANCE_FAILURE = 'primary-instance-failure';
   test.each([
     [
+      INSTANCE_FAILURE,
       ['--engine', 'postgres', '--clients-use-global-writer-endpoint'],
       answers('promote-replica'),
       /--clients-use-global-writer-endpoint is for an Aurora cluster in a global database: drop it or pass --engine aurora-postgresql/,
     ],
     [
+      INSTANCE_FAILURE,
       CLUSTER,
       answers('promote-replica'),
-      /strategy: must be one of global-failover, detach-and-promote, point-in-time, the strategies that answer a lost primary of an Aurora cluster/,
+      /strategy: must be one of global-failover, detach-and-promote, point-in-time, the strategies that answer primary-instance-failure on an Aurora cluster/,
     ],
-    [CLUSTER, answers('global-switchover'), /strategy: must be one of global-failover, .*a switchover is planned/],
+    [INSTANCE_FAILURE, CLUSTER, answers('global-switchover'), /a switchover is planned: it needs the primary/],
     [
+      'primary-region-unreachable',
+      CLUSTER,
+      answers('point-in-time'),
+      /strategy: must be one of global-failover, detach-and-promote, .*a point-in-time restore is in the cluster's own region, which is lost/,
+    ],
+    [
+      INSTANCE_FAILURE,
       ['--engine', 'postgres'],
       answers('global-failover'),
-      /strategy: must be one of promote-replica, point-in-time, the strategies that answer a lost primary of an instance/,
+      /strategy: must be one of promote-replica, point-in-time, the strategies that answer primary-instance-failure on an instance/,
     ],
     [
+      INSTANCE_FAILURE,
       ['--engine', 'mssql'],
       answers('global-failover'),
       /--engine 'mssql' is not an engine the local game day rehearses/,
     ],
   ])(
-    'GIVEN %j and the answers %j THEN it exits 2 saying what to change, before starting anything',
-    async (flags, given, message) => {
+    'GIVEN --scenario %s %j and the answers %j THEN it exits 2 saying what to change, before starting anything',
+    async (scenario, flags, given, message) => {
       const dir = tempDir('rxdr-gameday-');
       const result = await rxdr(
         'gameday',
         '--local',
         '--scenario',
-        'primary-instance-failure',
+        scenario,
         ...flags,
         '--answers',
         answersFile(dir, given),

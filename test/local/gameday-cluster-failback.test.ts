@@ -18,7 +18,6 @@ describe('the local game day of an Aurora cluster can fail at its failback', () 
       operator: answersOperator(
         { preflight: 'yes', strategy: 'global-failover', approval: 'approve', verify: 'yes' },
         (text) => shown.push(text),
-        'aurora-postgresql',
       ),
       show: (text) => shown.push(text),
       prescriptions: 100,

@@ -85,18 +85,19 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
             `${flags.clientsUseGlobalWriterEndpoint ? ' and --clients-use-global-writer-endpoint' : ''} or choose one of those.`,
         );
       const { io } = context;
+      const decisions = operators.decisionsFor(scenario, engine);
       let operator;
       if (flags.answers) {
         const answers = await operators.readAnswersFile(flags.answers, scenario, engine).catch((error: Error) => {
           throw new UsageError(`${error.message}.`);
         });
-        operator = operators.answersOperator(answers, (text) => io.err(text), engine);
+        operator = operators.answersOperator(answers, (text) => io.err(text), decisions);
       } else {
         if (!process.stdin.isTTY)
           throw new UsageError(
             `no terminal to ask the operator: run it in a terminal, or pass --answers <file> with ${operators.answersExample(scenario, engine)}.`,
           );
-        operator = operators.terminalOperator(process.stdin, process.stderr, engine);
+        operator = operators.terminalOperator(process.stdin, process.stderr, decisions);
       }
       await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
