@@ -20,7 +20,9 @@ export interface LocalFailbackResult {
  * After a local failover: the application writes to the recovered database again; then the shared failback
  * engine (`runFailback`) over `LocalFailbackProvider` builds a streaming standby of it, freezes the writes, waits
  * until it has caught up, promotes it, repoints the endpoint file, verifies and lifts the freeze. The baseline is
- * then checked (the pointer names the failback server, which takes writes) and the failback server removed.
+ * then checked (the pointer names the failback server, which takes writes) and the failback server removed. A
+ * cluster whose clients follow a global writer endpoint switches back instead: the endpoint moves to the primary
+ * cluster on the failback server and no pointer changes.
  */
 export async function runLocalFailback(
   site: FailoverSite,
