@@ -52,8 +52,7 @@ function partition(): LocalFault {
       // The postmaster first: stopped, it forks no new backend; then its children, looked up again after.
       for (let round = 0; round < 2; round += 1)
         for (const pid of await site.primary.serverPids())
-          if (!frozen.includes(pid)) {
-            process.kill(pid, 'SIGSTOP');
+          if (!frozen.includes(pid) && stop(pid)) {
             frozen.push(pid);
             pids.add(pid);
           }
@@ -73,4 +72,15 @@ function partition(): LocalFault {
       await waitUntil(() => alive.every((pid) => !isProcessAlive(pid)), 10_000);
     },
   };
+}
+
+/** SIGSTOP `pid`; false when it exited since it was listed (a backend whose session ended). */
+function stop(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGSTOP');
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { LocalGameDayScenario } from './gameday-faults';
-import { LOCAL_STRATEGIES } from './local-strategies';
+import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import { LOCAL_STRATEGIES, unplannedStrategies } from './local-strategies';
 
 /** The runbook decisions a game day can ask of the operator. */
 export const DECISIONS = {
@@ -24,6 +25,19 @@ export const DECISIONS = {
   },
 } as const;
 export type DecisionId = keyof typeof DECISIONS;
+export type Decisions = Record<DecisionId, { readonly question: string; readonly options: readonly string[] }>;
+
+/**
+ * The decisions of a game day of `scenario` that rehearses `engine`: its strategies are those that answer a lost
+ * primary on that engine; a cluster's point-in-time restore is in its own region, so not when the region is lost.
+ */
+export function decisionsFor(scenario: LocalGameDayScenario, engine: LocalEngine | undefined): Decisions {
+  const strategies = unplannedStrategies(engine).filter((s) => !regionLost(scenario, engine) || s !== 'point-in-time');
+  return { ...DECISIONS, strategy: { ...DECISIONS.strategy, options: strategies } };
+}
+
+const regionLost = (scenario: LocalGameDayScenario, engine: LocalEngine | undefined) =>
+  engine === AURORA_POSTGRESQL && scenario === 'primary-region-unreachable';
 
 /** The decisions each scenario asks, in the order it asks them. */
 export const SCENARIO_DECISIONS: Record<LocalGameDayScenario, readonly DecisionId[]> = {
@@ -41,12 +55,17 @@ export interface GameDayOperator {
 }
 
 /** The answers file of a scenario: exactly its decisions, each one of its options. */
-function answersSchema(scenario: LocalGameDayScenario) {
+function answersSchema(scenario: LocalGameDayScenario, engine: LocalEngine | undefined) {
+  const decisions = decisionsFor(scenario, engine);
   return z.strictObject(
     Object.fromEntries(
       SCENARIO_DECISIONS[scenario].map((id) => {
-        const options = DECISIONS[id].options;
-        const error = () => `must be one of ${options.join(', ')}`;
+        const options = decisions[id].options;
+        const of =
+          engine && id === 'strategy'
+            ? `, the strategies that answer ${scenario} on ${whyThese(scenario, engine)}`
+            : '';
+        const error = () => `must be one of ${options.join(', ')}${of}`;
         return [id, z.enum(options as unknown as [string, ...string[]], { error })];
       }),
     ),
@@ -57,6 +76,7 @@ function answersSchema(scenario: LocalGameDayScenario) {
 export async function readAnswersFile(
   file: string,
   scenario: LocalGameDayScenario,
+  engine?: LocalEngine,
 ): Promise<Partial<Record<DecisionId, string>>> {
   let text: string;
   try {
@@ -70,31 +90,41 @@ export async function readAnswersFile(
   } catch (error) {
     throw new Error(`the answers file ${file} is not JSON: ${(error as Error).message}`);
   }
-  const parsed = answersSchema(scenario).safeParse(json);
+  const parsed = answersSchema(scenario, engine).safeParse(json);
   if (!parsed.success)
     throw new Error(
       `the answers file ${file} is not valid: ${parsed.error.issues
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}. Expected ${answersExample(scenario)}`,
+        .join('; ')}. Expected ${answersExample(scenario, engine)}`,
     );
   return parsed.data as Partial<Record<DecisionId, string>>;
 }
 
-export function answersExample(scenario: LocalGameDayScenario): string {
-  return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, DECISIONS[id].options[0]])));
+export function answersExample(scenario: LocalGameDayScenario, engine?: LocalEngine): string {
+  const decisions = decisionsFor(scenario, engine);
+  return JSON.stringify(Object.fromEntries(SCENARIO_DECISIONS[scenario].map((id) => [id, decisions[id].options[0]])));
+}
+
+function whyThese(scenario: LocalGameDayScenario, engine: LocalEngine): string {
+  if (engine !== AURORA_POSTGRESQL) return 'an instance (--engine postgres)';
+  return (
+    `an Aurora cluster (--engine ${AURORA_POSTGRESQL}; a switchover is planned: it needs the primary` +
+    `${regionLost(scenario, engine) ? "; a point-in-time restore is in the cluster's own region, which is lost" : ''})`
+  );
 }
 
 /** Answers from a file (tests, CI): each decision is shown and answered at once. */
 export function answersOperator(
   answers: Partial<Record<DecisionId, string>>,
   show: (text: string) => void,
+  decisions: Decisions = DECISIONS,
 ): GameDayOperator {
   return {
     decide: async (id, context) => {
       const answer = answers[id];
       if (answer === undefined) throw new Error(`the answers file has no ${id} decision`);
       show(context);
-      show(`? ${DECISIONS[id].question} [${DECISIONS[id].options.join('/')}] ${answer} (answers file)`);
+      show(`? ${decisions[id].question} [${decisions[id].options.join('/')}] ${answer} (answers file)`);
       return answer;
     },
     close: () => undefined,
@@ -102,7 +132,11 @@ export function answersOperator(
 }
 
 /** A person at the terminal: the question on stderr, the answer typed on stdin; asks again until it is valid. */
-export function terminalOperator(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): GameDayOperator {
+export function terminalOperator(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  decisions: Decisions = DECISIONS,
+): GameDayOperator {
   const rl = createInterface({ input, output, terminal: false });
   const lines: string[] = [];
   const waiting: ((line: string | undefined) => void)[] = [];
@@ -120,7 +154,7 @@ export function terminalOperator(input: NodeJS.ReadableStream, output: NodeJS.Wr
         : new Promise((resolve) => waiting.push(resolve));
   return {
     decide: async (id, context) => {
-      const { question, options } = DECISIONS[id];
+      const { question, options } = decisions[id];
       output.write(`${context}\n`);
       for (;;) {
         output.write(`? ${question} [${options.join('/')}] `);

@@ -8,3 +8,6 @@ export const AURORA_POSTGRESQL = 'aurora-postgresql';
  */
 export const LOCAL_ENGINES = ['postgres', AURORA_POSTGRESQL] as const;
 export type LocalEngine = (typeof LOCAL_ENGINES)[number];
+
+/** What local evidence records of a cluster target, as the AWS cluster drill does (engine and resource). */
+export const CLUSTER_TARGET = { engine: AURORA_POSTGRESQL, details: { resource: 'aurora-cluster' } };

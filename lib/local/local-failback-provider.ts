@@ -11,6 +11,8 @@ import { takeBaseBackup } from './base-backup';
 import { repointEndpointFile } from './failover-site';
 import { answers, isWritable, readPointer, verifyClientsFollow } from './failover-probes';
 import { LOCAL_DATABASE, makeServerDir } from './local-run';
+import { PRIMARY_CLUSTER, resolveThrough, type LocalGlobalDatabase } from './local-global-database';
+import { repointThroughGlobalWriterEndpoint, verifyGlobalWriterEndpoint } from './local-global-writer-steps';
 import { PostgresCluster } from './postgres-cluster';
 import type { ProcessGuard } from './process-guard';
 import { WriteLoad, type UnitWriter } from './write-load';
@@ -25,6 +27,14 @@ export interface LocalFailbackProviderOptions {
   /** The application, writing through the endpoint file: the freeze stops it, the unfreeze starts it again. */
   readonly load?: WriteLoad;
   readonly store?: EvidenceStore;
+  /**
+   * An Aurora cluster's clients connect through this global database's writer endpoint: the failback is a
+   * switchover back, which moves the endpoint to the primary cluster (`rxdr_primary`, now on the failback server)
+   * and changes no pointer.
+   */
+  readonly global?: LocalGlobalDatabase;
+  /** Replaces the global database's move of its writer endpoint back (a test makes it stay behind). */
+  readonly moveGlobalWriter?: (move: () => Promise<void>) => Promise<void>;
 }
 
 const FAILBACK = 'rxdr_failback';
@@ -39,6 +49,8 @@ export class LocalFailbackProvider implements FailbackProvider {
   readonly name = 'local';
   private replica?: PostgresCluster;
   private load?: WriteLoad;
+  /** The global database moved its writer endpoint back (once). */
+  private globalWriterMoved = false;
 
   constructor(private readonly options: LocalFailbackProviderOptions) {
     this.load = options.load;
@@ -53,13 +65,14 @@ export class LocalFailbackProvider implements FailbackProvider {
       if (!ok) blockers.push(`${name}: ${detail}`);
     };
     const pointer = await readPointer(this.options.endpointFile);
-    const current = pointer ? `${pointer.host}:${pointer.port}` : '(unreadable)';
-    const writable = pointer !== undefined && (await isWritable(adminUrl(pointer.port, LOCAL_DATABASE)));
-    check(
-      'current-primary',
-      writable,
-      writable ? `${current} (named by the endpoint file) accepts writes` : `${current} does not accept writes`,
-    );
+    const address = pointer ? await resolveThrough(this.options.global, pointer).catch(() => undefined) : undefined;
+    const current = address ? `${address.host}:${address.port}` : '(unreadable)';
+    const named =
+      pointer && (pointer.host !== address?.host || pointer.port !== address.port)
+        ? `${current} (named by the endpoint file through ${pointer.host}:${pointer.port})`
+        : `${current} (named by the endpoint file)`;
+    const writable = address !== undefined && (await isWritable(adminUrl(address.port, LOCAL_DATABASE)));
+    check('current-primary', writable, writable ? `${named} accepts writes` : `${named} does not accept writes`);
     const original = this.options.originalPrimary;
     const originalUp = await answers(`postgres://postgres@${original}/postgres`);
     checks.push({
@@ -84,17 +97,40 @@ export class LocalFailbackProvider implements FailbackProvider {
       checks,
       blockers,
       decision: blockers.length > 0 ? 'blocked' : state.input.dryRun ? 'dry-run' : 'proceed',
-      steps: [
-        { name: 'approval', description: 'an operator approves' },
-        { name: 'create-replica', description: `build ${FAILBACK}, a streaming standby of ${current}` },
-        { name: 'freeze-writes', description: 'the application stops writing' },
-        { name: 'catch-up', description: `wait until ${FAILBACK} has replayed everything (zero data loss)` },
-        { name: 'promote', description: `promote ${FAILBACK}` },
-        { name: 'repoint', description: `rewrite ${this.options.endpointFile}` },
-        { name: 'verify', description: 'the pointer reads the failback server; clients write through it' },
-        { name: 'unfreeze', description: 'the application writes again' },
-      ],
+      steps: this.planSteps(current),
     };
+  }
+
+  private planSteps(current: string): FailbackPlan['steps'] {
+    const { global, endpointFile } = this.options;
+    return [
+      { name: 'approval', description: 'an operator approves' },
+      {
+        name: 'create-replica',
+        description: `build ${FAILBACK}, a streaming standby of ${current}${global ? `: the primary cluster ${PRIMARY_CLUSTER}'s instance, back in the global database as its secondary` : ''}`,
+      },
+      { name: 'freeze-writes', description: 'the application stops writing' },
+      { name: 'catch-up', description: `wait until ${FAILBACK} has replayed everything (zero data loss)` },
+      {
+        name: 'promote',
+        description: global
+          ? `promote ${FAILBACK}: the global database switches over to ${PRIMARY_CLUSTER} and moves its writer endpoint there`
+          : `promote ${FAILBACK}`,
+      },
+      {
+        name: 'repoint',
+        description: global
+          ? `none: ${endpointFile} names the global writer endpoint, which moves with the writer`
+          : `rewrite ${endpointFile}`,
+      },
+      {
+        name: 'verify',
+        description: global
+          ? `the global database reports ${PRIMARY_CLUSTER} on ${FAILBACK} as its writer; clients write through its writer endpoint`
+          : 'the pointer reads the failback server; clients write through it',
+      },
+      { name: 'unfreeze', description: 'the application writes again' },
+    ];
   }
 
   async createReplica(state: FailbackState): Promise<NonNullable<FailbackState['replica']>> {
@@ -184,6 +220,7 @@ export class LocalFailbackProvider implements FailbackProvider {
     const promotion = required(state.promotion, 'promotion');
     const replica = this.replicaCluster();
     if (!(await isWritable(replica.url(LOCAL_DATABASE)))) return { ...promotion, polls: promotion.polls + 1 };
+    await this.moveGlobalWriterBack(replica.port);
     return {
       ...promotion,
       polls: promotion.polls + 1,
@@ -196,7 +233,17 @@ export class LocalFailbackProvider implements FailbackProvider {
   async repoint(state: FailbackState): Promise<NonNullable<FailbackState['repoint']>> {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
+    if (this.options.global) return repointThroughGlobalWriterEndpoint(this.options.endpointFile, endpoint, startedAt);
     return repointEndpointFile(this.options.endpointFile, endpoint, startedAt);
+  }
+
+  /** AWS's part once the switchover back is done: the global writer endpoint leads to the primary cluster again. */
+  private async moveGlobalWriterBack(port: number): Promise<void> {
+    const { global } = this.options;
+    if (!global || this.globalWriterMoved) return;
+    this.globalWriterMoved = true;
+    const move = () => global.moveWriter(PRIMARY_CLUSTER, { host: '127.0.0.1', port });
+    await (this.options.moveGlobalWriter ? this.options.moveGlobalWriter(move) : move());
   }
 
   async checkRepoint(state: FailbackState): Promise<NonNullable<FailbackState['repoint']>> {
@@ -207,7 +254,11 @@ export class LocalFailbackProvider implements FailbackProvider {
   async verify(state: FailbackState): Promise<NonNullable<FailbackState['verify']>> {
     const startedAt = new Date().toISOString();
     const endpoint = required(state.promotion?.endpoint, 'promotion.endpoint');
-    return verifyClientsFollow(this.options.endpointFile, endpoint, this.options.unitWriter, startedAt);
+    const { global } = this.options;
+    return verifyClientsFollow(this.options.endpointFile, endpoint, this.options.unitWriter, startedAt, {
+      checks: global ? (pointer) => verifyGlobalWriterEndpoint(global, PRIMARY_CLUSTER, endpoint, pointer) : undefined,
+      resolve: (pointer) => resolveThrough(global, pointer),
+    });
   }
 
   async unfreeze(state: FailbackState): Promise<NonNullable<FailbackState['unfreeze']>> {

@@ -3,7 +3,10 @@ import { runFailback, type FailbackRun } from '../../engines/failover/failback-r
 import type { FailoverSite } from './failover-site';
 import { isWritable, readPointer } from './failover-probes';
 import { LocalFailbackProvider } from './local-failback-provider';
+import { AURORA_POSTGRESQL, CLUSTER_TARGET, type LocalEngine } from './local-engines';
+import { PRIMARY_CLUSTER, resolveThrough, type LocalGlobalDatabase } from './local-global-database';
 import { evidenceStore, LOCAL_DATABASE, TOOL_VERSION, type LocalWorkspace } from './local-run';
+import type { PostgresCluster } from './postgres-cluster';
 import { WriteLoad, type UnitWriter } from './write-load';
 
 export interface LocalFailbackResult {
@@ -17,7 +20,9 @@ export interface LocalFailbackResult {
  * After a local failover: the application writes to the recovered database again; then the shared failback
  * engine (`runFailback`) over `LocalFailbackProvider` builds a streaming standby of it, freezes the writes, waits
  * until it has caught up, promotes it, repoints the endpoint file, verifies and lifts the freeze. The baseline is
- * then checked (the pointer names the failback server, which takes writes) and the failback server removed.
+ * then checked (the pointer names the failback server, which takes writes) and the failback server removed. A
+ * cluster whose clients follow a global writer endpoint switches back instead: the endpoint moves to the primary
+ * cluster on the failback server and no pointer changes.
  */
 export async function runLocalFailback(
   site: FailoverSite,
@@ -28,11 +33,19 @@ export async function runLocalFailback(
     readonly evidenceDir?: string | null;
     readonly targets: { readonly rtoSeconds: number };
     readonly signal?: AbortSignal;
+    /** `aurora-postgresql`: the evidence records a cluster. @default postgres */
+    readonly engine?: LocalEngine;
+    /** The cluster's clients connect through this global database's writer endpoint (the failover kept it). */
+    readonly global?: LocalGlobalDatabase;
+    /** Replaces the global database's move of its writer endpoint back (a test makes it stay behind). */
+    readonly moveGlobalWriter?: (move: () => Promise<void>) => Promise<void>;
   },
 ): Promise<LocalFailbackResult> {
+  const { global } = options;
   const pointer = await readPointer(site.endpointFile);
-  const load = pointer
-    ? await WriteLoad.start(`postgres://postgres@${pointer.host}:${pointer.port}/${LOCAL_DATABASE}`, options.unitWriter)
+  const writer = pointer ? await resolveThrough(global, pointer) : undefined;
+  const load = writer
+    ? await WriteLoad.start(`postgres://postgres@${writer.host}:${writer.port}/${LOCAL_DATABASE}`, options.unitWriter)
     : undefined;
   const provider = new LocalFailbackProvider({
     workspace: run.workspace,
@@ -42,6 +55,8 @@ export async function runLocalFailback(
     unitWriter: options.unitWriter,
     load,
     store: evidenceStore(options.evidenceDir),
+    global,
+    moveGlobalWriter: options.moveGlobalWriter,
   });
   try {
     const failback = await runFailback(
@@ -62,6 +77,7 @@ export async function runLocalFailback(
           tier: 1,
           rtoSeconds: options.targets.rtoSeconds,
           failbackTarget: 'rxdr_failback',
+          ...(options.engine === AURORA_POSTGRESQL || global ? { target: CLUSTER_TARGET } : {}),
           toolVersion: TOOL_VERSION,
           cleanup: { status: 'deleted', message: 'the game day removes every server it started', resources: [] },
         }),
@@ -72,14 +88,42 @@ export async function runLocalFailback(
       problems.push(`the failback ${failback.status}: ${failback.evidence.failureReason ?? ''}`);
     if (failback.evidenceError) problems.push(failback.evidenceError);
     const server = provider.failbackServer();
-    const now = await readPointer(site.endpointFile);
-    if (!server || now?.port !== server.port)
-      problems.push(`the endpoint file names ${now ? `${now.host}:${now.port}` : 'nothing'}, not the failback server`);
-    else if (!(await isWritable(server.url(LOCAL_DATABASE))))
-      problems.push(`the failback server 127.0.0.1:${server.port} does not take writes`);
+    problems.push(...(await baselineProblems(site.endpointFile, server, global)));
     (await server?.serverPids())?.forEach((pid) => run.pids.add(pid));
     return { run: failback, problems, at: new Date().toISOString() };
   } finally {
     await provider.remove();
   }
+}
+
+/**
+ * The baseline after the failback: clients that follow the endpoint file reach the failback server and it takes
+ * writes; with a global database, as `rxdr gameday end` reads a cluster's, the global database reports no switch
+ * under way and the primary cluster (on the failback server) as its writer.
+ */
+async function baselineProblems(
+  endpointFile: string,
+  server: PostgresCluster | undefined,
+  global: LocalGlobalDatabase | undefined,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (global) {
+    const state = await global.describe();
+    if (!state) problems.push(`the global database reports nothing: ${global.file} is unreadable`);
+    else if (state.switching || state.writer !== PRIMARY_CLUSTER || state.writerAddress.port !== server?.port)
+      problems.push(
+        `the global database ${state.switching ? 'is switching' : `reports ${state.writer} as its writer`} at ` +
+          `${state.writerAddress.host}:${state.writerAddress.port}, not ${PRIMARY_CLUSTER} on the failback server`,
+      );
+  }
+  const pointer = await readPointer(endpointFile);
+  const reached = pointer ? await resolveThrough(global, pointer).catch(() => undefined) : undefined;
+  const named = pointer ? `${pointer.host}:${pointer.port}` : 'nothing';
+  if (!server || reached?.port !== server.port)
+    problems.push(
+      `the endpoint file names ${named}${reached && reached.host !== pointer?.host ? ` (${reached.host}:${reached.port})` : ''}, not the failback server`,
+    );
+  else if (!(await isWritable(server.url(LOCAL_DATABASE))))
+    problems.push(`the failback server 127.0.0.1:${server.port} does not take writes`);
+  return problems;
 }

@@ -10,7 +10,7 @@ import { repointEndpointFile, type FailoverSite } from './failover-site';
 import { clientsWriteThrough, isWritable, readPointer, verifyClientsFollow } from './failover-probes';
 import { localRestoreProvider } from './restore-provider-for';
 import type { LocalEngine } from './local-engines';
-import type { LocalGlobalDatabase } from './local-global-database';
+import { resolveThrough, type LocalGlobalDatabase } from './local-global-database';
 import {
   repointThroughGlobalWriterEndpoint,
   throughGlobalWriterEndpoint,
@@ -125,7 +125,7 @@ export class LocalFailoverProvider implements FailoverProvider {
     await liftPrimaryFreeze(site.primary.url());
     const pointer = await readPointer(site.endpointFile);
     const writes = pointer
-      ? await clientsWriteThrough(await this.resolve(pointer), this.options.unitWriter)
+      ? await clientsWriteThrough(await resolveThrough(this.options.global, pointer), this.options.unitWriter)
       : { ok: false, detail: 'the endpoint file is unreadable' };
     if (!writes.ok) throw new Error(`the primary does not take writes again: ${writes.detail}`);
     return {
@@ -315,7 +315,7 @@ export class LocalFailoverProvider implements FailoverProvider {
       checks: throughGlobalWriterEndpoint(global, strategy)
         ? (pointer) => verifyGlobalWriterEndpoint(global, STANDBY, endpoint, pointer)
         : undefined,
-      resolve: (pointer) => this.resolve(pointer),
+      resolve: (pointer) => resolveThrough(this.options.global, pointer),
     });
   }
 
@@ -339,11 +339,6 @@ export class LocalFailoverProvider implements FailoverProvider {
 
   startedPids(): number[] {
     return this.restores.startedPids();
-  }
-
-  /** Where a client that reads `pointer` connects (the global writer endpoint resolves to its writer). */
-  private async resolve(pointer: { host: string; port: number }): Promise<{ host: string; port: number }> {
-    return this.options.global ? this.options.global.resolve(pointer) : pointer;
   }
 
   /** Stop and remove a restored cluster's instance and then the cluster, or a restored instance. */

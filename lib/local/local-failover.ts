@@ -6,7 +6,7 @@ import type { FailoverState } from '../../engines/failover/failover-steps/state'
 import type { Strategy } from '../../engines/failover/catalog';
 import { setUpFailoverSite, type FailoverSite } from './failover-site';
 import { isPlanned } from './local-failover-plan';
-import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import { AURORA_POSTGRESQL, CLUSTER_TARGET, type LocalEngine } from './local-engines';
 import { GLOBAL_WRITER_ENDPOINT, GLOBAL_WRITER_PORT, LocalGlobalDatabase } from './local-global-database';
 import { endpointText } from './failover-site';
 import { LocalFailoverProvider } from './local-failover-provider';
@@ -58,7 +58,13 @@ export type LocalFailoverOptions = Omit<LocalDrillOptions, 'hooks'> & {
   readonly afterPhases?: (
     state: FailoverState,
     status: FailoverRun['status'],
-    where: { readonly site: FailoverSite; readonly run: LocalWorkspace; readonly unitWriter: UnitWriter },
+    where: {
+      readonly site: FailoverSite;
+      readonly run: LocalWorkspace;
+      readonly unitWriter: UnitWriter;
+      /** The global database whose writer endpoint clients connect through (`clientsUseGlobalWriterEndpoint`). */
+      readonly global?: LocalGlobalDatabase;
+    },
   ) => Promise<void>;
   /** Extra evidence metrics, read when the document is built. */
   readonly metrics?: () => Record<string, number>;
@@ -159,7 +165,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
         onPhase: (phase, durationMs, state) =>
           options.onProgress?.({ phase: `failover:${phase}`, durationMs, detail: phaseDetail(phase, state) }),
         evidence: async (state, status) => {
-          await options.afterPhases?.(state, status, { site: ready, run, unitWriter });
+          await options.afterPhases?.(state, status, { site: ready, run, unitWriter, global });
           const version = await serverVersion(ready.standby.url()).catch(() => undefined);
           const cleanup = await progress<EvidenceCleanup>('cleanup', () => cleanUp(ready, local));
           return {
@@ -173,7 +179,7 @@ export async function runLocalFailover(options: LocalFailoverOptions = {}): Prom
             // A switchover's outage starts when writes freeze.
             disasterAt: disaster?.at.toISOString() ?? state.freeze?.startedAt,
             target: {
-              ...(options.engine === AURORA_POSTGRESQL || global ? { engine: AURORA_POSTGRESQL } : {}),
+              ...(options.engine === AURORA_POSTGRESQL || global ? CLUSTER_TARGET : {}),
               engineVersion: version,
               encrypted: false,
               publiclyAccessible: false,

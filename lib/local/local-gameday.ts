@@ -6,7 +6,7 @@ import type { AlarmObservation, BaselineObservation, RunbookRunObservation } fro
 import { watchForAlarm, type FaultAlarm } from './fault-alarm';
 import { answers } from './failover-probes';
 import { isStoreScenario, localFault, type LocalFailoverScenario, type LocalGameDayScenario } from './gameday-faults';
-import type { GameDayOperator } from './gameday-operator';
+import { decisionsFor, type GameDayOperator } from './gameday-operator';
 import { decisionRecorder, localGameDayRunId, recordLocalGameDay } from './gameday-record';
 import { runLocalFailback, type LocalFailbackResult } from './local-failback';
 import { runLocalFailover, type LocalFailoverOptions, type LocalFailoverResult } from './local-failover';
@@ -14,9 +14,13 @@ import { LOCAL_DATABASE, safeUser, type LocalRunResult } from './local-run';
 import { isProcessAlive, waitUntil } from './processes';
 import type { LocalRecoveryStore } from './recovery-store';
 import { runStoreGameDay } from './store-gameday';
+import { AURORA_POSTGRESQL, type LocalEngine } from './local-engines';
+import { throughGlobalWriterEndpoint } from './local-global-writer-steps';
+import { defaultLocalStrategy, type LocalStrategy } from './local-strategies';
 
 export { LOCAL_GAME_DAY_SCENARIOS, type LocalGameDayScenario } from './gameday-faults';
 
+/** `engine` and `clientsUseGlobalWriterEndpoint` rehearse a cluster in the failover scenarios. */
 export type LocalGameDayOptions = Omit<LocalFailoverOptions, 'approve' | 'afterPhases' | 'fault' | 'strategy'> & {
   readonly scenario: LocalGameDayScenario;
   readonly operator: GameDayOperator;
@@ -28,6 +32,11 @@ export type LocalGameDayOptions = Omit<LocalFailoverOptions, 'approve' | 'afterP
   readonly storeHooks?: {
     /** After the store is locked, before the deletion attempt (e.g. break the lock to prove the check fails). */
     afterLock?(store: LocalRecoveryStore): Promise<void>;
+  };
+  /** Test hooks of the failback. */
+  readonly failbackHooks?: {
+    /** Replaces the global database's move of its writer endpoint back (a test makes it stay behind). */
+    readonly moveGlobalWriter?: (move: () => Promise<void>) => Promise<void>;
   };
 };
 
@@ -106,6 +115,7 @@ async function runFailoverGameDay(
   try {
     result = await runLocalFailover({
       ...options,
+      strategy: defaultLocalStrategy(options.engine),
       fault: (site, pids) => {
         const url = site.primary.url(LOCAL_DATABASE);
         watch.injectedAt = new Date().toISOString(); // before the probe can see the fault
@@ -115,7 +125,11 @@ async function runFailoverGameDay(
       onDisaster: (disaster) => show(`\n*** FAULT (${scenario}): ${fault.describe(disaster)} ***\n`),
       approve: async (plan, replan) => {
         await timed('preflight', describePlan(plan), plan.primary.healthy ? 'no' : 'yes');
-        const strategy = (await timed('strategy', strategyChoices(plan), undefined)) as Strategy;
+        const strategy = (await timed(
+          'strategy',
+          strategyChoices(plan, decisionsFor(scenario, options.engine).strategy.options, options.engine),
+          undefined,
+        )) as Strategy;
         const chosen = strategy === plan.strategy ? plan : await replan(strategy);
         if (chosen !== plan) show(describePlan(chosen));
         const approval = await timed('approval', `Plan: ${chosen.strategy}, decision ${chosen.decision}.`, 'approve');
@@ -136,12 +150,17 @@ async function runFailoverGameDay(
         await timed('verify', lines.join('\n'), verified ? 'yes' : 'no');
         if (!verified) return;
         show('The service is back: the game day ends with the failback to the primary side.');
+        const strategy = state.plan?.strategy ?? defaultLocalStrategy(options.engine);
         failback = await runLocalFailback(where.site, where.run, {
           startedBy: user,
           unitWriter: where.unitWriter,
           evidenceDir: options.evidenceDir,
           targets: { rtoSeconds: options.rtoTargetSeconds ?? 300 },
           signal: options.signal,
+          engine: options.engine,
+          // Clients still on the global writer endpoint (the failover kept the global database) follow it back.
+          global: throughGlobalWriterEndpoint(where.global, strategy) ? where.global : undefined,
+          moveGlobalWriter: options.failbackHooks?.moveGlobalWriter,
         });
         show(
           `Failback ${failback.run.status}; ${failback.problems.length === 0 ? 'back at the baseline' : failback.problems.join('; ')}`,
@@ -255,6 +274,15 @@ function describePlan(plan: Plan): string {
   ].join('\n');
 }
 
-function strategyChoices(plan: Plan): string {
-  return `Strategies: promote-replica (promote the streaming standby) or point-in-time (restore the base backup and replay the WAL archive). Preflight planned ${plan.strategy}.`;
+const STRATEGY_MEANINGS: Record<LocalStrategy, string> = {
+  'promote-replica': 'promote the streaming standby',
+  'point-in-time': 'restore the base backup and replay the WAL archive',
+  'global-failover': 'fail the global database over to its secondary: promote the streaming standby',
+  'detach-and-promote': 'detach the secondary from the global database and promote it',
+  'global-switchover': 'planned: needs the primary up',
+};
+
+function strategyChoices(plan: Plan, strategies: readonly string[], engine: LocalEngine | undefined): string {
+  const choices = strategies.map((s) => `${s} (${STRATEGY_MEANINGS[s as LocalStrategy]})`);
+  return `Strategies${engine === AURORA_POSTGRESQL ? ' of an Aurora cluster' : ''}: ${choices.join(', ')}. Preflight planned ${plan.strategy}.`;
 }

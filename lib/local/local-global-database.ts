@@ -75,3 +75,11 @@ export class LocalGlobalDatabase {
     await rename(`${this.file}.tmp`, this.file);
   }
 }
+
+/** Where a client that reads `pointer` connects: through `global`'s writer endpoint when there is one, else itself. */
+export async function resolveThrough(
+  global: LocalGlobalDatabase | undefined,
+  pointer: { readonly host: string; readonly port: number },
+): Promise<{ host: string; port: number }> {
+  return global ? global.resolve(pointer) : { ...pointer };
+}

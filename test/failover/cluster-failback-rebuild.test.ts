@@ -148,7 +148,7 @@ describe('failback of a detached secondary (synthesized state machine, real hand
     expect(doc).toMatchObject({
       result: 'passed',
       runbook: { operation: 'failback', status: 'completed' },
-      target: { identifier: built },
+      target: { identifier: built, engine: 'aurora-postgresql' },
       cleanup: { status: 'kept', resources: [`claims-prod (${PRIMARY})`, 'claims-global'] },
     });
     expect(doc.checks.filter((c) => c.status !== 'passed')).toEqual([]);

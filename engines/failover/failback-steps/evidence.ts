@@ -17,6 +17,8 @@ export interface FailbackEvidenceContext extends RunbookEvidenceContext {
   readonly rtoSeconds: number;
   /** Where the failback lands when the plan does not say (the catalog's failback instance). */
   readonly failbackTarget: string;
+  /** What the target is besides its identifier and endpoint (a cluster's engine). */
+  readonly target?: Partial<EvidenceDocument['target']>;
 }
 
 /**
@@ -70,6 +72,7 @@ export function failbackEvidence(
             identifier: state.plan?.replicaIdentifier ?? context.failbackTarget,
             engine: 'postgres',
             endpoint: `${state.promotion.endpoint.host}:${state.promotion.endpoint.port}`,
+            ...context.target,
           },
         }
       : {}),
@@ -144,7 +147,12 @@ export async function recordFailbackEvidence(
   const doc = failbackEvidence(
     state,
     status,
-    { ...awsEvidenceContext(db, deps), rtoSeconds: db.rtoSeconds, failbackTarget: db.failbackInstanceIdentifier },
+    {
+      ...awsEvidenceContext(db, deps),
+      rtoSeconds: db.rtoSeconds,
+      failbackTarget: db.failbackInstanceIdentifier,
+      ...(db.cluster ? { target: { engine: 'aurora-postgresql' } } : {}),
+    },
     deps.clock.now(),
   );
   const reason = doc.failureReason;

@@ -1,13 +1,12 @@
 import { InvalidArgumentError } from 'commander';
 import { STRATEGIES } from '../../../engines/failover/strategies';
 import { AURORA_POSTGRESQL, LOCAL_ENGINES, type LocalEngine } from '../../local/local-engines';
-import { LOCAL_STRATEGIES } from '../../local/local-strategies';
+import { defaultLocalStrategy, LOCAL_STRATEGIES, type LocalStrategy } from '../../local/local-strategies';
 import { oneOf } from './flag-parsers';
 import { CommandRegistrar } from '../context';
 import { UsageError } from '../errors';
+import { localEngineChoice, type LocalEngineFlags } from './local-engine';
 import { addLocalRunOptions, LocalRunFlags, runLocalCommand } from './local-run-command';
-
-type LocalStrategy = (typeof LOCAL_STRATEGIES)[number];
 
 /** `--strategy` of `failover --local`: one this machine rehearses, else exit 2 listing them (checked while parsing). */
 function localStrategy(value: string): LocalStrategy {
@@ -28,10 +27,8 @@ const GLOBAL_DATABASE_STRATEGIES: readonly LocalStrategy[] = [
   'detach-and-promote',
 ];
 
-interface LocalFailoverFlags extends LocalRunFlags {
+interface LocalFailoverFlags extends LocalRunFlags, LocalEngineFlags {
   strategy?: LocalStrategy;
-  engine?: LocalEngine;
-  clientsUseGlobalWriterEndpoint?: boolean;
 }
 
 /**
@@ -39,13 +36,9 @@ interface LocalFailoverFlags extends LocalRunFlags {
  * replica to promote, an instance no global database, and only a cluster's clients use a global writer endpoint.
  */
 export function localFailoverChoice(flags: LocalFailoverFlags): { engine?: LocalEngine; strategy: LocalStrategy } {
-  const cluster = flags.engine === AURORA_POSTGRESQL || flags.clientsUseGlobalWriterEndpoint === true;
-  if (flags.engine === 'postgres' && flags.clientsUseGlobalWriterEndpoint)
-    throw new UsageError(
-      '--clients-use-global-writer-endpoint is for an Aurora cluster in a global database: drop it or pass ' +
-        `--engine ${AURORA_POSTGRESQL}.`,
-    );
-  const strategy = flags.strategy ?? (cluster ? 'global-failover' : 'promote-replica');
+  const engine = localEngineChoice(flags);
+  const cluster = engine === AURORA_POSTGRESQL;
+  const strategy = flags.strategy ?? defaultLocalStrategy(engine);
   if (flags.engine === 'postgres' && GLOBAL_DATABASE_STRATEGIES.includes(strategy))
     throw new UsageError(
       `--strategy ${strategy} fails over an Aurora global database: with --engine postgres choose ` +
@@ -56,7 +49,7 @@ export function localFailoverChoice(flags: LocalFailoverFlags): { engine?: Local
       `--strategy promote-replica promotes an instance's read replica, which an Aurora cluster does not have: choose ` +
         `${[...GLOBAL_DATABASE_STRATEGIES, 'point-in-time'].join(', ')}.`,
     );
-  return { ...(cluster ? { engine: AURORA_POSTGRESQL } : flags.engine ? { engine: flags.engine } : {}), strategy };
+  return { ...(engine ? { engine } : {}), strategy };
 }
 
 /**

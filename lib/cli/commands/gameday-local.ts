@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { CommandRegistrar } from '../context';
 import { ExitCode, UsageError } from '../errors';
 import { DEFAULT_EVIDENCE_DIR } from '../../local/evidence-dir';
-import { positiveInteger } from './flag-parsers';
+import { AURORA_POSTGRESQL, LOCAL_ENGINES } from '../../local/local-engines';
+import { oneOf, positiveInteger } from './flag-parsers';
+import { localEngineChoice, type LocalEngineFlags } from './local-engine';
 import {
   abortOnSignals,
   progressPrinter,
@@ -11,7 +13,7 @@ import {
   summary,
 } from './local-options';
 
-interface LocalGameDayFlags {
+interface LocalGameDayFlags extends LocalEngineFlags {
   local?: boolean;
   scenario?: string;
   answers?: string;
@@ -36,6 +38,17 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
       '--scenario <name>',
       'the fault to inject (locally: primary-instance-failure, primary-region-unreachable, ' +
         'recovery-point-deletion-attempt, isolated-copy-restore)',
+    )
+    .option(
+      '--engine <engine>',
+      `with --local: ${LOCAL_ENGINES.join(' or ')} (default postgres); ${AURORA_POSTGRESQL} rehearses a cluster in the ` +
+        'failover scenarios: its failover strategies, then its failback',
+      oneOf('--engine', LOCAL_ENGINES, 'an engine the local game day rehearses'),
+    )
+    .option(
+      '--clients-use-global-writer-endpoint',
+      `with --local (an ${AURORA_POSTGRESQL} cluster): clients connect through the global database's writer ` +
+        'endpoint, which the failover and the failback move with the writer',
     )
     .option('--answers <file>', 'take the decisions from a JSON file instead of the terminal (tests, CI)')
     .option(
@@ -63,30 +76,44 @@ export const registerLocalGameDay: CommandRegistrar = (program, context) => {
         throw new UsageError(
           `${flags.scenario ? `--scenario ${flags.scenario} cannot run on one machine` : '--scenario is required'}: choose ${LOCAL_GAME_DAY_SCENARIOS.join(', ')}.`,
         );
+      const engine = localEngineChoice(flags);
+      const { isStoreScenario, LOCAL_FAILOVER_SCENARIOS } = await import('../../local/gameday-faults');
+      if (engine === AURORA_POSTGRESQL && isStoreScenario(scenario))
+        throw new UsageError(
+          `--scenario ${scenario} drills the recovery store of an instance: a cluster's game day on one machine is ` +
+            `${LOCAL_FAILOVER_SCENARIOS.join(' or ')}; drop --engine ${AURORA_POSTGRESQL}` +
+            `${flags.clientsUseGlobalWriterEndpoint ? ' and --clients-use-global-writer-endpoint' : ''} or choose one of those.`,
+        );
       const { io } = context;
+      const decisions = operators.decisionsFor(scenario, engine);
       let operator;
       if (flags.answers) {
-        const answers = await operators.readAnswersFile(flags.answers, scenario).catch((error: Error) => {
+        const answers = await operators.readAnswersFile(flags.answers, scenario, engine).catch((error: Error) => {
           throw new UsageError(`${error.message}.`);
         });
-        operator = operators.answersOperator(answers, (text) => io.err(text));
+        operator = operators.answersOperator(answers, (text) => io.err(text), decisions);
       } else {
         if (!process.stdin.isTTY)
           throw new UsageError(
-            `no terminal to ask the operator: run it in a terminal, or pass --answers <file> with ${operators.answersExample(scenario)}.`,
+            `no terminal to ask the operator: run it in a terminal, or pass --answers <file> with ${operators.answersExample(scenario, engine)}.`,
           );
-        operator = operators.terminalOperator(process.stdin, process.stderr);
+        operator = operators.terminalOperator(process.stdin, process.stderr, decisions);
       }
       await requireWritableEvidenceDir(flags.evidenceDir);
       const controller = new AbortController();
       const removeHandlers = abortOnSignals(controller, io);
-      io.err(`rxdr gameday --local: scenario ${scenario}, ${flags.prescriptions} prescriptions`);
+      const clients = flags.clientsUseGlobalWriterEndpoint ? ' --clients-use-global-writer-endpoint' : '';
+      io.err(
+        `rxdr gameday --local${engine ? ` --engine ${engine}` : ''}${clients}: scenario ${scenario}, ` +
+          `${flags.prescriptions} prescriptions`,
+      );
       try {
-        const { isStoreScenario } = await import('../../local/gameday-faults');
         const result = await setupErrorsAsUsage(isStoreScenario(scenario) ? 'drill' : 'failover', () =>
           runLocalGameDay({
             scenario,
             operator,
+            engine,
+            clientsUseGlobalWriterEndpoint: flags.clientsUseGlobalWriterEndpoint,
             show: (text) => io.err(text),
             prescriptions: flags.prescriptions,
             evidenceDir: flags.evidenceDir,
