@@ -54,6 +54,8 @@ interface Case {
   operation?: 'failover' | 'failback';
   /** The strategy's AWS work on the critical path (the recovery, before the offset). */
   awsSeconds: number;
+  /** How many operations on the critical path the offset lengthens, each by the offset. @default 1 */
+  lengthened?: number;
   /** A fresh account whose recovery takes `recoveryOffset` seconds longer than nominal. */
   world: (recoveryOffset: number) => FakeAws;
 }
@@ -177,13 +179,17 @@ const failedOverWorld = (offset: number) => {
 /**
  * The failback of a detached secondary (after `detach-and-promote`): a new global database from it (1 min), a new
  * secondary cluster in the primary region (15 min) and its instance (10 min), then the switchover (2 min), all on
- * the critical path; the offset lengthens the switchover.
+ * the critical path. The offset lengthens each of the three that an event ends (the secondary, its instance, the
+ * switchover), so that each ends at every phase of the 60 s safety-net looks: unlengthened, a 15-minute creation
+ * and a 10-minute instance end exactly on a look, which hides their events' delivery. The global database's
+ * creation (no event: looked at every 5 s) keeps its minute, so its look costs nothing here.
  */
 const REBUILD_SECONDS = { globalCreate: 60, secondaryCreate: 900 };
 const detachedWorld = (offset: number) => {
   const { world, aurora } = newAuroraWorld('claims');
   Object.assign(aurora.seconds, REBUILD_SECONDS, {
-    instance: AURORA.instanceSeconds,
+    secondaryCreate: REBUILD_SECONDS.secondaryCreate + offset,
+    instance: AURORA.instanceSeconds + offset,
     switchover: AURORA.switchoverSeconds + offset,
   });
   const detached = clusterArn(RECOVERY, 'claims-prod-dr');
@@ -210,6 +216,7 @@ const FAILBACK_CASES: Case[] = [
       REBUILD_SECONDS.secondaryCreate +
       AURORA.instanceSeconds +
       AURORA.switchoverSeconds,
+    lengthened: 3,
     world: detachedWorld,
   },
 ];
@@ -266,7 +273,7 @@ async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): P
     const approvalToVerifiedSeconds = (Date.parse(verified) - Date.parse(approvedAt)) / 1000;
     const criticalPathAwsSeconds =
       c.awsSeconds +
-      offsets.recovery +
+      offsets.recovery * (c.lengthened ?? 1) +
       // A failback validates nothing: the primary cluster kept its data and rejoins in sync.
       (operation === 'failover' ? ISSUE_DURATIONS.validationSeconds : 0) +
       ISSUE_DURATIONS.recordChangeSeconds +

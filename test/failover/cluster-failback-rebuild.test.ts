@@ -1,9 +1,10 @@
 import { awsFailbackProvider } from '../../engines/failover/aws-provider';
-import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
+import { EVENT_DELAY_SECONDS } from '../helpers/event-waits';
+import { failAfterWork, LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { MUTATING, PRIMARY, RECOVERY, type FakeAws } from './fake-aws';
 import { clusterArn, clusterEndpoint, newAuroraWorld, type FakeAurora } from './fake-aurora';
 import { runbookStack } from './runbook-stack';
-import { runRunbook, type RunbookRunOptions } from './run-runbook';
+import { runbookWaits, runRunbook, type RunbookRunOptions } from './run-runbook';
 
 /**
  * The failback of a detached secondary, run by the synthesized failback state machine with the real step handler
@@ -153,6 +154,46 @@ describe('failback of a detached secondary (synthesized state machine, real hand
     });
     expect(doc.checks.filter((c) => c.status !== 'passed')).toEqual([]);
   });
+
+  test('the instance is added while the new secondary is still being created: one wait for both', async () => {
+    // Off the 60 s safety-net looks, so that events, not a look that happens to land on the end, find them.
+    Object.assign(aurora.seconds, { secondaryCreate: 930, instance: 630 });
+    const waits = runbookWaits();
+    const result = await run('failback', back, { waits });
+    expect(result.status).toBe('SUCCEEDED');
+    const doc = world.evidence().find((d) => d.runbook?.operation === 'failback')!;
+    const wait = doc.runbook!.steps.find((s) => s.name === 'wait-replica')!;
+    const { globalCreate, secondaryCreate, instance } = aurora.seconds;
+    // The global database (no event) is looked at every 5 s and found at its end (60 s); the secondary and its
+    // instance then pay one event delivery between them (the instance's), not one each.
+    expect(wait.durationSeconds).toBe(globalCreate + secondaryCreate + instance + EVENT_DELAY_SECONDS);
+    expect(waits.outcomes).toContain('resumed');
+  });
+
+  test.each([1, 2])(
+    'the function dies right after mutating call %i of the look that creates the secondary: the retry creates each once',
+    async (afterSideEffects) => {
+      // The global database is available at once: the first look creates the cluster, then its instance.
+      aurora.seconds.globalCreate = 0;
+      const task = machines.failback.retriedTasks.find((t) => t.stateName === 'FailbackCheckReplica')!;
+      let died = false;
+      const crash = {
+        afterSideEffects,
+        arm: (n: number) => world.crashAfterMutations(n),
+        died: () => (died = world.died()),
+      };
+      const result = await run('failback', back, {
+        aroundTask: failAfterWork(task.stateName, task.retryableError, crash),
+      });
+      expect(died).toBe(true);
+      expect(result.status).toBe('SUCCEEDED');
+      expectBuiltOnce();
+      expect(world.count('CreateDBCluster')).toBe(1);
+      expect(world.count('CreateDBInstance', (i) => i.DBInstanceIdentifier === built)).toBe(1);
+      expectOldPrimaryLeftAlone();
+      expectOnlyOwnResourcesTouched();
+    },
+  );
 
   test('dry run: the plan names what is built and what is left to the operator; nothing changes', async () => {
     const result = await run('failback', { ...back, dryRun: true });

@@ -345,7 +345,13 @@ export class FakeAurora {
         if (!cluster) throw awsError('DBClusterNotFoundFault');
         if (world.instances.has(`${region}/${id}`)) throw awsError('DBInstanceAlreadyExistsFault');
         cluster.instances.push(id);
-        world.transition(region, id, 'creating', this.seconds.instance, { status: 'available' }, (at) =>
+        // An instance added to a cluster still being created (RDS accepts it) is counted from the cluster's end:
+        // it is never available first, and the model credits no overlap of the two.
+        const clusterLeft =
+          cluster.status === 'creating' && cluster.readyAt !== undefined
+            ? Math.max(0, cluster.readyAt - world.clock.ms) / 1000
+            : 0;
+        world.transition(region, id, 'creating', clusterLeft + this.seconds.instance, { status: 'available' }, (at) =>
           rdsInstanceEvent(id, 'creation', 'DB instance created', at, region),
         );
         return {};

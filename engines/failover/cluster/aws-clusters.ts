@@ -100,18 +100,29 @@ export async function writerInstancePending(
 ): Promise<string | undefined> {
   const instance = await findInstance(rds, writer);
   if (!instance) {
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: writer,
-        DBClusterIdentifier: clusterIdentifier,
-        Engine: 'aurora-postgresql',
-        DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
-        PubliclyAccessible: false,
-        Tags: failoverTags(state, db),
-      }),
-    );
+    await createWriterInstance(rds, clusterIdentifier, writer, db, state);
     return `${clusterIdentifier} is available; its instance ${writer} is being created`;
   }
   if (instance.DBInstanceStatus !== 'available') return `${writer} is ${instance.DBInstanceStatus}`;
   return undefined;
+}
+
+/** `CreateDBInstance` of the cluster's one writer, private, tagged with the execution. */
+export async function createWriterInstance(
+  rds: RDSClient,
+  clusterIdentifier: string,
+  writer: string,
+  db: Pick<CatalogDatabase, 'name' | 'instanceClass'>,
+  state: Pick<FailoverState, 'execution'>,
+): Promise<void> {
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: writer,
+      DBClusterIdentifier: clusterIdentifier,
+      Engine: 'aurora-postgresql',
+      DBInstanceClass: db.instanceClass ?? 'db.r6g.large',
+      PubliclyAccessible: false,
+      Tags: failoverTags(state, db),
+    }),
+  );
 }

@@ -7,8 +7,8 @@
  * 1. `CreateGlobalCluster` with the detached cluster as its source (`<global>-fb`, tagged with the execution);
  * 2. `CreateDBCluster` of a new secondary in the primary region in it, named like the failback instance of an RDS
  *    database (`<primary>-fb`), on the old primary's subnet group, security groups, parameter group and key, tagged;
- * 3. its one instance (same identifier); then the switchover back, repoint, verification and evidence that every
- *    cluster failback runs.
+ * 3. its one instance (same identifier), created right after the cluster, without waiting for it; one wait for
+ *    both; then the switchover back, repoint, verification and evidence that every cluster failback runs.
  *
  * The old primary cluster and the old global database are never changed or deleted: the plan and the evidence
  * name them for the operator. Every step looks before it creates, so a resumed run creates each thing once.
@@ -19,7 +19,13 @@ import {
   type DBCluster,
   type GlobalCluster,
 } from '@aws-sdk/client-rds';
-import { EVENT_WAIT_SAFETY_NET_SECONDS, messageOf, NO_EVENT_POLL_SECONDS, secretJson } from '../aws-helpers';
+import {
+  EVENT_WAIT_SAFETY_NET_SECONDS,
+  findInstance,
+  messageOf,
+  NO_EVENT_POLL_SECONDS,
+  secretJson,
+} from '../aws-helpers';
 import { Errors, StepError, type CatalogCluster, type CatalogDatabase } from '../catalog';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps/required';
@@ -28,7 +34,7 @@ import { planChecks, planDecision } from '../plan-checks';
 import { failbackPlanSteps } from '../failback-steps/preflight';
 import { waitStarted } from '../failback-steps/replica-wait';
 import type { FailbackPlan, FailbackState } from '../failback-steps/state';
-import { clusterOf, findCluster, findGlobalCluster, writerInstancePending } from './aws-clusters';
+import { clusterOf, createWriterInstance, findCluster, findGlobalCluster } from './aws-clusters';
 import { hasWriter } from './detach';
 import { rebuiltGlobalIdentifier } from './rebuild-names';
 
@@ -162,8 +168,8 @@ export async function rebuildPreflight(
     steps: failbackPlanSteps(catalog, db, {
       createReplica: `create the global database ${globalId} from ${source} (CreateGlobalCluster)`,
       waitReplica:
-        `create the secondary cluster ${target} in ${catalog.primaryRegion} in ${globalId} and its instance, ` +
-        `tagged with the execution; ${primaryId} is left untouched`,
+        `once ${globalId} is available, create the secondary cluster ${target} in ${catalog.primaryRegion} in it ` +
+        `and at once its instance (one wait for both), tagged with the execution; ${primaryId} is left untouched`,
       catchUp: 'the switchover itself waits until the secondary has every write',
       promote: `switch ${globalId} over to ${target}`,
       repoint: `point the record, parameter and secret at ${target}'s cluster endpoint`,
@@ -208,8 +214,8 @@ export async function rebuildCreateReplica(state: FailbackState, deps: StepDeps)
 }
 
 /**
- * One look at what the failback builds, adding the next piece when the previous one is ready: the new global
- * database available → the secondary cluster (created once) → its instance (created once) → available.
+ * One look at what the failback builds, adding what is missing: once the new global database is available, the
+ * secondary cluster and at once its instance (each created once), then waiting until both are available.
  */
 export async function rebuildCheckReplica(state: FailbackState, deps: StepDeps): Promise<Replica> {
   const replica = required(state.replica, 'replica');
@@ -229,15 +235,21 @@ export async function rebuildCheckReplica(state: FailbackState, deps: StepDeps):
   const rds = deps.clients.rdsPrimary;
   const target = plan.replicaIdentifier;
   const found = await findCluster(rds, target);
-  if (!found) {
-    await rds.send(new CreateDBClusterCommand(await secondarySpec(state, deps, cluster, global)));
-    return pending(`${target} is being created in ${globalId}`);
-  }
-  if (!createdByFailback(found, db))
+  if (!found) await rds.send(new CreateDBClusterCommand(await secondarySpec(state, deps, cluster, global)));
+  else if (!createdByFailback(found, db))
     throw new StepError(Errors.stepFailed, `${target} was not created by a failback of ${db.name}: not using it`);
-  if (found.Status !== 'available') return pending(`${target} is ${found.Status}`);
-  const waiting = await writerInstancePending(rds, target, target, db, state);
-  if (waiting) return pending(waiting);
+  const clusterStatus = found?.Status ?? 'being created';
+  // RDS takes the instance while its cluster is still being created (AWS's own steps for adding a Region to a
+  // global database call create-db-cluster and create-db-instance back to back: Aurora User Guide, "Adding an AWS
+  // Region to an Amazon Aurora global database", AWS CLI), so the cluster's creation is not waited for on its own:
+  // the instance's `creation` event ends the one wait.
+  const instance = await findInstance(rds, target);
+  if (!instance) {
+    await createWriterInstance(rds, target, target, db, state);
+    return pending(`${target} is ${clusterStatus} in ${globalId}; its instance ${target} is being created`);
+  }
+  if (found?.Status !== 'available' || instance.DBInstanceStatus !== 'available')
+    return pending(`${target} is ${clusterStatus}; its instance is ${instance.DBInstanceStatus}`);
   const at = deps.clock.now().toISOString();
   return { ...replica, polls, status: 'available', availableAt: at, detail: `${target} is a secondary of ${globalId}` };
 }
