@@ -32,14 +32,15 @@ const SCHEDULE_II_REFILLS = 'pr.dea_schedule = 2 AND p.refills_authorized > 0';
 
 /**
  * Fill numbering over all prescriptions, or only those `affected` selects (a SELECT of prescription ids).
- * The ids are gathered into one array first: `= ANY(array)` lets both tables be read in key order through
- * their indexes (a merge of two index scans), where a join with the set is planned as a scan of all fills.
+ * The ids are gathered into one array first, sorted and distinct: `= ANY(array)` lets both tables be read in
+ * key order through their indexes (a merge of two index scans), where a join with the set is planned as a scan
+ * of all fills; each index scan sorts its array, which costs little when it is sorted already.
  */
 function fillNumberingSql(affected?: string): string {
   const only = (alias: string): string =>
     affected ? `WHERE ${alias}prescription_id = ANY((SELECT ids FROM a)::bigint[])` : '';
   return `
-      WITH ${affected ? `a AS MATERIALIZED (SELECT array_agg(prescription_id) AS ids FROM (${affected}) x),` : ''}
+      WITH ${affected ? `a AS MATERIALIZED (SELECT array_agg(DISTINCT prescription_id ORDER BY prescription_id) AS ids FROM (${affected}) x),` : ''}
       ${fillGroups(only(''))}
       SELECT array_agg(p.prescription_id) FILTER (WHERE ${GAPS}) AS gaps,
              array_agg(p.prescription_id) FILTER (WHERE ${TOO_MANY}) AS too_many,

@@ -141,19 +141,36 @@ function orphanSql(child: string): string {
  * The orphans among a few suspect children of `f` (`from`: the new rows, or those in differing key ranges),
  * their parents looked up through the parent's key index: a join would hash the whole parent table (every
  * fill, to check the claims of the last days), so its cost would grow with the manifest's age. A single
- * column is looked up as one sorted array of the distinct values (`= ANY`); a composite key, per child.
+ * column is looked up as one sorted array of the distinct values (`= ANY`): when the parent holds as many
+ * distinct keys among them as there are values, no child is an orphan, and nothing more is read; otherwise
+ * the orphans are listed. A composite key is looked up per child.
  */
-function suspectOrphansSql(f: ForeignKey, from: string): string {
+async function suspectOrphans(context: CheckContext, f: ForeignKey, from: string): Promise<unknown> {
   const [column, parentColumn] = [f.columns[0], f.parentColumns[0]];
   if (f.columns.length > 1 || !column || !parentColumn) {
     const probe = `SELECT 1 AS found FROM pharmacy.${f.parent} p0 WHERE ${joinCondition(f, 0)} LIMIT 1`;
     const orphan = `${f.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AND p.found IS NULL`;
-    return `SELECT array_agg(c.${f.key}) FILTER (WHERE ${orphan}) AS o0 FROM ${from} c LEFT JOIN LATERAL (${probe}) p ON true`;
+    const [row] = await context.query(
+      `SELECT array_agg(c.${f.key}) FILTER (WHERE ${orphan}) AS o0 FROM ${from} c LEFT JOIN LATERAL (${probe}) p ON true`,
+    );
+    return row?.o0;
   }
-  return `WITH c AS MATERIALIZED (SELECT c.${f.key} AS k, c.${column} AS v FROM ${from} c WHERE c.${column} IS NOT NULL),
+  const [counts] = await context.query(
+    `WITH v AS MATERIALIZED (SELECT ARRAY(SELECT DISTINCT c.${column} FROM ${from} c
+                                           WHERE c.${column} IS NOT NULL ORDER BY 1) AS vs)
+     SELECT cardinality(v.vs) AS wanted,
+            (SELECT count(*) FROM (SELECT DISTINCT p0.${parentColumn} FROM pharmacy.${f.parent} p0
+                                    WHERE p0.${parentColumn} = ANY(v.vs)) p) AS found
+       FROM v`,
+  );
+  if (num(counts?.wanted) === num(counts?.found)) return null;
+  const [row] = await context.query(
+    `WITH c AS MATERIALIZED (SELECT c.${f.key} AS k, c.${column} AS v FROM ${from} c WHERE c.${column} IS NOT NULL),
           found AS MATERIALIZED (SELECT p0.${parentColumn} AS v FROM pharmacy.${f.parent} p0
                                   WHERE p0.${parentColumn} = ANY(ARRAY(SELECT DISTINCT v FROM c ORDER BY v)))
-     SELECT array_agg(c.k) AS o0 FROM c WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.v = c.v)`;
+     SELECT array_agg(c.k) AS o0 FROM c WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.v = c.v)`,
+  );
+  return row?.o0;
 }
 
 /**
@@ -244,13 +261,9 @@ export const foreignKeysCheck: CheckDefinition = {
         if (suspects.length && suspects.every((s) => s !== undefined)) {
           modes[child] = proof.ok ? 'incremental' : 'localized';
           const found = await Promise.all(
-            fks.map((f, i) =>
-              suspects[i]?.rows
-                ? context.query(suspectOrphansSql(f, suspects[i].relation))
-                : Promise.resolve<Record<string, unknown>[]>([]),
-            ),
+            fks.map((f, i) => (suspects[i]?.rows ? suspectOrphans(context, f, suspects[i].relation) : null)),
           );
-          rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]?.[0]?.o0]))];
+          rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]]))];
         } else {
           modes[child] = 'full';
           fullReasons.push(`${child}: ${proof.reason ?? ''}`);
