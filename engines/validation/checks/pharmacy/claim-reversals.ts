@@ -34,10 +34,12 @@ const REVERSALS_SQL = `
 
 /**
  * The same for the new claims (`claims`, a relation): the reversal groups of the targets they name among all
- * claims, their own targets, and the new B2s that name none.
+ * claims, their own targets, and the new B2s that name none. Only the new B2s and the new claims that name a
+ * target take part, so only they are kept.
  */
 const newReversalsSql = (claims: string): string => `
-        WITH r AS MATERIALIZED (SELECT claim_id, reverses_claim_id, fill_id, transaction_code FROM ${claims} n)
+        WITH r AS MATERIALIZED (SELECT claim_id, reverses_claim_id, fill_id, transaction_code FROM ${claims} n
+                                 WHERE transaction_code = 'B2' OR reverses_claim_id IS NOT NULL)
         SELECT (SELECT array_agg(k) FROM (SELECT reverses_claim_id AS k FROM pharmacy.claim WHERE ${LINKED_REVERSAL}
                   AND reverses_claim_id IN (SELECT reverses_claim_id FROM r WHERE transaction_code = 'B2')
                   GROUP BY 1 HAVING count(*) > 1) x) AS multiple,
