@@ -261,7 +261,9 @@ export const foreignKeysCheck: CheckDefinition = {
         if (suspects.length && suspects.every((s) => s !== undefined)) {
           modes[child] = proof.ok ? 'incremental' : 'localized';
           const found = await Promise.all(
-            fks.map((f, i) => (suspects[i]?.rows ? suspectOrphans(context, f, suspects[i].relation) : null)),
+            fks.map((f, i) =>
+              suspects[i]?.rows ? suspectOrphans(context, f, suspects[i].relation) : Promise.resolve(null),
+            ),
           );
           rows = [Object.fromEntries(fks.map((_, i) => [`o${i}`, found[i]]))];
         } else {
