@@ -56,6 +56,12 @@ interface Case {
   awsSeconds: number;
   /** How many operations on the critical path the offset lengthens, each by the offset. @default 1 */
   lengthened?: number;
+  /**
+   * A failback repoints as soon as the promotion (or switchover) has started, under the write freeze: the record
+   * change runs beside this last operation of `awsSeconds` (lengthened by the offset too), and only what it takes
+   * beyond it is on the critical path. @default - the record change follows the recovery
+   */
+  repointBeside?: number;
   /** A fresh account whose recovery takes `recoveryOffset` seconds longer than nominal. */
   world: (recoveryOffset: number) => FakeAws;
 }
@@ -204,6 +210,7 @@ const FAILBACK_CASES: Case[] = [
     database: 'claims',
     strategy: 'failback (global switchover back)',
     awsSeconds: AURORA.switchoverSeconds,
+    repointBeside: AURORA.switchoverSeconds,
     world: failedOverWorld,
   },
   {
@@ -217,6 +224,7 @@ const FAILBACK_CASES: Case[] = [
       AURORA.instanceSeconds +
       AURORA.switchoverSeconds,
     lengthened: 3,
+    repointBeside: AURORA.switchoverSeconds,
     world: detachedWorld,
   },
 ];
@@ -271,13 +279,13 @@ async function runCase(machine: LocalStateMachine, c: Case, offsets: Offsets): P
     // The failback's checks are named like the failover's, with the state machine's prefix.
     const task = (name: string) => run.taskInvocations[operation === 'failover' ? name : `Failback${name}`] ?? 0;
     const approvalToVerifiedSeconds = (Date.parse(verified) - Date.parse(approvedAt)) / 1000;
+    const recordChange = ISSUE_DURATIONS.recordChangeSeconds + offsets.record;
     const criticalPathAwsSeconds =
       c.awsSeconds +
       offsets.recovery * (c.lengthened ?? 1) +
       // A failback validates nothing: the primary cluster kept its data and rejoins in sync.
       (operation === 'failover' ? ISSUE_DURATIONS.validationSeconds : 0) +
-      ISSUE_DURATIONS.recordChangeSeconds +
-      offsets.record;
+      (c.repointBeside === undefined ? recordChange : Math.max(0, recordChange - (c.repointBeside + offsets.recovery)));
     return {
       strategy: c.strategy,
       overheadSeconds: approvalToVerifiedSeconds - criticalPathAwsSeconds,

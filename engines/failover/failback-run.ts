@@ -35,8 +35,8 @@ export type FailbackRun = RunbookRun<FailbackState>;
 /**
  * Run a whole failback in-process with the phases the AWS failback state machine runs as tasks: preflight →
  * approval → build a replica of the current primary on the primary side and wait for it → freeze writes → wait
- * until it has caught up → promote it and wait → repoint and wait until in sync → verify → lift the freeze →
- * evidence. A failing phase is recorded as the state machine's Catch records it; this never throws for a
+ * until it has caught up → promote it → repoint → wait for the promotion, then until the repoint is in sync →
+ * verify → lift the freeze → evidence. A failing phase is recorded as the state machine's Catch records it; this never throws for a
  * failback failure. Like the state machine, a failure after the freeze leaves it set (the evidence says so).
  */
 export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): Promise<FailbackRun> {
@@ -93,6 +93,8 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
       ),
     );
     await phase('promote', async () => ({ promotion: await provider.promote(get()) }));
+    // Under the write freeze the pointers move while the promotion runs (as the state machine does it).
+    await phase('repoint', async () => ({ repoint: await provider.repoint(get()) }));
     await phase('promote', () =>
       until(
         'the promotion',
@@ -101,7 +103,6 @@ export async function runFailback(input: FailbackInput, deps: RunFailbackDeps): 
         (p) => p.status === 'available',
       ),
     );
-    await phase('repoint', async () => ({ repoint: await provider.repoint(get()) }));
     await phase('repoint', () =>
       until(
         'the repoint',

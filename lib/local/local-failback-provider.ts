@@ -121,7 +121,7 @@ export class LocalFailbackProvider implements FailbackProvider {
         name: 'repoint',
         description: global
           ? `none: ${endpointFile} names the global writer endpoint, which moves with the writer`
-          : `rewrite ${endpointFile}`,
+          : `rewrite ${endpointFile} as soon as the promotion has started (writes are frozen)`,
       },
       {
         name: 'verify',
@@ -208,12 +208,11 @@ export class LocalFailbackProvider implements FailbackProvider {
 
   async promote(): Promise<NonNullable<FailbackState['promotion']>> {
     const startedAt = new Date().toISOString();
-    await this.replicaCluster()
-      .promote()
-      .catch((error: Error & { stderr?: string }) => {
-        throw new StepError(Errors.stepFailed, `pg_ctl promote failed: ${error.stderr?.trim() || error.message}`);
-      });
-    return startedPending(startedAt);
+    const replica = this.replicaCluster();
+    await replica.promote().catch((error: Error & { stderr?: string }) => {
+      throw new StepError(Errors.stepFailed, `pg_ctl promote failed: ${error.stderr?.trim() || error.message}`);
+    });
+    return { ...startedPending(startedAt), endpoint: { host: '127.0.0.1', port: replica.port } };
   }
 
   async checkPromoted(state: FailbackState): Promise<NonNullable<FailbackState['promotion']>> {

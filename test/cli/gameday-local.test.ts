@@ -51,6 +51,11 @@ describe('rxdr gameday --local --answers on real PostgreSQL', () => {
       runbook: { operation: 'failback', status: 'completed' },
     });
     expect(failback.runbook.steps.map((s: { name: string }) => s.name)).toEqual(FAILBACK_EVIDENCE_STEPS);
+    // As in AWS, the endpoint file moved once the promotion had started, before it ended.
+    const step = (name: string) =>
+      failback.runbook.steps.find((s: { name: string }) => s.name === name) as { startedAt: string; endedAt: string };
+    expect(Date.parse(step('repoint').startedAt)).toBeGreaterThanOrEqual(Date.parse(step('promote').startedAt));
+    expect(Date.parse(step('repoint').startedAt)).toBeLessThan(Date.parse(step('promote').endedAt));
 
     const evidence = JSON.parse(readFileSync(doc.gameDay.runbookEvidence[0], 'utf8'));
     expect(evidence).toMatchObject({

@@ -89,6 +89,32 @@ describe('failback state machine (synthesized, run locally with the real handler
     expect(doc!.metrics).toMatchObject({ writeFreezeSeconds: expect.any(Number) });
   });
 
+  test('the pointers move as soon as the promotion has started, under the write freeze: the record change runs beside it', async () => {
+    world = failedOverWorld();
+    const run = await failback(world);
+    expect(run.status).toBe('SUCCEEDED');
+    const steps = new Map(evidence(world)[0]!.runbook!.steps.map((s) => [s.name, s]));
+    const at = (step: string, end: 'startedAt' | 'endedAt') => Date.parse(steps.get(step)![end]!);
+    expect(at('repoint', 'startedAt')).toBeGreaterThanOrEqual(at('freeze-writes', 'startedAt'));
+    expect(at('repoint', 'startedAt')).toBeGreaterThanOrEqual(at('promote', 'startedAt'));
+    // the 60 s record change was in sync when the 5 min promotion ended: nothing of it is left on the path
+    expect(at('repoint', 'startedAt')).toBeLessThan(at('promote', 'endedAt'));
+    expect(at('repoint', 'endedAt')).toBe(at('promote', 'endedAt'));
+  });
+
+  test('resumed after the repoint while the promotion still runs: preflight finds the failback instance, no second promotion', async () => {
+    world = failedOverWorld();
+    expect((await failback(world, { crashAfter: 'repoint' })).status).toBe('FAILED');
+    expect(world.records.get('dispensing.db.rx.internal.')).toBe(world.endpointOf(FAILBACK, PRIMARY));
+    const second = await failback(world);
+    expect(second.status).toBe('SUCCEEDED');
+    const steps = evidence(world).find((d) => d.result === 'passed')!.runbook!.steps;
+    // the resumed run found the promotion under way and waited for it instead of promoting again
+    expect(steps.find((s) => s.name === 'promote')).toMatchObject({ outcome: 'already-done' });
+    expect(steps.find((s) => s.name === 'wait-replica')!.durationSeconds).toBeGreaterThan(0);
+    expect(world.count('PromoteReadReplica', (i) => i.DBInstanceIdentifier === FAILBACK)).toBe(1);
+  });
+
   describe.each([
     'create-replica',
     'check-replica',

@@ -79,8 +79,13 @@ export function runRunbook(
   const fn = async (event: Json) => {
     const e = event as { action: string; state: Record<string, { waitSeconds?: number } | undefined> };
     // A check after its Wait state: the step before it left the seconds to wait. The first catch-up check
-    // follows the freeze directly (no Wait), so nothing is waited before it.
-    const waitSeconds = WAITS[e.action] ? e.state[WAITS[e.action]!]?.waitSeconds : undefined;
+    // follows the freeze directly (no Wait), and the failback's first repoint check the promotion's wait (the
+    // record change started with the promotion), so nothing is waited before them.
+    const record = WAITS[e.action]
+      ? (e.state[WAITS[e.action]!] as { waitSeconds?: number; polls?: number })
+      : undefined;
+    const direct = operation === 'failback' && e.action === 'check-repoint' && record?.polls === 0;
+    const waitSeconds = direct ? undefined : record?.waitSeconds;
     if (waitSeconds !== undefined) world.clock.advance(waitSeconds);
     const result = await handler(event);
     if (options.crashAfter === e.action && !crashed) {

@@ -77,11 +77,22 @@ export async function clusterFailbackPreflight(state: FailbackState, deps: StepD
       // Clients on the global writer endpoint reach whichever cluster writes through it.
       const servedHost = cluster.clientsUseGlobalWriterEndpoint ? global.Endpoint : writerCluster?.Endpoint;
       const serves = servedHost !== undefined && servedHost === secret.host;
+      // An earlier run repoints as soon as it has started the switchover back: while that switch runs, the
+      // pointers already name the primary cluster. The run resumes there (its promote finds the switch started).
+      const switchingBack =
+        !serves && old !== undefined && changingWriter(global)
+          ? (await findCluster(clients.rdsPrimary, primaryId))?.Endpoint === secret.host
+          : false;
       check(
         'current-primary',
-        writer !== undefined && (writer === secondary || writer === old) && serves,
+        writer !== undefined && (writer === secondary || writer === old) && (serves || switchingBack),
         writer
-          ? `${writerId} writes in ${writerRegion}${serves ? ` and serves ${String(secret.host)}` : `, but the secret's host is ${String(secret.host)}`}`
+          ? `${writerId} writes in ${writerRegion}` +
+              (serves
+                ? ` and serves ${String(secret.host)}`
+                : switchingBack
+                  ? `; the switchover back to ${primaryId} is under way and the secret already names it (an earlier run repointed): resumed`
+                  : `, but the secret's host is ${String(secret.host)}`)
           : `${cluster.globalClusterIdentifier} has no writer: was there a failover?`,
       );
       if (changingWriter(global))
@@ -198,6 +209,9 @@ export const clusterPromote: Step<'promotion'> = async (state, deps) => {
   const global = await describeGlobalCluster(deps.clients.rdsRecovery, globalId);
   const member = memberOf(global, deps.catalog.primaryRegion, target);
   if (!member?.DBClusterArn) throw new StepError(Errors.stepFailed, `${target} is not a member of ${globalId}`);
+  // The cluster endpoint of the switchover's target stays its own: the repoint that follows at once names it.
+  const endpoint = writerEndpoint(await findCluster(deps.clients.rdsPrimary, target));
+  if (!endpoint) throw new StepError(Errors.stepFailed, `${target} reports no cluster endpoint to repoint clients at`);
   const alreadyDone = member.IsWriter === true || changingWriter(global);
   if (!alreadyDone)
     await deps.clients.rdsRecovery.send(
@@ -207,7 +221,7 @@ export const clusterPromote: Step<'promotion'> = async (state, deps) => {
       }),
     );
   // The new writer's global-failover event (forwarded from the primary region) ends the wait; 60 s safety net.
-  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done');
+  return { ...waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done'), endpoint };
 };
 
 export const clusterCheckPromoted: Step<'promotion'> = async (state, deps) => {

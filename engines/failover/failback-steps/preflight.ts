@@ -35,9 +35,11 @@ export function failbackPlanSteps(
     { name: 'promote', description: own.promote },
     {
       name: 'repoint',
-      description: own.repoint ?? 'point the record, parameter and secret back at the primary region',
+      description:
+        own.repoint ??
+        'as soon as the promotion has started (writes are frozen): point the record, parameter and secret back at the primary region',
     },
-    { name: 'verify', description: 'check every client pointer' },
+    { name: 'verify', description: 'once promoted and the record change is in sync: check every client pointer' },
     { name: 'unfreeze', description: 'lift the write freeze' },
     { name: 'evidence', description: 'write the evidence document' },
   ];
@@ -51,8 +53,9 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
   const { checks, blockers, check } = planChecks();
   const secret = await secretJson(clients.secrets, db.repoint.secretArn);
   // The current primary is a recovery-region instance (after a failover), or, when an earlier failback got as
-  // far as repointing before it died, the promoted failback instance in the primary region: look in both, so
-  // that run can resume. An unreachable primary region just means "not there" here (checked below).
+  // far as repointing before it died, the failback instance in the primary region (promoted, or still being
+  // promoted: the repoint follows the promotion's start): look in both, so that run can resume. An unreachable
+  // primary region just means "not there" here (checked below).
   const candidates = [db.replicaInstanceIdentifier, db.recoveredInstanceIdentifier].filter(
     (id): id is string => id !== undefined,
   );
@@ -60,8 +63,13 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
     ...(await Promise.all(candidates.map((id) => findInstance(clients.rdsRecovery, id)))),
     await findInstance(clients.rdsPrimary, db.failbackInstanceIdentifier).catch(() => undefined),
   ];
+  const promoting = (instance: (typeof found)[number]) =>
+    instance?.DBInstanceIdentifier === db.failbackInstanceIdentifier &&
+    instance.ReadReplicaSourceDBInstanceIdentifier !== undefined;
   const current = found.find(
-    (instance) => instance?.Endpoint?.Address === secret.host && !instance?.ReadReplicaSourceDBInstanceIdentifier,
+    (instance) =>
+      instance?.Endpoint?.Address === secret.host &&
+      (!instance?.ReadReplicaSourceDBInstanceIdentifier || promoting(instance)),
   );
   const searched = `${candidates.join(', ')} in ${catalog.recoveryRegion} and ${db.failbackInstanceIdentifier} in ${catalog.primaryRegion}`;
   check(
@@ -71,7 +79,13 @@ export async function preflight(state: FailbackState, deps: StepDeps): Promise<F
       ? `${current.DBInstanceIdentifier} (${current.DBInstanceStatus}) serves ${String(secret.host)}`
       : `no standalone instance among ${searched} serves the secret's host ${String(secret.host)}: was there a failover?`,
   );
-  if (current)
+  if (current && promoting(current))
+    checks.push({
+      name: 'current-primary-backups',
+      ok: true,
+      detail: `${db.failbackInstanceIdentifier} is being promoted by an earlier run; the promotion turns on backups (7 days)`,
+    });
+  else if (current)
     check(
       'current-primary-backups',
       (current.BackupRetentionPeriod ?? 0) > 0,

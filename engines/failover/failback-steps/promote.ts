@@ -12,12 +12,18 @@ export async function promote(state: FailbackState, deps: StepDeps): Promise<Non
   const plan = required(state.plan, 'plan');
   const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
   if (!instance) throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} disappeared`);
+  if (!instance.Endpoint?.Address)
+    throw new StepError(Errors.stepFailed, `${plan.replicaIdentifier} reports no endpoint to repoint clients at`);
   const alreadyDone = !instance.ReadReplicaSourceDBInstanceIdentifier || instance.DBInstanceStatus !== 'available';
   if (!alreadyDone)
     await deps.clients.rdsPrimary.send(
       new PromoteReadReplicaCommand({ DBInstanceIdentifier: plan.replicaIdentifier, BackupRetentionPeriod: 7 }),
     );
-  return waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done');
+  // A promoted replica keeps its endpoint: the repoint that follows at once names it.
+  return {
+    ...waitStarted(deps, startedAt, alreadyDone ? 'already-done' : 'done'),
+    endpoint: { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 },
+  };
 }
 
 export async function checkPromoted(

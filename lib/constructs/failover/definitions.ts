@@ -268,8 +268,9 @@ export function failoverDefinition(
 
 /**
  * Preflight → approval → replica in the primary region → wait for its events → write freeze → poll catch-up
- * (zero lag: a metric, no event) → promote → wait for its events → repoint back → poll DNS → verify → lift the
- * freeze → evidence.
+ * (zero lag: a metric, no event) → promote → repoint back → wait for the promotion's events → poll DNS → verify →
+ * lift the freeze → evidence. The pointers move while the promotion runs, under the write freeze: the record
+ * change and the promotion overlap instead of adding up, and no client writes to the old primary meanwhile.
  */
 export function failbackDefinition(
   scope: Construct,
@@ -303,26 +304,24 @@ export function failbackDefinition(
     .next(unfreeze)
     .next(evidence)
     .next(new sfn.Succeed(scope, id('Done')));
-  const repointWait = b.poll(
+  b.poll(
     id('Repoint'),
     '$.repoint.waitSeconds',
     checkRepoint,
     sfn.Condition.booleanEquals('$.repoint.inSync', true),
     tail,
   );
-  const afterRepoint = new sfn.Choice(scope, id('RecordInSync'))
-    .when(sfn.Condition.booleanEquals('$.repoint.inSync', true), tail)
-    .otherwise(repointWait);
+  // The record change was started with the promotion: one look at it as soon as the promotion is done.
   const promotedWait = b.awaitEvent(
     id('Promotion'),
     { instance: '$.plan.replicaIdentifier', seconds: '$.promotion.waitSeconds', step: 'await-promotion' },
     checkPromoted,
     sfn.Condition.stringEquals('$.promotion.status', 'available'),
-    repoint.next(afterRepoint),
+    checkRepoint,
   );
   const caughtUp = new sfn.Choice(scope, id('CaughtUp')).when(
     sfn.Condition.booleanEquals('$.catchUp.caughtUp', true),
-    promote.next(promotedWait),
+    promote.next(repoint).next(promotedWait),
   );
   const catchUpWait = new sfn.Wait(scope, id('WaitCatchUp'), {
     time: sfn.WaitTime.secondsPath('$.catchUp.waitSeconds'),
