@@ -53,16 +53,25 @@ export async function findInstance(rds: RDSClient, identifier: string): Promise<
  * Newest value of an RDS metric of an instance (or, by `dimension`, a cluster) over the last 10 minutes
  * (e.g. `ReplicaLag`, seconds).
  */
+/**
+ * The first whole minute at or after `at`: CloudWatch rounds a `StartTime` down to its minute, so a query from `at`
+ * itself would still return the one-minute datapoint that began before it.
+ */
+export function nextWholeMinute(at: Date): Date {
+  return new Date(Math.ceil(at.getTime() / 60_000) * 60_000);
+}
+
 export async function latestMetric(
   cloudwatch: CloudWatchClient,
   metric: string,
   identifier: string,
   now: Date,
   dimension: 'DBInstanceIdentifier' | 'DBClusterIdentifier' = 'DBInstanceIdentifier',
+  since?: Date,
 ): Promise<number | undefined> {
   const out = await cloudwatch.send(
     new GetMetricDataCommand({
-      StartTime: new Date(now.getTime() - 10 * 60_000),
+      StartTime: since ?? new Date(now.getTime() - 10 * 60_000),
       EndTime: now,
       ScanBy: 'TimestampDescending',
       MetricDataQueries: [

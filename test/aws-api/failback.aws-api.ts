@@ -41,8 +41,12 @@ function startFailback(dryRun = false): State {
   };
 }
 
-/** RDS publishes ReplicaLag every minute; moto's RDS publishes nothing, so the test does (a minute old). */
-async function replicaLagIsZero(identifier: string): Promise<void> {
+/** RDS publishes ReplicaLag every minute; moto's RDS publishes nothing, so the test does (by default a minute old). */
+async function replicaLagIs(
+  identifier: string,
+  value: number,
+  timestamp = new Date(Date.now() - 60_000),
+): Promise<void> {
   await new CloudWatchClient({ region: PRIMARY }).send(
     new PutMetricDataCommand({
       Namespace: 'AWS/RDS',
@@ -50,9 +54,9 @@ async function replicaLagIsZero(identifier: string): Promise<void> {
         {
           MetricName: 'ReplicaLag',
           Dimensions: [{ Name: 'DBInstanceIdentifier', Value: identifier }],
-          Value: 0,
+          Value: value,
           Unit: 'Seconds',
-          Timestamp: new Date(Date.now() - 60_000),
+          Timestamp: timestamp,
         },
       ],
     }),
@@ -98,8 +102,16 @@ test('failback: replica in the primary region, freeze, catch up, promote, repoin
   const frozen = await w.deps.clients.ssm.send(new GetParameterCommand({ Name: freezeName }));
   expect(JSON.parse(frozen.Parameter?.Value ?? '{}')).toMatchObject({ frozen: true, execution: 'back-1' });
 
-  // Two zero-lag readings from CloudWatch (through moto) before the switchover.
-  await replicaLagIsZero('dispensing-failback');
+  // Within the freeze's own minute there is no reading of a minute after it: not caught up, CloudWatch not asked.
+  const noReading = (await task(w, 'check-caught-up', state)) as NonNullable<FailbackState['catchUp']>;
+  expect(noReading).toMatchObject({ lagSeconds: null, zeroLagPolls: 0, caughtUp: false });
+  // As if the freeze had been set 3 minutes ago: a reading of a minute before it is not counted (moto answers
+  // GetMetricData from the StartTime the step sends), then two zero-lag readings after it.
+  const frozenAt = new Date(Date.now() - 3 * 60_000);
+  state = { ...state, freeze: { ...state.freeze!, frozenAt: frozenAt.toISOString() } };
+  await replicaLagIs('dispensing-failback', 7, new Date(frozenAt.getTime() - 2 * 60_000));
+  expect(await task(w, 'check-caught-up', state)).toMatchObject({ lagSeconds: null, caughtUp: false });
+  await replicaLagIs('dispensing-failback', 0);
   state = { ...state, catchUp: await task(w, 'check-caught-up', state) };
   expect(state.catchUp).toMatchObject({ lagSeconds: 0, zeroLagPolls: 1, caughtUp: false });
   state = { ...state, catchUp: await task(w, 'check-caught-up', state) };

@@ -1,7 +1,7 @@
 /** The write freeze applications honour while the replica catches up, and its release. */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { latestMetric, nextWaitSeconds, parameterValue } from '../aws-helpers';
+import { latestMetric, nextWaitSeconds, nextWholeMinute, parameterValue } from '../aws-helpers';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
 import { FailbackState } from './state';
@@ -80,9 +80,21 @@ export async function checkCaughtUp(
       caughtUp: true,
       caughtUpAt: deps.clock.now().toISOString(),
     };
+  // Only readings of minutes wholly after the freeze count: a zero from before it says nothing about the writes
+  // made just before the freeze, and a promotion before they arrive would lose them.
+  const since = nextWholeMinute(new Date(required(state.freeze, 'freeze').frozenAt));
+  const now = deps.clock.now();
   const lag =
-    (await latestMetric(deps.clients.cloudwatchPrimary, 'ReplicaLag', plan.replicaIdentifier, deps.clock.now())) ??
-    null;
+    since < now
+      ? ((await latestMetric(
+          deps.clients.cloudwatchPrimary,
+          'ReplicaLag',
+          plan.replicaIdentifier,
+          now,
+          'DBInstanceIdentifier',
+          since,
+        )) ?? null)
+      : null;
   const zeroLagPolls = lag === 0 ? previous.zeroLagPolls + 1 : 0;
   const polls = previous.polls + 1;
   const caughtUp = zeroLagPolls >= ZERO_LAG_READINGS;
