@@ -1,4 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { StepDeps } from '../../engines/failover/clients';
 import { checkCaughtUp } from '../../engines/failover/failback-steps/freeze';
@@ -6,7 +7,22 @@ import type { FailbackState } from '../../engines/failover/failback-steps/state'
 
 const FROZEN_AT = '2026-12-07T10:00:30.000Z';
 const cloudwatch = mockClient(CloudWatchClient);
-afterEach(() => cloudwatch.reset());
+const rds = mockClient(RDSClient);
+const failbackInstance = (replicaOf?: string) =>
+  rds.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: [
+      {
+        DBInstanceIdentifier: 'dispensing-prod-fb',
+        DBInstanceStatus: 'available',
+        ReadReplicaSourceDBInstanceIdentifier: replicaOf,
+      },
+    ],
+  });
+beforeEach(() => failbackInstance('arn:aws:rds:us-west-2:111111111111:db:dispensing-prod-replica'));
+afterEach(() => {
+  cloudwatch.reset();
+  rds.reset();
+});
 
 const state = {
   plan: { currentPrimary: { identifier: 'dispensing-prod-replica' }, replicaIdentifier: 'dispensing-prod-fb' },
@@ -14,7 +30,10 @@ const state = {
 } as unknown as FailbackState;
 const at = (iso: string) =>
   ({
-    clients: { cloudwatchPrimary: new CloudWatchClient({ region: 'us-east-1' }) },
+    clients: {
+      cloudwatchPrimary: new CloudWatchClient({ region: 'us-east-1' }),
+      rdsPrimary: new RDSClient({ region: 'us-east-1' }),
+    },
     clock: { now: () => new Date(iso) },
   }) as unknown as StepDeps;
 const asked = () =>
@@ -43,5 +62,13 @@ describe('the failback catch-up counts only ReplicaLag readings of minutes after
     const first = await checkCaughtUp(state, at('2026-12-07T10:01:20.000Z'));
     const second = await checkCaughtUp({ ...state, catchUp: first }, at('2026-12-07T10:01:28.000Z'));
     expect([first.zeroLagPolls, second.zeroLagPolls, second.caughtUp]).toEqual([1, 2, true]);
+  });
+
+  test('resumed after this failback promoted the instance (standalone, no ReplicaLag any more): caught up at once', async () => {
+    failbackInstance(undefined);
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm', Values: [] }] });
+    const look = await checkCaughtUp(state, at('2026-12-07T10:05:00.000Z'));
+    expect(look).toMatchObject({ caughtUp: true, lagSeconds: 0 });
+    expect(asked()).toEqual([]);
   });
 });

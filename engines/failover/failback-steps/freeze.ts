@@ -1,7 +1,7 @@
 /** The write freeze applications honour while the replica catches up, and its release. */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { latestMetric, nextWaitSeconds, nextWholeMinute, parameterValue } from '../aws-helpers';
+import { findInstance, latestMetric, nextWaitSeconds, nextWholeMinute, parameterValue } from '../aws-helpers';
 import type { StepDeps } from '../clients';
 import { required } from '../failover-steps';
 import { FailbackState } from './state';
@@ -82,6 +82,18 @@ export async function checkCaughtUp(
     };
   // Only readings of minutes wholly after the freeze count: a zero from before it says nothing about the writes
   // made just before the freeze, and a promotion before they arrive would lose them.
+  // Resumed after a promotion this failback started once the replica had caught up: a standalone instance
+  // reports no ReplicaLag any more, so waiting for a reading would never end.
+  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
+  if (instance && !instance.ReadReplicaSourceDBInstanceIdentifier)
+    return {
+      polls: previous.polls,
+      waitSeconds: previous.waitSeconds,
+      lagSeconds: 0,
+      zeroLagPolls: ZERO_LAG_READINGS,
+      caughtUp: true,
+      caughtUpAt: deps.clock.now().toISOString(),
+    };
   const since = nextWholeMinute(new Date(required(state.freeze, 'freeze').frozenAt));
   const now = deps.clock.now();
   const lag =
