@@ -317,9 +317,14 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
       const split = t && splitPass(t, q.select, q.newOnly);
       const promise = passSlots.run(async () => {
         if (!t || !split) return whole();
-        const [wholeRow, tailRow] = await pool.use(
-          async (client) => [await one(client, split.whole), await one(client, split.tail)] as const,
+        // A tail too large to pay for reading it again: the pass as one filtered query.
+        const read = await pool.use(async (client): Promise<PassRow | [PassRow, PassRow]> =>
+          split.pays(await one(client, split.probe))
+            ? [await one(client, split.whole), await one(client, split.tail)]
+            : one(client, sql),
         );
+        if (!Array.isArray(read)) return read;
+        const [wholeRow, tailRow] = read;
         // No match with the manifest: the exact old rows from the grouped scan the checks localize with.
         return (
           split.combine(wholeRow, tailRow) ??

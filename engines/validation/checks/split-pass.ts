@@ -46,7 +46,19 @@ export function tailStart(t: TableManifest): bigint | undefined {
   return BigInt(t.buckets.start) + BigInt(last) * BigInt(t.buckets.width);
 }
 
+/**
+ * The largest share of the table's key range the tail may cover for the split to pay: the tail re-reads its
+ * rows through the key index, which costs more per row than the whole table's scan saves by not filtering.
+ * Measured on the bench database (200 000 prescriptions), one query after the other: at 0.5 % and 4.4 % of the
+ * keys the two queries took 0.93× and 0.94× the filtered pass of the four big tables, at 12.4 % 1.02×.
+ */
+export const MAX_TAIL_SHARE = 0.08;
+
 export interface SplitPass {
+  /** The largest key of the copy (`max_key`), read from the key index: how much of the table the tail covers. */
+  readonly probe: string;
+  /** Whether the tail is small enough for the split to pay, given the probe's row. */
+  pays(probe: PassRow): boolean;
   /** The unfiltered query over the whole table. */
   readonly whole: string;
   /** The query over the tail (the key range from `tailStart`). */
@@ -88,7 +100,16 @@ export function splitPass(
   ];
   const from = tableRef(t.schema, t.table);
   const internal = new Set([TOTAL_ROWS, TOTAL_CHECKSUM, NEW_ROWS, NEW_CHECKSUM]);
+  const start = BigInt(t.buckets.start);
   return {
+    probe: `SELECT max(t.${ident(t.keyColumn)})::text AS max_key FROM ${from}`,
+    pays(probe) {
+      const max = probe.max_key;
+      if (max === null || max === undefined || !/^-?\d+$/.test(String(max))) return false;
+      const top = BigInt(String(max));
+      if (top < low) return true;
+      return Number(top - low + 1n) <= MAX_TAIL_SHARE * Number(top - start + 1n);
+    },
     whole: `SELECT ${whole.join(',\n  ')}\nFROM ${from}`,
     tail: `SELECT ${tail.join(',\n  ')}\nFROM ${from}\nWHERE t.${ident(t.keyColumn)} >= ${low}`,
     combine(wholeRow, tailRow, old) {
