@@ -49,8 +49,9 @@ export function tailStart(t: TableManifest): bigint | undefined {
 /**
  * The largest share of the table's key range the tail may cover for the split to pay: the tail re-reads its
  * rows through the key index, which costs more per row than the whole table's scan saves by not filtering.
- * Measured on the bench database (200 000 prescriptions), one query after the other: at 0.5 % and 4.4 % of the
- * keys the two queries took 0.93× and 0.94× the filtered pass of the four big tables, at 12.4 % 1.02×.
+ * Measured on the bench database (200 000 prescriptions), one query after the other, over the four big tables:
+ * with the tail at 0.5 % and 4.5 % of the keys the two queries took 0.87× and 0.94× the filtered pass, at 12.5 %
+ * 1.10× (docs/performance.md, "The old rows as a difference").
  */
 export const MAX_TAIL_SHARE = 0.08;
 
