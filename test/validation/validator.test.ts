@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
 import { passQueries, planChecks } from '../../engines/validation/validator';
-import { splitPass } from '../../engines/validation/checks/split-pass';
+import { splitPass, tailStart } from '../../engines/validation/checks/split-pass';
 import { PHARMACY_INVARIANTS } from '../../engines/validation/checks/pharmacy/mapping';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { TestDatabase, useTestDatabase } from '../helpers/postgres';
@@ -760,6 +760,21 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
       expect(split?.whole).not.toMatch(/FILTER/);
       expect(split?.tail).toMatch(new RegExp(`WHERE t\\."${t.keyColumn}" >= \\d+$`));
     }
+  });
+
+  test('a pass is split only while the tail covers at most 8 % of the key range (the copy’s largest key tells)', () => {
+    const { run } = planChecks(undefined, undefined, manifest);
+    const t = manifest.tables.find((m) => m.table === 'fill');
+    const q = passQueries(run, manifest).get('pharmacy.fill');
+    const split = t && q && splitPass(t, q.select, q.newOnly);
+    const low = t && tailStart(t);
+    if (!t || !split || low === undefined) throw new Error('fill is not split');
+    const start = BigInt(t.buckets.start);
+    const top = (share: number): string => String(start + BigInt(Math.round(Number(low - start) / (1 - share))) - 1n);
+    expect(split.pays({ max_key: top(0.07) })).toBe(true);
+    expect(split.pays({ max_key: top(0.09) })).toBe(false);
+    expect(split.pays({ max_key: String(low - 1n) })).toBe(true);
+    expect(split.pays({ max_key: null })).toBe(false);
   });
 
   test('a new row below the old keys is not taken for an old one (old rows = whole table - new rows in the key range)', async () => {
