@@ -1,6 +1,8 @@
 import type { Client } from 'pg';
 import { CheckContext, CheckDefinition, PassContribution, PassRow } from './checks/check';
 import { customCheckDefinition } from './checks/custom';
+import { bucketRows } from './checks/differing-buckets';
+import { splitPass, sumBuckets } from './checks/split-pass';
 import { GENERIC_CHECKS } from './checks/generic';
 import { DRIFT_CHECKS } from './drift';
 import { PHARMACY_CHECKS } from './checks/pharmacy';
@@ -183,19 +185,28 @@ export interface PassQuery {
   table: string;
   select: Map<string, string>;
   from?: (passSql: string) => string;
+  /** The aliases that read new rows only (`PassContribution.newOnly`, declared so by every check that selects them). */
+  newOnly: Set<string>;
 }
 
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
 export function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, PassQuery> {
   const byTable = new Map<string, PassQuery>();
   const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest) ?? []);
+  const notNewOnly = new Set<string>();
   for (const c of contributions) {
     const key = `${c.schema}.${c.table}`;
     let entry = byTable.get(key);
     if (!entry)
       byTable.set(
         key,
-        (entry = { schema: c.schema, table: c.table, select: new Map(), ...(c.from ? { from: c.from } : {}) }),
+        (entry = {
+          schema: c.schema,
+          table: c.table,
+          select: new Map(),
+          newOnly: new Set(),
+          ...(c.from ? { from: c.from } : {}),
+        }),
       );
     else if (c.from) entry.from = c.from;
     for (const [alias, sql] of Object.entries(c.select)) {
@@ -203,9 +214,18 @@ export function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<
       if (existing !== undefined && existing !== sql)
         throw new Error(`two checks define the pass column ${key}.${alias} differently`);
       entry.select.set(alias, sql);
+      if (c.newOnly?.includes(alias)) entry.newOnly.add(alias);
+      else notNewOnly.add(`${key}\0${alias}`);
     }
   }
+  for (const [key, entry] of byTable)
+    for (const alias of entry.newOnly) if (notNewOnly.has(`${key}\0${alias}`)) entry.newOnly.delete(alias);
   return byTable;
+}
+
+/** The parameters a pass query refers to: `$1` the cut-off, `$2` the recovery point time. */
+function paramsOf(sql: string, cutoff: Date, recoveryPointTime: Date): unknown[] {
+  return sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
 }
 
 async function runQuery<R extends Record<string, unknown>>(
@@ -258,6 +278,20 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
     await pool.warmUp();
     const passSql = passQueries(checks, options.manifest);
     const passes = new Map<string, Promise<PassRow>>();
+    const context: CheckContext = {
+      manifest: options.manifest,
+      cutoff,
+      recoveryPointTime,
+      rpoTargetSeconds: options.rpoTargetSeconds ?? 86_400,
+      pass: (schema, table) =>
+        passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
+      query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),
+      table: (schema, table) => options.manifest.tables.find((t) => t.schema === schema && t.table === table),
+      localized: (schema, table) =>
+        options.precomputed?.passes[`${schema}.${table}`]
+          ? (options.precomputed.ranges[`${schema}.${table}`] ?? [])
+          : undefined,
+    };
     const passSlots = new Slots(concurrency);
     // Start every table pass now. Small tables go first: they are parents whose gates the checks of the big
     // tables wait for, and their passes take milliseconds. Then the biggest first, so that the pool stays busy.
@@ -276,25 +310,31 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
       }
       const select = [...q.select.entries()].map(([alias, sql]) => `${sql} AS "${alias}"`).join(',\n  ');
       const sql = `SELECT ${select}\nFROM ${q.from ? `${q.from(select)} t` : tableRef(q.schema, q.table)}`;
-      const params = sql.includes('$2') ? [cutoff, recoveryPointTime] : sql.includes('$1') ? [cutoff] : [];
-      const promise = passSlots.run(() => pool.use(async (client) => (await client.query(sql, params)).rows[0] ?? {}));
+      const one = async (client: Client, text: string): Promise<PassRow> =>
+        (await client.query(text, paramsOf(text, cutoff, recoveryPointTime))).rows[0] ?? {};
+      const whole = () => pool.use((client) => one(client, sql));
+      const t = q.from ? undefined : context.table(q.schema, q.table);
+      const split = t && splitPass(t, q.select, q.newOnly);
+      const promise = passSlots.run(async () => {
+        if (!t || !split) return whole();
+        // A tail too large to pay for reading it again: the pass as one filtered query.
+        const read = await pool.use(async (client): Promise<PassRow | [PassRow, PassRow]> =>
+          split.pays(await one(client, split.probe))
+            ? [await one(client, split.whole), await one(client, split.tail)]
+            : one(client, sql),
+        );
+        if (!Array.isArray(read)) return read;
+        const [wholeRow, tailRow] = read;
+        // No match with the manifest: the exact old rows from the grouped scan the checks localize with.
+        return (
+          split.combine(wholeRow, tailRow) ??
+          split.combine(wholeRow, tailRow, sumBuckets(await bucketRows(context, t))) ??
+          whole()
+        );
+      });
       promise.catch(() => undefined); // observed by the checks that await it
       passes.set(key, promise);
     }
-    const context: CheckContext = {
-      manifest: options.manifest,
-      cutoff,
-      recoveryPointTime,
-      rpoTargetSeconds: options.rpoTargetSeconds ?? 86_400,
-      pass: (schema, table) =>
-        passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
-      query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),
-      table: (schema, table) => options.manifest.tables.find((t) => t.schema === schema && t.table === table),
-      localized: (schema, table) =>
-        options.precomputed?.passes[`${schema}.${table}`]
-          ? (options.precomputed.ranges[`${schema}.${table}`] ?? [])
-          : undefined,
-    };
     const results = await Promise.all(
       checks.map(async (check): Promise<CheckResult> => {
         const t0 = clock.now().getTime();

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
 import { passQueries, planChecks } from '../../engines/validation/validator';
+import { splitPass, tailStart } from '../../engines/validation/checks/split-pass';
 import { PHARMACY_INVARIANTS } from '../../engines/validation/checks/pharmacy/mapping';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { TestDatabase, useTestDatabase } from '../helpers/postgres';
@@ -710,12 +711,20 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
   test('new children find their parents through the parent key index: no parent table is read whole', async () => {
     const copy = await copyWith('');
     const parents = ['fill', 'prescription', 'patient'].map((t) => `pharmacy.${t}`);
-    const before = await Promise.all(parents.map((t) => settledSeqScans(copy, t)));
-    const report = await validate(copy, { checks: ['foreign-keys'] });
-    const after = await Promise.all(parents.map((t) => settledSeqScans(copy, t)));
-    expect(check(report, 'foreign-keys').measured.mode).toBe('incremental');
-    // One sequential scan each: the table's own pass (counts, checksum, new-row bounds), no anti-join.
-    expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([1, 1, 1]);
+    const scans = async (checks: string[]): Promise<{ report: ValidationReport; scans: number[] }> => {
+      const before = await Promise.all(parents.map((t) => settledSeqScans(copy, t)));
+      const report = await validate(copy, { checks });
+      const after = await Promise.all(parents.map((t) => settledSeqScans(copy, t)));
+      return { report, scans: after.map((n, i) => n - (before[i] ?? 0)) };
+    };
+    // The table passes alone (the same pass SQL: counts, checksum, new-row bounds): the whole table once, and
+    // the key range of the new rows, which a small table may read whole too.
+    const passes = await scans(['row-counts']);
+    expect(passes.scans.slice(0, 2)).toEqual([1, 1]);
+    const fk = await scans(['foreign-keys']);
+    expect(check(fk.report, 'foreign-keys').measured.mode).toBe('incremental');
+    // No more sequential scans than the passes: no anti-join reads a parent whole.
+    expect(fk.scans).toEqual(passes.scans);
   });
 
   test('one table damaged: foreign keys are checked only where it differs, and a deleted parent still orphans its child', async () => {
@@ -739,6 +748,74 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
       cs_ledger: 'incremental',
     });
     expect(check(report, 'checksums').offendingKeys.join()).toMatch(/pharmacy\.fill fill_id \d+\.\.\d+/);
+  });
+
+  test('every table pass is split: the whole table unfiltered, the new rows read from the key range above the old ones', () => {
+    const { run } = planChecks(undefined, undefined, manifest);
+    for (const [key, q] of passQueries(run, manifest)) {
+      const t = manifest.tables.find((m) => `${m.schema}.${m.table}` === key);
+      if (!t || t.rowCount === 0) continue;
+      const split = splitPass(t, q.select, q.newOnly);
+      expect({ key, split: split !== undefined }).toEqual({ key, split: true });
+      expect(split?.whole).not.toMatch(/FILTER/);
+      expect(split?.tail).toMatch(new RegExp(`WHERE t\\."${t.keyColumn}" >= \\d+$`));
+    }
+  });
+
+  test('a pass is split only while the tail covers at most 8 % of the key range (the copy’s largest key tells)', () => {
+    const { run } = planChecks(undefined, undefined, manifest);
+    const t = manifest.tables.find((m) => m.table === 'fill');
+    const q = passQueries(run, manifest).get('pharmacy.fill');
+    const split = t && q && splitPass(t, q.select, q.newOnly);
+    const low = t && tailStart(t);
+    if (!t || !split || low === undefined) throw new Error('fill is not split');
+    const start = BigInt(t.buckets.start);
+    const top = (share: number): string => String(start + BigInt(Math.round(Number(low - start) / (1 - share))) - 1n);
+    expect(split.pays({ max_key: top(0.07) })).toBe(true);
+    expect(split.pays({ max_key: top(0.09) })).toBe(false);
+    expect(split.pays({ max_key: String(low - 1n) })).toBe(true);
+    expect(split.pays({ max_key: null })).toBe(false);
+  });
+
+  test('a new row below the old keys is not taken for an old one (old rows = whole table - new rows in the key range)', async () => {
+    const after = new Date(END.getTime() - 60_000).toISOString();
+    const report = await validate(
+      await copyWith(`INSERT INTO pharmacy.patient SELECT -1, first_name, last_name, birth_date, postal_code, '${after}'
+                        FROM pharmacy.patient ORDER BY patient_id LIMIT 1`),
+    );
+    expect(failing(report)).toEqual([]);
+    expect(check(report, 'row-counts').measured.mismatched).toEqual({});
+    expect(check(report, 'foreign-keys').measured.mode).toBe('incremental');
+  });
+
+  test('old rows changed in the key range of the new rows: a row made new, and cut-off times swapped with a new row', async () => {
+    const { old_max, new_min } = await queryOne<{ old_max: string; new_min: string }>(
+      db(),
+      `SELECT max(fill_id) FILTER (WHERE filled_at <= $1) AS old_max, min(fill_id) FILTER (WHERE filled_at > $1) AS new_min
+         FROM pharmacy.fill`,
+      [CUTOFF],
+    );
+    const fills = manifest.tables.find((t) => t.table === 'fill');
+    const after = new Date(END.getTime() - 60_000).toISOString();
+    // The largest old fill moved after the cut-off: one old row less, whatever the new rows are.
+    const moved = await validate(
+      await copyWith(`UPDATE pharmacy.fill SET filled_at = '${after}' WHERE fill_id = ${old_max}`),
+    );
+    expect(check(moved, 'row-counts').measured.mismatched).toEqual({
+      'pharmacy.fill': { expected: fills?.rowCount, actual: (fills?.rowCount ?? 0) - 1 },
+    });
+    expect(check(moved, 'checksums').passed).toBe(false);
+    expect(check(moved, 'checksums').offendingKeys.join()).toMatch(/pharmacy\.fill fill_id \d+\.\.\d+/);
+    // Its cut-off time swapped with the first new fill: as many old and new rows as before, other old rows.
+    const swapped = await validate(
+      await copyWith(`UPDATE pharmacy.fill f SET filled_at = o.filled_at
+                        FROM pharmacy.fill o WHERE (f.fill_id, o.fill_id) IN ((${old_max}, ${new_min}), (${new_min}, ${old_max}))`),
+    );
+    expect(check(swapped, 'row-counts').passed).toBe(true);
+    expect(check(swapped, 'checksums').passed).toBe(false);
+    expect(check(swapped, 'checksums').measured.mismatched).toMatchObject({
+      'pharmacy.fill': { expected: fills?.checksum },
+    });
   });
 
   test('a new row that reuses an old key cannot stand in for the old one: the check falls back to the full path', async () => {

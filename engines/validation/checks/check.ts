@@ -19,6 +19,11 @@ export interface PassContribution {
    * reference names), given the SQL of every aggregate of the table's pass.
    */
   readonly from?: (passSql: string) => string;
+  /**
+   * The aliases whose aggregates read only new rows (after the cut-off, or without a cut-off value): the
+   * pass may compute them over the key range that holds the new rows instead of the whole table.
+   */
+  readonly newOnly?: readonly string[];
 }
 
 /** `sum` of numbers or decimal strings, `max` of timestamps, `concat` of arrays (NULL when every part is NULL). */

@@ -9,7 +9,11 @@ import type { CheckContext } from './check';
  */
 const memo = new WeakMap<CheckContext, Map<string, Promise<BucketRow[]>>>();
 
-function bucketRows(context: CheckContext, t: TableManifest): Promise<BucketRow[]> {
+/**
+ * The count and checksum of `t`'s rows at or before the cut-off per bucket (one grouped scan per validation:
+ * a table pass that finds the table differing reads its exact old rows from it too).
+ */
+export function bucketRows(context: CheckContext, t: TableManifest): Promise<BucketRow[]> {
   let tables = memo.get(context);
   if (!tables) memo.set(context, (tables = new Map()));
   const label = `${t.schema}.${t.table}`;

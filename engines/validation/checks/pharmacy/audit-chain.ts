@@ -97,19 +97,18 @@ export const auditChainCheck: CheckDefinition = {
   // The pass verifies the events in the same scan that hashes the table: every event when the manifest already
   // says the check runs in full, otherwise the new events only (SHA-256 only for them; the rows the gate calls
   // new when it proves the old ones).
-  passes: (m) => [
-    {
-      schema: 'pharmacy',
-      table: 'audit_event',
-      select: {
-        ...tableAggregates(spec('audit_event')),
-        audit_newest: 'max(t.occurred_at)',
-        ...auditPassColumns(
-          fullByManifest(m, 'audit-chain') ? 'true' : newRowCondition(spec('audit_event').cutoffColumn),
-        ),
+  passes: (m) => {
+    const full = fullByManifest(m, 'audit-chain');
+    const audit = auditPassColumns(full ? 'true' : newRowCondition(spec('audit_event').cutoffColumn));
+    return [
+      {
+        schema: 'pharmacy',
+        table: 'audit_event',
+        select: { ...tableAggregates(spec('audit_event')), audit_newest: 'max(t.occurred_at)', ...audit },
+        ...(full ? {} : { newOnly: Object.keys(audit) }),
       },
-    },
-  ],
+    ];
+  },
   async run(context) {
     const head = context.manifest.pharmacy?.auditHead;
     const [proof, pass, last, manifestHead] = await Promise.all([
