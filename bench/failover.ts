@@ -23,7 +23,8 @@
  * late look shows up as overhead.
  *
  * Overhead = (verify step ended − approval) − (strategy duration + validation + record change), i.e. the time
- * from approval to clients repointed and verified, minus the simulated AWS work on the critical path. Lambda
+ * from approval to clients repointed and verified, minus the simulated AWS work on the critical path (a failback
+ * repoints beside its promotion, so only the part of the record change that outlasts it counts). Lambda
  * invocation and state-transition latency are not simulated (they are counted instead: each is ~0.05–0.2 s
  * in AWS).
  */
