@@ -105,7 +105,8 @@ export function bucketIndex(t: BucketedTable): string {
 }
 
 /**
- * SQL and parameters that count and hash the described rows per bucket. Unordered (read it with
+ * SQL and parameters that count and hash the described rows per bucket (`extra`: alias -> more aggregates
+ * per bucket). Unordered (read it with
  * `bucketRowsOf`): an `ORDER BY` makes the planner sort every row by its bucket instead of hashing ~256 groups.
  */
 export function bucketQuery(
@@ -113,10 +114,14 @@ export function bucketQuery(
   cutoff: Date,
   where = 'true',
   hashExpr = tableRowHash(t.columns ?? []),
+  extra: Readonly<Record<string, string>> = {},
 ): { text: string; values: unknown[] } {
   const index = bucketIndex(t);
+  const more = Object.entries(extra)
+    .map(([alias, sql]) => `, ${sql} AS "${alias}"`)
+    .join('');
   const text =
-    `SELECT ${index}::bigint AS index, count(*)::bigint AS rows, coalesce(sum(${hashExpr}), 0)::text AS checksum ` +
+    `SELECT ${index}::bigint AS index, count(*)::bigint AS rows, coalesce(sum(${hashExpr}), 0)::text AS checksum${more} ` +
     `FROM ${tableRef(t.schema, t.table)} WHERE ${cutoffCondition(t.cutoffColumn)} AND (${where}) GROUP BY 1`;
   return { text, values: index.includes('$2') ? [cutoff, t.buckets.start, t.buckets.width] : [cutoff] };
 }

@@ -53,6 +53,17 @@ export const tableManifestSchema = z.object({
   buckets: bucketsSchema,
 });
 
+/** `sum(hash of the listed columns)` over a table's rows at or before the cut-off (see `invariants`). */
+export const oldColumnsSchema = z
+  .object({
+    schema: identifier,
+    table: identifier,
+    columns: z.array(identifier).min(1),
+    rows: z.number().int().nonnegative(),
+    checksum: decimal,
+  })
+  .strict();
+
 export const pharmacyManifestSchema = z.object({
   /** The newest audit event at the cut-off: sequence and hash (hex) of the chain head. */
   auditHead: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]*$/) }),
@@ -77,7 +88,20 @@ export const pharmacyManifestSchema = z.object({
    * the violation counts. Absent in older manifests: the validator then checks every row on the copy.
    */
   invariants: z
-    .record(z.string(), z.object({ holds: z.boolean(), measured: z.record(z.string(), z.number()) }))
+    .record(
+      z.string(),
+      z.object({
+        holds: z.boolean(),
+        measured: z.record(z.string(), z.number()),
+        /**
+         * The count and checksum of one table's rows at or before the cut-off over only the columns the
+         * invariant reads (absent in older manifests): when the table's whole-row checksum differs on the copy
+         * but this one matches, the damage is in columns the invariant does not read, and its proof over the
+         * old rows still holds.
+         */
+        oldColumns: oldColumnsSchema.optional(),
+      }),
+    )
     .optional(),
   /**
    * Present when the section describes an adopter's own tables: the reference tables mapped to them (the
@@ -131,6 +155,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type TableManifest = z.infer<typeof tableManifestSchema>;
 export type PharmacyManifest = z.infer<typeof pharmacyManifestSchema>;
 export type BucketManifest = TableManifest['buckets'];
+export type OldColumns = z.infer<typeof oldColumnsSchema>;
 
 /** Parse manifest JSON (text or object); throws a readable error naming the first bad fields. */
 export function parseManifest(input: unknown): Manifest {

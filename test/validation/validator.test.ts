@@ -3,6 +3,7 @@ import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../
 import { passQueries, planChecks } from '../../engines/validation/validator';
 import { splitPass, tailStart } from '../../engines/validation/checks/split-pass';
 import { PHARMACY_INVARIANTS } from '../../engines/validation/checks/pharmacy/mapping';
+import { parseManifest } from '../../engines/validation/manifest-schema';
 import { createRng, insertPharmacyActivity, seedDatabase } from '../../lib/seed';
 import { TestDatabase, useTestDatabase } from '../helpers/postgres';
 import { checkNamed as check, queryOne, useCopies } from './fixture';
@@ -825,5 +826,121 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
           FROM pharmacy.claim WHERE claim_id = (SELECT min(reverses_claim_id) FROM pharmacy.claim)`),
     );
     expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', reversalsWithBadTarget: 1 });
+  });
+});
+
+/**
+ * A damaged fill table whose damage misses the columns fill numbering reads: the manifest records the old
+ * fills' checksum over those columns too, so the check stays incremental while the checksums still fail.
+ */
+describe('fill numbering over old fills that differ only in other columns', () => {
+  const oldFill = async (where = 'true'): Promise<{ fill_id: string; prescription_id: string; fill_number: number }> =>
+    queryOne(
+      db(),
+      `SELECT fill_id, prescription_id, fill_number FROM pharmacy.fill
+        WHERE filled_at <= $1 AND ${where} ORDER BY fill_id LIMIT 1`,
+      [CUTOFF],
+    );
+
+  test('the manifest records the old fills over fill_id, prescription_id, fill_number, and keeps it through parsing', async () => {
+    const fact = manifest.pharmacy?.invariants?.['fill-numbering'];
+    const fills = manifest.tables.find((t) => t.schema === 'pharmacy' && t.table === 'fill');
+    expect(fact?.oldColumns).toMatchObject({
+      schema: 'pharmacy',
+      table: 'fill',
+      columns: ['fill_id', 'prescription_id', 'fill_number'],
+      rows: fills?.rowCount,
+    });
+    expect(fact?.oldColumns?.checksum).toMatch(/^-?\d+$/);
+    expect(fact?.oldColumns?.checksum).not.toBe(fills?.checksum);
+    const parsed = parseManifest(JSON.stringify(manifest));
+    expect(parsed.pharmacy?.invariants?.['fill-numbering']?.oldColumns).toEqual(fact?.oldColumns);
+    const withOld = (oldColumns: unknown) =>
+      JSON.stringify({
+        ...manifest,
+        pharmacy: {
+          ...manifest.pharmacy,
+          invariants: { ...manifest.pharmacy?.invariants, 'fill-numbering': { ...fact, oldColumns } },
+        },
+      });
+    expect(() => parseManifest(withOld({ ...fact?.oldColumns, checksum: '12a' }))).toThrow(/oldColumns/);
+    expect(() => parseManifest(withOld({ ...fact?.oldColumns, columns: [] }))).toThrow(/oldColumns/);
+    expect(() => parseManifest(withOld({ ...fact?.oldColumns, extra: 1 }))).toThrow(/oldColumns/);
+  });
+
+  test('a changed quantity of an old fill: checksums fail on pharmacy.fill, fill numbering stays incremental', async () => {
+    const { fill_id } = await oldFill();
+    const report = await validate(
+      await copyWith(`UPDATE pharmacy.fill SET quantity = quantity + 1 WHERE fill_id = ${fill_id}`),
+    );
+    expect(report.passed).toBe(false);
+    expect(failing(report)).toEqual(['checksums']);
+    expect(check(report, 'checksums').offendingKeys.join(' ')).toMatch(/^pharmacy\.fill fill_id /);
+    const numbering = check(report, 'fill-numbering');
+    expect(numbering.passed).toBe(true);
+    expect(numbering.measured).toMatchObject({ mode: 'incremental' });
+    expect(numbering.measured.incrementalBecause).toMatch(
+      /^pharmacy\.fill: rows before the cut-off differ .*fill_id, prescription_id, fill_number/,
+    );
+    // The checks that read whole fill rows still run in full.
+    expect(check(report, 'foreign-keys').measured.mode).not.toBe('incremental');
+  });
+
+  test('an old fill renumbered, or moved to another old prescription: fill numbering runs in full and names it', async () => {
+    const top = await oldFill(
+      `fill_number = 2 AND NOT EXISTS (SELECT 1 FROM pharmacy.fill f WHERE f.prescription_id = fill.prescription_id AND f.fill_number > 2)`,
+    );
+    const renumbered = await validate(
+      await copyWith(`UPDATE pharmacy.fill SET fill_number = 7 WHERE fill_id = ${top.fill_id}`),
+    );
+    expect(renumbered.passed).toBe(false);
+    expect(check(renumbered, 'fill-numbering')).toMatchObject({
+      passed: false,
+      offendingKeys: [`prescription:${top.prescription_id}`],
+      measured: { mode: 'full', gaps: 1 },
+    });
+    expect(check(renumbered, 'fill-numbering').measured.fullReason).toMatch(/pharmacy\.fill/);
+    // An old prescription with one old fill and no new one: only the full path reads it.
+    const { lone } = await queryOne<{ lone: string }>(
+      db(),
+      `SELECT min(prescription_id) AS lone FROM pharmacy.prescription p WHERE created_at <= $1
+          AND (SELECT count(*) FROM pharmacy.fill f WHERE f.prescription_id = p.prescription_id) = 1
+          AND NOT EXISTS (SELECT 1 FROM pharmacy.fill f WHERE f.prescription_id = p.prescription_id AND f.filled_at > $1)`,
+      [CUTOFF],
+    );
+    const moved = await validate(
+      await copyWith(`UPDATE pharmacy.fill SET prescription_id = ${lone} WHERE fill_id = ${top.fill_id}`),
+    );
+    expect(check(moved, 'fill-numbering')).toMatchObject({
+      passed: false,
+      offendingKeys: [`prescription:${lone}`],
+      measured: { mode: 'full', gaps: 1 },
+    });
+  });
+
+  test('a manifest without the old fills over those columns (older format): fill numbering runs in full as before', async () => {
+    const { fill_id } = await oldFill();
+    const copy = await copyWith(`UPDATE pharmacy.fill SET quantity = quantity + 1 WHERE fill_id = ${fill_id}`);
+    const { oldColumns: _old, ...fact } = manifest.pharmacy?.invariants?.['fill-numbering'] ?? {
+      holds: false,
+      measured: {},
+    };
+    const older = parseManifest(
+      JSON.stringify({
+        ...manifest,
+        pharmacy: {
+          ...manifest.pharmacy,
+          invariants: { ...manifest.pharmacy?.invariants, 'fill-numbering': fact },
+        },
+      }),
+    );
+    expect(older.pharmacy?.invariants?.['fill-numbering']).toEqual(fact);
+    const report = await validate(copy, { manifest: older });
+    expect(failing(report)).toEqual(['checksums']);
+    expect(check(report, 'fill-numbering').measured).toMatchObject({ mode: 'full', gaps: 0 });
+    expect(check(report, 'fill-numbering').measured.fullReason).toMatch(
+      /^pharmacy\.fill: rows before the cut-off differ/,
+    );
+    expect(check(report, 'fill-numbering').measured.incrementalBecause).toBeUndefined();
   });
 });

@@ -1,5 +1,15 @@
 import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
-import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery } from './invariant';
+import {
+  applies,
+  factOf,
+  InvariantFact,
+  len,
+  modeOf,
+  newRowsPass,
+  oldColumnsFact,
+  oldColumnsProve,
+  SourceQuery,
+} from './invariant';
 
 /**
  * Invariant 2: fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised,
@@ -9,8 +19,19 @@ import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, SourceQuery }
  *   prescription the old fills are 0..m-1, m-1 <= refills authorised, no refillable Schedule II.
  * - full: per prescription `bit_or(1 << fill_number) = 2^n - 1` (exact), joined to the prescription and
  *   product.
- * - incremental: the same, for the prescriptions after the cut-off and those with a fill after it.
+ * - incremental: the same, for the prescriptions after the cut-off and those with a fill after it. Also
+ *   when the old fills differ from the manifest only in columns other than `FILL_NUMBERING_COLUMNS` (their
+ *   checksum over those, recorded by the manifest job, still matches): a changed quantity cannot break the
+ *   numbering of an old prescription's fills.
  */
+
+/**
+ * The columns of the old fills the source verification rests on: which prescription a fill is of and its
+ * number (the cut-off column decides which fills are old, so a fill moved across the cut-off changes the
+ * set of rows summed), and the key, which binds each pair to its row. No fill is voided or deleted in place
+ * (the schema has no such column), so every old fill counts.
+ */
+export const FILL_NUMBERING_COLUMNS = ['fill_id', 'prescription_id', 'fill_number'] as const;
 
 /** Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers. */
 function fillGroups(where: string): string {
@@ -74,13 +95,14 @@ export async function fillNumberingFact(query: SourceQuery, cutoff: Date): Promi
       WHERE p.created_at <= $1`,
     [cutoff],
   );
-  return factOf({
+  const fact = factOf({
     orphanFills: num(row?.orphan_fills),
     gaps: num(row?.gaps),
     tooMany: num(row?.too_many),
     scheduleIIRefills: num(row?.cii_refills),
     productNotOld: num(row?.product_not_old),
   });
+  return { ...fact, oldColumns: await oldColumnsFact(query, cutoff, 'fill', FILL_NUMBERING_COLUMNS) };
 }
 
 export const fillNumberingCheck: CheckDefinition = {
@@ -92,7 +114,13 @@ export const fillNumberingCheck: CheckDefinition = {
   applies,
   passes: () => [newRowsPass('prescription'), newRowsPass('fill'), newRowsPass('product')],
   async run(context) {
-    const proof = await manifestProves(context, 'fill-numbering', ['prescription', 'fill', 'product']);
+    const proof = await oldColumnsProve(
+      context,
+      'fill-numbering',
+      await manifestProves(context, 'fill-numbering', ['prescription', 'fill', 'product']),
+      'fill',
+      FILL_NUMBERING_COLUMNS,
+    );
     let row: Record<string, unknown> = {};
     let prescriptions: number;
     if (proof.ok) {
@@ -113,7 +141,12 @@ export const fillNumberingCheck: CheckDefinition = {
     const keys = [row.gaps, row.too_many, row.cii_refills].flatMap((ids) => keysOf(ids, 'prescription:'));
     return {
       passed: lengths.gaps + lengths.tooMany + lengths.scheduleIIRefills === 0,
-      measured: { prescriptions, ...lengths, ...modeOf(proof) },
+      measured: {
+        prescriptions,
+        ...lengths,
+        ...modeOf(proof),
+        ...(proof.narrowed ? { incrementalBecause: proof.narrowed } : {}),
+      },
       offendingKeys: [...new Set(keys)].slice(0, MAX_KEYS),
     };
   },

@@ -1,6 +1,10 @@
-import type { Manifest } from '../../manifest-schema';
+import type { Manifest, OldColumns } from '../../manifest-schema';
 import { PHARMACY_TABLES } from '../../schema';
-import { newRowCondition, PassContribution, tableAggregates } from '../check';
+import { newRowCondition, num, OLD_ROWS_DIFFER, PassContribution, TableGate, tableAggregates } from '../check';
+import type { CheckContext } from '../check';
+import { tupleHash } from '../../checksum';
+import { ident } from '../../db';
+import { oldColumnsChecksum } from '../differing-buckets';
 
 /**
  * What the pharmacy invariant checks share: they apply to manifests with a pharmacy section, read the
@@ -43,6 +47,8 @@ export const fullByManifest = (m: Manifest, check: string): boolean => m.pharmac
 export interface InvariantFact {
   holds: boolean;
   measured: Record<string, number>;
+  /** The old rows of one table over only the columns the invariant reads (see `oldColumnsProve`). */
+  oldColumns?: OldColumns;
 }
 export type SourceQuery = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => Promise<R[]>;
 
@@ -57,4 +63,63 @@ export function modeOf(proof: { ok: boolean; reason?: string }): Record<string, 
 
 export function len(value: unknown): number {
   return Array.isArray(value) ? value.length : 0;
+}
+
+/** The source half of `oldColumnsProve`: the count and checksum of `table`'s old rows over `columns`. */
+export async function oldColumnsFact(
+  query: SourceQuery,
+  cutoff: Date,
+  table: string,
+  columns: readonly string[],
+): Promise<OldColumns> {
+  const t = spec(table);
+  const [row] = await query<{ rows: string; checksum: string }>(
+    `SELECT count(*)::text AS rows, coalesce(sum(${tupleHash(...columns.map((c) => `t.${ident(c)}`))}), 0)::text AS checksum
+       FROM pharmacy.${ident(table)} t WHERE t.${ident(t.cutoffColumn)} <= $1`,
+    [cutoff],
+  );
+  return {
+    schema: 'pharmacy',
+    table,
+    columns: [...columns],
+    rows: num(row?.rows),
+    checksum: String(row?.checksum ?? '0'),
+  };
+}
+
+type Proof = { ok: boolean; reason?: string; gates: Map<string, TableGate> };
+
+/**
+ * A proof `manifestProves` refused only because `table`'s old rows differ from the manifest, made good when
+ * they differ only in columns the invariant does not read: the manifest records the count and checksum of
+ * the source's old rows over exactly `columns` (`oldColumns` of the check's fact), and the copy's old rows
+ * have the same (summed in the grouped scan by key range that localizes the difference anyway). The old
+ * rows then hold the same values of `columns`, so the source's verification covers them; the new rows are
+ * still the exact relation the table's pass found (every new row has a key). Returns the proof unchanged
+ * otherwise, and with `narrowed` saying what matched when it made it good.
+ */
+export async function oldColumnsProve(
+  context: CheckContext,
+  check: string,
+  proof: Proof,
+  table: string,
+  columns: readonly string[],
+): Promise<Proof & { narrowed?: string }> {
+  if (proof.ok) return proof;
+  const fact = context.manifest.pharmacy?.invariants?.[check];
+  const o = fact?.oldColumns;
+  if (!fact?.holds || !o || o.schema !== 'pharmacy' || o.table !== table || o.columns.join() !== columns.join())
+    return proof;
+  for (const [name, gate] of proof.gates) if (name === table ? gate.reason !== OLD_ROWS_DIFFER : !gate.ok) return proof;
+  const t = context.table('pharmacy', table);
+  if (!t || num((await context.pass('pharmacy', table)).new_keyless) > 0) return proof;
+  const copy = await oldColumnsChecksum(context, t, columns);
+  if (!copy || copy.rows !== o.rows || copy.checksum !== o.checksum) return proof;
+  return {
+    ok: true,
+    gates: proof.gates,
+    narrowed:
+      `pharmacy.${table}: ${OLD_ROWS_DIFFER}, but not in ${columns.join(', ')}: ` +
+      'their checksum over the rows before the cut-off matches the manifest',
+  };
 }
