@@ -69,9 +69,15 @@ export async function checkCaughtUp(
     zeroLagPolls: 0,
     caughtUp: false,
   };
-  // Resumed after the repoint: the failback instance is already the primary clients use. It has no replica
-  // lag any more (CloudWatch stops reporting ReplicaLag), and nothing is left to catch up.
-  if (plan.currentPrimary.identifier === plan.replicaIdentifier)
+  // Resumed after the repoint (the failback instance is the primary clients use), or after a promotion this
+  // failback started once the replica had caught up (a standalone instance): it reports no ReplicaLag any more,
+  // so waiting for a reading would never end, and nothing is left to catch up.
+  const promoted =
+    plan.currentPrimary.identifier === plan.replicaIdentifier ||
+    (await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier).then(
+      (instance) => instance !== undefined && !instance.ReadReplicaSourceDBInstanceIdentifier,
+    ));
+  if (promoted)
     return {
       polls: previous.polls,
       waitSeconds: previous.waitSeconds,
@@ -82,18 +88,6 @@ export async function checkCaughtUp(
     };
   // Only readings of minutes wholly after the freeze count: a zero from before it says nothing about the writes
   // made just before the freeze, and a promotion before they arrive would lose them.
-  // Resumed after a promotion this failback started once the replica had caught up: a standalone instance
-  // reports no ReplicaLag any more, so waiting for a reading would never end.
-  const instance = await findInstance(deps.clients.rdsPrimary, plan.replicaIdentifier);
-  if (instance && !instance.ReadReplicaSourceDBInstanceIdentifier)
-    return {
-      polls: previous.polls,
-      waitSeconds: previous.waitSeconds,
-      lagSeconds: 0,
-      zeroLagPolls: ZERO_LAG_READINGS,
-      caughtUp: true,
-      caughtUpAt: deps.clock.now().toISOString(),
-    };
   const since = nextWholeMinute(new Date(required(state.freeze, 'freeze').frozenAt));
   const now = deps.clock.now();
   const lag =
