@@ -91,7 +91,9 @@ describe('ConnectionPool', () => {
     await Promise.all([pool.end(), opening.end()]);
     await expect(first).rejects.toThrow();
     await expect(waiting).rejects.toThrow(PoolClosedError);
-    await expect(late).rejects.toThrow(PoolClosedError);
+    // `late`'s connection may still be opening when end() runs (rejected as closed) or just opened (its query
+    // cut off): on a loaded machine either comes first; what matters is that it does not succeed or leak.
+    await expect(late).rejects.toThrow();
     expect(await settledOpenConnections(name)).toBe(0);
   });
 });
