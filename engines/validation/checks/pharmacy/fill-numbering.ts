@@ -1,15 +1,6 @@
+import { tupleHash } from '../../checksum';
 import { CheckDefinition, keysOf, manifestProves, MAX_KEYS, newRowsOf, num } from '../check';
-import {
-  applies,
-  factOf,
-  InvariantFact,
-  len,
-  modeOf,
-  newRowsPass,
-  oldColumnsFact,
-  oldColumnsProve,
-  SourceQuery,
-} from './invariant';
+import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, oldColumnsProve, SourceQuery } from './invariant';
 
 /**
  * Invariant 2: fill numbers per prescription run 0..k without gaps or duplicates, k <= refills authorised,
@@ -33,18 +24,20 @@ import {
  */
 export const FILL_NUMBERING_COLUMNS = ['fill_id', 'prescription_id', 'fill_number'] as const;
 
-/** Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers. */
-function fillGroups(where: string): string {
+/**
+ * Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers, plus the
+ * `extra` aggregates (with their leading comma).
+ */
+function fillGroups(where: string, extra = ''): string {
   // bit_or of 1 << fill_number equals 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
   // Grouped once, in key order from the (prescription_id, fill_number) index: a parallel plan would
   // otherwise build the whole grouping again in every worker.
   return `g AS MATERIALIZED (
         SELECT prescription_id, count(*) AS n,
                bit_or(CASE WHEN fill_number BETWEEN 0 AND 62 THEN 1::bigint << fill_number ELSE 0 END) AS mask,
-               bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range
+               bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range${extra}
           FROM pharmacy.fill ${where} GROUP BY prescription_id ORDER BY prescription_id)`;
 }
-const fillGroupsSql = (where: string): string => `WITH ${fillGroups(where)}`;
 
 /** Conditions on a prescription `p`, its fill group `g` and its product `pr`. */
 const GAPS = 'g.n > 62 OR g.out_of_range OR g.mask <> (1::bigint << g.n::int) - 1';
@@ -80,11 +73,15 @@ function fillNumberingSql(affected?: string): string {
  * the copy; the others are checked whole.
  */
 export async function fillNumberingFact(query: SourceQuery, cutoff: Date): Promise<InvariantFact> {
+  // The same grouping of the old fills also sums them over FILL_NUMBERING_COLUMNS (`oldColumns`).
+  const oldFillHash = tupleHash(...FILL_NUMBERING_COLUMNS);
   const [row] = await query(
-    `${fillGroupsSql('WHERE filled_at <= $1')}
+    `WITH ${fillGroups('WHERE filled_at <= $1', `, sum(${oldFillHash}) AS columns_checksum`)}
      SELECT (SELECT count(*) FROM g WHERE NOT EXISTS (SELECT 1 FROM pharmacy.prescription p
                                                        WHERE p.prescription_id = g.prescription_id
                                                          AND p.created_at <= $1)) AS orphan_fills,
+            (SELECT coalesce(sum(g.n), 0)::text FROM g) AS old_fills,
+            (SELECT coalesce(sum(g.columns_checksum), 0)::text FROM g) AS old_fills_checksum,
             count(*) FILTER (WHERE ${GAPS}) AS gaps,
             count(*) FILTER (WHERE ${TOO_MANY}) AS too_many,
             count(*) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
@@ -102,7 +99,16 @@ export async function fillNumberingFact(query: SourceQuery, cutoff: Date): Promi
     scheduleIIRefills: num(row?.cii_refills),
     productNotOld: num(row?.product_not_old),
   });
-  return { ...fact, oldColumns: await oldColumnsFact(query, cutoff, 'fill', FILL_NUMBERING_COLUMNS) };
+  return {
+    ...fact,
+    oldColumns: {
+      schema: 'pharmacy',
+      table: 'fill',
+      columns: [...FILL_NUMBERING_COLUMNS],
+      rows: num(row?.old_fills),
+      checksum: String(row?.old_fills_checksum ?? '0'),
+    },
+  };
 }
 
 export const fillNumberingCheck: CheckDefinition = {

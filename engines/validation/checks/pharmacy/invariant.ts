@@ -2,8 +2,6 @@ import type { Manifest, OldColumns } from '../../manifest-schema';
 import { PHARMACY_TABLES } from '../../schema';
 import { newRowCondition, num, OLD_ROWS_DIFFER, PassContribution, TableGate, tableAggregates } from '../check';
 import type { CheckContext } from '../check';
-import { tupleHash } from '../../checksum';
-import { ident } from '../../db';
 import { oldColumnsChecksum } from '../differing-buckets';
 
 /**
@@ -63,28 +61,6 @@ export function modeOf(proof: { ok: boolean; reason?: string }): Record<string, 
 
 export function len(value: unknown): number {
   return Array.isArray(value) ? value.length : 0;
-}
-
-/** The source half of `oldColumnsProve`: the count and checksum of `table`'s old rows over `columns`. */
-export async function oldColumnsFact(
-  query: SourceQuery,
-  cutoff: Date,
-  table: string,
-  columns: readonly string[],
-): Promise<OldColumns> {
-  const t = spec(table);
-  const [row] = await query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows, coalesce(sum(${tupleHash(...columns.map((c) => `t.${ident(c)}`))}), 0)::text AS checksum
-       FROM pharmacy.${ident(table)} t WHERE t.${ident(t.cutoffColumn)} <= $1`,
-    [cutoff],
-  );
-  return {
-    schema: 'pharmacy',
-    table,
-    columns: [...columns],
-    rows: num(row?.rows),
-    checksum: String(row?.checksum ?? '0'),
-  };
 }
 
 type Proof = { ok: boolean; reason?: string; gates: Map<string, TableGate> };
