@@ -1,3 +1,4 @@
+import { nextWholeMinute } from '../../engines/failover/aws-helpers';
 import { FAILBACK_EVIDENCE_STEPS } from '../helpers/failback-steps';
 import { LocalStateMachine, type LocalExecutionResult } from '../helpers/local-state-machine';
 import { expectRepointedTo } from './expect-repointed';
@@ -100,6 +101,18 @@ describe('failback state machine (synthesized, run locally with the real handler
     // the 60 s record change was in sync when the 5 min promotion ended: nothing of it is left on the path
     expect(at('repoint', 'startedAt')).toBeLessThan(at('promote', 'endedAt'));
     expect(at('repoint', 'endedAt')).toBe(at('promote', 'endedAt'));
+  });
+
+  test('the catch-up trusts no lag reading from before the freeze: the promotion waits for the first whole minute after it', async () => {
+    // CloudWatch (the fake, like the service) reads 0 for the minutes before the freeze: a stale zero that says
+    // nothing about the writes made just before it. Only a minute wholly after the freeze may count.
+    world = failedOverWorld();
+    const run = await failback(world);
+    expect(run.status).toBe('SUCCEEDED');
+    const steps = new Map(evidence(world)[0]!.runbook!.steps.map((s) => [s.name, s]));
+    const frozenAt = new Date(steps.get('freeze-writes')!.startedAt!);
+    const firstMinuteAfterFreezePublished = nextWholeMinute(frozenAt).getTime() + 60_000;
+    expect(Date.parse(steps.get('promote')!.startedAt!)).toBeGreaterThanOrEqual(firstMinuteAfterFreezePublished);
   });
 
   test('resumed after the repoint while the promotion still runs: preflight finds the failback instance, no second promotion', async () => {

@@ -4,7 +4,7 @@ import {
   ListRecoveryPointsByBackupVaultCommand,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateDBInstanceReadReplicaCommand,
@@ -124,6 +124,10 @@ export class FakeAws {
   /** The evidence bucket: every version of every object, oldest first (the bucket is versioned). */
   readonly objects = new Map<string, { id: string; body: string; modified: Date }[]>();
   replicaLag: number | undefined = 2;
+  /**
+   * The failback replica's `ReplicaLag` in CloudWatch, one datapoint per whole minute from the write freeze's
+   * minute on (the last value repeats); see `failbackLagDatapoints`.
+   */
   failbackLag: number[] = [5, 0, 0];
   primaryStatus: string | 'unreachable' = 'unreachable';
   /** What the stand-in validator answers (built like the engine's report); see `validatorFunction` for the real one. */
@@ -199,6 +203,33 @@ export class FakeAws {
   }
 
   /** Write an object version (as the manifest job or a step would). */
+  /**
+   * What CloudWatch answers for the failback replica's lag, newest first. Like CloudWatch: one datapoint per
+   * whole minute, stamped with the minute's start and published when the minute ends; `StartTime` is rounded
+   * down to its minute. Minutes before the write freeze's read 0, a stale zero that says nothing about the
+   * writes made just before the freeze; from the freeze's minute on they read `failbackLag` in turn. An empty
+   * `failbackLag` publishes nothing (a promoted instance has no `ReplicaLag`).
+   */
+  private failbackLagDatapoints(input: GetMetricDataCommandInput): number[] {
+    const freeze = [...this.parameters.entries()].find(([name]) =>
+      name.startsWith(`${this.catalog.writeFreezeParameterPrefix}/`),
+    );
+    const since = freeze ? (JSON.parse(freeze[1]) as { frozen?: boolean; since?: string }) : undefined;
+    if (!since?.frozen || !since.since)
+      throw new Error('the fake has no write freeze: nothing reads the failback lag before it');
+    const minute = (ms: number) => Math.floor(ms / 60_000);
+    const frozenMinute = minute(Date.parse(since.since));
+    const first = minute(new Date(input.StartTime ?? 0).getTime());
+    const last = Math.min(minute(new Date(input.EndTime ?? 0).getTime()), minute(this.clock.ms)) - 1;
+    const values: number[] = [];
+    if (this.failbackLag.length === 0) return values;
+    for (let m = last; m >= first; m--) {
+      const i = m - frozenMinute;
+      values.push(i < 0 ? 0 : (this.failbackLag[Math.min(i, this.failbackLag.length - 1)] ?? 0));
+    }
+    return values;
+  }
+
   putObject(key: string, body: string, modified = this.clock.now()): void {
     const versions = this.objects.get(key) ?? [];
     versions.push({ id: `v${versions.length + 1}`, body, modified });
@@ -466,9 +497,9 @@ export class FakeAws {
     on('cloudwatch:recovery', GetMetricDataCommand, () => ({
       MetricDataResults: [{ Id: 'm', Values: this.replicaLag === undefined ? [] : [this.replicaLag] }],
     }));
-    on('cloudwatch:primary', GetMetricDataCommand, () => ({
+    on('cloudwatch:primary', GetMetricDataCommand, (input) => ({
       MetricDataResults: [
-        { Id: 'm', Values: [this.failbackLag.length > 1 ? this.failbackLag.shift() : this.failbackLag[0]] },
+        { Id: 'm', Values: this.failbackLagDatapoints(input as unknown as GetMetricDataCommandInput) },
       ],
     }));
     on('kms', DescribeKeyCommand, () => ({ KeyMetadata: { KeyId: 'k', Enabled: true, KeyState: 'Enabled' } }));
