@@ -202,7 +202,6 @@ export class FakeAws {
     return this.crash.died();
   }
 
-  /** Write an object version (as the manifest job or a step would). */
   /**
    * What CloudWatch answers for the failback replica's lag, newest first. Like CloudWatch: one datapoint per
    * whole minute, stamped with the minute's start and published when the minute ends; `StartTime` is rounded
@@ -230,6 +229,7 @@ export class FakeAws {
     return values;
   }
 
+  /** Write an object version (as the manifest job or a step would). */
   putObject(key: string, body: string, modified = this.clock.now()): void {
     const versions = this.objects.get(key) ?? [];
     versions.push({ id: `v${versions.length + 1}`, body, modified });
