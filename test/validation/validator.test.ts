@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { buildManifest, Manifest, validateDatabase, ValidationReport } from '../../engines/validation';
 import { passQueries, planChecks } from '../../engines/validation/validator';
+import { CheckContext, tableGate } from '../../engines/validation/checks/check';
 import { splitPass, tailStart } from '../../engines/validation/checks/split-pass';
 import { PHARMACY_INVARIANTS } from '../../engines/validation/checks/pharmacy/mapping';
 import { parseManifest } from '../../engines/validation/manifest-schema';
@@ -481,6 +482,81 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     );
     expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', multiplyReversed: 1 });
     expect(check(report, 'claim-reversals').measured.fullReason).toMatch(/reuses a key/);
+  });
+
+  test('a unique index left invalid by a failed CREATE UNIQUE INDEX CONCURRENTLY proves nothing: the repeated new key is still found', async () => {
+    const { claim_id } = await queryOne<{ claim_id: string }>(
+      db(),
+      "SELECT max(claim_id) AS claim_id FROM pharmacy.claim WHERE transaction_code = 'B2' AND submitted_at > $1",
+      [CUTOFF],
+    );
+    const copy = await copyWith(`ALTER TABLE pharmacy.claim DROP CONSTRAINT claim_pkey CASCADE;
+        INSERT INTO pharmacy.claim SELECT * FROM pharmacy.claim WHERE claim_id = ${claim_id}`);
+    const client = new Client({ connectionString: copy.url });
+    await client.connect();
+    try {
+      await expect(
+        client.query('CREATE UNIQUE INDEX CONCURRENTLY claim_again ON pharmacy.claim (claim_id)'),
+      ).rejects.toThrow(/could not create unique index/);
+      const { rows } = await client.query<{ indisvalid: boolean }>(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'pharmacy.claim_again'::regclass",
+      );
+      expect(rows).toEqual([{ indisvalid: false }]);
+    } finally {
+      await client.end();
+    }
+    const report = await validate(copy);
+    expect(check(report, 'claim-reversals').measured).toMatchObject({ mode: 'full', multiplyReversed: 1 });
+    expect(check(report, 'claim-reversals').measured.fullReason).toMatch(/reuses a key/);
+  });
+
+  test('new keys are proven distinct by the primary key, without a query for a repeated one; without it, the query runs', async () => {
+    const gateQueries = async (target: TestDatabase): Promise<{ ok: boolean; sql: string[] }> => {
+      const t = manifest.tables.find((x) => x.schema === 'pharmacy' && x.table === 'claim')!;
+      const client = new Client({ connectionString: target.url });
+      await client.connect();
+      const sql: string[] = [];
+      try {
+        const { rows } = await client.query<{ min: string; max: string; n: string }>(
+          `SELECT min(claim_id)::text AS min, (SELECT max(claim_id) FROM pharmacy.claim WHERE submitted_at <= $1)::text AS max,
+                  count(*)::text AS n FROM pharmacy.claim WHERE submitted_at > $1`,
+          [CUTOFF],
+        );
+        const context: CheckContext = {
+          manifest,
+          cutoff: CUTOFF,
+          recoveryPointTime: END,
+          rpoTargetSeconds: 6 * 3600,
+          table: (schema, table) => manifest.tables.find((x) => x.schema === schema && x.table === table),
+          pass: async () => ({
+            rows: String(t.rowCount),
+            checksum: t.checksum,
+            new_rows: rows[0]!.n,
+            new_keyless: '0',
+            new_min_key: rows[0]!.min,
+            old_max_key: rows[0]!.max,
+          }),
+          query: async <R extends Record<string, unknown>>(text: string, params: unknown[] = []) => {
+            sql.push(text);
+            return (await client.query<R>(text, params)).rows;
+          },
+        };
+        const gate = await tableGate(context, 'pharmacy', 'claim');
+        return { ok: gate.ok, sql };
+      } finally {
+        await client.end();
+      }
+    };
+    const repeatedKey = /HAVING count\(\*\) > 1/;
+    const withKey = await gateQueries(await copyWith(''));
+    expect(withKey.ok).toBe(true);
+    expect(withKey.sql.some((q) => /pg_index/.test(q))).toBe(true);
+    expect(withKey.sql.some((q) => repeatedKey.test(q))).toBe(false);
+    const withoutKey = await gateQueries(
+      await copyWith('ALTER TABLE pharmacy.claim DROP CONSTRAINT claim_pkey CASCADE'),
+    );
+    expect(withoutKey.ok).toBe(true);
+    expect(withoutKey.sql.some((q) => repeatedKey.test(q))).toBe(true);
   });
 
   test('orphan foreign key in a new claim', async () => {

@@ -193,6 +193,36 @@ function newRelation(
   return { sql: `(SELECT * FROM ${relation} WHERE (${described}) IS NOT TRUE)`, keyRange: false };
 }
 
+/**
+ * The columns (`uniqueKey`) that a valid unique index covers alone: no two rows of the table can share
+ * a value there, and the query that looks for a repeated new key could not find one, since it reads that same
+ * index (an index-only scan of the key range). An index left invalid, say by a failed `CREATE UNIQUE INDEX
+ * CONCURRENTLY` over duplicates, proves nothing, and neither does a partial or expression index. Read once per
+ * validation.
+ */
+const uniqueKey = (schema: string, table: string, column: string): string => [schema, table, column].join('\0');
+const uniqueKeyMemo = new WeakMap<CheckContext, Promise<Set<string>>>();
+function uniqueKeys(context: CheckContext): Promise<Set<string>> {
+  let keys = uniqueKeyMemo.get(context);
+  if (!keys) {
+    keys = context
+      .query<{ schema: string; table: string; column: string }>(
+        `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+           FROM pg_catalog.pg_index i
+           JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+          WHERE i.indisunique AND i.indisvalid AND i.indisready AND i.indislive
+            AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+      )
+      .then((rows) => new Set(rows.map((r) => uniqueKey(r.schema, r.table, r.column))));
+    keys.catch(() => undefined);
+    uniqueKeyMemo.set(context, keys);
+  }
+  return keys;
+}
+
 async function computeGate(context: CheckContext, schema: string, table: string): Promise<TableGate> {
   const pass = await context.pass(schema, table);
   const t = context.table(schema, table);
@@ -210,7 +240,7 @@ async function computeGate(context: CheckContext, schema: string, table: string)
   if (!t || !fresh) return gate('table not in the manifest');
   if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);
   if (num(pass.new_keyless) > 0) return gate('a row after the cut-off has no key');
-  if (newRows > 0) {
+  if (newRows > 0 && !(await uniqueKeys(context)).has(uniqueKey(schema, table, t.keyColumn ?? ''))) {
     // A key range above every old key can only repeat its own keys (read in key order through the index).
     const key = ident(t.keyColumn ?? '');
     const candidates = fresh.keyRange
