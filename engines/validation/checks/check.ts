@@ -194,11 +194,11 @@ function newRelation(
 }
 
 /**
- * The columns (`uniqueKey`) that a valid unique index covers alone: no two rows of the table can share
- * a value there, and the query that looks for a repeated new key could not find one, since it reads that same
- * index (an index-only scan of the key range). An index left invalid, say by a failed `CREATE UNIQUE INDEX
- * CONCURRENTLY` over duplicates, proves nothing, and neither does a partial or expression index. Read once per
- * validation.
+ * The columns (`uniqueKey`) that a valid unique index covers alone: no two rows of the table can share a value
+ * there, and the query that looks for a repeated new key could not find one: PostgreSQL plans it as an
+ * index-only scan of the key range in that same index, so it never saw more than the index holds. An index left
+ * invalid, say by a failed `CREATE UNIQUE INDEX CONCURRENTLY` over duplicates, proves nothing, and neither does a
+ * partial or expression index. Read once per validation.
  */
 const uniqueKey = (schema: string, table: string, column: string): string => [schema, table, column].join('\0');
 const uniqueKeyMemo = new WeakMap<CheckContext, Promise<Set<string>>>();
