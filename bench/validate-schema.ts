@@ -47,7 +47,14 @@ async function best(repeat: number, fn: () => Promise<unknown>): Promise<number>
 /** Load the foreign schema into `url`'s (empty) database, then time the content floor and validation. */
 export async function benchForeignSchema(
   url: string,
-  options: { schema: string; scale: number; repeat: number; cores: number; log: (text: string) => void },
+  options: {
+    schema: string;
+    scale: number;
+    repeat: number;
+    cores: number;
+    serverCores?: number;
+    log: (text: string) => void;
+  },
 ): Promise<ForeignSchemaResult> {
   const schema = FOREIGN_SCHEMAS.find((s) => s.name.toLowerCase() === options.schema.toLowerCase());
   if (!schema) throw new Error(`--schema ${options.schema}: not one of ${FOREIGN_SCHEMA_NAMES.join(', ')}`);
@@ -79,6 +86,7 @@ export async function benchForeignSchema(
       recoveryPointTime: CUTOFF,
       rpoTargetSeconds: NO_RPO_LIMIT,
       concurrency: options.cores,
+      serverCores: options.serverCores,
     });
     passed &&= report.passed;
     for (const c of report.checks.filter((c) => !c.passed && !c.skipped))

@@ -5,11 +5,12 @@
  *   content floor  one sum(hash_record_extended(t, 0)) per table (reads and hashes every column)
  *   validation     validateDatabase with every check
  *   naive          COPY every row to the client and hash it there (best of --repeat, like the others)
- * Floors and validation spread tables over as many connections as there are cores. Each timed step runs
- * `--repeat` times after a warm-up pass and reports the best (data cached: the disk here is fast, so
- * hashing CPU dominates, see docs/performance.md). The content floor also runs once right before every
- * validation run; the floor reported is the best of all its runs, so a busy moment on a shared machine
- * cannot flatter (or spoil) the ratios.
+ * Floors and validation spread tables over as many connections as there are cores; the validation is told the
+ * embedded cluster's cores, as local mode tells it (`serverCores`), and the floors run with the server's settings
+ * (its parallel workers make them faster here). Each timed step runs `--repeat` times after a warm-up pass and
+ * reports the best (data cached: the disk here is fast, so hashing CPU dominates, see docs/performance.md). The
+ * content floor also runs once right before every validation run; the floor reported is the best of all its runs,
+ * so a busy moment on a shared machine cannot flatter (or spoil) the ratios.
  *
  * The validation runs once per manifest cut-off lag (a curve) and once more on a copy with one damaged table.
  *
@@ -33,6 +34,8 @@ import { DAMAGED_TABLE, damageOneOldRow, naive, perTable, rowsAfter } from './va
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cores = cpus().length;
+  // The embedded cluster runs on this machine, as local mode's does; a --url server's cores are not known here.
+  const serverCores = args.url ? undefined : cores;
   const log = (text: string) => process.stderr.write(text + '\n');
   let cluster: PostgresCluster | undefined;
   let adminUrl = args.url;
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
   const dbUrl = url.toString();
   try {
     if (args.schema) {
-      const result = await benchForeignSchema(dbUrl, { ...args, schema: args.schema, cores, log });
+      const result = await benchForeignSchema(dbUrl, { ...args, schema: args.schema, cores, serverCores, log });
       process.stdout.write(
         args.json ? JSON.stringify(result) + '\n' : foreignSchemaSummary(result, cores, args.repeat),
       );
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < args.repeat; i++) {
         floorMs = Math.min(floorMs, await best(1, contentFloor));
         const [runMs, report] = await timed(() =>
-          validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores }),
+          validateDatabase({ url: dbUrl, manifest, recoveryPointTime, concurrency: cores, serverCores }),
         );
         ms = Math.min(ms, runMs);
         passed &&= report.passed;

@@ -44,12 +44,26 @@ export interface BuildManifestOptions {
 }
 
 /**
- * Session settings for every engine connection: read-only, bounded statements, room for hash joins, and
- * fixed settings for the text form of values (columns hashed by their text form hash the same anywhere).
+ * Session settings for every engine connection: read-only, bounded statements, room for hash joins, fixed
+ * settings for the text form of values (columns hashed by their text form hash the same anywhere), and, when
+ * given, how many parallel workers PostgreSQL may add to one query (`parallelWorkersPerQuery`).
  */
-export function sessionOptions(statementTimeoutMs: number, workMem = '128MB'): string {
+export function sessionOptions(statementTimeoutMs: number, workMem = '128MB', parallelWorkers?: number): string {
   const textForm = '-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c extra_float_digits=1';
-  return `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.round(statementTimeoutMs))} -c work_mem=${workMem} ${textForm}`;
+  const parallel = parallelWorkers === undefined ? '' : ` -c max_parallel_workers_per_gather=${parallelWorkers}`;
+  return `-c default_transaction_read_only=on -c statement_timeout=${Math.max(1, Math.round(statementTimeoutMs))} -c work_mem=${workMem} ${textForm}${parallel}`;
+}
+
+/**
+ * The parallel workers one query may add on a server with `serverCores` cores that `connections` of the
+ * engine's connections keep busy at once: only the cores they leave idle. Workers beyond them only add process
+ * start-ups and tuple queues to CPU the connections already use (on the bench database with two cores and two
+ * connections, a validation took 5–7 % less time without them: docs/performance.md). Undefined when the cores
+ * are not known: the server's setting applies.
+ */
+export function parallelWorkersPerQuery(serverCores: number | undefined, connections: number): number | undefined {
+  if (serverCores === undefined || !Number.isFinite(serverCores) || serverCores < 1) return undefined;
+  return Math.max(0, Math.floor(serverCores / Math.max(1, connections)) - 1);
 }
 
 export { EPCS_HASH, EPCS_WHERE } from './checksum';

@@ -10,7 +10,7 @@ import { mappedReferenceCheck } from './checks/pharmacy/mapped-check';
 import { InvariantMappings, mappedInvariantCheck, notMappedResult, PharmacyInvariant } from './checks/pharmacy/mapping';
 import { tableRef } from './checksum';
 import type { DatabaseTarget } from './db';
-import { sessionOptions } from './manifest';
+import { parallelWorkersPerQuery, sessionOptions } from './manifest';
 import type { Manifest } from './manifest-schema';
 import { ConnectionPool } from './pool';
 import {
@@ -52,6 +52,12 @@ export interface ValidateOptions {
   readonly invariants?: InvariantMappings;
   /** Connections used concurrently. @default 2 */
   readonly concurrency?: number;
+  /**
+   * CPU cores of the database server, when known (local mode: this machine's). PostgreSQL then adds parallel
+   * workers to a query only for the cores the validator's own connections leave idle (`parallelWorkersPerQuery`).
+   * @default - unknown: the server's `max_parallel_workers_per_gather`
+   */
+  readonly serverCores?: number;
   /** @default 300000 (5 minutes) */
   readonly statementTimeoutMs?: number;
   /** `work_mem` of the validator's sessions (hash joins over the big tables). @default '128MB' */
@@ -272,7 +278,11 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
   // One connection more than the table passes may hold: the checks' small follow-up queries (schema, key
   // lookups of rows after the cut-off) then run while the passes scan, instead of queuing behind them.
   const pool = new ConnectionPool(options.url, concurrency + 1, {
-    options: sessionOptions(options.statementTimeoutMs ?? 300_000, options.workMem),
+    options: sessionOptions(
+      options.statementTimeoutMs ?? 300_000,
+      options.workMem,
+      parallelWorkersPerQuery(options.serverCores, concurrency),
+    ),
   });
   try {
     await pool.warmUp();

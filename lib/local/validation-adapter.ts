@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { DrillValidator } from '../../engines/drill/validator';
 import { achievedRpoOf, evidenceCheckOf } from '../../engines/evidence/validation-check';
 import { Manifest } from '../../engines/validation';
@@ -17,6 +18,8 @@ export function engineValidator(
         rpoTargetSeconds: options.rpoTargetSeconds,
         statementTimeoutMs: options.statementTimeoutMs,
         concurrency: options.parallel,
+        // The local cluster runs on this machine.
+        serverCores: availableParallelism(),
         chunkBytes: options.chunkBytes,
       });
       return {

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { connect } from '../db';
-import { sessionOptions } from '../manifest';
+import { parallelWorkersPerQuery, sessionOptions } from '../manifest';
 import { runPool } from '../pool';
 import { systemClock, ValidationReport } from '../types';
 import { applicableChecks, validateDatabase, ValidateOptions } from '../validator';
@@ -21,7 +21,13 @@ export async function validateChunked(options: ChunkedValidateOptions): Promise<
   const checks = applicableChecks(options.checks, options.customChecks, options.manifest);
   const started = (options.clock ?? systemClock).now();
   const parallel = Math.max(1, options.concurrency ?? 2);
-  const extra = { options: sessionOptions(options.statementTimeoutMs ?? 300_000, options.workMem) };
+  const extra = {
+    options: sessionOptions(
+      options.statementTimeoutMs ?? 300_000,
+      options.workMem,
+      parallelWorkersPerQuery(options.serverCores, parallel),
+    ),
+  };
   const planner = await connect(options.url, extra);
   let chunks;
   try {
