@@ -484,6 +484,20 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(check(report, 'claim-reversals').measured.fullReason).toMatch(/reuses a key/);
   });
 
+  test('a new row without a key sends the checks of its table to the full path', async () => {
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.claim DROP CONSTRAINT claim_pkey CASCADE;
+        ALTER TABLE pharmacy.claim ALTER COLUMN claim_id DROP NOT NULL;
+        UPDATE pharmacy.claim SET claim_id = NULL
+         WHERE claim_id = (SELECT max(claim_id) FROM pharmacy.claim WHERE submitted_at > '${CUTOFF.toISOString()}')`),
+      { checks: ['claim-reversals'] },
+    );
+    expect(check(report, 'claim-reversals').measured).toMatchObject({
+      mode: 'full',
+      fullReason: 'pharmacy.claim: a row has no key',
+    });
+  });
+
   test('a unique index left invalid by a failed CREATE UNIQUE INDEX CONCURRENTLY proves nothing: the repeated new key is still found', async () => {
     const { claim_id } = await queryOne<{ claim_id: string }>(
       db(),
@@ -532,7 +546,7 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
             rows: String(t.rowCount),
             checksum: t.checksum,
             new_rows: rows[0]!.n,
-            new_keyless: '0',
+            keyless: '0',
             new_min_key: rows[0]!.min,
             old_max_key: rows[0]!.max,
           }),

@@ -94,8 +94,15 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
  * The aggregates every table pass computes for the generic checks and for the manifest gate of the
  * pharmacy checks (identical SQL, so the shared pass computes them once): the count and checksum of the
  * rows at or before the cut-off (`$1`), and scalars about every other row ("new" rows: after the cut-off,
- * or with no cut-off value at all): how many, how many without a key, the smallest key and the largest old
- * key. No key travels to the client: the checks read the new rows again in SQL (see `TableGate.newRows`).
+ * or with no cut-off value at all): how many, the smallest key and the largest old key; and how many rows,
+ * old or new, have no key. No key travels to the client: the checks read the new rows again in SQL (see
+ * `TableGate.newRows`).
+ *
+ * Each cut-off `FILTER` is evaluated on every row of the table, so the aggregates use as few as they can: the
+ * new rows are counted as all rows minus the old ones (PostgreSQL computes the identical old count once), and
+ * the rows without a key are counted whether old or new (a key is the primary key or a unique not-null column
+ * set, so only a damaged copy has such a row, and the gate then refuses either way). A split pass counts them
+ * in its tail, which holds every new row (`splitPass`).
  */
 export function tableAggregates(
   t: { keyColumn?: string; cutoffColumn?: string; columns?: readonly HashedColumn[] },
@@ -109,8 +116,8 @@ export function tableAggregates(
     checksum: `coalesce(sum(${tableRowHash(t.columns ?? [])}) FILTER (WHERE ${described}), 0)::text`,
     ...(newRows && t.keyColumn && t.cutoffColumn
       ? {
-          new_rows: `count(*) FILTER (WHERE ${isNew})`,
-          new_keyless: `count(*) FILTER (WHERE ${isNew} AND ${key} IS NULL)`,
+          new_rows: `count(*) - count(*) FILTER (WHERE ${described})`,
+          keyless: `count(*) - count(${key})`,
           new_min_key: `min(${key}) FILTER (WHERE ${isNew})`,
           // New keys all above the old ones cannot repeat an old key, and are the index range above it.
           old_max_key: `max(${key}) FILTER (WHERE ${described})`,
@@ -129,7 +136,7 @@ export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
   rows: 'sum',
   checksum: 'sum',
   new_rows: 'sum',
-  new_keyless: 'sum',
+  keyless: 'sum',
   new_min_key: 'min-key',
   old_max_key: 'max-key',
 };
@@ -239,7 +246,7 @@ async function computeGate(context: CheckContext, schema: string, table: string)
   });
   if (!t || !fresh) return gate('table not in the manifest');
   if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);
-  if (num(pass.new_keyless) > 0) return gate('a row after the cut-off has no key');
+  if (num(pass.keyless) > 0) return gate('a row has no key');
   if (newRows > 0 && !(await uniqueKeys(context)).has(uniqueKey(schema, table, t.keyColumn ?? ''))) {
     // A key range above every old key can only repeat its own keys (read in key order through the index).
     const key = ident(t.keyColumn ?? '');

@@ -88,7 +88,7 @@ export async function oldColumnsProve(
     return proof;
   for (const [name, gate] of proof.gates) if (name === table ? gate.reason !== OLD_ROWS_DIFFER : !gate.ok) return proof;
   const t = context.table('pharmacy', table);
-  if (!t || num((await context.pass('pharmacy', table)).new_keyless) > 0) return proof;
+  if (!t || num((await context.pass('pharmacy', table)).keyless) > 0) return proof;
   const copy = await oldColumnsChecksum(context, t, columns);
   if (!copy || copy.rows !== o.rows || copy.checksum !== o.checksum) return proof;
   return {
