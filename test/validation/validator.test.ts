@@ -841,6 +841,28 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(check(report, 'checksums').offendingKeys.join()).toMatch(/pharmacy\.fill fill_id \d+\.\.\d+/);
   });
 
+  test('a duplicated parent key cannot hide a deleted parent: the parent keys found are counted distinct', async () => {
+    const oldClaim = (offset: number) =>
+      queryOne<{ fill_id: string; claim_id: string }>(
+        db(),
+        `SELECT c.fill_id, min(c.claim_id) AS claim_id FROM pharmacy.claim c JOIN pharmacy.fill f USING (fill_id)
+          WHERE f.filled_at <= $1 AND c.submitted_at <= $1 GROUP BY 1 ORDER BY 1 DESC LIMIT 1 OFFSET ${offset}`,
+        [CUTOFF],
+      );
+    const [kept, deleted] = [await oldClaim(1), await oldClaim(0)];
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.fill DROP CONSTRAINT fill_pkey CASCADE;
+        ALTER TABLE pharmacy.fill DROP CONSTRAINT fill_number_key;
+        INSERT INTO pharmacy.fill SELECT * FROM pharmacy.fill WHERE fill_id = ${kept.fill_id};
+        DELETE FROM pharmacy.fill WHERE fill_id = ${deleted.fill_id}`),
+      { checks: ['foreign-keys'] },
+    );
+    const fk = check(report, 'foreign-keys');
+    expect(fk.measured.modes).toMatchObject({ claim: 'localized' });
+    expect(fk.measured.orphans).toMatchObject({ 'claim.fill_id -> fill': expect.any(Number) });
+    expect(fk.offendingKeys).toContain(`claim:claim_id=${deleted.claim_id}`);
+  });
+
   test('every table pass is split: the whole table unfiltered, the new rows read from the key range above the old ones', () => {
     const { run } = planChecks(undefined, undefined, manifest);
     for (const [key, q] of passQueries(run, manifest)) {
