@@ -612,6 +612,36 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(refill.measured).toMatchObject({ scheduleIIRefills: 1 });
   });
 
+  test('a gap among the new fills of an old prescription, of a new one, and of a new one keyed below the old ones', async () => {
+    const newFill = (prescriptionIs: '<=' | '>') =>
+      queryOne<{ fill_id: string; prescription_id: string }>(
+        db(),
+        `SELECT f.fill_id, f.prescription_id FROM pharmacy.fill f JOIN pharmacy.prescription p USING (prescription_id)
+          WHERE f.filled_at > $1 AND f.fill_number > 0 AND p.created_at ${prescriptionIs} $1 ORDER BY f.fill_id LIMIT 1`,
+        [CUTOFF],
+      );
+    const gapIn = async (sql: string) => {
+      const numbering = caught(await validate(await copyWith(sql), { checks: ['fill-numbering'] }), 'fill-numbering');
+      expect(numbering.measured).toMatchObject({ mode: 'incremental', gaps: 1 });
+      return numbering.offendingKeys;
+    };
+    for (const fill of [await newFill('<='), await newFill('>')])
+      expect(
+        await gapIn(`UPDATE pharmacy.fill SET fill_number = fill_number + 5 WHERE fill_id = ${fill.fill_id}`),
+      ).toEqual([`prescription:${fill.prescription_id}`]);
+    // A new prescription keyed below every old one: the new prescriptions are no key range above the old ones.
+    const { id } = await queryOne<{ id: string }>(db(), 'SELECT max(prescription_id) AS id FROM pharmacy.prescription');
+    expect(
+      await gapIn(`INSERT INTO pharmacy.prescription
+          SELECT (jsonb_populate_record(p, jsonb_build_object('prescription_id', -1, 'rx_number', -1))).*
+            FROM pharmacy.prescription p WHERE prescription_id = ${id};
+        INSERT INTO pharmacy.fill
+          SELECT (jsonb_populate_record(f, jsonb_build_object('fill_id', (SELECT max(fill_id) + 1 FROM pharmacy.fill),
+                                                              'prescription_id', -1, 'fill_number', 1))).*
+            FROM pharmacy.fill f WHERE fill_id = (SELECT max(fill_id) FROM pharmacy.fill)`),
+    ).toEqual(['prescription:-1']);
+  });
+
   test('a new prescription reusing an old Rx number of its pharmacy', async () => {
     const { id } = await queryOne<{ id: string }>(db(), 'SELECT max(prescription_id) AS id FROM pharmacy.prescription');
     const c = caught(

@@ -158,6 +158,11 @@ export interface TableGate {
    * in SQL, set-based, against the whole copy.
    */
   readonly newRelation: string;
+  /**
+   * The largest old key, when the new rows are exactly the keys above it (`newRelation` is that key range): a
+   * check may then read them, or rows keyed by them in another table, as a range of an index.
+   */
+  readonly newKeysAbove?: string;
 }
 
 /** The gate's reason when the count or checksum of the rows before the cut-off differ. */
@@ -187,7 +192,7 @@ function newRelation(
   cutoff: Date,
   pass: PassRow,
   newRows: number,
-): { sql: string; keyRange: boolean } {
+): { sql: string; keyRange: boolean; above?: string } {
   if (newRows === 0) return { sql: `(SELECT * FROM ${relation} WHERE false)`, keyRange: true };
   const key = ident(t.keyColumn ?? '');
   const oldMax = pass.old_max_key;
@@ -195,7 +200,11 @@ function newRelation(
   if (oldMax === null || oldMax === undefined)
     return { sql: `(SELECT * FROM ${relation} WHERE ${key} IS NOT NULL)`, keyRange: true };
   if (INTEGER.test(String(oldMax)) && INTEGER.test(newMin) && BigInt(newMin) > BigInt(String(oldMax)))
-    return { sql: `(SELECT * FROM ${relation} WHERE ${key} > ${String(oldMax)})`, keyRange: true };
+    return {
+      sql: `(SELECT * FROM ${relation} WHERE ${key} > ${String(oldMax)})`,
+      keyRange: true,
+      above: String(oldMax),
+    };
   const described = `${ident(t.cutoffColumn ?? '')} <= '${cutoff.toISOString()}'::timestamptz`;
   return { sql: `(SELECT * FROM ${relation} WHERE (${described}) IS NOT TRUE)`, keyRange: false };
 }
@@ -243,6 +252,7 @@ async function computeGate(context: CheckContext, schema: string, table: string)
     oldRows,
     newRows,
     newRelation: fresh?.sql ?? `(SELECT * FROM ${relation} WHERE false)`,
+    ...(fresh?.above === undefined ? {} : { newKeysAbove: fresh.above }),
   });
   if (!t || !fresh) return gate('table not in the manifest');
   if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);

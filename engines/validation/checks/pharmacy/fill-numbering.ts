@@ -25,24 +25,35 @@ import { applies, factOf, InvariantFact, len, modeOf, newRowsPass, oldColumnsPro
 export const FILL_NUMBERING_COLUMNS = ['fill_id', 'prescription_id', 'fill_number'] as const;
 
 /**
- * Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers, plus the
- * `extra` aggregates (with their leading comma).
+ * A prescription's fills: their count and a bit mask of their numbers. bit_or of 1 << fill_number equals
+ * 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
  */
-function fillGroups(where: string, extra = ''): string {
-  // bit_or of 1 << fill_number equals 2^n - 1 exactly when the n fills are numbered 0..n-1 once each.
-  // Grouped once, in key order from the (prescription_id, fill_number) index: a parallel plan would
-  // otherwise build the whole grouping again in every worker.
-  return `g AS MATERIALIZED (
-        SELECT prescription_id, count(*) AS n,
+const FILL_GROUP = `count(*) AS n,
                bit_or(CASE WHEN fill_number BETWEEN 0 AND 62 THEN 1::bigint << fill_number ELSE 0 END) AS mask,
-               bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range${extra}
-          FROM pharmacy.fill ${where} GROUP BY prescription_id ORDER BY prescription_id)`;
-}
+               bool_or(fill_number NOT BETWEEN 0 AND 62) AS out_of_range`;
 
 /** Conditions on a prescription `p`, its fill group `g` and its product `pr`. */
 const GAPS = 'g.n > 62 OR g.out_of_range OR g.mask <> (1::bigint << g.n::int) - 1';
 const TOO_MANY = 'g.n - 1 > p.refills_authorized';
 const SCHEDULE_II_REFILLS = 'pr.dea_schedule = 2 AND p.refills_authorized > 0';
+
+/** The offending prescriptions of each kind, and how many prescriptions were read. */
+const NUMBERING = `array_agg(p.prescription_id) FILTER (WHERE ${GAPS}) AS gaps,
+             array_agg(p.prescription_id) FILTER (WHERE ${TOO_MANY}) AS too_many,
+             array_agg(p.prescription_id) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
+             count(*) AS prescriptions`;
+
+/**
+ * Per prescription, its fills (`where` restricts them): their count and a bit mask of their numbers, plus the
+ * `extra` aggregates (with their leading comma).
+ */
+function fillGroups(where: string, extra = ''): string {
+  // Grouped once, in key order from the (prescription_id, fill_number) index: a parallel plan would
+  // otherwise build the whole grouping again in every worker.
+  return `g AS MATERIALIZED (
+        SELECT prescription_id, ${FILL_GROUP}${extra}
+          FROM pharmacy.fill ${where} GROUP BY prescription_id ORDER BY prescription_id)`;
+}
 
 /**
  * Fill numbering over all prescriptions, or only those `affected` selects (a SELECT of prescription ids).
@@ -56,14 +67,38 @@ function fillNumberingSql(affected?: string): string {
   return `
       WITH ${affected ? `a AS MATERIALIZED (SELECT array_agg(DISTINCT prescription_id ORDER BY prescription_id) AS ids FROM (${affected}) x),` : ''}
       ${fillGroups(only(''))}
-      SELECT array_agg(p.prescription_id) FILTER (WHERE ${GAPS}) AS gaps,
-             array_agg(p.prescription_id) FILTER (WHERE ${TOO_MANY}) AS too_many,
-             array_agg(p.prescription_id) FILTER (WHERE ${SCHEDULE_II_REFILLS}) AS cii_refills,
-             count(*) AS prescriptions
+      SELECT ${NUMBERING}
         FROM pharmacy.prescription p
         LEFT JOIN g USING (prescription_id)
         LEFT JOIN pharmacy.product pr ON pr.product_id = p.product_id
        ${only('p.')}`;
+}
+
+/**
+ * Fill numbering of the new prescriptions, when they are the keys above `above`, and of the old ones with a
+ * fill in `newFills` (a relation). Each part reads the prescriptions and their grouped fills (from the
+ * (prescription_id, fill_number) index) in prescription order and merges them: the new part as two key ranges,
+ * the old part through a sorted array of its ids. One array of every affected id, as `fillNumberingSql` takes,
+ * would look up the new prescriptions one by one too: 93 ms against 71 ms on the bench database at 90 days.
+ */
+function fillNumberingAboveSql(newFills: string, above: string): string {
+  const part = (prescriptions: (alias: string) => string): string => `(
+        SELECT ${NUMBERING}
+          FROM pharmacy.prescription p
+          LEFT JOIN (SELECT prescription_id, ${FILL_GROUP}
+                       FROM pharmacy.fill WHERE ${prescriptions('')} GROUP BY prescription_id) g USING (prescription_id)
+          LEFT JOIN pharmacy.product pr ON pr.product_id = p.product_id
+         WHERE ${prescriptions('p.')})`;
+  const old = (alias: string): string => `${alias}prescription_id = ANY((SELECT ids FROM a)::bigint[])`;
+  const fresh = (alias: string): string => `${alias}prescription_id > ${above}`;
+  return `
+      WITH a AS MATERIALIZED (SELECT array_agg(DISTINCT prescription_id ORDER BY prescription_id) AS ids
+                                FROM ${newFills} n WHERE prescription_id <= ${above}),
+           old_rx AS ${part(old)},
+           new_rx AS ${part(fresh)}
+      SELECT array_cat(o.gaps, n.gaps) AS gaps, array_cat(o.too_many, n.too_many) AS too_many,
+             array_cat(o.cii_refills, n.cii_refills) AS cii_refills, o.prescriptions + n.prescriptions AS prescriptions
+        FROM old_rx o, new_rx n`;
 }
 
 /**
@@ -132,7 +167,10 @@ export const fillNumberingCheck: CheckDefinition = {
     if (proof.ok) {
       // Only prescriptions written after the cut-off, or with a fill after it, can break the invariant.
       const [prescription, fill] = ['prescription', 'fill'].map((t) => proof.gates.get(t));
-      if (prescription?.newRows || fill?.newRows) {
+      if (prescription?.newKeysAbove !== undefined) {
+        const sql = fillNumberingAboveSql(newRowsOf(proof.gates, 'fill'), prescription.newKeysAbove);
+        row = (await context.query(sql))[0] ?? {};
+      } else if (prescription?.newRows || fill?.newRows) {
         const affected = ['prescription', 'fill']
           .map((t) => `SELECT prescription_id FROM ${newRowsOf(proof.gates, t)} n`)
           .join(' UNION ALL ');
