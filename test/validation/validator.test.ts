@@ -223,6 +223,26 @@ describe('each check catches its corruption', () => {
     expect(check(report, 'rx-uniqueness').offendingKeys).toHaveLength(2);
   });
 
+  test('three (pharmacy, Rx number) groups repeated: rx-uniqueness counts every group and names the first prescriptions', async () => {
+    const report = await validate(
+      await copyWith(`ALTER TABLE pharmacy.prescription DROP CONSTRAINT prescription_rx_number_key;
+        UPDATE pharmacy.prescription p SET rx_number = o.rx_number, pharmacy_id = o.pharmacy_id
+          FROM pharmacy.prescription o WHERE (p.prescription_id, o.prescription_id) IN ((201, 101), (202, 102), (203, 103))`),
+      { checks: ['rx-uniqueness'] },
+    );
+    expect(check(report, 'rx-uniqueness')).toMatchObject({
+      passed: false,
+      measured: { duplicateRxNumbers: 3 },
+      offendingKeys: [
+        'prescription:101',
+        'prescription:102',
+        'prescription:103',
+        'prescription:201',
+        'prescription:202',
+      ],
+    });
+  });
+
   test('ledger imbalance: cs-ledger names the entry whose running balance breaks', async () => {
     const { entry_id } = await queryOne<{ entry_id: string }>(
       db(),

@@ -10,16 +10,21 @@ import { applies, factOf, InvariantFact, modeOf, newRowsPass, SourceQuery } from
  */
 
 /**
- * Up to MAX_KEYS groups of prescriptions sharing a (pharmacy, Rx number), with the number of such groups: among
- * all prescriptions, or the groups of the new ones (`newPrescriptions`, a relation).
+ * How many (pharmacy, Rx number) groups hold more than one prescription, among all prescriptions or the groups of
+ * the new ones (`newPrescriptions`, a relation), and the first MAX_KEYS prescriptions of the first MAX_KEYS such
+ * groups. The groups are counted first, and ids gathered only for those that repeat: an array per group would
+ * be built for every prescription checked (20 ms against 11 ms on the bench database at 90 days).
  */
 function rxDuplicatesSql(newPrescriptions?: string): string {
   return `
-      SELECT count(*) OVER () AS groups, ids FROM (
-        SELECT array_agg(prescription_id ORDER BY prescription_id) AS ids FROM pharmacy.prescription
+      WITH d AS MATERIALIZED (
+        SELECT pharmacy_id, rx_number FROM pharmacy.prescription
          ${newPrescriptions ? `WHERE (pharmacy_id, rx_number) IN (SELECT pharmacy_id, rx_number FROM ${newPrescriptions} n)` : ''}
-         GROUP BY pharmacy_id, rx_number HAVING count(*) > 1) d
-      LIMIT ${MAX_KEYS}`;
+         GROUP BY pharmacy_id, rx_number HAVING count(*) > 1)
+      SELECT (SELECT count(*) FROM d) AS groups,
+             ARRAY(SELECT p.prescription_id FROM pharmacy.prescription p
+                     JOIN (SELECT * FROM d LIMIT ${MAX_KEYS}) g USING (pharmacy_id, rx_number)
+                    ORDER BY 1 LIMIT ${MAX_KEYS}) AS ids`;
 }
 
 /**
@@ -44,18 +49,18 @@ export const rxUniquenessCheck: CheckDefinition = {
   passes: () => [newRowsPass('prescription')],
   async run(context) {
     const proof = await manifestProves(context, 'rx-uniqueness', ['prescription']);
-    const rows = proof.ok
+    const [row] = proof.ok
       ? proof.gates.get('prescription')?.newRows
         ? await context.query<{ groups: string; ids: string[] }>(
             rxDuplicatesSql(newRowsOf(proof.gates, 'prescription')),
           )
         : []
       : await context.query<{ groups: string; ids: string[] }>(rxDuplicatesSql());
-    const groups = num(rows[0]?.groups);
+    const groups = num(row?.groups);
     return {
       passed: groups === 0,
       measured: { duplicateRxNumbers: groups, ...modeOf(proof) },
-      offendingKeys: rows.flatMap((r) => r.ids.map((id) => `prescription:${id}`)).slice(0, MAX_KEYS),
+      offendingKeys: (row?.ids ?? []).map((id) => `prescription:${id}`),
     };
   },
 };
