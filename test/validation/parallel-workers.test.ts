@@ -49,6 +49,8 @@ describe("the validator's sessions", () => {
         { name: 'workers', sql: "SELECT current_setting('max_parallel_workers_per_gather') AS w", expect: 'no-rows' },
       ],
     });
+    // The chunked run must really have run in chunks, not fallen back to one whole validation.
+    if (options.chunked) expect(report.chunks?.planned).toBeGreaterThan(manifest.tables.length);
     return report.checks[0]?.offendingKeys;
   };
 
