@@ -32,13 +32,14 @@ export function credentialsOf(db: Pick<TestDatabase, 'url' | 'name'>): {
   return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), dbname: db.name };
 }
 
-export async function createDatabase(prefix = 't'): Promise<TestDatabase> {
+/** A fresh database; `createOptions` are appended to its `CREATE DATABASE` (e.g. another encoding). */
+export async function createDatabase(prefix = 't', createOptions = ''): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = adminUrl();
   const client = new Client({ connectionString: admin });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name} ${createOptions}`);
   } finally {
     await client.end();
   }
@@ -59,10 +60,10 @@ export async function dropDatabase(name: string): Promise<void> {
  * Give the calling test file a fresh database, created before its tests and dropped after them
  * (also when a test fails). Use `db()` inside tests.
  */
-export function useTestDatabase(prefix = 't'): () => TestDatabase {
+export function useTestDatabase(prefix = 't', createOptions = ''): () => TestDatabase {
   let database: TestDatabase | undefined;
   beforeAll(async () => {
-    database = await createDatabase(prefix);
+    database = await createDatabase(prefix, createOptions);
   });
   afterAll(async () => {
     if (database) await dropDatabase(database.name);

@@ -14,10 +14,14 @@ import { applies, factOf, fullByManifest, InvariantFact, SourceQuery, spec } fro
  *   sum h(seq, hash) - h(last) + h(head) = sum h(seq-1, prev_hash) over them (the first links to the head).
  */
 
-/** SQL for the bytes an audit hash covers; must match `auditHashInput` in seed/model.ts. */
+/**
+ * SQL for the bytes an audit hash covers; must match `auditHashInput` in seed/model.ts. The text fields are hashed as
+ * UTF-8: `textsend` converts them to the session's client encoding, which node-postgres always sets to UTF8, and
+ * costs less than `convert_to(..., 'UTF8')` (test/validation/audit-hash-encoding.test.ts: a LATIN1 database).
+ */
 export const AUDIT_HASH_SQL =
   'sha256(t.prev_hash || int8send(t.seq) || timestamptz_send(t.occurred_at) || ' +
-  "convert_to(t.actor || '|' || t.action || '|' || t.entity, 'UTF8') || int8send(t.entity_id))";
+  "textsend(t.actor || '|' || t.action || '|' || t.entity) || int8send(t.entity_id))";
 
 const ZERO_HASH = "decode(repeat('00', 32), 'hex')";
 const HASH_MISMATCH = `t.hash IS DISTINCT FROM ${AUDIT_HASH_SQL}`;
