@@ -566,7 +566,6 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
             rows: String(t.rowCount),
             checksum: t.checksum,
             new_rows: rows[0]!.n,
-            keyless: '0',
             new_min_key: rows[0]!.min,
             old_max_key: rows[0]!.max,
           }),

@@ -100,9 +100,10 @@ export function keysOf(value: unknown, prefix: string, limit = MAX_KEYS): string
  *
  * Each cut-off `FILTER` is evaluated on every row of the table, so the aggregates use as few as they can: the
  * new rows are counted as all rows minus the old ones (PostgreSQL computes the identical old count once), and
- * the rows without a key are counted whether old or new (a key is the primary key or a unique not-null column
- * set, so only a damaged copy has such a row, and the gate then refuses either way). A split pass counts them
- * in its tail, which holds every new row (`splitPass`).
+ * a new row without a key makes the smallest new key `KEYLESS` (`hasKeylessRow`), an aggregate fewer than counting
+ * them. Old rows need no such count: the gate takes them only when they are the manifest's rows, whose key is the
+ * source's primary key or a unique not-null column set. A split pass's tail never holds a row without a key, which
+ * then stays in the old rows' difference and fails their match with the manifest (`splitPass`).
  */
 export function tableAggregates(
   t: { keyColumn?: string; cutoffColumn?: string; columns?: readonly HashedColumn[] },
@@ -117,13 +118,21 @@ export function tableAggregates(
     ...(newRows && t.keyColumn && t.cutoffColumn
       ? {
           new_rows: `count(*) - count(*) FILTER (WHERE ${described})`,
-          keyless: `count(*) - count(${key})`,
-          new_min_key: `min(${key}) FILTER (WHERE ${isNew})`,
+          new_min_key: `min(coalesce(${key}, '${KEYLESS}'::bigint)) FILTER (WHERE ${isNew})`,
           // New keys all above the old ones cannot repeat an old key, and are the index range above it.
           old_max_key: `max(${key}) FILTER (WHERE ${described})`,
         }
       : {}),
   };
+}
+
+/** The smallest new key when a new row has no key: below every smallint, integer or bigint key (a real key this
+ * low reads as a missing one, which only sends the table's checks to the full path). */
+export const KEYLESS = '-9223372036854775808';
+
+/** Whether a table's pass saw a new row without a key (see `tableAggregates`). */
+export function hasKeylessRow(pass: PassRow): boolean {
+  return String(pass.new_min_key) === KEYLESS;
 }
 
 /** The rows a manifest does not describe ("new" rows: after the cut-off, or with no cut-off value). */
@@ -136,7 +145,6 @@ export const TABLE_AGGREGATES_COMBINE: Record<string, PassCombine> = {
   rows: 'sum',
   checksum: 'sum',
   new_rows: 'sum',
-  keyless: 'sum',
   new_min_key: 'min-key',
   old_max_key: 'max-key',
 };
@@ -256,7 +264,7 @@ async function computeGate(context: CheckContext, schema: string, table: string)
   });
   if (!t || !fresh) return gate('table not in the manifest');
   if (oldRows !== t.rowCount || String(pass.checksum) !== t.checksum) return gate(OLD_ROWS_DIFFER);
-  if (num(pass.keyless) > 0) return gate('a row has no key');
+  if (hasKeylessRow(pass)) return gate('a row has no key');
   if (newRows > 0 && !(await uniqueKeys(context)).has(uniqueKey(schema, table, t.keyColumn ?? ''))) {
     // A key range above every old key can only repeat its own keys (read in key order through the index).
     const key = ident(t.keyColumn ?? '');

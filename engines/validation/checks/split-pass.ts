@@ -25,7 +25,7 @@ import { newRowCondition, num, PassRow, tableAggregates } from './check';
  */
 
 /** The gate's aggregates (`tableAggregates`), which the two queries compute apart. */
-const GATE = ['rows', 'checksum', 'new_rows', 'keyless', 'new_min_key', 'old_max_key'] as const;
+const GATE = ['rows', 'checksum', 'new_rows', 'new_min_key', 'old_max_key'] as const;
 const TOTAL_ROWS = 'rxdr_total_rows';
 const TOTAL_CHECKSUM = 'rxdr_total_checksum';
 const NEW_ROWS = 'rxdr_tail_new_rows';

@@ -1,6 +1,13 @@
 import type { Manifest, OldColumns } from '../../manifest-schema';
 import { PHARMACY_TABLES } from '../../schema';
-import { newRowCondition, num, OLD_ROWS_DIFFER, PassContribution, TableGate, tableAggregates } from '../check';
+import {
+  hasKeylessRow,
+  newRowCondition,
+  OLD_ROWS_DIFFER,
+  PassContribution,
+  TableGate,
+  tableAggregates,
+} from '../check';
 import type { CheckContext } from '../check';
 import { oldColumnsChecksum } from '../differing-buckets';
 
@@ -88,7 +95,7 @@ export async function oldColumnsProve(
     return proof;
   for (const [name, gate] of proof.gates) if (name === table ? gate.reason !== OLD_ROWS_DIFFER : !gate.ok) return proof;
   const t = context.table('pharmacy', table);
-  if (!t || num((await context.pass('pharmacy', table)).keyless) > 0) return proof;
+  if (!t || hasKeylessRow(await context.pass('pharmacy', table))) return proof;
   const copy = await oldColumnsChecksum(context, t, columns);
   if (!copy || copy.rows !== o.rows || copy.checksum !== o.checksum) return proof;
   return {
