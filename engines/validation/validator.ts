@@ -303,15 +303,19 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
           : undefined,
     };
     const passSlots = new Slots(concurrency);
-    // Start every table pass now. Small tables go first: they are parents whose gates the checks of the big
-    // tables wait for, and their passes take milliseconds. Then the biggest first, so that the pool stays busy.
+    // Start every table pass now. The biggest table's pass starts at once: it is the longest single query, and
+    // it keeps one core busy while the first queries on the other connections are still opening connections and
+    // reading the catalog. Then the small tables: they are parents whose gates the checks of the big tables wait
+    // for, and their passes take milliseconds. Then the rest, biggest first, so that the pool stays busy.
     const rowsOf = (key: string) =>
       options.manifest.tables.find((t) => `${t.schema}.${t.table}` === key)?.rowCount ?? 0;
     const totalRows = [...passSql.keys()].reduce((sum, key) => sum + rowsOf(key), 0);
     const small = (key: string) => rowsOf(key) < totalRows * SMALL_TABLE_SHARE;
-    const order = [...passSql.entries()].sort(
-      ([a], [b]) => Number(small(b)) - Number(small(a)) || rowsOf(b) - rowsOf(a),
-    );
+    const [biggest, ...others] = [...passSql.entries()].sort(([a], [b]) => rowsOf(b) - rowsOf(a));
+    const order = [
+      ...(biggest ? [biggest] : []),
+      ...others.sort(([a], [b]) => Number(small(b)) - Number(small(a)) || rowsOf(b) - rowsOf(a)),
+    ];
     for (const [key, q] of order) {
       const done = options.precomputed?.passes[key];
       if (done && [...q.select.keys()].every((alias) => alias in done)) {
