@@ -87,6 +87,8 @@ export async function describeTableHeader(client: Client, spec: TableSpec): Prom
 /** The bucket counts and checksums (and partition counts) of the described rows matching `where` over `t`. */
 export interface TableRows {
   readonly entries: BucketRow[];
+  /** The largest integer key among them (tables bucketed by key range; absent without such a row). */
+  readonly maxKey?: string;
   readonly partitions?: { name: string; rowCount: number }[];
 }
 
@@ -102,9 +104,29 @@ export async function describeTableRows(
     columns: header.columns,
     buckets: { ...header.geometry, kind: header.kind },
   };
-  const entries = await bucketRows(client, bucketed, cutoff, where);
+  const key = header.kind === 'range' ? header.spec.keyColumn : undefined;
+  const query = bucketQuery(bucketed, cutoff, where, undefined, key ? { max_key: `max(t.${ident(key)})::text` } : {});
+  const rows = (
+    await client.query<{ index: string; rows: string; checksum: string; max_key?: string | null }>(
+      query.text,
+      query.values,
+    )
+  ).rows;
+  const maxKey = largestKey(rows.map((r) => r.max_key));
   const partitions = await partitionCounts(client, header.spec, cutoff, where);
-  return { entries, ...(partitions ? { partitions } : {}) };
+  return {
+    entries: bucketRowsOf(rows),
+    ...(maxKey === undefined ? {} : { maxKey }),
+    ...(partitions ? { partitions } : {}),
+  };
+}
+
+/** The largest of integer keys given as decimal strings (undefined when none is given). */
+function largestKey(keys: readonly (string | null | undefined)[]): string | undefined {
+  return keys.reduce<string | undefined>(
+    (max, k) => (k === null || k === undefined ? max : max === undefined || BigInt(k) > BigInt(max) ? k : max),
+    undefined,
+  );
 }
 
 /** A table's manifest from the rows of its parts (one part, or one per chunk): counts and checksums are sums. */
@@ -118,6 +140,7 @@ export function assembleTable(header: TableHeader, parts: readonly TableRows[]):
   const entries = [...byIndex.entries()]
     .sort(([a], [b]) => a - b)
     .map(([index, e]) => ({ index, rows: e.rows, checksum: e.checksum.toString() }));
+  const maxKey = largestKey(parts.map((p) => p.maxKey));
   const partitionParts = parts.filter((p) => p.partitions);
   const partitions = partitionParts.length
     ? (partitionParts[0]?.partitions ?? []).map((p) => ({
@@ -139,6 +162,7 @@ export function assembleTable(header: TableHeader, parts: readonly TableRows[]):
     ...(partitions ? { partitions } : {}),
     rowCount: entries.reduce((n, e) => n + e.rows, 0),
     checksum: entries.reduce((s, e) => s + BigInt(e.checksum), 0n).toString(),
+    ...(maxKey === undefined ? {} : { maxKey }),
     buckets: { ...geometry, ...(kind === 'range' ? {} : { kind }), entries },
   };
 }

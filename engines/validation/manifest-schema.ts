@@ -47,6 +47,11 @@ export const tableManifestSchema = z.object({
   /** `sum(hash_record_extended(row, 0))` over those rows (exact decimal). */
   checksum: decimal,
   /**
+   * The largest `keyColumn` value among those rows (tables bucketed by key range; absent in older manifests): the
+   * validator then needs no aggregate of its own for it, as it uses it only for old rows that match the manifest.
+   */
+  maxKey: decimal.optional(),
+  /**
    * The same count and checksum per key range (`floor((key - start) / width)`), so a mismatch can be
    * narrowed to key ranges without sending row data anywhere.
    */

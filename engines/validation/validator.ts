@@ -226,6 +226,10 @@ export function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<
   }
   for (const [key, entry] of byTable)
     for (const alias of entry.newOnly) if (notNewOnly.has(`${key}\0${alias}`)) entry.newOnly.delete(alias);
+  // The largest old key the manifest records stands in for the pass's own aggregate (see `tableGate`).
+  for (const entry of byTable.values())
+    if (manifest.tables.find((t) => t.schema === entry.schema && t.table === entry.table)?.maxKey !== undefined)
+      entry.select.delete('old_max_key');
   return byTable;
 }
 
