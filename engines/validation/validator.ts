@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { CheckContext, CheckDefinition, PassContribution, PassRow } from './checks/check';
+import { CheckContext, CheckDefinition, CopyServer, PassContribution, PassRow } from './checks/check';
 import { customCheckDefinition } from './checks/custom';
 import { bucketRows } from './checks/differing-buckets';
 import { splitPass, sumBuckets } from './checks/split-pass';
@@ -196,9 +196,13 @@ export interface PassQuery {
 }
 
 /** Merge the pass contributions of the chosen checks into one SELECT per table. */
-export function passQueries(checks: CheckDefinition[], manifest: Manifest): Map<string, PassQuery> {
+export function passQueries(
+  checks: CheckDefinition[],
+  manifest: Manifest,
+  server?: CopyServer,
+): Map<string, PassQuery> {
   const byTable = new Map<string, PassQuery>();
-  const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest) ?? []);
+  const contributions: PassContribution[] = checks.flatMap((c) => c.passes?.(manifest, server) ?? []);
   const notNewOnly = new Set<string>();
   for (const c of contributions) {
     const key = `${c.schema}.${c.table}`;
@@ -255,6 +259,14 @@ async function runQuery<R extends Record<string, unknown>>(
   }
 }
 
+/** What the copy's server offers the checks' SQL (see `CopyServer`). */
+async function readServer(client: Client): Promise<CopyServer> {
+  const { rows } = await client.query<{ bytea: boolean }>(
+    "SELECT to_regprocedure('pg_catalog.hashbyteaextended(bytea, bigint)') IS NOT NULL AS bytea",
+  );
+  return { hashesBytea: rows[0]?.bytea === true };
+}
+
 /** A table with fewer rows than this share of all rows validated has its pass started first. */
 const SMALL_TABLE_SHARE = 0.01;
 
@@ -290,13 +302,15 @@ export async function validateDatabase(options: ValidateOptions): Promise<Valida
   });
   try {
     await pool.warmUp();
-    const passSql = passQueries(checks, options.manifest);
+    const server = await pool.use(readServer);
+    const passSql = passQueries(checks, options.manifest, server);
     const passes = new Map<string, Promise<PassRow>>();
     const context: CheckContext = {
       manifest: options.manifest,
       cutoff,
       recoveryPointTime,
       rpoTargetSeconds: options.rpoTargetSeconds ?? 86_400,
+      server,
       pass: (schema, table) =>
         passes.get(`${schema}.${table}`) ?? Promise.reject(new Error(`no pass requested for ${schema}.${table}`)),
       query: (sql, params = [], mode) => pool.use((client) => runQuery(client, sql, params, mode)),

@@ -32,11 +32,19 @@ export type PassCombine = 'sum' | 'max' | 'max-key' | 'min-key' | 'concat';
 
 export type PassRow = Record<string, unknown>;
 
+/** What the copy's server offers that the checks' SQL may use, read once before the passes are planned. */
+export interface CopyServer {
+  /** `hashbyteaextended(bytea, bigint)` exists (PostgreSQL 18 and later). */
+  readonly hashesBytea: boolean;
+}
+
 export interface CheckContext {
   readonly manifest: Manifest;
   readonly cutoff: Date;
   readonly recoveryPointTime: Date;
   readonly rpoTargetSeconds: number;
+  /** The copy's server, as the passes were planned for it (absent: only what every supported version offers). */
+  readonly server?: CopyServer;
   /** The shared pass over a table (rejects when the table cannot be read). */
   pass(schema: string, table: string): Promise<PassRow>;
   /**
@@ -70,7 +78,7 @@ export interface CheckDefinition {
   readonly partitioning?: 'key-range' | 'whole-table';
   /** Whether the check applies to this manifest (pharmacy checks need the pharmacy section). */
   applies?(manifest: Manifest): boolean;
-  passes?(manifest: Manifest): PassContribution[];
+  passes?(manifest: Manifest, server?: CopyServer): PassContribution[];
   run(context: CheckContext): Promise<CheckOutcome>;
 }
 

@@ -1,5 +1,5 @@
 import type { Manifest } from '../../manifest-schema';
-import type { CheckContext, CheckDefinition } from '../check';
+import type { CheckContext, CheckDefinition, CopyServer } from '../check';
 import type { PharmacyInvariant } from './mapping';
 import {
   explainMappingError,
@@ -26,8 +26,8 @@ export function mappedReferenceCheck(check: CheckDefinition, mapping: PharmacyTa
   return {
     ...check,
     applies: (m: Manifest) => m.pharmacy !== undefined && tables.every((t) => mapping[t] !== undefined),
-    passes: (m: Manifest) =>
-      (check.passes?.(m) ?? []).map((c) => ({
+    passes: (m: Manifest, server?: CopyServer) =>
+      (check.passes?.(m, server) ?? []).map((c) => ({
         ...c,
         schema: MAPPED_PASS_SCHEMA,
         from: (passSql: string) => mappedRelation(mapping, c.table, passSql),
