@@ -63,12 +63,14 @@ function auditAggregatesSql(where: string, h: LinkHash): string {
 
 /**
  * The audit aggregates as columns of the shared pass (`audit_<name>`), and read back from it. Over the new
- * events only, three are left out, each a cut-off `FILTER` more on every event: the gate's aggregates already
- * count the new events and give their smallest seq (`new_rows`, `new_min_key`), and no new event can be the
- * genesis: the incremental check requires the new seqs to start right above the manifest head (h >= 1).
+ * events only, four are left out, each an aggregate more on every event: the gate's aggregates already count the
+ * new events and give their smallest seq (`new_rows`, `new_min_key`); their largest seq is the last event's, which
+ * the check reads anyway (once the old events are the manifest's 1..h, no seq above the new ones is left); and no
+ * new event can be the genesis: the incremental check requires the new seqs to start right above the manifest
+ * head (h >= 1).
  */
 const PASS_PREFIX = 'audit_';
-const GATE_KNOWS = ['n', 'min', 'bad_genesis'];
+const GATE_KNOWS = ['n', 'min', 'max', 'bad_genesis'];
 function auditPassColumns(filter: string, newOnly: boolean, h: LinkHash): Record<string, string> {
   return Object.fromEntries(
     Object.entries(auditAggregates(filter, h))
@@ -170,8 +172,9 @@ export const auditChainCheck: CheckDefinition = {
       const k = num(pass.new_rows);
       n = head.seq + k;
       min = 1;
-      max = k > 0 ? num(row?.max) : head.seq;
-      sequenceOk = k === 0 || (num(pass.new_min_key) === head.seq + 1 && num(row?.max) === head.seq + k);
+      const lastSeq = num(last[0]?.seq);
+      max = k > 0 ? lastSeq : head.seq;
+      sequenceOk = k === 0 || (num(pass.new_min_key) === head.seq + 1 && lastSeq === head.seq + k);
       const headTerm = BigInt(manifestHead[0]?.h ?? '0');
       linksOk = linksBalance(row, last[0]?.h, headTerm);
       // Every new seq is above the head (h >= 1) once the sequence holds: the genesis is an old event.
