@@ -667,6 +667,26 @@ describe('incremental proof (old rows proven by the manifest, rows after the cut
     expect(c.offendingKeys).toEqual([`claim:claim_id=${claim_id}`]);
   });
 
+  test('two orphan foreign keys of one new prescription: both counted, the prescription named once', async () => {
+    const { prescription_id } = await queryOne<{ prescription_id: string }>(
+      db(),
+      'SELECT max(prescription_id) AS prescription_id FROM pharmacy.prescription',
+    );
+    const c = caught(
+      await validate(
+        await copyWith(
+          `UPDATE pharmacy.prescription SET patient_id = 999999, prescriber_id = 999999 WHERE prescription_id = ${prescription_id}`,
+        ),
+      ),
+      'foreign-keys',
+    );
+    expect(c.measured.orphans).toEqual({
+      'prescription.patient_id -> patient': 1,
+      'prescription.prescriber_id -> prescriber': 1,
+    });
+    expect(c.offendingKeys).toEqual([`prescription:prescription_id=${prescription_id}`]);
+  });
+
   test('gap in the fill numbers of a new fill, and a new refillable Schedule II prescription', async () => {
     const { fill_id, prescription_id } = await queryOne<{ fill_id: string; prescription_id: string }>(
       db(),

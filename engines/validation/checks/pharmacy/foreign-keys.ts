@@ -293,7 +293,7 @@ export const foreignKeysCheck: CheckDefinition = {
         modes: Object.fromEntries(FK_CHILDREN.map((c) => [c, modes[c]])),
         ...(fullReasons.length ? { fullReason: fullReasons.slice(0, 3).join('; ') } : {}),
       },
-      offendingKeys: offendingKeys.slice(0, MAX_KEYS),
+      offendingKeys: [...new Set(offendingKeys)].slice(0, MAX_KEYS),
     };
   },
 };
