@@ -29,6 +29,21 @@ export async function connect(target: DatabaseTarget, extra: Partial<ClientConfi
   return client;
 }
 
+/**
+ * End a session the way libpq's `PQfinish` does: send Terminate and close the socket, without waiting for the
+ * server to close its side. node-postgres's `end()` waits for that, and the server closes it only as its process
+ * exits, which after a long scan of cached tables takes milliseconds (unmapping the shared buffers it touched):
+ * about 10 ms at the end of every validation. Never rejects.
+ */
+export async function disconnect(client: Client): Promise<void> {
+  const stream = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { destroy(): void } } })
+    .connection?.stream;
+  const ended = client.end().catch(() => undefined);
+  // 'finish': Terminate and our FIN are handed to the kernel, which delivers them after the socket is closed.
+  stream?.once?.('finish', () => stream.destroy());
+  await ended;
+}
+
 /** Node's codes for a certificate chain that does not lead to a trusted CA. */
 const UNTRUSTED_CHAIN = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',

@@ -1,5 +1,5 @@
 import type { Client, ClientConfig } from 'pg';
-import { connect, DatabaseTarget } from './db';
+import { connect, DatabaseTarget, disconnect } from './db';
 
 export type Task<T> = (client: Client) => Promise<T>;
 
@@ -18,7 +18,7 @@ export async function runPool<T>(
   let next = 0;
   let failure: { error: unknown } | undefined;
   const clients = new Set<Client>();
-  const closeAll = (): Promise<unknown> => Promise.all([...clients].map((c) => c.end().catch(() => undefined)));
+  const closeAll = (): Promise<unknown> => Promise.all([...clients].map(disconnect));
   const fail = (error: unknown): void => {
     if (!failure) failure = { error };
     void closeAll();
@@ -34,7 +34,7 @@ export async function runPool<T>(
     }
     clients.add(client);
     if (failure) {
-      await client.end().catch(() => undefined);
+      await disconnect(client);
       return;
     }
     try {
@@ -103,7 +103,7 @@ export class ConnectionPool {
       this.opening--;
     }
     if (this.closed) {
-      await client.end().catch(() => undefined);
+      await disconnect(client);
       throw new PoolClosedError();
     }
     this.all.add(client);
@@ -131,6 +131,6 @@ export class ConnectionPool {
     const clients = [...this.all];
     this.all.clear();
     this.idle.length = 0;
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all(clients.map(disconnect));
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { disconnect } from '../../engines/validation/db';
 import { ConnectionPool, PoolClosedError, runPool } from '../../engines/validation/pool';
 import { useTestDatabase } from '../helpers/postgres';
 
@@ -95,5 +96,47 @@ describe('ConnectionPool', () => {
     // cut off): on a loaded machine either comes first; what matters is that it does not succeed or leak.
     await expect(late).rejects.toThrow();
     expect(await settledOpenConnections(name)).toBe(0);
+  });
+});
+
+describe('disconnect', () => {
+  /** The database's ended sessions and, among them, those the server saw end by a lost client. */
+  async function sessionStats(): Promise<{ sessions: number; abandoned: number }> {
+    const client = new Client({ connectionString: db().url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ sessions: string; abandoned: string }>(
+        'SELECT sessions::text, sessions_abandoned::text AS abandoned FROM pg_stat_database WHERE datname = current_database()',
+      );
+      return { sessions: Number(rows[0]?.sessions), abandoned: Number(rows[0]?.abandoned) };
+    } finally {
+      await client.end();
+    }
+  }
+
+  test('ends the session with Terminate (the server does not count it abandoned) and closes the socket', async () => {
+    const { name, extra } = tagged();
+    const client = new Client({ connectionString: db().url, ...extra });
+    await client.connect();
+    await client.query('SELECT 1');
+    const before = await sessionStats();
+    await disconnect(client);
+    const stream = (client as unknown as { connection: { stream: { destroyed: boolean } } }).connection.stream;
+    expect(stream.destroyed).toBe(true);
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    expect(await settledOpenConnections(name)).toBe(0);
+    // The server counts a session as it ends (the probe's own sessions too); one cut off without Terminate would
+    // count as abandoned.
+    let after = await sessionStats();
+    for (let i = 0; i < 20 && after.sessions < before.sessions + 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await sessionStats();
+    }
+    expect(after.sessions).toBeGreaterThanOrEqual(before.sessions + 2);
+    expect(after.abandoned).toBe(before.abandoned);
+  });
+
+  test('a client that never connected resolves at once', async () => {
+    await expect(disconnect(new Client({ connectionString: db().url }))).resolves.toBeUndefined();
   });
 });
